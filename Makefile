@@ -1,0 +1,55 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-fast lint bench sample chromium venv dev clean-db help
+
+help:
+	@echo "make run       start the dashboard (creates .venv, loads the bundled sample on first start)"
+	@echo "make test      lint + every test tier: unit, app (AppTest), browser (Playwright + Chromium)"
+	@echo "make test-fast unit and app tests only (no browser)"
+	@echo "make bench     benchmarks; figures are appended to bench/README.md"
+	@echo "make sample    regenerate data/sample/ with the deterministic generator"
+
+$(BIN)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(BIN)/.dev: requirements-dev.txt $(BIN)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(BIN)/.runtime
+dev: $(BIN)/.dev
+
+# Playwright's own browser download does not work offline; Debian's Chromium does.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+run: $(BIN)/.runtime
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check .
+
+test: $(BIN)/.dev chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests
+
+test-fast: $(BIN)/.dev
+	$(BIN)/python -m pytest tests -m "not browser"
+
+bench: $(BIN)/.dev
+	$(BIN)/python -m bench
+
+sample: $(BIN)/.runtime
+	$(BIN)/python -m analytics sample --out data/sample
+
+clean-db:
+	rm -f data/targets.duckdb data/targets.duckdb.wal

@@ -1,0 +1,58 @@
+"""``python -m analytics COMMAND ...``: the command-line face of the engine.
+
+Each command lives in its own module, which exposes ``register(subparsers)``;
+the parser it adds sets ``func(args) -> int`` (the exit code). Exit codes:
+0 done, 2 refused (bad input, nothing written), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from analytics.store import DatabaseLocked
+
+COMMAND_MODULES = (
+    "analytics.cli_import",     # import, imports (history, undo)
+    "analytics.sample",         # sample
+    "analytics.cli_calibrate",  # calibrate, backtest
+    "analytics.cli_targets",    # targets save|list|show|export
+    "analytics.cli_tracking",   # track, review
+)
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", default=None, help="DuckDB file (default: $TARGETS_DB or data/targets.duckdb)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics",
+        description="Sales-target calibration: import CRM exports, calibrate, set and track targets.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # command not built in this version
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DatabaseLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,198 @@
+"""Database schema as forward-only migrations.
+
+Each migration is applied once, in order, inside a transaction, and recorded in
+``schema_version``. Never edit a migration that has landed: append a new one.
+
+Canonical tables (what import fills and statistics read):
+
+deals
+    One row per opportunity. ``outcome`` is normalised to ``won`` / ``lost`` /
+    ``open``; ``stage`` keeps the CRM's label. ``close_date`` may be NULL only for
+    open deals; ``amount`` may be NULL only for open or lost deals.
+activities
+    ``count`` activities of one normalised ``type`` (call, email, meeting, demo,
+    proposal, other) by ``rep`` on ``activity_date`` (pre-counted exports store
+    the first day of their period).
+reps
+    The roster. ``end_date`` NULL means still active.
+quotas
+    Past or planned targets imported from the CRM, as an interval
+    [period_start, period_end] so any grain can aggregate them.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "canonical tables, import log and quarantine",
+        """
+        CREATE TABLE settings (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+
+        CREATE SEQUENCE import_id_seq START 1;
+        CREATE TABLE imports (
+            import_id INTEGER PRIMARY KEY,
+            file_name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,            -- deals | activities | reps | targets
+            preset VARCHAR,
+            file_sha256 VARCHAR,
+            mapping_json VARCHAR,             -- {"source column": "canonical field", ...}
+            status VARCHAR NOT NULL,          -- loaded | refused | undone
+            rows_read BIGINT NOT NULL DEFAULT 0,
+            rows_loaded BIGINT NOT NULL DEFAULT 0,
+            rows_rejected BIGINT NOT NULL DEFAULT 0,
+            n_new BIGINT NOT NULL DEFAULT 0,
+            n_updated BIGINT NOT NULL DEFAULT 0,
+            n_unchanged BIGINT NOT NULL DEFAULT 0,
+            message VARCHAR,
+            notes_json VARCHAR,               -- warnings shown in the preview, as a JSON list
+            imported_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            undone_at TIMESTAMP
+        );
+
+        CREATE TABLE import_rejects (
+            import_id INTEGER NOT NULL,
+            file_name VARCHAR NOT NULL,
+            line BIGINT,                      -- 1-based physical line in the file (header = 1)
+            column_name VARCHAR,
+            value VARCHAR,
+            reason VARCHAR NOT NULL
+        );
+
+        CREATE TABLE deals (
+            deal_id VARCHAR PRIMARY KEY,
+            rep VARCHAR NOT NULL,
+            close_date DATE,
+            created_date DATE,
+            amount DOUBLE,
+            stage VARCHAR,
+            outcome VARCHAR NOT NULL,         -- won | lost | open
+            account VARCHAR,
+            product VARCHAR,
+            team VARCHAR,
+            currency VARCHAR,
+            import_id INTEGER NOT NULL
+        );
+
+        CREATE TABLE activities (
+            activity_id VARCHAR PRIMARY KEY,
+            rep VARCHAR NOT NULL,
+            activity_date DATE NOT NULL,
+            type VARCHAR NOT NULL,            -- call | email | meeting | demo | proposal | other
+            raw_type VARCHAR,
+            count BIGINT NOT NULL DEFAULT 1,
+            import_id INTEGER NOT NULL
+        );
+
+        CREATE TABLE reps (
+            rep VARCHAR PRIMARY KEY,
+            team VARCHAR,
+            manager VARCHAR,
+            region VARCHAR,
+            start_date DATE,
+            end_date DATE,
+            import_id INTEGER NOT NULL
+        );
+
+        CREATE TABLE quotas (
+            rep VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL DEFAULT 'revenue',
+            period_start DATE NOT NULL,
+            period_end DATE NOT NULL,          -- inclusive
+            target DOUBLE NOT NULL,
+            import_id INTEGER NOT NULL,
+            PRIMARY KEY (rep, metric, period_start, period_end)
+        );
+
+        -- Prior versions of rows an import inserted or changed, so the import can be undone.
+        CREATE TABLE import_changes (
+            import_id INTEGER NOT NULL,
+            table_name VARCHAR NOT NULL,      -- deals | activities | reps | quotas
+            row_key VARCHAR NOT NULL,         -- the row's primary key as text
+            action VARCHAR NOT NULL,          -- insert | update
+            previous_json VARCHAR             -- the row before the import (update only)
+        );
+
+        -- A confirmed column mapping, remembered for the next file with the same headers.
+        CREATE TABLE saved_mappings (
+            header_signature VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            mapping_json VARCHAR NOT NULL,
+            saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+
+        -- Manager-edited normalisation of activity types (raw label -> canonical type).
+        CREATE TABLE activity_type_map (
+            raw_type VARCHAR PRIMARY KEY,
+            type VARCHAR NOT NULL
+        );
+        """,
+    ),
+    (
+        2,
+        "target sets, audit log and check-in notes",
+        """
+        CREATE SEQUENCE target_set_id_seq START 1;
+        CREATE TABLE target_sets (
+            set_id INTEGER PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            status VARCHAR NOT NULL,          -- draft | final
+            period VARCHAR NOT NULL,          -- label such as 2026-Q4 or 2026-11
+            grain VARCHAR NOT NULL,           -- month | quarter
+            metric VARCHAR NOT NULL,
+            tiers_json VARCHAR NOT NULL,      -- {"base": 35, "stretch": 70, "excellence": 90}
+            method VARCHAR NOT NULL,          -- percentile | proportional | equal-chance
+            team_target DOUBLE,
+            revision INTEGER NOT NULL DEFAULT 0,   -- bumped on every save: optimistic locking
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            UNIQUE (name, version)
+        );
+
+        CREATE TABLE target_set_rows (
+            set_id INTEGER NOT NULL,
+            rep VARCHAR NOT NULL,
+            tier VARCHAR NOT NULL,            -- base | stretch | excellence
+            target DOUBLE NOT NULL,
+            model_value DOUBLE,               -- what the model proposed for this tier
+            p_attain DOUBLE,
+            source VARCHAR NOT NULL,          -- model | override | rep proposal
+            reason VARCHAR,
+            rep_proposal DOUBLE,
+            PRIMARY KEY (set_id, rep, tier)
+        );
+
+        CREATE TABLE target_set_activity_rows (
+            set_id INTEGER NOT NULL,
+            rep VARCHAR NOT NULL,
+            activity VARCHAR NOT NULL,        -- call | meeting | demo | opportunity | ...
+            per_period DOUBLE NOT NULL,
+            per_week DOUBLE NOT NULL,
+            PRIMARY KEY (set_id, rep, activity)
+        );
+
+        CREATE TABLE audit_log (
+            set_id INTEGER NOT NULL,
+            changed_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            what VARCHAR NOT NULL,
+            old_value VARCHAR,
+            new_value VARCHAR,
+            note VARCHAR
+        );
+
+        CREATE TABLE checkin_notes (
+            set_id INTEGER,
+            rep VARCHAR NOT NULL,
+            note_date DATE NOT NULL,
+            note VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,133 @@
+"""The embedded DuckDB database: where it lives, opening it, migrations, settings.
+
+DuckDB refuses to share one connection between threads, and a second process
+cannot open a file that another process holds. So: one connection per process
+(the dashboard caches it), a ``.cursor()`` per thread or Streamlit run, and a
+clear :class:`DatabaseLocked` error when another process has the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from analytics.schema import LATEST_VERSION, MIGRATIONS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "targets.duckdb"
+DB_ENV_VAR = "TARGETS_DB"
+
+DEFAULT_SETTINGS = {
+    "fiscal_year_start_month": "1",
+    "grain": "quarter",
+}
+
+
+class DatabaseLocked(RuntimeError):
+    """Another process holds the database file."""
+
+    def __init__(self, path: Path, detail: str = ""):
+        self.path = path
+        self.detail = detail
+        super().__init__(
+            f"database {path} is in use by another process (is the dashboard running on it?); "
+            "stop that process or pass --db with another file"
+        )
+
+
+def default_db_path() -> Path:
+    """``$TARGETS_DB`` if set, else ``data/targets.duckdb`` in the project."""
+    env = os.environ.get(DB_ENV_VAR)
+    return Path(env) if env else DEFAULT_DB_PATH
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+    ``":memory:"`` opens a private in-memory database (tests).
+    Raises :class:`DatabaseLocked` when another process holds the file.
+    """
+    target = ":memory:" if str(path) == ":memory:" else str(Path(path) if path else default_db_path())
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLocked(Path(target), str(exc)) from None
+        raise
+    if not read_only:
+        migrate(conn)
+    return conn
+
+
+def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the database's version; return the new version."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, description VARCHAR,"
+        " applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    current = schema_version(conn)
+    for version, description, ddl in MIGRATIONS:
+        if version <= current:
+            continue
+        with transaction(conn):
+            conn.execute(ddl)
+            conn.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description])
+    return LATEST_VERSION
+
+
+@contextlib.contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All statements inside commit together or not at all."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def get_setting(conn: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    if row is not None:
+        return row[0]
+    return DEFAULT_SETTINGS.get(key)
+
+
+def set_setting(conn: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, str(value)],
+    )
+
+
+def fiscal_year_start_month(conn: duckdb.DuckDBPyConnection) -> int:
+    return int(get_setting(conn, "fiscal_year_start_month") or 1)
+
+
+def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the canonical tables (the dashboard's 'what is loaded')."""
+    return {
+        name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        for name in ("deals", "activities", "reps", "quotas")
+    }
+
+
+def is_empty(conn: duckdb.DuckDBPyConnection) -> bool:
+    return sum(table_counts(conn).values()) == 0
