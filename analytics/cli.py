@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from analytics.store import DatabaseLocked
+from analytics.store import DatabaseLockedError
 
 COMMAND_MODULES = (
     "analytics.cli_import",     # import, imports (history, undo)
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except DatabaseLocked as exc:
+    except DatabaseLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

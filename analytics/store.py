@@ -3,7 +3,7 @@
 DuckDB refuses to share one connection between threads, and a second process
 cannot open a file that another process holds. So: one connection per process
 (the dashboard caches it), a ``.cursor()`` per thread or Streamlit run, and a
-clear :class:`DatabaseLocked` error when another process has the file.
+clear :class:`DatabaseLockedError` error when another process has the file.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ DEFAULT_SETTINGS = {
 }
 
 
-class DatabaseLocked(RuntimeError):
+class DatabaseLockedError(RuntimeError):
     """Another process holds the database file."""
 
     def __init__(self, path: Path, detail: str = ""):
@@ -49,7 +49,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
     """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
     ``":memory:"`` opens a private in-memory database (tests).
-    Raises :class:`DatabaseLocked` when another process holds the file.
+    Raises :class:`DatabaseLockedError` when another process holds the file.
     """
     target = ":memory:" if str(path) == ":memory:" else str(Path(path) if path else default_db_path())
     if target != ":memory:":
@@ -58,7 +58,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         conn = duckdb.connect(target, read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise DatabaseLocked(Path(target), str(exc)) from None
+            raise DatabaseLockedError(Path(target), str(exc)) from None
         raise
     if not read_only:
         migrate(conn)

@@ -1,0 +1,194 @@
+"""Per-rep predictive distributions for next period's outcome: the engine's output contract.
+
+The calibration estimators (``analytics.calibration``, ``analytics.counts``) fit
+parameters; these small value objects turn them into what the rest of the product
+needs, vectorised over reps:
+
+* ``quantile(p)``      -- Q_i(p) for every rep i (targets at a percentile);
+* ``p_attain(t)``      -- P(y_i >= t_i), the chance each rep reaches a target;
+* ``sample(n, rng)``   -- joint draws with the team's shared period shock, for
+  the chance that the *team* reaches a number (rep outcomes are not independent).
+
+Two families cover every metric:
+
+:class:`LogScaleHurdle` (money; also large counts such as calls)
+    y = 0 with probability pi0_i, else log y = mu_i + sigma_i * e with e drawn from
+    a standardised residual law: Student-t(df_i) or, when ``residuals`` is given,
+    the pooled empirical distribution of standardised log residuals (real revenue
+    residuals are left-skewed; see calibration-methods section 9).
+    Q(p) = 0 for p <= pi0, else exp(mu + sigma * F_e^-1((p - pi0) / (1 - pi0)));
+    P(y >= T) = (1 - pi0) * (1 - F_e((log T - mu) / sigma)) for T > 0.
+
+:class:`NegBinomialCount` (deals won, meetings, demos)
+    y ~ nbinom(r_i, q_i), the gamma-Poisson predictive of section 3.
+
+Example
+-------
+>>> import numpy as np
+>>> d = LogScaleHurdle(reps=np.array(["a", "b"]), mu=np.log([100.0, 50.0]),
+...                    sigma=np.array([0.3, 0.5]), df=np.array([10.0, 10.0]),
+...                    zero_share=np.array([0.0, 0.1]))
+>>> np.round(d.quantile(0.5), 1)
+array([100. ,  46.5])
+>>> float(np.round(d.p_attain(np.array([100.0, 1e9]))[0], 3))
+0.5
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+ArrayLike = float | np.ndarray
+
+
+def _as_levels(p: ArrayLike) -> tuple[np.ndarray, bool]:
+    arr = np.atleast_1d(np.asarray(p, dtype=float))
+    if np.any((arr <= 0) | (arr >= 1)):
+        raise ValueError("percentile levels must lie strictly between 0 and 1")
+    return arr, np.ndim(p) == 0
+
+
+@dataclass(frozen=True)
+class EmpiricalResidualLaw:
+    """The pooled empirical distribution of standardised residuals (sorted, mean ~0, sd ~1)."""
+
+    sorted_values: np.ndarray
+
+    @classmethod
+    def from_values(cls, values: np.ndarray) -> EmpiricalResidualLaw:
+        v = np.sort(np.asarray(values, dtype=float)[np.isfinite(values)])
+        if v.size < 20:
+            raise ValueError("need at least 20 residuals for an empirical law")
+        return cls(v)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        # Weibull plotting positions k/(n+1): the next draw falls below the k-th
+        # smallest with probability k/(n+1); beyond the ends, extrapolate with a t(5) tail.
+        n = self.sorted_values.size
+        positions = np.arange(1, n + 1) / (n + 1)
+        inside = np.interp(u, positions, self.sorted_values)
+        lo_tail = self.sorted_values[0] + (stats.t.ppf(u, 5) - stats.t.ppf(positions[0], 5))
+        hi_tail = self.sorted_values[-1] + (stats.t.ppf(u, 5) - stats.t.ppf(positions[-1], 5))
+        return np.where(u < positions[0], lo_tail, np.where(u > positions[-1], hi_tail, inside))
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        n = self.sorted_values.size
+        positions = np.arange(1, n + 1) / (n + 1)
+        inside = np.interp(x, self.sorted_values, positions)
+        lo = stats.t.cdf(x - self.sorted_values[0] + stats.t.ppf(positions[0], 5), 5)
+        hi = stats.t.cdf(x - self.sorted_values[-1] + stats.t.ppf(positions[-1], 5), 5)
+        return np.where(x < self.sorted_values[0], lo, np.where(x > self.sorted_values[-1], hi, inside))
+
+    def rvs(self, size, rng: np.random.Generator) -> np.ndarray:
+        return self.ppf(rng.uniform(1e-9, 1 - 1e-9, size=size))
+
+
+@dataclass(frozen=True)
+class LogScaleHurdle:
+    """Zero hurdle plus a location-scale law on log(y); see the module docstring.
+
+    ``shared_sigma`` is the part of each rep's log-scale spread that is a shock
+    common to the whole team in the period (0 <= shared_sigma <= sigma_i); it is
+    used only by :meth:`sample` to correlate reps.
+    """
+
+    reps: np.ndarray
+    mu: np.ndarray
+    sigma: np.ndarray
+    df: np.ndarray
+    zero_share: np.ndarray
+    residuals: EmpiricalResidualLaw | None = None
+    shared_sigma: float = 0.0
+    family: str = field(default="log-scale hurdle", init=False)
+
+    def _std_ppf(self, u: np.ndarray) -> np.ndarray:
+        if self.residuals is not None:
+            return self.residuals.ppf(u)
+        return stats.t.ppf(u, self.df[:, None] if u.ndim == 2 else self.df)
+
+    def _std_cdf(self, x: np.ndarray) -> np.ndarray:
+        if self.residuals is not None:
+            return self.residuals.cdf(x)
+        return stats.t.cdf(x, self.df)
+
+    def quantile(self, p: ArrayLike) -> np.ndarray:
+        """Q_i(p): shape (n_reps,) for a scalar level, (n_reps, n_levels) for several."""
+        levels, scalar = _as_levels(p)
+        pi0 = self.zero_share[:, None]
+        u = np.clip((levels[None, :] - pi0) / np.maximum(1 - pi0, 1e-12), 1e-9, 1 - 1e-9)
+        positive = np.exp(self.mu[:, None] + self.sigma[:, None] * self._std_ppf(u))
+        q = np.where(levels[None, :] <= pi0, 0.0, positive)
+        return q[:, 0] if scalar else q
+
+    def cdf(self, y: np.ndarray) -> np.ndarray:
+        """P(Y_i <= y_i)."""
+        y = np.broadcast_to(np.asarray(y, dtype=float), self.mu.shape)
+        with np.errstate(divide="ignore"):
+            z = (np.log(np.where(y > 0, y, 1.0)) - self.mu) / self.sigma
+        positive_part = self._std_cdf(z)
+        return np.where(y < 0, 0.0, np.where(y == 0, self.zero_share,
+                                             self.zero_share + (1 - self.zero_share) * positive_part))
+
+    def p_attain(self, targets: ArrayLike) -> np.ndarray:
+        """P(Y_i >= T_i). A target of 0 or less is always reached."""
+        t = np.broadcast_to(np.asarray(targets, dtype=float), self.mu.shape)
+        with np.errstate(divide="ignore"):
+            z = (np.log(np.where(t > 0, t, 1.0)) - self.mu) / self.sigma
+        above = (1 - self.zero_share) * (1 - self._std_cdf(z))
+        return np.where(t <= 0, 1.0, above)
+
+    def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+        """Joint draws, shape (n_draws, n_reps), with the shared period shock."""
+        n = self.mu.size
+        shared = min(self.shared_sigma, float(np.min(self.sigma))) if n else 0.0
+        own_sigma = np.sqrt(np.maximum(self.sigma**2 - shared**2, 0.0))
+        common = rng.standard_normal((n_draws, 1)) * shared
+        if self.residuals is not None:
+            e = self.residuals.rvs((n_draws, n), rng)
+        else:
+            e = stats.t.rvs(self.df, size=(n_draws, n), random_state=rng)
+        scale = own_sigma / np.maximum(self.sigma, 1e-12)
+        z = self.mu + self.sigma * e * scale + common
+        positive = rng.uniform(size=(n_draws, n)) >= self.zero_share
+        return np.where(positive, np.exp(z), 0.0)
+
+
+@dataclass(frozen=True)
+class NegBinomialCount:
+    """y_i ~ nbinom(n=r_i, p=q_i) (scipy's parameterisation: failures before r_i successes).
+
+    ``shared_sigma`` is the sd of a common log-rate shock used by :meth:`sample`.
+    """
+
+    reps: np.ndarray
+    r: np.ndarray
+    q: np.ndarray
+    shared_sigma: float = 0.0
+    family: str = field(default="negative binomial", init=False)
+
+    def quantile(self, p: ArrayLike) -> np.ndarray:
+        levels, scalar = _as_levels(p)
+        out = stats.nbinom.ppf(levels[None, :], self.r[:, None], self.q[:, None]).astype(float)
+        return out[:, 0] if scalar else out
+
+    def cdf(self, y: np.ndarray) -> np.ndarray:
+        return stats.nbinom.cdf(np.floor(y), self.r, self.q)
+
+    def p_attain(self, targets: ArrayLike) -> np.ndarray:
+        """P(Y_i >= T_i) = sf(ceil(T_i) - 1)."""
+        t = np.broadcast_to(np.asarray(targets, dtype=float), self.r.shape)
+        return np.where(t <= 0, 1.0, stats.nbinom.sf(np.ceil(t) - 1, self.r, self.q))
+
+    def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+        mean = self.r * (1 - self.q) / self.q
+        rate = rng.gamma(self.r, mean / self.r, size=(n_draws, self.r.size))
+        if self.shared_sigma > 0:
+            shock = rng.standard_normal((n_draws, 1)) * self.shared_sigma
+            rate = rate * np.exp(shock - self.shared_sigma**2 / 2)
+        return rng.poisson(rate).astype(float)
+
+
+RepPredictive = LogScaleHurdle | NegBinomialCount
