@@ -1,0 +1,93 @@
+"""``python -m analytics import FILE...`` and ``python -m analytics imports list|undo ID``.
+
+Exit codes: 0 every file loaded (rejected rows are reported, not fatal), 2 a file was refused
+(nothing of it written), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from analytics import importer, mapping, store
+from analytics.cli import add_db_argument
+
+
+def _pair(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected SOURCE=FIELD, got {text!r}")
+    source, target = text.rsplit("=", 1)
+    return source, target
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("import", help="import CRM CSV exports (deals, activities, reps, targets)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    add_db_argument(p)
+    p.add_argument("--kind", choices=mapping.KINDS, help="skip kind detection")
+    p.add_argument("--preset", choices=sorted(mapping.PRESETS), help="use a CRM preset's column names")
+    p.add_argument("--map", action="append", type=_pair, default=[], metavar="SOURCE=FIELD",
+                   help="map a column to a canonical field (repeatable); FIELD '-' ignores the column")
+    p.add_argument("--date-order", choices=("dmy", "mdy"), help="day-first or month-first for ambiguous dates")
+    p.add_argument("--unit", type=float, help="multiply amounts/targets by N (e.g. 1000 for values in thousands)")
+    p.add_argument("--json", action="store_true", help="one JSON object per file per line")
+    p.set_defaults(func=run_import)
+
+    h = subparsers.add_parser("imports", help="import history and undo")
+    sub = h.add_subparsers(dest="imports_command", required=True, metavar="ACTION")
+    add_db_argument(sub.add_parser("list", help="one line per import, newest first"))
+    u = sub.add_parser("undo", help="undo one import (restores the previous rows)")
+    u.add_argument("import_id", type=int, metavar="ID")
+    add_db_argument(u)
+    h.set_defaults(func=run_imports)
+
+
+def _print_summary(result: importer.ImportResult) -> None:
+    print(result.message)
+    for note in result.notes:
+        print(f"  note: {note}")
+    for r in result.rejects:
+        print(f"  rejected line {r['line']}: {r['column'] or '-'} = {r['value']!r}: {r['reason']}")
+
+
+def run_import(args) -> int:
+    conn = store.connect(args.db)
+    refused = False
+    try:
+        for path in args.files:
+            try:
+                result = importer.import_file(conn, path, kind=args.kind, preset=args.preset,
+                                              mapping=dict(args.map) or None, date_order=args.date_order,
+                                              unit=args.unit)
+            except store.DatabaseLockedError:
+                raise
+            except Exception as exc:  # an internal error: say which file, exit 1
+                print(f"error: {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                return 1
+            refused |= result.status == "refused"
+            if args.json:
+                print(json.dumps(result.to_json_dict(), default=str), flush=True)
+            else:
+                _print_summary(result)
+    finally:
+        conn.close()
+    return 2 if refused else 0
+
+
+def run_imports(args) -> int:
+    conn = store.connect(args.db)
+    try:
+        if args.imports_command == "undo":
+            message = importer.undo_import(conn, args.import_id)
+            print(message)
+            return 0 if message.startswith("undid") else 2
+        history = importer.import_history(conn)
+        if history.empty:
+            print("no imports yet")
+        for row in history.itertuples():
+            print(f"{row.import_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {row.status:<8} {row.kind:<10} "
+                  f"{row.file_name}  read {row.rows_read}, loaded {row.rows_loaded}, rejected {row.rows_rejected}")
+        return 0
+    finally:
+        conn.close()

@@ -1,0 +1,320 @@
+"""Reading awkward CSV exports: encoding, delimiter, header row, refusals, physical line numbers.
+
+A CRM export arrives as UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's
+"Unicode text"), or cp1252/latin-1 (older Excel on Windows). DuckDB reads UTF-8, so
+only the other encodings are transcoded, streaming, to a temporary UTF-8 file; line
+breaks are preserved byte for byte so physical line numbers stay the same.
+
+Files that cannot be a CSV at all (0 bytes, binary, a header with no rows) are
+refused with one line naming the file: :class:`RefusedFileError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+csv.field_size_limit(1 << 30)  # very long fields (notes, descriptions) are legitimate
+
+DELIMITERS = (",", ";", "\t", "|")
+SAMPLE_BYTES = 1 << 20
+CHUNK = 1 << 24
+BINARY_MAGIC = {
+    b"PK\x03\x04": "a zip archive or Excel workbook (.xlsx)",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive",
+}
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+class RefusedFileError(Exception):
+    """The file as a whole cannot be imported; the message is one line naming the file."""
+
+
+@dataclass
+class SourceFile:
+    """A CSV ready for DuckDB: ``read_path`` is UTF-8 (the original or a transcoded copy)."""
+
+    path: Path
+    file_name: str
+    read_path: Path
+    encoding: str
+    delimiter: str
+    skip_lines: int               # physical lines before the header row (report preambles)
+    headers: list[str]            # unique names, as given to DuckDB
+    raw_headers: list[str]
+    notes: list[str] = field(default_factory=list)
+    size: int = 0
+    transcoded: bool = False
+
+    def close(self) -> None:
+        if self.transcoded and self.read_path.exists():
+            os.unlink(self.read_path)
+
+
+def _refuse(file_name: str, why: str) -> RefusedFileError:
+    return RefusedFileError(f"{file_name}: {why}")
+
+
+def detect_encoding(head: bytes) -> str:
+    """Encoding of a file from its first bytes: utf-8-sig, utf-16-le/-be, utf-8, cp1252 or latin-1."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    # UTF-16 without a BOM: ASCII text with every other byte NUL.
+    if len(head) >= 4:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) == 0:
+            return "utf-16-le"
+        if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
+            return "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def binary_kind(head: bytes, encoding: str) -> str | None:
+    """A description when ``head`` is not text, else None."""
+    for magic, what in BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return what
+    if encoding.startswith(("utf-16", "utf-32")):
+        return None
+    if b"\x00" in head:
+        return "binary data (NUL bytes)"
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    if head and controls / len(head) > 0.05:
+        return "binary data (control bytes)"
+    return None
+
+
+def _transcode(path: Path, encoding: str) -> Path:
+    """Stream ``path`` into a temporary UTF-8 file; newlines are kept as they are."""
+    codec = encoding
+    fd, tmp = tempfile.mkstemp(prefix="import-", suffix=".csv")
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+        first = True
+        while chunk := src.read(CHUNK):
+            text = decoder.decode(chunk)
+            if first:
+                text, first = text.lstrip("\ufeff"), False
+            dst.write(text.encode("utf-8"))
+        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return Path(tmp)
+
+
+def normalise_newlines(path: Path) -> Path:
+    """A copy of a UTF-8 file with CRLF and lone CR turned into LF (mixed line endings)."""
+    fd, tmp = tempfile.mkstemp(prefix="import-", suffix=".csv")
+    with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+        carry = b""
+        while chunk := src.read(CHUNK):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            if carry:
+                chunk = chunk[:-1]
+            dst.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        dst.write(carry.replace(b"\r", b"\n"))
+    return Path(tmp)
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter among , ; tab | that splits the sample lines most consistently."""
+    best, best_score = ",", -1.0
+    for delim in DELIMITERS:
+        counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delim) if r]
+        if not counts:
+            continue
+        mode, freq = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        score = freq / len(counts) + 0.001 * mode
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _looks_like_value(cell: str) -> bool:
+    text = cell.strip().replace(",", "").replace(".", "").replace("-", "").replace("/", "")
+    return text.isdigit()
+
+
+def unique_headers(cells: list[str]) -> tuple[list[str], list[str]]:
+    """Strip, name blanks ``column_N`` and disambiguate repeats as ``Name``, ``Name_2``; notes say so."""
+    out, seen, notes = [], set(), []
+    for i, cell in enumerate(cells):
+        name = cell.strip().strip("\ufeff") or f"column_{i + 1}"
+        base, n = name, 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{base}_{n}"
+        if n > 1:
+            notes.append(f"duplicate column header {base!r}: the repeat is read as {name!r}")
+        seen.add(name.lower())
+        out.append(name)
+    return out, notes
+
+
+def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
+    """Inspect ``path`` and return a :class:`SourceFile`; raise :class:`RefusedFileError` when it is not a CSV."""
+    path = Path(path)
+    name = file_name or path.name
+    if not path.exists():
+        raise _refuse(name, "file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise _refuse(name, "the file is empty (0 bytes)")
+    with open(path, "rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    encoding = detect_encoding(head)
+    if what := binary_kind(head, encoding):
+        raise _refuse(name, f"not a CSV text file: it looks like {what}; export the data as CSV")
+    read_path, transcoded, notes = path, False, []
+    if encoding in ("utf-8", "utf-8-sig"):
+        text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head, final=False)
+    else:
+        read_path, transcoded = _transcode(path, encoding), True
+        notes.append(f"file encoding {encoding} converted to UTF-8")
+        with open(read_path, "rb") as fh:
+            text = fh.read(SAMPLE_BYTES).decode("utf-8", errors="replace")
+    try:
+        return _finish(path, name, read_path, encoding, text, size, transcoded, notes)
+    except BaseException:
+        if transcoded:
+            os.unlink(read_path)
+        raise
+
+
+def _finish(path, name, read_path, encoding, text, size, transcoded, notes) -> SourceFile:
+    if len(text) >= SAMPLE_BYTES - 8:  # drop a possibly cut last line
+        text = text[: text.rfind("\n") + 1] or text
+    if not text.strip():
+        raise _refuse(name, "the file has no text (only blank lines)")
+    delim = detect_delimiter(text)
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    records: list[tuple[int, list[str]]] = []  # (physical line where the record starts, cells)
+    line = 1
+    for row in reader:
+        records.append((line, row))
+        line = reader.line_num + 1
+        if len(records) >= 200:
+            break
+    nonblank = [(ln, r) for ln, r in records if any(c.strip() for c in r)]
+    if not nonblank:
+        raise _refuse(name, "the file has no text (only blank lines)")
+    widths = Counter(len(r) for _, r in nonblank)
+    mode = widths.most_common(1)[0][0]
+    # The header is the first record as wide as most rows: report titles above it are skipped.
+    header_line, header = next((ln, r) for ln, r in nonblank if len(r) >= mode)
+    if header_line > 1:
+        notes.append(f"{header_line - 1} line(s) above the header row skipped (report title)")
+    cells = [c for c in header if c.strip()]
+    if cells and sum(_looks_like_value(c) for c in cells) > len(cells) / 2:
+        raise _refuse(name, "no header row: the first line holds values, not column names; "
+                            "export with column headers")
+    headers, dup_notes = unique_headers(header)
+    notes.extend(dup_notes)
+    if len(headers) < 2:
+        raise _refuse(name, "only one column found: not a delimited file (expected , ; tab or | between columns)")
+    if delim != ",":
+        notes.append(f"delimiter: {DELIMITER_NAMES[delim]}")
+    return SourceFile(path=path, file_name=name, read_path=read_path, encoding=encoding, delimiter=delim,
+                      skip_lines=header_line - 1, headers=headers, raw_headers=list(header), notes=notes,
+                      size=size, transcoded=transcoded)
+
+
+# ---- physical line numbers (computed only when there are rejects) -------------------------------
+
+def lines_at_offsets(path: Path, offsets: list[int]) -> dict[int, int]:
+    """Physical 1-based line number of each byte offset (newlines before it + 1)."""
+    wanted = sorted(set(o for o in offsets if o is not None))
+    out: dict[int, int] = {}
+    if not wanted:
+        return out
+    newlines, pos, i = 0, 0, 0
+    with open(path, "rb") as fh:
+        while i < len(wanted) and (chunk := fh.read(CHUNK)):
+            end = pos + len(chunk)
+            while i < len(wanted) and wanted[i] < end:
+                out[wanted[i]] = newlines + chunk.count(b"\n", 0, wanted[i] - pos) + 1
+                i += 1
+            newlines += chunk.count(b"\n")
+            pos = end
+    for o in wanted[i:]:
+        out[o] = newlines + 1
+    return out
+
+
+def record_start_lines(path: Path, skip_lines: int, excluded: set[int], upto: int) -> np.ndarray:
+    """Physical line where each data record starts, in file order, for the first ``upto`` records.
+
+    A line starts a record when the count of quote characters before it is even (quotes inside
+    quoted fields are doubled, so they never change the parity). Blank lines, the header (and
+    anything above it) and ``excluded`` lines (records DuckDB rejected) are not data records.
+    Vectorised with numpy over 16 MiB chunks.
+    """
+    starts: list[np.ndarray] = []
+    found, blanks_seen, quotes, line_no, pos = 0, 0, 0, 1, 0
+    need = upto + skip_lines + 2 + len(excluded)
+    prev_nl = -1
+    with open(path, "rb") as fh:
+        while found < need + blanks_seen and (chunk := fh.read(CHUNK)):
+            buf = np.frombuffer(chunk, dtype=np.uint8)
+            nl = np.flatnonzero(buf == 10)
+            qpos = np.flatnonzero(buf == 34)
+            q_before_nl = np.searchsorted(qpos, nl) + quotes
+            # line k+1 starts after newline k; it starts a record when quotes so far are even
+            next_lines = line_no + 1 + np.arange(len(nl))
+            line_len = np.diff(np.concatenate(([prev_nl - pos], nl)))  # includes the newline
+            prev_is_blank = line_len <= 1
+            if len(nl):
+                cr = np.zeros(len(nl), dtype=bool)
+                ok = nl >= 1
+                cr[ok] = buf[nl[ok] - 1] == 13
+                prev_is_blank |= (line_len == 2) & cr
+            # line_len[k] is the length of the line ending at newline k (the line *before* next_lines[k])
+            even = (q_before_nl % 2) == 0
+            cand_lines = next_lines[even]
+            starts.append(np.stack([cand_lines, np.zeros_like(cand_lines)]) if len(cand_lines) else
+                          np.empty((2, 0), dtype=np.int64))
+            # remember blank lines to drop: a line is blank when the *following* newline comes right away
+            blank_lines = (line_no + np.arange(len(nl)))[prev_is_blank]
+            starts.append(np.stack([blank_lines, np.ones_like(blank_lines)]) if len(blank_lines) else
+                          np.empty((2, 0), dtype=np.int64))
+            if len(nl):
+                prev_nl = pos + nl[-1]
+            quotes += len(qpos)
+            line_no += len(nl)
+            pos += len(chunk)
+            found += len(cand_lines)
+            blanks_seen += len(blank_lines)
+    allc = np.concatenate(starts, axis=1) if starts else np.empty((2, 0), dtype=np.int64)
+    cands, blanks = allc[0][allc[1] == 0], set(allc[0][allc[1] == 1].tolist())
+    first_data = skip_lines + 2
+    keep = [int(ln) for ln in cands if ln >= first_data and ln not in blanks and ln not in excluded
+            and ln <= line_no]
+    return np.asarray(keep[:upto], dtype=np.int64)

@@ -1,0 +1,238 @@
+"""Per-kind shaping of staged rows: deals, activities, reps (roster), targets (quotas).
+
+Each ``_kind`` function adds derived columns and row checks to ``typed`` and writes ``final``:
+the rows exactly as they will be stored, one per table key.
+"""
+
+from __future__ import annotations
+
+from analytics import mapping, parsing
+from analytics.import_stage import FieldSQL, Stage, create_typed, period_interval
+from analytics.parsing import lit, q
+
+TABLES = {
+    "deals": ("deals", ["deal_id"], ["deal_id", "rep", "close_date", "created_date", "amount", "stage", "outcome",
+                                     "account", "product", "team", "currency"]),
+    "activities": ("activities", ["activity_id"], ["activity_id", "rep", "activity_date", "type", "raw_type",
+                                                   "count"]),
+    "reps": ("reps", ["rep"], ["rep", "team", "manager", "region", "start_date", "end_date"]),
+    "targets": ("quotas", ["rep", "metric", "period_start", "period_end"],
+                ["rep", "metric", "period_start", "period_end", "target"]),
+}
+TYPES = {"close_date": "DATE", "created_date": "DATE", "amount": "DOUBLE", "start_date": "DATE",
+         "end_date": "DATE", "count": "BIGINT", "period_start": "DATE", "period_end": "DATE", "target": "DOUBLE"}
+
+
+def _col(fields, name) -> str:
+    return q(name) if name in fields else f"NULL::{TYPES.get(name, 'VARCHAR')}"
+
+
+def _first(by_field, name) -> tuple[str, str]:
+    return by_field[name][0]
+
+
+def _rep_check(by_field) -> tuple:
+    header, c = _first(by_field, "rep")
+    return (f"{q('rep')} IS NULL", header, c, "'rep is blank'")
+
+
+def _labels(prof, by_field, name) -> list[str]:
+    out = []
+    for _, c in by_field.get(name, []):
+        out += [v.strip() for v in (prof.get(f"{c}_labels") or []) if v is not None and v.strip()]
+    return sorted(set(out))
+
+
+def shape(conn, stage: Stage, kind, by_field, fields, prof, fiscal_start, type_overrides) -> None:
+    {"deals": _deals, "activities": _activities, "reps": _reps, "targets": _targets}[kind](
+        conn, stage, by_field, fields, prof, fiscal_start=fiscal_start, type_overrides=type_overrides)
+
+
+def _keep_last(conn, stage: Stage, select_sql: str, keys: list[str], what: str) -> None:
+    """``final`` from ``select_sql`` (with row_idx); earlier rows repeating a key are rejects."""
+    t = stage.t
+    conn.execute(f"CREATE TEMP TABLE {t('rejrows')} AS SELECT *, row_number() OVER (PARTITION BY "
+                 f"{', '.join(keys)} ORDER BY row_idx DESC) AS dup_rank FROM ({select_sql})")
+    conn.execute(f"INSERT INTO {t('rej')} SELECT NULL, {lit(what)}, concat_ws(' / ', {', '.join(keys)}), "
+                 f"'the same {what} appears again on a later row of the file; the later row is kept', row_idx "
+                 f"FROM {t('rejrows')} WHERE dup_rank > 1")
+    conn.execute(f"CREATE TEMP TABLE {t('final')} AS SELECT * EXCLUDE (row_idx, dup_rank) FROM {t('rejrows')} "
+                 "WHERE dup_rank = 1 ORDER BY row_idx")
+    conn.execute(f"DROP TABLE {t('rejrows')}")
+
+
+def _deals(conn, stage, by_field, fields, prof, **_):
+    notes, t = stage.notes, stage.t
+    label_field = "status" if "status" in fields else "stage" if "stage" in fields else None
+    checks = [_rep_check(by_field)]
+    if label_field:
+        outcomes, unknown = {}, []
+        for label in _labels(prof, by_field, label_field):
+            outcomes[label], known = mapping.normalise_outcome(label)
+            if not known:
+                unknown.append(label)
+        outcome = f"coalesce({parsing.label_case_sql(q(label_field), outcomes, 'open')}, 'open')"
+        if unknown:
+            notes.append(f"unknown stage(s) counted as open: {', '.join(unknown[:20])}"
+                         + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""))
+    else:
+        outcome = "'won'"
+        notes.append("no stage column: every row counts as won (an orders/invoices export)")
+    extra = {"outcome": outcome}
+    close_h, close_c = _first(by_field, "close_date")
+    amount_h, amount_c = _first(by_field, "amount")
+    checks += [
+        (f"outcome = 'won' AND {q('close_date')} IS NULL", close_h, close_c, "'won deal without a close date'"),
+        (f"outcome = 'lost' AND {q('close_date')} IS NULL", close_h, close_c, "'lost deal without a close date'"),
+        (f"outcome = 'won' AND {q('amount')} IS NULL", amount_h, amount_c, "'won deal without an amount'"),
+    ]
+    if "deal_id" in fields:
+        id_h, id_c = _first(by_field, "deal_id")
+        checks.append((f"{q('deal_id')} IS NULL", id_h, id_c, "'deal id is blank'"))
+        id_sql = q("deal_id")
+    else:
+        raw = ", ".join(c for cols in by_field.values() for _, c in cols)
+        extra["row_hash"] = f"md5(concat_ws(chr(31), {raw}))"
+        id_sql = ("'row-' || substr(row_hash, 1, 20) || '-' || "
+                  "row_number() OVER (PARTITION BY row_hash ORDER BY row_idx)")
+    create_typed(conn, stage, by_field, fields, extra, checks)
+    cur = lit(stage.currency) if stage.currency else "NULL::VARCHAR"
+    cols = {"deal_id": id_sql, "outcome": "outcome", "currency": cur}
+    select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["deals"][2])
+    ok = f"FROM {t('typed')} WHERE rej IS NULL"
+    if prof.get("dup_ids"):
+        aggs = ", ".join(
+            "sum(amount) AS amount" if n == "amount" else f"arg_min({n}, row_idx) AS {n}"
+            for n in TABLES["deals"][2] if n != "deal_id")
+        conn.execute(f"CREATE TEMP TABLE {t('final')} AS SELECT deal_id, {aggs} FROM "
+                     f"(SELECT row_idx, {select} {ok}) GROUP BY deal_id ORDER BY min(row_idx)")
+        n_rows, n_deals = conn.execute(
+            f"SELECT count(*), count(DISTINCT {q('deal_id')}) {ok}").fetchall()[0]
+        notes.append(f"deal ids repeat (order lines): {n_rows} rows summed into {n_deals} deals "
+                     "(amounts added; other columns from each deal's first row)")
+    else:  # one row per deal already: a view, not another copy
+        conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} {ok}")
+    _deal_notes(conn, stage, fields)
+
+
+def _deal_notes(conn, stage, fields) -> None:
+    """Quirks worth a manager's eye, counted over the rows as they will be stored."""
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE outcome = 'open' AND close_date IS NULL), "
+        "count(*) FILTER (WHERE outcome = 'open' AND amount IS NULL), "
+        "count(*) FILTER (WHERE outcome = 'lost' AND amount = 0), count(*) FILTER (WHERE amount < 0), "
+        "count(*) FILTER (WHERE created_date IS NULL), count(*) FILTER (WHERE close_date < created_date), "
+        f"count(*) FROM {stage.t('final')}").fetchall()[0]
+    open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, total = row
+    notes = stage.notes
+    if open_no_close or open_no_amount:
+        notes.append(f"{open_no_close} open deal(s) without a close date and {open_no_amount} without an amount "
+                     "(kept: open deals may lack them)")
+    if lost_zero:
+        notes.append(f"{lost_zero} lost deal(s) have amount 0 (the export zeroes lost values)")
+    if negative:
+        notes.append(f"{negative} deal(s) with a negative amount (clawbacks/credits) kept as negative")
+    if "created_date" in fields and no_created:
+        notes.append(f"{no_created} of {total} deal(s) have no created date")
+    if backwards:
+        notes.append(f"{backwards} deal(s) close before they were created")
+
+
+def _activities(conn, stage, by_field, fields, prof, *, fiscal_start, type_overrides):
+    notes, t = stage.notes, stage.t
+    date_h, date_c = _first(by_field, "activity_date")
+    starts = {}
+    for label in (prof.get(f"{date_c}_labels") or [])[:5000]:
+        if label and (iv := period_interval(label, fiscal_start)):
+            starts[label] = iv[0].isoformat()
+    if starts:
+        case = "(CASE " + " ".join(f"WHEN {date_c} = {lit(k)} THEN DATE {lit(v)}" for k, v in starts.items()) \
+               + " END)"
+        f = fields["activity_date"]
+        fields["activity_date"] = FieldSQL(f"coalesce({f.value}, {case})",
+                                           [(f"({cond}) AND {case} IS NULL", h, v, why)
+                                            for cond, h, v, why in f.checks])
+        notes.append("activity dates given as period labels (e.g. "
+                     f"{next(iter(starts))!r}) are stored as the first day of their period")
+    types, unknown = {}, []
+    for label in _labels(prof, by_field, "type"):
+        types[label], known = mapping.normalise_activity_type(label, type_overrides)
+        if not known:
+            unknown.append(label)
+    if unknown:
+        notes.append(f"activity type(s) counted as 'other' (edit the activity type map to change): "
+                     f"{', '.join(unknown[:20])}")
+    extra = {"norm_type": f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"}
+    create_typed(conn, stage, by_field, fields, extra, [_rep_check(by_field)])
+    key_hash = "md5(concat_ws(chr(31), rep, CAST(activity_date AS VARCHAR), type))"
+    cols = {"type": "norm_type", "raw_type": q("type"),
+            "count": f"coalesce({q('count')}, 1)" if "count" in fields else "1"}
+    if "activity_id" in fields:
+        cols["activity_id"] = q("activity_id")
+    else:
+        cols["activity_id"] = (f"'act-' || substr({key_hash}, 1, 20) || '-' || "
+                               f"row_number() OVER (PARTITION BY {key_hash} ORDER BY row_idx)")
+    select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["activities"][2])
+    sql = f"SELECT row_idx, {select} FROM {t('typed')} WHERE rej IS NULL"
+    _keep_last(conn, stage, sql, ["activity_id"], "activity id")
+
+
+def _reps(conn, stage, by_field, fields, prof, **_):
+    checks = [_rep_check(by_field)]
+    if "start_date" in fields and "end_date" in fields:
+        h, c = _first(by_field, "end_date")
+        checks.append((f"{q('end_date')} < {q('start_date')}", h, c, "'end date before start date'"))
+    create_typed(conn, stage, by_field, fields, {}, checks)
+    missing = [n for n in ("team", "manager", "region", "start_date", "end_date") if n not in fields]
+    if missing:
+        stage.notes.append(f"roster has no {', '.join(missing)} column(s): left empty")
+    select = ", ".join(f"{_col(fields, n)} AS {n}" for n in TABLES["reps"][2])
+    _keep_last(conn, stage, f"SELECT row_idx, {select} FROM {stage.t('typed')} WHERE rej IS NULL", ["rep"], "rep")
+
+
+def _targets(conn, stage, by_field, fields, prof, *, fiscal_start, **_):
+    t, notes = stage.t, stage.notes
+    checks = [_rep_check(by_field)]
+    metric = f"coalesce(lower({q('metric')}), 'revenue')" if "metric" in fields else "'revenue'"
+    months = [m for m in mapping.MONTH_FIELDS if m in fields]
+    if months:
+        year_h, year_c = _first(by_field, "year")
+        extra = {"year_no": f"TRY_CAST(regexp_extract({q('year')}, '(\\d{{4}})', 1) AS INT)"}
+        checks.append(("year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100", year_h, year_c,
+                       f"'not a year: ' || coalesce({year_c}, '(blank)')"))
+        create_typed(conn, stage, by_field, fields, extra, checks)
+        items = ", ".join(f"{{'m': {int(m[1:])}, 'v': {q(m)}}}" for m in months)
+        sql = (f"SELECT row_idx, rep, {metric} AS metric, make_date(year_no, x.m, 1) AS period_start, "
+               f"last_day(make_date(year_no, x.m, 1)) AS period_end, x.v AS target FROM "
+               f"(SELECT *, unnest([{items}]) AS x FROM {t('typed')} WHERE rej IS NULL) WHERE x.v IS NOT NULL")
+        blanks = " + ".join(f"count(*) FILTER (WHERE {q(m)} IS NULL)" for m in months)
+        stage.month_blanks = conn.execute(f"SELECT {blanks} FROM {t('typed')} WHERE rej IS NULL").fetchall()[0][0]
+        if stage.month_blanks:
+            notes.append(f"{stage.month_blanks} month cell(s) with no target ('-' or blank) skipped")
+    else:
+        target_h, target_c = _first(by_field, "target")
+        if "period" in fields:
+            period_h, period_c = _first(by_field, "period")
+            ivs = {lab: period_interval(lab, fiscal_start) for lab in _labels(prof, by_field, "period")}
+            ivs = {k: v for k, v in ivs.items() if v}
+            start = "(CASE " + " ".join(f"WHEN {q('period')} = {lit(k)} THEN DATE {lit(v[0].isoformat())}"
+                                        for k, v in ivs.items()) + " END)" if ivs else "NULL::DATE"
+            end = "(CASE " + " ".join(f"WHEN {q('period')} = {lit(k)} THEN DATE {lit(v[1].isoformat())}"
+                                      for k, v in ivs.items()) + " END)" if ivs else "NULL::DATE"
+            checks.append((f"{q('period')} IS NULL OR {start} IS NULL", period_h, period_c,
+                           f"'not a period label (expected 2026-11, 2026-Q4, Q4 2026 or a date): ' || "
+                           f"coalesce({period_c}, '(blank)')"))
+        else:
+            start = q("period_start")
+            end = f"coalesce({q('period_end')}, last_day({q('period_start')}))" if "period_end" in fields \
+                else f"last_day({q('period_start')})"
+            h, c = _first(by_field, "period_start")
+            checks.append((f"{q('period_start')} IS NULL", h, c, "'period start is blank'"))
+        create_typed(conn, stage, by_field, fields, {"p_start": start, "p_end": end}, checks)
+        stage.rows_skipped = conn.execute(f"SELECT count(*) FROM {t('typed')} WHERE rej IS NULL AND "
+                                          f"{q('target')} IS NULL").fetchall()[0][0]
+        if stage.rows_skipped:
+            notes.append(f"{stage.rows_skipped} row(s) with no target ('-' or blank) skipped")
+        sql = (f"SELECT row_idx, rep, {metric} AS metric, p_start AS period_start, p_end AS period_end, "
+               f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND {q('target')} IS NOT NULL")
+    _keep_last(conn, stage, sql, ["rep", "metric", "period_start", "period_end"], "rep and period")

@@ -1,0 +1,85 @@
+"""Import history, quarantined rows, undo, and the manager's activity-type map."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from analytics import mapping, store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TABLE_KIND = {"deals": "deals", "activities": "activities", "reps": "reps", "quotas": "targets"}
+
+
+def import_history(conn) -> pd.DataFrame:
+    """One row per import, newest first."""
+    return conn.execute(
+        "SELECT import_id, imported_at, file_name, kind, preset, status, rows_read, rows_loaded, rows_rejected, "
+        "n_new, n_updated, n_unchanged, message, undone_at FROM imports ORDER BY import_id DESC").df()
+
+
+def import_rejects(conn, import_id: int) -> pd.DataFrame:
+    return conn.execute(
+        "SELECT line, column_name AS column, value, reason FROM import_rejects WHERE import_id = ? "
+        "ORDER BY line NULLS LAST", [import_id]).df()
+
+
+def _structure(conn, table: str) -> str:
+    cols = conn.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                        "ORDER BY column_index", [table]).fetchall()
+    return "{" + ", ".join(f'"{name}": "{dtype}"' for name, dtype in cols) + "}"
+
+
+def undo_import(conn, import_id: int) -> str:
+    """Restore the state before ``import_id``; refused when a later import changed the same rows."""
+    from analytics.importer import key_sql
+
+    row = conn.execute("SELECT file_name, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    row = row[0] if row else None
+    if row is None:
+        return f"no import {import_id}"
+    file_name, status = row
+    if status != "loaded":
+        return f"import {import_id} ({file_name}) is {status}: nothing to undo"
+    later = conn.execute(
+        "SELECT c2.import_id, any_value(i.file_name), count(DISTINCT c2.row_key) FROM import_changes c1 "
+        "JOIN import_changes c2 ON c1.table_name = c2.table_name AND c1.row_key = c2.row_key "
+        "AND c2.import_id > c1.import_id JOIN imports i ON i.import_id = c2.import_id AND i.status = 'loaded' "
+        "WHERE c1.import_id = ? GROUP BY c2.import_id ORDER BY c2.import_id", [import_id]).fetchall()
+    if later:
+        which = "; ".join(f"import {i} ({f}) changed {n} of its rows" for i, f, n in later)
+        return (f"cannot undo import {import_id} ({file_name}): {which}. Undo the later import(s) first "
+                f"(newest first).")
+    with store.transaction(conn):
+        tables = [t for (t,) in conn.execute(
+            "SELECT DISTINCT table_name FROM import_changes WHERE import_id = ?", [import_id]).fetchall()]
+        n_deleted = n_restored = 0
+        for table in tables:
+            key = key_sql(TABLE_KIND[table], table)
+            n_deleted += conn.execute(
+                f"DELETE FROM {table} WHERE {key} IN (SELECT row_key FROM import_changes "
+                f"WHERE import_id = ? AND table_name = ?)", [import_id, table]).fetchall()[0][0]
+            n_restored += conn.execute(
+                f"INSERT INTO {table} SELECT unnest(json_transform(previous_json, '{_structure(conn, table)}')) "
+                f"FROM import_changes WHERE import_id = ? AND table_name = ? AND action = 'update'",
+                [import_id, table]).fetchall()[0][0]
+        conn.execute("UPDATE imports SET status = 'undone', undone_at = current_timestamp WHERE import_id = ?",
+                     [import_id])
+    return (f"undid import {import_id} ({file_name}): {n_deleted - n_restored} row(s) removed, "
+            f"{n_restored} restored to their previous values")
+
+
+def activity_type_map(conn) -> pd.DataFrame:
+    """The manager's raw label -> type overrides, plus the built-in types for reference."""
+    return conn.execute("SELECT raw_type, type FROM activity_type_map ORDER BY raw_type").df()
+
+
+def set_activity_type(conn, raw_type: str, type: str) -> None:
+    """Map a raw activity label to a type; re-label activities already imported with that label."""
+    if type not in mapping.ACTIVITY_TYPES:
+        raise ValueError(f"activity type must be one of {', '.join(mapping.ACTIVITY_TYPES)}, not {type!r}")
+    with store.transaction(conn):
+        conn.execute("INSERT INTO activity_type_map (raw_type, type) VALUES (?, ?) ON CONFLICT (raw_type) "
+                     "DO UPDATE SET type = excluded.type", [raw_type, type])
+        conn.execute("UPDATE activities SET type = ? WHERE raw_type = ?", [type, raw_type])

@@ -1,0 +1,286 @@
+"""The CSV import: inspect (detect, parse, preview; no writes), commit (atomic, idempotent, undoable).
+
+>>> plan = inspect_file(conn, "opportunities.csv")     # kind, mapping, notes, preview, rejects
+>>> result = commit_import(conn, plan)                  # one transaction: all accepted rows or none
+>>> undo_import(conn, result.import_id)
+
+A file that cannot be read at all is refused whole with one message; the database keeps its data
+(a row in ``imports`` with status ``refused`` records the attempt). Every rejected row goes to
+``import_rejects`` with its physical line. ``import_changes`` keeps inserted keys and the previous
+version of updated rows, so an import can be undone exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from analytics import csv_source, import_stage, mapping, store
+from analytics.import_kinds import TABLES
+from analytics.import_log import (  # noqa: F401  (public API re-exported)
+    activity_type_map,
+    import_history,
+    import_rejects,
+    set_activity_type,
+    undo_import,
+)
+from analytics.mapping import save_mapping  # noqa: F401
+
+if TYPE_CHECKING:  # pandas is imported only where a DataFrame is built (not on the CLI's path)
+    import pandas as pd
+
+REJECTS_IN_RESULT = 1000
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class ImportPlan:
+    file_name: str
+    path: str
+    kind: str | None = None
+    preset: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    unmapped_columns: list[str] = field(default_factory=list)
+    missing_required: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    preview: pd.DataFrame | None = None        # first rows as they will be stored (inspect_file)
+    reject_sample: pd.DataFrame | None = None  # line, column, value, reason (inspect_file)
+    rows_read: int = 0
+    rows_rejected: int = 0
+    refused: bool = False
+    message: str = ""
+    headers: list[str] = field(default_factory=list)
+    date_order: str | None = None
+    unit: float | None = None
+    _stage: object = field(default=None, repr=False, compare=False)
+    _conn_id: int | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class ImportResult:
+    file: str
+    kind: str | None
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejects: list[dict] = field(default_factory=list)
+    message: str = ""
+    import_id: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json_dict(self) -> dict:
+        keys = ("file", "kind", "status", "rows_read", "rows_loaded", "rows_rejected", "new", "updated",
+                "unchanged", "rejects", "message")
+        d = asdict(self)
+        return {k: d[k] for k in keys}
+
+
+def _refuse(plan: ImportPlan, message: str) -> ImportPlan:
+    plan.refused, plan.message = True, message if message.startswith(plan.file_name) else \
+        f"{plan.file_name}: {message}"
+    return plan
+
+
+def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, unit, keep,
+          exact_mapping: dict[str, str] | None = None) -> ImportPlan:
+    path = Path(path)
+    plan = ImportPlan(file_name=file_name or path.name, path=str(path), date_order=date_order,
+                      unit=float(unit) if unit else None)
+    if kind and kind not in mapping.KINDS:
+        return _refuse(plan, f"unknown kind {kind!r} (choose {', '.join(mapping.KINDS)})")
+    if date_order not in (None, "dmy", "mdy"):
+        return _refuse(plan, f"date order must be 'dmy' or 'mdy', not {date_order!r}")
+    try:
+        src = csv_source.open_source(path, plan.file_name)
+    except csv_source.RefusedFileError as exc:
+        return _refuse(plan, str(exc))
+    try:
+        plan.encoding, plan.delimiter, plan.headers = src.encoding, src.delimiter, src.headers
+        plan.notes.extend(src.notes)
+        try:
+            if exact_mapping is not None:  # re-staging a confirmed plan: its mapping, as it was
+                plan.kind, plan.preset = kind, preset
+                plan.mapping = {h: f for h, f in exact_mapping.items() if h in src.headers}
+            else:
+                det = mapping.detect(src.headers, conn, kind=kind, preset=preset)
+                plan.kind, plan.preset = det.kind, det.preset
+                plan.mapping = mapping.apply_overrides(src.headers, det.mapping, mapping_override, det.kind)
+        except ValueError as exc:
+            return _refuse(plan, str(exc))
+        plan.unmapped_columns = [h for h in src.headers if h not in plan.mapping]
+        plan.missing_required = mapping.missing_required(plan.kind, plan.mapping)
+        if plan.missing_required:
+            names = ", ".join(plan.missing_required)
+            return _refuse(plan, f"cannot import as {plan.kind}: no column found for {names} "
+                                 f"(columns: {', '.join(src.headers)}); map one with --map 'COLUMN={plan.missing_required[0]}'")
+        _stage(conn, plan, src, keep=keep)
+    finally:
+        src.close()
+    return plan
+
+
+def _stage(conn, plan: ImportPlan, src, *, keep: bool) -> None:
+    type_overrides = dict(conn.execute("SELECT raw_type, type FROM activity_type_map").fetchall())
+    try:
+        stage = import_stage.build(conn, src, plan.kind, plan.mapping, date_order=plan.date_order,
+                                   unit=plan.unit, fiscal_start=store.fiscal_year_start_month(conn),
+                                   type_overrides=type_overrides)
+    except import_stage.RefusalError as exc:
+        _refuse(plan, str(exc))
+        return
+    plan.notes.extend(stage.notes)
+    plan.rows_read, plan.rows_rejected = stage.rows_read, stage.rows_rejected
+    if not keep:  # the preview is for a person looking at inspect_file's plan
+        plan.preview = conn.execute(f"SELECT * FROM {stage.t('final')} LIMIT {PREVIEW_ROWS}").df()
+        plan.reject_sample = conn.execute(
+            f"SELECT line, column_name AS column, value, reason FROM {stage.t('rej')} "
+            "ORDER BY line NULLS LAST LIMIT 50").df()
+    if keep:
+        plan._stage, plan._conn_id = stage, id(conn)
+    else:
+        import_stage.drop(conn, stage)
+
+
+def inspect_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=None, date_order=None,
+                 unit=None) -> ImportPlan:
+    """Detect, parse and preview ``path``; writes nothing to data tables."""
+    return _plan(conn, path, file_name=file_name, kind=kind, preset=preset, mapping_override=mapping,
+                 date_order=date_order, unit=unit, keep=False)
+
+
+def import_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=None, date_order=None,
+                unit=None, progress: Callable[[float, str], None] | None = None) -> ImportResult:
+    """Inspect and commit in one go (the CLI and the sample loader)."""
+    if progress:
+        progress(0.0, "reading file")
+    plan = _plan(conn, path, file_name=file_name, kind=kind, preset=preset, mapping_override=mapping,
+                 date_order=date_order, unit=unit, keep=True)
+    return commit_import(conn, plan, progress=progress)
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 24):
+                h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def _record_refusal(conn, plan: ImportPlan) -> ImportResult:
+    import_id = conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+    conn.execute("INSERT INTO imports (import_id, file_name, kind, preset, mapping_json, status, message, "
+                 "notes_json) VALUES (?, ?, ?, ?, ?, 'refused', ?, ?)",
+                 [import_id, plan.file_name, plan.kind or "unknown", plan.preset, json.dumps(plan.mapping),
+                  plan.message, json.dumps(plan.notes)])
+    return ImportResult(file=plan.file_name, kind=plan.kind, status="refused", rows_read=plan.rows_read,
+                        message=plan.message, import_id=import_id, notes=list(plan.notes))
+
+
+def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], None] | None = None) -> ImportResult:
+    """Write the plan's accepted rows, its rejects and its change log in one transaction."""
+    def tell(fraction, text):
+        if progress:
+            progress(fraction, text)
+
+    stage = plan._stage if plan._conn_id == id(conn) else None
+    if stage is not None and not _exists(conn, stage.t("typed")):
+        stage = None
+    if not plan.refused and stage is None:
+        tell(0.1, "reading file")
+        fresh = _plan(conn, plan.path, file_name=plan.file_name, kind=plan.kind, preset=plan.preset,
+                      mapping_override=None, date_order=plan.date_order, unit=plan.unit, keep=True,
+                      exact_mapping=plan.mapping)
+        plan, stage = fresh, fresh._stage
+    if plan.refused or stage is None:
+        return _record_refusal(conn, plan)
+    tell(0.5, "writing rows")
+    try:
+        with store.transaction(conn):
+            import_id = conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+            conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
+                         f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
+            counts = _upsert(conn, stage, import_id)
+            tell(0.9, "recording the import")
+            loaded = plan.rows_read - plan.rows_rejected - stage.rows_skipped
+            message = (f"{plan.file_name}: {loaded} row(s) loaded as {plan.kind} ({counts[0]} new, "
+                       f"{counts[1]} updated, {counts[2]} unchanged), {plan.rows_rejected} rejected")
+            conn.execute(
+                "INSERT INTO imports (import_id, file_name, kind, preset, file_sha256, mapping_json, status, "
+                "rows_read, rows_loaded, rows_rejected, n_new, n_updated, n_unchanged, message, notes_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?)",
+                [import_id, plan.file_name, plan.kind, plan.preset, _sha256(plan.path), json.dumps(plan.mapping),
+                 plan.rows_read, loaded, plan.rows_rejected, *counts, message, json.dumps(plan.notes)])
+            mapping.save_mapping(conn, plan.headers, plan.kind, plan.mapping)
+        rejects = conn.execute(
+            f"SELECT line, column_name, value, reason FROM {stage.t('rej')} ORDER BY line NULLS LAST "
+            f"LIMIT {REJECTS_IN_RESULT}").fetchall()
+    finally:
+        import_stage.drop(conn, stage)
+        plan._stage = None
+    if plan.rows_rejected > REJECTS_IN_RESULT:
+        message += f" (first {REJECTS_IN_RESULT} rejects listed; all are in import_rejects)"
+    tell(1.0, "done")
+    return ImportResult(
+        file=plan.file_name, kind=plan.kind, status="loaded", rows_read=plan.rows_read, rows_loaded=loaded,
+        rows_rejected=plan.rows_rejected, new=counts[0], updated=counts[1], unchanged=counts[2],
+        rejects=[{"line": r[0], "column": r[1], "value": r[2], "reason": r[3]} for r in rejects],
+        message=message, import_id=import_id, notes=list(plan.notes))
+
+
+def _exists(conn, table: str) -> bool:
+    return conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0] > 0
+
+
+def key_sql(kind: str, alias: str) -> str:
+    """A row's key as text (``import_changes.row_key``)."""
+    _, keys, _ = TABLES[kind]
+    if len(keys) == 1:
+        return f"{alias}.{keys[0]}"
+    return "to_json([" + ", ".join(f"CAST({alias}.{k} AS VARCHAR)" for k in keys) + "])::VARCHAR"
+
+
+def _upsert(conn, stage, import_id: int) -> tuple[int, int, int]:
+    """Insert new rows, update changed ones, leave identical ones; log inserts and previous versions."""
+    table, keys, cols = TABLES[stage.kind]
+    final = stage.t("final")
+    on = " AND ".join(f"f.{k} = t.{k}" for k in keys)
+    matched = conn.execute(f"SELECT count(*) FROM {final} f JOIN {table} t ON {on}").fetchall()[0][0]
+    collist = ", ".join(cols)
+    if matched == 0:
+        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'f')}, 'insert', NULL "
+                     f"FROM {final} f", [import_id, table])
+        conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {final}", [import_id])
+        return stage.n_final, 0, 0
+    same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM t.{c}" for c in cols if c not in keys)
+    cls = stage.t("cls")
+    conn.execute(
+        f"CREATE TEMP TABLE {cls} AS SELECT f.*, CASE WHEN t.{keys[0]} IS NULL THEN 'new' WHEN {same} "
+        f"THEN 'unchanged' ELSE 'updated' END AS st, CASE WHEN t.{keys[0]} IS NOT NULL AND NOT ({same}) "
+        f"THEN to_json(t)::VARCHAR END AS prev FROM {final} f LEFT JOIN {table} t ON {on}")
+    try:
+        conn.execute(
+            f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'f')}, "
+            f"CASE st WHEN 'new' THEN 'insert' ELSE 'update' END, prev FROM {cls} f WHERE st <> 'unchanged'",
+            [import_id, table])
+        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in keys)
+        conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {cls} "
+                     f"WHERE st <> 'unchanged' ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}, "
+                     "import_id = excluded.import_id", [import_id])
+        row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
+                           f"count(*) FILTER (WHERE st = 'unchanged') FROM {cls}").fetchall()[0]
+    finally:
+        conn.execute(f"DROP TABLE IF EXISTS {cls}")
+    return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,373 @@
+"""What a CSV is and which column means what: kinds, canonical fields, CRM presets, detection.
+
+Detection order: a mapping the manager confirmed for the same headers before (``saved_mappings``),
+else the best CRM preset whose headers are present, else fuzzy matching of each header against
+the field synonyms (``difflib``). Values are normalised here too: deal stages to won/lost/open and
+activity labels to call/email/meeting/demo/proposal/other.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+KINDS = ("deals", "activities", "reps", "targets")
+ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal", "other")
+MONTH_FIELDS = tuple(f"m{i:02d}" for i in range(1, 13))
+
+
+class Field(NamedTuple):
+    name: str
+    required: bool
+    type: str            # text | date | amount | count | label
+    synonyms: tuple[str, ...] = ()
+
+
+def _f(name, required, type_, *syn):
+    return Field(name, required, type_, tuple(syn))
+
+
+CANONICAL_FIELDS: dict[str, list[Field]] = {
+    "deals": [
+        _f("deal_id", False, "text", "opportunity id", "deal id", "record id", "id", "opportunity number",
+           "order id", "order number", "order no", "invoice id", "invoice number", "invoice no", "deal number"),
+        _f("rep", True, "text", "opportunity owner", "deal owner", "owner", "sales rep", "salesperson",
+           "sales person", "sales agent", "rep", "account executive", "owner name", "seller", "sales owner",
+           "assigned to", "rep name", "user"),
+        _f("close_date", True, "date", "close date", "closed date", "closing date", "expected close date",
+           "won date", "won time", "order date", "invoice date", "actual close date", "est close date",
+           "estimated close date", "date closed", "date"),
+        _f("amount", True, "amount", "amount", "value", "deal value", "close value", "deal amount", "total",
+           "revenue", "amount converted", "invoice total", "order total", "net amount", "total amount",
+           "actual revenue", "est revenue", "estimated revenue", "sales", "booking", "bookings"),
+        _f("stage", False, "label", "stage", "deal stage", "stage name", "pipeline stage", "opportunity stage",
+           "sales stage", "status reason"),
+        _f("status", False, "label", "status", "outcome", "won lost", "deal status", "result"),
+        _f("created_date", False, "date", "created date", "create date", "engage date", "created", "created on",
+           "created time", "deal created", "date created", "add time", "opened date"),
+        _f("account", False, "text", "account name", "account", "company", "customer", "organization",
+           "organisation", "client", "potential customer", "organization name", "company name",
+           "customer name", "associated company"),
+        _f("product", False, "text", "product", "product name", "item", "product line", "sku"),
+        _f("team", False, "text", "team", "sales team", "business unit", "division", "owner role", "segment"),
+        _f("currency", False, "label", "currency", "currency code", "opportunity currency", "deal currency",
+           "currency iso code", "transaction currency", "currency of value"),
+    ],
+    "activities": [
+        _f("activity_id", False, "text", "activity id", "task id", "event id", "id"),
+        _f("rep", True, "text", "assigned to", "owner", "activity owner", "user", "rep", "sales rep",
+           "salesperson", "assigned", "sales agent", "rep name", "owner name"),
+        _f("activity_date", True, "date", "date", "activity date", "week starting", "week start", "week",
+           "due date", "completed date", "date completed", "period", "month", "start date", "created date",
+           "activity week", "day"),
+        _f("type", True, "label", "activity type", "type", "task type", "activity", "subtype", "event type",
+           "kind", "channel", "task subtype"),
+        _f("count", False, "count", "count", "activities", "number", "number of activities", "quantity",
+           "total", "n", "activity count", "volume"),
+    ],
+    "reps": [
+        _f("rep", True, "text", "sales rep", "rep", "name", "full name", "sales agent",
+           "salesperson", "employee name", "rep name", "user", "owner", "account executive", "seller"),
+        _f("team", False, "text", "team", "sales team", "squad", "pod", "segment", "business unit"),
+        _f("manager", False, "text", "manager", "reports to", "team lead", "supervisor", "manager name",
+           "line manager", "sales manager"),
+        _f("region", False, "text", "region", "regional office", "territory", "office", "area", "location",
+           "geo"),
+        _f("start_date", False, "date", "start date", "hire date", "hired", "start", "joined", "date hired",
+           "hired on", "start of employment"),
+        _f("end_date", False, "date", "end date", "termination date", "left", "leave date", "end", "exit date",
+           "left on", "leaving date"),
+    ],
+    "targets": [
+        _f("rep", True, "text", "sales rep", "rep", "owner", "user", "salesperson", "name", "sales agent",
+           "rep name", "account executive"),
+        _f("period", False, "label", "period", "month", "quarter", "fiscal period", "period label",
+           "target period", "quota period"),
+        _f("target", False, "amount", "target", "quota", "quota amount", "target amount", "goal",
+           "revenue target", "sales target", "amount"),
+        _f("year", False, "text", "year", "fiscal year", "fy", "quota year", "target year"),
+        _f("metric", False, "label", "metric", "measure", "quota type", "target type"),
+        _f("period_start", False, "date", "period start", "start date", "from", "start"),
+        _f("period_end", False, "date", "period end", "end date", "to", "end"),
+        *[_f(m, False, "amount") for m in MONTH_FIELDS],
+    ],
+}
+FIELD_BY_NAME = {k: {f.name: f for f in fs} for k, fs in CANONICAL_FIELDS.items()}
+
+PRESETS: dict[str, dict] = {
+    "salesforce_opportunities": {"kind": "deals", "columns": {
+        "Opportunity ID": "deal_id", "Opportunity Owner": "rep", "Account Name": "account", "Product": "product",
+        "Stage": "stage", "Amount": "amount", "Currency": "currency", "Opportunity Currency": "currency",
+        "Created Date": "created_date", "Close Date": "close_date", "Owner Role": "team"}},
+    "hubspot_deals": {"kind": "deals", "columns": {
+        "Record ID": "deal_id", "Deal owner": "rep", "Deal Stage": "stage", "Close Date": "close_date",
+        "Amount": "amount", "Create Date": "created_date", "Associated Company": "account",
+        "Currency": "currency", "Deal Name": None, "Pipeline": None}},
+    "pipedrive_deals": {"kind": "deals", "columns": {
+        "Deal - ID": "deal_id", "Deal - Owner": "rep", "Deal - Value": "amount", "Deal - Currency": "currency",
+        "Deal - Status": "status", "Deal - Stage": "stage", "Deal - Organization": "account",
+        "Deal - Won time": "close_date", "Deal - Lost time": "close_date",
+        "Deal - Expected close date": "close_date", "Deal - Deal created": "created_date",
+        "Deal - Title": None}},
+    "zoho_deals": {"kind": "deals", "columns": {
+        "Record Id": "deal_id", "Deal Owner": "rep", "Account Name": "account", "Amount": "amount",
+        "Stage": "stage", "Closing Date": "close_date", "Created Time": "created_date", "Currency": "currency",
+        "Deal Name": None, "Probability (%)": None}},
+    "dynamics365_opportunities": {"kind": "deals", "columns": {
+        "Opportunity": "deal_id", "Owner": "rep", "Potential Customer": "account", "Status": "status",
+        "Status Reason": "stage", "Actual Close Date": "close_date", "Est. Close Date": "close_date",
+        "Actual Revenue": "amount", "Est. Revenue": "amount", "Created On": "created_date",
+        "Currency": "currency", "Topic": None}},
+    "roster": {"kind": "reps", "columns": {
+        "Sales Rep": "rep", "Team": "team", "Manager": "manager", "Region": "region",
+        "Start Date": "start_date", "End Date": "end_date"}},
+    "activity_report": {"kind": "activities", "columns": {
+        "Assigned To": "rep", "Week Starting": "activity_date", "Activity Type": "type", "Count": "count",
+        "Date": "activity_date"}},
+    "quotas_wide": {"kind": "targets", "columns": {"Sales Rep": "rep", "Year": "year"}},
+    "quotas_long": {"kind": "targets", "columns": {
+        "Sales Rep": "rep", "Period": "period", "Target": "target", "Quota": "target", "Metric": "metric"}},
+}
+
+# ---- header normalisation, units, months ------------------------------------------------------
+
+_UNIT_PATTERNS = [
+    (re.compile(r"\((?:k|000|000s|'000|thousands?|in thousands)\)|\bin thousands\b|_k$|\bk€|\bk\$|"
+                r"\((?:k\s*\w{0,3}|\w{3}\s*k)\)", re.I), 1000.0),
+    (re.compile(r"\((?:m|mm|mn|millions?|in millions)\)|\bin millions\b|_mm?$", re.I), 1_000_000.0),
+]
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december"]
+
+
+def unit_of_header(header: str) -> float | None:
+    """1000 for headers such as ``Jan (k)``, ``Target (000)``, ``quota in thousands``, ``quota_k``."""
+    for pattern, multiplier in _UNIT_PATTERNS:
+        if pattern.search(header.strip()):
+            return multiplier
+    return None
+
+
+def normalise_header(header: str) -> str:
+    text = header.strip().strip("\ufeff").lower()
+    for pattern, _ in _UNIT_PATTERNS:
+        text = pattern.sub(" ", text)
+    text = re.sub(r"[^0-9a-z%#]+", " ", text)
+    return " ".join(text.split())
+
+
+def month_of_header(header: str) -> int | None:
+    """1..12 for month columns: ``M01``, ``Jan``, ``January``, ``Jan (k)``, ``Jan 2026``, ``01``."""
+    text = normalise_header(header)
+    if m := re.fullmatch(r"m ?(0?[1-9]|1[0-2])", text) or re.fullmatch(r"(0?[1-9]|1[0-2])", text):
+        return int(m.group(1))
+    word = re.sub(r"\s*\d{2,4}$", "", text)
+    for i, name in enumerate(_MONTHS, 1):
+        if word in (name, name[:3], "sept" if i == 9 else name):
+            return i
+    return None
+
+
+def header_signature(headers: list[str]) -> str:
+    return hashlib.sha256(json.dumps([h.strip().lower() for h in headers]).encode()).hexdigest()
+
+
+# ---- detection -----------------------------------------------------------------------------------
+
+@dataclass
+class Detection:
+    kind: str | None
+    preset: str | None
+    mapping: dict[str, str]
+    score: float
+    unmapped: list[str] = field(default_factory=list)
+
+
+def _fuzzy(headers: list[str], kind: str, taken: dict[str, str]) -> dict[str, str]:
+    """Map headers not in ``taken`` to fields not yet used, best match first."""
+    used = set(taken.values())
+    candidates = []
+    for h in headers:
+        if h in taken:
+            continue
+        norm = normalise_header(h)
+        if kind == "targets" and (m := month_of_header(h)):
+            candidates.append((1.0, h, MONTH_FIELDS[m - 1]))
+            continue
+        for f in CANONICAL_FIELDS[kind]:
+            if not f.synonyms:
+                continue
+            best = max((1.0 if norm == s else difflib.SequenceMatcher(None, norm, s).ratio())
+                       for s in f.synonyms)
+            if best >= 0.84:
+                candidates.append((best, h, f.name))
+    out = dict(taken)
+    for _score, h, name in sorted(candidates, key=lambda c: -c[0]):
+        if h not in out and name not in used:
+            out[h] = name
+            used.add(name)
+    return out
+
+
+def missing_required(kind: str, mapping: dict[str, str]) -> list[str]:
+    fields = set(mapping.values())
+    if kind == "targets":
+        missing = [] if "rep" in fields else ["rep"]
+        if any(m in fields for m in MONTH_FIELDS):
+            return missing + ([] if "year" in fields else ["year"])
+        if "target" not in fields:
+            missing.append("target")
+        if "period" not in fields and "period_start" not in fields:
+            missing.append("period")
+        return missing
+    return [f.name for f in CANONICAL_FIELDS[kind] if f.required and f.name not in fields]
+
+
+def _score(kind: str, mapping: dict[str, str]) -> float:
+    fields = FIELD_BY_NAME[kind]
+    got = set(mapping.values())
+    months = sum(1 for m in MONTH_FIELDS if m in got)
+    score = sum(2.0 if fields[n].required else 1.0 for n in got if n not in MONTH_FIELDS)
+    score += 4.0 if months >= 6 else 0.0
+    return score - 3.0 * len(missing_required(kind, mapping))
+
+
+def _preset_mapping(headers: list[str], name: str) -> tuple[dict[str, str], float]:
+    cols = {normalise_header(c): f for c, f in PRESETS[name]["columns"].items()}
+    mapping = {h: cols[normalise_header(h)] for h in headers
+               if normalise_header(h) in cols and cols[normalise_header(h)]}
+    hits = sum(1 for h in headers if normalise_header(h) in cols
+               or (PRESETS[name]["kind"] == "targets" and "year" in cols.values() and month_of_header(h)))
+    return mapping, hits / max(len(headers), 1)
+
+
+def detect(headers: list[str], conn=None, *, kind: str | None = None, preset: str | None = None) -> Detection:
+    """Kind, preset and ``{source column: canonical field}`` for a file's headers."""
+    if conn is not None and preset is None:
+        saved = load_saved_mapping(conn, headers)
+        if saved and (kind is None or saved[0] == kind):
+            mapping = {h: f for h, f in saved[1].items() if h in headers}
+            return Detection(saved[0], "saved", mapping, 1.0, [h for h in headers if h not in mapping])
+    best: Detection | None = None
+    names = [preset] if preset else list(PRESETS)
+    for name in names:
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        pkind = PRESETS[name]["kind"]
+        if kind and pkind != kind:
+            continue
+        taken, share = _preset_mapping(headers, name)
+        mapping = _fuzzy(headers, pkind, taken)
+        if not preset and (share < 0.5 or missing_required(pkind, mapping)):
+            continue
+        score = _score(pkind, mapping) + 2.0 * share
+        if best is None or score > best.score:
+            best = Detection(pkind, name, mapping, score)
+    if best is None:
+        for k in ([kind] if kind else KINDS):
+            mapping = _fuzzy(headers, k, {})
+            score = _score(k, mapping)
+            if best is None or score > best.score:
+                best = Detection(k, None, mapping, score)
+    best.unmapped = [h for h in headers if h not in best.mapping]
+    return best
+
+
+def apply_overrides(headers: list[str], mapping: dict[str, str], overrides: dict[str, str] | None,
+                    kind: str) -> dict[str, str]:
+    """Caller's ``{source: field}`` wins; a field given to a new source is taken from the old one."""
+    out = dict(mapping)
+    for source, target in (overrides or {}).items():
+        if source not in headers:
+            raise ValueError(f"--map: no column {source!r} in the file (columns: {', '.join(headers)})")
+        if target in (None, "", "-", "ignore"):
+            out.pop(source, None)
+            continue
+        if target not in FIELD_BY_NAME[kind]:
+            raise ValueError(f"--map: {target!r} is not a {kind} field "
+                             f"({', '.join(f.name for f in CANONICAL_FIELDS[kind] if f.synonyms)})")
+        out = {s: f for s, f in out.items() if f != target or s in overrides}
+        out[source] = target
+    return {h: out[h] for h in headers if h in out}
+
+
+def load_saved_mapping(conn, headers: list[str]) -> tuple[str, dict[str, str]] | None:
+    row = conn.execute("SELECT kind, mapping_json FROM saved_mappings WHERE header_signature = ?",
+                       [header_signature(headers)]).fetchall()
+    row = row[0] if row else None
+    return (row[0], json.loads(row[1])) if row else None
+
+
+def save_mapping(conn, headers: list[str], kind: str, mapping: dict[str, str]) -> None:
+    conn.execute(
+        "INSERT INTO saved_mappings (header_signature, kind, mapping_json) VALUES (?, ?, ?) "
+        "ON CONFLICT (header_signature) DO UPDATE SET kind = excluded.kind, "
+        "mapping_json = excluded.mapping_json, saved_at = excluded.saved_at",
+        [header_signature(headers), kind, json.dumps(mapping)])
+
+
+# ---- value normalisation ---------------------------------------------------------------------------
+
+def _key(label: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(label).lower())
+
+
+WON = {"closedwon", "won", "win", "closedwonwon", "booked", "signed", "1won"}
+LOST = {"closedlost", "lost", "loss", "canceled", "cancelled", "outsold", "closedlosttocompetition",
+        "disqualified", "dead", "nodecision", "2lost"}
+OPEN = {"prospecting", "qualification", "needsanalysis", "valueproposition", "iddecisionmakers",
+        "identifydecisionmakers", "perceptionanalysis", "proposalpricequote", "negotiationreview",
+        "engaging", "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
+        "decisionmakerboughtin", "contractsent", "open", "inprogress", "onhold", "proposal", "negotiation",
+        "discovery", "demo", "demoscheduled", "new", "lead", "leadin", "qualified", "closing", "commit",
+        "pipeline", "bestcase", "upside", "contactmade", "proposalmade", "negotiationsstarted",
+        "develop", "propose", "close", "qualify", "0open", "solution", "evaluation", "quote", "quoted"}
+
+
+def normalise_outcome(label: str | None) -> tuple[str, bool]:
+    """(won | lost | open, known). Unknown labels count as open; the caller lists them in the notes."""
+    if label is None or not str(label).strip():
+        return "open", True
+    k = _key(label)
+    if k in WON or (k.startswith("closedwon")):
+        return "won", True
+    if k in LOST or k.startswith("closedlost"):
+        return "lost", True
+    return "open", k in OPEN
+
+
+_TYPE_WORDS = {
+    "call": {"call", "calls", "phonecall", "phone", "outboundcall", "inboundcall", "coldcall", "logacall",
+             "dial", "dials", "callmade", "connectedcall"},
+    "email": {"email", "emails", "email sent", "emailsent", "sentemail", "mail", "outboundemail", "inmail"},
+    "meeting": {"meeting", "meetings", "mtg", "appointment", "visit", "inpersonmeeting", "videocall",
+                "onsite", "event", "lunch"},
+    "demo": {"demo", "demos", "productdemo", "demonstration", "presentation", "webinar"},
+    "proposal": {"proposal", "proposals", "quote", "quotes", "quotesent", "proposalsent", "offer", "rfp"},
+    "other": {"other", "task", "todo", "note", "linkedin", "social"},
+}
+_TYPE_STEMS = [("demo", "demo"), ("propos", "proposal"), ("quote", "proposal"), ("meet", "meeting"),
+               ("mail", "email"), ("call", "call"), ("phone", "call")]
+
+
+def normalise_activity_type(raw: str | None, overrides: dict[str, str] | None = None) -> tuple[str, bool]:
+    """(type, known) for a raw activity label; the manager's ``activity_type_map`` wins."""
+    if raw is None or not str(raw).strip():
+        return "other", False
+    text = str(raw).strip()
+    if overrides:
+        for candidate in (text, text.lower()):
+            if candidate in overrides:
+                return overrides[candidate], True
+    k = _key(text)
+    for typ, words in _TYPE_WORDS.items():
+        if k in {_key(w) for w in words}:
+            return typ, True
+    for stem, typ in _TYPE_STEMS:
+        if stem in k:
+            return typ, True
+    return "other", False

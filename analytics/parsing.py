@@ -1,0 +1,274 @@
+"""SQL that turns CSV text into typed values, cheap path first.
+
+Every parser is a DuckDB expression: ``TRY_CAST`` handles the common clean value, and the
+regular-expression fallbacks run only where the cheap cast failed. Column-wide decisions
+(day-first or month-first dates, decimal comma or point, currencies, the distinct labels of
+stage/type/period columns) come from one aggregate query over the staged column
+(:func:`column_profile`), so a value proves or contradicts the order of its whole column.
+"""
+
+from __future__ import annotations
+
+import re
+
+CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
+CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "INR", "SEK", "NOK", "DKK", "PLN",
+                  "CZK", "HUF", "BRL", "MXN", "ZAR", "SGD", "HKD", "CNY", "RMB", "KRW", "RUB", "TRY", "AED")
+_CUR_RE = r"([$€£¥₹₩₽]|\b(?:" + "|".join(CURRENCY_CODES) + r")\b)"
+DMY_RE = r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?:[ T,].*)?$"
+YMD_RE = r"^\s*(\d{4})[./-](\d{1,2})[./-](\d{1,2})(?:[ T,].*)?$"
+NAMED_DATE_FORMATS = ["%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d-%b-%y", "%b %d %Y"]
+ORDER_NAMES = {"dmy": "day-first (DD/MM/YYYY)", "mdy": "month-first (MM/DD/YYYY)"}
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value) -> str:
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def blank(c: str) -> str:
+    return f"({c} IS NULL OR trim({c}) = '')"
+
+
+def currency_code(token: str) -> str:
+    token = token.strip()
+    return CURRENCY_SYMBOLS.get(token, token.upper())
+
+
+# ---- dates ----------------------------------------------------------------------------------------
+
+def _ymd_sql(y: str, m: str, d: str) -> str:
+    yi, mi, di = (f"TRY_CAST({v} AS INT)" for v in (y, m, d))
+    year = f"(CASE WHEN length({y}) = 2 THEN (CASE WHEN {yi} < 70 THEN 2000 ELSE 1900 END) + {yi} ELSE {yi} END)"
+    return f"TRY_CAST(printf('%04d-%02d-%02d', {year}, {mi}, {di}) AS DATE)"
+
+
+def iso_sql(c: str) -> str:
+    """The cheap path: ``YYYY-MM-DD`` (with any time) by cast; gated, as the cast also takes ``3/1/24``."""
+    return f"(CASE WHEN substr({c}, 5, 1) = '-' THEN TRY_CAST({c} AS DATE) END)"
+
+
+def _with_times(formats: list[str]) -> list[str]:
+    return formats + [f + t for f in formats[:2] for t in (" %H:%M:%S", " %H:%M", " %I:%M %p", " %I:%M:%S %p")]
+
+
+STRPTIME_FORMATS = {"mdy": _with_times(["%m/%d/%Y", "%m.%d.%Y", "%m-%d-%Y"]),
+                    "dmy": _with_times(["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"])}
+
+
+def date_levels(c: str, order: str) -> list[list[tuple[str, str]]]:
+    """Columns computed once per row, level by level, so each parser runs only where the cheaper failed:
+    ISO cast; strptime in the column's order (4-digit years only); the regex parts."""
+    return [
+        [(f"{c}_iso", iso_sql(c))],
+        [(f"{c}_ts", f"(CASE WHEN {c}_iso IS NULL AND NOT {blank(c)} THEN "
+                     f"try_strptime({c}, {STRPTIME_FORMATS[order]!r}) END)")],
+        [(f"{c}_fast", f"(CASE WHEN year({c}_ts) >= 1000 THEN {c}_ts::DATE END)"),
+         (f"{c}_parts", f"(CASE WHEN {c}_iso IS NULL AND coalesce(year({c}_ts), 0) < 1000 AND NOT {blank(c)} "
+                        f"THEN regexp_extract({c}, '{DMY_RE}', ['a', 'b', 'y']) END)")],
+    ]
+
+
+def date_sql(c: str, parts: str, order: str) -> str:
+    """A DATE from text ``c`` given :func:`date_levels`: the cheap results, else the regex path
+    (d/m/y with 2-digit years or a time after it, y/m/d, month names)."""
+    first, second = ("b", "a") if order == "dmy" else ("a", "b")
+    ymd = [f"regexp_extract({c}, {lit(YMD_RE)}, {i})" for i in (1, 2, 3)]
+    fallback = (f"(CASE WHEN {parts}.y <> '' THEN {_ymd_sql(f'{parts}.y', f'{parts}.{first}', f'{parts}.{second}')} "
+                f"ELSE coalesce({_ymd_sql(*ymd)}, try_strptime(trim({c}), {NAMED_DATE_FORMATS!r})::DATE) END)")
+    return f"coalesce({c}_iso, {c}_fast, CASE WHEN {parts} IS NOT NULL THEN {fallback} END)"
+
+
+def date_checks(c: str, parsed: str, parts: str, order: str, header: str) -> list[tuple[str, str]]:
+    """(condition, reason SQL) pairs for a date column."""
+    other = "mdy" if order == "dmy" else "dmy"
+    first, second = ("a", "b") if order == "dmy" else ("b", "a")
+    valid_other = _ymd_sql(f"{parts}.y", f"{parts}.{first}", f"{parts}.{second}")
+    contradicts = (f"'date ' || {c} || ' contradicts the {ORDER_NAMES[order]} order of column ' || "
+                   f"{lit(header)} || ' (pass date_order=''{other}'' / --date-order {other} if the column "
+                   f"is {ORDER_NAMES[other].split()[0]})'")
+    return [
+        (f"NOT {blank(c)} AND {parsed} IS NULL",
+         f"CASE WHEN {parts}.y <> '' AND {valid_other} IS NOT NULL THEN {contradicts} "
+         f"ELSE 'not a date: ' || {c} END"),
+        (f"{parsed} IS NOT NULL AND (year({parsed}) < 1900 OR year({parsed}) > 2100)",
+         "'implausible date (year outside 1900-2100)'"),
+    ]
+
+
+_DAY13 = r"(1[3-9]|2\d|3[01])"
+_MONTH = r"(0?[1-9]|1[0-2])"
+
+
+def date_class_sql(c: str) -> str:
+    """Per row: 1 proves day-first, 2 proves month-first, 3 fits both (+4 when dotted), 0 otherwise.
+
+    Three anchored regexes, each evaluated once (strptime is slow on values that fail); rows are
+    grouped by these classes, so the expression is computed once per row."""
+    sep = "[./-]"
+    pats = [rf"^\s*{_DAY13}{sep}{_MONTH}{sep}", rf"^\s*{_MONTH}{sep}{_DAY13}{sep}", rf"^\s*{_MONTH}{sep}{_MONTH}{sep}"]
+    terms = " + ".join(f"(CASE WHEN regexp_matches({c}, {lit(p)}) THEN {w} ELSE 0 END)"
+                       for p, w in zip(pats, (1, 2, 3), strict=True))
+    return (f"(CASE WHEN {c} IS NULL OR substr({c}, 5, 1) = '-' THEN 0 ELSE {terms} "
+            f"+ (CASE WHEN contains({c}, '.') THEN 4 ELSE 0 END) END)")
+
+
+def date_profile(rows: list[tuple], cols: list[str]) -> dict:
+    """Fold ``(class per column..., count, example per column...)`` groups into per-column counts."""
+    out: dict = {}
+    k = len(cols)
+    for i, c in enumerate(cols):
+        acc = {"dmy": 0, "mdy": 0, "amb": 0, "dots": 0, "dmy_ex": None, "mdy_ex": None}
+        for row in rows:
+            cls, n, example = row[i], row[k], row[k + 1 + i]
+            base = cls & 3
+            if base == 1:
+                acc["dmy"] += n
+                acc["dmy_ex"] = acc["dmy_ex"] or example
+            elif base == 2:
+                acc["mdy"] += n
+                acc["mdy_ex"] = acc["mdy_ex"] or example
+            elif base == 3:
+                acc["amb"] += n
+                acc["dots"] += n if cls & 4 else 0
+        out.update({f"{c}_{key}": v for key, v in acc.items()})
+    return out
+
+
+def decide_date_order(profile: dict, alias: str, header: str, forced: str | None,
+                      notes: list[str]) -> str | None:
+    """'dmy' / 'mdy' for a column, or None when nothing proves an order (decided file-wide later)."""
+    dmy, mdy, amb = profile[f"{alias}_dmy"], profile[f"{alias}_mdy"], profile[f"{alias}_amb"]
+    if forced:
+        return forced
+    if dmy and mdy:
+        order = "dmy" if dmy > mdy else "mdy"
+        minority = mdy if order == "dmy" else dmy
+        notes.append(f"column {header!r}: conflicting date orders ({dmy} value(s) like "
+                     f"{profile[f'{alias}_dmy_ex']!r} are day-first, {mdy} like {profile[f'{alias}_mdy_ex']!r} "
+                     f"month-first): {ORDER_NAMES[order]} kept, the {minority} contradicting value(s) rejected")
+        return order
+    if dmy:
+        return "dmy"
+    if mdy:
+        return "mdy"
+    return None if amb else "mdy"
+
+
+# ---- amounts ----------------------------------------------------------------------------------------
+
+_POINT_RE = r"^(\d{1,3}([,' ]\d{3})+|\d+)?(\.\d+)?$"
+_COMMA_RE = r"^(\d{1,3}([.' ]\d{3})+|\d+)?(,\d+)?$"
+COMMA_PROOF_RE = r"^[^0-9]*(\d+,\d{1,2}|\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,})[^0-9]*$"
+POINT_PROOF_RE = r"^[^0-9]*(\d{1,3}(,\d{3})+\.\d+|\d{1,3}(,\d{3}){2,}|\d+\.\d{1,2})[^0-9]*$"
+
+
+def _amount_core(c: str) -> str:
+    stripped = f"regexp_replace(trim({c}), '(?i){_CUR_RE}|\\s|\u00a0', '', 'g')"
+    return f"regexp_replace({stripped}, '^[(+-]+|[)-]+$', '', 'g')"
+
+
+def _negative(c: str) -> str:
+    t = f"regexp_replace(trim({c}), '(?i){_CUR_RE}|\\s', '', 'g')"
+    return f"(({t} LIKE '(%' AND {t} LIKE '%)') OR {t} LIKE '-%' OR {t} LIKE '%-')"
+
+
+def amount_sql(c: str, style: str, unit: float) -> str:
+    """A DOUBLE from text: cheap cast first; symbols, codes, grouping, (negatives), trailing minus after."""
+    core = _amount_core(c)
+    if style == "comma":
+        cheap_cond = f"NOT contains({c}, '.') AND isfinite(TRY_CAST(replace({c}, ',', '.') AS DOUBLE))"
+        cheap = f"TRY_CAST(replace({c}, ',', '.') AS DOUBLE)"
+        slow = (f"CASE WHEN regexp_matches({core}, {lit(_COMMA_RE)}) AND regexp_matches({core}, '\\d') THEN "
+                f"TRY_CAST(replace(regexp_replace({core}, '[.'' ]', '', 'g'), ',', '.') AS DOUBLE) END")
+    else:
+        cheap_cond = f"isfinite(TRY_CAST({c} AS DOUBLE))"
+        cheap = f"TRY_CAST({c} AS DOUBLE)"
+        slow = (f"CASE WHEN regexp_matches({core}, {lit(_POINT_RE)}) AND regexp_matches({core}, '\\d') THEN "
+                f"TRY_CAST(regexp_replace({core}, '[,'' ]', '', 'g') AS DOUBLE) END")
+    slow = f"(CASE WHEN regexp_matches(trim({c}), '^[=@]') THEN NULL ELSE " \
+           f"(CASE WHEN {_negative(c)} THEN -1 ELSE 1 END) * ({slow}) END)"
+    scale = "" if unit == 1 else f" * {float(unit)!r}"
+    return (f"(CASE WHEN {blank(c)} OR trim({c}) IN ('-', '–', '—') THEN NULL "
+            f"WHEN {cheap_cond} THEN {cheap}{scale} ELSE ({slow}){scale} END)")
+
+
+def amount_checks(c: str, parsed: str, header: str) -> list[tuple[str, str]]:
+    bad = f"NOT {blank(c)} AND trim({c}) NOT IN ('-', '–', '—') AND {parsed} IS NULL"
+    formula = (f"'formula-like cell in amount column ' || {lit(header)} || ' (stored as text, never "
+               f"evaluated): not a number'")
+    return [(bad, f"CASE WHEN regexp_matches(trim({c}), '^[=@+]|^-.*[^0-9.,)\\s]') THEN {formula} "
+                  f"ELSE 'not an amount: ' || {c} END")]
+
+
+def amount_profile_sql(c: str, alias: str) -> list[str]:
+    failed = f"(TRY_CAST({c} AS DOUBLE) IS NULL AND NOT {blank(c)})"
+    return [
+        f"count(*) FILTER (WHERE {failed} AND regexp_matches({c}, '{COMMA_PROOF_RE}')) AS {alias}_comma",
+        f"count(*) FILTER (WHERE {failed} AND regexp_matches({c}, '{POINT_PROOF_RE}')) AS {alias}_point",
+        f"list(DISTINCT regexp_extract({c}, '(?i){_CUR_RE}', 1)) FILTER (WHERE {failed}) AS {alias}_cur",
+    ]
+
+
+def point_evidence_sql(c: str) -> str:
+    """Only when a column shows decimal commas: values that can only be decimal points."""
+    return f"count(*) FILTER (WHERE regexp_matches({c}, '{POINT_PROOF_RE}'))"
+
+
+def decide_decimal(profile: dict, alias: str, header: str, point_total: int | None, notes: list[str]) -> str:
+    comma = profile[f"{alias}_comma"]
+    if not comma:
+        return "point"
+    point = point_total if point_total is not None else profile[f"{alias}_point"]
+    if comma > point:
+        notes.append(f"column {header!r}: decimal commas (European style) — {comma} value(s) such as 1.234,56")
+        return "comma"
+    return "point"
+
+
+def currencies_in(values) -> set[str]:
+    return {currency_code(v) for v in (values or []) if v and v.strip()}
+
+
+# ---- counts, text, labels ----------------------------------------------------------------------------
+
+def count_sql(c: str) -> str:
+    return f"(CASE WHEN {blank(c)} THEN NULL ELSE TRY_CAST(TRY_CAST(replace(trim({c}), ',', '') AS DOUBLE) AS BIGINT) END)"
+
+
+def text_sql(c: str) -> str:
+    return f"nullif(trim({c}), '')"
+
+
+def label_case_sql(c: str, mapping: dict[str, str], default: str) -> str:
+    """CASE mapping each distinct raw label to its normalised value (few distinct labels)."""
+    groups: dict[str, list[str]] = {}
+    for raw, value in mapping.items():
+        if value != default:
+            groups.setdefault(value, []).append(raw)
+    if not groups:
+        return lit(default)
+    whens = " ".join(f"WHEN {c} IN ({', '.join(lit(r) for r in raws)}) THEN {lit(v)}" for v, raws in groups.items())
+    return f"(CASE {whens} ELSE {lit(default)} END)"
+
+
+def reject_struct_sql(checks: list[tuple[str, str, str, str]]) -> str:
+    """First failing check as {column, value, reason}; checks are (condition, header, value SQL, reason SQL)."""
+    if not checks:
+        return "NULL"
+    whens = " ".join(f"WHEN {cond} THEN {{'column': {lit(header)}, 'value': left({val}, 500), 'reason': {why}}}"
+                     for cond, header, val, why in checks)
+    return f"(CASE {whens} END)"
+
+
+def alias_for(i: int) -> str:
+    return f"c{i}"
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"\W+", "_", text)

@@ -1,0 +1,155 @@
+"""Import benchmark: our validated import vs a bare DuckDB read_csv vs a pandas pipeline.
+
+``python -m bench.bench_import [ROWS ...]`` (default 1M and 10M). Each candidate runs in its own
+process through ``bench.peak`` (wall time and peak RSS), alternating a/b/c per round, into a fresh
+database file. Figures are recorded in bench/README.md under "Import".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 2
+STAGES = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review",
+          "Closed Won", "Closed Lost"]
+
+
+def write_deals_csv(path: str, rows: int, bad_every: int = 250_000) -> None:
+    """A Salesforce-shaped opportunity report, written by DuckDB (vectorised); a few bad rows."""
+    import duckdb
+
+    stages = "[" + ", ".join(f"'{s}'" for s in STAGES) + "]"
+    con = duckdb.connect()
+    con.execute(f"""
+        COPY (
+          SELECT printf('006%015d', i) AS "Opportunity ID",
+                 'Opportunity ' || i AS "Opportunity Name",
+                 'Rep ' || (hash(i) % 400) AS "Opportunity Owner",
+                 'Account ' || (hash(i * 7) % 20000) AS "Account Name",
+                 'Product ' || (i % 12) AS "Product",
+                 {stages}[1 + (hash(i * 3) % 7)::INT] AS "Stage",
+                 CASE WHEN i % {bad_every} = 17 THEN 'n/a'
+                      ELSE printf('%.2f', (hash(i * 5) % 9000000) / 100.0 + 100) END AS "Amount",
+                 'USD' AS "Currency",
+                 strftime(DATE '2022-01-01' + (hash(i * 11) % 900)::INT, '%m/%d/%Y') AS "Created Date",
+                 CASE WHEN i % {bad_every} = 99 THEN '13/45/2024'
+                      ELSE strftime(DATE '2022-06-01' + (hash(i * 13) % 900)::INT, '%m/%d/%Y') END AS "Close Date"
+          FROM range({rows}) t(i)
+        ) TO '{path}' (HEADER, DELIMITER ',')""")
+    con.close()
+
+
+# ---- the three candidates (each called inside bench.peak in a fresh process) ------------------------
+
+def run_ours(path: str, db: str) -> dict:
+    from analytics import importer, store
+
+    conn = store.connect(db)
+    result = importer.import_file(conn, path)
+    conn.close()
+    return {"rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected, "status": result.status}
+
+
+def run_bare(path: str, db: str) -> dict:
+    import duckdb
+
+    conn = duckdb.connect(db)
+    conn.execute(f"CREATE TABLE raw AS SELECT * FROM read_csv('{path}')")
+    n = conn.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    conn.close()
+    return {"rows_loaded": n}
+
+
+def run_pandas(path: str, db: str) -> dict:
+    import duckdb
+    import pandas as pd
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    out = pd.DataFrame({
+        "deal_id": df["Opportunity ID"],
+        "rep": df["Opportunity Owner"].str.strip(),
+        "close_date": pd.to_datetime(df["Close Date"], format="%m/%d/%Y", errors="coerce").dt.date,
+        "created_date": pd.to_datetime(df["Created Date"], format="%m/%d/%Y", errors="coerce").dt.date,
+        "amount": pd.to_numeric(df["Amount"].str.replace(r"[$,]", "", regex=True), errors="coerce"),
+        "stage": df["Stage"],
+        "account": df["Account Name"], "product": df["Product"], "currency": df["Currency"],
+    })
+    out["outcome"] = df["Stage"].map({"Closed Won": "won", "Closed Lost": "lost"}).fillna("open")
+    bad = ((df["Amount"] != "") & out["amount"].isna()) | ((df["Close Date"] != "") & out["close_date"].isna())
+    good = out[~bad]
+    conn = duckdb.connect(db)
+    conn.register("good", good)
+    conn.execute("CREATE TABLE deals AS SELECT * FROM good")
+    conn.close()
+    return {"rows_loaded": int(len(good)), "rows_rejected": int(bad.sum())}
+
+
+# ---- driver ------------------------------------------------------------------------------------------
+
+def _measure(func: str, path: str, workdir: Path, tag: str) -> dict:
+    db = workdir / f"{tag}.duckdb"
+    for suffix in ("", ".wal"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "bench.peak", f"bench.bench_import:{func}",
+                           json.dumps({"path": path, "db": str(db)})], cwd=REPO_ROOT, capture_output=True,
+                          text=True, check=True)
+    for suffix in ("", ".wal"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_size(rows: int, workdir: Path) -> list[dict]:
+    path = str(workdir / f"deals_{rows}.csv")
+    write_deals_csv(path, rows)
+    size_mib = os.path.getsize(path) / 2**20
+    runs: dict[str, list[dict]] = {"ours": [], "bare": [], "pandas": []}
+    for _ in range(ROUNDS):
+        for name in runs:
+            runs[name].append(_measure(f"run_{name}", path, workdir, name))
+            print(rows, name, runs[name][-1], flush=True)
+    os.unlink(path)
+    out = []
+    for name, results in runs.items():
+        seconds = statistics.median(r["seconds"] for r in results)
+        out.append({"rows": rows, "file_mib": size_mib, "candidate": name, "seconds": seconds,
+                    "rows_per_s": rows / seconds, "peak_mib": max(r["peak_mib"] for r in results),
+                    "result": results[-1]["result"]})
+    return out
+
+
+def main(sizes: list[int] | None = None) -> None:
+    from bench.record import record_section
+
+    sizes = sizes or [1_000_000, 10_000_000]
+    rows_out = []
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        for rows in sizes:
+            rows_out += bench_size(rows, Path(tmp))
+    labels = {"ours": "(a) analytics import_file (validated)", "bare": "(b) bare DuckDB read_csv -> table",
+              "pandas": "(c) pandas read_csv + cleaning -> DuckDB"}
+    lines = ["Salesforce-shaped opportunity CSV (10 columns, MM/DD/YYYY dates, a few bad rows), each run in "
+             f"its own process into a fresh database file; median of {ROUNDS} alternating rounds, peak RSS max.",
+             "", "| rows | file MiB | candidate | seconds | rows/s | peak MiB | loaded / rejected |",
+             "|---:|---:|---|---:|---:|---:|---|"]
+    for r in rows_out:
+        res = r["result"]
+        lines.append(f"| {r['rows']:,} | {r['file_mib']:.0f} | {labels[r['candidate']]} | {r['seconds']:.2f} | "
+                     f"{r['rows_per_s']:,.0f} | {r['peak_mib']:.0f} | {res.get('rows_loaded')} / "
+                     f"{res.get('rows_rejected', '-')} |")
+    lines.append("")
+    for rows in sizes:
+        by = {r["candidate"]: r for r in rows_out if r["rows"] == rows}
+        lines.append(f"- {rows:,} rows: ours / bare = {by['ours']['seconds'] / by['bare']['seconds']:.2f}x, "
+                     f"pandas / bare = {by['pandas']['seconds'] / by['bare']['seconds']:.2f}x")
+    record_section("Import", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or None)

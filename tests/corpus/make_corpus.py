@@ -1,0 +1,134 @@
+"""Write the malformed/awkward CSV corpus byte for byte: ``python tests/corpus/make_corpus.py``.
+
+Deterministic: the same bytes every run. The generated files are committed next to this script;
+tests/test_importer.py states each file's exact expected outcome.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SF = "Opportunity ID,Opportunity Owner,Account Name,Stage,Amount,Currency,Close Date\n"
+
+
+def sf(*rows: str) -> str:
+    return SF + "".join(r + "\n" for r in rows)
+
+
+BASIC = sf("A1,Ann Lee,Acme,Closed Won,1200.00,USD,03/20/2024",
+           "A2,Bob Ray,Beta,Closed Lost,800.00,USD,04/02/2024",
+           "A3,Ann Lee,Gamma,Prospecting,,USD,")
+TAB = BASIC.replace(",", "\t")
+EU = ("Deal ID;Deal owner;Deal Stage;Amount;Close Date\n"
+      "E1;José Müller;closedwon;1.234,50 €;13.03.2024\n"
+      "E2;Zoë Brandt;closedlost;950,00 €;02.04.2024\n"
+      "E3;José Müller;appointmentscheduled;12.000,00 €;15.05.2024\n")
+
+FILES: dict[str, bytes] = {
+    "utf8_bom.csv": codecs.BOM_UTF8 + BASIC.encode(),
+    "utf16le_bom_tab.csv": codecs.BOM_UTF16_LE + TAB.replace("\n", "\r\n").encode("utf-16-le"),
+    "utf16be_bom.csv": codecs.BOM_UTF16_BE + BASIC.encode("utf-16-be"),
+    "cp1252_semicolon_eu.csv": EU.encode("cp1252"),
+    "latin1_names.csv": sf("L1,Françoise Ødegård,Ärla,Closed Won,10.00,USD,01/31/2024",
+                           "L2,Íñigo Pérez,Café,Closed Won,20.00,USD,02/15/2024").encode("latin-1"),
+    "semicolon_eu_utf8.csv": EU.encode(),
+    "tab_delimited.csv": TAB.encode(),
+    "pipe_delimited.csv": BASIC.replace(",", "|").encode(),
+    "quoted_newlines.csv": (SF + 'Q1,Ann Lee,"Acme, Inc.\nBuilding 2\nFloor 3",Closed Won,100,USD,01/15/2024\n'
+                            'Q2,Bob Ray,"Beta ""the best""",Closed Won,200,USD,01/16/2024\n'
+                            'Q3,Bob Ray,"Gamma\nLtd",Closed Won,not money,USD,01/17/2024\n').encode(),
+    "crlf.csv": BASIC.replace("\n", "\r\n").encode(),
+    "mixed_newlines.csv": (SF + "M1,Ann Lee,Acme,Closed Won,1,USD,01/13/2024\r\n"
+                           "M2,Ann Lee,Acme,Closed Won,2,USD,01/14/2024\n"
+                           "M3,Ann Lee,Acme,Closed Won,3,USD,01/15/2024\r\n").encode(),
+    "us_dates.csv": sf("U1,Ann Lee,A,Closed Won,1,USD,12/31/2024", "U2,Ann Lee,A,Closed Won,1,USD,01/02/2024").encode(),
+    "eu_dates_slash.csv": sf("D1,Ann Lee,A,Closed Won,1,USD,31/12/2024",
+                             "D2,Ann Lee,A,Closed Won,1,USD,01/02/2024").encode(),
+    "ambiguous_dates.csv": sf("X1,Ann Lee,A,Closed Won,1,USD,03/04/2024",
+                              "X2,Ann Lee,A,Closed Won,1,USD,05/06/2024").encode(),
+    "conflicting_dates.csv": sf("C1,Ann Lee,A,Closed Won,1,USD,01/13/2024", "C2,Ann Lee,A,Closed Won,1,USD,02/14/2024",
+                                "C3,Ann Lee,A,Closed Won,1,USD,03/15/2024", "C4,Ann Lee,A,Closed Won,1,USD,16/03/2024"
+                                ).encode(),
+    "datetimes.csv": sf("T1,Ann Lee,A,Closed Won,1,USD,2024-03-01 10:15:00", "T2,Ann Lee,A,Closed Won,1,USD,"
+                        "3/13/2024 2:30 PM", "T3,Ann Lee,A,Closed Won,1,USD,2024-03-05T08:00:00Z").encode(),
+    "amount_formats.csv": sf('F1,Ann Lee,A,Closed Won,"$1,234.56",USD,01/13/2024',
+                             "F2,Ann Lee,A,Closed Won,(500.00),USD,01/13/2024",
+                             "F3,Ann Lee,A,Closed Won,250-,USD,01/13/2024",
+                             'F4,Ann Lee,A,Closed Won,"USD 1,000",USD,01/13/2024').encode(),
+    "multi_currency_symbols.csv": ("Deal ID,Deal owner,Amount,Close Date,Deal Stage\n"
+                                   "1,Ann,$100,2024-01-01,closedwon\n2,Bob,€200,2024-01-02,closedwon\n").encode(),
+    "multi_currency_column.csv": sf("MC1,Ann Lee,A,Closed Won,1,USD,01/13/2024",
+                                    "MC2,Ann Lee,A,Closed Won,1,EUR,01/13/2024").encode(),
+    "formula_cells.csv": sf('=HYPERLINK("http://x"),Ann Lee,=cmd|calc,Closed Won,10,USD,01/13/2024',
+                            "FC2,Ann Lee,A,Closed Won,=SUM(A1:A2),USD,01/13/2024",
+                            "FC3,Ann Lee,A,Closed Won,-2+3,USD,01/13/2024",
+                            "FC4,Ann Lee,A,Closed Won,@SUM(A1),USD,01/13/2024",
+                            "FC5,Ann Lee,A,Closed Won,+cmd,USD,01/13/2024").encode(),
+    "long_field.csv": sf("LF1,Ann Lee," + "x" * 200_000 + ",Closed Won,1,USD,01/13/2024",
+                         "LF2,Ann Lee,A,Closed Won,2,USD,01/14/2024").encode(),
+    "duplicate_headers.csv": (b"Opportunity ID,Opportunity Owner,Amount,Amount,Stage,Close Date\n"
+                              b"DH1,Ann Lee,100,999,Closed Won,01/13/2024\n"),
+    "empty.csv": b"",
+    "binary.csv": b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)),
+    "nul_bytes.csv": b"abc\x00\x00\x01\x02def\x00" * 50,
+    "header_only.csv": SF.encode(),
+    "ragged_rows.csv": (SF + "R1,Ann Lee,A,Closed Won,1,USD,01/13/2024\nR2,Ann Lee,A,Closed Won\n"
+                        "R3,Ann Lee,A,Closed Won,1,USD,01/13/2024,extra,cells\nR4,Ann Lee,A,Closed Won,4,USD,01/14/2024\n"
+                        ).encode(),
+    "unterminated_quote.csv": (SF + "U1,Ann Lee,A,Closed Won,1,USD,01/13/2024\nU2,Ann Lee,A,Closed Won,2,USD,01/14/2024\n"
+                               'U3,Ann Lee,"Acme,Closed Won,3,USD,01/15/2024\n').encode(),
+    "order_lines.csv": (b"Order ID,Salesperson,Customer,Product,Total,Order Date\n"
+                        b"SO-1,Ann Lee,Acme,Widget,100.00,2024-02-01\nSO-1,Ann Lee,Acme,Gadget,50.00,2024-02-01\n"
+                        b"SO-2,Bob Ray,Beta,Widget,70.00,2024-02-03\nSO-1,Ann Lee,Acme,Cable,5.00,2024-02-01\n"),
+    "orders_no_stage.csv": (b"Invoice Number,Sales Rep,Invoice Date,Invoice Total\n"
+                            b"INV1,Ann Lee,2024-01-05,100\nINV2,Bob Ray,2024-01-06,200\nINV3,Bob Ray,2024-01-07,-50\n"),
+    "no_rep_column.csv": b"Account,Amount,Close Date\nAcme,100,2024-01-01\n",
+    "no_header.csv": b"1,2024-01-01,100\n2,2024-01-02,200\n",
+    "won_missing_close.csv": sf("W1,Ann Lee,A,Closed Won,100,USD,", "W2,Ann Lee,A,Closed Won,,USD,01/13/2024",
+                                "W3,Ann Lee,A,Negotiation/Review,,USD,", "W4,Ann Lee,A,Closed Lost,0,USD,01/14/2024",
+                                "W5,,A,Closed Won,5,USD,01/14/2024").encode(),
+    "report_preamble.csv": ("Opportunity Report\nGenerated 2024-06-30 by Admin\n\n" + BASIC).encode(),
+    "blank_lines.csv": (SF + "B1,Ann Lee,A,Closed Won,1,USD,01/13/2024\n\n\nB2,Ann Lee,A,Closed Won,2,USD,01/14/2024\n"
+                        "B3,Ann Lee,A,Closed Won,oops,USD,01/14/2024\n").encode(),
+    "pipedrive_deals.csv": (b"Deal - ID,Deal - Title,Deal - Owner,Deal - Value,Deal - Currency,Deal - Status,Deal - Stage,"
+                            b"Deal - Won time,Deal - Lost time,Deal - Expected close date\n"
+                            b"11,T1,Ann Lee,500,EUR,won,Negotiations Started,2024-03-01 10:00:00,,2024-02-28\n"
+                            b"12,T2,Bob Ray,300,EUR,lost,Proposal Made,,2024-03-02 11:00:00,2024-03-01\n"
+                            b"13,T3,Bob Ray,900,EUR,open,Qualified,,,2024-05-01\n"),
+    "hubspot_deals.csv": (b"Record ID,Deal Name,Deal Stage,Close Date,Amount,Deal owner,Create Date,Pipeline\n"
+                          b"901,H1,closedwon,2024-03-01 00:00,1000,Ann Lee,2024-01-01 00:00,Sales\n"
+                          b"902,H2,contractsent,2024-04-01 00:00,2000,Bob Ray,2024-01-02 00:00,Sales\n"
+                          b"903,H3,closedlost,2024-03-05 00:00,,Bob Ray,2024-01-03 00:00,Sales\n"),
+    "dynamics_opportunities.csv": (b"(Do Not Modify) Opportunity,Topic,Potential Customer,Status,Status Reason,"
+                                   b"Est. Close Date,Actual Close Date,Est. Revenue,Actual Revenue,Owner,Currency\n"
+                                   b"d-1,Topic 1,Acme,Won,Won,2024-02-01,2024-02-03,1000,1100,Ann Lee,US Dollar\n"
+                                   b"d-2,Topic 2,Beta,Lost,Out-Sold,2024-02-01,2024-02-10,500,,Bob Ray,US Dollar\n"
+                                   b"d-3,Topic 3,Gamma,Open,In Progress,2024-06-01,,700,,Bob Ray,US Dollar\n"),
+    "zoho_deals.csv": (b"Record Id,Deal Name,Deal Owner,Account Name,Amount,Stage,Closing Date,Created Time\n"
+                       b"z1,Z1,Ann Lee,Acme,100,Closed Won,2024-01-10,2023-12-01 09:00:00\n"
+                       b"z2,Z2,Ann Lee,Beta,200,Closed-Lost to Competition,2024-01-11,2023-12-02 09:00:00\n"
+                       b"z3,Z3,Bob Ray,Gamma,300,Identify Decision Makers,2024-03-01,2023-12-03 09:00:00\n"),
+    "quotas_long.csv": (b"Sales Rep,Period,Quota\nAnn Lee,2026-Q4,300000\nAnn Lee,2026-11,100000\nBob Ray,Q4 2026,250000\n"
+                        b"Bob Ray,2026-10-01,80000\nCy Doe,2026-Q4,-\nCy Doe,someday,5\n"),
+    "quotas_wide_m01.csv": (b"Rep,Year,M01,M02,M03,M04,M05,M06,M07,M08,M09,M10,M11,M12\n"
+                            b"Ann Lee,2025,1,1,1,1,1,1,2,2,2,2,2,2\nBob Ray,2025,-,,1,1,1,1,1,1,1,1,1,x\n"),
+    "activities_per_row.csv": (b"Activity ID,Assigned,Date,Type,Subject\n1,Ann Lee,2024-01-02,Outbound Call,Hi\n"
+                               b"2,Ann Lee,2024-01-02,Sent Email,Re\n3,Bob Ray,2024-01-03,Product Demo,Demo\n"
+                               b"4,Bob Ray,not a date,Meeting,Lunch\n"),
+    "activities_period_labels.csv": (b"Assigned To,Month,Activity Type,Count\nAnn Lee,2024-01,Call,40\n"
+                                     b"Ann Lee,2024-02,Call,35\nBob Ray,2024-01,Demo,3\nBob Ray,2024-01,Email,-3\n"),
+    "roster_duplicates.csv": (b"Sales Rep,Team,Manager,Region,Start Date,End Date\nAnn Lee,East,Max,NA,2020-01-06,\n"
+                              b"Bob Ray,West,Max,EU,2021-03-01,2020-01-01\nAnn Lee,North,Max,NA,2020-01-06,\n"),
+}
+
+
+def main() -> None:
+    for name, data in FILES.items():
+        (HERE / name).write_bytes(data)
+    print(f"wrote {len(FILES)} files to {HERE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""The import pipeline: the awkward-file corpus, idempotency, overlap updates, undo, saved mappings."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analytics import importer, store
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+DATA_TABLES = ("deals", "activities", "reps", "quotas", "import_rejects", "import_changes", "saved_mappings",
+               "activity_type_map")
+
+# file -> (status, rows_loaded, rows_rejected, kind)
+EXPECTED = {
+    "activities_per_row.csv": ("loaded", 3, 1, "activities"),
+    "activities_period_labels.csv": ("loaded", 3, 1, "activities"),
+    "ambiguous_dates.csv": ("loaded", 2, 0, "deals"),
+    "amount_formats.csv": ("loaded", 4, 0, "deals"),
+    "binary.csv": ("refused", 0, 0, None),
+    "blank_lines.csv": ("loaded", 2, 1, "deals"),
+    "conflicting_dates.csv": ("loaded", 3, 1, "deals"),
+    "cp1252_semicolon_eu.csv": ("loaded", 3, 0, "deals"),
+    "crlf.csv": ("loaded", 3, 0, "deals"),
+    "datetimes.csv": ("loaded", 3, 0, "deals"),
+    "duplicate_headers.csv": ("loaded", 1, 0, "deals"),
+    "dynamics_opportunities.csv": ("loaded", 3, 0, "deals"),
+    "empty.csv": ("refused", 0, 0, None),
+    "eu_dates_slash.csv": ("loaded", 2, 0, "deals"),
+    "formula_cells.csv": ("loaded", 1, 4, "deals"),
+    "header_only.csv": ("refused", 0, 0, "deals"),
+    "hubspot_deals.csv": ("loaded", 3, 0, "deals"),
+    "latin1_names.csv": ("loaded", 2, 0, "deals"),
+    "long_field.csv": ("loaded", 2, 0, "deals"),
+    "mixed_newlines.csv": ("loaded", 3, 0, "deals"),
+    "multi_currency_column.csv": ("refused", 0, 0, "deals"),
+    "multi_currency_symbols.csv": ("refused", 0, 0, "deals"),
+    "no_header.csv": ("refused", 0, 0, None),
+    "no_rep_column.csv": ("refused", 0, 0, "deals"),
+    "nul_bytes.csv": ("refused", 0, 0, None),
+    "order_lines.csv": ("loaded", 4, 0, "deals"),
+    "orders_no_stage.csv": ("loaded", 3, 0, "deals"),
+    "pipe_delimited.csv": ("loaded", 3, 0, "deals"),
+    "pipedrive_deals.csv": ("loaded", 3, 0, "deals"),
+    "quotas_long.csv": ("loaded", 4, 1, "targets"),
+    "quotas_wide_m01.csv": ("loaded", 1, 1, "targets"),
+    "quoted_newlines.csv": ("loaded", 2, 1, "deals"),
+    "ragged_rows.csv": ("loaded", 2, 2, "deals"),
+    "report_preamble.csv": ("loaded", 3, 0, "deals"),
+    "roster_duplicates.csv": ("loaded", 1, 2, "reps"),
+    "semicolon_eu_utf8.csv": ("loaded", 3, 0, "deals"),
+    "tab_delimited.csv": ("loaded", 3, 0, "deals"),
+    "unterminated_quote.csv": ("loaded", 2, 1, "deals"),
+    "us_dates.csv": ("loaded", 2, 0, "deals"),
+    "utf16be_bom.csv": ("loaded", 3, 0, "deals"),
+    "utf16le_bom_tab.csv": ("loaded", 3, 0, "deals"),
+    "utf8_bom.csv": ("loaded", 3, 0, "deals"),
+    "won_missing_close.csv": ("loaded", 2, 3, "deals"),
+    "zoho_deals.csv": ("loaded", 3, 0, "deals"),
+}
+
+
+def snapshot(conn) -> dict[str, list]:
+    return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in DATA_TABLES}
+
+
+@pytest.fixture
+def conn():
+    c = store.connect(":memory:")
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory) -> Path:
+    """A database already holding data, so a refusal has something to leave untouched."""
+    path = tmp_path_factory.mktemp("seeded") / "seeded.duckdb"
+    c = store.connect(path)
+    assert importer.import_file(c, CORPUS / "us_dates.csv").status == "loaded"
+    assert importer.import_file(c, CORPUS / "roster_duplicates.csv").status == "loaded"
+    c.close()
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_template, tmp_path):
+    path = tmp_path / "seeded.duckdb"
+    shutil.copy(seeded_template, path)
+    c = store.connect(path)
+    yield c
+    c.close()
+
+
+def test_corpus_is_complete():
+    assert len(EXPECTED) >= 30
+    assert sorted(p.name for p in CORPUS.glob("*.csv")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_file_outcome(seeded, name):
+    status, loaded, rejected, kind = EXPECTED[name]
+    before = snapshot(seeded)
+    result = importer.import_file(seeded, CORPUS / name)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == (status, loaded, rejected), result.message
+    if kind:
+        assert result.kind == kind
+    if status == "refused":
+        assert result.message.startswith(name) and "\n" not in result.message
+        assert snapshot(seeded) == before
+        assert seeded.execute("SELECT status FROM imports WHERE import_id = ?",
+                              [result.import_id]).fetchall() == [("refused",)]
+    else:
+        assert len(result.rejects) == rejected
+        assert all(r["line"] and r["reason"] for r in result.rejects)
+
+
+@pytest.mark.parametrize("name, lines", [
+    ("quoted_newlines.csv", [6]),          # after a field spanning three physical lines
+    ("blank_lines.csv", [6]),
+    ("ragged_rows.csv", [3, 4]),
+    ("formula_cells.csv", [3, 4, 5, 6]),
+    ("won_missing_close.csv", [2, 3, 6]),
+    ("unterminated_quote.csv", [4]),
+    ("conflicting_dates.csv", [5]),
+])
+def test_reject_lines_are_physical_lines(conn, name, lines):
+    result = importer.import_file(conn, CORPUS / name)
+    assert sorted(r["line"] for r in result.rejects) == lines
+    stored = importer.import_rejects(conn, result.import_id)
+    assert sorted(stored["line"].tolist()) == lines
+
+
+@pytest.mark.parametrize("name, note", [
+    ("ambiguous_dates.csv", "--date-order dmy"),
+    ("orders_no_stage.csv", "every row counts as won"),
+    ("order_lines.csv", "summed into 2 deals"),
+    ("duplicate_headers.csv", "'Amount_2'"),
+    ("conflicting_dates.csv", "conflicting date orders"),
+    ("cp1252_semicolon_eu.csv", "decimal commas"),
+    ("hubspot_deals.csv", None),
+])
+def test_notes(conn, name, note):
+    plan = importer.inspect_file(conn, CORPUS / name)
+    if note:
+        assert any(note in n for n in plan.notes), plan.notes
+    assert snapshot(conn) == {t: [] for t in DATA_TABLES}  # inspect writes nothing
+
+
+def test_values_as_stored(conn):
+    importer.import_file(conn, CORPUS / "cp1252_semicolon_eu.csv")
+    rows = conn.execute("SELECT deal_id, rep, amount, close_date::VARCHAR, outcome FROM deals ORDER BY 1").fetchall()
+    assert rows == [("E1", "José Müller", 1234.5, "2024-03-13", "won"), ("E2", "Zoë Brandt", 950.0, "2024-04-02", "lost"),
+                    ("E3", "José Müller", 12000.0, "2024-05-15", "open")]
+    importer.import_file(conn, CORPUS / "amount_formats.csv")
+    amounts = dict(conn.execute("SELECT deal_id, amount FROM deals WHERE deal_id LIKE 'F%'").fetchall())
+    assert amounts == {"F1": 1234.56, "F2": -500.0, "F3": -250.0, "F4": 1000.0}
+    importer.import_file(conn, CORPUS / "order_lines.csv")
+    assert conn.execute("SELECT amount, outcome FROM deals WHERE deal_id = 'SO-1'").fetchall() == [(155.0, "won")]
+    importer.import_file(conn, CORPUS / "pipedrive_deals.csv")
+    assert conn.execute("SELECT deal_id, outcome, close_date::VARCHAR FROM deals WHERE deal_id IN ('11', '12', '13') "
+                        "ORDER BY 1").fetchall() == [("11", "won", "2024-03-01"), ("12", "lost", "2024-03-02"),
+                                                     ("13", "open", "2024-05-01")]
+    importer.import_file(conn, CORPUS / "quotas_long.csv")
+    assert conn.execute("SELECT rep, period_start::VARCHAR, period_end::VARCHAR, target FROM quotas ORDER BY 1, 2, 3"
+                        ).fetchall() == [("Ann Lee", "2026-10-01", "2026-12-31", 300000.0),
+                                         ("Ann Lee", "2026-11-01", "2026-11-30", 100000.0),
+                                         ("Bob Ray", "2026-10-01", "2026-10-31", 80000.0),
+                                         ("Bob Ray", "2026-10-01", "2026-12-31", 250000.0)]
+    importer.import_file(conn, CORPUS / "formula_cells.csv")
+    assert conn.execute("SELECT deal_id, account FROM deals WHERE rep = 'Ann Lee' AND deal_id LIKE '=%'"
+                        ).fetchall() == [('=HYPERLINK("http://x")', "=cmd|calc")]
+
+
+def _deals_csv(path: Path, rows: list[tuple]) -> Path:
+    lines = ["Opportunity ID,Opportunity Owner,Stage,Amount,Close Date"]
+    lines += [",".join(str(v) for v in r) for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_idempotent_overlap_and_undo(conn, tmp_path):
+    first = _deals_csv(tmp_path / "a.csv", [("D1", "Ann", "Prospecting", 100, "2024-01-05"),
+                                            ("D2", "Ann", "Closed Won", 200, "2024-01-06"),
+                                            ("D3", "Bob", "Closed Lost", 0, "2024-01-07")])
+    r1 = importer.import_file(conn, first)
+    assert (r1.new, r1.updated, r1.unchanged) == (3, 0, 0)
+    state1 = snapshot(conn)["deals"]
+    r2 = importer.import_file(conn, first)
+    assert (r2.new, r2.updated, r2.unchanged) == (0, 0, 3)
+    assert snapshot(conn)["deals"] == state1
+    later = _deals_csv(tmp_path / "b.csv", [("D1", "Ann", "Closed Won", 150, "2024-02-01"),
+                                            ("D2", "Ann", "Closed Won", 200, "2024-01-06"),
+                                            ("D4", "Cy", "Closed Won", 50, "2024-02-02")])
+    r3 = importer.import_file(conn, later)
+    assert (r3.new, r3.updated, r3.unchanged) == (1, 1, 1)
+    assert conn.execute("SELECT outcome, amount FROM deals WHERE deal_id = 'D1'").fetchall() == [("won", 150.0)]
+    # the first import cannot be undone while the later one changed D1
+    msg = importer.undo_import(conn, r1.import_id)
+    assert msg.startswith("cannot undo") and f"import {r3.import_id}" in msg
+    assert importer.undo_import(conn, r3.import_id).startswith("undid")
+    assert snapshot(conn)["deals"] == state1
+    assert importer.undo_import(conn, r1.import_id).startswith("undid")
+    assert snapshot(conn)["deals"] == []
+    history = importer.import_history(conn)
+    assert history["import_id"].tolist() == [r3.import_id, r2.import_id, r1.import_id]
+    assert history.set_index("import_id").loc[r3.import_id, "status"] == "undone"
+
+
+def test_rows_without_ids_get_stable_keys(conn, tmp_path):
+    path = tmp_path / "no_ids.csv"
+    path.write_text("Salesperson,Invoice Date,Total\nAnn,2024-01-01,10\nAnn,2024-01-01,10\nBob,2024-01-02,5\n")
+    r1 = importer.import_file(conn, path)
+    assert (r1.new, r1.rows_loaded) == (3, 3)
+    r2 = importer.import_file(conn, path)
+    assert (r2.new, r2.unchanged) == (0, 3)
+
+
+def test_quota_and_activity_reimport_is_idempotent(conn):
+    for name in ("quotas_long.csv", "quotas_wide_m01.csv", "activities_period_labels.csv", "roster_duplicates.csv"):
+        first = importer.import_file(conn, CORPUS / name)
+        again = importer.import_file(conn, CORPUS / name)
+        assert again.new == again.updated == 0 and again.unchanged == first.new, name
+
+
+def test_saved_mapping_is_reused(conn, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("Who,When,Howmuch,Phase\nAnn,2024-01-01,10,Closed Won\n")
+    refused = importer.inspect_file(conn, path, kind="deals")
+    assert refused.refused and "rep" in refused.missing_required
+    override = {"Who": "rep", "When": "close_date", "Howmuch": "amount", "Phase": "stage"}
+    result = importer.import_file(conn, path, kind="deals", mapping=override)
+    assert result.status == "loaded" and result.new == 1
+    again = tmp_path / "odd2.csv"
+    again.write_text("Who,When,Howmuch,Phase\nBob,2024-01-02,20,Closed Lost\n")
+    plan = importer.inspect_file(conn, again)
+    assert (plan.kind, plan.preset, plan.mapping) == ("deals", "saved", override)
+
+
+def test_options_date_order_and_unit(conn):
+    plan = importer.inspect_file(conn, CORPUS / "ambiguous_dates.csv", date_order="dmy")
+    assert plan.preview["close_date"].astype(str).tolist() == ["2024-04-03", "2024-06-05"]
+    assert not any("ambiguous" in n for n in plan.notes)
+    result = importer.import_file(conn, CORPUS / "quotas_wide_m01.csv", unit=1000)
+    assert result.new == 12
+    assert conn.execute("SELECT max(target) FROM quotas").fetchall() == [(2000.0,)]
+
+
+def test_activity_type_map(conn):
+    importer.import_file(conn, CORPUS / "activities_per_row.csv")
+    types = dict(conn.execute("SELECT raw_type, type FROM activities").fetchall())
+    assert types == {"Outbound Call": "call", "Sent Email": "email", "Product Demo": "demo"}
+    importer.set_activity_type(conn, "Product Demo", "meeting")
+    assert importer.activity_type_map(conn).to_dict("records") == [{"raw_type": "Product Demo", "type": "meeting"}]
+    again = importer.import_file(conn, CORPUS / "activities_per_row.csv")
+    assert again.unchanged == 3
+    assert conn.execute("SELECT type FROM activities WHERE raw_type = 'Product Demo'").fetchall() == [("meeting",)]
+
+
+def test_inspect_then_commit_on_another_cursor(tmp_path):
+    conn = store.connect(tmp_path / "t.duckdb")
+    plan = importer.inspect_file(conn.cursor(), CORPUS / "utf16le_bom_tab.csv")
+    assert plan.kind == "deals" and plan.encoding == "utf-16-le" and len(plan.preview) == 3
+    result = importer.commit_import(conn.cursor(), plan, progress=lambda f, t: None)
+    assert (result.status, result.new) == ("loaded", 3)
+    conn.close()

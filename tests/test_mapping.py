@@ -1,0 +1,112 @@
+"""Kind/preset detection, fuzzy column matching, stage and activity-type normalisation, units."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics import mapping, store
+
+SALESFORCE = ["Opportunity ID", "Opportunity Name", "Opportunity Owner", "Account Name", "Product", "Stage",
+              "Amount", "Currency", "Created Date", "Close Date"]
+MONTHS = ["Jan (k)", "Feb (k)", "Mar (k)", "Apr (k)", "May (k)", "Jun (k)", "Jul (k)", "Aug (k)", "Sep (k)",
+          "Oct (k)", "Nov (k)", "Dec (k)"]
+
+
+@pytest.mark.parametrize("headers, kind, preset, expected", [
+    (SALESFORCE, "deals", "salesforce_opportunities",
+     {"Opportunity Owner": "rep", "Close Date": "close_date", "Amount": "amount", "Stage": "stage"}),
+    (["Assigned To", "Week Starting", "Activity Type", "Count"], "activities", "activity_report",
+     {"Assigned To": "rep", "Week Starting": "activity_date", "Activity Type": "type", "Count": "count"}),
+    (["Sales Rep", "Team", "Manager", "Region", "Start Date", "End Date"], "reps", "roster",
+     {"Sales Rep": "rep", "End Date": "end_date"}),
+    (["Sales Rep", "Year", *MONTHS], "targets", "quotas_wide", {"Year": "year", "Jan (k)": "m01", "Dec (k)": "m12"}),
+    (["opportunity_id", "sales_agent", "product", "account", "deal_stage", "engage_date", "close_date",
+      "close_value"], "deals", None,
+     {"opportunity_id": "deal_id", "sales_agent": "rep", "deal_stage": "stage", "engage_date": "created_date",
+      "close_date": "close_date", "close_value": "amount"}),
+    (["sales_agent", "manager", "regional_office"], "reps", None,
+     {"sales_agent": "rep", "manager": "manager", "regional_office": "region"}),
+    (["Record ID", "Deal Name", "Deal Stage", "Close Date", "Amount", "Deal owner"], "deals", "hubspot_deals",
+     {"Deal owner": "rep"}),
+    (["Deal - ID", "Deal - Owner", "Deal - Value", "Deal - Status", "Deal - Won time"], "deals", "pipedrive_deals",
+     {"Deal - Status": "status", "Deal - Won time": "close_date"}),
+    (["Deal Owner", "Deal Name", "Amount", "Stage", "Closing Date", "Created Time"], "deals", "zoho_deals",
+     {"Closing Date": "close_date"}),
+    (["Topic", "Potential Customer", "Status", "Status Reason", "Est. Close Date", "Est. Revenue", "Owner"],
+     "deals", "dynamics365_opportunities", {"Status Reason": "stage", "Est. Revenue": "amount"}),
+    (["Sales Rep", "Period", "Quota"], "targets", "quotas_long", {"Quota": "target", "Period": "period"}),
+    (["Salesperson", "Invoice Date", "Invoice Total"], "deals", None,
+     {"Salesperson": "rep", "Invoice Date": "close_date", "Invoice Total": "amount"}),
+    (["Closing Dte", "Oportunity Owner", "Amount"], "deals", None,
+     {"Closing Dte": "close_date", "Oportunity Owner": "rep"}),
+])
+def test_detect(headers, kind, preset, expected):
+    det = mapping.detect(headers)
+    assert (det.kind, det.preset) == (kind, preset)
+    assert {h: det.mapping.get(h) for h in expected} == expected
+
+
+@pytest.mark.parametrize("label, outcome, known", [
+    ("Closed Won", "won", True), ("Won", "won", True), ("closedwon", "won", True), ("won", "won", True),
+    ("Closed - Won", "won", True), ("Closed Lost", "lost", True), ("Lost", "lost", True),
+    ("closedlost", "lost", True), ("Closed-Lost to Competition", "lost", True), ("Prospecting", "open", True),
+    ("Qualification", "open", True), ("Needs Analysis", "open", True), ("Value Proposition", "open", True),
+    ("Id. Decision Makers", "open", True), ("Perception Analysis", "open", True),
+    ("Proposal/Price Quote", "open", True), ("Negotiation/Review", "open", True), ("Engaging", "open", True),
+    ("appointmentscheduled", "open", True), ("qualifiedtobuy", "open", True),
+    ("presentationscheduled", "open", True), ("decisionmakerboughtin", "open", True),
+    ("contractsent", "open", True), ("open", "open", True), ("Frobnicating", "open", False),
+])
+def test_normalise_outcome(label, outcome, known):
+    assert mapping.normalise_outcome(label) == (outcome, known)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Call", "call"), ("Outbound Call", "call"), ("Phone", "call"), ("E-mail", "email"), ("Sent Email", "email"),
+    ("Meeting", "meeting"), ("Appointment", "meeting"), ("Demo", "demo"), ("Product Demo", "demo"),
+    ("Proposal", "proposal"), ("Quote sent", "proposal"), ("Task", "other"), ("Smoke signals", "other"),
+])
+def test_normalise_activity_type(raw, expected):
+    assert mapping.normalise_activity_type(raw)[0] == expected
+
+
+def test_activity_type_override_wins():
+    assert mapping.normalise_activity_type("Demo", {"Demo": "meeting"}) == ("meeting", True)
+
+
+@pytest.mark.parametrize("header, unit", [
+    ("Jan (k)", 1000.0), ("Target (000)", 1000.0), ("Quota in thousands", 1000.0), ("quota_k", 1000.0),
+    ("Target (m)", 1_000_000.0), ("Target", None), ("Amount", None),
+])
+def test_unit_of_header(header, unit):
+    assert mapping.unit_of_header(header) == unit
+
+
+@pytest.mark.parametrize("header, month", [
+    ("M01", 1), ("m12", 12), ("Jan", 1), ("January", 1), ("Sep (k)", 9), ("Sept", 9), ("Dec 2026", 12),
+    ("Year", None), ("Amount", None),
+])
+def test_month_of_header(header, month):
+    assert mapping.month_of_header(header) == month
+
+
+def test_overrides_and_saved_mapping():
+    headers = ["Who", "Amount", "Stage", "Close Date"]
+    det = mapping.detect(headers, kind="deals")
+    assert "rep" not in det.mapping.values()
+    fixed = mapping.apply_overrides(headers, det.mapping, {"Who": "rep", "Stage": "-"}, "deals")
+    assert fixed["Who"] == "rep" and "Stage" not in fixed
+    with pytest.raises(ValueError, match="no column"):
+        mapping.apply_overrides(headers, det.mapping, {"Nope": "rep"}, "deals")
+    conn = store.connect(":memory:")
+    mapping.save_mapping(conn, headers, "deals", fixed)
+    again = mapping.detect(headers, conn)
+    assert (again.kind, again.preset, again.mapping) == ("deals", "saved", fixed)
+    conn.close()
+
+
+def test_canonical_fields_have_required_flags():
+    assert set(mapping.CANONICAL_FIELDS) == set(mapping.KINDS)
+    required = {k: [f.name for f in fs if f.required] for k, fs in mapping.CANONICAL_FIELDS.items()}
+    assert required["deals"] == ["rep", "close_date", "amount"]
+    assert all(p["kind"] in mapping.KINDS for p in mapping.PRESETS.values())
