@@ -67,20 +67,28 @@ class EmpiricalResidualLaw:
     def ppf(self, u: np.ndarray) -> np.ndarray:
         # Weibull plotting positions k/(n+1): the next draw falls below the k-th
         # smallest with probability k/(n+1); beyond the ends, extrapolate with a t(5) tail.
+        u = np.asarray(u, dtype=float)
         n = self.sorted_values.size
-        positions = np.arange(1, n + 1) / (n + 1)
-        inside = np.interp(u, positions, self.sorted_values)
-        lo_tail = self.sorted_values[0] + (stats.t.ppf(u, 5) - stats.t.ppf(positions[0], 5))
-        hi_tail = self.sorted_values[-1] + (stats.t.ppf(u, 5) - stats.t.ppf(positions[-1], 5))
-        return np.where(u < positions[0], lo_tail, np.where(u > positions[-1], hi_tail, inside))
+        first, last = 1 / (n + 1), n / (n + 1)
+        out = np.interp(u, np.arange(1, n + 1) / (n + 1), self.sorted_values)
+        lo, hi = u < first, u > last  # the t tails only where needed (t.ppf is slow)
+        if lo.any():
+            out[lo] = self.sorted_values[0] + (stats.t.ppf(u[lo], 5) - stats.t.ppf(first, 5))
+        if hi.any():
+            out[hi] = self.sorted_values[-1] + (stats.t.ppf(u[hi], 5) - stats.t.ppf(last, 5))
+        return out
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
         n = self.sorted_values.size
-        positions = np.arange(1, n + 1) / (n + 1)
-        inside = np.interp(x, self.sorted_values, positions)
-        lo = stats.t.cdf(x - self.sorted_values[0] + stats.t.ppf(positions[0], 5), 5)
-        hi = stats.t.cdf(x - self.sorted_values[-1] + stats.t.ppf(positions[-1], 5), 5)
-        return np.where(x < self.sorted_values[0], lo, np.where(x > self.sorted_values[-1], hi, inside))
+        first, last = 1 / (n + 1), n / (n + 1)
+        out = np.interp(x, self.sorted_values, np.arange(1, n + 1) / (n + 1))
+        lo, hi = x < self.sorted_values[0], x > self.sorted_values[-1]
+        if lo.any():
+            out[lo] = stats.t.cdf(x[lo] - self.sorted_values[0] + stats.t.ppf(first, 5), 5)
+        if hi.any():
+            out[hi] = stats.t.cdf(x[hi] - self.sorted_values[-1] + stats.t.ppf(last, 5), 5)
+        return out
 
     def rvs(self, size, rng: np.random.Generator) -> np.ndarray:
         return self.ppf(rng.uniform(1e-9, 1 - 1e-9, size=size))
@@ -191,4 +199,40 @@ class NegBinomialCount:
         return rng.poisson(rate).astype(float)
 
 
-RepPredictive = LogScaleHurdle | NegBinomialCount
+@dataclass(frozen=True)
+class BetaBinomialRate:
+    """A rate (win rate) next period: wins ~ betabinom(trials_i, a_i, b_i), rate = wins / trials_i.
+
+    ``a_i, b_i`` are the rep's Beta posterior (calibration-methods section 3); ``trials_i`` the
+    rep's typical number of closed deals per period.
+    """
+
+    reps: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    trials: np.ndarray
+    shared_sigma: float = 0.0
+    family: str = field(default="beta-binomial rate", init=False)
+
+    def quantile(self, p: ArrayLike) -> np.ndarray:
+        levels, scalar = _as_levels(p)
+        n = self.trials[:, None]
+        out = stats.betabinom.ppf(levels[None, :], n, self.a[:, None], self.b[:, None]) / n
+        return out[:, 0] if scalar else out
+
+    def cdf(self, y: np.ndarray) -> np.ndarray:
+        wins = np.floor(np.asarray(y, dtype=float) * self.trials + 1e-9)
+        return stats.betabinom.cdf(wins, self.trials, self.a, self.b)
+
+    def p_attain(self, targets: ArrayLike) -> np.ndarray:
+        """P(rate_i >= T_i) = P(wins >= ceil(T_i * trials_i))."""
+        t = np.broadcast_to(np.asarray(targets, dtype=float), self.a.shape)
+        need = np.ceil(t * self.trials - 1e-9)
+        return np.where(t <= 0, 1.0, stats.betabinom.sf(need - 1, self.trials, self.a, self.b))
+
+    def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+        rate = rng.beta(self.a, self.b, size=(n_draws, self.a.size))
+        return rng.binomial(self.trials.astype(int), rate) / self.trials
+
+
+RepPredictive = LogScaleHurdle | NegBinomialCount | BetaBinomialRate

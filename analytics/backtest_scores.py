@@ -1,0 +1,152 @@
+"""Scores and naive benchmarks for the rolling-origin backtest (calibration-methods section 6).
+
+All functions are vectorised over reps; a rep x period array ``y`` with NaN for inactive cells.
+
+Naive rules (point forecasts made at column t from columns < t), each turned into a
+distribution with its own pooled training errors log(y / y_hat) plus the share of zero outcomes:
+
+* ``last_period``            the rep's latest observed value;
+* ``trailing_mean``          mean of the rep's last four periods;
+* ``same_period_last_year``  the same period a year earlier x the team's year-on-year growth;
+* ``team_uniform``           one number for everybody: the team's recent mean per rep;
+* ``empirical_percentiles``  the rep's own empirical percentiles (no error model needed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+NAIVE_RULES = ("last_period", "trailing_mean", "same_period_last_year", "team_uniform", "empirical_percentiles")
+CRPS_GRID = np.round(np.arange(0.02, 0.99, 0.02), 2)
+WINDOW = 4
+
+
+def pinball(y: np.ndarray, q: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """max(p (y - q), (p - 1)(y - q)) for y (n,), q (n, L), levels (L,) -> (n, L)."""
+    diff = y[:, None] - q
+    return np.maximum(levels[None, :] * diff, (levels[None, :] - 1) * diff)
+
+
+def crps_from_quantiles(y: np.ndarray, q: np.ndarray, grid: np.ndarray = CRPS_GRID) -> np.ndarray:
+    """CRPS ~= 2 x mean pinball over a fine grid of levels (per forecast)."""
+    return 2.0 * pinball(y, q, grid).mean(axis=1)
+
+
+def _rolling_nanmean(y: np.ndarray, window: int) -> np.ndarray:
+    """out[:, t] = nanmean(y[:, t-window:t]) (NaN when nothing observed); shape like y."""
+    finite = np.isfinite(y)
+    c_sum = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(np.where(finite, y, 0.0), axis=1)], axis=1)
+    c_cnt = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(finite, axis=1)], axis=1)
+    t = np.arange(y.shape[1])
+    lo = np.maximum(t - window, 0)
+    s = c_sum[:, t] - c_sum[:, lo]
+    n = c_cnt[:, t] - c_cnt[:, lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+
+
+def naive_point_forecasts(y: np.ndarray, grain: str) -> dict[str, np.ndarray]:
+    """Each rule's forecast for every cell (made from the columns strictly before it)."""
+    n_r, n_t = y.shape
+    last = pd.DataFrame(y).ffill(axis=1).to_numpy()
+    last_period = np.concatenate([np.full((n_r, 1), np.nan), last[:, :-1]], axis=1)
+    trailing = _rolling_nanmean(y, WINDOW)
+    finite = np.isfinite(y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        team_col = np.where(finite, y, 0.0).sum(0) / finite.sum(0)  # NaN where nobody was active
+    team_recent = _rolling_nanmean(team_col[None, :], WINDOW)[0]
+    lag = 12 if grain == "month" else 4
+    year_ago = np.full_like(y, np.nan)
+    growth = np.ones(n_t)
+    if n_t > lag:
+        year_ago[:, lag:] = y[:, :-lag]
+        yearly = _rolling_nanmean(team_col[None, :], lag)[0]        # mean of the previous `lag` periods
+        prev = np.full(n_t, np.nan)
+        prev[lag:] = yearly[:-lag]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = yearly / prev
+        growth = np.where(np.isfinite(g) & (g > 0), g, 1.0)
+    same = np.where(np.isfinite(year_ago), year_ago * growth[None, :], trailing)
+    uniform = np.broadcast_to(team_recent[None, :], y.shape).copy()
+    out = {"last_period": last_period, "trailing_mean": trailing, "same_period_last_year": same,
+           "team_uniform": uniform}
+    floor = 0.05 * np.where(np.isfinite(team_recent) & (team_recent > 0), team_recent, 1.0)
+    for name, f in out.items():
+        f = np.where(np.isfinite(f), f, uniform)
+        out[name] = np.maximum(np.nan_to_num(f, nan=1.0), floor[None, :])
+    return out
+
+
+def naive_quantiles(y: np.ndarray, point: np.ndarray, origin: int, rows: np.ndarray,
+                    levels: np.ndarray) -> np.ndarray:
+    """Quantiles at ``origin`` for ``rows``: point x exp(pooled training log errors), zero hurdle."""
+    train_y = y[:, 1:origin]
+    train_f = point[:, 1:origin]
+    ok = np.isfinite(train_y)
+    zero_share = float(np.mean(train_y[ok] <= 0)) if ok.any() else 0.0
+    pos = ok & (train_y > 0)
+    errors = np.log(train_y[pos] / train_f[pos]) if pos.any() else np.zeros(1)
+    u = np.clip((levels - zero_share) / max(1 - zero_share, 1e-12), 1e-6, 1 - 1e-6)
+    err_q = np.quantile(errors, u, method="weibull") if errors.size > 1 else np.full(levels.size, errors[0])
+    q = point[rows, origin][:, None] * np.exp(err_q)[None, :]
+    return np.where(levels[None, :] <= zero_share, 0.0, q)
+
+
+def row_quantiles(x: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Weibull-position (k/(n+1)) quantiles of each row, NaNs omitted; vectorised (n_rows, n_levels)."""
+    s = np.sort(x, axis=1)                      # NaN sort last
+    n = np.isfinite(s).sum(axis=1)
+    h = np.clip(levels[None, :] * (n[:, None] + 1) - 1, 0, np.maximum(n[:, None] - 1, 0))
+    lo = np.floor(h).astype(int)
+    hi = np.minimum(lo + 1, np.maximum(n[:, None] - 1, 0))
+    rows = np.arange(x.shape[0])[:, None]
+    frac = h - lo
+    return s[rows, lo] * (1 - frac) + s[rows, hi] * frac
+
+
+def empirical_quantiles(y: np.ndarray, origin: int, rows: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Each rep's own empirical percentiles (Weibull positions); the team's recent values if < 2."""
+    hist = y[rows, :origin]
+    n = np.isfinite(hist).sum(axis=1)
+    out = np.full((rows.size, levels.size), np.nan)
+    ok = n >= 2
+    if ok.any():
+        out[ok] = row_quantiles(hist[ok], levels)
+    team = y[:, max(origin - WINDOW, 0):origin]
+    team = team[np.isfinite(team)]
+    if (~ok).any():
+        out[~ok] = np.quantile(team, levels, method="weibull")[None, :] if team.size else 0.0
+    return out
+
+
+def randomized_pit(lower: np.ndarray, upper: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """u ~ U(F(y-), F(y)): continuous PIT for atoms (zeros, counts)."""
+    return lower + (upper - lower) * rng.uniform(size=lower.shape)
+
+
+def period_bootstrap_band(covered: np.ndarray, origin_idx: np.ndarray, rng: np.random.Generator,
+                          n_boot: int = 400, alpha: float = 0.10) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) coverage band per level by resampling whole origins (shared shocks)."""
+    origins = np.unique(origin_idx)
+    codes = np.searchsorted(origins, origin_idx)
+    k = origins.size
+    hits = np.zeros((k, covered.shape[1]))
+    np.add.at(hits, codes, covered)
+    counts = np.bincount(codes, minlength=k).astype(float)
+    draws = rng.integers(0, k, size=(n_boot, k))
+    weights = np.zeros((n_boot, k))
+    np.add.at(weights, (np.repeat(np.arange(n_boot), k), draws.ravel()), 1.0)
+    share = (weights @ hits) / np.maximum(weights @ counts, 1)[:, None]
+    return np.quantile(share, alpha / 2, axis=0), np.quantile(share, 1 - alpha / 2, axis=0)
+
+
+def reliability_table(p: np.ndarray, hit: np.ndarray, bins: int = 5) -> pd.DataFrame:
+    """Predicted chance vs observed hit rate, in equal-width bins of the predicted chance."""
+    edges = np.linspace(0, 1, bins + 1)
+    idx = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    df = pd.DataFrame({"bin": idx, "p": p, "hit": hit.astype(float)})
+    g = df.groupby("bin").agg(n=("p", "size"), mean_predicted=("p", "mean"), hit_rate=("hit", "mean"))
+    g.index = [f"{edges[i]:.0%}-{edges[i + 1]:.0%}" for i in g.index]
+    g.index.name = "predicted"
+    return g.reset_index()

@@ -1,0 +1,244 @@
+"""Per-rep predictive distributions for a target period: baseline (P50), stretch range, P(attain).
+
+``calibrate(conn, metric, grain, period)`` aggregates the metric per rep and period in DuckDB,
+fits the model for the metric's kind on the complete periods strictly before the target, and
+returns a :class:`Calibration`:
+
+* money (revenue, pipeline, deal size) and very large counts: the pooled log-scale hurdle model
+  (``analytics.logmodel``; calibration-methods sections 2 and 9);
+* counts (deals, meetings, demos, ...): gamma-Poisson with exposure (``analytics.counts``);
+* win rate: beta-binomial.
+
+Example
+-------
+>>> cal = calibrate(conn, "revenue", "quarter", "next")          # doctest: +SKIP
+>>> cal.summary[["p10", "p50", "p90", "flag"]].head()             # doctest: +SKIP
+>>> cal.p_attain(cal.summary["p40"].to_numpy())                   # doctest: +SKIP  ~0.60 each
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics import metrics, store
+from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
+from analytics.counts import fit_count_model, fit_rate_model
+from analytics.logmodel import fit_log_model
+from analytics.panel_arrays import PanelArrays, build_arrays
+from analytics.periods import Period, parse_period, period_of
+from analytics.predictive import RepPredictive
+
+DEFAULT_LEVELS = (0.10, 0.25, 0.40, 0.50, 0.70, 0.90)
+LARGE_COUNT = 50.0   # a count metric whose typical rep-period value exceeds this uses the log model
+HIST_WINDOW = 12
+
+
+def level_column(level: float) -> str:
+    return f"p{round(100 * level)}"
+
+
+def resolve_period(period: str | Period, as_of: date, grain: str, fiscal_start_month: int) -> Period:
+    """``"next"`` (the period after the one containing ``as_of``), ``"current"``, a label, or a Period."""
+    if isinstance(period, Period):
+        return period
+    current = period_of(as_of, grain, fiscal_start_month)
+    text = str(period).strip().lower()
+    if text == "next":
+        return current.next()
+    if text == "current":
+        return current
+    parsed = parse_period(str(period), fiscal_start_month)
+    if parsed.grain != grain:
+        raise ValueError(f"period {period!r} is a {parsed.grain}, but the grain is {grain}")
+    return parsed
+
+
+def model_family(metric: str, y: np.ndarray) -> str:
+    """``"log"``, ``"count"`` or ``"rate"`` for a metric and its training values."""
+    kind = metrics.metric_kind(metric)
+    if kind == "rate":
+        return "rate"
+    if kind == "count":
+        typical = np.nanmedian(y) if np.isfinite(y).any() else 0.0
+        return "log" if typical > LARGE_COUNT else "count"
+    return "log"
+
+
+def training_columns(arrays: PanelArrays, target: Period) -> int:
+    """Number of leading columns usable for a fit aimed at ``target``: complete and before it."""
+    k = min(max(arrays.index_of(target), 0), len(arrays.periods))
+    incomplete = np.flatnonzero(~arrays.complete[:k])
+    return int(incomplete[0]) if incomplete.size else k
+
+
+def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfrac: np.ndarray,
+                   next_tenure: np.ndarray, *, n_train: int | None = None, family: str | None = None):
+    """Fit the metric's model on columns [0, n_train) and return (fit, family)."""
+    k = training_columns(arrays, target) if n_train is None else n_train
+    y = arrays.y[:, :k]
+    active = arrays.extra.get("active")
+    active = None if active is None else active[:, :k]
+    family = family or model_family(metric, y)
+    periods = arrays.periods[:k]
+    if family == "rate":
+        fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active)
+    elif family == "count":
+        fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
+                              next_expfrac, next_tenure, active)
+    else:
+        fit = fit_log_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
+                            next_expfrac, next_tenure, active=active)
+    return fit, family
+
+
+@dataclass
+class Calibration:
+    """Predictive distributions of every active rep for one metric and period."""
+
+    metric: str
+    grain: str
+    period: Period
+    as_of: date | None
+    levels: tuple[float, ...]
+    predictive: RepPredictive
+    summary: pd.DataFrame
+    family: str
+    fit: object = field(repr=False)
+    history: pd.DataFrame = field(repr=False)
+    _conn: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _funnel: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def team_shared_sigma(self) -> float:
+        """Sd of the team-wide period shock on the log scale (feeds ``predictive.shared_sigma``)."""
+        return float(self.predictive.shared_sigma)
+
+    def quantile(self, p) -> np.ndarray:
+        return self.predictive.quantile(p)
+
+    def p_attain(self, targets) -> np.ndarray:
+        return self.predictive.p_attain(np.asarray(targets, dtype=float))
+
+    def funnel(self) -> pd.DataFrame:
+        if self._funnel is None:
+            if self._conn is None:
+                return pd.DataFrame()
+            self._funnel = metrics.rep_funnel(self._conn, self.grain, as_of=self.as_of)
+        return self._funnel
+
+    def performers(self) -> pd.DataFrame:
+        """Top / middle / bottom terciles of baseline with their typical sales math (medians)."""
+        return performers_table(self.summary, self.funnel())
+
+    def within_period_shape(self) -> pd.Series:
+        """Monthly weights of the target period (sum to 1), from the team's month-of-quarter/season shape."""
+        monthly = None
+        if self._conn is not None and self.grain == "quarter":
+            monthly = metrics.rep_period_panel(self._conn, self.metric, "month",
+                                               fiscal_start_month=self.period.fiscal_start_month,
+                                               as_of=self.as_of)
+        return within_period_shape(self.period, monthly, self.metric)
+
+
+def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", grain: str = "quarter",
+              period: str | Period = "next", *, levels=DEFAULT_LEVELS, as_of: date | None = None,
+              history: pd.DataFrame | None = None) -> Calibration:
+    """Fit on complete periods strictly before the target period and forecast every active rep.
+
+    ``history`` (a ``rep_period_panel`` frame) skips the database: reps to forecast are then
+    those with a row in the target period, else those active in the last training period.
+    """
+    metrics.metric_kind(metric)
+    levels = tuple(float(x) for x in levels)
+    fsm = store.fiscal_year_start_month(conn) if conn is not None else 1
+    if history is not None and not history.empty:
+        fsm = _fiscal_start_of(history, grain, fsm)
+    if history is None:
+        as_of = as_of or metrics.data_as_of(conn)
+        if as_of is None:
+            raise ValueError("no data: import deals or activities first")
+        history = metrics.rep_period_panel(conn, metric, grain, fiscal_start_month=fsm, as_of=as_of)
+    elif as_of is None:
+        ends = [period_of(d, grain, fsm).end for d in history.loc[history["complete"], "period_start"]]
+        as_of = max(ends) if ends else date.today()
+    target = resolve_period(period, as_of, grain, fsm)
+    arrays = build_arrays(history, grain, fsm)
+    rows, new_reps, new_teams, next_expfrac, next_tenure = _forecast_set(conn, arrays, target, as_of)
+    arrays = arrays.with_reps(new_reps, new_teams)
+    rows = np.concatenate([rows, np.arange(len(arrays.reps) - len(new_reps), len(arrays.reps))])
+    all_expfrac = np.ones(len(arrays.reps))
+    all_tenure = np.full(len(arrays.reps), np.nan)
+    all_expfrac[rows], all_tenure[rows] = next_expfrac, next_tenure
+    fit, family = fit_for_target(arrays, target, metric, all_expfrac, all_tenure)
+    predictive = fit.predictive(arrays.reps, rows)
+    k = training_columns(arrays, target)
+    summary = _summary(arrays, k, rows, predictive, fit, family, levels, target)
+    return Calibration(metric, grain, target, as_of, levels, predictive, summary, family, fit, history, conn)
+
+
+def _fiscal_start_of(history: pd.DataFrame, grain: str, default: int) -> int:
+    if grain == "month":
+        return default
+    months = {d.month for d in pd.to_datetime(history["period_start"]).dt.date}
+    return default if (default in months or not months) else ((min(months) - 1) % 3) + 1
+
+
+def _forecast_set(conn, arrays: PanelArrays, target: Period, as_of: date):
+    """Rows of ``arrays`` to forecast, reps with no history to append, and their exposure/tenure."""
+    col = arrays.index_of(target)
+    n_t = len(arrays.periods)
+    if conn is None:
+        if 0 <= col < n_t:
+            rows = np.flatnonzero(np.isfinite(arrays.expfrac[:, col]))
+            return rows, np.array([], object), np.array([], object), arrays.expfrac[rows, col], \
+                arrays.tenure[rows, col]
+        k = training_columns(arrays, target)
+        rows = np.flatnonzero(np.isfinite(arrays.expfrac[:, k - 1])) if k else np.array([], int)
+        months = (col - (k - 1)) * (3 if arrays.grain == "quarter" else 1)
+        return rows, np.array([], object), np.array([], object), np.ones(rows.size), \
+            arrays.tenure[rows, k - 1] + months
+    active = metrics.active_reps(conn, target.start, target.end, as_of=as_of)
+    lookup = {r: i for i, r in enumerate(arrays.reps)}
+    known = active["rep"].map(lookup)
+    rows = known.dropna().astype(int).to_numpy()
+    fresh = active[known.isna()]
+    ordered = pd.concat([active[known.notna()], fresh])
+    start = pd.to_datetime(ordered["span_start"]).dt.date
+    end = pd.to_datetime(ordered["roster_end"]).dt.date
+    first = np.array([max(s, target.start) if s is not None and s == s else target.start for s in start])
+    last = np.array([min(e, target.end) if e is not None and e == e else target.end for e in end])
+    expfrac = np.clip([(b - a).days + 1 for a, b in zip(first, last, strict=True)], 0, None) / target.days
+    tenure_start = pd.to_datetime(ordered["tenure_start"])
+    tenure = ((pd.Timestamp(target.start) - tenure_start).dt.days / 30.4375).clip(lower=0).to_numpy(float)
+    return (rows, fresh["rep"].to_numpy(object), fresh["team"].to_numpy(object),
+            np.asarray(expfrac, float), tenure)
+
+
+def _summary(arrays: PanelArrays, k: int, rows: np.ndarray, predictive, fit, family: str,
+             levels: tuple[float, ...], target: Period) -> pd.DataFrame:
+    y = arrays.y[rows, :k]
+    recent = y[:, -HIST_WINDOW:] if k else np.full((rows.size, 1), np.nan)
+    n_hist = np.isfinite(recent).sum(1)
+    hist = np.full((rows.size, 3), np.nan)
+    ok = n_hist > 0
+    if ok.any():
+        hist[ok] = np.asarray(stats.quantile(recent[ok], [0.1, 0.5, 0.9], axis=1, method="harrell-davis",
+                                             nan_policy="omit"))
+    q = predictive.quantile(np.array(levels))
+    out = pd.DataFrame({"team": arrays.teams[rows], "n_periods": fit.n_active[rows].astype(int),
+                        "hist_p10": hist[:, 0], "hist_p50": hist[:, 1], "hist_p90": hist[:, 2]},
+                       index=pd.Index(arrays.reps[rows], name="rep"))
+    for j, lev in enumerate(levels):
+        out[level_column(lev)] = q[:, j]
+    out["baseline"] = predictive.quantile(0.5)
+    flag, reason = summary_reasons(fit, rows, family, arrays.grain)
+    out["flag"], out["reason"] = flag, reason
+    out["pooling_weight"] = 1.0 - np.asarray(fit.shrink_b)[rows]
+    out["active"] = True
+    return out

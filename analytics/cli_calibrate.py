@@ -1,0 +1,149 @@
+"""``python -m analytics calibrate`` and ``python -m analytics backtest``.
+
+calibrate: one row per rep -- rep, period, n_periods, p10..p90 (the requested levels), baseline,
+and with ``--target-percentile P`` the target at that percentile and its chance of attainment.
+backtest: the rolling-origin scores as JSON (or a short table with plain-language lines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics import store
+from analytics.cli import add_db_argument
+from analytics.metrics import METRICS
+
+
+def _levels(text: str) -> tuple[float, ...]:
+    try:
+        values = sorted({float(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of percentiles: {text!r}") from None
+    if not values or any(not 0 < v < 100 for v in values):
+        raise argparse.ArgumentTypeError("percentiles must lie strictly between 0 and 100, e.g. 10,50,90")
+    return tuple(v / 100 for v in values)
+
+
+def _percentile(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError("the target percentile must lie strictly between 0 and 100")
+    return value
+
+
+def add_calibrate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The calibrate options (kept in one function so other commands can extend them)."""
+    add_db_argument(parser)
+    parser.add_argument("--metric", default="revenue", choices=list(METRICS), help="metric (default revenue)")
+    parser.add_argument("--grain", default="quarter", choices=["month", "quarter"], help="period grain")
+    parser.add_argument("--period", default="next", help="next | current | YYYY-MM | YYYY-Qn (default next)")
+    parser.add_argument("--percentiles", type=_levels, default=_levels("10,25,40,50,70,90"),
+                        help="comma-separated percentile levels (default 10,25,40,50,70,90)")
+    parser.add_argument("--target-percentile", type=_percentile, default=None,
+                        help="also give each rep a target at this percentile and its chance of attainment")
+    parser.add_argument("--out", default=None, help="write the table to FILE.csv or FILE.xlsx")
+    parser.add_argument("--json", action="store_true", help="print the rows as a JSON array")
+
+
+def register(subparsers) -> None:
+    cal = subparsers.add_parser("calibrate", help="per-rep predictive percentiles for a period",
+                                description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_calibrate_arguments(cal)
+    cal.set_defaults(func=run_calibrate)
+    bt = subparsers.add_parser("backtest", help="rolling-origin backtest of the calibration")
+    add_db_argument(bt)
+    bt.add_argument("--metric", default="revenue", choices=list(METRICS))
+    bt.add_argument("--grain", default="quarter", choices=["month", "quarter"])
+    bt.add_argument("--origins", type=int, default=None, help="score the last K complete periods (default all)")
+    bt.add_argument("--json", action="store_true", help="print the scores as JSON")
+    bt.set_defaults(func=run_backtest)
+
+
+def calibration_rows(cal, target_percentile: float | None = None) -> pd.DataFrame:
+    """The CLI table: rep, period, n_periods, p.., baseline[, target, p_attain]."""
+    s = cal.summary
+    cols = [c for c in s.columns if c.startswith("p") and c[1:].isdigit()]
+    out = pd.DataFrame({"rep": s.index.to_numpy(), "period": cal.period.label,
+                        "n_periods": s["n_periods"].to_numpy()})
+    for c in cols:
+        out[c] = s[c].to_numpy()
+    out["baseline"] = s["baseline"].to_numpy()
+    if target_percentile is not None:
+        target = cal.quantile(target_percentile / 100)
+        out["target"] = target
+        out["p_attain"] = cal.p_attain(target)
+    return out
+
+
+def _open(args):
+    path = args.db
+    if path and str(path) != ":memory:" and not Path(path).exists():
+        print(f"error: no database at {path}", file=sys.stderr)
+        return None
+    return store.connect(path)
+
+
+def _json_default(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    return str(x)
+
+
+def run_calibrate(args) -> int:
+    from analytics.calibration import calibrate
+
+    conn = _open(args)
+    if conn is None:
+        return 2
+    try:
+        cal = calibrate(conn, args.metric, args.grain, args.period, levels=args.percentiles)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    rows = calibration_rows(cal, args.target_percentile)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() == ".xlsx":
+            rows.to_excel(out, index=False)
+        else:
+            rows.to_csv(out, index=False)
+    if args.json:
+        records = rows.replace({np.nan: None}).to_dict(orient="records")
+        print(json.dumps(records, default=_json_default))
+    elif not args.out:
+        print(rows.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    return 0
+
+
+def run_backtest(args) -> int:
+    from analytics.backtest import run_backtest as backtest
+
+    conn = _open(args)
+    if conn is None:
+        return 2
+    try:
+        result = backtest(conn, args.metric, args.grain, origins=args.origins)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps(result.to_json_dict(), default=_json_default))
+        return 0
+    print(result.coverage[["column", "nominal", "covered", "covered_randomized", "band_lo", "band_hi"]]
+          .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print()
+    print(result.summary[["crps", "pinball", "skill_vs_model"]].to_string(float_format=lambda v: f"{v:.4f}"))
+    print()
+    for line in result.plain_language():
+        print(line)
+    return 0

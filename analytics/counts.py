@@ -1,0 +1,205 @@
+"""Counts and rates (calibration-methods section 3), vectorised over reps.
+
+Counts (deals won, meetings, demos): gamma-Poisson with exposure. Rep i's rate
+lambda_i ~ Gamma(alpha, beta); y_it ~ Poisson(lambda_i e_it), with e_it = active share of
+the period x team period effect x ramp. (alpha, beta) maximise
+sum_i nbinom.logpmf(Y_i, alpha, beta / (beta + E_i)) with Y_i, E_i the rep's totals; the
+predictive is nbinom(alpha + Y_i, (beta + E_i) / (beta + E_i + e_next)), widened (same mean)
+by the within-rep extra-Poisson dispersion phi and the forecast variance of the team
+period effect (shocks shared by the whole team).
+
+Rates (win rate): beta-binomial; (a, b) maximise sum_i betabinom.logpmf(w_i, m_i, a, b); the
+rep's posterior is Beta(a + w_i, b + m_i - w_i).
+
+Example
+-------
+>>> import numpy as np
+>>> a, b = fit_beta_binomial(np.array([3, 5, 2, 8]), np.array([10, 12, 9, 15]))
+>>> bool(0 < a / (a + b) < 1)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+from analytics.panel_arrays import PeriodEffectForecast, fallback_ramp, forecast_period_effect, ramp_bins
+from analytics.periods import Period
+from analytics.predictive import BetaBinomialRate, NegBinomialCount
+
+MIN_EXPOSURE = 0.1
+
+
+def _nbinom_logpmf(k, n, p):
+    return (special.gammaln(k + n) - special.gammaln(n) - special.gammaln(k + 1)
+            + n * np.log(p) + k * np.log1p(-p))
+
+
+def fit_gamma_poisson(totals: np.ndarray, exposures: np.ndarray) -> tuple[float, float]:
+    """(alpha, beta) of the gamma prior on rates, by marginal maximum likelihood."""
+    ok = np.isfinite(totals) & (exposures > 0)
+    y, e = totals[ok], exposures[ok]
+    if y.size == 0:
+        return 1.0, 1.0
+    rate = max(y.sum() / e.sum(), 1e-9)
+    if y.size < 3 or y.sum() == 0:
+        return 1.0, 1.0 / rate
+
+    def nll(theta):  # (log mean rate, log shape): well-posed in the Poisson limit
+        rate_, alpha = np.exp(theta[0]), np.exp(min(theta[1], 25.0))
+        beta = alpha / rate_
+        return -np.sum(_nbinom_logpmf(y, alpha, beta / (beta + e)))
+
+    ratios = y / e
+    var = max(np.var(ratios) - rate * np.mean(1 / e), rate**2 / 100)
+    alpha0 = np.clip(rate**2 / var, 0.05, 1e4)
+    res = optimize.minimize(nll, [np.log(rate), np.log(alpha0)], method="Nelder-Mead",
+                            options={"xatol": 1e-5, "fatol": 1e-7, "maxiter": 400})
+    alpha = float(np.exp(np.clip(res.x[1], -5, np.log(1e6))))
+    beta = alpha / float(np.exp(res.x[0]))
+    return float(alpha), float(beta)
+
+
+def fit_beta_binomial(successes: np.ndarray, trials: np.ndarray) -> tuple[float, float]:
+    """(a, b) maximising sum betabinom.logpmf(w_i, m_i, a, b) over reps with m_i >= 1."""
+    w, m = np.asarray(successes, float), np.asarray(trials, float)
+    ok = np.isfinite(w) & np.isfinite(m) & (m >= 1)
+    w, m = w[ok], m[ok]
+    if w.size == 0:
+        return 1.0, 1.0
+    mean = np.clip(w.sum() / m.sum(), 1e-3, 1 - 1e-3)
+    n_obs = w.size
+    pairs, weight = np.unique(np.stack([w, m], axis=1), axis=0, return_counts=True)  # few distinct (w, m)
+    w, m = pairs[:, 0], pairs[:, 1]
+    if n_obs < 3:
+        return 2.0 * mean, 2.0 * (1 - mean)
+
+    def nll(theta):  # (logit mean, log concentration): well-posed in the binomial limit
+        mu, conc = special.expit(theta[0]), np.exp(min(theta[1], 25.0))
+        a, b = mu * conc, (1 - mu) * conc
+        return -np.sum(weight * (special.betaln(w + a, m - w + b) - special.betaln(a, b)))
+
+    res = optimize.minimize(nll, [special.logit(mean), np.log(2.0)], method="Nelder-Mead",
+                            options={"xatol": 1e-5, "fatol": 1e-7, "maxiter": 400})
+    mu, conc = special.expit(res.x[0]), float(np.exp(np.clip(res.x[1], -5, np.log(1e5))))
+    a, b = mu * conc, (1 - mu) * conc
+    return float(a), float(b)
+
+
+def pooled_rate(successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """Beta-binomial posterior mean (a + w_i) / (a + b + m_i): a proportion pooled across reps."""
+    a, b = fit_beta_binomial(successes, trials)
+    return (a + np.nan_to_num(successes)) / (a + b + np.nan_to_num(trials))
+
+
+def pooled_ratio(numerator: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """Gamma-Poisson posterior mean (alpha + y_i) / (beta + e_i): a conversion that may exceed 1
+    (meetings per call), pooled across reps."""
+    alpha, beta = fit_gamma_poisson(np.nan_to_num(numerator), np.nan_to_num(exposure))
+    return (alpha + np.nan_to_num(numerator)) / (beta + np.nan_to_num(exposure))
+
+
+@dataclass
+class CountFit:
+    predictive_r: np.ndarray
+    predictive_q: np.ndarray
+    mean: np.ndarray
+    alpha: float
+    beta: float
+    phi: float
+    period: PeriodEffectForecast
+    n_active: np.ndarray
+    shrink_b: np.ndarray
+    ramp_source: str
+    next_bin: np.ndarray
+    ramped_bin: int
+
+    def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> NegBinomialCount:
+        idx = slice(None) if rows is None else rows
+        return NegBinomialCount(reps=np.asarray(reps)[idx], r=self.predictive_r[idx], q=self.predictive_q[idx],
+                                shared_sigma=float(np.sqrt(self.period.variance)))
+
+
+def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
+                    target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
+                    active: np.ndarray | None = None) -> CountFit:
+    """Gamma-Poisson with exposure on the training columns; forecast ``target``."""
+    active = np.isfinite(y) if active is None else (active & np.isfinite(y))
+    y0 = np.where(active, np.maximum(np.nan_to_num(y), 0.0), 0.0)
+    e_base = np.where(active, np.clip(np.nan_to_num(expfrac, nan=1.0), MIN_EXPOSURE, 1.0), 0.0)
+    bins, k_ramped = ramp_bins(tenure, target.grain)
+    ramp = np.exp(fallback_ramp(target.grain))
+    n_t = y.shape[1]
+    p = np.ones(n_t)
+    lam = np.ones(y.shape[0])
+    ramped_obs = (active & (bins == k_ramped)).sum(axis=1)
+    ramp_cells = active & (bins < k_ramped) & (ramped_obs[:, None] >= 2)
+    ramp_source = "history" if int(ramp_cells.any(axis=1).sum()) >= 3 else "fallback"
+    for _ in range(4):
+        e = e_base * p[None, :] * ramp[bins]
+        lam = (y0.sum(1) + 0.5) / (e.sum(1) + 0.5 / max(y0.sum() / max(e.sum(), 1e-9), 1e-9))
+        num = y0.sum(0)
+        den = (e_base * lam[:, None] * ramp[bins]).sum(0)
+        p = np.where(den > 0, (num + 0.5) / (den + 0.5), 1.0)
+        p = p / np.exp(np.mean(np.log(p))) if n_t else p
+        if ramp_source == "history":
+            mu_cell = e_base * lam[:, None] * p[None, :]
+            flat = bins[ramp_cells]
+            obs = np.bincount(flat, weights=y0[ramp_cells], minlength=k_ramped + 1)
+            exp_ = np.bincount(flat, weights=mu_cell[ramp_cells], minlength=k_ramped + 1)
+            prior = np.exp(fallback_ramp(target.grain))
+            ramp = (obs + 3 * prior) / (exp_ + 3)
+            ramp[k_ramped] = 1.0
+    e = e_base * p[None, :] * ramp[bins]
+    totals, exposures = y0.sum(1), e.sum(1)
+    alpha, beta = fit_gamma_poisson(totals[exposures > 0], exposures[exposures > 0])
+    post_rate = (alpha + totals) / (beta + exposures)
+    # extra-Poisson dispersion within a rep: var = mu + phi mu^2 (method of moments, Pearson)
+    mu_cell = post_rate[:, None] * e
+    cells = active & (mu_cell > 0)
+    phi = float(max(np.sum(((y0 - mu_cell) ** 2 - mu_cell)[cells]) / max(np.sum((mu_cell**2)[cells]), 1e-9), 0.0))
+    period = forecast_period_effect(np.log(p), periods, target)
+    next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
+    e_next = (np.clip(np.nan_to_num(next_expfrac, nan=1.0), MIN_EXPOSURE, 1.0)
+              * np.exp(period.next_effect) * ramp[next_bins])
+    mean = post_rate * e_next
+    shape = alpha + totals
+    cv2 = (1 + 1 / shape) * (1 + phi) * np.exp(period.variance) - 1
+    r = 1 / np.maximum(cv2, 1e-9)
+    q = r / (r + np.maximum(mean, 1e-12))
+    b = beta / (beta + exposures)
+    return CountFit(predictive_r=r, predictive_q=q, mean=mean, alpha=alpha, beta=beta, phi=phi, period=period,
+                    n_active=active.sum(1), shrink_b=b, ramp_source=ramp_source, next_bin=next_bins,
+                    ramped_bin=k_ramped)
+
+
+@dataclass
+class RateFit:
+    a: np.ndarray
+    b: np.ndarray
+    trials: np.ndarray
+    prior_a: float
+    prior_b: float
+    n_active: np.ndarray
+    shrink_b: np.ndarray
+
+    def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> BetaBinomialRate:
+        idx = slice(None) if rows is None else rows
+        return BetaBinomialRate(reps=np.asarray(reps)[idx], a=self.a[idx], b=self.b[idx], trials=self.trials[idx])
+
+
+def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | None = None) -> RateFit:
+    """Beta-binomial win rate; next period's rate over the rep's typical number of closed deals."""
+    act = np.isfinite(closed) if active is None else (active & np.isfinite(closed))
+    w = np.where(act, np.nan_to_num(won), 0.0).sum(1)
+    m = np.where(act, np.nan_to_num(closed), 0.0).sum(1)
+    n_periods = act.sum(1)
+    a, b = fit_beta_binomial(w, m)
+    typical = np.where(n_periods > 0, m / np.maximum(n_periods, 1), np.nanmedian(
+        np.where(n_periods > 0, m / np.maximum(n_periods, 1), np.nan)) if (n_periods > 0).any() else 1.0)
+    trials = np.maximum(np.round(np.nan_to_num(typical, nan=1.0)), 1.0)
+    return RateFit(a=a + w, b=b + m - w, trials=trials, prior_a=a, prior_b=b, n_active=n_periods,
+                   shrink_b=(a + b) / (a + b + m))

@@ -1,0 +1,260 @@
+"""The log-scale model for money outcomes (calibration-methods sections 2 and 9), on arrays.
+
+For the positive periods, z_it = log(y_it / exposure_it) is decomposed by a few rounds of
+group-demeaning into
+
+    z_it = a_i + p_t + r_k(i,t) + m_i,moq(t) + e_it
+
+with a_i the rep level, p_t the team period effect (mean per active rep, never team totals),
+r_k the ramp by tenure (from every hire, leavers included; a 25/50/75/100% monthly fallback
+shrunk in when few hires were seen) and m_i,moq the rep's own month-of-quarter shape shrunk to
+the team's (monthly grain). Then
+
+* variance pooling: s~2_i = (d0 s0^2 + d_i s_i^2) / (d0 + d_i), (d0, s0^2) by maximum
+  likelihood of s_i^2 / s0^2 ~ F(d_i, d0);
+* level shrinkage (Efron-Morris): tau^2 by maximum likelihood of a_i ~ N(mu0, tau^2 + s~2_i/n_i),
+  B_i = (s~2_i/n_i) / (s~2_i/n_i + tau^2), theta_i = mu0 + (1 - B_i)(a_i - mu0);
+* predictive: mu* = theta_i + p_next + r_next + m_i,next + log exposure_next,
+  sigma*^2 = s~2_i + (1 - B_i) s~2_i/n_i + Var(p_next) + Var(m_i,next), with the pooled
+  empirical law of standardised residuals (left-skewed on real data) in place of a t;
+* a hurdle: per-rep beta-binomial posterior mean share of zero (or negative) periods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+from analytics.counts import fit_beta_binomial
+from analytics.panel_arrays import (
+    PeriodEffectForecast,
+    fallback_ramp,
+    forecast_period_effect,
+    month_of_quarter,
+    ramp_bins,
+)
+from analytics.periods import Period
+from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle
+
+N_ROUNDS = 6
+RAMP_PRIOR_OBS = 3.0
+MIN_EXPOSURE = 0.1
+
+
+@dataclass
+class LogFit:
+    """Per-rep fitted quantities (all reps of the arrays) and the team-level pieces."""
+
+    mu: np.ndarray
+    sigma: np.ndarray
+    df: np.ndarray
+    zero_share: np.ndarray
+    n_pos: np.ndarray
+    n_active: np.ndarray
+    shrink_b: np.ndarray
+    law: EmpiricalResidualLaw | None
+    period: PeriodEffectForecast
+    ramp: np.ndarray
+    ramp_source: str
+    next_bin: np.ndarray
+    ramped_bin: int
+    d0: float
+    s0_sq: float
+    tau_sq: float
+    mu0: float
+
+    def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> LogScaleHurdle:
+        idx = slice(None) if rows is None else rows
+        return LogScaleHurdle(reps=np.asarray(reps)[idx], mu=self.mu[idx], sigma=self.sigma[idx],
+                              df=self.df[idx], zero_share=self.zero_share[idx], residuals=self.law,
+                              shared_sigma=float(np.sqrt(self.period.variance)))
+
+
+def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
+    n = np.sum(np.isfinite(a), axis=axis)
+    s = np.nansum(a, axis=axis)
+    return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+
+
+def fit_variance_prior(s_sq: np.ndarray, d: np.ndarray) -> tuple[float, float]:
+    """(d0, s0^2) of the scaled-F model s_i^2 / s0^2 ~ F(d_i, d0), by Smyth's (limma) moment estimator.
+
+    With e_i = log s_i^2 - digamma(d_i/2) + log(d_i/2): trigamma(d0/2) = var(e) - mean(trigamma(d_i/2))
+    and log s0^2 = mean(e) + digamma(d0/2) - log(d0/2). Closed form up to a 1-d Newton inversion.
+    """
+    ok = (d > 0) & np.isfinite(s_sq) & (s_sq > 0)
+    s_sq, d = s_sq[ok], d[ok]
+    if s_sq.size == 0:
+        return 10.0, 1.0
+    if s_sq.size < 3:
+        return 10.0, float(np.mean(s_sq))
+    e = np.log(s_sq) - special.digamma(d / 2) + np.log(d / 2)
+    excess = np.var(e, ddof=1) - np.mean(special.polygamma(1, d / 2))
+    if excess <= 1e-6:
+        d0 = 1e4
+    else:
+        d0 = 2 * _trigamma_inverse(excess)
+    d0 = float(np.clip(d0, 0.5, 1e4))
+    s0_sq = float(np.exp(np.mean(e) + special.digamma(d0 / 2) - np.log(d0 / 2)))
+    return d0, s0_sq
+
+
+def _trigamma_inverse(x: float) -> float:
+    """y with trigamma(y) = x (Smyth 2004, Newton iterations)."""
+    if x > 1e7:
+        return 1 / np.sqrt(x)
+    if x < 1e-6:
+        return 1 / x
+    y = 0.5 + 1 / x
+    for _ in range(50):
+        tri = special.polygamma(1, y)
+        step = tri * (1 - tri / x) / special.polygamma(2, y)
+        y = y + step
+        if -step / y < 1e-8:
+            break
+    return float(y)
+
+
+def fit_level_prior(m: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    """(mu0, tau^2) by maximum likelihood of m_i ~ N(mu0, tau^2 + v_i)."""
+    ok = np.isfinite(m) & np.isfinite(v)
+    m, v = m[ok], v[ok]
+    if m.size == 0:
+        return 0.0, 1.0
+    if m.size == 1:
+        return float(m[0]), float(max(v[0], 1e-3))
+
+    def mu0_of(tau_sq):
+        w = 1.0 / (tau_sq + v)
+        return np.sum(w * m) / np.sum(w)
+
+    def nll(log_tau):
+        tau_sq = np.exp(log_tau)
+        total = tau_sq + v
+        return 0.5 * np.sum(np.log(total) + (m - mu0_of(tau_sq)) ** 2 / total)
+
+    res = optimize.minimize_scalar(nll, bounds=(np.log(1e-6), np.log(1e3)), method="bounded")
+    tau_sq = float(np.exp(res.x))
+    return float(mu0_of(tau_sq)), tau_sq
+
+
+def zero_shares(zeros: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Per-rep beta-binomial posterior mean share of zero periods (0 when no zero was ever seen)."""
+    if np.sum(zeros) == 0:
+        return np.zeros_like(n, dtype=float)
+    a, b = fit_beta_binomial(zeros, n)
+    return (a + zeros) / (a + b + n)
+
+
+def fit_log_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
+                  target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
+                  *, per_rep_moq: bool = True, active: np.ndarray | None = None) -> LogFit:
+    """Fit on the training columns of ``y`` (all complete, before ``target``); forecast ``target``."""
+    n_r, n_t = y.shape
+    active = np.isfinite(y) if active is None else (active & np.isfinite(y))
+    pos = active & (y > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(pos, np.log(np.where(pos, y, 1.0)) - np.log(np.clip(
+            np.nan_to_num(expfrac, nan=1.0), MIN_EXPOSURE, 1.0)), np.nan)
+    bins, k_ramped = ramp_bins(tenure, target.grain)
+    fallback = fallback_ramp(target.grain)
+    ramp = fallback.copy()
+    monthly = target.grain == "month" and per_rep_moq and n_t >= 3
+    moq = np.array([month_of_quarter(p) for p in periods], dtype=int) if n_t else np.zeros(0, int)
+    m_eff = np.zeros((n_r, 3))
+    m_var = np.zeros((n_r, 3))
+    n_pos = pos.sum(axis=1)
+    ramped_obs = (pos & (bins == k_ramped)).sum(axis=1)
+    ramp_cells = pos & (bins < k_ramped) & (ramped_obs[:, None] >= 2)
+    hires = int(np.sum(ramp_cells.any(axis=1)))
+    ramp_source = "history" if hires >= 3 else "fallback"
+    p = np.zeros(n_t)
+    a = _nanmean(z - ramp[bins], axis=1)
+    for round_ in range(N_ROUNDS):
+        r_cell = ramp[bins]
+        m_cell = m_eff[:, moq] if monthly else 0.0
+        a = _nanmean(z - p[None, :] - r_cell - m_cell, axis=1)
+        p = _nanmean(z - a[:, None] - r_cell - m_cell, axis=0)
+        p = np.where(np.isfinite(p), p, 0.0)
+        p -= p.mean() if n_t else 0.0
+        base = z - a[:, None] - p[None, :]
+        if ramp_source == "history":
+            resid = np.where(ramp_cells, base - m_cell, np.nan)
+            flat = bins[ramp_cells]
+            sums = np.bincount(flat, weights=resid[ramp_cells], minlength=k_ramped + 1)
+            counts = np.bincount(flat, minlength=k_ramped + 1)
+            ramp = (sums + RAMP_PRIOR_OBS * fallback) / (counts + RAMP_PRIOR_OBS)
+            ramp[k_ramped] = 0.0
+        if monthly and round_ >= N_ROUNDS - 3:  # the rep shape once levels have settled
+            m_eff, m_var = _shrunk_moq(base - ramp[bins], moq, pos)
+    m_cell = m_eff[:, moq] if monthly else 0.0
+    e = z - a[:, None] - p[None, :] - ramp[bins] - m_cell
+    d = np.maximum(n_pos - 1, 0).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s_sq = np.where(d > 0, np.nansum(e**2, axis=1) / np.maximum(d, 1), np.nan)
+    d0, s0_sq = fit_variance_prior(s_sq, d)
+    s_tilde = np.where(d > 0, (d0 * s0_sq + d * np.nan_to_num(s_sq)) / (d0 + d), s0_sq)
+    v = np.where(n_pos > 0, s_tilde / np.maximum(n_pos, 1), np.nan)
+    mu0, tau_sq = fit_level_prior(np.where(n_pos > 0, a, np.nan), v)
+    b = np.where(n_pos > 0, v / (v + tau_sq), 1.0)
+    theta = np.where(n_pos > 0, mu0 + (1 - b) * (np.nan_to_num(a) - mu0), mu0)
+    post_var = np.where(n_pos > 0, (1 - b) * v, tau_sq)
+
+    period = forecast_period_effect(p, periods, target)
+    next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
+    mu = (theta + period.next_effect + ramp[next_bins]
+          + np.log(np.clip(np.nan_to_num(next_expfrac, nan=1.0), MIN_EXPOSURE, 1.0)))
+    var = s_tilde + post_var + period.variance
+    if monthly:
+        j = month_of_quarter(target)
+        mu = mu + m_eff[:, j]
+        var = var + m_var[:, j]
+    law = _residual_law(e, s_tilde, n_pos)
+    n_active = active.sum(axis=1)
+    zeros = (active & ~pos & np.isfinite(y)).sum(axis=1)
+    return LogFit(mu=mu, sigma=np.sqrt(var), df=d0 + d, zero_share=zero_shares(zeros, n_active),
+                  n_pos=n_pos, n_active=n_active, shrink_b=b, law=law, period=period, ramp=ramp,
+                  ramp_source=ramp_source, next_bin=next_bins, ramped_bin=k_ramped, d0=d0, s0_sq=s0_sq,
+                  tau_sq=tau_sq, mu0=mu0)
+
+
+def _shrunk_moq(resid: np.ndarray, moq: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-rep month-of-quarter deviations, shrunk toward 0 (= the team's shape), and their variance."""
+    n_r = resid.shape[0]
+    r0 = np.where(pos, resid, 0.0)
+    onehot = (moq[:, None] == np.arange(3)[None, :]).astype(float)      # T x 3
+    sums = r0 @ onehot
+    counts = pos.astype(float) @ onehot
+    rep_mean = np.where(counts.sum(1) > 0, sums.sum(1) / np.maximum(counts.sum(1), 1), 0.0)
+    dev = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0) - rep_mean[:, None]
+    noise = np.nansum(np.where(pos, (resid - rep_mean[:, None] - dev @ onehot.T) ** 2, 0.0))
+    dof = max(pos.sum() - n_r * 3, 1)
+    s2 = noise / dof
+    seen = counts > 0
+    if not seen.any():
+        return np.zeros((n_r, 3)), np.zeros((n_r, 3))
+    tau2 = max(float(np.mean(dev[seen] ** 2) - np.mean(s2 / counts[seen])), 1e-6)
+    se2 = s2 / np.maximum(counts, 1)
+    shrink = np.where(seen, tau2 / (tau2 + se2), 0.0)
+    eff = shrink * dev
+    eff -= eff.mean(axis=1, keepdims=True)
+    var = np.where(seen, shrink * se2, tau2)
+    return eff, var
+
+
+def _residual_law(e: np.ndarray, s_tilde: np.ndarray, n_pos: np.ndarray) -> EmpiricalResidualLaw | None:
+    """Pooled standardised residuals (reps with >= 3 positive periods), rescaled to mean 0, sd 1."""
+    ok = n_pos >= 3
+    if not ok.any():
+        return None
+    infl = np.sqrt(n_pos[ok] / (n_pos[ok] - 1.0))
+    u = (e[ok] / np.sqrt(s_tilde[ok])[:, None] * infl[:, None]).ravel()
+    u = u[np.isfinite(u)]
+    if u.size < 20:
+        return None
+    u = (u - u.mean()) / max(u.std(), 1e-9)
+    if u.size > 20000:  # thin to a fixed grid of its own quantiles: same law, bounded cost
+        u = np.quantile(u, (np.arange(20000) + 0.5) / 20000)
+    return EmpiricalResidualLaw.from_values(u)

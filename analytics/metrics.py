@@ -1,0 +1,313 @@
+"""Per rep x period aggregates, computed in DuckDB SQL: the inputs of every estimator.
+
+A rep is *active* in a period when the period overlaps the rep's span: the roster's
+[start_date, end_date] when the rep is on the roster, else [first event, last event]
+(an event is a closed deal, a created deal or an activity; a rep whose last event is
+within 90 days of the data's as-of date is taken to be still active). An active
+period with no deal or activity counts as a ZERO, never as missing. Periods before
+the metric's data begin (the export's first close date for deal metrics) are not
+rows at all: a CRM export that starts in March says nothing about February.
+
+Tenure is measured from the roster start, else from the first event; a rep already
+present when the data begin has unknown tenure (NULL, treated as ramped).
+
+Example
+-------
+>>> panel = rep_period_panel(conn, "revenue", "quarter")          # doctest: +SKIP
+>>> panel.columns.tolist()                                        # doctest: +SKIP
+['rep', 'period_start', 'period_label', 'value', 'exposure_days', 'tenure_months', 'complete', 'team']
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import store
+from analytics.periods import MONTHS_PER, period_of, period_start_sql
+
+ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal")
+METRICS: dict[str, str] = {
+    "revenue": "money",
+    "deals": "count",
+    "closed_deals": "count",
+    "win_rate": "rate",
+    "avg_deal_size": "money",
+    "pipeline": "money",
+    **{t: "count" for t in ACTIVITY_TYPES},
+}
+METRIC_LABELS = {
+    "revenue": "Won revenue", "deals": "Deals won", "closed_deals": "Deals closed",
+    "win_rate": "Win rate", "avg_deal_size": "Average deal size", "pipeline": "Pipeline created",
+    "call": "Calls", "email": "Emails", "meeting": "Meetings", "demo": "Demos", "proposal": "Proposals",
+}
+STILL_ACTIVE_DAYS = 90
+
+
+def metric_kind(metric: str) -> str:
+    """``"money"``, ``"count"`` or ``"rate"``; raises ``ValueError`` for an unknown metric."""
+    try:
+        return METRICS[metric]
+    except KeyError:
+        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}") from None
+
+
+def data_as_of(conn: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest close date of a closed deal or activity date (future-dated open deals ignored)."""
+    row = conn.execute(
+        """SELECT greatest(
+               (SELECT max(close_date) FROM deals WHERE outcome IN ('won', 'lost')),
+               (SELECT max(activity_date) FROM activities))"""
+    ).fetchone()
+    return row[0] if row else None
+
+
+# --- SQL building blocks ------------------------------------------------------------------------
+
+def _events_sql() -> str:
+    return """
+        SELECT rep, close_date AS d FROM deals
+            WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL AND close_date <= $as_of
+        UNION ALL SELECT rep, created_date FROM deals WHERE created_date IS NOT NULL AND created_date <= $as_of
+        UNION ALL SELECT rep, activity_date FROM activities WHERE activity_date <= $as_of"""
+
+
+def _spans_sql() -> str:
+    """One row per rep: span_start, span_end (<= as_of), tenure_start (NULL = unknown), team, on_roster."""
+    return f"""
+    ev AS (SELECT rep, min(d) AS first_event, max(d) AS last_event FROM ({_events_sql()}) GROUP BY rep),
+    ev0 AS (SELECT min(first_event) AS data_start FROM ev),
+    deal_team AS (SELECT rep, mode(team) AS team FROM deals WHERE team IS NOT NULL GROUP BY rep),
+    spans AS (
+        SELECT coalesce(r.rep, ev.rep) AS rep,
+               coalesce(r.start_date, ev.first_event) AS span_start,
+               CASE WHEN r.rep IS NOT NULL THEN least(coalesce(r.end_date, $as_of), $as_of)
+                    WHEN ev.last_event >= $as_of - INTERVAL {STILL_ACTIVE_DAYS} DAY THEN $as_of
+                    ELSE ev.last_event END AS span_end,
+               CASE WHEN r.start_date IS NOT NULL THEN r.start_date
+                    WHEN ev.first_event <= (SELECT data_start FROM ev0) + INTERVAL 31 DAY THEN NULL
+                    ELSE ev.first_event END AS tenure_start,
+               coalesce(r.team, dt.team) AS team,
+               r.rep IS NOT NULL AS on_roster,
+               r.end_date AS roster_end
+        FROM reps r FULL OUTER JOIN ev ON r.rep = ev.rep
+        LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep)
+    )"""
+
+
+def _value_sql(metric: str, grain: str, fsm: int) -> tuple[str, str, list[str]]:
+    """(aggregate SELECT producing rep, period_start, value[, won, closed]; coverage-start SQL; extra columns)."""
+    close_ps = period_start_sql("close_date", grain, fsm)
+    closed = "outcome IN ('won', 'lost') AND close_date IS NOT NULL AND close_date <= $as_of"
+    close_cov = f"(SELECT min(close_date) FROM deals WHERE {closed})"
+    if metric in ("revenue", "deals", "closed_deals", "win_rate", "avg_deal_size"):
+        value = {
+            "revenue": "sum(CASE WHEN outcome = 'won' THEN coalesce(amount, 0) ELSE 0 END)",
+            "deals": "count(*) FILTER (WHERE outcome = 'won')",
+            "closed_deals": "count(*)",
+            "win_rate": "count(*) FILTER (WHERE outcome = 'won') / count(*)",
+            "avg_deal_size": "sum(amount) FILTER (WHERE outcome = 'won') / "
+                             "nullif(count(*) FILTER (WHERE outcome = 'won'), 0)",
+        }[metric]
+        extra = ["won", "closed"] if metric == "win_rate" else []
+        sql = f"""SELECT rep, {close_ps} AS period_start, ({value})::DOUBLE AS value,
+                         count(*) FILTER (WHERE outcome = 'won') AS won, count(*) AS closed
+                  FROM deals WHERE {closed} GROUP BY ALL"""
+        return sql, close_cov, extra
+    if metric == "pipeline":
+        ps = period_start_sql("created_date", grain, fsm)
+        sql = f"""SELECT rep, {ps} AS period_start, sum(coalesce(amount, 0))::DOUBLE AS value
+                  FROM deals WHERE created_date IS NOT NULL AND created_date <= $as_of GROUP BY ALL"""
+        return sql, "(SELECT min(created_date) FROM deals)", []
+    if metric in ACTIVITY_TYPES:
+        ps = period_start_sql("activity_date", grain, fsm)
+        where = f"type = '{metric}' AND activity_date <= $as_of"
+        sql = f"""SELECT rep, {ps} AS period_start, sum(count)::DOUBLE AS value
+                  FROM activities WHERE {where} GROUP BY ALL"""
+        return sql, f"(SELECT min(activity_date) FROM activities WHERE type = '{metric}')", []
+    metric_kind(metric)  # raises
+    raise AssertionError(metric)
+
+
+def rep_spans(conn: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> pd.DataFrame:
+    """rep, team, span_start, span_end, tenure_start, on_roster, roster_end (one row per rep)."""
+    as_of = as_of or data_as_of(conn) or date.today()
+    return conn.execute(f"WITH {_spans_sql()} SELECT * FROM spans ORDER BY rep", {"as_of": as_of}).df()
+
+
+def active_reps(conn: duckdb.DuckDBPyConnection, start: date, end: date, *,
+                as_of: date | None = None) -> pd.DataFrame:
+    """Reps active in [start, end]: on the roster with start <= end and no end before ``start``,
+    or (off-roster) with an event within the last 90 days before ``as_of``."""
+    spans = rep_spans(conn, as_of=as_of)
+    as_of = as_of or data_as_of(conn) or date.today()
+    span_start = pd.to_datetime(spans["span_start"])
+    roster_end = pd.to_datetime(spans["roster_end"])
+    span_end = pd.to_datetime(spans["span_end"])
+    on = spans["on_roster"].astype(bool)
+    roster_ok = on & (span_start <= pd.Timestamp(end)) & (roster_end.isna() | (roster_end >= pd.Timestamp(start)))
+    off_ok = ~on & (span_end >= pd.Timestamp(as_of))
+    return spans[roster_ok | off_ok].reset_index(drop=True)
+
+
+def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *,
+                     fiscal_start_month: int | None = None, as_of: date | None = None) -> pd.DataFrame:
+    """One row per rep x period in which the rep was active, zeros included.
+
+    Columns: rep, period_start (date), period_label, value, exposure_days, tenure_months (at period
+    start; NaN = unknown/incumbent), complete (False for the period containing ``as_of`` when it has
+    not ended), team; for ``win_rate`` also ``won`` and ``closed`` (value = won / closed, NaN when
+    nothing closed).
+    """
+    metric_kind(metric)
+    fsm = fiscal_start_month or store.fiscal_year_start_month(conn)
+    as_of = as_of or data_as_of(conn)
+    columns = ["rep", "period_start", "period_label", "value", "exposure_days", "tenure_months",
+               "complete", "team"]
+    if as_of is None:
+        return pd.DataFrame(columns=columns + (["won", "closed"] if metric == "win_rate" else []))
+    months = MONTHS_PER[grain]
+    agg_sql, coverage_sql, extra = _value_sql(metric, grain, fsm)
+    zero = "NULL" if metric in ("win_rate", "avg_deal_size") else "0"
+    extra_sel = "".join(f", coalesce(a.{c}, 0)::BIGINT AS {c}" for c in extra)
+    sql = f"""
+    WITH {_spans_sql()},
+    cov AS (SELECT {coverage_sql} AS coverage_start),
+    clipped AS (
+        SELECT s.*, greatest(s.span_start, cov.coverage_start) AS from_date FROM spans s, cov
+        WHERE cov.coverage_start IS NOT NULL AND s.span_end >= greatest(s.span_start, cov.coverage_start)
+    ),
+    grid AS (
+        SELECT rep, team, span_start, span_end, tenure_start,
+               unnest(generate_series({period_start_sql("from_date", grain, fsm)},
+                                      {period_start_sql("span_end", grain, fsm)},
+                                      INTERVAL {months} MONTH))::DATE AS period_start
+        FROM clipped
+    ),
+    agg AS ({agg_sql})
+    SELECT g.rep, g.period_start,
+           coalesce(a.value, {zero})::DOUBLE AS value,
+           (date_diff('day', greatest(g.period_start, g.span_start),
+                      least((g.period_start + INTERVAL {months} MONTH - INTERVAL 1 DAY)::DATE, g.span_end))
+            + 1)::INTEGER AS exposure_days,
+           CASE WHEN g.tenure_start IS NULL THEN NULL
+                ELSE greatest(date_diff('day', g.tenure_start, g.period_start), 0) / 30.4375 END
+               AS tenure_months,
+           (g.period_start + INTERVAL {months} MONTH - INTERVAL 1 DAY)::DATE <= $as_of AS complete,
+           g.team {extra_sel}
+    FROM grid g LEFT JOIN agg a ON a.rep = g.rep AND a.period_start = g.period_start
+    ORDER BY g.rep, g.period_start
+    """
+    df = conn.execute(sql, {"as_of": as_of}).df()
+    # date objects and labels via the few distinct periods (not one conversion per row)
+    codes, uniques = pd.factorize(df["period_start"])
+    starts = [pd.Timestamp(u).date() for u in uniques]
+    df["period_start"] = np.array(starts + [None], dtype=object)[codes]
+    labels = np.array([period_of(d, grain, fsm).label for d in starts] + [None], dtype=object)
+    df.insert(2, "period_label", labels[codes])
+    df["complete"] = df["complete"].astype(bool)
+    df["tenure_months"] = df["tenure_months"].astype(float)
+    return df[columns + extra].reset_index(drop=True)
+
+
+def last_complete_period(as_of: date, grain: str, fiscal_start_month: int = 1):
+    """The latest period that ended on or before ``as_of``."""
+    current = period_of(as_of, grain, fiscal_start_month)
+    return current if not current.is_partial(as_of) else current.previous()
+
+
+def period_before(d: date) -> date:
+    return d - timedelta(days=1)
+
+
+FUNNEL_COUNTS = ("calls", "emails", "meetings", "demos", "proposals", "opportunities", "closed", "won")
+FUNNEL_RATES = {  # rate: (numerator, denominator, pooling)
+    "call_to_meeting": ("meetings", "calls", "ratio"),
+    "meeting_to_demo": ("demos", "meetings", "ratio"),
+    "demo_to_opportunity": ("opportunities", "demos", "ratio"),
+    "win_rate": ("won", "closed", "proportion"),
+}
+
+
+def rep_funnel(conn: duckdb.DuckDBPyConnection, grain: str, *, as_of: date | None = None,
+               periods: int = 4) -> pd.DataFrame:
+    """One row per rep: per-period averages over the last ``periods`` complete periods and pooled rates.
+
+    Averages are over the periods in which the rep was active. Rates are pooled across reps
+    (calibration-methods section 3), never averages of ratios: win_rate is the beta-binomial
+    posterior mean; the activity conversions (which may exceed 1: two meetings per call is possible)
+    are gamma-Poisson posterior means of numerator per unit of denominator. ``weakest_stage`` is the
+    rate furthest below the team's pooled rate (relative), "" when every rate is at or above it.
+    """
+    from analytics.counts import pooled_rate, pooled_ratio
+
+    fsm = store.fiscal_year_start_month(conn)
+    as_of = as_of or data_as_of(conn)
+    cols = ["rep", "team", "n_periods", *FUNNEL_COUNTS, "revenue", "avg_deal_size", *FUNNEL_RATES,
+            "weakest_stage"]
+    if as_of is None:
+        return pd.DataFrame(columns=cols)
+    months = MONTHS_PER[grain]
+    last = last_complete_period(as_of, grain, fsm)
+    first = last.previous(periods - 1)
+    act_ps = period_start_sql("activity_date", grain, fsm)
+    sql = f"""
+    WITH {_spans_sql()},
+    grid AS (
+        SELECT rep, team, unnest(generate_series({period_start_sql("greatest(span_start, $first)", grain, fsm)},
+                                                 {period_start_sql("least(span_end, $last)", grain, fsm)},
+                                                 INTERVAL {months} MONTH))::DATE AS period_start
+        FROM spans WHERE span_end >= $first AND span_start <= $last
+    ),
+    act AS (
+        SELECT rep, {act_ps} AS period_start,
+               sum(count) FILTER (WHERE type = 'call') AS calls,
+               sum(count) FILTER (WHERE type = 'email') AS emails,
+               sum(count) FILTER (WHERE type = 'meeting') AS meetings,
+               sum(count) FILTER (WHERE type = 'demo') AS demos,
+               sum(count) FILTER (WHERE type = 'proposal') AS proposals
+        FROM activities WHERE activity_date BETWEEN $first AND $last GROUP BY ALL
+    ),
+    opp AS (SELECT rep, {period_start_sql("created_date", grain, fsm)} AS period_start, count(*) AS opportunities
+            FROM deals WHERE created_date BETWEEN $first AND $last GROUP BY ALL),
+    cls AS (SELECT rep, {period_start_sql("close_date", grain, fsm)} AS period_start, count(*) AS closed,
+                   count(*) FILTER (WHERE outcome = 'won') AS won,
+                   sum(CASE WHEN outcome = 'won' THEN coalesce(amount, 0) ELSE 0 END) AS revenue
+            FROM deals WHERE outcome IN ('won', 'lost') AND close_date BETWEEN $first AND $last GROUP BY ALL)
+    SELECT g.rep, any_value(g.team) AS team, count(*) AS n_periods,
+           {", ".join(f"coalesce(sum({c}), 0)::DOUBLE AS {c}" for c in FUNNEL_COUNTS)},
+           coalesce(sum(revenue), 0)::DOUBLE AS revenue
+    FROM grid g
+    LEFT JOIN act USING (rep, period_start) LEFT JOIN opp USING (rep, period_start)
+    LEFT JOIN cls USING (rep, period_start)
+    GROUP BY g.rep ORDER BY g.rep
+    """
+    totals = conn.execute(sql, {"as_of": as_of, "first": first.start, "last": last.end}).df()
+    if totals.empty:
+        return pd.DataFrame(columns=cols)
+    out = totals[["rep", "team", "n_periods"]].copy()
+    n = totals["n_periods"].to_numpy(float)
+    for c in (*FUNNEL_COUNTS, "revenue"):
+        out[c] = totals[c].to_numpy(float) / n
+    won_total = totals["won"].to_numpy(float)
+    team_size = totals["revenue"].sum() / max(won_total.sum(), 1)
+    # deal size pooled toward the team's: (revenue + k * team size) / (won + k), k = 2 deals
+    out["avg_deal_size"] = (totals["revenue"].to_numpy(float) + 2 * team_size) / (won_total + 2)
+    relative = {}
+    for rate, (num, den, kind) in FUNNEL_RATES.items():
+        x, m = totals[num].to_numpy(float), totals[den].to_numpy(float)
+        if m.sum() == 0 or x.sum() == 0:
+            out[rate] = np.nan
+            continue
+        out[rate] = pooled_rate(np.minimum(x, m), m) if kind == "proportion" else pooled_ratio(x, m)
+        relative[rate] = out[rate].to_numpy() / (x.sum() / m.sum())
+    if relative:
+        rel = pd.DataFrame(relative)
+        worst = rel.idxmin(axis=1)
+        out["weakest_stage"] = np.where(rel.min(axis=1) < 1.0, worst, "")
+    else:
+        out["weakest_stage"] = ""
+    return out[cols].reset_index(drop=True)

@@ -1,0 +1,198 @@
+"""NaN-padded rep x period arrays built once from a metrics panel, and the shared period effects.
+
+Every estimator (log model, counts, rates) and the backtest work on these arrays: a row per
+rep, a column per period, NaN where the rep was not active. Slicing columns ``[:k]`` gives
+exactly the data available before period ``k`` -- the backtest never re-queries.
+
+The *team period effect* p_t (mean log level of the active reps in period t, after removing
+rep levels) is decomposed into a month-of-quarter pattern (monthly grain), a season (month of
+year / quarter of year, only with two full years) and a deseasonalised level d_t. The
+forecast of the next level is the mean of the last three d_t; its one-step forecast error
+variance is added to every rep's spread (calibration-methods section 9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from analytics.periods import MONTHS_PER, Period, period_of
+
+RAMP_MONTHS = 6
+FALLBACK_RAMP = (0.25, 0.50, 0.75)  # monthly multipliers for months 0, 1, 2 of tenure; 1 after
+
+
+@dataclass
+class PanelArrays:
+    """A metrics panel as arrays: ``y[i, t]`` is rep i's value in period t (NaN = not active)."""
+
+    reps: np.ndarray
+    teams: np.ndarray
+    periods: list[Period]
+    y: np.ndarray
+    expfrac: np.ndarray
+    tenure: np.ndarray
+    complete: np.ndarray
+    grain: str
+    fiscal_start_month: int
+    won: np.ndarray | None = None
+    closed: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def starts(self) -> list[date]:
+        return [p.start for p in self.periods]
+
+    def index_of(self, period: Period) -> int:
+        """Column index of ``period`` (may equal len(periods) or beyond for future periods)."""
+        months = MONTHS_PER[self.grain]
+        if not self.periods:
+            return 0
+        first = self.periods[0].start
+        return ((period.start.year - first.year) * 12 + period.start.month - first.month) // months
+
+    def with_reps(self, new_reps: np.ndarray, new_teams: np.ndarray) -> PanelArrays:
+        """Append reps that have no history (all-NaN rows)."""
+        k = len(new_reps)
+        if k == 0:
+            return self
+        pad = np.full((k, self.y.shape[1]), np.nan)
+
+        def cat(a):
+            return None if a is None else np.vstack([a, pad])
+
+        return PanelArrays(np.concatenate([self.reps, new_reps]), np.concatenate([self.teams, new_teams]),
+                           self.periods, cat(self.y), cat(self.expfrac), cat(self.tenure), self.complete,
+                           self.grain, self.fiscal_start_month, cat(self.won), cat(self.closed))
+
+
+def build_arrays(panel: pd.DataFrame, grain: str, fiscal_start_month: int) -> PanelArrays:
+    """Pivot a ``rep_period_panel`` frame into a :class:`PanelArrays` (vectorised, no loops)."""
+    if panel.empty:
+        e = np.empty((0, 0))
+        return PanelArrays(np.array([], dtype=object), np.array([], dtype=object), [], e, e, e,
+                           np.array([], dtype=bool), grain, fiscal_start_month)
+    codes, uniques = pd.factorize(panel["period_start"])
+    uniq = pd.to_datetime(pd.Series(uniques))
+    first, last = uniq.min(), uniq.max()
+    months = MONTHS_PER[grain]
+    n_t = ((last.year - first.year) * 12 + last.month - first.month) // months + 1
+    col = (((uniq.dt.year - first.year) * 12 + uniq.dt.month - first.month) // months).to_numpy()[codes]
+    rep_codes, reps = pd.factorize(panel["rep"], sort=True)
+    shape = (len(reps), n_t)
+
+    def grid(values, fill=np.nan):
+        out = np.full(shape, fill, dtype=float)
+        out[rep_codes, col] = np.asarray(values, dtype=float)
+        return out
+
+    p0 = period_of(first.date(), grain, fiscal_start_month)
+    periods = [p0.next(k) for k in range(n_t)]
+    days = np.array([p.days for p in periods], dtype=float)
+    complete = np.zeros(n_t, dtype=bool)
+    complete[col] = panel["complete"].to_numpy(dtype=bool)
+    y = grid(panel["value"])
+    y[:, ~complete] = np.nan
+    teams = panel.groupby(rep_codes)["team"].last().reindex(range(len(reps))).to_numpy(dtype=object)
+    arrays = PanelArrays(
+        reps=np.asarray(reps, dtype=object), teams=teams, periods=periods, y=y,
+        expfrac=grid(panel["exposure_days"]) / days[None, :], tenure=grid(panel["tenure_months"]),
+        complete=complete, grain=grain, fiscal_start_month=fiscal_start_month,
+    )
+    # The active mask is where y is known; rows with value NaN (win_rate with nothing closed) stay active.
+    arrays.extra["active"] = np.isfinite(arrays.expfrac) & complete[None, :]
+    if "won" in panel.columns:
+        arrays.won = grid(panel["won"])
+        arrays.closed = grid(panel["closed"])
+    return arrays
+
+
+# --- calendar features ----------------------------------------------------------------------------
+
+def month_of_quarter(period: Period) -> int:
+    return (period.start.month - period.fiscal_start_month) % 3
+
+
+def season_index(period: Period) -> int:
+    if period.grain == "month":
+        return period.start.month - 1
+    return ((period.start.month - period.fiscal_start_month) % 12) // 3
+
+
+def ramp_bins(tenure: np.ndarray, grain: str) -> tuple[np.ndarray, int]:
+    """Ramp bin per cell: floor(tenure / months per period) below RAMP_MONTHS, else K (ramped/unknown)."""
+    months = MONTHS_PER[grain]
+    k = RAMP_MONTHS // months
+    with np.errstate(invalid="ignore"):
+        b = np.floor(np.nan_to_num(tenure, nan=1e9) / months)
+    return np.where(b < k, b, k).astype(int), k
+
+
+def fallback_ramp(grain: str) -> np.ndarray:
+    """Log multipliers per ramp bin (last bin = ramped = 0) from the 25/50/75/100% monthly ramp."""
+    monthly = np.array(list(FALLBACK_RAMP) + [1.0] * (RAMP_MONTHS - len(FALLBACK_RAMP)))
+    per = monthly.reshape(-1, MONTHS_PER[grain]).mean(axis=1)
+    return np.append(np.log(per), 0.0)
+
+
+# --- team period effect ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodEffectForecast:
+    effects: np.ndarray        # p_t per training period (centred)
+    moq: np.ndarray            # team month-of-quarter pattern (3,) or zeros
+    season: np.ndarray         # season pattern or zeros
+    next_effect: float         # forecast p for the target period
+    variance: float            # its one-step forecast error variance
+    has_season: bool
+
+
+def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: Period) -> PeriodEffectForecast:
+    """Decompose p_t = g(month of quarter) + s(season) + d_t and forecast p at ``target``."""
+    p = np.where(np.isfinite(effects), effects, 0.0)
+    n = p.size
+    moq_pat = np.zeros(3)
+    season_pat = np.zeros(12 if target.grain == "month" else 4)
+    if n == 0:
+        return PeriodEffectForecast(p, moq_pat, season_pat, 0.0, 0.0, False)
+    if target.grain == "month" and n >= 3:
+        moq = np.array([month_of_quarter(q) for q in periods])
+        sums = np.bincount(moq, weights=p, minlength=3)
+        counts = np.bincount(moq, minlength=3)
+        moq_pat = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+        moq_pat -= moq_pat[counts > 0].mean()
+        g = moq_pat[moq]
+    else:
+        g = np.zeros(n)
+    per_year = season_pat.size
+    has_season = n >= 2 * per_year
+    if has_season:
+        t = np.arange(n)
+        rest = p - g
+        slope, intercept = np.polyfit(t, rest, 1)
+        idx = np.array([season_index(q) for q in periods])
+        season_pat = np.bincount(idx, weights=rest - (intercept + slope * t), minlength=per_year) / np.maximum(
+            np.bincount(idx, minlength=per_year), 1)
+        season_pat -= season_pat.mean()  # net of the month-of-quarter pattern (fitted on p - g)
+        s = season_pat[idx]
+    else:
+        s = np.zeros(n)
+    d = p - g - s
+    level = d[-3:].mean()
+    # one-step errors of "mean of the previous (up to) three levels"
+    csum = np.concatenate([[0.0], np.cumsum(d)])
+    t = np.arange(1, n)
+    lo = np.maximum(t - 3, 0)
+    prev_mean = (csum[t] - csum[lo]) / (t - lo)
+    errors = d[1:] - prev_mean
+    if errors.size >= 2:
+        variance = float(np.mean(errors[1:] ** 2) if errors.size >= 3 else np.mean(errors**2))
+    else:
+        variance = float(np.var(d)) if n > 1 else 0.0
+    nxt = level + (moq_pat[month_of_quarter(target)] if target.grain == "month" else 0.0)
+    if has_season:
+        nxt += season_pat[season_index(target)]
+    return PeriodEffectForecast(p, moq_pat, season_pat, float(nxt), variance, has_season)

@@ -1,0 +1,68 @@
+"""The CLI contract of ``calibrate`` and ``backtest`` via subprocess on a seeded database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics import store
+from tests.calibration_fixtures import simulate_company
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "cli.duckdb"
+    conn = store.connect(path)
+    simulate_company(conn, n_reps=15, n_months=24, seed=5, quotas=True)
+    conn.close()
+    return path
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, "-m", "analytics", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    return proc
+
+
+def test_calibrate_json_rows(db):
+    proc = run("calibrate", "--db", str(db), "--metric", "revenue", "--grain", "quarter",
+               "--percentiles", "10,40,90", "--target-percentile", "40", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    conn = store.connect(db, read_only=True)
+    active = {r for (r,) in conn.execute("SELECT rep FROM reps WHERE end_date IS NULL").fetchall()}
+    conn.close()
+    assert {r["rep"] for r in rows} == active          # leavers are not forecast
+    assert set(rows[0]) == {"rep", "period", "n_periods", "p10", "p40", "p90", "baseline", "target", "p_attain"}
+    assert rows[0]["period"] == "2025-Q1"
+    assert all(abs(r["p_attain"] - 0.6) < 0.01 for r in rows)
+    assert all(r["target"] == pytest.approx(r["p40"]) for r in rows)
+
+
+def test_calibrate_csv_and_bad_input(db, tmp_path):
+    out = tmp_path / "cal.csv"
+    proc = run("calibrate", "--db", str(db), "--metric", "meeting", "--grain", "month", "--period", "2024-12",
+               "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    header = out.read_text().splitlines()[0].split(",")
+    assert header == ["rep", "period", "n_periods", "p10", "p25", "p40", "p50", "p70", "p90", "baseline"]
+    bad = run("calibrate", "--db", str(db), "--period", "2024-13")
+    assert bad.returncode == 2 and "error" in bad.stderr
+
+
+def test_backtest_json_contract(db):
+    proc = run("backtest", "--db", str(db), "--metric", "revenue", "--grain", "month", "--origins", "6", "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["metric"] == "revenue" and d["grain"] == "month" and d["n_forecasts"] > 50
+    assert set(d["coverage"]) == {"p10", "p25", "p40", "p50", "p70", "p90"}
+    keys = {"model", "last_period", "trailing_mean", "same_period_last_year", "team_uniform", "empirical_percentiles"}
+    assert set(d["crps"]) == keys and set(d["pinball"]) == keys
+    assert len(d["pit_histogram"]) == 10 and abs(sum(d["pit_histogram"]) - 1) < 1e-4
+    assert set(d["historical_targets"]) == {"n", "hit_rate", "mean_predicted_p_attain", "brier"}

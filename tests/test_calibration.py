@@ -1,0 +1,162 @@
+"""The calibration engine: known answers on data from the model, pooling limits, cohort priors, API."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import calibration, store
+from analytics.logmodel import fit_log_model
+from analytics.periods import parse_period, period_of
+from tests.calibration_fixtures import simulate_company
+
+LEVELS = (0.10, 0.25, 0.40, 0.50, 0.70, 0.90)
+
+
+def _months(n):
+    first = period_of(date(2022, 1, 1), "month")
+    return [first.next(k) for k in range(n)]
+
+
+def _simulate_log(n_r=3000, n_t=8, seed=0, zero_share=0.0):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(10.0, 0.6, n_r)
+    sigma = np.sqrt(0.3 * 8 / rng.chisquare(8, n_r))
+    y = np.exp(a[:, None] + sigma[:, None] * rng.standard_normal((n_r, n_t + 1)))
+    y[rng.uniform(size=y.shape) < zero_share] = 0.0
+    return y, a, sigma
+
+
+def _fit(y, n_t):
+    n_r = y.shape[0]
+    periods = _months(n_t + 1)
+    return fit_log_model(y[:, :n_t], np.ones((n_r, n_t)), np.full((n_r, n_t), np.nan), periods[:n_t],
+                         periods[n_t], np.ones(n_r), np.full(n_r, np.nan), per_rep_moq=False)
+
+
+@pytest.mark.parametrize("n_t,zero_share", [(3, 0.0), (8, 0.0), (8, 0.15)])
+def test_coverage_on_data_from_the_model(n_t, zero_share):
+    y, _, _ = _simulate_log(n_t=n_t, zero_share=zero_share, seed=n_t)
+    fit = _fit(y, n_t)
+    pred = fit.predictive(np.arange(y.shape[0]).astype(str))
+    q = pred.quantile(np.array(LEVELS))
+    covered = (y[:, n_t][:, None] <= q).mean(axis=0)
+    rng = np.random.default_rng(1)
+    upper = pred.cdf(y[:, n_t])
+    u = np.where(y[:, n_t] > 0, upper, upper * rng.uniform(size=upper.size))
+    randomized = (u[:, None] <= np.array(LEVELS)).mean(axis=0)
+    assert randomized == pytest.approx(np.array(LEVELS), abs=0.04)
+    assert covered[-1] == pytest.approx(0.9, abs=0.04)
+
+
+def test_p_attain_matches_monte_carlo():
+    y, _, _ = _simulate_log(n_r=50, n_t=6, seed=3, zero_share=0.1)
+    pred = _fit(y, 6).predictive(np.arange(50).astype(str))
+    targets = pred.quantile(0.4)
+    draws = pred.sample(100_000, np.random.default_rng(2))
+    mc = (draws >= targets[None, :]).mean(axis=0)
+    assert pred.p_attain(targets) == pytest.approx(mc, abs=0.01)
+    assert pred.p_attain(targets) == pytest.approx(0.6, abs=0.01)
+
+
+def test_pooling_reduces_to_own_estimate_with_much_history():
+    y, a, _ = _simulate_log(n_r=200, n_t=60, seed=4)
+    fit = _fit(y, 60)
+    own = np.log(y[:, :60]).mean(axis=1)
+    assert np.median(fit.shrink_b) < 0.05
+    level = fit.mu - fit.period.next_effect        # theta_i: the rep level without the team's next move
+    assert np.median(np.abs(level - own)) < 0.02
+    assert np.max(np.abs(level - own)) < 0.2
+
+
+def test_rep_with_one_period_gets_the_cohort_prior():
+    y, _, _ = _simulate_log(n_r=300, n_t=8, seed=5)
+    y[0, :7] = np.nan        # one period of history
+    y[1, :8] = np.nan        # none at all
+    fit = _fit(y, 8)
+    assert fit.shrink_b[0] > 0.3
+    assert fit.mu[1] == pytest.approx(fit.mu0, abs=0.1)
+    assert fit.sigma[1] > np.median(fit.sigma)
+    shrunk_toward = fit.mu0 + (1 - fit.shrink_b[0]) * (np.log(y[0, 7]) - fit.mu0)
+    assert fit.mu[0] == pytest.approx(shrunk_toward, abs=0.1)
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cal") / "cal.duckdb"
+    conn = store.connect(path)
+    simulate_company(conn, n_reps=30, n_months=24, seed=7, quotas=True)
+    # a hire starting next quarter, on the roster but with no history yet
+    conn.execute("INSERT INTO reps (rep, team, start_date, import_id) VALUES ('newbie', 'team0', '2025-01-06', 1)")
+    yield conn
+    conn.close()
+
+
+def test_calibrate_summary_contract(company):
+    cal = calibration.calibrate(company, "revenue", "quarter", "next")
+    assert cal.period.label == "2025-Q1"
+    s = cal.summary
+    for col in ("team", "n_periods", "hist_p10", "hist_p50", "hist_p90", "p10", "p25", "p40", "p50", "p70",
+                "p90", "baseline", "flag", "reason", "pooling_weight", "active"):
+        assert col in s.columns
+    q = s[["p10", "p25", "p40", "p50", "p70", "p90"]].to_numpy()
+    assert (np.diff(q, axis=1) >= -1e-9).all()
+    assert np.allclose(s["baseline"], s["p50"])
+    assert list(cal.predictive.reps) == list(s.index)
+    assert np.allclose(cal.p_attain(s["p40"]), 0.6, atol=0.01)
+    assert s.loc["newbie", "flag"] == "new" and s.loc["newbie", "n_periods"] == 0
+    assert "cohort" in s.loc["newbie", "reason"]
+    assert s.loc["newbie", "p50"] < s["p50"].median()       # new hires ramp
+    assert cal.team_shared_sigma >= 0
+
+
+def test_calibrate_other_metrics_and_levels(company):
+    cal = calibration.calibrate(company, "deals", "month", "current", levels=(0.2, 0.8))
+    assert cal.family == "count" and {"p20", "p80"} <= set(cal.summary.columns)
+    rate = calibration.calibrate(company, "win_rate", "quarter")
+    assert rate.family == "rate" and rate.summary["p50"].between(0, 1).all()
+
+
+def test_period_resolution():
+    as_of = date(2026, 11, 15)
+    assert calibration.resolve_period("next", as_of, "quarter", 1).label == "2027-Q1"
+    assert calibration.resolve_period("current", as_of, "quarter", 1).label == "2026-Q4"
+    assert calibration.resolve_period("2026-12", as_of, "month", 1).label == "2026-12"
+    assert calibration.resolve_period(parse_period("2026-Q3"), as_of, "quarter", 1).label == "2026-Q3"
+    with pytest.raises(ValueError):
+        calibration.resolve_period("2026-12", as_of, "quarter", 1)
+
+
+def test_fit_ignores_periods_at_or_after_target(company):
+    cal = calibration.calibrate(company, "revenue", "month", "2024-06")
+    hist = cal.history.copy()
+    later = pd.to_datetime(hist["period_start"]).dt.date >= date(2024, 6, 1)
+    hist.loc[later, "value"] = hist.loc[later, "value"] * 50 + 1e6
+    poisoned = calibration.calibrate(None, "revenue", "month", "2024-06", history=hist)
+    common = cal.summary.index.intersection(poisoned.summary.index)
+    assert len(common) > 20
+    assert np.allclose(cal.summary.loc[common, "p50"], poisoned.summary.loc[common, "p50"])
+
+
+def test_fallback_ramp_is_explained_when_no_hires():
+    conn = store.connect(":memory:")
+    simulate_company(conn, n_reps=20, n_months=12, seed=8, hire_share=0.0, leaver_share=0.0)
+    conn.execute("INSERT INTO reps (rep, team, start_date, import_id) VALUES ('fresh', 'team0', ?, 1)",
+                 [date(2024, 1, 1) + timedelta(days=2)])
+    cal = calibration.calibrate(conn, "revenue", "month", "next")
+    assert "25/50/75/100%" in cal.summary.loc["fresh", "reason"]
+
+
+def test_performers_and_within_period_shape(company):
+    cal = calibration.calibrate(company, "revenue", "quarter")
+    perf = cal.performers()
+    assert list(perf.index) == ["top", "middle", "bottom"]
+    assert perf.loc["top", "baseline"] >= perf.loc["bottom", "baseline"]
+    assert {"win_rate", "avg_deal_size", "calls", "meetings"} <= set(perf.columns)
+    shape = cal.within_period_shape()
+    assert list(shape.index) == ["2025-01", "2025-02", "2025-03"]
+    assert shape.sum() == pytest.approx(1.0)
+    assert shape.iloc[2] > shape.iloc[0]                       # the simulated end-of-quarter push

@@ -1,0 +1,77 @@
+"""Counts and rates: fits recover known parameters; closed forms agree with scipy and simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from analytics.counts import fit_beta_binomial, fit_count_model, fit_gamma_poisson, pooled_rate
+from analytics.periods import period_of
+from analytics.predictive import BetaBinomialRate, NegBinomialCount
+
+
+def test_beta_binomial_fit_recovers_prior():
+    rng = np.random.default_rng(1)
+    p = rng.beta(6, 14, 3000)
+    m = rng.integers(5, 40, 3000)
+    w = rng.binomial(m, p)
+    a, b = fit_beta_binomial(w, m)
+    assert a / (a + b) == pytest.approx(0.3, abs=0.01)
+    assert a + b == pytest.approx(20, rel=0.25)
+
+
+def test_beta_binomial_binomial_limit_keeps_the_mean():
+    w = np.array([0] * 30 + [1, 1, 1])
+    m = np.full(33, 6)
+    a, b = fit_beta_binomial(w, m)
+    assert a / (a + b) == pytest.approx(3 / 198, rel=0.05)
+
+
+def test_pooled_rate_shrinks_toward_team():
+    w = np.array([1, 30, 10, 12, 8, 11])
+    m = np.array([1, 100, 40, 40, 40, 40])
+    r = pooled_rate(w, m)
+    assert r[0] < 1.0 and r[0] > 0.2          # 1 of 1 is not a 100% win rate
+    assert r[1] == pytest.approx(0.30, abs=0.03)
+
+
+def test_gamma_poisson_fit_recovers_prior():
+    rng = np.random.default_rng(2)
+    e = rng.uniform(3, 12, 4000)
+    lam = rng.gamma(4.0, 1 / 2.0, 4000)
+    y = rng.poisson(lam * e)
+    alpha, beta = fit_gamma_poisson(y.astype(float), e)
+    assert alpha / beta == pytest.approx(2.0, rel=0.05)
+    assert alpha == pytest.approx(4.0, rel=0.25)
+
+
+def test_negative_binomial_p_attain_matches_simulation():
+    rng = np.random.default_rng(3)
+    d = NegBinomialCount(reps=np.array(["a", "b"]), r=np.array([5.0, 2.0]), q=np.array([0.4, 0.2]))
+    draws = d.sample(200_000, rng)
+    for t in (3.0, 8.0, 12.0):
+        assert d.p_attain(np.array([t, t])) == pytest.approx((draws >= t).mean(axis=0), abs=0.01)
+
+
+def test_beta_binomial_rate_family_against_scipy():
+    d = BetaBinomialRate(reps=np.array(["a"]), a=np.array([6.0]), b=np.array([14.0]), trials=np.array([10.0]))
+    assert d.quantile(0.5)[0] == pytest.approx(stats.betabinom.ppf(0.5, 10, 6, 14) / 10)
+    assert d.p_attain(np.array([0.3]))[0] == pytest.approx(stats.betabinom.sf(2, 10, 6, 14))
+    draws = d.sample(100_000, np.random.default_rng(4))
+    assert d.p_attain(np.array([0.4]))[0] == pytest.approx((draws >= 0.4 - 1e-9).mean(), abs=0.01)
+
+
+def test_count_model_coverage_on_data_from_the_model():
+    rng = np.random.default_rng(5)
+    n_r, n_t = 2000, 10
+    lam = rng.gamma(5.0, 1.0, n_r)
+    y = rng.poisson(lam[:, None] * np.ones((1, n_t + 1))).astype(float)
+    periods = [period_of(np.datetime64("2024-01-01").astype(object), "month").next(k) for k in range(n_t + 1)]
+    fit = fit_count_model(y[:, :n_t], np.ones((n_r, n_t)), np.full((n_r, n_t), np.nan), periods[:n_t],
+                          periods[n_t], np.ones(n_r), np.full(n_r, np.nan))
+    pred = fit.predictive(np.arange(n_r).astype(str))
+    u_lo = np.where(y[:, n_t] > 0, pred.cdf(y[:, n_t] - 1), 0.0)
+    u = u_lo + (pred.cdf(y[:, n_t]) - u_lo) * rng.uniform(size=n_r)
+    for p in (0.1, 0.5, 0.9):
+        assert np.mean(u <= p) == pytest.approx(p, abs=0.04)

@@ -1,0 +1,122 @@
+"""Metrics SQL against an independent pandas computation on a small seeded dataset."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import metrics, store
+
+
+@pytest.fixture
+def small_db():
+    rng = random.Random(11)
+    conn = store.connect(":memory:")
+    reps = [("ann", "north", date(2023, 1, 1), None), ("bob", "north", date(2023, 1, 1), date(2024, 2, 20)),
+            ("cat", "south", date(2023, 11, 10), None)]
+    for rep, team, start, end in reps:
+        conn.execute("INSERT INTO reps (rep, team, start_date, end_date, import_id) VALUES (?, ?, ?, ?, 1)",
+                     [rep, team, start, end])
+    deals = []
+    for i in range(120):
+        rep = rng.choice(["ann", "ann", "bob", "cat"])
+        close = date(2023, 1, 1) + timedelta(days=rng.randrange(0, 500))
+        if rep == "cat" and close < date(2023, 11, 10):
+            continue
+        if rep == "bob" and close > date(2024, 2, 20):
+            continue
+        if rep == "ann" and date(2023, 5, 1) <= close < date(2023, 7, 1):  # a zero gap while active
+            continue
+        outcome = rng.choice(["won", "lost", "won"])
+        deals.append((f"d{i}", rep, close, close - timedelta(days=30), float(rng.randrange(1, 50) * 100), outcome))
+    deals.append(("future", "ann", date(2030, 1, 1), date(2024, 4, 1), 1000.0, "open"))
+    conn.executemany("INSERT INTO deals (deal_id, rep, close_date, created_date, amount, outcome, import_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 1)", deals)
+    conn.executemany("INSERT INTO activities (activity_id, rep, activity_date, type, count, import_id) "
+                     "VALUES (?, ?, ?, ?, ?, 1)",
+                     [(f"a{i}", "ann", date(2023, 1, 1) + timedelta(days=7 * i), "call", 3) for i in range(10)])
+    yield conn, pd.DataFrame(deals, columns=["deal_id", "rep", "close_date", "created_date", "amount", "outcome"])
+    conn.close()
+
+
+def test_metric_kinds():
+    assert metrics.metric_kind("revenue") == "money"
+    assert metrics.metric_kind("meeting") == "count"
+    assert metrics.metric_kind("win_rate") == "rate"
+    with pytest.raises(ValueError):
+        metrics.metric_kind("nonsense")
+
+
+def test_data_as_of_ignores_future_open_deals(small_db):
+    conn, deals = small_db
+    closed = deals[deals["outcome"] != "open"]
+    assert metrics.data_as_of(conn) == closed["close_date"].max()
+
+
+def test_revenue_panel_matches_pandas(small_db):
+    conn, deals = small_db
+    as_of = metrics.data_as_of(conn)
+    panel = metrics.rep_period_panel(conn, "revenue", "month", fiscal_start_month=1)
+    won = deals[deals["outcome"] == "won"].copy()
+    won["ps"] = won["close_date"].map(lambda d: date(d.year, d.month, 1))
+    expected = won.groupby(["rep", "ps"])["amount"].sum()
+    got = panel.set_index(["rep", "period_start"])["value"]
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value)
+    # every other active row is an explicit zero (ann's May-June 2023 gap)
+    others = got[~got.index.isin(expected.index)]
+    assert (others == 0).all()
+    assert got[("ann", date(2023, 5, 1))] == 0 and got[("ann", date(2023, 6, 1))] == 0
+    # leaver: no rows after the end month; hire: nothing before the start month
+    assert panel[panel.rep == "bob"]["period_start"].max() == date(2024, 2, 1)
+    assert panel[panel.rep == "cat"]["period_start"].min() == date(2023, 11, 1)
+    bob_feb = panel[(panel.rep == "bob") & (panel.period_start == date(2024, 2, 1))]
+    assert int(bob_feb["exposure_days"].iloc[0]) == 20
+    # the period containing as_of is partial unless as_of is its last day
+    last = panel[panel.period_start == date(as_of.year, as_of.month, 1)]
+    assert (~last["complete"]).all() or as_of.day == pd.Period(as_of, "M").days_in_month
+    assert panel[panel.period_start < date(as_of.year, as_of.month, 1)]["complete"].all()
+    assert set(panel.columns) >= {"rep", "period_start", "period_label", "value", "exposure_days",
+                                  "tenure_months", "complete", "team"}
+
+
+@pytest.mark.parametrize("metric,outcomes", [("deals", ("won",)), ("closed_deals", ("won", "lost"))])
+def test_count_panels(small_db, metric, outcomes):
+    conn, deals = small_db
+    panel = metrics.rep_period_panel(conn, metric, "quarter", fiscal_start_month=1)
+    d = deals[deals["outcome"].isin(outcomes)].copy()
+    d["ps"] = d["close_date"].map(lambda x: date(x.year, 3 * ((x.month - 1) // 3) + 1, 1))
+    expected = d.groupby(["rep", "ps"]).size()
+    got = panel.set_index(["rep", "period_start"])["value"]
+    assert got[expected.index].to_numpy() == pytest.approx(expected.to_numpy())
+    assert got.sum() == pytest.approx(expected.sum())
+
+
+def test_win_rate_panel_has_numerator_and_denominator(small_db):
+    conn, _ = small_db
+    panel = metrics.rep_period_panel(conn, "win_rate", "quarter")
+    assert {"won", "closed"} <= set(panel.columns)
+    ok = panel["closed"] > 0
+    assert np.allclose(panel.loc[ok, "value"], panel.loc[ok, "won"] / panel.loc[ok, "closed"])
+    assert panel.loc[~ok, "value"].isna().all()
+
+
+def test_fiscal_quarters_and_activity_panel(small_db):
+    conn, _ = small_db
+    panel = metrics.rep_period_panel(conn, "call", "quarter", fiscal_start_month=2)
+    assert all(d.month in (2, 5, 8, 11) for d in panel["period_start"])
+    assert panel[panel.rep == "ann"]["value"].sum() == 30
+
+
+def test_rep_funnel_pools_rates(small_db):
+    conn, deals = small_db
+    funnel = metrics.rep_funnel(conn, "quarter", periods=4)
+    assert set(funnel["rep"]) <= {"ann", "bob", "cat"}
+    assert {"calls", "win_rate", "avg_deal_size", "weakest_stage", "team"} <= set(funnel.columns)
+    assert funnel["win_rate"].between(0, 1).all()
+    # pooled: between the rep's raw rate and the team's
+    assert funnel["win_rate"].std() <= 0.5
