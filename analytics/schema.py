@@ -193,6 +193,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "target sets: who changed them, assumptions, ordered audit entries",
+        """
+        -- Who made the last save (named in optimistic-locking conflicts) and the assumptions the
+        -- set was built with (confidence, within-period shape, model family) for exports.
+        ALTER TABLE target_sets ADD COLUMN updated_by VARCHAR;
+        ALTER TABLE target_sets ADD COLUMN assumptions_json VARCHAR;
+        CREATE SEQUENCE audit_entry_seq START 1;
+        ALTER TABLE audit_log ADD COLUMN entry_id BIGINT DEFAULT nextval('audit_entry_seq');
+        ALTER TABLE audit_log ADD COLUMN changed_by VARCHAR;
+        ALTER TABLE audit_log ADD COLUMN revision INTEGER;   -- the set's revision after the change
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -131,3 +131,12 @@ def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def is_empty(conn: duckdb.DuckDBPyConnection) -> bool:
     return sum(table_counts(conn).values()) == 0
+
+
+def data_version(conn: duckdb.DuckDBPyConnection) -> str:
+    """A key that changes whenever imported data or calendar settings change (for caches)."""
+    imports = conn.execute(
+        "SELECT count(*), coalesce(max(import_id), 0), count(undone_at) FROM imports"
+    ).fetchone()
+    settings = conn.execute("SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM settings").fetchone()[0]
+    return f"{imports[0]}:{imports[1]}:{imports[2]}|{settings or ''}"

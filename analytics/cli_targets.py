@@ -1,0 +1,203 @@
+"""``python -m analytics targets save|list|show|export``: saved target sets from the command line.
+
+Examples
+--------
+python -m analytics targets save --name "Q4 plan" --metric revenue --grain quarter --tiers 35,70,90
+python -m analytics targets save --name "Q4 plan" --team-target 2500000 --allocation equal-chance --final
+python -m analytics targets list --json
+python -m analytics targets show "Q4 plan" --version 1
+python -m analytics targets export "Q4 plan" --out q4.xlsx        # or .csv, .html (one page per rep)
+
+Exit codes: 0 done, 2 refused (bad input, unknown set, final set, conflict), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import math
+import sys
+
+import pandas as pd
+
+from analytics import store
+from analytics.cli import add_db_argument
+from analytics.export import export_set
+from analytics.target_sets import (
+    TargetSetError,
+    list_target_sets,
+    load_target_set,
+    new_version,
+    resolve_set_id,
+    save_target_set,
+)
+from analytics.targets import fmt_number, fmt_pct, tiers_wide
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("targets", help="save, list, show and export target sets",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = parser.add_subparsers(dest="targets_command", required=True, metavar="ACTION")
+
+    save = actions.add_parser("save", help="calibrate and save a target set (draft unless --final)")
+    add_db_argument(save)
+    save.add_argument("--name", required=True)
+    save.add_argument("--metric", default="revenue")
+    save.add_argument("--grain", choices=("month", "quarter"), default=None,
+                      help="default: the database's grain setting")
+    save.add_argument("--period", default="next", help="'next' (default) or a label such as 2026-Q4")
+    save.add_argument("--tiers", default="35,70,90", help="base,stretch[,excellence] percentiles")
+    save.add_argument("--team-target", type=float, default=None, help="top-down team target G")
+    save.add_argument("--allocation", choices=("proportional", "equal-chance"), default="equal-chance")
+    save.add_argument("--confidence", type=float, default=0.8, help="activity-plan confidence q")
+    save.add_argument("--final", action="store_true", help="save as final (read-only)")
+    save.add_argument("--new-version", action="store_true",
+                      help="when the latest version is final, save these targets as the next version")
+    save.add_argument("--author", default=None, help="name recorded in the audit log (default: login name)")
+    save.set_defaults(func=_save)
+
+    lst = actions.add_parser("list", help="list saved target sets")
+    add_db_argument(lst)
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=_list)
+
+    show = actions.add_parser("show", help="show one target set")
+    add_db_argument(show)
+    show.add_argument("name")
+    show.add_argument("--version", type=int, default=None)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_show)
+
+    export = actions.add_parser("export", help="export a target set to .csv, .xlsx or .html")
+    add_db_argument(export)
+    export.add_argument("name")
+    export.add_argument("--version", type=int, default=None)
+    export.add_argument("--out", required=True, help="FILE.csv, FILE.xlsx or FILE.html")
+    export.set_defaults(func=_export)
+
+
+def _refuse(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _author(args) -> str | None:
+    if args.author:
+        return args.author
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _save(args) -> int:
+    try:
+        from analytics.calibration import calibrate
+    except ModuleNotFoundError:
+        print("error: calibration is not available in this build", file=sys.stderr)
+        return 1
+    from analytics.target_drafts import draft_from_calibration
+
+    conn = store.connect(args.db)
+    try:
+        grain = args.grain or store.get_setting(conn, "grain") or "quarter"
+        cal = calibrate(conn, args.metric, grain, period=args.period)
+        draft = draft_from_calibration(cal, args.name, args.tiers, team_target=args.team_target,
+                                       allocation=args.allocation, q=args.confidence,
+                                       status="final" if args.final else "draft")
+        author = _author(args)
+        expected = None
+        try:
+            latest = load_target_set(conn, args.name)
+        except LookupError:
+            latest = None
+        if latest is not None and latest.is_final:
+            if not args.new_version:
+                return _refuse(f"target set {latest.label} is final and read-only; pass --new-version to save "
+                               f"these targets as version {latest.version + 1}")
+            latest = new_version(conn, latest.set_id, author=author, note="new version from the command line")
+        if latest is not None:
+            draft.set_id, expected = latest.set_id, latest.revision
+        saved = save_target_set(conn, draft, expected_revision=expected, author=author,
+                                note="saved from the command line")
+    except (TargetSetError, ValueError, LookupError) as exc:
+        return _refuse(str(exc))
+    finally:
+        conn.close()
+    print(f"saved target set {saved.label} ({saved.status}, revision {saved.revision}): "
+          f"{saved.rows['rep'].nunique()} reps x {', '.join(saved.tiers)}; method {saved.method}")
+    for warning in saved.assumptions.get("warnings", []):
+        print(f"  note: {warning}")
+    return 0
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for r in frame.to_dict("records"):
+        out.append({k: (None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+                        else v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()})
+    return out
+
+
+def _list(args) -> int:
+    conn = store.connect(args.db)
+    try:
+        sets = list_target_sets(conn)
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps(_records(sets), indent=2, default=str))
+        return 0
+    if sets.empty:
+        print("no saved target sets")
+        return 0
+    for r in sets.itertuples():
+        team = f", team target {fmt_number(r.team_target)}" if pd.notna(r.team_target) else ""
+        print(f"{r.name!s:<28} v{r.version:<3} {r.status:<6} {r.period:<10} {r.metric:<10} {r.method:<13} "
+              f"{r.n_reps:>4} reps{team}  (revision {r.revision}, {r.updated_at:%Y-%m-%d %H:%M})")
+    return 0
+
+
+def _load(conn, args):
+    return load_target_set(conn, resolve_set_id(conn, args.name, args.version))
+
+
+def _show(args) -> int:
+    conn = store.connect(args.db)
+    try:
+        saved = _load(conn, args)
+    except LookupError as exc:
+        return _refuse(str(exc))
+    finally:
+        conn.close()
+    if args.json:
+        header = {k: getattr(saved, k) for k in ("set_id", "name", "version", "status", "period", "grain",
+                                                  "metric", "tiers", "method", "team_target", "revision",
+                                                  "updated_by", "assumptions")}
+        header["updated_at"] = saved.updated_at.isoformat()
+        header["rows"] = _records(saved.rows)
+        header["activity_rows"] = _records(saved.activity_rows)
+        print(json.dumps(header, indent=2, default=str))
+        return 0
+    team = f", team target {fmt_number(saved.team_target)}" if saved.team_target else ""
+    print(f"{saved.label} — {saved.status}, {saved.metric} for {saved.period} ({saved.grain}), "
+          f"method {saved.method}{team}, revision {saved.revision}")
+    wide = tiers_wide(saved.rows)
+    for rep, r in wide.iterrows():
+        cells = [f"{t} {fmt_number(r[t])} ({fmt_pct(r[f'{t}_p'])})" for t in saved.tiers if t in wide]
+        print(f"  {rep!s:<24} " + "  ".join(cells))
+    return 0
+
+
+def _export(args) -> int:
+    conn = store.connect(args.db)
+    try:
+        saved = _load(conn, args)
+        path = export_set(saved, args.out)
+    except (LookupError, ValueError) as exc:
+        return _refuse(str(exc))
+    finally:
+        conn.close()
+    print(f"exported {saved.label} to {path}")
+    return 0

@@ -1,0 +1,332 @@
+"""Sales math: the activities an outcome target needs, milestones through the period, SMART cards.
+
+Maths (calibration-methods section 4)
+-------------------------------------
+* Deals needed k = ceil(T / average deal size) for a money target; k = T for a count of deals.
+* Win rate p known: the fewest opportunities N with P(wins >= k) >= q is N = k + nbinom.ppf(q, k, p)
+  (k = 5, p = 0.25, q = 0.8 -> 26, not the naive 20).
+* p uncertain, p ~ Beta(a, b): the smallest N with betabinom.sf(k - 1, N, a, b) >= q (Beta(6, 18) -> 31).
+* A chain calls -> meetings -> demos -> opportunities -> wins is binomial thinning: each call
+  becomes a win with the *product* of the stage rates. So the count needed at every stage is one
+  nbinom (or one Beta mixture) with the product of the rates from that stage down, the
+  confidence q applied once -- never q at each stage (the margins would compound).
+* Rates are the rep's own pooled rates (``metrics.rep_funnel``); per week = per period / (days / 7).
+
+Example
+-------
+>>> int(opportunities_needed(5, 0.25, 0.8)), int(opportunities_needed_uncertain(5, 6.0, 18.0, 0.8))
+(26, 31)
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from analytics.periods import Period
+from analytics.targets import fmt_number, fmt_pct
+
+# (count at this stage, rate from this stage to the next), top of the funnel first.
+STAGES = (("calls", "call_to_meeting"), ("meetings", "meeting_to_demo"),
+          ("demos", "demo_to_opportunity"), ("opportunities", "win_rate"))
+STAGE_LABELS = {"call_to_meeting": "call → meeting", "meeting_to_demo": "meeting → demo",
+                "demo_to_opportunity": "demo → opportunity", "win_rate": "win rate"}
+_RATE_PARTS = {"call_to_meeting": ("meetings", "calls"), "meeting_to_demo": ("demos", "meetings"),
+               "demo_to_opportunity": ("opportunities", "demos"), "win_rate": ("won", "closed")}
+DEAL_COUNT_METRICS = ("deals", "won", "won_deals", "deals_won")
+MEASURED = {
+    "revenue": "won amount by close date, from the CRM deals export",
+    **{m: "number of deals won, by close date, from the CRM deals export" for m in DEAL_COUNT_METRICS},
+    "closed_deals": "number of deals closed (won or lost), by close date, from the CRM deals export",
+    "pipeline": "amount of new opportunities, by created date, from the CRM deals export",
+    "avg_deal_size": "average won amount per won deal, by close date, from the CRM deals export",
+    "win_rate": "deals won / deals closed, by close date, from the CRM deals export",
+}
+METRIC_WORDS = {"revenue": "won revenue", "deals": "deals won", "closed_deals": "deals closed",
+                "pipeline": "pipeline created", "avg_deal_size": "average deal size", "win_rate": "win rate"}
+_QUAD_NODES = 256
+CLEAR_GAP = 0.95   # a stage is called out as the personal focus when under 95% of the team's rate
+
+
+def how_measured(metric: str) -> str:
+    """How the number is counted, in words (shown on SMART cards and in exports)."""
+    return MEASURED.get(metric, f"number of {metric_words(metric)} logged, by activity date, "
+                                "from the CRM activities export")
+
+
+def metric_words(metric: str) -> str:
+    """'revenue' -> 'won revenue', 'call' -> 'calls'."""
+    if metric in METRIC_WORDS:
+        return METRIC_WORDS[metric]
+    words = metric.replace("_", " ")
+    return words if words.endswith("s") else words + "s"
+
+
+def deals_needed(target, avg_deal_size) -> np.ndarray:
+    """k = ceil(T / average deal size); NaN where the deal size is unknown, 0 for T <= 0."""
+    t = np.asarray(target, dtype=float)
+    size = np.asarray(avg_deal_size, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.ceil(t / np.where(size > 0, size, np.nan) - 1e-9)
+    return np.where(t <= 0, 0.0, k)
+
+
+def opportunities_needed(k, p, q: float = 0.8) -> np.ndarray:
+    """Fewest trials N with P(Binomial(N, p) >= k) >= q: N = k + nbinom.ppf(q, k, p)."""
+    k = np.asarray(k, dtype=float)
+    p = np.asarray(p, dtype=float)
+    valid = (p > 0) & (p <= 1) & np.isfinite(k)
+    n = k + stats.nbinom.ppf(q, np.where(k > 0, k, 1), np.where(valid, p, 0.5))
+    return np.where(~valid, np.nan, np.where(k <= 0, 0.0, n))
+
+
+def _chance_uncertain(k, n, a, b, rho) -> np.ndarray:
+    """P(wins >= k | n trials at this stage), win rate ~ Beta(a, b) thinned by stage rate rho.
+
+    rho = 1: betabinom.sf exactly. Otherwise the Beta mixture by midpoint quadrature on its quantiles.
+    """
+    exact = stats.betabinom.sf(k - 1, n, a, b)
+    if np.all(rho >= 1):
+        return exact
+    u = (np.arange(_QUAD_NODES) + 0.5) / _QUAD_NODES
+    p = stats.beta.ppf(u[None, :], np.atleast_1d(a)[:, None], np.atleast_1d(b)[:, None])
+    mixed = stats.binom.sf(np.atleast_1d(k)[:, None] - 1, np.atleast_1d(n)[:, None],
+                           np.atleast_1d(rho)[:, None] * p).mean(axis=1)
+    return np.where(rho >= 1, exact, mixed)
+
+
+def opportunities_needed_uncertain(k, a, b, q: float = 0.8, rho=1.0, cap: int = 10**8) -> np.ndarray:
+    """Smallest N with P(wins >= k) >= q when p ~ Beta(a, b) (and each trial first passes a stage
+    with rate ``rho``). Vectorised bisection over reps; NaN when not reachable below ``cap``."""
+    scalar = all(np.ndim(x) == 0 for x in (k, a, b, rho))
+    k, a, b, rho = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, dtype=float)) for x in (k, a, b, rho)))
+    valid = (a > 0) & (b > 0) & (rho > 0) & np.isfinite(k)
+    kk, aa, bb, rr = (np.where(valid, x, 1.0) for x in (k, a, b, rho))
+    kk = np.where(kk > 0, kk, 1.0)
+
+    def ok(n):
+        return _chance_uncertain(kk, n, aa, bb, rr) >= q
+
+    lo = kk - 1
+    hi = np.maximum(kk, np.ceil(kk * (aa + bb) / aa / rr))
+    done = ok(hi)
+    while not done.all() and hi.max() < cap:
+        lo = np.where(done, lo, hi)
+        hi = np.where(done, hi, hi * 2)
+        done = ok(hi)
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2)
+        good = ok(mid)
+        active = hi - lo > 1
+        hi = np.where(active & good, mid, hi)
+        lo = np.where(active & ~good, mid, lo)
+    out = np.where(~valid, np.nan, np.where(k <= 0, 0.0, np.where(done, hi, np.nan)))
+    return out[0] if scalar else out
+
+
+def fit_beta_binomial(wins, trials) -> tuple[float, float]:
+    """Team prior (a, b) for win rates: maximise sum betabinom.logpmf(w_i, m_i, a, b) (section 3)."""
+    w = np.asarray(wins, dtype=float)
+    m = np.asarray(trials, dtype=float)
+    keep = np.isfinite(w) & np.isfinite(m) & (m > 0)
+    w, m = np.round(w[keep]), np.round(m[keep])
+    if w.size == 0 or m.sum() == 0:
+        return 1.0, 1.0
+    mean = float(np.clip(w.sum() / m.sum(), 0.01, 0.99))
+
+    def nll(theta):
+        a, b = np.exp(np.clip(theta, -10, 9))
+        return -stats.betabinom.logpmf(w, m, a, b).sum()
+
+    res = optimize.minimize(nll, np.log([2 * mean, 2 * (1 - mean)]) + np.log(5), method="Nelder-Mead")
+    a, b = np.exp(np.clip(res.x, -10, 9))
+    return float(a), float(b)
+
+
+def _funnel_by_rep(funnel: pd.DataFrame) -> pd.DataFrame:
+    return funnel.set_index("rep") if "rep" in funnel.columns else funnel
+
+
+def activity_plan(targets: pd.DataFrame, funnel: pd.DataFrame, period: Period | None = None, *,
+                  q: float = 0.8, metric: str = "revenue", history_periods: int = 4,
+                  uncertain: bool = True) -> pd.DataFrame:
+    """Per rep: deals, opportunities, demos, meetings and calls needed for ``targets`` (rep, target)
+    with confidence ``q``, per period and per week.
+
+    ``funnel`` is ``metrics.rep_funnel`` output (per-period averages and pooled rates). With
+    ``uncertain`` and ``won``/``closed`` columns, the win rate is Beta(a + w, b + m - w) with the
+    team prior fitted across reps (w, m = per-period averages x ``history_periods``).
+    """
+    f = _funnel_by_rep(funnel).reindex(targets["rep"])
+    t = targets["target"].to_numpy(dtype=float)
+    if metric in DEAL_COUNT_METRICS:
+        deal_size, k = np.full(t.shape, np.nan), np.ceil(t - 1e-9)
+    else:
+        deal_size = f["avg_deal_size"].to_numpy(dtype=float) if "avg_deal_size" in f else np.full(t.shape, np.nan)
+        k = deals_needed(t, deal_size)
+    rate = {r: f[r].to_numpy(dtype=float) if r in f else np.full(t.shape, np.nan) for _, r in STAGES}
+    use_beta = uncertain and {"won", "closed"} <= set(f.columns)
+    if use_beta:
+        whole = _funnel_by_rep(funnel)
+        periods_all = (whole["n_periods"].to_numpy(dtype=float) if "n_periods" in whole
+                       else np.full(len(whole), float(history_periods)))
+        a0, b0 = fit_beta_binomial(whole["won"].to_numpy(dtype=float) * periods_all,
+                                   whole["closed"].to_numpy(dtype=float) * periods_all)
+        n_hist = f["n_periods"].to_numpy(dtype=float) if "n_periods" in f else np.full(t.shape, history_periods)
+        w = np.nan_to_num(np.round(f["won"].to_numpy(dtype=float) * n_hist))
+        m = np.nan_to_num(np.round(f["closed"].to_numpy(dtype=float) * n_hist))
+        a, b = a0 + w, b0 + np.maximum(m - w, 0)
+    out = {"rep": targets["rep"].to_numpy(dtype=object), "target": t, "avg_deal_size": deal_size,
+           "deals": k, "win_rate": a / (a + b) if use_beta else rate["win_rate"],
+           "win_rate_a": a if use_beta else np.nan, "win_rate_b": b if use_beta else np.nan}
+    # rho: product of the stage rates from this stage down to opportunity. Activity ratios may exceed 1
+    # (two meetings per call); where the chain is no longer a thinning (rho * p could pass 1), the stage
+    # count is the next stage's count divided by the ratio instead.
+    rho = np.ones(t.shape)
+    below = None
+    for i in range(len(STAGES) - 1, -1, -1):
+        stage, to_next = STAGES[i]
+        if use_beta:
+            thinning = rho <= 1
+            count = opportunities_needed_uncertain(k, a, b, q, np.minimum(rho, 1.0))
+        else:
+            thinning = rho * rate["win_rate"] <= 1
+            count = opportunities_needed(k, np.minimum(rho * rate["win_rate"], 1.0), q)
+        if below is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scaled = np.ceil(below / np.where(rate[to_next] > 0, rate[to_next], np.nan) - 1e-9)
+            count = np.where(thinning, count, scaled)
+        out[stage] = count
+        below = count
+        if i > 0:
+            rho = rho * rate[STAGES[i - 1][1]]
+    weeks = period.days / 7.0 if period is not None else 13.0
+    plan = pd.DataFrame(out)
+    for stage, _ in STAGES:
+        plan[f"{stage}_per_week"] = plan[stage] / weeks
+    plan["confidence"] = q
+    plan["weeks"] = weeks
+    return plan
+
+
+def activity_rows(plan: pd.DataFrame) -> pd.DataFrame:
+    """Long rows for ``target_set_activity_rows``: rep, activity, per_period, per_week."""
+    frames = [pd.DataFrame({"rep": plan["rep"], "activity": name,
+                            "per_period": plan[name], "per_week": plan[name] / plan["weeks"]})
+              for name in ("deals", *(s for s, _ in reversed(STAGES)))]
+    out = pd.concat(frames, ignore_index=True)
+    return out[np.isfinite(out["per_period"].to_numpy(dtype=float))].reset_index(drop=True)
+
+
+def _about(x: float) -> str:
+    if x is None or not np.isfinite(x):
+        return "?"
+    if x < 100:
+        return f"{math.ceil(x - 1e-9):,}"
+    digits = 10 ** (int(math.log10(x)) - 1)
+    return f"{math.ceil(x / digits - 1e-9) * digits:,}"
+
+
+def plan_sentence(row, grain: str = "quarter") -> str:
+    """'about 26 opportunities, 70 meetings, 300 calls per quarter, 23 calls a week'."""
+    parts = [f"{_about(row[s])} {s}" for s in ("opportunities", "demos", "meetings", "calls")
+             if s in row and np.isfinite(row[s])]
+    if not parts:
+        return "no activity plan (funnel rates unknown)"
+    text = f"about {', '.join(parts)} per {grain}"
+    top = next(s for s in ("calls", "meetings", "demos", "opportunities") if s in row and np.isfinite(row[s]))
+    return f"{text}, {_about(row[f'{top}_per_week'])} {top} a week"
+
+
+def focus_stages(funnel: pd.DataFrame) -> pd.DataFrame:
+    """Each rep's weakest funnel stage against the team's rate: the personal focus.
+
+    The team rate is pooled (sum of numerators / sum of denominators, from per-period averages x
+    ``n_periods``) when the counts are there, else the median of the reps' rates. The weakest stage
+    is ``weakest_stage`` when the funnel has it (``metrics.rep_funnel``), else the lowest rep/team ratio.
+    """
+    f = _funnel_by_rep(funnel)
+    rates = [r for _, r in STAGES if r in f.columns]
+    n = f["n_periods"].astype(float) if "n_periods" in f else pd.Series(1.0, index=f.index)
+    team = {}
+    for rate in rates:
+        num, den = _RATE_PARTS[rate]
+        if {num, den} <= set(f.columns) and (f[den] * n).sum() > 0:
+            team[rate] = float((f[num] * n).sum() / (f[den] * n).sum())
+        else:
+            team[rate] = float(f[rate].astype(float).median())
+    rel = f[rates].astype(float) / pd.Series(team)
+    if "weakest_stage" in f:
+        weakest = f["weakest_stage"].astype(object).where(f["weakest_stage"].isin(rates))
+    else:
+        weakest = rel.idxmin(axis=1, skipna=True).where(rel.min(axis=1) < 1.0)
+    rows = []
+    for rep, st in weakest.items():
+        if not isinstance(st, str):
+            rows.append({"rep": rep, "stage": None, "rep_rate": np.nan, "team_rate": np.nan,
+                         "focus": "every funnel stage at or above the team's rate" if rates else ""})
+            continue
+        mine = float(f.at[rep, st])
+        versus = f"{STAGE_LABELS[st]} ({_rate_text(st, mine)} vs team {_rate_text(st, team[st])})"
+        focus = (f"personal focus: {versus}" if mine < CLEAR_GAP * team[st]
+                 else f"close to the team at every stage; weakest: {versus}")
+        rows.append({"rep": rep, "stage": st, "rep_rate": mine, "team_rate": team[st], "focus": focus})
+    return pd.DataFrame(rows)
+
+
+def _rate_text(rate: str, value: float) -> str:
+    """Win rate as a percentage; activity ratios (may exceed 1) as 'per' numbers."""
+    if rate == "win_rate" or value <= 1:
+        return fmt_pct(value)
+    num, den = _RATE_PARTS[rate]
+    return f"{value:.2f} {num} per {den[:-1]}"
+
+
+def milestones(target: float, period: Period, weights=None, unit: str = "month") -> list[tuple[date, float]]:
+    """The target spread over the period by the within-period weights, cumulative.
+
+    ``weights``: one per calendar month of the period, summing to 1 (``Calibration.within_period_shape()``);
+    None spreads by calendar days. ``unit`` month -> month ends; week -> every 7th day and the period end.
+    """
+    months = period.months()
+    w = np.array([m.days for m in months], dtype=float) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (len(months),) or not np.all(np.isfinite(w)) or w.sum() <= 0 or np.any(w < 0):
+        raise ValueError(f"need {len(months)} non-negative monthly weights for {period.label}")
+    w = w / w.sum()
+    if unit == "month":
+        cum = np.cumsum(w)
+        cum[-1] = 1.0
+        return [(m.end, float(target * c)) for m, c in zip(months, cum, strict=True)]
+    if unit != "week":
+        raise ValueError("unit must be month or week")
+    daily = np.concatenate([np.full(m.days, wi / m.days) for m, wi in zip(months, w, strict=True)])
+    cum = np.cumsum(daily)
+    cum[-1] = 1.0
+    # Week ends every 7th day; a last stub of under 4 days joins the final week.
+    ends = [d for d in range(6, period.days, 7) if d < period.days - 4] + [period.days - 1]
+    return [(period.start + timedelta(days=d), float(target * cum[d])) for d in ends]
+
+
+def smart_card(rep: str, metric: str, target: float, p_attain: float, period: Period, *,
+               team_total: float | None = None, weights=None, plan: str | None = None,
+               focus: str = "", tier: str = "base") -> dict:
+    """A SMART target for one rep: specific number, how measured, chance, share of the team, deadline,
+    and cumulative milestones by month."""
+    share = target / team_total if team_total and team_total > 0 else float("nan")
+    steps = milestones(target, period, weights, "month")
+    what = metric_words(metric)
+    return {
+        "rep": rep, "tier": tier, "metric": metric, "target": float(target), "p_attain": float(p_attain),
+        "share_of_team": share, "deadline": period.end, "period": period.label,
+        "specific": f"{fmt_number(target)} {what} in {period.label}",
+        "measurable": how_measured(metric),
+        "achievable": f"{fmt_pct(p_attain)} chance of reaching it, by the calibrated model",
+        "relevant": (f"carries {fmt_pct(share)} of the team's {fmt_number(team_total)}"
+                     if np.isfinite(share) else "no team number set"),
+        "time_bound": f"by {period.end.isoformat()} (end of {period.label})",
+        "milestones": steps, "plan": plan or "", "focus": focus,
+    }

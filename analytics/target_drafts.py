@@ -1,0 +1,127 @@
+"""Build a target-set draft from a predictive distribution (or a fitted ``Calibration``).
+
+Ties the pieces together: tier targets (:mod:`analytics.targets`), an optional top-down team
+target split, the activity plan (:mod:`analytics.sales_math`) and the assumptions an export
+needs later (confidence, within-period shape, fiscal calendar, plain-words warnings).
+
+With a team target G the base tier is the split of G (proportional or equal chance); the
+higher tiers stay at their percentiles but never fall below base.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.periods import Period
+from analytics.sales_math import (
+    DEAL_COUNT_METRICS,
+    activity_plan,
+    activity_rows,
+    focus_stages,
+    how_measured,
+    plan_sentence,
+)
+from analytics.target_sets import ROW_COLUMNS, TargetSetDraft
+from analytics.targets import (
+    allocate_team_target,
+    base_share_check,
+    compare_allocations,
+    parse_tiers,
+    tier_targets,
+)
+
+
+def build_draft(predictive, *, name: str, period: Period, metric: str, tiers="35,70,90",
+                team_target: float | None = None, allocation: str = "equal-chance", baseline=None,
+                funnel: pd.DataFrame | None = None, q: float = 0.8, weights=None,
+                history_periods: int = 4, n_draws: int = 20_000, seed: int = 0,
+                status: str = "draft") -> TargetSetDraft:
+    """A :class:`TargetSetDraft` of model targets per rep and tier (see the module docstring).
+
+    ``assumptions["warnings"]`` carries the plain-words checks (base share, team target reach).
+    """
+    tiers = parse_tiers(tiers)
+    rows = tier_targets(predictive, tiers)
+    warnings: list[str] = []
+    assumptions: dict = {
+        "model": getattr(predictive, "family", type(predictive).__name__), "confidence": q,
+        "measured": how_measured(metric), "fiscal_start_month": period.fiscal_start_month,
+        "period_start": period.start.isoformat(), "period_end": period.end.isoformat(),
+        "within_period_weights": None if weights is None else [float(w) for w in np.asarray(weights)],
+    }
+    method = "percentile"
+    if team_target is not None:
+        method = allocation
+        split = allocate_team_target(predictive, team_target, allocation, baseline=baseline)
+        base_mask = rows["tier"] == "base"
+        base = rows.loc[base_mask, "rep"].map(split.set_index("rep")["target"])
+        rows.loc[base_mask, ["target", "model_value"]] = np.column_stack([base, base])
+        rows.loc[base_mask, "p_attain"] = rows.loc[base_mask, "rep"].map(split.set_index("rep")["p_attain"])
+        floor = rows["rep"].map(split.set_index("rep")["target"])
+        raised = (rows["tier"] != "base") & (rows["target"] < floor)
+        if raised.any():
+            warnings.append(f"{int(raised.sum())} higher-tier target(s) were below the split base and were "
+                            "lifted to it.")
+            rows.loc[raised, ["target", "model_value"]] = np.column_stack([floor[raised], floor[raised]])
+            rows.loc[raised, "p_attain"] = _chances(predictive, rows.loc[raised])
+        team = compare_allocations(predictive, team_target, baseline, n_draws=n_draws, seed=seed)
+        assumptions["team"] = {"team_target": float(team_target), "allocation": allocation,
+                               "p_star": team.p_star, "team_chance": team.team_chance,
+                               "team_p50": team.team_p50, "team_p90": team.team_p90,
+                               "beyond_reach": team.beyond_reach}
+        warnings.append(team.message)
+    check = base_share_check(rows.loc[rows["tier"] == "base", "p_attain"],
+                             "the base percentile" if team_target is None else "the team target")
+    assumptions["base_share"] = check.expected_share
+    warnings.insert(0, check.message)
+    acts = None
+    if funnel is not None and len(funnel) and (metric == "revenue" or metric in DEAL_COUNT_METRICS):
+        base_rows = rows.loc[rows["tier"] == "base", ["rep", "target"]].reset_index(drop=True)
+        plan = activity_plan(base_rows, funnel, period, q=q, metric=metric, history_periods=history_periods)
+        acts = activity_rows(plan)
+        assumptions["plans"] = {r["rep"]: plan_sentence(r, period.grain) for r in plan.to_dict("records")}
+        assumptions["focus"] = {r["rep"]: r["focus"] for r in focus_stages(funnel).to_dict("records")
+                                if r["focus"]}
+    assumptions["warnings"] = warnings
+    return TargetSetDraft(name=name, period=period.label, grain=period.grain, metric=metric, tiers=tiers,
+                          method=method, rows=rows[ROW_COLUMNS], activity_rows=acts,
+                          team_target=None if team_target is None else float(team_target),
+                          status=status, assumptions=assumptions)
+
+
+def _chances(predictive, rows: pd.DataFrame) -> np.ndarray:
+    reps = list(np.asarray(predictive.reps, dtype=object))
+    out = []
+    for rep, target in zip(rows["rep"], rows["target"], strict=True):
+        t = np.zeros(len(reps))
+        t[reps.index(rep)] = target
+        out.append(float(predictive.p_attain(t)[reps.index(rep)]))
+    return np.array(out)
+
+
+def draft_from_calibration(calibration, name: str, tiers="35,70,90", *, team_target: float | None = None,
+                           allocation: str = "equal-chance", funnel: pd.DataFrame | None = None,
+                           q: float = 0.8, status: str = "draft", seed: int = 0) -> TargetSetDraft:
+    """:func:`build_draft` for a fitted ``Calibration`` (its period, metric, baseline, monthly shape and,
+    unless ``funnel`` is given, its ``funnel()`` for the activity plan)."""
+    summary = getattr(calibration, "summary", None)
+    baseline = None
+    if summary is not None and "baseline" in summary:
+        baseline = summary["baseline"].reindex(list(calibration.predictive.reps)).to_numpy(dtype=float)
+    if funnel is None and callable(getattr(calibration, "funnel", None)):
+        try:
+            funnel = calibration.funnel()
+        except (ValueError, KeyError):
+            funnel = None
+    try:
+        weights = calibration.within_period_shape()
+    except (AttributeError, NotImplementedError, ValueError):
+        weights = None
+    if weights is not None:
+        weights = np.asarray(getattr(weights, "to_numpy", lambda: weights)(), dtype=float).ravel()
+        if weights.size != len(calibration.period.months()):
+            weights = None
+    return build_draft(calibration.predictive, name=name, period=calibration.period, metric=calibration.metric,
+                       tiers=tiers, team_target=team_target, allocation=allocation, baseline=baseline,
+                       funnel=funnel, q=q, weights=weights, status=status, seed=seed)

@@ -1,0 +1,437 @@
+"""Saved target sets: versions, drafts and finals, per-edit saves, audit log, optimistic locking.
+
+A set is one (name, version): a header in ``target_sets``, rows per rep and tier in
+``target_set_rows`` and an activity plan in ``target_set_activity_rows``. Every save bumps
+``target_sets.revision``; a save that names a stale ``expected_revision`` raises
+:class:`TargetSetConflict` (who changed it and when), so two browser sessions editing the
+same draft cannot silently overwrite each other. A ``final`` set is read-only: start the next
+version with :func:`new_version`. Every change is appended to ``audit_log``.
+
+Example
+-------
+>>> from analytics import store
+>>> import pandas as pd
+>>> conn = store.connect(":memory:")
+>>> rows = pd.DataFrame({"rep": ["a"], "tier": ["base"], "target": [100.0]})
+>>> s = save_target_set(conn, TargetSetDraft("Q4", "2026-Q4", "quarter", "revenue", {"base": 35}, rows=rows))
+>>> s.version, s.revision, s.status
+(1, 1, 'draft')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from analytics.periods import GRAINS
+from analytics.store import transaction
+from analytics.targets import METHODS, SOURCES, TIER_ORDER, validate_target_entry
+
+ROW_COLUMNS = ["rep", "tier", "target", "model_value", "p_attain", "source", "reason", "rep_proposal"]
+ACTIVITY_COLUMNS = ["rep", "activity", "per_period", "per_week"]
+STATUSES = ("draft", "final")
+
+
+class TargetSetError(ValueError):
+    """A save or edit refused, with the reason in the message."""
+
+
+class TargetSetFinalError(TargetSetError):
+    """The set is final and therefore read-only."""
+
+
+class TargetSetConflict(TargetSetError):  # noqa: N818 (the name the callers use)
+    """Someone saved the set since you loaded it (stale ``expected_revision``)."""
+
+    def __init__(self, message: str, *, set_id=None, expected=None, actual=None, changed_by=None,
+                 changed_at=None):
+        super().__init__(message)
+        self.set_id, self.expected, self.actual = set_id, expected, actual
+        self.changed_by, self.changed_at = changed_by, changed_at
+
+
+@dataclass
+class TargetSetDraft:
+    """What a save writes. ``set_id`` None creates a new set (the name must be free)."""
+
+    name: str
+    period: str
+    grain: str
+    metric: str
+    tiers: dict
+    method: str = "percentile"
+    rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROW_COLUMNS))
+    activity_rows: pd.DataFrame | None = None
+    team_target: float | None = None
+    status: str = "draft"
+    set_id: int | None = None
+    assumptions: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SavedTargetSet:
+    set_id: int
+    name: str
+    version: int
+    status: str
+    period: str
+    grain: str
+    metric: str
+    tiers: dict
+    method: str
+    team_target: float | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str | None
+    assumptions: dict
+    rows: pd.DataFrame
+    activity_rows: pd.DataFrame
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == "final"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name!r} v{self.version}"
+
+    def to_draft(self) -> TargetSetDraft:
+        return TargetSetDraft(self.name, self.period, self.grain, self.metric, dict(self.tiers), self.method,
+                              self.rows.copy(), self.activity_rows.copy(), self.team_target, self.status,
+                              self.set_id, dict(self.assumptions))
+
+
+# ---------------------------------------------------------------- validation
+def _clean_text(value) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value).strip() or None
+
+
+def _normalise_rows(rows: pd.DataFrame, tiers: dict) -> pd.DataFrame:
+    missing = {"rep", "tier", "target"} - set(rows.columns)
+    if missing:
+        raise TargetSetError(f"target rows lack column(s) {sorted(missing)}")
+    out = rows.copy()
+    for col in ROW_COLUMNS:
+        if col not in out:
+            out[col] = "model" if col == "source" else None
+    out = out[ROW_COLUMNS].astype({"rep": object, "tier": object, "source": object, "reason": object})
+    out["source"] = out["source"].fillna("model")
+    out["reason"] = pd.Series([_clean_text(r) for r in out["reason"]], index=out.index, dtype=object)
+    for col in ("target", "model_value", "p_attain", "rep_proposal"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    problems = []
+    if out.duplicated(["rep", "tier"]).any():
+        problems.append("a rep has the same tier twice")
+    if bad := sorted(set(out["tier"]) - set(tiers)):
+        problems.append(f"tier(s) {bad} are not in the set's tiers {list(tiers)}")
+    if bad := sorted(set(out["source"]) - set(SOURCES)):
+        problems.append(f"source(s) {bad} are not among {SOURCES}")
+    for r in out.itertuples():
+        ok, _, why = validate_target_entry(r.target)
+        if not ok:
+            problems.append(f"{r.rep} {r.tier}: {why}")
+        if r.source == "override" and not r.reason:
+            problems.append(f"{r.rep} {r.tier}: an override needs a reason")
+    if problems:
+        raise TargetSetError("target set refused: " + "; ".join(problems[:5]))
+    return out.reset_index(drop=True)
+
+
+def _check_header(draft: TargetSetDraft) -> None:
+    if not draft.name or not str(draft.name).strip():
+        raise TargetSetError("a target set needs a name")
+    if draft.grain not in GRAINS:
+        raise TargetSetError(f"grain must be one of {GRAINS}")
+    if draft.method not in METHODS:
+        raise TargetSetError(f"method must be one of {METHODS}")
+    if draft.status not in STATUSES:
+        raise TargetSetError(f"status must be one of {STATUSES}")
+    if not draft.tiers or set(draft.tiers) - set(TIER_ORDER):
+        raise TargetSetError(f"tiers must be among {TIER_ORDER}")
+
+
+# ---------------------------------------------------------------- reading
+_HEADER = ("set_id, name, version, status, period, grain, metric, tiers_json, method, team_target, revision, "
+           "created_at, updated_at, updated_by, assumptions_json")
+
+
+def _header(conn, set_id: int) -> tuple | None:
+    return conn.execute(f"SELECT {_HEADER} FROM target_sets WHERE set_id = ?", [set_id]).fetchone()
+
+
+def resolve_set_id(conn, ref: int | str, version: int | None = None) -> int:
+    """A set id from an id, or a name (latest version unless ``version``)."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        if _header(conn, ref) is None:
+            raise LookupError(f"no target set with id {ref}")
+        return ref
+    sql = "SELECT set_id FROM target_sets WHERE name = ?" + (" AND version = ?" if version is not None else "")
+    row = conn.execute(sql + " ORDER BY version DESC LIMIT 1",
+                       [ref] + ([version] if version is not None else [])).fetchone()
+    if row is None:
+        raise LookupError(f"no target set named {ref!r}" + (f" version {version}" if version else ""))
+    return row[0]
+
+
+def load_target_set(conn, ref: int | str, version: int | None = None) -> SavedTargetSet:
+    """Reopen a saved set by id or by name (latest version unless ``version``)."""
+    set_id = resolve_set_id(conn, ref, version)
+    h = _header(conn, set_id)
+    rows = conn.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM target_set_rows WHERE set_id = ? "
+                        "ORDER BY rep, CASE tier WHEN 'base' THEN 0 WHEN 'stretch' THEN 1 ELSE 2 END",
+                        [set_id]).df().astype({"rep": object, "tier": object, "source": object,
+                                               "reason": object})
+    rows["reason"] = pd.Series([_clean_text(r) for r in rows["reason"]], index=rows.index, dtype=object)
+    acts = conn.execute(f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM target_set_activity_rows WHERE set_id = ? "
+                        "ORDER BY rep, activity", [set_id]).df()
+    return SavedTargetSet(h[0], h[1], h[2], h[3], h[4], h[5], h[6], json.loads(h[7]), h[8], h[9], h[10],
+                          h[11], h[12], h[13], json.loads(h[14]) if h[14] else {}, rows, acts)
+
+
+def list_target_sets(conn) -> pd.DataFrame:
+    """Every saved set, newest first, with its number of reps."""
+    return conn.execute(
+        "SELECT s.set_id, s.name, s.version, s.status, s.period, s.grain, s.metric, s.method, s.team_target, "
+        "s.revision, count(DISTINCT r.rep) AS n_reps, s.updated_at, s.updated_by "
+        "FROM target_sets s LEFT JOIN target_set_rows r USING (set_id) "
+        "GROUP BY ALL ORDER BY s.updated_at DESC, s.set_id DESC").df()
+
+
+def audit_trail(conn, set_id: int) -> pd.DataFrame:
+    """The set's audit log in the order changes were made."""
+    return conn.execute("SELECT changed_at, changed_by, revision, what, old_value, new_value, note "
+                        "FROM audit_log WHERE set_id = ? ORDER BY entry_id", [set_id]).df()
+
+
+# ---------------------------------------------------------------- writing
+def _guard(conn, set_id: int, expected_revision: int | None, action: str) -> tuple:
+    h = _header(conn, set_id)
+    if h is None:
+        raise LookupError(f"no target set with id {set_id}")
+    if h[3] == "final":
+        raise TargetSetFinalError(f"target set {h[1]!r} v{h[2]} is final and read-only; "
+                             f"start version {h[2] + 1} with new_version() to {action}")
+    if expected_revision is not None and expected_revision != h[10]:
+        raise _conflict(h, expected_revision)
+    return h
+
+
+def _conflict(h: tuple, expected: int | None) -> TargetSetConflict:
+    who = h[13] or "someone"
+    return TargetSetConflict(
+        f"target set {h[1]!r} v{h[2]} was changed by {who} at {h[12]:%Y-%m-%d %H:%M:%S} "
+        f"(revision {h[10]}, you had revision {expected}); reload it and apply your change again",
+        set_id=h[0], expected=expected, actual=h[10], changed_by=h[13], changed_at=h[12])
+
+
+def _bump(conn, set_id: int, revision: int, author: str | None, extra_sql: str = "", params=()) -> int:
+    done = conn.execute(f"UPDATE target_sets SET revision = revision + 1, updated_at = current_timestamp, "
+                        f"updated_by = ?{extra_sql} WHERE set_id = ? AND revision = ?",
+                        [author, *params, set_id, revision]).fetchone()[0]
+    if done != 1:
+        raise _conflict(_header(conn, set_id), revision)
+    return revision + 1
+
+
+def _audit(conn, set_id: int, revision: int, author, entries: list[tuple]) -> None:
+    if entries:
+        conn.executemany("INSERT INTO audit_log (set_id, what, old_value, new_value, note, changed_by, revision) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [[set_id, w, o, n, note, author, revision] for w, o, n, note in entries])
+
+
+def _show(row) -> str | None:
+    if row is None:
+        return None
+    text = f"{row['target']:g} ({row['source']}"
+    return text + (f": {row['reason']})" if row.get("reason") else ")")
+
+
+def _row_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[tuple]:
+    before = {(r["rep"], r["tier"]): r for r in old.to_dict("records")}
+    after = {(r["rep"], r["tier"]): r for r in new.to_dict("records")}
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        if b and a and b["target"] == a["target"] and b["source"] == a["source"] and b["reason"] == a["reason"]:
+            continue
+        changes.append((f"{key[0]} {key[1]} target", _show(b), _show(a), a["reason"] if a else None))
+    return changes
+
+
+def _write_rows(conn, set_id: int, rows: pd.DataFrame, activity_rows: pd.DataFrame | None) -> None:
+    conn.execute("DELETE FROM target_set_rows WHERE set_id = ?", [set_id])
+    conn.execute("DELETE FROM target_set_activity_rows WHERE set_id = ?", [set_id])
+    conn.register("_ts_rows", rows.assign(set_id=set_id))
+    conn.execute(f"INSERT INTO target_set_rows (set_id, {', '.join(ROW_COLUMNS)}) "
+                 f"SELECT set_id, {', '.join(ROW_COLUMNS)} FROM _ts_rows")
+    conn.unregister("_ts_rows")
+    if activity_rows is not None and len(activity_rows):
+        acts = activity_rows[ACTIVITY_COLUMNS].astype({"rep": object, "activity": object})
+        conn.register("_ts_acts", acts.assign(set_id=set_id))
+        conn.execute(f"INSERT INTO target_set_activity_rows (set_id, {', '.join(ACTIVITY_COLUMNS)}) "
+                     f"SELECT set_id, {', '.join(ACTIVITY_COLUMNS)} FROM _ts_acts")
+        conn.unregister("_ts_acts")
+
+
+def save_target_set(conn, draft: TargetSetDraft, *, expected_revision: int | None = None,
+                    author: str | None = None, note: str | None = None) -> SavedTargetSet:
+    """Create (``draft.set_id`` None) or overwrite a draft set; ``status="final"`` finalises it.
+
+    Raises :class:`TargetSetFinalError` for a final set, :class:`TargetSetConflict` when
+    ``expected_revision`` is stale (None skips that check) or a new set's name is taken,
+    :class:`TargetSetError` for bad rows (negative/NaN targets, overrides without reason, ...).
+    """
+    _check_header(draft)
+    rows = _normalise_rows(draft.rows, draft.tiers)
+    header = [draft.period, draft.grain, draft.metric, json.dumps(draft.tiers), draft.method,
+              None if draft.team_target is None else float(draft.team_target),
+              json.dumps(draft.assumptions, default=str)]
+    try:
+        with transaction(conn):
+            if draft.set_id is None:
+                taken = conn.execute("SELECT set_id FROM target_sets WHERE name = ? ORDER BY version DESC",
+                                     [draft.name]).fetchone()
+                if taken:
+                    h = _header(conn, taken[0])
+                    raise TargetSetConflict(f"a target set named {draft.name!r} already exists (v{h[2]}, {h[3]}, "
+                                            f"last changed by {h[13] or 'someone'} at {h[12]:%Y-%m-%d %H:%M}); "
+                                            "reopen it or choose another name", set_id=h[0], actual=h[10],
+                                            changed_by=h[13], changed_at=h[12])
+                set_id = conn.execute("SELECT nextval('target_set_id_seq')").fetchone()[0]
+                conn.execute("INSERT INTO target_sets (set_id, name, version, status, period, grain, metric, "
+                             "tiers_json, method, team_target, assumptions_json, revision, updated_by) "
+                             "VALUES (?, ?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                             [set_id, draft.name, *header, author])
+                revision = 1
+                _audit(conn, set_id, revision, author, [(
+                    "created", None, f"{rows['rep'].nunique()} reps x {list(draft.tiers)} ({draft.method})",
+                    note)])
+            else:
+                set_id = draft.set_id
+                h = _guard(conn, set_id, expected_revision, "change it")
+                old = load_target_set(conn, set_id)
+                revision = _bump(conn, set_id, h[10], author,
+                                 ", period = ?, grain = ?, metric = ?, tiers_json = ?, method = ?, "
+                                 "team_target = ?, assumptions_json = ?", header)
+                changes = [(f, str(a), str(b), note) for f, a, b in (
+                    ("period", old.period, draft.period), ("metric", old.metric, draft.metric),
+                    ("tiers", old.tiers, draft.tiers), ("method", old.method, draft.method),
+                    ("team_target", old.team_target, draft.team_target)) if a != b]
+                _audit(conn, set_id, revision, author, changes + _row_changes(old.rows, rows))
+            _write_rows(conn, set_id, rows, draft.activity_rows)
+            if draft.status == "final":
+                conn.execute("UPDATE target_sets SET status = 'final' WHERE set_id = ?", [set_id])
+                _audit(conn, set_id, revision, author, [("status", "draft", "final", note)])
+    except duckdb.TransactionException as exc:
+        raise TargetSetConflict(f"target set {draft.name!r} was saved by another session at the same time; "
+                                f"reload it ({exc})") from None
+    return load_target_set(conn, set_id)
+
+
+def save_row_edit(conn, set_id: int, rep: str, tier: str, target, source: str = "override",
+                  reason: str | None = None, expected_revision: int | None = None, *,
+                  p_attain: float | None = None, model_value: float | None = None,
+                  rep_proposal: float | None = None, author: str | None = None) -> int:
+    """Upsert one rep/tier row of a draft cheaply (the per-edit save); returns the new revision."""
+    ok, value, why = validate_target_entry(target)
+    if not ok:
+        raise TargetSetError(f"{rep} {tier}: {why}")
+    if source not in SOURCES:
+        raise TargetSetError(f"source must be one of {SOURCES}")
+    reason = reason.strip() if reason and reason.strip() else None
+    if source == "override" and not reason:
+        raise TargetSetError(f"{rep} {tier}: an override needs a reason")
+    try:
+        with transaction(conn):
+            h = _guard(conn, set_id, expected_revision, "edit it")
+            if tier not in json.loads(h[7]):
+                raise TargetSetError(f"tier {tier!r} is not in the set's tiers")
+            old = conn.execute("SELECT target, source, reason FROM target_set_rows "
+                               "WHERE set_id = ? AND rep = ? AND tier = ?", [set_id, rep, tier]).fetchone()
+            revision = _bump(conn, set_id, h[10], author)
+            conn.execute(
+                "INSERT INTO target_set_rows (set_id, rep, tier, target, model_value, p_attain, source, reason, "
+                "rep_proposal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (set_id, rep, tier) DO UPDATE SET "
+                "target = excluded.target, p_attain = excluded.p_attain, source = excluded.source, "
+                "reason = excluded.reason, model_value = coalesce(excluded.model_value, model_value), "
+                "rep_proposal = coalesce(excluded.rep_proposal, rep_proposal)",
+                [set_id, rep, tier, value, model_value, p_attain, source, reason, rep_proposal])
+            before = _show(dict(zip(("target", "source", "reason"), old, strict=True))) if old else None
+            _audit(conn, set_id, revision, author, [(f"{rep} {tier} target", before,
+                                                     _show({"target": value, "source": source, "reason": reason}),
+                                                     reason)])
+    except duckdb.TransactionException as exc:
+        raise TargetSetConflict(f"target set {set_id} was edited by another session at the same time; "
+                                f"reload it ({exc})", set_id=set_id) from None
+    return revision
+
+
+def finalize(conn, set_id: int, *, expected_revision: int | None = None, author: str | None = None,
+             note: str | None = None) -> SavedTargetSet:
+    """Make a draft final (read-only from then on)."""
+    try:
+        with transaction(conn):
+            h = _guard(conn, set_id, expected_revision, "change it")
+            revision = _bump(conn, set_id, h[10], author, ", status = 'final'")
+            _audit(conn, set_id, revision, author, [("status", "draft", "final", note)])
+    except duckdb.TransactionException as exc:
+        raise TargetSetConflict(f"target set {set_id} was changed by another session at the same time; "
+                                f"reload it ({exc})", set_id=set_id) from None
+    return load_target_set(conn, set_id)
+
+
+def new_version(conn, set_id: int, *, author: str | None = None, note: str | None = None) -> SavedTargetSet:
+    """Copy a set (usually final) to the name's next version as a draft."""
+    source = load_target_set(conn, set_id)
+    try:
+        new_id = _copy_as_next_version(conn, set_id, source, author, note)
+    except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+        raise TargetSetConflict(f"another session started a new version of {source.label} at the same time; "
+                                f"reload the list ({exc})", set_id=set_id) from None
+    return load_target_set(conn, new_id)
+
+
+def _copy_as_next_version(conn, set_id: int, source: SavedTargetSet, author, note) -> int:
+    with transaction(conn):
+        nxt = conn.execute("SELECT max(version) + 1 FROM target_sets WHERE name = ?", [source.name]).fetchone()[0]
+        new_id = conn.execute("SELECT nextval('target_set_id_seq')").fetchone()[0]
+        conn.execute("INSERT INTO target_sets (set_id, name, version, status, period, grain, metric, tiers_json, "
+                     "method, team_target, assumptions_json, revision, updated_by) "
+                     "SELECT ?, name, ?, 'draft', period, grain, metric, tiers_json, method, team_target, "
+                     "assumptions_json, 1, ? FROM target_sets WHERE set_id = ?", [new_id, nxt, author, set_id])
+        _write_rows(conn, new_id, source.rows, source.activity_rows)
+        _audit(conn, new_id, 1, author, [("created", f"v{source.version} ({source.status})", f"v{nxt} (draft)",
+                                          note)])
+    return new_id
+
+
+# ---------------------------------------------------------------- comparing
+def compare_sets(conn, set_a: int | str, set_b: int | str) -> pd.DataFrame:
+    """Per rep and tier: both targets and the difference (b - a); a missing row shows as NaN."""
+    a, b = (load_target_set(conn, s) for s in (set_a, set_b))
+    cols = ["rep", "tier", "target", "source"]
+    out = a.rows[cols].merge(b.rows[cols], on=["rep", "tier"], how="outer", suffixes=("_a", "_b"))
+    out["difference"] = out["target_b"] - out["target_a"]
+    out["pct_difference"] = out["difference"] / out["target_a"].where(out["target_a"] != 0)
+    return out.sort_values(["rep", "tier"], kind="stable").reset_index(drop=True)
+
+
+def compare_with_model(conn, set_ref: int | str, model_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each row's target against the model's value (stored, or a fresh ``model_rows``: rep, tier, target)."""
+    rows = load_target_set(conn, set_ref).rows
+    if model_rows is not None:
+        fresh = model_rows[["rep", "tier", "target"]].rename(columns={"target": "model_now"})
+        rows = rows.merge(fresh, on=["rep", "tier"], how="left")
+        rows["model_value"] = rows["model_now"]
+        rows = rows.drop(columns="model_now")
+    rows["difference"] = rows["target"] - rows["model_value"]
+    return rows[["rep", "tier", "target", "model_value", "difference", "p_attain", "source", "reason"]]

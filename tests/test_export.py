@@ -1,0 +1,140 @@
+"""Exports: CSV and Excel with formula-like text neutralised, one-page HTML per rep."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from analytics import export, store
+from analytics import target_sets as ts
+from analytics.periods import parse_period
+from analytics.predictive import LogScaleHurdle
+from analytics.target_drafts import build_draft
+
+EVIL_REP = "=cmd|' /C calc'!A0"
+EVIL_REASON = "+SUM(A1:A9)"
+HTML_REP = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def saved():
+    rng = np.random.default_rng(11)
+    reps = np.array(["Ana Diaz", EVIL_REP, "@mention", HTML_REP])
+    n = reps.size
+    d = LogScaleHurdle(reps=reps, mu=np.log(rng.uniform(5e4, 2e5, n)), sigma=rng.uniform(0.3, 0.8, n),
+                       df=np.full(n, 10.0), zero_share=np.full(n, 0.05), shared_sigma=0.2)
+    funnel = pd.DataFrame({"rep": reps, "avg_deal_size": rng.uniform(8e3, 2e4, n),
+                           "call_to_meeting": rng.uniform(0.15, 0.3, n), "meeting_to_demo": rng.uniform(0.4, 0.7, n),
+                           "demo_to_opportunity": rng.uniform(0.4, 0.7, n), "win_rate": rng.uniform(0.2, 0.35, n)})
+    draft = build_draft(d, name="Q4 =plan", period=parse_period("2026-Q4"), metric="revenue", tiers="35,70,90",
+                        team_target=float(d.quantile(0.5).sum()), funnel=funnel, weights=[0.2, 0.3, 0.5],
+                        n_draws=2000)
+    rows = draft.rows
+    mask = (rows.rep == "Ana Diaz") & (rows.tier == "stretch")
+    rows[["source", "reason"]] = rows[["source", "reason"]].astype(object)
+    rows.loc[mask, ["target", "source", "reason"]] = [123_456.0, "override", EVIL_REASON]
+    rows.loc[(rows.rep == "@mention") & (rows.tier == "base"), ["source", "reason"]] = ["override", "-2+3"]
+    rows.loc[(rows.rep == HTML_REP) & (rows.tier == "base"), ["source", "reason"]] = ["override", "=1+1"]
+    conn = store.connect(":memory:")
+    out = ts.save_target_set(conn, draft, author="ann")
+    conn.close()
+    return out
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("plain", "plain"), ("a=b", "a=b"), ("", ""), (-5.0, -5.0), (12, 12), (None, None),
+])
+def test_neutralise(value, expected):
+    assert export.neutralise(value) == expected
+
+
+def test_csv_neutralises_text_and_keeps_numbers(saved):
+    text = export.csv_text(saved)
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert len(records) == len(saved.rows)
+    reps = {r["Rep"] for r in records}
+    assert "'" + EVIL_REP in reps and "'@mention" in reps and EVIL_REP not in reps
+    reasons = {r["Reason"] for r in records}
+    assert {"'" + EVIL_REASON, "'-2+3", "'=1+1"} <= reasons
+    assert {r["Set"] for r in records} == {"Q4 =plan"}
+    ana = next(r for r in records if r["Rep"] == "Ana Diaz" and r["Tier"] == "stretch")
+    assert float(ana["Target"]) == 123_456.0 and 0 < float(ana["Chance"]) < 1
+    for r in records:  # no cell a spreadsheet would run
+        assert not any(v.startswith(export.FORMULA_STARTS) for v in r.values() if v)
+
+
+def test_excel_workbook(saved, tmp_path):
+    path = export.export_set(saved, tmp_path / "targets.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Targets", "Activity plan", "Assumptions"]
+    ws = book["Targets"]
+    assert [c.value for c in ws[1]] == [h for _, h in export.TARGET_COLUMNS]
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["G"].width > 30
+    assert ws["A1"].font.bold
+    found = {}
+    for row in ws.iter_rows(min_row=2):
+        rep, tier, target, chance = row[0], row[1], row[2], row[3]
+        assert rep.data_type == "s"
+        assert target.data_type == "n" and target.number_format == "#,##0"
+        assert chance.number_format == "0%" and 0 < chance.value <= 1
+        found[(rep.value, tier.value)] = (target.value, row[6])
+    assert found[("Ana Diaz", "stretch")][0] == 123_456.0
+    evil = found[("'" + EVIL_REP, "base")]
+    assert (EVIL_REP, "base") not in found
+    reason = found[("Ana Diaz", "stretch")][1]
+    assert reason.data_type == "s" and reason.value == "'" + EVIL_REASON
+    assert evil[1].value is None or not str(evil[1].value).startswith("=")
+    for row in book["Targets"].iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type != "f"
+    plan = book["Activity plan"]
+    assert [c.value for c in plan[1]] == ["Rep", "Activity", "Per period", "Per week"]
+    assert plan.max_row == 1 + len(saved.activity_rows) and plan["C2"].data_type == "n"
+    assumptions = {r[0].value: r[1].value for r in book["Assumptions"].iter_rows(min_row=2)}
+    assert assumptions["Target set"] == "Q4 =plan" and assumptions["Metric"] == "revenue"
+    assert assumptions["How measured"] == "won amount by close date, from the CRM deals export"
+    assert assumptions["Team target"] == pytest.approx(saved.team_target)
+    assert any(k.startswith("Note") for k in assumptions)
+
+
+def test_html_one_page_per_rep_self_contained(saved, tmp_path):
+    path = export.export_set(saved, tmp_path / "checkin.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.count("<section>") == 4 and "page-break-after:always" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert not re.search(r"https?://|src=|<link|@import|url\(", page)
+    for word in ("SMART target", "Specific", "Measurable", "Achievable", "Relevant", "Time-bound", "Tiers",
+                 "Activity plan", "Milestones (cumulative)", "2026-12-31", "won amount by close date"):
+        assert word in page
+    assert "123,456" in page and "calls a week" in page
+    one = export.rep_summary_html(saved, ["Ana Diaz"])
+    assert one.count("<section>") == 1 and "2026-10-31" in one
+
+
+def test_smart_cards_from_a_saved_set(saved):
+    cards = export.smart_cards(saved)
+    assert set(cards) == set(saved.rows["rep"])
+    share = sum(c["share_of_team"] for c in cards.values())
+    assert share == pytest.approx(1.0, rel=1e-6)  # base split of G: shares add up to the team number
+    ana = cards["Ana Diaz"]
+    assert [round(v / ana["target"], 6) for _, v in ana["milestones"]] == [0.2, 0.5, 1.0]
+
+
+def test_export_csv_file_and_bad_suffix(saved, tmp_path):
+    path = export.export_set(saved, tmp_path / "t.csv")
+    assert path.read_text(encoding="utf-8").splitlines()[0].startswith("Set,Version,Period,Metric,Rep")
+    with pytest.raises(ValueError, match="csv, .xlsx or .html"):
+        export.export_set(saved, tmp_path / "t.pdf")
+
+
+def test_excel_bytes_round_trip(saved):
+    book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes(saved)))
+    assert book["Targets"].max_row == 1 + len(saved.rows)

@@ -1,0 +1,285 @@
+"""Tiers, per-rep entries, team-target splits and warnings, on constructed predictive objects."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analytics import targets as tg
+from analytics.predictive import LogScaleHurdle, NegBinomialCount
+
+
+def _money(n: int = 12, seed: int = 0, shared: float = 0.15, zero: float = 0.05) -> LogScaleHurdle:
+    rng = np.random.default_rng(seed)
+    return LogScaleHurdle(reps=np.array([f"rep{i:02d}" for i in range(n)]),
+                          mu=np.log(rng.uniform(40_000, 200_000, n)), sigma=rng.uniform(0.2, 0.9, n),
+                          df=rng.uniform(5, 30, n), zero_share=np.full(n, zero), shared_sigma=shared)
+
+
+def _counts(n: int = 8, seed: int = 1) -> NegBinomialCount:
+    rng = np.random.default_rng(seed)
+    return NegBinomialCount(reps=np.array([f"c{i}" for i in range(n)]), r=rng.uniform(3, 20, n),
+                            q=rng.uniform(0.2, 0.6, n), shared_sigma=0.1)
+
+
+# ---------------------------------------------------------------- tiers
+@pytest.mark.parametrize("spec,expected", [
+    ("35,70,90", {"base": 35, "stretch": 70, "excellence": 90}),
+    ("40, 75", {"base": 40, "stretch": 75}),
+    ([30], {"base": 30}),
+    ({"base": 35, "excellence": 90}, {"base": 35, "excellence": 90}),
+])
+def test_parse_tiers(spec, expected):
+    assert tg.parse_tiers(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["70,35", "0,50", "35,100", "a,b", "", "10,20,30,40", {"stretch": 70},
+                                  {"base": 35, "bonus": 80}])
+def test_parse_tiers_refuses(spec):
+    with pytest.raises(ValueError):
+        tg.parse_tiers(spec)
+
+
+@pytest.mark.parametrize("zero", [0.0, 0.1])
+def test_tier_chance_is_one_minus_percentile_for_continuous_laws(zero):
+    d = _money(zero=zero)
+    rows = tg.tier_targets(d, "35,70,90")
+    assert list(rows.columns) == tg.ROW_COLUMNS
+    for tier, pct in (("base", 35), ("stretch", 70), ("excellence", 90)):
+        sub = rows[rows["tier"] == tier]
+        assert np.allclose(sub["p_attain"], 1 - pct / 100, atol=1e-9)
+        assert np.allclose(sub["target"], d.quantile(pct / 100))
+    wide = tg.tiers_wide(rows)
+    assert (wide["base"] < wide["stretch"]).all() and (wide["stretch"] < wide["excellence"]).all()
+    assert (rows["source"] == "model").all() and (rows["target"] == rows["model_value"]).all()
+
+
+def test_count_tiers_are_integers_with_chance_of_the_rounded_target():
+    d = _counts()
+    rows = tg.tier_targets(d, "35,70")
+    assert np.all(rows["target"] == np.round(rows["target"]))
+    base = rows[rows["tier"] == "base"]
+    expected = stats.nbinom.sf(base["target"] - 1, d.r, d.q)
+    assert np.allclose(base["p_attain"], expected)
+    assert (base["p_attain"] >= 0.65 - 1e-12).all()
+
+
+@pytest.mark.parametrize("share,level,warning,words", [
+    (0.85, "too easy", True, "Too easy"), (0.30, "out of reach", True, "Out of reach for most"),
+    (0.65, "ok", False, "inside the 60%–70% band"), (0.75, "above band", False, "a little above"),
+    (0.50, "below band", False, "a little below"),
+])
+def test_base_share_check(share, level, warning, words):
+    check = tg.base_share_check(np.full(10, share))
+    assert check.expected_share == pytest.approx(share)
+    assert (check.level, check.warning) == (level, warning)
+    assert words in check.message
+
+
+def test_base_share_of_p35_tiers_is_in_band():
+    rows = tg.tier_targets(_money(), "35,70")
+    assert tg.base_share_check(rows.loc[rows.tier == "base", "p_attain"]).level == "ok"
+    easy = tg.tier_targets(_money(), "10,70")
+    assert tg.base_share_check(easy.loc[easy.tier == "base", "p_attain"]).warning
+
+
+# ---------------------------------------------------------------- entries
+REP_ROW = pd.Series({"p90": 100_000.0, "baseline": 60_000.0})
+
+
+@pytest.mark.parametrize("value,ok,number,why", [
+    ("1,200", True, 1200.0, ""), (" 300 ", True, 300.0, ""), (0, True, 0.0, ""), ("1e3", True, 1000.0, ""),
+    (150_000.0, True, 150_000.0, ""), (np.float64(5.5), True, 5.5, ""),
+    ("abc", False, None, "not a number"), ("12abc", False, None, "not a number"), ("", False, None, "enter"),
+    (None, False, None, "enter"), (True, False, None, "enter"), (float("nan"), False, None, "NaN"),
+    ("nan", False, None, "not a number"), (-5, False, None, "negative"), ("-5", False, None, "negative"),
+    (float("inf"), False, None, "too large"), (2e12, False, None, "too large"),
+    (2_000_001.0, False, None, "20x"),
+])
+def test_validate_target_entry(value, ok, number, why):
+    got_ok, got_number, reason = tg.validate_target_entry(value, REP_ROW)
+    assert got_ok is ok and got_number == number
+    assert why in reason
+    assert (reason == "") is ok
+
+
+def test_validate_without_rep_row_only_caps_at_1e12():
+    assert tg.validate_target_entry(5e11)[0]
+    assert not tg.validate_target_entry(5e12)[0]
+
+
+def test_override_needs_reason_and_recomputes_chance():
+    d = _money()
+    rows = tg.tier_targets(d, "35,70")
+    with pytest.raises(ValueError, match="needs a reason"):
+        tg.apply_override(rows, d, "rep03", "base", 50_000, "  ")
+    with pytest.raises(ValueError, match="negative"):
+        tg.apply_override(rows, d, "rep03", "base", -1, "typo")
+    out = tg.apply_override(rows, d, "rep03", "base", "50,000", "territory change")
+    row = out[(out.rep == "rep03") & (out.tier == "base")].iloc[0]
+    assert (row.target, row.source, row.reason) == (50_000.0, "override", "territory change")
+    assert row.p_attain == pytest.approx(d.p_attain(np.full(12, 50_000.0))[3])
+    assert row.model_value == rows[(rows.rep == "rep03") & (rows.tier == "base")].iloc[0].model_value
+    assert rows.loc[(rows.rep == "rep03") & (rows.tier == "base"), "source"].iloc[0] == "model"  # pure
+
+
+def test_rep_proposal_placed_in_range():
+    d = _money()
+    rows = tg.tier_targets(d, "35,70")
+    median = float(d.quantile(0.5)[5])
+    placed = tg.place_proposal(d, "rep05", median, rows)
+    assert placed["ok"] and placed["percentile"] == pytest.approx(50, abs=1e-6)
+    assert placed["p_attain"] == pytest.approx(0.5, abs=1e-6)
+    assert "between base and stretch" in placed["message"] and "P50" in placed["message"]
+    assert not tg.place_proposal(d, "rep05", "lots")["ok"]
+    kept = tg.apply_rep_proposal(rows, d, "rep05", "base", median)
+    assert kept.loc[(kept.rep == "rep05") & (kept.tier == "base"), "source"].iloc[0] == "model"
+    taken = tg.apply_rep_proposal(rows, d, "rep05", "base", median, accept=True)
+    row = taken[(taken.rep == "rep05") & (taken.tier == "base")].iloc[0]
+    assert (row.target, row.rep_proposal, row.source) == (median, median, "rep proposal")
+    with pytest.raises(KeyError):
+        tg.place_proposal(d, "nobody", 10)
+
+
+def test_ratchet_flags():
+    new = pd.DataFrame({"rep": ["a", "b", "c"], "target": [120.0, 120.0, 90.0]})
+    prev = pd.DataFrame({"rep": ["a", "b", "c"], "target": [100.0, 100.0, 100.0], "actual": [130.0, 80.0, 140.0]})
+    flags = tg.ratchet_flags(new, prev)
+    assert list(flags["rep"]) == ["a"] and "ratchet" in flags["note"].iloc[0]
+
+
+# ---------------------------------------------------------------- team target
+def _sum_g(d) -> list[float]:
+    total50 = float(d.quantile(0.5).sum())
+    return [0.5 * total50, total50, 1.3 * total50, 2.0 * total50]
+
+
+@pytest.mark.parametrize("method", ["proportional", "equal-chance"])
+def test_split_adds_up_to_g(method):
+    d = _money()
+    for g in _sum_g(d):
+        split = tg.allocate_team_target(d, g, method)
+        assert list(split.columns) == ["rep", "target", "p_attain"]
+        assert split["target"].sum() == pytest.approx(g, rel=1e-6)
+
+
+def test_equal_chance_gives_everyone_the_same_chance():
+    d = _money(zero=0.02)
+    for g in _sum_g(d):
+        split = tg.allocate_team_target(d, g, "equal-chance")
+        _, p_star, reachable = tg.equal_chance_split(d, g)
+        assert reachable
+        assert split["p_attain"].max() - split["p_attain"].min() < 0.001
+        assert split["p_attain"].mean() == pytest.approx(1 - p_star, abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["proportional", "equal-chance"])
+def test_targets_monotonic_in_g(method):
+    d = _money()
+    grid = np.linspace(0.3, 3.0, 15) * float(d.quantile(0.5).sum())
+    table = np.array([tg.allocate_team_target(d, g, method)["target"].to_numpy() for g in grid])
+    assert np.all(np.diff(table, axis=0) >= -1e-9)
+
+
+def test_proportional_follows_baseline_and_spreads_chances():
+    d = _money()
+    baseline = np.arange(1, 13, dtype=float)
+    split = tg.allocate_team_target(d, 780.0, "proportional", baseline=baseline)
+    assert np.allclose(split["target"], 780 * baseline / baseline.sum())
+    g = float(d.quantile(0.5).sum())
+    prop = tg.allocate_team_target(d, g, "proportional")["p_attain"]
+    equal = tg.allocate_team_target(d, g, "equal-chance")["p_attain"]
+    assert prop.max() - prop.min() > 10 * (equal.max() - equal.min())
+
+
+def test_count_split_is_whole_numbers_adding_to_g():
+    d = _counts()
+    g = float(d.quantile(0.5).sum()) + 7
+    for method in ("proportional", "equal-chance"):
+        split = tg.allocate_team_target(d, g, method)
+        assert np.all(split["target"] == np.round(split["target"]))
+        assert split["target"].sum() == round(g)
+    smooth = tg.equal_chance_split(d, g)[0]
+    assert smooth.sum() == pytest.approx(g, rel=1e-9)
+
+
+@pytest.mark.parametrize("g,method", [(0, "equal-chance"), (-5, "proportional"), (math.nan, "equal-chance"),
+                                      (100.0, "top-down")])
+def test_bad_team_target_refused(g, method):
+    with pytest.raises(ValueError):
+        tg.allocate_team_target(_money(), g, method)
+
+
+def test_team_chance_simulated_with_shared_shock():
+    d = _money()
+    median_total = float(np.median(tg.team_totals(d, 20_000, seed=1)))
+    assert tg.team_chance(d, median_total, seed=2) == pytest.approx(0.5, abs=0.02)
+    assert tg.team_chance(d, 1.0) == 1.0
+    high = 1.6 * median_total
+    independent = _money(shared=0.0)
+    assert tg.team_chance(d, high, seed=3) > tg.team_chance(independent, high, seed=3)
+    assert tg.team_chance(d, high, seed=3) == tg.team_chance(d, high, seed=3)  # seeded
+
+
+def test_reachable_team_target_message():
+    d = _money()
+    g = float(d.quantile(0.5).sum())
+    result = tg.compare_allocations(d, g, n_draws=5000)
+    assert not result.beyond_reach
+    assert list(result.table.columns) == ["rep", "baseline", "proportional", "proportional_p", "equal_chance",
+                                          "equal_chance_p"]
+    assert result.table["equal_chance"].sum() == pytest.approx(g, rel=1e-6)
+    assert "Equal-chance split: every rep has a" in result.message
+    assert result.team_p10 < result.team_p50 < result.team_p90
+
+
+def test_team_target_beyond_reach_says_how_far():
+    d = _money()
+    p90 = tg.compare_allocations(d, 1.0, n_draws=5000).team_p90
+    result = tg.compare_allocations(d, 3 * p90, n_draws=5000)
+    assert result.beyond_reach and result.team_chance < 0.05 and result.p_star > 0.99
+    assert result.message.startswith("Beyond reach")
+    assert "above the team's P90" in result.message and "equal chance" in result.message
+    assert result.table["equal_chance"].sum() == pytest.approx(3 * p90, rel=1e-6)
+
+
+def test_unreachable_even_at_the_top_quantile_still_adds_up():
+    d = LogScaleHurdle(reps=np.array(["a", "b"]), mu=np.log([100.0, 100.0]), sigma=np.array([0.01, 0.01]),
+                       df=np.array([1000.0, 1000.0]), zero_share=np.zeros(2))
+    targets, p_star, reachable = tg.equal_chance_split(d, 1e6)
+    assert not reachable and targets.sum() == pytest.approx(1e6)
+
+
+class _Cal:
+    def __init__(self, predictive, summary):
+        self.predictive, self.summary = predictive, summary
+
+
+def test_thin_functions_over_a_calibration():
+    d = _money(n=4)
+    summary = pd.DataFrame({"team": ["N", "N", "S", "S"], "baseline": [1.0, 1.0, 2.0, 4.0]},
+                           index=pd.Index(d.reps[::-1], name="rep"))
+    cal = _Cal(d, summary)
+    rows = tg.tiers_for(cal, "35,70")
+    assert rows.columns[1] == "team" and rows.loc[rows.rep == d.reps[0], "team"].iloc[0] == "S"
+    alloc = tg.allocation_for(cal, 800.0, n_draws=2000)
+    # baseline is aligned by rep name, not by position
+    assert alloc.table.set_index("rep").loc[d.reps[0], "proportional"] == pytest.approx(400.0)
+
+
+def test_rates_tier_but_refuse_a_team_split():
+    from analytics.predictive import BetaBinomialRate
+
+    d = BetaBinomialRate(reps=np.array(["a", "b"]), a=np.array([6.0, 9.0]), b=np.array([18.0, 12.0]),
+                         trials=np.array([20.0, 30.0]))
+    rows = tg.tier_targets(d, "35,70")
+    assert ((rows["target"] >= 0) & (rows["target"] <= 1)).all()
+    base = rows[rows["tier"] == "base"]
+    assert np.allclose(base["p_attain"], d.p_attain(base["target"].to_numpy()))
+    assert (base["p_attain"] >= 0.65 - 1e-12).all()
+    with pytest.raises(ValueError, match="do not add up"):
+        tg.allocate_team_target(d, 1.0, "equal-chance")

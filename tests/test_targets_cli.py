@@ -1,0 +1,173 @@
+"""``python -m analytics targets save|list|show|export`` end to end, and the engine over a real Calibration.
+
+The database is a temporary file filled with seeded deals and activities by plain SQL inserts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from analytics import store
+from analytics import target_sets as ts
+from analytics.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FORMULA_REP = "=rep0"
+
+
+def populate(path: Path, n_reps: int = 8, months: int = 24, seed: int = 3) -> None:
+    """Seeded deals (won/lost, lognormal amounts) and activities per rep and month, from 2024-01."""
+    rng = np.random.default_rng(seed)
+    deals, acts = [], []
+    for r in range(n_reps):
+        rep = FORMULA_REP if r == 0 else f"rep{r}"
+        level, size, win = rng.gamma(4, 0.75), np.exp(rng.normal(np.log(9000), 0.4)), rng.beta(8, 16)
+        for m in range(months):
+            first = date(2024 + m // 12, m % 12 + 1, 1)
+            won, lost = rng.poisson(level), rng.poisson(level * (1 - win) / win)
+            for outcome, count in (("won", won), ("lost", lost)):
+                for _ in range(count):
+                    closed = first + timedelta(days=int(rng.integers(0, 28)))
+                    deals.append({"deal_id": f"d{len(deals)}", "rep": rep, "close_date": closed,
+                                  "created_date": closed - timedelta(days=int(rng.integers(10, 50))),
+                                  "amount": round(float(size * np.exp(rng.normal(0, 0.5))), 2), "outcome": outcome})
+            for kind, per_deal in (("call", 40), ("meeting", 9), ("demo", 5)):
+                acts.append({"activity_id": f"a{len(acts)}", "rep": rep, "activity_date": first + timedelta(days=3),
+                             "type": kind, "count": int(rng.poisson(per_deal * (won + lost + 1) / 4))})
+    conn = store.connect(path)
+    conn.execute("INSERT INTO imports (import_id, file_name, kind, status) VALUES (1, 'seed.csv', 'deals', 'loaded')")
+    conn.register("seed_deals", pd.DataFrame(deals))
+    conn.execute("INSERT INTO deals (deal_id, rep, close_date, created_date, amount, stage, outcome, team, import_id) "
+                 "SELECT deal_id, rep, close_date::DATE, created_date::DATE, amount, outcome, outcome, 'T1', 1 "
+                 "FROM seed_deals")
+    conn.register("seed_acts", pd.DataFrame(acts))
+    conn.execute("INSERT INTO activities (activity_id, rep, activity_date, type, raw_type, count, import_id) "
+                 "SELECT activity_id, rep, activity_date::DATE, type, type, count, 1 FROM seed_acts")
+    conn.close()
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analytics", "targets", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "targets.duckdb"
+    populate(path)
+    return path
+
+
+# ---------------------------------------------------------------- without calibration: list, show, export
+@pytest.fixture(scope="module")
+def api_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("api") / "targets.duckdb"
+    conn = store.connect(path)
+    rows = pd.DataFrame({"rep": [FORMULA_REP, "ben"], "tier": ["base", "base"], "target": [100.0, 50.0],
+                         "p_attain": [0.65, 0.65], "source": ["override", "model"], "reason": ["@boss said", None]})
+    ts.save_target_set(conn, ts.TargetSetDraft("api set", "2026-Q4", "quarter", "revenue", {"base": 35},
+                                               rows=rows), author="ann")
+    conn.close()
+    return path
+
+
+def test_list_show_export_without_calibrating(api_db, tmp_path):
+    listed = run("list", "--db", str(api_db), "--json")
+    assert listed.returncode == 0, listed.stderr
+    sets = json.loads(listed.stdout)
+    assert [(s["name"], s["version"], s["status"], s["n_reps"]) for s in sets] == [("api set", 1, "draft", 2)]
+    out = tmp_path / "api.csv"
+    done = run("export", "api set", "--db", str(api_db), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "'" + FORMULA_REP in text and "'@boss said" in text
+
+
+def test_show_in_process(api_db, capsys):
+    assert main(["targets", "show", "api set", "--db", str(api_db)]) == 0
+    assert "base 100 (65%)" in capsys.readouterr().out
+    assert main(["targets", "list", "--db", str(api_db)]) == 0
+    assert "api set" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args,words", [
+    (("show", "nope"), "no target set named 'nope'"),
+    (("show", "api set", "--version", "7"), "version 7"),
+    (("export", "api set", "--out", "x.pdf"), ".csv, .xlsx or .html"),
+])
+def test_refusals_exit_2(api_db, args, words, capsys):
+    assert main(["targets", *args, "--db", str(api_db)]) == 2
+    assert words in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- with calibration
+def test_save_list_show_export_cycle(db, tmp_path):
+    pytest.importorskip("analytics.calibration")
+    saved = run("save", "--db", str(db), "--name", "Q plan", "--metric", "revenue", "--grain", "quarter",
+                "--tiers", "35,70,90", "--author", "ann")
+    assert saved.returncode == 0, saved.stderr
+    assert "saved target set 'Q plan' v1 (draft, revision 1): 8 reps" in saved.stdout
+    assert "note:" in saved.stdout
+    again = run("save", "--db", str(db), "--name", "Q plan", "--tiers", "40,70", "--team-target", "900000",
+                "--allocation", "proportional", "--final", "--author", "bob")
+    assert again.returncode == 0, again.stderr
+    assert "(final, revision 2)" in again.stdout
+    refused = run("save", "--db", str(db), "--name", "Q plan")
+    assert refused.returncode == 2 and "final and read-only" in refused.stderr and "--new-version" in refused.stderr
+    bumped = run("save", "--db", str(db), "--name", "Q plan", "--new-version")
+    assert bumped.returncode == 0 and "'Q plan' v2" in bumped.stdout
+
+    listed = json.loads(run("list", "--db", str(db), "--json").stdout)
+    assert sorted((s["version"], s["status"]) for s in listed) == [(1, "final"), (2, "draft")]
+    v1 = json.loads(run("show", "Q plan", "--version", "1", "--db", str(db), "--json").stdout)
+    assert v1["method"] == "proportional" and v1["team_target"] == 900000.0 and v1["updated_by"] == "bob"
+    assert v1["tiers"] == {"base": 40.0, "stretch": 70.0}
+    base = [r for r in v1["rows"] if r["tier"] == "base"]
+    assert len(base) == 8 and sum(r["target"] for r in base) == pytest.approx(900000.0, rel=1e-6)
+    assert {r["activity"] for r in v1["activity_rows"]} >= {"opportunities", "calls"}
+
+    xlsx, html = tmp_path / "q.xlsx", tmp_path / "q.html"
+    assert run("export", "Q plan", "--version", "1", "--db", str(db), "--out", str(xlsx)).returncode == 0
+    assert run("export", "Q plan", "--db", str(db), "--out", str(html)).returncode == 0
+    book = openpyxl.load_workbook(xlsx)
+    reps = [c.value for c in book["Targets"]["A"][1:]]
+    assert "'" + FORMULA_REP in reps and all(c.data_type == "s" for c in book["Targets"]["A"])
+    assert html.read_text(encoding="utf-8").count("<section>") == 8
+
+
+# ---------------------------------------------------------------- the engine over a real Calibration
+def test_engine_over_calibration(db):
+    calibration = pytest.importorskip("analytics.calibration")
+    from analytics.target_drafts import draft_from_calibration
+    from analytics.targets import allocate_team_target, allocation_for, tiers_for
+
+    conn = store.connect(db)
+    try:
+        cal = calibration.calibrate(conn, "revenue", "quarter", "next")
+        rows = tiers_for(cal, "35,70")
+        base = rows[rows.tier == "base"]
+        assert len(base) == len(cal.predictive.reps)
+        assert np.allclose(base["p_attain"], 0.65, atol=0.02)  # continuous law, small zero share
+        g = float(cal.summary["p50"].sum())
+        alloc = allocation_for(cal, g, n_draws=4000)
+        assert alloc.table["equal_chance"].sum() == pytest.approx(g, rel=1e-6)
+        assert alloc.table["equal_chance_p"].max() - alloc.table["equal_chance_p"].min() < 0.001
+        assert alloc.table["proportional"].sum() == pytest.approx(g, rel=1e-6)
+        split = allocate_team_target(cal.predictive, g, "equal-chance")
+        assert list(split.columns) == ["rep", "target", "p_attain"]
+        draft = draft_from_calibration(cal, "from cal", "35,70,90", team_target=g)
+        weights = draft.assumptions["within_period_weights"]
+        assert weights is None or sum(weights) == pytest.approx(1.0)
+        assert draft.activity_rows is not None and len(draft.activity_rows)
+        assert draft.period == cal.period.label
+    finally:
+        conn.close()
