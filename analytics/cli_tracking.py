@@ -1,0 +1,159 @@
+"""``python -m analytics track|review``: a saved target set against what is happening and what happened.
+
+Examples
+--------
+python -m analytics track --target-set "Q4 plan"                       # as of the latest data
+python -m analytics track --target-set "Q4 plan" --as-of 2026-11-15 --threshold 0.4 --json
+python -m analytics review --target-set "Q3 plan" --out q3-review.html  # offline HTML report
+
+Exit codes: 0 done, 2 refused (unknown set, bad date or threshold), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from datetime import date
+
+from analytics import store
+from analytics.cli import add_db_argument
+
+TRACK_COLUMNS = ["rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"]
+EXTRA_COLUMNS = ["team", "share_expected", "projected", "projected_attainment", "p_attain_saved",
+                 "p_attain_start", "cause_detail", "gap", "weeks_left", "what_it_takes_per_week",
+                 "calls_per_week", "meetings_per_week", "opportunities_per_week", "deals_per_week", "model"]
+
+
+def register(subparsers) -> None:
+    track = subparsers.add_parser("track", help="pace, chance from here and flags for a saved target set",
+                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_db_argument(track)
+    track.add_argument("--target-set", required=True, help="saved set name (latest version) or id")
+    track.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: the latest activity or close date)")
+    track.add_argument("--threshold", type=float, default=0.3,
+                       help="flag reps whose chance of reaching base is below this (default 0.3)")
+    track.add_argument("--json", action="store_true", help="print a JSON array, one object per rep")
+    track.set_defaults(func=_track)
+
+    rev = subparsers.add_parser("review", help="review a finished period: calibration of our targets, "
+                                "quotas, changes, next starting point",
+                                description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_db_argument(rev)
+    rev.add_argument("--target-set", required=True, help="saved set name (latest version) or id")
+    rev.add_argument("--json", action="store_true")
+    rev.add_argument("--out", default=None, help="write a self-contained HTML report to this file")
+    rev.set_defaults(func=_review)
+
+
+def _refuse(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _clean(v):
+    if v is None:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def _records(frame) -> list[dict]:
+    return [{k: _clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _track(args) -> int:
+    from analytics import tracking
+
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        return _refuse(f"--as-of must be a date YYYY-MM-DD, not {args.as_of!r}")
+    if not 0 <= args.threshold <= 1:
+        return _refuse("--threshold must lie between 0 and 1")
+    conn = store.connect(args.db)
+    try:
+        t = tracking.track(conn, args.target_set, as_of=as_of, threshold=args.threshold)
+    except (LookupError, ValueError) as exc:
+        return _refuse(str(exc))
+    finally:
+        conn.close()
+    df = t.summary.reset_index()
+    cols = TRACK_COLUMNS + [c for c in EXTRA_COLUMNS if c in df.columns]
+    if args.json:
+        print(json.dumps(_records(df[cols]), indent=2))
+        return 0
+    tm = t.team
+    print(f"{t.saved.name} v{t.saved.version} — {t.period.label} ({t.saved.metric}), as of {t.as_of}: "
+          f"{tm['share_expected']:.0%} of the period's outcome expected by now ({t.shape_source})")
+    print(f"team: {tm['actual']:,.0f} of {tm['team_target']:,.0f} ({tm['attainment_so_far']:.0%}); projected "
+          f"{tm['projected']:,.0f} ({tm['projected_attainment']:.0%}); chance of the team number "
+          f"{tm['team_p_attain']:.0%}; reps expected to reach base {tm['expected_share_reaching_base']:.0%} "
+          f"(the set promised {tm['promised_share_reaching_base']:.0%})")
+    for note in t.notes:
+        print(f"  note: {note}")
+    print(f"{'rep':<22}{'target':>12}{'actual':>12}{'expected':>12}{'pace':>7}{'chance':>8}  flag  cause")
+    for r in df.itertuples():
+        pace = "–" if not math.isfinite(r.pace) else f"{r.pace:.0%}"
+        print(f"{str(r.rep):<22}{r.target:>12,.0f}{r.actual:>12,.0f}{r.expected_to_date:>12,.0f}{pace:>7}"
+              f"{r.p_attain:>8.0%}  {'FLAG' if r.flag else '    '}  {r.cause}"
+              + (f": {r.cause_detail}" if r.flag else ""))
+    return 0
+
+
+def _review(args) -> int:
+    from analytics import review as review_mod
+
+    conn = store.connect(args.db)
+    try:
+        rv = review_mod.review(conn, args.target_set)
+        tr = None
+        if args.out:
+            from analytics import tracking
+            tr = tracking.track(conn, rv.saved, as_of=rv.saved.period.end)
+    except (LookupError, ValueError) as exc:
+        return _refuse(str(exc))
+    finally:
+        conn.close()
+    if args.out:
+        from analytics.report import write_review_report
+        path = write_review_report(rv, args.out, tracking=tr)
+    if args.json:
+        out = {
+            "set": rv.saved.name, "version": rv.saved.version, "period": rv.period.label,
+            "as_of": rv.as_of.isoformat(), "complete": rv.complete, "notes": rv.notes,
+            "calibration": _records(rv.calibration), "reliability": _records(rv.reliability),
+            "quotas": {k: (_records(v) if hasattr(v, "to_dict") else _clean(v)) for k, v in rv.quotas.items()},
+            "results": _records(rv.results.reset_index()), "changes": _records(rv.changes.reset_index()),
+            "next_start": _records(rv.next_start.reset_index()), "ratchet": rv.ratchet_sentence,
+        }
+        if args.out:
+            out["report"] = str(path)
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{rv.saved.name} v{rv.saved.version} — review of {rv.period.label} ({rv.saved.metric}), "
+          f"data as of {rv.as_of}")
+    for note in rv.notes:
+        print(f"  note: {note}")
+    for r in rv.calibration.itertuples():
+        print(f"  {r.tier:<11} reached {r.realised:>5.0%}  promised {r.mean_predicted:>5.0%}  "
+              f"({r.reached} of {r.forecasts})  Brier {r.brier:.3f}")
+    q = rv.quotas
+    if q["reps_with_quota"]:
+        print(f"  CRM quotas: {q['hit_rate']:.0%} of {q['reps_with_quota']} reps reached theirs "
+              f"(the model gave them {q['model_mean_chance']:.0%} on average)")
+    print(f"next period's starting point ({rv.ratchet_sentence})")
+    print(f"{'rep':<22}{'last target':>13}{'result':>12}{'model (no ratchet)':>20}{'ratchet':>12}")
+    for r in rv.next_start.reset_index().itertuples():
+        model = "–" if not math.isfinite(r.model_next_p_level) else f"{r.model_next_p_level:,.0f}"
+        print(f"{str(r.rep):<22}{r.last_target:>13,.0f}{r.last_result:>12,.0f}{model:>20}"
+              f"{r.ratchet_raise_to_last_result:>12,.0f}")
+    if args.out:
+        print(f"report written to {path}")
+    return 0

@@ -1,0 +1,270 @@
+"""The quarterly review of a finished period: results per tier, how calibrated our own chances were,
+the CRM quotas' hit rate, what changed per rep, and a ratchet-free starting point for next time.
+
+Maths
+-----
+* Each rep and tier is one forecast: the chance p saved with the set, and the outcome y = 1 when the
+  period's result reached the target. Brier score = mean (p - y)^2; the reliability table bins the
+  forecasts by p and sets each bin's mean p against its realised share (a calibrated set sits on
+  the diagonal). With few reps, a bin's share is noisy: the table shows n and a 90% Wilson band.
+* Next period's starting point is the model's P-level (the set's base percentile) of next period's
+  predictive, fitted on data through the reviewed period: it moves with the rep's level, but is not
+  raised *because* the target was beaten. The ratchet column (raise to the last result when beaten)
+  is shown beside it, with its chance under the model, so the choice is visible, not silent.
+
+Example
+-------
+>>> import numpy as np
+>>> round(brier_score(np.array([0.8, 0.3]), np.array([1, 0])), 3)
+0.065
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics import tracking_data as data
+from analytics.tracking import align_predictive, fit_period, implied_predictive
+from analytics.tracking_core import funnel_rates
+
+RATCHET_SENTENCE = (
+    "Raising a target only because it was beaten is the ratchet effect: reps who expect "
+    "\"beat it and it goes up\" learn to hold back (push deals into the next period, stop at the "
+    "number), so the model's column moves with each rep's level, and the ratchet column is shown "
+    "beside it, with its chance, as a choice to make openly rather than by default.")
+DEFAULT_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+# ----------------------------------------------------------------------------- pure
+def tier_outcomes(actual: pd.Series, targets: pd.DataFrame, chances: pd.DataFrame) -> pd.DataFrame:
+    """Long rows rep, tier, target, actual, p (saved chance), hit (0/1): one forecast per rep and tier."""
+    t = targets.stack().rename("target")
+    p = chances.reindex_like(targets).stack(future_stack=True).rename("p")
+    out = pd.concat([t, p], axis=1).reset_index()
+    out.columns = ["rep", "tier", "target", "p"]
+    out["actual"] = out["rep"].map(actual).fillna(0.0).astype(float)
+    out["hit"] = (out["actual"] >= out["target"]).astype(int)
+    return out[["rep", "tier", "target", "actual", "p", "hit"]]
+
+
+def brier_score(p, y) -> float:
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(p) & np.isfinite(y)
+    return float(np.mean((p[ok] - y[ok]) ** 2)) if ok.any() else float("nan")
+
+
+def wilson_band(hits, n, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    hits, n = np.asarray(hits, dtype=float), np.asarray(n, dtype=float)
+    z = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phat = hits / n
+        centre = (phat + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(phat * (1 - phat) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+
+
+def calibration_by_tier(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per tier and overall ("all"): forecasts, mean predicted chance, realised share, Brier score."""
+    ok = outcomes[np.isfinite(outcomes["p"].to_numpy(dtype=float))]
+    rows = []
+    for tier, g in [*ok.groupby("tier", sort=False), ("all", ok)]:
+        rows.append({"tier": tier, "forecasts": int(len(g)), "mean_predicted": float(g["p"].mean()),
+                     "realised": float(g["hit"].mean()), "reached": int(g["hit"].sum()),
+                     "brier": brier_score(g["p"], g["hit"])})
+    order = {t: i for i, t in enumerate((*data.TIERS, "all"))}
+    return pd.DataFrame(rows).sort_values("tier", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def reliability_table(p, y, bins=DEFAULT_BINS) -> pd.DataFrame:
+    """Forecasts binned by predicted chance: n, mean predicted, realised share and its 90% band.
+
+    Bins are [lo, hi) except the last, which includes 1. Empty bins are kept with n = 0.
+    """
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(p) & np.isfinite(y)
+    p, y = p[ok], y[ok]
+    edges = np.asarray(bins, dtype=float)
+    idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, edges.size - 2)
+    n = np.bincount(idx, minlength=edges.size - 1).astype(float)
+    hits = np.bincount(idx, weights=y, minlength=edges.size - 1)
+    psum = np.bincount(idx, weights=p, minlength=edges.size - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_p, realised = psum / n, hits / n
+    lo, hi = wilson_band(hits, n)
+    labels = [f"{a:.0%}–{b:.0%}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return pd.DataFrame({"bin": labels, "lo": edges[:-1], "hi": edges[1:], "n": n.astype(int),
+                         "mean_predicted": np.where(n > 0, mean_p, np.nan),
+                         "realised": np.where(n > 0, realised, np.nan), "band_low": lo, "band_high": hi})
+
+
+def ratchet_columns(model_next, last_target, last_result, p_model=None, p_ratchet=None) -> pd.DataFrame:
+    """Both starting points for next period, side by side.
+
+    ``model_next_p_level``: the model's next-period value at the set's base percentile (no ratchet);
+    ``ratchet_raise_to_last_result``: the last result when it beat the target, else the last target
+    (a ratchet never lowers). ``ratchet_minus_model`` > 0 is how much the ratchet would add.
+    """
+    m = np.asarray(model_next, dtype=float)
+    t = np.asarray(last_target, dtype=float)
+    r = np.asarray(last_result, dtype=float)
+    beat = r >= t
+    ratchet = np.where(beat, np.maximum(r, t), t)
+    out = pd.DataFrame({"last_target": t, "last_result": r, "beat_last_target": beat,
+                        "model_next_p_level": m, "ratchet_raise_to_last_result": ratchet,
+                        "ratchet_minus_model": ratchet - m})
+    if p_model is not None:
+        out["p_attain_model_next"] = np.asarray(p_model, dtype=float)
+    if p_ratchet is not None:
+        out["p_attain_ratchet"] = np.asarray(p_ratchet, dtype=float)
+    return out
+
+
+def volatility(predictive) -> np.ndarray:
+    """Log-scale sigma for money laws; the coefficient of variation 1/sqrt(r(1 - q)) for counts."""
+    if hasattr(predictive, "sigma"):
+        return np.asarray(predictive.sigma, dtype=float)
+    if hasattr(predictive, "parts"):
+        out = np.full(predictive.reps.size, np.nan)
+        for pred, pos in predictive.parts:
+            out[pos] = volatility(pred)
+        return out
+    with np.errstate(divide="ignore"):
+        return 1.0 / np.sqrt(predictive.r * (1 - predictive.q))
+
+
+# ----------------------------------------------------------------------------- database
+@dataclass
+class Review:
+    saved: data.SavedSet
+    as_of: date
+    complete: bool
+    results: pd.DataFrame          # per rep: team, actual, targets, hits, saved chances, quota
+    outcomes: pd.DataFrame         # long: rep, tier, target, actual, p, hit
+    calibration: pd.DataFrame      # per tier + all: mean predicted vs realised, Brier
+    reliability: pd.DataFrame      # by predicted-probability bin
+    quotas: dict                   # reviewed period's CRM quota hit rate + history
+    changes: pd.DataFrame          # per rep: previous vs reviewed period
+    next_start: pd.DataFrame       # per rep: model's next P-level vs ratchet
+    notes: list[str] = field(default_factory=list)
+    ratchet_sentence: str = RATCHET_SENTENCE
+
+    @property
+    def period(self):
+        return self.saved.period
+
+
+def _baseline(cal, pred, reps) -> np.ndarray:
+    summary = getattr(cal, "summary", None)
+    if summary is not None and "baseline" in summary:
+        return summary["baseline"].reindex(reps).to_numpy(dtype=float)
+    return np.asarray(pred.quantile(0.5), dtype=float)
+
+
+def review(conn, target_set, *, bins=DEFAULT_BINS) -> Review:
+    """Review a saved set's period (name or id)."""
+    saved = target_set if isinstance(target_set, data.SavedSet) else data.load_saved_set(conn, target_set)
+    period, reps, notes = saved.period, saved.reps, []
+    as_of = data.data_as_of(conn) or period.end
+    complete = as_of >= period.end
+    if not complete:
+        notes.append(f"{period.label} is not finished (data as of {as_of}): results so far.")
+    day = data.evaluation_date(period, as_of)
+    actual = data.metric_to_date(conn, saved.metric, period.start, day).reindex(reps).fillna(0.0)
+    outcomes = tier_outcomes(actual, saved.targets, saved.p_attain)
+    res = pd.DataFrame(index=pd.Index(reps, name="rep"))
+    res["team"] = data.reps_teams(conn).reindex(reps).to_numpy()
+    res["actual"] = actual.to_numpy()
+    for tier in saved.targets.columns:
+        res[tier] = saved.targets[tier].to_numpy()
+        res[f"hit_{tier}"] = (res["actual"] >= res[tier]).to_numpy()
+        res[f"p_{tier}"] = saved.p_attain[tier].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res["attainment"] = res["actual"] / res["base"].where(res["base"] > 0)
+
+    # The model for the reviewed period (fitted before it) and for the next (fitted through it).
+    implied = implied_predictive(reps, saved.targets, saved.p_attain)
+    cal_then, why_then = fit_period(conn, saved, period)
+    cal_next, why_next = fit_period(conn, saved, period.next(), as_of=period.end)
+    pred_then, _ = align_predictive(getattr(cal_then, "predictive", None), reps, implied)
+
+    quota = data.quotas_for_period(conn, period, "revenue" if saved.metric == "revenue" else saved.metric)
+    res["quota"] = quota.reindex(reps).to_numpy()
+    has_q = np.isfinite(res["quota"].to_numpy(dtype=float))
+    res["hit_quota"] = pd.Series(np.where(has_q, res["actual"] >= res["quota"].fillna(np.inf), None),
+                                 index=res.index, dtype=object)
+    res["p_quota_model"] = np.where(has_q, pred_then.p_attain(res["quota"].fillna(0).to_numpy()), np.nan)
+    quotas = {
+        "reps_with_quota": int(has_q.sum()),
+        "hit_rate": float(np.mean(res["hit_quota"][has_q].astype(bool))) if has_q.any() else float("nan"),
+        "model_mean_chance": float(np.nanmean(res["p_quota_model"])) if has_q.any() else float("nan"),
+        "model_brier": brier_score(res["p_quota_model"][has_q], res["hit_quota"][has_q].astype(float))
+        if has_q.any() else float("nan"),
+        "history": data.quota_history(conn, saved.metric, period.grain, period.fiscal_start_month, period),
+    }
+    changes = _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied)
+    next_start = _next_start(saved, actual, cal_next)
+    if cal_then is None:
+        notes.append(f"model for {period.label}: the law implied by the saved set ({why_then})")
+    if cal_next is None:
+        notes.append(f"no model for {period.next().label} ({why_next}): the no-ratchet column is empty")
+    return Review(saved=saved, as_of=day, complete=complete, results=res, outcomes=outcomes,
+                  calibration=calibration_by_tier(outcomes),
+                  reliability=reliability_table(outcomes["p"], outcomes["hit"], bins), quotas=quotas,
+                  changes=changes, next_start=next_start, notes=notes)
+
+
+def _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied) -> pd.DataFrame:
+    period, reps = saved.period, saved.reps
+    prev = period.previous()
+    out = pd.DataFrame(index=pd.Index(reps, name="rep"))
+    out["result_previous"] = data.metric_to_date(conn, saved.metric, prev.start, prev.end).reindex(reps) \
+        .fillna(0.0).to_numpy()
+    out["result"] = actual.to_numpy()
+    out["baseline_previous"] = _baseline(cal_then, pred_then, reps)
+    out["volatility_previous"] = volatility(pred_then)
+    if cal_next is not None:
+        pred_next, _ = align_predictive(cal_next.predictive, reps, implied)
+        covered = np.isin(reps, np.asarray(cal_next.predictive.reps, dtype=object))
+        out["baseline"] = np.where(covered, _baseline(cal_next, pred_next, reps), np.nan)
+        out["volatility"] = np.where(covered, volatility(pred_next), np.nan)
+    else:
+        out["baseline"] = out["volatility"] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["baseline_change"] = out["baseline"] / out["baseline_previous"] - 1
+    f_prev = data.funnel_counts(conn, prev.start, prev.end).reindex(reps).fillna(0.0)
+    f_now = data.funnel_counts(conn, period.start, period.end).reindex(reps).fillna(0.0)
+    r_prev, r_now = funnel_rates(f_prev), funnel_rates(f_now)
+    for col in ("calls", "meetings", "opportunities", "won"):
+        out[f"{col}_previous"], out[col] = f_prev[col].to_numpy(), f_now[col].to_numpy()
+    for col in r_now.columns:
+        out[f"{col}_previous"], out[col] = r_prev[col].to_numpy(), r_now[col].to_numpy()
+    return out
+
+
+def _next_start(saved, actual, cal_next) -> pd.DataFrame:
+    reps = saved.reps
+    base = saved.targets["base"].to_numpy(dtype=float)
+    level = float(saved.tiers.get("base", 35.0)) / 100.0
+    model = np.full(len(reps), np.nan)
+    p_model = p_ratchet = np.full(len(reps), np.nan)
+    cols = ratchet_columns(model, base, actual.to_numpy(), p_model, p_ratchet)
+    if cal_next is not None:
+        pred = cal_next.predictive
+        where = {r: i for i, r in enumerate(np.asarray(pred.reps, dtype=object))}
+        pos = np.array([where.get(r, -1) for r in reps])
+        q = np.asarray(pred.quantile(level), dtype=float)
+        model = np.where(pos >= 0, q[np.maximum(pos, 0)], np.nan)
+        ratchet = cols["ratchet_raise_to_last_result"].to_numpy()
+        full_r, full_m = np.zeros(len(where)), np.zeros(len(where))
+        full_r[pos[pos >= 0]], full_m[pos[pos >= 0]] = ratchet[pos >= 0], model[pos >= 0]
+        pr, pm = pred.p_attain(full_r), pred.p_attain(full_m)
+        p_ratchet = np.where(pos >= 0, pr[np.maximum(pos, 0)], np.nan)
+        p_model = np.where(pos >= 0, pm[np.maximum(pos, 0)], np.nan)
+        cols = ratchet_columns(model, base, actual.to_numpy(), p_model, p_ratchet)
+    cols.index = pd.Index(reps, name="rep")
+    return cols

@@ -1,0 +1,300 @@
+"""Tracking: seasonal pace, the conditional chance, projections, team view, causes, notes, and the
+database path on a seeded company (tests/tracking_fixtures.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+import tracking_fixtures as fx
+from scipy import stats
+
+from analytics import store, tracking
+from analytics.periods import parse_period
+from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle, NegBinomialCount
+from analytics.sales_math import opportunities_needed
+from analytics.tracking_core import (
+    SeasonalShape,
+    conditional_p_attain,
+    diagnose,
+    funnel_rates,
+    pace,
+    projection,
+    remaining_predictive,
+    team_view,
+    what_it_takes,
+)
+
+Q1 = parse_period("2026-Q1")   # Jan 31 + Feb 28 + Mar 31 = 90 days
+
+
+def _hurdle(mu, sigma, zero=None, df=10.0, residuals=None, shared=0.0):
+    mu = np.log(np.asarray(mu, dtype=float))
+    n = mu.size
+    return LogScaleHurdle(reps=np.array([f"r{i}" for i in range(n)], dtype=object), mu=mu,
+                          sigma=np.full(n, sigma, dtype=float), df=np.full(n, df),
+                          zero_share=np.zeros(n) if zero is None else np.asarray(zero, dtype=float),
+                          residuals=residuals, shared_sigma=shared)
+
+
+# ----------------------------------------------------------------------------- seasonal pace
+@pytest.mark.parametrize(("as_of", "share"), [
+    (date(2025, 12, 31), 0.0),             # before the period
+    (date(2026, 1, 31), 0.2),              # end of month 1: 20% of target
+    (date(2026, 2, 14), 0.2 + 0.3 * 14 / 28),  # mid-February: linear inside the month
+    (date(2026, 2, 28), 0.5),
+    (date(2026, 3, 16), 0.5 + 0.5 * 16 / 31),
+    (date(2026, 3, 31), 1.0),
+    (date(2026, 5, 1), 1.0),               # after the period
+])
+def test_seasonal_share_from_month_weights(as_of, share):
+    shape = SeasonalShape.from_month_weights(Q1, [0.2, 0.3, 0.5])
+    assert shape.share_at(Q1, as_of) == pytest.approx(share, abs=1e-12)
+
+
+def test_pace_with_seasonality_known_answer():
+    shape = SeasonalShape.from_month_weights(Q1, [0.2, 0.3, 0.5])
+    s = shape.share_at(Q1, date(2026, 1, 31))
+    out = pace([10_000.0, 30_000.0], [100_000.0, 100_000.0], s)
+    assert out["expected_to_date"].tolist() == pytest.approx([20_000.0, 20_000.0])
+    assert out["pace"].tolist() == pytest.approx([0.5, 1.5])
+    assert np.isnan(pace([5.0], [100.0], 0.0)["pace"].iloc[0])     # nothing expected yet
+
+
+def test_per_rep_shapes_and_unnormalised_weights():
+    shape = SeasonalShape.from_month_weights(Q1, np.array([[2, 3, 5], [1, 1, 1]]))
+    s = shape.share_at(Q1, date(2026, 1, 31))
+    assert s == pytest.approx([0.2, 1 / 3])
+    with pytest.raises(ValueError):
+        SeasonalShape.from_month_weights(Q1, [0.5, 0.5])
+
+
+# ----------------------------------------------------------------------------- conditional chance
+LAWS = {
+    "t": _hurdle([100.0, 50.0, 20.0], 0.4),
+    "hurdle": _hurdle([100.0, 50.0, 20.0], 0.6, zero=[0.0, 0.2, 0.5]),
+    "empirical": _hurdle([100.0, 50.0, 20.0], 0.5, residuals=EmpiricalResidualLaw.from_values(
+        np.random.default_rng(3).standard_normal(200))),
+    "negbin": NegBinomialCount(reps=np.array(["a", "b", "c"], dtype=object), r=np.array([4.0, 9.0, 2.0]),
+                               q=np.array([0.3, 0.5, 0.2])),
+}
+TARGETS = np.array([110.0, 40.0, 12.0])
+
+
+@pytest.mark.parametrize("law", list(LAWS))
+def test_conditional_chance_at_start_is_unconditional(law):
+    pred = LAWS[law]
+    got = conditional_p_attain(pred, np.zeros(3), TARGETS, 0.0)
+    np.testing.assert_allclose(got, pred.p_attain(TARGETS), rtol=1e-12)
+
+
+@pytest.mark.parametrize("law", list(LAWS))
+def test_conditional_chance_at_end_is_zero_or_one(law):
+    got = conditional_p_attain(LAWS[law], TARGETS + np.array([-1.0, 0.0, 5.0]), TARGETS, 1.0)
+    assert got.tolist() == [0.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("law", list(LAWS))
+def test_conditional_chance_is_monotone_in_actual(law):
+    actual = np.linspace(0, 120, 25)
+    chances = np.array([conditional_p_attain(LAWS[law], np.full(3, a), TARGETS, 0.4) for a in actual])
+    assert np.all(np.diff(chances, axis=0) >= -1e-12)
+    assert np.all(chances[-1] == 1.0)
+
+
+def test_conditional_chance_matches_scipy_mid_period():
+    pred = _hurdle([100.0], 0.4, zero=[0.1], df=7.0)
+    s, a, t = 0.3, 40.0, 110.0
+    expect = 0.9 * stats.t.sf((np.log(t - a) - np.log(100.0) - np.log(1 - s)) / 0.4, 7.0)
+    assert conditional_p_attain(pred, [a], [t], s)[0] == pytest.approx(expect, rel=1e-10)
+
+
+def test_remaining_law_scales_the_count_mean_and_the_money_median():
+    nb = LAWS["negbin"]
+    rem = remaining_predictive(nb, 0.25)
+    mean = nb.r * (1 - nb.q) / nb.q
+    np.testing.assert_allclose(rem.r * (1 - rem.q) / rem.q, 0.25 * mean)
+    proj = projection(LAWS["t"], [10.0, 0.0, 5.0], 0.5)
+    np.testing.assert_allclose(proj["projected"], [10 + 50.0, 25.0, 5 + 10.0])
+    assert np.all(proj["projected_p10"] <= proj["projected"]) and np.all(proj["projected"] <= proj["projected_p90"])
+
+
+# ----------------------------------------------------------------------------- team view
+def test_team_view_projected_share_and_team_chance():
+    # Tiny spread: two reps clearly above base, two clearly below, by the median projection.
+    pred = _hurdle([100.0, 100.0, 100.0, 100.0], 0.01, df=1000.0)
+    actual = np.array([60.0, 60.0, 10.0, 10.0])
+    targets = pd.DataFrame({"base": [100.0] * 4, "stretch": [200.0] * 4})
+    view = team_view(pred, actual, targets, 0.5, promised_p=[0.6, 0.7, 0.6, 0.7], team_target=400.0)
+    # projections: 60 + 50 = 110 (twice), 10 + 50 = 60 (twice)
+    np.testing.assert_allclose(view["projected_attainment_by_rep"], [1.1, 1.1, 0.6, 0.6], rtol=1e-3)
+    assert view["share_projected_at_base"] == 0.5
+    assert view["expected_share_reaching_base"] == pytest.approx(0.5, abs=1e-6)
+    assert view["promised_share_reaching_base"] == pytest.approx(0.65)
+    assert view["projected"] == pytest.approx(340.0, rel=1e-2)
+    assert view["team_p_attain"] == 0.0                      # 340 < 400 with a tiny spread
+    assert view["attainment_so_far"] == pytest.approx(140 / 400)
+    assert view["stretch_ratio"] == pytest.approx(2.0)
+
+
+def test_team_chance_matches_an_independent_simulation():
+    pred = _hurdle([100.0, 80.0, 50.0], 0.5, df=1e6)
+    actual = np.array([30.0, 20.0, 10.0])
+    view = team_view(pred, actual, pd.DataFrame({"base": [100.0, 80.0, 50.0]}), 0.4, team_target=240.0,
+                     n_draws=40_000, seed=1)
+    rng = np.random.default_rng(99)
+    draws = np.exp(np.log([100.0, 80.0, 50.0]) + np.log(0.6) + 0.5 * rng.standard_normal((40_000, 3)))
+    expect = np.mean(actual.sum() + draws.sum(axis=1) >= 240.0)
+    assert view["team_p_attain"] == pytest.approx(expect, abs=0.015)
+
+
+# ----------------------------------------------------------------------------- causes
+def _funnel(calls, meetings, demos, opps, won, lost):
+    return pd.DataFrame({"calls": calls, "meetings": meetings, "demos": demos, "opportunities": opps,
+                         "won": won, "lost": lost}, index=pd.Index(["low_volume", "leaky", "fine", "blank"]))
+
+
+def test_causes_on_constructed_reps():
+    usual = _funnel([500] * 4, [60] * 4, [30] * 4, [15] * 4, [5] * 4, [10] * 4)
+    now = _funnel([150, 250, 250, 0], [18, 6, 30, 0], [9, 3, 15, 0], [4, 1, 7, 0], [1, 0, 3, 0],
+                  [2, 1, 5, 0])
+    expected_calls = pd.Series(500.0 * 0.5, index=now.index)          # half the period gone
+    volume = now[["calls"]].div(expected_calls, axis=0)
+    volume.loc["blank", "calls"] = np.nan
+    dens = pd.DataFrame({"call_to_meeting": now["calls"], "meeting_to_demo": now["meetings"],
+                         "demo_to_opportunity": now["demos"], "win_rate": now["won"] + now["lost"]})
+    out = diagnose(volume, funnel_rates(now), funnel_rates(usual), dens)
+    assert out.loc["low_volume", "cause"] == "activity volume short"
+    assert out.loc["low_volume", "cause_detail"].startswith("calls at 60% of pace")
+    assert out.loc["leaky", "cause"] == "conversion short"
+    assert "call → meeting" in out.loc["leaky", "cause_detail"]
+    assert out.loc["fine", "cause"] == "on pace"
+    assert out.loc["blank", "cause"] == "no activity data"
+
+
+def test_small_counts_are_not_called_conversion_short():
+    usual = pd.DataFrame({"calls": [500.0], "meetings": [60.0]}, index=["r"])
+    now = pd.DataFrame({"calls": [8.0], "meetings": [0.0]}, index=["r"])   # 0 of 8 at 12% is not news
+    out = diagnose(pd.DataFrame({"calls": [1.0]}, index=["r"]), funnel_rates(now), funnel_rates(usual),
+                   pd.DataFrame({"call_to_meeting": [8.0]}, index=["r"]))
+    assert out.loc["r", "cause"] == "on pace"
+
+
+def test_what_it_takes_per_week_matches_sales_math():
+    rates = pd.DataFrame({"call_to_meeting": [0.1], "meeting_to_demo": [0.5], "demo_to_opportunity": [0.5],
+                          "win_rate": [0.25]})
+    out = what_it_takes([50_000.0], [5.0], avg_deal_size=[10_000.0], rates=rates, confidence=0.8)
+    assert out["what_it_takes_per_week"].iloc[0] == pytest.approx(10_000.0)
+    assert out["deals_per_week"].iloc[0] == pytest.approx(1.0)
+    assert out["opportunities_per_week"].iloc[0] == pytest.approx(26 / 5)         # k=5, p=.25, q=.8 -> 26
+    k, p = 5, 0.25 * 0.5 * 0.5 * 0.1
+    assert out["calls_per_week"].iloc[0] == pytest.approx((k + stats.nbinom.ppf(0.8, k, p)) / 5)
+    assert out["calls_per_week"].iloc[0] == pytest.approx(float(opportunities_needed(k, p, 0.8)) / 5)
+    done = what_it_takes([-10.0], [5.0], metric_kind="count")
+    assert done["what_it_takes_per_week"].iloc[0] == 0.0
+
+
+def test_implied_predictive_recovers_the_law_of_a_saved_set():
+    true = _hurdle([100.0, 40.0], 0.45, df=30.0)
+    p = np.array([0.65, 0.3, 0.1])
+    t = true.quantile(1 - p)
+    targets = pd.DataFrame(t, index=["r0", "r1"], columns=["base", "stretch", "excellence"])
+    chances = pd.DataFrame(np.tile(p, (2, 1)), index=targets.index, columns=targets.columns)
+    got = tracking.implied_predictive(["r0", "r1"], targets, chances)
+    np.testing.assert_allclose(got.mu, true.mu, atol=1e-9)
+    np.testing.assert_allclose(got.sigma, true.sigma, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- notes
+def test_notes_add_list_in_date_order_and_export():
+    conn = store.connect(":memory:")
+    fx.insert_set(conn, "Q1 plan", "2026-Q1")
+    tracking.add_note(conn, "Q1 plan", "ana", "second check-in", "2026-02-10")
+    tracking.add_note(conn, "Q1 plan", "ana", "first check-in", "2026-01-12")
+    tracking.add_note(conn, "Q1 plan", "ben", "pipeline thin", date(2026, 1, 20))
+    tracking.add_note(conn, None, "ana", "not tied to a set", "2026-03-01")
+    notes = tracking.list_notes(conn, "Q1 plan")
+    assert notes["note"].tolist() == ["first check-in", "pipeline thin", "second check-in"]
+    assert tracking.list_notes(conn, "Q1 plan", rep="ana")["note"].tolist() == ["first check-in",
+                                                                               "second check-in"]
+    assert len(tracking.list_notes(conn)) == 4
+    csv = tracking.notes_csv(conn, "Q1 plan", rep="ben")
+    assert csv.splitlines()[0] == "rep,note_date,note,set_id,created_at"
+    assert "ben,2026-01-20,pipeline thin" in csv
+    with pytest.raises(ValueError):
+        tracking.add_note(conn, "Q1 plan", "ana", "   ")
+    with pytest.raises(LookupError):
+        tracking.add_note(conn, "no such set", "ana", "x")
+
+
+# ----------------------------------------------------------------------------- database
+@pytest.fixture(scope="module")
+def company():
+    conn = store.connect(":memory:")
+    fx.populate(conn)
+    yield conn
+    conn.close()
+
+
+def test_track_the_seeded_company(company):
+    t = tracking.track(company, "Q1 plan")
+    s = t.summary
+    assert t.as_of == fx.AS_OF and list(s.index) == sorted(fx.REPS)
+    revenue = company.execute("SELECT rep, sum(amount) FROM deals WHERE outcome = 'won' AND close_date "
+                              "BETWEEN DATE '2026-01-01' AND DATE '2026-02-14' GROUP BY rep").df()
+    np.testing.assert_allclose(s["actual"], revenue.set_index("rep").iloc[:, 0].reindex(s.index).fillna(0))
+    assert np.all((s["share_expected"] > 0) & (s["share_expected"] < 1))
+    np.testing.assert_allclose(s["expected_to_date"], s["target"] * s["share_expected"])
+    np.testing.assert_allclose(s["pace"], s["actual"] / s["expected_to_date"])
+    assert s.loc["leaky", "flag"] and s.loc["leaky", "cause"] == "conversion short"
+    assert s.loc["slow", "cause"] == "activity volume short"
+    calls = t.activities.set_index("rep").loc["slow"]
+    assert calls["activity"] == "calls" and calls["pace"] == pytest.approx(0.4, abs=0.1)
+    assert np.all(s["projected"] >= s["actual"])
+    assert t.team["flagged"] == int(s["flag"].sum())
+    assert 0 <= t.team["team_p_attain"] <= 1
+    # A higher threshold flags more reps; the slow rep's cause is volume.
+    strict = tracking.track(company, "Q1 plan", threshold=0.95).summary
+    assert strict["flag"].sum() >= s["flag"].sum()
+
+
+def test_track_before_and_after_the_period(company):
+    before = tracking.track(company, "Q1 plan", as_of=date(2025, 12, 31)).summary
+    assert np.all(before["actual"] == 0) and np.all(before["share_expected"] == 0)
+    np.testing.assert_allclose(before["p_attain"], before["p_attain_start"])
+    after = tracking.track(company, "Q4 plan", as_of=date(2026, 2, 1)).summary
+    assert set(after["p_attain"].unique()) <= {0.0, 1.0}
+    np.testing.assert_array_equal(after["p_attain"] == 1.0, after["actual"] >= after["target"])
+
+
+def test_track_without_the_calibration_uses_the_law_the_set_implies(company, monkeypatch):
+    monkeypatch.setattr(tracking, "fit_period", lambda *a, **k: (None, "calibration module not available"))
+    t = tracking.track(company, "Q1 plan", as_of=date(2025, 12, 31))
+    assert set(t.summary["model"]) == {"implied by saved set"}
+    np.testing.assert_allclose(t.summary["p_attain"], t.summary["p_attain_saved"], atol=0.01)
+
+
+def test_unknown_set_is_refused_with_the_known_names(company):
+    with pytest.raises(LookupError, match="Q1 plan"):
+        tracking.track(company, "nope")
+
+
+def test_reps_the_model_does_not_cover_use_the_fallback_law():
+    model = _hurdle([100.0, 50.0], 0.4)
+    fallback = _hurdle([7.0, 8.0, 9.0], 0.3)
+    pred, covered = tracking.align_predictive(model, np.array(["r1", "new", "r0"], dtype=object), fallback)
+    assert covered == 2
+    np.testing.assert_allclose(pred.quantile(0.5), [50.0, 8.0, 100.0], rtol=1e-9)
+    got = conditional_p_attain(pred, np.zeros(3), np.array([50.0, 8.0, 100.0]), 0.0)
+    np.testing.assert_allclose(got, [0.5, 0.5, 0.5], atol=1e-9)
+    assert pred.sample(10, np.random.default_rng(0)).shape == (10, 3)
+
+
+def test_track_without_rep_funnel_uses_its_own_usual_funnel(company, monkeypatch):
+    from analytics import metrics
+    monkeypatch.delattr(metrics, "rep_funnel", raising=False)
+    s = tracking.track(company, "Q1 plan").summary
+    assert s.loc["leaky", "cause"] == "conversion short" and s.loc["slow", "cause"] == "activity volume short"
+    assert np.all(np.isfinite(s.loc[s["gap"] > 0, "calls_per_week"]))

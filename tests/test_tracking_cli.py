@@ -1,0 +1,82 @@
+"""``python -m analytics track|review`` through a subprocess, on the seeded company."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tracking_fixtures as fx
+
+from analytics import store
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TRACK_KEYS = {"rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"}
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def company_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tracking") / "company.duckdb"
+    conn = store.connect(path)
+    fx.populate(conn)
+    conn.close()
+    return path
+
+
+def test_track_json(company_db):
+    out = _run("track", "--db", str(company_db), "--target-set", "Q1 plan", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert isinstance(rows, list) and len(rows) == len(fx.REPS)
+    assert all(set(r) >= TRACK_KEYS for r in rows)
+    by_rep = {r["rep"]: r for r in rows}
+    assert by_rep["leaky"]["flag"] is True and by_rep["leaky"]["cause"] == "conversion short"
+    assert by_rep["slow"]["cause"] == "activity volume short"
+    for r in rows:
+        assert r["pace"] == pytest.approx(r["actual"] / r["expected_to_date"])
+        assert r["flag"] == (r["p_attain"] < 0.3)
+
+
+def test_track_text_with_as_of_and_threshold(company_db):
+    out = _run("track", "--db", str(company_db), "--target-set", "Q1 plan", "--as-of", "2026-01-31",
+               "--threshold", "0.99")
+    assert out.returncode == 0, out.stderr
+    assert "as of 2026-01-31" in out.stdout and "FLAG" in out.stdout
+    assert "chance of the team number" in out.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--target-set", "no such plan"), "no target set"),
+    (("--target-set", "Q1 plan", "--as-of", "14/02/2026"), "--as-of"),
+    (("--target-set", "Q1 plan", "--threshold", "3"), "--threshold"),
+])
+def test_track_refusals(company_db, args, message):
+    out = _run("track", "--db", str(company_db), *args)
+    assert out.returncode == 2 and message in out.stderr
+
+
+def test_review_json_and_html_report(company_db, tmp_path):
+    report = tmp_path / "review.html"
+    out = _run("review", "--db", str(company_db), "--target-set", "Q4 plan", "--json", "--out", str(report))
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert body["period"] == "2025-Q4" and body["complete"] is True
+    assert [r["tier"] for r in body["calibration"]] == ["base", "stretch", "excellence", "all"]
+    first = body["next_start"][0]
+    assert {"model_next_p_level", "ratchet_raise_to_last_result"} <= set(first)
+    assert body["quotas"]["reps_with_quota"] == len(fx.REPS)
+    text = report.read_text(encoding="utf-8")
+    assert text.count("Plotly.newPlot") == 3 and "<script src=" not in text
+
+
+def test_review_text(company_db):
+    out = _run("review", "--db", str(company_db), "--target-set", "Q4 plan")
+    assert out.returncode == 0, out.stderr
+    assert "model (no ratchet)" in out.stdout and "Brier" in out.stdout
