@@ -1,0 +1,67 @@
+"""Overview: what is loaded, how the team is doing, and the way through a calibration."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+import ui
+from analytics import metrics, sample_company, store
+from analytics.periods import period_of
+
+conn = ui.db()
+st.title("Sales-target calibration")
+st.caption("Targets each rep can really hit: a range per rep from their own history, "
+           "the chance of hitting any target, and a backtest that proves the chances honest.")
+
+if sample_company.is_loaded(conn):
+    with st.container(border=True):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown("**This is a sample company** (generated: 36 reps in 3 teams, three years of deals, "
+                      "activities and last-year-plus-10% quotas). Explore freely, then clear it and import "
+                      "your own CRM exports.")
+        if right.button("Clear sample data", key="clear_sample", type="secondary"):
+            sample_company.clear(conn)
+            st.rerun()
+
+counts = store.table_counts(conn)
+if counts["deals"] == 0:
+    ui.empty_state("No deals yet. Import a CRM export (deals or opportunities CSV) to start.")
+    st.stop()
+
+as_of = metrics.data_as_of(conn)
+grain = ui.grain()
+fiscal_month = ui.fiscal_start_month()
+current = period_of(as_of, grain, fiscal_month)
+panel = metrics.rep_period_panel(conn, "revenue", grain, fiscal_start_month=fiscal_month, as_of=as_of)
+
+by_period = panel.groupby(["period_start", "period_label"], as_index=False)["value"].sum()
+complete = panel[panel["complete"]]
+last_label = complete["period_label"].max() if not complete.empty else None
+last_total = complete.loc[complete["period_label"] == last_label, "value"].sum() if last_label else None
+current_total = panel.loc[panel["period_label"] == current.label, "value"].sum()
+active_reps = panel.loc[panel["period_label"] == current.label, "rep"].nunique()
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Active reps", f"{active_reps}")
+c2.metric(f"Won in {last_label or '–'}", ui.money(last_total))
+c3.metric(f"Won so far in {current.label}", ui.money(current_total),
+          help=f"{ui.percent(current.fraction_elapsed(as_of))} of the period has elapsed (data as of {as_of}).")
+c4.metric("Imported", f"{counts['deals']:,} deals · {counts['activities']:,} activity rows")
+
+team_by_period = panel.groupby(["period_start", "period_label", "team"], as_index=False, dropna=False)["value"].sum()
+team_by_period["team"] = team_by_period["team"].fillna("(no team)")
+fig = px.bar(team_by_period, x="period_label", y="value", color="team",
+             labels={"period_label": grain.title(), "value": "Won revenue", "team": "Team"},
+             title=f"Won revenue per {grain} (the last bar is {current.label}, still in progress)")
+fig.update_layout(height=360, margin=dict(t=50, b=10), legend_title_text="")
+st.plotly_chart(fig, width="stretch")
+
+st.subheader("A calibration, step by step")
+steps = st.columns(4)
+steps[0].page_link("pages/baselines.py", label="1 · Baselines: each rep's range", icon=":material/insights:")
+steps[1].page_link("pages/targets.py", label="2 · Targets: choose, split, save", icon=":material/flag:")
+steps[2].page_link("pages/tracking.py", label="3 · Tracking: who is on pace", icon=":material/speed:")
+steps[3].page_link("pages/review.py", label="4 · Review: were targets right", icon=":material/fact_check:")
+st.page_link("pages/backtest.py", label="How honest are the chances? See the backtest on your own history.",
+             icon=":material/verified:")
