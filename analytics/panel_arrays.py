@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from analytics import contracts
 from analytics.periods import MONTHS_PER, Period, period_of
 
 RAMP_MONTHS = 6
@@ -70,11 +71,15 @@ class PanelArrays:
 
 
 def build_arrays(panel: pd.DataFrame, grain: str, fiscal_start_month: int) -> PanelArrays:
-    """Pivot a ``rep_period_panel`` frame into a :class:`PanelArrays` (vectorised, no loops)."""
+    """Pivot a ``rep_period_panel`` frame into a :class:`PanelArrays` (vectorised, no loops).
+
+    This is where loaded data becomes statistics: the frame must keep :data:`contracts.PANEL`.
+    """
     if panel.empty:
         e = np.empty((0, 0))
         return PanelArrays(np.array([], dtype=object), np.array([], dtype=object), [], e, e, e,
                            np.array([], dtype=bool), grain, fiscal_start_month)
+    contracts.PANEL.validate(panel)
     codes, uniques = pd.factorize(panel["period_start"])
     uniq = pd.to_datetime(pd.Series(uniques))
     first, last = uniq.min(), uniq.max()
