@@ -70,9 +70,14 @@ def build(path: str, n_reps: int, seed: int = 1) -> dict:
 
 
 def run_calibrate(path: str, metric: str = "revenue", grain: str = "month") -> dict:
+    import time
+
     conn = store.connect(path, read_only=True)
     cal = calibrate(conn, metric, grain, "next")
-    return {"reps": len(cal.summary), "family": cal.family}
+    # The dashboard keeps its connection and modules: a second call is what a page visit costs.
+    start = time.perf_counter()
+    calibrate(conn, metric, grain, "next")
+    return {"reps": len(cal.summary), "family": cal.family, "warm_seconds": time.perf_counter() - start}
 
 
 def run_backtest(path: str, metric: str = "revenue", grain: str = "month", origins: int = 12) -> dict:
@@ -89,7 +94,8 @@ def measure(func: str, **kwargs) -> dict:
 
 def main() -> None:
     lines = ["Synthetic company, 36 months of history, monthly grain; each figure measured in its own process.", "",
-             "| reps | deals | step | seconds | peak MiB |", "|---:|---:|---|---:|---:|"]
+             "| reps | deals | step | seconds (cold, own process) | seconds (warm, open connection) | peak MiB |",
+             "|---:|---:|---|---:|---:|---:|"]
     with tempfile.TemporaryDirectory() as tmp:
         for n in (1_000, 10_000, 50_000):
             path = str(Path(tmp) / f"bench_{n}.duckdb")
@@ -103,7 +109,11 @@ def main() -> None:
                 steps = steps[:1] + steps[-1:]
             for label, func, kw in steps:
                 r = measure(func, path=path, **kw)
-                lines.append(f"| {n:,} | {n_deals:,} | {label} | {r['seconds']:.2f} | {r['peak_mib']:.0f} |")
+                warm = r["result"].get("warm_seconds") if isinstance(r["result"], dict) else None
+                warm_text = f"{warm:.2f}" if warm is not None else "-"
+                cold = r["seconds"] - (warm or 0.0)  # the function ran the warm call after the cold one
+                lines.append(f"| {n:,} | {n_deals:,} | {label} | {cold:.2f} | {warm_text} | "
+                             f"{r['peak_mib']:.0f} |")
                 print(lines[-1], flush=True)
     lines += ["", "Calibration = DuckDB aggregation to the rep x month panel + fit + summary (Harrell-Davis history "
               "percentiles over the last 12 periods). Backtest = one panel query, then 12 refits and the scoring "
