@@ -318,3 +318,31 @@ def record_start_lines(path: Path, skip_lines: int, excluded: set[int], upto: in
     keep = [int(ln) for ln in cands if ln >= first_data and ln not in blanks and ln not in excluded
             and ln <= line_no]
     return np.asarray(keep[:upto], dtype=np.int64)
+
+
+# ---- example values (the Import page shows them next to each column) ----------------------------
+
+def example_values(path: str | Path, file_name: str | None = None, n: int = 3) -> dict[str, list[str]]:
+    """Up to ``n`` non-blank values per column from the first records, keyed like ``SourceFile.headers``.
+
+    Reads only the head of the file; an unreadable file gives ``{}`` (its refusal is reported elsewhere).
+    """
+    try:
+        src = open_source(path, file_name)
+    except RefusedFileError:
+        return {}
+    try:
+        examples: dict[str, list[str]] = {h: [] for h in src.headers}
+        with open(src.read_path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            for _ in range(src.skip_lines + 1):  # preamble and header row
+                fh.readline()
+            for i, row in enumerate(csv.reader(fh, delimiter=src.delimiter)):
+                if i >= 200 or all(len(v) >= n for v in examples.values()):
+                    break
+                for header, cell in zip(src.headers, row, strict=False):
+                    cell = cell.strip()
+                    if cell and len(examples[header]) < n and cell not in examples[header]:
+                        examples[header].append(cell[:60])
+        return examples
+    finally:
+        src.close()

@@ -75,6 +75,13 @@ def activity_type_map(conn) -> pd.DataFrame:
     return conn.execute("SELECT raw_type, type FROM activity_type_map ORDER BY raw_type").df()
 
 
+def activity_labels(conn) -> pd.DataFrame:
+    """Each raw activity label in the data: the type it counts as and how many activities carry it."""
+    return conn.execute(
+        "SELECT raw_type, any_value(type) AS type, sum(count)::BIGINT AS activities FROM activities "
+        "WHERE raw_type IS NOT NULL GROUP BY raw_type ORDER BY activities DESC, raw_type").df()
+
+
 def set_activity_type(conn, raw_type: str, type: str) -> None:
     """Map a raw activity label to a type; re-label activities already imported with that label."""
     if type not in mapping.ACTIVITY_TYPES:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from analytics import csv_source, import_stage, mapping, store
 from analytics.import_kinds import TABLES
 from analytics.import_log import (  # noqa: F401  (public API re-exported)
+    activity_labels,
     activity_type_map,
     import_history,
     import_rejects,

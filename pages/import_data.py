@@ -1,4 +1,9 @@
-"""Import: upload CRM exports, check the detected kind and mapping, preview, commit, undo."""
+"""Import: upload CRM exports, check the detected kind and mapping, preview, commit, undo.
+
+Thin page over analytics.importer: inspect_file (no writes) for every upload, a settings form whose
+corrections re-inspect the file, commit_import with a progress bar, the import history with undo,
+and the activity-type map.
+"""
 
 from __future__ import annotations
 
@@ -7,146 +12,332 @@ import json
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import importer, mapping
+from analytics import csv_source, importer, mapping
 
 conn = ui.db()
-st.title("Import CRM exports")
-st.caption("Deals or opportunities, activity logs, the roster, and past quotas — as CSV from "
-           "Salesforce, HubSpot, Pipedrive, Zoho, Dynamics 365 or a spreadsheet. Nothing is stored "
-           "until you press Import, and every import can be undone.")
 
-IGNORE = "(ignore)"
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "target-calibration-uploads"
-PLANS_KEY = "import_plans"
+PLANS_KEY = "import_plans"      # {(path, options): ImportPlan} — inspections of this session
+OPTIONS_KEY = "import_options"  # {path: {kind, preset, mapping, date_order, unit}} chosen in the page
+RESULTS_KEY = "import_results"  # {path: ImportResult} — files committed in this session
+UNDO_KEY = "import_undo_message"
+IGNORE = "— not imported —"
+DETECT = "(detect)"
+COMMIT_ORDER = {"reps": 0, "deals": 1, "activities": 2, "targets": 3}  # roster first, quotas last
+KIND_LABELS = {"deals": "Deals / opportunities", "activities": "Activities", "reps": "Roster (reps)",
+               "targets": "Targets / quotas"}
+PRESET_LABELS = {
+    "salesforce_opportunities": "Salesforce opportunity report", "hubspot_deals": "HubSpot deals",
+    "pipedrive_deals": "Pipedrive deals", "zoho_deals": "Zoho CRM deals",
+    "dynamics365_opportunities": "Dynamics 365 opportunities", "roster": "Roster",
+    "activity_report": "Activity report", "quotas_wide": "Quotas, one column per month",
+    "quotas_long": "Quotas, one row per period", "saved": "your confirmed mapping for these headers",
+}
+DATE_ORDERS = {"(inferred from the column)": None, "day first (31/12/2024)": "dmy",
+               "month first (12/31/2024)": "mdy"}
 
 
 def _stored_upload(upload) -> Path:
-    """Write the upload to a temporary file once (DuckDB streams from disk)."""
-    digest = hashlib.sha256(upload.getbuffer()).hexdigest()[:16]
+    """Write the upload to a temporary file once per upload (the importer streams from disk)."""
+    stored = st.session_state.setdefault("import_stored_uploads", {})
+    if upload.file_id in stored and Path(stored[upload.file_id]).exists():
+        return Path(stored[upload.file_id])
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
     path = UPLOAD_DIR / f"{digest}-{Path(upload.name).name}"
     if not path.exists():
-        path.write_bytes(upload.getbuffer())
+        path.write_bytes(data)
+    stored[upload.file_id] = str(path)
     return path
 
 
-def _plan_for(path: Path, file_name: str, options: dict) -> importer.ImportPlan:
-    key = json.dumps([str(path), options], sort_keys=True, default=str)
+def _examples(path: Path, file_name: str) -> dict[str, list[str]]:
+    """A few values per column, read once per file (a UTF-16 file is transcoded to read them)."""
+    cache = st.session_state.setdefault("import_examples", {})
+    if str(path) not in cache:
+        cache[str(path)] = csv_source.example_values(path, file_name)
+    return cache[str(path)]
+
+
+def _options(path: Path) -> dict:
+    return st.session_state.setdefault(OPTIONS_KEY, {}).get(str(path), {})
+
+
+def _plan(path: Path, file_name: str) -> importer.ImportPlan:
+    options = _options(path)
+    key = (str(path), json.dumps(options, sort_keys=True))
     plans = st.session_state.setdefault(PLANS_KEY, {})
     if key not in plans:
         plans[key] = importer.inspect_file(conn, path, file_name=file_name, **options)
     return plans[key]
 
 
-def _mapping_editor(plan: importer.ImportPlan, widget_key: str) -> dict[str, str] | None:
-    """An editable table: each column of the file and the field it maps to."""
-    fields = [IGNORE, *mapping.field_names(plan.kind)]
-    sample_row = plan.raw_sample.iloc[0] if getattr(plan, "raw_sample", None) is not None and len(plan.raw_sample) else None
-    rows = [{
-        "Column in file": header,
-        "Example": "" if sample_row is None else str(sample_row.get(header, "")),
-        "Maps to": plan.mapping.get(header, IGNORE),
-    } for header in plan.headers]
-    edited = st.data_editor(
-        pd.DataFrame(rows), key=widget_key, hide_index=True, width="stretch",
-        disabled=["Column in file", "Example"],
-        column_config={"Maps to": st.column_config.SelectboxColumn("Maps to", options=fields, required=True)},
-    )
-    chosen = {r["Column in file"]: r["Maps to"] for r in edited.to_dict("records") if r["Maps to"] != IGNORE}
-    return chosen if chosen != plan.mapping else None
+def _forget_plans() -> None:
+    """Inspections depend on the database (saved mappings, activity types): redo them after a write."""
+    st.session_state.pop(PLANS_KEY, None)
 
 
-def _show_file(upload, index: int) -> None:
-    path = _stored_upload(upload)
-    state_key = f"import_options_{index}_{path.name}"
-    options = st.session_state.setdefault(state_key, {})
-    plan = _plan_for(path, upload.name, options)
+def _field_label(kind: str):
+    fields = mapping.FIELD_BY_NAME[kind]
 
-    with st.container(border=True):
-        st.subheader(upload.name)
-        if plan.refused and not plan.headers:
-            st.error(plan.message)
-            return
+    def label(name: str) -> str:
+        if name == IGNORE:
+            return name
+        return name.replace("_", " ") + (" (required)" if fields[name].required else "")
+    return label
+
+
+def _settings_form(plan: importer.ImportPlan, path: Path, i: int) -> None:
+    """Kind, preset, date order, unit and the column mapping; applying re-inspects the file."""
+    options = _options(path)
+    plan_kind = plan.kind if plan.kind in mapping.KINDS else "deals"
+    version = hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:6]
+    open_form = plan.refused or bool(plan.unmapped_columns) or bool(options)
+    with st.expander("Settings and column mapping", expanded=open_form), \
+            st.form(f"settings_{i}_{version}", border=False):
         c1, c2, c3, c4 = st.columns(4)
         kinds = list(mapping.KINDS)
-        kind = c1.selectbox("Kind", kinds, index=kinds.index(plan.kind) if plan.kind in kinds else 0,
-                            key=f"kind_{index}")
-        presets = ["(detected)", *mapping.PRESETS]
-        preset = c2.selectbox("Preset", presets, key=f"preset_{index}",
-                              help=f"Detected: {plan.preset or 'generic headers'}")
-        date_order = c3.selectbox("Date order", ["(inferred)", "dmy", "mdy"], key=f"date_order_{index}",
-                                  help="Inferred from the whole column; set it when the column is ambiguous.")
-        unit = c4.number_input("Unit multiplier", min_value=0.0, value=float(options.get("unit") or 0) or 1.0,
-                               step=1000.0, key=f"unit_{index}", help="1000 when the file's values are in thousands.")
-        new_options = dict(options)
-        new_options["kind"] = kind if kind != plan.kind or "kind" in options else None
-        new_options["preset"] = None if preset == "(detected)" else preset
-        new_options["date_order"] = None if date_order == "(inferred)" else date_order
-        new_options["unit"] = unit if unit != 1.0 else None
-        st.caption(f"Encoding {plan.encoding} · delimiter {plan.delimiter!r} · {plan.rows_read:,} rows read")
+        kind = c1.selectbox("Kind", kinds, index=kinds.index(plan_kind), format_func=KIND_LABELS.get,
+                            key=f"kind_{i}_{version}")
+        presets = [DETECT, *mapping.PRESETS]
+        preset = c2.selectbox("Preset", presets, index=presets.index(options.get("preset", DETECT)),
+                              format_func=lambda p: PRESET_LABELS.get(p, p), key=f"preset_{i}_{version}",
+                              help="Column names of a known CRM export. Detect picks the best match.")
+        orders = list(DATE_ORDERS)
+        order = c3.selectbox("Date order", orders, index=list(DATE_ORDERS.values()).index(plan.date_order),
+                             key=f"date_order_{i}_{version}",
+                             help="Inferred from the whole column; set it when the notes say dates are ambiguous.")
+        unit = c4.number_input("Multiply amounts by", min_value=0.001, value=float(plan.unit or 1.0),
+                               step=1000.0, format="%g", key=f"unit_{i}_{version}",
+                               help="1000 when the file's values are in thousands.")
 
-        with st.expander("Column mapping", expanded=bool(plan.missing_required)):
-            changed = _mapping_editor(plan, f"mapping_{index}")
-            if changed is not None:
-                new_options["mapping"] = changed
-        new_options = {k: v for k, v in new_options.items() if v is not None}
-        if new_options != options:
-            st.session_state[state_key] = new_options
+        st.markdown("**Column mapping** — what each column of the file holds")
+        examples = _examples(path, plan.file_name)
+        fields = [IGNORE, *(f.name for f in mapping.CANONICAL_FIELDS[plan_kind])]
+        chosen: dict[str, str] = {}
+        grid = st.columns(4)
+        for j, header in enumerate(plan.headers):
+            with grid[j % 4]:
+                current = plan.mapping.get(header, IGNORE)
+                chosen[header] = st.selectbox(header, fields, index=fields.index(current) if current in fields else 0,
+                                              format_func=_field_label(plan_kind), key=f"map_{i}_{j}_{version}")
+                sample = " · ".join(examples.get(header, [])) or "(empty in the first rows)"
+                st.caption(f"e.g. {sample}")
+        applied = st.form_submit_button("Apply and re-check", type="secondary")
+    if not applied:
+        return
+
+    new = {"date_order": DATE_ORDERS[order], "unit": unit if unit != 1.0 else None}
+    chosen_preset = None if preset == DETECT else preset
+    if chosen_preset != options.get("preset"):  # a preset brings its own kind and mapping
+        new["preset"] = chosen_preset
+        new["kind"] = kind if kind != plan.kind else None
+    elif kind != plan.kind:  # another kind: detect its columns afresh
+        new["kind"] = kind
+    else:
+        new["kind"], new["preset"] = options.get("kind"), options.get("preset")
+        if chosen != {h: plan.mapping.get(h, IGNORE) for h in plan.headers}:
+            taken: dict[str, list[str]] = {}
+            for header, name in chosen.items():
+                if name != IGNORE:
+                    taken.setdefault(name, []).append(header)
+            doubles = {name: cols for name, cols in taken.items() if len(cols) > 1}
+            if doubles:
+                st.error("Each field can come from one column only: " + "; ".join(
+                    f"{name} is chosen for {', '.join(cols)}" for name, cols in doubles.items()))
+                return
+            # The whole mapping as shown, so the re-check stores exactly what the manager sees.
+            new["mapping"] = {h: (name if name != IGNORE else "ignore") for h, name in chosen.items()}
+        elif "mapping" in options:
+            new["mapping"] = options["mapping"]
+    new = {k: v for k, v in new.items() if v is not None}
+    if new != options:
+        st.session_state[OPTIONS_KEY][str(path)] = new
+        st.rerun()
+
+
+def _preview_config(frame) -> dict:
+    """Dates as dates, money and counts with thousands separators."""
+    config = {}
+    for name, dtype in frame.dtypes.items():
+        if dtype.kind == "M":
+            config[name] = st.column_config.DateColumn(format="YYYY-MM-DD")
+        elif dtype.kind in "fi" and name != "year":
+            config[name] = st.column_config.NumberColumn(format="localized")
+    return config
+
+
+def _describe(plan: importer.ImportPlan) -> str:
+    preset = PRESET_LABELS.get(plan.preset, plan.preset) if plan.preset else "columns matched by name"
+    delimiter = csv_source.DELIMITER_NAMES.get(plan.delimiter or ",", plan.delimiter)
+    read = f" · {plan.rows_read:,} rows" if plan.rows_read else ""
+    return (f"**{KIND_LABELS.get(plan.kind, plan.kind)}** · {preset} · "
+            f"{plan.encoding} · {delimiter}-separated{read}")
+
+
+def _show_plan(plan: importer.ImportPlan, path: Path, i: int) -> None:
+    if plan.refused and not plan.headers:  # not readable as a CSV at all
+        st.error(plan.message, icon=":material/block:")
+        return
+    st.markdown(_describe(plan))
+    if plan.missing_required:
+        names = ", ".join(f"**{n.replace('_', ' ')}**" for n in plan.missing_required)
+        st.error(f"Cannot import this file as {KIND_LABELS[plan.kind].lower()} yet: no column holds {names}. "
+                 f"Pick {'that column' if len(plan.missing_required) == 1 else 'those columns'} in the mapping "
+                 "below and press *Apply and re-check*.",
+                 icon=":material/block:")
+    elif plan.refused:
+        st.error(plan.message, icon=":material/block:")
+    _settings_form(plan, path, i)
+    if plan.refused:
+        return
+    if plan.notes:
+        st.info("**What the check found**\n" + "\n".join(f"- {note}" for note in plan.notes),
+                icon=":material/info:")
+    st.markdown("**Preview** — the first rows as they will be stored")
+    st.dataframe(plan.preview, hide_index=True, width="stretch", height=min(38 + 35 * len(plan.preview), 250),
+                 column_config=_preview_config(plan.preview))
+    if plan.rows_rejected:
+        shown = len(plan.reject_sample)
+        more = f" (the first {shown} shown)" if plan.rows_rejected > shown else ""
+        st.warning(f"**{plan.rows_rejected:,} row(s) will be set aside**{more}: they are not imported, "
+                   "and they are kept with the import's record so nothing is lost silently.",
+                   icon=":material/report:")
+        rejects = plan.reject_sample.assign(file=plan.file_name)[["file", "line", "column", "value", "reason"]]
+        st.dataframe(rejects, hide_index=True, width="stretch", height=min(38 + 35 * shown, 250))
+
+
+def _commit(items: list[tuple[Path, importer.ImportPlan]]) -> None:
+    """Commit the plans (roster first) with one progress bar; each file is its own transaction."""
+    items = sorted(items, key=lambda item: COMMIT_ORDER.get(item[1].kind, 9))
+    bar = st.progress(0.0, text="Importing…")
+    results = st.session_state.setdefault(RESULTS_KEY, {})
+    for j, (path, plan) in enumerate(items):
+        def tell(fraction: float, text: str, j=j, name=plan.file_name) -> None:
+            bar.progress(min((j + fraction) / len(items), 1.0), text=f"{name}: {text}")
+        results[str(path)] = importer.commit_import(conn, plan, progress=tell)
+    bar.empty()
+    _forget_plans()
+    st.rerun()
+
+
+def _show_result(result: importer.ImportResult) -> None:
+    if result.status != "loaded":
+        st.error(result.message, icon=":material/block:")
+        return
+    set_aside = f" · {result.rows_rejected:,} set aside (see the import history)" if result.rows_rejected else ""
+    st.success(f"Imported as {KIND_LABELS.get(result.kind, result.kind).lower()} (import #{result.import_id}): "
+               f"**{result.rows_loaded:,} rows** — {result.new:,} new · {result.updated:,} updated · "
+               f"{result.unchanged:,} unchanged{set_aside}", icon=":material/check_circle:")
+
+
+def upload_tab() -> None:
+    limit = st.get_option("server.maxUploadSize")
+    uploads = st.file_uploader(
+        "CSV exports — drop several at once", type=["csv", "txt", "tsv"], accept_multiple_files=True,
+        key="uploads", help="Deals or opportunities, activity logs, the roster, past or planned quotas.")
+    st.caption(f"Nothing is stored until you press Import, and every import can be undone. Files above "
+               f"{limit} MB: `python -m analytics import FILE` streams them from disk into the same database.")
+    if not uploads:
+        return
+    results = st.session_state.get(RESULTS_KEY, {})
+    files = [(upload.name, _stored_upload(upload)) for upload in uploads]
+    plans = {str(path): _plan(path, name) for name, path in files if str(path) not in results}
+    ready = [(path, plans[str(path)]) for _, path in files if str(path) in plans and not plans[str(path)].refused]
+    if len(ready) > 1 and st.button(f"Import all {len(ready)} ready files", type="primary", key="commit_all",
+                                    icon=":material/upload:"):
+        _commit(ready)
+    for i, (name, path) in enumerate(files):
+        with st.container(border=True):
+            st.subheader(name, divider=False)
+            if str(path) in results:
+                _show_result(results[str(path)])
+                continue
+            plan = plans[str(path)]
+            _show_plan(plan, path, i)
+            if not plan.refused:
+                accepted = plan.rows_read - plan.rows_rejected
+                if st.button(f"Import {accepted:,} rows", key=f"commit_{i}", type="primary",
+                             icon=":material/upload:"):
+                    _commit([(path, plan)])
+
+
+def history_tab() -> None:
+    history = importer.import_history(conn)
+    if history.empty:
+        st.caption("Nothing imported yet.")
+        return
+    shown = history.rename(columns={
+        "import_id": "#", "imported_at": "When", "file_name": "File", "kind": "Kind", "preset": "Preset",
+        "status": "Status", "rows_read": "Rows read", "rows_loaded": "Loaded", "rows_rejected": "Set aside",
+        "n_new": "New", "n_updated": "Updated", "n_unchanged": "Unchanged", "message": "Message",
+        "undone_at": "Undone"})
+    st.dataframe(shown.drop(columns=["Preset"]), hide_index=True, width="stretch",
+                 column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+                                "Undone": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
+    if message := st.session_state.pop(UNDO_KEY, None):
+        (st.success if message.startswith("undid") else st.error)(message)
+    listed = history[history["status"] != "refused"]
+    if listed.empty:
+        return
+    labels = {int(r.import_id): f"#{r.import_id} · {r.file_name} · {r.kind}" for r in listed.itertuples()}
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    # Keyed by the newest import, so a new import resets the choice to it.
+    chosen = c1.selectbox("Import", list(labels), format_func=labels.get,
+                          key=f"history_import_{int(history['import_id'].max())}")
+    status = listed.loc[listed["import_id"] == chosen, "status"].iloc[0]
+    if c2.button("Undo this import" if status == "loaded" else f"Import {status}", key="undo_import",
+                 disabled=status != "loaded", icon=":material/undo:",
+                 help="Removes its new rows and restores the rows it updated."):
+        st.session_state[UNDO_KEY] = importer.undo_import(conn, chosen)
+        st.session_state.pop(RESULTS_KEY, None)  # undone files can be imported again
+        _forget_plans()
+        st.rerun()
+    rejects = importer.import_rejects(conn, chosen)
+    if not rejects.empty:
+        st.markdown(f"**Rows set aside by import #{chosen}** ({len(rejects):,})")
+        file_name = listed.loc[listed["import_id"] == chosen, "file_name"].iloc[0]
+        st.dataframe(rejects.assign(file=file_name)[["file", "line", "column", "value", "reason"]],
+                     hide_index=True, width="stretch")
+
+
+def activity_types_tab() -> None:
+    labels = importer.activity_labels(conn)
+    if labels.empty:
+        st.caption("No activities imported yet.")
+        return
+    st.caption("Every activity label from your CRM counts as one of "
+               f"{', '.join(mapping.ACTIVITY_TYPES)}. Change one and all activities with that label are "
+               "re-counted; later imports use your choice too.")
+    left, right = st.columns([3, 2])
+    left.dataframe(labels.rename(columns={"raw_type": "Label in your CRM", "type": "Counts as",
+                                          "activities": "Activities"}),
+                   hide_index=True, width="stretch")
+    with right.container(border=True):
+        raw = st.selectbox("Label in your CRM", labels["raw_type"].tolist(), key="activity_raw_type",
+                           on_change=lambda: st.session_state.pop("activity_type", None))
+        current = labels.loc[labels["raw_type"] == raw, "type"].iloc[0]
+        types = list(mapping.ACTIVITY_TYPES)
+        new_type = st.selectbox("Counts as", types, index=types.index(current) if current in types else 0,
+                                key="activity_type")
+        if st.button("Save", key="save_activity_type", disabled=new_type == current):
+            importer.set_activity_type(conn, raw, new_type)
+            _forget_plans()
+            st.toast(f"'{raw}' now counts as {new_type}")
             st.rerun()
 
-        for note in plan.notes:
-            st.warning(note, icon=":material/info:")
-        if plan.refused:
-            st.error(plan.message)
-            return
-        st.markdown("**Preview — the first rows as they will be stored**")
-        st.dataframe(plan.preview, hide_index=True, width="stretch")
-        if plan.rows_rejected:
-            st.markdown(f"**{plan.rows_rejected:,} rows will be quarantined** (kept with the import's record)")
-            st.dataframe(plan.reject_sample, hide_index=True, width="stretch")
-        if st.button(f"Import {plan.rows_read - plan.rows_rejected:,} rows", key=f"commit_{index}", type="primary"):
-            bar = st.progress(0.0, text="Importing…")
-            result = importer.commit_import(conn, plan, progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
-            bar.empty()
-            if result.status == "loaded":
-                importer.save_mapping(conn, plan.headers, plan.kind, plan.mapping)
-                st.session_state.pop(PLANS_KEY, None)
-                st.success(f"{upload.name}: {result.rows_loaded:,} rows loaded — {result.new:,} new, "
-                           f"{result.updated:,} updated, {result.unchanged:,} unchanged, "
-                           f"{result.rows_rejected:,} quarantined.")
-            else:
-                st.error(result.message)
 
-
-uploads = st.file_uploader("CSV files", type=["csv", "txt", "tsv"], accept_multiple_files=True, key="uploads",
-                           help="Drop several files at once. Larger than 200 MB? Use the command line: "
-                                "`python -m analytics import FILE`, which streams from disk.")
-st.caption("Files above the 200 MB upload limit: `.venv/bin/python -m analytics import FILE ...` "
-           "streams them from disk into the same database (stop the dashboard first).")
-for i, upload in enumerate(uploads or []):
-    _show_file(upload, i)
-
-st.divider()
-st.subheader("Import history")
-history = importer.import_history(conn)
-if history.empty:
-    st.caption("Nothing imported yet.")
-else:
-    st.dataframe(history, hide_index=True, width="stretch")
-    loaded = history[history["status"] == "loaded"]
-    if not loaded.empty:
-        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        labels = {int(r.import_id): f"#{r.import_id} · {r.file_name} · {r.kind}" for r in loaded.itertuples()}
-        chosen = c1.selectbox("Import", list(labels), format_func=labels.get, key="history_import")
-        if c2.button("Undo this import", key="undo_import"):
-            st.toast(importer.undo_import(conn, chosen))
-            st.session_state.pop(PLANS_KEY, None)
-            st.rerun()
-        rejects = importer.import_rejects(conn, chosen)
-        if not rejects.empty:
-            st.markdown(f"**Quarantined rows of import #{chosen}**")
-            st.dataframe(rejects, hide_index=True, width="stretch")
+st.title("Import CRM exports")
+st.caption("Deals or opportunities, activity logs, the roster and past quotas — CSV from Salesforce, HubSpot, "
+           "Pipedrive, Zoho, Dynamics 365 or a spreadsheet.")
+upload, history_view, types_view = st.tabs(["Upload files", "Import history", "Activity types"])
+with upload:
+    upload_tab()
+with history_view:
+    history_tab()
+with types_view:
+    activity_types_tab()

@@ -9,6 +9,9 @@ import ui
 from analytics import metrics, sample_company, store
 from analytics.periods import period_of
 
+# Calm, distinct team colours: red and green read as bad/good to a sales manager.
+TEAM_COLOURS = ["#1f5f99", "#5fa8d3", "#f0a04b", "#7a6fb0", "#62a87c", "#a0a0a0"]
+
 conn = ui.db()
 st.title("Sales-target calibration")
 st.caption("Targets each rep can really hit: a range per rep from their own history, "
@@ -47,14 +50,18 @@ c1.metric("Active reps", f"{active_reps}")
 c2.metric(f"Won in {last_label or '–'}", ui.money(last_total))
 c3.metric(f"Won so far in {current.label}", ui.money(current_total),
           help=f"{ui.percent(current.fraction_elapsed(as_of))} of the period has elapsed (data as of {as_of}).")
-c4.metric("Imported", f"{counts['deals']:,} deals · {counts['activities']:,} activity rows")
+c4.metric("Deals imported", f"{counts['deals']:,}",
+          help=f"{counts['activities']:,} activity rows, {counts['reps']:,} reps on the roster and "
+               f"{counts['quotas']:,} quota rows are loaded too.")
 
 team_by_period = panel.groupby(["period_start", "period_label", "team"], as_index=False, dropna=False)["value"].sum()
-team_by_period["team"] = team_by_period["team"].fillna("(no team)")
-fig = px.bar(team_by_period, x="period_label", y="value", color="team",
+team_by_period["team"] = team_by_period["team"].astype("string").fillna("(no team)")
+fig = px.bar(team_by_period, x="period_label", y="value", color="team", color_discrete_sequence=TEAM_COLOURS,
              labels={"period_label": grain.title(), "value": "Won revenue", "team": "Team"},
              title=f"Won revenue per {grain} (the last bar is {current.label}, still in progress)")
-fig.update_layout(height=360, margin=dict(t=50, b=10), legend_title_text="")
+fig.update_layout(height=380, margin=dict(t=50, b=10), legend_title_text="", bargap=0.25)
+fig.update_yaxes(tickprefix="$", tickformat="~s")
+fig.update_traces(hovertemplate="%{x} · %{fullData.name}<br>$%{y:,.0f}<extra></extra>")
 st.plotly_chart(fig, width="stretch")
 
 st.subheader("A calibration, step by step")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,17 @@ def test_record_start_lines_follow_quotes_and_blanks(tmp_path):
     assert starts.tolist() == [2, 5, 7, 10]
     offsets = csv_source.lines_at_offsets(path, [0, 6, 15])
     assert offsets == {0: 1, 6: 2, 15: 5}
+
+
+@pytest.mark.parametrize("name, header, expected", [
+    ("report_preamble.csv", "Opportunity Owner", ["Ann Lee", "Bob Ray"]),
+    ("quoted_newlines.csv", "Account Name", ["Acme, Inc.\nBuilding 2\nFloor 3", 'Beta "the best"', "Gamma\nLtd"]),
+    ("utf16le_bom_tab.csv", "Amount", ["1200.00", "800.00"]),
+    ("binary.csv", None, None),
+])
+def test_example_values_per_column(name, header, expected):
+    examples = csv_source.example_values(Path(__file__).parent / "corpus" / name)
+    if header is None:
+        assert examples == {}
+    else:
+        assert examples[header] == expected

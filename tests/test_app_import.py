@@ -1,0 +1,236 @@
+"""The Import page through AppTest: uploads via file_uploader, mapping corrections, commit, history, undo.
+
+Database state is checked through the engine (store.table_counts, importer.import_history), never by
+what the page happens to print alone.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from conftest import app_test
+
+from analytics import importer, store
+
+PAGE = "pages/import_data.py"
+CORPUS = Path(__file__).resolve().parent / "corpus"
+REPS = ["Ann Lee", "Bob Ray", "Cy Doe", "Dee Park"]
+
+
+SALESFORCE = {"Opportunity ID": "id", "Opportunity Owner": "rep", "Account Name": "account", "Stage": "stage",
+              "Amount": "amount", "Currency": "currency", "Close Date": "close"}
+CLOSER = {"Deal Ref": "id", "Account": "account", "Closer": "rep", "Close Date": "close", "Amount": "amount",
+          "Stage": "stage"}  # 'Closer' is not a name the detector knows for the rep
+
+
+def deals_csv(n: int = 40, seed: int = 7, layout: dict[str, str] = SALESFORCE) -> bytes:
+    """A clean deals export with ``n`` deals (seeded: the same bytes each run) in the given column layout."""
+    rng = random.Random(seed)
+    lines = [",".join(layout)]
+    for i in range(n):
+        row = {"id": f"T-{i:03d}", "rep": rng.choice(REPS), "account": f"Acct {i}",
+               "stage": rng.choice(["Closed Won", "Closed Won", "Closed Lost", "Negotiation/Review"]),
+               "amount": f"{rng.randrange(1_000, 90_000)}.00", "currency": "USD",
+               "close": f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/2025"}
+        lines.append(",".join(row[field] for field in layout.values()))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def csv_upload(name: str, data: bytes) -> tuple[str, bytes, str]:
+    return (name, data, "text/csv")
+
+
+def corpus(name: str) -> tuple[str, bytes, str]:
+    return csv_upload(name, (CORPUS / name).read_bytes())
+
+
+def import_page():
+    at = app_test(PAGE)
+    assert not at.exception
+    return at
+
+
+def upload(at, *files):
+    at.file_uploader(key="uploads").set_value(list(files)).run()
+    assert not at.exception
+    return at
+
+
+def widget(elements, prefix: str):
+    """The widget whose key starts with ``prefix`` (keys carry a version that changes on re-check)."""
+    found = [e for e in elements if e.key and e.key.startswith(prefix)]
+    assert len(found) == 1, [e.key for e in elements]
+    return found[0]
+
+
+def mapping_box(at, file_index: int, header: str):
+    return next(s for s in at.selectbox if s.key.startswith(f"map_{file_index}_") and s.label == header)
+
+
+def apply_settings(at, file_index: int):
+    button = next(b for b in at.button if b.label == "Apply and re-check" and f"settings_{file_index}_" in b.key)
+    button.click().run()
+    assert not at.exception
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def counts(db_path) -> dict[str, int]:
+    conn = store.connect(db_path)
+    try:
+        return store.table_counts(conn)
+    finally:
+        conn.close()
+
+
+def history(db_path):
+    conn = store.connect(db_path)
+    try:
+        return importer.import_history(conn)
+    finally:
+        conn.close()
+
+
+def frame_with(at, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_good_deals_file_imports_then_reimport_is_unchanged_then_undo(empty_db):
+    data = deals_csv()
+    at = upload(import_page(), csv_upload("q3_opportunities.csv", data))
+    assert "Salesforce opportunity report" in texts(at.markdown)
+    assert len(frame_with(at, "close_date")) == 20  # preview: the first rows as stored
+    at.button(key="commit_0").click().run()
+    assert not at.exception
+    assert "40 rows** — 40 new · 0 updated · 0 unchanged" in texts(at.success)
+    assert counts(empty_db)["deals"] == 40
+    first = history(empty_db)
+    assert first[["status", "n_new", "rows_rejected"]].values.tolist() == [["loaded", 40, 0]]
+
+    # A second session with the same export: the confirmed mapping is remembered, nothing changes.
+    at = upload(import_page(), csv_upload("q3_opportunities.csv", data))
+    assert "your confirmed mapping for these headers" in texts(at.markdown)
+    at.button(key="commit_0").click().run()
+    assert "0 new · 0 updated · 40 unchanged" in texts(at.success)
+    assert counts(empty_db)["deals"] == 40
+    log = history(empty_db)
+    assert log[["n_new", "n_updated", "n_unchanged"]].values.tolist() == [[0, 0, 40], [40, 0, 0]]
+
+    # Undo the first import from the history: its deals are gone, the log says so.
+    widget(at.selectbox, "history_import_").set_value(int(first["import_id"].iloc[0])).run()
+    at.button(key="undo_import").click().run()
+    assert not at.exception
+    assert "undid import" in texts(at.success)
+    assert counts(empty_db)["deals"] == 0
+    assert history(empty_db)["status"].tolist() == ["loaded", "undone"]
+
+
+def test_rejected_rows_are_listed_and_kept_with_the_import(empty_db):
+    at = upload(import_page(), corpus("blank_lines.csv"))
+    assert "1 row(s) will be set aside" in texts(at.warning)
+    rejects = frame_with(at, "reason")
+    assert rejects[["file", "line", "column", "value"]].values.tolist() == [["blank_lines.csv", 6, "Amount", "oops"]]
+    at.button(key="commit_0").click().run()
+    assert "2 rows** — 2 new" in texts(at.success)
+    assert "1 set aside" in texts(at.success)
+    import_id = int(history(empty_db)["import_id"].iloc[0])
+    conn = store.connect(empty_db)
+    kept = importer.import_rejects(conn, import_id)
+    conn.close()
+    assert kept[["line", "column", "value"]].values.tolist() == [[6, "Amount", "oops"]]
+    assert kept["reason"].iloc[0].startswith("not an amount")
+    # ... and the history tab shows them for the selected import.
+    shown = frame_with(at, "reason")
+    assert shown[["file", "line", "value"]].values.tolist() == [["blank_lines.csv", 6, "oops"]]
+
+
+def test_refused_files_get_one_message_and_leave_the_database_as_it_was(sample_db):
+    before_counts, before_log = counts(sample_db), len(history(sample_db))
+    at = upload(import_page(), corpus("binary.csv"), corpus("empty.csv"), corpus("header_only.csv"))
+    errors = [e.value for e in at.error]
+    assert len(errors) == 3
+    assert errors[0].startswith("binary.csv: not a CSV text file")
+    assert errors[1] == "empty.csv: the file is empty (0 bytes)"
+    assert errors[2].startswith("header_only.csv:")
+    assert not [b for b in at.button if b.key and b.key.startswith("commit")]
+    assert counts(sample_db) == before_counts
+    assert len(history(sample_db)) == before_log
+
+
+def test_a_wrong_mapping_is_corrected_in_the_editor_and_remembered(empty_db):
+    at = upload(import_page(), csv_upload("closer_export.csv", deals_csv(12, seed=3, layout=CLOSER)))
+    assert "no column holds **rep**" in texts(at.error)
+    assert mapping_box(at, 0, "Closer").value == "— not imported —"
+    assert not [b for b in at.button if b.key == "commit_0"]
+
+    mapping_box(at, 0, "Closer").set_value("rep")
+    mapping_box(at, 0, "Deal Ref").set_value("deal_id")
+    apply_settings(at, 0)
+    assert not at.error
+    assert mapping_box(at, 0, "Closer").value == "rep"
+    preview = frame_with(at, "close_date")
+    assert set(preview["rep"]) <= set(REPS)
+    assert preview["deal_id"].iloc[0] == "T-000"
+    at.button(key="commit_0").click().run()
+    assert "12 new" in texts(at.success)
+    assert counts(empty_db)["deals"] == 12
+
+    # The next export with the same headers is read with the confirmed mapping.
+    at = upload(import_page(), csv_upload("closer_export_2.csv", deals_csv(5, seed=4, layout=CLOSER)))
+    assert not at.error
+    assert "your confirmed mapping for these headers" in texts(at.markdown)
+    assert mapping_box(at, 0, "Closer").value == "rep"
+
+
+def test_two_files_at_once_roster_first_then_activity_type_edit(empty_db):
+    roster = b"Sales Rep,Team,Manager,Region,Start Date,End Date\nAnn Lee,East,Max,NA,2020-01-06,\nBob Ray,West,Max,EU,2021-03-01,\n"
+    at = upload(import_page(), corpus("activities_per_row.csv"), csv_upload("roster.csv", roster))
+    assert "Import all 2 ready files" in [b.label for b in at.button]
+    at.button(key="commit_all").click().run()
+    assert not at.exception
+    assert len(at.success) == 2
+    c = counts(empty_db)
+    assert c["activities"] == 3 and c["reps"] == 2
+    log = history(empty_db)  # newest first: the roster went in first
+    assert log["kind"].tolist() == ["activities", "reps"]
+
+    # Activity types: 'Sent Email' counts as email; the manager re-labels it as a meeting.
+    at.selectbox(key="activity_raw_type").set_value("Sent Email").run()
+    assert at.selectbox(key="activity_type").value == "email"
+    at.selectbox(key="activity_type").set_value("meeting").run()
+    at.button(key="save_activity_type").click().run()
+    assert not at.exception
+    conn = store.connect(empty_db)
+    labels = importer.activity_labels(conn).set_index("raw_type")["type"]
+    overrides = importer.activity_type_map(conn)
+    conn.close()
+    assert labels["Sent Email"] == "meeting"
+    assert overrides.values.tolist() == [["Sent Email", "meeting"]]
+
+
+UNKNOWN_STAGES = b"Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\nP1,Ann Lee,Parked,5,2024-01-02\n"
+
+
+@pytest.mark.parametrize("file, fragment", [
+    (corpus("orders_no_stage.csv"), "every row counts as won"),
+    (corpus("order_lines.csv"), "4 rows summed into 2 deals"),
+    (csv_upload("parked.csv", UNKNOWN_STAGES), "unknown stage(s) counted as open: Parked"),
+    (corpus("ambiguous_dates.csv"), "every date is ambiguous"),
+], ids=["orders-all-won", "line-items-summed", "unknown-stages", "ambiguous-dates"])
+def test_notes_explain_what_the_check_found(empty_db, file, fragment):
+    at = upload(import_page(), file)
+    assert fragment in texts(at.info)
+
+
+def test_ambiguous_dates_are_resolved_with_the_date_order_setting(empty_db):
+    at = upload(import_page(), corpus("ambiguous_dates.csv"))
+    assert str(frame_with(at, "close_date")["close_date"].iloc[0].date()) == "2024-03-04"
+    widget(at.selectbox, "date_order_0_").set_value("day first (31/12/2024)")
+    apply_settings(at, 0)
+    assert str(frame_with(at, "close_date")["close_date"].iloc[0].date()) == "2024-04-03"
+    assert counts(empty_db)["deals"] == 0  # inspecting writes nothing
