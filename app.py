@@ -12,6 +12,7 @@ import ui
 from analytics import metrics, sample_company, store
 
 st.set_page_config(page_title="Target calibration", page_icon=":material/target:", layout="wide")
+ui.mark_frame()
 
 conn = ui.db()
 
@@ -61,4 +62,11 @@ with st.sidebar:
             store.set_setting(conn, "fiscal_year_start_month", str(month_names.index(chosen) + 1))
             st.rerun()
 
-st.navigation(PAGES).run()
+navigation = st.navigation(PAGES)
+pending = st.session_state.pop(ui.PENDING_PAGE_KEY, None)
+if pending:
+    # A bookmark opened before the frame had run in this process: open it now, inside the frame.
+    target = next((p for group in PAGES.values() for p in group if p.url_path == pending), None)
+    if target is not None:
+        st.switch_page(target)
+navigation.run()

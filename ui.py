@@ -15,6 +15,13 @@ from analytics.periods import Period, parse_period, period_of
 
 GRAIN_KEY = "grain"
 PERIOD_KEY = "period_label"
+PENDING_PAGE_KEY = "pending_page"
+
+# Whether app.py (the frame) has run in this process. Streamlit starts in its legacy multipage mode
+# because a pages/ folder sits beside app.py, and stays there until st.navigation is first called:
+# a bookmark such as /tracking opened on a freshly started server would run the page without the
+# frame (no sidebar, no sample company). Pages then go through the frame first; see db().
+_frame = {"seen": False}
 
 
 @st.cache_resource(show_spinner=False)
@@ -28,8 +35,22 @@ def db_path() -> str:
     return str(store.default_db_path())
 
 
+def mark_frame() -> None:
+    """Called by app.py at the top of every run."""
+    _frame["seen"] = True
+
+
+def _through_frame() -> None:
+    """Send a page that was opened without the frame to app.py, which then opens that page."""
+    url = st.context.url or ""
+    st.session_state[PENDING_PAGE_KEY] = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    st.switch_page("app.py")
+
+
 def db() -> duckdb.DuckDBPyConnection:
     """A cursor for this run (cheap; safe on Streamlit's per-session threads)."""
+    if not _frame["seen"]:
+        _through_frame()
     return _connection(db_path()).cursor()
 
 
