@@ -1,0 +1,187 @@
+"""Backtest: would the chances shown on Baselines have been honest on this team's own history?
+
+Thin page: widgets and layout. ``analytics.backtest.run_backtest`` refits at every origin on data strictly
+before it (cached per data version, metric, grain and fiscal calendar); the figures come from
+``analytics.charts_calibration``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from analytics import backtest, metrics
+from analytics.charts_calibration import NAIVE_NAMES, crps_bars, pit_histogram, reliability_chart
+
+
+@st.cache_data(show_spinner="Replaying the history: refitting at every origin…", max_entries=32)
+def load_backtest(_conn, db_file: str, version: str, metric: str, grain: str,
+                  fiscal_month: int) -> backtest.BacktestResult:
+    """The rolling-origin backtest; the file, ``version`` and ``fiscal_month`` key the cache."""
+    return backtest.run_backtest(_conn, metric, grain)
+
+
+def level_name(level: float) -> str:
+    return f"P{round(100 * level)}"
+
+
+conn = ui.db()
+st.title("Backtest: are the chances honest?")
+st.caption("The model is replayed on your own history: at each past period it sees only what came before, "
+           "forecasts every active rep, and is scored against what happened — next to the simple rules "
+           "managers use today.")
+
+if metrics.data_as_of(conn) is None:
+    ui.empty_state("No deals or activities yet. Import a CRM export, then test the forecasts on it.")
+    st.stop()
+
+grain = ui.grain()
+fiscal_month = ui.fiscal_start_month()
+metric = st.selectbox("Metric", list(metrics.METRICS), key="backtest_metric",
+                      format_func=lambda m: metrics.METRIC_LABELS.get(m, m), width=320,
+                      help="The metric to replay; the grain (month or quarter) is in the sidebar.")
+metric_name = metrics.METRIC_LABELS.get(metric, metric)
+
+result = load_backtest(conn, ui.db_path(), ui.data_version(), metric, grain, fiscal_month)
+if result.n_forecasts == 0:
+    st.warning(f"{result.plain_language()[0]} With {grain}ly grain there is not enough complete history of "
+               f"{metric_name.lower()} yet." + (" Try monthly grain in the sidebar." if grain == "quarter" else ""))
+    st.stop()
+
+forecasts = result.forecasts
+n_origins = forecasts["origin"].nunique()
+coverage = result.coverage.set_index("column")
+naive = {k: v for k, v in result.crps.items() if k != "model" and pd.notna(v)}
+best_rule = min(naive, key=naive.get) if naive else None
+gain = 1 - result.crps["model"] / naive[best_rule] if best_rule else None
+
+# ---- headline ------------------------------------------------------------------------------------
+st.markdown(f"**{metric_name} per {grain}** · {result.n_forecasts:,} rep-{grain}s forecast from "
+            f"{n_origins} starting points ({forecasts['origin'].iloc[0]} to {forecasts['origin'].iloc[-1]})")
+cards = st.columns(4)
+for card, col in zip(cards[:3], ("p10", "p50", "p90"), strict=True):
+    if col not in coverage.index:
+        continue
+    row = coverage.loc[col]
+    beaten, promised = 1 - row["covered_randomized"], 1 - row["level"]
+    card.metric(f"Targets at {col.upper()} beaten", ui.percent(beaten),
+                delta=f"{100 * (beaten - promised):+.0f} pts", delta_color="off", delta_arrow="off",
+                delta_description=f"vs {ui.percent(promised)} promised",
+                help=f"Share of rep-{grain}s whose result reached their {col.upper()}; {ui.percent(promised)} "
+                     "is what an honest range promises.")
+if gain is not None:
+    cards[3].metric("Less error than best rule" if gain >= 0 else "More error than best rule",
+                    ui.percent(abs(gain)), delta=NAIVE_NAMES.get(best_rule, best_rule), delta_color="off",
+                    delta_arrow="off", delta_description="best simple rule",
+                    help="Reduction in forecast error (CRPS) against the best of the naive rules.")
+
+with st.container(border=True):
+    st.markdown("**In plain words**")
+    st.markdown("\n".join(f"- {line}" for line in result.plain_language()))
+
+# ---- reliability and PIT -------------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    fig = reliability_chart(result.coverage)
+    fig.update_traces(mode="lines", selector={"fill": "toself"})  # the band is an area, not points
+    fig.update_layout(height=400)
+    st.plotly_chart(fig, width="stretch", key="backtest_reliability")
+    worst = result.coverage.assign(gap=(result.coverage["covered_randomized"] - result.coverage["nominal"]).abs())
+    worst = worst.sort_values("gap").iloc[-1]
+    inside = ((result.coverage["nominal"] >= result.coverage["band_lo"])
+              & (result.coverage["nominal"] <= result.coverage["band_hi"])).sum()
+    st.caption(f"Each point: the share of results at or below that percentile. On the dotted diagonal every "
+               f"promise is kept. The largest miss is at {level_name(worst['level'])}: "
+               f"{ui.percent(worst['covered_randomized'])} against {ui.percent(worst['nominal'])}. "
+               f"{inside} of {len(result.coverage)} promises sit inside the band that luck alone could explain.")
+with right:
+    fig = pit_histogram(result.pit)
+    fig.update_annotations(bgcolor="rgba(255, 255, 255, 0.85)", yshift=12)
+    fig.update_layout(height=400)
+    st.plotly_chart(fig, width="stretch", key="backtest_pit")
+    pit = result.pit
+    st.caption(f"Where each result fell inside its predicted range, in tenths. Flat bars (10% each) mean honest "
+               f"ranges; tall outer bars mean ranges too narrow, a hump too wide, a slope a bias. Here "
+               f"{ui.percent(pit[0])} fell in the bottom tenth and {ui.percent(pit[-1])} in the top tenth; "
+               f"{ui.percent(pit[:5].sum())} in the lower half (50% expected).")
+
+# ---- against the naive rules ---------------------------------------------------------------------
+st.subheader("Against the simple rules")
+left, right = st.columns([3, 2], vertical_alignment="center")
+with left:
+    fig = crps_bars(result.crps)
+    fig.update_layout(height=340, showlegend=False)
+    st.plotly_chart(fig, width="stretch", key="backtest_crps")
+with right:
+    st.markdown(f"Every rule forecasts the same {result.n_forecasts:,} rep-{grain}s from the same past data. "
+                "The error (CRPS) scores the whole range, not just one number: it rewards ranges that are "
+                "narrow *and* right, and is scaled per rep so big and small reps count alike.")
+    if best_rule:
+        st.markdown(f"The model's error is **{ui.percent(abs(gain))} {'lower' if gain >= 0 else 'higher'}** "
+                    f"than the best simple rule, *{NAIVE_NAMES.get(best_rule, best_rule).lower()}*.")
+rules = result.summary.reset_index()
+rules.insert(0, "Forecast", rules["method"].map(NAIVE_NAMES).fillna(rules["method"]))
+shown_cols = {"Forecast": "Forecast", "crps": "Error (CRPS)",
+              **{f"coverage_{c}": f"At or below {c.upper()}" for c in ("p10", "p50", "p90")
+                 if f"coverage_{c}" in rules},
+              "skill_vs_model": "Model's error lower by"}
+rules = rules[list(shown_cols)].sort_values("crps")
+rules.loc[rules["Forecast"] == NAIVE_NAMES["model"], "skill_vs_model"] = None  # the model against itself
+st.dataframe(rules, hide_index=True, width="stretch", key="backtest_rules", column_config={
+    **{k: st.column_config.NumberColumn(v, format="percent", step=0.01) for k, v in shown_cols.items()
+       if k.startswith("coverage_") or k == "skill_vs_model"},
+    "crps": st.column_config.NumberColumn("Error (CRPS)", format="%.3f",
+                                          help="Scaled per rep: 0.30 = off by 30% of the rep's typical result"),
+})
+st.caption("Each simple rule is turned into a range with its own past errors so all are scored alike. "
+           "Lower error is better; coverage shows how often results fell at or below each percentile "
+           "(an honest range: 10%, 50%, 90%).")
+
+# ---- past targets --------------------------------------------------------------------------------
+st.subheader("Your past targets")
+hist = result.historical_targets
+if not hist:
+    st.info(f"No imported targets for {metric_name.lower()} per {grain} in the tested periods. Import past "
+            "quotas to see how often they were hit and what the model would have said about them.")
+else:
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Past targets hit", ui.percent(hist["hit_rate"]), help=f"{hist['n']:,} rep-{grain}s with a target")
+    c2.metric("Model's average chance for them", ui.percent(hist["mean_predicted_p_attain"]))
+    c3.metric("Brier score", f"{hist['brier']:.3f}",
+              help="Mean squared gap between the predicted chance and what happened (0 is perfect; "
+                   "always saying 50% scores 0.25).")
+    if result.reliability is not None and not result.reliability.empty:
+        st.dataframe(result.reliability, hide_index=True, width="stretch", key="backtest_target_reliability",
+                     column_config={
+                         "predicted": st.column_config.TextColumn("Model's chance"),
+                         "n": st.column_config.NumberColumn("Targets", format="%d"),
+                         "mean_predicted": st.column_config.ProgressColumn(
+                             "Average predicted", format="percent", step=0.01, min_value=0.0, max_value=1.0),
+                         "hit_rate": st.column_config.ProgressColumn(
+                             "Actually hit", format="percent", step=0.01, min_value=0.0, max_value=1.0),
+                     })
+        st.caption("Past targets grouped by the chance the model would have given them: where the two bars "
+                   "match, a chance shown on Baselines means what it says.")
+
+# ---- slices --------------------------------------------------------------------------------------
+st.subheader("Where it works less well")
+slices = result.slices
+if slices.empty:
+    st.info("Too few forecasts to split.")
+else:
+    view = slices.copy()
+    view.insert(0, "Split by", view.pop("slice").map({"history": "History length", "size": "Rep size"}))
+    view["group"] = view["group"].str.replace("small", "smaller reps").str.replace("mid", "mid-size reps") \
+        .str.replace("large", "larger reps")
+    keep = ["Split by", "group", "n", "crps", *[c for c in ("coverage_p10", "coverage_p50", "coverage_p90")
+                                                if c in view]]
+    st.dataframe(view[keep], hide_index=True, width="stretch", key="backtest_slices", column_config={
+        "group": st.column_config.TextColumn("Group"),
+        "n": st.column_config.NumberColumn("Forecasts", format="%d"),
+        "crps": st.column_config.NumberColumn("Error (CRPS)", format="%.3f"),
+        **{c: st.column_config.NumberColumn(f"At or below {c[-3:].upper()}", format="percent", step=0.01)
+           for c in keep if c.startswith("coverage_")},
+    })
+    st.caption("Reps with little history and small reps are harder to forecast: their ranges are wider on "
+               "purpose. Coverage near 10% / 50% / 90% means the promises hold in that group too.")

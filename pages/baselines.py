@@ -1,0 +1,266 @@
+"""Baselines: each rep's likely range for the period, the stretch range, and the chance of any target.
+
+Thin page: widgets and layout. The numbers come from ``analytics.calibration.calibrate`` (cached per
+data version, metric, grain, period and fiscal calendar); the charts from ``analytics.charts_calibration``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import ui
+from analytics import calibration, metrics
+from analytics.calibration_view import performers_table
+from analytics.charts_calibration import rep_fan_chart
+
+ALL_TEAMS = "All teams"
+FLAG_WORDS = {"new": "🆕 new", "ramping": "📈 ramping", "short history": "⚠️ short history", "": ""}
+SPARK_PERIODS = 12
+
+
+@st.cache_data(show_spinner="Calibrating every rep…", max_entries=64)
+def load_calibration(_conn, db_file: str, version: str, metric: str, grain: str, period: str,
+                     fiscal_month: int):
+    """The calibration for one metric/grain/period; the file, ``version`` and ``fiscal_month`` key the cache."""
+    cal = calibration.calibrate(_conn, metric, grain, period)
+    cal.funnel()  # fetched now, while the cursor is at hand; the cached copy carries it
+    # st.cache_data pickles the result: detach the run's cursor (performers() then uses the cached funnel)
+    return dataclasses.replace(cal, _conn=None)
+
+
+def value_text(value: float, kind: str) -> str:
+    if kind == "money":
+        return ui.money(value)
+    if kind == "rate":
+        return ui.percent(value)
+    if value != value:
+        return "–"
+    return f"{value:,.1f}" if abs(value) < 10 and value != round(value) else f"{value:,.0f}"
+
+
+def number_column(label: str, kind: str, help_text: str | None = None):
+    if kind == "money":
+        return st.column_config.NumberColumn(label, format="dollar", step=1, help=help_text)
+    if kind == "rate":
+        return st.column_config.NumberColumn(label, format="percent", step=0.01, help=help_text)
+    return st.column_config.NumberColumn(label, format="localized", step=0.1, help=help_text)
+
+
+def nice_round(value: float) -> float:
+    """A round number near ``value`` (two significant digits) for the default candidate target."""
+    if not value or value != value or value <= 0:
+        return 0.0
+    digits = 10 ** (math.floor(math.log10(value)) - 1)
+    return float(round(value / digits) * digits)
+
+
+conn = ui.db()
+st.title("Baselines")
+st.caption("What each rep is likely to achieve, from their own history pulled toward the team's: "
+           "a **baseline** (an even chance of doing better or worse), a **stretch range** "
+           "(P70–P90: beaten 30% down to 10% of the time), and the chance of hitting any target you type.")
+
+as_of = metrics.data_as_of(conn)
+if as_of is None:
+    ui.empty_state("No deals or activities yet. Import a CRM export to see each rep's baseline.")
+    st.stop()
+
+grain = ui.grain()
+fiscal_month = ui.fiscal_start_month()
+period = ui.selected_period()
+# the sidebar keeps period and grain in step; "next" whenever they are not (e.g. mid-switch)
+period_label = period.label if period is not None and period.grain == grain else "next"
+
+controls = st.columns([2, 2, 2])
+metric = controls[0].selectbox("Metric", list(metrics.METRICS), key="baselines_metric",
+                               format_func=lambda m: metrics.METRIC_LABELS.get(m, m),
+                               help="What the baseline is a baseline of: won revenue, deals, win rate, "
+                                    "pipeline or an activity count.")
+kind = metrics.metric_kind(metric)
+metric_name = metrics.METRIC_LABELS.get(metric, metric)
+
+try:
+    cal = load_calibration(conn, ui.db_path(), ui.data_version(), metric, grain, period_label, fiscal_month)
+except ValueError as exc:
+    st.warning(f"Cannot calibrate {metric_name.lower()} per {grain} yet: {exc}")
+    st.stop()
+
+summary = cal.summary
+unit = cal.grain
+target_start = cal.period.start
+history = cal.history
+used = history[history["complete"] & (pd.to_datetime(history["period_start"]) < pd.Timestamp(target_start))]
+n_complete = used["period_start"].nunique()
+if summary.empty:
+    st.info(f"No rep is active in {cal.period.label}. Pick another period in the sidebar.")
+    st.stop()
+if n_complete == 0:
+    st.warning(f"Too little history for {cal.period.label}: no complete {unit} of "
+               f"{metric_name.lower()} before it. "
+               + ("Switch the sidebar to monthly grain, pick a later period, " if unit == "quarter" else
+                  "Pick a later period in the sidebar ")
+               + "or import a longer history.")
+    st.stop()
+
+teams = sorted(t for t in summary["team"].dropna().unique())
+team = controls[1].selectbox("Team", [ALL_TEAMS, *teams], key="baselines_team",
+                             disabled=not teams)
+shown = summary if team == ALL_TEAMS else summary[summary["team"] == team]
+
+default_target = nice_round(float(summary["p70"].median() if "p70" in summary else summary["baseline"].median()))
+if kind == "rate":
+    typed = controls[2].number_input(f"Candidate target ({metric_name.lower()}, %)", min_value=0.0,
+                                     max_value=100.0, value=float(round(100 * default_target)), step=1.0,
+                                     format="%.0f",
+                                     key=f"baselines_target_{metric}",
+                                     help="The same target for every rep: see each rep's chance of reaching it.")
+    candidate = typed / 100
+else:
+    step = max(nice_round(default_target / 20), 1.0)
+    typed = controls[2].number_input(f"Candidate target ({metric_name.lower()} per {unit})", min_value=0.0,
+                                     value=default_target, step=step, format="%.0f",
+                                     key=f"baselines_target_{metric}",
+                                     help="The same target for every rep: see each rep's chance of reaching it.")
+    candidate = typed
+chance = pd.Series(cal.p_attain([candidate] * len(summary)), index=summary.index).loc[shown.index]
+
+if n_complete < 4:
+    st.warning(f"Only {n_complete} complete {unit}{'s' if n_complete > 1 else ''} of history before "
+               f"{cal.period.label}: ranges lean heavily on the team and are wide."
+               + (" Monthly grain gives more periods to learn from." if unit == "quarter" else ""))
+
+# ---- plain reading -------------------------------------------------------------------------------
+n = len(shown)
+likely = int((chance >= 0.5).sum())
+unlikely = int((chance < 0.2).sum())
+flags = shown["flag"].value_counts()
+flag_words = ", ".join(f"{flags[f]} {f}" for f in ("new", "ramping", "short history") if flags.get(f, 0))
+with st.container(border=True):
+    st.markdown(f"**{cal.period.label} · {metric_name} · {team if team != ALL_TEAMS else 'whole team'}** "
+                f"(data as of {as_of:%d %b %Y})")
+    lines = [
+        f"The typical rep's **baseline is {value_text(shown['baseline'].median(), kind)}**: an even chance of "
+        f"doing better or worse. A stretch target for the typical rep sits between "
+        f"**{value_text(shown['p70'].median(), kind)}** (beaten 3 times in 10) and "
+        f"**{value_text(shown['p90'].median(), kind)}** (beaten 1 time in 10).",
+        f"A target of **{value_text(candidate, kind)}** for everyone: **{likely} of {n}** reps have at least an "
+        f"even chance, {unlikely} have less than 20%; expect about **{chance.sum():.0f}** of {n} to make it.",
+    ]
+    if flag_words:
+        lines.append(f"Flagged: {flag_words}. Their ranges rely more on the team's record and are wider; "
+                     "the table says why for each.")
+    st.markdown("\n".join(f"- {line}" for line in lines))
+
+# ---- the table -----------------------------------------------------------------------------------
+spark = (used.sort_values("period_start").groupby("rep")["value"]
+         .apply(lambda v: v.tail(SPARK_PERIODS).round(4).tolist()))
+table = pd.DataFrame({
+    "Rep": shown.index,
+    "Team": shown["team"].to_numpy(),
+    "Flag": shown["flag"].map(FLAG_WORDS).fillna(shown["flag"]).to_numpy(),
+    "History": [spark.get(rep, []) for rep in shown.index],
+    "Periods": shown["n_periods"].to_numpy(),
+    "Low (P10)": shown["p10"].to_numpy(),
+    "Baseline (P50)": shown["baseline"].to_numpy(),
+    "Stretch from (P70)": shown["p70"].to_numpy(),
+    "Stretch to (P90)": shown["p90"].to_numpy(),
+    "Chance of target": chance.to_numpy(),
+    "Own-record weight": shown["pooling_weight"].to_numpy(),
+    "Why": shown["reason"].to_numpy(),
+}).sort_values("Baseline (P50)", ascending=False, kind="stable").reset_index(drop=True)
+
+st.subheader(f"Each rep's range for {cal.period.label}")
+st.dataframe(
+    table, hide_index=True, width="stretch", key="baselines_table", height=min(38 + 35 * len(table), 600),
+    column_config={
+        "Rep": st.column_config.TextColumn("Rep", pinned=True),
+        "History": st.column_config.LineChartColumn(
+            "Trend", width="small",
+            help=f"{metric_name} per complete {unit}: the last {SPARK_PERIODS} before {cal.period.label}."),
+        "Periods": st.column_config.NumberColumn("Periods", help=f"Complete {unit}s of history", format="%d"),
+        "Low (P10)": number_column("Low (P10)", kind, "Beaten 9 times in 10"),
+        "Baseline (P50)": number_column("Baseline (P50)", kind, "An even chance of doing better or worse"),
+        "Stretch from (P70)": number_column("Stretch from (P70)", kind, "Beaten 3 times in 10"),
+        "Stretch to (P90)": number_column("Stretch to (P90)", kind, "Beaten 1 time in 10"),
+        "Chance of target": st.column_config.ProgressColumn(
+            f"Chance of {value_text(candidate, kind)}", format="percent", step=0.01, min_value=0.0,
+            max_value=1.0, help="The chance this rep reaches the candidate target above"),
+        "Own-record weight": st.column_config.ProgressColumn(
+            "Own-record weight", format="percent", step=0.01, min_value=0.0, max_value=1.0,
+            help="How much the rep's own record counts; the rest comes from the team (partial pooling)"),
+        "Why": st.column_config.TextColumn("Why", width="large"),
+    },
+)
+
+# ---- one rep's fan -------------------------------------------------------------------------------
+st.subheader("One rep: history and range")
+left, right = st.columns([3, 1])
+reps = table["Rep"].tolist()
+rep = right.selectbox("Rep", reps, key="baselines_rep")
+if rep is not None:
+    row = summary.loc[rep]
+    own = history[history["rep"] == rep]
+    before = own[own["complete"] & (pd.to_datetime(own["period_start"]) < pd.Timestamp(target_start))]
+    later = own[~own.index.isin(before.index)]
+    fig = rep_fan_chart(before.tail(SPARK_PERIODS)[["period_label", "value"]], row,
+                        period_label=cal.period.label, value_label=metric_name,
+                        title=f"{rep}: {metric_name.lower()} per {unit} and the range for {cal.period.label}")
+    if not later.empty:
+        fig.add_trace(go.Scatter(x=later["period_label"], y=later["value"], mode="markers",
+                                 marker={"symbol": "diamond-open", "size": 10, "color": "#d62728"},
+                                 name="Not used by the fit (in progress or later)"))
+    fig.update_traces(mode="lines", selector={"fill": "toself"})  # bands are areas, not points
+    fig.update_xaxes(type="category", categoryorder="category ascending", title=None)
+    if kind == "rate":
+        fig.update_yaxes(tickformat=".0%")
+    fig.update_layout(height=440, margin={"t": 50, "b": 110},
+                      legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0})
+    left.plotly_chart(fig, width="stretch", key="baselines_fan")
+    rep_chance = float(chance[rep])
+    right.metric("Baseline (P50)", value_text(row["baseline"], kind))
+    right.metric("Stretch range", f"{value_text(row['p70'], kind)} – {value_text(row['p90'], kind)}")
+    right.metric(f"Chance of {value_text(candidate, kind)}", ui.percent(rep_chance))
+    right.caption(row["reason"])
+
+# ---- performers ----------------------------------------------------------------------------------
+st.subheader("Top, middle and bottom thirds: their sales math")
+st.caption(f"Reps grouped by baseline; each number is the group's median per {unit} over the last four "
+           "complete periods. What separates the top third: more activity, better conversion, or bigger deals?")
+perf = performers_table(shown, cal.funnel())
+if perf.empty:
+    st.info("No activity or deal history to compare the groups with yet.")
+else:
+    # one row per measure, one column per group: three columns read at a glance, whatever the measures
+    measures = [("reps", "Reps", lambda v: f"{v:.0f}"),
+                ("baseline", f"Baseline ({metric_name.lower()})", lambda v: value_text(v, kind)),
+                ("calls", f"Calls per {unit}", lambda v: f"{v:,.0f}"),
+                ("meetings", f"Meetings per {unit}", lambda v: f"{v:,.1f}"),
+                ("demos", f"Demos per {unit}", lambda v: f"{v:,.1f}"),
+                ("opportunities", f"New opportunities per {unit}", lambda v: f"{v:,.1f}"),
+                ("won", f"Deals won per {unit}", lambda v: f"{v:,.1f}"),
+                ("avg_deal_size", "Average won deal", ui.money),
+                ("win_rate", "Win rate", ui.percent),
+                ("call_to_meeting", "Meetings per call", lambda v: f"{v:.2f}"),
+                ("meeting_to_demo", "Demos per meeting", lambda v: f"{v:.2f}"),
+                ("demo_to_opportunity", "Opportunities per demo", lambda v: f"{v:.2f}")]
+    rows = [{"Measure": label, **{group.title(): (fmt(perf.loc[group, col]) if pd.notna(perf.loc[group, col])
+                                                   else "–") for group in perf.index}}
+            for col, label, fmt in measures if col in perf.columns and perf[col].notna().any()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="baselines_performers",
+                 row_height=32, height=35 + 32 * len(rows), column_config={"Measure": st.column_config.TextColumn("Median per rep", width=260)})
+    top, bottom = perf.iloc[0], perf.iloc[-1]
+    parts = []
+    if {"won", "avg_deal_size"} <= set(perf.columns):
+        parts.append(f"the top third wins about **{top['won']:.1f} deals** averaging **{ui.money(top['avg_deal_size'])}** "
+                     f"per {unit}; the bottom third **{bottom['won']:.1f}** averaging **{ui.money(bottom['avg_deal_size'])}**")
+    if "win_rate" in perf and pd.notna(top["win_rate"]) and pd.notna(bottom["win_rate"]):
+        parts.append(f"win rates {ui.percent(top['win_rate'])} against {ui.percent(bottom['win_rate'])}")
+    if "calls" in perf:
+        parts.append(f"{top['calls']:,.0f} calls against {bottom['calls']:,.0f}")
+    if parts:
+        st.markdown("Sales math: " + "; ".join(parts) + ".")

@@ -1,0 +1,106 @@
+"""AppTest of the Backtest page: its readings, charts and tables agree with ``backtest.run_backtest`` on the
+same database; the metric selector reruns it; an empty or short history is handled.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import app_test
+
+import ui
+from analytics import backtest, store
+from tests.calibration_fixtures import simulate_company
+
+PAGE = "pages/backtest.py"
+
+
+def engine(db: Path, metric: str = "revenue", grain: str = "quarter") -> backtest.BacktestResult:
+    conn = store.connect(db)
+    try:
+        return backtest.run_backtest(conn, metric, grain)
+    finally:
+        conn.close()
+
+
+def figures(at) -> dict[str, dict]:
+    out = {}
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        out[spec["layout"]["title"]["text"]] = spec
+    return out
+
+
+def values(array) -> np.ndarray:
+    """Plotly 6+ ships numeric arrays as {"dtype", "bdata"} (base64) in the figure JSON."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+    return np.asarray(array, dtype=float)
+
+
+def bullets(at) -> list[str]:
+    return [line[2:] for m in at.markdown for line in m.value.splitlines() if line.startswith("- ")]
+
+
+def test_backtest_page_agrees_with_the_engine(sample_db):
+    result = engine(sample_db)
+    deals = engine(sample_db, "deals")
+    assert result.n_forecasts > 0
+
+    at = app_test(PAGE)
+    assert not at.exception
+    assert bullets(at) == result.plain_language()
+    assert any(f"{result.n_forecasts:,} rep-quarters" in m.value for m in at.markdown)
+
+    cards = {m.label: m.value for m in at.metric}
+    cov = result.coverage.set_index("column")
+    for col in ("p10", "p50", "p90"):
+        assert cards[f"Targets at {col.upper()} beaten"] == ui.percent(1 - cov.loc[col, "covered_randomized"])
+    assert cards["Past targets hit"] == ui.percent(result.historical_targets["hit_rate"])
+    assert cards["Model's average chance for them"] == ui.percent(result.historical_targets["mean_predicted_p_attain"])
+
+    figs = figures(at)
+    reliability = next(f for t, f in figs.items() if t.startswith("Reliability"))
+    model = next(t for t in reliability["data"] if t.get("name") == "Model")
+    np.testing.assert_allclose(values(model["y"]), result.coverage["covered_randomized"])
+    pit = next(f for t, f in figs.items() if "PIT" in t)
+    np.testing.assert_allclose(values(pit["data"][0]["y"]), result.pit)
+    assert values(pit["data"][0]["y"]).sum() == pytest.approx(1.0)
+    crps = next(f for t, f in figs.items() if t.startswith("Forecast error"))
+    np.testing.assert_allclose(np.sort(values(crps["data"][0]["x"])), sorted(result.crps.values()))
+
+    rules = next(d.value for d in at.dataframe if "Forecast" in d.value.columns)
+    assert len(rules) == len(result.crps) == 6
+    assert rules["Forecast"].iloc[0] == "Model"  # best first on the sample company
+    slices = next(d.value for d in at.dataframe if "Split by" in d.value.columns)
+    assert len(slices) == len(result.slices)
+    assert slices["n"].groupby(slices["Split by"]).sum().eq(result.n_forecasts).all()
+    reliability_table = next(d.value for d in at.dataframe if "hit_rate" in d.value.columns)
+    assert reliability_table["n"].sum() == result.historical_targets["n"]
+
+    at.selectbox(key="backtest_metric").set_value("deals").run()
+    assert not at.exception
+    assert bullets(at) == deals.plain_language()
+    assert any("Deals won per quarter" in m.value for m in at.markdown)
+    assert any("No imported targets" in i.value for i in at.info)  # the sample's quotas are revenue
+
+
+def test_backtest_empty_database_shows_the_way_to_import(empty_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("Import a CRM export" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_backtest_short_history_says_so(empty_db):
+    conn = store.connect(empty_db)
+    simulate_company(conn.cursor(), n_reps=5, n_months=4, seed=3, hire_share=0, leaver_share=0)
+    conn.close()
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("Not enough history" in w.value for w in at.warning)
+    assert not at.get("plotly_chart")

@@ -1,0 +1,166 @@
+"""AppTest of the Baselines page: every number it shows is checked against ``calibration.calibrate``
+on the same database; the candidate target drives the chance column; thin data and no data are handled.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import app_test
+
+from analytics import calibration, metrics, store
+from tests.calibration_fixtures import simulate_company
+
+PAGE = "pages/baselines.py"
+
+
+def engine(db: Path, metric: str = "revenue", grain: str = "quarter"):
+    """calibrate() on the database directly (before the AppTest holds it), plus the reps active then."""
+    conn = store.connect(db)
+    try:
+        cal = calibration.calibrate(conn, metric, grain, "next")
+        active = set(metrics.active_reps(conn, cal.period.start, cal.period.end)["rep"])
+        return cal, active
+    finally:
+        conn.close()
+
+
+def rep_table(at) -> pd.DataFrame:
+    tables = [d.value for d in at.dataframe if "Baseline (P50)" in d.value.columns]
+    assert len(tables) == 1
+    return tables[0].set_index("Rep")
+
+
+def figure(at, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def values(array) -> np.ndarray:
+    """Plotly 6+ ships numeric arrays as {"dtype", "bdata"} (base64) in the figure JSON."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+    return np.asarray(array, dtype=float)
+
+
+def sales_math(at) -> pd.DataFrame:
+    tables = [d.value for d in at.dataframe if "Measure" in d.value.columns]
+    assert len(tables) == 1
+    return tables[0].set_index("Measure")
+
+
+def markdown_text(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_baselines_table_chart_and_chance_agree_with_the_engine(sample_db):
+    cal, active = engine(sample_db)
+    deals, _ = engine(sample_db, "deals")
+    summary = cal.summary
+
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any(cal.period.label in m.value for m in at.markdown)
+
+    # one row per rep active in the period, numbers as the engine computes them
+    table = rep_table(at)
+    assert set(table.index) == set(summary.index) == active
+    assert len(table) == len(active)
+    assert table["Baseline (P50)"].is_monotonic_decreasing
+    expected = summary.loc[table.index]
+    for column, source in [("Low (P10)", "p10"), ("Baseline (P50)", "baseline"),
+                           ("Stretch from (P70)", "p70"), ("Stretch to (P90)", "p90")]:
+        np.testing.assert_allclose(table[column].to_numpy(float), expected[source].to_numpy(float), rtol=1e-9)
+    np.testing.assert_array_equal(table["Periods"].to_numpy(), expected["n_periods"].to_numpy())
+    rep0 = table.index[0]
+    own = cal.history[(cal.history["rep"] == rep0) & cal.history["complete"]
+                      & (cal.history["period_start"] < cal.period.start)]
+    np.testing.assert_allclose(np.asarray(table.loc[rep0, "History"], float), own["value"].tail(12))
+
+    # the candidate target: its default gives the engine's chances; typing another changes them
+    target_box = at.number_input(key="baselines_target_revenue")
+    default = target_box.value
+    assert default > 0
+    np.testing.assert_allclose(table["Chance of target"].to_numpy(float),
+                               cal.p_attain(np.full(len(table), default))[summary.index.get_indexer(table.index)],
+                               atol=1e-9)
+    new_target = 2 * default
+    target_box.set_value(new_target).run()
+    assert not at.exception
+    moved = rep_table(at)
+    expected_chance = cal.p_attain(np.full(len(summary), new_target))[summary.index.get_indexer(moved.index)]
+    np.testing.assert_allclose(moved["Chance of target"].to_numpy(float), expected_chance, atol=1e-9)
+    assert (moved["Chance of target"] < table.loc[moved.index, "Chance of target"]).all()
+    text = markdown_text(at)
+    likely = int((expected_chance >= 0.5).sum())
+    assert f"{likely} of {len(summary)}" in text
+    assert "baseline is" in text
+
+    # the selected rep's fan: history before the period, then the band and the baseline at the period
+    rep = at.selectbox(key="baselines_rep").value
+    assert rep == moved.index[0]
+    fig = figure(at)
+    traces = {t.get("name"): t for t in fig["data"]}
+    assert {"Actual", "P10-P90", "Baseline (P50)"} <= set(traces)
+    assert traces["Baseline (P50)"]["x"][-1] == cal.period.label
+    assert values(traces["Baseline (P50)"]["y"])[-1] == pytest.approx(summary.loc[rep, "p50"])
+    assert max(traces["Actual"]["x"]) < cal.period.label
+
+    # performers: three groups covering every rep, with their sales math
+    perf = sales_math(at)
+    assert perf.columns.tolist() == ["Top", "Middle", "Bottom"]
+    assert perf.loc["Reps"].astype(int).sum() == len(summary)
+    assert {"Calls per quarter", "Deals won per quarter", "Average won deal", "Win rate"} <= set(perf.index)
+
+    # a team filter keeps that team's reps only; their numbers do not change
+    team = sorted(summary["team"].unique())[0]
+    at.selectbox(key="baselines_team").set_value(team).run()
+    assert not at.exception
+    filtered = rep_table(at)
+    assert set(filtered.index) == set(summary.index[summary["team"] == team])
+    np.testing.assert_allclose(filtered["Baseline (P50)"], summary.loc[filtered.index, "baseline"], rtol=1e-9)
+    assert sales_math(at).loc["Reps"].astype(int).sum() == len(filtered)
+
+    # another metric: deals won per rep, from the count model
+    at.selectbox(key="baselines_metric").set_value("deals").run()
+    assert not at.exception
+    by_deals = rep_table(at)
+    assert set(by_deals.index) == set(deals.summary.index[deals.summary["team"] == team])
+    np.testing.assert_allclose(by_deals["Baseline (P50)"], deals.summary.loc[by_deals.index, "baseline"])
+    assert at.number_input(key="baselines_target_deals").value > 0
+
+
+def test_baselines_empty_database_shows_the_way_to_import(empty_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("Import a CRM export" in i.value for i in at.info)
+    assert not at.dataframe
+
+
+@pytest.fixture
+def short_db(empty_db) -> Path:
+    """Five reps, two months of data: no complete quarter, one complete month."""
+    conn = store.connect(empty_db)
+    simulate_company(conn.cursor(), n_reps=5, n_months=2, seed=3, hire_share=0, leaver_share=0)
+    conn.close()
+    return empty_db
+
+
+def test_baselines_too_little_history(short_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("Too little history" in w.value for w in at.warning)
+    assert not at.dataframe
+
+    # AppTest reruns execute the page alone (not app.py's sidebar), so the grain goes in via session state
+    at.session_state["grain"] = "month"
+    at.run()
+    assert not at.exception
+    assert any("Only 1 complete month of history" in w.value for w in at.warning)
+    table = rep_table(at)
+    assert len(table) == 5
+    assert (table["Flag"] != "").all()
