@@ -1,0 +1,213 @@
+"""Review: a finished period's targets against what happened — results, how honest our chances were,
+the CRM quotas, what changed, and where the next calibration starts (with the ratchet choice in view).
+
+Thin: widgets and layout. Everything is computed by analytics.review; the report by analytics.report.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from analytics import metrics, report, review, store, target_sets, tracking
+from analytics.charts_tracking import reliability_chart
+from analytics.periods import parse_period
+
+TIER_NAMES = {"base": "Base", "stretch": "Stretch", "excellence": "Excellence", "all": "All tiers"}
+
+
+@st.cache_data(show_spinner="Reviewing the period…", max_entries=16)
+def _review(_conn, version_key: str, set_id: int) -> tuple[review.Review, tracking.Tracking | None]:
+    # version_key (_set_version): an import, settings change or edit recomputes. The tracking at the period's end
+    # feeds the report's attainment charts; it is optional.
+    rv = review.review(_conn, int(set_id))
+    try:
+        end = tracking.track(_conn, int(set_id), rv.as_of)
+    except (ValueError, LookupError):
+        end = None
+    return rv, end
+
+
+def _set_version(header) -> str:
+    """Cache key part: the database file, its data and settings, and this save of the set."""
+    return f"{ui.db_path()}|{ui.data_version()}|{header['set_id']}|{header['revision']}|{header['updated_at']}"
+
+
+def _set_label(row, finished: bool) -> str:
+    state = "finished" if finished else "in progress"
+    return f"{row.name} v{row.version} · {row.period} · {row.metric} · {row.status} · {state}"
+
+
+conn = ui.db()
+st.title("Review")
+st.caption("After the period: did reps reach their targets, did the chances we gave come true, "
+           "and where should the next calibration start?")
+
+if store.table_counts(conn)["deals"] == 0:
+    ui.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, and review it "
+                   "once its period is over.")
+    st.stop()
+
+sets = target_sets.list_target_sets(conn)
+if sets.empty:
+    st.info("**No saved target set to review yet.** Save the targets for a period on the Targets page; "
+            "once the period is over, its review appears here.", icon=":material/flag:")
+    st.page_link("pages/targets.py", label="Go to Targets", icon=":material/flag:")
+    st.stop()
+
+data_as_of = metrics.data_as_of(conn)
+fiscal_month = ui.fiscal_start_month()
+periods = {int(r.set_id): parse_period(str(r.period), fiscal_month) for r in sets.itertuples()}
+finished = {i: p.end <= data_as_of for i, p in periods.items()}
+labels = {int(r.set_id): _set_label(r, finished[int(r.set_id)]) for r in sets.itertuples()}
+# Finished periods first; among them the sidebar's period, then the latest.
+chosen_period = ui.selected_period()
+options = sorted(labels, key=lambda i: (finished[i], chosen_period is not None and periods[i] == chosen_period,
+                                       periods[i].end), reverse=True)
+set_id = st.selectbox("Target set", options, index=0, format_func=labels.get, key="review_set",
+                      help="Finished periods first, the latest first.")
+header = sets[sets["set_id"] == set_id].iloc[0]
+money_metric = str(header["metric"]).lower() == "revenue"
+amount = "$%,d" if money_metric else "%,d"
+
+try:
+    rv, at_end = _review(conn, _set_version(header), int(set_id))
+except (ValueError, LookupError) as exc:  # e.g. a set without base targets
+    st.error(f"This set cannot be reviewed: {exc}")
+    st.stop()
+period = rv.period
+st.caption(f"**{header['name']}** v{header['version']} · {period.label} ({period.start:%d %b} – "
+           f"{period.end:%d %b %Y}) · {header['metric']} · {len(rv.results)} reps · data as of {rv.as_of:%d %b %Y}")
+for note in rv.notes:
+    st.warning(note, icon=":material/info:")
+
+cal = rv.calibration.set_index("tier")
+q = rv.quotas
+tier_rows = [t for t in cal.index if t != "all"]
+kpis = iter(st.columns(len(tier_rows) + 1 + (1 if q.get("reps_with_quota") else 0)))
+for tier in tier_rows:
+    row = cal.loc[tier]
+    next(kpis).metric(f"Reached {TIER_NAMES.get(tier, tier).lower()}", ui.percent(row["realised"]),
+                      f"we said {ui.percent(row['mean_predicted'])}", delta_color="off", delta_arrow="off",
+                      help=f"{int(row['reached'])} of {int(row['forecasts'])} reps reached their {tier} target; "
+                           "the chances saved with the set averaged the second figure.")
+if "all" in cal.index:
+    next(kpis).metric(
+        "Brier score", f"{cal.loc['all', 'brier']:.3f}", f"{int(cal.loc['all', 'forecasts'])} forecasts",
+        delta_color="off", delta_arrow="off",
+        help="Mean of (chance − outcome)² over every rep and tier: 0 is perfect, 0.25 is a coin toss at 50%. "
+             "Lower is better.")
+if q.get("reps_with_quota"):
+    next(kpis).metric("CRM quota reached", ui.percent(q["hit_rate"]), f"model said {ui.percent(q['model_mean_chance'])}",
+                      delta_color="off", delta_arrow="off", help=f"{q['reps_with_quota']} reps had a quota imported from the CRM.")
+
+st.subheader("Results per rep")
+res = rv.results.reset_index()
+tiers = [t for t in ("base", "stretch", "excellence") if t in res]
+for tier in tiers:
+    res[f"p_{tier}"] = 100 * res[f"p_{tier}"]
+res["attainment"] = 100 * res["attainment"]
+res_config = {"rep": st.column_config.TextColumn("Rep"), "team": st.column_config.TextColumn("Team"),
+              "actual": st.column_config.NumberColumn("Result", format=amount),
+              "attainment": st.column_config.NumberColumn("% of base", format="%.0f%%"),
+              "quota": st.column_config.NumberColumn("CRM quota", format=amount),
+              "hit_quota": st.column_config.CheckboxColumn("Quota reached")}
+for tier in tiers:
+    name = TIER_NAMES[tier]
+    res_config[tier] = st.column_config.NumberColumn(f"{name} target", format=amount)
+    res_config[f"hit_{tier}"] = st.column_config.CheckboxColumn(f"{name} reached")
+    res_config[f"p_{tier}"] = st.column_config.NumberColumn(f"{name} chance", format="%.0f%%",
+                                                           help="The chance saved with the set.")
+order = ["rep", "team", "actual", "attainment", *[c for t in tiers for c in (t, f"hit_{t}", f"p_{t}")]]
+if rv.quotas.get("reps_with_quota"):
+    order += ["quota", "hit_quota"]
+st.dataframe(res.sort_values("attainment", ascending=False), hide_index=True, width="stretch",
+             column_config=res_config, column_order=order, key="review_results")
+
+st.subheader("Were our chances honest?")
+left, right = st.columns([1, 1])
+left.plotly_chart(reliability_chart(rv.reliability), width="stretch", key="review_reliability")
+with right:
+    st.markdown("Each rep and tier is one forecast: the chance saved with the set against whether the target "
+                "was reached. Calibrated chances sit on the diagonal: of the targets we gave a 70% chance, "
+                "about 70% were reached. With few reps a bin is noisy (bars: 90% range).")
+    calib = rv.calibration.assign(tier=rv.calibration["tier"].map(lambda t: TIER_NAMES.get(t, t)),
+                                  mean_predicted=100 * rv.calibration["mean_predicted"],
+                                  realised=100 * rv.calibration["realised"])
+    st.dataframe(calib, hide_index=True, width="stretch", key="review_calibration",
+                 column_order=["tier", "forecasts", "mean_predicted", "realised", "brier"],
+                 column_config={"tier": "Tier", "forecasts": "Reps",
+                                "mean_predicted": st.column_config.NumberColumn("We said", format="%.0f%%"),
+                                "realised": st.column_config.NumberColumn("Reached", format="%.0f%%"),
+                                "reached": "Reached (n)",
+                                "brier": st.column_config.NumberColumn("Brier", format="%.3f")})
+    with st.expander("By chance band"):
+        st.dataframe(rv.reliability.drop(columns=["lo", "hi"]), hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="percent")
+                                    for c in ("mean_predicted", "realised", "band_low", "band_high")})
+
+st.subheader("Against the CRM quotas")
+if q.get("reps_with_quota"):
+    st.markdown(f"In {period.label}, **{ui.percent(q['hit_rate'])}** of the {q['reps_with_quota']} reps with a "
+                f"CRM quota reached it; our model gave those quotas on average **{ui.percent(q['model_mean_chance'])}** "
+                f"(Brier {q['model_brier']:.3f}).")
+else:
+    st.caption(f"No CRM quotas imported for {period.label}.")
+history = q.get("history")
+if history is not None and len(history):
+    st.dataframe(history.assign(hit_rate=100 * history["hit_rate"]), hide_index=True, width="stretch",
+                 key="review_quota_history",
+                 column_config={"period": "Period", "reps_with_quota": "Reps with a quota",
+                                "reached": "Reached", "hit_rate": st.column_config.ProgressColumn(
+                                    "Share reaching quota", min_value=0, max_value=100, format="%.0f%%")})
+
+st.subheader("What changed from last period")
+ch = rv.changes.reset_index()
+for col in [c for c in ch.columns if any(k in c for k in ("_to_", "win_rate", "_change"))]:
+    ch[col] = 100 * ch[col]
+funnel_config = {}
+for col in ch.columns:
+    name = col.removesuffix("_previous")
+    if name in ("calls", "meetings", "opportunities", "won") or any(k in name for k in ("_to_", "win_rate")):
+        label = name.replace("_to_", " → ").replace("_", " ").capitalize() + (" before" if col != name else "")
+        is_rate = any(k in name for k in ("_to_", "win_rate"))
+        funnel_config[col] = st.column_config.NumberColumn(label, format="%.0f%%" if is_rate else "%,d")
+st.dataframe(ch, hide_index=True, width="stretch", key="review_changes",
+             column_config={"rep": "Rep",
+                            "result_previous": st.column_config.NumberColumn("Result before", format=amount),
+                            "result": st.column_config.NumberColumn("Result", format=amount),
+                            "baseline_previous": st.column_config.NumberColumn("Level before", format=amount),
+                            "baseline": st.column_config.NumberColumn("Level now", format=amount),
+                            "baseline_change": st.column_config.NumberColumn("Level change", format="%+.0f%%"),
+                            "volatility_previous": st.column_config.NumberColumn("Volatility before",
+                                                                                 format="%.2f"),
+                            "volatility": st.column_config.NumberColumn("Volatility", format="%.2f"),
+                            **funnel_config})
+
+st.subheader(f"Where {period.next().label} starts")
+st.info(rv.ratchet_sentence, icon=":material/trending_up:")
+nxt = rv.next_start.reset_index()
+for col in ("p_attain_model_next", "p_attain_ratchet"):
+    if col in nxt:
+        nxt[col] = 100 * nxt[col]
+st.dataframe(nxt, hide_index=True, width="stretch", key="review_next_start",
+             column_config={"rep": "Rep",
+                            "last_target": st.column_config.NumberColumn("Base target", format=amount),
+                            "last_result": st.column_config.NumberColumn("Result", format=amount),
+                            "beat_last_target": st.column_config.CheckboxColumn("Beat it"),
+                            "model_next_p_level": st.column_config.NumberColumn(
+                                "Model start (no ratchet)", format=amount,
+                                help="The model's value at the set's base percentile for the next period."),
+                            "ratchet_raise_to_last_result": st.column_config.NumberColumn(
+                                "Ratchet: raise to last result", format=amount),
+                            "ratchet_minus_model": st.column_config.NumberColumn("Ratchet adds", format="%+,d"),
+                            "p_attain_model_next": st.column_config.NumberColumn("Chance (model)", format="%.0f%%"),
+                            "p_attain_ratchet": st.column_config.NumberColumn("Chance (ratchet)", format="%.0f%%")})
+st.page_link("pages/targets.py", label=f"Calibrate {period.next().label} on the Targets page",
+             icon=":material/flag:")
+
+st.divider()
+st.download_button("Download the review report (HTML)", lambda: report.review_html(rv, at_end),
+                   file_name=f"review-{header['name']}-{period.label}.html".replace(" ", "_"), mime="text/html",
+                   key="review_report", icon=":material/download:", type="primary",
+                   help="One self-contained file with the tables and interactive charts; opens offline.")

@@ -1,0 +1,247 @@
+"""Tracking: a saved target set through its period — who is on pace, who is off and why, the chance from here.
+
+Thin: widgets and layout. Pace, chances, flags, causes and notes come from analytics.tracking.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+import ui
+from analytics import metrics, store, target_sets, tracking
+from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
+from analytics.periods import parse_period, period_of
+
+STATUS_FLAGGED, STATUS_BEHIND, STATUS_ON = "Flagged", "Behind pace", "On pace"
+
+
+@st.cache_data(show_spinner="Tracking the set…", max_entries=32)
+def _track(_conn, version_key: str, set_id: int, as_of: date, threshold: float) -> tracking.Tracking:
+    # version_key (_set_version): an import, a settings change or an edit of the set recomputes.
+    return tracking.track(_conn, int(set_id), as_of, threshold)
+
+
+def _set_version(header) -> str:
+    """Cache key part: the database file, its data and settings, and this save of the set."""
+    return f"{ui.db_path()}|{ui.data_version()}|{header['set_id']}|{header['revision']}|{header['updated_at']}"
+
+
+def _set_label(row) -> str:
+    return f"{row.name} v{row.version} · {row.period} · {row.metric} · {row.status}"
+
+
+def _rep_table(summary):
+    """The per-rep frame as shown: numbers stay numbers (sortable), percentages scaled to 0-100."""
+    df = summary.reset_index()
+    df["status"] = [STATUS_FLAGGED if f else STATUS_BEHIND if p < 1 else STATUS_ON
+                    for f, p in zip(df["flag"], df["pace"].fillna(0), strict=True)]
+    for col in ("pace", "p_attain", "p_attain_saved", "projected_attainment"):
+        df[col] = 100 * df[col]
+    cols = ["rep", "team", "status", "p_attain", "p_attain_saved", "actual", "expected_to_date", "target",
+            "pace", "projected", "projected_attainment", "cause", "cause_detail", "what_it_takes_per_week",
+            "calls_per_week", "meetings_per_week"]
+    return df[[c for c in cols if c in df]]
+
+
+def _column_config(money_metric: bool) -> dict:
+    amount = "$%,d" if money_metric else "%,d"
+    return {
+        "rep": st.column_config.TextColumn("Rep"),
+        "team": st.column_config.TextColumn("Team"),
+        "status": st.column_config.TextColumn("Status"),
+        "p_attain": st.column_config.ProgressColumn(
+            "Chance of base now", min_value=0, max_value=100, format="%.0f%%",
+            help="Chance of reaching the base target by period end, given what is already achieved."),
+        "p_attain_saved": st.column_config.NumberColumn("Chance at start", format="%.0f%%",
+                                                        help="The chance saved with the target set."),
+        "actual": st.column_config.NumberColumn("Actual to date", format=amount),
+        "expected_to_date": st.column_config.NumberColumn(
+            "Expected by now", format=amount, help="Base target × the period's usual share done by this date."),
+        "target": st.column_config.NumberColumn("Base target", format=amount),
+        "pace": st.column_config.NumberColumn("Pace", format="%.0f%%", help="Actual ÷ expected by now."),
+        "projected": st.column_config.NumberColumn("Projected", format=amount,
+                                                   help="Median projection for the period end."),
+        "projected_attainment": st.column_config.NumberColumn("Projected % of base", format="%.0f%%"),
+        "cause": st.column_config.TextColumn("Funnel diagnosis", help="Activity volume short, conversion short, or on pace (then the gap is deal size or timing)."),
+        "cause_detail": st.column_config.TextColumn("Why", width="large"),
+        "what_it_takes_per_week": st.column_config.NumberColumn(
+            "Needed per week", format=amount, help="The remaining gap to base ÷ working weeks left."),
+        "calls_per_week": st.column_config.NumberColumn("Calls / week needed", format="%.0f"),
+        "meetings_per_week": st.column_config.NumberColumn("Meetings / week needed", format="%.0f"),
+    }
+
+
+conn = ui.db()
+st.title("Tracking")
+st.caption("Mind the gap early: who is on pace for their target, who is off pace and why, "
+           "and the chance each rep still reaches it.")
+
+if store.table_counts(conn)["deals"] == 0:
+    ui.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, then track it here.")
+    st.stop()
+
+data_as_of = metrics.data_as_of(conn)
+fiscal_month = ui.fiscal_start_month()
+current = period_of(data_as_of, ui.grain(), fiscal_month)
+chosen_period = ui.selected_period()
+# Tracking is about a period in progress: a sidebar period that has not started falls back to the current one.
+period = chosen_period if chosen_period is not None and chosen_period.start <= data_as_of else current
+
+if chosen_period is not None and period != chosen_period:
+    st.caption(f"The sidebar's period {chosen_period.label} has not started: tracking the current period, "
+               f"{period.label}.")
+
+sets = target_sets.list_target_sets(conn)
+for_period = sets[sets["period"] == period.label]
+labels = {int(r.set_id): _set_label(r) for r in sets.itertuples()}
+
+if for_period.empty:
+    st.info(f"**No saved target set for {period.label}.** Tracking follows a saved set: choose and save "
+            f"the targets for {period.label} on the Targets page, then come back here.",
+            icon=":material/flag:")
+    st.page_link("pages/targets.py", label="Go to Targets", icon=":material/flag:")
+    if sets.empty:
+        st.stop()
+    set_id = st.selectbox("Or track another saved set", list(labels), index=None, format_func=labels.get,
+                          placeholder="Choose a saved set", key=f"tracking_other_set_{period.label}")
+else:
+    options = list(for_period["set_id"].astype(int)) + [i for i in labels if i not in set(for_period["set_id"])]
+    set_id = st.selectbox("Target set", options, index=0, format_func=labels.get,
+                          key=f"tracking_set_{period.label}",
+                          help=f"The sets saved for {period.label} come first (newest first).")
+if set_id is None:
+    st.stop()
+
+header = sets[sets["set_id"] == set_id].iloc[0]
+set_period = parse_period(str(header["period"]), fiscal_month)
+money_metric = str(header["metric"]).lower() == "revenue"
+
+
+def fmt(value) -> str:
+    if money_metric:
+        return ui.money(value)
+    return "–" if value is None or value != value else f"{value:,.0f}"
+
+
+c1, c2 = st.columns([1, 2])
+default_day = min(max(data_as_of, set_period.start), set_period.end)
+as_of = c1.date_input("As of", value=default_day, min_value=set_period.start, max_value=set_period.end,
+                      key=f"tracking_as_of_{set_id}", format="YYYY-MM-DD",
+                      help="Default: the latest activity or deal date in the data.")
+threshold_pct = c2.slider("Flag a rep when the chance of base falls below", min_value=5, max_value=95,
+                          value=round(100 * tracking.DEFAULT_THRESHOLD), step=5, format="%.0f%%",
+                          key="tracking_threshold")
+
+try:
+    t = _track(conn, _set_version(header), int(set_id), as_of, threshold_pct / 100)
+except (ValueError, LookupError) as exc:  # e.g. a set without base targets
+    st.error(f"This set cannot be tracked: {exc}")
+    st.stop()
+
+team = t.team
+st.caption(f"**{header['name']}** v{header['version']} · {set_period.label} · {header['metric']} · as of "
+           f"{t.as_of:%d %b %Y}: by now a rep usually has **{ui.percent(team['share_expected'])}** of the "
+           f"period's result (within-period shape: {t.shape_source}; model: {t.model_source}).")
+for note in t.notes:
+    st.caption(f":material/info: {note}")
+
+k1, k2, k3, k4, k5 = st.columns(5)
+k1.metric("Team to date", fmt(team["actual"]), f"{ui.percent(team['attainment_so_far'])} of {fmt(team['team_target'])}",
+          delta_color="off", delta_arrow="off", border=True,
+          help=f"The team number is {fmt(team['team_target'])} (the set's team target, else the sum of base targets).")
+k2.metric("Projected total", fmt(team["projected"]),
+          f"{ui.percent(team['projected_attainment'])} of {fmt(team['team_target'])}", delta_color="off", delta_arrow="off",
+          border=True, help=f"Median projection; 80% range {fmt(team['projected_p10'])} – "
+                            f"{fmt(team['projected_p90'])}.")
+k3.metric("Team chance", ui.percent(team["team_p_attain"]), border=True,
+          help="Chance that the team's total reaches the team number by period end.")
+k4.metric("Reps reaching base", ui.percent(team["expected_share_reaching_base"]),
+          f"promised {ui.percent(team['promised_share_reaching_base'])}", delta_color="off", delta_arrow="off",
+          border=True, help="Expected share of reps reaching base from here (mean of their chances) against "
+                            "the share the set promised (mean of its saved chances).")
+k5.metric("Flagged reps", f"{team['flagged']} of {team['reps']}", f"chance below {threshold_pct}%",
+          delta_color="off", delta_arrow="off", border=True)
+
+head, pick = st.columns([3, 1], vertical_alignment="bottom")
+head.subheader("Who needs attention")
+teams = sorted(str(x) for x in t.summary["team"].dropna().unique())
+team_filter = pick.selectbox("Team", ["All teams", *teams], key="tracking_team",
+                             help="Narrows the rep tables and charts; the figures above are for the whole set.")
+summary = t.summary if team_filter == "All teams" else t.summary[t.summary["team"] == team_filter]
+table = _rep_table(summary)
+config = _column_config(money_metric)
+
+flagged = table[table["status"] == STATUS_FLAGGED].sort_values("p_attain")
+if flagged.empty:
+    st.success(f"No rep's chance of reaching base is below {threshold_pct}%.", icon=":material/check_circle:")
+else:
+    st.markdown(f"**{len(flagged)} rep(s) flagged: {', '.join(flagged['rep'])}.** Their chance of reaching "
+                f"base by {set_period.end:%d %b} is below {threshold_pct}%. *Activity volume short*: too few "
+                "calls or meetings; *conversion short*: activities do not turn into deals as usual.")
+    st.dataframe(flagged.drop(columns="status"), hide_index=True, width="stretch", column_config=config,
+                 key="tracking_flagged",
+                 column_order=["rep", "p_attain", "pace", "cause", "cause_detail", "what_it_takes_per_week",
+                               "calls_per_week", "p_attain_saved", "actual", "target", "team"])
+behind = table[table["status"] == STATUS_BEHIND]
+if not behind.empty:
+    st.caption(f"Also behind the expected pace but not flagged: {', '.join(behind['rep'])}.")
+
+bars = actual_vs_expected_bars(summary, title="Actual vs expected to date (flagged reps in red)")
+bars.update_layout(height=470, margin={"b": 110},
+                   legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+st.plotly_chart(bars, width="stretch", key="tracking_bars")
+hist_col, team_col = st.columns([3, 2], vertical_alignment="center")
+hist = projected_attainment_histogram(summary)
+hist.update_layout(height=380)
+hist_col.plotly_chart(hist, width="stretch", key="tracking_hist")
+with team_col, st.container(border=True):
+    st.markdown("**The team line**")
+    st.markdown(
+        f"- Team number **{fmt(team['team_target'])}**: **{fmt(team['actual'])}** so far "
+        f"({ui.percent(team['attainment_so_far'])}), projected **{fmt(team['projected'])}** "
+        f"(80% range {fmt(team['projected_p10'])} – {fmt(team['projected_p90'])}).\n"
+        f"- Chance the team reaches its number: **{ui.percent(team['team_p_attain'])}**.\n"
+        f"- Reps projected at or above base: **{ui.percent(team['share_projected_at_base'])}**; expected to "
+        f"reach it: **{ui.percent(team['expected_share_reaching_base'])}**; the set promised "
+        f"**{ui.percent(team['promised_share_reaching_base'])}**.")
+
+st.subheader("Every rep")
+st.dataframe(table.sort_values("p_attain"), hide_index=True, width="stretch", column_config=config,
+             key="tracking_all")
+with st.expander("Activities to date against their targets"):
+    acts = t.activities if team_filter == "All teams" else t.activities[t.activities["rep"].isin(summary.index)]
+    st.dataframe(acts.assign(pace=100 * acts["pace"]), hide_index=True, width="stretch",
+                 column_config={"pace": st.column_config.NumberColumn("Pace", format="%.0f%%"),
+                                "target": st.column_config.NumberColumn("Per period", format="%,d"),
+                                "expected_to_date": st.column_config.NumberColumn("Expected by now",
+                                                                                  format="%,d"),
+                                "actual": st.column_config.NumberColumn("Actual", format="%,d")})
+
+st.subheader("Check-in notes")
+reps = list(t.summary.sort_values("p_attain").index)
+left, right = st.columns([2, 3])
+with left, st.form("tracking_note_form", clear_on_submit=True, border=True):
+    note_rep = st.selectbox("Rep", reps, key="tracking_note_rep",
+                            help="Reps with the lowest chance first.")
+    note_date = st.date_input("Date", value=date.today(), key="tracking_note_date", format="YYYY-MM-DD")
+    note_text = st.text_area("Note", key="tracking_note_text", placeholder="What we agreed in the one-to-one")
+    if st.form_submit_button("Add note", key="tracking_add_note", type="primary"):
+        if note_text.strip():
+            tracking.add_note(conn, int(set_id), note_rep, note_text, note_date)
+            st.toast(f"Note for {note_rep} saved.")
+        else:
+            st.warning("Write something first: an empty note is not saved.")
+with right:
+    notes = tracking.list_notes(conn, int(set_id))
+    if notes.empty:
+        st.caption("No check-in notes for this set yet.")
+    else:
+        st.dataframe(notes[["note_date", "rep", "note"]], hide_index=True, width="stretch", key="tracking_notes",
+                     column_config={"note_date": st.column_config.DateColumn("Date"),
+                                    "rep": st.column_config.TextColumn("Rep"),
+                                    "note": st.column_config.TextColumn("Note", width="large")})
+        st.download_button("Download notes (CSV)", tracking.notes_csv(conn, int(set_id)),
+                           file_name=f"checkin-notes-{header['name']}-{set_period.label}.csv".replace(" ", "_"),
+                           mime="text/csv", key="tracking_notes_csv", icon=":material/download:")

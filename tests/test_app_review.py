@@ -1,0 +1,100 @@
+"""AppTest of the Review page on the sample company: a finished quarter's set against ``review.review``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import app_test
+from test_app_tracking import save_plan
+
+from analytics import review, store
+
+PAGE = "pages/review.py"
+
+
+def engine_review(db: Path, name: str) -> review.Review:
+    conn = store.connect(db)
+    try:
+        return review.review(conn, name)
+    finally:
+        conn.close()
+
+
+def _frame(at, column: str):
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, f"expected one table with a {column!r} column, found {len(found)}"
+    return found[0]
+
+
+def _metric(at, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+@pytest.fixture
+def reviewed_db(sample_db) -> Path:
+    # The finished quarter's set first, then one for the quarter in progress (newer, but not finished).
+    save_plan(sample_db, name="last quarter", periods_back=1)
+    save_plan(sample_db, name="this quarter")
+    return sample_db
+
+
+def test_finished_set_is_reviewed_like_the_engine(reviewed_db):
+    rv = engine_review(reviewed_db, "last quarter")
+    assert rv.complete
+    at = app_test(PAGE)
+    assert not at.exception
+    assert at.selectbox(key="review_set").value == rv.saved.set_id  # the finished one, not the newest
+
+    cal = rv.calibration.set_index("tier")
+    assert _metric(at, "Brier score").value == f"{cal.loc['all', 'brier']:.3f}"
+    for tier in ("base", "stretch", "excellence"):
+        m = _metric(at, f"Reached {tier}")
+        assert m.value == f"{100 * cal.loc[tier, 'realised']:.0f}%"
+        assert m.delta == f"we said {100 * cal.loc[tier, 'mean_predicted']:.0f}%"
+    assert _metric(at, "CRM quota reached").value == f"{100 * rv.quotas['hit_rate']:.0f}%"
+
+    results = _frame(at, "hit_base").set_index("rep").sort_index()
+    expected = rv.results.sort_index()
+    assert results["hit_base"].tolist() == expected["hit_base"].tolist()
+    assert results["actual"].to_numpy() == pytest.approx(expected["actual"].to_numpy())
+    assert results["p_base"].to_numpy() == pytest.approx(100 * expected["p_base"].to_numpy())
+
+    shown = _frame(at, "brier").set_index("tier")
+    assert shown.loc["All tiers", "brier"] == pytest.approx(cal.loc["all", "brier"])
+    history = _frame(at, "reps_with_quota")
+    assert history["period"].tolist() == rv.quotas["history"]["period"].tolist()
+    nxt = _frame(at, "model_next_p_level").set_index("rep").sort_index()
+    assert nxt["model_next_p_level"].to_numpy() == pytest.approx(
+        rv.next_start.sort_index()["model_next_p_level"].to_numpy(), nan_ok=True)
+    assert "ratchet" in at.info[0].value.lower()
+    assert "baseline_change" in _frame(at, "baseline_change").columns
+
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "calibrated" in spec and "our targets" in spec
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Download the review report (HTML)"
+    assert not at.warning  # a finished period has no "not finished" note
+
+
+def test_a_set_in_progress_says_it_is_not_finished(reviewed_db):
+    at = app_test(PAGE)
+    assert any("this quarter" in o and "in progress" in o for o in at.selectbox(key="review_set").options)
+    set_id = engine_review(reviewed_db, "this quarter").saved.set_id
+    at.selectbox(key="review_set").set_value(set_id).run()
+    assert not at.exception
+    assert any("is not finished" in w.value for w in at.warning)
+
+
+def test_no_saved_set_links_to_targets(sample_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("No saved target set to review yet" in i.value for i in at.info)
+    assert "targets" in [e.proto.page for e in at.get("page_link")]
+
+
+def test_empty_database_points_to_import(empty_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("No deals yet" in i.value for i in at.info)
+    assert not at.dataframe

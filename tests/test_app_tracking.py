@@ -1,0 +1,177 @@
+"""AppTest of the Tracking page on the sample company (its current quarter is part done).
+
+The saved target set is made through the engine first (calibrate -> draft -> save), and every figure
+the page shows is checked against ``tracking.track`` on the same database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import app_test
+
+from analytics import calibration, metrics, store, target_drafts, target_sets, tracking
+from analytics.periods import period_of
+
+PAGE = "pages/tracking.py"
+PLAN = "Q plan"
+
+
+def save_plan(db: Path, name: str = PLAN, periods_back: int = 0, grain: str = "quarter") -> str:
+    """Save a model target set (35/70/90 tiers) for the current period, or ``periods_back`` before it,
+    fitted on the data before that period, as the Targets page would. Returns the period label."""
+    conn = store.connect(db)
+    try:
+        current = period_of(metrics.data_as_of(conn), grain, store.fiscal_year_start_month(conn))
+        period = current.previous(periods_back) if periods_back else current
+        cal = calibration.calibrate(conn, "revenue", grain, period, as_of=period.start - timedelta(days=1))
+        target_sets.save_target_set(conn, target_drafts.draft_from_calibration(cal, name), author="test")
+        return period.label
+    finally:
+        conn.close()
+
+
+def engine_tracking(db: Path, threshold: float, as_of: date | None = None) -> tracking.Tracking:
+    conn = store.connect(db)
+    try:
+        return tracking.track(conn, PLAN, as_of, threshold=threshold)
+    finally:
+        conn.close()
+
+
+TABLES = {  # which frame is which: AppTest does not expose st.dataframe keys
+    "all reps": lambda cols: "status" in cols,
+    "flagged": lambda cols: "cause" in cols and "status" not in cols,
+    "activities": lambda cols: "activity" in cols,
+    "notes": lambda cols: "note" in cols,
+}
+
+
+def _frame(at, name: str):
+    found = [d.value for d in at.dataframe if TABLES[name](set(d.value.columns))]
+    assert len(found) == 1, f"expected one {name!r} table, found {len(found)}"
+    return found[0]
+
+
+def _metric(at, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def _texts(at) -> str:
+    parts = [e.value for kind in ("info", "success", "warning", "markdown", "caption") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def strict_as_of(db: Path) -> date:
+    conn = store.connect(db)
+    try:
+        return metrics.data_as_of(conn)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def tracked_db(sample_db) -> Path:
+    save_plan(sample_db)
+    return sample_db
+
+
+def test_flags_and_chances_match_the_engine(tracked_db):
+    relaxed = engine_tracking(tracked_db, 0.5)
+    strict = engine_tracking(tracked_db, tracking.DEFAULT_THRESHOLD)
+    expected_flags = set(relaxed.flagged().index)
+    assert expected_flags, "the sample company should have reps below a 50% chance"
+
+    at = app_test(PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Tracking"
+    assert PLAN in _texts(at)
+    # The default threshold (30%) against the engine's flags at 30%.
+    all_reps = _frame(at, "all reps").set_index("rep")
+    assert set(all_reps.index[all_reps["status"] == "Flagged"]) == set(strict.flagged().index)
+    assert all_reps["p_attain"].to_dict() == pytest.approx((100 * strict.summary["p_attain"]).to_dict(), abs=1e-9)
+    assert all_reps["pace"].to_dict() == pytest.approx((100 * strict.summary["pace"]).to_dict(), abs=1e-9)
+    assert _metric(at, "Flagged reps").value == f"{len(strict.flagged())} of {strict.team['reps']}"
+
+    at.slider(key="tracking_threshold").set_value(50).run()
+    assert not at.exception
+    flagged = _frame(at, "flagged").set_index("rep")
+    assert set(flagged.index) == expected_flags
+    engine = relaxed.summary.loc[sorted(expected_flags)]
+    assert flagged.loc[engine.index, "p_attain"].to_numpy() == pytest.approx(100 * engine["p_attain"].to_numpy())
+    assert flagged.loc[engine.index, "cause"].tolist() == engine["cause"].tolist()
+    assert set(flagged["cause"]) <= {"activity volume short", "conversion short", "on pace"}
+    assert f"{len(expected_flags)} rep(s) flagged" in _texts(at)
+    assert _metric(at, "Flagged reps").value == f"{len(expected_flags)} of {relaxed.team['reps']}"
+    assert _metric(at, "Team chance").value == f"{100 * relaxed.team['team_p_attain']:.0f}%"
+    # Two charts: actual vs expected, and the projected-attainment histogram with its base line.
+    specs = [e.proto.spec for e in at.get("plotly_chart")]
+    assert len(specs) == 2 and "expected to date" in specs[0] and "projected attainment" in specs[1]
+
+
+def test_team_filter_and_as_of(tracked_db):
+    at = app_test(PAGE)
+    teams = [t for t in at.selectbox(key="tracking_team").options if t != "All teams"]
+    assert teams
+    at.selectbox(key="tracking_team").set_value(teams[0]).run()
+    assert not at.exception
+    assert set(_frame(at, "all reps")["team"]) == {teams[0]}
+
+    as_of = at.date_input[0]
+    assert as_of.label == "As of" and as_of.value == strict_as_of(tracked_db)
+    day = as_of.value - timedelta(days=30)
+    earlier = engine_tracking(tracked_db, tracking.DEFAULT_THRESHOLD, day)
+    as_of.set_value(day).run()
+    assert not at.exception
+    assert f"as of {day:%d %b %Y}" in _texts(at)
+    shown = _frame(at, "all reps").set_index("rep")["p_attain"]
+    assert shown.to_dict() == pytest.approx((100 * earlier.summary.loc[shown.index, "p_attain"]).to_dict())
+
+
+def test_check_in_notes_are_saved_listed_and_exported(tracked_db):
+    at = app_test(PAGE)
+    assert "No check-in notes for this set yet." in _texts(at)
+    rep = at.selectbox(key="tracking_note_rep").value
+    at.date_input(key="tracking_note_date").set_value(date(2026, 11, 10))
+    at.text_area(key="tracking_note_text").input("Pipeline review: two demos booked")
+    at.button(key="tracking_add_note").click().run()
+    assert not at.exception
+    notes = _frame(at, "notes")
+    assert notes["rep"].tolist() == [rep]
+    assert notes["note"].tolist() == ["Pipeline review: two demos booked"]
+    assert at.get("download_button"), "the notes CSV download is missing"
+
+    at.text_area(key="tracking_note_text").input("   ")
+    at.button(key="tracking_add_note").click().run()
+    assert any("empty note" in w.value for w in at.warning)
+    assert len(_frame(at, "notes")) == 1
+
+
+def test_no_target_set_for_the_period_says_so_and_links_to_targets(sample_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("No saved target set for" in i.value for i in at.info)
+    links = [e.proto.page for e in at.get("page_link")]
+    assert "targets" in links
+    assert not at.get("plotly_chart")
+
+
+def test_a_set_for_another_period_can_still_be_picked(sample_db):
+    label = save_plan(sample_db, name="last quarter", periods_back=1)
+    at = app_test(PAGE)
+    assert any("No saved target set for" in i.value for i in at.info)
+    other = next(s for s in at.selectbox if s.label == "Or track another saved set")
+    assert other.value is None and not at.get("plotly_chart")
+    other.set_value(1).run()
+    assert not at.exception
+    assert label in _texts(at)
+    assert at.get("plotly_chart")
+
+
+def test_empty_database_points_to_import(empty_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("No deals yet" in i.value for i in at.info)
+    assert not at.get("plotly_chart") and not at.dataframe

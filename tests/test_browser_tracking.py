@@ -1,0 +1,92 @@
+"""Browser: Tracking and Review on the sample company, whose current quarter is part done.
+
+The shared live server's database cannot be written while the server holds it, so this module runs
+its own server on a copy of the sample company into which two target sets were saved first through
+the engine: one for the quarter in progress (tracked) and one for the quarter before (reviewed).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from browser_helpers import open_page, screenshot, wait_for_app
+from conftest import LiveServer
+from playwright.sync_api import Page, expect
+from test_app_tracking import PLAN, save_plan
+
+from analytics import store, tracking
+
+pytestmark = pytest.mark.browser
+THRESHOLD = 0.5  # the sample company has no rep below the default 30% chance; 50% flags several
+
+
+@pytest.fixture(scope="module")
+def tracking_server(tmp_path_factory, sample_db_template):
+    db = tmp_path_factory.mktemp("tracking_live") / "targets.duckdb"
+    shutil.copy(sample_db_template, db)
+    reviewed = save_plan(db, name="last quarter", periods_back=1)
+    tracked = save_plan(db, name=PLAN)
+    conn = store.connect(db)
+    try:
+        flagged = list(tracking.track(conn, PLAN, threshold=THRESHOLD).flagged().index)
+    finally:
+        conn.close()
+    server = LiveServer(db)
+    try:
+        server.wait_healthy()
+        server.expected = {"tracked": tracked, "reviewed": reviewed, "flagged": flagged}
+        yield server
+    except Exception:
+        print(server.log_text())
+        raise
+    finally:
+        server.stop()
+
+
+def test_tracking_shows_the_flagged_reps(page: Page, tracking_server):
+    expected = tracking_server.expected
+    # A fresh server must run app.py once before a deep link: until st.navigation has run, Streamlit
+    # resolves /tracking against pages/ directly (no frame, no sidebar). See the report to the lead.
+    open_page(page, tracking_server.url)
+    open_page(page, tracking_server.url, "tracking")
+    expect(page.locator("[data-testid=stSidebar]").get_by_text("Target calibration")).to_be_visible()
+    main = page.locator("[data-testid=stMain]")
+    expect(main.get_by_text(f"{PLAN} v1 · {expected['tracked']}").first).to_be_visible()
+    expect(main.get_by_text("No rep's chance of reaching base is below 30%")).to_be_visible()
+
+    thumb = page.locator("[data-testid=stSlider] input[type=range]").first
+    thumb.focus()
+    for _ in range(round((THRESHOLD - tracking.DEFAULT_THRESHOLD) * 100 / 5)):
+        thumb.press("ArrowRight")
+    wait_for_app(page)
+    headline = main.get_by_text(f"{len(expected['flagged'])} rep(s) flagged")
+    expect(headline).to_be_visible()
+    for rep in expected["flagged"]:
+        expect(headline).to_contain_text(rep)
+    expect(main.locator(".js-plotly-plot")).to_have_count(2)
+    expect(main.get_by_text("Check-in notes", exact=True)).to_be_visible()
+
+    page.set_viewport_size({"width": 1400, "height": 1900})
+    wait_for_app(page)
+    screenshot(page, "tracking")
+
+
+def test_review_shows_the_calibration_of_the_finished_quarter(page: Page, tracking_server):
+    open_page(page, tracking_server.url, "review")
+    main = page.locator("[data-testid=stMain]")
+    expect(main.get_by_text(f"last quarter v1 · {tracking_server.expected['reviewed']}").first).to_be_visible()
+    expect(main.get_by_text("Brier score")).to_be_visible()
+    expect(main.get_by_text("Were our chances honest?")).to_be_visible()
+    expect(main.locator(".js-plotly-plot")).to_have_count(1)
+    page.set_viewport_size({"width": 1400, "height": 1900})
+    wait_for_app(page)
+    screenshot(page, "review")
+
+    # The report is generated on click (deferred download): one self-contained file with three charts.
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download the review report (HTML)").click()
+    html = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename.endswith(f"{tracking_server.expected['reviewed']}.html")
+    assert "<h1>Review: last quarter v1" in html and html.count("Plotly.newPlot") == 3
