@@ -2,6 +2,8 @@
 
 calibrate: one row per rep -- rep, period, n_periods, p10..p90 (the requested levels), baseline,
 and with ``--target-percentile P`` the target at that percentile and its chance of attainment.
+With ``--team-target G --allocation proportional|equal-chance`` the top-down number G is split across
+the reps instead: every row gets ``target`` and ``p_attain`` and the targets add up to G.
 backtest: the rolling-origin scores as JSON (or a short table with plain-language lines).
 """
 
@@ -37,6 +39,16 @@ def _percentile(text: str) -> float:
     return value
 
 
+def _team_target(text: str) -> float:
+    try:
+        value = float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the team target must be a number, not {text!r}") from None
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError("the team target must be a positive number")
+    return value
+
+
 def add_calibrate_arguments(parser: argparse.ArgumentParser) -> None:
     """The calibrate options (kept in one function so other commands can extend them)."""
     add_db_argument(parser)
@@ -47,6 +59,11 @@ def add_calibrate_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated percentile levels (default 10,25,40,50,70,90)")
     parser.add_argument("--target-percentile", type=_percentile, default=None,
                         help="also give each rep a target at this percentile and its chance of attainment")
+    parser.add_argument("--team-target", type=_team_target, default=None, metavar="G",
+                        help="split this team number across the reps (each row gets target and p_attain)")
+    parser.add_argument("--allocation", choices=("proportional", "equal-chance"), default="equal-chance",
+                        help="how --team-target is split: proportional to baseline or at an equal chance "
+                             "for every rep (default equal-chance)")
     parser.add_argument("--out", default=None, help="write the table to FILE.csv or FILE.xlsx")
     parser.add_argument("--json", action="store_true", help="print the rows as a JSON array")
 
@@ -65,8 +82,14 @@ def register(subparsers) -> None:
     bt.set_defaults(func=run_backtest)
 
 
-def calibration_rows(cal, target_percentile: float | None = None) -> pd.DataFrame:
-    """The CLI table: rep, period, n_periods, p.., baseline[, target, p_attain]."""
+def calibration_rows(cal, target_percentile: float | None = None, team_target: float | None = None,
+                     allocation: str = "equal-chance") -> pd.DataFrame:
+    """The CLI table: rep, period, n_periods, p.., baseline[, target, p_attain].
+
+    ``team_target`` G splits G across the reps (``targets.allocate_team_target`` with the
+    calibration's own baseline for ``proportional``, as the Targets page does); it takes
+    precedence over ``target_percentile``.
+    """
     s = cal.summary
     cols = [c for c in s.columns if c.startswith("p") and c[1:].isdigit()]
     out = pd.DataFrame({"rep": s.index.to_numpy(), "period": cal.period.label,
@@ -74,7 +97,15 @@ def calibration_rows(cal, target_percentile: float | None = None) -> pd.DataFram
     for c in cols:
         out[c] = s[c].to_numpy()
     out["baseline"] = s["baseline"].to_numpy()
-    if target_percentile is not None:
+    if team_target is not None:
+        from analytics.targets import allocate_team_target
+
+        baseline = s["baseline"].reindex(list(cal.predictive.reps)).to_numpy(dtype=float)
+        split = allocate_team_target(cal.predictive, team_target, allocation, baseline=baseline)
+        split = split.set_index("rep").reindex(out["rep"])
+        out["target"] = split["target"].to_numpy()
+        out["p_attain"] = split["p_attain"].to_numpy()
+    elif target_percentile is not None:
         target = cal.quantile(target_percentile / 100)
         out["target"] = target
         out["p_attain"] = cal.p_attain(target)
@@ -108,7 +139,11 @@ def run_calibrate(args) -> int:
         return 2
     finally:
         conn.close()
-    rows = calibration_rows(cal, args.target_percentile)
+    try:
+        rows = calibration_rows(cal, args.target_percentile, args.team_target, args.allocation)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".xlsx":

@@ -259,6 +259,26 @@ def _set_row(rows: pd.DataFrame, rep: str, tier: str, **values) -> pd.DataFrame:
     return out
 
 
+def tier_order_problems(rows: pd.DataFrame) -> list[str]:
+    """Reps whose tiers are out of order (an overridden base above the stretch, say).
+
+    ``rows`` has one row per rep and tier (``rep``, ``tier``, ``target``). A base above the stretch
+    makes the stretch meaningless, so the page says so rather than saving it silently.
+
+    >>> rows = pd.DataFrame({"rep": ["Ann"] * 2, "tier": ["base", "stretch"], "target": [150.0, 135.0]})
+    >>> tier_order_problems(rows)
+    ['Ann: base 150 is above stretch 135']
+    """
+    wide = rows.pivot_table(index="rep", columns="tier", values="target", aggfunc="first")
+    order = [t for t in TIER_ORDER if t in wide.columns]
+    problems = []
+    for lower, upper in zip(order, order[1:], strict=False):
+        bad = wide[wide[lower] > wide[upper]]
+        problems += [f"{rep}: {lower} {fmt_number(r[lower])} is above {upper} {fmt_number(r[upper])}"
+                     for rep, r in bad.iterrows()]
+    return problems
+
+
 def apply_override(rows: pd.DataFrame, predictive, rep: str, tier: str, value, reason: str,
                    rep_row=None) -> pd.DataFrame:
     """A manager's override of one rep's tier target. A reason is required; bad values are refused.

@@ -283,3 +283,14 @@ def test_rates_tier_but_refuse_a_team_split():
     assert (base["p_attain"] >= 0.65 - 1e-12).all()
     with pytest.raises(ValueError, match="do not add up"):
         tg.allocate_team_target(d, 1.0, "equal-chance")
+
+
+@pytest.mark.parametrize(("targets_by_tier", "expected"), [
+    ({"base": 100.0, "stretch": 150.0, "excellence": 200.0}, []),
+    ({"base": 160.0, "stretch": 150.0, "excellence": 200.0}, ["Ann: base 160 is above stretch 150"]),
+    ({"base": 100.0, "stretch": 250.0, "excellence": 200.0}, ["Ann: stretch 250 is above excellence 200"]),
+    ({"base": 100.0, "stretch": 100.0}, []),
+])
+def test_tier_order_problems(targets_by_tier, expected):
+    rows = pd.DataFrame({"rep": "Ann", "tier": list(targets_by_tier), "target": list(targets_by_tier.values())})
+    assert tg.tier_order_problems(rows) == expected

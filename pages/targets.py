@@ -1,0 +1,641 @@
+"""Targets: the calibration session — tiers from each rep's range, per-rep edits, a team number split,
+the sales math behind every target, saved and exported target sets.
+
+Thin: widgets and layout. The numbers come from analytics/ (calibration, targets, sales_math,
+target_drafts, target_sets, export); the page only keeps the manager's edits in session state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from analytics import export, metrics, sales_math, store, target_sets, targets
+from analytics.calibration import calibrate
+from analytics.periods import parse_period
+from analytics.target_drafts import build_draft
+
+TIER_LABELS = {"base": "Base", "stretch": "Stretch", "excellence": "Excellence"}
+EDITS_KEY = "tg_edits"          # {context: {"overrides": {(rep, tier): (value, reason)}, "proposals": {...}}}
+OPEN_KEY = "tg_open"            # the saved set this session has open: set_id, name, revision, status, context
+SAVED_SIG_KEY = "tg_saved_signature"
+
+conn = ui.db()
+st.title("Targets")
+st.caption("The calibration session: each rep's range from their own history, tiers with the chance of "
+           "reaching them, overrides and the rep's own proposal, a team number split fairly, the sales math "
+           "behind every target — saved, versioned and exported.")
+
+counts = store.table_counts(conn)
+grain, fsm, version = ui.grain(), ui.fiscal_start_month(), ui.data_version()
+choices = ui.period_choices(metrics.data_as_of(conn), grain, fsm)
+if counts["deals"] == 0 and counts["activities"] == 0 or not choices:
+    ui.empty_state("No deals or activities yet. Import a CRM export to calibrate targets.")
+    st.stop()
+# The sidebar's period; the next period when it has not been chosen yet.
+period = ui.selected_period() or parse_period(choices[0], fsm)
+
+
+# ---------------------------------------------------------------- cached engine calls
+@st.cache_data(show_spinner="Calibrating each rep's range…", max_entries=24)
+def _calibration(_conn, key: str, metric: str, grain: str, period_label: str, fiscal_month: int):
+    """The fitted calibration without its connection (so it can be cached), its funnel and monthly shape."""
+    cal = calibrate(_conn, metric, grain, parse_period(period_label, fiscal_month))
+    funnel = cal.funnel()
+    try:
+        weights = np.asarray(cal.within_period_shape(), dtype=float).ravel()
+    except (AttributeError, NotImplementedError, ValueError):
+        weights = None
+    if weights is not None and weights.size != len(cal.period.months()):
+        weights = None
+    return dataclasses.replace(cal, _conn=None, _funnel=funnel), weights
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def _model_draft(_cal, _weights, key: str, tiers_key: str, team_target: float | None, allocation: str,
+                 q: float) -> target_sets.TargetSetDraft:
+    baseline = _cal.summary["baseline"].reindex(list(_cal.predictive.reps)).to_numpy(dtype=float)
+    return build_draft(_cal.predictive, name="working", period=_cal.period, metric=_cal.metric,
+                       tiers=tiers_key, team_target=team_target, allocation=allocation, baseline=baseline,
+                       funnel=_cal.funnel(), q=q, weights=_weights)
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def _allocation(_cal, key: str, team_target: float) -> targets.TeamAllocation:
+    return targets.allocation_for(_cal, team_target)
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return ui.money(value) if money_metric else targets.fmt_number(value)
+
+
+# ---------------------------------------------------------------- session setup
+metric_names = [m for m in metrics.METRICS if m != "win_rate"]
+for _key, _default in {"tg_base": 35, "tg_stretch": 70, "tg_exc": 90, "tg_use_exc": True, "tg_conf": 80}.items():
+    st.session_state.setdefault(_key, _default)
+c_metric, c_base, c_stretch, c_exc, c_conf = st.columns([2, 1, 1, 1.3, 1.5], vertical_alignment="bottom")
+metric = c_metric.selectbox("Metric", metric_names, key="tg_metric",
+                            format_func=lambda m: metrics.METRIC_LABELS.get(m, m),
+                            help="Outcome (won revenue, deals) or activity (calls, meetings, demos…).")
+base_p = c_base.number_input("Base at P", 1, 98, step=5, key="tg_base",
+                             help="Base target = this percentile of the rep's range; 35 gives a 65% chance. "
+                                  "With a team number split, base is the rep's share of it instead.")
+stretch_p = c_stretch.number_input("Stretch at P", 2, 99, step=5, key="tg_stretch")
+use_exc = c_exc.toggle("Excellence tier", key="tg_use_exc")
+exc_p = c_exc.number_input("Excellence at P", 3, 99, step=5, key="tg_exc", disabled=not use_exc,
+                           label_visibility="collapsed")
+confidence = c_conf.slider("Activity plan confidence", 50, 95, step=5, key="tg_conf", format="%d%%",
+                           help="The activity plan gives enough calls, meetings and demos to reach the "
+                                "target with this probability at the rep's own conversion rates.") / 100
+money_metric = metrics.metric_kind(metric) == "money"
+tiers_spec = [base_p, stretch_p] + ([exc_p] if use_exc else [])
+try:
+    tiers = targets.parse_tiers(tiers_spec)
+except ValueError as exc:
+    st.error(f"Tiers refused: {exc}.")
+    st.stop()
+tiers_key = ",".join(f"{v:g}" for v in tiers.values())
+
+cache_key = f"{ui.db_path()}|{version}"
+try:
+    cal, weights = _calibration(conn, cache_key, metric, grain, period.label, fsm)
+except ValueError as exc:
+    st.warning(f"No calibration for {metrics.METRIC_LABELS.get(metric, metric)} in {period.label}: {exc}")
+    st.stop()
+predictive, summary = cal.predictive, cal.summary
+reps = list(np.asarray(predictive.reps, dtype=object))
+if not reps:
+    st.warning(f"No active reps in {period.label}.")
+    st.stop()
+context = f"{metric}|{grain}|{period.label}"
+edits = st.session_state.setdefault(EDITS_KEY, {}).setdefault(context, {"overrides": {}, "proposals": {}})
+
+# ---------------------------------------------------------------- team number
+with st.container(border=True):
+    st.subheader("Top-down team number")
+    c_on, c_g, c_method = st.columns([1.2, 1.5, 2], vertical_alignment="bottom")
+    split_on = c_on.toggle("Split a team number", key="tg_split",
+                           help="Base targets become a split of the number the company handed down.")
+    default_g = float(round(summary["baseline"].sum() * 1.1, -3 if money_metric else 0))
+    if st.session_state.get("tg_team_for") != context:      # a sensible number per metric and period
+        st.session_state["tg_team_for"] = context
+        st.session_state["tg_team"] = st.session_state.pop("tg_team_reopened", default_g)
+    team_target = c_g.number_input("Team number", min_value=0.0, step=max(default_g / 100, 1.0),
+                                   format="%.0f", key="tg_team", disabled=not split_on)
+    allocation = c_method.radio("Split", ["equal-chance", "proportional"], horizontal=True, key="tg_alloc",
+                                disabled=not split_on,
+                                format_func={"equal-chance": "Equal chance for every rep",
+                                             "proportional": "Proportional to baseline"}.get)
+    team = None
+    if split_on and team_target > 0:
+        team = _allocation(cal, f"{cache_key}|{context}", float(team_target))
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Team's chance of reaching it", ui.percent(team.team_chance),
+                  help="Simulated with the shared period shock: reps' outcomes move together.")
+        m2.metric("Team P50 (median outcome)", _fmt(team.team_p50))
+        m3.metric("Team P90", _fmt(team.team_p90))
+        m4.metric("Each rep's chance (equal split)", ui.percent(1 - team.p_star))
+        (st.error if team.beyond_reach else st.info)(team.message)
+        table = team.table.assign(team=lambda d: d["rep"].map(summary["team"]),
+                                  proportional_p=lambda d: 100 * d["proportional_p"],
+                                  equal_chance_p=lambda d: 100 * d["equal_chance_p"])
+        fmt_money = "$%,.0f" if money_metric else "localized"
+        st.dataframe(table[["rep", "team", "baseline", "proportional", "proportional_p", "equal_chance",
+                            "equal_chance_p"]],
+                     hide_index=True, width="stretch", height=240, key="tg_alloc_table",
+                     column_config={
+                         "rep": "Rep", "team": "Team",
+                         "baseline": st.column_config.NumberColumn("Baseline", format=fmt_money),
+                         "proportional": st.column_config.NumberColumn("Proportional", format=fmt_money),
+                         "proportional_p": st.column_config.NumberColumn("Chance", format="%.0f%%"),
+                         "equal_chance": st.column_config.NumberColumn("Equal chance", format=fmt_money),
+                         "equal_chance_p": st.column_config.NumberColumn("Chance ", format="%.0f%%")})
+    elif split_on:
+        st.warning("Enter a team number above zero to split it.")
+
+team_value = float(team_target) if team is not None else None
+model = _model_draft(cal, weights, f"{cache_key}|{context}", tiers_key, team_value, allocation, confidence)
+
+
+# ---------------------------------------------------------------- the manager's edits over the model
+def _apply_table_edits(editor_key: str, tier: str, reps: list[str], model_values) -> None:
+    """Fold the table's cell edits (Streamlit keeps them, cumulative, under the editor's key) into the
+    session's edits. Idempotent, so it runs on every run before the targets are computed."""
+    state = st.session_state.get(editor_key) or {}
+    store_ = edits
+    for idx, change in (state.get("edited_rows") or {}).items():
+        rep = reps[int(idx)]
+        key = (rep, tier)
+        old_value, old_reason = store_["overrides"].get(key, (None, ""))
+        value = change.get("Target", old_value)
+        reason = change.get("Reason", old_reason) or ""
+        if value is None or (isinstance(value, float) and math.isnan(value)) or (
+                abs(float(value) - model_values[int(idx)]) < 0.5 and not reason):
+            store_["overrides"].pop(key, None)
+        else:
+            store_["overrides"][key] = (float(value), reason)
+        if "Rep proposal" in change or "Accept" in change:
+            prop, acc = store_["proposals"].get(key, (None, False))
+            prop = change.get("Rep proposal", prop)
+            acc = bool(change.get("Accept", acc))
+            if prop is None or (isinstance(prop, float) and math.isnan(prop)):
+                store_["proposals"].pop(key, None)
+            else:
+                store_["proposals"][key] = (float(prop), acc)
+
+
+shown_value = np.round if money_metric else (lambda x: np.round(x, 1))
+if st.session_state.get("tg_edit_tier") not in tiers:
+    st.session_state["tg_edit_tier"] = "base"
+_model_tier = model.rows[model.rows["tier"] == st.session_state["tg_edit_tier"]].set_index("rep").reindex(reps)
+_apply_table_edits(f"tg_editor|{context}|{st.session_state['tg_edit_tier']}", st.session_state["tg_edit_tier"],
+                   reps, shown_value(_model_tier["model_value"].to_numpy(dtype=float)))
+def _rep_row(rep: str):
+    return summary.loc[rep] if rep in summary.index else None
+
+
+rows = model.rows.copy()
+problems: dict[tuple[str, str], str] = {}
+for (rep, tier), (value, reason) in edits["overrides"].items():
+    if tier not in tiers:
+        continue
+    try:
+        rows = targets.apply_override(rows, predictive, rep, tier, value, reason, rep_row=_rep_row(rep))
+    except (ValueError, KeyError) as exc:
+        problems[(rep, tier)] = str(exc)
+for (rep, tier), (value, accepted) in edits["proposals"].items():
+    if tier not in tiers:
+        continue
+    take = accepted and (rep, tier) not in edits["overrides"]
+    try:
+        rows = targets.apply_rep_proposal(rows, predictive, rep, tier, value, accept=take, rep_row=_rep_row(rep))
+    except (ValueError, KeyError) as exc:
+        problems[(rep, tier)] = str(exc)
+
+plan = None
+activity_rows = model.activity_rows
+assumptions = dict(model.assumptions)
+funnel = cal.funnel()
+if funnel is not None and len(funnel) and (metric == "revenue" or metric in sales_math.DEAL_COUNT_METRICS):
+    base_rows = rows.loc[rows["tier"] == "base", ["rep", "target"]].reset_index(drop=True)
+    plan = sales_math.activity_plan(base_rows, funnel, cal.period, q=confidence, metric=metric)
+    activity_rows = sales_math.activity_rows(plan)
+    assumptions["plans"] = {r["rep"]: sales_math.plan_sentence(r, grain) for r in plan.to_dict("records")}
+check = targets.base_share_check(rows.loc[rows["tier"] == "base", "p_attain"],
+                                 "the base percentile" if team is None else "the team target")
+assumptions["base_share"] = check.expected_share
+assumptions["warnings"] = [check.message] + [w for w in model.assumptions.get("warnings", [])[1:]]
+
+# ---------------------------------------------------------------- tiers overview
+st.subheader(f"Tiers for {period.label}")
+base_rows = rows[rows["tier"] == "base"]
+k1, k2, k3, k4 = st.columns(4)
+k1.metric("Reps", f"{len(reps)}")
+k2.metric("Expected share reaching base", ui.percent(check.expected_share),
+          help="The mean chance of reaching base; practitioners aim for 60–70%.")
+k3.metric("Team total at base", _fmt(float(base_rows["target"].sum())))
+k4.metric("Team median outcome (sum of P50)", _fmt(float(summary["baseline"].sum())))
+for problem in targets.tier_order_problems(rows):
+    st.warning(f"Tiers out of order — {problem}. Raise the higher tier or lower this one.",
+               icon=":material/swap_vert:")
+if check.warning:
+    st.warning(check.message, icon=":material/warning:")
+elif check.level == "ok":
+    st.success(check.message, icon=":material/check_circle:")
+else:
+    st.info(check.message)
+
+# ---------------------------------------------------------------- per-rep table (editable)
+st.subheader("Per rep: range, target, chance")
+st.caption("Type a target to override the model (a reason is required), or enter the rep's own proposal to "
+           "see where it falls in their range and tick Accept to make it the target. Chances update as you edit.")
+edit_tier = st.segmented_control("Tier to edit", list(tiers), key="tg_edit_tier",
+                                 format_func=TIER_LABELS.get) or "base"
+mine = rows[rows["tier"] == edit_tier].set_index("rep").reindex(reps)
+q10 = predictive.quantile(0.10)
+q90 = predictive.quantile(0.90)
+notes = []
+for rep, r in mine.iterrows():
+    if (rep, edit_tier) in problems:
+        notes.append("⚠ " + problems[(rep, edit_tier)])
+    elif pd.notna(r["rep_proposal"]):
+        notes.append(targets.place_proposal(predictive, rep, r["rep_proposal"], rows)["message"])
+    else:
+        notes.append("")
+pending = {rep: v for (rep, t), (v, _) in edits["overrides"].items() if t == edit_tier}
+reasons = {rep: why for (rep, t), (_, why) in edits["overrides"].items() if t == edit_tier}
+accepted = {rep: a for (rep, t), (_, a) in edits["proposals"].items() if t == edit_tier}
+table = pd.DataFrame({
+    "Range": [f"{_fmt(a)} · {_fmt(m)} · {_fmt(b)}" for a, m, b in
+              zip(q10, summary["baseline"].reindex(reps).to_numpy(dtype=float), q90, strict=True)],
+    "Model": shown_value(mine["model_value"].to_numpy(dtype=float)),
+    "Target": [float(pending.get(rep, t)) for rep, t in
+               zip(reps, shown_value(mine["target"].to_numpy(dtype=float)), strict=True)],
+    "Chance": 100 * mine["p_attain"].to_numpy(dtype=float),
+    "Reason": [reasons.get(rep) or (r if isinstance(r, str) else "") for rep, r in zip(reps, mine["reason"],
+                                                                                        strict=True)],
+    "Rep proposal": mine["rep_proposal"].to_numpy(dtype=float),
+    "Accept": [bool(accepted.get(rep, False)) for rep in reps],
+    "Source": mine["source"].to_numpy(),
+    "Note": notes,
+}, index=pd.Index(reps, name="Rep"))
+editor_key = f"tg_editor|{context}|{edit_tier}"
+
+
+num_format = "$%,.0f" if money_metric else "localized"
+st.data_editor(
+    table, key=editor_key, width="stretch", height=min(38 + 35 * len(reps), 460), num_rows="fixed",
+    disabled=["_index", "Range", "Model", "Chance", "Source", "Note"],
+    column_config={
+        "Range": st.column_config.TextColumn("Range P10 · P50 · P90", width="medium",
+                                             help="The rep's range for the period: P50 is the baseline."),
+        "Model": st.column_config.NumberColumn(
+            "Team split" if team is not None and edit_tier == "base" else f"Model P{tiers[edit_tier]:g}",
+            format=num_format, width="small",
+            help="The rep's share of the team number." if team is not None and edit_tier == "base"
+            else f"The model's {edit_tier} target at the tier's percentile."),
+        "Target": st.column_config.NumberColumn(format=num_format, min_value=0.0, max_value=targets.MAX_TARGET,
+                                                width="small",
+                                                help="Type to override (a reason is required); refused when "
+                                                     "absurdly large against the rep's range."),
+        "Chance": st.column_config.ProgressColumn(format="%.0f%%", min_value=0.0, max_value=100.0, width="small",
+                                                  help="Chance of reaching this target."),
+        "Source": st.column_config.TextColumn(width="small"),
+        "Reason": st.column_config.TextColumn(help="Required for an override.", max_chars=300, width="medium"),
+        "Rep proposal": st.column_config.NumberColumn("Rep's proposal", format=num_format, min_value=0.0,
+                                                      width="small"),
+        "Accept": st.column_config.CheckboxColumn(help="Make the rep's proposal the target (buy-in).",
+                                                  width="small"),
+        "Note": st.column_config.TextColumn(width="large"),
+    })
+if problems:
+    st.error("Not applied: " + "; ".join(problems.values()), icon=":material/block:")
+
+
+# ---------------------------------------------------------------- one rep: override, proposal, sales math
+def _apply_one(action: str) -> None:
+    rep, tier = st.session_state["tg_one_rep"], st.session_state["tg_one_tier"]
+    text = st.session_state.get("tg_one_value", "")
+    reason = st.session_state.get("tg_one_reason", "").strip()
+    store_ = st.session_state[EDITS_KEY][context]
+    st.session_state.pop(f"tg_editor|{context}|{tier}", None)   # the table shows the new state afresh
+    if action == "reset":
+        store_["overrides"].pop((rep, tier), None)
+        store_["proposals"].pop((rep, tier), None)
+        return
+    ok, number, why = targets.validate_target_entry(text, _rep_row(rep))
+    if not ok:
+        st.session_state["tg_one_msg"] = ("error", f"{rep}'s {tier} target refused: {why}")
+        return
+    if action == "override":
+        if not reason:
+            st.session_state["tg_one_msg"] = ("error", f"An override of {rep}'s {tier} target needs a reason.")
+            return
+        store_["overrides"][(rep, tier)] = (number, reason)
+        st.session_state["tg_one_msg"] = ("success", f"{rep}'s {tier} target set to {_fmt(number)} ({reason}).")
+    else:
+        store_["proposals"][(rep, tier)] = (number, action == "accept")
+        st.session_state["tg_one_msg"] = ("success", f"Recorded {rep}'s proposal of {_fmt(number)}.")
+
+
+st.subheader("One rep at a time")
+left, right = st.columns([1, 1.1], gap="medium")
+with left, st.container(border=True):
+    c_rep, c_tier = st.columns([2, 1])
+    one_rep = c_rep.selectbox("Rep", reps, key="tg_one_rep")
+    one_tier = c_tier.selectbox("Tier", list(tiers), key="tg_one_tier", format_func=TIER_LABELS.get)
+    s = summary.loc[one_rep]
+    cur = rows[(rows["rep"] == one_rep) & (rows["tier"] == one_tier)].iloc[0]
+    st.markdown(f"**{one_rep}** · {s['team']} · {int(s['n_periods'])} periods of history  \n"
+                f"Range {_fmt(s['p10'])} (P10) · **{_fmt(s['p50'])} (P50 baseline)** · {_fmt(s['p90'])} (P90)  \n"
+                + " · ".join(f"{TIER_LABELS[t]} {_fmt(v)} ({ui.percent(p)})" for t, v, p in
+                             rows.loc[rows["rep"] == one_rep, ["tier", "target", "p_attain"]].itertuples(
+                                 index=False)))
+    typed = st.text_input("Target or proposal", key="tg_one_value", placeholder=f"e.g. {_fmt(cur['target'])}",
+                          help="A number; 1,200 is fine. Negative, text or absurdly large entries are refused.")
+    if typed.strip():
+        ok, number, why = targets.validate_target_entry(typed, s)
+        if ok:
+            chance = targets.rep_chance(predictive, one_rep, number)
+            pct = targets.rep_percentile(predictive, one_rep, number)
+            st.markdown(f"Chance of reaching {_fmt(number)}: **{ui.percent(chance)}** (their P{pct:.0f})")
+        else:
+            st.error(f"Refused: {why}")
+    st.text_input("Reason (required for an override)", key="tg_one_reason")
+    b1, b2 = st.columns(2)
+    b1.button("Override with reason", key="tg_apply_override", on_click=_apply_one, args=("override",),
+              type="primary", width="stretch")
+    b2.button("Record rep's proposal", key="tg_apply_proposal", on_click=_apply_one, args=("proposal",),
+              help="Record the rep's own proposal beside the model's range.", width="stretch")
+    b3, b4 = st.columns(2)
+    b3.button("Accept proposal as target", key="tg_accept_proposal", on_click=_apply_one, args=("accept",),
+              width="stretch")
+    b4.button("Reset to model", key="tg_reset", on_click=_apply_one, args=("reset",), width="stretch")
+    if msg := st.session_state.pop("tg_one_msg", None):
+        (st.error if msg[0] == "error" else st.success)(msg[1])
+
+with right, st.container(border=True):
+    base_now = rows[(rows["rep"] == one_rep) & (rows["tier"] == "base")].iloc[0]
+    team_total = team_value or float(base_rows["target"].sum())
+    rep_plan = plan.set_index("rep").loc[one_rep] if plan is not None else None
+    focus = assumptions.get("focus", {}).get(one_rep, "")
+    card = sales_math.smart_card(one_rep, metric, base_now["target"], base_now["p_attain"], cal.period,
+                                 team_total=team_total, weights=weights,
+                                 plan=assumptions.get("plans", {}).get(one_rep), focus=focus)
+    st.markdown(f"**SMART target — {one_rep}**")
+    st.markdown("\n".join(f"- **{label}**: {card[key]}" for key, label in (
+        ("specific", "Specific"), ("measurable", "Measurable"), ("achievable", "Achievable"),
+        ("relevant", "Relevant"), ("time_bound", "Time-bound"))))
+    if rep_plan is not None:
+        parts = [f"{math.ceil(rep_plan[s]):,} {s}" for s in ("calls", "meetings", "demos", "opportunities")
+                 if np.isfinite(rep_plan[s])]
+        deals = f" → {math.ceil(rep_plan['deals']):,} deals" if np.isfinite(rep_plan["deals"]) else ""
+        words = assumptions["plans"][one_rep]
+        st.markdown(f"**Sales math** at {ui.percent(confidence)} confidence: " + " + ".join(parts)
+                    + f"{deals} = {_fmt(base_now['target'])}  \n" + f"{words[:1].upper()}{words[1:]}.")
+        if focus:
+            st.caption(focus[:1].upper() + focus[1:] + ".")
+    steps = pd.DataFrame(card["milestones"], columns=["By", "Cumulative target"])
+    steps["By"] = steps["By"].map(lambda d: d.strftime("%d %b %Y"))
+    steps["Cumulative target"] = steps["Cumulative target"].map(_fmt)
+    st.markdown("**Milestones** (spread by the seasonality the model found)")
+    st.dataframe(steps, hide_index=True, width="stretch", key="tg_milestones")
+
+# ---------------------------------------------------------------- activity plan for everyone
+if plan is not None:
+    with st.expander("Activity plan per rep (base targets)", expanded=False):
+        shown = plan[["rep", "target", "deals", "opportunities", "demos", "meetings", "calls",
+                      "calls_per_week"]].copy()
+        shown["plan"] = shown["rep"].map(assumptions["plans"])
+        shown["focus"] = shown["rep"].map(assumptions.get("focus", {}))
+        st.dataframe(shown, hide_index=True, width="stretch", key="tg_plan_table", column_config={
+            "rep": "Rep", "target": st.column_config.NumberColumn("Base target", format=num_format),
+            "deals": "Deals", "opportunities": "Opportunities", "demos": "Demos", "meetings": "Meetings",
+            "calls": "Calls", "calls_per_week": st.column_config.NumberColumn("Calls a week", format="%.0f"),
+            "plan": "In words", "focus": "Personal focus"})
+
+# ---------------------------------------------------------------- save
+st.subheader("Save")
+opened = st.session_state.get(OPEN_KEY)
+if opened and opened["context"] != context:
+    opened = None
+work = target_sets.TargetSetDraft(
+    name="", period=period.label, grain=grain, metric=metric, tiers=tiers,
+    method=allocation if team is not None else "percentile", rows=rows[target_sets.ROW_COLUMNS],
+    activity_rows=activity_rows, team_target=team_value, assumptions=assumptions)
+signature = pd.util.hash_pandas_object(rows[["rep", "tier", "target", "source", "reason"]].astype(str),
+                                       index=False).sum().item()
+signature = f"{signature}|{tiers_key}|{team_value}|{work.method}"
+
+c_name, c_author, c_note = st.columns([2, 1.2, 2])
+if st.session_state.get("tg_name_for") != context:
+    st.session_state["tg_name_for"] = context
+    st.session_state["tg_name"] = st.session_state.pop("tg_name_reopened",
+                                                       f"{metrics.METRIC_LABELS.get(metric, metric)} {period.label}")
+name = c_name.text_input("Target set name", key="tg_name")
+author = c_author.text_input("Your name", key="tg_author", placeholder="recorded in the audit log")
+note = c_note.text_input("Note", key="tg_note", placeholder="what changed and why")
+
+
+def _save(status: str, autosave: bool = False):
+    """Save the session as a set (the open one when the name matches); returns a message tuple."""
+    current = st.session_state.get(OPEN_KEY)
+    reuse = current is not None and current["context"] == context and current["name"] == name.strip()
+    draft = dataclasses.replace(work, name=name.strip(), status=status,
+                                set_id=current["set_id"] if reuse else None)
+    try:
+        saved = target_sets.save_target_set(conn, draft, expected_revision=current["revision"] if reuse else None,
+                                            author=author.strip() or None,
+                                            note=("autosaved edit" if autosave else note.strip()) or None)
+    except target_sets.TargetSetConflict as exc:
+        return "conflict", f"Not saved — {exc}."
+    except target_sets.TargetSetError as exc:
+        return "error", f"Not saved — {exc}."
+    st.session_state[OPEN_KEY] = {"set_id": saved.set_id, "name": saved.name, "revision": saved.revision,
+                                  "status": saved.status, "version": saved.version, "context": context}
+    st.session_state[SAVED_SIG_KEY] = signature
+    st.session_state["tg_pick"] = saved.set_id
+    return None if autosave else ("success", f"Saved {saved.label} as {saved.status} (revision {saved.revision}).")
+
+
+def _reload_open() -> None:
+    current = st.session_state.get(OPEN_KEY)
+    if current:
+        _reopen(current["set_id"])
+
+
+def _reopen(set_id: int) -> None:
+    """Load a saved set into the session: its metric, period, tiers, team number and edits."""
+    saved = target_sets.load_target_set(ui.db(), int(set_id))
+    ctx = f"{saved.metric}|{saved.grain}|{saved.period}"
+    tiers_saved = list(saved.tiers.values())
+    st.session_state.update({"tg_metric": saved.metric, ui.GRAIN_KEY: saved.grain, ui.PERIOD_KEY: saved.period,
+                             "tg_base": int(tiers_saved[0]), "tg_name_reopened": saved.name, "tg_name_for": None,
+                             "tg_split": saved.team_target is not None})
+    if len(tiers_saved) > 1:
+        st.session_state["tg_stretch"] = int(tiers_saved[1])
+    st.session_state["tg_use_exc"] = len(tiers_saved) > 2
+    if len(tiers_saved) > 2:
+        st.session_state["tg_exc"] = int(tiers_saved[2])
+    if saved.team_target is not None:
+        st.session_state["tg_team_reopened"] = float(saved.team_target)
+        st.session_state["tg_team_for"] = None
+        st.session_state["tg_alloc"] = saved.method if saved.method in ("equal-chance", "proportional") \
+            else "equal-chance"
+    r = saved.rows
+    st.session_state[EDITS_KEY][ctx] = {
+        "overrides": {(x.rep, x.tier): (float(x.target), x.reason or "") for x in r.itertuples()
+                      if x.source == "override"},
+        "proposals": {(x.rep, x.tier): (float(x.rep_proposal), x.source == "rep proposal") for x in r.itertuples()
+                      if pd.notna(x.rep_proposal)}}
+    for key in [k for k in st.session_state if str(k).startswith(f"tg_editor|{ctx}|")]:
+        st.session_state.pop(key, None)
+    st.session_state[OPEN_KEY] = {"set_id": saved.set_id, "name": saved.name, "revision": saved.revision,
+                                  "status": saved.status, "version": saved.version, "context": ctx}
+    st.session_state[SAVED_SIG_KEY] = None
+    st.session_state["tg_save_msg"] = ("info", f"Opened {saved.label} ({saved.status}, revision "
+                                               f"{saved.revision}).")
+
+
+# Autosave: an open draft follows the manager's edits, so a reload loses at most the edit in flight.
+save_msg = st.session_state.pop("tg_save_msg", None)
+autosave = st.toggle("Save edits to the open draft as I make them", value=True, key="tg_autosave")
+if (autosave and opened and opened["status"] == "draft" and opened["name"] == name.strip()
+        and st.session_state.get(SAVED_SIG_KEY) not in (None, signature)):
+    save_msg = _save("draft", autosave=True) or save_msg
+if opened and st.session_state.get(SAVED_SIG_KEY) is None:
+    st.session_state[SAVED_SIG_KEY] = signature     # just reopened: the page now shows the saved set
+
+s1, s2, s3 = st.columns([1, 1, 3], vertical_alignment="center")
+opened = st.session_state.get(OPEN_KEY)
+final_open = bool(opened and opened["context"] == context and opened["status"] == "final"
+                  and opened["name"] == name.strip())
+if s1.button("Save draft", key="tg_save", type="primary", disabled=final_open):
+    save_msg = _save("draft")
+if s2.button("Save final", key="tg_save_final", disabled=final_open,
+             help="A final set is read-only; make a new version to change it."):
+    save_msg = _save("final")
+opened = st.session_state.get(OPEN_KEY)
+if opened and opened["context"] == context:
+    read_only = opened["status"] == "final" and opened["name"] == name.strip()
+    s3.caption(f"Open: **{opened['name']}** v{opened['version']} · {opened['status']} · revision "
+               f"{opened['revision']}" + (" · read-only: start a new version below to change it" if read_only
+                                          else ""))
+if save_msg:
+    kind, text = save_msg
+    if kind == "conflict":
+        st.error(text, icon=":material/sync_problem:")
+        st.button("Reload the saved version", key="tg_reload", on_click=_reload_open,
+                  help="Discards your unsaved edits and opens what is saved now.")
+    else:
+        {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+
+# ---------------------------------------------------------------- saved sets
+st.subheader("Saved target sets")
+sets = target_sets.list_target_sets(conn)
+if sets.empty:
+    st.caption("Nothing saved yet.")
+    st.stop()
+st.dataframe(sets[["name", "version", "status", "period", "metric", "method", "team_target", "n_reps",
+                   "revision", "updated_at", "updated_by"]],
+             hide_index=True, width="stretch", height=min(38 + 35 * len(sets), 250), key="tg_sets_table",
+             column_config={"name": "Name", "version": "Version", "status": "Status", "period": "Period",
+                            "metric": "Metric", "method": "Method",
+                            "team_target": st.column_config.NumberColumn("Team number", format="localized"),
+                            "n_reps": "Reps", "revision": "Revision",
+                            "updated_at": st.column_config.DatetimeColumn("Last saved", format="D MMM YYYY, HH:mm"),
+                            "updated_by": "By"})
+labels = {int(r.set_id): f"{r.name} · v{r.version} · {r.status} · {r.period} · {r.metric}" for r in sets.itertuples()}
+ids = list(labels)
+default_id = opened["set_id"] if opened and opened["set_id"] in ids else ids[0]
+if st.session_state.get("tg_pick") not in ids:
+    st.session_state["tg_pick"] = default_id
+c_pick, c_open, c_fin, c_new = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+picked = c_pick.selectbox("Target set", ids, key="tg_pick", format_func=labels.get)
+chosen = target_sets.load_target_set(conn, int(picked))
+c_open.button("Open", key="tg_open_set", on_click=_reopen, args=(picked,),
+              help="Load this set into the session to edit it (or a new version of it).")
+
+
+def _finalize(set_id: int, revision: int) -> None:
+    try:
+        saved = target_sets.finalize(ui.db(), set_id, expected_revision=revision,
+                                     author=st.session_state.get("tg_author", "").strip() or None,
+                                     note=st.session_state.get("tg_note", "").strip() or None)
+    except target_sets.TargetSetError as exc:
+        st.session_state["tg_sets_msg"] = ("error", str(exc))
+        return
+    current = st.session_state.get(OPEN_KEY)
+    if current and current["set_id"] == set_id:
+        current.update(status="final", revision=saved.revision)
+    st.session_state["tg_sets_msg"] = ("success", f"{saved.label} is final and read-only.")
+
+
+def _new_version(set_id: int) -> None:
+    try:
+        saved = target_sets.new_version(ui.db(), set_id, author=st.session_state.get("tg_author", "").strip() or None,
+                                        note=st.session_state.get("tg_note", "").strip() or None)
+    except target_sets.TargetSetError as exc:
+        st.session_state["tg_sets_msg"] = ("error", str(exc))
+        return
+    st.session_state["tg_pick"] = saved.set_id
+    _reopen(saved.set_id)
+    st.session_state["tg_sets_msg"] = ("success", f"Started {saved.label} as a draft.")
+
+
+c_fin.button("Finalize", key="tg_finalize", on_click=_finalize, args=(chosen.set_id, chosen.revision),
+             disabled=chosen.is_final)
+c_new.button("New version", key="tg_new_version", on_click=_new_version, args=(chosen.set_id,),
+             disabled=not chosen.is_final, help="Copy this final set to the next version as a draft.")
+if msg := st.session_state.pop("tg_sets_msg", None):
+    (st.error if msg[0] == "error" else st.success)(msg[1])
+
+d1, d2, d3 = st.columns(3)
+slug = "".join(ch if ch.isalnum() else "-" for ch in chosen.name).strip("-").lower() or "targets"
+stem = f"{slug}-v{chosen.version}"
+d1.download_button("Download CSV", export.csv_text(chosen).encode("utf-8"), f"{stem}.csv", "text/csv",
+                   key="tg_dl_csv", on_click="ignore", icon=":material/download:", width="stretch")
+d2.download_button("Download Excel", export.excel_bytes(chosen), f"{stem}.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="tg_dl_xlsx",
+                   on_click="ignore", icon=":material/table_view:", width="stretch")
+d3.download_button("Download one-page summaries (HTML)", export.rep_summary_html(chosen).encode("utf-8"),
+                   f"{stem}.html", "text/html", key="tg_dl_html", on_click="ignore",
+                   icon=":material/description:", width="stretch")
+
+tab_audit, tab_model, tab_sets = st.tabs(["Audit trail", "Compare with the model", "Compare two sets"])
+with tab_audit:
+    st.dataframe(target_sets.audit_trail(conn, chosen.set_id), hide_index=True, width="stretch",
+                 key="tg_audit", column_config={"changed_at": st.column_config.DatetimeColumn(
+                     "When", format="D MMM YYYY, HH:mm:ss"), "changed_by": "By", "revision": "Revision",
+                     "what": "What", "old_value": "Old", "new_value": "New", "note": "Note"})
+with tab_model:
+    vs_model = target_sets.compare_with_model(conn, chosen.set_id)
+    changed = vs_model[vs_model["difference"].abs() > 1e-9]
+    st.caption(f"{len(changed)} of {len(vs_model)} targets differ from the model's value stored with the set.")
+    st.dataframe(vs_model, hide_index=True, width="stretch", key="tg_vs_model", column_config={
+        "rep": "Rep", "tier": "Tier", "target": st.column_config.NumberColumn("Target", format="localized"),
+        "model_value": st.column_config.NumberColumn("Model", format="localized"),
+        "difference": st.column_config.NumberColumn("Difference", format="localized"),
+        "p_attain": st.column_config.NumberColumn("Chance", format="percent"), "source": "Source",
+        "reason": "Reason"})
+with tab_sets:
+    others = [i for i in ids if i != chosen.set_id]
+    if not others:
+        st.caption("Save another set (or a new version) to compare.")
+    else:
+        other = st.selectbox("Compare with", others, key="tg_compare_with", format_func=labels.get)
+        diff = target_sets.compare_sets(conn, chosen.set_id, int(other))
+        st.dataframe(diff, hide_index=True, width="stretch", key="tg_compare_table", column_config={
+            "rep": "Rep", "tier": "Tier",
+            "target_a": st.column_config.NumberColumn(f"v{chosen.version} target", format="localized"),
+            "target_b": st.column_config.NumberColumn("Other target", format="localized"),
+            "source_a": "Source", "source_b": "Other source",
+            "difference": st.column_config.NumberColumn("Difference", format="localized"),
+            "pct_difference": st.column_config.NumberColumn("Difference %", format="percent")})

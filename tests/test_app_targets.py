@@ -1,0 +1,256 @@
+"""AppTest of the Targets page: tiers, an override, a team split, save, conflict, exports — and the numbers
+on the page agree with the engine."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import openpyxl
+import pytest
+
+from analytics import store, target_sets, targets
+from analytics.calibration import calibrate
+from tests.conftest import app_test
+
+PAGE = "pages/targets.py"
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Bytes behind each download button (AppTest drops its media storage after every run)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        data = path_or_data if isinstance(path_or_data, bytes) else None
+        if data is not None:
+            files[file_id] = data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+
+    def content(button) -> bytes:
+        url = button.proto.url
+        return next(data for file_id, data in files.items() if file_id in url)
+
+    return content
+
+
+def _engine(db_path, metric="revenue"):
+    conn = store.connect(db_path)
+    cal = calibrate(conn, metric, "quarter", "next")
+    conn.close()
+    return cal
+
+
+def _metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_empty_database_shows_empty_state(empty_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("Import a CRM export" in i.value for i in at.info)
+    assert not at.button
+
+
+def test_session_choose_override_split_save_export(sample_db, downloads):
+    cal = _engine(sample_db)
+    rep = str(cal.predictive.reps[0])
+    at = app_test(PAGE)
+    assert not at.exception, at.exception
+
+    # Tiers: base at P40 -> every rep's base target is Q(0.40) and its chance 60%, as the engine says.
+    at.number_input(key="tg_base").set_value(40).run()
+    assert not at.exception
+    assert _metric(at, "Expected share reaching base") == "60%"
+    editor = at.data_editor[0].value
+    model = targets.tier_targets(cal.predictive, "40,70,90")
+    base = model[model.tier == "base"].set_index("rep")
+    assert editor.loc[rep, "Model"] == pytest.approx(round(base.at[rep, "target"]))
+    assert editor["Chance"].to_numpy() == pytest.approx(np.full(len(editor), 60.0), abs=1e-4)   # in %
+
+    # Override one rep with a reason: the chance shown live is the engine's.
+    at.selectbox(key="tg_one_rep").set_value(rep)
+    at.text_input(key="tg_one_value").set_value("50,000,000").run()
+    assert any("absurdly large" in e.value for e in at.error)          # refused in place, with the reason
+    at.text_input(key="tg_one_value").set_value("150000").run()
+    chance = targets.rep_chance(cal.predictive, rep, 150000.0)
+    assert any(f"**{100 * chance:.0f}%**" in m.value for m in at.markdown)
+    at.button(key="tg_apply_override").click().run()
+    assert any("needs a reason" in e.value for e in at.error)
+    at.text_input(key="tg_one_reason").set_value("new enterprise territory").run()
+    at.button(key="tg_apply_override").click().run()
+    assert not at.exception
+    row = at.data_editor[0].value.loc[rep]
+    assert row["Target"] == 150000 and row["Source"] == "override"
+    assert row["Chance"] == pytest.approx(100 * chance, abs=1e-7)
+    stretch = float(cal.quantile(0.70)[list(cal.predictive.reps).index(rep)])
+    out_of_order = [w.value for w in at.warning if "Tiers out of order" in w.value]
+    assert bool(out_of_order) == (stretch < 150000)
+
+    # Split a team number at equal chance: the team's chance and the comparison come from the engine.
+    g = 4_000_000.0
+    at.toggle(key="tg_split").set_value(True).run()
+    at.number_input(key="tg_team").set_value(g).run()
+    assert not at.exception
+    alloc = targets.allocation_for(cal, g)
+    assert _metric(at, "Team's chance of reaching it") == f"{100 * alloc.team_chance:.0f}%"
+    table = next(d.value for d in at.dataframe if "equal_chance" in d.value.columns)
+    assert table["equal_chance"].sum() == pytest.approx(g)
+    assert table["proportional"].sum() == pytest.approx(g)
+    others = at.data_editor[0].value.drop(index=rep)
+    assert np.ptp(others["Chance"].to_numpy()) < 0.1                  # equal chance (in %) for the others
+
+    # Save: listed, with the override and its reason; the export buttons carry the saved set.
+    at.text_input(key="tg_name").set_value("AppTest Q1 plan").run()
+    at.text_input(key="tg_author").set_value("Dana").run()
+    at.button(key="tg_save").click().run()
+    assert not at.exception
+    assert any("Saved 'AppTest Q1 plan' v1 as draft" in s.value for s in at.success)
+    listed = next(d.value for d in at.dataframe if "n_reps" in d.value.columns)
+    assert listed["name"].tolist() == ["AppTest Q1 plan"]
+    conn = store.connect(sample_db)
+    saved = target_sets.load_target_set(conn, "AppTest Q1 plan")
+    conn.close()
+    mine = saved.rows[(saved.rows.rep == rep) & (saved.rows.tier == "base")].iloc[0]
+    assert (mine.target, mine.source, mine.reason) == (150000.0, "override", "new enterprise territory")
+    assert saved.method == "equal-chance" and saved.team_target == g
+
+    labels = {b.label: b for b in at.download_button}
+    assert set(labels) == {"Download CSV", "Download Excel", "Download one-page summaries (HTML)"}
+    csv_text = downloads(labels["Download CSV"]).decode()
+    assert csv_text.splitlines()[0].startswith("Set,Version,Period,Metric,Rep,Tier,Target")
+    assert "new enterprise territory" in csv_text
+    book = openpyxl.load_workbook(io.BytesIO(downloads(labels["Download Excel"])))
+    assert book.sheetnames == ["Targets", "Activity plan", "Assumptions"]
+    sheet = [r for r in book["Targets"].iter_rows(values_only=True)]
+    assert (rep, "base", 150000) in [(r[0], r[1], r[2]) for r in sheet]
+    html = downloads(labels["Download one-page summaries (HTML)"]).decode()
+    assert html.count("<section>") == len(cal.predictive.reps) and "SMART target" in html
+
+
+def test_stale_revision_shows_conflict(sample_db):
+    at = app_test(PAGE)
+    at.text_input(key="tg_name").set_value("Conflict plan").run()
+    at.button(key="tg_save").click().run()
+    assert any("Saved 'Conflict plan' v1" in s.value for s in at.success)
+
+    # Another session changes the same draft behind this one's back.
+    conn = store.connect(sample_db)
+    saved = target_sets.load_target_set(conn, "Conflict plan")
+    rep = saved.rows.rep.iloc[0]
+    target_sets.save_row_edit(conn, saved.set_id, rep, "base", 1000.0, reason="other manager",
+                              expected_revision=saved.revision, author="Other manager")
+    conn.close()
+
+    at.button(key="tg_save").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("Not saved" in e and "Other manager" in e and "you had revision 1" in e for e in errors), errors
+    assert at.button(key="tg_reload")
+    at.button(key="tg_reload").click().run()
+    assert not at.exception
+    assert any("Opened 'Conflict plan' v1" in i.value for i in at.info)
+    at.button(key="tg_save_final").click().run()        # after the reload the save goes through
+    assert any("as final" in s.value for s in at.success)
+    conn = store.connect(sample_db)
+    final = target_sets.load_target_set(conn, "Conflict plan")
+    conn.close()
+    assert final.is_final
+    assert final.rows.set_index(["rep", "tier"]).at[(rep, "base"), "target"] == 1000.0
+
+
+def test_table_edits_override_and_proposal(sample_db):
+    cal = _engine(sample_db)
+    reps = [str(r) for r in cal.predictive.reps]
+    at = app_test(PAGE)
+    key = f"tg_editor|revenue|quarter|{cal.period.label}|base"
+    # Row 0: an override without a reason is held back; row 1: the rep's proposal, accepted as the target.
+    at.session_state[key] = {"edited_rows": {0: {"Target": 120000.0}, 1: {"Rep proposal": 90000.0, "Accept": True}},
+                             "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert any("needs a reason" in e.value for e in at.error)
+    table = at.data_editor[0].value
+    assert table.loc[reps[0], "Source"] == "model"
+    placed = targets.place_proposal(cal.predictive, reps[1], 90000.0)
+    assert table.loc[reps[1], "Source"] == "rep proposal"
+    assert table.loc[reps[1], "Chance"] == pytest.approx(100 * placed["p_attain"], abs=1e-7)
+    assert table.loc[reps[1], "Note"] == targets.place_proposal(
+        cal.predictive, reps[1], 90000.0, targets.tier_targets(cal.predictive, "35,70,90").assign(
+            target=lambda d: d["target"].where(~((d.rep == reps[1]) & (d.tier == "base")), 90000.0)))["message"]
+
+    at.session_state[key] = {"edited_rows": {0: {"Target": 120000.0, "Reason": "big renewal"},
+                                             1: {"Rep proposal": 90000.0, "Accept": True}},
+                             "added_rows": [], "deleted_rows": []}
+    at.run()
+    table = at.data_editor[0].value
+    assert (table.loc[reps[0], "Target"], table.loc[reps[0], "Source"]) == (120000.0, "override")
+    assert table.loc[reps[0], "Chance"] == pytest.approx(
+        100 * targets.rep_chance(cal.predictive, reps[0], 120000.0), abs=1e-7)
+    assert not any("needs a reason" in e.value for e in at.error)
+
+
+def test_finalize_new_version_audit_and_compare(sample_db):
+    at = app_test(PAGE)
+    at.text_input(key="tg_name").set_value("Versioned plan").run()
+    at.text_input(key="tg_author").set_value("Dana").run()
+    at.button(key="tg_save").click().run()
+
+    # Autosave: an edit to the open draft is saved without pressing Save (a reload loses nothing).
+    rep = at.selectbox(key="tg_one_rep").value
+    at.text_input(key="tg_one_value").set_value("99000")
+    at.text_input(key="tg_one_reason").set_value("autosave check")
+    at.button(key="tg_apply_override").click().run()
+    assert not at.exception
+    conn = store.connect(sample_db)
+    saved = target_sets.load_target_set(conn, "Versioned plan")
+    conn.close()
+    assert saved.revision == 2
+    assert saved.rows.set_index(["rep", "tier"]).at[(rep, "base"), "target"] == 99000.0
+
+    at.button(key="tg_finalize").click().run()
+    assert not at.exception
+    assert any("'Versioned plan' v1 is final and read-only" in s.value for s in at.success)
+    assert at.button(key="tg_save").disabled and at.button(key="tg_save_final").disabled
+    audit = next(d.value for d in at.dataframe if "what" in d.value.columns)
+    assert audit["what"].tolist() == ["created", f"{rep} base target", "status"]
+    assert audit["note"].tolist()[1] == "autosave check"
+    assert audit["changed_by"].tolist() == ["Dana"] * 3
+
+    at.button(key="tg_new_version").click().run()
+    assert not at.exception
+    assert any("Started 'Versioned plan' v2 as a draft" in s.value for s in at.success)
+    assert not at.button(key="tg_save").disabled
+    listed = next(d.value for d in at.dataframe if "n_reps" in d.value.columns)
+    assert sorted(zip(listed["version"], listed["status"], strict=True)) == [(1, "final"), (2, "draft")]
+    compare = next(d.value for d in at.dataframe if "target_a" in d.value.columns)
+    assert (compare["difference"] == 0).all()                     # v2 starts as a copy of v1
+    vs_model = next(d.value for d in at.dataframe if "model_value" in d.value.columns).set_index(["rep", "tier"])
+    assert vs_model.at[(rep, "base"), "difference"] == pytest.approx(99000.0 - vs_model.at[(rep, "base"),
+                                                                                          "model_value"])
+    assert (vs_model.drop(index=(rep, "base"))["difference"].abs() < 1e-9).all()
+
+
+@pytest.mark.parametrize("metric", ["deals", "meeting"])
+def test_count_metrics_split(sample_db, metric):
+    cal = _engine(sample_db, metric)
+    at = app_test(PAGE)
+    at.selectbox(key="tg_metric").set_value(metric).run()
+    g = float(round(cal.summary["baseline"].sum()))
+    at.toggle(key="tg_split").set_value(True).run()
+    at.number_input(key="tg_team").set_value(g).run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "equal_chance" in d.value.columns)
+    assert table["equal_chance"].sum() == pytest.approx(g)
+    if targets.is_count(cal.predictive):                  # negative binomial: whole numbers adding up to G
+        assert (table["equal_chance"] % 1 == 0).all()
+    expected = targets.allocate_team_target(cal.predictive, g, "equal-chance").set_index("rep")["target"]
+    shown = table.set_index("rep")["equal_chance"]
+    assert shown.to_numpy() == pytest.approx(expected.reindex(shown.index).to_numpy())
+    assert any("SMART target" in m.value for m in at.markdown)

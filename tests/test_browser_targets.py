@@ -1,0 +1,81 @@
+"""One calibration session in a real browser: choose tiers, override a rep with a reason, split a team number
+at equal chance, save final, download the Excel and open it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import openpyxl
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser_helpers import click_button, get_element_by_key, open_page, screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def _fill(page: Page, key: str, text: str) -> None:
+    box = get_element_by_key(page, key).locator("input").first
+    box.fill(text)
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def test_calibration_session_saves_final_and_exports_excel(page: Page, base_url: str, tmp_path):
+    name = f"Browser plan {uuid.uuid4().hex[:8]}"       # the live database is shared by all browser tests
+    open_page(page, base_url)
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Targets", exact=True).click()
+    main = page.locator("[data-testid=stMain]")
+    expect(main.get_by_text("Per rep: range, target, chance")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+
+    # Choose tiers: base at P40 -> 60% of reps expected to reach it.
+    _fill(page, "tg_base", "40")
+    expect(main.get_by_text("About 60% of reps are expected to reach base")).to_be_visible()
+
+    # Override the first rep with a reason; the chance shows while typing.
+    rep = get_element_by_key(page, "tg_one_rep").locator("input").first.input_value()
+    _fill(page, "tg_one_value", "150000")
+    expect(main.get_by_text("Chance of reaching $150k")).to_be_visible()
+    _fill(page, "tg_one_reason", "new enterprise territory")
+    click_button(page, "Override with reason")
+    expect(main.get_by_text("target set to $150k (new enterprise territory)")).to_be_visible()
+
+    # Split a team number at equal chance.
+    get_element_by_key(page, "tg_split").get_by_text("Split a team number").click()
+    wait_for_app(page)
+    _fill(page, "tg_team", "4000000")
+    expect(main.get_by_text("Team's chance of reaching it")).to_be_visible()
+    expect(main.get_by_text("Equal-chance split: every rep has")).to_be_visible()
+
+    # Save final under a unique name.
+    _fill(page, "tg_name", name)
+    _fill(page, "tg_author", "Browser manager")
+    _fill(page, "tg_note", "Q1 calibration session")
+    click_button(page, "Save final")
+    expect(main.get_by_text(f"Saved '{name}' v1 as final")).to_be_visible()
+    expect(get_element_by_key(page, "tg_pick").locator("input").first).to_have_value(re.compile(re.escape(name)))
+
+    page.set_viewport_size({"width": 1400, "height": 2600})
+    page.locator("[data-testid=stMain]").evaluate("el => el.scrollTo(0, 0)")
+    wait_for_app(page)
+    screenshot(page, "targets")
+
+    # Export the Excel workbook through the real download.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Excel").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.suffix == ".xlsx"
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Targets", "Activity plan", "Assumptions"]
+    rows = list(book["Targets"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("Rep", "Tier", "Target", "Chance")
+    overridden = [r for r in rows[1:] if r[1] == "base" and r[5] == "override"]
+    assert len(overridden) == 1 and overridden[0][2] == 150000
+    assert overridden[0][6] == "new enterprise territory"
+    assert overridden[0][0] == rep
+    assumptions = dict(r[:2] for r in book["Assumptions"].iter_rows(values_only=True))
+    assert assumptions["Status"] == "final" and assumptions["Method"] == "equal-chance"
+    assert assumptions["Target set"] == name
