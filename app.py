@@ -12,7 +12,7 @@ import ui
 from analytics import metrics, sample_company, store
 
 st.set_page_config(page_title="Target calibration", page_icon=":material/target:", layout="wide")
-ui.mark_frame()
+ui.leave_legacy_pages_mode()
 
 conn = ui.db()
 
@@ -65,8 +65,6 @@ with st.sidebar:
 navigation = st.navigation(PAGES)
 pending = st.session_state.pop(ui.PENDING_PAGE_KEY, None)
 if pending:
-    # A bookmark opened before the frame had run in this process: open it now, inside the frame.
-    target = next((p for group in PAGES.values() for p in group if p.url_path == pending), None)
-    if target is not None:
-        st.switch_page(target)
+    # A page that ran without the frame (a bookmark on a fresh server): open it inside the frame.
+    st.switch_page(pending)
 navigation.run()

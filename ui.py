@@ -5,10 +5,14 @@ Pages call these and the engine in analytics/; they never run SQL themselves.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import streamlit as st
+from streamlit import config as streamlit_config
+from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import store
 from analytics.periods import Period, parse_period, period_of
@@ -17,13 +21,11 @@ GRAIN_KEY = "grain"
 PERIOD_KEY = "period_label"
 PENDING_PAGE_KEY = "pending_page"
 
-# Whether app.py (the frame) has run in this process. Streamlit starts in its legacy multipage mode
-# because a pages/ folder sits beside app.py, and stays there until st.navigation is first called:
-# a bookmark such as /tracking opened on a freshly started server would run the page without the
-# frame (no sidebar, no sample company). Pages then go through the frame first; see db().
-_frame = {"seen": False}
-
-
+# Streamlit sees the pages/ folder beside app.py and starts every process (and every AppTest run) in
+# its legacy multipage mode, where a run of app.py gives the frame's widgets different identities
+# from later runs (the sidebar's grain radio then snaps back once) and a bookmark such as /tracking
+# runs the page without the frame. Leaving that mode before anything is drawn avoids both; see
+# leave_legacy_pages_mode() and db().
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     # One connection per process and database file; each run works through its own cursor
@@ -35,22 +37,35 @@ def db_path() -> str:
     return str(store.default_db_path())
 
 
-def mark_frame() -> None:
-    """Called by app.py at the top of every run."""
-    _frame["seen"] = True
+def _legacy_pages_mode() -> bool:
+    # AppTest puts every run back in the legacy mode and would lose the widget values it set when
+    # the run starts over, so under AppTest the pages keep running as the harness runs them.
+    return bool(PagesManager.uses_pages_directory) and not streamlit_config.get_option("global.appTest")
 
 
-def _through_frame() -> None:
-    """Send a page that was opened without the frame to app.py, which then opens that page."""
-    url = st.context.url or ""
-    st.session_state[PENDING_PAGE_KEY] = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
-    st.switch_page("app.py")
+def leave_legacy_pages_mode() -> None:
+    """Called first thing in app.py: switch to st.navigation mode and start the run again."""
+    if _legacy_pages_mode():
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def _page_running_without_frame() -> str | None:
+    """The pages/ script that called db() while the frame did not run, if any."""
+    if not _legacy_pages_mode():
+        return None
+    caller = Path(sys._getframe(2).f_code.co_filename).resolve()
+    pages = Path(__file__).resolve().parent / "pages"
+    return f"pages/{caller.name}" if caller.parent == pages else None
 
 
 def db() -> duckdb.DuckDBPyConnection:
     """A cursor for this run (cheap; safe on Streamlit's per-session threads)."""
-    if not _frame["seen"]:
-        _through_frame()
+    page = _page_running_without_frame()
+    if page:
+        # Go through the frame, which opens this page again inside it.
+        st.session_state[PENDING_PAGE_KEY] = page
+        st.switch_page("app.py")
     return _connection(db_path()).cursor()
 
 
