@@ -67,6 +67,13 @@ options = sorted(labels, key=lambda i: (finished[i], chosen_period is not None a
 set_id = st.selectbox("Target set", options, index=0, format_func=labels.get, key="review_set",
                       help="Finished periods first, the latest first.")
 header = sets[sets["set_id"] == set_id].iloc[0]
+if data_as_of < periods[set_id].start:
+    st.info(f"**{periods[set_id].label} has not started yet** (data as of {data_as_of:%d %b %Y}): there is nothing "
+            "to review. Follow it on the Tracking page while it runs and review it when it ends.",
+            icon=":material/schedule:")
+    st.page_link("pages/tracking.py", label="Go to Tracking", icon=":material/speed:")
+    st.stop()
+judged = finished[set_id]  # calibration is judged on final results only
 money_metric = str(header["metric"]).lower() == "revenue"
 amount = "$%,d" if money_metric else "%,d"
 
@@ -87,11 +94,12 @@ tier_rows = [t for t in cal.index if t != "all"]
 kpis = iter(st.columns(len(tier_rows) + 1 + (1 if q.get("reps_with_quota") else 0)))
 for tier in tier_rows:
     row = cal.loc[tier]
-    next(kpis).metric(f"Reached {TIER_NAMES.get(tier, tier).lower()}", ui.percent(row["realised"]),
+    next(kpis).metric(f"Reached {TIER_NAMES.get(tier, tier).lower()}{'' if judged else ' so far'}",
+                      ui.percent(row["realised"]),
                       f"we said {ui.percent(row['mean_predicted'])}", delta_color="off", delta_arrow="off",
                       help=f"{int(row['reached'])} of {int(row['forecasts'])} reps reached their {tier} target; "
                            "the chances saved with the set averaged the second figure.")
-if "all" in cal.index:
+if "all" in cal.index and judged:
     next(kpis).metric(
         "Brier score", f"{cal.loc['all', 'brier']:.3f}", f"{int(cal.loc['all', 'forecasts'])} forecasts",
         delta_color="off", delta_arrow="off",
@@ -125,26 +133,29 @@ st.dataframe(res.sort_values("attainment", ascending=False), hide_index=True, wi
              column_config=res_config, column_order=order, key="review_results")
 
 st.subheader("Were our chances honest?")
-left, right = st.columns([1, 1])
-left.plotly_chart(reliability_chart(rv.reliability), width="stretch", key="review_reliability")
-with right:
-    st.markdown("Each rep and tier is one forecast: the chance saved with the set against whether the target "
-                "was reached. Calibrated chances sit on the diagonal: of the targets we gave a 70% chance, "
-                "about 70% were reached. With few reps a bin is noisy (bars: 90% range).")
-    calib = rv.calibration.assign(tier=rv.calibration["tier"].map(lambda t: TIER_NAMES.get(t, t)),
-                                  mean_predicted=100 * rv.calibration["mean_predicted"],
-                                  realised=100 * rv.calibration["realised"])
-    st.dataframe(calib, hide_index=True, width="stretch", key="review_calibration",
-                 column_order=["tier", "forecasts", "mean_predicted", "realised", "brier"],
-                 column_config={"tier": "Tier", "forecasts": "Reps",
-                                "mean_predicted": st.column_config.NumberColumn("We said", format="%.0f%%"),
-                                "realised": st.column_config.NumberColumn("Reached", format="%.0f%%"),
-                                "reached": "Reached (n)",
-                                "brier": st.column_config.NumberColumn("Brier", format="%.3f")})
-    with st.expander("By chance band"):
-        st.dataframe(rv.reliability.drop(columns=["lo", "hi"]), hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="percent")
-                                    for c in ("mean_predicted", "realised", "band_low", "band_high")})
+if not judged:
+    st.caption(f"Judged when {period.label} ends: until then a target not yet reached is not a miss.")
+else:
+    left, right = st.columns([1, 1])
+    left.plotly_chart(reliability_chart(rv.reliability), width="stretch", key="review_reliability")
+    with right:
+        st.markdown("Each rep and tier is one forecast: the chance saved with the set against whether the target "
+                    "was reached. Calibrated chances sit on the diagonal: of the targets we gave a 70% chance, "
+                    "about 70% were reached. With few reps a bin is noisy (bars: 90% range).")
+        calib = rv.calibration.assign(tier=rv.calibration["tier"].map(lambda t: TIER_NAMES.get(t, t)),
+                                      mean_predicted=100 * rv.calibration["mean_predicted"],
+                                      realised=100 * rv.calibration["realised"])
+        st.dataframe(calib, hide_index=True, width="stretch", key="review_calibration",
+                     column_order=["tier", "forecasts", "mean_predicted", "realised", "brier"],
+                     column_config={"tier": "Tier", "forecasts": "Reps",
+                                    "mean_predicted": st.column_config.NumberColumn("We said", format="%.0f%%"),
+                                    "realised": st.column_config.NumberColumn("Reached", format="%.0f%%"),
+                                    "reached": "Reached (n)",
+                                    "brier": st.column_config.NumberColumn("Brier", format="%.3f")})
+        with st.expander("By chance band"):
+            st.dataframe(rv.reliability.drop(columns=["lo", "hi"]), hide_index=True, width="stretch",
+                         column_config={c: st.column_config.NumberColumn(format="percent")
+                                        for c in ("mean_predicted", "realised", "band_low", "band_high")})
 
 st.subheader("Against the CRM quotas")
 if q.get("reps_with_quota"):

@@ -84,6 +84,26 @@ def test_a_set_in_progress_says_it_is_not_finished(reviewed_db):
     at.selectbox(key="review_set").set_value(set_id).run()
     assert not at.exception
     assert any("is not finished" in w.value for w in at.warning)
+    # Results so far, but no verdict on the chances until the period ends.
+    labels = [m.label for m in at.metric]
+    assert "Reached base so far" in labels and "Brier score" not in labels
+    assert any("Judged when" in c.value for c in at.caption)
+
+
+def test_a_set_for_a_period_not_started_has_nothing_to_review(sample_db):
+    from analytics import calibration, metrics, target_drafts, target_sets
+    from analytics.periods import period_of
+
+    conn = store.connect(sample_db)
+    nxt = period_of(metrics.data_as_of(conn), "quarter", store.fiscal_year_start_month(conn)).next()
+    cal = calibration.calibrate(conn, "revenue", "quarter", nxt)
+    target_sets.save_target_set(conn, target_drafts.draft_from_calibration(cal, "next quarter"), author="test")
+    conn.close()
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any(f"{nxt.label} has not started yet" in i.value for i in at.info)
+    assert not at.metric and not at.dataframe
+    assert "tracking" in [e.proto.page for e in at.get("page_link")]
 
 
 def test_no_saved_set_links_to_targets(sample_db):
