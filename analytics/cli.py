@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "analytics.cli_calibrate",  # calibrate, backtest
     "analytics.cli_targets",    # targets save|list|show|export
     "analytics.cli_tracking",   # track, review
+    "analytics.cli_notes",      # notes add|list
 )
 
 

@@ -1,0 +1,62 @@
+"""``python -m analytics notes add|list``: the CLI side of the Tracking page's check-in notes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tracking_fixtures as fx
+
+from analytics import store, tracking
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analytics", "notes", *args], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def company_db(tmp_path) -> Path:
+    path = tmp_path / "company.duckdb"
+    conn = store.connect(path)
+    fx.populate(conn)
+    conn.close()
+    return path
+
+
+def test_notes_added_are_listed_in_date_order_and_exported(company_db, tmp_path):
+    db = str(company_db)
+    rep = next(iter(fx.REPS))
+    for day, text in (("2026-02-12", "second check-in"), ("2026-02-05", "first check-in, =HYPERLINK(x)")):
+        out = _run("add", "--db", db, "--target-set", "Q1 plan", "--rep", rep, "--note", text, "--date", day)
+        assert out.returncode == 0, out.stderr
+    listed = json.loads(_run("list", "--db", db, "--target-set", "Q1 plan", "--json").stdout)
+    assert [(n["note_date"], n["note"]) for n in listed] == [
+        ("2026-02-05", "first check-in, =HYPERLINK(x)"), ("2026-02-12", "second check-in")]
+    conn = store.connect(company_db)
+    assert tracking.list_notes(conn, "Q1 plan", rep)["note"].tolist() == [n["note"] for n in listed]
+    conn.close()
+    path = tmp_path / "notes.csv"
+    assert _run("list", "--db", db, "--rep", rep, "--csv", str(path)).returncode == 0
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert [r["rep"] for r in rows] == [rep, rep]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--rep", "x", "--note", "   "], "needs some text"),
+    (["--rep", "x", "--note", "ok", "--date", "12/02/2026"], "--date must be a date"),
+    (["--rep", "x", "--note", "ok", "--target-set", "no such plan"], "no such plan"),
+])
+def test_bad_notes_are_refused_with_exit_2(company_db, args, message):
+    out = _run("add", "--db", str(company_db), *args)
+    assert out.returncode == 2
+    assert message in out.stderr
+    conn = store.connect(company_db)
+    assert tracking.list_notes(conn).empty
+    conn.close()
