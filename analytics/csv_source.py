@@ -277,16 +277,19 @@ def record_start_lines(path: Path, skip_lines: int, excluded: set[int], upto: in
     anything above it) and ``excluded`` lines (records DuckDB rejected) are not data records.
     Vectorised with numpy over 16 MiB chunks.
     """
-    starts: list[np.ndarray] = []
+    starts: list[np.ndarray] = []   # candidate record starts, per chunk
+    blank_parts: list[np.ndarray] = []
     found, blanks_seen, quotes, line_no, pos = 0, 0, 0, 1, 0
     need = upto + skip_lines + 2 + len(excluded)
     prev_nl = -1
+    # Line numbers fit 32 bits in any file under 2 GiB: half the memory for a file's worth of them.
+    dtype = np.int32 if os.path.getsize(path) < 2**31 - 1 else np.int64
     with open(path, "rb") as fh:
         while found < need + blanks_seen and (chunk := fh.read(CHUNK)):
             buf = np.frombuffer(chunk, dtype=np.uint8)
             nl = np.flatnonzero(buf == 10)
-            qpos = np.flatnonzero(buf == 34)
-            q_before_nl = np.searchsorted(qpos, nl) + quotes
+            # (most exports quote nothing: a chunk without a quote character skips the parity work)
+            qpos = np.flatnonzero(buf == 34) if b'"' in chunk else np.empty(0, dtype=np.int64)
             # line k+1 starts after newline k; it starts a record when quotes so far are even
             next_lines = line_no + 1 + np.arange(len(nl))
             line_len = np.diff(np.concatenate(([prev_nl - pos], nl)))  # includes the newline
@@ -297,14 +300,15 @@ def record_start_lines(path: Path, skip_lines: int, excluded: set[int], upto: in
                 cr[ok] = buf[nl[ok] - 1] == 13
                 prev_is_blank |= (line_len == 2) & cr
             # line_len[k] is the length of the line ending at newline k (the line *before* next_lines[k])
-            even = (q_before_nl % 2) == 0
-            cand_lines = next_lines[even]
-            starts.append(np.stack([cand_lines, np.zeros_like(cand_lines)]) if len(cand_lines) else
-                          np.empty((2, 0), dtype=np.int64))
+            if len(qpos):
+                even = ((np.searchsorted(qpos, nl) + quotes) % 2) == 0
+                cand_lines = next_lines[even]
+            else:
+                cand_lines = next_lines if quotes % 2 == 0 else next_lines[:0]
+            starts.append(cand_lines.astype(dtype, copy=False))
             # remember blank lines to drop: a line is blank when the *following* newline comes right away
             blank_lines = (line_no + np.arange(len(nl)))[prev_is_blank]
-            starts.append(np.stack([blank_lines, np.ones_like(blank_lines)]) if len(blank_lines) else
-                          np.empty((2, 0), dtype=np.int64))
+            blank_parts.append(blank_lines.astype(dtype, copy=False))
             if len(nl):
                 prev_nl = pos + nl[-1]
             quotes += len(qpos)
@@ -312,12 +316,13 @@ def record_start_lines(path: Path, skip_lines: int, excluded: set[int], upto: in
             pos += len(chunk)
             found += len(cand_lines)
             blanks_seen += len(blank_lines)
-    allc = np.concatenate(starts, axis=1) if starts else np.empty((2, 0), dtype=np.int64)
-    cands, blanks = allc[0][allc[1] == 0], set(allc[0][allc[1] == 1].tolist())
-    first_data = skip_lines + 2
-    keep = [int(ln) for ln in cands if ln >= first_data and ln not in blanks and ln not in excluded
-            and ln <= line_no]
-    return np.asarray(keep[:upto], dtype=np.int64)
+    cands = np.concatenate(starts) if starts else np.empty(0, dtype=dtype)
+    blanks = np.concatenate(blank_parts) if blank_parts else np.empty(0, dtype=dtype)
+    keep = (cands >= skip_lines + 2) & (cands <= line_no)
+    for drop in (blanks, np.fromiter(excluded, dtype=np.int64, count=len(excluded))):
+        if len(drop):  # (np.isin sorts its input even against an empty set)
+            keep &= ~np.isin(cands, drop)
+    return cands[keep][:upto]
 
 
 # ---- example values (the Import page shows them next to each column) ----------------------------

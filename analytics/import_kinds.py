@@ -6,9 +6,13 @@ the rows exactly as they will be stored, one per table key.
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 from analytics import mapping, parsing
-from analytics.import_stage import FieldSQL, Stage, create_typed, period_interval
+from analytics.import_stage import FieldSQL, Stage, create_typed
 from analytics.parsing import lit, q
+from analytics.periods import parse_period
 
 TABLES = {
     "deals": ("deals", ["deal_id"], ["deal_id", "rep", "close_date", "created_date", "amount", "stage", "outcome",
@@ -41,6 +45,45 @@ def _labels(prof, by_field, name) -> list[str]:
     for _, c in by_field.get(name, []):
         out += [v.strip() for v in (prof.get(f"{c}_labels") or []) if v is not None and v.strip()]
     return sorted(set(out))
+
+
+# ---- labels (few distinct values, parsed in Python) -------------------------------------------
+
+_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+_MONTH_NAME_RE = re.compile(r"^([A-Za-z]{3,9})[ -](\d{4})$")
+
+
+def period_interval(label: str, fiscal_start: int) -> tuple[date, date] | None:
+    """(start, end) of a period label: 2026-11, 2026-Q4, Q4 2026, FY2027-Q1, 2026-W05, Nov 2026, 2026, a date."""
+    text = str(label).strip()
+    try:
+        p = parse_period(text, fiscal_start)
+        return p.start, p.end
+    except ValueError:
+        pass
+    if m := _WEEK_RE.match(text):
+        start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        return start, start + timedelta(days=6)
+    if m := _MONTH_NAME_RE.match(text):
+        month = mapping.month_of_header(m.group(1))
+        if month:
+            return _month(int(m.group(2)), month)
+    if re.fullmatch(r"(FY)?\d{4}", text, re.I):
+        year = int(text[-4:])
+        start = date(year if fiscal_start == 1 else year - 1, fiscal_start, 1)
+        return start, date(start.year + 1, start.month, 1) - timedelta(days=1)
+    try:
+        d = date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+    return _month(d.year, d.month)
+
+
+def _month(year: int, month: int) -> tuple[date, date]:
+    start = date(year, month, 1)
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return start, nxt - timedelta(days=1)
+
 
 
 def shape(conn, stage: Stage, kind, by_field, fields, prof, fiscal_start, type_overrides) -> None:

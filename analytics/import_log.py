@@ -31,6 +31,30 @@ def _structure(conn, table: str) -> str:
     return "{" + ", ".join(f'"{name}": "{dtype}"' for name, dtype in cols) + "}"
 
 
+def _later_changes(conn, import_id: int) -> list[tuple]:
+    """(import_id, file name, rows) of later loaded imports that changed rows of ``import_id``.
+
+    Keys logged one by one match by key. An ``insert_all`` import logged no keys: a later import
+    changed one of its rows when the version it replaced carried this import_id (a row changed
+    again after that was first changed by that nearer import, which is listed)."""
+    later: dict[int, list] = {}
+    queries = [
+        ("SELECT c2.import_id, any_value(i.file_name), count(DISTINCT c2.row_key) FROM import_changes c1 "
+         "JOIN import_changes c2 ON c1.table_name = c2.table_name AND c1.row_key = c2.row_key "
+         "AND c2.import_id > c1.import_id JOIN imports i ON i.import_id = c2.import_id AND i.status = 'loaded' "
+         "WHERE c1.import_id = ? AND c1.action <> 'insert_all' GROUP BY c2.import_id", [import_id]),
+        ("SELECT c2.import_id, any_value(i.file_name), count(DISTINCT c2.row_key) FROM import_changes c1 "
+         "JOIN import_changes c2 ON c1.table_name = c2.table_name AND c2.import_id > c1.import_id "
+         "AND c2.action = 'update' AND json_extract_string(c2.previous_json, '$.import_id') = CAST(c1.import_id "
+         "AS VARCHAR) JOIN imports i ON i.import_id = c2.import_id AND i.status = 'loaded' "
+         "WHERE c1.import_id = ? AND c1.action = 'insert_all' GROUP BY c2.import_id", [import_id]),
+    ]
+    for sql, params in queries:
+        for later_id, file_name, n in conn.execute(sql, params).fetchall():
+            later.setdefault(later_id, [later_id, file_name, 0])[2] += n
+    return [tuple(v) for _, v in sorted(later.items())]
+
+
 def undo_import(conn, import_id: int) -> str:
     """Restore the state before ``import_id``; refused when a later import changed the same rows."""
     from analytics.importer import key_sql
@@ -42,11 +66,7 @@ def undo_import(conn, import_id: int) -> str:
     file_name, status = row
     if status != "loaded":
         return f"import {import_id} ({file_name}) is {status}: nothing to undo"
-    later = conn.execute(
-        "SELECT c2.import_id, any_value(i.file_name), count(DISTINCT c2.row_key) FROM import_changes c1 "
-        "JOIN import_changes c2 ON c1.table_name = c2.table_name AND c1.row_key = c2.row_key "
-        "AND c2.import_id > c1.import_id JOIN imports i ON i.import_id = c2.import_id AND i.status = 'loaded' "
-        "WHERE c1.import_id = ? GROUP BY c2.import_id ORDER BY c2.import_id", [import_id]).fetchall()
+    later = _later_changes(conn, import_id)
     if later:
         which = "; ".join(f"import {i} ({f}) changed {n} of its rows" for i, f, n in later)
         return (f"cannot undo import {import_id} ({file_name}): {which}. Undo the later import(s) first "
@@ -54,8 +74,13 @@ def undo_import(conn, import_id: int) -> str:
     with store.transaction(conn):
         tables = [t for (t,) in conn.execute(
             "SELECT DISTINCT table_name FROM import_changes WHERE import_id = ?", [import_id]).fetchall()]
+        all_new = {t for (t,) in conn.execute("SELECT table_name FROM import_changes WHERE import_id = ? AND "
+                                              "action = 'insert_all'", [import_id]).fetchall()}
         n_deleted = n_restored = 0
         for table in tables:
+            if table in all_new:  # every row it inserted still carries its import_id
+                n_deleted += conn.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id]).fetchall()[0][0]
+                continue
             key = key_sql(TABLE_KIND[table], table)
             n_deleted += conn.execute(
                 f"DELETE FROM {table} WHERE {key} IN (SELECT row_key FROM import_changes "

@@ -1,24 +1,27 @@
-"""Staging one CSV in TEMP tables: one scan, one profile query, typed rows, rejects, final rows.
+"""Staging one CSV in TEMP tables: a sample profile, one typed scan, rejects, final rows.
 
-Tables (per connection, names carry a token): ``raw`` (the mapped columns as text, in file
-order), ``typed`` (parsed values and the first failing check per row), ``final`` (rows exactly
-as they will be stored) and ``rej`` (line, column, value, reason). Nothing here writes to a
-data table; :mod:`analytics.importer` commits ``final`` and ``rej`` in one transaction.
+Tables (per connection, names carry a token): ``raw`` (the text of the first rows, for the
+sample profile only), ``typedt`` (parsed values, the first failing check per row and the
+evidence of :mod:`analytics.import_profile`, read straight from the CSV in file order; the view
+``typed`` adds ``row_idx``), ``final`` (rows exactly as they will be stored) and ``rej`` (line,
+column, value, reason). Nothing here writes to a data table; :mod:`analytics.importer` commits
+``final`` and ``rej`` in one transaction.
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
+import os
+import tempfile
+import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 
-from analytics import csv_source, mapping, parsing
+from analytics import csv_source, import_profile, mapping, parsing
 from analytics.parsing import lit, q
-from analytics.periods import parse_period
 
 
 class RefusalError(Exception):
@@ -38,21 +41,59 @@ class Stage:
     currency: str | None = None
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
     source_values: dict = field(default_factory=dict)  # raw column -> parsed value SQL
+    orders: dict = field(default_factory=dict)         # date column -> 'dmy' | 'mdy'
+    sources: list = field(default_factory=list)        # mapped CSV headers, read as c0, c1, ...
+    by_field: dict = field(default_factory=dict)
+    sample: dict = field(default_factory=dict)         # the sample's profile (import_profile)
+    planning: bool = False                             # planning from the sample: scan, then stop
+    typed_plan: str | None = None                      # the typed SQL the scan ran (sans evidence)
+    src: object = None
+    scan_notes: list = field(default_factory=list)    # notes from reading the file (shared while planning)
+
+    spill: str | None = None                           # staging database file for typedt (large files)
+    lines_job: tuple | None = None                     # (thread, result, excluded lines, records) of _start_lines
 
     def t(self, name: str) -> str:
+        if name == "typedt" and self.spill:
+            return f"imp_spill_{self.token}.imp_typedt_{self.token}"
         return f"imp_{name}_{self.token}"
 
 
 MAX_LINE = 16 * 1024 * 1024
+# Above this size the typed rows are staged in a database file of their own instead of a TEMP
+# table: a TEMP table keeps every row in memory (about 1.5x the CSV) until the commit, while a
+# file-backed table is written compressed as it fills and its blocks can be let go. That costs
+# some time (compression, writes), so smaller files stay in memory.
+SPILL_BYTES = 256 * 1024 * 1024
+
+
+def _attach_spill(conn, stage: Stage) -> None:
+    fd, path = tempfile.mkstemp(prefix="import-stage-", suffix=".duckdb")
+    os.close(fd)
+    os.unlink(path)  # DuckDB creates the file; an empty one is not a database
+    conn.execute(f"ATTACH {lit(path)} AS imp_spill_{stage.token}")
+    stage.spill = path
+
+
+def exists(conn, stage: Stage) -> bool:
+    """Whether the stage's typed rows are still there (a plan kept for a later commit)."""
+    return conn.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
+                        [stage.t("typed")]).fetchall()[0][0] > 0
 
 
 def drop(conn, stage: Stage | None) -> None:
     if stage is None:
         return
     views = {r[0] for r in conn.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
-    for name in ("final", "raw", "typed", "rej", "rejrows"):
+    for name in ("final", "raw", "typed", "typedt", "rej", "rejrows"):
         kind = "VIEW" if stage.t(name) in views else "TABLE"
         conn.execute(f"DROP {kind} IF EXISTS {stage.t(name)}")
+    if stage.spill:
+        conn.execute(f"DETACH DATABASE IF EXISTS imp_spill_{stage.token}")
+        for suffix in ("", ".wal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(stage.spill + suffix)
+        stage.spill = None
 
 
 def _reject_scan_max(conn) -> int:
@@ -62,20 +103,21 @@ def _reject_scan_max(conn) -> int:
         return -1
 
 
-def _scan(conn, src: csv_source.SourceFile, stage: Stage, sources: list[str]) -> None:
+def _read_csv(src: csv_source.SourceFile, sources: list[str], path) -> str:
+    """``SELECT`` of the mapped columns as text (c0, c1, ...) from the CSV, in file order."""
     columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in src.headers) + "}"
     select = ", ".join(f"{q(h)} AS c{i}" for i, h in enumerate(sources))
-    before = _reject_scan_max(conn)
+    return (f"SELECT {select} FROM read_csv({lit(str(path))}, columns = {columns}, header = true, "
+            f"auto_detect = false, delim = {lit(src.delimiter)}, quote = '\"', escape = '\"', "
+            f"skip = {src.skip_lines}, store_rejects = true, strict_mode = true, max_line_size = {MAX_LINE}, "
+            f"buffer_size = {4 * MAX_LINE})")
 
-    def run(path):
-        conn.execute(
-            f"CREATE TEMP TABLE {stage.t('raw')} AS SELECT {select} FROM read_csv({lit(str(path))}, "
-            f"columns = {columns}, header = true, auto_detect = false, delim = {lit(src.delimiter)}, "
-            f"quote = '\"', escape = '\"', skip = {src.skip_lines}, store_rejects = true, "
-            f"strict_mode = true, max_line_size = {MAX_LINE}, buffer_size = {4 * MAX_LINE})")
 
+def _run_scan(conn, stage: Stage, sql_for_path) -> None:
+    """Run the statement ``sql_for_path(path)`` over the CSV; unreadable files are refused."""
+    src = stage.src
     try:
-        run(src.read_path)
+        conn.execute(sql_for_path(src.read_path))
     except duckdb.InvalidInputException as exc:
         if "invalid state" not in str(exc):
             raise RefusalError(f"{src.file_name}: unreadable CSV: {str(exc).splitlines()[0]}") from None
@@ -83,8 +125,32 @@ def _scan(conn, src: csv_source.SourceFile, stage: Stage, sources: list[str]) ->
         fixed = csv_source.normalise_newlines(src.read_path)
         src.close()
         src.read_path, src.transcoded = fixed, True
-        stage.notes.append("mixed line endings (CRLF and LF) normalised")
-        run(fixed)
+        stage.scan_notes.append("mixed line endings (CRLF and LF) normalised")
+        conn.execute(sql_for_path(fixed))
+
+
+def _sample(conn, stage: Stage) -> None:
+    """The profile of the first rows (a bounded read of the file's head)."""
+    raw = stage.t("raw")
+    _run_scan(conn, stage, lambda path: f"CREATE TEMP TABLE {raw} AS {_read_csv(stage.src, stage.sources, path)} "
+                                        f"LIMIT {import_profile.SAMPLE_ROWS}")
+    stage.sample = import_profile.sample_profile(conn, raw, stage.by_field, stage.kind)
+    conn.execute(f"DROP TABLE {raw}")
+
+
+def _scan_typed(conn, stage: Stage, body: str) -> None:
+    """``typedt`` from one scan of the CSV (``body`` continues the CTE chain after ``l0``); structural
+    rejects (rows DuckDB could not split into the header's columns) go to ``rej``."""
+    src, typedt = stage.src, stage.t("typedt")
+    conn.execute(f"DROP VIEW IF EXISTS {stage.t('typed')}")
+    conn.execute(f"DROP TABLE IF EXISTS {typedt}")
+    conn.execute(f"DROP TABLE IF EXISTS {stage.t('rej')}")
+    before = _reject_scan_max(conn)
+    temp = "" if stage.spill else "TEMP "
+    _run_scan(conn, stage, lambda path: f"CREATE {temp}TABLE {typedt} AS WITH l0 AS "
+                                        f"({_read_csv(src, stage.sources, path)}), {body}")
+    # typedt keeps file order, so its rowid is the record's index among the rows DuckDB accepted.
+    conn.execute(f"CREATE TEMP VIEW {stage.t('typed')} AS SELECT rowid AS row_idx, * FROM {typedt}")
     errors = []
     if _reject_scan_max(conn) > before:
         errors = conn.execute(
@@ -113,44 +179,6 @@ def _structural_reason(kind: str, message: str) -> str:
     }.get(kind, kind.lower()) + f" ({message})"
 
 
-# ---- labels (few distinct values, parsed in Python) -------------------------------------------
-
-_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
-_MONTH_NAME_RE = re.compile(r"^([A-Za-z]{3,9})[ -](\d{4})$")
-
-
-def period_interval(label: str, fiscal_start: int) -> tuple[date, date] | None:
-    """(start, end) of a period label: 2026-11, 2026-Q4, Q4 2026, FY2027-Q1, 2026-W05, Nov 2026, 2026, a date."""
-    text = str(label).strip()
-    try:
-        p = parse_period(text, fiscal_start)
-        return p.start, p.end
-    except ValueError:
-        pass
-    if m := _WEEK_RE.match(text):
-        start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-        return start, start + timedelta(days=6)
-    if m := _MONTH_NAME_RE.match(text):
-        month = mapping.month_of_header(m.group(1))
-        if month:
-            return _month(int(m.group(2)), month)
-    if re.fullmatch(r"(FY)?\d{4}", text, re.I):
-        year = int(text[-4:])
-        start = date(year if fiscal_start == 1 else year - 1, fiscal_start, 1)
-        return start, date(start.year + 1, start.month, 1) - timedelta(days=1)
-    try:
-        d = date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-    return _month(d.year, d.month)
-
-
-def _month(year: int, month: int) -> tuple[date, date]:
-    start = date(year, month, 1)
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return start, nxt - timedelta(days=1)
-
-
 # ---- building the typed table ---------------------------------------------------------------------
 
 @dataclass
@@ -159,56 +187,44 @@ class FieldSQL:
     checks: list = field(default_factory=list)   # (condition, header, value SQL, reason SQL)
 
 
-def _profile(conn, stage, by_field, kind) -> dict:
-    """Everything column-wide decisions need, in two aggregate queries over the staged text."""
-    aggs, date_cols = ["count(*) AS n_rows"], []
-    for name, cols in by_field.items():
-        ftype = mapping.FIELD_BY_NAME[kind][name].type
-        for _header, c in cols:
-            if ftype == "date":
-                date_cols.append(c)
-                if kind == "activities":
-                    aggs.append(f"list(DISTINCT {c}) FILTER (WHERE {parsing.iso_sql(c)} IS NULL "
-                                f"AND try_strptime({c}, {parsing.STRPTIME_FORMATS['mdy']!r}) IS NULL) AS {c}_labels")
-            elif ftype == "amount":
-                aggs += parsing.amount_profile_sql(c, c)
-            elif ftype == "label":
-                aggs.append(f"list(DISTINCT {c}) AS {c}_labels")
-    if kind == "deals" and "deal_id" in by_field:
-        c = by_field["deal_id"][0][1]
-        aggs.append(f"count({c}) - count(DISTINCT {c}) AS dup_ids")
-    row = conn.execute(f"SELECT {', '.join(aggs)} FROM {stage.t('raw')}")
-    names = [d[0] for d in row.description]
-    prof = dict(zip(names, row.fetchall()[0], strict=True))
-    if date_cols:
-        classes = ", ".join(f"{parsing.date_class_sql(c)} AS k_{c}" for c in date_cols)
-        keys = ", ".join(f"k_{c}" for c in date_cols)
-        examples = ", ".join(f"any_value({c})" for c in date_cols)
-        groups = conn.execute(f"SELECT {keys}, count(*), {examples} FROM (SELECT *, {classes} FROM "
-                              f"{stage.t('raw')}) GROUP BY {keys}").fetchall()
-        prof.update(parsing.date_profile(groups, date_cols))
-    return prof
+class _Scanned(Exception):  # noqa: N818 (control flow, not an error)
+    """Raised by :func:`create_typed` while planning: the typed pass has run, stop shaping."""
 
 
 def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str], *,
           date_order: str | None, unit: float | None, fiscal_start: int,
           type_overrides: dict[str, str]) -> Stage:
     """Scan, profile, parse and shape the file; raises :class:`RefusalError`."""
-    stage = Stage(token=uuid.uuid4().hex[:10], kind=kind)
-    sources = list(field_map)
-    by_field: dict[str, list[tuple[str, str]]] = {}
-    for i, h in enumerate(sources):
-        by_field.setdefault(field_map[h], []).append((h, f"c{i}"))
+    stage = Stage(token=uuid.uuid4().hex[:10], kind=kind, src=src, sources=list(field_map))
+    for i, h in enumerate(stage.sources):
+        stage.by_field.setdefault(field_map[h], []).append((h, f"c{i}"))
+    by_field = stage.by_field
+    from analytics import import_kinds
+
+    def shape(st: Stage, prof: dict, *, planning: bool) -> None:
+        fields = _field_sql(st, kind, by_field, prof, date_order, unit, planning=planning)
+        import_kinds.shape(conn, st, kind, by_field, fields, prof, fiscal_start, type_overrides)
+
     try:
-        _scan(conn, src, stage, sources)
-        prof = _profile(conn, stage, by_field, kind)
+        if src.size > SPILL_BYTES:
+            _attach_spill(conn, stage)
+        _sample(conn, stage)
+        # Plan the typed pass from the sample and run it (the one full scan); its evidence gives
+        # the whole file's profile. Shaping again from that profile reuses the scan when the plan
+        # is the same, and scans again with the right plan when the sample misled it.
+        plan = Stage(token=stage.token, kind=kind, src=src, sources=stage.sources, by_field=by_field,
+                     sample=stage.sample, planning=True, scan_notes=stage.scan_notes, spill=stage.spill)
+        with contextlib.suppress(_Scanned):
+            shape(plan, stage.sample, planning=True)
+        stage.typed_plan, stage.struct_lines = plan.typed_plan, plan.struct_lines
+        _start_lines(conn, stage)
+        prof = import_profile.full_profile(conn, stage.t("typedt"), by_field, kind, stage.sample)
         n_struct = conn.execute(f"SELECT count(*) FROM {stage.t('rej')}").fetchall()[0][0]
         stage.rows_read = prof["n_rows"] + n_struct
         if stage.rows_read == 0:
             raise RefusalError(f"{src.file_name}: the file has a header row but no data rows")
-        fields = _field_sql(stage, kind, by_field, prof, date_order, unit)
-        from analytics import import_kinds
-        import_kinds.shape(conn, stage, kind, by_field, fields, prof, fiscal_start, type_overrides)
+        stage.notes = list(stage.scan_notes)
+        shape(stage, prof, planning=False)
         _resolve_lines(conn, stage, src)
         stage.rows_rejected = conn.execute(
             f"SELECT count(*) FILTER (WHERE row_idx IS NULL) + count(DISTINCT row_idx) FROM {stage.t('rej')}"
@@ -220,13 +236,14 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
         raise
 
 
-def _field_sql(stage, kind, by_field, prof, date_order, unit) -> dict[str, FieldSQL]:
+def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False) -> dict[str, FieldSQL]:
     notes = stage.notes
     # Date order: per column, else what another date column of the file proved, else assumed.
     orders = {c: parsing.decide_date_order(prof, c, h, date_order, notes)
               for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "date"
               for h, c in cols}
     proven = [o for o in orders.values() if o]
+    stage.orders = orders
     for c, order in list(orders.items()):
         if order:
             continue
@@ -282,7 +299,7 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit) -> dict[str, Field
                      + "; pass unit=1 (--unit 1) to keep them as they are")
     if unit and unit != 1:
         notes.append(f"amounts multiplied by {unit:g} (unit option)")
-    if len(currencies) > 1:
+    if len(currencies) > 1 and not planning:  # the refusal lists the whole file's currencies
         raise RefusalError(f"more than one currency in the file ({', '.join(sorted(currencies))}); "
                       "split it into one file per currency")
     stage.currency = next(iter(currencies), None)
@@ -291,45 +308,73 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit) -> dict[str, Field
 
 def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extra: dict[str, str],
                  checks: list) -> None:
-    """``typed``: row_idx, every field's value, ``extra`` derived columns and the first failing check."""
+    """``typed``: row_idx, every field's value, ``extra`` derived columns and the first failing check.
+
+    Read straight from the CSV (no all-text copy of the file): while planning from the sample this
+    is the scan; afterwards the scan is reused when the plan is the same and run again otherwise."""
     raw_cols = [c for cols in by_field.values() for _, c in cols]
     # Each level is computed once per row and read by the next: cheap parses first, regex last.
-    levels = [["rowid AS row_idx", *raw_cols]]
+    levels = [raw_cols]
     for i in range(3):
         levels.append([f"{expr} AS {name}" for lv in stage.levels for name, expr in lv[i]])
     levels.append([f"{v} AS {c}_v" for c, v in stage.source_values.items()])
     levels.append([f"{f.value} AS {q(n)}" for n, f in fields.items()])
     levels.append([f"{v} AS {q(n)}" for n, v in extra.items()])
-    ctes, prev = [], stage.t("raw")
-    for i, cols in enumerate(levels):
-        if i and not cols:
-            continue
-        ctes.append(f"l{i} AS (SELECT {', '.join(cols if i == 0 else ['*', *cols])} FROM {prev})")
-        prev = f"l{i}"
+    ctes, prev = [], "l0"
+    for i, cols in enumerate(levels[1:], start=1):
+        if cols:
+            ctes.append(f"l{i} AS (SELECT {', '.join(['*', *cols])} FROM {prev})")
+            prev = f"l{i}"
     all_checks = [ch for f in fields.values() for ch in f.checks] + checks
-    keep = ", ".join(["row_idx", *(q(n) for n in fields), *(q(n) for n in extra)])
-    conn.execute(f"CREATE TEMP TABLE {stage.t('typed')} AS WITH {', '.join(ctes)} "
-                 f"SELECT {keep}, {parsing.reject_struct_sql(all_checks)} AS rej FROM {prev}")
+    keep = ", ".join([*(q(n) for n in fields), *(q(n) for n in extra)])
+    plan = f"{', '.join(ctes)} SELECT {keep}, {parsing.reject_struct_sql(all_checks)} AS rej"
+    if stage.planning or plan != stage.typed_plan:
+        evidence = import_profile.evidence_columns(by_field, stage.kind, stage.sample, stage.orders)
+        _scan_typed(conn, stage, f"{plan}, {', '.join(f'{e} AS {n}' for n, e in evidence)} FROM {prev}"
+                    if evidence else f"{plan} FROM {prev}")
+        stage.typed_plan = plan
+        if stage.planning:
+            raise _Scanned
     conn.execute(f"INSERT INTO {stage.t('rej')} SELECT NULL, rej.column, rej.value, rej.reason, row_idx "
                  f"FROM {stage.t('typed')} WHERE rej IS NOT NULL")
-    conn.execute(f"DROP TABLE {stage.t('raw')}")
+
+
+def _start_lines(conn, stage: Stage) -> None:
+    """Start reading where the records the typed scan rejected begin, in a thread beside the
+    queries that follow (the file is read by numpy, which lets go of the GIL, as DuckDB does)."""
+    last = conn.execute(f"SELECT max(rowid) FROM {stage.t('typedt')} WHERE rej IS NOT NULL").fetchall()[0][0]
+    if last is None:
+        return
+    src, excluded, box = stage.src, {x for x in stage.struct_lines if x}, {}
+
+    def work():
+        try:
+            box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, last + 1)
+        except Exception as exc:  # _resolve_lines reads the file itself then
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    stage.lines_job = (thread, box, excluded, last + 1)
 
 
 def _resolve_lines(conn, stage: Stage, src: csv_source.SourceFile) -> None:
     """Physical line of each row-level reject (only computed when there are some)."""
-    row = conn.execute(f"SELECT max(row_idx), count(row_idx) FROM {stage.t('rej')}").fetchall()[0]
-    if not row[1]:
+    job, stage.lines_job = stage.lines_job, None
+    if job:
+        job[0].join()
+    idx = np.asarray([r[0] for r in conn.execute(
+        f"SELECT DISTINCT row_idx FROM {stage.t('rej')} WHERE row_idx IS NOT NULL ORDER BY 1").fetchall()],
+        dtype=np.int64)
+    if not len(idx):
         return
-    starts = csv_source.record_start_lines(src.read_path, src.skip_lines,
-                                           {x for x in stage.struct_lines if x}, int(row[0]) + 1)
-    table = {"row_idx": np.arange(len(starts), dtype=np.int64), "line": starts}
-    conn.register(f"imp_lines_{stage.token}", _arrow(table))
-    conn.execute(f"UPDATE {stage.t('rej')} r SET line = l.line FROM imp_lines_{stage.token} l "
-                 "WHERE r.row_idx = l.row_idx")
-    conn.unregister(f"imp_lines_{stage.token}")
-
-
-def _arrow(columns: dict):
-    import pyarrow as pa
-
-    return pa.table(columns)
+    excluded, upto = {x for x in stage.struct_lines if x}, int(idx[-1]) + 1
+    if job and "starts" in job[1] and job[2] == excluded and job[3] >= upto:
+        starts = job[1]["starts"]
+    else:  # later rejects (repeated keys) or a second scan: read again
+        starts = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, upto)
+    idx = idx[idx < len(starts)]
+    # Only the rejected rows' lines, passed as two lists (no Arrow table for this).
+    conn.execute(f"UPDATE {stage.t('rej')} r SET line = m.line FROM (SELECT unnest(?::BIGINT[]) AS row_idx, "
+                 "unnest(?::BIGINT[]) AS line) m WHERE r.row_idx = m.row_idx",
+                 [idx.tolist(), starts[idx].tolist()])

@@ -7,13 +7,15 @@
 A file that cannot be read at all is refused whole with one message; the database keeps its data
 (a row in ``imports`` with status ``refused`` records the attempt). Every rejected row goes to
 ``import_rejects`` with its physical line. ``import_changes`` keeps inserted keys and the previous
-version of updated rows, so an import can be undone exactly.
+version of updated rows (or, when every row was new, one ``insert_all`` row: the import's rows are
+those carrying its import_id), so an import can be undone exactly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -197,7 +199,7 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
             progress(fraction, text)
 
     stage = plan._stage if plan._conn_id == id(conn) else None
-    if stage is not None and not _exists(conn, stage.t("typed")):
+    if stage is not None and not import_stage.exists(conn, stage):
         stage = None
     if not plan.refused and stage is None:
         tell(0.1, "reading file")
@@ -208,12 +210,17 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
     if plan.refused or stage is None:
         return _record_refusal(conn, plan)
     tell(0.5, "writing rows")
+    # The file's checksum is read beside the row writes (hashlib lets go of the GIL, as DuckDB does).
+    checksum = threading.Thread(target=lambda: sums.append(_sha256(plan.path)), daemon=True)
+    sums: list = []
+    checksum.start()
     try:
         with store.transaction(conn):
             import_id = conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
             counts = _upsert(conn, stage, import_id)
+            checksum.join()
             tell(0.9, "recording the import")
             loaded = plan.rows_read - plan.rows_rejected - stage.rows_skipped
             message = (f"{plan.file_name}: {loaded} row(s) loaded as {plan.kind} ({counts[0]} new, "
@@ -222,7 +229,7 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
                 "INSERT INTO imports (import_id, file_name, kind, preset, file_sha256, mapping_json, status, "
                 "rows_read, rows_loaded, rows_rejected, n_new, n_updated, n_unchanged, message, notes_json) "
                 "VALUES (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?)",
-                [import_id, plan.file_name, plan.kind, plan.preset, _sha256(plan.path), json.dumps(plan.mapping),
+                [import_id, plan.file_name, plan.kind, plan.preset, sums[0], json.dumps(plan.mapping),
                  plan.rows_read, loaded, plan.rows_rejected, *counts, message, json.dumps(plan.notes)])
             mapping.save_mapping(conn, plan.headers, plan.kind, plan.mapping)
         rejects = conn.execute(
@@ -241,10 +248,6 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         message=message, import_id=import_id, notes=list(plan.notes))
 
 
-def _exists(conn, table: str) -> bool:
-    return conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0] > 0
-
-
 def key_sql(kind: str, alias: str) -> str:
     """A row's key as text (``import_changes.row_key``)."""
     _, keys, _ = TABLES[kind]
@@ -261,8 +264,9 @@ def _upsert(conn, stage, import_id: int) -> tuple[int, int, int]:
     matched = conn.execute(f"SELECT count(*) FROM {final} f JOIN {table} t ON {on}").fetchall()[0][0]
     collist = ", ".join(cols)
     if matched == 0:
-        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'f')}, 'insert', NULL "
-                     f"FROM {final} f", [import_id, table])
+        # Every row is new, so the rows carrying this import_id are exactly the ones it inserted:
+        # one 'insert_all' row says so (undo deletes by import_id) instead of one row per key.
+        conn.execute("INSERT INTO import_changes VALUES (?, ?, '*', 'insert_all', NULL)", [import_id, table])
         conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {final}", [import_id])
         return stage.n_final, 0, 0
     same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM t.{c}" for c in cols if c not in keys)

@@ -3,8 +3,8 @@
 Every parser is a DuckDB expression: ``TRY_CAST`` handles the common clean value, and the
 regular-expression fallbacks run only where the cheap cast failed. Column-wide decisions
 (day-first or month-first dates, decimal comma or point, currencies, the distinct labels of
-stage/type/period columns) come from one aggregate query over the staged column
-(:func:`column_profile`), so a value proves or contradicts the order of its whole column.
+stage/type/period columns) come from the profile of the whole column
+(:mod:`analytics.import_profile`), so a value proves or contradicts the order of its whole column.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def date_levels(c: str, order: str) -> list[list[tuple[str, str]]]:
     ISO cast; strptime in the column's order (4-digit years only); the regex parts."""
     return [
         [(f"{c}_iso", iso_sql(c))],
-        [(f"{c}_ts", f"(CASE WHEN {c}_iso IS NULL AND NOT {blank(c)} THEN "
+        # (no blank test: strptime fails on a blank value anyway, and the test would trim every value)
+        [(f"{c}_ts", f"(CASE WHEN {c}_iso IS NULL THEN "
                      f"try_strptime({c}, {STRPTIME_FORMATS[order]!r}) END)")],
         [(f"{c}_fast", f"(CASE WHEN year({c}_ts) >= 1000 THEN {c}_ts::DATE END)"),
          (f"{c}_parts", f"(CASE WHEN {c}_iso IS NULL AND coalesce(year({c}_ts), 0) < 1000 AND NOT {blank(c)} "
@@ -93,7 +94,7 @@ def date_checks(c: str, parsed: str, parts: str, order: str, header: str) -> lis
                    f"{lit(header)} || ' (pass date_order=''{other}'' / --date-order {other} if the column "
                    f"is {ORDER_NAMES[other].split()[0]})'")
     return [
-        (f"NOT {blank(c)} AND {parsed} IS NULL",
+        (f"{parsed} IS NULL AND NOT {blank(c)}",  # cheap test first: CASE conditions short-circuit
          f"CASE WHEN {parts}.y <> '' AND {valid_other} IS NOT NULL THEN {contradicts} "
          f"ELSE 'not a date: ' || {c} END"),
         (f"{parsed} IS NOT NULL AND (year({parsed}) < 1900 OR year({parsed}) > 2100)",
@@ -194,12 +195,14 @@ def amount_sql(c: str, style: str, unit: float) -> str:
     slow = f"(CASE WHEN regexp_matches(trim({c}), '^[=@]') THEN NULL ELSE " \
            f"(CASE WHEN {_negative(c)} THEN -1 ELSE 1 END) * ({slow}) END)"
     scale = "" if unit == 1 else f" * {float(unit)!r}"
-    return (f"(CASE WHEN {blank(c)} OR trim({c}) IN ('-', '–', '—') THEN NULL "
-            f"WHEN {cheap_cond} THEN {cheap}{scale} ELSE ({slow}){scale} END)")
+    # The cheap cast first: it tolerates spaces and fails on blanks and dashes, so only the values it
+    # could not read are trimmed and tested further.
+    return (f"(CASE WHEN {cheap_cond} THEN {cheap}{scale} WHEN {blank(c)} OR trim({c}) IN ('-', '–', '—') THEN NULL "
+            f"ELSE ({slow}){scale} END)")
 
 
 def amount_checks(c: str, parsed: str, header: str) -> list[tuple[str, str]]:
-    bad = f"NOT {blank(c)} AND trim({c}) NOT IN ('-', '–', '—') AND {parsed} IS NULL"
+    bad = f"{parsed} IS NULL AND NOT {blank(c)} AND trim({c}) NOT IN ('-', '–', '—')"
     formula = (f"'formula-like cell in amount column ' || {lit(header)} || ' (stored as text, never "
                f"evaluated): not a number'")
     return [(bad, f"CASE WHEN regexp_matches(trim({c}), '^[=@+]|^-.*[^0-9.,)\\s]') THEN {formula} "

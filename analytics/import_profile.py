@@ -1,0 +1,170 @@
+"""Column-wide decisions for a staged file: taken from a bounded sample, proven on every row.
+
+The decisions (day- or month-first dates, decimal comma or point, currencies, the distinct
+labels of stage/type/period columns, repeated deal ids) are properties of whole columns. Profiling
+the whole file first would need a second scan of the CSV or an all-text copy of it (three times
+the file in memory), so instead:
+
+1. :func:`sample_profile` profiles the first ``SAMPLE_ROWS`` rows (the same parser, a bounded read);
+2. the typed pass (the one full scan) is planned from that profile and also writes small evidence
+   columns (:func:`evidence_columns`): a date class per value, computed from the parse the pass
+   does anyway, and raw text only where a cheap parse failed or a label was not in the sample;
+3. :func:`full_profile` rebuilds the whole-column profile, with the same keys and the same counts
+   as profiling every row, from that evidence.
+
+:mod:`analytics.import_stage` then plans the typed pass again from the full profile and scans
+again only when the plan differs (the sample misled it), so the rows are always parsed with the
+decisions of their whole column.
+"""
+
+from __future__ import annotations
+
+from analytics import mapping, parsing
+from analytics.parsing import lit
+
+SAMPLE_ROWS = 50_000
+MAX_IN_LIST = 2000  # labels listed in an evidence filter; beyond that the column is kept whole
+
+
+def _profile_aggs(by_field, kind) -> tuple[list[str], list[str]]:
+    aggs, date_cols = ["count(*) AS n_rows"], []
+    for name, cols in by_field.items():
+        ftype = mapping.FIELD_BY_NAME[kind][name].type
+        for _header, c in cols:
+            if ftype == "date":
+                date_cols.append(c)
+                if kind == "activities":
+                    aggs.append(f"list(DISTINCT {c}) FILTER (WHERE {parsing.iso_sql(c)} IS NULL "
+                                f"AND try_strptime({c}, {parsing.STRPTIME_FORMATS['mdy']!r}) IS NULL) AS {c}_labels")
+            elif ftype == "amount":
+                aggs += parsing.amount_profile_sql(c, c)
+            elif ftype == "label":
+                aggs.append(f"list(DISTINCT {c}) AS {c}_labels")
+    if kind == "deals" and "deal_id" in by_field:
+        c = by_field["deal_id"][0][1]
+        aggs.append(f"count({c}) - count(DISTINCT {c}) AS dup_ids")
+    return aggs, date_cols
+
+
+def sample_profile(conn, table: str, by_field, kind) -> dict:
+    """Everything column-wide decisions need, over the rows of ``table`` (the text of a sample)."""
+    aggs, date_cols = _profile_aggs(by_field, kind)
+    row = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
+    names = [d[0] for d in row.description]
+    prof = dict(zip(names, row.fetchall()[0], strict=True))
+    if date_cols:
+        classes = ", ".join(f"{parsing.date_class_sql(c)} AS k_{c}" for c in date_cols)
+        keys = ", ".join(f"k_{c}" for c in date_cols)
+        examples = ", ".join(f"any_value({c})" for c in date_cols)
+        groups = conn.execute(f"SELECT {keys}, count(*), {examples} FROM (SELECT *, {classes} FROM "
+                              f"{table}) GROUP BY {keys}").fetchall()
+        prof.update(parsing.date_profile(groups, date_cols))
+    return _sorted_labels(prof)
+
+
+def _sorted_labels(prof: dict) -> dict:
+    """Label lists in one order (sorted, without NULL), so the same labels give the same plan."""
+    for key in [k for k in prof if k.endswith("_labels")]:
+        values = sorted(v for v in (prof[key] or []) if v is not None)
+        prof[key] = values or None
+    return prof
+
+
+def _not_in(c: str, values) -> str:
+    """``c`` where it is none of the sample's ``values`` (NULL otherwise)."""
+    values = [v for v in (values or []) if v is not None]
+    if not values or len(values) > MAX_IN_LIST:
+        return c
+    return f"(CASE WHEN {c} NOT IN ({', '.join(lit(v) for v in values)}) THEN {c} END)"
+
+
+def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, SQL) of the evidence the typed pass keeps, over the columns of its last level.
+
+    A date value's class (see :func:`parsing.date_class_sql`) follows from the pass's own parse
+    where that parse succeeded: a value read in the column's order has day and month in range, so
+    it proves that order when its day is over 12 and fits both otherwise. The regexes run only on
+    the values that parse failed on."""
+    out = []
+    for name, cols in by_field.items():
+        ftype = mapping.FIELD_BY_NAME[kind][name].type
+        for _header, c in cols:
+            if ftype == "date":
+                proves = 1 if orders[c] == "dmy" else 2
+                dots = f"(CASE WHEN contains({c}, '.') THEN 4 ELSE 0 END)"
+                out.append((f"{c}_cls", f"(CASE WHEN {c} IS NULL OR substr({c}, 5, 1) = '-' THEN 0 "
+                                        f"WHEN {c}_ts IS NOT NULL THEN (CASE WHEN day({c}_ts) > 12 THEN {proves} "
+                                        f"ELSE 3 END) + {dots} ELSE {parsing.date_class_sql(c)} END)::UTINYINT"))
+                # raw text of values proving an order the pass could not read (for the notes' examples)
+                out.append((f"{c}_ex", f"(CASE WHEN {c}_ts IS NULL AND NOT ({c} IS NULL OR substr({c}, 5, 1) = '-') "
+                                       f"AND ({parsing.date_class_sql(c)} & 3) IN (1, 2) THEN {c} END)"))
+                if kind == "activities":
+                    mdy = f"try_strptime({c}, {parsing.STRPTIME_FORMATS['mdy']!r})"
+                    label = _not_in(c, sample.get(f"{c}_labels"))
+                    out.append((f"{c}_lab", f"(CASE WHEN {c}_iso IS NULL AND {mdy} IS NULL THEN {label} END)"))
+            elif ftype == "amount":
+                out.append((f"{c}_fail", f"(CASE WHEN TRY_CAST({c} AS DOUBLE) IS NULL AND NOT {parsing.blank(c)} "
+                                         f"THEN {c} END)"))
+            elif ftype == "label":
+                out.append((f"{c}_new", _not_in(c, sample.get(f"{c}_labels"))))
+    if kind == "deals" and "deal_id" in by_field:
+        c = by_field["deal_id"][0][1]
+        # The raw id only where it differs from the stored (trimmed) id: repeats are counted on the raw text.
+        raw = c if len(by_field["deal_id"]) > 1 else f"(CASE WHEN {c} IS DISTINCT FROM nullif(trim({c}), '') THEN {c} END)"
+        out.append((f"{c}_rid", raw))
+    return out
+
+
+def full_profile(conn, table: str, by_field, kind, sample: dict) -> dict:
+    """The profile of every row of the file, from the typed table's evidence (same keys as the sample's)."""
+    aggs, label_keys, date_cols = ["count(*) AS n_rows"], [], []
+    for name, cols in by_field.items():
+        ftype = mapping.FIELD_BY_NAME[kind][name].type
+        for _header, c in cols:
+            if ftype == "date":
+                date_cols.append(c)
+                base = f"({c}_cls & 3)"
+                aggs += [f"count(*) FILTER (WHERE {base} = 1) AS {c}_dmy", f"count(*) FILTER (WHERE {base} = 2) AS {c}_mdy",
+                         f"count(*) FILTER (WHERE {base} = 3) AS {c}_amb",
+                         f"count(*) FILTER (WHERE {c}_cls = 7) AS {c}_dots",
+                         f"any_value({c}_ex) FILTER (WHERE {base} = 1) AS {c}_dmy_ex",
+                         f"any_value({c}_ex) FILTER (WHERE {base} = 2) AS {c}_mdy_ex"]
+                if kind == "activities":
+                    aggs.append(f"list(DISTINCT {c}_lab) AS {c}_labels")
+                    label_keys.append(f"{c}_labels")
+            elif ftype == "amount":
+                f = f"{c}_fail"
+                aggs += [f"count(*) FILTER (WHERE regexp_matches({f}, '{parsing.COMMA_PROOF_RE}')) AS {c}_comma",
+                         f"count(*) FILTER (WHERE regexp_matches({f}, '{parsing.POINT_PROOF_RE}')) AS {c}_point",
+                         f"list(DISTINCT regexp_extract({f}, '(?i){parsing._CUR_RE}', 1)) FILTER (WHERE {f} IS NOT NULL) "
+                         f"AS {c}_cur"]
+            elif ftype == "label":
+                aggs.append(f"list(DISTINCT {c}_new) AS {c}_labels")
+                label_keys.append(f"{c}_labels")
+    row = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
+    names = [d[0] for d in row.description]
+    prof = dict(zip(names, row.fetchall()[0], strict=True))
+    if kind == "deals" and "deal_id" in by_field:
+        c = by_field["deal_id"][0][1]
+        rid = f"{c}_rid" if len(by_field["deal_id"]) > 1 else f"coalesce({c}_rid, \"deal_id\")"
+        prof["dup_ids"] = _repeats(conn, table, rid)
+    for key in label_keys:  # the sample's labels (all in the file) and those the evidence found
+        prof[key] = list(set(sample.get(key) or []) | set(prof.get(key) or []))
+    for c in date_cols:  # an example from the sample first: the first rows of the file
+        for order in ("dmy", "mdy"):
+            prof[f"{c}_{order}_ex"] = sample.get(f"{c}_{order}_ex") or prof[f"{c}_{order}_ex"]
+    return _sorted_labels(prof)
+
+
+def _repeats(conn, table: str, x: str) -> int:
+    """``count(x) - count(DISTINCT x)``, exactly, without a hash table of every distinct string.
+
+    Values are grouped by their 64-bit hash first (8 bytes a key instead of the string); values
+    whose hashes are all distinct are distinct, so the strings are compared only where hashes
+    repeat (repeated ids, or a collision)."""
+    groups = f"SELECT hash({x}) AS h, count(*) AS n FROM {table} WHERE {x} IS NOT NULL GROUP BY h HAVING n > 1"
+    if not conn.execute(f"SELECT count(*) FROM ({groups})").fetchall()[0][0]:
+        return 0
+    return conn.execute(
+        f"SELECT coalesce(sum(n - 1), 0)::BIGINT FROM (SELECT count(*) AS n FROM {table} WHERE {x} IS NOT NULL "
+        f"AND hash({x}) IN (SELECT h FROM ({groups})) GROUP BY {x} HAVING n > 1)").fetchall()[0][0]
