@@ -23,7 +23,7 @@ from analytics.sample import AS_OF, FIRST, LAST, OPEN_STAGES, PRODUCTS, account_
 
 CHUNK_ROWS = 250_000
 BAD_SHARE = 1e-4
-BAD_AMOUNTS = ("TBD", "1O,250.00", "n/a", "$-", "12.500,00 EUR")
+BAD_AMOUNTS = ("TBD", "1O,250.00", "n/a", "$-", "12,500.00.00")
 BAD_DATES = ("31/02/2025", "2025-13-45", "TBD", "00/00/0000", "Q3 2025")
 COLUMNS = ("Opportunity ID", "Opportunity Name", "Opportunity Owner", "Account Name", "Product", "Stage",
            "Amount", "Currency", "Created Date", "Close Date")

@@ -13,7 +13,7 @@ import pytest
 
 from analytics import sample
 from analytics.cli import main
-from analytics.sample_big import write_benchmark_deals
+from analytics.sample_big import BAD_AMOUNTS, write_benchmark_deals
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 AS_OF = pd.Timestamp(sample.AS_OF)
@@ -213,3 +213,38 @@ def test_cli_writes_the_sample_and_the_big_file(tmp_path, capsys):
     assert len(lines) == 1001
     assert main(["sample", "--reps", "2", "--out", str(tmp_path / "x")]) == 2
     assert re.search(r"wrote 1,000 rows", capsys.readouterr().out)
+
+
+def test_the_big_file_imports_with_exactly_its_bad_rows_set_aside(tmp_path):
+    from analytics import importer, store
+
+    path = write_benchmark_deals(tmp_path / "big.csv", 30_000, seed=3)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    amount_ok = frame["Amount"].str.fullmatch(r"\d+\.\d\d")
+    dates_ok = [pd.to_datetime(frame[c], format="%m/%d/%Y", errors="coerce").notna()
+                for c in ("Created Date", "Close Date")]
+    conn = store.connect(tmp_path / "big.duckdb")
+    result = importer.import_file(conn, path)
+    conn.close()
+    assert result.status == "loaded", result.message
+    assert result.rows_read == 30_000
+    bad = ~(amount_ok & dates_ok[0] & dates_ok[1])
+    # A blank-like amount ("$-") is kept as a deal without an amount; everything else bad is set aside.
+    assert result.rows_rejected == int(bad.sum() - (frame["Amount"] == "$-").sum())
+    assert result.rows_loaded == 30_000 - result.rows_rejected
+
+
+@pytest.mark.parametrize("bad_amount", BAD_AMOUNTS)
+def test_each_deliberately_bad_amount_is_set_aside_not_a_refusal(tmp_path, bad_amount):
+    """A bad value must cost its row, never the file (a second currency code would refuse it whole)."""
+    from analytics import importer, store
+
+    header = ",".join(f'"{h}"' for h in HEADERS["opportunities"])
+    rows = [f'"006A{i}","Deal {i}","Ann Lee","Acme","Core","Closed Won","{amount}","USD","01/05/2026","02/10/2026"'
+            for i, amount in enumerate(["1200.00", "830.50", bad_amount])]
+    path = tmp_path / "deals.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    conn = store.connect(tmp_path / "t.duckdb")
+    result = importer.import_file(conn, path)
+    conn.close()
+    assert result.status == "loaded", result.message
