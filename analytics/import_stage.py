@@ -259,7 +259,8 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
                          f"03/04/2024); assumed {parsing.ORDER_NAMES[orders[c]]}. If that is wrong, re-import "
                          f"with date_order='{'mdy' if dots else 'dmy'}' (CLI --date-order "
                          f"{'mdy' if dots else 'dmy'})")
-    currencies: set[str] = set()
+    amount_tokens: list[str] = []
+    column_currencies: list[str] = []
     unit_headers: dict[float, list[str]] = {}
     out: dict[str, FieldSQL] = {}
     for name, cols in by_field.items():
@@ -273,7 +274,7 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
                 checks += [(cond, header, c, why) for cond, why in
                            parsing.date_checks(c, f"{c}_v", parts, orders[c], header)]
             elif ftype == "amount":
-                currencies |= parsing.currencies_in(prof[f"{c}_cur"])
+                amount_tokens += list(prof[f"{c}_cur"] or [])
                 header_unit = mapping.unit_of_header(header)
                 u = unit or header_unit or 1.0
                 if header_unit and not unit:
@@ -291,7 +292,7 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
             values.append(f"{c}_v")
         if name == "currency":
             for _header, c in cols:
-                currencies |= {parsing.currency_code(x) for x in (prof.get(f"{c}_labels") or []) if x and x.strip()}
+                column_currencies += list(prof.get(f"{c}_labels") or [])
         out[name] = FieldSQL(values[0] if len(values) == 1 else f"coalesce({', '.join(values)})", checks)
     for mult, headers in unit_headers.items():
         notes.append(f"unit from the column header(s) {', '.join(headers[:3])}{' ...' if len(headers) > 3 else ''}: "
@@ -299,6 +300,7 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
                      + "; pass unit=1 (--unit 1) to keep them as they are")
     if unit and unit != 1:
         notes.append(f"amounts multiplied by {unit:g} (unit option)")
+    currencies = parsing.file_currencies(amount_tokens, column_currencies)
     if len(currencies) > 1 and not planning:  # the refusal lists the whole file's currencies
         raise RefusalError(f"more than one currency in the file ({', '.join(sorted(currencies))}); "
                       "split it into one file per currency")

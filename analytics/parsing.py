@@ -35,9 +35,41 @@ def blank(c: str) -> str:
     return f"({c} IS NULL OR trim({c}) = '')"
 
 
+# Dynamics 365 and some Salesforce orgs export the currency's name, not its ISO code.
+CURRENCY_NAMES = {
+    "us dollar": "USD", "u.s. dollar": "USD", "dollar": "USD", "euro": "EUR", "british pound": "GBP",
+    "pound sterling": "GBP", "british pound sterling": "GBP", "japanese yen": "JPY", "swiss franc": "CHF",
+    "canadian dollar": "CAD", "australian dollar": "AUD", "new zealand dollar": "NZD", "indian rupee": "INR",
+    "swedish krona": "SEK", "norwegian krone": "NOK", "danish krone": "DKK", "polish zloty": "PLN",
+    "czech koruna": "CZK", "hungarian forint": "HUF", "brazilian real": "BRL", "mexican peso": "MXN",
+    "south african rand": "ZAR", "singapore dollar": "SGD", "hong kong dollar": "HKD", "chinese yuan": "CNY",
+    "yuan renminbi": "CNY", "south korean won": "KRW", "russian ruble": "RUB", "turkish lira": "TRY",
+    "uae dirham": "AED",
+}
+# Currencies written with a bare "$": a "$" amount beside one of these in the currency column is that one.
+DOLLAR_CODES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"})
+
+
 def currency_code(token: str) -> str:
+    """ISO code of a currency symbol, code or name: '$' -> USD, 'usd' -> USD, 'US Dollar' -> USD."""
     token = token.strip()
-    return CURRENCY_SYMBOLS.get(token, token.upper())
+    return CURRENCY_SYMBOLS.get(token) or CURRENCY_NAMES.get(" ".join(token.lower().split()), token.upper())
+
+
+def file_currencies(amount_tokens, column_values) -> set[str]:
+    """The currencies a file uses, from the symbols/codes found in amounts and the currency column.
+
+    A bare "$" is only taken for USD when nothing else says which dollar it is.
+
+    >>> sorted(file_currencies(["$"], ["Canadian Dollar"])), sorted(file_currencies(["$"], ["Euro"]))
+    (['CAD'], ['EUR', 'USD'])
+    """
+    tokens = [t.strip() for t in (amount_tokens or []) if t and t.strip()]
+    named = {currency_code(t) for t in tokens if t != "$"}
+    named |= {currency_code(v) for v in (column_values or []) if v and v.strip()}
+    if "$" in tokens and not (len(named) == 1 and named <= DOLLAR_CODES):
+        named.add("USD")
+    return named
 
 
 # ---- dates ----------------------------------------------------------------------------------------
@@ -232,10 +264,6 @@ def decide_decimal(profile: dict, alias: str, header: str, point_total: int | No
         notes.append(f"column {header!r}: decimal commas (European style) — {comma} value(s) such as 1.234,56")
         return "comma"
     return "point"
-
-
-def currencies_in(values) -> set[str]:
-    return {currency_code(v) for v in (values or []) if v and v.strip()}
 
 
 # ---- counts, text, labels ----------------------------------------------------------------------------

@@ -265,3 +265,25 @@ def test_inspect_then_commit_on_another_cursor(tmp_path):
     result = importer.commit_import(conn.cursor(), plan, progress=lambda f, t: None)
     assert (result.status, result.new) == ("loaded", 3)
     conn.close()
+
+
+@pytest.mark.parametrize(("amount", "currency_column", "expected"), [
+    ("$1,200.00", "US Dollar", "USD"),            # Dynamics 365 writes the currency's name
+    ("$1,200.00", "Canadian Dollar", "CAD"),      # a bare "$" is the dollar the file names
+    ("1.200,00 €", "Euro", "EUR"),
+    ("1200.00", "usd", "USD"),
+    ("$1,200.00", "Euro", "refused: EUR, USD"),   # a dollar sign beside euros is two currencies
+])
+def test_currency_names_codes_and_symbols(conn, tmp_path, amount, currency_column, expected):
+    path = tmp_path / "dynamics.csv"
+    path.write_text("Owner,Est. Close Date,Est. Revenue,Status,Currency\n"
+                    f'Ann Lee,3/14/2026,"{amount}",Won,{currency_column}\n'
+                    f'Bo Chan,3/20/2026,"{amount}",Lost,{currency_column}\n', encoding="utf-8")
+    result = importer.import_file(conn, path)
+    if expected.startswith("refused"):
+        assert result.status == "refused"
+        assert f"more than one currency in the file ({expected.split(': ')[1]})" in result.message
+        assert conn.execute("SELECT count(*) FROM deals").fetchall()[0][0] == 0
+    else:
+        assert result.status == "loaded", result.message
+        assert conn.execute("SELECT DISTINCT currency FROM deals").fetchall() == [(expected,)]
