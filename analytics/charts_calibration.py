@@ -1,6 +1,7 @@
 """Plotly figures for the Baselines and Backtest pages: pure functions of DataFrames.
 
 * :func:`rep_fan_chart`      a rep's history with the predictive fan for the target period;
+* :func:`rep_fan_grid`       the same for many reps at once, one small panel each;
 * :func:`reliability_chart`  coverage vs nominal level, with the period-resampling band;
 * :func:`pit_histogram`      PIT shares in 10 bins against the flat 10% line;
 * :func:`crps_bars`          the model's CRPS against each naive rule (lower is better).
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 MODEL_COLOR = "#1f77b4"
 NAIVE_COLOR = "#9aa5b1"
@@ -53,6 +55,44 @@ def rep_fan_chart(history: pd.DataFrame, forecast: pd.Series | dict, *, period_l
         fig.add_trace(go.Scatter(x=anchor_x + [period_label], y=anchor_y + [mid], mode="lines+markers",
                                  line={"color": MODEL_COLOR, "dash": "dash"}, name="Baseline (P50)"))
     return _layout(fig, title or "History and next-period range", "Period", value_label)
+
+
+def rep_fan_grid(history: pd.DataFrame, summary: pd.DataFrame, *, columns: int = 6,
+                 history_periods: int = 8) -> go.Figure:
+    """Small multiples: per rep (in ``summary``'s order), recent history and next period's range.
+
+    ``history`` has columns rep, period_start, value (complete periods before the target);
+    ``summary`` is indexed by rep with p10, p25, p70, p90 and baseline. Each panel's last point is the
+    target period: P50 as a dot, P25-P70 as a thick bar and P10-P90 as a thin one, on the rep's own
+    scale (panels do not share a y axis: a small rep's range would vanish beside a big one's).
+    """
+    reps = list(summary.index)
+    rows = max(1, -(-len(reps) // columns))
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[str(r) for r in reps],
+                        horizontal_spacing=0.03, vertical_spacing=min(0.08, 0.5 / rows))
+    recent = (history.sort_values("period_start").groupby("rep", sort=False)["value"]
+              .apply(lambda v: v.tail(history_periods).to_numpy()))
+    for k, rep in enumerate(reps):
+        r, c = divmod(k, columns)
+        y = recent.get(rep, np.array([]))
+        x = np.arange(len(y))
+        nxt = len(y)
+        fc = summary.loc[rep]
+        cell = {"row": r + 1, "col": c + 1}
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line={"color": "#333333", "width": 1.5},
+                                 showlegend=False, hovertemplate="%{y:,.0f}<extra>history</extra>"), **cell)
+        for lo, hi, width in (("p10", "p90", 2), ("p25", "p70", 7)):
+            fig.add_trace(go.Scatter(x=[nxt, nxt], y=[fc[lo], fc[hi]], mode="lines", showlegend=False,
+                                     line={"color": MODEL_COLOR, "width": width}, opacity=0.45 if width == 2 else 0.7,
+                                     hovertemplate=f"{lo.upper()}-{hi.upper()}: %{{y:,.0f}}<extra></extra>"), **cell)
+        fig.add_trace(go.Scatter(x=[nxt], y=[fc["baseline"]], mode="markers", showlegend=False,
+                                 marker={"color": MODEL_COLOR, "size": 7, "line": {"color": "white", "width": 1}},
+                                 hovertemplate="baseline %{y:,.0f}<extra></extra>"), **cell)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=True, gridcolor="#eeeeee", zeroline=False, rangemode="tozero")
+    fig.update_annotations(font_size=11)
+    fig.update_layout(template="plotly_white", height=max(180, 150 * rows), margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return fig
 
 
 def reliability_chart(coverage: pd.DataFrame, *, randomized: bool = True) -> go.Figure:

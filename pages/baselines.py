@@ -16,7 +16,7 @@ import streamlit as st
 import ui
 from analytics import calibration, metrics
 from analytics.calibration_view import performers_table
-from analytics.charts_calibration import rep_fan_chart
+from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
 
 ALL_TEAMS = "All teams"
 FLAG_WORDS = {"new": "🆕 new", "ramping": "📈 ramping", "short history": "⚠️ short history", "": ""}
@@ -196,6 +196,17 @@ st.dataframe(
         "Why": st.column_config.TextColumn("Why", width="large"),
     },
 )
+
+# ---- every rep at a glance ------------------------------------------------------------------------
+GRID_MAX = 48
+st.subheader("Every rep at a glance")
+st.caption(f"Each panel: the rep's last {unit}s (line) and the range for {cal.period.label} at the right end — "
+           "the dot is the baseline, the thick bar P25–P70, the thin bar P10–P90. Each panel has its own scale.")
+grid_reps = table["Rep"].head(GRID_MAX).tolist()
+if len(table) > GRID_MAX:
+    st.caption(f"The {GRID_MAX} reps with the highest baselines; pick a team above to see the others.")
+st.plotly_chart(rep_fan_grid(used[used["rep"].isin(grid_reps)], summary.loc[grid_reps]), width="stretch",
+                key="baselines_grid")
 
 # ---- one rep's fan -------------------------------------------------------------------------------
 st.subheader("One rep: history and range")

@@ -103,7 +103,13 @@ def test_baselines_table_chart_and_chance_agree_with_the_engine(sample_db):
     # the selected rep's fan: history before the period, then the band and the baseline at the period
     rep = at.selectbox(key="baselines_rep").value
     assert rep == moved.index[0]
-    fig = figure(at)
+    # every rep at a glance: one panel per rep, titled by name, its dot at the rep's baseline
+    grid = figure(at, 0)
+    titles = [a["text"] for a in grid["layout"]["annotations"]]
+    assert titles == moved.index.tolist()
+    dots = [values(t["y"])[0] for t in grid["data"] if t.get("mode") == "markers"]
+    np.testing.assert_allclose(dots, summary.loc[titles, "baseline"].to_numpy(float), rtol=1e-9)
+    fig = figure(at, 1)
     traces = {t.get("name"): t for t in fig["data"]}
     assert {"Actual", "P10-P90", "Baseline (P50)"} <= set(traces)
     assert traces["Baseline (P50)"]["x"][-1] == cal.period.label
