@@ -246,6 +246,8 @@ def track(conn, target_set, as_of: date | None = None, threshold: float = DEFAUL
         s["cause"] = np.where(short, "activity volume short", "on pace")
         s["cause_detail"] = [f"{saved.metric} at {p:.0%} of pace" if sh else f"{saved.metric} on pace"
                              for p, sh in zip(s["pace"], short, strict=True)]
+    # Off pace for the target while the funnel is on pace: what is left is deal size or timing.
+    s["cause"] = np.where(s["flag"] & (s["cause"] == "on pace"), "deal size or timing", s["cause"])
     s["model"] = np.where(np.isin(reps, np.asarray(getattr(cal, "predictive", None).reps, dtype=object))
                           if cal is not None else False, "calibration", "implied by saved set")
     team = team_view(pred, actual, tg, share, promised_p=s["p_attain_saved"].to_numpy(),

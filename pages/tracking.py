@@ -64,7 +64,7 @@ def _column_config(money_metric: bool) -> dict:
         "projected": st.column_config.NumberColumn("Projected", format=amount,
                                                    help="Median projection for the period end."),
         "projected_attainment": st.column_config.NumberColumn("Projected % of base", format="%.0f%%"),
-        "cause": st.column_config.TextColumn("Funnel diagnosis", help="Activity volume short, conversion short, or on pace (then the gap is deal size or timing)."),
+        "cause": st.column_config.TextColumn("Funnel diagnosis", help="Activity volume short, conversion short, or — when both are on pace — deal size or timing."),
         "cause_detail": st.column_config.TextColumn("Why", width="large"),
         "what_it_takes_per_week": st.column_config.NumberColumn(
             "Needed per week", format=amount, help="The remaining gap to base ÷ working weeks left."),

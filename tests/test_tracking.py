@@ -258,6 +258,11 @@ def test_track_the_seeded_company(company):
     # A higher threshold flags more reps; the slow rep's cause is volume.
     strict = tracking.track(company, "Q1 plan", threshold=0.95).summary
     assert strict["flag"].sum() >= s["flag"].sum()
+    # A flagged rep whose funnel is on pace is short on deal size or timing, never "on pace";
+    # an unflagged rep keeps "on pace".
+    assert not (strict["flag"] & (strict["cause"] == "on pace")).any()
+    assert (strict["cause"] == "deal size or timing").any()
+    assert set(strict.loc[~strict["flag"], "cause"]) <= {"on pace", "activity volume short", "conversion short"}
 
 
 def test_track_before_and_after_the_period(company):
