@@ -178,7 +178,9 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
     cov AS (SELECT {coverage_sql} AS coverage_start),
     clipped AS (
         SELECT s.*, greatest(s.span_start, cov.coverage_start) AS from_date FROM spans s, cov
-        WHERE cov.coverage_start IS NOT NULL AND s.span_end >= greatest(s.span_start, cov.coverage_start)
+        -- a roster rep with no start date and no deal or activity has no span to count zeros in
+        WHERE cov.coverage_start IS NOT NULL AND s.span_start IS NOT NULL
+          AND s.span_end >= greatest(s.span_start, cov.coverage_start)
     ),
     grid AS (
         SELECT rep, team, span_start, span_end, tenure_start,

@@ -120,3 +120,15 @@ def test_rep_funnel_pools_rates(small_db):
     assert funnel["win_rate"].between(0, 1).all()
     # pooled: between the rep's raw rate and the team's
     assert funnel["win_rate"].std() <= 0.5
+
+
+def test_roster_rep_with_no_dates_and_no_events_has_no_history(small_db):
+    """A name on the roster with no start date and no deal or activity is not a run of zero periods
+    (the Maven CRM roster lists five such agents): zeros would flatter every backtest level."""
+    conn, _ = small_db
+    conn.execute("INSERT INTO reps (rep, team, import_id) VALUES ('ghost', 'north', 1)")
+    for metric in ("revenue", "deals", "call"):
+        panel = metrics.rep_period_panel(conn, metric, "month")
+        assert "ghost" not in set(panel["rep"])
+        assert {"ann", "bob", "cat"} <= set(panel["rep"]) or metric == "call"
+    assert "ghost" not in set(metrics.active_reps(conn, date(2024, 1, 1), date(2024, 3, 31))["rep"])
