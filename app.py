@@ -43,11 +43,14 @@ with st.sidebar:
     grain = st.radio("Grain", ["quarter", "month"], horizontal=True, key=ui.GRAIN_KEY,
                      help="Targets and statistics per fiscal quarter or per month.")
     choices = ui.period_choices(as_of, grain, fiscal_month)
-    if st.session_state.get(ui.PERIOD_KEY) not in choices:
-        st.session_state.pop(ui.PERIOD_KEY, None)
+    period_key = ui.period_widget_key(grain)
+    if st.session_state.get(period_key) not in choices:
+        st.session_state.pop(period_key, None)
+    st.session_state.pop(ui.PERIOD_KEY, None)
     if choices:
-        st.selectbox("Period", choices, index=0, key=ui.PERIOD_KEY,
-                     help="The period to calibrate, track or review. The first is the next period.")
+        st.session_state[ui.PERIOD_KEY] = st.selectbox(
+            "Period", choices, index=0, key=period_key,
+            help="The period to calibrate, track or review. The first is the next period.")
     with st.expander("Database and calendar"):
         st.caption(f"Database file: `{ui.db_path()}`")
         counts = store.table_counts(conn)

@@ -82,6 +82,20 @@ def fiscal_start_month() -> int:
     return store.fiscal_year_start_month(db())
 
 
+def period_widget_key(grain_name: str) -> str:
+    """One Period selectbox per grain: switching grain then never shows the other grain's label.
+
+    The chosen label is copied to PERIOD_KEY, a plain session key the pages read.
+    """
+    return f"{PERIOD_KEY}_{grain_name}"
+
+
+def choose_period(grain_name: str, label: str) -> None:
+    """Preselect a period (e.g. when a saved set is reopened); call before the sidebar is drawn."""
+    st.session_state[period_widget_key(grain_name)] = label
+    st.session_state[PERIOD_KEY] = label
+
+
 def selected_period() -> Period | None:
     label = st.session_state.get(PERIOD_KEY)
     if not label:

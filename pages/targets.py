@@ -476,7 +476,8 @@ def _reopen(set_id: int) -> None:
     saved = target_sets.load_target_set(ui.db(), int(set_id))
     ctx = f"{saved.metric}|{saved.grain}|{saved.period}"
     tiers_saved = list(saved.tiers.values())
-    st.session_state.update({"tg_metric": saved.metric, ui.GRAIN_KEY: saved.grain, ui.PERIOD_KEY: saved.period,
+    ui.choose_period(saved.grain, saved.period)
+    st.session_state.update({"tg_metric": saved.metric, ui.GRAIN_KEY: saved.grain,
                              "tg_base": int(tiers_saved[0]), "tg_name_reopened": saved.name, "tg_name_for": None,
                              "tg_split": saved.team_target is not None})
     if len(tiers_saved) > 1:

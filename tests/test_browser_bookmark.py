@@ -7,6 +7,7 @@ before drawing anything (ui.leave_legacy_pages_mode); each test here needs a ser
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -52,6 +53,11 @@ def test_grain_switch_sticks_in_the_first_session(page, fresh_server):
     wait_for_app(page)
     expect(sidebar.get_by_role("radio", name="month")).to_be_checked()
     expect(page.locator("[data-testid=stMain]").get_by_text("Won revenue per month")).to_be_visible()
+
     sidebar.locator("[data-testid=stSidebarNav]").get_by_text("Backtest", exact=True).click()
     wait_for_app(page)
     expect(sidebar.get_by_role("radio", name="month")).to_be_checked()
+    # the Period box shows a month, not the quarter it showed before the switch
+    period_box = sidebar.locator("[data-testid=stSelectbox]").first
+    expect(period_box).to_contain_text("Period")
+    expect(period_box.get_by_role("combobox")).to_have_value(re.compile(r"^\d{4}-\d{2}$"))
