@@ -150,7 +150,7 @@ section{max-width:760px;margin:0 auto;padding:24px 28px;page-break-after:always;
 h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:18px 0 6px;color:#1F3864}
 .sub{color:#555;font-size:13px;margin-bottom:8px}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left}td.n{text-align:right}
+th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left}td.n,th.n{text-align:right}
 th{background:#eef2f8}.card td:first-child{font-weight:600;width:110px}
 .note{font-size:12px;color:#555;margin-top:6px}
 @media print{section{padding:0}}
@@ -185,7 +185,7 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
                            ("relevant", "Relevant"), ("time_bound", "Time-bound")):
             out.append(f"<tr><td>{label}</td><td>{_e(card[key])}</td></tr>")
         out.append("</table>")
-    out.append("<h2>Tiers</h2><table><tr><th>Tier</th><th>Target</th><th>Chance</th><th>Source</th>"
+    out.append("<h2>Tiers</h2><table><tr><th>Tier</th><th class='n'>Target</th><th class='n'>Chance</th><th>Source</th>"
                "<th>Reason</th></tr>")
     for r in rows.to_dict("records"):
         out.append(f"<tr><td>{_e(r['tier'])}</td><td class=n>{_e(fmt_number(r['target']))}</td>"
@@ -193,7 +193,7 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
                    f"<td>{_e(r['source'])}</td><td>{_e(r['reason'])}</td></tr>")
     out.append("</table>")
     if len(acts):
-        out.append("<h2>Activity plan</h2><table><tr><th>Activity</th><th>Per period</th><th>Per week</th></tr>")
+        out.append("<h2>Activity plan</h2><table><tr><th>Activity</th><th class='n'>Per period</th><th class='n'>Per week</th></tr>")
         for r in acts.to_dict("records"):
             out.append(f"<tr><td>{_e(r['activity'])}</td><td class=n>{r['per_period']:,.0f}</td>"
                        f"<td class=n>{r['per_week']:,.1f}</td></tr>")
@@ -202,7 +202,7 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
         text = "; ".join(x for x in (card.get("plan"), card.get("focus")) if x)
         out.append(f'<div class="note">{_e(text[:1].upper() + text[1:])}.</div>')
     if card:
-        out.append("<h2>Milestones (cumulative)</h2><table><tr><th>By</th><th>Cumulative target</th></tr>")
+        out.append("<h2>Milestones (cumulative)</h2><table><tr><th>By</th><th class='n'>Cumulative target</th></tr>")
         for when, value in card["milestones"]:
             out.append(f"<tr><td>{when.isoformat()}</td><td class=n>{_e(fmt_number(value))}</td></tr>")
         out.append("</table>")
