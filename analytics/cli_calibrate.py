@@ -86,7 +86,7 @@ def calibration_rows(cal, target_percentile: float | None = None, team_target: f
                      allocation: str = "equal-chance") -> pd.DataFrame:
     """The CLI table: rep, period, n_periods, p.., baseline[, target, p_attain].
 
-    ``team_target`` G splits G across the reps (``targets.allocate_team_target`` with the
+    ``team_target`` G splits G across the reps (``allocation.allocate_team_target`` with the
     calibration's own baseline for ``proportional``, as the Targets page does); it takes
     precedence over ``target_percentile``.
     """
@@ -98,7 +98,7 @@ def calibration_rows(cal, target_percentile: float | None = None, team_target: f
         out[c] = s[c].to_numpy()
     out["baseline"] = s["baseline"].to_numpy()
     if team_target is not None:
-        from analytics.targets import allocate_team_target
+        from analytics.allocation import allocate_team_target
 
         baseline = s["baseline"].reindex(list(cal.predictive.reps)).to_numpy(dtype=float)
         split = allocate_team_target(cal.predictive, team_target, allocation, baseline=baseline)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.allocation import allocate_team_target, compare_allocations
 from analytics.periods import Period
 from analytics.sales_math import (
     DEAL_COUNT_METRICS,
@@ -23,13 +24,7 @@ from analytics.sales_math import (
     plan_sentence,
 )
 from analytics.target_sets import ROW_COLUMNS, TargetSetDraft
-from analytics.targets import (
-    allocate_team_target,
-    base_share_check,
-    compare_allocations,
-    parse_tiers,
-    tier_targets,
-)
+from analytics.targets import base_share_check, parse_tiers, tier_targets
 
 
 def build_draft(predictive, *, name: str, period: Period, metric: str, tiers="35,70,90",

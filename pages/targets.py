@@ -16,6 +16,7 @@ import streamlit as st
 
 import ui
 from analytics import export, metrics, sales_math, store, target_sets, targets
+from analytics.allocation import TeamAllocation, allocation_for
 from analytics.calibration import calibrate
 from analytics.periods import parse_period
 from analytics.target_drafts import build_draft
@@ -66,8 +67,8 @@ def _model_draft(_cal, _weights, key: str, tiers_key: str, team_target: float | 
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
-def _allocation(_cal, key: str, team_target: float) -> targets.TeamAllocation:
-    return targets.allocation_for(_cal, team_target)
+def _allocation(_cal, key: str, team_target: float) -> TeamAllocation:
+    return allocation_for(_cal, team_target)
 
 
 def _fmt(value) -> str:

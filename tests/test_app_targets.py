@@ -9,7 +9,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from analytics import store, target_sets, targets
+from analytics import allocation, store, target_sets, targets
 from analytics.calibration import calibrate
 from tests.conftest import app_test
 
@@ -98,7 +98,7 @@ def test_session_choose_override_split_save_export(sample_db, downloads):
     at.toggle(key="tg_split").set_value(True).run()
     at.number_input(key="tg_team").set_value(g).run()
     assert not at.exception
-    alloc = targets.allocation_for(cal, g)
+    alloc = allocation.allocation_for(cal, g)
     assert _metric(at, "Team's chance of reaching it") == f"{100 * alloc.team_chance:.0f}%"
     table = next(d.value for d in at.dataframe if "equal_chance" in d.value.columns)
     assert table["equal_chance"].sum() == pytest.approx(g)
@@ -250,7 +250,7 @@ def test_count_metrics_split(sample_db, metric):
     assert table["equal_chance"].sum() == pytest.approx(g)
     if targets.is_count(cal.predictive):                  # negative binomial: whole numbers adding up to G
         assert (table["equal_chance"] % 1 == 0).all()
-    expected = targets.allocate_team_target(cal.predictive, g, "equal-chance").set_index("rep")["target"]
+    expected = allocation.allocate_team_target(cal.predictive, g, "equal-chance").set_index("rep")["target"]
     shown = table.set_index("rep")["equal_chance"]
     assert shown.to_numpy() == pytest.approx(expected.reindex(shown.index).to_numpy())
     assert any("SMART target" in m.value for m in at.markdown)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from analytics import store
+from analytics.allocation import allocate_team_target
 from analytics.calibration import calibrate
-from analytics.targets import allocate_team_target
 from tests.calibration_fixtures import simulate_company
 
 REPO = Path(__file__).resolve().parent.parent

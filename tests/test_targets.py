@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analytics import allocation
 from analytics import targets as tg
 from analytics.predictive import LogScaleHurdle, NegBinomialCount
 
@@ -162,7 +163,7 @@ def _sum_g(d) -> list[float]:
 def test_split_adds_up_to_g(method):
     d = _money()
     for g in _sum_g(d):
-        split = tg.allocate_team_target(d, g, method)
+        split = allocation.allocate_team_target(d, g, method)
         assert list(split.columns) == ["rep", "target", "p_attain"]
         assert split["target"].sum() == pytest.approx(g, rel=1e-6)
 
@@ -170,8 +171,8 @@ def test_split_adds_up_to_g(method):
 def test_equal_chance_gives_everyone_the_same_chance():
     d = _money(zero=0.02)
     for g in _sum_g(d):
-        split = tg.allocate_team_target(d, g, "equal-chance")
-        _, p_star, reachable = tg.equal_chance_split(d, g)
+        split = allocation.allocate_team_target(d, g, "equal-chance")
+        _, p_star, reachable = allocation.equal_chance_split(d, g)
         assert reachable
         assert split["p_attain"].max() - split["p_attain"].min() < 0.001
         assert split["p_attain"].mean() == pytest.approx(1 - p_star, abs=1e-6)
@@ -181,18 +182,18 @@ def test_equal_chance_gives_everyone_the_same_chance():
 def test_targets_monotonic_in_g(method):
     d = _money()
     grid = np.linspace(0.3, 3.0, 15) * float(d.quantile(0.5).sum())
-    table = np.array([tg.allocate_team_target(d, g, method)["target"].to_numpy() for g in grid])
+    table = np.array([allocation.allocate_team_target(d, g, method)["target"].to_numpy() for g in grid])
     assert np.all(np.diff(table, axis=0) >= -1e-9)
 
 
 def test_proportional_follows_baseline_and_spreads_chances():
     d = _money()
     baseline = np.arange(1, 13, dtype=float)
-    split = tg.allocate_team_target(d, 780.0, "proportional", baseline=baseline)
+    split = allocation.allocate_team_target(d, 780.0, "proportional", baseline=baseline)
     assert np.allclose(split["target"], 780 * baseline / baseline.sum())
     g = float(d.quantile(0.5).sum())
-    prop = tg.allocate_team_target(d, g, "proportional")["p_attain"]
-    equal = tg.allocate_team_target(d, g, "equal-chance")["p_attain"]
+    prop = allocation.allocate_team_target(d, g, "proportional")["p_attain"]
+    equal = allocation.allocate_team_target(d, g, "equal-chance")["p_attain"]
     assert prop.max() - prop.min() > 10 * (equal.max() - equal.min())
 
 
@@ -200,10 +201,10 @@ def test_count_split_is_whole_numbers_adding_to_g():
     d = _counts()
     g = float(d.quantile(0.5).sum()) + 7
     for method in ("proportional", "equal-chance"):
-        split = tg.allocate_team_target(d, g, method)
+        split = allocation.allocate_team_target(d, g, method)
         assert np.all(split["target"] == np.round(split["target"]))
         assert split["target"].sum() == round(g)
-    smooth = tg.equal_chance_split(d, g)[0]
+    smooth = allocation.equal_chance_split(d, g)[0]
     assert smooth.sum() == pytest.approx(g, rel=1e-9)
 
 
@@ -211,24 +212,24 @@ def test_count_split_is_whole_numbers_adding_to_g():
                                       (100.0, "top-down")])
 def test_bad_team_target_refused(g, method):
     with pytest.raises(ValueError):
-        tg.allocate_team_target(_money(), g, method)
+        allocation.allocate_team_target(_money(), g, method)
 
 
 def test_team_chance_simulated_with_shared_shock():
     d = _money()
-    median_total = float(np.median(tg.team_totals(d, 20_000, seed=1)))
-    assert tg.team_chance(d, median_total, seed=2) == pytest.approx(0.5, abs=0.02)
-    assert tg.team_chance(d, 1.0) == 1.0
+    median_total = float(np.median(allocation.team_totals(d, 20_000, seed=1)))
+    assert allocation.team_chance(d, median_total, seed=2) == pytest.approx(0.5, abs=0.02)
+    assert allocation.team_chance(d, 1.0) == 1.0
     high = 1.6 * median_total
     independent = _money(shared=0.0)
-    assert tg.team_chance(d, high, seed=3) > tg.team_chance(independent, high, seed=3)
-    assert tg.team_chance(d, high, seed=3) == tg.team_chance(d, high, seed=3)  # seeded
+    assert allocation.team_chance(d, high, seed=3) > allocation.team_chance(independent, high, seed=3)
+    assert allocation.team_chance(d, high, seed=3) == allocation.team_chance(d, high, seed=3)  # seeded
 
 
 def test_reachable_team_target_message():
     d = _money()
     g = float(d.quantile(0.5).sum())
-    result = tg.compare_allocations(d, g, n_draws=5000)
+    result = allocation.compare_allocations(d, g, n_draws=5000)
     assert not result.beyond_reach
     assert list(result.table.columns) == ["rep", "baseline", "proportional", "proportional_p", "equal_chance",
                                           "equal_chance_p"]
@@ -239,8 +240,8 @@ def test_reachable_team_target_message():
 
 def test_team_target_beyond_reach_says_how_far():
     d = _money()
-    p90 = tg.compare_allocations(d, 1.0, n_draws=5000).team_p90
-    result = tg.compare_allocations(d, 3 * p90, n_draws=5000)
+    p90 = allocation.compare_allocations(d, 1.0, n_draws=5000).team_p90
+    result = allocation.compare_allocations(d, 3 * p90, n_draws=5000)
     assert result.beyond_reach and result.team_chance < 0.05 and result.p_star > 0.99
     assert result.message.startswith("Beyond reach")
     assert "above the team's P90" in result.message and "equal chance" in result.message
@@ -250,7 +251,7 @@ def test_team_target_beyond_reach_says_how_far():
 def test_unreachable_even_at_the_top_quantile_still_adds_up():
     d = LogScaleHurdle(reps=np.array(["a", "b"]), mu=np.log([100.0, 100.0]), sigma=np.array([0.01, 0.01]),
                        df=np.array([1000.0, 1000.0]), zero_share=np.zeros(2))
-    targets, p_star, reachable = tg.equal_chance_split(d, 1e6)
+    targets, p_star, reachable = allocation.equal_chance_split(d, 1e6)
     assert not reachable and targets.sum() == pytest.approx(1e6)
 
 
@@ -266,7 +267,7 @@ def test_thin_functions_over_a_calibration():
     cal = _Cal(d, summary)
     rows = tg.tiers_for(cal, "35,70")
     assert rows.columns[1] == "team" and rows.loc[rows.rep == d.reps[0], "team"].iloc[0] == "S"
-    alloc = tg.allocation_for(cal, 800.0, n_draws=2000)
+    alloc = allocation.allocation_for(cal, 800.0, n_draws=2000)
     # baseline is aligned by rep name, not by position
     assert alloc.table.set_index("rep").loc[d.reps[0], "proportional"] == pytest.approx(400.0)
 
@@ -282,7 +283,7 @@ def test_rates_tier_but_refuse_a_team_split():
     assert np.allclose(base["p_attain"], d.p_attain(base["target"].to_numpy()))
     assert (base["p_attain"] >= 0.65 - 1e-12).all()
     with pytest.raises(ValueError, match="do not add up"):
-        tg.allocate_team_target(d, 1.0, "equal-chance")
+        allocation.allocate_team_target(d, 1.0, "equal-chance")
 
 
 @pytest.mark.parametrize(("targets_by_tier", "expected"), [

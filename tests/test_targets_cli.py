@@ -147,8 +147,9 @@ def test_save_list_show_export_cycle(db, tmp_path):
 # ---------------------------------------------------------------- the engine over a real Calibration
 def test_engine_over_calibration(db):
     calibration = pytest.importorskip("analytics.calibration")
+    from analytics.allocation import allocate_team_target, allocation_for
     from analytics.target_drafts import draft_from_calibration
-    from analytics.targets import allocate_team_target, allocation_for, tiers_for
+    from analytics.targets import tiers_for
 
     conn = store.connect(db)
     try:

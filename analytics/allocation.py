@@ -1,0 +1,190 @@
+"""Splitting a team number G across reps, and the team's own chance of reaching it.
+
+Pure functions of a per-rep predictive object (:mod:`analytics.predictive`); ``allocation_for``
+takes a fitted ``Calibration``.
+
+Maths (calibration-methods section 5)
+-------------------------------------
+* Proportional: T_i = G * b_i / sum(b), with b the rep's baseline; it quietly gives steady reps
+  the hardest targets (their chances then differ).
+* Equal chance: one p* with sum_i Q_i(p*) = G (``scipy.optimize.brentq``), so every rep has
+  P(hit) = 1 - p*.
+* The team's chance of reaching G is simulated from joint draws with the shared period shock
+  (rep outcomes are not independent).
+
+Example
+-------
+>>> import numpy as np
+>>> from analytics.predictive import LogScaleHurdle
+>>> d = LogScaleHurdle(reps=np.array(["a", "b"]), mu=np.log([100.0, 50.0]),
+...                    sigma=np.array([0.3, 0.5]), df=np.array([30.0, 30.0]),
+...                    zero_share=np.array([0.0, 0.0]))
+>>> a = allocate_team_target(d, 160.0, "equal-chance")
+>>> round(float(a.target.sum()), 6)
+160.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from analytics.targets import fmt_number, fmt_pct, is_count
+
+
+def _smooth_quantile(predictive, p: float) -> np.ndarray:
+    """Q_i(p), made continuous in p for counts (linear inside each integer step) so brentq can hit G."""
+    if not is_count(predictive):
+        return np.asarray(predictive.quantile(p), dtype=float)
+    y = np.asarray(predictive.quantile(p), dtype=float)
+    f_hi = predictive.cdf(y)
+    f_lo = np.where(y > 0, predictive.cdf(y - 1), 0.0)
+    frac = np.clip((p - f_lo) / np.maximum(f_hi - f_lo, 1e-300), 0.0, 1.0)
+    return np.maximum(y - 1 + frac, 0.0)
+
+
+def _round_preserving_sum(x: np.ndarray, total: float) -> np.ndarray:
+    """Integers close to ``x`` that add up to round(total) (largest remainder)."""
+    floor = np.floor(x)
+    short = int(round(total) - floor.sum())
+    order = np.argsort(-(x - floor), kind="stable")
+    floor[order[:max(short, 0)]] += 1
+    return floor
+
+
+def default_baseline(predictive) -> np.ndarray:
+    """Each rep's central level: the mean of Q_i(p) over p in (0.005, 0.995), a trimmed mean.
+
+    The untrimmed mean of a log-t law is infinite; the median is 0 for reps with many zero periods.
+    """
+    return np.asarray(predictive.quantile(np.linspace(0.005, 0.995, 199)), dtype=float).mean(axis=1)
+
+
+def proportional_split(baseline, team_target: float) -> np.ndarray:
+    """q_i = G * b_i / sum(b)."""
+    b = np.clip(np.nan_to_num(np.asarray(baseline, dtype=float)), 0.0, None)
+    if b.sum() <= 0:
+        return np.full(b.shape, team_target / max(b.size, 1))
+    return team_target * b / b.sum()
+
+
+_P_LOW, _P_HIGH = 1e-6, 1 - 1e-6
+
+
+def equal_chance_split(predictive, team_target: float) -> tuple[np.ndarray, float, bool]:
+    """Solve sum_i Q_i(p*) = G for one p*; returns ``(targets, p_star, reachable)``.
+
+    ``reachable`` is False when even Q_i(1 - 1e-6) does not add up to G; the targets are then
+    those quantiles scaled up to G (they still add up to G) and each rep's chance is tiny.
+    """
+    def gap(p: float) -> float:
+        return float(_smooth_quantile(predictive, p).sum()) - team_target
+
+    if gap(_P_HIGH) < 0:
+        q = _smooth_quantile(predictive, _P_HIGH)
+        return proportional_split(q, team_target), _P_HIGH, False
+    if gap(_P_LOW) >= 0:
+        q = _smooth_quantile(predictive, _P_LOW)
+        return proportional_split(q, team_target), _P_LOW, True
+    p_star = optimize.brentq(gap, _P_LOW, _P_HIGH, xtol=1e-12, rtol=1e-12, maxiter=200)
+    return _smooth_quantile(predictive, p_star) * 1.0, float(p_star), True
+
+
+def allocate_team_target(predictive, team_target: float, method: str = "equal-chance",
+                         baseline=None) -> pd.DataFrame:
+    """Split team target G across reps: ``DataFrame(rep, target, p_attain)``.
+
+    ``method``: ``proportional`` (to ``baseline``, default :func:`default_baseline`) or
+    ``equal-chance`` (one p* for all). Count targets are whole numbers adding up to round(G).
+    """
+    if not (isinstance(team_target, int | float) and math.isfinite(team_target) and team_target > 0):
+        raise ValueError(f"the team target must be a positive number, not {team_target!r}")
+    if "rate" in getattr(predictive, "family", ""):
+        raise ValueError("rates (such as win rate) do not add up across reps: a team target cannot be split")
+    if method == "proportional":
+        targets = proportional_split(default_baseline(predictive) if baseline is None else baseline,
+                                     team_target)
+    elif method == "equal-chance":
+        targets = equal_chance_split(predictive, team_target)[0]
+    else:
+        raise ValueError(f"allocation must be proportional or equal-chance, not {method!r}")
+    if is_count(predictive):
+        targets = _round_preserving_sum(targets, team_target)
+    return pd.DataFrame({"rep": np.asarray(predictive.reps, dtype=object), "target": targets,
+                         "p_attain": predictive.p_attain(targets)})
+
+
+def team_totals(predictive, n_draws: int = 20_000, seed: int = 0) -> np.ndarray:
+    """Simulated team totals (joint draws with the shared period shock)."""
+    return predictive.sample(n_draws, np.random.default_rng(seed)).sum(axis=1)
+
+
+def team_chance(predictive, team_target: float, n_draws: int = 20_000, seed: int = 0) -> float:
+    """P(sum_i y_i >= G), by simulation: not a sum or product of rep chances (shocks are shared)."""
+    return float(np.mean(team_totals(predictive, n_draws, seed) >= team_target))
+
+
+@dataclass(frozen=True)
+class TeamAllocation:
+    """Both splits of G side by side, the team's own chance and a plain-words verdict."""
+
+    team_target: float
+    table: pd.DataFrame     # rep, baseline, proportional, proportional_p, equal_chance, equal_chance_p
+    p_star: float
+    team_chance: float
+    team_p10: float
+    team_p50: float
+    team_p90: float
+    beyond_reach: bool
+    message: str
+
+
+def compare_allocations(predictive, team_target: float, baseline=None, n_draws: int = 20_000,
+                        seed: int = 0) -> TeamAllocation:
+    """Proportional and equal-chance splits of G with each rep's chance, plus the team's chance."""
+    b = default_baseline(predictive) if baseline is None else np.asarray(baseline, dtype=float)
+    prop = allocate_team_target(predictive, team_target, "proportional", baseline=b)
+    equal = allocate_team_target(predictive, team_target, "equal-chance")
+    _, p_star, _ = equal_chance_split(predictive, team_target)
+    totals = team_totals(predictive, n_draws, seed)
+    chance = float(np.mean(totals >= team_target))
+    p10, p50, p90 = (float(v) for v in np.quantile(totals, [0.1, 0.5, 0.9]))
+    table = pd.DataFrame({"rep": prop["rep"], "baseline": b, "proportional": prop["target"],
+                          "proportional_p": prop["p_attain"], "equal_chance": equal["target"],
+                          "equal_chance_p": equal["p_attain"]})
+    beyond = chance < 0.05 or p_star > 0.99
+    g = fmt_number(team_target)
+    if team_target > p90:
+        where = f"G = {g} is {fmt_number(team_target - p90)} above the team's P90 ({fmt_number(p90)})"
+    elif team_target > p50:
+        where = f"G = {g} lies between the team's P50 ({fmt_number(p50)}) and P90 ({fmt_number(p90)})"
+    else:
+        where = f"G = {g} is at or below the team's P50 ({fmt_number(p50)})"
+    pr = table["proportional_p"]
+    message = (f"{where}; the team reaches it in about {fmt_pct(chance)} of simulated periods. "
+               f"Equal-chance split: every rep has a {fmt_pct(1 - p_star)} chance; proportional split: "
+               f"chances range {fmt_pct(pr.min())}–{fmt_pct(pr.max())}.")
+    if beyond:
+        message = (f"Beyond reach: {where}, and the team reaches it in only {fmt_pct(chance)} of simulated "
+                   f"periods. Even split for an equal chance, each rep would have only a "
+                   f"{fmt_pct(1 - p_star)} chance of making their share. Lower G or present it as a "
+                   "stretch goal, not as rep targets.")
+    return TeamAllocation(team_target, table, p_star, chance, p10, p50, p90, beyond, message)
+
+
+# ---------------------------------------------------------------- thin functions over a Calibration
+def _aligned_baseline(calibration) -> np.ndarray | None:
+    summary = getattr(calibration, "summary", None)
+    if summary is None or "baseline" not in summary:
+        return None
+    return summary["baseline"].reindex(list(calibration.predictive.reps)).to_numpy(dtype=float)
+
+
+def allocation_for(calibration, team_target: float, n_draws: int = 20_000, seed: int = 0) -> TeamAllocation:
+    """:func:`compare_allocations` with the calibration's own baseline."""
+    return compare_allocations(calibration.predictive, team_target, _aligned_baseline(calibration),
+                               n_draws, seed)
