@@ -7,6 +7,7 @@ when it fails, and it is always terminated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -145,9 +146,10 @@ def live_db(tmp_path_factory, sample_db_template) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def live_server(live_db):
-    server = LiveServer(live_db)
+@contextlib.contextmanager
+def running_server(db: Path):
+    """A healthy ``streamlit run`` on ``db``; its log is printed if anything fails; always stopped."""
+    server = LiveServer(db)
     try:
         server.wait_healthy()
         yield server
@@ -156,6 +158,12 @@ def live_server(live_db):
         raise
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_db):
+    with running_server(live_db) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 from browser_helpers import wait_for_app
-from conftest import LiveServer
+from conftest import running_server
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -22,15 +22,8 @@ pytestmark = pytest.mark.browser
 def fresh_server(tmp_path_factory, sample_db_template):
     db = tmp_path_factory.mktemp("bookmark") / "targets.duckdb"
     shutil.copy(sample_db_template, db)
-    server = LiveServer(db)
-    try:
-        server.wait_healthy()
+    with running_server(db) as server:
         yield server
-    except Exception:
-        print(server.log_text())
-        raise
-    finally:
-        server.stop()
 
 
 def test_bookmark_on_a_fresh_server_opens_inside_the_frame(page, fresh_server):

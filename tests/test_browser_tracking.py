@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import open_page, screenshot, wait_for_app
-from conftest import LiveServer
+from conftest import running_server
 from playwright.sync_api import Page, expect
 from test_app_tracking import PLAN, save_plan
 
@@ -33,16 +33,9 @@ def tracking_server(tmp_path_factory, sample_db_template):
         flagged = list(tracking.track(conn, PLAN, threshold=THRESHOLD).flagged().index)
     finally:
         conn.close()
-    server = LiveServer(db)
-    try:
-        server.wait_healthy()
+    with running_server(db) as server:
         server.expected = {"tracked": tracked, "reviewed": reviewed, "flagged": flagged}
         yield server
-    except Exception:
-        print(server.log_text())
-        raise
-    finally:
-        server.stop()
 
 
 def test_tracking_shows_the_flagged_reps(page: Page, tracking_server):
