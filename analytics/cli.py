@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from collections.abc import Sequence
+
+import pandas as pd
 
 from analytics.store import DatabaseLockedError
 
@@ -22,6 +25,29 @@ COMMAND_MODULES = (
     "analytics.cli_tracking",   # track, review
     "analytics.cli_notes",      # notes add|list
 )
+
+
+def refuse(message: str) -> int:
+    """Print one line to stderr and return the "refused" exit code."""
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def json_value(value):
+    """A DataFrame cell as JSON: numpy scalars unwrapped, NaN/inf/NA as null, dates in ISO form."""
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def json_records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: json_value(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def add_db_argument(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import store
-from analytics.cli import add_db_argument
+from analytics.cli import add_db_argument, refuse
 from analytics.metrics import METRICS
 
 
@@ -135,15 +135,13 @@ def run_calibrate(args) -> int:
     try:
         cal = calibrate(conn, args.metric, args.grain, args.period, levels=args.percentiles)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refuse(str(exc))
     finally:
         conn.close()
     try:
         rows = calibration_rows(cal, args.target_percentile, args.team_target, args.allocation)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refuse(str(exc))
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".xlsx":
@@ -167,8 +165,7 @@ def run_backtest(args) -> int:
     try:
         result = backtest(conn, args.metric, args.grain, origins=args.origins)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refuse(str(exc))
     finally:
         conn.close()
     if args.json:

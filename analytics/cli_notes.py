@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from analytics import store
-from analytics.cli import add_db_argument
+from analytics.cli import add_db_argument, json_records, refuse
 
 
 def register(subparsers) -> None:
@@ -43,34 +44,18 @@ def register(subparsers) -> None:
     show.set_defaults(func=_list)
 
 
-def _plain(column: str, value):
-    """JSON-ready: the note's day as YYYY-MM-DD, other timestamps in ISO form, NaN as null."""
-    if value is None or value != value:
-        return None
-    if column == "note_date":
-        return str(value)[:10]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value.item() if hasattr(value, "item") else value
-
-
-def _refuse(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
 def _add(args) -> int:
     from analytics import tracking
 
     try:
         when = date.fromisoformat(args.date) if args.date else None
     except ValueError:
-        return _refuse(f"--date must be a date YYYY-MM-DD, not {args.date!r}")
+        return refuse(f"--date must be a date YYYY-MM-DD, not {args.date!r}")
     conn = store.connect(args.db)
     try:
         tracking.add_note(conn, args.target_set, args.rep, args.note, when)
     except (LookupError, ValueError) as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     finally:
         conn.close()
     print(f"note recorded for {args.rep} ({(when or date.today()).isoformat()})")
@@ -83,9 +68,10 @@ def _list(args) -> int:
     conn = store.connect(args.db)
     try:
         notes = tracking.list_notes(conn, args.target_set, args.rep)
+        notes["note_date"] = pd.to_datetime(notes["note_date"]).dt.date  # a day, not a midnight timestamp
         text = tracking.notes_csv(conn, args.target_set, args.rep) if args.csv else None
     except (LookupError, ValueError) as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     finally:
         conn.close()
     if args.csv:
@@ -93,9 +79,8 @@ def _list(args) -> int:
         print(f"{len(notes)} note(s) written to {args.csv}")
         return 0
     if args.json:
-        records = [{k: _plain(k, v) for k, v in r.items()} for r in notes.to_dict("records")]
-        print(json.dumps(records, indent=2, default=str))
+        print(json.dumps(json_records(notes), indent=2))
         return 0
     for r in notes.itertuples():
-        print(f"{_plain('note_date', r.note_date)}  {r.rep:<22} {r.note}")
+        print(f"{r.note_date}  {r.rep:<22} {r.note}")
     return 0

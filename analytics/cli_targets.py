@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import math
 import sys
 
 import pandas as pd
 
 from analytics import store
-from analytics.cli import add_db_argument
+from analytics.cli import add_db_argument, json_records, refuse
 from analytics.export import export_set
 from analytics.target_sets import (
     TargetSetError,
@@ -77,11 +76,6 @@ def register(subparsers) -> None:
     export.set_defaults(func=_export)
 
 
-def _refuse(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
 def _author(args) -> str | None:
     if args.author:
         return args.author
@@ -114,7 +108,7 @@ def _save(args) -> int:
             latest = None
         if latest is not None and latest.is_final:
             if not args.new_version:
-                return _refuse(f"target set {latest.label} is final and read-only; pass --new-version to save "
+                return refuse(f"target set {latest.label} is final and read-only; pass --new-version to save "
                                f"these targets as version {latest.version + 1}")
             latest = new_version(conn, latest.set_id, author=author, note="new version from the command line")
         if latest is not None:
@@ -122,7 +116,7 @@ def _save(args) -> int:
         saved = save_target_set(conn, draft, expected_revision=expected, author=author,
                                 note="saved from the command line")
     except (TargetSetError, ValueError, LookupError) as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     finally:
         conn.close()
     print(f"saved target set {saved.label} ({saved.status}, revision {saved.revision}): "
@@ -132,14 +126,6 @@ def _save(args) -> int:
     return 0
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    out = []
-    for r in frame.to_dict("records"):
-        out.append({k: (None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
-                        else v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()})
-    return out
-
-
 def _list(args) -> int:
     conn = store.connect(args.db)
     try:
@@ -147,7 +133,7 @@ def _list(args) -> int:
     finally:
         conn.close()
     if args.json:
-        print(json.dumps(_records(sets), indent=2, default=str))
+        print(json.dumps(json_records(sets), indent=2, default=str))
         return 0
     if sets.empty:
         print("no saved target sets")
@@ -168,7 +154,7 @@ def _show(args) -> int:
     try:
         saved = _load(conn, args)
     except LookupError as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     finally:
         conn.close()
     if args.json:
@@ -176,8 +162,8 @@ def _show(args) -> int:
                                                   "metric", "tiers", "method", "team_target", "revision",
                                                   "updated_by", "assumptions")}
         header["updated_at"] = saved.updated_at.isoformat()
-        header["rows"] = _records(saved.rows)
-        header["activity_rows"] = _records(saved.activity_rows)
+        header["rows"] = json_records(saved.rows)
+        header["activity_rows"] = json_records(saved.activity_rows)
         print(json.dumps(header, indent=2, default=str))
         return 0
     team = f", team target {fmt_number(saved.team_target)}" if saved.team_target else ""
@@ -196,7 +182,7 @@ def _export(args) -> int:
         saved = _load(conn, args)
         path = export_set(saved, args.out)
     except (LookupError, ValueError) as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     finally:
         conn.close()
     print(f"exported {saved.label} to {path}")

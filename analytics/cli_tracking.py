@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from datetime import date
 
 from analytics import store
-from analytics.cli import add_db_argument
+from analytics.cli import add_db_argument, json_records, json_value, refuse
 
 TRACK_COLUMNS = ["rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"]
 EXTRA_COLUMNS = ["team", "share_expected", "projected", "projected_attainment", "p_attain_saved",
@@ -47,47 +46,26 @@ def register(subparsers) -> None:
     rev.set_defaults(func=_review)
 
 
-def _refuse(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
-def _clean(v):
-    if v is None:
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return None
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return v
-
-
-def _records(frame) -> list[dict]:
-    return [{k: _clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
-
-
 def _track(args) -> int:
     from analytics import tracking
 
     try:
         as_of = date.fromisoformat(args.as_of) if args.as_of else None
     except ValueError:
-        return _refuse(f"--as-of must be a date YYYY-MM-DD, not {args.as_of!r}")
+        return refuse(f"--as-of must be a date YYYY-MM-DD, not {args.as_of!r}")
     if not 0 <= args.threshold <= 1:
-        return _refuse("--threshold must lie between 0 and 1")
+        return refuse("--threshold must lie between 0 and 1")
     conn = store.connect(args.db)
     try:
         t = tracking.track(conn, args.target_set, as_of=as_of, threshold=args.threshold)
     except (LookupError, ValueError) as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     finally:
         conn.close()
     df = t.summary.reset_index()
     cols = TRACK_COLUMNS + [c for c in EXTRA_COLUMNS if c in df.columns]
     if args.json:
-        print(json.dumps(_records(df[cols]), indent=2))
+        print(json.dumps(json_records(df[cols]), indent=2))
         return 0
     tm = t.team
     print(f"{t.saved.name} v{t.saved.version} — {t.period.label} ({t.saved.metric}), as of {t.as_of}: "
@@ -118,7 +96,7 @@ def _review(args) -> int:
             from analytics import tracking
             tr = tracking.track(conn, rv.saved, as_of=rv.saved.period.end)
     except (LookupError, ValueError) as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     finally:
         conn.close()
     if args.out:
@@ -128,10 +106,10 @@ def _review(args) -> int:
         out = {
             "set": rv.saved.name, "version": rv.saved.version, "period": rv.period.label,
             "as_of": rv.as_of.isoformat(), "complete": rv.complete, "notes": rv.notes,
-            "calibration": _records(rv.calibration), "reliability": _records(rv.reliability),
-            "quotas": {k: (_records(v) if hasattr(v, "to_dict") else _clean(v)) for k, v in rv.quotas.items()},
-            "results": _records(rv.results.reset_index()), "changes": _records(rv.changes.reset_index()),
-            "next_start": _records(rv.next_start.reset_index()), "ratchet": rv.ratchet_sentence,
+            "calibration": json_records(rv.calibration), "reliability": json_records(rv.reliability),
+            "quotas": {k: (json_records(v) if hasattr(v, "to_dict") else json_value(v)) for k, v in rv.quotas.items()},
+            "results": json_records(rv.results.reset_index()), "changes": json_records(rv.changes.reset_index()),
+            "next_start": json_records(rv.next_start.reset_index()), "ratchet": rv.ratchet_sentence,
         }
         if args.out:
             out["report"] = str(path)
