@@ -74,6 +74,12 @@ def sample_db(sample_db_template, db_path) -> Path:
     return db_path
 
 
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """``python -m analytics ARGS`` in a subprocess from the repository root (exit code, stdout, stderr)."""
+    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
 def app_test(page: str | None = None):
     """An AppTest of the whole navigation frame, optionally switched to ``page``."""
     from streamlit.testing.v1 import AppTest

@@ -1,15 +1,16 @@
-"""The CLI contract of ``calibrate`` and ``backtest`` via subprocess on a seeded database."""
+"""The CLI contract of ``calibrate`` (with ``--team-target``) and ``backtest`` via subprocess on a seeded database."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli as run
 
 from analytics import store
+from analytics.allocation import allocate_team_target
+from analytics.calibration import calibrate
 from tests.calibration_fixtures import simulate_company
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,12 +23,6 @@ def db(tmp_path_factory):
     simulate_company(conn, n_reps=15, n_months=24, seed=5, quotas=True)
     conn.close()
     return path
-
-
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "analytics", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
-    return proc
 
 
 def test_calibrate_json_rows(db):
@@ -66,3 +61,36 @@ def test_backtest_json_contract(db):
     assert set(d["crps"]) == keys and set(d["pinball"]) == keys
     assert len(d["pit_histogram"]) == 10 and abs(sum(d["pit_histogram"]) - 1) < 1e-4
     assert set(d["historical_targets"]) == {"n", "hit_rate", "mean_predicted_p_attain", "brier"}
+
+
+# ---- a team number split across the reps: --team-target G --allocation METHOD
+@pytest.mark.parametrize(("metric", "method"), [("revenue", "equal-chance"), ("revenue", "proportional"),
+                                                ("deals", "equal-chance")])
+def test_team_target_split_sums_and_matches_engine(db, metric, method):
+    conn = store.connect(db, read_only=True)
+    cal = calibrate(conn, metric, "quarter", "next")
+    conn.close()
+    team = round(float(cal.summary["baseline"].sum()) * 1.1)
+    proc = run("calibrate", "--db", str(db), "--metric", metric, "--team-target", f"{team:,}",
+               "--allocation", method, "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert all({"target", "p_attain"} <= set(r) for r in rows)
+    assert sum(r["target"] for r in rows) == pytest.approx(team, rel=1e-9)
+    baseline = cal.summary["baseline"].reindex(list(cal.predictive.reps)).to_numpy(dtype=float)
+    expected = allocate_team_target(cal.predictive, float(team), method, baseline=baseline).set_index("rep")
+    for r in rows:
+        assert r["target"] == pytest.approx(expected.at[r["rep"], "target"], rel=1e-9)
+        assert r["p_attain"] == pytest.approx(expected.at[r["rep"], "p_attain"], abs=1e-9)
+    chances = [r["p_attain"] for r in rows]
+    if method == "equal-chance" and metric == "revenue":
+        assert max(chances) - min(chances) < 1e-3
+
+
+def test_team_target_refusals(db):
+    rate = run("calibrate", "--db", str(db), "--metric", "win_rate", "--team-target", "5")
+    assert rate.returncode == 2 and "cannot be split" in rate.stderr
+    negative = run("calibrate", "--db", str(db), "--team-target", "-5")
+    assert negative.returncode == 2 and "positive" in negative.stderr
+    method = run("calibrate", "--db", str(db), "--team-target", "5", "--allocation", "random")
+    assert method.returncode == 2 and "invalid choice" in method.stderr

@@ -7,15 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import run_cli as run
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT / "tests" / "corpus"
 KEYS = {"file", "kind", "status", "rows_read", "rows_loaded", "rows_rejected", "new", "updated", "unchanged",
         "rejects", "message"}
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
 
 
 def test_json_lines_and_exit_codes(tmp_path):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import tracking_fixtures as fx
+from conftest import run_cli
 
 from analytics import store, tracking
 
@@ -17,8 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analytics", "notes", *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli("notes", *args)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 from analytics import store
 from analytics import target_sets as ts
@@ -56,8 +56,7 @@ def populate(path: Path, n_reps: int = 8, months: int = 24, seed: int = 3) -> No
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analytics", "targets", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=120)
+    return run_cli("targets", *args)
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import tracking_fixtures as fx
+from conftest import run_cli as _run
 
 from analytics import store
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TRACK_KEYS = {"rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"}
-
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
