@@ -73,7 +73,6 @@ if data_as_of < periods[set_id].start:
             icon=":material/schedule:")
     st.page_link("pages/tracking.py", label="Go to Tracking", icon=":material/speed:")
     st.stop()
-judged = finished[set_id]  # calibration is judged on final results only
 money_metric = str(header["metric"]).lower() == "revenue"
 amount = "$%,d" if money_metric else "%,d"
 
@@ -83,6 +82,7 @@ except (ValueError, LookupError) as exc:  # e.g. a set without base targets
     st.error(f"This set cannot be reviewed: {exc}")
     st.stop()
 period = rv.period
+judged = rv.complete  # the chances are judged on final results only
 st.caption(f"**{header['name']}** v{header['version']} · {period.label} ({period.start:%d %b} – "
            f"{period.end:%d %b %Y}) · {header['metric']} · {len(rv.results)} reps · data as of {rv.as_of:%d %b %Y}")
 for note in rv.notes:
