@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from analytics import mapping, parsing
+from analytics import import_profile, mapping, parsing
 from analytics.import_stage import FieldSQL, Stage, create_typed
 from analytics.parsing import lit, q
 from analytics.periods import parse_period
@@ -138,12 +138,20 @@ def _deals(conn, stage, by_field, fields, prof, **_):
         extra["row_hash"] = f"md5(concat_ws(chr(31), {raw}))"
         id_sql = ("'row-' || substr(row_hash, 1, 20) || '-' || "
                   "row_number() OVER (PARTITION BY row_hash ORDER BY row_idx)")
-    create_typed(conn, stage, by_field, fields, extra, checks)
     cur = lit(stage.currency) if stage.currency else "NULL::VARCHAR"
     cols = {"deal_id": id_sql, "outcome": "outcome", "currency": cur}
-    select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["deals"][2])
+    exprs = {n: cols.get(n, _col(fields, n)) for n in TABLES["deals"][2]}
+    select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
+    verdicts = None
+    if stage.stream:  # what the checks and notes need of each row; the rows are read again to be written
+        mask = " + ".join(f"(CASE WHEN {p.format(**exprs)} THEN {1 << i} ELSE 0 END)"
+                          for i, (p, _) in enumerate(DEAL_NOTES))
+        verdicts = {"id_hash": f"hash({import_profile.id_repeat_key(by_field)})", "note_mask": f"({mask})::UTINYINT"}
+    create_typed(conn, stage, by_field, fields, extra, checks, verdicts)
     ok = f"FROM {t('typed')} WHERE rej IS NULL"
-    if prof.get("dup_ids"):
+    if stage.stream:
+        conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} FROM ({stage.rows_sql()}) WHERE ok")
+    elif prof.get("dup_ids"):
         aggs = ", ".join(
             "sum(amount) AS amount" if n == "amount" else f"arg_min({n}, row_idx) AS {n}"
             for n in TABLES["deals"][2] if n != "deal_id")
@@ -158,14 +166,28 @@ def _deals(conn, stage, by_field, fields, prof, **_):
     _deal_notes(conn, stage, fields)
 
 
+# Quirks worth a manager's eye, as predicates over a stored deal (placeholders: its columns).
+DEAL_NOTES = [
+    ("{outcome} = 'open' AND {close_date} IS NULL", "open without close date"),
+    ("{outcome} = 'open' AND {amount} IS NULL", "open without amount"),
+    ("{outcome} = 'lost' AND {amount} = 0", "lost at zero"),
+    ("{amount} < 0", "negative amount"),
+    ("{created_date} IS NULL", "no created date"),
+    ("{close_date} < {created_date}", "closes before created"),
+]
+
+
 def _deal_notes(conn, stage, fields) -> None:
-    """Quirks worth a manager's eye, counted over the rows as they will be stored."""
-    row = conn.execute(
-        "SELECT count(*) FILTER (WHERE outcome = 'open' AND close_date IS NULL), "
-        "count(*) FILTER (WHERE outcome = 'open' AND amount IS NULL), "
-        "count(*) FILTER (WHERE outcome = 'lost' AND amount = 0), count(*) FILTER (WHERE amount < 0), "
-        "count(*) FILTER (WHERE created_date IS NULL), count(*) FILTER (WHERE close_date < created_date), "
-        f"count(*) FROM {stage.t('final')}").fetchall()[0]
+    """Quirks worth a manager's eye, counted over the rows as they will be stored (a streamed
+    stage counts them from each row's ``note_mask``, whose bit i is ``DEAL_NOTES[i]``)."""
+    if stage.stream:
+        counts = ", ".join(f"count(*) FILTER (WHERE note_mask & {1 << i} <> 0)" for i in range(len(DEAL_NOTES)))
+        source = f"{stage.t('typed')} WHERE rej IS NULL"
+    else:
+        names = {n: n for n in TABLES["deals"][2]}
+        counts = ", ".join(f"count(*) FILTER (WHERE {p.format(**names)})" for p, _ in DEAL_NOTES)
+        source = stage.t("final")
+    row = conn.execute(f"SELECT {counts}, count(*) FROM {source}").fetchall()[0]
     open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, total = row
     notes = stage.notes
     if open_no_close or open_no_amount:

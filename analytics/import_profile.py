@@ -115,8 +115,17 @@ def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str]) -> li
     return out
 
 
-def full_profile(conn, table: str, by_field, kind, sample: dict) -> dict:
-    """The profile of every row of the file, from the typed table's evidence (same keys as the sample's)."""
+def id_repeat_key(by_field) -> str:
+    """The deal id as repeats are counted: the raw text where it differs from the stored id."""
+    c = by_field["deal_id"][0][1]
+    return f"{c}_rid" if len(by_field["deal_id"]) > 1 else f"coalesce({c}_rid, \"deal_id\")"
+
+
+def full_profile(conn, table: str, by_field, kind, sample: dict, *, stream: bool = False) -> dict:
+    """The profile of every row of the file, from the typed table's evidence (same keys as the sample's).
+
+    A streamed table has no ids, only their hashes (``id_hash``): ``dup_ids`` is then 0 when no hash
+    repeats and None when one does (the ids must be compared whole)."""
     aggs, label_keys, date_cols = ["count(*) AS n_rows"], [], []
     for name, cols in by_field.items():
         ftype = mapping.FIELD_BY_NAME[kind][name].type
@@ -145,15 +154,23 @@ def full_profile(conn, table: str, by_field, kind, sample: dict) -> dict:
     names = [d[0] for d in row.description]
     prof = dict(zip(names, row.fetchall()[0], strict=True))
     if kind == "deals" and "deal_id" in by_field:
-        c = by_field["deal_id"][0][1]
-        rid = f"{c}_rid" if len(by_field["deal_id"]) > 1 else f"coalesce({c}_rid, \"deal_id\")"
-        prof["dup_ids"] = _repeats(conn, table, rid)
+        prof["dup_ids"] = (0 if not _hashes_repeat(conn, table) else None) if stream \
+            else _repeats(conn, table, id_repeat_key(by_field))
     for key in label_keys:  # the sample's labels (all in the file) and those the evidence found
         prof[key] = list(set(sample.get(key) or []) | set(prof.get(key) or []))
     for c in date_cols:  # an example from the sample first: the first rows of the file
         for order in ("dmy", "mdy"):
             prof[f"{c}_{order}_ex"] = sample.get(f"{c}_{order}_ex") or prof[f"{c}_{order}_ex"]
     return _sorted_labels(prof)
+
+
+def _hashes_repeat(conn, table: str) -> bool:
+    """Whether any two rows share an ``id_hash`` (sorted in numpy: 8 bytes a row, no hash table)."""
+    import numpy as np
+
+    hashes = conn.execute(f"SELECT id_hash FROM {table} WHERE id_hash IS NOT NULL").fetchnumpy()["id_hash"]
+    hashes = np.sort(np.asarray(hashes))
+    return bool(len(hashes) > 1 and (hashes[1:] == hashes[:-1]).any())
 
 
 def _repeats(conn, table: str, x: str) -> int:

@@ -6,6 +6,13 @@ evidence of :mod:`analytics.import_profile`, read straight from the CSV in file 
 ``typed`` adds ``row_idx``), ``final`` (rows exactly as they will be stored) and ``rej`` (line,
 column, value, reason). Nothing here writes to a data table; :mod:`analytics.importer` commits
 ``final`` and ``rej`` in one transaction.
+
+Deal files with an id column are *streamed*: ``typedt`` keeps only each row's verdict and
+evidence (a few bytes a row, its rowid still the record's index), and ``final`` is a view that
+parses the CSV again when the rows are written. Reading a CSV costs a fraction of writing its
+rows, so checking in one read and writing in a second writes every row once, where a full
+staging copy would write it twice; the copy is made only when rows must be compared with each
+other (ids that repeat) or numbered in file order (files with no id column, other kinds).
 """
 
 from __future__ import annotations
@@ -52,11 +59,26 @@ class Stage:
 
     spill: str | None = None                           # staging database file for typedt (large files)
     lines_job: tuple | None = None                     # (thread, result, excluded lines, records) of _start_lines
+    stream: bool = False                               # typedt holds verdicts only; final re-reads the CSV
+    rows_body: str | None = None                       # the typed rows' CTEs after l0, with ok (see rows_sql)
+    stamp: tuple | None = None                         # (size, mtime) of the file the checks read
 
     def t(self, name: str) -> str:
-        if name == "typedt" and self.spill:
-            return f"imp_spill_{self.token}.imp_typedt_{self.token}"
+        if self.spill and (name == "cls" or (name == "typedt" and not self.stream)):
+            return f"imp_spill_{self.token}.imp_{name}_{self.token}"
         return f"imp_{name}_{self.token}"
+
+    def rows_sql(self) -> str:
+        """The typed rows (every column, and ``ok``: whether every check passed) read from the CSV."""
+        return f"WITH l0 AS ({_read_csv(self.src, self.sources, self.src.read_path)}), {self.rows_body}"
+
+    def source_unchanged(self) -> bool:
+        return self.stamp == _stamp(self.src.read_path)
+
+
+def _stamp(path) -> tuple:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
 
 
 MAX_LINE = 16 * 1024 * 1024
@@ -76,9 +98,10 @@ def _attach_spill(conn, stage: Stage) -> None:
 
 
 def exists(conn, stage: Stage) -> bool:
-    """Whether the stage's typed rows are still there (a plan kept for a later commit)."""
-    return conn.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
-                        [stage.t("typed")]).fetchall()[0][0] > 0
+    """Whether the stage's final rows are still there (a plan kept for a later commit)."""
+    name = stage.t("final")
+    return conn.execute("SELECT (SELECT count(*) FROM duckdb_views() WHERE view_name = ?) + "
+                        "(SELECT count(*) FROM duckdb_tables() WHERE table_name = ?)", [name, name]).fetchall()[0][0] > 0
 
 
 def drop(conn, stage: Stage | None) -> None:
@@ -88,6 +111,9 @@ def drop(conn, stage: Stage | None) -> None:
     for name in ("final", "raw", "typed", "typedt", "rej", "rejrows"):
         kind = "VIEW" if stage.t(name) in views else "TABLE"
         conn.execute(f"DROP {kind} IF EXISTS {stage.t(name)}")
+    conn.execute(f"DROP TABLE IF EXISTS imp_typedt_{stage.token}")  # a streamed stage's verdicts
+    if stage.src is not None:
+        stage.src.close()
     if stage.spill:
         conn.execute(f"DETACH DATABASE IF EXISTS imp_spill_{stage.token}")
         for suffix in ("", ".wal"):
@@ -138,17 +164,23 @@ def _sample(conn, stage: Stage) -> None:
     conn.execute(f"DROP TABLE {raw}")
 
 
-def _scan_typed(conn, stage: Stage, body: str) -> None:
-    """``typedt`` from one scan of the CSV (``body`` continues the CTE chain after ``l0``); structural
-    rejects (rows DuckDB could not split into the header's columns) go to ``rej``."""
+def _scan_typed(conn, stage: Stage, body: str, narrow: str | None = None) -> None:
+    """``typedt`` from one scan of the CSV (``body`` continues the CTE chain after ``l0``; ``narrow``,
+    when given, is the only part of its rows kept); structural rejects (rows DuckDB could not split
+    into the header's columns) go to ``rej``."""
     src, typedt = stage.src, stage.t("typedt")
     conn.execute(f"DROP VIEW IF EXISTS {stage.t('typed')}")
     conn.execute(f"DROP TABLE IF EXISTS {typedt}")
     conn.execute(f"DROP TABLE IF EXISTS {stage.t('rej')}")
     before = _reject_scan_max(conn)
-    temp = "" if stage.spill else "TEMP "
-    _run_scan(conn, stage, lambda path: f"CREATE {temp}TABLE {typedt} AS WITH l0 AS "
-                                        f"({_read_csv(src, stage.sources, path)}), {body}")
+    temp = "" if "." in typedt else "TEMP "
+
+    def sql(path):
+        rows = f"WITH l0 AS ({_read_csv(src, stage.sources, path)}), {body}"
+        return f"CREATE {temp}TABLE {typedt} AS " + (f"SELECT {narrow} FROM ({rows})" if narrow else rows)
+
+    _run_scan(conn, stage, sql)
+    stage.stamp = _stamp(src.read_path)
     # typedt keeps file order, so its rowid is the record's index among the rows DuckDB accepted.
     conn.execute(f"CREATE TEMP VIEW {stage.t('typed')} AS SELECT rowid AS row_idx, * FROM {typedt}")
     errors = []
@@ -205,6 +237,15 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
         fields = _field_sql(st, kind, by_field, prof, date_order, unit, planning=planning)
         import_kinds.shape(conn, st, kind, by_field, fields, prof, fiscal_start, type_overrides)
 
+    def scan_planned(stream: bool) -> tuple[Stage, dict]:
+        plan = Stage(token=stage.token, kind=kind, src=src, sources=stage.sources, by_field=by_field,
+                     sample=stage.sample, planning=True, scan_notes=stage.scan_notes, spill=stage.spill,
+                     stream=stream)
+        with contextlib.suppress(_Scanned):
+            shape(plan, stage.sample, planning=True)
+        return plan, import_profile.full_profile(conn, plan.t("typedt"), by_field, kind, stage.sample,
+                                                 stream=stream)
+
     try:
         if src.size > SPILL_BYTES:
             _attach_spill(conn, stage)
@@ -212,24 +253,28 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
         # Plan the typed pass from the sample and run it (the one full scan); its evidence gives
         # the whole file's profile. Shaping again from that profile reuses the scan when the plan
         # is the same, and scans again with the right plan when the sample misled it.
-        plan = Stage(token=stage.token, kind=kind, src=src, sources=stage.sources, by_field=by_field,
-                     sample=stage.sample, planning=True, scan_notes=stage.scan_notes, spill=stage.spill)
-        with contextlib.suppress(_Scanned):
-            shape(plan, stage.sample, planning=True)
+        plan, prof = scan_planned(kind == "deals" and "deal_id" in by_field and not stage.sample.get("dup_ids"))
+        if plan.stream and prof["dup_ids"] is None:  # ids may repeat: their rows are compared whole
+            conn.execute(f"DROP TABLE {plan.t('typedt')}")
+            plan, prof = scan_planned(False)
+        stage.stream, stage.stamp = plan.stream, plan.stamp
         stage.typed_plan, stage.struct_lines = plan.typed_plan, plan.struct_lines
         _start_lines(conn, stage)
-        prof = import_profile.full_profile(conn, stage.t("typedt"), by_field, kind, stage.sample)
         n_struct = conn.execute(f"SELECT count(*) FROM {stage.t('rej')}").fetchall()[0][0]
         stage.rows_read = prof["n_rows"] + n_struct
         if stage.rows_read == 0:
             raise RefusalError(f"{src.file_name}: the file has a header row but no data rows")
         stage.notes = list(stage.scan_notes)
         shape(stage, prof, planning=False)
-        _resolve_lines(conn, stage, src)
         stage.rows_rejected = conn.execute(
             f"SELECT count(*) FILTER (WHERE row_idx IS NULL) + count(DISTINCT row_idx) FROM {stage.t('rej')}"
         ).fetchall()[0][0]
-        stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('final')}").fetchall()[0][0]
+        if stage.stream:  # counted from the verdicts (final would read the file again); then let them go
+            stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('typed')} WHERE rej IS NULL").fetchall()[0][0]
+            conn.execute(f"DROP VIEW {stage.t('typed')}")
+            conn.execute(f"DROP TABLE {stage.t('typedt')}")
+        else:
+            stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('final')}").fetchall()[0][0]
         return stage
     except BaseException:
         drop(conn, stage)
@@ -309,11 +354,13 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
 
 
 def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extra: dict[str, str],
-                 checks: list) -> None:
+                 checks: list, verdicts: dict[str, str] | None = None) -> None:
     """``typed``: row_idx, every field's value, ``extra`` derived columns and the first failing check.
 
     Read straight from the CSV (no all-text copy of the file): while planning from the sample this
-    is the scan; afterwards the scan is reused when the plan is the same and run again otherwise."""
+    is the scan; afterwards the scan is reused when the plan is the same and run again otherwise.
+    A streamed stage keeps only ``rej``, the evidence and ``verdicts`` (name -> SQL over the typed
+    columns) of each row."""
     raw_cols = [c for cols in by_field.values() for _, c in cols]
     # Each level is computed once per row and read by the next: cheap parses first, regex last.
     levels = [raw_cols]
@@ -330,10 +377,15 @@ def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extr
     all_checks = [ch for f in fields.values() for ch in f.checks] + checks
     keep = ", ".join([*(q(n) for n in fields), *(q(n) for n in extra)])
     plan = f"{', '.join(ctes)} SELECT {keep}, {parsing.reject_struct_sql(all_checks)} AS rej"
+    # The rows as final reads them: the plan's values with a cheap pass/fail verdict for rej.
+    stage.rows_body = f"{', '.join(ctes)} SELECT {keep}, {parsing.passes_checks_sql(all_checks)} AS ok FROM {prev}"
     if stage.planning or plan != stage.typed_plan:
         evidence = import_profile.evidence_columns(by_field, stage.kind, stage.sample, stage.orders)
+        narrow = None
+        if stage.stream:
+            narrow = ", ".join(["rej", *(n for n, _ in evidence), *(f"{e} AS {n}" for n, e in (verdicts or {}).items())])
         _scan_typed(conn, stage, f"{plan}, {', '.join(f'{e} AS {n}' for n, e in evidence)} FROM {prev}"
-                    if evidence else f"{plan} FROM {prev}")
+                    if evidence else f"{plan} FROM {prev}", narrow)
         stage.typed_plan = plan
         if stage.planning:
             raise _Scanned
@@ -348,11 +400,15 @@ def _start_lines(conn, stage: Stage) -> None:
     if last is None:
         return
     src, excluded, box = stage.src, {x for x in stage.struct_lines if x}, {}
+    records = conn.execute(f"SELECT (SELECT count(*) FROM {stage.t('typedt')}) + "
+                           f"(SELECT count(*) FROM {stage.t('rej')})").fetchall()[0][0]
+    records = records if len(excluded) == len(stage.struct_lines) else None  # (a structural reject without a line)
 
     def work():
         try:
-            box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, last + 1)
-        except Exception as exc:  # _resolve_lines reads the file itself then
+            box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, last + 1,
+                                                          records)
+        except Exception as exc:  # resolve_lines reads the file itself then
             box["error"] = exc
 
     thread = threading.Thread(target=work, daemon=True)
@@ -360,8 +416,10 @@ def _start_lines(conn, stage: Stage) -> None:
     stage.lines_job = (thread, box, excluded, last + 1)
 
 
-def _resolve_lines(conn, stage: Stage, src: csv_source.SourceFile) -> None:
-    """Physical line of each row-level reject (only computed when there are some)."""
+def resolve_lines(conn, stage: Stage) -> None:
+    """Physical line of each row-level reject (only computed when there are some). Called when the
+    lines are needed (a preview, the commit), so the file's lines are counted beside other work."""
+    src = stage.src
     job, stage.lines_job = stage.lines_job, None
     if job:
         job[0].join()

@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # pandas is imported only where a DataFrame is built (not on 
     import pandas as pd
 
 REJECTS_IN_RESULT = 1000
+# Imports in one process take turns: the tables' ids are kept unique by the import itself (no
+# index), and two imports classifying the same new id at once would both insert it. Another
+# process cannot write the database file while this one holds it.
+_COMMIT_LOCK = threading.Lock()
 PREVIEW_ROWS = 20
 
 
@@ -128,7 +132,8 @@ def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, 
                                  f"(columns: {', '.join(src.headers)}); map one with --map 'COLUMN={plan.missing_required[0]}'")
         _stage(conn, plan, src, keep=keep)
     finally:
-        src.close()
+        if plan._stage is None:  # a kept stage owns its source (a streamed one reads it again)
+            src.close()
     return plan
 
 
@@ -144,6 +149,7 @@ def _stage(conn, plan: ImportPlan, src, *, keep: bool) -> None:
     plan.notes.extend(stage.notes)
     plan.rows_read, plan.rows_rejected = stage.rows_read, stage.rows_rejected
     if not keep:  # the preview is for a person looking at inspect_file's plan
+        import_stage.resolve_lines(conn, stage)
         plan.preview = conn.execute(f"SELECT * FROM {stage.t('final')} LIMIT {PREVIEW_ROWS}").df()
         plan.reject_sample = conn.execute(
             f"SELECT line, column_name AS column, value, reason FROM {stage.t('rej')} "
@@ -210,16 +216,21 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
     if plan.refused or stage is None:
         return _record_refusal(conn, plan)
     tell(0.5, "writing rows")
+    if not stage.source_unchanged():
+        import_stage.drop(conn, stage)
+        return _record_refusal(conn, _refuse(plan, f"{plan.file_name} changed after it was checked; "
+                                                   "import it again"))
     # The file's checksum is read beside the row writes (hashlib lets go of the GIL, as DuckDB does).
     checksum = threading.Thread(target=lambda: sums.append(_sha256(plan.path)), daemon=True)
     sums: list = []
     checksum.start()
     try:
-        with store.transaction(conn):
+        with _COMMIT_LOCK, store.transaction(conn):
             import_id = conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+            counts = _upsert(conn, stage, import_id)
+            import_stage.resolve_lines(conn, stage)
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
-            counts = _upsert(conn, stage, import_id)
             checksum.join()
             tell(0.9, "recording the import")
             loaded = plan.rows_read - plan.rows_rejected - stage.rows_skipped
@@ -235,6 +246,9 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         rejects = conn.execute(
             f"SELECT line, column_name, value, reason FROM {stage.t('rej')} ORDER BY line NULLS LAST "
             f"LIMIT {REJECTS_IN_RESULT}").fetchall()
+    except SourceChangedError as exc:
+        checksum.join()
+        return _record_refusal(conn, _refuse(plan, str(exc)))
     finally:
         import_stage.drop(conn, stage)
         plan._stage = None
@@ -256,36 +270,52 @@ def key_sql(kind: str, alias: str) -> str:
     return "to_json([" + ", ".join(f"CAST({alias}.{k} AS VARCHAR)" for k in keys) + "])::VARCHAR"
 
 
+class SourceChangedError(RuntimeError):
+    """The file changed between its checks and the write of its rows (nothing was written)."""
+
+
 def _upsert(conn, stage, import_id: int) -> tuple[int, int, int]:
-    """Insert new rows, update changed ones, leave identical ones; log inserts and previous versions."""
+    """Insert new rows, update changed ones, leave identical ones; log inserts and previous versions.
+
+    Keys stay unique without an index: ``final`` holds each key once, and a key already stored is
+    updated, never inserted again."""
     table, keys, cols = TABLES[stage.kind]
     final = stage.t("final")
     on = " AND ".join(f"f.{k} = t.{k}" for k in keys)
-    matched = conn.execute(f"SELECT count(*) FROM {final} f JOIN {table} t ON {on}").fetchall()[0][0]
     collist = ", ".join(cols)
-    if matched == 0:
+    stored = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]
+    matched = stored and conn.execute(f"SELECT count(*) FROM {final} f JOIN {table} t ON {on}").fetchall()[0][0]
+    if not matched:
         # Every row is new, so the rows carrying this import_id are exactly the ones it inserted:
         # one 'insert_all' row says so (undo deletes by import_id) instead of one row per key.
         conn.execute("INSERT INTO import_changes VALUES (?, ?, '*', 'insert_all', NULL)", [import_id, table])
-        conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {final}", [import_id])
-        return stage.n_final, 0, 0
+        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {final}",
+                         [import_id]).fetchall()[0][0]
+        if n != stage.n_final:  # final re-reads a streamed file: it must be the file that was checked
+            raise SourceChangedError(f"{stage.src.file_name if stage.src else 'the file'} changed while it was "
+                                     f"imported ({stage.n_final} rows checked, {n} read); nothing was written")
+        return n, 0, 0
     same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM t.{c}" for c in cols if c not in keys)
     cls = stage.t("cls")
     conn.execute(
-        f"CREATE TEMP TABLE {cls} AS SELECT f.*, CASE WHEN t.{keys[0]} IS NULL THEN 'new' WHEN {same} "
-        f"THEN 'unchanged' ELSE 'updated' END AS st, CASE WHEN t.{keys[0]} IS NOT NULL AND NOT ({same}) "
+        f"CREATE {'' if '.' in cls else 'TEMP '}TABLE {cls} AS SELECT f.*, CASE WHEN t.{keys[0]} IS NULL THEN 'new' "
+        f"WHEN {same} THEN 'unchanged' ELSE 'updated' END AS st, CASE WHEN t.{keys[0]} IS NOT NULL AND NOT ({same}) "
         f"THEN to_json(t)::VARCHAR END AS prev FROM {final} f LEFT JOIN {table} t ON {on}")
     try:
+        row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
+                           f"count(*) FILTER (WHERE st = 'unchanged') FROM {cls}").fetchall()[0]
+        if sum(row) != stage.n_final:
+            raise SourceChangedError(f"{stage.src.file_name if stage.src else 'the file'} changed while it was "
+                                     f"imported ({stage.n_final} rows checked, {sum(row)} read); nothing was written")
         conn.execute(
             f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'f')}, "
             f"CASE st WHEN 'new' THEN 'insert' ELSE 'update' END, prev FROM {cls} f WHERE st <> 'unchanged'",
             [import_id, table])
-        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in keys)
-        conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {cls} "
-                     f"WHERE st <> 'unchanged' ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}, "
-                     "import_id = excluded.import_id", [import_id])
-        row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
-                           f"count(*) FILTER (WHERE st = 'unchanged') FROM {cls}").fetchall()[0]
+        updates = ", ".join(f"{c} = f.{c}" for c in cols if c not in keys)
+        conn.execute(f"UPDATE {table} t SET {updates}, import_id = ? FROM {cls} f WHERE f.st = 'updated' AND {on}",
+                     [import_id])
+        conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {cls} WHERE st = 'new'",
+                     [import_id])
     finally:
         conn.execute(f"DROP TABLE IF EXISTS {cls}")
     return int(row[0]), int(row[1]), int(row[2])

@@ -297,6 +297,13 @@ def reject_struct_sql(checks: list[tuple[str, str, str, str]]) -> str:
     return f"(CASE {whens} END)"
 
 
+def passes_checks_sql(checks: list[tuple[str, str, str, str]]) -> str:
+    """True where no check fails: the verdict of :func:`reject_struct_sql` without building its struct."""
+    if not checks:
+        return "true"
+    return "(CASE " + " ".join(f"WHEN {cond} THEN false" for cond, *_ in checks) + " ELSE true END)"
+
+
 def alias_for(i: int) -> str:
     return f"c{i}"
 

@@ -207,6 +207,49 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE audit_log ADD COLUMN revision INTEGER;   -- the set's revision after the change
         """,
     ),
+    (
+        4,
+        "deals and activities without a primary-key index",
+        """
+        -- The ART index behind a PRIMARY KEY held every id in memory: at 10M deals it doubled the
+        -- import's time and took its peak memory near 2 GB. The import keeps ids unique itself
+        -- (repeats within a file are summed or the later row kept; ids already stored are updated,
+        -- never inserted again; imports in one process take turns, and DuckDB lets one process
+        -- write a file), so the tables are rebuilt without the index.
+        CREATE TABLE deals_v4 (
+            deal_id VARCHAR NOT NULL,
+            rep VARCHAR NOT NULL,
+            close_date DATE,
+            created_date DATE,
+            amount DOUBLE,
+            stage VARCHAR,
+            outcome VARCHAR NOT NULL,
+            account VARCHAR,
+            product VARCHAR,
+            team VARCHAR,
+            currency VARCHAR,
+            import_id INTEGER NOT NULL
+        );
+        INSERT INTO deals_v4 SELECT deal_id, rep, close_date, created_date, amount, stage, outcome, account,
+            product, team, currency, import_id FROM deals;
+        DROP TABLE deals;
+        ALTER TABLE deals_v4 RENAME TO deals;
+
+        CREATE TABLE activities_v4 (
+            activity_id VARCHAR NOT NULL,
+            rep VARCHAR NOT NULL,
+            activity_date DATE NOT NULL,
+            type VARCHAR NOT NULL,
+            raw_type VARCHAR,
+            count BIGINT NOT NULL DEFAULT 1,
+            import_id INTEGER NOT NULL
+        );
+        INSERT INTO activities_v4 SELECT activity_id, rep, activity_date, type, raw_type, count, import_id
+            FROM activities;
+        DROP TABLE activities;
+        ALTER TABLE activities_v4 RENAME TO activities;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

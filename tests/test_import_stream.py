@@ -1,0 +1,187 @@
+"""Streamed deal files: checked in one read, written in a second, each deal id stored once.
+
+A deal file with an id column keeps only each row's verdict between the two reads (no staging
+copy of its rows), so the write must be refused when the file changed in between; the deals
+table has no index, so the import itself must keep ids unique, also when two sessions import
+at once; and a database made before that change must keep its rows.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from pathlib import Path
+
+import pytest
+
+from analytics import csv_source, import_stage, importer, schema, store
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n"
+
+
+def _deals_file(path: Path, n: int, seed: int = 7) -> Path:
+    rng = random.Random(seed)
+    reps = ["Ann Lee", "Bob Ray", "Cy Dunn"]
+    rows = [f"D{i:05d},{rng.choice(reps)},{rng.choice(['Closed Won', 'Closed Lost', 'Open'])},"
+            f"{rng.randint(1, 900) * 100},2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" for i in range(n)]
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    return path
+
+
+def _scans(monkeypatch) -> list:
+    """The ``narrow`` argument of every typed scan (None: the rows were staged whole)."""
+    seen = []
+    real = import_stage._scan_typed
+
+    def record(conn, stage, body, narrow=None):
+        seen.append(narrow)
+        return real(conn, stage, body, narrow)
+
+    monkeypatch.setattr(import_stage, "_scan_typed", record)
+    return seen
+
+
+@pytest.mark.parametrize("name, streamed", [
+    ("us_dates.csv", True),             # deals with an id column
+    ("order_lines.csv", False),         # ids repeat: the rows are compared whole
+    ("no_ids.csv", False),              # no id column: rows are numbered in file order
+    ("activities_per_row.csv", False),
+    ("roster_duplicates.csv", False),
+])
+def test_only_deal_files_with_unique_ids_are_streamed(monkeypatch, tmp_path, name, streamed):
+    path = CORPUS / name
+    if name == "no_ids.csv":
+        path = tmp_path / name
+        path.write_text("Opportunity Owner,Stage,Amount,Close Date\nAnn,Won,5,2024-01-02\n")
+    scans = _scans(monkeypatch)
+    result = importer.import_file(store.connect(":memory:"), path)
+    assert result.status == "loaded"
+    assert scans and (scans[-1] is not None) == streamed
+    if streamed:
+        assert "rep" not in scans[-1] and "amount" not in scans[-1].split(", ")
+
+
+def test_ids_repeating_after_the_sample_switch_to_whole_rows(monkeypatch, tmp_path):
+    """The sample sees unique ids; the verdicts' id hashes show a repeat: scanned again, summed."""
+    path = _deals_file(tmp_path / "late_repeat.csv", 50)
+    path.write_text(path.read_text() + "D00003,Ann Lee,Closed Won,250,2024-05-05\n")
+    monkeypatch.setattr("analytics.import_profile.SAMPLE_ROWS", 10)
+    scans = _scans(monkeypatch)
+    conn = store.connect(":memory:")
+    result = importer.import_file(conn, path)
+    assert [s is not None for s in scans] == [True, False]
+    assert (result.status, result.rows_loaded, result.new) == ("loaded", 51, 50)
+    assert any("deal ids repeat" in n for n in result.notes)
+    assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(50, 50)]
+
+
+def _seeded(tmp_path) -> tuple:
+    conn = store.connect(tmp_path / "db.duckdb")
+    first = importer.import_file(conn, _deals_file(tmp_path / "first.csv", 40, seed=1))
+    assert first.status == "loaded"
+    return conn, conn.execute("SELECT * FROM deals ORDER BY deal_id").fetchall()
+
+
+def test_a_file_changed_after_its_check_is_refused_and_nothing_written(monkeypatch, tmp_path):
+    conn, before = _seeded(tmp_path)
+    path = _deals_file(tmp_path / "second.csv", 60, seed=2)
+    real = import_stage.build
+
+    def build_then_edit(*args, **kwargs):
+        stage = real(*args, **kwargs)
+        path.write_text(path.read_text() + "D99999,Ann Lee,Closed Won,100,2024-01-01\n")
+        return stage
+
+    monkeypatch.setattr(import_stage, "build", build_then_edit)
+    result = importer.import_file(conn, path)
+    assert result.status == "refused"
+    assert result.message == "second.csv changed after it was checked; import it again"
+    assert conn.execute("SELECT * FROM deals ORDER BY deal_id").fetchall() == before
+
+
+def test_rows_read_again_must_be_the_rows_checked(monkeypatch, tmp_path):
+    """Same size and time stamp (a copy tool preserving them), different rows: the count catches it."""
+    conn, before = _seeded(tmp_path)
+    path = _deals_file(tmp_path / "second.csv", 60, seed=2)
+    real = import_stage.build
+
+    def build_then_drop_rows(*args, **kwargs):
+        stage = real(*args, **kwargs)
+        path.write_text("\n".join(path.read_text().splitlines()[:-5]) + "\n")
+        return stage
+
+    monkeypatch.setattr(import_stage, "build", build_then_drop_rows)
+    monkeypatch.setattr(import_stage.Stage, "source_unchanged", lambda self: True)
+    result = importer.import_file(conn, path)
+    assert result.status == "refused"
+    assert "changed while it was imported (60 rows checked, 55 read)" in result.message
+    assert conn.execute("SELECT * FROM deals ORDER BY deal_id").fetchall() == before
+    assert conn.execute("SELECT count(*) FROM imports WHERE status = 'loaded'").fetchall() == [(1,)]
+
+
+def test_two_sessions_importing_the_same_new_deals_store_each_once(tmp_path):
+    conn = store.connect(tmp_path / "db.duckdb")
+    path = _deals_file(tmp_path / "deals.csv", 3000)
+    results, errors = [], []
+
+    def session():
+        cursor = conn.cursor()
+        try:
+            results.append(importer.import_file(cursor, path))
+        except Exception as exc:  # pragma: no cover (reported below)
+            errors.append(exc)
+        finally:
+            cursor.close()
+
+    threads = [threading.Thread(target=session) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted((r.new, r.unchanged) for r in results) == [(0, 3000), (3000, 0)]
+    assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(3000, 3000)]
+
+
+def test_a_database_from_before_migration_4_keeps_its_rows(tmp_path):
+    path = tmp_path / "v3.duckdb"
+    conn = store.duckdb.connect(str(path))
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description VARCHAR, "
+                 "applied_at TIMESTAMP DEFAULT current_timestamp)")
+    for version, description, ddl in schema.MIGRATIONS[:3]:
+        conn.execute(ddl)
+        conn.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description])
+    conn.execute("INSERT INTO deals VALUES ('D1', 'Ann', DATE '2024-01-05', NULL, 100, 'Won', 'won', NULL, NULL, "
+                 "NULL, 'USD', 1)")
+    conn.execute("INSERT INTO activities VALUES ('A1', 'Ann', DATE '2024-01-02', 'call', 'Call', 3, 1)")
+    conn.close()
+
+    conn = store.connect(path)
+    assert store.schema_version(conn) == schema.LATEST_VERSION >= 4
+    assert conn.execute("SELECT deal_id, amount, outcome FROM deals").fetchall() == [("D1", 100.0, "won")]
+    assert conn.execute("SELECT activity_id, count FROM activities").fetchall() == [("A1", 3)]
+    assert conn.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name IN ('deals', 'activities') "
+                        "AND constraint_type = 'PRIMARY KEY'").fetchall() == [(0,)]
+    csv = tmp_path / "again.csv"
+    csv.write_text(HEADER + "D1,Ann,Closed Won,150,2024-01-05\n")
+    result = importer.import_file(conn, csv)
+    assert (result.new, result.updated) == (0, 1)
+    assert conn.execute("SELECT deal_id, amount FROM deals").fetchall() == [("D1", 150.0)]
+
+
+@pytest.mark.parametrize("text, one_line_each", [
+    ('h1,h2\n1,a\n2,"b"\n3,c\n4,d\n', True),
+    ('h1,h2\n1,a\n2,b\n3,c\n4,d', True),                  # no newline at the end
+    ('h1,h2\n1,"a\nb"\n2,b\n3,c\n4,d\n', False),          # a line break inside a field
+    ('h1,h2\n1,a\n\n2,b\n3,c\n4,d\n', False),             # a blank line
+])
+def test_record_lines_shortcut_agrees_with_the_full_count(tmp_path, text, one_line_each):
+    """Four records (DuckDB's count, rejected ones included): the shortcut applies only when the
+    file has exactly header + 4 lines, and gives the lines the quote-aware count gives."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(text.encode())
+    assert (csv_source.line_count(path) == 1 + 4) == one_line_each
+    for excluded in (set(), {4}):
+        full = csv_source.record_start_lines(path, 0, excluded, 3)
+        assert csv_source.record_start_lines(path, 0, excluded, 3, records=4).tolist() == full.tolist()
