@@ -30,13 +30,14 @@ def _deals_file(path: Path, n: int, seed: int = 7) -> Path:
 
 
 def _scans(monkeypatch) -> list:
-    """The ``narrow`` argument of every typed scan (None: the rows were staged whole)."""
+    """Per typed scan: whether it kept only verdicts (``narrow``), and the columns it kept."""
     seen = []
     real = import_stage._scan_typed
 
     def record(conn, stage, body, narrow=None):
-        seen.append(narrow)
-        return real(conn, stage, body, narrow)
+        real(conn, stage, body, narrow)
+        columns = [r[0] for r in conn.execute(f"DESCRIBE {stage.t('typedt')}").fetchall()]
+        seen.append((narrow is not None, columns))
 
     monkeypatch.setattr(import_stage, "_scan_typed", record)
     return seen
@@ -57,9 +58,13 @@ def test_only_deal_files_with_unique_ids_are_streamed(monkeypatch, tmp_path, nam
     scans = _scans(monkeypatch)
     result = importer.import_file(store.connect(":memory:"), path)
     assert result.status == "loaded"
-    assert scans and (scans[-1] is not None) == streamed
-    if streamed:
-        assert "rep" not in scans[-1] and "amount" not in scans[-1].split(", ")
+    narrow, columns = scans[-1]
+    assert narrow == streamed
+    stored = {"deal_id", "rep", "amount", "close_date", "account", "activity_id", "team"}
+    if streamed:  # a few bytes of verdict per row, none of its stored values
+        assert set(columns) == {"c6_cls", "id_hash", "note_mask", "detail"}  # (c6: Close Date) and not stored & set(columns)
+    else:
+        assert stored & set(columns)
 
 
 def test_ids_repeating_after_the_sample_switch_to_whole_rows(monkeypatch, tmp_path):
@@ -70,7 +75,7 @@ def test_ids_repeating_after_the_sample_switch_to_whole_rows(monkeypatch, tmp_pa
     scans = _scans(monkeypatch)
     conn = store.connect(":memory:")
     result = importer.import_file(conn, path)
-    assert [s is not None for s in scans] == [True, False]
+    assert [narrow for narrow, _ in scans] == [True, False]
     assert (result.status, result.rows_loaded, result.new) == ("loaded", 51, 50)
     assert any("deal ids repeat" in n for n in result.notes)
     assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(50, 50)]
