@@ -131,6 +131,10 @@ def main(sizes: list[int] | None = None) -> None:
         by = {r["candidate"]: r for r in rows_out if r["rows"] == rows}
         lines.append(f"- {rows:,} rows: ours / bare = {by['ours']['seconds'] / by['bare']['seconds']:.2f}x, "
                      f"pandas / bare = {by['pandas']['seconds'] / by['bare']['seconds']:.2f}x")
+    lines += ["", "(a) reads the file twice and writes its rows once: one typed scan keeps a verdict per row "
+              "(checks, the profile's evidence, rejects with their lines), then the commit parses the CSV again "
+              "straight into `deals`. (b) reads and writes once and checks nothing. See docs/ENGINEERING.md, "
+              "\"Import: two reads, one write\"."]
     record_section("Import", "\n".join(lines))
 
 
