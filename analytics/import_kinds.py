@@ -189,6 +189,7 @@ def _deal_notes(conn, stage, fields) -> None:
         source = stage.t("final")
     row = conn.execute(f"SELECT {counts}, count(*) FROM {source}").fetchall()[0]
     open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, total = row
+    stage.n_final = total
     notes = stage.notes
     if open_no_close or open_no_amount:
         notes.append(f"{open_no_close} open deal(s) without a close date and {open_no_amount} without an amount "

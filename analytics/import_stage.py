@@ -176,7 +176,8 @@ def _narrow(typedt: str, kept: list[str], packed: list[str]) -> tuple[str, str]:
     detail = f"CASE WHEN {present} THEN to_json({{{', '.join(f'{lit(n)}: {n}' for n in packed)}}}) END AS detail"
     shape = "{" + ", ".join(f'"{n}": ' + (_REJ_JSON if n == "rej" else '"VARCHAR"') for n in packed) + "}"
     view = (f"SELECT row_idx, * EXCLUDE (row_idx, detail, d), {', '.join(f'd.{n} AS {n}' for n in packed)} "
-            f"FROM (SELECT rowid AS row_idx, *, json_transform(detail, {lit(shape)}) AS d FROM {typedt})")
+            f"FROM (SELECT rowid AS row_idx, *, CASE WHEN detail IS NOT NULL THEN json_transform(detail, {lit(shape)}) "
+            f"END AS d FROM {typedt})")
     return ", ".join([*kept, detail]), view
 
 
@@ -286,8 +287,7 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
         stage.rows_rejected = conn.execute(
             f"SELECT count(*) FILTER (WHERE row_idx IS NULL) + count(DISTINCT row_idx) FROM {stage.t('rej')}"
         ).fetchall()[0][0]
-        if stage.stream:  # counted from the verdicts (final would read the file again); then let them go
-            stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('typed')} WHERE rej IS NULL").fetchall()[0][0]
+        if stage.stream:  # n_final was counted from the verdicts with the notes; let the verdicts go
             conn.execute(f"DROP VIEW {stage.t('typed')}")
             conn.execute(f"DROP TABLE {stage.t('typedt')}")
         else:
