@@ -20,14 +20,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import threading
 import uuid
 from dataclasses import dataclass, field
 
 import duckdb
-import numpy as np
 
-from analytics import csv_source, import_profile, mapping, parsing
+from analytics import csv_source, import_lines, import_profile, mapping, parsing
 from analytics.parsing import lit, q
 
 
@@ -58,7 +56,7 @@ class Stage:
     scan_notes: list = field(default_factory=list)    # notes from reading the file (shared while planning)
 
     spill: str | None = None                           # staging database file for typedt (large files)
-    lines_job: tuple | None = None                     # (thread, result, excluded lines, records) of _start_lines
+    lines_job: tuple | None = None                     # (thread, result, excluded lines, records) of import_lines.start
     stream: bool = False                               # typedt holds verdicts only; final re-reads the CSV
     rows_body: str | None = None                       # the typed rows' CTEs after l0, with ok (see rows_sql)
     stamp: tuple | None = None                         # (size, mtime) of the file the checks read
@@ -277,7 +275,7 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
             plan, prof = scan_planned(False)
         stage.stream, stage.stamp = plan.stream, plan.stamp
         stage.typed_plan, stage.struct_lines = plan.typed_plan, plan.struct_lines
-        _start_lines(conn, stage)
+        import_lines.start(conn, stage)
         n_struct = conn.execute(f"SELECT count(*) FROM {stage.t('rej')}").fetchall()[0][0]
         stage.rows_read = prof["n_rows"] + n_struct
         if stage.rows_read == 0:
@@ -410,50 +408,3 @@ def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extr
             raise _Scanned
     conn.execute(f"INSERT INTO {stage.t('rej')} SELECT NULL, rej.column, rej.value, rej.reason, row_idx "
                  f"FROM {stage.t('typed')} WHERE rej IS NOT NULL")
-
-
-def _start_lines(conn, stage: Stage) -> None:
-    """Start reading where the records the typed scan rejected begin, in a thread beside the
-    queries that follow (the file is read by numpy, which lets go of the GIL, as DuckDB does)."""
-    last = conn.execute(f"SELECT max(row_idx) FROM {stage.t('typed')} WHERE rej IS NOT NULL").fetchall()[0][0]
-    if last is None:
-        return
-    src, excluded, box = stage.src, {x for x in stage.struct_lines if x}, {}
-    records = conn.execute(f"SELECT (SELECT count(*) FROM {stage.t('typedt')}) + "
-                           f"(SELECT count(*) FROM {stage.t('rej')})").fetchall()[0][0]
-    records = records if len(excluded) == len(stage.struct_lines) else None  # (a structural reject without a line)
-
-    def work():
-        try:
-            box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, last + 1,
-                                                          records)
-        except Exception as exc:  # resolve_lines reads the file itself then
-            box["error"] = exc
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    stage.lines_job = (thread, box, excluded, last + 1)
-
-
-def resolve_lines(conn, stage: Stage) -> None:
-    """Physical line of each row-level reject (only computed when there are some). Called when the
-    lines are needed (a preview, the commit), so the file's lines are counted beside other work."""
-    src = stage.src
-    job, stage.lines_job = stage.lines_job, None
-    if job:
-        job[0].join()
-    idx = np.asarray([r[0] for r in conn.execute(
-        f"SELECT DISTINCT row_idx FROM {stage.t('rej')} WHERE row_idx IS NOT NULL ORDER BY 1").fetchall()],
-        dtype=np.int64)
-    if not len(idx):
-        return
-    excluded, upto = {x for x in stage.struct_lines if x}, int(idx[-1]) + 1
-    if job and "starts" in job[1] and job[2] == excluded and job[3] >= upto:
-        starts = job[1]["starts"]
-    else:  # later rejects (repeated keys) or a second scan: read again
-        starts = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, upto)
-    idx = idx[idx < len(starts)]
-    # Only the rejected rows' lines, passed as two lists (no Arrow table for this).
-    conn.execute(f"UPDATE {stage.t('rej')} r SET line = m.line FROM (SELECT unnest(?::BIGINT[]) AS row_idx, "
-                 "unnest(?::BIGINT[]) AS line) m WHERE r.row_idx = m.row_idx",
-                 [idx.tolist(), starts[idx].tolist()])

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analytics import csv_source, import_stage, mapping, store
+from analytics import csv_source, import_lines, import_stage, mapping, store
 from analytics.import_kinds import TABLES
 from analytics.import_log import (  # noqa: F401  (public API re-exported)
     activity_labels,
@@ -149,7 +149,7 @@ def _stage(conn, plan: ImportPlan, src, *, keep: bool) -> None:
     plan.notes.extend(stage.notes)
     plan.rows_read, plan.rows_rejected = stage.rows_read, stage.rows_rejected
     if not keep:  # the preview is for a person looking at inspect_file's plan
-        import_stage.resolve_lines(conn, stage)
+        import_lines.resolve(conn, stage)
         plan.preview = conn.execute(f"SELECT * FROM {stage.t('final')} LIMIT {PREVIEW_ROWS}").df()
         plan.reject_sample = conn.execute(
             f"SELECT line, column_name AS column, value, reason FROM {stage.t('rej')} "
@@ -228,7 +228,7 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         with _COMMIT_LOCK, store.transaction(conn):
             import_id = conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
             counts = _upsert(conn, stage, import_id)
-            import_stage.resolve_lines(conn, stage)
+            import_lines.resolve(conn, stage)
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
             checksum.join()

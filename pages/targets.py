@@ -15,16 +15,15 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import export, metrics, sales_math, store, target_sets, targets
+import ui_target_sets
+from analytics import metrics, sales_math, store, target_sets, targets
 from analytics.allocation import TeamAllocation, allocation_for
 from analytics.calibration import calibrate
 from analytics.periods import parse_period
 from analytics.target_drafts import build_draft
+from ui_target_sets import EDITS_KEY
 
 TIER_LABELS = {"base": "Base", "stretch": "Stretch", "excellence": "Excellence"}
-EDITS_KEY = "tg_edits"          # {context: {"overrides": {(rep, tier): (value, reason)}, "proposals": {...}}}
-OPEN_KEY = "tg_open"            # the saved set this session has open: set_id, name, revision, status, context
-SAVED_SIG_KEY = "tg_saved_signature"
 
 conn = ui.db()
 st.title("Targets")
@@ -424,9 +423,6 @@ if plan is not None:
 
 # ---------------------------------------------------------------- save
 st.subheader("Save")
-opened = st.session_state.get(OPEN_KEY)
-if opened and opened["context"] != context:
-    opened = None
 work = target_sets.TargetSetDraft(
     name="", period=period.label, grain=grain, metric=metric, tiers=tiers,
     method=allocation if team is not None else "percentile", rows=rows[target_sets.ROW_COLUMNS],
@@ -435,209 +431,8 @@ signature = pd.util.hash_pandas_object(rows[["rep", "tier", "target", "source", 
                                        index=False).sum().item()
 signature = f"{signature}|{tiers_key}|{team_value}|{work.method}"
 
-c_name, c_author, c_note = st.columns([2, 1.2, 2])
-if st.session_state.get("tg_name_for") != context:
-    st.session_state["tg_name_for"] = context
-    st.session_state["tg_name"] = st.session_state.pop("tg_name_reopened",
-                                                       f"{metrics.METRIC_LABELS.get(metric, metric)} {period.label}")
-name = c_name.text_input("Target set name", key="tg_name")
-author = c_author.text_input("Your name", key="tg_author", placeholder="recorded in the audit log")
-note = c_note.text_input("Note", key="tg_note", placeholder="what changed and why")
-
-
-def _save(status: str, autosave: bool = False):
-    """Save the session as a set (the open one when the name matches); returns a message tuple."""
-    current = st.session_state.get(OPEN_KEY)
-    reuse = current is not None and current["context"] == context and current["name"] == name.strip()
-    draft = dataclasses.replace(work, name=name.strip(), status=status,
-                                set_id=current["set_id"] if reuse else None)
-    try:
-        saved = target_sets.save_target_set(conn, draft, expected_revision=current["revision"] if reuse else None,
-                                            author=author.strip() or None,
-                                            note=("autosaved edit" if autosave else note.strip()) or None)
-    except target_sets.TargetSetConflict as exc:
-        return "conflict", f"Not saved — {exc}."
-    except target_sets.TargetSetError as exc:
-        return "error", f"Not saved — {exc}."
-    st.session_state[OPEN_KEY] = {"set_id": saved.set_id, "name": saved.name, "revision": saved.revision,
-                                  "status": saved.status, "version": saved.version, "context": context}
-    st.session_state[SAVED_SIG_KEY] = signature
-    st.session_state["tg_pick"] = saved.set_id
-    return None if autosave else ("success", f"Saved {saved.label} as {saved.status} (revision {saved.revision}).")
-
-
-def _reload_open() -> None:
-    current = st.session_state.get(OPEN_KEY)
-    if current:
-        _reopen(current["set_id"])
-
-
-def _reopen(set_id: int) -> None:
-    """Load a saved set into the session: its metric, period, tiers, team number and edits."""
-    saved = target_sets.load_target_set(ui.db(), int(set_id))
-    ctx = f"{saved.metric}|{saved.grain}|{saved.period}"
-    tiers_saved = list(saved.tiers.values())
-    ui.choose_period(saved.grain, saved.period)
-    st.session_state.update({"tg_metric": saved.metric, ui.GRAIN_KEY: saved.grain,
-                             "tg_base": int(tiers_saved[0]), "tg_name_reopened": saved.name, "tg_name_for": None,
-                             "tg_split": saved.team_target is not None})
-    if len(tiers_saved) > 1:
-        st.session_state["tg_stretch"] = int(tiers_saved[1])
-    st.session_state["tg_use_exc"] = len(tiers_saved) > 2
-    if len(tiers_saved) > 2:
-        st.session_state["tg_exc"] = int(tiers_saved[2])
-    if saved.team_target is not None:
-        st.session_state["tg_team_reopened"] = float(saved.team_target)
-        st.session_state["tg_team_for"] = None
-        st.session_state["tg_alloc"] = saved.method if saved.method in ("equal-chance", "proportional") \
-            else "equal-chance"
-    r = saved.rows
-    st.session_state[EDITS_KEY][ctx] = {
-        "overrides": {(x.rep, x.tier): (float(x.target), x.reason or "") for x in r.itertuples()
-                      if x.source == "override"},
-        "proposals": {(x.rep, x.tier): (float(x.rep_proposal), x.source == "rep proposal") for x in r.itertuples()
-                      if pd.notna(x.rep_proposal)}}
-    for key in [k for k in st.session_state if str(k).startswith(f"tg_editor|{ctx}|")]:
-        st.session_state.pop(key, None)
-    st.session_state[OPEN_KEY] = {"set_id": saved.set_id, "name": saved.name, "revision": saved.revision,
-                                  "status": saved.status, "version": saved.version, "context": ctx}
-    st.session_state[SAVED_SIG_KEY] = None
-    st.session_state["tg_save_msg"] = ("info", f"Opened {saved.label} ({saved.status}, revision "
-                                               f"{saved.revision}).")
-
-
-# Autosave: an open draft follows the manager's edits, so a reload loses at most the edit in flight.
-save_msg = st.session_state.pop("tg_save_msg", None)
-autosave = st.toggle("Save edits to the open draft as I make them", value=True, key="tg_autosave")
-if (autosave and opened and opened["status"] == "draft" and opened["name"] == name.strip()
-        and st.session_state.get(SAVED_SIG_KEY) not in (None, signature)):
-    save_msg = _save("draft", autosave=True) or save_msg
-if opened and st.session_state.get(SAVED_SIG_KEY) is None:
-    st.session_state[SAVED_SIG_KEY] = signature     # just reopened: the page now shows the saved set
-
-s1, s2, s3 = st.columns([1, 1, 3], vertical_alignment="center")
-opened = st.session_state.get(OPEN_KEY)
-final_open = bool(opened and opened["context"] == context and opened["status"] == "final"
-                  and opened["name"] == name.strip())
-if s1.button("Save draft", key="tg_save", type="primary", disabled=final_open):
-    save_msg = _save("draft")
-if s2.button("Save final", key="tg_save_final", disabled=final_open,
-             help="A final set is read-only; make a new version to change it."):
-    save_msg = _save("final")
-opened = st.session_state.get(OPEN_KEY)
-if opened and opened["context"] == context:
-    read_only = opened["status"] == "final" and opened["name"] == name.strip()
-    s3.caption(f"Open: **{opened['name']}** v{opened['version']} · {opened['status']} · revision "
-               f"{opened['revision']}" + (" · read-only: start a new version below to change it" if read_only
-                                          else ""))
-if save_msg:
-    kind, text = save_msg
-    if kind == "conflict":
-        st.error(text, icon=":material/sync_problem:")
-        st.button("Reload the saved version", key="tg_reload", on_click=_reload_open,
-                  help="Discards your unsaved edits and opens what is saved now.")
-    else:
-        {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+ui_target_sets.save_panel(conn, work, signature, context,
+                          f"{metrics.METRIC_LABELS.get(metric, metric)} {period.label}")
 
 # ---------------------------------------------------------------- saved sets
-st.subheader("Saved target sets")
-sets = target_sets.list_target_sets(conn)
-if sets.empty:
-    st.caption("Nothing saved yet.")
-    st.stop()
-st.dataframe(sets[["name", "version", "status", "period", "metric", "method", "team_target", "n_reps",
-                   "revision", "updated_at", "updated_by"]],
-             hide_index=True, width="stretch", height=min(38 + 35 * len(sets), 250), key="tg_sets_table",
-             column_config={"name": "Name", "version": "Version", "status": "Status", "period": "Period",
-                            "metric": "Metric", "method": "Method",
-                            "team_target": st.column_config.NumberColumn("Team number", format="localized"),
-                            "n_reps": "Reps", "revision": "Revision",
-                            "updated_at": st.column_config.DatetimeColumn("Last saved", format="D MMM YYYY, HH:mm"),
-                            "updated_by": "By"})
-labels = {int(r.set_id): f"{r.name} · v{r.version} · {r.status} · {r.period} · {r.metric}" for r in sets.itertuples()}
-ids = list(labels)
-default_id = opened["set_id"] if opened and opened["set_id"] in ids else ids[0]
-if st.session_state.get("tg_pick") not in ids:
-    st.session_state["tg_pick"] = default_id
-c_pick, c_open, c_fin, c_new = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
-picked = c_pick.selectbox("Target set", ids, key="tg_pick", format_func=labels.get)
-chosen = target_sets.load_target_set(conn, int(picked))
-c_open.button("Open", key="tg_open_set", on_click=_reopen, args=(picked,),
-              help="Load this set into the session to edit it (or a new version of it).")
-
-
-def _finalize(set_id: int, revision: int) -> None:
-    try:
-        saved = target_sets.finalize(ui.db(), set_id, expected_revision=revision,
-                                     author=st.session_state.get("tg_author", "").strip() or None,
-                                     note=st.session_state.get("tg_note", "").strip() or None)
-    except target_sets.TargetSetError as exc:
-        st.session_state["tg_sets_msg"] = ("error", str(exc))
-        return
-    current = st.session_state.get(OPEN_KEY)
-    if current and current["set_id"] == set_id:
-        current.update(status="final", revision=saved.revision)
-    st.session_state["tg_sets_msg"] = ("success", f"{saved.label} is final and read-only.")
-
-
-def _new_version(set_id: int) -> None:
-    try:
-        saved = target_sets.new_version(ui.db(), set_id, author=st.session_state.get("tg_author", "").strip() or None,
-                                        note=st.session_state.get("tg_note", "").strip() or None)
-    except target_sets.TargetSetError as exc:
-        st.session_state["tg_sets_msg"] = ("error", str(exc))
-        return
-    st.session_state["tg_pick"] = saved.set_id
-    _reopen(saved.set_id)
-    st.session_state["tg_sets_msg"] = ("success", f"Started {saved.label} as a draft.")
-
-
-c_fin.button("Finalize", key="tg_finalize", on_click=_finalize, args=(chosen.set_id, chosen.revision),
-             disabled=chosen.is_final)
-c_new.button("New version", key="tg_new_version", on_click=_new_version, args=(chosen.set_id,),
-             disabled=not chosen.is_final, help="Copy this final set to the next version as a draft.")
-if msg := st.session_state.pop("tg_sets_msg", None):
-    (st.error if msg[0] == "error" else st.success)(msg[1])
-
-d1, d2, d3 = st.columns(3)
-slug = "".join(ch if ch.isalnum() else "-" for ch in chosen.name).strip("-").lower() or "targets"
-stem = f"{slug}-v{chosen.version}"
-d1.download_button("Download CSV", export.csv_text(chosen).encode("utf-8"), f"{stem}.csv", "text/csv",
-                   key="tg_dl_csv", on_click="ignore", icon=":material/download:", width="stretch")
-d2.download_button("Download Excel", export.excel_bytes(chosen), f"{stem}.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="tg_dl_xlsx",
-                   on_click="ignore", icon=":material/table_view:", width="stretch")
-d3.download_button("Download one-page summaries (HTML)", export.rep_summary_html(chosen).encode("utf-8"),
-                   f"{stem}.html", "text/html", key="tg_dl_html", on_click="ignore",
-                   icon=":material/description:", width="stretch")
-
-tab_audit, tab_model, tab_sets = st.tabs(["Audit trail", "Compare with the model", "Compare two sets"])
-with tab_audit:
-    st.dataframe(target_sets.audit_trail(conn, chosen.set_id), hide_index=True, width="stretch",
-                 key="tg_audit", column_config={"changed_at": st.column_config.DatetimeColumn(
-                     "When", format="D MMM YYYY, HH:mm:ss"), "changed_by": "By", "revision": "Revision",
-                     "what": "What", "old_value": "Old", "new_value": "New", "note": "Note"})
-with tab_model:
-    vs_model = target_sets.compare_with_model(conn, chosen.set_id)
-    changed = vs_model[vs_model["difference"].abs() > 1e-9]
-    st.caption(f"{len(changed)} of {len(vs_model)} targets differ from the model's value stored with the set.")
-    st.dataframe(vs_model, hide_index=True, width="stretch", key="tg_vs_model", column_config={
-        "rep": "Rep", "tier": "Tier", "target": st.column_config.NumberColumn("Target", format="localized"),
-        "model_value": st.column_config.NumberColumn("Model", format="localized"),
-        "difference": st.column_config.NumberColumn("Difference", format="localized"),
-        "p_attain": st.column_config.NumberColumn("Chance", format="percent"), "source": "Source",
-        "reason": "Reason"})
-with tab_sets:
-    others = [i for i in ids if i != chosen.set_id]
-    if not others:
-        st.caption("Save another set (or a new version) to compare.")
-    else:
-        other = st.selectbox("Compare with", others, key="tg_compare_with", format_func=labels.get)
-        diff = target_sets.compare_sets(conn, chosen.set_id, int(other))
-        st.dataframe(diff, hide_index=True, width="stretch", key="tg_compare_table", column_config={
-            "rep": "Rep", "tier": "Tier",
-            "target_a": st.column_config.NumberColumn(f"v{chosen.version} target", format="localized"),
-            "target_b": st.column_config.NumberColumn("Other target", format="localized"),
-            "source_a": "Source", "source_b": "Other source",
-            "difference": st.column_config.NumberColumn("Difference", format="localized"),
-            "pct_difference": st.column_config.NumberColumn("Difference %", format="percent")})
+ui_target_sets.saved_sets_panel(conn)
