@@ -62,7 +62,8 @@ class Stage:
     stamp: tuple | None = None                         # (size, mtime) of the file the checks read
 
     def t(self, name: str) -> str:
-        if self.spill and (name == "cls" or (name == "typedt" and not self.stream)):
+        # (only typedt: the commit's tables must be TEMP, as one transaction writes to one database)
+        if self.spill and name == "typedt" and not self.stream:
             return f"imp_spill_{self.token}.imp_{name}_{self.token}"
         return f"imp_{name}_{self.token}"
 

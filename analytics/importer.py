@@ -216,7 +216,7 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
     if plan.refused or stage is None:
         return _record_refusal(conn, plan)
     tell(0.5, "writing rows")
-    if not stage.source_unchanged():
+    if stage.stream and not stage.source_unchanged():  # (a streamed stage reads the file again)
         import_stage.drop(conn, stage)
         return _record_refusal(conn, _refuse(plan, f"{plan.file_name} changed after it was checked; "
                                                    "import it again"))
@@ -274,48 +274,70 @@ class SourceChangedError(RuntimeError):
     """The file changed between its checks and the write of its rows (nothing was written)."""
 
 
+def _changed(stage, n_read: int) -> SourceChangedError:
+    name = stage.src.file_name if stage.src else "the file"
+    return SourceChangedError(f"{name} changed while it was imported ({stage.n_final} rows checked, "
+                              f"{n_read} read); nothing was written")
+
+
 def _upsert(conn, stage, import_id: int) -> tuple[int, int, int]:
     """Insert new rows, update changed ones, leave identical ones; log inserts and previous versions.
 
     Keys stay unique without an index: ``final`` holds each key once, and a key already stored is
-    updated, never inserted again."""
+    updated, never inserted again. Rows are compared by a hash of their values (cast to the table's
+    types), so the classification keeps a key and a verdict per row, never whole rows: a file the
+    size of the table is compared in bounded memory. (Two different rows with one 64-bit hash would
+    count as unchanged: about one chance in 10^19 a row.)"""
     table, keys, cols = TABLES[stage.kind]
-    final = stage.t("final")
-    on = " AND ".join(f"f.{k} = t.{k}" for k in keys)
+    final, cls = stage.t("final"), stage.t("cls")
     collist = ", ".join(cols)
     stored = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]
-    matched = stored and conn.execute(f"SELECT count(*) FROM {final} f JOIN {table} t ON {on}").fetchall()[0][0]
-    if not matched:
-        # Every row is new, so the rows carrying this import_id are exactly the ones it inserted:
-        # one 'insert_all' row says so (undo deletes by import_id) instead of one row per key.
-        conn.execute("INSERT INTO import_changes VALUES (?, ?, '*', 'insert_all', NULL)", [import_id, table])
-        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {final}",
-                         [import_id]).fetchall()[0][0]
-        if n != stage.n_final:  # final re-reads a streamed file: it must be the file that was checked
-            raise SourceChangedError(f"{stage.src.file_name if stage.src else 'the file'} changed while it was "
-                                     f"imported ({stage.n_final} rows checked, {n} read); nothing was written")
-        return n, 0, 0
-    same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM t.{c}" for c in cols if c not in keys)
-    cls = stage.t("cls")
-    conn.execute(
-        f"CREATE {'' if '.' in cls else 'TEMP '}TABLE {cls} AS SELECT f.*, CASE WHEN t.{keys[0]} IS NULL THEN 'new' "
-        f"WHEN {same} THEN 'unchanged' ELSE 'updated' END AS st, CASE WHEN t.{keys[0]} IS NOT NULL AND NOT ({same}) "
-        f"THEN to_json(t)::VARCHAR END AS prev FROM {final} f LEFT JOIN {table} t ON {on}")
-    try:
-        row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
-                           f"count(*) FILTER (WHERE st = 'unchanged') FROM {cls}").fetchall()[0]
-        if sum(row) != stage.n_final:
-            raise SourceChangedError(f"{stage.src.file_name if stage.src else 'the file'} changed while it was "
-                                     f"imported ({stage.n_final} rows checked, {sum(row)} read); nothing was written")
+    if stored:
+        types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                  "WHERE table_name = ?", [table]).fetchall())
+        values = [c for c in cols if c not in keys]
+
+        def digest(alias):
+            return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in values)})"
+
+        key_cols = ", ".join(f"f.{k}" for k in keys)
         conn.execute(
-            f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'f')}, "
-            f"CASE st WHEN 'new' THEN 'insert' ELSE 'update' END, prev FROM {cls} f WHERE st <> 'unchanged'",
-            [import_id, table])
+            f"CREATE TEMP TABLE {cls} AS SELECT {key_cols}, CASE WHEN t.h IS NULL THEN 'new' WHEN t.h = f.h "
+            f"THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT {', '.join(keys)}, {digest('f')} AS h FROM "
+            f"{final} f) f LEFT JOIN (SELECT {', '.join(keys)}, {digest('t')} AS h FROM {table} t) t ON "
+            + " AND ".join(f"f.{k} = t.{k}" for k in keys))
+    try:
+        row = (0, 0, 0)
+        if stored:
+            row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
+                               f"count(*) FILTER (WHERE st = 'unchanged') FROM {cls}").fetchall()[0]
+            if sum(row) != stage.n_final:
+                raise _changed(stage, sum(row))
+        if not stored or row[0] == sum(row):
+            # Every row is new, so the rows carrying this import_id are exactly the ones it inserted:
+            # one 'insert_all' row says so (undo deletes by import_id) instead of one row per key.
+            conn.execute("INSERT INTO import_changes VALUES (?, ?, '*', 'insert_all', NULL)", [import_id, table])
+            n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {final}",
+                             [import_id]).fetchall()[0][0]
+            if n != stage.n_final:  # final re-reads a streamed file: it must be the file that was checked
+                raise _changed(stage, n)
+            return n, 0, 0
+        on_c = " AND ".join(f"c.{k} = t.{k}" for k in keys)
+        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'c')}, 'insert', NULL "
+                     f"FROM {cls} c WHERE st = 'new'", [import_id, table])
+        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 't')}, 'update', "
+                     f"to_json(t)::VARCHAR FROM {table} t JOIN {cls} c ON {on_c} WHERE c.st = 'updated'",
+                     [import_id, table])
+        picked = " AND ".join(f"c.{k} = f.{k}" for k in keys)
         updates = ", ".join(f"{c} = f.{c}" for c in cols if c not in keys)
-        conn.execute(f"UPDATE {table} t SET {updates}, import_id = ? FROM {cls} f WHERE f.st = 'updated' AND {on}",
-                     [import_id])
-        conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {cls} WHERE st = 'new'",
-                     [import_id])
+        n_updated = conn.execute(
+            f"UPDATE {table} t SET {updates}, import_id = ? FROM (SELECT f.* FROM {final} f JOIN {cls} c "
+            f"ON {picked} WHERE c.st = 'updated') f WHERE " + " AND ".join(f"f.{k} = t.{k}" for k in keys),
+            [import_id]).fetchall()[0][0]
+        n_new = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
+                             f"? FROM {final} f JOIN {cls} c ON {picked} WHERE c.st = 'new'", [import_id]).fetchall()[0][0]
+        if (n_new, n_updated) != (row[0], row[1]):  # a streamed file read again must still be the same
+            raise _changed(stage, n_new + n_updated + row[2])
     finally:
         conn.execute(f"DROP TABLE IF EXISTS {cls}")
     return int(row[0]), int(row[1]), int(row[2])

@@ -125,6 +125,27 @@ def test_rows_read_again_must_be_the_rows_checked(monkeypatch, tmp_path):
     assert conn.execute("SELECT count(*) FROM imports WHERE status = 'loaded'").fetchall() == [(1,)]
 
 
+@pytest.mark.parametrize("spill_bytes", [import_stage.SPILL_BYTES, 0])
+def test_a_large_file_imported_again_is_unchanged_and_an_edit_updates(monkeypatch, tmp_path, spill_bytes):
+    """SPILL_BYTES=0 treats every file as large (a staging database file of its own): the commit's
+    classification must still be written in the one database the transaction writes."""
+    monkeypatch.setattr(import_stage, "SPILL_BYTES", spill_bytes)
+    conn = store.connect(tmp_path / "db.duckdb")
+    path = _deals_file(tmp_path / "deals.csv", 200)
+    assert importer.import_file(conn, path).new == 200
+    again = importer.import_file(conn, path)
+    assert (again.status, again.new, again.updated, again.unchanged) == ("loaded", 0, 0, 200)
+    lines = path.read_text().splitlines()
+    lines[8] = lines[8].replace("D00007,", "D00007x,")            # a new id
+    cells = lines[10].split(",")                                  # D00009: a new amount
+    lines[10] = ",".join([*cells[:3], "123456", cells[4]])
+    path.write_text("\n".join(lines) + "\n")
+    edited = importer.import_file(conn, path)
+    assert (edited.new, edited.updated, edited.unchanged) == (1, 1, 198)
+    assert conn.execute("SELECT amount FROM deals WHERE deal_id = 'D00009'").fetchall() == [(123456.0,)]
+    assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(201, 201)]
+
+
 def test_two_sessions_importing_the_same_new_deals_store_each_once(tmp_path):
     conn = store.connect(tmp_path / "db.duckdb")
     path = _deals_file(tmp_path / "deals.csv", 3000)
