@@ -88,17 +88,22 @@ def _seeded(tmp_path) -> tuple:
     return conn, conn.execute("SELECT * FROM deals ORDER BY deal_id").fetchall()
 
 
-def test_a_file_changed_after_its_check_is_refused_and_nothing_written(monkeypatch, tmp_path):
-    conn, before = _seeded(tmp_path)
-    path = _deals_file(tmp_path / "second.csv", 60, seed=2)
+def _edit_after_check(monkeypatch, path: Path, edit) -> None:
+    """Rewrite ``path`` as ``edit(text)`` right after the import has checked it."""
     real = import_stage.build
 
     def build_then_edit(*args, **kwargs):
         stage = real(*args, **kwargs)
-        path.write_text(path.read_text() + "D99999,Ann Lee,Closed Won,100,2024-01-01\n")
+        path.write_text(edit(path.read_text()))
         return stage
 
     monkeypatch.setattr(import_stage, "build", build_then_edit)
+
+
+def test_a_file_changed_after_its_check_is_refused_and_nothing_written(monkeypatch, tmp_path):
+    conn, before = _seeded(tmp_path)
+    path = _deals_file(tmp_path / "second.csv", 60, seed=2)
+    _edit_after_check(monkeypatch, path, lambda text: text + "D99999,Ann Lee,Closed Won,100,2024-01-01\n")
     result = importer.import_file(conn, path)
     assert result.status == "refused"
     assert result.message == "second.csv changed after it was checked; import it again"
@@ -109,14 +114,7 @@ def test_rows_read_again_must_be_the_rows_checked(monkeypatch, tmp_path):
     """Same size and time stamp (a copy tool preserving them), different rows: the count catches it."""
     conn, before = _seeded(tmp_path)
     path = _deals_file(tmp_path / "second.csv", 60, seed=2)
-    real = import_stage.build
-
-    def build_then_drop_rows(*args, **kwargs):
-        stage = real(*args, **kwargs)
-        path.write_text("\n".join(path.read_text().splitlines()[:-5]) + "\n")
-        return stage
-
-    monkeypatch.setattr(import_stage, "build", build_then_drop_rows)
+    _edit_after_check(monkeypatch, path, lambda text: "\n".join(text.splitlines()[:-5]) + "\n")
     monkeypatch.setattr(import_stage.Stage, "source_unchanged", lambda self: True)
     result = importer.import_file(conn, path)
     assert result.status == "refused"
