@@ -145,8 +145,9 @@ def _deals(conn, stage, by_field, fields, prof, **_):
     verdicts = None
     if stage.stream:  # what the checks and notes need of each row; the rows are read again to be written
         mask = " + ".join(f"(CASE WHEN {p.format(**exprs)} THEN {1 << i} ELSE 0 END)"
-                          for i, (p, _) in enumerate(DEAL_NOTES))
-        verdicts = {"id_hash": f"hash({import_profile.id_repeat_key(by_field)})", "note_mask": f"({mask})::UTINYINT"}
+                          for i, p in enumerate(DEAL_NOTES))
+        key = import_profile.id_repeat_key(by_field)  # (hash(NULL) is a value: blank ids must not repeat)
+        verdicts = {"id_hash": f"CASE WHEN {key} IS NOT NULL THEN hash({key}) END", "note_mask": f"({mask})::UTINYINT"}
     create_typed(conn, stage, by_field, fields, extra, checks, verdicts)
     ok = f"FROM {t('typed')} WHERE rej IS NULL"
     if stage.stream:
@@ -166,14 +167,15 @@ def _deals(conn, stage, by_field, fields, prof, **_):
     _deal_notes(conn, stage, fields)
 
 
-# Quirks worth a manager's eye, as predicates over a stored deal (placeholders: its columns).
+# Quirks worth a manager's eye, as predicates over a stored deal (placeholders: its columns), in
+# the order _deal_notes reads their counts.
 DEAL_NOTES = [
-    ("{outcome} = 'open' AND {close_date} IS NULL", "open without close date"),
-    ("{outcome} = 'open' AND {amount} IS NULL", "open without amount"),
-    ("{outcome} = 'lost' AND {amount} = 0", "lost at zero"),
-    ("{amount} < 0", "negative amount"),
-    ("{created_date} IS NULL", "no created date"),
-    ("{close_date} < {created_date}", "closes before created"),
+    "{outcome} = 'open' AND {close_date} IS NULL",
+    "{outcome} = 'open' AND {amount} IS NULL",
+    "{outcome} = 'lost' AND {amount} = 0",
+    "{amount} < 0",
+    "{created_date} IS NULL",
+    "{close_date} < {created_date}",
 ]
 
 
@@ -185,7 +187,7 @@ def _deal_notes(conn, stage, fields) -> None:
         source = f"{stage.t('typed')} WHERE rej IS NULL"
     else:
         names = {n: n for n in TABLES["deals"][2]}
-        counts = ", ".join(f"count(*) FILTER (WHERE {p.format(**names)})" for p, _ in DEAL_NOTES)
+        counts = ", ".join(f"count(*) FILTER (WHERE {p.format(**names)})" for p in DEAL_NOTES)
         source = stage.t("final")
     row = conn.execute(f"SELECT {counts}, count(*) FROM {source}").fetchall()[0]
     open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, total = row

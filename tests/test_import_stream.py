@@ -81,6 +81,16 @@ def test_ids_repeating_after_the_sample_switch_to_whole_rows(monkeypatch, tmp_pa
     assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(50, 50)]
 
 
+def test_blank_ids_are_rejected_without_counting_as_repeats(monkeypatch, tmp_path):
+    path = _deals_file(tmp_path / "blank_ids.csv", 20)
+    path.write_text(path.read_text() + ",Ann Lee,Closed Won,100,2024-01-01\n,Bob Ray,Open,200,2024-01-02\n")
+    scans = _scans(monkeypatch)
+    result = importer.import_file(store.connect(":memory:"), path)
+    assert [narrow for narrow, _ in scans] == [True]          # still streamed: no second scan
+    assert (result.rows_loaded, result.rows_rejected) == (20, 2)
+    assert [(r["line"], r["reason"]) for r in result.rejects] == [(22, "deal id is blank"), (23, "deal id is blank")]
+
+
 def _seeded(tmp_path) -> tuple:
     conn = store.connect(tmp_path / "db.duckdb")
     first = importer.import_file(conn, _deals_file(tmp_path / "first.csv", 40, seed=1))
