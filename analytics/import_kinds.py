@@ -237,12 +237,18 @@ def _activities(conn, stage, by_field, fields, prof, *, fiscal_start, type_overr
             "count": f"coalesce({q('count')}, 1)" if "count" in fields else "1"}
     if "activity_id" in fields:
         cols["activity_id"] = q("activity_id")
-    else:
-        cols["activity_id"] = (f"'act-' || substr({key_hash}, 1, 20) || '-' || "
-                               f"row_number() OVER (PARTITION BY {key_hash} ORDER BY row_idx)")
+        select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["activities"][2])
+        _keep_last(conn, stage, f"SELECT row_idx, {select} FROM {t('typed')} WHERE rej IS NULL",
+                   ["activity_id"], "activity id")
+        return
+    # Ids made from the row: its key's hash and its place among the file's rows with that key, so
+    # the same file gives the same ids again. They cannot repeat within a file, so no row needs
+    # dropping and final stays a view (no copy of the rows; the window runs when they are written).
+    cols["activity_id"] = "'act-' || substr(key_hash, 1, 20) || '-' || row_number() OVER (PARTITION BY key_hash " \
+                          "ORDER BY row_idx)"
     select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["activities"][2])
-    sql = f"SELECT row_idx, {select} FROM {t('typed')} WHERE rej IS NULL"
-    _keep_last(conn, stage, sql, ["activity_id"], "activity id")
+    conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} FROM (SELECT *, {key_hash} AS key_hash "
+                 f"FROM {t('typed')} WHERE rej IS NULL)")
 
 
 def _reps(conn, stage, by_field, fields, prof, **_):
