@@ -231,7 +231,8 @@ def _activities(conn, stage, by_field, fields, prof, *, fiscal_start, type_overr
         notes.append(f"activity type(s) counted as 'other' (edit the activity type map to change): "
                      f"{', '.join(unknown[:20])}")
     extra = {"norm_type": f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"}
-    create_typed(conn, stage, by_field, fields, extra, [_rep_check(by_field)])
+    date_blank = (f"{q('activity_date')} IS NULL AND {parsing.blank(date_c)}", date_h, date_c, "'activity date is blank'")
+    create_typed(conn, stage, by_field, fields, extra, [_rep_check(by_field), date_blank])
     key_hash = "md5(concat_ws(chr(31), rep, CAST(activity_date AS VARCHAR), type))"
     cols = {"type": "norm_type", "raw_type": q("type"),
             "count": f"coalesce({q('count')}, 1)" if "count" in fields else "1"}

@@ -280,48 +280,51 @@ def _changed(stage, n_read: int) -> SourceChangedError:
                               f"{n_read} read); nothing was written")
 
 
+def _classify(conn, stage, table: str, keys: list[str], cols: list[str]) -> tuple[int, int, int]:
+    """(new, updated, unchanged) of ``final`` against ``table``; TEMP table ``cls`` holds each key's verdict.
+
+    Rows are compared by a hash of their values cast to the table's types, so ``cls`` keeps a key
+    and a verdict per row, never whole rows: a file the size of the table is compared in bounded
+    memory. (Two different rows with one 64-bit hash would count as unchanged: about one chance in
+    10^19 a row.)"""
+    types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+                              [table]).fetchall())
+
+    def digest(alias):
+        return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in cols if c not in keys)})"
+
+    conn.execute(
+        f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in keys)}, CASE WHEN t.h IS NULL "
+        f"THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT {', '.join(keys)}, "
+        f"{digest('f')} AS h FROM {stage.t('final')} f) f LEFT JOIN (SELECT {', '.join(keys)}, {digest('t')} AS h "
+        f"FROM {table} t) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in keys))
+    row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
+                       f"count(*) FILTER (WHERE st = 'unchanged') FROM {stage.t('cls')}").fetchall()[0]
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 def _upsert(conn, stage, import_id: int) -> tuple[int, int, int]:
     """Insert new rows, update changed ones, leave identical ones; log inserts and previous versions.
 
     Keys stay unique without an index: ``final`` holds each key once, and a key already stored is
-    updated, never inserted again. Rows are compared by a hash of their values (cast to the table's
-    types), so the classification keeps a key and a verdict per row, never whole rows: a file the
-    size of the table is compared in bounded memory. (Two different rows with one 64-bit hash would
-    count as unchanged: about one chance in 10^19 a row.)"""
+    updated, never inserted again. No try/finally drops ``cls``: after a failed statement the
+    transaction accepts nothing more, and its rollback removes the TEMP table anyway."""
     table, keys, cols = TABLES[stage.kind]
     final, cls = stage.t("final"), stage.t("cls")
     collist = ", ".join(cols)
     stored = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]
-    if stored:
-        types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                  "WHERE table_name = ?", [table]).fetchall())
-        values = [c for c in cols if c not in keys]
-
-        def digest(alias):
-            return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in values)})"
-
-        key_cols = ", ".join(f"f.{k}" for k in keys)
-        conn.execute(
-            f"CREATE TEMP TABLE {cls} AS SELECT {key_cols}, CASE WHEN t.h IS NULL THEN 'new' WHEN t.h = f.h "
-            f"THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT {', '.join(keys)}, {digest('f')} AS h FROM "
-            f"{final} f) f LEFT JOIN (SELECT {', '.join(keys)}, {digest('t')} AS h FROM {table} t) t ON "
-            + " AND ".join(f"f.{k} = t.{k}" for k in keys))
-    try:
-        row = (0, 0, 0)
-        if stored:
-            row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
-                               f"count(*) FILTER (WHERE st = 'unchanged') FROM {cls}").fetchall()[0]
-            if sum(row) != stage.n_final:
-                raise _changed(stage, sum(row))
-        if not stored or row[0] == sum(row):
-            # Every row is new, so the rows carrying this import_id are exactly the ones it inserted:
-            # one 'insert_all' row says so (undo deletes by import_id) instead of one row per key.
-            conn.execute("INSERT INTO import_changes VALUES (?, ?, '*', 'insert_all', NULL)", [import_id, table])
-            n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {final}",
-                             [import_id]).fetchall()[0][0]
-            if n != stage.n_final:  # final re-reads a streamed file: it must be the file that was checked
-                raise _changed(stage, n)
-            return n, 0, 0
+    counts = _classify(conn, stage, table, keys, cols) if stored else (stage.n_final, 0, 0)
+    if sum(counts) != stage.n_final:
+        raise _changed(stage, sum(counts))
+    if counts[0] == stage.n_final:
+        # Every row is new, so the rows carrying this import_id are exactly the ones it inserted:
+        # one 'insert_all' row says so (undo deletes by import_id) instead of one row per key.
+        conn.execute("INSERT INTO import_changes VALUES (?, ?, '*', 'insert_all', NULL)", [import_id, table])
+        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {final}",
+                         [import_id]).fetchall()[0][0]
+        if n != stage.n_final:  # final re-reads a streamed file: it must be the file that was checked
+            raise _changed(stage, n)
+    else:
         on_c = " AND ".join(f"c.{k} = t.{k}" for k in keys)
         conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'c')}, 'insert', NULL "
                      f"FROM {cls} c WHERE st = 'new'", [import_id, table])
@@ -336,8 +339,7 @@ def _upsert(conn, stage, import_id: int) -> tuple[int, int, int]:
             [import_id]).fetchall()[0][0]
         n_new = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
                              f"? FROM {final} f JOIN {cls} c ON {picked} WHERE c.st = 'new'", [import_id]).fetchall()[0][0]
-        if (n_new, n_updated) != (row[0], row[1]):  # a streamed file read again must still be the same
-            raise _changed(stage, n_new + n_updated + row[2])
-    finally:
-        conn.execute(f"DROP TABLE IF EXISTS {cls}")
-    return int(row[0]), int(row[1]), int(row[2])
+        if (n_new, n_updated) != counts[:2]:  # a streamed file read again must still be the same
+            raise _changed(stage, n_new + n_updated + counts[2])
+    conn.execute(f"DROP TABLE IF EXISTS {cls}")
+    return counts

@@ -111,3 +111,51 @@ def write_benchmark_deals(path, n_rows: int, *, seed: int = 1) -> Path:
                 pa.array(np.full(n, "USD")), created_s, close_s,
             ], schema=schema))
     return path
+
+
+ACTIVITY_COLUMNS = ("Assigned To", "Date", "Activity Type", "Subject")
+ACTIVITY_TYPES = ("Call", "Call", "Call", "Email", "Email", "Meeting", "Demo", "Proposal sent", "LinkedIn message")
+BAD_ACTIVITY_DATES = ("31/02/2025 10:00", "2025-13-45", "TBD", "")
+
+
+def write_benchmark_activities(path, n_rows: int, *, seed: int = 2) -> Path:
+    """Write ``n_rows`` rows of a CRM activity log (one row per call, email, meeting ...) to ``path``.
+
+    No id column, as most activity exports have none; US datetimes ("MM/DD/YYYY HH:MM"); about
+    0.01% of rows have an unreadable or blank date. Deterministic for a given ``(n_rows, seed)``.
+    """
+    if n_rows < 1:
+        raise ValueError("n_rows must be positive")
+    rng = np.random.default_rng(seed)
+    n_reps = int(np.clip(n_rows // 2_000, 100, 20_000))
+    reps = pa.array(_rep_names(n_reps))
+    types = pa.array(list(ACTIVITY_TYPES))
+    first_day = np.datetime64(AS_OF, "D") - np.timedelta64(HISTORY_DAYS, "D")
+    days = pa.array(np.datetime_as_string(first_day + np.arange(HISTORY_DAYS)).astype("U10")).cast(pa.string())
+    days = pc.binary_join_element_wise(pc.utf8_slice_codeunits(days, 5, 7), pc.utf8_slice_codeunits(days, 8, 10),
+                                       pc.utf8_slice_codeunits(days, 0, 4), "/")
+    times = pa.array([f"{h:02d}:{m:02d}" for h in range(8, 19) for m in range(0, 60, 5)])
+    subjects = pa.array(["Follow-up", "Intro call", "Pricing question", "Demo of the platform", "Contract review",
+                         "Check-in", "Renewal", "Proposal"])
+    bad = _bad_rows(rng, n_rows)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema = pa.schema([(c, pa.string()) for c in ACTIVITY_COLUMNS])
+    with pacsv.CSVWriter(path, schema, write_options=pacsv.WriteOptions(quoting_style="needed")) as writer:
+        for lo in range(0, n_rows, CHUNK_ROWS):
+            n = min(CHUNK_ROWS, n_rows - lo)
+            day = (lo + np.arange(n, dtype=np.int64)) * HISTORY_DAYS // n_rows   # the log grows with time
+            when = pc.binary_join_element_wise(days.take(pa.array(day)),
+                                               times.take(pa.array(rng.integers(0, len(times), n))), " ")
+            local = bad[(bad >= lo) & (bad < lo + n)] - lo
+            if len(local):
+                mask = np.zeros(n, bool)
+                mask[local] = True
+                junk = pa.array(np.array(BAD_ACTIVITY_DATES)[np.arange(n) % len(BAD_ACTIVITY_DATES)])
+                when = pc.if_else(pa.array(mask), junk, when)
+            writer.write_table(pa.table([
+                reps.take(pa.array(rng.integers(0, n_reps, n))), when,
+                types.take(pa.array(rng.integers(0, len(types), n))),
+                subjects.take(pa.array(rng.integers(0, len(subjects), n))),
+            ], schema=schema))
+    return path

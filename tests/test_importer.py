@@ -224,6 +224,19 @@ def test_quota_and_activity_reimport_is_idempotent(conn):
         assert again.new == again.updated == 0 and again.unchanged == first.new, name
 
 
+def test_activity_rows_without_a_date_are_rejected_not_fatal(conn, tmp_path):
+    """activities.activity_date is NOT NULL: a blank date must be a reject, never a failed commit."""
+    path = tmp_path / "log.csv"
+    path.write_text("Assigned To,Date,Activity Type\nAnn Lee,01/05/2024,Call\nAnn Lee,,Call\n"
+                    "Bob Ray, ,Email\nBob Ray,01/06/2024,Email\n")
+    result = importer.import_file(conn, path)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 2)
+    assert [(r["line"], r["column"], r["reason"]) for r in result.rejects] == [
+        (3, "Date", "activity date is blank"), (4, "Date", "activity date is blank")]
+    again = importer.import_file(conn, path)
+    assert (again.new, again.unchanged, again.rows_rejected) == (0, 2, 2)
+
+
 def test_saved_mapping_is_reused(conn, tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text("Who,When,Howmuch,Phase\nAnn,2024-01-01,10,Closed Won\n")
