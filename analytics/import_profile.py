@@ -52,7 +52,14 @@ def sample_profile(conn, table: str, by_field, kind) -> dict:
     row = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
     names = [d[0] for d in row.description]
     prof = dict(zip(names, row.fetchall()[0], strict=True))
-    if date_cols:
+    if date_cols:  # which strptime formats the first values use (a bounded look: 2,000 values a column)
+        every = [f for formats in parsing.STRPTIME_FORMATS.values() for f in formats]
+        for c in date_cols:
+            counts = conn.execute(f"SELECT {', '.join(parsing.format_hits_sql(c))} FROM (SELECT {c} FROM {table} "
+                                  f"WHERE {c} IS NOT NULL LIMIT 2000)").fetchall()[0]
+            hits = dict(zip(every, counts, strict=True))
+            for order in parsing.STRPTIME_FORMATS:
+                prof[f"{c}_formats_{order}"] = parsing.formats_by_use(hits, order)
         classes = ", ".join(f"{parsing.date_class_sql(c)} AS k_{c}" for c in date_cols)
         keys = ", ".join(f"k_{c}" for c in date_cols)
         examples = ", ".join(f"any_value({c})" for c in date_cols)
@@ -99,7 +106,8 @@ def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str]) -> li
                 out.append((f"{c}_ex", f"(CASE WHEN {c}_ts IS NULL AND NOT ({c} IS NULL OR substr({c}, 5, 1) = '-') "
                                        f"AND ({parsing.date_class_sql(c)} & 3) IN (1, 2) THEN {c} END)"))
                 if kind == "activities":
-                    mdy = f"try_strptime({c}, {parsing.STRPTIME_FORMATS['mdy']!r})"
+                    formats = sample.get(f"{c}_formats_mdy") or parsing.STRPTIME_FORMATS["mdy"]
+                    mdy = f"try_strptime({c}, {list(formats)!r})"
                     label = _not_in(c, sample.get(f"{c}_labels"))
                     out.append((f"{c}_lab", f"(CASE WHEN {c}_iso IS NULL AND {mdy} IS NULL THEN {label} END)"))
             elif ftype == "amount":
@@ -161,6 +169,7 @@ def full_profile(conn, table: str, by_field, kind, sample: dict, *, stream: bool
     for c in date_cols:  # an example from the sample first: the first rows of the file
         for order in ("dmy", "mdy"):
             prof[f"{c}_{order}_ex"] = sample.get(f"{c}_{order}_ex") or prof[f"{c}_{order}_ex"]
+            prof[f"{c}_formats_{order}"] = sample.get(f"{c}_formats_{order}")  # (the plan's format order)
     return _sorted_labels(prof)
 
 

@@ -330,7 +330,7 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
         for header, c in cols:
             if ftype == "date":
                 parts = f"{c}_parts"
-                stage.levels.append(parsing.date_levels(c, orders[c]))
+                stage.levels.append(parsing.date_levels(c, orders[c], prof.get(f"{c}_formats_{orders[c]}")))
                 v = parsing.date_sql(c, parts, orders[c])
                 checks += [(cond, header, c, why) for cond, why in
                            parsing.date_checks(c, f"{c}_v", parts, orders[c], header)]

@@ -93,14 +93,32 @@ STRPTIME_FORMATS = {"mdy": _with_times(["%m/%d/%Y", "%m.%d.%Y", "%m-%d-%Y"]),
                     "dmy": _with_times(["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"])}
 
 
-def date_levels(c: str, order: str) -> list[list[tuple[str, str]]]:
+def formats_by_use(hits: dict[str, int], order: str) -> list[str]:
+    """The order's strptime formats, the most used first (``hits``: format -> values it parsed).
+
+    try_strptime tries a list in order and a failed attempt costs about ten times a successful
+    one: 'MM/DD/YYYY HH:MM' values met five formats before theirs (5M values: 4.0 s against 0.3 s
+    best first). The formats never parse the same text, so their order changes no result."""
+    formats = STRPTIME_FORMATS[order]
+    return sorted(formats, key=lambda f: -hits.get(f, 0))
+
+
+def format_hits_sql(c: str) -> list[str]:
+    """Aggregates counting the values each strptime format parses (names ``{c}_fmt{i}``, formats
+    of both orders, in :data:`STRPTIME_FORMATS` order)."""
+    every = [f for formats in STRPTIME_FORMATS.values() for f in formats]
+    return [f"count(try_strptime({c}, {lit(f)})) AS {c}_fmt{i}" for i, f in enumerate(every)]
+
+
+def date_levels(c: str, order: str, formats: list[str] | None = None) -> list[list[tuple[str, str]]]:
     """Columns computed once per row, level by level, so each parser runs only where the cheaper failed:
-    ISO cast; strptime in the column's order (4-digit years only); the regex parts."""
+    ISO cast; strptime in the column's order (4-digit years only; ``formats`` the order's formats,
+    the most used first); the regex parts."""
     return [
         [(f"{c}_iso", iso_sql(c))],
         # (no blank test: strptime fails on a blank value anyway, and the test would trim every value)
         [(f"{c}_ts", f"(CASE WHEN {c}_iso IS NULL THEN "
-                     f"try_strptime({c}, {STRPTIME_FORMATS[order]!r}) END)")],
+                     f"try_strptime({c}, {list(formats or STRPTIME_FORMATS[order])!r}) END)")],
         [(f"{c}_fast", f"(CASE WHEN year({c}_ts) >= 1000 THEN {c}_ts::DATE END)"),
          (f"{c}_parts", f"(CASE WHEN {c}_iso IS NULL AND coalesce(year({c}_ts), 0) < 1000 AND NOT {blank(c)} "
                         f"THEN regexp_extract({c}, '{DMY_RE}', ['a', 'b', 'y']) END)")],

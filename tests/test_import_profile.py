@@ -9,11 +9,12 @@ the undo chain it must still refuse and allow.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
-from analytics import import_profile, import_stage, importer, store
+from analytics import import_profile, import_stage, importer, parsing, store
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 TABLES = ("deals", "activities", "reps", "quotas", "import_rejects", "import_changes")
@@ -91,3 +92,33 @@ def test_all_new_import_logs_one_change_row_and_undo_follows_the_chain(tmp_path)
     assert importer.undo_import(conn, x.import_id) == (f"undid import {x.import_id} (x.csv): 2 row(s) removed, "
                                                        "0 restored to their previous values")
     assert conn.execute("SELECT count(*) FROM deals").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("values, first", [
+    (["01/05/2024 10:30", "12/31/2024 23:59"], "%m/%d/%Y %H:%M"),
+    (["01/05/2024", "12/31/2024 23:59"], "%m/%d/%Y"),                  # a tie keeps the listed order
+    (["01.05.2024 10:30:00 PM"] * 3 + ["01/05/2024"], "%m.%d.%Y %I:%M:%S %p"),
+])
+def test_strptime_formats_most_used_first(tmp_path, monkeypatch, values, first):
+    """try_strptime pays for every format tried before the right one: the sample's most used leads,
+    the list keeps every format, and the stored dates are the same as with the default order."""
+    path = tmp_path / "log.csv"
+    path.write_text("Assigned To,Date,Activity Type\n" + "".join(f"Ann,{v},Call\n" for v in values))
+    plans = []
+    real = import_stage.create_typed
+
+    def record(conn, stage, *args, **kwargs):
+        plans.append(list(stage.levels))
+        return real(conn, stage, *args, **kwargs)
+
+    monkeypatch.setattr("analytics.import_kinds.create_typed", record)
+    conn = store.connect(":memory:")
+    assert importer.import_file(conn, path).rows_loaded == len(values)
+    ts_sql = dict(plans[-1][0][1])["c1_ts"]
+    listed = ast.literal_eval(ts_sql[ts_sql.index("["):ts_sql.index("]") + 1])
+    assert listed[0] == first and sorted(listed) == sorted(parsing.STRPTIME_FORMATS["mdy"])
+    monkeypatch.setattr(parsing, "formats_by_use", lambda hits, order: parsing.STRPTIME_FORMATS[order])
+    again = store.connect(":memory:")
+    importer.import_file(again, path)
+    assert (conn.execute("SELECT activity_date FROM activities ORDER BY ALL").fetchall()
+            == again.execute("SELECT activity_date FROM activities ORDER BY ALL").fetchall())
