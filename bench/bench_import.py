@@ -1,9 +1,10 @@
 """Import benchmark: our validated import vs a bare DuckDB read_csv vs a pandas pipeline.
 
-``python -m bench.bench_import [ROWS ...]`` (deal files; default 1M and 10M, then activity logs of 1M
-and 5M rows). Each candidate runs in its own
-process through ``bench.peak`` (wall time and peak RSS), alternating a/b/c per round, into a fresh
-database file. Figures are recorded in bench/README.md under "Import".
+``python -m bench.bench_import``: deal files of 1M and 10M rows (our import, the bare read, pandas),
+then activity logs of 1M and 5M rows (ours, the bare read); ``python -m bench.bench_import ROWS ...``:
+deal files of those sizes only. Each candidate runs in its own process through ``bench.peak`` (wall
+time and peak RSS), alternating per round, into a fresh database file. Figures are recorded in
+bench/README.md under "Import" and "Import (activity log)".
 """
 
 from __future__ import annotations
