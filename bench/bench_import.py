@@ -124,20 +124,17 @@ def main() -> None:
     main_activities()
 
 
-def main_deals(sizes: list[int] | None = None) -> None:
+def _run_and_record(title: str, kind: str, sizes: list[int], labels: dict[str, str], intro: str, outro: str) -> None:
+    """Bench ``kind`` files of ``sizes`` rows with the ``labels`` candidates; record a table and the ratios."""
     from bench.record import record_section
 
-    sizes = sizes or [1_000_000, 10_000_000]
     rows_out = []
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         for rows in sizes:
-            rows_out += bench_size(rows, Path(tmp))
-    labels = {"ours": "(a) analytics import_file (validated)", "bare": "(b) bare DuckDB read_csv (sniffed types, ignore_errors) -> table",
-              "pandas": "(c) pandas read_csv + cleaning -> DuckDB"}
-    lines = ["Salesforce-shaped opportunity CSV from `python -m analytics sample --rows N` (10 columns, quoted, "
-             "MM/DD/YYYY dates, 0.01% bad rows), each run in "
-             f"its own process into a fresh database file; median of {ROUNDS} alternating rounds, peak RSS max.",
-             "", "| rows | file MiB | candidate | seconds | rows/s | peak MiB | loaded / rejected |",
+            rows_out += bench_size(rows, Path(tmp), kind, tuple(labels))
+    lines = [f"{intro}, each run in its own process into a fresh database file; median of {ROUNDS} alternating "
+             "rounds, peak RSS max.", "",
+             "| rows | file MiB | candidate | seconds | rows/s | peak MiB | loaded / rejected |",
              "|---:|---:|---|---:|---:|---:|---|"]
     for r in rows_out:
         res = r["result"]
@@ -147,42 +144,34 @@ def main_deals(sizes: list[int] | None = None) -> None:
     lines.append("")
     for rows in sizes:
         by = {r["candidate"]: r for r in rows_out if r["rows"] == rows}
-        lines.append(f"- {rows:,} rows: ours / bare = {by['ours']['seconds'] / by['bare']['seconds']:.2f}x, "
-                     f"pandas / bare = {by['pandas']['seconds'] / by['bare']['seconds']:.2f}x")
-    lines += ["", "(a) reads the file twice and writes its rows once: one typed scan keeps a verdict per row "
-              "(checks, the profile's evidence, rejects with their lines), then the commit parses the CSV again "
-              "straight into `deals`. (b) reads and writes once and checks nothing. See docs/ENGINEERING.md, "
-              "\"Import: two reads, one write\"."]
-    record_section("Import", "\n".join(lines))
+        ratios = [f"{name} / bare = {by[name]['seconds'] / by['bare']['seconds']:.2f}x" for name in labels
+                  if name != "bare"]
+        lines.append(f"- {rows:,} rows: {', '.join(ratios)}")
+    record_section(title, "\n".join([*lines, "", outro]))
+
+
+def main_deals(sizes: list[int] | None = None) -> None:
+    _run_and_record(
+        "Import", "deals", sizes or [1_000_000, 10_000_000],
+        {"ours": "(a) analytics import_file (validated)",
+         "bare": "(b) bare DuckDB read_csv (sniffed types, ignore_errors) -> table",
+         "pandas": "(c) pandas read_csv + cleaning -> DuckDB"},
+        "Salesforce-shaped opportunity CSV from `python -m analytics sample --rows N` (10 columns, quoted, "
+        "MM/DD/YYYY dates, 0.01% bad rows)",
+        "(a) reads the file twice and writes its rows once: one typed scan keeps a verdict per row (checks, the "
+        "profile's evidence, rejects with their lines), then the commit parses the CSV again straight into `deals`. "
+        "(b) reads and writes once and checks nothing. See docs/ENGINEERING.md, \"Import: two reads, one write\".")
 
 
 def main_activities(sizes: list[int] | None = None) -> None:
     """Activity logs: our import (no id column: ids made from each row, numbered in file order) vs the bare read."""
-    from bench.record import record_section
-
-    sizes = sizes or [1_000_000, 5_000_000]
-    rows_out = []
-    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
-        for rows in sizes:
-            rows_out += bench_size(rows, Path(tmp), "activities", ("ours", "bare"))
-    lines = ["Activity log from `analytics.sample_big.write_benchmark_activities` (4 columns, MM/DD/YYYY HH:MM, no "
-             f"id column, 0.01% bad or blank dates), each run in its own process; median of {ROUNDS} alternating "
-             "rounds, peak RSS max.", "",
-             "| rows | file MiB | candidate | seconds | rows/s | peak MiB | loaded / rejected |",
-             "|---:|---:|---|---:|---:|---:|---|"]
-    labels = {"ours": "(a) analytics import_file (validated)", "bare": "(b) bare DuckDB read_csv -> table"}
-    for r in rows_out:
-        res = r["result"]
-        lines.append(f"| {r['rows']:,} | {r['file_mib']:.0f} | {labels[r['candidate']]} | {r['seconds']:.2f} | "
-                     f"{r['rows_per_s']:,.0f} | {r['peak_mib']:.0f} | {res.get('rows_loaded')} / "
-                     f"{res.get('rows_rejected', '-')} |")
-    lines.append("")
-    for rows in sizes:
-        by = {r["candidate"]: r for r in rows_out if r["rows"] == rows}
-        lines.append(f"- {rows:,} rows: ours / bare = {by['ours']['seconds'] / by['bare']['seconds']:.2f}x")
-    lines += ["", "The typed rows are staged whole (each made id numbers its key's rows in file order), then "
-              "written through a view that numbers them; deal files with ids skip the staging copy."]
-    record_section("Import (activity log)", "\n".join(lines))
+    _run_and_record(
+        "Import (activity log)", "activities", sizes or [1_000_000, 5_000_000],
+        {"ours": "(a) analytics import_file (validated)", "bare": "(b) bare DuckDB read_csv -> table"},
+        "Activity log from `analytics.sample_big.write_benchmark_activities` (4 columns, MM/DD/YYYY HH:MM, no id "
+        "column, 0.01% bad or blank dates)",
+        "The typed rows are staged whole (each made id numbers its key's rows in file order), then written through "
+        "a view that numbers them; deal files with ids skip the staging copy.")
 
 
 if __name__ == "__main__":
