@@ -16,7 +16,7 @@ import streamlit as st
 
 import ui
 import ui_target_sets
-from analytics import metrics, sales_math, store, target_sets, targets
+from analytics import metrics, sales_math, target_sets, targets
 from analytics.allocation import TeamAllocation, allocation_for
 from analytics.calibration import calibrate
 from analytics.periods import parse_period
@@ -31,10 +31,9 @@ st.caption("The calibration session: each rep's range from their own history, ti
            "reaching them, overrides and the rep's own proposal, a team number split fairly, the sales math "
            "behind every target — saved, versioned and exported.")
 
-counts = store.table_counts(conn)
 grain, fsm, version = ui.grain(), ui.fiscal_start_month(), ui.data_version()
 choices = ui.period_choices(metrics.data_as_of(conn), grain, fsm)
-if counts["deals"] == 0 and counts["activities"] == 0 or not choices:
+if not choices:  # (no closed deal and no activity: nothing to calibrate on)
     ui.empty_state("No deals or activities yet. Import a CRM export to calibrate targets.")
     st.stop()
 # The sidebar's period; the next period when it has not been chosen yet.
