@@ -74,6 +74,41 @@ def sample_db(sample_db_template, db_path) -> Path:
     return db_path
 
 
+@pytest.fixture(scope="session")
+def tracking_db_template(tmp_path_factory) -> Path:
+    """The tracking fixtures' company (tests/tracking_fixtures.py) once per session; copy it, never write to it."""
+    import tracking_fixtures
+
+    from analytics import store
+
+    path = tmp_path_factory.mktemp("tracking") / "company.duckdb"
+    conn = store.connect(path)
+    tracking_fixtures.populate(conn)
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def tracking_db(tracking_db_template, tmp_path) -> Path:
+    """A copy of the tracking company's database file for one test (it may write)."""
+    path = tmp_path / "company.duckdb"
+    shutil.copy(tracking_db_template, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tracking_company(tracking_db_template):
+    """A connection to a module's own copy of the tracking company."""
+    from analytics import store
+
+    path = Path(tempfile.mkdtemp(prefix="tracking-")) / "company.duckdb"
+    shutil.copy(tracking_db_template, path)
+    conn = store.connect(path)
+    yield conn
+    conn.close()
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     """``python -m analytics ARGS`` in a subprocess from the repository root (exit code, stdout, stderr)."""
     return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=REPO_ROOT, capture_output=True,

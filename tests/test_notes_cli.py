@@ -20,17 +20,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     return run_cli("notes", *args)
 
 
-@pytest.fixture
-def company_db(tmp_path) -> Path:
-    path = tmp_path / "company.duckdb"
-    conn = store.connect(path)
-    fx.populate(conn)
-    conn.close()
-    return path
-
-
-def test_notes_added_are_listed_in_date_order_and_exported(company_db, tmp_path):
-    db = str(company_db)
+def test_notes_added_are_listed_in_date_order_and_exported(tracking_db, tmp_path):
+    db = str(tracking_db)
     rep = next(iter(fx.REPS))
     for day, text in (("2026-02-12", "second check-in"), ("2026-02-05", "first check-in, =HYPERLINK(x)")):
         out = _run("add", "--db", db, "--target-set", "Q1 plan", "--rep", rep, "--note", text, "--date", day)
@@ -38,7 +29,7 @@ def test_notes_added_are_listed_in_date_order_and_exported(company_db, tmp_path)
     listed = json.loads(_run("list", "--db", db, "--target-set", "Q1 plan", "--json").stdout)
     assert [(n["note_date"], n["note"]) for n in listed] == [
         ("2026-02-05", "first check-in, =HYPERLINK(x)"), ("2026-02-12", "second check-in")]
-    conn = store.connect(company_db)
+    conn = store.connect(tracking_db)
     assert tracking.list_notes(conn, "Q1 plan", rep)["note"].tolist() == [n["note"] for n in listed]
     conn.close()
     path = tmp_path / "notes.csv"
@@ -52,10 +43,10 @@ def test_notes_added_are_listed_in_date_order_and_exported(company_db, tmp_path)
     (["--rep", "x", "--note", "ok", "--date", "12/02/2026"], "--date must be a date"),
     (["--rep", "x", "--note", "ok", "--target-set", "no such plan"], "no such plan"),
 ])
-def test_bad_notes_are_refused_with_exit_2(company_db, args, message):
-    out = _run("add", "--db", str(company_db), *args)
+def test_bad_notes_are_refused_with_exit_2(tracking_db, args, message):
+    out = _run("add", "--db", str(tracking_db), *args)
     assert out.returncode == 2
     assert message in out.stderr
-    conn = store.connect(company_db)
+    conn = store.connect(tracking_db)
     assert tracking.list_notes(conn).empty
     conn.close()

@@ -8,9 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-import tracking_fixtures as fx
 
-from analytics import review, store
+from analytics import review
 from analytics.report import review_html, write_review_report
 
 
@@ -73,23 +72,15 @@ def test_ratchet_columns():
 
 
 @pytest.fixture(scope="module")
-def company():
-    conn = store.connect(":memory:")
-    fx.populate(conn)
-    yield conn
-    conn.close()
+def reviewed(tracking_company):
+    return review.review(tracking_company, "Q4 plan")
 
 
-@pytest.fixture(scope="module")
-def reviewed(company):
-    return review.review(company, "Q4 plan")
-
-
-def test_review_of_the_finished_quarter(company, reviewed):
+def test_review_of_the_finished_quarter(tracking_company, reviewed):
     rv = reviewed
     assert rv.complete and rv.period.label == "2025-Q4"
     res = rv.results
-    won = company.execute("SELECT rep, sum(amount) AS v FROM deals WHERE outcome = 'won' AND close_date "
+    won = tracking_company.execute("SELECT rep, sum(amount) AS v FROM deals WHERE outcome = 'won' AND close_date "
                           "BETWEEN DATE '2025-10-01' AND DATE '2025-12-31' GROUP BY rep").df().set_index("rep")["v"]
     np.testing.assert_allclose(res["actual"], won.reindex(res.index).fillna(0.0))
     for tier in ("base", "stretch", "excellence"):
@@ -100,9 +91,9 @@ def test_review_of_the_finished_quarter(company, reviewed):
     assert rv.reliability["n"].sum() == 3 * len(res)
 
 
-def test_review_quotas_hit_rate(company, reviewed):
+def test_review_quotas_hit_rate(tracking_company, reviewed):
     q = reviewed.quotas
-    quota = company.execute("SELECT rep, target FROM quotas WHERE period_start = DATE '2025-10-01'").df() \
+    quota = tracking_company.execute("SELECT rep, target FROM quotas WHERE period_start = DATE '2025-10-01'").df() \
         .set_index("rep")["target"]
     res = reviewed.results
     expect = float(np.mean(res["actual"] >= quota.reindex(res.index)))

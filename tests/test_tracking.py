@@ -230,19 +230,11 @@ def test_notes_add_list_in_date_order_and_export():
 
 
 # ----------------------------------------------------------------------------- database
-@pytest.fixture(scope="module")
-def company():
-    conn = store.connect(":memory:")
-    fx.populate(conn)
-    yield conn
-    conn.close()
-
-
-def test_track_the_seeded_company(company):
-    t = tracking.track(company, "Q1 plan")
+def test_track_the_seeded_company(tracking_company):
+    t = tracking.track(tracking_company, "Q1 plan")
     s = t.summary
     assert t.as_of == fx.AS_OF and list(s.index) == sorted(fx.REPS)
-    revenue = company.execute("SELECT rep, sum(amount) FROM deals WHERE outcome = 'won' AND close_date "
+    revenue = tracking_company.execute("SELECT rep, sum(amount) FROM deals WHERE outcome = 'won' AND close_date "
                               "BETWEEN DATE '2026-01-01' AND DATE '2026-02-14' GROUP BY rep").df()
     np.testing.assert_allclose(s["actual"], revenue.set_index("rep").iloc[:, 0].reindex(s.index).fillna(0))
     assert np.all((s["share_expected"] > 0) & (s["share_expected"] < 1))
@@ -256,7 +248,7 @@ def test_track_the_seeded_company(company):
     assert t.team["flagged"] == int(s["flag"].sum())
     assert 0 <= t.team["team_p_attain"] <= 1
     # A higher threshold flags more reps; the slow rep's cause is volume.
-    strict = tracking.track(company, "Q1 plan", threshold=0.95).summary
+    strict = tracking.track(tracking_company, "Q1 plan", threshold=0.95).summary
     assert strict["flag"].sum() >= s["flag"].sum()
     # A flagged rep whose funnel is on pace is short on deal size or timing, never "on pace";
     # an unflagged rep keeps "on pace".
@@ -265,25 +257,25 @@ def test_track_the_seeded_company(company):
     assert set(strict.loc[~strict["flag"], "cause"]) <= {"on pace", "activity volume short", "conversion short"}
 
 
-def test_track_before_and_after_the_period(company):
-    before = tracking.track(company, "Q1 plan", as_of=date(2025, 12, 31)).summary
+def test_track_before_and_after_the_period(tracking_company):
+    before = tracking.track(tracking_company, "Q1 plan", as_of=date(2025, 12, 31)).summary
     assert np.all(before["actual"] == 0) and np.all(before["share_expected"] == 0)
     np.testing.assert_allclose(before["p_attain"], before["p_attain_start"])
-    after = tracking.track(company, "Q4 plan", as_of=date(2026, 2, 1)).summary
+    after = tracking.track(tracking_company, "Q4 plan", as_of=date(2026, 2, 1)).summary
     assert set(after["p_attain"].unique()) <= {0.0, 1.0}
     np.testing.assert_array_equal(after["p_attain"] == 1.0, after["actual"] >= after["target"])
 
 
-def test_track_without_the_calibration_uses_the_law_the_set_implies(company, monkeypatch):
+def test_track_without_the_calibration_uses_the_law_the_set_implies(tracking_company, monkeypatch):
     monkeypatch.setattr(tracking, "fit_period", lambda *a, **k: (None, "calibration module not available"))
-    t = tracking.track(company, "Q1 plan", as_of=date(2025, 12, 31))
+    t = tracking.track(tracking_company, "Q1 plan", as_of=date(2025, 12, 31))
     assert set(t.summary["model"]) == {"implied by saved set"}
     np.testing.assert_allclose(t.summary["p_attain"], t.summary["p_attain_saved"], atol=0.01)
 
 
-def test_unknown_set_is_refused_with_the_known_names(company):
+def test_unknown_set_is_refused_with_the_known_names(tracking_company):
     with pytest.raises(LookupError, match="Q1 plan"):
-        tracking.track(company, "nope")
+        tracking.track(tracking_company, "nope")
 
 
 def test_reps_the_model_does_not_cover_use_the_fallback_law():
@@ -297,9 +289,9 @@ def test_reps_the_model_does_not_cover_use_the_fallback_law():
     assert pred.sample(10, np.random.default_rng(0)).shape == (10, 3)
 
 
-def test_track_without_rep_funnel_uses_its_own_usual_funnel(company, monkeypatch):
+def test_track_without_rep_funnel_uses_its_own_usual_funnel(tracking_company, monkeypatch):
     from analytics import metrics
     monkeypatch.delattr(metrics, "rep_funnel", raising=False)
-    s = tracking.track(company, "Q1 plan").summary
+    s = tracking.track(tracking_company, "Q1 plan").summary
     assert s.loc["leaky", "cause"] == "conversion short" and s.loc["slow", "cause"] == "activity volume short"
     assert np.all(np.isfinite(s.loc[s["gap"] > 0, "calls_per_week"]))

@@ -9,23 +9,12 @@ import pytest
 import tracking_fixtures as fx
 from conftest import run_cli as _run
 
-from analytics import store
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TRACK_KEYS = {"rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"}
 
 
-@pytest.fixture(scope="module")
-def company_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("tracking") / "company.duckdb"
-    conn = store.connect(path)
-    fx.populate(conn)
-    conn.close()
-    return path
-
-
-def test_track_json(company_db):
-    out = _run("track", "--db", str(company_db), "--target-set", "Q1 plan", "--json")
+def test_track_json(tracking_db):
+    out = _run("track", "--db", str(tracking_db), "--target-set", "Q1 plan", "--json")
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert isinstance(rows, list) and len(rows) == len(fx.REPS)
@@ -38,8 +27,8 @@ def test_track_json(company_db):
         assert r["flag"] == (r["p_attain"] < 0.3)
 
 
-def test_track_text_with_as_of_and_threshold(company_db):
-    out = _run("track", "--db", str(company_db), "--target-set", "Q1 plan", "--as-of", "2026-01-31",
+def test_track_text_with_as_of_and_threshold(tracking_db):
+    out = _run("track", "--db", str(tracking_db), "--target-set", "Q1 plan", "--as-of", "2026-01-31",
                "--threshold", "0.99")
     assert out.returncode == 0, out.stderr
     assert "as of 2026-01-31" in out.stdout and "FLAG" in out.stdout
@@ -51,14 +40,14 @@ def test_track_text_with_as_of_and_threshold(company_db):
     (("--target-set", "Q1 plan", "--as-of", "14/02/2026"), "--as-of"),
     (("--target-set", "Q1 plan", "--threshold", "3"), "--threshold"),
 ])
-def test_track_refusals(company_db, args, message):
-    out = _run("track", "--db", str(company_db), *args)
+def test_track_refusals(tracking_db, args, message):
+    out = _run("track", "--db", str(tracking_db), *args)
     assert out.returncode == 2 and message in out.stderr
 
 
-def test_review_json_and_html_report(company_db, tmp_path):
+def test_review_json_and_html_report(tracking_db, tmp_path):
     report = tmp_path / "review.html"
-    out = _run("review", "--db", str(company_db), "--target-set", "Q4 plan", "--json", "--out", str(report))
+    out = _run("review", "--db", str(tracking_db), "--target-set", "Q4 plan", "--json", "--out", str(report))
     assert out.returncode == 0, out.stderr
     body = json.loads(out.stdout)
     assert body["period"] == "2025-Q4" and body["complete"] is True
@@ -70,7 +59,7 @@ def test_review_json_and_html_report(company_db, tmp_path):
     assert text.count("Plotly.newPlot") == 3 and "<script src=" not in text
 
 
-def test_review_text(company_db):
-    out = _run("review", "--db", str(company_db), "--target-set", "Q4 plan")
+def test_review_text(tracking_db):
+    out = _run("review", "--db", str(tracking_db), "--target-set", "Q4 plan")
     assert out.returncode == 0, out.stderr
     assert "model (no ratchet)" in out.stdout and "Brier" in out.stdout
