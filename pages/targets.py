@@ -352,7 +352,8 @@ with left, st.container(border=True):
     one_tier = c_tier.selectbox("Tier", list(tiers), key="tg_one_tier", format_func=TIER_LABELS.get)
     s = summary.loc[one_rep]
     cur = rows[(rows["rep"] == one_rep) & (rows["tier"] == one_tier)].iloc[0]
-    st.markdown(f"**{one_rep}** · {s['team']} · {int(s['n_periods'])} periods of history  \n"
+    team_part = f" · {s['team']}" if isinstance(s["team"], str) and s["team"] else ""  # (rosters without teams)
+    st.markdown(f"**{one_rep}**{team_part} · {int(s['n_periods'])} periods of history  \n"
                 f"Range {_fmt(s['p10'])} (P10) · **{_fmt(s['p50'])} (P50 baseline)** · {_fmt(s['p90'])} (P90)  \n"
                 + " · ".join(f"{TIER_LABELS[t]} {_fmt(v)} ({ui.percent(p)})" for t, v, p in
                              rows.loc[rows["rep"] == one_rep, ["tier", "target", "p_attain"]].itertuples(
