@@ -142,11 +142,11 @@ def _deals(conn, stage, by_field, fields, prof, **_):
     cols = {"deal_id": id_sql, "outcome": "outcome", "currency": cur}
     exprs = {n: cols.get(n, _col(fields, n)) for n in TABLES["deals"][2]}
     select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
-    verdicts = None
+    verdicts, stage.write_select = None, select
     if stage.stream:  # what the checks and notes need of each row; the rows are read again to be written
         mask = " + ".join(f"(CASE WHEN {p.format(**exprs)} THEN {1 << i} ELSE 0 END)"
                           for i, p in enumerate(DEAL_NOTES))
-        key = import_profile.id_repeat_key(by_field)  # (hash(NULL) is a value: blank ids must not repeat)
+        key = import_profile.ID_REPEAT_KEY  # (hash(NULL) is a value: blank ids must not repeat)
         verdicts = {"id_hash": f"CASE WHEN {key} IS NOT NULL THEN hash({key}) END", "note_mask": f"({mask})::UTINYINT"}
     create_typed(conn, stage, by_field, fields, extra, checks, verdicts)
     ok = f"FROM {t('typed')} WHERE rej IS NULL"
@@ -182,13 +182,13 @@ DEAL_NOTES = [
 def _deal_notes(conn, stage, fields) -> None:
     """Quirks worth a manager's eye, counted over the rows as they will be stored (a streamed
     stage counts them from each row's ``note_mask``, whose bit i is ``DEAL_NOTES[i]``)."""
-    if stage.stream:
+    if stage.stream and not stage.once:
         counts = ", ".join(f"count(*) FILTER (WHERE note_mask & {1 << i} <> 0)" for i in range(len(DEAL_NOTES)))
         source = f"{stage.t('typed')} WHERE rej IS NULL"
-    else:
+    else:  # (a stage written once counts the rows it wrote)
         names = {n: n for n in TABLES["deals"][2]}
         counts = ", ".join(f"count(*) FILTER (WHERE {p.format(**names)})" for p in DEAL_NOTES)
-        source = stage.t("final")
+        source = f"deals WHERE import_id = {int(stage.import_id)}" if stage.once else stage.t("final")
     row = conn.execute(f"SELECT {counts}, count(*) FROM {source}").fetchall()[0]
     open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, total = row
     stage.n_final = total

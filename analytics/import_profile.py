@@ -41,7 +41,7 @@ def _profile_aggs(by_field, kind) -> tuple[list[str], list[str]]:
             elif ftype == "label":
                 aggs.append(f"list(DISTINCT {c}) AS {c}_labels")
     if kind == "deals" and "deal_id" in by_field:
-        c = by_field["deal_id"][0][1]
+        c = parsing.text_sql(by_field["deal_id"][0][1])  # (the id as stored: ' A1' and 'A1' are one deal)
         aggs.append(f"count({c}) - count(DISTINCT {c}) AS dup_ids")
     return aggs, date_cols
 
@@ -115,35 +115,34 @@ def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str]) -> li
                                          f"THEN {c} END)"))
             elif ftype == "label":
                 out.append((f"{c}_new", _not_in(c, sample.get(f"{c}_labels"))))
-    if kind == "deals" and "deal_id" in by_field:
-        c = by_field["deal_id"][0][1]
-        # The raw id only where it differs from the stored (trimmed) id: repeats are counted on the raw text.
-        raw = c if len(by_field["deal_id"]) > 1 else f"(CASE WHEN {c} IS DISTINCT FROM nullif(trim({c}), '') THEN {c} END)"
-        out.append((f"{c}_rid", raw))
     return out
 
 
-def id_repeat_key(by_field) -> str:
-    """The deal id as repeats are counted: the raw text where it differs from the stored id."""
-    c = by_field["deal_id"][0][1]
-    return f"{c}_rid" if len(by_field["deal_id"]) > 1 else f"coalesce({c}_rid, \"deal_id\")"
+# Deal ids repeat when their stored (trimmed) values do: ' A1' and 'A1' are lines of one deal.
+ID_REPEAT_KEY = '"deal_id"'
 
 
-def full_profile(conn, table: str, by_field, kind, sample: dict, *, stream: bool = False) -> dict:
+def full_profile(conn, table: str, by_field, kind, sample: dict, *, stream: bool = False,
+                 weight: str | None = None, repeats: bool | None = None) -> dict:
     """The profile of every row of the file, from the typed table's evidence (same keys as the sample's).
 
     A streamed table has no ids, only their hashes (``id_hash``): ``dup_ids`` is then 0 when no hash
-    repeats and None when one does (the ids must be compared whole)."""
-    aggs, label_keys, date_cols = ["count(*) AS n_rows"], [], []
+    repeats and None when one does (the ids must be compared whole); ``repeats``, when given, says
+    so instead. With ``weight``, each row of ``table`` stands for that many rows of the file."""
+    def count(cond: str | None = None) -> str:
+        if weight is None:
+            return "count(*)" + (f" FILTER (WHERE {cond})" if cond else "")
+        return f"coalesce(sum({weight})" + (f" FILTER (WHERE {cond})" if cond else "") + ", 0)::BIGINT"
+
+    aggs, label_keys, date_cols = [f"{count()} AS n_rows"], [], []
     for name, cols in by_field.items():
         ftype = mapping.FIELD_BY_NAME[kind][name].type
         for _header, c in cols:
             if ftype == "date":
                 date_cols.append(c)
                 base = f"({c}_cls & 3)"
-                aggs += [f"count(*) FILTER (WHERE {base} = 1) AS {c}_dmy", f"count(*) FILTER (WHERE {base} = 2) AS {c}_mdy",
-                         f"count(*) FILTER (WHERE {base} = 3) AS {c}_amb",
-                         f"count(*) FILTER (WHERE {c}_cls = 7) AS {c}_dots",
+                aggs += [f"{count(f'{base} = 1')} AS {c}_dmy", f"{count(f'{base} = 2')} AS {c}_mdy",
+                         f"{count(f'{base} = 3')} AS {c}_amb", f"{count(f'{c}_cls = 7')} AS {c}_dots",
                          f"any_value({c}_ex) FILTER (WHERE {base} = 1) AS {c}_dmy_ex",
                          f"any_value({c}_ex) FILTER (WHERE {base} = 2) AS {c}_mdy_ex"]
                 if kind == "activities":
@@ -162,8 +161,10 @@ def full_profile(conn, table: str, by_field, kind, sample: dict, *, stream: bool
     names = [d[0] for d in row.description]
     prof = dict(zip(names, row.fetchall()[0], strict=True))
     if kind == "deals" and "deal_id" in by_field:
-        prof["dup_ids"] = (0 if not _hashes_repeat(conn, table) else None) if stream \
-            else _repeats(conn, table, id_repeat_key(by_field))
+        if repeats is not None or stream:
+            prof["dup_ids"] = None if (repeats if repeats is not None else _hashes_repeat(conn, table)) else 0
+        else:
+            prof["dup_ids"] = _repeats(conn, table, ID_REPEAT_KEY)
     for key in label_keys:  # the sample's labels (all in the file) and those the evidence found
         prof[key] = list(set(sample.get(key) or []) | set(prof.get(key) or []))
     for c in date_cols:  # an example from the sample first: the first rows of the file

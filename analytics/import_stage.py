@@ -60,6 +60,14 @@ class Stage:
     stream: bool = False                               # typedt holds verdicts only; final re-reads the CSV
     rows_body: str | None = None                       # the typed rows' CTEs after l0, with ok (see rows_sql)
     stamp: tuple | None = None                         # (size, mtime) of the file the checks read
+    once: bool = False                                 # written once: the commit's INSERT is the scan (import_once)
+    once_sql: str | None = None                        # that INSERT's source rows (with ok and the sink's inputs)
+    once_cls: list = field(default_factory=list)       # date class columns, packed 4 bits each in once_cls
+    once_packed: list = field(default_factory=list)    # the text columns packed in its detail JSON
+    write_select: str | None = None                    # the stored columns as SQL over the typed rows
+    records: int | None = None                         # records DuckDB accepted (when typedt holds weights)
+    import_id: int | None = None                       # (written once: the import the rows carry)
+    options: dict = field(default_factory=dict)        # build()'s parsing options, for shaping again
 
     def t(self, name: str) -> str:
         # (only typedt: the commit's tables must be TEMP, as one transaction writes to one database)
@@ -98,6 +106,8 @@ def _attach_spill(conn, stage: Stage) -> None:
 
 def exists(conn, stage: Stage) -> bool:
     """Whether the stage's final rows are still there (a plan kept for a later commit)."""
+    if stage.once:  # (planned only: its rows are read when they are written)
+        return True
     name = stage.t("final")
     return conn.execute("SELECT (SELECT count(*) FROM duckdb_views() WHERE view_name = ?) + "
                         "(SELECT count(*) FROM duckdb_tables() WHERE table_name = ?)", [name, name]).fetchall()[0][0] > 0
@@ -119,13 +129,6 @@ def drop(conn, stage: Stage | None) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(stage.spill + suffix)
         stage.spill = None
-
-
-def _reject_scan_max(conn) -> int:
-    try:
-        return conn.execute("SELECT coalesce(max(scan_id), -1) FROM reject_scans").fetchall()[0][0]
-    except duckdb.Error:
-        return -1
 
 
 def _read_csv(src: csv_source.SourceFile, sources: list[str], path) -> str:
@@ -168,16 +171,26 @@ def _sample(conn, stage: Stage) -> None:
 _REJ_JSON = '{"column": "VARCHAR", "value": "VARCHAR", "reason": "VARCHAR"}'
 
 
+def detail_sql(packed: list[str]) -> str:
+    """One JSON text of the ``packed`` columns (``rej`` among them), NULL when all are."""
+    present = " OR ".join(f"{n} IS NOT NULL" for n in packed)
+    return f"CASE WHEN {present} THEN to_json({{{', '.join(f'{lit(n)}: {n}' for n in packed)}}}) END"
+
+
+def detail_view(typedt: str, packed: list[str], *, numbered: bool = False) -> str:
+    """The ``typed`` view's SELECT over ``typedt``: its ``detail`` JSON unpacked into columns by name.
+    ``row_idx`` is typedt's rowid (file order), or its own column when ``numbered``."""
+    shape = "{" + ", ".join(f'"{n}": ' + (_REJ_JSON if n == "rej" else '"VARCHAR"') for n in packed) + "}"
+    rows = "*" if numbered else "rowid AS row_idx, *"
+    return (f"SELECT row_idx, * EXCLUDE (row_idx, detail, d), {', '.join(f'd.{n} AS {n}' for n in packed)} "
+            f"FROM (SELECT {rows}, CASE WHEN detail IS NOT NULL THEN json_transform(detail, {lit(shape)}) "
+            f"END AS d FROM {typedt})")
+
+
 def _narrow(typedt: str, kept: list[str], packed: list[str]) -> tuple[str, str]:
     """(the SELECT list a streamed scan keeps, the ``typed`` view's SELECT over it): ``packed`` text
     columns (``rej`` among them) go into one ``detail`` JSON column and come out by name again."""
-    present = " OR ".join(f"{n} IS NOT NULL" for n in packed)
-    detail = f"CASE WHEN {present} THEN to_json({{{', '.join(f'{lit(n)}: {n}' for n in packed)}}}) END AS detail"
-    shape = "{" + ", ".join(f'"{n}": ' + (_REJ_JSON if n == "rej" else '"VARCHAR"') for n in packed) + "}"
-    view = (f"SELECT row_idx, * EXCLUDE (row_idx, detail, d), {', '.join(f'd.{n} AS {n}' for n in packed)} "
-            f"FROM (SELECT rowid AS row_idx, *, CASE WHEN detail IS NOT NULL THEN json_transform(detail, {lit(shape)}) "
-            f"END AS d FROM {typedt})")
-    return ", ".join([*kept, detail]), view
+    return ", ".join([*kept, f"{detail_sql(packed)} AS detail"]), detail_view(typedt, packed)
 
 
 def _scan_typed(conn, stage: Stage, body: str, narrow: tuple[str, str] | None = None) -> None:
@@ -188,7 +201,7 @@ def _scan_typed(conn, stage: Stage, body: str, narrow: tuple[str, str] | None = 
     conn.execute(f"DROP VIEW IF EXISTS {stage.t('typed')}")
     conn.execute(f"DROP TABLE IF EXISTS {typedt}")
     conn.execute(f"DROP TABLE IF EXISTS {stage.t('rej')}")
-    before = _reject_scan_max(conn)
+    before = import_lines.reject_scan_max(conn)
     temp = "" if "." in typedt else "TEMP "
 
     def sql(path):
@@ -200,32 +213,7 @@ def _scan_typed(conn, stage: Stage, body: str, narrow: tuple[str, str] | None = 
     # typedt keeps file order, so its rowid is the record's index among the rows DuckDB accepted.
     view = narrow[1] if narrow else f"SELECT rowid AS row_idx, * FROM {typedt}"
     conn.execute(f"CREATE TEMP VIEW {stage.t('typed')} AS {view}")
-    errors = []
-    if _reject_scan_max(conn) > before:
-        errors = conn.execute(
-            "SELECT line_byte_position, column_name, csv_line, error_type, error_message FROM reject_errors "
-            "WHERE scan_id > ? ORDER BY line_byte_position", [before]).fetchall()
-    # DuckDB reports a short row once per missing column: one reject per line is enough.
-    errors = list({e[0]: e for e in reversed(errors)}.values())[::-1]
-    lines = csv_source.lines_at_offsets(src.read_path, [e[0] for e in errors])
-    conn.execute(f"CREATE TEMP TABLE {stage.t('rej')} (line BIGINT, column_name VARCHAR, value VARCHAR, "
-                 "reason VARCHAR, row_idx BIGINT)")
-    if errors:
-        conn.executemany(
-            f"INSERT INTO {stage.t('rej')} VALUES (?, ?, ?, ?, NULL)",
-            [[lines.get(pos), col, (text or "")[:500].rstrip("\r\n"), _structural_reason(kind, msg)]
-             for pos, col, text, kind, msg in errors])
-    stage.struct_lines = {lines.get(e[0]) for e in errors}
-
-
-def _structural_reason(kind: str, message: str) -> str:
-    return {
-        "MISSING COLUMNS": "too few columns",
-        "TOO MANY COLUMNS": "too many columns",
-        "UNQUOTED VALUE": "unterminated or stray quote",
-        "INVALID ENCODING": "invalid characters for the file's encoding",
-        "LINE SIZE OVER MAXIMUM": "line longer than 16 MiB",
-    }.get(kind, kind.lower()) + f" ({message})"
+    import_lines.read_structural_rejects(conn, stage, before)
 
 
 # ---- building the typed table ---------------------------------------------------------------------
@@ -240,26 +228,46 @@ class _Scanned(Exception):  # noqa: N818 (control flow, not an error)
     """Raised by :func:`create_typed` while planning: the typed pass has run, stop shaping."""
 
 
+class PlanChanged(Exception):  # noqa: N818 (control flow, not an error)
+    """A file written once (:mod:`analytics.import_once`) needs what its one read cannot give: its
+    whole-file profile asks for another plan than the sample's, its ids repeat, or a reject's
+    record cannot be placed. The transaction is rolled back and the file staged the two-read way."""
+
+
+def _shape(conn, stage: Stage, prof: dict, *, planning: bool) -> None:
+    from analytics import import_kinds
+
+    o = stage.options
+    stage.levels, stage.source_values = [], {}  # (a stage written once is shaped again after its write)
+    fields = _field_sql(stage, stage.kind, stage.by_field, prof, o["date_order"], o["unit"], planning=planning)
+    import_kinds.shape(conn, stage, stage.kind, stage.by_field, fields, prof, o["fiscal_start"],
+                       o["type_overrides"])
+
+
 def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str], *,
           date_order: str | None, unit: float | None, fiscal_start: int,
-          type_overrides: dict[str, str]) -> Stage:
-    """Scan, profile, parse and shape the file; raises :class:`RefusalError`."""
-    stage = Stage(token=uuid.uuid4().hex[:10], kind=kind, src=src, sources=list(field_map))
+          type_overrides: dict[str, str], write_once: bool = False) -> Stage:
+    """Scan, profile, parse and shape the file; raises :class:`RefusalError`.
+
+    With ``write_once`` (a commit into an empty ``deals``), a deal file that would be streamed is
+    only planned from its sample: its one read is the commit's INSERT (:mod:`analytics.import_once`)."""
+    options = {"date_order": date_order, "unit": unit, "fiscal_start": fiscal_start,
+               "type_overrides": type_overrides}
+    stage = Stage(token=uuid.uuid4().hex[:10], kind=kind, src=src, sources=list(field_map), options=options)
     for i, h in enumerate(stage.sources):
         stage.by_field.setdefault(field_map[h], []).append((h, f"c{i}"))
     by_field = stage.by_field
-    from analytics import import_kinds
 
-    def shape(st: Stage, prof: dict, *, planning: bool) -> None:
-        fields = _field_sql(st, kind, by_field, prof, date_order, unit, planning=planning)
-        import_kinds.shape(conn, st, kind, by_field, fields, prof, fiscal_start, type_overrides)
-
-    def scan_planned(stream: bool) -> tuple[Stage, dict]:
+    def planned(stream: bool, once: bool = False) -> Stage:
         plan = Stage(token=stage.token, kind=kind, src=src, sources=stage.sources, by_field=by_field,
                      sample=stage.sample, planning=True, scan_notes=stage.scan_notes, spill=stage.spill,
-                     stream=stream)
+                     stream=stream, once=once, options=options)
         with contextlib.suppress(_Scanned):
-            shape(plan, stage.sample, planning=True)
+            _shape(conn, plan, stage.sample, planning=True)
+        return plan
+
+    def scan_planned(stream: bool) -> tuple[Stage, dict]:
+        plan = planned(stream)
         return plan, import_profile.full_profile(conn, plan.t("typed"), by_field, kind, stage.sample,
                                                  stream=stream)
 
@@ -267,34 +275,45 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
         if src.size > SPILL_BYTES:
             _attach_spill(conn, stage)
         _sample(conn, stage)
+        stream = kind == "deals" and "deal_id" in by_field and not stage.sample.get("dup_ids")
+        if stream and write_once:
+            plan = planned(True, once=True)
+            if plan.once_sql:
+                plan.planning, plan.notes = False, []
+                return plan
         # Plan the typed pass from the sample and run it (the one full scan); its evidence gives
         # the whole file's profile. Shaping again from that profile reuses the scan when the plan
         # is the same, and scans again with the right plan when the sample misled it.
-        plan, prof = scan_planned(kind == "deals" and "deal_id" in by_field and not stage.sample.get("dup_ids"))
+        plan, prof = scan_planned(stream)
         if plan.stream and prof["dup_ids"] is None:  # ids may repeat: their rows are compared whole
             conn.execute(f"DROP TABLE {plan.t('typedt')}")
             plan, prof = scan_planned(False)
         stage.stream, stage.stamp = plan.stream, plan.stamp
         stage.typed_plan, stage.struct_lines = plan.typed_plan, plan.struct_lines
-        import_lines.start(conn, stage)
-        n_struct = conn.execute(f"SELECT count(*) FROM {stage.t('rej')}").fetchall()[0][0]
-        stage.rows_read = prof["n_rows"] + n_struct
-        if stage.rows_read == 0:
-            raise RefusalError(f"{src.file_name}: the file has a header row but no data rows")
-        stage.notes = list(stage.scan_notes)
-        shape(stage, prof, planning=False)
-        stage.rows_rejected = conn.execute(
-            f"SELECT count(*) FILTER (WHERE row_idx IS NULL) + count(DISTINCT row_idx) FROM {stage.t('rej')}"
-        ).fetchall()[0][0]
-        if stage.stream:  # n_final was counted from the verdicts with the notes; let the verdicts go
-            conn.execute(f"DROP VIEW {stage.t('typed')}")
-            conn.execute(f"DROP TABLE {stage.t('typedt')}")
-        else:
-            stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('final')}").fetchall()[0][0]
+        complete(conn, stage, prof)
         return stage
     except BaseException:
         drop(conn, stage)
         raise
+
+
+def complete(conn, stage: Stage, prof: dict) -> None:
+    """Shape a scanned stage from its whole-file profile: rows read, notes, rejects, ``final``."""
+    import_lines.start(conn, stage)
+    n_struct = conn.execute(f"SELECT count(*) FROM {stage.t('rej')}").fetchall()[0][0]
+    stage.rows_read = prof["n_rows"] + n_struct
+    if stage.rows_read == 0:
+        raise RefusalError(f"{stage.src.file_name}: the file has a header row but no data rows")
+    stage.notes = list(stage.scan_notes)
+    _shape(conn, stage, prof, planning=False)
+    stage.rows_rejected = conn.execute(
+        f"SELECT count(*) FILTER (WHERE row_idx IS NULL) + count(DISTINCT row_idx) FROM {stage.t('rej')}"
+    ).fetchall()[0][0]
+    if stage.stream:  # n_final was counted from the verdicts with the notes; let the verdicts go
+        conn.execute(f"DROP VIEW {stage.t('typed')}")
+        conn.execute(f"DROP TABLE {stage.t('typedt')}")
+    else:
+        stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('final')}").fetchall()[0][0]
 
 
 def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False) -> dict[str, FieldSQL]:
@@ -397,6 +416,10 @@ def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extr
     stage.rows_body = f"{', '.join(ctes)} SELECT {keep}, {parsing.passes_checks_sql(all_checks)} AS ok FROM {prev}"
     if stage.planning or plan != stage.typed_plan:
         evidence = import_profile.evidence_columns(by_field, stage.kind, stage.sample, stage.orders)
+        if stage.once:
+            from analytics import import_once
+
+            import_once.plan(stage, plan, evidence, verdicts, prev)
         narrow = None
         if stage.stream:
             kept = [n for n, _ in evidence if n.endswith("_cls")]  # (a date class per row: never NULL)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analytics import csv_source, import_lines, import_stage, mapping, store
+from analytics import csv_source, import_lines, import_once, import_stage, mapping, store
 from analytics.import_kinds import TABLES
 from analytics.import_log import (  # noqa: F401  (public API re-exported)
     activity_labels,
@@ -99,7 +99,7 @@ def _refuse(plan: ImportPlan, message: str) -> ImportPlan:
 
 
 def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, unit, keep,
-          exact_mapping: dict[str, str] | None = None) -> ImportPlan:
+          exact_mapping: dict[str, str] | None = None, write_once: bool = False) -> ImportPlan:
     path = Path(path)
     plan = ImportPlan(file_name=file_name or path.name, path=str(path), date_order=date_order,
                       unit=float(unit) if unit else None)
@@ -130,19 +130,21 @@ def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, 
             names = ", ".join(plan.missing_required)
             return _refuse(plan, f"cannot import as {plan.kind}: no column found for {names} "
                                  f"(columns: {', '.join(src.headers)}); map one with --map 'COLUMN={plan.missing_required[0]}'")
-        _stage(conn, plan, src, keep=keep)
+        _stage(conn, plan, src, keep=keep, write_once=write_once)
     finally:
         if plan._stage is None:  # a kept stage owns its source (a streamed one reads it again)
             src.close()
     return plan
 
 
-def _stage(conn, plan: ImportPlan, src, *, keep: bool) -> None:
+def _stage(conn, plan: ImportPlan, src, *, keep: bool, write_once: bool) -> None:
     type_overrides = dict(conn.execute("SELECT raw_type, type FROM activity_type_map").fetchall())
+    # A commit into an empty deals table may write the file with the read that checks it.
+    write_once = write_once and keep and plan.kind == "deals" and not _stored(conn, "deals")
     try:
         stage = import_stage.build(conn, src, plan.kind, plan.mapping, date_order=plan.date_order,
                                    unit=plan.unit, fiscal_start=store.fiscal_year_start_month(conn),
-                                   type_overrides=type_overrides)
+                                   type_overrides=type_overrides, write_once=write_once)
     except import_stage.RefusalError as exc:
         _refuse(plan, str(exc))
         return
@@ -160,6 +162,10 @@ def _stage(conn, plan: ImportPlan, src, *, keep: bool) -> None:
         import_stage.drop(conn, stage)
 
 
+def _stored(conn, table: str) -> bool:
+    return conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0] > 0
+
+
 def inspect_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=None, date_order=None,
                  unit=None) -> ImportPlan:
     """Detect, parse and preview ``path``; writes nothing to data tables."""
@@ -173,7 +179,7 @@ def import_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=N
     if progress:
         progress(0.0, "reading file")
     plan = _plan(conn, path, file_name=file_name, kind=kind, preset=preset, mapping_override=mapping,
-                 date_order=date_order, unit=unit, keep=True)
+                 date_order=date_order, unit=unit, keep=True, write_once=True)
     return commit_import(conn, plan, progress=progress)
 
 
@@ -188,8 +194,12 @@ def _sha256(path: str) -> str | None:
         return None
 
 
-def _record_refusal(conn, plan: ImportPlan) -> ImportResult:
-    import_id = conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+def _next_import_id(conn) -> int:
+    return conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+
+
+def _record_refusal(conn, plan: ImportPlan, import_id: int | None = None) -> ImportResult:
+    import_id = import_id if import_id is not None else _next_import_id(conn)
     conn.execute("INSERT INTO imports (import_id, file_name, kind, preset, mapping_json, status, message, "
                  "notes_json) VALUES (?, ?, ?, ?, ?, 'refused', ?, ?)",
                  [import_id, plan.file_name, plan.kind or "unknown", plan.preset, json.dumps(plan.mapping),
@@ -198,8 +208,10 @@ def _record_refusal(conn, plan: ImportPlan) -> ImportResult:
                         message=plan.message, import_id=import_id, notes=list(plan.notes))
 
 
-def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], None] | None = None) -> ImportResult:
-    """Write the plan's accepted rows, its rejects and its change log in one transaction."""
+def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], None] | None = None,
+                  import_id: int | None = None) -> ImportResult:
+    """Write the plan's accepted rows, its rejects and its change log in one transaction.
+    (``import_id``: an id taken for this import by a commit that was rolled back.)"""
     def tell(fraction, text):
         if progress:
             progress(fraction, text)
@@ -209,25 +221,25 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         stage = None
     if not plan.refused and stage is None:
         tell(0.1, "reading file")
-        fresh = _plan(conn, plan.path, file_name=plan.file_name, kind=plan.kind, preset=plan.preset,
-                      mapping_override=None, date_order=plan.date_order, unit=plan.unit, keep=True,
-                      exact_mapping=plan.mapping)
-        plan, stage = fresh, fresh._stage
+        plan, stage = _restage(conn, plan, write_once=True)
     if plan.refused or stage is None:
-        return _record_refusal(conn, plan)
+        return _record_refusal(conn, plan, import_id)
     tell(0.5, "writing rows")
-    if stage.stream and not stage.source_unchanged():  # (a streamed stage reads the file again)
+    if stage.stream and not stage.once and not stage.source_unchanged():  # (a streamed stage reads the file again)
         import_stage.drop(conn, stage)
         return _record_refusal(conn, _refuse(plan, f"{plan.file_name} changed after it was checked; "
-                                                   "import it again"))
+                                                   "import it again"), import_id)
     # The file's checksum is read beside the row writes (hashlib lets go of the GIL, as DuckDB does).
     checksum = threading.Thread(target=lambda: sums.append(_sha256(plan.path)), daemon=True)
     sums: list = []
     checksum.start()
     try:
         with _COMMIT_LOCK, store.transaction(conn):
-            import_id = conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+            import_id = import_id if import_id is not None else _next_import_id(conn)
             counts = _upsert(conn, stage, import_id)
+            if stage.once:  # checked by the read that wrote it: what the checks found is known now
+                plan.rows_read, plan.rows_rejected = stage.rows_read, stage.rows_rejected
+                plan.notes.extend(stage.notes)
             import_lines.resolve(conn, stage)
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
@@ -246,12 +258,20 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         rejects = conn.execute(
             f"SELECT line, column_name, value, reason FROM {stage.t('rej')} ORDER BY line NULLS LAST "
             f"LIMIT {REJECTS_IN_RESULT}").fetchall()
-    except SourceChangedError as exc:
+    except (SourceChangedError, import_stage.RefusalError) as exc:
         checksum.join()
-        return _record_refusal(conn, _refuse(plan, str(exc)))
+        return _record_refusal(conn, _refuse(plan, str(exc)), import_id)
+    except import_stage.PlanChanged:  # (rolled back): the two-read way settles what one read could not
+        checksum.join()
+        again = True
+    else:
+        again = False
     finally:
         import_stage.drop(conn, stage)
         plan._stage = None
+    if again:  # (the id the rolled-back write took is this import's still: no gap in the history)
+        return commit_import(conn, _restage(conn, plan, write_once=False)[0], progress=progress,
+                             import_id=import_id)
     if plan.rows_rejected > REJECTS_IN_RESULT:
         message += f" (first {REJECTS_IN_RESULT} rejects listed; all are in import_rejects)"
     tell(1.0, "done")
@@ -260,6 +280,14 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         rows_rejected=plan.rows_rejected, new=counts[0], updated=counts[1], unchanged=counts[2],
         rejects=[{"line": r[0], "column": r[1], "value": r[2], "reason": r[3]} for r in rejects],
         message=message, import_id=import_id, notes=list(plan.notes))
+
+
+def _restage(conn, plan: ImportPlan, *, write_once: bool) -> tuple[ImportPlan, object]:
+    """The plan staged again from its file with its confirmed mapping, as it was."""
+    fresh = _plan(conn, plan.path, file_name=plan.file_name, kind=plan.kind, preset=plan.preset,
+                  mapping_override=None, date_order=plan.date_order, unit=plan.unit, keep=True,
+                  exact_mapping=plan.mapping, write_once=write_once)
+    return fresh, fresh._stage
 
 
 def key_sql(kind: str, alias: str) -> str:
@@ -312,7 +340,12 @@ def _upsert(conn, stage, import_id: int) -> tuple[int, int, int]:
     table, keys, cols = TABLES[stage.kind]
     final, cls = stage.t("final"), stage.t("cls")
     collist = ", ".join(cols)
-    stored = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]
+    stored = _stored(conn, table)
+    if stage.once:  # the rows are written by the read that checks them, into an empty table
+        if stored:
+            raise import_stage.PlanChanged("deals were stored since the file was planned")
+        conn.execute("INSERT INTO import_changes VALUES (?, ?, '*', 'insert_all', NULL)", [import_id, table])
+        return import_once.write(conn, stage, import_id), 0, 0
     counts = _classify(conn, stage, table, keys, cols) if stored else (stage.n_final, 0, 0)
     if sum(counts) != stage.n_final:
         raise _changed(stage, sum(counts))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import csv_source, import_stage, importer, schema, store
+from analytics import csv_source, import_once, import_stage, importer, schema, store
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n"
@@ -30,9 +30,10 @@ def _deals_file(path: Path, n: int, seed: int = 7) -> Path:
 
 
 def _scans(monkeypatch) -> list:
-    """Per typed scan: whether it kept only verdicts (``narrow``), and the columns it kept."""
+    """Per full read: whether a typed scan kept only verdicts (``narrow``), and the columns it kept;
+    ``("once", [])`` for a file written by the read that checks it (import_once)."""
     seen = []
-    real = import_stage._scan_typed
+    real, write = import_stage._scan_typed, import_once.write
 
     def record(conn, stage, body, narrow=None):
         real(conn, stage, body, narrow)
@@ -40,6 +41,7 @@ def _scans(monkeypatch) -> list:
         seen.append((narrow is not None, columns))
 
     monkeypatch.setattr(import_stage, "_scan_typed", record)
+    monkeypatch.setattr(import_once, "write", lambda *a: seen.append(("once", [])) or write(*a))
     return seen
 
 
@@ -55,9 +57,11 @@ def test_only_deal_files_with_unique_ids_are_streamed(monkeypatch, tmp_path, nam
     if name == "no_ids.csv":
         path = tmp_path / name
         path.write_text("Opportunity Owner,Stage,Amount,Close Date\nAnn,Won,5,2024-01-02\n")
+    conn = store.connect(":memory:")
+    first = importer.import_file(conn, _deals_file(tmp_path / "stored.csv", 3))  # (deals stored: not written once)
     scans = _scans(monkeypatch)
-    result = importer.import_file(store.connect(":memory:"), path)
-    assert result.status == "loaded"
+    result = importer.import_file(conn, path)
+    assert (first.status, result.status) == ("loaded", "loaded")
     narrow, columns = scans[-1]
     assert narrow == streamed
     stored = {"deal_id", "rep", "amount", "close_date", "account", "activity_id", "team"}
@@ -75,8 +79,9 @@ def test_ids_repeating_after_the_sample_switch_to_whole_rows(monkeypatch, tmp_pa
     scans = _scans(monkeypatch)
     conn = store.connect(":memory:")
     result = importer.import_file(conn, path)
-    assert [narrow for narrow, _ in scans] == [True, False]
-    assert (result.status, result.rows_loaded, result.new) == ("loaded", 51, 50)
+    # Written once first: the repeat rolls that back, and the two reads find it again (then whole rows).
+    assert [narrow for narrow, _ in scans] == ["once", True, False]
+    assert (result.status, result.rows_loaded, result.new, result.import_id) == ("loaded", 51, 50, 1)
     assert any("deal ids repeat" in n for n in result.notes)
     assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(50, 50)]
 
@@ -86,7 +91,7 @@ def test_blank_ids_are_rejected_without_counting_as_repeats(monkeypatch, tmp_pat
     path.write_text(path.read_text() + ",Ann Lee,Closed Won,100,2024-01-01\n,Bob Ray,Open,200,2024-01-02\n")
     scans = _scans(monkeypatch)
     result = importer.import_file(store.connect(":memory:"), path)
-    assert [narrow for narrow, _ in scans] == [True]          # still streamed: no second scan
+    assert [narrow for narrow, _ in scans] == ["once"]        # still one read: no second scan
     assert (result.rows_loaded, result.rows_rejected) == (20, 2)
     assert [(r["line"], r["reason"]) for r in result.rejects] == [(22, "deal id is blank"), (23, "deal id is blank")]
 

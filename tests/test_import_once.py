@@ -1,0 +1,153 @@
+"""A first load of a deal file, written by the read that checks it (analytics.import_once).
+
+The one read must give exactly what the two reads give: the same rows, rejects at the same
+lines, the same notes and counts. Where it cannot (the whole file asks for another plan than its
+first rows, ids repeat, a chunk has no accepted row), nothing it wrote stays and the file is
+imported the two-read way under the same import id.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from analytics import import_once, import_profile, import_stage, importer, store
+
+HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Created Date,Close Date\n"
+BAD = [("amount", "n/a"), ("rep", ""), ("close", "31/02/2025"), ("amount", "=1+1"), ("close", "Q3 2025"),
+       ("created", "00/00/0000")]
+
+
+def _row(i: int, rng: random.Random, bad: str | None = None, value: str = "") -> str:
+    rep = rng.choice(["Ann Lee", "Bob Ray", "Cy Dunn", "Di Park"])
+    stage = rng.choice(["Closed Won", "Closed Lost", "Prospecting", "Negotiation"])
+    amount = f"{rng.randint(5, 900) * 100}.00"
+    created = f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/2023"
+    close = f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/2024"
+    if bad == "amount":
+        amount = value
+    elif bad == "rep":
+        rep = value
+    elif bad == "close":
+        close = value
+    elif bad == "created":
+        created = value
+    return f"D{i:06d},{rep},{stage},{amount},USD,{created},{close}"
+
+
+def _deals(path: Path, n: int, bad_rows: set[int], seed: int = 11) -> Path:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        kind, value = BAD[i % len(BAD)] if i in bad_rows else (None, "")
+        rows.append(_row(i, rng, kind, value))
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    return path
+
+
+def _outcome(path: Path, *, two_reads: bool, monkeypatch) -> tuple:
+    with monkeypatch.context() as m:
+        written = []
+        real = import_once.write
+
+        def write(conn, stage, import_id):
+            written.append(stage.token)
+            if two_reads:
+                raise import_stage.PlanChanged("read twice for the comparison")
+            return real(conn, stage, import_id)
+
+        m.setattr(import_once, "write", write)
+        conn = store.connect(":memory:")
+        r = importer.import_file(conn, path)
+    rejects = conn.execute("SELECT line, column_name, value, reason FROM import_rejects ORDER BY line").fetchall()
+    rows = conn.execute("SELECT * EXCLUDE (import_id) FROM deals ORDER BY deal_id").fetchall()
+    return (r.status, r.rows_read, r.rows_loaded, r.rows_rejected, r.new, r.import_id, sorted(r.notes), rejects,
+            rows), written
+
+
+@pytest.fixture
+def small_buffers(monkeypatch):
+    """DuckDB reads a CSV in parallel per buffer: small buffers make even a test file arrive in
+    chunks out of file order, as a large file does."""
+    monkeypatch.setattr(import_stage, "MAX_LINE", 16 * 1024)
+    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 500)
+
+
+@pytest.mark.parametrize("bad_rows", [
+    set(),
+    {0},                                                    # the very first record
+    {19_999},                                               # the last
+    {7, 2047, 2048, 2049, 4095, 4096, 10_000, 15_001},      # around chunk edges
+    set(range(3000, 3040)) | set(range(9000, 9100, 3)),     # runs and clusters
+    set(random.Random(5).sample(range(20_000), 400)),       # scattered everywhere
+])
+def test_one_read_gives_what_two_reads_give(monkeypatch, tmp_path, small_buffers, bad_rows):
+    path = _deals(tmp_path / "deals.csv", 20_000, bad_rows)
+    once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
+    twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
+    assert once == twice
+    assert len(written) == 1  # (written once, not rolled back)
+    assert once[3] == len(bad_rows) and [r[0] for r in once[7]] == sorted(i + 2 for i in bad_rows)
+
+
+def test_a_chunk_with_no_accepted_row_is_read_again(monkeypatch, tmp_path, small_buffers):
+    path = _deals(tmp_path / "deals.csv", 12_000, set(range(4000, 8500)))
+    once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
+    twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
+    assert once == twice
+    assert len(written) == 1 and once[5] == 1  # rolled back once, then two reads under import id 1
+
+
+def test_day_first_dates_after_the_first_rows_roll_the_write_back(monkeypatch, tmp_path):
+    """The first rows fit both orders; later ones prove day-first: the whole file's order wins."""
+    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 10)
+    rows = [f"D{i},Ann Lee,Closed Won,100,USD,01/02/2023,{(i % 12) + 1:02d}/03/2024" for i in range(30)]
+    rows += [f"E{i},Bob Ray,Closed Won,200,USD,01/02/2023,{13 + i % 15}/04/2024" for i in range(30)]
+    path = tmp_path / "late_day_first.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
+    twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
+    assert once == twice and once[0] == "loaded" and once[5] == 1
+    assert len(written) == 1
+    conn = store.connect(":memory:")
+    importer.import_file(conn, path)
+    assert conn.execute("SELECT close_date FROM deals WHERE deal_id = 'E0'").fetchall()[0][0].isoformat() == "2024-04-13"
+
+
+def test_a_refusal_found_by_the_write_leaves_nothing(monkeypatch, tmp_path):
+    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 10)
+    rows = [f"D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/04/2024" for i in range(40)]
+    rows.append("D99,Ann Lee,Closed Won,100,EUR,01/02/2023,03/04/2024")
+    path = tmp_path / "two_currencies.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    conn = store.connect(":memory:")
+    r = importer.import_file(conn, path)
+    assert r.status == "refused" and "more than one currency" in r.message and "EUR, USD" in r.message
+    assert conn.execute("SELECT count(*) FROM deals").fetchall() == [(0,)]
+    assert conn.execute("SELECT import_id, status FROM imports").fetchall() == [(r.import_id, "refused")]
+
+
+def test_ids_that_differ_only_by_spaces_are_one_deal(tmp_path):
+    path = tmp_path / "spaced_ids.csv"
+    path.write_text(HEADER + "D1,Ann Lee,Closed Won,100,USD,01/02/2023,03/04/2024\n"
+                             " D1 ,Ann Lee,Closed Won,50,USD,01/02/2023,03/04/2024\n"
+                             "D2,Bob Ray,Closed Lost,70,USD,01/02/2023,03/05/2024\n")
+    conn = store.connect(":memory:")
+    r = importer.import_file(conn, path)
+    assert (r.status, r.rows_loaded, r.new) == ("loaded", 3, 2)
+    assert conn.execute("SELECT deal_id, amount FROM deals ORDER BY deal_id").fetchall() == [("D1", 150.0),
+                                                                                             ("D2", 70.0)]
+
+
+def test_a_second_file_is_read_twice_and_updates(monkeypatch, tmp_path):
+    """Written once only into an empty table: a later export is classified against what is stored."""
+    conn = store.connect(":memory:")
+    first = importer.import_file(conn, _deals(tmp_path / "q1.csv", 300, {5}))
+    written = []
+    real = import_once.write
+    monkeypatch.setattr(import_once, "write", lambda *a: written.append(1) or real(*a))
+    second = importer.import_file(conn, _deals(tmp_path / "q2.csv", 400, {5}, seed=12))
+    assert (first.new, second.new, second.updated, written) == (299, 100, 299, [])
+    assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(399, 399)]
