@@ -22,10 +22,14 @@ if TYPE_CHECKING:
     from analytics.import_stage import Stage
 
 
-def start(conn, stage: Stage) -> None:
+def start(conn, stage: Stage, last: int | None = None) -> None:
     """Start reading where the records the typed scan rejected begin, in a thread beside the
-    queries that follow (the file is read by numpy, which lets go of the GIL, as DuckDB does)."""
-    last = conn.execute(f"SELECT max(row_idx) FROM {stage.t('typed')} WHERE rej IS NOT NULL").fetchall()[0][0]
+    queries that follow (the file is read by numpy, which lets go of the GIL, as DuckDB does).
+    ``last``: the last rejected record when it is known before ``typed`` is (else read from it)."""
+    if stage.lines_job is not None:
+        return
+    if last is None:
+        last = conn.execute(f"SELECT max(row_idx) FROM {stage.t('typed')} WHERE rej IS NOT NULL").fetchall()[0][0]
     if last is None:
         return
     src, excluded, box = stage.src, {x for x in stage.struct_lines if x}, {}

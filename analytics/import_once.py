@@ -28,72 +28,155 @@ Then, in the same transaction:
 from __future__ import annotations
 
 import collections
+import dataclasses
+import os
 import threading
 
 import duckdb
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute
 
 from analytics import import_lines, import_profile, import_stage
 from analytics.import_kinds import TABLES
 from analytics.import_stage import PlanChanged, Stage
 
 
+@dataclasses.dataclass
+class Evidence:
+    """The rows with evidence or a failing check: their chunk and place in it, whether they passed,
+    their packed date classes and their detail JSON."""
+    chunk: np.ndarray
+    position: np.ndarray
+    passed: np.ndarray
+    packed: np.ndarray
+    detail: pa.Array
+
+
 class VerdictSink:
     """The INSERT's filter: ``sink(ok, classes, id_hash, detail) -> ok``, called per chunk with
-    Arrow arrays; keeps the whole file's evidence (see the module docstring) as arrays, never as
-    Python objects per row."""
+    Arrow arrays. A call reads them with numpy over their buffers (pyarrow's own conversions and
+    compute functions cost about a millisecond on each new array, and its ``to_numpy`` of booleans
+    loads pandas) and keeps little: the counts, the id hashes, the rows with evidence."""
 
-    def __init__(self) -> None:
+    def __init__(self, expected_rows: int = 0) -> None:
         self._lock = threading.Lock()
+        # Id hashes go into one array sized from the file (fresh memory costs more than the sort;
+        # it is touched while DuckDB writes); beyond it, into parts joined at the end.
+        self._hash_buffer = np.empty(expected_rows, np.uint64)
+        self._n_hashes = 0
         self.n_rows = 0
         self.n_chunks = 0
-        self.classes: collections.Counter = collections.Counter()  # packed date classes -> rows
-        self.hashes: list[np.ndarray] = []
-        self.evidence: list[tuple] = []  # per chunk with evidence: (chunk, positions, passed, classes, details)
+        self._counts = np.zeros(1, np.int64)         # rows per packed date classes
+        self._hashes: list[np.ndarray] = []
+        self._evidence: list[tuple] = []             # (chunk, positions, passed, packed, detail strings)
         self.anchors: dict[int, tuple[int, int] | None] = {}  # chunk with a reject -> (id hash, position)
+        self.classes: collections.Counter = collections.Counter()  # packed date classes -> rows
+        self.evidence: Evidence | None = None
 
     def __call__(self, ok, classes, id_hash, detail):
-        passed = ok.to_numpy(zero_copy_only=False)
-        packed = classes.to_numpy(zero_copy_only=False)
-        values, counts = np.unique(packed, return_counts=True)
-        hashes = id_hash.drop_null().to_numpy(zero_copy_only=False)
+        passed = _bits(_one(ok), 1)
+        packed = _values(_one(classes))
+        counts = np.bincount(packed)
+        ids = _one(id_hash)
+        hashes = _values(ids)
         kept = None
+        detail = _one(detail)
         if detail.null_count < len(detail):
-            present = detail.is_valid()
-            at = np.flatnonzero(present.to_numpy(zero_copy_only=False))
-            kept = (at, passed[at], packed[at], detail.filter(present))
+            at = np.flatnonzero(_bits(detail, 0)) if detail.null_count else np.arange(len(detail))
+            kept = (at, passed[at], packed[at].astype(np.uint32), _strings_at(detail, at))
+        first = None if passed.all() else (int(np.argmax(passed)) if passed.any() else -1)
         with self._lock:
             chunk = self.n_chunks
             self.n_chunks += 1
             self.n_rows += len(passed)
-            self.classes.update(dict(zip(values.tolist(), counts.tolist(), strict=True)))
-            self.hashes.append(hashes)
+            if len(counts) > len(self._counts):
+                self._counts = np.concatenate([self._counts, np.zeros(len(counts) - len(self._counts), np.int64)])
+            self._counts[:len(counts)] += counts
+            self._keep_hashes(hashes[_bits(ids, 0)] if ids.null_count else hashes)
             if kept is not None:
-                self.evidence.append((chunk, *kept))
-            if not passed.all():
-                first = int(np.argmax(passed)) if passed.any() else None
-                self.anchors[chunk] = None if first is None else (id_hash[first].as_py(), first)
+                self._evidence.append((chunk, *kept))
+            if first is not None:
+                self.anchors[chunk] = None if first < 0 else (int(hashes[first]), first)
         return ok
 
+    def _keep_hashes(self, hashes: np.ndarray) -> None:
+        end = self._n_hashes + len(hashes)
+        if end <= len(self._hash_buffer) and not self._hashes:
+            self._hash_buffer[self._n_hashes:end] = hashes
+            self._n_hashes = end
+        else:
+            self._hashes.append(hashes.copy())
+
+    def settle(self) -> None:
+        """The whole file's counts, id hashes and rows with evidence, from the chunks' parts."""
+        self.classes = collections.Counter({v: int(self._counts[v]) for v in np.flatnonzero(self._counts).tolist()})
+        parts, self._evidence = self._evidence, []
+        self.evidence = Evidence(
+            np.concatenate([np.full(len(p[1]), p[0], np.int64) for p in parts]) if parts else np.empty(0, np.int64),
+            np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64),
+            np.concatenate([p[2] for p in parts]) if parts else np.empty(0, bool),
+            np.concatenate([p[3] for p in parts]) if parts else np.empty(0, np.uint32),
+            pa.concat_arrays([p[4] for p in parts]) if parts else pa.nulls(0, pa.large_string()))
+
     def ids_repeat(self) -> bool:
-        hashes = np.sort(np.concatenate(self.hashes)) if self.hashes else np.empty(0, np.uint64)
-        return bool(len(hashes) > 1 and (hashes[1:] == hashes[:-1]).any())
-
-    def evidence_table(self):
-        """(chunk, position, passed, packed, detail) of every row with evidence, one Arrow table."""
-        import pyarrow as pa
-
-        chunks = [np.full(len(e[1]), e[0], np.int64) for e in self.evidence]
-        return pa.table({
-            "chunk": np.concatenate(chunks) if chunks else np.empty(0, np.int64),
-            "position": np.concatenate([e[1] for e in self.evidence]).astype(np.int64) if chunks else np.empty(0, np.int64),
-            "passed": np.concatenate([e[2] for e in self.evidence]) if chunks else np.empty(0, bool),
-            "packed": np.concatenate([e[3] for e in self.evidence]) if chunks else np.empty(0, np.uint32),
-            "detail": pa.chunked_array([c for e in self.evidence for c in getattr(e[4], "chunks", [e[4]])], pa.string()),
-        })
+        """Whether two rows share an id hash: joined and sorted in place in numpy (8 bytes a row;
+        fresh memory is what costs here, so it is allocated once), beside DuckDB's work."""
+        hashes = self._hash_buffer[:self._n_hashes]
+        if self._hashes:
+            hashes = np.concatenate([hashes, *self._hashes])
+        self._hashes = []
+        hashes.sort()
+        step = 1 << 20  # (compared a slice at a time: no second array the size of the file)
+        return any(bool((hashes[i + 1:i + step + 1] == hashes[i:i + step][:len(hashes) - i - 1]).any())
+                   for i in range(0, max(len(hashes) - 1, 0), step))
 
 
-def plan(stage: Stage, plan: str, evidence: list, verdicts: dict, prev: str) -> None:
+def _one(array) -> pa.Array:
+    """DuckDB hands a UDF chunked arrays of one chunk."""
+    if isinstance(array, pa.ChunkedArray):
+        return array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
+    return array
+
+
+def _values(array: pa.Array) -> np.ndarray:
+    """An unsigned integer Arrow array's values buffer as numpy, without a copy (pyarrow's own
+    conversions load pandas, a third of a second)."""
+    dtype = np.dtype(f"u{array.type.bit_width // 8}")
+    return np.frombuffer(array.buffers()[1], dtype)[array.offset:array.offset + len(array)]
+
+
+_ARROW_TYPES = {np.dtype(np.int64): pa.int64(), np.dtype(np.uint32): pa.uint32()}
+
+
+def _arrow(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """A numpy integer array as Arrow, over the same memory (``pa.array`` loads pandas)."""
+    values = np.ascontiguousarray(values)
+    mask = None if valid is None or valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(_ARROW_TYPES[values.dtype], len(values), [mask, pa.py_buffer(values)])
+
+
+def _strings_at(array: pa.Array, at: np.ndarray) -> pa.Array:
+    """``array.take(at)`` for a string array, gathered in numpy (pyarrow's take costs about a
+    millisecond on each new array DuckDB hands over)."""
+    wide = pa.types.is_large_string(array.type)
+    offsets = np.frombuffer(array.buffers()[1], np.int64 if wide else np.int32)[array.offset:array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], np.uint8) if array.buffers()[2] is not None else np.empty(0, np.uint8)
+    lengths = (offsets[at + 1] - offsets[at]).astype(np.int64)
+    new_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    gather = np.repeat(offsets[at].astype(np.int64) - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
+    return pa.Array.from_buffers(pa.large_string(), len(at), [None, pa.py_buffer(new_offsets),
+                                                              pa.py_buffer(data[gather])])
+
+
+def _bits(array: pa.Array, buffer: int) -> np.ndarray:
+    """An Arrow bitmap (buffer 0: validity, 1: a boolean array's values) as numpy booleans, read
+    straight from the buffer."""
+    bits = np.unpackbits(np.frombuffer(array.buffers()[buffer], np.uint8), bitorder="little")
+    return bits[array.offset:array.offset + len(array)].astype(bool)
+
+
+def plan_write(stage: Stage, typed_plan: str, evidence: list, verdicts: dict, prev: str) -> None:
     """A stage written once (:mod:`analytics.import_once`) is planned, not scanned: ``once_sql`` is
     what its INSERT reads, the stored columns with the sink's inputs (whether the row passed, its
     date classes packed 4 bits each, its id hash and its evidence JSON). Shaping it again after the
@@ -101,15 +184,17 @@ def plan(stage: Stage, plan: str, evidence: list, verdicts: dict, prev: str) -> 
     if not stage.planning:
         raise PlanChanged("the whole file asks for another plan than its first rows")
     kept = [n for n, _ in evidence if n.endswith("_cls")]
-    if len(kept) <= 8:  # (a UINTEGER holds 8 date classes; more date columns are read twice)
+    if len(kept) <= 4:  # (a USMALLINT holds 4 date classes, counted per value; more date columns: two reads)
         packed = ["rej", *(n for n, _ in evidence if n not in kept)]
-        body = f"{plan}, {', '.join(f'{e} AS {n}' for n, e in evidence)} FROM {prev}" if evidence \
-            else f"{plan} FROM {prev}"
+        body = f"{typed_plan}, {', '.join(f'{e} AS {n}' for n, e in evidence)} FROM {prev}" if evidence \
+            else f"{typed_plan} FROM {prev}"
         rows = f"WITH l0 AS ({import_stage._read_csv(stage.src, stage.sources, stage.src.read_path)}), {body}"
-        classes = " | ".join(f"({n}::UINTEGER << {4 * i})" for i, n in enumerate(kept)) or "0::UINTEGER"
+        width = "UTINYINT" if len(kept) <= 2 else "USMALLINT"
+        classes = " | ".join(f"({n}::{width} << {4 * i})" for i, n in enumerate(kept)) or f"0::{width}"
         stage.once_sql = (f"SELECT {stage.write_select}, rej IS NULL AS ok, {classes} AS once_cls, "
                           f"{verdicts['id_hash']} AS once_hash, {import_stage.detail_sql(packed)} AS once_detail FROM ({rows})")
-        stage.once_cls, stage.once_packed, stage.typed_plan = kept, packed, plan
+        stage.once_cls, stage.once_packed, stage.typed_plan = kept, packed, typed_plan
+        stage.once_width = width
     raise import_stage._Scanned
 
 
@@ -119,8 +204,8 @@ def write(conn, stage: Stage, import_id: int) -> int:
     :class:`PlanChanged` (roll back, import the two-read way) or :class:`import_stage.RefusalError`."""
     table, _, cols = TABLES["deals"]
     collist = ", ".join(cols)
-    sink, name = VerdictSink(), f"imp_sink_{stage.token}"
-    conn.create_function(name, sink, [duckdb.sqltype(t) for t in ("BOOLEAN", "UINTEGER", "UBIGINT", "VARCHAR")],
+    sink, name = VerdictSink(_expected_rows(stage.src.read_path)), f"imp_sink_{stage.token}"
+    conn.create_function(name, sink, [duckdb.sqltype(t) for t in ("BOOLEAN", stage.once_width, "UBIGINT", "VARCHAR")],
                          duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
     before = import_lines.reject_scan_max(conn)
     try:
@@ -130,29 +215,41 @@ def write(conn, stage: Stage, import_id: int) -> int:
         raise PlanChanged(str(exc).splitlines()[0]) from exc
     finally:
         conn.remove_function(name)
+    sink.settle()
     stage.import_id, stage.records = import_id, sink.n_rows
     repeats: list[bool] = []
     check = threading.Thread(target=lambda: repeats.append(sink.ids_repeat()), daemon=True)
     check.start()  # (numpy's sort lets go of the GIL: it runs beside the queries below)
     import_lines.read_structural_rejects(conn, stage, before)
-    evidence = sink.evidence_table()
+    if sink.anchors:  # rejects: their lines are counted beside the work below
+        import_lines.start(conn, stage, last=sink.n_rows - 1)
+    evidence = sink.evidence
     _lay_out(conn, stage, sink, evidence, _record_indices(conn, table, import_id, sink, evidence))
-    check.join()
-    if repeats[0]:
-        raise PlanChanged("deal ids repeat beyond the first rows")
     prof = import_profile.full_profile(conn, stage.t("typed"), stage.by_field, stage.kind, stage.sample,
                                        weight="w", repeats=False)
     import_stage.complete(conn, stage, prof)
+    check.join()
+    if repeats[0]:
+        raise PlanChanged("deal ids repeat beyond the first rows")
     if stage.n_final != n:
         raise PlanChanged(f"{n} rows written, {stage.n_final} counted")
     return n
 
 
+def _expected_rows(path) -> int:
+    """Records the file may hold, from the newlines of its first MiB (with a margin)."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    per_line = len(head) / max(head.count(b"\n"), 1)
+    return int(size / per_line * 1.1) + 4096
+
+
 def _record_indices(conn, table: str, import_id: int, sink: VerdictSink, evidence) -> np.ndarray:
     """The record index of each row of ``evidence`` that failed a check (-1 for the others),
     from the anchors of their chunks."""
-    index = np.full(evidence.num_rows, -1, np.int64)
-    rejected = ~evidence["passed"].to_numpy(zero_copy_only=False)
+    index = np.full(len(evidence.passed), -1, np.int64)
+    rejected = ~evidence.passed
     if not rejected.any():
         return index
     if any(a is None for a in sink.anchors.values()):
@@ -166,18 +263,16 @@ def _record_indices(conn, table: str, import_id: int, sink: VerdictSink, evidenc
         raise PlanChanged("a chunk's first accepted row is not found once among the written rows")
     base = found[0][2]
     stored = {h: rowids[0] - base for h, rowids, _ in found}
-    chunk = evidence["chunk"].to_numpy()[rejected]
-    position = evidence["position"].to_numpy()[rejected]
+    chunk, position = evidence.chunk[rejected], evidence.position[rejected]
     # A chunk's first record = the accepted rows before its anchor (the anchor's place among the
-    # written rows, which keep file order) + the rejects of the chunks before it.
-    chunks = np.array(sorted(sink.anchors), np.int64)
+    # written rows, which keep file order) + the rejects of the chunks before it in the file.
+    chunks = np.array(sorted(sink.anchors), np.int64)                # (chunks with a reject, by number)
     anchor_at = np.array([stored[sink.anchors[k][0]] for k in chunks], np.int64)
-    order = np.argsort(anchor_at)
-    chunks, anchor_at = chunks[order], anchor_at[order]
-    per_chunk = np.array([(chunk == k).sum() for k in chunks], np.int64)
-    before = np.concatenate([[0], np.cumsum(per_chunk)[:-1]])
-    at = np.searchsorted(chunks, chunk, sorter=np.argsort(chunks))
-    slot = np.argsort(chunks)[at]
+    slot = np.searchsorted(chunks, chunk)
+    in_file_order = np.argsort(anchor_at)
+    rejects = np.bincount(slot, minlength=len(chunks))[in_file_order]
+    before = np.empty(len(chunks), np.int64)
+    before[in_file_order] = np.cumsum(rejects) - rejects
     index[rejected] = anchor_at[slot] + before[slot] + position
     placed = index[rejected]
     if len(np.unique(placed)) != len(placed) or placed.max() >= sink.n_rows:
@@ -189,17 +284,16 @@ def _lay_out(conn, stage: Stage, sink: VerdictSink, evidence, index: np.ndarray)
     """``typedt`` and the ``typed`` view as the two-read scan leaves them, weighted: one row per
     rejected row (with its record index), one per distinct piece of other evidence and date
     classes, and one per date class for the rows without evidence."""
-    import pyarrow as pa
-
     rest = collections.Counter(sink.classes)
-    values, counts = np.unique(evidence["packed"].to_numpy(), return_counts=True)
+    values, counts = np.unique(evidence.packed, return_counts=True)
     rest.subtract(dict(zip(values.tolist(), counts.tolist(), strict=True)))
     plain = [(k, n) for k, n in rest.items() if n]
     laid = pa.concat_tables([
-        pa.table({"w": np.ones(evidence.num_rows, np.int64), "packed": evidence["packed"],
-                  "detail": evidence["detail"], "row_idx": pa.array(index, mask=index < 0)}),
-        pa.table({"w": pa.array([n for _, n in plain], pa.int64()), "packed": pa.array([k for k, _ in plain], pa.uint32()),
-                  "detail": pa.nulls(len(plain), pa.string()), "row_idx": pa.nulls(len(plain), pa.int64())}),
+        pa.table({"w": _arrow(np.ones(len(index), np.int64)), "packed": _arrow(evidence.packed),
+                  "detail": evidence.detail, "row_idx": _arrow(index, valid=index >= 0)}),
+        pa.table({"w": _arrow(np.array([n for _, n in plain], np.int64)),
+                  "packed": _arrow(np.array([k for k, _ in plain], np.uint32)),
+                  "detail": pa.nulls(len(plain), pa.large_string()), "row_idx": pa.nulls(len(plain), pa.int64())}),
     ])
     typedt, view = stage.t("typedt"), f"imp_laid_{stage.token}"
     unpacked = "".join(f"((packed >> {4 * i}) & 15)::UTINYINT AS {n}, " for i, n in enumerate(stage.once_cls))

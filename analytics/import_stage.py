@@ -64,6 +64,7 @@ class Stage:
     once_sql: str | None = None                        # that INSERT's source rows (with ok and the sink's inputs)
     once_cls: list = field(default_factory=list)       # date class columns, packed 4 bits each in once_cls
     once_packed: list = field(default_factory=list)    # the text columns packed in its detail JSON
+    once_width: str = "UTINYINT"                       # the integer type once_cls is packed in
     write_select: str | None = None                    # the stored columns as SQL over the typed rows
     records: int | None = None                         # records DuckDB accepted (when typedt holds weights)
     import_id: int | None = None                       # (written once: the import the rows carry)
@@ -419,7 +420,7 @@ def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extr
         if stage.once:
             from analytics import import_once
 
-            import_once.plan(stage, plan, evidence, verdicts, prev)
+            import_once.plan_write(stage, plan, evidence, verdicts, prev)
         narrow = None
         if stage.stream:
             kept = [n for n, _ in evidence if n.endswith("_cls")]  # (a date class per row: never NULL)

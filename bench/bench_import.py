@@ -39,6 +39,23 @@ WRITERS = {"deals": write_deals_csv, "activities": write_activities_csv}
 
 
 # ---- the three candidates (each called inside bench.peak in a fresh process) ------------------------
+# Each one's prepare_ function loads its libraries (and ours creates the dashboard's empty database,
+# as a running dashboard has it) before the clock starts.
+
+def prepare_run_ours(path: str, db: str) -> None:
+    from analytics import importer, store  # noqa: F401
+
+    store.connect(db).close()
+
+
+def prepare_run_bare(path: str, db: str) -> None:
+    import duckdb  # noqa: F401
+
+
+def prepare_run_pandas(path: str, db: str) -> None:
+    import duckdb  # noqa: F401
+    import pandas  # noqa: F401
+
 
 def run_ours(path: str, db: str) -> dict:
     from analytics import importer, store
@@ -158,9 +175,11 @@ def main_deals(sizes: list[int] | None = None) -> None:
          "pandas": "(c) pandas read_csv + cleaning -> DuckDB"},
         "Salesforce-shaped opportunity CSV from `python -m analytics sample --rows N` (10 columns, quoted, "
         "MM/DD/YYYY dates, 0.01% bad rows)",
-        "(a) reads the file twice and writes its rows once: one typed scan keeps a verdict per row (checks, the "
-        "profile's evidence, rejects with their lines), then the commit parses the CSV again straight into `deals`. "
-        "(b) reads and writes once and checks nothing. See docs/ENGINEERING.md, \"Import: two reads, one write\".")
+        "(a) is a first load into the dashboard's empty database: one read of the CSV writes the accepted rows "
+        "and keeps the whole file's evidence (checks, rejects with their lines, the profile that proves the "
+        "first rows' plan), in one transaction. (b) reads and writes once and checks nothing. Seconds are the "
+        "import alone: each candidate's libraries are loaded, and our empty database created, before the clock "
+        "starts. See docs/ENGINEERING.md, \"Import: one read for a first load\".")
 
 
 def main_activities(sizes: list[int] | None = None) -> None:

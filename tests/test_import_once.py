@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from analytics import import_once, import_profile, import_stage, importer, store
@@ -151,3 +152,18 @@ def test_a_second_file_is_read_twice_and_updates(monkeypatch, tmp_path):
     second = importer.import_file(conn, _deals(tmp_path / "q2.csv", 400, {5}, seed=12))
     assert (first.new, second.new, second.updated, written) == (299, 100, 299, [])
     assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(399, 399)]
+
+
+@pytest.mark.parametrize("expected_rows", [0, 10, 100_000])   # (the hashes outgrow their array, or not)
+@pytest.mark.parametrize("repeat_at", [None, 5, 4_097, 99_998])
+def test_the_sink_finds_a_repeated_id_anywhere(expected_rows, repeat_at):
+    conn = duckdb.connect()
+    sink = import_once.VerdictSink(expected_rows)
+    conn.create_function("sink", sink, [duckdb.sqltype(t) for t in ("BOOLEAN", "UTINYINT", "UBIGINT", "VARCHAR")],
+                         duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
+    value = "i * 7 + 1" if repeat_at is None else f"CASE WHEN i = {repeat_at} THEN 1 ELSE i * 7 + 1 END"
+    n = conn.execute(f"SELECT count(*) FROM range(100000) t(i) WHERE sink(i % 3 <> 1, (i % 4)::UTINYINT, "
+                     f"CASE WHEN i % 1000 = 999 THEN NULL ELSE {value} END::UBIGINT, NULL::VARCHAR)").fetchall()[0][0]
+    sink.settle()
+    assert (n, sink.n_rows, sink.ids_repeat()) == (66_667, 100_000, repeat_at is not None)
+    assert sink.classes == {0: 25_000, 1: 25_000, 2: 25_000, 3: 25_000}
