@@ -191,11 +191,30 @@ def plan_write(stage: Stage, typed_plan: str, evidence: list, verdicts: dict, pr
         rows = f"WITH l0 AS ({import_stage._read_csv(stage.src, stage.sources, stage.src.read_path)}), {body}"
         width = "UTINYINT" if len(kept) <= 2 else "USMALLINT"
         classes = " | ".join(f"({n}::{width} << {4 * i})" for i, n in enumerate(kept)) or f"0::{width}"
+        # A stage label the first rows did not show is read from the written rows afterwards
+        # (a few distinct values), not sent with every row that has it: only with rejected ones.
+        later = {n: f"(CASE WHEN rej IS NOT NULL THEN {n} END)" for n in _stored_label_evidence(stage)}
         stage.once_sql = (f"SELECT {stage.write_select}, rej IS NULL AS ok, {classes} AS once_cls, "
-                          f"{verdicts['id_hash']} AS once_hash, {import_stage.detail_sql(packed)} AS once_detail FROM ({rows})")
+                          f"{verdicts['id_hash']} AS once_hash, {import_stage.detail_sql(packed, later)} AS once_detail "
+                          f"FROM ({rows})")
         stage.once_cls, stage.once_packed, stage.typed_plan = kept, packed, typed_plan
         stage.once_width = width
     raise import_stage._Scanned
+
+
+def _stored_label_evidence(stage: Stage) -> list[str]:
+    """Evidence columns of labels that ``deals`` stores as they are read (trimmed): the stage."""
+    cols = stage.by_field.get("stage", [])
+    return [f"{cols[0][1]}_new"] if len(cols) == 1 and "status" not in stage.by_field else []
+
+
+def _labels_written(conn, stage: Stage, prof: dict) -> None:
+    """Add the stage labels of the written rows to the profile (their evidence stayed out of the sink)."""
+    for name in _stored_label_evidence(stage):
+        key = name.removesuffix("_new") + "_labels"
+        stored = conn.execute("SELECT list(DISTINCT stage) FILTER (WHERE stage IS NOT NULL) FROM deals "
+                              "WHERE import_id = ?", [stage.import_id]).fetchall()[0][0] or []
+        prof[key] = sorted(set(prof.get(key) or []) | set(stored))
 
 
 def write(conn, stage: Stage, import_id: int) -> int:
@@ -227,6 +246,7 @@ def write(conn, stage: Stage, import_id: int) -> int:
     _lay_out(conn, stage, sink, evidence, _record_indices(conn, table, import_id, sink, evidence))
     prof = import_profile.full_profile(conn, stage.t("typed"), stage.by_field, stage.kind, stage.sample,
                                        weight="w", repeats=False)
+    _labels_written(conn, stage, prof)
     import_stage.complete(conn, stage, prof)
     check.join()
     if repeats[0]:

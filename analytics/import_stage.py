@@ -172,10 +172,12 @@ def _sample(conn, stage: Stage) -> None:
 _REJ_JSON = '{"column": "VARCHAR", "value": "VARCHAR", "reason": "VARCHAR"}'
 
 
-def detail_sql(packed: list[str]) -> str:
-    """One JSON text of the ``packed`` columns (``rej`` among them), NULL when all are."""
-    present = " OR ".join(f"{n} IS NOT NULL" for n in packed)
-    return f"CASE WHEN {present} THEN to_json({{{', '.join(f'{lit(n)}: {n}' for n in packed)}}}) END"
+def detail_sql(packed: list[str], exprs: dict[str, str] | None = None) -> str:
+    """One JSON text of the ``packed`` columns (``rej`` among them; ``exprs`` may give one as an
+    expression instead), NULL when all are."""
+    value = {n: (exprs or {}).get(n, n) for n in packed}
+    present = " OR ".join(f"{v} IS NOT NULL" for v in value.values())
+    return f"CASE WHEN {present} THEN to_json({{{', '.join(f'{lit(n)}: {v}' for n, v in value.items())}}}) END"
 
 
 def detail_view(typedt: str, packed: list[str], *, numbered: bool = False) -> str:

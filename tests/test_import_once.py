@@ -167,3 +167,21 @@ def test_the_sink_finds_a_repeated_id_anywhere(expected_rows, repeat_at):
     sink.settle()
     assert (n, sink.n_rows, sink.ids_repeat()) == (66_667, 100_000, repeat_at is not None)
     assert sink.classes == {0: 25_000, 1: 25_000, 2: 25_000, 3: 25_000}
+
+
+def test_stage_labels_after_the_first_rows(monkeypatch, tmp_path):
+    """Labels the first rows did not show come from the written rows: an unknown one is noted, one
+    that means won changes the plan (written again, the two-read way)."""
+    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 10)
+    rows = [f"D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/04/2024" for i in range(20)]
+    path = tmp_path / "labels.csv"
+    path.write_text(HEADER + "\n".join(rows + ["D90,Bob Ray, Verbal Yes ,50,USD,01/02/2023,03/04/2024"]) + "\n")
+    once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
+    twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
+    assert once == twice and len(written) == 1
+    assert any("unknown stage(s) counted as open: Verbal Yes" in n for n in once[6])
+    path.write_text(HEADER + "\n".join(rows + ["D91,Bob Ray,Won,70,USD,01/02/2023,03/04/2024"]) + "\n")
+    once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
+    twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
+    assert once == twice and once[5] == 1
+    assert [r for r in once[8] if r[0] == "D91"][0][6] == "won"
