@@ -13,7 +13,8 @@ Then, in the same transaction:
 
 * the kept evidence becomes the ``typed`` view the two-read path builds (one weighted row stands
   for all rows of a date class without evidence), so the whole-file profile, the notes, the
-  rejects and their checks come from the same code (:func:`import_stage.complete`);
+  rejects and their checks come from the same code (:func:`import_stage.complete`); the stage
+  labels and the notes about stored values are read from the written rows;
 * a rejected row's record index is found from its chunk's *anchor*, the chunk's first accepted
   row: the inserted rows keep file order, so the anchor's place among them plus the rejects of the
   chunks before it give the chunk's first record;
@@ -35,7 +36,6 @@ import threading
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute
 
 from analytics import import_lines, import_profile, import_stage
 from analytics.import_kinds import TABLES
@@ -274,6 +274,8 @@ def _record_indices(conn, table: str, import_id: int, sink: VerdictSink, evidenc
         return index
     if any(a is None for a in sink.anchors.values()):
         raise PlanChanged("a chunk of the file has no accepted row")
+    if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
+        raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
     wanted = sorted({h for h, _ in sink.anchors.values()})
     found = conn.execute(
         f"SELECT h, list(rowid), (SELECT min(rowid) FROM {table} WHERE import_id = $2) FROM (SELECT hash(deal_id) AS h, "

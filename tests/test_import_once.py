@@ -185,3 +185,14 @@ def test_stage_labels_after_the_first_rows(monkeypatch, tmp_path):
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
     assert once == twice and once[5] == 1
     assert [r for r in once[8] if r[0] == "D91"][0][6] == "won"
+
+
+def test_without_insertion_order_the_write_is_rolled_back(monkeypatch, tmp_path, small_buffers):
+    """The anchors need the written rows in file order (DuckDB's default): otherwise two reads."""
+    path = _deals(tmp_path / "deals.csv", 20_000, {7, 2048, 15_001})
+    conn = store.connect(":memory:")
+    conn.execute("SET preserve_insertion_order = false")
+    scans, real = [], import_stage._scan_typed
+    monkeypatch.setattr(import_stage, "_scan_typed", lambda *a: scans.append(1) or real(*a))
+    result = importer.import_file(conn, path)
+    assert (result.status, result.rows_rejected, result.import_id, len(scans)) == ("loaded", 3, 1, 1)
