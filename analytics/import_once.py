@@ -67,7 +67,7 @@ class VerdictSink:
         self._n_hashes = 0
         self.n_rows = 0
         self.n_chunks = 0
-        self._counts = np.zeros(1, np.int64)         # rows per packed date classes
+        self._counts = np.zeros(256, np.int64)       # rows per packed date classes
         self._hashes: list[np.ndarray] = []
         self._evidence: list[tuple] = []             # (chunk, positions, passed, packed, detail strings)
         self.anchors: dict[int, tuple[int, int] | None] = {}  # chunk with a reject -> (id hash, position)
@@ -75,21 +75,23 @@ class VerdictSink:
         self.evidence: Evidence | None = None
 
     def __call__(self, ok, classes, id_hash, detail):
-        passed = _bits(_one(ok), 1)
+        ok_rows, ids, text = _one(ok), _one(id_hash), _one(detail)
+        n = len(ok_rows)
         packed = _values(_one(classes))
-        counts = np.bincount(packed)
-        ids = _one(id_hash)
+        counts = np.bincount(packed, minlength=len(self._counts))
         hashes = _values(ids)
+        all_passed = ok_rows.true_count == n
+        passed = None if all_passed else _bits(ok_rows, 1)
         kept = None
-        detail = _one(detail)
-        if detail.null_count < len(detail):
-            at = np.flatnonzero(_bits(detail, 0)) if detail.null_count else np.arange(len(detail))
-            kept = (at, passed[at], packed[at].astype(np.uint32), _strings_at(detail, at))
-        first = None if passed.all() else (int(np.argmax(passed)) if passed.any() else -1)
+        if text.null_count < n:
+            at = np.flatnonzero(_bits(text, 0)) if text.null_count else np.arange(n)
+            kept = (at, np.ones(len(at), bool) if all_passed else passed[at], packed[at].astype(np.uint32),
+                    _strings_at(text, at))
+        first = None if all_passed else (int(np.argmax(passed)) if passed.any() else -1)
         with self._lock:
             chunk = self.n_chunks
             self.n_chunks += 1
-            self.n_rows += len(passed)
+            self.n_rows += n
             if len(counts) > len(self._counts):
                 self._counts = np.concatenate([self._counts, np.zeros(len(counts) - len(self._counts), np.int64)])
             self._counts[:len(counts)] += counts
@@ -136,7 +138,7 @@ def _one(array) -> pa.Array:
     """DuckDB hands a UDF chunked arrays of one chunk."""
     if isinstance(array, pa.ChunkedArray):
         return array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
-    return array
+    return array  # (a plain array, should a later DuckDB hand one over)
 
 
 def _values(array: pa.Array) -> np.ndarray:
