@@ -150,8 +150,8 @@ def full_profile(conn, table: str, by_field, kind, sample: dict, *, stream: bool
                     label_keys.append(f"{c}_labels")
             elif ftype == "amount":
                 f = f"{c}_fail"
-                aggs += [f"count(*) FILTER (WHERE regexp_matches({f}, '{parsing.COMMA_PROOF_RE}')) AS {c}_comma",
-                         f"count(*) FILTER (WHERE regexp_matches({f}, '{parsing.POINT_PROOF_RE}')) AS {c}_point",
+                aggs += [f"{count(f'regexp_matches({f}, {lit(parsing.COMMA_PROOF_RE)})')} AS {c}_comma",
+                         f"{count(f'regexp_matches({f}, {lit(parsing.POINT_PROOF_RE)})')} AS {c}_point",
                          f"list(DISTINCT regexp_extract({f}, '(?i){parsing._CUR_RE}', 1)) FILTER (WHERE {f} IS NOT NULL) "
                          f"AS {c}_cur"]
             elif ftype == "label":

@@ -212,3 +212,16 @@ def test_rows_duckdb_cannot_split_keep_the_other_lines_right(monkeypatch, tmp_pa
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
     assert once == twice and len(written) == 1 and "scan" not in written
     assert [r[0] for r in once[7]] == [12, 3001, 3002, 3003, 12_002, 12_502, 19_992]
+
+
+def test_repeated_evidence_counts_every_row(monkeypatch, tmp_path):
+    """Identical evidence is kept as one weighted row: the note counts all 30 decimal commas."""
+    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 10)
+    rows = [f"E{i},Bob Ray,Closed Won,\"1.234,50\",EUR,01/02/2023,03/04/2024" for i in range(30)]
+    path = tmp_path / "decimal_commas.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
+    twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
+    assert once == twice and "scan" not in written
+    assert any("decimal commas (European style) — 30 value(s)" in n for n in once[6])
+    assert {r[4] for r in once[8]} == {1234.5}
