@@ -43,6 +43,25 @@ from analytics.import_stage import PlanChanged, Stage
 
 
 @dataclasses.dataclass
+class WritePlan:
+    """What the INSERT of a stage written once reads: ``sql``, the stored columns with the sink's
+    inputs (``ok``, ``once_cls``: the date classes ``classes`` packed 4 bits each, ``once_hash``,
+    ``once_detail``: the JSON of the ``packed`` evidence columns)."""
+    sql: str
+    classes: list[str]
+    packed: list[str]
+
+    @property
+    def width(self) -> str:
+        """The integer type ``once_cls`` is packed in."""
+        return _width(len(self.classes))
+
+
+def _width(n_classes: int) -> str:
+    return "UTINYINT" if n_classes <= 2 else "USMALLINT"
+
+
+@dataclasses.dataclass
 class Evidence:
     """The rows with evidence or a failing check: their chunk and place in it, whether they passed,
     their packed date classes and their detail JSON."""
@@ -179,28 +198,25 @@ def _bits(array: pa.Array, buffer: int) -> np.ndarray:
 
 
 def plan_write(stage: Stage, typed_plan: str, evidence: list, verdicts: dict, prev: str) -> None:
-    """A stage written once (:mod:`analytics.import_once`) is planned, not scanned: ``once_sql`` is
-    what its INSERT reads, the stored columns with the sink's inputs (whether the row passed, its
-    date classes packed 4 bits each, its id hash and its evidence JSON). Shaping it again after the
-    write with another plan than the one it was written with raises :class:`PlanChanged`."""
+    """A stage written once is planned, not scanned: ``stage.write_plan`` is what its INSERT will
+    read. Shaping it again after the write with another plan than the one it was written with
+    raises :class:`PlanChanged`."""
     if not stage.planning:
         raise PlanChanged("the whole file asks for another plan than its first rows")
-    kept = [n for n, _ in evidence if n.endswith("_cls")]
-    if len(kept) <= 4:  # (a USMALLINT holds 4 date classes, counted per value; more date columns: two reads)
-        packed = ["rej", *(n for n, _ in evidence if n not in kept)]
+    classes = [n for n, _ in evidence if n.endswith("_cls")]
+    if len(classes) <= 4:  # (a USMALLINT holds 4 date classes, counted per value; more date columns: two reads)
+        packed = ["rej", *(n for n, _ in evidence if n not in classes)]
         body = f"{typed_plan}, {', '.join(f'{e} AS {n}' for n, e in evidence)} FROM {prev}" if evidence \
             else f"{typed_plan} FROM {prev}"
         rows = f"WITH l0 AS ({import_stage._read_csv(stage.src, stage.sources, stage.src.read_path)}), {body}"
-        width = "UTINYINT" if len(kept) <= 2 else "USMALLINT"
-        classes = " | ".join(f"({n}::{width} << {4 * i})" for i, n in enumerate(kept)) or f"0::{width}"
+        width = _width(len(classes))
+        packed_classes = " | ".join(f"({n}::{width} << {4 * i})" for i, n in enumerate(classes)) or f"0::{width}"
         # A stage label the first rows did not show is read from the written rows afterwards
         # (a few distinct values), not sent with every row that has it: only with rejected ones.
         later = {n: f"(CASE WHEN rej IS NOT NULL THEN {n} END)" for n in _stored_label_evidence(stage)}
-        stage.once_sql = (f"SELECT {stage.write_select}, rej IS NULL AS ok, {classes} AS once_cls, "
-                          f"{verdicts['id_hash']} AS once_hash, {import_stage.detail_sql(packed, later)} AS once_detail "
-                          f"FROM ({rows})")
-        stage.once_cls, stage.once_packed, stage.typed_plan = kept, packed, typed_plan
-        stage.once_width = width
+        sql = (f"SELECT {stage.write_select}, rej IS NULL AS ok, {packed_classes} AS once_cls, "
+               f"{verdicts['id_hash']} AS once_hash, {import_stage.detail_sql(packed, later)} AS once_detail FROM ({rows})")
+        stage.write_plan, stage.typed_plan = WritePlan(sql, classes, packed), typed_plan
     raise import_stage._Scanned
 
 
@@ -226,11 +242,11 @@ def write(conn, stage: Stage, import_id: int) -> int:
     table, _, cols = TABLES["deals"]
     collist = ", ".join(cols)
     sink, name = VerdictSink(_expected_rows(stage.src.read_path)), f"imp_sink_{stage.token}"
-    conn.create_function(name, sink, [duckdb.sqltype(t) for t in ("BOOLEAN", stage.once_width, "UBIGINT", "VARCHAR")],
+    conn.create_function(name, sink, [duckdb.sqltype(t) for t in ("BOOLEAN", stage.write_plan.width, "UBIGINT", "VARCHAR")],
                          duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
     before = import_lines.reject_scan_max(conn)
     try:
-        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM ({stage.once_sql}) "
+        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM ({stage.write_plan.sql}) "
                          f"WHERE {name}(ok, once_cls, once_hash, once_detail)", [import_id]).fetchall()[0][0]
     except duckdb.InvalidInputException as exc:  # (mixed line endings, a broken file: the two-read way says)
         raise PlanChanged(str(exc).splitlines()[0]) from exc
@@ -320,7 +336,7 @@ def _lay_out(conn, stage: Stage, sink: VerdictSink, evidence, index: np.ndarray)
                   "detail": pa.nulls(len(plain), pa.large_string()), "row_idx": pa.nulls(len(plain), pa.int64())}),
     ])
     typedt, view = stage.t("typedt"), f"imp_laid_{stage.token}"
-    unpacked = "".join(f"((packed >> {4 * i}) & 15)::UTINYINT AS {n}, " for i, n in enumerate(stage.once_cls))
+    unpacked = "".join(f"((packed >> {4 * i}) & 15)::UTINYINT AS {n}, " for i, n in enumerate(stage.write_plan.classes))
     conn.register(view, laid)
     try:  # (rows without a record index and with the same evidence are one row, weighted)
         conn.execute(f"CREATE TEMP TABLE {typedt} AS SELECT row_idx, sum(w) AS w, {unpacked}detail FROM {view} "
@@ -328,4 +344,4 @@ def _lay_out(conn, stage: Stage, sink: VerdictSink, evidence, index: np.ndarray)
     finally:
         conn.unregister(view)
     conn.execute(f"CREATE TEMP VIEW {stage.t('typed')} AS "
-                 f"{import_stage.detail_view(typedt, stage.once_packed, numbered=True)}")
+                 f"{import_stage.detail_view(typedt, stage.write_plan.packed, numbered=True)}")

@@ -61,10 +61,7 @@ class Stage:
     rows_body: str | None = None                       # the typed rows' CTEs after l0, with ok (see rows_sql)
     stamp: tuple | None = None                         # (size, mtime) of the file the checks read
     once: bool = False                                 # written once: the commit's INSERT is the scan (import_once)
-    once_sql: str | None = None                        # that INSERT's source rows (with ok and the sink's inputs)
-    once_cls: list = field(default_factory=list)       # date class columns, packed 4 bits each in once_cls
-    once_packed: list = field(default_factory=list)    # the text columns packed in its detail JSON
-    once_width: str = "UTINYINT"                       # the integer type once_cls is packed in
+    write_plan: object = None                          # (written once) import_once.WritePlan: what its INSERT reads
     write_select: str | None = None                    # the stored columns as SQL over the typed rows
     records: int | None = None                         # records DuckDB accepted (when typedt holds weights)
     import_id: int | None = None                       # (written once: the import the rows carry)
@@ -281,7 +278,7 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
         stream = kind == "deals" and "deal_id" in by_field and not stage.sample.get("dup_ids")
         if stream and write_once:
             plan = planned(True, once=True)
-            if plan.once_sql:
+            if plan.write_plan is not None:
                 plan.planning, plan.notes = False, []
                 return plan
         # Plan the typed pass from the sample and run it (the one full scan); its evidence gives
