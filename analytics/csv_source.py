@@ -57,6 +57,11 @@ class SourceFile:
     notes: list[str] = field(default_factory=list)
     size: int = 0
     transcoded: bool = False
+    head_line_bytes: float = 0.0  # bytes a line in the head of read_path (estimates the record count)
+
+    def expected_records(self) -> int:
+        """Records ``read_path`` may hold, from the lines of its head (with a margin)."""
+        return int(os.path.getsize(self.read_path) / max(self.head_line_bytes, 1.0) * 1.1) + 4096
 
     def close(self) -> None:
         if self.transcoded and self.read_path.exists():
@@ -194,15 +199,16 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
     if what := binary_kind(head, encoding):
         raise _refuse(name, f"not a CSV text file: it looks like {what}; export the data as CSV")
     read_path, transcoded, notes = path, False, []
-    if encoding in ("utf-8", "utf-8-sig"):
-        text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head, final=False)
-    else:
+    if encoding not in ("utf-8", "utf-8-sig"):
         read_path, transcoded = _transcode(path, encoding), True
         notes.append(f"file encoding {encoding} converted to UTF-8")
         with open(read_path, "rb") as fh:
-            text = fh.read(SAMPLE_BYTES).decode("utf-8", errors="replace")
+            head = fh.read(SAMPLE_BYTES)
+    text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head, final=False)
     try:
-        return _finish(path, name, read_path, encoding, text, size, transcoded, notes)
+        src = _finish(path, name, read_path, encoding, text, size, transcoded, notes)
+        src.head_line_bytes = len(head) / max(head.count(b"\n"), 1)
+        return src
     except BaseException:
         if transcoded:
             os.unlink(read_path)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import os
 import threading
 
 import duckdb
@@ -241,7 +240,7 @@ def write(conn, stage: Stage, import_id: int) -> int:
     :class:`PlanChanged` (roll back, import the two-read way) or :class:`import_stage.RefusalError`."""
     table, _, cols = TABLES["deals"]
     collist = ", ".join(cols)
-    sink, name = VerdictSink(_expected_rows(stage.src.read_path)), f"imp_sink_{stage.token}"
+    sink, name = VerdictSink(stage.src.expected_records()), f"imp_sink_{stage.token}"
     conn.create_function(name, sink, [duckdb.sqltype(t) for t in ("BOOLEAN", stage.write_plan.width, "UBIGINT", "VARCHAR")],
                          duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
     before = import_lines.reject_scan_max(conn)
@@ -272,15 +271,6 @@ def write(conn, stage: Stage, import_id: int) -> int:
     if stage.n_final != n:
         raise PlanChanged(f"{n} rows written, {stage.n_final} counted")
     return n
-
-
-def _expected_rows(path) -> int:
-    """Records the file may hold, from the newlines of its first MiB (with a margin)."""
-    size = os.path.getsize(path)
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 20)
-    per_line = len(head) / max(head.count(b"\n"), 1)
-    return int(size / per_line * 1.1) + 4096
 
 
 def _record_indices(conn, table: str, import_id: int, sink: VerdictSink, evidence) -> np.ndarray:
