@@ -56,16 +56,23 @@ def empty_db(db_path) -> Path:
     return db_path
 
 
+def _database_built_once(tmp_path_factory, name: str, fill) -> Path:
+    """A database file made by ``fill(conn)`` for a test session's templates (copied, never written)."""
+    from analytics import store
+
+    path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+    conn = store.connect(path)
+    fill(conn)
+    conn.close()
+    return path
+
+
 @pytest.fixture(scope="session")
 def sample_db_template(tmp_path_factory) -> Path:
     """The sample company imported once per test session; copy it, never write to it."""
-    from analytics import sample_company, store
+    from analytics import sample_company
 
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    conn = store.connect(path)
-    sample_company.load(conn)
-    conn.close()
-    return path
+    return _database_built_once(tmp_path_factory, "sample", sample_company.load)
 
 
 @pytest.fixture
@@ -79,13 +86,7 @@ def tracking_db_template(tmp_path_factory) -> Path:
     """The tracking fixtures' company (tests/tracking_fixtures.py) once per session; copy it, never write to it."""
     import tracking_fixtures
 
-    from analytics import store
-
-    path = tmp_path_factory.mktemp("tracking") / "company.duckdb"
-    conn = store.connect(path)
-    tracking_fixtures.populate(conn)
-    conn.close()
-    return path
+    return _database_built_once(tmp_path_factory, "tracking", tracking_fixtures.populate)
 
 
 @pytest.fixture
