@@ -256,22 +256,27 @@ def _finish(path, name, read_path, encoding, text, size, transcoded, notes) -> S
 # ---- physical line numbers (computed only when there are rejects) -------------------------------
 
 def lines_at_offsets(path: Path, offsets: list[int]) -> dict[int, int]:
-    """Physical 1-based line number of each byte offset (newlines before it + 1)."""
-    wanted = sorted(set(o for o in offsets if o is not None))
+    """Physical 1-based line number of each byte offset (newlines before it + 1), in one pass over
+    the file up to the last offset through one buffer (counting from a chunk's start for every
+    offset cost 3.6 s for 1,000 offsets in a 2 GB file)."""
+    wanted = np.asarray(sorted(set(o for o in offsets if o is not None)), dtype=np.int64)
     out: dict[int, int] = {}
-    if not wanted:
+    if not len(wanted):
         return out
+    buf = bytearray(CHUNK)
+    data = np.frombuffer(buf, dtype=np.uint8)
     newlines, pos, i = 0, 0, 0
-    with open(path, "rb") as fh:
-        while i < len(wanted) and (chunk := fh.read(CHUNK)):
-            end = pos + len(chunk)
-            while i < len(wanted) and wanted[i] < end:
-                out[wanted[i]] = newlines + chunk.count(b"\n", 0, wanted[i] - pos) + 1
-                i += 1
-            newlines += chunk.count(b"\n")
-            pos = end
-    for o in wanted[i:]:
-        out[o] = newlines + 1
+    with open(path, "rb", buffering=0) as fh:
+        while i < len(wanted) and (n := fh.readinto(buf)):
+            breaks = np.flatnonzero(data[:n] == 10)
+            j = int(np.searchsorted(wanted, pos + n, side="left"))
+            if j > i:  # the offsets in this chunk: the newlines before each
+                before = np.searchsorted(breaks, wanted[i:j] - pos, side="left")
+                out.update(zip(wanted[i:j].tolist(), (newlines + before + 1).tolist(), strict=True))
+                i = j
+            newlines += len(breaks)
+            pos += n
+    out.update((int(o), newlines + 1) for o in wanted[i:])
     return out
 
 

@@ -5,7 +5,7 @@ a person finds in their editor. :func:`start` begins counting the file's lines i
 as the typed scan shows there are rejects; :func:`resolve` writes the lines into the stage's
 ``rej`` table when they are needed (the preview, the commit), so the count runs beside other work.
 :func:`read_structural_rejects` reads the rows DuckDB itself could not split (its CSV rejects),
-which it names by byte offset.
+which it names by byte offset; their lines are counted in the same thread.
 """
 
 from __future__ import annotations
@@ -25,52 +25,64 @@ if TYPE_CHECKING:
 def start(conn, stage: Stage, last: int | None = None) -> None:
     """Start reading where the records the typed scan rejected begin, in a thread beside the
     queries that follow (the file is read by numpy, which lets go of the GIL, as DuckDB does).
-    ``last``: the last rejected record when it is known before ``typed`` is (else read from it)."""
+    ``last``: the last rejected record when it is known before ``typed`` is (else read from it;
+    -1: none).
+    The records the scan left out (``stage.offsets``: DuckDB's rejects, named by byte offset) get
+    their lines in the same thread, first: record numbering skips them."""
     if stage.lines_job is not None:
         return
     if last is None:
         last = conn.execute(f"SELECT max(row_idx) FROM {stage.t('typed')} WHERE rej IS NOT NULL").fetchall()[0][0]
-    if last is None:
+    if (last is None or last < 0) and not stage.offsets:
         return
-    src, excluded, box = stage.src, {x for x in stage.struct_lines if x}, {}
-    accepted = stage.records if stage.records is not None else f"(SELECT count(*) FROM {stage.t('typedt')})"
-    records = conn.execute(f"SELECT {accepted} + (SELECT count(*) FROM {stage.t('rej')})").fetchall()[0][0]
-    records = records if len(excluded) == len(stage.struct_lines) else None  # (a structural reject without a line)
+    upto = 0 if last is None or last < 0 else last + 1
+    src, offsets, box = stage.src, dict(stage.offsets), {}
+    accepted = stage.records if stage.records is not None else \
+        conn.execute(f"SELECT count(*) FROM {stage.t('typedt')}").fetchall()[0][0]
+    # (an offset DuckDB did not give leaves a record without a line: no shortcut then)
+    records = accepted + len(offsets) if None not in offsets.values() else None
 
     def work():
         try:
-            box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, last + 1,
-                                                          records)
+            box["lines"] = csv_source.lines_at_offsets(src.read_path, list(offsets.values()))
+            if upto:
+                box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines,
+                                                              set(box["lines"].values()), upto, records)
         except Exception as exc:  # resolve() reads the file itself then
             box["error"] = exc
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
-    stage.lines_job = (thread, box, excluded, last + 1)
+    stage.lines_job = (thread, box, offsets, upto)
 
 
 def resolve(conn, stage: Stage) -> None:
     """Physical line of each row-level reject (only computed when there are some). Called when the
-    lines are needed (a preview, the commit), so the file's lines are counted beside other work."""
+    lines are needed (a preview, the commit), so the file's lines are counted beside other work.
+    Rejects with a negative ``row_idx`` are records the scan left out, at ``stage.offsets``."""
     src = stage.src
     job, stage.lines_job = stage.lines_job, None
     if job:
         job[0].join()
+    done = job[1] if job and "error" not in job[1] and job[2] == stage.offsets else {}
+    lines = done.get("lines")
+    if lines is None:
+        lines = csv_source.lines_at_offsets(src.read_path, list(stage.offsets.values()))
+    at = {k: lines.get(o) for k, o in stage.offsets.items()}
     idx = np.asarray([r[0] for r in conn.execute(
-        f"SELECT DISTINCT row_idx FROM {stage.t('rej')} WHERE row_idx IS NOT NULL ORDER BY 1").fetchall()],
-        dtype=np.int64)
-    if not len(idx):
-        return
-    excluded, upto = {x for x in stage.struct_lines if x}, int(idx[-1]) + 1
-    if job and "starts" in job[1] and job[2] == excluded and job[3] >= upto:
-        starts = job[1]["starts"]
-    else:  # later rejects (repeated keys) or a second scan: read again
-        starts = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, upto)
-    idx = idx[idx < len(starts)]
-    # Only the rejected rows' lines, passed as two lists (no Arrow table for this).
-    conn.execute(f"UPDATE {stage.t('rej')} r SET line = m.line FROM (SELECT unnest(?::BIGINT[]) AS row_idx, "
-                 "unnest(?::BIGINT[]) AS line) m WHERE r.row_idx = m.row_idx",
-                 [idx.tolist(), starts[idx].tolist()])
+        f"SELECT DISTINCT row_idx FROM {stage.t('rej')} WHERE row_idx >= 0 ORDER BY 1").fetchall()], dtype=np.int64)
+    keys, values = [k for k in at if at[k] is not None], [at[k] for k in at if at[k] is not None]
+    if len(idx):
+        excluded, upto = set(lines.values()), int(idx[-1]) + 1
+        if "starts" in done and job[3] >= upto:
+            starts = done["starts"]
+        else:  # later rejects (repeated keys) or a second scan: read again
+            starts = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, upto)
+        idx = idx[idx < len(starts)]
+        keys, values = keys + idx.tolist(), values + starts[idx].tolist()
+    if keys:  # only the rejected rows' lines, passed as two lists (no Arrow table for this)
+        conn.execute(f"UPDATE {stage.t('rej')} r SET line = m.line FROM (SELECT unnest(?::BIGINT[]) AS row_idx, "
+                     "unnest(?::BIGINT[]) AS line) m WHERE r.row_idx = m.row_idx", [keys, values])
 
 
 def reject_scan_max(conn) -> int:
@@ -80,26 +92,33 @@ def reject_scan_max(conn) -> int:
         return -1
 
 
-def read_structural_rejects(conn, stage: Stage, before: int) -> None:
+def read_structural_rejects(conn, stage: Stage, before: int) -> list[tuple[int, str]]:
     """``rej`` with the rows DuckDB could not split into the header's columns (the CSV rejects of
-    the scans after ``before``), at their physical lines."""
-    src = stage.src
+    the scans after ``before``), under negative ``row_idx`` keys whose byte offsets go into
+    ``stage.offsets`` (:func:`resolve` gives them their lines). The records a reader's cast refused
+    (:mod:`analytics.import_cast`) are returned, as (byte offset, text), not rejected."""
     errors = []
     if reject_scan_max(conn) > before:
         errors = conn.execute(
             "SELECT line_byte_position, column_name, csv_line, error_type, error_message FROM reject_errors "
             "WHERE scan_id > ? ORDER BY line_byte_position", [before]).fetchall()
-    # DuckDB reports a short row once per missing column: one reject per line is enough.
-    errors = list({e[0]: e for e in reversed(errors)}.values())[::-1]
-    lines = csv_source.lines_at_offsets(src.read_path, [e[0] for e in errors])
+    # DuckDB reports a short row once per missing column (a cast-refused row once per bad value,
+    # its other errors first): one error per record is enough, a structural one if it has one.
+    first: dict = {}
+    for e in errors:
+        if e[0] not in first or (first[e[0]][3] == "CAST" and e[3] != "CAST"):
+            first[e[0]] = e
+    errors = list(first.values())
+    structural = [e for e in errors if e[3] != "CAST" or not stage.casts]
     conn.execute(f"CREATE TEMP TABLE {stage.t('rej')} (line BIGINT, column_name VARCHAR, value VARCHAR, "
                  "reason VARCHAR, row_idx BIGINT)")
-    if errors:
+    stage.offsets = {-(k + 1): e[0] for k, e in enumerate(structural)}
+    if structural:
         conn.executemany(
-            f"INSERT INTO {stage.t('rej')} VALUES (?, ?, ?, ?, NULL)",
-            [[lines.get(pos), col, (text or "")[:500].rstrip("\r\n"), _structural_reason(kind, msg)]
-             for pos, col, text, kind, msg in errors])
-    stage.struct_lines = {lines.get(e[0]) for e in errors}
+            f"INSERT INTO {stage.t('rej')} VALUES (NULL, ?, ?, ?, ?)",
+            [[col, (text or "")[:500].rstrip("\r\n"), _structural_reason(kind, msg), -(k + 1)]
+             for k, (_pos, col, text, kind, msg) in enumerate(structural)])
+    return [(e[0], e[2]) for e in errors if e[3] == "CAST" and stage.casts]
 
 
 def _structural_reason(kind: str, message: str) -> str:

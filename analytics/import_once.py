@@ -36,19 +36,32 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from analytics import import_lines, import_profile, import_stage
+from analytics import import_cast, import_lines, import_profile, import_stage
 from analytics.import_kinds import TABLES
 from analytics.import_stage import PlanChanged, Stage
 
 
 @dataclasses.dataclass
 class WritePlan:
-    """What the INSERT of a stage written once reads: ``sql``, the stored columns with the sink's
-    inputs (``ok``, ``once_cls``: the date classes ``classes`` packed 4 bits each, ``once_hash``,
-    ``once_detail``: the JSON of the ``packed`` evidence columns)."""
-    sql: str
+    """What the INSERT of a stage written once reads: the stored columns with the sink's inputs
+    (``ok``, ``once_cls``: the date classes ``classes`` packed 4 bits each, ``once_hash``,
+    ``once_detail``: the JSON of the ``packed`` evidence columns), from the CSV read by ``l0``.
+    ``text``: when the reader casts columns, the same plan over text, for the records its casts
+    refused (:mod:`analytics.import_cast`)."""
+    head: str
+    l0: str
+    tail: str
     classes: list[str]
     packed: list[str]
+    text: WritePlan | None = None
+
+    @property
+    def sql(self) -> str:
+        return self.over(self.l0)
+
+    def over(self, l0: str) -> str:
+        """The plan over another read of the CSV (``l0``, a SELECT of the raw columns)."""
+        return f"{self.head}{l0}{self.tail}"
 
     @property
     def width(self) -> str:
@@ -139,6 +152,16 @@ class VerdictSink:
             np.concatenate([p[3] for p in parts]) if parts else np.empty(0, np.uint32),
             pa.concat_arrays([p[4] for p in parts]) if parts else pa.nulls(0, pa.large_string()))
 
+    def release(self) -> None:
+        """Let go of the id hashes and the evidence (a write that failed)."""
+        self._hash_buffer, self._hashes, self._evidence = np.empty(0, np.uint64), [], []
+
+    def absorb(self, other: VerdictSink) -> None:
+        """Count ``other``'s (settled) rows' date classes and id hashes with this one's."""
+        self.classes.update(other.classes)
+        self._counts[:len(other._counts)] += other._counts
+        self._hashes += [other._hash_buffer[:other._n_hashes], *other._hashes]
+
     def ids_repeat(self) -> bool:
         """Whether two rows share an id hash: joined and sorted in place in numpy (8 bytes a row;
         fresh memory is what costs here, so it is allocated once), beside DuckDB's work."""
@@ -207,15 +230,16 @@ def plan_write(stage: Stage, typed_plan: str, evidence: list, verdicts: dict, pr
         packed = ["rej", *(n for n, _ in evidence if n not in classes)]
         body = f"{typed_plan}, {', '.join(f'{e} AS {n}' for n, e in evidence)} FROM {prev}" if evidence \
             else f"{typed_plan} FROM {prev}"
-        rows = f"WITH l0 AS ({import_stage._read_csv(stage.src, stage.sources, stage.src.read_path)}), {body}"
+        l0 = import_stage._read_csv(stage.src, stage.sources, stage.src.read_path, casts=stage.casts)
         width = _width(len(classes))
         packed_classes = " | ".join(f"({n}::{width} << {4 * i})" for i, n in enumerate(classes)) or f"0::{width}"
         # A stage label the first rows did not show is read from the written rows afterwards
         # (a few distinct values), not sent with every row that has it: only with rejected ones.
         later = {n: f"(CASE WHEN rej IS NOT NULL THEN {n} END)" for n in _stored_label_evidence(stage)}
-        sql = (f"SELECT {stage.write_select}, rej IS NULL AS ok, {packed_classes} AS once_cls, "
-               f"{verdicts['id_hash']} AS once_hash, {import_stage.detail_sql(packed, later)} AS once_detail FROM ({rows})")
-        stage.write_plan, stage.typed_plan = WritePlan(sql, classes, packed), typed_plan
+        head = (f"SELECT {stage.write_select}, rej IS NULL AS ok, {packed_classes} AS once_cls, "
+                f"{verdicts['id_hash']} AS once_hash, {import_stage.detail_sql(packed, later)} AS once_detail "
+                "FROM (WITH l0 AS (")
+        stage.write_plan, stage.typed_plan = WritePlan(head, l0, f"), {body})", classes, packed), typed_plan
     raise import_stage._Scanned
 
 
@@ -248,19 +272,28 @@ def write(conn, stage: Stage, import_id: int) -> int:
         n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM ({stage.write_plan.sql}) "
                          f"WHERE {name}(ok, once_cls, once_hash, once_detail)", [import_id]).fetchall()[0][0]
     except duckdb.InvalidInputException as exc:  # (mixed line endings, a broken file: the two-read way says)
-        raise PlanChanged(str(exc).splitlines()[0]) from exc
+        message = str(exc).splitlines()[0]
+        raise PlanChanged(message, casts=import_cast.MARK in message) from exc
     finally:
-        conn.remove_function(name)
+        try:
+            conn.remove_function(name)
+        except duckdb.TransactionException:  # (a failed INSERT aborted the transaction: the name stays, not the sink's memory)
+            sink.release()
     sink.settle()
     stage.import_id, stage.records = import_id, sink.n_rows
+    refused = import_lines.read_structural_rejects(conn, stage, before)
+    evidence, index = sink.evidence, _record_indices(conn, table, import_id, sink, sink.evidence)
+    if refused:  # (after the anchors were found: these rows are written after the scan's)
+        again, keys, n_again = _read_again(conn, stage, refused, import_id)
+        sink.absorb(again)
+        n += n_again
+        evidence, index = _joined(evidence, index, again.evidence, keys)
     repeats: list[bool] = []
     check = threading.Thread(target=lambda: repeats.append(sink.ids_repeat()), daemon=True)
     check.start()  # (numpy's sort lets go of the GIL: it runs beside the queries below)
-    import_lines.read_structural_rejects(conn, stage, before)
-    if sink.anchors:  # rejects: their lines are counted beside the work below
-        import_lines.start(conn, stage, last=sink.n_rows - 1)
-    evidence = sink.evidence
-    _lay_out(conn, stage, sink, evidence, _record_indices(conn, table, import_id, sink, evidence))
+    if sink.anchors or stage.offsets:  # rejects: their lines are counted beside the work below
+        import_lines.start(conn, stage, last=sink.n_rows - 1 if sink.anchors else -1)
+    _lay_out(conn, stage, sink, evidence, index)
     prof = import_profile.full_profile(conn, stage.t("typed"), stage.by_field, stage.kind, stage.sample,
                                        weight="w", repeats=False)
     _labels_written(conn, stage, prof)
@@ -273,10 +306,54 @@ def write(conn, stage: Stage, import_id: int) -> int:
     return n
 
 
+def _read_again(conn, stage: Stage, refused: list[tuple[int, str]], import_id: int) -> tuple[VerdictSink, list[int], int]:
+    """The records the reader's casts refused (byte offset, text), parsed by the text plan from a
+    small CSV of their own and written where they pass: their verdicts (one chunk, in their
+    order), their ``row_idx`` keys (their offsets join ``stage.offsets``: numbering skips them),
+    and the rows written."""
+    table, _, cols = TABLES["deals"]
+    collist, again = ", ".join(cols), stage.t("again")
+    keys = [-(len(stage.offsets) + 1 + j) for j in range(len(refused))]
+    stage.offsets.update(zip(keys, (pos for pos, _ in refused), strict=True))
+    before = import_lines.reject_scan_max(conn)
+    src = stage.src
+    with import_cast.records_file(src.headers, src.delimiter, [text for _, text in refused]) as path:
+        l0 = import_stage._read_csv(src, stage.sources, path, skip=0)
+        conn.execute(f"CREATE TEMP TABLE {again} AS {stage.write_plan.text.over(l0)}")
+    try:
+        unread = import_lines.reject_scan_max(conn) > before and conn.execute(
+            "SELECT count(*) FROM reject_errors WHERE scan_id > ?", [before]).fetchall()[0][0]
+        verdicts = conn.sql(f"SELECT ok, once_cls, once_hash, once_detail FROM {again} ORDER BY rowid").to_arrow_table()
+        if unread or verdicts.num_rows != len(refused):
+            raise PlanChanged("the records the reader's casts refused could not be read again one by one")
+        sink = VerdictSink(len(refused))
+        sink(*verdicts.columns)
+        sink.settle()
+        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {again} "
+                         "WHERE ok ORDER BY rowid", [import_id]).fetchall()[0][0]
+    finally:
+        conn.execute(f"DROP TABLE IF EXISTS {again}")
+    return sink, keys, n
+
+
+def _joined(evidence: Evidence, index: np.ndarray, more: Evidence, keys: list[int]) -> tuple[Evidence, np.ndarray]:
+    """The scan's evidence and record indices with those of the records read again (one chunk:
+    a row's position is its place among them, its key its ``row_idx``)."""
+    more_index = np.where(more.passed, NO_RECORD, np.asarray(keys, np.int64)[more.position])
+    joined = Evidence(*(np.concatenate([a, b]) for a, b in zip(
+        (evidence.chunk, evidence.position, evidence.passed, evidence.packed),
+        (more.chunk - 1, more.position, more.passed, more.packed), strict=True)),
+        pa.concat_arrays([evidence.detail.cast(pa.large_string()), more.detail.cast(pa.large_string())]))
+    return joined, np.concatenate([index, more_index])
+
+
+NO_RECORD = np.iinfo(np.int64).min  # (a row of evidence that passed: no reject, no record index)
+
+
 def _record_indices(conn, table: str, import_id: int, sink: VerdictSink, evidence) -> np.ndarray:
-    """The record index of each row of ``evidence`` that failed a check (-1 for the others),
+    """The record index of each row of ``evidence`` that failed a check (NO_RECORD for the others),
     from the anchors of their chunks."""
-    index = np.full(len(evidence.passed), -1, np.int64)
+    index = np.full(len(evidence.passed), NO_RECORD, np.int64)
     rejected = ~evidence.passed
     if not rejected.any():
         return index
@@ -320,7 +397,7 @@ def _lay_out(conn, stage: Stage, sink: VerdictSink, evidence, index: np.ndarray)
     plain = [(k, n) for k, n in rest.items() if n]
     laid = pa.concat_tables([
         pa.table({"w": _arrow(np.ones(len(index), np.int64)), "packed": _arrow(evidence.packed),
-                  "detail": evidence.detail, "row_idx": _arrow(index, valid=index >= 0)}),
+                  "detail": evidence.detail, "row_idx": _arrow(index, valid=index != NO_RECORD)}),
         pa.table({"w": _arrow(np.array([n for _, n in plain], np.int64)),
                   "packed": _arrow(np.array([k for k, _ in plain], np.uint32)),
                   "detail": pa.nulls(len(plain), pa.large_string()), "row_idx": pa.nulls(len(plain), pa.int64())}),

@@ -19,7 +19,7 @@ decisions of their whole column.
 
 from __future__ import annotations
 
-from analytics import mapping, parsing
+from analytics import import_cast, mapping, parsing
 from analytics.parsing import lit
 
 SAMPLE_ROWS = 50_000
@@ -85,8 +85,10 @@ def _not_in(c: str, values) -> str:
     return f"(CASE WHEN {c} NOT IN ({', '.join(lit(v) for v in values)}) THEN {c} END)"
 
 
-def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str]) -> list[tuple[str, str]]:
-    """(name, SQL) of the evidence the typed pass keeps, over the columns of its last level.
+def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str],
+                     casts: import_cast.ReaderCasts = import_cast.NONE) -> list[tuple[str, str]]:
+    """(name, SQL) of the evidence the typed pass keeps, over the columns of its last level (of
+    the columns the reader typed, ``casts``: the same evidence from their typed values).
 
     A date value's class (see :func:`parsing.date_class_sql`) follows from the pass's own parse
     where that parse succeeded: a value read in the column's order has day and month in range, so
@@ -96,7 +98,10 @@ def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str]) -> li
     for name, cols in by_field.items():
         ftype = mapping.FIELD_BY_NAME[kind][name].type
         for _header, c in cols:
-            if ftype == "date":
+            if c in casts.types:
+                out += (import_cast.date_evidence(c, orders[c], casts.dateformat) if ftype == "date"
+                        else import_cast.amount_evidence(c))
+            elif ftype == "date":
                 proves = 1 if orders[c] == "dmy" else 2
                 dots = f"(CASE WHEN contains({c}, '.') THEN 4 ELSE 0 END)"
                 out.append((f"{c}_cls", f"(CASE WHEN {c} IS NULL OR substr({c}, 5, 1) = '-' THEN 0 "

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from analytics import csv_source, import_lines, import_profile, mapping, parsing
+from analytics import csv_source, import_cast, import_lines, import_profile, mapping, parsing
 from analytics.parsing import lit, q
 
 
@@ -42,7 +42,7 @@ class Stage:
     rows_skipped: int = 0
     n_final: int = 0
     notes: list[str] = field(default_factory=list)
-    struct_lines: set = field(default_factory=set)
+    offsets: dict = field(default_factory=dict)      # rejects' negative row_idx -> byte offset (records the scan left out)
     currency: str | None = None
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
     source_values: dict = field(default_factory=dict)  # raw column -> parsed value SQL
@@ -56,12 +56,14 @@ class Stage:
     scan_notes: list = field(default_factory=list)    # notes from reading the file (shared while planning)
 
     spill: str | None = None                           # staging database file for typedt (large files)
-    lines_job: tuple | None = None                     # (thread, result, excluded lines, records) of import_lines.start
+    lines_job: tuple | None = None                     # (thread, result, offsets, records) of import_lines.start
     stream: bool = False                               # typedt holds verdicts only; final re-reads the CSV
     rows_body: str | None = None                       # the typed rows' CTEs after l0, with ok (see rows_sql)
     stamp: tuple | None = None                         # (size, mtime) of the file the checks read
     once: bool = False                                 # written once: the commit's INSERT is the scan (import_once)
     write_plan: object = None                          # (written once) import_once.WritePlan: what its INSERT reads
+    reader_casts: bool = False                         # (written once) the reader may type plain columns
+    casts: object = import_cast.NONE                   # import_cast.ReaderCasts the plan was made with
     write_select: str | None = None                    # the stored columns as SQL over the typed rows
     records: int | None = None                         # records DuckDB accepted (when typedt holds weights)
     import_id: int | None = None                       # (written once: the import the rows carry)
@@ -75,7 +77,7 @@ class Stage:
 
     def rows_sql(self) -> str:
         """The typed rows (every column, and ``ok``: whether every check passed) read from the CSV."""
-        return f"WITH l0 AS ({_read_csv(self.src, self.sources, self.src.read_path)}), {self.rows_body}"
+        return f"WITH l0 AS ({_read_csv(self.src, self.sources, self.src.read_path, casts=self.casts)}), {self.rows_body}"
 
     def source_unchanged(self) -> bool:
         return self.stamp == _stamp(self.src.read_path)
@@ -129,14 +131,18 @@ def drop(conn, stage: Stage | None) -> None:
         stage.spill = None
 
 
-def _read_csv(src: csv_source.SourceFile, sources: list[str], path) -> str:
-    """``SELECT`` of the mapped columns as text (c0, c1, ...) from the CSV, in file order."""
-    columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in src.headers) + "}"
+def _read_csv(src: csv_source.SourceFile, sources: list[str], path, *, skip: int | None = None,
+              casts: import_cast.ReaderCasts = import_cast.NONE) -> str:
+    """``SELECT`` of the mapped columns (c0, c1, ...) from the CSV, in file order: as text, but
+    for the columns ``casts`` has the reader type."""
+    typed = {sources[int(c[1:])]: t for c, t in casts.types.items()}
+    columns = "{" + ", ".join(f"{lit(h)}: {lit(typed.get(h, 'VARCHAR'))}" for h in src.headers) + "}"
     select = ", ".join(f"{q(h)} AS c{i}" for i, h in enumerate(sources))
+    dateformat = f"dateformat = {lit(casts.dateformat)}, " if casts.dateformat else ""
     return (f"SELECT {select} FROM read_csv({lit(str(path))}, columns = {columns}, header = true, "
-            f"auto_detect = false, delim = {lit(src.delimiter)}, quote = '\"', escape = '\"', "
-            f"skip = {src.skip_lines}, store_rejects = true, strict_mode = true, max_line_size = {MAX_LINE}, "
-            f"buffer_size = {4 * MAX_LINE})")
+            f"auto_detect = false, delim = {lit(src.delimiter)}, quote = '\"', escape = '\"', {dateformat}"
+            f"skip = {src.skip_lines if skip is None else skip}, store_rejects = true, strict_mode = true, "
+            f"max_line_size = {MAX_LINE}, buffer_size = {4 * MAX_LINE})")
 
 
 def _run_scan(conn, stage: Stage, sql_for_path) -> None:
@@ -155,12 +161,15 @@ def _run_scan(conn, stage: Stage, sql_for_path) -> None:
         conn.execute(sql_for_path(fixed))
 
 
-def _sample(conn, stage: Stage) -> None:
-    """The profile of the first rows (a bounded read of the file's head)."""
+def _sample(conn, stage: Stage, *, casts: bool = False) -> None:
+    """The profile of the first rows (a bounded read of the file's head); with ``casts``, what
+    the reader's own casts would read of them (:mod:`analytics.import_cast`)."""
     raw = stage.t("raw")
     _run_scan(conn, stage, lambda path: f"CREATE TEMP TABLE {raw} AS {_read_csv(stage.src, stage.sources, path)} "
                                         f"LIMIT {import_profile.SAMPLE_ROWS}")
     stage.sample = import_profile.sample_profile(conn, raw, stage.by_field, stage.kind)
+    if casts:
+        stage.sample["reader_hits"] = import_cast.sample_hits(conn, raw, stage.by_field, stage.kind)
     conn.execute(f"DROP TABLE {raw}")
 
 
@@ -231,7 +240,13 @@ class _Scanned(Exception):  # noqa: N818 (control flow, not an error)
 class PlanChanged(Exception):  # noqa: N818 (control flow, not an error)
     """A file written once (:mod:`analytics.import_once`) needs what its one read cannot give: its
     whole-file profile asks for another plan than the sample's, its ids repeat, or a reject's
-    record cannot be placed. The transaction is rolled back and the file staged the two-read way."""
+    record cannot be placed. The transaction is rolled back and the file staged the two-read way;
+    with ``casts`` (a value the reader's cast read that the text plan reads otherwise), written
+    once again without reader casts."""
+
+    def __init__(self, message: str, *, casts: bool = False) -> None:
+        super().__init__(message)
+        self.casts = casts
 
 
 def _shape(conn, stage: Stage, prof: dict, *, planning: bool) -> None:
@@ -246,11 +261,12 @@ def _shape(conn, stage: Stage, prof: dict, *, planning: bool) -> None:
 
 def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str], *,
           date_order: str | None, unit: float | None, fiscal_start: int,
-          type_overrides: dict[str, str], write_once: bool = False) -> Stage:
+          type_overrides: dict[str, str], write_once: bool = False, reader_casts: bool = True) -> Stage:
     """Scan, profile, parse and shape the file; raises :class:`RefusalError`.
 
     With ``write_once`` (a commit into an empty ``deals``), a deal file that would be streamed is
-    only planned from its sample: its one read is the commit's INSERT (:mod:`analytics.import_once`)."""
+    only planned from its sample: its one read is the commit's INSERT (:mod:`analytics.import_once`),
+    with the reader's own casts where the sample allows (``reader_casts``, :mod:`analytics.import_cast`)."""
     options = {"date_order": date_order, "unit": unit, "fiscal_start": fiscal_start,
                "type_overrides": type_overrides}
     stage = Stage(token=uuid.uuid4().hex[:10], kind=kind, src=src, sources=list(field_map), options=options)
@@ -258,10 +274,10 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
         stage.by_field.setdefault(field_map[h], []).append((h, f"c{i}"))
     by_field = stage.by_field
 
-    def planned(stream: bool, once: bool = False) -> Stage:
+    def planned(stream: bool, once: bool = False, casts: bool = False) -> Stage:
         plan = Stage(token=stage.token, kind=kind, src=src, sources=stage.sources, by_field=by_field,
                      sample=stage.sample, planning=True, scan_notes=stage.scan_notes, spill=stage.spill,
-                     stream=stream, once=once, options=options)
+                     stream=stream, once=once, options=options, reader_casts=casts)
         with contextlib.suppress(_Scanned):
             _shape(conn, plan, stage.sample, planning=True)
         return plan
@@ -274,11 +290,14 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
     try:
         if src.size > SPILL_BYTES:
             _attach_spill(conn, stage)
-        _sample(conn, stage)
+        may_cast = write_once and reader_casts and kind == "deals"
+        _sample(conn, stage, casts=may_cast)
         stream = kind == "deals" and "deal_id" in by_field and not stage.sample.get("dup_ids")
         if stream and write_once:
-            plan = planned(True, once=True)
+            plan = planned(True, once=True, casts=may_cast)
             if plan.write_plan is not None:
+                if plan.casts:  # the records the reader's casts refuse are read again as text
+                    plan.write_plan.text = planned(True, once=True).write_plan
                 plan.planning, plan.notes = False, []
                 return plan
         # Plan the typed pass from the sample and run it (the one full scan); its evidence gives
@@ -289,7 +308,7 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
             conn.execute(f"DROP TABLE {plan.t('typedt')}")
             plan, prof = scan_planned(False)
         stage.stream, stage.stamp = plan.stream, plan.stamp
-        stage.typed_plan, stage.struct_lines = plan.typed_plan, plan.struct_lines
+        stage.typed_plan, stage.offsets = plan.typed_plan, plan.offsets
         complete(conn, stage, prof)
         return stage
     except BaseException:
@@ -339,6 +358,9 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
                          f"03/04/2024); assumed {parsing.ORDER_NAMES[orders[c]]}. If that is wrong, re-import "
                          f"with date_order='{'mdy' if dots else 'dmy'}' (CLI --date-order "
                          f"{'mdy' if dots else 'dmy'})")
+    casting = stage.once and stage.reader_casts
+    date_types, dateformat = import_cast.date_casts(stage.sample, by_field, kind, orders) if casting else ({}, None)
+    types = dict(date_types)
     amount_tokens: list[str] = []
     column_currencies: list[str] = []
     unit_headers: dict[float, list[str]] = {}
@@ -347,7 +369,9 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
         ftype = mapping.FIELD_BY_NAME[kind][name].type
         values, checks = [], []
         for header, c in cols:
-            if ftype == "date":
+            if ftype == "date" and c in types:
+                v = import_cast.date_value(c, header, dateformat)
+            elif ftype == "date":
                 parts = f"{c}_parts"
                 stage.levels.append(parsing.date_levels(c, orders[c], prof.get(f"{c}_formats_{orders[c]}")))
                 v = parsing.date_sql(c, parts, orders[c])
@@ -360,8 +384,12 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
                 if header_unit and not unit:
                     unit_headers.setdefault(header_unit, []).append(header)
                 style = parsing.decide_decimal(prof, c, header, None, notes)
-                v = parsing.amount_sql(c, style, u)
-                checks += [(cond, header, c, why) for cond, why in parsing.amount_checks(c, f"{c}_v", header)]
+                if casting and style == "point" and import_cast.amount_cast(stage.sample, c):
+                    types[c] = "DOUBLE"
+                    v = import_cast.amount_value(c, header, u)
+                else:
+                    v = parsing.amount_sql(c, style, u)
+                    checks += [(cond, header, c, why) for cond, why in parsing.amount_checks(c, f"{c}_v", header)]
             elif ftype == "count":
                 v = parsing.count_sql(c)
                 checks.append((f"NOT {parsing.blank(c)} AND ({c}_v IS NULL OR {c}_v < 0)", header, c,
@@ -385,6 +413,7 @@ def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False)
         raise RefusalError(f"more than one currency in the file ({', '.join(sorted(currencies))}); "
                       "split it into one file per currency")
     stage.currency = next(iter(currencies), None)
+    stage.casts = import_cast.ReaderCasts(types, dateformat if date_types else None)
     return out
 
 
@@ -415,7 +444,7 @@ def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extr
     # The rows as final reads them: the plan's values with a cheap pass/fail verdict for rej.
     stage.rows_body = f"{', '.join(ctes)} SELECT {keep}, {parsing.passes_checks_sql(all_checks)} AS ok FROM {prev}"
     if stage.planning or plan != stage.typed_plan:
-        evidence = import_profile.evidence_columns(by_field, stage.kind, stage.sample, stage.orders)
+        evidence = import_profile.evidence_columns(by_field, stage.kind, stage.sample, stage.orders, stage.casts)
         if stage.once:
             from analytics import import_once
 

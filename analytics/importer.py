@@ -99,7 +99,8 @@ def _refuse(plan: ImportPlan, message: str) -> ImportPlan:
 
 
 def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, unit, keep,
-          exact_mapping: dict[str, str] | None = None, write_once: bool = False) -> ImportPlan:
+          exact_mapping: dict[str, str] | None = None, write_once: bool = False,
+          reader_casts: bool = True) -> ImportPlan:
     path = Path(path)
     plan = ImportPlan(file_name=file_name or path.name, path=str(path), date_order=date_order,
                       unit=float(unit) if unit else None)
@@ -130,21 +131,22 @@ def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, 
             names = ", ".join(plan.missing_required)
             return _refuse(plan, f"cannot import as {plan.kind}: no column found for {names} "
                                  f"(columns: {', '.join(src.headers)}); map one with --map 'COLUMN={plan.missing_required[0]}'")
-        _stage(conn, plan, src, keep=keep, write_once=write_once)
+        _stage(conn, plan, src, keep=keep, write_once=write_once, reader_casts=reader_casts)
     finally:
         if plan._stage is None:  # a kept stage owns its source (a streamed one reads it again)
             src.close()
     return plan
 
 
-def _stage(conn, plan: ImportPlan, src, *, keep: bool, write_once: bool) -> None:
+def _stage(conn, plan: ImportPlan, src, *, keep: bool, write_once: bool, reader_casts: bool = True) -> None:
     type_overrides = dict(conn.execute("SELECT raw_type, type FROM activity_type_map").fetchall())
     # A commit into an empty deals table may write the file with the read that checks it.
     write_once = write_once and keep and plan.kind == "deals" and not _stored(conn, "deals")
     try:
         stage = import_stage.build(conn, src, plan.kind, plan.mapping, date_order=plan.date_order,
                                    unit=plan.unit, fiscal_start=store.fiscal_year_start_month(conn),
-                                   type_overrides=type_overrides, write_once=write_once)
+                                   type_overrides=type_overrides, write_once=write_once,
+                                   reader_casts=reader_casts)
     except import_stage.RefusalError as exc:
         _refuse(plan, str(exc))
         return
@@ -261,17 +263,17 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
     except (SourceChangedError, import_stage.RefusalError) as exc:
         checksum.join()
         return _record_refusal(conn, _refuse(plan, str(exc)), import_id)
-    except import_stage.PlanChanged:  # (rolled back): the two-read way settles what one read could not
-        checksum.join()
-        again = True
+    except import_stage.PlanChanged as exc:  # (rolled back): the two-read way settles what one read could not
+        checksum.join()  # (a value the reader's cast took otherwise: one read again, without reader casts)
+        again = "once" if exc.casts else "twice"
     else:
-        again = False
+        again = None
     finally:
         import_stage.drop(conn, stage)
         plan._stage = None
     if again:  # (the id the rolled-back write took is this import's still: no gap in the history)
-        return commit_import(conn, _restage(conn, plan, write_once=False)[0], progress=progress,
-                             import_id=import_id)
+        return commit_import(conn, _restage(conn, plan, write_once=again == "once", reader_casts=False)[0],
+                             progress=progress, import_id=import_id)
     if plan.rows_rejected > REJECTS_IN_RESULT:
         message += f" (first {REJECTS_IN_RESULT} rejects listed; all are in import_rejects)"
     tell(1.0, "done")
@@ -282,11 +284,11 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         message=message, import_id=import_id, notes=list(plan.notes))
 
 
-def _restage(conn, plan: ImportPlan, *, write_once: bool) -> tuple[ImportPlan, object]:
+def _restage(conn, plan: ImportPlan, *, write_once: bool, reader_casts: bool = True) -> tuple[ImportPlan, object]:
     """The plan staged again from its file with its confirmed mapping, as it was."""
     fresh = _plan(conn, plan.path, file_name=plan.file_name, kind=plan.kind, preset=plan.preset,
                   mapping_override=None, date_order=plan.date_order, unit=plan.unit, keep=True,
-                  exact_mapping=plan.mapping, write_once=write_once)
+                  exact_mapping=plan.mapping, write_once=write_once, reader_casts=reader_casts)
     return fresh, fresh._stage
 
 

@@ -310,7 +310,7 @@ def reject_struct_sql(checks: list[tuple[str, str, str, str]]) -> str:
     """First failing check as {column, value, reason}; checks are (condition, header, value SQL, reason SQL)."""
     if not checks:
         return "NULL"
-    whens = " ".join(f"WHEN {cond} THEN {{'column': {lit(header)}, 'value': left({val}, 500), 'reason': {why}}}"
+    whens = " ".join(f"WHEN {cond} THEN {{'column': {lit(header)}, 'value': left({val}::VARCHAR, 500), 'reason': {why}}}"
                      for cond, header, val, why in checks)
     return f"(CASE {whens} END)"
 

@@ -1,0 +1,168 @@
+"""Cheap casts in the CSV reader for a first load; the full parser only where they failed.
+
+A deal file written once (:mod:`analytics.import_once`) is read as text and parsed in SQL:
+strptime through the column's formats, the amount's cast and its fallbacks, per value. When
+the sample shows a date column in one plain format (``MM/DD/YYYY``, ``DD.MM.YYYY``, ...) and an
+amount column the plain cast reads, the reader itself types them (DATE with that ``dateformat``,
+DOUBLE): no text is made for those values and no expression parses them. A value the reader's
+cast refuses leaves its row out of the scan and in DuckDB's ``reject_errors`` (with the record's
+text and byte offset); those records are read again with the full parser (:func:`read_again`)
+and written or rejected as the text plan would have, under their own lines.
+
+What the reader accepts is exactly what the text plan's cheap path reads (DuckDB's DOUBLE cast
+is the reader's; ``try_strptime`` with the same format is the reader's date cast), except
+values the text plan treats otherwise: a non-finite amount (rejected as not an amount), a date
+outside 1900-2100 (rejected as implausible, or, below year 1000, read as a 2-digit year by the
+regex path). Those stop the write with :data:`MARK` (DuckDB's ``error()``), and the file is
+written once more without reader casts, as before.
+
+>>> types, dateformat = date_casts(sample, by_field, "deals", {"c7": "mdy"})   # in import_stage._field_sql
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import tempfile
+
+from analytics import mapping, parsing
+from analytics.parsing import lit
+
+# Formats the reader types a date column with: date-only, no '-' (so never the ISO path's
+# values, which the text plan casts another way), one format per order and separator.
+READER_DATE_FORMATS = {"mdy": ("%m/%d/%Y", "%m.%d.%Y"), "dmy": ("%d/%m/%Y", "%d.%m.%Y")}
+COVER = 0.999   # share of a sample column's filled values the reader's cast must read
+MARK = "import_cast: "  # DuckDB error() text: a value the reader read that the text plan reads otherwise
+
+
+@dataclasses.dataclass(frozen=True)
+class ReaderCasts:
+    """Raw column alias -> the type the reader reads it as (DATE, DOUBLE); the dates' one format."""
+    types: dict
+    dateformat: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.types)
+
+
+NONE = ReaderCasts({})
+
+
+def _formats() -> list[str]:
+    return [f for fs in READER_DATE_FORMATS.values() for f in fs]
+
+
+def sample_hits_sql(by_field, kind) -> list[str]:
+    """Aggregates over the sample's text: per date and amount column, its filled values and how
+    many of them each reader cast reads (dates in 1900-2100, finite amounts)."""
+    aggs = []
+    for name, cols in by_field.items():
+        ftype = mapping.FIELD_BY_NAME[kind][name].type
+        for _h, c in cols:
+            if ftype not in ("date", "amount"):
+                continue
+            aggs.append(f"count(*) FILTER (WHERE NOT {parsing.blank(c)}) AS {c}_filled")
+            if ftype == "date":
+                aggs += [f"count(*) FILTER (WHERE year(try_strptime({c}, {lit(f)})) BETWEEN 1900 AND 2100) AS {c}_rd{i}"
+                         for i, f in enumerate(_formats())]
+            else:
+                aggs.append(f"count(*) FILTER (WHERE isfinite(TRY_CAST({c} AS DOUBLE))) AS {c}_rdnum")
+    return aggs
+
+
+def sample_hits(conn, table: str, by_field, kind) -> dict:
+    """{alias: {"filled": n, format or "DOUBLE": values read}} over the sample table."""
+    aggs = sample_hits_sql(by_field, kind)
+    if not aggs:
+        return {}
+    cur = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
+    row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0], strict=True))
+    out: dict = {}
+    for key, n in row.items():
+        c, what = key.split("_", 1)
+        slot = out.setdefault(c, {})
+        if what == "filled":
+            slot["filled"] = n
+        elif what == "rdnum":
+            slot["DOUBLE"] = n
+        else:
+            slot[_formats()[int(what.removeprefix("rd"))]] = n
+    return out
+
+
+def _covers(hits: dict, what: str) -> bool:
+    filled = hits.get("filled") or 0
+    return filled > 0 and (hits.get(what) or 0) >= COVER * filled
+
+
+def date_casts(sample: dict, by_field, kind: str, orders: dict[str, str]) -> tuple[dict[str, str], str | None]:
+    """The date columns the reader types, and their one format (the reader takes one for all its
+    DATE columns): those whose sample the plain format of their order reads, the most such first."""
+    hits = sample.get("reader_hits") or {}
+    by_format: dict[str, list[str]] = {}
+    for name, cols in by_field.items():
+        if mapping.FIELD_BY_NAME[kind][name].type != "date":
+            continue
+        for _h, c in cols:
+            for f in READER_DATE_FORMATS[orders[c]]:
+                if _covers(hits.get(c, {}), f):
+                    by_format.setdefault(f, []).append(c)
+    if not by_format:
+        return {}, None
+    dateformat = max(by_format, key=lambda f: (len(by_format[f]), f))
+    return {c: "DATE" for c in by_format[dateformat]}, dateformat
+
+
+def amount_cast(sample: dict, c: str) -> bool:
+    """Whether the reader reads amount column ``c`` (decimal points) as DOUBLE: its sample casts."""
+    return _covers((sample.get("reader_hits") or {}).get(c, {}), "DOUBLE")
+
+
+# ---- the SQL of a column the reader typed (the text plan's equivalents are in parsing) ------------
+
+def date_value(c: str, header: str, dateformat: str) -> str:
+    """(The format is in the text: a plan whose reader reads the column in another format is another plan.)"""
+    return (f"(CASE WHEN {c} IS NULL OR year({c}) BETWEEN 1900 AND 2100 THEN {c} ELSE "
+            f"error({lit(f'{MARK}a date outside 1900-2100 in {header} (read as {dateformat})')}) END)")
+
+
+def amount_value(c: str, header: str, unit: float) -> str:
+    scale = "" if unit == 1 else f" * {float(unit)!r}"
+    return (f"(CASE WHEN {c} IS NULL OR isfinite({c}) THEN {c}{scale} "
+            f"ELSE error({lit(MARK + 'a non-finite amount in ' + header)}) END)")
+
+
+def date_evidence(c: str, order: str, dateformat: str) -> list[tuple[str, str]]:
+    """The text plan's ``{c}_cls`` and ``{c}_ex`` for a value the reader read in ``dateformat``:
+    day over 12 proves the order, else it fits both; dotted formats add 4; none is an example."""
+    proves = 1 if order == "dmy" else 2
+    dots = 4 if "." in dateformat else 0
+    return [(f"{c}_cls", f"(CASE WHEN {c} IS NULL THEN 0 WHEN day({c}) > 12 THEN {proves + dots} "
+                         f"ELSE {3 + dots} END)::UTINYINT"),
+            (f"{c}_ex", "NULL::VARCHAR")]
+
+
+def amount_evidence(c: str) -> list[tuple[str, str]]:
+    return [(f"{c}_fail", "NULL::VARCHAR")]  # (the cast read it)
+
+
+# ---- the records the reader's casts refused, read again -------------------------------------------
+
+def header_line(headers: list[str], delimiter: str) -> str:
+    return delimiter.join('"' + h.replace('"', '""') + '"' for h in headers)
+
+
+@contextlib.contextmanager
+def records_file(headers: list[str], delimiter: str, records: list[str]):
+    """A small CSV of the header and ``records`` (their text as DuckDB kept it), deleted after."""
+    fd, path = tempfile.mkstemp(prefix="import_cast_", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(header_line(headers, delimiter) + "\n")
+            for text in records:
+                fh.write(text.strip("\r\n") + "\n")
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)

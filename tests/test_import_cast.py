@@ -1,0 +1,127 @@
+"""Cheap casts in the CSV reader for a first load (analytics.import_cast).
+
+The reader types a plain date or amount column; whatever its cast refuses is read again with
+the full text parser. The result must be what the text plan gives: the same rows, rejects at the
+same lines, the same notes. Values the reader reads but the text plan reads otherwise (a non-finite
+amount, a year outside 1900-2100) make the file be written once more without reader casts.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from analytics import import_cast, import_once, import_stage, importer, store
+
+HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Created Date,Close Date\n"
+
+
+def _file(path: Path, odd: dict[int, str], n: int = 2000, seed: int = 3, preamble: str = "") -> Path:
+    """``n`` plain deals; ``odd`` replaces row i's line by a line template ({i} is the row)."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        stage = rng.choice(["Closed Won", "Closed Lost", "Prospecting"])
+        line = (f"D{i:05d},{rng.choice(['Ann Lee', 'Bob Ray', 'Cy Dunn'])},{stage},{rng.randint(1, 900) * 10}.50,USD,"
+                f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/2023,{rng.randint(1, 12):02d}/{rng.randint(13, 28):02d}/2024")
+        lines.append(odd[i].format(i=f"{i:05d}") if i in odd else line)
+    path.write_text(preamble + HEADER + "\n".join(lines) + "\n")
+    return path
+
+
+def _import(path: Path, monkeypatch, *, casts: bool) -> tuple[tuple, list]:
+    """The import's outcome, and the reader casts of each write (empty: a write without casts)."""
+    with monkeypatch.context() as m:
+        writes = []
+        real_write, real_build = import_once.write, import_stage.build
+
+        def write(conn, stage, import_id):
+            writes.append(dict(stage.casts.types))
+            return real_write(conn, stage, import_id)
+
+        m.setattr(import_once, "write", write)
+        m.setattr(import_stage, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
+                                                                          k.get("reader_casts", True)}))
+        conn = store.connect(":memory:")
+        r = importer.import_file(conn, path)
+    rejects = conn.execute("SELECT line, column_name, value, reason FROM import_rejects ORDER BY line").fetchall()
+    rows = conn.execute("SELECT * EXCLUDE (import_id) FROM deals ORDER BY deal_id").fetchall()
+    return (r.status, r.rows_read, r.rows_loaded, r.rows_rejected, r.import_id, sorted(r.notes), rejects, rows), writes
+
+
+@pytest.mark.parametrize("odd", [
+    {},
+    {5: "D{i},Ann Lee,Closed Won,\"$1,200.50\",USD,01/02/2023,03/15/2024"},    # a formatted amount
+    {5: "D{i},Ann Lee,Closed Won,-,USD,01/02/2023,03/15/2024"},                # a dash for no amount
+    {5: "D{i},Ann Lee,Closed Won,\"  \",USD,01/02/2023,03/15/2024"},           # spaces only
+    {5: "D{i},Ann Lee,Closed Won,n/a,USD,01/02/2023,03/15/2024"},              # not an amount
+    {5: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,2024-03-15"},              # ISO in a US column
+    {5: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/15/2024 10:30"},        # a time after the date
+    {5: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,\"Mar 15, 2024\""},        # a month name
+    {5: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,31/02/2025"},              # no such date
+    {5: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,Q3 2025"},                 # not a date
+    {0: "D{i},Ann Lee,Closed Won,n/a,USD,01/02/2023,03/15/2024",              # first, last, and beside
+     1: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,Q3",                       # the scan's own rejects
+     2: "D{i},,Closed Won,100,USD,01/02/2023,03/15/2024",
+     3: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/15/2024,extra",
+     1999: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,TBD"},
+])
+def test_what_the_reader_refuses_is_read_as_text(monkeypatch, tmp_path, odd):
+    path = _file(tmp_path / "deals.csv", odd)
+    cast, writes = _import(path, monkeypatch, casts=True)
+    text, text_writes = _import(path, monkeypatch, casts=False)
+    assert cast == text
+    assert len(writes) == 1 and writes[0] and text_writes == [{}]  # (one write each)
+    if not odd:
+        assert writes == [{"c3": "DOUBLE", "c5": "DATE", "c6": "DATE"}]
+
+
+def test_records_read_again_keep_their_lines_across_line_breaks_and_a_preamble(monkeypatch, tmp_path):
+    odd = {10: 'D{i},"Ann\nLee",Closed Won,100,USD,01/02/2023,03/15/2024',    # a line break in a field
+           11: "D{i},Ann Lee,Closed Won,n/a,USD,01/02/2023,03/15/2024",
+           12: 'D{i},"Bob\n\nRay",Closed Won,abc,USD,01/02/2023,03/15/2024',
+           13: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/15/2024,extra",
+           14: "D{i},,Closed Won,100,USD,01/02/2023,03/15/2024",
+           300: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,13/13/2024"}
+    path = _file(tmp_path / "deals.csv", odd, preamble="Opportunity report\nRun by: Ann\n\n")
+    cast, writes = _import(path, monkeypatch, casts=True)
+    text, _ = _import(path, monkeypatch, casts=False)
+    assert cast == text and len(writes) == 1 and writes[0]
+    # Three lines above the header, a record on two lines before row 11, one on three before 13.
+    assert [(r[0], r[2]) for r in cast[6]] == [(17, "n/a"), (18, "abc"), (21, "D00013,Ann Lee,Closed Won,100,USD,"
+                                                "01/02/2023,03/15/2024,extra"), (22, None), (308, "13/13/2024")]
+
+
+@pytest.mark.parametrize("odd", [
+    "D{i},Ann Lee,Closed Won,inf,USD,01/02/2023,03/15/2024",        # the reader reads it; the text plan refuses it
+    "D{i},Ann Lee,Closed Won,NaN,USD,01/02/2023,03/15/2024",
+    "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/15/1850",        # implausible: rejected with its text
+    "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/15/24",          # the reader's year 24; the text plan's 2024
+])
+def test_a_value_the_text_plan_reads_otherwise_writes_again_without_casts(monkeypatch, tmp_path, odd):
+    path = _file(tmp_path / "deals.csv", {40: odd})
+    cast, writes = _import(path, monkeypatch, casts=True)
+    text, _ = _import(path, monkeypatch, casts=False)
+    assert cast == text and cast[4] == 1  # (the same import id: the rolled-back write left no gap)
+    assert len(writes) == 2 and writes[0] and writes[1] == {}
+
+
+def test_which_columns_the_reader_types():
+    by_field = {"close_date": [("Close", "c0")], "created_date": [("Created", "c1")],
+                "expected_close_date": [], "amount": [("Amount", "c2")]}
+    by_field = {k: v for k, v in by_field.items() if v}
+    hits = {"c0": {"filled": 1000, "%d.%m.%Y": 1000},
+            "c1": {"filled": 1000, "%m/%d/%Y": 999, "%d/%m/%Y": 400},      # 99.9%: the reader takes it
+            "c2": {"filled": 1000, "DOUBLE": 990}}                          # 99%: too many read again
+    sample = {"reader_hits": hits}
+    assert import_cast.date_casts(sample, by_field, "deals", {"c0": "dmy", "c1": "mdy"}) == (
+        {"c1": "DATE"}, "%m/%d/%Y")  # (one format for the reader: one column of the two)
+    assert import_cast.date_casts(sample, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
+        {"c1": "DATE"}, "%m/%d/%Y")
+    assert not import_cast.amount_cast(sample, "c2")
+    hits["c2"]["DOUBLE"] = 999
+    assert import_cast.amount_cast(sample, "c2")
+    assert import_cast.date_casts({"reader_hits": {"c0": {"filled": 0}}}, {"close_date": [("Close", "c0")]},
+                                  "deals", {"c0": "mdy"}) == ({}, None)
