@@ -101,6 +101,9 @@ def detect_encoding(head: bytes) -> str:
         return "latin-1"
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13, 12))
+
+
 def binary_kind(head: bytes, encoding: str) -> str | None:
     """A description when ``head`` is not text, else None."""
     for magic, what in BINARY_MAGIC.items():
@@ -110,7 +113,7 @@ def binary_kind(head: bytes, encoding: str) -> str | None:
         return None
     if b"\x00" in head:
         return "binary data (NUL bytes)"
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # (in C: a MiB in Python took 23 ms)
     if head and controls / len(head) > 0.05:
         return "binary data (control bytes)"
     return None

@@ -2,8 +2,8 @@
 
 A deal file written once (:mod:`analytics.import_once`) is read as text and parsed in SQL:
 strptime through the column's formats, the amount's cast and its fallbacks, per value. When
-the sample shows a date column in one plain format (``MM/DD/YYYY``, ``DD.MM.YYYY``, ...) and an
-amount column the plain cast reads, the reader itself types them (DATE with that ``dateformat``,
+the sample profile shows a date column in one plain format (``MM/DD/YYYY``, ``DD.MM.YYYY``, ...)
+or an amount column the plain cast reads, the reader itself types them (DATE with that ``dateformat``,
 DOUBLE): no text is made for those values and no expression parses them. A value the reader's
 cast refuses leaves its row out of the scan and in DuckDB's ``reject_errors`` (with the record's
 text and byte offset); those records are read again with the full parser (:func:`read_again`)
@@ -26,7 +26,7 @@ import dataclasses
 import os
 import tempfile
 
-from analytics import mapping, parsing
+from analytics import mapping
 from analytics.parsing import lit
 
 # Formats the reader types a date column with: date-only, no '-' (so never the ISO path's
@@ -49,48 +49,6 @@ class ReaderCasts:
 NONE = ReaderCasts({})
 
 
-def _formats() -> list[str]:
-    return [f for fs in READER_DATE_FORMATS.values() for f in fs]
-
-
-def sample_hits_sql(by_field, kind) -> list[str]:
-    """Aggregates over the sample's text: per date and amount column, its filled values and how
-    many of them each reader cast reads (dates in 1900-2100, finite amounts)."""
-    aggs = []
-    for name, cols in by_field.items():
-        ftype = mapping.FIELD_BY_NAME[kind][name].type
-        for _h, c in cols:
-            if ftype not in ("date", "amount"):
-                continue
-            aggs.append(f"count(*) FILTER (WHERE NOT {parsing.blank(c)}) AS {c}_filled")
-            if ftype == "date":
-                aggs += [f"count(*) FILTER (WHERE year(try_strptime({c}, {lit(f)})) BETWEEN 1900 AND 2100) AS {c}_rd{i}"
-                         for i, f in enumerate(_formats())]
-            else:
-                aggs.append(f"count(*) FILTER (WHERE isfinite(TRY_CAST({c} AS DOUBLE))) AS {c}_rdnum")
-    return aggs
-
-
-def sample_hits(conn, table: str, by_field, kind) -> dict:
-    """{alias: {"filled": n, format or "DOUBLE": values read}} over the sample table."""
-    aggs = sample_hits_sql(by_field, kind)
-    if not aggs:
-        return {}
-    cur = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
-    row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0], strict=True))
-    out: dict = {}
-    for key, n in row.items():
-        c, what = key.split("_", 1)
-        slot = out.setdefault(c, {})
-        if what == "filled":
-            slot["filled"] = n
-        elif what == "rdnum":
-            slot["DOUBLE"] = n
-        else:
-            slot[_formats()[int(what.removeprefix("rd"))]] = n
-    return out
-
-
 def _covers(hits: dict, what: str) -> bool:
     filled = hits.get("filled") or 0
     return filled > 0 and (hits.get(what) or 0) >= COVER * filled
@@ -98,15 +56,15 @@ def _covers(hits: dict, what: str) -> bool:
 
 def date_casts(sample: dict, by_field, kind: str, orders: dict[str, str]) -> tuple[dict[str, str], str | None]:
     """The date columns the reader types, and their one format (the reader takes one for all its
-    DATE columns): those whose sample the plain format of their order reads, the most such first."""
-    hits = sample.get("reader_hits") or {}
+    DATE columns): those whose first values (the sample profile's format hits: 2,000 a column)
+    the plain format of their order reads, the format most such columns share."""
     by_format: dict[str, list[str]] = {}
     for name, cols in by_field.items():
         if mapping.FIELD_BY_NAME[kind][name].type != "date":
             continue
         for _h, c in cols:
             for f in READER_DATE_FORMATS[orders[c]]:
-                if _covers(hits.get(c, {}), f):
+                if _covers(sample.get(f"{c}_format_hits") or {}, f):
                     by_format.setdefault(f, []).append(c)
     if not by_format:
         return {}, None
@@ -116,7 +74,7 @@ def date_casts(sample: dict, by_field, kind: str, orders: dict[str, str]) -> tup
 
 def amount_cast(sample: dict, c: str) -> bool:
     """Whether the reader reads amount column ``c`` (decimal points) as DOUBLE: its sample casts."""
-    return _covers((sample.get("reader_hits") or {}).get(c, {}), "DOUBLE")
+    return _covers({"filled": sample.get(f"{c}_filled"), "cast": sample.get(f"{c}_castable")}, "cast")
 
 
 # ---- the SQL of a column the reader typed (the text plan's equivalents are in parsing) ------------

@@ -343,7 +343,7 @@ def _joined(evidence: Evidence, index: np.ndarray, more: Evidence, keys: list[in
     joined = Evidence(*(np.concatenate([a, b]) for a, b in zip(
         (evidence.chunk, evidence.position, evidence.passed, evidence.packed),
         (more.chunk - 1, more.position, more.passed, more.packed), strict=True)),
-        pa.concat_arrays([evidence.detail.cast(pa.large_string()), more.detail.cast(pa.large_string())]))
+        pa.concat_arrays([evidence.detail, more.detail]))  # (both large strings: no cast, which loads pyarrow.compute)
     return joined, np.concatenate([index, more_index])
 
 

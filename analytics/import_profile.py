@@ -38,6 +38,9 @@ def _profile_aggs(by_field, kind) -> tuple[list[str], list[str]]:
                                 f"AND try_strptime({c}, {parsing.STRPTIME_FORMATS['mdy']!r}) IS NULL) AS {c}_labels")
             elif ftype == "amount":
                 aggs += parsing.amount_profile_sql(c, c)
+                # (whether the reader's own DOUBLE cast reads the column: import_cast.amount_cast)
+                aggs += [f"count(*) FILTER (WHERE NOT {parsing.blank(c)}) AS {c}_filled",
+                         f"count(*) FILTER (WHERE isfinite(TRY_CAST({c} AS DOUBLE))) AS {c}_castable"]
             elif ftype == "label":
                 aggs.append(f"list(DISTINCT {c}) AS {c}_labels")
     if kind == "deals" and "deal_id" in by_field:
@@ -55,11 +58,13 @@ def sample_profile(conn, table: str, by_field, kind) -> dict:
     if date_cols:  # which strptime formats the first values use (a bounded look: 2,000 values a column)
         every = [f for formats in parsing.STRPTIME_FORMATS.values() for f in formats]
         for c in date_cols:
-            counts = conn.execute(f"SELECT {', '.join(parsing.format_hits_sql(c))} FROM (SELECT {c} FROM {table} "
-                                  f"WHERE {c} IS NOT NULL LIMIT 2000)").fetchall()[0]
+            *counts, filled = conn.execute(
+                f"SELECT {', '.join(parsing.format_hits_sql(c))}, count(*) FILTER (WHERE NOT {parsing.blank(c)}) "
+                f"FROM (SELECT {c} FROM {table} WHERE {c} IS NOT NULL LIMIT 2000)").fetchall()[0]
             hits = dict(zip(every, counts, strict=True))
             for order in parsing.STRPTIME_FORMATS:
                 prof[f"{c}_formats_{order}"] = parsing.formats_by_use(hits, order)
+            prof[f"{c}_format_hits"] = {**hits, "filled": filled}  # (import_cast.date_casts)
         classes = ", ".join(f"{parsing.date_class_sql(c)} AS k_{c}" for c in date_cols)
         keys = ", ".join(f"k_{c}" for c in date_cols)
         examples = ", ".join(f"any_value({c})" for c in date_cols)

@@ -161,15 +161,12 @@ def _run_scan(conn, stage: Stage, sql_for_path) -> None:
         conn.execute(sql_for_path(fixed))
 
 
-def _sample(conn, stage: Stage, *, casts: bool = False) -> None:
-    """The profile of the first rows (a bounded read of the file's head); with ``casts``, what
-    the reader's own casts would read of them (:mod:`analytics.import_cast`)."""
+def _sample(conn, stage: Stage) -> None:
+    """The profile of the first rows (a bounded read of the file's head)."""
     raw = stage.t("raw")
     _run_scan(conn, stage, lambda path: f"CREATE TEMP TABLE {raw} AS {_read_csv(stage.src, stage.sources, path)} "
                                         f"LIMIT {import_profile.SAMPLE_ROWS}")
     stage.sample = import_profile.sample_profile(conn, raw, stage.by_field, stage.kind)
-    if casts:
-        stage.sample["reader_hits"] = import_cast.sample_hits(conn, raw, stage.by_field, stage.kind)
     conn.execute(f"DROP TABLE {raw}")
 
 
@@ -290,11 +287,10 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
     try:
         if src.size > SPILL_BYTES:
             _attach_spill(conn, stage)
-        may_cast = write_once and reader_casts and kind == "deals"
-        _sample(conn, stage, casts=may_cast)
+        _sample(conn, stage)
         stream = kind == "deals" and "deal_id" in by_field and not stage.sample.get("dup_ids")
         if stream and write_once:
-            plan = planned(True, once=True, casts=may_cast)
+            plan = planned(True, once=True, casts=reader_casts)
             if plan.write_plan is not None:
                 if plan.casts:  # the records the reader's casts refuse are read again as text
                     plan.write_plan.text = planned(True, once=True).write_plan

@@ -109,19 +109,22 @@ def test_a_value_the_text_plan_reads_otherwise_writes_again_without_casts(monkey
 
 
 def test_which_columns_the_reader_types():
-    by_field = {"close_date": [("Close", "c0")], "created_date": [("Created", "c1")],
-                "expected_close_date": [], "amount": [("Amount", "c2")]}
-    by_field = {k: v for k, v in by_field.items() if v}
-    hits = {"c0": {"filled": 1000, "%d.%m.%Y": 1000},
-            "c1": {"filled": 1000, "%m/%d/%Y": 999, "%d/%m/%Y": 400},      # 99.9%: the reader takes it
-            "c2": {"filled": 1000, "DOUBLE": 990}}                          # 99%: too many read again
-    sample = {"reader_hits": hits}
+    by_field = {"close_date": [("Close", "c0")], "created_date": [("Created", "c1")], "amount": [("Amount", "c2")]}
+    sample = {"c0_format_hits": {"filled": 2000, "%d.%m.%Y": 2000},
+              "c1_format_hits": {"filled": 2000, "%m/%d/%Y": 1998, "%d/%m/%Y": 400},   # 99.9%: the reader takes it
+              "c2_filled": 1000, "c2_castable": 990}                                   # 99%: too many read again
     assert import_cast.date_casts(sample, by_field, "deals", {"c0": "dmy", "c1": "mdy"}) == (
         {"c1": "DATE"}, "%m/%d/%Y")  # (one format for the reader: one column of the two)
     assert import_cast.date_casts(sample, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
         {"c1": "DATE"}, "%m/%d/%Y")
+    sample["c0_format_hits"] = {"filled": 2000, "%m/%d/%Y": 2000}
+    assert import_cast.date_casts(sample, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
+        {"c0": "DATE", "c1": "DATE"}, "%m/%d/%Y")
+    sample["c1_format_hits"]["%m/%d/%Y"] = 1997
+    assert import_cast.date_casts(sample, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
+        {"c0": "DATE"}, "%m/%d/%Y")
     assert not import_cast.amount_cast(sample, "c2")
-    hits["c2"]["DOUBLE"] = 999
+    sample["c2_castable"] = 999
     assert import_cast.amount_cast(sample, "c2")
-    assert import_cast.date_casts({"reader_hits": {"c0": {"filled": 0}}}, {"close_date": [("Close", "c0")]},
+    assert import_cast.date_casts({"c0_format_hits": {"filled": 0}}, {"close_date": [("Close", "c0")]},
                                   "deals", {"c0": "mdy"}) == ({}, None)
