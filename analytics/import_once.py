@@ -159,7 +159,6 @@ class VerdictSink:
     def absorb(self, other: VerdictSink) -> None:
         """Count ``other``'s (settled) rows' date classes and id hashes with this one's."""
         self.classes.update(other.classes)
-        self._counts[:len(other._counts)] += other._counts
         self._hashes += [other._hash_buffer[:other._n_hashes], *other._hashes]
 
     def ids_repeat(self) -> bool:

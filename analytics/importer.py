@@ -13,8 +13,10 @@ those carrying its import_id), so an import can be undone exactly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -42,6 +44,10 @@ REJECTS_IN_RESULT = 1000
 # process cannot write the database file while this one holds it.
 _COMMIT_LOCK = threading.Lock()
 PREVIEW_ROWS = 20
+# DuckDB keeps what an import writes in its buffer pool (up to 80% of RAM by default): a 10M-row
+# first load held about 1 GB. A commit caps the pool while it writes; written blocks are evicted
+# (the setting is the database instance's: restored after, and commits take turns).
+COMMIT_MEMORY_LIMIT = "512MB"
 
 
 @dataclass
@@ -185,6 +191,32 @@ def import_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=N
     return commit_import(conn, plan, progress=progress)
 
 
+@contextlib.contextmanager
+def _memory_capped(conn):
+    """DuckDB's memory limit lowered to :data:`COMMIT_MEMORY_LIMIT` (never raised) for the block."""
+    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    if _byte_count(before) <= _byte_count(COMMIT_MEMORY_LIMIT):
+        yield
+        return
+    conn.execute(f"SET memory_limit = '{COMMIT_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:  # (DuckDB shows a limit rounded down: setting that back would lower it on every import)
+        conn.execute("RESET memory_limit")
+        if conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != before:
+            conn.execute(f"SET memory_limit = '{before}'")
+
+
+_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30,
+          "TIB": 2**40}
+
+
+def _byte_count(text: str) -> float:
+    """Bytes in a DuckDB size ('18.7 GiB', '512MB'); infinite for what is not one (unlimited)."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]I?B|B)?\s*", text, re.IGNORECASE)
+    return float(match[1]) * _UNITS[(match[2] or "B").upper()] if match else float("inf")
+
+
 def _sha256(path: str) -> str | None:
     try:  # (file_digest reads through one buffer: fresh 16 MiB chunks cost their first touch)
         with open(path, "rb") as fh:
@@ -233,7 +265,7 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
     sums: list = []
     checksum.start()
     try:
-        with _COMMIT_LOCK, store.transaction(conn):
+        with _COMMIT_LOCK, _memory_capped(conn), store.transaction(conn):
             import_id = import_id if import_id is not None else _next_import_id(conn)
             counts = _upsert(conn, stage, import_id)
             if stage.once:  # checked by the read that wrote it: what the checks found is known now

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ROUNDS = 2
+ROUNDS = 3
 
 
 def write_deals_csv(path: str, rows: int) -> None:

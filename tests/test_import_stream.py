@@ -224,3 +224,42 @@ def test_record_lines_shortcut_agrees_with_the_full_count(tmp_path, text, one_li
     for excluded in (set(), {4}):
         full = csv_source.record_start_lines(path, 0, excluded, 3)
         assert csv_source.record_start_lines(path, 0, excluded, 3, records=4).tolist() == full.tolist()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("18.7 GiB", 18.7 * 2**30), ("512MB", 512e6), ("512 MB", 512e6), ("100KiB", 102400.0), ("-1", float("inf")),
+    ("unlimited", float("inf")),
+])
+def test_byte_count_reads_duckdb_sizes(text, expected):
+    assert importer._byte_count(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("limit_before, limit_during", [(None, "488.2 MiB"), ("4GiB", "488.2 MiB"), ("100MB", "95.3 MiB")])
+def test_a_commit_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path, monkeypatch, limit_before,
+                                                                    limit_during):
+    """Lowered to COMMIT_MEMORY_LIMIT (512MB) during the commit's transaction, never raised, restored after."""
+    conn = store.connect(tmp_path / "db.duckdb")
+    if limit_before:
+        conn.execute(f"SET memory_limit = '{limit_before}'")
+    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    seen = []
+    real = import_once.write
+    monkeypatch.setattr(import_once, "write", lambda c, *a: seen.append(
+        c.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]) or real(c, *a))
+    csv = tmp_path / "d.csv"
+    for n in range(3):  # (the same limit after every import: no drift)
+        csv.write_text(HEADER + f"D{n},Ann,Closed Won,100,2024-01-05\n")
+        assert importer.import_file(conn, csv).new == 1
+        assert conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
+    assert seen == [limit_during]  # (written once: the first load)
+
+
+def test_lines_at_offsets_counts_newlines_before_each(tmp_path, monkeypatch):
+    """Offsets in several chunks (small chunks here), repeated, at a chunk's edge and past the end."""
+    monkeypatch.setattr(csv_source, "CHUNK", 64)
+    text = "".join(f"line {i}{' ' * (i % 7)}\n" for i in range(200)).encode()
+    path = tmp_path / "f.csv"
+    path.write_bytes(text)
+    offsets = [0, 1, 63, 64, 65, 500, 500, 1000, len(text) - 1, len(text) + 10, None]
+    got = csv_source.lines_at_offsets(path, offsets)
+    assert got == {o: text[:o].count(b"\n") + 1 for o in offsets if o is not None}
