@@ -36,7 +36,7 @@ def start(conn, stage: Stage, last: int | None = None) -> None:
     if (last is None or last < 0) and not stage.offsets:
         return
     upto = 0 if last is None or last < 0 else last + 1
-    src, offsets, box = stage.src, dict(stage.offsets), {}
+    src, offsets, duck_lines, box = stage.src, dict(stage.offsets), dict(stage.duck_lines), {}
     accepted = stage.records if stage.records is not None else \
         conn.execute(f"SELECT count(*) FROM {stage.t('typedt')}").fetchall()[0][0]
     # (an offset DuckDB did not give leaves a record without a line: no shortcut then)
@@ -44,10 +44,22 @@ def start(conn, stage: Stage, last: int | None = None) -> None:
 
     def work():
         try:
-            box["lines"] = csv_source.lines_at_offsets(src.read_path, list(offsets.values()))
-            if upto:
-                box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines,
-                                                              set(box["lines"].values()), upto, records)
+            # A file of one line per record (the checksum's pass counted its lines): DuckDB's own line
+            # numbers are the physical lines, and record k is on line k + 2 after any preamble.
+            n_lines = stage.counted_lines() if stage.counted_lines else None
+            if records is not None and n_lines == src.skip_lines + 1 + records and len(duck_lines) == len(offsets):
+                box["lines"] = {offsets[k]: duck_lines[k] for k in offsets}
+                if upto:
+                    box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines,
+                                                                  set(duck_lines.values()), upto, records, n_lines)
+                return
+            if not upto:
+                box["lines"] = csv_source.lines_at_offsets(src.read_path, list(offsets.values()))
+                return
+            # (one pass: the offsets' lines and the file's line count, which the shortcut needs)
+            box["lines"], n_lines = csv_source.lines_and_count(src.read_path, list(offsets.values()))
+            box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, set(box["lines"].values()),
+                                                          upto, records, n_lines)
         except Exception as exc:  # resolve() reads the file itself then
             box["error"] = exc
 
@@ -96,11 +108,13 @@ def read_structural_rejects(conn, stage: Stage, before: int) -> list[tuple[int, 
     """``rej`` with the rows DuckDB could not split into the header's columns (the CSV rejects of
     the scans after ``before``), under negative ``row_idx`` keys whose byte offsets go into
     ``stage.offsets`` (:func:`resolve` gives them their lines). The records a reader's cast refused
-    (:mod:`analytics.import_cast`) are returned, as (byte offset, text), not rejected."""
+    (:mod:`analytics.import_cast`) are returned, as (byte offset, text, DuckDB's line), not rejected.
+    DuckDB's line numbers count records, not lines, after a line break inside a field: they are
+    used only for a file of one line per record (:func:`start`)."""
     errors = []
     if reject_scan_max(conn) > before:
         errors = conn.execute(
-            "SELECT line_byte_position, column_name, csv_line, error_type, error_message FROM reject_errors "
+            "SELECT line_byte_position, column_name, csv_line, error_type, error_message, line FROM reject_errors "
             "WHERE scan_id > ? ORDER BY line_byte_position", [before]).fetchall()
     # DuckDB reports a short row once per missing column (a cast-refused row once per bad value,
     # its other errors first): one error per record is enough, a structural one if it has one.
@@ -113,12 +127,13 @@ def read_structural_rejects(conn, stage: Stage, before: int) -> list[tuple[int, 
     conn.execute(f"CREATE TEMP TABLE {stage.t('rej')} (line BIGINT, column_name VARCHAR, value VARCHAR, "
                  "reason VARCHAR, row_idx BIGINT)")
     stage.offsets = {-(k + 1): e[0] for k, e in enumerate(structural)}
+    stage.duck_lines = {-(k + 1): e[5] for k, e in enumerate(structural) if e[5] is not None}
     if structural:
         conn.executemany(
             f"INSERT INTO {stage.t('rej')} VALUES (NULL, ?, ?, ?, ?)",
             [[col, (text or "")[:500].rstrip("\r\n"), _structural_reason(kind, msg), -(k + 1)]
-             for k, (_pos, col, text, kind, msg) in enumerate(structural)])
-    return [(e[0], e[2]) for e in errors if e[3] == "CAST" and stage.casts]
+             for k, (_pos, col, text, kind, msg, _line) in enumerate(structural)])
+    return [(e[0], e[2], e[5]) for e in errors if e[3] == "CAST" and stage.casts]
 
 
 def _structural_reason(kind: str, message: str) -> str:

@@ -305,18 +305,19 @@ def write(conn, stage: Stage, import_id: int) -> int:
     return n
 
 
-def _read_again(conn, stage: Stage, refused: list[tuple[int, str]], import_id: int) -> tuple[VerdictSink, list[int], int]:
-    """The records the reader's casts refused (byte offset, text), parsed by the text plan from a
+def _read_again(conn, stage: Stage, refused: list[tuple], import_id: int) -> tuple[VerdictSink, list[int], int]:
+    """The records the reader's casts refused (byte offset, text, DuckDB's line), parsed by the text plan from a
     small CSV of their own and written where they pass: their verdicts (one chunk, in their
     order), their ``row_idx`` keys (their offsets join ``stage.offsets``: numbering skips them),
     and the rows written."""
     table, _, cols = TABLES["deals"]
     collist, again = ", ".join(cols), stage.t("again")
     keys = [-(len(stage.offsets) + 1 + j) for j in range(len(refused))]
-    stage.offsets.update(zip(keys, (pos for pos, _ in refused), strict=True))
+    stage.offsets.update(zip(keys, (r[0] for r in refused), strict=True))
+    stage.duck_lines.update((k, r[2]) for k, r in zip(keys, refused, strict=True) if r[2] is not None)
     before = import_lines.reject_scan_max(conn)
     src = stage.src
-    with import_cast.records_file(src.headers, src.delimiter, [text for _, text in refused]) as path:
+    with import_cast.records_file(src.headers, src.delimiter, [r[1] for r in refused]) as path:
         l0 = import_stage._read_csv(src, stage.sources, path, skip=0)
         conn.execute(f"CREATE TEMP TABLE {again} AS {stage.write_plan.text.over(l0)}")
     try:

@@ -43,6 +43,8 @@ class Stage:
     n_final: int = 0
     notes: list[str] = field(default_factory=list)
     offsets: dict = field(default_factory=dict)      # rejects' negative row_idx -> byte offset (records the scan left out)
+    duck_lines: dict = field(default_factory=dict)   # the same keys -> DuckDB's line (right when one line per record)
+    counted_lines: object = None                     # () -> the file's line count, when a pass over it counts them
     currency: str | None = None
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
     source_values: dict = field(default_factory=dict)  # raw column -> parsed value SQL
@@ -304,7 +306,7 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
             conn.execute(f"DROP TABLE {plan.t('typedt')}")
             plan, prof = scan_planned(False)
         stage.stream, stage.stamp = plan.stream, plan.stamp
-        stage.typed_plan, stage.offsets = plan.typed_plan, plan.offsets
+        stage.typed_plan, stage.offsets, stage.duck_lines = plan.typed_plan, plan.offsets, plan.duck_lines
         complete(conn, stage, prof)
         return stage
     except BaseException:

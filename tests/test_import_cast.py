@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import import_cast, import_once, import_stage, importer, store
+from analytics import csv_source, import_cast, import_once, import_stage, importer, store
 
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Created Date,Close Date\n"
 
@@ -128,3 +128,19 @@ def test_which_columns_the_reader_types():
     assert import_cast.amount_cast(sample, "c2")
     assert import_cast.date_casts({"c0_format_hits": {"filled": 0}}, {"close_date": [("Close", "c0")]},
                                   "deals", {"c0": "mdy"}) == ({}, None)
+
+
+def test_lines_of_a_file_of_one_line_per_record_come_from_duckdb(monkeypatch, tmp_path):
+    """Two lines above the header, every record on one line: DuckDB's line numbers are used (the
+    checksum's pass counted the lines), and they are the physical lines."""
+    odd = {0: "D{i},Ann Lee,Closed Won,n/a,USD,01/02/2023,03/15/2024",
+           7: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/15/2024,extra",
+           8: "D{i},,Closed Won,100,USD,01/02/2023,03/15/2024",
+           1500: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,Q3 2025"}
+    path = _file(tmp_path / "deals.csv", odd, preamble="Opportunity report\nRun by: Ann\n")
+    passes = []
+    real = csv_source.lines_and_count
+    monkeypatch.setattr(csv_source, "lines_and_count", lambda *a: passes.append(1) or real(*a))
+    monkeypatch.setattr(csv_source, "lines_at_offsets", lambda *a: passes.append(1) or {})
+    cast, writes = _import(path, monkeypatch, casts=True)
+    assert [r[0] for r in cast[6]] == [i + 4 for i in sorted(odd)] and len(writes) == 1 and passes == []

@@ -261,5 +261,8 @@ def test_lines_at_offsets_counts_newlines_before_each(tmp_path, monkeypatch):
     path = tmp_path / "f.csv"
     path.write_bytes(text)
     offsets = [0, 1, 63, 64, 65, 500, 500, 1000, len(text) - 1, len(text) + 10, None]
-    got = csv_source.lines_at_offsets(path, offsets)
-    assert got == {o: text[:o].count(b"\n") + 1 for o in offsets if o is not None}
+    expected = {o: text[:o].count(b"\n") + 1 for o in offsets if o is not None}
+    assert csv_source.lines_at_offsets(path, offsets) == expected
+    assert csv_source.lines_and_count(path, offsets) == (expected, 200)
+    path.write_bytes(text + b"no newline at the end")
+    assert csv_source.lines_and_count(path, [3]) == ({3: 1}, 201) and csv_source.line_count(path) == 201
