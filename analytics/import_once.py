@@ -270,7 +270,9 @@ def write(conn, stage: Stage, import_id: int) -> int:
     try:
         n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM ({stage.write_plan.sql}) "
                          f"WHERE {name}(ok, once_cls, once_hash, once_detail)", [import_id]).fetchall()[0][0]
-    except duckdb.InvalidInputException as exc:  # (mixed line endings, a broken file: the two-read way says)
+    except (duckdb.InvalidInputException, duckdb.OutOfMemoryException) as exc:
+        # (mixed line endings, a broken file: the two-read way says; the commit's memory cap was
+        # too tight for this file: the two-read way is not capped)
         message = str(exc).splitlines()[0]
         raise PlanChanged(message, casts=import_cast.MARK in message) from exc
     finally:

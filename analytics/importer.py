@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import numpy as np
 
 from analytics import csv_source, import_lines, import_once, import_stage, mapping, store
@@ -47,9 +48,12 @@ REJECTS_IN_RESULT = 1000
 _COMMIT_LOCK = threading.Lock()
 PREVIEW_ROWS = 20
 # DuckDB keeps what an import writes in its buffer pool (up to 80% of RAM by default): a 10M-row
-# first load held about 1 GB. A commit caps the pool while it writes; written blocks are evicted
-# (the setting is the database instance's: restored after, and commits take turns).
+# first load held about 1 GB. The write of a first load (import_once) of a file over
+# CAPPED_FROM_BYTES caps the pool meanwhile; written blocks are evicted (the setting is the
+# database instance's: restored after, and commits take turns). Setting and restoring it costs
+# about 50 ms, so smaller files are left alone; the two-read path's joins keep their memory.
 COMMIT_MEMORY_LIMIT = "512MB"
+CAPPED_FROM_BYTES = 256 << 20
 
 
 @dataclass
@@ -194,13 +198,18 @@ def import_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=N
 
 
 @contextlib.contextmanager
-def _memory_capped(conn):
-    """DuckDB's memory limit lowered to :data:`COMMIT_MEMORY_LIMIT` (never raised) for the block."""
-    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    if _byte_count(before) <= _byte_count(COMMIT_MEMORY_LIMIT):
+def _memory_capped(conn, capped: bool):
+    """DuckDB's memory limit lowered to :data:`COMMIT_MEMORY_LIMIT` for the block when ``capped``;
+    never raised, and left as it is when DuckDB cannot free enough for it now."""
+    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] if capped else None
+    if not capped or _byte_count(before) <= _byte_count(COMMIT_MEMORY_LIMIT):
         yield
         return
-    conn.execute(f"SET memory_limit = '{COMMIT_MEMORY_LIMIT}'")
+    try:
+        conn.execute(f"SET memory_limit = '{COMMIT_MEMORY_LIMIT}'")
+    except duckdb.OutOfMemoryException:  # (other sessions hold more than the cap: write uncapped)
+        yield
+        return
     try:
         yield
     finally:  # (DuckDB shows a limit rounded down: setting that back would lower it on every import)
@@ -281,7 +290,8 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
     if Path(stage.src.read_path) == Path(plan.path):
         stage.counted_lines = lambda: (checksum.join(), sums[0][1] if sums else None)[1]
     try:
-        with _COMMIT_LOCK, _memory_capped(conn), store.transaction(conn):
+        capped = stage.once and stage.src.size >= CAPPED_FROM_BYTES
+        with _COMMIT_LOCK, _memory_capped(conn, capped), store.transaction(conn):
             import_id = import_id if import_id is not None else _next_import_id(conn)
             counts = _upsert(conn, stage, import_id)
             if stage.once:  # checked by the read that wrote it: what the checks found is known now

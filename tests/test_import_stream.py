@@ -237,7 +237,9 @@ def test_byte_count_reads_duckdb_sizes(text, expected):
 @pytest.mark.parametrize("limit_before, limit_during", [(None, "488.2 MiB"), ("4GiB", "488.2 MiB"), ("100MB", "95.3 MiB")])
 def test_a_commit_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path, monkeypatch, limit_before,
                                                                     limit_during):
-    """Lowered to COMMIT_MEMORY_LIMIT (512MB) during the commit's transaction, never raised, restored after."""
+    """Lowered to COMMIT_MEMORY_LIMIT while a first load of a file over CAPPED_FROM_BYTES (here any)
+    is written, never raised, restored after; later imports (read twice) are not capped."""
+    monkeypatch.setattr(importer, "CAPPED_FROM_BYTES", 0)
     conn = store.connect(tmp_path / "db.duckdb")
     if limit_before:
         conn.execute(f"SET memory_limit = '{limit_before}'")
@@ -252,6 +254,17 @@ def test_a_commit_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path, m
         assert importer.import_file(conn, csv).new == 1
         assert conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
     assert seen == [limit_during]  # (written once: the first load)
+
+
+def test_a_cap_duckdb_cannot_make_room_for_leaves_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "CAPPED_FROM_BYTES", 0)
+    monkeypatch.setattr(importer, "COMMIT_MEMORY_LIMIT", "1KB")  # (less than DuckDB holds already)
+    conn = store.connect(tmp_path / "db.duckdb")
+    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    csv = tmp_path / "d.csv"
+    csv.write_text(HEADER + "D1,Ann,Closed Won,100,2024-01-05\n")
+    assert importer.import_file(conn, csv).new == 1
+    assert conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
 
 
 def test_lines_at_offsets_counts_newlines_before_each(tmp_path, monkeypatch):
