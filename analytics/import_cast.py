@@ -16,7 +16,7 @@ outside 1900-2100 (rejected as implausible, or, below year 1000, read as a 2-dig
 regex path). Those stop the write with :data:`MARK` (DuckDB's ``error()``), and the file is
 written once more without reader casts, as before.
 
->>> types, dateformat = date_casts(sample, by_field, "deals", {"c7": "mdy"})   # in import_stage._field_sql
+>>> types, dateformat = date_casts(sample, by_field, "deals", {"c7": "mdy"})   # in import_fields.field_sql
 """
 
 from __future__ import annotations

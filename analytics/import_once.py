@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from analytics import import_cast, import_lines, import_profile, import_stage
 from analytics.import_kinds import TABLES
+from analytics.import_sink import Evidence, VerdictSink, as_arrow
 from analytics.import_stage import PlanChanged, Stage
 
 
@@ -71,151 +72,6 @@ class WritePlan:
 
 def _width(n_classes: int) -> str:
     return "UTINYINT" if n_classes <= 2 else "USMALLINT"
-
-
-@dataclasses.dataclass
-class Evidence:
-    """The rows with evidence or a failing check: their chunk and place in it, whether they passed,
-    their packed date classes and their detail JSON."""
-    chunk: np.ndarray
-    position: np.ndarray
-    passed: np.ndarray
-    packed: np.ndarray
-    detail: pa.Array
-
-
-class VerdictSink:
-    """The INSERT's filter: ``sink(ok, classes, id_hash, detail) -> ok``, called per chunk with
-    Arrow arrays. A call reads them with numpy over their buffers (pyarrow's own conversions and
-    compute functions cost about a millisecond on each new array, and its ``to_numpy`` of booleans
-    loads pandas) and keeps little: the counts, the id hashes, the rows with evidence."""
-
-    def __init__(self, expected_rows: int = 0) -> None:
-        self._lock = threading.Lock()
-        # Id hashes go into one array sized from the file (fresh memory costs more than the sort;
-        # it is touched while DuckDB writes); beyond it, into parts joined at the end.
-        self._hash_buffer = np.empty(expected_rows, np.uint64)
-        self._n_hashes = 0
-        self.n_rows = 0
-        self.n_chunks = 0
-        self._counts = np.zeros(256, np.int64)       # rows per packed date classes
-        self._hashes: list[np.ndarray] = []
-        self._evidence: list[tuple] = []             # (chunk, positions, passed, packed, detail strings)
-        self.anchors: dict[int, tuple[int, int] | None] = {}  # chunk with a reject -> (id hash, position)
-        self.classes: collections.Counter = collections.Counter()  # packed date classes -> rows
-        self.evidence: Evidence | None = None
-
-    def __call__(self, ok, classes, id_hash, detail):
-        ok_rows, ids, text = _one(ok), _one(id_hash), _one(detail)
-        n = len(ok_rows)
-        packed = _values(_one(classes))
-        counts = np.bincount(packed, minlength=len(self._counts))
-        hashes = _values(ids)
-        all_passed = ok_rows.true_count == n
-        passed = None if all_passed else _bits(ok_rows, 1)
-        kept = None
-        if text.null_count < n:
-            at = np.flatnonzero(_bits(text, 0)) if text.null_count else np.arange(n)
-            kept = (at, np.ones(len(at), bool) if all_passed else passed[at], packed[at].astype(np.uint32),
-                    _strings_at(text, at))
-        first = None if all_passed else (int(np.argmax(passed)) if passed.any() else -1)
-        with self._lock:
-            chunk = self.n_chunks
-            self.n_chunks += 1
-            self.n_rows += n
-            if len(counts) > len(self._counts):
-                self._counts = np.concatenate([self._counts, np.zeros(len(counts) - len(self._counts), np.int64)])
-            self._counts[:len(counts)] += counts
-            self._keep_hashes(hashes[_bits(ids, 0)] if ids.null_count else hashes)
-            if kept is not None:
-                self._evidence.append((chunk, *kept))
-            if first is not None:
-                self.anchors[chunk] = None if first < 0 else (int(hashes[first]), first)
-        return ok
-
-    def _keep_hashes(self, hashes: np.ndarray) -> None:
-        end = self._n_hashes + len(hashes)
-        if end <= len(self._hash_buffer) and not self._hashes:
-            self._hash_buffer[self._n_hashes:end] = hashes
-            self._n_hashes = end
-        else:
-            self._hashes.append(hashes.copy())
-
-    def settle(self) -> None:
-        """The whole file's counts, id hashes and rows with evidence, from the chunks' parts."""
-        self.classes = collections.Counter({v: int(self._counts[v]) for v in np.flatnonzero(self._counts).tolist()})
-        parts, self._evidence = self._evidence, []
-        self.evidence = Evidence(
-            np.concatenate([np.full(len(p[1]), p[0], np.int64) for p in parts]) if parts else np.empty(0, np.int64),
-            np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64),
-            np.concatenate([p[2] for p in parts]) if parts else np.empty(0, bool),
-            np.concatenate([p[3] for p in parts]) if parts else np.empty(0, np.uint32),
-            pa.concat_arrays([p[4] for p in parts]) if parts else pa.nulls(0, pa.large_string()))
-
-    def release(self) -> None:
-        """Let go of the id hashes and the evidence (a write that failed)."""
-        self._hash_buffer, self._hashes, self._evidence = np.empty(0, np.uint64), [], []
-
-    def absorb(self, other: VerdictSink) -> None:
-        """Count ``other``'s (settled) rows' date classes and id hashes with this one's."""
-        self.classes.update(other.classes)
-        self._hashes += [other._hash_buffer[:other._n_hashes], *other._hashes]
-
-    def ids_repeat(self) -> bool:
-        """Whether two rows share an id hash: joined and sorted in place in numpy (8 bytes a row;
-        fresh memory is what costs here, so it is allocated once), beside DuckDB's work."""
-        hashes = self._hash_buffer[:self._n_hashes]
-        if self._hashes:
-            hashes = np.concatenate([hashes, *self._hashes])
-        self._hashes = []
-        hashes.sort()
-        step = 1 << 20  # (compared a slice at a time: no second array the size of the file)
-        return any(bool((hashes[i + 1:i + step + 1] == hashes[i:i + step][:len(hashes) - i - 1]).any())
-                   for i in range(0, max(len(hashes) - 1, 0), step))
-
-
-def _one(array) -> pa.Array:
-    """DuckDB hands a UDF chunked arrays of one chunk."""
-    if isinstance(array, pa.ChunkedArray):
-        return array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
-    return array  # (a plain array, should a later DuckDB hand one over)
-
-
-def _values(array: pa.Array) -> np.ndarray:
-    """An unsigned integer Arrow array's values buffer as numpy, without a copy (pyarrow's own
-    conversions load pandas, a third of a second)."""
-    dtype = np.dtype(f"u{array.type.bit_width // 8}")
-    return np.frombuffer(array.buffers()[1], dtype)[array.offset:array.offset + len(array)]
-
-
-_ARROW_TYPES = {np.dtype(np.int64): pa.int64(), np.dtype(np.uint32): pa.uint32()}
-
-
-def _arrow(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """A numpy integer array as Arrow, over the same memory (``pa.array`` loads pandas)."""
-    values = np.ascontiguousarray(values)
-    mask = None if valid is None or valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(_ARROW_TYPES[values.dtype], len(values), [mask, pa.py_buffer(values)])
-
-
-def _strings_at(array: pa.Array, at: np.ndarray) -> pa.Array:
-    """``array.take(at)`` for a string array, gathered in numpy (pyarrow's take costs about a
-    millisecond on each new array DuckDB hands over)."""
-    wide = pa.types.is_large_string(array.type)
-    offsets = np.frombuffer(array.buffers()[1], np.int64 if wide else np.int32)[array.offset:array.offset + len(array) + 1]
-    data = np.frombuffer(array.buffers()[2], np.uint8) if array.buffers()[2] is not None else np.empty(0, np.uint8)
-    lengths = (offsets[at + 1] - offsets[at]).astype(np.int64)
-    new_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    gather = np.repeat(offsets[at].astype(np.int64) - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
-    return pa.Array.from_buffers(pa.large_string(), len(at), [None, pa.py_buffer(new_offsets),
-                                                              pa.py_buffer(data[gather])])
-
-
-def _bits(array: pa.Array, buffer: int) -> np.ndarray:
-    """An Arrow bitmap (buffer 0: validity, 1: a boolean array's values) as numpy booleans, read
-    straight from the buffer."""
-    bits = np.unpackbits(np.frombuffer(array.buffers()[buffer], np.uint8), bitorder="little")
-    return bits[array.offset:array.offset + len(array)].astype(bool)
 
 
 def plan_write(stage: Stage, typed_plan: str, evidence: list, verdicts: dict, prev: str) -> None:
@@ -398,10 +254,10 @@ def _lay_out(conn, stage: Stage, sink: VerdictSink, evidence, index: np.ndarray)
     rest.subtract(dict(zip(values.tolist(), counts.tolist(), strict=True)))
     plain = [(k, n) for k, n in rest.items() if n]
     laid = pa.concat_tables([
-        pa.table({"w": _arrow(np.ones(len(index), np.int64)), "packed": _arrow(evidence.packed),
-                  "detail": evidence.detail, "row_idx": _arrow(index, valid=index != NO_RECORD)}),
-        pa.table({"w": _arrow(np.array([n for _, n in plain], np.int64)),
-                  "packed": _arrow(np.array([k for k, _ in plain], np.uint32)),
+        pa.table({"w": as_arrow(np.ones(len(index), np.int64)), "packed": as_arrow(evidence.packed),
+                  "detail": evidence.detail, "row_idx": as_arrow(index, valid=index != NO_RECORD)}),
+        pa.table({"w": as_arrow(np.array([n for _, n in plain], np.int64)),
+                  "packed": as_arrow(np.array([k for k, _ in plain], np.uint32)),
                   "detail": pa.nulls(len(plain), pa.large_string()), "row_idx": pa.nulls(len(plain), pa.int64())}),
     ])
     typedt, view = stage.t("typedt"), f"imp_laid_{stage.token}"

@@ -25,12 +25,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from analytics import csv_source, import_cast, import_lines, import_profile, mapping, parsing
+from analytics import csv_source, import_cast, import_lines, import_profile, parsing
+from analytics.import_fields import FieldSQL, RefusalError, field_sql
 from analytics.parsing import lit, q
-
-
-class RefusalError(Exception):
-    """The staged file cannot be imported at all (one line)."""
 
 
 @dataclass
@@ -226,12 +223,6 @@ def _scan_typed(conn, stage: Stage, body: str, narrow: tuple[str, str] | None = 
 
 # ---- building the typed table ---------------------------------------------------------------------
 
-@dataclass
-class FieldSQL:
-    value: str
-    checks: list = field(default_factory=list)   # (condition, header, value SQL, reason SQL)
-
-
 class _Scanned(Exception):  # noqa: N818 (control flow, not an error)
     """Raised by :func:`create_typed` while planning: the typed pass has run, stop shaping."""
 
@@ -253,7 +244,7 @@ def _shape(conn, stage: Stage, prof: dict, *, planning: bool) -> None:
 
     o = stage.options
     stage.levels, stage.source_values = [], {}  # (a stage written once is shaped again after its write)
-    fields = _field_sql(stage, stage.kind, stage.by_field, prof, o["date_order"], o["unit"], planning=planning)
+    fields = field_sql(stage, stage.kind, stage.by_field, prof, o["date_order"], o["unit"], planning=planning)
     import_kinds.shape(conn, stage, stage.kind, stage.by_field, fields, prof, o["fiscal_start"],
                        o["type_overrides"])
 
@@ -331,88 +322,6 @@ def complete(conn, stage: Stage, prof: dict) -> None:
         conn.execute(f"DROP TABLE {stage.t('typedt')}")
     else:
         stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('final')}").fetchall()[0][0]
-
-
-def _field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False) -> dict[str, FieldSQL]:
-    notes = stage.notes
-    # Date order: per column, else what another date column of the file proved, else assumed.
-    orders = {c: parsing.decide_date_order(prof, c, h, date_order, notes)
-              for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "date"
-              for h, c in cols}
-    proven = [o for o in orders.values() if o]
-    stage.orders = orders
-    for c, order in list(orders.items()):
-        if order:
-            continue
-        header = next(h for cols in by_field.values() for h, cc in cols if cc == c)
-        dots = prof[f"{c}_dots"] == prof[f"{c}_amb"]
-        if proven:
-            orders[c] = proven[0]
-            notes.append(f"column {header!r}: dates are ambiguous; {parsing.ORDER_NAMES[proven[0]]} "
-                         "taken from another date column of the file")
-        else:
-            orders[c] = "dmy" if dots else "mdy"
-            notes.append(f"column {header!r}: every date is ambiguous (day and month both 12 or less, e.g. "
-                         f"03/04/2024); assumed {parsing.ORDER_NAMES[orders[c]]}. If that is wrong, re-import "
-                         f"with date_order='{'mdy' if dots else 'dmy'}' (CLI --date-order "
-                         f"{'mdy' if dots else 'dmy'})")
-    casting = stage.once and stage.reader_casts
-    date_types, dateformat = import_cast.date_casts(stage.sample, by_field, kind, orders) if casting else ({}, None)
-    types = dict(date_types)
-    amount_tokens: list[str] = []
-    column_currencies: list[str] = []
-    unit_headers: dict[float, list[str]] = {}
-    out: dict[str, FieldSQL] = {}
-    for name, cols in by_field.items():
-        ftype = mapping.FIELD_BY_NAME[kind][name].type
-        values, checks = [], []
-        for header, c in cols:
-            if ftype == "date" and c in types:
-                v = import_cast.date_value(c, header, dateformat)
-            elif ftype == "date":
-                parts = f"{c}_parts"
-                stage.levels.append(parsing.date_levels(c, orders[c], prof.get(f"{c}_formats_{orders[c]}")))
-                v = parsing.date_sql(c, parts, orders[c])
-                checks += [(cond, header, c, why) for cond, why in
-                           parsing.date_checks(c, f"{c}_v", parts, orders[c], header)]
-            elif ftype == "amount":
-                amount_tokens += list(prof[f"{c}_cur"] or [])
-                header_unit = mapping.unit_of_header(header)
-                u = unit or header_unit or 1.0
-                if header_unit and not unit:
-                    unit_headers.setdefault(header_unit, []).append(header)
-                style = parsing.decide_decimal(prof, c, header, None, notes)
-                if casting and style == "point" and import_cast.amount_cast(stage.sample, c):
-                    types[c] = "DOUBLE"
-                    v = import_cast.amount_value(c, header, u)
-                else:
-                    v = parsing.amount_sql(c, style, u)
-                    checks += [(cond, header, c, why) for cond, why in parsing.amount_checks(c, f"{c}_v", header)]
-            elif ftype == "count":
-                v = parsing.count_sql(c)
-                checks.append((f"NOT {parsing.blank(c)} AND ({c}_v IS NULL OR {c}_v < 0)", header, c,
-                               f"'not a count: ' || {c}"))
-            else:
-                v = parsing.text_sql(c)
-            stage.source_values[c] = v
-            values.append(f"{c}_v")
-        if name == "currency":
-            for _header, c in cols:
-                column_currencies += list(prof.get(f"{c}_labels") or [])
-        out[name] = FieldSQL(values[0] if len(values) == 1 else f"coalesce({', '.join(values)})", checks)
-    for mult, headers in unit_headers.items():
-        notes.append(f"unit from the column header(s) {', '.join(headers[:3])}{' ...' if len(headers) > 3 else ''}: "
-                     f"values multiplied by {mult:g}" + (" (in thousands)" if mult == 1000 else "")
-                     + "; pass unit=1 (--unit 1) to keep them as they are")
-    if unit and unit != 1:
-        notes.append(f"amounts multiplied by {unit:g} (unit option)")
-    currencies = parsing.file_currencies(amount_tokens, column_currencies)
-    if len(currencies) > 1 and not planning:  # the refusal lists the whole file's currencies
-        raise RefusalError(f"more than one currency in the file ({', '.join(sorted(currencies))}); "
-                      "split it into one file per currency")
-    stage.currency = next(iter(currencies), None)
-    stage.casts = import_cast.ReaderCasts(types, dateformat if date_types else None)
-    return out
 
 
 def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extra: dict[str, str],

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics import import_once, import_profile, import_stage, importer, store
+from analytics import import_once, import_profile, import_sink, import_stage, importer, store
 
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Created Date,Close Date\n"
 BAD = [("amount", "n/a"), ("rep", ""), ("close", "31/02/2025"), ("amount", "=1+1"), ("close", "Q3 2025"),
@@ -160,7 +160,7 @@ def test_a_second_file_is_read_twice_and_updates(monkeypatch, tmp_path):
 @pytest.mark.parametrize("repeat_at", [None, 5, 4_097, 99_998])
 def test_the_sink_finds_a_repeated_id_anywhere(expected_rows, repeat_at):
     conn = duckdb.connect()
-    sink = import_once.VerdictSink(expected_rows)
+    sink = import_sink.VerdictSink(expected_rows)
     conn.create_function("sink", sink, [duckdb.sqltype(t) for t in ("BOOLEAN", "UTINYINT", "UBIGINT", "VARCHAR")],
                          duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
     value = "i * 7 + 1" if repeat_at is None else f"CASE WHEN i = {repeat_at} THEN 1 ELSE i * 7 + 1 END"

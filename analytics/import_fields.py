@@ -1,0 +1,107 @@
+"""The SQL of each mapped field of a staged file, decided from its profile.
+
+Per column: the date order (proven by the column, else by another date column, else assumed and
+said so), the date parse (the text plan's levels, or the reader's own cast: :mod:`analytics.import_cast`),
+the amount parse (decimal point or comma, unit from the option or the header), the checks of each
+value, and the file's one currency (more than one is a refusal). The notes say what was decided.
+
+>>> fields = field_sql(stage, "deals", stage.by_field, profile, None, None)   # in import_stage._shape
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analytics import import_cast, mapping, parsing
+
+
+class RefusalError(Exception):
+    """The staged file cannot be imported at all (one line)."""
+
+
+@dataclass
+class FieldSQL:
+    value: str
+    checks: list = field(default_factory=list)   # (condition, header, value SQL, reason SQL)
+
+
+def field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False) -> dict[str, FieldSQL]:
+    notes = stage.notes
+    # Date order: per column, else what another date column of the file proved, else assumed.
+    orders = {c: parsing.decide_date_order(prof, c, h, date_order, notes)
+              for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "date"
+              for h, c in cols}
+    proven = [o for o in orders.values() if o]
+    stage.orders = orders
+    for c, order in list(orders.items()):
+        if order:
+            continue
+        header = next(h for cols in by_field.values() for h, cc in cols if cc == c)
+        dots = prof[f"{c}_dots"] == prof[f"{c}_amb"]
+        if proven:
+            orders[c] = proven[0]
+            notes.append(f"column {header!r}: dates are ambiguous; {parsing.ORDER_NAMES[proven[0]]} "
+                         "taken from another date column of the file")
+        else:
+            orders[c] = "dmy" if dots else "mdy"
+            notes.append(f"column {header!r}: every date is ambiguous (day and month both 12 or less, e.g. "
+                         f"03/04/2024); assumed {parsing.ORDER_NAMES[orders[c]]}. If that is wrong, re-import "
+                         f"with date_order='{'mdy' if dots else 'dmy'}' (CLI --date-order "
+                         f"{'mdy' if dots else 'dmy'})")
+    casting = stage.once and stage.reader_casts
+    date_types, dateformat = import_cast.date_casts(stage.sample, by_field, kind, orders) if casting else ({}, None)
+    types = dict(date_types)
+    amount_tokens: list[str] = []
+    column_currencies: list[str] = []
+    unit_headers: dict[float, list[str]] = {}
+    out: dict[str, FieldSQL] = {}
+    for name, cols in by_field.items():
+        ftype = mapping.FIELD_BY_NAME[kind][name].type
+        values, checks = [], []
+        for header, c in cols:
+            if ftype == "date" and c in types:
+                v = import_cast.date_value(c, header, dateformat)
+            elif ftype == "date":
+                parts = f"{c}_parts"
+                stage.levels.append(parsing.date_levels(c, orders[c], prof.get(f"{c}_formats_{orders[c]}")))
+                v = parsing.date_sql(c, parts, orders[c])
+                checks += [(cond, header, c, why) for cond, why in
+                           parsing.date_checks(c, f"{c}_v", parts, orders[c], header)]
+            elif ftype == "amount":
+                amount_tokens += list(prof[f"{c}_cur"] or [])
+                header_unit = mapping.unit_of_header(header)
+                u = unit or header_unit or 1.0
+                if header_unit and not unit:
+                    unit_headers.setdefault(header_unit, []).append(header)
+                style = parsing.decide_decimal(prof, c, header, None, notes)
+                if casting and style == "point" and import_cast.amount_cast(stage.sample, c):
+                    types[c] = "DOUBLE"
+                    v = import_cast.amount_value(c, header, u)
+                else:
+                    v = parsing.amount_sql(c, style, u)
+                    checks += [(cond, header, c, why) for cond, why in parsing.amount_checks(c, f"{c}_v", header)]
+            elif ftype == "count":
+                v = parsing.count_sql(c)
+                checks.append((f"NOT {parsing.blank(c)} AND ({c}_v IS NULL OR {c}_v < 0)", header, c,
+                               f"'not a count: ' || {c}"))
+            else:
+                v = parsing.text_sql(c)
+            stage.source_values[c] = v
+            values.append(f"{c}_v")
+        if name == "currency":
+            for _header, c in cols:
+                column_currencies += list(prof.get(f"{c}_labels") or [])
+        out[name] = FieldSQL(values[0] if len(values) == 1 else f"coalesce({', '.join(values)})", checks)
+    for mult, headers in unit_headers.items():
+        notes.append(f"unit from the column header(s) {', '.join(headers[:3])}{' ...' if len(headers) > 3 else ''}: "
+                     f"values multiplied by {mult:g}" + (" (in thousands)" if mult == 1000 else "")
+                     + "; pass unit=1 (--unit 1) to keep them as they are")
+    if unit and unit != 1:
+        notes.append(f"amounts multiplied by {unit:g} (unit option)")
+    currencies = parsing.file_currencies(amount_tokens, column_currencies)
+    if len(currencies) > 1 and not planning:  # the refusal lists the whole file's currencies
+        raise RefusalError(f"more than one currency in the file ({', '.join(sorted(currencies))}); "
+                      "split it into one file per currency")
+    stage.currency = next(iter(currencies), None)
+    stage.casts = import_cast.ReaderCasts(types, dateformat if date_types else None)
+    return out
