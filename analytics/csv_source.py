@@ -17,6 +17,7 @@ import io
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -270,21 +271,26 @@ def lines_and_count(path: Path, offsets: list[int]) -> tuple[dict[int, int], int
     return _newline_pass(path, offsets, to_end=True)
 
 
-def line_count(path: Path) -> int:
-    """Physical lines in the file (a last line without a newline counts)."""
-    return _newline_pass(path, [], to_end=True)[1]
+def line_count(path: Path, each_chunk: Callable[[memoryview], object] | None = None) -> int:
+    """Physical lines in the file (a last line without a newline counts); ``each_chunk`` is
+    handed every chunk read, as the same pass's other reader (a checksum)."""
+    return _newline_pass(path, [], to_end=True, each_chunk=each_chunk)[1]
 
 
-def _newline_pass(path: Path, offsets: list[int], *, to_end: bool) -> tuple[dict[int, int], int | None]:
+def _newline_pass(path: Path, offsets: list[int], *, to_end: bool,
+                  each_chunk: Callable[[memoryview], object] | None = None) -> tuple[dict[int, int], int | None]:
     """Newlines counted through one buffer (a memory map would count the whole file into the
-    process's resident memory), their places found only in the chunks holding an offset."""
+    process's resident memory; fresh chunks cost their first touch), their places found only in
+    the chunks holding an offset."""
     wanted = np.asarray(sorted(set(o for o in offsets if o is not None)), dtype=np.int64)
     out: dict[int, int] = {}
     buf = bytearray(CHUNK)
-    data = np.frombuffer(buf, dtype=np.uint8)
+    view, data = memoryview(buf), np.frombuffer(buf, dtype=np.uint8)
     newlines, pos, i, last = 0, 0, 0, None
     with open(path, "rb", buffering=0) as fh:
         while (to_end or i < len(wanted)) and (n := fh.readinto(buf)):
+            if each_chunk is not None:
+                each_chunk(view[:n])
             is_break = data[:n] == 10
             j = int(np.searchsorted(wanted, pos + n, side="left"))
             if j > i:  # the offsets in this chunk: the newlines before each

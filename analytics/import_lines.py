@@ -27,60 +27,57 @@ def start(conn, stage: Stage, last: int | None = None) -> None:
     queries that follow (the file is read by numpy, which lets go of the GIL, as DuckDB does).
     ``last``: the last rejected record when it is known before ``typed`` is (else read from it;
     -1: none).
-    The records the scan left out (``stage.offsets``: DuckDB's rejects, named by byte offset) get
+    The records the scan left out (``stage.left_out``: DuckDB's rejects, named by byte offset) get
     their lines in the same thread, first: record numbering skips them."""
     if stage.lines_job is not None:
         return
     if last is None:
         last = conn.execute(f"SELECT max(row_idx) FROM {stage.t('typed')} WHERE rej IS NOT NULL").fetchall()[0][0]
-    if (last is None or last < 0) and not stage.offsets:
+    if (last is None or last < 0) and not stage.left_out:
         return
     upto = 0 if last is None or last < 0 else last + 1
-    src, offsets, duck_lines, box = stage.src, dict(stage.offsets), dict(stage.duck_lines), {}
+    src, left_out, box = stage.src, dict(stage.left_out), {}
+    offsets, duck_lines = [o for o, _ in left_out.values()], [line for _, line in left_out.values()]
     accepted = stage.records if stage.records is not None else \
         conn.execute(f"SELECT count(*) FROM {stage.t('typedt')}").fetchall()[0][0]
     # (an offset DuckDB did not give leaves a record without a line: no shortcut then)
-    records = accepted + len(offsets) if None not in offsets.values() else None
+    records = accepted + len(offsets) if None not in offsets else None
 
     def work():
         try:
-            # A file of one line per record (the checksum's pass counted its lines): DuckDB's own line
-            # numbers are the physical lines, and record k is on line k + 2 after any preamble.
             n_lines = stage.counted_lines() if stage.counted_lines else None
-            if records is not None and n_lines == src.skip_lines + 1 + records and len(duck_lines) == len(offsets):
-                box["lines"] = {offsets[k]: duck_lines[k] for k in offsets}
-                if upto:
-                    box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines,
-                                                                  set(duck_lines.values()), upto, records, n_lines)
-                return
-            if not upto:
-                box["lines"] = csv_source.lines_at_offsets(src.read_path, list(offsets.values()))
-                return
-            # (one pass: the offsets' lines and the file's line count, which the shortcut needs)
-            box["lines"], n_lines = csv_source.lines_and_count(src.read_path, list(offsets.values()))
-            box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, set(box["lines"].values()),
-                                                          upto, records, n_lines)
+            if records is not None and n_lines == src.skip_lines + 1 + records and None not in duck_lines:
+                # One line per record (the checksum's pass counted them): DuckDB's own line numbers
+                # are the physical lines, and record k is on line k + 2 after any preamble.
+                box["lines"] = dict(zip(offsets, duck_lines, strict=True))
+            elif upto:  # (one pass: the offsets' lines and the file's line count, which the shortcut needs)
+                box["lines"], n_lines = csv_source.lines_and_count(src.read_path, offsets)
+            else:
+                box["lines"] = csv_source.lines_at_offsets(src.read_path, offsets)
+            if upto:
+                box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, set(box["lines"].values()),
+                                                              upto, records, n_lines)
         except Exception as exc:  # resolve() reads the file itself then
             box["error"] = exc
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
-    stage.lines_job = (thread, box, offsets, upto)
+    stage.lines_job = (thread, box, left_out, upto)
 
 
 def resolve(conn, stage: Stage) -> None:
     """Physical line of each row-level reject (only computed when there are some). Called when the
     lines are needed (a preview, the commit), so the file's lines are counted beside other work.
-    Rejects with a negative ``row_idx`` are records the scan left out, at ``stage.offsets``."""
+    Rejects with a negative ``row_idx`` are records the scan left out (``stage.left_out``)."""
     src = stage.src
     job, stage.lines_job = stage.lines_job, None
     if job:
         job[0].join()
-    done = job[1] if job and "error" not in job[1] and job[2] == stage.offsets else {}
+    done = job[1] if job and "error" not in job[1] and job[2] == stage.left_out else {}
     lines = done.get("lines")
     if lines is None:
-        lines = csv_source.lines_at_offsets(src.read_path, list(stage.offsets.values()))
-    at = {k: lines.get(o) for k, o in stage.offsets.items()}
+        lines = csv_source.lines_at_offsets(src.read_path, [o for o, _ in stage.left_out.values()])
+    at = {k: lines.get(o) for k, (o, _) in stage.left_out.items()}
     idx = np.asarray([r[0] for r in conn.execute(
         f"SELECT DISTINCT row_idx FROM {stage.t('rej')} WHERE row_idx >= 0 ORDER BY 1").fetchall()], dtype=np.int64)
     keys, values = [k for k in at if at[k] is not None], [at[k] for k in at if at[k] is not None]
@@ -107,7 +104,7 @@ def reject_scan_max(conn) -> int:
 def read_structural_rejects(conn, stage: Stage, before: int) -> list[tuple[int, str]]:
     """``rej`` with the rows DuckDB could not split into the header's columns (the CSV rejects of
     the scans after ``before``), under negative ``row_idx`` keys whose byte offsets go into
-    ``stage.offsets`` (:func:`resolve` gives them their lines). The records a reader's cast refused
+    ``stage.left_out`` (:func:`resolve` gives them their lines). The records a reader's cast refused
     (:mod:`analytics.import_cast`) are returned, as (byte offset, text, DuckDB's line), not rejected.
     DuckDB's line numbers count records, not lines, after a line break inside a field: they are
     used only for a file of one line per record (:func:`start`)."""
@@ -126,8 +123,7 @@ def read_structural_rejects(conn, stage: Stage, before: int) -> list[tuple[int, 
     structural = [e for e in errors if e[3] != "CAST" or not stage.casts]
     conn.execute(f"CREATE TEMP TABLE {stage.t('rej')} (line BIGINT, column_name VARCHAR, value VARCHAR, "
                  "reason VARCHAR, row_idx BIGINT)")
-    stage.offsets = {-(k + 1): e[0] for k, e in enumerate(structural)}
-    stage.duck_lines = {-(k + 1): e[5] for k, e in enumerate(structural) if e[5] is not None}
+    stage.left_out = {-(k + 1): (e[0], e[5]) for k, e in enumerate(structural)}
     if structural:
         conn.executemany(
             f"INSERT INTO {stage.t('rej')} VALUES (NULL, ?, ?, ?, ?)",

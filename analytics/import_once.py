@@ -148,7 +148,7 @@ def write(conn, stage: Stage, import_id: int) -> int:
     repeats: list[bool] = []
     check = threading.Thread(target=lambda: repeats.append(sink.ids_repeat()), daemon=True)
     check.start()  # (numpy's sort lets go of the GIL: it runs beside the queries below)
-    if sink.anchors or stage.offsets:  # rejects: their lines are counted beside the work below
+    if sink.anchors or stage.left_out:  # rejects: their lines are counted beside the work below
         import_lines.start(conn, stage, last=sink.n_rows - 1 if sink.anchors else -1)
     _lay_out(conn, stage, sink, evidence, index)
     prof = import_profile.full_profile(conn, stage.t("typed"), stage.by_field, stage.kind, stage.sample,
@@ -166,13 +166,12 @@ def write(conn, stage: Stage, import_id: int) -> int:
 def _read_again(conn, stage: Stage, refused: list[tuple], import_id: int) -> tuple[VerdictSink, list[int], int]:
     """The records the reader's casts refused (byte offset, text, DuckDB's line), parsed by the text plan from a
     small CSV of their own and written where they pass: their verdicts (one chunk, in their
-    order), their ``row_idx`` keys (their offsets join ``stage.offsets``: numbering skips them),
+    order), their ``row_idx`` keys (they join ``stage.left_out``: numbering skips them),
     and the rows written."""
     table, _, cols = TABLES["deals"]
     collist, again = ", ".join(cols), stage.t("again")
-    keys = [-(len(stage.offsets) + 1 + j) for j in range(len(refused))]
-    stage.offsets.update(zip(keys, (r[0] for r in refused), strict=True))
-    stage.duck_lines.update((k, r[2]) for k, r in zip(keys, refused, strict=True) if r[2] is not None)
+    keys = [-(len(stage.left_out) + 1 + j) for j in range(len(refused))]
+    stage.left_out.update(zip(keys, ((r[0], r[2]) for r in refused), strict=True))
     before = import_lines.reject_scan_max(conn)
     src = stage.src
     with import_cast.records_file(src.headers, src.delimiter, [r[1] for r in refused]) as path:

@@ -39,8 +39,8 @@ class Stage:
     rows_skipped: int = 0
     n_final: int = 0
     notes: list[str] = field(default_factory=list)
-    offsets: dict = field(default_factory=dict)      # rejects' negative row_idx -> byte offset (records the scan left out)
-    duck_lines: dict = field(default_factory=dict)   # the same keys -> DuckDB's line (right when one line per record)
+    left_out: dict = field(default_factory=dict)     # records the scan left out: negative row_idx -> (byte offset,
+                                                     # DuckDB's line, right only when every record is one line)
     counted_lines: object = None                     # () -> the file's line count, when a pass over it counts them
     currency: str | None = None
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
@@ -55,7 +55,7 @@ class Stage:
     scan_notes: list = field(default_factory=list)    # notes from reading the file (shared while planning)
 
     spill: str | None = None                           # staging database file for typedt (large files)
-    lines_job: tuple | None = None                     # (thread, result, offsets, records) of import_lines.start
+    lines_job: tuple | None = None                     # (thread, result, left_out, records) of import_lines.start
     stream: bool = False                               # typedt holds verdicts only; final re-reads the CSV
     rows_body: str | None = None                       # the typed rows' CTEs after l0, with ok (see rows_sql)
     stamp: tuple | None = None                         # (size, mtime) of the file the checks read
@@ -297,7 +297,7 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
             conn.execute(f"DROP TABLE {plan.t('typedt')}")
             plan, prof = scan_planned(False)
         stage.stream, stage.stamp = plan.stream, plan.stamp
-        stage.typed_plan, stage.offsets, stage.duck_lines = plan.typed_plan, plan.offsets, plan.duck_lines
+        stage.typed_plan, stage.left_out = plan.typed_plan, plan.left_out
         complete(conn, stage, prof)
         return stage
     except BaseException:
