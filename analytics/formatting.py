@@ -1,0 +1,100 @@
+"""How the product writes numbers for people: money, counts, rates and blanks, in one place.
+
+Pages, the CLI's text output and the exports all format through these functions, so a value reads
+the same wherever a manager meets it. A missing or non-finite value is always ``BLANK`` (an en dash),
+never "n/a", "None" or "nan".
+
+Examples
+--------
+>>> money(1_234_567)
+'$1.23M'
+>>> money(12_500)
+'$12k'
+>>> money(950.4)
+'$950'
+>>> money(-2_500_000, currency="€")
+'-€2.50M'
+>>> count(1234.0)
+'1,234'
+>>> count(2.5)
+'2.5'
+>>> rate(0.2999999)
+'30%'
+>>> rate(0.004)
+'0.4%'
+>>> value(None, "money")
+'–'
+>>> value(42.0, "count")
+'42'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+BLANK = "–"
+"""What every formatter writes for a missing, NaN or infinite value."""
+
+ValueKind = Literal["money", "count", "rate"]
+
+
+def is_blank(x: object) -> bool:
+    """True for None, pandas' NA, NaN and ±inf: the values shown as ``BLANK``."""
+    if x is None:
+        return True
+    try:
+        return not math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def money(x: float | None, currency: str = "$") -> str:
+    """A compact amount: ``$1.23M``, ``$12k``, ``$950``; the sign before the currency symbol."""
+    if is_blank(x):
+        return BLANK
+    v = float(x)  # type: ignore[arg-type]
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    if v >= 1e6:
+        return f"{sign}{currency}{v / 1e6:,.2f}M"
+    if v >= 1e4:
+        return f"{sign}{currency}{v / 1e3:,.0f}k"
+    return f"{sign}{currency}{v:,.0f}"
+
+
+def money_exact(x: float | None, currency: str = "$") -> str:
+    """An amount to the whole unit with thousands separators (``$1,234,568``), for tables and exports."""
+    if is_blank(x):
+        return BLANK
+    v = float(x)  # type: ignore[arg-type]
+    return f"{'-' if v < 0 else ''}{currency}{abs(v):,.0f}"
+
+
+def count(x: float | None) -> str:
+    """A count: whole numbers with separators; a fractional count below 100 keeps one decimal."""
+    if is_blank(x):
+        return BLANK
+    v = float(x)  # type: ignore[arg-type]
+    if abs(v) >= 100 or v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.1f}"
+
+
+def rate(p: float | None) -> str:
+    """A probability or share as a percent: whole percent, one decimal just inside 0% and 100%."""
+    if is_blank(p):
+        return BLANK
+    pct = 100 * float(p)  # type: ignore[arg-type]
+    return f"{pct:.1f}%" if 0 < pct < 1 or 99 < pct < 100 else f"{pct:.0f}%"
+
+
+def value(x: float | None, kind: ValueKind | str, currency: str = "$") -> str:
+    """``x`` formatted as its kind says: ``money``, ``count`` or ``rate``."""
+    if kind == "money":
+        return money(x, currency)
+    if kind == "rate":
+        return rate(x)
+    if kind == "count":
+        return count(x)
+    raise ValueError(f"unknown value kind {kind!r} (money, count or rate)")
