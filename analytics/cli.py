@@ -19,7 +19,7 @@ from analytics.store import DatabaseLockedError
 
 COMMAND_MODULES = (
     "analytics.cli_import",     # import, imports (history, undo)
-    "analytics.sample",         # sample
+    "analytics.cli_sample",     # sample
     "analytics.cli_calibrate",  # calibrate, backtest
     "analytics.cli_targets",    # targets save|list|show|export
     "analytics.cli_tracking",   # track, review
