@@ -28,15 +28,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import optimize
 
-from analytics.targets import fmt_number, fmt_pct, is_count
+from analytics.formatting import count, rate
+from analytics.predictive import BetaBinomialRate, PredictiveDistribution
+from analytics.targets import is_count
+
+if TYPE_CHECKING:
+    from analytics.calibration import Calibration
 
 
-def _smooth_quantile(predictive, p: float) -> np.ndarray:
+def _smooth_quantile(predictive: PredictiveDistribution, p: float) -> np.ndarray:
     """Q_i(p), made continuous in p for counts (linear inside each integer step) so brentq can hit G."""
     if not is_count(predictive):
         return np.asarray(predictive.quantile(p), dtype=float)
@@ -56,7 +63,7 @@ def _round_preserving_sum(x: np.ndarray, total: float) -> np.ndarray:
     return floor
 
 
-def default_baseline(predictive) -> np.ndarray:
+def default_baseline(predictive: PredictiveDistribution) -> np.ndarray:
     """Each rep's central level: the mean of Q_i(p) over p in (0.005, 0.995), a trimmed mean.
 
     The untrimmed mean of a log-t law is infinite; the median is 0 for reps with many zero periods.
@@ -64,7 +71,7 @@ def default_baseline(predictive) -> np.ndarray:
     return np.asarray(predictive.quantile(np.linspace(0.005, 0.995, 199)), dtype=float).mean(axis=1)
 
 
-def proportional_split(baseline, team_target: float) -> np.ndarray:
+def proportional_split(baseline: npt.ArrayLike, team_target: float) -> np.ndarray:
     """q_i = G * b_i / sum(b)."""
     b = np.clip(np.nan_to_num(np.asarray(baseline, dtype=float)), 0.0, None)
     if b.sum() <= 0:
@@ -75,7 +82,15 @@ def proportional_split(baseline, team_target: float) -> np.ndarray:
 _P_LOW, _P_HIGH = 1e-6, 1 - 1e-6
 
 
-def equal_chance_split(predictive, team_target: float) -> tuple[np.ndarray, float, bool]:
+class EqualChanceSplit(NamedTuple):
+    """Targets at one quantile level ``p_star`` for every rep, adding up to the team number."""
+
+    targets: np.ndarray
+    p_star: float
+    reachable: bool
+
+
+def equal_chance_split(predictive: PredictiveDistribution, team_target: float) -> EqualChanceSplit:
     """Solve sum_i Q_i(p*) = G for one p*; returns ``(targets, p_star, reachable)``.
 
     ``reachable`` is False when even Q_i(1 - 1e-6) does not add up to G; the targets are then
@@ -86,16 +101,16 @@ def equal_chance_split(predictive, team_target: float) -> tuple[np.ndarray, floa
 
     if gap(_P_HIGH) < 0:
         q = _smooth_quantile(predictive, _P_HIGH)
-        return proportional_split(q, team_target), _P_HIGH, False
+        return EqualChanceSplit(proportional_split(q, team_target), _P_HIGH, False)
     if gap(_P_LOW) >= 0:
         q = _smooth_quantile(predictive, _P_LOW)
-        return proportional_split(q, team_target), _P_LOW, True
+        return EqualChanceSplit(proportional_split(q, team_target), _P_LOW, True)
     p_star = optimize.brentq(gap, _P_LOW, _P_HIGH, xtol=1e-12, rtol=1e-12, maxiter=200)
-    return _smooth_quantile(predictive, p_star) * 1.0, float(p_star), True
+    return EqualChanceSplit(_smooth_quantile(predictive, p_star) * 1.0, float(p_star), True)
 
 
-def allocate_team_target(predictive, team_target: float, method: str = "equal-chance",
-                         baseline=None) -> pd.DataFrame:
+def allocate_team_target(predictive: PredictiveDistribution, team_target: float,
+                         method: str = "equal-chance", baseline: npt.ArrayLike | None = None) -> pd.DataFrame:
     """Split team target G across reps: ``DataFrame(rep, target, p_attain)``.
 
     ``method``: ``proportional`` (to ``baseline``, default :func:`default_baseline`) or
@@ -103,13 +118,13 @@ def allocate_team_target(predictive, team_target: float, method: str = "equal-ch
     """
     if not (isinstance(team_target, int | float) and math.isfinite(team_target) and team_target > 0):
         raise ValueError(f"the team target must be a positive number, not {team_target!r}")
-    if "rate" in getattr(predictive, "family", ""):
+    if isinstance(predictive, BetaBinomialRate):
         raise ValueError("rates (such as win rate) do not add up across reps: a team target cannot be split")
     if method == "proportional":
         targets = proportional_split(default_baseline(predictive) if baseline is None else baseline,
                                      team_target)
     elif method == "equal-chance":
-        targets = equal_chance_split(predictive, team_target)[0]
+        targets = equal_chance_split(predictive, team_target).targets
     else:
         raise ValueError(f"allocation must be proportional or equal-chance, not {method!r}")
     if is_count(predictive):
@@ -118,12 +133,13 @@ def allocate_team_target(predictive, team_target: float, method: str = "equal-ch
                          "p_attain": predictive.p_attain(targets)})
 
 
-def team_totals(predictive, n_draws: int = 20_000, seed: int = 0) -> np.ndarray:
+def team_totals(predictive: PredictiveDistribution, n_draws: int = 20_000, seed: int = 0) -> np.ndarray:
     """Simulated team totals (joint draws with the shared period shock)."""
     return predictive.sample(n_draws, np.random.default_rng(seed)).sum(axis=1)
 
 
-def team_chance(predictive, team_target: float, n_draws: int = 20_000, seed: int = 0) -> float:
+def team_chance(predictive: PredictiveDistribution, team_target: float, n_draws: int = 20_000,
+                seed: int = 0) -> float:
     """P(sum_i y_i >= G), by simulation: not a sum or product of rep chances (shocks are shared)."""
     return float(np.mean(team_totals(predictive, n_draws, seed) >= team_target))
 
@@ -143,13 +159,14 @@ class TeamAllocation:
     message: str
 
 
-def compare_allocations(predictive, team_target: float, baseline=None, n_draws: int = 20_000,
+def compare_allocations(predictive: PredictiveDistribution, team_target: float,
+                        baseline: npt.ArrayLike | None = None, n_draws: int = 20_000,
                         seed: int = 0) -> TeamAllocation:
     """Proportional and equal-chance splits of G with each rep's chance, plus the team's chance."""
     b = default_baseline(predictive) if baseline is None else np.asarray(baseline, dtype=float)
     prop = allocate_team_target(predictive, team_target, "proportional", baseline=b)
     equal = allocate_team_target(predictive, team_target, "equal-chance")
-    _, p_star, _ = equal_chance_split(predictive, team_target)
+    p_star = equal_chance_split(predictive, team_target).p_star
     totals = team_totals(predictive, n_draws, seed)
     chance = float(np.mean(totals >= team_target))
     p10, p50, p90 = (float(v) for v in np.quantile(totals, [0.1, 0.5, 0.9]))
@@ -157,34 +174,32 @@ def compare_allocations(predictive, team_target: float, baseline=None, n_draws: 
                           "proportional_p": prop["p_attain"], "equal_chance": equal["target"],
                           "equal_chance_p": equal["p_attain"]})
     beyond = chance < 0.05 or p_star > 0.99
-    g = fmt_number(team_target)
+    g = count(team_target)
     if team_target > p90:
-        where = f"G = {g} is {fmt_number(team_target - p90)} above the team's P90 ({fmt_number(p90)})"
+        where = f"G = {g} is {count(team_target - p90)} above the team's P90 ({count(p90)})"
     elif team_target > p50:
-        where = f"G = {g} lies between the team's P50 ({fmt_number(p50)}) and P90 ({fmt_number(p90)})"
+        where = f"G = {g} lies between the team's P50 ({count(p50)}) and P90 ({count(p90)})"
     else:
-        where = f"G = {g} is at or below the team's P50 ({fmt_number(p50)})"
+        where = f"G = {g} is at or below the team's P50 ({count(p50)})"
     pr = table["proportional_p"]
-    message = (f"{where}; the team reaches it in about {fmt_pct(chance)} of simulated periods. "
-               f"Equal-chance split: every rep has a {fmt_pct(1 - p_star)} chance; proportional split: "
-               f"chances range {fmt_pct(pr.min())}–{fmt_pct(pr.max())}.")
+    message = (f"{where}; the team reaches it in about {rate(chance)} of simulated periods. "
+               f"Equal-chance split: every rep has a {rate(1 - p_star)} chance; proportional split: "
+               f"chances range {rate(pr.min())}–{rate(pr.max())}.")
     if beyond:
-        message = (f"Beyond reach: {where}, and the team reaches it in only {fmt_pct(chance)} of simulated "
+        message = (f"Beyond reach: {where}, and the team reaches it in only {rate(chance)} of simulated "
                    f"periods. Even split for an equal chance, each rep would have only a "
-                   f"{fmt_pct(1 - p_star)} chance of making their share. Lower G or present it as a "
+                   f"{rate(1 - p_star)} chance of making their share. Lower G or present it as a "
                    "stretch goal, not as rep targets.")
     return TeamAllocation(team_target, table, p_star, chance, p10, p50, p90, beyond, message)
 
 
 # ---------------------------------------------------------------- thin functions over a Calibration
-def _aligned_baseline(calibration) -> np.ndarray | None:
-    summary = getattr(calibration, "summary", None)
-    if summary is None or "baseline" not in summary:
-        return None
-    return summary["baseline"].reindex(list(calibration.predictive.reps)).to_numpy(dtype=float)
+def _aligned_baseline(calibration: Calibration) -> np.ndarray:
+    return calibration.summary["baseline"].reindex(list(calibration.predictive.reps)).to_numpy(dtype=float)
 
 
-def allocation_for(calibration, team_target: float, n_draws: int = 20_000, seed: int = 0) -> TeamAllocation:
+def allocation_for(calibration: Calibration, team_target: float, n_draws: int = 20_000,
+                   seed: int = 0) -> TeamAllocation:
     """:func:`compare_allocations` with the calibration's own baseline."""
     return compare_allocations(calibration.predictive, team_target, _aligned_baseline(calibration),
                                n_draws, seed)

@@ -8,20 +8,34 @@ its fit.
 
 Example
 -------
->>> result = run_backtest(conn, "revenue", "quarter")              # doctest: +SKIP
->>> result.plain_language()[0]                                     # doctest: +SKIP
-'Targets set at P10 were beaten 91% of the time; 90% was promised.'
+``run_backtest(conn, "revenue", "quarter")`` reads the history from the database; a
+``rep_period_panel`` frame given as ``history`` stands in for it here (six reps, eight quarters):
+
+>>> import numpy as np, pandas as pd
+>>> from analytics.periods import period_of
+>>> quarters = [period_of(d, "quarter") for d in pd.date_range("2024-01-01", periods=8, freq="QS").date]
+>>> history = pd.DataFrame({
+...     "rep": np.repeat(["Ann", "Bo", "Cy", "Di", "Ed", "Flo"], 8),
+...     "period_start": [q.start for q in quarters] * 6, "period_label": [q.label for q in quarters] * 6,
+...     "value": np.random.default_rng(7).lognormal(11, 0.4, 48).round(), "exposure_days": 90,
+...     "tenure_months": None, "complete": True, "team": None})
+>>> result = run_backtest(None, "revenue", "quarter", history=history)
+>>> result.n_forecasts
+24
+>>> result.plain_language()[0]                                     # doctest: +ELLIPSIS
+'Targets set at P10 were beaten ...% of the time; 90% was promised.'
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import metrics, store
+from analytics import formatting, metrics, store
 from analytics.backtest_scores import (
     CRPS_GRID,
     NAIVE_RULES,
@@ -37,9 +51,13 @@ from analytics.backtest_scores import (
 from analytics.calibration import DEFAULT_LEVELS, fit_for_target, level_column, model_family
 from analytics.panel_arrays import PanelArrays, build_arrays
 from analytics.periods import period_start_sql
+from analytics.predictive import BetaBinomialRate, NegBinomialCount, RepPredictive
 
 MIN_HISTORY = 4
 METHODS = ("model", *NAIVE_RULES)
+
+# One method at one origin, per rep: CRPS, pinball loss per level, covered per level.
+OriginScores = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass
@@ -81,23 +99,24 @@ class BacktestResult:
         out = []
         for row in self.coverage.itertuples():
             beaten = 1 - row.covered_randomized
-            out.append(f"Targets set at P{round(100 * row.level)} were beaten {beaten:.0%} of the time; "
-                       f"{1 - row.level:.0%} was promised.")
+            out.append(f"Targets set at P{round(100 * row.level)} were beaten {formatting.rate(beaten)} of the time; "
+                       f"{formatting.rate(1 - row.level)} was promised.")
         naive = {k: v for k, v in self.crps.items() if k != "model" and np.isfinite(v)}
         if naive and np.isfinite(self.crps.get("model", np.nan)):
-            best = min(naive, key=naive.get)
+            best = min(naive, key=lambda method: naive[method])
             gain = 1 - self.crps["model"] / naive[best]
             words = "more" if gain >= 0 else "less"
-            out.append(f"The model's ranges were {abs(gain):.0%} {words} accurate than the best simple rule "
-                       f"({best.replace('_', ' ')}), over {self.n_forecasts} rep-periods.")
+            out.append(f"The model's ranges were {formatting.rate(abs(gain))} {words} accurate than the best simple "
+                       f"rule ({best.replace('_', ' ')}), over {formatting.count(self.n_forecasts)} rep-periods.")
         if self.historical_targets:
             h = self.historical_targets
-            out.append(f"Your past targets were hit {h['hit_rate']:.0%} of the time ({h['n']} rep-periods); "
-                       f"the model gave them on average a {h['mean_predicted_p_attain']:.0%} chance.")
+            out.append(f"Your past targets were hit {formatting.rate(h['hit_rate'])} of the time "
+                       f"({formatting.count(h['n'])} rep-periods); the model gave them on average a "
+                       f"{formatting.rate(h['mean_predicted_p_attain'])} chance.")
         return out
 
 
-def _num(x) -> float | None:
+def _num(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), 6)
 
 
@@ -109,20 +128,26 @@ def choose_origins(arrays: PanelArrays, origins: int | None, min_history: int = 
 
 
 def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", grain: str = "quarter", *,
-                 origins: int | None = None, levels=DEFAULT_LEVELS, history: pd.DataFrame | None = None,
+                 origins: int | None = None, levels: Sequence[float] = DEFAULT_LEVELS,
+                 history: pd.DataFrame | None = None,
                  seed: int = 0) -> BacktestResult:
     """Refit at each origin on data strictly before it; score the model and the naive rules."""
     levels = tuple(float(x) for x in levels)
     lv = np.array(levels)
     fsm = store.fiscal_year_start_month(conn) if conn is not None else 1
     if history is None:
+        if conn is None:
+            raise ValueError("run_backtest needs a database connection or a history panel")
         history = metrics.rep_period_panel(conn, metric, grain, fiscal_start_month=fsm)
     arrays = build_arrays(history, grain, fsm)
     cols = choose_origins(arrays, origins)
     rng = np.random.default_rng(seed)
     naive_points = naive_point_forecasts(arrays.y, grain) if cols else {}
     quotas = _quotas(conn, metric, grain, fsm) if conn is not None else None
-    parts, pits, scores, hist_rows = [], [], {m: [] for m in METHODS}, []
+    parts: list[pd.DataFrame] = []
+    pits: list[np.ndarray] = []
+    hist_rows: list[pd.DataFrame] = []
+    scores: dict[str, list[OriginScores]] = {m: [] for m in METHODS}
     family = model_family(metric, arrays.y[:, : cols[0]]) if cols else "log"
     for o in cols:
         rows = np.flatnonzero(np.isfinite(arrays.y[:, o]))
@@ -135,7 +160,7 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
         both = pred.quantile(np.concatenate([CRPS_GRID, lv]))
         q_grid, q_levels = both[:, :CRPS_GRID.size], both[:, CRPS_GRID.size:]
         upper = pred.cdf(y)
-        lower = _cdf_below(pred, y, family)
+        lower = _cdf_below(pred, y)
         u = randomized_pit(lower, upper, rng)
         for m in METHODS:
             if m == "model":
@@ -170,11 +195,11 @@ def _expand(values: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _cdf_below(pred, y: np.ndarray, family: str) -> np.ndarray:
+def _cdf_below(pred: RepPredictive, y: np.ndarray) -> np.ndarray:
     """F(y-) : the cdf just below y (atoms at zero and at each count)."""
-    if family == "count":
+    if isinstance(pred, NegBinomialCount):
         return np.where(y > 0, pred.cdf(y - 1), 0.0)
-    if family == "rate":
+    if isinstance(pred, BetaBinomialRate):
         return np.where(y > 0, pred.cdf(y - 1e-6 / np.maximum(pred.trials, 1)), 0.0)
     return np.where(y > 0, pred.cdf(y), 0.0)
 
@@ -192,7 +217,7 @@ def _scales(train: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.maximum(np.nan_to_num(mean, nan=team), 0.1 * team)
 
 
-def _quotas(conn, metric: str, grain: str, fsm: int) -> pd.DataFrame:
+def _quotas(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, fsm: int) -> pd.DataFrame:
     """Imported targets summed per rep and period (intervals inside one period only)."""
     ps = period_start_sql("period_start", grain, fsm)
     pe = period_start_sql("period_end", grain, fsm)
@@ -202,7 +227,9 @@ def _quotas(conn, metric: str, grain: str, fsm: int) -> pd.DataFrame:
     return df
 
 
-def _assemble(metric, grain, levels, parts, scores, hist_rows, rng, family) -> BacktestResult:
+def _assemble(metric: str, grain: str, levels: tuple[float, ...], parts: list[pd.DataFrame],
+              scores: dict[str, list[OriginScores]], hist_rows: list[pd.DataFrame],
+              rng: np.random.Generator, family: str) -> BacktestResult:
     lv = np.array(levels)
     cols = [level_column(x) for x in levels]
     if not parts:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics import formatting
+
 NAIVE_RULES = ("last_period", "trailing_mean", "same_period_last_year", "team_uniform", "empirical_percentiles")
 CRPS_GRID = np.round(np.arange(0.02, 0.99, 0.02), 2)
 WINDOW = 4
@@ -94,7 +96,12 @@ def naive_quantiles(y: np.ndarray, point: np.ndarray, origin: int, rows: np.ndar
 
 
 def row_quantiles(x: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Weibull-position (k/(n+1)) quantiles of each row, NaNs omitted; vectorised (n_rows, n_levels)."""
+    """Weibull-position (k/(n+1)) quantiles of each row, NaNs omitted; vectorised (n_rows, n_levels).
+
+    ``numpy.nanquantile(x, levels, axis=1, method="weibull").T`` for speed: numpy handles NaNs one
+    row at a time in Python (0.4 s for 10,000 reps x 12 periods, 3 ms here). tests/test_calibration.py
+    compares the two.
+    """
     s = np.sort(x, axis=1)                      # NaN sort last
     n = np.isfinite(s).sum(axis=1)
     h = np.clip(levels[None, :] * (n[:, None] + 1) - 1, 0, np.maximum(n[:, None] - 1, 0))
@@ -147,6 +154,6 @@ def reliability_table(p: np.ndarray, hit: np.ndarray, bins: int = 5) -> pd.DataF
     idx = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
     df = pd.DataFrame({"bin": idx, "p": p, "hit": hit.astype(float)})
     g = df.groupby("bin").agg(n=("p", "size"), mean_predicted=("p", "mean"), hit_rate=("hit", "mean"))
-    g.index = [f"{edges[i]:.0%}-{edges[i + 1]:.0%}" for i in g.index]
+    g.index = [f"{formatting.rate(edges[i])}-{formatting.rate(edges[i + 1])}" for i in g.index]
     g.index.name = "predicted"
     return g.reset_index()

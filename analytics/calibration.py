@@ -11,30 +11,53 @@ returns a :class:`Calibration`:
 
 Example
 -------
->>> cal = calibrate(conn, "revenue", "quarter", "next")          # doctest: +SKIP
->>> cal.summary[["p10", "p50", "p90", "flag"]].head()             # doctest: +SKIP
->>> cal.p_attain(cal.summary["p40"].to_numpy())                   # doctest: +SKIP  ~0.60 each
+``calibrate(conn, "revenue", "quarter", "next")`` reads the history from the database; a
+``rep_period_panel`` frame given as ``history`` stands in for it here (six reps, eight quarters):
+
+>>> import numpy as np, pandas as pd
+>>> from analytics.periods import period_of
+>>> quarters = [period_of(d, "quarter") for d in pd.date_range("2024-01-01", periods=8, freq="QS").date]
+>>> history = pd.DataFrame({
+...     "rep": np.repeat(["Ann", "Bo", "Cy", "Di", "Ed", "Flo"], 8),
+...     "period_start": [q.start for q in quarters] * 6, "period_label": [q.label for q in quarters] * 6,
+...     "value": np.random.default_rng(7).lognormal(11, 0.4, 48).round(), "exposure_days": 90,
+...     "tenure_months": None, "complete": True, "team": None})
+>>> cal = calibrate(None, "revenue", "quarter", "next", history=history)
+>>> cal.period.label, cal.family
+('2026-Q1', 'log')
+>>> bool((cal.summary["p10"] < cal.summary["p50"]).all() and (cal.summary["p50"] < cal.summary["p90"]).all())
+True
+
+A target at a rep's P40 is reached with chance 0.60:
+
+>>> np.round(cal.p_attain(cal.summary["p40"].to_numpy()), 2)
+array([0.6, 0.6, 0.6, 0.6, 0.6, 0.6])
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
 from analytics import metrics, store
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
-from analytics.counts import fit_count_model, fit_rate_model
-from analytics.logmodel import fit_log_model
+from analytics.counts import CountFit, RateFit, fit_count_model, fit_rate_model
+from analytics.logmodel import LogFit, fit_log_model
+from analytics.metric_registry import metric_kind
 from analytics.panel_arrays import PanelArrays, build_arrays
 from analytics.periods import Period, parse_period, period_of
-from analytics.predictive import RepPredictive
+from analytics.predictive import ArrayLike, RepPredictive
 
 DEFAULT_LEVELS = (0.10, 0.25, 0.40, 0.50, 0.70, 0.90)
+# What a metric's model fit is, by family: rate, count, log-scale.
+ModelFit = RateFit | CountFit | LogFit
 LARGE_COUNT = 50.0   # a count metric whose typical rep-period value exceeds this uses the log model
 HIST_WINDOW = 12
 
@@ -61,7 +84,7 @@ def resolve_period(period: str | Period, as_of: date, grain: str, fiscal_start_m
 
 def model_family(metric: str, y: np.ndarray) -> str:
     """``"log"``, ``"count"`` or ``"rate"`` for a metric and its training values."""
-    kind = metrics.metric_kind(metric)
+    kind = metric_kind(metric)
     if kind == "rate":
         return "rate"
     if kind == "count":
@@ -78,7 +101,8 @@ def training_columns(arrays: PanelArrays, target: Period) -> int:
 
 
 def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfrac: np.ndarray,
-                   next_tenure: np.ndarray, *, n_train: int | None = None, family: str | None = None):
+                   next_tenure: np.ndarray, *, n_train: int | None = None,
+                   family: str | None = None) -> tuple[ModelFit, str]:
     """Fit the metric's model on columns [0, n_train) and return (fit, family)."""
     k = training_columns(arrays, target) if n_train is None else n_train
     y = arrays.y[:, :k]
@@ -86,7 +110,10 @@ def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfra
     active = None if active is None else active[:, :k]
     family = family or model_family(metric, y)
     periods = arrays.periods[:k]
+    fit: ModelFit
     if family == "rate":
+        if arrays.won is None or arrays.closed is None:
+            raise ValueError(f"{metric}: a rate needs the panel's won and closed counts")
         fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active)
     elif family == "count":
         fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
@@ -109,7 +136,7 @@ class Calibration:
     predictive: RepPredictive
     summary: pd.DataFrame
     family: str
-    fit: object = field(repr=False)
+    fit: ModelFit = field(repr=False)
     history: pd.DataFrame = field(repr=False)
     _conn: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     _funnel: pd.DataFrame | None = field(default=None, repr=False)
@@ -119,10 +146,10 @@ class Calibration:
         """Sd of the team-wide period shock on the log scale (feeds ``predictive.shared_sigma``)."""
         return float(self.predictive.shared_sigma)
 
-    def quantile(self, p) -> np.ndarray:
+    def quantile(self, p: ArrayLike) -> np.ndarray:
         return self.predictive.quantile(p)
 
-    def p_attain(self, targets) -> np.ndarray:
+    def p_attain(self, targets: npt.ArrayLike) -> np.ndarray:
         return self.predictive.p_attain(np.asarray(targets, dtype=float))
 
     def funnel(self) -> pd.DataFrame:
@@ -147,19 +174,21 @@ class Calibration:
 
 
 def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", grain: str = "quarter",
-              period: str | Period = "next", *, levels=DEFAULT_LEVELS, as_of: date | None = None,
-              history: pd.DataFrame | None = None) -> Calibration:
+              period: str | Period = "next", *, levels: Sequence[float] = DEFAULT_LEVELS,
+              as_of: date | None = None, history: pd.DataFrame | None = None) -> Calibration:
     """Fit on complete periods strictly before the target period and forecast every active rep.
 
     ``history`` (a ``rep_period_panel`` frame) skips the database: reps to forecast are then
     those with a row in the target period, else those active in the last training period.
     """
-    metrics.metric_kind(metric)
+    metric_kind(metric)
     levels = tuple(float(x) for x in levels)
     fsm = store.fiscal_year_start_month(conn) if conn is not None else 1
     if history is not None and not history.empty:
         fsm = _fiscal_start_of(history, grain, fsm)
     if history is None:
+        if conn is None:
+            raise ValueError("calibrate needs a database connection or a history panel")
         as_of = as_of or metrics.data_as_of(conn)
         if as_of is None:
             raise ValueError("no data: import deals or activities first")
@@ -189,7 +218,8 @@ def _fiscal_start_of(history: pd.DataFrame, grain: str, default: int) -> int:
     return default if (default in months or not months) else ((min(months) - 1) % 3) + 1
 
 
-def _forecast_set(conn, arrays: PanelArrays, target: Period, as_of: date):
+def _forecast_set(conn: duckdb.DuckDBPyConnection | None, arrays: PanelArrays, target: Period,
+                  as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows of ``arrays`` to forecast, reps with no history to append, and their exposure/tenure."""
     col = arrays.index_of(target)
     n_t = len(arrays.periods)
@@ -220,8 +250,8 @@ def _forecast_set(conn, arrays: PanelArrays, target: Period, as_of: date):
             np.asarray(expfrac, float), tenure)
 
 
-def _summary(arrays: PanelArrays, k: int, rows: np.ndarray, predictive, fit, family: str,
-             levels: tuple[float, ...], target: Period) -> pd.DataFrame:
+def _summary(arrays: PanelArrays, k: int, rows: np.ndarray, predictive: RepPredictive, fit: ModelFit,
+             family: str, levels: tuple[float, ...], target: Period) -> pd.DataFrame:
     y = arrays.y[rows, :k]
     recent = y[:, -HIST_WINDOW:] if k else np.full((rows.size, 1), np.nan)
     n_hist = np.isfinite(recent).sum(1)

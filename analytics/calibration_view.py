@@ -5,18 +5,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.counts import CountFit, RateFit
+from analytics.logmodel import LogFit
 from analytics.metrics import FUNNEL_COUNTS, FUNNEL_RATES
 from analytics.periods import Period
 
 
-def summary_reasons(fit, rows: np.ndarray, family: str, grain: str) -> tuple[np.ndarray, np.ndarray]:
-    """(flag, reason) per forecast rep: "new" | "ramping" | "short history" | ""."""
+def summary_reasons(fit: CountFit | LogFit | RateFit, rows: np.ndarray, family: str,
+                    grain: str) -> tuple[np.ndarray, np.ndarray]:
+    """(flag, reason) per forecast rep: "new" | "ramping" | "short history" | "".
+
+    A rate has no ramp (a new hire's win rate is not scaled up over months), so no rep is ramping.
+    """
     n = np.asarray(fit.n_active)[rows]
     weight = 1.0 - np.asarray(fit.shrink_b)[rows]
     unit = "quarter" if grain == "quarter" else "month"
-    next_bin = np.asarray(getattr(fit, "next_bin", np.zeros(rows.size, int)))
-    ramping = (next_bin[rows] < fit.ramped_bin) if hasattr(fit, "next_bin") else np.zeros(rows.size, bool)
-    ramp_source = getattr(fit, "ramp_source", "history")
+    if isinstance(fit, RateFit):
+        ramping, ramp_source = np.zeros(rows.size, bool), "history"
+    else:
+        ramping, ramp_source = np.asarray(fit.next_bin)[rows] < fit.ramped_bin, fit.ramp_source
     ramp_words = ("the 25/50/75/100% monthly ramp (no hires in the history to learn a ramp from)"
                   if ramp_source == "fallback" else "the ramp seen in past hires")
     pct = np.round(100 * weight).astype(int)

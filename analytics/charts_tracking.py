@@ -16,7 +16,7 @@ COLOURS = {"actual": "#2f6690", "expected": "#b8c4cc", "flag": "#c0392b", "line"
            "stretch": "#d68910", "diagonal": "#999999"}
 
 
-def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
+def _layout(fig: go.Figure, title: str, **kwargs: object) -> go.Figure:
     fig.update_layout(title=title, template="plotly_white", margin={"l": 60, "r": 20, "t": 60, "b": 60},
                       legend={"orientation": "h", "y": -0.2}, **kwargs)
     return fig

@@ -33,7 +33,7 @@ def refuse(message: str) -> int:
     return 2
 
 
-def json_value(value):
+def json_value(value: object) -> object:
     """A DataFrame cell as JSON: numpy scalars unwrapped, NaN/inf/NA as null, dates in ISO form."""
     if value is None or value is pd.NA:
         return None
@@ -74,8 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code (``python -m analytics`` exits with it).
+
+    A usage error or ``--help`` returns argparse's code (2 or 0) after its message rather than
+    raising ``SystemExit``, so a caller in the same process (the tests) gets the code too.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse's own exit: an int status, None for 0
+        return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
     except DatabaseLockedError as exc:

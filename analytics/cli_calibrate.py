@@ -12,14 +12,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import store
+from analytics import formatting, store
 from analytics.cli import add_db_argument, refuse
+from analytics.metric_registry import metric_kind
 from analytics.metrics import METRICS
+
+if TYPE_CHECKING:
+    from analytics.calibration import Calibration
 
 
 def _levels(text: str) -> tuple[float, ...]:
@@ -68,7 +75,7 @@ def add_calibrate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the rows as a JSON array")
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     cal = subparsers.add_parser("calibrate", help="per-rep predictive percentiles for a period",
                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_calibrate_arguments(cal)
@@ -82,8 +89,8 @@ def register(subparsers) -> None:
     bt.set_defaults(func=run_backtest)
 
 
-def calibration_rows(cal, target_percentile: float | None = None, team_target: float | None = None,
-                     allocation: str = "equal-chance") -> pd.DataFrame:
+def calibration_rows(cal: Calibration, target_percentile: float | None = None,
+                     team_target: float | None = None, allocation: str = "equal-chance") -> pd.DataFrame:
     """The CLI table: rep, period, n_periods, p.., baseline[, target, p_attain].
 
     ``team_target`` G splits G across the reps (``allocation.allocate_team_target`` with the
@@ -112,7 +119,16 @@ def calibration_rows(cal, target_percentile: float | None = None, team_target: f
     return out
 
 
-def _open(args):
+def _text_columns(rows: pd.DataFrame, kind: str) -> dict[str, Callable[[float], str]]:
+    """How the text table writes each numeric column: the metric's values by its kind, chances as rates."""
+    def metric_value(x: float) -> str:
+        return formatting.value(x, kind, exact=True)
+
+    text: dict[str, Callable[[float], str]] = {"n_periods": formatting.count, "p_attain": formatting.rate}
+    return {c: text.get(c, metric_value) for c in rows.columns if c not in ("rep", "period")}
+
+
+def _open(args: argparse.Namespace) -> duckdb.DuckDBPyConnection | None:
     path = args.db
     if path and str(path) != ":memory:" and not Path(path).exists():
         print(f"error: no database at {path}", file=sys.stderr)
@@ -120,13 +136,13 @@ def _open(args):
     return store.connect(path)
 
 
-def _json_default(x):
+def _json_default(x: object) -> object:
     if isinstance(x, np.generic):
         return x.item()
     return str(x)
 
 
-def run_calibrate(args) -> int:
+def run_calibrate(args: argparse.Namespace) -> int:
     from analytics.calibration import calibrate
 
     conn = _open(args)
@@ -152,11 +168,11 @@ def run_calibrate(args) -> int:
         records = rows.replace({np.nan: None}).to_dict(orient="records")
         print(json.dumps(records, default=_json_default))
     elif not args.out:
-        print(rows.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+        print(rows.to_string(index=False, formatters=_text_columns(rows, metric_kind(args.metric))))
     return 0
 
 
-def run_backtest(args) -> int:
+def run_backtest(args: argparse.Namespace) -> int:
     from analytics.backtest import run_backtest as backtest
 
     conn = _open(args)
@@ -171,10 +187,11 @@ def run_backtest(args) -> int:
     if args.json:
         print(json.dumps(result.to_json_dict(), default=_json_default))
         return 0
-    print(result.coverage[["column", "nominal", "covered", "covered_randomized", "band_lo", "band_hi"]]
-          .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    rates = ["nominal", "covered", "covered_randomized", "band_lo", "band_hi"]
+    print(result.coverage[["column", *rates]].to_string(index=False, formatters=dict.fromkeys(rates, formatting.rate)))
     print()
-    print(result.summary[["crps", "pinball", "skill_vs_model"]].to_string(float_format=lambda v: f"{v:.4f}"))
+    print(result.summary[["crps", "pinball", "skill_vs_model"]].to_string(formatters={
+        "crps": formatting.score, "pinball": formatting.score, "skill_vs_model": formatting.rate}))
     print()
     for line in result.plain_language():
         print(line)

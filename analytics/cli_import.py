@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from analytics import importer, mapping, store
+from analytics import formatting, importer, mapping, store
 from analytics.cli import add_db_argument
 
 
@@ -21,7 +21,7 @@ def _pair(text: str) -> tuple[str, str]:
     return source, target
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("import", help="import CRM CSV exports (deals, activities, reps, targets)")
     p.add_argument("files", nargs="+", metavar="FILE")
     add_db_argument(p)
@@ -48,10 +48,10 @@ def _print_summary(result: importer.ImportResult) -> None:
     for note in result.notes:
         print(f"  note: {note}")
     for r in result.rejects:
-        print(f"  rejected line {r['line']}: {r['column'] or '-'} = {r['value']!r}: {r['reason']}")
+        print(f"  rejected line {r['line']}: {r['column'] or formatting.BLANK} = {r['value']!r}: {r['reason']}")
 
 
-def run_import(args) -> int:
+def run_import(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     refused = False
     try:
@@ -75,7 +75,7 @@ def run_import(args) -> int:
     return 2 if refused else 0
 
 
-def run_imports(args) -> int:
+def run_imports(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         if args.imports_command == "undo":
@@ -87,7 +87,8 @@ def run_imports(args) -> int:
             print("no imports yet")
         for row in history.itertuples():
             print(f"{row.import_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {row.status:<8} {row.kind:<10} "
-                  f"{row.file_name}  read {row.rows_read}, loaded {row.rows_loaded}, rejected {row.rows_rejected}")
+                  f"{row.file_name}  read {formatting.count(row.rows_read)}, loaded {formatting.count(row.rows_loaded)}, "
+                  f"rejected {formatting.count(row.rows_rejected)}")
         return 0
     finally:
         conn.close()

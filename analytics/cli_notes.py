@@ -22,7 +22,7 @@ from analytics import store
 from analytics.cli import add_db_argument, json_records, refuse
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     notes = subparsers.add_parser("notes", help="add and list check-in notes per rep",
                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = notes.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -44,7 +44,7 @@ def register(subparsers) -> None:
     show.set_defaults(func=_list)
 
 
-def _add(args) -> int:
+def _add(args: argparse.Namespace) -> int:
     from analytics import tracking
 
     try:
@@ -62,7 +62,7 @@ def _add(args) -> int:
     return 0
 
 
-def _list(args) -> int:
+def _list(args: argparse.Namespace) -> int:
     from analytics import tracking
 
     conn = store.connect(args.db)
@@ -74,7 +74,7 @@ def _list(args) -> int:
         return refuse(str(exc))
     finally:
         conn.close()
-    if args.csv:
+    if text is not None:  # (--csv)
         Path(args.csv).write_text(text, encoding="utf-8")
         print(f"{len(notes)} note(s) written to {args.csv}")
         return 0

@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from analytics import formatting
 from analytics.sample import AS_OF, generate
 from analytics.sample_big import write_benchmark_deals
 
@@ -21,7 +22,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.rows is not None:
             path = write_benchmark_deals(Path(args.out) / f"opportunities_{args.rows}.csv", args.rows,
                                          seed=1 if args.seed is None else args.seed)
-            print(f"wrote {args.rows:,} rows to {path}")
+            print(f"wrote {formatting.count(args.rows)} rows to {path}")
             return 0
         paths = generate(args.out, reps=args.reps, years=args.years, seed=7 if args.seed is None else args.seed,
                          as_of=as_of)
@@ -29,11 +30,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for path in paths.values():
-        print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+        print(f"wrote {path} ({formatting.count(path.stat().st_size)} bytes)")
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``sample``: write the deterministic sample company (or, with --rows, a big deals file)."""
     p = subparsers.add_parser("sample", help="write the deterministic sample company's CSV exports")
     p.add_argument("--reps", type=int, default=36, help="reps on the roster over the period (default 36)")

@@ -18,12 +18,15 @@ import getpass
 import json
 import sys
 
+import duckdb
 import pandas as pd
 
 from analytics import store
 from analytics.cli import add_db_argument, json_records, refuse
 from analytics.export import export_set
+from analytics.formatting import count, rate
 from analytics.target_sets import (
+    SavedTargetSet,
     TargetSetError,
     list_target_sets,
     load_target_set,
@@ -31,10 +34,10 @@ from analytics.target_sets import (
     resolve_set_id,
     save_target_set,
 )
-from analytics.targets import fmt_number, fmt_pct, tiers_wide
+from analytics.targets import tiers_wide
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("targets", help="save, list, show and export target sets",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = parser.add_subparsers(dest="targets_command", required=True, metavar="ACTION")
@@ -76,7 +79,7 @@ def register(subparsers) -> None:
     export.set_defaults(func=_export)
 
 
-def _author(args) -> str | None:
+def _author(args: argparse.Namespace) -> str | None:
     if args.author:
         return args.author
     try:
@@ -85,7 +88,7 @@ def _author(args) -> str | None:
         return None
 
 
-def _save(args) -> int:
+def _save(args: argparse.Namespace) -> int:
     try:
         from analytics.calibration import calibrate
     except ModuleNotFoundError:
@@ -126,7 +129,7 @@ def _save(args) -> int:
     return 0
 
 
-def _list(args) -> int:
+def _list(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         sets = list_target_sets(conn)
@@ -139,17 +142,17 @@ def _list(args) -> int:
         print("no saved target sets")
         return 0
     for r in sets.itertuples():
-        team = f", team target {fmt_number(r.team_target)}" if pd.notna(r.team_target) else ""
+        team = f", team target {count(r.team_target)}" if pd.notna(r.team_target) else ""
         print(f"{r.name!s:<28} v{r.version:<3} {r.status:<6} {r.period:<10} {r.metric:<10} {r.method:<13} "
               f"{r.n_reps:>4} reps{team}  (revision {r.revision}, {r.updated_at:%Y-%m-%d %H:%M})")
     return 0
 
 
-def _load(conn, args):
+def _load(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> SavedTargetSet:
     return load_target_set(conn, resolve_set_id(conn, args.name, args.version))
 
 
-def _show(args) -> int:
+def _show(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         saved = _load(conn, args)
@@ -158,25 +161,25 @@ def _show(args) -> int:
     finally:
         conn.close()
     if args.json:
-        header = {k: getattr(saved, k) for k in ("set_id", "name", "version", "status", "period", "grain",
-                                                  "metric", "tiers", "method", "team_target", "revision",
-                                                  "updated_by", "assumptions")}
-        header["updated_at"] = saved.updated_at.isoformat()
-        header["rows"] = json_records(saved.rows)
-        header["activity_rows"] = json_records(saved.activity_rows)
+        header = {"set_id": saved.set_id, "name": saved.name, "version": saved.version, "status": saved.status,
+                  "period": saved.period, "grain": saved.grain, "metric": saved.metric, "tiers": saved.tiers,
+                  "method": saved.method, "team_target": saved.team_target, "revision": saved.revision,
+                  "updated_by": saved.updated_by, "assumptions": saved.assumptions,
+                  "updated_at": saved.updated_at.isoformat(), "rows": json_records(saved.rows),
+                  "activity_rows": json_records(saved.activity_rows)}
         print(json.dumps(header, indent=2, default=str))
         return 0
-    team = f", team target {fmt_number(saved.team_target)}" if saved.team_target else ""
+    team = f", team target {count(saved.team_target)}" if saved.team_target else ""
     print(f"{saved.label} — {saved.status}, {saved.metric} for {saved.period} ({saved.grain}), "
           f"method {saved.method}{team}, revision {saved.revision}")
     wide = tiers_wide(saved.rows)
     for rep, r in wide.iterrows():
-        cells = [f"{t} {fmt_number(r[t])} ({fmt_pct(r[f'{t}_p'])})" for t in saved.tiers if t in wide]
+        cells = [f"{t} {count(r[t])} ({rate(r[f'{t}_p'])})" for t in saved.tiers if t in wide]
         print(f"  {rep!s:<24} " + "  ".join(cells))
     return 0
 
 
-def _export(args) -> int:
+def _export(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         saved = _load(conn, args)

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from datetime import date
+from functools import partial
 
-from analytics import store
+import pandas as pd
+
+from analytics import formatting, store
 from analytics.cli import add_db_argument, json_records, json_value, refuse
+from analytics.metric_registry import metric_kind
 
 TRACK_COLUMNS = ["rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"]
 EXTRA_COLUMNS = ["team", "share_expected", "projected", "projected_attainment", "p_attain_saved",
@@ -25,7 +28,7 @@ EXTRA_COLUMNS = ["team", "share_expected", "projected", "projected_attainment", 
                  "calls_per_week", "meetings_per_week", "opportunities_per_week", "deals_per_week", "model"]
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     track = subparsers.add_parser("track", help="pace, chance from here and flags for a saved target set",
                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_db_argument(track)
@@ -46,7 +49,7 @@ def register(subparsers) -> None:
     rev.set_defaults(func=_review)
 
 
-def _track(args) -> int:
+def _track(args: argparse.Namespace) -> int:
     from analytics import tracking
 
     try:
@@ -67,25 +70,26 @@ def _track(args) -> int:
     if args.json:
         print(json.dumps(json_records(df[cols]), indent=2))
         return 0
-    tm = t.team
+    tm, rate = t.team, formatting.rate
+    amount = partial(formatting.value, kind=metric_kind(t.saved.metric))
+    cell = partial(amount, exact=True)
     print(f"{t.saved.name} v{t.saved.version} — {t.period.label} ({t.saved.metric}), as of {t.as_of}: "
-          f"{tm['share_expected']:.0%} of the period's outcome expected by now ({t.shape_source})")
-    print(f"team: {tm['actual']:,.0f} of {tm['team_target']:,.0f} ({tm['attainment_so_far']:.0%}); projected "
-          f"{tm['projected']:,.0f} ({tm['projected_attainment']:.0%}); chance of the team number "
-          f"{tm['team_p_attain']:.0%}; reps expected to reach base {tm['expected_share_reaching_base']:.0%} "
-          f"(the set promised {tm['promised_share_reaching_base']:.0%})")
+          f"{rate(tm['share_expected'])} of the period's outcome expected by now ({t.shape_source})")
+    print(f"team: {amount(tm['actual'])} of {amount(tm['team_target'])} ({rate(tm['attainment_so_far'])}); projected "
+          f"{amount(tm['projected'])} ({rate(tm['projected_attainment'])}); chance of the team number "
+          f"{rate(tm['team_p_attain'])}; reps expected to reach base {rate(tm['expected_share_reaching_base'])} "
+          f"(the set promised {rate(tm['promised_share_reaching_base'])})")
     for note in t.notes:
         print(f"  note: {note}")
     print(f"{'rep':<22}{'target':>12}{'actual':>12}{'expected':>12}{'pace':>7}{'chance':>8}  flag  cause")
     for r in df.itertuples():
-        pace = "–" if not math.isfinite(r.pace) else f"{r.pace:.0%}"
-        print(f"{str(r.rep):<22}{r.target:>12,.0f}{r.actual:>12,.0f}{r.expected_to_date:>12,.0f}{pace:>7}"
-              f"{r.p_attain:>8.0%}  {'FLAG' if r.flag else '    '}  {r.cause}"
+        print(f"{str(r.rep):<22}{cell(r.target):>12}{cell(r.actual):>12}{cell(r.expected_to_date):>12}"
+              f"{rate(r.pace):>7}{rate(r.p_attain):>8}  {'FLAG' if r.flag else '    '}  {r.cause}"
               + (f": {r.cause_detail}" if r.flag else ""))
     return 0
 
 
-def _review(args) -> int:
+def _review(args: argparse.Namespace) -> int:
     from analytics import review as review_mod
 
     conn = store.connect(args.db)
@@ -94,7 +98,7 @@ def _review(args) -> int:
         tr = None
         if args.out:
             from analytics import tracking
-            tr = tracking.track(conn, rv.saved, as_of=rv.saved.period.end)
+            tr = tracking.track(conn, rv.saved, as_of=rv.period.end)
     except (LookupError, ValueError) as exc:
         return refuse(str(exc))
     finally:
@@ -107,7 +111,8 @@ def _review(args) -> int:
             "set": rv.saved.name, "version": rv.saved.version, "period": rv.period.label,
             "as_of": rv.as_of.isoformat(), "complete": rv.complete, "notes": rv.notes,
             "calibration": json_records(rv.calibration), "reliability": json_records(rv.reliability),
-            "quotas": {k: (json_records(v) if hasattr(v, "to_dict") else json_value(v)) for k, v in rv.quotas.items()},
+            "quotas": {k: (json_records(v) if isinstance(v, pd.DataFrame) else json_value(v))
+                       for k, v in rv.quotas.items()},
             "results": json_records(rv.results.reset_index()), "changes": json_records(rv.changes.reset_index()),
             "next_start": json_records(rv.next_start.reset_index()), "ratchet": rv.ratchet_sentence,
         }
@@ -120,18 +125,18 @@ def _review(args) -> int:
     for note in rv.notes:
         print(f"  note: {note}")
     for r in rv.calibration.itertuples():
-        print(f"  {r.tier:<11} reached {r.realised:>5.0%}  promised {r.mean_predicted:>5.0%}  "
-              f"({r.reached} of {r.forecasts})  Brier {r.brier:.3f}")
+        print(f"  {r.tier:<11} reached {formatting.rate(r.realised):>5}  promised {formatting.rate(r.mean_predicted):>5}  "
+              f"({formatting.count(r.reached)} of {formatting.count(r.forecasts)})  Brier {formatting.score(r.brier)}")
     q = rv.quotas
     if q["reps_with_quota"]:
-        print(f"  CRM quotas: {q['hit_rate']:.0%} of {q['reps_with_quota']} reps reached theirs "
-              f"(the model gave them {q['model_mean_chance']:.0%} on average)")
+        print(f"  CRM quotas: {formatting.rate(q['hit_rate'])} of {formatting.count(q['reps_with_quota'])} reps "
+              f"reached theirs (the model gave them {formatting.rate(q['model_mean_chance'])} on average)")
     print(f"next period's starting point ({rv.ratchet_sentence})")
+    cell = partial(formatting.value, kind=metric_kind(rv.saved.metric), exact=True)
     print(f"{'rep':<22}{'last target':>13}{'result':>12}{'model (no ratchet)':>20}{'ratchet':>12}")
     for r in rv.next_start.reset_index().itertuples():
-        model = "–" if not math.isfinite(r.model_next_p_level) else f"{r.model_next_p_level:,.0f}"
-        print(f"{str(r.rep):<22}{r.last_target:>13,.0f}{r.last_result:>12,.0f}{model:>20}"
-              f"{r.ratchet_raise_to_last_result:>12,.0f}")
+        print(f"{str(r.rep):<22}{cell(r.last_target):>13}{cell(r.last_result):>12}"
+              f"{cell(r.model_next_p_level):>20}{cell(r.ratchet_raise_to_last_result):>12}")
     if args.out:
         print(f"report written to {path}")
     return 0

@@ -15,6 +15,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
@@ -98,11 +99,11 @@ class FrameContract:
         return frame
 
 
-def _shown(value):
+def _shown(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _first(mask: pd.Series):
+def _first(mask: pd.Series) -> Hashable:
     return mask[mask].index[0]
 
 

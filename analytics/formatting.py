@@ -1,4 +1,4 @@
-"""How the product writes numbers for people: money, counts, rates and blanks, in one place.
+"""How the product writes numbers for people: money, counts, rates, ratios, scores and blanks.
 
 Pages, the CLI's text output and the exports all format through these functions, so a value reads
 the same wherever a manager meets it. A missing or non-finite value is always ``BLANK`` (an en dash),
@@ -24,6 +24,10 @@ Examples
 '0.4%'
 >>> value(None, "money")
 '–'
+>>> ratio(0.3478)
+'0.35'
+>>> score(0.18349)
+'0.183'
 >>> value(42.0, "count")
 '42'
 """
@@ -89,10 +93,30 @@ def rate(p: float | None) -> str:
     return f"{pct:.1f}%" if 0 < pct < 1 or 99 < pct < 100 else f"{pct:.0f}%"
 
 
-def value(x: float | None, kind: ValueKind | str, currency: str = "$") -> str:
-    """``x`` formatted as its kind says: ``money``, ``count`` or ``rate``."""
+def ratio(x: float | None) -> str:
+    """A ratio between two counts (meetings per call) to two decimals: ``0.35``."""
+    if is_blank(x):
+        return BLANK
+    return f"{float(x):.2f}"  # type: ignore[arg-type]
+
+
+def score(x: float | None) -> str:
+    """A forecast score (CRPS, pinball loss, Brier score) to three decimals: ``0.183``."""
+    if is_blank(x):
+        return BLANK
+    return f"{float(x):.3f}"  # type: ignore[arg-type]
+
+
+def value(x: float | None, kind: ValueKind | str, currency: str = "$", exact: bool = False) -> str:
+    """``x`` formatted as its kind says: ``money``, ``count`` or ``rate``.
+
+    ``exact`` writes money to the whole unit (``money_exact``), for table columns a reader compares.
+
+    >>> value(1_234_567, "money", exact=True)
+    '$1,234,567'
+    """
     if kind == "money":
-        return money(x, currency)
+        return money_exact(x, currency) if exact else money(x, currency)
     if kind == "rate":
         return rate(x)
     if kind == "count":

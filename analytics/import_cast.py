@@ -16,7 +16,14 @@ outside 1900-2100 (rejected as implausible, or, below year 1000, read as a 2-dig
 regex path). Those stop the write with :data:`MARK` (DuckDB's ``error()``), and the file is
 written once more without reader casts, as before.
 
->>> types, dateformat = date_casts(sample, by_field, "deals", {"c7": "mdy"})   # in import_fields.field_sql
+Which date columns the reader types (as :func:`analytics.import_fields.field_sql` asks): the
+sample's format hits of column c2 are all ``%m/%d/%Y``; c5's fall short of :data:`COVER`:
+
+>>> sample = {"c2_format_hits": {"filled": 2000, "%m/%d/%Y": 2000},
+...           "c5_format_hits": {"filled": 1000, "%m/%d/%Y": 990}}
+>>> by_field = {"close_date": [("Close Date", "c2")], "created_date": [("Created", "c5")]}
+>>> date_casts(sample, by_field, "deals", {"c2": "mdy", "c5": "mdy"})
+({'c2': 'DATE'}, '%m/%d/%Y')
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import contextlib
 import dataclasses
 import os
 import tempfile
+from collections.abc import Iterator
 
 from analytics import mapping
 from analytics.parsing import lit
@@ -39,7 +47,7 @@ MARK = "import_cast: "  # DuckDB error() text: a value the reader read that the 
 @dataclasses.dataclass(frozen=True)
 class ReaderCasts:
     """Raw column alias -> the type the reader reads it as (DATE, DOUBLE); the dates' one format."""
-    types: dict
+    types: dict[str, str]
     dateformat: str | None = None
 
     def __bool__(self) -> bool:
@@ -54,7 +62,8 @@ def _covers(hits: dict, what: str) -> bool:
     return filled > 0 and (hits.get(what) or 0) >= COVER * filled
 
 
-def date_casts(sample: dict, by_field, kind: str, orders: dict[str, str]) -> tuple[dict[str, str], str | None]:
+def date_casts(sample: dict, by_field: mapping.ByField, kind: str,
+               orders: dict[str, str]) -> tuple[dict[str, str], str | None]:
     """The date columns the reader types, and their one format (the reader takes one for all its
     DATE columns): those whose first values (the sample profile's format hits: 2,000 a column)
     the plain format of their order reads, the format most such columns share."""
@@ -79,7 +88,7 @@ def amount_cast(sample: dict, c: str) -> bool:
 
 # ---- the SQL of a column the reader typed (the text plan's equivalents are in parsing) ------------
 
-def date_value(c: str, header: str, dateformat: str) -> str:
+def date_value(c: str, header: str, dateformat: str | None) -> str:
     """(The format is in the text: a plan whose reader reads the column in another format is another plan.)"""
     return (f"(CASE WHEN {c} IS NULL OR year({c}) BETWEEN 1900 AND 2100 THEN {c} ELSE "
             f"error({lit(f'{MARK}a date outside 1900-2100 in {header} (read as {dateformat})')}) END)")
@@ -91,11 +100,11 @@ def amount_value(c: str, header: str, unit: float) -> str:
             f"ELSE error({lit(MARK + 'a non-finite amount in ' + header)}) END)")
 
 
-def date_evidence(c: str, order: str, dateformat: str) -> list[tuple[str, str]]:
+def date_evidence(c: str, order: str, dateformat: str | None) -> list[tuple[str, str]]:
     """The text plan's ``{c}_cls`` and ``{c}_ex`` for a value the reader read in ``dateformat``:
     day over 12 proves the order, else it fits both; dotted formats add 4; none is an example."""
     proves = 1 if order == "dmy" else 2
-    dots = 4 if "." in dateformat else 0
+    dots = 4 if dateformat and "." in dateformat else 0
     return [(f"{c}_cls", f"(CASE WHEN {c} IS NULL THEN 0 WHEN day({c}) > 12 THEN {proves + dots} "
                          f"ELSE {3 + dots} END)::UTINYINT"),
             (f"{c}_ex", "NULL::VARCHAR")]
@@ -112,7 +121,7 @@ def header_line(headers: list[str], delimiter: str) -> str:
 
 
 @contextlib.contextmanager
-def records_file(headers: list[str], delimiter: str, records: list[str]):
+def records_file(headers: list[str], delimiter: str, records: list[str]) -> Iterator[str]:
     """A small CSV of the header and ``records`` (their text as DuckDB kept it), deleted after."""
     fd, path = tempfile.mkstemp(prefix="import_cast_", suffix=".csv")
     try:

@@ -5,36 +5,49 @@ said so), the date parse (the text plan's levels, or the reader's own cast: :mod
 the amount parse (decimal point or comma, unit from the option or the header), the checks of each
 value, and the file's one currency (more than one is a refusal). The notes say what was decided.
 
->>> fields = field_sql(stage, "deals", stage.by_field, profile, None, None)   # in import_stage._shape
+A staged file and its profile come from :mod:`analytics.import_stage`, which calls this in ``_shape``:
+
+>>> fields = field_sql(stage, "deals", stage.by_field, profile, None, None)   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from analytics import import_cast, mapping, parsing
+
+if TYPE_CHECKING:
+    from analytics.import_stage import Stage
 
 
 class RefusalError(Exception):
     """The staged file cannot be imported at all (one line)."""
 
 
+# A check a row must pass: (SQL condition that fails it, CSV header, the value's SQL, the reason's SQL).
+Check = tuple[str, str, str, str]
+
+
 @dataclass
 class FieldSQL:
     value: str
-    checks: list = field(default_factory=list)   # (condition, header, value SQL, reason SQL)
+    checks: list[Check] = field(default_factory=list)
 
 
-def field_sql(stage, kind, by_field, prof, date_order, unit, *, planning=False) -> dict[str, FieldSQL]:
+def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, date_order: str | None,
+              unit: float | None, *, planning: bool = False) -> dict[str, FieldSQL]:
     notes = stage.notes
     # Date order: per column, else what another date column of the file proved, else assumed.
-    orders = {c: parsing.decide_date_order(prof, c, h, date_order, notes)
-              for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "date"
-              for h, c in cols}
-    proven = [o for o in orders.values() if o]
+    decided = {c: parsing.decide_date_order(prof, c, h, date_order, notes)
+               for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "date"
+               for h, c in cols}
+    proven = [o for o in decided.values() if o]
+    orders: dict[str, str] = {}
     stage.orders = orders
-    for c, order in list(orders.items()):
+    for c, order in decided.items():
         if order:
+            orders[c] = order
             continue
         header = next(h for cols in by_field.values() for h, cc in cols if cc == c)
         dots = prof[f"{c}_dots"] == prof[f"{c}_amb"]

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Protocol
+
+import duckdb
 
 from analytics import import_profile, mapping, parsing
+from analytics.import_fields import Check
 from analytics.import_stage import FieldSQL, Stage, create_typed
 from analytics.parsing import lit, q
 from analytics.periods import parse_period
@@ -27,20 +31,20 @@ TYPES = {"close_date": "DATE", "created_date": "DATE", "amount": "DOUBLE", "star
          "end_date": "DATE", "count": "BIGINT", "period_start": "DATE", "period_end": "DATE", "target": "DOUBLE"}
 
 
-def _col(fields, name) -> str:
+def _col(fields: dict[str, FieldSQL], name: str) -> str:
     return q(name) if name in fields else f"NULL::{TYPES.get(name, 'VARCHAR')}"
 
 
-def _first(by_field, name) -> tuple[str, str]:
+def _first(by_field: mapping.ByField, name: str) -> tuple[str, str]:
     return by_field[name][0]
 
 
-def _rep_check(by_field) -> tuple:
+def _rep_check(by_field: mapping.ByField) -> Check:
     header, c = _first(by_field, "rep")
     return (f"{q('rep')} IS NULL", header, c, "'rep is blank'")
 
 
-def _labels(prof, by_field, name) -> list[str]:
+def _labels(prof: dict, by_field: mapping.ByField, name: str) -> list[str]:
     out = []
     for _, c in by_field.get(name, []):
         out += [v.strip() for v in (prof.get(f"{c}_labels") or []) if v is not None and v.strip()]
@@ -86,12 +90,24 @@ def _month(year: int, month: int) -> tuple[date, date]:
 
 
 
-def shape(conn, stage: Stage, kind, by_field, fields, prof, fiscal_start, type_overrides) -> None:
-    {"deals": _deals, "activities": _activities, "reps": _reps, "targets": _targets}[kind](
-        conn, stage, by_field, fields, prof, fiscal_start=fiscal_start, type_overrides=type_overrides)
+class _Shaper(Protocol):
+    """A kind's shaping: each takes the options it needs of these."""
+
+    def __call__(self, conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
+                 fields: dict[str, FieldSQL], prof: dict, *, fiscal_start: int,
+                 type_overrides: dict[str, str]) -> None: ...
 
 
-def _keep_last(conn, stage: Stage, select_sql: str, keys: list[str], what: str) -> None:
+def shape(conn: duckdb.DuckDBPyConnection, stage: Stage, kind: str, by_field: mapping.ByField,
+          fields: dict[str, FieldSQL], prof: dict, fiscal_start: int, type_overrides: dict[str, str]) -> None:
+    shapers: dict[str, _Shaper] = {"deals": _deals, "activities": _activities, "reps": _reps,
+                                   "targets": _targets}
+    shapers[kind](conn, stage, by_field, fields, prof, fiscal_start=fiscal_start,
+                  type_overrides=type_overrides)
+
+
+def _keep_last(conn: duckdb.DuckDBPyConnection, stage: Stage, select_sql: str, keys: list[str],
+               what: str) -> None:
     """``final`` from ``select_sql`` (with row_idx); earlier rows repeating a key are rejects."""
     t = stage.t
     conn.execute(f"CREATE TEMP TABLE {t('rejrows')} AS SELECT *, row_number() OVER (PARTITION BY "
@@ -104,7 +120,8 @@ def _keep_last(conn, stage: Stage, select_sql: str, keys: list[str], what: str) 
     conn.execute(f"DROP TABLE {t('rejrows')}")
 
 
-def _deals(conn, stage, by_field, fields, prof, **_):
+def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
+           fields: dict[str, FieldSQL], prof: dict, **_: object) -> None:
     notes, t = stage.notes, stage.t
     label_field = "status" if "status" in fields else "stage" if "stage" in fields else None
     checks = [_rep_check(by_field)]
@@ -179,7 +196,7 @@ DEAL_NOTES = [
 ]
 
 
-def _deal_notes(conn, stage, fields) -> None:
+def _deal_notes(conn: duckdb.DuckDBPyConnection, stage: Stage, fields: dict[str, FieldSQL]) -> None:
     """Quirks worth a manager's eye, counted over the rows as they will be stored (a streamed
     stage counts them from each row's ``note_mask``, whose bit i is ``DEAL_NOTES[i]``)."""
     if stage.stream and not stage.once:
@@ -188,7 +205,8 @@ def _deal_notes(conn, stage, fields) -> None:
     else:  # (a stage written once counts the rows it wrote)
         names = {n: n for n in TABLES["deals"][2]}
         counts = ", ".join(f"count(*) FILTER (WHERE {p.format(**names)})" for p in DEAL_NOTES)
-        source = f"deals WHERE import_id = {int(stage.import_id)}" if stage.once else stage.t("final")
+        source = (stage.t("final") if stage.import_id is None  # (the import id is set by the write)
+                  else f"deals WHERE import_id = {int(stage.import_id)}")
     row = conn.execute(f"SELECT {counts}, count(*) FROM {source}").fetchall()[0]
     open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, total = row
     stage.n_final = total
@@ -206,7 +224,9 @@ def _deal_notes(conn, stage, fields) -> None:
         notes.append(f"{backwards} deal(s) close before they were created")
 
 
-def _activities(conn, stage, by_field, fields, prof, *, fiscal_start, type_overrides):
+def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
+                fields: dict[str, FieldSQL], prof: dict, *, fiscal_start: int,
+                type_overrides: dict[str, str]) -> None:
     notes, t = stage.notes, stage.t
     date_h, date_c = _first(by_field, "activity_date")
     starts = {}
@@ -252,7 +272,8 @@ def _activities(conn, stage, by_field, fields, prof, *, fiscal_start, type_overr
                  f"FROM {t('typed')} WHERE rej IS NULL)")
 
 
-def _reps(conn, stage, by_field, fields, prof, **_):
+def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
+          fields: dict[str, FieldSQL], prof: dict, **_: object) -> None:
     checks = [_rep_check(by_field)]
     if "start_date" in fields and "end_date" in fields:
         h, c = _first(by_field, "end_date")
@@ -265,7 +286,8 @@ def _reps(conn, stage, by_field, fields, prof, **_):
     _keep_last(conn, stage, f"SELECT row_idx, {select} FROM {stage.t('typed')} WHERE rej IS NULL", ["rep"], "rep")
 
 
-def _targets(conn, stage, by_field, fields, prof, *, fiscal_start, **_):
+def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
+             fields: dict[str, FieldSQL], prof: dict, *, fiscal_start: int, **_: object) -> None:
     t, notes = stage.t, stage.notes
     checks = [_rep_check(by_field)]
     metric = f"coalesce(lower({q('metric')}), 'revenue')" if "metric" in fields else "'revenue'"
@@ -281,15 +303,15 @@ def _targets(conn, stage, by_field, fields, prof, *, fiscal_start, **_):
                f"last_day(make_date(year_no, x.m, 1)) AS period_end, x.v AS target FROM "
                f"(SELECT *, unnest([{items}]) AS x FROM {t('typed')} WHERE rej IS NULL) WHERE x.v IS NOT NULL")
         blanks = " + ".join(f"count(*) FILTER (WHERE {q(m)} IS NULL)" for m in months)
-        stage.month_blanks = conn.execute(f"SELECT {blanks} FROM {t('typed')} WHERE rej IS NULL").fetchall()[0][0]
-        if stage.month_blanks:
-            notes.append(f"{stage.month_blanks} month cell(s) with no target ('-' or blank) skipped")
+        month_blanks = conn.execute(f"SELECT {blanks} FROM {t('typed')} WHERE rej IS NULL").fetchall()[0][0]
+        if month_blanks:
+            notes.append(f"{month_blanks} month cell(s) with no target ('-' or blank) skipped")
     else:
         target_h, target_c = _first(by_field, "target")
         if "period" in fields:
             period_h, period_c = _first(by_field, "period")
-            ivs = {lab: period_interval(lab, fiscal_start) for lab in _labels(prof, by_field, "period")}
-            ivs = {k: v for k, v in ivs.items() if v}
+            found = {lab: period_interval(lab, fiscal_start) for lab in _labels(prof, by_field, "period")}
+            ivs = {k: v for k, v in found.items() if v}
             start = "(CASE " + " ".join(f"WHEN {q('period')} = {lit(k)} THEN DATE {lit(v[0].isoformat())}"
                                         for k, v in ivs.items()) + " END)" if ivs else "NULL::DATE"
             end = "(CASE " + " ".join(f"WHEN {q('period')} = {lit(k)} THEN DATE {lit(v[1].isoformat())}"

@@ -11,7 +11,8 @@ which it names by byte offset; their lines are counted in the same thread.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 import numpy as np
@@ -21,8 +22,29 @@ from analytics import csv_source
 if TYPE_CHECKING:
     from analytics.import_stage import Stage
 
+# Records the scan left out, by their negative row_idx: (byte offset, DuckDB's line), either unknown
+# when DuckDB did not give it.
+LeftOut = dict[int, tuple[int | None, int | None]]
 
-def start(conn, stage: Stage, last: int | None = None) -> None:
+
+@dataclass
+class LineCount:
+    """What the line thread found: the line of each left-out record's byte offset, and the line
+    each record starts on up to the last reject; or the error that stopped it."""
+    lines: dict[int, int] | None = None
+    starts: np.ndarray | None = None
+    error: Exception | None = None
+
+
+class LinesJob(NamedTuple):
+    """The line thread of :func:`start`, for the left-out records and the first ``upto`` records."""
+    thread: threading.Thread
+    found: LineCount
+    left_out: LeftOut
+    upto: int
+
+
+def start(conn: duckdb.DuckDBPyConnection, stage: Stage, last: int | None = None) -> None:
     """Start reading where the records the typed scan rejected begin, in a thread beside the
     queries that follow (the file is read by numpy, which lets go of the GIL, as DuckDB does).
     ``last``: the last rejected record when it is known before ``typed`` is (else read from it;
@@ -36,55 +58,57 @@ def start(conn, stage: Stage, last: int | None = None) -> None:
     if (last is None or last < 0) and not stage.left_out:
         return
     upto = 0 if last is None or last < 0 else last + 1
-    src, left_out, box = stage.src, dict(stage.left_out), {}
+    src, left_out, found = stage.src, dict(stage.left_out), LineCount()
     offsets, duck_lines = [o for o, _ in left_out.values()], [line for _, line in left_out.values()]
     accepted = stage.records if stage.records is not None else \
         conn.execute(f"SELECT count(*) FROM {stage.t('typedt')}").fetchall()[0][0]
     # (an offset DuckDB did not give leaves a record without a line: no shortcut then)
     records = accepted + len(offsets) if None not in offsets else None
 
-    def work():
+    def work() -> None:
         try:
             n_lines = stage.counted_lines() if stage.counted_lines else None
             if records is not None and n_lines == src.skip_lines + 1 + records and None not in duck_lines:
                 # One line per record (the checksum's pass counted them): DuckDB's own line numbers
                 # are the physical lines, and record k is on line k + 2 after any preamble.
-                box["lines"] = dict(zip(offsets, duck_lines, strict=True))
+                lines = {o: line for o, line in zip(offsets, duck_lines, strict=True)
+                         if o is not None and line is not None}
             elif upto:  # (one pass: the offsets' lines and the file's line count, which the shortcut needs)
-                box["lines"], n_lines = csv_source.lines_and_count(src.read_path, offsets)
+                lines, n_lines = csv_source.lines_and_count(src.read_path, offsets)
             else:
-                box["lines"] = csv_source.lines_at_offsets(src.read_path, offsets)
+                lines = csv_source.lines_at_offsets(src.read_path, offsets)
+            found.lines = lines
             if upto:
-                box["starts"] = csv_source.record_start_lines(src.read_path, src.skip_lines, set(box["lines"].values()),
-                                                              upto, records, n_lines)
+                found.starts = csv_source.record_start_lines(src.read_path, src.skip_lines,
+                                                             set(lines.values()), upto, records, n_lines)
         except Exception as exc:  # resolve() reads the file itself then
-            box["error"] = exc
+            found.error = exc
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
-    stage.lines_job = (thread, box, left_out, upto)
+    stage.lines_job = LinesJob(thread, found, left_out, upto)
 
 
-def resolve(conn, stage: Stage) -> None:
+def resolve(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
     """Physical line of each row-level reject (only computed when there are some). Called when the
     lines are needed (a preview, the commit), so the file's lines are counted beside other work.
     Rejects with a negative ``row_idx`` are records the scan left out (``stage.left_out``)."""
     src = stage.src
     job, stage.lines_job = stage.lines_job, None
     if job:
-        job[0].join()
-    done = job[1] if job and "error" not in job[1] and job[2] == stage.left_out else {}
-    lines = done.get("lines")
+        job.thread.join()
+    done = job.found if job and job.found.error is None and job.left_out == stage.left_out else LineCount()
+    lines = done.lines
     if lines is None:
         lines = csv_source.lines_at_offsets(src.read_path, [o for o, _ in stage.left_out.values()])
-    at = {k: lines.get(o) for k, (o, _) in stage.left_out.items()}
+    at = {k: None if o is None else lines.get(o) for k, (o, _) in stage.left_out.items()}
     idx = np.asarray([r[0] for r in conn.execute(
         f"SELECT DISTINCT row_idx FROM {stage.t('rej')} WHERE row_idx >= 0 ORDER BY 1").fetchall()], dtype=np.int64)
     keys, values = [k for k in at if at[k] is not None], [at[k] for k in at if at[k] is not None]
     if len(idx):
         excluded, upto = set(lines.values()), int(idx[-1]) + 1
-        if "starts" in done and job[3] >= upto:
-            starts = done["starts"]
+        if done.starts is not None and job is not None and job.upto >= upto:
+            starts = done.starts
         else:  # later rejects (repeated keys) or a second scan: read again
             starts = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, upto)
         idx = idx[idx < len(starts)]
@@ -94,14 +118,15 @@ def resolve(conn, stage: Stage) -> None:
                      "unnest(?::BIGINT[]) AS line) m WHERE r.row_idx = m.row_idx", [keys, values])
 
 
-def reject_scan_max(conn) -> int:
+def reject_scan_max(conn: duckdb.DuckDBPyConnection) -> int:
     try:
         return conn.execute("SELECT coalesce(max(scan_id), -1) FROM reject_scans").fetchall()[0][0]
     except duckdb.Error:
         return -1
 
 
-def read_structural_rejects(conn, stage: Stage, before: int) -> list[tuple[int, str]]:
+def read_structural_rejects(conn: duckdb.DuckDBPyConnection, stage: Stage,
+                            before: int) -> list[tuple[int, str, int | None]]:
     """``rej`` with the rows DuckDB could not split into the header's columns (the CSV rejects of
     the scans after ``before``), under negative ``row_idx`` keys whose byte offsets go into
     ``stage.left_out`` (:func:`resolve` gives them their lines). The records a reader's cast refused
@@ -115,7 +140,7 @@ def read_structural_rejects(conn, stage: Stage, before: int) -> list[tuple[int, 
             "WHERE scan_id > ? ORDER BY line_byte_position", [before]).fetchall()
     # DuckDB reports a short row once per missing column (a cast-refused row once per bad value,
     # its other errors first): one error per record is enough, a structural one if it has one.
-    first: dict = {}
+    first: dict[int, tuple] = {}
     for e in errors:
         if e[0] not in first or (first[e[0]][3] == "CAST" and e[3] != "CAST"):
             first[e[0]] = e

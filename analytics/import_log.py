@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from analytics import mapping, store
 
 if TYPE_CHECKING:
@@ -12,26 +14,26 @@ if TYPE_CHECKING:
 TABLE_KIND = {"deals": "deals", "activities": "activities", "reps": "reps", "quotas": "targets"}
 
 
-def import_history(conn) -> pd.DataFrame:
+def import_history(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per import, newest first."""
     return conn.execute(
         "SELECT import_id, imported_at, file_name, kind, preset, status, rows_read, rows_loaded, rows_rejected, "
         "n_new, n_updated, n_unchanged, message, undone_at FROM imports ORDER BY import_id DESC").df()
 
 
-def import_rejects(conn, import_id: int) -> pd.DataFrame:
+def import_rejects(conn: duckdb.DuckDBPyConnection, import_id: int) -> pd.DataFrame:
     return conn.execute(
         "SELECT line, column_name AS column, value, reason FROM import_rejects WHERE import_id = ? "
         "ORDER BY line NULLS LAST", [import_id]).df()
 
 
-def _structure(conn, table: str) -> str:
+def _structure(conn: duckdb.DuckDBPyConnection, table: str) -> str:
     cols = conn.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
                         "ORDER BY column_index", [table]).fetchall()
     return "{" + ", ".join(f'"{name}": "{dtype}"' for name, dtype in cols) + "}"
 
 
-def _later_changes(conn, import_id: int) -> list[tuple]:
+def _later_changes(conn: duckdb.DuckDBPyConnection, import_id: int) -> list[tuple]:
     """(import_id, file name, rows) of later loaded imports that changed rows of ``import_id``.
 
     Keys logged one by one match by key. An ``insert_all`` import logged no keys: a later import
@@ -55,15 +57,14 @@ def _later_changes(conn, import_id: int) -> list[tuple]:
     return [tuple(v) for _, v in sorted(later.items())]
 
 
-def undo_import(conn, import_id: int) -> str:
+def undo_import(conn: duckdb.DuckDBPyConnection, import_id: int) -> str:
     """Restore the state before ``import_id``; refused when a later import changed the same rows."""
     from analytics.importer import key_sql
 
-    row = conn.execute("SELECT file_name, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
-    row = row[0] if row else None
-    if row is None:
+    rows = conn.execute("SELECT file_name, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    if not rows:
         return f"no import {import_id}"
-    file_name, status = row
+    file_name, status = rows[0]
     if status != "loaded":
         return f"import {import_id} ({file_name}) is {status}: nothing to undo"
     later = _later_changes(conn, import_id)
@@ -95,19 +96,19 @@ def undo_import(conn, import_id: int) -> str:
             f"{n_restored} restored to their previous values")
 
 
-def activity_type_map(conn) -> pd.DataFrame:
+def activity_type_map(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The manager's raw label -> type overrides, plus the built-in types for reference."""
     return conn.execute("SELECT raw_type, type FROM activity_type_map ORDER BY raw_type").df()
 
 
-def activity_labels(conn) -> pd.DataFrame:
+def activity_labels(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Each raw activity label in the data: the type it counts as and how many activities carry it."""
     return conn.execute(
         "SELECT raw_type, any_value(type) AS type, sum(count)::BIGINT AS activities FROM activities "
         "WHERE raw_type IS NOT NULL GROUP BY raw_type ORDER BY activities DESC, raw_type").df()
 
 
-def set_activity_type(conn, raw_type: str, type: str) -> None:
+def set_activity_type(conn: duckdb.DuckDBPyConnection, raw_type: str, type: str) -> None:
     """Map a raw activity label to a type; re-label activities already imported with that label."""
     if type not in mapping.ACTIVITY_TYPES:
         raise ValueError(f"activity type must be one of {', '.join(mapping.ACTIVITY_TYPES)}, not {type!r}")

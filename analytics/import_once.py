@@ -23,7 +23,10 @@ Then, in the same transaction:
   first rows, ids repeat, a chunk has no accepted row to anchor it, or DuckDB refused the file
   part way. :mod:`analytics.importer` then imports it the two-read way.
 
->>> n_new = write(conn, stage, import_id)   # inside the commit's transaction
+Called by :func:`analytics.importer.commit_import` inside its transaction, on a stage built with
+``write_once=True``:
+
+>>> n_new = write(conn, stage, import_id)   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import threading
 import duckdb
 import numpy as np
 import pyarrow as pa
+from duckdb.func import ARROW, SPECIAL
 
 from analytics import import_cast, import_lines, import_profile, import_stage
 from analytics.import_kinds import TABLES
@@ -74,7 +78,8 @@ def _width(n_classes: int) -> str:
     return "UTINYINT" if n_classes <= 2 else "USMALLINT"
 
 
-def plan_write(stage: Stage, typed_plan: str, evidence: list, verdicts: dict, prev: str) -> None:
+def plan_write(stage: Stage, typed_plan: str, evidence: list[tuple[str, str]], verdicts: dict[str, str],
+               prev: str) -> None:
     """A stage written once is planned, not scanned: ``stage.write_plan`` is what its INSERT will
     read. Shaping it again after the write with another plan than the one it was written with
     raises :class:`PlanChanged`."""
@@ -104,7 +109,7 @@ def _stored_label_evidence(stage: Stage) -> list[str]:
     return [f"{cols[0][1]}_new"] if len(cols) == 1 and "status" not in stage.by_field else []
 
 
-def _labels_written(conn, stage: Stage, prof: dict) -> None:
+def _labels_written(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: dict) -> None:
     """Add the stage labels of the written rows to the profile (their evidence stayed out of the sink)."""
     for name in _stored_label_evidence(stage):
         key = name.removesuffix("_new") + "_labels"
@@ -113,18 +118,21 @@ def _labels_written(conn, stage: Stage, prof: dict) -> None:
         prof[key] = sorted(set(prof.get(key) or []) | set(stored))
 
 
-def write(conn, stage: Stage, import_id: int) -> int:
+def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     """Insert ``stage``'s accepted rows into the empty ``deals`` (one read of the CSV), then
     shape the stage from what the read kept; the number of rows written. Raises
     :class:`PlanChanged` (roll back, import the two-read way) or :class:`import_stage.RefusalError`."""
+    plan = stage.write_plan
+    assert plan is not None, "build(write_once=True) plans the write"
     table, _, cols = TABLES["deals"]
     collist = ", ".join(cols)
     sink, name = VerdictSink(stage.src.expected_records()), f"imp_sink_{stage.token}"
-    conn.create_function(name, sink, [duckdb.sqltype(t) for t in ("BOOLEAN", stage.write_plan.width, "UBIGINT", "VARCHAR")],
-                         duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
+    inputs = ("BOOLEAN", plan.width, "UBIGINT", "VARCHAR")  # ok, once_cls, once_hash, once_detail
+    conn.create_function(name, sink, [duckdb.sqltype(t) for t in inputs], duckdb.sqltype("BOOLEAN"), type=ARROW,
+                         side_effects=True, null_handling=SPECIAL)
     before = import_lines.reject_scan_max(conn)
     try:
-        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM ({stage.write_plan.sql}) "
+        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM ({plan.sql}) "
                          f"WHERE {name}(ok, once_cls, once_hash, once_detail)", [import_id]).fetchall()[0][0]
     except (duckdb.InvalidInputException, duckdb.OutOfMemoryException) as exc:
         # (mixed line endings, a broken file: the two-read way says; the commit's memory cap was
@@ -141,7 +149,7 @@ def write(conn, stage: Stage, import_id: int) -> int:
     refused = import_lines.read_structural_rejects(conn, stage, before)
     evidence, index = sink.evidence, _record_indices(conn, table, import_id, sink, sink.evidence)
     if refused:  # (after the anchors were found: these rows are written after the scan's)
-        again, keys, n_again = _read_again(conn, stage, refused, import_id)
+        again, keys, n_again = _read_again(conn, stage, plan, refused, import_id)
         sink.absorb(again)
         n += n_again
         evidence, index = _joined(evidence, index, again.evidence, keys)
@@ -150,7 +158,7 @@ def write(conn, stage: Stage, import_id: int) -> int:
     check.start()  # (numpy's sort lets go of the GIL: it runs beside the queries below)
     if sink.anchors or stage.left_out:  # rejects: their lines are counted beside the work below
         import_lines.start(conn, stage, last=sink.n_rows - 1 if sink.anchors else -1)
-    _lay_out(conn, stage, sink, evidence, index)
+    _lay_out(conn, stage, plan, sink, evidence, index)
     prof = import_profile.full_profile(conn, stage.t("typed"), stage.by_field, stage.kind, stage.sample,
                                        weight="w", repeats=False)
     _labels_written(conn, stage, prof)
@@ -163,7 +171,9 @@ def write(conn, stage: Stage, import_id: int) -> int:
     return n
 
 
-def _read_again(conn, stage: Stage, refused: list[tuple], import_id: int) -> tuple[VerdictSink, list[int], int]:
+def _read_again(conn: duckdb.DuckDBPyConnection, stage: Stage, plan: WritePlan,
+                refused: list[tuple[int, str, int | None]],
+                import_id: int) -> tuple[VerdictSink, list[int], int]:
     """The records the reader's casts refused (byte offset, text, DuckDB's line), parsed by the text plan from a
     small CSV of their own and written where they pass: their verdicts (one chunk, in their
     order), their ``row_idx`` keys (they join ``stage.left_out``: numbering skips them),
@@ -174,9 +184,10 @@ def _read_again(conn, stage: Stage, refused: list[tuple], import_id: int) -> tup
     stage.left_out.update(zip(keys, ((r[0], r[2]) for r in refused), strict=True))
     before = import_lines.reject_scan_max(conn)
     src = stage.src
+    assert plan.text is not None, "records the reader's casts refused: the plan has casts, so one over text"
     with import_cast.records_file(src.headers, src.delimiter, [r[1] for r in refused]) as path:
         l0 = import_stage._read_csv(src, stage.sources, path, skip=0)
-        conn.execute(f"CREATE TEMP TABLE {again} AS {stage.write_plan.text.over(l0)}")
+        conn.execute(f"CREATE TEMP TABLE {again} AS {plan.text.over(l0)}")
     try:
         unread = import_lines.reject_scan_max(conn) > before and conn.execute(
             "SELECT count(*) FROM reject_errors WHERE scan_id > ?", [before]).fetchall()[0][0]
@@ -193,32 +204,37 @@ def _read_again(conn, stage: Stage, refused: list[tuple], import_id: int) -> tup
     return sink, keys, n
 
 
-def _joined(evidence: Evidence, index: np.ndarray, more: Evidence, keys: list[int]) -> tuple[Evidence, np.ndarray]:
+def _joined(evidence: Evidence, index: np.ndarray, more: Evidence,
+            keys: list[int]) -> tuple[Evidence, np.ndarray]:
     """The scan's evidence and record indices with those of the records read again (one chunk:
     a row's position is its place among them, its key its ``row_idx``)."""
     more_index = np.where(more.passed, NO_RECORD, np.asarray(keys, np.int64)[more.position])
-    joined = Evidence(*(np.concatenate([a, b]) for a, b in zip(
-        (evidence.chunk, evidence.position, evidence.passed, evidence.packed),
-        (more.chunk - 1, more.position, more.passed, more.packed), strict=True)),
-        pa.concat_arrays([evidence.detail, more.detail]))  # (both large strings: no cast, which loads pyarrow.compute)
+    joined = Evidence(np.concatenate([evidence.chunk, more.chunk - 1]),
+                      np.concatenate([evidence.position, more.position]),
+                      np.concatenate([evidence.passed, more.passed]),
+                      np.concatenate([evidence.packed, more.packed]),
+                      # (both large strings: no cast, which loads pyarrow.compute)
+                      pa.concat_arrays([evidence.detail, more.detail]))
     return joined, np.concatenate([index, more_index])
 
 
 NO_RECORD = np.iinfo(np.int64).min  # (a row of evidence that passed: no reject, no record index)
 
 
-def _record_indices(conn, table: str, import_id: int, sink: VerdictSink, evidence) -> np.ndarray:
+def _record_indices(conn: duckdb.DuckDBPyConnection, table: str, import_id: int, sink: VerdictSink,
+                    evidence: Evidence) -> np.ndarray:
     """The record index of each row of ``evidence`` that failed a check (NO_RECORD for the others),
     from the anchors of their chunks."""
     index = np.full(len(evidence.passed), NO_RECORD, np.int64)
     rejected = ~evidence.passed
     if not rejected.any():
         return index
-    if any(a is None for a in sink.anchors.values()):
+    anchors = {chunk: a for chunk, a in sink.anchors.items() if a is not None}
+    if len(anchors) != len(sink.anchors):
         raise PlanChanged("a chunk of the file has no accepted row")
     if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
         raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
-    wanted = sorted({h for h, _ in sink.anchors.values()})
+    wanted = sorted({h for h, _ in anchors.values()})
     found = conn.execute(
         f"SELECT h, list(rowid), (SELECT min(rowid) FROM {table} WHERE import_id = $2) FROM (SELECT hash(deal_id) AS h, "
         f"rowid FROM {table} WHERE import_id = $2) WHERE h IN (SELECT unnest($1::UBIGINT[])) GROUP BY h",
@@ -230,8 +246,8 @@ def _record_indices(conn, table: str, import_id: int, sink: VerdictSink, evidenc
     chunk, position = evidence.chunk[rejected], evidence.position[rejected]
     # A chunk's first record = the accepted rows before its anchor (the anchor's place among the
     # written rows, which keep file order) + the rejects of the chunks before it in the file.
-    chunks = np.array(sorted(sink.anchors), np.int64)                # (chunks with a reject, by number)
-    anchor_at = np.array([stored[sink.anchors[k][0]] for k in chunks], np.int64)
+    chunks = np.array(sorted(anchors), np.int64)                # (chunks with a reject, by number)
+    anchor_at = np.array([stored[anchors[k][0]] for k in chunks], np.int64)
     slot = np.searchsorted(chunks, chunk)
     in_file_order = np.argsort(anchor_at)
     rejects = np.bincount(slot, minlength=len(chunks))[in_file_order]
@@ -244,7 +260,8 @@ def _record_indices(conn, table: str, import_id: int, sink: VerdictSink, evidenc
     return index
 
 
-def _lay_out(conn, stage: Stage, sink: VerdictSink, evidence, index: np.ndarray) -> None:
+def _lay_out(conn: duckdb.DuckDBPyConnection, stage: Stage, plan: WritePlan, sink: VerdictSink,
+             evidence: Evidence, index: np.ndarray) -> None:
     """``typedt`` and the ``typed`` view as the two-read scan leaves them, weighted: one row per
     rejected row (with its record index), one per distinct piece of other evidence and date
     classes, and one per date class for the rows without evidence."""
@@ -260,7 +277,7 @@ def _lay_out(conn, stage: Stage, sink: VerdictSink, evidence, index: np.ndarray)
                   "detail": pa.nulls(len(plain), pa.large_string()), "row_idx": pa.nulls(len(plain), pa.int64())}),
     ])
     typedt, view = stage.t("typedt"), f"imp_laid_{stage.token}"
-    unpacked = "".join(f"((packed >> {4 * i}) & 15)::UTINYINT AS {n}, " for i, n in enumerate(stage.write_plan.classes))
+    unpacked = "".join(f"((packed >> {4 * i}) & 15)::UTINYINT AS {n}, " for i, n in enumerate(plan.classes))
     conn.register(view, laid)
     try:  # (rows without a record index and with the same evidence are one row, weighted)
         conn.execute(f"CREATE TEMP TABLE {typedt} AS SELECT row_idx, sum(w) AS w, {unpacked}detail FROM {view} "
@@ -268,4 +285,4 @@ def _lay_out(conn, stage: Stage, sink: VerdictSink, evidence, index: np.ndarray)
     finally:
         conn.unregister(view)
     conn.execute(f"CREATE TEMP VIEW {stage.t('typed')} AS "
-                 f"{import_stage.detail_view(typedt, stage.write_plan.packed, numbered=True)}")
+                 f"{import_stage.detail_view(typedt, plan.packed, numbered=True)}")

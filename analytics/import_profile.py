@@ -19,6 +19,10 @@ decisions of their whole column.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import duckdb
+
 from analytics import import_cast, mapping, parsing
 from analytics.parsing import lit
 
@@ -26,7 +30,7 @@ SAMPLE_ROWS = 50_000
 MAX_IN_LIST = 2000  # labels listed in an evidence filter; beyond that the column is kept whole
 
 
-def _profile_aggs(by_field, kind) -> tuple[list[str], list[str]]:
+def _profile_aggs(by_field: mapping.ByField, kind: str) -> tuple[list[str], list[str]]:
     aggs, date_cols = ["count(*) AS n_rows"], []
     for name, cols in by_field.items():
         ftype = mapping.FIELD_BY_NAME[kind][name].type
@@ -49,7 +53,7 @@ def _profile_aggs(by_field, kind) -> tuple[list[str], list[str]]:
     return aggs, date_cols
 
 
-def sample_profile(conn, table: str, by_field, kind) -> dict:
+def sample_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.ByField, kind: str) -> dict:
     """Everything column-wide decisions need, over the rows of ``table`` (the text of a sample)."""
     aggs, date_cols = _profile_aggs(by_field, kind)
     row = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
@@ -82,7 +86,7 @@ def _sorted_labels(prof: dict) -> dict:
     return prof
 
 
-def _not_in(c: str, values) -> str:
+def _not_in(c: str, values: Iterable[str | None] | None) -> str:
     """``c`` where it is none of the sample's ``values`` (NULL otherwise)."""
     values = [v for v in (values or []) if v is not None]
     if not values or len(values) > MAX_IN_LIST:
@@ -90,7 +94,7 @@ def _not_in(c: str, values) -> str:
     return f"(CASE WHEN {c} NOT IN ({', '.join(lit(v) for v in values)}) THEN {c} END)"
 
 
-def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str],
+def evidence_columns(by_field: mapping.ByField, kind: str, sample: dict, orders: dict[str, str],
                      casts: import_cast.ReaderCasts = import_cast.NONE) -> list[tuple[str, str]]:
     """(name, SQL) of the evidence the typed pass keeps, over the columns of its last level (of
     the columns the reader typed, ``casts``: the same evidence from their typed values).
@@ -132,8 +136,9 @@ def evidence_columns(by_field, kind, sample: dict, orders: dict[str, str],
 ID_REPEAT_KEY = '"deal_id"'
 
 
-def full_profile(conn, table: str, by_field, kind, sample: dict, *, stream: bool = False,
-                 weight: str | None = None, repeats: bool | None = None) -> dict:
+def full_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.ByField, kind: str,
+                 sample: dict, *, stream: bool = False, weight: str | None = None,
+                 repeats: bool | None = None) -> dict:
     """The profile of every row of the file, from the typed table's evidence (same keys as the sample's).
 
     A streamed table has no ids, only their hashes (``id_hash``): ``dup_ids`` is then 0 when no hash
@@ -184,7 +189,7 @@ def full_profile(conn, table: str, by_field, kind, sample: dict, *, stream: bool
     return _sorted_labels(prof)
 
 
-def _hashes_repeat(conn, table: str) -> bool:
+def _hashes_repeat(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether any two rows share an ``id_hash`` (sorted in numpy: 8 bytes a row, no hash table)."""
     import numpy as np
 
@@ -193,7 +198,7 @@ def _hashes_repeat(conn, table: str) -> bool:
     return bool(len(hashes) > 1 and (hashes[1:] == hashes[:-1]).any())
 
 
-def _repeats(conn, table: str, x: str) -> int:
+def _repeats(conn: duckdb.DuckDBPyConnection, table: str, x: str) -> int:
     """``count(x) - count(DISTINCT x)``, exactly, without a hash table of every distinct string.
 
     Values are grouped by their 64-bit hash first (8 bytes a key instead of the string); values

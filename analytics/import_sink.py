@@ -8,9 +8,18 @@ evidence or a failing check (:class:`Evidence`), with their chunk and place in i
 Arrow buffers with numpy (pyarrow's compute functions cost about a millisecond on each new array,
 and its ``to_numpy``/``pa.array`` load pandas).
 
->>> sink = VerdictSink(expected_rows=1_000_000)
->>> conn.create_function("sink", sink, ..., type="arrow")   # then INSERT ... WHERE sink(...)
->>> sink.settle(); sink.ids_repeat()
+Four rows, the last rejected, two sharing an id:
+
+>>> import duckdb
+>>> conn = duckdb.connect()
+>>> sink = VerdictSink(expected_rows=4)
+>>> _ = conn.create_function("sink", sink, [duckdb.sqltype(t) for t in ("BOOLEAN", "UTINYINT", "UBIGINT", "VARCHAR")],
+...                          duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
+>>> conn.execute("SELECT count(*) FROM range(4) t(i) WHERE sink(i < 3, 0::UTINYINT, hash(i % 3), NULL)").fetchall()
+[(3,)]
+>>> sink.settle()
+>>> sink.n_rows, dict(sink.classes), sink.ids_repeat()
+(4, {0: 4}, True)
 """
 
 from __future__ import annotations
@@ -18,9 +27,14 @@ from __future__ import annotations
 import collections
 import dataclasses
 import threading
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
+
+# What DuckDB hands an Arrow UDF per argument: a chunked array of one chunk (a plain array, should
+# a later DuckDB hand one over).
+ArrowColumn: TypeAlias = pa.ChunkedArray | pa.Array
 
 
 @dataclasses.dataclass
@@ -32,6 +46,11 @@ class Evidence:
     passed: np.ndarray
     packed: np.ndarray
     detail: pa.Array
+
+    @classmethod
+    def empty(cls) -> Evidence:
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool), np.empty(0, np.uint32),
+                   pa.nulls(0, pa.large_string()))
 
 
 class VerdictSink:
@@ -53,22 +72,25 @@ class VerdictSink:
         self._evidence: list[tuple] = []             # (chunk, positions, passed, packed, detail strings)
         self.anchors: dict[int, tuple[int, int] | None] = {}  # chunk with a reject -> (id hash, position)
         self.classes: collections.Counter = collections.Counter()  # packed date classes -> rows
-        self.evidence: Evidence | None = None
+        self.evidence = Evidence.empty()  # (settle() gathers it)
 
-    def __call__(self, ok, classes, id_hash, detail):
+    def __call__(self, ok: ArrowColumn, classes: ArrowColumn, id_hash: ArrowColumn,
+                 detail: ArrowColumn) -> ArrowColumn:
         ok_rows, ids, text = _one(ok), _one(id_hash), _one(detail)
         n = len(ok_rows)
         packed = _values(_one(classes))
         counts = np.bincount(packed, minlength=len(self._counts))
         hashes = _values(ids)
-        all_passed = ok_rows.true_count == n
-        passed = None if all_passed else _bits(ok_rows, 1)
+        if ok_rows.true_count == n:
+            passed, first = None, None
+        else:
+            passed = _bits(ok_rows, 1)
+            first = int(np.argmax(passed)) if passed.any() else -1
         kept = None
         if text.null_count < n:
             at = np.flatnonzero(_bits(text, 0)) if text.null_count else np.arange(n)
-            kept = (at, np.ones(len(at), bool) if all_passed else passed[at], packed[at].astype(np.uint32),
-                    _strings_at(text, at))
-        first = None if all_passed else (int(np.argmax(passed)) if passed.any() else -1)
+            kept = (at, np.ones(len(at), bool) if passed is None else passed[at],
+                    packed[at].astype(np.uint32), _strings_at(text, at))
         with self._lock:
             chunk = self.n_chunks
             self.n_chunks += 1
@@ -95,12 +117,15 @@ class VerdictSink:
         """The whole file's counts, id hashes and rows with evidence, from the chunks' parts."""
         self.classes = collections.Counter({v: int(self._counts[v]) for v in np.flatnonzero(self._counts).tolist()})
         parts, self._evidence = self._evidence, []
+        if not parts:
+            self.evidence = Evidence.empty()
+            return
         self.evidence = Evidence(
-            np.concatenate([np.full(len(p[1]), p[0], np.int64) for p in parts]) if parts else np.empty(0, np.int64),
-            np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64),
-            np.concatenate([p[2] for p in parts]) if parts else np.empty(0, bool),
-            np.concatenate([p[3] for p in parts]) if parts else np.empty(0, np.uint32),
-            pa.concat_arrays([p[4] for p in parts]) if parts else pa.nulls(0, pa.large_string()))
+            np.concatenate([np.full(len(p[1]), p[0], np.int64) for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]),
+            pa.concat_arrays([p[4] for p in parts]))
 
     def release(self) -> None:
         """Let go of the id hashes and the evidence (a write that failed)."""
@@ -124,7 +149,7 @@ class VerdictSink:
                    for i in range(0, max(len(hashes) - 1, 0), step))
 
 
-def _one(array) -> pa.Array:
+def _one(array: ArrowColumn) -> pa.Array:
     """DuckDB hands a UDF chunked arrays of one chunk."""
     if isinstance(array, pa.ChunkedArray):
         return array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()

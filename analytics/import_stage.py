@@ -21,48 +21,54 @@ import contextlib
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from analytics import csv_source, import_cast, import_lines, import_profile, parsing
-from analytics.import_fields import FieldSQL, RefusalError, field_sql
+from analytics import csv_source, import_cast, import_lines, import_profile, mapping, parsing
+from analytics.import_fields import Check, FieldSQL, RefusalError, field_sql
 from analytics.parsing import lit, q
+
+if TYPE_CHECKING:
+    from analytics.import_once import WritePlan
 
 
 @dataclass
 class Stage:
     token: str
     kind: str
+    src: csv_source.SourceFile
     rows_read: int = 0
     rows_rejected: int = 0
     rows_skipped: int = 0
     n_final: int = 0
     notes: list[str] = field(default_factory=list)
-    left_out: dict = field(default_factory=dict)     # records the scan left out: negative row_idx -> (byte offset,
-                                                     # DuckDB's line, right only when every record is one line)
-    counted_lines: object = None                     # () -> the file's line count, when a pass over it counts them
+    left_out: import_lines.LeftOut = field(default_factory=dict)  # records the scan left out (DuckDB's line
+                                                     # is right only when every record is one line)
+    counted_lines: Callable[[], int | None] | None = None  # the file's lines, when a pass over it counts them
     currency: str | None = None
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
     source_values: dict = field(default_factory=dict)  # raw column -> parsed value SQL
     orders: dict = field(default_factory=dict)         # date column -> 'dmy' | 'mdy'
     sources: list = field(default_factory=list)        # mapped CSV headers, read as c0, c1, ...
-    by_field: dict = field(default_factory=dict)
+    by_field: mapping.ByField = field(default_factory=dict)
     sample: dict = field(default_factory=dict)         # the sample's profile (import_profile)
     planning: bool = False                             # planning from the sample: scan, then stop
     typed_plan: str | None = None                      # the typed SQL the scan ran (sans evidence)
-    src: object = None
     scan_notes: list = field(default_factory=list)    # notes from reading the file (shared while planning)
 
     spill: str | None = None                           # staging database file for typedt (large files)
-    lines_job: tuple | None = None                     # (thread, result, left_out, records) of import_lines.start
+    lines_job: import_lines.LinesJob | None = None
     stream: bool = False                               # typedt holds verdicts only; final re-reads the CSV
     rows_body: str | None = None                       # the typed rows' CTEs after l0, with ok (see rows_sql)
-    stamp: tuple | None = None                         # (size, mtime) of the file the checks read
+    stamp: tuple[int, int] | None = None                         # (size, mtime) of the file the checks read
     once: bool = False                                 # written once: the commit's INSERT is the scan (import_once)
-    write_plan: object = None                          # (written once) import_once.WritePlan: what its INSERT reads
+    write_plan: WritePlan | None = None                # (written once) what its INSERT reads
     reader_casts: bool = False                         # (written once) the reader may type plain columns
-    casts: object = import_cast.NONE                   # import_cast.ReaderCasts the plan was made with
+    casts: import_cast.ReaderCasts = import_cast.NONE  # the reader's casts the plan was made with
     write_select: str | None = None                    # the stored columns as SQL over the typed rows
     records: int | None = None                         # records DuckDB accepted (when typedt holds weights)
     import_id: int | None = None                       # (written once: the import the rows carry)
@@ -82,7 +88,7 @@ class Stage:
         return self.stamp == _stamp(self.src.read_path)
 
 
-def _stamp(path) -> tuple:
+def _stamp(path: str | Path) -> tuple[int, int]:
     st = os.stat(path)
     return st.st_size, st.st_mtime_ns
 
@@ -95,7 +101,7 @@ MAX_LINE = 16 * 1024 * 1024
 SPILL_BYTES = 256 * 1024 * 1024
 
 
-def _attach_spill(conn, stage: Stage) -> None:
+def _attach_spill(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
     fd, path = tempfile.mkstemp(prefix="import-stage-", suffix=".duckdb")
     os.close(fd)
     os.unlink(path)  # DuckDB creates the file; an empty one is not a database
@@ -103,7 +109,7 @@ def _attach_spill(conn, stage: Stage) -> None:
     stage.spill = path
 
 
-def exists(conn, stage: Stage) -> bool:
+def exists(conn: duckdb.DuckDBPyConnection, stage: Stage) -> bool:
     """Whether the stage's final rows are still there (a plan kept for a later commit)."""
     if stage.once:  # (planned only: its rows are read when they are written)
         return True
@@ -112,7 +118,7 @@ def exists(conn, stage: Stage) -> bool:
                         "(SELECT count(*) FROM duckdb_tables() WHERE table_name = ?)", [name, name]).fetchall()[0][0] > 0
 
 
-def drop(conn, stage: Stage | None) -> None:
+def drop(conn: duckdb.DuckDBPyConnection, stage: Stage | None) -> None:
     if stage is None:
         return
     views = {r[0] for r in conn.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
@@ -130,7 +136,7 @@ def drop(conn, stage: Stage | None) -> None:
         stage.spill = None
 
 
-def _read_csv(src: csv_source.SourceFile, sources: list[str], path, *, skip: int | None = None,
+def _read_csv(src: csv_source.SourceFile, sources: list[str], path: str | Path, *, skip: int | None = None,
               casts: import_cast.ReaderCasts = import_cast.NONE) -> str:
     """``SELECT`` of the mapped columns (c0, c1, ...) from the CSV, in file order: as text, but
     for the columns ``casts`` has the reader type."""
@@ -144,7 +150,7 @@ def _read_csv(src: csv_source.SourceFile, sources: list[str], path, *, skip: int
             f"max_line_size = {MAX_LINE}, buffer_size = {4 * MAX_LINE})")
 
 
-def _run_scan(conn, stage: Stage, sql_for_path) -> None:
+def _run_scan(conn: duckdb.DuckDBPyConnection, stage: Stage, sql_for_path: Callable[[Path], str]) -> None:
     """Run the statement ``sql_for_path(path)`` over the CSV; unreadable files are refused."""
     src = stage.src
     try:
@@ -160,7 +166,7 @@ def _run_scan(conn, stage: Stage, sql_for_path) -> None:
         conn.execute(sql_for_path(fixed))
 
 
-def _sample(conn, stage: Stage) -> None:
+def _sample(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
     """The profile of the first rows (a bounded read of the file's head)."""
     raw = stage.t("raw")
     _run_scan(conn, stage, lambda path: f"CREATE TEMP TABLE {raw} AS {_read_csv(stage.src, stage.sources, path)} "
@@ -198,7 +204,8 @@ def _narrow(typedt: str, kept: list[str], packed: list[str]) -> tuple[str, str]:
     return ", ".join([*kept, f"{detail_sql(packed)} AS detail"]), detail_view(typedt, packed)
 
 
-def _scan_typed(conn, stage: Stage, body: str, narrow: tuple[str, str] | None = None) -> None:
+def _scan_typed(conn: duckdb.DuckDBPyConnection, stage: Stage, body: str,
+                narrow: tuple[str, str] | None = None) -> None:
     """``typedt`` from one scan of the CSV (``body`` continues the CTE chain after ``l0``; ``narrow``,
     when given, is :func:`_narrow`'s pair: only that part of its rows is kept); structural rejects
     (rows DuckDB could not split into the header's columns) go to ``rej``."""
@@ -209,7 +216,7 @@ def _scan_typed(conn, stage: Stage, body: str, narrow: tuple[str, str] | None = 
     before = import_lines.reject_scan_max(conn)
     temp = "" if "." in typedt else "TEMP "
 
-    def sql(path):
+    def sql(path: Path) -> str:
         rows = f"WITH l0 AS ({_read_csv(src, stage.sources, path)}), {body}"
         return f"CREATE {temp}TABLE {typedt} AS " + (f"SELECT {narrow[0]} FROM ({rows})" if narrow else rows)
 
@@ -239,7 +246,7 @@ class PlanChanged(Exception):  # noqa: N818 (control flow, not an error)
         self.casts = casts
 
 
-def _shape(conn, stage: Stage, prof: dict, *, planning: bool) -> None:
+def _shape(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: dict, *, planning: bool) -> None:
     from analytics import import_kinds
 
     o = stage.options
@@ -249,9 +256,9 @@ def _shape(conn, stage: Stage, prof: dict, *, planning: bool) -> None:
                        o["type_overrides"])
 
 
-def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str], *,
-          date_order: str | None, unit: float | None, fiscal_start: int,
-          type_overrides: dict[str, str], write_once: bool = False, reader_casts: bool = True) -> Stage:
+def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str, field_map: dict[str, str],
+          *, date_order: str | None, unit: float | None, fiscal_start: int, type_overrides: dict[str, str],
+          write_once: bool = False, reader_casts: bool = True) -> Stage:
     """Scan, profile, parse and shape the file; raises :class:`RefusalError`.
 
     With ``write_once`` (a commit into an empty ``deals``), a deal file that would be streamed is
@@ -305,7 +312,7 @@ def build(conn, src: csv_source.SourceFile, kind: str, field_map: dict[str, str]
         raise
 
 
-def complete(conn, stage: Stage, prof: dict) -> None:
+def complete(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: dict) -> None:
     """Shape a scanned stage from its whole-file profile: rows read, notes, rejects, ``final``."""
     import_lines.start(conn, stage)
     n_struct = conn.execute(f"SELECT count(*) FROM {stage.t('rej')}").fetchall()[0][0]
@@ -324,8 +331,9 @@ def complete(conn, stage: Stage, prof: dict) -> None:
         stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('final')}").fetchall()[0][0]
 
 
-def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extra: dict[str, str],
-                 checks: list, verdicts: dict[str, str] | None = None) -> None:
+def create_typed(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
+                 fields: dict[str, FieldSQL], extra: dict[str, str], checks: list[Check],
+                 verdicts: dict[str, str] | None = None) -> None:
     """``typed``: row_idx, every field's value, ``extra`` derived columns and the first failing check.
 
     Read straight from the CSV (no all-text copy of the file): while planning from the sample this
@@ -355,6 +363,7 @@ def create_typed(conn, stage: Stage, by_field, fields: dict[str, FieldSQL], extr
         if stage.once:
             from analytics import import_once
 
+            assert verdicts is not None, "a stage written once is streamed: its kind gives the verdicts"
             import_once.plan_write(stage, plan, evidence, verdicts, prev)
         narrow = None
         if stage.stream:

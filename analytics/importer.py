@@ -1,8 +1,20 @@
-"""The CSV import: inspect (detect, parse, preview; no writes), commit (atomic, idempotent, undoable).
+r"""The CSV import: inspect (detect, parse, preview; no writes), commit (atomic, idempotent, undoable).
 
->>> plan = inspect_file(conn, "opportunities.csv")     # kind, mapping, notes, preview, rejects
+>>> import pathlib, shutil, tempfile
+>>> from analytics import store
+>>> conn = store.connect(":memory:")
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "opportunities.csv"
+>>> _ = path.write_text("\n".join(["Owner,Close Date,Amount,Stage", "Ann Lee,01/15/2026,1200,Closed Won",
+...                                "Bo Chan,01/20/2026,950,Closed Lost", "Bo Chan,13/45/2026,10,Closed Won"]))
+>>> plan = inspect_file(conn, path)                     # kind, mapping, notes, preview, rejects
+>>> plan.kind, plan.rows_read, plan.rows_rejected
+('deals', 3, 1)
 >>> result = commit_import(conn, plan)                  # one transaction: all accepted rows or none
+>>> result.rows_loaded, result.rejects[0]["line"], result.rejects[0]["reason"]
+(2, 4, 'not a date: 13/45/2026')
 >>> undo_import(conn, result.import_id)
+'undid import 1 (opportunities.csv): 2 row(s) removed, 0 restored to their previous values'
+>>> shutil.rmtree(path.parent)
 
 A file that cannot be read at all is refused whole with one message; the database keeps its data
 (a row in ``imports`` with status ``refused`` records the attempt). Every rejected row goes to
@@ -18,7 +30,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,7 +88,7 @@ class ImportPlan:
     headers: list[str] = field(default_factory=list)
     date_order: str | None = None
     unit: float | None = None
-    _stage: object = field(default=None, repr=False, compare=False)
+    _stage: import_stage.Stage | None = field(default=None, repr=False, compare=False)
     _conn_id: int | None = field(default=None, repr=False, compare=False)
 
 
@@ -109,9 +121,10 @@ def _refuse(plan: ImportPlan, message: str) -> ImportPlan:
     return plan
 
 
-def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, unit, keep,
-          exact_mapping: dict[str, str] | None = None, write_once: bool = False,
-          reader_casts: bool = True) -> ImportPlan:
+def _plan(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name: str | None, kind: str | None,
+          preset: str | None, mapping_override: dict[str, str] | None, date_order: str | None,
+          unit: float | None, keep: bool, exact_mapping: dict[str, str] | None = None,
+          write_once: bool = False, reader_casts: bool = True) -> ImportPlan:
     path = Path(path)
     plan = ImportPlan(file_name=file_name or path.name, path=str(path), date_order=date_order,
                       unit=float(unit) if unit else None)
@@ -127,7 +140,9 @@ def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, 
         plan.encoding, plan.delimiter, plan.headers = src.encoding, src.delimiter, src.headers
         plan.notes.extend(src.notes)
         try:
-            if exact_mapping is not None:  # re-staging a confirmed plan: its mapping, as it was
+            if exact_mapping is not None:  # re-staging a confirmed plan: its kind and mapping, as they were
+                if kind is None:
+                    raise ValueError("a confirmed plan names its kind")
                 plan.kind, plan.preset = kind, preset
                 plan.mapping = {h: f for h, f in exact_mapping.items() if h in src.headers}
             else:
@@ -142,19 +157,20 @@ def _plan(conn, path, *, file_name, kind, preset, mapping_override, date_order, 
             names = ", ".join(plan.missing_required)
             return _refuse(plan, f"cannot import as {plan.kind}: no column found for {names} "
                                  f"(columns: {', '.join(src.headers)}); map one with --map 'COLUMN={plan.missing_required[0]}'")
-        _stage(conn, plan, src, keep=keep, write_once=write_once, reader_casts=reader_casts)
+        _stage(conn, plan, src, plan.kind, keep=keep, write_once=write_once, reader_casts=reader_casts)
     finally:
         if plan._stage is None:  # a kept stage owns its source (a streamed one reads it again)
             src.close()
     return plan
 
 
-def _stage(conn, plan: ImportPlan, src, *, keep: bool, write_once: bool, reader_casts: bool = True) -> None:
+def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.SourceFile, kind: str, *,
+           keep: bool, write_once: bool, reader_casts: bool = True) -> None:
     type_overrides = dict(conn.execute("SELECT raw_type, type FROM activity_type_map").fetchall())
     # A commit into an empty deals table may write the file with the read that checks it.
-    write_once = write_once and keep and plan.kind == "deals" and not _stored(conn, "deals")
+    write_once = write_once and keep and kind == "deals" and not _stored(conn, "deals")
     try:
-        stage = import_stage.build(conn, src, plan.kind, plan.mapping, date_order=plan.date_order,
+        stage = import_stage.build(conn, src, kind, plan.mapping, date_order=plan.date_order,
                                    unit=plan.unit, fiscal_start=store.fiscal_year_start_month(conn),
                                    type_overrides=type_overrides, write_once=write_once,
                                    reader_casts=reader_casts)
@@ -175,19 +191,22 @@ def _stage(conn, plan: ImportPlan, src, *, keep: bool, write_once: bool, reader_
         import_stage.drop(conn, stage)
 
 
-def _stored(conn, table: str) -> bool:
+def _stored(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     return conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0] > 0
 
 
-def inspect_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=None, date_order=None,
-                 unit=None) -> ImportPlan:
+def inspect_file(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name: str | None = None,
+                 kind: str | None = None, preset: str | None = None, mapping: dict[str, str] | None = None,
+                 date_order: str | None = None, unit: float | None = None) -> ImportPlan:
     """Detect, parse and preview ``path``; writes nothing to data tables."""
     return _plan(conn, path, file_name=file_name, kind=kind, preset=preset, mapping_override=mapping,
                  date_order=date_order, unit=unit, keep=False)
 
 
-def import_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=None, date_order=None,
-                unit=None, progress: Callable[[float, str], None] | None = None) -> ImportResult:
+def import_file(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name: str | None = None,
+                kind: str | None = None, preset: str | None = None, mapping: dict[str, str] | None = None,
+                date_order: str | None = None, unit: float | None = None,
+                progress: Callable[[float, str], None] | None = None) -> ImportResult:
     """Inspect and commit in one go (the CLI and the sample loader)."""
     if progress:
         progress(0.0, "reading file")
@@ -197,10 +216,10 @@ def import_file(conn, path, *, file_name=None, kind=None, preset=None, mapping=N
 
 
 @contextlib.contextmanager
-def _memory_capped(conn, capped: bool):
+def _memory_capped(conn: duckdb.DuckDBPyConnection, capped: bool) -> Iterator[None]:
     """DuckDB's memory limit lowered to :data:`COMMIT_MEMORY_LIMIT` for the block when ``capped``;
     never raised, and left as it is when DuckDB cannot free enough for it now."""
-    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] if capped else None
+    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] if capped else ""
     if not capped or _byte_count(before) <= _byte_count(COMMIT_MEMORY_LIMIT):
         yield
         return
@@ -233,17 +252,18 @@ def _digest(path: str) -> tuple[str | None, int | None]:
     256 KiB reads take the GIL 8,000 times for 2 GB, beside the write's Python sink: 3.9 s against 2.0.)"""
     h = hashlib.sha256()
     try:
-        lines = csv_source.line_count(path, each_chunk=h.update)
+        lines = csv_source.line_count(Path(path), each_chunk=h.update)
     except OSError:
         return None, None
     return h.hexdigest(), lines
 
 
-def _next_import_id(conn) -> int:
+def _next_import_id(conn: duckdb.DuckDBPyConnection) -> int:
     return conn.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
 
 
-def _record_refusal(conn, plan: ImportPlan, import_id: int | None = None) -> ImportResult:
+def _record_refusal(conn: duckdb.DuckDBPyConnection, plan: ImportPlan,
+                    import_id: int | None = None) -> ImportResult:
     import_id = import_id if import_id is not None else _next_import_id(conn)
     conn.execute("INSERT INTO imports (import_id, file_name, kind, preset, mapping_json, status, message, "
                  "notes_json) VALUES (?, ?, ?, ?, ?, 'refused', ?, ?)",
@@ -253,11 +273,12 @@ def _record_refusal(conn, plan: ImportPlan, import_id: int | None = None) -> Imp
                         message=plan.message, import_id=import_id, notes=list(plan.notes))
 
 
-def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], None] | None = None,
+def commit_import(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, *,
+                  progress: Callable[[float, str], None] | None = None,
                   import_id: int | None = None) -> ImportResult:
     """Write the plan's accepted rows, its rejects and its change log in one transaction.
     (``import_id``: an id taken for this import by a commit that was rolled back.)"""
-    def tell(fraction, text):
+    def tell(fraction: float, text: str) -> None:
         if progress:
             progress(fraction, text)
 
@@ -307,7 +328,7 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
                 "VALUES (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?)",
                 [import_id, plan.file_name, plan.kind, plan.preset, sums[0][0], json.dumps(plan.mapping),
                  plan.rows_read, loaded, plan.rows_rejected, *counts, message, json.dumps(plan.notes)])
-            mapping.save_mapping(conn, plan.headers, plan.kind, plan.mapping)
+            mapping.save_mapping(conn, plan.headers, stage.kind, plan.mapping)
         rejects = conn.execute(
             f"SELECT line, column_name, value, reason FROM {stage.t('rej')} ORDER BY line NULLS LAST "
             f"LIMIT {REJECTS_IN_RESULT}").fetchall()
@@ -316,7 +337,7 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         return _record_refusal(conn, _refuse(plan, str(exc)), import_id)
     except import_stage.PlanChanged as exc:  # (rolled back): the two-read way settles what one read could not
         checksum.join()  # (a value the reader's cast took otherwise: one read again, without reader casts)
-        again = "once" if exc.casts else "twice"
+        again: str | None = "once" if exc.casts else "twice"
     else:
         again = None
     finally:
@@ -335,7 +356,8 @@ def commit_import(conn, plan: ImportPlan, *, progress: Callable[[float, str], No
         message=message, import_id=import_id, notes=list(plan.notes))
 
 
-def _restage(conn, plan: ImportPlan, *, write_once: bool, reader_casts: bool = True) -> tuple[ImportPlan, object]:
+def _restage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, *, write_once: bool,
+             reader_casts: bool = True) -> tuple[ImportPlan, import_stage.Stage | None]:
     """The plan staged again from its file with its confirmed mapping, as it was."""
     fresh = _plan(conn, plan.path, file_name=plan.file_name, kind=plan.kind, preset=plan.preset,
                   mapping_override=None, date_order=plan.date_order, unit=plan.unit, keep=True,
@@ -355,13 +377,14 @@ class SourceChangedError(RuntimeError):
     """The file changed between its checks and the write of its rows (nothing was written)."""
 
 
-def _changed(stage, n_read: int) -> SourceChangedError:
+def _changed(stage: import_stage.Stage, n_read: int) -> SourceChangedError:
     name = stage.src.file_name if stage.src else "the file"
     return SourceChangedError(f"{name} changed while it was imported ({stage.n_final} rows checked, "
                               f"{n_read} read); nothing was written")
 
 
-def _classify(conn, stage, table: str, keys: list[str], cols: list[str]) -> tuple[int, int, int]:
+def _classify(conn: duckdb.DuckDBPyConnection, stage: import_stage.Stage, table: str, keys: list[str],
+              cols: list[str]) -> tuple[int, int, int]:
     """(new, updated, unchanged) of ``final`` against ``table``; TEMP table ``cls`` holds each key's verdict.
 
     Rows are compared by a hash of their values cast to the table's types, so ``cls`` keeps a key
@@ -371,7 +394,7 @@ def _classify(conn, stage, table: str, keys: list[str], cols: list[str]) -> tupl
     types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
                               [table]).fetchall())
 
-    def digest(alias):
+    def digest(alias: str) -> str:
         return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in cols if c not in keys)})"
 
     conn.execute(
@@ -384,7 +407,8 @@ def _classify(conn, stage, table: str, keys: list[str], cols: list[str]) -> tupl
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def _upsert(conn, stage, import_id: int) -> tuple[int, int, int]:
+def _upsert(conn: duckdb.DuckDBPyConnection, stage: import_stage.Stage,
+            import_id: int) -> tuple[int, int, int]:
     """Insert new rows, update changed ones, leave identical ones; log inserts and previous versions.
 
     Keys stay unique without an index: ``final`` holds each key once, and a key already stored is

@@ -10,8 +10,9 @@ r_k the ramp by tenure (from every hire, leavers included; a 25/50/75/100% month
 shrunk in when few hires were seen) and m_i,moq the rep's own month-of-quarter shape shrunk to
 the team's (monthly grain). Then
 
-* variance pooling: s~2_i = (d0 s0^2 + d_i s_i^2) / (d0 + d_i), (d0, s0^2) by maximum
-  likelihood of s_i^2 / s0^2 ~ F(d_i, d0);
+* variance pooling: s~2_i = (d0 s0^2 + d_i s_i^2) / (d0 + d_i), with (d0, s0^2) of the scaled-F
+  model s_i^2 / s0^2 ~ F(d_i, d0) estimated by moments, not by maximum likelihood: Smyth's (limma)
+  estimator matches the mean and variance of log s_i^2 to those of the model (digamma, trigamma);
 * level shrinkage (Efron-Morris): tau^2 by maximum likelihood of a_i ~ N(mu0, tau^2 + s~2_i/n_i),
   B_i = (s~2_i/n_i) / (s~2_i/n_i + tau^2), theta_i = mu0 + (1 - B_i)(a_i - mu0);
 * predictive: mu* = theta_i + p_next + r_next + m_i,next + log exposure_next,
@@ -73,6 +74,8 @@ class LogFit:
 
 
 def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
+    """``numpy.nanmean`` without its "Mean of empty slice" warning: a rep or period with no positive
+    value is expected here (NaN, as numpy gives). Not faster; tests/test_calibration.py compares the two."""
     n = np.sum(np.isfinite(a), axis=axis)
     s = np.nansum(a, axis=axis)
     return np.where(n > 0, s / np.maximum(n, 1), np.nan)
@@ -126,11 +129,11 @@ def fit_level_prior(m: np.ndarray, v: np.ndarray) -> tuple[float, float]:
     if m.size == 1:
         return float(m[0]), float(max(v[0], 1e-3))
 
-    def mu0_of(tau_sq):
+    def mu0_of(tau_sq: float) -> float:
         w = 1.0 / (tau_sq + v)
         return np.sum(w * m) / np.sum(w)
 
-    def nll(log_tau):
+    def nll(log_tau: float) -> float:
         tau_sq = np.exp(log_tau)
         total = tau_sq + v
         return 0.5 * np.sum(np.log(total) + (m - mu0_of(tau_sq)) ** 2 / total)

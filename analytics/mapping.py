@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import duckdb
+
 KINDS = ("deals", "activities", "reps", "targets")
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal", "other")
 MONTH_FIELDS = tuple(f"m{i:02d}" for i in range(1, 13))
@@ -28,7 +30,7 @@ class Field(NamedTuple):
     synonyms: tuple[str, ...] = ()
 
 
-def _f(name, required, type_, *syn):
+def _f(name: str, required: bool, type_: str, *syn: str) -> Field:
     return Field(name, required, type_, tuple(syn))
 
 
@@ -177,11 +179,16 @@ def header_signature(headers: list[str]) -> str:
     return hashlib.sha256(json.dumps([h.strip().lower() for h in headers]).encode()).hexdigest()
 
 
+# A file's mapping as the import reads it: canonical field -> its columns, each (CSV header, the
+# column's name in the import's SQL: c0, c1, ...); a field may take several columns.
+ByField = dict[str, list[tuple[str, str]]]
+
+
 # ---- detection -----------------------------------------------------------------------------------
 
 @dataclass
 class Detection:
-    kind: str | None
+    kind: str
     preset: str | None
     mapping: dict[str, str]
     score: float
@@ -260,7 +267,8 @@ def _preset_mapping(headers: list[str], name: str) -> tuple[dict[str, str], floa
     return mapping, hits / max(len(headers), 1)
 
 
-def detect(headers: list[str], conn=None, *, kind: str | None = None, preset: str | None = None) -> Detection:
+def detect(headers: list[str], conn: duckdb.DuckDBPyConnection | None = None, *, kind: str | None = None,
+           preset: str | None = None) -> Detection:
     """Kind, preset and ``{source column: canonical field}`` for a file's headers."""
     if conn is not None and preset is None:
         saved = load_saved_mapping(conn, headers)
@@ -283,20 +291,22 @@ def detect(headers: list[str], conn=None, *, kind: str | None = None, preset: st
         if best is None or score > best.score:
             best = Detection(pkind, name, mapping, score)
     if best is None:
-        for k in ([kind] if kind else KINDS):
-            mapping = _fuzzy(headers, k, {})
-            score = _score(k, mapping)
-            if best is None or score > best.score:
-                best = Detection(k, None, mapping, score)
+        best = max((_fuzzy_detection(headers, k) for k in ([kind] if kind else KINDS)), key=lambda d: d.score)
     best.unmapped = [h for h in headers if h not in best.mapping]
     return best
+
+
+def _fuzzy_detection(headers: list[str], kind: str) -> Detection:
+    mapping = _fuzzy(headers, kind, {})
+    return Detection(kind, None, mapping, _score(kind, mapping))
 
 
 def apply_overrides(headers: list[str], mapping: dict[str, str], overrides: dict[str, str] | None,
                     kind: str) -> dict[str, str]:
     """Caller's ``{source: field}`` wins; a field given to a new source is taken from the old one."""
     out = dict(mapping)
-    for source, target in (overrides or {}).items():
+    overrides = overrides or {}
+    for source, target in overrides.items():
         if source not in headers:
             raise ValueError(f"--map: no column {source!r} in the file (columns: {', '.join(headers)})")
         if target in (None, "", "-", "ignore"):
@@ -310,14 +320,15 @@ def apply_overrides(headers: list[str], mapping: dict[str, str], overrides: dict
     return {h: out[h] for h in headers if h in out}
 
 
-def load_saved_mapping(conn, headers: list[str]) -> tuple[str, dict[str, str]] | None:
-    row = conn.execute("SELECT kind, mapping_json FROM saved_mappings WHERE header_signature = ?",
-                       [header_signature(headers)]).fetchall()
-    row = row[0] if row else None
-    return (row[0], json.loads(row[1])) if row else None
+def load_saved_mapping(conn: duckdb.DuckDBPyConnection,
+                       headers: list[str]) -> tuple[str, dict[str, str]] | None:
+    rows = conn.execute("SELECT kind, mapping_json FROM saved_mappings WHERE header_signature = ?",
+                        [header_signature(headers)]).fetchall()
+    return (rows[0][0], json.loads(rows[0][1])) if rows else None
 
 
-def save_mapping(conn, headers: list[str], kind: str, mapping: dict[str, str]) -> None:
+def save_mapping(conn: duckdb.DuckDBPyConnection, headers: list[str], kind: str,
+                 mapping: dict[str, str]) -> None:
     conn.execute(
         "INSERT INTO saved_mappings (header_signature, kind, mapping_json) VALUES (?, ?, ?) "
         "ON CONFLICT (header_signature) DO UPDATE SET kind = excluded.kind, "
@@ -343,16 +354,23 @@ OPEN = {"prospecting", "qualification", "needsanalysis", "valueproposition", "id
         "develop", "propose", "close", "qualify", "0open", "solution", "evaluation", "quote", "quoted"}
 
 
-def normalise_outcome(label: str | None) -> tuple[str, bool]:
+class NormalisedLabel(NamedTuple):
+    """A raw CRM label read as a canonical value; ``known`` is False when the value is a fallback."""
+
+    value: str
+    known: bool
+
+
+def normalise_outcome(label: str | None) -> NormalisedLabel:
     """(won | lost | open, known). Unknown labels count as open; the caller lists them in the notes."""
     if label is None or not str(label).strip():
-        return "open", True
+        return NormalisedLabel("open", True)
     k = _key(label)
     if k in WON or (k.startswith("closedwon")):
-        return "won", True
+        return NormalisedLabel("won", True)
     if k in LOST or k.startswith("closedlost"):
-        return "lost", True
-    return "open", k in OPEN
+        return NormalisedLabel("lost", True)
+    return NormalisedLabel("open", k in OPEN)
 
 
 _TYPE_WORDS = {
@@ -369,20 +387,20 @@ _TYPE_STEMS = [("demo", "demo"), ("propos", "proposal"), ("quote", "proposal"), 
                ("mail", "email"), ("call", "call"), ("phone", "call")]
 
 
-def normalise_activity_type(raw: str | None, overrides: dict[str, str] | None = None) -> tuple[str, bool]:
+def normalise_activity_type(raw: str | None, overrides: dict[str, str] | None = None) -> NormalisedLabel:
     """(type, known) for a raw activity label; the manager's ``activity_type_map`` wins."""
     if raw is None or not str(raw).strip():
-        return "other", False
+        return NormalisedLabel("other", False)
     text = str(raw).strip()
     if overrides:
         for candidate in (text, text.lower()):
             if candidate in overrides:
-                return overrides[candidate], True
+                return NormalisedLabel(overrides[candidate], True)
     k = _key(text)
     for typ, words in _TYPE_WORDS.items():
         if k in {_key(w) for w in words}:
-            return typ, True
+            return NormalisedLabel(typ, True)
     for stem, typ in _TYPE_STEMS:
         if stem in k:
-            return typ, True
-    return "other", False
+            return NormalisedLabel(typ, True)
+    return NormalisedLabel("other", False)

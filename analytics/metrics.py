@@ -13,46 +13,41 @@ present when the data begin has unknown tenure (NULL, treated as ramped).
 
 Example
 -------
->>> panel = rep_period_panel(conn, "revenue", "quarter")          # doctest: +SKIP
->>> panel.columns.tolist()                                        # doctest: +SKIP
+Ann closed two deals in 2026-Q1 and none in Q2 (a zero, as she is still active); Bo started in Q2,
+which has not ended on the data's as-of date:
+
+>>> from analytics import store
+>>> conn = store.connect(":memory:")
+>>> _ = conn.execute("INSERT INTO deals (deal_id, rep, close_date, amount, outcome, import_id) VALUES "
+...                  "('d1', 'Ann', DATE '2026-01-20', 1200, 'won', 1), ('d2', 'Ann', DATE '2026-02-03', 800, 'won', 1), "
+...                  "('d3', 'Bo', DATE '2026-04-09', 500, 'won', 1)")
+>>> panel = rep_period_panel(conn, "revenue", "quarter")
+>>> panel.columns.tolist()
 ['rep', 'period_start', 'period_label', 'value', 'exposure_days', 'tenure_months', 'complete', 'team']
+>>> print(panel[["rep", "period_label", "value", "complete"]].to_string(index=False))
+rep period_label  value  complete
+Ann      2026-Q1 2000.0      True
+Ann      2026-Q2    0.0     False
+ Bo      2026-Q2  500.0     False
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from analytics import store
-from analytics.periods import MONTHS_PER, period_of, period_start_sql
+from analytics.metric_registry import REGISTRY, metric_kind, resolve_metric  # noqa: F401 (metric_kind re-exported)
+from analytics.periods import MONTHS_PER, Period, period_of, period_start_sql
 
-ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal")
-METRICS: dict[str, str] = {
-    "revenue": "money",
-    "deals": "count",
-    "closed_deals": "count",
-    "win_rate": "rate",
-    "avg_deal_size": "money",
-    "pipeline": "money",
-    **{t: "count" for t in ACTIVITY_TYPES},
-}
-METRIC_LABELS = {
-    "revenue": "Won revenue", "deals": "Deals won", "closed_deals": "Deals closed",
-    "win_rate": "Win rate", "avg_deal_size": "Average deal size", "pipeline": "Pipeline created",
-    "call": "Calls", "email": "Emails", "meeting": "Meetings", "demo": "Demos", "proposal": "Proposals",
-}
+METRICS: dict[str, str] = {m.name: m.kind for m in REGISTRY.values()}
+"""Metric name -> kind, a view of ``metric_registry.REGISTRY`` (where metrics are defined)."""
+METRIC_LABELS = {m.name: m.label for m in REGISTRY.values()}
+"""Metric name -> label, a view of ``metric_registry.REGISTRY``."""
 STILL_ACTIVE_DAYS = 90
-
-
-def metric_kind(metric: str) -> str:
-    """``"money"``, ``"count"`` or ``"rate"``; raises ``ValueError`` for an unknown metric."""
-    try:
-        return METRICS[metric]
-    except KeyError:
-        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}") from None
 
 
 def data_as_of(conn: duckdb.DuckDBPyConnection) -> date | None:
@@ -98,40 +93,6 @@ def _spans_sql() -> str:
     )"""
 
 
-def _value_sql(metric: str, grain: str, fsm: int) -> tuple[str, str, list[str]]:
-    """(aggregate SELECT producing rep, period_start, value[, won, closed]; coverage-start SQL; extra columns)."""
-    close_ps = period_start_sql("close_date", grain, fsm)
-    closed = "outcome IN ('won', 'lost') AND close_date IS NOT NULL AND close_date <= $as_of"
-    close_cov = f"(SELECT min(close_date) FROM deals WHERE {closed})"
-    if metric in ("revenue", "deals", "closed_deals", "win_rate", "avg_deal_size"):
-        value = {
-            "revenue": "sum(CASE WHEN outcome = 'won' THEN coalesce(amount, 0) ELSE 0 END)",
-            "deals": "count(*) FILTER (WHERE outcome = 'won')",
-            "closed_deals": "count(*)",
-            "win_rate": "count(*) FILTER (WHERE outcome = 'won') / count(*)",
-            "avg_deal_size": "sum(amount) FILTER (WHERE outcome = 'won') / "
-                             "nullif(count(*) FILTER (WHERE outcome = 'won'), 0)",
-        }[metric]
-        extra = ["won", "closed"] if metric == "win_rate" else []
-        sql = f"""SELECT rep, {close_ps} AS period_start, ({value})::DOUBLE AS value,
-                         count(*) FILTER (WHERE outcome = 'won') AS won, count(*) AS closed
-                  FROM deals WHERE {closed} GROUP BY ALL"""
-        return sql, close_cov, extra
-    if metric == "pipeline":
-        ps = period_start_sql("created_date", grain, fsm)
-        sql = f"""SELECT rep, {ps} AS period_start, sum(coalesce(amount, 0))::DOUBLE AS value
-                  FROM deals WHERE created_date IS NOT NULL AND created_date <= $as_of GROUP BY ALL"""
-        return sql, "(SELECT min(created_date) FROM deals)", []
-    if metric in ACTIVITY_TYPES:
-        ps = period_start_sql("activity_date", grain, fsm)
-        where = f"type = '{metric}' AND activity_date <= $as_of"
-        sql = f"""SELECT rep, {ps} AS period_start, sum(count)::DOUBLE AS value
-                  FROM activities WHERE {where} GROUP BY ALL"""
-        return sql, f"(SELECT min(activity_date) FROM activities WHERE type = '{metric}')", []
-    metric_kind(metric)  # raises
-    raise AssertionError(metric)
-
-
 def rep_spans(conn: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> pd.DataFrame:
     """rep, team, span_start, span_end, tenure_start, on_roster, roster_end (one row per rep)."""
     as_of = as_of or data_as_of(conn) or date.today()
@@ -162,20 +123,22 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
     not ended), team; for ``win_rate`` also ``won`` and ``closed`` (value = won / closed, NaN when
     nothing closed).
     """
-    metric_kind(metric)
+    definition = resolve_metric(metric)
     fsm = fiscal_start_month or store.fiscal_year_start_month(conn)
     as_of = as_of or data_as_of(conn)
     columns = ["rep", "period_start", "period_label", "value", "exposure_days", "tenure_months",
                "complete", "team"]
+    extra = [column for column, _ in definition.extra]
     if as_of is None:
-        return pd.DataFrame(columns=columns + (["won", "closed"] if metric == "win_rate" else []))
+        return pd.DataFrame(columns=columns + extra)
     months = MONTHS_PER[grain]
-    agg_sql, coverage_sql, extra = _value_sql(metric, grain, fsm)
-    zero = "NULL" if metric in ("win_rate", "avg_deal_size") else "0"
+    period_start = period_start_sql(definition.date_column, grain, fsm)
+    agg_sql = definition.aggregate_sql(f"rep, {period_start} AS period_start",
+                                       f"{definition.date_column} <= $as_of")
     extra_sel = "".join(f", coalesce(a.{c}, 0)::BIGINT AS {c}" for c in extra)
     sql = f"""
     WITH {_spans_sql()},
-    cov AS (SELECT {coverage_sql} AS coverage_start),
+    cov AS (SELECT {definition.coverage_sql("$as_of")} AS coverage_start),
     clipped AS (
         SELECT s.*, greatest(s.span_start, cov.coverage_start) AS from_date FROM spans s, cov
         -- a roster rep with no start date and no deal or activity has no span to count zeros in
@@ -191,7 +154,7 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
     ),
     agg AS ({agg_sql})
     SELECT g.rep, g.period_start,
-           coalesce(a.value, {zero})::DOUBLE AS value,
+           coalesce(a.value, {definition.empty_value})::DOUBLE AS value,
            (date_diff('day', greatest(g.period_start, g.span_start),
                       least((g.period_start + INTERVAL {months} MONTH - INTERVAL 1 DAY)::DATE, g.span_end))
             + 1)::INTEGER AS exposure_days,
@@ -215,14 +178,10 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
     return df[columns + extra].reset_index(drop=True)
 
 
-def last_complete_period(as_of: date, grain: str, fiscal_start_month: int = 1):
+def last_complete_period(as_of: date, grain: str, fiscal_start_month: int = 1) -> Period:
     """The latest period that ended on or before ``as_of``."""
     current = period_of(as_of, grain, fiscal_start_month)
     return current if not current.is_partial(as_of) else current.previous()
-
-
-def period_before(d: date) -> date:
-    return d - timedelta(days=1)
 
 
 FUNNEL_COUNTS = ("calls", "emails", "meetings", "demos", "proposals", "opportunities", "closed", "won")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analytics import contracts
@@ -62,12 +63,16 @@ class PanelArrays:
             return self
         pad = np.full((k, self.y.shape[1]), np.nan)
 
-        def cat(a):
-            return None if a is None else np.vstack([a, pad])
+        def cat(a: np.ndarray) -> np.ndarray:
+            return np.vstack([a, pad])
+
+        def cat_optional(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else cat(a)
 
         return PanelArrays(np.concatenate([self.reps, new_reps]), np.concatenate([self.teams, new_teams]),
                            self.periods, cat(self.y), cat(self.expfrac), cat(self.tenure), self.complete,
-                           self.grain, self.fiscal_start_month, cat(self.won), cat(self.closed))
+                           self.grain, self.fiscal_start_month, cat_optional(self.won),
+                           cat_optional(self.closed))
 
 
 def build_arrays(panel: pd.DataFrame, grain: str, fiscal_start_month: int) -> PanelArrays:
@@ -89,7 +94,7 @@ def build_arrays(panel: pd.DataFrame, grain: str, fiscal_start_month: int) -> Pa
     rep_codes, reps = pd.factorize(panel["rep"], sort=True)
     shape = (len(reps), n_t)
 
-    def grid(values, fill=np.nan):
+    def grid(values: npt.ArrayLike, fill: float = np.nan) -> np.ndarray:
         out = np.full(shape, fill, dtype=float)
         out[rep_codes, col] = np.asarray(values, dtype=float)
         return out

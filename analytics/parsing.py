@@ -9,7 +9,7 @@ stage/type/period columns) come from the profile of the whole column
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 
 CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
 CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "INR", "SEK", "NOK", "DKK", "PLN",
@@ -25,7 +25,7 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def lit(value) -> str:
+def lit(value: object) -> str:
     if value is None:
         return "NULL"
     return "'" + str(value).replace("'", "''") + "'"
@@ -56,7 +56,8 @@ def currency_code(token: str) -> str:
     return CURRENCY_SYMBOLS.get(token) or CURRENCY_NAMES.get(" ".join(token.lower().split()), token.upper())
 
 
-def file_currencies(amount_tokens, column_values) -> set[str]:
+def file_currencies(amount_tokens: Iterable[str] | None,
+                    column_values: Iterable[str | None] | None) -> set[str]:
     """The currencies a file uses, from the symbols/codes found in amounts and the currency column.
 
     A bare "$" is only taken for USD when nothing else says which dollar it is.
@@ -174,20 +175,21 @@ def date_profile(rows: list[tuple], cols: list[str]) -> dict:
     out: dict = {}
     k = len(cols)
     for i, c in enumerate(cols):
-        acc = {"dmy": 0, "mdy": 0, "amb": 0, "dots": 0, "dmy_ex": None, "mdy_ex": None}
+        counts = {"dmy": 0, "mdy": 0, "amb": 0, "dots": 0}
+        examples: dict[str, str | None] = {"dmy_ex": None, "mdy_ex": None}
         for row in rows:
             cls, n, example = row[i], row[k], row[k + 1 + i]
             base = cls & 3
             if base == 1:
-                acc["dmy"] += n
-                acc["dmy_ex"] = acc["dmy_ex"] or example
+                counts["dmy"] += n
+                examples["dmy_ex"] = examples["dmy_ex"] or example
             elif base == 2:
-                acc["mdy"] += n
-                acc["mdy_ex"] = acc["mdy_ex"] or example
+                counts["mdy"] += n
+                examples["mdy_ex"] = examples["mdy_ex"] or example
             elif base == 3:
-                acc["amb"] += n
-                acc["dots"] += n if cls & 4 else 0
-        out.update({f"{c}_{key}": v for key, v in acc.items()})
+                counts["amb"] += n
+                counts["dots"] += n if cls & 4 else 0
+        out.update({f"{c}_{key}": v for key, v in (counts | examples).items()})
     return out
 
 
@@ -268,11 +270,6 @@ def amount_profile_sql(c: str, alias: str) -> list[str]:
     ]
 
 
-def point_evidence_sql(c: str) -> str:
-    """Only when a column shows decimal commas: values that can only be decimal points."""
-    return f"count(*) FILTER (WHERE regexp_matches({c}, '{POINT_PROOF_RE}'))"
-
-
 def decide_decimal(profile: dict, alias: str, header: str, point_total: int | None, notes: list[str]) -> str:
     comma = profile[f"{alias}_comma"]
     if not comma:
@@ -320,11 +317,3 @@ def passes_checks_sql(checks: list[tuple[str, str, str, str]]) -> str:
     if not checks:
         return "true"
     return "(CASE " + " ".join(f"WHEN {cond} THEN false" for cond, *_ in checks) + " ELSE true END)"
-
-
-def alias_for(i: int) -> str:
-    return f"c{i}"
-
-
-def safe_name(text: str) -> str:
-    return re.sub(r"\W+", "_", text)

@@ -69,9 +69,6 @@ class Period:
     def previous(self, n: int = 1) -> Period:
         return self.next(-n)
 
-    def contains(self, d: date) -> bool:
-        return self.start <= d <= self.end
-
     def is_partial(self, as_of: date) -> bool:
         """True when ``as_of`` falls before the period's last day (or before it starts)."""
         return as_of < self.end
@@ -120,12 +117,11 @@ def parse_period(label: str, fiscal_start_month: int = 1) -> Period:
         if not 1 <= month <= 12:
             raise ValueError(f"not a month: {label!r}")
         return period_of(date(year, month, 1), "month", fiscal_start_month)
-    year = quarter = None
     if m := _QUARTER_RE.match(text):
         year, quarter = int(m.group(2)), int(m.group(3))
     elif m := _QUARTER_FIRST_RE.match(text):
         quarter, year = int(m.group(1)), int(m.group(3))
-    if year is None:
+    else:
         raise ValueError(f"not a period label (expected YYYY-MM, YYYY-Qn or FYYYYY-Qn): {label!r}")
     if fiscal_start_month == 1:
         start = date(year, 1, 1)
@@ -133,15 +129,6 @@ def parse_period(label: str, fiscal_start_month: int = 1) -> Period:
         # The fiscal year ending in `year` starts in fiscal_start_month of year - 1.
         start = date(year - 1, fiscal_start_month, 1)
     return period_of(_add_months(start, 3 * (quarter - 1)), "quarter", fiscal_start_month)
-
-
-def period_range(first: Period, last: Period) -> list[Period]:
-    """Every period from ``first`` to ``last`` inclusive (same grain)."""
-    out, p = [], first
-    while p.start <= last.start:
-        out.append(p)
-        p = p.next()
-    return out
 
 
 def period_start_sql(column: str, grain: str, fiscal_start_month: int = 1) -> str:
@@ -152,10 +139,6 @@ def period_start_sql(column: str, grain: str, fiscal_start_month: int = 1) -> st
         return month_start
     shift = f"(((month({column}) - {fiscal_start_month}) % 3) + 3) % 3"
     return f"({month_start} - to_months(CAST({shift} AS INTEGER)))::DATE"
-
-
-def weeks_in(period: Period) -> float:
-    return period.days / 7.0
 
 
 def working_days(start: date, end: date) -> int:

@@ -12,13 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
+from analytics import formatting
 from analytics.charts_tracking import (
     actual_vs_expected_bars,
     projected_attainment_histogram,
     reliability_chart,
 )
 from analytics.review import Review
+from analytics.tracking import Tracking
 
 CSS = """
 body { font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px;
@@ -32,20 +35,17 @@ th { background: #f3f5f7; } td:first-child, th:first-child { text-align: left; }
 """
 
 
-def _fmt(v) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
-        return "–"
-    if isinstance(v, bool | np.bool_):
-        return "yes" if v else "no"
-    if isinstance(v, int | np.integer):
-        return f"{int(v):,}"
-    if isinstance(v, float | np.floating):
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
-    return html.escape(str(v))
-
-
-def _pct(v) -> str:
-    return "–" if v is None or not np.isfinite(v) else f"{v:.0%}"
+def _cell(value: object, as_rate: bool = False) -> str:
+    """One table cell: numbers through analytics.formatting (a rate when ``as_rate``), text escaped."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | np.integer | np.floating):
+        number: float | None = float(value)
+    elif value is None or value is pd.NA or value is pd.NaT:
+        number = None
+    else:
+        return html.escape(str(value))
+    return formatting.rate(number) if as_rate else formatting.count(number)
 
 
 def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), index: bool = True) -> str:
@@ -54,40 +54,39 @@ def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), index: bool = Tr
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in d.columns)
     body = []
     for row in d.itertuples(index=False):
-        cells = [(_pct(float(v)) if c in percent and v is not None and not isinstance(v, str) else _fmt(v))
-                 for c, v in zip(d.columns, row, strict=True)]
+        cells = [_cell(v, as_rate=c in percent) for c, v in zip(d.columns, row, strict=True)]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _figure_html(fig, first: bool) -> str:
+def _figure_html(fig: go.Figure, first: bool) -> str:
     return fig.to_html(include_plotlyjs=bool(first), full_html=False, default_height=420,
                        config={"displaylogo": False})
 
 
-def review_html(rv: Review, tracking=None) -> str:
+def review_html(rv: Review, tracking: Tracking | None = None) -> str:
     """The review as one HTML document (plotly.js inline once). ``tracking``: an optional
     :class:`analytics.tracking.Tracking` for the projected-attainment chart."""
     s = rv.saved
     cal = rv.calibration.set_index("tier")
     allrow = cal.loc["all"] if "all" in cal.index else None
-    parts = [f"<h1>Review: {html.escape(s.name)} v{s.version} — {html.escape(s.period.label)} "
+    parts = [f"<h1>Review: {html.escape(s.name)} v{s.version} — {html.escape(s.period)} "
              f"({html.escape(s.metric)})</h1>",
              f"<p>Data as of {rv.as_of}; {len(rv.results)} reps; generated {datetime.now():%Y-%m-%d %H:%M}.</p>"]
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in rv.notes]
     kpis = []
-    for tier in s.targets.columns:
+    for tier in s.targets_by_tier.columns:
         if tier in cal.index:
             r = cal.loc[tier]
-            kpis.append(f'<div class="kpi">{tier}: reached<b>{_pct(r["realised"])}</b>'
-                        f'promised {_pct(r["mean_predicted"])}</div>')
+            kpis.append(f'<div class="kpi">{tier}: reached<b>{formatting.rate(r["realised"])}</b>'
+                        f'promised {formatting.rate(r["mean_predicted"])}</div>')
     if allrow is not None:
         kpis.append(f'<div class="kpi">Brier score<b>{allrow["brier"]:.3f}</b>'
-                    f'{int(allrow["forecasts"])} forecasts</div>')
+                    f'{formatting.count(allrow["forecasts"])} forecasts</div>')
     q = rv.quotas
     if q.get("reps_with_quota"):
-        kpis.append(f'<div class="kpi">CRM quota hit rate<b>{_pct(q["hit_rate"])}</b>'
-                    f'{q["reps_with_quota"]} reps; model said {_pct(q["model_mean_chance"])}</div>')
+        kpis.append(f'<div class="kpi">CRM quota hit rate<b>{formatting.rate(q["hit_rate"])}</b>'
+                    f'{q["reps_with_quota"]} reps; model said {formatting.rate(q["model_mean_chance"])}</div>')
     parts.append("<div>" + "".join(kpis) + "</div>")
 
     parts.append("<h2>How calibrated were our chances?</h2>")
@@ -126,11 +125,11 @@ def review_html(rv: Review, tracking=None) -> str:
         ("p_attain_model_next", "p_attain_ratchet")))
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Review {html.escape(s.name)} {html.escape(s.period.label)}</title>"
+            f"<title>Review {html.escape(s.name)} {html.escape(s.period)}</title>"
             f"<style>{CSS}</style></head><body>{body}</body></html>")
 
 
-def write_review_report(rv: Review, path: str | Path, tracking=None) -> Path:
+def write_review_report(rv: Review, path: str | Path, tracking: Tracking | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(review_html(rv, tracking), encoding="utf-8")

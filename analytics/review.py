@@ -24,13 +24,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import duckdb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from analytics import formatting
 from analytics import tracking_data as data
+from analytics.calibration import Calibration
+from analytics.metrics import data_as_of
+from analytics.periods import Period
+from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
+from analytics.target_sets import SavedTargetSet
+from analytics.targets import TIER_ORDER
 from analytics.tracking import align_predictive, fit_period, implied_predictive
-from analytics.tracking_core import funnel_rates
+from analytics.tracking_core import StitchedPredictive, funnel_rates
 
 RATCHET_SENTENCE = (
     "Raising a target only because it was beaten is the ratchet effect: reps who expect "
@@ -52,13 +61,13 @@ def tier_outcomes(actual: pd.Series, targets: pd.DataFrame, chances: pd.DataFram
     return out[["rep", "tier", "target", "actual", "p", "hit"]]
 
 
-def brier_score(p, y) -> float:
+def brier_score(p: npt.ArrayLike, y: npt.ArrayLike) -> float:
     p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(p) & np.isfinite(y)
     return float(np.mean((p[ok] - y[ok]) ** 2)) if ok.any() else float("nan")
 
 
-def wilson_band(hits, n, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+def wilson_band(hits: npt.ArrayLike, n: npt.ArrayLike, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
     hits, n = np.asarray(hits, dtype=float), np.asarray(n, dtype=float)
     z = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -76,11 +85,11 @@ def calibration_by_tier(outcomes: pd.DataFrame) -> pd.DataFrame:
         rows.append({"tier": tier, "forecasts": int(len(g)), "mean_predicted": float(g["p"].mean()),
                      "realised": float(g["hit"].mean()), "reached": int(g["hit"].sum()),
                      "brier": brier_score(g["p"], g["hit"])})
-    order = {t: i for i, t in enumerate((*data.TIERS, "all"))}
+    order = {t: i for i, t in enumerate((*TIER_ORDER, "all"))}
     return pd.DataFrame(rows).sort_values("tier", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-def reliability_table(p, y, bins=DEFAULT_BINS) -> pd.DataFrame:
+def reliability_table(p: npt.ArrayLike, y: npt.ArrayLike, bins: npt.ArrayLike = DEFAULT_BINS) -> pd.DataFrame:
     """Forecasts binned by predicted chance: n, mean predicted, realised share and its 90% band.
 
     Bins are [lo, hi) except the last, which includes 1. Empty bins are kept with n = 0.
@@ -96,13 +105,15 @@ def reliability_table(p, y, bins=DEFAULT_BINS) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_p, realised = psum / n, hits / n
     lo, hi = wilson_band(hits, n)
-    labels = [f"{a:.0%}–{b:.0%}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    labels = [f"{formatting.rate(a)}–{formatting.rate(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
     return pd.DataFrame({"bin": labels, "lo": edges[:-1], "hi": edges[1:], "n": n.astype(int),
                          "mean_predicted": np.where(n > 0, mean_p, np.nan),
                          "realised": np.where(n > 0, realised, np.nan), "band_low": lo, "band_high": hi})
 
 
-def ratchet_columns(model_next, last_target, last_result, p_model=None, p_ratchet=None) -> pd.DataFrame:
+def ratchet_columns(model_next: npt.ArrayLike, last_target: npt.ArrayLike, last_result: npt.ArrayLike,
+                    p_model: npt.ArrayLike | None = None,
+                    p_ratchet: npt.ArrayLike | None = None) -> pd.DataFrame:
     """Both starting points for next period, side by side.
 
     ``model_next_p_level``: the model's next-period value at the set's base percentile (no ratchet);
@@ -124,23 +135,25 @@ def ratchet_columns(model_next, last_target, last_result, p_model=None, p_ratche
     return out
 
 
-def volatility(predictive) -> np.ndarray:
+def volatility(predictive: PredictiveDistribution) -> np.ndarray:
     """Log-scale sigma for money laws; the coefficient of variation 1/sqrt(r(1 - q)) for counts."""
-    if hasattr(predictive, "sigma"):
+    if isinstance(predictive, LogScaleHurdle):
         return np.asarray(predictive.sigma, dtype=float)
-    if hasattr(predictive, "parts"):
+    if isinstance(predictive, StitchedPredictive):
         out = np.full(predictive.reps.size, np.nan)
         for pred, pos in predictive.parts:
             out[pos] = volatility(pred)
         return out
-    with np.errstate(divide="ignore"):
-        return 1.0 / np.sqrt(predictive.r * (1 - predictive.q))
+    if isinstance(predictive, NegBinomialCount):
+        with np.errstate(divide="ignore"):
+            return 1.0 / np.sqrt(predictive.r * (1 - predictive.q))
+    raise TypeError(f"no volatility for {type(predictive).__name__}")
 
 
 # ----------------------------------------------------------------------------- database
 @dataclass
 class Review:
-    saved: data.SavedSet
+    saved: SavedTargetSet
     as_of: date
     complete: bool
     results: pd.DataFrame          # per rep: team, actual, targets, hits, saved chances, quota
@@ -154,45 +167,46 @@ class Review:
     ratchet_sentence: str = RATCHET_SENTENCE
 
     @property
-    def period(self):
-        return self.saved.period
+    def period(self) -> Period:
+        return self.saved.fiscal_period
 
 
-def _baseline(cal, pred, reps) -> np.ndarray:
-    summary = getattr(cal, "summary", None)
-    if summary is not None and "baseline" in summary:
-        return summary["baseline"].reindex(reps).to_numpy(dtype=float)
+def _baseline(cal: Calibration | None, pred: PredictiveDistribution, reps: np.ndarray) -> np.ndarray:
+    """The calibration's baseline per rep, else the median of ``pred`` (the law the set implies)."""
+    if cal is not None:
+        return cal.summary["baseline"].reindex(reps).to_numpy(dtype=float)
     return np.asarray(pred.quantile(0.5), dtype=float)
 
 
-def review(conn, target_set, *, bins=DEFAULT_BINS) -> Review:
-    """Review a saved set's period (name or id)."""
-    saved = target_set if isinstance(target_set, data.SavedSet) else data.load_saved_set(conn, target_set)
-    period, reps, notes = saved.period, saved.reps, []
-    as_of = data.data_as_of(conn) or period.end
+def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str, *,
+           bins: tuple[float, ...] = DEFAULT_BINS) -> Review:
+    """Review a saved set's period (the set, its name or id)."""
+    saved = data.tracked_set(conn, target_set)
+    period, reps, notes = saved.fiscal_period, saved.reps, []
+    as_of = data_as_of(conn) or period.end
     complete = as_of >= period.end
     if not complete:
         notes.append(f"{period.label} is not finished (data as of {as_of}): results so far.")
     day = data.evaluation_date(period, as_of)
     actual = data.metric_to_date(conn, saved.metric, period.start, day).reindex(reps).fillna(0.0)
-    outcomes = tier_outcomes(actual, saved.targets, saved.p_attain)
+    outcomes = tier_outcomes(actual, saved.targets_by_tier, saved.chances_by_tier)
     res = pd.DataFrame(index=pd.Index(reps, name="rep"))
     res["team"] = data.reps_teams(conn).reindex(reps).to_numpy()
     res["actual"] = actual.to_numpy()
-    for tier in saved.targets.columns:
-        res[tier] = saved.targets[tier].to_numpy()
+    for tier in saved.targets_by_tier.columns:
+        res[tier] = saved.targets_by_tier[tier].to_numpy()
         res[f"hit_{tier}"] = (res["actual"] >= res[tier]).to_numpy()
-        res[f"p_{tier}"] = saved.p_attain[tier].to_numpy()
+        res[f"p_{tier}"] = saved.chances_by_tier[tier].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         res["attainment"] = res["actual"] / res["base"].where(res["base"] > 0)
 
     # The model for the reviewed period (fitted before it) and for the next (fitted through it).
-    implied = implied_predictive(reps, saved.targets, saved.p_attain)
+    implied = implied_predictive(reps, saved.targets_by_tier, saved.chances_by_tier)
     cal_then, why_then = fit_period(conn, saved, period)
     cal_next, why_next = fit_period(conn, saved, period.next(), as_of=period.end)
-    pred_then, _ = align_predictive(getattr(cal_then, "predictive", None), reps, implied)
+    pred_then, _ = align_predictive(None if cal_then is None else cal_then.predictive, reps, implied)
 
-    quota = data.quotas_for_period(conn, period, "revenue" if saved.metric == "revenue" else saved.metric)
+    quota = data.quotas_for_period(conn, period, saved.metric)
     res["quota"] = quota.reindex(reps).to_numpy()
     has_q = np.isfinite(res["quota"].to_numpy(dtype=float))
     res["hit_quota"] = pd.Series(np.where(has_q, res["actual"] >= res["quota"].fillna(np.inf), None),
@@ -218,8 +232,10 @@ def review(conn, target_set, *, bins=DEFAULT_BINS) -> Review:
                   changes=changes, next_start=next_start, notes=notes)
 
 
-def _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied) -> pd.DataFrame:
-    period, reps = saved.period, saved.reps
+def _changes(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, actual: pd.Series,
+             cal_then: Calibration | None, cal_next: Calibration | None, pred_then: PredictiveDistribution,
+             implied: PredictiveDistribution) -> pd.DataFrame:
+    period, reps = saved.fiscal_period, saved.reps
     prev = period.previous()
     out = pd.DataFrame(index=pd.Index(reps, name="rep"))
     out["result_previous"] = data.metric_to_date(conn, saved.metric, prev.start, prev.end).reindex(reps) \
@@ -246,9 +262,9 @@ def _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied) -> pd.
     return out
 
 
-def _next_start(saved, actual, cal_next) -> pd.DataFrame:
+def _next_start(saved: SavedTargetSet, actual: pd.Series, cal_next: Calibration | None) -> pd.DataFrame:
     reps = saved.reps
-    base = saved.targets["base"].to_numpy(dtype=float)
+    base = saved.targets_by_tier["base"].to_numpy(dtype=float)
     level = float(saved.tiers.get("base", 35.0)) / 100.0
     model = np.full(len(reps), np.nan)
     p_model = p_ratchet = np.full(len(reps), np.nan)

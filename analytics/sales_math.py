@@ -21,14 +21,18 @@ Example
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, stats
 
+from analytics import formatting
+from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
-from analytics.targets import fmt_number, fmt_pct
 
 # (count at this stage, rate from this stage to the next), top of the funnel first.
 STAGES = (("calls", "call_to_meeting"), ("meetings", "meeting_to_demo"),
@@ -37,37 +41,22 @@ STAGE_LABELS = {"call_to_meeting": "call → meeting", "meeting_to_demo": "meeti
                 "demo_to_opportunity": "demo → opportunity", "win_rate": "win rate"}
 _RATE_PARTS = {"call_to_meeting": ("meetings", "calls"), "meeting_to_demo": ("demos", "meetings"),
                "demo_to_opportunity": ("opportunities", "demos"), "win_rate": ("won", "closed")}
-DEAL_COUNT_METRICS = ("deals", "won", "won_deals", "deals_won")
-MEASURED = {
-    "revenue": "won amount by close date, from the CRM deals export",
-    **{m: "number of deals won, by close date, from the CRM deals export" for m in DEAL_COUNT_METRICS},
-    "closed_deals": "number of deals closed (won or lost), by close date, from the CRM deals export",
-    "pipeline": "amount of new opportunities, by created date, from the CRM deals export",
-    "avg_deal_size": "average won amount per won deal, by close date, from the CRM deals export",
-    "win_rate": "deals won / deals closed, by close date, from the CRM deals export",
-}
-METRIC_WORDS = {"revenue": "won revenue", "deals": "deals won", "closed_deals": "deals closed",
-                "pipeline": "pipeline created", "avg_deal_size": "average deal size", "win_rate": "win rate"}
 _QUAD_NODES = 256
 CLEAR_GAP = 0.95   # a stage is called out as the personal focus when under 95% of the team's rate
 
 
 def how_measured(metric: str) -> str:
     """How the number is counted, in words (shown on SMART cards and in exports)."""
-    return MEASURED.get(metric, f"number of {metric_words(metric)} logged, by activity date, "
-                                "from the CRM activities export")
+    return resolve_metric(metric).measured
 
 
 def metric_words(metric: str) -> str:
     """'revenue' -> 'won revenue', 'call' -> 'calls'."""
-    if metric in METRIC_WORDS:
-        return METRIC_WORDS[metric]
-    words = metric.replace("_", " ")
-    return words if words.endswith("s") else words + "s"
+    return resolve_metric(metric).words
 
 
-def deals_needed(target, avg_deal_size) -> np.ndarray:
-    """k = ceil(T / average deal size); NaN where the deal size is unknown, 0 for T <= 0."""
+def deals_needed(target: npt.ArrayLike, avg_deal_size: npt.ArrayLike | None) -> np.ndarray:
+    """k = ceil(T / average deal size); NaN where the deal size is unknown (or None), 0 for T <= 0."""
     t = np.asarray(target, dtype=float)
     size = np.asarray(avg_deal_size, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -75,7 +64,7 @@ def deals_needed(target, avg_deal_size) -> np.ndarray:
     return np.where(t <= 0, 0.0, k)
 
 
-def opportunities_needed(k, p, q: float = 0.8) -> np.ndarray:
+def opportunities_needed(k: npt.ArrayLike, p: npt.ArrayLike, q: float = 0.8) -> np.ndarray:
     """Fewest trials N with P(Binomial(N, p) >= k) >= q: N = k + nbinom.ppf(q, k, p)."""
     k = np.asarray(k, dtype=float)
     p = np.asarray(p, dtype=float)
@@ -84,7 +73,8 @@ def opportunities_needed(k, p, q: float = 0.8) -> np.ndarray:
     return np.where(~valid, np.nan, np.where(k <= 0, 0.0, n))
 
 
-def _chance_uncertain(k, n, a, b, rho) -> np.ndarray:
+def _chance_uncertain(k: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray,
+                      rho: np.ndarray) -> np.ndarray:
     """P(wins >= k | n trials at this stage), win rate ~ Beta(a, b) thinned by stage rate rho.
 
     rho = 1: betabinom.sf exactly. Otherwise the Beta mixture by midpoint quadrature on its quantiles.
@@ -99,7 +89,8 @@ def _chance_uncertain(k, n, a, b, rho) -> np.ndarray:
     return np.where(rho >= 1, exact, mixed)
 
 
-def opportunities_needed_uncertain(k, a, b, q: float = 0.8, rho=1.0, cap: int = 10**8) -> np.ndarray:
+def opportunities_needed_uncertain(k: npt.ArrayLike, a: npt.ArrayLike, b: npt.ArrayLike, q: float = 0.8,
+                                   rho: npt.ArrayLike = 1.0, cap: int = 10**8) -> np.ndarray | float:
     """Smallest N with P(wins >= k) >= q when p ~ Beta(a, b) (and each trial first passes a stage
     with rate ``rho``). Vectorised bisection over reps; NaN when not reachable below ``cap``."""
     scalar = all(np.ndim(x) == 0 for x in (k, a, b, rho))
@@ -108,7 +99,7 @@ def opportunities_needed_uncertain(k, a, b, q: float = 0.8, rho=1.0, cap: int = 
     kk, aa, bb, rr = (np.where(valid, x, 1.0) for x in (k, a, b, rho))
     kk = np.where(kk > 0, kk, 1.0)
 
-    def ok(n):
+    def ok(n: np.ndarray) -> np.ndarray:
         return _chance_uncertain(kk, n, aa, bb, rr) >= q
 
     lo = kk - 1
@@ -128,7 +119,7 @@ def opportunities_needed_uncertain(k, a, b, q: float = 0.8, rho=1.0, cap: int = 
     return out[0] if scalar else out
 
 
-def fit_beta_binomial(wins, trials) -> tuple[float, float]:
+def fit_beta_binomial(wins: npt.ArrayLike, trials: npt.ArrayLike) -> tuple[float, float]:
     """Team prior (a, b) for win rates: maximise sum betabinom.logpmf(w_i, m_i, a, b) (section 3)."""
     w = np.asarray(wins, dtype=float)
     m = np.asarray(trials, dtype=float)
@@ -138,7 +129,7 @@ def fit_beta_binomial(wins, trials) -> tuple[float, float]:
         return 1.0, 1.0
     mean = float(np.clip(w.sum() / m.sum(), 0.01, 0.99))
 
-    def nll(theta):
+    def nll(theta: np.ndarray) -> float:
         a, b = np.exp(np.clip(theta, -10, 9))
         return -stats.betabinom.logpmf(w, m, a, b).sum()
 
@@ -163,7 +154,8 @@ def activity_plan(targets: pd.DataFrame, funnel: pd.DataFrame, period: Period | 
     """
     f = _funnel_by_rep(funnel).reindex(targets["rep"])
     t = targets["target"].to_numpy(dtype=float)
-    if metric in DEAL_COUNT_METRICS:
+    counted = resolve_metric(metric)
+    if counted.funnel_stage == "won" and counted.kind == "count":  # the target is a number of won deals
         deal_size, k = np.full(t.shape, np.nan), np.ceil(t - 1e-9)
     else:
         deal_size = f["avg_deal_size"].to_numpy(dtype=float) if "avg_deal_size" in f else np.full(t.shape, np.nan)
@@ -223,15 +215,16 @@ def activity_rows(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def _about(x: float) -> str:
-    if x is None or not np.isfinite(x):
-        return "?"
+    """Rounded up, to two significant digits from 100 on: a plan reads 300 calls, not 287."""
+    if formatting.is_blank(x):
+        return formatting.BLANK
     if x < 100:
-        return f"{math.ceil(x - 1e-9):,}"
+        return formatting.count(math.ceil(x - 1e-9))
     digits = 10 ** (int(math.log10(x)) - 1)
-    return f"{math.ceil(x / digits - 1e-9) * digits:,}"
+    return formatting.count(math.ceil(x / digits - 1e-9) * digits)
 
 
-def plan_sentence(row, grain: str = "quarter") -> str:
+def plan_sentence(row: Mapping[str, float], grain: str = "quarter") -> str:
     """'about 26 opportunities, 70 meetings, 300 calls per quarter, 23 calls a week'."""
     parts = [f"{_about(row[s])} {s}" for s in ("opportunities", "demos", "meetings", "calls")
              if s in row and np.isfinite(row[s])]
@@ -281,12 +274,20 @@ def focus_stages(funnel: pd.DataFrame) -> pd.DataFrame:
 def _rate_text(rate: str, value: float) -> str:
     """Win rate as a percentage; activity ratios (may exceed 1) as 'per' numbers."""
     if rate == "win_rate" or value <= 1:
-        return fmt_pct(value)
+        return formatting.rate(value)
     num, den = _RATE_PARTS[rate]
-    return f"{value:.2f} {num} per {den[:-1]}"
+    return f"{formatting.ratio(value)} {num} per {den[:-1]}"
 
 
-def milestones(target: float, period: Period, weights=None, unit: str = "month") -> list[tuple[date, float]]:
+class Milestone(NamedTuple):
+    """How much of the target should be reached by a day of the period (cumulative)."""
+
+    by: date
+    cumulative_target: float
+
+
+def milestones(target: float, period: Period, weights: npt.ArrayLike | None = None,
+               unit: str = "month") -> list[Milestone]:
     """The target spread over the period by the within-period weights, cumulative.
 
     ``weights``: one per calendar month of the period, summing to 1 (``Calibration.within_period_shape()``);
@@ -300,7 +301,7 @@ def milestones(target: float, period: Period, weights=None, unit: str = "month")
     if unit == "month":
         cum = np.cumsum(w)
         cum[-1] = 1.0
-        return [(m.end, float(target * c)) for m, c in zip(months, cum, strict=True)]
+        return [Milestone(m.end, float(target * c)) for m, c in zip(months, cum, strict=True)]
     if unit != "week":
         raise ValueError("unit must be month or week")
     daily = np.concatenate([np.full(m.days, wi / m.days) for m, wi in zip(months, w, strict=True)])
@@ -308,11 +309,11 @@ def milestones(target: float, period: Period, weights=None, unit: str = "month")
     cum[-1] = 1.0
     # Week ends every 7th day; a last stub of under 4 days joins the final week.
     ends = [d for d in range(6, period.days, 7) if d < period.days - 4] + [period.days - 1]
-    return [(period.start + timedelta(days=d), float(target * cum[d])) for d in ends]
+    return [Milestone(period.start + timedelta(days=d), float(target * cum[d])) for d in ends]
 
 
 def smart_card(rep: str, metric: str, target: float, p_attain: float, period: Period, *,
-               team_total: float | None = None, weights=None, plan: str | None = None,
+               team_total: float | None = None, weights: npt.ArrayLike | None = None, plan: str | None = None,
                focus: str = "", tier: str = "base") -> dict:
     """A SMART target for one rep: specific number, how measured, chance, share of the team, deadline,
     and cumulative milestones by month."""
@@ -322,11 +323,11 @@ def smart_card(rep: str, metric: str, target: float, p_attain: float, period: Pe
     return {
         "rep": rep, "tier": tier, "metric": metric, "target": float(target), "p_attain": float(p_attain),
         "share_of_team": share, "deadline": period.end, "period": period.label,
-        "specific": f"{fmt_number(target)} {what} in {period.label}",
+        "specific": f"{formatting.count(target)} {what} in {period.label}",
         "measurable": how_measured(metric),
-        "achievable": f"{fmt_pct(p_attain)} chance of reaching it, by the calibrated model",
-        "relevant": (f"carries {fmt_pct(share)} of the team's {fmt_number(team_total)}"
-                     if np.isfinite(share) else "no team number set"),
+        "achievable": f"{formatting.rate(p_attain)} chance of reaching it, by the calibrated model",
+        "relevant": (f"carries {formatting.rate(share)} of the team's {formatting.count(team_total)}"
+                     if team_total is not None and np.isfinite(share) else "no team number set"),
         "time_bound": f"by {period.end.isoformat()} (end of {period.label})",
         "milestones": steps, "plan": plan or "", "focus": focus,
     }

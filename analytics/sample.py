@@ -19,9 +19,15 @@ Same arguments -> byte-identical files: one ``numpy.random.default_rng(seed)``, 
 
 Example
 -------
->>> paths = generate(tmp_dir, reps=8, years=2)        # doctest: +SKIP
->>> sorted(paths)                                      # doctest: +SKIP
+>>> import pathlib, shutil, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> paths = generate(folder / "one", reps=8, years=2)
+>>> sorted(paths)
 ['activities', 'opportunities', 'quotas', 'reps']
+>>> again = generate(folder / "two", reps=8, years=2)
+>>> all(paths[k].read_bytes() == again[k].read_bytes() for k in paths)
+True
+>>> shutil.rmtree(folder)
 """
 
 from __future__ import annotations
@@ -152,7 +158,8 @@ def _roster(rng: np.random.Generator, reps: int, start: date, as_of: date) -> tu
     }).sort_values(["team", "start", "name"]).reset_index(drop=True), [f"{FIRST[p // len(LAST)]} {LAST[p % len(LAST)]}" for p in pairs[reps:]]
 
 
-def _simulate(rng, roster: pd.DataFrame, sim_start: date, as_of: date):
+def _simulate(rng: np.random.Generator, roster: pd.DataFrame, sim_start: date,
+              as_of: date) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame]:
     """Daily funnel for every rep -> (days, activity counts [R, D, 5], deals DataFrame)."""
     days = pd.date_range(sim_start, as_of, freq="D")
     n_reps, n_days = len(roster), len(days)
@@ -220,7 +227,8 @@ def _simulate(rng, roster: pd.DataFrame, sim_start: date, as_of: date):
     return days, acts, _reassign(rng, deals, roster, as_of)
 
 
-def _proposals(rng, deals: pd.DataFrame, roster: pd.DataFrame, days, as_of: date) -> np.ndarray:
+def _proposals(rng: np.random.Generator, deals: pd.DataFrame, roster: pd.DataFrame, days: pd.DatetimeIndex,
+               as_of: date) -> np.ndarray:
     """A proposal is sent ~60% into the cycle: every won deal, half the lost, the late-stage open."""
     sent = deals["won"].to_numpy() | (rng.random(len(deals)) < 0.5)
     when = deals["created"] + (deals["close"] - deals["created"]) * 0.6
@@ -233,7 +241,8 @@ def _proposals(rng, deals: pd.DataFrame, roster: pd.DataFrame, days, as_of: date
     return out
 
 
-def _reassign(rng, deals: pd.DataFrame, roster: pd.DataFrame, as_of: date) -> pd.DataFrame:
+def _reassign(rng: np.random.Generator, deals: pd.DataFrame, roster: pd.DataFrame,
+              as_of: date) -> pd.DataFrame:
     """A leaver's deals that close after they go pass to a teammate employed at the close date."""
     deals["owner"] = deals["rep"]
     for leaver in np.flatnonzero(roster["end"].notna().to_numpy()):
@@ -281,7 +290,8 @@ def _us(ts: pd.Series) -> pd.Series:
     return ts.dt.strftime("%m/%d/%Y")
 
 
-def generate(out_dir, *, reps: int = 36, years: int = 3, seed: int = 7, as_of: date = AS_OF) -> dict[str, Path]:
+def generate(out_dir: str | Path, *, reps: int = 36, years: int = 3, seed: int = 7,
+             as_of: date = AS_OF) -> dict[str, Path]:
     """Write opportunities.csv, activities.csv, reps.csv and quotas.csv into ``out_dir``."""
     if reps < len(TEAMS) or years < 1:
         raise ValueError("need at least one rep per team and one year")

@@ -7,7 +7,12 @@ reject/quarantine path is exercised. Deterministic for a given ``(n_rows, seed)`
 
 Example
 -------
->>> write_benchmark_deals(tmp_dir / "big.csv", 1_000_000)   # doctest: +SKIP
+>>> import pathlib, shutil, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> lines = write_benchmark_deals(folder / "big.csv", 1_000).read_text().splitlines()
+>>> len(lines), lines[0]
+(1001, '"Opportunity ID","Opportunity Name","Opportunity Owner","Account Name","Product","Stage","Amount","Currency","Created Date","Close Date"')
+>>> shutil.rmtree(folder)
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ def _bad_rows(rng: np.random.Generator, n_rows: int) -> np.ndarray:
     return np.unique(rng.integers(0, n_rows, count * 2))[:count] if n_rows > 3 else np.arange(n_rows)
 
 
-def write_benchmark_deals(path, n_rows: int, *, seed: int = 1) -> Path:
+def write_benchmark_deals(path: str | Path, n_rows: int, *, seed: int = 1) -> Path:
     """Write ``n_rows`` Salesforce-style opportunity rows to ``path``; returns the path.
 
     Reps scale with the file (``n_rows // 200``, clipped to 1,000-50,000); accounts ten per rep.
@@ -118,7 +123,7 @@ ACTIVITY_TYPES = ("Call", "Call", "Call", "Email", "Email", "Meeting", "Demo", "
 BAD_ACTIVITY_DATES = ("31/02/2025 10:00", "2025-13-45", "TBD", "")
 
 
-def write_benchmark_activities(path, n_rows: int, *, seed: int = 2) -> Path:
+def write_benchmark_activities(path: str | Path, n_rows: int, *, seed: int = 2) -> Path:
     """Write ``n_rows`` rows of a CRM activity log (one row per call, email, meeting ...) to ``path``.
 
     No id column, as most activity exports have none; US datetimes ("MM/DD/YYYY HH:MM"); about

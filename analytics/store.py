@@ -21,6 +21,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "targets.duckdb"
 DB_ENV_VAR = "TARGETS_DB"
 
+Connection = duckdb.DuckDBPyConnection
+"""What engine functions take first: a DuckDB connection or a cursor of one (the dashboard's name for it)."""
+
 DEFAULT_SETTINGS = {
     "fiscal_year_start_month": "1",
     "grain": "quarter",
@@ -30,7 +33,7 @@ DEFAULT_SETTINGS = {
 class DatabaseLockedError(RuntimeError):
     """Another process holds the database file."""
 
-    def __init__(self, path: Path, detail: str = ""):
+    def __init__(self, path: Path, detail: str = "") -> None:
         self.path = path
         self.detail = detail
         super().__init__(
@@ -68,10 +71,10 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
 def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
     exists = conn.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return 0
-    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
 def migrate(conn: duckdb.DuckDBPyConnection) -> int:
@@ -124,7 +127,7 @@ def fiscal_year_start_month(conn: duckdb.DuckDBPyConnection) -> int:
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the canonical tables (the dashboard's 'what is loaded')."""
     return {
-        name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        name: conn.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
         for name in ("deals", "activities", "reps", "quotas")
     }
 
@@ -137,6 +140,6 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> str:
     """A key that changes whenever imported data or calendar settings change (for caches)."""
     imports = conn.execute(
         "SELECT count(*), coalesce(max(import_id), 0), count(undone_at) FROM imports"
-    ).fetchone()
-    settings = conn.execute("SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM settings").fetchone()[0]
+    ).fetchall()[0]
+    settings = conn.execute("SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM settings").fetchall()[0][0]
     return f"{imports[0]}:{imports[1]}:{imports[2]}|{settings or ''}"

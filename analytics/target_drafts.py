@@ -10,13 +10,18 @@ higher tiers stay at their percentiles but never fall below base.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analytics.allocation import allocate_team_target, compare_allocations
+from analytics.calibration import Calibration
+from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
+from analytics.predictive import PredictiveDistribution
 from analytics.sales_math import (
-    DEAL_COUNT_METRICS,
     activity_plan,
     activity_rows,
     focus_stages,
@@ -27,11 +32,12 @@ from analytics.target_sets import ROW_COLUMNS, TargetSetDraft
 from analytics.targets import base_share_check, parse_tiers, tier_targets
 
 
-def build_draft(predictive, *, name: str, period: Period, metric: str, tiers="35,70,90",
-                team_target: float | None = None, allocation: str = "equal-chance", baseline=None,
-                funnel: pd.DataFrame | None = None, q: float = 0.8, weights=None,
-                history_periods: int = 4, n_draws: int = 20_000, seed: int = 0,
-                status: str = "draft") -> TargetSetDraft:
+def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period, metric: str,
+                tiers: str | Mapping[str, float] | list | tuple = "35,70,90",
+                team_target: float | None = None, allocation: str = "equal-chance",
+                baseline: npt.ArrayLike | None = None, funnel: pd.DataFrame | None = None, q: float = 0.8,
+                weights: npt.ArrayLike | None = None, history_periods: int = 4, n_draws: int = 20_000,
+                seed: int = 0, status: str = "draft") -> TargetSetDraft:
     """A :class:`TargetSetDraft` of model targets per rep and tier (see the module docstring).
 
     ``assumptions["warnings"]`` carries the plain-words checks (base share, team target reach).
@@ -40,7 +46,7 @@ def build_draft(predictive, *, name: str, period: Period, metric: str, tiers="35
     rows = tier_targets(predictive, tiers)
     warnings: list[str] = []
     assumptions: dict = {
-        "model": getattr(predictive, "family", type(predictive).__name__), "confidence": q,
+        "model": predictive.family, "confidence": q,
         "measured": how_measured(metric), "fiscal_start_month": period.fiscal_start_month,
         "period_start": period.start.isoformat(), "period_end": period.end.isoformat(),
         "within_period_weights": None if weights is None else [float(w) for w in np.asarray(weights)],
@@ -71,7 +77,8 @@ def build_draft(predictive, *, name: str, period: Period, metric: str, tiers="35
     assumptions["base_share"] = check.expected_share
     warnings.insert(0, check.message)
     acts = None
-    if funnel is not None and len(funnel) and (metric == "revenue" or metric in DEAL_COUNT_METRICS):
+    # An activity plan works back from won deals: only for metrics made of them (won revenue, deals).
+    if funnel is not None and len(funnel) and resolve_metric(metric).funnel_stage == "won":
         base_rows = rows.loc[rows["tier"] == "base", ["rep", "target"]].reset_index(drop=True)
         plan = activity_plan(base_rows, funnel, period, q=q, metric=metric, history_periods=history_periods)
         acts = activity_rows(plan)
@@ -85,7 +92,7 @@ def build_draft(predictive, *, name: str, period: Period, metric: str, tiers="35
                           status=status, assumptions=assumptions)
 
 
-def _chances(predictive, rows: pd.DataFrame) -> np.ndarray:
+def _chances(predictive: PredictiveDistribution, rows: pd.DataFrame) -> np.ndarray:
     reps = list(np.asarray(predictive.reps, dtype=object))
     out = []
     for rep, target in zip(rows["rep"], rows["target"], strict=True):
@@ -95,28 +102,17 @@ def _chances(predictive, rows: pd.DataFrame) -> np.ndarray:
     return np.array(out)
 
 
-def draft_from_calibration(calibration, name: str, tiers="35,70,90", *, team_target: float | None = None,
-                           allocation: str = "equal-chance", funnel: pd.DataFrame | None = None,
-                           q: float = 0.8, status: str = "draft", seed: int = 0) -> TargetSetDraft:
+def draft_from_calibration(calibration: Calibration, name: str,
+                           tiers: str | Mapping[str, float] | list | tuple = "35,70,90", *,
+                           team_target: float | None = None, allocation: str = "equal-chance",
+                           funnel: pd.DataFrame | None = None, q: float = 0.8, status: str = "draft",
+                           seed: int = 0) -> TargetSetDraft:
     """:func:`build_draft` for a fitted ``Calibration`` (its period, metric, baseline, monthly shape and,
     unless ``funnel`` is given, its ``funnel()`` for the activity plan)."""
-    summary = getattr(calibration, "summary", None)
-    baseline = None
-    if summary is not None and "baseline" in summary:
-        baseline = summary["baseline"].reindex(list(calibration.predictive.reps)).to_numpy(dtype=float)
-    if funnel is None and callable(getattr(calibration, "funnel", None)):
-        try:
-            funnel = calibration.funnel()
-        except (ValueError, KeyError):
-            funnel = None
-    try:
-        weights = calibration.within_period_shape()
-    except (AttributeError, NotImplementedError, ValueError):
-        weights = None
-    if weights is not None:
-        weights = np.asarray(getattr(weights, "to_numpy", lambda: weights)(), dtype=float).ravel()
-        if weights.size != len(calibration.period.months()):
-            weights = None
+    baseline = calibration.summary["baseline"].reindex(list(calibration.predictive.reps)).to_numpy(dtype=float)
+    if funnel is None:
+        funnel = calibration.funnel()
+    weights = calibration.within_period_shape().to_numpy(dtype=float)
     return build_draft(calibration.predictive, name=name, period=calibration.period, metric=calibration.metric,
                        tiers=tiers, team_target=team_target, allocation=allocation, baseline=baseline,
                        funnel=funnel, q=q, weights=weights, status=status, seed=seed)

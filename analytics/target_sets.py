@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from analytics.periods import GRAINS
-from analytics.store import transaction
+from analytics.periods import GRAINS, Period, parse_period
+from analytics.store import fiscal_year_start_month, transaction
 from analytics.targets import METHODS, SOURCES, TIER_ORDER, validate_target_entry
 
 ROW_COLUMNS = ["rep", "tier", "target", "model_value", "p_attain", "source", "reason", "rep_proposal"]
@@ -48,8 +52,9 @@ class TargetSetFinalError(TargetSetError):
 class TargetSetConflict(TargetSetError):  # noqa: N818 (the name the callers use)
     """Someone saved the set since you loaded it (stale ``expected_revision``)."""
 
-    def __init__(self, message: str, *, set_id=None, expected=None, actual=None, changed_by=None,
-                 changed_at=None):
+    def __init__(self, message: str, *, set_id: int | None = None, expected: int | None = None,
+                 actual: int | None = None, changed_by: str | None = None,
+                 changed_at: datetime | None = None) -> None:
         super().__init__(message)
         self.set_id, self.expected, self.actual = set_id, expected, actual
         self.changed_by, self.changed_at = changed_by, changed_at
@@ -92,6 +97,8 @@ class SavedTargetSet:
     assumptions: dict
     rows: pd.DataFrame
     activity_rows: pd.DataFrame
+    fiscal_start_month: int = 1
+    """The fiscal calendar the period label is read in (saved with the set, else the database's)."""
 
     @property
     def is_final(self) -> bool:
@@ -101,6 +108,40 @@ class SavedTargetSet:
     def label(self) -> str:
         return f"{self.name!r} v{self.version}"
 
+    @cached_property
+    def fiscal_period(self) -> Period:
+        """The set's period (``period`` is its label) in the set's fiscal calendar."""
+        return parse_period(self.period, self.fiscal_start_month)
+
+    @cached_property
+    def targets_by_tier(self) -> pd.DataFrame:
+        """One row per rep (sorted), one column per tier present, base first: the targets."""
+        return self._by_tier("target")
+
+    @cached_property
+    def chances_by_tier(self) -> pd.DataFrame:
+        """The chances saved with the targets, in the shape of :attr:`targets_by_tier`."""
+        return self._by_tier("p_attain")
+
+    @property
+    def reps(self) -> np.ndarray:
+        """The set's reps, in the order of :attr:`targets_by_tier`."""
+        return self.targets_by_tier.index.to_numpy(dtype=object)
+
+    @property
+    def team_number(self) -> float:
+        """The set's team target, or the sum of base targets when none was saved."""
+        if self.team_target is not None and math.isfinite(self.team_target) and self.team_target > 0:
+            return float(self.team_target)
+        return float(self.targets_by_tier["base"].sum())
+
+    def _by_tier(self, column: str) -> pd.DataFrame:
+        tiers = [t for t in TIER_ORDER if t in set(self.rows["tier"])]
+        wide = self.rows.pivot(index="rep", columns="tier", values=column).reindex(columns=tiers)
+        wide = wide.astype(float).sort_index()
+        wide.columns.name, wide.index.name = None, "rep"
+        return wide
+
     def to_draft(self) -> TargetSetDraft:
         return TargetSetDraft(self.name, self.period, self.grain, self.metric, dict(self.tiers), self.method,
                               self.rows.copy(), self.activity_rows.copy(), self.team_target, self.status,
@@ -108,7 +149,7 @@ class SavedTargetSet:
 
 
 # ---------------------------------------------------------------- validation
-def _clean_text(value) -> str | None:
+def _clean_text(value: object) -> str | None:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     return str(value).strip() or None
@@ -163,28 +204,49 @@ _HEADER = ("set_id, name, version, status, period, grain, metric, tiers_json, me
            "created_at, updated_at, updated_by, assumptions_json")
 
 
-def _header(conn, set_id: int) -> tuple | None:
+def _header(conn: duckdb.DuckDBPyConnection, set_id: int) -> tuple | None:
     return conn.execute(f"SELECT {_HEADER} FROM target_sets WHERE set_id = ?", [set_id]).fetchone()
 
 
-def resolve_set_id(conn, ref: int | str, version: int | None = None) -> int:
-    """A set id from an id, or a name (latest version unless ``version``)."""
+def _existing_header(conn: duckdb.DuckDBPyConnection, set_id: int) -> tuple:
+    h = _header(conn, set_id)
+    if h is None:
+        raise LookupError(f"no target set with id {set_id}")
+    return h
+
+
+def resolve_set_id(conn: duckdb.DuckDBPyConnection, ref: int | str, version: int | None = None) -> int:
+    """A set id from an id, or a name (latest version unless ``version``).
+
+    Text of digits (as typed on the command line) is the set with that id when there is one and no
+    ``version`` is asked for, else a name. Raises ``LookupError`` naming the saved sets.
+    """
     if isinstance(ref, int) and not isinstance(ref, bool):
         if _header(conn, ref) is None:
-            raise LookupError(f"no target set with id {ref}")
+            raise LookupError(f"no target set with id {ref}{_known_sets(conn)}")
         return ref
+    text = str(ref).strip()
+    if text.isdigit() and version is None and _header(conn, int(text)) is not None:
+        return int(text)
     sql = "SELECT set_id FROM target_sets WHERE name = ?" + (" AND version = ?" if version is not None else "")
     row = conn.execute(sql + " ORDER BY version DESC LIMIT 1",
-                       [ref] + ([version] if version is not None else [])).fetchone()
+                       [text] + ([version] if version is not None else [])).fetchone()
     if row is None:
-        raise LookupError(f"no target set named {ref!r}" + (f" version {version}" if version else ""))
+        raise LookupError(f"no target set named {text!r}" + (f" version {version}" if version else "")
+                          + _known_sets(conn))
     return row[0]
 
 
-def load_target_set(conn, ref: int | str, version: int | None = None) -> SavedTargetSet:
+def _known_sets(conn: duckdb.DuckDBPyConnection) -> str:
+    names = [r[0] for r in conn.execute("SELECT DISTINCT name FROM target_sets ORDER BY name").fetchall()]
+    return f" (saved sets: {', '.join(names) if names else 'none saved yet'})"
+
+
+def load_target_set(conn: duckdb.DuckDBPyConnection, ref: int | str,
+                    version: int | None = None) -> SavedTargetSet:
     """Reopen a saved set by id or by name (latest version unless ``version``)."""
     set_id = resolve_set_id(conn, ref, version)
-    h = _header(conn, set_id)
+    h = _existing_header(conn, set_id)
     rows = conn.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM target_set_rows WHERE set_id = ? "
                         "ORDER BY rep, CASE tier WHEN 'base' THEN 0 WHEN 'stretch' THEN 1 ELSE 2 END",
                         [set_id]).df().astype({"rep": object, "tier": object, "source": object,
@@ -192,11 +254,13 @@ def load_target_set(conn, ref: int | str, version: int | None = None) -> SavedTa
     rows["reason"] = pd.Series([_clean_text(r) for r in rows["reason"]], index=rows.index, dtype=object)
     acts = conn.execute(f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM target_set_activity_rows WHERE set_id = ? "
                         "ORDER BY rep, activity", [set_id]).df()
+    assumptions = json.loads(h[14]) if h[14] else {}
+    fiscal_month = int(assumptions.get("fiscal_start_month") or fiscal_year_start_month(conn))
     return SavedTargetSet(h[0], h[1], h[2], h[3], h[4], h[5], h[6], json.loads(h[7]), h[8], h[9], h[10],
-                          h[11], h[12], h[13], json.loads(h[14]) if h[14] else {}, rows, acts)
+                          h[11], h[12], h[13], assumptions, rows, acts, fiscal_month)
 
 
-def list_target_sets(conn) -> pd.DataFrame:
+def list_target_sets(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every saved set, newest first, with its number of reps."""
     return conn.execute(
         "SELECT s.set_id, s.name, s.version, s.status, s.period, s.grain, s.metric, s.method, s.team_target, "
@@ -205,17 +269,15 @@ def list_target_sets(conn) -> pd.DataFrame:
         "GROUP BY ALL ORDER BY s.updated_at DESC, s.set_id DESC").df()
 
 
-def audit_trail(conn, set_id: int) -> pd.DataFrame:
+def audit_trail(conn: duckdb.DuckDBPyConnection, set_id: int) -> pd.DataFrame:
     """The set's audit log in the order changes were made."""
     return conn.execute("SELECT changed_at, changed_by, revision, what, old_value, new_value, note "
                         "FROM audit_log WHERE set_id = ? ORDER BY entry_id", [set_id]).df()
 
 
 # ---------------------------------------------------------------- writing
-def _guard(conn, set_id: int, expected_revision: int | None, action: str) -> tuple:
-    h = _header(conn, set_id)
-    if h is None:
-        raise LookupError(f"no target set with id {set_id}")
+def _guard(conn: duckdb.DuckDBPyConnection, set_id: int, expected_revision: int | None, action: str) -> tuple:
+    h = _existing_header(conn, set_id)
     if h[3] == "final":
         raise TargetSetFinalError(f"target set {h[1]!r} v{h[2]} is final and read-only; "
                              f"start version {h[2] + 1} with new_version() to {action}")
@@ -232,23 +294,25 @@ def _conflict(h: tuple, expected: int | None) -> TargetSetConflict:
         set_id=h[0], expected=expected, actual=h[10], changed_by=h[13], changed_at=h[12])
 
 
-def _bump(conn, set_id: int, revision: int, author: str | None, extra_sql: str = "", params=()) -> int:
+def _bump(conn: duckdb.DuckDBPyConnection, set_id: int, revision: int, author: str | None,
+          extra_sql: str = "", params: Sequence[object] = ()) -> int:
     done = conn.execute(f"UPDATE target_sets SET revision = revision + 1, updated_at = current_timestamp, "
                         f"updated_by = ?{extra_sql} WHERE set_id = ? AND revision = ?",
-                        [author, *params, set_id, revision]).fetchone()[0]
+                        [author, *params, set_id, revision]).fetchall()[0][0]
     if done != 1:
-        raise _conflict(_header(conn, set_id), revision)
+        raise _conflict(_existing_header(conn, set_id), revision)
     return revision + 1
 
 
-def _audit(conn, set_id: int, revision: int, author, entries: list[tuple]) -> None:
+def _audit(conn: duckdb.DuckDBPyConnection, set_id: int, revision: int, author: str | None,
+           entries: list[tuple]) -> None:
     if entries:
         conn.executemany("INSERT INTO audit_log (set_id, what, old_value, new_value, note, changed_by, revision) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
                          [[set_id, w, o, n, note, author, revision] for w, o, n, note in entries])
 
 
-def _show(row) -> str | None:
+def _show(row: Mapping[str, Any] | None) -> str | None:
     if row is None:
         return None
     text = f"{row['target']:g} ({row['source']}"
@@ -267,7 +331,8 @@ def _row_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[tuple]:
     return changes
 
 
-def _write_rows(conn, set_id: int, rows: pd.DataFrame, activity_rows: pd.DataFrame | None) -> None:
+def _write_rows(conn: duckdb.DuckDBPyConnection, set_id: int, rows: pd.DataFrame,
+                activity_rows: pd.DataFrame | None) -> None:
     conn.execute("DELETE FROM target_set_rows WHERE set_id = ?", [set_id])
     conn.execute("DELETE FROM target_set_activity_rows WHERE set_id = ?", [set_id])
     conn.register("_ts_rows", rows.assign(set_id=set_id))
@@ -282,8 +347,9 @@ def _write_rows(conn, set_id: int, rows: pd.DataFrame, activity_rows: pd.DataFra
         conn.unregister("_ts_acts")
 
 
-def save_target_set(conn, draft: TargetSetDraft, *, expected_revision: int | None = None,
-                    author: str | None = None, note: str | None = None) -> SavedTargetSet:
+def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
+                    expected_revision: int | None = None, author: str | None = None,
+                    note: str | None = None) -> SavedTargetSet:
     """Create (``draft.set_id`` None) or overwrite a draft set; ``status="final"`` finalises it.
 
     Raises :class:`TargetSetFinalError` for a final set, :class:`TargetSetConflict` when
@@ -301,12 +367,12 @@ def save_target_set(conn, draft: TargetSetDraft, *, expected_revision: int | Non
                 taken = conn.execute("SELECT set_id FROM target_sets WHERE name = ? ORDER BY version DESC",
                                      [draft.name]).fetchone()
                 if taken:
-                    h = _header(conn, taken[0])
+                    h = _existing_header(conn, taken[0])
                     raise TargetSetConflict(f"a target set named {draft.name!r} already exists (v{h[2]}, {h[3]}, "
                                             f"last changed by {h[13] or 'someone'} at {h[12]:%Y-%m-%d %H:%M}); "
                                             "reopen it or choose another name", set_id=h[0], actual=h[10],
                                             changed_by=h[13], changed_at=h[12])
-                set_id = conn.execute("SELECT nextval('target_set_id_seq')").fetchone()[0]
+                set_id = conn.execute("SELECT nextval('target_set_id_seq')").fetchall()[0][0]
                 conn.execute("INSERT INTO target_sets (set_id, name, version, status, period, grain, metric, "
                              "tiers_json, method, team_target, assumptions_json, revision, updated_by) "
                              "VALUES (?, ?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, 1, ?)",
@@ -337,10 +403,11 @@ def save_target_set(conn, draft: TargetSetDraft, *, expected_revision: int | Non
     return load_target_set(conn, set_id)
 
 
-def save_row_edit(conn, set_id: int, rep: str, tier: str, target, source: str = "override",
-                  reason: str | None = None, expected_revision: int | None = None, *,
-                  p_attain: float | None = None, model_value: float | None = None,
-                  rep_proposal: float | None = None, author: str | None = None) -> int:
+def save_row_edit(conn: duckdb.DuckDBPyConnection, set_id: int, rep: str, tier: str,
+                  target: str | float | None, source: str = "override", reason: str | None = None,
+                  expected_revision: int | None = None, *, p_attain: float | None = None,
+                  model_value: float | None = None, rep_proposal: float | None = None,
+                  author: str | None = None) -> int:
     """Upsert one rep/tier row of a draft cheaply (the per-edit save); returns the new revision."""
     ok, value, why = validate_target_entry(target)
     if not ok:
@@ -375,8 +442,8 @@ def save_row_edit(conn, set_id: int, rep: str, tier: str, target, source: str = 
     return revision
 
 
-def finalize(conn, set_id: int, *, expected_revision: int | None = None, author: str | None = None,
-             note: str | None = None) -> SavedTargetSet:
+def finalize(conn: duckdb.DuckDBPyConnection, set_id: int, *, expected_revision: int | None = None,
+             author: str | None = None, note: str | None = None) -> SavedTargetSet:
     """Make a draft final (read-only from then on)."""
     try:
         with transaction(conn):
@@ -389,7 +456,8 @@ def finalize(conn, set_id: int, *, expected_revision: int | None = None, author:
     return load_target_set(conn, set_id)
 
 
-def new_version(conn, set_id: int, *, author: str | None = None, note: str | None = None) -> SavedTargetSet:
+def new_version(conn: duckdb.DuckDBPyConnection, set_id: int, *, author: str | None = None,
+                note: str | None = None) -> SavedTargetSet:
     """Copy a set (usually final) to the name's next version as a draft."""
     source = load_target_set(conn, set_id)
     try:
@@ -400,10 +468,11 @@ def new_version(conn, set_id: int, *, author: str | None = None, note: str | Non
     return load_target_set(conn, new_id)
 
 
-def _copy_as_next_version(conn, set_id: int, source: SavedTargetSet, author, note) -> int:
+def _copy_as_next_version(conn: duckdb.DuckDBPyConnection, set_id: int, source: SavedTargetSet,
+                          author: str | None, note: str | None) -> int:
     with transaction(conn):
-        nxt = conn.execute("SELECT max(version) + 1 FROM target_sets WHERE name = ?", [source.name]).fetchone()[0]
-        new_id = conn.execute("SELECT nextval('target_set_id_seq')").fetchone()[0]
+        nxt = conn.execute("SELECT max(version) + 1 FROM target_sets WHERE name = ?", [source.name]).fetchall()[0][0]
+        new_id = conn.execute("SELECT nextval('target_set_id_seq')").fetchall()[0][0]
         conn.execute("INSERT INTO target_sets (set_id, name, version, status, period, grain, metric, tiers_json, "
                      "method, team_target, assumptions_json, revision, updated_by) "
                      "SELECT ?, name, ?, 'draft', period, grain, metric, tiers_json, method, team_target, "
@@ -415,7 +484,7 @@ def _copy_as_next_version(conn, set_id: int, source: SavedTargetSet, author, not
 
 
 # ---------------------------------------------------------------- comparing
-def compare_sets(conn, set_a: int | str, set_b: int | str) -> pd.DataFrame:
+def compare_sets(conn: duckdb.DuckDBPyConnection, set_a: int | str, set_b: int | str) -> pd.DataFrame:
     """Per rep and tier: both targets and the difference (b - a); a missing row shows as NaN."""
     a, b = (load_target_set(conn, s) for s in (set_a, set_b))
     cols = ["rep", "tier", "target", "source"]
@@ -425,7 +494,8 @@ def compare_sets(conn, set_a: int | str, set_b: int | str) -> pd.DataFrame:
     return out.sort_values(["rep", "tier"], kind="stable").reset_index(drop=True)
 
 
-def compare_with_model(conn, set_ref: int | str, model_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+def compare_with_model(conn: duckdb.DuckDBPyConnection, set_ref: int | str,
+                       model_rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each row's target against the model's value (stored, or a fresh ``model_rows``: rep, tier, target)."""
     rows = load_target_set(conn, set_ref).rows
     if model_rows is not None:

@@ -30,11 +30,17 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from analytics.predictive import NegBinomialCount
+from analytics import formatting
+from analytics.predictive import NegBinomialCount, PredictiveDistribution
+
+if TYPE_CHECKING:
+    from analytics.calibration import Calibration
 
 TIER_ORDER = ("base", "stretch", "excellence")
 DEFAULT_TIERS = {"base": 35.0, "stretch": 70.0, "excellence": 90.0}
@@ -47,20 +53,6 @@ METHODS = ("percentile", "proportional", "equal-chance")
 SOURCES = ("model", "override", "rep proposal")
 ROW_COLUMNS = ["rep", "tier", "percentile", "target", "model_value", "p_attain", "source", "reason",
                "rep_proposal"]
-
-
-def fmt_number(x: float) -> str:
-    """1234567.8 -> '1,234,568'; small numbers keep one decimal."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}"
-
-
-def fmt_pct(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return "n/a"
-    pct = 100 * p
-    return f"{pct:.1f}%" if 0 < pct < 1 or 99 < pct < 100 else f"{pct:.0f}%"
 
 
 # ---------------------------------------------------------------- tiers
@@ -92,11 +84,12 @@ def parse_tiers(spec: str | Mapping[str, float] | list | tuple) -> dict[str, flo
     return dict(ordered)
 
 
-def is_count(predictive) -> bool:
+def is_count(predictive: PredictiveDistribution) -> bool:
     return isinstance(predictive, NegBinomialCount)
 
 
-def tier_targets(predictive, tiers: str | Mapping[str, float] = "35,70,90") -> pd.DataFrame:
+def tier_targets(predictive: PredictiveDistribution,
+                 tiers: str | Mapping[str, float] = "35,70,90") -> pd.DataFrame:
     """One row per rep and tier: the model's target at the tier's percentile and its chance.
 
     Columns are those of ``target_set_rows`` (``source`` = ``model``) plus ``percentile``.
@@ -136,7 +129,7 @@ class BaseShareCheck:
     message: str
 
 
-def base_share_check(p_attain_base, lever: str = "the base percentile") -> BaseShareCheck:
+def base_share_check(p_attain_base: npt.ArrayLike, lever: str = "the base percentile") -> BaseShareCheck:
     """Mean chance of reaching base = the share of reps expected to reach it, in plain words.
 
     ``lever`` names what to change in the advice (e.g. ``"the team target"`` when base is a split of G).
@@ -144,8 +137,8 @@ def base_share_check(p_attain_base, lever: str = "the base percentile") -> BaseS
     p = np.asarray(p_attain_base, dtype=float)
     share = float(np.nanmean(p)) if p.size and np.isfinite(p).any() else float("nan")
     lo, hi = BASE_BAND
-    band = f"{lo:.0%}–{hi:.0%}"
-    about = f"About {fmt_pct(share)} of reps are expected to reach base"
+    band = f"{formatting.rate(lo)}–{formatting.rate(hi)}"
+    about = f"About {formatting.rate(share)} of reps are expected to reach base"
     if not np.isfinite(share):
         return BaseShareCheck(share, "ok", False, "No base targets to check.")
     if share > TOO_EASY_SHARE:
@@ -154,7 +147,7 @@ def base_share_check(p_attain_base, lever: str = "the base percentile") -> BaseS
                               f"practitioners aim for. Raise {lever}.")
     if share < OUT_OF_REACH_SHARE:
         return BaseShareCheck(share, "out of reach", True,
-                              f"Out of reach for most: only {fmt_pct(share)} of reps are expected to "
+                              f"Out of reach for most: only {formatting.rate(share)} of reps are expected to "
                               f"reach base, against the {band} practitioners aim for. Lower {lever}.")
     if share > hi:
         return BaseShareCheck(share, "above band", False, f"{about}, a little above the {band} band.")
@@ -164,7 +157,7 @@ def base_share_check(p_attain_base, lever: str = "the base percentile") -> BaseS
 
 
 # ---------------------------------------------------------------- per-rep entries
-def _p90_of(rep_row) -> float | None:
+def _p90_of(rep_row: Mapping[str, Any] | None) -> float | None:
     if rep_row is None:
         return None
     for key in ("p90", "P90"):
@@ -183,7 +176,15 @@ def _p90_of(rep_row) -> float | None:
 _NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
 
 
-def validate_target_entry(value, rep_row=None) -> tuple[bool, float | None, str]:
+class TargetEntry(NamedTuple):
+    """A typed target checked: ``number`` is None and ``reason`` says why when it is not ``ok``."""
+
+    ok: bool
+    number: float | None
+    reason: str
+
+
+def validate_target_entry(value: str | float | None, rep_row: Mapping[str, Any] | None = None) -> TargetEntry:
     """Check one typed target: ``(ok, number or None, reason)``; ``reason`` is '' when ok.
 
     Refuses empty, non-numeric text, NaN/infinite, negative, > 1e12, and > 20x the
@@ -191,40 +192,41 @@ def validate_target_entry(value, rep_row=None) -> tuple[bool, float | None, str]
     surrounding spaces.
     """
     if isinstance(value, bool) or value is None:
-        return False, None, "enter a number"
+        return TargetEntry(False, None, "enter a number")
     if isinstance(value, str):
         text = value.strip().replace(" ", "").replace("_", "")
         if not text:
-            return False, None, "enter a number"
+            return TargetEntry(False, None, "enter a number")
         if not _NUMBER_RE.match(text) or not any(ch.isdigit() for ch in text):
-            return False, None, f"{value.strip()!r} is not a number"
+            return TargetEntry(False, None, f"{value.strip()!r} is not a number")
         number = float(text.replace(",", ""))
     else:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            return False, None, f"{value!r} is not a number"
+            return TargetEntry(False, None, f"{value!r} is not a number")
     if math.isnan(number):
-        return False, None, "not a number (NaN)"
+        return TargetEntry(False, None, "not a number (NaN)")
     if math.isinf(number) or number > MAX_TARGET:
-        return False, None, f"too large: targets above {MAX_TARGET:,.0f} are refused"
+        return TargetEntry(False, None, f"too large: targets above {formatting.count(MAX_TARGET)} are refused")
     if number < 0:
-        return False, None, "a target cannot be negative"
+        return TargetEntry(False, None, "a target cannot be negative")
     p90 = _p90_of(rep_row)
     if p90 is not None and p90 > 0 and number > MAX_MULTIPLE_OF_P90 * p90:
-        return False, None, (f"absurdly large: {fmt_number(number)} is more than {MAX_MULTIPLE_OF_P90:.0f}x "
-                             f"this rep's P90 ({fmt_number(p90)})")
-    return True, number, ""
+        reason = (f"absurdly large: {formatting.count(number)} is more than {MAX_MULTIPLE_OF_P90:.0f}x "
+                  f"this rep's P90 ({formatting.count(p90)})")
+        return TargetEntry(False, None, reason)
+    return TargetEntry(True, number, "")
 
 
-def _rep_index(predictive, rep: str) -> int:
+def _rep_index(predictive: PredictiveDistribution, rep: str) -> int:
     hits = np.flatnonzero(np.asarray(predictive.reps, dtype=object) == rep)
     if hits.size == 0:
         raise KeyError(f"unknown rep {rep!r}")
     return int(hits[0])
 
 
-def rep_chance(predictive, rep: str, target: float) -> float:
+def rep_chance(predictive: PredictiveDistribution, rep: str, target: float) -> float:
     """P(y_rep >= target) for one rep."""
     i = _rep_index(predictive, rep)
     t = np.zeros(len(predictive.reps))
@@ -232,7 +234,7 @@ def rep_chance(predictive, rep: str, target: float) -> float:
     return float(predictive.p_attain(t)[i])
 
 
-def rep_percentile(predictive, rep: str, value: float) -> float:
+def rep_percentile(predictive: PredictiveDistribution, rep: str, value: float) -> float:
     """Where ``value`` sits in the rep's range: 100 * P(y_rep <= value)."""
     i = _rep_index(predictive, rep)
     y = np.zeros(len(predictive.reps))
@@ -240,7 +242,7 @@ def rep_percentile(predictive, rep: str, value: float) -> float:
     return float(100 * predictive.cdf(y)[i])
 
 
-def _set_row(rows: pd.DataFrame, rep: str, tier: str, **values) -> pd.DataFrame:
+def _set_row(rows: pd.DataFrame, rep: str, tier: str, **values: object) -> pd.DataFrame:
     mask = (rows["rep"] == rep) & (rows["tier"] == tier)
     if not mask.any():
         raise KeyError(f"no {tier!r} target for rep {rep!r}")
@@ -267,30 +269,32 @@ def tier_order_problems(rows: pd.DataFrame) -> list[str]:
     problems = []
     for lower, upper in zip(order, order[1:], strict=False):
         bad = wide[wide[lower] > wide[upper]]
-        problems += [f"{rep}: {lower} {fmt_number(r[lower])} is above {upper} {fmt_number(r[upper])}"
+        problems += [f"{rep}: {lower} {formatting.count(r[lower])} is above {upper} {formatting.count(r[upper])}"
                      for rep, r in bad.iterrows()]
     return problems
 
 
-def apply_override(rows: pd.DataFrame, predictive, rep: str, tier: str, value, reason: str,
-                   rep_row=None) -> pd.DataFrame:
+def apply_override(rows: pd.DataFrame, predictive: PredictiveDistribution, rep: str, tier: str,
+                   value: str | float | None, reason: str,
+                   rep_row: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """A manager's override of one rep's tier target. A reason is required; bad values are refused.
 
     Raises ``ValueError`` with the reason. Returns a new frame; the chance is recomputed.
     """
     if not reason or not str(reason).strip():
         raise ValueError(f"an override of {rep}'s {tier} target needs a reason")
-    ok, number, why = validate_target_entry(value, rep_row)
-    if not ok:
+    _, number, why = validate_target_entry(value, rep_row)
+    if number is None:
         raise ValueError(f"{rep}'s {tier} target refused: {why}")
     return _set_row(rows, rep, tier, target=number, p_attain=rep_chance(predictive, rep, number),
                     source="override", reason=str(reason).strip())
 
 
-def place_proposal(predictive, rep: str, value, rows: pd.DataFrame | None = None, rep_row=None) -> dict:
+def place_proposal(predictive: PredictiveDistribution, rep: str, value: str | float | None,
+                   rows: pd.DataFrame | None = None, rep_row: Mapping[str, Any] | None = None) -> dict:
     """Where a rep's own proposal sits in their range: percentile, chance and nearby tiers."""
-    ok, number, why = validate_target_entry(value, rep_row)
-    if not ok:
+    _, number, why = validate_target_entry(value, rep_row)
+    if number is None:
         return {"rep": rep, "ok": False, "proposal": None, "percentile": None, "p_attain": None,
                 "message": f"{rep}'s proposal refused: {why}"}
     pct = rep_percentile(predictive, rep, number)
@@ -306,13 +310,14 @@ def place_proposal(predictive, rep: str, value, rows: pd.DataFrame | None = None
             where = f"; below {above.iloc[0]['tier']}"
         elif not below.empty:
             where = f"; at or above {below.iloc[-1]['tier']}"
-    message = f"{rep} proposes {fmt_number(number)}: their P{pct:.0f}, a {fmt_pct(chance)} chance{where}."
+    message = f"{rep} proposes {formatting.count(number)}: their P{pct:.0f}, a {formatting.rate(chance)} chance{where}."
     return {"rep": rep, "ok": True, "proposal": number, "percentile": pct, "p_attain": chance,
             "message": message}
 
 
-def apply_rep_proposal(rows: pd.DataFrame, predictive, rep: str, tier: str, value, *, accept: bool = False,
-                       reason: str | None = None, rep_row=None) -> pd.DataFrame:
+def apply_rep_proposal(rows: pd.DataFrame, predictive: PredictiveDistribution, rep: str, tier: str,
+                       value: str | float | None, *, accept: bool = False, reason: str | None = None,
+                       rep_row: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Record a rep's proposal on a tier; when ``accept`` it becomes the target (source ``rep proposal``)."""
     placed = place_proposal(predictive, rep, value, rep_row=rep_row)
     if not placed["ok"]:
@@ -335,17 +340,15 @@ def ratchet_flags(new_rows: pd.DataFrame, previous: pd.DataFrame, tolerance: flo
     beat = merged["actual"] >= merged["target_previous"]
     raised = merged["target"] > merged["target_previous"] * (1 + tolerance)
     out = merged[beat & raised].copy()
-    out["note"] = [f"{r.rep} beat last target ({fmt_number(r.target_previous)}, actual {fmt_number(r.actual)}) "
-                   f"and the new one is higher ({fmt_number(r.target)}): ratchet — a choice to show, "
+    out["note"] = [f"{r.rep} beat last target ({formatting.count(r.target_previous)}, actual {formatting.count(r.actual)}) "
+                   f"and the new one is higher ({formatting.count(r.target)}): ratchet — a choice to show, "
                    "not make silently" for r in out.itertuples()]
     return out.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- thin functions over a Calibration
-def tiers_for(calibration, tiers="35,70,90") -> pd.DataFrame:
-    """:func:`tier_targets` of a fitted calibration, with the rep's team when the summary has one."""
+def tiers_for(calibration: Calibration, tiers: str | Mapping[str, float] = "35,70,90") -> pd.DataFrame:
+    """:func:`tier_targets` of a fitted calibration, with each rep's team."""
     rows = tier_targets(calibration.predictive, tiers)
-    summary = getattr(calibration, "summary", None)
-    if summary is not None and "team" in summary:
-        rows.insert(1, "team", rows["rep"].map(summary["team"]))
+    rows.insert(1, "team", rows["rep"].map(calibration.summary["team"]))
     return rows

@@ -16,16 +16,24 @@ Example
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import duckdb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from analytics import formatting
 from analytics import tracking_data as data
+from analytics.calibration import Calibration, calibrate
+from analytics.metric_registry import resolve_metric
+from analytics.metrics import FUNNEL_RATES, data_as_of, rep_funnel
 from analytics.periods import Period, working_days
-from analytics.predictive import LogScaleHurdle, NegBinomialCount
+from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
+from analytics.target_sets import SavedTargetSet, resolve_set_id
 from analytics.tracking_core import (  # noqa: F401  (re-exported: the tracking API)
     SeasonalShape,
     StitchedPredictive,
@@ -45,8 +53,8 @@ VOLUME_ORDER = ("calls", "meetings", "demos", "opportunities")
 
 
 # ----------------------------------------------------------------------------- the period's law
-def implied_predictive(reps, targets: pd.DataFrame, chances: pd.DataFrame, df: float = 30.0,
-                       default_sigma: float = 0.5) -> LogScaleHurdle:
+def implied_predictive(reps: Sequence[str] | np.ndarray, targets: pd.DataFrame, chances: pd.DataFrame,
+                       df: float = 30.0, default_sigma: float = 0.5) -> LogScaleHurdle:
     """The log-t law a saved set implies: each tier says T_j = Q(1 - p_j), so
     log T_j = mu + sigma * t.ppf(1 - p_j, df); least squares over the rep's tiers (one tier: the
     team's median sigma). Used for reps the calibration does not cover."""
@@ -70,7 +78,7 @@ def implied_predictive(reps, targets: pd.DataFrame, chances: pd.DataFrame, df: f
                           df=np.full(len(reps), float(df)), zero_share=np.zeros(len(reps)))
 
 
-def subset_predictive(pred, positions: np.ndarray):
+def subset_predictive(pred: PredictiveDistribution, positions: npt.ArrayLike) -> PredictiveDistribution:
     pos = np.asarray(positions, dtype=int)
     if isinstance(pred, LogScaleHurdle):
         return LogScaleHurdle(reps=np.asarray(pred.reps)[pos], mu=pred.mu[pos], sigma=pred.sigma[pos],
@@ -82,7 +90,8 @@ def subset_predictive(pred, positions: np.ndarray):
     raise TypeError(f"cannot subset {type(pred).__name__}")
 
 
-def align_predictive(model, reps, fallback) -> tuple[object, int]:
+def align_predictive(model: PredictiveDistribution | None, reps: np.ndarray,
+                     fallback: PredictiveDistribution) -> tuple[PredictiveDistribution, int]:
     """``model``'s law for the reps it covers, ``fallback``'s for the others, in ``reps`` order.
     Returns (predictive, number of reps covered by ``model``)."""
     reps = np.asarray(reps, dtype=object)
@@ -97,27 +106,23 @@ def align_predictive(model, reps, fallback) -> tuple[object, int]:
     return StitchedPredictive(reps=reps, parts=tuple(p for p in parts if p[1].size)), int(have.sum())
 
 
-def fit_period(conn, saved: data.SavedSet, period: Period | None = None, as_of: date | None = None):
+def fit_period(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, period: Period | None = None,
+               as_of: date | None = None) -> tuple[Calibration | None, str]:
     """``calibration.calibrate`` for ``period`` (default: the set's) on data before it; None with a
-    reason when the module or the history is not there."""
-    period = period or saved.period
-    try:
-        from analytics.calibration import calibrate
-    except ImportError:
-        return None, "calibration module not available"
+    reason when there is no history to fit."""
+    period = period or saved.fiscal_period
     try:
         cal = calibrate(conn, metric=saved.metric, grain=period.grain, period=period,
                         as_of=as_of or period.start - timedelta(days=1))
     except (ValueError, LookupError, KeyError) as exc:
         return None, f"calibration failed: {exc}"
-    summary = getattr(cal, "summary", None)
-    if summary is not None and "n_periods" in summary and not (summary["n_periods"] > 0).any():
+    if not (cal.summary["n_periods"] > 0).any():
         return None, f"no complete history before {period.label}"
     return cal, "calibration"
 
 
 # ----------------------------------------------------------------------------- within-period shape
-def history_shape(conn, metric: str, period: Period, n_periods: int = 8,
+def history_shape(conn: duckdb.DuckDBPyConnection, metric: str, period: Period, n_periods: int = 8,
                   prior_periods: float = 2.0) -> SeasonalShape:
     """The team's average share of a period's outcome by segment (months of a quarter, weeks of a
     month) over the last ``n_periods`` complete periods, shrunk toward linear-in-days by
@@ -148,29 +153,24 @@ def _segments(period: Period) -> list[tuple[date, date]]:
             for i, a in enumerate(cuts)]
 
 
-def period_shape(conn, saved: data.SavedSet, cal=None) -> SeasonalShape:
+def period_shape(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet,
+                 cal: Calibration | None = None) -> SeasonalShape:
     """The monthly weights saved with the set (its milestones), else Calibration.within_period_shape()
     (quarters), else the team's history, else linear in days."""
+    period = saved.fiscal_period
     saved_w = saved.assumptions.get("within_period_weights")
-    if saved_w is not None and len(saved_w) == len(saved.period.months()):
+    if saved_w is not None and len(saved_w) == len(period.months()):
         try:
-            return SeasonalShape.from_month_weights(saved.period, saved_w, "weights saved with the set")
+            return SeasonalShape.from_month_weights(period, saved_w, "weights saved with the set")
         except ValueError:
             pass
-    if cal is not None and saved.period.grain == "quarter" and hasattr(cal, "within_period_shape"):
+    if cal is not None and period.grain == "quarter":
         try:
-            w = cal.within_period_shape()
-        except (ValueError, KeyError):
-            w = None
-        if isinstance(w, pd.DataFrame):
-            w = w.reindex(saved.reps).fillna(w.mean())
-        if w is not None and np.asarray(w).shape[-1] == len(saved.period.months()):
-            try:
-                return SeasonalShape.from_month_weights(saved.period, np.asarray(w, dtype=float),
-                                                        "calibration within-period shape")
-            except ValueError:
-                pass
-    return history_shape(conn, saved.metric, saved.period)
+            return SeasonalShape.from_month_weights(period, cal.within_period_shape().to_numpy(dtype=float),
+                                                    "calibration within-period shape")
+        except ValueError:  # weights that are not finite and non-negative
+            pass
+    return history_shape(conn, saved.metric, period)
 
 
 # ----------------------------------------------------------------------------- tracking
@@ -178,7 +178,7 @@ def period_shape(conn, saved: data.SavedSet, cal=None) -> SeasonalShape:
 class Tracking:
     """``summary``: one row per rep; ``activities``: rep x activity target rows; ``team``: the team view."""
 
-    saved: data.SavedSet
+    saved: SavedTargetSet
     as_of: date
     share: np.ndarray
     summary: pd.DataFrame
@@ -190,31 +190,36 @@ class Tracking:
 
     @property
     def period(self) -> Period:
-        return self.saved.period
+        return self.saved.fiscal_period
 
     def flagged(self) -> pd.DataFrame:
         return self.summary[self.summary["flag"]]
 
 
-def _metric_kind(metric: str) -> str:
-    m = metric.strip().lower()
-    return "money" if m == "revenue" else "deals" if m in data.DEAL_COUNT_METRICS else "count"
+def gap_unit(metric: str) -> str:
+    """What a gap to target is counted in, for :func:`what_it_takes`: ``money`` (won revenue, worked
+    back through deal size), ``deals`` (won deals) or ``count`` (a volume, or a metric no plan makes)."""
+    m = resolve_metric(metric)
+    if m.funnel_stage != "won":
+        return "count"
+    return "money" if m.kind == "money" else "deals"
 
 
-def track(conn, target_set, as_of: date | None = None, threshold: float = DEFAULT_THRESHOLD, *,
-          n_draws: int = 4000, seed: int = 0, confidence: float = 0.5) -> Tracking:
-    """Track a saved set (name or id) as of a date (default: ``data_as_of``)."""
-    saved = target_set if isinstance(target_set, data.SavedSet) else data.load_saved_set(conn, target_set)
-    period, reps = saved.period, saved.reps
-    as_of = as_of or data.data_as_of(conn) or period.end
+def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str, as_of: date | None = None,
+          threshold: float = DEFAULT_THRESHOLD, *, n_draws: int = 4000, seed: int = 0,
+          confidence: float = 0.5) -> Tracking:
+    """Track a saved set (the set, its name or id) as of a date (default: ``data_as_of``)."""
+    saved = data.tracked_set(conn, target_set)
+    period, reps = saved.fiscal_period, saved.reps
+    as_of = as_of or data_as_of(conn) or period.end
     day = data.evaluation_date(period, as_of)
     actual = data.metric_to_date(conn, saved.metric, period.start, day).reindex(reps).fillna(0.0).to_numpy()
     cal, model_note = fit_period(conn, saved)
-    implied = implied_predictive(reps, saved.targets, saved.p_attain)
-    pred, covered = align_predictive(getattr(cal, "predictive", None), reps, implied)
+    implied = implied_predictive(reps, saved.targets_by_tier, saved.chances_by_tier)
+    pred, covered = align_predictive(None if cal is None else cal.predictive, reps, implied)
     shape = period_shape(conn, saved, cal)
     share = np.broadcast_to(np.asarray(shape.share_at(period, day), dtype=float), actual.shape).copy()
-    tg = saved.targets
+    tg = saved.targets_by_tier
     base = tg["base"].to_numpy(dtype=float)
     s = pd.DataFrame(index=pd.Index(reps, name="rep"))
     s["team"] = data.reps_teams(conn).reindex(reps).to_numpy()
@@ -227,7 +232,7 @@ def track(conn, target_set, as_of: date | None = None, threshold: float = DEFAUL
     s[["expected_to_date", "pace"]] = pace(actual, base, share).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         s["attainment"] = np.where(base > 0, actual / base, np.nan)
-    s["p_attain_saved"] = saved.p_attain["base"].to_numpy(dtype=float)
+    s["p_attain_saved"] = saved.chances_by_tier["base"].to_numpy(dtype=float)
     s["p_attain_start"] = conditional_p_attain(pred, np.zeros_like(actual), base, 0.0)
     s["p_attain"] = conditional_p_attain(pred, actual, base, share)
     for tier in ("stretch", "excellence"):
@@ -240,15 +245,15 @@ def track(conn, target_set, as_of: date | None = None, threshold: float = DEFAUL
     s["flag"] = s["p_attain"] < threshold
     acts, causes, takes = _activity_side(conn, saved, day, base - actual, confidence)
     s = s.join(causes).join(takes)
-    if _metric_kind(saved.metric) == "count" and saved.metric not in ("pipeline", "closed_deals"):
-        # The metric is itself an activity: its own pace is the volume.
+    if resolve_metric(saved.metric).funnel_stage not in (None, "won"):
+        # The metric is itself a funnel volume (calls, opportunities): its own pace is the volume.
         short = s["pace"] < 1
         s["cause"] = np.where(short, "activity volume short", "on pace")
-        s["cause_detail"] = [f"{saved.metric} at {p:.0%} of pace" if sh else f"{saved.metric} on pace"
+        s["cause_detail"] = [f"{saved.metric} at {formatting.rate(p)} of pace" if sh else f"{saved.metric} on pace"
                              for p, sh in zip(s["pace"], short, strict=True)]
     # Off pace for the target while the funnel is on pace: what is left is deal size or timing.
     s["cause"] = np.where(s["flag"] & (s["cause"] == "on pace"), "deal size or timing", s["cause"])
-    s["model"] = np.where(np.isin(reps, np.asarray(getattr(cal, "predictive", None).reps, dtype=object))
+    s["model"] = np.where(np.isin(reps, np.asarray(cal.predictive.reps, dtype=object))
                           if cal is not None else False, "calibration", "implied by saved set")
     team = team_view(pred, actual, tg, share, promised_p=s["p_attain_saved"].to_numpy(),
                      team_target=saved.team_number, n_draws=n_draws, seed=seed)
@@ -260,37 +265,26 @@ def track(conn, target_set, as_of: date | None = None, threshold: float = DEFAUL
                     shape_source=shape.source, model_source=model_note, notes=notes)
 
 
-def usual_funnel(conn, period: Period, reps) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+def usual_funnel(conn: duckdb.DuckDBPyConnection, period: Period,
+                 reps: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """The rep's usual funnel before ``period``: per-period volumes, conversion rates, deal size.
 
     ``metrics.rep_funnel`` (the pooled rates the set's activity plan was built from) over the four
-    complete periods before ``period``; without it, the same counts from :mod:`analytics.tracking_data`
-    with rates shrunk toward the team's by 20 pseudo-trials.
+    complete periods before ``period``; NaN for a rep it does not know.
     """
-    rates_cols = ["call_to_meeting", "meeting_to_demo", "demo_to_opportunity", "win_rate"]
-    try:
-        from analytics.metrics import rep_funnel
-        f = rep_funnel(conn, period.grain, as_of=period.start - timedelta(days=1)).set_index("rep")
-    except (ImportError, AttributeError, ValueError, KeyError):
-        f = None
-    if f is not None and len(f) and set(rates_cols) <= set(f.columns):
-        f = f.reindex(reps)
-        return f, f[rates_cols].astype(float), f["avg_deal_size"].astype(float)
-    counts = data.usual_funnel(conn, period).reindex(reps)
-    team = funnel_rates(counts.sum().to_frame().T).iloc[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        size = (counts["revenue"] / counts["won"]).where(counts["won"] > 0)
-    return counts, funnel_rates(counts.fillna(0.0), prior=team, strength=20.0), size
+    f = rep_funnel(conn, period.grain, as_of=period.start - timedelta(days=1)).set_index("rep").reindex(reps)
+    return f, f[list(FUNNEL_RATES)].astype(float), f["avg_deal_size"].astype(float)
 
 
-def _activity_side(conn, saved: data.SavedSet, day: date, gap, confidence: float):
+def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: date, gap: np.ndarray,
+                   confidence: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Activities to date vs their targets' (or usual) pace, causes and what it takes per week."""
-    period, reps = saved.period, saved.reps
+    period, reps = saved.fiscal_period, saved.reps
     s_act = working_days(period.start, day) / max(working_days(period.start, period.end), 1)
     now = data.funnel_counts(conn, period.start, day).reindex(reps).fillna(0.0)
     usual, usual_rates, deal_size = usual_funnel(conn, period, reps)
     # Expected per period: the set's activity targets, else the rep's usual volume.
-    a = saved.activities.assign(column=saved.activities["activity"].map(data.funnel_column))
+    a = saved.activity_rows.assign(column=saved.activity_rows["activity"].map(data.funnel_column))
     volume_cols = [c for c in VOLUME_ORDER if c in usual]
     planned = a[a["column"].isin(volume_cols)].pivot_table(index="rep", columns="column", values="per_period",
                                                           aggfunc="last")
@@ -314,7 +308,7 @@ def _activity_side(conn, saved: data.SavedSet, day: date, gap, confidence: float
     causes = diagnose(volume, now_rates, usual_rates, dens)
     weeks_left = working_days(day + timedelta(days=1), period.end) / 5.0
     takes = what_it_takes(gap, weeks_left, avg_deal_size=deal_size.to_numpy(dtype=float), rates=usual_rates,
-                          metric_kind=_metric_kind(saved.metric), confidence=confidence)
+                          metric_kind=gap_unit(saved.metric), confidence=confidence)
     takes.index = pd.Index(reps, name="rep")
     cols = ["rep", "activity", "target", "expected_to_date", "actual", "pace"]
     return rows[cols].reset_index(drop=True), causes, takes
@@ -324,39 +318,35 @@ def _activity_side(conn, saved: data.SavedSet, day: date, gap, confidence: float
 NOTE_COLUMNS = ["set_id", "rep", "note_date", "note", "created_at"]
 
 
-def add_note(conn, target_set, rep: str, note: str, note_date: date | str | None = None) -> None:
+def add_note(conn: duckdb.DuckDBPyConnection, target_set: int | str | None, rep: str, note: str,
+             note_date: date | str | None = None) -> None:
     """Record a check-in note for a rep (``target_set``: name, id or None for no set)."""
     if not str(note or "").strip():
         raise ValueError("a check-in note needs some text")
-    set_id = None if target_set is None else data.resolve_set_id(conn, target_set)
+    set_id = None if target_set is None else resolve_set_id(conn, target_set)
     when = pd.Timestamp(note_date).date() if note_date is not None else date.today()
     conn.execute("INSERT INTO checkin_notes (set_id, rep, note_date, note) VALUES (?, ?, ?, ?)",
                  [set_id, str(rep), when, str(note).strip()])
 
 
-def list_notes(conn, target_set=None, rep: str | None = None) -> pd.DataFrame:
+def list_notes(conn: duckdb.DuckDBPyConnection, target_set: int | str | None = None,
+               rep: str | None = None) -> pd.DataFrame:
     """Notes ordered by date (then by when they were written), optionally for one set and/or rep."""
-    sql, params = f"SELECT {', '.join(NOTE_COLUMNS)} FROM checkin_notes WHERE 1 = 1", []
+    sql = f"SELECT {', '.join(NOTE_COLUMNS)} FROM checkin_notes WHERE 1 = 1"
+    params: list[int | str] = []
     if target_set is not None:
         sql += " AND set_id = ?"
-        params.append(data.resolve_set_id(conn, target_set))
+        params.append(resolve_set_id(conn, target_set))
     if rep is not None:
         sql += " AND rep = ?"
         params.append(str(rep))
     return conn.execute(sql + " ORDER BY note_date, created_at, rep", params).df()
 
 
-def notes_csv(conn, target_set=None, rep: str | None = None) -> str:
+def notes_csv(conn: duckdb.DuckDBPyConnection, target_set: int | str | None = None,
+              rep: str | None = None) -> str:
     """The notes as CSV text (rep, note_date, note, set_id, created_at) for download."""
     buf = io.StringIO()
     df = list_notes(conn, target_set, rep)
     df[["rep", "note_date", "note", "set_id", "created_at"]].to_csv(buf, index=False)
     return buf.getvalue()
-
-
-def summary_records(t: Tracking) -> list[dict]:
-    """The per-rep summary as JSON-safe records (NaN -> None)."""
-    df = t.summary.reset_index()
-    df = df.astype(object).where(pd.notna(df), None)
-    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
-            for r in df.to_dict(orient="records")]

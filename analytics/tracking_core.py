@@ -23,10 +23,13 @@ Example
 -------
 >>> import numpy as np
 >>> from analytics.predictive import LogScaleHurdle
->>> d = LogScaleHurdle(reps=np.array(["a"]), mu=np.log([100.0]), sigma=np.array([0.4]),
-...                    df=np.array([30.0]), zero_share=np.array([0.0]))
->>> float(conditional_p_attain(d, [0.0], [100.0], 0.0)[0]) == float(d.p_attain(np.array([100.0]))[0])
+>>> d = LogScaleHurdle(reps=np.array(["a", "b"]), mu=np.log([100.0, 100.0]), sigma=np.array([0.4, 0.4]),
+...                    df=np.array([30.0, 30.0]), zero_share=np.array([0.0, 0.0]))
+>>> bool(np.allclose(conditional_p_attain(d, [0.0, 0.0], [100.0, 100.0], 0.0), d.p_attain(np.array([100.0, 100.0]))))
 True
+
+At the period's end (S = 1) the chance is 0 or 1: rep a booked 99 of 100, rep b reached it.
+
 >>> conditional_p_attain(d, [99.0, 100.0], [100.0, 100.0], 1.0).tolist()
 [0.0, 1.0]
 """
@@ -34,14 +37,18 @@ True
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from analytics import formatting
 from analytics.periods import Period
-from analytics.predictive import LogScaleHurdle, NegBinomialCount
+from analytics.predictive import ArrayLike, LogScaleHurdle, NegBinomialCount, PredictiveDistribution
 
 
 # ----------------------------------------------------------------------------- seasonal shape
@@ -57,11 +64,8 @@ class SeasonalShape:
     source: str = "linear"
 
     @classmethod
-    def linear(cls, source: str = "linear") -> SeasonalShape:
-        return cls(np.array([0.0, 1.0]), np.array([0.0, 1.0]), source)
-
-    @classmethod
-    def from_segments(cls, segment_days, weights, source: str = "weights") -> SeasonalShape:
+    def from_segments(cls, segment_days: npt.ArrayLike, weights: npt.ArrayLike,
+                      source: str = "weights") -> SeasonalShape:
         """Segments of the period (their lengths in days, in order) and each one's share of the outcome."""
         days = np.asarray(segment_days, dtype=float)
         w = np.atleast_1d(np.asarray(weights, dtype=float))
@@ -76,11 +80,12 @@ class SeasonalShape:
         return cls(knots, cum, source)
 
     @classmethod
-    def from_month_weights(cls, period: Period, weights, source: str = "monthly weights") -> SeasonalShape:
+    def from_month_weights(cls, period: Period, weights: npt.ArrayLike,
+                           source: str = "monthly weights") -> SeasonalShape:
         """Monthly weights (one per calendar month of ``period``), linear in days inside each month."""
         return cls.from_segments([m.days for m in period.months()], weights, source)
 
-    def share(self, fraction) -> np.ndarray | float:
+    def share(self, fraction: float) -> np.ndarray | float:
         """S at a fraction of the period elapsed: a float for one shape, (n_reps,) for per-rep shapes."""
         f = float(np.clip(fraction, 0.0, 1.0))
         if self.cumulative.ndim == 1:
@@ -90,11 +95,11 @@ class SeasonalShape:
         w = (f - self.knots[j]) / (self.knots[j + 1] - self.knots[j])
         return self.cumulative[:, j] * (1 - w) + self.cumulative[:, j + 1] * w
 
-    def share_at(self, period: Period, as_of) -> np.ndarray | float:
+    def share_at(self, period: Period, as_of: date) -> np.ndarray | float:
         return self.share(period.fraction_elapsed(as_of))
 
 
-def pace(actual, target, share) -> pd.DataFrame:
+def pace(actual: npt.ArrayLike, target: npt.ArrayLike, share: npt.ArrayLike) -> pd.DataFrame:
     """expected_to_date = target * S and pace = actual / expected_to_date (NaN when nothing is expected yet)."""
     actual = np.asarray(actual, dtype=float)
     expected = np.asarray(target, dtype=float) * np.asarray(share, dtype=float)
@@ -111,22 +116,32 @@ class StitchedPredictive:
     parts share no shock."""
 
     reps: np.ndarray
-    parts: tuple
+    parts: tuple[tuple[PredictiveDistribution, np.ndarray], ...]
 
-    def _each(self, fn, dtype=float) -> np.ndarray:
+    @property
+    def family(self) -> str:
+        """The parts' families, joined: ``log-scale hurdle + negative binomial``."""
+        return " + ".join(dict.fromkeys(pred.family for pred, _ in self.parts))
+
+    def _each(self, fn: Callable[[PredictiveDistribution, np.ndarray], np.ndarray],
+              dtype: npt.DTypeLike = float) -> np.ndarray:
         out = np.full(self.reps.size, np.nan, dtype=dtype)
         for pred, pos in self.parts:
             out[pos] = fn(pred, pos)
         return out
 
-    def quantile(self, p: float) -> np.ndarray:
-        return self._each(lambda pred, _: pred.quantile(p))
+    def quantile(self, p: ArrayLike) -> np.ndarray:
+        levels = np.atleast_1d(np.asarray(p, dtype=float))
+        out = np.full((self.reps.size, levels.size), np.nan)
+        for pred, pos in self.parts:
+            out[pos] = np.asarray(pred.quantile(levels), dtype=float).reshape(len(pos), levels.size)
+        return out[:, 0] if np.ndim(p) == 0 else out
 
-    def p_attain(self, targets) -> np.ndarray:
+    def p_attain(self, targets: ArrayLike) -> np.ndarray:
         t = np.broadcast_to(np.asarray(targets, dtype=float), self.reps.shape)
         return self._each(lambda pred, pos: pred.p_attain(t[pos]))
 
-    def cdf(self, y) -> np.ndarray:
+    def cdf(self, y: np.ndarray) -> np.ndarray:
         y = np.broadcast_to(np.asarray(y, dtype=float), self.reps.shape)
         return self._each(lambda pred, pos: pred.cdf(y[pos]))
 
@@ -137,7 +152,8 @@ class StitchedPredictive:
         return out
 
 
-def remaining_predictive(predictive, remaining_share):
+def remaining_predictive(predictive: PredictiveDistribution,
+                         remaining_share: npt.ArrayLike) -> PredictiveDistribution:
     """The law of the rest of the period: the period's predictive scaled to ``remaining_share`` = 1 - S."""
     if isinstance(predictive, StitchedPredictive):
         rem = np.broadcast_to(np.asarray(remaining_share, dtype=float), predictive.reps.shape)
@@ -154,7 +170,8 @@ def remaining_predictive(predictive, remaining_share):
     raise TypeError(f"no remaining law for {type(predictive).__name__}")
 
 
-def conditional_p_attain(predictive, actual, target, share) -> np.ndarray:
+def conditional_p_attain(predictive: PredictiveDistribution, actual: npt.ArrayLike, target: npt.ArrayLike,
+                         share: npt.ArrayLike) -> np.ndarray:
     """P(actual + R >= target) with R the remaining law: 1 once reached, exactly 0 or 1 at S = 1."""
     actual = np.asarray(actual, dtype=float)
     target = np.asarray(target, dtype=float)
@@ -167,7 +184,8 @@ def conditional_p_attain(predictive, actual, target, share) -> np.ndarray:
     return np.where(reached, 1.0, np.where(np.isfinite(target), p, np.nan))
 
 
-def projection(predictive, actual, share, levels=(0.1, 0.5, 0.9)) -> pd.DataFrame:
+def projection(predictive: PredictiveDistribution, actual: npt.ArrayLike, share: npt.ArrayLike,
+               levels: tuple[float, ...] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
     """actual + quantiles of the remaining law: ``projected`` (median) and ``projected_p10`` ... ."""
     actual = np.asarray(actual, dtype=float)
     s = np.broadcast_to(np.asarray(share, dtype=float), actual.shape)
@@ -181,7 +199,8 @@ def projection(predictive, actual, share, levels=(0.1, 0.5, 0.9)) -> pd.DataFram
     return pd.DataFrame(out)
 
 
-def team_simulation(predictive, actual, share, n_draws: int = 4000, seed: int = 0) -> np.ndarray:
+def team_simulation(predictive: PredictiveDistribution, actual: npt.ArrayLike, share: npt.ArrayLike,
+                    n_draws: int = 4000, seed: int = 0) -> np.ndarray:
     """Draws of each rep's period total, actual + R, shape (n_draws, n_reps), with the shared shock."""
     actual = np.asarray(actual, dtype=float)
     s = np.broadcast_to(np.asarray(share, dtype=float), actual.shape)
@@ -191,7 +210,8 @@ def team_simulation(predictive, actual, share, n_draws: int = 4000, seed: int = 
     return actual[None, :] + np.where(s[None, :] >= 1.0, 0.0, draws)
 
 
-def team_view(predictive, actual, targets: pd.DataFrame, share, *, promised_p=None,
+def team_view(predictive: PredictiveDistribution, actual: npt.ArrayLike, targets: pd.DataFrame,
+              share: npt.ArrayLike, *, promised_p: npt.ArrayLike | None = None,
               team_target: float | None = None, n_draws: int = 4000, seed: int = 0) -> dict:
     """Team attainment so far and projected, reps' projected attainment, and the team's chance.
 
@@ -208,8 +228,8 @@ def team_view(predictive, actual, targets: pd.DataFrame, share, *, promised_p=No
         attain = proj / base
     stretch_ratio = (float(np.nanmedian(targets["stretch"].to_numpy(dtype=float) / base))
                      if "stretch" in targets else float("nan"))
-    promised = float(np.nanmean(promised_p)) if promised_p is not None and np.any(np.isfinite(promised_p)) \
-        else float("nan")
+    promised_arr = np.asarray(np.nan if promised_p is None else promised_p, dtype=float)
+    promised = float(np.nanmean(promised_arr)) if np.any(np.isfinite(promised_arr)) else float("nan")
     return {
         "reps": int(actual.size),
         "team_target": goal,
@@ -294,14 +314,15 @@ def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: 
         wp, wa, rs, rr = weakest_pace.get(rep), weakest.get(rep), worst_stage.get(rep), worst_rel.get(rep)
         vol_short = wp is not None and np.isfinite(wp) and wp < volume_threshold
         conv_short = rr is not None and np.isfinite(rr) and rr < conversion_threshold
-        conv_text = (f"{labels[rs]} at {rr:.0%} of usual ({now.at[rep, rs]:.0%} vs {usual.at[rep, rs]:.0%})"
+        conv_text = (f"{labels[rs]} at {formatting.rate(rr)} of usual ({formatting.rate(now.at[rep, rs])} vs "
+                     f"{formatting.rate(usual.at[rep, rs])})"
                      if isinstance(rs, str) and np.isfinite(rr) else "")
         if vol_short:
             cause.append("activity volume short")
-            detail.append(f"{wa} at {wp:.0%} of pace" + (f"; also {conv_text}" if conv_short else ""))
+            detail.append(f"{wa} at {formatting.rate(wp)} of pace" + (f"; also {conv_text}" if conv_short else ""))
         elif conv_short:
             cause.append("conversion short")
-            detail.append(f"activity on pace ({wa} at {wp:.0%}); {conv_text}" if isinstance(wa, str)
+            detail.append(f"activity on pace ({wa} at {formatting.rate(wp)}); {conv_text}" if isinstance(wa, str)
                           else conv_text)
         elif (wp is not None and np.isfinite(wp)) or (rr is not None and np.isfinite(rr)):
             cause.append("on pace")
@@ -315,7 +336,8 @@ def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: 
                         index=reps)
 
 
-def what_it_takes(gap, weeks_left, *, avg_deal_size=None, rates: pd.DataFrame | None = None,
+def what_it_takes(gap: npt.ArrayLike, weeks_left: npt.ArrayLike, *,
+                  avg_deal_size: npt.ArrayLike | None = None, rates: pd.DataFrame | None = None,
                   metric_kind: str = "money", confidence: float = 0.5) -> pd.DataFrame:
     """Per week from here: the gap / weeks left, and for an outcome metric the deals and activities a
     week at the rep's own rates (one negative binomial per stage with the product of the rates below
@@ -326,7 +348,7 @@ def what_it_takes(gap, weeks_left, *, avg_deal_size=None, rates: pd.DataFrame | 
     """
     from analytics.sales_math import deals_needed, opportunities_needed
 
-    gap = np.maximum(np.asarray(gap, dtype=float), 0.0)
+    gap = np.asarray(gap, dtype=float).clip(min=0.0)
     weeks = np.asarray(weeks_left, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_week = np.where(gap <= 0, 0.0, np.where(weeks > 0, gap / np.where(weeks > 0, weeks, 1), np.inf))

@@ -1,0 +1,152 @@
+"""Every metric the product can calibrate, target, track and review, defined once.
+
+A :class:`Metric` says what the number is (label, kind: money, count or rate), where it is read
+(table, the date a row counts on, which rows) and how a rep's rows in any span of days make the
+number (one SQL aggregate). The same aggregate, grouped three ways, gives
+
+* the value per rep and period (:func:`analytics.metrics.rep_period_panel`),
+* the value per rep over any days, such as a period to date (:func:`analytics.tracking_data.metric_to_date`),
+* the team's value per day, for the within-period shape (:func:`analytics.tracking_data.metric_by_day`),
+
+so a period's value and the same period "to date" on its last day cannot disagree. Pages, the CLI
+and exports format a metric's values by its ``kind`` (:func:`analytics.formatting.value`).
+
+Adding a metric is one edit: one entry in ``REGISTRY`` below. Names people type (``won``,
+``Calls``, ``opportunity``) reach a metric through :func:`resolve_metric` and its ``aliases``.
+
+Example
+-------
+>>> m = resolve_metric("Calls")
+>>> m.name, m.kind, m.table
+('call', 'count', 'activities')
+>>> resolve_metric("won").name
+'deals'
+>>> resolve_metric("pipeline").kind
+'money'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from analytics.formatting import ValueKind
+
+ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal")
+"""The activity types a metric can count (the importer's ``other`` is kept but never targeted)."""
+
+_CLOSED = "outcome IN ('won', 'lost') AND close_date IS NOT NULL"
+_WON = "count(*) FILTER (WHERE outcome = 'won')"
+_DEALS_EXPORT = "from the CRM deals export"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: what it is, where its rows are, and the SQL aggregate that makes its value.
+
+    ``rows`` is a SQL condition on ``table`` and ``value`` an aggregate over the rows that pass it
+    (and fall in the days asked for, by ``date_column``). ``additive`` metrics add up across days
+    and reps (to-date tracking, team totals); rates and averages do not, and a rep-period without
+    rows is then missing (NULL) rather than zero. ``extra`` holds further aggregates a model needs
+    beside the value, as (column, SQL) pairs (a win rate's wins and closed deals). ``funnel_stage`` is the funnel count the
+    metric is made of: ``won`` for won revenue and won deals (an activity plan works back from the
+    deals needed), the stage's own column for a volume (``calls``, ``opportunities``), None when no
+    one stage makes it (pipeline amount, deals closed, rates, averages).
+    """
+
+    name: str
+    label: str
+    kind: ValueKind
+    table: str
+    date_column: str
+    rows: str
+    value: str
+    measured: str
+    additive: bool = True
+    funnel_stage: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> str:
+        """The label inside a sentence: ``Won revenue`` -> ``won revenue``."""
+        return self.label[:1].lower() + self.label[1:]
+
+    @property
+    def empty_value(self) -> str:
+        """SQL for a rep-period without rows: zero for what adds up, else missing."""
+        return "0" if self.additive else "NULL"
+
+    def aggregate_sql(self, keys: str, window: str) -> str:
+        """``SELECT keys, value[, extra...]``: the metric per group of ``keys`` over rows in ``window``.
+
+        ``keys`` are the group keys as a select list (``rep``, ``rep, <period start> AS period_start``,
+        ``close_date AS day``); ``window`` is a SQL condition on ``date_column``.
+        """
+        extra = "".join(f", ({sql})::DOUBLE AS {column}" for column, sql in self.extra)
+        return (f"SELECT {keys}, ({self.value})::DOUBLE AS value{extra} FROM {self.table} "
+                f"WHERE ({self.rows}) AND ({window}) GROUP BY ALL")
+
+    def coverage_sql(self, as_of: str) -> str:
+        """SQL of the first day the metric's data cover (periods before it are not rows at all)."""
+        return (f"(SELECT min({self.date_column}) FROM {self.table} "
+                f"WHERE ({self.rows}) AND {self.date_column} <= {as_of})")
+
+
+def _closed_deals(name: str, label: str, kind: ValueKind, value: str, measured: str, **more: Any) -> Metric:
+    return Metric(name, label, kind, "deals", "close_date", _CLOSED, value, measured, **more)
+
+
+def _created_deals(name: str, label: str, kind: ValueKind, value: str, measured: str, **more: Any) -> Metric:
+    return Metric(name, label, kind, "deals", "created_date", "created_date IS NOT NULL", value, measured, **more)
+
+
+def _activity(kind_of_activity: str) -> Metric:
+    plural = f"{kind_of_activity}s"
+    return Metric(kind_of_activity, plural.capitalize(), "count", "activities", "activity_date",
+                  f"type = '{kind_of_activity}'", "sum(count)",
+                  f"number of {plural} logged, by activity date, from the CRM activities export",
+                  funnel_stage=plural, aliases=(plural,))
+
+
+REGISTRY: dict[str, Metric] = {m.name: m for m in (
+    _closed_deals("revenue", "Won revenue", "money",
+                  "sum(CASE WHEN outcome = 'won' THEN coalesce(amount, 0) ELSE 0 END)",
+                  f"won amount by close date, {_DEALS_EXPORT}", funnel_stage="won"),
+    _closed_deals("deals", "Deals won", "count", _WON, f"number of deals won, by close date, {_DEALS_EXPORT}",
+                  funnel_stage="won", aliases=("won", "won_deals", "deals_won", "deal", "win", "wins")),
+    _closed_deals("closed_deals", "Deals closed", "count", "count(*)",
+                  f"number of deals closed (won or lost), by close date, {_DEALS_EXPORT}"),
+    _closed_deals("win_rate", "Win rate", "rate", f"{_WON} / count(*)",
+                  f"deals won / deals closed, by close date, {_DEALS_EXPORT}",
+                  additive=False, extra=(("won", _WON), ("closed", "count(*)"))),
+    _closed_deals("avg_deal_size", "Average deal size", "money",
+                  f"sum(amount) FILTER (WHERE outcome = 'won') / nullif({_WON}, 0)",
+                  f"average won amount per won deal, by close date, {_DEALS_EXPORT}", additive=False),
+    _created_deals("pipeline", "Pipeline created", "money", "sum(coalesce(amount, 0))",
+                   f"amount of new opportunities, by created date, {_DEALS_EXPORT}"),
+    *(_activity(t) for t in ACTIVITY_TYPES),
+    _created_deals("opportunities", "Opportunities created", "count", "count(*)",
+                   f"number of new opportunities, by created date, {_DEALS_EXPORT}",
+                   funnel_stage="opportunities", aliases=("opportunity",)),
+)}
+"""Every metric by its name, in the order pages offer them."""
+
+_BY_NAME = {key: m for m in REGISTRY.values() for key in (m.name, *m.aliases)}
+
+
+def resolve_metric(name: str) -> Metric:
+    """The metric a name means: its own name or an alias, any case, spaces or hyphens for ``_``.
+
+    Raises ``ValueError`` naming the metrics there are.
+    """
+    key = str(name).strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        return _BY_NAME[key]
+    except KeyError:
+        raise ValueError(f"unknown metric {name!r}; choose one of {', '.join(REGISTRY)}") from None
+
+
+def metric_kind(name: str) -> ValueKind:
+    """``"money"``, ``"count"`` or ``"rate"``; raises ``ValueError`` for an unknown metric."""
+    return resolve_metric(name).kind
