@@ -10,9 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import ui
-from analytics import backtest, metrics
+from analytics import backtest, formatting, metrics
 from analytics.charts_calibration import NAIVE_NAMES, crps_bars, pit_histogram, reliability_chart
+from dashboard import frame, session
+
+frame.require("pages/backtest.py")
 
 
 @st.cache_data(show_spinner="Replaying the history: refitting at every origin…", max_entries=32)
@@ -26,24 +28,24 @@ def level_name(level: float) -> str:
     return f"P{round(100 * level)}"
 
 
-conn = ui.db()
+conn = session.db()
 st.title("Backtest: are the chances honest?")
 st.caption("The model is replayed on your own history: at each past period it sees only what came before, "
            "forecasts every active rep, and is scored against what happened — next to the simple rules "
            "managers use today.")
 
 if metrics.data_as_of(conn) is None:
-    ui.empty_state("No deals or activities yet. Import a CRM export, then test the forecasts on it.")
+    frame.empty_state("No deals or activities yet. Import a CRM export, then test the forecasts on it.")
     st.stop()
 
-grain = ui.grain()
-fiscal_month = ui.fiscal_start_month()
+grain = session.grain()
+fiscal_month = session.fiscal_start_month()
 metric = st.selectbox("Metric", list(metrics.METRICS), key="backtest_metric",
                       format_func=lambda m: metrics.METRIC_LABELS.get(m, m), width=320,
                       help="The metric to replay; the grain (month or quarter) is in the sidebar.")
 metric_name = metrics.METRIC_LABELS.get(metric, metric)
 
-result = load_backtest(conn, ui.db_path(), ui.data_version(), metric, grain, fiscal_month)
+result = load_backtest(conn, session.db_path(), session.data_version(), metric, grain, fiscal_month)
 if result.n_forecasts == 0:
     st.warning(f"{result.plain_language()[0]} With {grain}ly grain there is not enough complete history of "
                f"{metric_name.lower()} yet." + (" Try monthly grain in the sidebar." if grain == "quarter" else ""))
@@ -57,7 +59,7 @@ best_rule = min(naive, key=naive.get) if naive else None
 gain = 1 - result.crps["model"] / naive[best_rule] if best_rule else None
 
 # ---- headline ------------------------------------------------------------------------------------
-st.markdown(f"**{metric_name} per {grain}** · {result.n_forecasts:,} rep-{grain}s forecast from "
+st.markdown(f"**{metric_name} per {grain}** · {formatting.count(result.n_forecasts)} rep-{grain}s forecast from "
             f"{n_origins} starting points ({forecasts['origin'].iloc[0]} to {forecasts['origin'].iloc[-1]})")
 cards = st.columns(4)
 for card, col in zip(cards[:3], ("p10", "p50", "p90"), strict=True):
@@ -65,14 +67,14 @@ for card, col in zip(cards[:3], ("p10", "p50", "p90"), strict=True):
         continue
     row = coverage.loc[col]
     beaten, promised = 1 - row["covered_randomized"], 1 - row["level"]
-    card.metric(f"Targets at {col.upper()} beaten", ui.percent(beaten),
+    card.metric(f"Targets at {col.upper()} beaten", formatting.rate(beaten),
                 delta=f"{100 * (beaten - promised):+.0f} pts", delta_color="off", delta_arrow="off",
-                delta_description=f"vs {ui.percent(promised)} promised",
-                help=f"Share of rep-{grain}s whose result reached their {col.upper()}; {ui.percent(promised)} "
+                delta_description=f"vs {formatting.rate(promised)} promised",
+                help=f"Share of rep-{grain}s whose result reached their {col.upper()}; {formatting.rate(promised)} "
                      "is what an honest range promises.")
 if gain is not None:
     cards[3].metric("Less error than best rule" if gain >= 0 else "More error than best rule",
-                    ui.percent(abs(gain)), delta=NAIVE_NAMES.get(best_rule, best_rule), delta_color="off",
+                    formatting.rate(abs(gain)), delta=NAIVE_NAMES.get(best_rule, best_rule), delta_color="off",
                     delta_arrow="off", delta_description="best simple rule",
                     help="Reduction in forecast error (CRPS) against the best of the naive rules.")
 
@@ -93,7 +95,7 @@ with left:
               & (result.coverage["nominal"] <= result.coverage["band_hi"])).sum()
     st.caption(f"Each point: the share of results at or below that percentile. On the dotted diagonal every "
                f"promise is kept. The largest miss is at {level_name(worst['level'])}: "
-               f"{ui.percent(worst['covered_randomized'])} against {ui.percent(worst['nominal'])}. "
+               f"{formatting.rate(worst['covered_randomized'])} against {formatting.rate(worst['nominal'])}. "
                f"{inside} of {len(result.coverage)} promises sit inside the band that luck alone could explain.")
 with right:
     fig = pit_histogram(result.pit)
@@ -103,8 +105,8 @@ with right:
     pit = result.pit
     st.caption(f"Where each result fell inside its predicted range, in tenths. Flat bars (10% each) mean honest "
                f"ranges; tall outer bars mean ranges too narrow, a hump too wide, a slope a bias. Here "
-               f"{ui.percent(pit[0])} fell in the bottom tenth and {ui.percent(pit[-1])} in the top tenth; "
-               f"{ui.percent(pit[:5].sum())} in the lower half (50% expected).")
+               f"{formatting.rate(pit[0])} fell in the bottom tenth and {formatting.rate(pit[-1])} in the top tenth; "
+               f"{formatting.rate(pit[:5].sum())} in the lower half (50% expected).")
 
 # ---- against the naive rules ---------------------------------------------------------------------
 st.subheader("Against the simple rules")
@@ -114,11 +116,11 @@ with left:
     fig.update_layout(height=340, showlegend=False)
     st.plotly_chart(fig, width="stretch", key="backtest_crps")
 with right:
-    st.markdown(f"Every rule forecasts the same {result.n_forecasts:,} rep-{grain}s from the same past data. "
+    st.markdown(f"Every rule forecasts the same {formatting.count(result.n_forecasts)} rep-{grain}s from the same past data. "
                 "The error (CRPS) scores the whole range, not just one number: it rewards ranges that are "
                 "narrow *and* right, and is scaled per rep so big and small reps count alike.")
     if best_rule:
-        st.markdown(f"The model's error is **{ui.percent(abs(gain))} {'lower' if gain >= 0 else 'higher'}** "
+        st.markdown(f"The model's error is **{formatting.rate(abs(gain))} {'lower' if gain >= 0 else 'higher'}** "
                     f"than the best simple rule, *{NAIVE_NAMES.get(best_rule, best_rule).lower()}*.")
 rules = result.summary.reset_index()
 rules.insert(0, "Forecast", rules["method"].map(NAIVE_NAMES).fillna(rules["method"]))
@@ -146,9 +148,9 @@ if not hist:
             "quotas to see how often they were hit and what the model would have said about them.")
 else:
     c1, c2, c3 = st.columns(3)
-    c1.metric("Past targets hit", ui.percent(hist["hit_rate"]), help=f"{hist['n']:,} rep-{grain}s with a target")
-    c2.metric("Model's average chance for them", ui.percent(hist["mean_predicted_p_attain"]))
-    c3.metric("Brier score", f"{hist['brier']:.3f}",
+    c1.metric("Past targets hit", formatting.rate(hist["hit_rate"]), help=f"{formatting.count(hist['n'])} rep-{grain}s with a target")
+    c2.metric("Model's average chance for them", formatting.rate(hist["mean_predicted_p_attain"]))
+    c3.metric("Brier score", formatting.score(hist["brier"]),
               help="Mean squared gap between the predicted chance and what happened (0 is perfect; "
                    "always saying 50% scores 0.25).")
     if result.reliability is not None and not result.reliability.empty:

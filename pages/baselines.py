@@ -7,16 +7,19 @@ data version, metric, grain, period and fiscal calendar); the charts from ``anal
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import ui
-from analytics import calibration, metrics
+from analytics import calibration, formatting, metrics
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
+from dashboard import frame, session
+
+frame.require("pages/baselines.py")
 
 ALL_TEAMS = "All teams"
 FLAG_WORDS = {"new": "🆕 new", "ramping": "📈 ramping", "short history": "⚠️ short history", "": ""}
@@ -31,16 +34,6 @@ def load_calibration(_conn, db_file: str, version: str, metric: str, grain: str,
     cal.funnel()  # fetched now, while the cursor is at hand; the cached copy carries it
     # st.cache_data pickles the result: detach the run's cursor (performers() then uses the cached funnel)
     return dataclasses.replace(cal, _conn=None)
-
-
-def value_text(value: float, kind: str) -> str:
-    if kind == "money":
-        return ui.money(value)
-    if kind == "rate":
-        return ui.percent(value)
-    if value != value:
-        return "–"
-    return f"{value:,.1f}" if abs(value) < 10 and value != round(value) else f"{value:,.0f}"
 
 
 def number_column(label: str, kind: str, help_text: str | None = None):
@@ -59,7 +52,7 @@ def nice_round(value: float) -> float:
     return float(round(value / digits) * digits)
 
 
-conn = ui.db()
+conn = session.db()
 st.title("Baselines")
 st.caption("What each rep is likely to achieve, from their own history pulled toward the team's: "
            "a **baseline** (an even chance of doing better or worse), a **stretch range** "
@@ -67,12 +60,12 @@ st.caption("What each rep is likely to achieve, from their own history pulled to
 
 as_of = metrics.data_as_of(conn)
 if as_of is None:
-    ui.empty_state("No deals or activities yet. Import a CRM export to see each rep's baseline.")
+    frame.empty_state("No deals or activities yet. Import a CRM export to see each rep's baseline.")
     st.stop()
 
-grain = ui.grain()
-fiscal_month = ui.fiscal_start_month()
-period = ui.selected_period()
+grain = session.grain()
+fiscal_month = session.fiscal_start_month()
+period = session.selected_period()
 # the sidebar keeps period and grain in step; "next" whenever they are not (e.g. mid-switch)
 period_label = period.label if period is not None and period.grain == grain else "next"
 
@@ -85,7 +78,7 @@ kind = metrics.metric_kind(metric)
 metric_name = metrics.METRIC_LABELS.get(metric, metric)
 
 try:
-    cal = load_calibration(conn, ui.db_path(), ui.data_version(), metric, grain, period_label, fiscal_month)
+    cal = load_calibration(conn, session.db_path(), session.data_version(), metric, grain, period_label, fiscal_month)
 except ValueError as exc:
     st.warning(f"Cannot calibrate {metric_name.lower()} per {grain} yet: {exc}")
     st.stop()
@@ -144,12 +137,12 @@ with st.container(border=True):
     st.markdown(f"**{cal.period.label} · {metric_name} · {team if team != ALL_TEAMS else 'whole team'}** "
                 f"(data as of {as_of:%d %b %Y})")
     lines = [
-        f"The typical rep's **baseline is {value_text(shown['baseline'].median(), kind)}**: an even chance of "
+        f"The typical rep's **baseline is {formatting.value(shown['baseline'].median(), kind)}**: an even chance of "
         f"doing better or worse. A stretch target for the typical rep sits between "
-        f"**{value_text(shown['p70'].median(), kind)}** (beaten 3 times in 10) and "
-        f"**{value_text(shown['p90'].median(), kind)}** (beaten 1 time in 10).",
-        f"A target of **{value_text(candidate, kind)}** for everyone: **{likely} of {n}** reps have at least an "
-        f"even chance, {unlikely} have less than 20%; expect about **{chance.sum():.0f}** of {n} to make it.",
+        f"**{formatting.value(shown['p70'].median(), kind)}** (beaten 3 times in 10) and "
+        f"**{formatting.value(shown['p90'].median(), kind)}** (beaten 1 time in 10).",
+        f"A target of **{formatting.value(candidate, kind)}** for everyone: **{likely} of {n}** reps have at least an "
+        f"even chance, {unlikely} have less than 20%; expect about **{formatting.count(round(chance.sum()))}** of {n} to make it.",
     ]
     if flag_words:
         lines.append(f"Flagged: {flag_words}. Their ranges rely more on the team's record and are wider; "
@@ -188,7 +181,7 @@ st.dataframe(
         "Stretch from (P70)": number_column("Stretch from (P70)", kind, "Beaten 3 times in 10"),
         "Stretch to (P90)": number_column("Stretch to (P90)", kind, "Beaten 1 time in 10"),
         "Chance of target": st.column_config.ProgressColumn(
-            f"Chance of {value_text(candidate, kind)}", format="percent", step=0.01, min_value=0.0,
+            f"Chance of {formatting.value(candidate, kind)}", format="percent", step=0.01, min_value=0.0,
             max_value=1.0, help="The chance this rep reaches the candidate target above"),
         "Own-record weight": st.column_config.ProgressColumn(
             "Own-record weight", format="percent", step=0.01, min_value=0.0, max_value=1.0,
@@ -233,9 +226,9 @@ if rep is not None:
                       legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0})
     left.plotly_chart(fig, width="stretch", key="baselines_fan")
     rep_chance = float(chance[rep])
-    right.metric("Baseline (P50)", value_text(row["baseline"], kind))
-    right.metric("Stretch range", f"{value_text(row['p70'], kind)} – {value_text(row['p90'], kind)}")
-    right.metric(f"Chance of {value_text(candidate, kind)}", ui.percent(rep_chance))
+    right.metric("Baseline (P50)", formatting.value(row["baseline"], kind))
+    right.metric("Stretch range", f"{formatting.value(row['p70'], kind)} – {formatting.value(row['p90'], kind)}")
+    right.metric(f"Chance of {formatting.value(candidate, kind)}", formatting.rate(rep_chance))
     right.caption(row["reason"])
 
 # ---- performers ----------------------------------------------------------------------------------
@@ -247,31 +240,30 @@ if perf.empty:
     st.info("No activity or deal history to compare the groups with yet.")
 else:
     # one row per measure, one column per group: three columns read at a glance, whatever the measures
-    measures = [("reps", "Reps", lambda v: f"{v:.0f}"),
-                ("baseline", f"Baseline ({metric_name.lower()})", lambda v: value_text(v, kind)),
-                ("calls", f"Calls per {unit}", lambda v: f"{v:,.0f}"),
-                ("meetings", f"Meetings per {unit}", lambda v: f"{v:,.1f}"),
-                ("demos", f"Demos per {unit}", lambda v: f"{v:,.1f}"),
-                ("opportunities", f"New opportunities per {unit}", lambda v: f"{v:,.1f}"),
-                ("won", f"Deals won per {unit}", lambda v: f"{v:,.1f}"),
-                ("avg_deal_size", "Average won deal", ui.money),
-                ("win_rate", "Win rate", ui.percent),
-                ("call_to_meeting", "Meetings per call", lambda v: f"{v:.2f}"),
-                ("meeting_to_demo", "Demos per meeting", lambda v: f"{v:.2f}"),
-                ("demo_to_opportunity", "Opportunities per demo", lambda v: f"{v:.2f}")]
-    rows = [{"Measure": label, **{group.title(): (fmt(perf.loc[group, col]) if pd.notna(perf.loc[group, col])
-                                                   else "–") for group in perf.index}}
-            for col, label, fmt in measures if col in perf.columns and perf[col].notna().any()]
+    measures = [("reps", "Reps", formatting.count),
+                ("baseline", f"Baseline ({metric_name.lower()})", functools.partial(formatting.value, kind=kind)),
+                ("calls", f"Calls per {unit}", formatting.count),
+                ("meetings", f"Meetings per {unit}", formatting.count),
+                ("demos", f"Demos per {unit}", formatting.count),
+                ("opportunities", f"New opportunities per {unit}", formatting.count),
+                ("won", f"Deals won per {unit}", formatting.count),
+                ("avg_deal_size", "Average won deal", formatting.money),
+                ("win_rate", "Win rate", formatting.rate),
+                ("call_to_meeting", "Meetings per call", formatting.ratio),
+                ("meeting_to_demo", "Demos per meeting", formatting.ratio),
+                ("demo_to_opportunity", "Opportunities per demo", formatting.ratio)]
+    rows = [{"Measure": label, **{group.title(): text(perf.loc[group, col]) for group in perf.index}}
+            for col, label, text in measures if col in perf.columns and perf[col].notna().any()]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="baselines_performers",
                  row_height=32, height=35 + 32 * len(rows), column_config={"Measure": st.column_config.TextColumn("Median per rep", width=260)})
     top, bottom = perf.iloc[0], perf.iloc[-1]
     parts = []
     if {"won", "avg_deal_size"} <= set(perf.columns):
-        parts.append(f"the top third wins about **{top['won']:.1f} deals** averaging **{ui.money(top['avg_deal_size'])}** "
-                     f"per {unit}; the bottom third **{bottom['won']:.1f}** averaging **{ui.money(bottom['avg_deal_size'])}**")
+        parts.append(f"the top third wins about **{formatting.count(top['won'])} deals** averaging **{formatting.money(top['avg_deal_size'])}** "
+                     f"per {unit}; the bottom third **{formatting.count(bottom['won'])}** averaging **{formatting.money(bottom['avg_deal_size'])}**")
     if "win_rate" in perf and pd.notna(top["win_rate"]) and pd.notna(bottom["win_rate"]):
-        parts.append(f"win rates {ui.percent(top['win_rate'])} against {ui.percent(bottom['win_rate'])}")
+        parts.append(f"win rates {formatting.rate(top['win_rate'])} against {formatting.rate(bottom['win_rate'])}")
     if "calls" in perf:
-        parts.append(f"{top['calls']:,.0f} calls against {bottom['calls']:,.0f}")
+        parts.append(f"{formatting.count(top['calls'])} calls against {formatting.count(bottom['calls'])}")
     if parts:
         st.markdown("Sales math: " + "; ".join(parts) + ".")

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import streamlit as st
 
-import ui
-from analytics import csv_source, importer, mapping
+from analytics import csv_source, formatting, importer, mapping
+from dashboard import frame, session
 
-conn = ui.db()
+frame.require("pages/import_data.py")
+
+conn = session.db()
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "target-calibration-uploads"
 PLANS_KEY = "import_plans"      # {(path, options): ImportPlan} — inspections of this session
@@ -160,10 +162,10 @@ def _settings_form(plan: importer.ImportPlan, path: Path, i: int) -> None:
         st.rerun()
 
 
-def _preview_config(frame) -> dict:
+def _preview_config(preview) -> dict:
     """Dates as dates, money and counts with thousands separators."""
     config = {}
-    for name, dtype in frame.dtypes.items():
+    for name, dtype in preview.dtypes.items():
         if dtype.kind == "M":
             config[name] = st.column_config.DateColumn(format="YYYY-MM-DD")
         elif dtype.kind in "fi" and name != "year":
@@ -174,7 +176,7 @@ def _preview_config(frame) -> dict:
 def _describe(plan: importer.ImportPlan) -> str:
     preset = PRESET_LABELS.get(plan.preset, plan.preset) if plan.preset else "columns matched by name"
     delimiter = csv_source.DELIMITER_NAMES.get(plan.delimiter or ",", plan.delimiter)
-    read = f" · {plan.rows_read:,} rows" if plan.rows_read else ""
+    read = f" · {formatting.count(plan.rows_read)} rows" if plan.rows_read else ""
     return (f"**{KIND_LABELS.get(plan.kind, plan.kind)}** · {preset} · "
             f"{plan.encoding} · {delimiter}-separated{read}")
 
@@ -204,7 +206,7 @@ def _show_plan(plan: importer.ImportPlan, path: Path, i: int) -> None:
     if plan.rows_rejected:
         shown = len(plan.reject_sample)
         more = f" (the first {shown} shown)" if plan.rows_rejected > shown else ""
-        st.warning(f"**{plan.rows_rejected:,} row(s) will be set aside**{more}: they are not imported, "
+        st.warning(f"**{formatting.count(plan.rows_rejected)} row(s) will be set aside**{more}: they are not imported, "
                    "and they are kept with the import's record so nothing is lost silently.",
                    icon=":material/report:")
         rejects = plan.reject_sample.assign(file=plan.file_name)[["file", "line", "column", "value", "reason"]]
@@ -229,10 +231,10 @@ def _show_result(result: importer.ImportResult) -> None:
     if result.status != "loaded":
         st.error(result.message, icon=":material/block:")
         return
-    set_aside = f" · {result.rows_rejected:,} set aside (see the import history)" if result.rows_rejected else ""
+    set_aside = f" · {formatting.count(result.rows_rejected)} set aside (see the import history)" if result.rows_rejected else ""
     st.success(f"Imported as {KIND_LABELS.get(result.kind, result.kind).lower()} (import #{result.import_id}): "
-               f"**{result.rows_loaded:,} rows** — {result.new:,} new · {result.updated:,} updated · "
-               f"{result.unchanged:,} unchanged{set_aside}", icon=":material/check_circle:")
+               f"**{formatting.count(result.rows_loaded)} rows** — {formatting.count(result.new)} new · "
+               f"{formatting.count(result.updated)} updated · {formatting.count(result.unchanged)} unchanged{set_aside}", icon=":material/check_circle:")
 
 
 def upload_tab() -> None:
@@ -261,7 +263,7 @@ def upload_tab() -> None:
             _show_plan(plan, path, i)
             if not plan.refused:
                 accepted = plan.rows_read - plan.rows_rejected
-                if st.button(f"Import {accepted:,} rows", key=f"commit_{i}", type="primary",
+                if st.button(f"Import {formatting.count(accepted)} rows", key=f"commit_{i}", type="primary",
                              icon=":material/upload:"):
                     _commit([(path, plan)])
 
@@ -299,7 +301,7 @@ def history_tab() -> None:
         st.rerun()
     rejects = importer.import_rejects(conn, chosen)
     if not rejects.empty:
-        st.markdown(f"**Rows set aside by import #{chosen}** ({len(rejects):,})")
+        st.markdown(f"**Rows set aside by import #{chosen}** ({formatting.count(len(rejects))})")
         file_name = listed.loc[listed["import_id"] == chosen, "file_name"].iloc[0]
         st.dataframe(rejects.assign(file=file_name)[["file", "line", "column", "value", "reason"]],
                      hide_index=True, width="stretch")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-import ui
-from analytics import metrics, sample_company, store
+from analytics import formatting, metrics, sample_company, store
 from analytics.periods import period_of
+from dashboard import frame, session
+
+frame.require("pages/overview.py")
 
 # Calm, distinct team colours: red and green read as bad/good to a sales manager.
 TEAM_COLOURS = ["#1f5f99", "#5fa8d3", "#f0a04b", "#7a6fb0", "#62a87c", "#a0a0a0"]
 
-conn = ui.db()
+conn = session.db()
 st.title("Sales-target calibration")
 st.caption("Targets each rep can really hit: a range per rep from their own history, "
            "the chance of hitting any target, and a backtest that proves the chances honest.")
@@ -29,12 +31,12 @@ if sample_company.is_loaded(conn):
 
 counts = store.table_counts(conn)
 if counts["deals"] == 0:
-    ui.empty_state("No deals yet. Import a CRM export (deals or opportunities CSV) to start.")
+    frame.empty_state("No deals yet. Import a CRM export (deals or opportunities CSV) to start.")
     st.stop()
 
 as_of = metrics.data_as_of(conn)
-grain = ui.grain()
-fiscal_month = ui.fiscal_start_month()
+grain = session.grain()
+fiscal_month = session.fiscal_start_month()
 current = period_of(as_of, grain, fiscal_month)
 panel = metrics.rep_period_panel(conn, "revenue", grain, fiscal_start_month=fiscal_month, as_of=as_of)
 
@@ -47,12 +49,12 @@ active_reps = panel.loc[panel["period_label"] == current.label, "rep"].nunique()
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Active reps", f"{active_reps}")
-c2.metric(f"Won in {last_label or '–'}", ui.money(last_total))
-c3.metric(f"Won so far in {current.label}", ui.money(current_total),
-          help=f"{ui.percent(current.fraction_elapsed(as_of))} of the period has elapsed (data as of {as_of}).")
-c4.metric("Deals imported", f"{counts['deals']:,}",
-          help=f"{counts['activities']:,} activity rows, {counts['reps']:,} reps on the roster and "
-               f"{counts['quotas']:,} quota rows are loaded too.")
+c2.metric(f"Won in {last_label or formatting.BLANK}", formatting.money(last_total))
+c3.metric(f"Won so far in {current.label}", formatting.money(current_total),
+          help=f"{formatting.rate(current.fraction_elapsed(as_of))} of the period has elapsed (data as of {as_of}).")
+c4.metric("Deals imported", formatting.count(counts["deals"]),
+          help=f"{formatting.count(counts['activities'])} activity rows, {formatting.count(counts['reps'])} reps on the roster and "
+               f"{formatting.count(counts['quotas'])} quota rows are loaded too.")
 
 team_by_period = panel.groupby(["period_start", "period_label", "team"], as_index=False, dropna=False)["value"].sum()
 team_by_period["team"] = team_by_period["team"].astype("string").fillna("(no team)")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui
-from analytics import metrics, report, review, store, target_sets, tracking
+from analytics import formatting, metrics, report, review, store, target_sets, tracking
 from analytics.charts_tracking import reliability_chart
 from analytics.periods import parse_period
+from dashboard import frame, session
+
+frame.require("pages/review.py")
 
 TIER_NAMES = {"base": "Base", "stretch": "Stretch", "excellence": "Excellence", "all": "All tiers"}
 
@@ -30,7 +32,7 @@ def _review(_conn, version_key: str, set_id: int) -> tuple[review.Review, tracki
 
 def _set_version(header) -> str:
     """Cache key part: the database file, its data and settings, and this save of the set."""
-    return f"{ui.db_path()}|{ui.data_version()}|{header['set_id']}|{header['revision']}|{header['updated_at']}"
+    return f"{session.db_path()}|{session.data_version()}|{header['set_id']}|{header['revision']}|{header['updated_at']}"
 
 
 def _set_label(row, finished: bool) -> str:
@@ -38,13 +40,13 @@ def _set_label(row, finished: bool) -> str:
     return f"{row.name} v{row.version} · {row.period} · {row.metric} · {row.status} · {state}"
 
 
-conn = ui.db()
+conn = session.db()
 st.title("Review")
 st.caption("After the period: did reps reach their targets, did the chances we gave come true, "
            "and where should the next calibration start?")
 
 if store.table_counts(conn)["deals"] == 0:
-    ui.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, and review it "
+    frame.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, and review it "
                    "once its period is over.")
     st.stop()
 
@@ -56,12 +58,12 @@ if sets.empty:
     st.stop()
 
 data_as_of = metrics.data_as_of(conn)
-fiscal_month = ui.fiscal_start_month()
+fiscal_month = session.fiscal_start_month()
 periods = {int(r.set_id): parse_period(str(r.period), fiscal_month) for r in sets.itertuples()}
 finished = {i: p.end <= data_as_of for i, p in periods.items()}
 labels = {int(r.set_id): _set_label(r, finished[int(r.set_id)]) for r in sets.itertuples()}
 # Finished periods first; among them the sidebar's period, then the latest.
-chosen_period = ui.selected_period()
+chosen_period = session.selected_period()
 options = sorted(labels, key=lambda i: (finished[i], chosen_period is not None and periods[i] == chosen_period,
                                        periods[i].end), reverse=True)
 set_id = st.selectbox("Target set", options, index=0, format_func=labels.get, key="review_set",
@@ -73,7 +75,7 @@ if data_as_of < periods[set_id].start:
             icon=":material/schedule:")
     st.page_link("pages/tracking.py", label="Go to Tracking", icon=":material/speed:")
     st.stop()
-money_metric = str(header["metric"]).lower() == "revenue"
+money_metric = metrics.metric_kind(str(header["metric"])) == "money"
 amount = "$%,d" if money_metric else "%,d"
 
 try:
@@ -95,19 +97,19 @@ kpis = iter(st.columns(len(tier_rows) + 1 + (1 if q.get("reps_with_quota") else 
 for tier in tier_rows:
     row = cal.loc[tier]
     next(kpis).metric(f"Reached {TIER_NAMES.get(tier, tier).lower()}{'' if judged else ' so far'}",
-                      ui.percent(row["realised"]),
-                      f"we said {ui.percent(row['mean_predicted'])}", delta_color="off", delta_arrow="off",
-                      help=f"{int(row['reached'])} of {int(row['forecasts'])} reps reached their {tier} target; "
+                      formatting.rate(row["realised"]),
+                      f"we said {formatting.rate(row['mean_predicted'])}", delta_color="off", delta_arrow="off",
+                      help=f"{formatting.count(row['reached'])} of {formatting.count(row['forecasts'])} reps reached their {tier} target; "
                            "the chances saved with the set averaged the second figure.")
 if "all" in cal.index and judged:
     next(kpis).metric(
-        "Brier score", f"{cal.loc['all', 'brier']:.3f}", f"{int(cal.loc['all', 'forecasts'])} forecasts",
+        "Brier score", formatting.score(cal.loc["all", "brier"]), f"{formatting.count(cal.loc['all', 'forecasts'])} forecasts",
         delta_color="off", delta_arrow="off",
         help="Mean of (chance − outcome)² over every rep and tier: 0 is perfect, 0.25 is a coin toss at 50%. "
              "Lower is better.")
 if q.get("reps_with_quota"):
-    next(kpis).metric("CRM quota reached", ui.percent(q["hit_rate"]), f"model said {ui.percent(q['model_mean_chance'])}",
-                      delta_color="off", delta_arrow="off", help=f"{q['reps_with_quota']} reps had a quota imported from the CRM.")
+    next(kpis).metric("CRM quota reached", formatting.rate(q["hit_rate"]), f"model said {formatting.rate(q['model_mean_chance'])}",
+                      delta_color="off", delta_arrow="off", help=f"{formatting.count(q['reps_with_quota'])} reps had a quota imported from the CRM.")
 
 st.subheader("Results per rep")
 res = rv.results.reset_index()
@@ -159,9 +161,9 @@ else:
 
 st.subheader("Against the CRM quotas")
 if q.get("reps_with_quota"):
-    st.markdown(f"In {period.label}, **{ui.percent(q['hit_rate'])}** of the {q['reps_with_quota']} reps with a "
-                f"CRM quota reached it; our model gave those quotas on average **{ui.percent(q['model_mean_chance'])}** "
-                f"(Brier {q['model_brier']:.3f}).")
+    st.markdown(f"In {period.label}, **{formatting.rate(q['hit_rate'])}** of the {formatting.count(q['reps_with_quota'])} reps with a "
+                f"CRM quota reached it; our model gave those quotas on average **{formatting.rate(q['model_mean_chance'])}** "
+                f"(Brier {formatting.score(q['model_brier'])}).")
 else:
     st.caption(f"No CRM quotas imported for {period.label}.")
 history = q.get("history")

@@ -14,30 +14,32 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import ui
-import ui_target_sets
-from analytics import metrics, sales_math, target_sets, targets
+from analytics import formatting, metrics, sales_math, target_sets, targets
 from analytics.allocation import TeamAllocation, allocation_for
 from analytics.calibration import calibrate
+from analytics.metric_registry import resolve_metric
 from analytics.periods import parse_period
 from analytics.target_drafts import build_draft
-from ui_target_sets import EDITS_KEY
+from dashboard import frame, session, target_set_panel
+from dashboard.target_set_panel import EDITS_KEY
+
+frame.require("pages/targets.py")
 
 TIER_LABELS = {"base": "Base", "stretch": "Stretch", "excellence": "Excellence"}
 
-conn = ui.db()
+conn = session.db()
 st.title("Targets")
 st.caption("The calibration session: each rep's range from their own history, tiers with the chance of "
            "reaching them, overrides and the rep's own proposal, a team number split fairly, the sales math "
            "behind every target — saved, versioned and exported.")
 
-grain, fsm, version = ui.grain(), ui.fiscal_start_month(), ui.data_version()
-choices = ui.period_choices(metrics.data_as_of(conn), grain, fsm)
+grain, fsm, version = session.grain(), session.fiscal_start_month(), session.data_version()
+choices = session.period_choices(metrics.data_as_of(conn), grain, fsm)
 if not choices:  # (no closed deal and no activity: nothing to calibrate on)
-    ui.empty_state("No deals or activities yet. Import a CRM export to calibrate targets.")
+    frame.empty_state("No deals or activities yet. Import a CRM export to calibrate targets.")
     st.stop()
 # The sidebar's period; the next period when it has not been chosen yet.
-period = ui.selected_period() or parse_period(choices[0], fsm)
+period = session.selected_period() or parse_period(choices[0], fsm)
 
 
 # ---------------------------------------------------------------- cached engine calls
@@ -46,12 +48,7 @@ def _calibration(_conn, key: str, metric: str, grain: str, period_label: str, fi
     """The fitted calibration without its connection (so it can be cached), its funnel and monthly shape."""
     cal = calibrate(_conn, metric, grain, parse_period(period_label, fiscal_month))
     funnel = cal.funnel()
-    try:
-        weights = np.asarray(cal.within_period_shape(), dtype=float).ravel()
-    except (AttributeError, NotImplementedError, ValueError):
-        weights = None
-    if weights is not None and weights.size != len(cal.period.months()):
-        weights = None
+    weights = cal.within_period_shape().to_numpy(dtype=float)
     return dataclasses.replace(cal, _conn=None, _funnel=funnel), weights
 
 
@@ -70,9 +67,8 @@ def _allocation(_cal, key: str, team_target: float) -> TeamAllocation:
 
 
 def _fmt(value) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    return ui.money(value) if money_metric else targets.fmt_number(value)
+    """A value of the chosen metric, formatted as its kind (money, count) says."""
+    return formatting.value(value, metrics.metric_kind(metric))
 
 
 # ---------------------------------------------------------------- session setup
@@ -102,7 +98,7 @@ except ValueError as exc:
     st.stop()
 tiers_key = ",".join(f"{v:g}" for v in tiers.values())
 
-cache_key = f"{ui.db_path()}|{version}"
+cache_key = f"{session.db_path()}|{version}"
 try:
     cal, weights = _calibration(conn, cache_key, metric, grain, period.label, fsm)
 except ValueError as exc:
@@ -136,11 +132,11 @@ with st.container(border=True):
     if split_on and team_target > 0:
         team = _allocation(cal, f"{cache_key}|{context}", float(team_target))
         m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Team's chance of reaching it", ui.percent(team.team_chance),
+        m1.metric("Team's chance of reaching it", formatting.rate(team.team_chance),
                   help="Simulated with the shared period shock: reps' outcomes move together.")
         m2.metric("Team P50 (median outcome)", _fmt(team.team_p50))
         m3.metric("Team P90", _fmt(team.team_p90))
-        m4.metric("Each rep's chance (equal split)", ui.percent(1 - team.p_star))
+        m4.metric("Each rep's chance (equal split)", formatting.rate(1 - team.p_star))
         (st.error if team.beyond_reach else st.info)(team.message)
         table = team.table.assign(team=lambda d: d["rep"].map(summary["team"]),
                                   proportional_p=lambda d: 100 * d["proportional_p"],
@@ -222,7 +218,7 @@ plan = None
 activity_rows = model.activity_rows
 assumptions = dict(model.assumptions)
 funnel = cal.funnel()
-if funnel is not None and len(funnel) and (metric == "revenue" or metric in sales_math.DEAL_COUNT_METRICS):
+if funnel is not None and len(funnel) and resolve_metric(metric).funnel_stage == "won":
     base_rows = rows.loc[rows["tier"] == "base", ["rep", "target"]].reset_index(drop=True)
     plan = sales_math.activity_plan(base_rows, funnel, cal.period, q=confidence, metric=metric)
     activity_rows = sales_math.activity_rows(plan)
@@ -237,7 +233,7 @@ st.subheader(f"Tiers for {period.label}")
 base_rows = rows[rows["tier"] == "base"]
 k1, k2, k3, k4 = st.columns(4)
 k1.metric("Reps", f"{len(reps)}")
-k2.metric("Expected share reaching base", ui.percent(check.expected_share),
+k2.metric("Expected share reaching base", formatting.rate(check.expected_share),
           help="The mean chance of reaching base; practitioners aim for 60–70%.")
 k3.metric("Team total at base", _fmt(float(base_rows["target"].sum())))
 k4.metric("Team median outcome (sum of P50)", _fmt(float(summary["baseline"].sum())))
@@ -355,7 +351,7 @@ with left, st.container(border=True):
     team_part = f" · {s['team']}" if isinstance(s["team"], str) and s["team"] else ""  # (rosters without teams)
     st.markdown(f"**{one_rep}**{team_part} · {int(s['n_periods'])} periods of history  \n"
                 f"Range {_fmt(s['p10'])} (P10) · **{_fmt(s['p50'])} (P50 baseline)** · {_fmt(s['p90'])} (P90)  \n"
-                + " · ".join(f"{TIER_LABELS[t]} {_fmt(v)} ({ui.percent(p)})" for t, v, p in
+                + " · ".join(f"{TIER_LABELS[t]} {_fmt(v)} ({formatting.rate(p)})" for t, v, p in
                              rows.loc[rows["rep"] == one_rep, ["tier", "target", "p_attain"]].itertuples(
                                  index=False)))
     typed = st.text_input("Target or proposal", key="tg_one_value", placeholder=f"e.g. {_fmt(cur['target'])}",
@@ -365,7 +361,7 @@ with left, st.container(border=True):
         if ok:
             chance = targets.rep_chance(predictive, one_rep, number)
             pct = targets.rep_percentile(predictive, one_rep, number)
-            st.markdown(f"Chance of reaching {_fmt(number)}: **{ui.percent(chance)}** (their P{pct:.0f})")
+            st.markdown(f"Chance of reaching {_fmt(number)}: **{formatting.rate(chance)}** (their P{pct:.0f})")
         else:
             st.error(f"Refused: {why}")
     st.text_input("Reason (required for an override)", key="tg_one_reason")
@@ -394,11 +390,11 @@ with right, st.container(border=True):
         ("specific", "Specific"), ("measurable", "Measurable"), ("achievable", "Achievable"),
         ("relevant", "Relevant"), ("time_bound", "Time-bound"))))
     if rep_plan is not None:
-        parts = [f"{math.ceil(rep_plan[s]):,} {s}" for s in ("calls", "meetings", "demos", "opportunities")
+        parts = [f"{formatting.count(math.ceil(rep_plan[s]))} {s}" for s in ("calls", "meetings", "demos", "opportunities")
                  if np.isfinite(rep_plan[s])]
-        deals = f" → {math.ceil(rep_plan['deals']):,} deals" if np.isfinite(rep_plan["deals"]) else ""
+        deals = f" → {formatting.count(math.ceil(rep_plan['deals']))} deals" if np.isfinite(rep_plan["deals"]) else ""
         words = assumptions["plans"][one_rep]
-        st.markdown(f"**Sales math** at {ui.percent(confidence)} confidence: " + " + ".join(parts)
+        st.markdown(f"**Sales math** at {formatting.rate(confidence)} confidence: " + " + ".join(parts)
                     + f"{deals} = {_fmt(base_now['target'])}  \n" + f"{words[:1].upper()}{words[1:]}.")
         if focus:
             st.caption(focus[:1].upper() + focus[1:] + ".")
@@ -431,8 +427,8 @@ signature = pd.util.hash_pandas_object(rows[["rep", "tier", "target", "source", 
                                        index=False).sum().item()
 signature = f"{signature}|{tiers_key}|{team_value}|{work.method}"
 
-ui_target_sets.save_panel(conn, work, signature, context,
+target_set_panel.save_panel(conn, work, signature, context,
                           f"{metrics.METRIC_LABELS.get(metric, metric)} {period.label}")
 
 # ---------------------------------------------------------------- saved sets
-ui_target_sets.saved_sets_panel(conn)
+target_set_panel.saved_sets_panel(conn)

@@ -9,10 +9,12 @@ from datetime import date
 
 import streamlit as st
 
-import ui
-from analytics import metrics, store, target_sets, tracking
+from analytics import formatting, metrics, store, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
 from analytics.periods import parse_period, period_of
+from dashboard import frame, session
+
+frame.require("pages/tracking.py")
 
 STATUS_FLAGGED, STATUS_BEHIND, STATUS_ON = "Flagged", "Behind pace", "On pace"
 
@@ -25,7 +27,7 @@ def _track(_conn, version_key: str, set_id: int, as_of: date, threshold: float) 
 
 def _set_version(header) -> str:
     """Cache key part: the database file, its data and settings, and this save of the set."""
-    return f"{ui.db_path()}|{ui.data_version()}|{header['set_id']}|{header['revision']}|{header['updated_at']}"
+    return f"{session.db_path()}|{session.data_version()}|{header['set_id']}|{header['revision']}|{header['updated_at']}"
 
 
 def _set_label(row) -> str:
@@ -73,19 +75,19 @@ def _column_config(money_metric: bool) -> dict:
     }
 
 
-conn = ui.db()
+conn = session.db()
 st.title("Tracking")
 st.caption("Mind the gap early: who is on pace for their target, who is off pace and why, "
            "and the chance each rep still reaches it.")
 
 if store.table_counts(conn)["deals"] == 0:
-    ui.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, then track it here.")
+    frame.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, then track it here.")
     st.stop()
 
 data_as_of = metrics.data_as_of(conn)
-fiscal_month = ui.fiscal_start_month()
-current = period_of(data_as_of, ui.grain(), fiscal_month)
-chosen_period = ui.selected_period()
+fiscal_month = session.fiscal_start_month()
+current = period_of(data_as_of, session.grain(), fiscal_month)
+chosen_period = session.selected_period()
 # Tracking is about a period in progress: a sidebar period that has not started falls back to the current one.
 period = chosen_period if chosen_period is not None and chosen_period.start <= data_as_of else current
 
@@ -116,13 +118,13 @@ if set_id is None:
 
 header = sets[sets["set_id"] == set_id].iloc[0]
 set_period = parse_period(str(header["period"]), fiscal_month)
-money_metric = str(header["metric"]).lower() == "revenue"
+metric_kind = metrics.metric_kind(str(header["metric"]))
+money_metric = metric_kind == "money"
 
 
 def fmt(value) -> str:
-    if money_metric:
-        return ui.money(value)
-    return "–" if value is None or value != value else f"{value:,.0f}"
+    """A value of the set's metric, formatted as its kind (money, count) says."""
+    return formatting.value(value, metric_kind)
 
 
 c1, c2 = st.columns([1, 2])
@@ -142,23 +144,23 @@ except (ValueError, LookupError) as exc:  # e.g. a set without base targets
 
 team = t.team
 st.caption(f"**{header['name']}** v{header['version']} · {set_period.label} · {header['metric']} · as of "
-           f"{t.as_of:%d %b %Y}: by now a rep usually has **{ui.percent(team['share_expected'])}** of the "
+           f"{t.as_of:%d %b %Y}: by now a rep usually has **{formatting.rate(team['share_expected'])}** of the "
            f"period's result (within-period shape: {t.shape_source}; model: {t.model_source}).")
 for note in t.notes:
     st.caption(f":material/info: {note}")
 
 k1, k2, k3, k4, k5 = st.columns(5)
-k1.metric("Team to date", fmt(team["actual"]), f"{ui.percent(team['attainment_so_far'])} of {fmt(team['team_target'])}",
+k1.metric("Team to date", fmt(team["actual"]), f"{formatting.rate(team['attainment_so_far'])} of {fmt(team['team_target'])}",
           delta_color="off", delta_arrow="off", border=True,
           help=f"The team number is {fmt(team['team_target'])} (the set's team target, else the sum of base targets).")
 k2.metric("Projected total", fmt(team["projected"]),
-          f"{ui.percent(team['projected_attainment'])} of {fmt(team['team_target'])}", delta_color="off", delta_arrow="off",
+          f"{formatting.rate(team['projected_attainment'])} of {fmt(team['team_target'])}", delta_color="off", delta_arrow="off",
           border=True, help=f"Median projection; 80% range {fmt(team['projected_p10'])} – "
                             f"{fmt(team['projected_p90'])}.")
-k3.metric("Team chance", ui.percent(team["team_p_attain"]), border=True,
+k3.metric("Team chance", formatting.rate(team["team_p_attain"]), border=True,
           help="Chance that the team's total reaches the team number by period end.")
-k4.metric("Reps reaching base", ui.percent(team["expected_share_reaching_base"]),
-          f"promised {ui.percent(team['promised_share_reaching_base'])}", delta_color="off", delta_arrow="off",
+k4.metric("Reps reaching base", formatting.rate(team["expected_share_reaching_base"]),
+          f"promised {formatting.rate(team['promised_share_reaching_base'])}", delta_color="off", delta_arrow="off",
           border=True, help="Expected share of reps reaching base from here (mean of their chances) against "
                             "the share the set promised (mean of its saved chances).")
 k5.metric("Flagged reps", f"{team['flagged']} of {team['reps']}", f"chance below {threshold_pct}%",
@@ -200,12 +202,12 @@ with team_col, st.container(border=True):
     st.markdown("**The team line**")
     st.markdown(
         f"- Team number **{fmt(team['team_target'])}**: **{fmt(team['actual'])}** so far "
-        f"({ui.percent(team['attainment_so_far'])}), projected **{fmt(team['projected'])}** "
+        f"({formatting.rate(team['attainment_so_far'])}), projected **{fmt(team['projected'])}** "
         f"(80% range {fmt(team['projected_p10'])} – {fmt(team['projected_p90'])}).\n"
-        f"- Chance the team reaches its number: **{ui.percent(team['team_p_attain'])}**.\n"
-        f"- Reps projected at or above base: **{ui.percent(team['share_projected_at_base'])}**; expected to "
-        f"reach it: **{ui.percent(team['expected_share_reaching_base'])}**; the set promised "
-        f"**{ui.percent(team['promised_share_reaching_base'])}**.")
+        f"- Chance the team reaches its number: **{formatting.rate(team['team_p_attain'])}**.\n"
+        f"- Reps projected at or above base: **{formatting.rate(team['share_projected_at_base'])}**; expected to "
+        f"reach it: **{formatting.rate(team['expected_share_reaching_base'])}**; the set promised "
+        f"**{formatting.rate(team['promised_share_reaching_base'])}**.")
 
 st.subheader("Every rep")
 st.dataframe(table.sort_values("p_attain"), hide_index=True, width="stretch", column_config=config,

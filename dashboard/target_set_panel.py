@@ -12,8 +12,8 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-import ui
 from analytics import export, target_sets
+from dashboard import session
 
 EDITS_KEY = "tg_edits"          # {context: {"overrides": {(rep, tier): (value, reason)}, "proposals": {...}}}
 OPEN_KEY = "tg_open"            # the saved set this session has open: set_id, name, revision, status, context
@@ -28,11 +28,11 @@ def reload_open() -> None:
 
 def reopen(set_id: int) -> None:
     """Load a saved set into the session: its metric, period, tiers, team number and edits."""
-    saved = target_sets.load_target_set(ui.db(), int(set_id))
+    saved = target_sets.load_target_set(session.db(), int(set_id))
     ctx = f"{saved.metric}|{saved.grain}|{saved.period}"
     tiers_saved = list(saved.tiers.values())
-    ui.choose_period(saved.grain, saved.period)
-    st.session_state.update({"tg_metric": saved.metric, ui.GRAIN_KEY: saved.grain,
+    session.choose_period(saved.grain, saved.period)
+    st.session_state.update({"tg_metric": saved.metric, session.GRAIN_KEY: saved.grain,
                              "tg_base": int(tiers_saved[0]), "tg_name_reopened": saved.name, "tg_name_for": None,
                              "tg_split": saved.team_target is not None})
     if len(tiers_saved) > 1:
@@ -161,7 +161,7 @@ def saved_sets_panel(conn) -> None:
 
     def _finalize(set_id: int, revision: int) -> None:
         try:
-            saved = target_sets.finalize(ui.db(), set_id, expected_revision=revision,
+            saved = target_sets.finalize(session.db(), set_id, expected_revision=revision,
                                          author=st.session_state.get("tg_author", "").strip() or None,
                                          note=st.session_state.get("tg_note", "").strip() or None)
         except target_sets.TargetSetError as exc:
@@ -175,7 +175,7 @@ def saved_sets_panel(conn) -> None:
 
     def _new_version(set_id: int) -> None:
         try:
-            saved = target_sets.new_version(ui.db(), set_id, author=st.session_state.get("tg_author", "").strip() or None,
+            saved = target_sets.new_version(session.db(), set_id, author=st.session_state.get("tg_author", "").strip() or None,
                                             note=st.session_state.get("tg_note", "").strip() or None)
         except target_sets.TargetSetError as exc:
             st.session_state["tg_sets_msg"] = ("error", str(exc))
