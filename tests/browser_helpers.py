@@ -1,12 +1,22 @@
-"""Small Playwright helpers in the spirit of Streamlit's own e2e suite: wait on run state, not sleeps."""
+"""Small Playwright helpers in the spirit of Streamlit's own e2e suite: wait on run state, not sleeps.
+
+Screenshots go to test-results/screenshots/, which git ignores, so a test run leaves the tree as it
+was. ``make screenshots`` sets ``REFRESH_README_SCREENSHOTS=1`` to copy them over the README's
+pictures in docs/screenshots/ as well: the pictures change only when someone means them to.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = REPO_ROOT / "test-results" / "screenshots"
+README_PICTURES = REPO_ROOT / "docs" / "screenshots"
+REFRESH_README_ENV = "REFRESH_README_SCREENSHOTS"
 
 
 def wait_for_app(page: Page, timeout: float = 60_000) -> None:
@@ -33,8 +43,14 @@ def open_page(page: Page, base_url: str, url_path: str = "") -> None:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Screenshot the main area (Streamlit scrolls inside stMain, so full_page is not enough)."""
+    """Screenshot the viewport as ``name``.png (Streamlit scrolls inside stMain: full_page adds nothing).
+
+    Written to test-results/screenshots/; with ``REFRESH_README_SCREENSHOTS=1`` also copied over the
+    README's picture of the same name.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
+    if os.environ.get(REFRESH_README_ENV) == "1":
+        shutil.copyfile(path, README_PICTURES / path.name)
     return path

@@ -1,26 +1,19 @@
-"""Shared fixtures: repository paths, a fresh database per test, the AppTest client, the live server.
+"""Shared fixtures: a fresh database per test, seeded companies built once per session, the live server.
 
 Browser tests (marked ``browser``) run Debian's Chromium through pytest-playwright against a live
-``streamlit run`` of app.py on a free port. The server is polled until healthy, its log is printed
-when it fails, and it is always terminated.
+``streamlit run`` of app.py on a free port (``helpers.running_server``: polled until healthy, its log
+printed when it fails, always terminated). Plain functions tests call live in helpers.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import running_server
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -110,75 +103,7 @@ def tracking_company(tracking_db_template):
     shutil.rmtree(path.parent, ignore_errors=True)
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    """``python -m analytics ARGS`` in a subprocess from the repository root (exit code, stdout, stderr)."""
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
-
-
-def app_test(page: str | None = None):
-    """An AppTest of the whole navigation frame, optionally switched to ``page``."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    return at
-
-
-# ---- live server for browser tests -------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    def __init__(self, db: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        fd, log_name = tempfile.mkstemp(prefix="streamlit-", suffix=".log")
-        self.log_path = Path(log_name)
-        env = {**os.environ, "TARGETS_DB": str(db)}
-        # Output to a file, not a pipe: a full pipe can block the server.
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(self.port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=REPO_ROOT, env=env, stdout=fd, stderr=subprocess.STDOUT,
-        )
-        os.close(fd)  # the child holds its own copy
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}:\n{self.log_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode().strip() == "ok":
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not become healthy in {timeout}s:\n{self.log_text()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log_path.unlink(missing_ok=True)
-
+# ---- the browser tier ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def live_db(tmp_path_factory, sample_db_template) -> Path:
@@ -186,20 +111,6 @@ def live_db(tmp_path_factory, sample_db_template) -> Path:
     path = tmp_path_factory.mktemp("live") / "targets.duckdb"
     shutil.copy(sample_db_template, path)
     return path
-
-
-@contextlib.contextmanager
-def running_server(db: Path):
-    """A healthy ``streamlit run`` on ``db``; its log is printed if anything fails; always stopped."""
-    server = LiveServer(db)
-    try:
-        server.wait_healthy()
-        yield server
-    except Exception:
-        print(server.log_text())
-        raise
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import app_test
+from calibration_fixtures import simulate_company
+from helpers import app_test
 
-import ui
-from analytics import backtest, store
-from tests.calibration_fixtures import simulate_company
+from analytics import backtest, formatting, store
 
 PAGE = "pages/backtest.py"
 
@@ -59,9 +58,9 @@ def test_backtest_page_agrees_with_the_engine(sample_db):
     cards = {m.label: m.value for m in at.metric}
     cov = result.coverage.set_index("column")
     for col in ("p10", "p50", "p90"):
-        assert cards[f"Targets at {col.upper()} beaten"] == ui.percent(1 - cov.loc[col, "covered_randomized"])
-    assert cards["Past targets hit"] == ui.percent(result.historical_targets["hit_rate"])
-    assert cards["Model's average chance for them"] == ui.percent(result.historical_targets["mean_predicted_p_attain"])
+        assert cards[f"Targets at {col.upper()} beaten"] == formatting.rate(1 - cov.loc[col, "covered_randomized"])
+    assert cards["Past targets hit"] == formatting.rate(result.historical_targets["hit_rate"])
+    assert cards["Model's average chance for them"] == formatting.rate(result.historical_targets["mean_predicted_p_attain"])
 
     figs = figures(at)
     reliability = next(f for t, f in figs.items() if t.startswith("Reliability"))

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import app_test
+from calibration_fixtures import simulate_company
+from helpers import app_test
 
 from analytics import calibration, metrics, store
-from tests.calibration_fixtures import simulate_company
 
 PAGE = "pages/baselines.py"
 
@@ -162,9 +162,7 @@ def test_baselines_too_little_history(short_db):
     assert any("Too little history" in w.value for w in at.warning)
     assert not at.dataframe
 
-    # AppTest reruns execute the page alone (not app.py's sidebar), so the grain goes in via session state
-    at.session_state["grain"] = "month"
-    at.run()
+    at.radio(key="grain").set_value("month").run()   # the frame's sidebar, drawn on the page's run too
     assert not at.exception
     assert any("Only 1 complete month of history" in w.value for w in at.warning)
     table = rep_table(at)

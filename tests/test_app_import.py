@@ -10,7 +10,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import app_test
+from helpers import app_test
 
 from analytics import importer, store
 

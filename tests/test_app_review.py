@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import app_test
+from helpers import app_test
 from test_app_tracking import save_plan
 
 from analytics import review, store

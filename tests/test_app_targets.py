@@ -8,10 +8,10 @@ import io
 import numpy as np
 import openpyxl
 import pytest
+from helpers import app_test
 
 from analytics import allocation, store, target_sets, targets
 from analytics.calibration import calibrate
-from tests.conftest import app_test
 
 PAGE = "pages/targets.py"
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import app_test
+from helpers import app_test
 
 from analytics import calibration, metrics, store, target_drafts, target_sets, tracking
 from analytics.periods import period_of

@@ -7,11 +7,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from calibration_fixtures import simulate_company
 from scipy import stats
 
 from analytics import backtest, metrics, store
 from analytics.backtest_scores import CRPS_GRID, crps_from_quantiles, naive_point_forecasts
-from tests.calibration_fixtures import simulate_company
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 Checks what AppTest cannot: the pages render in the navigation frame with the sidebar, the table canvas
 and the plotly charts are drawn, and typing a candidate target updates the page. Screenshots land in
-docs/screenshots/ for review.
+test-results/screenshots/ (``make screenshots`` refreshes the README's pictures from them).
 """
 
 from __future__ import annotations

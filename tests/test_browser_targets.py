@@ -8,9 +8,8 @@ import uuid
 
 import openpyxl
 import pytest
+from browser_helpers import click_button, get_element_by_key, open_page, screenshot, wait_for_app
 from playwright.sync_api import Page, expect
-
-from tests.browser_helpers import click_button, get_element_by_key, open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 

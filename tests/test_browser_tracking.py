@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import open_page, screenshot, wait_for_app
-from conftest import running_server
+from helpers import running_server
 from playwright.sync_api import Page, expect
 from test_app_tracking import PLAN, save_plan
 
@@ -40,9 +40,7 @@ def tracking_server(tmp_path_factory, sample_db_template):
 
 def test_tracking_shows_the_flagged_reps(page: Page, tracking_server):
     expected = tracking_server.expected
-    # A fresh server must run app.py once before a deep link: until st.navigation has run, Streamlit
-    # resolves /tracking against pages/ directly (no frame, no sidebar). See the report to the lead.
-    open_page(page, tracking_server.url)
+    # The module's own server: this deep link is its first request (the frame opens around it).
     open_page(page, tracking_server.url, "tracking")
     expect(page.locator("[data-testid=stSidebar]").get_by_text("Target calibration")).to_be_visible()
     main = page.locator("[data-testid=stMain]")

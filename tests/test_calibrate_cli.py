@@ -1,19 +1,16 @@
-"""The CLI contract of ``calibrate`` (with ``--team-target``) and ``backtest`` via subprocess on a seeded database."""
+"""The CLI contract of ``calibrate`` (with ``--team-target``) and ``backtest`` on a seeded database, run in process."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from conftest import run_cli as run
+from calibration_fixtures import simulate_company
+from helpers import run_cli
 
 from analytics import store
 from analytics.allocation import allocate_team_target
 from analytics.calibration import calibrate
-from tests.calibration_fixtures import simulate_company
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +23,8 @@ def db(tmp_path_factory):
 
 
 def test_calibrate_json_rows(db):
-    proc = run("calibrate", "--db", str(db), "--metric", "revenue", "--grain", "quarter",
-               "--percentiles", "10,40,90", "--target-percentile", "40", "--json")
+    proc = run_cli("calibrate", "--db", str(db), "--metric", "revenue", "--grain", "quarter",
+                   "--percentiles", "10,40,90", "--target-percentile", "40", "--json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     conn = store.connect(db, read_only=True)
@@ -42,17 +39,17 @@ def test_calibrate_json_rows(db):
 
 def test_calibrate_csv_and_bad_input(db, tmp_path):
     out = tmp_path / "cal.csv"
-    proc = run("calibrate", "--db", str(db), "--metric", "meeting", "--grain", "month", "--period", "2024-12",
-               "--out", str(out))
+    proc = run_cli("calibrate", "--db", str(db), "--metric", "meeting", "--grain", "month", "--period", "2024-12",
+                   "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     header = out.read_text().splitlines()[0].split(",")
     assert header == ["rep", "period", "n_periods", "p10", "p25", "p40", "p50", "p70", "p90", "baseline"]
-    bad = run("calibrate", "--db", str(db), "--period", "2024-13")
+    bad = run_cli("calibrate", "--db", str(db), "--period", "2024-13")
     assert bad.returncode == 2 and "error" in bad.stderr
 
 
 def test_backtest_json_contract(db):
-    proc = run("backtest", "--db", str(db), "--metric", "revenue", "--grain", "month", "--origins", "6", "--json")
+    proc = run_cli("backtest", "--db", str(db), "--metric", "revenue", "--grain", "month", "--origins", "6", "--json")
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
     assert d["metric"] == "revenue" and d["grain"] == "month" and d["n_forecasts"] > 50
@@ -71,8 +68,8 @@ def test_team_target_split_sums_and_matches_engine(db, metric, method):
     cal = calibrate(conn, metric, "quarter", "next")
     conn.close()
     team = round(float(cal.summary["baseline"].sum()) * 1.1)
-    proc = run("calibrate", "--db", str(db), "--metric", metric, "--team-target", f"{team:,}",
-               "--allocation", method, "--json")
+    proc = run_cli("calibrate", "--db", str(db), "--metric", metric, "--team-target", f"{team:,}",
+                   "--allocation", method, "--json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert all({"target", "p_attain"} <= set(r) for r in rows)
@@ -88,9 +85,9 @@ def test_team_target_split_sums_and_matches_engine(db, metric, method):
 
 
 def test_team_target_refusals(db):
-    rate = run("calibrate", "--db", str(db), "--metric", "win_rate", "--team-target", "5")
+    rate = run_cli("calibrate", "--db", str(db), "--metric", "win_rate", "--team-target", "5")
     assert rate.returncode == 2 and "cannot be split" in rate.stderr
-    negative = run("calibrate", "--db", str(db), "--team-target", "-5")
+    negative = run_cli("calibrate", "--db", str(db), "--team-target", "-5")
     assert negative.returncode == 2 and "positive" in negative.stderr
-    method = run("calibrate", "--db", str(db), "--team-target", "5", "--allocation", "random")
+    method = run_cli("calibrate", "--db", str(db), "--team-target", "5", "--allocation", "random")
     assert method.returncode == 2 and "invalid choice" in method.stderr

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
+from calibration_fixtures import simulate_company
+from scipy import special
 
 from analytics import calibration, store
-from analytics.logmodel import fit_log_model
+from analytics.backtest_scores import row_quantiles
+from analytics.logmodel import _nanmean, _trigamma_inverse, fit_log_model, fit_variance_prior
 from analytics.periods import parse_period, period_of
-from tests.calibration_fixtures import simulate_company
+from analytics.predictive import EmpiricalResidualLaw
 
 LEVELS = (0.10, 0.25, 0.40, 0.50, 0.70, 0.90)
 
@@ -160,3 +164,66 @@ def test_performers_and_within_period_shape(company):
     assert list(shape.index) == ["2025-01", "2025-02", "2025-03"]
     assert shape.sum() == pytest.approx(1.0)
     assert shape.iloc[2] > shape.iloc[0]                       # the simulated end-of-quarter push
+
+
+# The variance prior is a moment estimator (Smyth's): the fitted (d0, s0^2) solve its two moment
+# equations for e_i = log s_i^2 - digamma(d_i/2) + log(d_i/2), and recover the truth on model data.
+@pytest.mark.parametrize("d0_true,s0_sq_true", [(4.0, 0.3), (8.0, 0.05)])
+def test_variance_prior_solves_the_moment_equations(d0_true, s0_sq_true):
+    rng = np.random.default_rng(3)
+    d = rng.integers(2, 12, 4000).astype(float)
+    s_sq = s0_sq_true * d0_true / rng.chisquare(d0_true, d.size) * rng.chisquare(d) / d
+    d0, s0_sq = fit_variance_prior(s_sq, d)
+    e = np.log(s_sq) - special.digamma(d / 2) + np.log(d / 2)
+    assert np.mean(e) == pytest.approx(np.log(s0_sq) - special.digamma(d0 / 2) + np.log(d0 / 2), abs=1e-9)
+    assert np.var(e, ddof=1) == pytest.approx(np.mean(special.polygamma(1, d / 2)) + special.polygamma(1, d0 / 2),
+                                              rel=1e-6)
+    assert d0 == pytest.approx(d0_true, rel=0.2)
+    assert s0_sq == pytest.approx(s0_sq_true, rel=0.05)
+
+
+@pytest.mark.parametrize("x", [1e-5, 0.01, 0.3, 1.0, 5.0, 1e3, 1e6])
+def test_trigamma_inverse_inverts_trigamma(x):
+    assert special.polygamma(1, _trigamma_inverse(x)) == pytest.approx(x, rel=1e-6)
+
+
+# Hand-written stand-ins for library routines (speed, or no warning), against the library.
+def _padded_rows():
+    rng = np.random.default_rng(8)
+    x = rng.lognormal(10, 1, (200, 12))
+    x[rng.uniform(size=x.shape) < 0.3] = np.nan
+    x[0, 1:] = np.nan                               # one value
+    x[1, :] = np.nan                                # none
+    x[2, :] = 5.0                                   # ties
+    x[3, :2], x[3, 2:] = [1.0, 2.0], np.nan         # two values
+    return x
+
+
+@pytest.mark.parametrize("levels", [(0.5,), (0.1, 0.25, 0.4, 0.5, 0.7, 0.9), (0.001, 0.999), (0.02, 0.98)])
+def test_row_quantiles_match_numpy_nanquantile(levels):
+    x = _padded_rows()
+    lv = np.array(levels)
+    with pytest.warns(RuntimeWarning, match="All-NaN"):     # (row 1 has no value)
+        expected = np.nanquantile(x, lv, axis=1, method="weibull").T
+    np.testing.assert_allclose(row_quantiles(x, lv), expected, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_nanmean_matches_numpy(axis):
+    x = _padded_rows()
+    x[:, 5] = np.nan                                # an empty column too
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        expected = np.nanmean(x, axis=axis)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # (why it exists: no warning)
+        ours = _nanmean(x, axis)
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("n", [20, 21, 500])
+def test_residual_law_ppf_matches_numpy_weibull_quantile(n):
+    values = np.random.default_rng(n).standard_t(5, n)
+    law = EmpiricalResidualLaw.from_values(values)
+    inside = np.concatenate([[1 / (n + 1), n / (n + 1)], np.linspace(1 / (n + 1), n / (n + 1), 97),
+                             np.arange(1, n + 1) / (n + 1)])
+    np.testing.assert_allclose(law.ppf(inside), np.quantile(values, inside, method="weibull"), rtol=1e-12, atol=1e-12)

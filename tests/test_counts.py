@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
-from analytics.counts import fit_beta_binomial, fit_count_model, fit_gamma_poisson, pooled_rate
+from analytics.counts import (
+    _betabinom_logpmf_kernel,
+    _nbinom_logpmf,
+    fit_beta_binomial,
+    fit_count_model,
+    fit_gamma_poisson,
+    pooled_rate,
+)
 from analytics.periods import period_of
 from analytics.predictive import BetaBinomialRate, NegBinomialCount
 
@@ -75,3 +82,31 @@ def test_count_model_coverage_on_data_from_the_model():
     u = u_lo + (pred.cdf(y[:, n_t]) - u_lo) * rng.uniform(size=n_r)
     for p in (0.1, 0.5, 0.9):
         assert np.mean(u <= p) == pytest.approx(p, abs=0.04)
+
+
+# Hand-written log-pmfs the fits use for speed, against scipy (edge cases: k = 0, huge k, a tiny or
+# huge shape, p near 0 or 1; w = 0, w = m, one trial, a near-binomial prior).
+@pytest.mark.parametrize("k,n,p", [
+    (0, 1.0, 0.5), (0, 1e-3, 0.2), (1, 1.0, 1e-6), (3, 2.5, 0.999999), (7, 0.05, 0.3),
+    (40, 12.0, 0.01), (10_000, 3.0, 0.0005), (25, 1e6, 0.9999), (1e6, 50.0, 1e-4), (12, 1e-6, 0.5),
+])
+def test_nbinom_logpmf_matches_scipy(k, n, p):
+    ours = _nbinom_logpmf(np.array([k], float), n, np.array([p]))[0]
+    assert ours == pytest.approx(stats.nbinom.logpmf(k, n, p), rel=1e-9, abs=1e-7)
+
+
+def test_nbinom_logpmf_matches_scipy_on_a_team():
+    rng = np.random.default_rng(11)
+    k = rng.poisson(rng.gamma(2.0, 10.0, 500)).astype(float)
+    p = rng.uniform(0.01, 0.99, 500)
+    np.testing.assert_allclose(_nbinom_logpmf(k, 2.0, p), stats.nbinom.logpmf(k, 2.0, p), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("w,m,a,b", [
+    (0, 1, 1.0, 1.0), (1, 1, 0.5, 3.0), (0, 30, 2.0, 8.0), (30, 30, 2.0, 8.0), (7, 20, 1e-3, 1e-3),
+    (7, 20, 1e5, 2e5), (500, 2000, 60.0, 140.0), (3, 9, 0.2, 50.0),
+])
+def test_betabinom_kernel_matches_scipy_up_to_the_binomial_coefficient(w, m, a, b):
+    log_choose = special.gammaln(m + 1) - special.gammaln(w + 1) - special.gammaln(m - w + 1)
+    ours = _betabinom_logpmf_kernel(np.array([w], float), np.array([m], float), a, b)[0] + log_choose
+    assert ours == pytest.approx(stats.betabinom.logpmf(w, m, a, b), rel=1e-9, abs=1e-9)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
 
 import pytest
+from helpers import CORPUS
 
 from analytics import csv_source
 
@@ -94,7 +94,7 @@ def test_record_start_lines_follow_quotes_and_blanks(tmp_path):
     ("binary.csv", None, None),
 ])
 def test_example_values_per_column(name, header, expected):
-    examples = csv_source.example_values(Path(__file__).parent / "corpus" / name)
+    examples = csv_source.example_values(CORPUS / name)
     if header is None:
         assert examples == {}
     else:

@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 import pytest
+from helpers import ImportOutcome, import_outcome
 
 from analytics import csv_source, import_cast, import_once, import_stage, importer, store
 
@@ -31,7 +32,7 @@ def _file(path: Path, odd: dict[int, str], n: int = 2000, seed: int = 3, preambl
     return path
 
 
-def _import(path: Path, monkeypatch, *, casts: bool) -> tuple[tuple, list]:
+def _import(path: Path, monkeypatch, *, casts: bool) -> tuple[ImportOutcome, list[dict]]:
     """The import's outcome, and the reader casts of each write (empty: a write without casts)."""
     with monkeypatch.context() as m:
         writes = []
@@ -45,10 +46,8 @@ def _import(path: Path, monkeypatch, *, casts: bool) -> tuple[tuple, list]:
         m.setattr(import_stage, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
                                                                           k.get("reader_casts", True)}))
         conn = store.connect(":memory:")
-        r = importer.import_file(conn, path)
-    rejects = conn.execute("SELECT line, column_name, value, reason FROM import_rejects ORDER BY line").fetchall()
-    rows = conn.execute("SELECT * EXCLUDE (import_id) FROM deals ORDER BY deal_id").fetchall()
-    return (r.status, r.rows_read, r.rows_loaded, r.rows_rejected, r.import_id, sorted(r.notes), rejects, rows), writes
+        result = importer.import_file(conn, path)
+    return import_outcome(conn, result), writes
 
 
 @pytest.mark.parametrize("odd", [
@@ -90,8 +89,9 @@ def test_records_read_again_keep_their_lines_across_line_breaks_and_a_preamble(m
     text, _ = _import(path, monkeypatch, casts=False)
     assert cast == text and len(writes) == 1 and writes[0]
     # Three lines above the header, a record on two lines before row 11, one on three before 13.
-    assert [(r[0], r[2]) for r in cast[6]] == [(17, "n/a"), (18, "abc"), (21, "D00013,Ann Lee,Closed Won,100,USD,"
-                                                "01/02/2023,03/15/2024,extra"), (22, None), (308, "13/13/2024")]
+    assert [(r.line, r.value) for r in cast.rejects] == [
+        (17, "n/a"), (18, "abc"), (21, "D00013,Ann Lee,Closed Won,100,USD,01/02/2023,03/15/2024,extra"), (22, None),
+        (308, "13/13/2024")]
 
 
 @pytest.mark.parametrize("odd", [
@@ -104,7 +104,7 @@ def test_a_value_the_text_plan_reads_otherwise_writes_again_without_casts(monkey
     path = _file(tmp_path / "deals.csv", {40: odd})
     cast, writes = _import(path, monkeypatch, casts=True)
     text, _ = _import(path, monkeypatch, casts=False)
-    assert cast == text and cast[4] == 1  # (the same import id: the rolled-back write left no gap)
+    assert cast == text and cast.import_id == 1  # (the same import id: the rolled-back write left no gap)
     assert len(writes) == 2 and writes[0] and writes[1] == {}
 
 
@@ -143,4 +143,4 @@ def test_lines_of_a_file_of_one_line_per_record_come_from_duckdb(monkeypatch, tm
     monkeypatch.setattr(csv_source, "lines_and_count", lambda *a: passes.append(1) or real(*a))
     monkeypatch.setattr(csv_source, "lines_at_offsets", lambda *a: passes.append(1) or {})
     cast, writes = _import(path, monkeypatch, casts=True)
-    assert [r[0] for r in cast[6]] == [i + 4 for i in sorted(odd)] and len(writes) == 1 and passes == []
+    assert [r.line for r in cast.rejects] == [i + 4 for i in sorted(odd)] and len(writes) == 1 and passes == []

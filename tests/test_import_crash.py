@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from analytics import importer, store
+from helpers import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from analytics import importer, store
 
 
 def _big_csv(path: Path, rows: int) -> None:

@@ -9,10 +9,12 @@ imported the two-read way under the same import id.
 from __future__ import annotations
 
 import random
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import ImportOutcome, import_outcome
 
 from analytics import import_once, import_profile, import_sink, import_stage, importer, store
 
@@ -48,7 +50,9 @@ def _deals(path: Path, n: int, bad_rows: set[int], seed: int = 11) -> Path:
     return path
 
 
-def _outcome(path: Path, *, two_reads: bool, monkeypatch) -> tuple:
+def _outcome(path: Path, *, two_reads: bool, monkeypatch) -> tuple[ImportOutcome, list[str]]:
+    """The import's outcome, and what read the file: "scan" for the two-read way's scan, a stage
+    token for each one-read write tried."""
     with monkeypatch.context() as m:
         written = []
         real = import_once.write
@@ -63,11 +67,8 @@ def _outcome(path: Path, *, two_reads: bool, monkeypatch) -> tuple:
         scan = import_stage._scan_typed
         m.setattr(import_stage, "_scan_typed", lambda *a: written.append("scan") or scan(*a))
         conn = store.connect(":memory:")
-        r = importer.import_file(conn, path)
-    rejects = conn.execute("SELECT line, column_name, value, reason FROM import_rejects ORDER BY line").fetchall()
-    rows = conn.execute("SELECT * EXCLUDE (import_id) FROM deals ORDER BY deal_id").fetchall()
-    return (r.status, r.rows_read, r.rows_loaded, r.rows_rejected, r.new, r.import_id, sorted(r.notes), rejects,
-            rows), written
+        result = importer.import_file(conn, path)
+    return import_outcome(conn, result), written
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_one_read_gives_what_two_reads_give(monkeypatch, tmp_path, small_buffers
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
     assert once == twice
     assert len(written) == 1 and "scan" not in written  # (written once, not rolled back)
-    assert once[3] == len(bad_rows) and [r[0] for r in once[7]] == sorted(i + 2 for i in bad_rows)
+    assert once.rows_rejected == len(bad_rows) and [r.line for r in once.rejects] == sorted(i + 2 for i in bad_rows)
 
 
 def test_a_chunk_with_no_accepted_row_is_read_again(monkeypatch, tmp_path, small_buffers):
@@ -100,7 +101,7 @@ def test_a_chunk_with_no_accepted_row_is_read_again(monkeypatch, tmp_path, small
     once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
     assert once == twice
-    assert written[1:] == ["scan"] and once[5] == 1  # rolled back, then two reads under import id 1
+    assert written[1:] == ["scan"] and once.import_id == 1  # rolled back, then two reads under import id 1
 
 
 def test_day_first_dates_after_the_first_rows_roll_the_write_back(monkeypatch, tmp_path):
@@ -112,11 +113,9 @@ def test_day_first_dates_after_the_first_rows_roll_the_write_back(monkeypatch, t
     path.write_text(HEADER + "\n".join(rows) + "\n")
     once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
-    assert once == twice and once[0] == "loaded" and once[5] == 1
+    assert once == twice and once.status == "loaded" and once.import_id == 1
     assert "scan" in written[1:]  # (rolled back: the whole file's order is another)
-    conn = store.connect(":memory:")
-    importer.import_file(conn, path)
-    assert conn.execute("SELECT close_date FROM deals WHERE deal_id = 'E0'").fetchall()[0][0].isoformat() == "2024-04-13"
+    assert [d.close_date for d in once.deals if d.deal_id == "E0"] == [date(2024, 4, 13)]
 
 
 def test_a_refusal_found_by_the_write_leaves_nothing(monkeypatch, tmp_path):
@@ -164,8 +163,8 @@ def test_the_sink_finds_a_repeated_id_anywhere(expected_rows, repeat_at):
     conn.create_function("sink", sink, [duckdb.sqltype(t) for t in ("BOOLEAN", "UTINYINT", "UBIGINT", "VARCHAR")],
                          duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
     value = "i * 7 + 1" if repeat_at is None else f"CASE WHEN i = {repeat_at} THEN 1 ELSE i * 7 + 1 END"
-    n = conn.execute(f"SELECT count(*) FROM range(100000) t(i) WHERE sink(i % 3 <> 1, (i % 4)::UTINYINT, "
-                     f"CASE WHEN i % 1000 = 999 THEN NULL ELSE {value} END::UBIGINT, NULL::VARCHAR)").fetchall()[0][0]
+    [(n,)] = conn.execute(f"SELECT count(*) FROM range(100000) t(i) WHERE sink(i % 3 <> 1, (i % 4)::UTINYINT, "
+                          f"CASE WHEN i % 1000 = 999 THEN NULL ELSE {value} END::UBIGINT, NULL::VARCHAR)").fetchall()
     sink.settle()
     assert (n, sink.n_rows, sink.ids_repeat()) == (66_667, 100_000, repeat_at is not None)
     assert sink.classes == {0: 25_000, 1: 25_000, 2: 25_000, 3: 25_000}
@@ -181,12 +180,12 @@ def test_stage_labels_after_the_first_rows(monkeypatch, tmp_path):
     once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
     assert once == twice and len(written) == 1 and "scan" not in written
-    assert any("unknown stage(s) counted as open: Verbal Yes" in n for n in once[6])
+    assert any("unknown stage(s) counted as open: Verbal Yes" in n for n in once.notes)
     path.write_text(HEADER + "\n".join(rows + ["D91,Bob Ray,Won,70,USD,01/02/2023,03/04/2024"]) + "\n")
     once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
-    assert once == twice and once[5] == 1 and "scan" in written
-    assert [r for r in once[8] if r[0] == "D91"][0][6] == "won"
+    assert once == twice and once.import_id == 1 and "scan" in written
+    assert [d.outcome for d in once.deals if d.deal_id == "D91"] == ["won"]
 
 
 def test_without_insertion_order_the_write_is_rolled_back(monkeypatch, tmp_path, small_buffers):
@@ -211,7 +210,7 @@ def test_rows_duckdb_cannot_split_keep_the_other_lines_right(monkeypatch, tmp_pa
     once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
     assert once == twice and len(written) == 1 and "scan" not in written
-    assert [r[0] for r in once[7]] == [12, 3001, 3002, 3003, 12_002, 12_502, 19_992]
+    assert [r.line for r in once.rejects] == [12, 3001, 3002, 3003, 12_002, 12_502, 19_992]
 
 
 def test_repeated_evidence_counts_every_row(monkeypatch, tmp_path):
@@ -223,5 +222,5 @@ def test_repeated_evidence_counts_every_row(monkeypatch, tmp_path):
     once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
     twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
     assert once == twice and "scan" not in written
-    assert any("decimal commas (European style) — 30 value(s)" in n for n in once[6])
-    assert {r[4] for r in once[8]} == {1234.5}
+    assert any("decimal commas (European style) — 30 value(s)" in n for n in once.notes)
+    assert {d.amount for d in once.deals} == {1234.5}

@@ -13,10 +13,10 @@ import ast
 from pathlib import Path
 
 import pytest
+from helpers import CORPUS
 
 from analytics import import_once, import_profile, import_stage, importer, parsing, store
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
 TABLES = ("deals", "activities", "reps", "quotas", "import_rejects", "import_changes")
 
 

@@ -13,10 +13,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import CORPUS
 
 from analytics import csv_source, import_once, import_stage, importer, schema, store
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n"
 
 
@@ -234,6 +234,11 @@ def test_byte_count_reads_duckdb_sizes(text, expected):
     assert importer._byte_count(text) == pytest.approx(expected)
 
 
+def _memory_limit(conn) -> str:
+    [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+    return limit
+
+
 @pytest.mark.parametrize("limit_before, limit_during", [(None, "488.2 MiB"), ("4GiB", "488.2 MiB"), ("100MB", "95.3 MiB")])
 def test_a_commit_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path, monkeypatch, limit_before,
                                                                     limit_during):
@@ -243,16 +248,15 @@ def test_a_commit_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path, m
     conn = store.connect(tmp_path / "db.duckdb")
     if limit_before:
         conn.execute(f"SET memory_limit = '{limit_before}'")
-    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    before = _memory_limit(conn)
     seen = []
     real = import_once.write
-    monkeypatch.setattr(import_once, "write", lambda c, *a: seen.append(
-        c.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]) or real(c, *a))
+    monkeypatch.setattr(import_once, "write", lambda c, *a: seen.append(_memory_limit(c)) or real(c, *a))
     csv = tmp_path / "d.csv"
     for n in range(3):  # (the same limit after every import: no drift)
         csv.write_text(HEADER + f"D{n},Ann,Closed Won,100,2024-01-05\n")
         assert importer.import_file(conn, csv).new == 1
-        assert conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
+        assert _memory_limit(conn) == before
     assert seen == [limit_during]  # (written once: the first load)
 
 
@@ -260,11 +264,11 @@ def test_a_cap_duckdb_cannot_make_room_for_leaves_the_limit(tmp_path, monkeypatc
     monkeypatch.setattr(importer, "CAPPED_FROM_BYTES", 0)
     monkeypatch.setattr(importer, "COMMIT_MEMORY_LIMIT", "1KB")  # (less than DuckDB holds already)
     conn = store.connect(tmp_path / "db.duckdb")
-    before = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    before = _memory_limit(conn)
     csv = tmp_path / "d.csv"
     csv.write_text(HEADER + "D1,Ann,Closed Won,100,2024-01-05\n")
     assert importer.import_file(conn, csv).new == 1
-    assert conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
+    assert _memory_limit(conn) == before
 
 
 def test_lines_at_offsets_counts_newlines_before_each(tmp_path, monkeypatch):

@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import CORPUS
 
 from analytics import importer, store
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
 DATA_TABLES = ("deals", "activities", "reps", "quotas", "import_rejects", "import_changes", "saved_mappings",
                "activity_type_map")
 

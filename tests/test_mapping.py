@@ -67,7 +67,7 @@ def test_normalise_outcome(label, outcome, known):
     ("Proposal", "proposal"), ("Quote sent", "proposal"), ("Task", "other"), ("Smoke signals", "other"),
 ])
 def test_normalise_activity_type(raw, expected):
-    assert mapping.normalise_activity_type(raw)[0] == expected
+    assert mapping.normalise_activity_type(raw).value == expected
 
 
 def test_activity_type_override_wins():

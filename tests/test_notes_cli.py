@@ -1,22 +1,18 @@
-"""``python -m analytics notes add|list``: the CLI side of the Tracking page's check-in notes."""
+"""``python -m analytics notes add|list`` (run in process): the CLI side of the Tracking page's check-in notes."""
 
 from __future__ import annotations
 
 import csv
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 import tracking_fixtures as fx
-from conftest import run_cli
+from helpers import CliResult, run_cli
 
 from analytics import store, tracking
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
-
-def _run(*args: str) -> subprocess.CompletedProcess:
+def _run(*args: str) -> CliResult:
     return run_cli("notes", *args)
 
 

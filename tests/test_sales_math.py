@@ -194,7 +194,7 @@ def test_weekly_milestones_end_at_period_end_and_rise():
     values = [v for _, v in steps]
     assert steps[-1] == (date(2026, 12, 31), pytest.approx(1000.0))
     assert all(b > a for a, b in zip(values, values[1:], strict=False))
-    assert steps[0][0] == date(2026, 10, 7) and len(steps) == 13
+    assert steps[0].by == date(2026, 10, 7) and len(steps) == 13
 
 
 @pytest.mark.parametrize("weights", [[0.5, 0.5], [0.5, -0.1, 0.6], [np.nan, 0.5, 0.5], [0, 0, 0]])
@@ -209,7 +209,7 @@ def test_smart_card():
     assert card["share_of_team"] == pytest.approx(0.12)
     assert card["measurable"] == "won amount by close date, from the CRM deals export"
     assert "65%" in card["achievable"] and "12%" in card["relevant"]
-    assert card["milestones"][-1][1] == pytest.approx(120_000.0)
+    assert card["milestones"][-1].cumulative_target == pytest.approx(120_000.0)
     assert "120,000" in card["specific"]
     assert "calls" in sm.how_measured("call")
 

@@ -189,6 +189,34 @@ def test_unknown_sets(conn):
         ts.load_target_set(conn, 42)
 
 
+def test_a_set_is_found_by_id_id_text_name_and_version(conn):
+    first = ts.save_target_set(conn, _draft(), author="ann")
+    ts.finalize(conn, first.set_id)
+    second = ts.new_version(conn, first.set_id)
+    assert ts.resolve_set_id(conn, first.set_id) == first.set_id
+    assert ts.resolve_set_id(conn, str(first.set_id)) == first.set_id       # as typed on the command line
+    assert ts.resolve_set_id(conn, " Q4 plan ") == second.set_id            # the latest version
+    assert ts.resolve_set_id(conn, "Q4 plan", version=1) == first.set_id
+    with pytest.raises(LookupError, match=r"no target set named 'Q3 plan' \(saved sets: Q4 plan\)"):
+        ts.resolve_set_id(conn, "Q3 plan")
+    with pytest.raises(LookupError, match="no target set with id 999"):
+        ts.resolve_set_id(conn, 999)
+    with pytest.raises(LookupError, match="version 7"):
+        ts.resolve_set_id(conn, "Q4 plan", version=7)
+
+
+def test_the_saved_sets_views_by_tier_and_period(conn):
+    store.set_setting(conn, "fiscal_year_start_month", "2")
+    saved = ts.save_target_set(conn, _draft(team_target=None))
+    assert list(saved.reps) == ["ana", "ben"]
+    assert list(saved.targets_by_tier.columns) == ["base", "stretch"]
+    assert saved.targets_by_tier.loc["ben", "stretch"] == 80.0 and saved.chances_by_tier.loc["ana", "base"] == 0.65
+    assert saved.team_number == 150.0                                       # the sum of base targets
+    assert saved.fiscal_start_month == 2 and saved.fiscal_period.start == parse_period("2026-Q4", 2).start
+    fiscal_jan = ts.save_target_set(conn, _draft("jan", team_target=400.0, assumptions={"fiscal_start_month": 1}))
+    assert fiscal_jan.fiscal_period.start.month == 10 and fiscal_jan.team_number == 400.0
+
+
 def test_file_database_round_trip_with_a_built_draft(tmp_path):
     rng = np.random.default_rng(5)
     n = 5

@@ -109,8 +109,8 @@ def test_validate_target_entry(value, ok, number, why):
 
 
 def test_validate_without_rep_row_only_caps_at_1e12():
-    assert tg.validate_target_entry(5e11)[0]
-    assert not tg.validate_target_entry(5e12)[0]
+    assert tg.validate_target_entry(5e11).ok
+    assert not tg.validate_target_entry(5e12).ok
 
 
 def test_override_needs_reason_and_recomputes_chance():
@@ -204,7 +204,7 @@ def test_count_split_is_whole_numbers_adding_to_g():
         split = allocation.allocate_team_target(d, g, method)
         assert np.all(split["target"] == np.round(split["target"]))
         assert split["target"].sum() == round(g)
-    smooth = allocation.equal_chance_split(d, g)[0]
+    smooth = allocation.equal_chance_split(d, g).targets
     assert smooth.sum() == pytest.approx(g, rel=1e-9)
 
 
@@ -284,6 +284,35 @@ def test_rates_tier_but_refuse_a_team_split():
     assert (base["p_attain"] >= 0.65 - 1e-12).all()
     with pytest.raises(ValueError, match="do not add up"):
         allocation.allocate_team_target(d, 1.0, "equal-chance")
+
+
+def _every_predictive():
+    from analytics.predictive import BetaBinomialRate
+    from analytics.tracking_core import StitchedPredictive
+
+    money, counts = _money(n=3), _counts(n=2)
+    rate = BetaBinomialRate(reps=np.array(["r0", "r1"]), a=np.array([6.0, 9.0]), b=np.array([18.0, 12.0]),
+                            trials=np.array([20.0, 30.0]))
+    stitched = StitchedPredictive(reps=np.concatenate([money.reps, counts.reps]).astype(object),
+                                  parts=((money, np.arange(3)), (counts, np.arange(3, 5))))
+    return [money, counts, rate, stitched]
+
+
+@pytest.mark.parametrize("predictive", _every_predictive(), ids=lambda p: type(p).__name__)
+def test_every_predictive_offers_the_contract(predictive):
+    """What ``predictive.PredictiveDistribution`` states, each implementation does, in rep order."""
+    n = len(predictive.reps)
+    assert isinstance(predictive.family, str) and predictive.family
+    median = predictive.quantile(0.5)
+    assert median.shape == (n,) and predictive.quantile(np.array([0.2, 0.8])).shape == (n, 2)
+    assert predictive.cdf(median).shape == (n,) and np.all(predictive.cdf(median) >= 0.5 - 1e-9)
+    assert np.all(predictive.p_attain(np.zeros(n)) == 1.0)
+    assert predictive.sample(7, np.random.default_rng(0)).shape == (7, n)
+
+
+def test_a_stitched_predictive_names_its_parts_families():
+    stitched = _every_predictive()[3]
+    assert stitched.family == "log-scale hurdle + negative binomial"
 
 
 @pytest.mark.parametrize(("targets_by_tier", "expected"), [

@@ -1,12 +1,13 @@
 """``python -m analytics targets save|list|show|export`` end to end, and the engine over a real Calibration.
 
+The commands run in process (``helpers.run_cli``).
+
 The database is a temporary file filled with seeded deals and activities by plain SQL inserts.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,13 +15,14 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import run_cli
+from helpers import CliResult, run_cli
 
-from analytics import store
+from analytics import calibration, store
 from analytics import target_sets as ts
-from analytics.cli import main
+from analytics.allocation import allocate_team_target, allocation_for
+from analytics.target_drafts import draft_from_calibration
+from analytics.targets import tiers_for
 
-REPO = Path(__file__).resolve().parent.parent
 FORMULA_REP = "=rep0"
 
 
@@ -55,7 +57,8 @@ def populate(path: Path, n_reps: int = 8, months: int = 24, seed: int = 3) -> No
     conn.close()
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str) -> CliResult:
+    """``python -m analytics targets ARGS``, in process."""
     return run_cli("targets", *args)
 
 
@@ -91,11 +94,11 @@ def test_list_show_export_without_calibrating(api_db, tmp_path):
     assert "'" + FORMULA_REP in text and "'@boss said" in text
 
 
-def test_show_in_process(api_db, capsys):
-    assert main(["targets", "show", "api set", "--db", str(api_db)]) == 0
-    assert "base 100 (65%)" in capsys.readouterr().out
-    assert main(["targets", "list", "--db", str(api_db)]) == 0
-    assert "api set" in capsys.readouterr().out
+def test_show_and_list_as_text(api_db):
+    shown = run("show", "api set", "--db", str(api_db))
+    assert shown.returncode == 0 and "base 100 (65%)" in shown.stdout
+    listed = run("list", "--db", str(api_db))
+    assert listed.returncode == 0 and "api set" in listed.stdout
 
 
 @pytest.mark.parametrize("args,words", [
@@ -103,14 +106,13 @@ def test_show_in_process(api_db, capsys):
     (("show", "api set", "--version", "7"), "version 7"),
     (("export", "api set", "--out", "x.pdf"), ".csv, .xlsx or .html"),
 ])
-def test_refusals_exit_2(api_db, args, words, capsys):
-    assert main(["targets", *args, "--db", str(api_db)]) == 2
-    assert words in capsys.readouterr().err
+def test_refusals_exit_2(api_db, args, words):
+    refused = run(*args, "--db", str(api_db))
+    assert refused.returncode == 2 and words in refused.stderr
 
 
 # ---------------------------------------------------------------- with calibration
 def test_save_list_show_export_cycle(db, tmp_path):
-    pytest.importorskip("analytics.calibration")
     saved = run("save", "--db", str(db), "--name", "Q plan", "--metric", "revenue", "--grain", "quarter",
                 "--tiers", "35,70,90", "--author", "ann")
     assert saved.returncode == 0, saved.stderr
@@ -145,11 +147,6 @@ def test_save_list_show_export_cycle(db, tmp_path):
 
 # ---------------------------------------------------------------- the engine over a real Calibration
 def test_engine_over_calibration(db):
-    calibration = pytest.importorskip("analytics.calibration")
-    from analytics.allocation import allocate_team_target, allocation_for
-    from analytics.target_drafts import draft_from_calibration
-    from analytics.targets import tiers_for
-
     conn = store.connect(db)
     try:
         cal = calibration.calibrate(conn, "revenue", "quarter", "next")

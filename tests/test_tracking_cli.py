@@ -1,20 +1,18 @@
-"""``python -m analytics track|review`` through a subprocess, on the seeded company."""
+"""``python -m analytics track|review`` run in process, on the seeded company."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import tracking_fixtures as fx
-from conftest import run_cli as _run
+from helpers import run_cli
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TRACK_KEYS = {"rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"}
 
 
 def test_track_json(tracking_db):
-    out = _run("track", "--db", str(tracking_db), "--target-set", "Q1 plan", "--json")
+    out = run_cli("track", "--db", str(tracking_db), "--target-set", "Q1 plan", "--json")
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert isinstance(rows, list) and len(rows) == len(fx.REPS)
@@ -28,8 +26,8 @@ def test_track_json(tracking_db):
 
 
 def test_track_text_with_as_of_and_threshold(tracking_db):
-    out = _run("track", "--db", str(tracking_db), "--target-set", "Q1 plan", "--as-of", "2026-01-31",
-               "--threshold", "0.99")
+    out = run_cli("track", "--db", str(tracking_db), "--target-set", "Q1 plan", "--as-of", "2026-01-31",
+                  "--threshold", "0.99")
     assert out.returncode == 0, out.stderr
     assert "as of 2026-01-31" in out.stdout and "FLAG" in out.stdout
     assert "chance of the team number" in out.stdout
@@ -41,13 +39,13 @@ def test_track_text_with_as_of_and_threshold(tracking_db):
     (("--target-set", "Q1 plan", "--threshold", "3"), "--threshold"),
 ])
 def test_track_refusals(tracking_db, args, message):
-    out = _run("track", "--db", str(tracking_db), *args)
+    out = run_cli("track", "--db", str(tracking_db), *args)
     assert out.returncode == 2 and message in out.stderr
 
 
 def test_review_json_and_html_report(tracking_db, tmp_path):
     report = tmp_path / "review.html"
-    out = _run("review", "--db", str(tracking_db), "--target-set", "Q4 plan", "--json", "--out", str(report))
+    out = run_cli("review", "--db", str(tracking_db), "--target-set", "Q4 plan", "--json", "--out", str(report))
     assert out.returncode == 0, out.stderr
     body = json.loads(out.stdout)
     assert body["period"] == "2025-Q4" and body["complete"] is True
@@ -60,6 +58,6 @@ def test_review_json_and_html_report(tracking_db, tmp_path):
 
 
 def test_review_text(tracking_db):
-    out = _run("review", "--db", str(tracking_db), "--target-set", "Q4 plan")
+    out = run_cli("review", "--db", str(tracking_db), "--target-set", "Q4 plan")
     assert out.returncode == 0, out.stderr
     assert "model (no ratchet)" in out.stdout and "Brier" in out.stdout

@@ -1,0 +1,44 @@
+"""``python -m analytics VERB``: every verb once through the real entry point, in a process of its own.
+
+The other CLI tests call ``analytics.cli.main`` in process (``helpers.run_cli``); these prove what
+only a new process shows: ``__main__`` wiring, the exit code reaching the shell, and text (with
+non-ASCII characters) reaching stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+from helpers import CORPUS, run_module
+
+from analytics.cli import build_parser
+
+# verb: (arguments, exit code, text its output holds); {db} is a copy of the tracking company.
+RUNS = {
+    "import": (["import", str(CORPUS / "us_dates.csv"), str(CORPUS / "empty.csv"), "--db", "{tmp}/new.duckdb"],
+               2, "empty.csv: the file is empty"),
+    "imports": (["imports", "list", "--db", "{db}"], 0, "no imports yet"),
+    "sample": (["sample", "--rows", "100", "--out", "{tmp}"], 0, "wrote 100 rows"),
+    "calibrate": (["calibrate", "--db", "{db}", "--metric", "revenue"], 0, "2026-Q2"),
+    "backtest": (["backtest", "--db", "{db}", "--origins", "2"], 0, "covered"),
+    "targets": (["targets", "list", "--db", "{db}"], 0, "Q1 plan"),
+    "track": (["track", "--db", "{db}", "--target-set", "Q1 plan"], 0, "Q1 plan v1 — 2026-Q1"),
+    "review": (["review", "--db", "{db}", "--target-set", "Q4 plan"], 0, "Q4 plan v1 — review of 2025-Q4"),
+    "notes": (["notes", "add", "--db", "{db}", "--target-set", "Q1 plan", "--rep", "ana", "--note", "called",
+               "--date", "2026-02-10"], 0, "note recorded for ana (2026-02-10)"),
+}
+
+
+def test_every_verb_has_one_run():
+    # argparse lists a parser's subcommands only on its (private) actions.
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(RUNS) == set(commands.choices)
+
+
+@pytest.mark.parametrize("verb", RUNS)
+def test_verb_runs_as_a_module(verb, tracking_db, tmp_path):
+    args, code, text = RUNS[verb]
+    done = run_module(*(a.format(db=tracking_db, tmp=tmp_path) for a in args))
+    assert done.returncode == code, done.stderr
+    assert text in done.stdout
