@@ -5,14 +5,16 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint bench sample chromium venv dev clean-db help
+.PHONY: run test test-fast lint bench sample screenshots chromium venv dev clean-db help
 
 help:
 	@echo "make run       start the dashboard (creates .venv, loads the bundled sample on first start)"
 	@echo "make test      lint + every test tier: unit, app (AppTest), browser (Playwright + Chromium)"
+	@echo "make lint      ruff over the repository, mypy over the engine (analytics/)"
 	@echo "make test-fast unit and app tests only (no browser)"
 	@echo "make bench     benchmarks; figures are appended to bench/README.md"
 	@echo "make sample    regenerate data/sample/ with the deterministic generator"
+	@echo "make screenshots  browser tests that also refresh the README's pictures in docs/screenshots/"
 
 $(BIN)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,18 +37,24 @@ chromium:
 run: $(BIN)/.runtime
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
 
+# mypy reads its files and strictness from pyproject.toml ([tool.mypy]).
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
-test: $(BIN)/.dev chromium
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests
+test: lint chromium
+	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/.dev
-	$(BIN)/python -m pytest tests -m "not browser"
+	$(BIN)/python -m pytest -m "not browser"
 
 bench: $(BIN)/.dev
 	$(BIN)/python -m bench
+
+# Browser tests write their screenshots to test-results/ (git-ignored); this also copies them over
+# the README's pictures, so they change only on purpose.
+screenshots: $(BIN)/.dev chromium
+	REFRESH_README_SCREENSHOTS=1 $(BIN)/python -m pytest tests -m browser
 
 sample: $(BIN)/.runtime
 	$(BIN)/python -m analytics sample --out data/sample
