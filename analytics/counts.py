@@ -33,12 +33,27 @@ from analytics.predictive import BetaBinomialRate, NegBinomialCount
 MIN_EXPOSURE = 0.1
 
 
-def _nbinom_logpmf(k: np.ndarray, n: float, p: np.ndarray) -> np.ndarray:
+# The fits' search boxes. Nelder-Mead keeps its simplex inside them, so the objective is only ever
+# evaluated where every term is finite; the same box bounds the answer.
+SHAPE_LOG_BOUNDS = (-5.0, float(np.log(1e6)))           # gamma shape alpha in [e^-5, 1e6]
+CONCENTRATION_LOG_BOUNDS = (-5.0, float(np.log(1e5)))   # beta-binomial a + b in [e^-5, 1e5]
+# The beta-binomial mean a / (a + b) stays within 1e-9 of 0 and 1: at a rate of exactly 0 or 1 the
+# prior is degenerate (betaln(a, 0) is infinite), and data at the edge (an orders-only history, where
+# every deal counts as won: w_i = m_i for every rep) has its likelihood rising all the way there.
+MEAN_LOGIT_BOUND = float(special.logit(1 - 1e-9))
+
+
+def _nbinom_logpmf(k: np.ndarray, n: float, log_p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
     """``scipy.stats.nbinom.logpmf(k, n, p)`` written out with ``gammaln``, for speed: the fit's
     optimiser calls it a few hundred times, and scipy's argument checks and broadcasting cost 5x
-    the sum itself for a team (40 us against 8 us at 30 reps). tests/test_counts.py compares the two."""
+    the sum itself for a team (40 us against 8 us at 30 reps). tests/test_counts.py compares the two.
+
+    It takes ``log_p`` = log p and ``log_q`` = log(1 - p), which the caller computes without forming
+    1 - p: with p = beta / (beta + e) near 1 (a large prior against a small exposure), 1 - p cancels
+    to 0 and k * log(0) is NaN at k = 0.
+    """
     return (special.gammaln(k + n) - special.gammaln(n) - special.gammaln(k + 1)
-            + n * np.log(p) + k * np.log1p(-p))
+            + n * log_p + k * log_q)
 
 
 def fit_gamma_poisson(totals: np.ndarray, exposures: np.ndarray) -> tuple[float, float]:
@@ -51,19 +66,22 @@ def fit_gamma_poisson(totals: np.ndarray, exposures: np.ndarray) -> tuple[float,
     if y.size < 3 or y.sum() == 0:
         return 1.0, 1.0 / rate
 
+    log_e = np.log(e)
+
     def nll(theta: np.ndarray) -> float:  # (log mean rate, log shape): well-posed in the Poisson limit
-        rate_, alpha = np.exp(theta[0]), np.exp(min(theta[1], 25.0))
-        beta = alpha / rate_
-        return -np.sum(_nbinom_logpmf(y, alpha, beta / (beta + e)))
+        log_ratio = log_e - (theta[1] - theta[0])      # log(e / beta), beta = alpha / rate
+        log_p = -np.log1p(np.exp(log_ratio))           # log(beta / (beta + e))
+        return -float(np.sum(_nbinom_logpmf(y, float(np.exp(theta[1])), log_p, log_ratio + log_p)))
 
     ratios = y / e
     var = max(np.var(ratios) - rate * np.mean(1 / e), rate**2 / 100)
     alpha0 = np.clip(rate**2 / var, 0.05, 1e4)
     res = optimize.minimize(nll, [np.log(rate), np.log(alpha0)], method="Nelder-Mead",
+                            bounds=[(None, None), SHAPE_LOG_BOUNDS],
                             options={"xatol": 1e-5, "fatol": 1e-7, "maxiter": 400})
-    alpha = float(np.exp(np.clip(res.x[1], -5, np.log(1e6))))
+    alpha = float(np.exp(res.x[1]))
     beta = alpha / float(np.exp(res.x[0]))
-    return float(alpha), float(beta)
+    return alpha, beta
 
 
 def _betabinom_logpmf_kernel(w: np.ndarray, m: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -89,15 +107,20 @@ def fit_beta_binomial(successes: np.ndarray, trials: np.ndarray) -> tuple[float,
         return 2.0 * mean, 2.0 * (1 - mean)
 
     def nll(theta: np.ndarray) -> float:  # (logit mean, log concentration): well-posed in the binomial limit
-        mu, conc = special.expit(theta[0]), np.exp(min(theta[1], 25.0))
-        a, b = mu * conc, (1 - mu) * conc
-        return -np.sum(weight * _betabinom_logpmf_kernel(w, m, a, b))
+        a, b = _beta_of(theta)
+        return -float(np.sum(weight * _betabinom_logpmf_kernel(w, m, a, b)))
 
     res = optimize.minimize(nll, [special.logit(mean), np.log(2.0)], method="Nelder-Mead",
+                            bounds=[(-MEAN_LOGIT_BOUND, MEAN_LOGIT_BOUND), CONCENTRATION_LOG_BOUNDS],
                             options={"xatol": 1e-5, "fatol": 1e-7, "maxiter": 400})
-    mu, conc = special.expit(res.x[0]), float(np.exp(np.clip(res.x[1], -5, np.log(1e5))))
-    a, b = mu * conc, (1 - mu) * conc
-    return float(a), float(b)
+    return _beta_of(res.x)
+
+
+def _beta_of(theta: np.ndarray) -> tuple[float, float]:
+    """(a, b) of the fit's (logit mean, log concentration). b is conc * expit(-t), not conc * (1 - mu):
+    1 - expit(t) is exactly 0 from t = 37 on, and betaln(a, 0) - betaln(a, 0) is NaN."""
+    conc = float(np.exp(theta[1]))
+    return conc * float(special.expit(theta[0])), conc * float(special.expit(-theta[0]))
 
 
 def pooled_rate(successes: np.ndarray, trials: np.ndarray) -> np.ndarray:

@@ -28,9 +28,10 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from analytics import formatting
+from analytics.counts import fit_beta_binomial
 from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
 
@@ -119,25 +120,6 @@ def opportunities_needed_uncertain(k: npt.ArrayLike, a: npt.ArrayLike, b: npt.Ar
     return out[0] if scalar else out
 
 
-def fit_beta_binomial(wins: npt.ArrayLike, trials: npt.ArrayLike) -> tuple[float, float]:
-    """Team prior (a, b) for win rates: maximise sum betabinom.logpmf(w_i, m_i, a, b) (section 3)."""
-    w = np.asarray(wins, dtype=float)
-    m = np.asarray(trials, dtype=float)
-    keep = np.isfinite(w) & np.isfinite(m) & (m > 0)
-    w, m = np.round(w[keep]), np.round(m[keep])
-    if w.size == 0 or m.sum() == 0:
-        return 1.0, 1.0
-    mean = float(np.clip(w.sum() / m.sum(), 0.01, 0.99))
-
-    def nll(theta: np.ndarray) -> float:
-        a, b = np.exp(np.clip(theta, -10, 9))
-        return -stats.betabinom.logpmf(w, m, a, b).sum()
-
-    res = optimize.minimize(nll, np.log([2 * mean, 2 * (1 - mean)]) + np.log(5), method="Nelder-Mead")
-    a, b = np.exp(np.clip(res.x, -10, 9))
-    return float(a), float(b)
-
-
 def _funnel_by_rep(funnel: pd.DataFrame) -> pd.DataFrame:
     return funnel.set_index("rep") if "rep" in funnel.columns else funnel
 
@@ -166,8 +148,10 @@ def activity_plan(targets: pd.DataFrame, funnel: pd.DataFrame, period: Period | 
         whole = _funnel_by_rep(funnel)
         periods_all = (whole["n_periods"].to_numpy(dtype=float) if "n_periods" in whole
                        else np.full(len(whole), float(history_periods)))
-        a0, b0 = fit_beta_binomial(whole["won"].to_numpy(dtype=float) * periods_all,
-                                   whole["closed"].to_numpy(dtype=float) * periods_all)
+        # the team prior (calibration-methods section 3) from each rep's totals: per-period averages
+        # x periods are whole deals up to rounding
+        a0, b0 = fit_beta_binomial(np.round(whole["won"].to_numpy(dtype=float) * periods_all),
+                                   np.round(whole["closed"].to_numpy(dtype=float) * periods_all))
         n_hist = f["n_periods"].to_numpy(dtype=float) if "n_periods" in f else np.full(t.shape, history_periods)
         w = np.nan_to_num(np.round(f["won"].to_numpy(dtype=float) * n_hist))
         m = np.nan_to_num(np.round(f["closed"].to_numpy(dtype=float) * n_hist))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import warnings
+
 import numpy as np
 import pytest
+from helpers import run_cli
 from scipy import special, stats
 
 from analytics.counts import (
@@ -91,7 +95,7 @@ def test_count_model_coverage_on_data_from_the_model():
     (40, 12.0, 0.01), (10_000, 3.0, 0.0005), (25, 1e6, 0.9999), (1e6, 50.0, 1e-4), (12, 1e-6, 0.5),
 ])
 def test_nbinom_logpmf_matches_scipy(k, n, p):
-    ours = _nbinom_logpmf(np.array([k], float), n, np.array([p]))[0]
+    ours = _nbinom_logpmf(np.array([k], float), n, np.log([p]), np.log1p([-p]))[0]
     assert ours == pytest.approx(stats.nbinom.logpmf(k, n, p), rel=1e-9, abs=1e-7)
 
 
@@ -99,7 +103,8 @@ def test_nbinom_logpmf_matches_scipy_on_a_team():
     rng = np.random.default_rng(11)
     k = rng.poisson(rng.gamma(2.0, 10.0, 500)).astype(float)
     p = rng.uniform(0.01, 0.99, 500)
-    np.testing.assert_allclose(_nbinom_logpmf(k, 2.0, p), stats.nbinom.logpmf(k, 2.0, p), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(_nbinom_logpmf(k, 2.0, np.log(p), np.log1p(-p)), stats.nbinom.logpmf(k, 2.0, p),
+                               rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("w,m,a,b", [
@@ -110,3 +115,66 @@ def test_betabinom_kernel_matches_scipy_up_to_the_binomial_coefficient(w, m, a, 
     log_choose = special.gammaln(m + 1) - special.gammaln(w + 1) - special.gammaln(m - w + 1)
     ours = _betabinom_logpmf_kernel(np.array([w], float), np.array([m], float), a, b)[0] + log_choose
     assert ours == pytest.approx(stats.betabinom.logpmf(w, m, a, b), rel=1e-9, abs=1e-9)
+
+
+# ---- rates and counts at the edge: the fits stay finite and silent (issue: NaN in the objective) ----
+# An orders-only export (no stage column: every row counts as won) gives every rep w_i = m_i. The
+# beta-binomial likelihood then rises toward b = 0, and the search used to step where 1 - expit(t)
+# is exactly 0: betaln(a, 0) - betaln(a, 0) = inf - inf, a RuntimeWarning and NaN percentiles.
+# (wins, trials, the prior mean a / (a + b) the likelihood's supremum has)
+EDGE_RATES = {
+    "every deal won (orders only)": ([12, 30, 7, 21, 16], [12, 30, 7, 21, 16], 1.0),
+    "no deal won": ([0, 0, 0, 0, 0], [12, 30, 7, 21, 16], 0.0),
+    # a + b -> 0: each rep's rate is 0 or 1 with chance 1 - mu or mu, so mu is the share of reps
+    # who won everything (3 of 6), not of deals
+    "each rep all or nothing": ([0, 8, 0, 10, 0, 6] * 50, [5, 8, 3, 10, 4, 6] * 50, 0.5),
+    "one win in a large team": ([1] + [0] * 999, [36] * 1000, 1 / 36_000),
+}
+
+
+@pytest.mark.parametrize("wins,trials,mean", EDGE_RATES.values(), ids=EDGE_RATES.keys())
+def test_beta_binomial_fit_at_the_edge_is_finite_without_warnings(wins, trials, mean):
+    w, m = np.array(wins, float), np.array(trials, float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a, b = fit_beta_binomial(w, m)
+    assert np.isfinite([a, b]).all() and a > 0 and b > 0
+    assert a / (a + b) == pytest.approx(mean, abs=2e-3)    # (to the fit's bound, 1e-9 from 0 and 1)
+
+
+def test_gamma_poisson_fit_with_a_large_prior_against_a_tiny_exposure_is_finite_without_warnings():
+    # Poisson-like totals pin the shape at its bound (1e6): p = beta / (beta + e) is 1 to double
+    # precision for e = 1e-9, and log(1 - p) was log(0) = -inf, times k = 0: NaN.
+    y, e = np.array([0.0, 1.0, 0.0, 2.0, 1.0]), np.array([1e-9, 1.0, 1.0, 1.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alpha, beta = fit_gamma_poisson(y, e)
+    assert np.isfinite([alpha, beta]).all()
+    assert alpha / beta == pytest.approx(y.sum() / e.sum(), rel=0.05)
+
+
+def _orders_export(path, reps: int = 6, months: int = 15, seed: int = 14) -> None:
+    """An orders/invoices export (no stage: every row is a won sale), seeded: the input that warned."""
+    rng = np.random.default_rng(seed)
+    lines = ["Invoice Number,Sales Rep,Invoice Date,Invoice Total"]
+    for rep in range(reps):
+        for month in range(months):
+            for k in range(int(rng.integers(1, 5))):
+                day = f"2025-{month % 12 + 1:02d}-{k + 3:02d}" if month < 12 else f"2026-{month - 11:02d}-{k + 3:02d}"
+                lines.append(f"INV-{rep}-{month}-{k},Rep {chr(65 + rep)},{day},{rng.integers(100, 5000)}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter"])
+def test_win_rate_of_an_orders_only_history_is_100_percent_without_warnings(tmp_path, grain):
+    orders, db = tmp_path / "orders.csv", tmp_path / "orders.duckdb"
+    _orders_export(orders)
+    assert run_cli("import", str(orders), "--db", str(db)).returncode == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = run_cli("calibrate", "--db", str(db), "--metric", "win_rate", "--grain", grain, "--json")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert len(rows) == 6
+    for row in rows:        # every deal was won: every percentile of the win rate is 100%, none NaN
+        assert [row[f"p{p}"] for p in (10, 25, 40, 50, 70, 90)] == pytest.approx([1.0] * 6, abs=1e-6)

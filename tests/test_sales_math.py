@@ -10,6 +10,7 @@ import pytest
 from scipy import integrate, stats
 
 from analytics import sales_math as sm
+from analytics.counts import fit_beta_binomial
 from analytics.periods import parse_period
 
 Q4 = parse_period("2026-Q4")
@@ -167,13 +168,22 @@ def test_deals_needed(target, size, expected):
     assert (np.isnan(got) and np.isnan(expected)) or got == expected
 
 
-def test_fit_beta_binomial_recovers_prior():
+def test_uncertain_plan_takes_the_team_prior_from_the_counts_fit():
+    # One beta-binomial fit (counts.fit_beta_binomial) serves the calibration and the plans: the
+    # plan's Beta(a, b) is that prior fitted to each rep's totals (per-period averages x periods,
+    # rounded to whole deals) plus the rep's own wins and losses.
     rng = np.random.default_rng(3)
-    p = rng.beta(6, 18, size=400)
-    m = rng.integers(10, 40, size=400)
-    a, b = sm.fit_beta_binomial(rng.binomial(m, p), m)
-    assert a / (a + b) == pytest.approx(0.25, abs=0.02)
-    assert 12 < a + b < 50
+    n_reps, periods = 400, 3
+    closed = rng.integers(10, 40, size=n_reps)
+    won = rng.binomial(closed, rng.beta(6, 18, size=n_reps))
+    funnel = pd.DataFrame({"rep": [f"r{i}" for i in range(n_reps)], "n_periods": periods,
+                           "won": won / periods, "closed": closed / periods, "avg_deal_size": 1.0})
+    plan = sm.activity_plan(pd.DataFrame({"rep": funnel["rep"], "target": 5.0}), funnel, Q4, metric="deals")
+    a0, b0 = fit_beta_binomial(won.astype(float), closed.astype(float))
+    np.testing.assert_allclose(plan["win_rate_a"], a0 + won, rtol=1e-12)
+    np.testing.assert_allclose(plan["win_rate_b"], b0 + closed - won, rtol=1e-12)
+    assert a0 / (a0 + b0) == pytest.approx(0.25, abs=0.02)
+    assert 12 < a0 + b0 < 50
 
 
 def test_focus_stage_is_weakest_relative_to_team():
