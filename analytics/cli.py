@@ -8,13 +8,17 @@ the parser it adds sets ``func(args) -> int`` (the exit code). Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import math
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 import pandas as pd
 
+from analytics import quoting
 from analytics.store import DatabaseLockedError
 
 COMMAND_MODULES = (
@@ -80,14 +84,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     raising ``SystemExit``, so a caller in the same process (the tests) gets the code too.
     """
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse's own exit: an int status, None for 0
-        return int(exc.code or 0)
-    try:
-        return int(args.func(args) or 0)
-    except DatabaseLockedError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    # Whatever a verb prints may hold a file name or a cell from someone's export: written through
+    # quoting.printable, an escape sequence in a rep name cannot recolour or clear the terminal.
+    with contextlib.redirect_stdout(PrintableText(sys.stdout)), \
+            contextlib.redirect_stderr(PrintableText(sys.stderr)):
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse's own exit: an int status, None for 0
+            return int(exc.code or 0)
+        try:
+            return int(args.func(args) or 0)
+        except DatabaseLockedError as exc:  # a user's situation, not our bug: "refused"
+            return refuse(quoting.line(str(exc)))
+        except KeyboardInterrupt:
+            return 130
+
+
+class PrintableText(io.TextIOBase):
+    """A text stream writing to ``target`` through :func:`quoting.printable` (line breaks and tabs
+    kept, every other control character escaped)."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        self.target.write(quoting.printable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()

@@ -1,4 +1,4 @@
-"""``python -m analytics import FILE...`` and ``python -m analytics imports list|undo ID``.
+"""``python -m analytics import FILE...`` and ``python -m analytics imports list|undo ID|clear-sample``.
 
 Exit codes: 0 every file loaded (rejected rows are reported, not fatal), 2 a file was refused
 (nothing of it written), 1 internal error.
@@ -10,15 +10,26 @@ import argparse
 import json
 import sys
 
-from analytics import formatting, importer, mapping, store
+from analytics import formatting, import_input, importer, mapping, quoting, sample_company, store
 from analytics.cli import add_db_argument
 
 
 def _pair(text: str) -> tuple[str, str]:
     if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected SOURCE=FIELD, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected SOURCE=FIELD, got {quoting.quoted(text)}")
     source, target = text.rsplit("=", 1)
     return source, target
+
+
+def _unit(text: str) -> float:
+    """``--unit``: a positive finite number in the range the import accepts, else a usage error (exit 2)."""
+    try:
+        unit = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 1000, got {quoting.quoted(text)}") from None
+    if why := import_input.unit_problem(unit):
+        raise argparse.ArgumentTypeError(why)
+    return unit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--map", action="append", type=_pair, default=[], metavar="SOURCE=FIELD",
                    help="map a column to a canonical field (repeatable); FIELD '-' ignores the column")
     p.add_argument("--date-order", choices=("dmy", "mdy"), help="day-first or month-first for ambiguous dates")
-    p.add_argument("--unit", type=float, help="multiply amounts/targets by N (e.g. 1000 for values in thousands)")
+    p.add_argument("--unit", type=_unit, help="multiply amounts/targets by N (e.g. 1000 for values in thousands)")
     p.add_argument("--json", action="store_true", help="one JSON object per file per line")
     p.set_defaults(func=run_import)
 
@@ -40,15 +51,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     u = sub.add_parser("undo", help="undo one import (restores the previous rows)")
     u.add_argument("import_id", type=int, metavar="ID")
     add_db_argument(u)
+    add_db_argument(sub.add_parser(
+        "clear-sample", help="remove the sample company's rows (refused once you saved work of your own)"))
     h.set_defaults(func=run_imports)
 
 
-def _print_summary(result: importer.ImportResult) -> None:
-    print(result.message)
+def _headline(result: importer.ImportResult, path: str) -> str:
+    """The result's message; a refusal names the file by the path as it was typed (several files
+    given may share a name; the history keeps the name alone)."""
+    message = result.message
+    if result.status == "refused" and path != result.file and message.startswith(f"{result.file}: "):
+        message = f"{path}: {message[len(result.file) + 2:]}"
+    return quoting.line(message)
+
+
+def _print_summary(result: importer.ImportResult, path: str) -> None:
+    print(_headline(result, path))
     for note in result.notes:
-        print(f"  note: {note}")
+        print(f"  note: {quoting.line(note)}")
     for r in result.rejects:
-        print(f"  rejected line {r['line']}: {r['column'] or formatting.BLANK} = {r['value']!r}: {r['reason']}")
+        print(f"  rejected line {r['line']}: {quoting.shown(r['column'])} = {quoting.quoted(r['value'])}: "
+              f"{quoting.line(r['reason'])}")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -63,13 +86,13 @@ def run_import(args: argparse.Namespace) -> int:
             except store.DatabaseLockedError:
                 raise
             except Exception as exc:  # an internal error: say which file, exit 1
-                print(f"error: {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                print(f"error: {quoting.line(f'{path}: {type(exc).__name__}: {exc}')}", file=sys.stderr)
                 return 1
             refused |= result.status == "refused"
             if args.json:
                 print(json.dumps(result.to_json_dict(), default=str), flush=True)
             else:
-                _print_summary(result)
+                _print_summary(result, path)
     finally:
         conn.close()
     return 2 if refused else 0
@@ -80,14 +103,22 @@ def run_imports(args: argparse.Namespace) -> int:
     try:
         if args.imports_command == "undo":
             message = importer.undo_import(conn, args.import_id)
-            print(message)
+            print(quoting.line(message))
             return 0 if message.startswith("undid") else 2
+        if args.imports_command == "clear-sample":
+            try:
+                removed = sample_company.clear(conn)
+            except sample_company.SampleRemovalError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            print(f"removed the sample company: {removed.describe()}")
+            return 0
         history = importer.import_history(conn)
         if history.empty:
             print("no imports yet")
         for row in history.itertuples():
             print(f"{row.import_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {row.status:<8} {row.kind:<10} "
-                  f"{row.file_name}  read {formatting.count(row.rows_read)}, loaded {formatting.count(row.rows_loaded)}, "
+                  f"{quoting.escaped(row.file_name)}  read {formatting.count(row.rows_read)}, loaded {formatting.count(row.rows_loaded)}, "
                   f"rejected {formatting.count(row.rows_rejected)}")
         return 0
     finally:

@@ -1,9 +1,11 @@
 """Reading awkward CSV exports: encoding, delimiter, header row, refusals, physical line numbers.
 
 A CRM export arrives as UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's
-"Unicode text"), or cp1252/latin-1 (older Excel on Windows). DuckDB reads UTF-8, so
-only the other encodings are transcoded, streaming, to a temporary UTF-8 file; line
-breaks are preserved byte for byte so physical line numbers stay the same.
+"Unicode text"), or cp1252/latin-1 (older Excel on Windows), sometimes UTF-8 with cp1252
+rows pasted in. DuckDB reads UTF-8, so any other file is transcoded, streaming, to a
+temporary UTF-8 file, line by line where it mixes (:func:`readable_text`,
+:mod:`analytics.csv_text`); line breaks stay one each (lone CRs become LF) so physical line
+numbers stay the same.
 
 Files that cannot be a CSV at all (0 bytes, binary, a header with no rows) are
 refused with one line naming the file: :class:`RefusedFileError`.
@@ -22,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from analytics import csv_text, formatting, import_input, quoting
 
 csv.field_size_limit(1 << 30)  # very long fields (notes, descriptions) are legitimate
 
@@ -59,6 +63,7 @@ class SourceFile:
     size: int = 0
     transcoded: bool = False
     head_line_bytes: float = 0.0  # bytes a line in the head of read_path (estimates the record count)
+    n_lines: int | None = None    # physical lines of read_path, when a pass over it counted them
 
     def expected_records(self) -> int:
         """Records ``read_path`` may hold, from the lines of its head (with a margin)."""
@@ -112,8 +117,8 @@ def binary_kind(head: bytes, encoding: str) -> str | None:
             return what
     if encoding.startswith(("utf-16", "utf-32")):
         return None
-    if b"\x00" in head:
-        return "binary data (NUL bytes)"
+    # (A few NUL bytes in text are a damaged cell, rejected with its row wherever it is in the file,
+    # as the head is no more than the first MiB; many are binary data: counted with the controls.)
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # (in C: a MiB in Python took 23 ms)
     if head and controls / len(head) > 0.05:
         return "binary data (control bytes)"
@@ -136,6 +141,36 @@ def _transcode(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
+_LONE_CR_NOTE = "line breaks: lone carriage returns (CR, old Mac line ends) read as line breaks"
+
+
+def readable_text(path: Path, encoding: str) -> tuple[Path, str, list[str], int | None]:
+    """(a UTF-8 file DuckDB can read with lines ended by LF or CRLF, the file's encoding, notes,
+    its physical lines) for ``path``, whose first bytes suggest ``encoding``.
+
+    The encoding is decided on the whole file (:mod:`analytics.csv_text`): a file whose head is
+    UTF-8 may hold cp1252 lines later, and one whose head is cp1252 may hold UTF-8 lines; such a
+    file is copied line by line, each line in its own encoding. Lone CRs become LF in the copy.
+    UTF-16 and UTF-32 files are decoded whole (their BOM says so)."""
+    if encoding.startswith(("utf-16", "utf-32")):
+        copy = _transcode(path, encoding)
+        notes = [f"file encoding {encoding} converted to UTF-8"]
+        if csv_text.scan_text(copy).lone_cr:
+            fixed = normalise_newlines(copy)
+            os.unlink(copy)
+            copy = fixed
+            notes.append(_LONE_CR_NOTE)
+        return copy, encoding, notes, None
+    bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+    evidence = csv_text.scan_text(path, skip=bom)
+    if evidence.utf8 and not evidence.lone_cr:
+        return path, encoding, [], evidence.n_lines
+    legacy = "latin-1" if encoding == "latin-1" else "cp1252"
+    copy, decoding = csv_text.transcode_lines(path, legacy, skip=bom, newlines=evidence.lone_cr)
+    notes = [n for n in (decoding.note(), _LONE_CR_NOTE if evidence.lone_cr else None) if n]
+    return copy, decoding.encoding(encoding if evidence.utf8 else "utf-8"), notes, decoding.n_lines
+
+
 def normalise_newlines(path: Path) -> Path:
     """A copy of a UTF-8 file with CRLF and lone CR turned into LF (mixed line endings)."""
     fd, tmp = tempfile.mkstemp(prefix="import-", suffix=".csv")
@@ -155,7 +190,7 @@ def detect_delimiter(text: str) -> str:
     """The delimiter among , ; tab | that splits the sample lines most consistently."""
     best, best_score = ",", -1.0
     for delim in DELIMITERS:
-        counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delim) if r]
+        counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if r]
         if not counts:
             continue
         mode, freq = Counter(counts).most_common(1)[0]
@@ -175,43 +210,67 @@ def _looks_like_value(cell: str) -> bool:
 def unique_headers(cells: list[str]) -> tuple[list[str], list[str]]:
     """Strip, name blanks ``column_N`` and disambiguate repeats as ``Name``, ``Name_2``; notes say so."""
     out, seen, notes = [], set(), []
+    last_suffix: dict[str, int] = {}  # per name: the suffix its last repeat took (every one below is taken)
     for i, cell in enumerate(cells):
         name = cell.strip().strip("\ufeff") or f"column_{i + 1}"
         base, n = name, 1
+        if name.lower() in seen:  # (from the last suffix, not from 2: 5,000 repeats took 8 s)
+            n = last_suffix.get(base.lower(), 1)
         while name.lower() in seen:
             n += 1
             name = f"{base}_{n}"
+        last_suffix[base.lower()] = n
         if n > 1:
-            notes.append(f"duplicate column header {base!r}: the repeat is read as {name!r}")
+            notes.append(f"duplicate column header {quoting.quoted(base)}: the repeat is read as {quoting.quoted(name)}")
         seen.add(name.lower())
         out.append(name)
     return out, notes
+
+
+MAX_HEADER_COLUMNS = 1000
+MAX_HEADER_BYTES = 64 * 1024
+
+
+def header_too_wide(cells: list[str], delimiter: str) -> str | None:
+    """Why a header row is beyond what an export has (its column count or size), else None.
+
+    Refused at once: thousands of columns or a megabyte line with no newline is not a sales export,
+    and everything after the header (mapping, typed scans, the page's column pickers) grows with it.
+
+    >>> header_too_wide(["Owner", "Amount", *[""] * 1000], ",")
+    'the header row has 1,002 columns (at most 1,000 are read); remove the empty or extra columns and export again'
+    """
+    if len(cells) > MAX_HEADER_COLUMNS:
+        return (f"the header row has {formatting.count(len(cells))} columns (at most "
+                f"{formatting.count(MAX_HEADER_COLUMNS)} are read); remove the empty or extra columns and export again")
+    size = len(delimiter.join(cells).encode("utf-8", "replace"))
+    if size > MAX_HEADER_BYTES:
+        return (f"the header row is longer than {MAX_HEADER_BYTES // 1024} KB ({formatting.count(size)} bytes "
+                "without a line break): not a CSV header; export the data as CSV")
+    return None
 
 
 def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
     """Inspect ``path`` and return a :class:`SourceFile`; raise :class:`RefusedFileError` when it is not a CSV."""
     path = Path(path)
     name = file_name or path.name
-    if not path.exists():
-        raise _refuse(name, "file not found")
-    size = path.stat().st_size
-    if size == 0:
-        raise _refuse(name, "the file is empty (0 bytes)")
-    with open(path, "rb") as fh:
-        head = fh.read(SAMPLE_BYTES)
+    try:  # (a folder, a pipe, an unreadable or a system file: refused before anything reads it)
+        head, size = import_input.read_head(path, SAMPLE_BYTES)
+    except import_input.UnusableFileError as exc:
+        raise _refuse(name, str(exc)) from None
     encoding = detect_encoding(head)
     if what := binary_kind(head, encoding):
         raise _refuse(name, f"not a CSV text file: it looks like {what}; export the data as CSV")
-    read_path, transcoded, notes = path, False, []
-    if encoding not in ("utf-8", "utf-8-sig"):
-        read_path, transcoded = _transcode(path, encoding), True
-        notes.append(f"file encoding {encoding} converted to UTF-8")
+    read_path, encoding, notes, n_lines = readable_text(path, encoding)
+    transcoded = read_path != path
+    if transcoded:
         with open(read_path, "rb") as fh:
             head = fh.read(SAMPLE_BYTES)
     text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head, final=False)
     try:
         src = _finish(path, name, read_path, encoding, text, size, transcoded, notes)
         src.head_line_bytes = len(head) / max(head.count(b"\n"), 1)
+        src.n_lines = n_lines
         return src
     except BaseException:
         if transcoded:
@@ -226,7 +285,7 @@ def _finish(path: Path, name: str, read_path: Path, encoding: str, text: str, si
     if not text.strip():
         raise _refuse(name, "the file has no text (only blank lines)")
     delim = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     records: list[tuple[int, list[str]]] = []  # (physical line where the record starts, cells)
     line = 1
     for row in reader:
@@ -243,6 +302,8 @@ def _finish(path: Path, name: str, read_path: Path, encoding: str, text: str, si
     header_line, header = next((ln, r) for ln, r in nonblank if len(r) >= mode)
     if header_line > 1:
         notes.append(f"{header_line - 1} line(s) above the header row skipped (report title)")
+    if too_wide := header_too_wide(header, delim):
+        raise _refuse(name, too_wide)
     cells = [c for c in header if c.strip()]
     if cells and sum(_looks_like_value(c) for c in cells) > len(cells) / 2:
         raise _refuse(name, "no header row: the first line holds values, not column names; "

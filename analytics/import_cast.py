@@ -34,7 +34,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 
-from analytics import mapping
+from analytics import mapping, parsing
 from analytics.parsing import lit
 
 # Formats the reader types a date column with: date-only, no '-' (so never the ISO path's
@@ -95,9 +95,10 @@ def date_value(c: str, header: str, dateformat: str | None) -> str:
 
 
 def amount_value(c: str, header: str, unit: float) -> str:
+    """(A non-finite or implausible amount stops the write: the text plan rejects it with its text.)"""
     scale = "" if unit == 1 else f" * {float(unit)!r}"
-    return (f"(CASE WHEN {c} IS NULL OR isfinite({c}) THEN {c}{scale} "
-            f"ELSE error({lit(MARK + 'a non-finite amount in ' + header)}) END)")
+    return (f"(CASE WHEN {c} IS NULL OR abs({c}{scale}) < {parsing.IMPLAUSIBLE_AMOUNT!r} THEN {c}{scale} "
+            f"ELSE error({lit(MARK + 'a non-finite or implausible amount in ' + header)}) END)")
 
 
 def date_evidence(c: str, order: str, dateformat: str | None) -> list[tuple[str, str]]:

@@ -70,8 +70,10 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, da
     out: dict[str, FieldSQL] = {}
     for name, cols in by_field.items():
         ftype = mapping.FIELD_BY_NAME[kind][name].type
-        values, checks = [], []
+        values: list[str] = []
+        checks: list[Check] = []
         for header, c in cols:
+            first_check = len(checks)
             if ftype == "date" and c in types:
                 v = import_cast.date_value(c, header, dateformat)
             elif ftype == "date":
@@ -93,12 +95,16 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, da
                 else:
                     v = parsing.amount_sql(c, style, u)
                     checks += [(cond, header, c, why) for cond, why in parsing.amount_checks(c, f"{c}_v", header)]
+                    if kind == "targets":
+                        checks += [(cond, header, c, why) for cond, why in parsing.quota_checks(c, f"{c}_v")]
             elif ftype == "count":
                 v = parsing.count_sql(c)
-                checks.append((f"NOT {parsing.blank(c)} AND ({c}_v IS NULL OR {c}_v < 0)", header, c,
-                               f"'not a count: ' || {c}"))
+                checks += [(cond, header, c, why) for cond, why in parsing.count_checks(c, f"{c}_v")]
             else:
                 v = parsing.text_sql(c)
+            if c not in types:  # (a column the reader typed holds no text; its refused records are read as text)
+                checks[first_check:first_check] = [(cond, header, value, why)
+                                                   for cond, value, why in parsing.nul_checks(c)]
             stage.source_values[c] = v
             values.append(f"{c}_v")
         if name == "currency":

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analytics import csv_source, import_cast, import_lines, import_profile, mapping, parsing
+from analytics import csv_records, csv_source, import_cast, import_lines, import_profile, mapping, parsing
 from analytics.import_fields import Check, FieldSQL, RefusalError, field_sql
 from analytics.parsing import lit, q
 
@@ -319,6 +319,8 @@ def complete(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: dict) -> None:
     stage.rows_read = prof["n_rows"] + n_struct
     if stage.rows_read == 0:
         raise RefusalError(f"{stage.src.file_name}: the file has a header row but no data rows")
+    if problem := _count_problem(stage):
+        raise RefusalError(problem)
     stage.notes = list(stage.scan_notes)
     _shape(conn, stage, prof, planning=False)
     stage.rows_rejected = conn.execute(
@@ -329,6 +331,15 @@ def complete(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: dict) -> None:
         conn.execute(f"DROP TABLE {stage.t('typedt')}")
     else:
         stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('final')}").fetchall()[0][0]
+
+
+def _count_problem(stage: Stage) -> str | None:
+    """Why the rows read are not the file's records (:mod:`analytics.csv_records`: a stray quote
+    that swallowed lines, a count the reader and the file's line breaks disagree on), or None."""
+    src = stage.src
+    n_lines = src.n_lines if src.n_lines is not None else csv_source.line_count(src.read_path)
+    return csv_records.count_problem(src.file_name, src.read_path, src.delimiter, src.skip_lines, n_lines,
+                                     stage.rows_read)
 
 
 def create_typed(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,

@@ -37,7 +37,16 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analytics import csv_source, import_lines, import_once, import_stage, mapping, store
+from analytics import (
+    csv_source,
+    import_input,
+    import_lines,
+    import_once,
+    import_stage,
+    mapping,
+    quoting,
+    store,
+)
 from analytics.import_kinds import TABLES
 from analytics.import_log import (  # noqa: F401  (public API re-exported)
     activity_labels,
@@ -110,7 +119,7 @@ class ImportResult:
 
     def to_json_dict(self) -> dict:
         keys = ("file", "kind", "status", "rows_read", "rows_loaded", "rows_rejected", "new", "updated",
-                "unchanged", "rejects", "message")
+                "unchanged", "rejects", "message", "notes")
         d = asdict(self)
         return {k: d[k] for k in keys}
 
@@ -132,6 +141,8 @@ def _plan(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name: str |
         return _refuse(plan, f"unknown kind {kind!r} (choose {', '.join(mapping.KINDS)})")
     if date_order not in (None, "dmy", "mdy"):
         return _refuse(plan, f"date order must be 'dmy' or 'mdy', not {date_order!r}")
+    if unit is not None and (why := import_input.unit_problem(float(unit))):
+        return _refuse(plan, why)
     try:
         src = csv_source.open_source(path, plan.file_name)
     except csv_source.RefusedFileError as exc:
@@ -156,7 +167,7 @@ def _plan(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name: str |
         if plan.missing_required:
             names = ", ".join(plan.missing_required)
             return _refuse(plan, f"cannot import as {plan.kind}: no column found for {names} "
-                                 f"(columns: {', '.join(src.headers)}); map one with --map 'COLUMN={plan.missing_required[0]}'")
+                                 f"(columns: {quoting.names(src.headers)}); map one with --map 'COLUMN={plan.missing_required[0]}'")
         _stage(conn, plan, src, plan.kind, keep=keep, write_once=write_once, reader_casts=reader_casts)
     finally:
         if plan._stage is None:  # a kept stage owns its source (a streamed one reads it again)

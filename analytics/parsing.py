@@ -253,12 +253,25 @@ def amount_sql(c: str, style: str, unit: float) -> str:
             f"ELSE ({slow}){scale} END)")
 
 
+# An amount at or beyond this (after any unit) is no sale nor quota of a team: a unit applied twice,
+# a cell read in the wrong column, 1e308 from a broken export. Its row is rejected, never stored.
+IMPLAUSIBLE_AMOUNT = 1e12
+
+
 def amount_checks(c: str, parsed: str, header: str) -> list[tuple[str, str]]:
+    """(condition, reason SQL) pairs for an amount column: not an amount, implausibly large."""
     bad = f"{parsed} IS NULL AND NOT {blank(c)} AND trim({c}) NOT IN ('-', '–', '—')"
     formula = (f"'formula-like cell in amount column ' || {lit(header)} || ' (stored as text, never "
                f"evaluated): not a number'")
     return [(bad, f"CASE WHEN regexp_matches(trim({c}), '^[=@+]|^-.*[^0-9.,)\\s]') THEN {formula} "
-                  f"ELSE 'not an amount: ' || {c} END")]
+                  f"ELSE 'not an amount: ' || {c} END"),
+            (f"abs({parsed}) >= {IMPLAUSIBLE_AMOUNT!r}",
+             f"'implausible amount (1,000,000,000,000 or more): ' || {c}")]
+
+
+def quota_checks(c: str, parsed: str) -> list[tuple[str, str]]:
+    """A quota must be above zero (a blank or '-' cell is no quota and is skipped, not checked)."""
+    return [(f"{parsed} <= 0", f"'a quota must be above 0 (leave the cell blank for no quota): ' || {c}")]
 
 
 def amount_profile_sql(c: str, alias: str) -> list[str]:
@@ -283,8 +296,37 @@ def decide_decimal(profile: dict, alias: str, header: str, point_total: int | No
 
 # ---- counts, text, labels ----------------------------------------------------------------------------
 
+_GROUPED_COUNT_RE = r"^\s*\d{1,3}(,\d{3})+\s*$"
+
+
+def count_number_sql(c: str) -> str:
+    """The count's number as DOUBLE: plain (``12``, `` 12.0``, ``1e3``) or in thousands (``1,200``).
+    A decimal comma (``1,5``) is no count: read as 15 it would change the number."""
+    return (f"coalesce(TRY_CAST({c} AS DOUBLE), CASE WHEN regexp_matches({c}, {lit(_GROUPED_COUNT_RE)}) "
+            f"THEN TRY_CAST(replace({c}, ',', '') AS DOUBLE) END)")
+
+
 def count_sql(c: str) -> str:
-    return f"(CASE WHEN {blank(c)} THEN NULL ELSE TRY_CAST(TRY_CAST(replace(trim({c}), ',', '') AS DOUBLE) AS BIGINT) END)"
+    """A BIGINT count: a whole number of 0 or more, else NULL (a cast to BIGINT would round 1.5 to 2)."""
+    number = count_number_sql(c)
+    return (f"(CASE WHEN {blank(c)} THEN NULL WHEN {number} >= 0 AND {number} < 1e15 "
+            f"AND {number} = floor({number}) THEN {number}::BIGINT END)")
+
+
+def count_checks(c: str, parsed: str) -> list[tuple[str, str]]:
+    """(condition, reason SQL) for a count column: blank is no count; anything else must be whole and 0 or more."""
+    number = count_number_sql(c)
+    why = (f"CASE WHEN {number} < 0 THEN 'a count cannot be negative: ' || {c} "
+           f"WHEN {number} <> floor({number}) THEN 'a count must be a whole number: ' || {c} "
+           f"ELSE 'not a count: ' || {c} END")
+    return [(f"NOT {blank(c)} AND {parsed} IS NULL", why)]
+
+
+def nul_checks(c: str) -> list[tuple[str, str, str]]:
+    """(condition, value SQL, reason SQL) for any text column: a NUL byte (``\\x00``) is a damaged
+    export wherever it is in the file, so its row is rejected (the value shows it as ``\\0``)."""
+    return [(f"contains({c}, chr(0))", f"replace({c}, chr(0), '\\0')",
+             "'NUL byte (\\0) in the value: the export is damaged here'")]
 
 
 def text_sql(c: str) -> str:
@@ -303,11 +345,17 @@ def label_case_sql(c: str, mapping: dict[str, str], default: str) -> str:
     return f"(CASE {whens} ELSE {lit(default)} END)"
 
 
+REASON_CHARS = 300
+"""Characters of a stored reject reason at most (the rest is cut and marked "…")."""
+
+
 def reject_struct_sql(checks: list[tuple[str, str, str, str]]) -> str:
     """First failing check as {column, value, reason}; checks are (condition, header, value SQL, reason SQL)."""
     if not checks:
         return "NULL"
-    whens = " ".join(f"WHEN {cond} THEN {{'column': {lit(header)}, 'value': left({val}::VARCHAR, 500), 'reason': {why}}}"
+    # A reason may quote its whole cell (a 1 MiB one too): cut at REASON_CHARS, as the value is at 500.
+    whens = " ".join(f"WHEN {cond} THEN {{'column': {lit(header)}, 'value': left({val}::VARCHAR, 500), 'reason': "
+                     f"(CASE WHEN length({why}) > {REASON_CHARS} THEN left({why}, {REASON_CHARS}) || '…' ELSE {why} END)}}"
                      for cond, header, val, why in checks)
     return f"(CASE {whens} END)"
 

@@ -37,8 +37,8 @@ class DatabaseLockedError(RuntimeError):
         self.path = path
         self.detail = detail
         super().__init__(
-            f"database {path} is in use by another process (is the dashboard running on it?); "
-            "stop that process or pass --db with another file"
+            f"database {path} is in use by another process: close the dashboard or the other process "
+            "using it, or pass --db with another file"
         )
 
 

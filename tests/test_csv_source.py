@@ -7,7 +7,7 @@ import codecs
 import pytest
 from helpers import CORPUS
 
-from analytics import csv_source
+from analytics import csv_records, csv_source, csv_text
 
 TEXT = "Name,Amount\nJosé,1\n"
 
@@ -99,3 +99,66 @@ def test_example_values_per_column(name, header, expected):
         assert examples == {}
     else:
         assert examples[header] == expected
+
+
+# ---- the whole file's text (csv_text) and its records (csv_records) ---------------------------------
+
+@pytest.mark.parametrize("chunk", [7, 1 << 24])  # tiny chunks cut UTF-8 sequences and CRLFs apart
+def test_scan_text_sees_the_whole_file(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(csv_text, "CHUNK", chunk)
+    path = tmp_path / "t.csv"
+    utf8 = "Name,Amount\r\n" + "".join(f"José Müller,{i}\r\n" for i in range(20))
+    path.write_bytes(utf8.encode())
+    assert csv_text.scan_text(path) == csv_text.TextEvidence(utf8=True, lone_cr=False, n_lines=21)
+    path.write_bytes(utf8.encode() + "Zoë,1\n".encode("cp1252"))
+    assert not csv_text.scan_text(path).utf8
+    path.write_bytes(utf8.encode() + b"Ann,1\rBo,2")
+    assert csv_text.scan_text(path) == csv_text.TextEvidence(utf8=True, lone_cr=True, n_lines=22)
+
+
+@pytest.mark.parametrize("chunk", [5, 1 << 24])
+def test_transcode_lines_keeps_each_lines_encoding_and_line_numbers(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(csv_text, "CHUNK", chunk)
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"Name,Amount\r" + "José,1\r\n".encode() + "Zoë,2\r".encode("cp1252") + "Ünal,3\n".encode()
+                     + "Café\x81,4".encode("latin-1"))
+    copy, how = csv_text.transcode_lines(path, newlines=True)
+    try:
+        assert copy.read_text(encoding="utf-8") == "Name,Amount\nJosé,1\nZoë,2\nÜnal,3\nCafé\x81,4"
+        assert (how.encoding("utf-8"), how.legacy_lines, how.first_legacy_line, how.first_utf8_line,
+                how.n_lines) == ("utf-8 + latin-1", 2, 3, 2, 5)
+    finally:
+        copy.unlink()
+
+
+def test_open_source_decides_the_encoding_on_the_whole_file(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"Name,Amount\n" + b"Ann,1\n" * 200_000 + "Zoë,2\n".encode("cp1252"))  # past the first MiB
+    src = csv_source.open_source(path)
+    try:
+        assert src.encoding == "cp1252" and src.transcoded and src.n_lines == 200_002
+        assert src.read_path.read_bytes().endswith("Zoë,2\n".encode())
+    finally:
+        src.close()
+
+
+@pytest.mark.parametrize("body, expected", [
+    (b'1,"a\nb\nc"\n2,x\n', (2, 0, None, 2)),                 # a quoted field over three lines is data
+    (b'1,5" screen\n2,x\n', (2, 0, None, None)),              # a quote inside a field is a character
+    (b'1,"x ""y"" z"\n\n\r\n2,x', (2, 2, None, None)),        # doubled quotes; blank lines; no last LF
+    (b'1,"x\n' + b"2,y\n" * 150 + b'3,z"\n4,w\n', (2, 0, (2, 152), 2)),  # a stray quote closed 151 lines on
+    (b'1,x\n2,"y\n3,z\n', (2, 0, (3, 2), 3)),                 # open to the end of the file
+])
+def test_record_layout_follows_quotes_as_the_reader_does(tmp_path, body, expected):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"h1,h2\n" + body)
+    layout = csv_records.record_layout(path, ",", 0)
+    broken = layout.broken and (layout.broken.line, layout.broken.lines)
+    assert (layout.records, layout.blank, broken, layout.first_multiline) == expected
+
+
+def test_count_problem_refuses_a_count_the_file_does_not_hold():
+    path = CORPUS / "quoted_newlines.csv"   # 3 records over 7 lines
+    assert csv_records.count_problem("q.csv", path, ",", 0, 7, 3) is None
+    message = csv_records.count_problem("q.csv", path, ",", 0, 7, 2)
+    assert message.startswith("q.csv: the file holds 3 rows") and "line 2" in message

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import CORPUS
+from helpers import CORPUS, run_cli
 
 from analytics import importer, store
 
@@ -22,6 +22,7 @@ EXPECTED = {
     "binary.csv": ("refused", 0, 0, None),
     "blank_lines.csv": ("loaded", 2, 1, "deals"),
     "conflicting_dates.csv": ("loaded", 3, 1, "deals"),
+    "control_chars.csv": ("loaded", 1, 1, "deals"),
     "cp1252_semicolon_eu.csv": ("loaded", 3, 0, "deals"),
     "crlf.csv": ("loaded", 3, 0, "deals"),
     "datetimes.csv": ("loaded", 3, 0, "deals"),
@@ -59,6 +60,20 @@ EXPECTED = {
     "utf8_bom.csv": ("loaded", 3, 0, "deals"),
     "won_missing_close.csv": ("loaded", 2, 3, "deals"),
     "zoho_deals.csv": ("loaded", 3, 0, "deals"),
+    "mixed_utf8_cp1252.csv": ("loaded", 6, 0, "deals"),
+    "mixed_encoding_late.csv": ("loaded", 11_006, 0, "deals"),
+    "stray_quote_10k.csv": ("refused", 0, 0, "deals"),
+    "lone_cr.csv": ("loaded", 3, 1, "deals"),
+    "mixed_cr_lf_crlf.csv": ("loaded", 3, 1, "deals"),
+    "cr_in_quoted_name.csv": ("loaded", 1, 1, "deals"),
+    # implausible values and wide headers: tests/test_import_values.py, tests/test_import_headers.py
+    "implausible_amounts.csv": ("loaded", 2, 3, "deals"),
+    "implausible_quotas.csv": ("loaded", 1, 3, "targets"),
+    "activity_counts.csv": ("loaded", 3, 3, "activities"),
+    "nul_in_rep.csv": ("loaded", 2, 1, "deals"),
+    "nul_after_first_mib.csv": ("loaded", 11_001, 1, "deals"),
+    "wide_header_blank_columns.csv": ("refused", 0, 0, None),
+    "endless_header_line.csv": ("refused", 0, 0, None),
 }
 
 
@@ -124,6 +139,9 @@ def test_corpus_file_outcome(seeded, name):
     ("won_missing_close.csv", [2, 3, 6]),
     ("unterminated_quote.csv", [4]),
     ("conflicting_dates.csv", [5]),
+    ("lone_cr.csv", [4]),                  # a CR alone ends a line, as in the editor
+    ("mixed_cr_lf_crlf.csv", [4]),
+    ("cr_in_quoted_name.csv", [4]),        # after a name holding a CR
 ])
 def test_reject_lines_are_physical_lines(conn, name, lines):
     result = importer.import_file(conn, CORPUS / name)
@@ -300,3 +318,74 @@ def test_currency_names_codes_and_symbols(conn, tmp_path, amount, currency_colum
     else:
         assert result.status == "loaded", result.message
         assert conn.execute("SELECT DISTINCT currency FROM deals").fetchall() == [(expected,)]
+
+
+# ---- the whole file's text: mixed encodings, stray quotes, lone carriage returns -------------------
+
+def _stored_names(conn, where: str = "TRUE") -> dict[str, int]:
+    return dict(conn.execute(f"SELECT rep, count(*) FROM deals WHERE {where} GROUP BY rep").fetchall())
+
+
+@pytest.mark.parametrize("name, first_cp1252_line", [
+    ("mixed_utf8_cp1252.csv", 5),            # the cp1252 rows within the first MiB
+    ("mixed_encoding_late.csv", 11_005),     # and after it
+])
+def test_mixed_encodings_read_each_line_in_its_own(conn, name, first_cp1252_line):
+    plan = importer.inspect_file(conn, CORPUS / name)
+    assert plan.encoding == "utf-8 + cp1252"
+    assert any("mixes UTF-8 and cp1252" in n and f"the first on line {first_cp1252_line};" in n
+               for n in plan.notes), plan.notes
+    result = importer.commit_import(conn, plan)
+    assert (result.status, result.rows_rejected) == ("loaded", 0), result.message
+    assert _stored_names(conn, "rep <> 'Ann Lee'") == {"José Müller": 3, "Zoë Brandt": 3}
+    assert sorted(a for (a,) in conn.execute("SELECT DISTINCT account FROM deals WHERE rep <> 'Ann Lee'").fetchall()
+                  ) == ["Café Noël", "Ärla AB"]
+
+
+def test_mixed_encodings_and_lone_crs_through_the_cli(tmp_path):
+    db = tmp_path / "t.duckdb"
+    res = run_cli("import", str(CORPUS / "mixed_encoding_late.csv"), str(CORPUS / "lone_cr.csv"),
+                  str(CORPUS / "cr_in_quoted_name.csv"), "--db", str(db))
+    assert res.returncode == 0, res.stdout + res.stderr
+    conn = store.connect(db)
+    try:
+        names = _stored_names(conn, "rep <> 'Ann Lee'")
+        assert names == {"José Müller": 4, "Zoë Brandt": 4, "Ann\nLee": 1}
+        assert conn.execute("SELECT line FROM import_rejects ORDER BY import_id").fetchall() == [(4,), (4,)]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("name", ["lone_cr.csv", "mixed_cr_lf_crlf.csv", "cr_in_quoted_name.csv"])
+def test_lone_carriage_returns_are_line_breaks(conn, name):
+    plan = importer.inspect_file(conn, CORPUS / name)
+    assert not plan.refused and any("lone carriage returns" in n for n in plan.notes), plan.message
+    assert [r.line for r in plan.reject_sample.itertuples()] == [4]
+    result = importer.commit_import(conn, plan)
+    expected = {"Ann\nLee": 1} if name == "cr_in_quoted_name.csv" else {"José Müller": 1, "Zoë Brandt": 1,
+                                                                            "Ann Lee": 1}
+    assert (result.status, _stored_names(conn)) == ("loaded", expected)
+
+
+def test_a_stray_quote_refuses_the_file_naming_its_line(seeded, conn, tmp_path):
+    """The quote on line 3 never closes: 9,998 rows would vanish into one reject. Refused on every
+    path (the preview, a commit over stored rows, a first load written by one read, the CLI),
+    with nothing written."""
+    path = CORPUS / "stray_quote_10k.csv"
+    before = snapshot(seeded)
+    plan = importer.inspect_file(seeded, path)
+    assert plan.refused and plan.message.startswith("stray_quote_10k.csv: line 3: a quoted field opens")
+    assert "to the end of the file" in plan.message
+    assert importer.commit_import(seeded, plan).status == "refused"
+    assert snapshot(seeded) == before
+    first_load = importer.import_file(conn, path)         # an empty database: the one-read write
+    assert first_load.status == "refused" and "line 3" in first_load.message
+    assert conn.execute("SELECT count(*) FROM deals").fetchall() == [(0,)]
+    db = tmp_path / "cli.duckdb"
+    res = run_cli("import", str(path), "--db", str(db))
+    assert res.returncode == 2 and "line 3" in res.stdout + res.stderr
+    cli_conn = store.connect(db)
+    try:
+        assert cli_conn.execute("SELECT count(*) FROM deals").fetchall() == [(0,)]
+    finally:
+        cli_conn.close()

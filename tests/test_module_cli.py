@@ -8,6 +8,7 @@ non-ASCII characters) reaching stdout.
 from __future__ import annotations
 
 import argparse
+import os
 
 import pytest
 from helpers import CORPUS, run_module
@@ -42,3 +43,15 @@ def test_verb_runs_as_a_module(verb, tracking_db, tmp_path):
     done = run_module(*(a.format(db=tracking_db, tmp=tmp_path) for a in args))
     assert done.returncode == code, done.stderr
     assert text in done.stdout
+
+
+def test_a_folder_or_a_named_pipe_is_refused_not_waited_on(tmp_path):
+    """Opening a named pipe waits for a writer: the import must refuse it from its type, at once."""
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "folder").mkdir()
+    done = run_module("import", str(tmp_path / "pipe.csv"), str(tmp_path / "folder"), "--db", str(tmp_path / "x.duckdb"))
+    assert done.returncode == 2 and done.stderr == "", done.stderr
+    assert done.stdout.splitlines() == [f"{tmp_path / 'pipe.csv'}: this is a named pipe, not a file: save the export "
+                                        "as a file and import that",
+                                        f"{tmp_path / 'folder'}: this is a folder, not a file: name the CSV file "
+                                        "inside it"]

@@ -68,6 +68,9 @@ FILES: dict[str, bytes] = {
                             "FC5,Ann Lee,A,Closed Won,+cmd,USD,01/13/2024").encode(),
     "long_field.csv": sf("LF1,Ann Lee," + "x" * 200_000 + ",Closed Won,1,USD,01/13/2024",
                          "LF2,Ann Lee,A,Closed Won,2,USD,01/14/2024").encode(),
+    # Terminal escapes, a bell and a right-to-left override in cells: stored as they are, printed escaped.
+    "control_chars.csv": sf("CC1,Ann\x1b[2J Lee,Acme\u202e,Closed Won,100,USD,01/13/2024",
+                            "CC2,Bob Ray,Beta,Closed Won,12\x1b]0;x\x07,USD,01/14/2024").encode(),
     "duplicate_headers.csv": (b"Opportunity ID,Opportunity Owner,Amount,Amount,Stage,Close Date\n"
                               b"DH1,Ann Lee,100,999,Closed Won,01/13/2024\n"),
     "empty.csv": b"",
@@ -122,6 +125,60 @@ FILES: dict[str, bytes] = {
     "roster_duplicates.csv": (b"Sales Rep,Team,Manager,Region,Start Date,End Date\nAnn Lee,East,Max,NA,2020-01-06,\n"
                               b"Bob Ray,West,Max,EU,2021-03-01,2020-01-01\nAnn Lee,North,Max,NA,2020-01-06,\n"),
 }
+
+# Rows in UTF-8 followed by rows pasted from a cp1252 file: the names must be stored as written,
+# whether the cp1252 rows come within the first MiB (the head) or after it.
+MIXED_UTF8 = [f"MU{i},José Müller,Ärla AB,Closed Won,{i}.00,USD,01/13/2024" for i in range(1, 4)]
+MIXED_CP1252 = [f"MC{i},Zoë Brandt,Café Noël,Closed Won,{i}.00,USD,01/14/2024" for i in range(1, 4)]
+LATE_PADDING = [f"MP{i:05d},Ann Lee,{'Plain ASCII account ' * 4}{i},Closed Won,1.00,USD,01/15/2024"
+                for i in range(1, 11_001)]                 # about 1.2 MB of ASCII before the cp1252 rows
+# A 10,000-row deals file with a stray quote on line 3 (the rest of the file is one quoted field).
+STRAY_QUOTE = [f"SQ{i},Ann Lee,Acme,Closed Won,{i}.00,USD,01/13/2024" for i in range(1, 10_001)]
+STRAY_QUOTE[1] = 'SQ2,Ann Lee,"Acme,Closed Won,2.00,USD,01/13/2024'
+CR_ROWS = ["CR1,José Müller,Acme,Closed Won,1.00,USD,01/13/2024", "CR2,Zoë Brandt,Beta,Closed Lost,2.00,USD,01/14/2024",
+           "CR3,Ann Lee,Gamma,Closed Won,not money,USD,01/15/2024", "CR4,Ann Lee,Delta,Closed Won,4.00,USD,01/16/2024"]
+
+
+def _mixed(*parts: tuple[list[str], str]) -> bytes:
+    return SF.encode() + b"".join("".join(r + "\n" for r in rows).encode(codec) for rows, codec in parts)
+
+
+FILES.update({
+    "mixed_utf8_cp1252.csv": _mixed((MIXED_UTF8, "utf-8"), (MIXED_CP1252, "cp1252")),
+    "mixed_encoding_late.csv": _mixed((MIXED_UTF8, "utf-8"), (LATE_PADDING, "ascii"), (MIXED_CP1252, "cp1252")),
+    "stray_quote_10k.csv": sf(*STRAY_QUOTE).encode(),
+    "lone_cr.csv": sf(*CR_ROWS).replace("\n", "\r").encode(),                       # classic Mac line ends
+    "mixed_cr_lf_crlf.csv": (SF + CR_ROWS[0] + "\r" + CR_ROWS[1] + "\r\n" + CR_ROWS[2] + "\n" + CR_ROWS[3]
+                             + "\r").encode(),
+    "cr_in_quoted_name.csv": sf('CQ1,"Ann\rLee",Acme,Closed Won,1.00,USD,01/13/2024',
+                                "CQ2,Bob Ray,Beta,Closed Won,oops,USD,01/14/2024").encode(),
+})
+
+# Implausible values (issue 12, defect 9): each rejected with its line, column and value.
+NUL_PADDING = [f"NP{i:05d},Ann Lee,{'Plain ASCII account ' * 4}{i},Closed Won,1.00,USD,01/15/2024"
+               for i in range(1, 11_001)]                  # about 1.2 MB before the row with a NUL byte
+FILES.update({
+    "implausible_amounts.csv": sf("IA1,Ann Lee,Acme,Closed Won,1e308,USD,01/13/2024",
+                                  "IA2,Ann Lee,Acme,Closed Won,1e23,USD,01/13/2024",
+                                  'IA3,Bob Ray,Beta,Closed Won,"-2,000,000,000,000",USD,01/14/2024',
+                                  "IA4,Bob Ray,Beta,Closed Won,999999999999.99,USD,01/14/2024",
+                                  "IA5,Bob Ray,Beta,Closed Lost,-50,USD,01/15/2024").encode(),
+    "implausible_quotas.csv": (b"Sales Rep,Period,Quota\nAnn Lee,2026-Q4,300000\nBob Ray,2026-Q4,-5000\n"
+                               b"Cy Doe,2026-Q4,1e308\nDee Park,2026-Q4,0\nEve Moss,2026-Q4,-\n"),
+    "activity_counts.csv": (b"Activity ID,Assigned To,Date,Activity Type,Count\n"
+                            b"AC1,Ann Lee,2024-01-02,Call,2\nAC2,Ann Lee,2024-01-03,Call,1.5\n"
+                            b"AC3,Bob Ray,2024-01-03,Email,-1\nAC4,Bob Ray,2024-01-04,Email,\"1,200\"\n"
+                            b"AC5,Bob Ray,2024-01-05,Meeting,\"1,5\"\nAC6,Bob Ray,2024-01-05,Meeting,3.0\n"),
+    "nul_in_rep.csv": sf("NR1,Ann Lee,Acme,Closed Won,1.00,USD,01/13/2024",
+                         "NR2,Bob\x00 Ray,Beta,Closed Won,2.00,USD,01/14/2024",
+                         "NR3,Bob Ray,Gamma,Closed Won,3.00,USD,01/15/2024").encode(),
+    "nul_after_first_mib.csv": sf(*NUL_PADDING, "NL1,Zed\x00Ray,Omega,Closed Won,9.00,USD,01/16/2024",
+                                  "NL2,Zed Ray,Omega,Closed Won,9.00,USD,01/16/2024").encode(),
+    # Wide or endless headers (defect 3): refused at once, naming the count or the size.
+    "wide_header_blank_columns.csv": (SF.rstrip("\n") + "," * 100_000 + "\n"
+                                      + "W1,Ann Lee,Acme,Closed Won,1.00,USD,01/13/2024\n").encode(),
+    "endless_header_line.csv": b"Opportunity" * 100_000,      # 1.1 MB, no delimiter, no line break
+})
 
 
 def main() -> None:

@@ -1,0 +1,202 @@
+"""The records of a CSV counted from its line breaks and quotes, apart from DuckDB's reader.
+
+A stray quote (``"Acme,`` with no closing quote) makes a CSV reader take every line after it
+as one quoted field: a 10,000-line file read as 2 records, 9,997 rows gone with one reject.
+Every import therefore checks the rows DuckDB read against an independent count: when the
+file has exactly one line per record (its lines are the header, the lines above it and one
+line per row read), nothing more is needed; otherwise :func:`record_layout` follows the quotes
+the way the reader does, in numpy, and finds where each record starts. A quoted field that
+runs over more than :data:`MAX_RECORD_LINES` lines, or over :data:`MAX_RECORD_BYTES` across
+lines, or to the end of the file, is a broken quote, not data; a count that disagrees is a
+file the reader did not read as written. Either refuses the file (:func:`count_problem`).
+
+The quote rules (RFC 4180, as DuckDB reads them): a quote opens a quoted field only at the
+start of a field; inside one, a doubled quote is a quote and a single one closes it; a quote
+inside an unquoted field (``5" screen``) is a plain character. Per run of quote characters of
+length L, the state (inside a quoted field or not) after it is: flipped when the run starts a
+field and L is odd, *outside* when the run does not start a field and L is odd (it closes a
+quoted field, or is plain text outside one), unchanged when L is even. Flips and resets
+compose without a loop: the state after a run is the parity of the flips since the last reset.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CHUNK = 1 << 24
+LF, CR, QUOTE = 10, 13, 34
+# A record spanning more lines (or more bytes across lines) than this holds a broken quote: notes
+# pasted into a field run to dozens of lines, not hundreds, and never to a megabyte.
+MAX_RECORD_LINES = 100
+MAX_RECORD_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class BrokenQuote:
+    """A record whose quoted field does not close where a field can: its first line, the lines
+    and bytes it runs over, and whether it runs to the end of the file."""
+
+    line: int
+    lines: int
+    size: int
+    to_end: bool
+
+
+@dataclass(frozen=True)
+class RecordLayout:
+    """Where a file's records are, by its line breaks and quotes.
+
+    Attributes
+    ----------
+    records : int
+        Data records after the header row (blank lines are none).
+    blank : int
+        Blank lines (empty, or a lone CR) outside quoted fields.
+    broken : BrokenQuote or None
+        The first data record a quote runs on for too long.
+    first_multiline : int or None
+        The first line of the first data record spanning more than one line.
+    """
+
+    records: int
+    blank: int
+    broken: BrokenQuote | None
+    first_multiline: int | None
+
+
+def _state_after_newlines(data: np.ndarray, nl: np.ndarray, inside: bool, prev: int,
+                          delimiter: int) -> tuple[np.ndarray, bool]:
+    """Whether each newline of ``data`` lies inside a quoted field, and the state at its end
+    (``inside``: the state at its start; ``prev``: the byte before it)."""
+    q = np.flatnonzero(data == QUOTE)
+    if not len(q):
+        return np.full(len(nl), inside), inside
+    first = np.flatnonzero(np.diff(q, prepend=-2) != 1)
+    starts = q[first]
+    odd = (np.diff(first, append=len(q)) & 1).astype(bool)
+    before = data[starts - 1]  # (a run at the block's start reads the block's last byte: fixed below)
+    if starts[0] == 0:
+        before[0] = prev
+    starts_field = np.zeros(256, dtype=bool)
+    starts_field[[delimiter, LF, CR]] = True
+    field_start = starts_field[before]
+    flips, resets = field_start & odd, ~field_start & odd
+    n_flips = np.cumsum(flips, dtype=np.int32)
+    last_reset = np.maximum.accumulate(np.where(resets, np.arange(len(starts), dtype=np.int32), -1))
+    since = n_flips - np.where(last_reset >= 0, n_flips[last_reset], 0)
+    after = np.where(last_reset >= 0, since & 1, (int(inside) + n_flips) & 1).astype(bool)
+    run = np.searchsorted(starts, nl) - 1  # the last run before each newline (no run holds one)
+    return np.where(run >= 0, after[np.maximum(run, 0)], inside), bool(after[-1])
+
+
+def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(byte offset, block) of whole lines, about 16 MiB each; a last line without a LF gets one."""
+    carry, offset = b"", 0
+    with open(path, "rb") as fh:
+        head = fh.read(len(codecs.BOM_UTF8))
+        if head == codecs.BOM_UTF8:  # (a BOM is no part of the first field)
+            offset = len(head)
+        else:
+            carry = head
+        while chunk := fh.read(CHUNK):
+            block = carry + chunk
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                carry = block
+                continue
+            yield offset, block[:cut]
+            offset, carry = offset + cut, block[cut:]
+    if carry:
+        yield offset, carry + b"\n"
+
+
+def record_layout(path: Path, delimiter: str, skip_lines: int) -> RecordLayout:
+    r"""The records of ``path`` (see the module), its header on line ``skip_lines + 1``.
+
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes(b'h1,h2\n1,"a\nb"\n\n2,5" x\n3,"c ""q"" d"\n')
+    >>> record_layout(p, ",", 0)
+    RecordLayout(records=3, blank=1, broken=None, first_multiline=2)
+    """
+    delim = ord(delimiter)
+    inside, prev, line0 = False, LF, 1
+    starts_next = True                   # the line after the last newline starts a record
+    last: tuple[int, int, bool] | None = None   # the last record start: line, offset, blank
+    records = blank = 0
+    broken: BrokenQuote | None = None
+    first_multiline: int | None = None
+    first_data, end_offset = skip_lines + 2, 0
+
+    def close(line: np.ndarray, offset: np.ndarray, is_blank: np.ndarray, end_line: int, end_offset: int) -> None:
+        """Account for the record starts ``line`` (offsets, blank flags) of one block, each
+        ending where the next begins (the last at ``end_line``/``end_offset``)."""
+        nonlocal records, blank, broken, first_multiline, last
+        lines = np.append(line, end_line)
+        offsets = np.append(offset, end_offset)
+        span, size = np.diff(lines), np.diff(offsets)
+        data = ~is_blank & (line >= first_data)
+        records += int(np.count_nonzero(data))
+        blank += int(np.count_nonzero(is_blank & (line >= first_data)))
+        if first_multiline is None and np.any(multi := data & (span > 1)):
+            first_multiline = int(line[np.argmax(multi)])
+        too_long = data & ((span > MAX_RECORD_LINES) | ((span > 1) & (size > MAX_RECORD_BYTES)))
+        if broken is None and np.any(too_long):
+            k = int(np.argmax(too_long))
+            broken = BrokenQuote(int(line[k]), int(span[k]), int(size[k]), to_end=False)
+
+    for offset, block in _blocks(path):
+        data = np.frombuffer(block, dtype=np.uint8)
+        nl = np.flatnonzero(data == LF)
+        in_quotes, inside_end = _state_after_newlines(data, nl, inside, prev, delim)
+        # the line ending at newline j: its number, where it starts, whether it starts a record
+        ends_prev = np.concatenate(([-1], nl[:-1]))
+        length = nl - ends_prev - 1
+        is_blank = (length == 0) | ((length == 1) & (data[np.maximum(nl - 1, 0)] == CR))
+        is_start = np.concatenate(([starts_next], ~in_quotes[:-1]))
+        line = line0 + np.arange(len(nl))
+        start_line, start_offset = line[is_start], offset + ends_prev[is_start] + 1
+        start_blank = is_blank[is_start]
+        if last is not None:  # the previous block's last record ends at this block's first start
+            prev_line, prev_offset, prev_blank = last
+            start_line = np.concatenate(([prev_line], start_line))
+            start_offset = np.concatenate(([prev_offset], start_offset))
+            start_blank = np.concatenate(([prev_blank], start_blank))
+        if len(start_line) > 1:
+            close(start_line[:-1], start_offset[:-1], start_blank[:-1], int(start_line[-1]), int(start_offset[-1]))
+        if len(start_line):
+            last = (int(start_line[-1]), int(start_offset[-1]), bool(start_blank[-1]))
+        starts_next, inside, prev = not bool(in_quotes[-1]), inside_end, int(data[-1])
+        line0 += len(nl)
+        end_offset = offset + len(block)
+    if last is not None:
+        if inside and broken is None and line0 - last[0] > 1:  # a quote still open at the end
+            broken = BrokenQuote(last[0], line0 - last[0], end_offset - last[1], to_end=True)
+        close(np.asarray([last[0]]), np.asarray([last[1]]), np.asarray([last[2]]), line0, end_offset)
+    return RecordLayout(records, blank, broken, first_multiline)
+
+
+def count_problem(file_name: str, path: Path, delimiter: str, skip_lines: int, n_lines: int,
+                  rows_read: int) -> str | None:
+    """Why the ``rows_read`` records DuckDB read from ``path`` (``n_lines`` physical lines) are
+    not the file's records, as a refusal naming the file and the line; None when they are."""
+    if n_lines == skip_lines + 1 + rows_read:  # one line per record: nothing can hide
+        return None
+    layout = record_layout(path, delimiter, skip_lines)
+    if (broken := layout.broken) is not None:
+        where = "to the end of the file" if broken.to_end else f"over {broken.lines:,} lines ({broken.size:,} bytes)"
+        return (f"{file_name}: line {broken.line}: a quoted field opens on this line and runs {where} "
+                f"without closing: a stray or missing quote character; correct the quotes on line "
+                f"{broken.line} and import again (nothing was imported)")
+    if layout.records != rows_read:
+        hint = f" (the first row over several lines starts on line {layout.first_multiline})" \
+            if layout.first_multiline else ""
+        return (f"{file_name}: the file holds {layout.records:,} rows by its line breaks and quotes, but "
+                f"{rows_read:,} were read{hint}: its quotes are not as the reader reads them; "
+                "nothing was imported")
+    return None

@@ -1,0 +1,118 @@
+"""Wide or endless headers are refused at once; header matching is linear in the columns (issue 12, defect 3).
+
+A header row over 1,000 columns or 64 KB is refused naming the file and the count or size (exit 2 on
+the command line, the same message on the Import page). Fuzzy matching compares each distinct
+normalised header once with every synonym (rapidfuzz), so repeated or many headers cost no more
+than their count.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import CORPUS, app_test, run_cli
+
+from analytics import csv_source, importer, mapping, store
+
+REFUSALS = {
+    "wide_header_blank_columns.csv": "wide_header_blank_columns.csv: the header row has 100,007 columns (at most "
+                                     "1,000 are read); remove the empty or extra columns and export again",
+    "endless_header_line.csv": "endless_header_line.csv: the header row is longer than 64 KB (1,048,576 bytes "
+                               "without a line break): not a CSV header; export the data as CSV",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_a_wide_or_endless_header_is_refused_with_exit_2_and_nothing_stored(tmp_path, name):
+    db = tmp_path / "t.duckdb"
+    assert run_cli("import", str(CORPUS / "us_dates.csv"), "--db", str(db)).returncode == 0
+    out = run_cli("import", str(CORPUS / name), "--db", str(db))
+    assert out.returncode == 2
+    assert REFUSALS[name] in out.stdout + out.stderr
+    conn = store.connect(db)
+    try:
+        assert conn.execute("SELECT count(*) FROM deals").fetchall() == [(2,)]
+    finally:
+        conn.close()
+
+
+def test_the_import_page_shows_the_same_refusal(empty_db):
+    at = app_test("pages/import_data.py")
+    files = [(name, (CORPUS / name).read_bytes(), "text/csv") for name in sorted(REFUSALS)]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [REFUSALS[name] for name in sorted(REFUSALS)]
+
+
+@pytest.mark.parametrize("width, refused", [(1000, False), (1001, True)])
+def test_the_column_limit_is_1000(tmp_path, width, refused):
+    path = tmp_path / "wide.csv"
+    names = ["Opportunity Owner", "Amount", "Close Date"] + [f"Extra {i}" for i in range(width - 3)]
+    path.write_text(",".join(names) + "\n" + "Ann Lee,10,01/13/2024" + "," * (width - 3) + "\n")
+    conn = store.connect(":memory:")
+    try:
+        plan = importer.inspect_file(conn, path)
+    finally:
+        conn.close()
+    assert plan.refused is refused, plan.message
+    assert ("1,001 columns" in plan.message) is refused
+
+
+def _named_apart(cells: list[str]) -> list[str]:
+    """The naming by its definition: each name takes the first suffix 2, 3, ... no earlier name has."""
+    out: list[str] = []
+    for i, cell in enumerate(cells):
+        name = base = cell.strip() or f"column_{i + 1}"
+        n = 1
+        while name.lower() in {o.lower() for o in out}:
+            n += 1
+            name = f"{base}_{n}"
+        out.append(name)
+    return out
+
+
+def test_many_repeated_headers_are_named_apart_by_the_definition():
+    cells = ["Amount", "amount", "Amount_2", "", "Amount", "Amount_3", *["Amount", "AMOUNT", "Amount_2"] * 300]
+    headers, notes = csv_source.unique_headers(cells)
+    assert headers == _named_apart(cells)
+    assert headers[:6] == ["Amount", "amount_2", "Amount_2_2", "column_4", "Amount_3", "Amount_3_2"]
+    assert len(notes) == len(cells) - 2  # (only the first Amount and the blank are no repeats)
+
+
+@pytest.mark.parametrize("extra", [
+    ["Amount"] * 5000,                                  # the same name over and over
+    [f"Custom field {i}" for i in range(5000)],         # many distinct names
+    [""] * 5000,                                        # blank columns
+])
+def test_detection_of_a_file_is_the_same_beside_thousands_of_other_columns(extra):
+    base = ["Opportunity ID", "Opportunity Owner", "Stage", "Amount", "Close Date"]
+    headers, _ = csv_source.unique_headers(base + extra)
+    alone = mapping.detect(base)
+    wide = mapping.detect(headers)
+    assert wide.kind == alone.kind == "deals"
+    assert {h: f for h, f in wide.mapping.items() if h in base} == alone.mapping
+
+
+def _indel_similarity(a: str, b: str) -> float:
+    """2 x longest common subsequence / (len a + len b), by the textbook dynamic programme."""
+    prev = [0] * (len(b) + 1)
+    for ch in a:
+        row = [0]
+        for j, other in enumerate(b, 1):
+            row.append(prev[j - 1] + 1 if ch == other else max(prev[j], row[j - 1]))
+        prev = row
+    return 2 * prev[-1] / (len(a) + len(b))
+
+
+@pytest.mark.parametrize("kind", mapping.KINDS)
+def test_field_similarities_agree_with_an_independent_computation(kind):
+    norms = ["closing dte", "oportunity owner", "sales rep name", "acount", "qouta", "actvity type", "notes",
+             "week strating", "m 13", "dael stage"]
+    got = mapping.field_similarities(norms, kind)
+    for norm in norms:
+        expected = []
+        for f in mapping.CANONICAL_FIELDS[kind]:
+            best = max((_indel_similarity(norm, s) for s in f.synonyms), default=0.0)
+            if best >= mapping.FUZZY_MIN:
+                expected.append((best, f.name))
+        assert [name for _, name in got[norm]] == [name for _, name in expected], norm
+        assert [score for score, _ in got[norm]] == pytest.approx([score for score, _ in expected]), norm

@@ -1,0 +1,146 @@
+"""Implausible values are rejected with line, column and value, on every import path (issue 12, defect 9).
+
+Amounts at or beyond 1e12 (1e308, 1e23), quotas of 0 or below, activity counts that are not whole
+numbers of 0 or more, and a NUL byte in a value wherever it is in the file (inside the first MiB or
+after it: one rule). The corpus files are written by tests/corpus/make_corpus.py.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from helpers import CORPUS, fetch_rows, import_outcome, run_cli
+
+from analytics import import_once, import_stage, importer, store
+
+
+class Reject(NamedTuple):
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@pytest.fixture
+def conn():
+    c = store.connect(":memory:")
+    yield c
+    c.close()
+
+
+def _rejects(result: importer.ImportResult) -> list[Reject]:
+    return [Reject(r["line"], r["column"], r["value"], r["reason"]) for r in result.rejects]
+
+
+IMPLAUSIBLE = "implausible amount (1,000,000,000,000 or more): "
+NUL = "NUL byte (\\0) in the value: the export is damaged here"
+
+
+@pytest.mark.parametrize("name, rejects", [
+    ("implausible_amounts.csv", [Reject(2, "Amount", "1e308", IMPLAUSIBLE + "1e308"),
+                                 Reject(3, "Amount", "1e23", IMPLAUSIBLE + "1e23"),
+                                 Reject(4, "Amount", "-2,000,000,000,000", IMPLAUSIBLE + "-2,000,000,000,000")]),
+    ("implausible_quotas.csv", [
+        Reject(3, "Quota", "-5000", "a quota must be above 0 (leave the cell blank for no quota): -5000"),
+        Reject(4, "Quota", "1e308", IMPLAUSIBLE + "1e308"),
+        Reject(5, "Quota", "0", "a quota must be above 0 (leave the cell blank for no quota): 0")]),
+    ("activity_counts.csv", [Reject(3, "Count", "1.5", "a count must be a whole number: 1.5"),
+                             Reject(4, "Count", "-1", "a count cannot be negative: -1"),
+                             Reject(6, "Count", "1,5", "not a count: 1,5")]),
+    ("nul_in_rep.csv", [Reject(3, "Opportunity Owner", "Bob\\0 Ray", NUL)]),
+    ("nul_after_first_mib.csv", [Reject(11_002, "Opportunity Owner", "Zed\\0Ray", NUL)]),
+])
+def test_each_implausible_value_is_a_reject_naming_line_column_and_value(conn, name, rejects):
+    result = importer.import_file(conn, CORPUS / name)
+    assert result.status == "loaded", result.message
+    assert _rejects(result) == rejects
+
+
+def test_plausible_neighbours_are_stored_as_written(conn):
+    assert importer.import_file(conn, CORPUS / "implausible_amounts.csv").rows_loaded == 2
+    assert fetch_rows(conn, "SELECT deal_id, amount FROM deals ORDER BY deal_id") == [
+        ("IA4", 999_999_999_999.99), ("IA5", -50.0)]
+    assert importer.import_file(conn, CORPUS / "implausible_quotas.csv").rows_loaded == 1
+    assert fetch_rows(conn, "SELECT rep, target FROM quotas") == [("Ann Lee", 300_000.0)]
+    assert importer.import_file(conn, CORPUS / "activity_counts.csv").rows_loaded == 3
+    assert fetch_rows(conn, "SELECT raw_type, count FROM activities ORDER BY activity_id") == [
+        ("Call", 2), ("Email", 1_200), ("Meeting", 3)]
+    assert fetch_rows(conn, "SELECT count(*) FROM deals WHERE contains(rep, chr(0))") == [(0,)]
+
+
+def test_a_nul_byte_is_stored_nowhere_whether_inside_the_first_mib_or_after(conn):
+    for name in ("nul_in_rep.csv", "nul_after_first_mib.csv"):
+        assert importer.import_file(conn, CORPUS / name).rows_rejected == 1
+    assert fetch_rows(conn, "SELECT count(*) FROM deals WHERE contains(rep, chr(0))") == [(0,)]
+    assert fetch_rows(conn, "SELECT count(*) FROM deals") == [(2 + 11_001,)]
+
+
+def test_a_wide_quota_row_with_a_negative_month_is_rejected_by_that_month(conn, tmp_path):
+    path = tmp_path / "quotas_wide.csv"
+    months = [f"M{i:02d}" for i in range(1, 13)]
+    path.write_text("Rep,Year," + ",".join(months) + "\n"
+                    "Ann Lee,2025," + ",".join(["100"] * 12) + "\n"
+                    "Bob Ray,2025,100,100,-100," + ",".join(["100"] * 9) + "\n")
+    result = importer.import_file(conn, path)
+    assert _rejects(result) == [Reject(3, "M03", "-100", "a quota must be above 0 (leave the cell blank for no "
+                                                         "quota): -100")]
+    assert fetch_rows(conn, "SELECT DISTINCT rep FROM quotas") == [("Ann Lee",)]
+
+
+def test_the_cli_reports_the_rejects_and_exits_0(tmp_path):
+    out = run_cli("import", str(CORPUS / "implausible_amounts.csv"), "--db", str(tmp_path / "t.duckdb"))
+    assert out.returncode == 0, out.stderr
+    assert "3 rejected" in out.stdout
+
+
+# ---- the first load's one read, with and without the reader's own casts -------------------------
+
+HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Close Date\n"
+
+
+def _deals_file(path: Path, odd: dict[int, str], n: int = 2000) -> Path:
+    """``n`` plain deals whose amounts the reader's cast reads; row i of ``odd`` replaced by its text."""
+    rng = random.Random(11)
+    lines = [f"D{i:05d},{rng.choice(['Ann Lee', 'Bob Ray'])},Closed Won,{rng.randint(1, 900) * 10}.50,USD,"
+             f"{rng.randint(1, 12):02d}/{rng.randint(13, 28):02d}/2024" for i in range(n)]
+    for i, text in odd.items():
+        lines[i] = text
+    path.write_bytes((HEADER + "\n".join(lines) + "\n").encode())
+    return path
+
+
+def _first_load(path: Path, monkeypatch, *, casts: bool):
+    """The outcome of a first load (the one-read write) and the reader casts of each write."""
+    writes: list[dict] = []
+    with monkeypatch.context() as m:
+        real_write, real_build = import_once.write, import_stage.build
+
+        def write(conn, stage, import_id):
+            writes.append(dict(stage.casts.types))
+            return real_write(conn, stage, import_id)
+
+        m.setattr(import_once, "write", write)
+        m.setattr(import_stage, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
+                                                                          k.get("reader_casts", True)}))
+        c = store.connect(":memory:")
+        outcome = import_outcome(c, importer.import_file(c, path))
+        c.close()
+    return outcome, writes
+
+
+@pytest.mark.parametrize("odd", [
+    {7: "D00007,Ann Lee,Closed Won,1e308,USD,03/15/2024"},
+    {7: "D00007,Ann Lee,Closed Won,1e23,USD,03/15/2024", 1999: "D01999,Ann Lee,Closed Won,-1e12,USD,03/15/2024"},
+    {7: "D00007,Ann\x00Lee,Closed Won,100,USD,03/15/2024"},
+    {7: "D00007,Ann Lee,Closed Won,1\x00,USD,03/15/2024"},
+])
+def test_the_reader_cast_path_rejects_what_the_text_plan_rejects(monkeypatch, tmp_path, odd):
+    path = _deals_file(tmp_path / "deals.csv", odd)
+    cast, writes = _first_load(path, monkeypatch, casts=True)
+    text, text_writes = _first_load(path, monkeypatch, casts=False)
+    assert cast == text
+    assert writes[0] == {"c3": "DOUBLE", "c5": "DATE"} and text_writes == [{}]
+    assert cast.rows_rejected == len(odd) and {r.line for r in cast.rejects} == {i + 2 for i in odd}
