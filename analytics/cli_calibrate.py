@@ -22,6 +22,7 @@ import pandas as pd
 
 from analytics import formatting, store
 from analytics.cli import add_db_argument, refuse
+from analytics.csv_writer import ColumnKind, neutralise, write_frame
 from analytics.metric_registry import metric_kind
 from analytics.metrics import METRICS
 
@@ -128,6 +129,15 @@ def _text_columns(rows: pd.DataFrame, kind: str) -> dict[str, Callable[[float], 
     return {c: text.get(c, metric_value) for c in rows.columns if c not in ("rep", "period")}
 
 
+def _csv_kinds(rows: pd.DataFrame, kind: str) -> dict[str, ColumnKind]:
+    """How the CSV writes each column: the metric's values to the cent when money, chances as percents."""
+    value: ColumnKind = "money" if kind == "money" else "number"
+    kinds: dict[str, ColumnKind] = {c: value for c in rows.columns if c not in ("rep", "period", "n_periods")}
+    if "p_attain" in kinds:
+        kinds["p_attain"] = "chance"
+    return kinds
+
+
 def _open(args: argparse.Namespace) -> duckdb.DuckDBPyConnection | None:
     path = args.db
     if path and str(path) != ":memory:" and not Path(path).exists():
@@ -161,9 +171,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".xlsx":
-            rows.to_excel(out, index=False)
+            rows.assign(rep=rows["rep"].map(neutralise)).to_excel(out, index=False)
         else:
-            rows.to_csv(out, index=False)
+            write_frame(rows, out, _csv_kinds(rows, metric_kind(args.metric)))
     if args.json:
         records = rows.replace({np.nan: None}).to_dict(orient="records")
         print(json.dumps(records, default=_json_default))

@@ -127,10 +127,8 @@ def _review(args: argparse.Namespace) -> int:
     for r in rv.calibration.itertuples():
         print(f"  {r.tier:<11} reached {formatting.rate(r.realised):>5}  promised {formatting.rate(r.mean_predicted):>5}  "
               f"({formatting.count(r.reached)} of {formatting.count(r.forecasts)})  Brier {formatting.score(r.brier)}")
-    q = rv.quotas
-    if q["reps_with_quota"]:
-        print(f"  CRM quotas: {formatting.rate(q['hit_rate'])} of {formatting.count(q['reps_with_quota'])} reps "
-              f"reached theirs (the model gave them {formatting.rate(q['model_mean_chance'])} on average)")
+    if rv.quotas["reps_with_quota"]:
+        print(f"  CRM quotas: {rv.quota_text}")
     print(f"next period's starting point ({rv.ratchet_sentence})")
     cell = partial(formatting.value, kind=metric_kind(rv.saved.metric), exact=True)
     print(f"{'rep':<22}{'last target':>13}{'result':>12}{'model (no ratchet)':>20}{'ratchet':>12}")

@@ -10,7 +10,6 @@ The HTML is self-contained (inline CSS, no scripts, no network assets), every va
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import math
@@ -20,14 +19,15 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 import pandas as pd
 import xlsxwriter
 
-from analytics import formatting
+from analytics import csv_writer, formatting
+from analytics.csv_writer import FORMULA_STARTS, neutralise  # noqa: F401  (re-exported: the export API)
+from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.sales_math import how_measured, smart_card
 from analytics.target_sets import SavedTargetSet
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TARGET_COLUMNS = [("rep", "Rep"), ("tier", "Tier"), ("target", "Target"), ("p_attain", "Chance"),
                   ("model_value", "Model value"), ("source", "Source"), ("reason", "Reason"),
                   ("rep_proposal", "Rep proposal")]
@@ -35,15 +35,35 @@ ACTIVITY_COLUMNS = [("rep", "Rep"), ("activity", "Activity"), ("per_period", "Pe
                     ("per_week", "Per week")]
 
 
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading single quote; the rest is unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _blank(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩",
+                    "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "CHF": "CHF ", "SEK": "SEK ", "NOK": "NOK ",
+                    "DKK": "DKK ", "PLN": "PLN ", "BRL": "R$", "MXN": "MX$", "ZAR": "R "}
+"""ISO codes to the symbol written before an amount; an unknown code is written as itself and a space."""
+
+
+def currency_symbol(saved: SavedTargetSet) -> str:
+    """The set's currency as written before an amount: ``$`` when none is known.
+
+    Read from the set's assumptions (``currency``: an ISO code such as ``EUR``, or a symbol).
+    """
+    code = str(saved.assumptions.get("currency") or "").strip()
+    if not code:
+        return "$"
+    if code.upper() in CURRENCY_SYMBOLS:
+        return CURRENCY_SYMBOLS[code.upper()]
+    return code + " " if code.isalpha() else code
+
+
+def _money_metric(saved: SavedTargetSet) -> bool:
+    """Whether the set's targets are amounts of money (revenue) rather than counts (calls, deals)."""
+    try:
+        return metric_kind(saved.metric) == "money"
+    except (KeyError, ValueError):  # (a metric this version no longer knows: its numbers stay plain)
+        return False
 
 
 def targets_table(saved: SavedTargetSet) -> pd.DataFrame:
@@ -52,41 +72,91 @@ def targets_table(saved: SavedTargetSet) -> pd.DataFrame:
     return rows[[c for c, _ in TARGET_COLUMNS]].rename(columns=dict(TARGET_COLUMNS))
 
 
-def assumptions_table(saved: SavedTargetSet) -> list[tuple[str, object]]:
-    a = saved.assumptions
+def ordinal(n: float) -> str:
+    """``35`` -> ``35th``, ``1`` -> ``1st``, ``12.5`` -> ``12.5th``.
+
+    >>> [ordinal(n) for n in (1, 2, 3, 11, 22, 35, 12.5)]
+    ['1st', '2nd', '3rd', '11th', '22nd', '35th', '12.5th']
+    """
+    if float(n) != int(n):
+        return f"{n:g}th"
+    k = int(n)
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def a_chance(p: float) -> str:
+    """``a 65% chance``, ``an 80% chance``, ``an 11% chance``: the article as the number is said.
+
+    >>> a_chance(0.65), a_chance(0.8), a_chance(0.11), a_chance(0.18)
+    ('a 65% chance', 'an 80% chance', 'an 11% chance', 'an 18% chance')
+    """
+    text = formatting.rate(p)
+    spoken_with_vowel = text.startswith("8") or text.split("%")[0].split(".")[0] in ("11", "18")
+    return f"{'an' if spoken_with_vowel else 'a'} {text} chance"
+
+
+def tier_in_words(tier: str, percentile: float) -> str:
+    """``Base tier: the 35th percentile of each rep's range (a 65% chance)``."""
+    return (f"{tier.capitalize()} tier: the {ordinal(percentile)} percentile of each rep's range "
+            f"({a_chance(1 - float(percentile) / 100)})")
+
+
+METHODS_IN_WORDS = {
+    "percentile": "each rep's tiers at percentiles of their own predictive range",
+    "proportional": "the team target split in proportion to each rep's expected result",
+    "equal-chance": "the team target split so every rep has the same chance of reaching base",
+    "equal_chance": "the team target split so every rep has the same chance of reaching base",
+}
+
+
+def assumptions_table(saved: SavedTargetSet) -> list[tuple[str, str]]:
+    """The set's assumptions as (what, in words) pairs: a reader sees sentences and formatted numbers,
+    never floats (``a 65% chance``, ``$1,200,000``)."""
+    a, symbol = saved.assumptions, currency_symbol(saved)
+    amount = (lambda x: formatting.money_exact(x, symbol)) if _money_metric(saved) else formatting.count
+    try:
+        metric = resolve_metric(saved.metric).label
+    except ValueError:
+        metric = saved.metric
     items: list[tuple[str, object]] = [
-        ("Target set", saved.name), ("Version", saved.version), ("Status", saved.status),
-        ("Period", saved.period), ("Grain", saved.grain), ("Metric", saved.metric),
+        ("Target set", f"{saved.name}, version {saved.version} ({saved.status})"),
+        ("Period", f"{saved.period} (one {saved.grain})"), ("Metric", metric),
         ("How measured", a.get("measured") or how_measured(saved.metric)),
-        ("Tiers (percentiles)", ", ".join(f"{k} P{v:g}" for k, v in saved.tiers.items())),
-        ("Method", saved.method), ("Team target", saved.team_target),
-        ("Model", a.get("model")), ("Activity plan confidence", a.get("confidence")),
-        ("Expected share of reps reaching base", a.get("base_share")),
-        ("Saved", f"{saved.updated_at:%Y-%m-%d %H:%M}" + (f" by {saved.updated_by}" if saved.updated_by else "")),
+        *[("Tiers", tier_in_words(k, v)) for k, v in saved.tiers.items()],
+        ("Method", METHODS_IN_WORDS.get(str(saved.method), saved.method)),
+        ("Team target", None if _blank(saved.team_target) else amount(saved.team_target)),
+        ("Model", a.get("model")),
+        ("Activity plan", None if _blank(a.get("confidence")) else
+         f"sized so a rep who follows it reaches the target with {a_chance(a['confidence'])}"),
+        ("Reps expected to reach base", None if _blank(a.get("base_share")) else
+         f"{formatting.rate(a['base_share'])} of the reps"),
+        ("Amounts in", symbol.strip() if _money_metric(saved) else None),
+        ("Saved", f"{saved.updated_at:%d %b %Y %H:%M}" + (f" by {saved.updated_by}" if saved.updated_by else "")),
     ]
     team = a.get("team") or {}
     if team:
-        items += [("Team's chance of reaching the team target", team.get("team_chance")),
-                  ("Team P50 / P90", f"{formatting.count(team.get('team_p50'))} / {formatting.count(team.get('team_p90'))}")]
+        items += [("Team's chance of reaching the team target", None if _blank(team.get("team_chance")) else
+                   formatting.rate(team["team_chance"])),
+                  ("Team total", f"median {amount(team.get('team_p50'))}; 1 chance in 10 of more than "
+                                 f"{amount(team.get('team_p90'))}")]
     items += [(f"Note {i}", w) for i, w in enumerate(a.get("warnings") or [], start=1)]
-    return [(k, v) for k, v in items if not _blank(v)]
+    return [(k, str(v)) for k, v in items if not _blank(v)]
 
 
 # ---------------------------------------------------------------- CSV
 def write_csv(saved: SavedTargetSet, dest: str | Path | TextIO) -> None:
-    """Targets as CSV (path or text buffer), with formula-like text neutralised."""
-    fh = (open(dest, "w", newline="", encoding="utf-8")  # noqa: SIM115
-          if isinstance(dest, str | Path) else dest)
-    try:
-        writer = csv.writer(fh)
-        header = ["Set", "Version", "Period", "Metric"] + [h for _, h in TARGET_COLUMNS]
-        writer.writerow(header)
-        for r in saved.rows.to_dict("records"):
-            values = [saved.name, saved.version, saved.period, saved.metric] + [r[c] for c, _ in TARGET_COLUMNS]
-            writer.writerow(["" if _blank(v) else neutralise(v) for v in values])
-    finally:
-        if fh is not dest:  # (a file opened here; a caller's buffer stays open)
-            fh.close()
+    """Targets as CSV (path or text buffer) through :mod:`analytics.csv_writer`: money to the cent,
+    chances to the whole percent, formula-like text neutralised."""
+    table = saved.rows[[c for c, _ in TARGET_COLUMNS]].rename(columns=dict(TARGET_COLUMNS))
+    table.insert(0, "Metric", saved.metric)
+    table.insert(0, "Period", saved.period)
+    table.insert(0, "Version", saved.version)
+    table.insert(0, "Set", saved.name)
+    amount: csv_writer.ColumnKind = "money" if _money_metric(saved) else "number"
+    csv_writer.write_frame(table, dest, {"Set": "text", "Target": amount, "Model value": amount,
+                                         "Rep proposal": amount, "Chance": "chance", "Reason": "text",
+                                         "Source": "text"})
 
 
 def csv_text(saved: SavedTargetSet) -> str:
@@ -117,11 +187,59 @@ def _sheet(book: xlsxwriter.Workbook, ws: Worksheet, frame_rows: list[dict], col
     ws.autofilter(0, 0, max(len(frame_rows), 1), len(columns) - 1)
 
 
+def by_rep_table(saved: SavedTargetSet) -> tuple[list[dict], list[tuple[str, str]]]:
+    """One row per rep with each tier's target and, beside it, its chance: the sheet a manager forwards.
+
+    Returns the rows and their (key, heading) columns: ``rep``, then ``<tier>`` and ``p_<tier>`` per tier.
+    """
+    targets, chances = saved.targets_by_tier, saved.chances_by_tier
+    columns = [("rep", "Rep")]
+    for tier in targets.columns:
+        columns += [(tier, f"{tier.capitalize()} target"), (f"p_{tier}", f"{tier.capitalize()} chance")]
+    rows = []
+    for rep in targets.index:
+        row: dict[str, object] = {"rep": rep}
+        for tier in targets.columns:
+            row[tier], row[f"p_{tier}"] = targets.at[rep, tier], chances.at[rep, tier]
+        rows.append(row)
+    return rows, columns
+
+
+def excel_amount_format(saved: SavedTargetSet) -> str:
+    """The Excel number format of the set's targets: the currency's symbol before money (``"€"#,##0``),
+    none for counts (``#,##0``)."""
+    if not _money_metric(saved):
+        return "#,##0"
+    symbol = currency_symbol(saved).replace('"', "")
+    return f'"{symbol}"#,##0'
+
+
+def _by_rep_sheet(book: xlsxwriter.Workbook, saved: SavedTargetSet, amount_format: str) -> None:
+    rows, columns = by_rep_table(saved)
+    title = book.add_format({"bold": True, "font_size": 13})
+    amount = book.add_format({"num_format": amount_format})
+    pct = book.add_format({"num_format": "0%", "font_color": "#555555"})
+    ws = book.add_worksheet("Targets by rep")
+    formats = {key: (pct if key.startswith("p_") else amount) for key, _ in columns[1:]}
+    widths = {h: (10 if key.startswith("p_") else 16) for key, h in columns[1:]} | {"Rep": 24}
+    _sheet(book, ws, rows, columns, formats, widths)
+    # (the title goes to the right of the table, so the header stays row 1: frozen, filtered, sortable)
+    ws.write_string(0, len(columns) + 1, str(neutralise(f"{saved.name} — {saved.period}")), title)
+    ws.set_column(len(columns) + 1, len(columns) + 1, 30)
+    ws.freeze_panes(1, 1)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
 def write_excel(saved: SavedTargetSet, dest: str | Path | BinaryIO) -> None:
-    """Workbook with sheets Targets, Activity plan, Assumptions (path or binary buffer)."""
+    """Workbook with sheets Targets by rep (the one to forward), Targets, Activity plan, Assumptions
+    (path or binary buffer)."""
     book = xlsxwriter.Workbook(dest, {"strings_to_formulas": False, "strings_to_urls": False,
                                       "strings_to_numbers": False, "in_memory": True})
-    money = book.add_format({"num_format": "#,##0"})
+    amount_format = excel_amount_format(saved)
+    _by_rep_sheet(book, saved, amount_format)
+    money = book.add_format({"num_format": amount_format})
     count = book.add_format({"num_format": "#,##0.0"})
     pct = book.add_format({"num_format": "0%"})
     text = book.add_format({"text_wrap": False})
@@ -132,8 +250,9 @@ def write_excel(saved: SavedTargetSet, dest: str | Path | BinaryIO) -> None:
     _sheet(book, book.add_worksheet("Activity plan"), saved.activity_rows.to_dict("records"), ACTIVITY_COLUMNS,
            {"per_period": count, "per_week": count}, {"Rep": 22, "Activity": 16, "Per period": 12, "Per week": 12})
     items = [{"key": k, "value": v} for k, v in assumptions_table(saved)]
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
     _sheet(book, book.add_worksheet("Assumptions"), items, [("key", "Assumption"), ("value", "Value")],
-           {}, {"Assumption": 40, "Value": 90})
+           {"key": wrap, "value": wrap}, {"Assumption": 34, "Value": 90})
     book.close()
 
 

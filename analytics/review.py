@@ -33,6 +33,7 @@ from scipy import stats
 from analytics import formatting
 from analytics import tracking_data as data
 from analytics.calibration import Calibration
+from analytics.metric_registry import resolve_metric
 from analytics.metrics import data_as_of
 from analytics.periods import Period
 from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
@@ -135,6 +136,68 @@ def ratchet_columns(model_next: npt.ArrayLike, last_target: npt.ArrayLike, last_
     return out
 
 
+def quota_outcomes(quota: pd.Series, actual: pd.Series, set_reps: npt.ArrayLike) -> dict:
+    """The reviewed period's CRM quotas, counted once for every sentence and table that quotes them.
+
+    ``quota``: per rep with a quota (in the set or not); ``actual``: per rep with a result (a rep
+    absent has none: 0). Returns ``reps_with_quota``, ``reached``, ``hit_rate``, ``no_result`` (reps
+    with a quota and nothing recorded) and ``outside_set`` (reps with a quota the set has no target for).
+
+    >>> q = quota_outcomes(pd.Series({"ann": 100.0, "bo": 50.0, "cy": 80.0}), pd.Series({"ann": 120.0}),
+    ...                    ["ann", "bo"])
+    >>> q["reps_with_quota"], q["reached"], q["no_result"], q["outside_set"]
+    (3, 1, ['bo', 'cy'], ['cy'])
+    """
+    got = actual.reindex(quota.index).fillna(0.0)
+    hit = (got >= quota).to_numpy(dtype=bool)
+    members = set(np.asarray(set_reps, dtype=object).tolist())
+    return {"reps_with_quota": int(quota.size), "reached": int(hit.sum()),
+            "hit_rate": float(hit.mean()) if quota.size else float("nan"),
+            "no_result": sorted(str(r) for r in quota.index[(got <= 0).to_numpy()]),
+            "outside_set": sorted(str(r) for r in quota.index if r not in members)}
+
+
+def with_reviewed_row(history: pd.DataFrame, label: str, quotas: dict) -> pd.DataFrame:
+    """The quota history with the reviewed period's row taken from ``quotas`` (one count, not two)."""
+    row = {"period": label, "reps_with_quota": quotas["reps_with_quota"], "reached": quotas["reached"],
+           "hit_rate": quotas["hit_rate"]}
+    if not quotas["reps_with_quota"]:
+        return history[history["period"] != label].reset_index(drop=True)
+    if (history["period"] == label).any():
+        out = history.copy()
+        out.loc[out["period"] == label, list(row)] = list(row.values())
+        return out
+    return pd.concat([history, pd.DataFrame([row])], ignore_index=True)
+
+
+def quota_sentence(quotas: dict, period_label: str, result_word: str = "deals") -> str:
+    """The quotas in one plain sentence, with the count the quota table shows, naming reps left out.
+
+    >>> quota_sentence({"reps_with_quota": 18, "reached": 2, "hit_rate": 2 / 18, "reps_with_model_chance": 17,
+    ...                 "model_mean_chance": 0.31, "no_result": ["Dana Ortiz"], "outside_set": ["Dana Ortiz"]},
+    ...                "2026-Q3")
+    '2 of the 18 reps with a CRM quota reached it in 2026-Q3 (11%); our model gave the 17 of them in this target set 31% on average. Dana Ortiz had a quota but no deals in 2026-Q3 (not in this target set).'
+    """
+    n = quotas.get("reps_with_quota") or 0
+    if not n:
+        return f"No CRM quotas imported for {period_label}."
+    text = (f"{formatting.count(quotas['reached'])} of the {formatting.count(n)} reps with a CRM quota reached it "
+            f"in {period_label} ({formatting.rate(quotas['hit_rate'])})")
+    modelled = quotas.get("reps_with_model_chance") or 0
+    if modelled:
+        who = "those quotas" if modelled == n else f"the {formatting.count(modelled)} of them in this target set"
+        text += f"; our model gave {who} {formatting.rate(quotas.get('model_mean_chance'))} on average"
+    text += "."
+    outside = set(quotas.get("outside_set") or [])
+    for rep in quotas.get("no_result") or []:
+        text += (f" {rep} had a quota but no {result_word} in {period_label}"
+                 + (" (not in this target set)." if rep in outside else "."))
+    others = [r for r in quotas.get("outside_set") or [] if r not in set(quotas.get("no_result") or [])]
+    if others:
+        text += f" Not in this target set, so without a model chance: {', '.join(others)}."
+    return text
+
+
 def volatility(predictive: PredictiveDistribution) -> np.ndarray:
     """Log-scale sigma for money laws; the coefficient of variation 1/sqrt(r(1 - q)) for counts."""
     if isinstance(predictive, LogScaleHurdle):
@@ -170,6 +233,13 @@ class Review:
     def period(self) -> Period:
         return self.saved.fiscal_period
 
+    @property
+    def quota_text(self) -> str:
+        """The quota sentence of the page, the report and the CLI: one count, reps left out named."""
+        metric = resolve_metric(self.saved.metric)
+        word = "deals" if metric.table == "deals" else metric.label.lower()
+        return quota_sentence(self.quotas, self.period.label, word)
+
 
 def _baseline(cal: Calibration | None, pred: PredictiveDistribution, reps: np.ndarray) -> np.ndarray:
     """The calibration's baseline per rep, else the median of ``pred`` (the law the set implies)."""
@@ -188,7 +258,8 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
     if not complete:
         notes.append(f"{period.label} is not finished (data as of {as_of}): results so far.")
     day = data.evaluation_date(period, as_of)
-    actual = data.metric_to_date(conn, saved.metric, period.start, day).reindex(reps).fillna(0.0)
+    actual_all = data.metric_to_date(conn, saved.metric, period.start, day)  # every rep with a result
+    actual = actual_all.reindex(reps).fillna(0.0)
     outcomes = tier_outcomes(actual, saved.targets_by_tier, saved.chances_by_tier)
     res = pd.DataFrame(index=pd.Index(reps, name="rep"))
     res["team"] = data.reps_teams(conn).reindex(reps).to_numpy()
@@ -206,20 +277,22 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
     cal_next, why_next = fit_period(conn, saved, period.next(), as_of=period.end)
     pred_then, _ = align_predictive(None if cal_then is None else cal_then.predictive, reps, implied)
 
-    quota = data.quotas_for_period(conn, period, saved.metric)
+    quota = data.quotas_for_period(conn, period, saved.metric)  # every rep with a quota, in the set or not
     res["quota"] = quota.reindex(reps).to_numpy()
     has_q = np.isfinite(res["quota"].to_numpy(dtype=float))
     res["hit_quota"] = pd.Series(np.where(has_q, res["actual"] >= res["quota"].fillna(np.inf), None),
                                  index=res.index, dtype=object)
     res["p_quota_model"] = np.where(has_q, pred_then.p_attain(res["quota"].fillna(0).to_numpy()), np.nan)
-    quotas = {
-        "reps_with_quota": int(has_q.sum()),
-        "hit_rate": float(np.mean(res["hit_quota"][has_q].astype(bool))) if has_q.any() else float("nan"),
+    quotas = quota_outcomes(quota, actual_all, reps)
+    quotas.update({
+        "reps_with_model_chance": int(has_q.sum()),
         "model_mean_chance": float(np.nanmean(res["p_quota_model"])) if has_q.any() else float("nan"),
         "model_brier": brier_score(res["p_quota_model"][has_q], res["hit_quota"][has_q].astype(float))
         if has_q.any() else float("nan"),
-        "history": data.quota_history(conn, saved.metric, period.grain, period.fiscal_start_month, period),
-    }
+        "history": with_reviewed_row(
+            data.quota_history(conn, saved.metric, period.grain, period.fiscal_start_month, period),
+            period.label, quotas),
+    })
     changes = _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied)
     next_start = _next_start(saved, actual, cal_next)
     if cal_then is None:

@@ -15,7 +15,6 @@ Example
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from analytics import formatting
+from analytics import csv_writer, formatting
 from analytics import tracking_data as data
 from analytics.calibration import Calibration, calibrate
 from analytics.metric_registry import resolve_metric
@@ -345,8 +344,8 @@ def list_notes(conn: duckdb.DuckDBPyConnection, target_set: int | str | None = N
 
 def notes_csv(conn: duckdb.DuckDBPyConnection, target_set: int | str | None = None,
               rep: str | None = None) -> str:
-    """The notes as CSV text (rep, note_date, note, set_id, created_at) for download."""
-    buf = io.StringIO()
+    """The notes as CSV text (rep, note_date, note, set_id, created_at) for download, through the one
+    CSV writer: a note that reads like a formula (``=HYPERLINK(...)``) stays text in a spreadsheet."""
     df = list_notes(conn, target_set, rep)
-    df[["rep", "note_date", "note", "set_id", "created_at"]].to_csv(buf, index=False)
-    return buf.getvalue()
+    return csv_writer.frame_csv(df[["rep", "note_date", "note", "set_id", "created_at"]],
+                                {"rep": "text", "note_date": "date", "note": "text"})

@@ -109,7 +109,8 @@ if "all" in cal.index and judged:
              "Lower is better.")
 if q.get("reps_with_quota"):
     next(kpis).metric("CRM quota reached", formatting.rate(q["hit_rate"]), f"model said {formatting.rate(q['model_mean_chance'])}",
-                      delta_color="off", delta_arrow="off", help=f"{formatting.count(q['reps_with_quota'])} reps had a quota imported from the CRM.")
+                      delta_color="off", delta_arrow="off", help=f"{formatting.count(q['reached'])} of {formatting.count(q['reps_with_quota'])} reps with a "
+                           "quota imported from the CRM reached it.")
 
 st.subheader("Results per rep")
 res = rv.results.reset_index()
@@ -161,11 +162,9 @@ else:
 
 st.subheader("Against the CRM quotas")
 if q.get("reps_with_quota"):
-    st.markdown(f"In {period.label}, **{formatting.rate(q['hit_rate'])}** of the {formatting.count(q['reps_with_quota'])} reps with a "
-                f"CRM quota reached it; our model gave those quotas on average **{formatting.rate(q['model_mean_chance'])}** "
-                f"(Brier {formatting.score(q['model_brier'])}).")
+    st.markdown(rv.quota_text)  # (the same count as the table below: one value from analytics.review)
 else:
-    st.caption(f"No CRM quotas imported for {period.label}.")
+    st.caption(rv.quota_text)
 history = q.get("history")
 if history is not None and len(history):
     st.dataframe(history.assign(hit_rate=100 * history["hit_rate"]), hide_index=True, width="stretch",
@@ -223,4 +222,4 @@ st.divider()
 st.download_button("Download the review report (HTML)", lambda: report.review_html(rv, at_end),
                    file_name=f"review-{header['name']}-{period.label}.html".replace(" ", "_"), mime="text/html",
                    key="review_report", icon=":material/download:", type="primary",
-                   help="One self-contained file with the tables and interactive charts; opens offline.")
+                   help="One self-contained file that prints on A4 or Letter and opens offline.")

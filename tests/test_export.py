@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 
@@ -10,8 +11,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from helpers import run_cli
 
-from analytics import export, store
+from analytics import csv_writer, export, store
 from analytics import target_sets as ts
 from analytics.periods import parse_period
 from analytics.predictive import LogScaleHurdle
@@ -65,7 +67,7 @@ def test_csv_neutralises_text_and_keeps_numbers(saved):
     assert {"'" + EVIL_REASON, "'-2+3", "'=1+1"} <= reasons
     assert {r["Set"] for r in records} == {"Q4 =plan"}
     ana = next(r for r in records if r["Rep"] == "Ana Diaz" and r["Tier"] == "stretch")
-    assert float(ana["Target"]) == 123_456.0 and 0 < float(ana["Chance"]) < 1
+    assert ana["Target"] == "123456.00" and 0 < int(ana["Chance"].rstrip("%")) < 100
     for r in records:  # no cell a spreadsheet would run
         assert not any(v.startswith(export.FORMULA_STARTS) for v in r.values() if v)
 
@@ -73,7 +75,7 @@ def test_csv_neutralises_text_and_keeps_numbers(saved):
 def test_excel_workbook(saved, tmp_path):
     path = export.export_set(saved, tmp_path / "targets.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Targets", "Activity plan", "Assumptions"]
+    assert book.sheetnames == ["Targets by rep", "Targets", "Activity plan", "Assumptions"]
     ws = book["Targets"]
     assert [c.value for c in ws[1]] == [h for _, h in export.TARGET_COLUMNS]
     assert ws.freeze_panes == "A2"
@@ -83,7 +85,7 @@ def test_excel_workbook(saved, tmp_path):
     for row in ws.iter_rows(min_row=2):
         rep, tier, target, chance = row[0], row[1], row[2], row[3]
         assert rep.data_type == "s"
-        assert target.data_type == "n" and target.number_format == "#,##0"
+        assert target.data_type == "n" and target.number_format == '"$"#,##0'
         assert chance.number_format == "0%" and 0 < chance.value <= 1
         found[(rep.value, tier.value)] = (target.value, row[6])
     assert found[("Ana Diaz", "stretch")][0] == 123_456.0
@@ -99,9 +101,9 @@ def test_excel_workbook(saved, tmp_path):
     assert [c.value for c in plan[1]] == ["Rep", "Activity", "Per period", "Per week"]
     assert plan.max_row == 1 + len(saved.activity_rows) and plan["C2"].data_type == "n"
     assumptions = {r[0].value: r[1].value for r in book["Assumptions"].iter_rows(min_row=2)}
-    assert assumptions["Target set"] == "Q4 =plan" and assumptions["Metric"] == "revenue"
+    assert assumptions["Target set"] == "Q4 =plan, version 1 (draft)" and assumptions["Metric"] == "Won revenue"
     assert assumptions["How measured"] == "won amount by close date, from the CRM deals export"
-    assert assumptions["Team target"] == pytest.approx(saved.team_target)
+    assert assumptions["Team target"] == f"${saved.team_target:,.0f}"
     assert any(k.startswith("Note") for k in assumptions)
 
 
@@ -138,3 +140,78 @@ def test_export_csv_file_and_bad_suffix(saved, tmp_path):
 def test_excel_bytes_round_trip(saved):
     book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes(saved)))
     assert book["Targets"].max_row == 1 + len(saved.rows)
+
+
+@pytest.mark.parametrize("value,kind,expected", [
+    (140437.328132623, "money", "140437.33"), (0.29999999999999993, "chance", "30%"), (0.6499999999999986, "chance", "65%"),
+    (-2.0, "number", "-2"), (-1250.5, "money", "-1250.50"), (2.5, "number", "2.5"), (3, "number", "3"),
+    (float("nan"), "money", ""), (None, "text", ""), (pd.NA, "chance", ""), (True, "text", "yes"),
+    ("-2+3", "text", "'-2+3"), ("=HYPERLINK(\"http://x\")", "text", "'=HYPERLINK(\"http://x\")"),
+    ("+1+1", "text", "'+1+1"), ("@SUM(A1)", "text", "'@SUM(A1)"), ("\tx", "text", "'\tx"), ("Ana", "text", "Ana"),
+    (pd.Timestamp("2026-02-05"), "date", "2026-02-05"), (pd.Timestamp("2026-02-05 10:31:02.5"), "text", "2026-02-05 10:31:02"),
+])
+def test_csv_cell_rounds_numbers_and_neutralises_only_text(value, kind, expected):
+    assert csv_writer.csv_cell(value, kind) == expected
+
+
+def test_csv_rounds_money_to_cents_and_chances_to_whole_percent(saved):
+    records = list(csv.DictReader(io.StringIO(export.csv_text(saved))))
+    for r in records:
+        assert re.fullmatch(r"\d+\.\d{2}", r["Target"]) and re.fullmatch(r"\d+\.\d{2}", r["Model value"])
+        assert re.fullmatch(r"\d{1,3}%", r["Chance"])
+    by_key = {(r["Rep"], r["Tier"]): r for r in records}
+    for row in saved.rows.itertuples():
+        got = by_key[(str(export.neutralise(row.rep)), row.tier)]
+        assert float(got["Target"]) == pytest.approx(row.target, abs=0.005)
+        assert int(got["Chance"].rstrip("%")) == round(100 * row.p_attain)
+
+
+def test_excel_sheet_to_forward_one_row_per_rep(saved):
+    book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes(saved)))
+    ws = book["Targets by rep"]
+    header = [c.value for c in ws[1]][:7]
+    assert header == ["Rep", "Base target", "Base chance", "Stretch target", "Stretch chance", "Excellence target",
+                      "Excellence chance"]
+    assert ws.freeze_panes == "B2" and ws["A1"].font.bold and ws.column_dimensions["A"].width >= 20
+    assert ws.max_row == 1 + saved.rows["rep"].nunique()
+    targets, chances = saved.targets_by_tier, saved.chances_by_tier
+    for row in ws.iter_rows(min_row=2, max_col=7):
+        rep = row[0].value
+        assert row[0].data_type == "s" and not str(rep).startswith(export.FORMULA_STARTS)
+        original = rep[1:] if rep.startswith("'") else rep
+        for j, tier in enumerate(("base", "stretch", "excellence")):
+            target, chance = row[1 + 2 * j], row[2 + 2 * j]
+            assert target.value == pytest.approx(targets.at[original, tier]) and target.number_format == '"$"#,##0'
+            assert chance.value == pytest.approx(chances.at[original, tier]) and chance.number_format == "0%"
+
+
+def test_excel_amounts_in_the_sets_currency(saved):
+    euro = dataclasses.replace(saved, assumptions={**saved.assumptions, "currency": "EUR"})
+    book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes(euro)))
+    assert book["Targets by rep"]["B2"].number_format == '"€"#,##0'
+    assert book["Targets"]["C2"].number_format == '"€"#,##0'
+    assumptions = {r[0].value: r[1].value for r in book["Assumptions"].iter_rows(min_row=2)}
+    assert assumptions["Team target"].startswith("€") and assumptions["Amounts in"] == "€"
+
+
+def test_assumptions_in_words_not_floats(saved):
+    book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes(saved)))
+    pairs = [(r[0].value, r[1].value) for r in book["Assumptions"].iter_rows(min_row=2)]
+    for key, value in pairs:
+        assert isinstance(value, str), (key, value)
+        assert not re.search(r"\d\.\d{3,}", value), (key, value)   # no 0.6499999999999986
+    tiers = [v for k, v in pairs if k == "Tiers"]
+    assert tiers == ["Base tier: the 35th percentile of each rep's range (a 65% chance)",
+                     "Stretch tier: the 70th percentile of each rep's range (a 30% chance)",
+                     "Excellence tier: the 90th percentile of each rep's range (a 10% chance)"]
+
+
+def test_calibrate_csv_goes_through_the_one_writer(sample_db, tmp_path):
+    path = tmp_path / "calibration.csv"
+    out = run_cli("calibrate", "--db", str(sample_db), "--target-percentile", "35", "--out", str(path))
+    assert out.returncode == 0, out.stderr
+    records = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert records
+    for r in records:
+        assert re.fullmatch(r"\d+\.\d{2}", r["baseline"]) and re.fullmatch(r"\d+\.\d{2}", r["target"])
+        assert re.fullmatch(r"\d{1,3}%", r["p_attain"])

@@ -46,3 +46,25 @@ def test_bad_notes_are_refused_with_exit_2(tracking_db, args, message):
     conn = store.connect(tracking_db)
     assert tracking.list_notes(conn).empty
     conn.close()
+
+
+FORMULA_NOTES = ['=HYPERLINK("http://example.com","click")', "+1+1", "-2+3", "@SUM(A1)"]
+
+
+def test_notes_csv_neutralises_formulas(tracking_db, tmp_path):
+    db = str(tracking_db)
+    rep = next(iter(fx.REPS))
+    for day, text in zip(("2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05"), FORMULA_NOTES, strict=True):
+        # (--note=TEXT: a note that starts with "-" would otherwise read as an option)
+        assert _run("add", "--db", db, "--target-set", "Q1 plan", "--rep", rep, f"--note={text}",
+                    "--date", day).returncode == 0
+    path = tmp_path / "notes.csv"
+    assert _run("list", "--db", db, "--csv", str(path)).returncode == 0
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert [r["note"] for r in rows] == ["'" + text for text in FORMULA_NOTES]
+    assert [r["note_date"] for r in rows] == ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05"]
+    assert all(r["set_id"].isdigit() for r in rows)
+    conn = store.connect(tracking_db)   # the Tracking page's download is the same text
+    assert tracking.notes_csv(conn, "Q1 plan") == path.read_text(encoding="utf-8")
+    assert tracking.list_notes(conn)["note"].tolist() == FORMULA_NOTES   # stored as written
+    conn.close()

@@ -3,13 +3,14 @@ the review of a finished period on the seeded company, and the offline HTML repo
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import review
+from analytics import report, review, store
 from analytics.report import review_html, write_review_report
 
 
@@ -117,13 +118,62 @@ def test_review_changes_and_next_starting_point(reviewed):
     assert np.all(nxt.loc[up, "p_attain_ratchet"] < nxt.loc[up, "p_attain_model_next"])
 
 
-def test_review_report_is_self_contained(tmp_path, reviewed):
+def test_review_report_is_printable_small_and_readable(tmp_path, reviewed):
     path = write_review_report(reviewed, tmp_path / "review.html")
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>")
-    assert len(re.findall(r"plotly\.js v\d", text)) == 1                 # plotly.js inline, once
-    assert not re.search(r"<script[^>]+src=", text)                      # nothing fetched
-    assert not re.search(r"<link[^>]+href=\"http", text)
-    assert "model&#x27;s next-period P-level (no ratchet)" in text and "ratchet: raise to last result" in text
-    assert "hold back" in text and "Brier" in text
-    assert review_html(reviewed).count("Plotly.newPlot") == 1             # reliability chart
+    assert path.stat().st_size < 500_000                                  # was 4.9 MB with plotly.js inline
+    assert "<script" not in text and "plotly" not in text.lower()          # nothing to run, nothing fetched
+    assert not re.search(r"(src|href)=\"?https?:", text)
+    assert "@page" in text and "max-width: 180mm" in text and "table-layout: fixed" in text
+    assert text.count("<svg") == 1                                         # the calibration chart, drawn inline
+    for raw in ("result_previous", "p_quota_model", "model_next_p_level", "ratchet_raise_to_last_result",
+                "mean_predicted", "band_low", "hit_base", "_"):
+        assert f">{raw}<" not in text and f"<th>{raw}" not in text
+    headings = re.findall(r"<th[^>]*>([^<]*)</th>", text)
+    assert not [h for h in headings if "_" in h], headings                 # every heading is a label
+    for label in ("Level change", "Model&#x27;s start (no ratchet)", "Ratchet: raise to last result",
+                  "We said", "Brier score", "Base target"):
+        assert label in text
+    assert "hold back" in text
+    assert "0.29999" not in text and not re.search(r"\d\.\d{6,}", text)   # numbers as people write them
+
+
+def test_report_labels_every_column_it_can_show(reviewed):
+    for frame in (reviewed.results, reviewed.changes, reviewed.next_start, reviewed.calibration,
+                  reviewed.reliability):
+        for column in frame.columns:
+            assert column in report.COLUMN_LABELS or column.startswith(("hit_", "p_")) \
+                or column in ("lo", "hi", "band_low", "band_high") or column.endswith("_previous"), column
+
+
+def test_one_quota_count_names_a_rep_with_a_quota_but_no_deals(tracking_db):
+    conn = store.connect(tracking_db)
+    conn.execute("INSERT INTO quotas VALUES ('Dana Ortiz', 'revenue', DATE '2025-10-01', DATE '2025-12-31', "
+                 "90000, 1)")
+    rv = review.review(conn, "Q4 plan")
+    conn.close()
+    q = rv.quotas
+    assert "Dana Ortiz" not in rv.results.index
+    last = q["history"].set_index("period").loc["2025-Q4"]
+    assert q["reps_with_quota"] == last["reps_with_quota"] == rv.results["quota"].notna().sum() + 1
+    assert q["hit_rate"] == pytest.approx(last["hit_rate"]) and q["reached"] == last["reached"]
+    assert q["reps_with_model_chance"] == q["reps_with_quota"] - 1
+    assert "Dana Ortiz" in q["no_result"] and q["outside_set"] == ["Dana Ortiz"]
+    sentence = rv.quota_text
+    assert f"of the {q['reps_with_quota']} reps with a CRM quota" in sentence
+    assert "Dana Ortiz had a quota but no deals in 2025-Q4 (not in this target set)." in sentence
+    assert f"the {q['reps_with_quota'] - 1} of them in this target set" in sentence
+    html = review_html(rv)
+    assert "Dana Ortiz had a quota but no deals" in html
+
+
+def test_report_leaves_out_funnel_data_the_company_did_not_import(reviewed):
+    changes = reviewed.changes.copy()
+    for col in ("calls", "meetings", "call_to_meeting", "meeting_to_demo"):
+        changes[col] = changes[f"{col}_previous"] = 0.0 if "_to_" not in col else np.nan
+    text = review_html(dataclasses.replace(reviewed, changes=changes))
+    headings = re.findall(r"<th[^>]*>([^<]*)</th>", text)
+    assert "Calls" not in headings and "Meetings" not in headings and "Call → meeting" not in headings
+    assert "Deals won" in headings and "Win rate" in headings
+    assert "Calls" in re.findall(r"<th[^>]*>([^<]*)</th>", review_html(reviewed))

@@ -54,7 +54,9 @@ def test_review_json_and_html_report(tracking_db, tmp_path):
     assert {"model_next_p_level", "ratchet_raise_to_last_result"} <= set(first)
     assert body["quotas"]["reps_with_quota"] == len(fx.REPS)
     text = report.read_text(encoding="utf-8")
-    assert text.count("Plotly.newPlot") == 3 and "<script src=" not in text
+    assert "<script" not in text and text.count("<svg") == 1 and report.stat().st_size < 500_000
+    assert "Attainment across reps" in text and "Against the CRM quotas" in text   # printable, no plotly.js
+    assert body["quotas"]["no_result"] == [] and body["quotas"]["outside_set"] == []
 
 
 def test_review_text(tracking_db):
