@@ -18,6 +18,8 @@ from dashboard import session
 EDITS_KEY = "tg_edits"          # {context: {"overrides": {(rep, tier): (value, reason)}, "proposals": {...}}}
 OPEN_KEY = "tg_open"            # the saved set this session has open: set_id, name, revision, status, context
 SAVED_SIG_KEY = "tg_saved_signature"
+CONFIRM_FINAL_KEY = "tg_confirm_final"  # ("save", context) or ("finalize", set_id): asked, awaiting Yes or Cancel
+FINAL_WARNING = "A final set is read-only: changing it later takes a new version."
 
 
 def reload_open() -> None:
@@ -58,6 +60,10 @@ def reopen(set_id: int) -> None:
     st.session_state[SAVED_SIG_KEY] = None
     st.session_state["tg_save_msg"] = ("info", f"Opened {saved.label} ({saved.status}, revision "
                                                f"{saved.revision}).")
+
+
+def _cancel_final() -> None:
+    st.session_state.pop(CONFIRM_FINAL_KEY, None)
 
 
 def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: str, default_name: str) -> None:
@@ -112,8 +118,15 @@ def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: 
     if s1.button("Save draft", key="tg_save", type="primary", disabled=final_open):
         save_msg = _save("draft")
     if s2.button("Save final", key="tg_save_final", disabled=final_open,
-                 help="A final set is read-only; make a new version to change it."):
-        save_msg = _save("final")
+                 help="A final set is read-only; make a new version to change it. You are asked to confirm."):
+        st.session_state[CONFIRM_FINAL_KEY] = ("save", context)
+    if st.session_state.get(CONFIRM_FINAL_KEY) == ("save", context) and not final_open:
+        st.warning(f"Save '{name.strip()}' as final? {FINAL_WARNING}", icon=":material/warning:")
+        yes, no, _ = st.columns([1, 1, 3])
+        if yes.button("Yes, save as final", key="tg_save_final_confirm", type="primary"):
+            st.session_state.pop(CONFIRM_FINAL_KEY, None)
+            save_msg = _save("final")
+        no.button("Cancel", key="tg_save_final_cancel", on_click=_cancel_final)
     opened = st.session_state.get(OPEN_KEY)
     if opened and opened["context"] == context:
         read_only = opened["status"] == "final" and opened["name"] == name.strip()
@@ -160,6 +173,7 @@ def saved_sets_panel(conn) -> None:
 
 
     def _finalize(set_id: int, revision: int) -> None:
+        st.session_state.pop(CONFIRM_FINAL_KEY, None)
         try:
             saved = target_sets.finalize(session.db(), set_id, expected_revision=revision,
                                          author=st.session_state.get("tg_author", "").strip() or None,
@@ -185,10 +199,17 @@ def saved_sets_panel(conn) -> None:
         st.session_state["tg_sets_msg"] = ("success", f"Started {saved.label} as a draft.")
 
 
-    c_fin.button("Finalize", key="tg_finalize", on_click=_finalize, args=(chosen.set_id, chosen.revision),
-                 disabled=chosen.is_final)
+    c_fin.button("Finalize", key="tg_finalize", on_click=st.session_state.__setitem__,
+                 args=(CONFIRM_FINAL_KEY, ("finalize", chosen.set_id)), disabled=chosen.is_final,
+                 help="Makes this set read-only. You are asked to confirm.")
     c_new.button("New version", key="tg_new_version", on_click=_new_version, args=(chosen.set_id,),
                  disabled=not chosen.is_final, help="Copy this final set to the next version as a draft.")
+    if st.session_state.get(CONFIRM_FINAL_KEY) == ("finalize", chosen.set_id) and not chosen.is_final:
+        st.warning(f"Make {chosen.label} final? {FINAL_WARNING}", icon=":material/warning:")
+        yes, no, _ = st.columns([1, 1, 3])
+        yes.button("Yes, make it final", key="tg_finalize_confirm", type="primary", on_click=_finalize,
+                   args=(chosen.set_id, chosen.revision))
+        no.button("Cancel", key="tg_finalize_cancel", on_click=_cancel_final)
     if msg := st.session_state.pop("tg_sets_msg", None):
         (st.error if msg[0] == "error" else st.success)(msg[1])
 

@@ -26,6 +26,7 @@ PLANS_KEY = "import_plans"      # {(path, options): ImportPlan} — inspections 
 OPTIONS_KEY = "import_options"  # {path: {kind, preset, mapping, date_order, unit}} chosen in the page
 RESULTS_KEY = "import_results"  # {path: ImportResult} — files committed in this session
 UNDO_KEY = "import_undo_message"
+UNDO_CONFIRM_KEY = "import_undo_asked"  # the import whose undo the manager asked for, awaiting Yes or Cancel
 IGNORE = "— not imported —"
 DETECT = "(detect)"
 COMMIT_ORDER = {"reps": 0, "deals": 1, "activities": 2, "targets": 3}  # roster first, quotas last
@@ -268,6 +269,24 @@ def upload_tab() -> None:
                     _commit([(path, plan)])
 
 
+def _confirm_undo(entry) -> None:
+    """The second step of an undo: say what it removes, then undo on Yes (nothing happens before)."""
+    import_id = int(entry["import_id"])
+    st.warning(f"Undo import #{import_id} ({entry['file_name']})? Its {formatting.count(entry['n_new'])} new "
+               f"row(s) are removed and the {formatting.count(entry['n_updated'])} row(s) it updated go back "
+               "to their previous values.", icon=":material/warning:")
+    yes, no, _ = st.columns([1, 1, 3])
+    if yes.button(f"Yes, undo import #{import_id}", key="undo_import_confirm", type="primary"):
+        st.session_state.pop(UNDO_CONFIRM_KEY, None)
+        st.session_state[UNDO_KEY] = importer.undo_import(conn, import_id)
+        st.session_state.pop(RESULTS_KEY, None)  # undone files can be imported again
+        _forget_plans()
+        st.rerun()
+    if no.button("Cancel", key="undo_import_cancel"):
+        st.session_state.pop(UNDO_CONFIRM_KEY, None)
+        st.rerun()
+
+
 def history_tab() -> None:
     history = importer.import_history(conn)
     if history.empty:
@@ -294,11 +313,10 @@ def history_tab() -> None:
     status = listed.loc[listed["import_id"] == chosen, "status"].iloc[0]
     if c2.button("Undo this import" if status == "loaded" else f"Import {status}", key="undo_import",
                  disabled=status != "loaded", icon=":material/undo:",
-                 help="Removes its new rows and restores the rows it updated."):
-        st.session_state[UNDO_KEY] = importer.undo_import(conn, chosen)
-        st.session_state.pop(RESULTS_KEY, None)  # undone files can be imported again
-        _forget_plans()
-        st.rerun()
+                 help="Removes its new rows and restores the rows it updated. You are asked to confirm."):
+        st.session_state[UNDO_CONFIRM_KEY] = chosen
+    if status == "loaded" and st.session_state.get(UNDO_CONFIRM_KEY) == chosen:
+        _confirm_undo(listed.loc[listed["import_id"] == chosen].iloc[0])
     rejects = importer.import_rejects(conn, chosen)
     if not rejects.empty:
         st.markdown(f"**Rows set aside by import #{chosen}** ({formatting.count(len(rejects))})")

@@ -19,15 +19,52 @@ st.title("Sales-target calibration")
 st.caption("Targets each rep can really hit: a range per rep from their own history, "
            "the chance of hitting any target, and a backtest that proves the chances honest.")
 
+CONFIRM_CLEAR_KEY = "overview_confirm_clear_sample"  # the manager pressed Clear and is asked to confirm
+CLEARED_KEY = "overview_sample_cleared"             # (kind, text): what the removal did, shown once
+
+
+def _ask_to_clear() -> None:
+    st.session_state[CONFIRM_CLEAR_KEY] = True
+
+
+def _cancel_clear() -> None:
+    st.session_state.pop(CONFIRM_CLEAR_KEY, None)
+
+
+def _clear_sample() -> None:
+    """Remove the sample (confirmed); the engine checks again that nothing of the manager's goes with it."""
+    st.session_state.pop(CONFIRM_CLEAR_KEY, None)
+    try:
+        removed = sample_company.clear(session.db())
+    except sample_company.SampleRemovalError as exc:
+        st.session_state[CLEARED_KEY] = ("error", f"Nothing was removed. {exc}")
+        return
+    st.session_state[CLEARED_KEY] = ("success", f"Removed the sample company: {removed.describe()}. "
+                                                "Import your own CRM exports to start.")
+
+
+if cleared := st.session_state.pop(CLEARED_KEY, None):
+    (st.success if cleared[0] == "success" else st.error)(cleared[1])
+
 if sample_company.is_loaded(conn):
+    refusal = sample_company.removal_refusal(conn)
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown("**This is a sample company** (generated: 36 reps in 3 teams, three years of deals, "
                       "activities and last-year-plus-10% quotas). Explore freely, then clear it and import "
                       "your own CRM exports.")
-        if right.button("Clear sample data", key="clear_sample", type="secondary"):
-            sample_company.clear(conn)
-            st.rerun()
+        right.button("Clear sample data", key="clear_sample", type="secondary", on_click=_ask_to_clear,
+                     disabled=refusal is not None, help=refusal)
+        if refusal is not None:
+            _cancel_clear()  # (a confirmation asked before the manager saved work of their own is void)
+            st.caption(refusal)
+        elif st.session_state.get(CONFIRM_CLEAR_KEY):
+            rows = sample_company.sample_rows(conn, sample_company.sample_import_ids(conn))
+            st.warning(f"Remove the sample company? This deletes its {rows.describe()} and their import "
+                       "history, and cannot be undone. Your settings stay.", icon=":material/warning:")
+            yes, no, _ = st.columns([1, 1, 3])
+            yes.button("Yes, remove the sample", key="clear_sample_confirm", type="primary", on_click=_clear_sample)
+            no.button("Cancel", key="clear_sample_cancel", on_click=_cancel_clear)
 
 counts = store.table_counts(conn)
 if counts["deals"] == 0:

@@ -18,6 +18,11 @@ SCREENSHOTS = REPO_ROOT / "test-results" / "screenshots"
 README_PICTURES = REPO_ROOT / "docs" / "screenshots"
 REFRESH_README_ENV = "REFRESH_README_SCREENSHOTS"
 
+# Playwright's default 5 s for an expectation is too tight for a chart to draw on a loaded 2-core
+# machine (a Review chart took longer than that while other work ran); a wrong page still fails,
+# only later.
+expect.set_options(timeout=20_000)
+
 
 def wait_for_app(page: Page, timeout: float = 60_000) -> None:
     """Wait until the script has finished its run (the status widget is unreliable early on)."""

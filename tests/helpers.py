@@ -91,10 +91,19 @@ def import_outcome(conn, result) -> ImportOutcome:
 
 # ---- the dashboard --------------------------------------------------------------------------------
 
+def show_error_details() -> None:
+    """Let AppTest's tree carry an exception's text and traceback, which .streamlit/config.toml hides
+    from users (``client.showErrorDetails``): a failing test then says what went wrong."""
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
+
+
 def app_test(page: str | None = None):
     """An AppTest of the whole navigation frame, optionally switched to ``page``."""
     from streamlit.testing.v1 import AppTest
 
+    show_error_details()
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     at.run()
     # AppTest starts every run in Streamlit's legacy pages/ mode: the first runs app.py, every later

@@ -121,9 +121,19 @@ def test_good_deals_file_imports_then_reimport_is_unchanged_then_undo(empty_db):
     log = history(empty_db)
     assert log[["n_new", "n_updated", "n_unchanged"]].values.tolist() == [[0, 0, 40], [40, 0, 0]]
 
-    # Undo the first import from the history: its deals are gone, the log says so.
-    widget(at.selectbox, "history_import_").set_value(int(first["import_id"].iloc[0])).run()
+    # Undo the first import from the history. The first click only asks (nothing undone), Cancel
+    # drops the question; Yes undoes it: its deals are gone, the log says so.
+    first_id = int(first["import_id"].iloc[0])
+    widget(at.selectbox, "history_import_").set_value(first_id).run()
     at.button(key="undo_import").click().run()
+    assert not at.exception
+    assert f"Undo import #{first_id} (q3_opportunities.csv)? Its 40 new row(s) are removed" in texts(at.warning)
+    assert counts(empty_db)["deals"] == 40 and history(empty_db)["status"].tolist() == ["loaded", "loaded"]
+    at.button(key="undo_import_cancel").click().run()
+    assert "Undo import" not in texts(at.warning) and counts(empty_db)["deals"] == 40
+    at.button(key="undo_import").click().run()
+    assert at.button(key="undo_import_confirm").label == f"Yes, undo import #{first_id}"
+    at.button(key="undo_import_confirm").click().run()
     assert not at.exception
     assert "undid import" in texts(at.success)
     assert counts(empty_db)["deals"] == 0

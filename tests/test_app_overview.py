@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
-from helpers import REPO_ROOT, app_test
+from helpers import REPO_ROOT, app_test, show_error_details
 from streamlit.testing.v1 import AppTest
 
-from analytics import sample_company, store
+from analytics import sample_company, store, tracking
 
 
 def settings_of(db_path) -> tuple[dict[str, int], str | None, int]:
@@ -36,13 +38,27 @@ def test_sample_company_banner_metrics_and_chart(sample_db):
     assert len(figure["data"]) == 3  # one trace per team
 
 
-def test_clear_sample_data_empties_the_database_and_shows_the_empty_state(sample_db):
+def test_clear_sample_data_asks_first_then_removes_exactly_the_sample(sample_db):
     at = app_test()
+    before, _, _ = settings_of(sample_db)
     at.button(key="clear_sample").click().run()
+    assert not at.exception
+    # One click only asks: nothing is removed, and Cancel leaves everything as it was.
+    assert settings_of(sample_db)[0] == before
+    asked = texts(at.warning)
+    assert "Remove the sample company?" in asked and f"{before['deals']:,} deals" in asked
+    at.button(key="clear_sample_cancel").click().run()
+    assert not at.warning and "clear_sample_confirm" not in [b.key for b in at.button]
+    assert settings_of(sample_db)[0] == before
+    assert "This is a sample company" in texts(at.markdown)
+
+    at.button(key="clear_sample").click().run()
+    at.button(key="clear_sample_confirm").click().run()
     assert not at.exception
     counts, flag, _ = settings_of(sample_db)
     assert counts == {"deals": 0, "activities": 0, "reps": 0, "quotas": 0}
     assert flag == "cleared"
+    assert f"Removed the sample company: {before['deals']:,} deals" in texts(at.success)
     assert "This is a sample company" not in texts(at.markdown)
     assert "No deals yet" in texts(at.info)
     assert not at.metric
@@ -50,6 +66,20 @@ def test_clear_sample_data_empties_the_database_and_shows_the_empty_state(sample
     at = app_test()
     assert "No deals yet" in texts(at.info)
     assert settings_of(sample_db)[0]["deals"] == 0
+
+
+def test_clear_sample_data_is_refused_once_the_manager_saved_a_note(sample_db):
+    conn = store.connect(sample_db)
+    tracking.add_note(conn, None, "ana", "asked for a territory review")
+    conn.close()
+    at = app_test()
+    assert not at.exception
+    button = at.button(key="clear_sample")
+    assert button.disabled
+    reason = texts(at.caption)
+    assert "You have saved work of your own beside the sample (1 check-in note), so the sample stays" in reason
+    assert "Remove the sample company?" not in texts(at.warning)
+    assert settings_of(sample_db)[0]["deals"] > 1000
 
 
 def test_empty_database_shows_the_empty_state(empty_db):
@@ -72,6 +102,7 @@ def test_a_brand_new_database_gets_the_sample_company(db_path):
 
 def fresh_app(**state):
     """A new session's first run, with widget state set beforehand."""
+    show_error_details()
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     for key, value in state.items():
         at.session_state[key] = value
@@ -98,3 +129,21 @@ def test_fiscal_year_start_month_persists(sample_db):
     # The setting lives in the database: a new session starts with it, and the periods follow it.
     at = app_test()
     assert at.selectbox(key="fiscal_start_month_name").value == "April"
+
+
+def test_users_see_no_error_details_nor_developer_toolbar():
+    """Streamlit itself, started from the repository, reads the options under these names and values."""
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], cwd=REPO_ROOT,
+                           capture_output=True, text=True, timeout=120, check=True).stdout
+    assert '\nshowErrorDetails = "none"\n' in shown
+    assert '\ntoolbarMode = "viewer"\n' in shown
+
+
+def test_app_tests_still_read_an_exception_s_text(tmp_path):
+    """The product hides error details; AppTest runs (helpers) turn them back on for the tests."""
+    script = tmp_path / "failing.py"
+    script.write_text('raise ValueError("the detail a test needs")\n', encoding="utf-8")
+    show_error_details()
+    at = AppTest.from_file(str(script)).run()
+    assert at.exception[0].message == "the detail a test needs"
+    assert at.exception[0].stack_trace

@@ -1,10 +1,11 @@
 """One calibration session in a real browser: choose tiers, override a rep with a reason, split a team number
-at equal chance, save final, download the Excel and open it."""
+at equal chance, save final, download every export and open it."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -12,6 +13,16 @@ from browser_helpers import click_button, get_element_by_key, open_page, screens
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
+
+
+def _download(page: Page, label: str, folder: Path, suffix: str) -> Path:
+    """Click a download button and keep the file the browser receives."""
+    with page.expect_download() as info:
+        page.get_by_role("button", name=label).click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.suffix == suffix
+    return path
 
 
 def _fill(page: Page, key: str, text: str) -> None:
@@ -53,6 +64,8 @@ def test_calibration_session_saves_final_and_exports_excel(page: Page, base_url:
     _fill(page, "tg_author", "Browser manager")
     _fill(page, "tg_note", "Q1 calibration session")
     click_button(page, "Save final")
+    expect(main.get_by_text(f"Save '{name}' as final?")).to_be_visible()
+    click_button(page, "Yes, save as final")
     expect(main.get_by_text(f"Saved '{name}' v1 as final")).to_be_visible()
     expect(get_element_by_key(page, "tg_pick").locator("input").first).to_have_value(re.compile(re.escape(name)))
 
@@ -61,20 +74,23 @@ def test_calibration_session_saves_final_and_exports_excel(page: Page, base_url:
     wait_for_app(page)
     screenshot(page, "targets")
 
-    # Export the Excel workbook through the real download.
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download Excel").click()
-    path = tmp_path / info.value.suggested_filename
-    info.value.save_as(path)
-    assert path.suffix == ".xlsx"
-    book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Targets", "Activity plan", "Assumptions"]
+    # Every export through the real download.
+    book = openpyxl.load_workbook(_download(page, "Download Excel", tmp_path, ".xlsx"))
+    assert book.sheetnames == ["Targets by rep", "Targets", "Activity plan", "Assumptions"]
     rows = list(book["Targets"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Rep", "Tier", "Target", "Chance")
     overridden = [r for r in rows[1:] if r[1] == "base" and r[5] == "override"]
     assert len(overridden) == 1 and overridden[0][2] == 150000
     assert overridden[0][6] == "new enterprise territory"
     assert overridden[0][0] == rep
+    by_rep = list(book["Targets by rep"].iter_rows(values_only=True))
+    assert rep in [r[0] for r in by_rep[1:]]
     assumptions = dict(r[:2] for r in book["Assumptions"].iter_rows(values_only=True))
-    assert assumptions["Status"] == "final" and assumptions["Method"] == "equal-chance"
-    assert assumptions["Target set"] == name
+    assert assumptions["Target set"] == f"{name}, version 1 (final)"
+
+    csv_text = _download(page, "Download CSV", tmp_path, ".csv").read_text()
+    assert csv_text.splitlines()[0].startswith("Set,Version,Period,Metric,Rep,Tier,Target")
+    assert "new enterprise territory" in csv_text and name in csv_text
+
+    html = _download(page, "Download one-page summaries (HTML)", tmp_path, ".html").read_text()
+    assert "SMART target" in html and html.count("<section>") >= 2
