@@ -14,21 +14,25 @@ import io
 import math
 import sys
 from collections.abc import Sequence
-from typing import TextIO
-
-import pandas as pd
+from typing import TYPE_CHECKING, TextIO
 
 from analytics import quoting
 from analytics.store import DatabaseLockedError
 
-COMMAND_MODULES = (
-    "analytics.cli_import",     # import, imports (history, undo)
-    "analytics.cli_sample",     # sample
-    "analytics.cli_calibrate",  # calibrate, backtest
-    "analytics.cli_targets",    # targets save|list|show|export
-    "analytics.cli_tracking",   # track, review
-    "analytics.cli_notes",      # notes add|list
-)
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Each command module and the verbs its ``register`` adds. A run loads only the module of its verb:
+# pandas and scipy take about a second to load, which a quick ``imports list`` should not pay for
+# (``build_parser`` checks that a module adds exactly the verbs named here).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "analytics.cli_import": ("import", "imports"),       # import, imports (history, undo)
+    "analytics.cli_sample": ("sample",),
+    "analytics.cli_calibrate": ("calibrate", "backtest"),
+    "analytics.cli_targets": ("targets",),                # targets save|list|show|export
+    "analytics.cli_tracking": ("track", "review"),
+    "analytics.cli_notes": ("notes",),                    # notes add|list
+}
 
 
 def refuse(message: str) -> int:
@@ -39,7 +43,7 @@ def refuse(message: str) -> int:
 
 def json_value(value: object) -> object:
     """A DataFrame cell as JSON: numpy scalars unwrapped, NaN/inf/NA as null, dates in ISO form."""
-    if value is None or value is pd.NA:
+    if value is None or _is_pandas_na(value):
         return None
     if hasattr(value, "item"):
         value = value.item()
@@ -48,6 +52,12 @@ def json_value(value: object) -> object:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def _is_pandas_na(value: object) -> bool:
+    """Whether ``value`` is ``pd.NA``, without loading pandas (a caller holding one has loaded it)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA
 
 
 def json_records(frame: pd.DataFrame) -> list[dict]:
@@ -60,21 +70,37 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser: every command, or only the module that owns ``verb`` when one does.
+
+    >>> sorted(build_parser("imports")._subparsers._group_actions[0].choices)
+    ['import', 'imports']
+    """
     parser = argparse.ArgumentParser(
         prog="python -m analytics",
         description="Sales-target calibration: import CRM exports, calibrate, set and track targets.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    owners = [name for name, verbs in COMMAND_MODULES.items() if verb in verbs]
+    for module_name in owners or COMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name == module_name:  # command not built in this version
                 continue
             raise
+        before = set(subparsers.choices)
         module.register(subparsers)
+        added = tuple(sorted(set(subparsers.choices) - before))
+        if added != tuple(sorted(COMMAND_MODULES[module_name])):
+            raise RuntimeError(f"{module_name} adds the verbs {added}, COMMAND_MODULES says "
+                               f"{COMMAND_MODULES[module_name]}")
     return parser
+
+
+def _verb(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv`` (its first argument), or None for ``--help`` or nothing."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,7 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     A usage error or ``--help`` returns argparse's code (2 or 0) after its message rather than
     raising ``SystemExit``, so a caller in the same process (the tests) gets the code too.
     """
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(_verb(argv))
     # Whatever a verb prints may hold a file name or a cell from someone's export: written through
     # quoting.printable, an escape sequence in a rep name cannot recolour or clear the terminal.
     with contextlib.redirect_stdout(PrintableText(sys.stdout)), \

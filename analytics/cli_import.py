@@ -9,9 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from analytics import formatting, import_input, importer, mapping, quoting, sample_company, store
+from analytics import formatting, import_input, import_log, mapping, quoting, store
 from analytics.cli import add_db_argument
+
+# The importer (and the sample company, which imports through it) is loaded by the verbs that import
+# or undo: ``imports list`` reads the history alone and should start at once.
+if TYPE_CHECKING:
+    from analytics import importer
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -75,6 +81,8 @@ def _print_summary(result: importer.ImportResult, path: str) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from analytics import importer
+
     conn = store.connect(args.db)
     refused = False
     try:
@@ -102,10 +110,12 @@ def run_imports(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         if args.imports_command == "undo":
-            message = importer.undo_import(conn, args.import_id)
+            message = import_log.undo_import(conn, args.import_id)
             print(quoting.line(message))
             return 0 if message.startswith("undid") else 2
         if args.imports_command == "clear-sample":
+            from analytics import sample_company
+
             try:
                 removed = sample_company.clear(conn)
             except sample_company.SampleRemovalError as exc:
@@ -113,10 +123,10 @@ def run_imports(args: argparse.Namespace) -> int:
                 return 2
             print(f"removed the sample company: {removed.describe()}")
             return 0
-        history = importer.import_history(conn)
-        if history.empty:
+        history = import_log.import_records(conn)
+        if not history:
             print("no imports yet")
-        for row in history.itertuples():
+        for row in history:
             print(f"{row.import_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {row.status:<8} {row.kind:<10} "
                   f"{quoting.escaped(row.file_name)}  read {formatting.count(row.rows_read)}, loaded {formatting.count(row.rows_loaded)}, "
                   f"rejected {formatting.count(row.rows_rejected)}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 
@@ -13,12 +14,39 @@ if TYPE_CHECKING:
 
 TABLE_KIND = {"deals": "deals", "activities": "activities", "reps": "reps", "quotas": "targets"}
 
+_HISTORY_SQL = (
+    "SELECT import_id, imported_at, file_name, kind, preset, status, rows_read, rows_loaded, rows_rejected, "
+    "n_new, n_updated, n_unchanged, message, undone_at FROM imports ORDER BY import_id DESC")
+
+
+class ImportRecord(NamedTuple):
+    """One row of the import history (the columns of :func:`import_history`)."""
+
+    import_id: int
+    imported_at: datetime
+    file_name: str
+    kind: str
+    preset: str | None
+    status: str
+    rows_read: int | None
+    rows_loaded: int | None
+    rows_rejected: int | None
+    n_new: int | None
+    n_updated: int | None
+    n_unchanged: int | None
+    message: str | None
+    undone_at: datetime | None
+
 
 def import_history(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per import, newest first."""
-    return conn.execute(
-        "SELECT import_id, imported_at, file_name, kind, preset, status, rows_read, rows_loaded, rows_rejected, "
-        "n_new, n_updated, n_unchanged, message, undone_at FROM imports ORDER BY import_id DESC").df()
+    return conn.execute(_HISTORY_SQL).df()
+
+
+def import_records(conn: duckdb.DuckDBPyConnection) -> list[ImportRecord]:
+    """:func:`import_history` as plain records, newest first: no pandas, which takes longer to load
+    than a short ``imports list`` takes to run."""
+    return [ImportRecord(*row) for row in conn.execute(_HISTORY_SQL).fetchall()]
 
 
 def import_rejects(conn: duckdb.DuckDBPyConnection, import_id: int) -> pd.DataFrame:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,16 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analytics import csv_records, csv_source, import_cast, import_lines, import_profile, mapping, parsing
+from analytics import (
+    csv_records,
+    csv_source,
+    import_cast,
+    import_lines,
+    import_profile,
+    import_temp,
+    mapping,
+    parsing,
+)
 from analytics.import_fields import Check, FieldSQL, RefusalError, field_sql
 from analytics.parsing import lit, q
 
@@ -102,9 +110,7 @@ SPILL_BYTES = 256 * 1024 * 1024
 
 
 def _attach_spill(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
-    fd, path = tempfile.mkstemp(prefix="import-stage-", suffix=".duckdb")
-    os.close(fd)
-    os.unlink(path)  # DuckDB creates the file; an empty one is not a database
+    path = str(import_temp.stage_path())  # (named for this process: a killed one's is removed later)
     conn.execute(f"ATTACH {lit(path)} AS imp_spill_{stage.token}")
     stage.spill = path
 

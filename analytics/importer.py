@@ -39,10 +39,13 @@ import duckdb
 
 from analytics import (
     csv_source,
+    formatting,
     import_input,
     import_lines,
     import_once,
     import_stage,
+    import_temp,
+    import_units,
     mapping,
     quoting,
     store,
@@ -97,6 +100,9 @@ class ImportPlan:
     headers: list[str] = field(default_factory=list)
     date_order: str | None = None
     unit: float | None = None
+    # Where a unit the caller did not give came from (remembered with the mapping, or evident from
+    # the stored won revenue), in words: the page shows it as a warning beside the preselected unit.
+    unit_note: str = ""
     _stage: import_stage.Stage | None = field(default=None, repr=False, compare=False)
     _conn_id: int | None = field(default=None, repr=False, compare=False)
 
@@ -160,6 +166,10 @@ def _plan(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name: str |
                 det = mapping.detect(src.headers, conn, kind=kind, preset=preset)
                 plan.kind, plan.preset = det.kind, det.preset
                 plan.mapping = mapping.apply_overrides(src.headers, det.mapping, mapping_override, det.kind)
+                if plan.unit is None and det.unit is not None:  # the unit confirmed with this mapping
+                    plan.unit = det.unit
+                    plan.unit_note = _remembered_note(det.unit)
+                    plan.notes.append(plan.unit_note)
         except ValueError as exc:
             return _refuse(plan, str(exc))
         plan.unmapped_columns = [h for h in src.headers if h not in plan.mapping]
@@ -180,14 +190,26 @@ def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.So
     type_overrides = dict(conn.execute("SELECT raw_type, type FROM activity_type_map").fetchall())
     # A commit into an empty deals table may write the file with the read that checks it.
     write_once = write_once and keep and kind == "deals" and not _stored(conn, "deals")
+    def build(unit: float | None) -> import_stage.Stage:
+        return import_stage.build(conn, src, kind, plan.mapping, date_order=plan.date_order,
+                                  unit=unit, fiscal_start=store.fiscal_year_start_month(conn),
+                                  type_overrides=type_overrides, write_once=write_once,
+                                  reader_casts=reader_casts)
+
     try:
-        stage = import_stage.build(conn, src, kind, plan.mapping, date_order=plan.date_order,
-                                   unit=plan.unit, fiscal_start=store.fiscal_year_start_month(conn),
-                                   type_overrides=type_overrides, write_once=write_once,
-                                   reader_casts=reader_casts)
+        stage = build(plan.unit)
+        if kind == "targets" and _stored(conn, "deals"):
+            stage = _in_evident_unit(conn, plan, stage, build)
     except import_stage.RefusalError as exc:
         _refuse(plan, str(exc))
         return
+    if kind == "targets" and _stored(conn, "quotas") and (  # a re-import: how the stored quotas change
+            note := import_units.change_note(import_units.quota_changes(conn, stage.t("final")))):
+        plan.notes.append(note)
+    if kind == "targets" and (note := unknown_reps_note(conn, stage.t("final"))):
+        plan.notes.append(note)
+    if kind == "deals" and not keep and not stage.once and (note := _stored_quotas_note(conn, stage.t("final"))):
+        plan.notes.append(note)  # (a commit says it from the stored deals, after their write)
     plan.notes.extend(stage.notes)
     plan.rows_read, plan.rows_rejected = stage.rows_read, stage.rows_rejected
     if not keep:  # the preview is for a person looking at inspect_file's plan
@@ -202,6 +224,74 @@ def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.So
         import_stage.drop(conn, stage)
 
 
+UNKNOWN_REPS_NAMED = 10
+"""Reps an :func:`unknown_reps_note` names before "and N more"."""
+
+
+def unknown_reps_note(conn: duckdb.DuckDBPyConnection, targets: str) -> str | None:
+    """A note naming the reps of the quota rows ``targets`` who have no deals and are not in the
+    roster, or None when there are none (or nothing stored yet to know the reps by).
+
+    Such a quota is stored but nothing is ever measured against it: most often a name spelled
+    otherwise than in the CRM ("Ann Lee" / "Anne Lee"), which the manager should hear about.
+    """
+    if not (_stored(conn, "deals") or _stored(conn, "reps")):
+        return None
+    unknown = [rep for (rep,) in conn.execute(
+        f"SELECT DISTINCT rep FROM {targets} t WHERE NOT EXISTS (SELECT 1 FROM deals d WHERE d.rep = t.rep) "
+        "AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.rep = t.rep) ORDER BY rep").fetchall()]
+    if not unknown:
+        return None
+    return (f"targets for {formatting.quantity(len(unknown), 'rep')} with no deals and not in the roster "
+            f"(check the spelling against the CRM; nothing is measured against them): "
+            f"{quoting.names(unknown, limit=UNKNOWN_REPS_NAMED)}")
+
+
+def _remembered_note(unit: float) -> str:
+    if unit == 1:
+        return "values kept as they are in the file, as confirmed before for files with these headers"
+    return (f"values multiplied by {unit:g}, the unit confirmed before for files with these headers; pass "
+            "unit=1 (--unit 1) to keep them as they are")
+
+
+def _file_unit(plan: ImportPlan) -> float:
+    """The unit the file's amount headers give (``Jan (k)``: 1,000) when they agree, else 1."""
+    fields = mapping.FIELD_BY_NAME[plan.kind or "targets"]
+    units = {mapping.unit_of_header(h) or 1.0 for h, f in plan.mapping.items()
+             if f in fields and fields[f].type == "amount"}
+    return units.pop() if len(units) == 1 else 1.0
+
+
+def _in_evident_unit(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: import_stage.Stage,
+                     build: Callable[[float | None], import_stage.Stage]) -> import_stage.Stage:
+    """A quota stage in the unit the stored won revenue makes evident (staged again in it) when no
+    unit was given or remembered; with one, the stage as it is and a note when the revenue disagrees."""
+    evidence = import_units.quota_sales_evidence(conn, stage.t("final"), "deals")
+    factor = import_units.evident_factor(evidence)
+    if factor is None:
+        return stage
+    if plan.unit is not None:
+        plan.notes.append(import_units.kept_note(evidence, factor, plan.unit))
+        return stage
+    unit = _file_unit(plan) * factor
+    if import_input.unit_problem(unit):
+        return stage
+    import_stage.drop(conn, stage)
+    plan.unit = unit
+    plan.unit_note = import_units.applied_note(evidence, factor, unit)
+    plan.notes.append(plan.unit_note)
+    return build(unit)
+
+
+def _stored_quotas_note(conn: duckdb.DuckDBPyConnection, deals: str) -> str | None:
+    """A note when the stored quotas are a unit off the won revenue of ``deals``, else None."""
+    if not _stored(conn, "quotas"):
+        return None
+    evidence = import_units.quota_sales_evidence(conn, "quotas", deals)
+    factor = import_units.evident_factor(evidence)
+    return None if factor is None else import_units.stored_quotas_note(evidence, factor)
+
+
 def _stored(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     return conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0] > 0
 
@@ -210,6 +300,7 @@ def inspect_file(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name
                  kind: str | None = None, preset: str | None = None, mapping: dict[str, str] | None = None,
                  date_order: str | None = None, unit: float | None = None) -> ImportPlan:
     """Detect, parse and preview ``path``; writes nothing to data tables."""
+    import_temp.remove_stale()  # what a killed import left in the temp folder
     return _plan(conn, path, file_name=file_name, kind=kind, preset=preset, mapping_override=mapping,
                  date_order=date_order, unit=unit, keep=False)
 
@@ -219,6 +310,7 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name:
                 date_order: str | None = None, unit: float | None = None,
                 progress: Callable[[float, str], None] | None = None) -> ImportResult:
     """Inspect and commit in one go (the CLI and the sample loader)."""
+    import_temp.remove_stale()  # what a killed import left in the temp folder
     if progress:
         progress(0.0, "reading file")
     plan = _plan(conn, path, file_name=file_name, kind=kind, preset=preset, mapping_override=mapping,
@@ -325,6 +417,8 @@ def commit_import(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, *,
             if stage.once:  # checked by the read that wrote it: what the checks found is known now
                 plan.rows_read, plan.rows_rejected = stage.rows_read, stage.rows_rejected
                 plan.notes.extend(stage.notes)
+            if stage.kind == "deals" and (note := _stored_quotas_note(conn, "deals")):
+                plan.notes.append(note)  # (deals arriving after quotas: the quotas may be a unit off)
             import_lines.resolve(conn, stage)
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
@@ -339,7 +433,7 @@ def commit_import(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, *,
                 "VALUES (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?)",
                 [import_id, plan.file_name, plan.kind, plan.preset, sums[0][0], json.dumps(plan.mapping),
                  plan.rows_read, loaded, plan.rows_rejected, *counts, message, json.dumps(plan.notes)])
-            mapping.save_mapping(conn, plan.headers, stage.kind, plan.mapping)
+            mapping.save_mapping(conn, plan.headers, stage.kind, plan.mapping, plan.unit)
         rejects = conn.execute(
             f"SELECT line, column_name, value, reason FROM {stage.t('rej')} ORDER BY line NULLS LAST "
             f"LIMIT {REJECTS_IN_RESULT}").fetchall()
@@ -373,6 +467,9 @@ def _restage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, *, write_once: b
     fresh = _plan(conn, plan.path, file_name=plan.file_name, kind=plan.kind, preset=plan.preset,
                   mapping_override=None, date_order=plan.date_order, unit=plan.unit, keep=True,
                   exact_mapping=plan.mapping, write_once=write_once, reader_casts=reader_casts)
+    if plan.unit_note and not fresh.unit_note:  # (its unit is given now: say where it came from still)
+        fresh.unit_note = plan.unit_note
+        fresh.notes.insert(0, plan.unit_note)
     return fresh, fresh._stage
 
 

@@ -13,12 +13,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
-import numpy as np
 
 from analytics import quoting
+
+if TYPE_CHECKING:  # numpy is loaded where headers are matched: ``imports list`` never needs it
+    import numpy as np
 
 KINDS = ("deals", "activities", "reps", "targets")
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal", "other")
@@ -199,6 +201,7 @@ class Detection:
     mapping: dict[str, str]
     score: float
     unmapped: list[str] = field(default_factory=list)
+    unit: float | None = None  # the unit confirmed with a remembered mapping (None: as in the file)
 
 
 FUZZY_MIN = 0.84
@@ -222,6 +225,8 @@ def _synonyms(kind: str) -> _Synonyms:
             starts.append(len(texts))
             fields.append(f.name)
             texts.extend(f.synonyms)
+    import numpy as np
+
     return _Synonyms(texts, fields, np.asarray(starts, dtype=np.intp))
 
 
@@ -239,6 +244,7 @@ def field_similarities(norms: list[str], kind: str) -> dict[str, list[tuple[floa
     >>> field_similarities(["closing dte", "notes"], "deals")["notes"]
     []
     """
+    import numpy as np
     from rapidfuzz import fuzz, process  # (here: a CLI verb that never matches headers skips its import)
 
     distinct = list(dict.fromkeys(norms))
@@ -337,8 +343,9 @@ def detect(headers: list[str], conn: duckdb.DuckDBPyConnection | None = None, *,
         saved = load_saved_mapping(conn, headers)
         if saved and (kind is None or saved[0] == kind):
             present = set(headers)
-            mapping = {h: f for h, f in saved[1].items() if h in present}
-            return Detection(saved[0], "saved", mapping, 1.0, [h for h in headers if h not in mapping])
+            mapping = {h: f for h, f in saved.mapping.items() if h in present}
+            return Detection(saved.kind, "saved", mapping, 1.0, [h for h in headers if h not in mapping],
+                             saved.unit)
     best: Detection | None = None
     names = [preset] if preset else list(PRESETS)
     file_headers = _Headers(headers)
@@ -385,20 +392,53 @@ def apply_overrides(headers: list[str], mapping: dict[str, str], overrides: dict
     return {h: out[h] for h in headers if h in out}
 
 
-def load_saved_mapping(conn: duckdb.DuckDBPyConnection,
-                       headers: list[str]) -> tuple[str, dict[str, str]] | None:
+class SavedMapping(NamedTuple):
+    """A mapping the manager confirmed for a file's headers, with the unit its values were read in."""
+
+    kind: str
+    mapping: dict[str, str]
+    unit: float | None  # None: the values as the file has them (or as its headers' unit says)
+
+
+def saved_mapping_json(mapping: dict[str, str], unit: float | None) -> str:
+    """The stored text of a remembered mapping: the columns alone, or with the unit they were read in.
+
+    >>> saved_mapping_json({"Rep": "rep"}, None), saved_mapping_json({"Rep": "rep"}, 1000.0)
+    ('{"Rep": "rep"}', '{"columns": {"Rep": "rep"}, "unit": 1000.0}')
+    """
+    return json.dumps(mapping if unit is None else {"columns": mapping, "unit": unit})
+
+
+def read_saved_mapping(kind: str, text: str) -> SavedMapping:
+    """:func:`saved_mapping_json` read back. (A column's field is always text, so a ``columns``
+    entry holding an object is the form with a unit, never a column named "columns".)
+
+    >>> read_saved_mapping("targets", saved_mapping_json({"Rep": "rep"}, 1000.0))
+    SavedMapping(kind='targets', mapping={'Rep': 'rep'}, unit=1000.0)
+    >>> read_saved_mapping("deals", '{"columns": "rep"}').mapping
+    {'columns': 'rep'}
+    """
+    stored = json.loads(text)
+    if isinstance(stored.get("columns"), dict):
+        unit = stored.get("unit")
+        return SavedMapping(kind, stored["columns"], None if unit is None else float(unit))
+    return SavedMapping(kind, stored, None)
+
+
+def load_saved_mapping(conn: duckdb.DuckDBPyConnection, headers: list[str]) -> SavedMapping | None:
     rows = conn.execute("SELECT kind, mapping_json FROM saved_mappings WHERE header_signature = ?",
                         [header_signature(headers)]).fetchall()
-    return (rows[0][0], json.loads(rows[0][1])) if rows else None
+    return read_saved_mapping(rows[0][0], rows[0][1]) if rows else None
 
 
 def save_mapping(conn: duckdb.DuckDBPyConnection, headers: list[str], kind: str,
-                 mapping: dict[str, str]) -> None:
+                 mapping: dict[str, str], unit: float | None = None) -> None:
+    """Remember ``mapping`` (and the ``unit`` the values were read in) for files with these headers."""
     conn.execute(
         "INSERT INTO saved_mappings (header_signature, kind, mapping_json) VALUES (?, ?, ?) "
         "ON CONFLICT (header_signature) DO UPDATE SET kind = excluded.kind, "
         "mapping_json = excluded.mapping_json, saved_at = excluded.saved_at",
-        [header_signature(headers), kind, json.dumps(mapping)])
+        [header_signature(headers), kind, saved_mapping_json(mapping, unit)])
 
 
 # ---- value normalisation ---------------------------------------------------------------------------

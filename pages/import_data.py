@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from analytics import csv_source, formatting, importer, mapping
+from analytics import csv_source, formatting, import_temp, importer, mapping
 from dashboard import frame, session
 
 frame.require("pages/import_data.py")
 
 conn = session.db()
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "target-calibration-uploads"
+STORED_KEY = "import_stored_uploads"  # {upload file_id: path of its private copy on disk}
 PLANS_KEY = "import_plans"      # {(path, options): ImportPlan} — inspections of this session
 OPTIONS_KEY = "import_options"  # {path: {kind, preset, mapping, date_order, unit}} chosen in the page
 RESULTS_KEY = "import_results"  # {path: ImportResult} — files committed in this session
@@ -44,18 +43,39 @@ DATE_ORDERS = {"(inferred from the column)": None, "day first (31/12/2024)": "dm
 
 
 def _stored_upload(upload) -> Path:
-    """Write the upload to a temporary file once per upload (the importer streams from disk)."""
-    stored = st.session_state.setdefault("import_stored_uploads", {})
-    if upload.file_id in stored and Path(stored[upload.file_id]).exists():
-        return Path(stored[upload.file_id])
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{digest}-{Path(upload.name).name}"
-    if not path.exists():
-        path.write_bytes(data)
+    """Write the upload to a private temporary file once per upload (the importer streams from disk).
+
+    The copy is readable by this account alone and lives until the file is imported or removed from
+    the uploader; a copy a killed server left is removed by the next import (``import_temp``). Named
+    per upload, not per content: another session's import deletes its own copy, never this one.
+    """
+    stored = st.session_state.setdefault(STORED_KEY, {})
+    results = st.session_state.get(RESULTS_KEY, {})
+    if upload.file_id in stored:
+        path = Path(stored[upload.file_id])
+        if path.exists() or str(path) in results:  # (an imported file's copy is gone on purpose)
+            return path
+    name = f"{hashlib.sha256(upload.file_id.encode()).hexdigest()[:16]}-{Path(upload.name).name}"
+    path = import_temp.write_upload(import_temp.uploads_folder(), name, upload.getvalue())
     stored[upload.file_id] = str(path)
     return path
+
+
+def _delete_copies(file_ids) -> None:
+    """Delete the temporary copies of these uploads (imported, or removed from the uploader)."""
+    stored = st.session_state.get(STORED_KEY, {})
+    for file_id in file_ids:
+        if file_id in stored:
+            Path(stored[file_id]).unlink(missing_ok=True)
+
+
+def _forget_removed_uploads(uploads) -> None:
+    """Delete the copies of files the manager took out of the uploader."""
+    stored = st.session_state.get(STORED_KEY, {})
+    removed = set(stored) - {upload.file_id for upload in uploads or ()}
+    _delete_copies(removed)
+    for file_id in removed:
+        del stored[file_id]
 
 
 def _examples(path: Path, file_name: str) -> dict[str, list[str]]:
@@ -134,7 +154,8 @@ def _settings_form(plan: importer.ImportPlan, path: Path, i: int) -> None:
     if not applied:
         return
 
-    new = {"date_order": DATE_ORDERS[order], "unit": unit if unit != 1.0 else None}
+    # 1 is "no unit" unless the check preselected another: then it is the choice to keep the values.
+    new = {"date_order": DATE_ORDERS[order], "unit": unit if unit != 1.0 or plan.unit else None}
     chosen_preset = None if preset == DETECT else preset
     if chosen_preset != options.get("preset"):  # a preset brings its own kind and mapping
         new["preset"] = chosen_preset
@@ -195,11 +216,14 @@ def _show_plan(plan: importer.ImportPlan, path: Path, i: int) -> None:
                  icon=":material/block:")
     elif plan.refused:
         st.error(plan.message, icon=":material/block:")
+    if plan.unit_note and not plan.refused:  # a unit the manager did not choose: say so before the form
+        st.warning(f"**Amounts multiplied by {plan.unit:g}** (preselected in *Multiply amounts by* below): "
+                   f"{plan.unit_note}.", icon=":material/warning:")
     _settings_form(plan, path, i)
     if plan.refused:
         return
-    if plan.notes:
-        st.info("**What the check found**\n" + "\n".join(f"- {note}" for note in plan.notes),
+    if notes := [note for note in plan.notes if note != plan.unit_note]:
+        st.info("**What the check found**\n" + "\n".join(f"- {note}" for note in notes),
                 icon=":material/info:")
     st.markdown("**Preview** — the first rows as they will be stored")
     st.dataframe(plan.preview, hide_index=True, width="stretch", height=min(38 + 35 * len(plan.preview), 250),
@@ -223,6 +247,9 @@ def _commit(items: list[tuple[Path, importer.ImportPlan]]) -> None:
         def tell(fraction: float, text: str, j=j, name=plan.file_name) -> None:
             bar.progress(min((j + fraction) / len(items), 1.0), text=f"{name}: {text}")
         results[str(path)] = importer.commit_import(conn, plan, progress=tell)
+    committed = {str(path) for path, _ in items}
+    _delete_copies([file_id for file_id, stored in st.session_state.get(STORED_KEY, {}).items()
+                    if stored in committed])
     bar.empty()
     _forget_plans()
     st.rerun()
@@ -243,6 +270,7 @@ def upload_tab() -> None:
     uploads = st.file_uploader(
         "CSV exports — drop several at once", type=["csv", "txt", "tsv"], accept_multiple_files=True,
         key="uploads", help="Deals or opportunities, activity logs, the roster, past or planned quotas.")
+    _forget_removed_uploads(uploads)
     st.caption(f"Nothing is stored until you press Import, and every import can be undone. Files above "
                f"{limit} MB: `python -m analytics import FILE` streams them from disk into the same database.")
     if not uploads:

@@ -7,6 +7,8 @@ what the page happens to print alone.
 from __future__ import annotations
 
 import random
+import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,32 @@ def test_ambiguous_dates_are_resolved_with_the_date_order_setting(empty_db):
     apply_settings(at, 0)
     assert str(frame_with(at, "close_date")["close_date"].iloc[0].date()) == "2024-04-03"
     assert counts(empty_db)["deals"] == 0  # inspecting writes nothing
+
+
+def test_uploads_are_private_copies_deleted_after_import_or_removal(empty_db, tmp_path, monkeypatch):
+    """The page keeps each upload on disk while it is looked at: readable by this account alone,
+    deleted once imported, and deleted when the file is taken out of the uploader."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the temp folder the page writes to
+
+    def copies(at) -> dict[str, Path]:
+        return {Path(p).name.split("-", 1)[1]: Path(p) for p in at.session_state["import_stored_uploads"].values()}
+
+    at = upload(import_page(), corpus("us_dates.csv"), corpus("utf8_bom.csv"))
+    stored = copies(at)
+    assert sorted(stored) == ["us_dates.csv", "utf8_bom.csv"]
+    for path in stored.values():
+        assert path.is_relative_to(tmp_path)
+        assert path.read_bytes() == (CORPUS / path.name.split("-", 1)[1]).read_bytes()
+        assert [stat.S_IMODE(p.stat().st_mode) for p in (path.parent.parent, path.parent, path)] == \
+            [0o700, 0o700, 0o600]
+
+    at.button(key="commit_0").click().run()
+    assert not at.exception
+    assert counts(empty_db)["deals"] == 2
+    assert not stored["us_dates.csv"].exists()  # imported: its copy is gone, its result still shown
+    assert stored["utf8_bom.csv"].exists()
+    assert "Imported as deals" in texts(at.success)
+
+    at.file_uploader(key="uploads").set_value([corpus("us_dates.csv")]).run()  # utf8_bom.csv removed
+    assert not at.exception
+    assert not stored["utf8_bom.csv"].exists()

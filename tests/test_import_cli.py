@@ -236,3 +236,39 @@ def test_every_verb_prints_control_characters_escaped(tracking_db):
     assert "\x1b" not in listed.stdout and "\u202e" not in listed.stdout
     as_json = run_cli("notes", "list", "--db", db, "--target-set", "Q1 plan", "--json")
     assert note in [r["note"] for r in json.loads(as_json.stdout)]  # JSON keeps the text exact (escaped by JSON)
+
+
+HEAVY_MODULES = ("pandas", "scipy", "numpy", "pyarrow")
+
+
+def test_imports_list_loads_neither_pandas_nor_scipy(tmp_path):
+    """``imports list`` starts quickly because the import verbs' modules load no heavy library at
+    import time, and listing the history needs none: a new process shows what was loaded (pandas
+    and scipy alone took most of a second). Not timed: bench/bench_cli_start.py measures it."""
+    db = tmp_path / "cli.duckdb"
+    assert run_cli("import", str(CORPUS / "us_dates.csv"), "--db", str(db)).returncode == 0
+    script = ("import sys\n"
+              "import analytics.cli, analytics.cli_import\n"
+              f"loaded_at_import = [m for m in {HEAVY_MODULES!r} if m in sys.modules]\n"
+              f"code = analytics.cli.main(['imports', 'list', '--db', {str(db)!r}])\n"
+              f"print([m for m in {HEAVY_MODULES!r} if m in sys.modules], loaded_at_import, code)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    *listing, modules = done.stdout.splitlines()
+    assert modules == "[] [] 0"
+    assert "us_dates.csv  read 2, loaded 2, rejected 0" in listing[0]
+
+
+def test_each_verb_loads_only_its_own_module():
+    """A verb's parser holds the verbs of its module alone; no verb (or ``--help``) builds them all."""
+    from analytics.cli import COMMAND_MODULES, build_parser
+
+    def verbs(parser) -> set[str]:
+        return set(parser._subparsers._group_actions[0].choices)
+
+    every = {verb for module_verbs in COMMAND_MODULES.values() for verb in module_verbs}
+    assert verbs(build_parser()) == verbs(build_parser("no-such-verb")) == every
+    for module_verbs in COMMAND_MODULES.values():
+        for verb in module_verbs:
+            assert verbs(build_parser(verb)) == set(module_verbs)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from helpers import CORPUS, run_cli
 
-from analytics import importer, store
+from analytics import import_stage, import_temp, importer, store
 
 DATA_TABLES = ("deals", "activities", "reps", "quotas", "import_rejects", "import_changes", "saved_mappings",
                "activity_type_map")
@@ -47,6 +53,7 @@ EXPECTED = {
     "pipedrive_deals.csv": ("loaded", 3, 0, "deals"),
     "quotas_long.csv": ("loaded", 4, 1, "targets"),
     "quotas_wide_m01.csv": ("loaded", 1, 1, "targets"),
+    "quotas_wide_thousands.csv": ("loaded", 3, 0, "targets"),
     "quoted_newlines.csv": ("loaded", 2, 1, "deals"),
     "ragged_rows.csv": ("loaded", 2, 2, "deals"),
     "report_preamble.csv": ("loaded", 3, 0, "deals"),
@@ -74,6 +81,7 @@ EXPECTED = {
     "nul_after_first_mib.csv": ("loaded", 11_001, 1, "deals"),
     "wide_header_blank_columns.csv": ("refused", 0, 0, None),
     "endless_header_line.csv": ("refused", 0, 0, None),
+    "quotas_unknown_reps.csv": ("loaded", 14, 0, "targets"),  # (its note: test_targets_for_unknown_reps_are_noted)
 }
 
 
@@ -389,3 +397,103 @@ def test_a_stray_quote_refuses_the_file_naming_its_line(seeded, conn, tmp_path):
         assert cli_conn.execute("SELECT count(*) FROM deals").fetchall() == [(0,)]
     finally:
         cli_conn.close()
+
+
+def test_targets_for_unknown_reps_are_noted(conn):
+    """Quotas of reps with no deals and not in the roster are stored, and a note names them (the
+    first ten, then how many more); a rep known by the roster or by deals is not named."""
+    assert importer.import_file(conn, CORPUS / "roster_duplicates.csv").status == "loaded"  # Ann Lee
+    plan = importer.inspect_file(conn, CORPUS / "quotas_unknown_reps.csv")
+    unknown = [n for n in plan.notes if "not in the roster" in n]
+    assert unknown == ["targets for 13 reps with no deals and not in the roster (check the spelling against the "
+                       "CRM; nothing is measured against them): Bob Ray, Rep 01, Rep 02, Rep 03, Rep 04, Rep 05, "
+                       "Rep 06, Rep 07, Rep 08, Rep 09 and 3 more"]
+
+    assert importer.import_file(conn, CORPUS / "utf8_bom.csv").status == "loaded"  # Bob Ray's deals
+    result = importer.import_file(conn, CORPUS / "quotas_unknown_reps.csv")
+    assert result.rows_loaded == 14
+    assert [n for n in result.notes if "not in the roster" in n] == [
+        "targets for 12 reps with no deals and not in the roster (check the spelling against the CRM; nothing is "
+        "measured against them): Rep 01, Rep 02, Rep 03, Rep 04, Rep 05, Rep 06, Rep 07, Rep 08, Rep 09, Rep 10 "
+        "and 2 more"]
+
+
+def test_quotas_of_known_reps_have_no_unknown_reps_note(conn):
+    assert importer.import_file(conn, CORPUS / "utf8_bom.csv").status == "loaded"  # Ann Lee, Bob Ray
+    result = importer.import_file(conn, CORPUS / "quotas_long.csv")  # Ann Lee, Bob Ray
+    assert result.status == "loaded"
+    assert not [n for n in result.notes if "not in the roster" in n]
+
+
+@pytest.fixture
+def temp_folder(tmp_path, monkeypatch) -> Path:
+    """The temp folder the import uses, private to the test (``tempfile.gettempdir()`` reads it)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.fixture
+def live_pid():
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    yield child.pid
+    child.stdin.close()
+    child.wait()
+
+
+def test_a_killed_imports_stage_files_are_removed_at_the_next_import(conn, temp_folder, dead_pid, live_pid):
+    """Stage files and upload folders name the process that made them: the next import removes a
+    dead process's, and those of a process whose id was reused since (the file is older than the
+    process), never a running one's nor this process's."""
+    def touch(name: str, *, age: float = 0.0) -> Path:
+        path = temp_folder / name
+        path.write_bytes(b"stage")
+        os.utime(path, (time.time() - age, time.time() - age))
+        return path
+
+    dead = [touch(f"import-stage-{dead_pid}-abc.duckdb"), touch(f"import-stage-{dead_pid}-abc.duckdb.wal"),
+            touch(f"import-stage-{live_pid}-reused.duckdb", age=3 * 86_400)]
+    dead_uploads = import_temp.uploads_folder(temp_folder).parent / f"uploads-{dead_pid}"
+    dead_uploads.mkdir()
+    (dead_uploads / "deals.csv").write_bytes(b"Opportunity ID\n")
+    kept = [touch(f"import-stage-{live_pid}-xyz.duckdb"), touch(f"import-stage-{os.getpid()}-own.duckdb"),
+            touch("import-stage-nopid.duckdb", age=3 * 86_400), touch(f"other-{dead_pid}-abc.duckdb")]
+
+    assert importer.import_file(conn, CORPUS / "us_dates.csv").status == "loaded"
+    assert [p.exists() for p in dead] == [False] * len(dead)
+    assert not dead_uploads.exists()
+    assert [p.exists() for p in kept] == [True] * len(kept)
+    assert import_temp.uploads_folder(temp_folder).exists()  # this process's own uploads folder
+
+
+def test_a_large_files_stage_is_named_for_its_process_and_removed_after(conn, temp_folder, monkeypatch):
+    monkeypatch.setattr(import_stage, "SPILL_BYTES", 0)  # stage every file in a database file of its own
+    seen = []
+    real_stage_path = import_temp.stage_path
+
+    def recording_stage_path(folder=None):
+        path = real_stage_path(folder)
+        seen.append(path)
+        return path
+
+    monkeypatch.setattr(import_temp, "stage_path", recording_stage_path)
+    assert importer.import_file(conn, CORPUS / "tab_delimited.csv").status == "loaded"
+    assert seen and all(p.name.startswith(f"import-stage-{os.getpid()}-") for p in seen)
+    assert all(p.parent == temp_folder for p in seen)
+    assert not list(temp_folder.glob("import-stage-*"))
+
+
+def test_uploads_are_written_readable_by_their_owner_alone(tmp_path):
+    folder = import_temp.uploads_folder(tmp_path)
+    path = import_temp.write_upload(folder, "deals.csv", b"Opportunity ID\n")
+    modes = [stat.S_IMODE(p.stat().st_mode) for p in (folder.parent, folder, path)]
+    assert modes == [0o700, 0o700, 0o600]
+    assert path.read_bytes() == b"Opportunity ID\n"
