@@ -33,6 +33,7 @@ from scipy import stats
 from analytics import formatting
 from analytics import tracking_data as data
 from analytics.calibration import Calibration
+from analytics.coverage import DataCoverage, data_coverage, day_words
 from analytics.metric_registry import resolve_metric
 from analytics.metrics import data_as_of
 from analytics.periods import Period
@@ -256,7 +257,7 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
     as_of = data_as_of(conn) or period.end
     complete = as_of >= period.end
     if not complete:
-        notes.append(f"{period.label} is not finished (data as of {as_of}): results so far.")
+        notes.append(f"{period.label} is not finished: the data ends on {day_words(as_of)}; results so far.")
     day = data.evaluation_date(period, as_of)
     actual_all = data.metric_to_date(conn, saved.metric, period.start, day)  # every rep with a result
     actual = actual_all.reindex(reps).fillna(0.0)
@@ -293,7 +294,9 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
             data.quota_history(conn, saved.metric, period.grain, period.fiscal_start_month, period),
             period.label, quotas),
     })
-    changes = _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied)
+    cov = data_coverage(conn)
+    changes = _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied, cov)
+    notes += cov.absent_notes()
     next_start = _next_start(saved, actual, cal_next)
     if cal_then is None:
         notes.append(f"model for {period.label}: the law implied by the saved set ({why_then})")
@@ -307,7 +310,12 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
 
 def _changes(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, actual: pd.Series,
              cal_then: Calibration | None, cal_next: Calibration | None, pred_then: PredictiveDistribution,
-             implied: PredictiveDistribution) -> pd.DataFrame:
+             implied: PredictiveDistribution, cov: DataCoverage) -> pd.DataFrame:
+    """Per rep: the previous and reviewed period side by side (result, level, volatility, funnel).
+
+    Funnel counts and rates whose data was never imported (``cov``) are left out rather than shown
+    as columns of zeros (calls without activities, opportunities without created dates) or of 100%
+    (a win rate without lost deals)."""
     period, reps = saved.fiscal_period, saved.reps
     prev = period.previous()
     out = pd.DataFrame(index=pd.Index(reps, name="rep"))
@@ -329,9 +337,11 @@ def _changes(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, actual: pd.
     f_now = data.funnel_counts(conn, period.start, period.end).reindex(reps).fillna(0.0)
     r_prev, r_now = funnel_rates(f_prev), funnel_rates(f_now)
     for col in ("calls", "meetings", "opportunities", "won"):
-        out[f"{col}_previous"], out[col] = f_prev[col].to_numpy(), f_now[col].to_numpy()
+        if cov.has_funnel(col):
+            out[f"{col}_previous"], out[col] = f_prev[col].to_numpy(), f_now[col].to_numpy()
     for col in r_now.columns:
-        out[f"{col}_previous"], out[col] = r_prev[col].to_numpy(), r_now[col].to_numpy()
+        if cov.has_funnel(col):
+            out[f"{col}_previous"], out[col] = r_prev[col].to_numpy(), r_now[col].to_numpy()
     return out
 
 

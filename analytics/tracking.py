@@ -28,6 +28,7 @@ from scipy import stats
 from analytics import csv_writer, formatting
 from analytics import tracking_data as data
 from analytics.calibration import Calibration, calibrate
+from analytics.coverage import DataCoverage, data_coverage, day_words
 from analytics.metric_registry import resolve_metric
 from analytics.metrics import FUNNEL_RATES, data_as_of, rep_funnel
 from analytics.periods import Period, working_days
@@ -39,6 +40,7 @@ from analytics.tracking_core import (  # noqa: F401  (re-exported: the tracking 
     conditional_p_attain,
     diagnose,
     funnel_rates,
+    outcome_causes,
     pace,
     projection,
     remaining_predictive,
@@ -186,10 +188,21 @@ class Tracking:
     shape_source: str
     model_source: str
     notes: list[str] = field(default_factory=list)
+    data_ends: date | None = None
 
     @property
     def period(self) -> Period:
         return self.saved.fiscal_period
+
+    @property
+    def period_over(self) -> bool:
+        """Whether the period's last day is counted: nothing is left to do "per week"."""
+        return self.as_of >= self.period.end
+
+    @property
+    def measured(self) -> bool:
+        """Whether any day of the period is in the data (a period starting after it is not)."""
+        return self.as_of >= self.period.start
 
     def flagged(self) -> pd.DataFrame:
         return self.summary[self.summary["flag"]]
@@ -210,8 +223,10 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     """Track a saved set (the set, its name or id) as of a date (default: ``data_as_of``)."""
     saved = data.tracked_set(conn, target_set)
     period, reps = saved.fiscal_period, saved.reps
+    cov = data_coverage(conn)
     as_of = as_of or data_as_of(conn) or period.end
-    day = data.evaluation_date(period, as_of)
+    # Days after the data's last day are not measured: counting them would put every rep behind.
+    day = data.evaluation_date(period, min(as_of, cov.data_ends) if cov.data_ends else as_of)
     actual = data.metric_to_date(conn, saved.metric, period.start, day).reindex(reps).fillna(0.0).to_numpy()
     cal, model_note = fit_period(conn, saved)
     implied = implied_predictive(reps, saved.targets_by_tier, saved.chances_by_tier)
@@ -241,8 +256,10 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
         ["projected", "projected_p10", "projected_p90"]].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         s["projected_attainment"] = np.where(base > 0, s["projected"] / base, np.nan)
-    s["flag"] = s["p_attain"] < threshold
-    acts, causes, takes = _activity_side(conn, saved, day, base - actual, confidence)
+    s["flag"] = (s["p_attain"] < threshold) & (day >= period.start)
+    acts, causes, takes = _activity_side(conn, saved, day, base - actual, confidence, cov)
+    if causes["cause"].eq("no activity data").all() and not cov.has_activities:
+        causes = _outcome_side(conn, saved, day, s["pace"].to_numpy(dtype=float), share)
     s = s.join(causes).join(takes)
     if resolve_metric(saved.metric).funnel_stage not in (None, "won"):
         # The metric is itself a funnel volume (calls, opportunities): its own pace is the volume.
@@ -260,8 +277,34 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     team["flagged"] = int(s["flag"].sum())
     notes = [] if covered == len(reps) else [
         f"{len(reps) - covered} of {len(reps)} reps use the law implied by the saved set ({model_note})"]
+    notes += coverage_notes(cov, period)
     return Tracking(saved=saved, as_of=day, share=share, summary=s, activities=acts, team=team,
-                    shape_source=shape.source, model_source=model_note, notes=notes)
+                    shape_source=shape.source, model_source=model_note, notes=notes, data_ends=cov.data_ends)
+
+
+def coverage_notes(cov: DataCoverage, period: Period) -> list[str]:
+    """What the data cannot show about ``period``: where it ends inside or before the period."""
+    if cov.starts_after(period):
+        return [f"The data ends on {day_words(cov.data_ends)}, before {period.label} starts: "
+                "nothing of the period is measured yet."]
+    if cov.runs_past(period):
+        return [f"The data ends on {day_words(cov.data_ends)}: {period.label} is measured up to that day."]
+    return []
+
+
+def _outcome_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: date, outcome_pace: np.ndarray,
+                  share: np.ndarray) -> pd.DataFrame:
+    """Causes from won deals alone (no activities, no created dates): fewer deals, deal size or pace."""
+    period, reps = saved.fiscal_period, saved.reps
+    now = data.funnel_counts(conn, period.start, day).reindex(reps).fillna(0.0)
+    usual, _, deal_size = usual_funnel(conn, period, reps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size_now = (now["revenue"] / now["won"].where(now["won"] > 0)).to_numpy(dtype=float)
+    causes = outcome_causes(outcome_pace, now["won"].to_numpy(dtype=float),
+                            usual["won"].astype(float).to_numpy() * share, size_now, deal_size.to_numpy(dtype=float))
+    causes.index = pd.Index(reps, name="rep")
+    return causes.assign(weakest_activity=None, weakest_activity_pace=np.nan, weakest_stage=None,
+                         weakest_stage_vs_usual=np.nan)
 
 
 def usual_funnel(conn: duckdb.DuckDBPyConnection, period: Period,
@@ -276,20 +319,24 @@ def usual_funnel(conn: duckdb.DuckDBPyConnection, period: Period,
 
 
 def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: date, gap: np.ndarray,
-                   confidence: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Activities to date vs their targets' (or usual) pace, causes and what it takes per week."""
+                   confidence: float, cov: DataCoverage) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Activities to date vs their targets' (or usual) pace, causes and what it takes per week.
+
+    Volumes whose data was never imported (``cov``) are neither judged nor planned: zero calls in
+    data without activities is no evidence of a short volume."""
     period, reps = saved.fiscal_period, saved.reps
     s_act = working_days(period.start, day) / max(working_days(period.start, period.end), 1)
     now = data.funnel_counts(conn, period.start, day).reindex(reps).fillna(0.0)
     usual, usual_rates, deal_size = usual_funnel(conn, period, reps)
     # Expected per period: the set's activity targets, else the rep's usual volume.
     a = saved.activity_rows.assign(column=saved.activity_rows["activity"].map(data.funnel_column))
-    volume_cols = [c for c in VOLUME_ORDER if c in usual]
+    volume_cols = [c for c in VOLUME_ORDER if c in usual and _volume_covered(cov, c)]
     planned = a[a["column"].isin(volume_cols)].pivot_table(index="rep", columns="column", values="per_period",
                                                           aggfunc="last")
     expected = planned.reindex(index=reps, columns=volume_cols).combine_first(usual[volume_cols])
     expected = expected[volume_cols]
     now_long = now.stack().rename("actual")
+    a = a.loc[np.array([_volume_covered(cov, c) for c in a["column"]], dtype=bool)]
     rows = a.assign(target=a["per_period"]).join(now_long, on=["rep", "column"])
     rows["expected_to_date"] = rows["target"] * s_act
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -297,7 +344,8 @@ def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: 
     # Volume is judged at the top of each rep's funnel: the first stage with an expectation
     # (lower stages are conversion, judged by the rates below).
     volume = pd.DataFrame(index=reps)
-    first = expected.gt(0).idxmax(axis=1).where(expected.gt(0).any(axis=1))
+    first = (expected.gt(0).idxmax(axis=1).where(expected.gt(0).any(axis=1)) if volume_cols
+             else pd.Series(None, index=reps, dtype=object))
     for c in expected.columns:
         exp_c = expected[c] * s_act
         volume[c] = (now[c] / exp_c.where(exp_c > 0)).where(first == c)
@@ -309,8 +357,16 @@ def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: 
     takes = what_it_takes(gap, weeks_left, avg_deal_size=deal_size.to_numpy(dtype=float), rates=usual_rates,
                           metric_kind=gap_unit(saved.metric), confidence=confidence)
     takes.index = pd.Index(reps, name="rep")
+    takes = takes.drop(columns=[f"{c}_per_week" for c in VOLUME_ORDER if not _volume_covered(cov, c)],
+                       errors="ignore")
     cols = ["rep", "activity", "target", "expected_to_date", "actual", "pace"]
     return rows[cols].reset_index(drop=True), causes, takes
+
+
+def _volume_covered(cov: DataCoverage, column: str) -> bool:
+    """Whether a funnel volume (``calls``, ``opportunities``) has data to be judged or planned by
+    (won deals, and a name no funnel stage makes, are the deals' own)."""
+    return not isinstance(column, str) or cov.has_funnel(column)
 
 
 # ----------------------------------------------------------------------------- check-in notes

@@ -336,6 +336,51 @@ def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: 
                         index=reps)
 
 
+def outcome_causes(outcome_pace: npt.ArrayLike, deals_now: npt.ArrayLike, deals_expected: npt.ArrayLike,
+                   size_now: npt.ArrayLike, size_usual: npt.ArrayLike, *, short: float = 0.8) -> pd.DataFrame:
+    """Causes from won deals alone, for data without activities or created dates (an orders export):
+    what such data can show is the outcome against its seasonal pace, the number of deals and their size.
+
+    "fewer deals" when deals won to date are under ``short`` of the usual number by now (and fall
+    shorter than deal size); "deal size" when the average won deal is under ``short`` of the usual
+    one; "revenue behind seasonal pace" when behind pace with neither; "on pace" otherwise.
+
+    >>> outcome_causes([0.6, 0.7, 0.9, 1.1], [2, 5, 5, 6], [5, 5, 5, 5], [900, 500, 950, 1000],
+    ...                [1000, 1000, 1000, 1000])["cause"].tolist()
+    ['fewer deals', 'deal size', 'revenue behind seasonal pace', 'on pace']
+    """
+    p = np.asarray(outcome_pace, dtype=float)
+    won = np.asarray(deals_now, dtype=float)
+    expected = np.asarray(deals_expected, dtype=float)
+    size, usual_size = np.asarray(size_now, dtype=float), np.asarray(size_usual, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deals_ratio = np.where(expected > 0, won / np.where(expected > 0, expected, 1.0), np.nan)
+        size_ratio = np.where(usual_size > 0, size / np.where(usual_size > 0, usual_size, 1.0), np.nan)
+    cause, detail = [], []
+    for i in range(p.size):
+        behind = np.isfinite(p[i]) and p[i] < 1
+        fewer = np.isfinite(deals_ratio[i]) and deals_ratio[i] < short and not (size_ratio[i] < deals_ratio[i])
+        smaller = np.isfinite(size_ratio[i]) and size_ratio[i] < short
+        if behind and fewer:
+            cause.append("fewer deals")
+            detail.append(f"{formatting.count(won[i])} deals won against about {formatting.count(expected[i])} "
+                          "usual by now")
+        elif behind and smaller:
+            cause.append("deal size")
+            detail.append(f"average won deal {formatting.money(size[i])} against a usual "
+                          f"{formatting.money(usual_size[i])}")
+        elif behind:
+            cause.append("revenue behind seasonal pace")
+            detail.append(f"at {formatting.rate(p[i])} of the seasonal pace; deal count and size near usual")
+        elif np.isfinite(p[i]):
+            cause.append("on pace")
+            detail.append("on the seasonal pace")
+        else:
+            cause.append("not measured yet")
+            detail.append("nothing of the period is in the data yet")
+    return pd.DataFrame({"cause": cause, "cause_detail": detail})
+
+
 def what_it_takes(gap: npt.ArrayLike, weeks_left: npt.ArrayLike, *,
                   avg_deal_size: npt.ArrayLike | None = None, rates: pd.DataFrame | None = None,
                   metric_kind: str = "money", confidence: float = 0.5) -> pd.DataFrame:
@@ -350,12 +395,14 @@ def what_it_takes(gap: npt.ArrayLike, weeks_left: npt.ArrayLike, *,
 
     gap = np.asarray(gap, dtype=float).clip(min=0.0)
     weeks = np.asarray(weeks_left, dtype=float)
+    # With no week left the period is over: nothing is "needed per week" (blank, never infinite).
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_week = np.where(gap <= 0, 0.0, np.where(weeks > 0, gap / np.where(weeks > 0, weeks, 1), np.inf))
+        per_week = np.where(gap <= 0, 0.0, np.where(weeks > 0, gap / np.where(weeks > 0, weeks, 1), np.nan))
     out = pd.DataFrame({"gap": gap, "weeks_left": np.broadcast_to(weeks, gap.shape),
                         "what_it_takes_per_week": per_week})
     if metric_kind == "count" or rates is None:
         return out
+    weeks = np.where(weeks > 0, weeks, np.nan)
     k = np.ceil(gap - 1e-9) if metric_kind == "deals" else deals_needed(gap, avg_deal_size)
     r = {name: rates[name].to_numpy(dtype=float) if name in rates else np.full(gap.shape, np.nan)
          for name, *_ in STAGE_RATES}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from analytics import formatting, metrics, sample_company, store
+from analytics import coverage, formatting, metrics, sample_company, store
 from analytics.periods import period_of
 from dashboard import frame, session
 
@@ -18,6 +18,12 @@ conn = session.db()
 st.title("Sales-target calibration")
 st.caption("Targets each rep can really hit: a range per rep from their own history, "
            "the chance of hitting any target, and a backtest that proves the chances honest.")
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _coverage(_conn, path: str, version: str) -> coverage.DataCoverage:
+    # path and version (session.data_version) key the cache: an import recomputes.
+    return coverage.data_coverage(_conn)
+
 
 CONFIRM_CLEAR_KEY = "overview_confirm_clear_sample"  # the manager pressed Clear and is asked to confirm
 CLEARED_KEY = "overview_sample_cleared"             # (kind, text): what the removal did, shown once
@@ -77,8 +83,13 @@ fiscal_month = session.fiscal_start_month()
 current = period_of(as_of, grain, fiscal_month)
 panel = metrics.rep_period_panel(conn, "revenue", grain, fiscal_start_month=fiscal_month, as_of=as_of)
 
+cov = _coverage(conn, session.db_path(), session.data_version())
+# A period whose last day is in the data is over, whatever today's date: no "so far", no "in progress".
+current_over = as_of >= current.end
+data_ends = coverage.day_words(as_of)
+
 by_period = panel.groupby(["period_start", "period_label"], as_index=False)["value"].sum()
-complete = panel[panel["complete"]]
+complete = panel[panel["complete"] & (panel["period_label"] != current.label)]
 last_label = complete["period_label"].max() if not complete.empty else None
 last_total = complete.loc[complete["period_label"] == last_label, "value"].sum() if last_label else None
 current_total = panel.loc[panel["period_label"] == current.label, "value"].sum()
@@ -87,8 +98,13 @@ active_reps = panel.loc[panel["period_label"] == current.label, "rep"].nunique()
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Active reps", f"{active_reps}")
 c2.metric(f"Won in {last_label or formatting.BLANK}", formatting.money(last_total))
-c3.metric(f"Won so far in {current.label}", formatting.money(current_total),
-          help=f"{formatting.rate(current.fraction_elapsed(as_of))} of the period has elapsed (data as of {as_of}).")
+if current_over:
+    c3.metric(f"Won in {current.label}", formatting.money(current_total),
+              help=f"The data ends on {data_ends}, the last day of {current.label}.")
+else:
+    c3.metric(f"Won so far in {current.label}", formatting.money(current_total),
+              help=f"The data ends on {data_ends}: {formatting.rate(current.fraction_elapsed(as_of))} of "
+                   f"{current.label} is in it.")
 c4.metric("Deals imported", formatting.count(counts["deals"]),
           help=f"{formatting.count(counts['activities'])} activity rows, {formatting.count(counts['reps'])} reps on the roster and "
                f"{formatting.count(counts['quotas'])} quota rows are loaded too.")
@@ -97,11 +113,14 @@ team_by_period = panel.groupby(["period_start", "period_label", "team"], as_inde
 team_by_period["team"] = team_by_period["team"].astype("string").fillna("(no team)")
 fig = px.bar(team_by_period, x="period_label", y="value", color="team", color_discrete_sequence=TEAM_COLOURS,
              labels={"period_label": grain.title(), "value": "Won revenue", "team": "Team"},
-             title=f"Won revenue per {grain} (the last bar is {current.label}, still in progress)")
+             title=f"Won revenue per {grain}" + ("" if current_over else
+                                                 f" (the data ends on {data_ends}, inside {current.label})"))
 fig.update_layout(height=380, margin=dict(t=50, b=10), legend_title_text="", bargap=0.25)
 fig.update_yaxes(tickprefix="$", tickformat="~s")
 fig.update_traces(hovertemplate="%{x} · %{fullData.name}<br>$%{y:,.0f}<extra></extra>")
 st.plotly_chart(fig, width="stretch")
+for note in cov.absent_notes():  # said once here; the other pages leave the absent data out
+    st.caption(f":material/info: {note}")
 
 st.subheader("A calibration, step by step")
 steps = st.columns(4)

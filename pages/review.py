@@ -70,8 +70,9 @@ set_id = st.selectbox("Target set", options, index=0, format_func=labels.get, ke
                       help="Finished periods first, the latest first.")
 header = sets[sets["set_id"] == set_id].iloc[0]
 if data_as_of < periods[set_id].start:
-    st.info(f"**{periods[set_id].label} has not started yet** (data as of {data_as_of:%d %b %Y}): there is nothing "
-            "to review. Follow it on the Tracking page while it runs and review it when it ends.",
+    st.info(f"**Nothing of {periods[set_id].label} is in the data yet**: the data ends on "
+            f"{data_as_of.day} {data_as_of:%b %Y}. Follow the period on the Tracking page while it runs and "
+            "review it when it ends.",
             icon=":material/schedule:")
     st.page_link("pages/tracking.py", label="Go to Tracking", icon=":material/speed:")
     st.stop()
@@ -129,7 +130,8 @@ for tier in tiers:
     res_config[f"hit_{tier}"] = st.column_config.CheckboxColumn(f"{name} reached")
     res_config[f"p_{tier}"] = st.column_config.NumberColumn(f"{name} chance", format="%.0f%%",
                                                            help="The chance saved with the set.")
-order = ["rep", "team", "actual", "attainment", *[c for t in tiers for c in (t, f"hit_{t}", f"p_{t}")]]
+order = ["rep", *(["team"] if res["team"].notna().any() else []),  # no roster imported: no column of blanks
+         "actual", "attainment", *[c for t in tiers for c in (t, f"hit_{t}", f"p_{t}")]]
 if rv.quotas.get("reps_with_quota"):
     order += ["quota", "hit_quota"]
 st.dataframe(res.sort_values("attainment", ascending=False), hide_index=True, width="stretch",

@@ -16,7 +16,14 @@ from dashboard import frame, session
 
 frame.require("pages/tracking.py")
 
-STATUS_FLAGGED, STATUS_BEHIND, STATUS_ON = "Flagged", "Behind pace", "On pace"
+STATUS_FLAGGED, STATUS_BEHIND, STATUS_ON, STATUS_UNMEASURED = "Flagged", "Behind pace", "On pace", "Not measured yet"
+CAUSE_WORDS = {  # what each cause means, said only for the causes shown
+    "activity volume short": "too few calls or meetings",
+    "conversion short": "activities do not turn into deals as usual",
+    "fewer deals": "fewer deals won than usual by now",
+    "deal size": "won deals smaller than usual",
+    "revenue behind seasonal pace": "behind the period's usual shape, with deal count and size near usual",
+}
 
 
 @st.cache_data(show_spinner="Tracking the set…", max_entries=32)
@@ -34,13 +41,28 @@ def _set_label(row) -> str:
     return f"{row.name} v{row.version} · {row.period} · {row.metric} · {row.status}"
 
 
-def _rep_table(summary):
-    """The per-rep frame as shown: numbers stay numbers (sortable), percentages scaled to 0-100."""
+def _status(flag: bool, pace: float, measured: bool) -> str:
+    if flag:
+        return STATUS_FLAGGED
+    if not measured:  # a period the data has not reached: $0 so far is no evidence of being behind
+        return STATUS_UNMEASURED
+    return STATUS_BEHIND if not pace >= 1 else STATUS_ON
+
+
+def _rep_table(summary, measured: bool, period_over: bool):
+    """The per-rep frame as shown: numbers stay numbers (sortable), percentages scaled to 0-100.
+    Once the period is over nothing is needed per week: those columns go (never infinite, never blank)."""
     df = summary.reset_index()
-    df["status"] = [STATUS_FLAGGED if f else STATUS_BEHIND if p < 1 else STATUS_ON
-                    for f, p in zip(df["flag"], df["pace"].fillna(0), strict=True)]
+    df["status"] = [_status(f, p, measured) for f, p in zip(df["flag"], df["pace"], strict=True)]
+    if period_over:
+        df = df.drop(columns=[c for c in df if c.endswith("_per_week")])
+    if not measured:
+        df = df.drop(columns=["pace", "expected_to_date"])
+    if df["team"].isna().all():  # no roster imported: no column of blanks
+        df = df.drop(columns="team")
     for col in ("pace", "p_attain", "p_attain_saved", "projected_attainment"):
-        df[col] = 100 * df[col]
+        if col in df:
+            df[col] = 100 * df[col]
     cols = ["rep", "team", "status", "p_attain", "p_attain_saved", "actual", "expected_to_date", "target",
             "pace", "projected", "projected_attainment", "cause", "cause_detail", "what_it_takes_per_week",
             "calls_per_week", "meetings_per_week"]
@@ -66,7 +88,7 @@ def _column_config(money_metric: bool) -> dict:
         "projected": st.column_config.NumberColumn("Projected", format=amount,
                                                    help="Median projection for the period end."),
         "projected_attainment": st.column_config.NumberColumn("Projected % of base", format="%.0f%%"),
-        "cause": st.column_config.TextColumn("Funnel diagnosis", help="Activity volume short, conversion short, or — when both are on pace — deal size or timing."),
+        "cause": st.column_config.TextColumn("Likely cause", help="What the imported data can show behind a shortfall."),
         "cause_detail": st.column_config.TextColumn("Why", width="large"),
         "what_it_takes_per_week": st.column_config.NumberColumn(
             "Needed per week", format=amount, help="The remaining gap to base ÷ working weeks left."),
@@ -148,6 +170,8 @@ st.caption(f"**{header['name']}** v{header['version']} · {set_period.label} · 
            f"period's result (within-period shape: {t.shape_source}; model: {t.model_source}).")
 for note in t.notes:
     st.caption(f":material/info: {note}")
+if t.period_over:
+    st.caption(f":material/event_busy: {set_period.label} is over: nothing is needed per week any more.")
 
 k1, k2, k3, k4, k5 = st.columns(5)
 k1.metric("Team to date", fmt(team["actual"]), f"{formatting.rate(team['attainment_so_far'])} of {fmt(team['team_target'])}",
@@ -172,20 +196,22 @@ teams = sorted(str(x) for x in t.summary["team"].dropna().unique())
 team_filter = pick.selectbox("Team", ["All teams", *teams], key="tracking_team",
                              help="Narrows the rep tables and charts; the figures above are for the whole set.")
 summary = t.summary if team_filter == "All teams" else t.summary[t.summary["team"] == team_filter]
-table = _rep_table(summary)
+table = _rep_table(summary, t.measured, t.period_over)
 config = _column_config(money_metric)
 
 flagged = table[table["status"] == STATUS_FLAGGED].sort_values("p_attain")
 if flagged.empty:
     st.success(f"No rep's chance of reaching base is below {threshold_pct}%.", icon=":material/check_circle:")
 else:
+    meanings = "; ".join(f"*{c.capitalize()}*: {CAUSE_WORDS[c]}" for c in dict.fromkeys(flagged["cause"])
+                         if c in CAUSE_WORDS)
     st.markdown(f"**{len(flagged)} rep(s) flagged: {', '.join(flagged['rep'])}.** Their chance of reaching "
-                f"base by {set_period.end:%d %b} is below {threshold_pct}%. *Activity volume short*: too few "
-                "calls or meetings; *conversion short*: activities do not turn into deals as usual.")
+                f"base by {set_period.end:%d %b} is below {threshold_pct}%." + (f" {meanings}." if meanings else ""))
     st.dataframe(flagged.drop(columns="status"), hide_index=True, width="stretch", column_config=config,
                  key="tracking_flagged",
-                 column_order=["rep", "p_attain", "pace", "cause", "cause_detail", "what_it_takes_per_week",
-                               "calls_per_week", "p_attain_saved", "actual", "target", "team"])
+                 column_order=[c for c in ("rep", "p_attain", "pace", "cause", "cause_detail",
+                                           "what_it_takes_per_week", "calls_per_week", "p_attain_saved", "actual",
+                                           "target", "team") if c in flagged])
 behind = table[table["status"] == STATUS_BEHIND]
 if not behind.empty:
     st.caption(f"Also behind the expected pace but not flagged: {', '.join(behind['rep'])}.")

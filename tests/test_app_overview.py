@@ -147,3 +147,32 @@ def test_app_tests_still_read_an_exception_s_text(tmp_path):
     at = AppTest.from_file(str(script)).run()
     assert at.exception[0].message == "the detail a test needs"
     assert at.exception[0].stack_trace
+
+
+def test_orders_only_quarter_whose_data_ended_is_not_said_in_progress(db_path, tmp_path):
+    import orders_fixtures
+
+    orders_fixtures.build_orders_db(tmp_path, db_path)     # orders to 30 Jun 2026: 2026-Q2 is over
+    at = app_test()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "Won in 2026-Q2" in labels and "Won in 2026-Q1" in labels
+    assert not any("so far" in label for label in labels)
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert "in progress" not in title and "data ends" not in title
+    notes = texts(at.caption)
+    assert "No activities imported" in notes and "No created dates imported" in notes
+
+
+def test_a_quarter_the_data_ends_inside_says_where_the_data_ends(db_path, tmp_path):
+    import orders_fixtures
+
+    orders_fixtures.build_orders_db(tmp_path, db_path)
+    conn = store.connect(db_path)
+    conn.execute("DELETE FROM deals WHERE close_date > '2026-05-15'")
+    conn.close()
+    at = app_test()
+    assert not at.exception
+    assert "Won so far in 2026-Q2" in [m.label for m in at.metric]
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert "the data ends on 15 May 2026, inside 2026-Q2" in title

@@ -101,7 +101,8 @@ def test_a_set_for_a_period_not_started_has_nothing_to_review(sample_db):
     conn.close()
     at = app_test(PAGE)
     assert not at.exception
-    assert any(f"{nxt.label} has not started yet" in i.value for i in at.info)
+    assert any(f"Nothing of {nxt.label} is in the data yet" in i.value and "the data ends on" in i.value
+               for i in at.info)
     assert not at.metric and not at.dataframe
     assert "tracking" in [e.proto.page for e in at.get("page_link")]
 
@@ -118,3 +119,26 @@ def test_empty_database_points_to_import(empty_db):
     assert not at.exception
     assert any("No deals yet" in i.value for i in at.info)
     assert not at.dataframe
+
+
+def test_orders_only_what_changed_has_no_columns_of_zeros_and_says_the_data_ends(db_path, tmp_path):
+    import orders_fixtures
+
+    from analytics.periods import parse_period
+
+    orders_fixtures.build_orders_db(tmp_path, db_path)
+    orders_fixtures.save_orders_plan(db_path, parse_period("2026-Q1"), "Q1 orders")
+    orders_fixtures.save_orders_plan(db_path, parse_period("2026-Q3"), "Q3 orders")
+    at = app_test(PAGE)
+    assert not at.exception
+    changes = _frame(at, "baseline_change")
+    for absent in ("calls", "meetings", "opportunities", "call_to_meeting", "win_rate"):
+        assert absent not in changes.columns
+    assert "won" in changes.columns
+    results = next(d for d in at.dataframe if "hit_base" in d.value.columns)
+    assert "team" not in list(results.proto.column_order)     # no roster imported: no column of blanks
+    assert any("No activities imported" in w.value for w in at.warning)
+    at.selectbox(key="review_set").set_value(2).run()     # Q3 orders: after the data ends
+    assert not at.exception
+    assert any("Nothing of 2026-Q3 is in the data yet: the data ends on 30 Jun 2026" in i.value.replace("**", "")
+               for i in at.info)

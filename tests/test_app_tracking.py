@@ -13,7 +13,7 @@ import pytest
 from helpers import app_test
 
 from analytics import calibration, metrics, store, target_drafts, target_sets, tracking
-from analytics.periods import period_of
+from analytics.periods import parse_period, period_of
 
 PAGE = "pages/tracking.py"
 PLAN = "Q plan"
@@ -175,3 +175,54 @@ def test_empty_database_points_to_import(empty_db):
     assert not at.exception
     assert any("No deals yet" in i.value for i in at.info)
     assert not at.get("plotly_chart") and not at.dataframe
+
+
+# ----------------------------------------------------------------------------- orders-only data
+@pytest.fixture
+def orders_db(db_path, tmp_path) -> Path:
+    """The orders-only company (no activities, no created dates, no stages), data to 30 Jun 2026,
+    with plans for 2026-Q2 (its last quarter) and 2026-Q3 (after the data ends)."""
+    import orders_fixtures
+
+    orders_fixtures.build_orders_db(tmp_path, db_path)
+    orders_fixtures.save_orders_plan(db_path, parse_period("2026-Q2"), "Q2 orders")
+    orders_fixtures.save_orders_plan(db_path, parse_period("2026-Q3"), "Q3 orders")
+    return db_path
+
+
+def _tables_text(at) -> str:
+    return "\n".join(d.value.astype(str).to_csv() for d in at.dataframe)
+
+
+def test_orders_only_tracking_names_no_activity_cause_and_nothing_infinite(orders_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert "Q2 orders" in _texts(at)            # 2026-Q2 is the data's current quarter
+    at.slider(key="tracking_threshold").set_value(95).run()
+    assert not at.exception
+    flagged = _frame(at, "flagged")
+    assert not flagged.empty
+    assert set(flagged["cause"]) <= {"fewer deals", "deal size", "revenue behind seasonal pace",
+                                     "deal size or timing"}
+    shown = _texts(at) + _tables_text(at)
+    for absent in ("activity volume short", "Activity volume short", "opportunities", "calls", "inf", "None"):
+        assert absent not in shown, absent
+    # The period's last day: the period is over, nothing is needed per week (no Infinity).
+    at.date_input[0].set_value(date(2026, 6, 30)).run()
+    assert not at.exception
+    assert "2026-Q2 is over" in _texts(at)
+    assert "what_it_takes_per_week" not in _frame(at, "all reps").columns
+    assert "team" not in _frame(at, "all reps").columns      # no roster imported: no column of blanks
+    assert "inf" not in _tables_text(at).lower()
+
+
+def test_a_period_after_the_data_is_not_behind_pace_and_says_where_the_data_ends(orders_db):
+    at = app_test(PAGE)
+    chooser = next(s for s in at.selectbox if s.label == "Target set")
+    assert any("2026-Q3" in o for o in chooser.options)
+    chooser.set_value(2).run()                  # the second set saved: Q3 orders
+    assert not at.exception
+    assert "The data ends on 30 Jun 2026, before 2026-Q3 starts" in _texts(at)
+    reps = _frame(at, "all reps")
+    assert set(reps["status"]) == {"Not measured yet"} and "pace" not in reps.columns
+    assert "Behind pace" not in _texts(at)

@@ -177,3 +177,24 @@ def test_report_leaves_out_funnel_data_the_company_did_not_import(reviewed):
     assert "Calls" not in headings and "Meetings" not in headings and "Call → meeting" not in headings
     assert "Deals won" in headings and "Win rate" in headings
     assert "Calls" in re.findall(r"<th[^>]*>([^<]*)</th>", review_html(reviewed))
+
+
+def test_orders_only_review_has_no_funnel_columns_it_did_not_import(tmp_path):
+    import orders_fixtures
+
+    from analytics.periods import parse_period
+
+    db = orders_fixtures.build_orders_db(tmp_path)
+    orders_fixtures.save_orders_plan(db, parse_period("2026-Q1"), "Q1 orders")
+    conn = store.connect(str(db))
+    try:
+        rv = review.review(conn, "Q1 orders")
+    finally:
+        conn.close()
+    cols = set(rv.changes.columns)
+    assert {"won", "won_previous", "result", "result_previous"} <= cols
+    for absent in ("calls", "meetings", "opportunities", "call_to_meeting", "meeting_to_demo",
+                   "demo_to_opportunity", "win_rate"):
+        assert absent not in cols and f"{absent}_previous" not in cols
+    assert any(n.startswith("No activities imported") for n in rv.notes)
+    assert any(n.startswith("No stages or lost deals imported") for n in rv.notes)

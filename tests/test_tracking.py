@@ -3,6 +3,7 @@ database path on a seeded company (tests/tracking_fixtures.py)."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import numpy as np
@@ -295,3 +296,87 @@ def test_track_without_rep_funnel_uses_its_own_usual_funnel(tracking_company, mo
     s = tracking.track(tracking_company, "Q1 plan").summary
     assert s.loc["leaky", "cause"] == "conversion short" and s.loc["slow", "cause"] == "activity volume short"
     assert np.all(np.isfinite(s.loc[s["gap"] > 0, "calls_per_week"]))
+
+
+# ----------------------------------------------------------------------------- orders-only data
+@pytest.fixture(scope="module")
+def orders_db(tmp_path_factory):
+    """The orders-only company (tests/orders_fixtures.py) with plans for 2026-Q2 (its last quarter)
+    and 2026-Q3 (after the data ends)."""
+    import orders_fixtures
+
+    db = orders_fixtures.build_orders_db(tmp_path_factory.mktemp("orders"))
+    orders_fixtures.save_orders_plan(db, parse_period("2026-Q2"), "Q2 orders")
+    orders_fixtures.save_orders_plan(db, parse_period("2026-Q3"), "Q3 orders")
+    return db
+
+
+def _track_orders(db, name, as_of):
+    conn = store.connect(str(db))
+    try:
+        return tracking.track(conn, name, as_of, threshold=0.9)
+    finally:
+        conn.close()
+
+
+def test_orders_only_causes_name_only_what_orders_show(orders_db):
+    s = _track_orders(orders_db, "Q2 orders", date(2026, 5, 15)).summary
+    assert set(s["cause"]) <= {"fewer deals", "deal size", "revenue behind seasonal pace", "on pace",
+                               "deal size or timing"}
+    text = " ".join(s["cause"]) + " ".join(s["cause_detail"])
+    assert "activity" not in text and "opportunit" not in text and "conversion" not in text
+    assert not any(c.endswith("_per_week") and c != "what_it_takes_per_week" and c != "deals_per_week"
+                   for c in s.columns)
+    behind = s[s["pace"] < 1]
+    assert not behind.empty and (behind["cause"] != "on pace").all()
+
+
+def test_at_the_period_end_nothing_is_needed_per_week_and_nothing_is_infinite(orders_db):
+    t = _track_orders(orders_db, "Q2 orders", date(2026, 6, 30))
+    assert t.period_over
+    per_week = t.summary.filter(like="_per_week")
+    assert not np.isinf(per_week.to_numpy(dtype=float)).any()
+    short = t.summary["actual"] < t.summary["target"]
+    assert short.any() and t.summary.loc[short, "what_it_takes_per_week"].isna().all()
+
+
+def test_a_period_after_the_data_is_not_measured_and_says_where_the_data_ends(orders_db):
+    t = _track_orders(orders_db, "Q3 orders", date(2026, 8, 15))
+    assert not t.measured and t.data_ends == date(2026, 6, 30)
+    assert not t.summary["flag"].any() and t.summary["pace"].isna().all()
+    assert any("The data ends on 30 Jun 2026" in note for note in t.notes)
+    assert set(t.summary["cause"]) == {"not measured yet"}
+
+
+def test_a_date_past_the_data_is_measured_up_to_the_data_s_last_day(orders_db, tmp_path):
+    later = _track_orders(orders_db, "Q2 orders", date(2026, 6, 30))
+    assert later.as_of == date(2026, 6, 30)
+    shutil.copy(orders_db, tmp_path / "cut.duckdb")
+    conn = store.connect(str(tmp_path / "cut.duckdb"))
+    try:
+        conn.execute("DELETE FROM deals WHERE close_date > '2026-06-09'")
+        t = tracking.track(conn, "Q2 orders", date(2026, 6, 30))
+    finally:
+        conn.close()
+    assert t.as_of == date(2026, 6, 9) and not t.period_over
+    assert "The data ends on 9 Jun 2026: 2026-Q2 is measured up to that day." in t.notes
+
+
+def test_orders_only_activity_rows_show_no_volume_that_was_never_imported(orders_db):
+    acts = _track_orders(orders_db, "Q2 orders", date(2026, 5, 15)).activities
+    assert not acts.empty and set(acts["activity"]) == {"deals"}
+
+
+def test_cli_track_of_orders_only_says_where_the_data_ends_and_names_no_activity(orders_db):
+    from helpers import run_cli
+
+    res = run_cli("track", "--db", str(orders_db), "--target-set", "Q2 orders", "--as-of", "2026-08-01",
+                  "--threshold", "0.9")
+    assert res.returncode == 0, res.stderr
+    assert "as of 2026-06-30" in res.stdout and "note: The data ends on 30 Jun 2026" not in res.stdout
+    for absent in ("activity volume short", "opportunities", "calls", "inf"):
+        assert absent not in res.stdout.lower()
+    res = run_cli("track", "--db", str(orders_db), "--target-set", "Q3 orders")
+    assert res.returncode == 0, res.stderr
+    assert "note: The data ends on 30 Jun 2026, before 2026-Q3 starts" in res.stdout
+    assert "FLAG" not in res.stdout

@@ -1,0 +1,256 @@
+"""What data exists: which kinds and fields were imported, and from when to when they cover.
+
+One notion of coverage drives every page, the CLI and the exports: a metric whose rows are absent is
+not offered as if it were zero, a cause the data cannot show is not named, and a period that runs
+past the data's last day says so. :func:`data_coverage` reads it in one query;
+:class:`DataCoverage` answers the questions pages ask (``has_activities``, ``has(metric)``,
+``runs_past(period)``) and shows itself as a ``.summary`` DataFrame.
+
+An orders-only export (won deals by close date, nothing else) has deals but no activities, no
+created dates and no lost or open deals: win rates would read 100% and calls 0, so both are absent.
+
+Example
+-------
+>>> from analytics import store
+>>> conn = store.connect(":memory:")
+>>> cov = data_coverage(conn)
+>>> cov.has_deals, cov.has_activities, cov.has("revenue"), cov.data_ends is None
+(False, False, False, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from analytics.metric_registry import ACTIVITY_TYPES, REGISTRY, resolve_metric
+from analytics.periods import Period
+
+
+@dataclass(frozen=True)
+class Span:
+    """Rows of one kind of data and the first and last day they cover (None without rows)."""
+
+    rows: int
+    first: date | None
+    last: date | None
+
+    @property
+    def exists(self) -> bool:
+        return self.rows > 0
+
+
+_NONE = Span(0, None, None)
+
+# Metrics that need more than their own rows: a win rate or a count of closed deals from won deals
+# alone reads 100% / "deals won", so they need lost deals (an outcome or stage column).
+_NEEDS_LOST = frozenset({"win_rate", "closed_deals"})
+
+
+_FUNNEL_NEEDS = {  # a funnel count or rate: the kinds of data it is made of (won deals always exist)
+    "calls": ("calls",), "emails": ("emails",), "meetings": ("meetings",), "demos": ("demos",),
+    "proposals": ("proposals",), "opportunities": ("opportunities",),
+    "call_to_meeting": ("calls", "meetings"), "meeting_to_demo": ("meetings", "demos"),
+    "demo_to_opportunity": ("demos", "opportunities"), "win_rate": ("lost",), "closed": ("lost",),
+    "lost": ("lost",),
+}
+
+
+@dataclass(frozen=True)
+class DataCoverage:
+    """Which kinds and fields of data exist and the days they cover.
+
+    ``closed_deals``: won or lost deals with a close date (by close date); ``won`` / ``lost`` /
+    ``open_deals``: deals by outcome; ``created``: deals with a created date (by created date);
+    ``staged``: deals with a CRM stage filled; ``activities``: per activity type (by activity date);
+    ``roster``: reps in the roster; ``quotas``: CRM quotas (by period start and end);
+    ``metrics``: per metric name, whether its rows exist.
+    """
+
+    closed_deals: Span = _NONE
+    won: int = 0
+    lost: int = 0
+    open_deals: int = 0
+    created: Span = _NONE
+    staged: int = 0
+    activities: dict[str, Span] = field(default_factory=dict)
+    roster: int = 0
+    quotas: Span = _NONE
+    metric_rows: dict[str, int] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- predicates
+    @property
+    def has_deals(self) -> bool:
+        return self.closed_deals.exists
+
+    @property
+    def has_activities(self) -> bool:
+        return any(span.exists for span in self.activities.values())
+
+    @property
+    def has_created_dates(self) -> bool:
+        return self.created.exists
+
+    @property
+    def has_stages(self) -> bool:
+        """Lost or open deals or a stage column: without them every deal reads as won."""
+        return self.lost > 0 or self.open_deals > 0 or self.staged > 0
+
+    @property
+    def has_lost_deals(self) -> bool:
+        return self.lost > 0
+
+    @property
+    def has_roster(self) -> bool:
+        return self.roster > 0
+
+    @property
+    def has_quotas(self) -> bool:
+        return self.quotas.exists
+
+    def has_activity(self, activity_type: str) -> bool:
+        """Whether activities of one type (``call`` or ``calls``) were imported."""
+        key = activity_type.rstrip("s") if activity_type.rstrip("s") in ACTIVITY_TYPES else activity_type
+        return self.activities.get(key, _NONE).exists
+
+    def has_funnel(self, column: str) -> bool:
+        """Whether a funnel count or rate (``calls``, ``opportunities``, ``win_rate``,
+        ``call_to_meeting``, ``avg_deal_size`` ...) is made only of imported data.
+
+        >>> DataCoverage(won=3).has_funnel("win_rate"), DataCoverage(won=3).has_funnel("won")
+        (False, True)
+        """
+        return all(self._has_kind(kind) for kind in _FUNNEL_NEEDS.get(column, ()))
+
+    def _has_kind(self, kind: str) -> bool:
+        if kind == "opportunities":
+            return self.has_created_dates
+        if kind == "lost":
+            return self.has_lost_deals
+        return self.has_activity(kind)
+
+    def has(self, metric: str) -> bool:
+        """Whether a metric (any name :func:`~analytics.metric_registry.resolve_metric` knows) has data."""
+        m = resolve_metric(metric)
+        if m.name in _NEEDS_LOST and not self.has_lost_deals:
+            return False
+        return self.metric_rows.get(m.name, 0) > 0
+
+    def available_metrics(self) -> list[str]:
+        """The metric names with data, in the registry's order."""
+        return [name for name in REGISTRY if self.has(name)]
+
+    def why_absent(self, metric: str) -> str | None:
+        """Why a metric has no data, in the manager's words (None when it has data)."""
+        m = resolve_metric(metric)
+        if self.has(m.name):
+            return None
+        if m.table == "activities":
+            return "no activities imported" if not self.has_activities else f"no {m.words} imported"
+        if m.date_column == "created_date":
+            return "no created dates imported"
+        if m.name in _NEEDS_LOST and self.has_deals:
+            return "no lost deals imported (no stages or outcomes)"
+        return "no deals imported"
+
+    # ----------------------------------------------------------------- dates
+    @property
+    def data_ends(self) -> date | None:
+        """The last day of closed deals or activities: what periods are measured up to."""
+        lasts = [s.last for s in (self.closed_deals, *self.activities.values()) if s.last is not None]
+        return max(lasts) if lasts else None
+
+    @property
+    def data_starts(self) -> date | None:
+        firsts = [s.first for s in (self.closed_deals, *self.activities.values()) if s.first is not None]
+        return min(firsts) if firsts else None
+
+    def runs_past(self, period: Period) -> bool:
+        """Whether ``period`` ends after the data's last day (so its late days are not measured yet)."""
+        return self.data_ends is not None and period.end > self.data_ends
+
+    def starts_after(self, period: Period) -> bool:
+        """Whether ``period`` starts after the data's last day (nothing of it is measured)."""
+        return self.data_ends is not None and period.start > self.data_ends
+
+    def data_ends_note(self, period: Period) -> str | None:
+        """"The data ends on 30 Jun 2026" when ``period`` runs past it, else None."""
+        if not self.runs_past(period):
+            return None
+        return f"the data ends on {day_words(self.data_ends)}"
+
+    def absent_notes(self) -> list[str]:
+        """Each kind of data that is absent, said once: what is hidden because of it."""
+        notes = []
+        if self.has_deals and not self.has_activities:
+            notes.append("No activities imported: calls, meetings and other activity figures are not shown.")
+        if self.has_deals and not self.has_created_dates:
+            notes.append("No created dates imported: opportunities and pipeline created are not shown.")
+        if self.has_deals and not self.has_stages:
+            notes.append("No stages or lost deals imported: win rates and stage conversions are not shown.")
+        return notes
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per kind of data: whether it exists, its rows, first and last day."""
+        rows = [("deals (closed)", self.closed_deals), ("deals with a created date", self.created),
+                *((f"activities: {t}s", self.activities.get(t, _NONE)) for t in ACTIVITY_TYPES),
+                ("quotas", self.quotas)]
+        out = pd.DataFrame([{"data": name, "exists": span.exists, "rows": span.rows,
+                             "first": span.first, "last": span.last} for name, span in rows])
+        extra = pd.DataFrame([
+            {"data": "lost deals", "exists": self.lost > 0, "rows": self.lost, "first": None, "last": None},
+            {"data": "open deals", "exists": self.open_deals > 0, "rows": self.open_deals,
+             "first": None, "last": None},
+            {"data": "roster", "exists": self.roster > 0, "rows": self.roster, "first": None, "last": None},
+        ])
+        return pd.concat([out, extra], ignore_index=True)
+
+
+def day_words(d: date | None) -> str:
+    """A day as people write it: ``30 Jun 2026`` (a blank is "–").
+
+    >>> day_words(date(2026, 6, 30))
+    '30 Jun 2026'
+    """
+    return "–" if d is None else f"{d.day} {d:%b %Y}"
+
+
+def _span(row: tuple) -> Span:
+    n, first, last = row
+    return Span(int(n or 0), first, last)
+
+
+def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
+    """Read what data exists in one query (the deals, activities, reps and quotas tables)."""
+    metric_cols = ", ".join(f"(SELECT count(*) FROM {m.table} WHERE {m.rows}) AS m_{m.name}"
+                            for m in REGISTRY.values())
+    row = conn.execute(f"""
+        SELECT
+          (SELECT count(*) FROM deals WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL),
+          (SELECT min(close_date) FROM deals WHERE outcome IN ('won', 'lost')),
+          (SELECT max(close_date) FROM deals WHERE outcome IN ('won', 'lost')),
+          (SELECT count(*) FROM deals WHERE outcome = 'won'),
+          (SELECT count(*) FROM deals WHERE outcome = 'lost'),
+          (SELECT count(*) FROM deals WHERE outcome = 'open'),
+          (SELECT count(*) FROM deals WHERE created_date IS NOT NULL),
+          (SELECT min(created_date) FROM deals),
+          (SELECT max(created_date) FROM deals),
+          (SELECT count(*) FROM deals WHERE stage IS NOT NULL AND trim(stage) <> ''),
+          (SELECT count(*) FROM reps),
+          (SELECT count(*) FROM quotas), (SELECT min(period_start) FROM quotas),
+          (SELECT max(period_end) FROM quotas),
+          (SELECT list({{'type': type, 'n': n, 'first': first, 'last': last}}) FROM (
+              SELECT type, count(*) AS n, min(activity_date) AS first, max(activity_date) AS last
+              FROM activities GROUP BY type)),
+          {metric_cols}
+    """).fetchone()
+    assert row is not None  # a SELECT without FROM always returns one row
+    acts = {a["type"]: Span(int(a["n"]), a["first"], a["last"]) for a in (row[14] or [])}
+    return DataCoverage(
+        closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
+        created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
+        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[15:], strict=True)})

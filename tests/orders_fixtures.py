@@ -1,0 +1,54 @@
+"""An orders-only company: a seeded export of won deals (invoices) by close date, nothing else.
+
+No activities, no created dates, no stages or lost deals: what many managers have. Imported through
+:mod:`analytics.importer` as a manager's file would be. The last order is on ``ORDERS_END``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from analytics import calibration, importer, store, target_drafts, target_sets
+from analytics.periods import Period
+
+ORDERS_END = date(2026, 6, 30)
+
+
+def write_orders_export(path: Path, seed: int = 7, reps: int = 6) -> Path:
+    """Won orders 2025-01 .. 2026-06 for ``reps`` reps, one to four a month each, the last on 30 Jun 2026."""
+    rng = random.Random(seed)
+    lines = ["order_id,rep,close_date,amount"]
+    for r in range(reps):
+        for month in range(18):
+            year, m = 2025 + month // 12, month % 12 + 1
+            for k in range(rng.randint(1, 4)):
+                lines.append(f"ORD-{r}-{month}-{k},Rep {chr(65 + r)},{year}-{m:02d}-{k * 6 + 3:02d},"
+                             f"{rng.randint(500, 9000)}")
+    lines.append(f"ORD-last,Rep A,{ORDERS_END.isoformat()},1200")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def build_orders_db(folder: Path, db: Path | None = None) -> Path:
+    """A database file (default ``folder/orders.duckdb``) holding the orders-only company (imported,
+    nothing saved)."""
+    db = db or folder / "orders.duckdb"
+    conn = store.connect(str(db))
+    try:
+        importer.import_file(conn, write_orders_export(folder / "orders.csv"), kind="deals")
+    finally:
+        conn.close()
+    return db
+
+
+def save_orders_plan(db: Path, period: Period, name: str = "Orders plan") -> str:
+    """A model target set of won revenue for ``period``, fitted on the orders before it, saved."""
+    conn = store.connect(str(db))
+    try:
+        cal = calibration.calibrate(conn, "revenue", period.grain, period, as_of=period.start - timedelta(days=1))
+        target_sets.save_target_set(conn, target_drafts.draft_from_calibration(cal, name), author="test")
+        return name
+    finally:
+        conn.close()

@@ -1,0 +1,80 @@
+"""Data coverage: which kinds and fields exist and when they end, on the sample and an orders-only company."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from orders_fixtures import ORDERS_END, build_orders_db
+
+from analytics import coverage, store
+from analytics.periods import parse_period
+
+
+def orders_only_connection(tmp_path: Path):
+    return store.connect(str(build_orders_db(tmp_path)))
+
+
+@pytest.fixture
+def orders_only(tmp_path):
+    conn = orders_only_connection(tmp_path)
+    yield conn
+    conn.close()
+
+
+def test_orders_only_company_has_deals_but_no_activities_created_dates_or_stages(orders_only):
+    cov = coverage.data_coverage(orders_only)
+    assert cov.has_deals and cov.won == cov.closed_deals.rows > 0
+    assert (cov.has_activities, cov.has_created_dates, cov.has_stages, cov.has_quotas) == (False,) * 4
+    assert cov.closed_deals.first == date(2025, 1, 3) and cov.data_ends == ORDERS_END
+    assert cov.available_metrics() == ["revenue", "deals", "avg_deal_size"]
+    assert not cov.has("Calls") and cov.why_absent("Calls") == "no activities imported"
+    assert cov.why_absent("opportunities") == "no created dates imported"
+    assert cov.why_absent("win_rate") == "no lost deals imported (no stages or outcomes)"
+    assert cov.why_absent("revenue") is None
+    assert len(cov.absent_notes()) == 3
+
+
+def test_a_period_past_the_data_is_said_to_run_past_it(orders_only):
+    cov = coverage.data_coverage(orders_only)
+    assert cov.data_ends_note(parse_period("2026-Q3")) == "the data ends on 30 Jun 2026"
+    assert cov.starts_after(parse_period("2026-Q3"))
+    assert cov.data_ends_note(parse_period("2026-Q2")) is None
+    assert not cov.starts_after(parse_period("2026-Q2"))
+
+
+def test_summary_shows_every_kind_with_its_rows_and_days(orders_only):
+    summary = coverage.data_coverage(orders_only).summary.set_index("data")
+    assert summary.at["deals (closed)", "last"] == ORDERS_END
+    assert not summary.at["activities: calls", "exists"] and summary.at["activities: calls", "rows"] == 0
+    assert not summary.at["lost deals", "exists"]
+
+
+def test_sample_company_has_every_kind_of_data(sample_db):
+    conn = store.connect(str(sample_db))
+    try:
+        cov = coverage.data_coverage(conn)
+        known = conn.execute("SELECT max(activity_date) FROM activities WHERE type = 'call'").fetchone()[0]
+    finally:
+        conn.close()
+    assert cov.has_activities and cov.has_created_dates and cov.has_stages and cov.has_roster
+    assert cov.has_activity("calls") and cov.activities["call"].last == known
+    assert cov.absent_notes() == []
+    assert set(cov.available_metrics()) >= {"revenue", "win_rate", "call", "opportunities"}
+
+
+def test_activity_plan_leaves_out_stages_whose_data_was_not_imported(orders_only):
+    from analytics import metrics, sales_math
+
+    funnel = metrics.rep_funnel(orders_only, "quarter")
+    targets = funnel[["rep"]].assign(target=20000.0)
+    cov = coverage.data_coverage(orders_only)
+    without = sales_math.activity_plan(targets, funnel, coverage=None)
+    plan = sales_math.activity_plan(targets, funnel, coverage=cov)
+    assert np.isfinite(without["opportunities"]).all()   # "opportunities" from won orders alone
+    assert plan[["opportunities", "demos", "meetings", "calls"]].isna().all().all()
+    assert (plan["deals"] > 0).all()
+    assert set(sales_math.activity_rows(plan)["activity"]) == {"deals"}
+    assert "opportunit" not in sales_math.plan_sentence(plan.iloc[0].to_dict())
