@@ -27,6 +27,7 @@ Example
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -144,6 +145,35 @@ def team_chance(predictive: PredictiveDistribution, team_target: float, n_draws:
     return float(np.mean(team_totals(predictive, n_draws, seed) >= team_target))
 
 
+def team_verdict(team_target: float, chance: float, p_star: float, p50: float, p90: float,
+                 proportional_p: npt.ArrayLike, beyond_reach: bool,
+                 write: Callable[[float], str] = count) -> str:
+    """Where the team number lies in the team's range, and what each split gives the reps, in words.
+
+    ``write`` writes an amount of the metric (a page passes money in the data's currency).
+
+    >>> team_verdict(900.0, 0.62, 0.4, 1000.0, 1400.0, [0.5, 0.7], False)[:58]
+    'The team number 900 is at or below the team median (P50, 1'
+    """
+    g = write(team_target)
+    if team_target > p90:
+        where = f"The team number {g} is {write(team_target - p90)} above the team's P90 ({write(p90)})"
+    elif team_target > p50:
+        where = (f"The team number {g} lies between the team median (P50, {write(p50)}) "
+                 f"and the team's P90 ({write(p90)})")
+    else:
+        where = f"The team number {g} is at or below the team median (P50, {write(p50)})"
+    pr = np.asarray(proportional_p, dtype=float)
+    if beyond_reach:
+        return (f"Beyond reach: {where[:1].lower()}{where[1:]}, and the team reaches it in only {rate(chance)} "
+                f"of simulated periods. Even split for an equal chance, each rep would have only a "
+                f"{rate(1 - p_star)} chance of making their share. Lower the team number or present it as "
+                "a stretch goal, not as rep targets.")
+    return (f"{where}; the team reaches it in about {rate(chance)} of simulated periods. "
+            f"Equal-chance split: every rep has a {rate(1 - p_star)} chance; proportional split: "
+            f"chances range {rate(pr.min())}–{rate(pr.max())}.")
+
+
 @dataclass(frozen=True)
 class TeamAllocation:
     """Both splits of G side by side, the team's own chance and a plain-words verdict."""
@@ -174,22 +204,7 @@ def compare_allocations(predictive: PredictiveDistribution, team_target: float,
                           "proportional_p": prop["p_attain"], "equal_chance": equal["target"],
                           "equal_chance_p": equal["p_attain"]})
     beyond = chance < 0.05 or p_star > 0.99
-    g = count(team_target)
-    if team_target > p90:
-        where = f"G = {g} is {count(team_target - p90)} above the team's P90 ({count(p90)})"
-    elif team_target > p50:
-        where = f"G = {g} lies between the team's P50 ({count(p50)}) and P90 ({count(p90)})"
-    else:
-        where = f"G = {g} is at or below the team's P50 ({count(p50)})"
-    pr = table["proportional_p"]
-    message = (f"{where}; the team reaches it in about {rate(chance)} of simulated periods. "
-               f"Equal-chance split: every rep has a {rate(1 - p_star)} chance; proportional split: "
-               f"chances range {rate(pr.min())}–{rate(pr.max())}.")
-    if beyond:
-        message = (f"Beyond reach: {where}, and the team reaches it in only {rate(chance)} of simulated "
-                   f"periods. Even split for an equal chance, each rep would have only a "
-                   f"{rate(1 - p_star)} chance of making their share. Lower G or present it as a "
-                   "stretch goal, not as rep targets.")
+    message = team_verdict(team_target, chance, p_star, p50, p90, table["proportional_p"], beyond)
     return TeamAllocation(team_target, table, p_star, chance, p10, p50, p90, beyond, message)
 
 

@@ -39,23 +39,13 @@ def _blank(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩",
-                    "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "CHF": "CHF ", "SEK": "SEK ", "NOK": "NOK ",
-                    "DKK": "DKK ", "PLN": "PLN ", "BRL": "R$", "MXN": "MX$", "ZAR": "R "}
-"""ISO codes to the symbol written before an amount; an unknown code is written as itself and a space."""
-
-
 def currency_symbol(saved: SavedTargetSet) -> str:
     """The set's currency as written before an amount: ``$`` when none is known.
 
-    Read from the set's assumptions (``currency``: an ISO code such as ``EUR``, or a symbol).
+    Read from the set's assumptions (``currency``: an ISO code such as ``EUR``, or a symbol); written as
+    every page writes it (``formatting.currency_symbol``).
     """
-    code = str(saved.assumptions.get("currency") or "").strip()
-    if not code:
-        return "$"
-    if code.upper() in CURRENCY_SYMBOLS:
-        return CURRENCY_SYMBOLS[code.upper()]
-    return code + " " if code.isalpha() else code
+    return formatting.currency_symbol(str(saved.assumptions.get("currency") or ""))
 
 
 def _money_metric(saved: SavedTargetSet) -> bool:

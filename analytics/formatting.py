@@ -30,6 +30,14 @@ Examples
 '0.183'
 >>> value(42.0, "count")
 '42'
+>>> currency_symbol("EUR")
+'€'
+>>> per_week(0.9, "opportunity")
+'1 opportunity a week'
+>>> per_week(0.3, "call")
+'1 call every 3 weeks'
+>>> quantity(26, "opportunity")
+'26 opportunities'
 """
 
 from __future__ import annotations
@@ -122,3 +130,62 @@ def value(x: float | None, kind: ValueKind | str, currency: str = "$", exact: bo
     if kind == "count":
         return count(x)
     raise ValueError(f"unknown value kind {kind!r} (money, count or rate)")
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩",
+                    "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "CHF": "CHF ", "SEK": "SEK ", "NOK": "NOK ",
+                    "DKK": "DKK ", "PLN": "PLN ", "BRL": "R$", "MXN": "MX$", "ZAR": "R "}
+"""ISO codes to the symbol written before an amount; an unknown code is written as itself and a space."""
+
+
+def currency_symbol(code: str | None) -> str:
+    """The symbol written before an amount in the currency ``code`` (an ISO code or a symbol); ``$`` for none.
+
+    >>> currency_symbol(None), currency_symbol("gbp"), currency_symbol("XYZ"), currency_symbol("€")
+    ('$', '£', 'XYZ ', '€')
+    """
+    code = (code or "").strip()
+    if not code:
+        return "$"
+    if code.upper() in CURRENCY_SYMBOLS:
+        return CURRENCY_SYMBOLS[code.upper()]
+    return code + " " if code.isalpha() else code
+
+
+def plural(noun: str, n: float = 2) -> str:
+    """``noun`` (singular) as ``n`` of it reads: one opportunity, 2 opportunities, 0 calls.
+
+    >>> plural("opportunity", 1), plural("opportunity", 3), plural("call", 0), plural("day", 2)
+    ('opportunity', 'opportunities', 'calls', 'days')
+    """
+    if n == 1:
+        return noun
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def quantity(x: float | None, noun: str) -> str:
+    """A count with its noun in the right number: ``1 deal``, ``26 opportunities``."""
+    if is_blank(x):
+        return BLANK
+    text = count(x)
+    return f"{text} {plural(noun, float(text.replace(',', '')))}"
+
+
+def per_week(x: float | None, noun: str, unit: str = "week") -> str:
+    """How often an event happens, in words: ``3 calls a week``, ``1 opportunity every 2 weeks``.
+
+    At least about one a ``unit``, the rate is rounded to a whole number of events; below that, it is
+    one event every so many units, so a rate of 0.9 reads "1 opportunity a week", never "0.9/week".
+    """
+    if is_blank(x):
+        return BLANK
+    v = float(x)  # type: ignore[arg-type]
+    if v <= 0:
+        return f"no {plural(noun)}"
+    if v >= 0.95:
+        n = math.floor(v + 0.5)
+        return f"{count(n)} {plural(noun, n)} a {unit}"
+    every = math.floor(1 / v + 0.5)
+    return f"1 {noun} a {unit}" if every == 1 else f"1 {noun} every {every} {plural(unit)}"

@@ -32,6 +32,7 @@ from scipy import stats
 
 from analytics import formatting
 from analytics.counts import fit_beta_binomial
+from analytics.coverage import DataCoverage
 from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
 
@@ -126,13 +127,16 @@ def _funnel_by_rep(funnel: pd.DataFrame) -> pd.DataFrame:
 
 def activity_plan(targets: pd.DataFrame, funnel: pd.DataFrame, period: Period | None = None, *,
                   q: float = 0.8, metric: str = "revenue", history_periods: int = 4,
-                  uncertain: bool = True) -> pd.DataFrame:
+                  uncertain: bool = True, coverage: DataCoverage | None = None) -> pd.DataFrame:
     """Per rep: deals, opportunities, demos, meetings and calls needed for ``targets`` (rep, target)
     with confidence ``q``, per period and per week.
 
     ``funnel`` is ``metrics.rep_funnel`` output (per-period averages and pooled rates). With
     ``uncertain`` and ``won``/``closed`` columns, the win rate is Beta(a + w, b + m - w) with the
     team prior fitted across reps (w, m = per-period averages x ``history_periods``).
+    With ``coverage``, a stage whose data was never imported (calls without activities, opportunities
+    without created dates) is left blank (NaN): a plan of "8 opportunities" from won orders alone
+    would be a number the data cannot show (and tracking could never measure).
     """
     f = _funnel_by_rep(funnel).reindex(targets["rep"])
     t = targets["target"].to_numpy(dtype=float)
@@ -180,6 +184,10 @@ def activity_plan(targets: pd.DataFrame, funnel: pd.DataFrame, period: Period | 
         below = count
         if i > 0:
             rho = rho * rate[STAGES[i - 1][1]]
+    if coverage is not None:
+        for stage, _ in STAGES:
+            if not coverage.has_funnel(stage):
+                out[stage] = np.full(t.shape, np.nan)
     weeks = period.days / 7.0 if period is not None else 13.0
     plan = pd.DataFrame(out)
     for stage, _ in STAGES:
@@ -210,13 +218,20 @@ def _about(x: float) -> str:
 
 def plan_sentence(row: Mapping[str, float], grain: str = "quarter") -> str:
     """'about 26 opportunities, 70 meetings, 300 calls per quarter, 23 calls a week'."""
-    parts = [f"{_about(row[s])} {s}" for s in ("opportunities", "demos", "meetings", "calls")
-             if s in row and np.isfinite(row[s])]
+    parts = [formatting.quantity(float(_about(row[s]).replace(",", "")), _ONE[s])
+             for s in ("opportunities", "demos", "meetings", "calls") if s in row and np.isfinite(row[s])]
     if not parts:
         return "no activity plan (funnel rates unknown)"
     text = f"about {', '.join(parts)} per {grain}"
     top = next(s for s in ("calls", "meetings", "demos", "opportunities") if s in row and np.isfinite(row[s]))
-    return f"{text}, {_about(row[f'{top}_per_week'])} {top} a week"
+    weekly = float(row[f"{top}_per_week"])
+    # rounded up like the plan (enough to reach the target); under one a week, "1 call every 3 weeks"
+    weekly = float(_about(weekly).replace(",", "")) if weekly >= 1 else weekly
+    return f"{text}, {formatting.per_week(weekly, _ONE[top])}"
+
+
+_ONE = {"opportunities": "opportunity", "demos": "demo", "meetings": "meeting", "calls": "call"}
+"""Each funnel stage's event in the singular, for "1 opportunity a week"."""
 
 
 def focus_stages(funnel: pd.DataFrame) -> pd.DataFrame:
@@ -298,19 +313,27 @@ def milestones(target: float, period: Period, weights: npt.ArrayLike | None = No
 
 def smart_card(rep: str, metric: str, target: float, p_attain: float, period: Period, *,
                team_total: float | None = None, weights: npt.ArrayLike | None = None, plan: str | None = None,
-               focus: str = "", tier: str = "base") -> dict:
+               focus: str = "", tier: str = "base", currency: str | None = None) -> dict:
     """A SMART target for one rep: specific number, how measured, chance, share of the team, deadline,
-    and cumulative milestones by month."""
+    and cumulative milestones by month.
+
+    ``currency``: the symbol amounts of a money metric are written with (``€150,000 won revenue``);
+    None writes plain numbers.
+    """
+    def amount(x: float | None) -> str:
+        money = currency is not None and resolve_metric(metric).kind == "money"
+        return formatting.money_exact(x, currency) if money else formatting.count(x)  # type: ignore[arg-type]
+
     share = target / team_total if team_total and team_total > 0 else float("nan")
     steps = milestones(target, period, weights, "month")
     what = metric_words(metric)
     return {
         "rep": rep, "tier": tier, "metric": metric, "target": float(target), "p_attain": float(p_attain),
         "share_of_team": share, "deadline": period.end, "period": period.label,
-        "specific": f"{formatting.count(target)} {what} in {period.label}",
+        "specific": f"{amount(target)} {what} in {period.label}",
         "measurable": how_measured(metric),
         "achievable": f"{formatting.rate(p_attain)} chance of reaching it, by the calibrated model",
-        "relevant": (f"carries {formatting.rate(share)} of the team's {formatting.count(team_total)}"
+        "relevant": (f"carries {formatting.rate(share)} of the team's {amount(team_total)}"
                      if team_total is not None and np.isfinite(share) else "no team number set"),
         "time_bound": f"by {period.end.isoformat()} (end of {period.label})",
         "milestones": steps, "plan": plan or "", "focus": focus,

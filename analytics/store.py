@@ -132,6 +132,16 @@ def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
+def currency_code(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The currency of the stored deals (the one an import detected), or None when none was named.
+
+    Each import holds one currency; after imports in several, the one most deals carry is shown.
+    """
+    row = conn.execute("SELECT currency FROM deals WHERE currency IS NOT NULL AND trim(currency) <> '' "
+                       "GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1").fetchone()
+    return None if row is None else str(row[0])
+
+
 def is_empty(conn: duckdb.DuckDBPyConnection) -> bool:
     return sum(table_counts(conn).values()) == 0
 

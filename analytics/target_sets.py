@@ -312,6 +312,27 @@ def _audit(conn: duckdb.DuckDBPyConnection, set_id: int, revision: int, author: 
                          [[set_id, w, o, n, note, author, revision] for w, o, n, note in entries])
 
 
+def created_text(n_reps: int, tiers: Mapping[str, float], method: str) -> str:
+    """The audit trail's words for a new set.
+
+    >>> created_text(17, {"base": 35, "stretch": 70, "excellence": 90}, "equal-chance")
+    '17 reps × base, stretch, excellence (equal chance)'
+    """
+    return f"{n_reps} {'rep' if n_reps == 1 else 'reps'} × {', '.join(tiers)} ({_words(method)})"
+
+
+def _words(value: object) -> str | None:
+    """A header value as the audit trail writes it: tiers as ``base at P35, stretch at P70``, a method
+    as words, a missing team number as none (blank)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, Mapping):
+        return ", ".join(f"{tier} at P{float(p):g}" for tier, p in value.items())
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return str(value).replace("-", " ") if value in METHODS else str(value)
+
+
 def _show(row: Mapping[str, Any] | None) -> str | None:
     if row is None:
         return None
@@ -379,8 +400,7 @@ def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
                              [set_id, draft.name, *header, author])
                 revision = 1
                 _audit(conn, set_id, revision, author, [(
-                    "created", None, f"{rows['rep'].nunique()} reps x {list(draft.tiers)} ({draft.method})",
-                    note)])
+                    "created", None, created_text(rows["rep"].nunique(), draft.tiers, draft.method), note)])
             else:
                 set_id = draft.set_id
                 h = _guard(conn, set_id, expected_revision, "change it")
@@ -388,10 +408,10 @@ def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
                 revision = _bump(conn, set_id, h[10], author,
                                  ", period = ?, grain = ?, metric = ?, tiers_json = ?, method = ?, "
                                  "team_target = ?, assumptions_json = ?", header)
-                changes = [(f, str(a), str(b), note) for f, a, b in (
+                changes = [(f, _words(a), _words(b), note) for f, a, b in (
                     ("period", old.period, draft.period), ("metric", old.metric, draft.metric),
                     ("tiers", old.tiers, draft.tiers), ("method", old.method, draft.method),
-                    ("team_target", old.team_target, draft.team_target)) if a != b]
+                    ("team number", old.team_target, draft.team_target)) if a != b]
                 _audit(conn, set_id, revision, author, changes + _row_changes(old.rows, rows))
             _write_rows(conn, set_id, rows, draft.activity_rows)
             if draft.status == "final":

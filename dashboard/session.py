@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import store
+from analytics import formatting, store
 from analytics.periods import Period, parse_period, period_of
 
 GRAIN_KEY = "grain"
@@ -36,6 +36,22 @@ def db() -> store.Connection:
 def data_version() -> str:
     """Cache key for computations over the current data and settings."""
     return store.data_version(db())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _currency_code(path: str, version: str) -> str | None:
+    """The stored deals' currency, once per database file and data version (``version`` keys the cache)."""
+    return store.currency_code(db())
+
+
+def currency_code() -> str | None:
+    """The imported deals' currency as its ISO code (``EUR``), or None when no import named one."""
+    return _currency_code(db_path(), data_version())
+
+
+def currency() -> str:
+    """The symbol every page writes before an amount: the imported deals' currency (``$`` when none)."""
+    return formatting.currency_symbol(currency_code())
 
 
 def grain() -> str:

@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from analytics import export, target_sets
+from analytics import export, formatting, target_sets
 from dashboard import session
 
 EDITS_KEY = "tg_edits"          # {context: {"overrides": {(rep, tier): (value, reason)}, "proposals": {...}}}
@@ -20,6 +20,23 @@ OPEN_KEY = "tg_open"            # the saved set this session has open: set_id, n
 SAVED_SIG_KEY = "tg_saved_signature"
 CONFIRM_FINAL_KEY = "tg_confirm_final"  # ("save", context) or ("finalize", set_id): asked, awaiting Yes or Cancel
 FINAL_WARNING = "A final set is read-only: changing it later takes a new version."
+
+
+def one_rep_key(field: str, rep: str, tier: str) -> str:
+    """The key of a one-rep panel field (``value``, ``reason``) for one rep and tier, so each rep's text
+    is that rep's. Letters, digits, ``-`` and ``_`` only: Streamlit writes the key as a CSS class.
+
+    >>> one_rep_key("reason", "Ana Ruiz", "base")
+    'tg_one_reason-Ana-Ruiz-base'
+    """
+    slug = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in rep)
+    return f"tg_one_{field}-{slug}-{tier}"
+
+
+def _blank_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with their missing values blank: a manager never reads "None" in a table."""
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in text})
 
 
 def reload_open() -> None:
@@ -53,7 +70,8 @@ def reopen(set_id: int) -> None:
                       if x.source == "override"},
         "proposals": {(x.rep, x.tier): (float(x.rep_proposal), x.source == "rep proposal") for x in r.itertuples()
                       if pd.notna(x.rep_proposal)}}
-    for key in [k for k in st.session_state if str(k).startswith(f"tg_editor|{ctx}|")]:
+    for key in [k for k in st.session_state
+                if str(k).startswith((f"tg_editor|{ctx}|", "tg_one_reason-", "tg_one_value-"))]:
         st.session_state.pop(key, None)
     st.session_state[OPEN_KEY] = {"set_id": saved.set_id, "name": saved.name, "revision": saved.revision,
                                   "status": saved.status, "version": saved.version, "context": ctx}
@@ -151,12 +169,14 @@ def saved_sets_panel(conn) -> None:
     if sets.empty:
         st.caption("Nothing saved yet.")
         st.stop()
-    st.dataframe(sets[["name", "version", "status", "period", "metric", "method", "team_target", "n_reps",
-                       "revision", "updated_at", "updated_by"]],
+    listed = sets.assign(team_target=sets["team_target"].map(      # (a set without a team number: blank)
+        lambda v: "" if formatting.is_blank(v) else formatting.count(v)))
+    st.dataframe(_blank_cells(listed[["name", "version", "status", "period", "metric", "method", "team_target",
+                                      "n_reps", "revision", "updated_at", "updated_by"]]),
                  hide_index=True, width="stretch", height=min(38 + 35 * len(sets), 250), key="tg_sets_table",
                  column_config={"name": "Name", "version": "Version", "status": "Status", "period": "Period",
                                 "metric": "Metric", "method": "Method",
-                                "team_target": st.column_config.NumberColumn("Team number", format="localized"),
+                                "team_target": st.column_config.TextColumn("Team number"),
                                 "n_reps": "Reps", "revision": "Revision",
                                 "updated_at": st.column_config.DatetimeColumn("Last saved", format="D MMM YYYY, HH:mm"),
                                 "updated_by": "By"})
@@ -227,7 +247,7 @@ def saved_sets_panel(conn) -> None:
 
     tab_audit, tab_model, tab_sets = st.tabs(["Audit trail", "Compare with the model", "Compare two sets"])
     with tab_audit:
-        st.dataframe(target_sets.audit_trail(conn, chosen.set_id), hide_index=True, width="stretch",
+        st.dataframe(_blank_cells(target_sets.audit_trail(conn, chosen.set_id)), hide_index=True, width="stretch",
                      key="tg_audit", column_config={"changed_at": st.column_config.DatetimeColumn(
                          "When", format="D MMM YYYY, HH:mm:ss"), "changed_by": "By", "revision": "Revision",
                          "what": "What", "old_value": "Old", "new_value": "New", "note": "Note"})
@@ -235,7 +255,7 @@ def saved_sets_panel(conn) -> None:
         vs_model = target_sets.compare_with_model(conn, chosen.set_id)
         changed = vs_model[vs_model["difference"].abs() > 1e-9]
         st.caption(f"{len(changed)} of {len(vs_model)} targets differ from the model's value stored with the set.")
-        st.dataframe(vs_model, hide_index=True, width="stretch", key="tg_vs_model", column_config={
+        st.dataframe(_blank_cells(vs_model), hide_index=True, width="stretch", key="tg_vs_model", column_config={
             "rep": "Rep", "tier": "Tier", "target": st.column_config.NumberColumn("Target", format="localized"),
             "model_value": st.column_config.NumberColumn("Model", format="localized"),
             "difference": st.column_config.NumberColumn("Difference", format="localized"),
@@ -248,7 +268,7 @@ def saved_sets_panel(conn) -> None:
         else:
             other = st.selectbox("Compare with", others, key="tg_compare_with", format_func=labels.get)
             diff = target_sets.compare_sets(conn, chosen.set_id, int(other))
-            st.dataframe(diff, hide_index=True, width="stretch", key="tg_compare_table", column_config={
+            st.dataframe(_blank_cells(diff), hide_index=True, width="stretch", key="tg_compare_table", column_config={
                 "rep": "Rep", "tier": "Tier",
                 "target_a": st.column_config.NumberColumn(f"v{chosen.version} target", format="localized"),
                 "target_b": st.column_config.NumberColumn("Other target", format="localized"),

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import calibration, formatting, metrics
+from analytics import calibration, coverage, formatting, metrics
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
 from dashboard import frame, session
@@ -36,12 +36,40 @@ def load_calibration(_conn, db_file: str, version: str, metric: str, grain: str,
     return dataclasses.replace(cal, _conn=None)
 
 
-def number_column(label: str, kind: str, help_text: str | None = None):
-    if kind == "money":
-        return st.column_config.NumberColumn(label, format="dollar", step=1, help=help_text)
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_coverage(_conn, db_file: str, version: str) -> coverage.DataCoverage:
+    """What data exists (kinds, fields, days); the file and ``version`` key the cache."""
+    return coverage.data_coverage(_conn)
+
+
+def number_column(label: str, kind: str, help_text: str | None = None, currency: str = "$"):
+    if kind == "money":   # in the data's own currency (EUR data reads €)
+        return st.column_config.NumberColumn(label, format=f"{currency}%,.0f", step=1, help=help_text)
     if kind == "rate":
         return st.column_config.NumberColumn(label, format="percent", step=0.01, help=help_text)
     return st.column_config.NumberColumn(label, format="localized", step=0.1, help=help_text)
+
+
+CANDIDATE_FOR_KEY = "baselines_candidate_for"   # {metric: (months, grain)} the candidate was typed for
+RESCALED_KEY = "baselines_candidate_rescaled"   # (value, grain) before a grain change rescaled it
+
+
+def candidate_key(metric: str, default: float, months: int, grain_name: str) -> str:
+    """The candidate target's widget key, its value set for this period's length.
+
+    The candidate is an amount per period: when the grain changes, it is scaled by the number of months
+    (920,000 per quarter is 306,667 per month), never kept as the same number "per month".
+    """
+    key = f"baselines_target_{metric}"
+    typed_for = st.session_state.setdefault(CANDIDATE_FOR_KEY, {}).get(metric)
+    if key not in st.session_state:
+        st.session_state[key] = default
+    elif typed_for is not None and typed_for[0] != months:
+        before = float(st.session_state[key])
+        st.session_state[key] = before * months / typed_for[0]   # (unrounded: back again gives the same number)
+        st.session_state[RESCALED_KEY] = (before, typed_for[1])
+    st.session_state[CANDIDATE_FOR_KEY][metric] = (months, grain_name)
+    return key
 
 
 def nice_round(value: float) -> float:
@@ -70,12 +98,22 @@ period = session.selected_period()
 period_label = period.label if period is not None and period.grain == grain else "next"
 
 controls = st.columns([2, 2, 2])
+cov = load_coverage(conn, session.db_path(), session.data_version())
 metric = controls[0].selectbox("Metric", list(metrics.METRICS), key="baselines_metric",
-                               format_func=lambda m: metrics.METRIC_LABELS.get(m, m),
+                               format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
+                               + ("" if cov.has(m) else " (not imported)"),
                                help="What the baseline is a baseline of: won revenue, deals, win rate, "
                                     "pipeline or an activity count.")
 kind = metrics.metric_kind(metric)
 metric_name = metrics.METRIC_LABELS.get(metric, metric)
+currency = session.currency()
+show = functools.partial(formatting.value, kind=kind, currency=currency)
+if (absent := cov.why_absent(metric)) is not None:
+    # Absent data is not "too little history": say what was not imported and what to do.
+    st.info(f"**{metric_name}: {absent}.** Import the CRM export that holds it on the Import page, or "
+            f"choose one of: {', '.join(metrics.METRIC_LABELS.get(m, m) for m in cov.available_metrics())}.",
+            icon=":material/database_off:")
+    st.stop()
 
 try:
     cal = load_calibration(conn, session.db_path(), session.data_version(), metric, grain, period_label, fiscal_month)
@@ -116,10 +154,12 @@ if kind == "rate":
 else:
     step = max(nice_round(default_target / 20), 1.0)
     typed = controls[2].number_input(f"Candidate target ({metric_name.lower()} per {unit})", min_value=0.0,
-                                     value=default_target, step=step, format="%.0f",
-                                     key=f"baselines_target_{metric}",
+                                     step=step, format="%.0f", key=candidate_key(metric, default_target, len(cal.period.months()), unit),
                                      help="The same target for every rep: see each rep's chance of reaching it.")
     candidate = typed
+    if rescaled := st.session_state.pop(RESCALED_KEY, None):
+        st.caption(f"The candidate target was {show(rescaled[0])} per {rescaled[1]}: "
+                   f"{show(candidate)} per {unit} is the same pace.")
 chance = pd.Series(cal.p_attain([candidate] * len(summary)), index=summary.index).loc[shown.index]
 
 if n_complete < 4:
@@ -137,11 +177,11 @@ with st.container(border=True):
     st.markdown(f"**{cal.period.label} · {metric_name} · {team if team != ALL_TEAMS else 'whole team'}** "
                 f"(data as of {as_of:%d %b %Y})")
     lines = [
-        f"The typical rep's **baseline is {formatting.value(shown['baseline'].median(), kind)}**: an even chance of "
+        f"The typical rep's **baseline is {show(shown['baseline'].median())}**: an even chance of "
         f"doing better or worse. A stretch target for the typical rep sits between "
-        f"**{formatting.value(shown['p70'].median(), kind)}** (beaten 3 times in 10) and "
-        f"**{formatting.value(shown['p90'].median(), kind)}** (beaten 1 time in 10).",
-        f"A target of **{formatting.value(candidate, kind)}** for everyone: **{likely} of {n}** reps have at least an "
+        f"**{show(shown['p70'].median())}** (beaten 3 times in 10) and "
+        f"**{show(shown['p90'].median())}** (beaten 1 time in 10).",
+        f"A target of **{show(candidate)}** for everyone: **{likely} of {n}** reps have at least an "
         f"even chance, {unlikely} have less than 20%; expect about **{formatting.count(round(chance.sum()))}** of {n} to make it.",
     ]
     if flag_words:
@@ -176,12 +216,13 @@ st.dataframe(
             "Trend", width="small",
             help=f"{metric_name} per complete {unit}: the last {SPARK_PERIODS} before {cal.period.label}."),
         "Periods": st.column_config.NumberColumn("Periods", help=f"Complete {unit}s of history", format="%d"),
-        "Low (P10)": number_column("Low (P10)", kind, "Beaten 9 times in 10"),
-        "Baseline (P50)": number_column("Baseline (P50)", kind, "An even chance of doing better or worse"),
-        "Stretch from (P70)": number_column("Stretch from (P70)", kind, "Beaten 3 times in 10"),
-        "Stretch to (P90)": number_column("Stretch to (P90)", kind, "Beaten 1 time in 10"),
+        "Low (P10)": number_column("Low (P10)", kind, "Beaten 9 times in 10", currency),
+        "Baseline (P50)": number_column("Baseline (median)", kind,
+                                        "The median (P50): an even chance of doing better or worse", currency),
+        "Stretch from (P70)": number_column("Stretch from (P70)", kind, "Beaten 3 times in 10", currency),
+        "Stretch to (P90)": number_column("Stretch to (P90)", kind, "Beaten 1 time in 10", currency),
         "Chance of target": st.column_config.ProgressColumn(
-            f"Chance of {formatting.value(candidate, kind)}", format="percent", step=0.01, min_value=0.0,
+            f"Chance of {show(candidate)}", format="percent", step=0.01, min_value=0.0,
             max_value=1.0, help="The chance this rep reaches the candidate target above"),
         "Own-record weight": st.column_config.ProgressColumn(
             "Own-record weight", format="percent", step=0.01, min_value=0.0, max_value=1.0,
@@ -226,9 +267,9 @@ if rep is not None:
                       legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0})
     left.plotly_chart(fig, width="stretch", key="baselines_fan")
     rep_chance = float(chance[rep])
-    right.metric("Baseline (P50)", formatting.value(row["baseline"], kind))
-    right.metric("Stretch range", f"{formatting.value(row['p70'], kind)} – {formatting.value(row['p90'], kind)}")
-    right.metric(f"Chance of {formatting.value(candidate, kind)}", formatting.rate(rep_chance))
+    right.metric("Baseline (median)", show(row["baseline"]))
+    right.metric("Stretch range", f"{show(row['p70'])} – {show(row['p90'])}")
+    right.metric(f"Chance of {show(candidate)}", formatting.rate(rep_chance))
     right.caption(row["reason"])
 
 # ---- performers ----------------------------------------------------------------------------------
@@ -241,29 +282,34 @@ if perf.empty:
 else:
     # one row per measure, one column per group: three columns read at a glance, whatever the measures
     measures = [("reps", "Reps", formatting.count),
-                ("baseline", f"Baseline ({metric_name.lower()})", functools.partial(formatting.value, kind=kind)),
+                ("baseline", f"Baseline ({metric_name.lower()})", show),
                 ("calls", f"Calls per {unit}", formatting.count),
                 ("meetings", f"Meetings per {unit}", formatting.count),
                 ("demos", f"Demos per {unit}", formatting.count),
                 ("opportunities", f"New opportunities per {unit}", formatting.count),
                 ("won", f"Deals won per {unit}", formatting.count),
-                ("avg_deal_size", "Average won deal", formatting.money),
+                ("avg_deal_size", "Average won deal", functools.partial(formatting.money, currency=currency)),
                 ("win_rate", "Win rate", formatting.rate),
                 ("call_to_meeting", "Meetings per call", formatting.ratio),
                 ("meeting_to_demo", "Demos per meeting", formatting.ratio),
                 ("demo_to_opportunity", "Opportunities per demo", formatting.ratio)]
+    # Measures made of data never imported (calls without activities, a win rate without lost deals)
+    # would read 0 or 100%: their rows go, and what is missing is said once below the table.
     rows = [{"Measure": label, **{group.title(): text(perf.loc[group, col]) for group in perf.index}}
-            for col, label, text in measures if col in perf.columns and perf[col].notna().any()]
+            for col, label, text in measures
+            if col in perf.columns and perf[col].notna().any() and cov.has_funnel(col)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="baselines_performers",
                  row_height=32, height=35 + 32 * len(rows), column_config={"Measure": st.column_config.TextColumn("Median per rep", width=260)})
     top, bottom = perf.iloc[0], perf.iloc[-1]
     parts = []
     if {"won", "avg_deal_size"} <= set(perf.columns):
-        parts.append(f"the top third wins about **{formatting.count(top['won'])} deals** averaging **{formatting.money(top['avg_deal_size'])}** "
-                     f"per {unit}; the bottom third **{formatting.count(bottom['won'])}** averaging **{formatting.money(bottom['avg_deal_size'])}**")
-    if "win_rate" in perf and pd.notna(top["win_rate"]) and pd.notna(bottom["win_rate"]):
+        parts.append(f"the top third wins about **{formatting.count(top['won'])} deals** averaging **{formatting.money(top['avg_deal_size'], currency)}** "
+                     f"per {unit}; the bottom third **{formatting.count(bottom['won'])}** averaging **{formatting.money(bottom['avg_deal_size'], currency)}**")
+    for note in cov.absent_notes():
+        st.caption(f":material/info: {note}")
+    if "win_rate" in perf and pd.notna(top["win_rate"]) and pd.notna(bottom["win_rate"]) and cov.has_funnel("win_rate"):
         parts.append(f"win rates {formatting.rate(top['win_rate'])} against {formatting.rate(bottom['win_rate'])}")
-    if "calls" in perf:
+    if "calls" in perf and cov.has_funnel("calls"):
         parts.append(f"{formatting.count(top['calls'])} calls against {formatting.count(bottom['calls'])}")
     if parts:
         st.markdown("Sales math: " + "; ".join(parts) + ".")

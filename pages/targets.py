@@ -15,13 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from analytics import formatting, metrics, sales_math, target_sets, targets
-from analytics.allocation import TeamAllocation, allocation_for
+from analytics.allocation import TeamAllocation, allocation_for, team_verdict
 from analytics.calibration import calibrate
 from analytics.metric_registry import resolve_metric
 from analytics.periods import parse_period
 from analytics.target_drafts import build_draft
 from dashboard import frame, session, target_set_panel
-from dashboard.target_set_panel import EDITS_KEY
+from dashboard.target_set_panel import EDITS_KEY, one_rep_key
 
 frame.require("pages/targets.py")
 
@@ -34,6 +34,7 @@ st.caption("The calibration session: each rep's range from their own history, ti
            "behind every target — saved, versioned and exported.")
 
 grain, fsm, version = session.grain(), session.fiscal_start_month(), session.data_version()
+currency = session.currency()     # the imported deals' currency: EUR data reads €, never $
 choices = session.period_choices(metrics.data_as_of(conn), grain, fsm)
 if not choices:  # (no closed deal and no activity: nothing to calibrate on)
     frame.empty_state("No deals or activities yet. Import a CRM export to calibrate targets.")
@@ -68,7 +69,17 @@ def _allocation(_cal, key: str, team_target: float) -> TeamAllocation:
 
 def _fmt(value) -> str:
     """A value of the chosen metric, formatted as its kind (money, count) says."""
-    return formatting.value(value, metrics.metric_kind(metric))
+    return formatting.value(value, metrics.metric_kind(metric), currency)
+
+
+def _percentile_label(p: float) -> str:
+    """``P35``; the 50th percentile is named for what it is, the median."""
+    return "median (P50)" if p == 50 else f"P{p:g}"
+
+
+def _entry(text: object) -> str | float | None:
+    """A typed amount with the data's currency symbol taken off (``€150,000`` reads as 150000)."""
+    return text.strip().removeprefix(currency.strip()) if isinstance(text, str) else text  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- session setup
@@ -134,14 +145,16 @@ with st.container(border=True):
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("Team's chance of reaching it", formatting.rate(team.team_chance),
                   help="Simulated with the shared period shock: reps' outcomes move together.")
-        m2.metric("Team P50 (median outcome)", _fmt(team.team_p50))
+        m2.metric("Team median outcome (P50)", _fmt(team.team_p50))
         m3.metric("Team P90", _fmt(team.team_p90))
         m4.metric("Each rep's chance (equal split)", formatting.rate(1 - team.p_star))
-        (st.error if team.beyond_reach else st.info)(team.message)
-        table = team.table.assign(team=lambda d: d["rep"].map(summary["team"]),
+        (st.error if team.beyond_reach else st.info)(team_verdict(
+            team.team_target, team.team_chance, team.p_star, team.team_p50, team.team_p90,
+            team.table["proportional_p"], team.beyond_reach, _fmt))
+        table = team.table.assign(team=lambda d: d["rep"].map(summary["team"]).fillna(""),
                                   proportional_p=lambda d: 100 * d["proportional_p"],
                                   equal_chance_p=lambda d: 100 * d["equal_chance_p"])
-        fmt_money = "$%,.0f" if money_metric else "localized"
+        fmt_money = f"{currency}%,.0f" if money_metric else "localized"
         st.dataframe(table[["rep", "team", "baseline", "proportional", "proportional_p", "equal_chance",
                             "equal_chance_p"]],
                      hide_index=True, width="stretch", height=240, key="tg_alloc_table",
@@ -178,26 +191,33 @@ def _apply_table_edits(editor_key: str, tier: str, reps: list[str], model_values
             store_["overrides"][key] = (float(value), reason)
         if "Rep proposal" in change or "Accept" in change:
             prop, acc = store_["proposals"].get(key, (None, False))
-            prop = change.get("Rep proposal", prop)
             acc = bool(change.get("Accept", acc))
-            if prop is None or (isinstance(prop, float) and math.isnan(prop)):
+            if "Rep proposal" in change:      # typed as text: a blank cell is no proposal, never "None"
+                typed = _entry(change["Rep proposal"])
+                ok, prop, why = targets.validate_target_entry(typed, _rep_row(rep))
+                if not ok and typed not in (None, "", formatting.BLANK):
+                    entry_problems[key] = f"{rep}'s proposal {change['Rep proposal']!r} refused: {why}"
+                    continue
+            if prop is None:
                 store_["proposals"].pop(key, None)
             else:
                 store_["proposals"][key] = (float(prop), acc)
 
 
+def _rep_row(rep: str):
+    return summary.loc[rep] if rep in summary.index else None
+
+
 shown_value = np.round if money_metric else (lambda x: np.round(x, 1))
+entry_problems: dict[tuple[str, str], str] = {}
 if st.session_state.get("tg_edit_tier") not in tiers:
     st.session_state["tg_edit_tier"] = "base"
 _model_tier = model.rows[model.rows["tier"] == st.session_state["tg_edit_tier"]].set_index("rep").reindex(reps)
 _apply_table_edits(f"tg_editor|{context}|{st.session_state['tg_edit_tier']}", st.session_state["tg_edit_tier"],
                    reps, shown_value(_model_tier["model_value"].to_numpy(dtype=float)))
-def _rep_row(rep: str):
-    return summary.loc[rep] if rep in summary.index else None
-
 
 rows = model.rows.copy()
-problems: dict[tuple[str, str], str] = {}
+problems: dict[tuple[str, str], str] = dict(entry_problems)
 for (rep, tier), (value, reason) in edits["overrides"].items():
     if tier not in tiers:
         continue
@@ -226,6 +246,8 @@ if funnel is not None and len(funnel) and resolve_metric(metric).funnel_stage ==
 check = targets.base_share_check(rows.loc[rows["tier"] == "base", "p_attain"],
                                  "the base percentile" if team is None else "the team target")
 assumptions["base_share"] = check.expected_share
+if code := session.currency_code():    # exports write the set's money in it
+    assumptions["currency"] = code
 assumptions["warnings"] = [check.message] + [w for w in model.assumptions.get("warnings", [])[1:]]
 
 # ---------------------------------------------------------------- tiers overview
@@ -236,7 +258,8 @@ k1.metric("Reps", f"{len(reps)}")
 k2.metric("Expected share reaching base", formatting.rate(check.expected_share),
           help="The mean chance of reaching base; practitioners aim for 60–70%.")
 k3.metric("Team total at base", _fmt(float(base_rows["target"].sum())))
-k4.metric("Team median outcome (sum of P50)", _fmt(float(summary["baseline"].sum())))
+k4.metric("Team median outcome", _fmt(float(summary["baseline"].sum())),
+          help="The sum of the reps' medians (P50): an even chance for each rep of doing better or worse.")
 for problem in targets.tier_order_problems(rows):
     st.warning(f"Tiers out of order — {problem}. Raise the higher tier or lower this one.",
                icon=":material/swap_vert:")
@@ -276,7 +299,8 @@ table = pd.DataFrame({
     "Chance": 100 * mine["p_attain"].to_numpy(dtype=float),
     "Reason": [reasons.get(rep) or (r if isinstance(r, str) else "") for rep, r in zip(reps, mine["reason"],
                                                                                         strict=True)],
-    "Rep proposal": mine["rep_proposal"].to_numpy(dtype=float),
+    "Rep proposal": ["" if formatting.is_blank(v) else formatting.money_exact(v, currency) if money_metric
+                     else formatting.count(v) for v in mine["rep_proposal"].to_numpy(dtype=float)],
     "Accept": [bool(accepted.get(rep, False)) for rep in reps],
     "Source": mine["source"].to_numpy(),
     "Note": notes,
@@ -284,15 +308,17 @@ table = pd.DataFrame({
 editor_key = f"tg_editor|{context}|{edit_tier}"
 
 
-num_format = "$%,.0f" if money_metric else "localized"
+num_format = f"{currency}%,.0f" if money_metric else "localized"
 st.data_editor(
     table, key=editor_key, width="stretch", height=min(38 + 35 * len(reps), 460), num_rows="fixed",
     disabled=["_index", "Range", "Model", "Chance", "Source", "Note"],
     column_config={
-        "Range": st.column_config.TextColumn("Range P10 · P50 · P90", width="medium",
-                                             help="The rep's range for the period: P50 is the baseline."),
+        "Range": st.column_config.TextColumn("Range P10 · median · P90", width="medium",
+                                             help="The rep's range for the period: the median (P50) is the "
+                                                  "baseline."),
         "Model": st.column_config.NumberColumn(
-            "Team split" if team is not None and edit_tier == "base" else f"Model P{tiers[edit_tier]:g}",
+            "Team split" if team is not None and edit_tier == "base" else
+            f"Model {_percentile_label(tiers[edit_tier])}",
             format=num_format, width="small",
             help="The rep's share of the team number." if team is not None and edit_tier == "base"
             else f"The model's {edit_tier} target at the tier's percentile."),
@@ -304,8 +330,8 @@ st.data_editor(
                                                   help="Chance of reaching this target."),
         "Source": st.column_config.TextColumn(width="small"),
         "Reason": st.column_config.TextColumn(help="Required for an override.", max_chars=300, width="medium"),
-        "Rep proposal": st.column_config.NumberColumn("Rep's proposal", format=num_format, min_value=0.0,
-                                                      width="small"),
+        "Rep proposal": st.column_config.TextColumn("Rep's proposal", width="small",
+                                                    help="The rep's own number; leave blank for none."),
         "Accept": st.column_config.CheckboxColumn(help="Make the rep's proposal the target (buy-in).",
                                                   width="small"),
         "Note": st.column_config.TextColumn(width="large"),
@@ -316,16 +342,20 @@ if problems:
 
 # ---------------------------------------------------------------- one rep: override, proposal, sales math
 def _apply_one(action: str) -> None:
+    """What a button of the one-rep panel does, and a message that says exactly that."""
     rep, tier = st.session_state["tg_one_rep"], st.session_state["tg_one_tier"]
-    text = st.session_state.get("tg_one_value", "")
-    reason = st.session_state.get("tg_one_reason", "").strip()
+    # the rep's own fields: another rep's number or reason never carries over
+    text = st.session_state.get(one_rep_key("value", rep, tier), "")
+    reason = st.session_state.get(one_rep_key("reason", rep, tier), "").strip()
     store_ = st.session_state[EDITS_KEY][context]
     st.session_state.pop(f"tg_editor|{context}|{tier}", None)   # the table shows the new state afresh
     if action == "reset":
         store_["overrides"].pop((rep, tier), None)
         store_["proposals"].pop((rep, tier), None)
+        st.session_state[one_rep_key("reason", rep, tier)] = ""
+        st.session_state["tg_one_msg"] = ("success", f"Reset {rep}'s {tier} target to the model's.")
         return
-    ok, number, why = targets.validate_target_entry(text, _rep_row(rep))
+    ok, number, why = targets.validate_target_entry(_entry(text), _rep_row(rep))
     if not ok:
         st.session_state["tg_one_msg"] = ("error", f"{rep}'s {tier} target refused: {why}")
         return
@@ -334,10 +364,17 @@ def _apply_one(action: str) -> None:
             st.session_state["tg_one_msg"] = ("error", f"An override of {rep}'s {tier} target needs a reason.")
             return
         store_["overrides"][(rep, tier)] = (number, reason)
-        st.session_state["tg_one_msg"] = ("success", f"{rep}'s {tier} target set to {_fmt(number)} ({reason}).")
+        st.session_state["tg_one_msg"] = ("success", f"Set {rep}'s {tier} target to {_fmt(number)} ({reason}).")
+    elif action == "accept":
+        store_["overrides"].pop((rep, tier), None)    # (an override would win over the accepted proposal)
+        store_["proposals"][(rep, tier)] = (number, True)
+        st.session_state["tg_one_msg"] = ("success", f"Set {rep}'s {tier} target to {_fmt(number)} "
+                                                     "(the rep's own proposal).")
     else:
-        store_["proposals"][(rep, tier)] = (number, action == "accept")
-        st.session_state["tg_one_msg"] = ("success", f"Recorded {rep}'s proposal of {_fmt(number)}.")
+        store_["proposals"][(rep, tier)] = (number, False)
+        st.session_state["tg_one_msg"] = ("success", f"Recorded {rep}'s proposal of {_fmt(number)} for {tier}, "
+                                                     "beside the target (unchanged); accept it to make it "
+                                                     "the target.")
 
 
 st.subheader("One rep at a time")
@@ -350,21 +387,26 @@ with left, st.container(border=True):
     cur = rows[(rows["rep"] == one_rep) & (rows["tier"] == one_tier)].iloc[0]
     team_part = f" · {s['team']}" if isinstance(s["team"], str) and s["team"] else ""  # (rosters without teams)
     st.markdown(f"**{one_rep}**{team_part} · {int(s['n_periods'])} periods of history  \n"
-                f"Range {_fmt(s['p10'])} (P10) · **{_fmt(s['p50'])} (P50 baseline)** · {_fmt(s['p90'])} (P90)  \n"
+                f"Range {_fmt(s['p10'])} (P10) · **{_fmt(s['p50'])} (median, P50: the baseline)** · "
+                f"{_fmt(s['p90'])} (P90)  \n"
                 + " · ".join(f"{TIER_LABELS[t]} {_fmt(v)} ({formatting.rate(p)})" for t, v, p in
                              rows.loc[rows["rep"] == one_rep, ["tier", "target", "p_attain"]].itertuples(
                                  index=False)))
-    typed = st.text_input("Target or proposal", key="tg_one_value", placeholder=f"e.g. {_fmt(cur['target'])}",
+    typed = st.text_input("Target or proposal", key=one_rep_key("value", one_rep, one_tier),
+                          placeholder=f"e.g. {_fmt(cur['target'])}",
                           help="A number; 1,200 is fine. Negative, text or absurdly large entries are refused.")
     if typed.strip():
-        ok, number, why = targets.validate_target_entry(typed, s)
+        ok, number, why = targets.validate_target_entry(_entry(typed), s)
         if ok:
             chance = targets.rep_chance(predictive, one_rep, number)
             pct = targets.rep_percentile(predictive, one_rep, number)
-            st.markdown(f"Chance of reaching {_fmt(number)}: **{formatting.rate(chance)}** (their P{pct:.0f})")
+            st.markdown(f"Chance of reaching {_fmt(number)}: **{formatting.rate(chance)}** (their {_percentile_label(round(pct))})")
         else:
             st.error(f"Refused: {why}")
-    st.text_input("Reason (required for an override)", key="tg_one_reason")
+    reason_key = one_rep_key("reason", one_rep, one_tier)
+    if reason_key not in st.session_state:     # this rep's own reason for this tier, if one was given
+        st.session_state[reason_key] = edits["overrides"].get((one_rep, one_tier), (None, ""))[1]
+    st.text_input("Reason (required for an override)", key=reason_key)
     b1, b2 = st.columns(2)
     b1.button("Override with reason", key="tg_apply_override", on_click=_apply_one, args=("override",),
               type="primary", width="stretch")
@@ -384,15 +426,17 @@ with right, st.container(border=True):
     focus = assumptions.get("focus", {}).get(one_rep, "")
     card = sales_math.smart_card(one_rep, metric, base_now["target"], base_now["p_attain"], cal.period,
                                  team_total=team_total, weights=weights,
-                                 plan=assumptions.get("plans", {}).get(one_rep), focus=focus)
+                                 plan=assumptions.get("plans", {}).get(one_rep), focus=focus, currency=currency)
     st.markdown(f"**SMART target — {one_rep}**")
     st.markdown("\n".join(f"- **{label}**: {card[key]}" for key, label in (
         ("specific", "Specific"), ("measurable", "Measurable"), ("achievable", "Achievable"),
         ("relevant", "Relevant"), ("time_bound", "Time-bound"))))
     if rep_plan is not None:
-        parts = [f"{formatting.count(math.ceil(rep_plan[s]))} {s}" for s in ("calls", "meetings", "demos", "opportunities")
+        parts = [formatting.quantity(math.ceil(rep_plan[s]), noun) for s, noun in (
+            ("calls", "call"), ("meetings", "meeting"), ("demos", "demo"), ("opportunities", "opportunity"))
                  if np.isfinite(rep_plan[s])]
-        deals = f" → {formatting.count(math.ceil(rep_plan['deals']))} deals" if np.isfinite(rep_plan["deals"]) else ""
+        deals = (f" → {formatting.quantity(math.ceil(rep_plan['deals']), 'deal')}"
+                 if np.isfinite(rep_plan["deals"]) else "")
         words = assumptions["plans"][one_rep]
         st.markdown(f"**Sales math** at {formatting.rate(confidence)} confidence: " + " + ".join(parts)
                     + f"{deals} = {_fmt(base_now['target'])}  \n" + f"{words[:1].upper()}{words[1:]}.")
@@ -409,12 +453,13 @@ if plan is not None:
     with st.expander("Activity plan per rep (base targets)", expanded=False):
         shown = plan[["rep", "target", "deals", "opportunities", "demos", "meetings", "calls",
                       "calls_per_week"]].copy()
+        shown["calls_per_week"] = shown["calls_per_week"].map(lambda v: formatting.per_week(v, "call"))
         shown["plan"] = shown["rep"].map(assumptions["plans"])
         shown["focus"] = shown["rep"].map(assumptions.get("focus", {}))
         st.dataframe(shown, hide_index=True, width="stretch", key="tg_plan_table", column_config={
             "rep": "Rep", "target": st.column_config.NumberColumn("Base target", format=num_format),
             "deals": "Deals", "opportunities": "Opportunities", "demos": "Demos", "meetings": "Meetings",
-            "calls": "Calls", "calls_per_week": st.column_config.NumberColumn("Calls a week", format="%.0f"),
+            "calls": "Calls", "calls_per_week": st.column_config.TextColumn("Calls a week"),
             "plan": "In words", "focus": "Personal focus"})
 
 # ---------------------------------------------------------------- save

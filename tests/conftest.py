@@ -103,6 +103,32 @@ def tracking_company(tracking_db_template):
     shutil.rmtree(path.parent, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def eur_db_template(tmp_path_factory) -> Path:
+    """The sample company exported in euros (its opportunities' Currency column says EUR), imported
+    as a manager would import their own files; copy it, never write to it."""
+    from analytics import importer, sample_company
+
+    folder = tmp_path_factory.mktemp("eur-export")
+    for path in sample_company.sample_files():
+        text = path.read_text(encoding="utf-8")
+        if path.name == "opportunities.csv":
+            text = text.replace(",USD,", ",EUR,")
+        (folder / path.name).write_text(text, encoding="utf-8")
+
+    def fill(conn) -> None:
+        for path in sample_company.sample_files(folder):
+            assert importer.import_file(conn, path).status == "loaded"
+
+    return _database_built_once(tmp_path_factory, "eur", fill)
+
+
+@pytest.fixture
+def eur_db(eur_db_template, db_path) -> Path:
+    shutil.copy(eur_db_template, db_path)
+    return db_path
+
+
 # ---- the browser tier ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

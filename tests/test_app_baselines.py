@@ -14,7 +14,7 @@ import pytest
 from calibration_fixtures import simulate_company
 from helpers import app_test
 
-from analytics import calibration, metrics, store
+from analytics import calibration, formatting, metrics, store
 
 PAGE = "pages/baselines.py"
 
@@ -168,3 +168,63 @@ def test_baselines_too_little_history(short_db):
     table = rep_table(at)
     assert len(table) == 5
     assert (table["Flag"] != "").all()
+
+
+def test_candidate_target_rescales_when_the_grain_changes(sample_db):
+    at = app_test(PAGE)
+    at.number_input(key="baselines_target_revenue").set_value(920_000.0).run()
+    assert not at.exception
+
+    at.radio(key="grain").set_value("month").run()        # a quarter is three months: a third of it a month
+    assert not at.exception
+    assert at.number_input(key="baselines_target_revenue").value == pytest.approx(920_000 / 3)
+    assert any("was $920k per quarter: $307k per month is the same pace" in c.value for c in at.caption)
+    assert "A target of **$307k** for everyone" in markdown_text(at)
+
+    at.radio(key="grain").set_value("quarter").run()      # and back: the manager's own number again
+    assert at.number_input(key="baselines_target_revenue").value == pytest.approx(920_000)
+    at.run()                                              # said once, at the change
+    assert not any("same pace" in c.value for c in at.caption)
+
+
+def test_money_in_the_imported_currency(eur_db):
+    cal, _ = engine(eur_db)
+    at = app_test(PAGE)
+    assert not at.exception
+    text = markdown_text(at)
+    typical = cal.summary["baseline"].median()
+    assert f"The typical rep's **baseline is {formatting.money(typical, '€')}**" in text
+    assert "$" not in text
+    assert not any("$" in str(m.value) or "$" in m.label for m in at.metric)
+
+
+@pytest.fixture
+def orders_only_db(db_path, tmp_path) -> Path:
+    """Won orders only (tests/orders_fixtures.py): no activities, no created dates, no stages."""
+    import orders_fixtures
+
+    return orders_fixtures.build_orders_db(tmp_path, db_path)
+
+
+def test_orders_only_sales_math_shows_no_calls_nor_win_rate(orders_only_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    math = next(d.value for d in at.dataframe if "Measure" in d.value.columns)
+    measures = set(math["Measure"])
+    assert any(m.startswith("Deals won") for m in measures) and "Average won deal" in measures
+    for absent in ("Win rate", "Meetings per call"):
+        assert absent not in measures
+    assert not any(m.startswith(("Calls", "Meetings", "New opportunities")) for m in measures)
+    said = "\n".join(str(c.value) for c in at.caption) + "\n".join(str(m.value) for m in at.markdown)
+    assert said.count("No stages or lost deals imported") == 1 and "win rates 100%" not in said
+    assert "0 calls" not in said
+
+
+def test_orders_only_choosing_calls_says_no_activities_imported(orders_only_db):
+    at = app_test(PAGE)
+    box = at.selectbox(key="baselines_metric")
+    assert box.format_func("call") == "Calls (not imported)" and box.format_func("revenue") == "Won revenue"
+    box.set_value("call").run()
+    assert not at.exception
+    assert any("Calls: no activities imported" in i.value for i in at.info)
+    assert not any("Too little history" in w.value for w in at.warning)

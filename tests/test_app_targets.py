@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from helpers import app_test
 
-from analytics import allocation, store, target_sets, targets
+from analytics import allocation, formatting, store, target_sets, targets
 from analytics.calibration import calibrate
+from dashboard.target_set_panel import one_rep_key
 
 PAGE = "pages/targets.py"
 
@@ -48,15 +49,15 @@ def test_session_choose_override_split_save_export(sample_db):
     assert editor["Chance"].to_numpy() == pytest.approx(np.full(len(editor), 60.0), abs=1e-4)   # in %
 
     # Override one rep with a reason: the chance shown live is the engine's.
-    at.selectbox(key="tg_one_rep").set_value(rep)
-    at.text_input(key="tg_one_value").set_value("50,000,000").run()
+    at.selectbox(key="tg_one_rep").set_value(rep).run()
+    at.text_input(key=one_rep_key("value", rep, "base")).set_value("50,000,000").run()
     assert any("absurdly large" in e.value for e in at.error)          # refused in place, with the reason
-    at.text_input(key="tg_one_value").set_value("150000").run()
+    at.text_input(key=one_rep_key("value", rep, "base")).set_value("150000").run()
     chance = targets.rep_chance(cal.predictive, rep, 150000.0)
     assert any(f"**{100 * chance:.0f}%**" in m.value for m in at.markdown)
     at.button(key="tg_apply_override").click().run()
     assert any("needs a reason" in e.value for e in at.error)
-    at.text_input(key="tg_one_reason").set_value("new enterprise territory").run()
+    at.text_input(key=one_rep_key("reason", rep, "base")).set_value("new enterprise territory").run()
     at.button(key="tg_apply_override").click().run()
     assert not at.exception
     row = at.data_editor[0].value.loc[rep]
@@ -200,8 +201,8 @@ def test_finalize_new_version_audit_and_compare(sample_db):
 
     # Autosave: an edit to the open draft is saved without pressing Save (a reload loses nothing).
     rep = at.selectbox(key="tg_one_rep").value
-    at.text_input(key="tg_one_value").set_value("99000")
-    at.text_input(key="tg_one_reason").set_value("autosave check")
+    at.text_input(key=one_rep_key("value", rep, "base")).set_value("99000")
+    at.text_input(key=one_rep_key("reason", rep, "base")).set_value("autosave check")
     at.button(key="tg_apply_override").click().run()
     assert not at.exception
     conn = store.connect(sample_db)
@@ -259,3 +260,82 @@ def test_count_metrics_split(sample_db, metric):
     shown = table.set_index("rep")["equal_chance"]
     assert shown.to_numpy() == pytest.approx(expected.reindex(shown.index).to_numpy())
     assert any("SMART target" in m.value for m in at.markdown)
+
+
+def _shown_text(at) -> str:
+    """Every text a manager reads on the page: markdown, messages, metrics and captions."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [x.value for kind in (at.info, at.success, at.warning, at.error) for x in kind]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    return "\n".join(parts)
+
+
+def test_plain_words_and_the_imported_currency(eur_db):
+    cal = _engine(eur_db)
+    at = app_test(PAGE)
+    assert not at.exception, at.exception
+    # No "None" cells: a rep without a proposal has a blank one.
+    assert at.data_editor[0].value["Rep proposal"].tolist() == [""] * len(cal.predictive.reps)
+
+    g = 4_000_000.0
+    at.toggle(key="tg_split").set_value(True).run()
+    at.number_input(key="tg_team").set_value(g).run()
+    assert not at.exception
+    team = allocation.allocation_for(cal, g)
+    verdict = next(i.value for i in [*at.info, *at.error] if "team number" in i.value)
+    assert verdict.startswith("The team number €4.00M" if g <= team.team_p90 else "Beyond reach: the team number €4.00M")
+    assert f"the team median (P50, {formatting.money(team.team_p50, '€')})" in verdict or g > team.team_p90
+    text = _shown_text(at)
+    assert "G =" not in text and "$" not in text                 # money in the data's currency, never $
+    assert "Team total at base €" in text and "- **Specific**: €" in text
+    assert all(" P50" not in line or "median" in line for line in text.splitlines())
+
+    at.text_input(key="tg_name").set_value("Euro plan").run()
+    at.button(key="tg_save").click().run()
+    assert not at.exception
+    saved = _load(eur_db, "Euro plan")
+    assert saved.assumptions["currency"] == "EUR"                 # the exports write € too
+    n_reps = len(cal.predictive.reps)
+    audit = next(d.value for d in at.dataframe if "what" in d.value.columns)
+    assert audit["new_value"].tolist()[0] == f"{n_reps} reps × base, stretch, excellence (equal chance)"
+    assert audit["old_value"].tolist()[0] == "" and audit["changed_by"].tolist()[0] == ""   # blank, not None
+    listed = next(d.value for d in at.dataframe if "n_reps" in d.value.columns)
+    assert listed["team_target"].tolist() == ["4,000,000"] and listed["updated_by"].tolist() == [""]
+
+
+def test_the_one_rep_panel_belongs_to_one_rep(sample_db):
+    cal = _engine(sample_db)
+    ana, ben = (str(r) for r in cal.predictive.reps[:2])
+    at = app_test(PAGE)
+    at.selectbox(key="tg_one_rep").set_value(ana).run()
+    at.text_input(key=one_rep_key("value", ana, "base")).set_value("150000")
+    at.text_input(key=one_rep_key("reason", ana, "base")).set_value("new territory")
+    at.button(key="tg_apply_override").click().run()
+    assert not at.exception
+    assert f"Set {ana}'s base target to $150k (new territory)." in [s.value for s in at.success]
+
+    # Another rep: their own (empty) reason, never the previous rep's text.
+    at.selectbox(key="tg_one_rep").set_value(ben).run()
+    assert at.text_input(key=one_rep_key("reason", ben, "base")).value == ""
+    assert not any(t.value == "new territory" for t in at.text_input)
+
+    # Accepting a proposal says what it did: the target is now the rep's own number.
+    at.text_input(key=one_rep_key("value", ben, "base")).set_value("90,000")
+    at.button(key="tg_accept_proposal").click().run()
+    assert not at.exception
+    said = [s.value for s in at.success]
+    assert f"Set {ben}'s base target to $90k (the rep's own proposal)." in said
+    assert not any(s.startswith("Recorded") for s in said)
+    row = at.data_editor[0].value.loc[ben]
+    assert (row["Target"], row["Source"], row["Rep proposal"]) == (90000.0, "rep proposal", "$90,000")
+
+    # Recording one only notes it beside the target, and says so.
+    at.text_input(key=one_rep_key("value", ben, "base")).set_value("95000")
+    at.button(key="tg_apply_proposal").click().run()
+    message = next(s.value for s in at.success if ben in s.value)
+    assert message.startswith(f"Recorded {ben}'s proposal of $95k for base") and "unchanged" in message
+    assert at.data_editor[0].value.loc[ben, "Source"] == "model"
+
+    # Back to the first rep: their own reason is there again.
+    at.selectbox(key="tg_one_rep").set_value(ana).run()
+    assert at.text_input(key=one_rep_key("reason", ana, "base")).value == "new territory"

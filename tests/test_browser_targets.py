@@ -12,6 +12,8 @@ import pytest
 from browser_helpers import click_button, get_element_by_key, open_page, screenshot, wait_for_app
 from playwright.sync_api import Page, expect
 
+from dashboard.target_set_panel import one_rep_key
+
 pytestmark = pytest.mark.browser
 
 
@@ -46,11 +48,11 @@ def test_calibration_session_saves_final_and_exports_excel(page: Page, base_url:
 
     # Override the first rep with a reason; the chance shows while typing.
     rep = get_element_by_key(page, "tg_one_rep").locator("input").first.input_value()
-    _fill(page, "tg_one_value", "150000")
+    _fill(page, one_rep_key("value", rep, "base"), "150000")
     expect(main.get_by_text("Chance of reaching $150k")).to_be_visible()
-    _fill(page, "tg_one_reason", "new enterprise territory")
+    _fill(page, one_rep_key("reason", rep, "base"), "new enterprise territory")
     click_button(page, "Override with reason")
-    expect(main.get_by_text("target set to $150k (new enterprise territory)")).to_be_visible()
+    expect(main.get_by_text(f"Set {rep}'s base target to $150k (new enterprise territory)")).to_be_visible()
 
     # Split a team number at equal chance.
     get_element_by_key(page, "tg_split").get_by_text("Split a team number").click()

@@ -137,6 +137,16 @@ def _funnel() -> pd.DataFrame:
         "won": [1.5, 2.0, 1.0], "closed": [6.0, 6.5, 5.0]})
 
 
+@pytest.mark.parametrize(("opportunities", "per_week", "expected"), [
+    (1.0, 0.9, "about 1 opportunity per quarter, 1 opportunity a week"),
+    (3.0, 0.3, "about 3 opportunities per quarter, 1 opportunity every 3 weeks"),
+    (26.0, 2.1, "about 26 opportunities per quarter, 3 opportunities a week"),   # rounded up, as the plan
+])
+def test_plan_sentence_says_rates_in_words(opportunities, per_week, expected):
+    row = {"opportunities": opportunities, "opportunities_per_week": per_week}
+    assert sm.plan_sentence(row, "quarter") == expected
+
+
 def test_activity_plan_rows_and_sentence():
     targets = pd.DataFrame({"rep": ["ana", "ben", "cy"], "target": [50_000.0, 100_000.0, 10_000.0]})
     plan = sm.activity_plan(targets, _funnel(), Q4, uncertain=False)

@@ -120,7 +120,9 @@ def test_full_save_audits_every_changed_row(conn):
     again = ts.save_target_set(conn, d, expected_revision=saved.revision, author="ann", note="after the session")
     assert again.revision == 2 and again.team_target == 150.0
     trail = ts.audit_trail(conn, saved.set_id)
-    assert list(trail["what"]) == ["created", "team_target", "ben stretch target"]
+    assert list(trail["what"]) == ["created", "team number", "ben stretch target"]
+    assert trail.iloc[0]["new_value"].startswith("2 reps × base, stretch")          # words, not a list
+    assert pd.isna(trail.iloc[1]["old_value"]) and trail.iloc[1]["new_value"] == "150"
     assert trail.iloc[-1]["old_value"] == "80 (model)" and trail.iloc[-1]["new_value"] == "90 (override: new logo)"
 
 
