@@ -14,6 +14,7 @@ from pathlib import Path
 from analytics import formatting
 from analytics.sample import AS_OF, generate
 from analytics.sample_big import write_benchmark_deals
+from analytics.sample_regimes import REGIMES
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -25,7 +26,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"wrote {formatting.count(args.rows)} rows to {path}")
             return 0
         paths = generate(args.out, reps=args.reps, years=args.years, seed=7 if args.seed is None else args.seed,
-                         as_of=as_of)
+                         as_of=as_of, regime=args.regime)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -42,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed (default 7; 1 with --rows)")
     p.add_argument("--out", default="data/sample", help="output directory (default data/sample)")
     p.add_argument("--as-of", default=AS_OF.isoformat(), help="data as-of date, YYYY-MM-DD (default 2026-11-15)")
+    p.add_argument("--regime", default="default", choices=list(REGIMES),
+                   help="a test company: " + "; ".join(f"{r.name}: {r.description}" for r in REGIMES.values()))
     p.add_argument("--rows", type=int, default=None,
                    help="write only a benchmark deals file of N rows, DIR/opportunities_N.csv")
     p.set_defaults(func=_run)

@@ -38,6 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics.sample_regimes import Regime, orders_export
+from analytics.sample_regimes import regime as named_regime
+
 AS_OF = date(2026, 11, 15)
 
 
@@ -119,9 +122,17 @@ def window(as_of: date, years: int) -> tuple[date, date]:
     return q_start, date(q_start.year - 1, 7, 1)
 
 
-def _roster(rng: np.random.Generator, reps: int, start: date, as_of: date) -> tuple[pd.DataFrame, list[str]]:
-    n_hires, n_leavers = max(1, round(reps * 0.19)), max(1, round(reps * 0.14))
+def _share_of(reps: int, share: float) -> int:
+    """At least one rep for any positive share (the default company always has a hire and a leaver)."""
+    return max(1, round(reps * share)) if share > 0 else 0
+
+
+def _roster(rng: np.random.Generator, reps: int, start: date, as_of: date,
+            regime: Regime) -> tuple[pd.DataFrame, list[str]]:
+    n_hires, n_leavers = _share_of(reps, regime.hire_share), _share_of(reps, regime.leaver_share)
     span = (as_of - start).days
+    hire_days = regime.day_range(pd.Timestamp(start), pd.Timestamp(as_of), "hire", (30, span - 150))
+    leave_days = regime.day_range(pd.Timestamp(start), pd.Timestamp(as_of), "leave", (150, span - 30))
     pairs = rng.permutation(len(FIRST) * len(LAST))[: reps + len(TEAMS)]
     names = [f"{FIRST[p // len(LAST)]} {LAST[p % len(LAST)]}" for p in pairs[:reps]]
     talent = rng.normal(0.0, 1.0, reps)
@@ -129,12 +140,12 @@ def _roster(rng: np.random.Generator, reps: int, start: date, as_of: date) -> tu
     # Tenure before the window: mostly years, a few only weeks (still ramping when it opens).
     starts = day0 - np.round(rng.uniform(0.05, 1, reps) ** 2 * 2900 + 45).astype("timedelta64[D]")
     hired = np.arange(reps) >= reps - n_hires
-    starts[hired] = day0 + np.sort(rng.integers(30, span - 150, n_hires)).astype("timedelta64[D]")
+    starts[hired] = day0 + np.sort(rng.integers(*hire_days, n_hires)).astype("timedelta64[D]")
     # Leavers come from the reps already there, the weaker ones more often.
     weights = np.exp(-0.7 * talent[~hired])
     leavers = rng.choice(np.flatnonzero(~hired), n_leavers, replace=False, p=weights / weights.sum())
     ends = np.full(reps, np.datetime64("NaT"), "datetime64[D]")
-    ends[leavers] = day0 + rng.integers(150, span - 30, n_leavers).astype("timedelta64[D]")
+    ends[leavers] = day0 + rng.integers(*leave_days, n_leavers).astype("timedelta64[D]")
     team = np.arange(reps) % len(TEAMS)
     weak = rng.integers(0, 4, reps)  # 0 follow-up (call->meeting), 1 discovery, 2 qualification, 3 closing
     weak_factor = np.where(np.arange(4)[None, :] == weak[:, None], rng.uniform(0.5, 0.7, (reps, 1)), 1.0)
@@ -159,13 +170,16 @@ def _roster(rng: np.random.Generator, reps: int, start: date, as_of: date) -> tu
 
 
 def _simulate(rng: np.random.Generator, roster: pd.DataFrame, sim_start: date,
-              as_of: date) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame]:
+              as_of: date, regime: Regime) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame]:
     """Daily funnel for every rep -> (days, activity counts [R, D, 5], deals DataFrame)."""
     days = pd.date_range(sim_start, as_of, freq="D")
     n_reps, n_days = len(roster), len(days)
     month = ((days.year - sim_start.year) * 12 + days.month - sim_start.month).to_numpy()
     n_months = month[-1] + 1
     moy = (np.arange(n_months) + sim_start.month - 1) % 12
+    month_starts = pd.date_range(sim_start, periods=n_months, freq="MS")
+    volume = regime.volume(month_starts, pd.Timestamp(as_of))  # team-wide growth (ones by default)
+    closing = regime.closing(month_starts, pd.Timestamp(as_of))  # dip quarter, December spike
     company = np.zeros(n_months)
     for m in range(1, n_months):  # AR(1) shared monthly shock
         company[m] = 0.5 * company[m - 1] + rng.normal(0, 0.1)
@@ -178,7 +192,7 @@ def _simulate(rng: np.random.Generator, roster: pd.DataFrame, sim_start: date,
     tenure = (day_idx[None, :] - start) / np.timedelta64(1, "D") / 30.44
     ramp = np.clip(tenure / roster["ramp_months"].to_numpy()[:, None], 0, 1)
     growth = np.exp(0.04 * np.arange(n_days) / 365.25)
-    level = (SEASON_ACTIVITY[moy][month] * growth)[None, :] * np.exp(
+    level = (SEASON_ACTIVITY[moy][month] * growth * volume[month])[None, :] * np.exp(
         company[month][None, :] + team_shock[roster["team"].to_numpy()][:, month] + rep_shock[:, month])
     rate = roster["calls"].to_numpy()[:, None] * level * (0.3 + 0.7 * ramp) * working
     col = lambda c: roster[c].to_numpy()[:, None]  # noqa: E731
@@ -200,6 +214,7 @@ def _simulate(rng: np.random.Generator, roster: pd.DataFrame, sim_start: date,
     close_moy = moy[month[np.minimum(won_close, n_days - 1)]]
     p_win = r["win"].to_numpy() * (0.45 + 0.55 * ramp[rep, created]) * SEASON_CLOSE[close_moy]
     p_win *= np.exp(0.5 * company[month[np.minimum(won_close, n_days - 1)]])
+    p_win *= closing[month[np.minimum(won_close, n_days - 1)]]
     won = rng.random(n) < np.clip(p_win, 0.01, 0.9)
     mega = rng.random(n) < 0.002
     amount = np.exp(r["size_mu"].to_numpy() + r["size_sigma"].to_numpy() * rng.normal(size=n))
@@ -291,18 +306,24 @@ def _us(ts: pd.Series) -> pd.Series:
 
 
 def generate(out_dir: str | Path, *, reps: int = 36, years: int = 3, seed: int = 7,
-             as_of: date = AS_OF) -> dict[str, Path]:
-    """Write opportunities.csv, activities.csv, reps.csv and quotas.csv into ``out_dir``."""
+             as_of: date = AS_OF, regime: str = "default") -> dict[str, Path]:
+    """Write opportunities.csv, activities.csv, reps.csv and quotas.csv into ``out_dir``.
+
+    ``regime`` names a test company of :mod:`analytics.sample_regimes` (``"growth"``, ``"dip"``, ...);
+    ``"orders_only"`` writes orders.csv (won deals only) and reps.csv.
+    """
     if reps < len(TEAMS) or years < 1:
         raise ValueError("need at least one rep per team and one year")
+    world = named_regime(regime)
     rng = np.random.default_rng(seed)
     start, sim_start = window(as_of, years)
-    roster, managers = _roster(rng, reps, start, as_of)
-    days, acts, deals = _simulate(rng, roster, sim_start, as_of)
+    roster, managers = _roster(rng, reps, start, as_of, world)
+    days, acts, deals = _simulate(rng, roster, sim_start, as_of, world)
     accounts = account_names(rng, 45 * reps)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {k: out / f"{k}.csv" for k in ("opportunities", "activities", "reps", "quotas")}
+    kinds = ("orders", "reps") if world.orders_only else ("opportunities", "activities", "reps", "quotas")
+    paths = {k: out / f"{k}.csv" for k in kinds}
     cutoff = pd.Timestamp(as_of)
 
     quotas = _quotas(deals, roster, start, as_of)
@@ -313,13 +334,18 @@ def generate(out_dir: str | Path, *, reps: int = 36, years: int = 3, seed: int =
                      np.where(deals["won"], "Closed Won", "Closed Lost"))
     account = np.array(accounts, dtype=object)[deals["account"]]
     product = np.array([p[0] for p in PRODUCTS], dtype=object)[deals["product"]]
-    pd.DataFrame({
+    opportunities = pd.DataFrame({
         "Opportunity ID": salesforce_ids(deals["number"].to_numpy()),
         "Opportunity Name": account + " - " + product, "Opportunity Owner": roster["name"].to_numpy()[deals["owner"]],
         "Account Name": account, "Product": product, "Stage": stage,
         "Amount": [f"{a:.2f}" for a in deals["amount"]], "Currency": "USD",
         "Created Date": _us(deals["created"]), "Close Date": _us(deals["close"]),
-    }).to_csv(paths["opportunities"], index=False, lineterminator="\n")
+    })
+    if world.orders_only:
+        orders_export(opportunities).to_csv(paths["orders"], index=False, lineterminator="\n")
+        _roster_frame(roster, managers).to_csv(paths["reps"], index=False, lineterminator="\n")
+        return paths
+    opportunities.to_csv(paths["opportunities"], index=False, lineterminator="\n")
 
     in_window = days >= pd.Timestamp(start)
     week = (days[in_window] - pd.to_timedelta(days[in_window].day_of_week, "D")).normalize()
@@ -332,10 +358,14 @@ def generate(out_dir: str | Path, *, reps: int = 36, years: int = 3, seed: int =
     }).sort_values(["Week Starting", "Assigned To"], kind="stable").to_csv(
         paths["activities"], index=False, lineterminator="\n")
 
-    pd.DataFrame({
+    _roster_frame(roster, managers).to_csv(paths["reps"], index=False, lineterminator="\n")
+    quotas.to_csv(paths["quotas"], index=False, lineterminator="\n")
+    return paths
+
+
+def _roster_frame(roster: pd.DataFrame, managers: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({
         "Sales Rep": roster["name"], "Team": [TEAMS[t][0] for t in roster["team"]],
         "Manager": [managers[t] for t in roster["team"]], "Region": roster["region"],
         "Start Date": roster["start"].dt.strftime("%Y-%m-%d"), "End Date": roster["end"].dt.strftime("%Y-%m-%d"),
-    }).to_csv(paths["reps"], index=False, lineterminator="\n")
-    quotas.to_csv(paths["quotas"], index=False, lineterminator="\n")
-    return paths
+    })
