@@ -22,8 +22,9 @@ import pandas as pd
 
 from analytics import formatting, store
 from analytics.cli import add_db_argument, refuse
+from analytics.coverage import data_coverage
 from analytics.csv_writer import ColumnKind, neutralise, write_frame
-from analytics.metric_registry import metric_kind
+from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -120,10 +121,11 @@ def calibration_rows(cal: Calibration, target_percentile: float | None = None,
     return out
 
 
-def _text_columns(rows: pd.DataFrame, kind: str) -> dict[str, Callable[[float], str]]:
-    """How the text table writes each numeric column: the metric's values by its kind, chances as rates."""
+def _text_columns(rows: pd.DataFrame, kind: str, currency: str = "$") -> dict[str, Callable[[float], str]]:
+    """How the text table writes each numeric column: the metric's values by its kind (money in the data's
+    ``currency`` symbol), chances as rates."""
     def metric_value(x: float) -> str:
-        return formatting.value(x, kind, exact=True)
+        return formatting.value(x, kind, currency, exact=True)
 
     text: dict[str, Callable[[float], str]] = {"n_periods": formatting.count, "p_attain": formatting.rate}
     return {c: text.get(c, metric_value) for c in rows.columns if c not in ("rep", "period")}
@@ -146,6 +148,15 @@ def _open(args: argparse.Namespace) -> duckdb.DuckDBPyConnection | None:
     return store.connect(path)
 
 
+def _absent(conn: duckdb.DuckDBPyConnection, metric: str) -> str | None:
+    """Why ``metric`` has no data (``"Calls: no activities imported"``), or None when it has.
+
+    Absent data is not "too little history" nor a range of zeros: the manager needs to import it.
+    """
+    why = data_coverage(conn).why_absent(metric)
+    return None if why is None else f"{resolve_metric(metric).label}: {why}"
+
+
 def _json_default(x: object) -> object:
     if isinstance(x, np.generic):
         return x.item()
@@ -159,7 +170,10 @@ def run_calibrate(args: argparse.Namespace) -> int:
     if conn is None:
         return 2
     try:
+        if (absent := _absent(conn, args.metric)) is not None:
+            return refuse(absent)
         cal = calibrate(conn, args.metric, args.grain, args.period, levels=args.percentiles)
+        currency = formatting.currency_symbol(store.currency_code(conn))
     except ValueError as exc:
         return refuse(str(exc))
     finally:
@@ -178,7 +192,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
         records = rows.replace({np.nan: None}).to_dict(orient="records")
         print(json.dumps(records, default=_json_default))
     elif not args.out:
-        print(rows.to_string(index=False, formatters=_text_columns(rows, metric_kind(args.metric))))
+        print(rows.to_string(index=False, formatters=_text_columns(rows, metric_kind(args.metric), currency)))
     return 0
 
 
@@ -189,6 +203,8 @@ def run_backtest(args: argparse.Namespace) -> int:
     if conn is None:
         return 2
     try:
+        if (absent := _absent(conn, args.metric)) is not None:
+            return refuse(absent)
         result = backtest(conn, args.metric, args.grain, origins=args.origins)
     except ValueError as exc:
         return refuse(str(exc))

@@ -16,15 +16,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import sys
 
 import duckdb
 import pandas as pd
 
 from analytics import store
 from analytics.cli import add_db_argument, json_records, refuse
-from analytics.export import export_set
-from analytics.formatting import count, rate
+from analytics.export import amount_text, export_set
+from analytics.formatting import rate
 from analytics.target_sets import (
     SavedTargetSet,
     TargetSetError,
@@ -89,11 +88,8 @@ def _author(args: argparse.Namespace) -> str | None:
 
 
 def _save(args: argparse.Namespace) -> int:
-    try:
-        from analytics.calibration import calibrate
-    except ModuleNotFoundError:
-        print("error: calibration is not available in this build", file=sys.stderr)
-        return 1
+    from analytics.calibration import calibrate
+    from analytics.coverage import data_coverage
     from analytics.target_drafts import draft_from_calibration
 
     conn = store.connect(args.db)
@@ -102,7 +98,10 @@ def _save(args: argparse.Namespace) -> int:
         cal = calibrate(conn, args.metric, grain, period=args.period)
         draft = draft_from_calibration(cal, args.name, args.tiers, team_target=args.team_target,
                                        allocation=args.allocation, q=args.confidence,
-                                       status="final" if args.final else "draft")
+                                       status="final" if args.final else "draft",
+                                       coverage=data_coverage(conn))
+        if code := store.currency_code(conn):      # exports and the CLI write the set's money in it
+            draft.assumptions.setdefault("currency", code)
         author = _author(args)
         expected = None
         try:
@@ -133,6 +132,9 @@ def _list(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         sets = list_target_sets(conn)
+        # A team number is written in its set's currency, which the set's assumptions record.
+        team_numbers = {r.set_id: amount_text(load_target_set(conn, r.set_id), r.team_target)
+                        for r in sets.itertuples() if pd.notna(r.team_target)}
     finally:
         conn.close()
     if args.json:
@@ -142,7 +144,7 @@ def _list(args: argparse.Namespace) -> int:
         print("no saved target sets")
         return 0
     for r in sets.itertuples():
-        team = f", team target {count(r.team_target)}" if pd.notna(r.team_target) else ""
+        team = f", team target {team_numbers[r.set_id]}" if r.set_id in team_numbers else ""
         print(f"{r.name!s:<28} v{r.version:<3} {r.status:<6} {r.period:<10} {r.metric:<10} {r.method:<13} "
               f"{r.n_reps:>4} reps{team}  (revision {r.revision}, {r.updated_at:%Y-%m-%d %H:%M})")
     return 0
@@ -169,12 +171,12 @@ def _show(args: argparse.Namespace) -> int:
                   "activity_rows": json_records(saved.activity_rows)}
         print(json.dumps(header, indent=2, default=str))
         return 0
-    team = f", team target {count(saved.team_target)}" if saved.team_target else ""
+    team = f", team target {amount_text(saved, saved.team_target)}" if saved.team_target else ""
     print(f"{saved.label} — {saved.status}, {saved.metric} for {saved.period} ({saved.grain}), "
           f"method {saved.method}{team}, revision {saved.revision}")
     wide = tiers_wide(saved.rows)
     for rep, r in wide.iterrows():
-        cells = [f"{t} {count(r[t])} ({rate(r[f'{t}_p'])})" for t in saved.tiers if t in wide]
+        cells = [f"{t} {amount_text(saved, r[t])} ({rate(r[f'{t}_p'])})" for t in saved.tiers if t in wide]
         print(f"  {rep!s:<24} " + "  ".join(cells))
     return 0
 

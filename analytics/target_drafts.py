@@ -18,10 +18,12 @@ import pandas as pd
 
 from analytics.allocation import allocate_team_target, compare_allocations
 from analytics.calibration import Calibration
+from analytics.coverage import DataCoverage
 from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
 from analytics.predictive import PredictiveDistribution
 from analytics.sales_math import (
+    STAGES,
     activity_plan,
     activity_rows,
     focus_stages,
@@ -37,10 +39,12 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
                 team_target: float | None = None, allocation: str = "equal-chance",
                 baseline: npt.ArrayLike | None = None, funnel: pd.DataFrame | None = None, q: float = 0.8,
                 weights: npt.ArrayLike | None = None, history_periods: int = 4, n_draws: int = 20_000,
-                seed: int = 0, status: str = "draft") -> TargetSetDraft:
+                seed: int = 0, status: str = "draft", coverage: DataCoverage | None = None) -> TargetSetDraft:
     """A :class:`TargetSetDraft` of model targets per rep and tier (see the module docstring).
 
     ``assumptions["warnings"]`` carries the plain-words checks (base share, team target reach).
+    With ``coverage``, the activity plan names only stages whose data was imported: an orders-only
+    company's set stores no opportunity or call rows and no sentence about them.
     """
     tiers = parse_tiers(tiers)
     rows = tier_targets(predictive, tiers)
@@ -80,16 +84,44 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
     # An activity plan works back from won deals: only for metrics made of them (won revenue, deals).
     if funnel is not None and len(funnel) and resolve_metric(metric).funnel_stage == "won":
         base_rows = rows.loc[rows["tier"] == "base", ["rep", "target"]].reset_index(drop=True)
-        plan = activity_plan(base_rows, funnel, period, q=q, metric=metric, history_periods=history_periods)
+        plan = activity_plan(base_rows, funnel, period, q=q, metric=metric, history_periods=history_periods,
+                             coverage=coverage)
         acts = activity_rows(plan)
-        assumptions["plans"] = {r["rep"]: plan_sentence(r, period.grain) for r in plan.to_dict("records")}
+        assumptions["plans"] = plan_sentences(plan, period.grain, coverage)
         assumptions["focus"] = {r["rep"]: r["focus"] for r in focus_stages(funnel).to_dict("records")
-                                if r["focus"]}
+                                if r["focus"] and _focus_shown(r["stage"], coverage)}
     assumptions["warnings"] = warnings
     return TargetSetDraft(name=name, period=period.label, grain=period.grain, metric=metric, tiers=tiers,
                           method=method, rows=rows[ROW_COLUMNS], activity_rows=acts,
                           team_target=None if team_target is None else float(team_target),
                           status=status, assumptions=assumptions)
+
+
+def plan_sentences(plan: pd.DataFrame, grain: str, coverage: DataCoverage | None = None) -> dict[str, str]:
+    """Each rep's activity plan in words ("about 26 opportunities ... per quarter").
+
+    With ``coverage``, a rep whose plan has no stage the data can show gets no sentence: an
+    orders-only company has no activity plan, which is not the same as "funnel rates unknown".
+    """
+    stages = [stage for stage, _ in STAGES if stage in plan]
+    return {r["rep"]: plan_sentence(r, grain) for r in plan.to_dict("records")
+            if coverage is None or any(np.isfinite(r[s]) for s in stages)}
+
+
+def _focus_shown(stage: str | None, coverage: DataCoverage | None) -> bool:
+    """Whether a rep's focus line speaks only of data that was imported.
+
+    A rate made of absent data (a win rate from won orders alone reads 100%) is no one's focus, and
+    "every stage at or above the team's rate" needs every stage to exist.
+
+    >>> orders_only = DataCoverage(won=3)
+    >>> _focus_shown("win_rate", orders_only), _focus_shown(None, orders_only), _focus_shown("win_rate", None)
+    (False, False, True)
+    """
+    if coverage is None:
+        return True
+    stages = [rate for _, rate in STAGES] if stage is None else [stage]
+    return all(coverage.has_funnel(s) for s in stages)
 
 
 def _chances(predictive: PredictiveDistribution, rows: pd.DataFrame) -> np.ndarray:
@@ -106,13 +138,17 @@ def draft_from_calibration(calibration: Calibration, name: str,
                            tiers: str | Mapping[str, float] | list | tuple = "35,70,90", *,
                            team_target: float | None = None, allocation: str = "equal-chance",
                            funnel: pd.DataFrame | None = None, q: float = 0.8, status: str = "draft",
-                           seed: int = 0) -> TargetSetDraft:
+                           seed: int = 0, coverage: DataCoverage | None = None) -> TargetSetDraft:
     """:func:`build_draft` for a fitted ``Calibration`` (its period, metric, baseline, monthly shape and,
-    unless ``funnel`` is given, its ``funnel()`` for the activity plan)."""
+    unless ``funnel`` is given, its ``funnel()`` for the activity plan).
+
+    ``coverage`` (what data exists, :func:`analytics.coverage.data_coverage`) keeps the plan to the
+    stages whose data was imported; without it every stage of the funnel is planned.
+    """
     baseline = calibration.summary["baseline"].reindex(list(calibration.predictive.reps)).to_numpy(dtype=float)
     if funnel is None:
         funnel = calibration.funnel()
     weights = calibration.within_period_shape().to_numpy(dtype=float)
     return build_draft(calibration.predictive, name=name, period=calibration.period, metric=calibration.metric,
                        tiers=tiers, team_target=team_target, allocation=allocation, baseline=baseline,
-                       funnel=funnel, q=q, weights=weights, status=status, seed=seed)
+                       funnel=funnel, q=q, weights=weights, status=status, seed=seed, coverage=coverage)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from analytics import backtest, formatting, metrics
 from analytics.charts_calibration import NAIVE_NAMES, crps_bars, pit_histogram, reliability_chart
+from analytics.coverage import DataCoverage, data_coverage
 from dashboard import frame, session
 
 frame.require("pages/backtest.py")
@@ -22,6 +23,12 @@ def load_backtest(_conn, db_file: str, version: str, metric: str, grain: str,
                   fiscal_month: int) -> backtest.BacktestResult:
     """The rolling-origin backtest; the file, ``version`` and ``fiscal_month`` key the cache."""
     return backtest.run_backtest(_conn, metric, grain)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_coverage(_conn, db_file: str, version: str) -> DataCoverage:
+    """What data exists; the file and ``version`` key the cache."""
+    return data_coverage(_conn)
 
 
 def level_name(level: float) -> str:
@@ -40,10 +47,18 @@ if metrics.data_as_of(conn) is None:
 
 grain = session.grain()
 fiscal_month = session.fiscal_start_month()
+cov = load_coverage(conn, session.db_path(), session.data_version())
 metric = st.selectbox("Metric", list(metrics.METRICS), key="backtest_metric",
-                      format_func=lambda m: metrics.METRIC_LABELS.get(m, m), width=320,
+                      format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
+                      + ("" if cov.has(m) else " (not imported)"), width=320,
                       help="The metric to replay; the grain (month or quarter) is in the sidebar.")
 metric_name = metrics.METRIC_LABELS.get(metric, metric)
+if (absent := cov.why_absent(metric)) is not None:
+    # Absent data is not "too little history": nothing was imported to replay.
+    st.info(f"**{metric_name}: {absent}.** Import the CRM export that holds it on the Import page, or "
+            f"choose one of: {', '.join(metrics.METRIC_LABELS.get(m, m) for m in cov.available_metrics())}.",
+            icon=":material/database_off:")
+    st.stop()
 
 result = load_backtest(conn, session.db_path(), session.data_version(), metric, grain, fiscal_month)
 if result.n_forecasts == 0:

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analytics import formatting, metrics, sales_math, target_sets, targets
+from analytics import coverage, formatting, metrics, sales_math, target_sets, targets
 from analytics.allocation import TeamAllocation, allocation_for, team_verdict
 from analytics.calibration import calibrate
 from analytics.metric_registry import resolve_metric
 from analytics.periods import parse_period
-from analytics.target_drafts import build_draft
+from analytics.target_drafts import build_draft, plan_sentences
 from dashboard import frame, session, target_set_panel
 from dashboard.target_set_panel import EDITS_KEY, one_rep_key
 
@@ -53,13 +53,19 @@ def _calibration(_conn, key: str, metric: str, grain: str, period_label: str, fi
     return dataclasses.replace(cal, _conn=None, _funnel=funnel), weights
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _coverage(_conn, key: str) -> coverage.DataCoverage:
+    """What data exists, per database file and data version."""
+    return coverage.data_coverage(_conn)
+
+
 @st.cache_data(show_spinner=False, max_entries=48)
-def _model_draft(_cal, _weights, key: str, tiers_key: str, team_target: float | None, allocation: str,
+def _model_draft(_cal, _weights, _cov, key: str, tiers_key: str, team_target: float | None, allocation: str,
                  q: float) -> target_sets.TargetSetDraft:
     baseline = _cal.summary["baseline"].reindex(list(_cal.predictive.reps)).to_numpy(dtype=float)
     return build_draft(_cal.predictive, name="working", period=_cal.period, metric=_cal.metric,
                        tiers=tiers_key, team_target=team_target, allocation=allocation, baseline=baseline,
-                       funnel=_cal.funnel(), q=q, weights=_weights)
+                       funnel=_cal.funnel(), q=q, weights=_weights, coverage=_cov)
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
@@ -87,8 +93,10 @@ metric_names = [m for m in metrics.METRICS if m != "win_rate"]
 for _key, _default in {"tg_base": 35, "tg_stretch": 70, "tg_exc": 90, "tg_use_exc": True, "tg_conf": 80}.items():
     st.session_state.setdefault(_key, _default)
 c_metric, c_base, c_stretch, c_exc, c_conf = st.columns([2, 1, 1, 1.3, 1.5], vertical_alignment="bottom")
+cov = _coverage(conn, f"{session.db_path()}|{version}")
 metric = c_metric.selectbox("Metric", metric_names, key="tg_metric",
-                            format_func=lambda m: metrics.METRIC_LABELS.get(m, m),
+                            format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
+                            + ("" if cov.has(m) else " (not imported)"),
                             help="Outcome (won revenue, deals) or activity (calls, meetings, demos…).")
 base_p = c_base.number_input("Base at P", 1, 98, step=5, key="tg_base",
                              help="Base target = this percentile of the rep's range; 35 gives a 65% chance. "
@@ -108,6 +116,13 @@ except ValueError as exc:
     st.error(f"Tiers refused: {exc}.")
     st.stop()
 tiers_key = ",".join(f"{v:g}" for v in tiers.values())
+if (absent := cov.why_absent(metric)) is not None:
+    # Absent data is not a range of zeros: say what was not imported instead of calibrating it.
+    st.info(f"**{metrics.METRIC_LABELS.get(metric, metric)}: {absent}.** Import the CRM export that holds it "
+            f"on the Import page, or choose one of: "
+            f"{', '.join(metrics.METRIC_LABELS.get(m, m) for m in cov.available_metrics() if m in metric_names)}.",
+            icon=":material/database_off:")
+    st.stop()
 
 cache_key = f"{session.db_path()}|{version}"
 try:
@@ -169,7 +184,7 @@ with st.container(border=True):
         st.warning("Enter a team number above zero to split it.")
 
 team_value = float(team_target) if team is not None else None
-model = _model_draft(cal, weights, f"{cache_key}|{context}", tiers_key, team_value, allocation, confidence)
+model = _model_draft(cal, weights, cov, f"{cache_key}|{context}", tiers_key, team_value, allocation, confidence)
 
 
 # ---------------------------------------------------------------- the manager's edits over the model
@@ -240,9 +255,9 @@ assumptions = dict(model.assumptions)
 funnel = cal.funnel()
 if funnel is not None and len(funnel) and resolve_metric(metric).funnel_stage == "won":
     base_rows = rows.loc[rows["tier"] == "base", ["rep", "target"]].reset_index(drop=True)
-    plan = sales_math.activity_plan(base_rows, funnel, cal.period, q=confidence, metric=metric)
+    plan = sales_math.activity_plan(base_rows, funnel, cal.period, q=confidence, metric=metric, coverage=cov)
     activity_rows = sales_math.activity_rows(plan)
-    assumptions["plans"] = {r["rep"]: sales_math.plan_sentence(r, grain) for r in plan.to_dict("records")}
+    assumptions["plans"] = plan_sentences(plan, grain, cov)
 check = targets.base_share_check(rows.loc[rows["tier"] == "base", "p_attain"],
                                  "the base percentile" if team is None else "the team target")
 assumptions["base_share"] = check.expected_share
@@ -260,7 +275,7 @@ k2.metric("Expected share reaching base", formatting.rate(check.expected_share),
 k3.metric("Team total at base", _fmt(float(base_rows["target"].sum())))
 k4.metric("Team median outcome", _fmt(float(summary["baseline"].sum())),
           help="The sum of the reps' medians (P50): an even chance for each rep of doing better or worse.")
-for problem in targets.tier_order_problems(rows):
+for problem in targets.tier_order_problems(rows, metrics.metric_kind(metric), currency):
     st.warning(f"Tiers out of order — {problem}. Raise the higher tier or lower this one.",
                icon=":material/swap_vert:")
 if check.warning:
@@ -437,9 +452,10 @@ with right, st.container(border=True):
                  if np.isfinite(rep_plan[s])]
         deals = (f" → {formatting.quantity(math.ceil(rep_plan['deals']), 'deal')}"
                  if np.isfinite(rep_plan["deals"]) else "")
-        words = assumptions["plans"][one_rep]
+        words = assumptions["plans"].get(one_rep)   # none when no funnel stage was imported
         st.markdown(f"**Sales math** at {formatting.rate(confidence)} confidence: " + " + ".join(parts)
-                    + f"{deals} = {_fmt(base_now['target'])}  \n" + f"{words[:1].upper()}{words[1:]}.")
+                    + f"{deals} = {_fmt(base_now['target'])}"
+                    + (f"  \n{words[:1].upper()}{words[1:]}." if words else ""))
         if focus:
             st.caption(focus[:1].upper() + focus[1:] + ".")
     steps = pd.DataFrame(card["milestones"], columns=["By", "Cumulative target"])
@@ -451,9 +467,12 @@ with right, st.container(border=True):
 # ---------------------------------------------------------------- activity plan for everyone
 if plan is not None:
     with st.expander("Activity plan per rep (base targets)", expanded=False):
-        shown = plan[["rep", "target", "deals", "opportunities", "demos", "meetings", "calls",
-                      "calls_per_week"]].copy()
-        shown["calls_per_week"] = shown["calls_per_week"].map(lambda v: formatting.per_week(v, "call"))
+        # a stage whose data was not imported is not a column of blanks
+        stages = [s for s in ("opportunities", "demos", "meetings", "calls") if cov.has_funnel(s)]
+        shown = plan[["rep", "target", "deals", *stages]
+                     + (["calls_per_week"] if "calls" in stages else [])].copy()
+        if "calls" in stages:
+            shown["calls_per_week"] = shown["calls_per_week"].map(lambda v: formatting.per_week(v, "call"))
         shown["plan"] = shown["rep"].map(assumptions["plans"])
         shown["focus"] = shown["rep"].map(assumptions.get("focus", {}))
         st.dataframe(shown, hide_index=True, width="stretch", key="tg_plan_table", column_config={

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from analytics import calibration, importer, store, target_drafts, target_sets
+from analytics.coverage import data_coverage
 from analytics.periods import Period
 
 ORDERS_END = date(2026, 6, 30)
@@ -48,7 +49,8 @@ def save_orders_plan(db: Path, period: Period, name: str = "Orders plan") -> str
     conn = store.connect(str(db))
     try:
         cal = calibration.calibrate(conn, "revenue", period.grain, period, as_of=period.start - timedelta(days=1))
-        target_sets.save_target_set(conn, target_drafts.draft_from_calibration(cal, name), author="test")
+        draft = target_drafts.draft_from_calibration(cal, name, coverage=data_coverage(conn))
+        target_sets.save_target_set(conn, draft, author="test")
         return name
     finally:
         conn.close()

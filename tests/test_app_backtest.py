@@ -103,3 +103,20 @@ def test_backtest_short_history_says_so(empty_db):
     assert not at.exception
     assert any("Not enough history" in w.value for w in at.warning)
     assert not at.get("plotly_chart")
+
+
+def test_orders_only_choosing_calls_says_no_activities_imported(db_path, tmp_path):
+    import orders_fixtures
+
+    orders_fixtures.build_orders_db(tmp_path, db_path)     # won orders only: no activities, no stages
+    at = app_test(PAGE)
+    assert not at.exception
+    box = at.selectbox(key="backtest_metric")
+    assert box.format_func("call") == "Calls (not imported)" and box.format_func("revenue") == "Won revenue"
+    box.set_value("call").run()
+    assert not at.exception
+    assert any("Calls: no activities imported" in i.value for i in at.info)
+    assert not any("not enough complete history" in w.value for w in at.warning)
+    assert not at.get("plotly_chart") and not at.dataframe     # no scores of zeros
+    box.set_value("win_rate").run()
+    assert any("Win rate: no lost deals imported" in i.value for i in at.info)

@@ -91,3 +91,30 @@ def test_team_target_refusals(db):
     assert negative.returncode == 2 and "positive" in negative.stderr
     method = run_cli("calibrate", "--db", str(db), "--team-target", "5", "--allocation", "random")
     assert method.returncode == 2 and "invalid choice" in method.stderr
+
+
+@pytest.fixture(scope="module")
+def orders_db(tmp_path_factory):
+    """Won orders only (tests/orders_fixtures.py): no activities, no created dates, no stages."""
+    import orders_fixtures
+
+    return orders_fixtures.build_orders_db(tmp_path_factory.mktemp("orders"))
+
+
+@pytest.mark.parametrize("command", ["calibrate", "backtest"])
+@pytest.mark.parametrize(("metric", "sentence"), [
+    ("call", "Calls: no activities imported"),
+    ("opportunities", "no created dates imported"),
+    ("win_rate", "Win rate: no lost deals imported"),
+])
+def test_orders_only_absent_metric_is_refused_with_what_was_not_imported(orders_db, command, metric, sentence):
+    proc = run_cli(command, "--db", str(orders_db), "--metric", metric, "--json")
+    assert proc.returncode == 2
+    assert sentence in proc.stderr and proc.stderr.count("\n") == 1
+    assert "history" not in proc.stderr and proc.stdout == ""     # no "too little history", no zeros
+
+
+def test_orders_only_revenue_still_calibrates(orders_db):
+    proc = run_cli("calibrate", "--db", str(orders_db), "--metric", "revenue", "--period", "2026-Q3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert {r["rep"] for r in json.loads(proc.stdout)} == {f"Rep {c}" for c in "ABCDEF"}
