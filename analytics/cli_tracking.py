@@ -15,12 +15,17 @@ import argparse
 import json
 from datetime import date
 from functools import partial
+from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 
 from analytics import formatting, store
 from analytics.cli import add_db_argument, json_records, json_value, refuse
 from analytics.metric_registry import metric_kind
+
+if TYPE_CHECKING:
+    from analytics.target_sets import SavedTargetSet
 
 TRACK_COLUMNS = ["rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"]
 EXTRA_COLUMNS = ["team", "share_expected", "projected", "projected_attainment", "p_attain_saved",
@@ -49,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rev.set_defaults(func=_review)
 
 
+def set_currency(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet) -> str:
+    """The symbol a saved set's money is written with: the currency it recorded, else the data's (``$``
+    when neither names one), so EUR data reads € in the CLI as on the pages."""
+    return formatting.currency_symbol(saved.assumptions.get("currency") or store.currency_code(conn))
+
+
 def _track(args: argparse.Namespace) -> int:
     from analytics import tracking
 
@@ -61,6 +72,7 @@ def _track(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         t = tracking.track(conn, args.target_set, as_of=as_of, threshold=args.threshold)
+        currency = set_currency(conn, t.saved)
     except (LookupError, ValueError) as exc:
         return refuse(str(exc))
     finally:
@@ -71,7 +83,7 @@ def _track(args: argparse.Namespace) -> int:
         print(json.dumps(json_records(df[cols]), indent=2))
         return 0
     tm, rate = t.team, formatting.rate
-    amount = partial(formatting.value, kind=metric_kind(t.saved.metric))
+    amount = partial(formatting.value, kind=metric_kind(t.saved.metric), currency=currency)
     cell = partial(amount, exact=True)
     print(f"{t.saved.name} v{t.saved.version} — {t.period.label} ({t.saved.metric}), as of {t.as_of}: "
           f"{rate(tm['share_expected'])} of the period's outcome expected by now ({t.shape_source})")
@@ -99,6 +111,7 @@ def _review(args: argparse.Namespace) -> int:
         if args.out:
             from analytics import tracking
             tr = tracking.track(conn, rv.saved, as_of=rv.period.end)
+        currency = set_currency(conn, rv.saved)
     except (LookupError, ValueError) as exc:
         return refuse(str(exc))
     finally:
@@ -130,7 +143,7 @@ def _review(args: argparse.Namespace) -> int:
     if rv.quotas["reps_with_quota"]:
         print(f"  CRM quotas: {rv.quota_text}")
     print(f"next period's starting point ({rv.ratchet_sentence})")
-    cell = partial(formatting.value, kind=metric_kind(rv.saved.metric), exact=True)
+    cell = partial(formatting.value, kind=metric_kind(rv.saved.metric), currency=currency, exact=True)
     print(f"{'rep':<22}{'last target':>13}{'result':>12}{'model (no ratchet)':>20}{'ratchet':>12}")
     for r in rv.next_start.reset_index().itertuples():
         print(f"{str(r.rep):<22}{cell(r.last_target):>13}{cell(r.last_result):>12}"

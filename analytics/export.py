@@ -56,6 +56,11 @@ def _money_metric(saved: SavedTargetSet) -> bool:
         return False
 
 
+def amount_text(saved: SavedTargetSet, x: float | None) -> str:
+    """One of the set's amounts for a reader: money exact in the set's currency (``€99,000``), counts plain."""
+    return formatting.money_exact(x, currency_symbol(saved)) if _money_metric(saved) else formatting.count(x)
+
+
 def targets_table(saved: SavedTargetSet) -> pd.DataFrame:
     """The rows of the set with readable headers (Rep, Tier, Target, Chance, ...)."""
     rows = saved.rows.copy()
@@ -275,7 +280,7 @@ def smart_cards(saved: SavedTargetSet, tier: str = "base") -> dict[str, dict]:
     plans, focus = saved.assumptions.get("plans") or {}, saved.assumptions.get("focus") or {}
     return {r["rep"]: smart_card(r["rep"], saved.metric, r["target"], r["p_attain"], period,
                                  team_total=team_total, weights=weights, plan=plans.get(r["rep"]),
-                                 focus=focus.get(r["rep"], ""), tier=tier)
+                                 focus=focus.get(r["rep"], ""), tier=tier, currency=currency_symbol(saved))
             for r in rows.to_dict("records")}
 
 
@@ -297,7 +302,7 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
     out.append("<h2>Tiers</h2><table><tr><th>Tier</th><th class='n'>Target</th><th class='n'>Chance</th><th>Source</th>"
                "<th>Reason</th></tr>")
     for r in rows.to_dict("records"):
-        out.append(f"<tr><td>{_e(r['tier'])}</td><td class=n>{_e(formatting.count(r['target']))}</td>"
+        out.append(f"<tr><td>{_e(r['tier'])}</td><td class=n>{_e(amount_text(saved, r['target']))}</td>"
                    f"<td class=n>{_e(formatting.rate(r['p_attain']))}</td>"
                    f"<td>{_e(r['source'])}</td><td>{_e(r['reason'])}</td></tr>")
     out.append("</table>")
@@ -313,7 +318,7 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
     if card:
         out.append("<h2>Milestones (cumulative)</h2><table><tr><th>By</th><th class='n'>Cumulative target</th></tr>")
         for when, value in card["milestones"]:
-            out.append(f"<tr><td>{when.isoformat()}</td><td class=n>{_e(formatting.count(value))}</td></tr>")
+            out.append(f"<tr><td>{when.isoformat()}</td><td class=n>{_e(amount_text(saved, value))}</td></tr>")
         out.append("</table>")
     out.append("</section>")
     return "\n".join(out)

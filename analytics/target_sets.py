@@ -32,6 +32,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics import formatting
+from analytics.metric_registry import metric_kind
 from analytics.periods import GRAINS, Period, parse_period
 from analytics.store import fiscal_year_start_month, transaction
 from analytics.targets import METHODS, SOURCES, TIER_ORDER, validate_target_entry
@@ -323,24 +325,57 @@ def created_text(n_reps: int, tiers: Mapping[str, float], method: str) -> str:
 
 def _words(value: object) -> str | None:
     """A header value as the audit trail writes it: tiers as ``base at P35, stretch at P70``, a method
-    as words, a missing team number as none (blank)."""
+    as words."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, Mapping):
         return ", ".join(f"{tier} at P{float(p):g}" for tier, p in value.items())
-    if isinstance(value, float):
-        return f"{value:,.0f}"
     return str(value).replace("-", " ") if value in METHODS else str(value)
 
 
-def _show(row: Mapping[str, Any] | None) -> str | None:
+def _team_number(value: float | None, style: AmountStyle) -> str | None:
+    """The team number as the audit trail writes it (``€12,000,000``); none is blank."""
+    return None if formatting.is_blank(value) else _amount(value, style)
+
+
+AmountStyle = tuple[str, str]
+"""How a set's amounts are written: its metric's value kind (``money``, ``count``, ``rate``) and the
+symbol of its currency."""
+
+
+def amount_style(metric: str, assumptions: Mapping[str, Any] | str | None) -> AmountStyle:
+    """The set's value kind and currency symbol, from its metric and its assumptions (a dict or JSON).
+
+    A set saved before its currency was recorded is written in ``$``; an unknown metric as a count.
+
+    >>> amount_style("revenue", {"currency": "EUR"}), amount_style("deals_won", None)
+    (('money', '€'), ('count', '$'))
+    """
+    if isinstance(assumptions, str):
+        assumptions = json.loads(assumptions or "{}")
+    try:
+        kind: str = metric_kind(metric)
+    except ValueError:
+        kind = "count"
+    code = (assumptions or {}).get("currency") if isinstance(assumptions, Mapping) else None
+    return kind, formatting.currency_symbol(code)
+
+
+def _amount(value: object, style: AmountStyle) -> str:
+    # Exact to the unit, not compact: an audit trail is a record, and $99,400 -> $99,000 must not
+    # read as "$99k -> $99k".
+    return formatting.value(value, style[0], style[1], exact=True)  # type: ignore[arg-type]
+
+
+def _show(row: Mapping[str, Any] | None, style: AmountStyle) -> str | None:
+    """An audit value of one rep's tier: ``€99,000 (override: big renewal)``."""
     if row is None:
         return None
-    text = f"{row['target']:g} ({row['source']}"
+    text = f"{_amount(row['target'], style)} ({row['source']}"
     return text + (f": {row['reason']})" if row.get("reason") else ")")
 
 
-def _row_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[tuple]:
+def _row_changes(old: pd.DataFrame, new: pd.DataFrame, style: AmountStyle) -> list[tuple]:
     before = {(r["rep"], r["tier"]): r for r in old.to_dict("records")}
     after = {(r["rep"], r["tier"]): r for r in new.to_dict("records")}
     changes = []
@@ -348,7 +383,7 @@ def _row_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[tuple]:
         b, a = before.get(key), after.get(key)
         if b and a and b["target"] == a["target"] and b["source"] == a["source"] and b["reason"] == a["reason"]:
             continue
-        changes.append((f"{key[0]} {key[1]} target", _show(b), _show(a), a["reason"] if a else None))
+        changes.append((f"{key[0]} {key[1]} target", _show(b, style), _show(a, style), a["reason"] if a else None))
     return changes
 
 
@@ -408,11 +443,14 @@ def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
                 revision = _bump(conn, set_id, h[10], author,
                                  ", period = ?, grain = ?, metric = ?, tiers_json = ?, method = ?, "
                                  "team_target = ?, assumptions_json = ?", header)
+                style = amount_style(draft.metric, draft.assumptions)
                 changes = [(f, _words(a), _words(b), note) for f, a, b in (
                     ("period", old.period, draft.period), ("metric", old.metric, draft.metric),
-                    ("tiers", old.tiers, draft.tiers), ("method", old.method, draft.method),
-                    ("team number", old.team_target, draft.team_target)) if a != b]
-                _audit(conn, set_id, revision, author, changes + _row_changes(old.rows, rows))
+                    ("tiers", old.tiers, draft.tiers), ("method", old.method, draft.method)) if a != b]
+                if old.team_target != draft.team_target:
+                    changes.append(("team number", _team_number(old.team_target, style),
+                                    _team_number(draft.team_target, style), note))
+                _audit(conn, set_id, revision, author, changes + _row_changes(old.rows, rows, style))
             _write_rows(conn, set_id, rows, draft.activity_rows)
             if draft.status == "final":
                 conn.execute("UPDATE target_sets SET status = 'final' WHERE set_id = ?", [set_id])
@@ -452,9 +490,11 @@ def save_row_edit(conn: duckdb.DuckDBPyConnection, set_id: int, rep: str, tier: 
                 "reason = excluded.reason, model_value = coalesce(excluded.model_value, model_value), "
                 "rep_proposal = coalesce(excluded.rep_proposal, rep_proposal)",
                 [set_id, rep, tier, value, model_value, p_attain, source, reason, rep_proposal])
-            before = _show(dict(zip(("target", "source", "reason"), old, strict=True))) if old else None
+            style = amount_style(h[6], h[14])
+            before = _show(dict(zip(("target", "source", "reason"), old, strict=True)), style) if old else None
             _audit(conn, set_id, revision, author, [(f"{rep} {tier} target", before,
-                                                     _show({"target": value, "source": source, "reason": reason}),
+                                                     _show({"target": value, "source": source, "reason": reason},
+                                                           style),
                                                      reason)])
     except duckdb.TransactionException as exc:
         raise TargetSetConflict(f"target set {set_id} was edited by another session at the same time; "

@@ -254,24 +254,53 @@ def _set_row(rows: pd.DataFrame, rep: str, tier: str, **values: object) -> pd.Da
     return out
 
 
-def tier_order_problems(rows: pd.DataFrame) -> list[str]:
+def tier_order_problems(rows: pd.DataFrame, kind: str = "count", currency: str = "$") -> list[str]:
     """Reps whose tiers are out of order (an overridden base above the stretch, say).
 
-    ``rows`` has one row per rep and tier (``rep``, ``tier``, ``target``). A base above the stretch
-    makes the stretch meaningless, so the page says so rather than saving it silently.
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        One row per rep and tier (``rep``, ``tier``, ``target``).
+    kind : str
+        The metric's value kind (``money``, ``count`` or ``rate``): how the targets are written.
+    currency : str
+        The symbol written before money (the set's currency, ``formatting.currency_symbol``).
 
+    Returns
+    -------
+    list of str
+        One sentence per pair of adjacent tiers out of order. A base above the stretch makes the
+        stretch meaningless, so the page says so rather than saving it silently.
+
+    Examples
+    --------
     >>> rows = pd.DataFrame({"rep": ["Ann"] * 2, "tier": ["base", "stretch"], "target": [150.0, 135.0]})
     >>> tier_order_problems(rows)
     ['Ann: base 150 is above stretch 135']
+    >>> tier_order_problems(rows.assign(target=[150_000.0, 135_420.0]), "money", "€")
+    ['Ann: base €150k is above stretch €135k']
     """
     wide = rows.pivot_table(index="rep", columns="tier", values="target", aggfunc="first")
     order = [t for t in TIER_ORDER if t in wide.columns]
     problems = []
     for lower, upper in zip(order, order[1:], strict=False):
         bad = wide[wide[lower] > wide[upper]]
-        problems += [f"{rep}: {lower} {formatting.count(r[lower])} is above {upper} {formatting.count(r[upper])}"
-                     for rep, r in bad.iterrows()]
+        for rep, r in bad.iterrows():
+            low, high = _two_amounts(r[lower], r[upper], kind, currency)
+            problems.append(f"{rep}: {lower} {low} is above {upper} {high}")
     return problems
+
+
+def _two_amounts(first: float, second: float, kind: str, currency: str) -> tuple[str, str]:
+    """Two amounts compared in one sentence: compact, or exact when compact would read the same.
+
+    >>> _two_amounts(150_000, 135_420, "money", "$"), _two_amounts(135_420, 135_400, "money", "$")
+    (('$150k', '$135k'), ('$135,420', '$135,400'))
+    """
+    compact = formatting.value(first, kind, currency), formatting.value(second, kind, currency)
+    if compact[0] != compact[1]:
+        return compact
+    return formatting.value(first, kind, currency, exact=True), formatting.value(second, kind, currency, exact=True)
 
 
 def apply_override(rows: pd.DataFrame, predictive: PredictiveDistribution, rep: str, tier: str,

@@ -77,7 +77,10 @@ if data_as_of < periods[set_id].start:
     st.page_link("pages/tracking.py", label="Go to Tracking", icon=":material/speed:")
     st.stop()
 money_metric = metrics.metric_kind(str(header["metric"])) == "money"
-amount = "$%,d" if money_metric else "%,d"
+currency = session.currency()     # the imported deals' currency: EUR data reads €, never $
+amount = f"{currency}%,d" if money_metric else "%,d"
+# A signed amount: the sign comes first, so the currency is named in the column's label instead.
+ratchet_adds = f"Ratchet adds ({currency.strip()})" if money_metric else "Ratchet adds"
 
 try:
     rv, at_end = _review(conn, _set_version(header), int(set_id))
@@ -214,7 +217,7 @@ st.dataframe(nxt, hide_index=True, width="stretch", key="review_next_start",
                                 help="The model's value at the set's base percentile for the next period."),
                             "ratchet_raise_to_last_result": st.column_config.NumberColumn(
                                 "Ratchet: raise to last result", format=amount),
-                            "ratchet_minus_model": st.column_config.NumberColumn("Ratchet adds", format="%+,d"),
+                            "ratchet_minus_model": st.column_config.NumberColumn(ratchet_adds, format="%+,d"),
                             "p_attain_model_next": st.column_config.NumberColumn("Chance (model)", format="%.0f%%"),
                             "p_attain_ratchet": st.column_config.NumberColumn("Chance (ratchet)", format="%.0f%%")})
 st.page_link("pages/targets.py", label=f"Calibrate {period.next().label} on the Targets page",

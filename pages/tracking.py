@@ -69,8 +69,8 @@ def _rep_table(summary, measured: bool, period_over: bool):
     return df[[c for c in cols if c in df]]
 
 
-def _column_config(money_metric: bool) -> dict:
-    amount = "$%,d" if money_metric else "%,d"
+def _column_config(money_metric: bool, currency: str) -> dict:
+    amount = f"{currency}%,d" if money_metric else "%,d"
     return {
         "rep": st.column_config.TextColumn("Rep"),
         "team": st.column_config.TextColumn("Team"),
@@ -142,11 +142,12 @@ header = sets[sets["set_id"] == set_id].iloc[0]
 set_period = parse_period(str(header["period"]), fiscal_month)
 metric_kind = metrics.metric_kind(str(header["metric"]))
 money_metric = metric_kind == "money"
+currency = session.currency()     # the imported deals' currency: EUR data reads €, never $
 
 
 def fmt(value) -> str:
-    """A value of the set's metric, formatted as its kind (money, count) says."""
-    return formatting.value(value, metric_kind)
+    """A value of the set's metric, formatted as its kind (money, count) says, money in the data's currency."""
+    return formatting.value(value, metric_kind, currency)
 
 
 c1, c2 = st.columns([1, 2])
@@ -193,11 +194,15 @@ k5.metric("Flagged reps", f"{team['flagged']} of {team['reps']}", f"chance below
 head, pick = st.columns([3, 1], vertical_alignment="bottom")
 head.subheader("Who needs attention")
 teams = sorted(str(x) for x in t.summary["team"].dropna().unique())
-team_filter = pick.selectbox("Team", ["All teams", *teams], key="tracking_team",
-                             help="Narrows the rep tables and charts; the figures above are for the whole set.")
+if teams:
+    team_filter = pick.selectbox("Team", ["All teams", *teams], key="tracking_team",
+                                 help="Narrows the rep tables and charts; the figures above are for the whole set.")
+else:   # a filter of one choice, "All teams", would promise teams the data does not have
+    team_filter = "All teams"
+    pick.caption("No team filter: no roster with teams imported.")
 summary = t.summary if team_filter == "All teams" else t.summary[t.summary["team"] == team_filter]
 table = _rep_table(summary, t.measured, t.period_over)
-config = _column_config(money_metric)
+config = _column_config(money_metric, currency)
 
 flagged = table[table["status"] == STATUS_FLAGGED].sort_values("p_attain")
 if flagged.empty:

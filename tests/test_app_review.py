@@ -142,3 +142,16 @@ def test_orders_only_what_changed_has_no_columns_of_zeros_and_says_the_data_ends
     assert not at.exception
     assert any("Nothing of 2026-Q3 is in the data yet: the data ends on 30 Jun 2026" in i.value.replace("**", "")
                for i in at.info)
+
+
+def test_an_eur_companys_review_reads_in_euros(eur_db):
+    """Deals imported in EUR: the review's result, target and starting-point columns are in €, never $."""
+    from test_app_tracking import column_configs, number_formats
+
+    save_plan(eur_db, name="last quarter", periods_back=1)
+    at = app_test(PAGE)
+    assert not at.exception
+    formats = number_formats(at)
+    assert "€%,d" in formats and not any("$" in f for f in formats)
+    assert "Ratchet adds (€)" in [c.get("label") for c in column_configs(at)]
+    assert not any("$" in str(e.value) for kind in ("markdown", "caption", "info", "warning") for e in getattr(at, kind))

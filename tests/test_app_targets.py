@@ -339,3 +339,46 @@ def test_the_one_rep_panel_belongs_to_one_rep(sample_db):
     # Back to the first rep: their own reason is there again.
     at.selectbox(key="tg_one_rep").set_value(ana).run()
     assert at.text_input(key=one_rep_key("reason", ana, "base")).value == "new territory"
+
+
+# ----------------------------------------------------------------------------- orders-only data
+@pytest.fixture
+def orders_only_db(db_path, tmp_path):
+    """Won orders only (tests/orders_fixtures.py): no activities, no created dates, no stages."""
+    import orders_fixtures
+
+    return orders_fixtures.build_orders_db(tmp_path, db_path)
+
+
+def test_orders_only_choosing_calls_says_no_activities_imported(orders_only_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    box = at.selectbox(key="tg_metric")
+    assert box.format_func("call") == "Calls (not imported)" and box.format_func("revenue") == "Won revenue"
+    box.set_value("call").run()
+    assert not at.exception
+    assert any("Calls: no activities imported" in i.value for i in at.info)
+    assert not any("No calibration" in w.value for w in at.warning)
+    assert not at.data_editor and "tg_save" not in {b.key for b in at.button}   # no range of zeros calibrated
+    box.set_value("opportunities").run()
+    assert not at.exception
+    assert any("no created dates imported" in i.value for i in at.info)
+
+
+def test_orders_only_saved_set_has_no_opportunity_or_call_plan(orders_only_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    plan_table = next(d.value for d in at.dataframe if "deals" in d.value.columns and "plan" in d.value.columns)
+    assert {"opportunities", "demos", "meetings", "calls", "calls_per_week"}.isdisjoint(plan_table.columns)
+    said = "\n".join(str(m.value) for m in at.markdown)
+    assert "opportunit" not in said.lower() and "funnel rates unknown" not in said
+    at.text_input(key="tg_name").set_value("Orders plan").run()
+    at.text_input(key="tg_author").set_value("Dana").run()
+    at.button(key="tg_save").click().run()
+    assert not at.exception
+    conn = store.connect(orders_only_db)
+    saved = target_sets.load_target_set(conn, "Orders plan")
+    conn.close()
+    assert set(saved.activity_rows["activity"]) == {"deals"}
+    assert not saved.assumptions.get("plans")
+    assert "win rate" not in " ".join(saved.assumptions.get("focus", {}).values())

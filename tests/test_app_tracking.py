@@ -226,3 +226,36 @@ def test_a_period_after_the_data_is_not_behind_pace_and_says_where_the_data_ends
     reps = _frame(at, "all reps")
     assert set(reps["status"]) == {"Not measured yet"} and "pace" not in reps.columns
     assert "Behind pace" not in _texts(at)
+
+
+def test_orders_only_has_no_team_filter_and_says_why(orders_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    assert "tracking_team" not in {s.key for s in at.selectbox}     # no filter of one choice, "All teams"
+    assert "No team filter: no roster with teams imported." in _texts(at)
+
+
+def column_configs(at) -> list[dict]:
+    """Every column config of the page's tables (Streamlit's column config, as sent to the browser)."""
+    import json
+
+    return [c for d in at.dataframe for c in json.loads(d.proto.columns or "{}").values()]
+
+
+def number_formats(at) -> list[str]:
+    """The number formats the page's tables give their columns."""
+    return [str(c.get("type_config", {}).get("format", "")) for c in column_configs(at)]
+
+
+def test_an_eur_companys_money_reads_in_euros(eur_db):
+    """Deals imported in EUR: the team figures, the team line and the tables' amounts carry €, never $."""
+    save_plan(eur_db)
+    at = app_test(PAGE)
+    assert not at.exception
+    figures = [str(m.value) + " " + str(m.delta or "") for m in at.metric
+               if m.label in ("Team to date", "Projected total")]
+    assert figures and all("€" in f for f in figures)
+    shown = "\n".join(figures) + _texts(at)
+    assert "$" not in shown and "Team number **€" in shown
+    formats = number_formats(at)
+    assert "€%,d" in formats and not any("$" in f for f in formats)

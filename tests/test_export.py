@@ -215,3 +215,29 @@ def test_calibrate_csv_goes_through_the_one_writer(sample_db, tmp_path):
     for r in records:
         assert re.fullmatch(r"\d+\.\d{2}", r["baseline"]) and re.fullmatch(r"\d+\.\d{2}", r["target"])
         assert re.fullmatch(r"\d{1,3}%", r["p_attain"])
+
+
+def test_an_eur_companys_exports_write_euros(eur_db, tmp_path):
+    """A set saved from the CLI on EUR data records EUR; its HTML (SMART cards, tiers, milestones) and
+    Excel (number formats) write €, never $."""
+    db = str(eur_db)
+    saved_out = run_cli("targets", "save", "--db", db, "--name", "EUR plan", "--metric", "revenue",
+                        "--period", "current", "--tiers", "35,70,90")
+    assert saved_out.returncode == 0, saved_out.stderr
+    for suffix in ("html", "xlsx"):
+        out = run_cli("targets", "export", "EUR plan", "--db", db, "--out", str(tmp_path / f"plan.{suffix}"))
+        assert out.returncode == 0, out.stderr
+    conn = store.connect(db)
+    try:
+        eur_set = ts.load_target_set(conn, "EUR plan")
+    finally:
+        conn.close()
+    assert eur_set.assumptions["currency"] == "EUR"
+    page = (tmp_path / "plan.html").read_text(encoding="utf-8")
+    assert "$" not in page and re.search(r"<td>Specific</td><td>€[\d,]+ won revenue", page)
+    assert re.search(r"<td>base</td><td class=n>€[\d,]+</td>", page)
+    card = export.smart_cards(eur_set)[eur_set.rows["rep"].iloc[0]]
+    assert card["specific"].startswith("€") and all("$" not in str(v) for v in card.values())
+    book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    formats = {c.number_format for sheet in book for row in sheet.iter_rows() for c in row if c.number_format}
+    assert '"€"#,##0' in formats and not any("$" in f for f in formats)

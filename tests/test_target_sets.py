@@ -67,8 +67,8 @@ def test_row_edit_bumps_revision_and_is_audited(conn):
     assert (row.target, row.source, row.reason, row.model_value, row.p_attain) == (
         120.0, "override", "big renewal", 100.0, 0.55)
     last = ts.audit_trail(conn, saved.set_id).iloc[-1]
-    assert last["what"] == "ana base target" and last["old_value"] == "100 (model)"
-    assert last["new_value"] == "120 (override: big renewal)" and last["changed_by"] == "bob"
+    assert last["what"] == "ana base target" and last["old_value"] == "$100 (model)"    # revenue is money
+    assert last["new_value"] == "$120 (override: big renewal)" and last["changed_by"] == "bob"
     assert last["revision"] == 2
 
 
@@ -122,8 +122,8 @@ def test_full_save_audits_every_changed_row(conn):
     trail = ts.audit_trail(conn, saved.set_id)
     assert list(trail["what"]) == ["created", "team number", "ben stretch target"]
     assert trail.iloc[0]["new_value"].startswith("2 reps × base, stretch")          # words, not a list
-    assert pd.isna(trail.iloc[1]["old_value"]) and trail.iloc[1]["new_value"] == "150"
-    assert trail.iloc[-1]["old_value"] == "80 (model)" and trail.iloc[-1]["new_value"] == "90 (override: new logo)"
+    assert pd.isna(trail.iloc[1]["old_value"]) and trail.iloc[1]["new_value"] == "$150"
+    assert trail.iloc[-1]["old_value"] == "$80 (model)" and trail.iloc[-1]["new_value"] == "$90 (override: new logo)"
 
 
 @pytest.mark.parametrize("change,match", [
@@ -272,3 +272,46 @@ def test_concurrent_row_edits_from_threads_exactly_one_wins(conn):
     assert sorted(outcomes) == ["conflict"] * 5 + ["ok"]
     assert ts.load_target_set(conn, saved.set_id).revision == 2
     assert len(ts.audit_trail(conn, saved.set_id)) == 2
+
+
+def test_audit_trail_writes_money_in_the_sets_currency(conn):
+    """A set saved in euros: its audit values read €99,000 (exact: a record), never 99000 or $."""
+    saved = ts.save_target_set(conn, _draft(assumptions={"currency": "EUR"}), author="ann")
+    ts.save_row_edit(conn, saved.set_id, "ana", "base", "99000", "override", "big renewal", saved.revision)
+    reopened = ts.load_target_set(conn, saved.set_id)
+    d = reopened.to_draft()
+    d.team_target = 12_000_000.0
+    d.rows.loc[(d.rows.rep == "ben") & (d.rows.tier == "stretch"), ["target", "source", "reason"]] = [
+        99_400.0, "override", "new logo"]
+    ts.save_target_set(conn, d, expected_revision=reopened.revision, author="ann")
+    trail = ts.audit_trail(conn, saved.set_id).set_index("what")
+    assert trail.loc["ana base target", "new_value"] == "€99,000 (override: big renewal)"
+    assert trail.loc["ana base target", "old_value"] == "€100 (model)"
+    assert trail.loc["team number", "new_value"] == "€12,000,000"
+    assert trail.loc["ben stretch target", "new_value"] == "€99,400 (override: new logo)"
+    text = " ".join(str(v) for v in trail[["old_value", "new_value"]].to_numpy().ravel())
+    assert "$" not in text and "€" in text
+
+
+def test_audit_trail_writes_counts_without_a_currency(conn):
+    saved = ts.save_target_set(conn, ts.TargetSetDraft("deals", "2026-Q4", "quarter", "deals_won", {"base": 35},
+                                                       rows=_rows().query("tier == 'base'"),
+                                                       assumptions={"currency": "EUR"}))
+    ts.save_row_edit(conn, saved.set_id, "ana", "base", "1200", "override", "two big logos", saved.revision)
+    assert ts.audit_trail(conn, saved.set_id).iloc[-1]["new_value"] == "1,200 (override: two big logos)"
+
+
+def test_orders_only_saved_set_stores_no_plan_of_absent_stages(tmp_path):
+    """Won orders alone: the saved set keeps the deals needed, no opportunity or call rows, no plan
+    sentence about them, and no "win rate 100%" focus (the coverage is read through the calibration)."""
+    import orders_fixtures
+
+    db = orders_fixtures.build_orders_db(tmp_path)
+    name = orders_fixtures.save_orders_plan(db, parse_period("2026-Q3"))
+    conn = store.connect(db)
+    try:
+        saved = ts.load_target_set(conn, name)
+    finally:
+        conn.close()
+    assert set(saved.activity_rows["activity"]) == {"deals"}
+    assert not saved.assumptions.get("plans") and not saved.assumptions.get("focus")

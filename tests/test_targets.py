@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics import allocation
+from analytics import allocation, formatting
 from analytics import targets as tg
 from analytics.predictive import LogScaleHurdle, NegBinomialCount
 
@@ -324,3 +324,32 @@ def test_a_stitched_predictive_names_its_parts_families():
 def test_tier_order_problems(targets_by_tier, expected):
     rows = pd.DataFrame({"rep": "Ann", "tier": list(targets_by_tier), "target": list(targets_by_tier.values())})
     assert tg.tier_order_problems(rows) == expected
+
+
+def test_tier_order_problems_write_money_in_the_sets_currency():
+    """A money metric's warning names amounts in the data's currency (EUR: €), never a plain 150,000."""
+    rows = pd.DataFrame({"rep": "Ann", "tier": ["base", "stretch"], "target": [150_000.0, 135_420.0]})
+    assert tg.tier_order_problems(rows, "money", formatting.currency_symbol("EUR")) == [
+        "Ann: base €150k is above stretch €135k"]
+    close = rows.assign(target=[135_420.0, 135_400.0])          # compact both read €135k: written exactly
+    assert tg.tier_order_problems(close, "money", "€") == ["Ann: base €135,420 is above stretch €135,400"]
+
+
+def test_tier_order_warning_on_an_eur_company(eur_db):
+    """On data imported in EUR, an overridden base above the stretch is named in euros."""
+    from analytics import calibration, metric_registry, store, target_drafts
+
+    conn = store.connect(eur_db)
+    try:
+        cal = calibration.calibrate(conn, "revenue", "quarter")
+        currency = formatting.currency_symbol(store.currency_code(conn))
+        rows = target_drafts.draft_from_calibration(cal, "EUR plan").rows
+    finally:
+        conn.close()
+    rep = rows["rep"].iloc[0]
+    stretch = float(rows.loc[(rows.rep == rep) & (rows.tier == "stretch"), "target"].iloc[0])
+    rows.loc[(rows.rep == rep) & (rows.tier == "base"), "target"] = stretch + 50_000
+    problems = tg.tier_order_problems(rows, metric_registry.metric_kind("revenue"), currency)
+    assert problems == [f"{rep}: base {formatting.money(stretch + 50_000, '€')} is above stretch "
+                        f"{formatting.money(stretch, '€')}"]
+    assert "$" not in problems[0] and "€" in problems[0]

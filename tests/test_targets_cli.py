@@ -96,7 +96,7 @@ def test_list_show_export_without_calibrating(api_db, tmp_path):
 
 def test_show_and_list_as_text(api_db):
     shown = run("show", "api set", "--db", str(api_db))
-    assert shown.returncode == 0 and "base 100 (65%)" in shown.stdout
+    assert shown.returncode == 0 and "base $100 (65%)" in shown.stdout     # revenue: money, in the set's currency
     listed = run("list", "--db", str(api_db))
     assert listed.returncode == 0 and "api set" in listed.stdout
 

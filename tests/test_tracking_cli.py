@@ -63,3 +63,23 @@ def test_review_text(tracking_db):
     out = run_cli("review", "--db", str(tracking_db), "--target-set", "Q4 plan")
     assert out.returncode == 0, out.stderr
     assert "model (no ratchet)" in out.stdout and "Brier" in out.stdout
+
+
+def test_cli_writes_an_eur_companys_money_in_euros(eur_db, tmp_path):
+    """A company whose deals are in EUR: every money figure the CLI prints carries €, none $."""
+    db = str(eur_db)
+    saved = run_cli("targets", "save", "--db", db, "--name", "EUR plan", "--metric", "revenue",
+                    "--period", "current", "--tiers", "35,70,90", "--team-target", "2500000",
+                    "--allocation", "equal-chance")
+    assert saved.returncode == 0, saved.stderr
+    outputs = {
+        "track": run_cli("track", "--db", db, "--target-set", "EUR plan"),
+        "review": run_cli("review", "--db", db, "--target-set", "EUR plan"),
+        "calibrate": run_cli("calibrate", "--db", db, "--metric", "revenue", "--target-percentile", "40"),
+        "targets show": run_cli("targets", "show", "EUR plan", "--db", db),
+        "targets list": run_cli("targets", "list", "--db", db),
+    }
+    for verb, out in outputs.items():
+        assert out.returncode == 0, (verb, out.stderr)
+        assert "€" in out.stdout and "$" not in out.stdout, (verb, out.stdout)
+    assert "team target €2,500,000" in outputs["targets list"].stdout
