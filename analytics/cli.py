@@ -83,12 +83,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     owners = [name for name, verbs in COMMAND_MODULES.items() if verb in verbs]
     for module_name in owners or COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # command not built in this version
-                continue
-            raise
+        module = importlib.import_module(module_name)
         before = set(subparsers.choices)
         module.register(subparsers)
         added = tuple(sorted(set(subparsers.choices) - before))
