@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import formatting, store
+from analytics import coverage, formatting, store
 from analytics.periods import Period, parse_period, period_of
 
 GRAIN_KEY = "grain"
@@ -47,6 +47,17 @@ def _currency_code(path: str, version: str) -> str | None:
 def currency_code() -> str | None:
     """The imported deals' currency as its ISO code (``EUR``), or None when no import named one."""
     return _currency_code(db_path(), data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _data_coverage(path: str, version: str) -> coverage.DataCoverage:
+    """Which data exists, once per database file and data version (``version`` keys the cache)."""
+    return coverage.data_coverage(db())
+
+
+def data_coverage() -> coverage.DataCoverage:
+    """Which kinds and fields of data exist, from when to when: every page asks this, not the tables."""
+    return _data_coverage(db_path(), data_version())
 
 
 def currency() -> str:

@@ -12,7 +12,6 @@ import streamlit as st
 
 from analytics import backtest, formatting, metrics
 from analytics.charts_calibration import NAIVE_NAMES, crps_bars, pit_histogram, reliability_chart
-from analytics.coverage import DataCoverage, data_coverage
 from dashboard import frame, session
 
 frame.require("pages/backtest.py")
@@ -23,12 +22,6 @@ def load_backtest(_conn, db_file: str, version: str, metric: str, grain: str,
                   fiscal_month: int) -> backtest.BacktestResult:
     """The rolling-origin backtest; the file, ``version`` and ``fiscal_month`` key the cache."""
     return backtest.run_backtest(_conn, metric, grain)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_coverage(_conn, db_file: str, version: str) -> DataCoverage:
-    """What data exists; the file and ``version`` key the cache."""
-    return data_coverage(_conn)
 
 
 def level_name(level: float) -> str:
@@ -47,7 +40,7 @@ if metrics.data_as_of(conn) is None:
 
 grain = session.grain()
 fiscal_month = session.fiscal_start_month()
-cov = load_coverage(conn, session.db_path(), session.data_version())
+cov = session.data_coverage()
 metric = st.selectbox("Metric", list(metrics.METRICS), key="backtest_metric",
                       format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
                       + ("" if cov.has(m) else " (not imported)"), width=320,

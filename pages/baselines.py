@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import calibration, coverage, formatting, metrics
+from analytics import calibration, formatting, metrics
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
 from dashboard import frame, session
@@ -34,12 +34,6 @@ def load_calibration(_conn, db_file: str, version: str, metric: str, grain: str,
     cal.funnel()  # fetched now, while the cursor is at hand; the cached copy carries it
     # st.cache_data pickles the result: detach the run's cursor (performers() then uses the cached funnel)
     return dataclasses.replace(cal, _conn=None)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_coverage(_conn, db_file: str, version: str) -> coverage.DataCoverage:
-    """What data exists (kinds, fields, days); the file and ``version`` key the cache."""
-    return coverage.data_coverage(_conn)
 
 
 def number_column(label: str, kind: str, help_text: str | None = None, currency: str = "$"):
@@ -98,7 +92,7 @@ period = session.selected_period()
 period_label = period.label if period is not None and period.grain == grain else "next"
 
 controls = st.columns([2, 2, 2])
-cov = load_coverage(conn, session.db_path(), session.data_version())
+cov = session.data_coverage()
 metric = controls[0].selectbox("Metric", list(metrics.METRICS), key="baselines_metric",
                                format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
                                + ("" if cov.has(m) else " (not imported)"),

@@ -19,12 +19,6 @@ st.title("Sales-target calibration")
 st.caption("Targets each rep can really hit: a range per rep from their own history, "
            "the chance of hitting any target, and a backtest that proves the chances honest.")
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _coverage(_conn, path: str, version: str) -> coverage.DataCoverage:
-    # path and version (session.data_version) key the cache: an import recomputes.
-    return coverage.data_coverage(_conn)
-
-
 CONFIRM_CLEAR_KEY = "overview_confirm_clear_sample"  # the manager pressed Clear and is asked to confirm
 CLEARED_KEY = "overview_sample_cleared"             # (kind, text): what the removal did, shown once
 
@@ -83,7 +77,7 @@ fiscal_month = session.fiscal_start_month()
 current = period_of(as_of, grain, fiscal_month)
 panel = metrics.rep_period_panel(conn, "revenue", grain, fiscal_start_month=fiscal_month, as_of=as_of)
 
-cov = _coverage(conn, session.db_path(), session.data_version())
+cov = session.data_coverage()
 # A period whose last day is in the data is over, whatever today's date: no "so far", no "in progress".
 current_over = as_of >= current.end
 data_ends = coverage.day_words(as_of)

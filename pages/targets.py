@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analytics import coverage, formatting, metrics, sales_math, target_sets, targets
+from analytics import formatting, metrics, sales_math, target_sets, targets
 from analytics.allocation import TeamAllocation, allocation_for, team_verdict
 from analytics.calibration import calibrate
 from analytics.metric_registry import resolve_metric
@@ -53,12 +53,6 @@ def _calibration(_conn, key: str, metric: str, grain: str, period_label: str, fi
     return dataclasses.replace(cal, _conn=None, _funnel=funnel), weights
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _coverage(_conn, key: str) -> coverage.DataCoverage:
-    """What data exists, per database file and data version."""
-    return coverage.data_coverage(_conn)
-
-
 @st.cache_data(show_spinner=False, max_entries=48)
 def _model_draft(_cal, _weights, _cov, key: str, tiers_key: str, team_target: float | None, allocation: str,
                  q: float) -> target_sets.TargetSetDraft:
@@ -93,7 +87,7 @@ metric_names = [m for m in metrics.METRICS if m != "win_rate"]
 for _key, _default in {"tg_base": 35, "tg_stretch": 70, "tg_exc": 90, "tg_use_exc": True, "tg_conf": 80}.items():
     st.session_state.setdefault(_key, _default)
 c_metric, c_base, c_stretch, c_exc, c_conf = st.columns([2, 1, 1, 1.3, 1.5], vertical_alignment="bottom")
-cov = _coverage(conn, f"{session.db_path()}|{version}")
+cov = session.data_coverage()
 metric = c_metric.selectbox("Metric", metric_names, key="tg_metric",
                             format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
                             + ("" if cov.has(m) else " (not imported)"),
