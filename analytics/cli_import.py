@@ -11,13 +11,14 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from analytics import formatting, import_input, import_log, mapping, quoting, store
+from analytics import formatting, quoting, store
 from analytics.cli import add_db_argument
+from analytics.importing import history, mapping, user_input
 
 # The importer (and the sample company, which imports through it) is loaded by the verbs that import
 # or undo: ``imports list`` reads the history alone and should start at once.
 if TYPE_CHECKING:
-    from analytics import importer
+    from analytics import importing
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -33,7 +34,7 @@ def _unit(text: str) -> float:
         unit = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number such as 1000, got {quoting.quoted(text)}") from None
-    if why := import_input.unit_problem(unit):
+    if why := user_input.unit_problem(unit):
         raise argparse.ArgumentTypeError(why)
     return unit
 
@@ -48,12 +49,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="map a column to a canonical field (repeatable); FIELD '-' ignores the column")
     p.add_argument("--date-order", choices=("dmy", "mdy"), help="day-first or month-first for ambiguous dates")
     p.add_argument("--unit", type=_unit, help="multiply amounts/targets by N (e.g. 1000 for values in thousands)")
+    lines = p.add_mutually_exclusive_group()
+    lines.add_argument("--keep-lines", dest="lines", action="store_const", const="keep",
+                       help="order lines (rows sharing an order or invoice number): keep each line as a deal "
+                            "(remembered with the mapping)")
+    lines.add_argument("--sum-lines", dest="lines", action="store_const", const="sum",
+                       help="order lines: sum them into one deal per order (the default)")
     p.add_argument("--json", action="store_true", help="one JSON object per file per line")
     p.set_defaults(func=run_import)
 
     h = subparsers.add_parser("imports", help="import history and undo")
     sub = h.add_subparsers(dest="imports_command", required=True, metavar="ACTION")
-    add_db_argument(sub.add_parser("list", help="one line per import, newest first"))
+    add_db_argument(sub.add_parser("list", help="one line per import, newest first, and its notes"))
     u = sub.add_parser("undo", help="undo one import (restores the previous rows)")
     u.add_argument("import_id", type=int, metavar="ID")
     add_db_argument(u)
@@ -62,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     h.set_defaults(func=run_imports)
 
 
-def _headline(result: importer.ImportResult, path: str) -> str:
+def _headline(result: importing.ImportResult, path: str) -> str:
     """The result's message; a refusal names the file by the path as it was typed (several files
     given may share a name; the history keeps the name alone)."""
     message = result.message
@@ -71,7 +78,7 @@ def _headline(result: importer.ImportResult, path: str) -> str:
     return quoting.line(message)
 
 
-def _print_summary(result: importer.ImportResult, path: str) -> None:
+def _print_summary(result: importing.ImportResult, path: str) -> None:
     print(_headline(result, path))
     for note in result.notes:
         print(f"  note: {quoting.line(note)}")
@@ -81,16 +88,16 @@ def _print_summary(result: importer.ImportResult, path: str) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from analytics import importer
+    from analytics import importing
 
     conn = store.connect(args.db)
     refused = False
     try:
         for path in args.files:
             try:
-                result = importer.import_file(conn, path, kind=args.kind, preset=args.preset,
-                                              mapping=dict(args.map) or None, date_order=args.date_order,
-                                              unit=args.unit)
+                result = importing.import_file(conn, path, kind=args.kind, preset=args.preset,
+                                               mapping=dict(args.map) or None, date_order=args.date_order,
+                                               unit=args.unit, lines=args.lines)
             except store.DatabaseLockedError:
                 raise
             except Exception as exc:  # an internal error: say which file, exit 1
@@ -110,7 +117,7 @@ def run_imports(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         if args.imports_command == "undo":
-            message = import_log.undo_import(conn, args.import_id)
+            message = history.undo_import(conn, args.import_id)
             print(quoting.line(message))
             return 0 if message.startswith("undid") else 2
         if args.imports_command == "clear-sample":
@@ -123,13 +130,15 @@ def run_imports(args: argparse.Namespace) -> int:
                 return 2
             print(f"removed the sample company: {removed.describe()}")
             return 0
-        history = import_log.import_records(conn)
-        if not history:
+        records = history.import_records(conn)
+        if not records:
             print("no imports yet")
-        for row in history:
+        for row in records:
             print(f"{row.import_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {row.status:<8} {row.kind:<10} "
                   f"{quoting.escaped(row.file_name)}  read {formatting.count(row.rows_read)}, loaded {formatting.count(row.rows_loaded)}, "
                   f"rejected {formatting.count(row.rows_rejected)}")
+            for note in row.notes:
+                print(f"       note: {quoting.line(note)}")
         return 0
     finally:
         conn.close()

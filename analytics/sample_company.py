@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from analytics import formatting, importer, store
+from analytics import formatting, importing, store
 
 SAMPLE_DIR = store.PROJECT_ROOT / "data" / "sample"
 # Roster first so tenure is known, quotas last.
@@ -99,9 +99,9 @@ def should_autoload(conn: duckdb.DuckDBPyConnection) -> bool:
     return store.is_empty(conn) and store.get_setting(conn, SAMPLE_FLAG) is None
 
 
-def load(conn: duckdb.DuckDBPyConnection, directory: Path = SAMPLE_DIR) -> list[importer.ImportResult]:
+def load(conn: duckdb.DuckDBPyConnection, directory: Path = SAMPLE_DIR) -> list[importing.ImportResult]:
     """Import every sample file; mark the database as holding the sample company."""
-    results = [importer.import_file(conn, path) for path in sample_files(directory)]
+    results = [importing.import_file(conn, path) for path in sample_files(directory)]
     refused = [r for r in results if r.status != "loaded"]
     if refused:
         raise RuntimeError("; ".join(f"{r.file}: {r.message}" for r in refused))

@@ -2,7 +2,10 @@
 
 ``python -m bench.bench_import``: deal files of 1M and 10M rows (our import, the bare read, pandas),
 then activity logs of 1M and 5M rows (ours, the bare read); ``python -m bench.bench_import ROWS ...``:
-deal files of those sizes only. Each candidate runs in its own process through ``bench.peak`` (wall
+deal files of those sizes only; ``python -m bench.bench_import casts ROWS ...``: the reader-cast A/B
+(our first load with the reader's casts and without them, and the bare read, interleaved);
+``python -m bench.bench_import activities ROWS ...``: activity logs of those sizes. ``BENCH_ROUNDS``
+sets the rounds (3). Each candidate runs in its own process through ``bench.peak`` (wall
 time and peak RSS) into a fresh database file, with the CSV read into the page cache first: ours and
 the bare read alternate, pandas runs after them. Figures are recorded in
 bench/README.md under "Import" and "Import (activity log)".
@@ -19,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ROUNDS = 3
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 def write_deals_csv(path: str, rows: int) -> None:
@@ -44,9 +47,14 @@ WRITERS = {"deals": write_deals_csv, "activities": write_activities_csv}
 # as a running dashboard has it) before the clock starts.
 
 def prepare_run_ours(path: str, db: str) -> None:
-    from analytics import importer, store  # noqa: F401
+    from analytics import store
+    from analytics.importing import commit, planning  # noqa: F401  (loaded before the clock starts)
 
     store.connect(db).close()
+
+
+def prepare_run_ours_text(path: str, db: str) -> None:
+    prepare_run_ours(path, db)
 
 
 def prepare_run_bare(path: str, db: str) -> None:
@@ -59,10 +67,23 @@ def prepare_run_pandas(path: str, db: str) -> None:
 
 
 def run_ours(path: str, db: str) -> dict:
-    from analytics import importer, store
+    from analytics import importing, store
 
     conn = store.connect(db)
-    result = importer.import_file(conn, path)
+    result = importing.import_file(conn, path)
+    conn.close()
+    return {"rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected, "status": result.status}
+
+
+def run_ours_text(path: str, db: str) -> dict:
+    """Our first load without the reader's casts (every value parsed from text): the reader-cast A/B."""
+    from analytics import store
+    from analytics.importing import commit, planning
+
+    conn = store.connect(db)
+    plan, stage = planning._plan(conn, path, file_name=None, kind=None, preset=None, mapping_override=None,
+                                 date_order=None, unit=None, keep=True, write_once=True, reader_casts=False)
+    result = commit.commit_staged(conn, plan, stage)
     conn.close()
     return {"rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected, "status": result.status}
 
@@ -75,6 +96,29 @@ def run_bare(path: str, db: str) -> dict:
     # (ignore_errors): the fastest typed load DuckDB offers, with none of the import's checks.
     conn.execute(f"CREATE TABLE raw AS SELECT * FROM read_csv('{path}', ignore_errors = true)")
     n = conn.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    conn.close()
+    return {"rows_loaded": n}
+
+
+def prepare_run_ids_floor(path: str, db: str) -> None:
+    import duckdb  # noqa: F401
+
+
+def run_ids_floor(path: str, db: str) -> dict:
+    """The least an activity log without ids costs as we store it: one read, the date parsed, the
+    made ids (md5 of rep, date and type, and the row's place among its key's rows in file order:
+    importer's formula) and the write; no checks, no rejects, no evidence."""
+    import duckdb
+
+    conn = duckdb.connect(db)
+    read = (f"SELECT row_number() OVER () AS row_idx, trim(\"Assigned To\") AS rep, "
+            f"try_strptime(\"Date\", '%m/%d/%Y %H:%M')::DATE AS activity_date, trim(\"Activity Type\") AS type "
+            f"FROM read_csv('{path}', all_varchar = true)")
+    keyed = f"SELECT *, md5(concat_ws(chr(31), rep, CAST(activity_date AS VARCHAR), type)) AS key_hash FROM ({read})"
+    conn.execute("CREATE TABLE activities AS SELECT 'act-' || substr(key_hash, 1, 20) || '-' || row_number() OVER "
+                 f"(PARTITION BY key_hash ORDER BY row_idx) AS activity_id, rep, activity_date, type FROM ({keyed}) "
+                 "WHERE activity_date IS NOT NULL")
+    n = conn.execute("SELECT count(*) FROM activities").fetchall()[0][0]
     conn.close()
     return {"rows_loaded": n}
 
@@ -135,7 +179,9 @@ def bench_size(rows: int, workdir: Path, kind: str = "deals", candidates=("ours"
     # 10M rows after a process that touched 7 GB: 15.5 s against 13.4, 12.6 against 11.6). Every run
     # starts with the file in the page cache.
     paired = [n for n in candidates if n != "pandas"]
-    order = [n for r in range(ROUNDS) for n in (paired if r % 2 == 0 else paired[::-1])]
+    # (two candidates alternate which goes first; three or more rotate, each round starting with the next)
+    order = [n for r in range(ROUNDS) for n in
+             ((paired if r % 2 == 0 else paired[::-1]) if len(paired) < 3 else paired[r % len(paired):] + paired[:r % len(paired)])]
     order += [n for n in candidates if n == "pandas"] * ROUNDS
     for name in order:
         _warm(path)
@@ -146,6 +192,8 @@ def bench_size(rows: int, workdir: Path, kind: str = "deals", candidates=("ours"
     for name, results in runs.items():
         seconds = statistics.median(r["seconds"] for r in results)
         out.append({"rows": rows, "file_mib": size_mib, "candidate": name, "seconds": seconds,
+                    "runs": [r["seconds"] for r in results],
+                    "cpu_seconds": statistics.median(r["cpu_seconds"] for r in results),
                     "rows_per_s": rows / seconds, "peak_mib": max(r["peak_mib"] for r in results),
                     "result": results[-1]["result"]})
     return out
@@ -166,8 +214,11 @@ def _run_and_record(title: str, kind: str, sizes: list[int], labels: dict[str, s
         for rows in sizes:
             rows_out += bench_size(rows, Path(tmp), kind, tuple(labels))
     after = ", and pandas runs after them" if "pandas" in labels else ""
+    paired = [n for n in labels if n != "pandas"]
+    turns = "ours and the bare read alternate, each round starting with the other" if len(paired) < 3 else \
+        "the candidates take turns, each round starting with the next"
     lines = [f"{intro}, each run in its own process into a fresh database file; median of {ROUNDS} runs "
-             f"(ours and the bare read alternate, each round starting with the other{after}; "
+             f"({turns}{after}; "
              "the file is read into the page cache before every run), peak RSS max.", "",
              "| rows | file MiB | candidate | seconds | rows/s | peak MiB | loaded / rejected |",
              "|---:|---:|---|---:|---:|---:|---|"]
@@ -182,6 +233,12 @@ def _run_and_record(title: str, kind: str, sizes: list[int], labels: dict[str, s
         ratios = [f"{name} / bare = {by[name]['seconds'] / by['bare']['seconds']:.2f}x" for name in labels
                   if name != "bare"]
         lines.append(f"- {rows:,} rows: {', '.join(ratios)}")
+        cpu = [f"{name} / bare = {by[name]['cpu_seconds'] / by['bare']['cpu_seconds']:.2f}x" for name in labels
+               if name != "bare"]
+        medians = ", ".join(f"{name} {by[name]['cpu_seconds']:.2f}" for name in labels)
+        lines.append(f"  CPU seconds (all threads), medians: {medians}; {', '.join(cpu)}")
+        runs = "; ".join(f"{name} {', '.join(f'{x:.2f}' for x in by[name]['runs'])}" for name in labels)
+        lines.append(f"  (each run's wall seconds, in run order: {runs})")
     record_section(title, "\n".join([*lines, "", outro]))
 
 
@@ -204,15 +261,30 @@ def main_activities(sizes: list[int] | None = None) -> None:
     """Activity logs: our import (no id column: ids made from each row, numbered in file order) vs the bare read."""
     _run_and_record(
         "Import (activity log)", "activities", sizes or [1_000_000, 5_000_000],
-        {"ours": "(a) analytics import_file (validated)", "bare": "(b) bare DuckDB read_csv -> table"},
+        {"ours": "(a) analytics import_file (validated)", "bare": "(b) bare DuckDB read_csv -> table",
+         "ids_floor": "(c) one read_csv, dates parsed, our made ids (md5 + place among the key's rows) -> table"},
         "Activity log from `analytics.sample_big.write_benchmark_activities` (4 columns, MM/DD/YYYY HH:MM, no id "
         "column, 0.01% bad or blank dates)",
         "The typed rows are staged whole (each made id numbers its key's rows in file order), then written through "
         "a view that numbers them; deal files with ids skip the staging copy.")
 
 
+def main_casts(sizes: list[int] | None = None) -> None:
+    """The reader-cast A/B: a first load of a deal file with the reader's casts and without them."""
+    _run_and_record(
+        "Import (reader-cast A/B)", "deals", sizes or [1_000_000],
+        {"ours": "(a) analytics import_file (reader casts on, the default)",
+         "ours_text": "(a') analytics import_file with reader casts off (every value parsed from text)",
+         "bare": "(b) bare DuckDB read_csv (sniffed types, ignore_errors) -> table"},
+        "The deal file of \"Import\"",
+        "Reader casts: docs/ENGINEERING.md, \"Cheap casts in the reader\".")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:]:
-        main_deals([int(a) for a in sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and args[0] in ("casts", "activities"):
+        {"casts": main_casts, "activities": main_activities}[args[0]]([int(a) for a in args[1:]] or None)
+    elif args:
+        main_deals([int(a) for a in args])
     else:
         main()

@@ -1,6 +1,6 @@
 """Import: upload CRM exports, check the detected kind and mapping, preview, commit, undo.
 
-Thin page over analytics.importer: inspect_file (no writes) for every upload, a settings form whose
+Thin page over analytics.importing: inspect_file (no writes) for every upload, a settings form whose
 corrections re-inspect the file, commit_import with a progress bar, the import history with undo,
 and the activity-type map.
 """
@@ -13,14 +13,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import csv_source, formatting, import_temp, importer, mapping
-from dashboard import frame, session
+from analytics import formatting, importing
+from analytics.importing import csv_source, mapping, temp_files
+from analytics.importing import history as import_log
+from dashboard import auth, frame, session
 
 frame.require("pages/import_data.py")
 
 conn = session.db()
 
-STORED_KEY = "import_stored_uploads"  # {upload file_id: path of its private copy on disk}
+# Uploads move from the uploader into PENDING_KEY at once: a widget's value is gone once another
+# page is shown, session state is not, so files wait there, across pages, until imported or removed.
+PENDING_KEY = "import_pending"  # {upload file_id: {"name": file name, "path": its private copy on disk}}
+UPLOADER_ROUND_KEY = "import_uploader_round"  # a new uploader (empty) after each batch is taken
 PLANS_KEY = "import_plans"      # {(path, options): ImportPlan} — inspections of this session
 OPTIONS_KEY = "import_options"  # {path: {kind, preset, mapping, date_order, unit}} chosen in the page
 RESULTS_KEY = "import_results"  # {path: ImportResult} — files committed in this session
@@ -40,42 +45,54 @@ PRESET_LABELS = {
 }
 DATE_ORDERS = {"(inferred from the column)": None, "day first (31/12/2024)": "dmy",
                "month first (12/31/2024)": "mdy"}
+LINE_LABELS = {"sum": "Sum lines into orders (one deal per order)", "keep": "Keep each line as a deal"}
 
 
-def _stored_upload(upload) -> Path:
-    """Write the upload to a private temporary file once per upload (the importer streams from disk).
+def _keep_uploads(uploads) -> None:
+    """Write each new upload to a private temporary file (the importer streams from disk) and list
+    it as pending; then show an empty uploader (its files are listed below it now).
 
-    The copy is readable by this account alone and lives until the file is imported or removed from
-    the uploader; a copy a killed server left is removed by the next import (``import_temp``). Named
-    per upload, not per content: another session's import deletes its own copy, never this one.
+    The copy is readable by this account alone and lives until the file is imported or removed;
+    a copy a killed server left is removed by the next import (``import_temp``). Named per upload,
+    not per content: another session's import deletes its own copy, never this one.
     """
-    stored = st.session_state.setdefault(STORED_KEY, {})
-    results = st.session_state.get(RESULTS_KEY, {})
-    if upload.file_id in stored:
-        path = Path(stored[upload.file_id])
-        if path.exists() or str(path) in results:  # (an imported file's copy is gone on purpose)
-            return path
-    name = f"{hashlib.sha256(upload.file_id.encode()).hexdigest()[:16]}-{Path(upload.name).name}"
-    path = import_temp.write_upload(import_temp.uploads_folder(), name, upload.getvalue())
-    stored[upload.file_id] = str(path)
-    return path
+    pending = st.session_state.setdefault(PENDING_KEY, {})
+    for upload in uploads:
+        if upload.file_id not in pending:
+            name = f"{hashlib.sha256(upload.file_id.encode()).hexdigest()[:16]}-{Path(upload.name).name}"
+            path = temp_files.write_upload(temp_files.uploads_folder(), name, upload.getvalue())
+            pending[upload.file_id] = {"name": upload.name, "path": str(path)}
+    st.session_state[UPLOADER_ROUND_KEY] = st.session_state.get(UPLOADER_ROUND_KEY, 0) + 1
+    st.rerun()
 
 
-def _delete_copies(file_ids) -> None:
-    """Delete the temporary copies of these uploads (imported, or removed from the uploader)."""
-    stored = st.session_state.get(STORED_KEY, {})
-    for file_id in file_ids:
-        if file_id in stored:
-            Path(stored[file_id]).unlink(missing_ok=True)
+def _uploader_key() -> str:
+    """The uploader's key: "uploads" first, then one per round, so a taken batch leaves it empty."""
+    round_no = st.session_state.get(UPLOADER_ROUND_KEY, 0)
+    return "uploads" if round_no == 0 else f"uploads_{round_no}"
 
 
-def _forget_removed_uploads(uploads) -> None:
-    """Delete the copies of files the manager took out of the uploader."""
-    stored = st.session_state.get(STORED_KEY, {})
-    removed = set(stored) - {upload.file_id for upload in uploads or ()}
-    _delete_copies(removed)
-    for file_id in removed:
-        del stored[file_id]
+def _delete_copies(paths) -> None:
+    """Delete the temporary copies at these paths (imported, or removed)."""
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
+def _forget_imported() -> None:
+    """Take imported files (their copies are gone) off the list, with their results."""
+    pending = st.session_state.get(PENDING_KEY, {})
+    for file_id in [f for f, entry in pending.items() if not Path(entry["path"]).exists()]:
+        _remove_pending(file_id)
+    st.session_state.pop(RESULTS_KEY, None)
+
+
+def _remove_pending(file_id: str) -> None:
+    """Forget a pending file: its copy, its inspections, its result."""
+    entry = st.session_state.get(PENDING_KEY, {}).pop(file_id, None)
+    if entry:
+        _delete_copies([entry["path"]])
+        st.session_state.get(RESULTS_KEY, {}).pop(entry["path"], None)
+        st.session_state.get(OPTIONS_KEY, {}).pop(entry["path"], None)
 
 
 def _examples(path: Path, file_name: str) -> dict[str, list[str]]:
@@ -90,12 +107,12 @@ def _options(path: Path) -> dict:
     return st.session_state.setdefault(OPTIONS_KEY, {}).get(str(path), {})
 
 
-def _plan(path: Path, file_name: str) -> importer.ImportPlan:
+def _plan(path: Path, file_name: str) -> importing.ImportPlan:
     options = _options(path)
     key = (str(path), json.dumps(options, sort_keys=True))
     plans = st.session_state.setdefault(PLANS_KEY, {})
     if key not in plans:
-        plans[key] = importer.inspect_file(conn, path, file_name=file_name, **options)
+        plans[key] = importing.inspect_file(conn, path, file_name=file_name, **options)
     return plans[key]
 
 
@@ -114,7 +131,7 @@ def _field_label(kind: str):
     return label
 
 
-def _settings_form(plan: importer.ImportPlan, path: Path, i: int) -> None:
+def _settings_form(plan: importing.ImportPlan, path: Path, i: int) -> None:
     """Kind, preset, date order, unit and the column mapping; applying re-inspects the file."""
     options = _options(path)
     plan_kind = plan.kind if plan.kind in mapping.KINDS else "deals"
@@ -184,6 +201,22 @@ def _settings_form(plan: importer.ImportPlan, path: Path, i: int) -> None:
         st.rerun()
 
 
+def _lines_choice(plan: importing.ImportPlan, path: Path, i: int) -> None:
+    """Order lines (rows sharing an order number): summed into orders, preselected, or kept as deals;
+    a change re-checks the file (and the choice is remembered with the mapping at the import)."""
+    if not plan.lines:
+        return
+    choices = list(LINE_LABELS)
+    version = hashlib.sha1(json.dumps(_options(path), sort_keys=True).encode()).hexdigest()[:6]
+    chosen = st.radio("Order lines", choices, index=choices.index(plan.lines), format_func=LINE_LABELS.get,
+                      horizontal=True, key=f"lines_{i}_{version}",
+                      help="Rows sharing an order or invoice number are the lines of one order. Summed, each "
+                           "order is one deal (deal counts and sizes are right for orders).")
+    if chosen != plan.lines:
+        st.session_state[OPTIONS_KEY][str(path)] = {**_options(path), "lines": chosen}
+        st.rerun()
+
+
 def _preview_config(preview) -> dict:
     """Dates as dates, money and counts with thousands separators."""
     config = {}
@@ -195,7 +228,7 @@ def _preview_config(preview) -> dict:
     return config
 
 
-def _describe(plan: importer.ImportPlan) -> str:
+def _describe(plan: importing.ImportPlan) -> str:
     preset = PRESET_LABELS.get(plan.preset, plan.preset) if plan.preset else "columns matched by name"
     delimiter = csv_source.DELIMITER_NAMES.get(plan.delimiter or ",", plan.delimiter)
     read = f" · {formatting.count(plan.rows_read)} rows" if plan.rows_read else ""
@@ -203,7 +236,7 @@ def _describe(plan: importer.ImportPlan) -> str:
             f"{plan.encoding} · {delimiter}-separated{read}")
 
 
-def _show_plan(plan: importer.ImportPlan, path: Path, i: int) -> None:
+def _show_plan(plan: importing.ImportPlan, path: Path, i: int) -> None:
     if plan.refused and not plan.headers:  # not readable as a CSV at all
         st.error(plan.message, icon=":material/block:")
         return
@@ -220,6 +253,7 @@ def _show_plan(plan: importer.ImportPlan, path: Path, i: int) -> None:
         st.warning(f"**Amounts multiplied by {plan.unit:g}** (preselected in *Multiply amounts by* below): "
                    f"{plan.unit_note}.", icon=":material/warning:")
     _settings_form(plan, path, i)
+    _lines_choice(plan, path, i)
     if plan.refused:
         return
     if notes := [note for note in plan.notes if note != plan.unit_note]:
@@ -238,7 +272,7 @@ def _show_plan(plan: importer.ImportPlan, path: Path, i: int) -> None:
         st.dataframe(rejects, hide_index=True, width="stretch", height=min(38 + 35 * shown, 250))
 
 
-def _commit(items: list[tuple[Path, importer.ImportPlan]]) -> None:
+def _commit(items: list[tuple[Path, importing.ImportPlan]]) -> None:
     """Commit the plans (roster first) with one progress bar; each file is its own transaction."""
     items = sorted(items, key=lambda item: COMMIT_ORDER.get(item[1].kind, 9))
     bar = st.progress(0.0, text="Importing…")
@@ -246,16 +280,16 @@ def _commit(items: list[tuple[Path, importer.ImportPlan]]) -> None:
     for j, (path, plan) in enumerate(items):
         def tell(fraction: float, text: str, j=j, name=plan.file_name) -> None:
             bar.progress(min((j + fraction) / len(items), 1.0), text=f"{name}: {text}")
-        results[str(path)] = importer.commit_import(conn, plan, progress=tell)
-    committed = {str(path) for path, _ in items}
-    _delete_copies([file_id for file_id, stored in st.session_state.get(STORED_KEY, {}).items()
-                    if stored in committed])
+        results[str(path)] = result = importing.commit_import(conn, plan, progress=tell)
+        if result.status == "loaded" and result.import_id is not None:
+            import_log.record_importer(conn, result.import_id, auth.author())
+    _delete_copies([path for path, _ in items])
     bar.empty()
     _forget_plans()
     st.rerun()
 
 
-def _show_result(result: importer.ImportResult) -> None:
+def _show_result(result: importing.ImportResult) -> None:
     if result.status != "loaded":
         st.error(result.message, icon=":material/block:")
         return
@@ -269,14 +303,18 @@ def upload_tab() -> None:
     limit = st.get_option("server.maxUploadSize")
     uploads = st.file_uploader(
         "CSV exports — drop several at once", type=["csv", "txt", "tsv"], accept_multiple_files=True,
-        key="uploads", help="Deals or opportunities, activity logs, the roster, past or planned quotas.")
-    _forget_removed_uploads(uploads)
+        key=_uploader_key(), help="Deals or opportunities, activity logs, the roster, past or planned quotas.")
+    if uploads:
+        _keep_uploads(uploads)
     st.caption(f"Nothing is stored until you press Import, and every import can be undone. Files above "
-               f"{limit} MB: `python -m analytics import FILE` streams them from disk into the same database.")
-    if not uploads:
+               f"{limit} MB: `python -m analytics import FILE` streams them from disk into the same database. "
+               "Files wait here, on other pages too, until imported or removed.")
+    pending = st.session_state.get(PENDING_KEY, {})
+    if not pending:
         return
     results = st.session_state.get(RESULTS_KEY, {})
-    files = [(upload.name, _stored_upload(upload)) for upload in uploads]
+    files = [(entry["name"], Path(entry["path"])) for entry in pending.values()]
+    file_ids = list(pending)
     plans = {str(path): _plan(path, name) for name, path in files if str(path) not in results}
     ready = [(path, plans[str(path)]) for _, path in files if str(path) in plans and not plans[str(path)].refused]
     if len(ready) > 1 and st.button(f"Import all {len(ready)} ready files", type="primary", key="commit_all",
@@ -284,7 +322,12 @@ def upload_tab() -> None:
         _commit(ready)
     for i, (name, path) in enumerate(files):
         with st.container(border=True):
-            st.subheader(name, divider=False)
+            title, remove = st.columns([5, 1], vertical_alignment="center")
+            title.subheader(name, divider=False)
+            if remove.button("Remove", key=f"remove_{i}", icon=":material/close:",
+                             help="Take the file off this list (nothing stored is changed)."):
+                _remove_pending(file_ids[i])
+                st.rerun()
             if str(path) in results:
                 _show_result(results[str(path)])
                 continue
@@ -306,8 +349,8 @@ def _confirm_undo(entry) -> None:
     yes, no, _ = st.columns([1, 1, 3])
     if yes.button(f"Yes, undo import #{import_id}", key="undo_import_confirm", type="primary"):
         st.session_state.pop(UNDO_CONFIRM_KEY, None)
-        st.session_state[UNDO_KEY] = importer.undo_import(conn, import_id)
-        st.session_state.pop(RESULTS_KEY, None)  # undone files can be imported again
+        st.session_state[UNDO_KEY] = importing.undo_import(conn, import_id, by=auth.author())
+        _forget_imported()  # undone files can be uploaded and imported again
         _forget_plans()
         st.rerun()
     if no.button("Cancel", key="undo_import_cancel"):
@@ -316,7 +359,7 @@ def _confirm_undo(entry) -> None:
 
 
 def history_tab() -> None:
-    history = importer.import_history(conn)
+    history = importing.import_history(conn)
     if history.empty:
         st.caption("Nothing imported yet.")
         return
@@ -324,8 +367,8 @@ def history_tab() -> None:
         "import_id": "#", "imported_at": "When", "file_name": "File", "kind": "Kind", "preset": "Preset",
         "status": "Status", "rows_read": "Rows read", "rows_loaded": "Loaded", "rows_rejected": "Set aside",
         "n_new": "New", "n_updated": "Updated", "n_unchanged": "Unchanged", "message": "Message",
-        "undone_at": "Undone"})
-    st.dataframe(shown.drop(columns=["Preset"]), hide_index=True, width="stretch",
+        "undone_at": "Undone", "imported_by": "By", "undone_by": "Undone by"})
+    st.dataframe(shown.drop(columns=["Preset", "notes"]), hide_index=True, width="stretch",
                  column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
                                 "Undone": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
     if message := st.session_state.pop(UNDO_KEY, None):
@@ -339,13 +382,17 @@ def history_tab() -> None:
     chosen = c1.selectbox("Import", list(labels), format_func=labels.get,
                           key=f"history_import_{int(history['import_id'].max())}")
     status = listed.loc[listed["import_id"] == chosen, "status"].iloc[0]
-    if c2.button("Undo this import" if status == "loaded" else f"Import {status}", key="undo_import",
-                 disabled=status != "loaded", icon=":material/undo:",
+    if auth.allowed("undo") and c2.button("Undo this import" if status == "loaded" else f"Import {status}",
+                 key="undo_import", disabled=status != "loaded", icon=":material/undo:",
                  help="Removes its new rows and restores the rows it updated. You are asked to confirm."):
         st.session_state[UNDO_CONFIRM_KEY] = chosen
-    if status == "loaded" and st.session_state.get(UNDO_CONFIRM_KEY) == chosen:
+    if status == "loaded" and st.session_state.get(UNDO_CONFIRM_KEY) == chosen and auth.allowed("undo"):
         _confirm_undo(listed.loc[listed["import_id"] == chosen].iloc[0])
-    rejects = importer.import_rejects(conn, chosen)
+    notes = list(history.loc[history["import_id"] == chosen, "notes"].iloc[0])
+    if notes:
+        st.info(f"**What the check of import #{chosen} found**\n" + "\n".join(f"- {note}" for note in notes),
+                icon=":material/info:")
+    rejects = importing.import_rejects(conn, chosen)
     if not rejects.empty:
         st.markdown(f"**Rows set aside by import #{chosen}** ({formatting.count(len(rejects))})")
         file_name = listed.loc[listed["import_id"] == chosen, "file_name"].iloc[0]
@@ -354,7 +401,7 @@ def history_tab() -> None:
 
 
 def activity_types_tab() -> None:
-    labels = importer.activity_labels(conn)
+    labels = importing.activity_labels(conn)
     if labels.empty:
         st.caption("No activities imported yet.")
         return
@@ -372,8 +419,8 @@ def activity_types_tab() -> None:
         types = list(mapping.ACTIVITY_TYPES)
         new_type = st.selectbox("Counts as", types, index=types.index(current) if current in types else 0,
                                 key="activity_type")
-        if st.button("Save", key="save_activity_type", disabled=new_type == current):
-            importer.set_activity_type(conn, raw, new_type)
+        if st.button("Save", key="save_activity_type", disabled=new_type == current or not auth.allowed("import")):
+            importing.set_activity_type(conn, raw, new_type)
             _forget_plans()
             st.toast(f"'{raw}' now counts as {new_type}")
             st.rerun()
@@ -384,7 +431,11 @@ st.caption("Deals or opportunities, activity logs, the roster and past quotas �
            "Pipedrive, Zoho, Dynamics 365 or a spreadsheet.")
 upload, history_view, types_view = st.tabs(["Upload files", "Import history", "Activity types"])
 with upload:
-    upload_tab()
+    if auth.allowed("import"):
+        upload_tab()
+    else:  # (imports, undo and the activity-type map change everyone's data: an admin's job)
+        st.info("Only an admin can import files or undo an import: your account can read the history.",
+                icon=":material/lock:")
 with history_view:
     history_tab()
 with types_view:

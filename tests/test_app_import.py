@@ -1,20 +1,21 @@
 """The Import page through AppTest: uploads via file_uploader, mapping corrections, commit, history, undo.
 
-Database state is checked through the engine (store.table_counts, importer.import_history), never by
+Database state is checked through the engine (store.table_counts, importing.import_history), never by
 what the page happens to print alone.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import stat
 import tempfile
 from pathlib import Path
 
 import pytest
-from helpers import app_test
+from helpers import app_test, run_cli
 
-from analytics import importer, store
+from analytics import importing, store
 
 PAGE = "pages/import_data.py"
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -54,8 +55,15 @@ def import_page():
     return at
 
 
+def uploader(at):
+    """The page's uploader (a new, empty one after each batch it took: its key carries the round)."""
+    found = [u for u in at.file_uploader if u.key and u.key.startswith("uploads")]
+    assert len(found) == 1, [u.key for u in at.file_uploader]
+    return found[0]
+
+
 def upload(at, *files):
-    at.file_uploader(key="uploads").set_value(list(files)).run()
+    uploader(at).set_value(list(files)).run()
     assert not at.exception
     return at
 
@@ -93,7 +101,7 @@ def counts(db_path) -> dict[str, int]:
 def history(db_path):
     conn = store.connect(db_path)
     try:
-        return importer.import_history(conn)
+        return importing.import_history(conn)
     finally:
         conn.close()
 
@@ -152,7 +160,7 @@ def test_rejected_rows_are_listed_and_kept_with_the_import(empty_db):
     assert "1 set aside" in texts(at.success)
     import_id = int(history(empty_db)["import_id"].iloc[0])
     conn = store.connect(empty_db)
-    kept = importer.import_rejects(conn, import_id)
+    kept = importing.import_rejects(conn, import_id)
     conn.close()
     assert kept[["line", "column", "value"]].values.tolist() == [[6, "Amount", "oops"]]
     assert kept["reason"].iloc[0].startswith("not an amount")
@@ -218,8 +226,8 @@ def test_two_files_at_once_roster_first_then_activity_type_edit(empty_db):
     at.button(key="save_activity_type").click().run()
     assert not at.exception
     conn = store.connect(empty_db)
-    labels = importer.activity_labels(conn).set_index("raw_type")["type"]
-    overrides = importer.activity_type_map(conn)
+    labels = importing.activity_labels(conn).set_index("raw_type")["type"]
+    overrides = importing.activity_type_map(conn)
     conn.close()
     assert labels["Sent Email"] == "meeting"
     assert overrides.values.tolist() == [["Sent Email", "meeting"]]
@@ -230,7 +238,7 @@ UNKNOWN_STAGES = b"Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\nP1,
 
 @pytest.mark.parametrize("file, fragment", [
     (corpus("orders_no_stage.csv"), "every row counts as won"),
-    (corpus("order_lines.csv"), "4 rows summed into 2 deals"),
+    (corpus("order_lines.csv"), "4 lines summed into 2 orders by 'Order ID'"),
     (csv_upload("parked.csv", UNKNOWN_STAGES), "unknown stage(s) counted as open: Parked"),
     (corpus("ambiguous_dates.csv"), "every date is ambiguous"),
 ], ids=["orders-all-won", "line-items-summed", "unknown-stages", "ambiguous-dates"])
@@ -254,7 +262,7 @@ def test_uploads_are_private_copies_deleted_after_import_or_removal(empty_db, tm
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the temp folder the page writes to
 
     def copies(at) -> dict[str, Path]:
-        return {Path(p).name.split("-", 1)[1]: Path(p) for p in at.session_state["import_stored_uploads"].values()}
+        return {e["name"]: Path(e["path"]) for e in at.session_state["import_pending"].values()}
 
     at = upload(import_page(), corpus("us_dates.csv"), corpus("utf8_bom.csv"))
     stored = copies(at)
@@ -272,6 +280,103 @@ def test_uploads_are_private_copies_deleted_after_import_or_removal(empty_db, tm
     assert stored["utf8_bom.csv"].exists()
     assert "Imported as deals" in texts(at.success)
 
-    at.file_uploader(key="uploads").set_value([corpus("us_dates.csv")]).run()  # utf8_bom.csv removed
+    at.button(key="remove_1").click().run()  # utf8_bom.csv removed
     assert not at.exception
     assert not stored["utf8_bom.csv"].exists()
+    assert list(copies(at)) == ["us_dates.csv"]
+    at.button(key="remove_0").click().run()  # the imported file's card dismissed
+    assert not at.exception and not copies(at) and not at.success
+
+
+# ---- uploads wait across pages (issue 13, item 1) --------------------------------------------------
+
+def test_uploads_survive_a_page_change_until_imported_or_removed(empty_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    at = upload(import_page(), corpus("us_dates.csv"), corpus("blank_lines.csv"))
+    assert [s.value for s in at.subheader] == ["us_dates.csv", "blank_lines.csv"]
+    assert not uploader(at).value  # taken off the uploader: listed below it as pending
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception and not [s.value for s in at.subheader if s.value.endswith(".csv")]
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["us_dates.csv", "blank_lines.csv"]
+    assert "1 row(s) will be set aside" in texts(at.warning)  # its check, shown again
+    at.button(key="remove_0").click().run()
+    assert [s.value for s in at.subheader] == ["blank_lines.csv"]
+    at.button(key="commit_0").click().run()
+    assert not at.exception and counts(empty_db)["deals"] == 2
+    at.switch_page("pages/overview.py").run()
+    at.switch_page(PAGE).run()
+    assert "Imported as deals" in texts(at.success)  # the result waits until dismissed
+    assert counts(empty_db)["deals"] == 2
+
+
+# ---- order lines on the page ------------------------------------------------------------------------
+
+def test_order_lines_are_summed_by_default_and_can_be_kept(empty_db):
+    at = upload(import_page(), corpus("sales_order_lines.csv"))
+    choice = widget(at.radio, "lines_0_")
+    assert choice.value == "sum" and choice.label == "Order lines"
+    assert "6 lines summed into 3 orders by 'Sales Order'" in texts(at.info)
+    assert len(frame_with(at, "close_date")) == 3  # the preview: orders as they will be stored
+    widget(at.radio, "lines_0_").set_value("keep").run()
+    assert not at.exception
+    assert widget(at.radio, "lines_0_").value == "keep"
+    assert "6 lines of 3 orders in 'Sales Order' kept as deals" in texts(at.info)
+    assert frame_with(at, "close_date")["deal_id"].tolist()[:2] == ["SO-1001 #1", "SO-1001 #2"]
+    at.button(key="commit_0").click().run()
+    assert counts(empty_db)["deals"] == 6
+    history_notes = next(i.value for i in at.info if i.value.startswith("**What the check of import #1 found**"))
+    assert "6 lines of 3 orders in 'Sales Order' kept as deals" in history_notes  # the history keeps the notes
+    # A new session with the same headers: the choice is remembered with the mapping.
+    at = upload(import_page(), corpus("sales_order_lines.csv"))
+    assert widget(at.radio, "lines_0_").value == "keep"
+
+
+def test_a_column_that_does_not_number_orders_is_refused_and_lines_can_be_kept(empty_db):
+    at = upload(import_page(), corpus("document_no_constant.csv"))
+    assert "column 'Document No' does not number orders" in texts(at.error)
+    assert not [b for b in at.button if b.key == "commit_0"]
+    widget(at.radio, "lines_0_").set_value("keep").run()
+    assert not at.error
+    at.button(key="commit_0").click().run()
+    assert counts(empty_db)["deals"] == 5
+
+
+# ---- the page and the command line: one outcome (issue 12, "done when") ----------------------------
+
+# A file of each class of the corpus: clean, rejects, unreadable, encodings, line ends, records,
+# implausible values, currencies, units, order lines, and the other kinds.
+PARITY = ["us_dates.csv", "blank_lines.csv", "binary.csv", "header_only.csv", "mixed_utf8_cp1252.csv",
+          "mixed_cr_lf_crlf.csv", "unterminated_quote.csv", "implausible_amounts.csv",
+          "multi_currency_column.csv", "quotas_wide_thousands.csv", "activities_per_row.csv",
+          "roster_duplicates.csv", "order_lines_by_shape.csv", "order_id_spans_reps.csv",
+          "document_no_constant.csv"]
+
+
+def stored_outcome(db) -> tuple:
+    """What an import left: the rows of each table, the rejects, and the history's status and message."""
+    conn = store.connect(db)
+    try:
+        rejects = conn.execute("SELECT line, column_name, value, reason FROM import_rejects ORDER BY ALL").fetchall()
+        log = conn.execute("SELECT status, message FROM imports ORDER BY import_id").fetchall()
+        return store.table_counts(conn), rejects, log
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("name", PARITY)
+def test_a_page_upload_has_the_same_outcome_as_the_command_line(empty_db, tmp_path, name):
+    cli_db = tmp_path / "cli.duckdb"
+    cli = run_cli("import", str(CORPUS / name), "--db", str(cli_db), "--json")
+    result = json.loads(cli.stdout)
+    at = upload(import_page(), corpus(name))
+    if result["status"] == "refused":
+        assert cli.returncode == 2
+        assert [e.value for e in at.error] == [result["message"]]  # the same sentence, file named first
+        assert not [b for b in at.button if b.key == "commit_0"]
+        assert stored_outcome(empty_db)[0] == stored_outcome(cli_db)[0]
+        return
+    at.button(key="commit_0").click().run()
+    assert not at.exception
+    assert stored_outcome(empty_db) == stored_outcome(cli_db)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import random
 
 import pytest
 from helpers import CORPUS
 
-from analytics import csv_records, csv_source, csv_text
+from analytics.importing import csv_lines, csv_records, csv_source, csv_text
 
 TEXT = "Name,Amount\nJosé,1\n"
 
@@ -81,9 +82,9 @@ def test_record_start_lines_follow_quotes_and_blanks(tmp_path):
     path = tmp_path / "q.csv"
     path.write_bytes(b'h1,h2\n1,"a\nb"\n\n2,"c ""q"" d"\r\n3,x\n4,"e\n\nf"\n5,y\n')
     # records start on lines 2, 5, 6, 7, 10; line 6 (record "3,x") was rejected by DuckDB
-    starts = csv_source.record_start_lines(path, 0, {6}, 4)
+    starts = csv_lines.record_start_lines(path, 0, {6}, 4)
     assert starts.tolist() == [2, 5, 7, 10]
-    offsets = csv_source.lines_at_offsets(path, [0, 6, 15])
+    offsets = csv_lines.lines_at_offsets(path, [0, 6, 15])
     assert offsets == {0: 1, 6: 2, 15: 5}
 
 
@@ -114,6 +115,25 @@ def test_scan_text_sees_the_whole_file(tmp_path, monkeypatch, chunk):
     assert not csv_text.scan_text(path).utf8
     path.write_bytes(utf8.encode() + b"Ann,1\rBo,2")
     assert csv_text.scan_text(path) == csv_text.TextEvidence(utf8=True, lone_cr=True, n_lines=22)
+    path.write_bytes(utf8.encode() + b"Ann\0,1\n")
+    assert csv_text.scan_text(path) == csv_text.TextEvidence(utf8=True, lone_cr=False, n_lines=22, nul=True)
+
+
+@pytest.mark.parametrize("data, nul", [
+    (b"Name,Amount\n" + b"Ann,1\n" * 200_000 + b"Bo\0,2\n", True),                      # past the first MiB
+    (b"Name,Amount\n" + b"Ann,1\n" * 200_000 + "Zo\0\xeb,2\n".encode("latin-1"), True),   # a line copied as cp1252
+    (codecs.BOM_UTF16_LE + "Name,Amount\nBo\0,2\n".encode("utf-16-le"), True),            # found in the UTF-8 copy
+    (b"Name,Amount\n" + b"Ann,1\n" * 200_000 + "Zo\xeb,2\n".encode("latin-1"), False),
+    (codecs.BOM_UTF16_LE + "Name,Amount\nBo,2\n".encode("utf-16-le"), False),
+])
+def test_open_source_says_whether_the_file_holds_a_nul_byte(tmp_path, data, nul):
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    src = csv_source.open_source(path)
+    try:
+        assert src.nul is nul
+    finally:
+        src.close()
 
 
 @pytest.mark.parametrize("chunk", [5, 1 << 24])
@@ -155,6 +175,47 @@ def test_record_layout_follows_quotes_as_the_reader_does(tmp_path, body, expecte
     layout = csv_records.record_layout(path, ",", 0)
     broken = layout.broken and (layout.broken.line, layout.broken.lines)
     assert (layout.records, layout.blank, broken, layout.first_multiline) == expected
+
+
+def _reader_record_lines(text: bytes) -> list[int]:
+    """The reference for csv_records, a byte at a time: lines starting a non-blank data record
+    (header on line 1), a quote run of odd length opening or closing a field only at its start."""
+    inside, line, starts, i = False, 1, [], 0
+    line_start = True
+    while i < len(text):
+        blank = text.startswith(b"\n", i) or text.startswith(b"\r\n", i)
+        if line_start and not inside and line > 1 and not blank:
+            starts.append(line)
+        line_start = False
+        if text[i] == 34:
+            j = i
+            while j < len(text) and text[j] == 34:
+                j += 1
+            if (j - i) % 2:
+                inside = (not inside) if i == 0 or text[i - 1] in b",\n\r" else False
+            i = j
+            continue
+        if text[i] == 10:
+            line, line_start = line + 1, True
+        i += 1
+    return starts
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("chunk", [5, 64, 1 << 24])
+def test_record_lines_agree_with_a_byte_by_byte_reader(tmp_path, monkeypatch, seed, chunk):
+    """Random runs of quotes, delimiters and line breaks (cut by tiny chunks): the vectorised
+    record starts, the layout's count and the reject lines all agree with the reference."""
+    monkeypatch.setattr(csv_records, "CHUNK", chunk)
+    rng = random.Random(seed)
+    tokens = [b"a", b"b", b",", b'"', b'""', b"\n", b"\r\n", b" "]
+    text = b"h1,h2\n" + b"".join(rng.choice(tokens) for _ in range(3000)) + b"\n"
+    path = tmp_path / "t.csv"
+    path.write_bytes(text)
+    expected = _reader_record_lines(text)
+    assert csv_records.data_record_lines(path, ",", 0, 10**6).tolist() == expected
+    assert csv_lines.record_start_lines(path, 0, set(), 10**6).tolist() == expected
+    assert csv_records.record_layout(path, ",", 0).records == len(expected)
 
 
 def test_count_problem_refuses_a_count_the_file_does_not_hold():

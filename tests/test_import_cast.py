@@ -1,4 +1,4 @@
-"""Cheap casts in the CSV reader for a first load (analytics.import_cast).
+"""Cheap casts in the CSV reader for a first load (analytics.importing.reader_casts).
 
 The reader types a plain date or amount column; whatever its cast refuses is read again with
 the full text parser. The result must be what the text plan gives: the same rows, rejects at the
@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from helpers import ImportOutcome, import_outcome
 
-from analytics import csv_source, import_cast, import_once, import_stage, importer, store
+from analytics import importing, store
+from analytics.importing import csv_lines, one_read, reader_casts, staging
+from analytics.importing.file_profile import ColumnProfile, FileProfile
 
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Created Date,Close Date\n"
 
@@ -36,17 +38,17 @@ def _import(path: Path, monkeypatch, *, casts: bool) -> tuple[ImportOutcome, lis
     """The import's outcome, and the reader casts of each write (empty: a write without casts)."""
     with monkeypatch.context() as m:
         writes = []
-        real_write, real_build = import_once.write, import_stage.build
+        real_write, real_build = one_read.write, staging.build
 
         def write(conn, stage, import_id):
             writes.append(dict(stage.casts.types))
             return real_write(conn, stage, import_id)
 
-        m.setattr(import_once, "write", write)
-        m.setattr(import_stage, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
+        m.setattr(one_read, "write", write)
+        m.setattr(staging, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
                                                                           k.get("reader_casts", True)}))
         conn = store.connect(":memory:")
-        result = importer.import_file(conn, path)
+        result = importing.import_file(conn, path)
     return import_outcome(conn, result), writes
 
 
@@ -110,23 +112,26 @@ def test_a_value_the_text_plan_reads_otherwise_writes_again_without_casts(monkey
 
 def test_which_columns_the_reader_types():
     by_field = {"close_date": [("Close", "c0")], "created_date": [("Created", "c1")], "amount": [("Amount", "c2")]}
-    sample = {"c0_format_hits": {"filled": 2000, "%d.%m.%Y": 2000},
-              "c1_format_hits": {"filled": 2000, "%m/%d/%Y": 1998, "%d/%m/%Y": 400},   # 99.9%: the reader takes it
-              "c2_filled": 1000, "c2_castable": 990}                                   # 99%: too many read again
-    assert import_cast.date_casts(sample, by_field, "deals", {"c0": "dmy", "c1": "mdy"}) == (
+
+    def sample(c0: dict, c1: dict, castable: int = 990) -> FileProfile:
+        return FileProfile(columns={"c0": ColumnProfile(format_hits=c0), "c1": ColumnProfile(format_hits=c1),
+                                    "c2": ColumnProfile(filled=1000, castable=castable)})
+
+    c1 = {"filled": 2000, "%m/%d/%Y": 1998, "%d/%m/%Y": 400}   # 99.9%: the reader takes it
+    dmy = sample({"filled": 2000, "%d.%m.%Y": 2000}, c1)        # (c2: 99%, too many read again)
+    assert reader_casts.date_casts(dmy, by_field, "deals", {"c0": "dmy", "c1": "mdy"}) == (
         {"c1": "DATE"}, "%m/%d/%Y")  # (one format for the reader: one column of the two)
-    assert import_cast.date_casts(sample, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
+    assert reader_casts.date_casts(dmy, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
         {"c1": "DATE"}, "%m/%d/%Y")
-    sample["c0_format_hits"] = {"filled": 2000, "%m/%d/%Y": 2000}
-    assert import_cast.date_casts(sample, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
+    mdy = sample({"filled": 2000, "%m/%d/%Y": 2000}, c1)
+    assert reader_casts.date_casts(mdy, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
         {"c0": "DATE", "c1": "DATE"}, "%m/%d/%Y")
-    sample["c1_format_hits"]["%m/%d/%Y"] = 1997
-    assert import_cast.date_casts(sample, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
+    short = sample({"filled": 2000, "%m/%d/%Y": 2000}, {**c1, "%m/%d/%Y": 1997})
+    assert reader_casts.date_casts(short, by_field, "deals", {"c0": "mdy", "c1": "mdy"}) == (
         {"c0": "DATE"}, "%m/%d/%Y")
-    assert not import_cast.amount_cast(sample, "c2")
-    sample["c2_castable"] = 999
-    assert import_cast.amount_cast(sample, "c2")
-    assert import_cast.date_casts({"c0_format_hits": {"filled": 0}}, {"close_date": [("Close", "c0")]},
+    assert not reader_casts.amount_cast(short, "c2")
+    assert reader_casts.amount_cast(sample({}, {}, castable=999), "c2")
+    assert reader_casts.date_casts(sample({"filled": 0}, {}), {"close_date": [("Close", "c0")]},
                                   "deals", {"c0": "mdy"}) == ({}, None)
 
 
@@ -139,8 +144,8 @@ def test_lines_of_a_file_of_one_line_per_record_come_from_duckdb(monkeypatch, tm
            1500: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,Q3 2025"}
     path = _file(tmp_path / "deals.csv", odd, preamble="Opportunity report\nRun by: Ann\n")
     passes = []
-    real = csv_source.lines_and_count
-    monkeypatch.setattr(csv_source, "lines_and_count", lambda *a: passes.append(1) or real(*a))
-    monkeypatch.setattr(csv_source, "lines_at_offsets", lambda *a: passes.append(1) or {})
+    real = csv_lines.lines_and_count
+    monkeypatch.setattr(csv_lines, "lines_and_count", lambda *a: passes.append(1) or real(*a))
+    monkeypatch.setattr(csv_lines, "lines_at_offsets", lambda *a: passes.append(1) or {})
     cast, writes = _import(path, monkeypatch, casts=True)
     assert [r.line for r in cast.rejects] == [i + 4 for i in sorted(odd)] and len(writes) == 1 and passes == []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import CORPUS, run_cli
 
-from analytics import importer, store
+from analytics import importing, store
 
 KEYS = {"file", "kind", "status", "rows_read", "rows_loaded", "rows_rejected", "new", "updated", "unchanged",
         "rejects", "message", "notes"}
@@ -99,7 +99,7 @@ def test_engine_refuses_a_bad_unit_too(unit):
     """The Import page and other callers reach the engine without the CLI's argument check."""
     conn = store.connect(":memory:")
     try:
-        result = importer.import_file(conn, CORPUS / "us_dates.csv", unit=unit)
+        result = importing.import_file(conn, CORPUS / "us_dates.csv", unit=unit)
         assert result.status == "refused"
         assert result.message.startswith("us_dates.csv: the unit must be a positive number")
         assert conn.execute("SELECT count(*) FROM deals").fetchall()[0][0] == 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from helpers import REPO_ROOT
 
-from analytics import importer, store
+from analytics import importing, store
 
 
 def _big_csv(path: Path, rows: int) -> None:
@@ -29,7 +29,7 @@ def test_sigkill_mid_import_keeps_previous_state(tmp_path):
     small.write_text("Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n"
                      "S1,Ann,Closed Won,100,2024-01-01\nS2,Bob,Closed Lost,0,2024-01-02\n")
     conn = store.connect(db)
-    assert importer.import_file(conn, small).new == 2
+    assert importing.import_file(conn, small).new == 2
     before = conn.execute("SELECT * FROM deals ORDER BY deal_id").fetchall()
     conn.close()
 
@@ -56,6 +56,6 @@ def test_sigkill_mid_import_keeps_previous_state(tmp_path):
         assert conn.execute("SELECT count(*) FROM imports WHERE status = 'loaded'").fetchall() == [(1,)]
         assert conn.execute("SELECT count(*) FROM import_changes WHERE import_id > 1").fetchall() == [(0,)]
         # the database still works: the big import can be run again to completion
-        assert importer.import_file(conn, small).unchanged == 2
+        assert importing.import_file(conn, small).unchanged == 2
     finally:
         conn.close()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 from helpers import CORPUS, app_test, run_cli
 
-from analytics import csv_source, importer, mapping, store
+from analytics import importing, store
+from analytics.importing import csv_source, mapping
 
 REFUSALS = {
     "wide_header_blank_columns.csv": "wide_header_blank_columns.csv: the header row has 100,007 columns (at most "
@@ -50,7 +51,7 @@ def test_the_column_limit_is_1000(tmp_path, width, refused):
     path.write_text(",".join(names) + "\n" + "Ann Lee,10,01/13/2024" + "," * (width - 3) + "\n")
     conn = store.connect(":memory:")
     try:
-        plan = importer.inspect_file(conn, path)
+        plan = importing.inspect_file(conn, path)
     finally:
         conn.close()
     assert plan.refused is refused, plan.message

@@ -1,4 +1,4 @@
-"""A first load of a deal file, written by the read that checks it (analytics.import_once).
+"""A first load of a deal file, written by the read that checks it (analytics.importing.one_read).
 
 The one read must give exactly what the two reads give: the same rows, rejects at the same
 lines, the same notes and counts. Where it cannot (the whole file asks for another plan than its
@@ -16,7 +16,8 @@ import duckdb
 import pytest
 from helpers import ImportOutcome, import_outcome
 
-from analytics import import_once, import_profile, import_sink, import_stage, importer, store
+from analytics import importing, store
+from analytics.importing import column_profile, one_read, read_sql, scan, stage_types, verdict_sink
 
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Created Date,Close Date\n"
 BAD = [("amount", "n/a"), ("rep", ""), ("close", "31/02/2025"), ("amount", "=1+1"), ("close", "Q3 2025"),
@@ -55,19 +56,19 @@ def _outcome(path: Path, *, two_reads: bool, monkeypatch) -> tuple[ImportOutcome
     token for each one-read write tried."""
     with monkeypatch.context() as m:
         written = []
-        real = import_once.write
+        real = one_read.write
 
         def write(conn, stage, import_id):
             written.append(stage.token)
             if two_reads:
-                raise import_stage.PlanChanged("read twice for the comparison")
+                raise stage_types.PlanChanged("read twice for the comparison")
             return real(conn, stage, import_id)
 
-        m.setattr(import_once, "write", write)
-        scan = import_stage._scan_typed
-        m.setattr(import_stage, "_scan_typed", lambda *a: written.append("scan") or scan(*a))
+        m.setattr(one_read, "write", write)
+        real_scan = scan.scan_typed
+        m.setattr(scan, "scan_typed", lambda *a: written.append("scan") or real_scan(*a))
         conn = store.connect(":memory:")
-        result = importer.import_file(conn, path)
+        result = importing.import_file(conn, path)
     return import_outcome(conn, result), written
 
 
@@ -75,8 +76,8 @@ def _outcome(path: Path, *, two_reads: bool, monkeypatch) -> tuple[ImportOutcome
 def small_buffers(monkeypatch):
     """DuckDB reads a CSV in parallel per buffer: small buffers make even a test file arrive in
     chunks out of file order, as a large file does."""
-    monkeypatch.setattr(import_stage, "MAX_LINE", 16 * 1024)
-    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 500)
+    monkeypatch.setattr(read_sql, "MAX_LINE", 16 * 1024)
+    monkeypatch.setattr(column_profile, "SAMPLE_ROWS", 500)
 
 
 @pytest.mark.parametrize("bad_rows", [
@@ -106,7 +107,7 @@ def test_a_chunk_with_no_accepted_row_is_read_again(monkeypatch, tmp_path, small
 
 def test_day_first_dates_after_the_first_rows_roll_the_write_back(monkeypatch, tmp_path):
     """The first rows fit both orders; later ones prove day-first: the whole file's order wins."""
-    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 10)
+    monkeypatch.setattr(column_profile, "SAMPLE_ROWS", 10)
     rows = [f"D{i},Ann Lee,Closed Won,100,USD,01/02/2023,{(i % 12) + 1:02d}/03/2024" for i in range(30)]
     rows += [f"E{i},Bob Ray,Closed Won,200,USD,01/02/2023,{13 + i % 15}/04/2024" for i in range(30)]
     path = tmp_path / "late_day_first.csv"
@@ -119,13 +120,13 @@ def test_day_first_dates_after_the_first_rows_roll_the_write_back(monkeypatch, t
 
 
 def test_a_refusal_found_by_the_write_leaves_nothing(monkeypatch, tmp_path):
-    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 10)
+    monkeypatch.setattr(column_profile, "SAMPLE_ROWS", 10)
     rows = [f"D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/04/2024" for i in range(40)]
     rows.append("D99,Ann Lee,Closed Won,100,EUR,01/02/2023,03/04/2024")
     path = tmp_path / "two_currencies.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n")
     conn = store.connect(":memory:")
-    r = importer.import_file(conn, path)
+    r = importing.import_file(conn, path)
     assert r.status == "refused" and "more than one currency" in r.message and "EUR, USD" in r.message
     assert conn.execute("SELECT count(*) FROM deals").fetchall() == [(0,)]
     assert conn.execute("SELECT import_id, status FROM imports").fetchall() == [(r.import_id, "refused")]
@@ -137,7 +138,7 @@ def test_ids_that_differ_only_by_spaces_are_one_deal(tmp_path):
                              " D1 ,Ann Lee,Closed Won,50,USD,01/02/2023,03/04/2024\n"
                              "D2,Bob Ray,Closed Lost,70,USD,01/02/2023,03/05/2024\n")
     conn = store.connect(":memory:")
-    r = importer.import_file(conn, path)
+    r = importing.import_file(conn, path)
     assert (r.status, r.rows_loaded, r.new) == ("loaded", 3, 2)
     assert conn.execute("SELECT deal_id, amount FROM deals ORDER BY deal_id").fetchall() == [("D1", 150.0),
                                                                                              ("D2", 70.0)]
@@ -146,11 +147,11 @@ def test_ids_that_differ_only_by_spaces_are_one_deal(tmp_path):
 def test_a_second_file_is_read_twice_and_updates(monkeypatch, tmp_path):
     """Written once only into an empty table: a later export is classified against what is stored."""
     conn = store.connect(":memory:")
-    first = importer.import_file(conn, _deals(tmp_path / "q1.csv", 300, {5}))
+    first = importing.import_file(conn, _deals(tmp_path / "q1.csv", 300, {5}))
     written = []
-    real = import_once.write
-    monkeypatch.setattr(import_once, "write", lambda *a: written.append(1) or real(*a))
-    second = importer.import_file(conn, _deals(tmp_path / "q2.csv", 400, {5}, seed=12))
+    real = one_read.write
+    monkeypatch.setattr(one_read, "write", lambda *a: written.append(1) or real(*a))
+    second = importing.import_file(conn, _deals(tmp_path / "q2.csv", 400, {5}, seed=12))
     assert (first.new, second.new, second.updated, written) == (299, 100, 299, [])
     assert conn.execute("SELECT count(*), count(DISTINCT deal_id) FROM deals").fetchall() == [(399, 399)]
 
@@ -159,7 +160,7 @@ def test_a_second_file_is_read_twice_and_updates(monkeypatch, tmp_path):
 @pytest.mark.parametrize("repeat_at", [None, 5, 4_097, 99_998])
 def test_the_sink_finds_a_repeated_id_anywhere(expected_rows, repeat_at):
     conn = duckdb.connect()
-    sink = import_sink.VerdictSink(expected_rows)
+    sink = verdict_sink.VerdictSink(expected_rows)
     conn.create_function("sink", sink, [duckdb.sqltype(t) for t in ("BOOLEAN", "UTINYINT", "UBIGINT", "VARCHAR")],
                          duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
     value = "i * 7 + 1" if repeat_at is None else f"CASE WHEN i = {repeat_at} THEN 1 ELSE i * 7 + 1 END"
@@ -173,7 +174,7 @@ def test_the_sink_finds_a_repeated_id_anywhere(expected_rows, repeat_at):
 def test_stage_labels_after_the_first_rows(monkeypatch, tmp_path):
     """Labels the first rows did not show come from the written rows: an unknown one is noted, one
     that means won changes the plan (written again, the two-read way)."""
-    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 10)
+    monkeypatch.setattr(column_profile, "SAMPLE_ROWS", 10)
     rows = [f"D{i},Ann Lee,Closed Won,100,USD,01/02/2023,03/04/2024" for i in range(20)]
     path = tmp_path / "labels.csv"
     path.write_text(HEADER + "\n".join(rows + ["D90,Bob Ray, Verbal Yes ,50,USD,01/02/2023,03/04/2024"]) + "\n")
@@ -193,9 +194,9 @@ def test_without_insertion_order_the_write_is_rolled_back(monkeypatch, tmp_path,
     path = _deals(tmp_path / "deals.csv", 20_000, {7, 2048, 15_001})
     conn = store.connect(":memory:")
     conn.execute("SET preserve_insertion_order = false")
-    scans, real = [], import_stage._scan_typed
-    monkeypatch.setattr(import_stage, "_scan_typed", lambda *a: scans.append(1) or real(*a))
-    result = importer.import_file(conn, path)
+    scans, real = [], scan.scan_typed
+    monkeypatch.setattr(scan, "scan_typed", lambda *a: scans.append(1) or real(*a))
+    result = importing.import_file(conn, path)
     assert (result.status, result.rows_rejected, result.import_id, len(scans)) == ("loaded", 3, 1, 1)
 
 
@@ -215,7 +216,7 @@ def test_rows_duckdb_cannot_split_keep_the_other_lines_right(monkeypatch, tmp_pa
 
 def test_repeated_evidence_counts_every_row(monkeypatch, tmp_path):
     """Identical evidence is kept as one weighted row: the note counts all 30 decimal commas."""
-    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 10)
+    monkeypatch.setattr(column_profile, "SAMPLE_ROWS", 10)
     rows = [f"E{i},Bob Ray,Closed Won,\"1.234,50\",EUR,01/02/2023,03/04/2024" for i in range(30)]
     path = tmp_path / "decimal_commas.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n")

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from helpers import CORPUS
 
-from analytics import import_once, import_profile, import_stage, importer, parsing, store
+from analytics import importing, store
+from analytics.importing import column_profile, one_read, parsing, scan, staging
 
 TABLES = ("deals", "activities", "reps", "quotas", "import_rejects", "import_changes")
 
 
 def _outcome(conn, path: Path) -> tuple:
-    r = importer.import_file(conn, path)
+    r = importing.import_file(conn, path)
     data = {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
     return (r.status, r.kind, r.rows_read, r.rows_loaded, r.rows_rejected, r.new, r.updated, r.unchanged,
             r.message, sorted(r.notes), sorted(map(repr, r.rejects)), data)
@@ -30,35 +31,35 @@ def _outcome(conn, path: Path) -> tuple:
 @pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.csv")))
 def test_one_row_sample_and_spilled_stage_give_the_same_import(monkeypatch, name):
     expected = _outcome(store.connect(":memory:"), CORPUS / name)
-    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", 1)
+    monkeypatch.setattr(column_profile, "SAMPLE_ROWS", 1)
     assert _outcome(store.connect(":memory:"), CORPUS / name) == expected
-    monkeypatch.setattr(import_stage, "SPILL_BYTES", 0)
+    monkeypatch.setattr(staging, "SPILL_BYTES", 0)
     assert _outcome(store.connect(":memory:"), CORPUS / name) == expected
 
 
 def test_a_file_within_the_sample_is_scanned_once(monkeypatch):
     """One full read: a typed scan, or (a deal file with ids into an empty table) the write itself."""
     scans = []
-    real, write = import_stage._scan_typed, import_once.write
-    monkeypatch.setattr(import_stage, "_scan_typed", lambda *a: scans.append(1) or real(*a))
-    monkeypatch.setattr(import_once, "write", lambda *a: scans.append(1) or write(*a))
+    real, write = scan.scan_typed, one_read.write
+    monkeypatch.setattr(scan, "scan_typed", lambda *a: scans.append(1) or real(*a))
+    monkeypatch.setattr(one_read, "write", lambda *a: scans.append(1) or write(*a))
     for path in sorted(CORPUS.glob("*.csv")):
         scans.clear()
-        result = importer.import_file(store.connect(":memory:"), path)
+        result = importing.import_file(store.connect(":memory:"), path)
         assert len(scans) == 1 or (result.status == "refused" and not scans), path.name
 
 
-@pytest.mark.parametrize("sample_rows", [import_profile.SAMPLE_ROWS, 3])
+@pytest.mark.parametrize("sample_rows", [column_profile.SAMPLE_ROWS, 3])
 def test_decisions_the_sample_could_not_see(monkeypatch, tmp_path, sample_rows):
     """Ambiguous dates, plain amounts and known stages first; then day-first proof, a decimal
     comma and a 'Won' label after the sample: every row is read with the whole column's decisions."""
-    monkeypatch.setattr(import_profile, "SAMPLE_ROWS", sample_rows)
+    monkeypatch.setattr(column_profile, "SAMPLE_ROWS", sample_rows)
     rows = [f"D{i},Ann,Open,100,01/02/2024" for i in range(5)]
     rows += ["D7,Bob,Won,\"1.234,50\",25/03/2024", "D8,Bob,Open,\"7,25\",04/05/2024"]
     path = tmp_path / "late.csv"
     path.write_text("Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n" + "\n".join(rows) + "\n")
     conn = store.connect(":memory:")
-    r = importer.import_file(conn, path)
+    r = importing.import_file(conn, path)
     assert (r.status, r.rows_loaded, r.rows_rejected) == ("loaded", 7, 0), r.message
     got = dict((d, (str(c), a, o)) for d, c, a, o in conn.execute(
         "SELECT deal_id, close_date, amount, outcome FROM deals").fetchall())
@@ -76,22 +77,22 @@ def _deals(path: Path, rows: list[tuple]) -> Path:
 
 def test_all_new_import_logs_one_change_row_and_undo_follows_the_chain(tmp_path):
     conn = store.connect(":memory:")
-    x = importer.import_file(conn, _deals(tmp_path / "x.csv", [("D1", "Ann", "Open", 1, "2024-01-01"),
+    x = importing.import_file(conn, _deals(tmp_path / "x.csv", [("D1", "Ann", "Open", 1, "2024-01-01"),
                                                                 ("D2", "Ann", "Open", 2, "2024-01-02")]))
     assert conn.execute("SELECT row_key, action FROM import_changes WHERE import_id = ?",
                         [x.import_id]).fetchall() == [("*", "insert_all")]
-    y = importer.import_file(conn, _deals(tmp_path / "y.csv", [("D1", "Ann", "Won", 5, "2024-01-03")]))
-    z = importer.import_file(conn, _deals(tmp_path / "z.csv", [("D1", "Ann", "Won", 6, "2024-01-04"),
+    y = importing.import_file(conn, _deals(tmp_path / "y.csv", [("D1", "Ann", "Won", 5, "2024-01-03")]))
+    z = importing.import_file(conn, _deals(tmp_path / "z.csv", [("D1", "Ann", "Won", 6, "2024-01-04"),
                                                                 ("*", "Bob", "Open", 3, "2024-01-05")]))
     assert (y.updated, z.updated, z.new) == (1, 1, 1)
-    message = importer.undo_import(conn, x.import_id)
+    message = importing.undo_import(conn, x.import_id)
     assert message.startswith("cannot undo") and f"import {y.import_id}" in message
-    assert importer.undo_import(conn, y.import_id).startswith("cannot undo")
-    assert importer.undo_import(conn, z.import_id).startswith("undid")
-    assert importer.undo_import(conn, y.import_id).startswith("undid")
+    assert importing.undo_import(conn, y.import_id).startswith("cannot undo")
+    assert importing.undo_import(conn, z.import_id).startswith("undid")
+    assert importing.undo_import(conn, y.import_id).startswith("undid")
     assert conn.execute("SELECT deal_id, amount, import_id FROM deals ORDER BY 1").fetchall() == [
         ("D1", 1.0, x.import_id), ("D2", 2.0, x.import_id)]
-    assert importer.undo_import(conn, x.import_id) == (f"undid import {x.import_id} (x.csv): 2 row(s) removed, "
+    assert importing.undo_import(conn, x.import_id) == (f"undid import {x.import_id} (x.csv): 2 row(s) removed, "
                                                        "0 restored to their previous values")
     assert conn.execute("SELECT count(*) FROM deals").fetchall() == [(0,)]
 
@@ -107,20 +108,20 @@ def test_strptime_formats_most_used_first(tmp_path, monkeypatch, values, first):
     path = tmp_path / "log.csv"
     path.write_text("Assigned To,Date,Activity Type\n" + "".join(f"Ann,{v},Call\n" for v in values))
     plans = []
-    real = import_stage.create_typed
+    real = scan.create_typed
 
     def record(conn, stage, *args, **kwargs):
         plans.append(list(stage.levels))
         return real(conn, stage, *args, **kwargs)
 
-    monkeypatch.setattr("analytics.import_kinds.create_typed", record)
+    monkeypatch.setattr("analytics.importing.shaping.create_typed", record)
     conn = store.connect(":memory:")
-    assert importer.import_file(conn, path).rows_loaded == len(values)
+    assert importing.import_file(conn, path).rows_loaded == len(values)
     ts_sql = dict(plans[-1][0][1])["c1_ts"]
     listed = ast.literal_eval(ts_sql[ts_sql.index("["):ts_sql.index("]") + 1])
     assert listed[0] == first and sorted(listed) == sorted(parsing.STRPTIME_FORMATS["mdy"])
     monkeypatch.setattr(parsing, "formats_by_use", lambda hits, order: parsing.STRPTIME_FORMATS[order])
     again = store.connect(":memory:")
-    importer.import_file(again, path)
+    importing.import_file(again, path)
     assert (conn.execute("SELECT activity_date FROM activities ORDER BY ALL").fetchall()
             == again.execute("SELECT activity_date FROM activities ORDER BY ALL").fetchall())

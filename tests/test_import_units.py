@@ -10,7 +10,8 @@ import statistics
 import pytest
 from helpers import CORPUS, REPO_ROOT, app_test, run_cli
 
-from analytics import formatting, import_units, importer, mapping, store
+from analytics import formatting, importing, store
+from analytics.importing import quota_units, saved_mappings
 
 THOUSANDS = CORPUS / "quotas_wide_thousands.csv"
 SAMPLE_DEALS = REPO_ROOT / "data" / "sample" / "opportunities.csv"
@@ -52,19 +53,19 @@ def without_quotas(db_path) -> None:
     (50, None, None),
 ])
 def test_evident_factor(compared, median_ratio, factor):
-    assert import_units.evident_factor(import_units.UnitEvidence(compared, median_ratio)) == factor
+    assert quota_units.evident_factor(quota_units.UnitEvidence(compared, median_ratio)) == factor
 
 
 def test_quotas_in_thousands_get_the_unit_of_the_stored_revenue(sample_db):
     without_quotas(sample_db)
     conn = store.connect(sample_db)
-    plan = importer.inspect_file(conn, THOUSANDS)
+    plan = importing.inspect_file(conn, THOUSANDS)
     assert plan.unit == 1000.0 and plan.unit_note.startswith("quotas in thousands: the median quota is 1/")
-    result = importer.import_file(conn, THOUSANDS)
+    result = importing.import_file(conn, THOUSANDS)
     assert (result.status, result.new, result.rows_rejected) == ("loaded", 36, 0)
     assert any(note.startswith("quotas in thousands") for note in result.notes)
     assert stored_quotas(conn) == file_quotas(1000)
-    assert mapping.load_saved_mapping(conn, plan.headers).unit == 1000.0  # remembered with the mapping
+    assert saved_mappings.load_saved_mapping(conn, plan.headers).unit == 1000.0  # remembered with the mapping
     conn.close()
 
 
@@ -72,12 +73,12 @@ def test_reimport_in_thousands_leaves_the_stored_quotas_and_the_preview_shows_a_
     conn = store.connect(sample_db)
     before = stored_quotas(conn)
     assert before == file_quotas(1000)  # the sample company's own quotas, in full units
-    kept = importer.inspect_file(conn, THOUSANDS, unit=1)
+    kept = importing.inspect_file(conn, THOUSANDS, unit=1)
     change = (f"36 stored quotas change: median {formatting.count(statistics.median(file_quotas(1000).values()))}"
               f" -> {formatting.count(statistics.median(file_quotas(1).values()))} (x0.001)")
     assert change in kept.notes
     assert any(note.startswith("check the unit: with the unit 1 the median quota is 1/") for note in kept.notes)
-    result = importer.import_file(conn, THOUSANDS)
+    result = importing.import_file(conn, THOUSANDS)
     assert (result.updated, result.unchanged) == (0, 36), result.notes
     assert stored_quotas(conn) == before
     conn.close()
@@ -93,7 +94,7 @@ def test_headers_saying_thousands_over_plain_amounts_keep_the_amounts(sample_db,
     path = tmp_path / "quotas_k_headers_full_values.csv"
     path.write_text("\n".join([header, *rows]) + "\n")
     conn = store.connect(sample_db)
-    result = importer.import_file(conn, path)
+    result = importing.import_file(conn, path)
     assert result.status == "loaded"
     assert any(note.startswith("quotas in another unit") and "kept as they are" in note for note in result.notes)
     assert stored_quotas(conn) == file_quotas(1000)
@@ -118,7 +119,7 @@ def test_cli_unit_1_keeps_the_values_and_warns(sample_db):
     assert "note: check the unit: with the unit 1" in out.stdout
     conn = store.connect(sample_db)
     assert stored_quotas(conn) == file_quotas(1)
-    assert mapping.load_saved_mapping(conn, importer.inspect_file(conn, THOUSANDS).headers).unit == 1.0
+    assert saved_mappings.load_saved_mapping(conn, importing.inspect_file(conn, THOUSANDS).headers).unit == 1.0
     conn.close()
 
 
@@ -132,17 +133,17 @@ def test_the_unit_is_remembered_for_a_reimport_in_a_new_session(empty_db):
     assert "note: values multiplied by 1000, the unit confirmed before for files with these headers" in again.stdout
     conn = store.connect(empty_db)
     assert stored_quotas(conn) == file_quotas(1000)
-    assert "--unit 1" in importer.inspect_file(conn, THOUSANDS).unit_note
+    assert "--unit 1" in importing.inspect_file(conn, THOUSANDS).unit_note
     conn.close()
 
 
 def test_deals_arriving_after_quotas_in_thousands_get_a_note(empty_db):
     conn = store.connect(empty_db)
-    assert importer.import_file(conn, THOUSANDS).status == "loaded"  # no deals yet: stored as they are
+    assert importing.import_file(conn, THOUSANDS).status == "loaded"  # no deals yet: stored as they are
     expected = "the stored quotas look like thousands: the median quota is 1/"
-    preview = importer.inspect_file(conn, SAMPLE_DEALS)
+    preview = importing.inspect_file(conn, SAMPLE_DEALS)
     assert any(note.startswith(expected) for note in preview.notes), preview.notes
-    result = importer.import_file(conn, SAMPLE_DEALS)
+    result = importing.import_file(conn, SAMPLE_DEALS)
     assert result.status == "loaded"
     note = next(note for note in result.notes if note.startswith(expected))
     assert note.endswith("import the quota file again with unit=1000 (--unit 1000)")
@@ -153,7 +154,7 @@ def test_deals_arriving_after_quotas_in_thousands_get_a_note(empty_db):
 def test_deals_after_quotas_in_full_units_get_no_note(sample_db):
     conn = store.connect(sample_db)
     conn.execute("DELETE FROM deals")
-    result = importer.import_file(conn, SAMPLE_DEALS)
+    result = importing.import_file(conn, SAMPLE_DEALS)
     assert result.status == "loaded"
     assert not [note for note in result.notes if "stored quotas" in note]
     conn.close()

@@ -14,7 +14,8 @@ from typing import NamedTuple
 import pytest
 from helpers import CORPUS, fetch_rows, import_outcome, run_cli
 
-from analytics import import_once, import_stage, importer, store
+from analytics import importing, store
+from analytics.importing import one_read, staging
 
 
 class Reject(NamedTuple):
@@ -31,11 +32,12 @@ def conn():
     c.close()
 
 
-def _rejects(result: importer.ImportResult) -> list[Reject]:
+def _rejects(result: importing.ImportResult) -> list[Reject]:
     return [Reject(r["line"], r["column"], r["value"], r["reason"]) for r in result.rejects]
 
 
 IMPLAUSIBLE = "implausible amount (1,000,000,000,000 or more): "
+NEGATIVE_QUOTA = "a quota cannot be negative (leave the cell blank or 0 for no quota): "
 NUL = "NUL byte (\\0) in the value: the export is damaged here"
 
 
@@ -44,9 +46,8 @@ NUL = "NUL byte (\\0) in the value: the export is damaged here"
                                  Reject(3, "Amount", "1e23", IMPLAUSIBLE + "1e23"),
                                  Reject(4, "Amount", "-2,000,000,000,000", IMPLAUSIBLE + "-2,000,000,000,000")]),
     ("implausible_quotas.csv", [
-        Reject(3, "Quota", "-5000", "a quota must be above 0 (leave the cell blank for no quota): -5000"),
-        Reject(4, "Quota", "1e308", IMPLAUSIBLE + "1e308"),
-        Reject(5, "Quota", "0", "a quota must be above 0 (leave the cell blank for no quota): 0")]),
+        Reject(3, "Quota", "-5000", NEGATIVE_QUOTA + "-5000"),
+        Reject(4, "Quota", "1e308", IMPLAUSIBLE + "1e308")]),
     ("activity_counts.csv", [Reject(3, "Count", "1.5", "a count must be a whole number: 1.5"),
                              Reject(4, "Count", "-1", "a count cannot be negative: -1"),
                              Reject(6, "Count", "1,5", "not a count: 1,5")]),
@@ -54,18 +55,18 @@ NUL = "NUL byte (\\0) in the value: the export is damaged here"
     ("nul_after_first_mib.csv", [Reject(11_002, "Opportunity Owner", "Zed\\0Ray", NUL)]),
 ])
 def test_each_implausible_value_is_a_reject_naming_line_column_and_value(conn, name, rejects):
-    result = importer.import_file(conn, CORPUS / name)
+    result = importing.import_file(conn, CORPUS / name)
     assert result.status == "loaded", result.message
     assert _rejects(result) == rejects
 
 
 def test_plausible_neighbours_are_stored_as_written(conn):
-    assert importer.import_file(conn, CORPUS / "implausible_amounts.csv").rows_loaded == 2
+    assert importing.import_file(conn, CORPUS / "implausible_amounts.csv").rows_loaded == 2
     assert fetch_rows(conn, "SELECT deal_id, amount FROM deals ORDER BY deal_id") == [
         ("IA4", 999_999_999_999.99), ("IA5", -50.0)]
-    assert importer.import_file(conn, CORPUS / "implausible_quotas.csv").rows_loaded == 1
+    assert importing.import_file(conn, CORPUS / "implausible_quotas.csv").rows_loaded == 1
     assert fetch_rows(conn, "SELECT rep, target FROM quotas") == [("Ann Lee", 300_000.0)]
-    assert importer.import_file(conn, CORPUS / "activity_counts.csv").rows_loaded == 3
+    assert importing.import_file(conn, CORPUS / "activity_counts.csv").rows_loaded == 3
     assert fetch_rows(conn, "SELECT raw_type, count FROM activities ORDER BY activity_id") == [
         ("Call", 2), ("Email", 1_200), ("Meeting", 3)]
     assert fetch_rows(conn, "SELECT count(*) FROM deals WHERE contains(rep, chr(0))") == [(0,)]
@@ -73,7 +74,7 @@ def test_plausible_neighbours_are_stored_as_written(conn):
 
 def test_a_nul_byte_is_stored_nowhere_whether_inside_the_first_mib_or_after(conn):
     for name in ("nul_in_rep.csv", "nul_after_first_mib.csv"):
-        assert importer.import_file(conn, CORPUS / name).rows_rejected == 1
+        assert importing.import_file(conn, CORPUS / name).rows_rejected == 1
     assert fetch_rows(conn, "SELECT count(*) FROM deals WHERE contains(rep, chr(0))") == [(0,)]
     assert fetch_rows(conn, "SELECT count(*) FROM deals") == [(2 + 11_001,)]
 
@@ -84,10 +85,23 @@ def test_a_wide_quota_row_with_a_negative_month_is_rejected_by_that_month(conn, 
     path.write_text("Rep,Year," + ",".join(months) + "\n"
                     "Ann Lee,2025," + ",".join(["100"] * 12) + "\n"
                     "Bob Ray,2025,100,100,-100," + ",".join(["100"] * 9) + "\n")
-    result = importer.import_file(conn, path)
-    assert _rejects(result) == [Reject(3, "M03", "-100", "a quota must be above 0 (leave the cell blank for no "
-                                                         "quota): -100")]
+    result = importing.import_file(conn, path)
+    assert _rejects(result) == [Reject(3, "M03", "-100", NEGATIVE_QUOTA + "-100")]
     assert fetch_rows(conn, "SELECT DISTINCT rep FROM quotas") == [("Ann Lee",)]
+
+
+def test_a_zero_quota_is_no_quota_skipped_with_a_note_not_a_rejected_line(conn, tmp_path):
+    # Wide sheets write 0 for a month without a quota; rejecting the line would lose the other months.
+    path = tmp_path / "quotas_wide.csv"
+    months = [f"M{i:02d}" for i in range(1, 13)]
+    path.write_text("Rep,Year," + ",".join(months) + "\n"
+                    "Ann Lee,2025,0," + ",".join(["100"] * 11) + "\n"
+                    "Bob Ray,2025,0.0,-,," + ",".join(["100"] * 9) + "\n")
+    result = importing.import_file(conn, path)
+    assert result.rows_rejected == 0
+    assert fetch_rows(conn, "SELECT rep, count(*) FROM quotas GROUP BY rep ORDER BY rep") == [
+        ("Ann Lee", 11), ("Bob Ray", 9)]
+    assert "4 month cell(s) with no target ('-', blank or 0) skipped" in result.notes
 
 
 def test_the_cli_reports_the_rejects_and_exits_0(tmp_path):
@@ -116,17 +130,17 @@ def _first_load(path: Path, monkeypatch, *, casts: bool):
     """The outcome of a first load (the one-read write) and the reader casts of each write."""
     writes: list[dict] = []
     with monkeypatch.context() as m:
-        real_write, real_build = import_once.write, import_stage.build
+        real_write, real_build = one_read.write, staging.build
 
         def write(conn, stage, import_id):
             writes.append(dict(stage.casts.types))
             return real_write(conn, stage, import_id)
 
-        m.setattr(import_once, "write", write)
-        m.setattr(import_stage, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
+        m.setattr(one_read, "write", write)
+        m.setattr(staging, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
                                                                           k.get("reader_casts", True)}))
         c = store.connect(":memory:")
-        outcome = import_outcome(c, importer.import_file(c, path))
+        outcome = import_outcome(c, importing.import_file(c, path))
         c.close()
     return outcome, writes
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import mapping, store
+from analytics import store
+from analytics.importing import labels, mapping, saved_mappings
 
 SALESFORCE = ["Opportunity ID", "Opportunity Name", "Opportunity Owner", "Account Name", "Product", "Stage",
               "Amount", "Currency", "Created Date", "Close Date"]
@@ -58,7 +59,7 @@ def test_detect(headers, kind, preset, expected):
     ("contractsent", "open", True), ("open", "open", True), ("Frobnicating", "open", False),
 ])
 def test_normalise_outcome(label, outcome, known):
-    assert mapping.normalise_outcome(label) == (outcome, known)
+    assert labels.normalise_outcome(label) == (outcome, known)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -67,11 +68,11 @@ def test_normalise_outcome(label, outcome, known):
     ("Proposal", "proposal"), ("Quote sent", "proposal"), ("Task", "other"), ("Smoke signals", "other"),
 ])
 def test_normalise_activity_type(raw, expected):
-    assert mapping.normalise_activity_type(raw).value == expected
+    assert labels.normalise_activity_type(raw).value == expected
 
 
 def test_activity_type_override_wins():
-    assert mapping.normalise_activity_type("Demo", {"Demo": "meeting"}) == ("meeting", True)
+    assert labels.normalise_activity_type("Demo", {"Demo": "meeting"}) == ("meeting", True)
 
 
 @pytest.mark.parametrize("header, unit", [
@@ -99,7 +100,7 @@ def test_overrides_and_saved_mapping():
     with pytest.raises(ValueError, match="no column"):
         mapping.apply_overrides(headers, det.mapping, {"Nope": "rep"}, "deals")
     conn = store.connect(":memory:")
-    mapping.save_mapping(conn, headers, "deals", fixed)
+    saved_mappings.save_mapping(conn, headers, "deals", fixed)
     again = mapping.detect(headers, conn)
     assert (again.kind, again.preset, again.mapping) == ("deals", "saved", fixed)
     conn.close()

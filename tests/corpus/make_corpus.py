@@ -192,6 +192,26 @@ FILES.update({
 FILES["quotas_unknown_reps.csv"] = ("Sales Rep,Period,Quota\nAnn Lee,2026-Q4,300000\nBob Ray,2026-Q4,250000\n"
                                     + "".join(f"Rep {i:02d},2026-Q4,{100_000 + i}\n" for i in range(1, 13))).encode()
 
+# Order lines (defect 5): an order number by another name, or by no name at all, is the deal id;
+# lines sharing one are summed into an order, unless they cannot be one order (several reps, dates
+# months apart), which sets them aside, or refuses the file when they are most of it.
+FILES.update({
+    "sales_order_lines.csv": (b"Sales Order,Salesperson,Customer,Product,Line Total,Order Date\n"
+                              b"SO-1001,Ann Lee,Acme,Widget,100.00,2024-02-01\nSO-1001,Ann Lee,Acme,Gadget,50.00,2024-02-01\n"
+                              b"SO-1002,Bob Ray,Beta,Widget,70.00,2024-02-03\nSO-1003,Bob Ray,Gamma,Cable,5.00,2024-02-04\n"
+                              b"SO-1003,Bob Ray,Gamma,Widget,20.00,2024-02-04\nSO-1001,Ann Lee,Acme,Cable,5.00,2024-02-01\n"),
+    "order_lines_by_shape.csv": (b"Ref,Salesperson,Customer,Product,Line Total,Order Date\n"
+                                 b"77-101,Ann Lee,Acme,Widget,100.00,2024-02-01\n77-101,Ann Lee,Acme,Gadget,50.00,2024-02-01\n"
+                                 b"77-102,Bob Ray,Beta,Widget,70.00,2024-02-03\n77-102,Bob Ray,Beta,Cable,7.00,2024-02-03\n"
+                                 b"77-103,Bob Ray,Gamma,Cable,5.00,2024-02-04\n77-103,Bob Ray,Gamma,Widget,20.00,2024-02-04\n"),
+    "order_id_spans_reps.csv": (b"Invoice No,Sales Rep,Invoice Date,Invoice Total\n"
+                                b"INV-1,Ann Lee,2024-01-05,100\nINV-1,Ann Lee,2024-01-05,40\nINV-2,Bob Ray,2024-01-06,200\n"
+                                b"INV-3,Bob Ray,2024-01-07,30\nINV-3,Cy Doe,2024-03-20,30\nINV-4,Cy Doe,2024-01-08,10\n"),
+    "document_no_constant.csv": (b"Document No,Sales Rep,Posting Date,Amount\n"
+                                 b"D1,Ann Lee,2024-01-05,100\nD1,Bob Ray,2024-02-06,200\nD1,Cy Doe,2024-03-07,300\n"
+                                 b"D1,Ann Lee,2024-04-08,400\nD2,Bob Ray,2024-04-09,50\n"),
+})
+
 
 def main() -> None:
     for name, data in FILES.items():

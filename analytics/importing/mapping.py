@@ -1,16 +1,16 @@
 """What a CSV is and which column means what: kinds, canonical fields, CRM presets, detection.
 
-Detection order: a mapping the manager confirmed for the same headers before (``saved_mappings``),
-else the best CRM preset whose headers are present, else fuzzy matching of each header against
-the field synonyms (``rapidfuzz``, once per distinct header). Values are normalised here too: deal
-stages to won/lost/open and activity labels to call/email/meeting/demo/proposal/other.
+Detection order: a mapping the manager confirmed for the same headers before
+(:mod:`analytics.importing.saved_mappings`), else the best CRM preset whose headers are present,
+else fuzzy matching of each header against the field synonyms (``rapidfuzz``, once per distinct
+header). A new synonym is one more string in its field's entry of :data:`CANONICAL_FIELDS`; a new
+CRM preset one entry in :data:`PRESETS`. (Values are read as labels in
+:mod:`analytics.importing.labels`.)
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import duckdb
 
 from analytics import quoting
+from analytics.importing.saved_mappings import load_saved_mapping
 
 if TYPE_CHECKING:  # numpy is loaded where headers are matched: ``imports list`` never needs it
     import numpy as np
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # numpy is loaded where headers are matched: ``imports list``
 KINDS = ("deals", "activities", "reps", "targets")
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal", "other")
 MONTH_FIELDS = tuple(f"m{i:02d}" for i in range(1, 13))
+ORDER_OF_LINE = "order_of_line"
 
 
 class Field(NamedTuple):
@@ -40,17 +42,24 @@ def _f(name: str, required: bool, type_: str, *syn: str) -> Field:
 
 CANONICAL_FIELDS: dict[str, list[Field]] = {
     "deals": [
+        # An order, invoice or document number is a deal id too: lines sharing one are summed into
+        # one order (analytics/importing/order_lines.py). A new synonym for any field is one more string here.
         _f("deal_id", False, "text", "opportunity id", "deal id", "record id", "id", "opportunity number",
-           "order id", "order number", "order no", "invoice id", "invoice number", "invoice no", "deal number"),
+           "order id", "order number", "order no", "invoice id", "invoice number", "invoice no", "deal number",
+           "sales order", "sales order number", "so number", "so no", "so #", "order", "order #", "order ref",
+           "order reference", "invoice", "invoice #", "invoice ref", "document no", "document number", "doc no",
+           "doc number", "receipt no", "receipt number", "bill no", "bill number"),
         _f("rep", True, "text", "opportunity owner", "deal owner", "owner", "sales rep", "salesperson",
            "sales person", "sales agent", "rep", "account executive", "owner name", "seller", "sales owner",
            "assigned to", "rep name", "user"),
         _f("close_date", True, "date", "close date", "closed date", "closing date", "expected close date",
            "won date", "won time", "order date", "invoice date", "actual close date", "est close date",
-           "estimated close date", "date closed", "date"),
+           "estimated close date", "date closed", "date", "posting date", "document date", "booking date",
+           "sales date", "sales order date"),
         _f("amount", True, "amount", "amount", "value", "deal value", "close value", "deal amount", "total",
            "revenue", "amount converted", "invoice total", "order total", "net amount", "total amount",
-           "actual revenue", "est revenue", "estimated revenue", "sales", "booking", "bookings"),
+           "actual revenue", "est revenue", "estimated revenue", "sales", "booking", "bookings", "line total",
+           "line amount", "order amount", "order value", "sales order total", "sales order amount"),
         _f("stage", False, "label", "stage", "deal stage", "stage name", "pipeline stage", "opportunity stage",
            "sales stage", "status reason"),
         _f("status", False, "label", "status", "outcome", "won lost", "deal status", "result"),
@@ -63,6 +72,9 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("team", False, "text", "team", "sales team", "business unit", "division", "owner role", "segment"),
         _f("currency", False, "label", "currency", "currency code", "opportunity currency", "deal currency",
            "currency iso code", "transaction currency", "currency of value"),
+        # The order of an order line kept as a deal of its own (--keep-lines): never detected by name
+        # (no synonyms), set in place of deal_id when the manager keeps lines. Ids: 'SO-1 #1', 'SO-1 #2'.
+        _f(ORDER_OF_LINE, False, "text"),
     ],
     "activities": [
         _f("activity_id", False, "text", "activity id", "task id", "event id", "id"),
@@ -147,6 +159,7 @@ _UNIT_PATTERNS = [
                 r"\((?:k\s*\w{0,3}|\w{3}\s*k)\)", re.I), 1000.0),
     (re.compile(r"\((?:m|mm|mn|millions?|in millions)\)|\bin millions\b|_mm?$", re.I), 1_000_000.0),
 ]
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # a word boundary inside CamelCase
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december"]
 
@@ -160,7 +173,12 @@ def unit_of_header(header: str) -> float | None:
 
 
 def normalise_header(header: str) -> str:
-    text = header.strip().strip("\ufeff").lower()
+    """A header as synonyms are written: lower case, words apart (``SalesOrderNumber``: ``sales order number``).
+
+    >>> normalise_header("SalesOrderNumber"), normalise_header(" Order No. "), normalise_header("Jan (k)")
+    ('sales order number', 'order no', 'jan')
+    """
+    text = _CAMEL_RE.sub(" ", header.strip().strip("\ufeff")).lower()
     for pattern, _ in _UNIT_PATTERNS:
         text = pattern.sub(" ", text)
     text = re.sub(r"[^0-9a-z%#]+", " ", text)
@@ -181,10 +199,6 @@ def month_of_normalised(text: str) -> int | None:
         if word in (name, name[:3], "sept" if i == 9 else name):
             return i
     return None
-
-
-def header_signature(headers: list[str]) -> str:
-    return hashlib.sha256(json.dumps([h.strip().lower() for h in headers]).encode()).hexdigest()
 
 
 # A file's mapping as the import reads it: canonical field -> its columns, each (CSV header, the
@@ -390,122 +404,3 @@ def apply_overrides(headers: list[str], mapping: dict[str, str], overrides: dict
         out = {s: f for s, f in out.items() if f != target or s in overrides}
         out[source] = target
     return {h: out[h] for h in headers if h in out}
-
-
-class SavedMapping(NamedTuple):
-    """A mapping the manager confirmed for a file's headers, with the unit its values were read in."""
-
-    kind: str
-    mapping: dict[str, str]
-    unit: float | None  # None: the values as the file has them (or as its headers' unit says)
-
-
-def saved_mapping_json(mapping: dict[str, str], unit: float | None) -> str:
-    """The stored text of a remembered mapping: the columns alone, or with the unit they were read in.
-
-    >>> saved_mapping_json({"Rep": "rep"}, None), saved_mapping_json({"Rep": "rep"}, 1000.0)
-    ('{"Rep": "rep"}', '{"columns": {"Rep": "rep"}, "unit": 1000.0}')
-    """
-    return json.dumps(mapping if unit is None else {"columns": mapping, "unit": unit})
-
-
-def read_saved_mapping(kind: str, text: str) -> SavedMapping:
-    """:func:`saved_mapping_json` read back. (A column's field is always text, so a ``columns``
-    entry holding an object is the form with a unit, never a column named "columns".)
-
-    >>> read_saved_mapping("targets", saved_mapping_json({"Rep": "rep"}, 1000.0))
-    SavedMapping(kind='targets', mapping={'Rep': 'rep'}, unit=1000.0)
-    >>> read_saved_mapping("deals", '{"columns": "rep"}').mapping
-    {'columns': 'rep'}
-    """
-    stored = json.loads(text)
-    if isinstance(stored.get("columns"), dict):
-        unit = stored.get("unit")
-        return SavedMapping(kind, stored["columns"], None if unit is None else float(unit))
-    return SavedMapping(kind, stored, None)
-
-
-def load_saved_mapping(conn: duckdb.DuckDBPyConnection, headers: list[str]) -> SavedMapping | None:
-    rows = conn.execute("SELECT kind, mapping_json FROM saved_mappings WHERE header_signature = ?",
-                        [header_signature(headers)]).fetchall()
-    return read_saved_mapping(rows[0][0], rows[0][1]) if rows else None
-
-
-def save_mapping(conn: duckdb.DuckDBPyConnection, headers: list[str], kind: str,
-                 mapping: dict[str, str], unit: float | None = None) -> None:
-    """Remember ``mapping`` (and the ``unit`` the values were read in) for files with these headers."""
-    conn.execute(
-        "INSERT INTO saved_mappings (header_signature, kind, mapping_json) VALUES (?, ?, ?) "
-        "ON CONFLICT (header_signature) DO UPDATE SET kind = excluded.kind, "
-        "mapping_json = excluded.mapping_json, saved_at = excluded.saved_at",
-        [header_signature(headers), kind, saved_mapping_json(mapping, unit)])
-
-
-# ---- value normalisation ---------------------------------------------------------------------------
-
-def _key(label: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", str(label).lower())
-
-
-WON = {"closedwon", "won", "win", "closedwonwon", "booked", "signed", "1won"}
-LOST = {"closedlost", "lost", "loss", "canceled", "cancelled", "outsold", "closedlosttocompetition",
-        "disqualified", "dead", "nodecision", "2lost"}
-OPEN = {"prospecting", "qualification", "needsanalysis", "valueproposition", "iddecisionmakers",
-        "identifydecisionmakers", "perceptionanalysis", "proposalpricequote", "negotiationreview",
-        "engaging", "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
-        "decisionmakerboughtin", "contractsent", "open", "inprogress", "onhold", "proposal", "negotiation",
-        "discovery", "demo", "demoscheduled", "new", "lead", "leadin", "qualified", "closing", "commit",
-        "pipeline", "bestcase", "upside", "contactmade", "proposalmade", "negotiationsstarted",
-        "develop", "propose", "close", "qualify", "0open", "solution", "evaluation", "quote", "quoted"}
-
-
-class NormalisedLabel(NamedTuple):
-    """A raw CRM label read as a canonical value; ``known`` is False when the value is a fallback."""
-
-    value: str
-    known: bool
-
-
-def normalise_outcome(label: str | None) -> NormalisedLabel:
-    """(won | lost | open, known). Unknown labels count as open; the caller lists them in the notes."""
-    if label is None or not str(label).strip():
-        return NormalisedLabel("open", True)
-    k = _key(label)
-    if k in WON or (k.startswith("closedwon")):
-        return NormalisedLabel("won", True)
-    if k in LOST or k.startswith("closedlost"):
-        return NormalisedLabel("lost", True)
-    return NormalisedLabel("open", k in OPEN)
-
-
-_TYPE_WORDS = {
-    "call": {"call", "calls", "phonecall", "phone", "outboundcall", "inboundcall", "coldcall", "logacall",
-             "dial", "dials", "callmade", "connectedcall"},
-    "email": {"email", "emails", "email sent", "emailsent", "sentemail", "mail", "outboundemail", "inmail"},
-    "meeting": {"meeting", "meetings", "mtg", "appointment", "visit", "inpersonmeeting", "videocall",
-                "onsite", "event", "lunch"},
-    "demo": {"demo", "demos", "productdemo", "demonstration", "presentation", "webinar"},
-    "proposal": {"proposal", "proposals", "quote", "quotes", "quotesent", "proposalsent", "offer", "rfp"},
-    "other": {"other", "task", "todo", "note", "linkedin", "social"},
-}
-_TYPE_STEMS = [("demo", "demo"), ("propos", "proposal"), ("quote", "proposal"), ("meet", "meeting"),
-               ("mail", "email"), ("call", "call"), ("phone", "call")]
-
-
-def normalise_activity_type(raw: str | None, overrides: dict[str, str] | None = None) -> NormalisedLabel:
-    """(type, known) for a raw activity label; the manager's ``activity_type_map`` wins."""
-    if raw is None or not str(raw).strip():
-        return NormalisedLabel("other", False)
-    text = str(raw).strip()
-    if overrides:
-        for candidate in (text, text.lower()):
-            if candidate in overrides:
-                return NormalisedLabel(overrides[candidate], True)
-    k = _key(text)
-    for typ, words in _TYPE_WORDS.items():
-        if k in {_key(w) for w in words}:
-            return NormalisedLabel(typ, True)
-    for stem, typ in _TYPE_STEMS:
-        if stem in k:
-            return NormalisedLabel(typ, True)
-    return NormalisedLabel("other", False)

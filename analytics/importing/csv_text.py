@@ -40,11 +40,14 @@ class TextEvidence:
         Some carriage return is not followed by a line feed.
     n_lines : int
         Physical lines as LF ends them (a last line without one counts).
+    nul : bool
+        Some byte is NUL (a damaged export): only then do the import's rows need a NUL check.
     """
 
     utf8: bool
     lone_cr: bool
     n_lines: int
+    nul: bool = False
 
 
 def _gathered_non_ascii(data: np.ndarray, open_run: bool) -> tuple[bytes, bool]:
@@ -64,23 +67,24 @@ def _gathered_non_ascii(data: np.ndarray, open_run: bool) -> tuple[bytes, bool]:
 
 
 def scan_text(path: Path, skip: int = 0) -> TextEvidence:
-    """One pass over ``path`` (a 16 MiB buffer reused): UTF-8 validity, lone CRs, lines.
+    """One pass over ``path`` (a 16 MiB buffer reused): UTF-8 validity, lone CRs, lines, NUL bytes.
 
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
     >>> _ = p.write_bytes("a,b\\nJosé,1\\n".encode() + "Zoë,2\\r3,4".encode("cp1252"))
     >>> scan_text(p)
-    TextEvidence(utf8=False, lone_cr=True, n_lines=3)
+    TextEvidence(utf8=False, lone_cr=True, n_lines=3, nul=False)
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     buf = bytearray(CHUNK)
     data = np.frombuffer(buf, dtype=np.uint8)
-    utf8, lone_cr, open_run, newlines, last, cr_at_end = True, False, False, 0, None, False
+    utf8, lone_cr, open_run, newlines, last, cr_at_end, nul = True, False, False, 0, None, False, False
     with open(path, "rb", buffering=0) as fh:
         if skip:
             fh.seek(skip)
         while n := fh.readinto(buf):
             chunk = data[:n]
+            nul = nul or buf.find(b"\0", 0, n) >= 0  # (memchr: about a plain read)
             if cr_at_end and chunk[0] != LF:
                 lone_cr = True
             if not lone_cr and buf.find(b"\r", 0, n) >= 0:
@@ -101,7 +105,8 @@ def scan_text(path: Path, skip: int = 0) -> TextEvidence:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:  # (a sequence cut by the end of the file)
             utf8 = False
-    return TextEvidence(utf8=utf8, lone_cr=lone_cr or bool(cr_at_end), n_lines=newlines + int(last is not None and last != LF))
+    return TextEvidence(utf8=utf8, lone_cr=lone_cr or bool(cr_at_end),
+                        n_lines=newlines + int(last is not None and last != LF), nul=nul)
 
 
 @dataclass

@@ -4,7 +4,7 @@ A CRM export arrives as UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel'
 "Unicode text"), or cp1252/latin-1 (older Excel on Windows), sometimes UTF-8 with cp1252
 rows pasted in. DuckDB reads UTF-8, so any other file is transcoded, streaming, to a
 temporary UTF-8 file, line by line where it mixes (:func:`readable_text`,
-:mod:`analytics.csv_text`); line breaks stay one each (lone CRs become LF) so physical line
+:mod:`analytics.importing.csv_text`); line breaks stay one each (lone CRs become LF) so physical line
 numbers stay the same.
 
 Files that cannot be a CSV at all (0 bytes, binary, a header with no rows) are
@@ -19,13 +19,12 @@ import io
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-import numpy as np
-
-from analytics import csv_text, formatting, import_input, quoting
+from analytics import formatting, quoting
+from analytics.importing import csv_text, user_input
 
 csv.field_size_limit(1 << 30)  # very long fields (notes, descriptions) are legitimate
 
@@ -64,6 +63,9 @@ class SourceFile:
     transcoded: bool = False
     head_line_bytes: float = 0.0  # bytes a line in the head of read_path (estimates the record count)
     n_lines: int | None = None    # physical lines of read_path, when a pass over it counted them
+    # Whether the file holds a NUL byte (a damaged export), by the whole-file pass: every text
+    # value is checked for one only then (one rule wherever it is: its row is rejected).
+    nul: bool = True
 
     def expected_records(self) -> int:
         """Records ``read_path`` may hold, from the lines of its head (with a margin)."""
@@ -144,31 +146,43 @@ def _transcode(path: Path, encoding: str) -> Path:
 _LONE_CR_NOTE = "line breaks: lone carriage returns (CR, old Mac line ends) read as line breaks"
 
 
-def readable_text(path: Path, encoding: str) -> tuple[Path, str, list[str], int | None]:
-    """(a UTF-8 file DuckDB can read with lines ended by LF or CRLF, the file's encoding, notes,
-    its physical lines) for ``path``, whose first bytes suggest ``encoding``.
+class ReadableText(NamedTuple):
+    """What :func:`readable_text` hands the import: the file DuckDB reads and what the pass found."""
+    path: Path               # UTF-8, lines ended by LF or CRLF (the file itself, or a copy)
+    encoding: str            # the file's encoding as the import reports it
+    notes: list[str]
+    n_lines: int | None      # physical lines, when the pass counted them
+    nul: bool                # some byte is NUL
 
-    The encoding is decided on the whole file (:mod:`analytics.csv_text`): a file whose head is
+
+def readable_text(path: Path, encoding: str) -> ReadableText:
+    """A UTF-8 file DuckDB can read with lines ended by LF or CRLF (:class:`ReadableText`) for
+    ``path``, whose first bytes suggest ``encoding``.
+
+    The encoding is decided on the whole file (:mod:`analytics.importing.csv_text`): a file whose head is
     UTF-8 may hold cp1252 lines later, and one whose head is cp1252 may hold UTF-8 lines; such a
     file is copied line by line, each line in its own encoding. Lone CRs become LF in the copy.
     UTF-16 and UTF-32 files are decoded whole (their BOM says so)."""
     if encoding.startswith(("utf-16", "utf-32")):
         copy = _transcode(path, encoding)
         notes = [f"file encoding {encoding} converted to UTF-8"]
-        if csv_text.scan_text(copy).lone_cr:
+        decoded = csv_text.scan_text(copy)
+        if decoded.lone_cr:
             fixed = normalise_newlines(copy)
             os.unlink(copy)
             copy = fixed
             notes.append(_LONE_CR_NOTE)
-        return copy, encoding, notes, None
+        return ReadableText(copy, encoding, notes, None, decoded.nul)
     bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
     evidence = csv_text.scan_text(path, skip=bom)
     if evidence.utf8 and not evidence.lone_cr:
-        return path, encoding, [], evidence.n_lines
+        return ReadableText(path, encoding, [], evidence.n_lines, evidence.nul)
     legacy = "latin-1" if encoding == "latin-1" else "cp1252"
+    # (a NUL byte is one in UTF-8 and in the code page alike: the copy has one where the file has)
     copy, decoding = csv_text.transcode_lines(path, legacy, skip=bom, newlines=evidence.lone_cr)
     notes = [n for n in (decoding.note(), _LONE_CR_NOTE if evidence.lone_cr else None) if n]
-    return copy, decoding.encoding(encoding if evidence.utf8 else "utf-8"), notes, decoding.n_lines
+    return ReadableText(copy, decoding.encoding(encoding if evidence.utf8 else "utf-8"), notes, decoding.n_lines,
+                        evidence.nul)
 
 
 def normalise_newlines(path: Path) -> Path:
@@ -186,8 +200,20 @@ def normalise_newlines(path: Path) -> Path:
     return Path(tmp)
 
 
+DELIMITER_LINES = 2000
+"""Lines of the head the delimiter is judged on: all four candidates split them (the whole MiB took
+a tenth of a second, on every import and every Import page rerun; a few thousand lines decide it as well)."""
+
+
 def detect_delimiter(text: str) -> str:
-    """The delimiter among , ; tab | that splits the sample lines most consistently."""
+    """The delimiter among , ; tab | that splits the sample lines (the first :data:`DELIMITER_LINES`)
+    most consistently."""
+    cut = -1
+    for _ in range(DELIMITER_LINES):
+        cut = text.find("\n", cut + 1)
+        if cut < 0:
+            break
+    text = text if cut < 0 else text[:cut + 1]
     best, best_score = ",", -1.0
     for delim in DELIMITERS:
         counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if r]
@@ -255,13 +281,13 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
     path = Path(path)
     name = file_name or path.name
     try:  # (a folder, a pipe, an unreadable or a system file: refused before anything reads it)
-        head, size = import_input.read_head(path, SAMPLE_BYTES)
-    except import_input.UnusableFileError as exc:
+        head, size = user_input.read_head(path, SAMPLE_BYTES)
+    except user_input.UnusableFileError as exc:
         raise _refuse(name, str(exc)) from None
     encoding = detect_encoding(head)
     if what := binary_kind(head, encoding):
         raise _refuse(name, f"not a CSV text file: it looks like {what}; export the data as CSV")
-    read_path, encoding, notes, n_lines = readable_text(path, encoding)
+    read_path, encoding, notes, n_lines, nul = readable_text(path, encoding)
     transcoded = read_path != path
     if transcoded:
         with open(read_path, "rb") as fh:
@@ -270,7 +296,7 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
     try:
         src = _finish(path, name, read_path, encoding, text, size, transcoded, notes)
         src.head_line_bytes = len(head) / max(head.count(b"\n"), 1)
-        src.n_lines = n_lines
+        src.n_lines, src.nul = n_lines, nul
         return src
     except BaseException:
         if transcoded:
@@ -317,122 +343,6 @@ def _finish(path: Path, name: str, read_path: Path, encoding: str, text: str, si
     return SourceFile(path=path, file_name=name, read_path=read_path, encoding=encoding, delimiter=delim,
                       skip_lines=header_line - 1, headers=headers, raw_headers=list(header), notes=notes,
                       size=size, transcoded=transcoded)
-
-
-# ---- physical line numbers (computed only when there are rejects) -------------------------------
-
-def lines_at_offsets(path: Path, offsets: Sequence[int | None]) -> dict[int, int]:
-    """Physical 1-based line number of each byte offset (newlines before it + 1), in one pass over
-    the file up to the last offset (counting from a chunk's start for every offset cost 3.6 s for
-    1,000 offsets in a 2 GB file). An unknown offset (None) has no line."""
-    return _newline_pass(path, offsets, to_end=False)[0]
-
-
-def lines_and_count(path: Path, offsets: Sequence[int | None]) -> tuple[dict[int, int], int]:
-    """:func:`lines_at_offsets` and :func:`line_count` in one pass over the file."""
-    return _newline_pass(path, offsets, to_end=True)
-
-
-def line_count(path: Path, each_chunk: Callable[[memoryview], object] | None = None) -> int:
-    """Physical lines in the file (a last line without a newline counts); ``each_chunk`` is
-    handed every chunk read, as the same pass's other reader (a checksum)."""
-    return _newline_pass(path, [], to_end=True, each_chunk=each_chunk)[1]
-
-
-def _newline_pass(path: Path, offsets: Sequence[int | None], *, to_end: bool,
-                  each_chunk: Callable[[memoryview], object] | None = None) -> tuple[dict[int, int], int]:
-    """Newlines counted through one buffer (a memory map would count the whole file into the
-    process's resident memory; fresh chunks cost their first touch), their places found only in
-    the chunks holding an offset. The count is the lines of the part read: the whole file when
-    ``to_end``, else up to the chunk holding the last offset."""
-    wanted = np.asarray(sorted(set(o for o in offsets if o is not None)), dtype=np.int64)
-    out: dict[int, int] = {}
-    buf = bytearray(CHUNK)
-    view, data = memoryview(buf), np.frombuffer(buf, dtype=np.uint8)
-    newlines, pos, i, last = 0, 0, 0, None
-    with open(path, "rb", buffering=0) as fh:
-        while (to_end or i < len(wanted)) and (n := fh.readinto(buf)):
-            if each_chunk is not None:
-                each_chunk(view[:n])
-            is_break = data[:n] == 10
-            j = int(np.searchsorted(wanted, pos + n, side="left"))
-            if j > i:  # the offsets in this chunk: the newlines before each
-                breaks = np.flatnonzero(is_break)
-                before = np.searchsorted(breaks, wanted[i:j] - pos, side="left")
-                out.update(zip(wanted[i:j].tolist(), (newlines + before + 1).tolist(), strict=True))
-                newlines, i = newlines + len(breaks), j
-            else:
-                newlines += int(np.count_nonzero(is_break))
-            pos, last = pos + n, data[n - 1]
-    out.update((int(o), newlines + 1) for o in wanted[i:])
-    return out, newlines + (last is not None and last != 10)
-
-
-def record_start_lines(path: Path, skip_lines: int, excluded: set[int], upto: int,
-                       records: int | None = None, n_lines: int | None = None) -> np.ndarray:
-    """Physical line where each data record starts, in file order, for the first ``upto`` records.
-
-    A line starts a record when the count of quote characters before it is even (quotes inside
-    quoted fields are doubled, so they never change the parity). Blank lines, the header (and
-    anything above it) and ``excluded`` lines (records DuckDB rejected) are not data records.
-    Vectorised with numpy over 16 MiB chunks.
-
-    ``records`` (every record DuckDB read, ``excluded`` ones included), when given, allows a
-    shortcut: a file with exactly one line per record plus the header and the lines above it has
-    no blank lines and no line breaks inside fields (each adds a line), so record k starts on line
-    ``skip_lines + 2 + k`` and only the newlines need counting (``n_lines``: counted already).
-    """
-    if records is not None and (line_count(path) if n_lines is None else n_lines) == skip_lines + 1 + records:
-        lines = np.arange(skip_lines + 2, skip_lines + 2 + min(records, upto + len(excluded)), dtype=np.int64)
-        if excluded:
-            lines = lines[~np.isin(lines, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))]
-        return lines[:upto]
-    starts: list[np.ndarray] = []   # candidate record starts, per chunk
-    blank_parts: list[np.ndarray] = []
-    found, blanks_seen, quotes, line_no, pos = 0, 0, 0, 1, 0
-    need = upto + skip_lines + 2 + len(excluded)
-    prev_nl = -1
-    # Line numbers fit 32 bits in any file under 2 GiB: half the memory for a file's worth of them.
-    dtype = np.int32 if os.path.getsize(path) < 2**31 - 1 else np.int64
-    with open(path, "rb") as fh:
-        while found < need + blanks_seen and (chunk := fh.read(CHUNK)):
-            buf = np.frombuffer(chunk, dtype=np.uint8)
-            nl = np.flatnonzero(buf == 10)
-            # (most exports quote nothing: a chunk without a quote character skips the parity work)
-            qpos = np.flatnonzero(buf == 34) if b'"' in chunk else np.empty(0, dtype=np.int64)
-            # line k+1 starts after newline k; it starts a record when quotes so far are even
-            next_lines = line_no + 1 + np.arange(len(nl))
-            line_len = np.diff(np.concatenate(([prev_nl - pos], nl)))  # includes the newline
-            prev_is_blank = line_len <= 1
-            if len(nl):
-                cr = np.zeros(len(nl), dtype=bool)
-                ok = nl >= 1
-                cr[ok] = buf[nl[ok] - 1] == 13
-                prev_is_blank |= (line_len == 2) & cr
-            # line_len[k] is the length of the line ending at newline k (the line *before* next_lines[k])
-            if len(qpos):
-                even = ((np.searchsorted(qpos, nl) + quotes) % 2) == 0
-                cand_lines = next_lines[even]
-            else:
-                cand_lines = next_lines if quotes % 2 == 0 else next_lines[:0]
-            starts.append(cand_lines.astype(dtype, copy=False))
-            # remember blank lines to drop: a line is blank when the *following* newline comes right away
-            blank_lines = (line_no + np.arange(len(nl)))[prev_is_blank]
-            blank_parts.append(blank_lines.astype(dtype, copy=False))
-            if len(nl):
-                prev_nl = pos + nl[-1]
-            quotes += len(qpos)
-            line_no += len(nl)
-            pos += len(chunk)
-            found += len(cand_lines)
-            blanks_seen += len(blank_lines)
-    cands: np.ndarray = np.concatenate(starts) if starts else np.empty(0, dtype=dtype)
-    blanks: np.ndarray = np.concatenate(blank_parts) if blank_parts else np.empty(0, dtype=dtype)
-    keep = (cands >= skip_lines + 2) & (cands <= line_no)
-    for drop in (blanks, np.fromiter(excluded, dtype=np.int64, count=len(excluded))):
-        if len(drop):  # (np.isin sorts its input even against an empty set)
-            keep &= ~np.isin(cands, drop)
-    return cands[keep][:upto]
 
 
 # ---- example values (the Import page shows them next to each column) ----------------------------

@@ -4,12 +4,14 @@ Every parser is a DuckDB expression: ``TRY_CAST`` handles the common clean value
 regular-expression fallbacks run only where the cheap cast failed. Column-wide decisions
 (day-first or month-first dates, decimal comma or point, currencies, the distinct labels of
 stage/type/period columns) come from the profile of the whole column
-(:mod:`analytics.import_profile`), so a value proves or contradicts the order of its whole column.
+(:mod:`analytics.importing.column_profile`), so a value proves or contradicts the order of its whole column.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from analytics.importing.file_profile import DateEvidence
 
 CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
 CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "INR", "SEK", "NOK", "DKK", "PLN",
@@ -193,17 +195,27 @@ def date_profile(rows: list[tuple], cols: list[str]) -> dict:
     return out
 
 
-def decide_date_order(profile: dict, alias: str, header: str, forced: str | None,
+def decide_date_order(evidence: DateEvidence, header: str, forced: str | None,
                       notes: list[str]) -> str | None:
-    """'dmy' / 'mdy' for a column, or None when nothing proves an order (decided file-wide later)."""
-    dmy, mdy, amb = profile[f"{alias}_dmy"], profile[f"{alias}_mdy"], profile[f"{alias}_amb"]
+    """'dmy' / 'mdy' for a column, or None when nothing proves an order (decided file-wide later).
+
+    >>> notes = []
+    >>> decide_date_order(DateEvidence(dmy=3, mdy=1, dmy_example="25/03/2024", mdy_example="03/25/2024"),
+    ...                   "Close", None, notes)
+    'dmy'
+    >>> print(notes[0])
+    column 'Close': conflicting date orders (3 value(s) like '25/03/2024' are day-first, 1 like '03/25/2024' month-first): day-first (DD/MM/YYYY) kept, the 1 contradicting value(s) rejected
+    >>> decide_date_order(DateEvidence(amb=5), "Close", None, []) is None
+    True
+    """
+    dmy, mdy, amb = evidence.dmy, evidence.mdy, evidence.amb
     if forced:
         return forced
     if dmy and mdy:
         order = "dmy" if dmy > mdy else "mdy"
         minority = mdy if order == "dmy" else dmy
         notes.append(f"column {header!r}: conflicting date orders ({dmy} value(s) like "
-                     f"{profile[f'{alias}_dmy_ex']!r} are day-first, {mdy} like {profile[f'{alias}_mdy_ex']!r} "
+                     f"{evidence.dmy_example!r} are day-first, {mdy} like {evidence.mdy_example!r} "
                      f"month-first): {ORDER_NAMES[order]} kept, the {minority} contradicting value(s) rejected")
         return order
     if dmy:
@@ -270,8 +282,12 @@ def amount_checks(c: str, parsed: str, header: str) -> list[tuple[str, str]]:
 
 
 def quota_checks(c: str, parsed: str) -> list[tuple[str, str]]:
-    """A quota must be above zero (a blank or '-' cell is no quota and is skipped, not checked)."""
-    return [(f"{parsed} <= 0", f"'a quota must be above 0 (leave the cell blank for no quota): ' || {c}")]
+    """A quota cannot be negative. A blank, '-' or 0 cell is no quota: skipped with a note, not checked.
+
+    (Wide quota sheets write 0 for a month a rep had no quota -- on leave, not yet hired -- and
+    rejecting it would reject the line, losing that rep's other eleven months.)
+    """
+    return [(f"{parsed} < 0", f"'a quota cannot be negative (leave the cell blank or 0 for no quota): ' || {c}")]
 
 
 def amount_profile_sql(c: str, alias: str) -> list[str]:
@@ -283,11 +299,10 @@ def amount_profile_sql(c: str, alias: str) -> list[str]:
     ]
 
 
-def decide_decimal(profile: dict, alias: str, header: str, point_total: int | None, notes: list[str]) -> str:
-    comma = profile[f"{alias}_comma"]
+def decide_decimal(comma: int, point: int, header: str, notes: list[str]) -> str:
+    """'comma' when more values prove a decimal comma (1.234,56) than a decimal point, else 'point'."""
     if not comma:
         return "point"
-    point = point_total if point_total is not None else profile[f"{alias}_point"]
     if comma > point:
         notes.append(f"column {header!r}: decimal commas (European style) — {comma} value(s) such as 1.234,56")
         return "comma"

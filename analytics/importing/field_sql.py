@@ -1,11 +1,11 @@
 """The SQL of each mapped field of a staged file, decided from its profile.
 
 Per column: the date order (proven by the column, else by another date column, else assumed and
-said so), the date parse (the text plan's levels, or the reader's own cast: :mod:`analytics.import_cast`),
+said so), the date parse (the text plan's levels, or the reader's own cast: :mod:`analytics.importing.reader_casts`),
 the amount parse (decimal point or comma, unit from the option or the header), the checks of each
 value, and the file's one currency (more than one is a refusal). The notes say what was decided.
 
-A staged file and its profile come from :mod:`analytics.import_stage`, which calls this in ``_shape``:
+A staged file and its profile come from :mod:`analytics.importing.staging`, which calls this in ``_shape``:
 
 >>> fields = field_sql(stage, "deals", stage.by_field, profile, None, None)   # doctest: +SKIP
 """
@@ -15,18 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from analytics import import_cast, mapping, parsing
+from analytics.importing import mapping, parsing, reader_casts
+from analytics.importing.file_profile import FileProfile
+from analytics.importing.stage_types import Check, Reading, RefusalError
 
 if TYPE_CHECKING:
-    from analytics.import_stage import Stage
-
-
-class RefusalError(Exception):
-    """The staged file cannot be imported at all (one line)."""
-
-
-# A check a row must pass: (SQL condition that fails it, CSV header, the value's SQL, the reason's SQL).
-Check = tuple[str, str, str, str]
+    from analytics.importing.stage_types import Stage
 
 
 @dataclass
@@ -35,11 +29,11 @@ class FieldSQL:
     checks: list[Check] = field(default_factory=list)
 
 
-def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, date_order: str | None,
+def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProfile, date_order: str | None,
               unit: float | None, *, planning: bool = False) -> dict[str, FieldSQL]:
     notes = stage.notes
     # Date order: per column, else what another date column of the file proved, else assumed.
-    decided = {c: parsing.decide_date_order(prof, c, h, date_order, notes)
+    decided = {c: parsing.decide_date_order(prof.column(c).dates, h, date_order, notes)
                for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "date"
                for h, c in cols}
     proven = [o for o in decided.values() if o]
@@ -50,7 +44,7 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, da
             orders[c] = order
             continue
         header = next(h for cols in by_field.values() for h, cc in cols if cc == c)
-        dots = prof[f"{c}_dots"] == prof[f"{c}_amb"]
+        dots = prof.column(c).dates.dots == prof.column(c).dates.amb
         if proven:
             orders[c] = proven[0]
             notes.append(f"column {header!r}: dates are ambiguous; {parsing.ORDER_NAMES[proven[0]]} "
@@ -61,8 +55,8 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, da
                          f"03/04/2024); assumed {parsing.ORDER_NAMES[orders[c]]}. If that is wrong, re-import "
                          f"with date_order='{'mdy' if dots else 'dmy'}' (CLI --date-order "
                          f"{'mdy' if dots else 'dmy'})")
-    casting = stage.once and stage.reader_casts
-    date_types, dateformat = import_cast.date_casts(stage.sample, by_field, kind, orders) if casting else ({}, None)
+    casting = stage.reading is Reading.ONE_READ_CASTS
+    date_types, dateformat = reader_casts.date_casts(stage.sample, by_field, kind, orders) if casting else ({}, None)
     types = dict(date_types)
     amount_tokens: list[str] = []
     column_currencies: list[str] = []
@@ -75,23 +69,24 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, da
         for header, c in cols:
             first_check = len(checks)
             if ftype == "date" and c in types:
-                v = import_cast.date_value(c, header, dateformat)
+                v = reader_casts.date_value(c, header, dateformat)
             elif ftype == "date":
                 parts = f"{c}_parts"
-                stage.levels.append(parsing.date_levels(c, orders[c], prof.get(f"{c}_formats_{orders[c]}")))
+                formats = prof.column(c).formats.get(orders[c])
+                stage.levels.append(parsing.date_levels(c, orders[c], list(formats) if formats else None))
                 v = parsing.date_sql(c, parts, orders[c])
                 checks += [(cond, header, c, why) for cond, why in
                            parsing.date_checks(c, f"{c}_v", parts, orders[c], header)]
             elif ftype == "amount":
-                amount_tokens += list(prof[f"{c}_cur"] or [])
+                amount_tokens += prof.column(c).currencies
                 header_unit = mapping.unit_of_header(header)
                 u = unit or header_unit or 1.0
                 if header_unit and not unit:
                     unit_headers.setdefault(header_unit, []).append(header)
-                style = parsing.decide_decimal(prof, c, header, None, notes)
-                if casting and style == "point" and import_cast.amount_cast(stage.sample, c):
+                style = parsing.decide_decimal(prof.column(c).comma, prof.column(c).point, header, notes)
+                if casting and style == "point" and reader_casts.amount_cast(stage.sample, c):
                     types[c] = "DOUBLE"
-                    v = import_cast.amount_value(c, header, u)
+                    v = reader_casts.amount_value(c, header, u)
                 else:
                     v = parsing.amount_sql(c, style, u)
                     checks += [(cond, header, c, why) for cond, why in parsing.amount_checks(c, f"{c}_v", header)]
@@ -102,14 +97,16 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, da
                 checks += [(cond, header, c, why) for cond, why in parsing.count_checks(c, f"{c}_v")]
             else:
                 v = parsing.text_sql(c)
-            if c not in types:  # (a column the reader typed holds no text; its refused records are read as text)
+            # (a column the reader typed holds no text, its refused records are read as text; a file
+            # with no NUL byte, csv_text's whole-file pass says, has no value to check for one)
+            if c not in types and stage.src.nul:
                 checks[first_check:first_check] = [(cond, header, value, why)
                                                    for cond, value, why in parsing.nul_checks(c)]
             stage.source_values[c] = v
             values.append(f"{c}_v")
         if name == "currency":
             for _header, c in cols:
-                column_currencies += list(prof.get(f"{c}_labels") or [])
+                column_currencies += prof.column(c).labels
         out[name] = FieldSQL(values[0] if len(values) == 1 else f"coalesce({', '.join(values)})", checks)
     for mult, headers in unit_headers.items():
         notes.append(f"unit from the column header(s) {', '.join(headers[:3])}{' ...' if len(headers) > 3 else ''}: "
@@ -122,5 +119,5 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: dict, da
         raise RefusalError(f"more than one currency in the file ({', '.join(sorted(currencies))}); "
                       "split it into one file per currency")
     stage.currency = next(iter(currencies), None)
-    stage.casts = import_cast.ReaderCasts(types, dateformat if date_types else None)
+    stage.casts = reader_casts.ReaderCasts(types, dateformat if date_types else None)
     return out

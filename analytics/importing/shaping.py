@@ -1,7 +1,8 @@
 """Per-kind shaping of staged rows: deals, activities, reps (roster), targets (quotas).
 
 Each ``_kind`` function adds derived columns and row checks to ``typed`` and writes ``final``:
-the rows exactly as they will be stored, one per table key.
+the rows exactly as they will be stored, one per table key. While a stage is planned
+(:func:`analytics.importing.scan.create_typed` returns False) a shaper stops after its scan.
 """
 
 from __future__ import annotations
@@ -12,23 +13,14 @@ from typing import Protocol
 
 import duckdb
 
-from analytics import import_profile, mapping, parsing
-from analytics.import_fields import Check
-from analytics.import_stage import FieldSQL, Stage, create_typed
-from analytics.parsing import lit, q
+from analytics.importing import column_profile, labels, mapping, order_lines, parsing
+from analytics.importing.field_sql import FieldSQL
+from analytics.importing.file_profile import FileProfile
+from analytics.importing.parsing import lit, q
+from analytics.importing.scan import create_typed
+from analytics.importing.stage_types import Check, Reading, Stage
+from analytics.importing.tables import TABLES, TYPES
 from analytics.periods import parse_period
-
-TABLES = {
-    "deals": ("deals", ["deal_id"], ["deal_id", "rep", "close_date", "created_date", "amount", "stage", "outcome",
-                                     "account", "product", "team", "currency"]),
-    "activities": ("activities", ["activity_id"], ["activity_id", "rep", "activity_date", "type", "raw_type",
-                                                   "count"]),
-    "reps": ("reps", ["rep"], ["rep", "team", "manager", "region", "start_date", "end_date"]),
-    "targets": ("quotas", ["rep", "metric", "period_start", "period_end"],
-                ["rep", "metric", "period_start", "period_end", "target"]),
-}
-TYPES = {"close_date": "DATE", "created_date": "DATE", "amount": "DOUBLE", "start_date": "DATE",
-         "end_date": "DATE", "count": "BIGINT", "period_start": "DATE", "period_end": "DATE", "target": "DOUBLE"}
 
 
 def _col(fields: dict[str, FieldSQL], name: str) -> str:
@@ -44,16 +36,18 @@ def _rep_check(by_field: mapping.ByField) -> Check:
     return (f"{q('rep')} IS NULL", header, c, "'rep is blank'")
 
 
-def _labels(prof: dict, by_field: mapping.ByField, name: str) -> list[str]:
+def _labels(prof: FileProfile, by_field: mapping.ByField, name: str) -> list[str]:
     out = []
     for _, c in by_field.get(name, []):
-        out += [v.strip() for v in (prof.get(f"{c}_labels") or []) if v is not None and v.strip()]
+        out += [v.strip() for v in prof.column(c).labels if v.strip()]
     return sorted(set(out))
 
 
 # ---- labels (few distinct values, parsed in Python) -------------------------------------------
 
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+
+
 _MONTH_NAME_RE = re.compile(r"^([A-Za-z]{3,9})[ -](\d{4})$")
 
 
@@ -89,21 +83,22 @@ def _month(year: int, month: int) -> tuple[date, date]:
     return start, nxt - timedelta(days=1)
 
 
-
 class _Shaper(Protocol):
     """A kind's shaping: each takes the options it needs of these."""
 
     def __call__(self, conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
-                 fields: dict[str, FieldSQL], prof: dict, *, fiscal_start: int,
-                 type_overrides: dict[str, str]) -> None: ...
+                 fields: dict[str, FieldSQL], prof: FileProfile, *, fiscal_start: int,
+                 type_overrides: dict[str, str], planning: bool) -> None: ...
 
 
 def shape(conn: duckdb.DuckDBPyConnection, stage: Stage, kind: str, by_field: mapping.ByField,
-          fields: dict[str, FieldSQL], prof: dict, fiscal_start: int, type_overrides: dict[str, str]) -> None:
+          fields: dict[str, FieldSQL], prof: FileProfile, fiscal_start: int, type_overrides: dict[str, str], *,
+          planning: bool) -> None:
+    """Shape ``stage`` as its kind does; while ``planning`` (from the sample), stop after the scan."""
     shapers: dict[str, _Shaper] = {"deals": _deals, "activities": _activities, "reps": _reps,
                                    "targets": _targets}
     shapers[kind](conn, stage, by_field, fields, prof, fiscal_start=fiscal_start,
-                  type_overrides=type_overrides)
+                  type_overrides=type_overrides, planning=planning)
 
 
 def _keep_last(conn: duckdb.DuckDBPyConnection, stage: Stage, select_sql: str, keys: list[str],
@@ -121,14 +116,14 @@ def _keep_last(conn: duckdb.DuckDBPyConnection, stage: Stage, select_sql: str, k
 
 
 def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
-           fields: dict[str, FieldSQL], prof: dict, **_: object) -> None:
+           fields: dict[str, FieldSQL], prof: FileProfile, *, planning: bool, **_: object) -> None:
     notes, t = stage.notes, stage.t
     label_field = "status" if "status" in fields else "stage" if "stage" in fields else None
     checks = [_rep_check(by_field)]
     if label_field:
         outcomes, unknown = {}, []
         for label in _labels(prof, by_field, label_field):
-            outcomes[label], known = mapping.normalise_outcome(label)
+            outcomes[label], known = labels.normalise_outcome(label)
             if not known:
                 unknown.append(label)
         outcome = f"coalesce({parsing.label_case_sql(q(label_field), outcomes, 'open')}, 'open')"
@@ -155,32 +150,32 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
         extra["row_hash"] = f"md5(concat_ws(chr(31), {raw}))"
         id_sql = ("'row-' || substr(row_hash, 1, 20) || '-' || "
                   "row_number() OVER (PARTITION BY row_hash ORDER BY row_idx)")
+        if mapping.ORDER_OF_LINE in fields:  # order lines kept as deals: 'SO-1 #1', 'SO-1 #2', ...
+            id_sql = order_lines.line_id_sql(id_sql)
     cur = lit(stage.currency) if stage.currency else "NULL::VARCHAR"
     cols = {"deal_id": id_sql, "outcome": "outcome", "currency": cur}
     exprs = {n: cols.get(n, _col(fields, n)) for n in TABLES["deals"][2]}
     select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
     verdicts, stage.write_select = None, select
-    if stage.stream:  # what the checks and notes need of each row; the rows are read again to be written
+    if stage.reading.streamed:  # what the checks and notes need of each row; the rows are read again to be written
         mask = " + ".join(f"(CASE WHEN {p.format(**exprs)} THEN {1 << i} ELSE 0 END)"
                           for i, p in enumerate(DEAL_NOTES))
-        key = import_profile.ID_REPEAT_KEY  # (hash(NULL) is a value: blank ids must not repeat)
+        key = column_profile.ID_REPEAT_KEY  # (hash(NULL) is a value: blank ids must not repeat)
         verdicts = {"id_hash": f"CASE WHEN {key} IS NOT NULL THEN hash({key}) END", "note_mask": f"({mask})::UTINYINT"}
-    create_typed(conn, stage, by_field, fields, extra, checks, verdicts)
+    if not create_typed(conn, stage, by_field, fields, extra, checks, verdicts, planning=planning):
+        return
     ok = f"FROM {t('typed')} WHERE rej IS NULL"
-    if stage.stream:
+    if stage.reading.streamed:
         conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} FROM ({stage.rows_sql()}) WHERE ok")
-    elif prof.get("dup_ids"):
-        aggs = ", ".join(
-            "sum(amount) AS amount" if n == "amount" else f"arg_min({n}, row_idx) AS {n}"
-            for n in TABLES["deals"][2] if n != "deal_id")
-        conn.execute(f"CREATE TEMP TABLE {t('final')} AS SELECT deal_id, {aggs} FROM "
-                     f"(SELECT row_idx, {select} {ok}) GROUP BY deal_id ORDER BY min(row_idx)")
-        n_rows, n_deals = conn.execute(
-            f"SELECT count(*), count(DISTINCT {q('deal_id')}) {ok}").fetchall()[0]
-        notes.append(f"deal ids repeat (order lines): {n_rows} rows summed into {n_deals} deals "
-                     "(amounts added; other columns from each deal's first row)")
+    elif prof.dup_ids:  # order lines: summed into orders, implausible orders set aside
+        order_lines.sum_lines(conn, stage, select, TABLES["deals"][2], _first(by_field, "deal_id")[0])
     else:  # one row per deal already: a view, not another copy
-        conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} {ok}")
+        # Kept order lines number each order's lines with a window: in file order, so the preview
+        # (and the stored rows) read 'SO-1 #1', 'SO-1 #2' in the order the export wrote them.
+        in_file_order = " ORDER BY row_idx" if mapping.ORDER_OF_LINE in fields else ""
+        conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} {ok}{in_file_order}")
+        if mapping.ORDER_OF_LINE in fields:
+            notes.append(order_lines.kept_note(conn, ok, _first(by_field, mapping.ORDER_OF_LINE)[0]))
     _deal_notes(conn, stage, fields)
 
 
@@ -199,7 +194,7 @@ DEAL_NOTES = [
 def _deal_notes(conn: duckdb.DuckDBPyConnection, stage: Stage, fields: dict[str, FieldSQL]) -> None:
     """Quirks worth a manager's eye, counted over the rows as they will be stored (a streamed
     stage counts them from each row's ``note_mask``, whose bit i is ``DEAL_NOTES[i]``)."""
-    if stage.stream and not stage.once:
+    if stage.reading is Reading.STREAMED:
         counts = ", ".join(f"count(*) FILTER (WHERE note_mask & {1 << i} <> 0)" for i in range(len(DEAL_NOTES)))
         source = f"{stage.t('typed')} WHERE rej IS NULL"
     else:  # (a stage written once counts the rows it wrote)
@@ -225,12 +220,12 @@ def _deal_notes(conn: duckdb.DuckDBPyConnection, stage: Stage, fields: dict[str,
 
 
 def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
-                fields: dict[str, FieldSQL], prof: dict, *, fiscal_start: int,
-                type_overrides: dict[str, str]) -> None:
+                fields: dict[str, FieldSQL], prof: FileProfile, *, fiscal_start: int,
+                type_overrides: dict[str, str], planning: bool) -> None:
     notes, t = stage.notes, stage.t
     date_h, date_c = _first(by_field, "activity_date")
     starts = {}
-    for label in (prof.get(f"{date_c}_labels") or [])[:5000]:
+    for label in prof.column(date_c).labels[:5000]:
         if label and (iv := period_interval(label, fiscal_start)):
             starts[label] = iv[0].isoformat()
     if starts:
@@ -244,7 +239,7 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
                      f"{next(iter(starts))!r}) are stored as the first day of their period")
     types, unknown = {}, []
     for label in _labels(prof, by_field, "type"):
-        types[label], known = mapping.normalise_activity_type(label, type_overrides)
+        types[label], known = labels.normalise_activity_type(label, type_overrides)
         if not known:
             unknown.append(label)
     if unknown:
@@ -252,7 +247,8 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
                      f"{', '.join(unknown[:20])}")
     extra = {"norm_type": f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"}
     date_blank = (f"{q('activity_date')} IS NULL AND {parsing.blank(date_c)}", date_h, date_c, "'activity date is blank'")
-    create_typed(conn, stage, by_field, fields, extra, [_rep_check(by_field), date_blank])
+    if not create_typed(conn, stage, by_field, fields, extra, [_rep_check(by_field), date_blank], planning=planning):
+        return
     key_hash = "md5(concat_ws(chr(31), rep, CAST(activity_date AS VARCHAR), type))"
     cols = {"type": "norm_type", "raw_type": q("type"),
             "count": f"coalesce({q('count')}, 1)" if "count" in fields else "1"}
@@ -273,12 +269,13 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
 
 
 def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
-          fields: dict[str, FieldSQL], prof: dict, **_: object) -> None:
+          fields: dict[str, FieldSQL], prof: FileProfile, *, planning: bool, **_: object) -> None:
     checks = [_rep_check(by_field)]
     if "start_date" in fields and "end_date" in fields:
         h, c = _first(by_field, "end_date")
         checks.append((f"{q('end_date')} < {q('start_date')}", h, c, "'end date before start date'"))
-    create_typed(conn, stage, by_field, fields, {}, checks)
+    if not create_typed(conn, stage, by_field, fields, {}, checks, planning=planning):
+        return
     missing = [n for n in ("team", "manager", "region", "start_date", "end_date") if n not in fields]
     if missing:
         stage.notes.append(f"roster has no {', '.join(missing)} column(s): left empty")
@@ -287,7 +284,8 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
 
 
 def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
-             fields: dict[str, FieldSQL], prof: dict, *, fiscal_start: int, **_: object) -> None:
+             fields: dict[str, FieldSQL], prof: FileProfile, *, fiscal_start: int, planning: bool,
+             **_: object) -> None:
     t, notes = stage.t, stage.notes
     checks = [_rep_check(by_field)]
     metric = f"coalesce(lower({q('metric')}), 'revenue')" if "metric" in fields else "'revenue'"
@@ -297,15 +295,16 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
         extra = {"year_no": f"TRY_CAST(regexp_extract({q('year')}, '(\\d{{4}})', 1) AS INT)"}
         checks.append(("year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100", year_h, year_c,
                        f"'not a year: ' || coalesce({year_c}, '(blank)')"))
-        create_typed(conn, stage, by_field, fields, extra, checks)
+        if not create_typed(conn, stage, by_field, fields, extra, checks, planning=planning):
+            return
         items = ", ".join(f"{{'m': {int(m[1:])}, 'v': {q(m)}}}" for m in months)
         sql = (f"SELECT row_idx, rep, {metric} AS metric, make_date(year_no, x.m, 1) AS period_start, "
                f"last_day(make_date(year_no, x.m, 1)) AS period_end, x.v AS target FROM "
-               f"(SELECT *, unnest([{items}]) AS x FROM {t('typed')} WHERE rej IS NULL) WHERE x.v IS NOT NULL")
-        blanks = " + ".join(f"count(*) FILTER (WHERE {q(m)} IS NULL)" for m in months)
+               f"(SELECT *, unnest([{items}]) AS x FROM {t('typed')} WHERE rej IS NULL) WHERE x.v IS NOT NULL AND x.v <> 0")
+        blanks = " + ".join(f"count(*) FILTER (WHERE coalesce({q(m)}, 0) = 0)" for m in months)
         month_blanks = conn.execute(f"SELECT {blanks} FROM {t('typed')} WHERE rej IS NULL").fetchall()[0][0]
         if month_blanks:
-            notes.append(f"{month_blanks} month cell(s) with no target ('-' or blank) skipped")
+            notes.append(f"{month_blanks} month cell(s) with no target ('-', blank or 0) skipped")
     else:
         target_h, target_c = _first(by_field, "target")
         if "period" in fields:
@@ -325,11 +324,13 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
                 else f"last_day({q('period_start')})"
             h, c = _first(by_field, "period_start")
             checks.append((f"{q('period_start')} IS NULL", h, c, "'period start is blank'"))
-        create_typed(conn, stage, by_field, fields, {"p_start": start, "p_end": end}, checks)
+        if not create_typed(conn, stage, by_field, fields, {"p_start": start, "p_end": end}, checks,
+                            planning=planning):
+            return
         stage.rows_skipped = conn.execute(f"SELECT count(*) FROM {t('typed')} WHERE rej IS NULL AND "
-                                          f"{q('target')} IS NULL").fetchall()[0][0]
+                                          f"coalesce({q('target')}, 0) = 0").fetchall()[0][0]
         if stage.rows_skipped:
-            notes.append(f"{stage.rows_skipped} row(s) with no target ('-' or blank) skipped")
+            notes.append(f"{stage.rows_skipped} row(s) with no target ('-', blank or 0) skipped")
         sql = (f"SELECT row_idx, rep, {metric} AS metric, p_start AS period_start, p_end AS period_end, "
-               f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND {q('target')} IS NOT NULL")
+               f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0")
     _keep_last(conn, stage, sql, ["rep", "metric", "period_start", "period_end"], "rep and period")

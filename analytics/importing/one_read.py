@@ -1,6 +1,6 @@
 """A first load of a deal file, checked by the read that writes it.
 
-A streamed deal file (:mod:`analytics.import_stage`) is checked in one read and written in a
+A streamed deal file (:mod:`analytics.importing.scan`) is checked in one read and written in a
 second. When ``deals`` is still empty (a first load of history: the biggest file a manager
 imports) the commit instead writes the rows with the read that checks them: one
 ``INSERT ... SELECT`` from the CSV under the plan of the file's first rows, filtered by a
@@ -13,17 +13,17 @@ Then, in the same transaction:
 
 * the kept evidence becomes the ``typed`` view the two-read path builds (one weighted row stands
   for all rows of a date class without evidence), so the whole-file profile, the notes, the
-  rejects and their checks come from the same code (:func:`import_stage.complete`); the stage
+  rejects and their checks come from the same code (:func:`analytics.importing.staging.complete`); the stage
   labels and the notes about stored values are read from the written rows;
 * a rejected row's record index is found from its chunk's *anchor*, the chunk's first accepted
   row: the inserted rows keep file order, so the anchor's place among them plus the rejects of the
   chunks before it give the chunk's first record;
-* whatever the one read cannot settle raises :class:`~analytics.import_stage.PlanChanged` and
+* whatever the one read cannot settle raises :class:`~analytics.importing.stage_types.PlanChanged` and
   the transaction rolls back (nothing written): the whole file asks for another plan than its
   first rows, ids repeat, a chunk has no accepted row to anchor it, or DuckDB refused the file
-  part way. :mod:`analytics.importer` then imports it the two-read way.
+  part way. :mod:`analytics.importing.commit` then imports it the two-read way.
 
-Called by :func:`analytics.importer.commit_import` inside its transaction, on a stage built with
+Called by :class:`analytics.importing.loading.FirstLoadInOneRead` inside its transaction, on a stage built with
 ``write_once=True``:
 
 >>> n_new = write(conn, stage, import_id)   # doctest: +SKIP
@@ -32,7 +32,6 @@ Called by :func:`analytics.importer.commit_import` inside its transaction, on a 
 from __future__ import annotations
 
 import collections
-import dataclasses
 import threading
 
 import duckdb
@@ -40,88 +39,28 @@ import numpy as np
 import pyarrow as pa
 from duckdb.func import ARROW, SPECIAL
 
-from analytics import import_cast, import_lines, import_profile, import_stage
-from analytics.import_kinds import TABLES
-from analytics.import_sink import Evidence, VerdictSink, as_arrow
-from analytics.import_stage import PlanChanged, Stage
+from analytics.importing import column_profile, read_sql, reader_casts, reject_lines, staging
+from analytics.importing.file_profile import FileProfile, sorted_labels
+from analytics.importing.one_read_plan import _stored_label_evidence
+from analytics.importing.stage_types import PlanChanged, Stage, WritePlan
+from analytics.importing.tables import TABLES
+from analytics.importing.verdict_sink import Evidence, VerdictSink, as_arrow
 
 
-@dataclasses.dataclass
-class WritePlan:
-    """What the INSERT of a stage written once reads: the stored columns with the sink's inputs
-    (``ok``, ``once_cls``: the date classes ``classes`` packed 4 bits each, ``once_hash``,
-    ``once_detail``: the JSON of the ``packed`` evidence columns), from the CSV read by ``l0``.
-    ``text``: when the reader casts columns, the same plan over text, for the records its casts
-    refused (:mod:`analytics.import_cast`)."""
-    head: str
-    l0: str
-    tail: str
-    classes: list[str]
-    packed: list[str]
-    text: WritePlan | None = None
-
-    @property
-    def sql(self) -> str:
-        return self.over(self.l0)
-
-    def over(self, l0: str) -> str:
-        """The plan over another read of the CSV (``l0``, a SELECT of the raw columns)."""
-        return f"{self.head}{l0}{self.tail}"
-
-    @property
-    def width(self) -> str:
-        """The integer type ``once_cls`` is packed in."""
-        return _width(len(self.classes))
-
-
-def _width(n_classes: int) -> str:
-    return "UTINYINT" if n_classes <= 2 else "USMALLINT"
-
-
-def plan_write(stage: Stage, typed_plan: str, evidence: list[tuple[str, str]], verdicts: dict[str, str],
-               prev: str) -> None:
-    """A stage written once is planned, not scanned: ``stage.write_plan`` is what its INSERT will
-    read. Shaping it again after the write with another plan than the one it was written with
-    raises :class:`PlanChanged`."""
-    if not stage.planning:
-        raise PlanChanged("the whole file asks for another plan than its first rows")
-    classes = [n for n, _ in evidence if n.endswith("_cls")]
-    if len(classes) <= 4:  # (a USMALLINT holds 4 date classes, counted per value; more date columns: two reads)
-        packed = ["rej", *(n for n, _ in evidence if n not in classes)]
-        body = f"{typed_plan}, {', '.join(f'{e} AS {n}' for n, e in evidence)} FROM {prev}" if evidence \
-            else f"{typed_plan} FROM {prev}"
-        l0 = import_stage._read_csv(stage.src, stage.sources, stage.src.read_path, casts=stage.casts)
-        width = _width(len(classes))
-        packed_classes = " | ".join(f"({n}::{width} << {4 * i})" for i, n in enumerate(classes)) or f"0::{width}"
-        # A stage label the first rows did not show is read from the written rows afterwards
-        # (a few distinct values), not sent with every row that has it: only with rejected ones.
-        later = {n: f"(CASE WHEN rej IS NOT NULL THEN {n} END)" for n in _stored_label_evidence(stage)}
-        head = (f"SELECT {stage.write_select}, rej IS NULL AS ok, {packed_classes} AS once_cls, "
-                f"{verdicts['id_hash']} AS once_hash, {import_stage.detail_sql(packed, later)} AS once_detail "
-                "FROM (WITH l0 AS (")
-        stage.write_plan, stage.typed_plan = WritePlan(head, l0, f"), {body})", classes, packed), typed_plan
-    raise import_stage._Scanned
-
-
-def _stored_label_evidence(stage: Stage) -> list[str]:
-    """Evidence columns of labels that ``deals`` stores as they are read (trimmed): the stage."""
-    cols = stage.by_field.get("stage", [])
-    return [f"{cols[0][1]}_new"] if len(cols) == 1 and "status" not in stage.by_field else []
-
-
-def _labels_written(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: dict) -> None:
-    """Add the stage labels of the written rows to the profile (their evidence stayed out of the sink)."""
+def _labels_written(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: FileProfile) -> FileProfile:
+    """The profile with the stage labels of the written rows (their evidence stayed out of the sink)."""
     for name in _stored_label_evidence(stage):
-        key = name.removesuffix("_new") + "_labels"
+        c = name.removesuffix("_new")
         stored = conn.execute("SELECT list(DISTINCT stage) FILTER (WHERE stage IS NOT NULL) FROM deals "
                               "WHERE import_id = ?", [stage.import_id]).fetchall()[0][0] or []
-        prof[key] = sorted(set(prof.get(key) or []) | set(stored))
+        prof = prof.with_column(c, labels=sorted_labels([*prof.column(c).labels, *stored]))
+    return prof
 
 
 def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     """Insert ``stage``'s accepted rows into the empty ``deals`` (one read of the CSV), then
     shape the stage from what the read kept; the number of rows written. Raises
-    :class:`PlanChanged` (roll back, import the two-read way) or :class:`import_stage.RefusalError`."""
+    :class:`PlanChanged` (roll back, import the two-read way) or :class:`stage_types.RefusalError`."""
     plan = stage.write_plan
     assert plan is not None, "build(write_once=True) plans the write"
     table, _, cols = TABLES["deals"]
@@ -130,7 +69,7 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     inputs = ("BOOLEAN", plan.width, "UBIGINT", "VARCHAR")  # ok, once_cls, once_hash, once_detail
     conn.create_function(name, sink, [duckdb.sqltype(t) for t in inputs], duckdb.sqltype("BOOLEAN"), type=ARROW,
                          side_effects=True, null_handling=SPECIAL)
-    before = import_lines.reject_scan_max(conn)
+    before = reject_lines.reject_scan_max(conn)
     try:
         n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM ({plan.sql}) "
                          f"WHERE {name}(ok, once_cls, once_hash, once_detail)", [import_id]).fetchall()[0][0]
@@ -138,7 +77,7 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
         # (mixed line endings, a broken file: the two-read way says; the commit's memory cap was
         # too tight for this file: the two-read way is not capped)
         message = str(exc).splitlines()[0]
-        raise PlanChanged(message, casts=import_cast.MARK in message) from exc
+        raise PlanChanged(message, casts=reader_casts.MARK in message) from exc
     finally:
         try:
             conn.remove_function(name)
@@ -146,7 +85,7 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
             sink.release()
     sink.settle()
     stage.import_id, stage.records = import_id, sink.n_rows
-    refused = import_lines.read_structural_rejects(conn, stage, before)
+    refused = reject_lines.read_structural_rejects(conn, stage, before)
     evidence, index = sink.evidence, _record_indices(conn, table, import_id, sink, sink.evidence)
     if refused:  # (after the anchors were found: these rows are written after the scan's)
         again, keys, n_again = _read_again(conn, stage, plan, refused, import_id)
@@ -157,12 +96,12 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     check = threading.Thread(target=lambda: repeats.append(sink.ids_repeat()), daemon=True)
     check.start()  # (numpy's sort lets go of the GIL: it runs beside the queries below)
     if sink.anchors or stage.left_out:  # rejects: their lines are counted beside the work below
-        import_lines.start(conn, stage, last=sink.n_rows - 1 if sink.anchors else -1)
+        reject_lines.start(conn, stage, last=sink.n_rows - 1 if sink.anchors else -1)
     _lay_out(conn, stage, plan, sink, evidence, index)
-    prof = import_profile.full_profile(conn, stage.t("typed"), stage.by_field, stage.kind, stage.sample,
+    prof = column_profile.full_profile(conn, stage.t("typed"), stage.by_field, stage.kind, stage.sample,
                                        weight="w", repeats=False)
-    _labels_written(conn, stage, prof)
-    import_stage.complete(conn, stage, prof)
+    prof = _labels_written(conn, stage, prof)
+    staging.complete(conn, stage, prof)
     check.join()
     if repeats[0]:
         raise PlanChanged("deal ids repeat beyond the first rows")
@@ -182,14 +121,14 @@ def _read_again(conn: duckdb.DuckDBPyConnection, stage: Stage, plan: WritePlan,
     collist, again = ", ".join(cols), stage.t("again")
     keys = [-(len(stage.left_out) + 1 + j) for j in range(len(refused))]
     stage.left_out.update(zip(keys, ((r[0], r[2]) for r in refused), strict=True))
-    before = import_lines.reject_scan_max(conn)
+    before = reject_lines.reject_scan_max(conn)
     src = stage.src
     assert plan.text is not None, "records the reader's casts refused: the plan has casts, so one over text"
-    with import_cast.records_file(src.headers, src.delimiter, [r[1] for r in refused]) as path:
-        l0 = import_stage._read_csv(src, stage.sources, path, skip=0)
+    with reader_casts.records_file(src.headers, src.delimiter, [r[1] for r in refused]) as path:
+        l0 = read_sql.read_csv_sql(src, stage.sources, path, skip=0)
         conn.execute(f"CREATE TEMP TABLE {again} AS {plan.text.over(l0)}")
     try:
-        unread = import_lines.reject_scan_max(conn) > before and conn.execute(
+        unread = reject_lines.reject_scan_max(conn) > before and conn.execute(
             "SELECT count(*) FROM reject_errors WHERE scan_id > ?", [before]).fetchall()[0][0]
         verdicts = conn.sql(f"SELECT ok, once_cls, once_hash, once_detail FROM {again} ORDER BY rowid").to_arrow_table()
         if unread or verdicts.num_rows != len(refused):
@@ -285,4 +224,4 @@ def _lay_out(conn: duckdb.DuckDBPyConnection, stage: Stage, plan: WritePlan, sin
     finally:
         conn.unregister(view)
     conn.execute(f"CREATE TEMP VIEW {stage.t('typed')} AS "
-                 f"{import_stage.detail_view(typedt, plan.packed, numbered=True)}")
+                 f"{read_sql.detail_view(typedt, plan.packed, numbered=True)}")

@@ -12,7 +12,7 @@ the file in memory), so instead:
 3. :func:`full_profile` rebuilds the whole-column profile, with the same keys and the same counts
    as profiling every row, from that evidence.
 
-:mod:`analytics.import_stage` then plans the typed pass again from the full profile and scans
+:mod:`analytics.importing.staging` then plans the typed pass again from the full profile and scans
 again only when the plan differs (the sample misled it), so the rows are always parsed with the
 decisions of their whole column.
 """
@@ -23,8 +23,9 @@ from collections.abc import Iterable
 
 import duckdb
 
-from analytics import import_cast, mapping, parsing
-from analytics.parsing import lit
+from analytics.importing import mapping, parsing, reader_casts
+from analytics.importing.file_profile import FileProfile, from_row
+from analytics.importing.parsing import lit
 
 SAMPLE_ROWS = 50_000
 MAX_IN_LIST = 2000  # labels listed in an evidence filter; beyond that the column is kept whole
@@ -42,7 +43,7 @@ def _profile_aggs(by_field: mapping.ByField, kind: str) -> tuple[list[str], list
                                 f"AND try_strptime({c}, {parsing.STRPTIME_FORMATS['mdy']!r}) IS NULL) AS {c}_labels")
             elif ftype == "amount":
                 aggs += parsing.amount_profile_sql(c, c)
-                # (whether the reader's own DOUBLE cast reads the column: import_cast.amount_cast)
+                # (whether the reader's own DOUBLE cast reads the column: reader_casts.amount_cast)
                 aggs += [f"count(*) FILTER (WHERE NOT {parsing.blank(c)}) AS {c}_filled",
                          f"count(*) FILTER (WHERE isfinite(TRY_CAST({c} AS DOUBLE))) AS {c}_castable"]
             elif ftype == "label":
@@ -53,7 +54,26 @@ def _profile_aggs(by_field: mapping.ByField, kind: str) -> tuple[list[str], list
     return aggs, date_cols
 
 
-def sample_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.ByField, kind: str) -> dict:
+def _columns(by_field: mapping.ByField, kind: str) -> dict[str, list[str]]:
+    """Raw columns by what is profiled of them: ``dates``, ``amounts``, ``labelled`` (label
+    columns, and an activity log's date columns, whose labels may be period names)."""
+    out: dict[str, list[str]] = {"dates": [], "amounts": [], "labelled": []}
+    for name, cols in by_field.items():
+        ftype = mapping.FIELD_BY_NAME[kind][name].type
+        for _header, c in cols:
+            if ftype == "date":
+                out["dates"].append(c)
+                if kind == "activities":
+                    out["labelled"].append(c)
+            elif ftype == "amount":
+                out["amounts"].append(c)
+            elif ftype == "label":
+                out["labelled"].append(c)
+    return out
+
+
+def sample_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.ByField,
+                   kind: str) -> FileProfile:
     """Everything column-wide decisions need, over the rows of ``table`` (the text of a sample)."""
     aggs, date_cols = _profile_aggs(by_field, kind)
     row = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
@@ -68,22 +88,14 @@ def sample_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mappin
             hits = dict(zip(every, counts, strict=True))
             for order in parsing.STRPTIME_FORMATS:
                 prof[f"{c}_formats_{order}"] = parsing.formats_by_use(hits, order)
-            prof[f"{c}_format_hits"] = {**hits, "filled": filled}  # (import_cast.date_casts)
+            prof[f"{c}_format_hits"] = {**hits, "filled": filled}  # (reader_casts.date_casts)
         classes = ", ".join(f"{parsing.date_class_sql(c)} AS k_{c}" for c in date_cols)
         keys = ", ".join(f"k_{c}" for c in date_cols)
         examples = ", ".join(f"any_value({c})" for c in date_cols)
         groups = conn.execute(f"SELECT {keys}, count(*), {examples} FROM (SELECT *, {classes} FROM "
                               f"{table}) GROUP BY {keys}").fetchall()
         prof.update(parsing.date_profile(groups, date_cols))
-    return _sorted_labels(prof)
-
-
-def _sorted_labels(prof: dict) -> dict:
-    """Label lists in one order (sorted, without NULL), so the same labels give the same plan."""
-    for key in [k for k in prof if k.endswith("_labels")]:
-        values = sorted(v for v in (prof[key] or []) if v is not None)
-        prof[key] = values or None
-    return prof
+    return from_row(prof, **_columns(by_field, kind))
 
 
 def _not_in(c: str, values: Iterable[str | None] | None) -> str:
@@ -94,8 +106,8 @@ def _not_in(c: str, values: Iterable[str | None] | None) -> str:
     return f"(CASE WHEN {c} NOT IN ({', '.join(lit(v) for v in values)}) THEN {c} END)"
 
 
-def evidence_columns(by_field: mapping.ByField, kind: str, sample: dict, orders: dict[str, str],
-                     casts: import_cast.ReaderCasts = import_cast.NONE) -> list[tuple[str, str]]:
+def evidence_columns(by_field: mapping.ByField, kind: str, sample: FileProfile, orders: dict[str, str],
+                     casts: reader_casts.ReaderCasts = reader_casts.NONE) -> list[tuple[str, str]]:
     """(name, SQL) of the evidence the typed pass keeps, over the columns of its last level (of
     the columns the reader typed, ``casts``: the same evidence from their typed values).
 
@@ -108,8 +120,8 @@ def evidence_columns(by_field: mapping.ByField, kind: str, sample: dict, orders:
         ftype = mapping.FIELD_BY_NAME[kind][name].type
         for _header, c in cols:
             if c in casts.types:
-                out += (import_cast.date_evidence(c, orders[c], casts.dateformat) if ftype == "date"
-                        else import_cast.amount_evidence(c))
+                out += (reader_casts.date_evidence(c, orders[c], casts.dateformat) if ftype == "date"
+                        else reader_casts.amount_evidence(c))
             elif ftype == "date":
                 proves = 1 if orders[c] == "dmy" else 2
                 dots = f"(CASE WHEN contains({c}, '.') THEN 4 ELSE 0 END)"
@@ -120,15 +132,15 @@ def evidence_columns(by_field: mapping.ByField, kind: str, sample: dict, orders:
                 out.append((f"{c}_ex", f"(CASE WHEN {c}_ts IS NULL AND NOT ({c} IS NULL OR substr({c}, 5, 1) = '-') "
                                        f"AND ({parsing.date_class_sql(c)} & 3) IN (1, 2) THEN {c} END)"))
                 if kind == "activities":
-                    formats = sample.get(f"{c}_formats_mdy") or parsing.STRPTIME_FORMATS["mdy"]
+                    formats = sample.column(c).formats.get("mdy") or parsing.STRPTIME_FORMATS["mdy"]
                     mdy = f"try_strptime({c}, {list(formats)!r})"
-                    label = _not_in(c, sample.get(f"{c}_labels"))
+                    label = _not_in(c, sample.column(c).labels)
                     out.append((f"{c}_lab", f"(CASE WHEN {c}_iso IS NULL AND {mdy} IS NULL THEN {label} END)"))
             elif ftype == "amount":
                 out.append((f"{c}_fail", f"(CASE WHEN TRY_CAST({c} AS DOUBLE) IS NULL AND NOT {parsing.blank(c)} "
                                          f"THEN {c} END)"))
             elif ftype == "label":
-                out.append((f"{c}_new", _not_in(c, sample.get(f"{c}_labels"))))
+                out.append((f"{c}_new", _not_in(c, sample.column(c).labels)))
     return out
 
 
@@ -137,8 +149,8 @@ ID_REPEAT_KEY = '"deal_id"'
 
 
 def full_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.ByField, kind: str,
-                 sample: dict, *, stream: bool = False, weight: str | None = None,
-                 repeats: bool | None = None) -> dict:
+                 sample: FileProfile, *, stream: bool = False, weight: str | None = None,
+                 repeats: bool | None = None) -> FileProfile:
     """The profile of every row of the file, from the typed table's evidence (same keys as the sample's).
 
     A streamed table has no ids, only their hashes (``id_hash``): ``dup_ids`` is then 0 when no hash
@@ -181,12 +193,15 @@ def full_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.
         else:
             prof["dup_ids"] = _repeats(conn, table, ID_REPEAT_KEY)
     for key in label_keys:  # the sample's labels (all in the file) and those the evidence found
-        prof[key] = list(set(sample.get(key) or []) | set(prof.get(key) or []))
+        c = key.removesuffix("_labels")
+        prof[key] = list(set(sample.column(c).labels) | set(prof.get(key) or []))
     for c in date_cols:  # an example from the sample first: the first rows of the file
-        for order in ("dmy", "mdy"):
-            prof[f"{c}_{order}_ex"] = sample.get(f"{c}_{order}_ex") or prof[f"{c}_{order}_ex"]
-            prof[f"{c}_formats_{order}"] = sample.get(f"{c}_formats_{order}")  # (the plan's format order)
-    return _sorted_labels(prof)
+        seen = sample.column(c)
+        prof[f"{c}_dmy_ex"] = seen.dates.dmy_example or prof[f"{c}_dmy_ex"]
+        prof[f"{c}_mdy_ex"] = seen.dates.mdy_example or prof[f"{c}_mdy_ex"]
+        for order, formats in seen.formats.items():  # (the plan's format order)
+            prof[f"{c}_formats_{order}"] = list(formats)
+    return from_row(prof, **_columns(by_field, kind))
 
 
 def _hashes_repeat(conn: duckdb.DuckDBPyConnection, table: str) -> bool:

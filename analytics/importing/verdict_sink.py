@@ -1,6 +1,6 @@
 """The filter of a first load's one read: what DuckDB hands it per chunk, and what it keeps.
 
-:class:`VerdictSink` is the ``INSERT ... SELECT``'s filter in :mod:`analytics.import_once`: an
+:class:`VerdictSink` is the ``INSERT ... SELECT``'s filter in :mod:`analytics.importing.one_read`: an
 Arrow-vectorised function DuckDB calls once per chunk of rows (in file order within the chunk,
 the chunks themselves in any order). It passes the rows whose checks passed and keeps what the
 whole-file checks need: the date classes counted, every row's id hash, and the few rows with

@@ -11,37 +11,16 @@ which it names by byte offset; their lines are counted in the same thread.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 
-from analytics import csv_source
+from analytics.importing import csv_lines
+from analytics.importing.stage_types import LineCount, LinesJob
 
 if TYPE_CHECKING:
-    from analytics.import_stage import Stage
-
-# Records the scan left out, by their negative row_idx: (byte offset, DuckDB's line), either unknown
-# when DuckDB did not give it.
-LeftOut = dict[int, tuple[int | None, int | None]]
-
-
-@dataclass
-class LineCount:
-    """What the line thread found: the line of each left-out record's byte offset, and the line
-    each record starts on up to the last reject; or the error that stopped it."""
-    lines: dict[int, int] | None = None
-    starts: np.ndarray | None = None
-    error: Exception | None = None
-
-
-class LinesJob(NamedTuple):
-    """The line thread of :func:`start`, for the left-out records and the first ``upto`` records."""
-    thread: threading.Thread
-    found: LineCount
-    left_out: LeftOut
-    upto: int
+    from analytics.importing.stage_types import Stage
 
 
 def start(conn: duckdb.DuckDBPyConnection, stage: Stage, last: int | None = None) -> None:
@@ -74,13 +53,13 @@ def start(conn: duckdb.DuckDBPyConnection, stage: Stage, last: int | None = None
                 lines = {o: line for o, line in zip(offsets, duck_lines, strict=True)
                          if o is not None and line is not None}
             elif upto:  # (one pass: the offsets' lines and the file's line count, which the shortcut needs)
-                lines, n_lines = csv_source.lines_and_count(src.read_path, offsets)
+                lines, n_lines = csv_lines.lines_and_count(src.read_path, offsets)
             else:
-                lines = csv_source.lines_at_offsets(src.read_path, offsets)
+                lines = csv_lines.lines_at_offsets(src.read_path, offsets)
             found.lines = lines
             if upto:
-                found.starts = csv_source.record_start_lines(src.read_path, src.skip_lines,
-                                                             set(lines.values()), upto, records, n_lines)
+                found.starts = csv_lines.record_start_lines(src.read_path, src.skip_lines, set(lines.values()),
+                                                             upto, records, n_lines, delimiter=src.delimiter)
         except Exception as exc:  # resolve() reads the file itself then
             found.error = exc
 
@@ -100,7 +79,7 @@ def resolve(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
     done = job.found if job and job.found.error is None and job.left_out == stage.left_out else LineCount()
     lines = done.lines
     if lines is None:
-        lines = csv_source.lines_at_offsets(src.read_path, [o for o, _ in stage.left_out.values()])
+        lines = csv_lines.lines_at_offsets(src.read_path, [o for o, _ in stage.left_out.values()])
     at = {k: None if o is None else lines.get(o) for k, (o, _) in stage.left_out.items()}
     idx = np.asarray([r[0] for r in conn.execute(
         f"SELECT DISTINCT row_idx FROM {stage.t('rej')} WHERE row_idx >= 0 ORDER BY 1").fetchall()], dtype=np.int64)
@@ -110,7 +89,8 @@ def resolve(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
         if done.starts is not None and job is not None and job.upto >= upto:
             starts = done.starts
         else:  # later rejects (repeated keys) or a second scan: read again
-            starts = csv_source.record_start_lines(src.read_path, src.skip_lines, excluded, upto)
+            starts = csv_lines.record_start_lines(src.read_path, src.skip_lines, excluded, upto,
+                                                   delimiter=src.delimiter)
         idx = idx[idx < len(starts)]
         keys, values = keys + idx.tolist(), values + starts[idx].tolist()
     if keys:  # only the rejected rows' lines, passed as two lists (no Arrow table for this)
@@ -130,7 +110,7 @@ def read_structural_rejects(conn: duckdb.DuckDBPyConnection, stage: Stage,
     """``rej`` with the rows DuckDB could not split into the header's columns (the CSV rejects of
     the scans after ``before``), under negative ``row_idx`` keys whose byte offsets go into
     ``stage.left_out`` (:func:`resolve` gives them their lines). The records a reader's cast refused
-    (:mod:`analytics.import_cast`) are returned, as (byte offset, text, DuckDB's line), not rejected.
+    (:mod:`analytics.importing.reader_casts`) are returned, as (byte offset, text, DuckDB's line), not rejected.
     DuckDB's line numbers count records, not lines, after a line break inside a field: they are
     used only for a file of one line per record (:func:`start`)."""
     errors = []

@@ -1,4 +1,4 @@
-"""Import history, quarantined rows, undo, and the manager's activity-type map."""
+"""Import history, quarantined rows and undo: read and changed without importing the importer."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 
-from analytics import mapping, store
+from analytics import store
+from analytics.importing.tables import key_sql
 
 if TYPE_CHECKING:
     import pandas as pd
 
+
 TABLE_KIND = {"deals": "deals", "activities": "activities", "reps": "reps", "quotas": "targets"}
+
 
 _HISTORY_SQL = (
     "SELECT import_id, imported_at, file_name, kind, preset, status, rows_read, rows_loaded, rows_rejected, "
-    "n_new, n_updated, n_unchanged, message, undone_at FROM imports ORDER BY import_id DESC")
+    "n_new, n_updated, n_unchanged, message, undone_at, "
+    "coalesce(CAST(json_extract_string(notes_json, '$[*]') AS VARCHAR[]), []) AS notes, imported_by, undone_by "
+    "FROM imports ORDER BY import_id DESC")
 
 
 class ImportRecord(NamedTuple):
@@ -36,10 +41,13 @@ class ImportRecord(NamedTuple):
     n_unchanged: int | None
     message: str | None
     undone_at: datetime | None
+    notes: list[str]  # what the import's check found (order lines summed, units, dates), as the CLI printed them
+    imported_by: str | None = None  # the signed-in account that imported it (None: accounts off, or the CLI)
+    undone_by: str | None = None
 
 
 def import_history(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per import, newest first."""
+    """One row per import, newest first; ``notes`` is the list of its notes."""
     return conn.execute(_HISTORY_SQL).df()
 
 
@@ -85,10 +93,16 @@ def _later_changes(conn: duckdb.DuckDBPyConnection, import_id: int) -> list[tupl
     return [tuple(v) for _, v in sorted(later.items())]
 
 
-def undo_import(conn: duckdb.DuckDBPyConnection, import_id: int) -> str:
-    """Restore the state before ``import_id``; refused when a later import changed the same rows."""
-    from analytics.importer import key_sql
+def record_importer(conn: duckdb.DuckDBPyConnection, import_id: int, author: str | None) -> None:
+    """Name the signed-in account that made import ``import_id`` in the history (the dashboard calls
+    it right after ``commit_import``; None leaves the import unnamed, as the CLI's are)."""
+    if author is not None:
+        conn.execute("UPDATE imports SET imported_by = ? WHERE import_id = ?", [author, import_id])
 
+
+def undo_import(conn: duckdb.DuckDBPyConnection, import_id: int, *, by: str | None = None) -> str:
+    """Restore the state before ``import_id``; refused when a later import changed the same rows.
+    ``by``: the signed-in account that undid it, recorded in the history."""
     rows = conn.execute("SELECT file_name, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
     if not rows:
         return f"no import {import_id}"
@@ -118,29 +132,7 @@ def undo_import(conn: duckdb.DuckDBPyConnection, import_id: int) -> str:
                 f"INSERT INTO {table} SELECT unnest(json_transform(previous_json, '{_structure(conn, table)}')) "
                 f"FROM import_changes WHERE import_id = ? AND table_name = ? AND action = 'update'",
                 [import_id, table]).fetchall()[0][0]
-        conn.execute("UPDATE imports SET status = 'undone', undone_at = current_timestamp WHERE import_id = ?",
-                     [import_id])
+        conn.execute("UPDATE imports SET status = 'undone', undone_at = current_timestamp, undone_by = ? "
+                     "WHERE import_id = ?", [by, import_id])
     return (f"undid import {import_id} ({file_name}): {n_deleted - n_restored} row(s) removed, "
             f"{n_restored} restored to their previous values")
-
-
-def activity_type_map(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The manager's raw label -> type overrides, plus the built-in types for reference."""
-    return conn.execute("SELECT raw_type, type FROM activity_type_map ORDER BY raw_type").df()
-
-
-def activity_labels(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Each raw activity label in the data: the type it counts as and how many activities carry it."""
-    return conn.execute(
-        "SELECT raw_type, any_value(type) AS type, sum(count)::BIGINT AS activities FROM activities "
-        "WHERE raw_type IS NOT NULL GROUP BY raw_type ORDER BY activities DESC, raw_type").df()
-
-
-def set_activity_type(conn: duckdb.DuckDBPyConnection, raw_type: str, type: str) -> None:
-    """Map a raw activity label to a type; re-label activities already imported with that label."""
-    if type not in mapping.ACTIVITY_TYPES:
-        raise ValueError(f"activity type must be one of {', '.join(mapping.ACTIVITY_TYPES)}, not {type!r}")
-    with store.transaction(conn):
-        conn.execute("INSERT INTO activity_type_map (raw_type, type) VALUES (?, ?) ON CONFLICT (raw_type) "
-                     "DO UPDATE SET type = excluded.type", [raw_type, type])
-        conn.execute("UPDATE activities SET type = ? WHERE raw_type = ?", [type, raw_type])

@@ -1,6 +1,6 @@
 """Cheap casts in the CSV reader for a first load; the full parser only where they failed.
 
-A deal file written once (:mod:`analytics.import_once`) is read as text and parsed in SQL:
+A deal file written once (:mod:`analytics.importing.one_read`) is read as text and parsed in SQL:
 strptime through the column's formats, the amount's cast and its fallbacks, per value. When
 the sample profile shows a date column in one plain format (``MM/DD/YYYY``, ``DD.MM.YYYY``, ...)
 or an amount column the plain cast reads, the reader itself types them (DATE with that ``dateformat``,
@@ -16,11 +16,12 @@ outside 1900-2100 (rejected as implausible, or, below year 1000, read as a 2-dig
 regex path). Those stop the write with :data:`MARK` (DuckDB's ``error()``), and the file is
 written once more without reader casts, as before.
 
-Which date columns the reader types (as :func:`analytics.import_fields.field_sql` asks): the
+Which date columns the reader types (as :func:`analytics.importing.field_sql.field_sql` asks): the
 sample's format hits of column c2 are all ``%m/%d/%Y``; c5's fall short of :data:`COVER`:
 
->>> sample = {"c2_format_hits": {"filled": 2000, "%m/%d/%Y": 2000},
-...           "c5_format_hits": {"filled": 1000, "%m/%d/%Y": 990}}
+>>> from analytics.importing.file_profile import ColumnProfile, FileProfile
+>>> sample = FileProfile(columns={"c2": ColumnProfile(format_hits={"filled": 2000, "%m/%d/%Y": 2000}),
+...                               "c5": ColumnProfile(format_hits={"filled": 1000, "%m/%d/%Y": 990})})
 >>> by_field = {"close_date": [("Close Date", "c2")], "created_date": [("Created", "c5")]}
 >>> date_casts(sample, by_field, "deals", {"c2": "mdy", "c5": "mdy"})
 ({'c2': 'DATE'}, '%m/%d/%Y')
@@ -32,10 +33,11 @@ import contextlib
 import dataclasses
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from analytics import mapping, parsing
-from analytics.parsing import lit
+from analytics.importing import mapping, parsing
+from analytics.importing.file_profile import FileProfile
+from analytics.importing.parsing import lit
 
 # Formats the reader types a date column with: date-only, no '-' (so never the ISO path's
 # values, which the text plan casts another way), one format per order and separator.
@@ -57,12 +59,12 @@ class ReaderCasts:
 NONE = ReaderCasts({})
 
 
-def _covers(hits: dict, what: str) -> bool:
+def _covers(hits: Mapping[str, int | None], what: str) -> bool:
     filled = hits.get("filled") or 0
     return filled > 0 and (hits.get(what) or 0) >= COVER * filled
 
 
-def date_casts(sample: dict, by_field: mapping.ByField, kind: str,
+def date_casts(sample: FileProfile, by_field: mapping.ByField, kind: str,
                orders: dict[str, str]) -> tuple[dict[str, str], str | None]:
     """The date columns the reader types, and their one format (the reader takes one for all its
     DATE columns): those whose first values (the sample profile's format hits: 2,000 a column)
@@ -73,7 +75,7 @@ def date_casts(sample: dict, by_field: mapping.ByField, kind: str,
             continue
         for _h, c in cols:
             for f in READER_DATE_FORMATS[orders[c]]:
-                if _covers(sample.get(f"{c}_format_hits") or {}, f):
+                if _covers(sample.column(c).format_hits, f):
                     by_format.setdefault(f, []).append(c)
     if not by_format:
         return {}, None
@@ -81,9 +83,10 @@ def date_casts(sample: dict, by_field: mapping.ByField, kind: str,
     return {c: "DATE" for c in by_format[dateformat]}, dateformat
 
 
-def amount_cast(sample: dict, c: str) -> bool:
+def amount_cast(sample: FileProfile, c: str) -> bool:
     """Whether the reader reads amount column ``c`` (decimal points) as DOUBLE: its sample casts."""
-    return _covers({"filled": sample.get(f"{c}_filled"), "cast": sample.get(f"{c}_castable")}, "cast")
+    column = sample.column(c)
+    return _covers({"filled": column.filled, "cast": column.castable}, "cast")
 
 
 # ---- the SQL of a column the reader typed (the text plan's equivalents are in parsing) ------------

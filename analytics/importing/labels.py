@@ -1,0 +1,81 @@
+"""CRM labels read as canonical values: deal stages as won/lost/open, activity labels as
+call/email/meeting/demo/proposal/other. A new stage word is one more entry in :data:`WON`,
+:data:`LOST` or :data:`OPEN` (compared without case, spaces or punctuation); a new activity word
+one more entry in ``_TYPE_WORDS``.
+
+>>> normalise_outcome("Closed Won"), normalise_outcome("Stage 9")
+(NormalisedLabel(value='won', known=True), NormalisedLabel(value='open', known=False))
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+def _key(label: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(label).lower())
+
+
+WON = {"closedwon", "won", "win", "closedwonwon", "booked", "signed", "1won"}
+LOST = {"closedlost", "lost", "loss", "canceled", "cancelled", "outsold", "closedlosttocompetition",
+        "disqualified", "dead", "nodecision", "2lost"}
+OPEN = {"prospecting", "qualification", "needsanalysis", "valueproposition", "iddecisionmakers",
+        "identifydecisionmakers", "perceptionanalysis", "proposalpricequote", "negotiationreview",
+        "engaging", "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
+        "decisionmakerboughtin", "contractsent", "open", "inprogress", "onhold", "proposal", "negotiation",
+        "discovery", "demo", "demoscheduled", "new", "lead", "leadin", "qualified", "closing", "commit",
+        "pipeline", "bestcase", "upside", "contactmade", "proposalmade", "negotiationsstarted",
+        "develop", "propose", "close", "qualify", "0open", "solution", "evaluation", "quote", "quoted"}
+
+
+class NormalisedLabel(NamedTuple):
+    """A raw CRM label read as a canonical value; ``known`` is False when the value is a fallback."""
+
+    value: str
+    known: bool
+
+
+def normalise_outcome(label: str | None) -> NormalisedLabel:
+    """(won | lost | open, known). Unknown labels count as open; the caller lists them in the notes."""
+    if label is None or not str(label).strip():
+        return NormalisedLabel("open", True)
+    k = _key(label)
+    if k in WON or (k.startswith("closedwon")):
+        return NormalisedLabel("won", True)
+    if k in LOST or k.startswith("closedlost"):
+        return NormalisedLabel("lost", True)
+    return NormalisedLabel("open", k in OPEN)
+
+
+_TYPE_WORDS = {
+    "call": {"call", "calls", "phonecall", "phone", "outboundcall", "inboundcall", "coldcall", "logacall",
+             "dial", "dials", "callmade", "connectedcall"},
+    "email": {"email", "emails", "email sent", "emailsent", "sentemail", "mail", "outboundemail", "inmail"},
+    "meeting": {"meeting", "meetings", "mtg", "appointment", "visit", "inpersonmeeting", "videocall",
+                "onsite", "event", "lunch"},
+    "demo": {"demo", "demos", "productdemo", "demonstration", "presentation", "webinar"},
+    "proposal": {"proposal", "proposals", "quote", "quotes", "quotesent", "proposalsent", "offer", "rfp"},
+    "other": {"other", "task", "todo", "note", "linkedin", "social"},
+}
+_TYPE_STEMS = [("demo", "demo"), ("propos", "proposal"), ("quote", "proposal"), ("meet", "meeting"),
+               ("mail", "email"), ("call", "call"), ("phone", "call")]
+
+
+def normalise_activity_type(raw: str | None, overrides: dict[str, str] | None = None) -> NormalisedLabel:
+    """(type, known) for a raw activity label; the manager's ``activity_type_map`` wins."""
+    if raw is None or not str(raw).strip():
+        return NormalisedLabel("other", False)
+    text = str(raw).strip()
+    if overrides:
+        for candidate in (text, text.lower()):
+            if candidate in overrides:
+                return NormalisedLabel(overrides[candidate], True)
+    k = _key(text)
+    for typ, words in _TYPE_WORDS.items():
+        if k in {_key(w) for w in words}:
+            return NormalisedLabel(typ, True)
+    for stem, typ in _TYPE_STEMS:
+        if stem in k:
+            return NormalisedLabel(typ, True)
+    return NormalisedLabel("other", False)

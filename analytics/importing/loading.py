@@ -1,0 +1,141 @@
+"""Writing a staged file's rows into its table: new rows inserted, changed rows updated (their
+previous version logged), identical rows left; the change log makes the import undoable."""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+import duckdb
+
+from analytics.importing import one_read, stage_types
+from analytics.importing.tables import TABLES, key_sql
+
+
+class SourceChangedError(RuntimeError):
+    """The file changed between its checks and the write of its rows (nothing was written)."""
+
+
+def _changed(stage: stage_types.Stage, n_read: int) -> SourceChangedError:
+    name = stage.src.file_name if stage.src else "the file"
+    return SourceChangedError(f"{name} changed while it was imported ({stage.n_final} rows checked, "
+                              f"{n_read} read); nothing was written")
+
+
+def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, table: str, keys: list[str],
+              cols: list[str]) -> tuple[int, int, int]:
+    """(new, updated, unchanged) of ``final`` against ``table``; TEMP table ``cls`` holds each key's verdict.
+
+    Rows are compared by a hash of their values cast to the table's types, so ``cls`` keeps a key
+    and a verdict per row, never whole rows: a file the size of the table is compared in bounded
+    memory. (Two different rows with one 64-bit hash would count as unchanged: about one chance in
+    10^19 a row.)"""
+    types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+                              [table]).fetchall())
+
+    def digest(alias: str) -> str:
+        return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in cols if c not in keys)})"
+
+    conn.execute(
+        f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in keys)}, CASE WHEN t.h IS NULL "
+        f"THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT {', '.join(keys)}, "
+        f"{digest('f')} AS h FROM {stage.t('final')} f) f LEFT JOIN (SELECT {', '.join(keys)}, {digest('t')} AS h "
+        f"FROM {table} t) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in keys))
+    row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
+                       f"count(*) FILTER (WHERE st = 'unchanged') FROM {stage.t('cls')}").fetchall()[0]
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+class LoadResult(NamedTuple):
+    """Rows of a load by what they did to the table."""
+    new: int
+    updated: int
+    unchanged: int
+
+
+class LoadStrategy(Protocol):
+    """One way of writing a staged file's ``final`` rows into its table, inside the commit's
+    transaction, logging in ``import_changes`` what :func:`~analytics.importing.history.undo_import`
+    needs. Raises :class:`SourceChangedError` when the file read again is not the file checked."""
+
+    def write(self, conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, import_id: int) -> LoadResult: ...
+
+
+def _log_insert_all(conn: duckdb.DuckDBPyConnection, table: str, import_id: int) -> None:
+    """Every row is new, so the rows carrying this import_id are exactly the ones it inserted: one
+    'insert_all' row says so (undo deletes by import_id) instead of one row per key."""
+    conn.execute("INSERT INTO import_changes VALUES (?, ?, '*', 'insert_all', NULL)", [import_id, table])
+
+
+class FirstLoadInOneRead:
+    """A deal file into the empty ``deals``: the read that checks the rows writes them
+    (:mod:`analytics.importing.one_read`)."""
+
+    def write(self, conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, import_id: int) -> LoadResult:
+        table = TABLES[stage.kind][0]
+        if _stored(conn, table):
+            raise stage_types.PlanChanged("deals were stored since the file was planned")
+        _log_insert_all(conn, table, import_id)
+        return LoadResult(one_read.write(conn, stage, import_id), 0, 0)
+
+
+class AllNew:
+    """Rows into a table that holds none yet: each is inserted, none compared."""
+
+    def write(self, conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, import_id: int) -> LoadResult:
+        table, _, cols = TABLES[stage.kind]
+        _log_insert_all(conn, table, import_id)
+        collist = ", ".join(cols)
+        n = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {collist}, ? FROM {stage.t('final')}",
+                         [import_id]).fetchall()[0][0]
+        if n != stage.n_final:  # final re-reads a streamed file: it must be the file that was checked
+            raise _changed(stage, n)
+        return LoadResult(n, 0, 0)
+
+
+class Merge:
+    """Rows into a table that holds some: new ones inserted, changed ones updated (their previous
+    version logged), identical ones left. Keys stay unique without an index: ``final`` holds each
+    key once, and a key already stored is updated, never inserted again. No try/finally drops
+    ``cls``: after a failed statement the transaction accepts nothing more, and its rollback
+    removes the TEMP table anyway."""
+
+    def write(self, conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, import_id: int) -> LoadResult:
+        table, keys, cols = TABLES[stage.kind]
+        final, cls = stage.t("final"), stage.t("cls")
+        counts = LoadResult(*_classify(conn, stage, table, keys, cols))
+        if sum(counts) != stage.n_final:
+            raise _changed(stage, sum(counts))
+        if counts.new == stage.n_final:
+            conn.execute(f"DROP TABLE IF EXISTS {cls}")
+            return AllNew().write(conn, stage, import_id)
+        collist = ", ".join(cols)
+        on_c = " AND ".join(f"c.{k} = t.{k}" for k in keys)
+        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'c')}, 'insert', NULL "
+                     f"FROM {cls} c WHERE st = 'new'", [import_id, table])
+        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 't')}, 'update', "
+                     f"to_json(t)::VARCHAR FROM {table} t JOIN {cls} c ON {on_c} WHERE c.st = 'updated'",
+                     [import_id, table])
+        picked = " AND ".join(f"c.{k} = f.{k}" for k in keys)
+        updates = ", ".join(f"{c} = f.{c}" for c in cols if c not in keys)
+        n_updated = conn.execute(
+            f"UPDATE {table} t SET {updates}, import_id = ? FROM (SELECT f.* FROM {final} f JOIN {cls} c "
+            f"ON {picked} WHERE c.st = 'updated') f WHERE " + " AND ".join(f"f.{k} = t.{k}" for k in keys),
+            [import_id]).fetchall()[0][0]
+        n_new = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
+                             f"? FROM {final} f JOIN {cls} c ON {picked} WHERE c.st = 'new'", [import_id]).fetchall()[0][0]
+        if (n_new, n_updated) != (counts.new, counts.updated):  # a streamed file read again must still be the same
+            raise _changed(stage, n_new + n_updated + counts.unchanged)
+        conn.execute(f"DROP TABLE IF EXISTS {cls}")
+        return counts
+
+
+def strategy(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage) -> LoadStrategy:
+    """How ``stage`` is written: as its plan says (a first load in one read), else by whether its
+    table holds rows yet."""
+    if stage.reading.once:
+        return FirstLoadInOneRead()
+    return Merge() if _stored(conn, TABLES[stage.kind][0]) else AllNew()
+
+
+def _stored(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0] > 0
