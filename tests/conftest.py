@@ -107,7 +107,7 @@ def tracking_company(tracking_db_template):
 def eur_db_template(tmp_path_factory) -> Path:
     """The sample company exported in euros (its opportunities' Currency column says EUR), imported
     as a manager would import their own files; copy it, never write to it."""
-    from analytics import importer, sample_company
+    from analytics import importing, sample_company
 
     folder = tmp_path_factory.mktemp("eur-export")
     for path in sample_company.sample_files():
@@ -118,7 +118,7 @@ def eur_db_template(tmp_path_factory) -> Path:
 
     def fill(conn) -> None:
         for path in sample_company.sample_files(folder):
-            assert importer.import_file(conn, path).status == "loaded"
+            assert importing.import_file(conn, path).status == "loaded"
 
     return _database_built_once(tmp_path_factory, "eur", fill)
 

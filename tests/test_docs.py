@@ -33,8 +33,10 @@ TOP_DIRS = ("analytics", "pages", "tests", "bench", "docs", "data")
 
 
 def _engine_modules() -> list[str]:
-    """analytics/*.py but the package's own plumbing (``__init__``, ``__main__``)."""
-    return sorted(p.name for p in ANALYTICS.glob("*.py") if not p.name.startswith("__"))
+    """analytics/*.py and its subpackages' modules (``importing/planning.py``), but the packages' own
+    plumbing (``__init__``, ``__main__``)."""
+    return sorted(p.relative_to(ANALYTICS).as_posix() for p in ANALYTICS.rglob("*.py")
+                  if not p.name.startswith("__"))
 
 
 # ---- docs/ENGINEERING.md's module table --------------------------------------------------------
@@ -97,9 +99,9 @@ def test_paths_in_docs_exist(doc):
 def _module_names_in(text: str) -> set[tuple[str, str]]:
     """Backticked ``module.name`` with ``module`` an engine module (``importer._COMMIT_LOCK``,
     ``import_stage.build(write_once=True)``)."""
-    modules = {name[:-3] for name in _engine_modules()}
+    modules = {Path(name).stem: name[:-3].replace("/", ".") for name in _engine_modules()}
     pairs = re.findall(r"`(\w+)\.(\w+)[^`]*`", text)
-    return {(m, n) for m, n in pairs if m in modules and n != "py"}   # (not the file ``x.py``)
+    return {(modules[m], n) for m, n in pairs if m in modules and n != "py"}   # (not the file ``x.py``)
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)

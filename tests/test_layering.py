@@ -77,3 +77,91 @@ def test_every_page_first_asks_for_the_frame_by_its_own_path(path):
             if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]  # the docstring
     first = next(node for node in body if not isinstance(node, ast.Import | ast.ImportFrom))
     assert ast.unparse(first) == f"frame.require('{relative(path)}')"
+
+
+def module_name(path: Path) -> str:
+    """``analytics/importing/stage_types.py`` -> ``analytics.importing.stage_types`` (a package: its name)."""
+    parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(tree: ast.AST, known: set[str]) -> set[str]:
+    """The ``known`` modules a module imports, wherever the import sits. ``from package import
+    module`` depends on that module (a package whose ``__init__`` imports nothing of its own at run
+    time is not in the way); ``from module import name`` on the module."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name in known}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & known
+            found |= submodules
+            if node.module in known and len(submodules) < len(node.names):
+                found.add(node.module)
+    return found
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(cycles)
+
+
+@pytest.mark.parametrize(("graph", "expected"), [
+    ({"a": {"b"}, "b": {"c"}, "c": set()}, []),
+    ({"a": {"b"}, "b": {"a"}}, [["a", "b"]]),
+    ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
+    ({"a": {"b"}, "b": {"a"}, "c": {"d"}, "d": {"c"}}, [["a", "b"], ["c", "d"]]),
+])
+def test_import_cycles_are_found(graph, expected):
+    assert import_cycles(graph) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("from analytics.importing import stage_types, scan", {"analytics.importing.stage_types", "analytics.importing.scan"}),
+    ("from analytics.importing.stage_types import Stage", {"analytics.importing.stage_types"}),
+    ("def f():\n    from analytics import store", {"analytics.store"}),
+    ("from analytics.importing import inspect_file", {"analytics.importing"}),
+    ("import duckdb", set()),
+])
+def test_imported_modules_are_found_wherever_they_sit(source, expected):
+    known = {"analytics", "analytics.store", "analytics.importing", "analytics.importing.stage_types",
+             "analytics.importing.scan"}
+    assert imported_modules(ast.parse(source), known) == expected
+
+
+def test_no_import_cycle_among_the_engine_modules():
+    """Parts depend on parts, orchestration on parts, never the reverse: a module that imports
+    one that imports it back (even inside a function) is a cycle, and a tangle to change."""
+    known = {module_name(p) for p in ENGINE}
+    graph = {module_name(p): imported_modules(parsed(p), known) - {module_name(p)} for p in ENGINE}
+    assert import_cycles(graph) == []

@@ -216,7 +216,7 @@ def test_cli_writes_the_sample_and_the_big_file(tmp_path):
 
 
 def test_the_big_file_imports_with_exactly_its_bad_rows_set_aside(tmp_path):
-    from analytics import importer, store
+    from analytics import importing, store
 
     path = write_benchmark_deals(tmp_path / "big.csv", 30_000, seed=3)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -224,7 +224,7 @@ def test_the_big_file_imports_with_exactly_its_bad_rows_set_aside(tmp_path):
     created_ok, close_ok = (pd.to_datetime(frame[c], format="%m/%d/%Y", errors="coerce").notna()
                             for c in ("Created Date", "Close Date"))
     conn = store.connect(tmp_path / "big.duckdb")
-    result = importer.import_file(conn, path)
+    result = importing.import_file(conn, path)
     conn.close()
     assert result.status == "loaded", result.message
     assert result.rows_read == 30_000
@@ -237,7 +237,7 @@ def test_the_big_file_imports_with_exactly_its_bad_rows_set_aside(tmp_path):
 @pytest.mark.parametrize("bad_amount", BAD_AMOUNTS)
 def test_each_deliberately_bad_amount_is_set_aside_not_a_refusal(tmp_path, bad_amount):
     """A bad value must cost its row, never the file (a second currency code would refuse it whole)."""
-    from analytics import importer, store
+    from analytics import importing, store
 
     header = ",".join(f'"{h}"' for h in HEADERS["opportunities"])
     rows = [f'"006A{i}","Deal {i}","Ann Lee","Acme","Core","Closed Won","{amount}","USD","01/05/2026","02/10/2026"'
@@ -245,6 +245,6 @@ def test_each_deliberately_bad_amount_is_set_aside_not_a_refusal(tmp_path, bad_a
     path = tmp_path / "deals.csv"
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     conn = store.connect(tmp_path / "t.duckdb")
-    result = importer.import_file(conn, path)
+    result = importing.import_file(conn, path)
     conn.close()
     assert result.status == "loaded", result.message

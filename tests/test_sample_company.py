@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from helpers import CORPUS, run_cli
 
-from analytics import importer, sample_company, store, target_sets, tracking
+from analytics import importing, sample_company, store, target_sets, tracking
 
 TABLES = ("deals", "activities", "reps", "quotas", "imports", "import_rejects", "import_changes",
           "target_sets", "target_set_rows", "audit_log", "checkin_notes", "saved_mappings", "activity_type_map")
@@ -36,7 +36,7 @@ def save_a_target_set(conn) -> None:
 def add_own_work(conn, work: str) -> str:
     """Save one kind of the manager's own work; returns what the refusal must name."""
     if work == "import":
-        result = importer.import_file(conn, CORPUS / "hubspot_deals.csv")
+        result = importing.import_file(conn, CORPUS / "hubspot_deals.csv")
         assert result.status == "loaded", result.message
         return f"import #{result.import_id} hubspot_deals.csv"
     if work == "target set":
@@ -51,10 +51,10 @@ def test_clear_removes_exactly_the_sample_rows_and_import_records(sample_conn):
     assert len(sample_ids) == len(sample_company.SAMPLE_FILES)
     # The manager tried their own files: one refused, one imported then undone. Neither holds rows,
     # so neither blocks the removal, and their records (the quarantined row too) stay.
-    refused = importer.import_file(sample_conn, CORPUS / "header_only.csv")
-    undone = importer.import_file(sample_conn, CORPUS / "blank_lines.csv")
+    refused = importing.import_file(sample_conn, CORPUS / "header_only.csv")
+    undone = importing.import_file(sample_conn, CORPUS / "blank_lines.csv")
     assert (refused.status, undone.status, undone.rows_rejected) == ("refused", "loaded", 1)
-    assert importer.undo_import(sample_conn, undone.import_id).startswith("undid")
+    assert importing.undo_import(sample_conn, undone.import_id).startswith("undid")
     store.set_setting(sample_conn, "fiscal_year_start_month", "4")
     before = snapshot(sample_conn)
     expected = sample_company.sample_rows(sample_conn, sample_ids)

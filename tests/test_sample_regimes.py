@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from helpers import run_cli
 
-from analytics import importer, sample, store
+from analytics import importing, sample, store
 from analytics.sample_regimes import ORDER_COLUMNS, REGIMES
 
 AS_OF = pd.Timestamp(sample.AS_OF)
@@ -154,7 +154,7 @@ def test_orders_only_is_an_export_of_won_orders_and_the_roster(companies):
 
 def test_orders_only_imports_as_deals_that_are_all_won(companies):
     conn = store.connect(":memory:")
-    results = [importer.import_file(conn, path) for path in companies["orders_only"].values()]
+    results = [importing.import_file(conn, path) for path in companies["orders_only"].values()]
     assert [r.kind for r in results] == ["deals", "reps"]
     assert all(r.rows_rejected == 0 for r in results)
     assert conn.execute("SELECT count(*) FROM activities").fetchone() == (0,)
