@@ -20,7 +20,7 @@ Example
 ...     "value": np.random.default_rng(7).lognormal(11, 0.4, 48).round(), "exposure_days": 90,
 ...     "tenure_months": None, "complete": True, "team": None})
 >>> result = run_backtest(None, "revenue", "quarter", history=history)
->>> result.n_forecasts
+>>> result.n_forecasts              # 4 origins (every quarter with four before it), 6 reps each
 24
 >>> result.plain_language()[0]                                     # doctest: +ELLIPSIS
 'Targets set at P10 were beaten ...% of the time; 90% was promised.'
@@ -35,25 +35,30 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import formatting, metrics, store
+from analytics import formatting, store, variant_choice
+from analytics.backtest_cases import BacktestPlan, OriginCase, loss_scales, variant_scores
 from analytics.backtest_scores import (
     CRPS_GRID,
     NAIVE_RULES,
+    NaiveErrors,
     crps_from_quantiles,
     empirical_quantiles,
     naive_point_forecasts,
-    naive_quantiles,
     period_bootstrap_band,
     pinball,
     randomized_pit,
     reliability_table,
 )
-from analytics.calibration import DEFAULT_LEVELS, fit_for_target, level_column, model_family
-from analytics.panel_arrays import PanelArrays, build_arrays
+from analytics.calibration import DEFAULT_LEVELS, level_column
+from analytics.metric_registry import metric_kind
+from analytics.model_fit import model_family
+from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
+from analytics.panel_arrays import build_arrays
+from analytics.panel_query import read_panel
 from analytics.periods import period_start_sql
 from analytics.predictive import BetaBinomialRate, NegBinomialCount, RepPredictive
+from analytics.variant_choice import VariantChoice
 
-MIN_HISTORY = 4
 METHODS = ("model", *NAIVE_RULES)
 
 # One method at one origin, per rep: CRPS, pinball loss per level, covered per level.
@@ -75,6 +80,7 @@ class BacktestResult:
     reliability: pd.DataFrame | None = None
     slices: pd.DataFrame = field(default_factory=pd.DataFrame)
     family: str = "log"
+    variant_choice: VariantChoice | None = None
 
     @property
     def n_forecasts(self) -> int:
@@ -120,68 +126,100 @@ def _num(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), 6)
 
 
-def choose_origins(arrays: PanelArrays, origins: int | None, min_history: int = MIN_HISTORY) -> list[int]:
-    """Column indices of the origins: complete periods with >= ``min_history`` periods before them."""
-    complete = np.flatnonzero(arrays.complete)
-    cand = [int(c) for c in complete if c >= min_history and np.isfinite(arrays.y[:, c]).any()]
-    return cand if origins is None else cand[-int(origins):] if origins > 0 else []
-
-
 def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", grain: str = "quarter", *,
                  origins: int | None = None, levels: Sequence[float] = DEFAULT_LEVELS,
-                 history: pd.DataFrame | None = None,
-                 seed: int = 0) -> BacktestResult:
-    """Refit at each origin on data strictly before it; score the model and the naive rules."""
+                 history: pd.DataFrame | None = None, history_grain: str | None = None,
+                 variant: ModelVariant | None = None, seed: int = 0) -> BacktestResult:
+    """Refit at each origin on data strictly before it; score the model and the naive rules.
+
+    At quarter grain a money metric is forecast from monthly origins (each month-end forecasts the
+    sum of the next three months, :mod:`analytics.quarter_sum`) whenever monthly data is at hand:
+    from the database, or a monthly ``history`` (``history_grain="month"``). A quarterly ``history``
+    and counts and rates keep the quarterly fit.
+
+    The last ``origins`` origins are reported (default all). With ``variant=None`` the log model's
+    variant is chosen as it goes (:mod:`analytics.variant_choice`): each origin is forecast with the
+    variant of lowest error over the origins before it, so none is chosen on the origin it is
+    scored on; ``variant_choice`` says what that bought over the standard model. A fixed
+    ``variant`` is used at every origin.
+    """
     levels = tuple(float(x) for x in levels)
-    lv = np.array(levels)
     fsm = store.fiscal_year_start_month(conn) if conn is not None else 1
+    from_months = grain == "quarter" and metric_kind(metric) != "rate" and (
+        history_grain == "month" if history is not None else conn is not None)
     if history is None:
         if conn is None:
             raise ValueError("run_backtest needs a database connection or a history panel")
-        history = metrics.rep_period_panel(conn, metric, grain, fiscal_start_month=fsm)
-    arrays = build_arrays(history, grain, fsm)
-    cols = choose_origins(arrays, origins)
-    rng = np.random.default_rng(seed)
-    naive_points = naive_point_forecasts(arrays.y, grain) if cols else {}
+        arrays = read_panel(conn, metric, "month" if from_months else grain, fiscal_start_month=fsm).arrays
+    else:
+        arrays = build_arrays(history, "month" if from_months else grain, fsm)
+    if from_months and (model_family(metric, arrays.y) if arrays.y.size else "log") != "log":
+        if conn is None:
+            raise ValueError(f"{metric}: a count's quarterly backtest needs quarterly history")
+        from_months = False
+        arrays = read_panel(conn, metric, grain, fiscal_start_month=fsm).arrays
+    # Only complete periods are origins or history: the partial period at the end is dropped, so the data
+    # (and the cached variant choice) are the ones a calibration of the next period sees.
+    incomplete = np.flatnonzero(~arrays.complete)
+    if incomplete.size:
+        arrays = arrays.subset(n_cols=int(incomplete[0]))
+    plan = BacktestPlan(arrays, metric, from_months)
+    candidates = plan.candidates()
+    cols = candidates if origins is None else candidates[-int(origins):] if origins > 0 else []
+    family = model_family(metric, arrays.y[:, :candidates[0]]) if candidates else "log"
+    choice = None
+    if variant is None and family == "log" and cols:
+        choice = variant_choice.choose(variant_scores(plan), cols)
+        cases = []
+        for v in VARIANTS:   # each origin forecast with the variant that had been best before it
+            cases += plan.cases(v, [c for c in cols if choice.variant_at(c) == v])
+        cases.sort(key=lambda c: c.index)
+    else:
+        cases = plan.cases(variant or STANDARD, cols)
     quotas = _quotas(conn, metric, grain, fsm) if conn is not None else None
+    result = score_cases(metric, grain, levels, cases, quotas, seed, family)
+    result.variant_choice = choice
+    return result
+
+
+def score_cases(metric: str, grain: str, levels: tuple[float, ...], cases: list[OriginCase],
+                quotas: pd.DataFrame | None, seed: int = 0, family: str = "log") -> BacktestResult:
+    """Score every origin's forecasts and the naive rules'; coverage, PIT, CRPS, past quotas."""
+    lv = np.array(levels)
+    grid_and_levels = np.concatenate([CRPS_GRID, lv])
+    rng = np.random.default_rng(seed)
     parts: list[pd.DataFrame] = []
-    pits: list[np.ndarray] = []
     hist_rows: list[pd.DataFrame] = []
     scores: dict[str, list[OriginScores]] = {m: [] for m in METHODS}
-    family = model_family(metric, arrays.y[:, : cols[0]]) if cols else "log"
-    for o in cols:
-        rows = np.flatnonzero(np.isfinite(arrays.y[:, o]))
-        target = arrays.periods[o]
-        fit, _ = fit_for_target(arrays, target, metric, arrays.expfrac[:, o], arrays.tenure[:, o],
-                                n_train=o, family=family)
-        pred = fit.predictive(arrays.reps, rows)
-        y = arrays.y[rows, o]
-        scale = _scales(arrays.y[:, :o], rows)
-        both = pred.quantile(np.concatenate([CRPS_GRID, lv]))
+    points: dict[int, dict[str, np.ndarray]] = {}
+    errors: dict[int, dict[str, NaiveErrors]] = {}
+    for case in cases:
+        o, rows, y, pred = case.column, case.rows, case.y, case.pred
+        key = id(case.panel)
+        if key not in points:
+            points[key] = naive_point_forecasts(case.panel, grain)
+            errors[key] = {m: NaiveErrors.of(case.panel, f) for m, f in points[key].items()}
+        scale = loss_scales(case.panel[:, :o], rows)
+        both = pred.quantile(grid_and_levels)
         q_grid, q_levels = both[:, :CRPS_GRID.size], both[:, CRPS_GRID.size:]
-        upper = pred.cdf(y)
-        lower = _cdf_below(pred, y)
-        u = randomized_pit(lower, upper, rng)
+        u = randomized_pit(_cdf_below(pred, y), pred.cdf(y), rng)
         for m in METHODS:
             if m == "model":
                 qg, ql = q_grid, q_levels
-            elif m == "empirical_percentiles":
-                both = empirical_quantiles(arrays.y, o, rows, np.concatenate([CRPS_GRID, lv]))
-                qg, ql = both[:, :CRPS_GRID.size], both[:, CRPS_GRID.size:]
             else:
-                both = naive_quantiles(arrays.y, naive_points[m], o, rows, np.concatenate([CRPS_GRID, lv]))
+                both = empirical_quantiles(case.panel, o, rows, grid_and_levels) if m == "empirical_percentiles" \
+                    else errors[key][m].quantiles(points[key][m], o, rows, grid_and_levels)
                 qg, ql = both[:, :CRPS_GRID.size], both[:, CRPS_GRID.size:]
             scores[m].append((crps_from_quantiles(y, qg) / scale, pinball(y, ql, lv) / scale[:, None],
                               (y[:, None] <= ql)))
-        frame = pd.DataFrame({"origin": target.label, "origin_index": o, "rep": arrays.reps[rows], "y": y,
-                              "pit": u, "n_history": np.isfinite(arrays.y[rows, :o]).sum(1), "scale": scale})
+        frame = pd.DataFrame({"origin": case.label, "origin_index": case.index, "rep": np.asarray(pred.reps),
+                              "y": y, "pit": u, "n_history": case.n_history, "scale": scale})
         for j, lev in enumerate(levels):
             frame[level_column(lev)] = q_levels[:, j]
         parts.append(frame)
-        pits.append(u)
         if quotas is not None and not quotas.empty:
-            qo = quotas[quotas["period_start"] == target.start]
-            hit = pd.DataFrame({"rep": arrays.reps[rows], "y": y, "idx": np.arange(rows.size)}).merge(qo, on="rep")
+            qo = quotas[quotas["period_start"] == case.start]
+            hit = pd.DataFrame({"rep": np.asarray(pred.reps), "y": y, "idx": np.arange(rows.size)}).merge(qo, on="rep")
             if not hit.empty:
                 p_att = pred.p_attain(_expand(hit["target"].to_numpy(float), hit["idx"].to_numpy(), rows.size))
                 hist_rows.append(pd.DataFrame({"p": p_att[hit["idx"].to_numpy()],
@@ -202,19 +240,6 @@ def _cdf_below(pred: RepPredictive, y: np.ndarray) -> np.ndarray:
     if isinstance(pred, BetaBinomialRate):
         return np.where(y > 0, pred.cdf(y - 1e-6 / np.maximum(pred.trials, 1)), 0.0)
     return np.where(y > 0, pred.cdf(y), 0.0)
-
-
-def _scales(train: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Per-rep loss scale: mean of the rep's training outcomes (team mean when < 2, floored at 10%)."""
-    recent = train[:, -MIN_HISTORY:]
-    team = float(np.abs(recent[np.isfinite(recent)]).mean()) if np.isfinite(recent).any() else 1.0
-    team = team if np.isfinite(team) and team > 0 else 1.0
-    own = train[rows]
-    n = np.isfinite(own).sum(1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        own_mean = np.where(np.isfinite(own), np.abs(own), 0.0).sum(1) / n
-    mean = np.where(n >= 2, own_mean, team)
-    return np.maximum(np.nan_to_num(mean, nan=team), 0.1 * team)
 
 
 def _quotas(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, fsm: int) -> pd.DataFrame:

@@ -14,6 +14,8 @@ distribution with its own pooled training errors log(y / y_hat) plus the share o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -27,7 +29,8 @@ WINDOW = 4
 def pinball(y: np.ndarray, q: np.ndarray, levels: np.ndarray) -> np.ndarray:
     """max(p (y - q), (p - 1)(y - q)) for y (n,), q (n, L), levels (L,) -> (n, L)."""
     diff = y[:, None] - q
-    return np.maximum(levels[None, :] * diff, (levels[None, :] - 1) * diff)
+    # = max(p d, (p - 1) d), with one product instead of two and a maximum.
+    return diff * (levels[None, :] - (diff < 0))
 
 
 def crps_from_quantiles(y: np.ndarray, q: np.ndarray, grid: np.ndarray = CRPS_GRID) -> np.ndarray:
@@ -93,6 +96,51 @@ def naive_quantiles(y: np.ndarray, point: np.ndarray, origin: int, rows: np.ndar
     err_q = np.quantile(errors, u, method="weibull") if errors.size > 1 else np.full(levels.size, errors[0])
     q = point[rows, origin][:, None] * np.exp(err_q)[None, :]
     return np.where(levels[None, :] <= zero_share, 0.0, q)
+
+
+@dataclass(frozen=True)
+class NaiveErrors:
+    """A rule's log errors log(y / y_hat) over every positive cell of a history, sorted once, each with
+    its column, and the counts of zero and of observed outcomes per column: what
+    :func:`naive_quantiles` needs at any origin, found by selecting the columns before it (the sort
+    of a few hundred thousand errors at every origin was a fifth of a 10,000-rep backtest)."""
+
+    errors: np.ndarray
+    columns: np.ndarray
+    zeros: np.ndarray
+    seen: np.ndarray
+
+    @classmethod
+    def of(cls, y: np.ndarray, point: np.ndarray) -> NaiveErrors:
+        ok = np.isfinite(y)
+        pos = ok & (y > 0)
+        pos[:, 0] = False                                          # column 0 has no forecast
+        cols = np.broadcast_to(np.arange(y.shape[1]), y.shape)[pos]
+        errors = np.log(y[pos] / point[pos])
+        order = np.argsort(errors, kind="stable")
+        return cls(errors[order], cols[order], (ok & (y <= 0)).sum(axis=0), ok.sum(axis=0))
+
+    def quantiles(self, point: np.ndarray, origin: int, rows: np.ndarray, levels: np.ndarray) -> np.ndarray:
+        """:func:`naive_quantiles` at ``origin`` (equal to it up to rounding)."""
+        seen = float(self.seen[1:origin].sum())
+        zero_share = float(self.zeros[1:origin].sum()) / seen if seen else 0.0
+        errors = self.errors[self.columns < origin]
+        if errors.size == 0:
+            errors = np.zeros(1)
+        u = np.clip((levels - zero_share) / max(1 - zero_share, 1e-12), 1e-6, 1 - 1e-6)
+        err_q = _sorted_quantiles(errors, u) if errors.size > 1 else np.full(levels.size, errors[0])
+        q = point[rows, origin][:, None] * np.exp(err_q)[None, :]
+        return np.where(levels[None, :] <= zero_share, 0.0, q)
+
+
+def _sorted_quantiles(s: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """:func:`row_quantiles` of one row that is sorted already and has no NaN."""
+    n = s.size
+    h = np.clip(levels * (n + 1) - 1, 0, n - 1)
+    lo = np.floor(h).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = h - lo
+    return s[lo] * (1 - frac) + s[hi] * frac
 
 
 def row_quantiles(x: np.ndarray, levels: np.ndarray) -> np.ndarray:

@@ -39,26 +39,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import duckdb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from analytics import metrics, store
+from analytics.backtest_cases import next_period_choice
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
-from analytics.counts import CountFit, RateFit, fit_count_model, fit_rate_model
-from analytics.logmodel import LogFit, fit_log_model
+from analytics.logmodel import LogFit
 from analytics.metric_registry import metric_kind
+from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
+from analytics.model_variants import STANDARD
 from analytics.panel_arrays import PanelArrays, build_arrays
+from analytics.panel_query import PanelRead, read_panel
 from analytics.periods import Period, parse_period, period_of
 from analytics.predictive import ArrayLike, RepPredictive
+from analytics.row_quantiles import harrell_davis_rows
+from analytics.variant_choice import VariantChoice
 
 DEFAULT_LEVELS = (0.10, 0.25, 0.40, 0.50, 0.70, 0.90)
-# What a metric's model fit is, by family: rate, count, log-scale.
-ModelFit = RateFit | CountFit | LogFit
-LARGE_COUNT = 50.0   # a count metric whose typical rep-period value exceeds this uses the log model
 HIST_WINDOW = 12
 
 
@@ -82,48 +84,6 @@ def resolve_period(period: str | Period, as_of: date, grain: str, fiscal_start_m
     return parsed
 
 
-def model_family(metric: str, y: np.ndarray) -> str:
-    """``"log"``, ``"count"`` or ``"rate"`` for a metric and its training values."""
-    kind = metric_kind(metric)
-    if kind == "rate":
-        return "rate"
-    if kind == "count":
-        typical = np.nanmedian(y) if np.isfinite(y).any() else 0.0
-        return "log" if typical > LARGE_COUNT else "count"
-    return "log"
-
-
-def training_columns(arrays: PanelArrays, target: Period) -> int:
-    """Number of leading columns usable for a fit aimed at ``target``: complete and before it."""
-    k = min(max(arrays.index_of(target), 0), len(arrays.periods))
-    incomplete = np.flatnonzero(~arrays.complete[:k])
-    return int(incomplete[0]) if incomplete.size else k
-
-
-def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfrac: np.ndarray,
-                   next_tenure: np.ndarray, *, n_train: int | None = None,
-                   family: str | None = None) -> tuple[ModelFit, str]:
-    """Fit the metric's model on columns [0, n_train) and return (fit, family)."""
-    k = training_columns(arrays, target) if n_train is None else n_train
-    y = arrays.y[:, :k]
-    active = arrays.extra.get("active")
-    active = None if active is None else active[:, :k]
-    family = family or model_family(metric, y)
-    periods = arrays.periods[:k]
-    fit: ModelFit
-    if family == "rate":
-        if arrays.won is None or arrays.closed is None:
-            raise ValueError(f"{metric}: a rate needs the panel's won and closed counts")
-        fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active)
-    elif family == "count":
-        fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
-                              next_expfrac, next_tenure, active)
-    else:
-        fit = fit_log_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
-                            next_expfrac, next_tenure, active=active)
-    return fit, family
-
-
 @dataclass
 class Calibration:
     """Predictive distributions of every active rep for one metric and period."""
@@ -137,9 +97,35 @@ class Calibration:
     summary: pd.DataFrame
     family: str
     fit: ModelFit = field(repr=False)
-    history: pd.DataFrame = field(repr=False)
-    _conn: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
-    _funnel: pd.DataFrame | None = field(default=None, repr=False)
+    source: PanelRead | pd.DataFrame = field(repr=False)
+    """The history fitted on: the panel as read (its frame made when :attr:`history` is first asked for),
+    or the ``history`` frame given to :func:`calibrate`."""
+    # What the pages and drafts need beside the laws, read while the connection was at hand: a plain
+    # value holds no live connection, so it is cached and pickled as it is.
+    rep_funnel: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """Each rep's sales math (``metrics.rep_funnel``); empty without a database."""
+    monthly_shape: pd.Series | None = field(default=None, repr=False)
+    """The target period's monthly weights (``within_period_shape``); None: proportional to days."""
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        """The ``metrics.rep_period_panel`` frame of the metric at the calibration's grain."""
+        return self.source if isinstance(self.source, pd.DataFrame) else self.source.frame()
+
+    @classmethod
+    def with_context(cls, conn: duckdb.DuckDBPyConnection | None, metric: str, grain: str, period: Period,
+                     as_of: date | None, levels: tuple[float, ...], predictive: RepPredictive,
+                     summary: pd.DataFrame, family: str, fit: ModelFit, source: PanelRead | pd.DataFrame,
+                     context: bool = True) -> Calibration:
+        """The calibration with its funnel and within-period shape read now from ``conn`` (when given and
+        ``context``; without, :meth:`funnel` is empty and the shape proportional to days)."""
+        funnel, shape = pd.DataFrame(), None
+        if conn is not None and context:
+            funnel = metrics.rep_funnel(conn, grain, as_of=as_of)
+            monthly = None if grain != "quarter" else metrics.rep_period_panel(
+                conn, metric, "month", fiscal_start_month=period.fiscal_start_month, as_of=as_of)
+            shape = within_period_shape(period, monthly, metric)
+        return cls(metric, grain, period, as_of, levels, predictive, summary, family, fit, source, funnel, shape)
 
     @property
     def team_shared_sigma(self) -> float:
@@ -153,62 +139,79 @@ class Calibration:
         return self.predictive.p_attain(np.asarray(targets, dtype=float))
 
     def funnel(self) -> pd.DataFrame:
-        if self._funnel is None:
-            if self._conn is None:
-                return pd.DataFrame()
-            self._funnel = metrics.rep_funnel(self._conn, self.grain, as_of=self.as_of)
-        return self._funnel
+        """Each rep's sales math as read with the calibration (empty without a database)."""
+        return self.rep_funnel
 
     def performers(self) -> pd.DataFrame:
         """Top / middle / bottom terciles of baseline with their typical sales math (medians)."""
         return performers_table(self.summary, self.funnel())
 
     def within_period_shape(self) -> pd.Series:
-        """Monthly weights of the target period (sum to 1), from the team's month-of-quarter/season shape."""
-        monthly = None
-        if self._conn is not None and self.grain == "quarter":
-            monthly = metrics.rep_period_panel(self._conn, self.metric, "month",
-                                               fiscal_start_month=self.period.fiscal_start_month,
-                                               as_of=self.as_of)
-        return within_period_shape(self.period, monthly, self.metric)
+        """Monthly weights of the target period (sum to 1), from the team's month-of-quarter/season shape
+        (read with the calibration), else proportional to the months' days."""
+        if self.monthly_shape is not None:
+            return self.monthly_shape
+        return within_period_shape(self.period, None, self.metric)
 
 
 def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", grain: str = "quarter",
               period: str | Period = "next", *, levels: Sequence[float] = DEFAULT_LEVELS,
-              as_of: date | None = None, history: pd.DataFrame | None = None) -> Calibration:
+              as_of: date | None = None, history: pd.DataFrame | None = None,
+              context: bool = True) -> Calibration:
     """Fit on complete periods strictly before the target period and forecast every active rep.
 
     ``history`` (a ``rep_period_panel`` frame) skips the database: reps to forecast are then
     those with a row in the target period, else those active in the last training period.
+    ``context=False`` skips what only the pages read beside the laws (each rep's sales math, the
+    quarter's monthly shape: two more queries); the bench and scripts that want the numbers pass it.
     """
     metric_kind(metric)
     levels = tuple(float(x) for x in levels)
     fsm = store.fiscal_year_start_month(conn) if conn is not None else 1
     if history is not None and not history.empty:
         fsm = _fiscal_start_of(history, grain, fsm)
+    source: PanelRead | pd.DataFrame
+    spans = None
     if history is None:
         if conn is None:
             raise ValueError("calibrate needs a database connection or a history panel")
         as_of = as_of or metrics.data_as_of(conn)
         if as_of is None:
             raise ValueError("no data: import deals or activities first")
-        history = metrics.rep_period_panel(conn, metric, grain, fiscal_start_month=fsm, as_of=as_of)
-    elif as_of is None:
-        ends = [period_of(d, grain, fsm).end for d in history.loc[history["complete"], "period_start"]]
-        as_of = max(ends) if ends else date.today()
+        source = read_panel(conn, metric, grain, fiscal_start_month=fsm, as_of=as_of)
+        arrays, spans = source.arrays, source.spans
+    else:
+        if as_of is None:
+            ends = [period_of(d, grain, fsm).end for d in history.loc[history["complete"], "period_start"]]
+            as_of = max(ends) if ends else date.today()
+        source, arrays = history, build_arrays(history, grain, fsm)
     target = resolve_period(period, as_of, grain, fsm)
-    arrays = build_arrays(history, grain, fsm)
-    rows, new_reps, new_teams, next_expfrac, next_tenure = _forecast_set(conn, arrays, target, as_of)
+    k = training_columns(arrays, target)
+    # Chosen on the history alone, before the reps with none are appended: the same data, and so the same
+    # cached choice, as a backtest of it.
+    choice = _variant_choice(arrays, metric, k)
+    rows, new_reps, new_teams, next_expfrac, next_tenure = _forecast_set(spans, arrays, target, as_of)
     arrays = arrays.with_reps(new_reps, new_teams)
     rows = np.concatenate([rows, np.arange(len(arrays.reps) - len(new_reps), len(arrays.reps))])
     all_expfrac = np.ones(len(arrays.reps))
     all_tenure = np.full(len(arrays.reps), np.nan)
     all_expfrac[rows], all_tenure[rows] = next_expfrac, next_tenure
-    fit, family = fit_for_target(arrays, target, metric, all_expfrac, all_tenure)
+    fit, family = fit_for_target(arrays, target, metric, all_expfrac, all_tenure,
+                                 variant=choice.chosen if choice is not None else STANDARD)
+    if isinstance(fit, LogFit):
+        fit.choice = choice
     predictive = fit.predictive(arrays.reps, rows)
-    k = training_columns(arrays, target)
     summary = _summary(arrays, k, rows, predictive, fit, family, levels, target)
-    return Calibration(metric, grain, target, as_of, levels, predictive, summary, family, fit, history, conn)
+    return Calibration.with_context(conn, metric, grain, target, as_of, levels, predictive, summary, family, fit,
+                                    source, context)
+
+
+def _variant_choice(arrays: PanelArrays, metric: str, n_train: int) -> VariantChoice | None:
+    """The log model's variant, chosen as the backtest chooses it over every past origin (cached per
+    data: only a history's first calibration pays for the refits); None for counts and rates."""
+    if model_family(metric, arrays.y[:, :n_train]) != "log":
+        return None
+    return next_period_choice(arrays, metric, n_train)
 
 
 def _fiscal_start_of(history: pd.DataFrame, grain: str, default: int) -> int:
@@ -218,12 +221,15 @@ def _fiscal_start_of(history: pd.DataFrame, grain: str, default: int) -> int:
     return default if (default in months or not months) else ((min(months) - 1) % 3) + 1
 
 
-def _forecast_set(conn: duckdb.DuckDBPyConnection | None, arrays: PanelArrays, target: Period,
+def _forecast_set(spans: pd.DataFrame | None, arrays: PanelArrays, target: Period,
                   as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rows of ``arrays`` to forecast, reps with no history to append, and their exposure/tenure."""
+    """Rows of ``arrays`` to forecast, reps with no history to append, and their exposure/tenure.
+
+    ``spans`` (``metrics.rep_spans``) names who is active in the target; without them (a history
+    given, no database) the reps with a row in the target, else those active in the last training period."""
     col = arrays.index_of(target)
     n_t = len(arrays.periods)
-    if conn is None:
+    if spans is None:
         if 0 <= col < n_t:
             rows = np.flatnonzero(np.isfinite(arrays.expfrac[:, col]))
             return rows, np.array([], object), np.array([], object), arrays.expfrac[rows, col], \
@@ -233,7 +239,7 @@ def _forecast_set(conn: duckdb.DuckDBPyConnection | None, arrays: PanelArrays, t
         months = (col - (k - 1)) * (3 if arrays.grain == "quarter" else 1)
         return rows, np.array([], object), np.array([], object), np.ones(rows.size), \
             arrays.tenure[rows, k - 1] + months
-    active = metrics.active_reps(conn, target.start, target.end, as_of=as_of)
+    active = metrics.active_in(spans, target.start, target.end, as_of)
     lookup = {r: i for i, r in enumerate(arrays.reps)}
     known = active["rep"].map(lookup)
     rows = known.dropna().astype(int).to_numpy()
@@ -254,12 +260,7 @@ def _summary(arrays: PanelArrays, k: int, rows: np.ndarray, predictive: RepPredi
              family: str, levels: tuple[float, ...], target: Period) -> pd.DataFrame:
     y = arrays.y[rows, :k]
     recent = y[:, -HIST_WINDOW:] if k else np.full((rows.size, 1), np.nan)
-    n_hist = np.isfinite(recent).sum(1)
-    hist = np.full((rows.size, 3), np.nan)
-    ok = n_hist > 0
-    if ok.any():
-        hist[ok] = np.asarray(stats.quantile(recent[ok], [0.1, 0.5, 0.9], axis=1, method="harrell-davis",
-                                             nan_policy="omit"))
+    hist = harrell_davis_rows(recent, [0.1, 0.5, 0.9])
     q = predictive.quantile(np.array(levels))
     out = pd.DataFrame({"team": arrays.teams[rows], "n_periods": fit.n_active[rows].astype(int),
                         "hist_p10": hist[:, 0], "hist_p50": hist[:, 1], "hist_p90": hist[:, 2]},

@@ -28,6 +28,7 @@ from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.metrics import METRICS
 
 if TYPE_CHECKING:
+    from analytics.backtest import BacktestResult
     from analytics.calibration import Calibration
 
 
@@ -196,6 +197,20 @@ def run_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _choice_record(result: BacktestResult) -> dict:
+    """The variant choice as JSON: the next period's variant, why, and the variant used at each origin."""
+    choice = result.variant_choice
+    assert choice is not None
+    labels = result.forecasts.drop_duplicates("origin_index").set_index("origin_index")["origin"]
+
+    def num(x: float) -> float | None:
+        return round(float(x), 6) if np.isfinite(x) else None
+
+    return {"next_period": choice.chosen.name, "reason": choice.reason,
+            "used": {str(labels[c]): name for c, name in sorted(choice.used.items()) if c in labels.index},
+            "crps_as_you_go": num(choice.as_you_go), "crps_standard": num(choice.standard)}
+
+
 def run_backtest(args: argparse.Namespace) -> int:
     from analytics.backtest import run_backtest as backtest
 
@@ -210,8 +225,12 @@ def run_backtest(args: argparse.Namespace) -> int:
         return refuse(str(exc))
     finally:
         conn.close()
+    choice = result.variant_choice
     if args.json:
-        print(json.dumps(result.to_json_dict(), default=_json_default))
+        record = result.to_json_dict()
+        if choice is not None:
+            record["variant_choice"] = _choice_record(result)
+        print(json.dumps(record, default=_json_default))
         return 0
     rates = ["nominal", "covered", "covered_randomized", "band_lo", "band_hi"]
     print(result.coverage[["column", *rates]].to_string(index=False, formatters=dict.fromkeys(rates, formatting.rate)))
@@ -221,4 +240,6 @@ def run_backtest(args: argparse.Namespace) -> int:
     print()
     for line in result.plain_language():
         print(line)
+    if choice is not None:
+        print(choice.reason)
     return 0

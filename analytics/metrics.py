@@ -93,6 +93,14 @@ def _spans_sql() -> str:
     )"""
 
 
+def rep_spans_cte() -> str:
+    """The common table expressions ending in ``spans`` (one row per rep: span_start, span_end,
+    tenure_start, team, on_roster, roster_end), for other engine modules' queries to build on, so a
+    rep is active by one definition everywhere. Reads the query parameter ``$as_of``.
+    """
+    return _spans_sql()
+
+
 def rep_spans(conn: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> pd.DataFrame:
     """rep, team, span_start, span_end, tenure_start, on_roster, roster_end (one row per rep)."""
     as_of = as_of or data_as_of(conn) or date.today()
@@ -104,7 +112,11 @@ def active_reps(conn: duckdb.DuckDBPyConnection, start: date, end: date, *,
     """Reps active in [start, end]: on the roster with start <= end and no end before ``start``,
     or (off-roster) with an event within the last 90 days before ``as_of``."""
     spans = rep_spans(conn, as_of=as_of)
-    as_of = as_of or data_as_of(conn) or date.today()
+    return active_in(spans, start, end, as_of or data_as_of(conn) or date.today())
+
+
+def active_in(spans: pd.DataFrame, start: date, end: date, as_of: date) -> pd.DataFrame:
+    """The rows of ``spans`` (:func:`rep_spans`) of the reps active in [start, end] (:func:`active_reps`)."""
     span_start = pd.to_datetime(spans["span_start"])
     roster_end = pd.to_datetime(spans["roster_end"])
     span_end = pd.to_datetime(spans["span_end"])

@@ -22,6 +22,7 @@ import pandas as pd
 
 from analytics import contracts
 from analytics.periods import MONTHS_PER, Period, period_of
+from analytics.team_trend import DampedTrend, fit_damped_trend
 
 RAMP_MONTHS = 6
 FALLBACK_RAMP = (0.25, 0.50, 0.75)  # monthly multipliers for months 0, 1, 2 of tenure; 1 after
@@ -73,6 +74,20 @@ class PanelArrays:
                            self.periods, cat(self.y), cat(self.expfrac), cat(self.tenure), self.complete,
                            self.grain, self.fiscal_start_month, cat_optional(self.won),
                            cat_optional(self.closed))
+
+
+    def subset(self, rows: np.ndarray | None = None, n_cols: int | None = None) -> PanelArrays:
+        """These arrays for ``rows`` only and the first ``n_cols`` periods only (None: all)."""
+        r = slice(None) if rows is None else np.asarray(rows, dtype=int)
+        c = slice(None) if n_cols is None else slice(0, n_cols)
+
+        def cut(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[r][:, c]
+
+        return PanelArrays(self.reps[r], self.teams[r], self.periods[c], self.y[r][:, c], self.expfrac[r][:, c],
+                           self.tenure[r][:, c], self.complete[c], self.grain, self.fiscal_start_month,
+                           cut(self.won), cut(self.closed),
+                           {k: v[r][:, c] for k, v in self.extra.items() if isinstance(v, np.ndarray) and v.ndim == 2})
 
 
 def build_arrays(panel: pd.DataFrame, grain: str, fiscal_start_month: int) -> PanelArrays:
@@ -158,16 +173,34 @@ class PeriodEffectForecast:
     next_effect: float         # forecast p for the target period
     variance: float            # its one-step forecast error variance
     has_season: bool
+    trend: DampedTrend | None = None   # the damped local trend of d_t, when that variant is on
+    path_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))   # p at target, +1, +2 periods
+    path_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # their error covariance
 
 
-def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: Period) -> PeriodEffectForecast:
-    """Decompose p_t = g(month of quarter) + s(season) + d_t and forecast p at ``target``."""
+PATH_STEPS = 3           # periods forecast ahead: a quarter of months
+LEVEL_ONLY_WEIGHT = 0.5  # the "mean of three" rule read as simple smoothing with this weight (for steps 2-3)
+
+
+def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: Period, *,
+                           trend: bool = False, season: bool = True,
+                           steps: int = PATH_STEPS) -> PeriodEffectForecast:
+    """Decompose p_t = g(month of quarter) + s(season) + d_t and forecast p at ``target`` and after.
+
+    d_t is forecast by the mean of its last three values, or with ``trend`` by a damped local
+    trend (:mod:`analytics.team_trend`; the mean of three when the history is too short for one).
+    ``path_mean``/``path_cov`` forecast the target and the ``steps - 1`` periods after it (a quarter
+    of months, and any months between the training data and that quarter): with the trend, its own multi-step covariance; without, the one-step error variance
+    v spread as simple smoothing with weight 1/2 would (cov[h, k] = v (1 + w^2 min(h, k)), w = 1/2).
+    """
     p = np.where(np.isfinite(effects), effects, 0.0)
     n = p.size
     moq_pat = np.zeros(3)
     season_pat = np.zeros(12 if target.grain == "month" else 4)
+    targets = [target.next(h) for h in range(steps)]
     if n == 0:
-        return PeriodEffectForecast(p, moq_pat, season_pat, 0.0, 0.0, False)
+        return PeriodEffectForecast(p, moq_pat, season_pat, 0.0, 0.0, False, None, np.zeros(steps),
+                                    np.zeros((steps, steps)))
     if target.grain == "month" and n >= 3:
         moq = np.array([month_of_quarter(q) for q in periods])
         sums = np.bincount(moq, weights=p, minlength=3)
@@ -178,7 +211,7 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
     else:
         g = np.zeros(n)
     per_year = season_pat.size
-    has_season = n >= 2 * per_year
+    has_season = season and n >= 2 * per_year
     if has_season:
         t = np.arange(n)
         rest = p - g
@@ -191,18 +224,28 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
     else:
         s = np.zeros(n)
     d = p - g - s
-    level = d[-3:].mean()
-    # one-step errors of "mean of the previous (up to) three levels"
+    fitted = fit_damped_trend(d) if trend else None
+    if fitted is not None:
+        levels, cov = fitted.forecast(steps)
+    else:
+        levels = np.full(steps, d[-3:].mean())
+        ahead = np.arange(steps)
+        cov = _level_only_variance(d) * (1 + LEVEL_ONLY_WEIGHT**2 * np.minimum.outer(ahead, ahead))
+    path = levels + np.array([moq_pat[month_of_quarter(q)] if target.grain == "month" else 0.0 for q in targets])
+    if has_season:
+        path += np.array([season_pat[season_index(q)] for q in targets])
+    return PeriodEffectForecast(p, moq_pat, season_pat, float(path[0]), float(cov[0, 0]), has_season, fitted,
+                                path, cov)
+
+
+def _level_only_variance(d: np.ndarray) -> float:
+    """One-step error variance of "the mean of the previous (up to) three levels"."""
+    n = d.size
     csum = np.concatenate([[0.0], np.cumsum(d)])
     t = np.arange(1, n)
     lo = np.maximum(t - 3, 0)
     prev_mean = (csum[t] - csum[lo]) / (t - lo)
     errors = d[1:] - prev_mean
     if errors.size >= 2:
-        variance = float(np.mean(errors[1:] ** 2) if errors.size >= 3 else np.mean(errors**2))
-    else:
-        variance = float(np.var(d)) if n > 1 else 0.0
-    nxt = level + (moq_pat[month_of_quarter(target)] if target.grain == "month" else 0.0)
-    if has_season:
-        nxt += season_pat[season_index(target)]
-    return PeriodEffectForecast(p, moq_pat, season_pat, float(nxt), variance, has_season)
+        return float(np.mean(errors[1:] ** 2) if errors.size >= 3 else np.mean(errors**2))
+    return float(np.var(d)) if n > 1 else 0.0

@@ -102,6 +102,23 @@ class EmpiricalResidualLaw:
             raise ValueError("need at least 20 residuals for an empirical law")
         return cls(v)
 
+    @classmethod
+    def thinned(cls, values: np.ndarray, size: int = 20000) -> EmpiricalResidualLaw:
+        """The law of ``values``, thinned to ``size`` of its own quantiles when there are more.
+
+        Equal to ``np.quantile(values, (k + 0.5) / size)``, by interpolation on the values sorted
+        once: np.quantile with thousands of levels partitions around each (seconds on 80,000 values).
+
+        >>> v = np.random.default_rng(2).standard_normal(50_000)
+        >>> law = EmpiricalResidualLaw.thinned(v, 1000)
+        >>> bool(np.allclose(law.sorted_values, np.quantile(v, (np.arange(1000) + 0.5) / 1000)))
+        True
+        """
+        v = np.sort(np.asarray(values, dtype=float)[np.isfinite(values)])
+        if v.size > size:
+            v = np.interp((np.arange(size) + 0.5) / size * (v.size - 1), np.arange(v.size), v)
+        return cls.from_values(v)
+
     def ppf(self, u: np.ndarray) -> np.ndarray:
         # Weibull plotting positions k/(n+1): the next draw falls below the k-th
         # smallest with probability k/(n+1); beyond the ends, extrapolate with a t(5) tail.
@@ -167,9 +184,11 @@ class LogScaleHurdle:
         """Q_i(p): shape (n_reps,) for a scalar level, (n_reps, n_levels) for several."""
         levels, scalar = _as_levels(p)
         pi0 = self.zero_share[:, None]
+        zero = levels[None, :] <= pi0
         u = np.clip((levels[None, :] - pi0) / np.maximum(1 - pi0, 1e-12), 1e-9, 1 - 1e-9)
-        positive = np.exp(self.mu[:, None] + self.sigma[:, None] * self._std_ppf(u))
-        q = np.where(levels[None, :] <= pi0, 0.0, positive)
+        # Where the quantile is the zero, the positive law is not asked (its far tail costs t.ppf calls).
+        positive = np.exp(self.mu[:, None] + self.sigma[:, None] * self._std_ppf(np.where(zero, 0.5, u)))
+        q = np.where(zero, 0.0, positive)
         return q[:, 0] if scalar else q
 
     def cdf(self, y: np.ndarray) -> np.ndarray:

@@ -73,10 +73,10 @@ def run_calibrate(path: str, metric: str = "revenue", grain: str = "month") -> d
     import time
 
     conn = store.connect(path, read_only=True)
-    cal = calibrate(conn, metric, grain, "next")
+    cal = calibrate(conn, metric, grain, "next", context=False)
     # The dashboard keeps its connection and modules: a second call is what a page visit costs.
     start = time.perf_counter()
-    calibrate(conn, metric, grain, "next")
+    calibrate(conn, metric, grain, "next", context=False)
     return {"reps": len(cal.summary), "family": cal.family, "warm_seconds": time.perf_counter() - start}
 
 
@@ -84,6 +84,81 @@ def run_backtest(path: str, metric: str = "revenue", grain: str = "month", origi
     conn = store.connect(path, read_only=True)
     res = backtest(conn, metric, grain, origins=origins)
     return {"n_forecasts": res.n_forecasts, "crps_model": round(res.crps["model"], 4)}
+
+
+def run_choice(path: str, origins: int = 12) -> dict:
+    """The model-variant choice's cost, in one process (ratios of the same run; wall and CPU seconds):
+    calibrate cold (the choice made) and warm (cached); a backtest with the choice as it goes
+    against the same backtest with the standard model fixed."""
+    import time
+
+    from analytics import variant_choice
+    from analytics.model_variants import STANDARD
+
+    conn = store.connect(path, read_only=True)
+    calibrate(conn, "revenue", "month", "next")           # modules, DuckDB and the first panel warm
+    variant_choice._CACHE.clear()
+    out = {}
+    for key, call in (("calibrate_choice_cold", lambda: calibrate(conn, "revenue", "month", "next")),
+                      ("calibrate_warm", lambda: calibrate(conn, "revenue", "month", "next")),
+                      ("backtest_fixed_standard", lambda: backtest(conn, "revenue", "month", origins=origins,
+                                                                   variant=STANDARD)),
+                      ("backtest_choice_cached", lambda: backtest(conn, "revenue", "month", origins=origins))):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = call()
+        out[key] = {"wall": round(time.perf_counter() - start, 3), "cpu": round(time.process_time() - cpu, 3)}
+    variant_choice._CACHE.clear()
+    start, cpu = time.perf_counter(), time.process_time()
+    result = backtest(conn, "revenue", "month", origins=origins)
+    out["backtest_choice_cold"] = {"wall": round(time.perf_counter() - start, 3),
+                                   "cpu": round(time.process_time() - cpu, 3)}
+    out["choice"] = result.variant_choice.reason if result.variant_choice else "-"
+    return out
+
+
+def bare_read(conn) -> None:
+    """The reference: DuckDB's aggregate of won revenue per rep and month alone, fetched to numpy (no spans,
+    zeros, exposures or fit): what any calibration must at least read."""
+    conn.execute("""SELECT rep, date_trunc('month', close_date) AS m,
+                           sum(CASE WHEN outcome = 'won' THEN coalesce(amount, 0) ELSE 0 END) AS value
+                    FROM deals WHERE outcome IN ('won', 'lost') GROUP BY ALL""").fetchnumpy()
+
+
+def run_speed(path: str, rounds: int = 5, origins: int = 12) -> dict:
+    """Warm calibrate and the 12-origin backtest against a bare DuckDB read of the same data, in one
+    process, the candidates taking turns in each round (the machine is shared: ratios of the same run
+    are the figures to read). CPU seconds count every thread (DuckDB's too). Medians over ``rounds``."""
+    import time
+
+    from analytics import variant_choice
+    from analytics.model_variants import STANDARD
+
+    conn = store.connect(path, read_only=True)
+    variant_choice._CACHE.clear()
+    out: dict[str, dict[str, float]] = {}
+
+    def timed(key: str, call) -> None:
+        start, cpu = time.perf_counter(), time.process_time()
+        call()
+        out.setdefault(key, {"wall": [], "cpu": []})
+        out[key]["wall"].append(time.perf_counter() - start)
+        out[key]["cpu"].append(time.process_time() - cpu)
+
+    timed("calibrate, choice made (cold)", lambda: calibrate(conn, "revenue", "month", "next", context=False))
+    candidates = [
+        ("bare DuckDB read (reference)", lambda: bare_read(conn)),
+        ("calibrate warm, context=False", lambda: calibrate(conn, "revenue", "month", "next", context=False)),
+        ("calibrate warm, with the pages' context", lambda: calibrate(conn, "revenue", "month", "next")),
+        ("backtest 12 origins, choice cached", lambda: backtest(conn, "revenue", "month", origins=origins)),
+        ("backtest 12 origins, standard fixed", lambda: backtest(conn, "revenue", "month", origins=origins,
+                                                                 variant=STANDARD)),
+    ]
+    for r in range(rounds):
+        for key, call in candidates[r % len(candidates):] + candidates[:r % len(candidates)]:
+            timed(key, call)
+    variant_choice._CACHE.clear()
+    timed("backtest 12 origins, choice made (cold)", lambda: backtest(conn, "revenue", "month", origins=origins))
+    return {k: {m: round(float(np.median(v[m])), 3) for m in ("wall", "cpu")} for k, v in out.items()}
 
 
 def measure(func: str, **kwargs) -> dict:
@@ -121,5 +196,29 @@ def main() -> None:
     record_section("Calibration", "\n".join(lines))
 
 
+def choice_main(n_reps: int = 10_000) -> None:
+    """``python -m bench.bench_calibrate choice``: the variant choice's cost at ``n_reps`` (printed;
+    bench/README.md keeps it under "Model-variant choice")."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / f"bench_{n_reps}.duckdb")
+        measure("build", path=path, n_reps=n_reps)
+        r = measure("run_choice", path=path)
+        print(json.dumps(r, indent=1))
+
+
+def speed_main(n_reps: int = 10_000) -> None:
+    """``python -m bench.bench_calibrate speed``: calibrate and backtest against a bare read (printed as a
+    table for bench/README.md, "Speed against a bare read")."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / f"bench_{n_reps}.duckdb")
+        measure("build", path=path, n_reps=n_reps)
+        r = measure("run_speed", path=path)["result"]
+    ref = r["bare DuckDB read (reference)"]
+    print("| step | wall s | CPU s | CPU / bare read |\n|---|---:|---:|---:|")
+    for key, v in r.items():
+        print(f"| {key} | {v['wall']:.2f} | {v['cpu']:.2f} | {v['cpu'] / ref['cpu']:.1f} x |")
+
+
 if __name__ == "__main__":
-    main()
+    mains = {"choice": choice_main, "speed": speed_main}
+    mains[sys.argv[1]]() if sys.argv[1:] and sys.argv[1] in mains else main()

@@ -113,3 +113,19 @@ def test_calibration_charts_build(company):
     fig = charts.rep_fan_chart(history, {"p10": 5, "p25": 8, "p50": 11, "p70": 14, "p90": 20},
                                period_label="2024-Q3")
     assert len(fig.data) == 4
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sorted_naive_errors_give_the_naive_quantiles(seed):
+    from analytics.backtest_scores import CRPS_GRID, NaiveErrors, naive_point_forecasts, naive_quantiles
+
+    rng = np.random.default_rng(seed)
+    y = rng.lognormal(8, 1, (200, 20))
+    y[rng.uniform(size=y.shape) < 0.2] = 0.0
+    y[rng.uniform(size=y.shape) < 0.1] = np.nan
+    rows = np.flatnonzero(np.isfinite(y[:, 15]))
+    for rule, point in naive_point_forecasts(y, "month").items():
+        table = NaiveErrors.of(y, point)
+        for origin in (1, 2, 8, 15):
+            np.testing.assert_allclose(table.quantiles(point, origin, rows, CRPS_GRID),
+                                       naive_quantiles(y, point, origin, rows, CRPS_GRID), rtol=1e-12, err_msg=rule)

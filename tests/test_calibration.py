@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import warnings
 from datetime import date, timedelta
 
@@ -11,9 +12,11 @@ import pytest
 from calibration_fixtures import simulate_company
 from scipy import special
 
-from analytics import calibration, store
+from analytics import backtest, calibration, store
+from analytics.backtest_cases import BacktestPlan
 from analytics.backtest_scores import row_quantiles
-from analytics.logmodel import _nanmean, _trigamma_inverse, fit_log_model, fit_variance_prior
+from analytics.logmodel import _masked_mean, _nanmean, _trigamma_inverse, fit_log_model, fit_variance_prior
+from analytics.panel_arrays import build_arrays
 from analytics.periods import parse_period, period_of
 from analytics.predictive import EmpiricalResidualLaw
 
@@ -217,7 +220,10 @@ def test_nanmean_matches_numpy(axis):
     with warnings.catch_warnings():
         warnings.simplefilter("error")                  # (why it exists: no warning)
         ours = _nanmean(x, axis)
+        mask = np.isfinite(x)
+        masked = _masked_mean(x, mask, mask.sum(axis=axis), axis)
     np.testing.assert_allclose(ours, expected, rtol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(masked, ours)
 
 
 @pytest.mark.parametrize("n", [20, 21, 500])
@@ -227,3 +233,71 @@ def test_residual_law_ppf_matches_numpy_weibull_quantile(n):
     inside = np.concatenate([[1 / (n + 1), n / (n + 1)], np.linspace(1 / (n + 1), n / (n + 1), 97),
                              np.arange(1, n + 1) / (n + 1)])
     np.testing.assert_allclose(law.ppf(inside), np.quantile(values, inside, method="weibull"), rtol=1e-12, atol=1e-12)
+
+
+def _growing_history(rng: random.Random, growth: float, n_reps: int = 30, n_months: int = 30) -> pd.DataFrame:
+    """A rep x month panel whose whole team grows by ``growth`` in log a month over its last 12 months."""
+    months = [period_of(date(2023, 1, 1), "month").next(k) for k in range(n_months)]
+    rows = []
+    for i in range(n_reps):
+        level = rng.gauss(10, 0.4)
+        for t, m in enumerate(months):
+            team = growth * max(t - (n_months - 12), 0)
+            rows.append({"rep": f"r{i:02d}", "period_start": m.start, "period_label": m.label,
+                         "value": round(np.exp(level + team + rng.gauss(0, 0.5))), "exposure_days": m.days,
+                         "tenure_months": None, "complete": True, "team": None})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("growth", "chosen"), [(0.15, "team_trend"), (0.0, "standard")])
+def test_calibrate_uses_the_variant_the_backtest_chose_as_it_went(growth, chosen):
+    history = _growing_history(random.Random(14), growth)
+    cal = calibration.calibrate(None, "revenue", "month", "next", history=history)
+    choice = cal.fit.choice
+    assert choice is not None and choice.chosen.name == chosen and cal.fit.variant == choice.chosen
+    assert choice.reason.startswith(f"Model: {choice.chosen.label} — ")
+    result = backtest.run_backtest(None, "revenue", "month", history=history)
+    assert result.variant_choice is not None and result.variant_choice.chosen == choice.chosen
+    assert result.forecasts["origin"].nunique() == len(BacktestPlan(
+        build_arrays(history, "month", 1), "revenue", False).candidates())        # every origin reported
+
+
+def test_the_variant_choice_is_made_once_per_history(monkeypatch):
+    history = _growing_history(random.Random(5), 0.05, n_reps=12, n_months=20)
+    scored = []
+    cases = BacktestPlan.cases
+    monkeypatch.setattr(BacktestPlan, "cases", lambda plan, v, cols: scored.append(v.name) or cases(plan, v, cols))
+    first = calibration.calibrate(None, "revenue", "month", "next", history=history)
+    assert sorted(scored) == ["no_rep_shape", "parametric", "standard", "team_trend"]
+    again = calibration.calibrate(None, "revenue", "month", "next", history=history)
+    assert len(scored) == 4 and again.fit.choice == first.fit.choice
+
+
+@pytest.mark.parametrize(("moq_rates", "seed"), [((0.20, 0.30, 0.05), 1), ((0.10, 0.10, 0.10), 2)])
+def test_zero_months_follow_the_month_of_quarter(moq_rates, seed):
+    """Zeros cluster where deals do not close: each target month's zero share is its own month of quarter's."""
+    y, _, _ = _simulate_log(n_r=80, n_t=24, seed=seed)
+    rng = np.random.default_rng(seed)
+    rates = np.tile(moq_rates, 9)[:25]
+    y[rng.uniform(size=y.shape) < rates[None, :]] = 0.0
+    periods = _months(27)
+    for j in range(3):
+        fit = fit_log_model(y[:, :24], np.ones((80, 24)), np.full((80, 24), np.nan), periods[:24], periods[24 + j],
+                            np.ones(80), np.full(80, np.nan), per_rep_moq=False)
+        assert fit.zero_share.mean() == pytest.approx(moq_rates[j], abs=0.035)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_harrell_davis_rows_equal_scipy(seed):
+    from scipy import stats
+
+    from analytics.row_quantiles import harrell_davis_rows
+
+    rng = np.random.default_rng(seed)
+    x = rng.lognormal(8, 1, (300, 12))
+    x[rng.uniform(size=x.shape) < 0.4] = np.nan
+    x[:5] = np.nan
+    ok = np.isfinite(x).any(axis=1)
+    want = np.full((300, 3), np.nan)
+    want[ok] = np.asarray(stats.quantile(x[ok], [0.1, 0.5, 0.9], axis=1, method="harrell-davis", nan_policy="omit"))
+    np.testing.assert_allclose(harrell_davis_rows(x, [0.1, 0.5, 0.9]), want, rtol=1e-10, equal_nan=True)

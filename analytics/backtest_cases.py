@@ -1,0 +1,184 @@
+"""The origins of a rolling-origin backtest and the forecasts made at each (``analytics.backtest`` scores them).
+
+Two plans: one origin per complete period of the history's own grain, or, for a quarter of a money
+metric, one per month-end forecasting the sum of the next three months (``analytics.quarter_sum``).
+Either way everything is refitted on the columns strictly before the origin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+
+from analytics import variant_choice
+from analytics.backtest_scores import CRPS_GRID, crps_from_quantiles
+from analytics.logmodel import LogFit
+from analytics.model_fit import fit_for_target, model_family
+from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
+from analytics.panel_arrays import PanelArrays
+from analytics.predictive import RepPredictive
+from analytics.quarter_sum import summed_predictive
+from analytics.variant_choice import VariantChoice
+
+MIN_HISTORY = 4
+
+
+def choose_origins(arrays: PanelArrays, origins: int | None, min_history: int = MIN_HISTORY) -> list[int]:
+    """Column indices of the origins: complete periods with >= ``min_history`` periods before them."""
+    complete = np.flatnonzero(arrays.complete)
+    cand = [int(c) for c in complete if c >= min_history and np.isfinite(arrays.y[:, c]).any()]
+    return cand if origins is None else cand[-int(origins):] if origins > 0 else []
+
+
+@dataclass(frozen=True)
+class OriginCase:
+    """One origin's forecasts: who, what happened, the model's law, and the naive rules' panel.
+
+    ``panel``/``column`` hold the outcomes the naive rules see (``panel[:, column]`` is the
+    outcome, the columns before it the history they forecast from)."""
+
+    label: str
+    index: int
+    start: date
+    rows: np.ndarray
+    y: np.ndarray
+    pred: RepPredictive
+    panel: np.ndarray
+    column: int
+    n_history: np.ndarray
+
+
+@dataclass(frozen=True)
+class BacktestPlan:
+    """Which origins a history has and how to forecast at them (per period, or quarters from months)."""
+
+    arrays: PanelArrays
+    metric: str
+    from_months: bool
+
+    def candidates(self) -> list[int]:
+        cols = choose_origins(self.arrays, None)
+        if not self.from_months:
+            return cols
+        n_t = len(self.arrays.periods)
+        return [c for c in cols if c + 2 < n_t and self.arrays.complete[c:c + 3].all()]
+
+    def label(self, o: int) -> str:
+        p = self.arrays.periods
+        return f"{p[o].label} to {p[o + 2].label}" if self.from_months else p[o].label
+
+    def cases(self, variant: ModelVariant, cols: list[int]) -> list[OriginCase]:
+        return quarter_cases(self.arrays, self.metric, cols, variant) if self.from_months else \
+            period_cases(self.arrays, self.metric, cols, variant)
+
+    def crps_scorer(self, variant: ModelVariant, cols: list[int]) -> list[np.ndarray]:
+        """The model's scaled CRPS per forecast at each origin (what the variants are chosen on)."""
+        return [model_crps(c) for c in self.cases(variant, cols)]
+
+
+def model_crps(case: OriginCase) -> np.ndarray:
+    scale = loss_scales(case.panel[:, :case.column], case.rows)
+    return crps_from_quantiles(case.y, case.pred.quantile(CRPS_GRID)) / scale
+
+
+def period_cases(arrays: PanelArrays, metric: str, cols: list[int],
+                 variant: ModelVariant = STANDARD) -> list[OriginCase]:
+    """One origin per period ``cols`` (the grain of ``arrays``): fit before it, forecast it."""
+    family = model_family(metric, arrays.y[:, : cols[0]]) if cols else "log"
+    cases = []
+    for o in cols:
+        rows = np.flatnonzero(np.isfinite(arrays.y[:, o]))
+        target = arrays.periods[o]
+        fit, _ = fit_for_target(arrays, target, metric, arrays.expfrac[:, o], arrays.tenure[:, o],
+                                n_train=o, family=family, variant=variant)
+        cases.append(OriginCase(target.label, o, target.start, rows, arrays.y[rows, o],
+                                fit.predictive(arrays.reps, rows), arrays.y, o,
+                                np.isfinite(arrays.y[rows, :o]).sum(1)))
+    return cases
+
+
+def quarter_cases(months: PanelArrays, metric: str, cols: list[int],
+                  variant: ModelVariant = STANDARD) -> list[OriginCase]:
+    """Quarters from monthly origins ``cols``: at each month-end, the sum of the next three months.
+
+    The reps active in the first month are forecast (leavers included: a month they are gone adds 0).
+    The naive rules see the rep's earlier sums of three months, ending at the origin (no overlap
+    with the months forecast)."""
+    cases = []
+    for o in cols:
+        rows = np.flatnonzero(np.isfinite(months.y[:, o]))
+        first = months.periods[o]
+        fit, _ = fit_for_target(months, first, metric, months.expfrac[:, o], months.tenure[:, o],
+                                n_train=o, family="log", variant=variant, steps=3)
+        assert isinstance(fit, LogFit)
+        window = slice(o, o + 3)
+        pred = summed_predictive(fit, months.reps, rows, months.expfrac[rows, window],
+                                 months.tenure[rows, window], first)
+        sums = three_month_sums(months.y, o)
+        label = f"{first.label} to {months.periods[o + 2].label}"
+        cases.append(OriginCase(label, o, first.start, rows, sums[rows, -1], pred, sums, sums.shape[1] - 1,
+                                np.isfinite(months.y[rows, :o]).sum(1)))
+    return cases
+
+
+def three_month_sums(y: np.ndarray, origin: int) -> np.ndarray:
+    """(n_reps, k + 1): sums of months [origin - 3k, origin - 3k + 3), ..., [origin, origin + 3).
+
+    A rep with no active month in a window is NaN there; inactive months inside one add 0.
+
+    >>> three_month_sums(np.array([[1.0, 2, 3, 4, 5, 6, 7, 8, np.nan]]), 6).tolist()
+    [[6.0, 15.0, 15.0]]
+    """
+    starts = np.arange(origin % 3, origin + 1, 3)
+    starts = starts[starts + 3 <= y.shape[1]]
+    blocks = np.stack([y[:, s:s + 3] for s in starts], axis=1)          # reps x windows x 3
+    seen = np.isfinite(blocks).any(axis=2)
+    return np.where(seen, np.nansum(blocks, axis=2), np.nan)
+
+
+def loss_scales(train: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Per-rep loss scale: mean of the rep's training outcomes (team mean when < 2, floored at 10%)."""
+    recent = train[:, -MIN_HISTORY:]
+    team = float(np.abs(recent[np.isfinite(recent)]).mean()) if np.isfinite(recent).any() else 1.0
+    team = team if np.isfinite(team) and team > 0 else 1.0
+    own = train[rows]
+    n = np.isfinite(own).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own_mean = np.where(np.isfinite(own), np.abs(own), 0.0).sum(1) / n
+    mean = np.where(n >= 2, own_mean, team)
+    return np.maximum(np.nan_to_num(mean, nan=team), 0.1 * team)
+
+
+def variant_scores(plan: BacktestPlan) -> variant_choice.VariantScores:
+    """Every variant's scaled CRPS at the latest scored origins of ``plan``, on a sample of its reps.
+
+    :data:`~analytics.variant_choice.MAX_SCORED` origins, :data:`~analytics.variant_choice.SAMPLE_REPS`
+    reps (all of a smaller team); cached per data, so a page that calibrates or backtests the same
+    history again pays for these refits once.
+    """
+    def make() -> variant_choice.VariantScores:
+        rows = variant_choice.sample_rows(len(plan.arrays.reps))
+        small = replace(plan, arrays=plan.arrays.subset(rows))
+        cols = small.candidates()[-variant_choice.MAX_SCORED:]
+        by_variant = {v.name: small.cases(v, cols) for v in VARIANTS}
+        first = by_variant[STANDARD.name]
+        sums = {name: np.array([float(np.sum(model_crps(c))) for c in cases]) for name, cases in by_variant.items()}
+        return variant_choice.VariantScores(tuple(c.label for c in first), tuple(cols),
+                                            np.array([c.rows.size for c in first], dtype=float), sums)
+
+    key = variant_choice.digest(plan.arrays, plan.metric, plan.from_months, variant_choice.MAX_SCORED,
+                                variant_choice.SAMPLE_REPS)
+    return variant_choice.cached(key, make)
+
+
+def next_period_choice(arrays: PanelArrays, metric: str, n_train: int, from_months: bool = False) -> VariantChoice:
+    """The log model's variant for a forecast made after the first ``n_train`` columns of ``arrays``.
+
+    The prequential choice after the last origin those columns hold (every past origin), with its
+    confirmation on the scored origins; the same figures a backtest of that history reports.
+    """
+    plan = BacktestPlan(arrays.subset(n_cols=n_train), metric, from_months)
+    scores = variant_scores(plan)
+    return variant_choice.choose(scores, scores.columns)

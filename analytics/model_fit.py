@@ -1,0 +1,75 @@
+"""The model fit for a metric's kind on the first columns of a panel (calibration and backtest share it).
+
+* money (revenue, pipeline, deal size) and very large counts: the pooled log-scale hurdle model
+  (:mod:`analytics.logmodel`);
+* counts (deals, meetings, demos, ...): gamma-Poisson with exposure (:mod:`analytics.counts`);
+* win rate: beta-binomial.
+
+Its own module so that :mod:`analytics.calibration` (which asks the backtest's origins for the model
+variant) and :mod:`analytics.backtest_cases` (which fits at every origin) do not import each other.
+
+Example
+-------
+>>> model_family("revenue", np.array([[1200.0, 0.0]])), model_family("deals", np.array([[3.0, 4.0]]))
+('log', 'count')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.counts import CountFit, RateFit, fit_count_model, fit_rate_model
+from analytics.logmodel import LogFit, fit_log_model
+from analytics.metric_registry import metric_kind
+from analytics.model_variants import STANDARD, ModelVariant
+from analytics.panel_arrays import PanelArrays
+from analytics.periods import Period
+
+# What a metric's model fit is, by family: rate, count, log-scale.
+ModelFit = RateFit | CountFit | LogFit
+LARGE_COUNT = 50.0   # a count metric whose typical rep-period value exceeds this uses the log model
+
+
+def model_family(metric: str, y: np.ndarray) -> str:
+    """``"log"``, ``"count"`` or ``"rate"`` for a metric and its training values."""
+    kind = metric_kind(metric)
+    if kind == "rate":
+        return "rate"
+    if kind == "count":
+        typical = np.nanmedian(y) if np.isfinite(y).any() else 0.0
+        return "log" if typical > LARGE_COUNT else "count"
+    return "log"
+
+
+def training_columns(arrays: PanelArrays, target: Period) -> int:
+    """Number of leading columns usable for a fit aimed at ``target``: complete and before it."""
+    k = min(max(arrays.index_of(target), 0), len(arrays.periods))
+    incomplete = np.flatnonzero(~arrays.complete[:k])
+    return int(incomplete[0]) if incomplete.size else k
+
+
+def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfrac: np.ndarray,
+                   next_tenure: np.ndarray, *, n_train: int | None = None,
+                   family: str | None = None, variant: ModelVariant = STANDARD,
+                   steps: int = 1) -> tuple[ModelFit, str]:
+    """Fit the metric's model on columns [0, n_train) and return (fit, family).
+
+    ``variant`` is the form of the log-scale model (counts and rates have one form)."""
+    k = training_columns(arrays, target) if n_train is None else n_train
+    y = arrays.y[:, :k]
+    active = arrays.extra.get("active")
+    active = None if active is None else active[:, :k]
+    family = family or model_family(metric, y)
+    periods = arrays.periods[:k]
+    fit: ModelFit
+    if family == "rate":
+        if arrays.won is None or arrays.closed is None:
+            raise ValueError(f"{metric}: a rate needs the panel's won and closed counts")
+        fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active)
+    elif family == "count":
+        fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
+                              next_expfrac, next_tenure, active)
+    else:
+        fit = fit_log_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
+                            next_expfrac, next_tenure, active=active, variant=variant, steps=steps)
+    return fit, family

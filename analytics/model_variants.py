@@ -1,0 +1,82 @@
+"""The named variants of the log-scale model that a history chooses between (calibration-methods 9-10).
+
+No single form of the model suits every company: a damped team trend is what a growing team needs and
+what hurts a steady one; a rep's own month-of-quarter shape is the biggest gain where reps close at
+quarter end and noise where they do not; the pooled empirical residuals fix a left skew that a
+parametric law misses, unless the residuals are few. So a small, fixed set of variants is scored on
+the *early* rolling origins of the user's own history (:mod:`analytics.variant_choice`), and the
+one chosen is confirmed on later origins and used. The set is small on purpose: choosing among many
+on the same history overfits.
+
+Every variant keeps the pooled volatility, level shrinkage, ramp and per-rep zero shares.
+
+Example
+-------
+>>> [v.name for v in VARIANTS]
+['standard', 'team_trend', 'no_rep_shape', 'parametric']
+>>> variant("team_trend").label
+'team trend'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelVariant:
+    """One form of the log-scale model.
+
+    Attributes
+    ----------
+    name, label : str
+        Identifier (CLI, JSON) and the words a page shows.
+    trend : bool
+        Forecast the team's deseasonalised level with a damped local trend
+        (:mod:`analytics.team_trend`) instead of the mean of its last three values.
+    team_season : bool
+        Estimate a team month-of-year (quarter-of-year) season once two years are seen. Off with the
+        trend: on two or three years a season fitted beside a trend takes up part of the growth.
+    rep_shape : bool
+        Each rep's own month-of-quarter shape, shrunk toward the team's (monthly grain).
+    empirical : bool
+        The pooled empirical law of standardised residuals; otherwise a Student t.
+    """
+
+    name: str
+    label: str
+    trend: bool = False
+    team_season: bool = True
+    rep_shape: bool = True
+    empirical: bool = True
+
+    def describe(self) -> str:
+        """The variant in words, e.g. "team trend + pooled residuals".
+
+        >>> VARIANTS[0].describe()
+        'team level (mean of the last three periods), team season, rep month-of-quarter shape, pooled residuals'
+        """
+        parts = ["damped team trend" if self.trend else "team level (mean of the last three periods)"]
+        if self.team_season:
+            parts.append("team season")
+        if self.rep_shape:
+            parts.append("rep month-of-quarter shape")
+        parts.append("pooled residuals" if self.empirical else "Student t residuals")
+        return ", ".join(parts)
+
+
+STANDARD = ModelVariant("standard", "standard")
+VARIANTS: tuple[ModelVariant, ...] = (
+    STANDARD,
+    ModelVariant("team_trend", "team trend", trend=True, team_season=False),
+    ModelVariant("no_rep_shape", "no rep month-of-quarter shape", rep_shape=False),
+    ModelVariant("parametric", "Student t residuals", empirical=False),
+)
+BY_NAME = {v.name: v for v in VARIANTS}
+
+
+def variant(name: str) -> ModelVariant:
+    """The variant called ``name``; a ValueError naming the known ones otherwise."""
+    if name not in BY_NAME:
+        raise ValueError(f"unknown model variant {name!r}: choose one of {', '.join(BY_NAME)}")
+    return BY_NAME[name]

@@ -1,0 +1,196 @@
+"""The rep x period panel read straight into arrays: two small queries and numpy (the fast path).
+
+:func:`analytics.metrics.rep_period_panel` builds the whole grid of active rep-periods in SQL (a
+row per rep and period, zeros included) and :func:`analytics.panel_arrays.build_arrays` pivots it
+back into arrays. At 10,000 reps x 36 months that grid, its join and its frame cost most of a
+calibration. Here DuckDB only does what needs the rows: each rep's span (one row per rep,
+:func:`analytics.metrics.rep_spans`, the one definition of "active") and the metric per rep and
+period where the rep had rows; the grid of active periods, exposures and tenures is arithmetic on
+the spans. The result is the same panel: ``tests/test_panel_query.py`` compares both routes on every
+test company, grain and kind of metric, and :meth:`PanelRead.frame` gives the same frame as
+``rep_period_panel``.
+
+Example
+-------
+Ann closed two deals in 2026-Q1 and none in Q2 (a zero, as she is still active); Bo started in Q2,
+which has not ended on the data's as-of date:
+
+>>> from analytics import store
+>>> conn = store.connect(":memory:")
+>>> _ = conn.execute("INSERT INTO deals (deal_id, rep, close_date, amount, outcome, import_id) VALUES "
+...                  "('d1', 'Ann', DATE '2026-01-20', 1200, 'won', 1), ('d2', 'Ann', DATE '2026-02-03', 800, 'won', 1), "
+...                  "('d3', 'Bo', DATE '2026-04-09', 500, 'won', 1)")
+>>> read = read_panel(conn, "revenue", "quarter")
+>>> read.arrays.reps.tolist(), [p.label for p in read.arrays.periods], read.arrays.complete.tolist()
+(['Ann', 'Bo'], ['2026-Q1', '2026-Q2'], [True, False])
+>>> read.arrays.y.tolist()          # the incomplete quarter is not an outcome yet
+[[2000.0, nan], [nan, nan]]
+>>> print(read.frame()[["rep", "period_label", "value", "complete"]].to_string(index=False))
+rep period_label  value  complete
+Ann      2026-Q1 2000.0      True
+Ann      2026-Q2    0.0     False
+ Bo      2026-Q2  500.0     False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import metrics, store
+from analytics.metric_registry import resolve_metric
+from analytics.panel_arrays import PanelArrays
+from analytics.periods import MONTHS_PER, period_of, period_start_sql
+
+TENURE_MONTH_DAYS = 30.4375
+
+
+@dataclass(frozen=True)
+class PanelRead:
+    """A metric's panel as arrays, with what the frame form and the forecast set need.
+
+    ``arrays`` is what :func:`~analytics.panel_arrays.build_arrays` makes of the frame (outcomes of
+    incomplete periods are NaN there); ``value``/``exposure_days`` keep every active cell, the
+    incomplete period included, for :meth:`frame`; ``spans`` is ``metrics.rep_spans`` (every rep,
+    for the reps to forecast)."""
+
+    arrays: PanelArrays
+    value: np.ndarray
+    exposure_days: np.ndarray
+    extra: dict[str, np.ndarray]
+    spans: pd.DataFrame
+
+    def frame(self) -> pd.DataFrame:
+        """The panel as ``metrics.rep_period_panel`` returns it (one row per active rep-period)."""
+        a = self.arrays
+        columns = ["rep", "period_start", "period_label", "value", "exposure_days", "tenure_months",
+                   "complete", "team", *self.extra]
+        if not a.periods:
+            return pd.DataFrame(columns=columns)
+        r, c = np.nonzero(np.isfinite(a.expfrac))
+        starts = np.array([p.start for p in a.periods], dtype=object)
+        labels = np.array([p.label for p in a.periods], dtype=object)
+        out = pd.DataFrame({"rep": a.reps[r], "period_start": starts[c], "period_label": labels[c],
+                            "value": self.value[r, c], "exposure_days": self.exposure_days[r, c].astype(np.int32),
+                            "tenure_months": a.tenure[r, c], "complete": a.complete[c], "team": a.teams[r]})
+        for name, grid in self.extra.items():
+            out[name] = grid[r, c].astype(np.int64)
+        return out[columns]
+
+
+def read_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *, fiscal_start_month: int | None = None,
+               as_of: date | None = None) -> PanelRead:
+    """``metrics.rep_period_panel`` of ``metric`` as arrays (see the module's docstring)."""
+    definition = resolve_metric(metric)
+    fsm = fiscal_start_month or store.fiscal_year_start_month(conn)
+    as_of = as_of or metrics.data_as_of(conn)
+    extra_names = [column for column, _ in definition.extra]
+    if as_of is None:
+        return _empty(grain, fsm, extra_names, pd.DataFrame())
+    spans = metrics.rep_spans(conn, as_of=as_of)
+    coverage = conn.execute(f"SELECT {definition.coverage_sql('$as_of')}", {"as_of": as_of}).fetchall()
+    coverage_start = coverage[0][0] if coverage else None
+    if coverage_start is None or spans.empty:
+        return _empty(grain, fsm, extra_names, spans)
+    span_start = _days(spans["span_start"])
+    span_end = _days(spans["span_end"])
+    from_date = np.maximum(span_start, np.datetime64(coverage_start, "D"))
+    # A roster rep with no start date and no deal or activity has no span to count zeros in.
+    keep = ~np.isnat(span_start) & ~np.isnat(span_end) & (span_end >= from_date)
+    if not keep.any():
+        return _empty(grain, fsm, extra_names, spans)
+    reps = spans["rep"].to_numpy(object)[keep]
+    order = np.argsort(reps.astype(str), kind="stable")
+    reps = reps[order]
+    teams = spans["team"].to_numpy(object)[keep][order]
+    span_start, span_end, from_date = span_start[keep][order], span_end[keep][order], from_date[keep][order]
+    tenure_start = _days(spans["tenure_start"])[keep][order]
+
+    months = MONTHS_PER[grain]
+    first_col = _period_month(from_date, grain, fsm)
+    last_col = _period_month(span_end, grain, fsm)
+    base = int(first_col.min())
+    first_col, last_col = (first_col - base) // months, (last_col - base) // months
+    n_t = int(last_col.max()) + 1
+    cols = np.arange(n_t)
+    active = (cols[None, :] >= first_col[:, None]) & (cols[None, :] <= last_col[:, None])
+    starts_m = (base + cols * months).astype("datetime64[M]")
+    p_start = starts_m.astype("datetime64[D]")
+    p_end = (starts_m + months).astype("datetime64[D]") - np.timedelta64(1, "D")
+    exposure = (np.minimum(p_end[None, :], span_end[:, None]) - np.maximum(p_start[None, :], span_start[:, None])
+                ).astype(float) + 1
+    exposure = np.where(active, exposure, np.nan)
+    with np.errstate(invalid="ignore"):
+        tenure = np.maximum((p_start[None, :] - tenure_start[:, None]).astype(float), 0) / TENURE_MONTH_DAYS
+    tenure = np.where(active & ~np.isnat(tenure_start)[:, None], tenure, np.nan)
+    complete = np.asarray((p_end <= np.datetime64(as_of, "D")) & active.any(axis=0), dtype=bool)
+
+    # The rep's row and the period's month number come back as integers: no strings or dates cross over.
+    period_start = period_start_sql(definition.date_column, grain, fsm)
+    agg = definition.aggregate_sql(f"rep, {period_start} AS period_start", f"{definition.date_column} <= $as_of")
+    # On a cursor of its own: the registered frame is seen by this query only (the dashboard's threads
+    # share one connection).
+    cursor = conn.cursor()
+    cursor.register("panel_query_reps", pd.DataFrame({"rep": reps, "row": np.arange(reps.size)}))
+    try:
+        sums = cursor.execute(f"""SELECT r.row, (year(a.period_start) * 12 + month(a.period_start) - 1 - 23640)::INTEGER
+                                       AS month_number, a.* EXCLUDE (rep, period_start)
+                                FROM ({agg}) a JOIN panel_query_reps r USING (rep)""", {"as_of": as_of}).fetchnumpy()
+    finally:
+        cursor.close()
+    row = np.asarray(sums["row"], dtype=np.int64)
+    col = (np.asarray(sums["month_number"], dtype=np.int64) - base) // months
+    hit = (col >= 0) & (col < n_t)
+    row, col = row[hit], col[hit]
+    hit_cells = active[row, col]
+    row, col = row[hit_cells], col[hit_cells]
+    value = np.where(active, 0.0 if definition.additive else np.nan, np.nan)
+    value[row, col] = _masked_float(sums["value"])[hit][hit_cells]
+    extra = {}
+    for name in extra_names:
+        grid = np.where(active, 0.0, np.nan)
+        grid[row, col] = np.nan_to_num(_masked_float(sums[name])[hit][hit_cells], nan=0.0)
+        extra[name] = grid
+
+    p0 = period_of(p_start[0].astype(date), grain, fsm)
+    periods = [p0.next(k) for k in range(n_t)]
+    days = np.array([p.days for p in periods], dtype=float)
+    y = value.copy()
+    y[:, ~complete] = np.nan
+    arrays = PanelArrays(reps=reps, teams=teams, periods=periods, y=y, expfrac=exposure / days[None, :],
+                         tenure=tenure, complete=complete, grain=grain, fiscal_start_month=fsm)
+    arrays.extra["active"] = active & complete[None, :]
+    if "won" in extra:
+        arrays.won, arrays.closed = extra["won"], extra["closed"]
+    return PanelRead(arrays, value, exposure, extra, spans)
+
+
+def _empty(grain: str, fsm: int, extra: list[str], spans: pd.DataFrame) -> PanelRead:
+    e = np.empty((0, 0))
+    arrays = PanelArrays(np.array([], dtype=object), np.array([], dtype=object), [], e, e, e,
+                         np.array([], dtype=bool), grain, fsm)
+    return PanelRead(arrays, e, e, {name: e for name in extra}, spans)
+
+
+def _days(column: pd.Series) -> np.ndarray:
+    """A column of dates (date objects, NaT or None) as ``datetime64[D]``."""
+    return pd.to_datetime(column).to_numpy().astype("datetime64[D]")
+
+
+def _period_month(days: np.ndarray, grain: str, fsm: int) -> np.ndarray:
+    """Months since 1970-01 of the first month of the period holding each day (as ``period_start_sql``)."""
+    m = days.astype("datetime64[M]").astype(np.int64)
+    if grain == "month":
+        return m
+    return m - ((m % 12 + 1 - fsm) % 3)
+
+
+def _masked_float(values: np.ndarray) -> np.ndarray:
+    """A fetched numeric column as floats, NULL as NaN (``fetchnumpy`` gives masked arrays for NULLs)."""
+    if isinstance(values, np.ma.MaskedArray):
+        return np.asarray(np.ma.filled(values.astype(float), np.nan))
+    return np.asarray(values, dtype=float)
