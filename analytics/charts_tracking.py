@@ -48,9 +48,11 @@ def projected_attainment_histogram(summary: pd.DataFrame, stretch_ratio: float |
                    bargap=0.05)
 
 
-def actual_vs_expected_bars(summary: pd.DataFrame, title: str = "Actual vs expected to date") -> go.Figure:
+def actual_vs_expected_bars(summary: pd.DataFrame, title: str = "Actual vs expected to date",
+                            value_prefix: str = "") -> go.Figure:
     """Grouped bars per rep: actual to date and the seasonal pace expected by now; flagged reps in red,
-    the period target as a marker."""
+    the period target as a marker. ``value_prefix`` (the data's currency symbol for a money metric)
+    is written before every amount on the axis and in the hover text."""
     df = summary.reset_index() if "rep" not in summary.columns else summary
     df = df.sort_values("pace", na_position="first") if "pace" in df else df
     reps = df["rep"].astype(str).tolist()
@@ -61,12 +63,13 @@ def actual_vs_expected_bars(summary: pd.DataFrame, title: str = "Actual vs expec
                 marker_color=[COLOURS["flag"] if f else COLOURS["actual"] for f in flag],
                 customdata=np.column_stack([df.get("pace", pd.Series(np.nan, index=df.index)),
                                             df.get("p_attain", pd.Series(np.nan, index=df.index))]),
-                hovertemplate="%{x}: %{y:,.0f}<br>pace %{customdata[0]:.0%}"
+                hovertemplate=f"%{{x}}: {value_prefix}%{{y:,.0f}}<br>pace %{{customdata[0]:.0%}}"
                               "<br>chance of base %{customdata[1]:.0%}<extra></extra>")
     if "target" in df:
         fig.add_scatter(x=reps, y=df["target"], mode="markers", name="period target",
                         marker={"symbol": "line-ew-open", "size": 18, "color": COLOURS["line"]})
-    return _layout(fig, title, barmode="group", yaxis_title="to date", xaxis_tickangle=-45)
+    return _layout(fig, title, barmode="group", yaxis={"title": "to date", "tickprefix": value_prefix},
+                   xaxis_tickangle=-45)
 
 
 def reliability_chart(reliability: pd.DataFrame, title: str = "Our chances vs what happened") -> go.Figure:

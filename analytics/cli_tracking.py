@@ -28,9 +28,10 @@ if TYPE_CHECKING:
     from analytics.target_sets import SavedTargetSet
 
 TRACK_COLUMNS = ["rep", "target", "actual", "expected_to_date", "pace", "p_attain", "flag", "cause"]
-EXTRA_COLUMNS = ["team", "share_expected", "projected", "projected_attainment", "p_attain_saved",
+EXTRA_COLUMNS = ["team", "share_expected", "share_usual", "projected", "projected_attainment", "p_attain_saved",
                  "p_attain_start", "cause_detail", "gap", "weeks_left", "what_it_takes_per_week",
-                 "calls_per_week", "meetings_per_week", "opportunities_per_week", "deals_per_week", "model"]
+                 "calls_per_week", "meetings_per_week", "opportunities_per_week", "deals_per_week", "model",
+                 "open_deals", "open_pipeline", "open_pipeline_expected"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,6 +92,11 @@ def _track(args: argparse.Namespace) -> int:
           f"{amount(tm['projected'])} ({rate(tm['projected_attainment'])}); chance of the team number "
           f"{rate(tm['team_p_attain'])}; reps expected to reach base {rate(tm['expected_share_reaching_base'])} "
           f"(the set promised {rate(tm['promised_share_reaching_base'])})")
+    if "open_deals" in tm:
+        print(f"open pipeline: {formatting.count(tm['open_deals'])} open deals worth {amount(tm['open_pipeline'])}, "
+              f"about {amount(tm['open_pipeline_expected'])} of it expected to be won by the period's end "
+              f"({rate(tm['share_from_open_deals'])} of what is left usually comes from deals already open); "
+              "the chances count it")
     for note in t.notes:
         print(f"  note: {note}")
     print(f"{'rep':<22}{'target':>12}{'actual':>12}{'expected':>12}{'pace':>7}{'chance':>8}  flag  cause")

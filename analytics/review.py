@@ -21,8 +21,10 @@ Example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -40,8 +42,9 @@ from analytics.periods import Period
 from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
 from analytics.target_sets import SavedTargetSet
 from analytics.targets import TIER_ORDER
-from analytics.tracking import align_predictive, fit_period, implied_predictive
-from analytics.tracking_core import StitchedPredictive, funnel_rates
+from analytics.tracking import Tracking, align_predictive, fit_period, implied_predictive, track
+from analytics.tracking_causes import funnel_rates
+from analytics.tracking_core import StitchedPredictive
 
 RATCHET_SENTENCE = (
     "Raising a target only because it was beaten is the ratchet effect: reps who expect "
@@ -214,6 +217,61 @@ def volatility(predictive: PredictiveDistribution) -> np.ndarray:
     raise TypeError(f"no volatility for {type(predictive).__name__}")
 
 
+VOLATILITY_COLUMNS = {"volatility_previous": "before", "volatility": "now"}
+
+
+class SharedVolatility(NamedTuple):
+    """Volatility columns that hold one number for every rep, and the sentence that says it once instead."""
+
+    columns: list[str]
+    sentence: str | None
+
+
+def shared_volatility(changes: pd.DataFrame, money: bool) -> SharedVolatility:
+    """The volatility columns of :func:`_changes` in which every rep has the same value, in words.
+
+    The pooled model can give every rep one spread (an orders-only team: 0.35 in every row, to the two
+    decimals a table shows): a column
+    repeating it tells a manager nothing, so it is said once, in what it means. Money laws' volatility
+    is a log-scale sigma: a typical period (two in three) lands between exp(-sigma) and exp(sigma) times
+    the level; counts' is the coefficient of variation: about that share either way.
+
+    >>> frame = pd.DataFrame({"volatility_previous": [0.35, 0.35], "volatility": [0.35, np.nan]})
+    >>> shared = shared_volatility(frame, money=True)
+    >>> shared.columns
+    ['volatility_previous', 'volatility']
+    >>> print(shared.sentence)  # doctest: +NORMALIZE_WHITESPACE
+    Every rep has the same volatility before and now: in two periods out of three a result lands between
+    30% below and 42% above the rep's level (the model shares one spread across the team).
+    >>> shared_volatility(pd.DataFrame({"volatility": [0.2, 0.5]}), money=True).columns
+    []
+    """
+    same: dict[str, float] = {}
+    for column in VOLATILITY_COLUMNS:
+        values = changes[column].to_numpy(dtype=float) if column in changes else np.array([])
+        values = values[np.isfinite(values)]
+        if values.size and np.ptp(np.round(values, 2)) == 0:    # the same as the table would show it (0.35)
+            same[column] = float(np.median(values))
+    if not same:
+        return SharedVolatility([], None)
+    spreads = sorted({round(v, 2) for v in same.values()})
+    when = " and ".join(VOLATILITY_COLUMNS[c] for c in same)
+
+    def words(v: float) -> str:
+        if money:
+            return (f"between {formatting.rate(1 - math.exp(-v))} below and {formatting.rate(math.exp(v) - 1)} "
+                    "above the rep's level")
+        return f"within about {formatting.rate(v)} either way of the rep's level"
+
+    if len(spreads) == 1:
+        said = f"in two periods out of three a result lands {words(spreads[0])}"
+    else:
+        said = "; ".join(f"{VOLATILITY_COLUMNS[c]}, in two periods out of three a result lands {words(v)}"
+                         for c, v in same.items())
+    return SharedVolatility(list(same), f"Every rep has the same volatility {when}: {said} "
+                                        "(the model shares one spread across the team).")
+
+
 # ----------------------------------------------------------------------------- database
 @dataclass
 class Review:
@@ -249,9 +307,24 @@ def _baseline(cal: Calibration | None, pred: PredictiveDistribution, reps: np.nd
     return np.asarray(pred.quantile(0.5), dtype=float)
 
 
+def review_and_track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str
+                     ) -> tuple[Review, Tracking | None]:
+    """The review of a saved set's period and its tracking at the review's date (None when it cannot
+    be tracked): the page and the report show both. The period's calibration is fitted once for the two."""
+    saved = data.tracked_set(conn, target_set)
+    fitted = fit_period(conn, saved)
+    rv = review(conn, saved, fitted=fitted)
+    try:
+        end = track(conn, saved, rv.as_of, fitted=fitted)
+    except (ValueError, LookupError):
+        end = None
+    return rv, end
+
+
 def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str, *,
-           bins: tuple[float, ...] = DEFAULT_BINS) -> Review:
-    """Review a saved set's period (the set, its name or id)."""
+           bins: tuple[float, ...] = DEFAULT_BINS, fitted: tuple[Calibration | None, str] | None = None) -> Review:
+    """Review a saved set's period (the set, its name or id). ``fitted``: the set's period
+    :func:`analytics.tracking.fit_period` when the caller has it already."""
     saved = data.tracked_set(conn, target_set)
     period, reps, notes = saved.fiscal_period, saved.reps, []
     as_of = data_as_of(conn) or period.end
@@ -274,7 +347,7 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
 
     # The model for the reviewed period (fitted before it) and for the next (fitted through it).
     implied = implied_predictive(reps, saved.targets_by_tier, saved.chances_by_tier)
-    cal_then, why_then = fit_period(conn, saved, period)
+    cal_then, why_then = fitted or fit_period(conn, saved, period)
     cal_next, why_next = fit_period(conn, saved, period.next(), as_of=period.end)
     pred_then, _ = align_predictive(None if cal_then is None else cal_then.predictive, reps, implied)
 

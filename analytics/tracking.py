@@ -1,8 +1,11 @@
 """Tracking a saved target set through its period: pace, the chance from here, flags, causes, notes.
 
-The statistics are pure functions in :mod:`analytics.tracking_core` (re-exported here); this module
-wires them to the database: the saved set, outcomes and funnel counts to date, the engine's
-predictive for the period (``calibration.calibrate``), the within-period shape, check-in notes.
+The statistics are pure functions in :mod:`analytics.tracking_core` and
+:mod:`analytics.tracking_causes`, the period's law per rep in :mod:`analytics.tracking_laws`, the
+open pipeline in :mod:`analytics.open_pipeline_data` and check-in notes in
+:mod:`analytics.checkin_notes` (all re-exported here: the tracking API); this module wires them to the
+database: the saved set, outcomes and funnel counts to date, the within-period shape, the chance from
+here.
 
 Example
 -------
@@ -15,111 +18,51 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import duckdb
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
-from analytics import csv_writer, formatting
+from analytics import formatting, store
 from analytics import tracking_data as data
-from analytics.calibration import Calibration, calibrate
+from analytics.calibration import Calibration
+from analytics.checkin_notes import NOTE_COLUMNS, add_note, list_notes, notes_csv  # noqa: F401  (re-exported)
 from analytics.coverage import DataCoverage, data_coverage, day_words
 from analytics.metric_registry import resolve_metric
 from analytics.metrics import FUNNEL_RATES, data_as_of, rep_funnel
+from analytics.open_pipeline_data import PipelineEvidence, pipeline_evidence
+from analytics.pace_chance import remaining_law, team_effect
+from analytics.pace_replay import rep_shares
 from analytics.periods import Period, working_days
-from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
-from analytics.target_sets import SavedTargetSet, resolve_set_id
+from analytics.target_sets import SavedTargetSet
+from analytics.tracking_causes import (
+    diagnose,
+    flagged_on_pace,
+    funnel_rates,
+    outcome_causes,
+    what_it_takes,
+)
 from analytics.tracking_core import (  # noqa: F401  (re-exported: the tracking API)
     SeasonalShape,
     StitchedPredictive,
     conditional_p_attain,
-    diagnose,
-    funnel_rates,
-    outcome_causes,
     pace,
     projection,
     remaining_predictive,
     team_simulation,
     team_view,
-    what_it_takes,
+)
+from analytics.tracking_laws import (  # noqa: F401  (re-exported: the tracking API)
+    align_predictive,
+    fit_period,
+    implied_predictive,
+    subset_predictive,
 )
 
 DEFAULT_THRESHOLD = 0.3
 VOLUME_ORDER = ("calls", "meetings", "demos", "opportunities")
-
-
-# ----------------------------------------------------------------------------- the period's law
-def implied_predictive(reps: Sequence[str] | np.ndarray, targets: pd.DataFrame, chances: pd.DataFrame,
-                       df: float = 30.0, default_sigma: float = 0.5) -> LogScaleHurdle:
-    """The log-t law a saved set implies: each tier says T_j = Q(1 - p_j), so
-    log T_j = mu + sigma * t.ppf(1 - p_j, df); least squares over the rep's tiers (one tier: the
-    team's median sigma). Used for reps the calibration does not cover."""
-    t = targets.reindex(reps).to_numpy(dtype=float)
-    p = chances.reindex(index=reps, columns=targets.columns).to_numpy(dtype=float)
-    ok = np.isfinite(t) & (t > 0) & np.isfinite(p) & (p > 0) & (p < 1)
-    z = np.where(ok, stats.t.ppf(1 - np.where(ok, p, 0.5), df), 0.0)
-    y = np.where(ok, np.log(np.where(ok, t, 1.0)), 0.0)
-    n = ok.sum(axis=1)
-    zbar = np.where(n > 0, z.sum(axis=1) / np.maximum(n, 1), 0.0)
-    ybar = np.where(n > 0, y.sum(axis=1) / np.maximum(n, 1), np.nan)
-    szz = (ok * (z - zbar[:, None]) ** 2).sum(axis=1)
-    szy = (ok * (z - zbar[:, None]) * (y - ybar[:, None])).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sigma = np.where((n >= 2) & (szz > 1e-9), szy / szz, np.nan)
-    sigma = np.where(sigma > 0, sigma, np.nan)
-    fill = float(np.nanmedian(sigma)) if np.any(np.isfinite(sigma)) else default_sigma
-    sigma = np.where(np.isfinite(sigma), sigma, fill)
-    mu = ybar - sigma * zbar
-    return LogScaleHurdle(reps=np.asarray(reps, dtype=object), mu=mu, sigma=sigma,
-                          df=np.full(len(reps), float(df)), zero_share=np.zeros(len(reps)))
-
-
-def subset_predictive(pred: PredictiveDistribution, positions: npt.ArrayLike) -> PredictiveDistribution:
-    pos = np.asarray(positions, dtype=int)
-    if isinstance(pred, LogScaleHurdle):
-        return LogScaleHurdle(reps=np.asarray(pred.reps)[pos], mu=pred.mu[pos], sigma=pred.sigma[pos],
-                              df=np.asarray(pred.df)[pos], zero_share=pred.zero_share[pos],
-                              residuals=pred.residuals, shared_sigma=pred.shared_sigma)
-    if isinstance(pred, NegBinomialCount):
-        return NegBinomialCount(reps=np.asarray(pred.reps)[pos], r=pred.r[pos], q=pred.q[pos],
-                                shared_sigma=pred.shared_sigma)
-    raise TypeError(f"cannot subset {type(pred).__name__}")
-
-
-def align_predictive(model: PredictiveDistribution | None, reps: np.ndarray,
-                     fallback: PredictiveDistribution) -> tuple[PredictiveDistribution, int]:
-    """``model``'s law for the reps it covers, ``fallback``'s for the others, in ``reps`` order.
-    Returns (predictive, number of reps covered by ``model``)."""
-    reps = np.asarray(reps, dtype=object)
-    if model is None:
-        return fallback, 0
-    where = {r: i for i, r in enumerate(np.asarray(model.reps, dtype=object))}
-    have = np.array([r in where for r in reps], dtype=bool)
-    if have.all():
-        return subset_predictive(model, [where[r] for r in reps]), int(reps.size)
-    parts = [(subset_predictive(model, [where[r] for r in reps[have]]), np.flatnonzero(have)),
-             (subset_predictive(fallback, np.flatnonzero(~have)), np.flatnonzero(~have))]
-    return StitchedPredictive(reps=reps, parts=tuple(p for p in parts if p[1].size)), int(have.sum())
-
-
-def fit_period(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, period: Period | None = None,
-               as_of: date | None = None) -> tuple[Calibration | None, str]:
-    """``calibration.calibrate`` for ``period`` (default: the set's) on data before it; None with a
-    reason when there is no history to fit."""
-    period = period or saved.fiscal_period
-    try:
-        cal = calibrate(conn, metric=saved.metric, grain=period.grain, period=period,
-                        as_of=as_of or period.start - timedelta(days=1))
-    except (ValueError, LookupError, KeyError) as exc:
-        return None, f"calibration failed: {exc}"
-    if not (cal.summary["n_periods"] > 0).any():
-        return None, f"no complete history before {period.label}"
-    return cal, "calibration"
 
 
 # ----------------------------------------------------------------------------- within-period shape
@@ -219,8 +162,9 @@ def gap_unit(metric: str) -> str:
 
 def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str, as_of: date | None = None,
           threshold: float = DEFAULT_THRESHOLD, *, n_draws: int = 4000, seed: int = 0,
-          confidence: float = 0.5) -> Tracking:
-    """Track a saved set (the set, its name or id) as of a date (default: ``data_as_of``)."""
+          confidence: float = 0.5, fitted: tuple[Calibration | None, str] | None = None) -> Tracking:
+    """Track a saved set (the set, its name or id) as of a date (default: ``data_as_of``).
+    ``fitted``: the set's period :func:`fit_period` when the caller has it already."""
     saved = data.tracked_set(conn, target_set)
     period, reps = saved.fiscal_period, saved.reps
     cov = data_coverage(conn)
@@ -228,7 +172,7 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     # Days after the data's last day are not measured: counting them would put every rep behind.
     day = data.evaluation_date(period, min(as_of, cov.data_ends) if cov.data_ends else as_of)
     actual = data.metric_to_date(conn, saved.metric, period.start, day).reindex(reps).fillna(0.0).to_numpy()
-    cal, model_note = fit_period(conn, saved)
+    cal, model_note = fitted or fit_period(conn, saved)
     implied = implied_predictive(reps, saved.targets_by_tier, saved.chances_by_tier)
     pred, covered = align_predictive(None if cal is None else cal.predictive, reps, implied)
     shape = period_shape(conn, saved, cal)
@@ -248,11 +192,25 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
         s["attainment"] = np.where(base > 0, actual / base, np.nan)
     s["p_attain_saved"] = saved.chances_by_tier["base"].to_numpy(dtype=float)
     s["p_attain_start"] = conditional_p_attain(pred, np.zeros_like(actual), base, 0.0)
-    s["p_attain"] = conditional_p_attain(pred, actual, base, share)
+    # The chance from here: each rep's own share usually booked by now and the team's pace so far
+    # (analytics.pace_chance); the pace column keeps the set's shape (its milestones).
+    s["share_usual"] = rep_shares(conn, saved.metric, period, day, reps)
+    usual = s["share_usual"].to_numpy()
+    effect = team_effect(pred, actual, usual)
+    # With an open pipeline in the data, the rest of the period is its open deals plus what deals
+    # not yet open usually add (analytics.open_pipeline); orders-only data keeps the law scaled.
+    pipeline = pipeline_evidence(conn, saved.metric, period, day, reps, coverage=cov)
+    with_pipeline = None if pipeline is None else pipeline.remainder(pred, usual, effect, seed=seed)
+    rest = remaining_law(pred, usual, effect) if with_pipeline is None else with_pipeline
+    if pipeline is not None:
+        s["open_deals"] = [v.size for v in pipeline.values]
+        s["open_pipeline"] = [float(v.sum()) for v in pipeline.values]
+        s["open_pipeline_expected"] = pipeline.expected
+    s["p_attain"] = conditional_p_attain(pred, actual, base, share, rest)
     for tier in ("stretch", "excellence"):
         if tier in tg:
-            s[f"p_attain_{tier}"] = conditional_p_attain(pred, actual, tg[tier].to_numpy(dtype=float), share)
-    s[["projected", "projected_p10", "projected_p90"]] = projection(pred, actual, share)[
+            s[f"p_attain_{tier}"] = conditional_p_attain(pred, actual, tg[tier].to_numpy(dtype=float), share, rest)
+    s[["projected", "projected_p10", "projected_p90"]] = projection(pred, actual, share, remaining=rest)[
         ["projected", "projected_p10", "projected_p90"]].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         s["projected_attainment"] = np.where(base > 0, s["projected"] / base, np.nan)
@@ -267,19 +225,36 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
         s["cause"] = np.where(short, "activity volume short", "on pace")
         s["cause_detail"] = [f"{saved.metric} at {formatting.rate(p)} of pace" if sh else f"{saved.metric} on pace"
                              for p, sh in zip(s["pace"], short, strict=True)]
-    # Off pace for the target while the funnel is on pace: what is left is deal size or timing.
-    s["cause"] = np.where(s["flag"] & (s["cause"] == "on pace"), "deal size or timing", s["cause"])
+    s[["cause", "cause_detail"]] = flagged_on_pace(s["flag"], s["pace"], s["cause"], s["cause_detail"]).to_numpy()
     s["model"] = np.where(np.isin(reps, np.asarray(cal.predictive.reps, dtype=object))
                           if cal is not None else False, "calibration", "implied by saved set")
+    # The team's view reuses the reps' projection and chance, and the pipeline remainder's seeded draws
+    # (team_simulation would draw the same ones again: same count, same seed).
     team = team_view(pred, actual, tg, share, promised_p=s["p_attain_saved"].to_numpy(),
-                     team_target=saved.team_number, n_draws=n_draws, seed=seed)
+                     team_target=saved.team_number, n_draws=n_draws, seed=seed, remaining=rest,
+                     projected=s["projected"].to_numpy(dtype=float), p_attain=s["p_attain"].to_numpy(dtype=float),
+                     remaining_draws=None if with_pipeline is None or with_pipeline.n_draws != n_draws
+                     else with_pipeline.seeded_draws())
     team["share_expected"] = float(np.mean(share))
+    team["team_pace"], team["team_pace_weight"] = effect.ratio, effect.weight
+    team.update(pipeline_summary(pipeline))
     team["flagged"] = int(s["flag"].sum())
     notes = [] if covered == len(reps) else [
         f"{len(reps) - covered} of {len(reps)} reps use the law implied by the saved set ({model_note})"]
     notes += coverage_notes(cov, period)
     return Tracking(saved=saved, as_of=day, share=share, summary=s, activities=acts, team=team,
                     shape_source=shape.source, model_source=model_note, notes=notes, data_ends=cov.data_ends)
+
+
+def pipeline_summary(pipeline: PipelineEvidence | None) -> dict[str, float | int]:
+    """The team's open pipeline the chances count (empty without one: absent, not zero): open deals,
+    their value, the value expected to be won by the period's end, and f, the share of past
+    remainders that came from deals already open at the same point."""
+    if pipeline is None:
+        return {}
+    return {"open_deals": pipeline.deals, "open_pipeline": float(sum(v.sum() for v in pipeline.values)),
+            "open_pipeline_expected": float(pipeline.expected.sum()),
+            "share_from_open_deals": pipeline.share_from_open}
 
 
 def coverage_notes(cov: DataCoverage, period: Period) -> list[str]:
@@ -301,7 +276,8 @@ def _outcome_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: d
     with np.errstate(divide="ignore", invalid="ignore"):
         size_now = (now["revenue"] / now["won"].where(now["won"] > 0)).to_numpy(dtype=float)
     causes = outcome_causes(outcome_pace, now["won"].to_numpy(dtype=float),
-                            usual["won"].astype(float).to_numpy() * share, size_now, deal_size.to_numpy(dtype=float))
+                            usual["won"].astype(float).to_numpy() * share, size_now, deal_size.to_numpy(dtype=float),
+                            currency=formatting.currency_symbol(store.currency_code(conn)))
     causes.index = pd.Index(reps, name="rep")
     return causes.assign(weakest_activity=None, weakest_activity_pace=np.nan, weakest_stage=None,
                          weakest_stage_vs_usual=np.nan)
@@ -367,41 +343,3 @@ def _volume_covered(cov: DataCoverage, column: str) -> bool:
     """Whether a funnel volume (``calls``, ``opportunities``) has data to be judged or planned by
     (won deals, and a name no funnel stage makes, are the deals' own)."""
     return not isinstance(column, str) or cov.has_funnel(column)
-
-
-# ----------------------------------------------------------------------------- check-in notes
-NOTE_COLUMNS = ["set_id", "rep", "note_date", "note", "created_at"]
-
-
-def add_note(conn: duckdb.DuckDBPyConnection, target_set: int | str | None, rep: str, note: str,
-             note_date: date | str | None = None) -> None:
-    """Record a check-in note for a rep (``target_set``: name, id or None for no set)."""
-    if not str(note or "").strip():
-        raise ValueError("a check-in note needs some text")
-    set_id = None if target_set is None else resolve_set_id(conn, target_set)
-    when = pd.Timestamp(note_date).date() if note_date is not None else date.today()
-    conn.execute("INSERT INTO checkin_notes (set_id, rep, note_date, note) VALUES (?, ?, ?, ?)",
-                 [set_id, str(rep), when, str(note).strip()])
-
-
-def list_notes(conn: duckdb.DuckDBPyConnection, target_set: int | str | None = None,
-               rep: str | None = None) -> pd.DataFrame:
-    """Notes ordered by date (then by when they were written), optionally for one set and/or rep."""
-    sql = f"SELECT {', '.join(NOTE_COLUMNS)} FROM checkin_notes WHERE 1 = 1"
-    params: list[int | str] = []
-    if target_set is not None:
-        sql += " AND set_id = ?"
-        params.append(resolve_set_id(conn, target_set))
-    if rep is not None:
-        sql += " AND rep = ?"
-        params.append(str(rep))
-    return conn.execute(sql + " ORDER BY note_date, created_at, rep", params).df()
-
-
-def notes_csv(conn: duckdb.DuckDBPyConnection, target_set: int | str | None = None,
-              rep: str | None = None) -> str:
-    """The notes as CSV text (rep, note_date, note, set_id, created_at) for download, through the one
-    CSV writer: a note that reads like a formula (``=HYPERLINK(...)``) stays text in a spreadsheet."""
-    df = list_notes(conn, target_set, rep)
-    return csv_writer.frame_csv(df[["rep", "note_date", "note", "set_id", "created_at"]],
-                                {"rep": "text", "note_date": "date", "note": "text"})

@@ -69,6 +69,36 @@ def metric_by_day(conn: duckdb.DuckDBPyConnection, metric: str, start: date, end
     return pd.Series(df["value"].to_numpy(dtype=float), index=pd.to_datetime(df["day"]).dt.date)
 
 
+def metric_by_rep_day(conn: duckdb.DuckDBPyConnection, metric: str, start: date, end: date) -> pd.DataFrame:
+    """The metric per rep and day over ``start``..``end`` (columns rep, day, value; days without a
+    value absent), for each rep's within-period shape; only for a metric that adds up."""
+    m = resolve_metric(metric)
+    if not m.additive:
+        raise ValueError(f"{m.words} does not add up day by day (a rate or an average)")
+    df = conn.execute(m.aggregate_sql(f"rep, {m.date_column} AS day", f"{m.date_column} BETWEEN $start AND $end"),
+                      {"start": start, "end": end}).df()
+    return df[["rep", "day", "value"]]
+
+
+def metric_first_day(conn: duckdb.DuckDBPyConnection, metric: str, as_of: date) -> date | None:
+    """The first day the metric's rows cover on or before ``as_of`` (None without rows)."""
+    row = conn.execute(f"SELECT {resolve_metric(metric).coverage_sql('$as_of')}", {"as_of": as_of}).fetchone()
+    return None if row is None or row[0] is None else pd.Timestamp(row[0]).date()
+
+
+def quotas_covering(conn: duckdb.DuckDBPyConnection, period: Period, metric: str = "revenue") -> pd.Series:
+    """Per rep: the CRM quota of ``period`` where the rep's quotas cover every day of it (intervals
+    prorated by overlapping days); a rep whose quotas cover part of the period is absent."""
+    df = conn.execute("""
+        SELECT rep, sum(target * (least(period_end, $end) - greatest(period_start, $start) + 1)
+                        / (period_end - period_start + 1)) AS quota,
+               sum(least(period_end, $end) - greatest(period_start, $start) + 1) AS days
+        FROM quotas WHERE metric = $metric AND period_start <= $end AND period_end >= $start
+        GROUP BY rep""", {"start": period.start, "end": period.end, "metric": metric}).df()
+    full = df[df["days"] >= period.days]
+    return full.set_index("rep")["quota"].astype(float)
+
+
 def funnel_counts(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
     """Funnel counts per rep over ``start``..``end`` (columns ``FUNNEL_COLUMNS``)."""
     df = conn.execute(f"""

@@ -16,18 +16,16 @@ from dashboard import frame, session
 frame.require("pages/review.py")
 
 TIER_NAMES = {"base": "Base", "stretch": "Stretch", "excellence": "Excellence", "all": "All tiers"}
+VOLATILITY_HELP = ("How widely a rep's results swing around their level: the log-scale spread for money "
+                   "(0.35: about 30% below to 42% above in two periods out of three), the coefficient of "
+                   "variation for counts.")
 
 
 @st.cache_data(show_spinner="Reviewing the period…", max_entries=16)
 def _review(_conn, version_key: str, set_id: int) -> tuple[review.Review, tracking.Tracking | None]:
     # version_key (_set_version): an import, settings change or edit recomputes. The tracking at the period's end
     # feeds the report's attainment charts; it is optional.
-    rv = review.review(_conn, int(set_id))
-    try:
-        end = tracking.track(_conn, int(set_id), rv.as_of)
-    except (ValueError, LookupError):
-        end = None
-    return rv, end
+    return review.review_and_track(_conn, int(set_id))
 
 
 def _set_version(header) -> str:
@@ -91,8 +89,11 @@ period = rv.period
 judged = rv.complete  # the chances are judged on final results only
 st.caption(f"**{header['name']}** v{header['version']} · {period.label} ({period.start:%d %b} – "
            f"{period.end:%d %b %Y}) · {header['metric']} · {len(rv.results)} reps · data as of {rv.as_of:%d %b %Y}")
-for note in rv.notes:
+absent = set(session.data_coverage().absent_notes())     # said in full on Overview: here once, quietly
+for note in [n for n in rv.notes if n not in absent]:
     st.warning(note, icon=":material/info:")
+if said_absent := [n for n in rv.notes if n in absent]:
+    st.caption(":material/database_off: " + " ".join(said_absent))
 
 cal = rv.calibration.set_index("tier")
 q = rv.quotas
@@ -161,9 +162,14 @@ else:
                                     "reached": "Reached (n)",
                                     "brier": st.column_config.NumberColumn("Brier", format="%.3f")})
         with st.expander("By chance band"):
-            st.dataframe(rv.reliability.drop(columns=["lo", "hi"]), hide_index=True, width="stretch",
-                         column_config={c: st.column_config.NumberColumn(format="percent")
-                                        for c in ("mean_predicted", "realised", "band_low", "band_high")})
+            shares = ("mean_predicted", "realised", "band_low", "band_high")
+            bands = rv.reliability[rv.reliability["n"] > 0]     # a band without forecasts has no share to show
+            st.dataframe(bands.assign(**{c: 100 * bands[c] for c in shares}), hide_index=True, width="stretch",
+                         key="review_bands", column_order=["bin", "n", *shares],
+                         column_config={"bin": "Chance we gave", "n": "Forecasts",
+                                        **{c: st.column_config.NumberColumn(label, format="%.0f%%") for c, label in
+                                           zip(shares, ("We said", "Reached", "90% range from", "90% range to"),
+                                               strict=True)}})
 
 st.subheader("Against the CRM quotas")
 if q.get("reps_with_quota"):
@@ -189,6 +195,9 @@ for col in ch.columns:
         label = name.replace("_to_", " → ").replace("_", " ").capitalize() + (" before" if col != name else "")
         is_rate = any(k in name for k in ("_to_", "win_rate"))
         funnel_config[col] = st.column_config.NumberColumn(label, format="%.0f%%" if is_rate else "%,d")
+shared = review.shared_volatility(ch, money_metric)     # one spread for every rep: said once, not a column
+if shared.sentence:
+    ch = ch.drop(columns=shared.columns)
 st.dataframe(ch, hide_index=True, width="stretch", key="review_changes",
              column_config={"rep": "Rep",
                             "result_previous": st.column_config.NumberColumn("Result before", format=amount),
@@ -196,10 +205,13 @@ st.dataframe(ch, hide_index=True, width="stretch", key="review_changes",
                             "baseline_previous": st.column_config.NumberColumn("Level before", format=amount),
                             "baseline": st.column_config.NumberColumn("Level now", format=amount),
                             "baseline_change": st.column_config.NumberColumn("Level change", format="%+.0f%%"),
-                            "volatility_previous": st.column_config.NumberColumn("Volatility before",
-                                                                                 format="%.2f"),
-                            "volatility": st.column_config.NumberColumn("Volatility", format="%.2f"),
+                            "volatility_previous": st.column_config.NumberColumn(
+                                "Volatility before", format="%.2f", help=VOLATILITY_HELP),
+                            "volatility": st.column_config.NumberColumn("Volatility", format="%.2f",
+                                                                        help=VOLATILITY_HELP),
                             **funnel_config})
+if shared.sentence:
+    st.caption(shared.sentence)
 
 st.subheader(f"Where {period.next().label} starts")
 st.info(rv.ratchet_sentence, icon=":material/trending_up:")

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import formatting, metrics, store, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
 from analytics.periods import parse_period, period_of
-from dashboard import frame, session
+from dashboard import auth, frame, session
 
 frame.require("pages/tracking.py")
 
@@ -30,6 +31,20 @@ CAUSE_WORDS = {  # what each cause means, said only for the causes shown
 def _track(_conn, version_key: str, set_id: int, as_of: date, threshold: float) -> tracking.Tracking:
     # version_key (_set_version): an import, a settings change or an edit of the set recomputes.
     return tracking.track(_conn, int(set_id), as_of, threshold)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _charts(_summary, key: tuple, value_prefix: str) -> tuple[go.Figure, go.Figure]:
+    """The bars and the histogram, drawn once per ``key`` (the set's version with the data version and
+    scope, the set, as-of date, threshold and team): plotly takes about half a second for the two at
+    1,000 reps, which every click paid. Not changed after."""
+    bars = actual_vs_expected_bars(_summary, title="Actual vs expected to date (flagged reps in red)",
+                                   value_prefix=value_prefix)
+    bars.update_layout(height=470, margin={"b": 110},
+                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    hist = projected_attainment_histogram(_summary)
+    hist.update_layout(height=380)
+    return bars, hist
 
 
 def _set_version(header) -> str:
@@ -64,8 +79,8 @@ def _rep_table(summary, measured: bool, period_over: bool):
         if col in df:
             df[col] = 100 * df[col]
     cols = ["rep", "team", "status", "p_attain", "p_attain_saved", "actual", "expected_to_date", "target",
-            "pace", "projected", "projected_attainment", "cause", "cause_detail", "what_it_takes_per_week",
-            "calls_per_week", "meetings_per_week"]
+            "pace", "projected", "projected_attainment", "open_deals", "open_pipeline", "open_pipeline_expected",
+            "cause", "cause_detail", "what_it_takes_per_week", "calls_per_week", "meetings_per_week"]
     return df[[c for c in cols if c in df]]
 
 
@@ -88,6 +103,13 @@ def _column_config(money_metric: bool, currency: str) -> dict:
         "projected": st.column_config.NumberColumn("Projected", format=amount,
                                                    help="Median projection for the period end."),
         "projected_attainment": st.column_config.NumberColumn("Projected % of base", format="%.0f%%"),
+        "open_deals": st.column_config.NumberColumn("Open deals", format="%d",
+                                                    help="Deals created and not yet closed as of this date."),
+        "open_pipeline": st.column_config.NumberColumn("Open pipeline", format=amount,
+                                                       help="The open deals' amounts."),
+        "open_pipeline_expected": st.column_config.NumberColumn(
+            "Expected from it", format=amount,
+            help="The part of the open pipeline expected to be won by the period's end (the chance counts it)."),
         "cause": st.column_config.TextColumn("Likely cause", help="What the imported data can show behind a shortfall."),
         "cause_detail": st.column_config.TextColumn("Why", width="large"),
         "what_it_takes_per_week": st.column_config.NumberColumn(
@@ -173,6 +195,11 @@ for note in t.notes:
     st.caption(f":material/info: {note}")
 if t.period_over:
     st.caption(f":material/event_busy: {set_period.label} is over: nothing is needed per week any more.")
+elif "open_deals" in team:   # only when the data has created dates and lost deals: never a pipeline of zeros
+    st.caption(f":material/filter_alt: Open pipeline: {formatting.count(team['open_deals'])} open deals worth "
+               f"{fmt(team['open_pipeline'])}; about {fmt(team['open_pipeline_expected'])} of it expected to be won "
+               f"by {set_period.end:%d %b}. Usually {formatting.rate(team['share_from_open_deals'])} of what is left "
+               "comes from deals already open: the chances count it.")
 
 k1, k2, k3, k4, k5 = st.columns(5)
 k1.metric("Team to date", fmt(team["actual"]), f"{formatting.rate(team['attainment_so_far'])} of {fmt(team['team_target'])}",
@@ -221,13 +248,10 @@ behind = table[table["status"] == STATUS_BEHIND]
 if not behind.empty:
     st.caption(f"Also behind the expected pace but not flagged: {', '.join(behind['rep'])}.")
 
-bars = actual_vs_expected_bars(summary, title="Actual vs expected to date (flagged reps in red)")
-bars.update_layout(height=470, margin={"b": 110},
-                   legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+bars, hist = _charts(summary, (_set_version(header), int(set_id), as_of, threshold_pct, team_filter),
+                     currency if money_metric else "")
 st.plotly_chart(bars, width="stretch", key="tracking_bars")
 hist_col, team_col = st.columns([3, 2], vertical_alignment="center")
-hist = projected_attainment_histogram(summary)
-hist.update_layout(height=380)
 hist_col.plotly_chart(hist, width="stretch", key="tracking_hist")
 with team_col, st.container(border=True):
     st.markdown("**The team line**")
@@ -246,7 +270,8 @@ st.dataframe(table.sort_values("p_attain"), hide_index=True, width="stretch", co
 with st.expander("Activities to date against their targets"):
     acts = t.activities if team_filter == "All teams" else t.activities[t.activities["rep"].isin(summary.index)]
     st.dataframe(acts.assign(pace=100 * acts["pace"]), hide_index=True, width="stretch",
-                 column_config={"pace": st.column_config.NumberColumn("Pace", format="%.0f%%"),
+                 column_config={"rep": "Rep", "activity": "Activity",
+                                "pace": st.column_config.NumberColumn("Pace", format="%.0f%%"),
                                 "target": st.column_config.NumberColumn("Per period", format="%,d"),
                                 "expected_to_date": st.column_config.NumberColumn("Expected by now",
                                                                                   format="%,d"),
@@ -256,13 +281,15 @@ st.subheader("Check-in notes")
 reps = list(t.summary.sort_values("p_attain").index)
 left, right = st.columns([2, 3])
 with left, st.form("tracking_note_form", clear_on_submit=True, border=True):
+    if not auth.allowed("notes"):  # (a viewer reads notes; a manager or an admin writes them)
+        st.caption("Your account can read the notes, not add them.")
     note_rep = st.selectbox("Rep", reps, key="tracking_note_rep",
                             help="Reps with the lowest chance first.")
     note_date = st.date_input("Date", value=date.today(), key="tracking_note_date", format="YYYY-MM-DD")
     note_text = st.text_area("Note", key="tracking_note_text", placeholder="What we agreed in the one-to-one")
-    if st.form_submit_button("Add note", key="tracking_add_note", type="primary"):
+    if st.form_submit_button("Add note", key="tracking_add_note", type="primary", disabled=not auth.allowed("notes")):
         if note_text.strip():
-            tracking.add_note(conn, int(set_id), note_rep, note_text, note_date)
+            tracking.add_note(conn, int(set_id), note_rep, note_text, note_date, author=auth.author())
             st.toast(f"Note for {note_rep} saved.")
         else:
             st.warning("Write something first: an empty note is not saved.")

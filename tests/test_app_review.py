@@ -137,7 +137,13 @@ def test_orders_only_what_changed_has_no_columns_of_zeros_and_says_the_data_ends
     assert "won" in changes.columns
     results = next(d for d in at.dataframe if "hit_base" in d.value.columns)
     assert "team" not in list(results.proto.column_order)     # no roster imported: no column of blanks
-    assert any("No activities imported" in w.value for w in at.warning)
+    # the absent data is said once, quietly (Overview says it in full), not as a warning
+    assert not any("No activities imported" in w.value for w in at.warning)
+    assert sum("No activities imported" in c.value for c in at.caption) == 1
+    # one volatility for every rep is a sentence, not a column repeating it
+    shared = [c.value for c in at.caption if c.value.startswith("Every rep has the same volatility")]
+    volatility = [c for c in ("volatility", "volatility_previous") if c in changes.columns]
+    assert all(changes[c].round(2).nunique() > 1 for c in volatility) and (bool(shared) or len(volatility) == 2)
     at.selectbox(key="review_set").set_value(2).run()     # Q3 orders: after the data ends
     assert not at.exception
     assert any("Nothing of 2026-Q3 is in the data yet: the data ends on 30 Jun 2026" in i.value.replace("**", "")

@@ -94,6 +94,9 @@ def test_flags_and_chances_match_the_engine(tracked_db):
     assert all_reps["p_attain"].to_dict() == pytest.approx((100 * strict.summary["p_attain"]).to_dict(), abs=1e-9)
     assert all_reps["pace"].to_dict() == pytest.approx((100 * strict.summary["pace"]).to_dict(), abs=1e-9)
     assert _metric(at, "Flagged reps").value == f"{len(strict.flagged())} of {strict.team['reps']}"
+    # The sample has created dates and lost deals: the open pipeline the chances count is shown, per rep too.
+    assert f"Open pipeline: {strict.team['open_deals']:,} open deals" in _texts(at)
+    assert all_reps["open_pipeline"].to_dict() == pytest.approx(strict.summary["open_pipeline"].to_dict())
 
     at.slider(key="tracking_threshold").set_value(50).run()
     assert not at.exception
@@ -102,7 +105,8 @@ def test_flags_and_chances_match_the_engine(tracked_db):
     engine = relaxed.summary.loc[sorted(expected_flags)]
     assert flagged.loc[engine.index, "p_attain"].to_numpy() == pytest.approx(100 * engine["p_attain"].to_numpy())
     assert flagged.loc[engine.index, "cause"].tolist() == engine["cause"].tolist()
-    assert set(flagged["cause"]) <= {"activity volume short", "conversion short", "deal size or timing"}
+    assert set(flagged["cause"]) <= {"activity volume short", "conversion short", "deal size or timing",
+                                     "target above the usual rate"}
     assert f"{len(expected_flags)} rep(s) flagged" in _texts(at)
     assert _metric(at, "Flagged reps").value == f"{len(expected_flags)} of {relaxed.team['reps']}"
     assert _metric(at, "Team chance").value == f"{100 * relaxed.team['team_p_attain']:.0f}%"
@@ -202,10 +206,11 @@ def test_orders_only_tracking_names_no_activity_cause_and_nothing_infinite(order
     assert not at.exception
     flagged = _frame(at, "flagged")
     assert not flagged.empty
-    assert set(flagged["cause"]) <= {"fewer deals", "deal size", "revenue behind seasonal pace",
+    assert set(flagged["cause"]) <= {"fewer deals", "deal size", "revenue behind seasonal pace", "target above the usual rate",
                                      "deal size or timing"}
     shown = _texts(at) + _tables_text(at)
-    for absent in ("activity volume short", "Activity volume short", "opportunities", "calls", "inf", "None"):
+    for absent in ("activity volume short", "Activity volume short", "opportunities", "calls", "inf", "None",
+                   "Open pipeline", "open_pipeline"):
         assert absent not in shown, absent
     # The period's last day: the period is over, nothing is needed per week (no Infinity).
     at.date_input[0].set_value(date(2026, 6, 30)).run()

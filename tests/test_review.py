@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import report, review, store
+from analytics import report, review, store, tracking
 from analytics.report import review_html, write_review_report
 
 
@@ -198,3 +198,16 @@ def test_orders_only_review_has_no_funnel_columns_it_did_not_import(tmp_path):
         assert absent not in cols and f"{absent}_previous" not in cols
     assert any(n.startswith("No activities imported") for n in rv.notes)
     assert any(n.startswith("No stages or lost deals imported") for n in rv.notes)
+
+
+def test_review_and_track_fit_once_and_give_what_each_gives_alone(tracking_company):
+    """The page's review and its end-of-period tracking share one fit: the same numbers as apart."""
+    rv, end = review.review_and_track(tracking_company, "Q4 plan")
+    alone = review.review(tracking_company, "Q4 plan")
+    for name in ("results", "outcomes", "changes", "next_start"):
+        pd.testing.assert_frame_equal(getattr(rv, name), getattr(alone, name), check_exact=True)
+    assert rv.notes == alone.notes
+    tracked = tracking.track(tracking_company, "Q4 plan", rv.as_of)
+    assert end is not None
+    pd.testing.assert_frame_equal(end.summary, tracked.summary, check_exact=True)
+    assert str(end.team) == str(tracked.team)

@@ -16,16 +16,14 @@ from analytics import store, tracking
 from analytics.periods import parse_period
 from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle, NegBinomialCount
 from analytics.sales_math import opportunities_needed
+from analytics.tracking_causes import diagnose, funnel_rates, outcome_causes, what_it_takes
 from analytics.tracking_core import (
     SeasonalShape,
     conditional_p_attain,
-    diagnose,
-    funnel_rates,
     pace,
     projection,
     remaining_predictive,
     team_view,
-    what_it_takes,
 )
 
 Q1 = parse_period("2026-Q1")   # Jan 31 + Feb 28 + Mar 31 = 90 days
@@ -258,6 +256,32 @@ def test_track_the_seeded_company(tracking_company):
     assert set(strict.loc[~strict["flag"], "cause"]) <= {"on pace", "activity volume short", "conversion short"}
 
 
+def test_track_counts_the_open_pipeline(tracking_company):
+    """The seeded company has created dates and lost deals: the chance from here counts each rep's
+    open deals (as of the day tracked) besides what deals not yet open add."""
+    t = tracking.track(tracking_company, "Q1 plan")
+    s = t.summary
+    open_now = tracking_company.execute("SELECT rep, count(*) AS n, sum(amount) AS v FROM deals WHERE "
+                                        "created_date <= DATE '2026-02-14' AND outcome = 'open' GROUP BY rep"
+                                        ).df().set_index("rep").reindex(s.index).fillna(0)
+    np.testing.assert_array_equal(s["open_deals"], open_now["n"])
+    np.testing.assert_allclose(s["open_pipeline"], open_now["v"])
+    assert np.all((s["open_pipeline_expected"] >= 0) & (s["open_pipeline_expected"] <= s["open_pipeline"]))
+    assert t.team["open_deals"] == int(open_now["n"].sum()) and 0 < t.team["share_from_open_deals"] <= 1
+    assert s["p_attain"].between(0, 1).all() and np.all(s["projected"] >= s["actual"])
+    # More open deals for a rep can only raise the chance: every deal of "ben" doubled.
+    tracking_company.execute("CREATE TEMP TABLE extra AS SELECT * REPLACE (deal_id || '-copy' AS deal_id) "
+                             "FROM deals WHERE rep = 'ben' AND outcome = 'open'")
+    tracking_company.execute("INSERT INTO deals SELECT * FROM extra")
+    try:
+        more = tracking.track(tracking_company, "Q1 plan").summary
+    finally:
+        tracking_company.execute("DELETE FROM deals WHERE deal_id LIKE '%-copy'")
+        tracking_company.execute("DROP TABLE extra")
+    assert more.loc["ben", "open_deals"] == 2 * s.loc["ben", "open_deals"] > 0
+    assert more.loc["ben", "p_attain"] > s.loc["ben", "p_attain"]
+
+
 def test_track_before_and_after_the_period(tracking_company):
     before = tracking.track(tracking_company, "Q1 plan", as_of=date(2025, 12, 31)).summary
     assert np.all(before["actual"] == 0) and np.all(before["share_expected"] == 0)
@@ -290,9 +314,7 @@ def test_reps_the_model_does_not_cover_use_the_fallback_law():
     assert pred.sample(10, np.random.default_rng(0)).shape == (10, 3)
 
 
-def test_track_without_rep_funnel_uses_its_own_usual_funnel(tracking_company, monkeypatch):
-    from analytics import metrics
-    monkeypatch.delattr(metrics, "rep_funnel", raising=False)
+def test_track_names_each_gap_by_the_reps_own_usual_funnel(tracking_company):
     s = tracking.track(tracking_company, "Q1 plan").summary
     assert s.loc["leaky", "cause"] == "conversion short" and s.loc["slow", "cause"] == "activity volume short"
     assert np.all(np.isfinite(s.loc[s["gap"] > 0, "calls_per_week"]))
@@ -321,7 +343,7 @@ def _track_orders(db, name, as_of):
 
 def test_orders_only_causes_name_only_what_orders_show(orders_db):
     s = _track_orders(orders_db, "Q2 orders", date(2026, 5, 15)).summary
-    assert set(s["cause"]) <= {"fewer deals", "deal size", "revenue behind seasonal pace", "on pace",
+    assert set(s["cause"]) <= {"fewer deals", "deal size", "revenue behind seasonal pace", "on pace", "target above the usual rate",
                                "deal size or timing"}
     text = " ".join(s["cause"]) + " ".join(s["cause_detail"])
     assert "activity" not in text and "opportunit" not in text and "conversion" not in text
@@ -329,6 +351,28 @@ def test_orders_only_causes_name_only_what_orders_show(orders_db):
                    for c in s.columns)
     behind = s[s["pace"] < 1]
     assert not behind.empty and (behind["cause"] != "on pace").all()
+
+
+def test_orders_only_data_keeps_the_law_without_a_pipeline(orders_db):
+    """No created dates nor lost deals: no pipeline columns (absent, not zeros) and the chance is the
+    remainder law of analytics.pace_chance unchanged."""
+    from analytics.pace_chance import chance_from_here
+
+    t = _track_orders(orders_db, "Q2 orders", date(2026, 5, 15))
+    s = t.summary
+    assert not {"open_deals", "open_pipeline", "open_pipeline_expected"} & set(s.columns)
+    assert "open_deals" not in t.team
+    conn = store.connect(str(orders_db))
+    try:
+        cal, _ = tracking.fit_period(conn, t.saved)
+    finally:
+        conn.close()
+    assert cal is not None
+    pred, _ = tracking.align_predictive(cal.predictive, np.asarray(s.index, dtype=object),
+                                        tracking.implied_predictive(s.index, t.saved.targets_by_tier,
+                                                                    t.saved.chances_by_tier))
+    expect = chance_from_here(pred, s["actual"].to_numpy(), s["target"].to_numpy(), s["share_usual"].to_numpy())
+    np.testing.assert_allclose(s["p_attain"], expect, rtol=1e-9)
 
 
 def test_at_the_period_end_nothing_is_needed_per_week_and_nothing_is_infinite(orders_db):
@@ -380,3 +424,35 @@ def test_cli_track_of_orders_only_says_where_the_data_ends_and_names_no_activity
     assert res.returncode == 0, res.stderr
     assert "note: The data ends on 30 Jun 2026, before 2026-Q3 starts" in res.stdout
     assert "FLAG" not in res.stdout
+
+
+@pytest.mark.parametrize("currency", ["€", "$", "£"])
+def test_deal_size_causes_are_written_in_the_datas_currency(currency):
+    causes = outcome_causes([0.7], [5], [5], [500.0], [12_000.0], currency=currency)
+    assert causes["cause"].tolist() == ["deal size"]
+    assert causes["cause_detail"].tolist() == [f"average won deal {currency}500 against a usual {currency}12k"]
+
+
+def test_team_view_takes_what_the_caller_computed_without_changing_a_number():
+    """The reps' projection, chance and the remainder's draws handed in give the same team view."""
+    pred = _hurdle([100.0, 80.0, 50.0], 0.4, df=30.0)
+    actual, share = np.array([30.0, 20.0, 10.0]), 0.4
+    targets = pd.DataFrame({"base": [100.0, 80.0, 50.0], "stretch": [150.0, 120.0, 75.0]})
+    rest = remaining_predictive(pred, 1.0 - share)
+    plain = team_view(pred, actual, targets, share, team_target=240.0, n_draws=2000, seed=3, remaining=rest)
+    handed = team_view(pred, actual, targets, share, team_target=240.0, n_draws=2000, seed=3, remaining=rest,
+                       projected=projection(pred, actual, share, remaining=rest)["projected"],
+                       p_attain=conditional_p_attain(pred, actual, targets["base"].to_numpy(), share, rest),
+                       remaining_draws=rest.sample(2000, np.random.default_rng(3)))
+    assert plain.keys() == handed.keys()
+    for key, value in plain.items():
+        np.testing.assert_array_equal(handed[key], value, err_msg=key)
+
+
+def test_tracking_with_an_open_pipeline_is_seeded(tracking_company):
+    """Tracking a set twice gives the same numbers (the pipeline's draws are seeded, drawn once)."""
+    first = tracking.track(tracking_company, "Q1 plan", date(2026, 2, 15), n_draws=500)
+    assert first.team["open_deals"] > 0
+    again = tracking.track(tracking_company, "Q1 plan", date(2026, 2, 15), n_draws=500)
+    pd.testing.assert_frame_equal(first.summary, again.summary, check_exact=True)
+    assert str(first.team) == str(again.team)

@@ -31,6 +31,7 @@ def test_track_text_with_as_of_and_threshold(tracking_db):
     assert out.returncode == 0, out.stderr
     assert "as of 2026-01-31" in out.stdout and "FLAG" in out.stdout
     assert "chance of the team number" in out.stdout
+    assert "open pipeline: " in out.stdout and "the chances count it" in out.stdout
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -1,0 +1,170 @@
+"""The open pipeline read from the deals table: deals open on a day, and the same point of past periods.
+
+"Open on day d" is reconstructed from dates alone, so a past day is seen as it stood then: a deal
+created on or before d and not closed by d (``created_date <= d < close_date`` for a won or lost
+deal; any deal still open today). A closed deal's outcome is read only for the past periods whose end
+is before the period tracked (the history the chances are estimated on); the stage stored today is the
+deal's last one and its close date, for an open deal, a forecast: neither is read. The amount is the
+one stored (a CRM export keeps no history of amounts).
+
+Only data with created dates and lost deals has a pipeline to read (:mod:`analytics.coverage`): an
+orders-only export (won orders by close date) has none, and tracking keeps the law without it.
+
+Example
+-------
+>>> from datetime import date
+>>> from analytics import store
+>>> conn = store.connect(":memory:")
+>>> _ = conn.execute("INSERT INTO deals (deal_id, rep, close_date, created_date, amount, outcome, import_id) VALUES "
+...                  "('a', 'ana', '2026-02-20', '2026-01-05', 100, 'won', 1), "
+...                  "('b', 'ana', '2026-01-20', '2026-01-06', 50, 'lost', 1), "
+...                  "('c', 'ana', '2026-03-01', '2026-02-16', 70, 'won', 1)")
+>>> open_deals_at(conn, "revenue", date(2026, 2, 15))[["rep", "amount", "age"]].values.tolist()
+[['ana', 100.0, 41]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from analytics.coverage import DataCoverage, data_coverage
+from analytics.metric_registry import resolve_metric
+from analytics.open_pipeline import (
+    PipelineRemainder,
+    deal_win_chances,
+    open_deal_lists,
+    pipeline_share,
+    remainder_with_pipeline,
+)
+from analytics.pace_chance import TeamEffect
+from analytics.periods import Period
+from analytics.predictive import PredictiveDistribution
+
+HISTORY_PERIODS = 8   # past periods the chances and the split are estimated on
+
+_OPEN_ON = ("d.created_date IS NOT NULL AND d.created_date <= {day} AND (d.outcome = 'open' "
+            "OR (d.outcome IN ('won', 'lost') AND d.close_date > {day}))")
+
+
+def deal_value_sql(metric: str) -> str | None:
+    """What one won deal adds to ``metric`` (its amount, or 1 for a count of won deals); None for a
+    metric deals do not make by being won (a volume, a rate)."""
+    m = resolve_metric(metric)
+    if m.table != "deals" or m.funnel_stage != "won" or not m.additive:
+        return None
+    return "coalesce(d.amount, 0)" if m.kind == "money" else "1.0"
+
+
+def has_pipeline(cov: DataCoverage) -> bool:
+    """Whether the data can show open deals: created dates, and lost deals beside the won ones
+    (without them every deal reads as won and no chance of winning can be learnt)."""
+    return cov.has_created_dates and cov.has_lost_deals
+
+
+def open_deals_at(conn: duckdb.DuckDBPyConnection, metric: str, day: date) -> pd.DataFrame:
+    """The deals open on ``day`` (columns rep, amount = the deal's value to ``metric``, age in days)."""
+    value = deal_value_sql(metric) or "1.0"
+    return conn.execute(f"""
+        SELECT d.rep, ({value})::DOUBLE AS amount, datediff('day', d.created_date, $day::DATE) AS age
+        FROM deals d WHERE {_OPEN_ON.format(day="$day::DATE")}
+        ORDER BY d.rep, d.created_date, d.deal_id""", {"day": day}).df()
+
+
+def comparable_points(period: Period, day: date, n_periods: int = HISTORY_PERIODS) -> list[tuple[date, date]]:
+    """The same point of the ``n_periods`` periods before ``period`` (as many days after their start,
+    at most their second-last day) and their last days; for a month, the months in the same place of
+    their quarter (a quarter-end month's push is not a mid-quarter month's).
+
+    >>> from analytics.periods import parse_period
+    >>> [(str(a), str(b)) for a, b in comparable_points(parse_period("2026-Q1"), date(2026, 2, 14), 2)]
+    [('2025-08-14', '2025-09-30'), ('2025-11-14', '2025-12-31')]
+    """
+    elapsed = (day - period.start).days
+    step = 3 if period.grain == "month" else 1
+    out = []
+    for k in range(n_periods, 0, -1):
+        past = period.previous(k * step)
+        out.append((min(past.start + timedelta(days=elapsed), past.end - timedelta(days=1)), past.end))
+    return out
+
+
+def _points_sql() -> str:
+    return "(SELECT unnest($days::DATE[]) AS day, unnest($ends::DATE[]) AS end_day) p"
+
+
+def open_deal_history(conn: duckdb.DuckDBPyConnection, metric: str,
+                      points: list[tuple[date, date]]) -> pd.DataFrame:
+    """Per past point and deal open on its day: rep, amount, age and ``won_in`` (won by that period's end)."""
+    value = deal_value_sql(metric) or "1.0"
+    return conn.execute(f"""
+        SELECT p.day AS point, d.rep, ({value})::DOUBLE AS amount,
+               datediff('day', d.created_date, p.day) AS age,
+               (d.outcome = 'won' AND d.close_date <= p.end_day)::INTEGER AS won_in
+        FROM {_points_sql()} JOIN deals d ON {_OPEN_ON.format(day="p.day")}""",
+                        {"days": [a for a, _ in points], "ends": [b for _, b in points]}).df()
+
+
+def remainder_split(conn: duckdb.DuckDBPyConnection, metric: str, points: list[tuple[date, date]]) -> pd.DataFrame:
+    """Per past point and rep: what deals won after the point and by the period's end added, from
+    deals open on the point's day (``from_open``) and from deals created after it (``from_new``)."""
+    value = deal_value_sql(metric) or "1.0"
+    return conn.execute(f"""
+        SELECT p.day AS point, d.rep,
+               coalesce(sum({value}) FILTER (WHERE d.created_date <= p.day), 0)::DOUBLE AS from_open,
+               coalesce(sum({value}) FILTER (WHERE d.created_date IS NULL OR d.created_date > p.day), 0)::DOUBLE
+                   AS from_new
+        FROM {_points_sql()} JOIN deals d
+          ON d.outcome = 'won' AND d.close_date > p.day AND d.close_date <= p.end_day
+        GROUP BY ALL""", {"days": [a for a, _ in points], "ends": [b for _, b in points]}).df()
+
+
+@dataclass(frozen=True)
+class PipelineEvidence:
+    """Per rep (in the order asked): its open deals' values and chances of winning before the period
+    ends, and ``share_from_open``, f: the share of past remainders that came from deals already open."""
+
+    values: list[np.ndarray]
+    chances: list[np.ndarray]
+    share_from_open: float
+    history_deals: int
+
+    @property
+    def deals(self) -> int:
+        return int(sum(v.size for v in self.values))
+
+    @property
+    def expected(self) -> np.ndarray:
+        """Each rep's expected value from its open deals, sum_j p_j a_j."""
+        return np.array([float(np.dot(v, p)) for v, p in zip(self.values, self.chances, strict=True)])
+
+    def remainder(self, predictive: PredictiveDistribution, share: npt.ArrayLike,
+                  effect: TeamEffect | None = None, *, seed: int = 0) -> PipelineRemainder:
+        """The law of the rest of the period with these open deals (:func:`remainder_with_pipeline`)."""
+        return remainder_with_pipeline(predictive, share, effect, self.values, self.chances,
+                                       self.share_from_open, seed=seed)
+
+
+def pipeline_evidence(conn: duckdb.DuckDBPyConnection, metric: str, period: Period, day: date,
+                      reps: npt.ArrayLike, *, n_periods: int = HISTORY_PERIODS,
+                      coverage: DataCoverage | None = None) -> PipelineEvidence | None:
+    """The reps' open pipeline on ``day`` of ``period`` with chances estimated on the same point of
+    past periods; None when the metric is not made by won deals, the data has no pipeline, ``day``
+    is outside the period, or no past period had open deals at that point."""
+    if deal_value_sql(metric) is None or not period.start <= day < period.end:
+        return None
+    if not has_pipeline(coverage or data_coverage(conn)):
+        return None
+    points = comparable_points(period, day, n_periods)
+    history = open_deal_history(conn, metric, points)
+    share = pipeline_share(remainder_split(conn, metric, points))
+    if history.empty or not np.isfinite(share):
+        return None
+    now = open_deals_at(conn, metric, day)
+    values, chances = open_deal_lists(now, reps, deal_win_chances(history, now))
+    return PipelineEvidence(values, chances, share, int(len(history)))
