@@ -142,12 +142,14 @@ def assumptions_table(saved: SavedTargetSet) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- CSV
 def write_csv(saved: SavedTargetSet, dest: str | Path | TextIO) -> None:
     """Targets as CSV (path or text buffer) through :mod:`analytics.csv_writer`: money to the cent,
-    chances to the whole percent, formula-like text neutralised."""
+    chances to the whole percent, formula-like text neutralised; money sets end with a Currency column."""
     table = saved.rows[[c for c, _ in TARGET_COLUMNS]].rename(columns=dict(TARGET_COLUMNS))
     table.insert(0, "Metric", saved.metric)
     table.insert(0, "Period", saved.period)
     table.insert(0, "Version", saved.version)
     table.insert(0, "Set", saved.name)
+    if _money_metric(saved):    # the amounts' currency, so a file of euros is never read as dollars
+        table["Currency"] = str(saved.assumptions.get("currency") or "") or None
     amount: csv_writer.ColumnKind = "money" if _money_metric(saved) else "number"
     csv_writer.write_frame(table, dest, {"Set": "text", "Target": amount, "Model value": amount,
                                          "Rep proposal": amount, "Chance": "chance", "Reason": "text",
@@ -288,10 +290,18 @@ def _e(value: object) -> str:
     return html.escape("" if _blank(value) else str(value))
 
 
+def _metric_words(saved: SavedTargetSet) -> str:
+    """The set's metric inside a sentence (``won revenue``), its stored name when it is not a known metric."""
+    try:
+        return resolve_metric(saved.metric).words
+    except ValueError:
+        return saved.metric
+
+
 def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
     rows = saved.rows[saved.rows["rep"] == rep]
     acts = saved.activity_rows[saved.activity_rows["rep"] == rep]
-    out = [f"<section><h1>{_e(rep)} — {_e(saved.metric)} targets for {_e(saved.period)}</h1>",
+    out = [f"<section><h1>{_e(rep)} — {_e(_metric_words(saved))} targets for {_e(saved.period)}</h1>",
            f'<div class="sub">{_e(saved.name)} v{saved.version} ({_e(saved.status)}) · check-in summary</div>']
     if card:
         out.append('<h2>SMART target</h2><table class="card">')

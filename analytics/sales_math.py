@@ -35,6 +35,7 @@ from analytics.counts import fit_beta_binomial
 from analytics.coverage import DataCoverage
 from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
+from analytics.trials_needed import UncertainRate, opportunities_needed_uncertain
 
 # (count at this stage, rate from this stage to the next), top of the funnel first.
 STAGES = (("calls", "call_to_meeting"), ("meetings", "meeting_to_demo"),
@@ -43,7 +44,6 @@ STAGE_LABELS = {"call_to_meeting": "call → meeting", "meeting_to_demo": "meeti
                 "demo_to_opportunity": "demo → opportunity", "win_rate": "win rate"}
 _RATE_PARTS = {"call_to_meeting": ("meetings", "calls"), "meeting_to_demo": ("demos", "meetings"),
                "demo_to_opportunity": ("opportunities", "demos"), "win_rate": ("won", "closed")}
-_QUAD_NODES = 256
 CLEAR_GAP = 0.95   # a stage is called out as the personal focus when under 95% of the team's rate
 
 
@@ -73,52 +73,6 @@ def opportunities_needed(k: npt.ArrayLike, p: npt.ArrayLike, q: float = 0.8) -> 
     valid = (p > 0) & (p <= 1) & np.isfinite(k)
     n = k + stats.nbinom.ppf(q, np.where(k > 0, k, 1), np.where(valid, p, 0.5))
     return np.where(~valid, np.nan, np.where(k <= 0, 0.0, n))
-
-
-def _chance_uncertain(k: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray,
-                      rho: np.ndarray) -> np.ndarray:
-    """P(wins >= k | n trials at this stage), win rate ~ Beta(a, b) thinned by stage rate rho.
-
-    rho = 1: betabinom.sf exactly. Otherwise the Beta mixture by midpoint quadrature on its quantiles.
-    """
-    exact = stats.betabinom.sf(k - 1, n, a, b)
-    if np.all(rho >= 1):
-        return exact
-    u = (np.arange(_QUAD_NODES) + 0.5) / _QUAD_NODES
-    p = stats.beta.ppf(u[None, :], np.atleast_1d(a)[:, None], np.atleast_1d(b)[:, None])
-    mixed = stats.binom.sf(np.atleast_1d(k)[:, None] - 1, np.atleast_1d(n)[:, None],
-                           np.atleast_1d(rho)[:, None] * p).mean(axis=1)
-    return np.where(rho >= 1, exact, mixed)
-
-
-def opportunities_needed_uncertain(k: npt.ArrayLike, a: npt.ArrayLike, b: npt.ArrayLike, q: float = 0.8,
-                                   rho: npt.ArrayLike = 1.0, cap: int = 10**8) -> np.ndarray | float:
-    """Smallest N with P(wins >= k) >= q when p ~ Beta(a, b) (and each trial first passes a stage
-    with rate ``rho``). Vectorised bisection over reps; NaN when not reachable below ``cap``."""
-    scalar = all(np.ndim(x) == 0 for x in (k, a, b, rho))
-    k, a, b, rho = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, dtype=float)) for x in (k, a, b, rho)))
-    valid = (a > 0) & (b > 0) & (rho > 0) & np.isfinite(k)
-    kk, aa, bb, rr = (np.where(valid, x, 1.0) for x in (k, a, b, rho))
-    kk = np.where(kk > 0, kk, 1.0)
-
-    def ok(n: np.ndarray) -> np.ndarray:
-        return _chance_uncertain(kk, n, aa, bb, rr) >= q
-
-    lo = kk - 1
-    hi = np.maximum(kk, np.ceil(kk * (aa + bb) / aa / rr))
-    done = ok(hi)
-    while not done.all() and hi.max() < cap:
-        lo = np.where(done, lo, hi)
-        hi = np.where(done, hi, hi * 2)
-        done = ok(hi)
-    while np.any(hi - lo > 1):
-        mid = np.floor((lo + hi) / 2)
-        good = ok(mid)
-        active = hi - lo > 1
-        hi = np.where(active & good, mid, hi)
-        lo = np.where(active & ~good, mid, lo)
-    out = np.where(~valid, np.nan, np.where(k <= 0, 0.0, np.where(done, hi, np.nan)))
-    return out[0] if scalar else out
 
 
 def _funnel_by_rep(funnel: pd.DataFrame) -> pd.DataFrame:
@@ -160,6 +114,7 @@ def activity_plan(targets: pd.DataFrame, funnel: pd.DataFrame, period: Period | 
         w = np.nan_to_num(np.round(f["won"].to_numpy(dtype=float) * n_hist))
         m = np.nan_to_num(np.round(f["closed"].to_numpy(dtype=float) * n_hist))
         a, b = a0 + w, b0 + np.maximum(m - w, 0)
+        rate_law = UncertainRate.of(a, b)     # the Beta's quadrature nodes, once for the four stages
     out = {"rep": targets["rep"].to_numpy(dtype=object), "target": t, "avg_deal_size": deal_size,
            "deals": k, "win_rate": a / (a + b) if use_beta else rate["win_rate"],
            "win_rate_a": a if use_beta else np.nan, "win_rate_b": b if use_beta else np.nan}
@@ -172,7 +127,7 @@ def activity_plan(targets: pd.DataFrame, funnel: pd.DataFrame, period: Period | 
         stage, to_next = STAGES[i]
         if use_beta:
             thinning = rho <= 1
-            count = opportunities_needed_uncertain(k, a, b, q, np.minimum(rho, 1.0))
+            count = opportunities_needed_uncertain(k, a, b, q, np.minimum(rho, 1.0), rate=rate_law)
         else:
             thinning = rho * rate["win_rate"] <= 1
             count = opportunities_needed(k, np.minimum(rho * rate["win_rate"], 1.0), q)

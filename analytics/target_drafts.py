@@ -10,15 +10,24 @@ higher tiers stay at their percentiles but never fall below base.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analytics.allocation import allocate_team_target, compare_allocations
+from analytics.allocation import (
+    TeamAllocation,
+    allocate_team_target,
+    compare_allocations,
+    spaced_higher_tiers,
+    team_verdict,
+)
 from analytics.calibration import Calibration
 from analytics.coverage import DataCoverage
+from analytics.formatting import currency_symbol, value
 from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
 from analytics.predictive import PredictiveDistribution
@@ -38,13 +47,19 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
                 tiers: str | Mapping[str, float] | list | tuple = "35,70,90",
                 team_target: float | None = None, allocation: str = "equal-chance",
                 baseline: npt.ArrayLike | None = None, funnel: pd.DataFrame | None = None, q: float = 0.8,
-                weights: npt.ArrayLike | None = None, history_periods: int = 4, n_draws: int = 20_000,
-                seed: int = 0, status: str = "draft", coverage: DataCoverage | None = None) -> TargetSetDraft:
+                weights: npt.ArrayLike | None = None, history_periods: int = 4, n_draws: int | None = None,
+                seed: int = 0, status: str = "draft", coverage: DataCoverage | None = None,
+                team: TeamAllocation | None = None, currency_code: str | None = None) -> TargetSetDraft:
     """A :class:`TargetSetDraft` of model targets per rep and tier (see the module docstring).
 
     ``assumptions["warnings"]`` carries the plain-words checks (base share, team target reach).
     With ``coverage``, the activity plan names only stages whose data was imported: an orders-only
-    company's set stores no opportunity or call rows and no sentence about them.
+    company's set stores no opportunity or call rows and no sentence about them. ``team``: the comparison
+    of splits already made for ``team_target`` (:func:`analytics.allocation.compare_allocations`), reused.
+    ``currency_code`` (the data's, ``EUR``): the team verdict writes money in it, and the set records it.
+
+    With a team number, base is the split; each higher tier keeps its spacing in chance above the split
+    base (:func:`analytics.allocation.spaced_higher_tiers`), and a warning says how many were raised.
     """
     tiers = parse_tiers(tiers)
     rows = tier_targets(predictive, tiers)
@@ -63,19 +78,22 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
         base = rows.loc[base_mask, "rep"].map(split.set_index("rep")["target"])
         rows.loc[base_mask, ["target", "model_value"]] = np.column_stack([base, base])
         rows.loc[base_mask, "p_attain"] = rows.loc[base_mask, "rep"].map(split.set_index("rep")["p_attain"])
-        floor = rows["rep"].map(split.set_index("rep")["target"])
-        raised = (rows["tier"] != "base") & (rows["target"] < floor)
-        if raised.any():
-            warnings.append(f"{int(raised.sum())} higher-tier target(s) were below the split base and were "
-                            "lifted to it.")
-            rows.loc[raised, ["target", "model_value"]] = np.column_stack([floor[raised], floor[raised]])
-            rows.loc[raised, "p_attain"] = _chances(predictive, rows.loc[raised])
-        team = compare_allocations(predictive, team_target, baseline, n_draws=n_draws, seed=seed)
+        split_base = split.set_index("rep")["target"].reindex(np.asarray(predictive.reps, dtype=object))
+        raised = _space_higher_tiers(rows, predictive, split_base.to_numpy(dtype=float), tiers)
+        if raised:
+            warnings.append(f"{raised} higher-tier target(s) were raised to stay as far above the split base, "
+                            "in chance, as the tiers are apart.")
+        if team is None or team.team_target != team_target:     # (a page passes the comparison it made)
+            team = compare_allocations(predictive, team_target, baseline, n_draws=n_draws, seed=seed)
         assumptions["team"] = {"team_target": float(team_target), "allocation": allocation,
                                "p_star": team.p_star, "team_chance": team.team_chance,
                                "team_p50": team.team_p50, "team_p90": team.team_p90,
                                "beyond_reach": team.beyond_reach}
-        warnings.append(team.message)
+        kind = resolve_metric(metric).kind
+        symbol = currency_symbol(currency_code)
+        warnings.append(team_verdict(team.team_target, team.team_chance, team.p_star, team.team_p50, team.team_p90,
+                                     team.table["proportional_p"], team.beyond_reach,
+                                     lambda v: value(v, kind, symbol)))
     check = base_share_check(rows.loc[rows["tier"] == "base", "p_attain"],
                              "the base percentile" if team_target is None else "the team target")
     assumptions["base_share"] = check.expected_share
@@ -91,10 +109,51 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
         assumptions["focus"] = {r["rep"]: r["focus"] for r in focus_stages(funnel).to_dict("records")
                                 if r["focus"] and _focus_shown(r["stage"], coverage)}
     assumptions["warnings"] = warnings
+    if currency_code:
+        assumptions["currency"] = currency_code
     return TargetSetDraft(name=name, period=period.label, grain=period.grain, metric=metric, tiers=tiers,
                           method=method, rows=rows[ROW_COLUMNS], activity_rows=acts,
                           team_target=None if team_target is None else float(team_target),
                           status=status, assumptions=assumptions)
+
+
+class PlannedDraft(NamedTuple):
+    """A draft whose activity plan follows its (edited) base targets, and the plan itself (None without one)."""
+
+    draft: TargetSetDraft
+    plan: pd.DataFrame | None
+
+
+def replan(draft: TargetSetDraft, funnel: pd.DataFrame | None, period: Period, *, q: float = 0.8,
+           coverage: DataCoverage | None = None, currency_code: str | None = None) -> PlannedDraft:
+    """The draft's activity plan (rows, sentences and each rep's focus) made again from its base targets,
+    after edits. (A page builds its model draft without a funnel and plans here, once per set of base targets:
+    the plan is the slow part of a draft.)
+
+    Only for metrics made of won deals and with a funnel, as in :func:`build_draft`; ``currency_code``
+    (the data's, e.g. ``EUR``) is recorded in the assumptions, so the exports write amounts in it.
+    """
+    assumptions = dict(draft.assumptions)
+    if currency_code:
+        assumptions["currency"] = currency_code
+    plan = None
+    acts = draft.activity_rows
+    if funnel is not None and len(funnel) and resolve_metric(draft.metric).funnel_stage == "won":
+        base_rows = draft.rows.loc[draft.rows["tier"] == "base", ["rep", "target"]].reset_index(drop=True)
+        plan = activity_plan(base_rows, funnel, period, q=q, metric=draft.metric, coverage=coverage)
+        acts = activity_rows(plan)
+        assumptions["plans"] = plan_sentences(plan, period.grain, coverage)
+        assumptions["focus"] = {r["rep"]: r["focus"] for r in focus_stages(funnel).to_dict("records")
+                                if r["focus"] and _focus_shown(r["stage"], coverage)}
+    return PlannedDraft(dataclasses.replace(draft, activity_rows=acts, assumptions=assumptions), plan)
+
+
+def adopt_plan(draft: TargetSetDraft, planned: PlannedDraft) -> TargetSetDraft:
+    """``draft`` with the activity plan of ``planned``, made by :func:`replan` from the same base targets
+    (a page keeps that plan while only higher tiers change)."""
+    made = {k: planned.draft.assumptions[k] for k in ("plans", "focus", "currency") if k in planned.draft.assumptions}
+    return dataclasses.replace(draft, activity_rows=planned.draft.activity_rows,
+                               assumptions={**draft.assumptions, **made})
 
 
 def plan_sentences(plan: pd.DataFrame, grain: str, coverage: DataCoverage | None = None) -> dict[str, str]:
@@ -124,21 +183,29 @@ def _focus_shown(stage: str | None, coverage: DataCoverage | None) -> bool:
     return all(coverage.has_funnel(s) for s in stages)
 
 
-def _chances(predictive: PredictiveDistribution, rows: pd.DataFrame) -> np.ndarray:
-    reps = list(np.asarray(predictive.reps, dtype=object))
-    out = []
-    for rep, target in zip(rows["rep"], rows["target"], strict=True):
-        t = np.zeros(len(reps))
-        t[reps.index(rep)] = target
-        out.append(float(predictive.p_attain(t)[reps.index(rep)]))
-    return np.array(out)
+def _space_higher_tiers(rows: pd.DataFrame, predictive: PredictiveDistribution, base: np.ndarray,
+                        tiers: Mapping[str, float]) -> int:
+    """Set (in place) each higher tier's model target above the split ``base`` (per rep, in the predictive's
+    order) as :func:`spaced_higher_tiers` says; how many targets it raised above their percentile."""
+    reps = pd.Index(np.asarray(predictive.reps, dtype=object))
+    raised = 0
+    for tier, spaced in spaced_higher_tiers(predictive, base, tiers).items():
+        at = np.flatnonzero(rows["tier"].to_numpy() == tier)
+        where = reps.get_indexer(rows["rep"].to_numpy()[at])
+        old = rows["target"].to_numpy(dtype=float)[at]
+        new = spaced[where]
+        raised += int((new > old + 1e-9 * np.maximum(np.abs(old), 1.0)).sum())
+        chance = np.asarray(predictive.p_attain(spaced), dtype=float)[where]
+        rows.loc[rows.index[at], ["target", "model_value", "p_attain"]] = np.column_stack([new, new, chance])
+    return raised
 
 
 def draft_from_calibration(calibration: Calibration, name: str,
                            tiers: str | Mapping[str, float] | list | tuple = "35,70,90", *,
                            team_target: float | None = None, allocation: str = "equal-chance",
                            funnel: pd.DataFrame | None = None, q: float = 0.8, status: str = "draft",
-                           seed: int = 0, coverage: DataCoverage | None = None) -> TargetSetDraft:
+                           seed: int = 0, coverage: DataCoverage | None = None,
+                           currency_code: str | None = None) -> TargetSetDraft:
     """:func:`build_draft` for a fitted ``Calibration`` (its period, metric, baseline, monthly shape and,
     unless ``funnel`` is given, its ``funnel()`` for the activity plan).
 
@@ -151,4 +218,5 @@ def draft_from_calibration(calibration: Calibration, name: str,
     weights = calibration.within_period_shape().to_numpy(dtype=float)
     return build_draft(calibration.predictive, name=name, period=calibration.period, metric=calibration.metric,
                        tiers=tiers, team_target=team_target, allocation=allocation, baseline=baseline,
-                       funnel=funnel, q=q, weights=weights, status=status, seed=seed, coverage=coverage)
+                       funnel=funnel, q=q, weights=weights, status=status, seed=seed, coverage=coverage,
+                       currency_code=currency_code)

@@ -13,11 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from analytics import export, formatting, target_sets
-from dashboard import session
+from analytics.draft_edits import DraftEdits
+from dashboard import auth, session
+from dashboard.draft_state import OpenSet, WorkingDraft, remember, replace_draft, working_draft
 
-EDITS_KEY = "tg_edits"          # {context: {"overrides": {(rep, tier): (value, reason)}, "proposals": {...}}}
-OPEN_KEY = "tg_open"            # the saved set this session has open: set_id, name, revision, status, context
-SAVED_SIG_KEY = "tg_saved_signature"
 CONFIRM_FINAL_KEY = "tg_confirm_final"  # ("save", context) or ("finalize", set_id): asked, awaiting Yes or Cancel
 FINAL_WARNING = "A final set is read-only: changing it later takes a new version."
 
@@ -39,43 +38,43 @@ def _blank_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in text})
 
 
+def _open_set(saved: target_sets.SavedTargetSet, context: str) -> OpenSet:
+    return OpenSet(saved.set_id, saved.name, saved.version, saved.revision, saved.status, context)
+
+
+def draft_of(saved: target_sets.SavedTargetSet, author: str = "") -> WorkingDraft:
+    """A saved set as the working draft: its metric, tiers, team number and its rest, name and edits."""
+    ctx = f"{saved.metric}|{saved.grain}|{saved.period}"
+    tiers = [int(v) for v in saved.tiers.values()]
+    r = saved.rows
+    edits = DraftEdits(
+        overrides={(x.rep, x.tier): (float(x.target), x.reason or "") for x in r.itertuples()
+                   if x.source == "override"},
+        proposals={(x.rep, x.tier): (float(x.rep_proposal), x.source == "rep proposal") for x in r.itertuples()
+                   if pd.notna(x.rep_proposal)})
+    split = saved.team_target is not None
+    return WorkingDraft(
+        metric=saved.metric, base=tiers[0], stretch=tiers[1] if len(tiers) > 1 else 70,
+        excellence=tiers[2] if len(tiers) > 2 else 90, use_excellence=len(tiers) > 2,
+        confidence=int(round(100 * float(saved.assumptions.get("confidence", 0.8)))), split=split,
+        team_number=float(saved.team_target) if split else None, team_for=ctx if split else None,
+        allocation=saved.method if saved.method in ("equal-chance", "proportional") else "equal-chance",
+        team_rest=saved.team_rest or ("shortfall" if split else "resplit"), name=saved.name, name_for=ctx,
+        author=author, edits={ctx: edits}, open_set=_open_set(saved, ctx))
+
+
 def reload_open() -> None:
-    current = st.session_state.get(OPEN_KEY)
+    current = working_draft().open_set
     if current:
-        reopen(current["set_id"])
+        reopen(current.set_id)
 
 
 def reopen(set_id: int) -> None:
-    """Load a saved set into the session: its metric, period, tiers, team number and edits."""
+    """Load a saved set into the session as the working draft (the manager's name stays)."""
     saved = target_sets.load_target_set(session.db(), int(set_id))
-    ctx = f"{saved.metric}|{saved.grain}|{saved.period}"
-    tiers_saved = list(saved.tiers.values())
     session.choose_period(saved.grain, saved.period)
-    st.session_state.update({"tg_metric": saved.metric, session.GRAIN_KEY: saved.grain,
-                             "tg_base": int(tiers_saved[0]), "tg_name_reopened": saved.name, "tg_name_for": None,
-                             "tg_split": saved.team_target is not None})
-    if len(tiers_saved) > 1:
-        st.session_state["tg_stretch"] = int(tiers_saved[1])
-    st.session_state["tg_use_exc"] = len(tiers_saved) > 2
-    if len(tiers_saved) > 2:
-        st.session_state["tg_exc"] = int(tiers_saved[2])
-    if saved.team_target is not None:
-        st.session_state["tg_team_reopened"] = float(saved.team_target)
-        st.session_state["tg_team_for"] = None
-        st.session_state["tg_alloc"] = saved.method if saved.method in ("equal-chance", "proportional") \
-            else "equal-chance"
-    r = saved.rows
-    st.session_state[EDITS_KEY][ctx] = {
-        "overrides": {(x.rep, x.tier): (float(x.target), x.reason or "") for x in r.itertuples()
-                      if x.source == "override"},
-        "proposals": {(x.rep, x.tier): (float(x.rep_proposal), x.source == "rep proposal") for x in r.itertuples()
-                      if pd.notna(x.rep_proposal)}}
-    for key in [k for k in st.session_state
-                if str(k).startswith((f"tg_editor|{ctx}|", "tg_one_reason-", "tg_one_value-"))]:
-        st.session_state.pop(key, None)
-    st.session_state[OPEN_KEY] = {"set_id": saved.set_id, "name": saved.name, "revision": saved.revision,
-                                  "status": saved.status, "version": saved.version, "context": ctx}
-    st.session_state[SAVED_SIG_KEY] = None
+    st.session_state[session.GRAIN_KEY] = saved.grain
+    replace_draft(draft_of(saved, author=working_draft().author))
     st.session_state["tg_save_msg"] = ("info", f"Opened {saved.label} ({saved.status}, revision "
                                                f"{saved.revision}).")
 
@@ -88,69 +87,75 @@ def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: 
     """Name, author and note, Save draft / Save final, autosave of the open draft, conflicts.
 
     ``work`` is the session's set as it stands; ``signature`` changes whenever its targets do."""
-    opened = st.session_state.get(OPEN_KEY)
-    if opened and opened["context"] != context:
-        opened = None
+    draft = working_draft()
     c_name, c_author, c_note = st.columns([2, 1.2, 2])
-    if st.session_state.get("tg_name_for") != context:
-        st.session_state["tg_name_for"] = context
-        st.session_state["tg_name"] = st.session_state.pop("tg_name_reopened",
-                                                           default_name)
+    if draft.name_for != context:     # a name per metric and period, as the team number
+        draft.name, draft.name_for = default_name, context
+        st.session_state["tg_name"] = default_name
     name = c_name.text_input("Target set name", key="tg_name")
-    author = c_author.text_input("Your name", key="tg_author", placeholder="recorded in the audit log")
+    if auth.account() is None:    # accounts off: the audit trail records the name typed here
+        author = c_author.text_input("Your name", key="tg_author", placeholder="recorded in the audit log")
+    else:                         # signed in: the account is the author, not a typed name
+        author = ""
+        c_author.caption(f"Saved by **{auth.author()}** (signed in)")
     note = c_note.text_input("Note", key="tg_note", placeholder="what changed and why")
+    remember(draft, name=name, author=author, note=note)
 
     def _save(status: str, autosave: bool = False):
         """Save the session as a set (the open one when the name matches); returns a message tuple."""
-        current = st.session_state.get(OPEN_KEY)
-        reuse = current is not None and current["context"] == context and current["name"] == name.strip()
-        draft = dataclasses.replace(work, name=name.strip(), status=status,
-                                    set_id=current["set_id"] if reuse else None)
+        current = draft.open_for(context)
+        reuse = current is not None and current.name == name.strip()
+        to_save = dataclasses.replace(work, name=name.strip(), status=status,
+                                      set_id=current.set_id if reuse and current else None)
         try:
-            saved = target_sets.save_target_set(conn, draft, expected_revision=current["revision"] if reuse else None,
-                                                author=author.strip() or None,
+            saved = target_sets.save_target_set(conn, to_save,
+                                                expected_revision=current.revision if reuse and current else None,
+                                                author=auth.author(author),
                                                 note=("autosaved edit" if autosave else note.strip()) or None)
         except target_sets.TargetSetConflict as exc:
             return "conflict", f"Not saved — {exc}."
         except target_sets.TargetSetError as exc:
             return "error", f"Not saved — {exc}."
-        st.session_state[OPEN_KEY] = {"set_id": saved.set_id, "name": saved.name, "revision": saved.revision,
-                                      "status": saved.status, "version": saved.version, "context": context}
-        st.session_state[SAVED_SIG_KEY] = signature
+        draft.open_set, draft.saved_signature = _open_set(saved, context), signature
         st.session_state["tg_pick"] = saved.set_id
         return None if autosave else ("success", f"Saved {saved.label} as {saved.status} (revision {saved.revision}).")
 
     # Autosave: an open draft follows the manager's edits, so a reload loses at most the edit in flight.
     save_msg = st.session_state.pop("tg_save_msg", None)
     autosave = st.toggle("Save edits to the open draft as I make them", value=True, key="tg_autosave")
-    if (autosave and opened and opened["status"] == "draft" and opened["name"] == name.strip()
-            and st.session_state.get(SAVED_SIG_KEY) not in (None, signature)):
+    opened = draft.open_for(context)
+    if (autosave and opened and opened.status == "draft" and opened.name == name.strip()
+            and draft.saved_signature not in (None, signature) and auth.allowed("targets")):
         save_msg = _save("draft", autosave=True) or save_msg
-    if opened and st.session_state.get(SAVED_SIG_KEY) is None:
-        st.session_state[SAVED_SIG_KEY] = signature     # just reopened: the page now shows the saved set
+    if opened and draft.saved_signature is None:
+        draft.saved_signature = signature     # just reopened: the page now shows the saved set
+
+    def _confirm_final() -> None:
+        # A callback runs before the page is drawn again: the rerun shows the set final and read-only,
+        # with no question left on screen under "Saved ... as final".
+        st.session_state.pop(CONFIRM_FINAL_KEY, None)
+        st.session_state["tg_save_msg"] = _save("final")
 
     s1, s2, s3 = st.columns([1, 1, 3], vertical_alignment="center")
-    opened = st.session_state.get(OPEN_KEY)
-    final_open = bool(opened and opened["context"] == context and opened["status"] == "final"
-                      and opened["name"] == name.strip())
-    if s1.button("Save draft", key="tg_save", type="primary", disabled=final_open):
+    opened = draft.open_for(context)
+    final_open = bool(opened and opened.status == "final" and opened.name == name.strip())
+    may_save = auth.allowed("targets")     # a viewer reads target sets; saving is for managers and admins
+    if s1.button("Save draft", key="tg_save", type="primary", disabled=final_open or not may_save):
         save_msg = _save("draft")
-    if s2.button("Save final", key="tg_save_final", disabled=final_open,
+    if s2.button("Save final", key="tg_save_final", disabled=final_open or not may_save,
                  help="A final set is read-only; make a new version to change it. You are asked to confirm."):
         st.session_state[CONFIRM_FINAL_KEY] = ("save", context)
-    if st.session_state.get(CONFIRM_FINAL_KEY) == ("save", context) and not final_open:
+    if st.session_state.get(CONFIRM_FINAL_KEY) == ("save", context) and not final_open and may_save:
         st.warning(f"Save '{name.strip()}' as final? {FINAL_WARNING}", icon=":material/warning:")
         yes, no, _ = st.columns([1, 1, 3])
-        if yes.button("Yes, save as final", key="tg_save_final_confirm", type="primary"):
-            st.session_state.pop(CONFIRM_FINAL_KEY, None)
-            save_msg = _save("final")
+        yes.button("Yes, save as final", key="tg_save_final_confirm", type="primary", on_click=_confirm_final)
         no.button("Cancel", key="tg_save_final_cancel", on_click=_cancel_final)
-    opened = st.session_state.get(OPEN_KEY)
-    if opened and opened["context"] == context:
-        read_only = opened["status"] == "final" and opened["name"] == name.strip()
-        s3.caption(f"Open: **{opened['name']}** v{opened['version']} · {opened['status']} · revision "
-                   f"{opened['revision']}" + (" · read-only: start a new version below to change it" if read_only
-                                              else ""))
+    opened = draft.open_for(context)
+    if opened:
+        read_only = opened.status == "final" and opened.name == name.strip()
+        s3.caption(f"Open: **{opened.name}** v{opened.version} · {opened.status} · revision "
+                   f"{opened.revision}" + (" · read-only: start a new version below to change it" if read_only
+                                           else ""))
     if save_msg:
         kind, text = save_msg
         if kind == "conflict":
@@ -163,7 +168,7 @@ def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: 
 
 def saved_sets_panel(conn) -> None:
     """Every saved set; the chosen one opened, finalized, versioned, downloaded and compared."""
-    opened = st.session_state.get(OPEN_KEY)
+    opened = working_draft().open_set
     st.subheader("Saved target sets")
     sets = target_sets.list_target_sets(conn)
     if sets.empty:
@@ -182,7 +187,7 @@ def saved_sets_panel(conn) -> None:
                                 "updated_by": "By"})
     labels = {int(r.set_id): f"{r.name} · v{r.version} · {r.status} · {r.period} · {r.metric}" for r in sets.itertuples()}
     ids = list(labels)
-    default_id = opened["set_id"] if opened and opened["set_id"] in ids else ids[0]
+    default_id = opened.set_id if opened and opened.set_id in ids else ids[0]
     if st.session_state.get("tg_pick") not in ids:
         st.session_state["tg_pick"] = default_id
     c_pick, c_open, c_fin, c_new = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
@@ -196,21 +201,21 @@ def saved_sets_panel(conn) -> None:
         st.session_state.pop(CONFIRM_FINAL_KEY, None)
         try:
             saved = target_sets.finalize(session.db(), set_id, expected_revision=revision,
-                                         author=st.session_state.get("tg_author", "").strip() or None,
-                                         note=st.session_state.get("tg_note", "").strip() or None)
+                                         author=auth.author(working_draft().author),
+                                         note=working_draft().note.strip() or None)
         except target_sets.TargetSetError as exc:
             st.session_state["tg_sets_msg"] = ("error", str(exc))
             return
-        current = st.session_state.get(OPEN_KEY)
-        if current and current["set_id"] == set_id:
-            current.update(status="final", revision=saved.revision)
+        current = working_draft().open_set
+        if current and current.set_id == set_id:
+            current.status, current.revision = "final", saved.revision
         st.session_state["tg_sets_msg"] = ("success", f"{saved.label} is final and read-only.")
 
 
     def _new_version(set_id: int) -> None:
         try:
-            saved = target_sets.new_version(session.db(), set_id, author=st.session_state.get("tg_author", "").strip() or None,
-                                            note=st.session_state.get("tg_note", "").strip() or None)
+            saved = target_sets.new_version(session.db(), set_id, author=auth.author(working_draft().author),
+                                            note=working_draft().note.strip() or None)
         except target_sets.TargetSetError as exc:
             st.session_state["tg_sets_msg"] = ("error", str(exc))
             return
@@ -220,10 +225,12 @@ def saved_sets_panel(conn) -> None:
 
 
     c_fin.button("Finalize", key="tg_finalize", on_click=st.session_state.__setitem__,
-                 args=(CONFIRM_FINAL_KEY, ("finalize", chosen.set_id)), disabled=chosen.is_final,
+                 args=(CONFIRM_FINAL_KEY, ("finalize", chosen.set_id)),
+                 disabled=chosen.is_final or not auth.allowed("targets"),
                  help="Makes this set read-only. You are asked to confirm.")
     c_new.button("New version", key="tg_new_version", on_click=_new_version, args=(chosen.set_id,),
-                 disabled=not chosen.is_final, help="Copy this final set to the next version as a draft.")
+                 disabled=not chosen.is_final or not auth.allowed("targets"),
+                 help="Copy this final set to the next version as a draft.")
     if st.session_state.get(CONFIRM_FINAL_KEY) == ("finalize", chosen.set_id) and not chosen.is_final:
         st.warning(f"Make {chosen.label} final? {FINAL_WARNING}", icon=":material/warning:")
         yes, no, _ = st.columns([1, 1, 3])
@@ -236,12 +243,14 @@ def saved_sets_panel(conn) -> None:
     d1, d2, d3 = st.columns(3)
     slug = "".join(ch if ch.isalnum() else "-" for ch in chosen.name).strip("-").lower() or "targets"
     stem = f"{slug}-v{chosen.version}"
-    d1.download_button("Download CSV", export.csv_text(chosen).encode("utf-8"), f"{stem}.csv", "text/csv",
+    # the files are made when a button is clicked (a callable), not on every run: a thousand reps' one-page
+    # summaries and workbook took seconds a click
+    d1.download_button("Download CSV", lambda: export.csv_text(chosen).encode("utf-8"), f"{stem}.csv", "text/csv",
                        key="tg_dl_csv", on_click="ignore", icon=":material/download:", width="stretch")
-    d2.download_button("Download Excel", export.excel_bytes(chosen), f"{stem}.xlsx",
+    d2.download_button("Download Excel", lambda: export.excel_bytes(chosen), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="tg_dl_xlsx",
                        on_click="ignore", icon=":material/table_view:", width="stretch")
-    d3.download_button("Download one-page summaries (HTML)", export.rep_summary_html(chosen).encode("utf-8"),
+    d3.download_button("Download one-page summaries (HTML)", lambda: export.rep_summary_html(chosen).encode("utf-8"),
                        f"{stem}.html", "text/html", key="tg_dl_html", on_click="ignore",
                        icon=":material/description:", width="stretch")
 

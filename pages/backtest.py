@@ -1,8 +1,8 @@
 """Backtest: would the chances shown on Baselines have been honest on this team's own history?
 
 Thin page: widgets and layout. ``analytics.backtest.run_backtest`` refits at every origin on data strictly
-before it (cached per data version, metric, grain and fiscal calendar); the figures come from
-``analytics.charts_calibration``.
+before it (cached in ``dashboard.rep_facts_view`` per data version, metric, grain and fiscal calendar, and
+shared with the verdict Baselines and Targets show); the figures come from ``analytics.charts_calibration``.
 """
 
 from __future__ import annotations
@@ -10,18 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import backtest, formatting, metrics
+from analytics import formatting, metrics
 from analytics.charts_calibration import NAIVE_NAMES, crps_bars, pit_histogram, reliability_chart
-from dashboard import frame, session
+from dashboard import frame, rep_facts_view, session
 
 frame.require("pages/backtest.py")
-
-
-@st.cache_data(show_spinner="Replaying the history: refitting at every origin…", max_entries=32)
-def load_backtest(_conn, db_file: str, version: str, metric: str, grain: str,
-                  fiscal_month: int) -> backtest.BacktestResult:
-    """The rolling-origin backtest; the file, ``version`` and ``fiscal_month`` key the cache."""
-    return backtest.run_backtest(_conn, metric, grain)
 
 
 def level_name(level: float) -> str:
@@ -39,7 +32,6 @@ if metrics.data_as_of(conn) is None:
     st.stop()
 
 grain = session.grain()
-fiscal_month = session.fiscal_start_month()
 cov = session.data_coverage()
 metric = st.selectbox("Metric", list(metrics.METRICS), key="backtest_metric",
                       format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
@@ -53,10 +45,10 @@ if (absent := cov.why_absent(metric)) is not None:
             icon=":material/database_off:")
     st.stop()
 
-result = load_backtest(conn, session.db_path(), session.data_version(), metric, grain, fiscal_month)
+result = rep_facts_view.backtest_result(metric, grain)
+verdict = rep_facts_view.verdict(metric, grain)
 if result.n_forecasts == 0:
-    st.warning(f"{result.plain_language()[0]} With {grain}ly grain there is not enough complete history of "
-               f"{metric_name.lower()} yet." + (" Try monthly grain in the sidebar." if grain == "quarter" else ""))
+    st.warning(verdict.sentence)
     st.stop()
 
 forecasts = result.forecasts
@@ -68,7 +60,8 @@ gain = 1 - result.crps["model"] / naive[best_rule] if best_rule else None
 
 # ---- headline ------------------------------------------------------------------------------------
 st.markdown(f"**{metric_name} per {grain}** · {formatting.count(result.n_forecasts)} rep-{grain}s forecast from "
-            f"{n_origins} starting points ({forecasts['origin'].iloc[0]} to {forecasts['origin'].iloc[-1]})")
+            f"{n_origins} starting points: the first forecast {forecasts['origin'].iloc[0]}, the last "
+            f"{forecasts['origin'].iloc[-1]}")     # (a quarter from months is itself "2025-05 to 2025-07")
 cards = st.columns(4)
 for card, col in zip(cards[:3], ("p10", "p50", "p90"), strict=True):
     if col not in coverage.index:
@@ -88,6 +81,7 @@ if gain is not None:
 
 with st.container(border=True):
     st.markdown("**In plain words**")
+    st.markdown(f"**{verdict.sentence}**")   # the verdict Baselines and Targets show, word for word
     st.markdown("\n".join(f"- {line}" for line in result.plain_language()))
 
 # ---- reliability and PIT -------------------------------------------------------------------------
@@ -137,10 +131,13 @@ shown_cols = {"Forecast": "Forecast", "crps": "Error (CRPS)",
                  if f"coverage_{c}" in rules},
               "skill_vs_model": "Model's error lower by"}
 rules = rules[list(shown_cols)].sort_values("crps")
-rules.loc[rules["Forecast"] == NAIVE_NAMES["model"], "skill_vs_model"] = None  # the model against itself
+# Written out as words, so the model's own row (the model against itself) reads "–", never "None".
+rules["skill_vs_model"] = [formatting.BLANK if f == NAIVE_NAMES["model"] else formatting.rate(v)
+                           for f, v in zip(rules["Forecast"], rules["skill_vs_model"], strict=True)]
 st.dataframe(rules, hide_index=True, width="stretch", key="backtest_rules", column_config={
     **{k: st.column_config.NumberColumn(v, format="percent", step=0.01) for k, v in shown_cols.items()
-       if k.startswith("coverage_") or k == "skill_vs_model"},
+       if k.startswith("coverage_")},
+    "skill_vs_model": st.column_config.TextColumn("Model's error lower by"),
     "crps": st.column_config.NumberColumn("Error (CRPS)", format="%.3f",
                                           help="Scaled per rep: 0.30 = off by 30% of the rep's typical result"),
 })

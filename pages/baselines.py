@@ -1,12 +1,13 @@
 """Baselines: each rep's likely range for the period, the stretch range, and the chance of any target.
 
 Thin page: widgets and layout. The numbers come from ``analytics.calibration.calibrate`` (cached per
-data version, metric, grain, period and fiscal calendar); the charts from ``analytics.charts_calibration``.
+data version, metric, grain, period and fiscal calendar); the charts from ``analytics.charts_calibration``;
+the facts beside each rep (last actual, CRM quota, trend) and the backtest's verdict from
+``dashboard.rep_facts_view``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 
@@ -14,26 +15,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import calibration, formatting, metrics
+from analytics import formatting, metrics
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
-from dashboard import frame, session
+from analytics.logmodel import LogFit
+from dashboard import frame, rep_facts_view, session
 
 frame.require("pages/baselines.py")
 
 ALL_TEAMS = "All teams"
 FLAG_WORDS = {"new": "🆕 new", "ramping": "📈 ramping", "short history": "⚠️ short history", "": ""}
 SPARK_PERIODS = 12
-
-
-@st.cache_data(show_spinner="Calibrating every rep…", max_entries=64)
-def load_calibration(_conn, db_file: str, version: str, metric: str, grain: str, period: str,
-                     fiscal_month: int):
-    """The calibration for one metric/grain/period; the file, ``version`` and ``fiscal_month`` key the cache."""
-    cal = calibration.calibrate(_conn, metric, grain, period)
-    cal.funnel()  # fetched now, while the cursor is at hand; the cached copy carries it
-    # st.cache_data pickles the result: detach the run's cursor (performers() then uses the cached funnel)
-    return dataclasses.replace(cal, _conn=None)
 
 
 def number_column(label: str, kind: str, help_text: str | None = None, currency: str = "$"):
@@ -64,6 +56,13 @@ def candidate_key(metric: str, default: float, months: int, grain_name: str) -> 
         st.session_state[RESCALED_KEY] = (before, typed_for[1])
     st.session_state[CANDIDATE_FOR_KEY][metric] = (months, grain_name)
     return key
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def fan_grid(_history: pd.DataFrame, _summary: pd.DataFrame, key: tuple) -> go.Figure:
+    """Every rep at a glance, drawn once per ``key`` (database, data version, metric, grain, period, reps):
+    plotly's subplots take about a second for 36 panels, which every click paid. Not changed after."""
+    return rep_fan_grid(_history, _summary)
 
 
 def nice_round(value: float) -> float:
@@ -110,7 +109,7 @@ if (absent := cov.why_absent(metric)) is not None:
     st.stop()
 
 try:
-    cal = load_calibration(conn, session.db_path(), session.data_version(), metric, grain, period_label, fiscal_month)
+    cal = session.calibration(metric, grain, period_label)   # cached per data version, shared with Targets
 except ValueError as exc:
     st.warning(f"Cannot calibrate {metric_name.lower()} per {grain} yet: {exc}")
     st.stop()
@@ -182,15 +181,21 @@ with st.container(border=True):
         lines.append(f"Flagged: {flag_words}. Their ranges rely more on the team's record and are wider; "
                      "the table says why for each.")
     st.markdown("\n".join(f"- {line}" for line in lines))
+# Would these ranges have held on this team's history? The backtest's verdict, cached per data version.
+rep_facts_view.show_verdict(metric, unit)
+# Which model variant made these ranges, chosen on this team's own past forecasts, and why.
+# Only the money model (LogFit) chooses among variants; counts and rates have one model each.
+if isinstance(cal.fit, LogFit) and cal.fit.choice is not None:
+    st.caption(f":material/model_training: {cal.fit.choice.reason}")
 
 # ---- the table -----------------------------------------------------------------------------------
-spark = (used.sort_values("period_start").groupby("rep")["value"]
-         .apply(lambda v: v.tail(SPARK_PERIODS).round(4).tolist()))
+# The facts a manager argues with, beside each rep: last period's actual, CRM quotas, the recent trend.
+facts = rep_facts_view.facts_columns(metric, grain, cal.period.label, shown.index.tolist(), currency=currency)
 table = pd.DataFrame({
     "Rep": shown.index,
     "Team": shown["team"].to_numpy(),
     "Flag": shown["flag"].map(FLAG_WORDS).fillna(shown["flag"]).to_numpy(),
-    "History": [spark.get(rep, []) for rep in shown.index],
+    **{column: facts.frame[column].tolist() for column in facts.columns},
     "Periods": shown["n_periods"].to_numpy(),
     "Low (P10)": shown["p10"].to_numpy(),
     "Baseline (P50)": shown["baseline"].to_numpy(),
@@ -200,15 +205,17 @@ table = pd.DataFrame({
     "Own-record weight": shown["pooling_weight"].to_numpy(),
     "Why": shown["reason"].to_numpy(),
 }).sort_values("Baseline (P50)", ascending=False, kind="stable").reset_index(drop=True)
+# A column with nothing in it (no roster with teams, no rep new or ramping) is not a column of dashes.
+table = table.drop(columns=[c for c in ("Team", "Flag")
+                            if table[c].map(lambda v: v is None or str(v).strip() in ("", "nan")).all()])
 
 st.subheader(f"Each rep's range for {cal.period.label}")
 st.dataframe(
     table, hide_index=True, width="stretch", key="baselines_table", height=min(38 + 35 * len(table), 600),
+    placeholder=formatting.BLANK,
     column_config={
         "Rep": st.column_config.TextColumn("Rep", pinned=True),
-        "History": st.column_config.LineChartColumn(
-            "Trend", width="small",
-            help=f"{metric_name} per complete {unit}: the last {SPARK_PERIODS} before {cal.period.label}."),
+        **facts.column_config,
         "Periods": st.column_config.NumberColumn("Periods", help=f"Complete {unit}s of history", format="%d"),
         "Low (P10)": number_column("Low (P10)", kind, "Beaten 9 times in 10", currency),
         "Baseline (P50)": number_column("Baseline (median)", kind,
@@ -224,6 +231,8 @@ st.dataframe(
         "Why": st.column_config.TextColumn("Why", width="large"),
     },
 )
+if facts.note:
+    st.caption(f":material/info: {facts.note}")
 
 # ---- every rep at a glance ------------------------------------------------------------------------
 GRID_MAX = 48
@@ -233,7 +242,8 @@ st.caption(f"Each panel: the rep's last {unit}s (line) and the range for {cal.pe
 grid_reps = table["Rep"].head(GRID_MAX).tolist()
 if len(table) > GRID_MAX:
     st.caption(f"The {GRID_MAX} reps with the highest baselines; pick a team above to see the others.")
-st.plotly_chart(rep_fan_grid(used[used["rep"].isin(grid_reps)], summary.loc[grid_reps]), width="stretch",
+grid_key = (session.db_path(), session.data_version(), metric, grain, cal.period.label, tuple(grid_reps))
+st.plotly_chart(fan_grid(used[used["rep"].isin(grid_reps)], summary.loc[grid_reps], grid_key), width="stretch",
                 key="baselines_grid")
 
 # ---- one rep's fan -------------------------------------------------------------------------------

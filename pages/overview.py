@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import coverage, formatting, metrics, sample_company, store
 from analytics.periods import period_of
-from dashboard import frame, session
+from dashboard import auth, frame, session
 
 frame.require("pages/overview.py")
 
@@ -48,6 +48,8 @@ if cleared := st.session_state.pop(CLEARED_KEY, None):
 
 if sample_company.is_loaded(conn):
     refusal = sample_company.removal_refusal(conn)
+    if refusal is None and not auth.allowed("clear"):
+        refusal = "Only an admin can clear the sample data."
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown("**This is a sample company** (generated: 36 reps in 3 teams, three years of deals, "
@@ -78,6 +80,7 @@ current = period_of(as_of, grain, fiscal_month)
 panel = metrics.rep_period_panel(conn, "revenue", grain, fiscal_start_month=fiscal_month, as_of=as_of)
 
 cov = session.data_coverage()
+currency = session.currency()     # the imported deals' currency: EUR data reads €, never $
 # A period whose last day is in the data is over, whatever today's date: no "so far", no "in progress".
 current_over = as_of >= current.end
 data_ends = coverage.day_words(as_of)
@@ -91,12 +94,12 @@ active_reps = panel.loc[panel["period_label"] == current.label, "rep"].nunique()
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Active reps", f"{active_reps}")
-c2.metric(f"Won in {last_label or formatting.BLANK}", formatting.money(last_total))
+c2.metric(f"Won in {last_label or formatting.BLANK}", formatting.money(last_total, currency))
 if current_over:
-    c3.metric(f"Won in {current.label}", formatting.money(current_total),
+    c3.metric(f"Won in {current.label}", formatting.money(current_total, currency),
               help=f"The data ends on {data_ends}, the last day of {current.label}.")
 else:
-    c3.metric(f"Won so far in {current.label}", formatting.money(current_total),
+    c3.metric(f"Won so far in {current.label}", formatting.money(current_total, currency),
               help=f"The data ends on {data_ends}: {formatting.rate(current.fraction_elapsed(as_of))} of "
                    f"{current.label} is in it.")
 c4.metric("Deals imported", formatting.count(counts["deals"]),
@@ -110,8 +113,8 @@ fig = px.bar(team_by_period, x="period_label", y="value", color="team", color_di
              title=f"Won revenue per {grain}" + ("" if current_over else
                                                  f" (the data ends on {data_ends}, inside {current.label})"))
 fig.update_layout(height=380, margin=dict(t=50, b=10), legend_title_text="", bargap=0.25)
-fig.update_yaxes(tickprefix="$", tickformat="~s")
-fig.update_traces(hovertemplate="%{x} · %{fullData.name}<br>$%{y:,.0f}<extra></extra>")
+fig.update_yaxes(tickprefix=currency, tickformat="~s")
+fig.update_traces(hovertemplate=f"%{{x}} · %{{fullData.name}}<br>{currency}%{{y:,.0f}}<extra></extra>")
 st.plotly_chart(fig, width="stretch")
 for note in cov.absent_notes():  # said once here; the other pages leave the absent data out
     st.caption(f":material/info: {note}")

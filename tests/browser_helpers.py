@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO_ROOT / "test-results" / "screenshots"
@@ -59,3 +61,112 @@ def screenshot(page: Page, name: str) -> Path:
     if os.environ.get(REFRESH_README_ENV) == "1":
         shutil.copyfile(path, README_PICTURES / path.name)
     return path
+
+
+def grid_headers(grid: Locator) -> list[str]:
+    """The column headers of an ``st.dataframe``/``st.data_editor`` (its canvas keeps an accessible
+    table beside it: headers as ``th``, the index column first). Waits for the canvas to draw it."""
+    grid.locator("th").first.wait_for(state="attached")
+    return [h.strip() for h in grid.locator("th").all_inner_texts()]
+
+
+def grid_texts(grid: Locator, include_headers: bool = True) -> list[str]:
+    """The headers (unless ``include_headers`` is false) and the rendered cells of a table, row by row.
+
+    The accessible table holds the cells' raw values (``64.99999999999997``, not the ``65%`` the canvas
+    draws) and only the rows drawn so far: a tall viewport or a short table shows them all.
+    """
+    cells = grid.locator("[data-testid^=glide-cell-]").all_inner_texts()
+    return (grid_headers(grid) if include_headers else []) + cells
+
+
+def set_date(page: Page, label: str, day: date) -> None:
+    """Type ``day`` into the ``st.date_input`` labelled ``label`` (its year, month and day segments) and
+    leave the field: the widget sends its value when it loses focus, not on Enter."""
+    page.get_by_role("spinbutton", name=f"year, {label}").click()
+    page.keyboard.type(day.strftime("%Y%m%d"))
+    page.locator("[data-testid=stMain] h1").first.click()
+    wait_for_app(page)
+
+
+_DRAWN_CELLS = """e => ({
+    size: ['aria-colcount', 'aria-rowcount'].map(a => +(e.querySelector('table')?.getAttribute(a) || 0)),
+    headers: Array.from(e.querySelectorAll('th')).map(th => [th.getAttribute('aria-colindex'), th.innerText]),
+    cells: Array.from(e.querySelectorAll('[data-testid^=glide-cell-]')).map(
+        td => [...td.dataset.testid.split('-').slice(-2), td.innerText]),
+})"""
+
+
+def grid_columns(grid: Locator) -> dict[str, list[str]]:
+    """Every column of a table, header -> its cells, scrolling it sideways and down: the canvas draws (and its
+    accessible table holds) only the cells in view. Cells are raw values, as :func:`grid_texts` says."""
+    grid.locator("th").first.wait_for(state="attached")
+    scroller = grid.locator(".dvn-scroller").first
+    size = scroller.evaluate("e => [e.scrollWidth - e.clientWidth, e.clientWidth, e.scrollHeight - e.clientHeight, "
+                             "e.clientHeight]")
+    headers: dict[int, str] = {}
+    cells: dict[tuple[int, int], str] = {}
+    lefts = sorted({*range(0, size[0], max(size[1] - 150, 150)), max(size[0], 0)})
+    tops = sorted({*range(0, size[2], max(size[3] - 100, 100)), max(size[2], 0)})
+    drawn = grid.evaluate(_DRAWN_CELLS)          # read at once: the table redraws under a cell-by-cell read
+    for left, top in [(x, y) for x in lefts for y in tops]:
+        if (left, top) != (0, 0):
+            scroller.evaluate("(e, [x, y]) => { e.scrollLeft = x; e.scrollTop = y; }", [left, top])
+            before = drawn
+            for _ in range(40):                  # until the canvas has drawn the cells now in view
+                grid.page.wait_for_timeout(50)
+                if (drawn := grid.evaluate(_DRAWN_CELLS)) != before:
+                    break
+        headers.update({int(col): text.strip() for col, text in drawn["headers"]})
+        cells.update({(int(col), int(row)): text for col, row, text in drawn["cells"]})
+        n_columns, n_rows = drawn["size"]      # (the header row counts as a row)
+        if len(headers) >= n_columns and len(cells) >= n_columns * (n_rows - 1):
+            break                                # everything is drawn: no need to scroll further
+    scroller.evaluate("e => { e.scrollLeft = 0; e.scrollTop = 0; }")
+    rows = sorted({r for _, r in cells})
+    columns: dict[str, list[str]] = {}
+    for col, name in sorted(headers.items()):    # (two columns may share a label: "Chance", "Chance")
+        columns[name if name not in columns else f"{name} ({col})"] = [cells.get((col - 1, r), "") for r in rows]
+    return columns
+
+
+def chart_texts(scope: Locator) -> list[str]:
+    """Every piece of text of the plotly charts in ``scope``: the figure each chart holds (its traces' names,
+    x, y, text, hover text and custom data, its layout's titles and annotations, as JSON) and the SVG the
+    browser drew (tick labels, legend). Plotly keeps the figure on its graph div (``.data``, ``.layout``)."""
+    return scope.locator(".js-plotly-plot").evaluate_all(
+        "els => els.flatMap(e => [JSON.stringify({data: e.data, layout: e.layout}), e.textContent])")
+
+
+def open_selectbox(page: Page, key: str) -> Locator:
+    """Open the list of the ``st.selectbox`` with ``key`` (a click in the box shows every option; typing would
+    filter them) and return it. The list closes when anything around it scrolls, as the click's own scrolling
+    into view may do: the box is scrolled to first, and clicked again if its list did not stay open."""
+    box = get_element_by_key(page, key).get_by_role("combobox")
+    listbox = page.get_by_role("listbox").last
+    for attempt in range(3):
+        box.scroll_into_view_if_needed()
+        box.click()
+        try:
+            listbox.get_by_role("option").first.wait_for(timeout=3_000)
+            return listbox
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    return listbox
+
+
+def selectbox_options(page: Page, key: str) -> list[str]:
+    """Every option of the ``st.selectbox`` with ``key``: opens its list, reads it, scrolled down step by step
+    in case it draws only the options in view, and closes it again."""
+    listbox = open_selectbox(page, key)
+    seen: dict[str, None] = {}
+    for _ in range(100):
+        seen.update(dict.fromkeys(t.strip() for t in listbox.get_by_role("option").all_inner_texts()))
+        if listbox.evaluate("e => { const end = e.scrollTop + e.clientHeight >= e.scrollHeight - 1; "
+                            "e.scrollTop += e.clientHeight; return end; }"):
+            break
+        page.wait_for_timeout(50)
+    page.keyboard.press("Escape")
+    return list(seen)

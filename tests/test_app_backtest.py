@@ -13,7 +13,7 @@ import pytest
 from calibration_fixtures import simulate_company
 from helpers import app_test
 
-from analytics import backtest, formatting, store
+from analytics import backtest, backtest_verdict, formatting, store
 
 PAGE = "pages/backtest.py"
 
@@ -54,6 +54,9 @@ def test_backtest_page_agrees_with_the_engine(sample_db):
     assert not at.exception
     assert bullets(at) == result.plain_language()
     assert any(f"{result.n_forecasts:,} rep-quarters" in m.value for m in at.markdown)
+    first, last = result.forecasts["origin"].iloc[0], result.forecasts["origin"].iloc[-1]
+    assert any(f"the first forecast {first}, the last {last}" in m.value for m in at.markdown)  # never run together
+    assert any(m.value == f"**{backtest_verdict.from_backtest(result).sentence}**" for m in at.markdown)
 
     cards = {m.label: m.value for m in at.metric}
     cov = result.coverage.set_index("column")
@@ -75,6 +78,9 @@ def test_backtest_page_agrees_with_the_engine(sample_db):
     rules = next(d.value for d in at.dataframe if "Forecast" in d.value.columns)
     assert len(rules) == len(result.crps) == 6
     assert rules["Forecast"].iloc[0] == "Model"  # best first on the sample company
+    # the model against itself is no comparison: a dash, never "None"; each rule's gap as a percent
+    assert rules["skill_vs_model"].iloc[0] == "–"
+    assert all(v.endswith("%") for v in rules["skill_vs_model"].iloc[1:])
     slices = next(d.value for d in at.dataframe if "Split by" in d.value.columns)
     assert len(slices) == len(result.slices)
     assert slices["n"].groupby(slices["Split by"]).sum().eq(result.n_forecasts).all()
@@ -101,7 +107,7 @@ def test_backtest_short_history_says_so(empty_db):
     conn.close()
     at = app_test(PAGE)
     assert not at.exception
-    assert any("Not enough history" in w.value for w in at.warning)
+    assert any("Too little history to test the ranges per quarter yet" in w.value for w in at.warning)
     assert not at.get("plotly_chart")
 
 
@@ -116,7 +122,7 @@ def test_orders_only_choosing_calls_says_no_activities_imported(db_path, tmp_pat
     box.set_value("call").run()
     assert not at.exception
     assert any("Calls: no activities imported" in i.value for i in at.info)
-    assert not any("not enough complete history" in w.value for w in at.warning)
+    assert not any("Too little history" in w.value for w in at.warning)
     assert not at.get("plotly_chart") and not at.dataframe     # no scores of zeros
     box.set_value("win_rate").run()
     assert any("Win rate: no lost deals imported" in i.value for i in at.info)

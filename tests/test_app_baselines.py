@@ -14,7 +14,8 @@ import pytest
 from calibration_fixtures import simulate_company
 from helpers import app_test
 
-from analytics import calibration, formatting, metrics, store
+from analytics import backtest_verdict, calibration, formatting, metrics, rep_facts, store
+from dashboard import rep_facts_view
 
 PAGE = "pages/baselines.py"
 
@@ -28,6 +29,24 @@ def engine(db: Path, metric: str = "revenue", grain: str = "quarter"):
         return cal, active
     finally:
         conn.close()
+
+
+def verdict_sentence(db: Path, metric: str = "revenue", grain: str = "quarter") -> str:
+    """The backtest's verdict on the database directly (before the AppTest holds it)."""
+    conn = store.connect(db)
+    try:
+        return backtest_verdict.verdict_for(conn, metric, grain).sentence
+    finally:
+        conn.close()
+
+
+def verdict_done(at) -> None:
+    """Let the backtest (on its own worker thread) finish, then run the page once more: the verdict shows.
+    The page waits for it only a moment; on a loaded machine the first run may show it pending."""
+    rep_facts_view.wait_for_backtests()
+    at.run()
+    assert not at.exception
+    assert not any("the verdict appears here when it is done" in c.value for c in at.caption)
 
 
 def rep_table(at) -> pd.DataFrame:
@@ -60,11 +79,13 @@ def markdown_text(at) -> str:
 def test_baselines_table_chart_and_chance_agree_with_the_engine(sample_db):
     cal, active = engine(sample_db)
     deals, _ = engine(sample_db, "deals")
+    said_verdict = verdict_sentence(sample_db)
     summary = cal.summary
 
     at = app_test(PAGE)
     assert not at.exception
     assert any(cal.period.label in m.value for m in at.markdown)
+    verdict_done(at)
 
     # one row per rep active in the period, numbers as the engine computes them
     table = rep_table(at)
@@ -76,10 +97,24 @@ def test_baselines_table_chart_and_chance_agree_with_the_engine(sample_db):
                            ("Stretch from (P70)", "p70"), ("Stretch to (P90)", "p90")]:
         np.testing.assert_allclose(table[column].to_numpy(float), expected[source].to_numpy(float), rtol=1e-9)
     np.testing.assert_array_equal(table["Periods"].to_numpy(), expected["n_periods"].to_numpy())
-    rep0 = table.index[0]
-    own = cal.history[(cal.history["rep"] == rep0) & cal.history["complete"]
-                      & (cal.history["period_start"] < cal.period.start)]
-    np.testing.assert_allclose(np.asarray(table.loc[rep0, "History"], float), own["value"].tail(12))
+    # beside each rep, the facts: the last complete period's actual and the last 8 periods, as the
+    # calibration's own history has them; the CRM quota of that period where one was imported
+    last = rep_facts.last_period_before(cal.period, cal.as_of)
+    before = cal.history[cal.history["complete"] & (cal.history["period_start"] <= last.start)
+                         & (cal.history["period_start"] > last.previous(8).start)]
+    at_last = before[before["period_start"] == last.start].set_index("rep")["value"]
+    np.testing.assert_allclose(table["Last actual"].to_numpy(float), at_last.reindex(table.index).to_numpy(float))
+    for rep in table.index:
+        own = before[before["rep"] == rep].sort_values("period_start")["value"]
+        np.testing.assert_allclose(np.asarray(table.loc[rep, "Trend"], float), own.to_numpy(float), atol=1e-4)
+    quotas = table["Last quota"].dropna()     # the reps with a CRM quota that period: a positive amount
+    assert len(quotas) and (quotas.to_numpy(float) > 0).all()
+    assert "CRM quota" not in table.columns        # none imported for the next quarter: no column, no zeros
+    # the backtest's verdict for this metric and grain, as the engine says it
+    assert said_verdict in markdown_text(at)
+    # ... and the model variant chosen on the team's own past forecasts, in the engine's words
+    assert cal.fit.choice is not None
+    assert any(cal.fit.choice.reason in c.value for c in at.caption)
 
     # the candidate target: its default gives the engine's chances; typing another changes them
     target_box = at.number_input(key="baselines_target_revenue")
@@ -164,10 +199,13 @@ def test_baselines_too_little_history(short_db):
 
     at.radio(key="grain").set_value("month").run()   # the frame's sidebar, drawn on the page's run too
     assert not at.exception
+    verdict_done(at)
     assert any("Only 1 complete month of history" in w.value for w in at.warning)
     table = rep_table(at)
     assert len(table) == 5
     assert (table["Flag"] != "").all()
+    assert ("Too little history to test the ranges per month yet: only 1 complete month, too few to forecast "
+            "past months from the ones before them.") in markdown_text(at)
 
 
 def test_candidate_target_rescales_when_the_grain_changes(sample_db):
@@ -196,6 +234,15 @@ def test_money_in_the_imported_currency(eur_db):
     assert f"The typical rep's **baseline is {formatting.money(typical, '€')}**" in text
     assert "$" not in text
     assert not any("$" in str(m.value) or "$" in m.label for m in at.metric)
+    config = column_config(at)        # the facts beside each rep are in euros too
+    assert config["Last actual"]["type_config"]["format"] == "€%,.0f"
+    assert config["Last quota"]["type_config"]["format"] == "€%,.0f"
+
+
+def column_config(at) -> dict:
+    """The rep table's column configuration as the page sent it, by column name."""
+    table = next(d for d in at.dataframe if "Baseline (P50)" in d.value.columns)
+    return json.loads(table.proto.columns)
 
 
 @pytest.fixture
@@ -207,8 +254,10 @@ def orders_only_db(db_path, tmp_path) -> Path:
 
 
 def test_orders_only_sales_math_shows_no_calls_nor_win_rate(orders_only_db):
+    said_verdict = verdict_sentence(orders_only_db)
     at = app_test(PAGE)
     assert not at.exception
+    verdict_done(at)
     math = next(d.value for d in at.dataframe if "Measure" in d.value.columns)
     measures = set(math["Measure"])
     assert any(m.startswith("Deals won") for m in measures) and "Average won deal" in measures
@@ -218,6 +267,16 @@ def test_orders_only_sales_math_shows_no_calls_nor_win_rate(orders_only_db):
     said = "\n".join(str(c.value) for c in at.caption) + "\n".join(str(m.value) for m in at.markdown)
     assert said.count("No stages or lost deals imported") == 1 and "win rates 100%" not in said
     assert "0 calls" not in said
+    # the facts: no quotas imported, so no quota columns and one line saying so; the verdict as the engine says it
+    table = rep_table(at)
+    assert "Last quota" not in table.columns and "CRM quota" not in table.columns
+    assert said.count("No CRM quotas imported for won revenue") == 1
+    assert said_verdict in said and "rep-quarters" in said_verdict
+    # no roster with teams, no rep flagged: no column of dashes; the trend's header counts the bars there are
+    assert "Team" not in table.columns
+    assert "Flag" not in table.columns or table["Flag"].astype(str).str.strip().ne("").any()
+    bars = max(len(v) for v in table["Trend"])
+    assert column_config(at)["Trend"]["label"] == f"Last {bars} quarters"
 
 
 def test_orders_only_choosing_calls_says_no_activities_imported(orders_only_db):
@@ -228,3 +287,20 @@ def test_orders_only_choosing_calls_says_no_activities_imported(orders_only_db):
     assert not at.exception
     assert any("Calls: no activities imported" in i.value for i in at.info)
     assert not any("Too little history" in w.value for w in at.warning)
+
+
+def test_a_slow_backtest_does_not_hold_the_page(orders_only_db, monkeypatch):
+    """The page does not wait for the backtest (here: not at all): it shows itself with a box that says the
+    verdict is coming; once the backtest is done, the next run shows the verdict instead."""
+    said_verdict = verdict_sentence(orders_only_db)
+    monkeypatch.setattr(rep_facts_view, "VERDICT_WAIT_SECONDS", 0.0)
+    at = app_test(PAGE)
+    assert not at.exception
+    assert rep_table(at).shape[0] == 6                      # the page is all there meanwhile
+    assert any("Testing these ranges on your history" in c.value for c in at.caption)
+    assert said_verdict not in markdown_text(at)
+    rep_facts_view.wait_for_backtests()
+    at.run()
+    assert not at.exception
+    assert said_verdict in markdown_text(at)
+    assert not any("Testing these ranges" in c.value for c in at.caption)

@@ -3,12 +3,16 @@ on the page agree with the engine."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from helpers import app_test
+from streamlit.proto.Metric_pb2 import Metric
 
-from analytics import allocation, formatting, store, target_sets, targets
+from analytics import allocation, backtest_verdict, formatting, rep_facts, store, target_sets, targets
 from analytics.calibration import calibrate
+from dashboard import rep_facts_view
 from dashboard.target_set_panel import one_rep_key
 
 PAGE = "pages/targets.py"
@@ -324,7 +328,7 @@ def test_the_one_rep_panel_belongs_to_one_rep(sample_db):
     at.button(key="tg_accept_proposal").click().run()
     assert not at.exception
     said = [s.value for s in at.success]
-    assert f"Set {ben}'s base target to $90k (the rep's own proposal)." in said
+    assert f"Set {ben}'s base target to $90k (the rep's proposal, accepted as target)." in said
     assert not any(s.startswith("Recorded") for s in said)
     row = at.data_editor[0].value.loc[ben]
     assert (row["Target"], row["Source"], row["Rep proposal"]) == (90000.0, "rep proposal", "$90,000")
@@ -382,3 +386,150 @@ def test_orders_only_saved_set_has_no_opportunity_or_call_plan(orders_only_db):
     assert set(saved.activity_rows["activity"]) == {"deals"}
     assert not saved.assumptions.get("plans")
     assert "win rate" not in " ".join(saved.assumptions.get("focus", {}).values())
+
+
+# ----------------------------------------------------------------------------- the working draft
+def _session_setup(at, rep: str, g: float) -> None:
+    """Base at P40, a team number split, a name, an author and one override with its reason."""
+    at.number_input(key="tg_base").set_value(40).run()
+    at.toggle(key="tg_split").set_value(True).run()
+    at.number_input(key="tg_team").set_value(g).run()
+    at.text_input(key="tg_name").set_value("Survivor plan").run()
+    at.text_input(key="tg_author").set_value("Dana").run()
+    at.selectbox(key="tg_one_rep").set_value(rep).run()
+    at.text_input(key=one_rep_key("value", rep, "base")).set_value("150000")
+    at.text_input(key=one_rep_key("reason", rep, "base")).set_value("new territory")
+    at.button(key="tg_apply_override").click().run()
+    assert not at.exception, at.exception
+
+
+def _draft_seen(at, rep: str) -> tuple:
+    row = at.data_editor[0].value.loc[rep]
+    return (at.number_input(key="tg_base").value, at.toggle(key="tg_split").value,
+            at.number_input(key="tg_team").value, at.text_input(key="tg_name").value,
+            at.text_input(key="tg_author").value, row["Target"], row["Source"], row["Reason"])
+
+
+def test_the_working_draft_survives_other_pages_and_new_set_clears_it(sample_db):
+    cal = _engine(sample_db)
+    rep = str(cal.predictive.reps[0])
+    at = app_test(PAGE)
+    _session_setup(at, rep, 4_000_000.0)
+    before = _draft_seen(at, rep)
+    assert before == (40, True, 4_000_000.0, "Survivor plan", "Dana", 150000.0, "override", "new territory")
+    caption = next(c.value for c in at.caption if c.value.startswith("Working draft:"))
+    assert "Survivor plan" in caption and "1 edited target" in caption and "by Dana" in caption
+
+    for page in ("pages/baselines.py", "pages/overview.py"):   # away and back: nothing is lost
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        at.switch_page(PAGE).run()
+        assert not at.exception, at.exception
+        assert _draft_seen(at, rep) == before
+
+    # "New set" asks first (the draft has unsaved edits), then clears everything; no override carries over.
+    at.button(key="tg_new_set").click().run()
+    assert any("Start a new set?" in w.value for w in at.warning)
+    assert at.data_editor[0].value.loc[rep, "Source"] == "override"
+    at.button(key="tg_new_set_confirm").click().run()
+    assert not at.exception, at.exception
+    base, split, _, name, author, _, source, reason = _draft_seen(at, rep)
+    assert (base, split, author, source, reason) == (35, False, "", "model", "")
+    assert name != "Survivor plan"
+    assert (at.data_editor[0].value["Source"] == "model").all()
+
+
+def _team_total_shown(at) -> str:
+    return next(m.value for m in at.metric if m.label == "Team total at base")
+
+
+def test_the_team_total_stays_honest_resplit_or_shortfall(sample_db):
+    cal = _engine(sample_db)
+    ana, ben, cy = (str(r) for r in cal.predictive.reps[:3])
+    g = 4_000_000.0
+    at = app_test(PAGE)
+    at.toggle(key="tg_split").set_value(True).run()
+    at.number_input(key="tg_team").set_value(g).run()
+    for rep, value, reason in ((ana, "150000", "new territory"), (ben, "60000", "parental leave")):
+        at.selectbox(key="tg_one_rep").set_value(rep).run()
+        at.text_input(key=one_rep_key("value", rep, "base")).set_value(value)
+        at.text_input(key=one_rep_key("reason", rep, "base")).set_value(reason)
+        at.button(key="tg_apply_override").click().run()
+    at.selectbox(key="tg_one_rep").set_value(cy).run()
+    at.text_input(key=one_rep_key("value", cy, "base")).set_value("90000")
+    at.button(key="tg_accept_proposal").click().run()
+    assert not at.exception, at.exception
+
+    # Re-split (the default): the reps without an edit share the rest, so the total is the team number.
+    table = at.data_editor[0].value
+    assert table["Target"].sum() == pytest.approx(g, abs=len(table))      # (the table shows whole amounts)
+    assert _team_total_shown(at) == formatting.money(g)
+    assert any("re-split at equal chance" in s.value for s in at.success)
+    free = table.drop(index=[ana, ben, cy])
+    assert np.ptp(free["Chance"].to_numpy()) < 0.1                          # one chance for the others
+    # the team box's rep chance is the re-split reps' (the table's), not the whole number's equal split
+    box = next(m for m in at.metric if m.label == "Chance of each re-split rep")
+    assert box.value == formatting.rate(free["Chance"].mean() / 100)
+    labels = {m.label for m in at.metric}
+    assert {"Team median outcome", "Team P90 (9 in 10 below)", "Sum of the reps' medians"} <= labels
+    total = next(m for m in at.metric if m.label == "Team total at base")
+    assert total.proto.direction == Metric.MetricDirection.NONE              # no arrow beside a zero difference
+    caption = next(c.value for c in at.caption if c.value.startswith("Working draft:"))
+    assert "base at P35" in caption and "base at base" not in caption
+    # the split table: no empty Team column without a roster with teams
+    split_table = next(d for d in at.dataframe if "equal_chance" in d.value.columns)
+    assert ("team" in split_table.value.columns) == bool(cal.summary["team"].fillna("").astype(str).str.strip().ne("").any())
+    # the one-rep panel keeps its rep across a page visit
+    at.switch_page("pages/baselines.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="tg_one_rep").value == cy
+    at.text_input(key="tg_name").set_value("Honest plan").run()
+    at.button(key="tg_save").click().run()
+    saved = _load(sample_db, "Honest plan")
+    assert saved.team_rest == "resplit"
+    assert saved.targets_by_tier["base"].sum() == pytest.approx(g)
+
+    # Keep the shortfall: the others keep their share; the difference is shown and saved.
+    at.radio(key="tg_team_rest").set_value("shortfall").run()
+    assert not at.exception, at.exception
+    split = allocation.allocate_team_target(cal.predictive, g, "equal-chance").set_index("rep")["target"]
+    expected = split.drop(index=[ana, ben, cy]).sum() + 150000 + 60000 + 90000
+    assert _team_total_shown(at) == formatting.money(expected)
+    said = next(w.value for w in at.warning if "Team total at base" in w.value)
+    assert formatting.money(abs(expected - g)) in said and ("short of" in said) == (expected < g)
+    saved = _load(sample_db, "Honest plan")                 # autosaved to the open draft
+    assert saved.team_rest == "shortfall"
+    assert saved.targets_by_tier["base"].sum() == pytest.approx(expected)
+    assert saved.assumptions["team"]["difference"] == pytest.approx(expected - g)
+
+
+# ----------------------------------------------------------------------------- the facts beside each rep
+def test_facts_beside_each_rep_and_the_backtest_verdict(sample_db):
+    conn = store.connect(sample_db)
+    try:
+        cal = calibrate(conn, "revenue", "quarter", "next")
+        facts = rep_facts.rep_facts(conn, "revenue", "quarter", cal.period)
+        said_verdict = backtest_verdict.verdict_for(conn, "revenue", "quarter").sentence
+    finally:
+        conn.close()
+    at = app_test(PAGE)
+    assert not at.exception
+    table = at.data_editor[0].value
+    # right after each rep's range: last period's actual, its CRM quota where one was imported (none for the
+    # next quarter: no column of blanks), and the last periods for the tiny chart
+    assert list(table.columns[:5]) == ["Range", "Last actual", "Last quota", "Trend", "Model"]
+    expected = facts.summary.reindex(table.index)
+    np.testing.assert_allclose(table["Last actual"].to_numpy(float), expected["last_actual"].to_numpy(float))
+    np.testing.assert_allclose(table["Last quota"].to_numpy(float), expected["quota_last"].to_numpy(float))
+    assert table["Last quota"].notna().any()
+    for rep in table.index:
+        np.testing.assert_allclose(table.loc[rep, "Trend"], expected.loc[rep, "recent"], atol=1e-4)
+    config = json.loads(at.data_editor[0].proto.columns)
+    assert config["Last actual"]["label"] == f"Actual {facts.last.label}"
+    assert all(config[c]["disabled"] for c in ("Last actual", "Last quota", "Trend"))      # read-only facts
+    # the page never waits for the backtest: once it is done, the next run shows its verdict
+    rep_facts_view.wait_for_backtests()
+    at.run()
+    assert not at.exception
+    assert any(said_verdict in m.value for m in at.markdown)

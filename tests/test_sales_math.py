@@ -12,6 +12,7 @@ from scipy import integrate, stats
 from analytics import sales_math as sm
 from analytics.counts import fit_beta_binomial
 from analytics.periods import parse_period
+from analytics.trials_needed import UncertainRate, _settle
 
 Q4 = parse_period("2026-Q4")
 
@@ -58,6 +59,63 @@ def test_vectorised_over_reps_and_edge_cases():
     assert n[0] == 31 and n[1] == 0 and np.isnan(n[2]) and n[3] == 31
     known = sm.opportunities_needed([5, 0, 5], [0.25, 0.25, 0.0], 0.8)
     assert known[0] == 26 and known[1] == 0 and np.isnan(known[2])
+
+
+
+# ---------------------------------------------------------------- the fast search finds the same fewest trials
+def _fewest_by_scan(k: float, a: float, b: float, q: float, rho: float) -> int:
+    """The definition, read literally: scan n = k, k + 1, ... for the first n whose chance passes q (the
+    exact Beta-binomial for rho = 1, else the mean over the Beta's quantiles at (j + 0.5) / 256)."""
+    nodes = stats.beta.ppf((np.arange(256) + 0.5) / 256, a, b)
+    n = int(k)
+    while True:
+        chance = (stats.betabinom.sf(k - 1, n, a, b) if rho >= 1 else
+                  float(np.mean(stats.binom.sf(k - 1, n, rho * nodes))))
+        if chance >= q:
+            return n
+        n += 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fewest_trials_equal_a_scan_of_the_definition(seed):
+    # Skewed Beta laws (a, b small) and thin stages are where the 32-node guide is off by a trial or more:
+    # the answer must still be the definition's, found by scanning n one by one.
+    rng = np.random.default_rng(seed)
+    n = 12
+    k = rng.integers(1, 15, n).astype(float)
+    a, b = rng.uniform(0.6, 12, n), rng.uniform(0.8, 40, n)
+    rho = np.where(rng.uniform(size=n) < 0.3, 1.0, rng.uniform(0.05, 0.9, n))
+    q = [0.5, 0.8, 0.95][seed % 3]
+    got = sm.opportunities_needed_uncertain(k, a, b, q, rho)
+    assert got.tolist() == [_fewest_by_scan(*case, q, r) for *case, r in zip(k, a, b, rho, strict=True)]
+
+
+
+@pytest.mark.parametrize(("truth", "guess", "expected"), [
+    (40.0, 40.0, 40.0),         # the guide was right: checked at n and n - 1
+    (40.0, 31.0, 40.0),         # too low: gallop up, then bisect
+    (40.0, 90.0, 40.0),         # too high: gallop down, then bisect
+    (6.0, 30.0, 6.0),           # too high down to the first n above the floor (5: fewer trials than wins)
+    (10**9, 50.0, np.nan),      # nothing passes up to the cap
+])
+def test_search_out_from_a_guess_finds_the_first_passing_n(truth, guess, expected):
+    asked = []
+
+    def passes(n, rows):
+        asked.append(len(rows))
+        return n >= truth
+
+    got = _settle(passes, np.array([guess]), np.array([5.0]), np.array([0]), cap=10**6)
+    np.testing.assert_array_equal(got, [expected])
+    assert len(asked) <= 2 * np.log2(abs(truth - guess) + 2) + 4 or np.isnan(expected)
+
+
+def test_one_uncertain_rate_serves_every_stage():
+    law = UncertainRate.of([6.0, 2.0], [18.0, 9.0])
+    for rho in (1.0, 0.4, 0.05):
+        alone = sm.opportunities_needed_uncertain([5, 9], [6.0, 2.0], [18.0, 9.0], 0.8, rho)
+        shared = sm.opportunities_needed_uncertain([5, 9], [6.0, 2.0], [18.0, 9.0], 0.8, rho, rate=law)
+        assert shared.tolist() == alone.tolist()
 
 
 # ---------------------------------------------------------------- brute force: simulated funnels

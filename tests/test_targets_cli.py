@@ -20,6 +20,7 @@ from helpers import CliResult, run_cli
 from analytics import calibration, store
 from analytics import target_sets as ts
 from analytics.allocation import allocate_team_target, allocation_for
+from analytics.draft_edits import DraftEdits, apply_edits
 from analytics.target_drafts import draft_from_calibration
 from analytics.targets import tiers_for
 
@@ -168,3 +169,64 @@ def test_engine_over_calibration(db):
         assert draft.period == cal.period.label
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------- edits and the team number's rest, as on the page
+def _engine_rows(db: Path, g: float, edits: DraftEdits) -> pd.DataFrame:
+    """The base rows the page's engine makes of the same split and edits (apply_edits over the model draft)."""
+    conn = store.connect(db)
+    try:
+        cal = calibration.calibrate(conn, "revenue", "quarter", "next")
+        draft = draft_from_calibration(cal, "engine", "35,70,90", team_target=g)
+        edited = apply_edits(draft, edits, cal.predictive, rep_rows=cal.summary).draft
+    finally:
+        conn.close()
+    return edited.rows[edited.rows["tier"] == "base"].set_index("rep")
+
+
+def _saved_base(db: Path, name: str) -> tuple[dict, pd.DataFrame]:
+    shown = json.loads(run("show", name, "--db", str(db), "--json").stdout)
+    return shown, pd.DataFrame(shown["rows"]).query("tier == 'base'").set_index("rep")
+
+
+@pytest.mark.parametrize("team_rest", ["resplit", "shortfall"])
+def test_save_with_overrides_and_the_team_rest_choice(db, team_rest):
+    g, name = 600_000.0, f"edited {team_rest}"
+    saved = run("save", "--db", str(db), "--name", name, "--team-target", f"{g:.0f}",
+                "--override", f"{FORMULA_REP}=120,000:new enterprise territory", "--accept", "rep2@base=90000",
+                "--proposal", "rep3=70000", "--team-rest", team_rest)
+    assert saved.returncode == 0, saved.stderr
+    shown, base = _saved_base(db, name)
+    assert shown["team_rest"] == team_rest
+    edits = (DraftEdits(team_rest=team_rest).with_override(FORMULA_REP, "base", 120_000.0, "new enterprise territory")
+             .with_proposal("rep2", "base", 90_000.0, True).with_proposal("rep3", "base", 70_000.0, False))
+    engine = _engine_rows(db, g, edits)
+    np.testing.assert_allclose(base["target"].to_numpy(float), engine.loc[base.index, "target"].to_numpy(float),
+                               rtol=1e-9)
+    assert (base.loc[FORMULA_REP, "target"], base.loc[FORMULA_REP, "source"]) == (120_000.0, "override")
+    assert base.loc[FORMULA_REP, "reason"] == "new enterprise territory"
+    assert (base.loc["rep2", "target"], base.loc["rep2", "source"]) == (90_000.0, "rep proposal")
+    assert base.loc["rep3", "rep_proposal"] == 70_000.0 and base.loc["rep3", "source"] == "model"
+    total = base["target"].sum()
+    if team_rest == "resplit":      # the rest is split again across the others: the total is the team number
+        assert total == pytest.approx(g, rel=1e-9)
+        assert "= the team number: the rest after 2 edited rep(s) is re-split" in saved.stdout
+    else:                           # the others keep their share: the difference is saved and said
+        assert total != pytest.approx(g, rel=1e-6)
+        assert "(kept: the set is saved with it)" in saved.stdout
+        assert shown["assumptions"]["team"]["difference"] == pytest.approx(total - g)
+    text = run("show", name, "--db", str(db)).stdout
+    assert ("rest re-split after edits" if team_rest == "resplit" else "shortfall kept") in text
+
+
+@pytest.mark.parametrize("option,words", [
+    (("--override", "rep1=90000"), "needs a reason"),
+    (("--override", "nobody=90000:why"), "no active rep named 'nobody'"),
+    (("--accept", "rep1=lots"), "'lots' is not a number"),
+    (("--proposal", "rep1"), "write REP[@TIER]=VALUE"),
+    (("--override", "rep1=90000000000:why"), "absurdly large"),
+])
+def test_edit_options_refused_exit_2(db, option, words):
+    refused = run("save", "--db", str(db), "--name", "refused edits", *option)
+    assert refused.returncode == 2 and words in refused.stderr, refused.stderr
+    assert "refused edits" not in run("list", "--db", str(db)).stdout      # nothing saved

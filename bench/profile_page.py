@@ -1,0 +1,83 @@
+"""Where a page's time goes: cProfile of one page's first render and of a rerun with nothing changed.
+
+AppTest runs the page script on a thread of its own, so the profiler is switched on inside that thread
+(around ``LocalScriptRunner._run_script_thread``). Prints the functions with the most cumulative time.
+
+Run: ``python -m bench.profile_page DB PAGE [--reruns N] [--top N] [--sort tottime] [--wait-backtests]``, e.g.
+``python -m bench.profile_page /tmp/targets.duckdb pages/targets.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def profile_page(db: str, page: str, reruns: int = 1, top: int = 40, wait: bool = False,
+                 sort: str = "cumulative", before: tuple[str, ...] = ()) -> None:
+    os.environ["TARGETS_DB"] = db
+    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+
+    from dashboard import rep_facts_view
+
+    profiles: list[cProfile.Profile] = []
+    original = LocalScriptRunner._run_script_thread
+
+    def profiled(self: LocalScriptRunner) -> None:
+        profiler = cProfile.Profile()
+        profiles.append(profiler)
+        profiler.enable()
+        try:
+            original(self)
+        finally:
+            profiler.disable()
+
+    for earlier in before:      # pages opened first in the same process (their caches are then warm)
+        other = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
+        other.run()
+        other.switch_page(earlier).run()
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
+    at.run()
+    at.switch_page(page)
+    LocalScriptRunner._run_script_thread = profiled  # type: ignore[method-assign]
+    try:
+        for label in ["first render"] + [f"rerun {i + 1}" for i in range(reruns)]:
+            t0 = time.perf_counter()
+            at.run()
+            took = time.perf_counter() - t0
+            if at.exception:
+                raise SystemExit(f"{page} raised: {at.exception[0].message}")
+            if label == "first render" and wait:
+                rep_facts_view.wait_for_backtests()     # the reruns profile the page, not a backtest beside it
+            out = io.StringIO()
+            pstats.Stats(profiles[-1], stream=out).sort_stats(sort).print_stats(top)
+            print(f"==== {page} {label}: {took:.2f} s\n{out.getvalue()}")
+    finally:
+        LocalScriptRunner._run_script_thread = original  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("db")
+    parser.add_argument("page")
+    parser.add_argument("--reruns", type=int, default=1)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime…")
+    parser.add_argument("--wait-backtests", action="store_true",
+                        help="after the first render, let the backtest the page started finish")
+    parser.add_argument("--before", action="append", default=[], metavar="PAGE",
+                        help="open PAGE first in the same process (as a manager would; repeatable)")
+    args = parser.parse_args()
+    profile_page(args.db, args.page, args.reruns, args.top, args.wait_backtests, args.sort, tuple(args.before))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""The manager's edits over a model draft (analytics/draft_edits.py) and the team number's rest
+re-split in the engine (analytics/allocation.resplit_rest): known answers, computed apart."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import allocation, targets
+from analytics.draft_edits import DraftEdits, apply_edits, one_rep_action, table_edits
+from analytics.periods import parse_period
+from analytics.predictive import LogScaleHurdle, NegBinomialCount
+from analytics.target_drafts import build_draft
+
+PERIOD = parse_period("2026-Q1")
+
+
+@pytest.fixture
+def team() -> LogScaleHurdle:
+    """Eight reps, one shape (sigma, df): Q_i(p) = exp(mu_i) * c(p), so an equal-chance split is proportional to
+    exp(mu_i): a known answer."""
+    rng = random.Random(13)
+    mu = np.log([rng.uniform(50_000, 200_000) for _ in range(8)])
+    return LogScaleHurdle(reps=np.array([f"rep{i}" for i in range(8)], dtype=object), mu=mu,
+                          sigma=np.full(8, 0.35), df=np.full(8, 12.0), zero_share=np.zeros(8))
+
+
+def _draft(d, g: float | None = 1_000_000.0):
+    return build_draft(d, name="t", period=PERIOD, metric="revenue", tiers="35,70,90", team_target=g, n_draws=2_000)
+
+
+@pytest.mark.parametrize("fixed_at", [[0], [0, 3], [1, 2, 5]])
+def test_resplit_rest_is_the_equal_chance_split_of_the_rest_over_the_free_reps(team, fixed_at):
+    g = 1_000_000.0
+    fixed = np.full(8, np.nan)
+    fixed[fixed_at] = [120_000.0, 90_000.0, 70_000.0][:len(fixed_at)]
+    split = allocation.resplit_rest(team, g, fixed)
+    free = ~np.isfinite(fixed)
+    rest = g - np.nansum(fixed)
+    scale = np.exp(team.mu[free])
+    assert split.targets[free] == pytest.approx(rest * scale / scale.sum(), rel=1e-9)   # proportional to e^mu
+    assert split.targets[~free] == pytest.approx(fixed[~free])
+    assert split.targets.sum() == pytest.approx(g) and split.rest == pytest.approx(rest)
+    chances = team.p_attain(split.targets)[free]
+    assert np.ptp(chances) < 1e-9 and chances[0] == pytest.approx(1 - split.p_star)
+
+
+def test_resplit_rest_of_counts_is_whole_numbers_and_nothing_left_splits_nothing():
+    mean = np.array([8.0, 5.0, 12.0, 3.0])       # r / (r + mean) is scipy's q for a mean of ``mean``
+    d = NegBinomialCount(reps=np.array(["a", "b", "c", "d"], dtype=object), r=np.full(4, 6.0), q=6.0 / (6.0 + mean))
+    split = allocation.resplit_rest(d, 40.0, [10.0, np.nan, np.nan, np.nan])
+    assert (split.targets % 1 == 0).all() and split.targets.sum() == 40 and split.targets[0] == 10
+    none_left = allocation.resplit_rest(d, 40.0, [30.0, 15.0, np.nan, np.nan])
+    assert not none_left.resplit and none_left.rest == -5 and none_left.targets[2:].tolist() == [0.0, 0.0]
+
+
+def test_apply_edits_resplit_keeps_the_team_number_and_shortfall_keeps_the_difference(team):
+    draft = _draft(team)
+    reps = [str(r) for r in team.reps]
+    edits = (DraftEdits().with_override(reps[0], "base", 150_000.0, "new territory")
+             .with_override(reps[1], "base", 60_000.0, "leave").with_proposal(reps[2], "base", 90_000.0, True))
+    resplit = apply_edits(draft, edits, team)
+    base = resplit.draft.rows[resplit.draft.rows.tier == "base"].set_index("rep")
+    assert base["target"].sum() == pytest.approx(1_000_000.0)
+    assert resplit.team.resplit and resplit.team.difference == 0 and resplit.team.n_fixed == 3
+    assert base.loc[reps[:3], "source"].tolist() == ["override", "override", "rep proposal"]
+    assert base.loc[reps[2], "reason"] == "the rep's own proposal (buy-in)"
+    assert resplit.draft.team_rest == "resplit" and resplit.draft.assumptions["team"]["team_rest"] == "resplit"
+
+    kept = apply_edits(draft, edits.with_team_rest("shortfall"), team)
+    model_base = draft.rows[draft.rows.tier == "base"].set_index("rep")["target"]
+    expected = model_base.drop(index=reps[:3]).sum() + 150_000 + 60_000 + 90_000
+    assert kept.team.base_total == pytest.approx(expected)
+    assert kept.team.difference == pytest.approx(expected - 1_000_000.0)
+    assert kept.draft.assumptions["team"]["difference"] == pytest.approx(expected - 1_000_000.0)
+    kept_base = kept.draft.rows[kept.draft.rows.tier == "base"].set_index("rep")["target"]
+    assert kept_base.drop(index=reps[:3]).to_numpy() == pytest.approx(model_base.drop(index=reps[:3]).to_numpy())
+
+
+def test_apply_edits_chances_are_the_engines_and_bad_edits_are_refused(team):
+    draft = _draft(team, g=None)
+    reps = [str(r) for r in team.reps]
+    p90 = {r: float(q) for r, q in zip(reps, team.quantile(0.9), strict=True)}
+    summary = pd.DataFrame({"p90": p90})
+    edits = (DraftEdits().with_override(reps[0], "stretch", 210_000.0, "big renewal")
+             .with_override(reps[1], "base", 99_000.0, "  ")                       # no reason: refused
+             .with_override(reps[2], "base", 50 * p90[reps[2]], "absurd")          # > 20x P90: refused
+             .with_proposal(reps[3], "excellence", 123_456.0, False)
+             .with_override("nobody", "base", 1.0, "unknown rep: ignored"))
+    out = apply_edits(draft, edits, team, rep_rows=summary)
+    rows = out.draft.rows.set_index(["rep", "tier"])
+    assert rows.at[(reps[0], "stretch"), "target"] == 210_000.0
+    assert rows.at[(reps[0], "stretch"), "p_attain"] == pytest.approx(targets.rep_chance(team, reps[0], 210_000.0))
+    assert rows.at[(reps[3], "excellence"), "rep_proposal"] == 123_456.0
+    assert rows.at[(reps[3], "excellence"), "source"] == "model"                   # recorded, not accepted
+    assert set(out.problems) == {(reps[1], "base"), (reps[2], "base")}
+    assert "needs a reason" in out.problems[(reps[1], "base")] and "absurdly large" in out.problems[(reps[2], "base")]
+    assert out.team is None and out.draft.team_rest is None
+    untouched = draft.rows.set_index(["rep", "tier"]).drop(index=[(reps[0], "stretch")])
+    assert rows.drop(index=[(reps[0], "stretch")])["p_attain"].to_numpy() == pytest.approx(
+        untouched["p_attain"].to_numpy())
+
+
+@pytest.mark.parametrize("action, typed, reason, kind, starts", [
+    ("override", "150,000", "new territory", "success", "Set Ana's base target to 150,000 (new territory)."),
+    ("override", "150000", "", "error", "An override of Ana's base target needs a reason."),
+    ("accept", "90000", "", "success", "Set Ana's base target to 90,000 (the rep's proposal, accepted as target)."),
+    ("proposal", "95000", "", "success", "Recorded Ana's proposal of 95,000 for base, beside the target (unchanged)"),
+    ("reset", "", "", "success", "Reset Ana's base target to the model's."),
+    ("override", "-3", "why", "error", "Ana's base target refused: a target cannot be negative"),
+])
+def test_each_button_says_what_it_did(action, typed, reason, kind, starts):
+    start = DraftEdits().with_override("Ana", "base", 1.0, "old").with_proposal("Ana", "base", 2.0, False)
+    edits, said = one_rep_action(start, action, "Ana", "base", typed, reason)
+    assert said.kind == kind and said.text.startswith(starts)
+    if kind == "error":
+        assert edits == start
+    elif action == "accept":
+        assert edits.proposals[("Ana", "base")] == (90000.0, True) and ("Ana", "base") not in edits.overrides
+    elif action == "proposal":
+        assert edits.proposals[("Ana", "base")] == (95000.0, False) and edits.overrides[("Ana", "base")] == (1.0, "old")
+    elif action == "reset":
+        assert edits.count == 0
+
+
+def test_table_edits_fold_idempotently_and_refuse_text():
+    reps = ["Ana", "Ben", "Cy"]
+    model = np.array([100.0, 90.0, 80.0])
+    cells = {0: {"Target": 120.0, "Reason": "renewal"}, 1: {"Rep proposal": "abc"}, 2: {"Target": 80.2}}
+    once, problems = table_edits(DraftEdits(), "base", reps, model, cells)
+    twice, _ = table_edits(once, "base", reps, model, cells)
+    assert once == twice
+    assert once.overrides == {("Ana", "base"): (120.0, "renewal")}        # Cy's 80.2 is the model's value
+    assert list(problems) == [("Ben", "base")] and "'abc' refused" in problems[("Ben", "base")]
+    cleared, _ = table_edits(once, "base", reps, model, {0: {"Target": None}})
+    assert cleared.overrides == {}

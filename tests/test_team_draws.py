@@ -1,0 +1,61 @@
+"""The team's simulated chance: how many draws, the stated Monte Carlo error, and one simulation for every
+team number (allocation.default_draws, team_totals, chance_from_totals)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from analytics import allocation
+from analytics.predictive import LogScaleHurdle
+
+
+def _team(n: int, sigma: float, shared: float, seed: int = 4) -> LogScaleHurdle:
+    rng = np.random.default_rng(seed)
+    return LogScaleHurdle(reps=np.array([f"r{i}" for i in range(n)]), mu=rng.normal(np.log(1e5), 0.5, n),
+                          sigma=np.full(n, sigma), df=np.full(n, 30.0), zero_share=np.zeros(n),
+                          shared_sigma=shared)
+
+
+@pytest.mark.parametrize(("reps", "draws"), [(1, 20_000), (36, 20_000), (100, 20_000), (400, 5_000),
+                                             (1_000, 2_000), (50_000, 2_000)])
+def test_draws_by_team_size(reps, draws):
+    assert allocation.default_draws(reps) == draws
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_chance_from_sorted_totals_is_the_share_reaching_g(seed):
+    rng = np.random.default_rng(seed)
+    totals = np.sort(np.round(rng.gamma(3.0, 10.0, 999)))      # ties on purpose
+    for g in [0.0, *rng.choice(totals, 5), totals.max() + 1]:
+        assert allocation.chance_from_totals(totals, g) == float(np.mean(totals >= g))
+
+
+@pytest.mark.parametrize("quantile", [0.2, 0.5, 0.9])
+def test_a_thousand_reps_chance_within_its_stated_error(quantile):
+    # Every rep's spread is the shared shock (sigma = shared_sigma): the team total is exp(c) * sum(exp(mu)),
+    # c ~ N(0, s^2), so its chance is known exactly. 2,000 draws (1,000 reps) must land within three of
+    # the stated standard errors, sqrt(c (1 - c) / draws), at most 1.1 points.
+    s = 0.2
+    team = _team(1_000, s, s)
+    scale = float(np.exp(team.mu).sum())
+    g = scale * float(np.exp(s * stats.norm.ppf(1 - quantile)))
+    exact = float(stats.norm.sf(np.log(g / scale) / s))
+    assert exact == pytest.approx(quantile)
+    draws = allocation.default_draws(1_000)
+    error = np.sqrt(exact * (1 - exact) / draws)
+    assert error <= 0.0112
+    assert abs(allocation.team_chance(team, g) - exact) <= 3 * error
+
+
+def test_one_simulation_serves_every_team_number():
+    team = _team(12, 0.4, 0.15)
+    totals = allocation.team_totals(team)
+    assert totals.size == 20_000 and np.all(np.diff(totals) >= 0)
+    for g in np.quantile(totals, [0.1, 0.5, 0.8]):
+        reused = allocation.compare_allocations(team, float(g), totals=totals)
+        fresh = allocation.compare_allocations(team, float(g))
+        assert (reused.team_chance, reused.team_p10, reused.team_p50, reused.team_p90) == \
+            (fresh.team_chance, fresh.team_p10, fresh.team_p50, fresh.team_p90)
+        assert reused.message == fresh.message
