@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+SERVE_ADDRESS ?= 0.0.0.0
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint bench sample screenshots chromium venv dev clean-db help
+.PHONY: run serve test test-fast lint bench sample screenshots chromium venv dev clean-db help
 
 help:
 	@echo "make run       start the dashboard (creates .venv, loads the bundled sample on first start)"
+	@echo "make serve     share the dashboard on the network (SERVE_ADDRESS, PORT): only once an account exists"
 	@echo "make test      lint + every test tier: unit, app (AppTest), browser (Playwright + Chromium)"
 	@echo "make lint      ruff over the repository, mypy over the engine (analytics/)"
 	@echo "make test-fast unit and app tests only (no browser)"
@@ -35,7 +37,17 @@ chromium:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 run: $(BIN)/.runtime
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+# A shared server (README "Sharing the dashboard"): beyond localhost only once an account exists, so
+# every page asks for sign-in; error details off; never test-cost password hashes. Behind a TLS proxy.
+serve: $(BIN)/.runtime
+	@n=$$(env -u TARGETS_ARGON2_PROFILE $(BIN)/python -m analytics users list --count) || exit 2; \
+	if [ "$$n" = 0 ]; then echo "make serve refused: no account exists yet, so anyone reaching the port \
+	could read and change everything (add one with: python -m analytics users add NAME --role admin)." >&2; \
+	exit 2; fi
+	env -u TARGETS_ARGON2_PROFILE $(BIN)/python -m streamlit run app.py --server.address $(SERVE_ADDRESS) \
+	  --server.port $(PORT) --server.headless true --client.showErrorDetails none --client.toolbarMode viewer
 
 # mypy reads its files and strictness from pyproject.toml ([tool.mypy]).
 lint: $(BIN)/.dev

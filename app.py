@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import sample_company
-from dashboard import frame, session
+from dashboard import auth, frame, inbox_watch, session
 
 st.set_page_config(page_title="Target calibration", page_icon=":material/target:", layout="wide")
 
@@ -36,6 +36,8 @@ navigation = st.navigation(PAGES)
 frame.start_run()
 
 conn = session.db()
+inbox_watch.start(conn, session.db_path())  # the server imports what is dropped into its inbox, if it has one
+auth.require_sign_in(conn)  # once an account exists: the sign-in form instead of any page, until signed in
 if sample_company.should_autoload(conn):
     with st.spinner("First start: loading the sample company…"):
         sample_company.load(conn)

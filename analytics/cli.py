@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from analytics import quoting
+from analytics import inbox, quoting
 from analytics.store import DatabaseLockedError
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "analytics.cli_targets": ("targets",),                # targets save|list|show|export
     "analytics.cli_tracking": ("track", "review"),
     "analytics.cli_notes": ("notes",),                    # notes add|list
+    "analytics.cli_facts": ("facts",),                    # each rep's last actual, quota, trend; the verdict
+    "analytics.cli_users": ("users",),                    # users add|list|remove|reset-password
 }
 
 
@@ -118,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return int(args.func(args) or 0)
         except DatabaseLockedError as exc:  # a user's situation, not our bug: "refused"
-            return refuse(quoting.line(str(exc)))
+            held = inbox.holder_note(exc.path)  # (a dashboard server left a note: say so, and where its inbox is)
+            return refuse(quoting.line(f"{exc}; {held}" if held else str(exc)))
         except KeyboardInterrupt:
             return 130
 

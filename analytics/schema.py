@@ -250,6 +250,48 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE activities_v4 RENAME TO activities;
         """,
     ),
+    (
+        5,
+        "target sets: what became of the team number's rest",
+        """
+        -- With a team number, an override or an accepted proposal moves the team total at base off it:
+        -- 'resplit' split the rest again at equal chance across the reps without an edit, 'shortfall'
+        -- kept the difference. NULL for a set without a team number (and for sets saved before).
+        ALTER TABLE target_sets ADD COLUMN team_rest VARCHAR;
+        """,
+    ),
+    (
+        6,
+        "accounts, failed sign-ins, and who wrote notes, imports and undos",
+        """
+        -- Built-in accounts (python -m analytics users ...). With none, the dashboard has no sign-in.
+        -- password_hash is Argon2id's encoded string (salt and parameters inside), NULL for an account
+        -- that signs in only through the identity provider (single sign-on, matched by email).
+        CREATE TABLE accounts (
+            name VARCHAR PRIMARY KEY,
+            role VARCHAR NOT NULL,            -- admin | manager | viewer
+            teams VARCHAR[] NOT NULL DEFAULT [],
+            rep VARCHAR,                      -- a viewer limited to one rep's targets, pace and notes
+            email VARCHAR,
+            password_hash VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            password_changed_at TIMESTAMP
+        );
+
+        -- Failed sign-ins per typed name (known or not, so a guess at names is slowed alike); a
+        -- success clears the row. locked_until: no password is checked for that name before then.
+        CREATE TABLE sign_in_failures (
+            name VARCHAR PRIMARY KEY,         -- lower case
+            failures INTEGER NOT NULL,
+            last_failed_at TIMESTAMP NOT NULL,
+            locked_until TIMESTAMP
+        );
+
+        ALTER TABLE checkin_notes ADD COLUMN author VARCHAR;
+        ALTER TABLE imports ADD COLUMN imported_by VARCHAR;
+        ALTER TABLE imports ADD COLUMN undone_by VARCHAR;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -7,6 +7,11 @@ A set is one (name, version): a header in ``target_sets``, rows per rep and tier
 same draft cannot silently overwrite each other. A ``final`` set is read-only: start the next
 version with :func:`new_version`. Every change is appended to ``audit_log``.
 
+On a scoped connection (:func:`analytics.scope.scoped`: a manager's or a viewer's) a set shows only the
+scope's reps: their rows, their activity plans and their audit entries; a set with rows but none in the
+scope is not found. A save or edit writes only the scope's rows (another team's rows of the same set
+stay as they were) and refuses a row of a rep outside it.
+
 Example
 -------
 >>> from analytics import store
@@ -33,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import formatting
+from analytics import scope as scopes
 from analytics.metric_registry import metric_kind
 from analytics.periods import GRAINS, Period, parse_period
 from analytics.store import fiscal_year_start_month, transaction
@@ -41,6 +47,9 @@ from analytics.targets import METHODS, SOURCES, TIER_ORDER, validate_target_entr
 ROW_COLUMNS = ["rep", "tier", "target", "model_value", "p_attain", "source", "reason", "rep_proposal"]
 ACTIVITY_COLUMNS = ["rep", "activity", "per_period", "per_week"]
 STATUSES = ("draft", "final")
+TEAM_REST = ("resplit", "shortfall")
+"""With a team number, what became of the rest when some reps' base targets were edited: split again at
+equal chance across the others (the total is the team number), or kept as a shortfall (shown and saved)."""
 
 
 class TargetSetError(ValueError):
@@ -78,6 +87,8 @@ class TargetSetDraft:
     status: str = "draft"
     set_id: int | None = None
     assumptions: dict = field(default_factory=dict)
+    team_rest: str | None = None
+    """With a team number: ``resplit`` or ``shortfall`` (:data:`TEAM_REST`); None without one."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,8 @@ class SavedTargetSet:
     activity_rows: pd.DataFrame
     fiscal_start_month: int = 1
     """The fiscal calendar the period label is read in (saved with the set, else the database's)."""
+    team_rest: str | None = None
+    """With a team number: ``resplit`` (the rest split again) or ``shortfall`` (kept); see :data:`TEAM_REST`."""
 
     @property
     def is_final(self) -> bool:
@@ -147,7 +160,7 @@ class SavedTargetSet:
     def to_draft(self) -> TargetSetDraft:
         return TargetSetDraft(self.name, self.period, self.grain, self.metric, dict(self.tiers), self.method,
                               self.rows.copy(), self.activity_rows.copy(), self.team_target, self.status,
-                              self.set_id, dict(self.assumptions))
+                              self.set_id, dict(self.assumptions), self.team_rest)
 
 
 # ---------------------------------------------------------------- validation
@@ -199,15 +212,29 @@ def _check_header(draft: TargetSetDraft) -> None:
         raise TargetSetError(f"status must be one of {STATUSES}")
     if not draft.tiers or set(draft.tiers) - set(TIER_ORDER):
         raise TargetSetError(f"tiers must be among {TIER_ORDER}")
+    if draft.team_rest is not None and draft.team_rest not in TEAM_REST:
+        raise TargetSetError(f"team_rest must be one of {TEAM_REST}")
 
 
 # ---------------------------------------------------------------- reading
 _HEADER = ("set_id, name, version, status, period, grain, metric, tiers_json, method, team_target, revision, "
-           "created_at, updated_at, updated_by, assumptions_json")
+           "created_at, updated_at, updated_by, assumptions_json, team_rest")
+
+
+def _visible(conn: duckdb.DuckDBPyConnection, alias: str = "target_sets") -> tuple[str, list[object]]:
+    """A condition on ``alias`` (a row of ``target_sets``) for the sets the connection's scope may see:
+    every set, or (scoped) a set with no rows yet or with a row of a rep in the scope."""
+    scope = scopes.connection_scope(conn)
+    if scope.kind == "all":
+        return "TRUE", []
+    rows = f"SELECT 1 FROM target_set_rows x WHERE x.set_id = {alias}.set_id"
+    return f"(NOT EXISTS ({rows}) OR EXISTS ({rows} AND list_contains(?, x.rep)))", [sorted(scope.reps)]
 
 
 def _header(conn: duckdb.DuckDBPyConnection, set_id: int) -> tuple | None:
-    return conn.execute(f"SELECT {_HEADER} FROM target_sets WHERE set_id = ?", [set_id]).fetchone()
+    visible, params = _visible(conn)
+    return conn.execute(f"SELECT {_HEADER} FROM target_sets WHERE set_id = ? AND {visible}",
+                        [set_id, *params]).fetchone()
 
 
 def _existing_header(conn: duckdb.DuckDBPyConnection, set_id: int) -> tuple:
@@ -230,9 +257,11 @@ def resolve_set_id(conn: duckdb.DuckDBPyConnection, ref: int | str, version: int
     text = str(ref).strip()
     if text.isdigit() and version is None and _header(conn, int(text)) is not None:
         return int(text)
-    sql = "SELECT set_id FROM target_sets WHERE name = ?" + (" AND version = ?" if version is not None else "")
+    visible, params = _visible(conn)
+    sql = f"SELECT set_id FROM target_sets WHERE {visible} AND name = ?" + (
+        " AND version = ?" if version is not None else "")
     row = conn.execute(sql + " ORDER BY version DESC LIMIT 1",
-                       [text] + ([version] if version is not None else [])).fetchone()
+                       [*params, text] + ([version] if version is not None else [])).fetchone()
     if row is None:
         raise LookupError(f"no target set named {text!r}" + (f" version {version}" if version else "")
                           + _known_sets(conn))
@@ -240,7 +269,9 @@ def resolve_set_id(conn: duckdb.DuckDBPyConnection, ref: int | str, version: int
 
 
 def _known_sets(conn: duckdb.DuckDBPyConnection) -> str:
-    names = [r[0] for r in conn.execute("SELECT DISTINCT name FROM target_sets ORDER BY name").fetchall()]
+    visible, params = _visible(conn)
+    names = [r[0] for r in conn.execute(f"SELECT DISTINCT name FROM target_sets WHERE {visible} ORDER BY name",
+                                        params).fetchall()]
     return f" (saved sets: {', '.join(names) if names else 'none saved yet'})"
 
 
@@ -249,32 +280,75 @@ def load_target_set(conn: duckdb.DuckDBPyConnection, ref: int | str,
     """Reopen a saved set by id or by name (latest version unless ``version``)."""
     set_id = resolve_set_id(conn, ref, version)
     h = _existing_header(conn, set_id)
-    rows = conn.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM target_set_rows WHERE set_id = ? "
+    mine, params = scopes.connection_scope(conn).sql()
+    rows = conn.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM target_set_rows WHERE set_id = ? AND {mine} "
                         "ORDER BY rep, CASE tier WHEN 'base' THEN 0 WHEN 'stretch' THEN 1 ELSE 2 END",
-                        [set_id]).df().astype({"rep": object, "tier": object, "source": object,
-                                               "reason": object})
+                        [set_id, *params]).df().astype({"rep": object, "tier": object, "source": object,
+                                                        "reason": object})
     rows["reason"] = pd.Series([_clean_text(r) for r in rows["reason"]], index=rows.index, dtype=object)
-    acts = conn.execute(f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM target_set_activity_rows WHERE set_id = ? "
-                        "ORDER BY rep, activity", [set_id]).df()
+    acts = conn.execute(f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM target_set_activity_rows "
+                        f"WHERE set_id = ? AND {mine} ORDER BY rep, activity", [set_id, *params]).df()
     assumptions = json.loads(h[14]) if h[14] else {}
+    if mine != "TRUE":      # scoped: the assumptions' words about other teams' reps (plans, focus) go too
+        outside = {r for (r,) in conn.execute(f"SELECT DISTINCT rep FROM target_set_rows WHERE set_id = ? "
+                                              f"AND NOT {mine}", [set_id, *params]).fetchall()}
+        assumptions = _without_reps(assumptions, outside)
     fiscal_month = int(assumptions.get("fiscal_start_month") or fiscal_year_start_month(conn))
     return SavedTargetSet(h[0], h[1], h[2], h[3], h[4], h[5], h[6], json.loads(h[7]), h[8], h[9], h[10],
-                          h[11], h[12], h[13], assumptions, rows, acts, fiscal_month)
+                          h[11], h[12], h[13], assumptions, rows, acts, fiscal_month, h[15])
+
+
+def _without_reps(value: Any, outside: set[str]) -> Any:
+    """``value`` (a set's assumptions) without the entries keyed by, or sentences naming, ``outside`` reps.
+
+    >>> _without_reps({"plans": {"Ann": "4 demos", "Bo": "2 demos"}, "warnings": ["Bo is new", "ok"]}, {"Bo"})
+    {'plans': {'Ann': '4 demos'}, 'warnings': ['ok']}
+    """
+    if not outside:
+        return value
+    if isinstance(value, dict):
+        return {k: _without_reps(v, outside) for k, v in value.items() if k not in outside}
+    if isinstance(value, list):
+        return [_without_reps(v, outside) for v in value
+                if not (isinstance(v, str) and any(rep in v for rep in outside))]
+    return value
 
 
 def list_target_sets(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every saved set, newest first, with its number of reps."""
+    """Every saved set, newest first, with its number of reps (on a scoped connection: the sets and
+    reps of the scope)."""
+    visible, params = _visible(conn, "s")
+    mine, rep_params = scopes.connection_scope(conn).sql("r.rep")
     return conn.execute(
         "SELECT s.set_id, s.name, s.version, s.status, s.period, s.grain, s.metric, s.method, s.team_target, "
-        "s.revision, count(DISTINCT r.rep) AS n_reps, s.updated_at, s.updated_by "
-        "FROM target_sets s LEFT JOIN target_set_rows r USING (set_id) "
-        "GROUP BY ALL ORDER BY s.updated_at DESC, s.set_id DESC").df()
+        "s.team_rest, s.revision, count(DISTINCT r.rep) AS n_reps, s.updated_at, s.updated_by "
+        f"FROM target_sets s LEFT JOIN target_set_rows r ON r.set_id = s.set_id AND {mine} WHERE {visible} "
+        "GROUP BY ALL ORDER BY s.updated_at DESC, s.set_id DESC", [*rep_params, *params]).df()
 
 
 def audit_trail(conn: duckdb.DuckDBPyConnection, set_id: int) -> pd.DataFrame:
-    """The set's audit log in the order changes were made."""
-    return conn.execute("SELECT changed_at, changed_by, revision, what, old_value, new_value, note "
-                        "FROM audit_log WHERE set_id = ? ORDER BY entry_id", [set_id]).df()
+    """The set's audit log in the order changes were made (on a scoped connection: without the changes
+    of reps outside the scope)."""
+    _existing_header(conn, set_id)
+    trail = conn.execute("SELECT changed_at, changed_by, revision, what, old_value, new_value, note "
+                         "FROM audit_log WHERE set_id = ? ORDER BY entry_id", [set_id]).df()
+    scope = scopes.connection_scope(conn)
+    if scope.kind == "all" or trail.empty:
+        return trail
+    reps = [_audit_rep(what) for what in trail["what"]]
+    return trail[[r is None or scope.allows(r) for r in reps]].reset_index(drop=True)
+
+
+def _audit_rep(what: str) -> str | None:
+    """The rep an audit entry's ``what`` names (``"Ann Lee stretch target"``), or None (a set's change).
+
+    >>> _audit_rep("Ann Lee stretch target"), _audit_rep("team number")
+    ('Ann Lee', None)
+    """
+    words = what.rsplit(" ", 2)
+    if len(words) == 3 and words[2] == "target" and words[1] in TIER_ORDER:
+        return words[0]
+    return None
 
 
 # ---------------------------------------------------------------- writing
@@ -338,6 +412,24 @@ def _team_number(value: float | None, style: AmountStyle) -> str | None:
     return None if formatting.is_blank(value) else _amount(value, style)
 
 
+def _team_rest(draft: TargetSetDraft) -> str | None:
+    """What a save records of the team number's rest: nothing without a team number, else the choice
+    (a split saved before the choice existed kept any difference, so the default is ``shortfall``)."""
+    if draft.team_target is None:
+        return None
+    return draft.team_rest or "shortfall"
+
+
+def _rest_words(team_rest: str | None) -> str | None:
+    """The audit trail's words for the team number's rest.
+
+    >>> _rest_words("resplit"), _rest_words("shortfall"), _rest_words(None)
+    ('re-split at equal chance across the reps without an edit', 'shortfall kept', None)
+    """
+    return {"resplit": "re-split at equal chance across the reps without an edit",
+            "shortfall": "shortfall kept"}.get(team_rest or "")
+
+
 AmountStyle = tuple[str, str]
 """How a set's amounts are written: its metric's value kind (``money``, ``count``, ``rate``) and the
 symbol of its currency."""
@@ -387,10 +479,22 @@ def _row_changes(old: pd.DataFrame, new: pd.DataFrame, style: AmountStyle) -> li
     return changes
 
 
+def _check_scope(conn: duckdb.DuckDBPyConnection, reps: Sequence[str]) -> None:
+    """Refuse rows of reps outside the connection's scope (a manager saves their teams' reps only)."""
+    scope = scopes.connection_scope(conn)
+    outside = sorted({str(r) for r in reps} - set(scope.only(str(r) for r in reps)))
+    if outside:
+        raise TargetSetError(f"{', '.join(outside[:5])}{' …' if len(outside) > 5 else ''}: not in your teams; "
+                             "a set's rows outside them are not yours to change")
+
+
 def _write_rows(conn: duckdb.DuckDBPyConnection, set_id: int, rows: pd.DataFrame,
                 activity_rows: pd.DataFrame | None) -> None:
-    conn.execute("DELETE FROM target_set_rows WHERE set_id = ?", [set_id])
-    conn.execute("DELETE FROM target_set_activity_rows WHERE set_id = ?", [set_id])
+    # Scoped: only the scope's rows are replaced; another team's rows of the same set stay.
+    _check_scope(conn, rows["rep"].tolist())
+    mine, params = scopes.connection_scope(conn).sql()
+    conn.execute(f"DELETE FROM target_set_rows WHERE set_id = ? AND {mine}", [set_id, *params])
+    conn.execute(f"DELETE FROM target_set_activity_rows WHERE set_id = ? AND {mine}", [set_id, *params])
     conn.register("_ts_rows", rows.assign(set_id=set_id))
     conn.execute(f"INSERT INTO target_set_rows (set_id, {', '.join(ROW_COLUMNS)}) "
                  f"SELECT set_id, {', '.join(ROW_COLUMNS)} FROM _ts_rows")
@@ -416,7 +520,7 @@ def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
     rows = _normalise_rows(draft.rows, draft.tiers)
     header = [draft.period, draft.grain, draft.metric, json.dumps(draft.tiers), draft.method,
               None if draft.team_target is None else float(draft.team_target),
-              json.dumps(draft.assumptions, default=str)]
+              json.dumps(draft.assumptions, default=str), _team_rest(draft)]
     try:
         with transaction(conn):
             if draft.set_id is None:
@@ -430,8 +534,8 @@ def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
                                             changed_by=h[13], changed_at=h[12])
                 set_id = conn.execute("SELECT nextval('target_set_id_seq')").fetchall()[0][0]
                 conn.execute("INSERT INTO target_sets (set_id, name, version, status, period, grain, metric, "
-                             "tiers_json, method, team_target, assumptions_json, revision, updated_by) "
-                             "VALUES (?, ?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                             "tiers_json, method, team_target, assumptions_json, team_rest, revision, updated_by) "
+                             "VALUES (?, ?, 1, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                              [set_id, draft.name, *header, author])
                 revision = 1
                 _audit(conn, set_id, revision, author, [(
@@ -442,7 +546,7 @@ def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
                 old = load_target_set(conn, set_id)
                 revision = _bump(conn, set_id, h[10], author,
                                  ", period = ?, grain = ?, metric = ?, tiers_json = ?, method = ?, "
-                                 "team_target = ?, assumptions_json = ?", header)
+                                 "team_target = ?, assumptions_json = ?, team_rest = ?", header)
                 style = amount_style(draft.metric, draft.assumptions)
                 changes = [(f, _words(a), _words(b), note) for f, a, b in (
                     ("period", old.period, draft.period), ("metric", old.metric, draft.metric),
@@ -450,6 +554,9 @@ def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
                 if old.team_target != draft.team_target:
                     changes.append(("team number", _team_number(old.team_target, style),
                                     _team_number(draft.team_target, style), note))
+                if None not in (old.team_rest, _team_rest(draft)) and old.team_rest != _team_rest(draft):
+                    changes.append(("team number's rest", _rest_words(old.team_rest),
+                                    _rest_words(_team_rest(draft)), note))
                 _audit(conn, set_id, revision, author, changes + _row_changes(old.rows, rows, style))
             _write_rows(conn, set_id, rows, draft.activity_rows)
             if draft.status == "final":
@@ -472,6 +579,7 @@ def save_row_edit(conn: duckdb.DuckDBPyConnection, set_id: int, rep: str, tier: 
         raise TargetSetError(f"{rep} {tier}: {why}")
     if source not in SOURCES:
         raise TargetSetError(f"source must be one of {SOURCES}")
+    _check_scope(conn, [rep])
     reason = reason.strip() if reason and reason.strip() else None
     if source == "override" and not reason:
         raise TargetSetError(f"{rep} {tier}: an override needs a reason")
@@ -534,10 +642,13 @@ def _copy_as_next_version(conn: duckdb.DuckDBPyConnection, set_id: int, source: 
         nxt = conn.execute("SELECT max(version) + 1 FROM target_sets WHERE name = ?", [source.name]).fetchall()[0][0]
         new_id = conn.execute("SELECT nextval('target_set_id_seq')").fetchall()[0][0]
         conn.execute("INSERT INTO target_sets (set_id, name, version, status, period, grain, metric, tiers_json, "
-                     "method, team_target, assumptions_json, revision, updated_by) "
+                     "method, team_target, assumptions_json, team_rest, revision, updated_by) "
                      "SELECT ?, name, ?, 'draft', period, grain, metric, tiers_json, method, team_target, "
-                     "assumptions_json, 1, ? FROM target_sets WHERE set_id = ?", [new_id, nxt, author, set_id])
-        _write_rows(conn, new_id, source.rows, source.activity_rows)
+                     "assumptions_json, team_rest, 1, ? FROM target_sets WHERE set_id = ?", [new_id, nxt, author, set_id])
+        # Every row, in SQL: a scoped reader's copy of the set would carry only its own teams' rows.
+        for table, columns in (("target_set_rows", ROW_COLUMNS), ("target_set_activity_rows", ACTIVITY_COLUMNS)):
+            conn.execute(f"INSERT INTO {table} (set_id, {', '.join(columns)}) SELECT ?, {', '.join(columns)} "
+                         f"FROM {table} WHERE set_id = ?", [new_id, set_id])
         _audit(conn, new_id, 1, author, [("created", f"v{source.version} ({source.status})", f"v{nxt} (draft)",
                                           note)])
     return new_id

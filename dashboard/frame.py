@@ -21,7 +21,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import formatting, metrics, store
-from dashboard import session
+from dashboard import auth, session
 
 RUNNING_PAGE_KEY = "frame_running_page"   # set by the frame only while it runs the page
 STARTED_KEY = "frame_session_started"     # app.py has run in this session
@@ -36,6 +36,7 @@ def start_run() -> None:
     Also notes that app.py has run in this session (see ``require``).
     """
     st.session_state[STARTED_KEY] = True
+    session.begin_run()
     pending = st.session_state.pop(PENDING_PAGE_KEY, None)
     if pending:
         st.switch_page(pending)
@@ -65,7 +66,9 @@ def require(page: str) -> None:
     # app.py has run in this session, so st.navigation has ended the legacy mode of this process,
     # yet the page runs alone: only a harness that puts Streamlit back in that mode for every run does
     # that (AppTest does). Going through app.py would drop the clicks this run carries (Streamlit
-    # resets them when a run is cut short), so the page draws the frame's sidebar itself.
+    # resets them when a run is cut short), so the page checks the sign-in and draws the sidebar itself.
+    session.begin_run()
+    auth.require_sign_in(session.db())
     sidebar(session.db())
 
 

@@ -1,21 +1,41 @@
 """What a run of the dashboard works with: the database, and the sidebar's grain and period.
 
 One DuckDB connection per process and database file (``st.cache_resource``); every run takes its own
-cursor, because DuckDB refuses to share a connection between Streamlit's script threads. The sidebar's
+cursor, because DuckDB refuses to share a connection between Streamlit's script threads. Once accounts
+exist, that cursor is *scoped* (:func:`analytics.scope.scoped`): the signed-in account's scope, set by
+``auth.require_sign_in`` at the start of every run, shadows the tables keyed by rep, so every engine
+query a page makes (and every table, chart and download it shows) holds only the scope's reps. Every
+cache over the data is keyed by :func:`data_version`, which names the scope: one manager's cached
+table is never served to another. The sidebar's
 grain and period live in session state under the keys below, so every page reads the same choice.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
 
 from analytics import coverage, formatting, store
+from analytics import scope as scopes
+from analytics.calibration import Calibration, calibrate
 from analytics.periods import Period, parse_period, period_of
 
 GRAIN_KEY = "grain"
 PERIOD_KEY = "period_label"
+SCOPE_KEY = "session_scope"   # this run's Scope (set by auth.require_sign_in; absent: every rep, accounts off)
+CURSOR_KEY = "session_cursor"  # this session's SessionCursor (db)
+VERSION_KEY = "session_run_data_version"  # (cursor, store.data_version) read in this run (data_version)
+
+
+@dataclass(frozen=True)
+class SessionCursor:
+    """The session's cursor, with the process connection and the scope it was made for."""
+
+    connection: store.Connection
+    scope: scopes.Scope
+    cursor: store.Connection
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,13 +49,61 @@ def db_path() -> str:
 
 
 def db() -> store.Connection:
-    """A cursor for this run (cheap; safe on Streamlit's per-session threads)."""
+    """This session's cursor, scoped to the signed-in account's reps (:func:`scope`).
+
+    Made once per session and scope (a scoped cursor costs a few milliseconds, and a run asks for it
+    often), then reused by every run: a session's runs follow one another, and DuckDB takes a cursor
+    from one thread after another (it refuses only one used by two threads at once). Work handed to
+    another thread takes :func:`own_db` instead."""
+    conn, current = _connection(db_path()), scope()
+    found = st.session_state.get(CURSOR_KEY)
+    if isinstance(found, SessionCursor) and found.connection is conn and found.scope == current:
+        return found.cursor
+    cursor = scopes.scoped(conn, current)
+    st.session_state[CURSOR_KEY] = SessionCursor(conn, current, cursor)
+    return cursor
+
+
+def own_db() -> store.Connection:
+    """A new cursor of this session's scope, for work on another thread (a backtest worker): never
+    the session's own (:func:`db`), which the next run uses meanwhile."""
+    return scopes.scoped(_connection(db_path()), scope())
+
+
+def unscoped_db() -> store.Connection:
+    """A cursor that sees every rep: only for signing in and working out an account's scope."""
     return _connection(db_path()).cursor()
 
 
+def scope() -> scopes.Scope:
+    """The reps this session may see: every rep while accounts are off."""
+    found = st.session_state.get(SCOPE_KEY)
+    return found if isinstance(found, scopes.Scope) else scopes.ALL
+
+
+def set_scope(scope: scopes.Scope) -> None:
+    """This run's scope (``auth.require_sign_in`` sets it before any page reads data)."""
+    st.session_state[SCOPE_KEY] = scope
+
+
+def begin_run() -> None:
+    """Start of a run (``frame.start_run``, ``frame.require``): the data may have changed since the last."""
+    st.session_state.pop(VERSION_KEY, None)
+
+
 def data_version() -> str:
-    """Cache key for computations over the current data and settings."""
-    return store.data_version(db())
+    """Cache key for computations over the current data, settings and this session's scope: every
+    ``st.cache_data``/``cache_resource`` over rep data is keyed by it (tests/test_scope.py checks).
+
+    The stored part is read once per run (:func:`begin_run` forgets it; a page reads it several times);
+    what changes it (an import, its undo, the fiscal calendar) reruns the script right after. The scope's
+    key is taken afresh every time."""
+    cursor = db()
+    found = st.session_state.get(VERSION_KEY)
+    if not (isinstance(found, tuple) and found[0] is cursor):
+        found = (cursor, store.data_version(cursor))
+        st.session_state[VERSION_KEY] = found
+    return f"{found[1]}|{scope().key()}"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -58,6 +126,21 @@ def _data_coverage(path: str, version: str) -> coverage.DataCoverage:
 def data_coverage() -> coverage.DataCoverage:
     """Which kinds and fields of data exist, from when to when: every page asks this, not the tables."""
     return _data_coverage(db_path(), data_version())
+
+
+@st.cache_data(show_spinner="Calibrating each rep's range…", max_entries=24)
+def _calibration(path: str, version: str, metric: str, grain_name: str, period_label: str,
+                 fiscal_month: int) -> Calibration:
+    """One calibration per database file, data version, metric, grain, period and fiscal calendar (they key
+    the cache). ``calibrate`` returns a plain value (its funnel and monthly shape read eagerly), so it is
+    cached as it is."""
+    return calibrate(db(), metric, grain_name, period_label)
+
+
+def calibration(metric: str, grain_name: str, period_label: str) -> Calibration:
+    """The calibration of ``metric`` per ``grain_name`` for ``period_label`` (a label or ``"next"``), cached:
+    Targets and Baselines share it. Raises ``ValueError`` when the data cannot be calibrated."""
+    return _calibration(db_path(), data_version(), metric, grain_name, period_label, fiscal_start_month())
 
 
 def currency() -> str:

@@ -28,6 +28,8 @@ RUNS = {
     "review": (["review", "--db", "{db}", "--target-set", "Q4 plan"], 0, "Q4 plan v1 — review of 2025-Q4"),
     "notes": (["notes", "add", "--db", "{db}", "--target-set", "Q1 plan", "--rep", "ana", "--note", "called",
                "--date", "2026-02-10"], 0, "note recorded for ana (2026-02-10)"),
+    "facts": (["facts", "--db", "{db}", "--no-verdict"], 0, "Last 8 quarters"),
+    "users": (["users", "list", "--count", "--db", "{db}"], 0, "0"),
 }
 
 
