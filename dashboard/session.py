@@ -12,6 +12,7 @@ grain and period live in session state under the keys below, so every page reads
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,11 +32,12 @@ VERSION_KEY = "session_run_data_version"  # (cursor, store.data_version) read in
 
 @dataclass(frozen=True)
 class SessionCursor:
-    """The session's cursor, with the process connection and the scope it was made for."""
+    """The session's cursor, with the process connection, the scope and the script thread it was made for."""
 
     connection: store.Connection
     scope: scopes.Scope
     cursor: store.Connection
+    thread: int
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,16 +53,18 @@ def db_path() -> str:
 def db() -> store.Connection:
     """This session's cursor, scoped to the signed-in account's reps (:func:`scope`).
 
-    Made once per session and scope (a scoped cursor costs a few milliseconds, and a run asks for it
-    often), then reused by every run: a session's runs follow one another, and DuckDB takes a cursor
-    from one thread after another (it refuses only one used by two threads at once). Work handed to
-    another thread takes :func:`own_db` instead."""
-    conn, current = _connection(db_path()), scope()
+    Made once per session, scope and script thread (a scoped cursor costs a few milliseconds, and a
+    run asks for it often), then reused by the runs on that thread. Not across threads: a click during
+    a long query starts the next run on a new script thread while the old one finishes its DuckDB
+    call, and DuckDB refuses one cursor used by two threads at once ("connection is busy"). Work
+    handed to another thread takes :func:`own_db` instead."""
+    conn, current, thread = _connection(db_path()), scope(), threading.get_ident()
     found = st.session_state.get(CURSOR_KEY)
-    if isinstance(found, SessionCursor) and found.connection is conn and found.scope == current:
+    if (isinstance(found, SessionCursor) and found.connection is conn and found.scope == current
+            and found.thread == thread):
         return found.cursor
     cursor = scopes.scoped(conn, current)
-    st.session_state[CURSOR_KEY] = SessionCursor(conn, current, cursor)
+    st.session_state[CURSOR_KEY] = SessionCursor(conn, current, cursor, thread)
     return cursor
 
 

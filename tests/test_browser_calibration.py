@@ -8,11 +8,10 @@ test-results/screenshots/ (``make screenshots`` refreshes the README's pictures 
 from __future__ import annotations
 
 import pytest
-from browser_helpers import get_element_by_key, open_page, screenshot, wait_for_app
+from browser_helpers import get_element_by_key, grid_headers, open_page, screenshot, wait_for_app
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
-CHANCE_COL = 9  # Rep, Team, Flag, History, Periods, P10, P50, P70, P90, Chance, ...
 
 
 def open_in_frame(page: Page, base_url: str, url_path: str) -> None:
@@ -41,7 +40,13 @@ def test_baselines_page_in_browser(page: Page, base_url: str):
     table = main.locator("[data-testid=stDataFrame]").first
     expect(table).to_be_visible()
     expect(table.get_by_test_id("glide-cell-0-0")).not_to_have_text("")      # the top rep's name
-    chance_cell = table.get_by_test_id(f"glide-cell-{CHANCE_COL}-0")
+    # the chance column found by its header: which columns come before it depends on the data (teams,
+    # quotas imported); the canvas numbers its cells from the first shown column, the rep's name
+    page.set_viewport_size({"width": 2600, "height": 2400})   # every column drawn (the canvas draws what shows)
+    expect(table.locator("th", has_text="Chance of")).to_be_attached()
+    headers = grid_headers(table)
+    chance_col = next(i for i, h in enumerate(headers) if h.startswith("Chance of")) - headers.index("Rep")
+    chance_cell = table.get_by_test_id(f"glide-cell-{chance_col}-0")
     chance_before = chance_cell.inner_text()
     expect(page.locator(".st-key-baselines_fan .js-plotly-plot")).to_be_visible()
     expect(main.get_by_text("Top, middle and bottom thirds")).to_be_visible()
@@ -55,6 +60,7 @@ def test_baselines_page_in_browser(page: Page, base_url: str):
     expect(main.get_by_text(f"A target of ${typed / 1000:,.0f}k for everyone", exact=False)).to_be_visible()
     expect(chance_cell).not_to_have_text(chance_before)  # the canvas redraws a moment after the run
     assert float(chance_cell.inner_text()) < float(chance_before)
+    tall(page)
     expect(page.locator(".st-key-baselines_fan .js-plotly-plot")).to_be_visible()
     page.wait_for_timeout(500)  # let plotly finish drawing before the picture
     screenshot(page, "baselines")

@@ -68,3 +68,17 @@ def test_the_data_version_is_read_once_a_run_and_names_the_scope(roster):
     at.session_state["team_reps"] = roster[:3]
     at.run()
     assert not at.session_state["versions"][-1][0].endswith("|all")   # the scope's key is in every version
+
+
+def test_a_run_on_another_script_thread_takes_a_cursor_of_its_own(roster):
+    # A click during a long query starts the next run on a new script thread while the old one is
+    # still inside DuckDB: sharing the cursor would make DuckDB refuse it ("connection is busy").
+    from unittest import mock
+
+    at = AppTest.from_function(_script, default_timeout=60)
+    at.run()
+    with mock.patch("dashboard.session.threading.get_ident", return_value=-1):
+        at.run()
+    first, second = at.session_state["cursors"]
+    assert first is not second
+    assert at.session_state["reps_seen"] == len(roster)
