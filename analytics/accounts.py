@@ -273,10 +273,18 @@ def _email_taken(conn: duckdb.DuckDBPyConnection, email: str) -> bool:
 
 def remove_account(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Delete the account ``name``; False when there is none. A signed-in session of it ends at its
-    next run (the dashboard reads the account again on every run)."""
+    next run (the dashboard reads the account again on every run).
+
+    Raises ValueError for the last admin while other accounts remain: nobody could then import, undo
+    or manage accounts from the dashboard (removing every account turns sign-in off instead).
+    """
     found = get_account(conn, name)
     if found is None:
         return False
+    others = [a for a in list_accounts(conn) if a.name != found.name]
+    if found.role == "admin" and others and not any(a.role == "admin" for a in others):
+        raise ValueError(f"{found.name!r} is the last admin: add another admin first (or remove the other "
+                         f"{len(others)} account(s) too, which turns sign-in off)")
     with store.transaction(conn):
         conn.execute("DELETE FROM accounts WHERE name = ?", [found.name])
         conn.execute("DELETE FROM sign_in_failures WHERE name = ?", [found.name.lower()])

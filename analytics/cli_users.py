@@ -128,6 +128,8 @@ def _remove(args: argparse.Namespace) -> int:
     try:
         removed = accounts.remove_account(conn, args.name)
         left = accounts.account_count(conn)
+    except ValueError as exc:   # the last admin: a refusal in a sentence, nothing removed
+        return refuse(quoting.line(str(exc)))
     finally:
         conn.close()
     if not removed:

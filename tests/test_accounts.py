@@ -168,6 +168,18 @@ def test_accounts_are_listed_and_removed(conn):
     assert conn.execute("SELECT count(*) FROM sign_in_failures").fetchall()[0][0] == 0
 
 
+def test_the_last_admin_is_not_removed_while_other_accounts_remain(conn):
+    accounts.add_account(conn, "ana", "admin", password=PASSWORD)
+    accounts.add_account(conn, "kim", "manager", password=PASSWORD)
+    with pytest.raises(ValueError, match="'ana' is the last admin"):
+        accounts.remove_account(conn, "ana")
+    accounts.add_account(conn, "max", "admin", password=PASSWORD)
+    assert accounts.remove_account(conn, "ana") is True        # another admin remains
+    assert accounts.remove_account(conn, "kim") is True
+    assert accounts.remove_account(conn, "max") is True        # the last account: sign-in turns off
+    assert accounts.account_count(conn) == 0
+
+
 ROLE_TABLE = {
     "admin": {"view", "targets", "notes", "import", "undo", "clear", "accounts"},
     "manager": {"view", "targets", "notes"},

@@ -57,8 +57,10 @@ def test_add_list_remove_with_the_password_never_printed(db_path, monkeypatch):
 
     removed = users(monkeypatch, "remove", "KIM")
     assert removed.returncode == 0 and removed.stdout == "account removed: KIM\n"
-    for name in ("ana", "lee"):
-        users(monkeypatch, "remove", name)
+    refused = users(monkeypatch, "remove", "ana")       # the last admin, while lee's account remains
+    assert refused.returncode == 2 and "'ana' is the last admin" in refused.stderr + refused.stdout
+    for name in ("lee", "ana"):
+        assert users(monkeypatch, "remove", name).returncode == 0
     last = users(monkeypatch, "list")
     assert "no accounts: the dashboard has no sign-in" in last.stdout
 
