@@ -58,7 +58,7 @@ def db() -> store.Connection:
     a long query starts the next run on a new script thread while the old one finishes its DuckDB
     call, and DuckDB refuses one cursor used by two threads at once ("connection is busy"). Work
     handed to another thread takes :func:`own_db` instead."""
-    conn, current, thread = _connection(db_path()), scope(), threading.get_ident()
+    conn, current, thread = _connection(db_path()), scope(), script_thread()
     found = st.session_state.get(CURSOR_KEY)
     if (isinstance(found, SessionCursor) and found.connection is conn and found.scope == current
             and found.thread == thread):
@@ -66,6 +66,11 @@ def db() -> store.Connection:
     cursor = scopes.scoped(conn, current)
     st.session_state[CURSOR_KEY] = SessionCursor(conn, current, cursor, thread)
     return cursor
+
+
+def script_thread() -> int:
+    """The thread this run executes on (Streamlit starts a new one for a run asked for mid-run)."""
+    return threading.get_ident()
 
 
 def own_db() -> store.Connection:

@@ -234,6 +234,8 @@ def test_a_viewer_cannot_save_and_sees_only_their_rep(company, new_page):
         buttons = get_element_by_key(page, key).locator("button")
         expect(buttons.first).to_be_disabled()
         assert all(b.is_disabled() for b in buttons.all()), key
+    # the per-rep table's canvas draws a moment after the run: read it once the rep's cell is there
+    expect(main.locator("[data-testid^=glide-cell-]", has_text=VIEWER_REP).first).to_be_attached(timeout=60_000)
     seen = shown(page, "Targets")
     everyone = set().union(*company.teams.values())
     assert named(seen["tables"], everyone) == {VIEWER_REP}

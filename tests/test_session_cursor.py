@@ -77,7 +77,7 @@ def test_a_run_on_another_script_thread_takes_a_cursor_of_its_own(roster):
 
     at = AppTest.from_function(_script, default_timeout=60)
     at.run()
-    with mock.patch("dashboard.session.threading.get_ident", return_value=-1):
+    with mock.patch("dashboard.session.script_thread", return_value=-1):
         at.run()
     first, second = at.session_state["cursors"]
     assert first is not second
