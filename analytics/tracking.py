@@ -5,15 +5,7 @@ The statistics are pure functions in :mod:`analytics.tracking_core` and
 open pipeline in :mod:`analytics.open_pipeline_data` and check-in notes in
 :mod:`analytics.checkin_notes` (all re-exported here: the tracking API); this module wires them to the
 database: the saved set, outcomes and funnel counts to date, the within-period shape, the chance from
-here.
-
-Example
--------
->>> from analytics import store
->>> conn = store.connect(":memory:")
->>> add_note(conn, None, "ana", "pipeline review", "2026-02-03")
->>> list_notes(conn)["note"].tolist()
-['pipeline review']
+here. (The notes' own example is in :mod:`analytics.checkin_notes`.)
 """
 
 from __future__ import annotations
