@@ -15,6 +15,10 @@ moves the team total at base away from G. ``team_rest`` says what happens then:
   chance across the reps without an edit (:func:`analytics.allocation.resplit_rest`), so the total is G;
 * ``"shortfall"``: the other reps keep their share and the difference is shown and saved.
 
+A base set by hand (an override or an accepted proposal) carries the rep's model higher tiers with it:
+they keep their spacing in chance above the new base, as over a split (a base raised to P80 must not
+leave the stretch at P70 below it); a higher tier typed by the manager stays as typed.
+
 Example
 -------
 >>> import numpy as np
@@ -191,6 +195,7 @@ def apply_edits(draft: TargetSetDraft, edits: DraftEdits, predictive: Predictive
     source[over_pos_a] = "override"
     reason[over_pos_a] = np.asarray(over_why, dtype=object)
 
+    _space_edited_reps_tiers(rows, target, model_value, source, predictive, draft.tiers)
     team = None
     if draft.team_target is not None:
         team = _honest_team_total(draft, predictive, rows, target, model_value, source, edits.team_rest)
@@ -246,6 +251,32 @@ def _space_higher_tiers(rows: pd.DataFrame, target: np.ndarray, model_value: np.
         at = np.flatnonzero((tier_of == tier) & (source == "model") & (rep_at >= 0))
         at = at[free[rep_at[at]]]
         target[at] = model_value[at] = spaced[rep_at[at]]
+
+
+def _space_edited_reps_tiers(rows: pd.DataFrame, target: np.ndarray, model_value: np.ndarray,
+                             source: np.ndarray, predictive: PredictiveDistribution,
+                             tiers: Mapping[str, float]) -> None:
+    """The higher tiers of each rep whose base the manager set (an override or an accepted proposal),
+    spaced in chance above that base, not above the model's base it replaced (in place).
+
+    Without this, a base raised to the rep's P80 would leave a stretch at P70 below it. The model's higher
+    tiers move (as :func:`analytics.allocation.spaced_higher_tiers` places them over a split); a higher
+    tier the manager typed stays as typed.
+    """
+    if "base" not in tiers or len(tiers) < 2:
+        return
+    reps = pd.Index(np.asarray(predictive.reps, dtype=object))
+    tier_of = rows["tier"].to_numpy()
+    base_rows = np.flatnonzero(tier_of == "base")
+    rep_of_base = reps.get_indexer(rows["rep"].to_numpy()[base_rows])
+    set_by_hand = (source[base_rows] != "model") & (rep_of_base >= 0)
+    if not set_by_hand.any():
+        return
+    base = np.full(len(reps), np.nan)
+    base[rep_of_base[rep_of_base >= 0]] = target[base_rows[rep_of_base >= 0]]
+    edited = np.zeros(len(reps), dtype=bool)
+    edited[rep_of_base[set_by_hand]] = True
+    _space_higher_tiers(rows, target, model_value, source, predictive, np.nan_to_num(base), edited, tiers)
 
 
 def _chances(predictive: PredictiveDistribution, rows: pd.DataFrame) -> np.ndarray:
@@ -331,7 +362,7 @@ def one_rep_action(edits: DraftEdits, action: str, rep: str, tier: str, typed: s
 
     >>> e, said = one_rep_action(DraftEdits(), "accept", "Ben", "base", "90,000", "")
     >>> said.text, e.proposals
-    ("Set Ben's base target to 90,000 (the rep's proposal, accepted as target).", {('Ben', 'base'): (90000.0, True)})
+    ("Set Ben's base target to 90,000 (the rep's proposal, accepted as target). Higher tiers the model set keep their chance spacing above it.", {('Ben', 'base'): (90000.0, True)})
     >>> one_rep_action(e, "proposal", "Ben", "base", "95000", "")[1].text[:33]
     "Recorded Ben's proposal of 95,000"
     """
@@ -345,16 +376,20 @@ def one_rep_action(edits: DraftEdits, action: str, rep: str, tier: str, typed: s
         if not reason:
             return edits, Said("error", f"An override of {rep}'s {tier} target needs a reason.")
         return (edits.with_override(rep, tier, number, reason),
-                Said("success", f"Set {rep}'s {tier} target to {write(number)} ({reason})."))
+                Said("success", f"Set {rep}'s {tier} target to {write(number)} ({reason}).{_carried(tier)}"))
     if action == "accept":
         return (edits.with_proposal(rep, tier, number, True),
                 Said("success", f"Set {rep}'s {tier} target to {write(number)} (the rep's proposal, "
-                                "accepted as target)."))
+                                f"accepted as target).{_carried(tier)}"))
     if action == "proposal":
         return (edits.with_proposal(rep, tier, number, False),
                 Said("success", f"Recorded {rep}'s proposal of {write(number)} for {tier}, beside the target "
                                 "(unchanged); accept it to make it the target."))
     raise ValueError(f"unknown action {action!r}")
+
+
+def _carried(tier: str) -> str:
+    return " Higher tiers the model set keep their chance spacing above it." if tier == "base" else ""
 
 
 def table_edits(edits: DraftEdits, tier: str, reps: list[str], model_values: np.ndarray,

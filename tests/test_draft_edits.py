@@ -137,3 +137,32 @@ def test_table_edits_fold_idempotently_and_refuse_text():
     assert list(problems) == [("Ben", "base")] and "'abc' refused" in problems[("Ben", "base")]
     cleared, _ = table_edits(once, "base", reps, model, {0: {"Target": None}})
     assert cleared.overrides == {}
+
+
+@pytest.mark.parametrize("team_number", [None, 1_000_000.0])
+@pytest.mark.parametrize("how", ["override", "accepted proposal"])
+def test_a_base_set_by_hand_moves_the_reps_model_higher_tiers_to_their_chance_spacing_above_it(team, team_number, how):
+    draft = _draft(team, g=team_number)
+    reps = [str(r) for r in team.reps]
+    i, typed_stretch = 4, 3
+    base_at_p50 = float(team.quantile(0.50)[i])          # the rep's own P50: 50 + (70 - 35) = P85, 50 + 55 = P99 cap
+    edits = DraftEdits().with_override(reps[typed_stretch], "base", float(team.quantile(0.5)[typed_stretch]), "why")
+    edits = edits.with_override(reps[typed_stretch], "stretch", 1.0 + float(team.quantile(0.6)[typed_stretch]), "typed")
+    edits = (edits.with_override(reps[i], "base", base_at_p50, "new territory") if how == "override"
+             else edits.with_proposal(reps[i], "base", base_at_p50, True))
+    rows = apply_edits(draft, edits, team).draft.rows.set_index(["rep", "tier"])
+    assert rows.at[(reps[i], "stretch"), "target"] == pytest.approx(float(team.quantile(0.85)[i]), rel=1e-9)
+    assert rows.at[(reps[i], "excellence"), "target"] == pytest.approx(float(team.quantile(0.99)[i]), rel=1e-9)
+    assert rows.at[(reps[i], "stretch"), "source"] == "model"
+    assert rows.at[(reps[i], "stretch"), "p_attain"] == pytest.approx(0.15, abs=1e-6)
+    # a higher tier the manager typed stays as typed, above a base set by hand
+    assert rows.at[(reps[typed_stretch], "stretch"), "target"] == 1.0 + float(team.quantile(0.6)[typed_stretch])
+
+
+def test_a_base_set_below_the_models_keeps_higher_tiers_at_their_own_percentiles(team):
+    draft = _draft(team, g=None)
+    rep = str(team.reps[2])
+    low = float(team.quantile(0.10)[2])
+    rows = apply_edits(draft, DraftEdits().with_override(rep, "base", low, "ramping"), team).draft.rows
+    stretch = rows[(rows.rep == rep) & (rows.tier == "stretch")]["target"].iloc[0]
+    assert stretch == pytest.approx(float(team.quantile(0.70)[2]), rel=1e-9)
