@@ -325,9 +325,11 @@ def _shrunk_moq(resid: np.ndarray, moq: np.ndarray, pos: np.ndarray) -> tuple[np
     rep_mean = np.where(counts.sum(1) > 0, sums.sum(1) / np.maximum(counts.sum(1), 1), 0.0)
     dev = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0) - rep_mean[:, None]
     noise = float(np.sum(np.where(pos, (resid - rep_mean[:, None] - dev[:, moq]) ** 2, 0.0)))
-    dof = max(pos.sum() - n_r * 3, 1)
-    s2 = noise / dof
     seen = counts > 0
+    # One parameter per month of quarter a rep was seen in (its mean and deviations): a rep with no
+    # positive month costs none, so appending a new hire does not move everyone's shape.
+    dof = max(int(pos.sum()) - int(seen.sum()), 1)
+    s2 = noise / dof
     if not seen.any():
         return np.zeros((n_r, 3)), np.zeros((n_r, 3))
     tau2 = max(float(np.mean(dev[seen] ** 2) - np.mean(s2 / counts[seen])), 1e-6)

@@ -70,10 +70,18 @@ class PanelArrays:
         def cat_optional(a: np.ndarray | None) -> np.ndarray | None:
             return None if a is None else cat(a)
 
+        def cat_extra(a: np.ndarray) -> np.ndarray:
+            # A new rep was active in no past period (False), and has no value in one (NaN): the fit's
+            # masks ("active") must cover the appended rows, or the fit runs as if there were no mask.
+            blank = np.zeros((k, a.shape[1]), dtype=a.dtype) if a.dtype == bool else np.full((k, a.shape[1]), np.nan)
+            return np.vstack([a, blank])
+
+        extra = {key: cat_extra(v) if isinstance(v, np.ndarray) and v.ndim == 2 and len(v) == len(self.reps) else v
+                 for key, v in self.extra.items()}
         return PanelArrays(np.concatenate([self.reps, new_reps]), np.concatenate([self.teams, new_teams]),
                            self.periods, cat(self.y), cat(self.expfrac), cat(self.tenure), self.complete,
                            self.grain, self.fiscal_start_month, cat_optional(self.won),
-                           cat_optional(self.closed))
+                           cat_optional(self.closed), extra)
 
 
     def subset(self, rows: np.ndarray | None = None, n_cols: int | None = None) -> PanelArrays:

@@ -301,3 +301,22 @@ def test_harrell_davis_rows_equal_scipy(seed):
     want = np.full((300, 3), np.nan)
     want[ok] = np.asarray(stats.quantile(x[ok], [0.1, 0.5, 0.9], axis=1, method="harrell-davis", nan_policy="omit"))
     np.testing.assert_allclose(harrell_davis_rows(x, [0.1, 0.5, 0.9]), want, rtol=1e-10, equal_nan=True)
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter"])
+def test_a_rep_with_no_history_moves_no_other_reps_forecast(company, grain):
+    """A new hire appended to the panel (no past periods) changes nobody else's range: the fit's masks
+    cover the new row, and the rep shape's degrees of freedom count only the months a rep was seen in."""
+    from analytics.model_fit import fit_for_target
+
+    cal = calibration.calibrate(company, "revenue", grain, "next")
+    arrays = build_arrays(cal.history, grain, 1)
+    n = len(arrays.reps)
+    alone, _ = fit_for_target(arrays, cal.period, "revenue", np.ones(n), np.full(n, 12.0))
+    grown = arrays.with_reps(np.array(["hire"], dtype=object), np.array([arrays.teams[0]], dtype=object))
+    joined, _ = fit_for_target(grown, cal.period, "revenue", np.ones(n + 1), np.full(n + 1, 12.0))
+    rows = np.arange(n)
+    for level in (0.1, 0.5, 0.9):
+        assert joined.predictive(grown.reps, rows).quantile(level) == pytest.approx(
+            alone.predictive(arrays.reps, rows).quantile(level), rel=1e-12)
+    assert grown.extra.keys() == arrays.extra.keys() and not grown.extra["active"][-1].any()
