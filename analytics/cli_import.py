@@ -113,6 +113,19 @@ def run_import(args: argparse.Namespace) -> int:
     return 2 if refused else 0
 
 
+def _by(row: history.ImportRecord) -> str:
+    """Who imported and who undid, when accounts are on (the CLI and accounts off name nobody).
+
+    >>> from datetime import datetime
+    >>> row = history.ImportRecord(1, datetime(2026, 1, 5), "f.csv", "deals", None, "undone", 1, 1, 0, 1, 0, 0,
+    ...                            None, datetime(2026, 1, 6), [], imported_by="kim", undone_by="lee")
+    >>> _by(row)
+    ', by kim, undone by lee'
+    """
+    said = f", by {quoting.escaped(row.imported_by)}" if row.imported_by else ""
+    return said + (f", undone by {quoting.escaped(row.undone_by)}" if row.undone_by else "")
+
+
 def run_imports(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
@@ -136,7 +149,7 @@ def run_imports(args: argparse.Namespace) -> int:
         for row in records:
             print(f"{row.import_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {row.status:<8} {row.kind:<10} "
                   f"{quoting.escaped(row.file_name)}  read {formatting.count(row.rows_read)}, loaded {formatting.count(row.rows_loaded)}, "
-                  f"rejected {formatting.count(row.rows_rejected)}")
+                  f"rejected {formatting.count(row.rows_rejected)}" + _by(row))
             for note in row.notes:
                 print(f"       note: {quoting.line(note)}")
         return 0

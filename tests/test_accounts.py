@@ -219,6 +219,8 @@ def test_notes_and_imports_record_who_wrote_them(conn):
     assert "undid import 1" in history.undo_import(conn, 1, by="kim")
     record = history.import_records(conn)[0]
     assert (record.imported_by, record.undone_by) == ("ana", "kim")
+    from analytics import cli_import
+    assert cli_import._by(record) == ", by ana, undone by kim"     # what `imports list` prints after the counts
 
 
 # ---- single sign-on --------------------------------------------------------------------------------
