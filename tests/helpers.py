@@ -89,6 +89,29 @@ def import_outcome(conn, result) -> ImportOutcome:
     )
 
 
+def first_load_outcome(path, monkeypatch, *, casts: bool) -> tuple[ImportOutcome, list[dict]]:
+    """The outcome of a first load of ``path`` into an empty database (the one-read write), with the
+    reader's casts on or off, and the reader casts of each write (empty: a write without casts)."""
+    from analytics import importing, store
+    from analytics.importing import one_read, staging
+
+    writes: list[dict] = []
+    with monkeypatch.context() as m:
+        real_write, real_build = one_read.write, staging.build
+
+        def write(conn, stage, import_id):
+            writes.append(dict(stage.casts.types))
+            return real_write(conn, stage, import_id)
+
+        m.setattr(one_read, "write", write)
+        m.setattr(staging, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
+                                                                          k.get("reader_casts", True)}))
+        conn = store.connect(":memory:")
+        outcome = import_outcome(conn, importing.import_file(conn, path))
+        conn.close()
+    return outcome, writes
+
+
 # ---- the dashboard --------------------------------------------------------------------------------
 
 def show_error_details() -> None:

@@ -12,10 +12,9 @@ import random
 from pathlib import Path
 
 import pytest
-from helpers import ImportOutcome, import_outcome
+from helpers import first_load_outcome
 
-from analytics import importing, store
-from analytics.importing import csv_lines, one_read, reader_casts, staging
+from analytics.importing import csv_lines, reader_casts
 from analytics.importing.file_profile import ColumnProfile, FileProfile
 
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Created Date,Close Date\n"
@@ -32,24 +31,6 @@ def _file(path: Path, odd: dict[int, str], n: int = 2000, seed: int = 3, preambl
         lines.append(odd[i].format(i=f"{i:05d}") if i in odd else line)
     path.write_text(preamble + HEADER + "\n".join(lines) + "\n")
     return path
-
-
-def _import(path: Path, monkeypatch, *, casts: bool) -> tuple[ImportOutcome, list[dict]]:
-    """The import's outcome, and the reader casts of each write (empty: a write without casts)."""
-    with monkeypatch.context() as m:
-        writes = []
-        real_write, real_build = one_read.write, staging.build
-
-        def write(conn, stage, import_id):
-            writes.append(dict(stage.casts.types))
-            return real_write(conn, stage, import_id)
-
-        m.setattr(one_read, "write", write)
-        m.setattr(staging, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
-                                                                          k.get("reader_casts", True)}))
-        conn = store.connect(":memory:")
-        result = importing.import_file(conn, path)
-    return import_outcome(conn, result), writes
 
 
 @pytest.mark.parametrize("odd", [
@@ -71,8 +52,8 @@ def _import(path: Path, monkeypatch, *, casts: bool) -> tuple[ImportOutcome, lis
 ])
 def test_what_the_reader_refuses_is_read_as_text(monkeypatch, tmp_path, odd):
     path = _file(tmp_path / "deals.csv", odd)
-    cast, writes = _import(path, monkeypatch, casts=True)
-    text, text_writes = _import(path, monkeypatch, casts=False)
+    cast, writes = first_load_outcome(path, monkeypatch, casts=True)
+    text, text_writes = first_load_outcome(path, monkeypatch, casts=False)
     assert cast == text
     assert len(writes) == 1 and writes[0] and text_writes == [{}]  # (one write each)
     if not odd:
@@ -87,8 +68,8 @@ def test_records_read_again_keep_their_lines_across_line_breaks_and_a_preamble(m
            14: "D{i},,Closed Won,100,USD,01/02/2023,03/15/2024",
            300: "D{i},Ann Lee,Closed Won,100,USD,01/02/2023,13/13/2024"}
     path = _file(tmp_path / "deals.csv", odd, preamble="Opportunity report\nRun by: Ann\n\n")
-    cast, writes = _import(path, monkeypatch, casts=True)
-    text, _ = _import(path, monkeypatch, casts=False)
+    cast, writes = first_load_outcome(path, monkeypatch, casts=True)
+    text, _ = first_load_outcome(path, monkeypatch, casts=False)
     assert cast == text and len(writes) == 1 and writes[0]
     # Three lines above the header, a record on two lines before row 11, one on three before 13.
     assert [(r.line, r.value) for r in cast.rejects] == [
@@ -104,8 +85,8 @@ def test_records_read_again_keep_their_lines_across_line_breaks_and_a_preamble(m
 ])
 def test_a_value_the_text_plan_reads_otherwise_writes_again_without_casts(monkeypatch, tmp_path, odd):
     path = _file(tmp_path / "deals.csv", {40: odd})
-    cast, writes = _import(path, monkeypatch, casts=True)
-    text, _ = _import(path, monkeypatch, casts=False)
+    cast, writes = first_load_outcome(path, monkeypatch, casts=True)
+    text, _ = first_load_outcome(path, monkeypatch, casts=False)
     assert cast == text and cast.import_id == 1  # (the same import id: the rolled-back write left no gap)
     assert len(writes) == 2 and writes[0] and writes[1] == {}
 
@@ -147,5 +128,5 @@ def test_lines_of_a_file_of_one_line_per_record_come_from_duckdb(monkeypatch, tm
     real = csv_lines.lines_and_count
     monkeypatch.setattr(csv_lines, "lines_and_count", lambda *a: passes.append(1) or real(*a))
     monkeypatch.setattr(csv_lines, "lines_at_offsets", lambda *a: passes.append(1) or {})
-    cast, writes = _import(path, monkeypatch, casts=True)
+    cast, writes = first_load_outcome(path, monkeypatch, casts=True)
     assert [r.line for r in cast.rejects] == [i + 4 for i in sorted(odd)] and len(writes) == 1 and passes == []

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from helpers import CORPUS, fetch_rows, import_outcome, run_cli
+from helpers import CORPUS, fetch_rows, first_load_outcome, run_cli
 
 from analytics import importing, store
-from analytics.importing import one_read, staging
 
 
 class Reject(NamedTuple):
@@ -126,25 +125,6 @@ def _deals_file(path: Path, odd: dict[int, str], n: int = 2000) -> Path:
     return path
 
 
-def _first_load(path: Path, monkeypatch, *, casts: bool):
-    """The outcome of a first load (the one-read write) and the reader casts of each write."""
-    writes: list[dict] = []
-    with monkeypatch.context() as m:
-        real_write, real_build = one_read.write, staging.build
-
-        def write(conn, stage, import_id):
-            writes.append(dict(stage.casts.types))
-            return real_write(conn, stage, import_id)
-
-        m.setattr(one_read, "write", write)
-        m.setattr(staging, "build", lambda *a, **k: real_build(*a, **{**k, "reader_casts": casts and
-                                                                          k.get("reader_casts", True)}))
-        c = store.connect(":memory:")
-        outcome = import_outcome(c, importing.import_file(c, path))
-        c.close()
-    return outcome, writes
-
-
 @pytest.mark.parametrize("odd", [
     {7: "D00007,Ann Lee,Closed Won,1e308,USD,03/15/2024"},
     {7: "D00007,Ann Lee,Closed Won,1e23,USD,03/15/2024", 1999: "D01999,Ann Lee,Closed Won,-1e12,USD,03/15/2024"},
@@ -153,8 +133,8 @@ def _first_load(path: Path, monkeypatch, *, casts: bool):
 ])
 def test_the_reader_cast_path_rejects_what_the_text_plan_rejects(monkeypatch, tmp_path, odd):
     path = _deals_file(tmp_path / "deals.csv", odd)
-    cast, writes = _first_load(path, monkeypatch, casts=True)
-    text, text_writes = _first_load(path, monkeypatch, casts=False)
+    cast, writes = first_load_outcome(path, monkeypatch, casts=True)
+    text, text_writes = first_load_outcome(path, monkeypatch, casts=False)
     assert cast == text
     assert writes[0] == {"c3": "DOUBLE", "c5": "DATE"} and text_writes == [{}]
     assert cast.rows_rejected == len(odd) and {r.line for r in cast.rejects} == {i + 2 for i in odd}
