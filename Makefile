@@ -37,7 +37,7 @@ chromium:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 run: $(BIN)/.runtime
-	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/python -m streamlit run server.py --server.address 127.0.0.1 --server.port $(PORT)
 
 # A shared server (README "Sharing the dashboard"): beyond localhost only once an account exists, so
 # every page asks for sign-in; error details off; never test-cost password hashes. Behind a TLS proxy.
@@ -46,7 +46,7 @@ serve: $(BIN)/.runtime
 	if [ "$$n" = 0 ]; then echo "make serve refused: no account exists yet, so anyone reaching the port \
 	could read and change everything (add one with: python -m analytics users add NAME --role admin)." >&2; \
 	exit 2; fi
-	env -u TARGETS_ARGON2_PROFILE $(BIN)/python -m streamlit run app.py --server.address $(SERVE_ADDRESS) \
+	env -u TARGETS_ARGON2_PROFILE $(BIN)/python -m streamlit run server.py --server.address $(SERVE_ADDRESS) \
 	  --server.port $(PORT) --server.headless true --client.showErrorDetails none --client.toolbarMode viewer
 
 # mypy reads its files and strictness from pyproject.toml ([tool.mypy]).
@@ -54,11 +54,17 @@ lint: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The unit and app tiers share the machine's cores (pytest-xdist, a test file per worker, so a module's
+# fixtures are built once); the browser tier runs after them on its own: each of its tests starts a
+# server and Chromium, and their waits are for a page a person would see, not for a shared CPU.
+PARALLEL := --numprocesses=auto --maxprocesses=4 --dist=loadfile
+
 test: lint chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser" $(PARALLEL)
+	$(BIN)/python -m pytest -m browser
 
 test-fast: $(BIN)/.dev
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser" $(PARALLEL)
 
 bench: $(BIN)/.dev
 	$(BIN)/python -m bench
