@@ -1,8 +1,8 @@
 """Import: upload CRM exports, check the detected kind and mapping, preview, commit, undo.
 
-Thin page over analytics.importing: inspect_file (no writes) for every upload, a settings form whose
-corrections re-inspect the file, commit_import with a progress bar, the import history with undo,
-and the activity-type map.
+Thin page over analytics.importing: inspect_file (no writes) for every upload, shown with its settings
+form, whose corrections re-inspect the file (dashboard/import_preview.py), commit_import with a progress
+bar, the import history with undo, and the activity-type map.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import formatting, importing
-from analytics.importing import csv_source, mapping, temp_files
 from analytics.importing import history as import_log
-from dashboard import auth, frame, session
+from analytics.importing import mapping, temp_files
+from dashboard import auth, frame, import_preview, session
 
 frame.require("pages/import_data.py")
 
@@ -27,25 +27,10 @@ conn = session.db()
 PENDING_KEY = "import_pending"  # {upload file_id: {"name": file name, "path": its private copy on disk}}
 UPLOADER_ROUND_KEY = "import_uploader_round"  # a new uploader (empty) after each batch is taken
 PLANS_KEY = "import_plans"      # {(path, options): ImportPlan} — inspections of this session
-OPTIONS_KEY = "import_options"  # {path: {kind, preset, mapping, date_order, unit}} chosen in the page
 RESULTS_KEY = "import_results"  # {path: ImportResult} — files committed in this session
 UNDO_KEY = "import_undo_message"
 UNDO_CONFIRM_KEY = "import_undo_asked"  # the import whose undo the manager asked for, awaiting Yes or Cancel
-IGNORE = "— not imported —"
-DETECT = "(detect)"
 COMMIT_ORDER = {"reps": 0, "deals": 1, "activities": 2, "targets": 3}  # roster first, quotas last
-KIND_LABELS = {"deals": "Deals / opportunities", "activities": "Activities", "reps": "Roster (reps)",
-               "targets": "Targets / quotas"}
-PRESET_LABELS = {
-    "salesforce_opportunities": "Salesforce opportunity report", "hubspot_deals": "HubSpot deals",
-    "pipedrive_deals": "Pipedrive deals", "zoho_deals": "Zoho CRM deals",
-    "dynamics365_opportunities": "Dynamics 365 opportunities", "roster": "Roster",
-    "activity_report": "Activity report", "quotas_wide": "Quotas, one column per month",
-    "quotas_long": "Quotas, one row per period", "saved": "your confirmed mapping for these headers",
-}
-DATE_ORDERS = {"(inferred from the column)": None, "day first (31/12/2024)": "dmy",
-               "month first (12/31/2024)": "mdy"}
-LINE_LABELS = {"sum": "Sum lines into orders (one deal per order)", "keep": "Keep each line as a deal"}
 
 
 def _keep_uploads(uploads) -> None:
@@ -92,23 +77,11 @@ def _remove_pending(file_id: str) -> None:
     if entry:
         _delete_copies([entry["path"]])
         st.session_state.get(RESULTS_KEY, {}).pop(entry["path"], None)
-        st.session_state.get(OPTIONS_KEY, {}).pop(entry["path"], None)
-
-
-def _examples(path: Path, file_name: str) -> dict[str, list[str]]:
-    """A few values per column, read once per file (a UTF-16 file is transcoded to read them)."""
-    cache = st.session_state.setdefault("import_examples", {})
-    if str(path) not in cache:
-        cache[str(path)] = csv_source.example_values(path, file_name)
-    return cache[str(path)]
-
-
-def _options(path: Path) -> dict:
-    return st.session_state.setdefault(OPTIONS_KEY, {}).get(str(path), {})
+        st.session_state.get(import_preview.OPTIONS_KEY, {}).pop(entry["path"], None)
 
 
 def _plan(path: Path, file_name: str) -> importing.ImportPlan:
-    options = _options(path)
+    options = import_preview.options_of(path)
     key = (str(path), json.dumps(options, sort_keys=True))
     plans = st.session_state.setdefault(PLANS_KEY, {})
     if key not in plans:
@@ -119,157 +92,6 @@ def _plan(path: Path, file_name: str) -> importing.ImportPlan:
 def _forget_plans() -> None:
     """Inspections depend on the database (saved mappings, activity types): redo them after a write."""
     st.session_state.pop(PLANS_KEY, None)
-
-
-def _field_label(kind: str):
-    fields = mapping.FIELD_BY_NAME[kind]
-
-    def label(name: str) -> str:
-        if name == IGNORE:
-            return name
-        return name.replace("_", " ") + (" (required)" if fields[name].required else "")
-    return label
-
-
-def _settings_form(plan: importing.ImportPlan, path: Path, i: int) -> None:
-    """Kind, preset, date order, unit and the column mapping; applying re-inspects the file."""
-    options = _options(path)
-    plan_kind = plan.kind if plan.kind in mapping.KINDS else "deals"
-    version = hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:6]
-    open_form = plan.refused or bool(plan.unmapped_columns) or bool(options)
-    with st.expander("Settings and column mapping", expanded=open_form), \
-            st.form(f"settings_{i}_{version}", border=False):
-        c1, c2, c3, c4 = st.columns(4)
-        kinds = list(mapping.KINDS)
-        kind = c1.selectbox("Kind", kinds, index=kinds.index(plan_kind), format_func=KIND_LABELS.get,
-                            key=f"kind_{i}_{version}")
-        presets = [DETECT, *mapping.PRESETS]
-        preset = c2.selectbox("Preset", presets, index=presets.index(options.get("preset", DETECT)),
-                              format_func=lambda p: PRESET_LABELS.get(p, p), key=f"preset_{i}_{version}",
-                              help="Column names of a known CRM export. Detect picks the best match.")
-        orders = list(DATE_ORDERS)
-        order = c3.selectbox("Date order", orders, index=list(DATE_ORDERS.values()).index(plan.date_order),
-                             key=f"date_order_{i}_{version}",
-                             help="Inferred from the whole column; set it when the notes say dates are ambiguous.")
-        unit = c4.number_input("Multiply amounts by", min_value=0.001, value=float(plan.unit or 1.0),
-                               step=1000.0, format="%g", key=f"unit_{i}_{version}",
-                               help="1000 when the file's values are in thousands.")
-
-        st.markdown("**Column mapping** — what each column of the file holds")
-        examples = _examples(path, plan.file_name)
-        fields = [IGNORE, *(f.name for f in mapping.CANONICAL_FIELDS[plan_kind])]
-        chosen: dict[str, str] = {}
-        grid = st.columns(4)
-        for j, header in enumerate(plan.headers):
-            with grid[j % 4]:
-                current = plan.mapping.get(header, IGNORE)
-                chosen[header] = st.selectbox(header, fields, index=fields.index(current) if current in fields else 0,
-                                              format_func=_field_label(plan_kind), key=f"map_{i}_{j}_{version}")
-                sample = " · ".join(examples.get(header, [])) or "(empty in the first rows)"
-                st.caption(f"e.g. {sample}")
-        applied = st.form_submit_button("Apply and re-check", type="secondary")
-    if not applied:
-        return
-
-    # 1 is "no unit" unless the check preselected another: then it is the choice to keep the values.
-    new = {"date_order": DATE_ORDERS[order], "unit": unit if unit != 1.0 or plan.unit else None}
-    chosen_preset = None if preset == DETECT else preset
-    if chosen_preset != options.get("preset"):  # a preset brings its own kind and mapping
-        new["preset"] = chosen_preset
-        new["kind"] = kind if kind != plan.kind else None
-    elif kind != plan.kind:  # another kind: detect its columns afresh
-        new["kind"] = kind
-    else:
-        new["kind"], new["preset"] = options.get("kind"), options.get("preset")
-        if chosen != {h: plan.mapping.get(h, IGNORE) for h in plan.headers}:
-            taken: dict[str, list[str]] = {}
-            for header, name in chosen.items():
-                if name != IGNORE:
-                    taken.setdefault(name, []).append(header)
-            doubles = {name: cols for name, cols in taken.items() if len(cols) > 1}
-            if doubles:
-                st.error("Each field can come from one column only: " + "; ".join(
-                    f"{name} is chosen for {', '.join(cols)}" for name, cols in doubles.items()))
-                return
-            # The whole mapping as shown, so the re-check stores exactly what the manager sees.
-            new["mapping"] = {h: (name if name != IGNORE else "ignore") for h, name in chosen.items()}
-        elif "mapping" in options:
-            new["mapping"] = options["mapping"]
-    new = {k: v for k, v in new.items() if v is not None}
-    if new != options:
-        st.session_state[OPTIONS_KEY][str(path)] = new
-        st.rerun()
-
-
-def _lines_choice(plan: importing.ImportPlan, path: Path, i: int) -> None:
-    """Order lines (rows sharing an order number): summed into orders, preselected, or kept as deals;
-    a change re-checks the file (and the choice is remembered with the mapping at the import)."""
-    if not plan.lines:
-        return
-    choices = list(LINE_LABELS)
-    version = hashlib.sha1(json.dumps(_options(path), sort_keys=True).encode()).hexdigest()[:6]
-    chosen = st.radio("Order lines", choices, index=choices.index(plan.lines), format_func=LINE_LABELS.get,
-                      horizontal=True, key=f"lines_{i}_{version}",
-                      help="Rows sharing an order or invoice number are the lines of one order. Summed, each "
-                           "order is one deal (deal counts and sizes are right for orders).")
-    if chosen != plan.lines:
-        st.session_state[OPTIONS_KEY][str(path)] = {**_options(path), "lines": chosen}
-        st.rerun()
-
-
-def _preview_config(preview) -> dict:
-    """Dates as dates, money and counts with thousands separators."""
-    config = {}
-    for name, dtype in preview.dtypes.items():
-        if dtype.kind == "M":
-            config[name] = st.column_config.DateColumn(format="YYYY-MM-DD")
-        elif dtype.kind in "fi" and name != "year":
-            config[name] = st.column_config.NumberColumn(format="localized")
-    return config
-
-
-def _describe(plan: importing.ImportPlan) -> str:
-    preset = PRESET_LABELS.get(plan.preset, plan.preset) if plan.preset else "columns matched by name"
-    delimiter = csv_source.DELIMITER_NAMES.get(plan.delimiter or ",", plan.delimiter)
-    read = f" · {formatting.count(plan.rows_read)} rows" if plan.rows_read else ""
-    return (f"**{KIND_LABELS.get(plan.kind, plan.kind)}** · {preset} · "
-            f"{plan.encoding} · {delimiter}-separated{read}")
-
-
-def _show_plan(plan: importing.ImportPlan, path: Path, i: int) -> None:
-    if plan.refused and not plan.headers:  # not readable as a CSV at all
-        st.error(plan.message, icon=":material/block:")
-        return
-    st.markdown(_describe(plan))
-    if plan.missing_required:
-        names = ", ".join(f"**{n.replace('_', ' ')}**" for n in plan.missing_required)
-        st.error(f"Cannot import this file as {KIND_LABELS[plan.kind].lower()} yet: no column holds {names}. "
-                 f"Pick {'that column' if len(plan.missing_required) == 1 else 'those columns'} in the mapping "
-                 "below and press *Apply and re-check*.",
-                 icon=":material/block:")
-    elif plan.refused:
-        st.error(plan.message, icon=":material/block:")
-    if plan.unit_note and not plan.refused:  # a unit the manager did not choose: say so before the form
-        st.warning(f"**Amounts multiplied by {plan.unit:g}** (preselected in *Multiply amounts by* below): "
-                   f"{plan.unit_note}.", icon=":material/warning:")
-    _settings_form(plan, path, i)
-    _lines_choice(plan, path, i)
-    if plan.refused:
-        return
-    if notes := [note for note in plan.notes if note != plan.unit_note]:
-        st.info("**What the check found**\n" + "\n".join(f"- {note}" for note in notes),
-                icon=":material/info:")
-    st.markdown("**Preview** — the first rows as they will be stored")
-    st.dataframe(plan.preview, hide_index=True, width="stretch", height=min(38 + 35 * len(plan.preview), 250),
-                 column_config=_preview_config(plan.preview))
-    if plan.rows_rejected:
-        shown = len(plan.reject_sample)
-        more = f" (the first {shown} shown)" if plan.rows_rejected > shown else ""
-        st.warning(f"**{formatting.count(plan.rows_rejected)} row(s) will be set aside**{more}: they are not imported, "
-                   "and they are kept with the import's record so nothing is lost silently.",
-                   icon=":material/report:")
-        rejects = plan.reject_sample.assign(file=plan.file_name)[["file", "line", "column", "value", "reason"]]
-        st.dataframe(rejects, hide_index=True, width="stretch", height=min(38 + 35 * shown, 250))
 
 
 def _commit(items: list[tuple[Path, importing.ImportPlan]]) -> None:
@@ -287,16 +109,6 @@ def _commit(items: list[tuple[Path, importing.ImportPlan]]) -> None:
     bar.empty()
     _forget_plans()
     st.rerun()
-
-
-def _show_result(result: importing.ImportResult) -> None:
-    if result.status != "loaded":
-        st.error(result.message, icon=":material/block:")
-        return
-    set_aside = f" · {formatting.count(result.rows_rejected)} set aside (see the import history)" if result.rows_rejected else ""
-    st.success(f"Imported as {KIND_LABELS.get(result.kind, result.kind).lower()} (import #{result.import_id}): "
-               f"**{formatting.count(result.rows_loaded)} rows** — {formatting.count(result.new)} new · "
-               f"{formatting.count(result.updated)} updated · {formatting.count(result.unchanged)} unchanged{set_aside}", icon=":material/check_circle:")
 
 
 def upload_tab() -> None:
@@ -329,10 +141,10 @@ def upload_tab() -> None:
                 _remove_pending(file_ids[i])
                 st.rerun()
             if str(path) in results:
-                _show_result(results[str(path)])
+                import_preview.show_result(results[str(path)])
                 continue
             plan = plans[str(path)]
-            _show_plan(plan, path, i)
+            import_preview.show_plan(plan, path, i)
             if not plan.refused:
                 accepted = plan.rows_read - plan.rows_rejected
                 if st.button(f"Import {formatting.count(accepted)} rows", key=f"commit_{i}", type="primary",

@@ -101,7 +101,7 @@ def test_overrides_and_saved_mapping():
         mapping.apply_overrides(headers, det.mapping, {"Nope": "rep"}, "deals")
     conn = store.connect(":memory:")
     saved_mappings.save_mapping(conn, headers, "deals", fixed)
-    again = mapping.detect(headers, conn)
+    again = mapping.detect(headers, saved_mappings.load_saved_mapping(conn, headers))
     assert (again.kind, again.preset, again.mapping) == ("deals", "saved", fixed)
     conn.close()
 

@@ -39,7 +39,8 @@ Inside, by what each part does (each depends only on the parts listed before it)
 - staging: ``stage_types`` (the state of a staged file), ``read_sql``, ``reject_lines``,
   ``field_sql``, ``one_read_plan``, ``scan``, ``shaping`` (per kind), ``order_lines``, ``staging``;
 - writing: ``tables``, ``verdict_sink``, ``one_read``, ``loading``; ``quota_units``;
-- orchestration: ``planning`` (a plan), ``commit`` (its write); ``history``, ``activity_types``.
+- orchestration: ``plan_decisions`` (a plan decided from facts, pure), ``planning`` (the facts
+  read, a plan), ``commit`` (its write); ``history``, ``activity_types``.
 """
 
 from __future__ import annotations

@@ -79,6 +79,7 @@ def sample_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mappin
     row = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
     names = [d[0] for d in row.description]
     prof = dict(zip(names, row.fetchall()[0], strict=True))
+    date_evidence = None
     if date_cols:  # which strptime formats the first values use (a bounded look: 2,000 values a column)
         every = [f for formats in parsing.STRPTIME_FORMATS.values() for f in formats]
         for c in date_cols:
@@ -94,8 +95,8 @@ def sample_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mappin
         examples = ", ".join(f"any_value({c})" for c in date_cols)
         groups = conn.execute(f"SELECT {keys}, count(*), {examples} FROM (SELECT *, {classes} FROM "
                               f"{table}) GROUP BY {keys}").fetchall()
-        prof.update(parsing.date_profile(groups, date_cols))
-    return from_row(prof, **_columns(by_field, kind))
+        date_evidence = parsing.date_profile(groups, date_cols)
+    return from_row(prof, **_columns(by_field, kind)).with_dates(date_evidence)
 
 
 def _not_in(c: str, values: Iterable[str | None] | None) -> str:

@@ -68,6 +68,11 @@ class FileProfile:
         changed = dataclasses.replace(self.column(c), **changes)  # type: ignore[arg-type]
         return dataclasses.replace(self, columns={**self.columns, c: changed})
 
+    def with_dates(self, evidence: Mapping[str, DateEvidence] | None) -> FileProfile:
+        """The profile with these date columns' evidence (``parsing.date_profile``, folded in Python)."""
+        columns = {c: dataclasses.replace(self.column(c), dates=e) for c, e in (evidence or {}).items()}
+        return dataclasses.replace(self, columns={**self.columns, **columns}) if columns else self
+
 
 _EMPTY = ColumnProfile()
 

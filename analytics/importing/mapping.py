@@ -1,7 +1,7 @@
 """What a CSV is and which column means what: kinds, canonical fields, CRM presets, detection.
 
 Detection order: a mapping the manager confirmed for the same headers before
-(:mod:`analytics.importing.saved_mappings`), else the best CRM preset whose headers are present,
+(:mod:`analytics.importing.saved_mappings`, read by the caller and handed to :func:`detect`), else the best CRM preset whose headers are present,
 else fuzzy matching of each header against the field synonyms (``rapidfuzz``, once per distinct
 header). A new synonym is one more string in its field's entry of :data:`CANONICAL_FIELDS`; a new
 CRM preset one entry in :data:`PRESETS`. (Values are read as labels in
@@ -15,10 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-import duckdb
-
 from analytics import quoting
-from analytics.importing.saved_mappings import load_saved_mapping
+from analytics.importing.saved_mappings import SavedMapping
 
 if TYPE_CHECKING:  # numpy is loaded where headers are matched: ``imports list`` never needs it
     import numpy as np
@@ -350,16 +348,22 @@ def _preset_mapping(headers: _Headers, name: str) -> tuple[dict[str, str], float
     return mapping, hits / max(len(headers.names), 1)
 
 
-def detect(headers: list[str], conn: duckdb.DuckDBPyConnection | None = None, *, kind: str | None = None,
+def detect(headers: list[str], saved: SavedMapping | None = None, *, kind: str | None = None,
            preset: str | None = None) -> Detection:
-    """Kind, preset and ``{source column: canonical field}`` for a file's headers."""
-    if conn is not None and preset is None:
-        saved = load_saved_mapping(conn, headers)
-        if saved and (kind is None or saved[0] == kind):
-            present = set(headers)
-            mapping = {h: f for h, f in saved.mapping.items() if h in present}
-            return Detection(saved.kind, "saved", mapping, 1.0, [h for h in headers if h not in mapping],
-                             saved.unit)
+    """Kind, preset and ``{source column: canonical field}`` for a file's headers: the ``saved``
+    mapping confirmed for them (``saved_mappings.load_saved_mapping``, read by the caller) unless a
+    preset or another kind is asked for, else detected from the headers alone.
+
+    >>> saved = SavedMapping("deals", {"Who": "rep", "Gone": "amount"}, 1000.0)
+    >>> det = detect(["Who", "When"], saved)
+    >>> det.preset, det.mapping, det.unmapped, det.unit, detect(["Who"], saved, kind="reps").preset
+    ('saved', {'Who': 'rep'}, ['When'], 1000.0, None)
+    """
+    if saved is not None and preset is None and (kind is None or saved.kind == kind):
+        present = set(headers)
+        mapping = {h: f for h, f in saved.mapping.items() if h in present}
+        return Detection(saved.kind, "saved", mapping, 1.0, [h for h in headers if h not in mapping],
+                         saved.unit)
     best: Detection | None = None
     names = [preset] if preset else list(PRESETS)
     file_headers = _Headers(headers)

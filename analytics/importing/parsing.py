@@ -172,26 +172,30 @@ def date_class_sql(c: str) -> str:
             f"+ (CASE WHEN contains({c}, '.') THEN 4 ELSE 0 END) END)")
 
 
-def date_profile(rows: list[tuple], cols: list[str]) -> dict:
-    """Fold ``(class per column..., count, example per column...)`` groups into per-column counts."""
-    out: dict = {}
+def date_profile(rows: list[tuple], cols: list[str]) -> dict[str, DateEvidence]:
+    """Each date column's :class:`DateEvidence`, folded from ``(class per column..., count,
+    example per column...)`` groups (classes as :func:`date_class_sql` gives them).
+
+    >>> date_profile([(1, 3, "25/03/2024"), (7, 2, "01.02.2024"), (0, 1, "soon")], ["c0"])["c0"]
+    DateEvidence(dmy=3, mdy=0, amb=2, dots=2, dmy_example='25/03/2024', mdy_example=None)
+    """
+    out: dict[str, DateEvidence] = {}
     k = len(cols)
     for i, c in enumerate(cols):
-        counts = {"dmy": 0, "mdy": 0, "amb": 0, "dots": 0}
-        examples: dict[str, str | None] = {"dmy_ex": None, "mdy_ex": None}
+        counts = {1: 0, 2: 0, 3: 0}  # by the order a value proves: day-first, month-first, either
+        examples: dict[int, str | None] = {1: None, 2: None}
+        dots = 0
         for row in rows:
             cls, n, example = row[i], row[k], row[k + 1 + i]
             base = cls & 3
-            if base == 1:
-                counts["dmy"] += n
-                examples["dmy_ex"] = examples["dmy_ex"] or example
-            elif base == 2:
-                counts["mdy"] += n
-                examples["mdy_ex"] = examples["mdy_ex"] or example
-            elif base == 3:
-                counts["amb"] += n
-                counts["dots"] += n if cls & 4 else 0
-        out.update({f"{c}_{key}": v for key, v in (counts | examples).items()})
+            if base:
+                counts[base] += n
+            if base in examples:
+                examples[base] = examples[base] or example
+            elif base == 3 and cls & 4:
+                dots += n
+        out[c] = DateEvidence(dmy=counts[1], mdy=counts[2], amb=counts[3], dots=dots,
+                              dmy_example=examples[1], mdy_example=examples[2])
     return out
 
 
