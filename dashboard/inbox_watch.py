@@ -1,7 +1,8 @@
 """The server's inbox watcher: one thread per process that imports what is dropped into the inbox.
 
-app.py calls :func:`start` on every run; the first run of the process (the first visit after the
-server starts) starts the thread, later runs find it in ``st.cache_resource``. The thread takes its
+server.py calls :func:`start` when the server starts (``make run``, ``make serve``), and app.py on
+every run: the first call of the process starts the thread, later ones find it in
+``st.cache_resource`` (under a plain ``streamlit run app.py``, the first visit starts it). The thread takes its
 own cursor of the process's connection for every look (DuckDB refuses a connection shared between
 threads) and imports through :func:`analytics.inbox.process_inbox`; the pages see the new data at
 their next run (``session.data_version()`` changes with it).

@@ -43,14 +43,19 @@ def roster(sample_db) -> list[str]:
 
 
 def test_one_cursor_per_session_and_scope(roster):
+    from unittest import mock
+
     at = AppTest.from_function(_script, default_timeout=60)
-    at.run()
-    at.run()
-    first, second = at.session_state["cursors"]
-    assert first is second and at.session_state["same_in_run"] and at.session_state["own_is_another"]
-    assert at.session_state["reps_seen"] == len(roster)
-    at.session_state["team_reps"] = roster[:3]          # a narrower scope: a cursor of its own, scoped
-    at.run()
+    # AppTest runs each run on a thread of its own: they share an ident only when the system reuses it
+    # (not once an earlier test left a thread running), so the runs here say they are on one thread.
+    with mock.patch("dashboard.session.script_thread", return_value=-2):
+        at.run()
+        at.run()
+        first, second = at.session_state["cursors"]
+        assert first is second and at.session_state["same_in_run"] and at.session_state["own_is_another"]
+        assert at.session_state["reps_seen"] == len(roster)
+        at.session_state["team_reps"] = roster[:3]          # a narrower scope: a cursor of its own, scoped
+        at.run()
     assert at.session_state["cursors"][-1] is not first
     assert at.session_state["reps_seen"] == 3
 
