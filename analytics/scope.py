@@ -25,6 +25,7 @@ False
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -191,13 +192,32 @@ def scoped(conn: duckdb.DuckDBPyConnection, scope: Scope) -> duckdb.DuckDBPyConn
     return cursor
 
 
+_KNOWN_SCOPES: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Scope] = weakref.WeakKeyDictionary()
+"""Each connection's scope once read: a run of the Targets page asked 16 times (two queries each)."""
+
+
 def connection_scope(conn: duckdb.DuckDBPyConnection) -> Scope:
     """The scope :func:`scoped` gave ``conn`` (:data:`ALL` for a plain connection): for the tables a
-    scoped connection cannot shadow (:data:`WRITTEN`)."""
+    scoped connection cannot shadow (:data:`WRITTEN`).
+
+    Read from the connection's TEMP catalog once, then remembered for as long as the connection lives:
+    :func:`scoped` writes the scope's table before it hands the cursor out, and nothing changes it after.
+
+    >>> from analytics import store
+    >>> conn = store.connect(":memory:")
+    >>> connection_scope(conn) is ALL, connection_scope(scoped(conn, Scope("rep", reps=frozenset({"Bo"})))).kind
+    (True, 'rep')
+    """
+    known = _KNOWN_SCOPES.get(conn)
+    if known is not None:
+        return known
     found = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
                          [SCOPE_TABLE]).fetchall()[0][0]
     if not found:
-        return ALL
-    rows = conn.execute(f"SELECT rep, kind, teams FROM temp.{SCOPE_TABLE}").fetchall()
-    kind: ScopeKind = "rep" if rows[0][1] == "rep" else "teams"
-    return Scope(kind, frozenset(rows[0][2]), frozenset(r[0] for r in rows if r[0] is not None))
+        scope = ALL
+    else:
+        rows = conn.execute(f"SELECT rep, kind, teams FROM temp.{SCOPE_TABLE}").fetchall()
+        kind: ScopeKind = "rep" if rows[0][1] == "rep" else "teams"
+        scope = Scope(kind, frozenset(rows[0][2]), frozenset(r[0] for r in rows if r[0] is not None))
+    _KNOWN_SCOPES[conn] = scope
+    return scope

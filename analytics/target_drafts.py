@@ -125,13 +125,16 @@ class PlannedDraft(NamedTuple):
 
 
 def replan(draft: TargetSetDraft, funnel: pd.DataFrame | None, period: Period, *, q: float = 0.8,
-           coverage: DataCoverage | None = None, currency_code: str | None = None) -> PlannedDraft:
+           coverage: DataCoverage | None = None, currency_code: str | None = None,
+           focus: pd.DataFrame | None = None) -> PlannedDraft:
     """The draft's activity plan (rows, sentences and each rep's focus) made again from its base targets,
     after edits. (A page builds its model draft without a funnel and plans here, once per set of base targets:
     the plan is the slow part of a draft.)
 
     Only for metrics made of won deals and with a funnel, as in :func:`build_draft`; ``currency_code``
     (the data's, e.g. ``EUR``) is recorded in the assumptions, so the exports write amounts in it.
+    ``focus``: ``focus_stages(funnel)`` when already made (it follows the funnel alone, not the targets: a page
+    makes it once per calibration; a thousand reps' took a third of every replan).
     """
     assumptions = dict(draft.assumptions)
     if currency_code:
@@ -143,7 +146,8 @@ def replan(draft: TargetSetDraft, funnel: pd.DataFrame | None, period: Period, *
         plan = activity_plan(base_rows, funnel, period, q=q, metric=draft.metric, coverage=coverage)
         acts = activity_rows(plan)
         assumptions["plans"] = plan_sentences(plan, period.grain, coverage)
-        assumptions["focus"] = {r["rep"]: r["focus"] for r in focus_stages(funnel).to_dict("records")
+        focus = focus_stages(funnel) if focus is None else focus
+        assumptions["focus"] = {r["rep"]: r["focus"] for r in focus.to_dict("records")
                                 if r["focus"] and _focus_shown(r["stage"], coverage)}
     return PlannedDraft(dataclasses.replace(draft, activity_rows=acts, assumptions=assumptions), plan)
 

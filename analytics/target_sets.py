@@ -314,6 +314,26 @@ def _without_reps(value: Any, outside: set[str]) -> Any:
     return value
 
 
+def sets_version(conn: duckdb.DuckDBPyConnection) -> str:
+    """A key that changes whenever any saved set changes (for caches of the readers above and below).
+
+    Every write of a set's rows or audit entries bumps its revision and ``updated_at`` (:func:`_bump`), a new
+    set or version takes a new id, and a removed set lowers the count: one small query instead of reading
+    the sets again on every click. The scope is not in it: the pages' caches key it apart.
+
+    >>> from analytics import store
+    >>> conn = store.connect(":memory:")
+    >>> before = sets_version(conn)
+    >>> rows = pd.DataFrame({"rep": ["a"], "tier": ["base"], "target": [100.0]})
+    >>> s = save_target_set(conn, TargetSetDraft("Q4", "2026-Q4", "quarter", "revenue", {"base": 35}, rows=rows))
+    >>> before == sets_version(conn)
+    False
+    """
+    row = conn.execute("SELECT count(*), coalesce(max(set_id), 0), coalesce(sum(revision), 0), max(updated_at) "
+                       "FROM target_sets").fetchall()[0]
+    return ":".join(str(v) for v in row)
+
+
 def list_target_sets(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every saved set, newest first, with its number of reps (on a scoped connection: the sets and
     reps of the scope)."""

@@ -5,6 +5,11 @@ AppTest runs the page script on a thread of its own, so the profiler is switched
 
 Run: ``python -m bench.profile_page DB PAGE [--reruns N] [--top N] [--sort tottime] [--wait-backtests]``, e.g.
 ``python -m bench.profile_page /tmp/targets.duckdb pages/targets.py``.
+
+``--timings`` measures instead of profiling: each run's wall seconds and CPU seconds of the whole process
+(every thread: DuckDB's too), then the medians of the reruns, with the load average. On a shared machine
+the CPU seconds are the steadier figure. ``--server-script-cache`` keeps the compiled scripts from run to
+run as a server does (AppTest compiles app.py and the page again at every run, 20-40 ms of each rerun).
 """
 
 from __future__ import annotations
@@ -14,14 +19,56 @@ import cProfile
 import io
 import os
 import pstats
+import statistics
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def keep_script_cache() -> None:
+    """Make AppTest's runners share one compiled-script cache, as a server's runs do."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    for module in (app_test, local_script_runner):     # the pages' cache and the main script's
+        module.ScriptCache = lambda: shared  # type: ignore[attr-defined]
+
+
+def time_page(db: str, page: str, reruns: int = 5, before: tuple[str, ...] = (), wait: bool = False) -> None:
+    """Print the wall and CPU seconds of the first render and of ``reruns`` reruns with nothing changed."""
+    os.environ["TARGETS_DB"] = db
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import rep_facts_view
+
+    for earlier in before:
+        other = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
+        other.run()
+        other.switch_page(earlier).run()
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
+    at.run()
+    at.switch_page(page)
+    walls, cpus = [], []
+    for i in range(reruns + 1):
+        w0, c0 = time.perf_counter(), time.process_time()
+        at.run()
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        if at.exception:
+            raise SystemExit(f"{page} raised: {at.exception[0].message}")
+        print(f"{page} {'first render' if i == 0 else f'rerun {i}'}: wall {wall:.3f} s, CPU {cpu:.3f} s")
+        if i == 0 and wait:
+            rep_facts_view.wait_for_backtests()     # its CPU seconds would count in the reruns' otherwise
+        if i:
+            walls.append(wall)
+            cpus.append(cpu)
+    print(f"{page} reruns, median: wall {statistics.median(walls):.3f} s, CPU {statistics.median(cpus):.3f} s "
+          f"(load average {os.getloadavg()[0]:.1f})")
+
+
 def profile_page(db: str, page: str, reruns: int = 1, top: int = 40, wait: bool = False,
-                 sort: str = "cumulative", before: tuple[str, ...] = ()) -> None:
+                 sort: str = "cumulative", before: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> None:
     os.environ["TARGETS_DB"] = db
     from streamlit.testing.v1 import AppTest
     from streamlit.testing.v1.local_script_runner import LocalScriptRunner
@@ -58,7 +105,7 @@ def profile_page(db: str, page: str, reruns: int = 1, top: int = 40, wait: bool 
             if label == "first render" and wait:
                 rep_facts_view.wait_for_backtests()     # the reruns profile the page, not a backtest beside it
             out = io.StringIO()
-            pstats.Stats(profiles[-1], stream=out).sort_stats(sort).print_stats(top)
+            pstats.Stats(profiles[-1], stream=out).sort_stats(sort).print_stats(*only, top)
             print(f"==== {page} {label}: {took:.2f} s\n{out.getvalue()}")
     finally:
         LocalScriptRunner._run_script_thread = original  # type: ignore[method-assign]
@@ -75,8 +122,20 @@ def main() -> None:
                         help="after the first render, let the backtest the page started finish")
     parser.add_argument("--before", action="append", default=[], metavar="PAGE",
                         help="open PAGE first in the same process (as a manager would; repeatable)")
+    parser.add_argument("--only", action="append", default=[], metavar="REGEX",
+                        help="list only the functions whose file and name match REGEX (e.g. 'main/(pages|dashboard)')")
+    parser.add_argument("--timings", action="store_true",
+                        help="time the runs (wall and CPU seconds) instead of profiling them")
+    parser.add_argument("--server-script-cache", action="store_true",
+                        help="compile app.py and the page once, as a server does (AppTest compiles them every run)")
     args = parser.parse_args()
-    profile_page(args.db, args.page, args.reruns, args.top, args.wait_backtests, args.sort, tuple(args.before))
+    if args.server_script_cache:
+        keep_script_cache()
+    if args.timings:
+        time_page(args.db, args.page, args.reruns, tuple(args.before), args.wait_backtests)
+        return
+    profile_page(args.db, args.page, args.reruns, args.top, args.wait_backtests, args.sort, tuple(args.before),
+                 tuple(args.only))
 
 
 if __name__ == "__main__":

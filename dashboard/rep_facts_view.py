@@ -202,11 +202,19 @@ def facts_columns(metric: str, grain_name: str, period_label: str, reps: Sequenc
     """Last actual, CRM quotas (only when imported) and the recent trend for ``reps``, as columns.
 
     Money is written in the data's currency; a rep without a fact has a blank cell (pass
-    ``placeholder=formatting.BLANK`` to the table), never a zero.
+    ``placeholder=formatting.BLANK`` to the table), never a zero. Made once per data, period, reps and
+    currency, then shared: the frame is read, never changed.
     """
     path, version, fiscal_month = _data_key(data_key)
-    facts = _facts(path, version, metric, grain_name, period_label, fiscal_month)
     currency = currency if currency is not None else session.currency()
+    return _facts_columns(path, version, metric, grain_name, period_label, fiscal_month, tuple(reps), currency)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _facts_columns(path: str, version: str, metric: str, grain_name: str, period_label: str, fiscal_month: int,
+                   reps: tuple[str, ...], currency: str) -> FactsColumns:
+    """:func:`facts_columns`, once per key (two cached reads unpickled and a frame built took every click)."""
+    facts = _facts(path, version, metric, grain_name, period_label, fiscal_month)
     kind = metrics.metric_kind(metric)
     summary = facts.summary.reindex(pd.Index(list(reps), name="rep"))
     unit = grain_name

@@ -38,6 +38,45 @@ def _blank_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in text})
 
 
+SetsKey = tuple[str, str, str]
+"""(database file, data version with the scope, saved sets' version): what every read of saved sets below is
+keyed by, so a rerun with nothing saved reads none of them again (the set was loaded four times a click, half
+of a 36-rep click's time). Held as resources, not copied per run (a copy is a thousand reps' rows unpickled
+at every click): read, never changed."""
+
+
+def _sets_key() -> SetsKey:
+    return session.db_path(), session.data_version(), target_sets.sets_version(session.db())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _listed(key: SetsKey) -> pd.DataFrame:
+    """Every saved set, as the table shows it."""
+    sets = target_sets.list_target_sets(session.db())
+    return _blank_cells(sets.assign(team_target=sets["team_target"].map(      # (a set without a team number: blank)
+        lambda v: "" if formatting.is_blank(v) else formatting.count(v))))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _saved(key: SetsKey, set_id: int) -> target_sets.SavedTargetSet:
+    return target_sets.load_target_set(session.db(), set_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _audit_trail(key: SetsKey, set_id: int) -> pd.DataFrame:
+    return _blank_cells(target_sets.audit_trail(session.db(), set_id))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _vs_model(key: SetsKey, set_id: int) -> pd.DataFrame:
+    return _blank_cells(target_sets.compare_with_model(session.db(), set_id))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _compared(key: SetsKey, set_a: int, set_b: int) -> pd.DataFrame:
+    return _blank_cells(target_sets.compare_sets(session.db(), set_a, set_b))
+
+
 def _open_set(saved: target_sets.SavedTargetSet, context: str) -> OpenSet:
     return OpenSet(saved.set_id, saved.name, saved.version, saved.revision, saved.status, context)
 
@@ -166,18 +205,17 @@ def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: 
             {"success": st.success, "error": st.error, "info": st.info}[kind](text)
 
 
-def saved_sets_panel(conn) -> None:
+def saved_sets_panel() -> None:
     """Every saved set; the chosen one opened, finalized, versioned, downloaded and compared."""
     opened = working_draft().open_set
     st.subheader("Saved target sets")
-    sets = target_sets.list_target_sets(conn)
+    key = _sets_key()
+    sets = _listed(key)
     if sets.empty:
         st.caption("Nothing saved yet.")
         st.stop()
-    listed = sets.assign(team_target=sets["team_target"].map(      # (a set without a team number: blank)
-        lambda v: "" if formatting.is_blank(v) else formatting.count(v)))
-    st.dataframe(_blank_cells(listed[["name", "version", "status", "period", "metric", "method", "team_target",
-                                      "n_reps", "revision", "updated_at", "updated_by"]]),
+    st.dataframe(sets[["name", "version", "status", "period", "metric", "method", "team_target", "n_reps",
+                       "revision", "updated_at", "updated_by"]],
                  hide_index=True, width="stretch", height=min(38 + 35 * len(sets), 250), key="tg_sets_table",
                  column_config={"name": "Name", "version": "Version", "status": "Status", "period": "Period",
                                 "metric": "Metric", "method": "Method",
@@ -192,7 +230,7 @@ def saved_sets_panel(conn) -> None:
         st.session_state["tg_pick"] = default_id
     c_pick, c_open, c_fin, c_new = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     picked = c_pick.selectbox("Target set", ids, key="tg_pick", format_func=labels.get)
-    chosen = target_sets.load_target_set(conn, int(picked))
+    chosen = _saved(key, int(picked))
     c_open.button("Open", key="tg_open_set", on_click=reopen, args=(picked,),
                   help="Load this set into the session to edit it (or a new version of it).")
 
@@ -256,15 +294,15 @@ def saved_sets_panel(conn) -> None:
 
     tab_audit, tab_model, tab_sets = st.tabs(["Audit trail", "Compare with the model", "Compare two sets"])
     with tab_audit:
-        st.dataframe(_blank_cells(target_sets.audit_trail(conn, chosen.set_id)), hide_index=True, width="stretch",
+        st.dataframe(_audit_trail(key, chosen.set_id), hide_index=True, width="stretch",
                      key="tg_audit", column_config={"changed_at": st.column_config.DatetimeColumn(
                          "When", format="D MMM YYYY, HH:mm:ss"), "changed_by": "By", "revision": "Revision",
                          "what": "What", "old_value": "Old", "new_value": "New", "note": "Note"})
     with tab_model:
-        vs_model = target_sets.compare_with_model(conn, chosen.set_id)
+        vs_model = _vs_model(key, chosen.set_id)
         changed = vs_model[vs_model["difference"].abs() > 1e-9]
         st.caption(f"{len(changed)} of {len(vs_model)} targets differ from the model's value stored with the set.")
-        st.dataframe(_blank_cells(vs_model), hide_index=True, width="stretch", key="tg_vs_model", column_config={
+        st.dataframe(vs_model, hide_index=True, width="stretch", key="tg_vs_model", column_config={
             "rep": "Rep", "tier": "Tier", "target": st.column_config.NumberColumn("Target", format="localized"),
             "model_value": st.column_config.NumberColumn("Model", format="localized"),
             "difference": st.column_config.NumberColumn("Difference", format="localized"),
@@ -276,8 +314,8 @@ def saved_sets_panel(conn) -> None:
             st.caption("Save another set (or a new version) to compare.")
         else:
             other = st.selectbox("Compare with", others, key="tg_compare_with", format_func=labels.get)
-            diff = target_sets.compare_sets(conn, chosen.set_id, int(other))
-            st.dataframe(_blank_cells(diff), hide_index=True, width="stretch", key="tg_compare_table", column_config={
+            st.dataframe(_compared(key, chosen.set_id, int(other)), hide_index=True, width="stretch",
+                         key="tg_compare_table", column_config={
                 "rep": "Rep", "tier": "Tier",
                 "target_a": st.column_config.NumberColumn(f"v{chosen.version} target", format="localized"),
                 "target_b": st.column_config.NumberColumn("Other target", format="localized"),

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import formatting, metrics
+from analytics.calibration import Calibration
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
 from analytics.logmodel import LogFit
@@ -59,10 +60,58 @@ def candidate_key(metric: str, default: float, months: int, grain_name: str) -> 
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def fan_grid(_history: pd.DataFrame, _summary: pd.DataFrame, key: tuple) -> go.Figure:
-    """Every rep at a glance, drawn once per ``key`` (database, data version, metric, grain, period, reps):
-    plotly's subplots take about a second for 36 panels, which every click paid. Not changed after."""
-    return rep_fan_grid(_history, _summary)
+def fan_grid(_used: pd.DataFrame, _summary: pd.DataFrame, key: tuple, reps: tuple[str, ...]) -> go.Figure:
+    """Every rep at a glance, drawn once per ``key`` (database, data version, metric, grain, period) and
+    ``reps``: plotly's subplots take about a second for 36 panels, which every click paid. Not changed after."""
+    return rep_fan_grid(_used[_used["rep"].isin(reps)], _summary.loc[list(reps)])
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def history_used(_cal: Calibration, key: tuple) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The calibration's history, its complete periods before the target period (what the fit used) and
+    their number, once per ``key``: the history is built from the panel's arrays, a cost every click paid.
+    Read, never changed."""
+    history = _cal.history
+    used = history[history["complete"]
+                   & (pd.to_datetime(history["period_start"]) < pd.Timestamp(_cal.period.start))]
+    return history, used, int(used["period_start"].nunique())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def one_rep_fan(_cal: Calibration, key: tuple, rep: str, metric_name: str, kind: str) -> go.Figure:
+    """One rep's history and range, drawn once per ``key`` and rep (building the plotly figure took a quarter of
+    a click). Not changed after."""
+    history, _, _ = history_used(_cal, key)
+    unit, label = _cal.grain, _cal.period.label
+    own = history[history["rep"] == rep]
+    before = own[own["complete"] & (pd.to_datetime(own["period_start"]) < pd.Timestamp(_cal.period.start))]
+    later = own[~own.index.isin(before.index)]
+    fig = rep_fan_chart(before.tail(SPARK_PERIODS)[["period_label", "value"]], _cal.summary.loc[rep],
+                        period_label=label, value_label=metric_name,
+                        title=f"{rep}: {metric_name.lower()} per {unit} and the range for {label}")
+    if not later.empty:
+        fig.add_trace(go.Scatter(x=later["period_label"], y=later["value"], mode="markers",
+                                 marker={"symbol": "diamond-open", "size": 10, "color": "#d62728"},
+                                 name="Not used by the fit (in progress or later)"))
+    fig.update_traces(mode="lines", selector={"fill": "toself"})  # bands are areas, not points
+    fig.update_xaxes(type="category", categoryorder="category ascending", title=None)
+    if kind == "rate":
+        fig.update_yaxes(tickformat=".0%")
+    fig.update_layout(height=440, margin={"t": 50, "b": 110},
+                      legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0})
+    return fig
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def performers(_cal: Calibration, key: tuple, reps: tuple[str, ...]) -> pd.DataFrame:
+    """The thirds' sales math of ``reps``, once per ``key`` and team."""
+    return performers_table(_cal.summary.loc[list(reps)], _cal.funnel())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def data_as_of(path: str, version: str):
+    """The data's last day, once per database file and data version (they key the cache)."""
+    return metrics.data_as_of(session.db())
 
 
 def nice_round(value: float) -> float:
@@ -73,13 +122,12 @@ def nice_round(value: float) -> float:
     return float(round(value / digits) * digits)
 
 
-conn = session.db()
 st.title("Baselines")
 st.caption("What each rep is likely to achieve, from their own history pulled toward the team's: "
            "a **baseline** (an even chance of doing better or worse), a **stretch range** "
            "(P70–P90: beaten 30% down to 10% of the time), and the chance of hitting any target you type.")
 
-as_of = metrics.data_as_of(conn)
+as_of = data_as_of(session.db_path(), session.data_version())
 if as_of is None:
     frame.empty_state("No deals or activities yet. Import a CRM export to see each rep's baseline.")
     st.stop()
@@ -116,10 +164,8 @@ except ValueError as exc:
 
 summary = cal.summary
 unit = cal.grain
-target_start = cal.period.start
-history = cal.history
-used = history[history["complete"] & (pd.to_datetime(history["period_start"]) < pd.Timestamp(target_start))]
-n_complete = used["period_start"].nunique()
+cal_key = (session.db_path(), session.data_version(), metric, grain, cal.period.label)
+_, used, n_complete = history_used(cal, cal_key)
 if summary.empty:
     st.info(f"No rep is active in {cal.period.label}. Pick another period in the sidebar.")
     st.stop()
@@ -242,9 +288,7 @@ st.caption(f"Each panel: the rep's last {unit}s (line) and the range for {cal.pe
 grid_reps = table["Rep"].head(GRID_MAX).tolist()
 if len(table) > GRID_MAX:
     st.caption(f"The {GRID_MAX} reps with the highest baselines; pick a team above to see the others.")
-grid_key = (session.db_path(), session.data_version(), metric, grain, cal.period.label, tuple(grid_reps))
-st.plotly_chart(fan_grid(used[used["rep"].isin(grid_reps)], summary.loc[grid_reps], grid_key), width="stretch",
-                key="baselines_grid")
+st.plotly_chart(fan_grid(used, summary, cal_key, tuple(grid_reps)), width="stretch", key="baselines_grid")
 
 # ---- one rep's fan -------------------------------------------------------------------------------
 st.subheader("One rep: history and range")
@@ -253,23 +297,7 @@ reps = table["Rep"].tolist()
 rep = right.selectbox("Rep", reps, key="baselines_rep")
 if rep is not None:
     row = summary.loc[rep]
-    own = history[history["rep"] == rep]
-    before = own[own["complete"] & (pd.to_datetime(own["period_start"]) < pd.Timestamp(target_start))]
-    later = own[~own.index.isin(before.index)]
-    fig = rep_fan_chart(before.tail(SPARK_PERIODS)[["period_label", "value"]], row,
-                        period_label=cal.period.label, value_label=metric_name,
-                        title=f"{rep}: {metric_name.lower()} per {unit} and the range for {cal.period.label}")
-    if not later.empty:
-        fig.add_trace(go.Scatter(x=later["period_label"], y=later["value"], mode="markers",
-                                 marker={"symbol": "diamond-open", "size": 10, "color": "#d62728"},
-                                 name="Not used by the fit (in progress or later)"))
-    fig.update_traces(mode="lines", selector={"fill": "toself"})  # bands are areas, not points
-    fig.update_xaxes(type="category", categoryorder="category ascending", title=None)
-    if kind == "rate":
-        fig.update_yaxes(tickformat=".0%")
-    fig.update_layout(height=440, margin={"t": 50, "b": 110},
-                      legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0})
-    left.plotly_chart(fig, width="stretch", key="baselines_fan")
+    left.plotly_chart(one_rep_fan(cal, cal_key, rep, metric_name, kind), width="stretch", key="baselines_fan")
     rep_chance = float(chance[rep])
     right.metric("Baseline (median)", show(row["baseline"]))
     right.metric("Stretch range", f"{show(row['p70'])} – {show(row['p90'])}")
@@ -280,7 +308,7 @@ if rep is not None:
 st.subheader("Top, middle and bottom thirds: their sales math")
 st.caption(f"Reps grouped by baseline; each number is the group's median per {unit} over the last four "
            "complete periods. What separates the top third: more activity, better conversion, or bigger deals?")
-perf = performers_table(shown, cal.funnel())
+perf = performers(cal, cal_key, tuple(shown.index))
 if perf.empty:
     st.info("No activity or deal history to compare the groups with yet.")
 else:

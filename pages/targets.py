@@ -17,6 +17,7 @@ from analytics.allocation import TeamAllocation, allocation_for, team_totals, te
 from analytics.calibration import Calibration
 from analytics.draft_edits import apply_edits, rep_chance_box_words, table_edits, team_total_words
 from analytics.periods import parse_period
+from analytics.sales_math import focus_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
 from dashboard import draft_state, frame, rep_facts_view, session, target_set_panel
 from dashboard.one_rep_panel import PanelInputs, one_rep_panel
@@ -77,12 +78,20 @@ def _model_draft(_cal: Calibration, key: str, tiers_key: str, team_target: float
                        currency_code=currency_code)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _focus(_cal: Calibration, key: str) -> pd.DataFrame:
+    """Each rep's personal focus, once per calibration: it follows the funnel, not the targets (a thousand
+    reps' took a third of every replan). Read, never changed."""
+    return focus_stages(_cal.funnel())
+
+
 @st.cache_data(show_spinner="Working out the activity plans…", max_entries=48)
 def _planned(_cal: Calibration, _cov, _draft: target_sets.TargetSetDraft, key: str, base_targets: bytes, q: float,
              currency_code: str | None):
     """The activity plan follows the base targets only: keyed by them, an edit of a higher tier does not redo
     it (the page adopts the plan into its current draft)."""
-    return replan(_draft, _cal.funnel(), _cal.period, q=q, coverage=_cov, currency_code=currency_code)
+    return replan(_draft, _cal.funnel(), _cal.period, q=q, coverage=_cov, currency_code=currency_code,
+                  focus=_focus(_cal, key))
 
 
 @st.cache_data(show_spinner="Simulating the team's outcomes…", max_entries=8)
@@ -301,20 +310,24 @@ one_rep_panel(PanelInputs(cal, rows, list(tiers), context, edits, plan, work.ass
 
 # ---------------------------------------------------------------- activity plan for everyone
 if plan is not None:
-    with st.expander("Activity plan per rep (base targets)", expanded=False):
-        # a stage whose data was not imported is not a column of blanks
-        stages = [s for s in ("opportunities", "demos", "meetings", "calls") if cov.has_funnel(s)]
-        shown = plan[["rep", "target", "deals", *stages]
-                     + (["calls_per_week"] if "calls" in stages else [])].copy()
-        if "calls" in stages:
-            shown["calls_per_week"] = shown["calls_per_week"].map(lambda v: formatting.per_week(v, "call"))
-        shown["plan"] = shown["rep"].map(work.assumptions.get("plans", {}))
-        shown["focus"] = shown["rep"].map(work.assumptions.get("focus", {}))
-        st.dataframe(shown, hide_index=True, width="stretch", key="tg_plan_table", column_config={
-            "rep": "Rep", "target": st.column_config.NumberColumn("Base target", format=num_format),
-            "deals": "Deals", "opportunities": "Opportunities", "demos": "Demos", "meetings": "Meetings",
-            "calls": "Calls", "calls_per_week": st.column_config.TextColumn("Calls a week"),
-            "plan": "In words", "focus": "Personal focus"})
+    # Drawn only while open (opening it reruns the page): a thousand reps' plan table was built on every click,
+    # unseen in the closed box.
+    plan_box = st.expander("Activity plan per rep (base targets)", key="tg_plan_open", on_change="rerun")
+    if plan_box.open:
+        with plan_box:
+            # a stage whose data was not imported is not a column of blanks
+            stages = [s for s in ("opportunities", "demos", "meetings", "calls") if cov.has_funnel(s)]
+            shown = plan[["rep", "target", "deals", *stages]
+                         + (["calls_per_week"] if "calls" in stages else [])].copy()
+            if "calls" in stages:
+                shown["calls_per_week"] = shown["calls_per_week"].map(lambda v: formatting.per_week(v, "call"))
+            shown["plan"] = shown["rep"].map(work.assumptions.get("plans", {}))
+            shown["focus"] = shown["rep"].map(work.assumptions.get("focus", {}))
+            st.dataframe(shown, hide_index=True, width="stretch", key="tg_plan_table", column_config={
+                "rep": "Rep", "target": st.column_config.NumberColumn("Base target", format=num_format),
+                "deals": "Deals", "opportunities": "Opportunities", "demos": "Demos", "meetings": "Meetings",
+                "calls": "Calls", "calls_per_week": st.column_config.TextColumn("Calls a week"),
+                "plan": "In words", "focus": "Personal focus"})
 
 # ---------------------------------------------------------------- save and saved sets
 st.subheader("Save")
@@ -342,4 +355,4 @@ with draft_caption.container():     # at the top of the page, written once the s
         yes, no, _ = st.columns([1, 1, 3])
         yes.button("Yes, start a new set", key="tg_new_set_confirm", type="primary", on_click=draft_state.start_new_set)
         no.button("Cancel", key="tg_new_set_cancel", on_click=draft_state.cancel_new_set)
-target_set_panel.saved_sets_panel(conn)
+target_set_panel.saved_sets_panel()
