@@ -12,7 +12,9 @@ deals
 activities
     ``count`` activities of one normalised ``type`` (call, email, meeting, demo,
     proposal, other) by ``rep`` on ``activity_date`` (pre-counted exports store
-    the first day of their period).
+    the first day of their period). ``activity_id`` is the file's id; a log
+    without one stores NULL and ``key_seq``, the row's place among the file's
+    rows with its rep, date and ``raw_type`` (migration 7).
 reps
     The roster. ``end_date`` NULL means still active.
 quotas
@@ -290,6 +292,47 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE checkin_notes ADD COLUMN author VARCHAR;
         ALTER TABLE imports ADD COLUMN imported_by VARCHAR;
         ALTER TABLE imports ADD COLUMN undone_by VARCHAR;
+        """,
+    ),
+    (
+        7,
+        "activities without an id column keyed by rep, date, raw type and place, no id text stored",
+        """
+        -- An activity log without an id column had ids made as 'act-' || the first 20 hex digits of
+        -- md5(rep, ISO date, raw type joined by chr(31)) || '-' || n, n the row's place among the
+        -- file's rows with that key: a unique string a row, 40% of a first load's time. Such rows
+        -- now store no id (activity_id NULL) and their place as key_seq; their key as text is
+        -- to_json([rep, date, raw type, key_seq]) (analytics/importing/tables.py, key_sql). The
+        -- rows, and the keys and previous versions import_changes logged for them, are rewritten,
+        -- so a file imported before is still "unchanged" and undo stays exact. A file's own ids
+        -- (anything else, or an 'act-' id whose hash is not its row's key) are left as they are.
+        ALTER TABLE activities ADD COLUMN key_seq INTEGER;
+        ALTER TABLE activities ALTER COLUMN activity_id DROP NOT NULL;
+        UPDATE import_changes SET
+            row_key = to_json([json_extract_string(previous_json, '$.rep'),
+                               json_extract_string(previous_json, '$.activity_date'),
+                               json_extract_string(previous_json, '$.raw_type'),
+                               regexp_extract(row_key, '-([0-9]+)$', 1)])::VARCHAR,
+            previous_json = json_merge_patch(previous_json, json_object(
+                'activity_id', NULL, 'key_seq', CAST(regexp_extract(row_key, '-([0-9]+)$', 1) AS INTEGER)))::VARCHAR
+        WHERE table_name = 'activities' AND action = 'update'
+          AND regexp_full_match(row_key, 'act-[0-9a-f]{20}-[1-9][0-9]*')
+          AND substr(row_key, 5, 20) = substr(md5(concat_ws(chr(31), json_extract_string(previous_json, '$.rep'),
+              json_extract_string(previous_json, '$.activity_date'),
+              json_extract_string(previous_json, '$.raw_type'))), 1, 20);
+        UPDATE import_changes c SET
+            row_key = to_json([a.rep, CAST(a.activity_date AS VARCHAR), a.raw_type,
+                               regexp_extract(a.activity_id, '-([0-9]+)$', 1)])::VARCHAR
+        FROM activities a
+        WHERE c.table_name = 'activities' AND c.action = 'insert' AND c.row_key = a.activity_id
+          AND regexp_full_match(a.activity_id, 'act-[0-9a-f]{20}-[1-9][0-9]*')
+          AND substr(a.activity_id, 5, 20) = substr(md5(concat_ws(chr(31), a.rep,
+              CAST(a.activity_date AS VARCHAR), a.raw_type)), 1, 20);
+        UPDATE activities SET
+            key_seq = CAST(regexp_extract(activity_id, '-([0-9]+)$', 1) AS INTEGER), activity_id = NULL
+        WHERE regexp_full_match(activity_id, 'act-[0-9a-f]{20}-[1-9][0-9]*')
+          AND substr(activity_id, 5, 20) = substr(md5(concat_ws(chr(31), rep, CAST(activity_date AS VARCHAR),
+              raw_type)), 1, 20);
         """,
     ),
 ]

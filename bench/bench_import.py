@@ -1,7 +1,7 @@
 """Import benchmark: our validated import vs a bare DuckDB read_csv vs a pandas pipeline.
 
 ``python -m bench.bench_import``: deal files of 1M and 10M rows (our import, the bare read, pandas),
-then activity logs of 1M and 5M rows (ours, the bare read); ``python -m bench.bench_import ROWS ...``:
+then activity logs of 1M and 5M rows (ours, the bare read, two floors); ``python -m bench.bench_import ROWS ...``:
 deal files of those sizes only; ``python -m bench.bench_import casts ROWS ...``: the reader-cast A/B
 (our first load with the reader's casts and without them, and the bare read, interleaved);
 ``python -m bench.bench_import activities ROWS ...``: activity logs of those sizes. ``BENCH_ROUNDS``
@@ -105,19 +105,36 @@ def prepare_run_ids_floor(path: str, db: str) -> None:
 
 
 def run_ids_floor(path: str, db: str) -> dict:
-    """The least an activity log without ids costs as we store it: one read, the date parsed, the
-    made ids (md5 of rep, date and type, and the row's place among its key's rows in file order:
-    importer's formula) and the write; no checks, no rejects, no evidence."""
+    """The least an activity log without ids costs as we store it: one read, the date parsed, each
+    row's key (its place among the rows of its rep, date and type in file order, ``key_seq``: the
+    importer's formula since migration 7; no id text) and the write; no checks, no rejects, no evidence."""
     import duckdb
 
     conn = duckdb.connect(db)
     read = (f"SELECT row_number() OVER () AS row_idx, trim(\"Assigned To\") AS rep, "
             f"try_strptime(\"Date\", '%m/%d/%Y %H:%M')::DATE AS activity_date, trim(\"Activity Type\") AS type "
             f"FROM read_csv('{path}', all_varchar = true)")
-    keyed = f"SELECT *, md5(concat_ws(chr(31), rep, CAST(activity_date AS VARCHAR), type)) AS key_hash FROM ({read})"
-    conn.execute("CREATE TABLE activities AS SELECT 'act-' || substr(key_hash, 1, 20) || '-' || row_number() OVER "
-                 f"(PARTITION BY key_hash ORDER BY row_idx) AS activity_id, rep, activity_date, type FROM ({keyed}) "
-                 "WHERE activity_date IS NOT NULL")
+    conn.execute("CREATE TABLE activities AS SELECT NULL::VARCHAR AS activity_id, rep, activity_date, type, "
+                 "row_number() OVER (PARTITION BY activity_date, rep, type ORDER BY row_idx)::INTEGER AS key_seq "
+                 f"FROM ({read}) WHERE activity_date IS NOT NULL")
+    n = conn.execute("SELECT count(*) FROM activities").fetchall()[0][0]
+    conn.close()
+    return {"rows_loaded": n}
+
+
+def prepare_run_parse_floor(path: str, db: str) -> None:
+    import duckdb  # noqa: F401
+
+
+def run_parse_floor(path: str, db: str) -> dict:
+    """(c) without the keys: one read, the date parsed, the rows written. (c) minus this is what
+    numbering each key's rows costs; this minus the bare read, the date parse."""
+    import duckdb
+
+    conn = duckdb.connect(db)
+    conn.execute("CREATE TABLE activities AS SELECT NULL::VARCHAR AS activity_id, trim(\"Assigned To\") AS rep, "
+                 f"try_strptime(\"Date\", '%m/%d/%Y %H:%M')::DATE AS activity_date, trim(\"Activity Type\") AS type "
+                 f"FROM read_csv('{path}', all_varchar = true) WHERE activity_date IS NOT NULL")
     n = conn.execute("SELECT count(*) FROM activities").fetchall()[0][0]
     conn.close()
     return {"rows_loaded": n}
@@ -258,15 +275,17 @@ def main_deals(sizes: list[int] | None = None) -> None:
 
 
 def main_activities(sizes: list[int] | None = None) -> None:
-    """Activity logs: our import (no id column: ids made from each row, numbered in file order) vs the bare read."""
+    """Activity logs: our import (no id column: each row keyed by its place among its key's rows) vs the bare read."""
     _run_and_record(
         "Import (activity log)", "activities", sizes or [1_000_000, 5_000_000],
         {"ours": "(a) analytics import_file (validated)", "bare": "(b) bare DuckDB read_csv -> table",
-         "ids_floor": "(c) one read_csv, dates parsed, our made ids (md5 + place among the key's rows) -> table"},
+         "ids_floor": "(c) one read_csv, dates parsed, our keys (place among the key's rows) -> table",
+         "parse_floor": "(d) as (c) without the keys -> table"},
         "Activity log from `analytics.sample_big.write_benchmark_activities` (4 columns, MM/DD/YYYY HH:MM, no id "
         "column, 0.01% bad or blank dates)",
-        "The typed rows are staged whole (each made id numbers its key's rows in file order), then written through "
-        "a view that numbers them; deal files with ids skip the staging copy.")
+        "The typed rows are staged whole (each row's key_seq numbers the rows of its rep, date and type in file "
+        "order), then written through a view that numbers them; no id text is stored for them (migration 7); deal "
+        "files with ids skip the staging copy.")
 
 
 def main_casts(sizes: list[int] | None = None) -> None:

@@ -21,6 +21,25 @@ def _changed(stage: stage_types.Stage, n_read: int) -> SourceChangedError:
                               f"{n_read} read); nothing was written")
 
 
+def _keys(kind: str, alias: str) -> dict[str, str]:
+    """A row's key as SQL over ``alias``, by name: the key columns, or for activities one text (an id
+    the file gave, or the key the import made: :func:`~analytics.importing.tables.key_sql`)."""
+    if kind == "activities":
+        return {"row_key": key_sql(kind, alias)}
+    return {k: f"{alias}.{k}" for k in TABLES[kind][1]}
+
+
+def _same_key(kind: str, a: str, b: str) -> str:
+    """SQL: rows ``a`` and ``b`` of ``kind`` have the same key."""
+    left = _keys(kind, a)
+    return " AND ".join(f"{left[n]} = {e}" for n, e in _keys(kind, b).items())
+
+
+def _cls_key(kind: str, alias: str) -> str:
+    """SQL: row ``alias`` has the key of the verdict ``c`` (a row of ``cls``, which holds keys by name)."""
+    return " AND ".join(f"c.{n} = {e}" for n, e in _keys(kind, alias).items())
+
+
 def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, table: str, keys: list[str],
               cols: list[str]) -> tuple[int, int, int]:
     """(new, updated, unchanged) of ``final`` against ``table``; TEMP table ``cls`` holds each key's verdict.
@@ -35,11 +54,15 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, table: 
     def digest(alias: str) -> str:
         return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in cols if c not in keys)})"
 
+    def keyed(alias: str) -> str:
+        return ", ".join(f"{e} AS {n}" for n, e in _keys(stage.kind, alias).items())
+
+    names = list(_keys(stage.kind, "f"))
     conn.execute(
-        f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in keys)}, CASE WHEN t.h IS NULL "
-        f"THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT {', '.join(keys)}, "
-        f"{digest('f')} AS h FROM {stage.t('final')} f) f LEFT JOIN (SELECT {', '.join(keys)}, {digest('t')} AS h "
-        f"FROM {table} t) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in keys))
+        f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in names)}, CASE WHEN t.h IS NULL "
+        f"THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT {keyed('f')}, "
+        f"{digest('f')} AS h FROM {stage.t('final')} f) f LEFT JOIN (SELECT {keyed('t')}, {digest('t')} AS h "
+        f"FROM {table} t) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in names))
     row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
                        f"count(*) FILTER (WHERE st = 'unchanged') FROM {stage.t('cls')}").fetchall()[0]
     return int(row[0]), int(row[1]), int(row[2])
@@ -108,18 +131,18 @@ class Merge:
         if counts.new == stage.n_final:
             conn.execute(f"DROP TABLE IF EXISTS {cls}")
             return AllNew().write(conn, stage, import_id)
-        collist = ", ".join(cols)
-        on_c = " AND ".join(f"c.{k} = t.{k}" for k in keys)
-        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 'c')}, 'insert', NULL "
+        collist, kind = ", ".join(cols), stage.kind
+        c_key = "c.row_key" if kind == "activities" else key_sql(kind, "c")
+        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {c_key}, 'insert', NULL "
                      f"FROM {cls} c WHERE st = 'new'", [import_id, table])
-        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(stage.kind, 't')}, 'update', "
-                     f"to_json(t)::VARCHAR FROM {table} t JOIN {cls} c ON {on_c} WHERE c.st = 'updated'",
-                     [import_id, table])
-        picked = " AND ".join(f"c.{k} = f.{k}" for k in keys)
+        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(kind, 't')}, 'update', "
+                     f"to_json(t)::VARCHAR FROM {table} t JOIN {cls} c ON {_cls_key(kind, 't')} "
+                     "WHERE c.st = 'updated'", [import_id, table])
+        picked = _cls_key(kind, "f")
         updates = ", ".join(f"{c} = f.{c}" for c in cols if c not in keys)
         n_updated = conn.execute(
             f"UPDATE {table} t SET {updates}, import_id = ? FROM (SELECT f.* FROM {final} f JOIN {cls} c "
-            f"ON {picked} WHERE c.st = 'updated') f WHERE " + " AND ".join(f"f.{k} = t.{k}" for k in keys),
+            f"ON {picked} WHERE c.st = 'updated') f WHERE {_same_key(kind, 'f', 't')}",
             [import_id]).fetchall()[0][0]
         n_new = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
                              f"? FROM {final} f JOIN {cls} c ON {picked} WHERE c.st = 'new'", [import_id]).fetchall()[0][0]

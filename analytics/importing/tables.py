@@ -6,7 +6,7 @@ TABLES = {
     "deals": ("deals", ["deal_id"], ["deal_id", "rep", "close_date", "created_date", "amount", "stage", "outcome",
                                      "account", "product", "team", "currency"]),
     "activities": ("activities", ["activity_id"], ["activity_id", "rep", "activity_date", "type", "raw_type",
-                                                   "count"]),
+                                                   "count", "key_seq"]),
     "reps": ("reps", ["rep"], ["rep", "team", "manager", "region", "start_date", "end_date"]),
     "targets": ("quotas", ["rep", "metric", "period_start", "period_end"],
                 ["rep", "metric", "period_start", "period_end", "target"]),
@@ -17,8 +17,17 @@ TYPES = {"close_date": "DATE", "created_date": "DATE", "amount": "DOUBLE", "star
          "end_date": "DATE", "count": "BIGINT", "period_start": "DATE", "period_end": "DATE", "target": "DOUBLE"}
 
 
+def made_activity_key_sql(alias: str) -> str:
+    """The key of an activity stored without an id (a log with no id column): its rep, date, raw type
+    and place among the file's rows with those three, as JSON text (migration 7 writes the same)."""
+    return (f"to_json([{alias}.rep, CAST({alias}.activity_date AS VARCHAR), {alias}.raw_type, "
+            f"CAST({alias}.key_seq AS VARCHAR)])::VARCHAR")
+
+
 def key_sql(kind: str, alias: str) -> str:
     """A row's key as text (``import_changes.row_key``)."""
+    if kind == "activities":  # (an id the file gave, else the made key)
+        return f"coalesce({alias}.activity_id, {made_activity_key_sql(alias)})"
     _, keys, _ = TABLES[kind]
     if len(keys) == 1:
         return f"{alias}.{keys[0]}"
