@@ -6,6 +6,11 @@ active in the origin period (leavers included) is forecast and scored against wh
 The panel is built once and sliced by column, so no data at or after an origin can reach
 its fit.
 
+On a scoped connection (:func:`analytics.scope.scoped`) the fits are still the whole company's, as a
+calibration's are (:func:`analytics.panel_query.company_panel`): every rep of the company is forecast
+and scored, and only the scope's reps are reported (their rows, and the coverage, CRPS and past-quota
+figures over them alone), with the same numbers per rep as an admin's backtest.
+
 Example
 -------
 ``run_backtest(conn, "revenue", "quarter")`` reads the history from the database; a
@@ -36,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import formatting, store, variant_choice
-from analytics.backtest_cases import BacktestPlan, OriginCase, loss_scales, variant_scores
+from analytics.backtest_cases import BacktestPlan, OriginCase, loss_scales, quarter_route, variant_scores
 from analytics.backtest_scores import (
     CRPS_GRID,
     NAIVE_RULES,
@@ -50,13 +55,13 @@ from analytics.backtest_scores import (
     reliability_table,
 )
 from analytics.calibration import DEFAULT_LEVELS, level_column
-from analytics.metric_registry import metric_kind
-from analytics.model_fit import model_family
+from analytics.metric_registry import resolve_metric
 from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
 from analytics.panel_arrays import build_arrays
-from analytics.panel_query import read_panel
+from analytics.panel_query import company_panel
 from analytics.periods import period_start_sql
-from analytics.predictive import BetaBinomialRate, NegBinomialCount, RepPredictive
+from analytics.predictive import BetaBinomialRate, LogScaleHurdle, NegBinomialCount, RepPredictive
+from analytics.scope import ALL, Scope, connection_scope
 from analytics.variant_choice import VariantChoice
 
 METHODS = ("model", *NAIVE_RULES)
@@ -129,13 +134,17 @@ def _num(x: float | None) -> float | None:
 def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", grain: str = "quarter", *,
                  origins: int | None = None, levels: Sequence[float] = DEFAULT_LEVELS,
                  history: pd.DataFrame | None = None, history_grain: str | None = None,
-                 variant: ModelVariant | None = None, seed: int = 0) -> BacktestResult:
+                 variant: ModelVariant | None = None, seed: int = 0, route: str | None = None) -> BacktestResult:
     """Refit at each origin on data strictly before it; score the model and the naive rules.
 
-    At quarter grain a money metric is forecast from monthly origins (each month-end forecasts the
-    sum of the next three months, :mod:`analytics.quarter_sum`) whenever monthly data is at hand:
-    from the database, or a monthly ``history`` (``history_grain="month"``). A quarterly ``history``
-    and counts and rates keep the quarterly fit.
+    At quarter grain a metric that adds up over months (money, counts) is forecast from monthly
+    origins whenever monthly data is at hand (from the database, or a monthly ``history``,
+    ``history_grain="month"``): each month-end forecasts the next three months' total the way
+    ``calibrate`` forecasts a quarter (:func:`~analytics.backtest_cases.quarter_route`: the simulated
+    sum of three monthly forecasts for the log model, :mod:`analytics.quarter_sum`; the quarterly count
+    model on three-month windows for counts, :mod:`analytics.quarter_windows`). ``route`` forces one
+    ("sum" or "fit"; bench/regimes_table.py measures both). A quarterly ``history`` and rates keep
+    the quarterly origins.
 
     The last ``origins`` origins are reported (default all). With ``variant=None`` the log model's
     variant is chosen as it goes (:mod:`analytics.variant_choice`): each origin is forecast with the
@@ -145,28 +154,24 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     """
     levels = tuple(float(x) for x in levels)
     fsm = store.fiscal_year_start_month(conn) if conn is not None else 1
-    from_months = grain == "quarter" and metric_kind(metric) != "rate" and (
+    from_months = grain == "quarter" and resolve_metric(metric).additive and (
         history_grain == "month" if history is not None else conn is not None)
     if history is None:
         if conn is None:
             raise ValueError("run_backtest needs a database connection or a history panel")
-        arrays = read_panel(conn, metric, "month" if from_months else grain, fiscal_start_month=fsm).arrays
+        arrays = company_panel(conn, metric, "month" if from_months else grain, fiscal_start_month=fsm).arrays
     else:
         arrays = build_arrays(history, "month" if from_months else grain, fsm)
-    if from_months and (model_family(metric, arrays.y) if arrays.y.size else "log") != "log":
-        if conn is None:
-            raise ValueError(f"{metric}: a count's quarterly backtest needs quarterly history")
-        from_months = False
-        arrays = read_panel(conn, metric, grain, fiscal_start_month=fsm).arrays
     # Only complete periods are origins or history: the partial period at the end is dropped, so the data
     # (and the cached variant choice) are the ones a calibration of the next period sees.
     incomplete = np.flatnonzero(~arrays.complete)
     if incomplete.size:
         arrays = arrays.subset(n_cols=int(incomplete[0]))
-    plan = BacktestPlan(arrays, metric, from_months)
+    plan = BacktestPlan(arrays, metric, from_months,
+                        route or (quarter_route(arrays, metric) if from_months and arrays.y.size else "sum"))
     candidates = plan.candidates()
     cols = candidates if origins is None else candidates[-int(origins):] if origins > 0 else []
-    family = model_family(metric, arrays.y[:, :candidates[0]]) if candidates else "log"
+    family = plan.family()
     choice = None
     if variant is None and family == "log" and cols:
         choice = variant_choice.choose(variant_scores(plan), cols)
@@ -177,14 +182,17 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     else:
         cases = plan.cases(variant or STANDARD, cols)
     quotas = _quotas(conn, metric, grain, fsm) if conn is not None else None
-    result = score_cases(metric, grain, levels, cases, quotas, seed, family)
+    shown = connection_scope(conn) if conn is not None else ALL
+    result = score_cases(metric, grain, levels, cases, quotas, seed, family, shown)
     result.variant_choice = choice
     return result
 
 
 def score_cases(metric: str, grain: str, levels: tuple[float, ...], cases: list[OriginCase],
-                quotas: pd.DataFrame | None, seed: int = 0, family: str = "log") -> BacktestResult:
-    """Score every origin's forecasts and the naive rules'; coverage, PIT, CRPS, past quotas."""
+                quotas: pd.DataFrame | None, seed: int = 0, family: str = "log", shown: Scope = ALL) -> BacktestResult:
+    """Score every origin's forecasts and the naive rules'; coverage, PIT, CRPS, past quotas; reported for
+    the reps ``shown`` only. Every rep of a case is scored first (the randomised PIT's draws are then the
+    same whoever looks), and the rows of the others dropped."""
     lv = np.array(levels)
     grid_and_levels = np.concatenate([CRPS_GRID, lv])
     rng = np.random.default_rng(seed)
@@ -202,7 +210,13 @@ def score_cases(metric: str, grain: str, levels: tuple[float, ...], cases: list[
         scale = loss_scales(case.panel[:, :o], rows)
         both = pred.quantile(grid_and_levels)
         q_grid, q_levels = both[:, :CRPS_GRID.size], both[:, CRPS_GRID.size:]
-        u = randomized_pit(_cdf_below(pred, y), pred.cdf(y), rng)
+        upper = pred.cdf(y)
+        # A log-scale law's only atom is at zero: F(y-) is F(y) for y > 0 (one cdf, not two).
+        lower = np.where(y > 0, upper, 0.0) if isinstance(pred, LogScaleHurdle) else _cdf_below(pred, y)
+        u = randomized_pit(lower, upper, rng)
+        keep = np.array([shown.allows(r) for r in pred.reps], dtype=bool)
+        if not keep.any():
+            continue
         for m in METHODS:
             if m == "model":
                 qg, ql = q_grid, q_levels
@@ -210,16 +224,17 @@ def score_cases(metric: str, grain: str, levels: tuple[float, ...], cases: list[
                 both = empirical_quantiles(case.panel, o, rows, grid_and_levels) if m == "empirical_percentiles" \
                     else errors[key][m].quantiles(points[key][m], o, rows, grid_and_levels)
                 qg, ql = both[:, :CRPS_GRID.size], both[:, CRPS_GRID.size:]
-            scores[m].append((crps_from_quantiles(y, qg) / scale, pinball(y, ql, lv) / scale[:, None],
-                              (y[:, None] <= ql)))
+            scores[m].append((crps_from_quantiles(y, qg)[keep] / scale[keep],
+                              pinball(y, ql, lv)[keep] / scale[keep][:, None], (y[:, None] <= ql)[keep]))
         frame = pd.DataFrame({"origin": case.label, "origin_index": case.index, "rep": np.asarray(pred.reps),
                               "y": y, "pit": u, "n_history": case.n_history, "scale": scale})
         for j, lev in enumerate(levels):
             frame[level_column(lev)] = q_levels[:, j]
-        parts.append(frame)
+        parts.append(frame[keep].reset_index(drop=True))
         if quotas is not None and not quotas.empty:
             qo = quotas[quotas["period_start"] == case.start]
-            hit = pd.DataFrame({"rep": np.asarray(pred.reps), "y": y, "idx": np.arange(rows.size)}).merge(qo, on="rep")
+            shown_rows = pd.DataFrame({"rep": np.asarray(pred.reps), "y": y, "idx": np.arange(rows.size)})[keep]
+            hit = shown_rows.merge(qo, on="rep")
             if not hit.empty:
                 p_att = pred.p_attain(_expand(hit["target"].to_numpy(float), hit["idx"].to_numpy(), rows.size))
                 hist_rows.append(pd.DataFrame({"p": p_att[hit["idx"].to_numpy()],

@@ -1,7 +1,12 @@
 """The origins of a rolling-origin backtest and the forecasts made at each (``analytics.backtest`` scores them).
 
-Two plans: one origin per complete period of the history's own grain, or, for a quarter of a money
-metric, one per month-end forecasting the sum of the next three months (``analytics.quarter_sum``).
+Two plans: one origin per complete period of the history's own grain, or, for a quarter, one per
+month-end forecasting the next three months' total the way ``calibrate(grain="quarter")`` forecasts
+a quarter: for the log model (money, large counts), the simulated sum of three monthly forecasts
+(``analytics.quarter_sum``, ``route="sum"``); for counts, the quarterly model fitted on the
+three-month windows before the origin (``analytics.quarter_windows``, ``route="fit"``; at a fiscal
+quarter's start these are the fiscal quarters). The windows' fit of the log model is kept to be
+measured against the sum (bench/regimes_table.py, docs/calibration-regimes.md).
 Either way everything is refitted on the columns strictly before the origin.
 """
 
@@ -9,17 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
 from analytics import variant_choice
 from analytics.backtest_scores import CRPS_GRID, crps_from_quantiles
-from analytics.logmodel import LogFit
 from analytics.model_fit import fit_for_target, model_family
 from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
 from analytics.panel_arrays import PanelArrays
 from analytics.predictive import RepPredictive
-from analytics.quarter_sum import summed_predictive
+from analytics.quarter_sum import quarter_fit
+from analytics.quarter_windows import quarter_windows, window_offset
 from analytics.variant_choice import VariantChoice
 
 MIN_HISTORY = 4
@@ -52,11 +58,16 @@ class OriginCase:
 
 @dataclass(frozen=True)
 class BacktestPlan:
-    """Which origins a history has and how to forecast at them (per period, or quarters from months)."""
+    """Which origins a history has and how to forecast at them (per period, or quarters from months).
+
+    ``from_months``: ``arrays`` are monthly and the target is the next three months' total, as the
+    simulated sum of three monthly forecasts (``route="sum"``) or by the quarterly fit on three-month
+    windows (``route="fit"``); :func:`quarter_route` is the one ``calibrate`` uses."""
 
     arrays: PanelArrays
     metric: str
     from_months: bool
+    route: str = "sum"
 
     def candidates(self) -> list[int]:
         cols = choose_origins(self.arrays, None)
@@ -69,13 +80,51 @@ class BacktestPlan:
         p = self.arrays.periods
         return f"{p[o].label} to {p[o + 2].label}" if self.from_months else p[o].label
 
+    def family(self) -> str:
+        """The model's family at the first origin, on the data it is fitted on (windows of three months
+        for a quarter from months, as ``calibrate`` sees quarters)."""
+        cols = self.candidates()
+        if not cols:
+            return "log"
+        if not self.from_months:
+            return model_family(self.metric, self.arrays.y[:, :cols[0]])
+        if self.route == "sum":
+            return "log"
+        windows, first = self.windows[window_offset(self.arrays, cols[0])]
+        return model_family(self.metric, windows.y[:, :(cols[0] - first) // 3])
+
+    @cached_property
+    def windows(self) -> dict[int, tuple[PanelArrays, int]]:
+        """The quarterly panels of three-month windows, by their offset from the fiscal quarters."""
+        return {offset: quarter_windows(self.arrays, offset) for offset in range(3)}
+
     def cases(self, variant: ModelVariant, cols: list[int]) -> list[OriginCase]:
-        return quarter_cases(self.arrays, self.metric, cols, variant) if self.from_months else \
-            period_cases(self.arrays, self.metric, cols, variant)
+        if not self.from_months:
+            return period_cases(self.arrays, self.metric, cols, variant)
+        if self.route == "sum":
+            return quarter_cases(self.arrays, self.metric, cols, variant)
+        family = self.family()
+        out = []
+        for o in cols:
+            windows, first = self.windows[window_offset(self.arrays, o)]
+            (case,) = period_cases(windows, self.metric, [(o - first) // 3], variant, family=family)
+            # The naive rules and loss scales see the complete windows ending at the origin, as in the
+            # sum route (a partial first window is the model's business, not a rule's quarter).
+            sums = three_month_sums(self.arrays.y, o)
+            out.append(replace(case, label=self.label(o), index=o, panel=sums, column=sums.shape[1] - 1))
+        return out
 
     def crps_scorer(self, variant: ModelVariant, cols: list[int]) -> list[np.ndarray]:
         """The model's scaled CRPS per forecast at each origin (what the variants are chosen on)."""
         return [model_crps(c) for c in self.cases(variant, cols)]
+
+
+def quarter_route(months: PanelArrays, metric: str, n_train: int | None = None) -> str:
+    """How ``calibrate`` forecasts a quarter from these months (and so how its backtest does): ``"sum"``
+    of three monthly forecasts when the monthly model is the log model, else ``"fit"`` (the quarterly
+    count model on three-month windows)."""
+    y = months.y if n_train is None else months.y[:, :n_train]
+    return "sum" if model_family(metric, y) == "log" else "fit"
 
 
 def model_crps(case: OriginCase) -> np.ndarray:
@@ -84,9 +133,9 @@ def model_crps(case: OriginCase) -> np.ndarray:
 
 
 def period_cases(arrays: PanelArrays, metric: str, cols: list[int],
-                 variant: ModelVariant = STANDARD) -> list[OriginCase]:
+                 variant: ModelVariant = STANDARD, family: str | None = None) -> list[OriginCase]:
     """One origin per period ``cols`` (the grain of ``arrays``): fit before it, forecast it."""
-    family = model_family(metric, arrays.y[:, : cols[0]]) if cols else "log"
+    family = family or (model_family(metric, arrays.y[:, : cols[0]]) if cols else "log")
     cases = []
     for o in cols:
         rows = np.flatnonzero(np.isfinite(arrays.y[:, o]))
@@ -110,12 +159,9 @@ def quarter_cases(months: PanelArrays, metric: str, cols: list[int],
     for o in cols:
         rows = np.flatnonzero(np.isfinite(months.y[:, o]))
         first = months.periods[o]
-        fit, _ = fit_for_target(months, first, metric, months.expfrac[:, o], months.tenure[:, o],
-                                n_train=o, family="log", variant=variant, steps=3)
-        assert isinstance(fit, LogFit)
         window = slice(o, o + 3)
-        pred = summed_predictive(fit, months.reps, rows, months.expfrac[rows, window],
-                                 months.tenure[rows, window], first)
+        pred = quarter_fit(months, metric, first, o, rows, months.expfrac[rows, window],
+                           months.tenure[rows, window], variant).predictive(months.reps, rows)
         sums = three_month_sums(months.y, o)
         label = f"{first.label} to {months.periods[o + 2].label}"
         cases.append(OriginCase(label, o, first.start, rows, sums[rows, -1], pred, sums, sums.shape[1] - 1,
@@ -166,9 +212,10 @@ def variant_scores(plan: BacktestPlan) -> variant_choice.VariantScores:
         first = by_variant[STANDARD.name]
         sums = {name: np.array([float(np.sum(model_crps(c))) for c in cases]) for name, cases in by_variant.items()}
         return variant_choice.VariantScores(tuple(c.label for c in first), tuple(cols),
-                                            np.array([c.rows.size for c in first], dtype=float), sums)
+                                            np.array([c.rows.size for c in first], dtype=float), sums,
+                                            horizon=3 if plan.from_months else 1)
 
-    key = variant_choice.digest(plan.arrays, plan.metric, plan.from_months, variant_choice.MAX_SCORED,
+    key = variant_choice.digest(plan.arrays, plan.metric, plan.from_months, plan.route, variant_choice.MAX_SCORED,
                                 variant_choice.SAMPLE_REPS)
     return variant_choice.cached(key, make)
 

@@ -2,10 +2,14 @@
 
 ``calibrate(conn, metric, grain, period)`` aggregates the metric per rep and period in DuckDB,
 fits the model for the metric's kind on the complete periods strictly before the target, and
-returns a :class:`Calibration`:
+returns a :class:`Calibration`. The model is fitted on the whole company's history whatever the
+scope of ``conn`` (:func:`calibrate_company`), so a rep's range is the same from every account; what
+is returned holds the scope's reps alone (:meth:`CompanyCalibration.for_scope`).
 
 * money (revenue, pipeline, deal size) and very large counts: the pooled log-scale hurdle model
-  (``analytics.logmodel``; calibration-methods sections 2 and 9);
+  (``analytics.logmodel``; calibration-methods sections 2 and 9). A quarter of a metric that adds up
+  over months is fitted on the months and forecast as the simulated sum of its three
+  (``analytics.quarter_sum``), as the quarter backtest forecasts it (docs/calibration-regimes.md);
 * counts (deals, meetings, demos, ...): gamma-Poisson with exposure (``analytics.counts``);
 * win rate: beta-binomial.
 
@@ -47,17 +51,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from analytics import metrics, store
-from analytics.backtest_cases import next_period_choice
+from analytics.backtest_cases import next_period_choice, quarter_route
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
 from analytics.logmodel import LogFit
-from analytics.metric_registry import metric_kind
+from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
 from analytics.model_variants import STANDARD
 from analytics.panel_arrays import PanelArrays, build_arrays
-from analytics.panel_query import PanelRead, read_panel
+from analytics.panel_query import PanelRead, company_panel
 from analytics.periods import Period, parse_period, period_of
 from analytics.predictive import ArrayLike, RepPredictive
+from analytics.quarter_sum import quarter_fit
 from analytics.row_quantiles import harrell_davis_rows
+from analytics.scope import ALL, connection_scope
 from analytics.variant_choice import VariantChoice
 
 DEFAULT_LEVELS = (0.10, 0.25, 0.40, 0.50, 0.70, 0.90)
@@ -154,17 +160,57 @@ class Calibration:
         return within_period_shape(self.period, None, self.metric)
 
 
+@dataclass(frozen=True)
+class CompanyCalibration:
+    """Every rep's calibration, fitted on the whole company: what :func:`calibrate` makes before the scope
+    is applied. Never shown as it is: :meth:`for_scope` gives what a connection may see. Apart so the
+    dashboard computes it once per data version for every account (dashboard/session.py)."""
+
+    fitted: Calibration
+    """Every forecast rep, without the funnel and monthly shape (those are read under the scope)."""
+    reps: np.ndarray
+    """The fitted arrays' reps, in their order (``fit.predictive``'s first argument)."""
+    rows: np.ndarray
+    """The rows of ``reps`` forecast, in the order of ``fitted.summary``."""
+
+    def for_scope(self, conn: duckdb.DuckDBPyConnection | None, context: bool = True) -> Calibration:
+        """The calibration of the reps in ``conn``'s scope (every rep for a plain connection or none):
+        their rows of the company's fit, their history, and the funnel and within-period shape read on
+        ``conn`` (``context``), so the team totals and the shape are the scope's."""
+        scope = connection_scope(conn) if conn is not None else ALL
+        cal = self.fitted
+        predictive, summary, source = cal.predictive, cal.summary, cal.source
+        if scope.kind != "all":
+            keep = np.flatnonzero([scope.allows(r) for r in self.reps[self.rows]])
+            predictive = cal.fit.predictive(self.reps, self.rows[keep])
+            summary = cal.summary.iloc[keep]
+            source = source.only(scope) if isinstance(source, PanelRead) else \
+                source[source["rep"].map(scope.allows)].reset_index(drop=True)
+        return Calibration.with_context(conn, cal.metric, cal.grain, cal.period, cal.as_of, cal.levels, predictive,
+                                        summary, cal.family, cal.fit, source, context)
+
+
 def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", grain: str = "quarter",
               period: str | Period = "next", *, levels: Sequence[float] = DEFAULT_LEVELS,
               as_of: date | None = None, history: pd.DataFrame | None = None,
               context: bool = True) -> Calibration:
-    """Fit on complete periods strictly before the target period and forecast every active rep.
+    """Fit on complete periods strictly before the target period and forecast every active rep of the
+    scope of ``conn``: the model is the whole company's (:func:`calibrate_company`).
 
     ``history`` (a ``rep_period_panel`` frame) skips the database: reps to forecast are then
     those with a row in the target period, else those active in the last training period.
     ``context=False`` skips what only the pages read beside the laws (each rep's sales math, the
     quarter's monthly shape: two more queries); the bench and scripts that want the numbers pass it.
     """
+    return calibrate_company(conn, metric, grain, period, levels=levels, as_of=as_of,
+                             history=history).for_scope(conn, context)
+
+
+def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", grain: str = "quarter",
+                      period: str | Period = "next", *, levels: Sequence[float] = DEFAULT_LEVELS,
+                      as_of: date | None = None, history: pd.DataFrame | None = None) -> CompanyCalibration:
+    """:func:`calibrate` before the scope: fitted on, and forecasting, every rep of the company (read with
+    :func:`~analytics.panel_query.company_panel`, up to the company's last day when ``as_of`` is None)."""
     metric_kind(metric)
     levels = tuple(float(x) for x in levels)
     fsm = store.fiscal_year_start_month(conn) if conn is not None else 1
@@ -175,10 +221,10 @@ def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", g
     if history is None:
         if conn is None:
             raise ValueError("calibrate needs a database connection or a history panel")
-        as_of = as_of or metrics.data_as_of(conn)
-        if as_of is None:
+        source = company_panel(conn, metric, grain, fiscal_start_month=fsm, as_of=as_of)
+        if source.as_of is None:
             raise ValueError("no data: import deals or activities first")
-        source = read_panel(conn, metric, grain, fiscal_start_month=fsm, as_of=as_of)
+        as_of = source.as_of
         arrays, spans = source.arrays, source.spans
     else:
         if as_of is None:
@@ -187,23 +233,30 @@ def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", g
         source, arrays = history, build_arrays(history, grain, fsm)
     target = resolve_period(period, as_of, grain, fsm)
     k = training_columns(arrays, target)
+    months = _monthly_source(conn, metric, arrays, target, as_of) if spans is not None else None
     # Chosen on the history alone, before the reps with none are appended: the same data, and so the same
     # cached choice, as a backtest of it.
-    choice = _variant_choice(arrays, metric, k)
+    choice = _variant_choice(arrays, metric, k) if months is None else \
+        next_period_choice(months[0].arrays, metric, months[1], from_months=True)
     rows, new_reps, new_teams, next_expfrac, next_tenure = _forecast_set(spans, arrays, target, as_of)
     arrays = arrays.with_reps(new_reps, new_teams)
     rows = np.concatenate([rows, np.arange(len(arrays.reps) - len(new_reps), len(arrays.reps))])
-    all_expfrac = np.ones(len(arrays.reps))
-    all_tenure = np.full(len(arrays.reps), np.nan)
-    all_expfrac[rows], all_tenure[rows] = next_expfrac, next_tenure
-    fit, family = fit_for_target(arrays, target, metric, all_expfrac, all_tenure,
-                                 variant=choice.chosen if choice is not None else STANDARD)
+    fit: ModelFit
+    if months is not None and choice is not None:
+        fit, family = _summed_quarter(months[0], months[1], metric, target, as_of, arrays, k, rows,
+                                      new_reps, new_teams, choice), "log"
+    else:
+        all_expfrac = np.ones(len(arrays.reps))
+        all_tenure = np.full(len(arrays.reps), np.nan)
+        all_expfrac[rows], all_tenure[rows] = next_expfrac, next_tenure
+        fit, family = fit_for_target(arrays, target, metric, all_expfrac, all_tenure,
+                                     variant=choice.chosen if choice is not None else STANDARD)
     if isinstance(fit, LogFit):
         fit.choice = choice
     predictive = fit.predictive(arrays.reps, rows)
     summary = _summary(arrays, k, rows, predictive, fit, family, levels, target)
-    return Calibration.with_context(conn, metric, grain, target, as_of, levels, predictive, summary, family, fit,
-                                    source, context)
+    fitted = Calibration(metric, grain, target, as_of, levels, predictive, summary, family, fit, source)
+    return CompanyCalibration(fitted, arrays.reps, rows)
 
 
 def _variant_choice(arrays: PanelArrays, metric: str, n_train: int) -> VariantChoice | None:
@@ -212,6 +265,45 @@ def _variant_choice(arrays: PanelArrays, metric: str, n_train: int) -> VariantCh
     if model_family(metric, arrays.y[:, :n_train]) != "log":
         return None
     return next_period_choice(arrays, metric, n_train)
+
+
+def _monthly_source(conn: duckdb.DuckDBPyConnection | None, metric: str, arrays: PanelArrays, target: Period,
+                    as_of: date) -> tuple[PanelRead, int] | None:
+    """The monthly panel a quarter is summed from and its training months (complete, before the quarter);
+    None unless the quarter is forecast from months: a metric that adds up over months and whose monthly
+    model is the log model (counts keep the quarterly fit; ``backtest_cases.quarter_route``)."""
+    if target.grain != "quarter" or conn is None or not resolve_metric(metric).additive:
+        return None
+    read = company_panel(conn, metric, "month", fiscal_start_month=target.fiscal_start_month, as_of=as_of)
+    n_train = training_columns(read.arrays, period_of(target.start, "month", target.fiscal_start_month))
+    if n_train == 0 or not np.array_equal(read.arrays.reps, arrays.reps) or \
+            quarter_route(read.arrays, metric, n_train) != "sum":
+        return None
+    return read, n_train
+
+
+def _summed_quarter(months: PanelRead, n_train: int, metric: str, target: Period, as_of: date,
+                    arrays: PanelArrays, k: int, rows: np.ndarray, new_reps: np.ndarray, new_teams: np.ndarray,
+                    choice: VariantChoice) -> LogFit:
+    """The quarter ``target`` as the simulated sum of its three months (``quarter_sum.quarter_fit``), for the
+    reps ``rows`` of the quarterly ``arrays`` (new reps appended to both panels alike)."""
+    monthly = months.arrays.with_reps(new_reps, new_teams)
+    first = period_of(target.start, "month", target.fiscal_start_month)
+    at = np.full(len(monthly.reps), -1)
+    at[rows] = np.arange(rows.size)
+    expfrac, tenure = np.zeros((rows.size, 3)), np.full((rows.size, 3), np.nan)
+    for h in range(3):   # each rep's exposure and tenure in each month (0: not active that month)
+        month_rows, _, _, month_expfrac, month_tenure = _forecast_set(months.spans, monthly, first.next(h), as_of)
+        where = at[month_rows]
+        ok = where >= 0
+        expfrac[where[ok], h] = month_expfrac[:month_rows.size][ok]
+        tenure[where[ok], h] = month_tenure[:month_rows.size][ok]
+    fit = quarter_fit(monthly, metric, first, n_train, rows, expfrac, tenure, choice.chosen)
+    # The summary counts quarters of history, as the quarterly panel holds them.
+    seen = np.isfinite(arrays.y[:, :k])
+    active = arrays.extra.get("active")
+    fit.n_active = (seen & active[:, :k] if active is not None and active.shape == arrays.y.shape else seen).sum(1)
+    return fit
 
 
 def _fiscal_start_of(history: pd.DataFrame, grain: str, default: int) -> int:
@@ -245,11 +337,13 @@ def _forecast_set(spans: pd.DataFrame | None, arrays: PanelArrays, target: Perio
     rows = known.dropna().astype(int).to_numpy()
     fresh = active[known.isna()]
     ordered = pd.concat([active[known.notna()], fresh])
-    start = pd.to_datetime(ordered["span_start"]).dt.date
-    end = pd.to_datetime(ordered["roster_end"]).dt.date
-    first = np.array([max(s, target.start) if s is not None and s == s else target.start for s in start])
-    last = np.array([min(e, target.end) if e is not None and e == e else target.end for e in end])
-    expfrac = np.clip([(b - a).days + 1 for a, b in zip(first, last, strict=True)], 0, None) / target.days
+    # Days active in the target, as whole days (datetime64[D]; an unknown start or end is the target's own).
+    start = pd.to_datetime(ordered["span_start"]).to_numpy().astype("datetime64[D]")
+    end = pd.to_datetime(ordered["roster_end"]).to_numpy().astype("datetime64[D]")
+    t_start, t_end = np.datetime64(target.start, "D"), np.datetime64(target.end, "D")
+    first = np.where(np.isnat(start), t_start, np.maximum(start, t_start))
+    last = np.where(np.isnat(end), t_end, np.minimum(end, t_end))
+    expfrac = np.clip((last - first).astype(np.int64) + 1, 0, None) / target.days
     tenure_start = pd.to_datetime(ordered["tenure_start"])
     tenure = ((pd.Timestamp(target.start) - tenure_start).dt.days / 30.4375).clip(lower=0).to_numpy(float)
     return (rows, fresh["rep"].to_numpy(object), fresh["team"].to_numpy(object),

@@ -45,6 +45,7 @@ from analytics import metrics, store
 from analytics.metric_registry import resolve_metric
 from analytics.panel_arrays import PanelArrays
 from analytics.periods import MONTHS_PER, period_of, period_start_sql
+from analytics.scope import Scope
 
 TENURE_MONTH_DAYS = 30.4375
 
@@ -63,6 +64,18 @@ class PanelRead:
     exposure_days: np.ndarray
     extra: dict[str, np.ndarray]
     spans: pd.DataFrame
+    as_of: date | None = None
+    """The data's last day the panel was read up to (None: no data)."""
+
+    def only(self, scope: Scope) -> PanelRead:
+        """This panel for ``scope``'s reps alone (their rows and spans; periods as they were)."""
+        if scope.kind == "all":
+            return self
+        rows = np.flatnonzero([scope.allows(r) for r in self.arrays.reps])
+        spans = self.spans[self.spans["rep"].map(scope.allows)] if not self.spans.empty else self.spans
+        return PanelRead(self.arrays.subset(rows), self.value[rows], self.exposure_days[rows],
+                         {name: grid[rows] for name, grid in self.extra.items()}, spans.reset_index(drop=True),
+                         self.as_of)
 
     def frame(self) -> pd.DataFrame:
         """The panel as ``metrics.rep_period_panel`` returns it (one row per active rep-period)."""
@@ -95,14 +108,14 @@ def read_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *, fisc
     coverage = conn.execute(f"SELECT {definition.coverage_sql('$as_of')}", {"as_of": as_of}).fetchall()
     coverage_start = coverage[0][0] if coverage else None
     if coverage_start is None or spans.empty:
-        return _empty(grain, fsm, extra_names, spans)
+        return _empty(grain, fsm, extra_names, spans, as_of)
     span_start = _days(spans["span_start"])
     span_end = _days(spans["span_end"])
     from_date = np.maximum(span_start, np.datetime64(coverage_start, "D"))
     # A roster rep with no start date and no deal or activity has no span to count zeros in.
     keep = ~np.isnat(span_start) & ~np.isnat(span_end) & (span_end >= from_date)
     if not keep.any():
-        return _empty(grain, fsm, extra_names, spans)
+        return _empty(grain, fsm, extra_names, spans, as_of)
     reps = spans["rep"].to_numpy(object)[keep]
     order = np.argsort(reps.astype(str), kind="stable")
     reps = reps[order]
@@ -166,14 +179,32 @@ def read_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *, fisc
     arrays.extra["active"] = active & complete[None, :]
     if "won" in extra:
         arrays.won, arrays.closed = extra["won"], extra["closed"]
-    return PanelRead(arrays, value, exposure, extra, spans)
+    return PanelRead(arrays, value, exposure, extra, spans, as_of)
 
 
-def _empty(grain: str, fsm: int, extra: list[str], spans: pd.DataFrame) -> PanelRead:
+def company_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *,
+                  fiscal_start_month: int | None = None, as_of: date | None = None) -> PanelRead:
+    """:func:`read_panel` over every rep of the company, whatever the scope of ``conn``, read up to the
+    company's last day (``as_of`` None): the history the models are fitted on, so a rep's range is the
+    same from every account (README "Sharing the dashboard").
+
+    The engine's one read past a scope: only ``calibration`` and ``backtest`` call it, and they return
+    the scope's reps alone (tests/test_scope.py checks both). A cursor of its own has none of the TEMP
+    views of :func:`analytics.scope.scoped`, so the unchanged queries of :func:`read_panel` see every row.
+    """
+    cursor = conn.cursor()
+    try:
+        return read_panel(cursor, metric, grain, fiscal_start_month=fiscal_start_month,
+                          as_of=as_of or metrics.data_as_of(cursor))
+    finally:
+        cursor.close()
+
+
+def _empty(grain: str, fsm: int, extra: list[str], spans: pd.DataFrame, as_of: date | None = None) -> PanelRead:
     e = np.empty((0, 0))
     arrays = PanelArrays(np.array([], dtype=object), np.array([], dtype=object), [], e, e, e,
                          np.array([], dtype=bool), grain, fsm)
-    return PanelRead(arrays, e, e, {name: e for name in extra}, spans)
+    return PanelRead(arrays, e, e, {name: e for name in extra}, spans, as_of)
 
 
 def _days(column: pd.Series) -> np.ndarray:

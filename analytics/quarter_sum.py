@@ -35,16 +35,52 @@ True
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from analytics.logmodel import MIN_EXPOSURE, LogFit
-from analytics.panel_arrays import month_of_quarter, ramp_bins
+from analytics.model_fit import fit_for_target
+from analytics.model_variants import STANDARD, ModelVariant
+from analytics.panel_arrays import PanelArrays, month_of_quarter, ramp_bins
 from analytics.periods import Period
 from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle
 
 N_DRAWS = 256
 MONTHS = 3
 SEED = 20240101   # fixed: the same data give the same quarter every time
+
+
+def quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_train: int, rows: np.ndarray,
+                expfrac: np.ndarray, tenure: np.ndarray, variant: ModelVariant = STANDARD) -> LogFit:
+    """The monthly log model fitted on the first ``n_train`` months of ``months``, as a fit of the quarter.
+
+    The quarter is the three months from ``first_month`` (any months between the training data and it
+    are forecast too, and not counted). The fit returned is the monthly fit with, for ``rows``, the
+    predictive law of the quarter's total (:func:`summed_predictive`) in place of the next month's
+    (NaN for the other reps), so ``fit.predictive(reps, rows)`` is that law: what ``calibrate`` and
+    the quarter backtest both use. ``expfrac`` and ``tenure``: (len(rows), 3), per month.
+    """
+    gap = months.index_of(first_month) - n_train
+    if gap < 0:
+        raise ValueError("the quarter must start after the training months")
+    after = first_month.previous(gap)
+    n = len(months.reps)
+    first_tenure = np.full(n, np.nan)      # at the first month the rep is active in (the summary's ramp flag)
+    first_tenure[rows] = np.fmin.reduce(np.asarray(tenure, dtype=float), axis=1)
+    fit, _ = fit_for_target(months, after, metric, np.ones(n), first_tenure, n_train=n_train,
+                            family="log", variant=variant, steps=gap + MONTHS)
+    assert isinstance(fit, LogFit)
+    pred = summed_predictive(fit, months.reps, rows, expfrac, tenure, first_month, gap=gap)
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        out = np.full(n, np.nan)
+        out[rows] = values
+        return out
+
+    return replace(fit, mu=spread(pred.mu), sigma=spread(pred.sigma), df=spread(pred.df),
+                   zero_share=spread(pred.zero_share), law=pred.residuals,
+                   period=replace(fit.period, variance=pred.shared_sigma**2))
 
 
 def summed_predictive(fit: LogFit, reps: np.ndarray, rows: np.ndarray, expfrac: np.ndarray,

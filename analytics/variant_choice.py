@@ -4,7 +4,7 @@ Every variant of :mod:`analytics.model_variants` is scored (mean scaled CRPS) at
 :data:`MAX_SCORED` rolling origins of the history, on at most :data:`SAMPLE_REPS` reps: this picks
 a form of the model, not a rep's number, so a sample of reps is enough and keeps it cheap. Then,
 origin by origin, the variant *used* at origin t is the one with the lowest mean error over the
-scored origins strictly before t:
+scored origins before t whose outcomes are known at t (a quarter from monthly origins: three months on):
 
 * with fewer than :data:`MIN_EARLIER` scored origins before t, the standard model;
 * a challenger replaces the variant in use (the incumbent) only when its mean error is at least
@@ -66,6 +66,7 @@ class VariantScores:
     columns: tuple[int, ...]
     counts: np.ndarray
     sums: dict[str, np.ndarray]
+    horizon: int = 1   # columns from an origin to the end of what it forecasts (3: a quarter from months)
 
 
 def sample_rows(n_reps: int, size: int = SAMPLE_REPS) -> np.ndarray:
@@ -80,22 +81,29 @@ def sample_rows(n_reps: int, size: int = SAMPLE_REPS) -> np.ndarray:
 
 
 def prequential(scores: VariantScores) -> tuple[str, ...]:
-    """The variant used at each scored origin, and after the last one (one more than the origins)."""
+    """The variant used at each scored origin, and after the last one (one more than the origins).
+
+    An origin's score counts from the first origin at or after its outcome is known: the next one for
+    one period ahead, three columns on for a quarter from monthly origins (``horizon`` 3: the months
+    in between are not over yet when those origins forecast)."""
     names = list(scores.sums)
     used, incumbent = [], STANDARD.name
     total = dict.fromkeys(names, 0.0)
-    seen, n_forecasts = 0, 0.0
-    for j in range(len(scores.columns) + 1):
+    seen, n_forecasts, known = 0, 0.0, 0
+    n = len(scores.columns)
+    for j in range(n + 1):
+        while known < j and (j == n or scores.columns[known] + scores.horizon <= scores.columns[j]):
+            if scores.counts[known] > 0:
+                for k in names:
+                    total[k] += float(scores.sums[k][known])
+                n_forecasts += float(scores.counts[known])
+                seen += 1
+            known += 1
         if seen >= MIN_EARLIER and n_forecasts > 0:
             best = min(names, key=lambda k: total[k])
             if best != incumbent and total[best] <= (1 - MIN_GAIN) * total[incumbent]:
                 incumbent = best
         used.append(incumbent)
-        if j < len(scores.columns) and scores.counts[j] > 0:
-            for k in names:
-                total[k] += float(scores.sums[k][j])
-            n_forecasts += float(scores.counts[j])
-            seen += 1
     return tuple(used)
 
 

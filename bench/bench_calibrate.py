@@ -58,8 +58,9 @@ def build(path: str, n_reps: int, seed: int = 1) -> dict:
     calls = pd.DataFrame({"rep_i": r, "activity_date": months[m] + np.timedelta64(3, "D"),
                           "count": rng.poisson(40 * level[r] * ramp[r, m])})
     conn.register("a", calls)
-    conn.execute("""INSERT INTO activities SELECT 'a' || row_number() OVER (), 'rep' || lpad(rep_i::VARCHAR, 6, '0'),
-                    activity_date::DATE, 'meeting', 'Meeting', count, 1 FROM a""")
+    conn.execute("""INSERT INTO activities (activity_id, rep, activity_date, type, raw_type, count, import_id)
+                    SELECT 'a' || row_number() OVER (), 'rep' || lpad(rep_i::VARCHAR, 6, '0'),
+                           activity_date::DATE, 'meeting', 'Meeting', count, 1 FROM a""")
     roster = pd.DataFrame({"rep_i": np.arange(n_reps), "start_date": months[start] + np.timedelta64(2, "D")})
     conn.register("r", roster)
     conn.execute("""INSERT INTO reps (rep, team, start_date, import_id)

@@ -28,6 +28,7 @@ import pytest
 
 import analytics
 from analytics import (
+    accounts,
     backtest,
     calibration,
     checkin_notes,
@@ -191,6 +192,10 @@ REP_QUERIES: dict[str, Query] = {
 """Every engine function whose result can name a rep, called on the company."""
 
 NOT_REP_QUERIES: dict[str, str] = {
+    "panel_query.company_panel": "every rep's history: read only by the fits, whose outputs hold the scope's reps "
+                                 "alone (test_the_company_is_read_only_by_the_fits, test_a_managers_*)",
+    "calibration.calibrate_company": "every rep's fit, held by the dashboard's cache and shown only through "
+                                     "for_scope (test_the_company_is_read_only_by_the_fits)",
     **{f"accounts.{n}": "accounts, not rep data" for n in (
         "session_hours", "account_count", "list_accounts", "get_account", "add_account", "remove_account",
         "set_password", "check_sign_in")},
@@ -209,6 +214,7 @@ NOT_REP_QUERIES: dict[str, str] = {
     **{f"target_sets.{n}": "a write: only the scope's rows (test_writes_stay_in_the_scope)" for n in (
         "save_target_set", "save_row_edit", "finalize", "new_version")},
     "target_sets.resolve_set_id": "an id (a set with no row in the scope is not found)",
+    "target_sets.sets_version": "a cache key of every set's revisions, no rep",
     **{f"sample_company.{n}": "the sample's own rows: Overview's admin-only clearing" for n in (
         "is_loaded", "should_autoload", "load", "sample_import_ids", "own_work", "sample_rows",
         "removal_refusal", "clear")},
@@ -256,6 +262,130 @@ def test_a_scoped_query_names_no_rep_outside_the_scope(company, north, name):
     seen = named_reps(REP_QUERIES[name](scoped, period), set(roster))
     assert not seen & others, f"{name} shows reps outside the scope: {sorted(seen & others)[:5]}"
     assert seen == everyone & mine, name     # and every rep of the scope that the admin sees there
+
+
+# ---- one model for the company, shown per scope ---------------------------------------------------
+
+def _same_numbers(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("metric", ["revenue", "deals", "win_rate"])
+def test_a_managers_calibration_is_the_admins_for_their_reps(company, north, metric):
+    """The model is fitted on the whole company whoever asks: a manager sees, for each of their reps, the
+    admin's numbers to 1e-9, and nothing anywhere (summary, laws, history, sales math) about another rep."""
+    conn, roster, _ = company
+    scoped, mine, others = north
+    admin = calibration.calibrate(conn, metric, "quarter", "next")
+    manager = calibration.calibrate(scoped, metric, "quarter", "next")
+    reps = manager.summary.index
+    assert set(reps) == set(admin.summary.index) & mine and len(reps) >= 5
+    _same_numbers(manager.summary, admin.summary.loc[reps])
+    where = {r: i for i, r in enumerate(admin.predictive.reps)}
+    positions = [where[r] for r in manager.predictive.reps]
+    levels = np.array([0.1, 0.5, 0.9])
+    np.testing.assert_allclose(manager.predictive.quantile(levels), admin.predictive.quantile(levels)[positions],
+                               rtol=1e-9)
+    assert manager.team_shared_sigma == admin.team_shared_sigma
+    _same_numbers(manager.history.reset_index(drop=True),
+                  admin.history[admin.history["rep"].isin(mine)].reset_index(drop=True))
+    assert not named_reps(manager, set(roster)) - mine
+    assert set(manager.funnel()["rep"]) <= mine and named_reps(admin, others)   # (the check can see them)
+
+
+def test_fitted_on_the_scope_alone_the_ranges_would_differ(company, north):
+    """What the test above guards against: the team's own history gives its reps other ranges."""
+    conn, _, _ = company
+    scoped, _, _ = north
+    company_wide = calibration.calibrate(conn, "revenue", "quarter", "next", context=False)
+    team_only = calibration.calibrate(None, "revenue", "quarter", company_wide.period,
+                                      history=panel_query.read_panel(scoped, "revenue", "quarter").frame())
+    both = team_only.summary.index.intersection(company_wide.summary.index)
+    assert len(both) >= 5
+    gap = np.abs(team_only.summary.loc[both, "p90"] / company_wide.summary.loc[both, "p90"] - 1)
+    assert gap.max() > 1e-3
+
+
+def test_a_managers_backtest_is_the_admins_for_their_reps(company, north):
+    """Fitted on the company, reported for the scope: the per-rep rows are the admin's (randomised PIT
+    included); the figures over them are the scope's."""
+    conn, roster, _ = company
+    scoped, mine, _ = north
+    admin = backtest.run_backtest(conn, "revenue", "quarter", origins=3)
+    manager = backtest.run_backtest(scoped, "revenue", "quarter", origins=3)
+    order = ["origin_index", "rep"]
+    rows = manager.forecasts.sort_values(order).reset_index(drop=True)
+    expected = admin.forecasts[admin.forecasts["rep"].isin(mine)].sort_values(order).reset_index(drop=True)
+    assert len(rows) >= 10
+    _same_numbers(rows, expected)
+    assert not named_reps(manager, set(roster)) - mine
+    assert manager.coverage["n"].iloc[0] == len(rows) < admin.coverage["n"].iloc[0]
+    assert manager.crps["model"] == pytest.approx(float(rows["crps"].mean()), rel=1e-12)
+
+
+def test_a_second_managers_first_visit_reuses_the_company_fit(sample_db, monkeypatch):
+    """The dashboard fits the company once per data version for every account; what each manager is shown
+    is made (and cached) per scope: the second manager's visit fits nothing and shows only their reps."""
+    import streamlit as st
+    from helpers import app_test
+
+    from dashboard import session
+
+    monkeypatch.setenv(accounts.HASH_PROFILE_ENV, "cheapest")
+    conn = store.connect(sample_db)
+    try:
+        for name, team in (("north", NORTH), ("south", SOUTH)):
+            accounts.add_account(conn, name, "manager", password="correct horse battery", teams=[team])
+        roster = dict(conn.execute("SELECT rep, team FROM reps").fetchall())
+    finally:
+        conn.close()
+    fits: list[tuple] = []
+    shown: dict[str, set[str]] = {}
+    fit, for_scope = session.calibrate_company, calibration.CompanyCalibration.for_scope
+
+    def counted_fit(*args, **kwargs):
+        fits.append(args[1:])
+        return fit(*args, **kwargs)
+
+    def recorded_scope(self, conn, context=True):
+        cal = for_scope(self, conn, context)
+        shown.setdefault(scopes.connection_scope(conn).key(), set()).update(cal.summary.index)
+        return cal
+
+    monkeypatch.setattr(session, "calibrate_company", counted_fit)
+    monkeypatch.setattr(calibration.CompanyCalibration, "for_scope", recorded_scope)
+    st.cache_data.clear()
+    fitted_by = {}
+    for name in ("north", "south"):
+        at = app_test("pages/baselines.py")
+        at.text_input(key="auth_name").input(name)
+        at.text_input(key="auth_password").input("correct horse battery")
+        at.button(key="auth_sign_in").click().run()
+        assert not at.exception, at.exception
+        fitted_by[name] = len(fits)
+    assert fitted_by["north"] >= 1 and fitted_by["south"] == fitted_by["north"], fits
+    assert len(shown) == 2
+    teams = [{roster[r] for r in reps} for reps in shown.values()]
+    assert sorted(map(sorted, teams)) == [[NORTH], [SOUTH]], teams
+
+
+def test_the_company_is_read_only_by_the_fits():
+    """The one read past a scope (panel_query.company_panel, a cursor without the scope's views) is made by
+    the calibration and the backtest alone; the company fit is shown only through ``for_scope``; no other
+    engine code opens a cursor of its own or names a table through the database's catalog."""
+    root = Path(__file__).resolve().parent.parent
+    sources = {str(path.relative_to(root)): path.read_text(encoding="utf-8")
+               for folder in ("analytics", "dashboard", "pages") for path in (root / folder).rglob("*.py")}
+    assert {name for name, text in sources.items() if "company_panel(" in text} == {
+        "analytics/panel_query.py", "analytics/calibration.py", "analytics/backtest.py"}
+    assert {name for name, text in sources.items() if "calibrate_company(" in text} == {
+        "analytics/calibration.py", "dashboard/session.py"}
+    session_text = sources["dashboard/session.py"]
+    assert session_text.count("_company_calibration(") == 2 and ".for_scope(db())" in session_text
+    engine = {name: text for name, text in sources.items() if name.startswith("analytics/")}
+    assert {name for name, text in engine.items() if re.search(r"\w\.cursor\(\)", text)} == {
+        "analytics/scope.py", "analytics/panel_query.py"}
+    assert {name for name, text in engine.items() if re.search(r'"\{?\w*\}?"\.main\.', text)} == {"analytics/scope.py"}
 
 
 def test_a_query_that_names_nobody_unscoped_is_no_proof(company):
@@ -354,9 +484,13 @@ def test_the_caches_of_pages_are_keyed_by_the_scope():
     no_data = {"_connection", "_worker", "_watcher"}     # the shared connection, a thread pool, the inbox thread
     for path in sorted([*root.glob("dashboard/*.py"), *root.glob("pages/*.py")]):
         text = path.read_text(encoding="utf-8")
-        for match in re.finditer(r"@st\.cache_(?:data|resource)\([^)]*\)\s*\ndef (\w+)\(([^)]*)\)", text):
-            name, params = match.group(1), match.group(2)
+        for match in re.finditer(r"@st\.cache_(?:data|resource)\([^)]*\)\s*\ndef (\w+)\(([^)]*)\)(?:\s*->\s*([^:]+))?:",
+                                 text):
+            name, params, returns = match.group(1), match.group(2), (match.group(3) or "").strip()
             if name in no_data:
+                continue
+            if returns == "CompanyCalibration":    # the company's fit, the same for every account: no scope
+                assert re.search(r"\bcompany_version\b", params), f"{path.name}:{name}"
                 continue
             assert re.search(r"\b(version|version_key|key|_cal)\b", params), f"{path.name}:{name} has no scope key"
     session_text = (root / "dashboard/session.py").read_text(encoding="utf-8")
