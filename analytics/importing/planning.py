@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -28,6 +29,9 @@ from analytics.importing import (
 from analytics.importing.plan_decisions import ImportPlan, MappingFacts, PlanOptions, StagedFacts
 from analytics.importing.plan_decisions import refused as _refuse
 from analytics.importing.saved_mappings import load_saved_mapping
+
+if TYPE_CHECKING:
+    import pandas
 
 PREVIEW_ROWS = 20
 
@@ -115,7 +119,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.So
     if keep:
         return plan, stage
     reject_lines.resolve(conn, stage)  # the preview is for a person looking at inspect_file's plan
-    plan = replace(plan, preview=conn.execute(f"SELECT * FROM {stage.t('final')} LIMIT {PREVIEW_ROWS}").df(),
+    plan = replace(plan, preview=_shown(conn.execute(f"SELECT * FROM {stage.t('final')} LIMIT {PREVIEW_ROWS}").df()),
                    reject_sample=conn.execute(
                        f"SELECT line, column_name AS column, value, reason FROM {stage.t('rej')} "
                        "ORDER BY line NULLS LAST LIMIT 50").df())
@@ -162,6 +166,20 @@ def _stored_quotas_note(conn: duckdb.DuckDBPyConnection, deals: str) -> str | No
 
 def _stored(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     return conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0] > 0
+
+
+def _shown(preview: pandas.DataFrame) -> pandas.DataFrame:
+    """The preview as a manager reads it: without the activities' bookkeeping key (``key_seq``: a row's place
+    among the file's rows of the same rep, date and type) and, for a log without ids, the empty id column.
+
+    >>> import pandas as pd
+    >>> _shown(pd.DataFrame({"activity_id": [None], "rep": ["Ana"], "key_seq": [1]})).columns.tolist()
+    ['rep']
+    """
+    hidden = [c for c in ("key_seq",) if c in preview]
+    if "activity_id" in preview and preview["activity_id"].isna().all():
+        hidden.append("activity_id")
+    return preview.drop(columns=hidden)
 
 
 def inspect_file(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name: str | None = None,
