@@ -23,6 +23,7 @@ the team's (monthly grain). Then
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,8 +192,28 @@ def zero_shares(zeros: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Per-rep beta-binomial posterior mean share of zero periods (0 when no zero was ever seen)."""
     if np.sum(zeros) == 0:
         return np.zeros_like(n, dtype=float)
-    a, b = fit_beta_binomial(zeros, n)
+    a, b = _zero_prior(np.asarray(zeros, dtype=float), np.asarray(n, dtype=float))
     return (a + zeros) / (a + b + n)
+
+
+_ZERO_PRIORS: dict[bytes, tuple[float, float]] = {}
+_ZERO_PRIORS_SIZE = 512
+_ZERO_PRIORS_LOCK = threading.Lock()
+
+
+def _zero_prior(zeros: np.ndarray, n: np.ndarray) -> tuple[float, float]:
+    """:func:`~analytics.counts.fit_beta_binomial` of (zeros, n), remembered by value: the variant choice
+    fits every variant at each origin on the same cells (four Nelder-Mead fits of one prior), and a page's
+    calibration refits the history a backtest already fitted."""
+    key = zeros.tobytes() + b"|" + n.tobytes()
+    found = _ZERO_PRIORS.get(key)
+    if found is None:
+        found = fit_beta_binomial(zeros, n)
+        with _ZERO_PRIORS_LOCK:        # (a page's script thread and a backtest worker fit at once)
+            if len(_ZERO_PRIORS) >= _ZERO_PRIORS_SIZE:
+                _ZERO_PRIORS.pop(next(iter(_ZERO_PRIORS)))      # the oldest first (dicts keep insertion order)
+            _ZERO_PRIORS[key] = found
+    return found
 
 
 def fit_log_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
