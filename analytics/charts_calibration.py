@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 MODEL_COLOR = "#1f77b4"
@@ -68,17 +69,16 @@ def rep_fan_grid(history: pd.DataFrame, summary: pd.DataFrame, *, columns: int =
     """
     reps = list(summary.index)
     rows = max(1, -(-len(reps) // columns))
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[str(r) for r in reps],
-                        horizontal_spacing=0.03, vertical_spacing=min(0.08, 0.5 / rows))
+    grid = make_subplots(rows=rows, cols=columns, subplot_titles=[str(r) for r in reps],
+                         horizontal_spacing=0.03, vertical_spacing=min(0.08, 0.5 / rows))   # axes and titles
     recent = (history.sort_values("period_start").groupby("rep", sort=False)["value"]
               .apply(lambda v: v.tail(history_periods).to_numpy()))
-    # Every trace as a plain dict, added in one call: plotly validates and lays them out once (a trace
+    # Every trace as a plain dict on its panel's axes (numbered row by row from the top left, as
+    # make_subplots numbers them), the figure made from them once: plotly validates them once (a trace
     # at a time took seconds for 48 panels).
     traces: list[dict] = []
-    rows_of: list[int] = []
-    cols_of: list[int] = []
     for k, rep in enumerate(reps):
-        r, c = divmod(k, columns)
+        axes = {"xaxis": f"x{k + 1 if k else ''}", "yaxis": f"y{k + 1 if k else ''}"}
         y = recent.get(rep, np.array([]))
         x = np.arange(len(y))
         nxt = len(y)
@@ -92,20 +92,23 @@ def rep_fan_grid(history: pd.DataFrame, summary: pd.DataFrame, *, columns: int =
         panel.append(dict(type="scatter", x=[nxt], y=[fc["baseline"]], mode="markers", showlegend=False,
                           marker={"color": MODEL_COLOR, "size": 7, "line": {"color": "white", "width": 1}},
                           hovertemplate="baseline %{y:,.0f}<extra></extra>"))
-        traces += panel
-        rows_of += [r + 1] * len(panel)
-        cols_of += [c + 1] * len(panel)
-    fig.add_traces(traces, rows=rows_of, cols=cols_of)
-    # Every panel's axes in one layout update (update_xaxes/update_yaxes update them one at a time).
+        traces += [trace | axes for trace in panel]
+    # Every panel's axes and title styled in the plain layout, and the figure made once from it: plotly's
+    # update_layout walks each of the 96 axes' keys as a path (a third of a second for 48 panels, paid on
+    # every first render of Baselines): the same figure as plotly's subplot calls make
+    # (tests/test_charts_calibration.py).
     x_style = {"showticklabels": False, "showgrid": False, "zeroline": False}
     y_style = {"showticklabels": False, "showgrid": True, "gridcolor": "#eeeeee", "zeroline": False,
                "rangemode": "tozero"}
-    suffixes = [""] + [str(i) for i in range(2, rows * columns + 1)]
-    axes = {f"xaxis{n}": x_style for n in suffixes} | {f"yaxis{n}": y_style for n in suffixes}
-    fig.update_annotations(font_size=11)
-    fig.update_layout(axes, template="plotly_white", height=max(180, 150 * rows),
-                      margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    return fig
+    layout = grid.layout.to_plotly_json()
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")):
+            axis.update(x_style if key.startswith("xaxis") else y_style)
+    for title in layout.get("annotations", []):
+        title.setdefault("font", {})["size"] = 11
+    layout.update(template=pio.templates["plotly_white"], height=max(180, 150 * rows),
+                  margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return go.Figure(data=traces, layout=layout)
 
 
 def reliability_chart(coverage: pd.DataFrame, *, randomized: bool = True) -> go.Figure:

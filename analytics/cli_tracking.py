@@ -112,11 +112,9 @@ def _review(args: argparse.Namespace) -> int:
 
     conn = store.connect(args.db)
     try:
-        rv = review_mod.review(conn, args.target_set)
-        tr = None
-        if args.out:
-            from analytics import tracking
-            tr = tracking.track(conn, rv.saved, as_of=rv.period.end)
+        # The report's tracking (while the period runs) shares the review's fit of the period: one fit, not two.
+        rv, tr = review_mod.review_and_track(conn, args.target_set) if args.out else (
+            review_mod.review(conn, args.target_set), None)
         currency = set_currency(conn, rv.saved)
     except (LookupError, ValueError) as exc:
         return refuse(str(exc))

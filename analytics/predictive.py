@@ -43,6 +43,8 @@ from typing import Protocol
 import numpy as np
 from scipy import stats
 
+from analytics.uniform_interp import interp_plotting_positions
+
 ArrayLike = float | np.ndarray
 
 
@@ -128,7 +130,8 @@ class EmpiricalResidualLaw:
         u = np.asarray(u, dtype=float)
         n = self.sorted_values.size
         first, last = 1 / (n + 1), n / (n + 1)
-        out = np.interp(u, np.arange(1, n + 1) / (n + 1), self.sorted_values)
+        # (np.interp on that uniform grid, bit for bit, without its binary search: analytics/uniform_interp.py)
+        out = interp_plotting_positions(u, self.sorted_values)
         lo, hi = u < first, u > last  # the t tails only where needed (t.ppf is slow)
         if lo.any():
             out[lo] = self.sorted_values[0] + (stats.t.ppf(u[lo], 5) - stats.t.ppf(first, 5))

@@ -42,7 +42,7 @@ from analytics.periods import Period
 from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
 from analytics.target_sets import SavedTargetSet
 from analytics.targets import TIER_ORDER
-from analytics.tracking import Tracking, align_predictive, fit_period, implied_predictive, track
+from analytics.tracking import PeriodFit, Tracking, align_predictive, fit_period, implied_predictive, track
 from analytics.tracking_causes import funnel_rates
 from analytics.tracking_core import StitchedPredictive
 
@@ -307,13 +307,19 @@ def _baseline(cal: Calibration | None, pred: PredictiveDistribution, reps: np.nd
     return np.asarray(pred.quantile(0.5), dtype=float)
 
 
-def review_and_track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str
-                     ) -> tuple[Review, Tracking | None]:
-    """The review of a saved set's period and its tracking at the review's date (None when it cannot
-    be tracked): the page and the report show both. The period's calibration is fitted once for the two."""
+def review_and_track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str, *,
+                     fit: PeriodFit | None = None) -> tuple[Review, Tracking | None]:
+    """The review of a saved set's period and, while the period runs, its tracking at the review's date:
+    the report shows the reps' projected attainment then (:func:`analytics.report.review_html`). None once
+    the period is over (the report shows final results: tracking it would cost the page seconds at 1,000
+    reps for nothing) or when it cannot be tracked. The period's calibration is fitted once for the two;
+    ``fit``: how (default :func:`analytics.tracking.fit_period`; the dashboard's is cached)."""
     saved = data.tracked_set(conn, target_set)
-    fitted = fit_period(conn, saved)
-    rv = review(conn, saved, fitted=fitted)
+    fit = fit or fit_period
+    fitted = fit(conn, saved)
+    rv = review(conn, saved, fitted=fitted, fit=fit)
+    if rv.complete:
+        return rv, None
     try:
         end = track(conn, saved, rv.as_of, fitted=fitted)
     except (ValueError, LookupError):
@@ -322,9 +328,12 @@ def review_and_track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet
 
 
 def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str, *,
-           bins: tuple[float, ...] = DEFAULT_BINS, fitted: tuple[Calibration | None, str] | None = None) -> Review:
+           bins: tuple[float, ...] = DEFAULT_BINS, fitted: tuple[Calibration | None, str] | None = None,
+           fit: PeriodFit | None = None) -> Review:
     """Review a saved set's period (the set, its name or id). ``fitted``: the set's period
-    :func:`analytics.tracking.fit_period` when the caller has it already."""
+    :func:`analytics.tracking.fit_period` when the caller has it already; ``fit`` (default ``fit_period``)
+    makes it and the next period's (the dashboard's is cached: the next period's is the one tracking that
+    period fits)."""
     saved = data.tracked_set(conn, target_set)
     period, reps, notes = saved.fiscal_period, saved.reps, []
     as_of = data_as_of(conn) or period.end
@@ -347,8 +356,9 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
 
     # The model for the reviewed period (fitted before it) and for the next (fitted through it).
     implied = implied_predictive(reps, saved.targets_by_tier, saved.chances_by_tier)
-    cal_then, why_then = fitted or fit_period(conn, saved, period)
-    cal_next, why_next = fit_period(conn, saved, period.next(), as_of=period.end)
+    fit = fit or fit_period
+    cal_then, why_then = fitted or fit(conn, saved, period)
+    cal_next, why_next = fit(conn, saved, period.next(), as_of=period.end)
     pred_then, _ = align_predictive(None if cal_then is None else cal_then.predictive, reps, implied)
 
     quota = data.quotas_for_period(conn, period, saved.metric)  # every rep with a quota, in the set or not

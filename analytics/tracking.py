@@ -47,6 +47,7 @@ from analytics.tracking_core import (  # noqa: F401  (re-exported: the tracking 
     team_view,
 )
 from analytics.tracking_laws import (  # noqa: F401  (re-exported: the tracking API)
+    PeriodFit,
     align_predictive,
     fit_period,
     implied_predictive,
@@ -154,17 +155,20 @@ def gap_unit(metric: str) -> str:
 
 def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str, as_of: date | None = None,
           threshold: float = DEFAULT_THRESHOLD, *, n_draws: int = 4000, seed: int = 0,
-          confidence: float = 0.5, fitted: tuple[Calibration | None, str] | None = None) -> Tracking:
+          confidence: float = 0.5, fitted: tuple[Calibration | None, str] | None = None,
+          fit: PeriodFit | None = None, coverage: DataCoverage | None = None) -> Tracking:
     """Track a saved set (the set, its name or id) as of a date (default: ``data_as_of``).
-    ``fitted``: the set's period :func:`fit_period` when the caller has it already."""
+    ``fitted``: the set's period :func:`fit_period` when the caller has it already; else ``fit`` (default
+    :func:`fit_period`) makes it (the dashboard's is cached). ``coverage``: the data's coverage when the
+    caller has it (default: read now)."""
     saved = data.tracked_set(conn, target_set)
     period, reps = saved.fiscal_period, saved.reps
-    cov = data_coverage(conn)
+    cov = coverage if coverage is not None else data_coverage(conn)
     as_of = as_of or data_as_of(conn) or period.end
     # Days after the data's last day are not measured: counting them would put every rep behind.
     day = data.evaluation_date(period, min(as_of, cov.data_ends) if cov.data_ends else as_of)
     actual = data.metric_to_date(conn, saved.metric, period.start, day).reindex(reps).fillna(0.0).to_numpy()
-    cal, model_note = fitted or fit_period(conn, saved)
+    cal, model_note = fitted or (fit or fit_period)(conn, saved)
     implied = implied_predictive(reps, saved.targets_by_tier, saved.chances_by_tier)
     pred, covered = align_predictive(None if cal is None else cal.predictive, reps, implied)
     shape = period_shape(conn, saved, cal)
@@ -207,9 +211,10 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     with np.errstate(divide="ignore", invalid="ignore"):
         s["projected_attainment"] = np.where(base > 0, s["projected"] / base, np.nan)
     s["flag"] = (s["p_attain"] < threshold) & (day >= period.start)
-    acts, causes, takes = _activity_side(conn, saved, day, base - actual, confidence, cov)
+    funnel = usual_funnel(conn, period, reps, cal)
+    acts, causes, takes = _activity_side(conn, saved, day, base - actual, confidence, cov, funnel)
     if causes["cause"].eq("no activity data").all() and not cov.has_activities:
-        causes = _outcome_side(conn, saved, day, s["pace"].to_numpy(dtype=float), share)
+        causes = _outcome_side(conn, saved, day, s["pace"].to_numpy(dtype=float), share, funnel)
     s = s.join(causes).join(takes)
     if resolve_metric(saved.metric).funnel_stage not in (None, "won"):
         # The metric is itself a funnel volume (calls, opportunities): its own pace is the volume.
@@ -260,11 +265,11 @@ def coverage_notes(cov: DataCoverage, period: Period) -> list[str]:
 
 
 def _outcome_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: date, outcome_pace: np.ndarray,
-                  share: np.ndarray) -> pd.DataFrame:
+                  share: np.ndarray, funnel: UsualFunnel) -> pd.DataFrame:
     """Causes from won deals alone (no activities, no created dates): fewer deals, deal size or pace."""
     period, reps = saved.fiscal_period, saved.reps
     now = data.funnel_counts(conn, period.start, day).reindex(reps).fillna(0.0)
-    usual, _, deal_size = usual_funnel(conn, period, reps)
+    usual, _, deal_size = funnel
     with np.errstate(divide="ignore", invalid="ignore"):
         size_now = (now["revenue"] / now["won"].where(now["won"] > 0)).to_numpy(dtype=float)
     causes = outcome_causes(outcome_pace, now["won"].to_numpy(dtype=float),
@@ -275,19 +280,30 @@ def _outcome_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: d
                          weakest_stage_vs_usual=np.nan)
 
 
-def usual_funnel(conn: duckdb.DuckDBPyConnection, period: Period,
-                 reps: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+UsualFunnel = tuple[pd.DataFrame, pd.DataFrame, pd.Series]
+
+
+def usual_funnel(conn: duckdb.DuckDBPyConnection, period: Period, reps: np.ndarray,
+                 cal: Calibration | None = None) -> UsualFunnel:
     """The rep's usual funnel before ``period``: per-period volumes, conversion rates, deal size.
 
     ``metrics.rep_funnel`` (the pooled rates the set's activity plan was built from) over the four
-    complete periods before ``period``; NaN for a rep it does not know.
+    complete periods before ``period``; NaN for a rep it does not know. ``cal``: the period's
+    calibration, whose funnel is this very one when it was read at the period's grain on the day
+    before it (:func:`fit_period`'s): taken from it instead of read again.
     """
-    f = rep_funnel(conn, period.grain, as_of=period.start - timedelta(days=1)).set_index("rep").reindex(reps)
+    day_before = period.start - timedelta(days=1)
+    if cal is not None and cal.grain == period.grain and cal.as_of == day_before and not cal.rep_funnel.empty:
+        f = cal.rep_funnel
+    else:
+        f = rep_funnel(conn, period.grain, as_of=day_before)
+    f = f.set_index("rep").reindex(reps)
     return f, f[list(FUNNEL_RATES)].astype(float), f["avg_deal_size"].astype(float)
 
 
 def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: date, gap: np.ndarray,
-                   confidence: float, cov: DataCoverage) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                   confidence: float, cov: DataCoverage,
+                   funnel: UsualFunnel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Activities to date vs their targets' (or usual) pace, causes and what it takes per week.
 
     Volumes whose data was never imported (``cov``) are neither judged nor planned: zero calls in
@@ -295,7 +311,7 @@ def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: 
     period, reps = saved.fiscal_period, saved.reps
     s_act = working_days(period.start, day) / max(working_days(period.start, period.end), 1)
     now = data.funnel_counts(conn, period.start, day).reindex(reps).fillna(0.0)
-    usual, usual_rates, deal_size = usual_funnel(conn, period, reps)
+    usual, usual_rates, deal_size = funnel
     # Expected per period: the set's activity targets, else the rep's usual volume.
     a = saved.activity_rows.assign(column=saved.activity_rows["activity"].map(data.funnel_column))
     volume_cols = [c for c in VOLUME_ORDER if c in usual and _volume_covered(cov, c)]
@@ -304,7 +320,8 @@ def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: 
     expected = planned.reindex(index=reps, columns=volume_cols).combine_first(usual[volume_cols])
     expected = expected[volume_cols]
     now_long = now.stack().rename("actual")
-    a = a.loc[np.array([_volume_covered(cov, c) for c in a["column"]], dtype=bool)]
+    covered = {c: _volume_covered(cov, c) for c in set(a["column"]) if isinstance(c, str)}  # asked once a volume
+    a = a.loc[np.array([covered[c] if isinstance(c, str) else True for c in a["column"]], dtype=bool)]
     rows = a.assign(target=a["per_period"]).join(now_long, on=["rep", "column"])
     rows["expected_to_date"] = rows["target"] * s_act
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -193,10 +193,12 @@ def projection(predictive: PredictiveDistribution, actual: npt.ArrayLike, share:
     actual = np.asarray(actual, dtype=float)
     s = np.broadcast_to(np.asarray(share, dtype=float), actual.shape)
     rem = remaining or remaining_predictive(predictive, 1.0 - s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # every level in one call: a remainder read from draws sorts each rep's draws once, not per level
+        quantiles = np.asarray(rem.quantile(np.asarray(levels, dtype=float)), dtype=float).reshape(-1, len(levels))
     out = {}
-    for level in levels:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            q = np.where(s >= 1.0, 0.0, np.nan_to_num(np.asarray(rem.quantile(level), dtype=float)))
+    for j, level in enumerate(levels):
+        q = np.where(s >= 1.0, 0.0, np.nan_to_num(quantiles[:, j]))
         name = "projected" if level == 0.5 else f"projected_p{round(level * 100):d}"
         out[name] = actual + q
     return pd.DataFrame(out)

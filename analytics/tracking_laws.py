@@ -13,7 +13,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 import duckdb
@@ -82,10 +82,17 @@ def align_predictive(model: PredictiveDistribution | None, reps: np.ndarray,
     return StitchedPredictive(reps=reps, parts=tuple(p for p in parts if p[1].size)), int(have.sum())
 
 
+PeriodFit = Callable[..., tuple[Calibration | None, str]]
+"""What :func:`fit_period` is: ``fit(conn, saved, period=None, as_of=None)``. Tracking and review take one, so
+the dashboard can hand them its cached fits (the fit of a set's period is the fit the review of the period
+before it starts from)."""
+
+
 def fit_period(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, period: Period | None = None,
                as_of: date | None = None) -> tuple[Calibration | None, str]:
-    """``calibration.calibrate`` for ``period`` (default: the set's) on data before it; None with a
-    reason when there is no history to fit."""
+    """``calibration.calibrate`` for ``period`` (default: the set's) on data before it (up to ``as_of``,
+    default the day before it); None with a reason when there is no history to fit. It reads only the
+    set's metric."""
     period = period or saved.fiscal_period
     try:
         cal = calibrate(conn, metric=saved.metric, grain=period.grain, period=period,

@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import formatting, metrics, report, review, store, target_sets, tracking
 from analytics.charts_tracking import reliability_chart
 from analytics.periods import parse_period
-from dashboard import frame, session
+from dashboard import frame, period_fits, session
 
 frame.require("pages/review.py")
 
@@ -24,8 +24,9 @@ VOLATILITY_HELP = ("How widely a rep's results swing around their level: the log
 @st.cache_data(show_spinner="Reviewing the period…", max_entries=16)
 def _review(_conn, version_key: str, set_id: int) -> tuple[review.Review, tracking.Tracking | None]:
     # version_key (_set_version): an import, settings change or edit recomputes. The tracking at the period's end
-    # feeds the report's attainment charts; it is optional.
-    return review.review_and_track(_conn, int(set_id))
+    # feeds the report's attainment charts while the period runs; it is optional. The fits are cached apart:
+    # the next period's is the one Tracking fits for that period's set.
+    return review.review_and_track(_conn, int(set_id), fit=period_fits.cached_fit_period)
 
 
 def _set_version(header) -> str:
@@ -236,7 +237,9 @@ st.page_link("pages/targets.py", label=f"Calibrate {period.next().label} on the 
              icon=":material/flag:")
 
 st.divider()
+# on_click="ignore": a click that reruns the page drops the file's deferred id at the run's start, and a run
+# ending meanwhile (this one, another session's) forgets it before it is made: the download never came.
 st.download_button("Download the review report (HTML)", lambda: report.review_html(rv, at_end),
                    file_name=f"review-{header['name']}-{period.label}.html".replace(" ", "_"), mime="text/html",
-                   key="review_report", icon=":material/download:", type="primary",
+                   key="review_report", on_click="ignore", icon=":material/download:", type="primary",
                    help="One self-contained file that prints on A4 or Letter and opens offline.")

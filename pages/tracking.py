@@ -13,7 +13,7 @@ import streamlit as st
 from analytics import formatting, metrics, store, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
 from analytics.periods import parse_period, period_of
-from dashboard import auth, frame, session
+from dashboard import auth, frame, period_fits, session
 
 frame.require("pages/tracking.py")
 
@@ -29,8 +29,10 @@ CAUSE_WORDS = {  # what each cause means, said only for the causes shown
 
 @st.cache_data(show_spinner="Tracking the set…", max_entries=32)
 def _track(_conn, version_key: str, set_id: int, as_of: date, threshold: float) -> tracking.Tracking:
-    # version_key (_set_version): an import, a settings change or an edit of the set recomputes.
-    return tracking.track(_conn, int(set_id), as_of, threshold)
+    # version_key (_set_version): an import, a settings change or an edit of the set recomputes. The period's
+    # fit is cached apart: another threshold or day reuses it, and Review's next-period fit is the same one.
+    return tracking.track(_conn, int(set_id), as_of, threshold, fit=period_fits.cached_fit_period,
+                          coverage=session.data_coverage())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -20,6 +20,7 @@ from analytics.open_pipeline import (
     pipeline_outcomes,
     pipeline_share,
     remainder_with_pipeline,
+    search_rows,
 )
 from analytics.open_pipeline_data import (
     comparable_points,
@@ -236,3 +237,25 @@ def test_quantiles_read_one_set_of_seeded_draws():
     assert rest.seeded_draws() is rest.seeded_draws()
     assert np.array_equal(rest.quantile(0.5), np.quantile(fresh, 0.5, axis=0))
     assert np.array_equal(rest.quantile([0.1, 0.9]), np.quantile(fresh, [0.1, 0.9], axis=0).T)
+
+
+@pytest.mark.parametrize("k", [1, 2, 128, 1024])
+def test_search_rows_is_numpys_search_row_by_row(k):
+    """The arithmetic search of evenly weighted rows gives numpy's picks, and so does every other row."""
+    rng = np.random.default_rng(k)
+    n_reps, n_draws = 300, 500
+    weights = np.full((n_reps, k), 1.0 / k)
+    uneven = rng.random(n_reps) < 0.3
+    weights[uneven] = rng.dirichlet(np.ones(k), size=int(uneven.sum()))
+    weights[uneven, k // 2:] = 0.0                         # padded, as the exact outcomes are
+    cum = np.cumsum(weights, axis=1)
+    cum = cum / np.where(cum[:, -1:] > 0, cum[:, -1:], 1.0)
+    offsets = np.arange(n_reps, dtype=float)
+    rows = cum + offsets[:, None]
+    keys = rng.random((n_reps, n_draws)) + offsets[:, None]
+    keys[:, :k] = rows[:, :min(k, n_draws)]                # keys on the row values themselves
+    keys[:, -1] = np.nextafter(rows[:, 0], -np.inf)
+    keys[0, 0] = np.nan
+    expected = np.stack([np.searchsorted(rows[i], keys[i], side="right") for i in range(n_reps)])
+    even = np.all(weights == weights[:, :1], axis=1)
+    assert np.array_equal(search_rows(rows, keys, even), expected)

@@ -200,14 +200,31 @@ def test_orders_only_review_has_no_funnel_columns_it_did_not_import(tmp_path):
     assert any(n.startswith("No stages or lost deals imported") for n in rv.notes)
 
 
-def test_review_and_track_fit_once_and_give_what_each_gives_alone(tracking_company):
-    """The page's review and its end-of-period tracking share one fit: the same numbers as apart."""
-    rv, end = review.review_and_track(tracking_company, "Q4 plan")
-    alone = review.review(tracking_company, "Q4 plan")
-    for name in ("results", "outcomes", "changes", "next_start"):
-        pd.testing.assert_frame_equal(getattr(rv, name), getattr(alone, name), check_exact=True)
+@pytest.mark.parametrize("name", ["Q4 plan", "Q1 plan"])
+def test_review_and_track_fit_once_and_give_what_each_gives_alone(tracking_company, name):
+    """The page's review and its tracking share one fit: the same numbers as apart. A finished period
+    (Q4) is not tracked: the report shows its final results, with or without a tracking."""
+    fits = []
+
+    def counted_fit(conn, saved, period=None, as_of=None):
+        fits.append((period or saved.fiscal_period, as_of))
+        return tracking.fit_period(conn, saved, period, as_of)
+
+    rv, end = review.review_and_track(tracking_company, name, fit=counted_fit)
+    assert len(fits) == len(set(fits)) == 2             # the period's fit once, and the next period's
+    alone = review.review(tracking_company, name)
+    for column in ("results", "outcomes", "changes", "next_start"):
+        pd.testing.assert_frame_equal(getattr(rv, column), getattr(alone, column), check_exact=True)
     assert rv.notes == alone.notes
-    tracked = tracking.track(tracking_company, "Q4 plan", rv.as_of)
+    tracked = tracking.track(tracking_company, name, rv.as_of)
+    if rv.complete:
+        assert end is None
+        assert _undated(report.review_html(rv, end)) == _undated(report.review_html(rv, tracked))
+        return
     assert end is not None
     pd.testing.assert_frame_equal(end.summary, tracked.summary, check_exact=True)
     assert str(end.team) == str(tracked.team)
+
+
+def _undated(html: str) -> str:
+    return re.sub(r"written \d\d \w+ \d{4} \d\d:\d\d", "written", html)

@@ -84,3 +84,21 @@ def test_cli_writes_an_eur_companys_money_in_euros(eur_db, tmp_path):
         assert out.returncode == 0, (verb, out.stderr)
         assert "€" in out.stdout and "$" not in out.stdout, (verb, out.stdout)
     assert "team target €2,500,000" in outputs["targets list"].stdout
+
+
+@pytest.mark.parametrize("name", ["Q4 plan", "Q1 plan"])
+def test_review_with_a_report_fits_each_period_once(tracking_db, tmp_path, monkeypatch, name):
+    """The report's tracking shares the review's fit: the period and the next, each fitted once."""
+    from analytics import review, tracking, tracking_laws
+
+    fits = []
+
+    def counted_fit(conn, saved, period=None, as_of=None):
+        fits.append(((period or saved.fiscal_period).label, as_of))
+        return tracking_laws.fit_period(conn, saved, period, as_of)
+
+    monkeypatch.setattr(review, "fit_period", counted_fit)
+    monkeypatch.setattr(tracking, "fit_period", counted_fit)
+    out = run_cli("review", "--db", str(tracking_db), "--target-set", name, "--out", str(tmp_path / "review.html"))
+    assert out.returncode == 0, out.stderr
+    assert len(fits) == len(set(fits)) == 2

@@ -1,0 +1,38 @@
+"""The model fit of a tracked or reviewed period, cached: Tracking and Review share it.
+
+Tracking a set fits its period on the data before it (``analytics.tracking.fit_period``); reviewing the
+set of the period before fits the same period on the same data, for next period's starting points.
+At 1,000 reps a fit costs about a second of a page's first render: cached per database file, data
+version and scope, metric, period and day, the second page finds it. The fit is a plain value (no live
+connection inside it), cached as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from analytics import store
+from analytics.calibration import Calibration
+from analytics.periods import Period
+from analytics.target_sets import SavedTargetSet
+from analytics.tracking import fit_period
+from dashboard import session
+
+
+@st.cache_data(show_spinner="Fitting the period's model…", max_entries=8)
+def _fit(_conn: store.Connection, _saved: SavedTargetSet, _period: Period, path: str, version: str,
+         metric: str, period_key: tuple[str, str, int], as_of: date) -> tuple[Calibration | None, str]:
+    # The fit reads only the set's metric (keyed), the period (its label, grain and fiscal calendar) and
+    # the data up to as_of under this session's scope (``version``).
+    return fit_period(_conn, _saved, _period, as_of)
+
+
+def cached_fit_period(conn: store.Connection, saved: SavedTargetSet, period: Period | None = None,
+                      as_of: date | None = None) -> tuple[Calibration | None, str]:
+    """``analytics.tracking.fit_period``, cached (its signature: pass it as the engine's ``fit``)."""
+    period = period or saved.fiscal_period
+    as_of = as_of or period.start - timedelta(days=1)
+    return _fit(conn, saved, period, session.db_path(), session.data_version(), saved.metric,
+                (period.label, period.grain, period.fiscal_start_month), as_of)
