@@ -44,12 +44,13 @@ def build_orders_db(folder: Path, db: Path | None = None) -> Path:
     return db
 
 
-def save_orders_plan(db: Path, period: Period, name: str = "Orders plan") -> str:
-    """A model target set of won revenue for ``period``, fitted on the orders before it, saved."""
+def save_orders_plan(db: Path, period: Period, name: str = "Orders plan", tiers: str = "35,70,90") -> str:
+    """A model target set of won revenue for ``period``, fitted on the orders before it, saved (base at the
+    first of ``tiers``' percentiles: a tracking test that needs reps short of base sets it high)."""
     conn = store.connect(str(db))
     try:
         cal = calibration.calibrate(conn, "revenue", period.grain, period, as_of=period.start - timedelta(days=1))
-        draft = target_drafts.draft_from_calibration(cal, name, coverage=data_coverage(conn))
+        draft = target_drafts.draft_from_calibration(cal, name, tiers, coverage=data_coverage(conn))
         target_sets.save_target_set(conn, draft, author="test")
         return name
     finally:

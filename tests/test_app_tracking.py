@@ -189,7 +189,7 @@ def orders_db(db_path, tmp_path) -> Path:
     import orders_fixtures
 
     orders_fixtures.build_orders_db(tmp_path, db_path)
-    orders_fixtures.save_orders_plan(db_path, parse_period("2026-Q2"), "Q2 orders")
+    orders_fixtures.save_orders_plan(db_path, parse_period("2026-Q2"), "Q2 orders", tiers="60,80,95")  # base at P60: some reps end short
     orders_fixtures.save_orders_plan(db_path, parse_period("2026-Q3"), "Q3 orders")
     return db_path
 

@@ -328,7 +328,7 @@ def orders_db(tmp_path_factory):
     import orders_fixtures
 
     db = orders_fixtures.build_orders_db(tmp_path_factory.mktemp("orders"))
-    orders_fixtures.save_orders_plan(db, parse_period("2026-Q2"), "Q2 orders")
+    orders_fixtures.save_orders_plan(db, parse_period("2026-Q2"), "Q2 orders", tiers="60,80,95")  # base at P60: some reps end short
     orders_fixtures.save_orders_plan(db, parse_period("2026-Q3"), "Q3 orders")
     return db
 
