@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -91,65 +92,136 @@ def activity_plan(targets: pd.DataFrame, funnel: pd.DataFrame, period: Period | 
     With ``coverage``, a stage whose data was never imported (calls without activities, opportunities
     without created dates) is left blank (NaN): a plan of "8 opportunities" from won orders alone
     would be a number the data cannot show (and tracking could never measure).
+    (:class:`ActivityPlanner` makes the same plans for one set of targets after another.)
     """
-    f = _funnel_by_rep(funnel).reindex(targets["rep"])
-    t = targets["target"].to_numpy(dtype=float)
-    counted = resolve_metric(metric)
-    if counted.funnel_stage == "won" and counted.kind == "count":  # the target is a number of won deals
-        deal_size, k = np.full(t.shape, np.nan), np.ceil(t - 1e-9)
-    else:
-        deal_size = f["avg_deal_size"].to_numpy(dtype=float) if "avg_deal_size" in f else np.full(t.shape, np.nan)
-        k = deals_needed(t, deal_size)
-    rate = {r: f[r].to_numpy(dtype=float) if r in f else np.full(t.shape, np.nan) for _, r in STAGES}
-    use_beta = uncertain and {"won", "closed"} <= set(f.columns)
-    if use_beta:
-        whole = _funnel_by_rep(funnel)
+    return ActivityPlanner(funnel, period, q=q, metric=metric, history_periods=history_periods,
+                           uncertain=uncertain, coverage=coverage).plan(targets)
+
+
+class ActivityPlanner:
+    """:func:`activity_plan` for one funnel, period, confidence, metric and coverage, for one set of targets
+    after another: a page plans again after every edit of a base target.
+
+    The team prior of the win rate is fitted once, and each rep's row is remembered per target (up to
+    ``remembered`` rows, then the last plan's): after one rep's edit only that rep is planned (a thousand
+    reps took 0.3 s a plan). A rep's row depends only on its funnel row, the prior and its own target,
+    so it is the row a plan of every rep gives (tests/test_sales_math.py compares them exactly). Safe to
+    share between threads (a lock guards the remembered rows)."""
+
+    def __init__(self, funnel: pd.DataFrame, period: Period | None = None, *, q: float = 0.8,
+                 metric: str = "revenue", history_periods: int = 4, uncertain: bool = True,
+                 coverage: DataCoverage | None = None, remembered: int = 20_000) -> None:
+        self.funnel, self.period, self.q, self.metric = _funnel_by_rep(funnel), period, q, metric
+        self.history_periods, self.coverage, self.remembered = history_periods, coverage, remembered
+        self.uses_beta = uncertain and {"won", "closed"} <= set(self.funnel.columns)
+        self.prior = self._team_prior() if self.uses_beta else None
+        self._lock = threading.Lock()
+        self._rows: dict[str, np.ndarray] = {}          # column -> the remembered rows' values
+        self._at: dict[tuple[object, float], int] = {}  # (rep, target) -> its remembered row
+        self._sentences: dict[tuple[object, float], str | None] = {}
+
+    def _team_prior(self) -> tuple[float, float]:
+        """The team prior (calibration-methods section 3) from each rep's totals: per-period averages x
+        periods are whole deals up to rounding."""
+        whole = self.funnel
         periods_all = (whole["n_periods"].to_numpy(dtype=float) if "n_periods" in whole
-                       else np.full(len(whole), float(history_periods)))
-        # the team prior (calibration-methods section 3) from each rep's totals: per-period averages
-        # x periods are whole deals up to rounding
-        a0, b0 = fit_beta_binomial(np.round(whole["won"].to_numpy(dtype=float) * periods_all),
-                                   np.round(whole["closed"].to_numpy(dtype=float) * periods_all))
-        n_hist = f["n_periods"].to_numpy(dtype=float) if "n_periods" in f else np.full(t.shape, history_periods)
-        w = np.nan_to_num(np.round(f["won"].to_numpy(dtype=float) * n_hist))
-        m = np.nan_to_num(np.round(f["closed"].to_numpy(dtype=float) * n_hist))
-        a, b = a0 + w, b0 + np.maximum(m - w, 0)
-        rate_law = UncertainRate.of(a, b)     # the Beta's quadrature nodes, once for the four stages
-    out = {"rep": targets["rep"].to_numpy(dtype=object), "target": t, "avg_deal_size": deal_size,
-           "deals": k, "win_rate": a / (a + b) if use_beta else rate["win_rate"],
-           "win_rate_a": a if use_beta else np.nan, "win_rate_b": b if use_beta else np.nan}
-    # rho: product of the stage rates from this stage down to opportunity. Activity ratios may exceed 1
-    # (two meetings per call); where the chain is no longer a thinning (rho * p could pass 1), the stage
-    # count is the next stage's count divided by the ratio instead.
-    rho = np.ones(t.shape)
-    below = None
-    for i in range(len(STAGES) - 1, -1, -1):
-        stage, to_next = STAGES[i]
-        if use_beta:
-            thinning = rho <= 1
-            count = opportunities_needed_uncertain(k, a, b, q, np.minimum(rho, 1.0), rate=rate_law)
-        else:
-            thinning = rho * rate["win_rate"] <= 1
-            count = opportunities_needed(k, np.minimum(rho * rate["win_rate"], 1.0), q)
-        if below is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scaled = np.ceil(below / np.where(rate[to_next] > 0, rate[to_next], np.nan) - 1e-9)
-            count = np.where(thinning, count, scaled)
-        out[stage] = count
-        below = count
-        if i > 0:
-            rho = rho * rate[STAGES[i - 1][1]]
-    if coverage is not None:
+                       else np.full(len(whole), float(self.history_periods)))
+        return fit_beta_binomial(np.round(whole["won"].to_numpy(dtype=float) * periods_all),
+                                 np.round(whole["closed"].to_numpy(dtype=float) * periods_all))
+
+    def plan(self, targets: pd.DataFrame) -> pd.DataFrame:
+        """The plan of ``targets`` (rep, target), as :func:`activity_plan` makes it."""
+        reps = targets["rep"].to_numpy(dtype=object)
+        t = targets["target"].to_numpy(dtype=float)
+        keys = list(zip(reps.tolist(), t.tolist(), strict=True))
+        with self._lock:
+            at = np.fromiter((self._at.get(key, -1) for key in keys), dtype=np.intp, count=len(keys))
+            missing = np.flatnonzero(at < 0)
+            if missing.size and len(self._at) + missing.size > self.remembered:
+                self._rows, self._at, self._sentences = {}, {}, {}     # then only this plan's rows
+                at[:], missing = -1, np.arange(len(keys))
+            if missing.size:
+                made = self._plan_rows(reps[missing], t[missing])
+                first = len(self._rows["target"]) if self._rows else 0
+                self._rows = {c: np.concatenate([self._rows[c], v]) if self._rows else v for c, v in made.items()}
+                at[missing] = first + np.arange(missing.size)
+                self._at.update((keys[i], first + j) for j, i in enumerate(missing.tolist())
+                                if np.isfinite(keys[i][1]))
+            columns = {c: v[at] for c, v in self._rows.items()}
+        plan = pd.DataFrame({"rep": reps, **columns})
+        weeks = self.period.days / 7.0 if self.period is not None else 13.0
         for stage, _ in STAGES:
-            if not coverage.has_funnel(stage):
-                out[stage] = np.full(t.shape, np.nan)
-    weeks = period.days / 7.0 if period is not None else 13.0
-    plan = pd.DataFrame(out)
-    for stage, _ in STAGES:
-        plan[f"{stage}_per_week"] = plan[stage] / weeks
-    plan["confidence"] = q
-    plan["weeks"] = weeks
-    return plan
+            plan[f"{stage}_per_week"] = plan[stage] / weeks
+        plan["confidence"] = self.q
+        plan["weeks"] = weeks
+        return plan
+
+    def _plan_rows(self, reps: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """The plan's columns after ``rep`` (target to calls) for these reps and targets, worked out."""
+        f = self.funnel.reindex(reps)
+        counted = resolve_metric(self.metric)
+        if counted.funnel_stage == "won" and counted.kind == "count":  # the target is a number of won deals
+            deal_size, k = np.full(t.shape, np.nan), np.ceil(t - 1e-9)
+        else:
+            deal_size = f["avg_deal_size"].to_numpy(dtype=float) if "avg_deal_size" in f else np.full(t.shape, np.nan)
+            k = deals_needed(t, deal_size)
+        rate = {r: f[r].to_numpy(dtype=float) if r in f else np.full(t.shape, np.nan) for _, r in STAGES}
+        out: dict[str, np.ndarray] = {"target": t, "avg_deal_size": deal_size, "deals": k}
+        if self.prior is not None:
+            a0, b0 = self.prior
+            n_hist = (f["n_periods"].to_numpy(dtype=float) if "n_periods" in f
+                      else np.full(t.shape, float(self.history_periods)))
+            w = np.nan_to_num(np.round(f["won"].to_numpy(dtype=float) * n_hist))
+            m = np.nan_to_num(np.round(f["closed"].to_numpy(dtype=float) * n_hist))
+            a, b = a0 + w, b0 + np.maximum(m - w, 0)
+            rate_law = UncertainRate.of(a, b)     # the Beta's quadrature nodes, once for the four stages
+            out.update(win_rate=a / (a + b), win_rate_a=a, win_rate_b=b)
+        else:
+            out.update(win_rate=rate["win_rate"], win_rate_a=np.full(t.shape, np.nan),
+                       win_rate_b=np.full(t.shape, np.nan))
+        # rho: product of the stage rates from this stage down to opportunity. Activity ratios may exceed 1
+        # (two meetings per call); where the chain is no longer a thinning (rho * p could pass 1), the stage
+        # count is the next stage's count divided by the ratio instead.
+        rho = np.ones(t.shape)
+        below = None
+        for i in range(len(STAGES) - 1, -1, -1):
+            stage, to_next = STAGES[i]
+            if self.prior is not None:
+                thinning = rho <= 1
+                count = opportunities_needed_uncertain(k, a, b, self.q, np.minimum(rho, 1.0), rate=rate_law)
+            else:
+                thinning = rho * rate["win_rate"] <= 1
+                count = opportunities_needed(k, np.minimum(rho * rate["win_rate"], 1.0), self.q)
+            if below is not None:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    scaled = np.ceil(below / np.where(rate[to_next] > 0, rate[to_next], np.nan) - 1e-9)
+                count = np.where(thinning, count, scaled)
+            out[stage] = np.asarray(count, dtype=float)
+            below = count
+            if i > 0:
+                rho = rho * rate[STAGES[i - 1][1]]
+        if self.coverage is not None:
+            for stage, _ in STAGES:
+                if not self.coverage.has_funnel(stage):
+                    out[stage] = np.full(t.shape, np.nan)
+        return out
+
+    def sentences(self, plan: pd.DataFrame) -> dict[str, str]:
+        """``target_drafts.plan_sentences`` of a plan this planner made (each rep's remembered per target)."""
+        grain = self.period.grain if self.period is not None else "quarter"
+        keys = list(zip(plan["rep"].tolist(), plan["target"].tolist(), strict=True))
+        with self._lock:
+            known = self._sentences
+            missing = [i for i, key in enumerate(keys) if key not in known]
+            made = dict(zip(missing, (plan_sentence_shown(row, grain, self.coverage)
+                                      for row in plan.iloc[missing].to_dict("records")), strict=True))
+            known.update((keys[i], sentence) for i, sentence in made.items() if np.isfinite(keys[i][1]))
+        said = {}
+        for i, key in enumerate(keys):
+            sentence = made[i] if i in made else known[key]
+            if sentence is not None:
+                said[key[0]] = sentence
+        return said
 
 
 def activity_rows(plan: pd.DataFrame) -> pd.DataFrame:
@@ -183,6 +255,14 @@ def plan_sentence(row: Mapping[str, float], grain: str = "quarter") -> str:
     # rounded up like the plan (enough to reach the target); under one a week, "1 call every 3 weeks"
     weekly = float(_about(weekly).replace(",", "")) if weekly >= 1 else weekly
     return f"{text}, {formatting.per_week(weekly, _ONE[top])}"
+
+
+def plan_sentence_shown(row: Mapping[str, float], grain: str, coverage: DataCoverage | None) -> str | None:
+    """:func:`plan_sentence`, or None with ``coverage`` when the row has no stage the data can show: an
+    orders-only company has no activity plan, which is not the same as "funnel rates unknown"."""
+    if coverage is not None and not any(np.isfinite(row[s]) for s, _ in STAGES if s in row):
+        return None
+    return plan_sentence(row, grain)
 
 
 _ONE = {"opportunities": "opportunity", "demos": "demo", "meetings": "meeting", "calls": "call"}

@@ -33,11 +33,12 @@ from analytics.periods import Period
 from analytics.predictive import PredictiveDistribution
 from analytics.sales_math import (
     STAGES,
+    ActivityPlanner,
     activity_plan,
     activity_rows,
     focus_stages,
     how_measured,
-    plan_sentence,
+    plan_sentence_shown,
 )
 from analytics.target_sets import ROW_COLUMNS, TargetSetDraft
 from analytics.targets import base_share_check, parse_tiers, tier_targets
@@ -126,7 +127,7 @@ class PlannedDraft(NamedTuple):
 
 def replan(draft: TargetSetDraft, funnel: pd.DataFrame | None, period: Period, *, q: float = 0.8,
            coverage: DataCoverage | None = None, currency_code: str | None = None,
-           focus: pd.DataFrame | None = None) -> PlannedDraft:
+           focus: pd.DataFrame | None = None, planner: ActivityPlanner | None = None) -> PlannedDraft:
     """The draft's activity plan (rows, sentences and each rep's focus) made again from its base targets,
     after edits. (A page builds its model draft without a funnel and plans here, once per set of base targets:
     the plan is the slow part of a draft.)
@@ -135,6 +136,8 @@ def replan(draft: TargetSetDraft, funnel: pd.DataFrame | None, period: Period, *
     (the data's, e.g. ``EUR``) is recorded in the assumptions, so the exports write amounts in it.
     ``focus``: ``focus_stages(funnel)`` when already made (it follows the funnel alone, not the targets: a page
     makes it once per calibration; a thousand reps' took a third of every replan).
+    ``planner``: an :class:`~analytics.sales_math.ActivityPlanner` of this ``funnel``, ``period``, ``q``, metric
+    and ``coverage``, kept between calls: it plans again only the reps whose base target changed.
     """
     assumptions = dict(draft.assumptions)
     if currency_code:
@@ -143,9 +146,13 @@ def replan(draft: TargetSetDraft, funnel: pd.DataFrame | None, period: Period, *
     acts = draft.activity_rows
     if funnel is not None and len(funnel) and resolve_metric(draft.metric).funnel_stage == "won":
         base_rows = draft.rows.loc[draft.rows["tier"] == "base", ["rep", "target"]].reset_index(drop=True)
-        plan = activity_plan(base_rows, funnel, period, q=q, metric=draft.metric, coverage=coverage)
+        if planner is None:
+            plan = activity_plan(base_rows, funnel, period, q=q, metric=draft.metric, coverage=coverage)
+            assumptions["plans"] = plan_sentences(plan, period.grain, coverage)
+        else:
+            plan = planner.plan(base_rows)
+            assumptions["plans"] = planner.sentences(plan)
         acts = activity_rows(plan)
-        assumptions["plans"] = plan_sentences(plan, period.grain, coverage)
         focus = focus_stages(funnel) if focus is None else focus
         assumptions["focus"] = {r["rep"]: r["focus"] for r in focus.to_dict("records")
                                 if r["focus"] and _focus_shown(r["stage"], coverage)}
@@ -166,9 +173,8 @@ def plan_sentences(plan: pd.DataFrame, grain: str, coverage: DataCoverage | None
     With ``coverage``, a rep whose plan has no stage the data can show gets no sentence: an
     orders-only company has no activity plan, which is not the same as "funnel rates unknown".
     """
-    stages = [stage for stage, _ in STAGES if stage in plan]
-    return {r["rep"]: plan_sentence(r, grain) for r in plan.to_dict("records")
-            if coverage is None or any(np.isfinite(r[s]) for s in stages)}
+    said = ((r["rep"], plan_sentence_shown(r, grain, coverage)) for r in plan.to_dict("records"))
+    return {rep: sentence for rep, sentence in said if sentence is not None}
 
 
 def _focus_shown(stage: str | None, coverage: DataCoverage | None) -> bool:

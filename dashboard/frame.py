@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import formatting, metrics, store
+from analytics import formatting, store
 from dashboard import auth, session
 
 RUNNING_PAGE_KEY = "frame_running_page"   # set by the frame only while it runs the page
@@ -76,14 +76,14 @@ def sidebar(conn: store.Connection) -> None:
     """The shared sidebar: grain, period, and the database and fiscal calendar."""
     with st.sidebar:
         st.markdown("### Target calibration")
-        as_of = metrics.data_as_of(conn)
-        fiscal_month = store.fiscal_year_start_month(conn)
+        as_of = session.data_as_of()      # (read once per data version, as the counts below)
+        fiscal_month = session.fiscal_start_month()
         grain = st.radio("Grain", ["quarter", "month"], horizontal=True, key=session.GRAIN_KEY,
                          help="Targets and statistics per fiscal quarter or per month.")
         _period_box(session.period_choices(as_of, grain, fiscal_month), grain)
         with st.expander("Database and calendar"):
             st.caption(f"Database file: `{session.db_path()}`")
-            counts = store.table_counts(conn)
+            counts = session.table_counts()
             st.caption(" · ".join(f"{formatting.count(n)} {name}" for name, n in counts.items()))
             if as_of:
                 st.caption(f"Data as of {as_of:%d %b %Y}")

@@ -25,6 +25,7 @@ from dashboard.target_set_panel import one_rep_key
 from dashboard.target_table import TIER_LABELS, percentile_label
 
 MESSAGE_KEY = "tg_one_msg"
+RERUN_KEY = "tg_one_rerun"      # a button changed the edits: the whole page must follow
 BUTTONS = (("override", "tg_apply_override", "Override with reason"),
            ("proposal", "tg_apply_proposal", "Record rep's proposal"),
            ("accept", "tg_accept_proposal", "Accept proposal as target"),
@@ -69,14 +70,22 @@ def _act(p: PanelInputs, action: str, rep: str, tier: str) -> None:
         if action == "reset":
             st.session_state[one_rep_key("reason", rep, tier)] = ""
         st.session_state.pop(f"tg_editor|{p.context}|{tier}", None)   # the table shows the new state afresh
-        st.session_state["tg_one_rerun"] = True
+        st.session_state[RERUN_KEY] = True
+
+
+def one_rep_panel(p: PanelInputs) -> None:
+    """The panel (see the module docstring), drawn by a run of the whole page."""
+    # This run is the whole page's, made after the button's callback: it already follows the edit, so the
+    # panel need not ask for another (a harness that runs the page for a click in the panel, as AppTest does,
+    # ran it twice). A run of the panel alone (Streamlit's own for its buttons) does not come through here.
+    st.session_state.pop(RERUN_KEY, None)
+    _panel(p)
 
 
 @st.fragment
-def one_rep_panel(p: PanelInputs) -> None:
-    """The panel (see the module docstring)."""
-    if st.session_state.pop("tg_one_rerun", False):
-        st.rerun()      # an edit was made: the whole page follows it
+def _panel(p: PanelInputs) -> None:
+    if st.session_state.pop(RERUN_KEY, False):
+        st.rerun()      # an edit was made in a run of the panel alone: the whole page follows it
     summary, rows, write = p.cal.summary, p.rows, p.write
     reps = list(np.asarray(p.cal.predictive.reps, dtype=object))
     left, right = st.columns([1, 1.1], gap="medium")

@@ -6,7 +6,9 @@ exist, that cursor is *scoped* (:func:`analytics.scope.scoped`): the signed-in a
 ``auth.require_sign_in`` at the start of every run, shadows the tables keyed by rep, so every engine
 query a page makes (and every table, chart and download it shows) holds only the scope's reps. Every
 cache over the data is keyed by :func:`data_version`, which names the scope: one manager's cached
-table is never served to another. The sidebar's
+table is never served to another. One cache is not: the company-wide model fit behind every
+calibration (:func:`_company_calibration`, keyed by :func:`company_version`), which is the same for
+every account and is only ever read through its ``for_scope``. The sidebar's
 grain and period live in session state under the keys below, so every page reads the same choice.
 """
 
@@ -18,9 +20,9 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import coverage, formatting, store
+from analytics import coverage, formatting, metrics, store
 from analytics import scope as scopes
-from analytics.calibration import Calibration, calibrate
+from analytics.calibration import Calibration, CompanyCalibration, calibrate_company
 from analytics.periods import Period, parse_period, period_of
 
 GRAIN_KEY = "grain"
@@ -103,16 +105,51 @@ def begin_run() -> None:
 def data_version() -> str:
     """Cache key for computations over the current data, settings and this session's scope: every
     ``st.cache_data``/``cache_resource`` over rep data is keyed by it (tests/test_scope.py checks).
+    The scope's key is taken afresh every time."""
+    return f"{company_version()}|{scope().key()}"
 
-    The stored part is read once per run (:func:`begin_run` forgets it; a page reads it several times);
-    what changes it (an import, its undo, the fiscal calendar) reruns the script right after. The scope's
-    key is taken afresh every time."""
+
+def company_version() -> str:
+    """Cache key for computations over the current data and settings of every rep, whoever looks: only
+    for the company-wide model fit (:func:`_company_calibration`), never for what a page shows.
+
+    Read once per run (:func:`begin_run` forgets it; a page reads it several times); what changes it
+    (an import, its undo, the fiscal calendar) reruns the script right after."""
     cursor = db()
     found = st.session_state.get(VERSION_KEY)
     if not (isinstance(found, tuple) and found[0] is cursor):
         found = (cursor, store.data_version(cursor))
         st.session_state[VERSION_KEY] = found
-    return f"{found[1]}|{scope().key()}"
+    return str(found[1])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _data_as_of(path: str, version: str) -> date | None:
+    """The data's last day, once per database file and data version (``version`` keys the cache)."""
+    return metrics.data_as_of(db())
+
+
+def data_as_of() -> date | None:
+    """The last day of the stored deals and activities (None without any): the sidebar asks it on every run
+    (a thousand reps' data: 10 ms a query), so it is read once per data version."""
+    return _data_as_of(db_path(), data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _table_counts(path: str, version: str) -> dict[str, int]:
+    """The canonical tables' row counts, once per database file and data version (``version`` keys the cache)."""
+    return store.table_counts(db())
+
+
+def table_counts() -> dict[str, int]:
+    """Row counts of deals, activities, reps and quotas (the sidebar's "what is loaded"), once per data version."""
+    return _table_counts(db_path(), data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _fiscal_start_month(path: str, version: str) -> int:
+    """The stored fiscal calendar, once per database file and data version (which holds the settings)."""
+    return store.fiscal_year_start_month(db())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -137,19 +174,30 @@ def data_coverage() -> coverage.DataCoverage:
     return _data_coverage(db_path(), data_version())
 
 
-@st.cache_data(show_spinner="Calibrating each rep's range…", max_entries=24)
-def _calibration(path: str, version: str, metric: str, grain_name: str, period_label: str,
+@st.cache_data(show_spinner="Calibrating each rep's range…", max_entries=8)
+def _company_calibration(path: str, company_version: str, metric: str, grain_name: str, period_label: str,
+                         fiscal_month: int) -> CompanyCalibration:
+    """The model fitted on every rep of the company, once per database file, data version (without the
+    scope: the fit is the same for every account, so a second manager's first visit finds it), metric,
+    grain, period and fiscal calendar. Held, never shown: :func:`_calibration` takes the scope's part."""
+    return calibrate_company(db(), metric, grain_name, period_label)
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _calibration(path: str, version: str, company_version: str, metric: str, grain_name: str, period_label: str,
                  fiscal_month: int) -> Calibration:
-    """One calibration per database file, data version, metric, grain, period and fiscal calendar (they key
-    the cache). ``calibrate`` returns a plain value (its funnel and monthly shape read eagerly), so it is
-    cached as it is."""
-    return calibrate(db(), metric, grain_name, period_label)
+    """One calibration per database file, data version and scope (``version``), metric, grain, period and
+    fiscal calendar (they key the cache): the scope's reps of the company's fit, with their funnel and the
+    scope's monthly shape read on this session's cursor. A plain value, cached as it is."""
+    company = _company_calibration(path, company_version, metric, grain_name, period_label, fiscal_month)
+    return company.for_scope(db())
 
 
 def calibration(metric: str, grain_name: str, period_label: str) -> Calibration:
     """The calibration of ``metric`` per ``grain_name`` for ``period_label`` (a label or ``"next"``), cached:
     Targets and Baselines share it. Raises ``ValueError`` when the data cannot be calibrated."""
-    return _calibration(db_path(), data_version(), metric, grain_name, period_label, fiscal_start_month())
+    return _calibration(db_path(), data_version(), company_version(), metric, grain_name, period_label,
+                        fiscal_start_month())
 
 
 def currency() -> str:
@@ -163,8 +211,9 @@ def grain() -> str:
 
 
 def fiscal_start_month() -> int:
-    """The month (1-12) the fiscal year starts in, as stored in the database's settings."""
-    return store.fiscal_year_start_month(db())
+    """The month (1-12) the fiscal year starts in, as stored in the database's settings: read once per data
+    version (its key holds every setting; a page and the sidebar ask several times a run)."""
+    return _fiscal_start_month(db_path(), data_version())
 
 
 def period_widget_key(grain_name: str) -> str:

@@ -17,7 +17,7 @@ from analytics.allocation import TeamAllocation, allocation_for, team_totals, te
 from analytics.calibration import Calibration
 from analytics.draft_edits import apply_edits, rep_chance_box_words, table_edits, team_total_words
 from analytics.periods import parse_period
-from analytics.sales_math import focus_stages
+from analytics.sales_math import ActivityPlanner, focus_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
 from dashboard import draft_state, frame, rep_facts_view, session, target_set_panel
 from dashboard.one_rep_panel import PanelInputs, one_rep_panel
@@ -35,12 +35,6 @@ frame.require("pages/targets.py")
 TEAM_REST_WORDS = {"resplit": "Re-split the rest at equal chance across the reps without overrides",
                    "shortfall": "Keep the shortfall"}
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _data_as_of(path: str, version: str):
-    """The data's last day, once per database file and data version (they key the cache)."""
-    return metrics.data_as_of(session.db())
-
-
 @st.cache_data(show_spinner=False, max_entries=48)
 def _ranges(_cal: Calibration, key: str, currency: str) -> list[str]:
     """Each rep's range in words, once per calibration (a thousand reps: three thousand amounts written)."""
@@ -56,7 +50,7 @@ st.caption("The calibration session: each rep's range from their own history, ti
 
 grain, fsm, version = session.grain(), session.fiscal_start_month(), session.data_version()
 currency = session.currency()     # the imported deals' currency: EUR data reads €, never $
-choices = session.period_choices(_data_as_of(session.db_path(), version), grain, fsm)
+choices = session.period_choices(session.data_as_of(), grain, fsm)
 if not choices:  # (no closed deal and no activity: nothing to calibrate on)
     frame.empty_state("No deals or activities yet. Import a CRM export to calibrate targets.")
     st.stop()
@@ -85,13 +79,20 @@ def _focus(_cal: Calibration, key: str) -> pd.DataFrame:
     return focus_stages(_cal.funnel())
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _planner(_cal: Calibration, _cov, key: str, q: float) -> ActivityPlanner:
+    """The activity planner of the calibration's funnel at confidence ``q``: it remembers each rep's plan per
+    base target, so an override plans that one rep again, not the thousand. Shared, guarded by its own lock."""
+    return ActivityPlanner(_cal.funnel(), _cal.period, q=q, metric=_cal.metric, coverage=_cov)
+
+
 @st.cache_data(show_spinner="Working out the activity plans…", max_entries=48)
 def _planned(_cal: Calibration, _cov, _draft: target_sets.TargetSetDraft, key: str, base_targets: bytes, q: float,
              currency_code: str | None):
     """The activity plan follows the base targets only: keyed by them, an edit of a higher tier does not redo
     it (the page adopts the plan into its current draft)."""
     return replan(_draft, _cal.funnel(), _cal.period, q=q, coverage=_cov, currency_code=currency_code,
-                  focus=_focus(_cal, key))
+                  focus=_focus(_cal, key), planner=_planner(_cal, _cov, key, q))
 
 
 @st.cache_data(show_spinner="Simulating the team's outcomes…", max_entries=8)
