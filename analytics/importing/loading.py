@@ -90,13 +90,13 @@ def _log_insert_all(conn: duckdb.DuckDBPyConnection, table: str, import_id: int)
 
 
 class FirstLoadInOneRead:
-    """A deal file into the empty ``deals``: the read that checks the rows writes them
-    (:mod:`analytics.importing.one_read`)."""
+    """A deal file into the empty ``deals``, or an activity log without ids into the empty
+    ``activities``: the read that checks the rows writes them (:mod:`analytics.importing.one_read`)."""
 
     def write(self, conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, import_id: int) -> LoadResult:
         table = TABLES[stage.kind][0]
         if _stored(conn, table):
-            raise stage_types.PlanChanged("deals were stored since the file was planned")
+            raise stage_types.PlanChanged(f"{table} were stored since the file was planned")
         _log_insert_all(conn, table, import_id)
         return LoadResult(one_read.write(conn, stage, import_id), 0, 0)
 

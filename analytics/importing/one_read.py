@@ -1,13 +1,13 @@
-"""A first load of a deal file, checked by the read that writes it.
+"""A first load of a deal file or of an activity log without ids, checked by the read that writes it.
 
 A streamed deal file (:mod:`analytics.importing.scan`) is checked in one read and written in a
-second. When ``deals`` is still empty (a first load of history: the biggest file a manager
-imports) the commit instead writes the rows with the read that checks them: one
+second; an activity log is staged whole. When the table is still empty (a first load of history:
+the biggest file a manager imports) the commit instead writes the rows with the read that checks them: one
 ``INSERT ... SELECT`` from the CSV under the plan of the file's first rows, filtered by a
 :class:`VerdictSink`. DuckDB calls the sink once per chunk of rows (about 2,048, in file order
 within the chunk); it passes the rows whose checks passed and keeps what the whole-file checks
-need: the date classes counted, every row's id hash, and the few rows with evidence or a failing
-check, with their place in their chunk.
+need: the date classes counted, every row's id hash (an activity's: of its rep, date and raw type),
+and the few rows with evidence or a failing check, with their place in their chunk.
 
 Then, in the same transaction:
 
@@ -17,10 +17,15 @@ Then, in the same transaction:
   labels and the notes about stored values are read from the written rows;
 * a rejected row's record index is found from its chunk's *anchor*, the chunk's first accepted
   row: the inserted rows keep file order, so the anchor's place among them plus the rejects of the
-  chunks before it give the chunk's first record;
+  chunks before it give the chunk's first record. The anchor is placed by the first of the chunk's
+  first accepted rows whose hash the written rows hold once, else (activities that look alike) by
+  the one place where the written rows' hashes run as the chunk's accepted rows' do;
+* an activity's ``key_seq`` (its place among the rows of its rep, date and raw type, in file
+  order) is written as 1 and numbered over the written rows, which keep file order: a window over
+  the rows whose key hash another row shares (:func:`_number_keys`);
 * whatever the one read cannot settle raises :class:`~analytics.importing.stage_types.PlanChanged` and
   the transaction rolls back (nothing written): the whole file asks for another plan than its
-  first rows, ids repeat, a chunk has no accepted row to anchor it, or DuckDB refused the file
+  first rows, ids repeat, a chunk has no accepted row to anchor it or cannot be placed, or DuckDB refused the file
   part way. :mod:`analytics.importing.commit` then imports it the two-read way.
 
 Called by :class:`analytics.importing.loading.FirstLoadInOneRead` inside its transaction, on a stage built with
@@ -43,7 +48,7 @@ from analytics.importing import column_profile, read_sql, reader_casts, reject_l
 from analytics.importing.file_profile import FileProfile, sorted_labels
 from analytics.importing.one_read_plan import _stored_label_evidence
 from analytics.importing.stage_types import PlanChanged, Stage, WritePlan
-from analytics.importing.tables import TABLES
+from analytics.importing.tables import ROW_HASH, TABLES
 from analytics.importing.verdict_sink import Evidence, VerdictSink, as_arrow
 
 
@@ -58,12 +63,12 @@ def _labels_written(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: FilePro
 
 
 def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
-    """Insert ``stage``'s accepted rows into the empty ``deals`` (one read of the CSV), then
+    """Insert ``stage``'s accepted rows into its empty table (one read of the CSV), then
     shape the stage from what the read kept; the number of rows written. Raises
     :class:`PlanChanged` (roll back, import the two-read way) or :class:`stage_types.RefusalError`."""
     plan = stage.write_plan
     assert plan is not None, "build(write_once=True) plans the write"
-    table, _, cols = TABLES["deals"]
+    table, _, cols = TABLES[stage.kind]
     collist = ", ".join(cols)
     sink, name = VerdictSink(stage.src.expected_records()), f"imp_sink_{stage.token}"
     inputs = ("BOOLEAN", plan.width, "UBIGINT", "VARCHAR")  # ok, once_cls, once_hash, once_detail
@@ -86,14 +91,24 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     sink.settle()
     stage.import_id, stage.records = import_id, sink.n_rows
     refused = reject_lines.read_structural_rejects(conn, stage, before)
-    evidence, index = sink.evidence, _record_indices(conn, table, import_id, sink, sink.evidence)
-    if refused:  # (after the anchors were found: these rows are written after the scan's)
+    repeated: list[np.ndarray] = []  # (activities: the key hashes rows share, sorted beside the query below)
+    sorting = threading.Thread(target=lambda: repeated.append(sink.repeated_hashes()), daemon=True)
+    if stage.kind == "activities":
+        sorting.start()
+    evidence, index = sink.evidence, _record_indices(conn, stage.kind, import_id, sink, sink.evidence)
+    if stage.kind == "activities":
+        if refused:  # (read with no reader casts: nothing is read again)
+            raise PlanChanged("records refused by a reader's cast in an activity log")
+        sorting.join()
+        _number_keys(conn, stage, import_id, repeated[0])
+    elif refused:  # (after the anchors were found: these rows are written after the scan's)
         again, keys, n_again = _read_again(conn, stage, plan, refused, import_id)
         sink.absorb(again)
         n += n_again
         evidence, index = _joined(evidence, index, again.evidence, keys)
     repeats: list[bool] = []
-    check = threading.Thread(target=lambda: repeats.append(sink.ids_repeat()), daemon=True)
+    check = threading.Thread(target=lambda: repeats.append(stage.kind == "deals" and sink.ids_repeat()),
+                             daemon=True)
     check.start()  # (numpy's sort lets go of the GIL: it runs beside the queries below)
     if sink.anchors or stage.left_out:  # rejects: their lines are counted beside the work below
         reject_lines.start(conn, stage, last=sink.n_rows - 1 if sink.anchors else -1)
@@ -108,6 +123,27 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     if stage.n_final != n:
         raise PlanChanged(f"{n} rows written, {stage.n_final} counted")
     return n
+
+
+def _number_keys(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int, repeated: np.ndarray) -> None:
+    """Each written activity's ``key_seq``: its place among the rows with its date, rep and raw type
+    in file order, which the rowids of a first load keep. Written as 1, it changes only for rows
+    whose key hash (``tables.ROW_HASH``) another row shares: the window numbers those alone, by the
+    columns themselves (a hash two keys share only makes a row numbered that needed not be)."""
+    if not len(repeated):
+        return
+    if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
+        raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
+    view = f"imp_repeated_{stage.token}"
+    conn.register(view, pa.table({"h": pa.Array.from_buffers(pa.uint64(), len(repeated), [None, pa.py_buffer(repeated)])}))
+    try:
+        conn.execute(
+            f"UPDATE activities SET key_seq = n.k FROM (SELECT rowid AS r, row_number() OVER (PARTITION BY "
+            f"activity_date, rep, raw_type ORDER BY rowid)::INTEGER AS k FROM activities WHERE import_id = ? AND "
+            f"{ROW_HASH['activities']} IN (SELECT h FROM {view})) n WHERE activities.rowid = n.r AND n.k > 1",
+            [import_id])
+    finally:
+        conn.unregister(view)
 
 
 def _read_again(conn: duckdb.DuckDBPyConnection, stage: Stage, plan: WritePlan,
@@ -160,33 +196,41 @@ def _joined(evidence: Evidence, index: np.ndarray, more: Evidence,
 NO_RECORD = np.iinfo(np.int64).min  # (a row of evidence that passed: no reject, no record index)
 
 
-def _record_indices(conn: duckdb.DuckDBPyConnection, table: str, import_id: int, sink: VerdictSink,
+def _record_indices(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int, sink: VerdictSink,
                     evidence: Evidence) -> np.ndarray:
     """The record index of each row of ``evidence`` that failed a check (NO_RECORD for the others),
     from the anchors of their chunks."""
+    table = TABLES[kind][0]
     index = np.full(len(evidence.passed), NO_RECORD, np.int64)
     rejected = ~evidence.passed
     if not rejected.any():
         return index
-    anchors = {chunk: a for chunk, a in sink.anchors.items() if a is not None}
-    if len(anchors) != len(sink.anchors):
+    accepted = {chunk: a for chunk, a in sink.anchors.items() if a is not None}
+    if len(accepted) != len(sink.anchors):
         raise PlanChanged("a chunk of the file has no accepted row")
     if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
         raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
-    wanted = sorted({h for h, _ in anchors.values()})
+    wanted = np.unique(np.concatenate([h[:ANCHOR_CANDIDATES] for h in accepted.values()])).tolist()
     found = conn.execute(
-        f"SELECT h, list(rowid), (SELECT min(rowid) FROM {table} WHERE import_id = $2) FROM (SELECT hash(deal_id) AS h, "
-        f"rowid FROM {table} WHERE import_id = $2) WHERE h IN (SELECT unnest($1::UBIGINT[])) GROUP BY h",
+        f"SELECT h, list(rowid), (SELECT min(rowid) FROM {table} WHERE import_id = $2) FROM (SELECT {ROW_HASH[kind]} "
+        f"AS h, rowid FROM {table} WHERE import_id = $2) WHERE h IN (SELECT unnest($1::UBIGINT[])) GROUP BY h",
         [wanted, import_id]).fetchall()
-    if len(found) != len(wanted) or any(len(r[1]) != 1 for r in found):
-        raise PlanChanged("a chunk's first accepted row is not found once among the written rows")
-    base = found[0][2]
-    stored = {h: rowids[0] - base for h, rowids, _ in found}
+    base = found[0][2] if found else 0
+    once = {h: rowids[0] - base for h, rowids, _ in found if len(rowids) == 1}
+    # A chunk's accepted rows before it: its first accepted row's place among the written rows,
+    # from the first of its first accepted rows whose hash they hold once (a deal: the first) ...
+    anchors: dict[int, int] = {}
+    for chunk, hashes in accepted.items():
+        at = next((once[h] - p for p, h in enumerate(hashes[:ANCHOR_CANDIDATES].tolist()) if h in once), None)
+        if at is not None:
+            anchors[chunk] = at
+    if len(anchors) < len(accepted):  # ... else from where the written rows hold its accepted rows in a row
+        anchors |= _placed_in_sequence(conn, kind, import_id, {c: h for c, h in accepted.items() if c not in anchors})
     chunk, position = evidence.chunk[rejected], evidence.position[rejected]
     # A chunk's first record = the accepted rows before its anchor (the anchor's place among the
     # written rows, which keep file order) + the rejects of the chunks before it in the file.
     chunks = np.array(sorted(anchors), np.int64)                # (chunks with a reject, by number)
-    anchor_at = np.array([stored[anchors[k][0]] for k in chunks], np.int64)
+    anchor_at = np.array([anchors[k] for k in chunks], np.int64)
     slot = np.searchsorted(chunks, chunk)
     in_file_order = np.argsort(anchor_at)
     rejects = np.bincount(slot, minlength=len(chunks))[in_file_order]
@@ -197,6 +241,48 @@ def _record_indices(conn: duckdb.DuckDBPyConnection, table: str, import_id: int,
     if len(np.unique(placed)) != len(placed) or placed.max() >= sink.n_rows:
         raise PlanChanged("the rejects' records could not be placed")
     return index
+
+
+# A chunk with a reject is placed by the first of its first accepted rows (this many) whose hash the
+# written rows hold once: a deal's id, the first; activities may share their values, and when none is
+# held once the chunk is placed by the sequence of its accepted rows' hashes.
+ANCHOR_CANDIDATES = 32
+
+# The most places a chunk's sequence is tried at (a file of rows that all look alike is read twice).
+MAX_SEQUENCE_TRIES = 10_000
+
+
+def _placed_in_sequence(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int,
+                        chunks: dict[int, np.ndarray]) -> dict[int, int]:
+    """Each chunk's first accepted row's place among the written rows: the one place where the
+    written rows' hashes (``tables.ROW_HASH``, in rowid order) run as its accepted rows' do."""
+    table = TABLES[kind][0]
+    rows = conn.sql(f"SELECT rowid - (SELECT min(rowid) FROM {table} WHERE import_id = $1) AS at, "
+                    f"{ROW_HASH[kind]} AS h FROM {table} WHERE import_id = $1", params=[import_id]).to_arrow_table()
+    written = np.empty(rows.num_rows, np.uint64)
+    if rows.num_rows:
+        written[_numbers(rows.column("at"), np.int64)] = _numbers(rows.column("h"), np.uint64)
+    firsts = np.array([h[0] for h in chunks.values()], np.uint64)
+    starts = np.flatnonzero(np.isin(written, firsts))
+    by_first: dict[int, list[int]] = {}
+    for at, h in zip(starts.tolist(), written[starts].tolist(), strict=True):
+        by_first.setdefault(h, []).append(at)
+    placed = {}
+    for chunk, hashes in chunks.items():
+        tries = by_first.get(int(hashes[0]), [])
+        if len(tries) > MAX_SEQUENCE_TRIES:
+            raise PlanChanged("a chunk's accepted rows look like too many others to be placed")
+        fits = [at for at in tries if np.array_equal(written[at:at + len(hashes)], hashes)]
+        if len(fits) != 1:
+            raise PlanChanged("a chunk's accepted rows are not found once in a row among the written rows")
+        placed[chunk] = fits[0]
+    return placed
+
+
+def _numbers(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
+    """An integer Arrow column without nulls as numpy (pyarrow's own conversion loads pandas)."""
+    parts: list[np.ndarray] = [np.frombuffer(c.buffers()[1], dtype)[c.offset:c.offset + len(c)] for c in column.chunks]
+    return np.concatenate(parts) if parts else np.empty(0, dtype)
 
 
 def _lay_out(conn: duckdb.DuckDBPyConnection, stage: Stage, plan: WritePlan, sink: VerdictSink,

@@ -91,8 +91,8 @@ def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.So
     kind = plan.kind
     assert kind is not None, "a mapped plan has a kind"
     type_overrides = dict(conn.execute("SELECT raw_type, type FROM activity_type_map").fetchall())
-    # A commit into an empty deals table may write the file with the read that checks it.
-    write_once = write_once and keep and kind == "deals" and not _stored(conn, "deals")
+    # A commit into an empty deals or activities table may write the file with the read that checks it.
+    write_once = write_once and keep and kind in ("deals", "activities") and not _stored(conn, kind)
     def build(unit: float | None) -> stage_types.Stage:
         return staging.build(conn, src, kind, dict(plan.mapping), date_order=plan.date_order,
                                   unit=unit, fiscal_start=store.fiscal_year_start_month(conn),

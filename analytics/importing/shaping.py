@@ -251,10 +251,23 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     if "activity_id" in fields:  # (a stored row without an id is one whose key the import made)
         id_h, id_c = _first(by_field, "activity_id")
         checks.append((f"{q('activity_id')} IS NULL", id_h, id_c, "'activity id is blank'"))
-    if not create_typed(conn, stage, by_field, fields, extra, checks, planning=planning):
-        return
     cols = {"type": "norm_type", "raw_type": q("type"),
             "count": f"coalesce({q('count')}, 1)" if "count" in fields else "1", "key_seq": "NULL::INTEGER"}
+    verdicts = None
+    if stage.reading.once:  # a log without ids written by the read that checks it (one_read.write)
+        # (key_seq is numbered over the written rows, which keep file order: 1 until then)
+        stored = {**cols, "activity_id": "NULL::VARCHAR", "key_seq": "1::INTEGER"}
+        exprs = {n: stored.get(n, _col(fields, n)) for n in TABLES["activities"][2]}
+        stage.write_select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
+        # (the values of tables.ROW_HASH, typed as stored: a chunk with a reject is placed by them)
+        hashed = {"rep": "VARCHAR", "activity_date": "DATE", "raw_type": "VARCHAR"}
+        verdicts = {"id_hash": f"hash({', '.join(f'CAST({exprs[n]} AS {t})' for n, t in hashed.items())})"}
+    if not create_typed(conn, stage, by_field, fields, extra, checks, verdicts, planning=planning):
+        return
+    if stage.reading.once:  # (the import id is set by the write)
+        stage.n_final = conn.execute("SELECT count(*) FROM activities WHERE import_id = ?",
+                                     [stage.import_id]).fetchall()[0][0]
+        return
     if "activity_id" in fields:
         cols["activity_id"] = q("activity_id")
         select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["activities"][2])

@@ -53,8 +53,8 @@ def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str
           write_once: bool = False, reader_casts: bool = True) -> Stage:
     """Scan, profile, parse and shape the file; raises :class:`RefusalError`.
 
-    With ``write_once`` (a commit into an empty ``deals``), a deal file that would be streamed is
-    only planned from its sample: its one read is the commit's INSERT (:mod:`analytics.importing.one_read`),
+    With ``write_once`` (a commit into an empty table), a deal file that would be streamed, or an
+    activity log without ids, is only planned from its sample: its one read is the commit's INSERT (:mod:`analytics.importing.one_read`),
     with the reader's own casts where the sample allows (``reader_casts``, :mod:`analytics.importing.reader_casts`)."""
     options = {"date_order": date_order, "unit": unit, "fiscal_start": fiscal_start,
                "type_overrides": type_overrides}
@@ -80,8 +80,11 @@ def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str
             _attach_spill(conn, stage)
         scan.sample(conn, stage)
         stream = kind == "deals" and "deal_id" in by_field and not stage.sample.dup_ids
-        if stream and write_once:
-            plan = planned(Reading.ONE_READ_CASTS if reader_casts else Reading.ONE_READ)
+        # An activity log without ids is written once too, with no reader casts: the records they
+        # refuse are written after the others, and its key_seq numbers the written rows in their order.
+        made_keys = kind == "activities" and "activity_id" not in by_field
+        if (stream or made_keys) and write_once:
+            plan = planned(Reading.ONE_READ_CASTS if reader_casts and stream else Reading.ONE_READ)
             if plan.write_plan is not None:
                 if plan.casts:  # the records the reader's casts refuse are read again as text
                     plan.write_plan.text = planned(Reading.ONE_READ).write_plan

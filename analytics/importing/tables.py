@@ -17,6 +17,13 @@ TYPES = {"close_date": "DATE", "created_date": "DATE", "amount": "DOUBLE", "star
          "end_date": "DATE", "count": "BIGINT", "period_start": "DATE", "period_end": "DATE", "target": "DOUBLE"}
 
 
+# A written row's hash as SQL over its stored columns, by kind: what a first load's one read hands
+# its sink as ``once_hash`` (a deal's id; an activity's made key without its key_seq, which may
+# repeat) to place a chunk with a reject among the written rows, and to find the activities whose
+# key_seq may not be 1 (analytics/importing/one_read.py).
+ROW_HASH = {"deals": "hash(deal_id)", "activities": "hash(rep, activity_date, raw_type)"}
+
+
 def made_activity_key_sql(alias: str) -> str:
     """The key of an activity stored without an id (a log with no id column): its rep, date, raw type
     and place among the file's rows with those three, as JSON text (migration 7 writes the same)."""

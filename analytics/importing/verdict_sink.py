@@ -70,7 +70,8 @@ class VerdictSink:
         self._counts = np.zeros(256, np.int64)       # rows per packed date classes
         self._hashes: list[np.ndarray] = []
         self._evidence: list[tuple] = []             # (chunk, positions, passed, packed, detail strings)
-        self.anchors: dict[int, tuple[int, int] | None] = {}  # chunk with a reject -> (id hash, position)
+        # chunk with a reject -> the hashes of its accepted rows, in order; None when none was accepted
+        self.anchors: dict[int, np.ndarray | None] = {}
         self.classes: collections.Counter = collections.Counter()  # packed date classes -> rows
         self.evidence = Evidence.empty()  # (settle() gathers it)
 
@@ -82,10 +83,10 @@ class VerdictSink:
         counts = np.bincount(packed, minlength=len(self._counts))
         hashes = _values(ids)
         if ok_rows.true_count == n:
-            passed, first = None, None
+            passed, accepted = None, None
         else:
             passed = _bits(ok_rows, 1)
-            first = int(np.argmax(passed)) if passed.any() else -1
+            accepted = hashes[passed]
         kept = None
         if text.null_count < n:
             at = np.flatnonzero(_bits(text, 0)) if text.null_count else np.arange(n)
@@ -101,8 +102,8 @@ class VerdictSink:
             self._keep_hashes(hashes[_bits(ids, 0)] if ids.null_count else hashes)
             if kept is not None:
                 self._evidence.append((chunk, *kept))
-            if first is not None:
-                self.anchors[chunk] = None if first < 0 else (int(hashes[first]), first)
+            if accepted is not None:
+                self.anchors[chunk] = accepted if len(accepted) else None
         return ok
 
     def _keep_hashes(self, hashes: np.ndarray) -> None:
@@ -135,6 +136,16 @@ class VerdictSink:
         """Count ``other``'s (settled) rows' date classes and id hashes with this one's."""
         self.classes.update(other.classes)
         self._hashes += [other._hash_buffer[:other._n_hashes], *other._hashes]
+
+    def repeated_hashes(self) -> np.ndarray:
+        """The id hashes two rows or more share, sorted (joined and sorted in place, as
+        :meth:`ids_repeat` does)."""
+        hashes = self._hash_buffer[:self._n_hashes]
+        if self._hashes:
+            hashes = np.concatenate([hashes, *self._hashes])
+        self._hashes = []
+        hashes.sort()
+        return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
 
     def ids_repeat(self) -> bool:
         """Whether two rows share an id hash: joined and sorted in place in numpy (8 bytes a row;
