@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -37,9 +37,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import formatting
 from analytics import scope as scopes
-from analytics.metric_registry import metric_kind
+from analytics.audit_words import (
+    amount_style,
+    created_text,
+    header_words,
+    rest_words,
+    row_changes,
+    team_number_words,
+    tier_words,
+)
 from analytics.periods import GRAINS, Period, parse_period
 from analytics.store import fiscal_year_start_month, transaction
 from analytics.targets import METHODS, SOURCES, TIER_ORDER, validate_target_entry
@@ -408,95 +415,12 @@ def _audit(conn: duckdb.DuckDBPyConnection, set_id: int, revision: int, author: 
                          [[set_id, w, o, n, note, author, revision] for w, o, n, note in entries])
 
 
-def created_text(n_reps: int, tiers: Mapping[str, float], method: str) -> str:
-    """The audit trail's words for a new set.
-
-    >>> created_text(17, {"base": 35, "stretch": 70, "excellence": 90}, "equal-chance")
-    '17 reps × base, stretch, excellence (equal chance)'
-    """
-    return f"{n_reps} {'rep' if n_reps == 1 else 'reps'} × {', '.join(tiers)} ({_words(method)})"
-
-
-def _words(value: object) -> str | None:
-    """A header value as the audit trail writes it: tiers as ``base at P35, stretch at P70``, a method
-    as words."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, Mapping):
-        return ", ".join(f"{tier} at P{float(p):g}" for tier, p in value.items())
-    return str(value).replace("-", " ") if value in METHODS else str(value)
-
-
-def _team_number(value: float | None, style: AmountStyle) -> str | None:
-    """The team number as the audit trail writes it (``€12,000,000``); none is blank."""
-    return None if formatting.is_blank(value) else _amount(value, style)
-
-
 def _team_rest(draft: TargetSetDraft) -> str | None:
     """What a save records of the team number's rest: nothing without a team number, else the choice
     (a split saved before the choice existed kept any difference, so the default is ``shortfall``)."""
     if draft.team_target is None:
         return None
     return draft.team_rest or "shortfall"
-
-
-def _rest_words(team_rest: str | None) -> str | None:
-    """The audit trail's words for the team number's rest.
-
-    >>> _rest_words("resplit"), _rest_words("shortfall"), _rest_words(None)
-    ('re-split at equal chance across the reps without an edit', 'shortfall kept', None)
-    """
-    return {"resplit": "re-split at equal chance across the reps without an edit",
-            "shortfall": "shortfall kept"}.get(team_rest or "")
-
-
-AmountStyle = tuple[str, str]
-"""How a set's amounts are written: its metric's value kind (``money``, ``count``, ``rate``) and the
-symbol of its currency."""
-
-
-def amount_style(metric: str, assumptions: Mapping[str, Any] | str | None) -> AmountStyle:
-    """The set's value kind and currency symbol, from its metric and its assumptions (a dict or JSON).
-
-    A set saved before its currency was recorded is written in ``$``; an unknown metric as a count.
-
-    >>> amount_style("revenue", {"currency": "EUR"}), amount_style("deals_won", None)
-    (('money', '€'), ('count', '$'))
-    """
-    if isinstance(assumptions, str):
-        assumptions = json.loads(assumptions or "{}")
-    try:
-        kind: str = metric_kind(metric)
-    except ValueError:
-        kind = "count"
-    code = (assumptions or {}).get("currency") if isinstance(assumptions, Mapping) else None
-    return kind, formatting.currency_symbol(code)
-
-
-def _amount(value: object, style: AmountStyle) -> str:
-    # Exact to the unit, not compact: an audit trail is a record, and $99,400 -> $99,000 must not
-    # read as "$99k -> $99k".
-    return formatting.value(value, style[0], style[1], exact=True)  # type: ignore[arg-type]
-
-
-def _show(row: Mapping[str, Any] | None, style: AmountStyle) -> str | None:
-    """An audit value of one rep's tier: ``€99,000 (override: big renewal)``."""
-    if row is None:
-        return None
-    text = f"{_amount(row['target'], style)} ({row['source']}"
-    return text + (f": {row['reason']})" if row.get("reason") else ")")
-
-
-def _row_changes(old: pd.DataFrame, new: pd.DataFrame, style: AmountStyle) -> list[tuple]:
-    before = {(r["rep"], r["tier"]): r for r in old.to_dict("records")}
-    after = {(r["rep"], r["tier"]): r for r in new.to_dict("records")}
-    changes = []
-    for key in sorted(set(before) | set(after)):
-        b, a = before.get(key), after.get(key)
-        if b and a and b["target"] == a["target"] and b["source"] == a["source"] and b["reason"] == a["reason"]:
-            continue
-        changes.append((f"{key[0]} {key[1]} target", _show(b, style), _show(a, style), a["reason"] if a else None))
-    return changes
 
 
 def _check_scope(conn: duckdb.DuckDBPyConnection, reps: Sequence[str]) -> None:
@@ -568,16 +492,16 @@ def save_target_set(conn: duckdb.DuckDBPyConnection, draft: TargetSetDraft, *,
                                  ", period = ?, grain = ?, metric = ?, tiers_json = ?, method = ?, "
                                  "team_target = ?, assumptions_json = ?, team_rest = ?", header)
                 style = amount_style(draft.metric, draft.assumptions)
-                changes = [(f, _words(a), _words(b), note) for f, a, b in (
+                changes = [(f, header_words(a), header_words(b), note) for f, a, b in (
                     ("period", old.period, draft.period), ("metric", old.metric, draft.metric),
                     ("tiers", old.tiers, draft.tiers), ("method", old.method, draft.method)) if a != b]
                 if old.team_target != draft.team_target:
-                    changes.append(("team number", _team_number(old.team_target, style),
-                                    _team_number(draft.team_target, style), note))
+                    changes.append(("team number", team_number_words(old.team_target, style),
+                                    team_number_words(draft.team_target, style), note))
                 if None not in (old.team_rest, _team_rest(draft)) and old.team_rest != _team_rest(draft):
-                    changes.append(("team number's rest", _rest_words(old.team_rest),
-                                    _rest_words(_team_rest(draft)), note))
-                _audit(conn, set_id, revision, author, changes + _row_changes(old.rows, rows, style))
+                    changes.append(("team number's rest", rest_words(old.team_rest),
+                                    rest_words(_team_rest(draft)), note))
+                _audit(conn, set_id, revision, author, changes + row_changes(old.rows, rows, style))
             _write_rows(conn, set_id, rows, draft.activity_rows)
             if draft.status == "final":
                 conn.execute("UPDATE target_sets SET status = 'final' WHERE set_id = ?", [set_id])
@@ -619,9 +543,9 @@ def save_row_edit(conn: duckdb.DuckDBPyConnection, set_id: int, rep: str, tier: 
                 "rep_proposal = coalesce(excluded.rep_proposal, rep_proposal)",
                 [set_id, rep, tier, value, model_value, p_attain, source, reason, rep_proposal])
             style = amount_style(h[6], h[14])
-            before = _show(dict(zip(("target", "source", "reason"), old, strict=True)), style) if old else None
+            before = tier_words(dict(zip(("target", "source", "reason"), old, strict=True)), style) if old else None
             _audit(conn, set_id, revision, author, [(f"{rep} {tier} target", before,
-                                                     _show({"target": value, "source": source, "reason": reason},
+                                                     tier_words({"target": value, "source": source, "reason": reason},
                                                            style),
                                                      reason)])
     except duckdb.TransactionException as exc:
