@@ -89,6 +89,24 @@ def import_outcome(conn, result) -> ImportOutcome:
     )
 
 
+def record_reads(m, written: list, *, two_reads: bool, mark=lambda stage: stage.token) -> None:
+    """Within the monkeypatch context ``m``, note in ``written`` what reads an imported file: ``mark(stage)``
+    for each one-read write tried (refused with ``two_reads``, so the file is read the two-read way) and
+    "scan" for the two-read way's scan."""
+    from analytics.importing import one_read, scan, stage_types
+
+    real_write, real_scan = one_read.write, scan.scan_typed
+
+    def write(conn, stage, import_id):
+        written.append(mark(stage))
+        if two_reads:
+            raise stage_types.PlanChanged("read twice for the comparison")
+        return real_write(conn, stage, import_id)
+
+    m.setattr(one_read, "write", write)
+    m.setattr(scan, "scan_typed", lambda *a: written.append("scan") or real_scan(*a))
+
+
 def first_load_outcome(path, monkeypatch, *, casts: bool) -> tuple[ImportOutcome, list[dict]]:
     """The outcome of a first load of ``path`` into an empty database (the one-read write), with the
     reader's casts on or off, and the reader casts of each write (empty: a write without casts)."""

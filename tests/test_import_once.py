@@ -14,10 +14,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import ImportOutcome, import_outcome
+from helpers import ImportOutcome, import_outcome, record_reads
 
 from analytics import importing, store
-from analytics.importing import column_profile, one_read, read_sql, scan, stage_types, verdict_sink
+from analytics.importing import column_profile, one_read, read_sql, scan, verdict_sink
 
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Currency,Created Date,Close Date\n"
 BAD = [("amount", "n/a"), ("rep", ""), ("close", "31/02/2025"), ("amount", "=1+1"), ("close", "Q3 2025"),
@@ -55,18 +55,8 @@ def _outcome(path: Path, *, two_reads: bool, monkeypatch) -> tuple[ImportOutcome
     """The import's outcome, and what read the file: "scan" for the two-read way's scan, a stage
     token for each one-read write tried."""
     with monkeypatch.context() as m:
-        written = []
-        real = one_read.write
-
-        def write(conn, stage, import_id):
-            written.append(stage.token)
-            if two_reads:
-                raise stage_types.PlanChanged("read twice for the comparison")
-            return real(conn, stage, import_id)
-
-        m.setattr(one_read, "write", write)
-        real_scan = scan.scan_typed
-        m.setattr(scan, "scan_typed", lambda *a: written.append("scan") or real_scan(*a))
+        written: list[str] = []
+        record_reads(m, written, two_reads=two_reads)
         conn = store.connect(":memory:")
         result = importing.import_file(conn, path)
     return import_outcome(conn, result), written

@@ -12,15 +12,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import fetch_rows
+from helpers import fetch_rows, record_reads
 
 from analytics import importing, store
 from analytics.importing import (
     column_profile,
-    one_read,
     read_sql,
-    scan,
-    stage_types,
     verdict_sink,
 )
 
@@ -53,17 +50,7 @@ def _outcome(path: Path, monkeypatch, *, two_reads: bool) -> tuple[tuple, list[s
     "once": a one-read write tried)."""
     with monkeypatch.context() as m:
         written: list[str] = []
-        real = one_read.write
-
-        def write(conn, stage, import_id):
-            written.append("once")
-            if two_reads:
-                raise stage_types.PlanChanged("read twice for the comparison")
-            return real(conn, stage, import_id)
-
-        m.setattr(one_read, "write", write)
-        real_scan = scan.scan_typed
-        m.setattr(scan, "scan_typed", lambda *a: written.append("scan") or real_scan(*a))
+        record_reads(m, written, two_reads=two_reads, mark=lambda stage: "once")
         conn = store.connect(":memory:")
         r = importing.import_file(conn, path)
         stored = fetch_rows(conn, "SELECT * EXCLUDE (import_id) FROM activities "
