@@ -160,6 +160,10 @@ WRITTEN = ("target_set_rows", "target_set_activity_rows", "checkin_notes")
 writers filter by :func:`connection_scope` instead (analytics/target_sets.py, analytics/checkin_notes.py)."""
 
 
+_KNOWN_SCOPES: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Scope] = weakref.WeakKeyDictionary()
+"""Each connection's scope once known: a run of the Targets page asked 16 times (two queries each)."""
+
+
 def scoped(conn: duckdb.DuckDBPyConnection, scope: Scope) -> duckdb.DuckDBPyConnection:
     """A connection to ``conn``'s database on which every table keyed by rep shows only ``scope``'s
     reps: ``conn.cursor()`` (its own TEMP catalog) with TEMP views named as the tables. For
@@ -178,6 +182,7 @@ def scoped(conn: duckdb.DuckDBPyConnection, scope: Scope) -> duckdb.DuckDBPyConn
     (frozenset({'Ana'}), True)
     """
     cursor = conn.cursor()
+    _KNOWN_SCOPES[cursor] = scope      # (connection_scope needs no query for a cursor made here)
     if scope.kind == "all":
         return cursor
     catalog = cursor.execute("SELECT current_database()").fetchall()[0][0].replace('"', '""')
@@ -192,16 +197,12 @@ def scoped(conn: duckdb.DuckDBPyConnection, scope: Scope) -> duckdb.DuckDBPyConn
     return cursor
 
 
-_KNOWN_SCOPES: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Scope] = weakref.WeakKeyDictionary()
-"""Each connection's scope once read: a run of the Targets page asked 16 times (two queries each)."""
-
-
 def connection_scope(conn: duckdb.DuckDBPyConnection) -> Scope:
     """The scope :func:`scoped` gave ``conn`` (:data:`ALL` for a plain connection): for the tables a
     scoped connection cannot shadow (:data:`WRITTEN`).
 
-    Read from the connection's TEMP catalog once, then remembered for as long as the connection lives:
-    :func:`scoped` writes the scope's table before it hands the cursor out, and nothing changes it after.
+    Known from :func:`scoped` for the cursors it made; for another connection, read from its TEMP catalog
+    once, then remembered for as long as the connection lives (nothing changes a connection's scope).
 
     >>> from analytics import store
     >>> conn = store.connect(":memory:")
