@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from analytics.calibration import Calibration, calibrate
+from analytics.calibration import Calibration, CompanyCalibration, calibrate_company
 from analytics.periods import Period
 from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
 from analytics.target_sets import SavedTargetSet
@@ -89,14 +89,16 @@ before it starts from)."""
 
 
 def fit_period(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, period: Period | None = None,
-               as_of: date | None = None) -> tuple[Calibration | None, str]:
+               as_of: date | None = None, *,
+               company: Callable[..., CompanyCalibration] = calibrate_company) -> tuple[Calibration | None, str]:
     """``calibration.calibrate`` for ``period`` (default: the set's) on data before it (up to ``as_of``,
     default the day before it); None with a reason when there is no history to fit. It reads only the
-    set's metric."""
+    set's metric. ``company`` makes the whole company's fit (``calibrate_company``'s signature): the
+    dashboard passes one cached for every account, and the scope of ``conn`` is then taken from it."""
     period = period or saved.fiscal_period
     try:
-        cal = calibrate(conn, metric=saved.metric, grain=period.grain, period=period,
-                        as_of=as_of or period.start - timedelta(days=1))
+        cal = company(conn, saved.metric, period.grain, period,
+                      as_of=as_of or period.start - timedelta(days=1)).for_scope(conn)
     except (ValueError, LookupError, KeyError) as exc:
         return None, f"calibration failed: {exc}"
     if not (cal.summary["n_periods"] > 0).any():

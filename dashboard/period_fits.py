@@ -3,7 +3,8 @@
 Tracking a set fits its period on the data before it (``analytics.tracking.fit_period``); reviewing the
 set of the period before fits the same period on the same data, for next period's starting points.
 At 1,000 reps a fit costs about a second of a page's first render: cached per database file, data
-version and scope, metric, period and day, the second page finds it. The fit is a plain value (no live
+version and scope, metric, period and day, the second page finds it; the whole company's fit under it
+is cached without the scope, so a second manager's first visit finds that too. The fit is a plain value (no live
 connection inside it), cached as it is.
 """
 
@@ -14,7 +15,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from analytics import store
-from analytics.calibration import Calibration
+from analytics.calibration import Calibration, CompanyCalibration, calibrate_company
 from analytics.periods import Period
 from analytics.target_sets import SavedTargetSet
 from analytics.tracking import fit_period
@@ -22,11 +23,22 @@ from dashboard import session
 
 
 @st.cache_data(show_spinner="Fitting the period's model…", max_entries=8)
+def _company_fit(_conn: store.Connection, _period: Period, path: str, company_version: str, metric: str,
+                 period_key: tuple[str, str, int], as_of: date) -> CompanyCalibration:
+    # The whole company's fit, the same for every account (keyed without the scope: a second manager's
+    # first visit finds it); only ever read through its for_scope.
+    return calibrate_company(_conn, metric, _period.grain, _period, as_of=as_of)
+
+
+@st.cache_data(show_spinner="Fitting the period's model…", max_entries=8)
 def _fit(_conn: store.Connection, _saved: SavedTargetSet, _period: Period, path: str, version: str,
          metric: str, period_key: tuple[str, str, int], as_of: date) -> tuple[Calibration | None, str]:
     # The fit reads only the set's metric (keyed), the period (its label, grain and fiscal calendar) and
     # the data up to as_of under this session's scope (``version``).
-    return fit_period(_conn, _saved, _period, as_of)
+    def company(conn: store.Connection, metric: str, grain: str, period: Period, *, as_of: date) -> CompanyCalibration:
+        return _company_fit(conn, period, path, session.company_version(), metric, period_key, as_of)
+
+    return fit_period(_conn, _saved, _period, as_of, company=company)
 
 
 def cached_fit_period(conn: store.Connection, saved: SavedTargetSet, period: Period | None = None,

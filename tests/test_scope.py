@@ -379,9 +379,12 @@ def test_the_company_is_read_only_by_the_fits():
     assert {name for name, text in sources.items() if "company_panel(" in text} == {
         "analytics/panel_query.py", "analytics/calibration.py", "analytics/backtest.py"}
     assert {name for name, text in sources.items() if "calibrate_company(" in text} == {
-        "analytics/calibration.py", "dashboard/session.py"}
+        "analytics/calibration.py", "dashboard/session.py", "dashboard/period_fits.py"}
     session_text = sources["dashboard/session.py"]
     assert session_text.count("_company_calibration(") == 2 and ".for_scope(db())" in session_text
+    # A tracked period's company fit (cached by dashboard/period_fits.py) is read only by fit_period, scoped.
+    assert "company=company" in sources["dashboard/period_fits.py"]
+    assert ".for_scope(conn)" in sources["analytics/tracking_laws.py"]
     engine = {name: text for name, text in sources.items() if name.startswith("analytics/")}
     assert {name for name, text in engine.items() if re.search(r"\w\.cursor\(\)", text)} == {
         "analytics/scope.py", "analytics/panel_query.py"}
@@ -495,3 +498,29 @@ def test_the_caches_of_pages_are_keyed_by_the_scope():
             assert re.search(r"\b(version|version_key|key|_cal)\b", params), f"{path.name}:{name} has no scope key"
     session_text = (root / "dashboard/session.py").read_text(encoding="utf-8")
     assert "scope().key()" in session_text
+
+
+def test_a_tracked_periods_company_fit_is_made_once_for_every_manager(company, monkeypatch):
+    """Tracking and Review's cached period fit (dashboard/period_fits.py): the whole company is fitted once
+    per data version, each manager is shown their own reps of it, equal to the engine's fit_period."""
+    import streamlit as st
+
+    from analytics import tracking_laws
+    from dashboard import period_fits, session
+
+    conn, roster, period = company
+    saved = target_sets.load_target_set(conn, "Company plan")
+    fits = []
+    real = period_fits.calibrate_company
+    monkeypatch.setattr(period_fits, "calibrate_company", lambda *a, **k: fits.append(a[1:]) or real(*a, **k))
+    monkeypatch.setattr(session, "company_version", lambda: "v1")
+    st.cache_data.clear()
+    for team in (NORTH, SOUTH):
+        scope = scopes.Scope("teams", frozenset({team}), frozenset(_reps_of(roster, team)))
+        monkeypatch.setattr(session, "data_version", lambda scope=scope: f"v1|{scope.key()}")
+        cursor = scopes.scoped(conn, scope)
+        cal, how = period_fits.cached_fit_period(cursor, saved)
+        expected, _ = tracking_laws.fit_period(cursor, saved)
+        assert how == "calibration" and cal.summary.index.size and set(cal.summary.index) <= set(_reps_of(roster, team))
+        pd.testing.assert_frame_equal(cal.summary, expected.summary)
+    assert len(fits) == 1, fits
