@@ -7,6 +7,7 @@ pictures in docs/screenshots/ as well: the pictures change only when someone mea
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from datetime import date
@@ -26,11 +27,28 @@ REFRESH_README_ENV = "REFRESH_README_SCREENSHOTS"
 expect.set_options(timeout=20_000)
 
 
-def wait_for_app(page: Page, timeout: float = 60_000) -> None:
-    """Wait until the script has finished its run (the status widget is unreliable early on)."""
+def wait_for_app(page: Page, timeout: float = 60_000, start_within: float = 2_000) -> None:
+    """Wait until the run an action asked for has finished (the status widget is unreliable early on).
+
+    The run state flips to ``running`` only once the server has the action's message: waiting for
+    ``notRunning`` alone can pass before the run began (a loaded CI machine took longer than a fixed
+    300 ms once, and the next click raced the run). So wait first for the run to start, for up to
+    ``start_within`` ms: an action may start none, or a short run may come and go between two looks.
+    Fragment runs flip the state too.
+    """
     page.wait_for_selector("[data-testid=stApp]", timeout=timeout)
-    page.wait_for_timeout(300)  # the run state flips to running only after the first message
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=start_within)
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+
+
+def fill_and_enter(page: Page, key: str, text: str) -> None:
+    """Type into the keyed widget's box and press Enter, which sends it; wait for the run it starts."""
+    box = get_element_by_key(page, key).locator("input").first
+    box.fill(text)
+    box.press("Enter")
+    wait_for_app(page)
+    expect(box).to_have_value(text)
 
 
 def get_element_by_key(page: Page, key: str) -> Locator:

@@ -23,6 +23,7 @@ import openpyxl
 import pytest
 from browser_helpers import (
     click_button,
+    fill_and_enter,
     get_element_by_key,
     grid_columns,
     grid_headers,
@@ -84,12 +85,6 @@ def _nav(page: Page, title: str) -> None:
     page.locator("[data-testid=stSidebarNav]").get_by_text(title, exact=True).click()
     wait_for_app(page)
 
-
-def _fill(page: Page, key: str, text: str) -> None:
-    box = get_element_by_key(page, key).locator("input").first
-    box.fill(text)
-    box.press("Enter")
-    wait_for_app(page)
 
 
 def _choose(page: Page, key: str, option: str) -> None:
@@ -197,28 +192,28 @@ def test_the_whole_meeting_on_an_orders_only_company(page: Page, meeting_server,
     _choose(page, "period_label_quarter", PERIOD)
     _nav(page, "Targets")
     expect(main.get_by_text("Per rep: range, target, chance")).to_be_visible(timeout=60_000)
-    _fill(page, "tg_base", "40")
+    fill_and_enter(page, "tg_base", "40")
     get_element_by_key(page, "tg_split").get_by_text("Split a team number").click()
     wait_for_app(page)
-    _fill(page, "tg_team", str(TEAM_NUMBER))
+    fill_and_enter(page, "tg_team", str(TEAM_NUMBER))
     expect(main.get_by_text("Equal-chance split: every rep has")).to_be_visible()
 
     # two overrides with reasons, one proposal accepted: each button says what it did
     for rep, (target, reason) in OVERRIDES.items():
         _choose(page, "tg_one_rep", rep)
-        _fill(page, one_rep_key("value", rep, "base"), str(target))
-        _fill(page, one_rep_key("reason", rep, "base"), reason)
+        fill_and_enter(page, one_rep_key("value", rep, "base"), str(target))
+        fill_and_enter(page, one_rep_key("reason", rep, "base"), reason)
         click_button(page, "Override with reason")
         expect(main.get_by_text(f"Set {rep}'s base target to €{target // 1000}k ({reason}).")).to_be_visible()
     rep, proposal = ACCEPTED
     _choose(page, "tg_one_rep", rep)
     expect(get_element_by_key(page, one_rep_key("reason", rep, "base")).locator("input")).to_have_value("")
-    _fill(page, one_rep_key("value", rep, "base"), str(proposal))
+    fill_and_enter(page, one_rep_key("value", rep, "base"), str(proposal))
     click_button(page, "Accept proposal as target")
     expect(main.get_by_text(f"Set {rep}'s base target to €{proposal // 1000}k (the rep's proposal, accepted "
                             "as target).")).to_be_visible()
-    _fill(page, "tg_name", SET_NAME)
-    _fill(page, "tg_author", AUTHOR)
+    fill_and_enter(page, "tg_name", SET_NAME)
+    fill_and_enter(page, "tg_author", AUTHOR)
 
     # the team total is honest: under re-split (the default) it is the team number, and says why
     honesty = main.get_by_text("Team total at base €")

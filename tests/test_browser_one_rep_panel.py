@@ -5,19 +5,13 @@ show this)."""
 from __future__ import annotations
 
 import pytest
-from browser_helpers import click_button, get_element_by_key, open_page, wait_for_app
+from browser_helpers import click_button, fill_and_enter, get_element_by_key, open_page, wait_for_app
 from playwright.sync_api import Page, expect
 
 from dashboard.target_set_panel import one_rep_key
 
 pytestmark = pytest.mark.browser
 
-
-def _fill(page: Page, key: str, text: str) -> None:
-    box = get_element_by_key(page, key).locator("input").first
-    box.fill(text)
-    box.press("Enter")
-    wait_for_app(page)
 
 
 def test_an_override_in_the_panel_brings_the_whole_page_along(page: Page, base_url: str):
@@ -29,8 +23,9 @@ def test_an_override_in_the_panel_brings_the_whole_page_along(page: Page, base_u
     expect(main.get_by_text("0 edited targets")).to_be_visible()
 
     rep = get_element_by_key(page, "tg_one_rep").locator("input").first.input_value()
-    _fill(page, one_rep_key("value", rep, "base"), "150000")
-    _fill(page, one_rep_key("reason", rep, "base"), "new enterprise territory")
+    fill_and_enter(page, one_rep_key("value", rep, "base"), "150000")
+    expect(main.get_by_text("Chance of reaching $150k")).to_be_visible()
+    fill_and_enter(page, one_rep_key("reason", rep, "base"), "new enterprise territory")
     click_button(page, "Override with reason")
     expect(main.get_by_text(f"Set {rep}'s base target to $150k (new enterprise territory)")).to_be_visible()
     # the draft's caption, at the top of the page and outside the panel, counts the edit

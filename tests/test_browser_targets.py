@@ -9,7 +9,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from browser_helpers import click_button, get_element_by_key, open_page, screenshot, wait_for_app
+from browser_helpers import (
+    click_button,
+    fill_and_enter,
+    get_element_by_key,
+    open_page,
+    screenshot,
+    wait_for_app,
+)
 from playwright.sync_api import Page, expect
 
 from dashboard.target_set_panel import one_rep_key
@@ -27,12 +34,6 @@ def _download(page: Page, label: str, folder: Path, suffix: str) -> Path:
     return path
 
 
-def _fill(page: Page, key: str, text: str) -> None:
-    box = get_element_by_key(page, key).locator("input").first
-    box.fill(text)
-    box.press("Enter")
-    wait_for_app(page)
-
 
 def test_calibration_session_saves_final_and_exports_excel(page: Page, base_url: str, tmp_path):
     name = f"Browser plan {uuid.uuid4().hex[:8]}"       # the live database is shared by all browser tests
@@ -43,28 +44,28 @@ def test_calibration_session_saves_final_and_exports_excel(page: Page, base_url:
     wait_for_app(page)
 
     # Choose tiers: base at P40 -> 60% of reps expected to reach it.
-    _fill(page, "tg_base", "40")
+    fill_and_enter(page, "tg_base", "40")
     expect(main.get_by_text("About 60% of reps are expected to reach base")).to_be_visible()
 
     # Override the first rep with a reason; the chance shows while typing.
     rep = get_element_by_key(page, "tg_one_rep").locator("input").first.input_value()
-    _fill(page, one_rep_key("value", rep, "base"), "150000")
+    fill_and_enter(page, one_rep_key("value", rep, "base"), "150000")
     expect(main.get_by_text("Chance of reaching $150k")).to_be_visible()
-    _fill(page, one_rep_key("reason", rep, "base"), "new enterprise territory")
+    fill_and_enter(page, one_rep_key("reason", rep, "base"), "new enterprise territory")
     click_button(page, "Override with reason")
     expect(main.get_by_text(f"Set {rep}'s base target to $150k (new enterprise territory)")).to_be_visible()
 
     # Split a team number at equal chance.
     get_element_by_key(page, "tg_split").get_by_text("Split a team number").click()
     wait_for_app(page)
-    _fill(page, "tg_team", "4000000")
+    fill_and_enter(page, "tg_team", "4000000")
     expect(main.get_by_text("Team's chance of reaching it")).to_be_visible()
     expect(main.get_by_text("Equal-chance split: every rep has")).to_be_visible()
 
     # Save final under a unique name.
-    _fill(page, "tg_name", name)
-    _fill(page, "tg_author", "Browser manager")
-    _fill(page, "tg_note", "Q1 calibration session")
+    fill_and_enter(page, "tg_name", name)
+    fill_and_enter(page, "tg_author", "Browser manager")
+    fill_and_enter(page, "tg_note", "Q1 calibration session")
     click_button(page, "Save final")
     expect(main.get_by_text(f"Save '{name}' as final?")).to_be_visible()
     click_button(page, "Yes, save as final")
