@@ -5,9 +5,8 @@ exists (``python -m analytics users add``), every page asks for one. Passwords a
 Argon2id hashes (argon2-cffi's ``PasswordHasher``: salt and parameters inside the encoded string);
 an account without one signs in through the company's identity provider, matched by e-mail.
 
-Roles: ``admin`` (everything: imports, undo, accounts), ``manager`` (their teams: targets, tracking,
-review, notes), ``viewer`` (read-only; with a rep, only that rep). Which reps each may see is a
-:class:`analytics.scope.Scope`.
+Roles, what each may do and the single sign-on match are in :mod:`analytics.account_roles`
+(re-exported here: the accounts API).
 
 Failed sign-ins are counted per typed name in the database, so a server restart does not forget
 them: after ``FREE_FAILURES`` the name is locked for a time that doubles with every further failure
@@ -32,8 +31,7 @@ from __future__ import annotations
 import contextlib
 import os
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -42,18 +40,17 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from analytics import store
+from analytics.account_roles import (  # noqa: F401  (re-exported: the accounts API)
+    ACTIONS,
+    ROLE_ACTIONS,
+    ROLES,
+    Account,
+    IdentityMatch,
+    account_for_identity,
+    allowed,
+    audit_author,
+)
 
-ROLES = ("admin", "manager", "viewer")
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"view", "targets", "notes", "import", "undo", "clear", "accounts"}),
-    "manager": frozenset({"view", "targets", "notes"}),
-    "viewer": frozenset({"view"}),
-}
-"""What each role may do. ``view``: read pages and download what they show (within the scope);
-``targets``: save and finalise target sets; ``notes``: write check-in notes; ``import``, ``undo``,
-``clear``: change the imported data; ``accounts``: manage accounts."""
-
-ACTIONS = frozenset().union(*ROLE_ACTIONS.values())
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000     # (Argon2 takes any length; a megabyte "password" is only a cost)
 MAX_NAME_LENGTH = 80
@@ -71,37 +68,6 @@ re-hashes such a password at full cost (``check_needs_rehash``)."""
 _ACCOUNT_COLUMNS = "name, role, teams, rep, email, password_hash IS NOT NULL"
 
 
-@dataclass(frozen=True)
-class Account:
-    """An account as the dashboard holds it: never its password hash."""
-
-    name: str
-    role: str
-    teams: tuple[str, ...] = ()
-    rep: str | None = None
-    email: str | None = None
-    has_password: bool = False
-
-    def describe(self) -> str:
-        """The account in one line, as ``users list`` prints it.
-
-        >>> Account("bo", "viewer", rep="Bo Chan", has_password=True).describe()
-        'bo · viewer · rep Bo Chan'
-        >>> Account("kim", "manager", teams=("North", "East"), email="kim@example.com").describe()
-        'kim · manager · teams North, East · kim@example.com · single sign-on only'
-        """
-        parts = [self.name, self.role]
-        if self.teams:
-            parts.append("teams " + ", ".join(self.teams) if len(self.teams) > 1 else f"team {self.teams[0]}")
-        if self.rep:
-            parts.append(f"rep {self.rep}")
-        if self.email:
-            parts.append(self.email)
-        if not self.has_password:
-            parts.append("single sign-on only")
-        return " · ".join(parts)
-
-
 class SignInResult(NamedTuple):
     """What a sign-in attempt gave: the account (None when refused), a sentence for the person, and
     how many seconds the name must wait before the next attempt is checked (0: it may try now)."""
@@ -111,44 +77,12 @@ class SignInResult(NamedTuple):
     retry_after: int
 
 
-class IdentityMatch(NamedTuple):
-    """The account an identity provider's signed-in user maps to, or None and why not."""
-
-    account: Account | None
-    refusal: str
-
-
 def password_hasher() -> PasswordHasher:
     """Argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile: 64 MiB, 3 passes), or
     the cheapest profile when ``$TARGETS_ARGON2_PROFILE`` is ``cheapest`` (tests)."""
     if os.environ.get(HASH_PROFILE_ENV) == "cheapest":
         return PasswordHasher.from_parameters(profiles.CHEAPEST)
     return PasswordHasher()
-
-
-def allowed(account: Account | None, action: str) -> bool:
-    """Whether ``account`` may do ``action`` (one of ``ACTIONS``). ``None`` means accounts are off
-    (no account exists): the one person at the machine may do everything.
-
-    >>> allowed(Account("v", "viewer"), "notes"), allowed(Account("m", "manager"), "notes")
-    (False, True)
-    >>> allowed(None, "import")
-    True
-    """
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}: one of {', '.join(sorted(ACTIONS))}")
-    return account is None or action in ROLE_ACTIONS[account.role]
-
-
-def audit_author(account: Account | None, typed: str | None = None) -> str | None:
-    """The name the audit trail records: the signed-in account's, else the typed name (accounts off).
-
-    >>> audit_author(Account("ana", "manager"), "someone else"), audit_author(None, " Bo "), audit_author(None, "")
-    ('ana', 'Bo', None)
-    """
-    if account is not None:
-        return account.name
-    return (typed or "").strip() or None
 
 
 def lockout_seconds(failures: int) -> int:
@@ -371,33 +305,3 @@ def _verify_nothing(password: str) -> None:
         _DUMMY_HASHES[profile] = hasher.hash("not any account's password")
     with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
         hasher.verify(_DUMMY_HASHES[profile], password)
-
-
-# ---- single sign-on -----------------------------------------------------------------------------
-
-def account_for_identity(accounts: Iterable[Account], identity: Mapping[str, object]) -> IdentityMatch:
-    """The account an identity provider's user maps to, by e-mail (case does not matter): the
-    account's e-mail, or its name when the name is the e-mail. An identity without an e-mail, with
-    one the provider says is not verified, or with one no account has, is refused.
-
-    ``identity`` is what ``st.user`` holds after ``st.login`` (the OpenID Connect claims).
-
-    >>> people = [Account("ana", "manager", email="ana@example.com"), Account("bo@example.com", "viewer")]
-    >>> account_for_identity(people, {"is_logged_in": True, "email": "Ana@Example.com"}).account.name
-    'ana'
-    >>> account_for_identity(people, {"is_logged_in": True, "email": "eve@example.com"}).refusal
-    'No account for eve@example.com: ask an admin to add one (python -m analytics users add).'
-    """
-    if not identity.get("is_logged_in"):
-        return IdentityMatch(None, "Not signed in with the identity provider.")
-    email = str(identity.get("email") or "").strip()
-    if not email:
-        return IdentityMatch(None, "The identity provider did not say your e-mail: ask an admin to add the "
-                                   "email claim (scope 'openid profile email').")
-    if identity.get("email_verified") is False:
-        return IdentityMatch(None, f"The identity provider has not verified {email}.")
-    wanted = email.casefold()
-    for account in accounts:
-        if (account.email or "").casefold() == wanted or account.name.casefold() == wanted:
-            return IdentityMatch(account, "")
-    return IdentityMatch(None, f"No account for {email}: ask an admin to add one (python -m analytics users add).")

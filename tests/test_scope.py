@@ -176,9 +176,9 @@ REP_QUERIES: dict[str, Query] = {
     "tracking_laws.fit_period": lambda c, p: tracking_laws.fit_period(c, _set(c))[0],
     "review.review": lambda c, p: review.review(c, "Company plan"),
     "review.review_and_track": lambda c, p: review.review_and_track(c, "Company plan"),
-    "target_sets.load_target_set": lambda c, p: _set(c),
-    "target_sets.list_target_sets": lambda c, p: target_sets.list_target_sets(c),
-    "target_sets.audit_trail": lambda c, p: target_sets.audit_trail(c, _set(c).set_id),
+    "target_set_reads.load_target_set": lambda c, p: _set(c),
+    "target_set_reads.list_target_sets": lambda c, p: target_sets.list_target_sets(c),
+    "target_set_reads.audit_trail": lambda c, p: target_sets.audit_trail(c, _set(c).set_id),
     "target_sets.compare_sets": lambda c, p: target_sets.compare_sets(c, "Company plan", "Company plan"),
     "target_sets.compare_with_model": lambda c, p: target_sets.compare_with_model(c, "Company plan"),
     "checkin_notes.list_notes": lambda c, p: checkin_notes.list_notes(c),
@@ -213,8 +213,8 @@ NOT_REP_QUERIES: dict[str, str] = {
     "pace_replay.replay": "past periods' chances against outcomes, no rep (over the scoped tables)",
     **{f"target_sets.{n}": "a write: only the scope's rows (test_writes_stay_in_the_scope)" for n in (
         "save_target_set", "save_row_edit", "finalize", "new_version")},
-    "target_sets.resolve_set_id": "an id (a set with no row in the scope is not found)",
-    "target_sets.sets_version": "a cache key of every set's revisions, no rep",
+    "target_set_reads.resolve_set_id": "an id (a set with no row in the scope is not found)",
+    "target_set_reads.sets_version": "a cache key of every set's revisions, no rep",
     **{f"sample_company.{n}": "the sample's own rows: Overview's admin-only clearing" for n in (
         "is_loaded", "should_autoload", "load", "sample_import_ids", "own_work", "sample_rows",
         "removal_refusal", "clear")},

@@ -33,7 +33,7 @@ Inside, by what each part does (each depends only on the parts listed before it)
 - the file: ``user_input`` (paths, units), ``csv_text`` (encoding), ``csv_records`` (quotes,
   records), ``csv_source`` (a readable file, its headers), ``csv_lines`` (physical lines),
   ``temp_files``;
-- the columns: ``saved_mappings``, ``mapping`` (kinds, fields, synonyms, presets, detection),
+- the columns: ``fields`` (kinds, fields, synonyms, presets), ``saved_mappings``, ``mapping`` (detection),
   ``labels`` (stages, activity types), ``parsing`` (the SQL parsing each value type, the date
   formats), ``reader_casts``, ``column_profile``;
 - staging: ``stage_types`` (the state of a staged file), ``read_sql``, ``reject_lines``,

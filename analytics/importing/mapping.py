@@ -1,10 +1,10 @@
-"""What a CSV is and which column means what: kinds, canonical fields, CRM presets, detection.
+"""Which column of a CSV means what: headers normalised, and the kind, preset and mapping detected.
 
 Detection order: a mapping the manager confirmed for the same headers before
-(:mod:`analytics.importing.saved_mappings`, read by the caller and handed to :func:`detect`), else the best CRM preset whose headers are present,
-else fuzzy matching of each header against the field synonyms (``rapidfuzz``, once per distinct
-header). A new synonym is one more string in its field's entry of :data:`CANONICAL_FIELDS`; a new
-CRM preset one entry in :data:`PRESETS`. (Values are read as labels in
+(:mod:`analytics.importing.saved_mappings`, read by the caller and handed to :func:`detect`), else the best
+CRM preset whose headers are present, else fuzzy matching of each header against the field synonyms
+(``rapidfuzz``, once per distinct header). The kinds, canonical fields, synonyms and CRM presets are in
+:mod:`analytics.importing.fields` (re-exported here). (Values are read as labels in
 :mod:`analytics.importing.labels`.)
 """
 
@@ -16,139 +16,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from analytics import quoting
+from analytics.importing.fields import (  # noqa: F401  (re-exported: the vocabulary is read through mapping)
+    ACTIVITY_TYPES,
+    CANONICAL_FIELDS,
+    FIELD_BY_NAME,
+    KINDS,
+    MONTH_FIELDS,
+    ORDER_OF_LINE,
+    PRESETS,
+    Field,
+)
 from analytics.importing.saved_mappings import SavedMapping
 
 if TYPE_CHECKING:  # numpy is loaded where headers are matched: ``imports list`` never needs it
     import numpy as np
-
-KINDS = ("deals", "activities", "reps", "targets")
-ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal", "other")
-MONTH_FIELDS = tuple(f"m{i:02d}" for i in range(1, 13))
-ORDER_OF_LINE = "order_of_line"
-
-
-class Field(NamedTuple):
-    name: str
-    required: bool
-    type: str            # text | date | amount | count | label
-    synonyms: tuple[str, ...] = ()
-
-
-def _f(name: str, required: bool, type_: str, *syn: str) -> Field:
-    return Field(name, required, type_, tuple(syn))
-
-
-CANONICAL_FIELDS: dict[str, list[Field]] = {
-    "deals": [
-        # An order, invoice or document number is a deal id too: lines sharing one are summed into
-        # one order (analytics/importing/order_lines.py). A new synonym for any field is one more string here.
-        _f("deal_id", False, "text", "opportunity id", "deal id", "record id", "id", "opportunity number",
-           "order id", "order number", "order no", "invoice id", "invoice number", "invoice no", "deal number",
-           "sales order", "sales order number", "so number", "so no", "so #", "order", "order #", "order ref",
-           "order reference", "invoice", "invoice #", "invoice ref", "document no", "document number", "doc no",
-           "doc number", "receipt no", "receipt number", "bill no", "bill number"),
-        _f("rep", True, "text", "opportunity owner", "deal owner", "owner", "sales rep", "salesperson",
-           "sales person", "sales agent", "rep", "account executive", "owner name", "seller", "sales owner",
-           "assigned to", "rep name", "user"),
-        _f("close_date", True, "date", "close date", "closed date", "closing date", "expected close date",
-           "won date", "won time", "order date", "invoice date", "actual close date", "est close date",
-           "estimated close date", "date closed", "date", "posting date", "document date", "booking date",
-           "sales date", "sales order date"),
-        _f("amount", True, "amount", "amount", "value", "deal value", "close value", "deal amount", "total",
-           "revenue", "amount converted", "invoice total", "order total", "net amount", "total amount",
-           "actual revenue", "est revenue", "estimated revenue", "sales", "booking", "bookings", "line total",
-           "line amount", "order amount", "order value", "sales order total", "sales order amount"),
-        _f("stage", False, "label", "stage", "deal stage", "stage name", "pipeline stage", "opportunity stage",
-           "sales stage", "status reason"),
-        _f("status", False, "label", "status", "outcome", "won lost", "deal status", "result"),
-        _f("created_date", False, "date", "created date", "create date", "engage date", "created", "created on",
-           "created time", "deal created", "date created", "add time", "opened date"),
-        _f("account", False, "text", "account name", "account", "company", "customer", "organization",
-           "organisation", "client", "potential customer", "organization name", "company name",
-           "customer name", "associated company"),
-        _f("product", False, "text", "product", "product name", "item", "product line", "sku"),
-        _f("team", False, "text", "team", "sales team", "business unit", "division", "owner role", "segment"),
-        _f("currency", False, "label", "currency", "currency code", "opportunity currency", "deal currency",
-           "currency iso code", "transaction currency", "currency of value"),
-        # The order of an order line kept as a deal of its own (--keep-lines): never detected by name
-        # (no synonyms), set in place of deal_id when the manager keeps lines. Ids: 'SO-1 #1', 'SO-1 #2'.
-        _f(ORDER_OF_LINE, False, "text"),
-    ],
-    "activities": [
-        _f("activity_id", False, "text", "activity id", "task id", "event id", "id"),
-        _f("rep", True, "text", "assigned to", "owner", "activity owner", "user", "rep", "sales rep",
-           "salesperson", "assigned", "sales agent", "rep name", "owner name"),
-        _f("activity_date", True, "date", "date", "activity date", "week starting", "week start", "week",
-           "due date", "completed date", "date completed", "period", "month", "start date", "created date",
-           "activity week", "day"),
-        _f("type", True, "label", "activity type", "type", "task type", "activity", "subtype", "event type",
-           "kind", "channel", "task subtype"),
-        _f("count", False, "count", "count", "activities", "number", "number of activities", "quantity",
-           "total", "n", "activity count", "volume"),
-    ],
-    "reps": [
-        _f("rep", True, "text", "sales rep", "rep", "name", "full name", "sales agent",
-           "salesperson", "employee name", "rep name", "user", "owner", "account executive", "seller"),
-        _f("team", False, "text", "team", "sales team", "squad", "pod", "segment", "business unit"),
-        _f("manager", False, "text", "manager", "reports to", "team lead", "supervisor", "manager name",
-           "line manager", "sales manager"),
-        _f("region", False, "text", "region", "regional office", "territory", "office", "area", "location",
-           "geo"),
-        _f("start_date", False, "date", "start date", "hire date", "hired", "start", "joined", "date hired",
-           "hired on", "start of employment"),
-        _f("end_date", False, "date", "end date", "termination date", "left", "leave date", "end", "exit date",
-           "left on", "leaving date"),
-    ],
-    "targets": [
-        _f("rep", True, "text", "sales rep", "rep", "owner", "user", "salesperson", "name", "sales agent",
-           "rep name", "account executive"),
-        _f("period", False, "label", "period", "month", "quarter", "fiscal period", "period label",
-           "target period", "quota period"),
-        _f("target", False, "amount", "target", "quota", "quota amount", "target amount", "goal",
-           "revenue target", "sales target", "amount"),
-        _f("year", False, "text", "year", "fiscal year", "fy", "quota year", "target year"),
-        _f("metric", False, "label", "metric", "measure", "quota type", "target type"),
-        _f("period_start", False, "date", "period start", "start date", "from", "start"),
-        _f("period_end", False, "date", "period end", "end date", "to", "end"),
-        *[_f(m, False, "amount") for m in MONTH_FIELDS],
-    ],
-}
-FIELD_BY_NAME = {k: {f.name: f for f in fs} for k, fs in CANONICAL_FIELDS.items()}
-
-PRESETS: dict[str, dict] = {
-    "salesforce_opportunities": {"kind": "deals", "columns": {
-        "Opportunity ID": "deal_id", "Opportunity Owner": "rep", "Account Name": "account", "Product": "product",
-        "Stage": "stage", "Amount": "amount", "Currency": "currency", "Opportunity Currency": "currency",
-        "Created Date": "created_date", "Close Date": "close_date", "Owner Role": "team"}},
-    "hubspot_deals": {"kind": "deals", "columns": {
-        "Record ID": "deal_id", "Deal owner": "rep", "Deal Stage": "stage", "Close Date": "close_date",
-        "Amount": "amount", "Create Date": "created_date", "Associated Company": "account",
-        "Currency": "currency", "Deal Name": None, "Pipeline": None}},
-    "pipedrive_deals": {"kind": "deals", "columns": {
-        "Deal - ID": "deal_id", "Deal - Owner": "rep", "Deal - Value": "amount", "Deal - Currency": "currency",
-        "Deal - Status": "status", "Deal - Stage": "stage", "Deal - Organization": "account",
-        "Deal - Won time": "close_date", "Deal - Lost time": "close_date",
-        "Deal - Expected close date": "close_date", "Deal - Deal created": "created_date",
-        "Deal - Title": None}},
-    "zoho_deals": {"kind": "deals", "columns": {
-        "Record Id": "deal_id", "Deal Owner": "rep", "Account Name": "account", "Amount": "amount",
-        "Stage": "stage", "Closing Date": "close_date", "Created Time": "created_date", "Currency": "currency",
-        "Deal Name": None, "Probability (%)": None}},
-    "dynamics365_opportunities": {"kind": "deals", "columns": {
-        "Opportunity": "deal_id", "Owner": "rep", "Potential Customer": "account", "Status": "status",
-        "Status Reason": "stage", "Actual Close Date": "close_date", "Est. Close Date": "close_date",
-        "Actual Revenue": "amount", "Est. Revenue": "amount", "Created On": "created_date",
-        "Currency": "currency", "Topic": None}},
-    "roster": {"kind": "reps", "columns": {
-        "Sales Rep": "rep", "Team": "team", "Manager": "manager", "Region": "region",
-        "Start Date": "start_date", "End Date": "end_date"}},
-    "activity_report": {"kind": "activities", "columns": {
-        "Assigned To": "rep", "Week Starting": "activity_date", "Activity Type": "type", "Count": "count",
-        "Date": "activity_date"}},
-    "quotas_wide": {"kind": "targets", "columns": {"Sales Rep": "rep", "Year": "year"}},
-    "quotas_long": {"kind": "targets", "columns": {
-        "Sales Rep": "rep", "Period": "period", "Target": "target", "Quota": "target", "Metric": "metric"}},
-}
 
 # ---- header normalisation, units, months ------------------------------------------------------
 
