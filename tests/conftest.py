@@ -30,6 +30,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+SERVER_LOG_LINES = 150
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test shows the live server's log tail beside its own output: the server's
+    warnings (a fragment run skipped, an exception in a page) are the evidence of what went wrong."""
+    outcome = yield
+    report = outcome.get_result()
+    server = item.funcargs.get("live_server") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and server is not None:
+        tail = server.log_text().splitlines()[-SERVER_LOG_LINES:]
+        report.sections.append((f"live server log (last {SERVER_LOG_LINES} lines)", "\n".join(tail)))
+
+
 @pytest.fixture
 def db_path(tmp_path, monkeypatch) -> Path:
     """A fresh database file, also exported as TARGETS_DB for code that reads the default."""
