@@ -22,7 +22,7 @@ compose without a loop: the state after a run is the parity of the flips since t
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,6 +192,45 @@ def record_layout(path: Path, delimiter: str, skip_lines: int) -> RecordLayout:
     return RecordLayout(records, blank, broken, first_multiline)
 
 
+_last_layout: list[tuple[tuple, RecordLayout]] = []
+
+
+def file_layout(path: Path, delimiter: str, skip_lines: int) -> RecordLayout:
+    """:func:`record_layout`, kept for the file as it is (its size and time stamp) until another
+    is asked for: an import that checks its records once for the reader (reject_lines) asks
+    again for its count (:func:`count_problem`)."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, delimiter, skip_lines)
+    if _last_layout and _last_layout[0][0] == key:
+        return _last_layout[0][1]
+    layout = record_layout(path, delimiter, skip_lines)
+    _last_layout[:] = [(key, layout)]
+    return layout
+
+
+def known_to_span_lines(path: Path, delimiter: str, skip_lines: int) -> bool:
+    """Whether :func:`file_layout` found records over several lines in the file as it is (the
+    file is not read: a file imported again after its reader's threads misread it)."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, delimiter, skip_lines)
+    return bool(_last_layout) and _last_layout[0][0] == key and _last_layout[0][1].first_multiline is not None
+
+
+def _line_starts(path: Path, delimiter: str) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, int]]:
+    """Per block of whole lines (:func:`_blocks`): its byte offset, its bytes, where its newlines
+    are, whether each of its lines starts a record (is outside any quoted field; blank lines
+    included), and the number of its first line."""
+    delim = ord(delimiter)
+    inside, prev, line0, starts_next = False, LF, 1, True
+    for offset, block in _blocks(path):
+        data = np.frombuffer(block, dtype=np.uint8)
+        nl = np.flatnonzero(data == LF)
+        in_quotes, inside = _state_after_newlines(data, nl, inside, prev, delim)
+        yield offset, data, nl, np.concatenate(([starts_next], ~in_quotes[:-1])), line0
+        starts_next, prev = not bool(in_quotes[-1]), int(data[-1])
+        line0 += len(nl)
+
+
 def data_record_lines(path: Path, delimiter: str, skip_lines: int, upto: int) -> np.ndarray:
     r"""The line each of the first ``upto`` data records of ``path`` starts on (its header on line
     ``skip_lines + 1``; blank lines are no records), by the quote rules of :func:`record_layout`:
@@ -203,29 +242,65 @@ def data_record_lines(path: Path, delimiter: str, skip_lines: int, upto: int) ->
     >>> data_record_lines(p, ",", 0, 10).tolist()
     [2, 3, 6]
     """
-    delim, first_data = ord(delimiter), skip_lines + 2
-    inside, prev, line0, starts_next = False, LF, 1, True
+    first_data = skip_lines + 2
     # Line numbers fit 32 bits in any file under 2 GiB: half the memory for a file's worth of them.
     dtype: type[np.signedinteger] = np.int32 if path.stat().st_size < 2**31 - 1 else np.int64
     found: list[np.ndarray] = []
     n_found = 0
-    for _offset, block in _blocks(path):
-        if n_found >= upto:
-            break
-        data = np.frombuffer(block, dtype=np.uint8)
-        nl = np.flatnonzero(data == LF)
-        in_quotes, inside = _state_after_newlines(data, nl, inside, prev, delim)
+    for _offset, data, nl, is_start, line0 in _line_starts(path, delimiter) if upto > 0 else ():
         ends_prev = np.concatenate(([-1], nl[:-1]))
         length = nl - ends_prev - 1
         is_blank = (length == 0) | ((length == 1) & (data[np.maximum(nl - 1, 0)] == CR))
-        is_start = np.concatenate(([starts_next], ~in_quotes[:-1]))
         line = line0 + np.arange(len(nl), dtype=dtype)
         lines = line[is_start & ~is_blank & (line >= first_data)]
         found.append(lines)
         n_found += len(lines)
-        starts_next, prev = not bool(in_quotes[-1]), int(data[-1])
-        line0 += len(nl)
+        if n_found >= upto:  # (before the next block's quotes are followed)
+            break
     return np.concatenate(found)[:upto] if found else np.empty(0, dtype)
+
+
+def record_starts_at(path: Path, delimiter: str, offsets: Iterable[int]) -> dict[int, tuple[int, bool]]:
+    r"""The physical line of each byte offset (newlines before it + 1) and whether that line is
+    where a record starts (it is not inside a quoted field), by the quote rules of
+    :func:`record_layout`; read up to the last offset. An offset past the end is on no record.
+
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes(b'h1,h2\n1,"a\nb"\n2,x\n')
+    >>> record_starts_at(p, ",", [7, 12, 15])
+    {7: (2, True), 12: (3, False), 15: (4, True)}
+    """
+    wanted = np.unique(np.fromiter(offsets, dtype=np.int64))
+    out: dict[int, tuple[int, bool]] = {}
+    i, line = 0, 1
+    for offset, data, nl, is_start, line0 in _line_starts(path, delimiter) if len(wanted) else ():
+        j = int(np.searchsorted(wanted, offset + len(data), side="left"))
+        if j > i:  # (the offsets in this block: the newlines before each give its line here)
+            k = np.searchsorted(nl, wanted[i:j] - offset, side="left")
+            out.update(zip(wanted[i:j].tolist(), zip((line0 + k).tolist(), is_start[k].tolist(), strict=True),
+                           strict=True))
+            i = j
+        line = line0 + len(nl)
+        if i >= len(wanted):
+            break
+    out.update((int(o), (line, False)) for o in wanted[i:])
+    return out
+
+
+def line_break_in_quotes(head: bytes, delimiter: str) -> bool:
+    r"""Whether a line break of ``head`` (a file's first bytes, its BOM left out) is inside a
+    quoted field that closes in it, by the quote rules of :func:`record_layout`: its records span
+    lines. (A quote still open at the end may be a record the head cuts, or a stray quote.)
+
+    >>> line_break_in_quotes(b'h1,h2\n1,"a\nb"\n2,5" x\n', ","), line_break_in_quotes(b'h1,h2\n1,5" x\n2,"a\n', ",")
+    (True, False)
+    """
+    data = np.frombuffer(head, dtype=np.uint8)
+    nl = np.flatnonzero(data == LF)
+    in_quotes = _state_after_newlines(data, nl, False, LF, ord(delimiter))[0]
+    closed = np.flatnonzero(~in_quotes)  # (the line breaks that end a record)
+    return bool(len(closed)) and bool(in_quotes[:closed[-1]].any())
 
 
 def count_problem(file_name: str, path: Path, delimiter: str, skip_lines: int, n_lines: int,
@@ -234,7 +309,7 @@ def count_problem(file_name: str, path: Path, delimiter: str, skip_lines: int, n
     not the file's records, as a refusal naming the file and the line; None when they are."""
     if n_lines == skip_lines + 1 + rows_read:  # one line per record: nothing can hide
         return None
-    layout = record_layout(path, delimiter, skip_lines)
+    layout = file_layout(path, delimiter, skip_lines)
     if (broken := layout.broken) is not None:
         where = "to the end of the file" if broken.to_end else f"over {broken.lines:,} lines ({broken.size:,} bytes)"
         return (f"{file_name}: line {broken.line}: a quoted field opens on this line and runs {where} "

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from analytics import formatting, quoting
-from analytics.importing import csv_text, user_input
+from analytics.importing import csv_records, csv_text, user_input
 
 csv.field_size_limit(1 << 30)  # very long fields (notes, descriptions) are legitimate
 
@@ -66,6 +66,10 @@ class SourceFile:
     # Whether the file holds a NUL byte (a damaged export), by the whole-file pass: every text
     # value is checked for one only then (one rule wherever it is: its row is rejected).
     nul: bool = True
+    # Whether a line break is inside a quoted field (notes over several lines), seen in the head or
+    # by a scan: DuckDB then reads the file in one thread (see read_sql.read_csv_sql), as its
+    # threads, each starting at a buffer's edge, may start a record on a line inside such a field.
+    quoted_line_breaks: bool = False
 
     def expected_records(self) -> int:
         """Records ``read_path`` may hold, from the lines of its head (with a margin)."""
@@ -297,6 +301,8 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
         src = _finish(path, name, read_path, encoding, text, size, transcoded, notes)
         src.head_line_bytes = len(head) / max(head.count(b"\n"), 1)
         src.n_lines, src.nul = n_lines, nul
+        src.quoted_line_breaks = csv_records.line_break_in_quotes(head.removeprefix(codecs.BOM_UTF8), src.delimiter) \
+            or csv_records.known_to_span_lines(read_path, src.delimiter, src.skip_lines)
         return src
     except BaseException:
         if transcoded:

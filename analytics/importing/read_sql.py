@@ -22,7 +22,7 @@ def read_csv_sql(src: csv_source.SourceFile, sources: list[str], path: str | Pat
     return (f"SELECT {select} FROM read_csv({lit(str(path))}, columns = {columns}, header = true, "
             f"auto_detect = false, delim = {lit(src.delimiter)}, quote = '\"', escape = '\"', {dateformat}"
             f"skip = {src.skip_lines if skip is None else skip}, store_rejects = true, strict_mode = true, "
-            f"max_line_size = {MAX_LINE}, buffer_size = {4 * MAX_LINE})")
+            f"max_line_size = {MAX_LINE}, buffer_size = {4 * MAX_LINE}{', parallel = false' * src.quoted_line_breaks})")
 
 
 # A streamed stage's verdict columns that are NULL on almost every row travel together as one JSON

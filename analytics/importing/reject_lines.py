@@ -5,19 +5,22 @@ a person finds in their editor. :func:`start` begins counting the file's lines i
 as the typed scan shows there are rejects; :func:`resolve` writes the lines into the stage's
 ``rej`` table when they are needed (the preview, the commit), so the count runs beside other work.
 :func:`read_structural_rejects` reads the rows DuckDB itself could not split (its CSV rejects),
-which it names by byte offset; their lines are counted in the same thread.
+which it names by byte offset; their lines are counted in the same thread. A file whose records
+span lines is read by DuckDB in one thread: its threads misread such a file at their buffers'
+edges (:func:`records_only`), which the head of the file shows, or else the scan itself.
 """
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 
-from analytics.importing import csv_lines
-from analytics.importing.stage_types import LineCount, LinesJob
+from analytics.importing import csv_lines, csv_records
+from analytics.importing.stage_types import LineCount, LinesJob, PlanChanged
 
 if TYPE_CHECKING:
     from analytics.importing.stage_types import Stage
@@ -124,7 +127,7 @@ def read_structural_rejects(conn: duckdb.DuckDBPyConnection, stage: Stage,
     for e in errors:
         if e[0] not in first or (first[e[0]][3] == "CAST" and e[3] != "CAST"):
             first[e[0]] = e
-    errors = list(first.values())
+    errors = _as_read_in_one_thread(conn, stage, list(first.values()))
     structural = [e for e in errors if e[3] != "CAST" or not stage.casts]
     conn.execute(f"CREATE TEMP TABLE {stage.t('rej')} (line BIGINT, column_name VARCHAR, value VARCHAR, "
                  "reason VARCHAR, row_idx BIGINT)")
@@ -135,6 +138,54 @@ def read_structural_rejects(conn: duckdb.DuckDBPyConnection, stage: Stage,
             [[col, (text or "")[:500].rstrip("\r\n"), _structural_reason(kind, msg), -(k + 1)]
              for k, (_pos, col, text, kind, msg, _line) in enumerate(structural)])
     return [(e[0], e[2], e[5]) for e in errors if e[3] == "CAST" and stage.casts]
+
+
+def _as_read_in_one_thread(conn: duckdb.DuckDBPyConnection, stage: Stage, errors: list[tuple]) -> list[tuple]:
+    """The ``errors`` of the scan (rows of ``reject_errors``, one per record) DuckDB reported
+    where a record starts (:func:`records_only`); when its threads misread the file (records span
+    lines and some error is inside a quoted field, or the records read are not the file's), it is
+    marked to be read in one thread (``src.quoted_line_breaks``) and, when written by this read,
+    :class:`PlanChanged` rolls the write back.
+
+    Free for a file of one line per record (its lines are counted already): no line break is
+    inside a quoted field then. (DuckDB's threads read records from a line inside a quoted field
+    only after a line of that field, so the field's lines outnumber what they add.) Otherwise the
+    quote-aware count that checks every such file (:func:`csv_records.file_layout`) says whether
+    records span lines, and only then are the errors' lines read again."""
+    src = stage.src
+    if src.quoted_line_breaks:  # (read in one thread: DuckDB's errors are its records)
+        return errors
+    accepted = stage.records if stage.records is not None else \
+        conn.execute(f"SELECT count(*) FROM {stage.t('typedt')}").fetchall()[0][0]
+    n_lines = src.n_lines if src.n_lines is not None else stage.counted_lines() if stage.counted_lines else None
+    if (n_lines if n_lines is not None else csv_lines.line_count(src.read_path)) == \
+            src.skip_lines + 1 + accepted + len(errors):
+        return errors
+    layout = csv_records.file_layout(src.read_path, src.delimiter, src.skip_lines)
+    if layout.broken is not None or layout.first_multiline is None:  # (a stray quote is refused by the count)
+        return errors
+    kept = records_only(src.read_path, src.delimiter, errors) if errors else errors
+    if len(kept) < len(errors) or layout.records != accepted + len(kept):
+        src.quoted_line_breaks = True
+        if stage.reading.once:
+            raise PlanChanged("the reader's threads misread records that span lines: read in one thread")
+    return kept
+
+
+def records_only(path: Path, delimiter: str, errors: list[tuple]) -> list[tuple]:
+    """The ``errors`` (rows of ``reject_errors``, the record's byte offset first) DuckDB reported
+    on a line where a record starts, by the reader's quote rules
+    (:func:`analytics.importing.csv_records.record_starts_at`); an error without an offset is kept.
+
+    DuckDB reads a file a buffer at a time, in parallel; a thread whose buffer begins inside a
+    quoted field that holds line breaks guesses where the next record starts. When it guesses a
+    line of that field, the file's own records still come out, but the guess's rows stay too:
+    an error ("too few columns") for each line of the field after the buffer's edge, and a row
+    for a line as wide as a record (6,000 deals with notes over several lines, read with 16 KiB
+    buffers: 1 to 23 such rows and errors a file). The errors are dropped here; the rows are
+    found by the count of records (:func:`_as_read_in_one_thread`)."""
+    starts = csv_records.record_starts_at(path, delimiter, (e[0] for e in errors if e[0] is not None))
+    return [e for e in errors if e[0] is None or starts[e[0]][1]]
 
 
 def _structural_reason(kind: str, message: str) -> str:

@@ -78,12 +78,15 @@ def scan_typed(conn: duckdb.DuckDBPyConnection, stage: Stage, body: str,
         rows = f"WITH l0 AS ({read_csv_sql(src, stage.sources, path)}), {body}"
         return f"CREATE {temp}TABLE {typedt} AS " + (f"SELECT {narrow[0]} FROM ({rows})" if narrow else rows)
 
+    in_threads = not src.quoted_line_breaks
     run_scan(conn, stage, sql)
     stage.stamp = _stamp(src.read_path)
     # typedt keeps file order, so its rowid is the record's index among the rows DuckDB accepted.
     view = narrow[1] if narrow else f"SELECT rowid AS row_idx, * FROM {typedt}"
     conn.execute(f"CREATE TEMP VIEW {stage.t('typed')} AS {view}")
     reject_lines.read_structural_rejects(conn, stage, before)
+    if in_threads and src.quoted_line_breaks:  # (DuckDB's threads misread records that span lines)
+        scan_typed(conn, stage, body, narrow)
 
 
 def create_typed(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
