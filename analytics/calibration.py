@@ -58,7 +58,7 @@ from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
 from analytics.model_variants import STANDARD
 from analytics.panel_arrays import PanelArrays, build_arrays
-from analytics.panel_query import PanelRead, company_panel
+from analytics.panel_query import PanelRead, company_panel, read_panel
 from analytics.periods import Period, parse_period, period_of
 from analytics.predictive import ArrayLike, RepPredictive
 from analytics.quarter_sum import quarter_fit
@@ -128,8 +128,9 @@ class Calibration:
         funnel, shape = pd.DataFrame(), None
         if conn is not None and context:
             funnel = metrics.rep_funnel(conn, grain, as_of=as_of)
-            monthly = None if grain != "quarter" else metrics.rep_period_panel(
-                conn, metric, "month", fiscal_start_month=period.fiscal_start_month, as_of=as_of)
+            # The scope's monthly frame (as ``metrics.rep_period_panel`` gives it), by the fast read.
+            monthly = None if grain != "quarter" else read_panel(
+                conn, metric, "month", fiscal_start_month=period.fiscal_start_month, as_of=as_of).frame()
             shape = within_period_shape(period, monthly, metric)
         return cls(metric, grain, period, as_of, levels, predictive, summary, family, fit, source, funnel, shape)
 
@@ -221,7 +222,9 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
     if history is None:
         if conn is None:
             raise ValueError("calibrate needs a database connection or a history panel")
-        source = company_panel(conn, metric, grain, fiscal_start_month=fsm, as_of=as_of)
+        # A quarter of a metric that adds up may be summed from months: both panels from one read.
+        source = company_panel(conn, metric, grain, fiscal_start_month=fsm, as_of=as_of,
+                               monthly=grain == "quarter" and resolve_metric(metric).additive)
         if source.as_of is None:
             raise ValueError("no data: import deals or activities first")
         as_of = source.as_of
@@ -233,7 +236,7 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
         source, arrays = history, build_arrays(history, grain, fsm)
     target = resolve_period(period, as_of, grain, fsm)
     k = training_columns(arrays, target)
-    months = _monthly_source(conn, metric, arrays, target, as_of) if spans is not None else None
+    months = _monthly_source(source.months, metric, arrays, target) if isinstance(source, PanelRead) else None
     # Chosen on the history alone, before the reps with none are appended: the same data, and so the same
     # cached choice, as a backtest of it.
     choice = _variant_choice(arrays, metric, k) if months is None else \
@@ -267,14 +270,14 @@ def _variant_choice(arrays: PanelArrays, metric: str, n_train: int) -> VariantCh
     return next_period_choice(arrays, metric, n_train)
 
 
-def _monthly_source(conn: duckdb.DuckDBPyConnection | None, metric: str, arrays: PanelArrays, target: Period,
-                    as_of: date) -> tuple[PanelRead, int] | None:
-    """The monthly panel a quarter is summed from and its training months (complete, before the quarter);
-    None unless the quarter is forecast from months: a metric that adds up over months and whose monthly
-    model is the log model (counts keep the quarterly fit; ``backtest_cases.quarter_route``)."""
-    if target.grain != "quarter" or conn is None or not resolve_metric(metric).additive:
+def _monthly_source(read: PanelRead | None, metric: str, arrays: PanelArrays,
+                    target: Period) -> tuple[PanelRead, int] | None:
+    """The monthly panel a quarter is summed from (``read``, read with the quarterly one) and its training
+    months (complete, before the quarter); None unless the quarter is forecast from months: a metric that
+    adds up over months and whose monthly model is the log model (counts keep the quarterly fit;
+    ``backtest_cases.quarter_route``)."""
+    if target.grain != "quarter" or read is None or not resolve_metric(metric).additive:
         return None
-    read = company_panel(conn, metric, "month", fiscal_start_month=target.fiscal_start_month, as_of=as_of)
     n_train = training_columns(read.arrays, period_of(target.start, "month", target.fiscal_start_month))
     if n_train == 0 or not np.array_equal(read.arrays.reps, arrays.reps) or \
             quarter_route(read.arrays, metric, n_train) != "sum":

@@ -126,7 +126,7 @@ def bare_read(conn) -> None:
 
 
 def run_speed(path: str, rounds: int = 5, origins: int = 12) -> dict:
-    """Warm calibrate and the 12-origin backtest against a bare DuckDB read of the same data, in one
+    """Warm calibrate (month and quarter) and the 12-origin backtest against a bare DuckDB read of the same data, in one
     process, the candidates taking turns in each round (the machine is shared: ratios of the same run
     are the figures to read). CPU seconds count every thread (DuckDB's too). Medians over ``rounds``."""
     import time
@@ -146,10 +146,14 @@ def run_speed(path: str, rounds: int = 5, origins: int = 12) -> dict:
         out[key]["cpu"].append(time.process_time() - cpu)
 
     timed("calibrate, choice made (cold)", lambda: calibrate(conn, "revenue", "month", "next", context=False))
+    timed("calibrate quarter, cold", lambda: calibrate(conn, "revenue", "quarter", "next", context=False))
     candidates = [
         ("bare DuckDB read (reference)", lambda: bare_read(conn)),
         ("calibrate warm, context=False", lambda: calibrate(conn, "revenue", "month", "next", context=False)),
+        ("calibrate quarter warm, context=False", lambda: calibrate(conn, "revenue", "quarter", "next",
+                                                                    context=False)),
         ("calibrate warm, with the pages' context", lambda: calibrate(conn, "revenue", "month", "next")),
+        ("calibrate quarter warm, with the pages' context", lambda: calibrate(conn, "revenue", "quarter", "next")),
         ("backtest 12 origins, choice cached", lambda: backtest(conn, "revenue", "month", origins=origins)),
         ("backtest 12 origins, standard fixed", lambda: backtest(conn, "revenue", "month", origins=origins,
                                                                  variant=STANDARD)),

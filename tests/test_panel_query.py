@@ -64,3 +64,21 @@ def test_empty_database_reads_an_empty_panel():
 def test_fast_panel_equals_the_sql_panel_on_the_sample_company(sample_db_template, metric, grain):
     conn = store.connect(str(sample_db_template), read_only=True)
     _same(conn, metric, grain, store.fiscal_year_start_month(conn), None)
+
+
+@pytest.mark.parametrize("metric", sorted(REGISTRY))
+@pytest.mark.parametrize(("fsm", "as_of"), [(1, None), (2, date(2024, 5, 17))])
+def test_a_quarterly_read_with_its_months_equals_the_two_reads(company, metric, fsm, as_of):
+    """``monthly=True``: one read of the spans and (a metric that adds up) of the monthly sums, added up into
+    quarters; both panels equal those read on their own, frames included."""
+    both = read_panel(company, metric, "quarter", fiscal_start_month=fsm, as_of=as_of, monthly=True)
+    assert both.months is not None
+    for read, grain in ((both, "quarter"), (both.months, "month")):
+        alone = read_panel(company, metric, grain, fiscal_start_month=fsm, as_of=as_of)
+        assert read.arrays.reps.tolist() == alone.arrays.reps.tolist()
+        assert [p.label for p in read.arrays.periods] == [p.label for p in alone.arrays.periods]
+        for name in ("y", "expfrac", "tenure"):
+            np.testing.assert_allclose(getattr(read.arrays, name), getattr(alone.arrays, name), rtol=1e-12,
+                                       equal_nan=True)
+        pd.testing.assert_frame_equal(read.frame(), alone.frame(), check_dtype=False, rtol=1e-12)
+    assert read_panel(company, metric, "quarter", fiscal_start_month=fsm, as_of=as_of).months is None

@@ -1,0 +1,92 @@
+"""The quarter summed from months (analytics.quarter_sum) is the same number whatever its block size.
+
+The draws are made a month at a time in the order of the whole-matrix form and the arithmetic runs over
+blocks of reps; these tests hold the block size, the residual law's t tails and the hurdle summary to the
+plain forms they replaced, number for number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from analytics import quarter_sum
+from analytics.logmodel import fit_log_model
+from analytics.periods import period_of
+from analytics.predictive import EmpiricalResidualLaw
+
+MONTHS = [period_of(date(2024, 1, 1), "month").next(k) for k in range(30)]
+
+
+@pytest.fixture(scope="module")
+def monthly_fit():
+    gen = np.random.default_rng(11)
+    n_r, n_t = 40, 24
+    y = gen.lognormal(9, 0.5, (n_r, n_t)) * (gen.uniform(size=(n_r, n_t)) > 0.15)
+    none = np.full((n_r, n_t), np.nan)
+    return fit_log_model(y, np.ones((n_r, n_t)), none, MONTHS[:n_t], MONTHS[n_t], np.ones(n_r), none[:, 0],
+                         steps=3)
+
+
+def _summed(fit, monkeypatch, block_rows: int):
+    monkeypatch.setattr(quarter_sum, "BLOCK_ROWS", block_rows)
+    n_r = fit.mu.size
+    rows = np.arange(0, n_r, 2)                 # every other rep, one of them inactive in the second month
+    expfrac = np.ones((rows.size, 3))
+    expfrac[3, 1] = 0.0
+    return quarter_sum.summed_predictive(fit, np.arange(n_r).astype(str), rows, expfrac,
+                                         np.full((rows.size, 3), np.nan), MONTHS[24])
+
+
+@pytest.mark.parametrize("law", ["empirical", "t"])
+@pytest.mark.parametrize("block_rows", [1, 3, 7])
+def test_the_block_size_changes_no_number(monthly_fit, monkeypatch, law, block_rows):
+    fit = monthly_fit if law == "empirical" else replace(monthly_fit, law=None)
+    assert (fit.law is not None) == (law == "empirical")
+    whole = _summed(fit, monkeypatch, 10_000)
+    blocks = _summed(fit, monkeypatch, block_rows)
+    for name in ("mu", "sigma", "zero_share", "df"):
+        assert np.array_equal(getattr(whole, name), getattr(blocks, name)), name
+    assert whole.shared_sigma == blocks.shared_sigma
+    assert (whole.residuals is None) == (blocks.residuals is None)
+    if whole.residuals is not None:
+        assert np.array_equal(whole.residuals.sorted_values, blocks.residuals.sorted_values)
+
+
+def _nan_hurdle(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hurdle's location and scale as first written, with NaN logs and nansum."""
+    positive = total > 0
+    k = positive.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        logs = np.where(positive, np.log(np.where(positive, total, 1.0)), np.nan)
+    mu = np.where(k > 0, np.nansum(logs, axis=1) / np.maximum(k, 1), 0.0)
+    sd = np.sqrt(np.where(k > 1, np.nansum((logs - mu[:, None]) ** 2, axis=1) / np.maximum(k - 1, 1), np.nan))
+    fill = float(np.nanmedian(sd))
+    return mu, np.where(np.isfinite(sd) & (sd > 0), sd, fill)
+
+
+@pytest.mark.parametrize("zero_rate", [0.0, 0.3, 0.97])
+def test_the_hurdle_summary_equals_the_nan_form(zero_rate):
+    gen = np.random.default_rng(5)
+    total = gen.lognormal(10, 1, (50, 64)) * (gen.uniform(size=(50, 64)) >= zero_rate)
+    total[0] = 0.0                                            # a rep who never sells
+    total[1, 1:] = 0.0                                        # and one who sells once
+    pred = quarter_sum._as_hurdle(np.arange(50).astype(str), total, 0.1)
+    mu, sd = _nan_hurdle(total)
+    assert np.array_equal(pred.mu, mu) and np.array_equal(pred.sigma, sd)
+    assert np.array_equal(pred.zero_share, 1 - (total > 0).sum(axis=1) / 64)
+
+
+def test_the_residual_laws_tails_are_t5_quantiles():
+    law = EmpiricalResidualLaw.from_values(np.random.default_rng(4).standard_normal(200))
+    n = law.sorted_values.size
+    first, last = 1 / (n + 1), n / (n + 1)
+    lo, hi = np.array([1e-9, 1e-4, first / 2]), np.array([last + (1 - last) / 2, 1 - 1e-6, 1 - 1e-9])
+    assert np.array_equal(law.ppf(lo), law.sorted_values[0] + (stats.t.ppf(lo, 5) - stats.t.ppf(first, 5)))
+    assert np.array_equal(law.ppf(hi), law.sorted_values[-1] + (stats.t.ppf(hi, 5) - stats.t.ppf(last, 5)))
+    inside = np.array([first, 0.3, 0.5, last])
+    assert np.array_equal(law.ppf(inside), np.interp(inside, np.arange(1, n + 1) / (n + 1), law.sorted_values))
