@@ -41,7 +41,15 @@ import numpy as np
 import pandas as pd
 
 from analytics import formatting, store, variant_choice
-from analytics.backtest_cases import BacktestPlan, OriginCase, loss_scales, quarter_route, variant_scores
+from analytics.backtest_cases import (
+    BacktestPlan,
+    OriginCase,
+    choice_plan,
+    confirmed_on_cases,
+    loss_scales,
+    quarter_route,
+    variant_scores,
+)
 from analytics.backtest_scores import (
     CRPS_GRID,
     NAIVE_RULES,
@@ -149,7 +157,9 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     The last ``origins`` origins are reported (default all). With ``variant=None`` the log model's
     variant is chosen as it goes (:mod:`analytics.variant_choice`): each origin is forecast with the
     variant of lowest error over the origins before it, so none is chosen on the origin it is
-    scored on; ``variant_choice`` says what that bought over the standard model. A fixed
+    scored on; ``variant_choice`` says what that bought over the standard model (a quarter summed from
+    months takes the monthly model's choice, :func:`~analytics.backtest_cases.choice_plan`, and what it
+    bought is measured on the quarters). A fixed
     ``variant`` is used at every origin.
     """
     levels = tuple(float(x) for x in levels)
@@ -174,11 +184,15 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     family = plan.family()
     choice = None
     if variant is None and family == "log" and cols:
-        choice = variant_choice.choose(variant_scores(plan), cols)
+        chosen_on = choice_plan(plan)
+        choice = variant_choice.choose(variant_scores(chosen_on), cols)
         cases = []
         for v in VARIANTS:   # each origin forecast with the variant that had been best before it
             cases += plan.cases(v, [c for c in cols if choice.variant_at(c) == v])
         cases.sort(key=lambda c: c.index)
+        if chosen_on is not plan:    # chosen on months: what it bought is measured on the quarters forecast
+            others = [c for c in cols if c in choice.used and choice.variant_at(c) != STANDARD]
+            choice = confirmed_on_cases(choice, cases, plan.cases(STANDARD, others))
     else:
         cases = plan.cases(variant or STANDARD, cols)
     quotas = _quotas(conn, metric, grain, fsm) if conn is not None else None

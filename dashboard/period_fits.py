@@ -30,6 +30,13 @@ def _company_fit(_conn: store.Connection, _period: Period, path: str, company_ve
     return calibrate_company(_conn, metric, _period.grain, _period, as_of=as_of)
 
 
+def company_fit_on(conn: store.Connection, period: Period, path: str, company_version: str, metric: str,
+                   period_key: tuple[str, str, int], as_of: date) -> CompanyCalibration:
+    """The whole company's fit of ``period`` the pages read (cached under the same key), made on ``conn``: for a
+    thread outside any session (``dashboard.warmup``), whose ``company_version`` is ``str(store.data_version(conn))``."""
+    return _company_fit(conn, period, path, company_version, metric, period_key, as_of)
+
+
 @st.cache_data(show_spinner="Fitting the period's model…", max_entries=8)
 def _fit(_conn: store.Connection, _saved: SavedTargetSet, _period: Period, path: str, version: str,
          metric: str, period_key: tuple[str, str, int], as_of: date) -> tuple[Calibration | None, str]:

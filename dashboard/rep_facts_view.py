@@ -4,8 +4,9 @@ Cached per database file and data version (``session.data_version``), metric, gr
 
 * :func:`backtest_result`: the rolling-origin backtest (seconds on a large team, run on a worker
   thread of its own), shared by the Backtest page, Baselines and Targets;
-* :func:`verdict` / :func:`verdict_caption` / :func:`show_verdict`: its verdict in one sentence (a page
-  waits for it at most ``VERDICT_WAIT_SECONDS``; then the verdict box fills itself in);
+* :func:`verdict` / :func:`verdict_caption` / :func:`show_verdict` / :func:`verdict_later`: its verdict in
+  one sentence (a page waits for it at most ``VERDICT_WAIT_SECONDS``, and only while its run is under
+  ``VERDICT_RUN_SECONDS``; then the verdict box fills itself in);
 * :func:`facts_columns`: last period's actual, the CRM quotas (when imported) and the recent trend as
   columns to join into a rep table, with their ``column_config`` and the columns to keep read-only.
 
@@ -19,7 +20,7 @@ A page adds the facts to its table in one line each, e.g. on Targets::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,10 @@ backtest (every later run, a click, shows the page at once: the pending box fill
 _WAITED_KEY = "rep_facts_view_waited"
 VERDICT_POLL_SECONDS = 2.0
 """How often the pending verdict box looks again."""
+VERDICT_RUN_SECONDS = 1.5
+"""A page waits for the verdict only until its run is this old: a small team's backtest (under a second)
+still shows its verdict at once, and a thousand reps' (half a minute) does not push a first render past
+its aim of 2 s (issue 13) for a verdict it would not get anyway."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,13 +138,36 @@ def show_verdict(metric: str, grain_name: str, wait: float | None = None, *,
     ``VERDICT_WAIT_SECONDS``), a box that fills itself in. (Targets passes 0: it never waits for a backtest.)"""
     data_key = _data_key(data_key)
     if wait is None:
-        wait = 0.0 if _waited_before((*data_key, metric, grain_name)) else VERDICT_WAIT_SECONDS
+        wait = 0.0 if _waited_before((*data_key, metric, grain_name)) else first_wait(session.run_seconds())
     found = verdict(metric, grain_name, wait, data_key=data_key)
     if found is None:
         _pending_verdict(metric, grain_name)
         return
     with st.container(border=True, key=f"backtest_verdict_{metric}_{grain_name}"):
         st.markdown(f"{_title(metric, grain_name)} {found.sentence} The Backtest page has the details.")
+
+
+def first_wait(run_seconds: float) -> float:
+    """Seconds a page's first look at a verdict waits for the backtest, ``run_seconds`` into its run: at most
+    ``VERDICT_WAIT_SECONDS``, and only until the run is ``VERDICT_RUN_SECONDS`` old.
+
+    >>> first_wait(0.2), first_wait(1.0), first_wait(2.4)
+    (1.0, 0.5, 0.0)
+    """
+    return min(VERDICT_WAIT_SECONDS, max(0.0, VERDICT_RUN_SECONDS - run_seconds))
+
+
+def verdict_later(metric: str, grain_name: str) -> Callable[[], None]:
+    """Keep the verdict box's place here; the function returned fills it (:func:`show_verdict`). A page
+    calls it once the rest is drawn: the backtest then starts beside nothing of the page's first render
+    (on a thousand reps, the two shared two cores), and the wait for it is the run's last step."""
+    slot = st.empty()
+
+    def fill() -> None:
+        with slot.container():
+            show_verdict(metric, grain_name)
+
+    return fill
 
 
 def _waited_before(key: tuple) -> bool:

@@ -15,6 +15,7 @@ grain and period live in session state under the keys below, so every page reads
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,6 +31,7 @@ PERIOD_KEY = "period_label"
 SCOPE_KEY = "session_scope"   # this run's Scope (set by auth.require_sign_in; absent: every rep, accounts off)
 CURSOR_KEY = "session_cursor"  # this session's SessionCursor (db)
 VERSION_KEY = "session_run_data_version"  # (cursor, store.data_version) read in this run (data_version)
+RUN_STARTED_KEY = "session_run_started"  # time.monotonic() at this run's begin_run (run_seconds)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,13 @@ def set_scope(scope: scopes.Scope) -> None:
 def begin_run() -> None:
     """Start of a run (``frame.start_run``, ``frame.require``): the data may have changed since the last."""
     st.session_state.pop(VERSION_KEY, None)
+    st.session_state[RUN_STARTED_KEY] = time.monotonic()
+
+
+def run_seconds() -> float:
+    """Seconds since this run began (:func:`begin_run`; 0.0 in a run that never called it)."""
+    started = st.session_state.get(RUN_STARTED_KEY)
+    return time.monotonic() - started if isinstance(started, float) else 0.0
 
 
 def data_version() -> str:
@@ -175,12 +184,19 @@ def data_coverage() -> coverage.DataCoverage:
 
 
 @st.cache_data(show_spinner="Calibrating each rep's range…", max_entries=8)
-def _company_calibration(path: str, company_version: str, metric: str, grain_name: str, period_label: str,
-                         fiscal_month: int) -> CompanyCalibration:
+def _company_calibration(_conn: store.Connection, path: str, company_version: str, metric: str, grain_name: str,
+                         period_label: str, fiscal_month: int) -> CompanyCalibration:
     """The model fitted on every rep of the company, once per database file, data version (without the
     scope: the fit is the same for every account, so a second manager's first visit finds it), metric,
     grain, period and fiscal calendar. Held, never shown: :func:`_calibration` takes the scope's part."""
-    return calibrate_company(db(), metric, grain_name, period_label)
+    return calibrate_company(_conn, metric, grain_name, period_label)
+
+
+def company_calibration_on(conn: store.Connection, path: str, company_version: str, metric: str, grain_name: str,
+                           period_label: str, fiscal_month: int) -> CompanyCalibration:
+    """The company's fit the pages read (cached under the same key), made on ``conn``: for a thread outside
+    any session (``dashboard.warmup``), whose ``company_version`` is ``str(store.data_version(conn))``."""
+    return _company_calibration(conn, path, company_version, metric, grain_name, period_label, fiscal_month)
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
@@ -189,7 +205,7 @@ def _calibration(path: str, version: str, company_version: str, metric: str, gra
     """One calibration per database file, data version and scope (``version``), metric, grain, period and
     fiscal calendar (they key the cache): the scope's reps of the company's fit, with their funnel and the
     scope's monthly shape read on this session's cursor. A plain value, cached as it is."""
-    company = _company_calibration(path, company_version, metric, grain_name, period_label, fiscal_month)
+    company = company_calibration_on(db(), path, company_version, metric, grain_name, period_label, fiscal_month)
     return company.for_scope(db())
 
 

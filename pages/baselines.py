@@ -227,8 +227,9 @@ with st.container(border=True):
         lines.append(f"Flagged: {flag_words}. Their ranges rely more on the team's record and are wider; "
                      "the table says why for each.")
     st.markdown("\n".join(f"- {line}" for line in lines))
-# Would these ranges have held on this team's history? The backtest's verdict, cached per data version.
-rep_facts_view.show_verdict(metric, unit)
+# Would these ranges have held on this team's history? The backtest's verdict, cached per data version:
+# its box is kept here and filled at the end of the page, so the backtest starts once the page is drawn.
+fill_verdict = rep_facts_view.verdict_later(metric, unit)
 # Which model variant made these ranges, chosen on this team's own past forecasts, and why.
 # Only the money model (LogFit) chooses among variants; counts and rates have one model each.
 if isinstance(cal.fit, LogFit) and cal.fit.choice is not None:
@@ -345,3 +346,6 @@ else:
         parts.append(f"{formatting.count(top['calls'])} calls against {formatting.count(bottom['calls'])}")
     if parts:
         st.markdown("Sales math: " + "; ".join(parts) + ".")
+
+# ---- the verdict, last: the backtest it starts runs beside nothing of this page ----------------------
+fill_verdict()
