@@ -142,7 +142,11 @@ def show_verdict(metric: str, grain_name: str, wait: float | None = None, *,
     found = verdict(metric, grain_name, wait, data_key=data_key)
     if found is None:
         _pending_verdict(metric, grain_name)
-        return
+    else:
+        _verdict_box(metric, grain_name, found)
+
+
+def _verdict_box(metric: str, grain_name: str, found: BacktestVerdict) -> None:
     with st.container(border=True, key=f"backtest_verdict_{metric}_{grain_name}"):
         st.markdown(f"{_title(metric, grain_name)} {found.sentence} The Backtest page has the details.")
 
@@ -182,8 +186,14 @@ def _waited_before(key: tuple) -> bool:
 
 @st.fragment(run_every=VERDICT_POLL_SECONDS)
 def _pending_verdict(metric: str, grain_name: str) -> None:
-    if _future(metric, grain_name).done():
-        st.rerun()          # the whole page once more: it shows the verdict, and this box stops looking
+    # The verdict is drawn here, in the box's own run, not by a run of the whole page: a page run the
+    # manager did not ask for re-registers the page's fragments and can land on a number being typed in
+    # the one-rep panel or a cell being edited. The box keeps looking (a cached answer) until the page
+    # runs again for a reason of the manager's, which draws the verdict without this fragment.
+    found = verdict(metric, grain_name, 0.0)
+    if found is not None:
+        _verdict_box(metric, grain_name, found)
+        return
     with st.container(border=True, key=f"backtest_pending_{metric}_{grain_name}"):
         st.caption(f"{_title(metric, grain_name)} {PENDING.capitalize()}")
 
