@@ -283,9 +283,10 @@ def main_activities(sizes: list[int] | None = None) -> None:
          "parse_floor": "(d) as (c) without the keys -> table"},
         "Activity log from `analytics.sample_big.write_benchmark_activities` (4 columns, MM/DD/YYYY HH:MM, no id "
         "column, 0.01% bad or blank dates)",
-        "The typed rows are staged whole (each row's key_seq numbers the rows of its rep, date and type in file "
-        "order), then written through a view that numbers them; no id text is stored for them (migration 7); deal "
-        "files with ids skip the staging copy.")
+        "(a) is a first load into the dashboard's empty database: one read of the CSV writes the accepted rows "
+        "and keeps the whole file's evidence (`importing/one_read.py`); each row's key_seq (its place among the "
+        "rows of its rep, date and type in file order) is numbered after the write, over the rows whose key "
+        "another row shares; no id text is stored for them (migration 7).")
 
 
 def main_casts(sizes: list[int] | None = None) -> None:

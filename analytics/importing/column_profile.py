@@ -100,11 +100,23 @@ def sample_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mappin
 
 
 def _not_in(c: str, values: Iterable[str | None] | None) -> str:
-    """``c`` where it is none of the sample's ``values`` (NULL otherwise)."""
+    """``c`` where it is none of the sample's ``values`` (NULL otherwise).
+
+    Not ``NOT IN (...)``: DuckDB's optimizer may turn an IN list of six values or more into a mark
+    join, and the one read's ``INSERT`` through such a join did not keep file order (an activity
+    log of 1M rows with six activity types: the written rows started with the file's row 273,783,
+    so 35-69 of its 100 rejects were given other lines and ``key_seq`` numbered rows out of file
+    order). A chain of ``<>`` (a short list) or ``list_contains`` (a long one) is a scalar test:
+    the same values pass (a NULL ``c`` gives NULL either way), and the rows keep their order."""
     values = [v for v in (values or []) if v is not None]
     if not values or len(values) > MAX_IN_LIST:
         return c
-    return f"(CASE WHEN {c} NOT IN ({', '.join(lit(v) for v in values)}) THEN {c} END)"
+    if len(values) <= MAX_CHAINED:
+        return f"(CASE WHEN {' AND '.join(f'{c} <> {lit(v)}' for v in values)} THEN {c} END)"
+    return f"(CASE WHEN NOT list_contains([{', '.join(lit(v) for v in values)}], {c}) THEN {c} END)"
+
+
+MAX_CHAINED = 64  # labels tested one by one (at six, as fast as NOT IN); beyond, list_contains
 
 
 def evidence_columns(by_field: mapping.ByField, kind: str, sample: FileProfile, orders: dict[str, str],
@@ -133,16 +145,30 @@ def evidence_columns(by_field: mapping.ByField, kind: str, sample: FileProfile, 
                 out.append((f"{c}_ex", f"(CASE WHEN {c}_ts IS NULL AND NOT ({c} IS NULL OR substr({c}, 5, 1) = '-') "
                                        f"AND ({parsing.date_class_sql(c)} & 3) IN (1, 2) THEN {c} END)"))
                 if kind == "activities":
-                    formats = sample.column(c).formats.get("mdy") or parsing.STRPTIME_FORMATS["mdy"]
-                    mdy = f"try_strptime({c}, {list(formats)!r})"
-                    label = _not_in(c, sample.column(c).labels)
-                    out.append((f"{c}_lab", f"(CASE WHEN {c}_iso IS NULL AND {mdy} IS NULL THEN {label} END)"))
+                    out.append((f"{c}_lab", _label_evidence(c, orders[c], sample)))
             elif ftype == "amount":
                 out.append((f"{c}_fail", f"(CASE WHEN TRY_CAST({c} AS DOUBLE) IS NULL AND NOT {parsing.blank(c)} "
                                          f"THEN {c} END)"))
             elif ftype == "label":
                 out.append((f"{c}_new", _not_in(c, sample.column(c).labels)))
     return out
+
+
+def _label_evidence(c: str, order: str, sample: FileProfile) -> str:
+    """An activity date column's raw text where neither the ISO cast nor a month-first strptime reads
+    it (and the sample did not show it): values that may be labels, for the notes.
+
+    In a month-first column the pass's own parse ``{c}_ts`` (:func:`parsing.date_levels`) already
+    tried the month-first formats on each value without an ISO date: every format list a profile
+    holds is :data:`parsing.STRPTIME_FORMATS` of its order, most used first
+    (:func:`parsing.formats_by_use`), and whether ``try_strptime`` reads a value depends on the
+    set of formats, not their order. So ``{c}_ts IS NULL`` is the same test, without parsing
+    each value a second time. A day-first column tries the month-first formats here."""
+    label = _not_in(c, sample.column(c).labels)
+    if order == "mdy":
+        return f"(CASE WHEN {c}_iso IS NULL AND {c}_ts IS NULL THEN {label} END)"
+    formats = sample.column(c).formats.get("mdy") or parsing.STRPTIME_FORMATS["mdy"]
+    return f"(CASE WHEN {c}_iso IS NULL AND try_strptime({c}, {list(formats)!r}) IS NULL THEN {label} END)"
 
 
 # Deal ids repeat when their stored (trimmed) values do: ' A1' and 'A1' are lines of one deal.

@@ -72,7 +72,9 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     collist = ", ".join(cols)
     sink, name = VerdictSink(stage.src.expected_records()), f"imp_sink_{stage.token}"
     inputs = ("BOOLEAN", plan.width, "UBIGINT", "VARCHAR")  # ok, once_cls, once_hash, once_detail
-    conn.create_function(name, sink, [duckdb.sqltype(t) for t in inputs], duckdb.sqltype("BOOLEAN"), type=ARROW,
+    # (the connection's own sqltype: duckdb.sqltype opens DuckDB's default in-memory database on its first
+    # call, 50-200 ms of an import's fixed cost)
+    conn.create_function(name, sink, [conn.sqltype(t) for t in inputs], conn.sqltype("BOOLEAN"), type=ARROW,
                          side_effects=True, null_handling=SPECIAL)
     before = reject_lines.reject_scan_max(conn)
     try:
@@ -210,7 +212,7 @@ def _record_indices(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int, 
         raise PlanChanged("a chunk of the file has no accepted row")
     if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
         raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
-    wanted = np.unique(np.concatenate([h[:ANCHOR_CANDIDATES] for h in accepted.values()])).tolist()
+    wanted = sorted(set(np.concatenate([h[:ANCHOR_CANDIDATES] for h in accepted.values()]).tolist()))
     found = conn.execute(
         f"SELECT h, list(rowid), (SELECT min(rowid) FROM {table} WHERE import_id = $2) FROM (SELECT {ROW_HASH[kind]} "
         f"AS h, rowid FROM {table} WHERE import_id = $2) WHERE h IN (SELECT unnest($1::UBIGINT[])) GROUP BY h",
@@ -238,7 +240,7 @@ def _record_indices(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int, 
     before[in_file_order] = np.cumsum(rejects) - rejects
     index[rejected] = anchor_at[slot] + before[slot] + position
     placed = index[rejected]
-    if len(np.unique(placed)) != len(placed) or placed.max() >= sink.n_rows:
+    if len(set(placed.tolist())) != len(placed) or placed.max() >= sink.n_rows:  # (np.unique loads numpy.ma)
         raise PlanChanged("the rejects' records could not be placed")
     return index
 

@@ -13,8 +13,8 @@ Four rows, the last rejected, two sharing an id:
 >>> import duckdb
 >>> conn = duckdb.connect()
 >>> sink = VerdictSink(expected_rows=4)
->>> _ = conn.create_function("sink", sink, [duckdb.sqltype(t) for t in ("BOOLEAN", "UTINYINT", "UBIGINT", "VARCHAR")],
-...                          duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
+>>> _ = conn.create_function("sink", sink, [conn.sqltype(t) for t in ("BOOLEAN", "UTINYINT", "UBIGINT", "VARCHAR")],
+...                          conn.sqltype("BOOLEAN"), type="arrow", side_effects=True, null_handling="special")
 >>> conn.execute("SELECT count(*) FROM range(4) t(i) WHERE sink(i < 3, 0::UTINYINT, hash(i % 3), NULL)").fetchall()
 [(3,)]
 >>> sink.settle()
@@ -145,7 +145,9 @@ class VerdictSink:
             hashes = np.concatenate([hashes, *self._hashes])
         self._hashes = []
         hashes.sort()
-        return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+        repeated = hashes[1:][hashes[1:] == hashes[:-1]]  # (sorted: each once where the next differs;
+        # np.unique would import numpy.ma on its first call, 0.1-0.2 s of an import's fixed cost)
+        return repeated[np.append(repeated[1:] != repeated[:-1], True)] if len(repeated) else repeated
 
     def ids_repeat(self) -> bool:
         """Whether two rows share an id hash: joined and sorted in place in numpy (8 bytes a row;
