@@ -161,15 +161,17 @@ def first_wait(run_seconds: float) -> float:
     return min(VERDICT_WAIT_SECONDS, max(0.0, VERDICT_RUN_SECONDS - run_seconds))
 
 
-def verdict_later(metric: str, grain_name: str) -> Callable[[], None]:
-    """Keep the verdict box's place here; the function returned fills it (:func:`show_verdict`). A page
-    calls it once the rest is drawn: the backtest then starts beside nothing of the page's first render
-    (on a thousand reps, the two shared two cores), and the wait for it is the run's last step."""
+def verdict_later(metric: str, grain_name: str, wait: float | None = None, *,
+                  data_key: DataKey | None = None) -> Callable[[], None]:
+    """Keep the verdict box's place here; the function returned fills it (:func:`show_verdict`, with ``wait``
+    and ``data_key``). A page calls it once the rest is drawn: the backtest then starts beside nothing of the
+    page's first render (on a thousand reps, the two shared two cores), and the wait for it is the run's
+    last step."""
     slot = st.empty()
 
     def fill() -> None:
         with slot.container():
-            show_verdict(metric, grain_name)
+            show_verdict(metric, grain_name, wait, data_key=data_key)
 
     return fill
 

@@ -213,7 +213,7 @@ def saved_sets_panel() -> None:
     sets = _listed(key)
     if sets.empty:
         st.caption("Nothing saved yet.")
-        st.stop()
+        return      # (not st.stop: the page draws more after this panel)
     st.dataframe(sets[["name", "version", "status", "period", "metric", "method", "team_target", "n_reps",
                        "revision", "updated_at", "updated_by"]],
                  hide_index=True, width="stretch", height=min(38 + 35 * len(sets), 250), key="tg_sets_table",

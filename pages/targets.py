@@ -299,7 +299,9 @@ st.data_editor(with_facts(table, facts.frame), key=f"tg_editor|{context}|{edit_t
                               **facts.column_config})
 if facts.note:
     st.caption(facts.note)
-rep_facts_view.show_verdict(metric, grain, wait=0.0, data_key=data_key)   # never waits: the box fills itself in
+# never waits (the box fills itself in), and is filled last: the backtest it starts runs beside nothing of
+# the page's first render
+fill_verdict = rep_facts_view.verdict_later(metric, grain, 0.0, data_key=data_key)
 if problems:
     st.error("Not applied: " + "; ".join(problems.values()), icon=":material/block:")
 
@@ -357,3 +359,6 @@ with draft_caption.container():     # at the top of the page, written once the s
         yes.button("Yes, start a new set", key="tg_new_set_confirm", type="primary", on_click=draft_state.start_new_set)
         no.button("Cancel", key="tg_new_set_cancel", on_click=draft_state.cancel_new_set)
 target_set_panel.saved_sets_panel()
+
+# ---------------------------------------------------------------- the backtest's verdict, last
+fill_verdict()
