@@ -144,6 +144,20 @@ def eur_db(eur_db_template, db_path) -> Path:
     return db_path
 
 
+@pytest.fixture(scope="module")
+def steady_company():
+    """A simulated company in memory whose every rep is active in every month (no hires, no leavers: the
+    same reps at every origin), 24 reps x 24 months; for the quarter-route tests."""
+    from calibration_fixtures import simulate_company
+
+    from analytics import store
+
+    conn = store.connect(":memory:")
+    simulate_company(conn, n_reps=24, n_months=24, seed=5, hire_share=0.0, leaver_share=0.0)
+    yield conn
+    conn.close()
+
+
 # ---- the browser tier ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

@@ -16,15 +16,6 @@ from analytics.quarter_windows import quarter_windows, window_offset
 
 
 @pytest.fixture(scope="module")
-def steady():
-    """Every rep active in every month (no hires, no leavers): the same reps at every origin."""
-    conn = store.connect(":memory:")
-    simulate_company(conn, n_reps=24, n_months=24, seed=5, hire_share=0.0, leaver_share=0.0)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
 def hires_and_leavers():
     conn = store.connect(":memory:")
     simulate_company(conn, n_reps=30, n_months=20, seed=8, hire_share=0.3, leaver_share=0.2)
@@ -51,9 +42,9 @@ def test_windows_at_the_fiscal_quarters_are_the_quarterly_panel(hires_and_leaver
     assert np.allclose(np.nansum(months.y[:, cols], axis=1), np.nan_to_num(shifted.y[:, w]))
 
 
-def test_quarter_backtest_forecasts_what_calibrate_forecasts(steady):
-    cal = calibrate(steady, "revenue", "quarter", "2024-Q3", context=False)
-    result = backtest.run_backtest(steady, "revenue", "quarter", variant=cal.fit.variant)
+def test_quarter_backtest_forecasts_what_calibrate_forecasts(steady_company):
+    cal = calibrate(steady_company, "revenue", "quarter", "2024-Q3", context=False)
+    result = backtest.run_backtest(steady_company, "revenue", "quarter", variant=cal.fit.variant)
     at_quarter = result.forecasts[result.forecasts["origin"] == "2024-07 to 2024-09"].set_index("rep")
     assert len(at_quarter) == len(cal.summary) == 24
     for column in ("p10", "p50", "p90"):

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from calibration_fixtures import simulate_company
 
-from analytics import backtest, store, variant_choice
+from analytics import backtest, variant_choice
 from analytics.backtest_cases import BacktestPlan, choice_plan, next_period_choice
 from analytics.calibration import calibrate
 from analytics.model_variants import STANDARD, VARIANTS
@@ -18,16 +17,8 @@ from analytics.panel_query import read_panel
 
 
 @pytest.fixture(scope="module")
-def steady():
-    conn = store.connect(":memory:")
-    simulate_company(conn, n_reps=24, n_months=24, seed=5, hire_share=0.0, leaver_share=0.0)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def months(steady):
-    return read_panel(steady, "revenue", "month").arrays
+def months(steady_company):
+    return read_panel(steady_company, "revenue", "month").arrays
 
 
 @pytest.mark.parametrize(("from_months", "route", "scored_from_months"), [
@@ -43,8 +34,8 @@ def test_the_plan_a_variant_is_chosen_on(months, from_months, route, scored_from
     assert (chosen_on is plan) == (from_months == scored_from_months)
 
 
-def test_calibrate_sums_the_quarter_with_the_monthly_models_choice(steady, months):
-    cal = calibrate(steady, "revenue", "quarter", "2024-Q3", context=False)
+def test_calibrate_sums_the_quarter_with_the_monthly_models_choice(steady_company, months):
+    cal = calibrate(steady_company, "revenue", "quarter", "2024-Q3", context=False)
     n_train = [p.label for p in months.periods].index("2024-07")
     monthly = next_period_choice(months, "revenue", n_train)
     assert cal.fit.choice == monthly == next_period_choice(months, "revenue", n_train, from_months=True)
@@ -52,7 +43,7 @@ def test_calibrate_sums_the_quarter_with_the_monthly_models_choice(steady, month
     assert max(monthly.used) == n_train - 1 and monthly.confirm_origins[-1] == "2024-06"
 
 
-def test_the_quarter_backtest_forecasts_with_the_monthly_choice_and_measures_it_on_quarters(steady, months,
+def test_the_quarter_backtest_forecasts_with_the_monthly_choice_and_measures_it_on_quarters(steady_company, months,
                                                                                               monkeypatch):
     """Monthly scores where team trend is 10% better everywhere: it is used from the fifth scored month-end
     on, and what it bought is the quarters' CRPS against the standard model's quarters at the same origins."""
@@ -64,7 +55,7 @@ def test_the_quarter_backtest_forecasts_with_the_monthly_choice_and_measures_it_
         return variant_choice.VariantScores(tuple(plan.label(c) for c in cols), tuple(cols), ones, sums)
 
     monkeypatch.setattr(backtest, "variant_scores", scores)
-    chosen = backtest.run_backtest(steady, "revenue", "quarter")
+    chosen = backtest.run_backtest(steady_company, "revenue", "quarter")
     choice = chosen.variant_choice
     assert choice is not None and choice.chosen.name == "team_trend"
     origins = chosen.forecasts.drop_duplicates("origin_index").set_index("origin_index")["origin"]
@@ -72,7 +63,7 @@ def test_the_quarter_backtest_forecasts_with_the_monthly_choice_and_measures_it_
     assert used[:4] == [STANDARD] * 4 and {v.name for v in used[4:]} == {"team_trend"}
     assert choice.confirm_origins == tuple(origins) and all(" to " in label for label in choice.confirm_origins)
 
-    fixed = {v.name: backtest.run_backtest(steady, "revenue", "quarter", variant=v)
+    fixed = {v.name: backtest.run_backtest(steady_company, "revenue", "quarter", variant=v)
              for v in VARIANTS if v.name in ("standard", "team_trend")}
     # each origin forecast with its variant: the first four as the standard model, the rest as team trend
     for o, variant in zip(origins.index, used, strict=True):
