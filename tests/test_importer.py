@@ -333,8 +333,11 @@ def test_activity_type_map(conn):
     importing.import_file(conn, CORPUS / "activities_per_row.csv")
     types = dict(conn.execute("SELECT raw_type, type FROM activities").fetchall())
     assert types == {"Outbound Call": "call", "Sent Email": "email", "Product Demo": "demo"}
+    before = store.data_version(conn)
     importing.set_activity_type(conn, "Product Demo", "meeting")
     assert importing.activity_type_map(conn).to_dict("records") == [{"raw_type": "Product Demo", "type": "meeting"}]
+    # the activities were re-typed: every cache keyed by the data version must see it
+    assert store.data_version(conn) != before
     again = importing.import_file(conn, CORPUS / "activities_per_row.csv")
     assert again.unchanged == 3
     assert conn.execute("SELECT type FROM activities WHERE raw_type = 'Product Demo'").fetchall() == [("meeting",)]
