@@ -7,8 +7,8 @@ the seeded sample company written at each size and imported through the CLI, wit
 saved for the current period (Tracking) and for the last complete one (Review). AppTest runs the
 script in process, without the browser's network and drawing time, so the figures are the server's
 share of a click. Each page's first render is measured twice: cold, and on a copy of the database whose
-first pages' fits the server's warmer made beforehand (``dashboard.warmup.warm``), as a visit finds them
-after a server start or an import.
+first pages' fits and Tracking's first view the server's warmer made beforehand (``dashboard.warmup.warm``
+and ``warm_tracking``), as a visit finds them after a server start or an import.
 
 Run: ``python -m bench pages`` (or ``python -m bench.bench_pages [REPS ...]``).
 """
@@ -90,8 +90,8 @@ def time_page(page: str) -> tuple[float, float]:
 
 def measure(reps: int) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
     """Each page's (first render, click) cold, then its first render on a copy of the database whose first
-    pages' fits the server's warmer made beforehand (``dashboard.warmup.warm``, as after a server start or
-    an import: the page finds them cached)."""
+    pages' fits and Tracking's first view the server's warmer made beforehand (``dashboard.warmup``, as after
+    a server start or an import: the page finds them cached)."""
     from analytics import store, variant_choice
     from dashboard import rep_facts_view, warmup
 
@@ -105,7 +105,9 @@ def measure(reps: int) -> tuple[dict[str, tuple[float, float]], dict[str, float]
         variant_choice._CACHE.clear()         # the warm-up pays for the variant choice too
         conn = store.connect(warm_db)
         try:
-            warmup.warm(conn.cursor(), str(warm_db))
+            cursor = conn.cursor()
+            warmup.warm(cursor, str(warm_db))
+            warmup.warm_tracking(cursor, str(warm_db))   # Tracking's first view, as the server's warmer does
         finally:
             conn.close()
         os.environ["TARGETS_DB"] = str(warm_db)
@@ -149,7 +151,7 @@ def main(sizes: list[int] | None = None) -> None:
             "pages before it cached, as in a manager's session). Baselines starts "
             "the backtest on its worker thread once the page is drawn (Targets and Backtest share it): the pages "
             "and clicks after it run beside it. *First, warmed*: the same pages on a copy of the database whose first "
-            "pages' fits the server's warmer made before (dashboard/warmup.py: at a server's start and after every "
+            "pages' fits and Tracking's first view the server's warmer made before (dashboard/warmup.py: at a server's start and after every "
             "import), the cold pass's backtest finished. Aim: click <= 0.15 s at 36 reps, <= 0.5 s at 1,000 reps; first render <= 2 s at 1,000 reps. "
             + load_words(load_start, load_end) + "\n\n" + "\n".join(lines))
     record_section("Page timings", body)

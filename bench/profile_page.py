@@ -10,6 +10,8 @@ Run: ``python -m bench.profile_page DB PAGE [--reruns N] [--top N] [--sort totti
 (every thread: DuckDB's too), then the medians of the reruns, with the load average. On a shared machine
 the CPU seconds are the steadier figure. ``--server-script-cache`` keeps the compiled scripts from run to
 run as a server does (AppTest compiles app.py and the page again at every run, 20-40 ms of each rerun).
+``--warmed`` lets the server's warmer make what it makes at a server's start first (``dashboard.warmup``: the
+first pages' fits and Tracking's first view), in this process, so the page finds it as after a start or an import.
 """
 
 from __future__ import annotations
@@ -34,6 +36,21 @@ def keep_script_cache() -> None:
     shared = ScriptCache()
     for module in (app_test, local_script_runner):     # the pages' cache and the main script's
         module.ScriptCache = lambda: shared  # type: ignore[attr-defined]
+
+
+def warm(db: str) -> None:
+    """What the server's warmer makes at its start (``dashboard.warmup``), made now in this process."""
+    from analytics import store
+    from dashboard import warmup
+
+    conn = store.connect(db)
+    try:
+        cursor = conn.cursor()
+        c0 = time.process_time()
+        made = warmup.warm(cursor, db) + warmup.warm_tracking(cursor, db)
+        print(f"warmed ({', '.join(made)}): CPU {time.process_time() - c0:.3f} s")
+    finally:
+        conn.close()
 
 
 def time_page(db: str, page: str, reruns: int = 5, before: tuple[str, ...] = (), wait: bool = False) -> None:
@@ -128,7 +145,12 @@ def main() -> None:
                         help="time the runs (wall and CPU seconds) instead of profiling them")
     parser.add_argument("--server-script-cache", action="store_true",
                         help="compile app.py and the page once, as a server does (AppTest compiles them every run)")
+    parser.add_argument("--warmed", action="store_true",
+                        help="let the server's warmer make the first pages' fits and Tracking's view first")
     args = parser.parse_args()
+    if args.warmed:
+        os.environ["TARGETS_DB"] = args.db
+        warm(args.db)
     if args.server_script_cache:
         keep_script_cache()
     if args.timings:

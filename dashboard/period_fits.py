@@ -10,6 +10,7 @@ connection inside it), cached as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import streamlit as st
@@ -17,6 +18,7 @@ import streamlit as st
 from analytics import store
 from analytics.calibration import Calibration, CompanyCalibration, calibrate_company
 from analytics.periods import Period
+from analytics.scope import ALL
 from analytics.target_sets import SavedTargetSet
 from analytics.tracking import fit_period
 from dashboard import session
@@ -39,11 +41,15 @@ def company_fit_on(conn: store.Connection, period: Period, path: str, company_ve
 
 @st.cache_data(show_spinner="Fitting the period's model…", max_entries=8)
 def _fit(_conn: store.Connection, _saved: SavedTargetSet, _period: Period, path: str, version: str,
-         metric: str, period_key: tuple[str, str, int], as_of: date) -> tuple[Calibration | None, str]:
+         metric: str, period_key: tuple[str, str, int], as_of: date,
+         _company_version: str | None = None) -> tuple[Calibration | None, str]:
     # The fit reads only the set's metric (keyed), the period (its label, grain and fiscal calendar) and
-    # the data up to as_of under this session's scope (``version``).
+    # the data up to as_of under this session's scope (``version``). ``_company_version``: the data version
+    # without the scope, given by a caller outside any session (:func:`fit_on`); else the session's.
+    company_version = _company_version if _company_version is not None else session.company_version()
+
     def company(conn: store.Connection, metric: str, grain: str, period: Period, *, as_of: date) -> CompanyCalibration:
-        return _company_fit(conn, period, path, session.company_version(), metric, period_key, as_of)
+        return _company_fit(conn, period, path, company_version, metric, period_key, as_of)
 
     return fit_period(_conn, _saved, _period, as_of, company=company)
 
@@ -55,3 +61,19 @@ def cached_fit_period(conn: store.Connection, saved: SavedTargetSet, period: Per
     as_of = as_of or period.start - timedelta(days=1)
     return _fit(conn, saved, period, session.db_path(), session.data_version(), saved.metric,
                 (period.label, period.grain, period.fiscal_start_month), as_of)
+
+
+def fit_on(path: str, company_version: str) -> Callable[..., tuple[Calibration | None, str]]:
+    """:func:`cached_fit_period` for a thread outside any session (``dashboard.warmup``) on the whole company's
+    data (scope ``all``), under the keys a session of that scope reads; ``company_version`` is
+    ``str(store.data_version(conn))``."""
+    version = f"{company_version}|{ALL.key()}"      # session.data_version() under the scope of every rep
+
+    def fit(conn: store.Connection, saved: SavedTargetSet, period: Period | None = None,
+            as_of: date | None = None) -> tuple[Calibration | None, str]:
+        period = period or saved.fiscal_period
+        as_of = as_of or period.start - timedelta(days=1)
+        return _fit(conn, saved, period, path, version, saved.metric,
+                    (period.label, period.grain, period.fiscal_start_month), as_of, company_version)
+
+    return fit

@@ -13,7 +13,7 @@ import streamlit as st
 from analytics import formatting, metrics, store, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
 from analytics.periods import parse_period, period_of
-from dashboard import auth, frame, period_fits, session
+from dashboard import auth, frame, period_fits, session, tracking_view
 
 frame.require("pages/tracking.py")
 
@@ -25,14 +25,6 @@ CAUSE_WORDS = {  # what each cause means, said only for the causes shown
     "deal size": "won deals smaller than usual",
     "revenue behind seasonal pace": "behind the period's usual shape, with deal count and size near usual",
 }
-
-
-@st.cache_data(show_spinner="Tracking the set…", max_entries=32)
-def _track(_conn, version_key: str, set_id: int, as_of: date, threshold: float) -> tracking.Tracking:
-    # version_key (_set_version): an import, a settings change or an edit of the set recomputes. The period's
-    # fit is cached apart: another threshold or day reuses it, and Review's next-period fit is the same one.
-    return tracking.track(_conn, int(set_id), as_of, threshold, fit=period_fits.cached_fit_period,
-                          coverage=session.data_coverage())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -50,8 +42,8 @@ def _charts(_summary, key: tuple, value_prefix: str) -> tuple[go.Figure, go.Figu
 
 
 def _set_version(header) -> str:
-    """Cache key part: the database file, its data and settings, and this save of the set."""
-    return f"{session.db_path()}|{session.data_version()}|{header['set_id']}|{header['revision']}|{header['updated_at']}"
+    """Cache key part: the database file, its data, settings and scope, and this save of the set."""
+    return tracking_view.set_version(session.db_path(), session.data_version(), header)
 
 
 def _set_label(row) -> str:
@@ -175,7 +167,7 @@ def fmt(value) -> str:
 
 
 c1, c2 = st.columns([1, 2])
-default_day = min(max(data_as_of, set_period.start), set_period.end)
+default_day = tracking_view.default_day(data_as_of, set_period.start, set_period.end)
 as_of = c1.date_input("As of", value=default_day, min_value=set_period.start, max_value=set_period.end,
                       key=f"tracking_as_of_{set_id}", format="YYYY-MM-DD",
                       help="Default: the latest activity or deal date in the data.")
@@ -184,7 +176,9 @@ threshold_pct = c2.slider("Flag a rep when the chance of base falls below", min_
                           key="tracking_threshold")
 
 try:
-    t = _track(conn, _set_version(header), int(set_id), as_of, threshold_pct / 100)
+    # cached per set, day and threshold; the server's warmer makes the one this page opens on
+    t = tracking_view.track(conn, _set_version(header), int(set_id), as_of, threshold_pct / 100,
+                            fit=period_fits.cached_fit_period, coverage=session.data_coverage())
 except (ValueError, LookupError) as exc:  # e.g. a set without base targets
     st.error(f"This set cannot be tracked: {exc}")
     st.stop()

@@ -158,6 +158,17 @@ def steady_company():
     conn.close()
 
 
+@pytest.fixture
+def tracked_db(sample_db):
+    """The sample company with a final set saved for the quarter in progress (what Tracking opens on)."""
+    from analytics import cli
+
+    code = cli.main(["targets", "save", "--db", str(sample_db), "--name", "Now", "--period", "current", "--final",
+                     "--author", "test"])
+    assert code == 0
+    return sample_db
+
+
 # ---- the browser tier ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

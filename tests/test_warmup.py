@@ -9,17 +9,8 @@ import pytest
 from helpers import REPO_ROOT
 from streamlit.testing.v1 import AppTest
 
-from analytics import cli, store
+from analytics import store
 from dashboard import period_fits, session, warmup
-
-
-@pytest.fixture
-def tracked_db(sample_db):
-    """The sample company with a final set saved for the quarter in progress (what Tracking opens on)."""
-    code = cli.main(["targets", "save", "--db", str(sample_db), "--name", "Now", "--period", "current", "--final",
-                     "--author", "test"])
-    assert code == 0
-    return sample_db
 
 
 @pytest.fixture
