@@ -25,13 +25,21 @@ def machine_line() -> str:
             f"{time.strftime('%Y-%m-%d')}")
 
 
+NOTES_KEPT = "<!-- the notes below are kept when the figures above are recorded again -->"
+"""A line in a section after which its dated notes (what was tried, measured by hand) survive a new run."""
+
+
 def record_section(title: str, body: str) -> None:
-    """Replace (or append) the section ``## title`` in bench/README.md."""
+    """Replace (or append) the section ``## title`` in bench/README.md; what follows a :data:`NOTES_KEPT`
+    line in it stays."""
     text = README.read_text() if README.exists() else "# Benchmarks\n\nRun with `make bench`.\n"
     section = f"## {title}\n\n_Machine: {machine_line()}_\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(section + "\n", text)
+    if found := pattern.search(text):
+        old = found.group(0)
+        if NOTES_KEPT in old:
+            section += "\n" + NOTES_KEPT + old.split(NOTES_KEPT, 1)[1].rstrip("\n") + "\n"
+        text = text[:found.start()] + section + "\n" + text[found.end():]
     else:
         text = text.rstrip() + "\n\n" + section
     README.write_text(text.rstrip() + "\n")
