@@ -53,12 +53,10 @@ def warm(db: str) -> None:
         conn.close()
 
 
-def time_page(db: str, page: str, reruns: int = 5, before: tuple[str, ...] = (), wait: bool = False) -> None:
-    """Print the wall and CPU seconds of the first render and of ``reruns`` reruns with nothing changed."""
-    os.environ["TARGETS_DB"] = db
+def _switched_to(page: str, before: tuple[str, ...]):
+    """An AppTest of app.py switched to ``page`` (not yet run there), after opening the pages ``before`` in
+    the same process (their caches are then warm, as in a manager's session)."""
     from streamlit.testing.v1 import AppTest
-
-    from dashboard import rep_facts_view
 
     for earlier in before:
         other = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
@@ -66,7 +64,16 @@ def time_page(db: str, page: str, reruns: int = 5, before: tuple[str, ...] = (),
         other.switch_page(earlier).run()
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
     at.run()
-    at.switch_page(page)
+    return at.switch_page(page)
+
+
+def time_page(db: str, page: str, reruns: int = 5, before: tuple[str, ...] = (), wait: bool = False) -> None:
+    """Print the wall and CPU seconds of the first render and of ``reruns`` reruns with nothing changed."""
+    os.environ["TARGETS_DB"] = db
+
+    from dashboard import rep_facts_view
+
+    at = _switched_to(page, before)
     walls, cpus = [], []
     for i in range(reruns + 1):
         w0, c0 = time.perf_counter(), time.process_time()
@@ -87,7 +94,6 @@ def time_page(db: str, page: str, reruns: int = 5, before: tuple[str, ...] = (),
 def profile_page(db: str, page: str, reruns: int = 1, top: int = 40, wait: bool = False,
                  sort: str = "cumulative", before: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> None:
     os.environ["TARGETS_DB"] = db
-    from streamlit.testing.v1 import AppTest
     from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
     from dashboard import rep_facts_view
@@ -104,13 +110,7 @@ def profile_page(db: str, page: str, reruns: int = 1, top: int = 40, wait: bool 
         finally:
             profiler.disable()
 
-    for earlier in before:      # pages opened first in the same process (their caches are then warm)
-        other = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
-        other.run()
-        other.switch_page(earlier).run()
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
-    at.run()
-    at.switch_page(page)
+    at = _switched_to(page, before)
     LocalScriptRunner._run_script_thread = profiled  # type: ignore[method-assign]
     try:
         for label in ["first render"] + [f"rerun {i + 1}" for i in range(reruns)]:
