@@ -43,8 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed (default 7; 1 with --rows)")
     p.add_argument("--out", default="data/sample", help="output directory (default data/sample)")
     p.add_argument("--as-of", default=AS_OF.isoformat(), help="data as-of date, YYYY-MM-DD (default 2026-11-15)")
+    regimes = "; ".join(f"{r.name}: {r.description}" for r in REGIMES.values())
     p.add_argument("--regime", default="default", choices=list(REGIMES),
-                   help="a test company: " + "; ".join(f"{r.name}: {r.description}" for r in REGIMES.values()))
+                   help="a test company: " + regimes.replace("%", "%%"))   # (argparse formats help with %)
     p.add_argument("--rows", type=int, default=None,
                    help="write only a benchmark deals file of N rows, DIR/opportunities_N.csv")
     p.set_defaults(func=_run)
