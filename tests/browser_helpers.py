@@ -67,6 +67,31 @@ def open_page(page: Page, base_url: str, url_path: str = "") -> None:
     expect(page.locator("[data-testid=stMain]")).to_be_visible()
 
 
+def open_targets(page: Page, base_url: str) -> Locator:
+    """Open the dashboard, go to Targets and wait for its table; the page's main area."""
+    open_page(page, base_url)
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Targets", exact=True).click()
+    main = page.locator("[data-testid=stMain]")
+    expect(main.get_by_text("Per rep: range, target, chance")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    return main
+
+
+def override_shown_rep(page: Page, typed: str, written: str, reason: str) -> str:
+    """In Targets' one-rep panel, override the rep it shows at base: type ``typed`` (its chance shows as
+    ``written``, e.g. $150k), give ``reason``, press the button; the rep's name once the panel says so."""
+    from dashboard.target_set_panel import one_rep_key
+
+    main = page.locator("[data-testid=stMain]")
+    rep = get_element_by_key(page, "tg_one_rep").locator("input").first.input_value()
+    fill_and_enter(page, one_rep_key("value", rep, "base"), typed)
+    expect(main.get_by_text(f"Chance of reaching {written}")).to_be_visible()
+    fill_and_enter(page, one_rep_key("reason", rep, "base"), reason)
+    click_button(page, "Override with reason")
+    expect(main.get_by_text(f"Set {rep}'s base target to {written} ({reason})")).to_be_visible()
+    return rep
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Screenshot the viewport as ``name``.png (Streamlit scrolls inside stMain: full_page adds nothing).
 

@@ -13,13 +13,12 @@ from browser_helpers import (
     click_button,
     fill_and_enter,
     get_element_by_key,
-    open_page,
+    open_targets,
+    override_shown_rep,
     screenshot,
     wait_for_app,
 )
 from playwright.sync_api import Page, expect
-
-from dashboard.target_set_panel import one_rep_key
 
 pytestmark = pytest.mark.browser
 
@@ -37,23 +36,14 @@ def _download(page: Page, label: str, folder: Path, suffix: str) -> Path:
 
 def test_calibration_session_saves_final_and_exports_excel(page: Page, base_url: str, tmp_path):
     name = f"Browser plan {uuid.uuid4().hex[:8]}"       # the live database is shared by all browser tests
-    open_page(page, base_url)
-    page.locator("[data-testid=stSidebarNav]").get_by_text("Targets", exact=True).click()
-    main = page.locator("[data-testid=stMain]")
-    expect(main.get_by_text("Per rep: range, target, chance")).to_be_visible(timeout=60_000)
-    wait_for_app(page)
+    main = open_targets(page, base_url)
 
     # Choose tiers: base at P40 -> 60% of reps expected to reach it.
     fill_and_enter(page, "tg_base", "40")
     expect(main.get_by_text("About 60% of reps are expected to reach base")).to_be_visible()
 
     # Override the first rep with a reason; the chance shows while typing.
-    rep = get_element_by_key(page, "tg_one_rep").locator("input").first.input_value()
-    fill_and_enter(page, one_rep_key("value", rep, "base"), "150000")
-    expect(main.get_by_text("Chance of reaching $150k")).to_be_visible()
-    fill_and_enter(page, one_rep_key("reason", rep, "base"), "new enterprise territory")
-    click_button(page, "Override with reason")
-    expect(main.get_by_text(f"Set {rep}'s base target to $150k (new enterprise territory)")).to_be_visible()
+    rep = override_shown_rep(page, "150000", "$150k", "new enterprise territory")
 
     # Split a team number at equal chance.
     get_element_by_key(page, "tg_split").get_by_text("Split a team number").click()
