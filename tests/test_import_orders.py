@@ -114,6 +114,27 @@ def test_an_unnamed_column_of_order_numbers_is_found_by_its_values(conn, tmp_pat
     assert mapping["Ref"] == "deal_id" and "Line" not in mapping and "Qty" not in mapping
 
 
+@pytest.mark.parametrize("breaks_from", [0.0, 0.9])
+def test_order_numbers_found_by_values_in_a_file_whose_notes_hold_line_breaks(conn, tmp_path, breaks_from):
+    """Notes with line breaks inside quotes, from the first line or only past the first MiB (the head
+    the file is judged on): DuckDB's parallel reader refuses such a file with null padding, which the
+    look at the values uses, so that look reads in one thread (it ended with exit 1 before)."""
+    orders_file = write_order_lines(tmp_path / "export.csv", "Ref", n_orders=2_400)
+    rng = random.Random(8)
+    header, *rows = orders_file.path.read_text().splitlines()
+    noted = []
+    for i, row in enumerate(rows):
+        words = " ".join(rng.choice(PRODUCTS) for _ in range(40))
+        if i >= breaks_from * len(rows):
+            words = words.replace(" ", "\n", 2)
+        noted.append(f'{row},"{words}"')
+    orders_file.path.write_text("\n".join([header + ",Notes", *noted]) + "\n")
+    assert orders_file.path.stat().st_size > 2 << 20
+    result = importing.import_file(conn, orders_file.path)
+    assert any(n.startswith("'Ref' taken as the order number (deal id) by its values") for n in result.notes)
+    assert_summed(conn, result, orders_file, "Ref")
+
+
 @pytest.mark.parametrize("case", ["unique", "customer-like", "ignored"])
 def test_a_column_that_does_not_number_orders_is_not_taken_by_its_values(conn, tmp_path, case):
     """A unique column proves nothing; a repeating one whose values span dates and reps is a customer
