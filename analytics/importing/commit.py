@@ -23,7 +23,15 @@ from typing import NamedTuple
 import duckdb
 
 from analytics import store
-from analytics.importing import csv_lines, loading, reject_lines, saved_mappings, stage_types, temp_files
+from analytics.importing import (
+    csv_lines,
+    loading,
+    reject_lines,
+    rep_spellings,
+    saved_mappings,
+    stage_types,
+    temp_files,
+)
 from analytics.importing.planning import ImportPlan, _plan, _refuse, _stored_quotas_note
 
 REJECTS_IN_RESULT = 1000
@@ -238,6 +246,8 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
                 plan = replace(plan.noted(*stage.notes), rows_read=stage.rows_read, rows_rejected=stage.rows_rejected)
             if stage.kind == "deals" and (note := _stored_quotas_note(conn, "deals")):
                 plan = plan.noted(note)  # (deals arriving after quotas: the quotas may be a unit off)
+            if spelling := rep_spellings.spelling_note(conn, import_id):
+                plan = plan.noted(spelling)
             reject_lines.resolve(conn, stage)
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
