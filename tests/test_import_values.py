@@ -125,11 +125,25 @@ def _deals_file(path: Path, odd: dict[int, str], n: int = 2000) -> Path:
     return path
 
 
+@pytest.mark.parametrize(("value", "hinted"), [
+    ("45366", True), ("45366.5", True), (" 20000 ", True), ("99999", False), ("4536", False), ("Q3 2025", False),
+])
+def test_a_spreadsheet_day_number_for_a_date_is_rejected_saying_so(conn, tmp_path, value, hinted):
+    """A column a spreadsheet saved as day numbers (45366 is 15 Mar 2024 in Excel) is no date the import
+    may guess at; the reject says what it seems to be and how to fix it."""
+    path = _deals_file(tmp_path / "deals.csv", {7: f"D00007,Ann Lee,Closed Won,100,USD,\"{value}\""}, n=20)
+    (reject,) = _rejects(importing.import_file(conn, path))
+    assert (reject.line, reject.column, reject.value) == (9, "Close Date", value)
+    assert reject.reason.startswith(f"not a date: {value}")
+    assert ("spreadsheet's day number" in reject.reason) is hinted
+
+
 @pytest.mark.parametrize("odd", [
     {7: "D00007,Ann Lee,Closed Won,1e308,USD,03/15/2024"},
     {7: "D00007,Ann Lee,Closed Won,1e23,USD,03/15/2024", 1999: "D01999,Ann Lee,Closed Won,-1e12,USD,03/15/2024"},
     {7: "D00007,Ann\x00Lee,Closed Won,100,USD,03/15/2024"},
     {7: "D00007,Ann Lee,Closed Won,1\x00,USD,03/15/2024"},
+    {7: "D00007,Ann Lee,Closed Won,100,USD,45366"},
 ])
 def test_the_reader_cast_path_rejects_what_the_text_plan_rejects(monkeypatch, tmp_path, odd):
     path = _deals_file(tmp_path / "deals.csv", odd)

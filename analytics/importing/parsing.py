@@ -138,6 +138,13 @@ def date_sql(c: str, parts: str, order: str) -> str:
     return f"coalesce({c}_iso, {c}_fast, CASE WHEN {parts} IS NOT NULL THEN {fallback} END)"
 
 
+# A date a spreadsheet saved as its day number (45292 is 1 Jan 2024 in Excel): said so in the reason, as a
+# bare number could as well be another count, and the manager fixes it in one step in the spreadsheet.
+_DAY_NUMBER_RE = r"^\s*[1-7]\d{4}(\.\d+)?\s*$"
+_DAY_NUMBER_HINT = (" (a spreadsheet's day number, it seems: format the column as dates in the spreadsheet "
+                    "before saving the CSV)")
+
+
 def date_checks(c: str, parsed: str, parts: str, order: str, header: str) -> list[tuple[str, str]]:
     """(condition, reason SQL) pairs for a date column."""
     other = "mdy" if order == "dmy" else "dmy"
@@ -149,7 +156,8 @@ def date_checks(c: str, parsed: str, parts: str, order: str, header: str) -> lis
     return [
         (f"{parsed} IS NULL AND NOT {blank(c)}",  # cheap test first: CASE conditions short-circuit
          f"CASE WHEN {parts}.y <> '' AND {valid_other} IS NOT NULL THEN {contradicts} "
-         f"ELSE 'not a date: ' || {c} END"),
+         f"ELSE 'not a date: ' || {c} || CASE WHEN regexp_matches({c}, {lit(_DAY_NUMBER_RE)}) THEN "
+         f"{lit(_DAY_NUMBER_HINT)} ELSE '' END END"),
         (f"{parsed} IS NOT NULL AND (year({parsed}) < 1900 OR year({parsed}) > 2100)",
          "'implausible date (year outside 1900-2100)'"),
     ]
