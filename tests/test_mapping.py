@@ -57,6 +57,14 @@ def test_detect(headers, kind, preset, expected):
     ("appointmentscheduled", "open", True), ("qualifiedtobuy", "open", True),
     ("presentationscheduled", "open", True), ("decisionmakerboughtin", "open", True),
     ("contractsent", "open", True), ("open", "open", True), ("Frobnicating", "open", False),
+    # CRMs in other languages, and an outcome followed by its reason
+    ("Gewonnen", "won", True), ("Gagné", "won", True), ("Fermé gagné", "won", True), ("Cerrado ganado", "won", True),
+    ("Fechado ganho", "won", True), ("Chiuso vinto", "won", True), ("Stängd vunnen", "won", True),
+    ("Verloren", "lost", True), ("Abgeschlossen verloren", "lost", True), ("Perdu", "lost", True),
+    ("Cerrada perdida", "lost", True), ("Förlorad", "lost", True),
+    ("Won - Signed", "won", True), ("Won (renewal)", "won", True), ("Lost: no budget", "lost", True),
+    ("Lost – went dark", "lost", True), ("Won't buy", "open", False), ("Winning", "open", False),
+    ("Closed", "open", False), ("Lost Creek account", "open", False),
 ])
 def test_normalise_outcome(label, outcome, known):
     assert labels.normalise_outcome(label) == (outcome, known)

@@ -1,6 +1,6 @@
 """CRM labels read as canonical values: deal stages as won/lost/open, activity labels as
 call/email/meeting/demo/proposal/other. A new stage word is one more entry in :data:`WON`,
-:data:`LOST` or :data:`OPEN` (compared without case, spaces or punctuation); a new activity word
+:data:`LOST` or :data:`OPEN` (compared without case, accents, spaces or punctuation); a new activity word
 one more entry in ``_TYPE_WORDS``.
 
 >>> normalise_outcome("Closed Won"), normalise_outcome("Stage 9")
@@ -10,16 +10,29 @@ one more entry in ``_TYPE_WORDS``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import NamedTuple
 
 
 def _key(label: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", str(label).lower())
+    """The label without case, accents, spaces or punctuation: 'Gagné' and 'gagne' are one word."""
+    folded = unicodedata.normalize("NFKD", str(label).lower())
+    return re.sub(r"[^0-9a-z]", "", "".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
-WON = {"closedwon", "won", "win", "closedwonwon", "booked", "signed", "1won"}
+# CRMs set up in other languages write their closed stages in them (German, Dutch, French, Spanish,
+# Portuguese, Italian, Swedish), alone or after the word for "closed".
+_WON_WORDS = {"gewonnen", "gagne", "gagnee", "ganado", "ganada", "ganho", "ganha", "vinto", "vinta", "vunnen"}
+_LOST_WORDS = {"verloren", "perdu", "perdue", "perdido", "perdida", "perso", "persa", "forlorad", "forlorat"}
+_CLOSED_WORDS = {"abgeschlossen", "gesloten", "ferme", "fermee", "cerrado", "cerrada", "fechado", "fechada",
+                 "chiuso", "chiusa", "stangd", "stangt"}
+WON = {"closedwon", "won", "win", "closedwonwon", "booked", "signed", "1won",
+       *_WON_WORDS, *(c + w for c in _CLOSED_WORDS for w in _WON_WORDS)}
 LOST = {"closedlost", "lost", "loss", "canceled", "cancelled", "outsold", "closedlosttocompetition",
-        "disqualified", "dead", "nodecision", "2lost"}
+        "disqualified", "dead", "nodecision", "2lost",
+        *_LOST_WORDS, *(c + w for c in _CLOSED_WORDS for w in _LOST_WORDS)}
+# 'Won - signed', 'Lost: no budget', 'Won (renewal)': the outcome, then a reason after a separator.
+_OUTCOME_FIRST = re.compile(r"^\s*(won|lost)\s*[-–—:(/]", re.IGNORECASE)
 OPEN = {"prospecting", "qualification", "needsanalysis", "valueproposition", "iddecisionmakers",
         "identifydecisionmakers", "perceptionanalysis", "proposalpricequote", "negotiationreview",
         "engaging", "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
@@ -41,9 +54,10 @@ def normalise_outcome(label: str | None) -> NormalisedLabel:
     if label is None or not str(label).strip():
         return NormalisedLabel("open", True)
     k = _key(label)
-    if k in WON or (k.startswith("closedwon")):
+    first = _OUTCOME_FIRST.match(str(label))
+    if k in WON or k.startswith("closedwon") or (first and first[1].lower() == "won"):
         return NormalisedLabel("won", True)
-    if k in LOST or k.startswith("closedlost"):
+    if k in LOST or k.startswith("closedlost") or (first and first[1].lower() == "lost"):
         return NormalisedLabel("lost", True)
     return NormalisedLabel("open", k in OPEN)
 
