@@ -79,3 +79,41 @@ def test_the_cli_prints_the_note_and_carries_it_in_json(tmp_path):
     assert text.returncode == 0 and "note: 1 rep is stored under more than one spelling" in text.stdout
     out = run_cli("import", "--db", str(tmp_path / "b.duckdb"), "--json", str(path))
     assert any("more than one spelling" in n for n in json.loads(out.stdout)["notes"])
+
+
+def activities_file(path, owners: list[str]):
+    rows = [f"{o},2024-01-{1 + i % 28:02d},Call,{i + 1}" for i, o in enumerate(owners)]
+    path.write_text("Assigned To,Date,Activity Type,Count\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def activity_notes(result) -> list[str]:
+    return [n for n in result.notes if "count for nobody who sells" in n]
+
+
+@pytest.mark.parametrize(("owners", "named", "why"), [
+    (["ann.lee@acme.com", "ann.lee@acme.com", "bob.ray@acme.com"], "3 activity rows name 2 reps who own no deal "
+     "and are not in the roster, so their calls, meetings and demos count for nobody who sells: ann.lee@acme.com, "
+     "bob.ray@acme.com.", "e-mail addresses"),
+    (["Ann Lee", "Bob Rae", "Bob Rae"], "2 activity rows name 1 rep who owns no deal and is not in the roster",
+     "Check the spelling"),
+])
+def test_activities_of_reps_who_sell_nothing_are_named(conn, tmp_path, owners, named, why):
+    importing.import_file(conn, deals_file(tmp_path / "deals.csv", ["Ann Lee", "Bob Ray"]))
+    (note,) = activity_notes(importing.import_file(conn, activities_file(tmp_path / "log.csv", owners)))
+    assert note.startswith(named) and why in note
+
+
+def test_activities_first_are_named_when_the_deals_arrive(conn, tmp_path):
+    log = importing.import_file(conn, activities_file(tmp_path / "log.csv", ["ann@acme.com", "Bob Ray"]))
+    assert activity_notes(log) == []   # (nothing to match them against yet)
+    (note,) = activity_notes(importing.import_file(conn, deals_file(tmp_path / "deals.csv", ["Ann Lee", "Bob Ray"])))
+    assert note.startswith("1 activity row names 1 rep who owns no deal") and "ann@acme.com" in note
+
+
+def test_activities_of_roster_reps_without_deals_are_not_named(conn, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Sales Rep,Team\nAnn Lee,North\nNew Hire,North\n")
+    importing.import_file(conn, roster)
+    importing.import_file(conn, deals_file(tmp_path / "deals.csv", ["Ann Lee"]))
+    assert activity_notes(importing.import_file(conn, activities_file(tmp_path / "log.csv", ["Ann Lee", "New Hire"]))) == []

@@ -246,8 +246,7 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
                 plan = replace(plan.noted(*stage.notes), rows_read=stage.rows_read, rows_rejected=stage.rows_rejected)
             if stage.kind == "deals" and (note := _stored_quotas_note(conn, "deals")):
                 plan = plan.noted(note)  # (deals arriving after quotas: the quotas may be a unit off)
-            if spelling := rep_spellings.spelling_note(conn, import_id):
-                plan = plan.noted(spelling)
+            plan = plan.noted(*rep_spellings.rep_name_notes(conn, import_id, stage.kind))
             reject_lines.resolve(conn, stage)
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])

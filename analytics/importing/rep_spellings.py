@@ -1,13 +1,19 @@
-"""Rep names that look like one person written two ways: said after the import that wrote one of them.
+"""Rep names the tables do not agree on: said after the import that wrote or met them.
 
-Every table keys its rows by the rep's name as the export wrote it, so 'Ann Lee', 'ANN LEE', 'ann  lee'
-and 'Lee, Ann' are four reps: Ann's deals, activities and quota are split between them, her numbers
-look small, and the team's count of reps is off, without a word. Merging them silently would be the
-opposite risk (keys, re-imports and undo stand on the names as written), so the import says so
-instead, naming the spellings and the rows of each, and the manager corrects the names at the source.
+Every table keys its rows by the rep's name as the export wrote it, so two things split a rep's
+numbers without a word:
 
-Two names are taken for one person when their words are the same, ignoring case, spacing, commas
-and the order of the words ("Last, First" against "First Last").
+* **one rep, two spellings**: 'Ann Lee', 'ANN LEE', 'ann  lee' and 'Lee, Ann' are four reps; Ann's deals,
+  activities and quota are split between them, her numbers look small and the team's count of reps is
+  off. Two names are taken for one person when their words are the same, ignoring case, spacing, commas
+  and the order of the words ("Last, First" against "First Last");
+* **activities of nobody**: an activity log whose reps are neither deal owners nor in the roster
+  (most often a log naming reps by e-mail address while the deals name them) counts calls for reps
+  who sell nothing, and none for the reps who sell.
+
+Merging names silently would be the opposite risk (keys, re-imports and undo stand on the names as
+written), so the import says so instead, naming the names and their rows, and the manager corrects
+them at the source.
 
 >>> name_key("  Lee,  ANN "), name_key("Ann Lee") == name_key("lee ann"), name_key("Ann Lee") == name_key("Anna Lee")
 ('ann lee', True, False)
@@ -17,14 +23,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import NamedTuple
 
 import duckdb
 
 from analytics import formatting, quoting
 
-# The tables that name reps, and what their rows are called in the note.
-REP_TABLES = {"deals": "deal", "activities": "activity row", "quotas": "target", "reps": "roster row"}
-SHOWN_GROUPS = 3   # groups named in the note; the rest are counted
+REP_TABLES = ("deals", "activities", "quotas", "reps")
+SHOWN_GROUPS = 3   # spelling groups named in a note; the rest are counted
+SHOWN_NAMES = 10   # activity reps named in a note before "and N more"
 
 
 def name_key(name: str) -> str:
@@ -32,37 +39,45 @@ def name_key(name: str) -> str:
     return " ".join(sorted(w for w in re.split(r"[\s,]+", name.casefold()) if w))
 
 
-def spelling_groups(conn: duckdb.DuckDBPyConnection, import_id: int) -> list[dict[str, int]]:
-    """Groups of two or more stored spellings of one name, at least one of them written by ``import_id``:
-    each ``{spelling: rows in every table}``, the most rows first; groups by their rows, most first."""
-    counts = " UNION ALL ".join(f"SELECT rep, count(*) AS n, count(*) FILTER (WHERE import_id = $id) AS mine "
-                                f"FROM {t} WHERE rep IS NOT NULL GROUP BY rep" for t in REP_TABLES)
-    rows = conn.execute(f"SELECT rep, sum(n), sum(mine) FROM ({counts}) GROUP BY rep", {"id": import_id}).fetchall()
+class RepRows(NamedTuple):
+    """One stored name: its rows in each table, and how many of them the import wrote."""
+
+    rep: str
+    rows: dict[str, int]
+    written: int
+
+
+def stored_names(conn: duckdb.DuckDBPyConnection, import_id: int) -> list[RepRows]:
+    """Every stored rep name with its rows per table (one scan of each table's rep column)."""
+    counts = " UNION ALL ".join(f"SELECT '{t}' AS t, rep, count(*) AS n, "
+                                f"count(*) FILTER (WHERE import_id = $id) AS mine FROM {t} "
+                                f"WHERE rep IS NOT NULL GROUP BY rep" for t in REP_TABLES)
+    by_rep: dict[str, RepRows] = {}
+    for table, rep, n, mine in conn.execute(counts, {"id": import_id}).fetchall():
+        found = by_rep.setdefault(rep, RepRows(rep, {}, 0))
+        found.rows[table] = int(n)
+        by_rep[rep] = found._replace(written=found.written + int(mine))
+    return sorted(by_rep.values(), key=lambda r: r.rep)
+
+
+def spelling_groups(names: list[RepRows]) -> list[dict[str, int]]:
+    """Groups of two or more spellings of one name, one of them written by the import: each
+    ``{spelling: rows in every table}``, the most rows first; the groups by their rows, most first."""
     by_key: dict[str, dict[str, int]] = defaultdict(dict)
     written: set[str] = set()
-    for rep, n, mine in rows:
-        by_key[name_key(rep)][rep] = int(n)
-        if mine:
-            written.add(name_key(rep))
+    for name in names:
+        key = name_key(name.rep)
+        by_key[key][name.rep] = sum(name.rows.values())
+        if name.written:
+            written.add(key)
     groups = [dict(sorted(g.items(), key=lambda kv: (-kv[1], kv[0])))
-              for k, g in by_key.items() if len(g) > 1 and k in written and k]
+              for k, g in by_key.items() if k and len(g) > 1 and k in written]
     return sorted(groups, key=lambda g: (-sum(g.values()), next(iter(g))))
 
 
-def spelling_note(conn: duckdb.DuckDBPyConnection, import_id: int) -> str | None:
-    """A note naming the spellings of one rep that the import ``import_id`` wrote or met, else None.
-
-    >>> c = duckdb.connect()
-    >>> for t in REP_TABLES:
-    ...     _ = c.execute(f"CREATE TABLE {t} (rep VARCHAR, import_id INTEGER)")
-    >>> _ = c.execute("INSERT INTO deals VALUES ('Ann Lee', 1), ('Ann Lee', 1), ('ANN LEE', 2), ('Bob Ray', 2)")
-    >>> _ = c.execute("INSERT INTO reps VALUES ('Lee, Ann', 1)")
-    >>> print(spelling_note(c, 2))
-    1 rep is stored under more than one spelling, so their numbers are split and not added together: 'Ann Lee' (2 rows), 'ANN LEE' (1 row) and 'Lee, Ann' (1 row). Correct the names in the export so each rep has one spelling, and import it again.
-    >>> spelling_note(c, 3) is None
-    True
-    """
-    groups = spelling_groups(conn, import_id)
+def spelling_note(names: list[RepRows]) -> str | None:
+    """A note naming the spellings of one rep that the import wrote or met, else None."""
+    groups = spelling_groups(names)
     if not groups:
         return None
     shown = "; ".join(_and([f"{quoting.quoted(s)} ({formatting.quantity(n, 'row')})" for s, n in g.items()])
@@ -71,6 +86,48 @@ def spelling_note(conn: duckdb.DuckDBPyConnection, import_id: int) -> str | None
     return (f"{formatting.quantity(len(groups), 'rep')} {'is' if len(groups) == 1 else 'are'} stored under more "
             f"than one spelling, so their numbers are split and not added together: {shown}{more}. Correct the "
             "names in the export so each rep has one spelling, and import it again.")
+
+
+def unmatched_activity_note(names: list[RepRows], kind: str) -> str | None:
+    """A note naming the reps of stored activities who own no deal and are not in the roster, after an
+    import of activities, deals or the roster (the files that decide it), once deals or a roster are
+    stored; else None."""
+    if kind not in ("activities", "deals", "reps") or not any({"deals", "reps"} & n.rows.keys() for n in names):
+        return None
+    lone = [n for n in names if "activities" in n.rows and not {"deals", "reps"} & n.rows.keys()]
+    if not lone:
+        return None
+    rows = sum(n.rows["activities"] for n in lone)
+    emails = sum("@" in n.rep for n in lone) > len(lone) / 2 and not any("@" in n.rep for n in names
+                                                                         if {"deals", "reps"} & n.rows.keys())
+    why = (" They look like e-mail addresses where the deals and the roster name reps: export the activity "
+           "owner's name instead." if emails else " Check the spelling against the deals and the roster.")
+    lone.sort(key=lambda n: -n.rows["activities"])
+    who = "who owns no deal and is" if len(lone) == 1 else "who own no deal and are"
+    return (f"{formatting.quantity(rows, 'activity row')} {'names' if rows == 1 else 'name'} "
+            f"{formatting.quantity(len(lone), 'rep')} {who} "
+            f"not in the roster, so their calls, meetings and demos count for nobody who sells: "
+            f"{quoting.names([n.rep for n in lone], limit=SHOWN_NAMES)}.{why}")
+
+
+def rep_name_notes(conn: duckdb.DuckDBPyConnection, import_id: int, kind: str) -> list[str]:
+    """The notes on rep names after import ``import_id`` of ``kind`` wrote its rows (one scan).
+
+    >>> c = duckdb.connect()
+    >>> for t in REP_TABLES:
+    ...     _ = c.execute(f"CREATE TABLE {t} (rep VARCHAR, import_id INTEGER)")
+    >>> _ = c.execute("INSERT INTO deals VALUES ('Ann Lee', 1), ('Ann Lee', 1), ('ANN LEE', 2), ('Bob Ray', 2)")
+    >>> _ = c.execute("INSERT INTO reps VALUES ('Lee, Ann', 1)")
+    >>> print(*rep_name_notes(c, 2, "deals"))
+    1 rep is stored under more than one spelling, so their numbers are split and not added together: 'Ann Lee' (2 rows), 'ANN LEE' (1 row) and 'Lee, Ann' (1 row). Correct the names in the export so each rep has one spelling, and import it again.
+    >>> _ = c.execute("INSERT INTO activities VALUES ('ann@acme.com', 3), ('ann@acme.com', 3), ('Bob Ray', 3)")
+    >>> print(*rep_name_notes(c, 3, "activities"))
+    2 activity rows name 1 rep who owns no deal and is not in the roster, so their calls, meetings and demos count for nobody who sells: ann@acme.com. They look like e-mail addresses where the deals and the roster name reps: export the activity owner's name instead.
+    >>> rep_name_notes(c, 4, "targets")
+    []
+    """
+    names = stored_names(conn, import_id)
+    return [note for note in (spelling_note(names), unmatched_activity_note(names, kind)) if note]
 
 
 def _and(parts: list[str]) -> str:
