@@ -256,6 +256,53 @@ def test_a_few_implausible_orders_are_set_aside_and_the_rest_summed(conn, tmp_pa
     assert any(n.startswith("3 order ids whose lines cannot be one order") for n in result.notes)
 
 
+def _deal_rows(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
+    path.write_text("Deal ID,Owner,Close Date,Amount,Stage\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    return path
+
+
+def test_a_deal_listed_at_two_stages_is_its_history_set_aside_not_summed(conn, tmp_path):
+    """A deal's rows at 'Negotiation' and then 'Closed Won' are one deal at two times: their sum would
+    count it twice, at its first row's stage."""
+    rows = [("D1", "Ann Lee", "2024-01-05", "1000", "Closed Won"), ("D2", "Bob Ray", "2024-01-06", "2000", "Negotiation"),
+            ("D2", "Bob Ray", "2024-02-06", "2500", "Closed Won"), ("D3", "Bob Ray", "2024-02-07", "700", "Closed Won")]
+    result = importing.import_file(conn, _deal_rows(tmp_path / "deals.csv", rows))
+    assert stored_orders(conn) == {"D1": 1000.0, "D3": 700.0}
+    assert [(r["line"], r["value"]) for r in result.rejects] == [(3, "D2"), (4, "D2")]
+    assert "its lines carry 2 outcomes ('Closed Won', 'Negotiation'): a deal's history" in result.rejects[0]["reason"]
+
+
+def test_a_history_export_is_refused_saying_what_to_export(conn, tmp_path):
+    rows = [(f"D{k}", "Ann Lee", f"2024-0{m}-05", str(100 * k), stage)
+            for k in range(1, 6) for m, stage in ((1, "Prospecting"), (2, "Negotiation"), (3, "Closed Won"))]
+    result = importing.import_file(conn, _deal_rows(tmp_path / "history.csv", rows))
+    assert result.status == "refused" and "does not number orders" in result.message
+    assert result.message.endswith("Export each deal once, at its current stage")
+    assert fetch_rows(conn, "SELECT count(*) FROM deals") == [(0,)]
+
+
+@pytest.mark.parametrize("copies", [1, 3])
+def test_a_deal_the_export_lists_twice_is_counted_once(conn, tmp_path, copies):
+    rows = [("D1", "Ann Lee", "2024-01-05", "1000", "Closed Won"), ("D2", "Bob Ray", "2024-01-06", "2000", "Closed Won")]
+    rows += [rows[0]] * copies
+    result = importing.import_file(conn, _deal_rows(tmp_path / "deals.csv", rows))
+    assert stored_orders(conn) == {"D1": 1000.0, "D2": 2000.0}
+    word = "row repeats" if copies == 1 else "rows repeat"
+    assert any(n.startswith(f"{copies} {word} an earlier row of the same 'Deal ID' in every column: each deal is "
+                            "counted once") for n in result.notes), result.notes
+    assert not any("summed" in n for n in result.notes)
+
+
+def test_order_lines_with_one_repeated_line_are_still_summed(conn, tmp_path):
+    """Copies are told from lines only when every repeated id is a copy: a real order's two equal lines
+    (the same product twice) beside orders of different lines are lines."""
+    rows = [("SO-1", "Ann Lee", "2024-01-05", "40", "Closed Won"), ("SO-1", "Ann Lee", "2024-01-05", "40", "Closed Won"),
+            ("SO-2", "Bob Ray", "2024-01-06", "10", "Closed Won"), ("SO-2", "Bob Ray", "2024-01-06", "25", "Closed Won")]
+    result = importing.import_file(conn, _deal_rows(tmp_path / "orders.csv", rows))
+    assert stored_orders(conn) == {"SO-1": 80.0, "SO-2": 35.0}
+    assert any(n.startswith("4 lines summed into 2 orders") for n in result.notes)
+
+
 @pytest.mark.parametrize("writer", ["Sales Order", "Ref"])
 def test_reimporting_order_lines_twice_changes_nothing(conn, tmp_path, writer):
     orders_file = write_order_lines(tmp_path / "orders.csv", writer, extra_columns=writer == "Ref")

@@ -14,7 +14,10 @@ number. Taken as deals one by one, 60,855 lines would be 60,855 "deals" where th
 - summing guards the opposite mistake: an "order" whose lines span reps or months, or that is a
   large part of the file, is not one order (a constant column, a customer or product id). Its
   lines are set aside with a reason naming the id, its line count and its sum, and a file where
-  such groups hold most of the lines is refused.
+  such groups hold most of the lines is refused. Rows of one id at different outcomes ('Negotiation',
+  then 'Closed Won') are a deal's history, not an order's lines: set aside, or refused the same way;
+- an export that lists a deal twice is no order either: when every repeated id repeats one row in every
+  column, each deal is counted once, with a note (real order lines differ in product, amount or date).
 
 >>> with_choice({"Sales Order": "deal_id", "Rep": "rep"}, "keep")
 {'Sales Order': 'order_of_line', 'Rep': 'rep'}
@@ -45,6 +48,8 @@ KEEP_HINT = "to keep each line as a deal instead, choose to keep lines (CLI --ke
 # An order is what one rep sold one customer at one time. Lines of one id that break this are not
 # one order, and summing them would make one implausible "deal":
 MAX_REPS = 1          # lines of one order carry one rep: several reps are several deals sharing a label
+MAX_OUTCOMES = 1      # ... and one outcome: rows of one id at different stages ('Negotiation', then
+                      # 'Closed Won') are a deal's history, one row per change, and their sum counts it twice
 MAX_DATE_SPAN = 31    # days between an order's first and last line date: a month allows for an order
                       # invoiced in parts; more is a reused number, a customer or a product id
 # Line counts, not amounts, judge size: amounts legitimately span orders of magnitude (a key
@@ -92,11 +97,16 @@ class _Order(NamedTuple):
     span_days: int | None
     first_date: object
     last_date: object
+    outcomes: int
+    stages: list[str]
 
 
 def _why_not_one_order(order: _Order, median_lines: float, file_lines: int) -> str:
     """Why ``order``'s lines are not one order (the rules above), in words."""
     why = []
+    if order.outcomes > MAX_OUTCOMES:
+        why.append(f"carry {order.outcomes} outcomes ({', '.join(quoting.quoted(s) for s in order.stages[:3])}): "
+                   "a deal's history, one row per change, not an order's lines")
     if order.reps > MAX_REPS:
         why.append(f"carry {order.reps} reps")
     if order.span_days is not None and order.span_days > MAX_DATE_SPAN:
@@ -128,13 +138,17 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
         conn.execute(
             f"CREATE TEMP TABLE {orders} AS SELECT deal_id, count(*) AS n_lines, sum(amount) AS total, "
             f"count(DISTINCT rep) AS reps, datediff('day', min(close_date), max(close_date)) AS span_days, "
-            f"min(close_date) AS first_date, max(close_date) AS last_date FROM {lines} GROUP BY deal_id")
+            f"min(close_date) AS first_date, max(close_date) AS last_date, count(DISTINCT outcome) AS outcomes, "
+            f"list(DISTINCT stage ORDER BY stage) AS stages, count(DISTINCT hash({', '.join(columns)})) AS versions "
+            f"FROM {lines} GROUP BY deal_id")
         file_lines, n_orders, median_lines = conn.execute(
             f"SELECT coalesce(sum(n_lines), 0)::BIGINT, count(*), median(n_lines) FROM {orders}").fetchall()[0]
-        implausible = (f"reps > {MAX_REPS} OR span_days > {MAX_DATE_SPAN} OR (n_lines > {HUGE_LINES} AND "
+        implausible = (f"outcomes > {MAX_OUTCOMES} OR reps > {MAX_REPS} OR span_days > {MAX_DATE_SPAN} OR "
+                       f"(n_lines > {HUGE_LINES} AND "
                        f"(2 * n_lines > {int(file_lines)} OR n_lines > {HUGE_RATIO} * {float(median_lines or 1)}))")
         found = [_Order(*row) for row in conn.execute(
-            f"SELECT deal_id, n_lines, total, reps, span_days, first_date, last_date FROM {orders} "
+            f"SELECT deal_id, n_lines, total, reps, span_days, first_date, last_date, outcomes, "
+            f"coalesce(stages, []) FROM {orders} "
             f"WHERE {implausible} ORDER BY n_lines DESC, deal_id").fetchall()]
         currency = formatting.currency_symbol(stage.currency)
         name = stage.src.file_name
@@ -143,12 +157,13 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
             worst = found[0]
             why = _why_not_one_order(worst, float(median_lines), int(file_lines))
             if bad_lines > REFUSE_SHARE * file_lines:
+                fix = ("Export each deal once, at its current stage" if worst.outcomes > MAX_OUTCOMES else
+                       f"Map another column as deal_id (--map '{quoting.shown(id_header)}=-' to ignore it), "
+                       "or keep each line as a deal (--keep-lines)")
                 raise NotOrdersError(
                     f"{name}: column {quoting.quoted(id_header)} does not number orders: "
                     f"{formatting.count(bad_lines)} of the {formatting.count(file_lines)} lines share ids that "
-                    f"cannot be one order; for example {_describe(worst, id_header, currency)}, but {why}. "
-                    "Map another column as deal_id "
-                    f"(--map '{quoting.shown(id_header)}=-' to ignore it), or keep each line as a deal (--keep-lines)")
+                    f"cannot be one order; for example {_describe(worst, id_header, currency)}, but {why}. {fix}")
             reasons = [(o.deal_id, f"not one order, so its lines are set aside: "
                                    f"{_describe(o, id_header, currency)}, but "
                                    f"{_why_not_one_order(o, float(median_lines), int(file_lines))}")
@@ -160,18 +175,24 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
             shown = "; ".join(_describe(o, id_header, currency) for o in found[:REASONS_SHOWN])
             more = f" and {formatting.count(len(found) - REASONS_SHOWN)} more" if len(found) > REASONS_SHOWN else ""
             stage.notes.append(
-                f"{formatting.quantity(len(found), 'order id')} whose lines cannot be one order (several reps, "
-                f"dates over {MAX_DATE_SPAN} days apart, or far more lines than the other orders): their "
+                f"{formatting.quantity(len(found), 'order id')} whose lines cannot be one order (several outcomes, "
+                f"several reps, dates over {MAX_DATE_SPAN} days apart, or far more lines than the other orders): their "
                 f"{formatting.count(bad_lines)} lines are set aside (see the rejects): {shown}{more}")
             keep = f"WHERE deal_id NOT IN (SELECT deal_id FROM {bad})"
         else:
             bad_lines, keep = 0, ""
-        aggs = ", ".join("sum(amount) AS amount" if n == "amount" else f"arg_min({n}, row_idx) AS {n}"
+        copies = _copies_only(conn, orders, keep)
+        aggs = ", ".join("sum(amount) AS amount" if n == "amount" and not copies else f"arg_min({n}, row_idx) AS {n}"
                          for n in columns if n != "deal_id")
         conn.execute(f"CREATE TEMP TABLE {t('final')} AS SELECT deal_id, {aggs} FROM {lines} {keep} "
                      "GROUP BY deal_id ORDER BY min(row_idx)")
         n_lines, n_kept = int(file_lines) - bad_lines, n_orders - len(found)
-        if n_lines > n_kept:
+        if copies:
+            stage.notes.append(
+                f"{formatting.quantity(copies, 'row')} {'repeats' if copies == 1 else 'repeat'} an earlier row of the same "
+                f"{quoting.quoted(id_header)} in every column: each deal is counted once (order lines would differ "
+                f"in product, amount or date; {KEEP_HINT})")
+        elif n_lines > n_kept:
             stage.notes.append(
                 f"{formatting.count(n_lines)} lines summed into {formatting.quantity(n_kept, 'order')} by "
                 f"{quoting.quoted(id_header)} (amounts added; other columns from each order's first line); "
@@ -180,6 +201,16 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
         conn.execute(f"DROP VIEW IF EXISTS {lines}")
         conn.execute(f"DROP TABLE IF EXISTS {orders}")
         conn.execute(f"DROP TABLE IF EXISTS {bad}")
+
+
+def _copies_only(conn: duckdb.DuckDBPyConnection, orders: str, keep: str) -> int:
+    """The repeated rows when every repeated id of ``orders`` (those ``keep`` keeps) repeats one row
+    exactly (a deal listed twice by the export: its copies are not lines to add up), else 0."""
+    where = f"{keep} AND" if keep else "WHERE"
+    repeated, copies_only, extra = conn.execute(
+        f"SELECT count(*), coalesce(bool_and(versions = 1), false), coalesce(sum(n_lines - 1), 0)::BIGINT "
+        f"FROM {orders} {where} n_lines > 1").fetchall()[0]
+    return int(extra) if repeated and copies_only else 0
 
 
 def line_id_sql(row_id: str) -> str:
