@@ -152,3 +152,33 @@ def test_the_reader_cast_path_rejects_what_the_text_plan_rejects(monkeypatch, tm
     assert cast == text
     assert writes[0] == {"c3": "DOUBLE", "c5": "DATE"} and text_writes == [{}]
     assert cast.rows_rejected == len(odd) and {r.line for r in cast.rejects} == {i + 2 for i in odd}
+
+
+@pytest.mark.parametrize(("written", "day"), [
+    ("20240109", "2024-01-09"),                       # ERP exports: year, month, day without separators
+    ("Jan 5, 2024, 10:00:00 AM", "2024-01-05"),       # report exports: a month name and a time
+    ("Jan 5, 2024 10:00 AM", "2024-01-05"),
+    ("5 January 2024 10:00", "2024-01-05"),
+    ("Mon Jan 08 2024", "2024-01-08"),
+    ("2024-01-05T23:30:00+01:00", "2024-01-05"),      # the day as written, whatever the zone
+])
+@pytest.mark.parametrize("kind", ["deals", "activities"])
+def test_dates_as_exports_write_them_are_read_as_that_day(conn, tmp_path, written, day, kind):
+    path = tmp_path / f"{kind}.csv"
+    if kind == "deals":
+        path.write_text(f'Deal ID,Owner,Close Date,Amount,Stage\nD1,Ann Lee,"{written}",100,Closed Won\n')
+    else:
+        path.write_text(f'Assigned To,Date,Activity Type\nAnn Lee,"{written}",Call\n')
+    result = importing.import_file(conn, path)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 0), result.rejects
+    column = "close_date" if kind == "deals" else "activity_date"
+    assert fetch_rows(conn, f"SELECT CAST({column} AS VARCHAR) FROM {kind}") == [(day,)]
+    assert not any("period labels" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("written", ["2024019", "202401091", "20241301"])
+def test_digits_that_are_no_date_are_rejected(conn, tmp_path, written):
+    path = tmp_path / "deals.csv"
+    path.write_text(f"Deal ID,Owner,Close Date,Amount,Stage\nD1,Ann Lee,{written},100,Closed Won\n")
+    (reject,) = _rejects(importing.import_file(conn, path))
+    assert (reject.column, reject.value) == ("Close Date", written) and reject.reason.startswith("not a date")

@@ -19,7 +19,13 @@ CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "INR",
 _CUR_RE = r"([$€£¥₹₩₽]|\b(?:" + "|".join(CURRENCY_CODES) + r")\b)"
 DMY_RE = r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?:[ T,].*)?$"
 YMD_RE = r"^\s*(\d{4})[./-](\d{1,2})[./-](\d{1,2})(?:[ T,].*)?$"
-NAMED_DATE_FORMATS = ["%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d-%b-%y", "%b %d %Y"]
+NAMED_DATE_FORMATS = ["%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d-%b-%y", "%b %d %Y",
+                      # ... with a time, as report exports write them ('Jan 5, 2024, 10:00:00 AM'), and a weekday
+                      "%b %d, %Y %I:%M %p", "%b %d, %Y, %I:%M %p", "%b %d, %Y, %I:%M:%S %p", "%d %b %Y %H:%M",
+                      "%d %B %Y %H:%M", "%a %b %d %Y"]
+# A date written without separators, as ERP exports do (20240109): eight digits exactly, year first
+# (strptime alone would also read seven digits, '2024019', one way of two).
+COMPACT_DATE_RE = r"^\s*\d{8}\s*$"
 ORDER_NAMES = {"dmy": "day-first (DD/MM/YYYY)", "mdy": "month-first (MM/DD/YYYY)"}
 
 
@@ -134,7 +140,9 @@ def date_sql(c: str, parts: str, order: str) -> str:
     first, second = ("b", "a") if order == "dmy" else ("a", "b")
     ymd = [f"regexp_extract({c}, {lit(YMD_RE)}, {i})" for i in (1, 2, 3)]
     fallback = (f"(CASE WHEN {parts}.y <> '' THEN {_ymd_sql(f'{parts}.y', f'{parts}.{first}', f'{parts}.{second}')} "
-                f"ELSE coalesce({_ymd_sql(*ymd)}, try_strptime(trim({c}), {NAMED_DATE_FORMATS!r})::DATE) END)")
+                f"ELSE coalesce({_ymd_sql(*ymd)}, try_strptime(trim({c}), {NAMED_DATE_FORMATS!r})::DATE, "
+                f"CASE WHEN regexp_matches({c}, {lit(COMPACT_DATE_RE)}) THEN try_strptime(trim({c}), '%Y%m%d')::DATE "
+                "END) END)")
     return f"coalesce({c}_iso, {c}_fast, CASE WHEN {parts} IS NOT NULL THEN {fallback} END)"
 
 

@@ -226,7 +226,9 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     date_h, date_c = _first(by_field, "activity_date")
     starts = {}
     for label in prof.column(date_c).labels[:5000]:
-        if label and (iv := period_interval(label, fiscal_start)):
+        # (a whole date, 2024-01-09 or 20240109, is read as that day by the date parser, not as its month)
+        if label and not re.match(r"\s*(\d{8}\s*$|\d{4}-\d{1,2}-\d{1,2})", label) \
+                and (iv := period_interval(label, fiscal_start)):
             starts[label] = iv[0].isoformat()
     if starts:
         case = "(CASE " + " ".join(f"WHEN {date_c} = {lit(k)} THEN DATE {lit(v)}" for k, v in starts.items()) \
