@@ -67,7 +67,8 @@ class DataCoverage:
     ``open_deals``: deals by outcome; ``created``: deals with a created date (by created date);
     ``staged``: deals with a CRM stage filled; ``activities``: per activity type (by activity date);
     ``roster``: reps in the roster; ``quotas``: CRM quotas (by period start and end);
-    ``metrics``: per metric name, whether its rows exist.
+    ``metrics``: per metric name, whether its rows exist; ``lone_activities``: activity rows whose rep
+    owns no deal and is not in the roster (``lone_reps``: the first of those reps, the most rows first).
     """
 
     closed_deals: Span = _NONE
@@ -80,6 +81,8 @@ class DataCoverage:
     roster: int = 0
     quotas: Span = _NONE
     metric_rows: dict[str, int] = field(default_factory=dict)
+    lone_activities: int = 0
+    lone_reps: tuple[str, ...] = ()
 
     # ----------------------------------------------------------------- predicates
     @property
@@ -191,6 +194,11 @@ class DataCoverage:
             notes.append("No created dates imported: opportunities and pipeline created are not shown.")
         if self.has_deals and not self.has_stages:
             notes.append("No stages or lost deals imported: win rates and stage conversions are not shown.")
+        if self.lone_activities and (self.has_deals or self.roster):
+            names = ", ".join(self.lone_reps[:LONE_REPS_SHOWN]) + (", ..." if len(self.lone_reps) > LONE_REPS_SHOWN else "")
+            notes.append(f"{self.lone_activities:,} activity rows name reps who own no deal and are not in the roster "
+                         f"({names}): their calls and meetings count for nobody who sells, and the reps who sell may "
+                         "show none. Check the activity owners' names against the deals (e-mail addresses?).")
         return notes
 
     @property
@@ -208,6 +216,9 @@ class DataCoverage:
             {"data": "roster", "exists": self.roster > 0, "rows": self.roster, "first": None, "last": None},
         ])
         return pd.concat([out, extra], ignore_index=True)
+
+
+LONE_REPS_SHOWN = 3   # reps named by the note on activities of reps who sell nothing
 
 
 def day_words(d: date | None) -> str:
@@ -246,11 +257,16 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
           (SELECT list({{'type': type, 'n': n, 'first': first, 'last': last}}) FROM (
               SELECT type, count(*) AS n, min(activity_date) AS first, max(activity_date) AS last
               FROM activities GROUP BY type)),
-          {metric_cols}
+          {metric_cols},
+          (SELECT list({{'rep': rep, 'n': n}} ORDER BY n DESC, rep) FROM (
+              SELECT rep, count(*) AS n FROM activities a WHERE NOT EXISTS (SELECT 1 FROM deals d WHERE d.rep = a.rep)
+              AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.rep = a.rep) GROUP BY rep))
     """).fetchone()
     assert row is not None  # a SELECT without FROM always returns one row
     acts = {a["type"]: Span(int(a["n"]), a["first"], a["last"]) for a in (row[14] or [])}
+    lone = row[-1] or []
     return DataCoverage(
         closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
-        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[15:], strict=True)})
+        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[15:-1], strict=True)},
+        lone_activities=sum(int(x["n"]) for x in lone), lone_reps=tuple(str(x["rep"]) for x in lone[:10]))

@@ -78,3 +78,25 @@ def test_activity_plan_leaves_out_stages_whose_data_was_not_imported(orders_only
     assert (plan["deals"] > 0).all()
     assert set(sales_math.activity_rows(plan)["activity"]) == {"deals"}
     assert "opportunit" not in sales_math.plan_sentence(plan.iloc[0].to_dict())
+
+
+@pytest.mark.parametrize(("owners", "lone", "reps"), [
+    (["ann@acme.com", "ann@acme.com", "bob@acme.com", "Cy Doe"], 3, ("ann@acme.com", "bob@acme.com")),
+    (["Cy Doe", "Cy Doe"], 0, ()),
+])
+def test_activities_of_reps_who_sell_nothing_are_said_on_every_page(orders_only, tmp_path, owners, lone, reps):
+    """An activity log naming reps by e-mail while the deals name them: the calls count for nobody who
+    sells, and the reps who sell show none; coverage says so wherever absent data is said."""
+    from analytics import importing
+    seller = orders_only.execute("SELECT min(rep) FROM deals").fetchone()[0]
+    log = tmp_path / "log.csv"
+    log.write_text("Assigned To,Date,Activity Type\n" + "".join(
+        f"{seller if o == 'Cy Doe' else o},2025-02-0{i + 1},Call\n" for i, o in enumerate(owners)))
+    importing.import_file(orders_only, log)
+    cov = coverage.data_coverage(orders_only)
+    assert (cov.lone_activities, cov.lone_reps) == (lone, reps)
+    said = [n for n in cov.absent_notes() if "own no deal" in n]
+    assert said == (["3 activity rows name reps who own no deal and are not in the roster (ann@acme.com, "
+                     "bob@acme.com): their calls and meetings count for nobody who sells, and the reps who sell "
+                     "may show none. Check the activity owners' names against the deals (e-mail addresses?)."]
+                    if lone else [])
