@@ -182,3 +182,19 @@ def test_digits_that_are_no_date_are_rejected(conn, tmp_path, written):
     path.write_text(f"Deal ID,Owner,Close Date,Amount,Stage\nD1,Ann Lee,{written},100,Closed Won\n")
     (reject,) = _rejects(importing.import_file(conn, path))
     assert (reject.column, reject.value) == ("Close Date", written) and reject.reason.startswith("not a date")
+
+
+@pytest.mark.parametrize(("amounts", "said"), [
+    (["12.000", "1.500", "2.250"], True),             # decimals or European thousands: nothing in the file says
+    (["12.000", "800", "3.125"], True),
+    (["12.000", "12.50", "2.250"], False),            # 12.50 proves the point is a decimal point
+    (["12000", "1500"], False),
+    (["1.234.000", "2.500"], False),                  # two points: thousands, read as such
+])
+def test_amounts_whose_every_point_has_three_digits_after_it_are_said_to_be_ambiguous(conn, tmp_path, amounts, said):
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal ID,Owner,Close Date,Amount,Stage\n" + "".join(
+        f"D{i},Ann Lee,2024-01-0{i + 1},{a},Closed Won\n" for i, a in enumerate(amounts)))
+    result = importing.import_file(conn, path)
+    notes = [n for n in result.notes if "three digits after it" in n]
+    assert bool(notes) is said, result.notes

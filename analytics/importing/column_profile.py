@@ -45,7 +45,8 @@ def _profile_aggs(by_field: mapping.ByField, kind: str) -> tuple[list[str], list
                 aggs += parsing.amount_profile_sql(c, c)
                 # (whether the reader's own DOUBLE cast reads the column: reader_casts.amount_cast)
                 aggs += [f"count(*) FILTER (WHERE NOT {parsing.blank(c)}) AS {c}_filled",
-                         f"count(*) FILTER (WHERE isfinite(TRY_CAST({c} AS DOUBLE))) AS {c}_castable"]
+                         f"count(*) FILTER (WHERE isfinite(TRY_CAST({c} AS DOUBLE))) AS {c}_castable",
+                         *parsing.dot3_profile_sql(c, c)]
             elif ftype == "label":
                 aggs.append(f"list(DISTINCT {c}) AS {c}_labels")
     if kind == "deals" and "deal_id" in by_field:

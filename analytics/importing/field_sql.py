@@ -84,6 +84,9 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
                 if header_unit and not unit:
                     unit_headers.setdefault(header_unit, []).append(header)
                 style = parsing.decide_decimal(prof.column(c).comma, prof.column(c).point, header, notes)
+                seen = stage.sample.column(c)  # (the sample's values: the whole file's evidence has failed casts only)
+                if note := parsing.thousands_point_note(seen.dot3, seen.dot_other, style, header):
+                    notes.append(note)
                 if casting and style == "point" and reader_casts.amount_cast(stage.sample, c):
                     types[c] = "DOUBLE"
                     v = reader_casts.amount_value(c, header, u)

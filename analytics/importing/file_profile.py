@@ -39,8 +39,10 @@ class ColumnProfile:
     """What one raw column (``c0``, ``c1``, ...) showed: date evidence and the strptime formats its
     first values use (``formats``: order -> formats most used first; ``format_hits``: format ->
     values it parsed, and ``filled``); an amount's decimal separators proven (``comma``, ``point``),
-    currency tokens, filled values and those the reader's DOUBLE cast reads (``castable``); a label
-    column's distinct values (sorted, without NULL)."""
+    currency tokens, filled values and those the reader's DOUBLE cast reads (``castable``), and of the
+    values with a point those with three digits after it and no more than three before (``dot3``,
+    12.000: a decimal or a thousands point) and the others (``dot_other``); a label column's distinct
+    values (sorted, without NULL)."""
     dates: DateEvidence = DateEvidence()
     formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     format_hits: Mapping[str, int] = field(default_factory=dict)
@@ -49,6 +51,8 @@ class ColumnProfile:
     currencies: tuple[str, ...] = ()
     filled: int = 0
     castable: int = 0
+    dot3: int = 0
+    dot_other: int = 0
     labels: tuple[str, ...] = ()
 
 
@@ -87,7 +91,7 @@ def from_row(row: Mapping[str, object], *, dates: Iterable[str] = (), amounts: I
     """The profile from one row of profile aggregates named ``{column}_{what}`` (the SQL's names):
     ``n_rows`` and ``dup_ids``; per date column ``dmy``, ``mdy``, ``amb``, ``dots``, ``dmy_ex``,
     ``mdy_ex``, ``formats_mdy``, ``formats_dmy``, ``format_hits``; per amount column ``comma``,
-    ``point``, ``cur``, ``filled``, ``castable``; per ``labelled`` column ``labels``. Absent
+    ``point``, ``cur``, ``filled``, ``castable``, ``dot3``, ``dot_other``; per ``labelled`` column ``labels``. Absent
     aggregates are no evidence (0, empty)."""
     def get(key: str) -> object:
         return row.get(key)
@@ -116,7 +120,8 @@ def from_row(row: Mapping[str, object], *, dates: Iterable[str] = (), amounts: I
         columns.setdefault(c, {}).update(
             comma=num(f"{c}_comma"), point=num(f"{c}_point"),
             currencies=tuple(t for t in strings(f"{c}_cur") if t is not None),
-            filled=num(f"{c}_filled"), castable=num(f"{c}_castable"))
+            filled=num(f"{c}_filled"), castable=num(f"{c}_castable"), dot3=num(f"{c}_dot3"),
+            dot_other=num(f"{c}_dot_other"))
     for c in labelled:
         columns.setdefault(c, {})["labels"] = sorted_labels(strings(f"{c}_labels"))
     dup = get("dup_ids")

@@ -319,6 +319,37 @@ def amount_profile_sql(c: str, alias: str) -> list[str]:
     ]
 
 
+# A value whose only point has exactly three digits after it and one to three before (12.000, 1.500):
+# 12 with three decimals, or 12,000 written the European way. Money rarely has three decimals.
+DOT3_RE = r"^[^0-9]*\d{1,3}\.\d{3}[^0-9]*$"
+
+
+def dot3_profile_sql(c: str, alias: str) -> list[str]:
+    """Of an amount column's values with a point (the sample's): those shaped like :data:`DOT3_RE`,
+    and the others (``{alias}_dot3``, ``{alias}_dot_other``)."""
+    dotted = f"contains({c}, '.')"
+    return [f"count(*) FILTER (WHERE {dotted} AND regexp_matches({c}, {lit(DOT3_RE)})) AS {alias}_dot3",
+            f"count(*) FILTER (WHERE {dotted} AND NOT regexp_matches({c}, {lit(DOT3_RE)})) AS {alias}_dot_other"]
+
+
+def thousands_point_note(dot3: int, dot_other: int, style: str, header: str) -> str | None:
+    """A note when every value of a column read with a decimal point that has a point has three
+    digits after it (12.000): the file may write thousands the European way (12.000 = 12,000), and
+    nothing in it says which; None otherwise.
+
+    >>> thousands_point_note(4, 0, "point", "Amount")[:60]
+    "column 'Amount': every value with a point has three digits a"
+    >>> thousands_point_note(4, 1, "point", "Amount") is None, thousands_point_note(4, 0, "comma", "Amount") is None
+    (True, True)
+    """
+    if style != "point" or not dot3 or dot_other:
+        return None
+    return (f"column {header!r}: every value with a point has three digits after it ({dot3:,} such as 12.000), "
+            "read as decimals (12.000 = 12). If the point separates thousands (12.000 = 12,000), the export "
+            "writes numbers the European way: export with a decimal comma or without thousands separators "
+            "and import it again")
+
+
 def decide_decimal(comma: int, point: int, header: str, notes: list[str]) -> str:
     """'comma' when more values prove a decimal comma (1.234,56) than a decimal point, else 'point'."""
     if not comma:
