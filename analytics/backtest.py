@@ -118,8 +118,13 @@ class BacktestResult:
         out = []
         for row in self.coverage.itertuples():
             beaten = 1 - row.covered_randomized
+            # The band is what this many origins and reps can tell apart: a promise inside it is not broken.
+            chance = (f", which this history cannot rule out ({formatting.rate(1 - row.band_hi)} to "
+                      f"{formatting.rate(1 - row.band_lo)} when its periods and reps are resampled)"
+                      if row.band_lo <= row.level <= row.band_hi and abs(row.covered_randomized - row.level) >= 0.05
+                      else "")
             out.append(f"Targets set at P{round(100 * row.level)} were beaten {formatting.rate(beaten)} of the time; "
-                       f"{formatting.rate(1 - row.level)} was promised.")
+                       f"{formatting.rate(1 - row.level)} was promised{chance}.")
         naive = {k: v for k, v in self.crps.items() if k != "model" and np.isfinite(v)}
         if naive and np.isfinite(self.crps.get("model", np.nan)):
             best = min(naive, key=lambda method: naive[method])
@@ -296,7 +301,8 @@ def _assemble(metric: str, grain: str, levels: tuple[float, ...], parts: list[pd
     u = np.concatenate([p["pit"].to_numpy() for p in parts])
     covered = np.vstack([s[2] for s in scores["model"]]).astype(float)
     rand_cov = (u[:, None] <= lv[None, :]).astype(float)
-    lo, hi = period_bootstrap_band(rand_cov, forecasts["origin_index"].to_numpy(), rng)
+    lo, hi = period_bootstrap_band(rand_cov, forecasts["origin_index"].to_numpy(), rng,
+                                   rep_idx=forecasts["rep"].to_numpy())
     coverage = pd.DataFrame({"level": lv, "column": cols, "nominal": lv, "covered": covered.mean(0),
                              "covered_randomized": rand_cov.mean(0), "band_lo": lo, "band_hi": hi,
                              "n": len(forecasts)})

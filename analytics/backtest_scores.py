@@ -180,19 +180,56 @@ def randomized_pit(lower: np.ndarray, upper: np.ndarray, rng: np.random.Generato
     return lower + (upper - lower) * rng.uniform(size=lower.shape)
 
 
+REP_GROUPS = 200   # reps are resampled in at most this many fixed groups (the cost grows with the groups)
+
+
 def period_bootstrap_band(covered: np.ndarray, origin_idx: np.ndarray, rng: np.random.Generator,
-                          n_boot: int = 400, alpha: float = 0.10) -> tuple[np.ndarray, np.ndarray]:
-    """(lo, hi) coverage band per level by resampling whole origins (shared shocks)."""
+                          n_boot: int = 400, alpha: float = 0.10,
+                          rep_idx: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) coverage band per level, resampling whole origins (a shared shock hits every rep of an
+    origin) and, given ``rep_idx``, whole reps too (a rep's forecasts at neighbouring origins share its
+    luck: overlapping quarters share two of their three months).
+
+    The two-way ("pigeonhole") bootstrap: each draw weights origin ``o`` by ``w_o`` and rep group ``g``
+    by ``v_g`` (multinomial counts), and the covered share is
+    ``sum_og w_o v_g hits_og / sum_og w_o v_g n_og``. Resampling origins alone made four overlapping
+    quarters of one team look like proof: a 61-63% band for a median on 120 forecasts by 30 reps whose
+    rep-resampled spread alone is 13 points wide. Reps beyond :data:`REP_GROUPS` are pooled into that
+    many fixed groups (a coarser, slightly wider resampling), so the cost stays small at 10,000 reps.
+
+    >>> rng = np.random.default_rng(0)
+    >>> covered = (rng.uniform(size=(600, 1)) <= 0.5).astype(float)
+    >>> origins, reps = np.repeat(np.arange(20), 30), np.tile(np.arange(30), 20)
+    >>> lo1, hi1 = period_bootstrap_band(covered, origins, np.random.default_rng(1))
+    >>> lo2, hi2 = period_bootstrap_band(covered, origins, np.random.default_rng(1), rep_idx=reps)
+    >>> bool(lo2[0] <= lo1[0] and hi1[0] <= hi2[0] + 0.01)
+    True
+    """
     origins = np.unique(origin_idx)
     codes = np.searchsorted(origins, origin_idx)
     k = origins.size
-    hits = np.zeros((k, covered.shape[1]))
-    np.add.at(hits, codes, covered)
-    counts = np.bincount(codes, minlength=k).astype(float)
     draws = rng.integers(0, k, size=(n_boot, k))
     weights = np.zeros((n_boot, k))
     np.add.at(weights, (np.repeat(np.arange(n_boot), k), draws.ravel()), 1.0)
-    share = (weights @ hits) / np.maximum(weights @ counts, 1)[:, None]
+    if rep_idx is None:
+        hits = np.zeros((k, covered.shape[1]))
+        np.add.at(hits, codes, covered)
+        counts = np.bincount(codes, minlength=k).astype(float)
+        share = (weights @ hits) / np.maximum(weights @ counts, 1)[:, None]
+    else:
+        _, rep_codes = np.unique(np.asarray(rep_idx), return_inverse=True)
+        n_reps = int(rep_codes.max()) + 1 if rep_codes.size else 1
+        groups = rng.permutation(n_reps)[rep_codes] % REP_GROUPS if n_reps > REP_GROUPS else rep_codes
+        g = int(groups.max()) + 1 if groups.size else 1
+        cell_hits = np.zeros((k, g, covered.shape[1]))
+        np.add.at(cell_hits, (codes, groups), covered)
+        cell_counts = np.zeros((k, g))
+        np.add.at(cell_counts, (codes, groups), 1.0)
+        group_weights = np.zeros((n_boot, g))
+        np.add.at(group_weights, (np.repeat(np.arange(n_boot), g), rng.integers(0, g, size=(n_boot, g)).ravel()), 1.0)
+        num = np.einsum("bk,kgl,bg->bl", weights, cell_hits, group_weights, optimize=True)
+        den = np.einsum("bk,kg,bg->b", weights, cell_counts, group_weights, optimize=True)
+        share = num / np.maximum(den, 1)[:, None]
     return np.quantile(share, alpha / 2, axis=0), np.quantile(share, 1 - alpha / 2, axis=0)
 
 
