@@ -26,6 +26,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from analytics.importing.rep_spellings import name_key
 from analytics.metric_registry import ACTIVITY_TYPES, REGISTRY, resolve_metric
 from analytics.periods import Period
 
@@ -68,7 +69,8 @@ class DataCoverage:
     ``staged``: deals with a CRM stage filled; ``activities``: per activity type (by activity date);
     ``roster``: reps in the roster; ``quotas``: CRM quotas (by period start and end);
     ``metrics``: per metric name, whether its rows exist; ``lone_activities``: activity rows whose rep
-    owns no deal and is not in the roster (``lone_reps``: the first of those reps, the most rows first).
+    owns no deal and is not in the roster (``lone_reps``: the first of those reps, the most rows first);
+    ``split_names``: the spellings of one name stored as different reps ('Ann Lee', 'ANN LEE').
     """
 
     closed_deals: Span = _NONE
@@ -83,6 +85,7 @@ class DataCoverage:
     metric_rows: dict[str, int] = field(default_factory=dict)
     lone_activities: int = 0
     lone_reps: tuple[str, ...] = ()
+    split_names: tuple[tuple[str, ...], ...] = ()
 
     # ----------------------------------------------------------------- predicates
     @property
@@ -199,6 +202,12 @@ class DataCoverage:
             notes.append(f"{self.lone_activities:,} activity rows name reps who own no deal and are not in the roster "
                          f"({names}): their calls and meetings count for nobody who sells, and the reps who sell may "
                          "show none. Check the activity owners' names against the deals (e-mail addresses?).")
+        if self.split_names:
+            shown = "; ".join(" / ".join(f"'{n}'" for n in g) for g in self.split_names[:LONE_REPS_SHOWN])
+            more = ", ..." if len(self.split_names) > LONE_REPS_SHOWN else ""
+            notes.append(f"{len(self.split_names)} {'rep appears' if len(self.split_names) == 1 else 'reps appear'} "
+                         f"under more than one spelling ({shown}{more}): each spelling counts as a rep of its own, "
+                         "so their numbers are split. Correct the names in the export and import it again.")
         return notes
 
     @property
@@ -219,6 +228,19 @@ class DataCoverage:
 
 
 LONE_REPS_SHOWN = 3   # reps named by the note on activities of reps who sell nothing
+
+
+def split_spellings(names: list[str]) -> tuple[tuple[str, ...], ...]:
+    """Groups of two or more stored names that look like one person (same words, any case, spacing or
+    order: :func:`analytics.importing.rep_spellings.name_key`), each sorted, the groups sorted.
+
+    >>> split_spellings(["Ann Lee", "Bob Ray", "ANN LEE", "Lee, Ann", "Cy"])
+    (('ANN LEE', 'Ann Lee', 'Lee, Ann'),)
+    """
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name_key(name), []).append(name)
+    return tuple(sorted(tuple(sorted(g)) for k, g in groups.items() if k and len(g) > 1))
 
 
 def day_words(d: date | None) -> str:
@@ -260,13 +282,16 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
           {metric_cols},
           (SELECT list({{'rep': rep, 'n': n}} ORDER BY n DESC, rep) FROM (
               SELECT rep, count(*) AS n FROM activities a WHERE NOT EXISTS (SELECT 1 FROM deals d WHERE d.rep = a.rep)
-              AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.rep = a.rep) GROUP BY rep))
+              AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.rep = a.rep) GROUP BY rep)),
+          (SELECT list(rep ORDER BY rep) FROM (SELECT rep FROM deals UNION SELECT rep FROM activities
+              UNION SELECT rep FROM quotas UNION SELECT rep FROM reps) WHERE rep IS NOT NULL)
     """).fetchone()
     assert row is not None  # a SELECT without FROM always returns one row
     acts = {a["type"]: Span(int(a["n"]), a["first"], a["last"]) for a in (row[14] or [])}
-    lone = row[-1] or []
+    lone = row[-2] or []
     return DataCoverage(
         closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
-        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[15:-1], strict=True)},
-        lone_activities=sum(int(x["n"]) for x in lone), lone_reps=tuple(str(x["rep"]) for x in lone[:10]))
+        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[15:-2], strict=True)},
+        lone_activities=sum(int(x["n"]) for x in lone), lone_reps=tuple(str(x["rep"]) for x in lone[:10]),
+        split_names=split_spellings(row[-1] or []))

@@ -100,3 +100,15 @@ def test_activities_of_reps_who_sell_nothing_are_said_on_every_page(orders_only,
                      "bob@acme.com): their calls and meetings count for nobody who sells, and the reps who sell "
                      "may show none. Check the activity owners' names against the deals (e-mail addresses?)."]
                     if lone else [])
+
+
+def test_a_rep_under_two_spellings_is_said_with_the_spellings(orders_only, tmp_path):
+    from analytics import importing
+    seller = orders_only.execute("SELECT min(rep) FROM deals").fetchone()[0]
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"Sales Rep,Team\n{seller.upper()},North\n")
+    importing.import_file(orders_only, roster)
+    cov = coverage.data_coverage(orders_only)
+    assert cov.split_names == ((seller.upper(), seller),)
+    (said,) = [n for n in cov.absent_notes() if "spelling" in n]
+    assert said.startswith(f"1 rep appears under more than one spelling ('{seller.upper()}' / '{seller}')")
