@@ -167,3 +167,28 @@ def test_the_import_page_preselects_the_evident_unit_with_a_warning(sample_db):
     assert not at.exception
     assert any(w.value.startswith("**Amounts multiplied by 1000**") for w in at.warning)
     assert [n.value for n in at.number_input if n.label == "Multiply amounts by"] == [1000.0]
+
+
+@pytest.mark.parametrize(("through", "stored"), [
+    ("2024-01-01", 300_000.0),   # January's quotas, the deals ending on its first day: no evidence of a unit
+    ("2024-01-31", 300_000.0),   # January complete, the quotas of its size: plain amounts
+])
+def test_a_period_the_deals_cover_in_part_is_no_evidence_of_a_unit(empty_db, tmp_path, through, stored):
+    """Quotas of the month under way against the one day of it the deals hold (300 of 300,000) looked
+    a thousand times too large, and were divided by 1,000."""
+    last = int(through[-2:])
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Deal ID,Owner,Close Date,Amount,Stage\n" + "".join(
+        f"D{r}{d},{rep},2024-01-{d:02d},{300 if last == 1 else 10_000},Closed Won\n"
+        for r, rep in enumerate(["Ann Lee", "Bob Ray", "Cy Doe"]) for d in range(1, last + 1)))
+    quotas = tmp_path / "quotas.csv"
+    quotas.write_text("Sales Rep,Period,Quota\n" + "".join(f"{rep},2024-01,300000\n" for rep in ["Ann Lee", "Bob Ray",
+                                                                                                   "Cy Doe"]))
+    conn = store.connect(empty_db)
+    try:
+        importing.import_file(conn, deals)
+        result = importing.import_file(conn, quotas)
+        assert result.status == "loaded" and not any("unit" in n for n in result.notes), result.notes
+        assert conn.execute("SELECT DISTINCT target FROM quotas").fetchall() == [(stored,)]
+    finally:
+        conn.close()

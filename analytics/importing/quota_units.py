@@ -165,7 +165,9 @@ def quota_sales_evidence(conn: duckdb.DuckDBPyConnection, quotas: str, deals: st
     ``quotas`` and ``deals`` name relations (tables or a stage's views) with the columns of the
     ``quotas`` and ``deals`` tables; they are the import's own names, never a user's text. The won
     deals are summed per rep and day first, so the range join reads a few rows per rep and day
-    whatever the size of the deal file.
+    whatever the size of the deal file. Only quota periods that end by the last won deal's day are
+    compared: a period the deals cover in part (this quarter's quotas, the data ending days into it)
+    has a sliver of its revenue, and its quota would look a thousand times too large.
     """
     row = conn.execute(f"""
         WITH won AS (
@@ -175,6 +177,7 @@ def quota_sales_evidence(conn: duckdb.DuckDBPyConnection, quotas: str, deals: st
             SELECT q.rep, q.period_start, q.period_end, q.target, sum(w.amount) AS won
             FROM {quotas} q JOIN won w ON w.rep = q.rep AND w.close_date BETWEEN q.period_start AND q.period_end
             WHERE q.metric = 'revenue' AND q.target > 0 AND isfinite(q.target)
+              AND q.period_end <= (SELECT max(close_date) FROM won)
             GROUP BY q.rep, q.period_start, q.period_end, q.target)
         SELECT count(*), median(target / won) FROM per_quota WHERE won > 0""").fetchall()[0]
     return UnitEvidence(int(row[0]), None if row[1] is None else float(row[1]))
