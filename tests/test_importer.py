@@ -387,6 +387,29 @@ def test_currency_names_codes_and_symbols(conn, tmp_path, amount, currency_colum
         assert conn.execute("SELECT DISTINCT currency FROM deals").fetchall() == [(expected,)]
 
 
+@pytest.mark.parametrize(("text", "converted", "currency"), [
+    ("Record ID,Deal owner,Deal Stage,Amount,Amount in company currency,Currency,Close Date\n"    # HubSpot
+     "1,Ann Lee,closedwon,1000,1100,EUR,2024-01-05\n2,Bob Ray,closedwon,2000,2000,USD,2024-01-06\n",
+     "Amount in company currency", "Currency"),
+    ("Opportunity ID,Opportunity Owner,Stage,Amount,Amount Currency,Amount (converted),Close Date\n"  # Salesforce
+     "O1,Ann Lee,Closed Won,1000,EUR,1100,2024-01-05\nO2,Bob Ray,Closed Won,2000,USD,2000,2024-01-06\n",
+     "Amount (converted)", "Amount Currency"),
+])
+def test_several_currencies_are_refused_naming_the_converted_amount_that_reads_them(conn, tmp_path, text,
+                                                                                    converted, currency):
+    """EUR and USD amounts added up would be a number in no currency: refused, and the CRM's own
+    conversion to one currency is offered; taken as the amount, it loads."""
+    path = tmp_path / "multi.csv"
+    path.write_text(text)
+    refused = importing.import_file(conn, path)
+    assert refused.status == "refused" and "more than one currency in the file (EUR, USD)" in refused.message
+    assert (f"or take '{converted}', the CRM's amounts converted to one currency, as the amount and ignore "
+            f"'{currency}' (CLI --map '{converted}=amount' --map '{currency}=-')") in refused.message
+    loaded = importing.import_file(conn, path, mapping={converted: "amount", currency: "-"})
+    assert loaded.status == "loaded", loaded.message
+    assert sorted(r[0] for r in conn.execute("SELECT amount FROM deals").fetchall()) == [1100.0, 2000.0]
+
+
 # ---- the whole file's text: mixed encodings, stray quotes, lone carriage returns -------------------
 
 def _stored_names(conn, where: str = "TRUE") -> dict[str, int]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from analytics import quoting
 from analytics.importing import mapping, parsing, reader_casts
 from analytics.importing.file_profile import FileProfile
 from analytics.importing.stage_types import Check, Reading, RefusalError
@@ -120,7 +121,29 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
     currencies = parsing.file_currencies(amount_tokens, column_currencies)
     if len(currencies) > 1 and not planning:  # the refusal lists the whole file's currencies
         raise RefusalError(f"more than one currency in the file ({', '.join(sorted(currencies))}); "
-                      "split it into one file per currency")
+                           f"split it into one file per currency{_converted_hint(stage, by_field)}")
     stage.currency = next(iter(currencies), None)
     stage.casts = reader_casts.ReaderCasts(types, dateformat if date_types else None)
     return out
+
+
+# Headers of an amount the CRM converted to one currency (Salesforce 'Amount (converted)', HubSpot
+# 'Amount in company currency'): what a file of several currencies can be read in.
+_CONVERTED_WORDS = ("converted", "company currency", "home currency", "base currency", "corporate currency",
+                    "reporting currency", "default currency")
+
+
+def _converted_hint(stage: Stage, by_field: mapping.ByField) -> str:
+    """For a refusal of several currencies: the file's converted-amount column, if it has one, as the
+    other way to read it (mapped as the amount, the currency column ignored)."""
+    amount = {h for h, _ in by_field.get("amount", [])}
+    found = next((h for h in stage.src.headers if h not in amount and any(
+        w in mapping.normalise_header(h) for w in _CONVERTED_WORDS)
+        and any(w in mapping.normalise_header(h) for w in ("amount", "value", "revenue", "total"))), None)
+    if found is None:
+        return ""
+    currency = next((h for h, _ in by_field.get("currency", [])), None)
+    ignore = f" and ignore {quoting.quoted(currency)}" if currency else ""
+    cli = f"--map '{quoting.shown(found)}=amount'" + (f" --map '{quoting.shown(currency)}=-'" if currency else "")
+    return (f"; or take {quoting.quoted(found)}, the CRM's amounts converted to one currency, as the amount{ignore} "
+            f"(CLI {cli})")

@@ -58,7 +58,7 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("product", False, "text", "product", "product name", "item", "product line", "sku"),
         _f("team", False, "text", "team", "sales team", "business unit", "division", "owner role", "segment"),
         _f("currency", False, "label", "currency", "currency code", "opportunity currency", "deal currency",
-           "currency iso code", "transaction currency", "currency of value"),
+           "currency iso code", "transaction currency", "currency of value", "amount currency", "currency of amount"),
         # The order of an order line kept as a deal of its own (--keep-lines): never detected by name
         # (no synonyms), set in place of deal_id when the manager keeps lines. Ids: 'SO-1 #1', 'SO-1 #2'.
         _f(ORDER_OF_LINE, False, "text"),

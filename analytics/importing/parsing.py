@@ -335,7 +335,8 @@ def dot3_profile_sql(c: str, alias: str) -> list[str]:
 def thousands_point_note(dot3: int, dot_other: int, style: str, header: str) -> str | None:
     """A note when every value of a column read with a decimal point that has a point has three
     digits after it (12.000): the file may write thousands the European way (12.000 = 12,000), and
-    nothing in it says which; None otherwise.
+    nothing in it says which; None otherwise. Judged on the sample (the file's first rows: a later
+    '12.50' would settle it), so the note names no count that would depend on the sample's size.
 
     >>> thousands_point_note(4, 0, "point", "Amount")[:60]
     "column 'Amount': every value with a point has three digits a"
@@ -344,7 +345,7 @@ def thousands_point_note(dot3: int, dot_other: int, style: str, header: str) -> 
     """
     if style != "point" or not dot3 or dot_other:
         return None
-    return (f"column {header!r}: every value with a point has three digits after it ({dot3:,} such as 12.000), "
+    return (f"column {header!r}: every value with a point has three digits after it (such as 12.000), "
             "read as decimals (12.000 = 12). If the point separates thousands (12.000 = 12,000), the export "
             "writes numbers the European way: export with a decimal comma or without thousands separators "
             "and import it again")
