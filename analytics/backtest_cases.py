@@ -12,6 +12,7 @@ Either way everything is refitted on the columns strictly before the origin.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -20,7 +21,7 @@ import numpy as np
 
 from analytics import variant_choice
 from analytics.backtest_scores import CRPS_GRID, crps_from_quantiles
-from analytics.model_fit import fit_for_target, model_family
+from analytics.model_fit import fit_variants_for_target, model_family
 from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
 from analytics.panel_arrays import PanelArrays
 from analytics.predictive import RepPredictive
@@ -99,19 +100,29 @@ class BacktestPlan:
         return {offset: quarter_windows(self.arrays, offset) for offset in range(3)}
 
     def cases(self, variant: ModelVariant, cols: list[int]) -> list[OriginCase]:
-        if not self.from_months:
-            return period_cases(self.arrays, self.metric, cols, variant)
-        if self.route == "sum":
+        if self.from_months and self.route == "sum":
             return quarter_cases(self.arrays, self.metric, cols, variant)
+        return self.cases_by_variant((variant,), cols)[variant.name]
+
+    def cases_by_variant(self, variants: Sequence[ModelVariant], cols: list[int],
+                         family: str | None = None) -> dict[str, list[OriginCase]]:
+        """:meth:`cases` of each of ``variants`` (by name), each equal to its own; per period and on windows the
+        variants' fits at an origin share what they have in common (:func:`period_cases_by_variant`).
+        ``family``: per period, the model's family when ``cols`` are a part of the origins (else the first's)."""
+        if not self.from_months:
+            return period_cases_by_variant(self.arrays, self.metric, cols, variants, family)
+        if self.route == "sum":
+            return {v.name: quarter_cases(self.arrays, self.metric, cols, v) for v in variants}
         family = self.family()
-        out = []
+        out: dict[str, list[OriginCase]] = {v.name: [] for v in variants}
         for o in cols:
             windows, first = self.windows[window_offset(self.arrays, o)]
-            (case,) = period_cases(windows, self.metric, [(o - first) // 3], variant, family=family)
+            by_variant = period_cases_by_variant(windows, self.metric, [(o - first) // 3], variants, family=family)
             # The naive rules and loss scales see the complete windows ending at the origin, as in the
             # sum route (a partial first window is the model's business, not a rule's quarter).
             sums = three_month_sums(self.arrays.y, o)
-            out.append(replace(case, label=self.label(o), index=o, panel=sums, column=sums.shape[1] - 1))
+            for name, (case,) in by_variant.items():
+                out[name].append(replace(case, label=self.label(o), index=o, panel=sums, column=sums.shape[1] - 1))
         return out
 
     def crps_scorer(self, variant: ModelVariant, cols: list[int]) -> list[np.ndarray]:
@@ -135,16 +146,24 @@ def model_crps(case: OriginCase) -> np.ndarray:
 def period_cases(arrays: PanelArrays, metric: str, cols: list[int],
                  variant: ModelVariant = STANDARD, family: str | None = None) -> list[OriginCase]:
     """One origin per period ``cols`` (the grain of ``arrays``): fit before it, forecast it."""
+    return period_cases_by_variant(arrays, metric, cols, (variant,), family)[variant.name]
+
+
+def period_cases_by_variant(arrays: PanelArrays, metric: str, cols: list[int], variants: Sequence[ModelVariant],
+                            family: str | None = None) -> dict[str, list[OriginCase]]:
+    """:func:`period_cases` of each of ``variants`` (by name), each equal to its own: at each origin the
+    variants' fits share what they have in common (``model_fit.fit_variants_for_target``)."""
     family = family or (model_family(metric, arrays.y[:, : cols[0]]) if cols else "log")
-    cases = []
+    cases: dict[str, list[OriginCase]] = {v.name: [] for v in variants}
     for o in cols:
         rows = np.flatnonzero(np.isfinite(arrays.y[:, o]))
         target = arrays.periods[o]
-        fit, _ = fit_for_target(arrays, target, metric, arrays.expfrac[:, o], arrays.tenure[:, o],
-                                n_train=o, family=family, variant=variant)
-        cases.append(OriginCase(target.label, o, target.start, rows, arrays.y[rows, o],
-                                fit.predictive(arrays.reps, rows), arrays.y, o,
-                                np.isfinite(arrays.y[rows, :o]).sum(1)))
+        fits, _ = fit_variants_for_target(arrays, target, metric, arrays.expfrac[:, o], arrays.tenure[:, o], variants,
+                                          n_train=o, family=family)
+        for variant, fit in zip(variants, fits, strict=True):
+            cases[variant.name].append(OriginCase(target.label, o, target.start, rows, arrays.y[rows, o],
+                                                  fit.predictive(arrays.reps, rows), arrays.y, o,
+                                                  np.isfinite(arrays.y[rows, :o]).sum(1)))
     return cases
 
 
@@ -202,22 +221,48 @@ def variant_scores(plan: BacktestPlan) -> variant_choice.VariantScores:
 
     :data:`~analytics.variant_choice.MAX_SCORED` origins, :data:`~analytics.variant_choice.SAMPLE_REPS`
     reps (all of a smaller team); cached per data, so a page that calibrates or backtests the same
-    history again pays for these refits once.
+    history again pays for these refits once. Per period, each origin's scores are also kept by what its
+    fits read (:func:`origin_scores`): the history cut at another period (the quarter tracked, the next one)
+    refits only the origins it does not share.
     """
     def make() -> variant_choice.VariantScores:
         rows = variant_choice.sample_rows(len(plan.arrays.reps))
         small = replace(plan, arrays=plan.arrays.subset(rows))
         cols = small.candidates()[-variant_choice.MAX_SCORED:]
-        by_variant = {v.name: small.cases(v, cols) for v in VARIANTS}
-        first = by_variant[STANDARD.name]
-        sums = {name: np.array([float(np.sum(model_crps(c))) for c in cases]) for name, cases in by_variant.items()}
-        return variant_choice.VariantScores(tuple(c.label for c in first), tuple(cols),
-                                            np.array([c.rows.size for c in first], dtype=float), sums,
+        scored = origin_scores(small, cols)
+        return variant_choice.VariantScores(tuple(s.label for s in scored), tuple(cols),
+                                            np.array([s.count for s in scored], dtype=float),
+                                            {v.name: np.array([s.sums[v.name] for s in scored]) for v in VARIANTS},
                                             horizon=3 if plan.from_months else 1)
 
     key = variant_choice.digest(plan.arrays, plan.metric, plan.from_months, plan.route, variant_choice.MAX_SCORED,
                                 variant_choice.SAMPLE_REPS)
     return variant_choice.cached(key, make)
+
+
+def origin_scores(plan: BacktestPlan, cols: list[int]) -> list[variant_choice.OriginScore]:
+    """Every variant's summed scaled CRPS at each origin ``cols`` of ``plan`` (the reps scored).
+
+    Per period, an origin's scores are a function of the reps, their data up to and including the origin's
+    column (the history fitted, the outcome scored), the metric and the model's family: they are kept under
+    that (:func:`analytics.variant_choice.origin_key`) and only the origins not kept are fitted. A quarter
+    from months reads its windows past the origin: fitted every time."""
+    def score(cases_by_variant: dict[str, list[OriginCase]]) -> list[variant_choice.OriginScore]:
+        first = cases_by_variant[STANDARD.name]
+        sums = {name: [float(np.sum(model_crps(c))) for c in cases] for name, cases in cases_by_variant.items()}
+        return [variant_choice.OriginScore(c.label, int(c.rows.size), {name: s[j] for name, s in sums.items()})
+                for j, c in enumerate(first)]
+
+    if plan.from_months:
+        return score(plan.cases_by_variant(VARIANTS, cols))
+    arrays = plan.arrays
+    family = model_family(plan.metric, arrays.y[:, :cols[0]]) if cols else "log"
+    keys = [variant_choice.origin_key(arrays, o, plan.metric, family, [v.name for v in VARIANTS]) for o in cols]
+
+    def make(positions: list[int]) -> list[variant_choice.OriginScore]:
+        return score(plan.cases_by_variant(VARIANTS, [cols[j] for j in positions], family))
+
+    return variant_choice.origins_cached(keys, make)
 
 
 def choice_plan(plan: BacktestPlan) -> BacktestPlan:

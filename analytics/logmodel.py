@@ -24,12 +24,14 @@ the team's (monthly grain). Then
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, special
 
 from analytics.counts import fit_beta_binomial
+from analytics.logmodel_parts import moq_zero_shares, residual_law, shrunk_moq
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import (
     PeriodEffectForecast,
@@ -226,8 +228,92 @@ def fit_log_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, period
     month-of-quarter shape (also off with ``per_rep_moq=False``) and the residual law. ``steps``:
     periods from ``target`` on whose team effect is forecast too (``period.path_mean``).
     """
-    n_r, n_t = y.shape
+    (fit,) = fit_log_variants(y, expfrac, tenure, periods, target, next_expfrac, next_tenure, (variant,),
+                              per_rep_moq=per_rep_moq, active=active, steps=steps)
+    return fit
+
+
+def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
+                     target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
+                     variants: Sequence[ModelVariant], *, per_rep_moq: bool = True,
+                     active: np.ndarray | None = None, steps: int = 1) -> list[LogFit]:
+    """:func:`fit_log_model` of each of ``variants`` on the same data, equal to it field for field.
+
+    The variants differ in only a part of the fit: the decomposition, pooled variances and level
+    shrinkage depend on the rep shape alone (``rep_shape``), the team effect's forecast on ``trend``
+    and ``team_season``, the residual law on the decomposition; the zero shares on none. Each part
+    is made once, by the same operations as a single fit, and shared (the variant choice scores four
+    variants at every origin: three of them share one decomposition)."""
+    n_t = y.shape[1]
     active = np.isfinite(y) if active is None else (active & np.isfinite(y))
+    cores: dict[bool, _LogCore] = {}
+    effects: dict[tuple[bool, bool, bool], PeriodEffectForecast] = {}
+    laws: dict[bool, EmpiricalResidualLaw | None] = {}
+    n_active = active.sum(axis=1)
+    zero_moq, zero_next = _zero_parts(y, active, periods, target, n_active)
+    next_bins: np.ndarray | None = None
+    fits = []
+    for variant in variants:
+        monthly = target.grain == "month" and per_rep_moq and variant.rep_shape and n_t >= 3
+        if monthly not in cores:
+            cores[monthly] = _log_core(y, expfrac, tenure, periods, target, active, monthly)
+        core = cores[monthly]
+        key = (monthly, variant.trend, variant.team_season)
+        if key not in effects:
+            effects[key] = forecast_period_effect(core.p, periods, target, trend=variant.trend,
+                                                  season=variant.team_season, steps=max(steps, 1))
+        period = effects[key]
+        if next_bins is None:
+            next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
+        mu = (core.theta + period.next_effect + core.ramp[next_bins]
+              + np.log(np.clip(np.nan_to_num(next_expfrac, nan=1.0), MIN_EXPOSURE, 1.0)))
+        var = core.s_tilde + core.post_var + period.variance
+        if monthly:
+            j = month_of_quarter(target)
+            mu = mu + core.m_eff[:, j]
+            var = var + core.m_var[:, j]
+        if variant.empirical and monthly not in laws:
+            laws[monthly] = residual_law(core.e_c, core.cell_rep, core.s_tilde, core.n_pos)
+        law = laws[monthly] if variant.empirical else None
+        parts = LevelParts(core.theta, core.s_tilde, core.post_var, core.m_eff, core.m_var, core.ramp, monthly,
+                           zero_moq)
+        fits.append(LogFit(mu=mu, sigma=np.sqrt(var), df=core.d0 + core.d, zero_share=zero_next,
+                           n_pos=core.n_pos, n_active=n_active, shrink_b=core.b, law=law, period=period,
+                           ramp=core.ramp, ramp_source=core.ramp_source, next_bin=next_bins,
+                           ramped_bin=core.k_ramped, d0=core.d0, s0_sq=core.s0_sq, tau_sq=core.tau_sq,
+                           mu0=core.mu0, variant=variant, parts=parts))
+    return fits
+
+
+@dataclass(frozen=True)
+class _LogCore:
+    """The decomposition, pooled variances and level shrinkage of a fit (:func:`_log_core`)."""
+
+    p: np.ndarray
+    theta: np.ndarray
+    s_tilde: np.ndarray
+    post_var: np.ndarray
+    m_eff: np.ndarray
+    m_var: np.ndarray
+    ramp: np.ndarray
+    ramp_source: str
+    k_ramped: int
+    e_c: np.ndarray
+    cell_rep: np.ndarray
+    n_pos: np.ndarray
+    d: np.ndarray
+    b: np.ndarray
+    d0: float
+    s0_sq: float
+    tau_sq: float
+    mu0: float
+
+
+def _log_core(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period], target: Period,
+              active: np.ndarray, monthly: bool) -> _LogCore:
+    """z_it = a_i + p_t + r_k + m_i,moq + e_it by rounds of group means, then the pooled variances and the
+    shrunk levels (``monthly``: with each rep's month-of-quarter shape)."""
+    n_r, n_t = y.shape
     pos = active & (y > 0)
     # The fit works on the positive cells only, as flat arrays (row-major, as np.nonzero gives them):
     # every mean is a bincount over the cells' rep or period, with no rep x period temporaries
@@ -238,7 +324,6 @@ def fit_log_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, period
     bins_c, k_ramped = ramp_bins(tenure[cell_rep, cell_t], target.grain)
     fallback = fallback_ramp(target.grain)
     ramp = fallback.copy()
-    monthly = target.grain == "month" and per_rep_moq and variant.rep_shape and n_t >= 3
     moq = np.array([month_of_quarter(p) for p in periods], dtype=int) if n_t else np.zeros(0, int)
     m_eff = np.zeros((n_r, 3))
     m_var = np.zeros((n_r, 3))
@@ -268,7 +353,7 @@ def fit_log_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, period
             ramp = (sums + RAMP_PRIOR_OBS * fallback) / (ramp_counts + RAMP_PRIOR_OBS)
             ramp[k_ramped] = 0.0
         if monthly and round_ >= N_ROUNDS - 3:  # the rep shape once levels have settled
-            m_eff, m_var = _shrunk_moq(base_c - ramp[bins_c], rep_moq, n_row, moq_counts)
+            m_eff, m_var = shrunk_moq(base_c - ramp[bins_c], rep_moq, n_row, moq_counts)
             m_c = m_eff.ravel()[rep_moq]
     e_c = z_c - np.repeat(a, n_row) - p[cell_t] - ramp[bins_c] - m_c
     d = np.maximum(n_pos - 1, 0).astype(float)
@@ -281,104 +366,19 @@ def fit_log_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, period
     b = np.where(n_pos > 0, v / (v + tau_sq), 1.0)
     theta = np.where(n_pos > 0, mu0 + (1 - b) * (np.nan_to_num(a) - mu0), mu0)
     post_var = np.where(n_pos > 0, (1 - b) * v, tau_sq)
+    return _LogCore(p, theta, s_tilde, post_var, m_eff, m_var, ramp, ramp_source, k_ramped, e_c, cell_rep, n_pos, d,
+                    b, d0, s0_sq, tau_sq, mu0)
 
-    period = forecast_period_effect(p, periods, target, trend=variant.trend, season=variant.team_season,
-                                    steps=max(steps, 1))
-    next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
-    mu = (theta + period.next_effect + ramp[next_bins]
-          + np.log(np.clip(np.nan_to_num(next_expfrac, nan=1.0), MIN_EXPOSURE, 1.0)))
-    var = s_tilde + post_var + period.variance
-    if monthly:
-        j = month_of_quarter(target)
-        mu = mu + m_eff[:, j]
-        var = var + m_var[:, j]
-    law = _residual_law(e_c, cell_rep, s_tilde, n_pos) if variant.empirical else None
-    n_active = active.sum(axis=1)
+
+def _zero_parts(y: np.ndarray, active: np.ndarray, periods: list[Period], target: Period,
+                n_active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each rep's zero share per month of quarter (n_reps, 3), and in the target period."""
+    n_t = y.shape[1]
+    pos = active & (y > 0)
     zero_cells = active & ~pos & np.isfinite(y)
     zero_moq = np.repeat(zero_shares(zero_cells.sum(axis=1), n_active)[:, None], 3, axis=1)
     if target.grain == "month" and n_t >= 3:
+        moq = np.array([month_of_quarter(p) for p in periods], dtype=int)
         zero_moq = moq_zero_shares(zero_moq[:, 0], zero_cells, active & np.isfinite(y), moq)
     zero_next = zero_moq[:, month_of_quarter(target) if target.grain == "month" else 0]
-    parts = LevelParts(theta, s_tilde, post_var, m_eff, m_var, ramp, monthly, zero_moq)
-    return LogFit(mu=mu, sigma=np.sqrt(var), df=d0 + d, zero_share=zero_next,
-                  n_pos=n_pos, n_active=n_active, shrink_b=b, law=law, period=period, ramp=ramp,
-                  ramp_source=ramp_source, next_bin=next_bins, ramped_bin=k_ramped, d0=d0, s0_sq=s0_sq,
-                  tau_sq=tau_sq, mu0=mu0, variant=variant, parts=parts)
-
-
-def moq_zero_shares(zero_share: np.ndarray, zero_cells: np.ndarray, seen: np.ndarray,
-                    moq: np.ndarray) -> np.ndarray:
-    """Each rep's zero share per month of quarter (n_reps, 3): the rep's own share moved by the team's
-    month-of-quarter odds, logit pi_ij = logit pi_i + logit r_j - logit r.
-
-    Zero months cluster where deals do not close (the sample company: 17%, 21% and 5.5% of months
-    1, 2 and 3 of a quarter are zero); one share for every month put too many zeros in the
-    quarter-end month (its median too low: 42% of outcomes at or below it) and too few in the
-    middle one, and a quarter summed from months was forecast low.
-
-    Thirty reps who never sell in a quarter's first month and always in its last:
-
-    >>> cells = np.tile([True, False, False], (30, 4))
-    >>> shares = moq_zero_shares(np.full(30, 0.3), cells, np.ones_like(cells), np.tile([0, 1, 2], 4))
-    >>> np.round(shares[0], 2)
-    array([0.99, 0.01, 0.01])
-    """
-    n_j = np.bincount(moq, weights=seen.sum(axis=0), minlength=3)
-    z_j = np.bincount(moq, weights=zero_cells.sum(axis=0), minlength=3)
-    total, zeros = n_j.sum(), z_j.sum()
-    if total == 0 or zeros == 0 or zeros == total or np.any(n_j == 0):
-        return np.repeat(zero_share[:, None], 3, axis=1)
-    rate_j = np.clip(z_j / n_j, 0.5 / n_j, 1 - 0.5 / n_j)       # half a month: no certain zero or sale
-    shift = special.logit(rate_j) - special.logit(zeros / total)
-    # Shrunk by its own noise (the variance of a log-odds, 1 / (n r (1 - r))): a pattern no larger than
-    # the sampling noise of a few hundred months moves nothing.
-    noise = 1 / (n_j * rate_j * (1 - rate_j))
-    spread = max(float(np.mean(shift**2) - np.mean(noise)), 0.0)
-    shift = shift * spread / (spread + noise)
-    own = special.logit(np.clip(zero_share, 1e-6, 1 - 1e-6))
-    return np.where(zero_share[:, None] > 0, special.expit(own[:, None] + shift[None, :]), 0.0)
-
-
-def _shrunk_moq(resid: np.ndarray, rep_moq: np.ndarray, per_rep: np.ndarray,
-                counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-rep month-of-quarter deviations, shrunk toward 0 (= the team's shape), and their variance.
-
-    ``resid`` holds the positive cells (flat, grouped by rep: ``per_rep`` cells each), ``rep_moq``
-    their rep x 3 + month of quarter; ``counts`` is (n_reps, 3), the cells per rep and month of quarter."""
-    n_r = counts.shape[0]
-    sums = np.bincount(rep_moq, weights=resid, minlength=n_r * 3).reshape(n_r, 3)
-    rep_mean = np.where(counts.sum(1) > 0, sums.sum(1) / np.maximum(counts.sum(1), 1), 0.0)
-    dev = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0) - rep_mean[:, None]
-    noise = float(np.sum((resid - np.repeat(rep_mean, per_rep) - dev.ravel()[rep_moq]) ** 2))
-    seen = counts > 0
-    # One parameter per month of quarter a rep was seen in (its mean and deviations): a rep with no
-    # positive month costs none, so appending a new hire does not move everyone's shape.
-    dof = max(resid.size - int(seen.sum()), 1)
-    s2 = noise / dof
-    if not seen.any():
-        return np.zeros((n_r, 3)), np.zeros((n_r, 3))
-    tau2 = max(float(np.mean(dev[seen] ** 2) - np.mean(s2 / counts[seen])), 1e-6)
-    se2 = s2 / np.maximum(counts, 1)
-    shrink = np.where(seen, tau2 / (tau2 + se2), 0.0)
-    eff = shrink * dev
-    eff -= eff.mean(axis=1, keepdims=True)
-    var = np.where(seen, shrink * se2, tau2)
-    return eff, var
-
-
-def _residual_law(e: np.ndarray, cell_rep: np.ndarray, s_tilde: np.ndarray,
-                  n_pos: np.ndarray) -> EmpiricalResidualLaw | None:
-    """Pooled standardised residuals (reps with >= 3 positive periods), rescaled to mean 0, sd 1.
-
-    ``e`` holds the residuals of the positive cells (flat, row-major), ``cell_rep`` their reps."""
-    ok = n_pos >= 3
-    if not ok.any():
-        return None
-    keep = ok[cell_rep]
-    rep = cell_rep[keep]
-    u = e[keep] / np.sqrt(s_tilde[rep]) * np.sqrt(n_pos[rep] / (n_pos[rep] - 1.0))
-    u = u[np.isfinite(u)]
-    if u.size < 20:
-        return None
-    u = (u - u.mean()) / max(u.std(), 1e-9)
-    return EmpiricalResidualLaw.thinned(u)  # at most 20,000 of its own quantiles: same law, bounded cost
+    return zero_moq, zero_next

@@ -16,10 +16,12 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from analytics.counts import CountFit, RateFit, fit_count_model, fit_rate_model
-from analytics.logmodel import LogFit, fit_log_model
+from analytics.logmodel import LogFit, fit_log_variants
 from analytics.metric_registry import metric_kind
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import PanelArrays
@@ -55,6 +57,17 @@ def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfra
     """Fit the metric's model on columns [0, n_train) and return (fit, family).
 
     ``variant`` is the form of the log-scale model (counts and rates have one form)."""
+    (fit,), family = fit_variants_for_target(arrays, target, metric, next_expfrac, next_tenure, (variant,),
+                                             n_train=n_train, family=family, steps=steps)
+    return fit, family
+
+
+def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfrac: np.ndarray,
+                            next_tenure: np.ndarray, variants: Sequence[ModelVariant], *,
+                            n_train: int | None = None, family: str | None = None,
+                            steps: int = 1) -> tuple[list[ModelFit], str]:
+    """:func:`fit_for_target` of each of ``variants`` (each fit equal to its own), the parts they share made
+    once (``logmodel.fit_log_variants``; counts and rates have one form: one fit for every variant)."""
     k = training_columns(arrays, target) if n_train is None else n_train
     y = arrays.y[:, :k]
     active = arrays.extra.get("active")
@@ -70,6 +83,6 @@ def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfra
         fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
                               next_expfrac, next_tenure, active)
     else:
-        fit = fit_log_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
-                            next_expfrac, next_tenure, active=active, variant=variant, steps=steps)
-    return fit, family
+        return list(fit_log_variants(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target, next_expfrac,
+                                     next_tenure, variants, active=active, steps=steps)), family
+    return [fit] * len(variants), family

@@ -225,12 +225,15 @@ def segment_totals(daily: pd.DataFrame, reps: npt.ArrayLike, periods: list[Perio
     if daily.empty or not periods:
         return out
     where = {r: i for i, r in enumerate(reps)}
-    row = daily["rep"].map(where)
+    # Each row's rep by its distinct names (a dict lookup per name, not per row: a tenth of the time of a
+    # map over 130,000 rows at 1,000 reps); -1 for a rep not asked about or none.
+    codes, names = pd.factorize(daily["rep"])
+    found = np.array([where.get(name, -1) for name in names], dtype=int)
+    rows = np.where(codes >= 0, found[codes] if found.size else -1, -1)
     # Days as datetime64 (compared in C; Python dates compared one by one took a second at 1,000 reps).
     days = pd.to_datetime(daily["day"]).to_numpy().astype("datetime64[D]")
     values = daily["value"].to_numpy(dtype=float)
-    keep = row.notna().to_numpy()
-    rows = row.to_numpy(dtype=float, na_value=-1.0).astype(int)
+    keep = rows >= 0
     # Every day's cell (past period k, segment j) found by one sorted search over the segments' first days,
     # then one bincount over (rep, cell): each cell sums its days in the rows' order, as a bincount per cell
     # did (the same sums, bit for bit), without a pass over every row per cell (96 at 8 quarters).

@@ -17,7 +17,9 @@ bought: the error of the forecasts chosen as they went against the standard mode
 reported origins.
 
 Everything here is pure arithmetic on a :class:`VariantScores` table; the fits that fill it are
-:func:`analytics.backtest_cases.variant_scores` (cached per data, :func:`cached`).
+:func:`analytics.backtest_cases.variant_scores` (cached per data, :func:`cached`, and per origin by what its
+fits read, :func:`origins_cached`: the history cut at the quarter tracked and at the next one share all but
+their latest origins, and each cut refits only the origins the other did not score).
 
 Example
 -------
@@ -217,3 +219,55 @@ def cached(key: str, make: Callable[[], VariantScores]) -> VariantScores:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = made
     return made
+
+
+@dataclass(frozen=True)
+class OriginScore:
+    """One scored origin: its label, the forecasts made there, and each variant's summed scaled CRPS."""
+
+    label: str
+    count: int
+    sums: dict[str, float]
+
+
+def origin_key(arrays: PanelArrays, column: int, *keys: object) -> str:
+    """A key for one origin's scores: what its fits and its score read of ``arrays`` (the reps, their
+    outcomes, exposures and tenures up to and including ``column``, the active cells and won and closed
+    counts before it, the periods, grain and fiscal year) and ``keys``. Outcomes, exposures and tenures are
+    rounded as :func:`digest` rounds them."""
+    head = arrays.subset(n_cols=column + 1)
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr([str(r) for r in arrays.reps]).encode())
+    active = arrays.extra.get("active")
+    h.update(b"-" if active is None else np.ascontiguousarray(active[:, :column], dtype=bool).tobytes())
+    for counts in (arrays.won, arrays.closed):      # (a rate's fit reads them)
+        h.update(b"-" if counts is None else np.ascontiguousarray(counts[:, :column], dtype=float).tobytes())
+    return digest(head, arrays.grain, arrays.fiscal_start_month, h.hexdigest(), *keys)
+
+
+_ORIGINS: dict[str, OriginScore] = {}
+ORIGIN_CACHE_SIZE = 256   # origins kept: two dozen a history cut, for a few metrics, grains and cuts
+
+
+def origins_cached(keys: Sequence[str], make: Callable[[list[int]], list[OriginScore]]) -> list[OriginScore]:
+    """The scores stored under each of ``keys``; those not stored are made at once by ``make`` (given their
+    positions in ``keys``) and stored (the oldest of :data:`ORIGIN_CACHE_SIZE` forgotten first)."""
+    with _CACHE_LOCK:
+        found = {j: _ORIGINS[k] for j, k in enumerate(keys) if k in _ORIGINS}
+    missing = [j for j in range(len(keys)) if j not in found]
+    if missing:
+        made = dict(zip(missing, make(missing), strict=True))
+        with _CACHE_LOCK:
+            for j, score in made.items():
+                if len(_ORIGINS) >= ORIGIN_CACHE_SIZE and keys[j] not in _ORIGINS:
+                    _ORIGINS.pop(next(iter(_ORIGINS)))
+                _ORIGINS[keys[j]] = score
+        found |= made
+    return [found[j] for j in range(len(keys))]
+
+
+def clear() -> None:
+    """Forget every cached score (whole histories' and origins'): what a benchmark of a cold choice starts from."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _ORIGINS.clear()

@@ -98,7 +98,7 @@ def run_choice(path: str, origins: int = 12) -> dict:
 
     conn = store.connect(path, read_only=True)
     calibrate(conn, "revenue", "month", "next")           # modules, DuckDB and the first panel warm
-    variant_choice._CACHE.clear()
+    variant_choice.clear()
     out = {}
     for key, call in (("calibrate_choice_cold", lambda: calibrate(conn, "revenue", "month", "next")),
                       ("calibrate_warm", lambda: calibrate(conn, "revenue", "month", "next")),
@@ -108,7 +108,7 @@ def run_choice(path: str, origins: int = 12) -> dict:
         start, cpu = time.perf_counter(), time.process_time()
         result = call()
         out[key] = {"wall": round(time.perf_counter() - start, 3), "cpu": round(time.process_time() - cpu, 3)}
-    variant_choice._CACHE.clear()
+    variant_choice.clear()
     start, cpu = time.perf_counter(), time.process_time()
     result = backtest(conn, "revenue", "month", origins=origins)
     out["backtest_choice_cold"] = {"wall": round(time.perf_counter() - start, 3),
@@ -135,7 +135,7 @@ def run_speed(path: str, rounds: int = 5, origins: int = 12) -> dict:
     from analytics.model_variants import STANDARD
 
     conn = store.connect(path, read_only=True)
-    variant_choice._CACHE.clear()
+    variant_choice.clear()
     out: dict[str, dict[str, float]] = {}
 
     def timed(key: str, call) -> None:
@@ -161,7 +161,7 @@ def run_speed(path: str, rounds: int = 5, origins: int = 12) -> dict:
     for r in range(rounds):
         for key, call in candidates[r % len(candidates):] + candidates[:r % len(candidates)]:
             timed(key, call)
-    variant_choice._CACHE.clear()
+    variant_choice.clear()
     timed("backtest 12 origins, choice made (cold)", lambda: backtest(conn, "revenue", "month", origins=origins))
     return {k: {m: round(float(np.median(v[m])), 3) for m in ("wall", "cpu")} for k, v in out.items()}
 

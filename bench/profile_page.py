@@ -87,8 +87,9 @@ def time_page(db: str, page: str, reruns: int = 5, before: tuple[str, ...] = (),
         if i:
             walls.append(wall)
             cpus.append(cpu)
-    print(f"{page} reruns, median: wall {statistics.median(walls):.3f} s, CPU {statistics.median(cpus):.3f} s "
-          f"(load average {os.getloadavg()[0]:.1f})")
+    if walls:       # (``--reruns 0``: the first render only)
+        print(f"{page} reruns, median: wall {statistics.median(walls):.3f} s, CPU {statistics.median(cpus):.3f} s "
+              f"(load average {os.getloadavg()[0]:.1f})")
 
 
 def profile_page(db: str, page: str, reruns: int = 1, top: int = 40, wait: bool = False,

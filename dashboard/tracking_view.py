@@ -1,8 +1,7 @@
 """Tracking's view of a saved set, cached: the page reads it, the server's warmer makes the one it opens on.
 
 At 1,000 reps tracking a set (``analytics.tracking.track``: the chances from the open pipeline's outcomes,
-the projection's seeded draws, each rep's usual share) is one and a half CPU seconds on top of the period's
-fit. It is cached per database file, data version and scope, and save of the set (:func:`set_version`),
+the projection's seeded draws, each rep's usual share) is most of a CPU second on top of the period's fit. It is cached per database file, data version and scope, and save of the set (:func:`set_version`),
 set, day and threshold; :func:`track_on` makes the entry Tracking opens on (the newest set saved for the
 quarter in progress, as of the data's last day, the default threshold) from a thread outside any session
 (``dashboard.warmup``), under the whole company's scope, so a first visit after a server start or an

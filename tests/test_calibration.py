@@ -266,8 +266,9 @@ def test_calibrate_uses_the_variant_the_backtest_chose_as_it_went(growth, chosen
 def test_the_variant_choice_is_made_once_per_history(monkeypatch):
     history = _growing_history(random.Random(5), 0.05, n_reps=12, n_months=20)
     scored = []
-    cases = BacktestPlan.cases
-    monkeypatch.setattr(BacktestPlan, "cases", lambda plan, v, cols: scored.append(v.name) or cases(plan, v, cols))
+    cases = BacktestPlan.cases_by_variant
+    monkeypatch.setattr(BacktestPlan, "cases_by_variant",
+                        lambda plan, vs, cols, family=None: scored.extend(v.name for v in vs) or cases(plan, vs, cols, family))
     first = calibration.calibrate(None, "revenue", "month", "next", history=history)
     assert sorted(scored) == ["no_rep_shape", "parametric", "standard", "team_trend"]
     again = calibration.calibrate(None, "revenue", "month", "next", history=history)
