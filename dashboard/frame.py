@@ -31,6 +31,8 @@ pio.templates.default = "plotly_white"
 RUNNING_PAGE_KEY = "frame_running_page"   # set by the frame only while it runs the page
 STARTED_KEY = "frame_session_started"     # app.py has run in this session
 PENDING_PAGE_KEY = "frame_pending_page"   # a page that ran without the frame, to open inside it
+FISCAL_BOX_KEY = "fiscal_start_month_name"
+FISCAL_SHOWN_KEY = "frame_fiscal_month_shown"   # the stored calendar the box last showed
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December"]
 
@@ -92,10 +94,15 @@ def sidebar(conn: store.Connection) -> None:
             st.caption(" · ".join(f"{formatting.count(n)} {name}" for name, n in counts.items()))
             if as_of:
                 st.caption(f"Data as of {as_of:%d %b %Y}")
-            chosen = st.selectbox("Fiscal year starts in", MONTH_NAMES, index=fiscal_month - 1,
-                                  key="fiscal_start_month_name")
+            # The box keeps this session's choice; when the stored calendar changed elsewhere since (another
+            # manager's session, the CLI), the box follows it rather than writing its old choice back.
+            if st.session_state.get(FISCAL_SHOWN_KEY, fiscal_month) != fiscal_month:
+                st.session_state[FISCAL_BOX_KEY] = MONTH_NAMES[fiscal_month - 1]
+            st.session_state[FISCAL_SHOWN_KEY] = fiscal_month
+            chosen = st.selectbox("Fiscal year starts in", MONTH_NAMES, index=fiscal_month - 1, key=FISCAL_BOX_KEY)
             if MONTH_NAMES.index(chosen) + 1 != fiscal_month:
                 store.set_setting(conn, "fiscal_year_start_month", str(MONTH_NAMES.index(chosen) + 1))
+                st.session_state[FISCAL_SHOWN_KEY] = MONTH_NAMES.index(chosen) + 1
                 st.rerun()
 
 

@@ -131,6 +131,24 @@ def test_fiscal_year_start_month_persists(sample_db):
     assert at.selectbox(key="fiscal_start_month_name").value == "April"
 
 
+def test_a_calendar_changed_elsewhere_is_followed_not_overwritten(sample_db):
+    """Another manager (or the CLI) moves the fiscal year to April while this session shows January:
+    this session's next run shows April and leaves it stored, rather than writing January back."""
+    at = app_test()
+    assert at.selectbox(key="fiscal_start_month_name").value == "January"
+    conn = store.connect(sample_db)
+    try:
+        store.set_setting(conn, "fiscal_year_start_month", "4")
+    finally:
+        conn.close()
+    at.run()
+    assert not at.exception
+    assert settings_of(sample_db)[2] == 4
+    assert at.selectbox(key="fiscal_start_month_name").value == "April"
+    at.selectbox(key="fiscal_start_month_name").select("July").run()     # this session's own choice still counts
+    assert settings_of(sample_db)[2] == 7
+
+
 def test_users_see_no_error_details_nor_developer_toolbar():
     """Streamlit itself, started from the repository, reads the options under these names and values."""
     shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], cwd=REPO_ROOT,
