@@ -27,7 +27,7 @@ st.caption("The model is replayed on your own history: at each past period it se
            "forecasts every active rep, and is scored against what happened — next to the simple rules "
            "managers use today.")
 
-if metrics.data_as_of(conn) is None:
+if session.data_as_of() is None:
     frame.empty_state("No deals or activities yet. Import a CRM export, then test the forecasts on it.")
     st.stop()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from analytics import coverage, formatting, metrics, sample_company, store
+from analytics import coverage, formatting, metrics, sample_company
 from analytics.periods import period_of
 from dashboard import auth, frame, session
 
@@ -68,12 +68,12 @@ if sample_company.is_loaded(conn):
             yes.button("Yes, remove the sample", key="clear_sample_confirm", type="primary", on_click=_clear_sample)
             no.button("Cancel", key="clear_sample_cancel", on_click=_cancel_clear)
 
-counts = store.table_counts(conn)
+counts = session.table_counts()
 if counts["deals"] == 0:
     frame.empty_state("No deals yet. Import a CRM export (deals or opportunities CSV) to start.")
     st.stop()
 
-as_of = metrics.data_as_of(conn)
+as_of = session.data_as_of()
 grain = session.grain()
 fiscal_month = session.fiscal_start_month()
 current = period_of(as_of, grain, fiscal_month)

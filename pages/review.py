@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import formatting, metrics, report, review, store, target_sets, tracking
+from analytics import formatting, metrics, report, review, target_sets, tracking
 from analytics.charts_tracking import reliability_chart
 from analytics.periods import parse_period
 from dashboard import frame, period_fits, session
@@ -44,7 +44,7 @@ st.title("Review")
 st.caption("After the period: did reps reach their targets, did the chances we gave come true, "
            "and where should the next calibration start?")
 
-if store.table_counts(conn)["deals"] == 0:
+if session.table_counts()["deals"] == 0:
     frame.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, and review it "
                    "once its period is over.")
     st.stop()
@@ -56,7 +56,7 @@ if sets.empty:
     st.page_link("pages/targets.py", label="Go to Targets", icon=":material/flag:")
     st.stop()
 
-data_as_of = metrics.data_as_of(conn)
+data_as_of = session.data_as_of()
 fiscal_month = session.fiscal_start_month()
 periods = {int(r.set_id): parse_period(str(r.period), fiscal_month) for r in sets.itertuples()}
 finished = {i: p.end <= data_as_of for i, p in periods.items()}
