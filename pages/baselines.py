@@ -108,12 +108,6 @@ def performers(_cal: Calibration, key: tuple, reps: tuple[str, ...]) -> pd.DataF
     return performers_table(_cal.summary.loc[list(reps)], _cal.funnel())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def data_as_of(path: str, version: str):
-    """The data's last day, once per database file and data version (they key the cache)."""
-    return metrics.data_as_of(session.db())
-
-
 def nice_round(value: float) -> float:
     """A round number near ``value`` (two significant digits) for the default candidate target."""
     if not value or value != value or value <= 0:
@@ -127,7 +121,7 @@ st.caption("What each rep is likely to achieve, from their own history pulled to
            "a **baseline** (an even chance of doing better or worse), a **stretch range** "
            "(P70–P90: beaten 30% down to 10% of the time), and the chance of hitting any target you type.")
 
-as_of = data_as_of(session.db_path(), session.data_version())
+as_of = session.data_as_of()
 if as_of is None:
     frame.empty_state("No deals or activities yet. Import a CRM export to see each rep's baseline.")
     st.stop()

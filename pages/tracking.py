@@ -10,7 +10,7 @@ from datetime import date
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import formatting, metrics, store, target_sets, tracking
+from analytics import formatting, metrics, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
 from analytics.periods import parse_period, period_of
 from dashboard import auth, frame, period_fits, session, tracking_view
@@ -118,11 +118,11 @@ st.title("Tracking")
 st.caption("Mind the gap early: who is on pace for their target, who is off pace and why, "
            "and the chance each rep still reaches it.")
 
-if store.table_counts(conn)["deals"] == 0:
+if session.table_counts()["deals"] == 0:
     frame.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, then track it here.")
     st.stop()
 
-data_as_of = metrics.data_as_of(conn)
+data_as_of = session.data_as_of()
 fiscal_month = session.fiscal_start_month()
 current = period_of(data_as_of, session.grain(), fiscal_month)
 chosen_period = session.selected_period()
