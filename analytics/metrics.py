@@ -33,6 +33,7 @@ Ann      2026-Q2    0.0     False
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -40,7 +41,15 @@ import numpy as np
 import pandas as pd
 
 from analytics import store
-from analytics.metric_registry import REGISTRY, metric_kind, resolve_metric  # noqa: F401 (metric_kind re-exported)
+from analytics.metric_registry import (  # noqa: F401 (metric_kind re-exported)
+    CLOSED_BY_OUTCOME,
+    CLOSED_ROWS,
+    CREATED_ROWS,
+    REGISTRY,
+    Metric,
+    metric_kind,
+    resolve_metric,
+)
 from analytics.periods import MONTHS_PER, Period, period_of, period_start_sql
 
 METRICS: dict[str, str] = {m.name: m.kind for m in REGISTRY.values()}
@@ -52,35 +61,72 @@ STILL_ACTIVE_DAYS = 90
 
 def data_as_of(conn: duckdb.DuckDBPyConnection) -> date | None:
     """The latest close date of a closed deal or activity date (future-dated open deals ignored)."""
-    row = conn.execute(
-        """SELECT greatest(
-               (SELECT max(close_date) FROM deals WHERE outcome IN ('won', 'lost')),
-               (SELECT max(activity_date) FROM activities))"""
-    ).fetchone()
+    latest = [f"(SELECT max(close_date) FROM deals WHERE {condition})" for condition in CLOSED_BY_OUTCOME]
+    row = conn.execute(f"SELECT greatest({', '.join(latest)}, (SELECT max(activity_date) FROM activities))").fetchone()
     return row[0] if row else None
 
 
 # --- SQL building blocks ------------------------------------------------------------------------
 
-def _events_sql() -> str:
-    return """
-        SELECT rep, close_date AS d FROM deals
-            WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL AND close_date <= $as_of
-        UNION ALL SELECT rep, created_date FROM deals WHERE created_date IS NOT NULL AND created_date <= $as_of
-        UNION ALL SELECT rep, activity_date FROM activities WHERE activity_date <= $as_of"""
+def _events_sql(found_as_of: bool, metric: Metric | None = None) -> str:
+    """CTEs ``span_as_of`` (one row: ``as_of``) and the events of each rep by kind, ``ev_closed``,
+    ``ev_created``, ``ev_activity`` (rep, first_event, last_event): closed deals by close date, deals by
+    created date, activities, on or before ``as_of``.
 
+    Each kind is grouped by rep on its own (cheaper than grouping the union of the three; the closed
+    deals are read one outcome at a time, ``CLOSED_BY_OUTCOME``), so the data's last day
+    (``found_as_of``: :func:`data_as_of`, the latest close or activity, taken from ``ev_closed`` and
+    ``ev_activity`` unfiltered, as none is later) and the first day of ``metric``'s data
+    (:func:`_first_day_sql`) come out of the same groups. Else ``as_of`` is the query parameter
+    ``$as_of``. Created dates may lie after the last close (an open deal logged today): they are the one
+    kind filtered by the day found.
+    """
+    def upto(column: str) -> str:
+        return "" if found_as_of else f" AND {column} <= $as_of"
 
-def _spans_sql() -> str:
-    """One row per rep: span_start, span_end (<= as_of), tenure_start (NULL = unknown), team, on_roster."""
+    as_of = ("greatest((SELECT max(last_event) FROM ev_closed), (SELECT max(last_event) FROM ev_activity))"
+             if found_as_of else "$as_of::DATE")
+    created_upto = "(SELECT as_of FROM span_as_of)" if found_as_of else "$as_of"
+    metric_day = (f", min(activity_date) FILTER (WHERE {metric.rows}) AS first_metric_day"
+                  if metric is not None and metric.table == "activities" else "")
+    closed = " UNION ALL ".join(f"SELECT rep, close_date FROM deals WHERE {rows}{upto('close_date')}"
+                                for rows in CLOSED_BY_OUTCOME)
     return f"""
-    ev AS (SELECT rep, min(d) AS first_event, max(d) AS last_event FROM ({_events_sql()}) GROUP BY rep),
+    ev_closed AS (SELECT rep, min(close_date) AS first_event, max(close_date) AS last_event FROM ({closed})
+                  GROUP BY rep),
+    ev_activity AS (SELECT rep, min(activity_date) AS first_event, max(activity_date) AS last_event{metric_day}
+                    FROM activities{"" if found_as_of else " WHERE activity_date <= $as_of"} GROUP BY rep),
+    span_as_of AS (SELECT {as_of} AS as_of),
+    ev_created AS (SELECT rep, min(created_date) AS first_event, max(created_date) AS last_event FROM deals
+                   WHERE {CREATED_ROWS} AND created_date <= {created_upto} GROUP BY rep)"""
+
+
+def _first_day_sql(metric: Metric) -> str:
+    """SQL of ``metric``'s first day of data (``Metric.coverage_sql``) over the CTEs of :func:`_events_sql`:
+    the first event of the kind that is exactly the metric's rows, else a query of its own."""
+    if metric.table == "deals" and (metric.date_column, metric.rows) == ("close_date", CLOSED_ROWS):
+        return "(SELECT min(first_event) FROM ev_closed)"
+    if metric.table == "deals" and (metric.date_column, metric.rows) == ("created_date", CREATED_ROWS):
+        return "(SELECT min(first_event) FROM ev_created)"
+    if metric.table == "activities" and metric.date_column == "activity_date":
+        return "(SELECT min(first_metric_day) FROM ev_activity)"
+    return metric.coverage_sql("(SELECT as_of FROM span_as_of)")
+
+
+def _spans_sql(found_as_of: bool = False, metric: Metric | None = None) -> str:
+    """One row per rep: span_start, span_end (<= as_of), tenure_start (NULL = unknown), team, on_roster
+    (the CTEs of :func:`_events_sql` before it)."""
+    return f"""{_events_sql(found_as_of, metric)},
+    ev AS (SELECT rep, min(first_event) AS first_event, max(last_event) AS last_event
+           FROM (FROM ev_closed UNION ALL FROM ev_created UNION ALL SELECT rep, first_event, last_event FROM ev_activity)
+           GROUP BY rep),
     ev0 AS (SELECT min(first_event) AS data_start FROM ev),
     deal_team AS (SELECT rep, mode(team) AS team FROM deals WHERE team IS NOT NULL GROUP BY rep),
     spans AS (
         SELECT coalesce(r.rep, ev.rep) AS rep,
                coalesce(r.start_date, ev.first_event) AS span_start,
-               CASE WHEN r.rep IS NOT NULL THEN least(coalesce(r.end_date, $as_of), $as_of)
-                    WHEN ev.last_event >= $as_of - INTERVAL {STILL_ACTIVE_DAYS} DAY THEN $as_of
+               CASE WHEN r.rep IS NOT NULL THEN least(coalesce(r.end_date, a.as_of), a.as_of)
+                    WHEN ev.last_event >= a.as_of - INTERVAL {STILL_ACTIVE_DAYS} DAY THEN a.as_of
                     ELSE ev.last_event END AS span_end,
                CASE WHEN r.start_date IS NOT NULL THEN r.start_date
                     WHEN ev.first_event <= (SELECT data_start FROM ev0) + INTERVAL 31 DAY THEN NULL
@@ -89,7 +135,7 @@ def _spans_sql() -> str:
                r.rep IS NOT NULL AS on_roster,
                r.end_date AS roster_end
         FROM reps r FULL OUTER JOIN ev ON r.rep = ev.rep
-        LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep)
+        LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep), span_as_of a
     )"""
 
 
@@ -103,8 +149,48 @@ def rep_spans_cte() -> str:
 
 def rep_spans(conn: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> pd.DataFrame:
     """rep, team, span_start, span_end, tenure_start, on_roster, roster_end (one row per rep)."""
-    as_of = as_of or data_as_of(conn) or date.today()
-    return conn.execute(f"WITH {_spans_sql()} SELECT * FROM spans ORDER BY rep", {"as_of": as_of}).df()
+    if as_of is None:
+        found = span_scan(conn)
+        if found.as_of is not None:
+            return found.spans
+    return span_scan(conn, as_of=as_of or date.today()).spans
+
+
+@dataclass(frozen=True)
+class SpanScan:
+    """Every rep's span with the days it is read up to: what :func:`span_scan` returns."""
+
+    spans: pd.DataFrame
+    """:func:`rep_spans` at ``as_of``."""
+    as_of: date | None
+    """The day given, else :func:`data_as_of` (None: no closed deal and no activity)."""
+    first_day: date | None
+    """The metric's first day of data on or before ``as_of`` (``Metric.coverage_sql``; None: no rows, or
+    no metric asked for)."""
+
+
+def span_scan(conn: duckdb.DuckDBPyConnection, metric: str | None = None, *,
+              as_of: date | None = None) -> SpanScan:
+    """:func:`rep_spans`, :func:`data_as_of` (when ``as_of`` is None) and ``metric``'s first day of data
+    from one statement, which groups each table's events by rep once (:func:`_events_sql`): what a panel
+    read needs before its sums, at the cost of the spans alone (three queries before, each a scan of the
+    deals). Equal to the three apart (``tests/test_one_scan.py``)."""
+    definition = resolve_metric(metric) if metric is not None else None
+    first_day = _first_day_sql(definition) if definition is not None else "NULL::DATE"
+    sql = f"""WITH {_spans_sql(as_of is None, definition)}
+    SELECT spans.*, (SELECT as_of FROM span_as_of) AS scan_as_of, {first_day} AS scan_first_day
+    FROM spans ORDER BY rep"""
+    frame = conn.execute(sql, {} if as_of is None else {"as_of": as_of}).df()
+    # Both days are the same on every row; without a row the data hold no event on or before the day,
+    # so no metric row either (every metric row is an event of its rep).
+    days = [_date_or_none(frame[c].iloc[0]) if len(frame) else None for c in ("scan_as_of", "scan_first_day")]
+    spans = frame.drop(columns=["scan_as_of", "scan_first_day"])
+    return SpanScan(spans, as_of if as_of is not None else days[0], days[1])
+
+
+def _date_or_none(value: object) -> date | None:
+    """A DATE cell of a fetched frame (a Timestamp, or NaT/None for NULL) as a date."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def active_reps(conn: duckdb.DuckDBPyConnection, start: date, end: date, *,

@@ -150,6 +150,7 @@ def _reps_arg(conn):
 
 REP_QUERIES: dict[str, Query] = {
     "metrics.rep_spans": lambda c, p: metrics.rep_spans(c),
+    "metrics.span_scan": lambda c, p: metrics.span_scan(c, "revenue"),
     "metrics.active_reps": lambda c, p: metrics.active_reps(c, p.start, p.end),
     "metrics.rep_period_panel": lambda c, p: metrics.rep_period_panel(c, "revenue", "quarter"),
     "metrics.rep_funnel": lambda c, p: metrics.rep_funnel(c, "quarter"),
