@@ -25,3 +25,13 @@ def test_a_section_without_the_marker_is_replaced_whole(tmp_path, monkeypatch):
     record.record_section("Speed", "new table")
     text = readme.read_text()
     assert "old" not in text and text.rstrip().endswith("new table")
+
+
+def test_every_recorded_section_keeps_its_notes():
+    """A section of bench/README.md without the marker loses its dated notes at the next run (the
+    activity-log section lost 240 lines of them once): each section has it, once."""
+    text = record.README.read_text()
+    sections = text.split("\n## ")[1:]
+    assert sections
+    missing = [s.split("\n", 1)[0] for s in sections if s.count(record.NOTES_KEPT) != 1]
+    assert missing == []
