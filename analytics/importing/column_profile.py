@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from analytics.importing import mapping, parsing, reader_casts
+from analytics.importing import currencies, mapping, parsing, reader_casts
 from analytics.importing.file_profile import FileProfile, from_row
 from analytics.importing.parsing import lit
 
@@ -207,7 +207,7 @@ def full_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.
                 f = f"{c}_fail"
                 aggs += [f"{count(f'regexp_matches({f}, {lit(parsing.COMMA_PROOF_RE)})')} AS {c}_comma",
                          f"{count(f'regexp_matches({f}, {lit(parsing.POINT_PROOF_RE)})')} AS {c}_point",
-                         f"list(DISTINCT regexp_extract({f}, '(?i){parsing._CUR_RE}', 1)) FILTER (WHERE {f} IS NOT NULL) "
+                         f"list(DISTINCT regexp_extract({f}, '(?i){currencies.CUR_RE}', 1)) FILTER (WHERE {f} IS NOT NULL) "
                          f"AS {c}_cur"]
             elif ftype == "label":
                 aggs.append(f"list(DISTINCT {c}_new) AS {c}_labels")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from analytics import quoting
-from analytics.importing import mapping, parsing, reader_casts
+from analytics.importing import currencies, mapping, parsing, reader_casts
 from analytics.importing.file_profile import FileProfile
 from analytics.importing.stage_types import Check, Reading, RefusalError
 
@@ -118,11 +118,11 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
                      + "; pass unit=1 (--unit 1) to keep them as they are")
     if unit and unit != 1:
         notes.append(f"amounts multiplied by {unit:g} (unit option)")
-    currencies = parsing.file_currencies(amount_tokens, column_currencies)
-    if len(currencies) > 1 and not planning:  # the refusal lists the whole file's currencies
-        raise RefusalError(f"more than one currency in the file ({', '.join(sorted(currencies))}); "
+    used = currencies.file_currencies(amount_tokens, column_currencies)
+    if len(used) > 1 and not planning:  # the refusal lists the whole file's currencies
+        raise RefusalError(f"more than one currency in the file ({', '.join(sorted(used))}); "
                            f"split it into one file per currency{_converted_hint(stage, by_field)}")
-    stage.currency = next(iter(currencies), None)
+    stage.currency = next(iter(used), None)
     stage.casts = reader_casts.ReaderCasts(types, dateformat if date_types else None)
     return out
 

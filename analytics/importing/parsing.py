@@ -9,14 +9,9 @@ stage/type/period columns) come from the profile of the whole column
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
+from analytics.importing.currencies import CUR_RE
 from analytics.importing.file_profile import DateEvidence
 
-CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
-CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "INR", "SEK", "NOK", "DKK", "PLN",
-                  "CZK", "HUF", "BRL", "MXN", "ZAR", "SGD", "HKD", "CNY", "RMB", "KRW", "RUB", "TRY", "AED")
-_CUR_RE = r"([$€£¥₹₩₽]|\b(?:" + "|".join(CURRENCY_CODES) + r")\b)"
 DMY_RE = r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?:[ T,].*)?$"
 YMD_RE = r"^\s*(\d{4})[./-](\d{1,2})[./-](\d{1,2})(?:[ T,].*)?$"
 NAMED_DATE_FORMATS = ["%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d-%b-%y", "%b %d %Y",
@@ -41,44 +36,6 @@ def lit(value: object) -> str:
 
 def blank(c: str) -> str:
     return f"({c} IS NULL OR trim({c}) = '')"
-
-
-# Dynamics 365 and some Salesforce orgs export the currency's name, not its ISO code.
-CURRENCY_NAMES = {
-    "us dollar": "USD", "u.s. dollar": "USD", "dollar": "USD", "euro": "EUR", "british pound": "GBP",
-    "pound sterling": "GBP", "british pound sterling": "GBP", "japanese yen": "JPY", "swiss franc": "CHF",
-    "canadian dollar": "CAD", "australian dollar": "AUD", "new zealand dollar": "NZD", "indian rupee": "INR",
-    "swedish krona": "SEK", "norwegian krone": "NOK", "danish krone": "DKK", "polish zloty": "PLN",
-    "czech koruna": "CZK", "hungarian forint": "HUF", "brazilian real": "BRL", "mexican peso": "MXN",
-    "south african rand": "ZAR", "singapore dollar": "SGD", "hong kong dollar": "HKD", "chinese yuan": "CNY",
-    "yuan renminbi": "CNY", "south korean won": "KRW", "russian ruble": "RUB", "turkish lira": "TRY",
-    "uae dirham": "AED",
-}
-# Currencies written with a bare "$": a "$" amount beside one of these in the currency column is that one.
-DOLLAR_CODES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"})
-
-
-def currency_code(token: str) -> str:
-    """ISO code of a currency symbol, code or name: '$' -> USD, 'usd' -> USD, 'US Dollar' -> USD."""
-    token = token.strip()
-    return CURRENCY_SYMBOLS.get(token) or CURRENCY_NAMES.get(" ".join(token.lower().split()), token.upper())
-
-
-def file_currencies(amount_tokens: Iterable[str] | None,
-                    column_values: Iterable[str | None] | None) -> set[str]:
-    """The currencies a file uses, from the symbols/codes found in amounts and the currency column.
-
-    A bare "$" is only taken for USD when nothing else says which dollar it is.
-
-    >>> sorted(file_currencies(["$"], ["Canadian Dollar"])), sorted(file_currencies(["$"], ["Euro"]))
-    (['CAD'], ['EUR', 'USD'])
-    """
-    tokens = [t.strip() for t in (amount_tokens or []) if t and t.strip()]
-    named = {currency_code(t) for t in tokens if t != "$"}
-    named |= {currency_code(v) for v in (column_values or []) if v and v.strip()}
-    if "$" in tokens and not (len(named) == 1 and named <= DOLLAR_CODES):
-        named.add("USD")
-    return named
 
 
 # ---- dates ----------------------------------------------------------------------------------------
@@ -254,12 +211,12 @@ POINT_PROOF_RE = r"^[^0-9]*(\d{1,3}(,\d{3})+\.\d+|\d{1,3}(,\d{3}){2,}|\d+\.\d{1,
 
 
 def _amount_core(c: str) -> str:
-    stripped = f"regexp_replace(trim({c}), '(?i){_CUR_RE}|\\s|\u00a0', '', 'g')"
+    stripped = f"regexp_replace(trim({c}), '(?i){CUR_RE}|\\s|\u00a0', '', 'g')"
     return f"regexp_replace({stripped}, '^[(+-]+|[)-]+$', '', 'g')"
 
 
 def _negative(c: str) -> str:
-    t = f"regexp_replace(trim({c}), '(?i){_CUR_RE}|\\s', '', 'g')"
+    t = f"regexp_replace(trim({c}), '(?i){CUR_RE}|\\s', '', 'g')"
     return f"(({t} LIKE '(%' AND {t} LIKE '%)') OR {t} LIKE '-%' OR {t} LIKE '%-')"
 
 
@@ -315,7 +272,7 @@ def amount_profile_sql(c: str, alias: str) -> list[str]:
     return [
         f"count(*) FILTER (WHERE {failed} AND regexp_matches({c}, '{COMMA_PROOF_RE}')) AS {alias}_comma",
         f"count(*) FILTER (WHERE {failed} AND regexp_matches({c}, '{POINT_PROOF_RE}')) AS {alias}_point",
-        f"list(DISTINCT regexp_extract({c}, '(?i){_CUR_RE}', 1)) FILTER (WHERE {failed}) AS {alias}_cur",
+        f"list(DISTINCT regexp_extract({c}, '(?i){CUR_RE}', 1)) FILTER (WHERE {failed}) AS {alias}_cur",
     ]
 
 
