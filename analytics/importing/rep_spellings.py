@@ -46,23 +46,30 @@ class RepRows(NamedTuple):
     rows: dict[str, int]
     written: int
 
+    @property
+    def sells(self) -> bool:
+        """Owns a deal or is in the roster."""
+        return bool({"deals", "reps"} & self.rows.keys())
 
-def stored_names(conn: duckdb.DuckDBPyConnection, import_id: int) -> list[RepRows]:
-    """Every stored rep name with its rows per table (one scan of each table's rep column)."""
+
+def stored_names(conn: duckdb.DuckDBPyConnection, import_id: int | None = None) -> list[RepRows]:
+    """Every stored rep name with its rows per table (one scan of each table's rep column), and those
+    of them import ``import_id`` wrote (none when None)."""
     counts = " UNION ALL ".join(f"SELECT '{t}' AS t, rep, count(*) AS n, "
                                 f"count(*) FILTER (WHERE import_id = $id) AS mine FROM {t} "
                                 f"WHERE rep IS NOT NULL GROUP BY rep" for t in REP_TABLES)
-    by_rep: dict[str, RepRows] = {}
+    rows: dict[str, dict[str, int]] = defaultdict(dict)
+    written: dict[str, int] = defaultdict(int)
     for table, rep, n, mine in conn.execute(counts, {"id": import_id}).fetchall():
-        found = by_rep.setdefault(rep, RepRows(rep, {}, 0))
-        found.rows[table] = int(n)
-        by_rep[rep] = found._replace(written=found.written + int(mine))
-    return sorted(by_rep.values(), key=lambda r: r.rep)
+        rows[rep][table] = int(n)
+        written[rep] += int(mine)
+    return [RepRows(rep, rows[rep], written[rep]) for rep in sorted(rows)]
 
 
-def spelling_groups(names: list[RepRows]) -> list[dict[str, int]]:
-    """Groups of two or more spellings of one name, one of them written by the import: each
-    ``{spelling: rows in every table}``, the most rows first; the groups by their rows, most first."""
+def spelling_groups(names: list[RepRows], *, written_only: bool = True) -> list[dict[str, int]]:
+    """Groups of two or more spellings of one name (with ``written_only``, one of them written by the
+    import): each ``{spelling: rows in every table}``, the most rows first; the groups by their rows,
+    most first."""
     by_key: dict[str, dict[str, int]] = defaultdict(dict)
     written: set[str] = set()
     for name in names:
@@ -71,8 +78,17 @@ def spelling_groups(names: list[RepRows]) -> list[dict[str, int]]:
         if name.written:
             written.add(key)
     groups = [dict(sorted(g.items(), key=lambda kv: (-kv[1], kv[0])))
-              for k, g in by_key.items() if k and len(g) > 1 and k in written]
+              for k, g in by_key.items() if k and len(g) > 1 and (k in written or not written_only)]
     return sorted(groups, key=lambda g: (-sum(g.values()), next(iter(g))))
+
+
+def lone_activity_reps(names: list[RepRows]) -> list[RepRows]:
+    """The names of stored activities that own no deal and are not in the roster, the most activity rows
+    first; none until deals or a roster are stored (nothing to match them against)."""
+    if not any(n.sells for n in names):
+        return []
+    lone = [n for n in names if "activities" in n.rows and not n.sells]
+    return sorted(lone, key=lambda n: (-n.rows["activities"], n.rep))
 
 
 def spelling_note(names: list[RepRows]) -> str | None:
@@ -92,17 +108,13 @@ def unmatched_activity_note(names: list[RepRows], kind: str) -> str | None:
     """A note naming the reps of stored activities who own no deal and are not in the roster, after an
     import of activities, deals or the roster (the files that decide it), once deals or a roster are
     stored; else None."""
-    if kind not in ("activities", "deals", "reps") or not any({"deals", "reps"} & n.rows.keys() for n in names):
-        return None
-    lone = [n for n in names if "activities" in n.rows and not {"deals", "reps"} & n.rows.keys()]
+    lone = lone_activity_reps(names) if kind in ("activities", "deals", "reps") else []
     if not lone:
         return None
     rows = sum(n.rows["activities"] for n in lone)
-    emails = sum("@" in n.rep for n in lone) > len(lone) / 2 and not any("@" in n.rep for n in names
-                                                                         if {"deals", "reps"} & n.rows.keys())
+    emails = sum("@" in n.rep for n in lone) > len(lone) / 2 and not any("@" in n.rep for n in names if n.sells)
     why = (" They look like e-mail addresses where the deals and the roster name reps: export the activity "
            "owner's name instead." if emails else " Check the spelling against the deals and the roster.")
-    lone.sort(key=lambda n: -n.rows["activities"])
     who = "who owns no deal and is" if len(lone) == 1 else "who own no deal and are"
     return (f"{formatting.quantity(rows, 'activity row')} {'names' if rows == 1 else 'name'} "
             f"{formatting.quantity(len(lone), 'rep')} {who} "
