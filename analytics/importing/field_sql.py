@@ -137,9 +137,9 @@ def _converted_hint(stage: Stage, by_field: mapping.ByField) -> str:
     """For a refusal of several currencies: the file's converted-amount column, if it has one, as the
     other way to read it (mapped as the amount, the currency column ignored)."""
     amount = {h for h, _ in by_field.get("amount", [])}
-    found = next((h for h in stage.src.headers if h not in amount and any(
-        w in mapping.normalise_header(h) for w in _CONVERTED_WORDS)
-        and any(w in mapping.normalise_header(h) for w in ("amount", "value", "revenue", "total"))), None)
+    words = {h: mapping.normalise_header(h) for h in stage.src.headers if h not in amount}
+    found = next((h for h, w in words.items() if any(c in w for c in _CONVERTED_WORDS)
+                  and any(a in w for a in ("amount", "value", "revenue", "total"))), None)
     if found is None:
         return ""
     currency = next((h for h, _ in by_field.get("currency", [])), None)
