@@ -115,16 +115,19 @@ class BacktestResult:
         """Sentences a manager can read: promises kept or not, and the gain over simple rules."""
         if self.n_forecasts == 0:
             return ["Not enough history to test the forecasts yet (need at least 5 complete periods)."]
-        out = []
+        out, by_chance = [], []
         for row in self.coverage.itertuples():
             beaten = 1 - row.covered_randomized
-            # The band is what this many origins and reps can tell apart: a promise inside it is not broken.
-            chance = (f", which this history cannot rule out ({formatting.rate(1 - row.band_hi)} to "
-                      f"{formatting.rate(1 - row.band_lo)} when its periods and reps are resampled)"
-                      if row.band_lo <= row.level <= row.band_hi and abs(row.covered_randomized - row.level) >= 0.05
-                      else "")
             out.append(f"Targets set at P{round(100 * row.level)} were beaten {formatting.rate(beaten)} of the time; "
-                       f"{formatting.rate(1 - row.level)} was promised{chance}.")
+                       f"{formatting.rate(1 - row.level)} was promised.")
+            # The band is what this many origins and reps can tell apart: a promise inside it is not broken.
+            if row.band_lo <= row.level <= row.band_hi and abs(row.covered_randomized - row.level) >= MISS:
+                by_chance.append(f"P{round(100 * row.level)}")
+        if by_chance:
+            named = f"{', '.join(by_chance[:-1])} and {by_chance[-1]}" if len(by_chance) > 1 else by_chance[0]
+            out.append(f"The {'misses' if len(by_chance) > 1 else 'miss'} at {named} {'are' if len(by_chance) > 1 else 'is'} "
+                       "within what chance gives on a history this short: with its periods and reps resampled, "
+                       "the promise stays inside the range.")
         naive = {k: v for k, v in self.crps.items() if k != "model" and np.isfinite(v)}
         if naive and np.isfinite(self.crps.get("model", np.nan)):
             best = min(naive, key=lambda method: naive[method])
@@ -138,6 +141,9 @@ class BacktestResult:
                        f"({formatting.count(h['n'])} rep-periods); the model gave them on average a "
                        f"{formatting.rate(h['mean_predicted_p_attain'])} chance.")
         return out
+
+
+MISS = 0.05   # a covered share this far from its promise is named a miss in words
 
 
 def _num(x: float | None) -> float | None:

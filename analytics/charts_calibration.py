@@ -121,7 +121,7 @@ def reliability_chart(coverage: pd.DataFrame, *, randomized: bool = True) -> go.
         x = coverage["nominal"].to_list()
         fig.add_trace(go.Scatter(x=x + x[::-1], y=coverage["band_hi"].to_list() + coverage["band_lo"].to_list()[::-1],
                                  fill="toself", fillcolor=BAND_COLOR, line={"width": 0},
-                                 name="90% band (periods resampled)", hoverinfo="skip"))
+                                 name="90% band (periods and reps resampled)", hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=coverage["nominal"], y=coverage[col], mode="lines+markers", name="Model",
                              line={"color": MODEL_COLOR},
                              text=[f"P{round(100 * v)}" for v in coverage["nominal"]],

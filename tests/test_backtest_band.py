@@ -58,3 +58,23 @@ def test_without_reps_the_band_is_the_origin_bootstrap_as_before():
     a = period_bootstrap_band(covered, origins, np.random.default_rng(1))
     b = period_bootstrap_band(covered, origins, np.random.default_rng(1), rep_idx=None)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize(("covered", "lo", "hi", "said"), [
+    ((0.62, 0.52), (0.50, 0.45), (0.73, 0.60), "The miss at P50 is within what chance gives"),
+    ((0.62, 0.49), (0.50, 0.38), (0.73, 0.62), "The misses at P50 and P40 are within"),   # (both inside their bands)
+    ((0.62, 0.52), (0.55, 0.45), (0.70, 0.60), None),    # 50% outside its band: a miss, said as one
+    ((0.53, 0.52), (0.43, 0.45), (0.63, 0.60), None),    # within 5 points: no miss to explain
+])
+def test_plain_words_say_which_misses_chance_explains(covered, lo, hi, said):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from analytics.backtest import BacktestResult
+    coverage = pd.DataFrame({"level": [0.5, 0.4][:len(covered)], "covered_randomized": covered,
+                             "band_lo": lo, "band_hi": hi})
+    words = BacktestResult.plain_language(SimpleNamespace(n_forecasts=120, coverage=coverage, crps={},
+                                                          historical_targets=None))
+    explained = [w for w in words if "within what chance gives" in w]
+    assert (explained[0].startswith(said) if said else explained == []), words
