@@ -183,6 +183,14 @@ class DataCoverage:
         """Whether ``period`` starts after the data's last day (nothing of it is measured)."""
         return self.data_ends is not None and period.start > self.data_ends
 
+    def data_starts_note(self, period: Period) -> str | None:
+        """"The data starts on 1 Mar 2017" when ``period`` began more than :data:`PARTIAL_START_DAYS`
+        before the data's first day and holds it (its total is of part of it), else None."""
+        first = self.data_starts
+        if first is None or not period.start <= first <= period.end or (first - period.start).days <= PARTIAL_START_DAYS:
+            return None
+        return f"the data starts on {day_words(first)}"
+
     def data_ends_note(self, period: Period) -> str | None:
         """"The data ends on 30 Jun 2026" when ``period`` runs past it, else None."""
         if not self.runs_past(period):
@@ -228,6 +236,7 @@ class DataCoverage:
         return pd.concat([out, extra], ignore_index=True)
 
 
+PARTIAL_START_DAYS = 7   # a first period the data misses more days of is said to be partial
 LONE_REPS_SHOWN = 3   # reps named by the note on activities of reps who sell nothing
 
 

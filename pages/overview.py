@@ -108,10 +108,13 @@ c4.metric("Deals imported", formatting.count(counts["deals"]),
 
 team_by_period = panel.groupby(["period_start", "period_label", "team"], as_index=False, dropna=False)["value"].sum()
 team_by_period["team"] = team_by_period["team"].astype("string").fillna("(no team)")
+# Partial periods at either end say so: a first quarter the data starts late in looks like a slump.
+first = period_of(cov.data_starts, grain, fiscal_month) if cov.data_starts else current
+partial = [f"{note}, inside {first.label}" for note in [cov.data_starts_note(first)] if note]
+partial += [] if current_over else [f"the data ends on {data_ends}, inside {current.label}"]
 fig = px.bar(team_by_period, x="period_label", y="value", color="team", color_discrete_sequence=TEAM_COLOURS,
              labels={"period_label": grain.title(), "value": "Won revenue", "team": "Team"},
-             title=f"Won revenue per {grain}" + ("" if current_over else
-                                                 f" (the data ends on {data_ends}, inside {current.label})"))
+             title=f"Won revenue per {grain}" + (f" ({'; '.join(partial)})" if partial else ""))
 fig.update_layout(height=380, margin=dict(t=50, b=10), legend_title_text="", bargap=0.25)
 fig.update_yaxes(tickprefix=currency, tickformat="~s")
 fig.update_traces(hovertemplate=f"%{{x}} · %{{fullData.name}}<br>{currency}%{{y:,.0f}}<extra></extra>")

@@ -112,3 +112,14 @@ def test_a_rep_under_two_spellings_is_said_with_the_spellings(orders_only, tmp_p
     assert cov.split_names == ((seller.upper(), seller),)
     (said,) = [n for n in cov.absent_notes() if "spelling" in n]
     assert said.startswith(f"1 rep appears under more than one spelling ('{seller.upper()}' / '{seller}')")
+
+
+@pytest.mark.parametrize(("first", "period", "said"), [
+    (date(2017, 3, 1), "2017-Q1", "the data starts on 1 Mar 2017"),   # two months of the quarter missing
+    (date(2017, 1, 8), "2017-Q1", None),                               # a week: the quarter is whole enough
+    (date(2017, 3, 1), "2017-03", None),                               # the month starts with the data
+    (date(2017, 3, 1), "2017-Q2", None),                               # a later quarter holds all its days
+])
+def test_a_first_period_the_data_starts_late_in_is_said_to_be_partial(first, period, said):
+    cov = coverage.DataCoverage(closed_deals=coverage.Span(10, first, date(2017, 12, 31)), won=10)
+    assert cov.data_starts_note(parse_period(period)) == said
