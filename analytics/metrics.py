@@ -1,7 +1,8 @@
 """Per rep x period aggregates, computed in DuckDB SQL: the inputs of every estimator.
 
 A rep is *active* in a period when the period overlaps the rep's span: the roster's
-[start_date, end_date] when the rep is on the roster, else [first event, last event]
+[start_date, end_date] when the rep is on the roster (a rep the roster marks inactive without an end
+date ends at their last event), else [first event, last event]
 (an event is a closed deal, a created deal or an activity; a rep whose last event is
 within 90 days of the data's as-of date is taken to be still active). An active
 period with no deal or activity counts as a ZERO, never as missing. Periods before
@@ -122,10 +123,14 @@ def _spans_sql(found_as_of: bool = False, metric: Metric | None = None) -> str:
            GROUP BY rep),
     ev0 AS (SELECT min(first_event) AS data_start FROM ev),
     deal_team AS (SELECT rep, mode(team) AS team FROM deals WHERE team IS NOT NULL GROUP BY rep),
+    roster AS (SELECT r.*, coalesce(r.end_date, CASE WHEN NOT r.active THEN ev.last_event END) AS left_on
+               FROM reps r LEFT JOIN ev ON r.rep = ev.rep
+               -- (marked inactive with no end date and no event: active in no period at all)
+               WHERE r.end_date IS NOT NULL OR coalesce(r.active, true) OR ev.rep IS NOT NULL),
     spans AS (
         SELECT coalesce(r.rep, ev.rep) AS rep,
                coalesce(r.start_date, ev.first_event) AS span_start,
-               CASE WHEN r.rep IS NOT NULL THEN least(coalesce(r.end_date, a.as_of), a.as_of)
+               CASE WHEN r.rep IS NOT NULL THEN least(coalesce(r.left_on, a.as_of), a.as_of)
                     WHEN ev.last_event >= a.as_of - INTERVAL {STILL_ACTIVE_DAYS} DAY THEN a.as_of
                     ELSE ev.last_event END AS span_end,
                CASE WHEN r.start_date IS NOT NULL THEN r.start_date
@@ -133,8 +138,8 @@ def _spans_sql(found_as_of: bool = False, metric: Metric | None = None) -> str:
                     ELSE ev.first_event END AS tenure_start,
                coalesce(r.team, dt.team) AS team,
                r.rep IS NOT NULL AS on_roster,
-               r.end_date AS roster_end
-        FROM reps r FULL OUTER JOIN ev ON r.rep = ev.rep
+               r.left_on AS roster_end
+        FROM roster r FULL OUTER JOIN ev ON r.rep = ev.rep
         LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep), span_as_of a
     )"""
 

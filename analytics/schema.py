@@ -16,7 +16,9 @@ activities
     without one stores NULL and ``key_seq``, the row's place among the file's
     rows with its rep, date and ``raw_type`` (migration 7).
 reps
-    The roster. ``end_date`` NULL means still active.
+    The roster. ``end_date`` NULL means still active, unless ``active`` is false (migration 8: the
+    roster's own active or status column, NULL when it has none): such a rep's span ends at their
+    last deal or activity.
 quotas
     Past or planned targets imported from the CRM, as an interval
     [period_start, period_end] so any grain can aggregate them.
@@ -333,6 +335,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         WHERE regexp_full_match(activity_id, 'act-[0-9a-f]{20}-[1-9][0-9]*')
           AND substr(activity_id, 5, 20) = substr(md5(concat_ws(chr(31), rep, CAST(activity_date AS VARCHAR),
               raw_type)), 1, 20);
+        """,
+    ),
+    (
+        8,
+        "the roster's active or status column",
+        """
+        -- Roster exports mark reps who left with Active = No or Status = Inactive more often than
+        -- with an end date; without the column such reps counted as active in every later period.
+        ALTER TABLE reps ADD COLUMN active BOOLEAN;
         """,
     ),
 ]

@@ -97,6 +97,7 @@ EXPECTED = {
     "thousands_point.csv": ("loaded", 2, 0, "deals"),
     "rep_spellings.csv": ("loaded", 2, 0, "deals"),
     "activities_email_owners.csv": ("loaded", 2, 0, "activities"),
+    "roster_status_column.csv": ("loaded", 3, 0, "reps"),
 }
 
 

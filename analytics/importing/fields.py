@@ -87,6 +87,12 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
            "hired on", "start of employment"),
         _f("end_date", False, "date", "end date", "termination date", "left", "leave date", "end", "exit date",
            "left on", "leaving date"),
+        # Whether the rep is still here, as roster and user exports write it (Active = No, Status =
+        # Inactive); "inactive" is the same fact asked the other way round (Deactivated = Yes).
+        _f("active", False, "label", "active", "is active", "status", "user status", "employment status",
+           "employee status", "rep status", "active user", "enabled", "still employed"),
+        _f("inactive", False, "label", "inactive", "is inactive", "deactivated", "disabled", "terminated",
+           "is terminated", "has left", "former employee"),
     ],
     "targets": [
         _f("rep", True, "text", "sales rep", "rep", "owner", "user", "salesperson", "name", "sales agent",

@@ -62,6 +62,38 @@ def normalise_outcome(label: str | None) -> NormalisedLabel:
     return NormalisedLabel("open", k in OPEN)
 
 
+# A roster's active or status column: words for "still here" and for "gone". Yes/no words answer the
+# column's own question, so in an "inactive" column (Deactivated = Yes) they mean the opposite.
+_ANSWER_YES = {"yes", "y", "true", "t", "1", "x", "ja", "oui", "si", "sim"}
+_ANSWER_NO = {"no", "n", "false", "f", "0", "nein", "non", "nao"}
+_STILL_HERE = {"active", "current", "employed", "enabled", "activated", "fulltime", "parttime", "aktiv", "actif",
+               "activo", "ativo", "attivo"}
+_GONE = {"inactive", "terminated", "left", "former", "departed", "deactivated", "disabled", "resigned",
+         "retired", "exited", "archived", "offboarded", "ausgeschieden", "inaktiv", "inactif", "inactivo",
+         "inativo", "inattivo"}
+
+
+def normalise_active(label: str | None, *, inverted: bool = False) -> bool | None:
+    """Whether a roster's active or status cell says the rep is still here: True, False, or None when
+    it says neither ('On leave', blank). ``inverted``: the column asks "inactive?" (Deactivated, Terminated).
+
+    >>> normalise_active("Yes"), normalise_active("Inactive"), normalise_active("Yes", inverted=True)
+    (True, False, False)
+    >>> normalise_active("On leave") is None, normalise_active("Active", inverted=True)
+    (True, True)
+    """
+    if label is None or not str(label).strip():
+        return None
+    k = _key(label)
+    if k in _STILL_HERE:
+        return True
+    if k in _GONE:
+        return False
+    if k in _ANSWER_YES | _ANSWER_NO:
+        return (k in _ANSWER_YES) != inverted
+    return None
+
+
 _TYPE_WORDS = {
     "call": {"call", "calls", "phonecall", "phone", "outboundcall", "inboundcall", "coldcall", "logacall",
              "dial", "dials", "callmade", "connectedcall"},

@@ -300,8 +300,46 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
     missing = [n for n in ("team", "manager", "region", "start_date", "end_date") if n not in fields]
     if missing:
         stage.notes.append(f"roster has no {', '.join(missing)} column(s): left empty")
-    select = ", ".join(f"{_col(fields, n)} AS {n}" for n in TABLES["reps"][2])
+    cols = {"active": _active_sql(stage, by_field, fields, prof)}
+    select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["reps"][2])
     _keep_last(conn, stage, f"SELECT row_idx, {select} FROM {stage.t('typed')} WHERE rej IS NULL", ["rep"], "rep")
+    if "active" in cols and cols["active"] != "NULL::BOOLEAN":
+        stage.notes += _inactive_notes(conn, stage)
+
+
+def _active_sql(stage: Stage, by_field: mapping.ByField, fields: dict[str, FieldSQL], prof: FileProfile) -> str:
+    """The stored ``active`` of a roster row from its active or status column (``labels.normalise_active``),
+    NULL without one; a value saying neither is noted and counts as active, as an unknown stage counts
+    as open."""
+    name = "active" if "active" in fields else "inactive" if "inactive" in fields else None
+    if name is None:
+        return "NULL::BOOLEAN"
+    said: dict[str, str] = {}
+    unknown: list[str] = []
+    for label in _labels(prof, by_field, name):
+        value = labels.normalise_active(label, inverted=name == "inactive")
+        if value is None:
+            unknown.append(label)
+        else:
+            said[label] = "TRUE" if value else "FALSE"
+    if unknown:
+        header = _first(by_field, name)[0]
+        stage.notes.append(f"'{header}' values that say neither active nor inactive, counted as active: "
+                           f"{', '.join(unknown[:20])}" + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""))
+    whens = " ".join(f"WHEN trim({q(name)}) = {lit(label)} THEN {value}" for label, value in said.items())
+    return f"(CASE {whens} END)::BOOLEAN" if whens else "NULL::BOOLEAN"
+
+
+def _inactive_notes(conn: duckdb.DuckDBPyConnection, stage: Stage) -> list[str]:
+    """A note counting the reps marked inactive without an end date: their span ends at their last deal
+    or activity (``metrics.rep_spans_cte``), not at today."""
+    n, names = conn.execute(f"SELECT count(*), list(rep ORDER BY rep)[1:5] FROM {stage.t('final')} "
+                            "WHERE active = false AND end_date IS NULL").fetchall()[0]
+    if not n:
+        return []
+    more = f" and {n - len(names)} more" if n > len(names) else ""
+    return [f"{n:,} rep(s) marked inactive with no end date ({', '.join(names)}{more}): each counts as active "
+            "until their last deal or activity, and in no later period"]
 
 
 def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,

@@ -7,14 +7,14 @@ TABLES = {
                                      "account", "product", "team", "currency"]),
     "activities": ("activities", ["activity_id"], ["activity_id", "rep", "activity_date", "type", "raw_type",
                                                    "count", "key_seq"]),
-    "reps": ("reps", ["rep"], ["rep", "team", "manager", "region", "start_date", "end_date"]),
+    "reps": ("reps", ["rep"], ["rep", "team", "manager", "region", "start_date", "end_date", "active"]),
     "targets": ("quotas", ["rep", "metric", "period_start", "period_end"],
                 ["rep", "metric", "period_start", "period_end", "target"]),
 }
 
 
 TYPES = {"close_date": "DATE", "created_date": "DATE", "amount": "DOUBLE", "start_date": "DATE",
-         "end_date": "DATE", "count": "BIGINT", "period_start": "DATE", "period_end": "DATE", "target": "DOUBLE"}
+         "end_date": "DATE", "active": "BOOLEAN", "count": "BIGINT", "period_start": "DATE", "period_end": "DATE", "target": "DOUBLE"}
 
 
 # A written row's hash as SQL over its stored columns, by kind: what a first load's one read hands

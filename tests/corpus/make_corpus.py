@@ -214,7 +214,7 @@ FILES.update({
 
 # Rows that are no order lines though an id repeats: a deal's history (one row per stage change, set
 # aside) and a deal the export lists twice (counted once); dates and stages as exports write them;
-# rep names the tables disagree on (named in notes). tests/test_import_orders.py, test_import_values.py,
+# rep names the tables disagree on (named in notes); reps a roster marks as gone. tests/test_import_orders.py, test_import_values.py,
 # test_rep_spellings.py and test_mapping.py test each class; these files keep them in the corpus.
 FILES.update({
     "deal_history.csv": (b"Deal ID,Owner,Close Date,Amount,Stage\n"
@@ -235,6 +235,9 @@ FILES.update({
                           b"RS2,\"Ray, Bob\",2024-01-06,100,Closed Won\n"),
     "activities_email_owners.csv": (b"Activity ID,Assigned To,Date,Activity Type\nAE1,ann.lee@acme.com,2024-01-05,Call\n"
                                     b"AE2,bob.ray@acme.com,2024-01-05,Email\n"),
+    # reps who left, marked by a status column and no end date (tests/test_roster_active.py)
+    "roster_status_column.csv": (b"Sales Rep,Team,Start Date,Status\nAnn Lee,East,2020-01-06,Active\n"
+                                 b"Bob Ray,East,2021-03-01,Inactive\nCy Dee,West,2022-05-02,On leave\n"),
 })
 
 

@@ -1,0 +1,134 @@
+"""A roster's active or status column: reps who left without an end date stop counting.
+
+Roster and user exports mark a rep who left with Active = No, Status = Inactive or Deactivated = Yes
+far more often than with an end date. Read as if the column were not there, such a rep was active in
+every later period: a zero quarter after quarter in the panel, a share of the team's split, a row on
+Tracking. The rep's span now ends at their last deal or activity.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analytics import importing, metrics, store
+from analytics.importing import labels
+
+DEALS = ("Deal ID,Owner,Close Date,Amount,Stage\n"
+         "D1,Ann Lee,2024-01-10,1000,Closed Won\nD2,Ann Lee,2024-11-20,1000,Closed Won\n"
+         "D3,Bob Ray,2024-02-12,800,Closed Won\nD4,Bob Ray,2024-05-08,900,Closed Won\n"
+         "D5,Cy Dee,2024-03-01,700,Closed Won\nD6,Cy Dee,2024-12-02,700,Closed Won\n")
+
+
+@pytest.mark.parametrize("label, inverted, expected", [
+    ("Active", False, True),
+    ("yes", False, True),
+    ("TRUE", False, True),
+    ("1", False, True),
+    ("Inactive", False, False),
+    ("No", False, False),
+    ("false", False, False),
+    ("Terminated", False, False),
+    ("Deactivated", False, False),
+    ("Left", False, False),
+    ("On leave", False, None),
+    ("", False, None),
+    ("Yes", True, False),      # Deactivated = Yes: gone
+    ("No", True, True),        # Deactivated = No: still here
+    ("Active", True, True),    # a status word keeps its meaning whatever the column asks
+    ("Inaktiv", False, False),
+])
+def test_active_labels(label, inverted, expected):
+    assert labels.normalise_active(label, inverted=inverted) is expected
+
+
+def import_text(conn, tmp_path, name: str, text: str) -> importing.ImportResult:
+    path = tmp_path / name
+    path.write_text(text)
+    return importing.import_file(conn, path)
+
+
+@pytest.fixture
+def conn(tmp_path):
+    c = store.connect(tmp_path / "roster.duckdb")
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("header, ann, bob, cy", [
+    ("Active", "Yes", "No", "TRUE"),
+    ("Status", "Active", "Inactive", "Current"),
+    ("Deactivated", "No", "Yes", "false"),
+    ("Employment Status", "Active", "Terminated", "Active"),
+])
+def test_a_rep_marked_gone_stops_at_their_last_deal(conn, tmp_path, header, ann, bob, cy):
+    roster = (f"Sales Rep,Team,Start Date,{header}\nAnn Lee,East,2023-01-02,{ann}\n"
+              f"Bob Ray,East,2023-01-02,{bob}\nCy Dee,West,2023-01-02,{cy}\n")
+    result = import_text(conn, tmp_path, "roster.csv", roster)
+    assert (result.kind, result.status, result.rows_loaded) == ("reps", "loaded", 3), result.message
+    assert any("1 rep(s) marked inactive with no end date (Bob Ray)" in n for n in result.notes), result.notes
+    assert import_text(conn, tmp_path, "deals.csv", DEALS).status == "loaded"
+
+    panel = metrics.rep_period_panel(conn, "revenue", "quarter")
+    quarters = panel.groupby("rep")["period_label"].apply(list).to_dict()
+    # Bob's last deal is in Q2: no zero quarters after it. Ann, still here, keeps her zeros.
+    assert quarters["Bob Ray"] == ["2024-Q1", "2024-Q2"]
+    assert quarters["Ann Lee"] == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    next_quarter = metrics.active_reps(conn, date(2025, 1, 1), date(2025, 3, 31))
+    assert sorted(next_quarter["rep"]) == ["Ann Lee", "Cy Dee"]
+    spans = metrics.rep_spans(conn).set_index("rep")
+    assert spans.loc["Bob Ray", "roster_end"].date() == date(2024, 5, 8)
+
+
+def test_an_end_date_wins_over_the_status(conn, tmp_path):
+    roster = "Sales Rep,Start Date,End Date,Active\nBob Ray,2023-01-02,2024-03-31,No\nAnn Lee,2023-01-02,,Yes\n"
+    result = import_text(conn, tmp_path, "roster.csv", roster)
+    assert not any("marked inactive" in n for n in result.notes), result.notes
+    import_text(conn, tmp_path, "deals.csv", DEALS)
+    spans = metrics.rep_spans(conn).set_index("rep")
+    assert spans.loc["Bob Ray", "roster_end"].date() == date(2024, 3, 31)
+
+
+def test_a_rep_marked_gone_with_no_deal_is_in_no_period(conn, tmp_path):
+    roster = "Sales Rep,Start Date,Active\nAnn Lee,2023-01-02,Yes\nZed Gone,2023-01-02,No\n"
+    import_text(conn, tmp_path, "roster.csv", roster)
+    import_text(conn, tmp_path, "deals.csv", DEALS)
+    assert "Zed Gone" not in set(metrics.rep_spans(conn)["rep"])
+    assert "Zed Gone" not in set(metrics.rep_period_panel(conn, "revenue", "month")["rep"])
+
+
+def test_a_status_saying_neither_is_noted_and_counts_as_active(conn, tmp_path):
+    roster = "Sales Rep,Start Date,Status\nAnn Lee,2023-01-02,On leave\nBob Ray,2023-01-02,Sabbatical\n"
+    result = import_text(conn, tmp_path, "roster.csv", roster)
+    assert any("'Status' values that say neither active nor inactive, counted as active: On leave, Sabbatical"
+               in n for n in result.notes), result.notes
+    assert conn.execute("SELECT count(*) FROM reps WHERE active IS NULL").fetchall() == [(2,)]
+
+
+def test_a_roster_without_the_column_stores_no_status(conn, tmp_path):
+    import_text(conn, tmp_path, "roster.csv", "Sales Rep,Team\nAnn Lee,East\n")
+    assert conn.execute("SELECT active FROM reps").fetchall() == [(None,)]
+
+
+def test_a_status_change_on_reimport_is_an_update_and_undo_restores_it(conn, tmp_path):
+    import_text(conn, tmp_path, "roster.csv", "Sales Rep,Active\nAnn Lee,Yes\nBob Ray,Yes\n")
+    second = import_text(conn, tmp_path, "roster.csv", "Sales Rep,Active\nAnn Lee,Yes\nBob Ray,No\n")
+    assert (second.new, second.updated, second.unchanged) == (0, 1, 1)
+    importing.undo_import(conn, second.import_id)
+    assert conn.execute("SELECT rep, active FROM reps ORDER BY rep").fetchall() == [("Ann Lee", True), ("Bob Ray", True)]
+
+
+def test_a_database_from_before_gains_the_column_empty(tmp_path):
+    """Migration 8 on a roster stored before it: every rep's status is unknown (NULL), so nothing moves."""
+    path = tmp_path / "old.duckdb"
+    c = store.connect(path)
+    import_text(c, tmp_path, "roster.csv", "Sales Rep,Team\nAnn Lee,East\n")
+    c.execute("ALTER TABLE reps DROP COLUMN active")
+    c.execute("DELETE FROM schema_version WHERE version = 8")
+    c.close()
+    c = store.connect(path)
+    try:
+        assert c.execute("SELECT rep, active FROM reps").fetchall() == [("Ann Lee", None)]
+    finally:
+        c.close()
