@@ -13,7 +13,7 @@ from typing import Protocol
 
 import duckdb
 
-from analytics.importing import column_profile, labels, mapping, order_lines, parsing
+from analytics.importing import column_profile, event_dates, labels, mapping, order_lines, parsing
 from analytics.importing.field_sql import FieldSQL
 from analytics.importing.file_profile import FileProfile
 from analytics.importing.parsing import lit, q
@@ -140,6 +140,7 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
         (f"outcome = 'won' AND {q('close_date')} IS NULL", close_h, close_c, "'won deal without a close date'"),
         (f"outcome = 'lost' AND {q('close_date')} IS NULL", close_h, close_c, "'lost deal without a close date'"),
         (f"outcome = 'won' AND {q('amount')} IS NULL", amount_h, amount_c, "'won deal without an amount'"),
+        *event_dates.closed_deal_checks(q("close_date"), close_h, close_c),
     ]
     if "deal_id" in fields:
         id_h, id_c = _first(by_field, "deal_id")
@@ -249,7 +250,7 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
                      f"{', '.join(unknown[:20])}")
     extra = {"norm_type": f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"}
     date_blank = (f"{q('activity_date')} IS NULL AND {parsing.blank(date_c)}", date_h, date_c, "'activity date is blank'")
-    checks = [_rep_check(by_field), date_blank]
+    checks = [_rep_check(by_field), date_blank, *event_dates.activity_checks(q("activity_date"), date_h, date_c)]
     if "activity_id" in fields:  # (a stored row without an id is one whose key the import made)
         id_h, id_c = _first(by_field, "activity_id")
         checks.append((f"{q('activity_id')} IS NULL", id_h, id_c, "'activity id is blank'"))

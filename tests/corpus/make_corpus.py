@@ -235,6 +235,11 @@ FILES.update({
                           b"RS2,\"Ray, Bob\",2024-01-06,100,Closed Won\n"),
     "activities_email_owners.csv": (b"Activity ID,Assigned To,Date,Activity Type\nAE1,ann.lee@acme.com,2024-01-05,Call\n"
                                     b"AE2,bob.ray@acme.com,2024-01-05,Email\n"),
+    # closed deals dated after today or before 1980 (a typo, a spreadsheet's blank): rejected; an open
+    # deal's expected close in the future is kept (tests/test_import_event_dates.py)
+    "closed_dates_out_of_range.csv": (b"Deal ID,Owner,Close Date,Amount,Stage\nOR1,Ann Lee,2024-01-05,1000,Closed Won\n"
+                                      b"OR2,Bob Ray,2091-05-04,500,Closed Won\nOR3,Bob Ray,1900-01-01,500,Closed Lost\n"
+                                      b"OR4,Bob Ray,2091-06-01,900,Negotiation\n"),
     # reps who left, marked by a status column and no end date (tests/test_roster_active.py)
     "roster_status_column.csv": (b"Sales Rep,Team,Start Date,Status\nAnn Lee,East,2020-01-06,Active\n"
                                  b"Bob Ray,East,2021-03-01,Inactive\nCy Dee,West,2022-05-02,On leave\n"),
