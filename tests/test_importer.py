@@ -99,6 +99,7 @@ EXPECTED = {
     "activities_email_owners.csv": ("loaded", 2, 0, "activities"),
     "roster_status_column.csv": ("loaded", 3, 0, "reps"),
     "closed_dates_out_of_range.csv": ("loaded", 2, 2, "deals"),
+    "quotas_total_row.csv": ("loaded", 2, 1, "targets"),
 }
 
 
@@ -192,6 +193,7 @@ def test_the_whole_corpus_imported_twice_changes_nothing_the_second_time(conn):
     ("deal_history.csv", [2, 3]),          # both rows of the deal at two stages
     ("export_dates.csv", [5]),             # a spreadsheet's day number
     ("closed_dates_out_of_range.csv", [3, 4]),
+    ("quotas_total_row.csv", [4]),
 ])
 def test_reject_lines_are_physical_lines(conn, name, lines):
     result = importing.import_file(conn, CORPUS / name)

@@ -94,6 +94,23 @@ def normalise_active(label: str | None, *, inverted: bool = False) -> bool | Non
     return None
 
 
+# What a spreadsheet or report writes in the name column of its total row (Excel's pivot tables in
+# several languages too): a row of the others' sum, never a rep.
+_TOTAL_WORDS = ("total", "totals", "grand total", "grand totals", "subtotal", "sub-total", "sub total", "sum",
+                "team total", "all reps", "overall", "summe", "gesamt", "gesamtergebnis", "totaal", "eindtotaal",
+                "totale", "totale complessivo", "total general", "total général", "totalt", "summa")
+
+
+def total_row_names() -> tuple[str, ...]:
+    """The rep names of a total row as written: each word in lower case, UPPER case, Title Case and
+    Capitalised (compared exactly, which costs nothing per row, unlike a pattern).
+
+    >>> {"Total", "GRAND TOTAL", "Grand total", "Gesamtergebnis"} <= set(total_row_names())
+    True
+    """
+    return tuple(sorted({f(w) for w in _TOTAL_WORDS for f in (str.lower, str.upper, str.title, str.capitalize)}))
+
+
 _TYPE_WORDS = {
     "call": {"call", "calls", "phonecall", "phone", "outboundcall", "inboundcall", "coldcall", "logacall",
              "dial", "dials", "callmade", "connectedcall"},

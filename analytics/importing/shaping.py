@@ -13,7 +13,15 @@ from typing import Protocol
 
 import duckdb
 
-from analytics.importing import column_profile, event_dates, labels, mapping, order_lines, parsing
+from analytics.importing import (
+    column_profile,
+    event_dates,
+    labels,
+    mapping,
+    order_lines,
+    parsing,
+    roster_status,
+)
 from analytics.importing.field_sql import FieldSQL
 from analytics.importing.file_profile import FileProfile
 from analytics.importing.parsing import lit, q
@@ -31,9 +39,12 @@ def _first(by_field: mapping.ByField, name: str) -> tuple[str, str]:
     return by_field[name][0]
 
 
-def _rep_check(by_field: mapping.ByField) -> Check:
+def _rep_checks(by_field: mapping.ByField) -> list[Check]:
+    """A blank rep, and a report's total row ('Total', 'Grand Total'): its figures are the others' sum."""
     header, c = _first(by_field, "rep")
-    return (f"{q('rep')} IS NULL", header, c, "'rep is blank'")
+    totals = ", ".join(lit(name) for name in labels.total_row_names())
+    return [(f"{q('rep')} IS NULL", header, c, "'rep is blank'"),
+            (f"{q('rep')} IN ({totals})", header, c, "'a total row, not a rep: its figures are the sum of the others'")]
 
 
 def _labels(prof: FileProfile, by_field: mapping.ByField, name: str) -> list[str]:
@@ -119,7 +130,7 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
            fields: dict[str, FieldSQL], prof: FileProfile, *, planning: bool, **_: object) -> None:
     notes, t = stage.notes, stage.t
     label_field = "status" if "status" in fields else "stage" if "stage" in fields else None
-    checks = [_rep_check(by_field)]
+    checks = _rep_checks(by_field)
     if label_field:
         outcomes, unknown = {}, []
         for label in _labels(prof, by_field, label_field):
@@ -250,7 +261,10 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
                      f"{', '.join(unknown[:20])}")
     extra = {"norm_type": f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"}
     date_blank = (f"{q('activity_date')} IS NULL AND {parsing.blank(date_c)}", date_h, date_c, "'activity date is blank'")
-    checks = [_rep_check(by_field), date_blank, *event_dates.activity_checks(q("activity_date"), date_h, date_c)]
+    # (a per-row log's total row has no date, so the blank date rejects it; a pre-counted report's may
+    # have one, and only its rows pay for the comparison)
+    reps = _rep_checks(by_field) if "count" in fields else _rep_checks(by_field)[:1]
+    checks = [*reps, date_blank, *event_dates.activity_checks(q("activity_date"), date_h, date_c)]
     if "activity_id" in fields:  # (a stored row without an id is one whose key the import made)
         id_h, id_c = _first(by_field, "activity_id")
         checks.append((f"{q('activity_id')} IS NULL", id_h, id_c, "'activity id is blank'"))
@@ -292,7 +306,7 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
 
 def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
           fields: dict[str, FieldSQL], prof: FileProfile, *, planning: bool, **_: object) -> None:
-    checks = [_rep_check(by_field)]
+    checks = _rep_checks(by_field)
     if "start_date" in fields and "end_date" in fields:
         h, c = _first(by_field, "end_date")
         checks.append((f"{q('end_date')} < {q('start_date')}", h, c, "'end date before start date'"))
@@ -301,53 +315,20 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
     missing = [n for n in ("team", "manager", "region", "start_date", "end_date") if n not in fields]
     if missing:
         stage.notes.append(f"roster has no {', '.join(missing)} column(s): left empty")
-    cols = {"active": _active_sql(stage, by_field, fields, prof)}
+    status = roster_status.status_field(fields)
+    cols = {"active": roster_status.active_sql(stage, by_field, status, _labels(prof, by_field, status))
+            if status else "NULL::BOOLEAN"}
     select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["reps"][2])
     _keep_last(conn, stage, f"SELECT row_idx, {select} FROM {stage.t('typed')} WHERE rej IS NULL", ["rep"], "rep")
-    if "active" in cols and cols["active"] != "NULL::BOOLEAN":
-        stage.notes += _inactive_notes(conn, stage)
-
-
-def _active_sql(stage: Stage, by_field: mapping.ByField, fields: dict[str, FieldSQL], prof: FileProfile) -> str:
-    """The stored ``active`` of a roster row from its active or status column (``labels.normalise_active``),
-    NULL without one; a value saying neither is noted and counts as active, as an unknown stage counts
-    as open."""
-    name = "active" if "active" in fields else "inactive" if "inactive" in fields else None
-    if name is None:
-        return "NULL::BOOLEAN"
-    said: dict[str, str] = {}
-    unknown: list[str] = []
-    for label in _labels(prof, by_field, name):
-        value = labels.normalise_active(label, inverted=name == "inactive")
-        if value is None:
-            unknown.append(label)
-        else:
-            said[label] = "TRUE" if value else "FALSE"
-    if unknown:
-        header = _first(by_field, name)[0]
-        stage.notes.append(f"'{header}' values that say neither active nor inactive, counted as active: "
-                           f"{', '.join(unknown[:20])}" + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""))
-    whens = " ".join(f"WHEN trim({q(name)}) = {lit(label)} THEN {value}" for label, value in said.items())
-    return f"(CASE {whens} END)::BOOLEAN" if whens else "NULL::BOOLEAN"
-
-
-def _inactive_notes(conn: duckdb.DuckDBPyConnection, stage: Stage) -> list[str]:
-    """A note counting the reps marked inactive without an end date: their span ends at their last deal
-    or activity (``metrics.rep_spans_cte``), not at today."""
-    n, names = conn.execute(f"SELECT count(*), list(rep ORDER BY rep)[1:5] FROM {stage.t('final')} "
-                            "WHERE active = false AND end_date IS NULL").fetchall()[0]
-    if not n:
-        return []
-    more = f" and {n - len(names)} more" if n > len(names) else ""
-    return [f"{n:,} rep(s) marked inactive with no end date ({', '.join(names)}{more}): each counts as active "
-            "until their last deal or activity, and in no later period"]
+    if status:
+        stage.notes += roster_status.inactive_notes(conn, stage)
 
 
 def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
              fields: dict[str, FieldSQL], prof: FileProfile, *, fiscal_start: int, planning: bool,
              **_: object) -> None:
     t, notes = stage.t, stage.notes
-    checks = [_rep_check(by_field)]
+    checks = _rep_checks(by_field)
     metric = f"coalesce(lower({q('metric')}), 'revenue')" if "metric" in fields else "'revenue'"
     months = [m for m in mapping.MONTH_FIELDS if m in fields]
     if months:

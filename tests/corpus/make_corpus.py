@@ -240,6 +240,8 @@ FILES.update({
     "closed_dates_out_of_range.csv": (b"Deal ID,Owner,Close Date,Amount,Stage\nOR1,Ann Lee,2024-01-05,1000,Closed Won\n"
                                       b"OR2,Bob Ray,2091-05-04,500,Closed Won\nOR3,Bob Ray,1900-01-01,500,Closed Lost\n"
                                       b"OR4,Bob Ray,2091-06-01,900,Negotiation\n"),
+    # a spreadsheet's total row: rejected, never a rep holding the team's quota (tests/test_import_total_rows.py)
+    "quotas_total_row.csv": b"Sales Rep,Year,Jan,Feb,Mar\nAnn Lee,2024,100,100,100\nBob Ray,2024,200,200,200\nTotal,2024,300,300,300\n",
     # reps who left, marked by a status column and no end date (tests/test_roster_active.py)
     "roster_status_column.csv": (b"Sales Rep,Team,Start Date,Status\nAnn Lee,East,2020-01-06,Active\n"
                                  b"Bob Ray,East,2021-03-01,Inactive\nCy Dee,West,2022-05-02,On leave\n"),

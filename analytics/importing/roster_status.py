@@ -1,0 +1,53 @@
+"""A roster's active or status column (Active = No, Status = Inactive, Deactivated = Yes) as the stored
+``reps.active``, and the note naming the reps it marks gone without an end date.
+
+Such a rep's span ends at their last deal or activity (``metrics.rep_spans_cte``), not at today: without
+the column they were active, with a zero, in every later period and took a share of a team's split.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from analytics.importing import labels, mapping
+from analytics.importing.field_sql import FieldSQL
+from analytics.importing.parsing import lit, q
+from analytics.importing.stage_types import Stage
+
+
+def status_field(fields: dict[str, FieldSQL]) -> str | None:
+    """The roster's field saying whether a rep is still here: ``active``, ``inactive`` (asked the other
+    way round: Deactivated = Yes), or None."""
+    return "active" if "active" in fields else "inactive" if "inactive" in fields else None
+
+
+def active_sql(stage: Stage, by_field: mapping.ByField, name: str, values: list[str]) -> str:
+    """The stored ``active`` of a roster row from the distinct ``values`` of its status field ``name``
+    (``labels.normalise_active``); a value saying neither is noted and counts as active (NULL), as an
+    unknown stage counts as open."""
+    said: dict[str, str] = {}
+    unknown: list[str] = []
+    for label in values:
+        value = labels.normalise_active(label, inverted=name == "inactive")
+        if value is None:
+            unknown.append(label)
+        else:
+            said[label] = "TRUE" if value else "FALSE"
+    if unknown:
+        header = by_field[name][0][0]
+        stage.notes.append(f"'{header}' values that say neither active nor inactive, counted as active: "
+                           f"{', '.join(unknown[:20])}" + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""))
+    whens = " ".join(f"WHEN trim({q(name)}) = {lit(label)} THEN {value}" for label, value in said.items())
+    return f"(CASE {whens} END)::BOOLEAN" if whens else "NULL::BOOLEAN"
+
+
+def inactive_notes(conn: duckdb.DuckDBPyConnection, stage: Stage) -> list[str]:
+    """A note counting the reps marked inactive without an end date: their span ends at their last deal
+    or activity (``metrics.rep_spans_cte``), not at today."""
+    n, names = conn.execute(f"SELECT count(*), list(rep ORDER BY rep)[1:5] FROM {stage.t('final')} "
+                            "WHERE active = false AND end_date IS NULL").fetchall()[0]
+    if not n:
+        return []
+    more = f" and {n - len(names)} more" if n > len(names) else ""
+    return [f"{n:,} rep(s) marked inactive with no end date ({', '.join(names)}{more}): each counts as active "
+            "until their last deal or activity, and in no later period"]

@@ -1,0 +1,56 @@
+"""A report's total row is rejected, never stored as a rep.
+
+Spreadsheets and report exports end with a row whose name cell says 'Total' (or 'Grand Total',
+'Gesamtergebnis') and whose figures are the sum of the rows above. Stored, a quota file's total
+became a rep with the whole team's quota, a deal report's an open deal of the rep 'Total', and an
+activity report's a rep who made every call.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics import importing, store
+from analytics.importing import labels
+
+FILES = {
+    "targets": ("Sales Rep,Year,Jan,Feb,Mar\nAnn Lee,2024,100,100,100\nBob Ray,2024,200,200,200\n"
+                "Total,2024,300,300,300\n", "quotas", 2 * 3),
+    "reps": ("Sales Rep,Team,Manager\nAnn Lee,East,Max\nBob Ray,East,Max\nGRAND TOTAL,,\n", "reps", 2),
+    "deals": ("Owner,Close Date,Amount,Stage\nAnn Lee,2024-01-05,1000,Closed Won\n"
+              "Bob Ray,2024-01-06,2000,Closed Won\nTotal,,3000,\n", "deals", 2),
+    "activities": ("Assigned To,Week Starting,Activity Type,Count\nAnn Lee,2024-01-01,Call,10\n"
+                   "Bob Ray,2024-01-01,Call,20\nGesamtergebnis,2024-01-01,Call,30\n", "activities", 2),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FILES))
+def test_a_total_row_is_rejected_naming_its_line(tmp_path, kind):
+    text, table, stored = FILES[kind]
+    (tmp_path / f"{kind}.csv").write_text(text)
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / f"{kind}.csv")
+    assert (result.kind, result.status, result.rows_rejected) == (kind, "loaded", 1), result.message
+    [reject] = result.rejects
+    assert reject["line"] == 4 and "a total row, not a rep" in reject["reason"]
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchall() == [(stored,)]
+    conn.close()
+
+
+def test_a_per_row_logs_total_row_is_rejected_by_its_blank_date(tmp_path):
+    """A log without a count column pays nothing for the names: its total row has no date."""
+    (tmp_path / "log.csv").write_text("Assigned To,Date,Activity Type\nAnn Lee,2024-01-05,Call\nTotal,,\n")
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "log.csv")
+    assert [r["line"] for r in result.rejects] == [3]
+    assert conn.execute("SELECT rep FROM activities").fetchall() == [("Ann Lee",)]
+    conn.close()
+
+
+@pytest.mark.parametrize("name, is_total", [
+    ("Total", True), ("TOTAL", True), ("Grand Total", True), ("Grand total", True), ("Subtotal", True),
+    ("Gesamtergebnis", True), ("Totaal", True), ("Sum", True),
+    ("Ann Total", False), ("Totalis", False), ("Summer Lee", False),
+])
+def test_total_row_names(name, is_total):
+    assert (name in labels.total_row_names()) is is_total
