@@ -114,6 +114,8 @@ class StagedFacts:
     unknown_reps: tuple[str, ...] = ()
     stored_quotas: UnitEvidence | None = None
     stored_other_way: str | None = None
+    stored_overlap: str | None = None
+    """For quotas: why they cannot join stored quotas of overlapping periods (``quota_overlaps``)."""
 
 
 def refused(plan: ImportPlan, message: str) -> ImportPlan:
@@ -275,12 +277,14 @@ def staged_lines(plan: ImportPlan, facts: StagedFacts) -> str | None:
 def checked_plan(plan: ImportPlan, facts: StagedFacts) -> ImportPlan:
     """The staged plan: its counts, order-lines outcome and notes (how the stored quotas change,
     quotas of reps nobody knows, stored quotas a unit off), then the stage's own notes; refused
-    when its orders are stored the other way."""
+    when its orders are stored the other way, or its quotas overlap stored ones of other periods."""
     notes = [note for note in (quota_units.change_note(facts.quota_change) if facts.quota_change else None,
                                unknown_reps_note(facts.unknown_reps), stored_quotas_note(facts.stored_quotas))
              if note]
     plan = replace(plan.noted(*notes, *facts.notes), rows_read=facts.rows_read, rows_rejected=facts.rows_rejected,
                    lines=staged_lines(plan, facts))
+    if facts.stored_overlap:
+        return refused(plan, facts.stored_overlap)
     return refused(plan, facts.stored_other_way) if plan.lines and facts.stored_other_way else plan
 
 

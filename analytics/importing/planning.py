@@ -20,6 +20,7 @@ from analytics.importing import (
     csv_source,
     order_lines,
     plan_decisions,
+    quota_overlaps,
     quota_units,
     reject_lines,
     stage_types,
@@ -138,7 +139,8 @@ def staged_facts(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage
                         counted=stage.reading is stage_types.Reading.ROWS, notes=tuple(stage.notes))
     if stage.kind == "targets":
         facts = replace(facts, unknown_reps=unknown_reps(conn, final),
-                        quota_change=quota_units.quota_changes(conn, final) if _stored(conn, "quotas") else None)
+                        quota_change=quota_units.quota_changes(conn, final) if _stored(conn, "quotas") else None,
+                        stored_overlap=quota_overlaps.stored_overlap(conn, final) if _stored(conn, "quotas") else None)
     if stage.kind == "deals" and not keep and not stage.reading.once and _stored(conn, "quotas"):
         # (a commit says it from the stored deals, after their write)
         facts = replace(facts, stored_quotas=quota_units.quota_sales_evidence(conn, "quotas", final))

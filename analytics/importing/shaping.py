@@ -20,6 +20,7 @@ from analytics.importing import (
     mapping,
     order_lines,
     parsing,
+    quota_overlaps,
     roster_status,
 )
 from analytics.importing.field_sql import FieldSQL
@@ -374,4 +375,6 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
             notes.append(f"{stage.rows_skipped} row(s) with no target ('-', blank or 0) skipped")
         sql = (f"SELECT row_idx, rep, {metric} AS metric, p_start AS period_start, p_end AS period_end, "
                f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0")
+    period = next((_first(by_field, n)[0] for n in ("period", "period_start", "year") if n in fields), "period")
+    sql = quota_overlaps.set_aside_overlaps(conn, sql, t("quota_rows"), t("rej"), period)
     _keep_last(conn, stage, sql, ["rep", "metric", "period_start", "period_end"], "rep and period")

@@ -242,6 +242,9 @@ FILES.update({
                                       b"OR4,Bob Ray,2091-06-01,900,Negotiation\n"),
     # a spreadsheet's total row: rejected, never a rep holding the team's quota (tests/test_import_total_rows.py)
     "quotas_total_row.csv": b"Sales Rep,Year,Jan,Feb,Mar\nAnn Lee,2024,100,100,100\nBob Ray,2024,200,200,200\nTotal,2024,300,300,300\n",
+    # a quarter's quota beside its months: the quarter is rejected, never summed with them (tests/test_import_quota_overlaps.py)
+    "quotas_quarter_and_months.csv": (b"Sales Rep,Period,Quota\nAnn Lee,2024-Q1,300\nAnn Lee,2024-01,100\n"
+                                      b"Ann Lee,2024-02,100\nAnn Lee,2024-03,100\n"),
     # reps who left, marked by a status column and no end date (tests/test_roster_active.py)
     "roster_status_column.csv": (b"Sales Rep,Team,Start Date,Status\nAnn Lee,East,2020-01-06,Active\n"
                                  b"Bob Ray,East,2021-03-01,Inactive\nCy Dee,West,2022-05-02,On leave\n"),
