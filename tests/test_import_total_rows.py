@@ -8,6 +8,8 @@ activity report's a rep who made every call.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analytics import importing, store
@@ -48,9 +50,30 @@ def test_a_per_row_logs_total_row_is_rejected_by_its_blank_date(tmp_path):
 
 
 @pytest.mark.parametrize("name, is_total", [
-    ("Total", True), ("TOTAL", True), ("Grand Total", True), ("Grand total", True), ("Subtotal", True),
+    ("Total", True), ("TOTAL", True), ("Grand Total", True), ("grand TOTAL", True), ("Subtotal", True),
     ("Gesamtergebnis", True), ("Totaal", True), ("Sum", True),
     ("Ann Total", False), ("Totalis", False), ("Summer Lee", False),
 ])
 def test_total_row_names(name, is_total):
-    assert (name in labels.total_row_names()) is is_total
+    assert bool(re.fullmatch(labels.TOTAL_ROW_PATTERN, name)) is is_total
+
+
+@pytest.mark.parametrize("owner", ["Unassigned", "N/A", "#N/A", "-", "(none)", "NULL"])
+def test_a_deal_nobody_owns_is_rejected_as_a_blank_rep(tmp_path, owner):
+    """'Unassigned' or '#N/A' in the owner column is a blank by another name: stored, it was a rep with a
+    range and a target of its own."""
+    (tmp_path / "deals.csv").write_text("Deal ID,Owner,Close Date,Amount,Stage\nD1,Ann Lee,2024-01-05,1000,Closed Won\n"
+                                        f"D2,{owner},2024-01-06,2000,Closed Won\n")
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "deals.csv")
+    assert [(r["line"], r["reason"]) for r in result.rejects] == [(3, f"rep is blank: '{owner}' names no one")]
+    assert conn.execute("SELECT DISTINCT rep FROM deals").fetchall() == [("Ann Lee",)]
+    conn.close()
+
+
+@pytest.mark.parametrize("name, no_owner", [
+    ("Unassigned", True), ("N/A", True), ("NONE", True), ("Tbd", True), ("(no owner)", True),
+    ("Nona Lee", False), ("Total", False),
+])
+def test_no_owner_names(name, no_owner):
+    assert bool(re.fullmatch(labels.NO_OWNER_PATTERN, name)) is no_owner

@@ -101,14 +101,33 @@ _TOTAL_WORDS = ("total", "totals", "grand total", "grand totals", "subtotal", "s
                 "totale", "totale complessivo", "total general", "total général", "totalt", "summa")
 
 
-def total_row_names() -> tuple[str, ...]:
-    """The rep names of a total row as written: each word in lower case, UPPER case, Title Case and
-    Capitalised (compared exactly, which costs nothing per row, unlike a pattern).
+# What an export writes in the owner column of a row nobody owns: a blank by another name.
+_NO_OWNER_WORDS = ("-", "--", "n/a", "#n/a", "none", "(none)", "null", "(null)", "(blank)", "unassigned",
+                   "(unassigned)", "not assigned", "no owner", "(no owner)", "nobody", "?", "tbd")
 
-    >>> {"Total", "GRAND TOTAL", "Grand total", "Gesamtergebnis"} <= set(total_row_names())
-    True
-    """
-    return tuple(sorted({f(w) for w in _TOTAL_WORDS for f in (str.lower, str.upper, str.title, str.capitalize)}))
+
+def _pattern(words: tuple[str, ...]) -> str:
+    """A case-insensitive pattern matching any of ``words`` whole (RE2 syntax, which DuckDB's
+    ``regexp_full_match`` and Python's ``re.fullmatch`` read alike)."""
+    return "(?i)(?:" + "|".join(re.escape(w) for w in words) + ")"
+
+
+TOTAL_ROW_PATTERN = _pattern(_TOTAL_WORDS)
+"""The rep name of a total row, in any case.
+
+>>> [bool(re.fullmatch(TOTAL_ROW_PATTERN, n)) for n in ("Total", "GRAND TOTAL", "Gesamtergebnis", "Ann Total")]
+[True, True, True, False]
+"""
+
+NO_OWNER_PATTERN = _pattern(_NO_OWNER_WORDS)
+"""A rep name that says nobody owns the row, in any case.
+
+>>> [bool(re.fullmatch(NO_OWNER_PATTERN, n)) for n in ("Unassigned", "#N/A", "-", "none", "Nona Lee")]
+[True, True, True, True, False]
+"""
+
+NOT_A_REP_PATTERN = _pattern(_TOTAL_WORDS + _NO_OWNER_WORDS)
+"""Either: a name in the rep column that is not a rep."""
 
 
 _TYPE_WORDS = {
