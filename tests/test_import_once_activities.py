@@ -8,6 +8,7 @@ Planning opens the one read for an activity log committed into an empty ``activi
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import duckdb
@@ -137,3 +138,15 @@ def test_the_sink_names_the_hashes_rows_share():
     conn.execute("SELECT count(*) FROM (VALUES (9), (4), (9), (7), (4), (9)) t(h) "
                  "WHERE sink(true, 0::UTINYINT, h::UBIGINT, NULL::VARCHAR)").fetchall()
     assert sink.repeated_hashes().tolist() == [4, 9]
+
+
+def test_many_words_for_one_type_keep_the_two_reads_outcome(monkeypatch, tmp_path, small_buffers):
+    """Six words for a call and two for an e-mail, as CRMs log them: the type's CASE once made DuckDB
+    join the rows to the list of words, and the one read got other keys and reject lines."""
+    monkeypatch.setattr(sys.modules[__name__], "TYPES", ["Call", "Phone", "Cold Call", "Outbound Call",
+                                                         "Inbound Call", "Dial", "Email", "Sent Email", "Demo"])
+    path = _log(tmp_path / "log.csv", 20_000, {7, 2047, 2048, 4096, 10_000, 15_001})
+    once, written = _outcome(path, monkeypatch, two_reads=False)
+    twice, _ = _outcome(path, monkeypatch, two_reads=True)
+    assert once == twice and written == ["once"]
+    assert {r.type for r in once[8]} == {"call", "email", "demo"}
