@@ -87,6 +87,20 @@ def test_one_read_gives_what_two_reads_give(monkeypatch, tmp_path, small_buffers
     assert once.rows_rejected == len(bad_rows) and [r.line for r in once.rejects] == sorted(i + 2 for i in bad_rows)
 
 
+def test_five_won_stages_keep_the_two_reads_outcome(monkeypatch, tmp_path, small_buffers):
+    """Five labels for a won deal: the stage's CASE once made DuckDB join the rows to the list of
+    labels, out of file order, and the one read placed its rejects on other lines."""
+    path = _deals(tmp_path / "deals.csv", 20_000, {7, 2047, 2048, 4096, 10_000, 15_001})
+    won = ["Closed Won", "Won - Signed", "Won - Renewal", "Booked", "Closed Won - Upsell"]
+    rng = random.Random(3)
+    lines = path.read_text().split("\n")
+    path.write_text("\n".join([lines[0]] + [line.replace("Closed Won", rng.choice(won)) for line in lines[1:]]))
+    once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
+    twice, _ = _outcome(path, two_reads=True, monkeypatch=monkeypatch)
+    assert once == twice and len(written) == 1 and "scan" not in written
+    assert [r.line for r in once.rejects] == [9, 2049, 2050, 4098, 10_002, 15_003]
+
+
 def test_a_chunk_with_no_accepted_row_is_read_again(monkeypatch, tmp_path, small_buffers):
     path = _deals(tmp_path / "deals.csv", 12_000, set(range(4000, 8500)))
     once, written = _outcome(path, two_reads=False, monkeypatch=monkeypatch)
