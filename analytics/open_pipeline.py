@@ -49,6 +49,7 @@ AGE_EDGES = (14, 30, 60, 120)   # open deals' age bands in days: <= 14, 15-30, 3
 REP_PRIOR_WINS = 10.0   # the rep's own rate is shrunk to the team's by this many expected wins
 BAND_PRIOR_DEALS = 5.0  # an age band's rate is shrunk to the team's overall rate by this many deals
 MAX_CHANCE = 0.95
+SLOT_PRIOR_WINS = 10.0  # the same period of past years' ratio is shrunk to 1 by this many expected wins
 MAX_CELLS = 2 ** 21     # outcomes over all reps at most (a large team gets fewer per rep)
 SEARCH_BLOCK_ROWS = 8   # reps' draws searched at once (8 x 4,000 draws: 256 KB an array, in cache)
 MIX_BLOCK = 2 ** 17     # outcome cells a chance asks its law about at once (1 MB an array, in cache)
@@ -322,6 +323,42 @@ def deal_win_chances(history: pd.DataFrame, open_now: pd.DataFrame) -> np.ndarra
     ratio = (wins + REP_PRIOR_WINS) / (expected + REP_PRIOR_WINS)
     rep_ratio = open_now["rep"].map(ratio).fillna(1.0).to_numpy(dtype=float)
     return np.clip(by_cell[cells(open_now)[1]] * rep_ratio, 0.0, MAX_CHANCE)
+
+
+def slot_ratio(history: pd.DataFrame, slot_history: pd.DataFrame, prior_wins: float = SLOT_PRIOR_WINS) -> float:
+    """How much better deals open at this point of the same period of past years (``slot_history``: the
+    same quarter or month of the year, e.g. the Decembers) won than :func:`deal_win_chances` fitted on
+    ``history`` expects of them, shrunk toward 1 by how much a single past period's ratio varies anyway.
+
+    The chances of :func:`deal_win_chances` pool the last periods at the same point, whatever their place
+    in the year; a year-end push (December's deals won twice as often) is in two of eight past quarters
+    and so mostly averaged away: this ratio puts it back for the periods it belongs to. With
+    L = log((wins + prior) / (expected + prior)) over the slot's deals, every past period's own log ratio
+    varies by tau^2 (a robust spread over the periods of ``history``: the company's shock of the quarter
+    moves every deal of it), so L from n past periods carries noise v = tau^2 / n + 1 / (expected + prior),
+    and the factor is exp(w L) with w = max(0, 1 - v / L^2): nothing where L is within its noise (a calm
+    company's season is not worth the noise of two periods), almost all of it where it stands out.
+
+    >>> hist = pd.DataFrame({"point": [1, 1, 2, 2, 3, 3, 4, 4] * 3, "rep": ["a"] * 24, "age": [5] * 24,
+    ...                      "amount": [10.0] * 24, "won_in": [1, 0, 0, 1, 1, 0, 0, 1] * 3})
+    >>> slot_ratio(hist, hist.iloc[:0])                      # no same period of a past year: no correction
+    1.0
+    >>> strong = hist.assign(point=9, won_in=1).iloc[:16]     # 16 wins of 16 where 8 were expected
+    >>> round(slot_ratio(hist, strong, prior_wins=0.0), 2)    # tau = 0: L = log 2, v = 1/8, w = 0.74
+    1.67
+    """
+    if history.empty or slot_history.empty:
+        return 1.0
+    past = pd.DataFrame({"point": history["point"].to_numpy(), "won": history["won_in"].to_numpy(dtype=float),
+                         "expected": deal_win_chances(history, history)}).groupby("point").sum()
+    past = past[past["expected"] > 0]
+    per_period = np.log((past["won"] + 0.5) / (past["expected"] + 0.5)).to_numpy()
+    tau2 = (1.4826 * np.median(np.abs(per_period - np.median(per_period)))) ** 2 if per_period.size >= 3 else np.inf
+    expected = float(np.sum(deal_win_chances(history, slot_history)))
+    log_ratio = float(np.log((slot_history["won_in"].sum() + prior_wins) / (expected + prior_wins)))
+    noise = tau2 / max(int(slot_history["point"].nunique()), 1) + 1.0 / max(expected + prior_wins, 1e-9)
+    weight = max(0.0, 1.0 - noise / log_ratio ** 2) if log_ratio != 0 else 0.0
+    return float(np.exp(weight * log_ratio))
 
 
 def pipeline_share(split: pd.DataFrame) -> float:

@@ -36,17 +36,20 @@ import pandas as pd
 from analytics.coverage import DataCoverage, data_coverage
 from analytics.metric_registry import resolve_metric
 from analytics.open_pipeline import (
+    MAX_CHANCE,
     PipelineRemainder,
     deal_win_chances,
     open_deal_lists,
     pipeline_share,
     remainder_with_pipeline,
+    slot_ratio,
 )
 from analytics.pace_chance import TeamEffect
 from analytics.periods import Period
 from analytics.predictive import PredictiveDistribution
 
 HISTORY_PERIODS = 8   # past periods the chances and the split are estimated on
+SLOT_YEARS = 2        # past years whose same quarter or month corrects the chances for the time of year
 
 _OPEN_ON = ("d.created_date IS NOT NULL AND d.created_date <= {day} AND (d.outcome = 'open' "
             "OR (d.outcome IN ('won', 'lost') AND d.close_date > {day}))")
@@ -92,6 +95,35 @@ def comparable_points(period: Period, day: date, n_periods: int = HISTORY_PERIOD
         past = period.previous(k * step)
         out.append((min(past.start + timedelta(days=elapsed), past.end - timedelta(days=1)), past.end))
     return out
+
+
+def same_slot_points(period: Period, day: date, n_years: int = SLOT_YEARS) -> list[tuple[date, date]]:
+    """The same point of the same period of the ``n_years`` years before (the same quarter or month of the
+    year), as :func:`comparable_points` places it, and their last days.
+
+    >>> from analytics.periods import parse_period
+    >>> [(str(a), str(b)) for a, b in same_slot_points(parse_period("2026-12"), date(2026, 12, 15))]
+    [('2024-12-15', '2024-12-31'), ('2025-12-15', '2025-12-31')]
+    """
+    elapsed = (day - period.start).days
+    per_year = 12 if period.grain == "month" else 4
+    out = []
+    for k in range(n_years, 0, -1):
+        past = period.previous(k * per_year)
+        out.append((min(past.start + timedelta(days=elapsed), past.end - timedelta(days=1)), past.end))
+    return out
+
+
+def within_data(points: list[tuple[date, date]], first_close: date | None) -> list[tuple[date, date]]:
+    """The points on or after the data's first close: an export holds the deals closed inside its window,
+    so at a point before it the deals then open that closed before the window are missing, and in a
+    period that ended before it every deal open then reads as never won.
+
+    >>> within_data([(date(2023, 8, 14), date(2023, 9, 30)), (date(2023, 11, 14), date(2023, 12, 31))],
+    ...             date(2023, 10, 2))
+    [(datetime.date(2023, 11, 14), datetime.date(2023, 12, 31))]
+    """
+    return points if first_close is None else [(day, end) for day, end in points if day >= first_close]
 
 
 def _points_sql() -> str:
@@ -158,7 +190,8 @@ def pipeline_evidence(conn: duckdb.DuckDBPyConnection, metric: str, period: Peri
     is outside the period, or no past period had open deals at that point."""
     if deal_value_sql(metric) is None or not period.start <= day < period.end:
         return None
-    if not has_pipeline(coverage or data_coverage(conn)):
+    cov = coverage or data_coverage(conn)
+    if not has_pipeline(cov):
         return None
     points = comparable_points(period, day, n_periods)
     history = open_deal_history(conn, metric, points)
@@ -166,5 +199,8 @@ def pipeline_evidence(conn: duckdb.DuckDBPyConnection, metric: str, period: Peri
     if history.empty or not np.isfinite(share):
         return None
     now = open_deals_at(conn, metric, day)
-    values, chances = open_deal_lists(now, reps, deal_win_chances(history, now))
+    # the time of year: the same quarter or month of past years against what the pooled chances expect there
+    slot_points = within_data(same_slot_points(period, day), cov.closed_deals.first)
+    seasonal = slot_ratio(history, open_deal_history(conn, metric, slot_points))
+    values, chances = open_deal_lists(now, reps, np.clip(deal_win_chances(history, now) * seasonal, 0.0, MAX_CHANCE))
     return PipelineEvidence(values, chances, share, int(len(history)))

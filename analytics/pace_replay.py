@@ -71,6 +71,16 @@ def replay_periods(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, min
     return out
 
 
+def midpoint_day(period: Period, at: float = 0.5) -> date:
+    """The day by which ``at`` of the period's days have passed (the replay's "mid-period").
+
+    >>> from analytics.periods import parse_period
+    >>> str(midpoint_day(parse_period("2026-Q1"))), str(midpoint_day(parse_period("2026-02")))
+    ('2026-02-14', '2026-02-14')
+    """
+    return period.start + timedelta(days=max(round(at * period.days) - 1, 0))
+
+
 def replay_period(conn: duckdb.DuckDBPyConnection, metric: str, period: Period, at: float = 0.5) -> pd.DataFrame:
     """One past period: per forecast rep, the base target and its source, the start and the
     mid-period chance (as of the day ``at`` of the period's days have passed), and the outcome."""
@@ -81,7 +91,7 @@ def replay_period(conn: duckdb.DuckDBPyConnection, metric: str, period: Period, 
     quota = data.quotas_covering(conn, period, metric).reindex(reps).to_numpy(dtype=float)
     has_quota = np.isfinite(quota) & (quota > 0)
     target = np.where(has_quota, quota, pred.quantile(0.5))
-    day = period.start + timedelta(days=max(round(at * period.days) - 1, 0))
+    day = midpoint_day(period, at)
     booked = data.metric_to_date(conn, metric, period.start, day).reindex(reps).fillna(0.0).to_numpy()
     outcome = data.metric_to_date(conn, metric, period.start, period.end).reindex(reps).fillna(0.0).to_numpy()
     share = rep_shares(conn, metric, period, day, reps)
