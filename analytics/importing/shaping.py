@@ -8,7 +8,6 @@ the rows exactly as they will be stored, one per table key. While a stage is pla
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 from typing import Protocol
 
 import duckdb
@@ -20,6 +19,7 @@ from analytics.importing import (
     mapping,
     order_lines,
     parsing,
+    period_labels,
     quota_overlaps,
     roster_status,
 )
@@ -29,7 +29,6 @@ from analytics.importing.parsing import lit, q
 from analytics.importing.scan import create_typed
 from analytics.importing.stage_types import Check, Reading, Stage
 from analytics.importing.tables import TABLES, TYPES
-from analytics.periods import parse_period
 
 
 def _col(fields: dict[str, FieldSQL], name: str) -> str:
@@ -58,46 +57,6 @@ def _labels(prof: FileProfile, by_field: mapping.ByField, name: str) -> list[str
     for _, c in by_field.get(name, []):
         out += [v.strip() for v in prof.column(c).labels if v.strip()]
     return sorted(set(out))
-
-
-# ---- labels (few distinct values, parsed in Python) -------------------------------------------
-
-_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
-
-
-_MONTH_NAME_RE = re.compile(r"^([A-Za-z]{3,9})[ -](\d{4})$")
-
-
-def period_interval(label: str, fiscal_start: int) -> tuple[date, date] | None:
-    """(start, end) of a period label: 2026-11, 2026-Q4, Q4 2026, FY2027-Q1, 2026-W05, Nov 2026, 2026, a date."""
-    text = str(label).strip()
-    try:
-        p = parse_period(text, fiscal_start)
-        return p.start, p.end
-    except ValueError:
-        pass
-    if m := _WEEK_RE.match(text):
-        start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-        return start, start + timedelta(days=6)
-    if m := _MONTH_NAME_RE.match(text):
-        month = mapping.month_of_header(m.group(1))
-        if month:
-            return _month(int(m.group(2)), month)
-    if re.fullmatch(r"(FY)?\d{4}", text, re.I):
-        year = int(text[-4:])
-        start = date(year if fiscal_start == 1 else year - 1, fiscal_start, 1)
-        return start, date(start.year + 1, start.month, 1) - timedelta(days=1)
-    try:
-        d = date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-    return _month(d.year, d.month)
-
-
-def _month(year: int, month: int) -> tuple[date, date]:
-    start = date(year, month, 1)
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return start, nxt - timedelta(days=1)
 
 
 class _Shaper(Protocol):
@@ -246,7 +205,7 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     for label in prof.column(date_c).labels[:5000]:
         # (a whole date, 2024-01-09 or 20240109, is read as that day by the date parser, not as its month)
         if label and not re.match(r"\s*(\d{8}\s*$|\d{4}-\d{1,2}-\d{1,2})", label) \
-                and (iv := period_interval(label, fiscal_start)):
+                and (iv := period_labels.period_interval(label, fiscal_start)):
             starts[label] = iv[0].isoformat()
     if starts:
         case = "(CASE " + " ".join(f"WHEN {date_c} = {lit(k)} THEN DATE {lit(v)}" for k, v in starts.items()) \
@@ -355,24 +314,42 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
             notes.append(f"{month_blanks} month cell(s) with no target ('-', blank or 0) skipped")
     else:
         target_h, target_c = _first(by_field, "target")
+        extra = {}
         if "period" in fields:
             period_h, period_c = _first(by_field, "period")
-            found = {lab: period_interval(lab, fiscal_start) for lab in _labels(prof, by_field, "period")}
+            found = {lab: period_labels.period_interval(lab, fiscal_start) for lab in _labels(prof, by_field, "period")}
             ivs = {k: v for k, v in found.items() if v}
             start = "(CASE " + " ".join(f"WHEN {q('period')} = {lit(k)} THEN DATE {lit(v[0].isoformat())}"
                                         for k, v in ivs.items()) + " END)" if ivs else "NULL::DATE"
             end = "(CASE " + " ".join(f"WHEN {q('period')} = {lit(k)} THEN DATE {lit(v[1].isoformat())}"
                                       for k, v in ivs.items()) + " END)" if ivs else "NULL::DATE"
+            # Q1, January beside a year column (Rep, Year, Quarter, Quota): the row's year places them
+            yearless = {k: o for k in found if not found[k] and (o := period_labels.yearless_offset(k, fiscal_start))}
+            if yearless and "year" in fields:
+                year_h, year_c = _first(by_field, "year")
+                extra["year_no"] = f"TRY_CAST(regexp_extract({q('year')}, '(\\d{{4}})', 1) AS INT)"
+                first = (f"(make_date(year_no, 1, 1) + to_months(CASE {q('period')} "
+                         + " ".join(f"WHEN {lit(k)} THEN {o}" for k, (o, _) in yearless.items()) + " END))")
+                lasting = (f"CASE {q('period')} " + " ".join(f"WHEN {lit(k)} THEN {n}" for k, (_, n) in yearless.items())
+                           + " END")
+                start = f"coalesce({start}, {first}::DATE)"
+                end = f"coalesce({end}, ({first} + to_months({lasting}) - INTERVAL 1 DAY)::DATE)"
+                # (a simple CASE, not IN: a list of more than four is planned as a join, out of file order)
+                is_yearless = f"(CASE {q('period')} " + " ".join(f"WHEN {lit(k)} THEN true" for k in yearless) + " END)"
+                checks.append((f"{is_yearless} AND (year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100)", year_h,
+                               year_c, f"'not a year for the period ' || {q('period')} || ': ' || coalesce({year_c}, '(blank)')"))
+            without_year = ("a quarter or month without a year: map a year column, or write 2026-Q4 or Nov 2026"
+                            if yearless and "year" not in fields else
+                            "not a period label (expected 2026-11, 2026-Q4, Q4 2026 or a date)")
             checks.append((f"{q('period')} IS NULL OR {start} IS NULL", period_h, period_c,
-                           f"'not a period label (expected 2026-11, 2026-Q4, Q4 2026 or a date): ' || "
-                           f"coalesce({period_c}, '(blank)')"))
+                           f"'{without_year}: ' || coalesce({period_c}, '(blank)')"))
         else:
             start = q("period_start")
             end = f"coalesce({q('period_end')}, last_day({q('period_start')}))" if "period_end" in fields \
                 else f"last_day({q('period_start')})"
             h, c = _first(by_field, "period_start")
             checks.append((f"{q('period_start')} IS NULL", h, c, "'period start is blank'"))
-        if not create_typed(conn, stage, by_field, fields, {"p_start": start, "p_end": end}, checks,
+        if not create_typed(conn, stage, by_field, fields, {**extra, "p_start": start, "p_end": end}, checks,
                             planning=planning):
             return
         stage.rows_skipped = conn.execute(f"SELECT count(*) FROM {t('typed')} WHERE rej IS NULL AND "

@@ -1,0 +1,89 @@
+"""The period labels quota files write, read as intervals: 2026-11, 2026-Q4, Q4 2026, FY2027-Q1, FY24 Q1,
+Q1-24, 2026-W05, Nov 2026, Jan-24, 01/2024, 2026, a date; and labels without a year (Q1, January, Jan)
+beside a year column, as spreadsheets of quotas are most often laid out (Rep, Year, Quarter, Quota).
+
+A quarter's fiscal meaning is :func:`analytics.periods.parse_period`'s wherever the year comes from:
+with a fiscal year starting in February, Q1 of the year 2027 is February to April 2026, as FY2027-Q1 is.
+
+>>> from datetime import date
+>>> period_interval("FY24 Q1", 1), period_interval("Jan-24", 1), period_interval("01/2024", 1)
+((datetime.date(2024, 1, 1), datetime.date(2024, 3, 31)), (datetime.date(2024, 1, 1), datetime.date(2024, 1, 31)), (datetime.date(2024, 1, 1), datetime.date(2024, 1, 31)))
+>>> yearless_offset("Q2", 1), yearless_offset("February", 1), yearless_offset("Q1", 2), yearless_offset("2024-Q1", 1)
+((3, 3), (1, 1), (-11, 3), None)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from analytics.importing import mapping
+from analytics.periods import parse_period
+
+_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+_MONTH_NAME_RE = re.compile(r"^([A-Za-z]{3,9})\.?[ -]'?(\d{4}|\d{2})$")
+_NUMERIC_MONTH_RE = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
+# Two-digit years (FY24 Q1, Q1-24, Q1 FY24): the century is this one.
+_SHORT_QUARTER_RE = re.compile(r"^(FY)?\s*'?(\d{2})[- ]?Q([1-4])$", re.I)
+_SHORT_QUARTER_FIRST_RE = re.compile(r"^Q([1-4])[- /]?(FY)?\s*'?(\d{2})$", re.I)
+_YEARLESS_QUARTER_RE = re.compile(r"^(?:Q|Quarter\s*)([1-4])$", re.I)
+REFERENCE_YEAR = 2000   # a yearless label is placed in this year, then moved to each row's year
+
+
+def period_interval(label: str, fiscal_start: int) -> tuple[date, date] | None:
+    """(start, end) of a period label, or None when it is none of the forms above."""
+    text = str(label).strip()
+    try:
+        p = parse_period(_four_digit_quarter(text), fiscal_start)
+        return p.start, p.end
+    except ValueError:
+        pass
+    if m := _WEEK_RE.match(text):
+        start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        return start, start + timedelta(days=6)
+    if (m := _MONTH_NAME_RE.match(text)) and (month := mapping.month_of_header(m.group(1))):
+        return _month(_full_year(m.group(2)), month)
+    if (m := _NUMERIC_MONTH_RE.match(text)) and 1 <= int(m.group(1)) <= 12:
+        return _month(int(m.group(2)), int(m.group(1)))
+    if re.fullmatch(r"(FY)?\d{4}", text, re.I):
+        year = int(text[-4:])
+        start = date(year if fiscal_start == 1 else year - 1, fiscal_start, 1)
+        return start, date(start.year + 1, start.month, 1) - timedelta(days=1)
+    try:
+        d = date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+    return _month(d.year, d.month)
+
+
+def yearless_offset(label: str, fiscal_start: int) -> tuple[int, int] | None:
+    """For a label without a year (Q2, February, Feb): (months from 1 January of the row's year to the
+    period's first month, months it lasts); None for any other label."""
+    text = str(label).strip()
+    if m := _YEARLESS_QUARTER_RE.match(text):
+        p = parse_period(f"{REFERENCE_YEAR}-Q{m.group(1)}", fiscal_start)
+        start, end = p.start, p.end
+    elif month := mapping.month_of_header(text):
+        start, end = _month(REFERENCE_YEAR, month)
+    else:
+        return None
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    return (start.year - REFERENCE_YEAR) * 12 + start.month - 1, months
+
+
+def _four_digit_quarter(text: str) -> str:
+    """FY24 Q1 as FY2024-Q1, Q1-24 as 2024-Q1; any other text as it is."""
+    if m := _SHORT_QUARTER_RE.match(text):
+        return f"{m.group(1) or ''}{_full_year(m.group(2))}-Q{m.group(3)}"
+    if m := _SHORT_QUARTER_FIRST_RE.match(text):
+        return f"{m.group(2) or ''}{_full_year(m.group(3))}-Q{m.group(1)}"
+    return text
+
+
+def _full_year(digits: str) -> int:
+    return int(digits) if len(digits) == 4 else 2000 + int(digits)
+
+
+def _month(year: int, month: int) -> tuple[date, date]:
+    start = date(year, month, 1)
+    return start, date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
