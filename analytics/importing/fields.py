@@ -74,6 +74,9 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
            "kind", "channel", "task subtype"),
         _f("count", False, "count", "count", "activities", "number", "number of activities", "quantity",
            "total", "n", "activity count", "volume"),
+        # Done or only planned: a task Not Started, a meeting Scheduled or a No Show did not happen.
+        _f("status", False, "label", "status", "task status", "activity status", "meeting outcome",
+           "event status", "completion status"),
     ],
     "reps": [
         _f("rep", True, "text", "sales rep", "rep", "name", "full name", "sales agent",

@@ -130,6 +130,29 @@ NOT_A_REP_PATTERN = _pattern(_TOTAL_WORDS + _NO_OWNER_WORDS)
 """Either: a name in the rep column that is not a rep."""
 
 
+# An activity log's status column: done, or only planned or given up (Salesforce's task statuses,
+# HubSpot's task status and meeting outcome).
+_DONE = {"completed", "complete", "done", "held", "logged", "closed", "finished", "attended", "made", "sent",
+         "connected", "occurred", "erledigt", "termine", "realizado", "completado"}
+_NOT_DONE = {"notstarted", "open", "inprogress", "deferred", "waiting", "waitingonsomeoneelse", "scheduled",
+             "planned", "cancelled", "canceled", "noshow", "rescheduled", "pending", "overdue", "todo", "new",
+             "offen", "geplant", "abgesagt", "pendiente", "cancelado"}
+
+
+def activity_done(label: str | None) -> bool | None:
+    """Whether an activity log's status says the activity happened: True (Completed, Held), False
+    (Not Started, Scheduled, No Show, Canceled), None when it says neither; a blank status is done (an
+    event's row, which has none).
+
+    >>> activity_done("Completed"), activity_done("Not Started"), activity_done("No-show"), activity_done("")
+    (True, False, False, True)
+    """
+    if label is None or not str(label).strip():
+        return True
+    k = _key(label)
+    return True if k in _DONE else False if k in _NOT_DONE else None
+
+
 _TYPE_WORDS = {
     "call": {"call", "calls", "phonecall", "phone", "outboundcall", "inboundcall", "coldcall", "logacall",
              "dial", "dials", "callmade", "connectedcall"},

@@ -225,12 +225,13 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
         notes.append(f"activity type(s) counted as 'other' (edit the activity type map to change): "
                      f"{', '.join(unknown[:20])}")
     extra = {"norm_type": f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"}
+    status_checks = _activity_status_checks(by_field, prof, notes) if "status" in fields else []
     date_blank = (f"{q('activity_date')} IS NULL AND {parsing.blank(date_c)}", date_h, date_c, "'activity date is blank'")
     # (a per-row log's total row has no date, so the blank date rejects it, and its rows of nobody
     # ('Unassigned') are named after the import as reps who own no deal; a pre-counted report's total
     # row may have a date, and only its rows pay for the comparison)
     reps = _rep_checks(by_field) if "count" in fields else _rep_checks(by_field)[:1]
-    checks = [*reps, date_blank, *event_dates.activity_checks(q("activity_date"), date_h, date_c)]
+    checks = [*reps, *status_checks, date_blank, *event_dates.activity_checks(q("activity_date"), date_h, date_c)]
     if "activity_id" in fields:  # (a stored row without an id is one whose key the import made)
         id_h, id_c = _first(by_field, "activity_id")
         checks.append((f"{q('activity_id')} IS NULL", id_h, id_c, "'activity id is blank'"))
@@ -268,6 +269,21 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     cols["key_seq"] = f"row_number() OVER (PARTITION BY activity_date, rep, {q('type')} ORDER BY row_idx)::INTEGER"
     select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["activities"][2])
     conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} FROM {t('typed')} WHERE rej IS NULL")
+
+
+def _activity_status_checks(by_field: mapping.ByField, prof: FileProfile, notes: list[str]) -> list[Check]:
+    """Rows whose status says the activity did not happen (Not Started, Scheduled, No Show) are rejected:
+    a planned call is not a call made. A status saying neither is noted and counted as done."""
+    said = {label: labels.activity_done(label) for label in _labels(prof, by_field, "status")}
+    if unknown := [label for label, done in said.items() if done is None]:
+        notes.append(f"activity status(es) that say neither done nor planned, counted as done: {', '.join(unknown[:20])}")
+    not_done = [label for label, done in said.items() if done is False]
+    if not not_done:
+        return []
+    header, c = _first(by_field, "status")
+    # (a simple CASE, not IN: a list of more than four is planned as a join, out of file order)
+    is_not_done = f"(CASE {q('status')} " + " ".join(f"WHEN {lit(v)} THEN true" for v in not_done) + " END)"
+    return [(is_not_done, header, c, f"'not done: its status is ' || {q('status')}")]
 
 
 def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
