@@ -101,6 +101,9 @@ EXPECTED = {
     "closed_dates_out_of_range.csv": ("loaded", 2, 2, "deals"),
     "quotas_total_row.csv": ("loaded", 2, 1, "targets"),
     "quotas_quarter_and_months.csv": ("loaded", 3, 1, "targets"),
+    "activities_task_status.csv": ("loaded", 2, 2, "activities"),
+    "quotas_year_quarter.csv": ("loaded", 2, 1, "targets"),
+    "deals_unassigned_owner.csv": ("loaded", 1, 2, "deals"),
 }
 
 
@@ -196,6 +199,9 @@ def test_the_whole_corpus_imported_twice_changes_nothing_the_second_time(conn):
     ("closed_dates_out_of_range.csv", [3, 4]),
     ("quotas_total_row.csv", [4]),
     ("quotas_quarter_and_months.csv", [2]),
+    ("activities_task_status.csv", [3, 5]),
+    ("quotas_year_quarter.csv", [4]),
+    ("deals_unassigned_owner.csv", [3, 4]),
 ])
 def test_reject_lines_are_physical_lines(conn, name, lines):
     result = importing.import_file(conn, CORPUS / name)

@@ -245,6 +245,15 @@ FILES.update({
     # a quarter's quota beside its months: the quarter is rejected, never summed with them (tests/test_import_quota_overlaps.py)
     "quotas_quarter_and_months.csv": (b"Sales Rep,Period,Quota\nAnn Lee,2024-Q1,300\nAnn Lee,2024-01,100\n"
                                       b"Ann Lee,2024-02,100\nAnn Lee,2024-03,100\n"),
+    # a task export's open tasks: not done, rejected (tests/test_import_activity_status.py)
+    "activities_task_status.csv": (b"Subject,Assigned,Date,Status,Activity Type\nCall Acme,Ann Lee,2024-01-05,Completed,Call\n"
+                                   b"Call Beta,Ann Lee,2024-01-06,Not Started,Call\nDemo,Bob Ray,2024-01-07,,Demo\n"
+                                   b"Lunch,Bob Ray,2024-01-08,No Show,Meeting\n"),
+    # quotas laid out as Rep, Year, Quarter (tests/test_import_period_labels.py)
+    "quotas_year_quarter.csv": b"Sales Rep,Year,Quarter,Quota\nAnn Lee,2024,Q1,300\nAnn Lee,2024,Q2,310\nBob Ray,,Q1,200\n",
+    # deals nobody owns: a blank rep by another name (tests/test_import_total_rows.py)
+    "deals_unassigned_owner.csv": (b"Deal ID,Owner,Close Date,Amount,Stage\nU1,Ann Lee,2024-01-05,100,Closed Won\n"
+                                   b"U2,Unassigned,2024-01-06,900,Closed Won\nU3,#N/A,2024-01-07,50,Closed Lost\n"),
     # reps who left, marked by a status column and no end date (tests/test_roster_active.py)
     "roster_status_column.csv": (b"Sales Rep,Team,Start Date,Status\nAnn Lee,East,2020-01-06,Active\n"
                                  b"Bob Ray,East,2021-03-01,Inactive\nCy Dee,West,2022-05-02,On leave\n"),
