@@ -30,6 +30,7 @@ from analytics.pace_replay import rep_shares
 from analytics.periods import Period, working_days
 from analytics.target_sets import SavedTargetSet
 from analytics.tracking_causes import (
+    PIPELINE_SHORT,
     diagnose,
     flagged_on_pace,
     funnel_rates,
@@ -219,7 +220,9 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     if resolve_metric(saved.metric).funnel_stage not in (None, "won"):
         # The metric is itself a funnel volume (calls, opportunities): its own pace is the volume.
         short = s["pace"] < 1
-        s["cause"] = np.where(short, "activity volume short", "on pace")
+        volume_short = PIPELINE_SHORT if resolve_metric(saved.metric).funnel_stage == "opportunities" \
+            else "activity volume short"
+        s["cause"] = np.where(short, volume_short, "on pace")
         s["cause_detail"] = [f"{saved.metric} at {formatting.rate(p)} of pace" if sh else f"{saved.metric} on pace"
                              for p, sh in zip(s["pace"], short, strict=True)]
     s[["cause", "cause_detail"]] = flagged_on_pace(s["flag"], s["pace"], s["cause"], s["cause_detail"]).to_numpy()

@@ -58,6 +58,9 @@ def _row_min(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
             pd.Series(np.where(have, filled[np.arange(len(v)), j], np.nan), index=frame.index))
 
 
+PIPELINE_SHORT = "pipeline volume short"
+
+
 def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: pd.DataFrame,
              denominators: pd.DataFrame, *, volume_threshold: float = 0.8,
              conversion_threshold: float = 0.75, min_count: float = 5.0, alpha: float = 0.05) -> pd.DataFrame:
@@ -67,7 +70,8 @@ def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: 
     ``rates_now`` / ``rates_usual``: rep x stage rates (``funnel_rates``); ``denominators``: rep x stage
     trials to date (a stage with fewer than ``min_count`` is not judged, nor one whose shortfall a
     binomial at the usual rate would produce with probability ``alpha`` or more: small-count noise).
-    "activity volume short" when the weakest activity is under ``volume_threshold`` of pace;
+    "activity volume short" when the weakest activity is under ``volume_threshold`` of pace
+    ("pipeline volume short" when that is the opportunities created);
     otherwise "conversion short" when a judged stage runs under ``conversion_threshold`` of the rep's
     usual rate; otherwise "on pace"; "no activity data" with nothing to judge.
     """
@@ -91,7 +95,9 @@ def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: 
                      f"{formatting.rate(usual.at[rep, rs])})"
                      if isinstance(rs, str) and np.isfinite(rr) else "")
         if vol_short:
-            cause.append("activity volume short")
+            # (opportunities come from the deals' created dates, not from an activity log: a manager
+            # without one must not read that calls or meetings fell short)
+            cause.append(PIPELINE_SHORT if wa == "opportunities" else "activity volume short")
             detail.append(f"{wa} at {formatting.rate(wp)} of pace" + (f"; also {conv_text}" if conv_short else ""))
         elif conv_short:
             cause.append("conversion short")

@@ -20,6 +20,7 @@ frame.require("pages/tracking.py")
 STATUS_FLAGGED, STATUS_BEHIND, STATUS_ON, STATUS_UNMEASURED = "Flagged", "Behind pace", "On pace", "Not measured yet"
 CAUSE_WORDS = {  # what each cause means, said only for the causes shown
     "activity volume short": "too few calls or meetings",
+    "pipeline volume short": "too few new opportunities created",
     "conversion short": "activities do not turn into deals as usual",
     "fewer deals": "fewer deals won than usual by now",
     "deal size": "won deals smaller than usual",

@@ -105,8 +105,8 @@ def test_flags_and_chances_match_the_engine(tracked_db):
     engine = relaxed.summary.loc[sorted(expected_flags)]
     assert flagged.loc[engine.index, "p_attain"].to_numpy() == pytest.approx(100 * engine["p_attain"].to_numpy())
     assert flagged.loc[engine.index, "cause"].tolist() == engine["cause"].tolist()
-    assert set(flagged["cause"]) <= {"activity volume short", "conversion short", "deal size or timing",
-                                     "target above the usual rate"}
+    assert set(flagged["cause"]) <= {"activity volume short", "pipeline volume short", "conversion short",
+                                     "deal size or timing", "target above the usual rate"}
     assert f"{len(expected_flags)} rep(s) flagged" in _texts(at)
     assert _metric(at, "Flagged reps").value == f"{len(expected_flags)} of {relaxed.team['reps']}"
     assert _metric(at, "Team chance").value == f"{100 * relaxed.team['team_p_attain']:.0f}%"

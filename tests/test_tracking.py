@@ -456,3 +456,27 @@ def test_tracking_with_an_open_pipeline_is_seeded(tracking_company):
     again = tracking.track(tracking_company, "Q1 plan", date(2026, 2, 15), n_draws=500)
     pd.testing.assert_frame_equal(first.summary, again.summary, check_exact=True)
     assert str(first.team) == str(again.team)
+
+
+def test_opportunities_short_is_a_pipeline_cause_not_an_activity_one():
+    """Opportunities come from the deals' created dates: a rep short of them is short of pipeline, and
+    a manager who imported no activity log must not read that calls or meetings fell short."""
+    usual = _funnel([500] * 4, [60] * 4, [30] * 4, [15] * 4, [5] * 4, [10] * 4)
+    volume = pd.DataFrame({"opportunities": [0.3, 1.0, 1.1, np.nan]}, index=usual.index)
+    out = diagnose(volume, funnel_rates(usual), funnel_rates(usual), pd.DataFrame(index=usual.index))
+    assert out.loc["low_volume", "cause"] == "pipeline volume short"
+    assert out.loc["low_volume", "cause_detail"].startswith("opportunities at 30% of pace")
+
+
+def test_without_an_activity_log_no_cause_names_calls(tracking_db_template, tmp_path):
+    """The tracking company without its activity log (a CRM export of deals alone, as the Maven one):
+    ``slow`` made fewer calls, so fewer opportunities: the pipeline is short, and no cause says activity."""
+    path = tmp_path / "deals_only.duckdb"
+    shutil.copy(tracking_db_template, path)
+    conn = store.connect(path)
+    conn.execute("DELETE FROM activities")
+    s = tracking.track(conn, "Q1 plan").summary
+    conn.close()
+    assert s.loc["slow", "cause"] == "pipeline volume short"
+    assert not s["cause"].eq("activity volume short").any()
+    assert not s["cause_detail"].str.contains("calls|meetings|demos").any()
