@@ -157,7 +157,14 @@ def _add_month(total: np.ndarray, own: np.ndarray, hurdle: np.ndarray, law: Empi
 
 
 def _as_hurdle(reps: np.ndarray, total: np.ndarray, shared_sigma: float) -> LogScaleHurdle:
-    """Each rep's draws of the sum as a zero share plus a location-scale law on the log of the rest."""
+    """Each rep's draws of the sum as a zero share plus a location-scale law on the log of the rest.
+
+    The scale is each rep's interquartile range of the log draws over 1.349 (the standard deviation of a
+    normal): one extreme draw of 256 (a residual from the pooled law's far tail) moved a rep's standard
+    deviation by half and its P90 from 1.4x to 2x its median, so a rep's range changed when another rep
+    was added and the draws fell otherwise. The tails stay in the pooled law of the standardised draws,
+    scaled to the same interquartile range.
+    """
     positive = total > 0
     k = positive.sum(axis=1)
     zero_share = 1.0 - k / total.shape[1]
@@ -165,14 +172,37 @@ def _as_hurdle(reps: np.ndarray, total: np.ndarray, shared_sigma: float) -> LogS
     logs = np.log(np.where(positive, total, 1.0))
     mu = np.where(k > 0, logs.sum(axis=1) / np.maximum(k, 1), 0.0)
     deviation = logs - mu[:, None]
-    squares = np.where(positive, np.square(deviation), 0.0)
-    sd = np.sqrt(np.where(k > 1, squares.sum(axis=1) / np.maximum(k - 1, 1), np.nan))
+    sd = _iqr_scale(np.where(positive, logs, np.nan), k)
     fill = float(np.nanmedian(sd)) if np.isfinite(sd).any() else 1.0
     sd = np.where(np.isfinite(sd) & (sd > 0), sd, fill)
     u = (deviation / sd[:, None])[positive & (k[:, None] > 1)]
     law = None
     if u.size >= 20:
-        u = (u - u.mean()) / max(float(u.std()), 1e-9)
+        q25, q75 = np.quantile(u, [0.25, 0.75])
+        u = (u - u.mean()) / max(float(q75 - q25) / IQR_PER_SD, 1e-9)
         law = EmpiricalResidualLaw.thinned(u)
     return LogScaleHurdle(reps=reps, mu=mu, sigma=sd, df=np.full(reps.size, 30.0), zero_share=zero_share,
                           residuals=law, shared_sigma=min(shared_sigma, float(np.min(sd)) if sd.size else 0.0))
+
+
+IQR_PER_SD = 1.349
+"""The interquartile range of a normal law in standard deviations."""
+
+
+def _iqr_scale(logs: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Each row's interquartile range over :data:`IQR_PER_SD` (NaN: not drawn), NaN for rows of fewer than 4
+    values. Sorted once per row: NaN sorts last, so row i's quartiles sit among its first k[i] values."""
+    ordered = np.sort(logs, axis=1)
+    out = np.full(logs.shape[0], np.nan)
+    ok = k >= 4
+    if not ok.any():
+        return out
+    rows = np.flatnonzero(ok)
+    n = k[ok].astype(float)
+    def at(q: float) -> np.ndarray:       # np.quantile's linear interpolation on the first n values
+        pos = q * (n - 1)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, (n - 1).astype(int))
+        return ordered[rows, lo] + (pos - lo) * (ordered[rows, hi] - ordered[rows, lo])
+    out[ok] = (at(0.75) - at(0.25)) / IQR_PER_SD
+    return out
