@@ -191,18 +191,21 @@ IQR_PER_SD = 1.349
 
 def _iqr_scale(logs: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Each row's interquartile range over :data:`IQR_PER_SD` (NaN: not drawn), NaN for rows of fewer than 4
-    values. Sorted once per row: NaN sorts last, so row i's quartiles sit among its first k[i] values."""
-    ordered = np.sort(logs, axis=1)
+    values, as np.quantile's linear interpolation gives it. Each row is sorted once (7 ms for 10,000 rows
+    of 256; partitioning around the quartiles took 50): NaN sorts last, so a row's quartiles sit among
+    its first k values."""
     out = np.full(logs.shape[0], np.nan)
     ok = k >= 4
     if not ok.any():
         return out
-    rows = np.flatnonzero(ok)
-    n = k[ok].astype(float)
-    def at(q: float) -> np.ndarray:       # np.quantile's linear interpolation on the first n values
-        pos = q * (n - 1)
+    ordered = np.sort(logs[ok], axis=1)
+    rows, n = np.arange(ordered.shape[0]), k[ok]
+
+    def at(q: float) -> np.ndarray:
+        pos = q * (n - 1.0)
         lo = np.floor(pos).astype(int)
-        hi = np.minimum(lo + 1, (n - 1).astype(int))
+        hi = np.minimum(lo + 1, n - 1)
         return ordered[rows, lo] + (pos - lo) * (ordered[rows, hi] - ordered[rows, lo])
+
     out[ok] = (at(0.75) - at(0.25)) / IQR_PER_SD
     return out
