@@ -29,6 +29,7 @@ import pandas as pd
 from analytics import quoting
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
 from analytics.metric_registry import ACTIVITY_TYPES, REGISTRY, resolve_metric
+from analytics.metrics import idle_roster_reps
 from analytics.periods import Period
 
 
@@ -87,6 +88,8 @@ class DataCoverage:
     lone_activities: int = 0
     lone_reps: tuple[str, ...] = ()
     split_names: tuple[tuple[str, ...], ...] = ()
+    idle_roster: tuple[str, ...] = ()
+    """Roster reps with no deal and no activity at all, hired before the last 120 days (``metrics.idle_roster_reps``)."""
 
     # ----------------------------------------------------------------- predicates
     @property
@@ -211,6 +214,12 @@ class DataCoverage:
             notes.append(f"{self.lone_activities:,} activity rows name reps who own no deal and are not in the roster "
                          f"({names}): their calls and meetings count for nobody who sells, and the reps who sell may "
                          "show none. Check the activity owners' names against the deals (e-mail addresses?).")
+        if self.idle_roster:
+            n = len(self.idle_roster)
+            names = quoting.names(list(self.idle_roster), limit=LONE_REPS_SHOWN)
+            notes.append(f"{n} roster {'rep owns' if n == 1 else 'reps own'} no deal and logged no activity in the "
+                         f"data ({names}): no range and no target. If {'they sell, their' if n > 1 else 'the rep sells, their'} "
+                         "deals are missing from the export.")
         if self.split_names:
             shown = "; ".join(" / ".join(quoting.quoted(n) for n in g) for g in self.split_names[:LONE_REPS_SHOWN])
             more = ", ..." if len(self.split_names) > LONE_REPS_SHOWN else ""
@@ -288,4 +297,5 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
         activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[15:], strict=True)},
         lone_activities=sum(n.rows["activities"] for n in lone), lone_reps=tuple(n.rep for n in lone[:10]),
-        split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)))
+        split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)),
+        idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else ())

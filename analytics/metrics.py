@@ -2,7 +2,8 @@
 
 A rep is *active* in a period when the period overlaps the rep's span: the roster's
 [start_date, end_date] when the rep is on the roster (a rep the roster marks inactive without an end
-date ends at their last event), else [first event, last event]
+date ends at their last event; one with no event at all counts only when hired in the last 120 days),
+else [first event, last event]
 (an event is a closed deal, a created deal or an activity; a rep whose last event is
 within 90 days of the data's as-of date is taken to be still active). An active
 period with no deal or activity counts as a ZERO, never as missing. Periods before
@@ -58,6 +59,7 @@ METRICS: dict[str, str] = {m.name: m.kind for m in REGISTRY.values()}
 METRIC_LABELS = {m.name: m.label for m in REGISTRY.values()}
 """Metric name -> label, a view of ``metric_registry.REGISTRY``."""
 STILL_ACTIVE_DAYS = 90
+NEW_HIRE_DAYS = 120   # a roster rep with no deal or activity yet counts when hired this recently
 
 
 def data_as_of(conn: duckdb.DuckDBPyConnection) -> date | None:
@@ -124,9 +126,12 @@ def _spans_sql(found_as_of: bool = False, metric: Metric | None = None) -> str:
     ev0 AS (SELECT min(first_event) AS data_start FROM ev),
     deal_team AS (SELECT rep, mode(team) AS team FROM deals WHERE team IS NOT NULL GROUP BY rep),
     roster AS (SELECT r.*, coalesce(r.end_date, CASE WHEN NOT r.active THEN ev.last_event END) AS left_on
-               FROM reps r LEFT JOIN ev ON r.rep = ev.rep
+               FROM reps r LEFT JOIN ev ON r.rep = ev.rep, span_as_of a
                -- (marked inactive with no end date and no event: active in no period at all)
-               WHERE r.end_date IS NOT NULL OR coalesce(r.active, true) OR ev.rep IS NOT NULL),
+               WHERE (r.end_date IS NOT NULL OR coalesce(r.active, true) OR ev.rep IS NOT NULL)
+               -- (no deal and no activity at all, and not a new hire: a manager or an SDR the roster
+               -- lists, or a seller the export leaves out, never a rep with a zero every period)
+                 AND (ev.rep IS NOT NULL OR r.start_date > a.as_of - INTERVAL {NEW_HIRE_DAYS} DAY)),
     spans AS (
         SELECT coalesce(r.rep, ev.rep) AS rep,
                coalesce(r.start_date, ev.first_event) AS span_start,
@@ -142,6 +147,16 @@ def _spans_sql(found_as_of: bool = False, metric: Metric | None = None) -> str:
         FROM roster r FULL OUTER JOIN ev ON r.rep = ev.rep
         LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep), span_as_of a
     )"""
+
+
+def idle_roster_reps(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The reps the roster lists as still here who have no span (:func:`rep_spans`): no deal and no
+    activity at all in the data, and hired more than ``NEW_HIRE_DAYS`` before its last day. They get no
+    range and no target, and every page says so (``coverage.DataCoverage.absent_notes``)."""
+    return [rep for (rep,) in conn.execute(f"""WITH {_spans_sql(True)}
+        SELECT r.rep FROM reps r WHERE r.end_date IS NULL AND coalesce(r.active, true)
+          AND (SELECT as_of FROM span_as_of) IS NOT NULL AND r.rep NOT IN (SELECT rep FROM spans)
+        ORDER BY r.rep""").fetchall()]
 
 
 def rep_spans_cte() -> str:

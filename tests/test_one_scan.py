@@ -1,5 +1,5 @@
 """metrics.span_scan (one statement: every rep's span, the data's last day, a metric's first day) equals
-the three read apart: the spans by their definition (the events of every kind unioned, then grouped by
+the three read apart (the roster as it counts: gone reps and reps with no event at all left out): the spans by their definition (the events of every kind unioned, then grouped by
 rep), ``metrics.data_as_of`` and ``Metric.coverage_sql``, on companies with the awkward cases."""
 
 from __future__ import annotations
@@ -23,6 +23,15 @@ REFERENCE_SPANS = f"""
         UNION ALL SELECT rep, activity_date FROM activities WHERE activity_date <= $as_of) GROUP BY rep),
     ev0 AS (SELECT min(first_event) AS data_start FROM ev),
     deal_team AS (SELECT rep, mode(team) AS team FROM deals WHERE team IS NOT NULL GROUP BY rep),
+    -- the roster as it counts: a rep marked inactive without an end date leaves on their last event and
+    -- is gone without one; a rep with no event at all counts only when hired in the last NEW_HIRE_DAYS
+    roster AS (SELECT r.rep, r.team, r.start_date,
+                      CASE WHEN r.end_date IS NOT NULL THEN r.end_date WHEN r.active = false THEN e.last_event END
+                          AS end_date
+               FROM reps r LEFT JOIN ev e ON e.rep = r.rep
+               WHERE e.rep IS NOT NULL
+                  OR ((r.end_date IS NOT NULL OR r.active IS NULL OR r.active)
+                      AND r.start_date > $as_of - INTERVAL {metrics.NEW_HIRE_DAYS} DAY)),
     spans AS (
         SELECT coalesce(r.rep, ev.rep) AS rep,
                coalesce(r.start_date, ev.first_event) AS span_start,
@@ -35,7 +44,7 @@ REFERENCE_SPANS = f"""
                coalesce(r.team, dt.team) AS team,
                r.rep IS NOT NULL AS on_roster,
                r.end_date AS roster_end
-        FROM reps r FULL OUTER JOIN ev ON r.rep = ev.rep
+        FROM roster r FULL OUTER JOIN ev ON r.rep = ev.rep
         LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep)
     )
     SELECT * FROM spans ORDER BY rep"""
@@ -81,6 +90,11 @@ def _awkward(conn, *, activities: bool = True, deals: bool = True) -> None:
     conn.execute("INSERT INTO reps (rep, team, start_date, end_date, import_id) VALUES "
                  "('idle_started', 'T1', DATE '2023-05-01', NULL, 1), ('idle_undated', 'T2', NULL, NULL, 1), "
                  "('left_early', 'T3', DATE '2022-01-01', DATE '2022-06-30', 1)")
+    # a roster's status column: 'late' marked gone without an end date (leaves on their last event), one
+    # marked gone with no event at all, and a hire of the last weeks with none yet
+    conn.execute("INSERT INTO reps (rep, team, start_date, end_date, import_id, active) VALUES "
+                 "('late', 'T4', DATE '2022-03-01', NULL, 1, false), ('gone_idle', 'T4', NULL, NULL, 1, false), "
+                 "('new_hire', 'T4', DATE '2024-06-20', NULL, 1, true)")
 
 
 def _company(kind: str):
@@ -141,11 +155,13 @@ def test_the_cases_are_there():
     spans, day, _ = _reference(conn, None, None)
     assert day == LAST_CLOSE                                 # open deals created later do not move it
     by_rep = spans.set_index("rep")
-    assert {"gone", "open_only", "acts_only", "undated", "idle_started", "idle_undated", "left_early"} <= set(by_rep.index)
+    assert {"gone", "open_only", "acts_only", "undated", "late", "new_hire"} <= set(by_rep.index)
     assert "future_only" not in by_rep.index                 # every event after the data's end
+    # roster reps with no event by the data's end, hired before the last 120 days or marked gone: none
+    assert not {"idle_started", "idle_undated", "gone_idle", "left_early"} & set(by_rep.index)
+    assert pd.Timestamp(by_rep.loc["late", "roster_end"]).date() == LAST_CLOSE   # marked gone: their last event
     assert by_rep.loc["open_only", "team"] == "T9"           # the deals' team for a rep off the roster
     assert pd.Timestamp(by_rep.loc["open_only", "span_end"]).date() == date(2024, 3, 2)  # not the later one
-    assert pd.isna(by_rep.loc["idle_undated", "span_start"])
     assert pd.Timestamp(by_rep.loc["gone", "span_end"]).date() == date(2023, 2, 10)       # stopped: no longer active
     assert metrics.data_as_of(_company("empty")) is None
 

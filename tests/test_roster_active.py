@@ -132,3 +132,24 @@ def test_a_database_from_before_gains_the_column_empty(tmp_path):
         assert c.execute("SELECT rep, active FROM reps").fetchall() == [("Ann Lee", None)]
     finally:
         c.close()
+
+
+def test_a_roster_rep_with_nothing_at_all_gets_no_range_and_is_named(conn, tmp_path):
+    """A manager or SDR the roster lists, with no deal and no activity, was a rep with a zero every
+    quarter: a $0 range and target, and zeros that pulled the team's pooled model down (a new hire's
+    median moved 15% in an orders export). A new hire with nothing yet still counts."""
+    from datetime import timedelta
+
+    from analytics import coverage
+
+    hired = (date(2024, 12, 2) - timedelta(days=30)).isoformat()
+    roster = (f"Sales Rep,Start Date\nAnn Lee,2023-01-02\nZara Manager,2020-01-06\nNew Hire,{hired}\n")
+    import_text(conn, tmp_path, "roster.csv", roster)
+    import_text(conn, tmp_path, "deals.csv", DEALS)
+    spans = set(metrics.rep_spans(conn)["rep"])
+    assert "Zara Manager" not in spans and {"Ann Lee", "New Hire"} <= spans
+    assert "Zara Manager" not in set(metrics.rep_period_panel(conn, "revenue", "quarter")["rep"])
+    assert metrics.idle_roster_reps(conn) == ["Zara Manager"]
+    notes = coverage.data_coverage(conn).absent_notes()
+    assert any(n.startswith("1 roster rep owns no deal and logged no activity in the data (Zara Manager)")
+               for n in notes), notes
