@@ -8,7 +8,6 @@ plain forms they replaced, number for number.
 from __future__ import annotations
 
 import warnings
-
 from dataclasses import replace
 from datetime import date
 
