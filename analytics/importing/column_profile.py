@@ -139,11 +139,11 @@ def evidence_columns(by_field: mapping.ByField, kind: str, sample: FileProfile, 
             elif ftype == "date":
                 proves = 1 if orders[c] == "dmy" else 2
                 dots = f"(CASE WHEN contains({c}, '.') THEN 4 ELSE 0 END)"
-                out.append((f"{c}_cls", f"(CASE WHEN {c} IS NULL OR substr({c}, 5, 1) = '-' THEN 0 "
+                out.append((f"{c}_cls", f"(CASE WHEN {c} IS NULL OR {parsing.iso_dash_sql(c)} THEN 0 "
                                         f"WHEN {c}_ts IS NOT NULL THEN (CASE WHEN day({c}_ts) > 12 THEN {proves} "
                                         f"ELSE 3 END) + {dots} ELSE {parsing.date_class_sql(c)} END)::UTINYINT"))
                 # raw text of values proving an order the pass could not read (for the notes' examples)
-                out.append((f"{c}_ex", f"(CASE WHEN {c}_ts IS NULL AND NOT ({c} IS NULL OR substr({c}, 5, 1) = '-') "
+                out.append((f"{c}_ex", f"(CASE WHEN {c}_ts IS NULL AND NOT ({c} IS NULL OR {parsing.iso_dash_sql(c)}) "
                                        f"AND ({parsing.date_class_sql(c)} & 3) IN (1, 2) THEN {c} END)"))
                 if kind == "activities":
                     out.append((f"{c}_lab", _label_evidence(c, orders[c], sample)))

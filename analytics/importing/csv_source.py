@@ -66,6 +66,9 @@ class SourceFile:
     # Whether the file holds a NUL byte (a damaged export), by the whole-file pass: every text
     # value is checked for one only then (one rule wherever it is: its row is rejected).
     nul: bool = True
+    # Whether a value may begin or end with a space other than ' ' (a no-break space ...), by the
+    # same pass: only then does a text value need DuckDB's trim itself (field_sql.text_value_sql).
+    wide_spaces: bool = True
     # Whether a line break is inside a quoted field (notes over several lines), seen in the head or
     # by a scan: DuckDB then reads the file in one thread (see read_sql.read_csv_sql), as its
     # threads, each starting at a buffer's edge, may start a record on a line inside such a field.
@@ -157,6 +160,7 @@ class ReadableText(NamedTuple):
     notes: list[str]
     n_lines: int | None      # physical lines, when the pass counted them
     nul: bool                # some byte is NUL
+    wide_spaces: bool        # some space other than ' ' may be in it (csv_text.TextEvidence.wide_spaces)
 
 
 def readable_text(path: Path, encoding: str) -> ReadableText:
@@ -176,17 +180,19 @@ def readable_text(path: Path, encoding: str) -> ReadableText:
             os.unlink(copy)
             copy = fixed
             notes.append(_LONE_CR_NOTE)
-        return ReadableText(copy, encoding, notes, None, decoded.nul)
+        return ReadableText(copy, encoding, notes, None, decoded.nul, decoded.wide_spaces)
     bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
     evidence = csv_text.scan_text(path, skip=bom)
     if evidence.utf8 and not evidence.lone_cr:
-        return ReadableText(path, encoding, [], evidence.n_lines, evidence.nul)
+        return ReadableText(path, encoding, [], evidence.n_lines, evidence.nul, evidence.wide_spaces)
     legacy = "latin-1" if encoding == "latin-1" else "cp1252"
     # (a NUL byte is one in UTF-8 and in the code page alike: the copy has one where the file has)
     copy, decoding = csv_text.transcode_lines(path, legacy, skip=bom, newlines=evidence.lone_cr)
     notes = [n for n in (decoding.note(), _LONE_CR_NOTE if evidence.lone_cr else None) if n]
+    # (a UTF-8 file's copy only has its line ends changed; a code page's lines were not looked at for
+    # spaces, and cp1252's 0xA0 is a no-break space)
     return ReadableText(copy, decoding.encoding(encoding if evidence.utf8 else "utf-8"), notes, decoding.n_lines,
-                        evidence.nul)
+                        evidence.nul, evidence.wide_spaces or not evidence.utf8)
 
 
 def normalise_newlines(path: Path) -> Path:
@@ -291,7 +297,7 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
     encoding = detect_encoding(head)
     if what := binary_kind(head, encoding):
         raise _refuse(name, f"not a CSV text file: it looks like {what}; export the data as CSV")
-    read_path, encoding, notes, n_lines, nul = readable_text(path, encoding)
+    read_path, encoding, notes, n_lines, nul, wide_spaces = readable_text(path, encoding)
     transcoded = read_path != path
     if transcoded:
         with open(read_path, "rb") as fh:
@@ -300,7 +306,7 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
     try:
         src = _finish(path, name, read_path, encoding, text, size, transcoded, notes)
         src.head_line_bytes = len(head) / max(head.count(b"\n"), 1)
-        src.n_lines, src.nul = n_lines, nul
+        src.n_lines, src.nul, src.wide_spaces = n_lines, nul, wide_spaces
         src.quoted_line_breaks = csv_records.line_break_in_quotes(head.removeprefix(codecs.BOM_UTF8), src.delimiter) \
             or csv_records.known_to_span_lines(read_path, src.delimiter, src.skip_lines)
         return src

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ import numpy as np
 
 CHUNK = 1 << 24
 LF, CR = 10, 13
+
+# Unicode's space separators (category Zs) but the ASCII space: what DuckDB's ``trim`` strips besides
+# ``' '`` (tests/test_import_text_trim.py pins the set). A file without any has only ``' '`` to trim.
+WIDE_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_WIDE_SPACE = re.compile(f"[{WIDE_SPACES}]")
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,16 @@ class TextEvidence:
         Physical lines as LF ends them (a last line without one counts).
     nul : bool
         Some byte is NUL (a damaged export): only then do the import's rows need a NUL check.
+    wide_spaces : bool
+        Some character is one of :data:`WIDE_SPACES` (read while the bytes are UTF-8): only then
+        may a value begin or end with a space other than ``' '``, which ``trim`` also strips.
     """
 
     utf8: bool
     lone_cr: bool
     n_lines: int
     nul: bool = False
+    wide_spaces: bool = False
 
 
 def _gathered_non_ascii(data: np.ndarray, open_run: bool) -> tuple[bytes, bool]:
@@ -67,18 +77,23 @@ def _gathered_non_ascii(data: np.ndarray, open_run: bool) -> tuple[bytes, bool]:
 
 
 def scan_text(path: Path, skip: int = 0) -> TextEvidence:
-    """One pass over ``path`` (a 16 MiB buffer reused): UTF-8 validity, lone CRs, lines, NUL bytes.
+    """One pass over ``path`` (a 16 MiB buffer reused): UTF-8 validity, lone CRs, lines, NUL bytes,
+    and whether a space other than ``' '`` occurs (in the non-ASCII text the UTF-8 check decodes).
 
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
     >>> _ = p.write_bytes("a,b\\nJosé,1\\n".encode() + "Zoë,2\\r3,4".encode("cp1252"))
     >>> scan_text(p)
-    TextEvidence(utf8=False, lone_cr=True, n_lines=3, nul=False)
+    TextEvidence(utf8=False, lone_cr=True, n_lines=3, nul=False, wide_spaces=False)
+    >>> _ = p.write_bytes("a,b\\nJosé\\u00a0,1\\n".encode())
+    >>> scan_text(p).wide_spaces
+    True
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     buf = bytearray(CHUNK)
     data = np.frombuffer(buf, dtype=np.uint8)
     utf8, lone_cr, open_run, newlines, last, cr_at_end, nul = True, False, False, 0, None, False, False
+    wide = False
     with open(path, "rb", buffering=0) as fh:
         if skip:
             fh.seek(skip)
@@ -95,7 +110,7 @@ def scan_text(path: Path, skip: int = 0) -> TextEvidence:
             if utf8 and (open_run or chunk.max() >= 0x80):
                 gathered, open_run = _gathered_non_ascii(chunk, open_run)
                 try:
-                    decoder.decode(gathered)
+                    wide = _WIDE_SPACE.search(decoder.decode(gathered)) is not None or wide
                 except UnicodeDecodeError:
                     utf8 = False
             newlines += int(np.count_nonzero(chunk == LF))
@@ -106,7 +121,7 @@ def scan_text(path: Path, skip: int = 0) -> TextEvidence:
         except UnicodeDecodeError:  # (a sequence cut by the end of the file)
             utf8 = False
     return TextEvidence(utf8=utf8, lone_cr=lone_cr or bool(cr_at_end),
-                        n_lines=newlines + int(last is not None and last != LF), nul=nul)
+                        n_lines=newlines + int(last is not None and last != LF), nul=nul, wide_spaces=wide)
 
 
 @dataclass
