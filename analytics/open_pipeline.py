@@ -34,6 +34,7 @@ chances 1/4, 1/2, 1/4.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,11 +43,11 @@ import pandas as pd
 
 from analytics.pace_chance import TeamEffect, remaining_law
 from analytics.predictive import ArrayLike, LogScaleHurdle, NegBinomialCount, PredictiveDistribution
+from analytics.rep_win_ratio import rep_evidence, rep_ratios, sum_evidence
 
 MAX_EXACT = 10          # up to 2**10 outcomes enumerated exactly; more deals are drawn
 N_OUTCOMES = 2 ** MAX_EXACT
 AGE_EDGES = (14, 30, 60, 120)   # open deals' age bands in days: <= 14, 15-30, 31-60, 61-120, older
-REP_PRIOR_WINS = 10.0   # the rep's own rate is shrunk to the team's by this many expected wins
 BAND_PRIOR_DEALS = 5.0  # an age band's rate is shrunk to the team's overall rate by this many deals
 MAX_CHANCE = 0.95
 SLOT_PRIOR_WINS = 10.0  # the same period of past years' ratio is shrunk to 1 by this many expected wins
@@ -286,15 +287,38 @@ def _shrunk_rates(won: np.ndarray, cell: np.ndarray, n_cells: int, prior: np.nda
     return (wins + strength * prior) / (deals + strength)
 
 
-def deal_win_chances(history: pd.DataFrame, open_now: pd.DataFrame) -> np.ndarray:
+def team_win_rates(history: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+    """The team's rate of winning by the period's end per age band and size quarter, learnt on ``history``
+    (:func:`deal_win_chances` without the rep's own ratio): a function giving it for each deal of a frame
+    (columns age, amount)."""
+    won = history["won_in"].to_numpy(dtype=float)
+    size_edges = np.unique(np.quantile(history["amount"].to_numpy(dtype=float), [0.25, 0.5, 0.75]))
+    n_age, n_size = len(AGE_EDGES) + 1, size_edges.size + 1
+
+    def cells(deals: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        age = age_band(deals["age"])
+        size = np.searchsorted(size_edges, deals["amount"].to_numpy(dtype=float), side="right")
+        return age, age * n_size + size
+
+    age, cell = cells(history)
+    by_age = _shrunk_rates(won, age, n_age, np.full(n_age, won.mean()), BAND_PRIOR_DEALS)
+    by_cell = _shrunk_rates(won, cell, n_age * n_size, np.repeat(by_age, n_size), BAND_PRIOR_DEALS)
+    return lambda deals: np.asarray(by_cell[cell] if deals is history else by_cell[cells(deals)[1]])
+
+
+def deal_win_chances(history: pd.DataFrame, open_now: pd.DataFrame, prior_wins: float | None = None,
+                     rep_history: Sequence[pd.DataFrame] = ()) -> np.ndarray:
     """Per open deal of ``open_now`` (columns rep, age, amount): the chance it is won before the period ends.
 
     ``history`` has one row per deal open at the same point of a past period (columns rep, age,
     amount, won_in: won before that period's end). The team's rate per age band and size quarter
     (big deals take longer: a rate by count alone overstates what the pipeline is worth), each
-    shrunk to the coarser rate by ``BAND_PRIOR_DEALS`` deals, times the rep's own ratio of wins to
-    that expectation over the rep's past open deals, shrunk to 1 by ``REP_PRIOR_WINS`` expected wins.
-    A rep without history gets the team's rates; without any history nothing is known: NaN.
+    shrunk to the coarser rate by ``BAND_PRIOR_DEALS`` deals (:func:`team_win_rates`), times the rep's
+    own ratio of wins to that expectation over the rep's past open deals, shrunk to 1 by as many expected
+    wins as the reps' ratios call for (:func:`analytics.rep_win_ratio.rep_ratios`; ``prior_wins`` fixes it).
+    ``rep_history``: more past points whose deals tell the rep's ratio (each against its own team rates),
+    not the team's rates. A rep without history gets the team's rates; without any history nothing is
+    known: NaN.
 
     >>> hist = pd.DataFrame({"rep": ["a"] * 4 + ["b"] * 4, "age": [5] * 8, "amount": [10.0] * 8,
     ...                      "won_in": [1, 1, 1, 0, 0, 0, 0, 1]})
@@ -304,25 +328,11 @@ def deal_win_chances(history: pd.DataFrame, open_now: pd.DataFrame) -> np.ndarra
     """
     if history.empty:
         return np.full(len(open_now), np.nan)
-    won = history["won_in"].to_numpy(dtype=float)
-    amounts = history["amount"].to_numpy(dtype=float)
-    size_edges = np.unique(np.quantile(amounts, [0.25, 0.5, 0.75]))
-    n_age, n_size = len(AGE_EDGES) + 1, size_edges.size + 1
-
-    def cells(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        age = age_band(frame["age"])
-        size = np.searchsorted(size_edges, frame["amount"].to_numpy(dtype=float), side="right")
-        return age, age * n_size + size
-
-    age, cell = cells(history)
-    by_age = _shrunk_rates(won, age, n_age, np.full(n_age, won.mean()), BAND_PRIOR_DEALS)
-    by_cell = _shrunk_rates(won, cell, n_age * n_size, np.repeat(by_age, n_size), BAND_PRIOR_DEALS)
-    reps = history["rep"].to_numpy()
-    expected = pd.Series(by_cell[cell]).groupby(reps).sum()
-    wins = pd.Series(won).groupby(reps).sum()
-    ratio = (wins + REP_PRIOR_WINS) / (expected + REP_PRIOR_WINS)
-    rep_ratio = open_now["rep"].map(ratio).fillna(1.0).to_numpy(dtype=float)
-    return np.clip(by_cell[cells(open_now)[1]] * rep_ratio, 0.0, MAX_CHANCE)
+    team = team_win_rates(history)
+    evidence = sum_evidence([rep_evidence(history, team(history))]
+                            + [rep_evidence(h, team_win_rates(h)(h)) for h in rep_history if len(h)])
+    rep_ratio = open_now["rep"].map(rep_ratios(evidence, prior_wins)).fillna(1.0).to_numpy(dtype=float)
+    return np.clip(team(open_now) * rep_ratio, 0.0, MAX_CHANCE)
 
 
 def slot_ratio(history: pd.DataFrame, slot_history: pd.DataFrame, prior_wins: float = SLOT_PRIOR_WINS) -> float:

@@ -114,6 +114,31 @@ def same_slot_points(period: Period, day: date, n_years: int = SLOT_YEARS) -> li
     return out
 
 
+def sibling_points(period: Period, day: date, n_periods: int = HISTORY_PERIODS) -> list[tuple[date, date]]:
+    """For a month in its quarter's first two, the same point of the other one of them in the ``n_periods``
+    quarters before (placed as :func:`comparable_points` places them); none for a quarter-end month or a
+    quarter. Neither is a quarter's end: a rep who pushes closes to the quarter's end wins little of what is
+    open mid-month in both, so these points tell the rep's own rate too (not the team's rates: a quarter's
+    first month is not its second).
+
+    >>> from analytics.periods import parse_period
+    >>> [(str(a), str(b)) for a, b in sibling_points(parse_period("2026-04"), date(2026, 4, 15), 2)]
+    [('2025-11-15', '2025-11-30'), ('2026-02-15', '2026-02-28')]
+    >>> sibling_points(parse_period("2026-06"), date(2026, 6, 15)), sibling_points(parse_period("2026-Q2"), date(2026, 5, 15))
+    ([], [])
+    """
+    place = (period.start.month - period.fiscal_start_month) % 3
+    if period.grain != "month" or place == 2:
+        return []
+    sibling = period.previous(1 if place == 1 else 2)   # the last such month complete before the period
+    elapsed = (day - period.start).days
+    out = []
+    for k in range(n_periods - 1, -1, -1):
+        past = sibling.previous(3 * k)
+        out.append((min(past.start + timedelta(days=elapsed), past.end - timedelta(days=1)), past.end))
+    return out
+
+
 def within_data(points: list[tuple[date, date]], first_close: date | None) -> list[tuple[date, date]]:
     """The points on or after the data's first close: an export holds the deals closed inside its window,
     so at a point before it the deals then open that closed before the window are missing, and in a
@@ -202,5 +227,9 @@ def pipeline_evidence(conn: duckdb.DuckDBPyConnection, metric: str, period: Peri
     # the time of year: the same quarter or month of past years against what the pooled chances expect there
     slot_points = within_data(same_slot_points(period, day), cov.closed_deals.first)
     seasonal = slot_ratio(history, open_deal_history(conn, metric, slot_points))
-    values, chances = open_deal_lists(now, reps, np.clip(deal_win_chances(history, now) * seasonal, 0.0, MAX_CHANCE))
+    # the rep's own rate also from the quarter's other month that is not its end (sibling_points)
+    siblings = sibling_points(period, day, n_periods)
+    rep_history = [open_deal_history(conn, metric, siblings)] if siblings else []
+    chance = deal_win_chances(history, now, rep_history=rep_history)
+    values, chances = open_deal_lists(now, reps, np.clip(chance * seasonal, 0.0, MAX_CHANCE))
     return PipelineEvidence(values, chances, share, int(len(history)))

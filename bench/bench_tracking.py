@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         "`analytics.pace_chance`; and, where the data has created dates and lost deals, each rep's deals open "
         "on that day as they stood then, with chances of winning by the period's end learnt on the same point "
         "of the eight periods before, corrected for the time of year by the same quarter or month of the two "
-        "years before: `analytics.open_pipeline`). Base: the CRM quota where the rep's quotas "
+        "years before, each rep's own rate shrunk to the team's by as much as the reps' rates differ and, in a "
+        "quarter's first two months, told by both: `analytics.open_pipeline`, `analytics.rep_win_ratio`). "
+        "Base: the CRM quota where the rep's quotas "
         "cover the period, else the model's median. s.e.: clustered by period. *without pipeline*: the same "
         "chance without the open deals (the engine before the pipeline). *plain*: the same share with the "
         "period's law only scaled to what is left (no team pace, spread kept).",

@@ -99,9 +99,13 @@ def test_new_deals_get_the_share_not_opened_yet():
 
 
 @pytest.mark.parametrize(("history", "expect"), [
-    # Equal ages and sizes: the rep's rate shrunk toward the team's by 10 expected wins.
+    # Equal ages and sizes: the rep's rate shrunk toward the team's by k = 1 / tau^2 expected wins
+    # (analytics/rep_win_ratio.py): tau^2 = ((15 - 10)^2 - 5 + (5 - 10)^2 - 5) / (10^2 + 10^2) = 0.2, k = 5.
     ({"rep": ["a"] * 20 + ["b"] * 20, "won_in": [1] * 15 + [0] * 5 + [1] * 5 + [0] * 15},
-     {"a": 0.5 * (15 + 10) / (10 + 10), "b": 0.5 * (5 + 10) / (10 + 10), "new": 0.5}),
+     {"a": 0.5 * (15 + 5) / (10 + 5), "b": 0.5 * (5 + 5) / (10 + 5), "new": 0.5}),
+    # Reps no further apart than their noise: shrunk by at most 10 expected wins.
+    ({"rep": ["a"] * 20 + ["b"] * 20, "won_in": [1] * 11 + [0] * 9 + [1] * 9 + [0] * 11},
+     {"a": 0.5 * (11 + 10) / (10 + 10), "b": 0.5 * (9 + 10) / (10 + 10), "new": 0.5}),
 ])
 def test_win_chances_shrink_the_rep_to_the_team(history, expect):
     frame = pd.DataFrame(history).assign(age=10, amount=100.0)
