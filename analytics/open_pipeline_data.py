@@ -88,13 +88,15 @@ def comparable_points(period: Period, day: date, n_periods: int = HISTORY_PERIOD
     >>> [(str(a), str(b)) for a, b in comparable_points(parse_period("2026-Q1"), date(2026, 2, 14), 2)]
     [('2025-08-14', '2025-09-30'), ('2025-11-14', '2025-12-31')]
     """
-    elapsed = (day - period.start).days
     step = 3 if period.grain == "month" else 1
-    out = []
-    for k in range(n_periods, 0, -1):
-        past = period.previous(k * step)
-        out.append((min(past.start + timedelta(days=elapsed), past.end - timedelta(days=1)), past.end))
-    return out
+    return _points_like(period, day, [period.previous(k * step) for k in range(n_periods, 0, -1)])
+
+
+def _points_like(period: Period, day: date, pasts: list[Period]) -> list[tuple[date, date]]:
+    """In each of ``pasts``, the day as far from its start as ``day`` is from ``period``'s (at most its
+    second-last day), with its last day."""
+    elapsed = (day - period.start).days
+    return [(min(past.start + timedelta(days=elapsed), past.end - timedelta(days=1)), past.end) for past in pasts]
 
 
 def same_slot_points(period: Period, day: date, n_years: int = SLOT_YEARS) -> list[tuple[date, date]]:
@@ -105,13 +107,8 @@ def same_slot_points(period: Period, day: date, n_years: int = SLOT_YEARS) -> li
     >>> [(str(a), str(b)) for a, b in same_slot_points(parse_period("2026-12"), date(2026, 12, 15))]
     [('2024-12-15', '2024-12-31'), ('2025-12-15', '2025-12-31')]
     """
-    elapsed = (day - period.start).days
     per_year = 12 if period.grain == "month" else 4
-    out = []
-    for k in range(n_years, 0, -1):
-        past = period.previous(k * per_year)
-        out.append((min(past.start + timedelta(days=elapsed), past.end - timedelta(days=1)), past.end))
-    return out
+    return _points_like(period, day, [period.previous(k * per_year) for k in range(n_years, 0, -1)])
 
 
 def sibling_points(period: Period, day: date, n_periods: int = HISTORY_PERIODS) -> list[tuple[date, date]]:
@@ -131,12 +128,7 @@ def sibling_points(period: Period, day: date, n_periods: int = HISTORY_PERIODS) 
     if period.grain != "month" or place == 2:
         return []
     sibling = period.previous(1 if place == 1 else 2)   # the last such month complete before the period
-    elapsed = (day - period.start).days
-    out = []
-    for k in range(n_periods - 1, -1, -1):
-        past = sibling.previous(3 * k)
-        out.append((min(past.start + timedelta(days=elapsed), past.end - timedelta(days=1)), past.end))
-    return out
+    return _points_like(period, day, [sibling.previous(3 * k) for k in range(n_periods - 1, -1, -1)])
 
 
 def within_data(points: list[tuple[date, date]], first_close: date | None) -> list[tuple[date, date]]:
