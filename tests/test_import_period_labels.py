@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from analytics import importing, store
@@ -88,4 +89,24 @@ def test_a_quarter_without_any_year_says_what_to_do(tmp_path):
     conn = store.connect(tmp_path / "db.duckdb")
     [reject] = importing.import_file(conn, tmp_path / "q.csv").rejects
     assert reject["reason"].startswith("a quarter or month without a year: map a year column")
+    conn.close()
+
+
+@pytest.mark.parametrize("starts, months", [
+    (["1/1/2024", "4/1/2024", "7/1/2024"], 3),     # Salesforce's forecast quotas of a quarterly org
+    (["1/1/2024", "2/1/2024", "3/1/2024"], 1),
+    (["1/1/2024", "1/1/2025"], 12),
+    (["1/1/2024"], 1),                             # one quota a rep: nothing to tell a quarter by
+])
+def test_quotas_given_by_their_start_date_alone_last_as_long_as_their_starts_are_apart(tmp_path, starts, months):
+    """Quota Owner, Start Date, Quota Amount: read as a month each, a quarter's quota was that quarter's
+    first month's, and the quarter's other two months had none."""
+    rows = "".join(f"Ann Lee,{d},300\nBob Ray,{d},200\n" for d in starts)
+    (tmp_path / "q.csv").write_text("Quota Owner,Start Date,Quota Amount\n" + rows)
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "q.csv")
+    assert any(n.startswith("no period end column: each quota runs") for n in result.notes), result.notes
+    [(first, last)] = conn.execute("SELECT min(period_start), min(period_end) FROM quotas").fetchall()
+    assert (first, last) == (date(2024, 1, 1), (pd.Timestamp(first) + pd.DateOffset(months=months)
+                                                - pd.Timedelta(days=1)).date())
     conn.close()

@@ -66,7 +66,8 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
     "activities": [
         _f("activity_id", False, "text", "activity id", "task id", "event id", "id"),
         _f("rep", True, "text", "assigned to", "owner", "activity owner", "user", "rep", "sales rep",
-           "salesperson", "assigned", "sales agent", "rep name", "owner name"),
+           "salesperson", "assigned", "sales agent", "rep name", "owner name", "activity assigned to",
+           "call owner", "meeting owner", "task owner", "email owner", "assigned user", "hubspot owner"),
         _f("activity_date", True, "date", "date", "activity date", "week starting", "week start", "week",
            "due date", "completed date", "date completed", "period", "month", "start date", "created date",
            "activity week", "day"),
@@ -99,7 +100,7 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
     ],
     "targets": [
         _f("rep", True, "text", "sales rep", "rep", "owner", "user", "salesperson", "name", "sales agent",
-           "rep name", "account executive"),
+           "rep name", "account executive", "quota owner", "owner name", "user name"),
         _f("period", False, "label", "period", "month", "quarter", "fiscal period", "period label",
            "target period", "quota period"),
         _f("target", False, "amount", "target", "quota", "quota amount", "target amount", "goal",

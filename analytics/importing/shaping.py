@@ -372,7 +372,12 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
                                           f"coalesce({q('target')}, 0) = 0").fetchall()[0][0]
         if stage.rows_skipped:
             notes.append(f"{stage.rows_skipped} row(s) with no target ('-', blank or 0) skipped")
-        sql = (f"SELECT row_idx, rep, {metric} AS metric, p_start AS period_start, p_end AS period_end, "
+        p_end = "p_end"
+        if "period" not in fields and "period_end" not in fields:  # a start date alone: how long is a quota?
+            quota_months = quota_overlaps.months_between_starts(conn, t("typed"))
+            p_end = f"(p_start + INTERVAL {quota_months} MONTH - INTERVAL 1 DAY)::DATE"
+            notes.append(quota_overlaps.start_only_note(quota_months))
+        sql = (f"SELECT row_idx, rep, {metric} AS metric, p_start AS period_start, {p_end} AS period_end, "
                f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0")
     period = next((_first(by_field, n)[0] for n in ("period", "period_start", "year") if n in fields), "period")
     sql = quota_overlaps.set_aside_overlaps(conn, sql, t("quota_rows"), t("rej"), period)
