@@ -53,3 +53,33 @@ def test_a_status_saying_neither_is_noted_and_counted(tmp_path):
     result = importing.import_file(conn, tmp_path / "log.csv")
     assert result.rows_loaded == 1 and any("counted as done: Snoozed" in n for n in result.notes)
     conn.close()
+
+
+@pytest.mark.parametrize("head, rows, expected", [
+    ("Activity date,Activity assigned to,Call outcome,Call title",
+     "2024-01-05 10:00,Ann Lee,Connected,Intro\n2024-01-06 11:00,Ann Lee,No answer,Follow up\n", ("call", 2, 0)),
+    ("Activity date,Meeting owner,Meeting outcome,Meeting name",
+     "2024-01-05,Ann Lee,Completed,Demo day\n2024-01-06,Ann Lee,No show,Kick-off\n", ("meeting", 1, 1)),
+])
+def test_an_export_of_one_type_reads_its_type_from_its_headers(tmp_path, head, rows, expected):
+    """HubSpot exports calls, meetings and e-mails apart, each without a type column: it was refused
+    ("no column found for type") though every header names the type."""
+    (tmp_path / "export.csv").write_text(head + "\n" + rows)
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "export.csv")
+    kind, loaded, rejected = expected
+    assert (result.kind, result.rows_loaded, result.rows_rejected) == ("activities", loaded, rejected), result.message
+    assert any(f"every row is a {kind}" in n for n in result.notes), result.notes
+    assert conn.execute("SELECT DISTINCT type FROM activities").fetchall() == [(kind,)]
+    again = importing.import_file(conn, tmp_path / "export.csv")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, loaded)
+    conn.close()
+
+
+def test_headers_naming_two_types_still_ask_for_a_type_column(tmp_path):
+    (tmp_path / "export.csv").write_text("Activity date,Activity assigned to,Call outcome,Meeting outcome\n"
+                                         "2024-01-05,Ann Lee,Connected,\n")
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "export.csv")
+    assert result.status == "refused" and "no column found for type" in result.message
+    conn.close()

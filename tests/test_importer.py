@@ -104,6 +104,7 @@ EXPECTED = {
     "activities_task_status.csv": ("loaded", 2, 2, "activities"),
     "quotas_year_quarter.csv": ("loaded", 2, 1, "targets"),
     "deals_unassigned_owner.csv": ("loaded", 1, 2, "deals"),
+    "hubspot_calls_export.csv": ("loaded", 2, 0, "activities"),
 }
 
 

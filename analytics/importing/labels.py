@@ -167,6 +167,25 @@ _TYPE_STEMS = [("demo", "demo"), ("propos", "proposal"), ("quote", "proposal"), 
                ("mail", "email"), ("call", "call"), ("phone", "call")]
 
 
+_HEADER_TYPE_WORDS = {"call": "call", "calls": "call", "meeting": "meeting", "meetings": "meeting",
+                      "email": "email", "emails": "email", "demo": "demo", "demos": "demo"}
+
+
+def activity_type_of_headers(headers: list[str] | tuple[str, ...]) -> str | None:
+    """The one activity type an export of a single type names in its headers (HubSpot's calls export:
+    'Call outcome', 'Call title', 'Call duration'; its meetings export: 'Meeting outcome'), or None when
+    the headers name none or several.
+
+    >>> activity_type_of_headers(["Activity date", "Activity assigned to", "Call outcome", "Call title"])
+    'call'
+    >>> activity_type_of_headers(["Date", "Owner", "Call outcome", "Meeting outcome"]) is None
+    True
+    """
+    found = {_HEADER_TYPE_WORDS[w] for h in headers for w in re.findall(r"[a-z]+", str(h).lower())
+             if w in _HEADER_TYPE_WORDS}
+    return found.pop() if len(found) == 1 else None
+
+
 def normalise_activity_type(raw: str | None, overrides: dict[str, str] | None = None) -> NormalisedLabel:
     """(type, known) for a raw activity label; the manager's ``activity_type_map`` wins."""
     if raw is None or not str(raw).strip():

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from analytics import formatting, quoting
-from analytics.importing import mapping, order_lines, quota_units, user_input
+from analytics.importing import labels, mapping, order_lines, quota_units, user_input
 from analytics.importing.quota_units import QuotaChange, UnitEvidence
 from analytics.importing.saved_mappings import SavedMapping
 
@@ -154,8 +154,13 @@ def opened_plan(file_name: str, path: str, headers: tuple[str, ...], options: Pl
 def with_columns(plan: ImportPlan) -> ImportPlan:
     """The plan with its unmapped columns and missing required fields; refused when one is missing."""
     assert plan.kind is not None, "a mapped plan has a kind"
+    missing = mapping.missing_required(plan.kind, dict(plan.mapping))
+    if plan.kind == "activities" and "type" in missing and (single := labels.activity_type_of_headers(plan.headers)):
+        # an export of one type (HubSpot's calls export) has no type column: its headers name the type
+        missing.remove("type")
+        plan = plan.noted(f"no activity type column: every row is a {single} (the headers name {single}s only)")
     plan = replace(plan, unmapped_columns=tuple(h for h in plan.headers if h not in plan.mapping),
-                   missing_required=tuple(mapping.missing_required(plan.kind, dict(plan.mapping))))
+                   missing_required=tuple(missing))
     if not plan.missing_required:
         return plan
     names = ", ".join(plan.missing_required)

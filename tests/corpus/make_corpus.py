@@ -249,6 +249,9 @@ FILES.update({
     "activities_task_status.csv": (b"Subject,Assigned,Date,Status,Activity Type\nCall Acme,Ann Lee,2024-01-05,Completed,Call\n"
                                    b"Call Beta,Ann Lee,2024-01-06,Not Started,Call\nDemo,Bob Ray,2024-01-07,,Demo\n"
                                    b"Lunch,Bob Ray,2024-01-08,No Show,Meeting\n"),
+    # an export of one activity type, without a type column: its headers name it (tests/test_import_activity_status.py)
+    "hubspot_calls_export.csv": (b"Activity date,Activity assigned to,Call outcome,Call title\n"
+                                 b"2024-01-05 10:00,Ann Lee,Connected,Intro\n2024-01-06 11:00,Bob Ray,No answer,Follow up\n"),
     # quotas laid out as Rep, Year, Quarter (tests/test_import_period_labels.py)
     "quotas_year_quarter.csv": b"Sales Rep,Year,Quarter,Quota\nAnn Lee,2024,Q1,300\nAnn Lee,2024,Q2,310\nBob Ray,,Q1,200\n",
     # deals nobody owns: a blank rep by another name (tests/test_import_total_rows.py)
