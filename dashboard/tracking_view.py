@@ -53,3 +53,16 @@ def default_threshold() -> float:
 def default_day(data_as_of: date, period_start: date, period_end: date) -> date:
     """The day the page's date box opens on: the data's last day, clipped into the set's period."""
     return min(max(data_as_of, period_start), period_end)
+
+
+def volumes_named(volumes: list[str]) -> str:
+    """The volumes an activity table holds, in words, for its heading: an orders export's is deals alone,
+    and a heading saying "activities" named a log never imported.
+
+    >>> volumes_named(["calls", "meetings", "deals"]), volumes_named(["deals"]), volumes_named([])
+    ('Calls, meetings and deals', 'Deals', 'Activities')
+    """
+    if not volumes:
+        return "Activities"
+    words = ", ".join(volumes[:-1]) + (" and " if len(volumes) > 1 else "") + volumes[-1]
+    return words[0].upper() + words[1:]

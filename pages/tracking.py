@@ -264,8 +264,10 @@ with team_col, st.container(border=True):
 st.subheader("Every rep")
 st.dataframe(table.sort_values("p_attain"), hide_index=True, width="stretch", column_config=config,
              key="tracking_all")
-with st.expander("Activities to date against their targets"):
-    acts = t.activities if team_filter == "All teams" else t.activities[t.activities["rep"].isin(summary.index)]
+acts = t.activities if team_filter == "All teams" else t.activities[t.activities["rep"].isin(summary.index)]
+# (named by what it holds: an orders export has deals alone, a deals export no calls)
+volumes = list(dict.fromkeys(t.activities["activity"])) if "activity" in t.activities else []
+with st.expander(f"{tracking_view.volumes_named(volumes)} to date against their targets"):
     st.dataframe(acts.assign(pace=100 * acts["pace"]), hide_index=True, width="stretch",
                  column_config={"rep": "Rep", "activity": "Activity",
                                 "pace": st.column_config.NumberColumn("Pace", format="%.0f%%"),

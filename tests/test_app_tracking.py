@@ -219,6 +219,8 @@ def test_orders_only_tracking_names_no_activity_cause_and_nothing_infinite(order
     assert "what_it_takes_per_week" not in _frame(at, "all reps").columns
     assert "team" not in _frame(at, "all reps").columns      # no roster imported: no column of blanks
     assert "inf" not in _tables_text(at).lower()
+    # the volumes table is named by what it holds: an orders export's holds deals alone
+    assert [e.label for e in at.expander if "to date against" in e.label] == ["Deals to date against their targets"]
 
 
 def test_a_period_after_the_data_is_not_behind_pace_and_says_where_the_data_ends(orders_db):

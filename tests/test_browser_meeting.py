@@ -330,7 +330,7 @@ def test_the_whole_meeting_on_an_orders_only_company(page: Page, meeting_server,
     assert _euros(to_date.inner_text()) == pytest.approx(meeting_server.won_by_mid_period, rel=0.005)
     expect(main.locator(".js-plotly-plot")).to_have_count(2)
     _step(page, "06-tracking-mid-period", problems)
-    activities = main.locator("[data-testid=stExpander]").filter(has_text="Activities to date")
+    activities = main.locator("[data-testid=stExpander]").filter(has_text="to date against their targets")
     shown = grid_columns(activities.locator("[data-testid=stDataFrame]"))
     kinds = set(shown.get("Activity", shown.get("activity", [])))
     problems["06-tracking-mid-period"] += [f"Tracking's activities to date show {k!r}, never imported"
