@@ -601,3 +601,18 @@ def test_uploads_are_written_readable_by_their_owner_alone(tmp_path):
 def test_rep_name_notes_after_the_commit(seeded, name, note):
     result = importing.import_file(seeded, CORPUS / name)
     assert any(note in n for n in result.notes), result.notes
+
+
+@pytest.mark.parametrize("text", [
+    "account,sector,year_established,revenue,employees\nAcme,retail,1999,1200.5,40\n",   # a CRM's accounts list
+    "product,series,sales_price\nGTX Basic,GTX,550\n",                                   # its products list
+])
+def test_a_file_with_no_rep_is_none_of_the_kinds(conn, tmp_path, text):
+    """Every kind the product reads names a rep: a file without one is refused as none of them, not as a
+    deals file or a roster missing a column."""
+    path = tmp_path / "list.csv"
+    path.write_text(text)
+    result = importing.import_file(conn, path)
+    assert result.status == "refused"
+    assert result.message.startswith("list.csv: not a file of deals, activities, a roster or quotas: no column "
+                                     "names a rep"), result.message

@@ -164,6 +164,11 @@ def with_columns(plan: ImportPlan) -> ImportPlan:
     if not plan.missing_required:
         return plan
     names = ", ".join(plan.missing_required)
+    if "rep" in plan.missing_required:
+        # (every kind it reads names a rep: a file with none, an accounts or a products list, is none of them)
+        return refused(plan, f"not a file of deals, activities, a roster or quotas: no column names a rep "
+                             f"(columns: {quoting.names(list(plan.headers))}); if it is one, map its rep column "
+                             f"with --map 'COLUMN=rep' (and --kind)")
     return refused(plan, f"cannot import as {plan.kind}: no column found for {names} "
                          f"(columns: {quoting.names(list(plan.headers))}); map one with "
                          f"--map 'COLUMN={plan.missing_required[0]}'")
