@@ -54,14 +54,16 @@ SEED = 20240101   # fixed: the same data give the same quarter every time
 
 
 def quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_train: int, rows: np.ndarray,
-                expfrac: np.ndarray, tenure: np.ndarray, variant: ModelVariant = STANDARD) -> LogFit:
+                expfrac: np.ndarray, tenure: np.ndarray, variant: ModelVariant = STANDARD, *,
+                n_draws: int | None = None) -> LogFit:
     """The monthly log model fitted on the first ``n_train`` months of ``months``, as a fit of the quarter.
 
     The quarter is the three months from ``first_month`` (any months between the training data and it
     are forecast too, and not counted). The fit returned is the monthly fit with, for ``rows``, the
     predictive law of the quarter's total (:func:`summed_predictive`) in place of the next month's
     (NaN for the other reps), so ``fit.predictive(reps, rows)`` is that law: what ``calibrate`` and
-    the quarter backtest both use. ``expfrac`` and ``tenure``: (len(rows), 3), per month.
+    the quarter backtest both use. ``expfrac`` and ``tenure``: (len(rows), 3), per month. ``n_draws``: as
+    :func:`summed_predictive` (the backtest asks for :data:`N_DRAWS` at each of its origins).
     """
     gap = months.index_of(first_month) - n_train
     if gap < 0:
@@ -73,7 +75,7 @@ def quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_train: 
     fit, _ = fit_for_target(months, after, metric, np.ones(n), first_tenure, n_train=n_train,
                             family="log", variant=variant, steps=gap + MONTHS)
     assert isinstance(fit, LogFit)
-    pred = summed_predictive(fit, months.reps, rows, expfrac, tenure, first_month, gap=gap)
+    pred = summed_predictive(fit, months.reps, rows, expfrac, tenure, first_month, gap=gap, n_draws=n_draws)
 
     def spread(values: np.ndarray) -> np.ndarray:
         out = np.full(n, np.nan)
