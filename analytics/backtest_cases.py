@@ -25,7 +25,7 @@ from analytics.model_fit import fit_variants_for_target, model_family
 from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
 from analytics.panel_arrays import PanelArrays
 from analytics.predictive import RepPredictive
-from analytics.quarter_sum import N_DRAWS, quarter_fit
+from analytics.quarter_sum import quarter_fit
 from analytics.quarter_windows import quarter_windows, window_offset
 from analytics.variant_choice import VariantChoice
 
@@ -179,10 +179,8 @@ def quarter_cases(months: PanelArrays, metric: str, cols: list[int],
         rows = np.flatnonzero(np.isfinite(months.y[:, o]))
         first = months.periods[o]
         window = slice(o, o + 3)
-        # (N_DRAWS at every origin: more, as a small team's calibration draws, made the 36-rep sample's
-        # backtest 1 s instead of 0.3, and the Baselines page waits that long for its verdict)
         pred = quarter_fit(months, metric, first, o, rows, months.expfrac[rows, window],
-                           months.tenure[rows, window], variant, n_draws=N_DRAWS).predictive(months.reps, rows)
+                           months.tenure[rows, window], variant).predictive(months.reps, rows)
         sums = three_month_sums(months.y, o)
         label = f"{first.label} to {months.periods[o + 2].label}"
         cases.append(OriginCase(label, o, first.start, rows, sums[rows, -1], pred, sums, sums.shape[1] - 1,

@@ -47,8 +47,8 @@ from analytics.periods import Period
 from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle
 
 N_DRAWS = 256
-DRAW_BUDGET = 2 ** 18   # draws of all reps at once: a small team's reps get more each (up to MAX_DRAWS)
-MAX_DRAWS = 4096
+DRAW_BUDGET = 2 ** 16   # draws of all reps at once: a small team's reps get more each (up to MAX_DRAWS)
+MAX_DRAWS = 2048
 MONTHS = 3
 SEED = 20240101   # fixed: the same data give the same quarter every time
 
@@ -63,7 +63,7 @@ def quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_train: 
     predictive law of the quarter's total (:func:`summed_predictive`) in place of the next month's
     (NaN for the other reps), so ``fit.predictive(reps, rows)`` is that law: what ``calibrate`` and
     the quarter backtest both use. ``expfrac`` and ``tenure``: (len(rows), 3), per month. ``n_draws``: as
-    :func:`summed_predictive` (the backtest asks for :data:`N_DRAWS` at each of its origins).
+    :func:`summed_predictive`.
     """
     gap = months.index_of(first_month) - n_train
     if gap < 0:
@@ -142,8 +142,8 @@ def draws_for(n_reps: int) -> int:
     """Draws a rep for a quarter's sum: :data:`DRAW_BUDGET` shared by the reps, between :data:`N_DRAWS` and
     :data:`MAX_DRAWS`.
 
-    >>> draws_for(36), draws_for(1000), draws_for(10000)
-    (4096, 262, 256)
+    >>> draws_for(12), draws_for(36), draws_for(1000)
+    (2048, 1820, 256)
     """
     return int(np.clip(DRAW_BUDGET // max(n_reps, 1), N_DRAWS, MAX_DRAWS))
 

@@ -112,7 +112,7 @@ def test_the_residual_laws_tails_are_t5_quantiles():
 def test_a_small_teams_reps_get_more_draws_and_a_steadier_median(monthly_fit):
     """256 draws a rep left a median to about 4% of Monte Carlo noise, which moved whenever the other reps
     did; a small team shares the same budget of draws among fewer reps."""
-    assert quarter_sum.draws_for(36) == quarter_sum.MAX_DRAWS and quarter_sum.draws_for(50_000) == quarter_sum.N_DRAWS
+    assert quarter_sum.draws_for(12) == quarter_sum.MAX_DRAWS and quarter_sum.draws_for(50_000) == quarter_sum.N_DRAWS
     n_r = monthly_fit.mu.size
     rows = np.arange(n_r)
 
