@@ -59,41 +59,43 @@ def set_aside_overlaps(conn: duckdb.DuckDBPyConnection, rows_sql: str, rows: str
     5 the period 2024-02-01 to 2024-02-29 lies inside this rep's quota for 2024-01-01 to 2024-03-31 in the same file, which shorter periods do not cover: summed with it, it would count twice; the longer period is kept
     """
     conn.execute(f"CREATE TEMP TABLE {rows} AS {rows_sql}")
-    pairs = f"""SELECT a.row_idx AS outer_idx, b.row_idx AS inner_idx,
-               b.period_start >= a.period_start AND b.period_end <= a.period_end AS inside,
-               a.period_start >= b.period_start AND a.period_end <= b.period_end AS around
-        FROM {rows} a JOIN {rows} b ON a.rep = b.rep AND a.metric = b.metric AND a.row_idx <> b.row_idx
-         AND b.period_start <= a.period_end AND b.period_end >= a.period_start
-         AND (a.period_start <> b.period_start OR a.period_end <> b.period_end)"""
-    # (a period is covered when the days of the periods inside it, counted once, are all of its days)
-    covered = f"""SELECT p.outer_idx, min(b.period_start) AS first_start, min(b.period_end) AS first_end,
-               count(DISTINCT d.day) = any_value(a.period_end - a.period_start + 1) AS whole
-        FROM ({pairs}) p JOIN {rows} a ON a.row_idx = p.outer_idx JOIN {rows} b ON b.row_idx = p.inner_idx,
-             LATERAL (SELECT unnest(generate_series(b.period_start, b.period_end, INTERVAL 1 DAY)) AS day) d
-        WHERE p.inside GROUP BY p.outer_idx"""
     conn.execute(f"""INSERT INTO {rejects}
+        WITH pairs AS (  -- every two rows of one rep and metric whose periods overlap, each way round
+            SELECT a.row_idx AS outer_idx, a.period_start AS outer_start, a.period_end AS outer_end,
+                   b.row_idx AS inner_idx, b.period_start AS inner_start, b.period_end AS inner_end,
+                   b.period_start >= a.period_start AND b.period_end <= a.period_end AS inside,
+                   a.period_start >= b.period_start AND a.period_end <= b.period_end AS around
+            FROM {rows} a JOIN {rows} b ON a.rep = b.rep AND a.metric = b.metric AND a.row_idx <> b.row_idx
+             AND b.period_start <= a.period_end AND b.period_end >= a.period_start
+             AND (a.period_start <> b.period_start OR a.period_end <> b.period_end)),
+        covered AS (  -- covered: the days of the periods inside it, counted once, are all of its days
+            SELECT outer_idx, min(inner_start) AS first_start, min(inner_end) AS first_end,
+                   count(DISTINCT d.day) = any_value(outer_end - outer_start + 1) AS whole
+            FROM pairs, LATERAL (SELECT unnest(generate_series(inner_start, inner_end, INTERVAL 1 DAY)) AS day) d
+            WHERE inside GROUP BY outer_idx),
+        inside_uncovered AS (
+            SELECT p.inner_idx, arg_min(p.outer_start, p.outer_idx) AS period_start,
+                   arg_min(p.outer_end, p.outer_idx) AS period_end
+            FROM pairs p JOIN covered c ON c.outer_idx = p.outer_idx AND NOT c.whole
+            WHERE p.inside GROUP BY p.inner_idx),
+        in_part AS (
+            SELECT outer_idx, arg_min(inner_start, inner_idx) AS period_start, arg_min(inner_end, inner_idx) AS period_end
+            FROM pairs WHERE NOT inside AND NOT around GROUP BY outer_idx)
         SELECT NULL, {lit(column)}, r.period_start || ' to ' || r.period_end,
                'the period ' || r.period_start || ' to ' || r.period_end || CASE
                  WHEN c.whole THEN ' is covered by this rep''s shorter quotas in the same file (from ' ||
                       c.first_start || ' to ' || c.first_end || '): summed with them it would count twice; '
                       || 'the shorter periods are kept'
-                 WHEN o.row_idx IS NOT NULL THEN ' lies inside this rep''s quota for ' || o.period_start || ' to '
+                 WHEN o.inner_idx IS NOT NULL THEN ' lies inside this rep''s quota for ' || o.period_start || ' to '
                       || o.period_end || ' in the same file, which shorter periods do not cover: summed with '
                       || 'it, it would count twice; the longer period is kept'
                  ELSE ' overlaps in part this rep''s quota for ' || x.period_start || ' to ' || x.period_end
                       || ' in the same file: which quota holds for the days both cover is unclear' END,
                r.row_idx
         FROM {rows} r
-        LEFT JOIN ({covered}) c ON c.outer_idx = r.row_idx AND c.whole
-        LEFT JOIN (SELECT p.inner_idx, arg_min(a.period_start, a.row_idx) AS period_start,
-                          arg_min(a.period_end, a.row_idx) AS period_end, min(a.row_idx) AS row_idx
-                   FROM ({pairs}) p JOIN {rows} a ON a.row_idx = p.outer_idx
-                   JOIN ({covered}) c ON c.outer_idx = p.outer_idx AND NOT c.whole
-                   WHERE p.inside GROUP BY p.inner_idx) o ON o.inner_idx = r.row_idx
-        LEFT JOIN (SELECT p.outer_idx, arg_min(b.period_start, b.row_idx) AS period_start,
-                          arg_min(b.period_end, b.row_idx) AS period_end
-                   FROM ({pairs}) p JOIN {rows} b ON b.row_idx = p.inner_idx
-                   WHERE NOT p.inside AND NOT p.around GROUP BY p.outer_idx) x ON x.outer_idx = r.row_idx
+        LEFT JOIN covered c ON c.outer_idx = r.row_idx AND c.whole
+        LEFT JOIN inside_uncovered o ON o.inner_idx = r.row_idx
+        LEFT JOIN in_part x ON x.outer_idx = r.row_idx
         WHERE c.outer_idx IS NOT NULL OR o.inner_idx IS NOT NULL OR x.outer_idx IS NOT NULL""")
     return f"SELECT * FROM {rows} WHERE row_idx NOT IN (SELECT row_idx FROM {rejects} WHERE row_idx IS NOT NULL)"
 
