@@ -18,7 +18,7 @@ import re
 from datetime import date, timedelta
 
 from analytics.importing import mapping
-from analytics.periods import parse_period
+from analytics.periods import parse_period, period_of
 
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
 _MONTH_NAME_RE = re.compile(r"^([A-Za-z]{3,9})\.?[ -]'?(\d{4}|\d{2})$")
@@ -85,5 +85,5 @@ def _full_year(digits: str) -> int:
 
 
 def _month(year: int, month: int) -> tuple[date, date]:
-    start = date(year, month, 1)
-    return start, date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    p = period_of(date(year, month, 1), "month")
+    return p.start, p.end
