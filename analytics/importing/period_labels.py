@@ -1,6 +1,7 @@
 """The period labels quota files write, read as intervals: 2026-11, 2026-Q4, Q4 2026, FY2027-Q1, FY24 Q1,
 Q1-24, 2026-W05, Nov 2026, Jan-24, 01/2024, 2026, a date; and labels without a year (Q1, January, Jan)
-beside a year column, as spreadsheets of quotas are most often laid out (Rep, Year, Quarter, Quota).
+beside a year column, as spreadsheets of quotas are most often laid out (Rep, Year, Quarter, Quota); and how long
+a quota given by its start date alone lasts.
 
 A quarter's fiscal meaning is :func:`analytics.periods.parse_period`'s wherever the year comes from:
 with a fiscal year starting in February, Q1 of the year 2027 is February to April 2026, as FY2027-Q1 is.
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+
+import duckdb
 
 from analytics.importing import mapping
 from analytics.periods import parse_period, period_of
@@ -69,6 +72,33 @@ def yearless_offset(label: str, fiscal_start: int) -> tuple[int, int] | None:
         return None
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     return (start.year - REFERENCE_YEAR) * 12 + start.month - 1, months
+
+
+PERIOD_MONTHS = (1, 3, 6, 12)
+"""The lengths a quota with a start date alone may have: a month, a quarter, a half year, a year."""
+
+
+def months_between_starts(conn: duckdb.DuckDBPyConnection, typed: str) -> int:
+    """How many months a quota given by its start date alone lasts (Salesforce's forecast quotas: Quota
+    Owner, Start Date, Quota Amount): the commonest gap, in months, between a rep's consecutive starts,
+    when it is a month, a quarter, a half or a year; else a month. Read as a month, quarterly quotas
+    were a quarter's number in its first month."""
+    gap = conn.execute(f"""SELECT mode(gap) FROM (
+        SELECT date_diff('month', lag(p_start) OVER (PARTITION BY rep ORDER BY p_start), p_start) AS gap
+        FROM {typed} WHERE rej IS NULL AND p_start IS NOT NULL) WHERE gap > 0""").fetchall()[0][0]
+    return int(gap) if gap in PERIOD_MONTHS else 1
+
+
+def start_only_note(months: int) -> str:
+    """What a file of quota start dates alone was read as.
+
+    >>> print(start_only_note(3))
+    no period end column: each quota runs 3 months from its start date (a rep's start dates are 3 months apart)
+    """
+    if months == 1:
+        return "no period end column: each quota runs one month from its start date"
+    return (f"no period end column: each quota runs {months} months from its start date (a rep's start dates "
+            f"are {months} months apart)")
 
 
 def _four_digit_quarter(text: str) -> str:

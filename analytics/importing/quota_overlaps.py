@@ -133,29 +133,3 @@ def stored_overlap(conn: duckdb.DuckDBPyConnection, final: str) -> str | None:
     return (f"its quotas overlap quotas already stored for other periods, and the days both cover would count "
             f"twice: {named}{more}. {undo} or export the same periods as it did.")
 
-
-PERIOD_MONTHS = (1, 3, 6, 12)
-"""The lengths a quota with a start date alone may have: a month, a quarter, a half year, a year."""
-
-
-def months_between_starts(conn: duckdb.DuckDBPyConnection, typed: str) -> int:
-    """How many months a quota given by its start date alone lasts (Salesforce's forecast quotas: Quota
-    Owner, Start Date, Quota Amount): the commonest gap, in months, between a rep's consecutive starts,
-    when it is a month, a quarter, a half or a year; else a month. Read as a month, quarterly quotas
-    were a quarter's number in its first month."""
-    gap = conn.execute(f"""SELECT mode(gap) FROM (
-        SELECT date_diff('month', lag(p_start) OVER (PARTITION BY rep ORDER BY p_start), p_start) AS gap
-        FROM {typed} WHERE rej IS NULL AND p_start IS NOT NULL) WHERE gap > 0""").fetchall()[0][0]
-    return int(gap) if gap in PERIOD_MONTHS else 1
-
-
-def start_only_note(months: int) -> str:
-    """What a file of quota start dates alone was read as.
-
-    >>> print(start_only_note(3))
-    no period end column: each quota runs 3 months from its start date (a rep's start dates are 3 months apart)
-    """
-    if months == 1:
-        return "no period end column: each quota runs one month from its start date"
-    return (f"no period end column: each quota runs {months} months from its start date (a rep's start dates "
-            f"are {months} months apart)")

@@ -52,6 +52,18 @@ def _rep_checks(by_field: mapping.ByField) -> list[Check]:
             (f"regexp_full_match({q('rep')}, {lit(labels.NOT_A_REP_PATTERN)})", header, c, why)]
 
 
+def _one_of(c: str, values: list[str]) -> str:
+    """True where ``c`` is one of ``values`` (NULL elsewhere): a simple CASE, never ``c IN (...)``, which
+    DuckDB plans as a join past four values and so hands a first load's one read its rows out of file
+    order (``parsing.label_case_sql`` says more)."""
+    return f"(CASE {c} " + " ".join(f"WHEN {lit(v)} THEN true" for v in values) + " END)"
+
+
+_YEAR_NO = f"TRY_CAST(regexp_extract({q('year')}, '(\\d{{4}})', 1) AS INT)"
+"""A quota row's year: the first four digits of its year column (2024, FY2024)."""
+_NOT_A_YEAR = "year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100"
+
+
 def _labels(prof: FileProfile, by_field: mapping.ByField, name: str) -> list[str]:
     out = []
     for _, c in by_field.get(name, []):
@@ -285,9 +297,7 @@ def _activity_status_checks(by_field: mapping.ByField, prof: FileProfile, notes:
     if not not_done:
         return []
     header, c = _first(by_field, "status")
-    # (a simple CASE, not IN: a list of more than four is planned as a join, out of file order)
-    is_not_done = f"(CASE {q('status')} " + " ".join(f"WHEN {lit(v)} THEN true" for v in not_done) + " END)"
-    return [(is_not_done, header, c, f"'not done: its status is ' || {q('status')}")]
+    return [(_one_of(q("status"), not_done), header, c, f"'not done: its status is ' || {q('status')}")]
 
 
 def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
@@ -319,8 +329,8 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
     months = [m for m in mapping.MONTH_FIELDS if m in fields]
     if months:
         year_h, year_c = _first(by_field, "year")
-        extra = {"year_no": f"TRY_CAST(regexp_extract({q('year')}, '(\\d{{4}})', 1) AS INT)"}
-        checks.append(("year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100", year_h, year_c,
+        extra = {"year_no": _YEAR_NO}
+        checks.append((_NOT_A_YEAR, year_h, year_c,
                        f"'not a year: ' || coalesce({year_c}, '(blank)')"))
         if not create_typed(conn, stage, by_field, fields, extra, checks, planning=planning):
             return
@@ -347,16 +357,14 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
             yearless = {k: o for k in found if not found[k] and (o := period_labels.yearless_offset(k, fiscal_start))}
             if yearless and "year" in fields:
                 year_h, year_c = _first(by_field, "year")
-                extra["year_no"] = f"TRY_CAST(regexp_extract({q('year')}, '(\\d{{4}})', 1) AS INT)"
+                extra["year_no"] = _YEAR_NO
                 first = (f"(make_date(year_no, 1, 1) + to_months(CASE {q('period')} "
                          + " ".join(f"WHEN {lit(k)} THEN {o}" for k, (o, _) in yearless.items()) + " END))")
                 lasting = (f"CASE {q('period')} " + " ".join(f"WHEN {lit(k)} THEN {n}" for k, (_, n) in yearless.items())
                            + " END")
                 start = f"coalesce({start}, {first}::DATE)"
                 end = f"coalesce({end}, ({first} + to_months({lasting}) - INTERVAL 1 DAY)::DATE)"
-                # (a simple CASE, not IN: a list of more than four is planned as a join, out of file order)
-                is_yearless = f"(CASE {q('period')} " + " ".join(f"WHEN {lit(k)} THEN true" for k in yearless) + " END)"
-                checks.append((f"{is_yearless} AND (year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100)", year_h,
+                checks.append((f"{_one_of(q('period'), list(yearless))} AND ({_NOT_A_YEAR})", year_h,
                                year_c, f"'not a year for the period ' || {q('period')} || ': ' || coalesce({year_c}, '(blank)')"))
             without_year = ("a quarter or month without a year: map a year column, or write 2026-Q4 or Nov 2026"
                             if yearless and "year" not in fields else
@@ -378,9 +386,9 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
             notes.append(f"{stage.rows_skipped} row(s) with no target ('-', blank or 0) skipped")
         p_end = "p_end"
         if "period" not in fields and "period_end" not in fields:  # a start date alone: how long is a quota?
-            quota_months = quota_overlaps.months_between_starts(conn, t("typed"))
+            quota_months = period_labels.months_between_starts(conn, t("typed"))
             p_end = f"(p_start + INTERVAL {quota_months} MONTH - INTERVAL 1 DAY)::DATE"
-            notes.append(quota_overlaps.start_only_note(quota_months))
+            notes.append(period_labels.start_only_note(quota_months))
         sql = (f"SELECT row_idx, rep, {metric} AS metric, p_start AS period_start, {p_end} AS period_end, "
                f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0")
     period = next((_first(by_field, n)[0] for n in ("period", "period_start", "year") if n in fields), "period")
