@@ -18,20 +18,27 @@ the team's (monthly grain). Then
 * predictive: mu* = theta_i + p_next + r_next + m_i,next + log exposure_next,
   sigma*^2 = s~2_i + (1 - B_i) s~2_i/n_i + Var(p_next) + Var(m_i,next), with the pooled
   empirical law of standardised residuals (left-skewed on real data) in place of a t;
-* a hurdle: per-rep beta-binomial posterior mean share of zero (or negative) periods.
+* a hurdle: per-rep beta-binomial posterior mean share of zero (or negative) periods, moved on the
+  log-odds scale with the team's level forecast (:func:`~analytics.logmodel_parts.level_zero_link`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, special
 
 from analytics.counts import fit_beta_binomial
-from analytics.logmodel_parts import moq_zero_shares, residual_law, shrunk_moq
+from analytics.logmodel_parts import (
+    level_zero_link,
+    moq_zero_shares,
+    residual_law,
+    shifted_zero_shares,
+    shrunk_moq,
+)
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import (
     PeriodEffectForecast,
@@ -66,6 +73,8 @@ class LevelParts:
     ramp: np.ndarray
     monthly_shape: bool
     zero_moq: np.ndarray   # each rep's zero share per month of quarter (n_reps, 3); equal columns at quarter grain
+    zero_shift: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The log-odds shift of every rep's zero share at each forecast step (the team level's, ``level_zero_link``)."""
 
 
 @dataclass
@@ -250,7 +259,8 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
     effects: dict[tuple[bool, bool, bool], PeriodEffectForecast] = {}
     laws: dict[bool, EmpiricalResidualLaw | None] = {}
     n_active = active.sum(axis=1)
-    zero_moq, zero_next = _zero_parts(y, active, periods, target, n_active)
+    zero_moq, zero_cells, seen, moq = _zero_parts(y, active, periods, target, n_active)
+    links: dict[tuple[bool, bool, bool], tuple[float, float]] = {}
     next_bins: np.ndarray | None = None
     fits = []
     for variant in variants:
@@ -263,6 +273,12 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
             effects[key] = forecast_period_effect(core.p, periods, target, trend=variant.trend,
                                                   season=variant.team_season, steps=max(steps, 1))
         period = effects[key]
+        if key not in links:
+            links[key] = level_zero_link(period.levels, zero_moq, zero_cells, seen, moq)
+        a, gamma = links[key]
+        zero_shift = a + gamma * period.level_path if gamma else np.zeros(period.level_path.size)
+        zero_next = shifted_zero_shares(zero_moq[:, month_of_quarter(target) if target.grain == "month" else 0],
+                                        float(zero_shift[0]) if zero_shift.size else 0.0)
         if next_bins is None:
             next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
         mu = (core.theta + period.next_effect + core.ramp[next_bins]
@@ -276,7 +292,7 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
             laws[monthly] = residual_law(core.e_c, core.cell_rep, core.s_tilde, core.n_pos)
         law = laws[monthly] if variant.empirical else None
         parts = LevelParts(core.theta, core.s_tilde, core.post_var, core.m_eff, core.m_var, core.ramp, monthly,
-                           zero_moq)
+                           zero_moq, zero_shift)
         fits.append(LogFit(mu=mu, sigma=np.sqrt(var), df=core.d0 + core.d, zero_share=zero_next,
                            n_pos=core.n_pos, n_active=n_active, shrink_b=core.b, law=law, period=period,
                            ramp=core.ramp, ramp_source=core.ramp_source, next_bin=next_bins,
@@ -371,14 +387,16 @@ def _log_core(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: l
 
 
 def _zero_parts(y: np.ndarray, active: np.ndarray, periods: list[Period], target: Period,
-                n_active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each rep's zero share per month of quarter (n_reps, 3), and in the target period."""
+                n_active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each rep's zero share per month of quarter (n_reps, 3); the zero cells, the cells seen and each
+    period's month of quarter (0 at quarter grain) they were read from."""
     n_t = y.shape[1]
     pos = active & (y > 0)
-    zero_cells = active & ~pos & np.isfinite(y)
+    seen = active & np.isfinite(y)
+    zero_cells = seen & ~pos
     zero_moq = np.repeat(zero_shares(zero_cells.sum(axis=1), n_active)[:, None], 3, axis=1)
+    moq = np.zeros(n_t, dtype=int)
     if target.grain == "month" and n_t >= 3:
         moq = np.array([month_of_quarter(p) for p in periods], dtype=int)
-        zero_moq = moq_zero_shares(zero_moq[:, 0], zero_cells, active & np.isfinite(y), moq)
-    zero_next = zero_moq[:, month_of_quarter(target) if target.grain == "month" else 0]
-    return zero_moq, zero_next
+        zero_moq = moq_zero_shares(zero_moq[:, 0], zero_cells, seen, moq)
+    return zero_moq, zero_cells, seen, moq

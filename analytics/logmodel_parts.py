@@ -46,6 +46,64 @@ def moq_zero_shares(zero_share: np.ndarray, zero_cells: np.ndarray, seen: np.nda
     return np.where(zero_share[:, None] > 0, special.expit(own[:, None] + shift[None, :]), 0.0)
 
 
+def level_zero_link(levels: np.ndarray, zero_moq: np.ndarray, zero_cells: np.ndarray, seen: np.ndarray,
+                    moq: np.ndarray) -> tuple[float, float]:
+    """(a, gamma) of the team's zero months against its level: s_t = a + gamma d_t, by weighted least squares.
+
+    s_t is the log-odds of period t's zero months against those the reps' shares expect there,
+    logit(Z_t / N_t) - logit(E_t / N_t) (E_t the sum of the shares of the reps seen, at the month of
+    quarter), weighted by the inverse of its noise N_t r_t (1 - r_t); d_t is the team's level net of
+    month of quarter and season (``PeriodEffectForecast.levels``). A rep's share is its whole
+    history's, so when the team's level moves (a company growing: zero months went from 16% to 4% of
+    rep-months as its level rose fourfold) every rep's share lags it, and a hurdle with too many zeros
+    puts the median low. gamma is kept only where it says more sales mean fewer zero months (< 0), and
+    shrunk by its standard error (gamma (1 - se^2 / gamma^2), positive part), so a level that does not
+    move the zeros leaves the shares alone.
+
+    Twenty-four periods of 40 reps whose zero months fall as the level rises:
+
+    >>> d = np.linspace(-1, 1, 24)
+    >>> rate = 1 / (1 + np.exp(2 + 1.5 * d))
+    >>> zero = np.random.default_rng(0).uniform(size=(40, 24)) < rate
+    >>> a, gamma = level_zero_link(d, np.full((40, 3), zero.mean()), zero, np.ones_like(zero), np.zeros(24, int))
+    >>> bool(-2.2 < gamma < -0.9)
+    True
+    """
+    n = seen.sum(axis=0).astype(float)
+    z = zero_cells.sum(axis=0).astype(float)
+    e = np.where(seen, zero_moq[:, moq], 0.0).sum(axis=0)
+    ok = (n >= 5) & (e > 0) & (e < n) & np.isfinite(levels)
+    if ok.sum() < 6:
+        return 0.0, 0.0
+    n, z, e, d = n[ok], z[ok], e[ok], levels[ok]
+    r = e / n
+    s = special.logit(np.clip(z / n, 0.5 / n, 1 - 0.5 / n)) - special.logit(r)
+    w = n * r * (1 - r)
+    d_bar, s_bar = np.average(d, weights=w), np.average(s, weights=w)
+    sxx = float(np.sum(w * (d - d_bar) ** 2))
+    if sxx <= 0:
+        return 0.0, 0.0
+    gamma = float(np.sum(w * (d - d_bar) * (s - s_bar)) / sxx)
+    dof = max(d.size - 2, 1)
+    se2 = float(np.sum(w * (s - s_bar - gamma * (d - d_bar)) ** 2)) / dof / sxx
+    if gamma >= 0:
+        return 0.0, 0.0
+    gamma *= max(1.0 - se2 / gamma**2, 0.0)
+    return float(s_bar - gamma * d_bar), gamma
+
+
+def shifted_zero_shares(shares: np.ndarray, shift: float | np.ndarray) -> np.ndarray:
+    """``shares`` moved by ``shift`` on the log-odds scale; a share of 0 (no zero month in the team) stays 0.
+
+    >>> np.round(shifted_zero_shares(np.array([0.0, 0.2, 0.5]), -1.0), 3).tolist()
+    [0.0, 0.084, 0.269]
+    """
+    if not np.any(shift):
+        return shares
+    own = special.logit(np.clip(shares, 1e-6, 1 - 1e-6))
+    return np.where(shares > 0, special.expit(own + shift), 0.0)
+
+
 def shrunk_moq(resid: np.ndarray, rep_moq: np.ndarray, per_rep: np.ndarray,
                 counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-rep month-of-quarter deviations, shrunk toward 0 (= the team's shape), and their variance.

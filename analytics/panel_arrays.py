@@ -184,6 +184,8 @@ class PeriodEffectForecast:
     trend: DampedTrend | None = None   # the damped local trend of d_t, when that variant is on
     path_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))   # p at target, +1, +2 periods
     path_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # their error covariance
+    levels: np.ndarray = field(default_factory=lambda: np.zeros(0))    # d_t: p_t net of month of quarter and season
+    level_path: np.ndarray = field(default_factory=lambda: np.zeros(0))  # d forecast at the path's periods
 
 
 PATH_STEPS = 3           # periods forecast ahead: a quarter of months
@@ -208,7 +210,7 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
     targets = [target.next(h) for h in range(steps)]
     if n == 0:
         return PeriodEffectForecast(p, moq_pat, season_pat, 0.0, 0.0, False, None, np.zeros(steps),
-                                    np.zeros((steps, steps)))
+                                    np.zeros((steps, steps)), p, np.zeros(steps))
     if target.grain == "month" and n >= 3:
         moq = np.array([month_of_quarter(q) for q in periods])
         sums = np.bincount(moq, weights=p, minlength=3)
@@ -232,7 +234,7 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
     else:
         s = np.zeros(n)
     d = p - g - s
-    fitted = fit_damped_trend(d) if trend else None
+    fitted = fit_damped_trend(d, horizon=steps) if trend else None
     if fitted is not None:
         levels, cov = fitted.forecast(steps)
     else:
@@ -243,7 +245,7 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
     if has_season:
         path += np.array([season_pat[season_index(q)] for q in targets])
     return PeriodEffectForecast(p, moq_pat, season_pat, float(path[0]), float(cov[0, 0]), has_season, fitted,
-                                path, cov)
+                                path, cov, d, np.asarray(levels, dtype=float))
 
 
 def _level_only_variance(d: np.ndarray) -> float:

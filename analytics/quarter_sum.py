@@ -40,6 +40,7 @@ from dataclasses import replace
 import numpy as np
 
 from analytics.logmodel import MIN_EXPOSURE, LogFit
+from analytics.logmodel_parts import shifted_zero_shares
 from analytics.model_fit import fit_for_target
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import PanelArrays, month_of_quarter, ramp_bins
@@ -132,6 +133,8 @@ def summed_predictive(fit: LogFit, reps: np.ndarray, rows: np.ndarray, expfrac: 
             rng.standard_t(np.maximum(fit.df[rows], 1.0)[:, None], size=(n, n_draws))
         hurdle = rng.uniform(size=(n, n_draws))
         zero = parts.zero_moq[rows, (moq0 + h) % 3]
+        if parts.zero_shift.size > gap + h and parts.zero_shift[gap + h]:
+            zero = shifted_zero_shares(zero, float(parts.zero_shift[gap + h]))
         for block in _blocks(n):
             _add_month(total[block], own[block], hurdle[block], fit.law, mu[block], level[block], team[:, h],
                        np.sqrt(own_var[block]), zero[block], share[block] > 0)

@@ -13,7 +13,7 @@ from analytics.model_variants import STANDARD, VARIANTS, variant
 from analytics.panel_arrays import forecast_period_effect
 from analytics.periods import period_of
 from analytics.quarter_sum import summed_predictive
-from analytics.team_trend import DampedTrend, fit_damped_trend
+from analytics.team_trend import fit_damped_trend
 from analytics.variant_choice import VariantScores, choose, prequential, sample_rows
 
 MONTHS = [period_of(date(2023, 1, 1), "month").next(k) for k in range(40)]
@@ -36,19 +36,64 @@ def test_a_trend_is_followed_one_step_ahead_and_damped(rng, slope, low, high):
     assert low < mean[0] < high          # next: 2.4 undamped; at least the last value, 2.3
 
 
-def test_the_forecast_covariance_is_the_innovations_form_against_a_simulation():
-    model = DampedTrend(alpha=0.6, beta=0.3, phi=0.8, level=0.0, slope=0.05, sigma2=0.04)
-    mean, cov = model.forecast(3)
-    gen = np.random.default_rng(3)
-    e = gen.normal(0, 0.2, (200_000, 3))
-    level, slope, out = np.zeros(200_000), np.full(200_000, 0.05), []
-    for h in range(3):
-        y = level + model.phi * slope + e[:, h]
-        out.append(y)
-        level, slope = level + model.phi * slope + model.alpha * e[:, h], model.phi * slope + model.alpha * model.beta * e[:, h]
-    sim = np.stack(out, axis=1)
-    assert np.allclose(sim.mean(0), mean, atol=0.003)
-    assert np.allclose(np.cov(sim.T), cov, atol=0.002)
+def _loop_reference(d: np.ndarray, w: int, horizon: int, phi: float) -> tuple[float, float, np.ndarray]:
+    """The damped line and its error covariance, computed again with np.polyfit one origin at a time."""
+    x = np.arange(w)
+
+    def line(values: np.ndarray) -> tuple[float, float]:
+        slope, intercept = np.polyfit(x, values, 1)
+        resid = values - (intercept + slope * x)
+        se2 = np.sum(resid**2) / (w - 2) / np.sum((x - x.mean()) ** 2)
+        slope *= max(1 - se2 / slope**2, 0.0)
+        return values.mean() + slope * (w - 1) / 2, slope
+
+    errors: list[list[float]] = [[] for _ in range(horizon)]
+    pairs: dict[tuple[int, int], list[float]] = {}
+    for start in range(d.size - w):
+        end, slope = line(d[start:start + w])
+        e = {}
+        for h in range(horizon):
+            if start + w + h < d.size:
+                e[h] = d[start + w + h] - (end + sum(phi ** k for k in range(1, h + 2)) * slope)
+                errors[h].append(e[h])
+        for a in e:
+            for b in e:
+                pairs.setdefault((a, b), []).append(e[a] * e[b])
+    cov = np.array([[np.mean(pairs[(a, b)]) for b in range(horizon)] for a in range(horizon)])
+    end, slope = line(d[-w:])
+    return end, slope, cov
+
+
+@pytest.mark.parametrize(("seed", "slope"), [(1, 0.1), (2, 0.0), (3, -0.05)])
+def test_the_line_and_its_error_covariance_equal_a_loop_of_polyfits(seed, slope):
+    d = 0.3 * np.cumsum(np.random.default_rng(seed).normal(0, 0.3, 30)) + slope * np.arange(30)
+    fit = fit_damped_trend(d, horizon=3)
+    end, shrunk_slope, cov = _loop_reference(d, fit.window, 3, fit.phi)
+    assert fit.level == pytest.approx(end, abs=1e-9) and fit.slope == pytest.approx(shrunk_slope, abs=1e-9)
+    assert np.allclose(fit.error_cov, cov, rtol=1e-3, atol=1e-9)   # (the floor is 1e-3 of the largest)
+
+
+def test_a_slope_within_the_windows_noise_is_no_trend_and_a_clear_one_is_kept():
+    gen = np.random.default_rng(5)
+    flat = [fit_damped_trend(gen.normal(0, 0.3, 24)).slope for _ in range(200)]
+    assert np.mean(np.abs(flat) < 1e-12) > 0.5          # shrunk to exactly none, most of the time
+    steep = fit_damped_trend(0.1 * np.arange(24) + gen.normal(0, 0.1, 24))
+    assert 0.08 < steep.slope < 0.12
+
+
+def test_the_forecast_errors_are_as_wide_as_their_covariance_says():
+    """On series the line does not describe exactly (a random walk with drift plus noise), the errors of
+    the next three values, scaled by the fitted covariance, have a variance near 1 (the covariance is
+    measured on the series itself, not assumed)."""
+    gen = np.random.default_rng(8)
+    z = []
+    for _ in range(600):
+        walk = np.cumsum(gen.normal(0.04, 0.08, 33)) + gen.normal(0, 0.15, 33)
+        fit = fit_damped_trend(walk[:30], horizon=3)
+        mean, cov = fit.forecast(3)
+        z.append((walk[30:] - mean) / np.sqrt(np.diag(cov)))
+    var = np.var(np.array(z), axis=0)
+    assert np.all((var > 0.75) & (var < 1.35)), var
 
 
 def test_too_short_a_history_has_no_trend():
@@ -61,7 +106,7 @@ def test_the_trend_variant_moves_the_team_effect_and_its_variance_into_the_share
     trend = forecast_period_effect(p - p.mean(), MONTHS[:20], MONTHS[20], trend=True, season=False)
     assert trend.next_effect > flat.next_effect + 0.1          # the mean of three lags a trend
     assert trend.path_mean.size == 3 and np.all(np.diag(trend.path_cov) > 0)
-    assert trend.path_cov[2, 2] > trend.path_cov[0, 0]
+    assert trend.variance == trend.path_cov[0, 0] == trend.trend.sigma2
 
 
 def test_the_variants_are_named_and_looked_up():
