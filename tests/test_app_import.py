@@ -355,7 +355,10 @@ PARITY = ["us_dates.csv", "blank_lines.csv", "binary.csv", "header_only.csv", "m
           "stages_other_languages.csv", "thousands_point.csv", "roster_status_column.csv",
           "closed_dates_out_of_range.csv", "quotas_total_row.csv",
           "quotas_quarter_and_months.csv", "activities_task_status.csv", "quotas_year_quarter.csv",
-          "deals_unassigned_owner.csv", "hubspot_calls_export.csv"]
+          "deals_unassigned_owner.csv", "hubspot_calls_export.csv", "salesforce_won_closed_flags.csv",
+          "activities_completed_flag.csv", "deals_rep_subtotals.csv", "roster_header_repeated.csv",
+          "deals_header_repeated.csv", "opportunity_history_open.csv", "pipeline_snapshots.csv",
+          "amounts_fr_spaces.csv", "dates_named_weekday.csv", "quotas_by_quarter_columns.csv"]
 
 
 def stored_outcome(db) -> tuple:

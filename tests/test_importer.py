@@ -105,6 +105,17 @@ EXPECTED = {
     "quotas_year_quarter.csv": ("loaded", 2, 1, "targets"),
     "deals_unassigned_owner.csv": ("loaded", 1, 2, "deals"),
     "hubspot_calls_export.csv": ("loaded", 2, 0, "activities"),
+    # exports not seen before (tests/test_import_export_classes.py)
+    "salesforce_won_closed_flags.csv": ("loaded", 4, 1, "deals"),   # closed, won blank, a stage of its own words
+    "activities_completed_flag.csv": ("loaded", 2, 2, "activities"),
+    "deals_rep_subtotals.csv": ("loaded", 3, 3, "deals"),
+    "roster_header_repeated.csv": ("loaded", 3, 1, "reps"),
+    "deals_header_repeated.csv": ("loaded", 3, 2, "deals"),
+    "opportunity_history_open.csv": ("refused", 0, 0, "deals"),
+    "pipeline_snapshots.csv": ("loaded", 3, 0, "deals"),            # 4 earlier snapshot rows skipped
+    "amounts_fr_spaces.csv": ("loaded", 4, 0, "deals"),
+    "dates_named_weekday.csv": ("loaded", 4, 0, "deals"),
+    "quotas_by_quarter_columns.csv": ("refused", 0, 0, "reps"),    # not a roster: its quotas would be dropped
 }
 
 
@@ -203,6 +214,11 @@ def test_the_whole_corpus_imported_twice_changes_nothing_the_second_time(conn):
     ("activities_task_status.csv", [3, 5]),
     ("quotas_year_quarter.csv", [4]),
     ("deals_unassigned_owner.csv", [3, 4]),
+    ("salesforce_won_closed_flags.csv", [6]),
+    ("activities_completed_flag.csv", [3, 5]),
+    ("deals_rep_subtotals.csv", [4, 6, 7]),
+    ("roster_header_repeated.csv", [4]),
+    ("deals_header_repeated.csv", [3, 5]),
 ])
 def test_reject_lines_are_physical_lines(conn, name, lines):
     result = importing.import_file(conn, CORPUS / name)
@@ -222,6 +238,8 @@ def test_reject_lines_are_physical_lines(conn, name, lines):
     ("deal_history.csv", "several outcomes"),
     ("deals_listed_twice.csv", "each deal is counted once"),
     ("thousands_point.csv", "three digits after it"),
+    ("salesforce_won_closed_flags.csv", "won, lost or open read from the yes/no column(s) 'Won', 'Closed'"),
+    ("pipeline_snapshots.csv", "4 earlier snapshot rows skipped"),
 ])
 def test_notes(conn, name, note):
     plan = importing.inspect_file(conn, CORPUS / name)

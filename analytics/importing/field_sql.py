@@ -45,6 +45,19 @@ def text_value_sql(c: str, wide_spaces: bool) -> str:
     return f"(CASE WHEN prefix({c}, ' ') OR suffix({c}, ' ') THEN {parsing.text_sql(c)} ELSE nullif({c}, '') END)"
 
 
+def header_again_check(by_field: mapping.ByField) -> Check:
+    """A row whose rep cell is the rep column's header: the header row again, as a report repeats it
+    at each page or a file pasted from two exports holds it twice. Rejected before any other check, so
+    its reason says so (its 'Amount' is no amount, but that is not why); a roster's would be a rep.
+
+    >>> print(header_again_check({"rep": [("Sales Rep", "c0")]})[0])
+    "rep" = 'Sales Rep'
+    """
+    header, c = by_field["rep"][0]
+    return (f"{parsing.q('rep')} = {parsing.lit(header)}", header, c,
+            "'the header row again (a report repeats it on each page): not a row of data'")
+
+
 @dataclass
 class FieldSQL:
     value: str
@@ -130,9 +143,11 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
             stage.source_values[c] = v
             values.append(f"{c}_v")
         if name == "currency":
-            for _header, c in cols:
-                column_currencies += prof.column(c).labels
+            for header, c in cols:  # (not the header row again: its 'Currency' is no currency)
+                column_currencies += [v for v in prof.column(c).labels if v.strip() != header]
         out[name] = FieldSQL(values[0] if len(values) == 1 else f"coalesce({', '.join(values)})", checks)
+    if out and "rep" in by_field:  # (first: the header row again is no row of data, whatever else fails on it)
+        next(iter(out.values())).checks.insert(0, header_again_check(by_field))
     for mult, headers in unit_headers.items():
         notes.append(f"unit from the column header(s) {', '.join(headers[:3])}{' ...' if len(headers) > 3 else ''}: "
                      f"values multiplied by {mult:g}" + (" (in thousands)" if mult == 1000 else "")

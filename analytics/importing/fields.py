@@ -50,6 +50,13 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("stage", False, "label", "stage", "deal stage", "stage name", "pipeline stage", "opportunity stage",
            "sales stage", "status reason"),
         _f("status", False, "label", "status", "outcome", "won lost", "deal status", "result"),
+        # Yes/no columns saying won and closed whatever the stages are called (Salesforce's IsWon and
+        # IsClosed, its reports' Won and Closed, HubSpot's 'Is Closed Won'): analytics/importing/outcomes.py
+        _f("is_won", False, "label", "won", "is won", "closed won", "is closed won", "won flag", "deal won"),
+        # The date of a snapshot export's row (one row per deal per snapshot): analytics/importing/snapshots.py
+        _f("snapshot_date", False, "date", "snapshot date", "snapshot", "as of date", "as of", "as at date", "as at",
+           "snapshot week", "snapshot month", "date of snapshot", "report as of"),
+        _f("is_closed", False, "label", "closed", "is closed", "closed flag", "deal closed", "is deal closed"),
         _f("created_date", False, "date", "created date", "create date", "engage date", "created", "created on",
            "created time", "deal created", "date created", "add time", "opened date"),
         _f("account", False, "text", "account name", "account", "company", "customer", "organization",
@@ -78,6 +85,9 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         # Done or only planned: a task Not Started, a meeting Scheduled or a No Show did not happen.
         _f("status", False, "label", "status", "task status", "activity status", "meeting outcome",
            "event status", "completion status"),
+        # A yes/no column asking whether it happened (Completed, Done, Salesforce's IsClosed on tasks)
+        _f("done", False, "label", "completed", "complete", "is completed", "done", "is done", "closed",
+           "is closed", "held", "is held", "occurred"),
     ],
     "reps": [
         _f("rep", True, "text", "sales rep", "rep", "name", "full name", "sales agent",

@@ -73,6 +73,16 @@ _GONE = {"inactive", "terminated", "left", "former", "departed", "deactivated", 
          "inativo", "inattivo"}
 
 
+def answer(label: str | None) -> bool | None:
+    """A yes/no cell (Yes, TRUE, 1, x; No, FALSE, 0) as True or False; None when blank or neither.
+
+    >>> answer("TRUE"), answer("0"), answer(" "), answer("maybe")
+    (True, False, None, None)
+    """
+    k = _key(label) if label is not None else ""
+    return True if k in _ANSWER_YES else False if k in _ANSWER_NO else None
+
+
 def normalise_active(label: str | None, *, inverted: bool = False) -> bool | None:
     """Whether a roster's active or status cell says the rep is still here: True, False, or None when
     it says neither ('On leave', blank). ``inverted``: the column asks "inactive?" (Deactivated, Terminated).
@@ -112,11 +122,26 @@ def _pattern(words: tuple[str, ...]) -> str:
     return "(?i)(?:" + "|".join(re.escape(w) for w in words) + ")"
 
 
-TOTAL_ROW_PATTERN = _pattern(_TOTAL_WORDS)
-"""The rep name of a total row, in any case.
+# A subtotal row names its group beside the word: 'Ann Lee Total' (Excel's pivot tables and grouped
+# reports), 'Total East', 'Subtotal: West', 'Ann Lee Ergebnis' (German Excel), 'Totaal Noord'. Only these
+# words, each a word of its own: 'Sum' and 'Overall' may be part of a name, 'Totalis' is one.
+_SUBTOTAL_WORDS = ("total", "totals", "subtotal", "sub-total", "sub total", "grand total", "ergebnis",
+                   "gesamtergebnis", "summe", "totaal", "totale", "totalt")
+_BESIDE = r"[\s:–—-]"  # what parts a name from its total word
 
->>> [bool(re.fullmatch(TOTAL_ROW_PATTERN, n)) for n in ("Total", "GRAND TOTAL", "Gesamtergebnis", "Ann Total")]
-[True, True, True, False]
+
+def _subtotal_pattern(words: tuple[str, ...]) -> str:
+    """A name holding one of ``words`` as a word of its own, before or after the group it totals."""
+    word = "(?:" + "|".join(re.escape(w) for w in words) + ")"
+    return f"(?:.*{_BESIDE}{word}|{word}{_BESIDE}.*)"
+
+
+TOTAL_ROW_PATTERN = _pattern(_TOTAL_WORDS)[:-1] + "|" + _subtotal_pattern(_SUBTOTAL_WORDS) + ")"
+"""The rep name of a total or subtotal row, in any case.
+
+>>> [bool(re.fullmatch(TOTAL_ROW_PATTERN, n)) for n in ("Total", "GRAND TOTAL", "Gesamtergebnis", "Ann Lee Total",
+...                                                    "Total: East", "Ann Totalis", "Summer Lee")]
+[True, True, True, True, True, False, False]
 """
 
 NO_OWNER_PATTERN = _pattern(_NO_OWNER_WORDS)
@@ -126,7 +151,7 @@ NO_OWNER_PATTERN = _pattern(_NO_OWNER_WORDS)
 [True, True, True, True, False]
 """
 
-NOT_A_REP_PATTERN = _pattern(_TOTAL_WORDS + _NO_OWNER_WORDS)
+NOT_A_REP_PATTERN = _pattern(_NO_OWNER_WORDS)[:-1] + "|" + TOTAL_ROW_PATTERN.removeprefix("(?i)") + ")"
 """Either: a name in the rep column that is not a rep."""
 
 

@@ -14,8 +14,10 @@ number. Taken as deals one by one, 60,855 lines would be 60,855 "deals" where th
 - summing guards the opposite mistake: an "order" whose lines span reps or months, or that is a
   large part of the file, is not one order (a constant column, a customer or product id). Its
   lines are set aside with a reason naming the id, its line count and its sum, and a file where
-  such groups hold most of the lines is refused. Rows of one id at different outcomes ('Negotiation',
-  then 'Closed Won') are a deal's history, not an order's lines: set aside, or refused the same way;
+  such groups hold most of the lines is refused. Rows of one id at different stages ('Prospecting',
+  then 'Negotiation', then 'Closed Won') are a deal's history, not an order's lines (those carry their
+  order's one stage): set aside, or refused the same way (a snapshot export, whose rows are dated by a
+  snapshot column, keeps each deal's latest row instead: :mod:`analytics.importing.snapshots`);
 - an export that lists a deal twice is no order either: when every repeated id repeats one row in every
   column, each deal is counted once, with a note (real order lines differ in product, amount or date).
 
@@ -99,6 +101,7 @@ class _Order(NamedTuple):
     last_date: object
     outcomes: int
     stages: list[str]
+    n_stages: int
 
 
 def _why_not_one_order(order: _Order, median_lines: float, file_lines: int) -> str:
@@ -106,6 +109,9 @@ def _why_not_one_order(order: _Order, median_lines: float, file_lines: int) -> s
     why = []
     if order.outcomes > MAX_OUTCOMES:
         why.append(f"carry {order.outcomes} outcomes ({', '.join(quoting.quoted(s) for s in order.stages[:3])}): "
+                   "a deal's history, one row per change, not an order's lines")
+    elif order.n_stages > MAX_OUTCOMES:  # (Prospecting, then Negotiation: open both times, still a history)
+        why.append(f"carry {order.n_stages} stages ({', '.join(quoting.quoted(s) for s in order.stages[:3])}): "
                    "a deal's history, one row per change, not an order's lines")
     if order.reps > MAX_REPS:
         why.append(f"carry {order.reps} reps")
@@ -139,16 +145,18 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
             f"CREATE TEMP TABLE {orders} AS SELECT deal_id, count(*) AS n_lines, sum(amount) AS total, "
             f"count(DISTINCT rep) AS reps, datediff('day', min(close_date), max(close_date)) AS span_days, "
             f"min(close_date) AS first_date, max(close_date) AS last_date, count(DISTINCT outcome) AS outcomes, "
-            f"list(DISTINCT stage ORDER BY stage) AS stages, count(DISTINCT hash({', '.join(columns)})) AS versions "
+            f"list(DISTINCT stage ORDER BY stage) AS stages, count(DISTINCT stage) AS n_stages, "
+            f"count(DISTINCT hash({', '.join(columns)})) AS versions "
             f"FROM {lines} GROUP BY deal_id")
         file_lines, n_orders, median_lines = conn.execute(
             f"SELECT coalesce(sum(n_lines), 0)::BIGINT, count(*), median(n_lines) FROM {orders}").fetchall()[0]
-        implausible = (f"outcomes > {MAX_OUTCOMES} OR reps > {MAX_REPS} OR span_days > {MAX_DATE_SPAN} OR "
+        implausible = (f"outcomes > {MAX_OUTCOMES} OR n_stages > {MAX_OUTCOMES} OR reps > {MAX_REPS} OR "
+                       f"span_days > {MAX_DATE_SPAN} OR "
                        f"(n_lines > {HUGE_LINES} AND "
                        f"(2 * n_lines > {int(file_lines)} OR n_lines > {HUGE_RATIO} * {float(median_lines or 1)}))")
         found = [_Order(*row) for row in conn.execute(
             f"SELECT deal_id, n_lines, total, reps, span_days, first_date, last_date, outcomes, "
-            f"coalesce(stages, []) FROM {orders} "
+            f"coalesce(stages, []), n_stages FROM {orders} "
             f"WHERE {implausible} ORDER BY n_lines DESC, deal_id").fetchall()]
         currency = formatting.currency_symbol(stage.currency)
         name = stage.src.file_name
@@ -157,7 +165,7 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
             worst = found[0]
             why = _why_not_one_order(worst, float(median_lines), int(file_lines))
             if bad_lines > REFUSE_SHARE * file_lines:
-                fix = ("Export each deal once, at its current stage" if worst.outcomes > MAX_OUTCOMES else
+                fix = ("Export each deal once, at its current stage" if max(worst.outcomes, worst.n_stages) > MAX_OUTCOMES else
                        f"Map another column as deal_id (--map '{quoting.shown(id_header)}=-' to ignore it), "
                        "or keep each line as a deal (--keep-lines)")
                 raise NotOrdersError(
@@ -175,7 +183,7 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
             shown = "; ".join(_describe(o, id_header, currency) for o in found[:REASONS_SHOWN])
             more = f" and {formatting.count(len(found) - REASONS_SHOWN)} more" if len(found) > REASONS_SHOWN else ""
             stage.notes.append(
-                f"{formatting.quantity(len(found), 'order id')} whose lines cannot be one order (several outcomes, "
+                f"{formatting.quantity(len(found), 'order id')} whose lines cannot be one order (several outcomes or stages, "
                 f"several reps, dates over {MAX_DATE_SPAN} days apart, or far more lines than the other orders): their "
                 f"{formatting.count(bad_lines)} lines are set aside (see the rejects): {shown}{more}")
             keep = f"WHERE deal_id NOT IN (SELECT deal_id FROM {bad})"

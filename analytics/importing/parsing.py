@@ -14,10 +14,10 @@ from analytics.importing.file_profile import DateEvidence
 
 DMY_RE = r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?:[ T,].*)?$"
 YMD_RE = r"^\s*(\d{4})[./-](\d{1,2})[./-](\d{1,2})(?:[ T,].*)?$"
-NAMED_DATE_FORMATS = ["%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d-%b-%y", "%b %d %Y",
-                      # ... with a time, as report exports write them ('Jan 5, 2024, 10:00:00 AM'), and a weekday
-                      "%b %d, %Y %I:%M %p", "%b %d, %Y, %I:%M %p", "%b %d, %Y, %I:%M:%S %p", "%d %b %Y %H:%M",
-                      "%d %B %Y %H:%M", "%a %b %d %Y"]
+NAMED_DATE_FORMATS = ["%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y",
+                      # ... with a time ('Jan 5, 2024, 10:00:00 AM'), a weekday; two-digit years before four ('5-Jan-24')
+                      "%b %d, %Y %I:%M %p", "%b %d, %Y, %I:%M %p", "%b %d, %Y, %I:%M:%S %p", "%d %b %Y %H:%M", "%d %B %Y %H:%M",
+                      "%a %b %d %Y", "%a, %d %b %Y", "%a, %d %b %Y %H:%M:%S", "%A, %B %d, %Y", "%a, %b %d, %Y"]
 # A date written without separators, as ERP exports do (20240109): eight digits exactly, year first
 # (strptime alone would also read seven digits, '2024019', one way of two).
 COMPACT_DATE_RE = r"^\s*\d{8}\s*$"
@@ -213,12 +213,12 @@ def decide_date_order(evidence: DateEvidence, header: str, forced: str | None,
 
 _POINT_RE = r"^(\d{1,3}([,' ]\d{3})+|\d+)?(\.\d+)?$"
 _COMMA_RE = r"^(\d{1,3}([.' ]\d{3})+|\d+)?(,\d+)?$"
-COMMA_PROOF_RE = r"^[^0-9]*(\d+,\d{1,2}|\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,})[^0-9]*$"
+COMMA_PROOF_RE = r"^[^0-9]*(\d+,\d{1,2}|\d{1,3}([.\s\x{a0}\x{2009}\x{202f}]\d{3})+,\d+|\d{1,3}(\.\d{3}){2,})[^0-9]*$"
 POINT_PROOF_RE = r"^[^0-9]*(\d{1,3}(,\d{3})+\.\d+|\d{1,3}(,\d{3}){2,}|\d+\.\d{1,2})[^0-9]*$"
 
 
 def _amount_core(c: str) -> str:
-    stripped = f"regexp_replace(trim({c}), '(?i){CUR_RE}|\\s|\u00a0', '', 'g')"
+    stripped = f"regexp_replace(trim({c}), '(?i){CUR_RE}|[\\s\u00a0\u2009\u202f]', '', 'g')"  # (spaces group digits)
     return f"regexp_replace({stripped}, '^[(+-]+|[)-]+$', '', 'g')"
 
 

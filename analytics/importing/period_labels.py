@@ -74,6 +74,25 @@ def yearless_offset(label: str, fiscal_start: int) -> tuple[int, int] | None:
     return (start.year - REFERENCE_YEAR) * 12 + start.month - 1, months
 
 
+def period_headers(headers: list[str], fiscal_start: int) -> list[str]:
+    """The ``headers`` that name a period (Q1 2024, Jan-24, 2024-Q1; Q1, January): the columns of a quota
+    sheet laid out by period, which a roster would drop without a word.
+
+    >>> period_headers(["Sales Rep", "Team", "Q1 2024", "Q2 2024", "Start Date"], 1)
+    ['Q1 2024', 'Q2 2024']
+    """
+    return [h for h in headers if period_interval(h, fiscal_start) or yearless_offset(h, fiscal_start)]
+
+
+def by_period_refusal(headers: list[str]) -> str:
+    """Why a roster whose other columns name periods is refused: its values are quotas the import reads
+    long or by month beside a year, and as a roster it would drop them."""
+    shown = ", ".join(repr(h) for h in headers[:4]) + (" ..." if len(headers) > 4 else "")
+    return (f"columns {shown} name periods: a sheet of quotas by period column, which a roster would drop. "
+            "Lay the quotas out long (Sales Rep, Period, Quota: a row per rep and period such as 2024-Q1) or by "
+            "month beside a Year column (Sales Rep, Year, Jan ... Dec), and import that")
+
+
 PERIOD_MONTHS = (1, 3, 6, 12)
 """The lengths a quota with a start date alone may have: a month, a quarter, a half year, a year."""
 

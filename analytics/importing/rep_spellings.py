@@ -35,7 +35,11 @@ SHOWN_NAMES = 10   # activity reps named in a note before "and N more"
 
 
 def name_key(name: str) -> str:
-    """The words of ``name``, case-folded and sorted: equal keys look like one person."""
+    """The words of ``name``, case-folded and sorted: equal keys look like one person. An e-mail address
+    is its local part's words ('ann.lee@acme.com' is 'Ann Lee': a file naming reps by e-mail beside one
+    naming them)."""
+    if "@" in name:
+        name = re.sub(r"[._-]+", " ", name.split("@", 1)[0])
     return " ".join(sorted(w for w in re.split(r"[\s,]+", name.casefold()) if w))
 
 

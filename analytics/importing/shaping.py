@@ -18,16 +18,18 @@ from analytics.importing import (
     labels,
     mapping,
     order_lines,
+    outcomes,
     parsing,
     period_labels,
     quota_overlaps,
     roster_status,
+    snapshots,
 )
 from analytics.importing.field_sql import FieldSQL
 from analytics.importing.file_profile import FileProfile
 from analytics.importing.parsing import lit, q
 from analytics.importing.scan import create_typed
-from analytics.importing.stage_types import Check, Reading, Stage
+from analytics.importing.stage_types import Check, Reading, RefusalError, Stage
 from analytics.importing.tables import TABLES, TYPES
 
 
@@ -66,8 +68,8 @@ _NOT_A_YEAR = "year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100"
 
 def _labels(prof: FileProfile, by_field: mapping.ByField, name: str) -> list[str]:
     out = []
-    for _, c in by_field.get(name, []):
-        out += [v.strip() for v in prof.column(c).labels if v.strip()]
+    for h, c in by_field.get(name, []):  # (the header row again is rejected: its 'Stage' is no stage)
+        out += [v.strip() for v in prof.column(c).labels if v.strip() and v.strip() != h]
     return sorted(set(out))
 
 
@@ -106,22 +108,12 @@ def _keep_last(conn: duckdb.DuckDBPyConnection, stage: Stage, select_sql: str, k
 def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
            fields: dict[str, FieldSQL], prof: FileProfile, *, planning: bool, **_: object) -> None:
     notes, t = stage.notes, stage.t
-    label_field = "status" if "status" in fields else "stage" if "stage" in fields else None
-    checks = _rep_checks(by_field)
-    if label_field:
-        outcomes, unknown = {}, []
-        for label in _labels(prof, by_field, label_field):
-            outcomes[label], known = labels.normalise_outcome(label)
-            if not known:
-                unknown.append(label)
-        outcome = f"coalesce({parsing.label_case_sql(q(label_field), outcomes, 'open')}, 'open')"
-        if unknown:
-            notes.append(f"unknown stage(s) counted as open: {', '.join(unknown[:20])}"
-                         + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""))
-    else:
-        outcome = "'won'"
-        notes.append("no stage column: every row counts as won (an orders/invoices export)")
-    extra = {"outcome": outcome}
+    # won, lost or open: the stage or status label, and the yes/no columns Won and Closed where given
+    said = outcomes.deal_outcome(by_field, {n: _labels(prof, by_field, n) for n in (
+        "status", "stage", *outcomes.FLAGS) if n in by_field})
+    notes += said.notes
+    checks = [*_rep_checks(by_field), *said.checks]
+    extra = {"outcome": said.sql}
     close_h, close_c = _first(by_field, "close_date")
     amount_h, amount_c = _first(by_field, "amount")
     checks += [
@@ -156,6 +148,8 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     ok = f"FROM {t('typed')} WHERE rej IS NULL"
     if stage.reading.streamed:
         conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} FROM ({stage.rows_sql()}) WHERE ok")
+    elif prof.dup_ids and snapshots.FIELD in fields:  # each deal once per snapshot: its latest is the deal
+        snapshots.keep_latest(conn, stage, select, by_field)
     elif prof.dup_ids:  # order lines: summed into orders, implausible orders set aside
         order_lines.sum_lines(conn, stage, select, TABLES["deals"][2], _first(by_field, "deal_id")[0])
     else:  # one row per deal already: a view, not another copy
@@ -177,6 +171,7 @@ DEAL_NOTES = [
     "{amount} < 0",
     "{created_date} IS NULL",
     "{close_date} < {created_date}",
+    "{outcome} = 'won' AND {amount} = 0",
 ]
 
 
@@ -192,7 +187,7 @@ def _deal_notes(conn: duckdb.DuckDBPyConnection, stage: Stage, fields: dict[str,
         source = (stage.t("final") if stage.import_id is None  # (the import id is set by the write)
                   else f"deals WHERE import_id = {int(stage.import_id)}")
     row = conn.execute(f"SELECT {counts}, count(*) FROM {source}").fetchall()[0]
-    open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, total = row
+    open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, won_zero, total = row
     stage.n_final = total
     notes = stage.notes
     if open_no_close or open_no_amount:
@@ -200,6 +195,8 @@ def _deal_notes(conn: duckdb.DuckDBPyConnection, stage: Stage, fields: dict[str,
                      "(kept: open deals may lack them)")
     if lost_zero:
         notes.append(f"{lost_zero} lost deal(s) have amount 0 (the export zeroes lost values)")
+    if won_zero:
+        notes.append(f"{won_zero} won deal(s) have amount 0: counted as wins, with no revenue")
     if negative:
         notes.append(f"{negative} deal(s) with a negative amount (clawbacks/credits) kept as negative")
     if "created_date" in fields and no_created:
@@ -241,7 +238,8 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     raw_type = lit(single.capitalize()) if single else q("type")
     extra = {"norm_type": lit(single) if single else
              f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"}
-    status_checks = _activity_status_checks(by_field, prof, notes) if "status" in fields else []
+    status_checks = outcomes.activity_done_checks(by_field, {n: _labels(prof, by_field, n) for n in (
+        "status", "done") if n in by_field}, notes)
     date_blank = (f"{q('activity_date')} IS NULL AND {parsing.blank(date_c)}", date_h, date_c, "'activity date is blank'")
     # (a per-row log's total row has no date, so the blank date rejects it, and its rows of nobody
     # ('Unassigned') are named after the import as reps who own no deal; a pre-counted report's total
@@ -287,21 +285,11 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} FROM {t('typed')} WHERE rej IS NULL")
 
 
-def _activity_status_checks(by_field: mapping.ByField, prof: FileProfile, notes: list[str]) -> list[Check]:
-    """Rows whose status says the activity did not happen (Not Started, Scheduled, No Show) are rejected:
-    a planned call is not a call made. A status saying neither is noted and counted as done."""
-    said = {label: labels.activity_done(label) for label in _labels(prof, by_field, "status")}
-    if unknown := [label for label, done in said.items() if done is None]:
-        notes.append(f"activity status(es) that say neither done nor planned, counted as done: {', '.join(unknown[:20])}")
-    not_done = [label for label, done in said.items() if done is False]
-    if not not_done:
-        return []
-    header, c = _first(by_field, "status")
-    return [(_one_of(q("status"), not_done), header, c, f"'not done: its status is ' || {q('status')}")]
-
-
 def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
-          fields: dict[str, FieldSQL], prof: FileProfile, *, planning: bool, **_: object) -> None:
+          fields: dict[str, FieldSQL], prof: FileProfile, *, fiscal_start: int, planning: bool, **_: object) -> None:
+    mapped = {h for cols in by_field.values() for h, _ in cols}  # (Q1 2024, Q2 2024 beside the names: quotas)
+    if len(periods := period_labels.period_headers([h for h in stage.src.headers if h not in mapped], fiscal_start)) > 1:
+        raise RefusalError(period_labels.by_period_refusal(periods))
     checks = _rep_checks(by_field)
     if "start_date" in fields and "end_date" in fields:
         h, c = _first(by_field, "end_date")

@@ -262,6 +262,64 @@ FILES.update({
                                  b"Bob Ray,East,2021-03-01,Inactive\nCy Dee,West,2022-05-02,On leave\n"),
 })
 
+# Exports a manager gets that the files above do not cover (tests/test_import_export_classes.py tests each class):
+FILES.update({
+    # a Salesforce report whose stages are the org's own words: its Closed and Won columns say the outcome
+    "salesforce_won_closed_flags.csv": (
+        b"Opportunity ID,Opportunity Owner,Account Name,Stage,Amount,Close Date,Closed,Won\n"
+        b"SW1,Ann Lee,Acme,Contract Signed,1200.00,03/20/2024,1,1\nSW2,Bob Ray,Beta,No Decision,800.00,04/02/2024,1,0\n"
+        b"SW3,Ann Lee,Gamma,Proposal,500.00,06/28/2024,0,0\nSW4,Bob Ray,Delta,Closed Won,300.00,03/22/2024,,\n"
+        b"SW5,Bob Ray,Delta,Contract Signed,300.00,03/22/2024,1,\n"),
+    # a task export with a Completed yes/no column (and a duration and a direction, read as nothing)
+    "activities_completed_flag.csv": (
+        b"Activity ID,Assigned To,Date,Activity Type,Duration (min),Completed,Direction\n"
+        b"AF1,Ann Lee,2024-01-02,Call,5,Yes,Outbound\nAF2,Ann Lee,2024-01-02,Call,0,No,Inbound\n"
+        b"AF3,Bob Ray,2024-01-03,Meeting,30,TRUE,\nAF4,Bob Ray,2024-01-03,Email,,FALSE,Outbound\n"),
+    # a report grouped by rep: a subtotal line after each rep's deals, a grand total at the end
+    "deals_rep_subtotals.csv": (b"Opportunity Owner,Account Name,Stage,Amount,Close Date\n"
+                                b"Ann Lee,Acme,Closed Won,1200.00,03/20/2024\nAnn Lee,Beta,Closed Won,300.00,03/21/2024\n"
+                                b"Ann Lee Total,,,1500.00,\nBob Ray,Gamma,Closed Won,800.00,04/02/2024\n"
+                                b"Subtotal: Bob Ray,,,800.00,\nGrand Total,,,2300.00,\n"),
+    # a report that repeats its header on each page: a roster stored a rep called 'Sales Rep'
+    "roster_header_repeated.csv": (b"Sales Rep,Team,Manager\nAnn Lee,East,Max Power\nBob Ray,West,Max Power\n"
+                                   b"Sales Rep,Team,Manager\nCy Doe,West,Max Power\n"),
+    "deals_header_repeated.csv": (SF + "HR1,Ann Lee,Acme,Closed Won,1200.00,USD,03/20/2024\n" + SF
+                                  + "HR2,Bob Ray,Beta,Closed Lost,800.00,USD,04/02/2024\n" + SF
+                                  + "HR3,Bob Ray,Gamma,Closed Won,900.00,USD,04/03/2024\n").encode(),
+    # an opportunity history whose stage changes are all open ones: no outcome differs, yet no order lines
+    "opportunity_history_open.csv": (b"Opportunity ID,Opportunity Owner,Stage,Amount,Close Date,Last Modified\n"
+                                     b"OH1,Ann Lee,Prospecting,1000,03/31/2024,01/05/2024\n"
+                                     b"OH1,Ann Lee,Negotiation,1200,03/31/2024,02/05/2024\n"
+                                     b"OH2,Bob Ray,Qualification,500,04/30/2024,01/10/2024\n"
+                                     b"OH2,Bob Ray,Proposal,600,04/30/2024,02/10/2024\n"
+                                     b"OH3,Bob Ray,Proposal,900,05/30/2024,02/11/2024\n"),
+    # a weekly pipeline snapshot: each deal once a week, its amount moving; the deal is its latest week
+    "pipeline_snapshots.csv": (b"Snapshot Date,Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n"
+                               b"01/07/2024,PS1,Ann Lee,Prospecting,1000,03/31/2024\n"
+                               b"01/14/2024,PS1,Ann Lee,Negotiation,1200,03/31/2024\n"
+                               b"01/21/2024,PS1,Ann Lee,Negotiation,1300,03/31/2024\n"
+                               b"01/07/2024,PS2,Bob Ray,Qualification,500,01/02/2024\n"
+                               b"01/14/2024,PS2,Bob Ray,Closed Won,500,01/02/2024\n"
+                               b"01/21/2024,PS2,Bob Ray,Closed Won,500,01/02/2024\n"
+                               b"01/21/2024,PS3,Bob Ray,Prospecting,700,06/30/2024\n"),
+    # French Excel: digits grouped by a no-break or narrow no-break space, a decimal comma, the euro after
+    "amounts_fr_spaces.csv": ("Opportunity ID;Opportunity Owner;Stage;Amount;Close Date\n"
+                              "FR1;Ann Lee;Closed Won;1\u202f200,50 \u20ac;20.03.2024\n"
+                              "FR2;Ann Lee;Closed Won;2\u00a0300,00\u00a0\u20ac;21.03.2024\n"
+                              "FR3;Bob Ray;Closed Won;-1\u202f000,00 \u20ac;22.03.2024\n"
+                              "FR4;Bob Ray;Closed Won;12 000 \u20ac;23.03.2024\n").encode(),
+    # quotas laid out by quarter column beside the rep's team and manager: detected as a roster, which dropped
+    # the quotas; refused, naming the columns and the layouts that are read
+    "quotas_by_quarter_columns.csv": (b"Manager,Team,Sales Rep,Q1 2024,Q2 2024,Q3 2024,Q4 2024\n"
+                                      b"Max Power,East,Ann Lee,100000,110000,120000,130000\n"
+                                      b"Max Power,East,Bob Ray,90000,95000,95000,99000\n"),
+    # dates with a weekday, the month written out, a two-digit year after a month name
+    "dates_named_weekday.csv": (b'Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n'
+                                b'NW1,Ann Lee,Closed Won,100,"Fri, 05 Jan 2024"\n'
+                                b'NW2,Ann Lee,Closed Won,100,"Friday, January 5, 2024"\n'
+                                b'NW3,Bob Ray,Closed Won,100,January 5 2024\nNW4,Bob Ray,Closed Won,100,5-Jan-24\n'),
+})
+
 
 def main() -> None:
     for name, data in FILES.items():
