@@ -112,11 +112,6 @@ def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]]) -> Out
     return OutcomeDecision(sql, [("outcome IS NULL", header, c, f"'won, lost or open? ' || {what}")], notes)
 
 
-def _one_of(c: str, values: list[str]) -> str:
-    """True where ``c`` is one of ``values``: a simple CASE, never ``IN`` (``parsing.label_case_sql`` says why)."""
-    return f"(CASE {c} " + " ".join(f"WHEN {lit(v)} THEN true" for v in values) + " END)"
-
-
 def activity_done_checks(by_field: mapping.ByField, values: dict[str, list[str]], notes: list[str]) -> list[Check]:
     """Rows of an activity log that did not happen, rejected: a planned call is not a call made. Said by a
     status (Not Started, Scheduled, No Show: :func:`labels.activity_done`; a status saying neither is
@@ -129,12 +124,12 @@ def activity_done_checks(by_field: mapping.ByField, values: dict[str, list[str]]
             notes.append(f"activity status(es) that say neither done nor planned, counted as done: {_listed(unknown)}")
         if not_done := [label for label, done in said.items() if done is False]:
             header, c = by_field["status"][0]
-            checks.append((_one_of(q("status"), not_done), header, c, f"'not done: its status is ' || {q('status')}"))
+            checks.append((parsing.one_of_sql(q("status"), not_done), header, c, f"'not done: its status is ' || {q('status')}"))
     if "done" in by_field:
         header, c = by_field["done"][0]
         answers = {v: labels.answer(v) for v in values.get("done", [])}
         if unknown := [v for v, a in answers.items() if a is None]:
             notes.append(f"{quoting.quoted(header)} values that say neither yes nor no, read as blank: {_listed(unknown)}")
         if no := [v for v, a in answers.items() if a is False]:
-            checks.append((_one_of(q("done"), no), header, c, f"'not done: ' || {lit(header + ' = ')} || {q('done')}"))
+            checks.append((parsing.one_of_sql(q("done"), no), header, c, f"'not done: ' || {lit(header + ' = ')} || {q('done')}"))
     return checks

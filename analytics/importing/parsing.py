@@ -378,6 +378,11 @@ def label_case_sql(c: str, mapping: dict[str, str], default: str) -> str:
     return f"(CASE {c} {whens} ELSE {lit(default)} END)" if whens else lit(default)
 
 
+def one_of_sql(c: str, values: list[str]) -> str:
+    """True where ``c`` is one of ``values`` (NULL elsewhere): a simple CASE, never ``IN``, as above."""
+    return f"(CASE {c} " + " ".join(f"WHEN {lit(v)} THEN true" for v in values) + " END)"
+
+
 REASON_CHARS = 300
 """Characters of a stored reject reason at most (the rest is cut and marked "…")."""
 

@@ -54,13 +54,6 @@ def _rep_checks(by_field: mapping.ByField) -> list[Check]:
             (f"regexp_full_match({q('rep')}, {lit(labels.NOT_A_REP_PATTERN)})", header, c, why)]
 
 
-def _one_of(c: str, values: list[str]) -> str:
-    """True where ``c`` is one of ``values`` (NULL elsewhere): a simple CASE, never ``c IN (...)``, which
-    DuckDB plans as a join past four values and so hands a first load's one read its rows out of file
-    order (``parsing.label_case_sql`` says more)."""
-    return f"(CASE {c} " + " ".join(f"WHEN {lit(v)} THEN true" for v in values) + " END)"
-
-
 _YEAR_NO = f"TRY_CAST(regexp_extract({q('year')}, '(\\d{{4}})', 1) AS INT)"
 """A quota row's year: the first four digits of its year column (2024, FY2024)."""
 _NOT_A_YEAR = "year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100"
@@ -352,7 +345,7 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
                            + " END")
                 start = f"coalesce({start}, {first}::DATE)"
                 end = f"coalesce({end}, ({first} + to_months({lasting}) - INTERVAL 1 DAY)::DATE)"
-                checks.append((f"{_one_of(q('period'), list(yearless))} AND ({_NOT_A_YEAR})", year_h,
+                checks.append((f"{parsing.one_of_sql(q('period'), list(yearless))} AND ({_NOT_A_YEAR})", year_h,
                                year_c, f"'not a year for the period ' || {q('period')} || ': ' || coalesce({year_c}, '(blank)')"))
             without_year = ("a quarter or month without a year: map a year column, or write 2026-Q4 or Nov 2026"
                             if yearless and "year" not in fields else
