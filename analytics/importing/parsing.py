@@ -320,7 +320,7 @@ def decide_decimal(comma: int, point: int, header: str, notes: list[str]) -> str
     if not comma:
         return "point"
     if comma > point:
-        notes.append(f"column {header!r}: decimal commas (European style) — {comma} value(s) such as 1.234,56")
+        notes.append(f"column {header!r}: decimal commas (European style) — {comma} value(s) read so (1.234,56 as 1234.56)")
         return "comma"
     return "point"
 
