@@ -425,6 +425,11 @@ def test_currency_names_codes_and_symbols(conn, tmp_path, amount, currency_colum
     ("Opportunity ID,Opportunity Owner,Stage,Amount,Amount Currency,Amount (converted),Close Date\n"  # Salesforce
      "O1,Ann Lee,Closed Won,1000,EUR,1100,2024-01-05\nO2,Bob Ray,Closed Won,2000,USD,2000,2024-01-06\n",
      "Amount (converted)", "Amount Currency"),
+    # a Salesforce report writes each amount's currency before it: the converted amount's own
+    # currency column ('Amount (converted) Currency') holds codes, and is not the amount to take
+    ("Opportunity ID,Opportunity Owner,Stage,Amount Currency,Amount,Amount (converted) Currency,Amount (converted),"
+     "Close Date\nO1,Ann Lee,Closed Won,EUR,1000,USD,1100,2024-01-05\nO2,Bob Ray,Closed Won,USD,2000,USD,2000,2024-01-06\n",
+     "Amount (converted)", "Amount Currency"),
 ])
 def test_several_currencies_are_refused_naming_the_converted_amount_that_reads_them(conn, tmp_path, text,
                                                                                     converted, currency):
