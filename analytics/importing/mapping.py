@@ -178,6 +178,22 @@ class _Headers:
         return self._similar[kind]
 
 
+# A header that names or describes a record is no id of it, however alike the words ('Opportunity Name'
+# is a few letters from 'Opportunity Number'): names repeat ('Renewal 2024' for three customers), and
+# taken as the id their deals were summed as one order's lines, or the file refused.
+_NOT_AN_ID = frozenset({"name", "title", "subject", "description", "notes", "comment", "comments"})
+_ID_FIELDS = frozenset({"deal_id", "activity_id"})
+
+
+def _may_be(norm: str, field: str) -> bool:
+    """Whether a header (normalised) may be fuzzily matched to ``field``.
+
+    >>> _may_be("opportunity name", "deal_id"), _may_be("opportunity nr", "deal_id"), _may_be("deal name", "rep")
+    (False, True, True)
+    """
+    return field not in _ID_FIELDS or _NOT_AN_ID.isdisjoint(norm.split())
+
+
 def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str]:
     """Map headers not in ``taken`` to fields not yet used, best match first."""
     used = set(taken.values())
@@ -189,7 +205,7 @@ def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str
         if kind == "targets" and (m := headers.months[i]):
             candidates.append((1.0, h, MONTH_FIELDS[m - 1]))
             continue
-        candidates.extend((score, h, name) for score, name in similar[norm])
+        candidates.extend((score, h, name) for score, name in similar[norm] if _may_be(norm, name))
     out = dict(taken)
     for _score, h, name in sorted(candidates, key=lambda c: -c[0]):
         if h not in out and name not in used:
