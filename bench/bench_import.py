@@ -47,6 +47,8 @@ WRITERS = {"deals": write_deals_csv, "activities": write_activities_csv}
 # as a running dashboard has it) before the clock starts.
 
 def prepare_run_ours(path: str, db: str) -> None:
+    import rapidfuzz  # noqa: F401  (the column mapping's, which imports it on first use: a dashboard has it)
+
     from analytics import store
     from analytics.importing import commit, planning  # noqa: F401  (loaded before the clock starts)
 

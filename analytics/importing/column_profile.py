@@ -19,6 +19,7 @@ decisions of their whole column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import duckdb
@@ -31,16 +32,17 @@ SAMPLE_ROWS = 50_000
 MAX_IN_LIST = 2000  # labels listed in an evidence filter; beyond that the column is kept whole
 
 
-def _profile_aggs(by_field: mapping.ByField, kind: str) -> tuple[list[str], list[str]]:
-    aggs, date_cols = ["count(*) AS n_rows"], []
+def _profile_aggs(by_field: mapping.ByField, kind: str, mdy: dict[str, list[str]]) -> list[str]:
+    """The sample's aggregates (``mdy``: per date column, the month-first formats most used first)."""
+    aggs = ["count(*) AS n_rows"]
     for name, cols in by_field.items():
         ftype = mapping.FIELD_BY_NAME[kind][name].type
         for _header, c in cols:
             if ftype == "date":
-                date_cols.append(c)
-                if kind == "activities":
+                if kind == "activities":  # (whether try_strptime reads a value depends on the set of
+                    # formats, not their order; most used first, a value meets fewer that fail)
                     aggs.append(f"list(DISTINCT {c}) FILTER (WHERE {parsing.iso_sql(c)} IS NULL "
-                                f"AND try_strptime({c}, {parsing.STRPTIME_FORMATS['mdy']!r}) IS NULL) AS {c}_labels")
+                                f"AND try_strptime({c}, {mdy[c]!r}) IS NULL) AS {c}_labels")
             elif ftype == "amount":
                 aggs += parsing.amount_profile_sql(c, c)
                 # (whether the reader's own DOUBLE cast reads the column: reader_casts.amount_cast)
@@ -52,7 +54,37 @@ def _profile_aggs(by_field: mapping.ByField, kind: str) -> tuple[list[str], list
     if kind == "deals" and "deal_id" in by_field:
         c = parsing.text_sql(by_field["deal_id"][0][1])  # (the id as stored: ' A1' and 'A1' are one deal)
         aggs.append(f"count({c}) - count(DISTINCT {c}) AS dup_ids")
-    return aggs, date_cols
+    return aggs
+
+
+def _date_columns(by_field: mapping.ByField, kind: str) -> list[str]:
+    return [c for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "date"
+            for _header, c in cols]
+
+
+def format_literals(fmt: str) -> list[str]:
+    """The characters a strptime format ``fmt`` takes as they are, spaces aside: a value it reads
+    holds each of them (DuckDB's strptime matches a format's other characters one for one; a
+    space, any run of white space).
+
+    >>> format_literals("%m/%d/%Y %H:%M"), format_literals("%d.%m.%Y")
+    (['/', ':'], ['.'])
+    """
+    return sorted(set(re.sub("%.", "", fmt).replace(" ", "")))
+
+
+def format_hits_sql(c: str) -> list[str]:
+    """Aggregates counting the values each strptime format parses (``{c}_fmt{i}``, the formats of both
+    orders in :data:`parsing.STRPTIME_FORMATS` order), each format tried only on values holding its
+    :func:`format_literals`: the others cannot be read by it (a failed strptime costs about ten times
+    a successful one, and most values fail most formats)."""
+    every = [f for formats in parsing.STRPTIME_FORMATS.values() for f in formats]
+    out = []
+    for i, f in enumerate(every):
+        gate = " AND ".join(f"contains({c}, {lit(ch)})" for ch in format_literals(f))
+        parse = f"try_strptime({c}, {lit(f)})"
+        out.append(f"count({f'CASE WHEN {gate} THEN {parse} END' if gate else parse}) AS {c}_fmt{i}")
+    return out
 
 
 def _columns(by_field: mapping.ByField, kind: str) -> dict[str, list[str]]:
@@ -76,21 +108,23 @@ def _columns(by_field: mapping.ByField, kind: str) -> dict[str, list[str]]:
 def sample_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.ByField,
                    kind: str) -> FileProfile:
     """Everything column-wide decisions need, over the rows of ``table`` (the text of a sample)."""
-    aggs, date_cols = _profile_aggs(by_field, kind)
+    date_cols, formats, mdy = _date_columns(by_field, kind), dict[str, object](), dict[str, list[str]]()
+    every = [f for order_formats in parsing.STRPTIME_FORMATS.values() for f in order_formats]
+    for c in date_cols:  # which strptime formats the first values use (a bounded look: 2,000 values a column)
+        *counts, filled = conn.execute(
+            f"SELECT {', '.join(format_hits_sql(c))}, count(*) FILTER (WHERE NOT {parsing.blank(c)}) "
+            f"FROM (SELECT {c} FROM {table} WHERE {c} IS NOT NULL LIMIT 2000)").fetchall()[0]
+        hits = dict(zip(every, counts, strict=True))
+        by_use = {order: parsing.formats_by_use(hits, order) for order in parsing.STRPTIME_FORMATS}
+        formats |= {f"{c}_formats_{order}": f for order, f in by_use.items()}
+        formats[f"{c}_format_hits"] = {**hits, "filled": filled}  # (reader_casts.date_casts)
+        mdy[c] = by_use["mdy"]
+    aggs = _profile_aggs(by_field, kind, mdy)  # (after the counts: the month-first formats most used first)
     row = conn.execute(f"SELECT {', '.join(aggs)} FROM {table}")
     names = [d[0] for d in row.description]
-    prof = dict(zip(names, row.fetchall()[0], strict=True))
+    prof = dict(zip(names, row.fetchall()[0], strict=True)) | formats
     date_evidence = None
-    if date_cols:  # which strptime formats the first values use (a bounded look: 2,000 values a column)
-        every = [f for formats in parsing.STRPTIME_FORMATS.values() for f in formats]
-        for c in date_cols:
-            *counts, filled = conn.execute(
-                f"SELECT {', '.join(parsing.format_hits_sql(c))}, count(*) FILTER (WHERE NOT {parsing.blank(c)}) "
-                f"FROM (SELECT {c} FROM {table} WHERE {c} IS NOT NULL LIMIT 2000)").fetchall()[0]
-            hits = dict(zip(every, counts, strict=True))
-            for order in parsing.STRPTIME_FORMATS:
-                prof[f"{c}_formats_{order}"] = parsing.formats_by_use(hits, order)
-            prof[f"{c}_format_hits"] = {**hits, "filled": filled}  # (reader_casts.date_casts)
+    if date_cols:
         classes = ", ".join(f"{parsing.date_class_sql(c)} AS k_{c}" for c in date_cols)
         keys = ", ".join(f"k_{c}" for c in date_cols)
         examples = ", ".join(f"any_value({c})" for c in date_cols)

@@ -75,13 +75,6 @@ def formats_by_use(hits: dict[str, int], order: str) -> list[str]:
     return sorted(formats, key=lambda f: -hits.get(f, 0))
 
 
-def format_hits_sql(c: str) -> list[str]:
-    """Aggregates counting the values each strptime format parses (names ``{c}_fmt{i}``, formats
-    of both orders, in :data:`STRPTIME_FORMATS` order)."""
-    every = [f for formats in STRPTIME_FORMATS.values() for f in formats]
-    return [f"count(try_strptime({c}, {lit(f)})) AS {c}_fmt{i}" for i, f in enumerate(every)]
-
-
 def date_levels(c: str, order: str, formats: list[str] | None = None) -> list[list[tuple[str, str]]]:
     """Columns computed once per row, level by level, so each parser runs only where the cheaper failed:
     ISO cast; strptime in the column's order (4-digit years only; ``formats`` the order's formats,
