@@ -358,7 +358,11 @@ PARITY = ["us_dates.csv", "blank_lines.csv", "binary.csv", "header_only.csv", "m
           "deals_unassigned_owner.csv", "hubspot_calls_export.csv", "salesforce_won_closed_flags.csv",
           "activities_completed_flag.csv", "deals_rep_subtotals.csv", "roster_header_repeated.csv",
           "deals_header_repeated.csv", "opportunity_history_open.csv", "pipeline_snapshots.csv",
-          "amounts_fr_spaces.csv", "dates_named_weekday.csv", "quotas_by_quarter_columns.csv"]
+          "amounts_fr_spaces.csv", "dates_named_weekday.csv", "quotas_by_quarter_columns.csv",
+          "quotas_quarter_columns_year.csv", "quotas_month_year_columns.csv", "quotas_iso_month_columns.csv",
+          "quotas_short_month_columns.csv", "quotas_fy_quarter_columns.csv", "quotas_quarter_columns_k.csv",
+          "quotas_period_columns_overlap.csv", "quotas_period_columns_mixed_years.csv",
+          "close_activities.csv", "freshsales_activities.csv", "zoho_calls.csv", "deals_named_not_numbered.csv"]
 
 
 def stored_outcome(db) -> tuple:

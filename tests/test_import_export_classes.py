@@ -295,10 +295,11 @@ def test_a_won_deal_of_amount_zero_is_noted(tmp_path, with_ids):
     ("Sales Rep,Team,Jan 2024,Feb 2024\nAnn Lee,East,100,110\n", "'Jan 2024', 'Feb 2024'"),
     ("Manager,Team,Sales Rep,2024-Q1,2024-Q2\nMax,East,Ann Lee,100,110\n", "'2024-Q1', '2024-Q2'"),
 ])
-def test_quotas_by_period_column_are_refused_not_read_as_a_roster(tmp_path, text, named):
-    conn, result = _import(tmp_path, text)
+def test_quotas_by_period_column_are_refused_as_a_roster(tmp_path, text, named):
+    conn, result = _import(tmp_path, text)  # (detected, they are quotas: tests/test_import_period_columns.py)
+    result = importing.import_file(conn, tmp_path / "export.csv", kind="reps")
     assert result.status == "refused", result.message
-    assert f"columns {named} name periods" in result.message and "Period, Quota" in result.message
+    assert f"columns {named} name periods" in result.message and "--kind targets" in result.message
     assert _rows(conn, "SELECT count(*) FROM reps") == [(0,)]
     conn.close()
 

@@ -115,7 +115,20 @@ EXPECTED = {
     "pipeline_snapshots.csv": ("loaded", 3, 0, "deals"),            # 4 earlier snapshot rows skipped
     "amounts_fr_spaces.csv": ("loaded", 4, 0, "deals"),
     "dates_named_weekday.csv": ("loaded", 4, 0, "deals"),
-    "quotas_by_quarter_columns.csv": ("refused", 0, 0, "reps"),    # not a roster: its quotas would be dropped
+    "deals_named_not_numbered.csv": ("loaded", 6, 0, "deals"),     # a name is no id: each row a deal
+    "quotas_by_quarter_columns.csv": ("loaded", 2, 0, "targets"),  # a quota a cell, beside team and manager
+    # quota sheets by period column: each cell its row's rep's quota for its column's period
+    "quotas_quarter_columns_year.csv": ("loaded", 2, 1, "targets"),   # Q1..Q4 beside a Year; Total column, total row
+    "quotas_month_year_columns.csv": ("loaded", 2, 0, "targets"),
+    "quotas_iso_month_columns.csv": ("loaded", 1, 0, "targets"),
+    "quotas_short_month_columns.csv": ("loaded", 1, 0, "targets"),
+    "quotas_fy_quarter_columns.csv": ("loaded", 2, 0, "targets"),     # the FY22 column, their total, ignored
+    "quotas_quarter_columns_k.csv": ("loaded", 2, 0, "targets"),
+    "quotas_period_columns_overlap.csv": ("refused", 0, 0, "targets"),  # Q1 beside two of its months
+    "quotas_period_columns_mixed_years.csv": ("refused", 0, 0, "targets"),
+    "close_activities.csv": ("loaded", 2, 0, "activities"),
+    "freshsales_activities.csv": ("loaded", 2, 0, "activities"),   # was read as a roster
+    "zoho_calls.csv": ("loaded", 2, 0, "activities"),
 }
 
 
@@ -210,6 +223,7 @@ def test_the_whole_corpus_imported_twice_changes_nothing_the_second_time(conn):
     ("export_dates.csv", [5]),             # a spreadsheet's day number
     ("closed_dates_out_of_range.csv", [3, 4]),
     ("quotas_total_row.csv", [4]),
+    ("quotas_quarter_columns_year.csv", [4]),  # its total row
     ("quotas_quarter_and_months.csv", [2]),
     ("activities_task_status.csv", [3, 5]),
     ("quotas_year_quarter.csv", [4]),

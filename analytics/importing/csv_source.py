@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from analytics import formatting, quoting
-from analytics.importing import csv_records, csv_text, user_input
+from analytics.importing import csv_records, csv_text, period_labels, user_input
 
 csv.field_size_limit(1 << 30)  # very long fields (notes, descriptions) are legitimate
 
@@ -343,7 +343,8 @@ def _finish(path: Path, name: str, read_path: Path, encoding: str, text: str, si
     if too_wide := header_too_wide(header, delim):
         raise _refuse(name, too_wide)
     cells = [c for c in header if c.strip()]
-    if cells and sum(_looks_like_value(c) for c in cells) > len(cells) / 2:
+    values = [c for c in cells if _looks_like_value(c)]  # (2024-01, 2024-02: a quota sheet's period headers)
+    if cells and len(values) > len(cells) / 2 and not period_labels.names_periods(values):
         raise _refuse(name, "no header row: the first line holds values, not column names; "
                             "export with column headers")
     headers, dup_notes = unique_headers(header)

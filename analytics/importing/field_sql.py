@@ -174,12 +174,12 @@ def _converted_hint(stage: Stage, by_field: mapping.ByField) -> str:
     other way to read it (mapped as the amount, the currency column ignored)."""
     amount = {h for h, _ in by_field.get("amount", [])}
     words = {h: mapping.normalise_header(h) for h in stage.src.headers if h not in amount}
-    found = [h for h, w in words.items() if any(c in w for c in _CONVERTED_WORDS)
-             and any(a in w for a in ("amount", "value", "revenue", "total"))]
+    converted = [h for h, w in words.items() if any(c in w for c in _CONVERTED_WORDS)
+                 and any(a in w for a in ("amount", "value", "revenue", "total"))]
     # Salesforce writes the converted amount's own currency beside it ('Amount (converted) Currency'):
     # that column holds codes, not amounts ('Amount in company currency' is HubSpot's amount itself).
-    found.sort(key=lambda h: words[h].endswith("converted currency"))
-    found = found[0] if found else None
+    converted.sort(key=lambda h: words[h].endswith("converted currency"))
+    found = converted[0] if converted else None
     if found is None:
         return ""
     currency = next((h for h, _ in by_field.get("currency", [])), None)

@@ -14,6 +14,7 @@ KINDS = ("deals", "activities", "reps", "targets")
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal", "other")
 MONTH_FIELDS = tuple(f"m{i:02d}" for i in range(1, 13))
 ORDER_OF_LINE = "order_of_line"
+PERIOD_QUOTA = "period_quota"
 
 
 class Field(NamedTuple):
@@ -74,12 +75,13 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("activity_id", False, "text", "activity id", "task id", "event id", "id"),
         _f("rep", True, "text", "assigned to", "owner", "activity owner", "user", "rep", "sales rep",
            "salesperson", "assigned", "sales agent", "rep name", "owner name", "activity assigned to",
-           "call owner", "meeting owner", "task owner", "email owner", "assigned user", "hubspot owner"),
+           "call owner", "meeting owner", "task owner", "email owner", "assigned user", "hubspot owner",
+           "user name"),  # (Close's user_name)
         _f("activity_date", True, "date", "date", "activity date", "week starting", "week start", "week",
            "due date", "completed date", "date completed", "period", "month", "start date", "created date",
-           "activity week", "day"),
+           "activity week", "day", "date created", "call start time", "start time", "activity date time"),
         _f("type", True, "label", "activity type", "type", "task type", "activity", "subtype", "event type",
-           "kind", "channel", "task subtype"),
+           "kind", "channel", "task subtype", "sales activity type"),  # (Freshsales' 'Sales activity type')
         _f("count", False, "count", "count", "activities", "number", "number of activities", "quantity",
            "total", "n", "activity count", "volume"),
         # Done or only planned: a task Not Started, a meeting Scheduled or a No Show did not happen.
@@ -120,6 +122,10 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("period_start", False, "date", "period start", "start date", "from", "start"),
         _f("period_end", False, "date", "period end", "end date", "to", "end"),
         *[_f(m, False, "amount") for m in MONTH_FIELDS],
+        # A quota sheet's column whose header names its period (Q1 2024, Jan-24, FY24 Q1; Q1 beside a
+        # Year column): every such column is mapped to it, each cell the quota of its row's rep for that
+        # period. Detected by the header's period (period_labels.header_period), never by a synonym.
+        _f(PERIOD_QUOTA, False, "amount"),
     ],
 }
 FIELD_BY_NAME = {k: {f.name: f for f in fs} for k, fs in CANONICAL_FIELDS.items()}

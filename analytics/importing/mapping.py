@@ -11,11 +11,11 @@ CRM preset whose headers are present, else fuzzy matching of each header against
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from analytics import quoting
+from analytics.importing import period_labels
 from analytics.importing.fields import (  # noqa: F401  (re-exported: the vocabulary is read through mapping)
     ACTIVITY_TYPES,
     CANONICAL_FIELDS,
@@ -23,62 +23,22 @@ from analytics.importing.fields import (  # noqa: F401  (re-exported: the vocabu
     KINDS,
     MONTH_FIELDS,
     ORDER_OF_LINE,
+    PERIOD_QUOTA,
     PRESETS,
     Field,
+)
+from analytics.importing.header_text import (  # noqa: F401  (re-exported: headers are read through mapping)
+    month_of_header,
+    month_of_normalised,
+    normalise_header,
+    unit_of_header,
 )
 from analytics.importing.saved_mappings import SavedMapping
 
 if TYPE_CHECKING:  # numpy is loaded where headers are matched: ``imports list`` never needs it
     import numpy as np
 
-# ---- header normalisation, units, months ------------------------------------------------------
-
-_UNIT_PATTERNS = [
-    (re.compile(r"\((?:k|000|000s|'000|thousands?|in thousands)\)|\bin thousands\b|_k$|\bk€|\bk\$|"
-                r"\((?:k\s*\w{0,3}|\w{3}\s*k)\)", re.I), 1000.0),
-    (re.compile(r"\((?:m|mm|mn|millions?|in millions)\)|\bin millions\b|_mm?$", re.I), 1_000_000.0),
-]
-_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # a word boundary inside CamelCase
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december"]
-
-
-def unit_of_header(header: str) -> float | None:
-    """1000 for headers such as ``Jan (k)``, ``Target (000)``, ``quota in thousands``, ``quota_k``."""
-    for pattern, multiplier in _UNIT_PATTERNS:
-        if pattern.search(header.strip()):
-            return multiplier
-    return None
-
-
-def normalise_header(header: str) -> str:
-    """A header as synonyms are written: lower case, words apart (``SalesOrderNumber``: ``sales order number``).
-
-    >>> normalise_header("SalesOrderNumber"), normalise_header(" Order No. "), normalise_header("Jan (k)")
-    ('sales order number', 'order no', 'jan')
-    """
-    text = _CAMEL_RE.sub(" ", header.strip().strip("\ufeff")).lower()
-    for pattern, _ in _UNIT_PATTERNS:
-        text = pattern.sub(" ", text)
-    text = re.sub(r"[^0-9a-z%#]+", " ", text)
-    return " ".join(text.split())
-
-
-def month_of_header(header: str) -> int | None:
-    """1..12 for month columns: ``M01``, ``Jan``, ``January``, ``Jan (k)``, ``Jan 2026``, ``01``."""
-    return month_of_normalised(normalise_header(header))
-
-
-def month_of_normalised(text: str) -> int | None:
-    """:func:`month_of_header` of a header :func:`normalise_header` made already."""
-    if m := re.fullmatch(r"m ?(0?[1-9]|1[0-2])", text) or re.fullmatch(r"(0?[1-9]|1[0-2])", text):
-        return int(m.group(1))
-    word = re.sub(r"\s*\d{2,4}$", "", text)
-    for i, name in enumerate(_MONTHS, 1):
-        if word in (name, name[:3], "sept" if i == 9 else name):
-            return i
-    return None
-
+# ---- header normalisation, units, months: analytics/importing/header_text.py ---------------------
 
 # A file's mapping as the import reads it: canonical field -> its columns, each (CSV header, the
 # column's name in the import's SQL: c0, c1, ...); a field may take several columns.
@@ -163,6 +123,7 @@ class _Headers:
         distinct = {h: normalise_header(h) for h in dict.fromkeys(headers)}
         self.norms = [distinct[h] for h in headers]
         self._months: list[int | None] | None = None
+        self._periods: list[period_labels.HeaderPeriod | None] | None = None
         self._similar: dict[str, dict[str, list[tuple[float, str]]]] = {}
 
     @property
@@ -171,6 +132,21 @@ class _Headers:
             distinct = {n: month_of_normalised(n) for n in dict.fromkeys(self.norms)}
             self._months = [distinct[n] for n in self.norms]
         return self._months
+
+    @property
+    def periods(self) -> list[period_labels.HeaderPeriod | None]:
+        """The period each header names (a calendar year: detection does not know the fiscal one)."""
+        if self._periods is None:
+            self._periods = [period_labels.header_period(h, 1) for h in self.names]
+        return self._periods
+
+    def quota_field(self, i: int) -> str | None:
+        """The field of header ``i`` when it names a period: a month without a year (Jan, M01) is that
+        month's column beside a year; any other period (Q1 2024, Jan-24, Q1) a :data:`PERIOD_QUOTA`."""
+        period, month = self.periods[i], self.months[i]
+        if period is not None and (period.days is not None or not month):
+            return PERIOD_QUOTA
+        return MONTH_FIELDS[month - 1] if month else None
 
     def similar(self, kind: str) -> dict[str, list[tuple[float, str]]]:
         if kind not in self._similar:
@@ -199,16 +175,20 @@ def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str
     used = set(taken.values())
     candidates = []
     similar = headers.similar(kind)
+    quota_header = _long_form_quota(headers, taken) if kind == "targets" else None
     for i, (h, norm) in enumerate(zip(headers.names, headers.norms, strict=True)):
         if h in taken:
             continue
-        if kind == "targets" and (m := headers.months[i]):
-            candidates.append((1.0, h, MONTH_FIELDS[m - 1]))
+        if h == quota_header:
+            candidates.append((1.0, h, "target"))
+            continue
+        if kind == "targets" and (period_field := headers.quota_field(i)):
+            candidates.append((1.0, h, period_field))
             continue
         candidates.extend((score, h, name) for score, name in similar[norm] if _may_be(norm, name))
     out = dict(taken)
     for _score, h, name in sorted(candidates, key=lambda c: -c[0]):
-        if h not in out and name not in used:
+        if h not in out and (name not in used or name == PERIOD_QUOTA):  # (one field, every period column)
             out[h] = name
             used.add(name)
     return out
@@ -218,8 +198,8 @@ def missing_required(kind: str, mapping: dict[str, str]) -> list[str]:
     fields = set(mapping.values())
     if kind == "targets":
         missing = [] if "rep" in fields else ["rep"]
-        if any(m in fields for m in MONTH_FIELDS):
-            return missing + ([] if "year" in fields else ["year"])
+        if any(m in fields for m in MONTH_FIELDS) or PERIOD_QUOTA in fields:
+            return missing + ([] if "year" in fields or not _yearless_columns(mapping) else ["year"])
         if "target" not in fields:
             missing.append("target")
         if "period" not in fields and "period_start" not in fields:
@@ -228,12 +208,20 @@ def missing_required(kind: str, mapping: dict[str, str]) -> list[str]:
     return [f.name for f in CANONICAL_FIELDS[kind] if f.required and f.name not in fields]
 
 
+def _yearless_columns(mapping: dict[str, str]) -> bool:
+    """Whether a quota sheet's period columns need a year column: months (Jan, M01) or quarters (Q1)
+    written without their year."""
+    return any(f in MONTH_FIELDS or (f == PERIOD_QUOTA and (p := period_labels.header_period(h, 1)) is not None
+                                     and p.days is None) for h, f in mapping.items())
+
+
 def _score(kind: str, mapping: dict[str, str]) -> float:
     fields = FIELD_BY_NAME[kind]
     got = set(mapping.values())
     months = sum(1 for m in MONTH_FIELDS if m in got)
-    score = sum(2.0 if fields[n].required else 1.0 for n in got if n not in MONTH_FIELDS)
-    score += 4.0 if months >= 6 else 0.0
+    periods = sum(1 for f in mapping.values() if f == PERIOD_QUOTA)
+    score = sum(2.0 if fields[n].required else 1.0 for n in got if n not in MONTH_FIELDS and n != PERIOD_QUOTA)
+    score += 4.0 if months >= 6 or periods >= 2 or months + periods >= 6 else 0.0
     return score - 3.0 * len(missing_required(kind, mapping))
 
 
@@ -241,7 +229,7 @@ def _preset_mapping(headers: _Headers, name: str) -> tuple[dict[str, str], float
     cols = {normalise_header(c): f for c, f in PRESETS[name]["columns"].items()}
     months = PRESETS[name]["kind"] == "targets" and "year" in cols.values()
     mapping = {h: cols[n] for h, n in zip(headers.names, headers.norms, strict=True) if cols.get(n)}
-    hits = sum(1 for i, n in enumerate(headers.norms) if n in cols or (months and headers.months[i]))
+    hits = sum(1 for i, n in enumerate(headers.norms) if n in cols or (months and headers.quota_field(i)))
     return mapping, hits / max(len(headers.names), 1)
 
 
@@ -281,6 +269,30 @@ def detect(headers: list[str], saved: SavedMapping | None = None, *, kind: str |
         best = max((_fuzzy_detection(file_headers, k) for k in ([kind] if kind else KINDS)), key=lambda d: d.score)
     best.unmapped = [h for h in headers if h not in best.mapping]
     return best
+
+
+def _long_form_quota(headers: _Headers, taken: dict[str, str]) -> str | None:
+    """The one header naming a period ('2024 Target', 'FY2024 Quota') of a quota file whose rows carry
+    their own period (a Period, Quarter or Month column, or a start date): the long form's quota
+    column, not a sheet of one period column. Read as a sheet, its rows' quarterly quotas were one
+    year's, and all but a rep's last row rejected as repeats. None when the file is not so.
+
+    >>> _long_form_quota(_Headers(["Sales Rep", "Quarter", "2024 Target"]), {})
+    '2024 Target'
+    >>> _long_form_quota(_Headers(["Sales Rep", "Q1 2024", "Q2 2024"]), {}) is None
+    True
+    """
+    named = [h for i, h in enumerate(headers.names) if h not in taken and headers.quota_field(i) == PERIOD_QUOTA]
+    if len(named) != 1:
+        return None
+    similar = headers.similar("targets")
+    rows_period = any(score >= LONG_FORM_PERIOD_SCORE and name in ("period", "period_start")
+                      for h, norm in zip(headers.names, headers.norms, strict=True) if h != named[0]
+                      for score, name in similar[norm])
+    return named[0] if rows_period else None
+
+
+LONG_FORM_PERIOD_SCORE = 0.95   # a column the rows' periods are in: a synonym of period or its start, near exactly
 
 
 def _fuzzy_detection(headers: _Headers, kind: str) -> Detection:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import duckdb
 
-from analytics.importing import mapping
+from analytics.importing import header_text
 from analytics.periods import parse_period, period_of
 
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
@@ -44,12 +45,12 @@ def period_interval(label: str, fiscal_start: int) -> tuple[date, date] | None:
     if m := _WEEK_RE.match(text):
         start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
         return start, start + timedelta(days=6)
-    if (m := _MONTH_NAME_RE.match(text)) and (month := mapping.month_of_header(m.group(1))):
+    if (m := _MONTH_NAME_RE.match(text)) and (month := header_text.month_of_header(m.group(1))):
         return _month(_full_year(m.group(2)), month)
     if (m := _NUMERIC_MONTH_RE.match(text)) and 1 <= int(m.group(1)) <= 12:
         return _month(int(m.group(2)), int(m.group(1)))
-    if re.fullmatch(r"(FY)?\d{4}", text, re.I):
-        year = int(text[-4:])
+    if m := re.fullmatch(r"(FY)?(\d{4})|FY\s*'?(\d{2})", text, re.I):  # 2024, FY2024, FY24: a (fiscal) year
+        year = int(m.group(2)) if m.group(2) else _full_year(m.group(3))
         start = date(year if fiscal_start == 1 else year - 1, fiscal_start, 1)
         return start, date(start.year + 1, start.month, 1) - timedelta(days=1)
     try:
@@ -66,12 +67,61 @@ def yearless_offset(label: str, fiscal_start: int) -> tuple[int, int] | None:
     if m := _YEARLESS_QUARTER_RE.match(text):
         p = parse_period(f"{REFERENCE_YEAR}-Q{m.group(1)}", fiscal_start)
         start, end = p.start, p.end
-    elif month := mapping.month_of_header(text):
+    elif month := header_text.month_of_header(text):
         start, end = _month(REFERENCE_YEAR, month)
     else:
         return None
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     return (start.year - REFERENCE_YEAR) * 12 + start.month - 1, months
+
+
+# What a quota sheet's period header may say besides its period ('Q1 2024 Quota', 'Target Jan-24', 'Q1 ($)')
+_QUOTA_WORDS_RE = re.compile(r"^(?:quota|target|goal|plan)s?\b[\s:-]*|[\s:-]*\b(?:quota|target|goal|plan)s?$", re.I)
+_CURRENCY_MARK_RE = re.compile(r"\s*\(\s*[$€£]\s*\)")
+
+
+class HeaderPeriod(NamedTuple):
+    """The period a column header names: its days (``Q1 2024``, ``Jan-24``, ``FY2025 Q1``), or, for a
+    header without a year (``Q1``, ``Jan``, ``M01``), :func:`yearless_offset`'s (months from 1 January
+    of the row's year, months it lasts), the row's year column giving the year."""
+
+    days: tuple[date, date] | None
+    in_year: tuple[int, int] | None
+
+
+def header_period(header: str, fiscal_start: int) -> HeaderPeriod | None:
+    """The period a quota sheet's column header names, its unit marker (``(k)``) aside; None for any
+    other header. The header is read as a period label of a cell is: the same forms, the same fiscal year.
+
+    >>> header_period("Quota Q1 2024", 1) == header_period("Q1 2024 Target ($)", 1) == header_period("Q1 2024", 1)
+    True
+    >>> header_period("Q1 2024 (k)", 1), header_period("Q3", 2), header_period("Sales Rep", 1)
+    (HeaderPeriod(days=(datetime.date(2024, 1, 1), datetime.date(2024, 3, 31)), in_year=None), \
+HeaderPeriod(days=None, in_year=(-5, 3)), None)
+    """
+    text = _QUOTA_WORDS_RE.sub("", _CURRENCY_MARK_RE.sub("", header_text.without_unit(header))).strip()
+    if not text:
+        return None
+    if days := period_interval(text, fiscal_start):
+        return HeaderPeriod(days, None)
+    if in_year := yearless_offset(text, fiscal_start):
+        return HeaderPeriod(None, in_year)
+    if repeat := re.fullmatch(r"(.+)_\d+", text):  # a header repeated, 'Q1 2024_2' (csv_source.unique_headers)
+        return header_period(repeat.group(1), fiscal_start)
+    return None
+
+
+def names_periods(cells: list[str]) -> bool:
+    """Whether ``cells`` (a first line's cells that look like numbers) are column headers naming periods
+    (2024-01, 2024-02; 2023, 2024), not a row of values: two or more, each a distinct period label
+    other than a day's date.
+
+    >>> names_periods(["2024-01", "2024-02"]), names_periods(["2024-01-05", "1200"]), names_periods(["2024"])
+    (True, False, False)
+    """
+    texts = [c.strip() for c in cells]
+    return len(set(texts)) == len(texts) >= 2 and all(
+        not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}.*", t) and period_interval(t, 1) for t in texts)
 
 
 def period_headers(headers: list[str], fiscal_start: int) -> list[str]:
@@ -85,12 +135,12 @@ def period_headers(headers: list[str], fiscal_start: int) -> list[str]:
 
 
 def by_period_refusal(headers: list[str]) -> str:
-    """Why a roster whose other columns name periods is refused: its values are quotas the import reads
-    long or by month beside a year, and as a roster it would drop them."""
+    """Why a roster whose other columns name periods is refused: its values are quotas, which the import
+    reads as a sheet of quotas by period column (:mod:`analytics.importing.period_columns`), and which a
+    roster would drop."""
     shown = ", ".join(repr(h) for h in headers[:4]) + (" ..." if len(headers) > 4 else "")
     return (f"columns {shown} name periods: a sheet of quotas by period column, which a roster would drop. "
-            "Lay the quotas out long (Sales Rep, Period, Quota: a row per rep and period such as 2024-Q1) or by "
-            "month beside a Year column (Sales Rep, Year, Jan ... Dec), and import that")
+            "Import it as quotas (CLI --kind targets), each cell its row's quota for its column's period")
 
 
 PERIOD_MONTHS = (1, 3, 6, 12)

@@ -20,6 +20,7 @@ from analytics.importing import (
     order_lines,
     outcomes,
     parsing,
+    period_columns,
     period_labels,
     quota_overlaps,
     roster_status,
@@ -307,22 +308,27 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
     t, notes = stage.t, stage.notes
     checks = _rep_checks(by_field)
     metric = f"coalesce(lower({q('metric')}), 'revenue')" if "metric" in fields else "'revenue'"
-    months = [m for m in mapping.MONTH_FIELDS if m in fields]
-    if months:
-        year_h, year_c = _first(by_field, "year")
-        extra = {"year_no": _YEAR_NO}
-        checks.append((_NOT_A_YEAR, year_h, year_c,
-                       f"'not a year: ' || coalesce({year_c}, '(blank)')"))
+    if by_period := period_columns.of_file(by_field, fiscal_start):  # a column per period (Q1 2024; Jan beside a Year)
+        read, totals = period_columns.checked(by_period)
+        mapped = {h for cols in by_field.values() for h, _ in cols}
+        notes += period_columns.ignored_notes(stage.src.headers, mapped, totals, read,
+                                              [h for h, _ in by_field.get("target", [])])
+        extra = {f"{col.column}_cell": f"{col.column}_v" for col in read}
+        if "year" in fields:
+            year_h, year_c = _first(by_field, "year")
+            extra["year_no"] = _YEAR_NO
+            checks.append((_NOT_A_YEAR, year_h, year_c, f"'not a year: ' || coalesce({year_c}, '(blank)')")
+                          if any(col.period.days is None for col in read)  # (else: their own year, which it must be)
+                          else period_columns.year_check(read, fiscal_start, year_h, year_c))
         if not create_typed(conn, stage, by_field, fields, extra, checks, planning=planning):
             return
-        items = ", ".join(f"{{'m': {int(m[1:])}, 'v': {q(m)}}}" for m in months)
-        sql = (f"SELECT row_idx, rep, {metric} AS metric, make_date(year_no, x.m, 1) AS period_start, "
-               f"last_day(make_date(year_no, x.m, 1)) AS period_end, x.v AS target FROM "
-               f"(SELECT *, unnest([{items}]) AS x FROM {t('typed')} WHERE rej IS NULL) WHERE x.v IS NOT NULL AND x.v <> 0")
-        blanks = " + ".join(f"count(*) FILTER (WHERE coalesce({q(m)}, 0) = 0)" for m in months)
-        month_blanks = conn.execute(f"SELECT {blanks} FROM {t('typed')} WHERE rej IS NULL").fetchall()[0][0]
-        if month_blanks:
-            notes.append(f"{month_blanks} month cell(s) with no target ('-', blank or 0) skipped")
+        cells = period_columns.cells_sql(read, "year_no")
+        sql = (f"SELECT row_idx, rep, {metric} AS metric, x.s AS period_start, x.e AS period_end, x.v AS target FROM "
+               f"(SELECT *, unnest({cells}) AS x FROM {t('typed')} WHERE rej IS NULL) WHERE x.v IS NOT NULL AND x.v <> 0")
+        blanks = " + ".join(f"count(*) FILTER (WHERE coalesce({col.column}_cell, 0) = 0)" for col in read)
+        n_blank = conn.execute(f"SELECT {blanks} FROM {t('typed')} WHERE rej IS NULL").fetchall()[0][0]
+        if note := period_columns.blank_note(n_blank, read):
+            notes.append(note)
     else:
         target_h, target_c = _first(by_field, "target")
         extra = {}
@@ -372,6 +378,7 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
             notes.append(period_labels.start_only_note(quota_months))
         sql = (f"SELECT row_idx, rep, {metric} AS metric, p_start AS period_start, {p_end} AS period_end, "
                f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0")
-    period = next((_first(by_field, n)[0] for n in ("period", "period_start", "year") if n in fields), "period")
+    period = next((_first(by_field, n)[0] for n in ("period", "period_start", "year", mapping.PERIOD_QUOTA)
+                   if n in fields), "period")
     sql = quota_overlaps.set_aside_overlaps(conn, sql, t("quota_rows"), t("rej"), period)
     _keep_last(conn, stage, sql, ["rep", "metric", "period_start", "period_end"], "rep and period")

@@ -308,16 +308,55 @@ FILES.update({
                               "FR2;Ann Lee;Closed Won;2\u00a0300,00\u00a0\u20ac;21.03.2024\n"
                               "FR3;Bob Ray;Closed Won;-1\u202f000,00 \u20ac;22.03.2024\n"
                               "FR4;Bob Ray;Closed Won;12 000 \u20ac;23.03.2024\n").encode(),
-    # quotas laid out by quarter column beside the rep's team and manager: detected as a roster, which dropped
-    # the quotas; refused, naming the columns and the layouts that are read
+    # quotas laid out by quarter column beside the rep's team and manager: read as quotas, each cell its row's
+    # rep's quota for its column's quarter (was detected as a roster, which dropped them)
     "quotas_by_quarter_columns.csv": (b"Manager,Team,Sales Rep,Q1 2024,Q2 2024,Q3 2024,Q4 2024\n"
                                       b"Max Power,East,Ann Lee,100000,110000,120000,130000\n"
                                       b"Max Power,East,Bob Ray,90000,95000,95000,99000\n"),
+    # quota sheets by period column (issue 12): each cell the quota of its row's rep for its column's period.
+    # Quarters beside a Year column, a '-' and a blank cell (skipped), a Total column (ignored, noted), a total row
+    "quotas_quarter_columns_year.csv": (b"Sales Rep,Year,Q1,Q2,Q3,Q4,Total\nCara Diaz,2023,100,110,-,130,340\n"
+                                        b"Dan Fox,2023,90,,95,99,284\nTotal,2023,190,110,95,229,624\n"),
+    # months with their year, across a new year
+    "quotas_month_year_columns.csv": b"Rep,Nov 2022,Dec 2022,Jan 2023\nEve Gray,100,120,90\nFay Hill,80,85,70\n",
+    "quotas_iso_month_columns.csv": b"Rep,2022-11,2022-12,2023-01\nGus Ito,100,120,90\n",
+    "quotas_short_month_columns.csv": b"Rep,Jan-22,Feb-22,Mar-22\nHal Jung,100,120,90\n",
+    # fiscal quarters with a two-digit year, and the year's total as a column the quarters cover (ignored)
+    "quotas_fy_quarter_columns.csv": (b"Sales Rep,FY22 Q1,FY22 Q2,FY22 Q3,FY22 Q4,FY22\n"
+                                      b"Ivy Kerr,100,110,120,130,460\nJon Lamb,90,95,95,99,379\n"),
+    # headers saying thousands: 200 is 200,000
+    "quotas_quarter_columns_k.csv": b"Sales Rep,Q1 2022 (k),Q2 2022 (k)\nKim Moss,200,210\nLee Nash,150,155\n",
+    # a quarter beside two of its months: which quota holds for January is unclear, so the header is refused
+    "quotas_period_columns_overlap.csv": b"Sales Rep,Q1 2021,Jan 2021,Feb 2021\nMia Ortiz,300,100,100\n",
+    # some period columns with their year and one without
+    "quotas_period_columns_mixed_years.csv": b"Sales Rep,Year,Q1,Q2 2021\nNed Park,2021,100,110\n",
+    # activity exports: Close's (user_name, date_created: refused, no rep column), Freshsales' (Sales activity
+    # type, Start date, End date, Owner: detected as a roster, its reps hired on the activities' days), Zoho's
+    # calls (Call Owner, Call Start Time: refused)
+    "close_activities.csv": (b"date_created,user_name,type,direction,duration,lead_name\n"
+                             b"2024-03-05T10:00:00Z,Ann Lee,Call,outbound,300,Acme\n"
+                             b"2024-03-06T11:00:00Z,Bob Ray,Email,outgoing,,Beta\n"),
+    "freshsales_activities.csv": (b"Sales activity type,Title,Start date,End date,Owner,Outcome\n"
+                                  b"Call,Intro,2024-03-05 10:00,2024-03-05 10:05,Ann Lee,Interested\n"
+                                  b"Meeting,Demo,2024-03-06 14:00,2024-03-06 15:00,Bob Ray,Completed\n"),
+    "zoho_calls.csv": (b"Call Owner,Subject,Call Type,Call Start Time,Call Duration,Call Result\n"
+                       b"Ann Lee,Intro,Outbound,2024-03-05 10:00,00:05:00,Interested\n"
+                       b"Bob Ray,Follow,Inbound,2024-03-06 11:30,00:10:00,Not interested\n"),
     # dates with a weekday, the month written out, a two-digit year after a month name
     "dates_named_weekday.csv": (b'Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n'
                                 b'NW1,Ann Lee,Closed Won,100,"Fri, 05 Jan 2024"\n'
                                 b'NW2,Ann Lee,Closed Won,100,"Friday, January 5, 2024"\n'
                                 b'NW3,Bob Ray,Closed Won,100,January 5 2024\nNW4,Bob Ray,Closed Won,100,5-Jan-24\n'),
+    # a Salesforce report without the id: 'Opportunity Name' is a few letters from 'Opportunity Number',
+    # and three customers' 'Renewal 2024' were one order's lines (the file refused); each row is a deal
+    "deals_named_not_numbered.csv": (
+        b"Opportunity Name,Opportunity Owner,Stage,Amount,Close Date,Account Name\n"
+        b'Renewal 2024,Ann Lee,Closed Won,"10,000.00",2024-03-10,Acme\n'
+        b'Renewal 2024,Bob Ray,Closed Won,"12,000.00",2024-05-12,Beta\n'
+        b'Renewal 2024,Cy Doe,Closed Won,"8,000.00",2024-07-14,Gamma\n'
+        b'New logo,Ann Lee,Closed Won,"20,000.00",2024-04-10,Delta\n'
+        b'Upsell,Bob Ray,Closed Lost,"5,000.00",2024-03-15,Beta\n'
+        b'Upsell,Ann Lee,Closed Won,"7,000.00",2024-06-15,Acme\n'),
 })
 
 

@@ -1,0 +1,69 @@
+"""A column header's text as the import reads it: normalised for matching, its unit ((k), in thousands)
+and the month a month column names (Jan, M01).
+
+Apart from :mod:`analytics.importing.mapping` (which re-exports them) so that
+:mod:`analytics.importing.period_labels`, which reads month names, and the mapping, which reads period
+headers, do not import each other.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNIT_PATTERNS = [
+    (re.compile(r"\((?:k|000|000s|'000|thousands?|in thousands)\)|\bin thousands\b|_k$|\bk€|\bk\$|"
+                r"\((?:k\s*\w{0,3}|\w{3}\s*k)\)", re.I), 1000.0),
+    (re.compile(r"\((?:m|mm|mn|millions?|in millions)\)|\bin millions\b|_mm?$", re.I), 1_000_000.0),
+]
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # a word boundary inside CamelCase
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december"]
+
+
+def unit_of_header(header: str) -> float | None:
+    """1000 for headers such as ``Jan (k)``, ``Target (000)``, ``quota in thousands``, ``quota_k``."""
+    for pattern, multiplier in _UNIT_PATTERNS:
+        if pattern.search(header.strip()):
+            return multiplier
+    return None
+
+
+def without_unit(header: str) -> str:
+    """A header with its unit marker taken out, otherwise as written.
+
+    >>> without_unit("Q1 2024 (k)"), without_unit("Jan-24 (000)"), without_unit("FY24 Q1")
+    ('Q1 2024', 'Jan-24', 'FY24 Q1')
+    """
+    text = header.strip().strip("\ufeff")
+    for pattern, _ in _UNIT_PATTERNS:
+        text = pattern.sub(" ", text)
+    return " ".join(text.split())
+
+
+def normalise_header(header: str) -> str:
+    """A header as synonyms are written: lower case, words apart (``SalesOrderNumber``: ``sales order number``).
+
+    >>> normalise_header("SalesOrderNumber"), normalise_header(" Order No. "), normalise_header("Jan (k)")
+    ('sales order number', 'order no', 'jan')
+    """
+    text = _CAMEL_RE.sub(" ", header.strip().strip("\ufeff")).lower()
+    for pattern, _ in _UNIT_PATTERNS:
+        text = pattern.sub(" ", text)
+    text = re.sub(r"[^0-9a-z%#]+", " ", text)
+    return " ".join(text.split())
+
+
+def month_of_header(header: str) -> int | None:
+    """1..12 for month columns: ``M01``, ``Jan``, ``January``, ``Jan (k)``, ``Jan 2026``, ``01``."""
+    return month_of_normalised(normalise_header(header))
+
+
+def month_of_normalised(text: str) -> int | None:
+    """:func:`month_of_header` of a header :func:`normalise_header` made already."""
+    if m := re.fullmatch(r"m ?(0?[1-9]|1[0-2])", text) or re.fullmatch(r"(0?[1-9]|1[0-2])", text):
+        return int(m.group(1))
+    word = re.sub(r"\s*\d{2,4}$", "", text)
+    for i, name in enumerate(_MONTHS, 1):
+        if word in (name, name[:3], "sept" if i == 9 else name):
+            return i
+    return None

@@ -1,0 +1,25 @@
+"""Activity exports of CRMs the corpus lacked (issue 12): each read as activities, its rep, day and type
+as the export wrote them (Freshsales' was read as a roster, Close's and Zoho's calls were refused)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from helpers import CORPUS
+
+from analytics import importing, store
+
+
+@pytest.mark.parametrize("name, stored", [
+    ("close_activities.csv", [("Ann Lee", date(2024, 3, 5), "call"), ("Bob Ray", date(2024, 3, 6), "email")]),
+    ("freshsales_activities.csv", [("Ann Lee", date(2024, 3, 5), "call"), ("Bob Ray", date(2024, 3, 6), "meeting")]),
+    ("zoho_calls.csv", [("Ann Lee", date(2024, 3, 5), "call"), ("Bob Ray", date(2024, 3, 6), "call")]),
+])
+def test_an_activity_export_is_read_as_its_activities(tmp_path, name, stored):
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, CORPUS / name)
+    assert (result.status, result.kind) == ("loaded", "activities"), result.message
+    assert conn.execute("SELECT rep, activity_date, type FROM activities ORDER BY ALL").fetchall() == stored
+    assert conn.execute("SELECT count(*) FROM reps").fetchall() == [(0,)]
+    conn.close()
