@@ -19,26 +19,18 @@ the team's (monthly grain). Then
   sigma*^2 = s~2_i + (1 - B_i) s~2_i/n_i + Var(p_next) + Var(m_i,next), with the pooled
   empirical law of standardised residuals (left-skewed on real data) in place of a t;
 * a hurdle: per-rep beta-binomial posterior mean share of zero (or negative) periods, moved on the
-  log-odds scale with the team's level forecast (:func:`~analytics.logmodel_parts.level_zero_link`).
+  log-odds scale with the team's level forecast (:mod:`analytics.zero_shares`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, special
 
-from analytics.counts import fit_beta_binomial
-from analytics.logmodel_parts import (
-    level_zero_link,
-    moq_zero_shares,
-    residual_law,
-    shifted_zero_shares,
-    shrunk_moq,
-)
+from analytics.logmodel_parts import residual_law, shrunk_moq
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import (
     PeriodEffectForecast,
@@ -50,6 +42,7 @@ from analytics.panel_arrays import (
 from analytics.periods import Period
 from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle
 from analytics.variant_choice import VariantChoice
+from analytics.zero_shares import level_zero_link, shifted_zero_shares, zero_parts
 
 N_ROUNDS = 6
 RAMP_PRIOR_OBS = 3.0
@@ -199,34 +192,6 @@ def fit_level_prior(m: np.ndarray, v: np.ndarray) -> tuple[float, float]:
     return float(mu0_of(tau_sq)), tau_sq
 
 
-def zero_shares(zeros: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Per-rep beta-binomial posterior mean share of zero periods (0 when no zero was ever seen)."""
-    if np.sum(zeros) == 0:
-        return np.zeros_like(n, dtype=float)
-    a, b = _zero_prior(np.asarray(zeros, dtype=float), np.asarray(n, dtype=float))
-    return (a + zeros) / (a + b + n)
-
-
-_ZERO_PRIORS: dict[bytes, tuple[float, float]] = {}
-_ZERO_PRIORS_SIZE = 512
-_ZERO_PRIORS_LOCK = threading.Lock()
-
-
-def _zero_prior(zeros: np.ndarray, n: np.ndarray) -> tuple[float, float]:
-    """:func:`~analytics.counts.fit_beta_binomial` of (zeros, n), remembered by value: the variant choice
-    fits every variant at each origin on the same cells (four Nelder-Mead fits of one prior), and a page's
-    calibration refits the history a backtest already fitted."""
-    key = zeros.tobytes() + b"|" + n.tobytes()
-    found = _ZERO_PRIORS.get(key)
-    if found is None:
-        found = fit_beta_binomial(zeros, n)
-        with _ZERO_PRIORS_LOCK:        # (a page's script thread and a backtest worker fit at once)
-            if len(_ZERO_PRIORS) >= _ZERO_PRIORS_SIZE:
-                _ZERO_PRIORS.pop(next(iter(_ZERO_PRIORS)))      # the oldest first (dicts keep insertion order)
-            _ZERO_PRIORS[key] = found
-    return found
-
-
 def fit_log_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
                   target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
                   *, per_rep_moq: bool = True, active: np.ndarray | None = None,
@@ -259,7 +224,7 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
     effects: dict[tuple[bool, bool, bool], PeriodEffectForecast] = {}
     laws: dict[bool, EmpiricalResidualLaw | None] = {}
     n_active = active.sum(axis=1)
-    zero_moq, zero_cells, seen, moq = _zero_parts(y, active, periods, target, n_active)
+    zero_moq, zero_cells, seen, moq = zero_parts(y, active, periods, target, n_active)
     links: dict[tuple[bool, bool, bool], tuple[float, float]] = {}
     next_bins: np.ndarray | None = None
     fits = []
@@ -384,19 +349,3 @@ def _log_core(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: l
     post_var = np.where(n_pos > 0, (1 - b) * v, tau_sq)
     return _LogCore(p, theta, s_tilde, post_var, m_eff, m_var, ramp, ramp_source, k_ramped, e_c, cell_rep, n_pos, d,
                     b, d0, s0_sq, tau_sq, mu0)
-
-
-def _zero_parts(y: np.ndarray, active: np.ndarray, periods: list[Period], target: Period,
-                n_active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each rep's zero share per month of quarter (n_reps, 3); the zero cells, the cells seen and each
-    period's month of quarter (0 at quarter grain) they were read from."""
-    n_t = y.shape[1]
-    pos = active & (y > 0)
-    seen = active & np.isfinite(y)
-    zero_cells = seen & ~pos
-    zero_moq = np.repeat(zero_shares(zero_cells.sum(axis=1), n_active)[:, None], 3, axis=1)
-    moq = np.zeros(n_t, dtype=int)
-    if target.grain == "month" and n_t >= 3:
-        moq = np.array([month_of_quarter(p) for p in periods], dtype=int)
-        zero_moq = moq_zero_shares(zero_moq[:, 0], zero_cells, seen, moq)
-    return zero_moq, zero_cells, seen, moq

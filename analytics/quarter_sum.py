@@ -40,12 +40,12 @@ from dataclasses import replace
 import numpy as np
 
 from analytics.logmodel import MIN_EXPOSURE, LogFit
-from analytics.logmodel_parts import shifted_zero_shares
 from analytics.model_fit import fit_for_target
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import PanelArrays, month_of_quarter, ramp_bins
 from analytics.periods import Period
 from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle
+from analytics.zero_shares import shifted_zero_shares
 
 N_DRAWS = 256
 DRAW_BUDGET = 2 ** 16   # draws of all reps at once: a small team's reps get more each (up to MAX_DRAWS)

@@ -16,7 +16,7 @@ one-step errors chose a random walk with no slope at every late origin (alpha 1,
 month moves the next forecast as much as a trend does), and its growing quarters were forecast
 low; fitting the smoothing on three-step errors, or on the last year only, did no better. With the
 line, the trend variant's quarter CRPS on that company fell 7% (0.478 to 0.444, every origin, both
-with the zero shares of ``logmodel_parts.level_zero_link``), and 24.9% below the best naive rule's
+with the zero shares of ``zero_shares.level_zero_link``), and 24.9% below the best naive rule's
 (docs/calibration-regimes.md, the variants table).
 
 The forecast's error covariance is the line's own: every earlier origin of the series is forecast

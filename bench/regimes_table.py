@@ -241,7 +241,7 @@ GROWTH_TRIED = [
     "  squares, the slope shrunk by its noise and damped by 0.9, the error covariance measured on the",
     "  series' own earlier origins), in place of the damped exponential smoothing whose one-step errors chose",
     "  alpha 1, beta 0 (a random walk, no slope) at every late origin of the growth; **and zero shares that",
-    "  follow the team level** (`logmodel_parts.level_zero_link`: each period's zero months against those the",
+    "  follow the team level** (`zero_shares.level_zero_link`: each period's zero months against those the",
     "  reps' shares expect, on the log-odds scale, regressed on the team level by weighted least squares; the",
     "  slope shrunk by its standard error and kept only when negative, so a steady team's shares are left",
     "  exactly as they were). Growth month P50 −12.3 to −8.9 (CRPS −4.3%), quarter −18.5 to −16.4 (−8.8%);",

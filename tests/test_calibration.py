@@ -325,7 +325,7 @@ def test_a_rep_with_no_history_moves_no_other_reps_forecast(company, grain):
 
 
 def test_the_zero_prior_is_remembered_by_value_and_equals_a_fresh_fit(monkeypatch):
-    from analytics import logmodel
+    from analytics import zero_shares as logmodel
     from analytics.counts import fit_beta_binomial
 
     rng = np.random.default_rng(5)

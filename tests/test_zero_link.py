@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from analytics.logmodel import fit_log_model
-from analytics.logmodel_parts import level_zero_link, shifted_zero_shares
 from analytics.periods import period_of
 from analytics.quarter_sum import summed_predictive
+from analytics.zero_shares import level_zero_link, shifted_zero_shares
 
 MONTHS = [period_of(date(2023, 1, 1), "month").next(k) for k in range(40)]
 
