@@ -325,19 +325,19 @@ def test_a_rep_with_no_history_moves_no_other_reps_forecast(company, grain):
 
 
 def test_the_zero_prior_is_remembered_by_value_and_equals_a_fresh_fit(monkeypatch):
-    from analytics import zero_shares as logmodel
+    from analytics import zero_shares
     from analytics.counts import fit_beta_binomial
 
     rng = np.random.default_rng(5)
     n = rng.integers(3, 30, 200).astype(float)
     zeros = rng.binomial(n.astype(int), 0.2).astype(float)
-    first = logmodel.zero_shares(zeros, n)
+    first = zero_shares.zero_shares(zeros, n)
     calls = []
-    monkeypatch.setattr(logmodel, "fit_beta_binomial", lambda *a: calls.append(a) or fit_beta_binomial(*a))
-    again = logmodel.zero_shares(zeros.copy(), n.copy())            # the same values: no second fit
+    monkeypatch.setattr(zero_shares, "fit_beta_binomial", lambda *a: calls.append(a) or fit_beta_binomial(*a))
+    again = zero_shares.zero_shares(zeros.copy(), n.copy())            # the same values: no second fit
     a, b = fit_beta_binomial(zeros, n)
     assert calls == [] and np.array_equal(first, again) and np.allclose(first, (a + zeros) / (a + b + n), rtol=0)
     other = zeros.copy()
     other[0] += 1
-    logmodel.zero_shares(other, n)
+    zero_shares.zero_shares(other, n)
     assert len(calls) == 1
