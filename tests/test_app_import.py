@@ -362,7 +362,8 @@ PARITY = ["us_dates.csv", "blank_lines.csv", "binary.csv", "header_only.csv", "m
           "quotas_quarter_columns_year.csv", "quotas_month_year_columns.csv", "quotas_iso_month_columns.csv",
           "quotas_short_month_columns.csv", "quotas_fy_quarter_columns.csv", "quotas_quarter_columns_k.csv",
           "quotas_period_columns_overlap.csv", "quotas_period_columns_mixed_years.csv",
-          "close_activities.csv", "freshsales_activities.csv", "zoho_calls.csv", "deals_named_not_numbered.csv"]
+          "close_activities.csv", "freshsales_activities.csv", "zoho_calls.csv", "deals_named_not_numbered.csv",
+          "activities_by_type_columns.csv"]
 
 
 def stored_outcome(db) -> tuple:

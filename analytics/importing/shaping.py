@@ -13,6 +13,7 @@ from typing import Protocol
 import duckdb
 
 from analytics.importing import (
+    activity_columns,
     column_profile,
     event_dates,
     labels,
@@ -284,6 +285,8 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
     mapped = {h for cols in by_field.values() for h, _ in cols}  # (Q1 2024, Q2 2024 beside the names: quotas)
     if len(periods := period_labels.period_headers([h for h in stage.src.headers if h not in mapped], fiscal_start)) > 1:
         raise RefusalError(period_labels.by_period_refusal(periods))
+    if counted := activity_columns.count_columns(conn, stage, [h for h in stage.src.headers if h not in mapped]):
+        raise RefusalError(activity_columns.by_type_refusal(counted))  # (Calls, Emails by rep and week)
     checks = _rep_checks(by_field)
     if "start_date" in fields and "end_date" in fields:
         h, c = _first(by_field, "end_date")
