@@ -184,6 +184,9 @@ def test_a_year_column_beside_headers_naming_their_year_must_agree(tmp_path, tex
      "Ann Lee,2024-Q1,100\nAnn Lee,2024-Q2,110\nBob Ray,2024-Q1,90\n"),
     ("Sales Rep,Year,Quarter,Quota 2024\nAnn Lee,2024,Q1,100\nAnn Lee,2024,Q2,110\n",
      "Ann Lee,2024-Q1,100\nAnn Lee,2024-Q2,110\n"),
+    # no year column: the quarters are the year the quota column names (said in a note)
+    ("Sales Rep,Quarter,2024 Target\nAnn Lee,Q1,100\nAnn Lee,Q2,110\nBob Ray,Q1,90\n",
+     "Ann Lee,2024-Q1,100\nAnn Lee,2024-Q2,110\nBob Ray,2024-Q1,90\n"),
 ])
 def test_a_quota_column_naming_a_year_beside_the_rows_own_periods_is_the_long_forms(tmp_path, text, long):
     """'FY2024 Quota' names a period, but beside a Period or Quarter column it is the quota of each row's

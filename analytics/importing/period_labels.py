@@ -111,6 +111,22 @@ HeaderPeriod(days=None, in_year=(-5, 3)), None)
     return None
 
 
+def year_of_header(header: str, fiscal_start: int) -> int | None:
+    """The year a long-form quota column's header names ('2024 Target', 'FY2024 Quota'), in four digits:
+    the year of a row's quarter or month without one; None when the header names no year.
+
+    >>> year_of_header("2024 Target", 1), year_of_header("FY2025 Quota", 2), year_of_header("Quota", 1)
+    (2024, 2025, None)
+    >>> year_of_header("Q1 2024 Quota", 1) is None   # (a quarter's column: a sheet's, not a year's)
+    True
+    """
+    period = header_period(header, fiscal_start)
+    if period is None or period.days is None or (period.days[1] - period.days[0]).days < 360:
+        return None
+    digits = re.search(r"(?<!\d)(\d{4})(?!\d)", header)
+    return int(digits.group(1)) if digits else None
+
+
 def names_periods(cells: list[str]) -> bool:
     """Whether ``cells`` (a first line's cells that look like numbers) are column headers naming periods
     (2024-01, 2024-02; 2023, 2024), not a row of values: two or more, each a distinct period label

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import duckdb
 
+from analytics import quoting
 from analytics.importing import (
     activity_columns,
     column_profile,
@@ -345,19 +346,25 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
                                       for k, v in ivs.items()) + " END)" if ivs else "NULL::DATE"
             # Q1, January beside a year column (Rep, Year, Quarter, Quota): the row's year places them
             yearless = {k: o for k in found if not found[k] and (o := period_labels.yearless_offset(k, fiscal_start))}
-            if yearless and "year" in fields:
-                year_h, year_c = _first(by_field, "year")
-                extra["year_no"] = _YEAR_NO
+            # (or the year the quota column's header names: Sales Rep, Quarter, 2024 Target)
+            header_year = None if "year" in fields else period_labels.year_of_header(target_h, fiscal_start)
+            if yearless and ("year" in fields or header_year):
+                extra["year_no"] = _YEAR_NO if "year" in fields else f"{header_year}::INTEGER"
                 first = (f"(make_date(year_no, 1, 1) + to_months(CASE {q('period')} "
                          + " ".join(f"WHEN {lit(k)} THEN {o}" for k, (o, _) in yearless.items()) + " END))")
                 lasting = (f"CASE {q('period')} " + " ".join(f"WHEN {lit(k)} THEN {n}" for k, (_, n) in yearless.items())
                            + " END")
                 start = f"coalesce({start}, {first}::DATE)"
                 end = f"coalesce({end}, ({first} + to_months({lasting}) - INTERVAL 1 DAY)::DATE)"
-                checks.append((f"{parsing.one_of_sql(q('period'), list(yearless))} AND ({_NOT_A_YEAR})", year_h,
-                               year_c, f"'not a year for the period ' || {q('period')} || ': ' || coalesce({year_c}, '(blank)')"))
+                if "year" in fields:
+                    year_h, year_c = _first(by_field, "year")
+                    checks.append((f"{parsing.one_of_sql(q('period'), list(yearless))} AND ({_NOT_A_YEAR})", year_h,
+                                   year_c, f"'not a year for the period ' || {q('period')} || ': ' || coalesce({year_c}, '(blank)')"))
+                else:
+                    notes.append(f"periods without a year ({', '.join(sorted(yearless)[:4])}) are {header_year}'s, "
+                                 f"as the column {quoting.quoted(target_h)} says")
             without_year = ("a quarter or month without a year: map a year column, or write 2026-Q4 or Nov 2026"
-                            if yearless and "year" not in fields else
+                            if yearless and "year" not in fields and not header_year else
                             "not a period label (expected 2026-11, 2026-Q4, Q4 2026 or a date)")
             checks.append((f"{q('period')} IS NULL OR {start} IS NULL", period_h, period_c,
                            f"'{without_year}: ' || coalesce({period_c}, '(blank)')"))
