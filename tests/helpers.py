@@ -56,6 +56,22 @@ def run_module(*args: str) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+# ---- a file opened as the import opens it -------------------------------------------------------------
+
+@contextlib.contextmanager
+def opened_source(folder: Path, data: bytes):
+    """``csv_source.open_source`` of a file in ``folder`` holding ``data``, closed after (its copy removed)."""
+    from analytics.importing import csv_source
+
+    path = folder / "f.csv"
+    path.write_bytes(data)
+    src = csv_source.open_source(path)
+    try:
+        yield src
+    finally:
+        src.close()
+
+
 # ---- rows and outcomes read back from a database --------------------------------------------------
 
 def fetch_rows(conn, sql: str, params: list | None = None) -> list[tuple]:

@@ -6,7 +6,7 @@ import codecs
 import random
 
 import pytest
-from helpers import CORPUS
+from helpers import CORPUS, opened_source
 
 from analytics.importing import csv_lines, csv_records, csv_source, csv_text
 
@@ -127,13 +127,8 @@ def test_scan_text_sees_the_whole_file(tmp_path, monkeypatch, chunk):
     (codecs.BOM_UTF16_LE + "Name,Amount\nBo,2\n".encode("utf-16-le"), False),
 ])
 def test_open_source_says_whether_the_file_holds_a_nul_byte(tmp_path, data, nul):
-    path = tmp_path / "t.csv"
-    path.write_bytes(data)
-    src = csv_source.open_source(path)
-    try:
+    with opened_source(tmp_path, data) as src:
         assert src.nul is nul
-    finally:
-        src.close()
 
 
 @pytest.mark.parametrize("chunk", [5, 1 << 24])
@@ -152,14 +147,10 @@ def test_transcode_lines_keeps_each_lines_encoding_and_line_numbers(tmp_path, mo
 
 
 def test_open_source_decides_the_encoding_on_the_whole_file(tmp_path):
-    path = tmp_path / "t.csv"
-    path.write_bytes(b"Name,Amount\n" + b"Ann,1\n" * 200_000 + "Zoë,2\n".encode("cp1252"))  # past the first MiB
-    src = csv_source.open_source(path)
-    try:
+    data = b"Name,Amount\n" + b"Ann,1\n" * 200_000 + "Zoë,2\n".encode("cp1252")  # past the first MiB
+    with opened_source(tmp_path, data) as src:
         assert src.encoding == "cp1252" and src.transcoded and src.n_lines == 200_002
         assert src.read_path.read_bytes().endswith("Zoë,2\n".encode())
-    finally:
-        src.close()
 
 
 @pytest.mark.parametrize("body, expected", [

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from helpers import opened_source
 
 from analytics import importing, store
-from analytics.importing import csv_source, csv_text, parsing
+from analytics.importing import csv_text, parsing
 from analytics.importing.field_sql import text_value_sql
 
 NBSP, IDEOGRAPHIC = "\u00a0", "\u3000"
@@ -73,13 +74,8 @@ def test_the_text_pass_finds_wide_spaces(tmp_path, monkeypatch, text, chunk, wid
     (f"Rep,Date,Type\rAnn Lee{NBSP},01/02/2024,Call\r".encode(), True),
 ])
 def test_the_source_says_whether_wide_spaces_may_be_in_it(tmp_path, data, wide):
-    path = tmp_path / "f.csv"
-    path.write_bytes(data)
-    src = csv_source.open_source(path)
-    try:
+    with opened_source(tmp_path, data) as src:
         assert src.wide_spaces is wide
-    finally:
-        src.close()
 
 
 @pytest.mark.parametrize("space", [" ", NBSP, IDEOGRAPHIC])
