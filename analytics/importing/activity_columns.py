@@ -24,15 +24,16 @@ COUNT_SHARE = 0.9     # of its filled values, the share that must read as number
 def count_columns(conn: duckdb.DuckDBPyConnection, stage: Stage, headers: list[str]) -> list[str]:
     """Those of ``headers`` (not mapped as anything else) that name an activity type and hold counts in
     the file's first :data:`LOOKED_AT` rows; [] unless two types at least are found."""
-    named = [h for h in headers if labels.normalise_activity_type(h).known]
-    if len({labels.normalise_activity_type(h).value for h in named}) < 2:
+    types = {h: said.value for h in headers if (said := labels.normalise_activity_type(h)).known}
+    if len(set(types.values())) < 2:
         return []
+    named = list(types)
     read = read_sql.read_csv_sql(stage.src, named, stage.src.read_path)
     counts = ", ".join(f"count(nullif(trim(c{i}), '')), count(TRY_CAST(replace(trim(c{i}), ',', '') AS DOUBLE))"
                        for i in range(len(named)))
     row = conn.execute(f"SELECT {counts} FROM ({read} LIMIT {LOOKED_AT})").fetchall()[0]
     found = [h for i, h in enumerate(named) if row[2 * i] and row[2 * i + 1] >= COUNT_SHARE * row[2 * i]]
-    return found if len({labels.normalise_activity_type(h).value for h in found}) >= 2 else []
+    return found if len({types[h] for h in found}) >= 2 else []
 
 
 def by_type_refusal(columns: list[str]) -> str:

@@ -178,10 +178,9 @@ def _converted_hint(stage: Stage, by_field: mapping.ByField) -> str:
                  and any(a in w for a in ("amount", "value", "revenue", "total"))]
     # Salesforce writes the converted amount's own currency beside it ('Amount (converted) Currency'):
     # that column holds codes, not amounts ('Amount in company currency' is HubSpot's amount itself).
-    converted.sort(key=lambda h: words[h].endswith("converted currency"))
-    found = converted[0] if converted else None
-    if found is None:
+    if not converted:
         return ""
+    found = min(converted, key=lambda h: words[h].endswith("converted currency"))  # (the first, not a codes column)
     currency = next((h for h, _ in by_field.get("currency", [])), None)
     ignore = f" and ignore {quoting.quoted(currency)}" if currency else ""
     cli = f"--map '{quoting.shown(found)}=amount'" + (f" --map '{quoting.shown(currency)}=-'" if currency else "")
