@@ -84,7 +84,8 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
         " version INTEGER PRIMARY KEY, description VARCHAR,"
         " applied_at TIMESTAMP DEFAULT current_timestamp)"
     )
-    current = schema_version(conn)
+    # (the table exists now: schema_version's catalog look would cost a hundredth of a second a connect)
+    current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
     for version, description, ddl in MIGRATIONS:
         if version <= current:
             continue
