@@ -12,15 +12,19 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from helpers import fetch_rows, record_reads
 
 from analytics import importing, store
 from analytics.importing import (
     column_profile,
+    one_read,
     read_sql,
+    tables,
     verdict_sink,
 )
+from analytics.importing.stage_types import PlanChanged
 
 HEADER = "Assigned To,Date,Activity Type,Subject\n"
 REPS = ["Ann Lee", "Bob Ray", "Cy Dunn", "Di Park"]
@@ -138,6 +142,33 @@ def test_the_sink_names_the_hashes_rows_share():
     conn.execute("SELECT count(*) FROM (VALUES (9), (4), (9), (7), (4), (9)) t(h) "
                  "WHERE sink(true, 0::UTINYINT, h::UBIGINT, NULL::VARCHAR)").fetchall()
     assert sink.repeated_hashes().tolist() == [4, 9]
+
+
+def test_keys_are_numbered_as_a_window_over_their_columns_numbers_them():
+    """Rows written with key_seq 1, numbered from their hashes, get the place a window over rep,
+    date and raw type gives them in rowid (file) order."""
+    conn = store.connect(":memory:")
+    rng = random.Random(11)
+    rows = [(rng.choice(REPS), f"2025-03-{rng.randint(1, 3):02d}", rng.choice(TYPES)) for _ in range(400)]
+    conn.executemany("INSERT INTO activities (rep, activity_date, type, raw_type, count, key_seq, import_id) "
+                     "VALUES (?, ?, 'call', ?, 1, 1, 1)", rows)
+    hashes = np.sort(conn.execute(f"SELECT {tables.ROW_HASH['activities']} AS h FROM activities").fetchnumpy()["h"])
+    repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    one_read._number_keys(conn, one_read._written_rows(conn, "activities", 1, repeated), repeated)
+    expected = conn.execute("SELECT rowid, row_number() OVER (PARTITION BY rep, activity_date, raw_type ORDER BY rowid) "
+                            "FROM activities ORDER BY rowid").fetchall()
+    assert conn.execute("SELECT rowid, key_seq FROM activities ORDER BY rowid").fetchall() == expected
+    assert max(k for _, k in expected) > 10
+
+
+def test_two_keys_that_share_a_hash_give_way_to_the_two_reads():
+    """Rows numbered together share their key hash; should their second hash differ (two keys with one
+    hash), the one read gives way (PlanChanged) instead of numbering two keys' rows as one."""
+    conn = store.connect(":memory:")
+    clash = one_read.WrittenRows(at=np.array([0, 1, 2]), h=np.array([5, 5, 5], np.uint64),
+                                 check=np.array([7, 8, 7], np.uint64), base=0, token="t")
+    with pytest.raises(PlanChanged, match="share a hash"):
+        one_read._number_keys(conn, clash, np.array([5], np.uint64))
 
 
 def test_many_words_for_one_type_keep_the_two_reads_outcome(monkeypatch, tmp_path, small_buffers):

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import collections
 import threading
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -97,12 +98,14 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     sorting = threading.Thread(target=lambda: repeated.append(sink.repeated_hashes()), daemon=True)
     if stage.kind == "activities":
         sorting.start()
-    evidence, index = sink.evidence, _record_indices(conn, stage.kind, import_id, sink, sink.evidence)
     if stage.kind == "activities":
         if refused:  # (read with no reader casts: nothing is read again)
             raise PlanChanged("records refused by a reader's cast in an activity log")
         sorting.join()
-        _number_keys(conn, stage, import_id, repeated[0])
+    written = _written_rows(conn, stage.kind, import_id, np.concatenate([_anchor_hashes(sink), *repeated]))
+    evidence, index = sink.evidence, _record_indices(conn, stage.kind, import_id, sink, sink.evidence, written)
+    if stage.kind == "activities":
+        _number_keys(conn, written, repeated[0])
     elif refused:  # (after the anchors were found: these rows are written after the scan's)
         again, keys, n_again = _read_again(conn, stage, plan, refused, import_id)
         sink.absorb(again)
@@ -127,25 +130,87 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     return n
 
 
-def _number_keys(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int, repeated: np.ndarray) -> None:
+def _number_keys(conn: duckdb.DuckDBPyConnection, written: WrittenRows, repeated: np.ndarray) -> None:
     """Each written activity's ``key_seq``: its place among the rows with its date, rep and raw type
-    in file order, which the rowids of a first load keep. Written as 1, it changes only for rows
-    whose key hash (``tables.ROW_HASH``) another row shares: the window numbers those alone, by the
-    columns themselves (a hash two keys share only makes a row numbered that needed not be)."""
+    in file order, which the places of a first load's written rows keep. Written as 1, it changes
+    only for rows whose key hash (``tables.ROW_HASH``) another row shares: numbered here by that hash,
+    once a second hash of the same columns (``CHECK_HASH``) shows no two keys share the first."""
     if not len(repeated):
         return
     if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
         raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
-    view = f"imp_repeated_{stage.token}"
-    conn.register(view, pa.table({"h": pa.Array.from_buffers(pa.uint64(), len(repeated), [None, pa.py_buffer(repeated)])}))
+    slot = np.minimum(np.searchsorted(repeated, written.h), len(repeated) - 1)
+    ours = repeated[slot] == written.h  # (both sorted; np.isin would load numpy.ma, as np.unique does)
+    h, at, check = written.h[ours], written.at[ours], written.check[ours]
+    if len(h) and bool((h[1:] == h[:-1])[check[1:] != check[:-1]].any()):
+        raise PlanChanged("two activities' keys share a hash")
+    first = np.ones(len(h), bool)
+    first[1:] = h[1:] != h[:-1]
+    place = np.arange(len(h))
+    k = place - np.maximum.accumulate(np.where(first, place, 0)) + 1  # (rows sorted by hash, then file order)
+    later = k > 1
+    view = f"imp_keys_{written.token}"
+    conn.register(view, pa.table({"r": as_arrow(at[later] + written.base), "k": as_arrow(k[later].astype(np.int32))}))
     try:
-        conn.execute(
-            f"UPDATE activities SET key_seq = n.k FROM (SELECT rowid AS r, row_number() OVER (PARTITION BY "
-            f"activity_date, rep, raw_type ORDER BY rowid)::INTEGER AS k FROM activities WHERE import_id = ? AND "
-            f"{ROW_HASH['activities']} IN (SELECT h FROM {view})) n WHERE activities.rowid = n.r AND n.k > 1",
-            [import_id])
+        conn.execute(f"UPDATE activities SET key_seq = u.k FROM {view} u WHERE activities.rowid = u.r")
     finally:
         conn.unregister(view)
+
+
+# A second hash of an activity's key columns in another order: rows numbered together by their
+# ROW_HASH must agree on it too, or the one read gives way to the two-read import (which numbers
+# by the columns themselves).
+CHECK_HASH = "hash(raw_type, activity_date, rep)"
+
+
+@dataclass(frozen=True)
+class WrittenRows:
+    """The written rows whose hash is among those asked for, sorted by hash and then by place:
+    ``at`` a row's place among the import's written rows (file order), ``h`` its ``ROW_HASH``,
+    ``check`` (activities) its ``CHECK_HASH``; ``base`` the rowid of place 0."""
+    at: np.ndarray
+    h: np.ndarray
+    check: np.ndarray
+    base: int
+    token: str
+
+    def held_once(self, hashes: list[int]) -> dict[int, int]:
+        """The place of each of ``hashes`` that one written row holds (others left out)."""
+        wanted = np.asarray(hashes, np.uint64)
+        lo, hi = np.searchsorted(self.h, wanted, "left"), np.searchsorted(self.h, wanted, "right")
+        once = hi - lo == 1
+        return dict(zip(wanted[once].tolist(), self.at[lo[once]].tolist(), strict=True))
+
+
+def _anchor_hashes(sink: VerdictSink) -> np.ndarray:
+    """The hashes that may place the chunks with a reject (none when no row was rejected)."""
+    firsts = [hashes[:ANCHOR_CANDIDATES] for hashes in sink.anchors.values() if hashes is not None]
+    if bool(sink.evidence.passed.all()) or not firsts:
+        return np.empty(0, np.uint64)
+    return np.concatenate(firsts).astype(np.uint64)
+
+
+def _written_rows(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int, hashes: np.ndarray) -> WrittenRows:
+    """:class:`WrittenRows` for ``hashes``: one scan of the written rows for the anchors and the
+    activities' repeated keys alike."""
+    empty = np.empty(0, np.uint64)
+    if not len(hashes):
+        return WrittenRows(np.empty(0, np.int64), empty, empty, 0, "")
+    table, token = TABLES[kind][0], str(import_id)
+    view = f"imp_wanted_{token}"
+    conn.register(view, pa.table({"h": as_arrow(hashes)}))
+    check = CHECK_HASH if kind == "activities" else "0::UBIGINT"
+    try:
+        rows = conn.sql(
+            f"SELECT rowid AS r, h, {check} AS c FROM (SELECT rowid, *, {ROW_HASH[kind]} AS h FROM {table} "
+            f"WHERE import_id = $1) WHERE h IN (SELECT h FROM {view})", params=[import_id]).to_arrow_table()
+        base = conn.execute(f"SELECT min(rowid) FROM {table} WHERE import_id = ?", [import_id]).fetchall()[0][0] or 0
+    finally:
+        conn.unregister(view)
+    r, h, c = (_numbers(rows.column(n), t) for n, t in (("r", np.int64), ("h", np.uint64), ("c", np.uint64)))
+    in_order = bool((r[1:] > r[:-1]).all())  # (the scan's order, as a rule: a stable sort by hash alone is a third faster)
+    order = np.argsort(h, kind="stable") if in_order else np.lexsort((r, h))
+    return WrittenRows(r[order] - base, h[order], c[order], base, token)
 
 
 def _read_again(conn: duckdb.DuckDBPyConnection, stage: Stage, plan: WritePlan,
@@ -199,10 +264,9 @@ NO_RECORD = np.iinfo(np.int64).min  # (a row of evidence that passed: no reject,
 
 
 def _record_indices(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int, sink: VerdictSink,
-                    evidence: Evidence) -> np.ndarray:
+                    evidence: Evidence, written: WrittenRows) -> np.ndarray:
     """The record index of each row of ``evidence`` that failed a check (NO_RECORD for the others),
-    from the anchors of their chunks."""
-    table = TABLES[kind][0]
+    from the anchors of their chunks (``written`` holds the rows of their first accepted rows' hashes)."""
     index = np.full(len(evidence.passed), NO_RECORD, np.int64)
     rejected = ~evidence.passed
     if not rejected.any():
@@ -212,13 +276,7 @@ def _record_indices(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int, 
         raise PlanChanged("a chunk of the file has no accepted row")
     if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
         raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
-    wanted = sorted(set(np.concatenate([h[:ANCHOR_CANDIDATES] for h in accepted.values()]).tolist()))
-    found = conn.execute(
-        f"SELECT h, list(rowid), (SELECT min(rowid) FROM {table} WHERE import_id = $2) FROM (SELECT {ROW_HASH[kind]} "
-        f"AS h, rowid FROM {table} WHERE import_id = $2) WHERE h IN (SELECT unnest($1::UBIGINT[])) GROUP BY h",
-        [wanted, import_id]).fetchall()
-    base = found[0][2] if found else 0
-    once = {h: rowids[0] - base for h, rowids, _ in found if len(rowids) == 1}
+    once = written.held_once(sorted({h for hashes in accepted.values() for h in hashes[:ANCHOR_CANDIDATES].tolist()}))
     # A chunk's accepted rows before it: its first accepted row's place among the written rows,
     # from the first of its first accepted rows whose hash they hold once (a deal: the first) ...
     anchors: dict[int, int] = {}

@@ -176,7 +176,8 @@ def _values(array: pa.Array) -> np.ndarray:
     return np.frombuffer(array.buffers()[1], dtype)[array.offset:array.offset + len(array)]
 
 
-_ARROW_TYPES = {np.dtype(np.int64): pa.int64(), np.dtype(np.uint32): pa.uint32()}
+_ARROW_TYPES = {np.dtype(np.int64): pa.int64(), np.dtype(np.uint32): pa.uint32(), np.dtype(np.uint64): pa.uint64(),
+                np.dtype(np.int32): pa.int32()}
 
 
 def as_arrow(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
