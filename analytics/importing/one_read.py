@@ -21,8 +21,9 @@ Then, in the same transaction:
   first accepted rows whose hash the written rows hold once, else (activities that look alike) by
   the one place where the written rows' hashes run as the chunk's accepted rows' do;
 * an activity's ``key_seq`` (its place among the rows of its rep, date and raw type, in file
-  order) is written as 1 and numbered over the written rows, which keep file order: a window over
-  the rows whose key hash another row shares (:func:`_number_keys`);
+  order) is written as 1 and numbered over the written rows, which keep file order: the rows whose
+  key hash another row shares are found in the same scan as the anchors and numbered by that hash
+  in numpy, once a second hash of the same columns shows no two keys share it (:func:`_number_keys`);
 * whatever the one read cannot settle raises :class:`~analytics.importing.stage_types.PlanChanged` and
   the transaction rolls back (nothing written): the whole file asks for another plan than its
   first rows, ids repeat, a chunk has no accepted row to anchor it or cannot be placed, or DuckDB refused the file
