@@ -9,6 +9,7 @@ one more entry in ``_TYPE_WORDS``.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -211,6 +212,17 @@ def activity_type_of_headers(headers: list[str] | tuple[str, ...]) -> str | None
     return found.pop() if len(found) == 1 else None
 
 
+@functools.cache
+def _type_by_key() -> dict[str, str]:
+    """Each word of ``_TYPE_WORDS`` by its :func:`_key`, to the first type listing it (folded once, not on
+    every label)."""
+    by_key: dict[str, str] = {}
+    for typ, words in _TYPE_WORDS.items():
+        for w in words:
+            by_key.setdefault(_key(w), typ)
+    return by_key
+
+
 def normalise_activity_type(raw: str | None, overrides: dict[str, str] | None = None) -> NormalisedLabel:
     """(type, known) for a raw activity label; the manager's ``activity_type_map`` wins."""
     if raw is None or not str(raw).strip():
@@ -221,9 +233,8 @@ def normalise_activity_type(raw: str | None, overrides: dict[str, str] | None = 
             if candidate in overrides:
                 return NormalisedLabel(overrides[candidate], True)
     k = _key(text)
-    for typ, words in _TYPE_WORDS.items():
-        if k in {_key(w) for w in words}:
-            return NormalisedLabel(typ, True)
+    if k in _type_by_key():
+        return NormalisedLabel(_type_by_key()[k], True)
     for stem, typ in _TYPE_STEMS:
         if stem in k:
             return NormalisedLabel(typ, True)
