@@ -182,6 +182,15 @@ def test_refused_files_get_one_message_and_leave_the_database_as_it_was(sample_d
     assert len(history(sample_db)) == before_log
 
 
+def test_a_records_name_is_not_offered_as_the_rep(empty_db):
+    """A report without an owner column: the page asks for the rep column (the command line refuses the
+    file), and 'Opportunity Name' is not preselected as the rep."""
+    at = upload(import_page(), corpus("deals_no_owner_column.csv"))
+    assert "no column holds **rep**" in texts(at.error)
+    assert mapping_box(at, 0, "Opportunity Name").value == "— not imported —"
+    assert not [b for b in at.button if b.key == "commit_0"]
+
+
 def test_a_wrong_mapping_is_corrected_in_the_editor_and_remembered(empty_db):
     at = upload(import_page(), csv_upload("closer_export.csv", deals_csv(12, seed=3, layout=CLOSER)))
     assert "no column holds **rep**" in texts(at.error)

@@ -117,6 +117,7 @@ EXPECTED = {
     "dates_named_weekday.csv": ("loaded", 4, 0, "deals"),
     "deals_named_not_numbered.csv": ("loaded", 6, 0, "deals"),     # a name is no id: each row a deal
     "activities_by_type_columns.csv": ("refused", 0, 0, "reps"),  # counts by type column: no roster
+    "deals_no_owner_column.csv": ("refused", 0, 0, None),         # a record's name is no rep
     "quotas_by_quarter_columns.csv": ("loaded", 2, 0, "targets"),  # a quota a cell, beside team and manager
     # quota sheets by period column: each cell its row's rep's quota for its column's period
     "quotas_quarter_columns_year.csv": ("loaded", 2, 1, "targets"),   # Q1..Q4 beside a Year; Total column, total row

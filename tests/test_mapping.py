@@ -60,6 +60,21 @@ def test_a_name_is_never_taken_as_the_id_however_alike_the_words(headers):
     assert "deal_id" not in det.mapping.values() and "activity_id" not in det.mapping.values(), det.mapping
 
 
+@pytest.mark.parametrize("headers, rep", [
+    (["Opportunity ID", "Opportunity Name", "Account Name", "Amount", "Stage", "Close Date"], None),
+    (["Deal ID", "Deal Name", "Amount", "Deal Stage", "Close Date"], None),
+    (["Order No", "Customer Name", "Product Name", "Invoice Date", "Total"], None),
+    (["Opportunity Name", "Opportunity Owner Name", "Amount", "Stage", "Close Date"], "Opportunity Owner Name"),
+    (["Opportunity Name", "Owner Nm", "Amount", "Stage", "Close Date"], "Owner Nm"),
+])
+def test_a_records_name_is_never_taken_as_the_rep(headers, rep):
+    """'Opportunity Name' is a few letters from 'Owner Name': taken as the rep, every deal of a report
+    without an owner column was sold by a rep named after it. A header naming a deal's or a customer's
+    record is no person; one naming its owner still is."""
+    det = mapping.detect(headers, kind="deals")
+    assert next((h for h, f in det.mapping.items() if f == "rep"), None) == rep, det.mapping
+
+
 @pytest.mark.parametrize("label, outcome, known", [
     ("Closed Won", "won", True), ("Won", "won", True), ("closedwon", "won", True), ("won", "won", True),
     ("Closed - Won", "won", True), ("Closed Lost", "lost", True), ("Lost", "lost", True),

@@ -161,13 +161,28 @@ _NOT_AN_ID = frozenset({"name", "title", "subject", "description", "notes", "com
 _ID_FIELDS = frozenset({"deal_id", "activity_id"})
 
 
+# Nor is a header naming a customer's or a deal's record a person ('Opportunity Name' is a few letters
+# from 'Owner Name'): taken as the rep, a file without an owner column had every deal sold by a rep
+# named after it, without a word; such a file must say it has no rep column instead.
+_RECORDS = frozenset({"opportunity", "opp", "deal", "account", "company", "customer", "client", "lead", "contact",
+                      "product", "project", "organization", "organisation", "org", "campaign", "order", "subject"})
+_PERSON_FIELDS = frozenset({"rep", "manager"})
+_PERSON_WORDS = frozenset({"owner", "rep", "user", "manager", "assigned", "salesperson", "seller", "executive",
+                           "agent", "employee", "by", "person"})
+
+
 def _may_be(norm: str, field: str) -> bool:
     """Whether a header (normalised) may be fuzzily matched to ``field``.
 
-    >>> _may_be("opportunity name", "deal_id"), _may_be("opportunity nr", "deal_id"), _may_be("deal name", "rep")
+    >>> _may_be("opportunity name", "deal_id"), _may_be("opportunity nr", "deal_id"), _may_be("owner nm", "rep")
     (False, True, True)
+    >>> _may_be("opportunity name", "rep"), _may_be("account owner name", "rep")
+    (False, True)
     """
-    return field not in _ID_FIELDS or _NOT_AN_ID.isdisjoint(norm.split())
+    words = set(norm.split())
+    if field in _PERSON_FIELDS and words & _RECORDS and words & _NOT_AN_ID and not words & _PERSON_WORDS:
+        return False
+    return field not in _ID_FIELDS or _NOT_AN_ID.isdisjoint(words)
 
 
 def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str]:

@@ -357,6 +357,12 @@ FILES.update({
         b'New logo,Ann Lee,Closed Won,"20,000.00",2024-04-10,Delta\n'
         b'Upsell,Bob Ray,Closed Lost,"5,000.00",2024-03-15,Beta\n'
         b'Upsell,Ann Lee,Closed Won,"7,000.00",2024-06-15,Acme\n'),
+    # a deal report without an owner column: 'Opportunity Name' (a few letters from 'Owner Name') was
+    # taken as the rep, every deal sold by a rep named after it, without a word; refused, naming no rep column
+    "deals_no_owner_column.csv": (b"Opportunity ID,Opportunity Name,Account Name,Amount,Stage,Close Date\n"
+                                  b"006C1,Acme renewal,Acme,1200,Closed Won,01/15/2025\n"
+                                  b"006C2,Globex new,Globex,3400,Closed Won,01/20/2025\n"
+                                  b"006C3,Initech,Initech,1000,Closed Lost,01/25/2025\n"),
     # an activity summary by rep and week, a column of counts per type: taken for a roster, its counts dropped
     "activities_by_type_columns.csv": (b"Rep,Week,Calls,Emails,Meetings,Demos\nAnn Lee,2024-03-04,40,120,6,2\n"
                                        b"Ann Lee,2024-03-11,35,110,5,3\nBob Ray,2024-03-04,20,80,3,1\n"),
