@@ -356,7 +356,8 @@ def test_a_column_that_does_not_number_orders_is_refused_and_lines_can_be_kept(e
 
 # A file of each class of the corpus: clean, rejects, unreadable, encodings, line ends, records,
 # implausible values, currencies, units, order lines, and the other kinds.
-PARITY = ["us_dates.csv", "blank_lines.csv", "binary.csv", "header_only.csv", "mixed_utf8_cp1252.csv",
+PARITY = ["us_dates.csv", "excel_text_wrappers.csv", "report_footer_salesforce.csv",
+          "salesforce_splits_with_owner.csv", "excel_scientific_ids.csv", "blank_lines.csv", "binary.csv", "header_only.csv", "mixed_utf8_cp1252.csv",
           "mixed_cr_lf_crlf.csv", "unterminated_quote.csv", "implausible_amounts.csv",
           "multi_currency_column.csv", "quotas_wide_thousands.csv", "activities_per_row.csv",
           "roster_duplicates.csv", "order_lines_by_shape.csv", "order_id_spans_reps.csv",
@@ -372,7 +373,7 @@ PARITY = ["us_dates.csv", "blank_lines.csv", "binary.csv", "header_only.csv", "m
           "quotas_short_month_columns.csv", "quotas_fy_quarter_columns.csv", "quotas_quarter_columns_k.csv",
           "quotas_period_columns_overlap.csv", "quotas_period_columns_mixed_years.csv",
           "close_activities.csv", "freshsales_activities.csv", "zoho_calls.csv", "deals_named_not_numbered.csv",
-          "activities_by_type_columns.csv"]
+          "activities_by_type_columns.csv", "activities_by_type_totals.csv", "activities_by_type_same_type.csv"]
 
 
 def stored_outcome(db) -> tuple:
@@ -401,3 +402,4 @@ def test_a_page_upload_has_the_same_outcome_as_the_command_line(empty_db, tmp_pa
     at.button(key="commit_0").click().run()
     assert not at.exception
     assert stored_outcome(empty_db) == stored_outcome(cli_db)
+

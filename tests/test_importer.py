@@ -38,6 +38,8 @@ EXPECTED = {
     "dynamics_opportunities.csv": ("loaded", 3, 0, "deals"),
     "empty.csv": ("refused", 0, 0, None),
     "eu_dates_slash.csv": ("loaded", 2, 0, "deals"),
+    "excel_text_wrappers.csv": ("loaded", 3, 0, "deals"),
+    "excel_scientific_ids.csv": ("loaded", 1, 2, "deals"),
     "formula_cells.csv": ("loaded", 1, 4, "deals"),
     "header_only.csv": ("refused", 0, 0, "deals"),
     "hubspot_deals.csv": ("loaded", 3, 0, "deals"),
@@ -59,6 +61,7 @@ EXPECTED = {
     "quoted_newlines.csv": ("loaded", 2, 1, "deals"),
     "ragged_rows.csv": ("loaded", 2, 2, "deals"),
     "report_preamble.csv": ("loaded", 3, 0, "deals"),
+    "report_footer_salesforce.csv": ("loaded", 3, 1, "deals"),
     "roster_duplicates.csv": ("loaded", 1, 2, "reps"),
     "semicolon_eu_utf8.csv": ("loaded", 3, 0, "deals"),
     "tab_delimited.csv": ("loaded", 3, 0, "deals"),
@@ -116,8 +119,12 @@ EXPECTED = {
     "amounts_fr_spaces.csv": ("loaded", 4, 0, "deals"),
     "dates_named_weekday.csv": ("loaded", 4, 0, "deals"),
     "deals_named_not_numbered.csv": ("loaded", 6, 0, "deals"),     # a name is no id: each row a deal
-    "activities_by_type_columns.csv": ("refused", 0, 0, "reps"),  # counts by type column: no roster
+    "activities_by_type_columns.csv": ("loaded", 3, 0, "activities"),  # a cell a count of its column's type: 12 rows
+    "activities_by_type_totals.csv": ("loaded", 2, 2, "activities"),  # Total, rate, time ignored; a total row
+    "activities_by_type_same_type.csv": ("refused", 0, 0, None),       # Calls Made beside Calls Connected
     "deals_no_owner_column.csv": ("refused", 0, 0, None),         # a record's name is no rep
+    "salesforce_opportunity_splits.csv": ("refused", 0, 0, None),  # a row per owner sharing a deal
+    "salesforce_splits_with_owner.csv": ("loaded", 3, 0, "deals"),  # the owner's deals, whole, each once
     "quotas_by_quarter_columns.csv": ("loaded", 2, 0, "targets"),  # a quota a cell, beside team and manager
     # quota sheets by period column: each cell its row's rep's quota for its column's period
     "quotas_quarter_columns_year.csv": ("loaded", 2, 1, "targets"),   # Q1..Q4 beside a Year; Total column, total row

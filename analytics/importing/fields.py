@@ -15,6 +15,7 @@ ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal", "other")
 MONTH_FIELDS = tuple(f"m{i:02d}" for i in range(1, 13))
 ORDER_OF_LINE = "order_of_line"
 PERIOD_QUOTA = "period_quota"
+TYPE_COUNT = "type_count"
 
 
 class Field(NamedTuple):
@@ -87,6 +88,9 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         # Done or only planned: a task Not Started, a meeting Scheduled or a No Show did not happen.
         _f("status", False, "label", "status", "task status", "activity status", "meeting outcome",
            "event status", "completion status"),
+        # A count of the activity type its header names (Calls, Emails Sent), in a report by type column:
+        # found by the header's type and the column's values (activity_columns), never by a synonym.
+        _f(TYPE_COUNT, False, "count"),
         # A yes/no column asking whether it happened (Completed, Done, Salesforce's IsClosed on tasks)
         _f("done", False, "label", "completed", "complete", "is completed", "done", "is done", "closed",
            "is closed", "held", "is held", "occurred"),

@@ -9,6 +9,7 @@ stage/type/period columns) come from the profile of the whole column
 
 from __future__ import annotations
 
+from analytics.importing import cell_wrappers
 from analytics.importing.currencies import CUR_RE
 from analytics.importing.file_profile import DateEvidence
 
@@ -220,21 +221,23 @@ def _negative(c: str) -> str:
     return f"(({t} LIKE '(%' AND {t} LIKE '%)') OR {t} LIKE '-%' OR {t} LIKE '%-')"
 
 
+def _slow_amount(x: str, style: str) -> str:
+    """The text ``x`` as a DOUBLE: symbols, codes, grouping, (negatives), trailing minus; NULL if not one."""
+    core, shape = _amount_core(x), _COMMA_RE if style == "comma" else _POINT_RE
+    number = f"replace(regexp_replace({core}, '[.'' ]', '', 'g'), ',', '.')" if style == "comma" \
+        else f"regexp_replace({core}, '[,'' ]', '', 'g')"
+    slow = f"CASE WHEN regexp_matches({core}, {lit(shape)}) AND regexp_matches({core}, '\\d') THEN TRY_CAST({number} AS DOUBLE) END"
+    return f"(CASE WHEN regexp_matches(trim({x}), '^[=@]') THEN NULL ELSE " \
+           f"(CASE WHEN {_negative(x)} THEN -1 ELSE 1 END) * ({slow}) END)"
+
+
 def amount_sql(c: str, style: str, unit: float) -> str:
     """A DOUBLE from text: cheap cast first; symbols, codes, grouping, (negatives), trailing minus after."""
-    core = _amount_core(c)
-    if style == "comma":
-        cheap_cond = f"NOT contains({c}, '.') AND isfinite(TRY_CAST(replace({c}, ',', '.') AS DOUBLE))"
-        cheap = f"TRY_CAST(replace({c}, ',', '.') AS DOUBLE)"
-        slow = (f"CASE WHEN regexp_matches({core}, {lit(_COMMA_RE)}) AND regexp_matches({core}, '\\d') THEN "
-                f"TRY_CAST(replace(regexp_replace({core}, '[.'' ]', '', 'g'), ',', '.') AS DOUBLE) END")
-    else:
-        cheap_cond = f"isfinite(TRY_CAST({c} AS DOUBLE))"
-        cheap = f"TRY_CAST({c} AS DOUBLE)"
-        slow = (f"CASE WHEN regexp_matches({core}, {lit(_POINT_RE)}) AND regexp_matches({core}, '\\d') THEN "
-                f"TRY_CAST(regexp_replace({core}, '[,'' ]', '', 'g') AS DOUBLE) END")
-    slow = f"(CASE WHEN regexp_matches(trim({c}), '^[=@]') THEN NULL ELSE " \
-           f"(CASE WHEN {_negative(c)} THEN -1 ELSE 1 END) * ({slow}) END)"
+    cheap = f"TRY_CAST(replace({c}, ',', '.') AS DOUBLE)" if style == "comma" else f"TRY_CAST({c} AS DOUBLE)"
+    cheap_cond = f"NOT contains({c}, '.') AND isfinite({cheap})" if style == "comma" else f"isfinite({cheap})"
+    # ="1000", Excel's text wrapper (cell_wrappers), is 1000: only a value holding '="' is unwrapped first
+    slow = (f"(CASE WHEN contains({c}, '=\"') THEN {_slow_amount(cell_wrappers.unwrapped_sql(f'trim({c})'), style)} "
+            f"ELSE {_slow_amount(c, style)} END)")
     scale = "" if unit == 1 else f" * {float(unit)!r}"
     # The cheap cast first: it tolerates spaces and fails on blanks and dashes, so only the values it
     # could not read are trimmed and tested further.

@@ -4,8 +4,9 @@ Planning (:mod:`analytics.importing.planning`) reads the outside world first, in
 values, then decides here without a database or a file:
 
 1. :class:`MappingFacts` (the mapping the manager confirmed for these headers, the column whose
-   values number orders in the file's head) with the opened file (:func:`opened_plan`) and the
-   caller's :class:`PlanOptions` give the kind and mapping: :func:`decide_mapping`;
+   values number orders in the file's head, the columns counting activities by type) with the opened
+   file (:func:`opened_plan`) and the caller's :class:`PlanOptions` give the kind and mapping:
+   :func:`decide_mapping`;
 2. the staged quotas against the stored won revenue (``quota_units.UnitEvidence``) give the unit:
    :func:`with_evident_unit` (the rows are staged again when it changes);
 3. :class:`StagedFacts` (counts, how stored quotas change, reps nobody knows, orders stored the
@@ -26,7 +27,16 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from analytics import formatting, quoting
-from analytics.importing import labels, mapping, order_lines, quota_units, user_input
+from analytics.importing import (
+    activity_columns,
+    labels,
+    mapping,
+    order_lines,
+    quota_units,
+    split_reports,
+    user_input,
+)
+from analytics.importing.fields import TYPE_COUNT
 from analytics.importing.quota_units import QuotaChange, UnitEvidence
 from analytics.importing.saved_mappings import SavedMapping
 
@@ -94,6 +104,9 @@ class MappingFacts:
     rows (``order_column``, ``order_lines.id_by_shape``; None when none does or none was looked for)."""
     saved: SavedMapping | None = None
     order_column: order_lines.ShapeFinding | None = None
+    type_columns: tuple[str, ...] = ()
+    """Columns named for activity types that hold counts (``activity_columns.count_columns``): a report by
+    type column, when the names left the file to be one."""
 
 
 @dataclass(frozen=True)
@@ -155,15 +168,21 @@ def with_columns(plan: ImportPlan) -> ImportPlan:
     """The plan with its unmapped columns and missing required fields; refused when one is missing."""
     assert plan.kind is not None, "a mapped plan has a kind"
     missing = mapping.missing_required(plan.kind, dict(plan.mapping))
+    if plan.kind == "activities" and "type" in missing and TYPE_COUNT in plan.mapping.values():
+        missing.remove("type")  # (each count column's header names its type)
     if plan.kind == "activities" and "type" in missing and (single := labels.activity_type_of_headers(plan.headers)):
         # an export of one type (HubSpot's calls export) has no type column: its headers name the type
         missing.remove("type")
         plan = plan.noted(f"no activity type column: every row is a {single} (the headers name {single}s only)")
     plan = replace(plan, unmapped_columns=tuple(h for h in plan.headers if h not in plan.mapping),
                    missing_required=tuple(missing))
+    if plan.kind == "deals" and (split := split_reports.ignored_note(plan.headers, plan.mapping)):
+        plan = plan.noted(split)
     if not plan.missing_required:
         return plan
     names = ", ".join(plan.missing_required)
+    if "rep" in plan.missing_required and (why := split_reports.refusal(plan.headers)):
+        return refused(plan, why)
     if "rep" in plan.missing_required:
         # (every kind it reads names a rep: a file with none, an accounts or a products list, is none of them)
         return refused(plan, f"not a file of deals, activities, a roster or quotas: no column names a rep "
@@ -196,6 +215,20 @@ def looks_for_order_column(plan: ImportPlan) -> bool:
             and not {"deal_id", mapping.ORDER_OF_LINE} & set(plan.mapping.values()))
 
 
+def may_be_by_type_column(plan: ImportPlan, options: PlanOptions) -> bool:
+    """Whether a plan decided by column names alone may be an activity report by type column, whose
+    columns' values are then read (``MappingFacts.type_columns``): detected (no saved mapping, preset or
+    other kind asked for) and :func:`activity_columns.candidates` finds columns to read."""
+    return (plan.kind is not None and plan.preset != "saved" and options.preset is None
+            and options.kind in (None, "activities") and options.exact_mapping is None)
+
+
+def by_type_column(det: mapping.Detection, facts: MappingFacts, options: PlanOptions) -> bool:
+    """Whether a detection is read as an activity report by type column: its columns' values say so."""
+    return bool(facts.type_columns) and det.preset != "saved" and options.preset is None \
+        and options.kind in (None, "activities")
+
+
 def _mapped(plan: ImportPlan, facts: MappingFacts, options: PlanOptions) -> ImportPlan:
     headers = list(plan.headers)
     if options.exact_mapping is not None:
@@ -204,6 +237,10 @@ def _mapped(plan: ImportPlan, facts: MappingFacts, options: PlanOptions) -> Impo
         return replace(plan, kind=options.kind, preset=options.preset,
                        mapping={h: f for h, f in options.exact_mapping.items() if h in headers})
     det = mapping.detect(headers, facts.saved, kind=options.kind, preset=options.preset)
+    if by_type_column(det, facts, options):  # (Rep, Week, Calls, Emails: a count of a type a cell)
+        counted = activity_columns.type_count_mapping(headers, list(facts.type_columns), det.mapping,
+                                                      mapping.detect(headers, kind="activities").mapping)
+        det = replace(det, kind="activities", preset=None, mapping=counted)
     overrides = dict(options.mapping_override) if options.mapping_override is not None else None
     plan = replace(plan, kind=det.kind, preset=det.preset,
                    mapping=mapping.apply_overrides(headers, det.mapping, overrides, det.kind))

@@ -17,6 +17,7 @@ import duckdb
 
 from analytics import store
 from analytics.importing import (
+    activity_columns,
     csv_source,
     order_lines,
     plan_decisions,
@@ -74,11 +75,20 @@ def mapping_facts(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, o
                   options: PlanOptions) -> MappingFacts:
     """What :func:`plan_decisions.decide_mapping` needs beside the file's headers: the mapping
     confirmed for them (a query), and, when the columns' names leave a deals file without an id,
-    the column whose values number orders (a read of the file's head)."""
+    the column whose values number orders, or the columns counting activities by type (reads of the
+    file's head)."""
     if options.exact_mapping is not None:  # (a confirmed plan: nothing is detected)
         return MappingFacts()
     facts = MappingFacts(saved=load_saved_mapping(conn, opened.headers) if options.preset is None else None)
     by_names = plan_decisions.decide_mapping(opened, facts, options)
+    # (the names' own detection: columns mapped by hand may be a report by type column's, not its kind's)
+    detected = by_names if not options.mapping_override else plan_decisions.decide_mapping(
+        opened, facts, replace(options, mapping_override=None))
+    if plan_decisions.may_be_by_type_column(detected, options) and (columns := activity_columns.candidates(
+            detected.kind, detected.mapping, opened.headers)):  # (Rep, Week, Calls, Emails: read the counts)
+        facts = replace(facts, type_columns=tuple(activity_columns.count_columns(conn, src, columns)))
+        if facts.type_columns:
+            return facts
     if not plan_decisions.looks_for_order_column(by_names):
         return facts
     overridden = set(options.mapping_override or {})

@@ -15,6 +15,7 @@ import duckdb
 from analytics import quoting
 from analytics.importing import (
     activity_columns,
+    cell_wrappers,
     column_profile,
     event_dates,
     labels,
@@ -29,6 +30,7 @@ from analytics.importing import (
     snapshots,
 )
 from analytics.importing.field_sql import FieldSQL
+from analytics.importing.fields import TYPE_COUNT
 from analytics.importing.file_profile import FileProfile
 from analytics.importing.parsing import lit, q
 from analytics.importing.scan import create_typed
@@ -65,7 +67,7 @@ _NOT_A_YEAR = "year_no IS NULL OR year_no NOT BETWEEN 1900 AND 2100"
 def _labels(prof: FileProfile, by_field: mapping.ByField, name: str) -> list[str]:
     out = []
     for h, c in by_field.get(name, []):  # (the header row again is rejected: its 'Stage' is no stage)
-        out += [v.strip() for v in prof.column(c).labels if v.strip() and v.strip() != h]
+        out += [t for v in prof.column(c).labels if (t := cell_wrappers.unwrapped(v)) and v.strip() != h]
     return sorted(set(out))
 
 
@@ -229,18 +231,21 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     if unknown:
         notes.append(f"activity type(s) counted as 'other' (edit the activity type map to change): "
                      f"{', '.join(unknown[:20])}")
+    # a report by type column (Rep, Week, Calls, Emails): a cell an activity row, of its column's type
+    by_type = activity_columns.of_file(by_field, stage.src.headers, type_overrides, notes) if TYPE_COUNT in by_field \
+        else None
     # an export of one type (HubSpot's calls export) has no type column: its headers name the type
-    single = None if "type" in fields else labels.activity_type_of_headers(stage.src.headers)
+    single = None if "type" in fields or by_type else labels.activity_type_of_headers(stage.src.headers)
     raw_type = lit(single.capitalize()) if single else q("type")
-    extra = {"norm_type": lit(single) if single else
-             f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"}
+    extra = ({f"{c.column}_cell": f"{c.column}_v" for c in by_type} if by_type else  # (its cells, each typed)
+             {"norm_type": lit(single) if single else f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"})
     status_checks = outcomes.activity_done_checks(by_field, {n: _labels(prof, by_field, n) for n in (
         "status", "done") if n in by_field}, notes)
     date_blank = (f"{q('activity_date')} IS NULL AND {parsing.blank(date_c)}", date_h, date_c, "'activity date is blank'")
     # (a per-row log's total row has no date, so the blank date rejects it, and its rows of nobody
     # ('Unassigned') are named after the import as reps who own no deal; a pre-counted report's total
     # row may have a date, and only its rows pay for the comparison)
-    reps = _rep_checks(by_field) if "count" in fields else _rep_checks(by_field)[:1]
+    reps = _rep_checks(by_field) if "count" in fields or by_type else _rep_checks(by_field)[:1]
     checks = [*reps, *status_checks, date_blank, *event_dates.activity_checks(q("activity_date"), date_h, date_c)]
     if "activity_id" in fields:  # (a stored row without an id is one whose key the import made)
         id_h, id_c = _first(by_field, "activity_id")
@@ -261,6 +266,11 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     if stage.reading.once:  # (the import id is set by the write)
         stage.n_final = conn.execute("SELECT count(*) FROM activities WHERE import_id = ?",
                                      [stage.import_id]).fetchall()[0][0]
+        return
+    if by_type:
+        cells = {**cols, **activity_columns.CELL_COLUMNS}
+        activity_columns.write_final(conn, stage, by_type, ", ".join(
+            f"{cells.get(n, _col(fields, n))} AS {n}" for n in TABLES["activities"][2]))
         return
     if "activity_id" in fields:
         cols["activity_id"] = q("activity_id")
@@ -286,7 +296,7 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
     mapped = {h for cols in by_field.values() for h, _ in cols}  # (Q1 2024, Q2 2024 beside the names: quotas)
     if len(periods := period_labels.period_headers([h for h in stage.src.headers if h not in mapped], fiscal_start)) > 1:
         raise RefusalError(period_labels.by_period_refusal(periods))
-    if counted := activity_columns.count_columns(conn, stage, [h for h in stage.src.headers if h not in mapped]):
+    if counted := activity_columns.count_columns(conn, stage.src, [h for h in stage.src.headers if h not in mapped]):
         raise RefusalError(activity_columns.by_type_refusal(counted))  # (Calls, Emails by rep and week)
     checks = _rep_checks(by_field)
     if "start_date" in fields and "end_date" in fields:

@@ -18,11 +18,13 @@ from analytics.importing import (
     csv_records,
     csv_source,
     reject_lines,
+    report_footer,
     scan,
     shaping,
     temp_files,
 )
 from analytics.importing.field_sql import field_sql
+from analytics.importing.fields import TYPE_COUNT
 from analytics.importing.file_profile import FileProfile
 from analytics.importing.parsing import lit
 from analytics.importing.stage_types import Reading, RefusalError, Stage, drop
@@ -82,7 +84,8 @@ def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str
         stream = kind == "deals" and "deal_id" in by_field and not stage.sample.dup_ids
         # An activity log without ids is written once too, with no reader casts: the records they
         # refuse are written after the others, and its key_seq numbers the written rows in their order.
-        made_keys = kind == "activities" and "activity_id" not in by_field
+        # (A report by type column is not: a row is written as one activity a cell, activity_columns.)
+        made_keys = kind == "activities" and "activity_id" not in by_field and TYPE_COUNT not in by_field
         if (stream or made_keys) and write_once:
             plan = planned(Reading.ONE_READ_CASTS if reader_casts and stream else Reading.ONE_READ)
             if plan.write_plan is not None:
@@ -119,6 +122,9 @@ def complete(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: FileProfile) -
         raise RefusalError(problem)
     stage.notes = list(stage.scan_notes)
     _shape(conn, stage, prof, planning=False)
+    footer = report_footer.set_aside(conn, stage)  # (a report's footer lines: neither rows nor rejects;
+    stage.rows_read -= footer.lines                # after the shaping, which may scan again)
+    stage.notes += footer.notes
     stage.rows_rejected = conn.execute(
         f"SELECT count(*) FILTER (WHERE row_idx IS NULL) + count(DISTINCT row_idx) FROM {stage.t('rej')}"
     ).fetchall()[0][0]
