@@ -22,6 +22,7 @@ from analytics.importing import (
     scan,
     shaping,
     temp_files,
+    unread_columns,
 )
 from analytics.importing.field_sql import field_sql
 from analytics.importing.fields import TYPE_COUNT
@@ -125,6 +126,9 @@ def complete(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: FileProfile) -
     footer = report_footer.set_aside(conn, stage)  # (a report's footer lines: neither rows nor rejects;
     stage.rows_read -= footer.lines                # after the shaping, which may scan again)
     stage.notes += footer.notes
+    read = {h for cols in stage.by_field.values() for h, _ in cols}
+    if quotas := unread_columns.unread_quota_note(stage.kind, stage.src.headers, read):
+        stage.notes.append(quotas)  # (a roster's 'Annual Quota': left out, and said)
     stage.rows_rejected = conn.execute(
         f"SELECT count(*) FILTER (WHERE row_idx IS NULL) + count(DISTINCT row_idx) FROM {stage.t('rej')}"
     ).fetchall()[0][0]
