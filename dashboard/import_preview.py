@@ -113,7 +113,7 @@ def _settings_form(plan: importing.ImportPlan, path: Path, i: int) -> None:
             for header, name in chosen.items():
                 if name != IGNORE:
                     taken.setdefault(name, []).append(header)
-            doubles = {name: cols for name, cols in taken.items() if len(cols) > 1}
+            doubles = {name: cols for name, cols in taken.items() if len(cols) > 1 and name not in mapping.MANY_COLUMN_FIELDS}
             if doubles:
                 st.error("Each field can come from one column only: " + "; ".join(
                     f"{name} is chosen for {', '.join(cols)}" for name, cols in doubles.items()))

@@ -403,3 +403,26 @@ def test_a_page_upload_has_the_same_outcome_as_the_command_line(empty_db, tmp_pa
     assert not at.exception
     assert stored_outcome(empty_db) == stored_outcome(cli_db)
 
+
+@pytest.mark.parametrize("name, header, table, dropped", [
+    ("activities_by_type_columns.csv", "Demos", "activities", "type = 'demo'"),
+    ("quotas_by_quarter_columns.csv", "Q4 2024", "quotas", "period_start = DATE '2024-10-01'"),
+])
+def test_a_field_of_many_columns_survives_a_mapping_change(empty_db, name, header, table, dropped):
+    """A report by type column (each count column a type_count) or a quota sheet by period column (each a
+    period_quota): leaving one of those columns out on the page re-checks the file with the others as they
+    were, and imports them, instead of 'each field can come from one column only'."""
+    at = upload(import_page(), corpus(name))
+    assert not at.error
+    mapping_box(at, 0, header).set_value("— not imported —")
+    apply_settings(at, 0)
+    assert not at.error, texts(at.error)
+    assert mapping_box(at, 0, header).value == "— not imported —"
+    at.button(key="commit_0").click().run()
+    assert not at.exception
+    conn = store.connect(empty_db)
+    try:
+        kept, left_out = conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {dropped}) FROM {table}").fetchall()[0]
+    finally:
+        conn.close()
+    assert kept > 0 and left_out == 0

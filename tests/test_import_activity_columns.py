@@ -101,6 +101,16 @@ def test_columns_mapped_by_hand_keep_the_report_read_by_type_column(tmp_path, by
     conn.close()
 
 
+def test_a_column_mapped_by_hand_to_a_type_count_joins_the_others(tmp_path):
+    """--map 'Dials=type_count' adds a column to the field of many columns; the Emails and Meetings
+    columns it was found on stay (a field of one column would move from them)."""
+    conn, result = _import(tmp_path, "Rep,Week,Emails,Meetings,Dials\nAnn Lee,2024-03-04,5,1,4\n",
+                           mapping={"Dials": "type_count"})
+    assert (result.status, result.kind) == ("loaded", "activities"), result.message
+    assert {(row[3], row[4]) for row in _stored(conn)} == {("Emails", 5), ("Meetings", 1), ("Dials", 4)}
+    conn.close()
+
+
 @pytest.mark.parametrize("cell, reason", [
     ("-3", "a count cannot be negative: -3"),
     ("1.5", "a count must be a whole number: 1.5"),

@@ -16,6 +16,8 @@ MONTH_FIELDS = tuple(f"m{i:02d}" for i in range(1, 13))
 ORDER_OF_LINE = "order_of_line"
 PERIOD_QUOTA = "period_quota"
 TYPE_COUNT = "type_count"
+# The fields one column each is not enough for: a quota sheet's period columns, a report's count per type.
+MANY_COLUMN_FIELDS = frozenset({PERIOD_QUOTA, TYPE_COUNT})
 
 
 class Field(NamedTuple):

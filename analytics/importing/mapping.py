@@ -21,6 +21,7 @@ from analytics.importing.fields import (  # noqa: F401  (re-exported: the vocabu
     CANONICAL_FIELDS,
     FIELD_BY_NAME,
     KINDS,
+    MANY_COLUMN_FIELDS,
     MONTH_FIELDS,
     ORDER_OF_LINE,
     PERIOD_QUOTA,
@@ -329,6 +330,7 @@ def apply_overrides(headers: list[str], mapping: dict[str, str], overrides: dict
         if target not in FIELD_BY_NAME[kind]:
             raise ValueError(f"--map: {target!r} is not a {kind} field "
                              f"({', '.join(f.name for f in CANONICAL_FIELDS[kind] if f.synonyms)})")
-        out = {s: f for s, f in out.items() if f != target or s in overrides}
+        if target not in MANY_COLUMN_FIELDS:  # (a period's or a type's column keeps the others of its field)
+            out = {s: f for s, f in out.items() if f != target or s in overrides}
         out[source] = target
     return {h: out[h] for h in headers if h in out}
