@@ -176,6 +176,8 @@ def show_plan(plan: importing.ImportPlan, path: Path, i: int) -> None:
                  f"Pick {'that column' if len(plan.missing_required) == 1 else 'those columns'} in the mapping "
                  "below and press *Apply and re-check*.",
                  icon=":material/block:")
+        if plan.layout_note:  # (a split report, a name in two columns: what the mapping alone may not fix)
+            st.caption(plan.layout_note[0].upper() + plan.layout_note[1:] + ".")
     elif plan.refused:
         st.error(plan.message, icon=":material/block:")
     if plan.unit_note and not plan.refused:  # a unit the manager did not choose: say so before the form

@@ -191,6 +191,20 @@ def test_a_records_name_is_not_offered_as_the_rep(empty_db):
     assert not [b for b in at.button if b.key == "commit_0"]
 
 
+@pytest.mark.parametrize("name, said", [
+    ("people.csv", "split into 'First Name' and 'Last Name'"),
+    ("salesforce_opportunity_splits.csv", "split-credit report (columns"),
+])
+def test_a_layout_without_a_rep_column_is_explained_beside_the_mapping(empty_db, name, said):
+    """A roster with the name in two columns, a split-credit report: the page asks for the rep column as
+    for any file, and says why the file has none (the command line's refusal) under it."""
+    data = b"First Name,Last Name,Team\nAnn,Lee,West\n" if name == "people.csv" else (CORPUS / name).read_bytes()
+    at = upload(import_page(), csv_upload(name, data))
+    assert "no column holds **rep**" in texts(at.error)
+    assert said in texts(at.caption)
+    assert not [b for b in at.button if b.key == "commit_0"]
+
+
 def test_a_wrong_mapping_is_corrected_in_the_editor_and_remembered(empty_db):
     at = upload(import_page(), csv_upload("closer_export.csv", deals_csv(12, seed=3, layout=CLOSER)))
     assert "no column holds **rep**" in texts(at.error)

@@ -67,3 +67,23 @@ def month_of_normalised(text: str) -> int | None:
         if word in (name, name[:3], "sept" if i == 9 else name):
             return i
     return None
+
+
+_FIRST = frozenset({"first", "given", "fore", "forename"})
+_LAST = frozenset({"last", "family", "sur", "surname"})
+
+
+def split_name_columns(headers: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
+    """The (first name, last name) headers of a file that writes a person's name in two columns, else None.
+
+    >>> split_name_columns(["First Name", "Last Name", "Team"]), split_name_columns(["Owner First Name", "Owner Surname"])
+    (('First Name', 'Last Name'), ('Owner First Name', 'Owner Surname'))
+    >>> split_name_columns(["Full Name", "Team"]) is None
+    True
+    """
+    def words(h: str) -> set[str]:
+        return set(normalise_header(h).replace("firstname", "first name").replace("lastname", "last name").split())
+
+    first = next((h for h in headers if words(h) & _FIRST and (words(h) & {"name", "forename"})), None)
+    last = next((h for h in headers if words(h) & _LAST and (words(h) & {"name", "surname"})), None)
+    return (first, last) if first and last else None

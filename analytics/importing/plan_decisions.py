@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from analytics import formatting, quoting
 from analytics.importing import (
     activity_columns,
+    header_text,
     labels,
     mapping,
     order_lines,
@@ -76,6 +77,9 @@ class ImportPlan:
     # is kept as a deal (order_lines); None when no line shares an id. The page offers the choice.
     lines: str | None = None
     id_note: str = ""  # the note of a deal id found by its values (order_lines.id_by_shape), kept when restaged
+    # Why the file's layout has no column for the rep (a split-credit report, a name in two columns): the
+    # page says it beside its mapping form, which cannot join two columns into one name.
+    layout_note: str = ""
 
     def noted(self, *notes: str) -> ImportPlan:
         """The plan with ``notes`` added."""
@@ -182,7 +186,13 @@ def with_columns(plan: ImportPlan) -> ImportPlan:
         return plan
     names = ", ".join(plan.missing_required)
     if "rep" in plan.missing_required and (why := split_reports.refusal(plan.headers)):
-        return refused(plan, why)
+        return refused(replace(plan, layout_note=why), why)
+    if "rep" in plan.missing_required and (halves := header_text.split_name_columns(plan.headers)):
+        why = (f"no column holds a rep's whole name: it is split into {quoting.quoted(halves[0])} and "
+               f"{quoting.quoted(halves[1])}, and the import matches reps by one name across files (deals, "
+               f"activities, roster, quotas); join them into one column ('Ann Lee') in the export or a spreadsheet, "
+               f"then import the file again")
+        return refused(replace(plan, layout_note=why), why)
     if "rep" in plan.missing_required:
         # (every kind it reads names a rep: a file with none, an accounts or a products list, is none of them)
         return refused(plan, f"not a file of deals, activities, a roster or quotas: no column names a rep "

@@ -357,6 +357,8 @@ FILES.update({
         b'New logo,Ann Lee,Closed Won,"20,000.00",2024-04-10,Delta\n'
         b'Upsell,Bob Ray,Closed Lost,"5,000.00",2024-03-15,Beta\n'
         b'Upsell,Ann Lee,Closed Won,"7,000.00",2024-06-15,Acme\n'),
+    # a user export naming each rep in two columns: refused naming both (the import matches one whole name)
+    "roster_first_last_names.csv": b"First Name,Last Name,Team,Start Date\nAnn,Lee,West,2023-01-09\nBob,Ray,East,2022-06-01\n",
     # a deal report without an owner column: 'Opportunity Name' (a few letters from 'Owner Name') was
     # taken as the rep, every deal sold by a rep named after it, without a word; refused, naming no rep column
     "deals_no_owner_column.csv": (b"Opportunity ID,Opportunity Name,Account Name,Amount,Stage,Close Date\n"
