@@ -77,3 +77,23 @@ def test_a_deal_nobody_owns_is_rejected_as_a_blank_rep(tmp_path, owner):
 ])
 def test_no_owner_names(name, no_owner):
     assert bool(re.fullmatch(labels.NO_OWNER_PATTERN, name)) is no_owner
+
+
+@pytest.mark.parametrize("text, table, stored, line, name", [
+    ("Sales Rep,Quarter,Quota\nAnn Lee,2024-Q1,120000\nBob Ray,2024-Q1,130000\nWest Team,2024-Q1,250000\n",
+     "quotas", 2, 4, "West Team"),
+    ("Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\nD1,Ann Lee,Closed Won,1200,2024-01-15\n"
+     "D2,Inside Sales Team,Closed Won,900,2024-01-16\n", "deals", 1, 3, "Inside Sales Team"),
+    ("Sales Rep,Team,Start Date\nAnn Lee,West,2023-01-09\nTeam: East,East,\n", "reps", 1, 3, "Team: East"),
+])
+def test_a_teams_row_is_rejected_naming_its_line(tmp_path, text, table, stored, line, name):
+    """A quota sheet's team line (the team's quota), a deal owned by a team queue: stored, the team was a
+    rep with a range, a target and a quota hit or missed, and the quota-hit rate counted it."""
+    (tmp_path / "f.csv").write_text(text)
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "f.csv")
+    assert (result.status, result.rows_rejected) == ("loaded", 1), result.message
+    [reject] = result.rejects
+    assert reject["line"] == line and reject["value"] == name and "a team's row, not a rep" in reject["reason"]
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchall() == [(stored,)]
+    conn.close()

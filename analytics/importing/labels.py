@@ -152,8 +152,19 @@ NO_OWNER_PATTERN = _pattern(_NO_OWNER_WORDS)
 [True, True, True, True, False]
 """
 
-NOT_A_REP_PATTERN = _pattern(_NO_OWNER_WORDS)[:-1] + "|" + TOTAL_ROW_PATTERN.removeprefix("(?i)") + ")"
-"""Either: a name in the rep column that is not a rep."""
+# A team's row: 'West Team', 'Team East', 'Team: North', 'Inside Sales Team' (a quota sheet's team line, a
+# deal owned by a queue). The word beside a name, as a total's: no person is called it.
+TEAM_ROW_PATTERN = "(?i)" + _subtotal_pattern(("team",))
+"""The rep name of a team's row, in any case.
+
+>>> [bool(re.fullmatch(TEAM_ROW_PATTERN, n)) for n in ("West Team", "Team: East", "inside sales team", "Teamer Lee",
+...                                                   "Ann Steam", "Team")]
+[True, True, True, False, False, False]
+"""
+
+NOT_A_REP_PATTERN = (_pattern(_NO_OWNER_WORDS)[:-1] + "|" + TOTAL_ROW_PATTERN.removeprefix("(?i)") + "|"
+                     + TEAM_ROW_PATTERN.removeprefix("(?i)") + ")")
+"""Any of them: a name in the rep column that is not a rep."""
 
 
 # An activity log's status column: done, or only planned or given up (Salesforce's task statuses,

@@ -54,7 +54,8 @@ def _rep_checks(by_field: mapping.ByField) -> list[Check]:
     pattern costs about 0.15 CPU s per 5M rows.)"""
     header, c = _first(by_field, "rep")
     why = (f"CASE WHEN regexp_full_match({q('rep')}, {lit(labels.TOTAL_ROW_PATTERN)}) THEN 'a total row, not a rep: "
-           f"its figures are the sum of the others' ELSE 'rep is blank: ''' || {q('rep')} || ''' names no one' END")
+           f"its figures are the sum of the others' WHEN regexp_full_match({q('rep')}, {lit(labels.TEAM_ROW_PATTERN)}) "
+           f"THEN 'a team''s row, not a rep: ''' || {q('rep')} || ''' is no one person' ELSE 'rep is blank: ''' || {q('rep')} || ''' names no one' END")
     return [(f"{q('rep')} IS NULL", header, c, "'rep is blank'"),
             (f"regexp_full_match({q('rep')}, {lit(labels.NOT_A_REP_PATTERN)})", header, c, why)]
 

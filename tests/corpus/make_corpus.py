@@ -357,6 +357,8 @@ FILES.update({
         b'New logo,Ann Lee,Closed Won,"20,000.00",2024-04-10,Delta\n'
         b'Upsell,Bob Ray,Closed Lost,"5,000.00",2024-03-15,Beta\n'
         b'Upsell,Ann Lee,Closed Won,"7,000.00",2024-06-15,Acme\n'),
+    # a quota sheet's team line (the team's quota): stored, the team was a rep with a quota to hit or miss
+    "quotas_team_row.csv": b"Sales Rep,Quarter,Quota\nAnn Lee,2024-Q1,120000\nBob Ray,2024-Q1,130000\nWest Team,2024-Q1,250000\n",
     # a user export naming each rep in two columns: refused naming both (the import matches one whole name)
     "roster_first_last_names.csv": b"First Name,Last Name,Team,Start Date\nAnn,Lee,West,2023-01-09\nBob,Ray,East,2022-06-01\n",
     # a deal report without an owner column: 'Opportunity Name' (a few letters from 'Owner Name') was
