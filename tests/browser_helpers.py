@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -111,6 +112,14 @@ def grid_headers(grid: Locator) -> list[str]:
     table beside it: headers as ``th``, the index column first). Waits for the canvas to draw it."""
     grid.locator("th").first.wait_for(state="attached")
     return [h.strip() for h in grid.locator("th").all_inner_texts()]
+
+
+def grid_column(grid: Locator, name: str) -> int:
+    """The place of the column headed ``name`` among :func:`grid_headers`, once that header is drawn (a
+    grid drawn again after a rerun lists its headers a few at a time: reading them at the first one
+    once missed a column)."""
+    grid.locator("th").filter(has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")).first.wait_for(state="attached")
+    return grid_headers(grid).index(name)
 
 
 def grid_texts(grid: Locator, include_headers: bool = True) -> list[str]:

@@ -25,8 +25,8 @@ from browser_helpers import (
     click_button,
     fill_and_enter,
     get_element_by_key,
+    grid_column,
     grid_columns,
-    grid_headers,
     open_page,
     screenshot,
     set_date,
@@ -244,7 +244,7 @@ def test_the_whole_meeting_on_an_orders_only_company(page: Page, meeting_server,
 
     # keeping the shortfall instead: the total is the edited targets' sum, its difference said in words
     editor = main.locator("[data-testid=stDataFrame]").filter(has_text="Rep's proposal")
-    rep_a_target = editor.get_by_test_id(f"glide-cell-{grid_headers(editor).index('Target')}-0")
+    rep_a_target = editor.get_by_test_id(f"glide-cell-{grid_column(editor, 'Target')}-0")
     before = rep_a_target.inner_text()
     get_element_by_key(page, "tg_team_rest").get_by_text("Keep the shortfall").click()
     wait_for_app(page)
