@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analytics import quoting
-from analytics.importing.header_text import normalise_header
+from analytics.importing.header_text import unread_headers_naming
 
 # Words of a header of money about a deal ('Expected Revenue', 'Total Contract Value', 'ARR'); a header
 # of a split's share or a converted amount is said by its own note, a probability is no money.
@@ -29,12 +29,7 @@ def other_amounts(headers: Sequence[str], read: Sequence[str]) -> list[str]:
     >>> other_amounts(["Amount", "Expected Revenue", "ARR", "Probability (%)", "Amount Currency", "Stage"], ["Amount"])
     ['Expected Revenue', 'ARR']
     """
-    out = []
-    for h in headers:
-        words = set(normalise_header(h).split())
-        if h not in read and words & _MONEY_WORDS and not words & _NOT_MONEY:
-            out.append(h)
-    return out
+    return unread_headers_naming(headers, set(read), _MONEY_WORDS, _NOT_MONEY)
 
 
 def other_amounts_note(headers: Sequence[str], read: Sequence[str]) -> str | None:

@@ -9,6 +9,8 @@ headers, do not import each other.
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Iterable
+from collections.abc import Set as AbstractSet
 
 _UNIT_PATTERNS = [
     (re.compile(r"\((?:k|000|000s|'000|thousands?|in thousands)\)|\bin thousands\b|_k$|\bk€|\bk\$|"
@@ -87,3 +89,19 @@ def split_name_columns(headers: list[str] | tuple[str, ...]) -> tuple[str, str] 
     first = next((h for h in headers if words(h) & _FIRST and (words(h) & {"name", "forename"})), None)
     last = next((h for h in headers if words(h) & _LAST and (words(h) & {"name", "surname"})), None)
     return (first, last) if first and last else None
+
+
+def unread_headers_naming(headers: Iterable[str], read: Container[str], words: AbstractSet[str],
+                          unless: AbstractSet[str]) -> list[str]:
+    """The headers not in ``read`` holding a word of ``words`` and none of ``unless`` (words as
+    :func:`normalise_header` splits them): the columns an import leaves out that a note should name.
+
+    >>> unread_headers_naming(["Rep", "Annual Quota", "Quota Date"], {"Rep"}, {"quota"}, {"date"})
+    ['Annual Quota']
+    """
+    out = []
+    for h in headers:
+        said = set(normalise_header(h).split())
+        if h not in read and said & words and not said & unless:
+            out.append(h)
+    return out

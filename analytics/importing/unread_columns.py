@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from analytics import quoting
-from analytics.importing.header_text import normalise_header
+from analytics.importing.header_text import unread_headers_naming
 
 _QUOTA_WORDS = frozenset({"quota", "quotas", "target", "targets", "goal", "goals"})
 # 'Target Close Date', 'Target Accounts': a date or a segment aimed at; 'Quota Attainment %': how much of it
@@ -33,12 +33,7 @@ def quota_headers(headers: Iterable[str], read: set[str]) -> list[str]:
     >>> quota_headers(["Rep", "Q1 Quota", "Target Accounts", "Sales Goal", "Quota Attainment %"], {"Rep"})
     ['Q1 Quota', 'Sales Goal']
     """
-    out = []
-    for h in headers:
-        words = set(normalise_header(h).split())
-        if h not in read and words & _QUOTA_WORDS and not words & _NOT_A_QUOTA_WORDS:
-            out.append(h)
-    return out
+    return unread_headers_naming(headers, read, _QUOTA_WORDS, _NOT_A_QUOTA_WORDS)
 
 
 def unread_quota_note(kind: str, headers: Iterable[str], read: set[str]) -> str | None:
