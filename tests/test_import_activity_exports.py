@@ -15,6 +15,8 @@ from analytics import importing, store
     ("close_activities.csv", [("Ann Lee", date(2024, 3, 5), "call"), ("Bob Ray", date(2024, 3, 6), "email")]),
     ("freshsales_activities.csv", [("Ann Lee", date(2024, 3, 5), "call"), ("Bob Ray", date(2024, 3, 6), "meeting")]),
     ("zoho_calls.csv", [("Ann Lee", date(2024, 3, 5), "call"), ("Bob Ray", date(2024, 3, 6), "call")]),
+    # a task export with the day due and the day done: the day done (the due date was taken, exact beside fuzzy)
+    ("salesforce_tasks_due_and_done.csv", [("Ann Lee", date(2024, 3, 29), "call"), ("Bob Ray", date(2024, 3, 12), "email")]),
 ])
 def test_an_activity_export_is_read_as_its_activities(tmp_path, name, stored):
     conn = store.connect(tmp_path / "db.duckdb")

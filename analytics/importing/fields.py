@@ -80,8 +80,11 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
            "salesperson", "assigned", "sales agent", "rep name", "owner name", "activity assigned to",
            "call owner", "meeting owner", "task owner", "email owner", "assigned user", "hubspot owner",
            "user name"),  # (Close's user_name)
+        # (the day it was done before the day it was due: a task export names both, and a task done late
+        # counts in the period it was done)
         _f("activity_date", True, "date", "date", "activity date", "week starting", "week start", "week",
-           "due date", "completed date", "date completed", "period", "month", "start date", "created date",
+           "completed date", "date completed", "completed date time", "completion date", "completed on",
+           "due date", "period", "month", "start date", "created date",
            "activity week", "day", "date created", "call start time", "start time", "activity date time"),
         _f("type", True, "label", "activity type", "type", "task type", "activity", "subtype", "event type",
            "kind", "channel", "task subtype", "sales activity type"),  # (Freshsales' 'Sales activity type')

@@ -109,10 +109,17 @@ def field_similarities(norms: list[str], kind: str) -> dict[str, list[tuple[floa
     scores = process.cdist(distinct, syn.texts, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float64,
                            workers=1)
     best = np.maximum.reduceat(scores, syn.starts, axis=1)  # each field's best synonym
+    # ... less a millionth for each synonym listed before it: two headers as like one field, the one
+    # like its earlier synonym wins (a task export's 'Completed Date/Time' beside its 'Due Date')
+    ends = [*syn.starts[1:], len(syn.texts)]
+    rank = np.stack([np.argmax(scores[:, a:z], axis=1) for a, z in zip(syn.starts, ends, strict=True)], axis=1)
     out: dict[str, list[tuple[float, str]]] = {n: [] for n in distinct}
     for i, j in zip(*np.nonzero(best), strict=True):
-        out[distinct[i]].append((float(best[i, j]) / 100, syn.fields[j]))
+        out[distinct[i]].append((float(best[i, j]) / 100 - SYNONYM_RANK_STEP * float(rank[i, j]), syn.fields[j]))
     return out
+
+
+SYNONYM_RANK_STEP = 1e-6
 
 
 class _Headers:

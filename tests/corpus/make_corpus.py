@@ -357,6 +357,11 @@ FILES.update({
         b'New logo,Ann Lee,Closed Won,"20,000.00",2024-04-10,Delta\n'
         b'Upsell,Bob Ray,Closed Lost,"5,000.00",2024-03-15,Beta\n'
         b'Upsell,Ann Lee,Closed Won,"7,000.00",2024-06-15,Acme\n'),
+    # a Salesforce task export naming the day each task was due and the day it was done: dated by the day
+    # done (a call due 1 April and made 29 March counts in March); it was dated by the due date
+    "salesforce_tasks_due_and_done.csv": (b"Assigned,Subject,Due Date,Completed Date/Time,Task Type,Status\n"
+                                          b"Ann Lee,Call back,04/01/2024,03/29/2024 4:15 PM,Call,Completed\n"
+                                          b"Bob Ray,Send deck,03/12/2024,03/12/2024 9:02 AM,Email,Completed\n"),
     # a quota sheet's team line (the team's quota): stored, the team was a rep with a quota to hit or miss
     "quotas_team_row.csv": b"Sales Rep,Quarter,Quota\nAnn Lee,2024-Q1,120000\nBob Ray,2024-Q1,130000\nWest Team,2024-Q1,250000\n",
     # a user export naming each rep in two columns: refused naming both (the import matches one whole name)
