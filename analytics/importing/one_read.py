@@ -95,18 +95,15 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
     sink.settle()
     stage.import_id, stage.records = import_id, sink.n_rows
     refused = reject_lines.read_structural_rejects(conn, stage, before)
-    repeated: list[np.ndarray] = []  # (activities: the key hashes rows share, sorted beside the query below)
-    sorting = threading.Thread(target=lambda: repeated.append(sink.repeated_hashes()), daemon=True)
-    if stage.kind == "activities":
-        sorting.start()
+    repeated = np.empty(0, np.uint64)  # (activities: the key hashes rows share, sorted)
     if stage.kind == "activities":
         if refused:  # (read with no reader casts: nothing is read again)
             raise PlanChanged("records refused by a reader's cast in an activity log")
-        sorting.join()
-    written = _written_rows(conn, stage.kind, import_id, np.concatenate([_anchor_hashes(sink), *repeated]))
+        repeated = sink.repeated_hashes()
+    written = _written_rows(conn, stage.kind, import_id, np.concatenate([_anchor_hashes(sink), repeated]))
     evidence, index = sink.evidence, _record_indices(conn, stage.kind, import_id, sink, sink.evidence, written)
     if stage.kind == "activities":
-        _number_keys(conn, written, repeated[0])
+        _number_keys(conn, written, repeated)
     elif refused:  # (after the anchors were found: these rows are written after the scan's)
         again, keys, n_again = _read_again(conn, stage, plan, refused, import_id)
         sink.absorb(again)
@@ -138,8 +135,6 @@ def _number_keys(conn: duckdb.DuckDBPyConnection, written: WrittenRows, repeated
     once a second hash of the same columns (``CHECK_HASH``) shows no two keys share the first."""
     if not len(repeated):
         return
-    if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
-        raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
     slot = np.minimum(np.searchsorted(repeated, written.h), len(repeated) - 1)
     ours = repeated[slot] == written.h  # (both sorted; np.isin would load numpy.ma, as np.unique does)
     h, at, check = written.h[ours], written.at[ours], written.check[ours]
@@ -193,10 +188,13 @@ def _anchor_hashes(sink: VerdictSink) -> np.ndarray:
 
 def _written_rows(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int, hashes: np.ndarray) -> WrittenRows:
     """:class:`WrittenRows` for ``hashes``: one scan of the written rows for the anchors and the
-    activities' repeated keys alike."""
+    activities' repeated keys alike. Both read a row's place as its place in the file: refused
+    (:class:`PlanChanged`) when DuckDB need not keep the rows' order."""
     empty = np.empty(0, np.uint64)
     if not len(hashes):
         return WrittenRows(np.empty(0, np.int64), empty, empty, 0, "")
+    if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
+        raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
     table, token = TABLES[kind][0], str(import_id)
     view = f"imp_wanted_{token}"
     conn.register(view, pa.table({"h": as_arrow(hashes)}))
@@ -275,8 +273,6 @@ def _record_indices(conn: duckdb.DuckDBPyConnection, kind: str, import_id: int, 
     accepted = {chunk: a for chunk, a in sink.anchors.items() if a is not None}
     if len(accepted) != len(sink.anchors):
         raise PlanChanged("a chunk of the file has no accepted row")
-    if not conn.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchall()[0][0]:
-        raise PlanChanged("the written rows need not keep file order (preserve_insertion_order is off)")
     once = written.held_once(sorted({h for hashes in accepted.values() for h in hashes[:ANCHOR_CANDIDATES].tolist()}))
     # A chunk's accepted rows before it: its first accepted row's place among the written rows,
     # from the first of its first accepted rows whose hash they hold once (a deal: the first) ...
