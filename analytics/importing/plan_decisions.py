@@ -225,18 +225,21 @@ def looks_for_order_column(plan: ImportPlan) -> bool:
             and not {"deal_id", mapping.ORDER_OF_LINE} & set(plan.mapping.values()))
 
 
+def _detected_by_names(preset: str | None, options: PlanOptions) -> bool:
+    """Whether a detection came from the columns' names alone: no saved mapping, preset or other kind."""
+    return preset != "saved" and options.preset is None and options.kind in (None, "activities")
+
+
 def may_be_by_type_column(plan: ImportPlan, options: PlanOptions) -> bool:
     """Whether a plan decided by column names alone may be an activity report by type column, whose
-    columns' values are then read (``MappingFacts.type_columns``): detected (no saved mapping, preset or
-    other kind asked for) and :func:`activity_columns.candidates` finds columns to read."""
-    return (plan.kind is not None and plan.preset != "saved" and options.preset is None
-            and options.kind in (None, "activities") and options.exact_mapping is None)
+    columns' values are then read (``MappingFacts.type_columns``; :func:`activity_columns.candidates`
+    finds the columns to read)."""
+    return plan.kind is not None and options.exact_mapping is None and _detected_by_names(plan.preset, options)
 
 
 def by_type_column(det: mapping.Detection, facts: MappingFacts, options: PlanOptions) -> bool:
     """Whether a detection is read as an activity report by type column: its columns' values say so."""
-    return bool(facts.type_columns) and det.preset != "saved" and options.preset is None \
-        and options.kind in (None, "activities")
+    return bool(facts.type_columns) and _detected_by_names(det.preset, options)
 
 
 def _mapped(plan: ImportPlan, facts: MappingFacts, options: PlanOptions) -> ImportPlan:
