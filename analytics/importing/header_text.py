@@ -71,6 +71,10 @@ def month_of_normalised(text: str) -> int | None:
     return None
 
 
+# Words of a header naming a person (the owner of a row), as :func:`normalise_header` splits them.
+PERSON_WORDS = frozenset({"owner", "rep", "user", "manager", "assigned", "assignee", "member", "salesperson",
+                          "seller", "executive", "agent", "employee", "by", "person"})
+
 _FIRST = frozenset({"first", "given", "fore", "forename"})
 _LAST = frozenset({"last", "family", "sur", "surname"})
 

@@ -29,6 +29,7 @@ from analytics.importing.fields import (  # noqa: F401  (re-exported: the vocabu
     Field,
 )
 from analytics.importing.header_text import (  # noqa: F401  (re-exported: headers are read through mapping)
+    PERSON_WORDS,
     month_of_header,
     month_of_normalised,
     normalise_header,
@@ -175,8 +176,6 @@ _ID_FIELDS = frozenset({"deal_id", "activity_id"})
 _RECORDS = frozenset({"opportunity", "opp", "deal", "account", "company", "customer", "client", "lead", "contact",
                       "product", "project", "organization", "organisation", "org", "campaign", "order", "subject"})
 _PERSON_FIELDS = frozenset({"rep", "manager"})
-_PERSON_WORDS = frozenset({"owner", "rep", "user", "manager", "assigned", "salesperson", "seller", "executive",
-                           "agent", "employee", "by", "person"})
 
 
 def _may_be(norm: str, field: str) -> bool:
@@ -188,7 +187,7 @@ def _may_be(norm: str, field: str) -> bool:
     (False, True)
     """
     words = set(norm.split())
-    if field in _PERSON_FIELDS and words & _RECORDS and words & _NOT_AN_ID and not words & _PERSON_WORDS:
+    if field in _PERSON_FIELDS and words & _RECORDS and words & _NOT_AN_ID and not words & PERSON_WORDS:
         return False
     return field not in _ID_FIELDS or _NOT_AN_ID.isdisjoint(words)
 
@@ -211,7 +210,7 @@ def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str
         candidates.extend((score, h, name) for score, name in similar[norm] if _may_be(norm, name))
     out = dict(taken)
     for _score, h, name in sorted(candidates, key=lambda c: -c[0]):
-        if h not in out and (name not in used or name == PERIOD_QUOTA):  # (one field, every period column)
+        if h not in out and (name not in used or name in MANY_COLUMN_FIELDS):  # (one field, every period column)
             out[h] = name
             used.add(name)
     return out

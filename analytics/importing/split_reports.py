@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from analytics import quoting
-from analytics.importing.header_text import normalise_header
+from analytics.importing.header_text import PERSON_WORDS, normalise_header
 
-_PERSON_WORDS = frozenset({"owner", "rep", "user", "member", "salesperson", "seller", "person", "assignee"})
 _AMOUNT_WORDS = frozenset({"amount", "revenue", "value", "credit"})
 _SHARE_WORDS = _AMOUNT_WORDS | {"percentage", "percent", "%", "share"}
 
@@ -31,7 +30,7 @@ def split_owner_columns(headers: Sequence[str]) -> list[str]:
     >>> split_owner_columns(["Opportunity Owner", "Split Owner", "Split Amount", "Splitter"])
     ['Split Owner']
     """
-    return [h for h in headers if "split" in (words := set(normalise_header(h).split())) and words & _PERSON_WORDS]
+    return [h for h in headers if "split" in (words := set(normalise_header(h).split())) and words & PERSON_WORDS]
 
 
 def split_share_columns(headers: Sequence[str]) -> list[str]:
