@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import formatting, importing
-from analytics.importing import csv_source, mapping
+from analytics.importing import csv_source, example_values, mapping
 
 OPTIONS_KEY = "import_options"  # {path: {kind, preset, mapping, date_order, unit, lines}} chosen in the page
 IGNORE = "— not imported —"
@@ -39,7 +39,7 @@ def _examples(path: Path, file_name: str) -> dict[str, list[str]]:
     """A few values per column, read once per file (a UTF-16 file is transcoded to read them)."""
     cache = st.session_state.setdefault("import_examples", {})
     if str(path) not in cache:
-        cache[str(path)] = csv_source.example_values(path, file_name)
+        cache[str(path)] = example_values.example_values(path, file_name)
     return cache[str(path)]
 
 

@@ -8,7 +8,7 @@ import random
 import pytest
 from helpers import CORPUS, opened_source
 
-from analytics.importing import csv_lines, csv_records, csv_source, csv_text
+from analytics.importing import csv_lines, csv_records, csv_source, csv_text, example_values
 
 TEXT = "Name,Amount\nJosé,1\n"
 
@@ -95,7 +95,7 @@ def test_record_start_lines_follow_quotes_and_blanks(tmp_path):
     ("binary.csv", None, None),
 ])
 def test_example_values_per_column(name, header, expected):
-    examples = csv_source.example_values(CORPUS / name)
+    examples = example_values.example_values(CORPUS / name)
     if header is None:
         assert examples == {}
     else:

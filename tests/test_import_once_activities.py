@@ -161,14 +161,19 @@ def test_keys_are_numbered_as_a_window_over_their_columns_numbers_them():
     assert max(k for _, k in expected) > 10
 
 
-def test_two_keys_that_share_a_hash_give_way_to_the_two_reads():
+def test_two_keys_that_share_a_hash_give_way_to_the_two_reads(monkeypatch):
     """Rows numbered together share their key hash; should their second hash differ (two keys with one
-    hash), the one read gives way (PlanChanged) instead of numbering two keys' rows as one."""
+    hash), the one read gives way (PlanChanged) instead of numbering two keys' rows as one. The second
+    hash is made to differ on every row (its place), as two keys' hashes would."""
     conn = store.connect(":memory:")
-    clash = one_read.WrittenRows(at=np.array([0, 1, 2]), h=np.array([5, 5, 5], np.uint64),
-                                 check=np.array([7, 8, 7], np.uint64), base=0, token="t")
+    conn.executemany("INSERT INTO activities (rep, activity_date, type, raw_type, count, key_seq, import_id) "
+                     "VALUES (?, '2025-03-01', 'call', 'Call', 1, 1, 1)", [("Ann",), ("Ann",), ("Bo",)])
+    repeated = np.array(conn.execute(f"SELECT DISTINCT {tables.ROW_HASH['activities']} FROM activities "
+                                     "WHERE rep = 'Ann'").fetchall()[0], np.uint64)
+    assert len(one_read._written_rows(conn, "activities", 1, repeated).at) == 2  # (the same hash: agreed)
+    monkeypatch.setattr(one_read, "CHECK_HASH", "rowid::UBIGINT")
     with pytest.raises(PlanChanged, match="share a hash"):
-        one_read._number_keys(conn, clash, np.array([5], np.uint64))
+        one_read._written_rows(conn, "activities", 1, repeated)
 
 
 def test_many_words_for_one_type_keep_the_two_reads_outcome(monkeypatch, tmp_path, small_buffers):

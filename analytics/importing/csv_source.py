@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from analytics import formatting, quoting
 from analytics.importing import csv_records, csv_text, period_labels, user_input
+from analytics.importing.text_pass import TextPass
 
 csv.field_size_limit(1 << 30)  # very long fields (notes, descriptions) are legitimate
 
@@ -73,6 +74,22 @@ class SourceFile:
     # by a scan: DuckDB then reads the file in one thread (see read_sql.read_csv_sql), as its
     # threads, each starting at a buffer's edge, may start a record on a line inside such a field.
     quoted_line_breaks: bool = False
+    # The whole-file text pass while it runs beside the first reads (open_source's text_pass_beside):
+    # until text_as_head settles it, n_lines, nul and wide_spaces keep their safe values above.
+    text_pass: TextPass | None = None
+
+    def text_as_head(self) -> bool:
+        """Whether the whole file reads as its head did (UTF-8, no lone CR). Settles a text pass run
+        beside the first reads, with the facts it counted; False: the file needs a UTF-8 copy, so
+        whatever was read from it is read again from :func:`open_source` without a pass beside."""
+        if self.text_pass is None:
+            return True
+        evidence = self.text_pass.evidence()
+        if not evidence.utf8 or evidence.lone_cr:
+            return False
+        self.text_pass = None
+        self.n_lines, self.nul, self.wide_spaces = evidence.n_lines, evidence.nul, evidence.wide_spaces
+        return True
 
     def expected_records(self) -> int:
         """Records ``read_path`` may hold, from the lines of its head (with a margin)."""
@@ -288,8 +305,12 @@ def header_too_wide(cells: list[str], delimiter: str) -> str | None:
     return None
 
 
-def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
-    """Inspect ``path`` and return a :class:`SourceFile`; raise :class:`RefusedFileError` when it is not a CSV."""
+def open_source(path: str | Path, file_name: str | None = None, *, text_pass_beside: bool = False) -> SourceFile:
+    """Inspect ``path`` and return a :class:`SourceFile`; raise :class:`RefusedFileError` when it is not a CSV.
+
+    With ``text_pass_beside`` (a commit's first load), a file longer than its head, whose head is
+    UTF-8, is taken as UTF-8 at once and its whole-file pass runs beside what follows
+    (:mod:`analytics.importing.text_pass`; :meth:`SourceFile.text_as_head` settles it)."""
     path = Path(path)
     name = file_name or path.name
     try:  # (a folder, a pipe, an unreadable or a system file: refused before anything reads it)
@@ -299,7 +320,12 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
     encoding = detect_encoding(head)
     if what := binary_kind(head, encoding):
         raise _refuse(name, f"not a CSV text file: it looks like {what}; export the data as CSV")
-    read_path, encoding, notes, n_lines, nul, wide_spaces = readable_text(path, encoding)
+    pending = None
+    if text_pass_beside and encoding in ("utf-8", "utf-8-sig") and size > SAMPLE_BYTES:
+        pending = TextPass(path, skip=len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0)
+        read_path, encoding, notes, n_lines, nul, wide_spaces = ReadableText(path, encoding, [], None, True, True)
+    else:
+        read_path, encoding, notes, n_lines, nul, wide_spaces = readable_text(path, encoding)
     transcoded = read_path != path
     if transcoded:
         with open(read_path, "rb") as fh:
@@ -308,7 +334,7 @@ def open_source(path: str | Path, file_name: str | None = None) -> SourceFile:
     try:
         src = _finish(path, name, read_path, encoding, text, size, transcoded, notes)
         src.head_line_bytes = len(head) / max(head.count(b"\n"), 1)
-        src.n_lines, src.nul, src.wide_spaces = n_lines, nul, wide_spaces
+        src.n_lines, src.nul, src.wide_spaces, src.text_pass = n_lines, nul, wide_spaces, pending
         src.quoted_line_breaks = csv_records.line_break_in_quotes(head.removeprefix(codecs.BOM_UTF8), src.delimiter) \
             or csv_records.known_to_span_lines(read_path, src.delimiter, src.skip_lines)
         return src
@@ -358,31 +384,3 @@ def _finish(path: Path, name: str, read_path: Path, encoding: str, text: str, si
     return SourceFile(path=path, file_name=name, read_path=read_path, encoding=encoding, delimiter=delim,
                       skip_lines=header_line - 1, headers=headers, raw_headers=list(header), notes=notes,
                       size=size, transcoded=transcoded)
-
-
-# ---- example values (the Import page shows them next to each column) ----------------------------
-
-def example_values(path: str | Path, file_name: str | None = None, n: int = 3) -> dict[str, list[str]]:
-    """Up to ``n`` non-blank values per column from the first records, keyed like ``SourceFile.headers``.
-
-    Reads only the head of the file; an unreadable file gives ``{}`` (its refusal is reported elsewhere).
-    """
-    try:
-        src = open_source(path, file_name)
-    except RefusedFileError:
-        return {}
-    try:
-        examples: dict[str, list[str]] = {h: [] for h in src.headers}
-        with open(src.read_path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            for _ in range(src.skip_lines + 1):  # preamble and header row
-                fh.readline()
-            for i, row in enumerate(csv.reader(fh, delimiter=src.delimiter)):
-                if i >= 200 or all(len(v) >= n for v in examples.values()):
-                    break
-                for header, cell in zip(src.headers, row, strict=False):
-                    cell = cell.strip()
-                    if cell and len(examples[header]) < n and cell not in examples[header]:
-                        examples[header].append(cell[:60])
-        return examples
-    finally:
-        src.close()

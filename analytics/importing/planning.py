@@ -53,13 +53,37 @@ def _plan(conn: duckdb.DuckDBPyConnection, path: str | Path, *, file_name: str |
     plan = plan_decisions.opened_plan(name, str(path), (), options)
     if plan.refused:  # (options that cannot be used: refused before the file is opened)
         return plan, None
+    try:  # (a commit's first load: the whole-file text pass runs beside the sample's read)
+        src = csv_source.open_source(path, name, text_pass_beside=keep and write_once)
+    except csv_source.RefusedFileError as exc:
+        return _refuse(plan, str(exc)), None
+    try:
+        planned = _opened(conn, plan, src, options, keep=keep, write_once=write_once, reader_casts=reader_casts)
+    except BaseException:
+        if src.text_as_head():
+            raise
+        planned = None
+    if planned is not None and src.text_as_head():
+        return planned
+    # The whole file does not read as its head did (a later line in another encoding, a lone CR):
+    # planned again from the start, from the file read the sure way.
+    if planned is not None and planned[1] is not None:
+        stage_types.drop(conn, planned[1])
+        src.close()
     try:
         src = csv_source.open_source(path, name)
     except csv_source.RefusedFileError as exc:
         return _refuse(plan, str(exc)), None
+    return _opened(conn, plan, src, options, keep=keep, write_once=write_once, reader_casts=reader_casts)
+
+
+def _opened(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.SourceFile, options: PlanOptions,
+            *, keep: bool, write_once: bool, reader_casts: bool) -> tuple[ImportPlan, stage_types.Stage | None]:
+    """:func:`_plan` once the file is open: its mapping decided and, when mapped, its rows staged."""
+    name = plan.file_name
     stage: stage_types.Stage | None = None
     try:
-        opened = plan_decisions.opened_plan(name, str(path), tuple(src.headers), options, encoding=src.encoding,
+        opened = plan_decisions.opened_plan(name, str(src.path), tuple(src.headers), options, encoding=src.encoding,
                                             delimiter=src.delimiter, notes=tuple(src.notes))
         plan = plan_decisions.decide_mapping(opened, mapping_facts(conn, src, opened, options), options)
         if plan.refused:

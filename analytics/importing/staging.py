@@ -82,6 +82,7 @@ def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str
         if src.size > SPILL_BYTES:
             _attach_spill(conn, stage)
         scan.sample(conn, stage)
+        src.text_as_head()  # (the facts of a text pass run beside the sample, before the plan's SQL needs them)
         stream = kind == "deals" and "deal_id" in by_field and not stage.sample.dup_ids
         # An activity log without ids is written once too, with no reader casts: the records they
         # refuse are written after the others, and its key_seq numbers the written rows in their order.
