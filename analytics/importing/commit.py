@@ -148,6 +148,30 @@ def _digest(path: str, *, count_lines: bool = True) -> tuple[str | None, int | N
     return h.hexdigest(), lines
 
 
+class _FileDigest:
+    """:func:`_digest` of a file in a thread of its own, started by :meth:`start` (once) or by the
+    first :meth:`result`; :meth:`finish` waits for a started one (a write given up)."""
+
+    def __init__(self, path: str, *, count_lines: bool) -> None:
+        self._found: list[tuple[str | None, int | None]] = []
+        self._thread = threading.Thread(target=lambda: self._found.append(_digest(path, count_lines=count_lines)),
+                                        daemon=True)
+
+    def start(self) -> None:
+        if self._thread.ident is None:
+            self._thread.start()
+
+    def finish(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
+
+    def result(self) -> tuple[str | None, int | None]:
+        """(the sha256, the line count when counted); (None, None) when the file could not be read."""
+        self.start()
+        self._thread.join()
+        return self._found[0] if self._found else (None, None)
+
+
 def _each_chunk(path: Path, use: Callable[[memoryview], object]) -> None:
     """Hand ``use`` the file's bytes a 16 MiB chunk at a time, through one buffer."""
     buf = bytearray(csv_lines.CHUNK)
@@ -230,21 +254,19 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
         stage_types.drop(conn, stage)
         return _record_refusal(conn, _refuse(plan, f"{plan.file_name} changed after it was checked; "
                                                    "import it again"), import_id)
-    # The file's checksum is read beside the row writes (hashlib and numpy let go of the GIL, as
-    # DuckDB does); its line count serves the reject lines of the file DuckDB reads, when that is it
-    # (and the text pass did not count them already).
+    # The file's checksum is read in a thread (hashlib and numpy let go of the GIL, as DuckDB does):
+    # beside a first load's checks after its INSERT, else beside the row writes; its line count serves
+    # the reject lines of the file DuckDB reads, when that is it (and the text pass did not count them).
     read_here = Path(stage.src.read_path) == Path(plan.path)  # (not a transcoded or newline-normalised copy)
     known_lines = stage.src.n_lines if read_here else None
-    checksum = threading.Thread(target=lambda: sums.append(_digest(plan.path, count_lines=known_lines is None)),
-                                daemon=True)
-    sums: list = []
-    checksum.start()
+    digest = _FileDigest(plan.path, count_lines=known_lines is None)
+    if stage.reading.once and known_lines is not None:
+        stage.on_written = digest.start  # (its INSERT keeps both cores busy; the checks after it, one)
+    else:
+        digest.start()
     if read_here:
         def counted_lines() -> int | None:
-            if known_lines is not None:
-                return known_lines
-            checksum.join()
-            return sums[0][1] if sums else None
+            return known_lines if known_lines is not None else digest.result()[1]
 
         stage.counted_lines = counted_lines
     checkpointed = stage.reading.once and stage.kind == "activities"  # (see CHECKPOINT_AT_COMMIT)
@@ -261,7 +283,7 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
             reject_lines.resolve(conn, stage)
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
-            checksum.join()
+            sha256 = digest.result()[0]
             tell(0.9, "recording the import")
             loaded = plan.rows_read - plan.rows_rejected - stage.rows_skipped
             message = (f"{plan.file_name}: {loaded} row(s) loaded as {plan.kind} ({counts[0]} new, "
@@ -270,7 +292,7 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
                 "INSERT INTO imports (import_id, file_name, kind, preset, file_sha256, mapping_json, status, "
                 "rows_read, rows_loaded, rows_rejected, n_new, n_updated, n_unchanged, message, notes_json) "
                 "VALUES (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?)",
-                [import_id, plan.file_name, plan.kind, plan.preset, sums[0][0], json.dumps(plan.mapping),
+                [import_id, plan.file_name, plan.kind, plan.preset, sha256, json.dumps(plan.mapping),
                  plan.rows_read, loaded, plan.rows_rejected, *counts, message, json.dumps(plan.notes)])
             saved_mappings.save_mapping(conn, plan.headers, stage.kind, dict(plan.mapping), plan.unit)
             if checkpointed:
@@ -280,10 +302,10 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
             f"SELECT line, column_name, value, reason FROM {stage.t('rej')} ORDER BY line NULLS LAST "
             f"LIMIT {REJECTS_IN_RESULT}").fetchall()
     except (loading.SourceChangedError, stage_types.RefusalError) as exc:
-        checksum.join()
+        digest.finish()
         return _record_refusal(conn, _refuse(plan, str(exc)), import_id)
     except stage_types.PlanChanged as exc:  # (rolled back): the two-read way settles what one read could not
-        checksum.join()  # (a value the reader's cast took otherwise: one read again, without reader casts)
+        digest.finish()  # (a value the reader's cast took otherwise: one read again, without reader casts)
         again: str | None = "once" if exc.casts else "twice"
     else:
         again = None

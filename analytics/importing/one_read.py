@@ -93,6 +93,8 @@ def write(conn: duckdb.DuckDBPyConnection, stage: Stage, import_id: int) -> int:
         except duckdb.TransactionException:  # (a failed INSERT aborted the transaction: the name stays, not the sink's memory)
             sink.release()
     sink.settle()
+    if stage.on_written:
+        stage.on_written()
     stage.import_id, stage.records = import_id, sink.n_rows
     refused = reject_lines.read_structural_rejects(conn, stage, before)
     repeated = np.empty(0, np.uint64)  # (activities: the key hashes rows share, sorted)

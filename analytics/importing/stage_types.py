@@ -137,6 +137,7 @@ class Stage:
     left_out: LeftOut = field(default_factory=dict)  # records the scan left out (DuckDB's line
                                                      # is right only when every record is one line)
     counted_lines: Callable[[], int | None] | None = None  # the file's lines, when a pass over it counts them
+    on_written: Callable[[], None] | None = None  # called once a one read's INSERT has written the rows
     currency: str | None = None
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
     source_values: dict = field(default_factory=dict)  # raw column -> parsed value SQL
