@@ -58,6 +58,20 @@ def test_the_pass_beside_gives_the_outcome_of_the_pass_first(tmp_path, monkeypat
     assert opened == ([True, False] if reopened else [True])  # (read again the sure way: by the plan or the two reads)
 
 
+def test_a_foreign_line_inside_the_sample_past_the_head_is_read_as_the_pass_first_reads_it(tmp_path, monkeypatch):
+    """Wide rows: the sample's rows run past the first MiB, so the sample's own read meets the line the
+    head did not show (DuckDB refuses its bytes); the plan is made again the sure way, not refused."""
+    path = tmp_path / "wide.csv"
+    note = "x" * 200
+    rows = "".join(f"{REPS[i % 3]},03/{i % 28 + 1:02d}/2025,Call,{note}\n" for i in range(10_000))
+    path.write_bytes(b"Assigned To,Date,Activity Type,Subject\n" + rows.encode()
+                     + f"Zo\u00eb Roe,03/03/2025,Call,{note}\n".encode("cp1252") + rows.encode())
+    beside, opened = _outcome(path, monkeypatch, beside=True)
+    first, _ = _outcome(path, monkeypatch, beside=False)
+    assert beside == first and opened == [True, False]
+    assert ("Zo\u00eb Roe",) in {(r[0],) for r in first[3]}
+
+
 def test_a_small_file_or_another_encoding_has_no_pass_beside(tmp_path):
     small = tmp_path / "small.csv"
     small.write_bytes(b"Assigned To,Date,Activity Type\nAnn Lee,03/02/2025,Call\n")
