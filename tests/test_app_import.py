@@ -387,7 +387,9 @@ PARITY = ["us_dates.csv", "excel_text_wrappers.csv", "report_footer_salesforce.c
           "quotas_short_month_columns.csv", "quotas_fy_quarter_columns.csv", "quotas_quarter_columns_k.csv",
           "quotas_period_columns_overlap.csv", "quotas_period_columns_mixed_years.csv",
           "close_activities.csv", "freshsales_activities.csv", "zoho_calls.csv", "deals_named_not_numbered.csv",
-          "activities_by_type_columns.csv", "activities_by_type_totals.csv", "activities_by_type_same_type.csv"]
+          "activities_by_type_columns.csv", "activities_by_type_totals.csv", "activities_by_type_same_type.csv",
+          "excel_wrapped_dates.csv", "meeting_status_and_outcome.csv", "hubspot_owner_ids.csv",
+          "orders_credit_notes.csv", "pipedrive_expected_date_first.csv", "dynamics_opportunities.csv"]
 
 
 def stored_outcome(db) -> tuple:

@@ -141,6 +141,11 @@ EXPECTED = {
     "close_activities.csv": ("loaded", 2, 0, "activities"),
     "freshsales_activities.csv": ("loaded", 2, 0, "activities"),   # was read as a roster
     "zoho_calls.csv": ("loaded", 2, 0, "activities"),
+    "excel_wrapped_dates.csv": ("loaded", 3, 0, "deals"),          # ="2024-02-01" is that day
+    "meeting_status_and_outcome.csv": ("loaded", 2, 3, "activities"),  # No Show beside Completed: not held
+    "hubspot_owner_ids.csv": ("refused", 0, 0, "deals"),           # owner ids, not names
+    "pipedrive_expected_date_first.csv": ("loaded", 3, 0, "deals"),  # dated by Won time, not Expected close date
+    "orders_credit_notes.csv": ("loaded", 4, 0, "deals"),          # 4 lines, 3 orders: a return summed, a credit note said
 }
 
 
@@ -266,6 +271,7 @@ def test_reject_lines_are_physical_lines(conn, name, lines):
     ("thousands_point.csv", "three digits after it"),
     ("salesforce_won_closed_flags.csv", "won, lost or open read from the yes/no column(s) 'Won', 'Closed'"),
     ("pipeline_snapshots.csv", "4 earlier snapshot rows skipped"),
+    ("orders_credit_notes.csv", "1 won deal(s) have a negative amount (credit notes or returns"),
 ])
 def test_notes(conn, name, note):
     plan = importing.inspect_file(conn, CORPUS / name)

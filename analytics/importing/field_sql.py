@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from analytics import quoting
-from analytics.importing import amount_columns, cell_wrappers, currencies, mapping, parsing, reader_casts
+from analytics.importing import (
+    amount_columns,
+    cell_wrappers,
+    currencies,
+    header_text,
+    mapping,
+    parsing,
+    reader_casts,
+    wrapped_dates,
+)
 from analytics.importing.file_profile import FileProfile
 from analytics.importing.stage_types import Check, Reading, RefusalError
 
@@ -105,6 +114,9 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
     out: dict[str, FieldSQL] = {}
     for name, cols in by_field.items():
         ftype = mapping.FIELD_BY_NAME[kind][name].type
+        if ftype in ("date", "amount") and len(cols) > 1:  # (Won time before Expected close date, Actual
+            # Revenue before Est. Revenue, whatever their order)
+            cols = header_text.expected_last(cols)
         values: list[str] = []
         checks: list[Check] = []
         for header, c in cols:
@@ -115,7 +127,8 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
                 parts = f"{c}_parts"
                 formats = prof.column(c).formats.get(orders[c])
                 stage.levels.append(parsing.date_levels(c, orders[c], list(formats) if formats else None))
-                v = parsing.date_sql(c, parts, orders[c])
+                v = parsing.date_sql(c, parts, orders[c],  # (="2024-03-01" too, last)
+                                     wrapped_dates.date_sql(c, orders[c], list(formats) if formats else None))
                 checks += [(cond, header, c, why) for cond, why in
                            parsing.date_checks(c, f"{c}_v", parts, orders[c], header)]
             elif ftype == "amount":

@@ -18,6 +18,9 @@ PERIOD_QUOTA = "period_quota"
 TYPE_COUNT = "type_count"
 # The fields one column each is not enough for: a quota sheet's period columns, a report's count per type.
 MANY_COLUMN_FIELDS = frozenset({PERIOD_QUOTA, TYPE_COUNT})
+# Fields a second column takes when its header is one of the field's synonyms exactly (never a look-alike):
+# an activity export's Status beside its Meeting Outcome both say whether it happened (Completed, No Show).
+EXACT_REPEAT_FIELDS = frozenset({("activities", "status")})
 
 
 class Field(NamedTuple):
@@ -159,7 +162,9 @@ PRESETS: dict[str, dict] = {
         "Stage": "stage", "Closing Date": "close_date", "Created Time": "created_date", "Currency": "currency",
         "Deal Name": None, "Probability (%)": None}},
     "dynamics365_opportunities": {"kind": "deals", "columns": {
-        "Opportunity": "deal_id", "Owner": "rep", "Potential Customer": "account", "Status": "status",
+        # (its id column is written '(Do Not Modify) Opportunity': unread, each re-export's changed deals were new ones)
+        "Opportunity": "deal_id", "(Do Not Modify) Opportunity": "deal_id", "(Do Not Modify) Row Checksum": None,
+        "(Do Not Modify) Modified On": None, "Owner": "rep", "Potential Customer": "account", "Status": "status",
         "Status Reason": "stage", "Actual Close Date": "close_date", "Est. Close Date": "close_date",
         "Actual Revenue": "amount", "Est. Revenue": "amount", "Created On": "created_date",
         "Currency": "currency", "Topic": None}},

@@ -109,3 +109,22 @@ def unread_headers_naming(headers: Iterable[str], read: Container[str], words: A
         if h not in read and said & words and not said & unless:
             out.append(h)
     return out
+
+
+# Words of a column that says what is expected, not what happened: of a deal's close-date columns
+# (Pipedrive's Won time, Lost time and Expected close date; Dynamics' Actual and Est. Close Date) or amount
+# columns (Dynamics' Actual and Est. Revenue) the expected one is read last: a closed deal's own comes first.
+_EXPECTED_WORDS = frozenset({"expected", "est", "estimated", "forecast", "forecasted", "projected", "planned",
+                             "target", "scheduled", "anticipated"})
+
+
+def expected_last(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(header, column)`` pairs of one date or amount field, those whose header names an expected value
+    after the others (each group in file order).
+
+    >>> expected_last([("Deal - Expected close date", "c6"), ("Deal - Won time", "c7"), ("Deal - Lost time", "c8")])
+    [('Deal - Won time', 'c7'), ('Deal - Lost time', 'c8'), ('Deal - Expected close date', 'c6')]
+    >>> expected_last([("Est. Close Date", "c3"), ("Actual Close Date", "c2")])
+    [('Actual Close Date', 'c2'), ('Est. Close Date', 'c3')]
+    """
+    return sorted(columns, key=lambda hc: bool(_EXPECTED_WORDS & set(normalise_header(hc[0]).split())))

@@ -19,6 +19,7 @@ from analytics.importing import period_labels
 from analytics.importing.fields import (  # noqa: F401  (re-exported: the vocabulary is read through mapping)
     ACTIVITY_TYPES,
     CANONICAL_FIELDS,
+    EXACT_REPEAT_FIELDS,
     FIELD_BY_NAME,
     KINDS,
     MANY_COLUMN_FIELDS,
@@ -192,6 +193,10 @@ def _may_be(norm: str, field: str) -> bool:
     return field not in _ID_FIELDS or _NOT_AN_ID.isdisjoint(words)
 
 
+_EXACT = 1 - 1e-3
+"""A score above this is a header equal to a synonym (less :data:`SYNONYM_RANK_STEP` per synonym before it)."""
+
+
 def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str]:
     """Map headers not in ``taken`` to fields not yet used, best match first."""
     used = set(taken.values())
@@ -209,8 +214,9 @@ def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str
             continue
         candidates.extend((score, h, name) for score, name in similar[norm] if _may_be(norm, name))
     out = dict(taken)
-    for _score, h, name in sorted(candidates, key=lambda c: -c[0]):
-        if h not in out and (name not in used or name in MANY_COLUMN_FIELDS):  # (one field, every period column)
+    for score, h, name in sorted(candidates, key=lambda c: -c[0]):
+        if h not in out and (name not in used or name in MANY_COLUMN_FIELDS  # (one field, every period column)
+                             or ((kind, name) in EXACT_REPEAT_FIELDS and score > _EXACT)):
             out[h] = name
             used.add(name)
     return out

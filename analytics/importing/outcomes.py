@@ -115,16 +115,19 @@ def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]]) -> Out
 def activity_done_checks(by_field: mapping.ByField, values: dict[str, list[str]], notes: list[str]) -> list[Check]:
     """Rows of an activity log that did not happen, rejected: a planned call is not a call made. Said by a
     status (Not Started, Scheduled, No Show: :func:`labels.activity_done`; a status saying neither is
-    noted and counted as done) or by a yes/no column asking whether it happened (Completed = No,
+    noted and counted as done; of several status columns, Status and Meeting Outcome, any one saying not done) or by a yes/no column asking whether it happened (Completed = No,
     Done = 0; a value saying neither is noted and read as blank, so the status decides)."""
     checks: list[Check] = []
     if "status" in by_field:
         said = {label: labels.activity_done(label) for label in values.get("status", [])}
         if unknown := [label for label, done in said.items() if done is None]:
             notes.append(f"activity status(es) that say neither done nor planned, counted as done: {_listed(unknown)}")
-        if not_done := [label for label, done in said.items() if done is False]:
+        if (not_done := [label for label, done in said.items() if done is False]) and len(by_field["status"]) == 1:
             header, c = by_field["status"][0]
             checks.append((parsing.one_of_sql(q("status"), not_done), header, c, f"'not done: its status is ' || {q('status')}"))
+        elif not_done:  # (Status = Completed, Meeting Outcome = No Show: each column asked, not the first filled)
+            checks += [(parsing.one_of_sql(f"{c}_v", not_done), header, c, f"'not done: ' || {lit(header + ' = ')} || {c}_v")
+                       for header, c in by_field["status"]]
     if "done" in by_field:
         header, c = by_field["done"][0]
         answers = {v: labels.answer(v) for v in values.get("done", [])}

@@ -91,15 +91,15 @@ def date_levels(c: str, order: str, formats: list[str] | None = None) -> list[li
     ]
 
 
-def date_sql(c: str, parts: str, order: str) -> str:
+def date_sql(c: str, parts: str, order: str, last: str | None = None) -> str:
     """A DATE from text ``c`` given :func:`date_levels`: the cheap results, else the regex path
-    (d/m/y with 2-digit years or a time after it, y/m/d, month names)."""
+    (d/m/y with 2-digit years or a time after it, y/m/d, month names), else ``last`` (a wrapped date)."""
     first, second = ("b", "a") if order == "dmy" else ("a", "b")
     ymd = [f"regexp_extract({c}, {lit(YMD_RE)}, {i})" for i in (1, 2, 3)]
     fallback = (f"(CASE WHEN {parts}.y <> '' THEN {_ymd_sql(f'{parts}.y', f'{parts}.{first}', f'{parts}.{second}')} "
                 f"ELSE coalesce({_ymd_sql(*ymd)}, try_strptime(trim({c}), {NAMED_DATE_FORMATS!r})::DATE, "
                 f"CASE WHEN regexp_matches({c}, {lit(COMPACT_DATE_RE)}) THEN try_strptime(trim({c}), '%Y%m%d')::DATE "
-                "END) END)")
+                f"END{', ' + last if last else ''}) END)")
     return f"coalesce({c}_iso, {c}_fast, CASE WHEN {parts} IS NOT NULL THEN {fallback} END)"
 
 
@@ -119,7 +119,7 @@ def date_checks(c: str, parsed: str, parts: str, order: str, header: str) -> lis
                    f"{lit(header)} || ' (pass date_order=''{other}'' / --date-order {other} if the column "
                    f"is {ORDER_NAMES[other].split()[0]})'")
     return [
-        (f"{parsed} IS NULL AND NOT {blank(c)}",  # cheap test first: CASE conditions short-circuit
+        (f"{parsed} IS NULL AND NOT {blank(c)} AND trim({c}) <> '=\"\"'",  # (cheap first; ="" wraps nothing)
          f"CASE WHEN {parts}.y <> '' AND {valid_other} IS NOT NULL THEN {contradicts} "
          f"ELSE 'not a date: ' || {c} || CASE WHEN regexp_matches({c}, {lit(_DAY_NUMBER_RE)}) THEN "
          f"{lit(_DAY_NUMBER_HINT)} ELSE '' END END"),
@@ -134,12 +134,12 @@ _MONTH = r"(0?[1-9]|1[0-2])"
 
 
 def date_class_sql(c: str) -> str:
-    """Per row: 1 proves day-first, 2 proves month-first, 3 fits both (+4 when dotted), 0 otherwise.
+    """Per row: 1 proves day-first, 2 proves month-first, 3 fits both (+4 when dotted), 0 otherwise (``="3/4/24"`` too).
 
     Three anchored regexes, each evaluated once (strptime is slow on values that fail); rows are
     grouped by these classes, so the expression is computed once per row."""
     sep = "[./-]"
-    pats = [rf"^\s*{_DAY13}{sep}{_MONTH}{sep}", rf"^\s*{_MONTH}{sep}{_DAY13}{sep}", rf"^\s*{_MONTH}{sep}{_MONTH}{sep}"]
+    pats = [rf'^\s*(="\s*)?{a}{sep}{b}{sep}' for a, b in ((_DAY13, _MONTH), (_MONTH, _DAY13), (_MONTH, _MONTH))]
     terms = " + ".join(f"(CASE WHEN regexp_matches({c}, {lit(p)}) THEN {w} ELSE 0 END)"
                        for p, w in zip(pats, (1, 2, 3), strict=True))
     return (f"(CASE WHEN {c} IS NULL OR {iso_dash_sql(c)} THEN 0 ELSE {terms} "
@@ -252,7 +252,7 @@ IMPLAUSIBLE_AMOUNT = 1e12
 
 def amount_checks(c: str, parsed: str, header: str) -> list[tuple[str, str]]:
     """(condition, reason SQL) pairs for an amount column: not an amount, implausibly large."""
-    bad = f"{parsed} IS NULL AND NOT {blank(c)} AND trim({c}) NOT IN ('-', '–', '—')"
+    bad = f"{parsed} IS NULL AND NOT {blank(c)} AND trim({c}) NOT IN ('-', '–', '—', '=\"\"')"  # (="": blank)
     formula = (f"'formula-like cell in amount column ' || {lit(header)} || ' (stored as text, never "
                f"evaluated): not a number'")
     return [(bad, f"CASE WHEN regexp_matches(trim({c}), '^[=@+]|^-.*[^0-9.,)\\s]') THEN {formula} "

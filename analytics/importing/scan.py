@@ -21,6 +21,7 @@ from analytics.importing import (
     csv_source,
     mapping,
     one_read_plan,
+    owner_ids,
     parsing,
     read_sql,
     reject_lines,
@@ -53,6 +54,7 @@ def sample(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
     run_scan(conn, stage, lambda path: f"CREATE TEMP TABLE {raw} AS {read_csv_sql(stage.src, stage.sources, path)} "
                                         f"LIMIT {column_profile.SAMPLE_ROWS}")
     stage.sample = column_profile.sample_profile(conn, raw, stage.by_field, stage.kind)
+    owner_ids.remember_head(conn, stage, raw)  # (the rep column's first values: read here, not again)
     conn.execute(f"DROP TABLE {raw}")
 
 

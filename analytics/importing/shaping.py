@@ -17,11 +17,13 @@ from analytics.importing import (
     activity_columns,
     cell_wrappers,
     column_profile,
+    deal_notes,
     event_dates,
     labels,
     mapping,
     order_lines,
     outcomes,
+    owner_ids,
     parsing,
     period_columns,
     period_labels,
@@ -29,6 +31,7 @@ from analytics.importing import (
     roster_status,
     snapshots,
 )
+from analytics.importing.deal_notes import DEAL_NOTES
 from analytics.importing.field_sql import FieldSQL
 from analytics.importing.fields import TYPE_COUNT
 from analytics.importing.file_profile import FileProfile
@@ -86,6 +89,7 @@ def shape(conn: duckdb.DuckDBPyConnection, stage: Stage, kind: str, by_field: ma
     """Shape ``stage`` as its kind does; while ``planning`` (from the sample), stop after the scan."""
     shapers: dict[str, _Shaper] = {"deals": _deals, "activities": _activities, "reps": _reps,
                                    "targets": _targets}
+    owner_ids.check(conn, stage, kind, by_field, planning=planning)  # (reps named by the CRM's ids, not names)
     shapers[kind](conn, stage, by_field, fields, prof, fiscal_start=fiscal_start,
                   type_overrides=type_overrides, planning=planning)
 
@@ -138,8 +142,7 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
     verdicts, stage.write_select = None, select
     if stage.reading.streamed:  # what the checks and notes need of each row; the rows are read again to be written
-        mask = " + ".join(f"(CASE WHEN {p.format(**exprs)} THEN {1 << i} ELSE 0 END)"
-                          for i, p in enumerate(DEAL_NOTES))
+        mask = deal_notes.mask_sql(exprs)
         key = column_profile.ID_REPEAT_KEY  # (hash(NULL) is a value: blank ids must not repeat)
         verdicts = {"id_hash": f"CASE WHEN {key} IS NOT NULL THEN hash({key}) END", "note_mask": f"({mask})::UTINYINT"}
     if not create_typed(conn, stage, by_field, fields, extra, checks, verdicts, planning=planning):
@@ -161,19 +164,6 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     _deal_notes(conn, stage, fields)
 
 
-# Quirks worth a manager's eye, as predicates over a stored deal (placeholders: its columns), in
-# the order _deal_notes reads their counts.
-DEAL_NOTES = [
-    "{outcome} = 'open' AND {close_date} IS NULL",
-    "{outcome} = 'open' AND {amount} IS NULL",
-    "{outcome} = 'lost' AND {amount} = 0",
-    "{amount} < 0",
-    "{created_date} IS NULL",
-    "{close_date} < {created_date}",
-    "{outcome} = 'won' AND {amount} = 0",
-]
-
-
 def _deal_notes(conn: duckdb.DuckDBPyConnection, stage: Stage, fields: dict[str, FieldSQL]) -> None:
     """Quirks worth a manager's eye, counted over the rows as they will be stored (a streamed
     stage counts them from each row's ``note_mask``, whose bit i is ``DEAL_NOTES[i]``)."""
@@ -185,23 +175,9 @@ def _deal_notes(conn: duckdb.DuckDBPyConnection, stage: Stage, fields: dict[str,
         counts = ", ".join(f"count(*) FILTER (WHERE {p.format(**names)})" for p in DEAL_NOTES)
         source = (stage.t("final") if stage.import_id is None  # (the import id is set by the write)
                   else f"deals WHERE import_id = {int(stage.import_id)}")
-    row = conn.execute(f"SELECT {counts}, count(*) FROM {source}").fetchall()[0]
-    open_no_close, open_no_amount, lost_zero, negative, no_created, backwards, won_zero, total = row
+    *found, total = conn.execute(f"SELECT {counts}, count(*) FROM {source}").fetchall()[0]
     stage.n_final = total
-    notes = stage.notes
-    if open_no_close or open_no_amount:
-        notes.append(f"{open_no_close} open deal(s) without a close date and {open_no_amount} without an amount "
-                     "(kept: open deals may lack them)")
-    if lost_zero:
-        notes.append(f"{lost_zero} lost deal(s) have amount 0 (the export zeroes lost values)")
-    if won_zero:
-        notes.append(f"{won_zero} won deal(s) have amount 0: counted as wins, with no revenue")
-    if negative:
-        notes.append(f"{negative} deal(s) with a negative amount (clawbacks/credits) kept as negative")
-    if "created_date" in fields and no_created:
-        notes.append(f"{no_created} of {total} deal(s) have no created date")
-    if backwards:
-        notes.append(f"{backwards} deal(s) close before they were created")
+    stage.notes += deal_notes.texts(found, total, created="created_date" in fields)
 
 
 def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
@@ -242,7 +218,7 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
              {"norm_type": lit(single) if single else f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"})
     status_checks = outcomes.activity_done_checks(by_field, {n: _labels(prof, by_field, n) for n in (
         "status", "done") if n in by_field}, notes)
-    date_blank = (f"{q('activity_date')} IS NULL AND {parsing.blank(date_c)}", date_h, date_c, "'activity date is blank'")
+    date_blank = (f"{q('activity_date')} IS NULL", date_h, date_c, "'activity date is blank'")  # (after 'not a date')
     # (a per-row log's total row has no date, so the blank date rejects it, and its rows of nobody
     # ('Unassigned') are named after the import as reps who own no deal; a pre-counted report's total
     # row may have a date, and only its rows pay for the comparison)

@@ -421,6 +421,37 @@ FILES.update({
                                 b'="00701",="Ann Lee",="Closed Won",="1200",2024-02-01\n'
                                 b'"=""00702""",Bob Ray,="Closed Lost",900,2024-02-03\n'
                                 b'="00703",="Bob Ray",Prospecting,"=""2,500.00""",2024-08-30\n'),
+    # dates in Excel's text wrapper: every row was rejected "not a date"; read as the dates they wrap
+    "excel_wrapped_dates.csv": (b"Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n"
+                                b'="00711",Ann Lee,Closed Won,1200,="2024-02-01"\n'
+                                b'="00712",Bob Ray,Closed Lost,900,"=""03/25/2024"""\n'
+                                b'="00713",Bob Ray,Closed Won,300,="3/5/24"\n'),
+    # a meeting export's Status beside its Meeting Outcome: only the first was read, so a No Show with
+    # Status Completed counted as a meeting held; a meeting is done only when no status column says otherwise
+    "meeting_status_and_outcome.csv": (b"Activity ID,Assigned To,Date,Type,Status,Meeting Outcome\n"
+                                       b"MO1,Ann Lee,2024-03-01,Meeting,Completed,No Show\n"
+                                       b"MO2,Ann Lee,2024-03-01,Meeting,Completed,Canceled\n"
+                                       b"MO3,Ann Lee,2024-03-02,Meeting,Completed,Completed\n"
+                                       b"MO4,Bob Ray,2024-03-02,Meeting,Completed,\n"
+                                       b"MO5,Bob Ray,2024-03-04,Meeting,Scheduled,\n"),
+    # HubSpot's 'Deal owner' exported as owner ids: every rep was stored as a number; refused naming the column
+    "hubspot_owner_ids.csv": (b"Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner\n"
+                              b"HS101,Acme renewal,closedwon,1000,2024-03-01,12345678\n"
+                              b"HS102,Beta new,closedwon,2000,2024-03-02,23456789\n"
+                              b"HS103,Gamma,closedlost,500,2024-03-03,12345678\n"),
+    # an orders export with a return line inside an order (summed into its net) and a credit note of its own
+    # (a won deal of -500: kept, and the note says it counts as a deal won)
+    "orders_credit_notes.csv": (b"Order No.,Sales Rep,Order Date,Line Amount,Status\n"
+                                b"SO-101,Ann Lee,2024-03-01,1000,Won\nSO-101,Ann Lee,2024-03-01,-200,Won\n"
+                                b"SO-102,Bob Ray,2024-03-02,500,Won\nCN-109,Bob Ray,2024-03-05,-500,Won\n"),
+    # Pipedrive lists Expected close date before Won time: the first filled of them dated a deal won on 28 March
+    # in April (another quarter); a closed deal is dated by its won or lost day, an open one by its expected day
+    "pipedrive_expected_date_first.csv": (
+        b"Deal - ID,Deal - Title,Deal - Owner,Deal - Value,Deal - Currency,Deal - Status,Deal - Expected close date,"
+        b"Deal - Won time,Deal - Lost time,Deal - Deal created\n"
+        b"121,Acme,Ann Lee,1000,USD,won,2024-04-15,2024-03-28 10:00:00,,2024-01-05 09:00:00\n"
+        b"122,Beta,Bob Ray,2000,USD,lost,2024-05-01,,2024-03-30 11:00:00,2024-02-01 09:00:00\n"
+        b"123,Gamma,Ann Lee,500,USD,open,2024-06-30,,,2024-03-01 09:00:00\n"),
 })
 
 
