@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from analytics import importing, store
-from analytics.importing import one_read, one_read_plan, read_sql
+from analytics.importing import one_read, one_read_plan, read_sql, scan
 
 MB16 = 16 << 20
 
@@ -55,3 +55,27 @@ def test_a_first_load_reads_with_the_buffer_chosen(tmp_path: Path, monkeypatch, 
     result = importing.import_file(store.connect(":memory:"), path)
     assert result.rows_loaded == 300
     assert written == [[lines * read_sql.MAX_LINE]]
+
+
+@pytest.mark.parametrize("kind", sorted(FILES))
+def test_a_line_longer_than_the_samples_buffer_allows_is_read_by_the_import(tmp_path: Path, monkeypatch,
+                                                                            kind: str) -> None:
+    """The sample reads with a small buffer (scan.SAMPLE_MAX_LINE); a longer line among its rows is left
+    out of the sample only: the import reads it with the longest lines it allows, as it reads it when
+    the sample's buffer holds it."""
+    header, row = FILES[kind]
+    path = tmp_path / f"{kind}.csv"
+    long_note = "x" * 20_000
+    path.write_text(header + "\n".join(row(i) + (f" {long_note}" if i == 5 and kind == "activities" else "")
+                                       + (f",{long_note}" if i == 5 and kind == "deals" else "")
+                                       for i in range(300)) + "\n")
+
+    def stored(sample_max_line: int) -> tuple:
+        monkeypatch.setattr(scan, "SAMPLE_MAX_LINE", sample_max_line)
+        conn = store.connect(":memory:")
+        result = importing.import_file(conn, path)
+        rows = conn.execute(f"SELECT * EXCLUDE (import_id) FROM {kind} ORDER BY ALL").fetchall()
+        return result.rows_loaded, result.rows_rejected, sorted(result.notes), rows
+
+    assert stored(4096) == stored(1 << 20)
+    assert stored(4096)[0] == 300 - (kind == "deals")  # (a deal's line with a field too many: its reject)

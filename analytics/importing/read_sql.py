@@ -12,10 +12,11 @@ MAX_LINE = 16 * 1024 * 1024
 
 
 def read_csv_sql(src: csv_source.SourceFile, sources: list[str], path: str | Path, *, skip: int | None = None,
-              casts: reader_casts.ReaderCasts = reader_casts.NONE, buffer_lines: int = 4) -> str:
+              casts: reader_casts.ReaderCasts = reader_casts.NONE, buffer_lines: int = 4,
+              max_line: int = MAX_LINE) -> str:
     """``SELECT`` of the mapped columns (c0, c1, ...) from the CSV, in file order: as text, but
     for the columns ``casts`` has the reader type; DuckDB's read buffer holds ``buffer_lines``
-    lines of the longest length read."""
+    lines of the longest length read (``max_line``: a longer line is a reject of the scan)."""
     typed = {sources[int(c[1:])]: t for c, t in casts.types.items()}
     columns = "{" + ", ".join(f"{lit(h)}: {lit(typed.get(h, 'VARCHAR'))}" for h in src.headers) + "}"
     select = ", ".join(f"{q(h)} AS c{i}" for i, h in enumerate(sources))
@@ -23,7 +24,7 @@ def read_csv_sql(src: csv_source.SourceFile, sources: list[str], path: str | Pat
     return (f"SELECT {select} FROM read_csv({lit(str(path))}, columns = {columns}, header = true, "
             f"auto_detect = false, delim = {lit(src.delimiter)}, quote = '\"', escape = '\"', {dateformat}"
             f"skip = {src.skip_lines if skip is None else skip}, store_rejects = true, strict_mode = true, "
-            f"max_line_size = {MAX_LINE}, buffer_size = {buffer_lines * MAX_LINE}{', parallel = false' * src.quoted_line_breaks})")
+            f"max_line_size = {max_line}, buffer_size = {buffer_lines * max_line}{', parallel = false' * src.quoted_line_breaks})")
 
 
 # A streamed stage's verdict columns that are NULL on almost every row travel together as one JSON

@@ -48,10 +48,18 @@ def run_scan(conn: duckdb.DuckDBPyConnection, stage: Stage, sql_for_path: Callab
         conn.execute(sql_for_path(fixed))
 
 
+# The sample's read buffer holds four lines of this length: DuckDB fills its whole buffer before the
+# first row, so the import's 64 MiB buffer read all of a 58 MB file for 20,000 rows (0.038 s against
+# 0.013). A longer line is left out of the sample (a reject of its scan, which nothing reads): the
+# whole file proves or changes the plan, with the longest lines the import allows.
+SAMPLE_MAX_LINE = 1 << 20
+
+
 def sample(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
     """The profile of the first rows (a bounded read of the file's head)."""
     raw = stage.t("raw")
-    run_scan(conn, stage, lambda path: f"CREATE TEMP TABLE {raw} AS {read_csv_sql(stage.src, stage.sources, path)} "
+    run_scan(conn, stage, lambda path: f"CREATE TEMP TABLE {raw} AS "
+                                        f"{read_csv_sql(stage.src, stage.sources, path, max_line=SAMPLE_MAX_LINE)} "
                                         f"LIMIT {column_profile.SAMPLE_ROWS}")
     stage.sample = column_profile.sample_profile(conn, raw, stage.by_field, stage.kind)
     owner_ids.remember_head(conn, stage, raw)  # (the rep column's first values: read here, not again)
