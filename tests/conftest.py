@@ -54,6 +54,16 @@ def db_path(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
+def conn(tmp_path):
+    """An open connection to a fresh database file (migrated), closed after the test."""
+    from analytics import store
+
+    c = store.connect(tmp_path / "db.duckdb")
+    yield c
+    c.close()
+
+
+@pytest.fixture
 def empty_db(db_path) -> Path:
     """A database the dashboard will not fill with the sample company on first start."""
     from analytics import sample_company, store

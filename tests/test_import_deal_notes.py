@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import importing, store
+from analytics import importing
 from analytics.importing import deal_notes
 
 ORDERS = ("Order No.,Sales Rep,Order Date,Line Amount,Status\n"
           "SO-1,Ann Lee,2024-03-01,1000,Won\nSO-1,Ann Lee,2024-03-01,-200,Won\n"   # a return line of its order
           "SO-2,Bob Ray,2024-03-02,500,Won\nCN-9,Bob Ray,2024-03-05,-500,Won\n"    # a credit note of its own
           "SO-3,Ann Lee,2024-03-06,700,Lost\nSO-4,Ann Lee,2024-03-07,-50,Lost\n")
-
-
-@pytest.fixture
-def conn(tmp_path):
-    c = store.connect(tmp_path / "db.duckdb")
-    yield c
-    c.close()
 
 
 def test_each_predicate_has_its_note():

@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import importing, store
+from analytics import importing
 from analytics.importing import owner_ids
 
 HUBSPOT = ("Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner\n"
            "101,Acme renewal,closedwon,1000,2024-03-01,12345678\n"
            "102,Beta new,closedwon,2000,2024-03-02,23456789\n"
            "103,Gamma,closedlost,500,2024-03-03,12345678\n")
-
-
-@pytest.fixture
-def conn(tmp_path):
-    c = store.connect(tmp_path / "db.duckdb")
-    yield c
-    c.close()
 
 
 def _import(conn, tmp_path, text: str, name: str = "f.csv"):

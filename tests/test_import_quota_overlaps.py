@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import importing, store
+from analytics import importing
 
 QUARTER_AND_MONTHS = ("Sales Rep,Period,Quota\nAnn Lee,2024-Q1,300\nAnn Lee,2024-01,100\nAnn Lee,2024-02,100\n"
                       "Ann Lee,2024-03,100\nBob Ray,2024-Q1,600\n")
@@ -26,13 +26,6 @@ def quarter_sums(conn) -> dict[str, float]:
 def load(conn, tmp_path, name: str, text: str) -> importing.ImportResult:
     (tmp_path / name).write_text(text)
     return importing.import_file(conn, tmp_path / name)
-
-
-@pytest.fixture
-def conn(tmp_path):
-    c = store.connect(tmp_path / "q.duckdb")
-    yield c
-    c.close()
 
 
 def test_a_quarter_beside_its_months_is_rejected_and_the_months_kept(conn, tmp_path):

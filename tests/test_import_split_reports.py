@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import importing, store
+from analytics import importing
 from analytics.importing import split_reports
 
 SPLITS = ("Opportunity ID,Opportunity Name,Split Owner,Split Percentage,Split Amount,Amount,Stage,Close Date\n"
@@ -21,13 +21,6 @@ WITH_OWNER = ("Opportunity ID,Opportunity Owner,Deal Split Owner,Split %,Amount,
               "006A1,Ann Lee,Ann Lee,60%,10000,Closed Won,2024-03-01\n"
               "006A1,Ann Lee,Bob Ray,40%,10000,Closed Won,2024-03-01\n"
               "006A2,Bob Ray,Bob Ray,100%,5000,Closed Won,2024-03-05\n")
-
-
-@pytest.fixture
-def conn(tmp_path):
-    c = store.connect(tmp_path / "db.duckdb")
-    yield c
-    c.close()
 
 
 def _import(conn, tmp_path, text: str, **options):

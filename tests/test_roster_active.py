@@ -49,13 +49,6 @@ def import_text(conn, tmp_path, name: str, text: str) -> importing.ImportResult:
     return importing.import_file(conn, path)
 
 
-@pytest.fixture
-def conn(tmp_path):
-    c = store.connect(tmp_path / "roster.duckdb")
-    yield c
-    c.close()
-
-
 @pytest.mark.parametrize("header, ann, bob, cy", [
     ("Active", "Yes", "No", "TRUE"),
     ("Status", "Active", "Inactive", "Current"),
