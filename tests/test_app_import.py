@@ -389,7 +389,9 @@ PARITY = ["us_dates.csv", "excel_text_wrappers.csv", "report_footer_salesforce.c
           "close_activities.csv", "freshsales_activities.csv", "zoho_calls.csv", "deals_named_not_numbered.csv",
           "activities_by_type_columns.csv", "activities_by_type_totals.csv", "activities_by_type_same_type.csv",
           "excel_wrapped_dates.csv", "meeting_status_and_outcome.csv", "hubspot_owner_ids.csv",
-          "orders_credit_notes.csv", "pipedrive_expected_date_first.csv", "dynamics_opportunities.csv"]
+          "orders_credit_notes.csv", "pipedrive_expected_date_first.csv", "dynamics_opportunities.csv",
+          "hubspot_email_events.csv", "outreach_email_states.csv", "hubspot_custom_stage_ids.csv",
+          "hubspot_mixed_stage_ids.csv", "deals_group_header_row.csv", "quotas_month_columns_annual.csv"]
 
 
 def stored_outcome(db) -> tuple:

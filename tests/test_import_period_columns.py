@@ -101,6 +101,11 @@ def test_a_sheet_by_quarter_column_stores_each_cell_as_its_reps_quarter(tmp_path
     ("Sales Rep,Q1 2024 Quota,Q2 2024 Quota,Total Quota\nAnn Lee,1,2,3\n", ["column 'Total Quota' ignored: a row's total"]),
     ("Sales Rep,Jan 2024,Feb 2024,2024 Total\nAnn Lee,1,,1\n",
      ["column '2024 Total' ignored: a row's total", "1 month cell(s) with no target"]),
+    # a year's figure beside the months or quarters: left out, with a note (it was left out without a word)
+    ("Sales Rep,Jan 2024,Feb 2024,Mar 2024,Annual\nAnn Lee,1,2,3,12\n", ["column 'Annual' ignored: a year's figure"]),
+    ("Sales Rep,Year,Q1,Q2,Q3,Q4,Annual Quota\nAnn Lee,2024,1,2,3,4,10\n",
+     ["column 'Annual Quota' ignored: a year's figure"]),
+    ("Sales Rep,Q1 2024,Q2 2024,Full Year\nAnn Lee,1,2,12\n", ["column 'Full Year' ignored: a year's figure"]),
 ])
 def test_what_a_sheet_leaves_out_is_noted(tmp_path, text, notes):
     conn, result = _import(tmp_path, "q", text)

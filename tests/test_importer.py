@@ -146,6 +146,12 @@ EXPECTED = {
     "hubspot_owner_ids.csv": ("refused", 0, 0, "deals"),           # owner ids, not names
     "pipedrive_expected_date_first.csv": ("loaded", 3, 0, "deals"),  # dated by Won time, not Expected close date
     "orders_credit_notes.csv": ("loaded", 4, 0, "deals"),          # 4 lines, 3 orders: a return summed, a credit note said
+    "hubspot_email_events.csv": ("loaded", 3, 4, "activities"),    # only the Sent rows are emails sent
+    "outreach_email_states.csv": ("refused", 0, 0, "activities"),  # events, no Sent row: which is an email?
+    "hubspot_custom_stage_ids.csv": ("refused", 0, 0, "deals"),    # stage ids: no deal won or lost
+    "hubspot_mixed_stage_ids.csv": ("loaded", 3, 0, "deals"),      # the ids' deals open, said in a note
+    "quotas_month_columns_annual.csv": ("loaded", 2, 0, "targets"),  # the Annual column left out, said in a note
+    "deals_group_header_row.csv": ("loaded", 3, 0, "deals"),       # the column names under a row of groups
 }
 
 

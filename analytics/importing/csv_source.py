@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from analytics import formatting, quoting
-from analytics.importing import csv_records, csv_text, period_labels, user_input
+from analytics.importing import csv_records, csv_text, group_rows, period_labels, user_input
 from analytics.importing.text_pass import TextPass
 
 csv.field_size_limit(1 << 30)  # very long fields (notes, descriptions) are legitimate
@@ -368,6 +368,9 @@ def _finish(path: Path, name: str, read_path: Path, encoding: str, text: str, si
     header_line, header = next((ln, r) for ln, r in nonblank if len(r) >= mode)
     if header_line > 1:
         notes.append(f"{header_line - 1} line(s) above the header row skipped (report title)")
+    if group_rows.group_row_above(under := [(ln, r) for ln, r in nonblank if ln >= header_line][:2]):
+        notes.append(group_rows.note(header))  # (Deal Info,,,Financials over the column names)
+        header_line, header = under[1]
     if too_wide := header_too_wide(header, delim):
         raise _refuse(name, too_wide)
     cells = [c for c in header if c.strip()]

@@ -95,7 +95,8 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
            "total", "n", "activity count", "volume"),
         # Done or only planned: a task Not Started, a meeting Scheduled or a No Show did not happen.
         _f("status", False, "label", "status", "task status", "activity status", "meeting outcome",
-           "event status", "completion status"),
+           "event status", "completion status", "email status", "email event", "email event type",
+           "event type"),  # (an email event log's SENT, OPEN, CLICK: email_events; 'event type' beside a type)
         # A count of the activity type its header names (Calls, Emails Sent), in a report by type column:
         # found by the header's type and the column's values (activity_columns), never by a synonym.
         _f(TYPE_COUNT, False, "count"),

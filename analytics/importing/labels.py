@@ -21,6 +21,10 @@ def _key(label: str) -> str:
     return re.sub(r"[^0-9a-z]", "", "".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
+label_key = _key
+"""A label as the word lists here compare it (for the lists of other modules: email_events)."""
+
+
 # CRMs set up in other languages write their closed stages in them (German, Dutch, French, Spanish,
 # Portuguese, Italian, Swedish), alone or after the word for "closed".
 _WON_WORDS = {"gewonnen", "gagne", "gagnee", "ganado", "ganada", "ganho", "ganha", "vinto", "vinta", "vunnen"}

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from analytics import quoting
-from analytics.importing import labels, mapping, parsing
+from analytics.importing import email_events, labels, mapping, parsing, stage_ids
 from analytics.importing.parsing import lit, q
-from analytics.importing.stage_types import Check
+from analytics.importing.stage_types import Check, RefusalError
 
 FLAGS = ("is_won", "is_closed")
 LABELS_SHOWN = 20
@@ -50,21 +50,21 @@ def _flag_sql(name: str, values: list[str], header: str, notes: list[str]) -> st
     return f"(CASE {q(name)} {whens} END)" if whens else "NULL::BOOLEAN"
 
 
-def _label_sql(name: str, values: list[str], notes: list[str], *, read: bool) -> str:
+def _label_sql(name: str, values: list[str], notes: list[str], *, read: bool, noted: tuple[str, ...] = ()) -> str:
     """The stage or status label as won/lost/open (an unknown label counts as open, noted when ``read``:
-    when the flags leave some rows to it)."""
+    when the flags leave some rows to it, and not among the ``noted`` stage ids)."""
     outcomes: dict[str, str] = {}
     unknown = []
     for label in values:
         outcomes[label], known = labels.normalise_outcome(label)
-        if not known:
+        if not known and label not in noted:
             unknown.append(label)
     if unknown and read:
         notes.append(f"unknown stage(s) counted as open: {_listed(unknown)}")
     return f"coalesce({parsing.label_case_sql(q(name), outcomes, 'open')}, 'open')"
 
 
-def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]]) -> OutcomeDecision:
+def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]], *, whole_file: bool = True) -> OutcomeDecision:
     """The outcome of each row of a deals file mapped as ``by_field``, whose label and flag columns
     hold the distinct ``values`` (field name -> values, as profiled).
 
@@ -77,14 +77,23 @@ def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]]) -> Out
         W = no, C blank         -> L when L is lost or open; lost when neither a stage nor a closed column exists
         both blank              -> L (an orders export with no stage: won)
 
-    and no outcome otherwise: the row is rejected, naming its stage and flags.
+    and no outcome otherwise: the row is rejected, naming its stage and flags. Without flags, a stage column
+    of the CRM's ids is refused (when ``values`` are the ``whole_file``'s) and ids among names are noted
+    (:mod:`stage_ids`).
     """
     notes: list[str] = []
     label_field = "status" if "status" in by_field else "stage" if "stage" in by_field else None
     flags = [f for f in FLAGS if f in by_field]
     if not flags:
         if label_field:
-            return OutcomeDecision(_label_sql(label_field, values.get(label_field, []), notes, read=True), [], notes)
+            label_values = values.get(label_field, [])
+            if ids := [v for v in stage_ids.ids_of(label_values) if not labels.normalise_outcome(v)[1]]:
+                header = by_field[label_field][0][0]
+                if len(ids) < len(label_values):
+                    notes.append(stage_ids.note(header, ids))
+                elif whole_file:
+                    raise RefusalError(stage_ids.refusal(header, ids))
+            return OutcomeDecision(_label_sql(label_field, label_values, notes, read=True, noted=tuple(ids)), [], notes)
         return OutcomeDecision("'won'", [], ["no stage column: every row counts as won (an orders/invoices export)"])
     headers = [by_field[f][0][0] for f in flags]
     notes.append(f"won, lost or open read from the yes/no column(s) {', '.join(map(quoting.quoted, headers))} (yes: won; closed and "
@@ -112,14 +121,25 @@ def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]]) -> Out
     return OutcomeDecision(sql, [("outcome IS NULL", header, c, f"'won, lost or open? ' || {what}")], notes)
 
 
-def activity_done_checks(by_field: mapping.ByField, values: dict[str, list[str]], notes: list[str]) -> list[Check]:
+def activity_done_checks(by_field: mapping.ByField, values: dict[str, list[str]], notes: list[str], *,
+                         whole_file: bool = True) -> list[Check]:
     """Rows of an activity log that did not happen, rejected: a planned call is not a call made. Said by a
     status (Not Started, Scheduled, No Show: :func:`labels.activity_done`; a status saying neither is
     noted and counted as done; of several status columns, Status and Meeting Outcome, any one saying not done) or by a yes/no column asking whether it happened (Completed = No,
-    Done = 0; a value saying neither is noted and read as blank, so the status decides)."""
+    Done = 0; a value saying neither is noted and read as blank, so the status decides). An email event log's
+    Opened or Clicked row is no email sent (:mod:`email_events`): rejected beside Sent rows; without them
+    the file is refused when ``values`` are the ``whole_file``'s."""
     checks: list[Check] = []
     if "status" in by_field:
-        said = {label: labels.activity_done(label) for label in values.get("status", [])}
+        headers = [header for header, _ in by_field["status"]]
+        # (an email event log's Opened or Clicked row is no email sent: rejected, or the file refused)
+        # (``values`` of a sample may lack the Sent rows further on: only the whole file's refuse)
+        if events := email_events.events_of(headers, values.get("status", []), refuse=whole_file):
+            notes.append(email_events.note(headers, events))
+            checks += [(parsing.one_of_sql(q("status") if len(headers) == 1 else f"{c}_v", events), header, c,
+                        f"'an email event, not an email sent: ' || {lit(header + ' = ')} || "
+                        f"{q('status') if len(headers) == 1 else f'{c}_v'}") for header, c in by_field["status"]]
+        said = {label: labels.activity_done(label) for label in values.get("status", []) if label not in events}
         if unknown := [label for label, done in said.items() if done is None]:
             notes.append(f"activity status(es) that say neither done nor planned, counted as done: {_listed(unknown)}")
         if (not_done := [label for label, done in said.items() if done is False]) and len(by_field["status"]) == 1:

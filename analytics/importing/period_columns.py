@@ -124,6 +124,11 @@ def _covered(col: PeriodColumn, inside: list[PeriodColumn]) -> bool:
     return len(days) == (end - start).days + 1
 
 
+_YEAR_WORDS = frozenset({"annual", "annually", "yearly", "year", "years", "fy", "ytd", "jahr", "jahres", "annuel",
+                         "annuelle", "anual"})
+"""Words of a header naming a year's figure beside period columns (Annual, Full Year, FY Quota, YTD)."""
+
+
 def ignored_notes(headers: list[str], mapped: set[str], totals: list[PeriodColumn], read: list[PeriodColumn],
                   target_headers: list[str]) -> list[str]:
     """What was left out of a sheet of quotas by period column, and why: its row totals (a column named
@@ -133,12 +138,17 @@ def ignored_notes(headers: list[str], mapped: set[str], totals: list[PeriodColum
     >>> q1 = PeriodColumn("Q1 2024", "c1", header_period("Q1 2024", 1))
     >>> print(ignored_notes(["Rep", "Q1 2024", "Total"], {"Rep", "Q1 2024"}, [], [q1], [])[0])
     column 'Total' ignored: a row's total, not a period (each quota is read from its period's column, 'Q1 2024')
+    >>> print(ignored_notes(["Rep", "Q1 2024", "Annual Quota"], {"Rep", "Q1 2024"}, [], [q1], [])[0])
+    column 'Annual Quota' ignored: a year's figure, not one of the periods read (each quota is read from its period's column, 'Q1 2024')
     """
     source = ", ".join(quoting.quoted(c.header) for c in read[:3]) + (" ..." if len(read) > 3 else "")
     why = f"(each quota is read from its period's column, {source})"
     named = [h for h in headers if h not in mapped
              and re.fullmatch(labels.TOTAL_ROW_PATTERN, header_text.without_unit(h) or "-")]
     notes = [f"column {quoting.quoted(h)} ignored: a row's total, not a period {why}" for h in named]
+    # ('Annual', 'Annual Quota', 'Full Year' beside months: a year's figure, no period of its own to read)
+    notes += [f"column {quoting.quoted(h)} ignored: a year's figure, not one of the periods read {why}"
+              for h in header_text.unread_headers_naming(headers, mapped | set(named), _YEAR_WORDS, frozenset())]
     notes += [f"column {c.shown()} ignored: the other period columns cover it day for day, so it is their total "
               f"{why}" for c in totals]
     notes += [f"column {quoting.quoted(h)} ignored: a quota column beside period columns {why}" for h in target_headers]

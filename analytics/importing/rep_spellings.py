@@ -34,13 +34,24 @@ SHOWN_GROUPS = 3   # spelling groups named in a note; the rest are counted
 SHOWN_NAMES = 10   # activity reps named in a note before "and N more"
 
 
+# A title before a name ('Dr. Ann Lee' in the roster, 'Ann Lee' in the deals): no part of who the person is.
+# (Jr., Sr., III are kept: they tell a father from a son.)
+_TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "dame", "herr", "frau"})
+
+
 def name_key(name: str) -> str:
-    """The words of ``name``, case-folded and sorted: equal keys look like one person. An e-mail address
-    is its local part's words ('ann.lee@acme.com' is 'Ann Lee': a file naming reps by e-mail beside one
-    naming them)."""
+    """The words of ``name``, case-folded and sorted, without a title (Dr., Ms.): equal keys look like one
+    person. An e-mail address is its local part's words ('ann.lee@acme.com' is 'Ann Lee': a file naming
+    reps by e-mail beside one naming them).
+
+    >>> name_key("Dr. Ann Lee") == name_key("Ann Lee"), name_key("Ann Lee Jr.") == name_key("Ann Lee")
+    (True, False)
+    """
     if "@" in name:
         name = re.sub(r"[._-]+", " ", name.split("@", 1)[0])
-    return " ".join(sorted(w for w in re.split(r"[\s,]+", name.casefold()) if w))
+    words = [w for w in re.split(r"[\s,]+", name.casefold()) if w]
+    named = [w for w in words if w.rstrip(".") not in _TITLE_WORDS] or words  # ('Dr.' alone stays a name)
+    return " ".join(sorted(named))
 
 
 class RepRows(NamedTuple):

@@ -75,6 +75,12 @@ def _labels(prof: FileProfile, by_field: mapping.ByField, name: str) -> list[str
     return sorted(set(out))
 
 
+def _whole_file(prof: FileProfile, planning: bool) -> bool:
+    """Whether ``prof`` holds the whole file's values: after the scan, or a sample the file fits in (so
+    that a refusal on the labels of a file within the sample needs no second read)."""
+    return not planning or prof.n_rows < column_profile.SAMPLE_ROWS
+
+
 class _Shaper(Protocol):
     """A kind's shaping: each takes the options it needs of these."""
 
@@ -113,7 +119,7 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     notes, t = stage.notes, stage.t
     # won, lost or open: the stage or status label, and the yes/no columns Won and Closed where given
     said = outcomes.deal_outcome(by_field, {n: _labels(prof, by_field, n) for n in (
-        "status", "stage", *outcomes.FLAGS) if n in by_field})
+        "status", "stage", *outcomes.FLAGS) if n in by_field}, whole_file=_whole_file(prof, planning))
     notes += said.notes
     checks = [*_rep_checks(by_field), *said.checks]
     extra = {"outcome": said.sql}
@@ -217,7 +223,7 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     extra = ({f"{c.column}_cell": f"{c.column}_v" for c in by_type} if by_type else  # (its cells, each typed)
              {"norm_type": lit(single) if single else f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"})
     status_checks = outcomes.activity_done_checks(by_field, {n: _labels(prof, by_field, n) for n in (
-        "status", "done") if n in by_field}, notes)
+        "status", "done") if n in by_field}, notes, whole_file=_whole_file(prof, planning))
     date_blank = (f"{q('activity_date')} IS NULL", date_h, date_c, "'activity date is blank'")  # (after 'not a date')
     # (a per-row log's total row has no date, so the blank date rejects it, and its rows of nobody
     # ('Unassigned') are named after the import as reps who own no deal; a pre-counted report's total

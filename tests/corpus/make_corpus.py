@@ -452,6 +452,36 @@ FILES.update({
         b"121,Acme,Ann Lee,1000,USD,won,2024-04-15,2024-03-28 10:00:00,,2024-01-05 09:00:00\n"
         b"122,Beta,Bob Ray,2000,USD,lost,2024-05-01,,2024-03-30 11:00:00,2024-02-01 09:00:00\n"
         b"123,Gamma,Ann Lee,500,USD,open,2024-06-30,,,2024-03-01 09:00:00\n"),
+    # an email event log (a row per SENT, OPEN, CLICK, REPLY, BOUNCE): every event counted as an email sent,
+    # 3 emails stored as 7; only the Sent rows count, each event's row rejected naming its column and value
+    "hubspot_email_events.csv": (b"Activity Date,Activity Type,Email Status,Activity assigned to\n"
+                                 b"2024-03-01,Email,SENT,Ann Lee\n2024-03-01,Email,OPEN,Ann Lee\n"
+                                 b"2024-03-01,Email,CLICK,Ann Lee\n2024-03-02,Email,REPLY,Ann Lee\n"
+                                 b"2024-03-02,Email,SENT,Bob Ray\n2024-03-02,Email,BOUNCE,Bob Ray\n"
+                                 b"2024-03-03,Call,Completed,Bob Ray\n"),
+    # email events without Sent rows (a mailing's state, or events whose sending is not in the file): which
+    # one the file does not say, so it is refused naming the column and its words
+    "outreach_email_states.csv": (b"Date,Type,Email Event,Owner\n2024-03-01,Email,Opened,Ann Lee\n"
+                                  b"2024-03-01,Email,Replied,Ann Lee\n2024-03-02,Email,Delivered,Bob Ray\n"),
+    # a HubSpot custom pipeline's 'Deal Stage' exported as its internal ids: no id says won or lost, so every
+    # deal counted open (no wins), with a note of unknown stages; refused naming the column and its ids
+    "hubspot_custom_stage_ids.csv": (b"Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner\n"
+                                     b"HS201,Acme,112233445,1000,2024-03-01,Ann Lee\n"
+                                     b"HS202,Beta,112233446,2000,2024-03-02,Bob Ray\n"
+                                     b"HS203,Gamma,112233445,500,2024-03-03,Ann Lee\n"),
+    # ids beside the default pipeline's names: the named stages read, the ids' deals open, said in a note
+    # an 'Annual' column beside the months (a year's quota, not their sum): left out without a word; now noted
+    "quotas_month_columns_annual.csv": (b"Sales Rep,Jan 2024,Feb 2024,Mar 2024,Annual\n"
+                                        b"Ann Lee,1000,1000,1000,12000\nBob Ray,2000,2000,2000,24000\n"),
+    # a row of column groups above the column names (Deal Info over three columns, Financials over two): it was
+    # taken as the header, and the file refused for naming no rep; the row under it is the header, with a note
+    "deals_group_header_row.csv": (b"Deal Info,,,Financials,\nDeal Name,Stage,Owner,Amount,Close Date\n"
+                                   b"Acme,Won,Ann Lee,1000,2024-03-01\nBeta,Lost,Bob Ray,500,2024-03-02\n"
+                                   b"Gamma,Open,Ann Lee,700,2024-06-30\n"),
+    "hubspot_mixed_stage_ids.csv": (b"Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner\n"
+                                    b"HS301,Acme,closedwon,1000,2024-03-01,Ann Lee\n"
+                                    b"HS302,Beta,closedlost,2000,2024-03-02,Bob Ray\n"
+                                    b"HS303,Gamma,112233445,500,2024-03-03,Ann Lee\n"),
 })
 
 
