@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import importing, store
+from analytics import importing
 from analytics.importing import mapping
 
 # (Status, Meeting Outcome, done)
@@ -30,7 +30,7 @@ def test_a_second_status_column_is_mapped_only_by_an_exact_synonym(headers, stat
 
 
 @pytest.mark.parametrize("with_ids", [False, True], ids=["no ids (one read)", "ids"])
-def test_an_activity_is_done_only_when_no_status_column_says_otherwise(tmp_path, with_ids):
+def test_an_activity_is_done_only_when_no_status_column_says_otherwise(tmp_path, conn, with_ids):
     n = 2_000
     head = ("Activity ID," if with_ids else "") + "Assigned To,Date,Type,Status,Meeting Outcome\n"
     lines = []
@@ -38,7 +38,6 @@ def test_an_activity_is_done_only_when_no_status_column_says_otherwise(tmp_path,
         status, outcome, _ = ROWS[i % len(ROWS)]
         lines.append((f"M{i}," if with_ids else "") + f"Ann Lee,2024-03-{1 + i % 28:02d},Meeting,{status},{outcome}")
     (tmp_path / "meetings.csv").write_text(head + "\n".join(lines) + "\n")
-    conn = store.connect(tmp_path / "db.duckdb")
     result = importing.import_file(conn, tmp_path / "meetings.csv")
     not_done = [i for i in range(n) if not ROWS[i % len(ROWS)][2]]
     assert result.rows_rejected == len(not_done), result.message
@@ -51,13 +50,10 @@ def test_an_activity_is_done_only_when_no_status_column_says_otherwise(tmp_path,
     assert reasons[7] == "not done: Status = Scheduled"  # (Scheduled, then Completed: the first saying not done)
     again = importing.import_file(conn, tmp_path / "meetings.csv")
     assert (again.new, again.updated) == (0, 0)
-    conn.close()
 
 
-def test_one_status_column_keeps_its_reason(tmp_path):
+def test_one_status_column_keeps_its_reason(tmp_path, conn):
     (tmp_path / "log.csv").write_text("Assigned To,Date,Status,Activity Type\nAnn Lee,2024-01-05,No Show,Meeting\n"
                                       "Ann Lee,2024-01-06,Completed,Meeting\n")
-    conn = store.connect(tmp_path / "db.duckdb")
     result = importing.import_file(conn, tmp_path / "log.csv")
     assert result.rows_loaded == 1 and result.rejects[0]["reason"] == "not done: its status is No Show"
-    conn.close()

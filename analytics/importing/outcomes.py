@@ -131,23 +131,25 @@ def activity_done_checks(by_field: mapping.ByField, values: dict[str, list[str]]
     the file is refused when ``values`` are the ``whole_file``'s."""
     checks: list[Check] = []
     if "status" in by_field:
-        headers = [header for header, _ in by_field["status"]]
+        columns = by_field["status"]
+        headers = [header for header, _ in columns]
+        # Each status column is asked (Status = Completed, Meeting Outcome = No Show: not done), through
+        # its own value; a single one is the status field itself.
+        value = {c: q("status") if len(columns) == 1 else f"{c}_v" for _, c in columns}
         # (an email event log's Opened or Clicked row is no email sent: rejected, or the file refused)
         # (``values`` of a sample may lack the Sent rows further on: only the whole file's refuse)
         if events := email_events.events_of(headers, values.get("status", []), refuse=whole_file):
             notes.append(email_events.note(headers, events))
-            checks += [(parsing.one_of_sql(q("status") if len(headers) == 1 else f"{c}_v", events), header, c,
-                        f"'an email event, not an email sent: ' || {lit(header + ' = ')} || "
-                        f"{q('status') if len(headers) == 1 else f'{c}_v'}") for header, c in by_field["status"]]
+            checks += [(parsing.one_of_sql(value[c], events), header, c,
+                        f"'an email event, not an email sent: ' || {lit(header + ' = ')} || {value[c]}")
+                       for header, c in columns]
         said = {label: labels.activity_done(label) for label in values.get("status", []) if label not in events}
         if unknown := [label for label, done in said.items() if done is None]:
             notes.append(f"activity status(es) that say neither done nor planned, counted as done: {_listed(unknown)}")
-        if (not_done := [label for label, done in said.items() if done is False]) and len(by_field["status"]) == 1:
-            header, c = by_field["status"][0]
-            checks.append((parsing.one_of_sql(q("status"), not_done), header, c, f"'not done: its status is ' || {q('status')}"))
-        elif not_done:  # (Status = Completed, Meeting Outcome = No Show: each column asked, not the first filled)
-            checks += [(parsing.one_of_sql(f"{c}_v", not_done), header, c, f"'not done: ' || {lit(header + ' = ')} || {c}_v")
-                       for header, c in by_field["status"]]
+        if not_done := [label for label, done in said.items() if done is False]:
+            checks += [(parsing.one_of_sql(value[c], not_done), header, c,
+                        "'not done: its status is ' || " + value[c] if len(columns) == 1 else
+                        f"'not done: ' || {lit(header + ' = ')} || {value[c]}") for header, c in columns]
     if "done" in by_field:
         header, c = by_field["done"][0]
         answers = {v: labels.answer(v) for v in values.get("done", [])}
