@@ -150,11 +150,15 @@ def _open(args: argparse.Namespace) -> duckdb.DuckDBPyConnection | None:
 
 
 def _absent(conn: duckdb.DuckDBPyConnection, metric: str) -> str | None:
-    """Why ``metric`` has no data (``"Calls: no activities imported"``), or None when it has.
+    """Why ``metric`` has no data (``"Calls: no activities imported"``), or None when it has; a history
+    that starts after its first close says why on stderr (``note: History counted from ...``).
 
     Absent data is not "too little history" nor a range of zeros: the manager needs to import it.
     """
-    why = data_coverage(conn).why_absent(metric)
+    cov = data_coverage(conn)
+    why = cov.why_absent(metric)
+    if why is None and (note := cov.history_start_note(metric)) is not None:
+        print(f"note: {note}", file=sys.stderr)
     return None if why is None else f"{resolve_metric(metric).label}: {why}"
 
 

@@ -28,7 +28,8 @@ import pandas as pd
 
 from analytics import quoting
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
-from analytics.metric_registry import ACTIVITY_TYPES, REGISTRY, resolve_metric
+from analytics.left_truncation import HistoryStart, history_start
+from analytics.metric_registry import ACTIVITY_TYPES, CLOSED_BY_OUTCOME, REGISTRY, resolve_metric
 from analytics.metrics import idle_roster_reps
 from analytics.periods import Period
 
@@ -90,6 +91,8 @@ class DataCoverage:
     split_names: tuple[tuple[str, ...], ...] = ()
     idle_roster: tuple[str, ...] = ()
     """Roster reps with no deal and no activity at all, hired before the last 120 days (``metrics.idle_roster_reps``)."""
+    history_start: HistoryStart | None = None
+    """Where the closed deals' history is complete from (:mod:`analytics.left_truncation`; None without deals)."""
 
     # ----------------------------------------------------------------- predicates
     @property
@@ -165,6 +168,22 @@ class DataCoverage:
         if m.name in _NEEDS_LOST and self.has_deals:
             return "no lost deals imported (no stages or outcomes)"
         return "no deals imported"
+
+    def history_start_note(self, metric: str) -> str | None:
+        """Why a close-dated metric's history starts after its first close (the data begins with the deals
+        created since a day: :mod:`analytics.left_truncation`), else None.
+
+        >>> from analytics.left_truncation import HistoryStart
+        >>> cut = HistoryStart(date(2026, 6, 15), 78, date(2026, 9, 1), date(2026, 6, 22))
+        >>> DataCoverage(history_start=cut).history_start_note("revenue")[:40]
+        'History counted from 01 Sep 2026: your d'
+        >>> DataCoverage(history_start=cut).history_start_note("pipeline") is None
+        True
+        """
+        m = resolve_metric(metric)
+        if (m.table, m.date_column) != ("deals", "close_date") or self.history_start is None:
+            return None
+        return self.history_start.sentence or None
 
     # ----------------------------------------------------------------- dates
     @property
@@ -292,10 +311,12 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
     # Rep names the tables disagree on: the import's own check (analytics/importing/rep_spellings.py).
     names = stored_names(conn)
     lone = lone_activity_reps(names)
+    lasts = [day for day in (row[2], *(a["last"] for a in (row[14] or []))) if day is not None]
     return DataCoverage(
         closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
         activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[15:], strict=True)},
         lone_activities=sum(n.rows["activities"] for n in lone), lone_reps=tuple(n.rep for n in lone[:10]),
         split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)),
-        idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else ())
+        idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else (),
+        history_start=history_start(conn, CLOSED_BY_OUTCOME, max(lasts)) if row[0] and lasts else None)

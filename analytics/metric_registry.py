@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.formatting import ValueKind
+from analytics.left_truncation import complete_from_sql
 
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal")
 """The activity types a metric can count (the importer's ``other`` is kept but never targeted)."""
@@ -119,9 +120,20 @@ class Metric:
         return f"SELECT * FROM {self.table} WHERE ({self.value_rows}) AND ({window})"
 
     def coverage_sql(self, as_of: str) -> str:
-        """SQL of the first day the metric's data cover (periods before it are not rows at all)."""
-        return (f"(SELECT min({self.date_column}) FROM {self.table} "
-                f"WHERE ({self.rows}) AND {self.date_column} <= {as_of})")
+        """SQL of the first day the metric's data cover (periods before it are not rows at all).
+
+        Deals counted on their close date are covered from the first day their closes are complete
+        (:mod:`analytics.left_truncation`: not before the data's first created date plus the usual cycle)."""
+        first = f"(SELECT min({self.date_column}) FROM {self.table} WHERE ({self.rows}) AND {self.date_column} <= {as_of})"
+        return self.complete_from(first, as_of)
+
+    def complete_from(self, first_day_sql: str, as_of: str) -> str:
+        """``first_day_sql`` (the first row's day), moved on to the day a close-dated deals history is
+        complete from (:func:`analytics.left_truncation.complete_from_sql`) when that is later."""
+        if (self.table, self.date_column) != ("deals", "close_date"):
+            return first_day_sql
+        rows = CLOSED_BY_OUTCOME if self.rows == CLOSED_ROWS else self.rows
+        return f"greatest({first_day_sql}, {complete_from_sql(rows, as_of)})"
 
 
 def _closed_deals(name: str, label: str, kind: ValueKind, value: str, measured: str, **more: Any) -> Metric:

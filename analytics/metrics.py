@@ -108,7 +108,7 @@ def _first_day_sql(metric: Metric) -> str:
     """SQL of ``metric``'s first day of data (``Metric.coverage_sql``) over the CTEs of :func:`_events_sql`:
     the first event of the kind that is exactly the metric's rows, else a query of its own."""
     if metric.table == "deals" and (metric.date_column, metric.rows) == ("close_date", CLOSED_ROWS):
-        return "(SELECT min(first_event) FROM ev_closed)"
+        return metric.complete_from("(SELECT min(first_event) FROM ev_closed)", "(SELECT as_of FROM span_as_of)")
     if metric.table == "deals" and (metric.date_column, metric.rows) == ("created_date", CREATED_ROWS):
         return "(SELECT min(first_event) FROM ev_created)"
     if metric.table == "activities" and metric.date_column == "activity_date":

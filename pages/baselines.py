@@ -160,6 +160,9 @@ summary = cal.summary
 unit = cal.grain
 cal_key = (session.db_path(), session.data_version(), metric, grain, cal.period.label)
 _, used, n_complete = history_used(cal, cal_key)
+if (history_note := cov.history_start_note(metric)) is not None:
+    # A history cut by created date: its first weeks hold only the quick closes, so they were left out.
+    st.info(history_note, icon=":material/history:")
 if summary.empty:
     st.info(f"No rep is active in {cal.period.label}. Pick another period in the sidebar.")
     st.stop()

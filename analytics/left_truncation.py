@@ -1,0 +1,117 @@
+"""Where a deals history begins: the first day its closes are complete (left truncation by created date).
+
+An export cut by created date ("deals created since March"), or a CRM that holds only the deals
+created since it was set up, has every deal created on or after its first created date d0. A deal
+closing on day s is in the data only if it was created on or after d0, that is if its sales cycle
+(created to close) is at most s - d0. So the first weeks after d0 hold only the quick closes: on the
+bundled sample cut to five months by created date, every rep's median month was $0 and outcomes
+beat it 95% of the time in the backtest. Such days are not a rep's performance; they are left out of
+the history like days before the data begins.
+
+Maths
+-----
+With F the distribution of the sales cycle of closed deals, the share of day s's closes the data
+holds is F(s - d0). The history is taken from the first day on which that share reaches
+:data:`COMPLETE_SHARE`: d0 + q, q the 90th percentile of F.
+
+F is estimated from the closed deals themselves, which see only cycles that fit in the window
+[d0, as_of]: a cycle c can be observed for deals created in the first W - c days of the W-day window,
+so (with deals created at a steady rate) a deal of cycle c is seen in proportion to W - c. Each
+observed cycle is weighted by 1 / (W - c) (Horvitz-Thompson), floored at W / 10 so a cycle as long
+as the window does not take all the weight. On the sample cut to five months this gives q = 78 days
+(the full history's: 87; the unweighted quantile of the cut: 61).
+
+A history cut by close date, or whose deals were created long before the first close, has
+d0 + q before its first close: nothing changes. Without created dates there is nothing to
+measure (orders exports): nothing changes either.
+
+Example
+-------
+Deals created from 1 March, each closing 30, 60 or 90 days after it was created: the first closes
+(31 March on) are the 30-day ones alone; the history starts once 9 in 10 of a day's closes can be in
+the data (1 March + 90 days).
+
+>>> import duckdb
+>>> conn = duckdb.connect()
+>>> _ = conn.execute("CREATE TABLE deals (created_date DATE, close_date DATE, outcome VARCHAR)")
+>>> _ = conn.execute("INSERT INTO deals SELECT DATE '2026-03-01' + i::INTEGER, DATE '2026-03-01' + (i + 30 + (i % 3) * 30)::INTEGER, "
+...                  "'won' FROM range(200) t(i)")
+>>> conn.execute("SELECT " + complete_from_sql(CLOSED, "DATE '2026-12-31'")).fetchone()[0]
+datetime.date(2026, 5, 30)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+COMPLETE_SHARE = 0.9
+"""The share of a day's closes the data must be able to hold for the day to count as history."""
+LONGEST_WEIGHT_SHARE = 0.1
+"""The floor of W - c, as a share of the window W: a cycle near the window's length weighs at most 10 W."""
+CLOSED = "outcome IN ('won', 'lost') AND close_date IS NOT NULL"   # (the doctest's rows)
+
+
+def complete_from_sql(rows: str | Sequence[str], as_of: str) -> str:
+    """SQL of the first day the closed deals of ``rows`` are complete to :data:`COMPLETE_SHARE` (a DATE,
+    NULL without created dates), over the table ``deals`` up to the SQL day ``as_of``.
+
+    ``rows`` may be given as disjoint conditions whose union it is (``CLOSED_BY_OUTCOME``): each is read
+    apart, as the spans read the closed deals (DuckDB tests ``outcome = 'won'`` on the column's
+    dictionary but ``outcome IN (...)`` row by row: 0.012 against 0.021 CPU s on 1.6 million deals)."""
+    parts = (rows,) if isinstance(rows, str) else tuple(rows)
+    closed = " UNION ALL ".join(f"SELECT close_date - created_date AS cycle FROM deals WHERE ({part}) "
+                                f"AND close_date <= {as_of} AND created_date <= close_date" for part in parts)
+    window = f"({as_of}::DATE - lt_start.d0)"
+    return f"""(WITH lt_start AS (SELECT min(created_date) AS d0 FROM deals WHERE created_date <= {as_of}),
+        lt_cycles AS (SELECT cycle, count(*) AS n FROM ({closed}) GROUP BY ALL),
+        lt_weights AS (SELECT cycle, n / greatest({window} - cycle, {LONGEST_WEIGHT_SHARE} * {window}, 1) AS w
+                       FROM lt_cycles, lt_start),
+        lt_shares AS (SELECT cycle, sum(w) OVER (ORDER BY cycle) / sum(w) OVER () AS share FROM lt_weights)
+        SELECT (SELECT d0 FROM lt_start) + (min(cycle) FILTER (WHERE share >= {COMPLETE_SHARE}))::INTEGER
+        FROM lt_shares)"""
+
+
+@dataclass(frozen=True)
+class HistoryStart:
+    """Where a close-dated metric's history begins, and why.
+
+    ``first_created``: the data's first created date; ``cycle_days``: the sales cycle 9 in 10 closed
+    deals are within (weighted as the module says); ``complete_from``: first_created + cycle_days;
+    ``first_close``: the first close. ``cut`` when complete_from is after the first close: the
+    history then starts at complete_from."""
+
+    first_created: date | None
+    cycle_days: int | None
+    complete_from: date | None
+    first_close: date | None
+
+    @property
+    def cut(self) -> bool:
+        return (self.complete_from is not None and self.first_close is not None
+                and self.complete_from > self.first_close)
+
+    @property
+    def sentence(self) -> str:
+        """Why the history starts where it does, for a page; empty when it was not cut."""
+        if not self.cut:
+            return ""
+        return (f"History counted from {self.complete_from:%d %b %Y}: your deals begin on {self.first_created:%d %b %Y} "
+                f"(the first created date) and 9 in 10 deals take up to {self.cycle_days} days from created to "
+                "close, so the closes before then are only the quick ones: those weeks are left out rather than read as a "
+                "slow start.")
+
+
+def history_start(conn: duckdb.DuckDBPyConnection, rows: str | Sequence[str], as_of: date) -> HistoryStart:
+    """:class:`HistoryStart` of the closed deals of ``rows`` (as :func:`complete_from_sql` takes them) up to ``as_of``."""
+    parts = [rows] if isinstance(rows, str) else [f"({part})" for part in rows]
+    complete_from, first_created, first_close = conn.execute(f"""
+        SELECT {complete_from_sql(rows, '$as_of')},
+               (SELECT min(created_date) FROM deals WHERE created_date <= $as_of),
+               (SELECT min(close_date) FROM deals WHERE ({' OR '.join(parts)}) AND close_date <= $as_of)""",
+                                                             {"as_of": as_of}).fetchone()
+    cycle = (complete_from - first_created).days if complete_from is not None and first_created is not None else None
+    return HistoryStart(first_created, cycle, complete_from, first_close)
