@@ -45,6 +45,9 @@ if (absent := cov.why_absent(metric)) is not None:
             icon=":material/database_off:")
     st.stop()
 
+if (history_note := cov.history_start_note(metric)) is not None:
+    # The replay starts where the calibration's history does (a history cut by created date).
+    st.info(history_note, icon=":material/history:")
 result = rep_facts_view.backtest_result(metric, grain)
 verdict = rep_facts_view.verdict(metric, grain)
 if result.n_forecasts == 0:

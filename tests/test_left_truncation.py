@@ -134,7 +134,7 @@ def test_a_whole_history_is_not_cut(tmp_path, kind):
         conn.close()
 
 
-def test_the_cli_and_baselines_say_where_history_starts(company, tmp_path, empty_db):
+def test_the_cli_baselines_and_backtest_say_where_history_starts(company, tmp_path, empty_db):
     cut = _created_since(company, 5, tmp_path)
     db = _database(tmp_path, company["reps"], cut)
     done = subprocess.run([sys.executable, "-m", "analytics", "calibrate", "--db", str(db), "--grain", "month"],
@@ -147,7 +147,8 @@ def test_the_cli_and_baselines_say_where_history_starts(company, tmp_path, empty
     for path in (company["reps"], cut):
         importing.import_file(conn, path)
     conn.close()
-    at = app_test("pages/baselines.py")
-    at.radio(key="grain").set_value("month").run()
-    assert not at.exception
-    assert any(i.value.startswith("History counted from") for i in at.info)
+    for page in ("pages/baselines.py", "pages/backtest.py"):
+        at = app_test(page)
+        at.radio(key="grain").set_value("month").run()
+        assert not at.exception
+        assert any(i.value.startswith("History counted from") for i in at.info), page
