@@ -108,10 +108,12 @@ class HistoryStart:
 def history_start(conn: duckdb.DuckDBPyConnection, rows: str | Sequence[str], as_of: date) -> HistoryStart:
     """:class:`HistoryStart` of the closed deals of ``rows`` (as :func:`complete_from_sql` takes them) up to ``as_of``."""
     parts = [rows] if isinstance(rows, str) else [f"({part})" for part in rows]
-    complete_from, first_created, first_close = conn.execute(f"""
+    row = conn.execute(f"""
         SELECT {complete_from_sql(rows, '$as_of')},
                (SELECT min(created_date) FROM deals WHERE created_date <= $as_of),
                (SELECT min(close_date) FROM deals WHERE ({' OR '.join(parts)}) AND close_date <= $as_of)""",
-                                                             {"as_of": as_of}).fetchone()
+                       {"as_of": as_of}).fetchone()
+    assert row is not None   # a SELECT without FROM always returns one row
+    complete_from, first_created, first_close = row
     cycle = (complete_from - first_created).days if complete_from is not None and first_created is not None else None
     return HistoryStart(first_created, cycle, complete_from, first_close)
