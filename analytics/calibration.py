@@ -130,7 +130,7 @@ class Calibration:
             funnel = metrics.rep_funnel(conn, grain, as_of=as_of)
             # The scope's monthly frame (as ``metrics.rep_period_panel`` gives it), by the fast read.
             monthly = None if grain != "quarter" else read_panel(
-                conn, metric, "month", fiscal_start_month=period.fiscal_start_month, as_of=as_of).frame()
+                conn, metric, "month", fiscal_start_month=period.fiscal_start_month, as_of=as_of, open_deals=False).frame()
             shape = within_period_shape(period, monthly, metric)
         return cls(metric, grain, period, as_of, levels, predictive, summary, family, fit, source, funnel, shape)
 
@@ -199,7 +199,8 @@ def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", g
     scope of ``conn``: the model is the whole company's (:func:`calibrate_company`).
 
     ``history`` (a ``rep_period_panel`` frame) skips the database: reps to forecast are then
-    those with a row in the target period, else those active in the last training period.
+    those with a row in the target period, else those active in the last training period. A frame holds
+    no open deals, so its fit has no pipeline lead (:mod:`analytics.pipeline_lead`).
     ``context=False`` skips what only the pages read beside the laws (each rep's sales math, the
     quarter's monthly shape: two more queries); the bench and scripts that want the numbers pass it.
     """

@@ -15,6 +15,8 @@ the team's (monthly grain). Then
   estimator matches the mean and variance of log s_i^2 to those of the model (digamma, trigamma);
 * level shrinkage (Efron-Morris): tau^2 by maximum likelihood of a_i ~ N(mu0, tau^2 + s~2_i/n_i),
   B_i = (s~2_i/n_i) / (s~2_i/n_i + tau^2), theta_i = mu0 + (1 - B_i)(a_i - mu0);
+* the team effect's forecast p_next: its level moved by the open pipeline's lead when the panel holds the
+  deals open at each period's end (:mod:`analytics.pipeline_lead`);
 * predictive: mu* = theta_i + p_next + r_next + m_i,next + log exposure_next,
   sigma*^2 = s~2_i + (1 - B_i) s~2_i/n_i + Var(p_next) + Var(m_i,next), with the pooled
   empirical law of standardised residuals (left-skewed on real data) in place of a t;
@@ -195,22 +197,25 @@ def fit_level_prior(m: np.ndarray, v: np.ndarray) -> tuple[float, float]:
 def fit_log_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
                   target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
                   *, per_rep_moq: bool = True, active: np.ndarray | None = None,
-                  variant: ModelVariant = STANDARD, steps: int = 1) -> LogFit:
+                  variant: ModelVariant = STANDARD, steps: int = 1, open_deals: np.ndarray | None = None) -> LogFit:
     """Fit on the training columns of ``y`` (all complete, before ``target``); forecast ``target``.
 
     ``variant`` (:mod:`analytics.model_variants`) picks the team trend, the team season, the rep
     month-of-quarter shape (also off with ``per_rep_moq=False``) and the residual law. ``steps``:
-    periods from ``target`` on whose team effect is forecast too (``period.path_mean``).
+    periods from ``target`` on whose team effect is forecast too (``period.path_mean``). ``open_deals``: each
+    rep's deals open at each training period's end (like ``y``), for the pipeline's lead on the team level
+    (:mod:`analytics.pipeline_lead`; None: no lead).
     """
     (fit,) = fit_log_variants(y, expfrac, tenure, periods, target, next_expfrac, next_tenure, (variant,),
-                              per_rep_moq=per_rep_moq, active=active, steps=steps)
+                              per_rep_moq=per_rep_moq, active=active, steps=steps, open_deals=open_deals)
     return fit
 
 
 def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
                      target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
                      variants: Sequence[ModelVariant], *, per_rep_moq: bool = True,
-                     active: np.ndarray | None = None, steps: int = 1) -> list[LogFit]:
+                     active: np.ndarray | None = None, steps: int = 1,
+                     open_deals: np.ndarray | None = None) -> list[LogFit]:
     """:func:`fit_log_model` of each of ``variants`` on the same data, equal to it field for field.
 
     The variants differ in only a part of the fit: the decomposition, pooled variances and level
@@ -226,6 +231,7 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
     n_active = active.sum(axis=1)
     zero_moq, zero_cells, seen, moq = zero_parts(y, active, periods, target, n_active)
     links: dict[tuple[bool, bool, bool], tuple[float, float]] = {}
+    pipeline = {} if open_deals is None else team_pipeline(open_deals, active, tenure, target.grain)
     next_bins: np.ndarray | None = None
     fits = []
     for variant in variants:
@@ -236,7 +242,8 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
         key = (monthly, variant.trend, variant.team_season)
         if key not in effects:
             effects[key] = forecast_period_effect(core.p, periods, target, trend=variant.trend,
-                                                  season=variant.team_season, steps=max(steps, 1))
+                                                  season=variant.team_season, steps=max(steps, 1),
+                                                  **pipeline)
         period = effects[key]
         if key not in links:
             links[key] = level_zero_link(period.levels, zero_moq, zero_cells, seen, moq)
@@ -264,6 +271,21 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
                            ramped_bin=core.k_ramped, d0=core.d0, s0_sq=core.s0_sq, tau_sq=core.tau_sq,
                            mu0=core.mu0, variant=variant, parts=parts))
     return fits
+
+
+def team_pipeline(open_deals: np.ndarray, active: np.ndarray, tenure: np.ndarray, grain: str) -> dict[str, np.ndarray]:
+    """The deals open at each period's end held by the ramped reps active then, and how many they are:
+    ``forecast_period_effect``'s ``open_deals`` and ``n_active``. A hire builds pipeline before revenue,
+    so hires are left out of both (with them, a team taking on many hires read as a falling pipeline).
+
+    >>> team_pipeline(np.array([[4.0, 6.0], [1.0, 2.0]]), np.array([[True, True], [False, True]]),
+    ...               np.array([[np.nan, np.nan], [0.0, 9.0]]), "month")
+    {'open_deals': array([4., 8.]), 'n_active': array([1., 2.])}
+    """
+    bins, ramped = ramp_bins(tenure, grain)
+    counted = active & (bins == ramped)
+    return {"open_deals": np.where(counted, np.nan_to_num(open_deals), 0.0).sum(axis=0),
+            "n_active": counted.sum(axis=0).astype(float)}
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,16 @@ import pandas as pd
 
 from analytics import contracts
 from analytics.periods import MONTHS_PER, Period, period_of
+from analytics.pipeline_lead import PipelineLead, fit_pipeline_lead
 from analytics.team_trend import DampedTrend, fit_damped_trend
 
 RAMP_MONTHS = 6
 FALLBACK_RAMP = (0.25, 0.50, 0.75)  # monthly multipliers for months 0, 1, 2 of tenure; 1 after
+
+
+OPEN_DEALS = "open_deals"
+"""``PanelArrays.extra`` key of each rep's deals open at each period's end (close-dated deals money metrics
+only: :mod:`analytics.pipeline_lead`)."""
 
 
 @dataclass
@@ -186,6 +192,7 @@ class PeriodEffectForecast:
     path_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # their error covariance
     levels: np.ndarray = field(default_factory=lambda: np.zeros(0))    # d_t: p_t net of month of quarter and season
     level_path: np.ndarray = field(default_factory=lambda: np.zeros(0))  # d forecast at the path's periods
+    lead: PipelineLead | None = None   # the open pipeline's lead on the level (no trend; :mod:`analytics.pipeline_lead`)
 
 
 PATH_STEPS = 3           # periods forecast ahead: a quarter of months
@@ -194,7 +201,8 @@ LEVEL_ONLY_WEIGHT = 0.5  # the "mean of three" rule read as simple smoothing wit
 
 def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: Period, *,
                            trend: bool = False, season: bool = True,
-                           steps: int = PATH_STEPS) -> PeriodEffectForecast:
+                           steps: int = PATH_STEPS, open_deals: np.ndarray | None = None,
+                           n_active: np.ndarray | None = None) -> PeriodEffectForecast:
     """Decompose p_t = g(month of quarter) + s(season) + d_t and forecast p at ``target`` and after.
 
     d_t is forecast by the mean of its last three values, or with ``trend`` by a damped local
@@ -202,6 +210,9 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
     ``path_mean``/``path_cov`` forecast the target and the ``steps - 1`` periods after it (a quarter
     of months, and any months between the training data and that quarter): with the trend, its own multi-step covariance; without, the one-step error variance
     v spread as simple smoothing with weight 1/2 would (cov[h, k] = v (1 + w^2 min(h, k)), w = 1/2).
+    Without the trend, ``open_deals`` (the team's deals open at each period's end, per ramped rep: ``n_active``) moves the mean of
+    three by the pipeline's lead (:mod:`analytics.pipeline_lead`; v scaled by what the lead took off the
+    errors on the same origins).
     """
     p = np.where(np.isfinite(effects), effects, 0.0)
     n = p.size
@@ -235,17 +246,24 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
         s = np.zeros(n)
     d = p - g - s
     fitted = fit_damped_trend(d, horizon=steps) if trend else None
+    lead = None
     if fitted is not None:
         levels, cov = fitted.forecast(steps)
     else:
         levels = np.full(steps, d[-3:].mean())
+        v = _level_only_variance(d)
+        if open_deals is not None and n_active is not None:
+            lead = fit_pipeline_lead(d, open_deals, n_active, moq if target.grain == "month" and n >= 3 else None)
+        if lead is not None and lead.beta > 0:
+            levels = levels + lead.shift
+            v *= lead.variance / lead.plain_variance if lead.plain_variance > 0 else 1.0
         ahead = np.arange(steps)
-        cov = _level_only_variance(d) * (1 + LEVEL_ONLY_WEIGHT**2 * np.minimum.outer(ahead, ahead))
+        cov = v * (1 + LEVEL_ONLY_WEIGHT**2 * np.minimum.outer(ahead, ahead))
     path = levels + np.array([moq_pat[month_of_quarter(q)] if target.grain == "month" else 0.0 for q in targets])
     if has_season:
         path += np.array([season_pat[season_index(q)] for q in targets])
     return PeriodEffectForecast(p, moq_pat, season_pat, float(path[0]), float(cov[0, 0]), has_season, fitted,
-                                path, cov, d, np.asarray(levels, dtype=float))
+                                path, cov, d, np.asarray(levels, dtype=float), lead)
 
 
 def _level_only_variance(d: np.ndarray) -> float:

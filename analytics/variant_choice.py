@@ -48,7 +48,7 @@ import numpy as np
 
 from analytics import formatting
 from analytics.model_variants import BY_NAME, STANDARD, ModelVariant
-from analytics.panel_arrays import PanelArrays
+from analytics.panel_arrays import OPEN_DEALS, PanelArrays
 
 MAX_SCORED = 24     # the latest origins every variant is scored at (the cost: a small fit per variant and origin)
 SAMPLE_REPS = 300   # reps the variants are scored on (a deterministic sample when there are more)
@@ -177,13 +177,13 @@ DIGEST_BITS = 20   # mantissa bits of each value the cache key keeps (about six 
 
 
 def digest(arrays: PanelArrays, *keys: object) -> str:
-    """A key for the per-data cache: the outcomes, exposures and tenures, the periods and ``keys``.
+    """A key for the per-data cache: the outcomes, exposures, tenures and open deals, the periods and ``keys``.
 
     Values are rounded to :data:`DIGEST_BITS` bits of mantissa first: DuckDB adds a rep's deals in
     whatever order its threads meet them, so the same data can give sums a few units apart in the
     last place (7e-12 on a sum of 1e5), and an exact key then missed the cache on the second read.
 
-    >>> from analytics.panel_arrays import PanelArrays
+    >>> from analytics.panel_arrays import OPEN_DEALS, PanelArrays
     >>> def panel(v):
     ...     y = np.array([[v, np.nan]])
     ...     return PanelArrays(np.array(["a"], object), np.array([None]), [], y, y, y, np.ones(2, bool), "month", 1)
@@ -192,7 +192,7 @@ def digest(arrays: PanelArrays, *keys: object) -> str:
     """
     h = hashlib.blake2b(digest_size=16)
     drop = 52 - DIGEST_BITS
-    for a in (arrays.y, arrays.expfrac, arrays.tenure):
+    for a in (arrays.y, arrays.expfrac, arrays.tenure, *[arrays.extra[k] for k in (OPEN_DEALS,) if k in arrays.extra]):
         bits = np.ascontiguousarray(np.nan_to_num(a, nan=-1.0), dtype=np.float64).view(np.int64)
         h.update(((bits + (1 << (drop - 1))) >> drop).tobytes())
     h.update(repr([p.label for p in arrays.periods]).encode())

@@ -138,8 +138,10 @@ def test_period_resolution():
 
 
 def test_fit_ignores_periods_at_or_after_target(company):
-    cal = calibration.calibrate(company, "revenue", "month", "2024-06")
-    hist = cal.history.copy()
+    # Both from the history frame, which holds no open deals (the database route's pipeline lead is checked
+    # for the same in tests/test_pipeline_lead.py).
+    hist = calibration.calibrate(company, "revenue", "month", "2024-06").history.copy()
+    cal = calibration.calibrate(None, "revenue", "month", "2024-06", history=hist.copy())
     later = pd.to_datetime(hist["period_start"]).dt.date >= date(2024, 6, 1)
     hist.loc[later, "value"] = hist.loc[later, "value"] * 50 + 1e6
     poisoned = calibration.calibrate(None, "revenue", "month", "2024-06", history=hist)
