@@ -51,6 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.formatting import rate
+
 MIN_ORIGINS = 8     # earlier origins with both an error and a signal before beta is estimated
 MAX_BETA = 1.0      # the level moves at most as much as the pipeline did
 PRIOR_SD = 0.5      # the prior's sd around beta = 1
@@ -67,6 +69,24 @@ class PipelineLead:
     variance: float
     plain_variance: float
     n_origins: int
+    move: float = 0.0
+    """The pipeline's move now, z_T shrunk by its noise (log scale)."""
+
+    @property
+    def sentence(self) -> str:
+        """The lead in words for Baselines, or "" when it moves the level by less than 1%.
+
+        >>> PipelineLead(0.68, 0.152, 0.03, 0.04, 33, 0.224).sentence
+        'Open pipeline: your ramped reps hold 25% more open deals each than in the three months before (the quarter-end dip allowed for); on your history revenue followed such moves at 0.68 of their size, so the team level is set 16% higher.'
+        """
+        if abs(self.shift) < 0.01:
+            return ""
+        more = "more" if self.move > 0 else "fewer"
+        level = "higher" if self.shift > 0 else "lower"
+        return (f"Open pipeline: your ramped reps hold {rate(abs(np.expm1(self.move)))} {more} open deals each than "
+                "in the three months before (the quarter-end dip allowed for); on your history revenue followed "
+                f"such moves at {self.beta:.2f} of their size, so the team level is set "
+                f"{rate(abs(np.expm1(self.shift)))} {level}.")
 
 
 def fit_pipeline_lead(d: np.ndarray, open_deals: np.ndarray, n_active: np.ndarray,
@@ -114,4 +134,4 @@ def fit_pipeline_lead(d: np.ndarray, open_deals: np.ndarray, n_active: np.ndarra
     last_noise = float(noise[-1] + noise[-4:-1].sum() / 9)
     seen = z_last * max(1 - last_noise / max(z_last**2, 1e-300), 0.0)
     fitted = beta * z * np.maximum(1 - z_noise / np.maximum(z**2, 1e-300), 0.0)
-    return PipelineLead(beta, beta * seen, float(np.mean((e - fitted) ** 2)), float(np.mean(e**2)), int(e.size))
+    return PipelineLead(beta, beta * seen, float(np.mean((e - fitted) ** 2)), float(np.mean(e**2)), int(e.size), seen)

@@ -231,6 +231,8 @@ fill_verdict = rep_facts_view.verdict_later(metric, unit)
 # Only the money model (LogFit) chooses among variants; counts and rates have one model each.
 if isinstance(cal.fit, LogFit) and cal.fit.choice is not None:
     st.caption(f":material/model_training: {cal.fit.choice.reason}")
+if isinstance(cal.fit, LogFit) and cal.fit.period.lead is not None and cal.fit.period.lead.sentence:
+    st.caption(f":material/trending_up: {cal.fit.period.lead.sentence}")
 
 # ---- the table -----------------------------------------------------------------------------------
 # The facts a manager argues with, beside each rep: last period's actual, CRM quotas, the recent trend.

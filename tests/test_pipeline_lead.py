@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import app_test
 
 from analytics import importing, store
 from analytics.calibration import calibrate
@@ -144,3 +145,18 @@ def test_a_fuller_pipeline_raises_the_next_month(tmp_path):
     ratio = float(np.median(full / plain))
     assert ratio == pytest.approx(np.exp(full_shift - plain_shift), rel=0.15)
     np.testing.assert_allclose(earlier[0].to_numpy(), earlier[1].to_numpy(), rtol=1e-9)
+
+
+def test_baselines_says_what_the_pipeline_did(tmp_path, empty_db):
+    """The lead moves every rep's range, so Baselines says by how much and why, in the engine's words."""
+    paths = generate(tmp_path / "company", reps=24, years=3, seed=7)
+    conn = store.connect(empty_db)
+    for kind in ("reps", "opportunities"):
+        importing.import_file(conn, paths[kind])
+    lead = calibrate(conn, "revenue", "month", "next", context=False).fit.period.lead
+    conn.close()
+    assert lead is not None and lead.sentence.startswith("Open pipeline:")
+    at = app_test("pages/baselines.py")
+    at.radio(key="grain").set_value("month").run()
+    assert not at.exception
+    assert any(lead.sentence in c.value for c in at.caption)
