@@ -28,7 +28,7 @@ import pandas as pd
 
 from analytics import quoting
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
-from analytics.left_truncation import HistoryStart, history_start
+from analytics.left_truncation import HistoryStart, complete_from_sql
 from analytics.metric_registry import ACTIVITY_TYPES, CLOSED_BY_OUTCOME, REGISTRY, resolve_metric
 from analytics.metrics import idle_roster_reps
 from analytics.periods import Period
@@ -174,14 +174,14 @@ class DataCoverage:
         created since a day: :mod:`analytics.left_truncation`), else None.
 
         >>> from analytics.left_truncation import HistoryStart
-        >>> cut = HistoryStart(date(2026, 6, 15), 78, date(2026, 9, 1), date(2026, 6, 22))
+        >>> cut = HistoryStart(date(2026, 6, 15), date(2026, 9, 1), date(2026, 6, 22))
         >>> DataCoverage(history_start=cut).history_start_note("revenue")[:40]
         'History counted from 01 Sep 2026: your d'
         >>> DataCoverage(history_start=cut).history_start_note("pipeline") is None
         True
         """
         m = resolve_metric(metric)
-        if (m.table, m.date_column) != ("deals", "close_date") or self.history_start is None:
+        if not m.counts_deal_closes or self.history_start is None:
             return None
         return self.history_start.sentence or None
 
@@ -284,6 +284,10 @@ def _span(row: tuple) -> Span:
 
 def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
     """Read what data exists in one query (the deals, activities, reps and quotas tables)."""
+    # The data's last day, as the panels take it (the latest close or activity): where the history start
+    # of the closed deals is measured up to.
+    last_day = ("greatest((SELECT max(close_date) FROM deals WHERE outcome IN ('won', 'lost')), "
+                "(SELECT max(activity_date) FROM activities))")
     metric_cols = ", ".join(f"(SELECT count(*) FROM {m.table} WHERE {m.rows}) AS m_{m.name}"
                             for m in REGISTRY.values())
     row = conn.execute(f"""
@@ -304,6 +308,7 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
           (SELECT list({{'type': type, 'n': n, 'first': first, 'last': last}}) FROM (
               SELECT type, count(*) AS n, min(activity_date) AS first, max(activity_date) AS last
               FROM activities GROUP BY type)),
+          {complete_from_sql(CLOSED_BY_OUTCOME, last_day)},
           {metric_cols}
     """).fetchone()
     assert row is not None  # a SELECT without FROM always returns one row
@@ -311,12 +316,11 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
     # Rep names the tables disagree on: the import's own check (analytics/importing/rep_spellings.py).
     names = stored_names(conn)
     lone = lone_activity_reps(names)
-    lasts = [day for day in (row[2], *(a["last"] for a in (row[14] or []))) if day is not None]
     return DataCoverage(
         closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
-        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[15:], strict=True)},
+        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[16:], strict=True)},
         lone_activities=sum(n.rows["activities"] for n in lone), lone_reps=tuple(n.rep for n in lone[:10]),
         split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)),
         idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else (),
-        history_start=history_start(conn, CLOSED_BY_OUTCOME, max(lasts)) if row[0] and lasts else None)
+        history_start=HistoryStart(row[7], row[15], row[1]) if row[0] else None)

@@ -32,11 +32,12 @@ Deals created from 1 March, each closing 30, 60 or 90 days after it was created:
 the data (1 March + 90 days).
 
 >>> import duckdb
+>>> from analytics.metric_registry import CLOSED_ROWS
 >>> conn = duckdb.connect()
 >>> _ = conn.execute("CREATE TABLE deals (created_date DATE, close_date DATE, outcome VARCHAR)")
 >>> _ = conn.execute("INSERT INTO deals SELECT DATE '2026-03-01' + i::INTEGER, DATE '2026-03-01' + (i + 30 + (i % 3) * 30)::INTEGER, "
 ...                  "'won' FROM range(200) t(i)")
->>> conn.execute("SELECT " + complete_from_sql(CLOSED, "DATE '2026-12-31'")).fetchone()[0]
+>>> conn.execute("SELECT " + complete_from_sql(CLOSED_ROWS, "DATE '2026-12-31'")).fetchone()[0]
 datetime.date(2026, 5, 30)
 """
 
@@ -46,13 +47,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
-
 COMPLETE_SHARE = 0.9
 """The share of a day's closes the data must be able to hold for the day to count as history."""
 LONGEST_WEIGHT_SHARE = 0.1
 """The floor of W - c, as a share of the window W: a cycle near the window's length weighs at most 10 W."""
-CLOSED = "outcome IN ('won', 'lost') AND close_date IS NOT NULL"   # (the doctest's rows)
 
 
 def complete_from_sql(rows: str | Sequence[str], as_of: str) -> str:
@@ -77,17 +75,23 @@ def complete_from_sql(rows: str | Sequence[str], as_of: str) -> str:
 
 @dataclass(frozen=True)
 class HistoryStart:
-    """Where a close-dated metric's history begins, and why.
+    """Where a close-dated metric's history begins, and why (:class:`analytics.coverage.DataCoverage` reads
+    it with the rest of what data exists).
 
-    ``first_created``: the data's first created date; ``cycle_days``: the sales cycle 9 in 10 closed
-    deals are within (weighted as the module says); ``complete_from``: first_created + cycle_days;
-    ``first_close``: the first close. ``cut`` when complete_from is after the first close: the
+    ``first_created``: the data's first created date; ``complete_from``: the day :func:`complete_from_sql`
+    gives; ``first_close``: the first close. ``cut`` when complete_from is after the first close: the
     history then starts at complete_from."""
 
     first_created: date | None
-    cycle_days: int | None
     complete_from: date | None
     first_close: date | None
+
+    @property
+    def cycle_days(self) -> int | None:
+        """The sales cycle 9 in 10 closed deals are within (weighted as the module says)."""
+        if self.complete_from is None or self.first_created is None:
+            return None
+        return (self.complete_from - self.first_created).days
 
     @property
     def cut(self) -> bool:
@@ -103,17 +107,3 @@ class HistoryStart:
                 f"(the first created date) and 9 in 10 deals take up to {self.cycle_days} days from created to "
                 "close, so the closes before then are only the quick ones: those weeks are left out rather than read as a "
                 "slow start.")
-
-
-def history_start(conn: duckdb.DuckDBPyConnection, rows: str | Sequence[str], as_of: date) -> HistoryStart:
-    """:class:`HistoryStart` of the closed deals of ``rows`` (as :func:`complete_from_sql` takes them) up to ``as_of``."""
-    parts = [rows] if isinstance(rows, str) else [f"({part})" for part in rows]
-    row = conn.execute(f"""
-        SELECT {complete_from_sql(rows, '$as_of')},
-               (SELECT min(created_date) FROM deals WHERE created_date <= $as_of),
-               (SELECT min(close_date) FROM deals WHERE ({' OR '.join(parts)}) AND close_date <= $as_of)""",
-                       {"as_of": as_of}).fetchone()
-    assert row is not None   # a SELECT without FROM always returns one row
-    complete_from, first_created, first_close = row
-    cycle = (complete_from - first_created).days if complete_from is not None and first_created is not None else None
-    return HistoryStart(first_created, cycle, complete_from, first_close)

@@ -86,6 +86,12 @@ class Metric:
     value_rows: str | None = None
 
     @property
+    def counts_deal_closes(self) -> bool:
+        """Whether the metric counts deals on their close date (won revenue, deals won or closed, win rate,
+        deal size): its history begins where closes are complete (:meth:`complete_from`)."""
+        return (self.table, self.date_column) == ("deals", "close_date")
+
+    @property
     def words(self) -> str:
         """The label inside a sentence: ``Won revenue`` -> ``won revenue``."""
         return self.label[:1].lower() + self.label[1:]
@@ -130,7 +136,7 @@ class Metric:
     def complete_from(self, first_day_sql: str, as_of: str) -> str:
         """``first_day_sql`` (the first row's day), moved on to the day a close-dated deals history is
         complete from (:func:`analytics.left_truncation.complete_from_sql`) when that is later."""
-        if (self.table, self.date_column) != ("deals", "close_date"):
+        if not self.counts_deal_closes:
             return first_day_sql
         rows = CLOSED_BY_OUTCOME if self.rows == CLOSED_ROWS else self.rows
         return f"greatest({first_day_sql}, {complete_from_sql(rows, as_of)})"

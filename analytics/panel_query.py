@@ -189,8 +189,7 @@ def _read_sums(cursor: duckdb.DuckDBPyConnection, definition: Metric, grain: str
 
 def _leads(definition: Metric) -> bool:
     """Whether the open pipeline leads ``definition`` (money counted on deals' close dates: won revenue)."""
-    return ((definition.table, definition.date_column, definition.kind) == ("deals", "close_date", "money")
-            and definition.additive)
+    return definition.counts_deal_closes and definition.kind == "money" and definition.additive
 
 
 NEVER_CLOSED = 2**31 - 1   # the ``closed`` month of a deal still open (an INTEGER no month reaches)

@@ -61,22 +61,26 @@ OPEN_MONTHS = 12    # a deal created this many months before a period's end is n
 
 @dataclass(frozen=True)
 class PipelineLead:
-    """The fitted lead: ``beta``, the shift it gives the next level (beta z_T), the one-step error
-    variance of the adjusted forecast and of the plain one (on the same origins), and the origins."""
+    """The fitted lead: ``beta``, the pipeline's move now (``move``: z_T shrunk by its noise, log scale),
+    the one-step error variance of the adjusted forecast and of the plain one (on the same origins), and
+    the origins."""
 
     beta: float
-    shift: float
+    move: float
     variance: float
     plain_variance: float
     n_origins: int
-    move: float = 0.0
-    """The pipeline's move now, z_T shrunk by its noise (log scale)."""
+
+    @property
+    def shift(self) -> float:
+        """What the lead adds to the next level (log scale): beta times the move."""
+        return self.beta * self.move
 
     @property
     def sentence(self) -> str:
         """The lead in words for Baselines, or "" when it moves the level by less than 1%.
 
-        >>> PipelineLead(0.68, 0.152, 0.03, 0.04, 33, 0.224).sentence
+        >>> PipelineLead(0.68, 0.224, 0.03, 0.04, 33).sentence
         'Open pipeline: your ramped reps hold 25% more open deals each than in the three months before (the quarter-end dip allowed for); on your history revenue followed such moves at 0.68 of their size, so the team level is set 16% higher.'
         """
         if abs(self.shift) < 0.01:
@@ -134,4 +138,4 @@ def fit_pipeline_lead(d: np.ndarray, open_deals: np.ndarray, n_active: np.ndarra
     last_noise = float(noise[-1] + noise[-4:-1].sum() / 9)
     seen = z_last * max(1 - last_noise / max(z_last**2, 1e-300), 0.0)
     fitted = beta * z * np.maximum(1 - z_noise / np.maximum(z**2, 1e-300), 0.0)
-    return PipelineLead(beta, beta * seen, float(np.mean((e - fitted) ** 2)), float(np.mean(e**2)), int(e.size), seen)
+    return PipelineLead(beta, seen, float(np.mean((e - fitted) ** 2)), float(np.mean(e**2)), int(e.size))
