@@ -13,7 +13,7 @@ variance is added to every rep's spread (calibration-methods section 9).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -208,7 +208,8 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
     d_t is forecast by the mean of its last three values, or with ``trend`` by a damped local
     trend (:mod:`analytics.team_trend`; the mean of three when the history is too short for one).
     ``path_mean``/``path_cov`` forecast the target and the ``steps - 1`` periods after it (a quarter
-    of months, and any months between the training data and that quarter): with the trend, its own multi-step covariance; without, the one-step error variance
+    of months, and any months between the training data and that quarter; a target after periods not
+    yet over is that many steps further ahead): with the trend, its own multi-step covariance; without, the one-step error variance
     v spread as simple smoothing with weight 1/2 would (cov[h, k] = v (1 + w^2 min(h, k)), w = 1/2).
     Without the trend, ``open_deals`` (the team's deals open at each period's end, per ramped rep: ``n_active``) moves the mean of
     three by the pipeline's lead (:mod:`analytics.pipeline_lead`; v scaled by what the lead took off the
@@ -245,25 +246,44 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
     else:
         s = np.zeros(n)
     d = p - g - s
-    fitted = fit_damped_trend(d, horizon=steps) if trend else None
+    # A target after a period not yet over (next month, while this one runs) is a step further ahead: the
+    # trend and the pipeline's trend move it on by the steps in between, and its level's variance grows.
+    gap = periods_between(periods[-1], target)
+    horizon = gap + steps
+    fitted = fit_damped_trend(d, horizon=horizon) if trend else None
     lead = None
     if fitted is not None:
-        levels, cov = fitted.forecast(steps)
+        levels, cov = fitted.forecast(horizon)
+        levels, cov = levels[gap:], cov[gap:, gap:]
     else:
         levels = np.full(steps, d[-3:].mean())
         v = _level_only_variance(d)
         if open_deals is not None and n_active is not None:
             lead = fit_pipeline_lead(d, open_deals, n_active, moq if target.grain == "month" and n >= 3 else None)
         if lead is not None and lead.beta > 0:
-            levels = levels + lead.shift
+            lead = replace(lead, ahead=gap + 1)
+            levels = levels + lead.shifts(horizon)[gap:]
             v *= lead.variance / lead.plain_variance if lead.plain_variance > 0 else 1.0
-        ahead = np.arange(steps)
+        ahead = np.arange(gap, horizon)
         cov = v * (1 + LEVEL_ONLY_WEIGHT**2 * np.minimum.outer(ahead, ahead))
     path = levels + np.array([moq_pat[month_of_quarter(q)] if target.grain == "month" else 0.0 for q in targets])
     if has_season:
         path += np.array([season_pat[season_index(q)] for q in targets])
     return PeriodEffectForecast(p, moq_pat, season_pat, float(path[0]), float(cov[0, 0]), has_season, fitted,
                                 path, cov, d, np.asarray(levels, dtype=float), lead)
+
+
+def periods_between(last: Period, target: Period) -> int:
+    """Whole periods after ``last`` and before ``target`` (0 when ``target`` is the period after it).
+
+    >>> from datetime import date
+    >>> from analytics.periods import period_of
+    >>> october = period_of(date(2026, 10, 1), "month")
+    >>> periods_between(october, october.next()), periods_between(october, october.next(2))
+    (0, 1)
+    """
+    months = (target.start.year - last.start.year) * 12 + target.start.month - last.start.month
+    return max(months // MONTHS_PER[target.grain] - 1, 0)
 
 
 def _level_only_variance(d: np.ndarray) -> float:

@@ -74,19 +74,30 @@ class DampedTrend:
         """
         if horizon > self.error_cov.shape[0]:
             raise ValueError(f"the trend was fitted for {self.error_cov.shape[0]} steps, not {horizon}")
-        mean = self.level + _damp_sums(self.phi, horizon) * self.slope
+        mean = self.level + damp_sums(self.phi, horizon) * self.slope
         return mean, self.error_cov[:horizon, :horizon].copy()
 
 
-def _damp_sums(phi: float, horizon: int) -> np.ndarray:
-    """phi + ... + phi^h for h = 1..horizon."""
+def damp_sums(phi: float, horizon: int) -> np.ndarray:
+    """phi + ... + phi^h for h = 1..horizon: how many slopes a damped trend has moved after h steps.
+
+    >>> np.round(damp_sums(0.9, 3), 3).tolist()
+    [0.9, 1.71, 2.439]
+    """
     return np.cumsum(phi ** np.arange(1, horizon + 1))
 
 
-def _line_end(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def line_end(d: np.ndarray, noise: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares lines through each row of ``d`` (rows, w): their values at the last column, and slopes
     shrunk by their noise, b (1 - se^2 / b^2) (positive part): a slope no larger than the wobble of
-    the window's points is no trend."""
+    the window's points is no trend. ``noise``: a known variance of each point (rows, w), counting noise
+    say, added to se^2 (sum of x_i^2 noise_i / sxx^2), so a line through a few counts is no trend either.
+
+    >>> ends, slopes = line_end(np.array([[0.0, 0.1, 0.2, 0.3, 0.4], [0.0, 0.1, 0.2, 0.3, 0.4]]),
+    ...                         np.array([[0.0] * 5, [0.25] * 5]))
+    >>> np.round(slopes, 3).tolist()
+    [0.1, 0.0]
+    """
     w = d.shape[1]
     x = np.arange(w) - (w - 1) / 2
     sxx = float(np.sum(x**2))
@@ -94,6 +105,8 @@ def _line_end(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = d.mean(axis=1)
     resid = d - mean[:, None] - slope[:, None] * x
     se2 = np.sum(resid**2, axis=1) / (w - 2) / sxx
+    if noise is not None:
+        se2 = se2 + noise @ (x**2) / sxx**2
     slope = slope * np.maximum(1 - se2 / np.maximum(slope**2, 1e-300), 0.0)
     return mean + slope * x[-1], slope
 
@@ -113,8 +126,8 @@ def fit_damped_trend(d: np.ndarray, horizon: int = 3, window: int = WINDOW, phi:
         return None
     starts = np.arange(d.size - w + 1)
     windows = d[starts[:, None] + np.arange(w)]
-    ends, slopes = _line_end(windows)                     # the line at every origin; the last is the forecast
-    damp = _damp_sums(phi, horizon)
+    ends, slopes = line_end(windows)                      # the line at every origin; the last is the forecast
+    damp = damp_sums(phi, horizon)
     errors = np.full((starts.size - 1, horizon), np.nan)  # origin x step
     for h in range(horizon):
         target = starts[:-1] + w + h

@@ -13,10 +13,12 @@ from helpers import app_test
 
 from analytics import importing, store
 from analytics.calibration import calibrate
-from analytics.panel_arrays import OPEN_DEALS
+from analytics.panel_arrays import OPEN_DEALS, forecast_period_effect
 from analytics.panel_query import read_panel
-from analytics.pipeline_lead import OPEN_MONTHS, PRIOR_SD, fit_pipeline_lead
+from analytics.periods import period_of
+from analytics.pipeline_lead import OPEN_MONTHS, PRIOR_SD, fit_pipeline_lead, pipeline_slopes
 from analytics.sample import generate
+from analytics.team_trend import PHI, WINDOW
 
 BIG = 1e12   # open deals so many that their counting noise is nil
 
@@ -104,6 +106,71 @@ def test_what_does_not_move_the_level(case, check):
 
 def test_too_short_a_history_has_no_lead():
     assert fit_pipeline_lead(np.zeros(10), np.full(10, 50.0), np.full(10, 5.0)) is None
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_pipeline_trend_is_a_least_squares_slope_shrunk_by_its_noise(seed):
+    """Known answer: at each period, numpy's line through the last nine values (fewer from the fifth on),
+    its slope b times max(1 - se^2 / b^2, 0), se^2 the residual variance over sxx plus the counts' noise,
+    sum(t^2 noise_t) / sxx^2."""
+    rng = np.random.default_rng(seed)
+    x = np.cumsum(rng.normal(0.03, 0.08, 30))
+    noise = 1 / rng.integers(20, 400, 30)
+    got = pipeline_slopes(x, noise)
+    for end in range(30):
+        window = slice(max(0, end - WINDOW + 1), end + 1)
+        xs, ns = x[window], noise[window]
+        if xs.size < 5:
+            assert got[end] == 0.0
+            continue
+        t = np.arange(xs.size) - (xs.size - 1) / 2
+        b, a = np.polyfit(t, xs, 1)
+        sxx = float(np.sum(t**2))
+        se2 = float(np.sum((xs - a - b * t) ** 2)) / (xs.size - 2) / sxx + float(np.sum(t**2 * ns)) / sxx**2
+        assert got[end] == pytest.approx(b * max(1 - se2 / b**2, 0.0), abs=1e-12)
+
+
+def test_a_growing_pipeline_lifts_each_later_month_by_its_damped_trend():
+    """Every step's level is the mean of three moved by beta (move + (phi + ... + phi^h) slope): the months
+    of a quarter forecast from a growing pipeline rise, and by less each month."""
+    months = [period_of(date(2023, 1, 1), "month").next(k) for k in range(30)]
+    x = 0.08 * np.arange(24) + 0.02 * np.sin(np.arange(24))
+    d = np.concatenate([[0.0], x[:-1]])
+    effect = forecast_period_effect(d - d.mean(), months[:24], months[24], season=False, steps=3,
+                                    open_deals=1e6 * np.exp(x), n_active=np.full(24, 1e6))
+    lead = effect.lead
+    assert lead is not None and lead.slope > 0.05
+    steps = np.diff(effect.level_path)
+    np.testing.assert_allclose(steps, lead.beta * lead.slope * PHI ** np.arange(2, 4), rtol=1e-9)
+    np.testing.assert_allclose(effect.level_path - effect.levels[-3:].mean(), lead.shifts(3), rtol=1e-9)
+
+
+@pytest.mark.parametrize("trend", [False, True])
+def test_a_target_after_a_period_not_yet_over_is_a_step_further_ahead(trend):
+    """Next month while this one runs: its level, variance and the lead's lift are the second step's of a
+    forecast made for this month, with the team trend variant and with the pipeline's lead alike."""
+    months = [period_of(date(2023, 1, 1), "month").next(k) for k in range(30)]
+    x = 0.08 * np.arange(24) + 0.02 * np.sin(np.arange(24))
+    d = np.concatenate([[0.0], x[:-1]]) + 0.03 * np.cos(np.arange(24))
+    pipeline = {"open_deals": 1e6 * np.exp(x), "n_active": np.full(24, 1e6)}
+    near = forecast_period_effect(d, months[:24], months[24], trend=trend, season=False, steps=2, **pipeline)
+    far = forecast_period_effect(d, months[:24], months[25], trend=trend, season=False, steps=1, **pipeline)
+    assert far.level_path[0] == pytest.approx(near.level_path[1], abs=1e-12)
+    assert far.path_cov[0, 0] == pytest.approx(near.path_cov[1, 1], abs=1e-12)
+    if not trend:     # the trend's steps have the covariance measured on its own earlier origins
+        assert far.path_cov[0, 0] > near.path_cov[0, 0]
+        assert near.lead is not None and far.lead is not None
+        assert far.lead.shift == pytest.approx(near.lead.shifts(2)[1]) and far.lead.shift > near.lead.shift
+
+
+def test_a_flat_or_thin_pipeline_has_no_trend():
+    """A pipeline that only wobbles, or a few deals whose count went from 4 to 6: no slope to carry on."""
+    rng = np.random.default_rng(5)
+    flat = pipeline_slopes(rng.normal(0, 0.05, 24), np.full(24, 1e-6))
+    counts = np.array([4.0] * 20 + [5.0, 5.0, 6.0, 6.0])
+    thin = pipeline_slopes(np.log(counts), 1 / counts)
+    assert np.mean(flat == 0.0) > 0.5 and np.abs(flat).max() < 0.03
+    assert np.all(thin == 0.0)
 
 
 def _with_more_open_deals(source: Path, out: Path, last_created: date) -> None:

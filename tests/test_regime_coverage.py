@@ -63,23 +63,9 @@ def _backtest(databases: dict[str, Path], folder: Path, name: str, grain: str) -
         conn.close()
 
 
-# The growth company's quarters are still under-forecast (outcomes above the median 64% of the time): the
-# open pipeline's lead (analytics/pipeline_lead.py) moves the level a sales cycle early, which brought its
-# months within their limits, but a quarter needs the growth's next three months, and the trend variant
-# (a damped line through the last nine months) is chosen only from the fifth month of growth on. Strict: a
-# model that passes makes it pass, and then it must be un-marked. Tried and measured (a Kalman local linear
-# trend, discounted likelihoods, a centred-average season, a faster choice, momentum):
-# docs/calibration-regimes.md, "Growth: team trends tried and not adopted".
-WHY = "the trend variant is chosen only months into the growth (issue 14)"
-KNOWN = {("growth", "quarter"): WHY}
-
-
 @pytest.mark.parametrize("grain", ["month", "quarter"])
 @pytest.mark.parametrize("name", list(REGIMES))
-def test_each_regime_is_calibrated_within_what_its_forecasts_allow(databases, tmp_path_factory, request, name,
-                                                                   grain):
-    if (name, grain) in KNOWN:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN[name, grain]))
+def test_each_regime_is_calibrated_within_what_its_forecasts_allow(databases, tmp_path_factory, name, grain):
     result = _backtest(databases, tmp_path_factory.getbasetemp(), name, grain)
     n = result.n_forecasts / OVERLAP[grain]
     assert n >= 150, f"{name} {grain}: only {result.n_forecasts} forecasts"
