@@ -153,6 +153,18 @@ class Calibration:
         """Top / middle / bottom terciles of baseline with their typical sales math (medians)."""
         return performers_table(self.summary, self.funnel())
 
+    def model_notes(self) -> dict[str, str]:
+        """What shaped the money model's ranges, in the manager's words: ``"variant"``, the form of the model
+        chosen on the team's own past forecasts and why; ``"pipeline"``, what the open pipeline did to the team
+        level (when it moved it). Empty for counts and rates, which have one model each."""
+        if not isinstance(self.fit, LogFit):
+            return {}
+        notes = {"variant": self.fit.choice.reason} if self.fit.choice is not None else {}
+        lead = self.fit.period.lead
+        if lead is not None and lead.sentence:
+            notes["pipeline"] = lead.sentence
+        return notes
+
     def within_period_shape(self) -> pd.Series:
         """Monthly weights of the target period (sum to 1), from the team's month-of-quarter/season shape
         (read with the calibration), else proportional to the months' days."""

@@ -179,6 +179,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
             return refuse(absent)
         cal = calibrate(conn, args.metric, args.grain, args.period, levels=args.percentiles)
         currency = formatting.currency_symbol(store.currency_code(conn))
+        for note in cal.model_notes().values():      # what Baselines says under its summary, on stderr
+            print(f"note: {note}", file=sys.stderr)
     except ValueError as exc:
         return refuse(str(exc))
     finally:

@@ -19,7 +19,6 @@ from analytics import formatting, metrics
 from analytics.calibration import Calibration
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
-from analytics.logmodel import LogFit
 from dashboard import frame, rep_facts_view, session
 
 frame.require("pages/baselines.py")
@@ -27,6 +26,7 @@ frame.require("pages/baselines.py")
 ALL_TEAMS = "All teams"
 FLAG_WORDS = {"new": "🆕 new", "ramping": "📈 ramping", "short history": "⚠️ short history", "": ""}
 SPARK_PERIODS = 12
+NOTE_ICONS = {"variant": "model_training", "pipeline": "trending_up"}   # Calibration.model_notes' kinds
 
 
 def number_column(label: str, kind: str, help_text: str | None = None, currency: str = "$"):
@@ -227,12 +227,10 @@ with st.container(border=True):
 # Would these ranges have held on this team's history? The backtest's verdict, cached per data version:
 # its box is kept here and filled at the end of the page, so the backtest starts once the page is drawn.
 fill_verdict = rep_facts_view.verdict_later(metric, unit)
-# Which model variant made these ranges, chosen on this team's own past forecasts, and why.
-# Only the money model (LogFit) chooses among variants; counts and rates have one model each.
-if isinstance(cal.fit, LogFit) and cal.fit.choice is not None:
-    st.caption(f":material/model_training: {cal.fit.choice.reason}")
-if isinstance(cal.fit, LogFit) and cal.fit.period.lead is not None and cal.fit.period.lead.sentence:
-    st.caption(f":material/trending_up: {cal.fit.period.lead.sentence}")
+# Which model variant made these ranges, chosen on this team's own past forecasts, and why; what the open
+# pipeline did to the team level.
+for kind, note in cal.model_notes().items():
+    st.caption(f":material/{NOTE_ICONS[kind]}: {note}")
 
 # ---- the table -----------------------------------------------------------------------------------
 # The facts a manager argues with, beside each rep: last period's actual, CRM quotas, the recent trend.

@@ -37,6 +37,22 @@ def test_calibrate_json_rows(db):
     assert all(r["target"] == pytest.approx(r["p40"]) for r in rows)
 
 
+@pytest.mark.parametrize(("metric", "noted"), [("revenue", True), ("meeting", False)])
+def test_calibrate_says_on_stderr_what_baselines_says_of_the_model(db, metric, noted):
+    """The variant chosen and why (and the pipeline's lead when it moved the level): Baselines' captions,
+    as ``note:`` lines on stderr, so the JSON on stdout stays one document. Counts have one model: no note."""
+    proc = run_cli("calibrate", "--db", str(db), "--metric", metric, "--grain", "month", "--json")
+    assert proc.returncode == 0, proc.stderr
+    json.loads(proc.stdout)
+    conn = store.connect(db, read_only=True)
+    expected = calibrate(conn, metric, "month").model_notes()
+    conn.close()
+    notes = [line.removeprefix("note: ") for line in proc.stderr.splitlines() if line.startswith("note: ")]
+    model = [n for n in notes if not n.startswith("History counted from")]   # the data's own note comes first
+    assert model == list(expected.values())
+    assert bool(model) == noted and (not noted or model[0].startswith("Model: "))
+
+
 def test_calibrate_csv_and_bad_input(db, tmp_path):
     out = tmp_path / "cal.csv"
     proc = run_cli("calibrate", "--db", str(db), "--metric", "meeting", "--grain", "month", "--period", "2024-12",
