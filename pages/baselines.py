@@ -229,8 +229,8 @@ with st.container(border=True):
 fill_verdict = rep_facts_view.verdict_later(metric, unit)
 # Which model variant made these ranges, chosen on this team's own past forecasts, and why; what the open
 # pipeline did to the team level.
-for kind, note in cal.model_notes().items():
-    st.caption(f":material/{NOTE_ICONS[kind]}: {note}")
+for note_kind, note in cal.model_notes().items():
+    st.caption(f":material/{NOTE_ICONS[note_kind]}: {note}")
 
 # ---- the table -----------------------------------------------------------------------------------
 # The facts a manager argues with, beside each rep: last period's actual, CRM quotas, the recent trend.

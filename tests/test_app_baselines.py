@@ -237,6 +237,8 @@ def test_money_in_the_imported_currency(eur_db):
     config = column_config(at)        # the facts beside each rep are in euros too
     assert config["Last actual"]["type_config"]["format"] == "€%,.0f"
     assert config["Last quota"]["type_config"]["format"] == "€%,.0f"
+    for ranged in ("Low (P10)", "Baseline (P50)", "Stretch from (P70)", "Stretch to (P90)"):   # and the ranges
+        assert config[ranged]["type_config"]["format"] == "€%,.0f", ranged
 
 
 def column_config(at) -> dict:
