@@ -261,7 +261,7 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
         if open_deals is not None and n_active is not None:
             lead = fit_pipeline_lead(d, open_deals, n_active, moq if target.grain == "month" and n >= 3 else None)
         if lead is not None and lead.beta > 0:
-            lead = replace(lead, ahead=gap + 1)
+            lead = replace(lead, ahead=(gap + 1,))
             levels = levels + lead.shifts(horizon)[gap:]
             v *= lead.variance / lead.plain_variance if lead.plain_variance > 0 else 1.0
         ahead = np.arange(gap, horizon)

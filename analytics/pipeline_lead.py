@@ -80,8 +80,8 @@ OPEN_MONTHS = 12    # a deal created this many months before a period's end is n
 class PipelineLead:
     """The fitted lead: ``beta``, the pipeline's move now (``move``: z_T shrunk by its noise, log scale),
     the one-step error variance of the adjusted forecast and of the plain one (on the same origins), the
-    origins, the pipeline's trend now (``slope``, log scale a period) and the step of the period forecast
-    (``ahead``: 2 when a period not yet over comes first)."""
+    origins, the pipeline's trend now (``slope``, log scale a period) and the steps of the period forecast
+    (``ahead``: (2,) when a month not yet over comes first; a quarter from months, its three months')."""
 
     beta: float
     move: float
@@ -89,7 +89,7 @@ class PipelineLead:
     plain_variance: float
     n_origins: int
     slope: float = 0.0
-    ahead: int = 1
+    ahead: tuple[int, ...] = (1,)
 
     def shifts(self, steps: int) -> np.ndarray:
         """What the lead adds to the level of each of the next ``steps`` periods (log scale).
@@ -101,8 +101,14 @@ class PipelineLead:
 
     @property
     def shift(self) -> float:
-        """What the lead adds to the level of the period forecast (log scale)."""
-        return float(self.shifts(self.ahead)[-1])
+        """What the lead adds to the level of the period forecast (log scale; a quarter's months: their mean).
+
+        >>> def lift(*ahead):
+        ...     return round(PipelineLead(0.8, 0.2, 0.03, 0.04, 30, slope=0.1, ahead=ahead).shift, 3)
+        >>> lift(1), lift(2), lift(2, 3, 4)
+        (0.232, 0.297, 0.353)
+        """
+        return float(np.mean(self.shifts(max(self.ahead))[np.asarray(self.ahead) - 1]))
 
     @property
     def sentence(self) -> str:

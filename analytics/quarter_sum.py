@@ -83,9 +83,11 @@ def quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_train: 
         out[rows] = values
         return out
 
+    # The pipeline's lead, said on Baselines, is what it did to the quarter's three months (on average).
+    lead = fit.period.lead if fit.period.lead is None else replace(fit.period.lead, ahead=(gap + 1, gap + 2, gap + 3))
     return replace(fit, mu=spread(pred.mu), sigma=spread(pred.sigma), df=spread(pred.df),
                    zero_share=spread(pred.zero_share), law=pred.residuals,
-                   period=replace(fit.period, variance=pred.shared_sigma**2))
+                   period=replace(fit.period, variance=pred.shared_sigma**2, lead=lead))
 
 
 def summed_predictive(fit: LogFit, reps: np.ndarray, rows: np.ndarray, expfrac: np.ndarray,

@@ -163,6 +163,23 @@ def test_a_target_after_a_period_not_yet_over_is_a_step_further_ahead(trend):
         assert far.lead.shift == pytest.approx(near.lead.shifts(2)[1]) and far.lead.shift > near.lead.shift
 
 
+def test_baselines_says_the_lift_of_the_period_it_forecasts(tmp_path):
+    """A growing company's pipeline lifts each later month more: the lift said for a quarter is the mean of its
+    three months' (after the month not yet over), for the month after next its own, not the next month's."""
+    paths = generate(tmp_path / "growing", reps=12, years=2, seed=3, regime="growth")
+    conn = store.connect(tmp_path / "growing.duckdb")
+    for kind in ("reps", "opportunities"):
+        importing.import_file(conn, paths[kind])
+    quarter = calibrate(conn, "revenue", "quarter", "next", context=False).fit.period.lead
+    month = calibrate(conn, "revenue", "month", "next", context=False).fit.period.lead
+    conn.close()
+    assert quarter is not None and month is not None and quarter.slope > 0
+    first = quarter.ahead[0]
+    assert quarter.ahead == (first, first + 1, first + 2) and month.ahead == (2,)   # data as of mid-November
+    assert quarter.shift == pytest.approx(float(np.mean(quarter.shifts(first + 2)[first - 1:])))
+    assert quarter.shift > month.shift > quarter.shifts(1)[0]
+
+
 def test_a_flat_or_thin_pipeline_has_no_trend():
     """A pipeline that only wobbles, or a few deals whose count went from 4 to 6: no slope to carry on."""
     rng = np.random.default_rng(5)
