@@ -286,15 +286,15 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
     """Read what data exists in one query (the deals, activities, reps and quotas tables)."""
     # The data's last day, as the panels take it (the latest close or activity): where the history start
     # of the closed deals is measured up to.
-    last_day = ("greatest((SELECT max(close_date) FROM deals WHERE outcome IN ('won', 'lost')), "
-                "(SELECT max(activity_date) FROM activities))")
+    last_close = "(SELECT max(close_date) FROM deals WHERE outcome IN ('won', 'lost'))"
+    last_day = f"greatest({last_close}, (SELECT max(activity_date) FROM activities))"
     metric_cols = ", ".join(f"(SELECT count(*) FROM {m.table} WHERE {m.rows}) AS m_{m.name}"
                             for m in REGISTRY.values())
     row = conn.execute(f"""
         SELECT
           (SELECT count(*) FROM deals WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL),
           (SELECT min(close_date) FROM deals WHERE outcome IN ('won', 'lost')),
-          (SELECT max(close_date) FROM deals WHERE outcome IN ('won', 'lost')),
+          {last_close},
           (SELECT count(*) FROM deals WHERE outcome = 'won'),
           (SELECT count(*) FROM deals WHERE outcome = 'lost'),
           (SELECT count(*) FROM deals WHERE outcome = 'open'),

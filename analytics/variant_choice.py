@@ -192,7 +192,8 @@ def digest(arrays: PanelArrays, *keys: object) -> str:
     """
     h = hashlib.blake2b(digest_size=16)
     drop = 52 - DIGEST_BITS
-    for a in (arrays.y, arrays.expfrac, arrays.tenure, *[arrays.extra[k] for k in (OPEN_DEALS,) if k in arrays.extra]):
+    open_deals = [arrays.extra[OPEN_DEALS]] if OPEN_DEALS in arrays.extra else []
+    for a in (arrays.y, arrays.expfrac, arrays.tenure, *open_deals):
         bits = np.ascontiguousarray(np.nan_to_num(a, nan=-1.0), dtype=np.float64).view(np.int64)
         h.update(((bits + (1 << (drop - 1))) >> drop).tobytes())
     h.update(repr([p.label for p in arrays.periods]).encode())
