@@ -28,7 +28,7 @@ import pandas as pd
 
 from analytics import quoting
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
-from analytics.left_truncation import HistoryStart, complete_from_sql
+from analytics.left_truncation import HistoryStart, complete_from_sql, first_created_sql
 from analytics.metric_registry import ACTIVITY_TYPES, CLOSED_BY_OUTCOME, REGISTRY, resolve_metric
 from analytics.metrics import idle_roster_reps
 from analytics.periods import Period
@@ -309,6 +309,7 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
               SELECT type, count(*) AS n, min(activity_date) AS first, max(activity_date) AS last
               FROM activities GROUP BY type)),
           {complete_from_sql(CLOSED_BY_OUTCOME, last_day)},
+          {first_created_sql(last_day)},
           {metric_cols}
     """).fetchone()
     assert row is not None  # a SELECT without FROM always returns one row
@@ -319,8 +320,8 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
     return DataCoverage(
         closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
-        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[16:], strict=True)},
+        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[17:], strict=True)},
         lone_activities=sum(n.rows["activities"] for n in lone), lone_reps=tuple(n.rep for n in lone[:10]),
         split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)),
         idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else (),
-        history_start=HistoryStart(row[7], row[15], row[1]) if row[0] else None)
+        history_start=HistoryStart(row[16], row[15], row[1], row[7]) if row[0] else None)

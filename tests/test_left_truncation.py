@@ -23,7 +23,13 @@ from analytics import importing, metrics, store
 from analytics.backtest import run_backtest
 from analytics.calibration import calibrate
 from analytics.coverage import data_coverage
-from analytics.left_truncation import COMPLETE_SHARE, LONGEST_WEIGHT_SHARE, complete_from_sql
+from analytics.left_truncation import (
+    COMPLETE_SHARE,
+    LONGEST_WEIGHT_SHARE,
+    STRAY_GAP_DAYS,
+    complete_from_sql,
+    first_created_sql,
+)
 from analytics.metric_registry import CLOSED_ROWS
 from analytics.sample import generate
 
@@ -35,19 +41,24 @@ def company(tmp_path_factory) -> dict[str, Path]:
     return generate(tmp_path_factory.mktemp("company"), reps=24, years=3, seed=7)
 
 
-def _created_since(company: dict[str, Path], months: int, folder: Path) -> Path:
-    """The sample's deals export with only the deals created in the last ``months`` months."""
+def _created_since(company: dict[str, Path], months: int, folder: Path, strays: int = 0) -> Path:
+    """The sample's deals export with only the deals created in the last ``months`` months (and the
+    first ``strays`` of them dated five years earlier: records migrated from an older CRM)."""
     source = company["opportunities"]
     with source.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     created = [datetime.strptime(r["Created Date"], "%m/%d/%Y").date() for r in rows]
     last = max(created)
     cut = date(last.year - (last.month <= months), (last.month - months - 1) % 12 + 1, last.day)
-    out = folder / f"deals_created_last_{months}_months.csv"
+    kept = [r for r, day in zip(rows, created, strict=True) if day >= cut]
+    for r in kept[:strays]:
+        day = datetime.strptime(r["Created Date"], "%m/%d/%Y").date()
+        r["Created Date"] = day.replace(year=day.year - 5).strftime("%m/%d/%Y")
+    out = folder / f"deals_created_last_{months}_months_{strays}_strays.csv"
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(r for r, day in zip(rows, created, strict=True) if day >= cut)
+        writer.writerows(kept)
     return out
 
 
@@ -77,14 +88,33 @@ def test_the_cycle_quantile_is_the_weighted_one(window_days, seed):
                      "VALUES (?, 'Ann', ?, ?, ?, 1)", [(str(i), *d) for i, d in enumerate(deals)])
     found = conn.execute("SELECT " + complete_from_sql(CLOSED_ROWS, "$as_of"), {"as_of": as_of}).fetchone()[0]
 
-    window = (as_of - min(d[0] for d in deals)).days
+    d0 = min(d[0] for d in deals)   # (no strays: created every few days)
+    window = (as_of - d0).days
     cycles = np.array([(d[1] - d[0]).days for d in deals], float)
     weights = 1 / np.maximum.reduce([window - cycles, np.full(cycles.size, LONGEST_WEIGHT_SHARE * window),
                                      np.ones(cycles.size)])
     order = np.argsort(cycles, kind="stable")
     shares = np.cumsum(weights[order]) / weights.sum()
-    expected = min(d[0] for d in deals) + timedelta(days=int(cycles[order][np.argmax(shares >= COMPLETE_SHARE - 1e-12)]))
+    expected = d0 + timedelta(days=int(cycles[order][np.argmax(shares >= COMPLETE_SHARE - 1e-12)]))
     assert found == expected
+
+
+BULK = date(2026, 3, 1)   # 300 deals created one a day from here
+
+
+@pytest.mark.parametrize("strays, expected", [
+    ([], BULK),                                                           # no strays: the earliest
+    ([date(2021, 3, 1)], BULK),                                           # one migrated record, 5 years early
+    ([date(2021, 3, 1), BULK - timedelta(days=STRAY_GAP_DAYS + 10)], BULK),  # two apart: the last gap counts
+    ([BULK - timedelta(days=STRAY_GAP_DAYS - 10)], BULK - timedelta(days=STRAY_GAP_DAYS - 10)),  # no long gap
+    ([date(2025, 1, 1)] * 5, date(2025, 1, 1)),                           # 5 of 305: more than strays
+])
+def test_where_the_created_dates_begin(strays, expected):
+    conn = store.connect(":memory:")
+    days = strays + [BULK + timedelta(days=i) for i in range(300)]
+    conn.executemany("INSERT INTO deals (deal_id, rep, created_date, outcome, import_id) VALUES (?, 'Ann', ?, 'open', 1)",
+                     [(str(i), day) for i, day in enumerate(days)])
+    assert conn.execute("SELECT " + first_created_sql("DATE '2027-01-01'")).fetchone()[0] == expected
 
 
 def test_a_history_cut_by_created_date_starts_when_its_closes_are_complete(company, tmp_path):
@@ -103,6 +133,28 @@ def test_a_history_cut_by_created_date_starts_when_its_closes_are_complete(compa
     # none is (two months of history, each rep pulled to a team that closes most months).
     assert (cal.summary["p50"] > 0).all()
     assert set(cal.summary["n_periods"]) <= {1, 2, 3}
+
+
+def test_a_few_stray_created_dates_do_not_undo_the_cut(company, tmp_path):
+    """A handful of deals created years before the rest (migrated records, typo'd years) leave the start
+    where it is without them; the sentence says they were seen."""
+    plain = data_coverage(store.connect(_database(tmp_path / "plain", company["reps"],
+                                                  _created_since(company, 5, tmp_path)))).history_start
+    folder = tmp_path / "strays"
+    folder.mkdir()
+    deals = _created_since(company, 5, folder, strays=3)
+    conn = store.connect(_database(folder, company["reps"], deals))
+    try:
+        start = data_coverage(conn).history_start
+        first_created = start.first_created if start else None
+        assert plain is not None and start is not None and start.cut and first_created is not None
+        assert start.earliest_created is not None and start.earliest_created.year <= first_created.year - 4
+        assert abs((start.complete_from - plain.complete_from).days) <= 7
+        assert "too few to say the data begins then" in start.sentence
+        cal = calibrate(conn, "revenue", "month", "next")
+    finally:
+        conn.close()
+    assert (cal.summary["p50"] > 0).all()
 
 
 def test_a_year_cut_by_created_date_is_calibrated(company, tmp_path):
