@@ -261,7 +261,8 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
             mu = mu + core.m_eff[:, j]
             var = var + core.m_var[:, j]
         if variant.empirical and monthly not in laws:
-            laws[monthly] = residual_law(core.e_c, core.cell_rep, core.s_tilde, core.n_pos)
+            laws[monthly] = residual_law(core.e_c, core.cell_rep, core.s_tilde, core.n_pos,
+                                          (active & (y > 0)).sum(axis=0))
         law = laws[monthly] if variant.empirical else None
         parts = LevelParts(core.theta, core.s_tilde, core.post_var, core.m_eff, core.m_var, core.ramp, monthly,
                            zero_moq, zero_shift)

@@ -39,19 +39,29 @@ def shrunk_moq(resid: np.ndarray, rep_moq: np.ndarray, per_rep: np.ndarray,
     return eff, var
 
 
+MIN_RESIDUALS = 20
+"""Residuals, and degrees of freedom left in them, an empirical law needs (else the parametric one)."""
+
+
 def residual_law(e: np.ndarray, cell_rep: np.ndarray, s_tilde: np.ndarray,
-                  n_pos: np.ndarray) -> EmpiricalResidualLaw | None:
+                  n_pos: np.ndarray, period_cells: np.ndarray) -> EmpiricalResidualLaw | None:
     """Pooled standardised residuals (reps with >= 3 positive periods), rescaled to mean 0, sd 1.
 
-    ``e`` holds the residuals of the positive cells (flat, row-major), ``cell_rep`` their reps."""
+    ``e`` holds the residuals of the positive cells (flat, row-major), ``cell_rep`` their reps;
+    ``period_cells`` the positive cells of each period. None (the parametric law) unless the residuals
+    keep :data:`MIN_RESIDUALS` degrees of freedom after the period effects and rep levels fitted to them:
+    a period with one rep's cell has its effect equal to that cell, so a team of one veteran (and a new
+    hire) left twenty residuals of three distinct values, and every percentile from P40 to P90 on one
+    of them."""
     ok = n_pos >= 3
-    if not ok.any():
+    free = int(np.sum(np.maximum(period_cells - 1, 0))) - int(np.count_nonzero(n_pos))
+    if not ok.any() or free < MIN_RESIDUALS:
         return None
     keep = ok[cell_rep]
     rep = cell_rep[keep]
     u = e[keep] / np.sqrt(s_tilde[rep]) * np.sqrt(n_pos[rep] / (n_pos[rep] - 1.0))
     u = u[np.isfinite(u)]
-    if u.size < 20:
+    if u.size < MIN_RESIDUALS:
         return None
     u = (u - u.mean()) / max(u.std(), 1e-9)
     return EmpiricalResidualLaw.thinned(u)  # at most 20,000 of its own quantiles: same law, bounded cost

@@ -31,8 +31,8 @@ from analytics.periods import Period, working_days
 from analytics.target_sets import SavedTargetSet
 from analytics.tracking_causes import (
     PIPELINE_SHORT,
+    cause_beside_pace,
     diagnose,
-    flagged_on_pace,
     funnel_rates,
     outcome_causes,
     what_it_takes,
@@ -225,7 +225,7 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
         s["cause"] = np.where(short, volume_short, "on pace")
         s["cause_detail"] = [f"{saved.metric} at {formatting.rate(p)} of pace" if sh else f"{saved.metric} on pace"
                              for p, sh in zip(s["pace"], short, strict=True)]
-    s[["cause", "cause_detail"]] = flagged_on_pace(s["flag"], s["pace"], s["cause"], s["cause_detail"]).to_numpy()
+    s[["cause", "cause_detail"]] = cause_beside_pace(s["flag"], s["pace"], s["cause"], s["cause_detail"]).to_numpy()
     s["model"] = np.where(np.isin(reps, np.asarray(cal.predictive.reps, dtype=object))
                           if cal is not None else False, "calibration", "implied by saved set")
     # The team's view reuses the reps' projection and chance, and the pipeline remainder's seeded draws

@@ -163,26 +163,39 @@ def outcome_causes(outcome_pace: npt.ArrayLike, deals_now: npt.ArrayLike, deals_
 
 
 HIGH_TARGET = "target above the usual rate"
+SHORTFALL_CAUSES = (PIPELINE_SHORT, "activity volume short", "conversion short", "fewer deals", "deal size",
+                    "revenue behind seasonal pace")
+"""The causes that explain a shortfall: beside a rep ahead of pace they are only something to watch."""
 HIGH_TARGET_DETAIL = "on pace, but the target needs more than the usual rate for the rest of the period"
 
 
-def flagged_on_pace(flag: npt.ArrayLike, pace: npt.ArrayLike, cause: npt.ArrayLike,
-                    detail: npt.ArrayLike) -> pd.DataFrame:
-    """The cause of a flag when the funnel or the seasonal pace does not explain it.
+def cause_beside_pace(flag: npt.ArrayLike, pace: npt.ArrayLike, cause: npt.ArrayLike,
+                      detail: npt.ArrayLike) -> pd.DataFrame:
+    """The cause as read beside the rep's pace and flag, when the funnel alone would say otherwise.
 
     A rep at or above their seasonal pace is flagged only because their target is high: the rest of the
     period needs more than their usual rate (saying "on the seasonal pace" beside a flag reads as a
-    mistake). A rep behind pace whose funnel is on pace is left with deal size or timing.
+    mistake). A rep behind pace whose funnel is on pace is left with deal size or timing. A rep neither
+    flagged nor behind is on pace whatever the funnel shows (a shortfall's cause beside a rep at 300% of
+    pace reads as a mistake too); a funnel volume or rate short of usual stays in the detail as one to
+    watch: fewer opportunities created now is a later period's shortfall.
 
-    >>> said = flagged_on_pace([True, True, False], [1.04, 0.9, 1.1], ["on pace"] * 3, ["on the seasonal pace"] * 3)
+    >>> said = cause_beside_pace([True, True, False, False], [1.04, 0.9, 1.1, 3.0], ["on pace"] * 3 + [PIPELINE_SHORT],
+    ...                          ["on the seasonal pace"] * 3 + ["opportunities at 40% of pace"])
     >>> said["cause"].tolist()
-    ['target above the usual rate', 'deal size or timing', 'on pace']
+    ['target above the usual rate', 'deal size or timing', 'on pace', 'on pace']
     >>> said["cause_detail"][0]
     'on pace, but the target needs more than the usual rate for the rest of the period'
+    >>> said["cause_detail"][3]
+    'ahead of pace; to watch: opportunities at 40% of pace'
     """
     flag = np.asarray(flag, dtype=bool)
-    ahead = flag & (np.asarray(pace, dtype=float) >= 1)    # (NaN pace: not measured, never "ahead")
+    pace = np.asarray(pace, dtype=float)
+    ahead = flag & (pace >= 1)    # (NaN pace: not measured, never "ahead")
     cause, detail = np.asarray(cause, dtype=object), np.asarray(detail, dtype=object)
+    clear = ~flag & (pace >= 1) & np.isin(cause, SHORTFALL_CAUSES)
+    detail = np.where(clear, np.array([f"ahead of pace; to watch: {d}" for d in detail], dtype=object), detail)
+    cause = np.where(clear, "on pace", cause)
     cause = np.where(ahead, HIGH_TARGET, np.where(flag & (cause == "on pace"), "deal size or timing", cause))
     return pd.DataFrame({"cause": cause, "cause_detail": np.where(ahead, HIGH_TARGET_DETAIL, detail)})
 

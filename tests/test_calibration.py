@@ -343,3 +343,28 @@ def test_the_zero_prior_is_remembered_by_value_and_equals_a_fresh_fit(monkeypatc
     other[0] += 1
     zero_shares.zero_shares(other, n)
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4])
+def test_a_team_of_one_gets_a_range_not_one_number(seed):
+    """With one rep the period effects take that rep's every deviation: its residuals held three distinct
+    values and P50 = P70 = P90 (a veteran's $52,382 three times). Too few degrees of freedom: a t law."""
+    conn = store.connect(":memory:")
+    simulate_company(conn, n_reps=1, n_months=24, seed=seed, hire_share=0.0, leaver_share=0.0, activities=False)
+    cal = calibration.calibrate(conn, "revenue", "month", "next")
+    assert cal.predictive.residuals is None
+    q = cal.summary[["p10", "p50", "p70", "p90"]].to_numpy(dtype=float)[0]
+    assert np.all(np.diff(q) > 0) and q[3] > 1.5 * q[1]
+
+
+@pytest.mark.parametrize("cells_per_period, empirical", [(1, False), (2, False), (3, True), (12, True)])
+def test_the_residual_law_needs_degrees_of_freedom_beyond_the_period_effects(cells_per_period, empirical):
+    """Each rep positive in all 12 periods: 12 * (cells - 1) - reps degrees of freedom left (20 needed)."""
+    from analytics.logmodel_parts import residual_law
+
+    rng = np.random.default_rng(5)
+    n_t = 12
+    cell_rep = np.repeat(np.arange(cells_per_period), n_t)
+    law = residual_law(rng.normal(size=cell_rep.size), cell_rep, np.ones(cells_per_period),
+                       np.full(cells_per_period, n_t), np.full(n_t, cells_per_period))
+    assert (law is not None) == empirical

@@ -16,7 +16,15 @@ from analytics import store, tracking
 from analytics.periods import parse_period
 from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle, NegBinomialCount
 from analytics.sales_math import opportunities_needed
-from analytics.tracking_causes import diagnose, funnel_rates, outcome_causes, what_it_takes
+from analytics.tracking_causes import (
+    HIGH_TARGET,
+    PIPELINE_SHORT,
+    cause_beside_pace,
+    diagnose,
+    funnel_rates,
+    outcome_causes,
+    what_it_takes,
+)
 from analytics.tracking_core import (
     SeasonalShape,
     conditional_p_attain,
@@ -173,6 +181,23 @@ def test_causes_on_constructed_reps():
     assert out.loc["blank", "cause"] == "no activity data"
 
 
+@pytest.mark.parametrize("flag, pace, cause, shown", [
+    (False, 6.39, PIPELINE_SHORT, "on pace"),                  # far ahead: the funnel is only one to watch
+    (False, 1.0, "conversion short", "on pace"),
+    (False, 1.2, "fewer deals", "on pace"),                    # (an orders export's cause)
+    (False, 0.7, PIPELINE_SHORT, PIPELINE_SHORT),              # behind, not yet flagged: the cause stands
+    (False, float("nan"), "activity volume short", "activity volume short"),   # pace not measured
+    (True, 0.6, "conversion short", "conversion short"),
+    (True, 1.1, PIPELINE_SHORT, HIGH_TARGET),                  # flagged though ahead: the target is high
+    (True, 0.8, "on pace", "deal size or timing"),
+])
+def test_the_cause_is_read_beside_the_pace(flag, pace, cause, shown):
+    said = cause_beside_pace([flag], [pace], [cause], ["opportunities at 40% of pace"])
+    assert said["cause"].tolist() == [shown]
+    if shown == "on pace":
+        assert said["cause_detail"][0] == "ahead of pace; to watch: opportunities at 40% of pace"
+
+
 def test_small_counts_are_not_called_conversion_short():
     usual = pd.DataFrame({"calls": [500.0], "meetings": [60.0]}, index=["r"])
     now = pd.DataFrame({"calls": [8.0], "meetings": [0.0]}, index=["r"])   # 0 of 8 at 12% is not news
@@ -254,6 +279,8 @@ def test_track_the_seeded_company(tracking_company):
     assert not (strict["flag"] & (strict["cause"] == "on pace")).any()
     assert (strict["cause"] == "deal size or timing").any()
     assert set(strict.loc[~strict["flag"], "cause"]) <= {"on pace", "activity volume short", "conversion short"}
+    for frame in (s, strict):    # neither flagged nor behind: on pace, whatever the funnel shows
+        assert (frame.loc[~frame["flag"] & (frame["pace"] >= 1), "cause"] == "on pace").all()
 
 
 def test_track_counts_the_open_pipeline(tracking_company):
