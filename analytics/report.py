@@ -36,7 +36,7 @@ COLUMN_LABELS = {
     "band": "90% range", "period": "Period", "reps_with_quota": "Reps with a quota",
     "hit_rate": "Share reaching quota",
     "result_previous": "Result before", "result": "Result", "baseline_previous": "Level before",
-    "baseline": "Level", "baseline_change": "Level change", "volatility_previous": "Volatility before",
+    "baseline": "Level", "baseline_change": "Level change vs team", "volatility_previous": "Volatility before",
     "volatility": "Volatility", "calls": "Calls", "meetings": "Meetings", "opportunities": "Opportunities",
     "won": "Deals won", "call_to_meeting": "Call → meeting", "meeting_to_demo": "Meeting → demo",
     "demo_to_opportunity": "Demo → opportunity", "win_rate": "Win rate",
@@ -279,7 +279,8 @@ def _changes(rv: Review, amount: Callable[[object], str]) -> str:
              formatting.BLANK if formatting.is_blank(r["baseline_change"]) else f"{100 * r['baseline_change']:+.0f}%",
              _before_now(r["volatility_previous"], r["volatility"], _ratio)]
             for rep, r in ch.iterrows()]
-    parts.append("<p>Each cell is before → now. Level: the model's typical result for the rep.</p>")
+    parts.append("<p>Each cell is before → now. Level: the model's typical result for the rep."
+                 + (f" {_e(rv.level_sentence)}" if rv.level_sentence else "") + "</p>")
     parts.append(_table([label(c) for c in ("rep", "result", "baseline", "baseline_change", "volatility")],
                         rows, widths=(22, 24, 24, 12, 18)))
     for names, write, what in ((FUNNEL_COUNTS, _count, "The funnel's counts"),

@@ -26,7 +26,9 @@ from analytics.predictive import PredictiveDistribution
 from analytics.review_changes import (  # noqa: F401  (re-exported: the review API)
     RATCHET_SENTENCE,
     VOLATILITY_COLUMNS,
+    LevelChange,
     SharedVolatility,
+    level_change,
     next_period_start,
     ratchet_columns,
     shared_volatility,
@@ -63,6 +65,7 @@ class Review:
     next_start: pd.DataFrame       # per rep: model's next P-level vs ratchet
     notes: list[str] = field(default_factory=list)
     ratchet_sentence: str = RATCHET_SENTENCE
+    level_sentence: str | None = None   # the team's move between the periods' levels (changes: net of it)
 
     @property
     def period(self) -> Period:
@@ -155,6 +158,8 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
     })
     cov = data_coverage(conn)
     changes = _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied, cov)
+    level = level_change(changes["baseline_previous"], changes["baseline"], period.label, period.next().label)
+    changes.insert(changes.columns.get_loc("baseline") + 1, "baseline_change", level.own)
     notes += cov.absent_notes()
     next_start = next_period_start(saved, actual, cal_next)
     if cal_then is None:
@@ -164,7 +169,7 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
     return Review(saved=saved, as_of=day, complete=complete, results=res, outcomes=outcomes,
                   calibration=calibration_by_tier(outcomes),
                   reliability=reliability_table(outcomes["p"], outcomes["hit"], bins), quotas=quotas,
-                  changes=changes, next_start=next_start, notes=notes)
+                  changes=changes, next_start=next_start, notes=notes, level_sentence=level.sentence)
 
 
 def _changes(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, actual: pd.Series,
@@ -190,8 +195,6 @@ def _changes(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, actual: pd.
         out["volatility"] = np.where(covered, volatility(pred_next), np.nan)
     else:
         out["baseline"] = out["volatility"] = np.nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["baseline_change"] = out["baseline"] / out["baseline_previous"] - 1
     f_prev = data.funnel_counts(conn, prev.start, prev.end).reindex(reps).fillna(0.0)
     f_now = data.funnel_counts(conn, period.start, period.end).reindex(reps).fillna(0.0)
     r_prev, r_now = funnel_rates(f_prev), funnel_rates(f_now)

@@ -78,6 +78,42 @@ def volatility(predictive: PredictiveDistribution) -> np.ndarray:
 VOLATILITY_COLUMNS = {"volatility_previous": "before", "volatility": "now"}
 
 
+class LevelChange(NamedTuple):
+    """Each rep's change of level net of the team's, the team's own move, and that move in words."""
+
+    own: np.ndarray
+    team: float
+    sentence: str | None
+
+
+def level_change(before: npt.ArrayLike, now: npt.ArrayLike, before_label: str, now_label: str) -> LevelChange:
+    """The level (the model's baseline) from one period to the next: the team's move, and each rep's net of it.
+
+    Consecutive periods differ for everyone by what the model expects of them (a quarter's first month
+    against its last, the season, the team's trend): from a December to a January every rep's level fell
+    45-55% on a real export, read as a collapse rep by rep. The team's move is the ratio of the reps' summed
+    levels (reps with both); each rep's own change is (now / before) / (1 + team move) - 1.
+
+    >>> change = level_change([100.0, 200.0, np.nan], [50.0, 120.0, 80.0], "2017-12", "2018-01")
+    >>> round(change.team, 3), [round(float(v), 3) for v in change.own]
+    (-0.433, [-0.118, 0.059, nan])
+    >>> print(change.sentence)  # doctest: +NORMALIZE_WHITESPACE
+    The team's level moves -43% from 2017-12 to 2018-01: what the model expects of these periods for everyone
+    (the month's place in the quarter, the season, the team's trend). Each rep's level change is shown net of it.
+    """
+    b, n = np.asarray(before, dtype=float), np.asarray(now, dtype=float)
+    both = np.isfinite(b) & np.isfinite(n) & (b > 0)
+    if not both.any():
+        return LevelChange(np.full(b.shape, np.nan), float("nan"), None)
+    team = float(n[both].sum() / b[both].sum() - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.where(both, n / np.where(both, b, 1.0) / (1 + team) - 1, np.nan)
+    sentence = (f"The team's level moves {100 * team:+.0f}% from {before_label} to {now_label}: what the model "
+                "expects of these periods for everyone (the month's place in the quarter, the season, the team's "
+                "trend). Each rep's level change is shown net of it.")
+    return LevelChange(own, team, sentence)
+
+
 class SharedVolatility(NamedTuple):
     """Volatility columns that hold one number for every rep, and the sentence that says it once instead."""
 

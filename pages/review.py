@@ -205,14 +205,17 @@ st.dataframe(ch, hide_index=True, width="stretch", key="review_changes",
                             "result": st.column_config.NumberColumn("Result", format=amount),
                             "baseline_previous": st.column_config.NumberColumn("Level before", format=amount),
                             "baseline": st.column_config.NumberColumn("Level now", format=amount),
-                            "baseline_change": st.column_config.NumberColumn("Level change", format="%+.0f%%"),
+                            "baseline_change": st.column_config.NumberColumn(
+                                "Level change vs team", format="%+.0f%%",
+                                help="The rep's change of level net of the team's move (said below the table)."),
                             "volatility_previous": st.column_config.NumberColumn(
                                 "Volatility before", format="%.2f", help=VOLATILITY_HELP),
                             "volatility": st.column_config.NumberColumn("Volatility", format="%.2f",
                                                                         help=VOLATILITY_HELP),
                             **funnel_config})
-if shared.sentence:
-    st.caption(shared.sentence)
+for sentence in (rv.level_sentence, shared.sentence):
+    if sentence:
+        st.caption(sentence)
 
 st.subheader(f"Where {period.next().label} starts")
 st.info(rv.ratchet_sentence, icon=":material/trending_up:")

@@ -69,6 +69,7 @@ def test_finished_set_is_reviewed_like_the_engine(reviewed_db):
         rv.next_start.sort_index()["model_next_p_level"].to_numpy(), nan_ok=True)
     assert "ratchet" in at.info[0].value.lower()
     assert "baseline_change" in _frame(at, "baseline_change").columns
+    assert sum(c.value == rv.level_sentence for c in at.caption) == 1    # the team's move, said once
 
     spec = at.get("plotly_chart")[0].proto.spec
     assert "calibrated" in spec and "our targets" in spec

@@ -62,6 +62,18 @@ def test_tier_outcomes_and_calibration_by_tier():
     assert list(table.index) == ["base", "stretch", "all"]
 
 
+@pytest.mark.parametrize("before, now, team, own", [
+    ([100.0, 100.0], [50.0, 50.0], -0.5, [0.0, 0.0]),              # a shared move: nobody's own
+    ([100.0, 300.0], [100.0, 100.0], -0.5, [1.0, -1 / 3]),
+    ([100.0, np.nan, 0.0], [110.0, 50.0, 20.0], 0.1, [0.0, np.nan, np.nan]),   # only reps with both levels
+])
+def test_level_change_is_each_reps_own_net_of_the_teams(before, now, team, own):
+    change = review.level_change(before, now, "2017-12", "2018-01")
+    assert change.team == pytest.approx(team)
+    np.testing.assert_allclose(change.own, own)
+    assert change.sentence is not None and f"{100 * team:+.0f}%" in change.sentence
+
+
 def test_ratchet_columns():
     out = review.ratchet_columns(model_next=[110.0, 90.0, 100.0], last_target=[100.0, 100.0, 100.0],
                                  last_result=[140.0, 80.0, 100.0])
@@ -111,6 +123,11 @@ def test_review_changes_and_next_starting_point(reviewed):
     beat = nxt["beat_last_target"]
     np.testing.assert_allclose(nxt.loc[beat, "ratchet_raise_to_last_result"], nxt.loc[beat, "last_result"])
     np.testing.assert_allclose(nxt.loc[~beat, "ratchet_raise_to_last_result"], nxt.loc[~beat, "last_target"])
+    # Each rep's level change is net of the team's move, which is said once in words: the reps' levels
+    # moved by the team's ratio and their own, independently computed.
+    team = ch["baseline"].sum() / ch["baseline_previous"].sum()
+    np.testing.assert_allclose(ch["baseline_change"], ch["baseline"] / ch["baseline_previous"] / team - 1)
+    assert reviewed.level_sentence and f"{100 * (team - 1):+.0f}%" in reviewed.level_sentence
     # The model's next P35 is reached with chance 0.65 under the next-period law.
     np.testing.assert_allclose(nxt["p_attain_model_next"], 0.65, atol=0.02)
     # A ratchet above the model level has a lower chance than the model's level.
