@@ -52,15 +52,22 @@ from analytics.backtest_cases import (
 )
 from analytics.backtest_scores import (
     CRPS_GRID,
+    MIN_RULE_FORECASTS,
     NAIVE_RULES,
+    RULE_INPUT,
+    RULE_NAMES,
     NaiveErrors,
+    by_slice,
     crps_from_quantiles,
     empirical_quantiles,
+    naive_inputs,
     naive_point_forecasts,
     period_bootstrap_band,
     pinball,
     randomized_pit,
     reliability_table,
+    tie_split_coverage,
+    why_not_scored,
 )
 from analytics.calibration import DEFAULT_LEVELS, level_column
 from analytics.metric_registry import resolve_metric
@@ -74,8 +81,9 @@ from analytics.variant_choice import VariantChoice
 
 METHODS = ("model", *NAIVE_RULES)
 
-# One method at one origin, per rep: CRPS, pinball loss per level, covered per level.
-OriginScores = tuple[np.ndarray, np.ndarray, np.ndarray]
+# One method at one origin, per rep: CRPS, pinball loss per level, covered per level (ties split: the
+# randomised PIT's for the model), and whether the method is scored there (its input exists).
+OriginScores = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass
@@ -94,6 +102,8 @@ class BacktestResult:
     slices: pd.DataFrame = field(default_factory=pd.DataFrame)
     family: str = "log"
     variant_choice: VariantChoice | None = None
+    not_scored: dict[str, str] = field(default_factory=dict)
+    """Simple rules left out of the table and the comparison, each with the reason (its input is missing)."""
 
     @property
     def n_forecasts(self) -> int:
@@ -107,6 +117,9 @@ class BacktestResult:
             "coverage_randomized": {row.column: _num(row.covered_randomized) for row in self.coverage.itertuples()},
             "crps": {k: _num(v) for k, v in self.crps.items()},
             "pinball": {k: _num(v) for k, v in self.pinball.items()},
+            "forecasts_scored": {str(k): int(v) for k, v in self.summary.get("forecasts", pd.Series()).items()},
+            "model_crps_same_forecasts": {k: _num(v) for k, v in self.model_crps_on().items() if k != "model"},
+            "not_scored": dict(self.not_scored),
             "pit_histogram": [_num(x) for x in self.pit],
             "historical_targets": self.historical_targets,
         }
@@ -117,8 +130,8 @@ class BacktestResult:
             return ["Not enough history to test the forecasts yet (need at least 5 complete periods)."]
         out, by_chance = [], []
         for row in self.coverage.itertuples():
-            beaten = 1 - row.covered_randomized
-            out.append(f"Targets set at P{round(100 * row.level)} were beaten {formatting.rate(beaten)} of the time; "
+            beaten = formatting.rate_and_rest(row.covered_randomized)[1]     # as the Backtest page's tiles
+            out.append(f"Targets set at P{round(100 * row.level)} were beaten {beaten} of the time; "
                        f"{formatting.rate(1 - row.level)} was promised.")
             # The band is what this many origins and reps can tell apart: a promise inside it is not broken.
             if row.band_lo <= row.level <= row.band_hi and abs(row.covered_randomized - row.level) >= MISS:
@@ -128,18 +141,55 @@ class BacktestResult:
             out.append(f"The {'misses' if len(by_chance) > 1 else 'miss'} at {named} {'are' if len(by_chance) > 1 else 'is'} "
                        "within what chance gives on a history this short: with its periods and reps resampled, "
                        "the promise stays inside the range.")
-        naive = {k: v for k, v in self.crps.items() if k != "model" and np.isfinite(v)}
-        if naive and np.isfinite(self.crps.get("model", np.nan)):
-            best = min(naive, key=lambda method: naive[method])
-            gain = 1 - self.crps["model"] / naive[best]
+        if (best_rule := self.best_rule()) is not None:
+            best, gain = best_rule
             words = "more" if gain >= 0 else "less"
+            n = int(self.summary.loc[best, "forecasts"]) if "forecasts" in self.summary else self.n_forecasts
             out.append(f"The model's ranges were {formatting.rate(abs(gain))} {words} accurate than the best simple "
-                       f"rule ({best.replace('_', ' ')}), over {formatting.count(self.n_forecasts)} rep-periods.")
+                       f"rule ({best.replace('_', ' ')}), over {formatting.count(n)} rep-periods.")
         if self.historical_targets:
             h = self.historical_targets
             out.append(f"Your past targets were hit {formatting.rate(h['hit_rate'])} of the time "
                        f"({formatting.count(h['n'])} rep-periods); the model gave them on average a "
                        f"{formatting.rate(h['mean_predicted_p_attain'])} chance.")
+        return out
+
+    def model_crps_on(self) -> dict[str, float]:
+        """The model's error on each scored method's own forecasts (all of them, but for a rule whose input
+        exists on a part only): what each rule's error is compared with."""
+        if "model_crps" not in self.summary:
+            return {}
+        return {str(k): float(v) for k, v in self.summary["model_crps"].items()}
+
+    def best_rule(self) -> tuple[str, float] | None:
+        """The simple rule the model beats by the least, like with like, and the model's error reduction
+        against it (``1 - model / rule`` on the rule's forecasts; negative: the rule was more accurate)."""
+        if "skill_vs_model" not in self.summary:
+            return None
+        skill = self.summary["skill_vs_model"].drop("model", errors="ignore").dropna()
+        if skill.empty:
+            return None
+        best = str(skill.idxmin())
+        return best, float(skill[best])
+
+    def comparable_crps(self) -> dict[str, float]:
+        """The errors of the model and of the rules scored on every forecast (their bars can stand side by side)."""
+        if "forecasts" not in self.summary:
+            return dict(self.crps)
+        full = self.summary.index[self.summary["forecasts"] >= self.n_forecasts]
+        return {k: v for k, v in self.crps.items() if k in full}
+
+    def rule_notes(self) -> list[str]:
+        """One line per rule not scored, or scored on a part of the forecasts, saying so and why."""
+        out = [f"{RULE_NAMES.get(m, m)}: not scored, {why}." for m, why in self.not_scored.items()]
+        if "forecasts" in self.summary:
+            for m, row in self.summary.iterrows():
+                if m != "model" and row["forecasts"] < self.n_forecasts:
+                    out.append(f"{RULE_NAMES.get(str(m), m)}: scored on the {formatting.count(int(row['forecasts']))} of "
+                               f"{formatting.count(self.n_forecasts)} forecasts that had "
+                               f"{RULE_INPUT.get(str(m), 'its input')}, against the model's error on those same "
+                               f"forecasts ({formatting.score(row['model_crps'])} for the model, "
+                               f"{formatting.score(row['crps'])} for the rule).")
         return out
 
 
@@ -225,13 +275,17 @@ def score_cases(metric: str, grain: str, levels: tuple[float, ...], cases: list[
     hist_rows: list[pd.DataFrame] = []
     scores: dict[str, list[OriginScores]] = {m: [] for m in METHODS}
     points: dict[int, dict[str, np.ndarray]] = {}
+    inputs: dict[int, dict[str, np.ndarray]] = {}
     errors: dict[int, dict[str, NaiveErrors]] = {}
+    plain: list[np.ndarray] = []
+    inputs_seen: dict[str, int] = {}      # forecasts where a rule's input exists (scored or not: no errors yet)
     for case in cases:
         o, rows, y, pred = case.column, case.rows, case.y, case.pred
         key = id(case.panel)
         if key not in points:
             points[key] = naive_point_forecasts(case.panel, grain)
-            errors[key] = {m: NaiveErrors.of(case.panel, f) for m, f in points[key].items()}
+            inputs[key] = naive_inputs(case.panel, grain)
+            errors[key] = {m: NaiveErrors.of(case.panel, f, inputs[key].get(m)) for m, f in points[key].items()}
         scale = loss_scales(case.panel[:, :o], rows)
         both = pred.quantile(grid_and_levels)
         q_grid, q_levels = both[:, :CRPS_GRID.size], both[:, CRPS_GRID.size:]
@@ -242,15 +296,25 @@ def score_cases(metric: str, grain: str, levels: tuple[float, ...], cases: list[
         keep = np.array([shown.allows(r) for r in pred.reps], dtype=bool)
         if not keep.any():
             continue
+        everywhere = np.ones(rows.size, dtype=bool)
         for m in METHODS:
             if m == "model":
-                qg, ql = q_grid, q_levels
+                qg, ql, scored = q_grid, q_levels, everywhere
+                covered = (u[:, None] <= lv[None, :]).astype(float)
             else:
                 both = empirical_quantiles(case.panel, o, rows, grid_and_levels) if m == "empirical_percentiles" \
                     else errors[key][m].quantiles(points[key][m], o, rows, grid_and_levels)
                 qg, ql = both[:, :CRPS_GRID.size], both[:, CRPS_GRID.size:]
+                covered = tie_split_coverage(y, both, grid_and_levels, ql, lv)
+                # A rule with an input of its own is scored where it exists and it has errors to make a range of.
+                scored = everywhere
+                if m in inputs[key]:
+                    scored = inputs[key][m][rows, o]
+                    inputs_seen[m] = inputs_seen.get(m, 0) + int(scored[keep].sum())
+                    scored = scored & (errors[key][m].before(o) >= 2)
             scores[m].append((crps_from_quantiles(y, qg)[keep] / scale[keep],
-                              pinball(y, ql, lv)[keep] / scale[keep][:, None], (y[:, None] <= ql)[keep]))
+                              pinball(y, ql, lv)[keep] / scale[keep][:, None], covered[keep], scored[keep]))
+        plain.append((y[:, None] <= q_levels)[keep])
         frame = pd.DataFrame({"origin": case.label, "origin_index": case.index, "rep": np.asarray(pred.reps),
                               "y": y, "pit": u, "n_history": case.n_history, "scale": scale})
         for j, lev in enumerate(levels):
@@ -264,7 +328,7 @@ def score_cases(metric: str, grain: str, levels: tuple[float, ...], cases: list[
                 p_att = pred.p_attain(_expand(hit["target"].to_numpy(float), hit["idx"].to_numpy(), rows.size))
                 hist_rows.append(pd.DataFrame({"p": p_att[hit["idx"].to_numpy()],
                                                "hit": hit["y"].to_numpy() >= hit["target"].to_numpy()}))
-    return _assemble(metric, grain, levels, parts, scores, hist_rows, rng, family)
+    return _assemble(metric, grain, levels, parts, scores, plain, inputs_seen, hist_rows, rng, family)
 
 
 def _expand(values: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
@@ -293,8 +357,8 @@ def _quotas(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, fsm: int) 
 
 
 def _assemble(metric: str, grain: str, levels: tuple[float, ...], parts: list[pd.DataFrame],
-              scores: dict[str, list[OriginScores]], hist_rows: list[pd.DataFrame],
-              rng: np.random.Generator, family: str) -> BacktestResult:
+              scores: dict[str, list[OriginScores]], plain: list[np.ndarray], inputs_seen: dict[str, int],
+              hist_rows: list[pd.DataFrame], rng: np.random.Generator, family: str) -> BacktestResult:
     lv = np.array(levels)
     cols = [level_column(x) for x in levels]
     if not parts:
@@ -305,7 +369,7 @@ def _assemble(metric: str, grain: str, levels: tuple[float, ...], parts: list[pd
                               np.full(10, np.nan), nan, dict(nan), None, pd.DataFrame(), family=family)
     forecasts = pd.concat(parts, ignore_index=True)
     u = np.concatenate([p["pit"].to_numpy() for p in parts])
-    covered = np.vstack([s[2] for s in scores["model"]]).astype(float)
+    covered = np.vstack(plain).astype(float)
     rand_cov = (u[:, None] <= lv[None, :]).astype(float)
     lo, hi = period_bootstrap_band(rand_cov, forecasts["origin_index"].to_numpy(), rng,
                                    rep_idx=forecasts["rep"].to_numpy())
@@ -313,19 +377,26 @@ def _assemble(metric: str, grain: str, levels: tuple[float, ...], parts: list[pd
                              "covered_randomized": rand_cov.mean(0), "band_lo": lo, "band_hi": hi,
                              "n": len(forecasts)})
     pit = np.histogram(u, bins=10, range=(0, 1))[0] / max(u.size, 1)
-    crps, pin, rows = {}, {}, []
+    crps, pin, rows, not_scored = {}, {}, [], {}
+    model_crps = np.concatenate([s[0] for s in scores["model"]])
     for m in METHODS:
-        c = np.concatenate([s[0] for s in scores[m]])
-        pl = np.vstack([s[1] for s in scores[m]])
-        cv = np.vstack([s[2] for s in scores[m]]).mean(0)
+        scored = np.concatenate([s[3] for s in scores[m]])
+        n = int(scored.sum())
+        if n < len(forecasts) and n < MIN_RULE_FORECASTS:      # compared on too few forecasts: left out
+            not_scored[m] = why_not_scored(m, n, len(forecasts), inputs_seen.get(m, 0))
+            continue
+        c = np.concatenate([s[0] for s in scores[m]])[scored]
+        pl = np.vstack([s[1] for s in scores[m]])[scored]
+        cv = np.vstack([s[2] for s in scores[m]])[scored].mean(0)
         crps[m], pin[m] = float(np.mean(c)), float(np.mean(pl))
-        rows.append({"method": m, "crps": crps[m], "pinball": pin[m],
+        rows.append({"method": m, "crps": crps[m], "pinball": pin[m], "forecasts": n,
+                     "model_crps": float(np.mean(model_crps[scored])),
                      **{f"pinball_{k}": v for k, v in zip(cols, pl.mean(0), strict=True)},
                      **{f"coverage_{k}": v for k, v in zip(cols, cv, strict=True)}})
     summary = pd.DataFrame(rows).set_index("method")
-    summary["skill_vs_model"] = 1 - summary.loc["model", "crps"] / summary["crps"]
-    forecasts["crps"] = np.concatenate([s[0] for s in scores["model"]])
-    slices = _slices(forecasts, cols)
+    summary["skill_vs_model"] = 1 - summary["model_crps"] / summary["crps"]
+    forecasts["crps"] = model_crps
+    slices = by_slice(forecasts, cols, grain)
     historical, reliability = None, None
     if hist_rows:
         h = pd.concat(hist_rows, ignore_index=True)
@@ -334,20 +405,5 @@ def _assemble(metric: str, grain: str, levels: tuple[float, ...], parts: list[pd
                       "brier": round(float(np.mean((h["p"] - h["hit"]) ** 2)), 6)}
         reliability = reliability_table(h["p"].to_numpy(), h["hit"].to_numpy())
     return BacktestResult(metric, grain, levels, summary, coverage, pit, crps, pin, historical, forecasts,
-                          reliability, slices, family)
+                          reliability, slices, family, not_scored=not_scored)
 
-
-def _slices(forecasts: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    """Randomised-PIT coverage and CRPS by history length and by rep size (tercile of scale)."""
-    f = forecasts.copy()
-    f["history"] = pd.cut(f["n_history"], [-1, 2, 6, 10_000], labels=["0-2 periods", "3-6 periods", "7+ periods"])
-    f["size"] = pd.qcut(f["scale"].rank(method="first"), 3, labels=["small", "mid", "large"]) \
-        if len(f) >= 3 else "all"
-    out = []
-    for by in ("history", "size"):
-        for key, g in f.groupby(by, observed=True):
-            row = {"slice": by, "group": str(key), "n": len(g), "crps": g["crps"].mean()}
-            for c in cols:
-                row[f"coverage_{c}"] = float(np.mean(g["pit"] <= int(c[1:]) / 100))
-            out.append(row)
-    return pd.DataFrame(out)

@@ -44,7 +44,8 @@ class OriginCase:
     """One origin's forecasts: who, what happened, the model's law, and the naive rules' panel.
 
     ``panel``/``column`` hold the outcomes the naive rules see (``panel[:, column]`` is the
-    outcome, the columns before it the history they forecast from)."""
+    outcome, the columns before it the history they forecast from); ``n_history``: each rep's periods of
+    history before the origin, in the grain forecast (quarters for a quarter from months)."""
 
     label: str
     index: int
@@ -183,8 +184,9 @@ def quarter_cases(months: PanelArrays, metric: str, cols: list[int],
                            months.tenure[rows, window], variant).predictive(months.reps, rows)
         sums = three_month_sums(months.y, o)
         label = f"{first.label} to {months.periods[o + 2].label}"
+        # History in quarters, the grain forecast: the rep's three-month windows before the origin.
         cases.append(OriginCase(label, o, first.start, rows, sums[rows, -1], pred, sums, sums.shape[1] - 1,
-                                np.isfinite(months.y[rows, :o]).sum(1)))
+                                np.isfinite(sums[rows, :-1]).sum(1)))
     return cases
 
 

@@ -10,6 +10,13 @@ distribution with its own pooled training errors log(y / y_hat) plus the share o
 * ``same_period_last_year``  the same period a year earlier x the team's year-on-year growth;
 * ``team_uniform``           one number for everybody: the team's recent mean per rep;
 * ``empirical_percentiles``  the rep's own empirical percentiles (no error model needed).
+
+A rule is scored only where its own input exists (:func:`naive_inputs`): the same period last year
+needs a year-ago value, and a year-ago value on earlier periods to learn its errors from; falling back
+to another rule there would score that rule twice under two names. A rule scored on a part of the
+forecasts is compared with the model on that part; one with fewer than :data:`MIN_RULE_FORECASTS`
+such forecasts is not scored at all. Last period and the trailing mean take the team's figure for a
+rep with no past of their own (a hire's first period), as a manager would: they are scored everywhere.
 """
 
 from __future__ import annotations
@@ -24,6 +31,18 @@ from analytics import formatting
 NAIVE_RULES = ("last_period", "trailing_mean", "same_period_last_year", "team_uniform", "empirical_percentiles")
 CRPS_GRID = np.round(np.arange(0.02, 0.99, 0.02), 2)
 WINDOW = 4
+RULE_NAMES = {
+    "last_period": "Last period", "trailing_mean": "Trailing mean", "same_period_last_year": "Same period last year",
+    "team_uniform": "One team quota", "empirical_percentiles": "Own percentiles",
+}
+"""Each simple rule's name as the Backtest page and the CLI's notes write it."""
+RULE_INPUT = {"same_period_last_year": "a year-ago period"}
+"""The input of a rule scored only where it exists, in words (the other rules are scored everywhere)."""
+MIN_RULE_FORECASTS = 30
+"""A rule whose input exists on only a part of the forecasts is scored when it has at least this many of
+them (the count below which the verdict calls a whole backtest a rough guide,
+``backtest_verdict.FEW_FORECASTS``): the difference of two errors measured on fewer is mostly noise.
+Present on every forecast, a rule is scored however few there are, as every other rule is."""
 
 
 def pinball(y: np.ndarray, q: np.ndarray, levels: np.ndarray) -> np.ndarray:
@@ -61,7 +80,7 @@ def naive_point_forecasts(y: np.ndarray, grain: str) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         team_col = np.where(finite, y, 0.0).sum(0) / finite.sum(0)  # NaN where nobody was active
     team_recent = _rolling_nanmean(team_col[None, :], WINDOW)[0]
-    lag = 12 if grain == "month" else 4
+    lag = _year(grain)
     year_ago = np.full_like(y, np.nan)
     growth = np.ones(n_t)
     if n_t > lag:
@@ -72,6 +91,8 @@ def naive_point_forecasts(y: np.ndarray, grain: str) -> dict[str, np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
             g = yearly / prev
         growth = np.where(np.isfinite(g) & (g > 0), g, 1.0)
+    # The trailing mean where there is no year-ago value keeps the array finite; those cells are never
+    # scored nor learnt from (naive_inputs).
     same = np.where(np.isfinite(year_ago), year_ago * growth[None, :], trailing)
     uniform = np.broadcast_to(team_recent[None, :], y.shape).copy()
     out = {"last_period": last_period, "trailing_mean": trailing, "same_period_last_year": same,
@@ -81,6 +102,51 @@ def naive_point_forecasts(y: np.ndarray, grain: str) -> dict[str, np.ndarray]:
         f = np.where(np.isfinite(f), f, uniform)
         out[name] = np.maximum(np.nan_to_num(f, nan=1.0), floor[None, :])
     return out
+
+
+def _year(grain: str) -> int:
+    return 12 if grain == "month" else 4
+
+
+def naive_inputs(y: np.ndarray, grain: str) -> dict[str, np.ndarray]:
+    """Where a rule's own input exists, per cell (rules not named here have theirs everywhere): the same
+    period last year where the rep has a value a year before the cell.
+
+    >>> naive_inputs(np.array([[1.0, 2, 3, 4, 5, np.nan]]), "quarter")["same_period_last_year"].tolist()
+    [[False, False, False, False, True, True]]
+    """
+    lag = _year(grain)
+    year_ago = np.zeros(y.shape, dtype=bool)
+    if y.shape[1] > lag:
+        year_ago[:, lag:] = np.isfinite(y[:, :-lag])
+    return {"same_period_last_year": year_ago}
+
+
+def tie_split_coverage(y: np.ndarray, q: np.ndarray, q_levels: np.ndarray, at: np.ndarray,
+                       levels: np.ndarray) -> np.ndarray:
+    """Per forecast and level, the chance the outcome counts at or below the level, ties split.
+
+    ``q`` (n, K): a forecast's quantiles at ``q_levels`` (non-decreasing in the level); ``at`` (n, L): its
+    quantiles at ``levels``. An outcome under the level's quantile counts 1, over it 0; one equal to it (a
+    zero at a percentile of zero) sits on an atom of the law, which the quantiles span from ``F(y-)`` to
+    ``F(y)`` (read half-way between neighbouring levels), and counts as the chance that a uniform draw
+    over that span is at or below the level: the randomised PIT's coverage on average, where the plain
+    count flatters the low percentiles (every tie in).
+
+    >>> q = np.array([[0.0, 0.0, 0.0, 5.0, 9.0]])            # a zero atom up to about 35%
+    >>> levels = np.array([0.1, 0.2, 0.3, 0.4, 0.9])
+    >>> tie_split_coverage(np.array([0.0]), q, levels, q[:, [0, 3]], np.array([0.1, 0.4])).round(2)
+    array([[0.29, 1.  ]])
+    """
+    order = np.argsort(q_levels, kind="stable")
+    g, qs = q_levels[order], q[:, order]
+    edges = np.concatenate([[0.0], (g[:-1] + g[1:]) / 2, [1.0]])
+    lo = edges[(qs < y[:, None]).sum(axis=1)]          # F(y-)
+    hi = edges[(qs <= y[:, None]).sum(axis=1)]         # F(y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        split = np.clip((levels[None, :] - lo[:, None]) / (hi - lo)[:, None], 0.0, 1.0)
+    tie = (y[:, None] == at) & (hi > lo)[:, None]
+    return np.where(tie, split, (y[:, None] <= at).astype(float))
 
 
 def naive_quantiles(y: np.ndarray, point: np.ndarray, origin: int, rows: np.ndarray,
@@ -111,14 +177,19 @@ class NaiveErrors:
     seen: np.ndarray
 
     @classmethod
-    def of(cls, y: np.ndarray, point: np.ndarray) -> NaiveErrors:
-        ok = np.isfinite(y)
+    def of(cls, y: np.ndarray, point: np.ndarray, has_input: np.ndarray | None = None) -> NaiveErrors:
+        """The table of ``point``'s errors on ``y``; given ``has_input`` (:func:`naive_inputs`), on those cells only."""
+        ok = np.isfinite(y) if has_input is None else np.isfinite(y) & has_input
         pos = ok & (y > 0)
         pos[:, 0] = False                                          # column 0 has no forecast
         cols = np.broadcast_to(np.arange(y.shape[1]), y.shape)[pos]
         errors = np.log(y[pos] / point[pos])
         order = np.argsort(errors, kind="stable")
         return cls(errors[order], cols[order], (ok & (y <= 0)).sum(axis=0), ok.sum(axis=0))
+
+    def before(self, origin: int) -> int:
+        """The errors learnt before ``origin`` (a range needs two)."""
+        return int(np.count_nonzero(self.columns < origin))
 
     def quantiles(self, point: np.ndarray, origin: int, rows: np.ndarray, levels: np.ndarray) -> np.ndarray:
         """:func:`naive_quantiles` at ``origin`` (equal to it up to rounding)."""
@@ -242,3 +313,37 @@ def reliability_table(p: np.ndarray, hit: np.ndarray, bins: int = 5) -> pd.DataF
     g.index = [f"{formatting.rate(edges[i])}-{formatting.rate(edges[i + 1])}" for i in g.index]
     g.index.name = "predicted"
     return g.reset_index()
+
+
+def why_not_scored(rule: str, n: int, total: int, with_input: int) -> str:
+    """Why a rule is left out: of ``total`` forecasts, ``with_input`` had its input and ``n`` could be scored
+    (the input, and earlier periods with it to learn the rule's errors from).
+
+    >>> why_not_scored("same_period_last_year", 0, 300, 0)
+    'the history holds no year-ago period'
+    >>> why_not_scored("same_period_last_year", 12, 300, 40)
+    'only 12 of 300 forecasts had a year-ago period, and earlier ones to learn its errors from (30 are needed to compare)'
+    """
+    needs = RULE_INPUT.get(rule, "its input")
+    if with_input == 0:
+        return f"the history holds no {needs.removeprefix('a ')}"
+    return (f"only {formatting.count(n)} of {formatting.count(total)} forecasts had {needs}, and earlier ones to "
+            f"learn its errors from ({MIN_RULE_FORECASTS} are needed to compare)")
+
+
+def by_slice(forecasts: pd.DataFrame, cols: list[str], grain: str) -> pd.DataFrame:
+    """Randomised-PIT coverage and CRPS by history length (``n_history``: periods of the ``grain``, as its
+    groups say) and by rep size (tercile of scale)."""
+    f = forecasts.copy()
+    f["history"] = pd.cut(f["n_history"], [-1, 2, 6, 10_000],
+                          labels=[f"0-2 {grain}s", f"3-6 {grain}s", f"7+ {grain}s"])
+    f["size"] = pd.qcut(f["scale"].rank(method="first"), 3, labels=["small", "mid", "large"]) \
+        if len(f) >= 3 else "all"
+    out = []
+    for by in ("history", "size"):
+        for key, g in f.groupby(by, observed=True):
+            row = {"slice": by, "group": str(key), "n": len(g), "crps": g["crps"].mean()}
+            for c in cols:
+                row[f"coverage_{c}"] = float(np.mean(g["pit"] <= int(c[1:]) / 100))
+            out.append(row)
+    return pd.DataFrame(out)

@@ -9,7 +9,9 @@ in one sentence, and says so honestly when there is too little history to test a
 The share at P90 is the one the Backtest page shows (randomised for ties, so counts with many equal
 values are not flattered); a promise is *kept* when the promised share lies inside the band that
 luck alone could explain (resampling whole periods). The accuracy is the CRPS, which scores the
-whole range; within 3% of each other two methods are "about as accurate".
+whole range; within 3% of each other two methods are "about as accurate". A rule scored on a part of the
+forecasts only (the same period last year, where a year-ago period exists) is compared with the model's
+error on that same part; a rule the backtest could not score is not in ``crps`` and is not compared.
 
 Example
 -------
@@ -118,7 +120,7 @@ def too_little_history(grain: str, n_complete: int | None = None) -> BacktestVer
 
 
 def verdict(coverage: pd.DataFrame, crps: Mapping[str, float], *, grain: str, n_forecasts: int,
-            n_origins: int, level: float = LEVEL) -> BacktestVerdict:
+            n_origins: int, level: float = LEVEL, model_on: Mapping[str, float] | None = None) -> BacktestVerdict:
     """The verdict from a backtest's coverage table and errors (see the module for the example).
 
     Parameters
@@ -132,6 +134,9 @@ def verdict(coverage: pd.DataFrame, crps: Mapping[str, float], *, grain: str, n_
         ``"month"`` or ``"quarter"``; rep-periods forecast and the starting points they came from.
     level
         The percentile to quote (the one in ``coverage`` nearest to it).
+    model_on
+        The model's error on each rule's own forecasts (``BacktestResult.model_crps_on``), when a rule was
+        scored on a part of them; a rule not in it is compared with ``crps["model"]``.
     """
     if n_forecasts <= 0 or coverage.empty:
         return too_little_history(grain)
@@ -148,7 +153,7 @@ def verdict(coverage: pd.DataFrame, crps: Mapping[str, float], *, grain: str, n_
         first = (f"On your history the actual came in at or below {label} {'only ' if held < nominal else ''}"
                  f"{formatting.rate(held)} of the time ({counted}; {formatting.rate(nominal)} promised): targets "
                  f"at {label} have been beaten {'more' if held < nominal else 'less'} often than promised")
-    second, best, gain = _accuracy(crps, grain)
+    second, best, gain = _accuracy(crps, grain, model_on or {})
     sentence = f"{first}; {second}." if second else f"{first}."
     if n_forecasts < FEW_FORECASTS or n_origins < 3:
         sentence += (f" Only {formatting.count(n_origins)} past {grain}{'s' if n_origins != 1 else ''} "
@@ -156,13 +161,18 @@ def verdict(coverage: pd.DataFrame, crps: Mapping[str, float], *, grain: str, n_
     return BacktestVerdict(sentence, True, n_forecasts, held, kept, best, gain)
 
 
-def _accuracy(crps: Mapping[str, float], grain: str) -> tuple[str, str | None, float | None]:
-    """The model against the best simple rule: (clause, best rule, the model's error reduction)."""
-    model = crps.get("model", float("nan"))
+def _accuracy(crps: Mapping[str, float], grain: str,
+              model_on: Mapping[str, float]) -> tuple[str, str | None, float | None]:
+    """The model against the best simple rule, each rule on its own forecasts: (clause, best rule, the model's
+    error reduction against it)."""
     rules = {k: v for k, v in crps.items() if k != "model" and math.isfinite(v)}
-    if not rules or not math.isfinite(model):
+    same = {k: model_on.get(k, crps.get("model", float("nan"))) for k in rules}
+    rules = {k: v for k, v in rules.items() if math.isfinite(same[k])}
+    if not rules:
         return "", None, None
-    best = min(rules, key=lambda rule: rules[rule])
+    # The rule nearest the model, like with like: the highest ratio of the model's error to the rule's.
+    best = max(rules, key=lambda rule: same[rule] / rules[rule] if rules[rule] > 0 else math.inf)
+    model = same[best]
     gain = 1 - model / rules[best] if rules[best] > 0 else 0.0
     if abs(gain) < SAME_ACCURACY:
         clause = f"at {grain} grain the model and {rule_words(best)} have been about as accurate"
@@ -181,7 +191,7 @@ def from_backtest(result: BacktestResult) -> BacktestVerdict:
         return too_little_history(result.grain)
     n_origins = int(result.forecasts["origin"].nunique())
     return verdict(result.coverage, result.crps, grain=result.grain, n_forecasts=result.n_forecasts,
-                   n_origins=n_origins)
+                   n_origins=n_origins, model_on=result.model_crps_on())
 
 
 def verdict_for(conn: duckdb.DuckDBPyConnection, metric: str, grain: str,

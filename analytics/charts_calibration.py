@@ -15,14 +15,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from analytics.backtest_scores import RULE_NAMES
+
 MODEL_COLOR = "#1f77b4"
 NAIVE_COLOR = "#9aa5b1"
 BAND_COLOR = "rgba(31, 119, 180, 0.18)"
-NAIVE_NAMES = {
-    "model": "Model", "last_period": "Last period", "trailing_mean": "Trailing mean",
-    "same_period_last_year": "Same period last year", "team_uniform": "One team quota",
-    "empirical_percentiles": "Own percentiles",
-}
+NAIVE_NAMES = {"model": "Model", **RULE_NAMES}
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:

@@ -238,11 +238,22 @@ def run_backtest(args: argparse.Namespace) -> int:
             record["variant_choice"] = _choice_record(result)
         print(json.dumps(record, default=_json_default))
         return 0
-    rates = ["nominal", "covered", "covered_randomized", "band_lo", "band_hi"]
-    print(result.coverage[["column", *rates]].to_string(index=False, formatters=dict.fromkeys(rates, formatting.rate)))
+    # One share per level (ties split at random, as every sentence says); the plain count beside it, named so.
+    names = {"nominal": "promised", "covered_randomized": "at_or_below", "band_lo": "band_lo", "band_hi": "band_hi",
+             "covered": "plain_count"}
+    table = result.coverage[["column", *names]].rename(columns=names)
+    print(table.to_string(index=False, formatters=dict.fromkeys(names.values(), formatting.rate)))
+    print("at_or_below: a result equal to its percentile (a zero at a percentile of zero) counts in by chance, "
+          "as often as the range says such a tie falls below it; plain_count counts every tie in, which "
+          "flatters the low percentiles.")
     print()
-    print(result.summary[["crps", "pinball", "skill_vs_model"]].to_string(formatters={
-        "crps": formatting.score, "pinball": formatting.score, "skill_vs_model": formatting.rate}))
+    shown = ["crps", "pinball", "forecasts", "model_crps", "skill_vs_model"] \
+        if (result.summary["forecasts"] < result.n_forecasts).any() else ["crps", "pinball", "skill_vs_model"]
+    print(result.summary[shown].to_string(formatters={
+        "crps": formatting.score, "pinball": formatting.score, "model_crps": formatting.score,
+        "forecasts": formatting.count, "skill_vs_model": formatting.rate}))
+    for line in result.rule_notes():
+        print(line)
     print()
     for line in result.plain_language():
         print(line)

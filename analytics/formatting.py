@@ -101,6 +101,20 @@ def rate(p: float | None) -> str:
     return f"{pct:.1f}%" if 0 < pct < 1 or 99 < pct < 100 else f"{pct:.0f}%"
 
 
+def rate_and_rest(p: float | None) -> tuple[str, str]:
+    """``rate(p)`` and the rest to 100% at the same precision, so the two written shares add up (a share at or
+    below a percentile and the share that beat it: ``rate(1 - p)`` alone can round the other way).
+
+    >>> rate_and_rest(0.1278), rate_and_rest(0.925), rate_and_rest(0.996)
+    (('13%', '87%'), ('92%', '8%'), ('99.6%', '0.4%'))
+    """
+    text = rate(p)
+    if text == BLANK:
+        return BLANK, BLANK
+    decimals = 1 if "." in text else 0
+    return text, f"{100 - float(text[:-1]):.{decimals}f}%"
+
+
 def ratio(x: float | None) -> str:
     """A ratio between two counts (meetings per call) to two decimals: ``0.35``."""
     if is_blank(x):

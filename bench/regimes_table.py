@@ -92,9 +92,8 @@ def routes_table(scores: list[RegimeScore]) -> list[str]:
 def score(name: str, result: BacktestResult) -> RegimeScore:
     """The table's figures from one backtest."""
     cov = result.coverage
-    naive = {k: v for k, v in result.crps.items() if k != "model" and np.isfinite(v)}
-    best = min(naive, key=lambda k: naive[k]) if naive else "–"
-    gain = 1 - result.crps["model"] / naive[best] if naive else float("nan")
+    # Each rule against the model on the forecasts it could make (a year-ago period for the same period last year).
+    best, gain = result.best_rule() or ("–", float("nan"))
     y = result.forecasts["y"].to_numpy(dtype=float) if len(result.forecasts) else np.zeros(0)
     return RegimeScore(name, result.grain, result.n_forecasts,
                        tuple(float(x) for x in cov["covered"] - cov["nominal"]),

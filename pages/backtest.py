@@ -7,7 +7,6 @@ shared with the verdict Baselines and Targets show); the figures come from ``ana
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from analytics import formatting, metrics
@@ -19,6 +18,10 @@ frame.require("pages/backtest.py")
 
 def level_name(level: float) -> str:
     return f"P{round(100 * level)}"
+
+
+TIES = ("A result equal to its percentile (a month of zero where the percentile is zero) counts in part, by "
+        "chance, as often as the range says such a tie falls below it; the same share in every figure here.")
 
 
 conn = session.db()
@@ -57,9 +60,7 @@ if result.n_forecasts == 0:
 forecasts = result.forecasts
 n_origins = forecasts["origin"].nunique()
 coverage = result.coverage.set_index("column")
-naive = {k: v for k, v in result.crps.items() if k != "model" and pd.notna(v)}
-best_rule = min(naive, key=naive.get) if naive else None
-gain = 1 - result.crps["model"] / naive[best_rule] if best_rule else None
+best_rule, gain = result.best_rule() or (None, None)     # each rule against the model on the rule's forecasts
 
 # ---- headline ------------------------------------------------------------------------------------
 st.markdown(f"**{metric_name} per {grain}** · {formatting.count(result.n_forecasts)} rep-{grain}s forecast from "
@@ -71,12 +72,13 @@ for card, col in zip(cards[:3], ("p10", "p50", "p90"), strict=True):
         continue
     row = coverage.loc[col]
     beaten, promised = 1 - row["covered_randomized"], 1 - row["level"]
-    card.metric(f"Targets at {col.upper()} beaten", formatting.rate(beaten),
+    # Written as the rest of the table's "at or below" share, so the two add up to 100% as shown.
+    card.metric(f"Targets at {col.upper()} beaten", formatting.rate_and_rest(row["covered_randomized"])[1],
                 delta=f"{100 * (beaten - promised):+.0f} pts", delta_color="off", delta_arrow="off",
                 delta_description=f"vs {formatting.rate(promised)} promised",
                 help=f"Share of rep-{grain}s whose result reached their {col.upper()}; {formatting.rate(promised)} "
-                     "is what an honest range promises.")
-if gain is not None:
+                     f"is what an honest range promises. {TIES}")
+if best_rule is not None and gain is not None:
     cards[3].metric("Less error than best rule" if gain >= 0 else "More error than best rule",
                     formatting.rate(abs(gain)), delta=NAIVE_NAMES.get(best_rule, best_rule), delta_color="off",
                     delta_arrow="off", delta_description="best simple rule",
@@ -117,29 +119,40 @@ with right:
 st.subheader("Against the simple rules")
 left, right = st.columns([3, 2], vertical_alignment="center")
 with left:
-    fig = crps_bars(result.crps)
+    fig = crps_bars(result.comparable_crps())       # a rule scored on a part of the forecasts is in the table
     fig.update_layout(height=340, showlegend=False)
     st.plotly_chart(fig, width="stretch", key="backtest_crps")
 with right:
-    st.markdown(f"Every rule forecasts the same {formatting.count(result.n_forecasts)} rep-{grain}s from the same past data. "
-                "The error (CRPS) scores the whole range, not just one number: it rewards ranges that are "
-                "narrow *and* right, and is scaled per rep so big and small reps count alike.")
-    if best_rule:
+    partly = "" if len(result.comparable_crps()) == len(result.crps) else \
+        " (a rule that needs what part of the history lacks: on the forecasts that have it, below the table)"
+    st.markdown(f"Every rule forecasts the same {formatting.count(result.n_forecasts)} rep-{grain}s from the same past "
+                f"data{partly}. The error (CRPS) scores the whole range, not just one number: it rewards ranges that "
+                "are narrow *and* right, and is scaled per rep so big and small reps count alike.")
+    if best_rule and gain is not None:
         st.markdown(f"The model's error is **{formatting.rate(abs(gain))} {'lower' if gain >= 0 else 'higher'}** "
                     f"than the best simple rule, *{NAIVE_NAMES.get(best_rule, best_rule).lower()}*.")
 rules = result.summary.reset_index()
 rules.insert(0, "Forecast", rules["method"].map(NAIVE_NAMES).fillna(rules["method"]))
+on_part = bool((rules["forecasts"] < result.n_forecasts).any())   # a rule scored where its input exists
 shown_cols = {"Forecast": "Forecast", "crps": "Error (CRPS)",
+              **({"forecasts": "Forecasts", "model_crps": "Model's error on them"} if on_part else {}),
               **{f"coverage_{c}": f"At or below {c.upper()}" for c in ("p10", "p50", "p90")
                  if f"coverage_{c}" in rules},
               "skill_vs_model": "Model's error lower by"}
-rules = rules[list(shown_cols)].sort_values("crps")
-# Written out as words, so the model's own row (the model against itself) reads "–", never "None".
+# Best first, like with like: a rule scored on a part of the forecasts ranks by the model's error there.
+rules = rules.sort_values("skill_vs_model")[list(shown_cols)]
+# Written out as words, so the model's own row (the model against itself) reads "–", never "None"; the shares
+# as the tiles and sentences write them (a grid's step cuts 12.8% to 12%, beside a tile's 87% beaten).
 rules["skill_vs_model"] = [formatting.BLANK if f == NAIVE_NAMES["model"] else formatting.rate(v)
                            for f, v in zip(rules["Forecast"], rules["skill_vs_model"], strict=True)]
+for c in [c for c in rules if c.startswith("coverage_")]:
+    rules[c] = rules[c].map(formatting.rate)
 st.dataframe(rules, hide_index=True, width="stretch", key="backtest_rules", column_config={
-    **{k: st.column_config.NumberColumn(v, format="percent", step=0.01) for k, v in shown_cols.items()
-       if k.startswith("coverage_")},
+    **{k: st.column_config.TextColumn(v, help=TIES) for k, v in shown_cols.items() if k.startswith("coverage_")},
+    "forecasts": st.column_config.NumberColumn("Forecasts", format="%d",
+                                               help="The forecasts the rule could make: those that had its input"),
+    "model_crps": st.column_config.NumberColumn("Model's error on them", format="%.3f",
+                                                help="The model's error on the same forecasts as the rule's"),
     "skill_vs_model": st.column_config.TextColumn("Model's error lower by"),
     "crps": st.column_config.NumberColumn("Error (CRPS)", format="%.3f",
                                           help="Scaled per rep: 0.30 = off by 30% of the rep's typical result"),
@@ -147,6 +160,8 @@ st.dataframe(rules, hide_index=True, width="stretch", key="backtest_rules", colu
 st.caption("Each simple rule is turned into a range with its own past errors so all are scored alike. "
            "Lower error is better; coverage shows how often results fell at or below each percentile "
            "(an honest range: 10%, 50%, 90%).")
+for note in result.rule_notes():     # a rule left out, or scored on the forecasts that had its input
+    st.caption(note)
 
 # ---- past targets --------------------------------------------------------------------------------
 st.subheader("Your past targets")
@@ -186,11 +201,13 @@ else:
         .str.replace("large", "larger reps")
     keep = ["Split by", "group", "n", "crps", *[c for c in ("coverage_p10", "coverage_p50", "coverage_p90")
                                                 if c in view]]
+    for c in keep[4:]:
+        view[c] = view[c].map(formatting.rate)
     st.dataframe(view[keep], hide_index=True, width="stretch", key="backtest_slices", column_config={
         "group": st.column_config.TextColumn("Group"),
         "n": st.column_config.NumberColumn("Forecasts", format="%d"),
         "crps": st.column_config.NumberColumn("Error (CRPS)", format="%.3f"),
-        **{c: st.column_config.NumberColumn(f"At or below {c[-3:].upper()}", format="percent", step=0.01)
+        **{c: st.column_config.TextColumn(f"At or below {c[-3:].upper()}", help=TIES)
            for c in keep if c.startswith("coverage_")},
     })
     st.caption("Reps with little history and small reps are harder to forecast: their ranges are wider on "

@@ -61,7 +61,7 @@ def test_backtest_page_agrees_with_the_engine(sample_db):
     cards = {m.label: m.value for m in at.metric}
     cov = result.coverage.set_index("column")
     for col in ("p10", "p50", "p90"):
-        assert cards[f"Targets at {col.upper()} beaten"] == formatting.rate(1 - cov.loc[col, "covered_randomized"])
+        assert cards[f"Targets at {col.upper()} beaten"] == formatting.rate_and_rest(cov.loc[col, "covered_randomized"])[1]
     assert cards["Past targets hit"] == formatting.rate(result.historical_targets["hit_rate"])
     assert cards["Model's average chance for them"] == formatting.rate(result.historical_targets["mean_predicted_p_attain"])
 
@@ -73,10 +73,18 @@ def test_backtest_page_agrees_with_the_engine(sample_db):
     np.testing.assert_allclose(values(pit["data"][0]["y"]), result.pit)
     assert values(pit["data"][0]["y"]).sum() == pytest.approx(1.0)
     crps = next(f for t, f in figs.items() if t.startswith("Forecast error"))
-    np.testing.assert_allclose(np.sort(values(crps["data"][0]["x"])), sorted(result.crps.values()))
+    # a rule scored on a part of the forecasts (a year-ago period: the sample's first year has none) is in the
+    # table beside the model's error on the same forecasts, not among the bars scored on all of them
+    np.testing.assert_allclose(np.sort(values(crps["data"][0]["x"])), sorted(result.comparable_crps().values()))
+    assert "same_period_last_year" not in result.comparable_crps()
 
     rules = next(d.value for d in at.dataframe if "Forecast" in d.value.columns)
     assert len(rules) == len(result.crps) == 6
+    partly = rules.set_index("Forecast").loc["Same period last year"]
+    assert partly["forecasts"] == result.summary.loc["same_period_last_year", "forecasts"] < result.n_forecasts
+    assert any(c.value in result.rule_notes() and c.value.startswith("Same period last year: scored on the")
+               for c in at.caption)
+    assert_one_figure_per_level(at, rules)
     assert rules["Forecast"].iloc[0] == "Model"  # best first on the sample company
     # the model against itself is no comparison: a dash, never "None"; each rule's gap as a percent
     assert rules["skill_vs_model"].iloc[0] == "–"
@@ -92,6 +100,44 @@ def test_backtest_page_agrees_with_the_engine(sample_db):
     assert bullets(at) == deals.plain_language()
     assert any("Deals won per quarter" in m.value for m in at.markdown)
     assert any("No imported targets" in i.value for i in at.info)  # the sample's quotas are revenue
+
+
+def assert_one_figure_per_level(at, rules) -> None:
+    """The tiles' "beaten" and the table's Model row "at or below" are one figure: they add up to 100%."""
+    cards = {m.label: m.value for m in at.metric}
+    model = rules.set_index("Forecast").loc["Model"]
+    for col in ("p10", "p50", "p90"):
+        beaten, below = cards[f"Targets at {col.upper()} beaten"], model[f"coverage_{col}"]
+        assert float(beaten[:-1]) + float(below[:-1]) == pytest.approx(100), (col, beaten, below)
+
+
+@pytest.mark.parametrize("grain", ["quarter", "month"])
+def test_backtest_without_a_year_ago_leaves_that_rule_out(empty_db, grain):
+    """Ten months of closes: no year-ago period to forecast from, and at most three quarters of history."""
+    conn = store.connect(empty_db)
+    simulate_company(conn.cursor(), n_reps=30, n_months=10, seed=5)
+    conn.close()
+    result = engine(empty_db, grain=grain)
+    at = app_test(PAGE)
+    if grain == "month":
+        at.radio(key="grain").set_value("month").run()
+    assert not at.exception
+    assert any(f"rep-{grain}s forecast" in m.value for m in at.markdown)
+    rules = next(d.value for d in at.dataframe if "Forecast" in d.value.columns)
+    assert "Same period last year" not in set(rules["Forecast"]) and len(rules) == 5
+    assert "Forecasts" not in rules.columns and "forecasts" not in rules.columns    # every rule on every forecast
+    assert any(c.value == "Same period last year: not scored, the history holds no year-ago period."
+               for c in at.caption)
+    crps = next(f for t, f in figures(at).items() if t.startswith("Forecast error"))
+    assert "Same period last year" not in crps["data"][0]["y"]
+    assert "same period last year" not in backtest_verdict.from_backtest(result).sentence
+    assert_one_figure_per_level(at, rules)
+    # history in the grain's own periods: ten months hold at most three quarters before a quarter's start
+    slices = next(d.value for d in at.dataframe if "Split by" in d.value.columns)
+    history = slices[slices["Split by"] == "History length"]
+    assert history["group"].str.endswith(f" {grain}s").all() and len(history) > 0
+    if grain == "quarter":
+        assert set(history["group"]) <= {"0-2 quarters", "3-6 quarters"}
 
 
 def test_backtest_empty_database_shows_the_way_to_import(empty_db):
