@@ -377,8 +377,14 @@ def test_orders_only_saved_set_has_no_opportunity_or_call_plan(orders_only_db):
     assert not at.exception
     at.session_state["tg_plan_open"] = True     # the plan's box opened (its table is drawn only while open)
     at.run()
-    plan_table = next(d.value for d in at.dataframe if "deals" in d.value.columns and "plan" in d.value.columns)
+    plan_table = next(d.value for d in at.dataframe if {"rep", "deals"} <= set(d.value.columns))
     assert {"opportunities", "demos", "meetings", "calls", "calls_per_week"}.isdisjoint(plan_table.columns)
+    # no plan in words and no focus for anyone: no columns of None, said once; no confidence that changes nothing
+    assert {"plan", "focus"}.isdisjoint(plan_table.columns)
+    assert not plan_table.isna().any().any() and "None" not in plan_table.astype(str).to_numpy()
+    assert sum("No activity log" in c.value for c in at.caption) == 1
+    assert not any(s.label == "Activity plan confidence" for s in at.slider)
+    assert not any("confidence" in str(m.value) for m in at.markdown)
     said = "\n".join(str(m.value) for m in at.markdown)
     assert "opportunit" not in said.lower() and "funnel rates unknown" not in said
     at.text_input(key="tg_name").set_value("Orders plan").run()
