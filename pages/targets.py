@@ -345,11 +345,12 @@ target_set_panel.save_panel(conn, work, signature, context, f"{metrics.METRIC_LA
 with draft_caption.container():     # at the top of the page, written once the save has been made
     opened = draft.open_for(context)
     c_cap, c_new = st.columns([5, 1], vertical_alignment="center")
+    looked_at = f"{metrics.METRIC_LABELS.get(metric, metric)} {period.label}"    # the default name: said once
     c_cap.caption(
         f"Working draft: **{draft.name or 'unnamed'}**"
         + (f" (open: v{opened.version} {opened.status}, revision {opened.revision})" if opened else " (not saved)")
-        + f" · {metrics.METRIC_LABELS.get(metric, metric)} {period.label} · "
-        + f"base at P{base_p:g}"
+        + ("" if draft.name == looked_at else f" · {looked_at}")
+        + f" · base at P{base_p:g}"
         + (f" · team number {_fmt(team_value)} ({allocation.replace('-', ' ')}, "
            f"{'re-split' if team_rest == 'resplit' else 'shortfall kept'})" if team_value else "")
         + f" · {formatting.quantity(edits.count, 'edited target')}"
