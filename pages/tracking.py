@@ -12,6 +12,7 @@ import streamlit as st
 
 from analytics import formatting, metrics, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
+from analytics.coverage import period_after_data_note
 from analytics.periods import parse_period, period_of
 from dashboard import auth, frame, kept_widgets, period_fits, session, tracking_view
 
@@ -127,12 +128,12 @@ data_as_of = session.data_as_of()
 fiscal_month = session.fiscal_start_month()
 current = period_of(data_as_of, session.grain(), fiscal_month)
 chosen_period = session.selected_period()
-# Tracking is about a period in progress: a sidebar period that has not started falls back to the current one.
+# Tracking is about a period in progress: a sidebar period after the data's last day falls back to the period
+# the data ends in (the calendar may have moved on: the export is older than today).
 period = chosen_period if chosen_period is not None and chosen_period.start <= data_as_of else current
 
 if chosen_period is not None and period != chosen_period:
-    st.caption(f"The sidebar's period {chosen_period.label} has not started: tracking the current period, "
-               f"{period.label}.")
+    st.caption(period_after_data_note(data_as_of, chosen_period, period))
 
 sets = target_sets.list_target_sets(conn)
 for_period = sets[sets["period"] == period.label]
