@@ -89,7 +89,8 @@ def sidebar(conn: store.Connection) -> None:
         fiscal_month = session.fiscal_start_month()
         grain = st.radio("Grain", ["quarter", "month"], horizontal=True, key=session.GRAIN_KEY,
                          help="Targets and statistics per fiscal quarter or per month.")
-        _period_box(session.period_choices(as_of, grain, fiscal_month), grain)
+        _period_box(session.period_choices(as_of, grain, fiscal_month,
+                                           data_starts=session.data_coverage().data_starts), grain)
         with st.expander("Database and calendar"):
             st.caption(f"Database file: `{session.db_path()}`")
             counts = session.table_counts()
