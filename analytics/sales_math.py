@@ -48,6 +48,23 @@ _RATE_PARTS = {"call_to_meeting": ("meetings", "calls"), "meeting_to_demo": ("de
 CLEAR_GAP = 0.95   # a stage is called out as the personal focus when under 95% of the team's rate
 
 
+def planned_stages(coverage: DataCoverage | None) -> list[str]:
+    """The activity plan's stages the data can show, top of the funnel last (opportunities first): none for
+    an orders-only company, whose plan is the deals each target takes and whose confidence changes nothing.
+
+    >>> planned_stages(None)
+    ['opportunities', 'demos', 'meetings', 'calls']
+    >>> planned_stages(DataCoverage(won=3))
+    []
+    """
+    stages = [stage for stage, _ in reversed(STAGES)]
+    return stages if coverage is None else [s for s in stages if coverage.has_funnel(s)]
+
+
+NO_ACTIVITY_PLAN = ("No activity log and no created dates imported: each rep's plan is the deals their base "
+                    "target takes, with no calls, meetings or opportunities to plan.")
+
+
 def how_measured(metric: str) -> str:
     """How the number is counted, in words (shown on SMART cards and in exports)."""
     return resolve_metric(metric).measured

@@ -4,8 +4,9 @@ Streamlit forgets the widgets of a page it does not draw: after a visit to Basel
 base percentile, team split, team number, set name and author were back at their defaults while the
 overrides (kept in a plain key) survived, so a new set silently took the old one's overrides. Everything
 the manager set up is therefore kept in one :class:`WorkingDraft` under a plain (non-widget) key; each
-run seeds the page's widgets from it (:func:`seed_widgets`) and copies their values back
-(:func:`remember`). Only "New set" (:func:`start_new_set`) or opening a saved set replaces it.
+run seeds the page's widgets from it (:func:`seed_widgets`, through ``kept_widgets.seed`` as every page's)
+and copies their values back (:func:`remember`). Only "New set" (:func:`start_new_set`) or opening a saved
+set replaces it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import streamlit as st
 
 from analytics.draft_edits import DraftEdits
+from dashboard import kept_widgets
 
 DRAFT_KEY = "tg_draft"
 CONFIRM_NEW_KEY = "tg_confirm_new"    # "New set" asked to confirm: the draft has unsaved edits
@@ -113,10 +115,7 @@ def working_draft() -> WorkingDraft:
 
 def seed_widgets(draft: WorkingDraft) -> None:
     """Give every widget Streamlit forgot (its page was not drawn) the draft's value, before it is drawn."""
-    for key, name in WIDGET_FIELDS.items():
-        value = getattr(draft, name)
-        if key not in st.session_state and value is not None:
-            st.session_state[key] = value
+    kept_widgets.seed({key: getattr(draft, name) for key, name in WIDGET_FIELDS.items()})
 
 
 def remember(draft: WorkingDraft, **values: Any) -> None:

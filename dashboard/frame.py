@@ -22,7 +22,7 @@ import plotly.io as pio
 import streamlit as st
 
 from analytics import formatting, store
-from dashboard import auth, session
+from dashboard import auth, kept_widgets, session
 
 # Every chart of the engine asks for "plotly_white". With plotly's own default a process's first figure
 # also builds the "plotly" template it never shows: 0.12 CPU s against 0.01 s in a cold first render.
@@ -44,6 +44,7 @@ def start_run() -> None:
     """
     st.session_state[STARTED_KEY] = True
     session.begin_run()
+    kept_widgets.remember_kept()   # before this run forgets the widgets of the page shown last
     pending = st.session_state.pop(PENDING_PAGE_KEY, None)
     if pending:
         st.switch_page(pending)
@@ -75,6 +76,7 @@ def require(page: str) -> None:
     # that (AppTest does). Going through app.py would drop the clicks this run carries (Streamlit
     # resets them when a run is cut short), so the page checks the sign-in and draws the sidebar itself.
     session.begin_run()
+    kept_widgets.remember_kept()
     auth.require_sign_in(session.db())
     sidebar(session.db())
 
@@ -87,7 +89,8 @@ def sidebar(conn: store.Connection) -> None:
         fiscal_month = session.fiscal_start_month()
         grain = st.radio("Grain", ["quarter", "month"], horizontal=True, key=session.GRAIN_KEY,
                          help="Targets and statistics per fiscal quarter or per month.")
-        _period_box(session.period_choices(as_of, grain, fiscal_month), grain)
+        _period_box(session.period_choices(as_of, grain, fiscal_month,
+                                           data_starts=session.data_coverage().data_starts), grain)
         with st.expander("Database and calendar"):
             st.caption(f"Database file: `{session.db_path()}`")
             counts = session.table_counts()

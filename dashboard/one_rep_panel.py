@@ -163,7 +163,8 @@ def _smart_card(p: PanelInputs, rep: str) -> None:
         deals = ([formatting.quantity(math.ceil(rep_plan["deals"]), "deal")]
                  if np.isfinite(rep_plan["deals"]) else [])
         words = p.assumptions.get("plans", {}).get(rep)   # none when no funnel stage was imported
-        st.markdown(f"**Sales math** at {formatting.rate(p.confidence)} confidence: "
+        # (deals alone, without any activity or opportunity to plan, take no confidence)
+        st.markdown("**Sales math**" + (f" at {formatting.rate(p.confidence)} confidence" if parts else "") + ": "
                     + sales_math_line(parts, deals, p.write(base_now["target"]))
                     + (f"  \n{words[:1].upper()}{words[1:]}." if words else ""))
         if focus:

@@ -254,18 +254,24 @@ def selected_period() -> Period | None:
     return parse_period(label, fiscal_start_month())
 
 
-def period_choices(as_of: date | None, grain_name: str, fiscal_month: int, n_past: int = 8) -> list[str]:
-    """Labels to pick from: the next period, the current one, and recent complete ones.
+def period_choices(as_of: date | None, grain_name: str, fiscal_month: int, n_past: int = 8,
+                   data_starts: date | None = None) -> list[str]:
+    """Labels to pick from: the next period, the current one, and recent complete ones, none of them before
+    the period ``data_starts`` (the data's first day) falls in: a period without data has no rep to show.
 
     Examples
     --------
     >>> period_choices(date(2026, 5, 10), "quarter", 1, n_past=2)
     ['2026-Q3', '2026-Q2', '2026-Q1', '2025-Q4']
+    >>> period_choices(date(2017, 12, 31), "quarter", 1, data_starts=date(2017, 3, 1))
+    ['2018-Q1', '2017-Q4', '2017-Q3', '2017-Q2', '2017-Q1']
     >>> period_choices(None, "month", 1)
     []
     """
     if as_of is None:
         return []
     current = period_of(as_of, grain_name, fiscal_month)
-    periods = [current.next(), current] + [current.previous(i) for i in range(1, n_past + 1)]
-    return [p.label for p in periods]
+    past = [current.previous(i) for i in range(1, n_past + 1)]
+    if data_starts is not None:
+        past = [p for p in past if p.end >= data_starts]
+    return [p.label for p in [current.next(), current, *past]]

@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics import formatting, metrics
 from analytics.charts_calibration import NAIVE_NAMES, crps_bars, pit_histogram, reliability_chart
-from dashboard import frame, rep_facts_view, session
+from dashboard import frame, kept_widgets, rep_facts_view, session
 
 frame.require("pages/backtest.py")
 
@@ -36,6 +36,7 @@ if session.data_as_of() is None:
 
 grain = session.grain()
 cov = session.data_coverage()
+kept_widgets.keep(["backtest_metric"])     # the metric chosen survives a visit to another page
 metric = st.selectbox("Metric", list(metrics.METRICS), key="backtest_metric",
                       format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
                       + ("" if cov.has(m) else " (not imported)"), width=320,

@@ -19,7 +19,7 @@ from analytics import formatting, metrics
 from analytics.calibration import Calibration
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
-from dashboard import frame, rep_facts_view, session
+from dashboard import frame, kept_widgets, rep_facts_view, session
 
 frame.require("pages/baselines.py")
 
@@ -132,6 +132,9 @@ period = session.selected_period()
 # the sidebar keeps period and grain in step; "next" whenever they are not (e.g. mid-switch)
 period_label = period.label if period is not None and period.grain == grain else "next"
 
+# the manager's choices survive a visit to another page (a candidate target per metric)
+kept_widgets.keep(["baselines_metric", "baselines_team", "baselines_rep",
+                   *(f"baselines_target_{m}" for m in metrics.METRICS)])
 controls = st.columns([2, 2, 2])
 cov = session.data_coverage()
 metric = controls[0].selectbox("Metric", list(metrics.METRICS), key="baselines_metric",

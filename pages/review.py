@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import formatting, metrics, report, review, target_sets, tracking
 from analytics.charts_tracking import reliability_chart
 from analytics.periods import parse_period
-from dashboard import frame, period_fits, session
+from dashboard import frame, kept_widgets, period_fits, session
 
 frame.require("pages/review.py")
 
@@ -65,6 +65,7 @@ labels = {int(r.set_id): _set_label(r, finished[int(r.set_id)]) for r in sets.it
 chosen_period = session.selected_period()
 options = sorted(labels, key=lambda i: (finished[i], chosen_period is not None and periods[i] == chosen_period,
                                        periods[i].end), reverse=True)
+kept_widgets.keep(["review_set"])     # the set chosen survives a visit to another page
 set_id = st.selectbox("Target set", options, index=0, format_func=labels.get, key="review_set",
                       help="Finished periods first, the latest first.")
 header = sets[sets["set_id"] == set_id].iloc[0]

@@ -17,7 +17,7 @@ from analytics.allocation import TeamAllocation, allocation_for, team_totals, te
 from analytics.calibration import Calibration
 from analytics.draft_edits import apply_edits, rep_chance_box_words, table_edits, team_total_words
 from analytics.periods import parse_period
-from analytics.sales_math import ActivityPlanner, focus_stages
+from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages, planned_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
 from dashboard import draft_state, frame, rep_facts_view, session, target_set_panel
 from dashboard.one_rep_panel import PanelInputs, one_rep_panel
@@ -127,9 +127,12 @@ stretch_p = c_stretch.number_input("Stretch at P", 2, 99, step=5, key="tg_stretc
 use_exc = c_exc.toggle("Excellence tier", key="tg_use_exc")
 exc_p = c_exc.number_input("Excellence at P", 3, 99, step=5, key="tg_exc", disabled=not use_exc,
                            label_visibility="collapsed")
-conf_pct = c_conf.slider("Activity plan confidence", 50, 95, step=5, key="tg_conf", format="%d%%",
-                         help="The activity plan gives enough calls, meetings and demos to reach the "
-                              "target with this probability at the rep's own conversion rates.")
+plan_stages = planned_stages(cov)
+conf_pct = draft.confidence     # without an activity log or created dates the plan is deals alone: nothing to set
+if plan_stages:
+    conf_pct = c_conf.slider("Activity plan confidence", 50, 95, step=5, key="tg_conf", format="%d%%",
+                             help="The activity plan gives enough calls, meetings and demos to reach the "
+                                  "target with this probability at the rep's own conversion rates.")
 draft_state.remember(draft, metric=metric, base=base_p, stretch=stretch_p, use_excellence=use_exc,
                      excellence=exc_p, confidence=conf_pct)
 confidence = conf_pct / 100
@@ -318,14 +321,17 @@ if plan is not None:
     plan_box = st.expander("Activity plan per rep (base targets)", key="tg_plan_open", on_change="rerun")
     if plan_box.open:
         with plan_box:
-            # a stage whose data was not imported is not a column of blanks
-            stages = [s for s in ("opportunities", "demos", "meetings", "calls") if cov.has_funnel(s)]
-            shown = plan[["rep", "target", "deals", *stages]
-                         + (["calls_per_week"] if "calls" in stages else [])].copy()
-            if "calls" in stages:
+            # a stage whose data was not imported is not a column of blanks, nor are words no rep has
+            shown = plan[["rep", "target", "deals", *plan_stages]
+                         + (["calls_per_week"] if "calls" in plan_stages else [])].copy()
+            if "calls" in plan_stages:
                 shown["calls_per_week"] = shown["calls_per_week"].map(lambda v: formatting.per_week(v, "call"))
-            shown["plan"] = shown["rep"].map(work.assumptions.get("plans", {}))
-            shown["focus"] = shown["rep"].map(work.assumptions.get("focus", {}))
+            for column, said in (("plan", work.assumptions.get("plans", {})),
+                                 ("focus", work.assumptions.get("focus", {}))):
+                if said:
+                    shown[column] = shown["rep"].map(said).fillna("")
+            if not plan_stages:
+                st.caption(NO_ACTIVITY_PLAN)
             st.dataframe(shown, hide_index=True, width="stretch", key="tg_plan_table", column_config={
                 "rep": "Rep", "target": st.column_config.NumberColumn("Base target", format=num_format),
                 "deals": "Deals", "opportunities": "Opportunities", "demos": "Demos", "meetings": "Meetings",
@@ -339,11 +345,12 @@ target_set_panel.save_panel(conn, work, signature, context, f"{metrics.METRIC_LA
 with draft_caption.container():     # at the top of the page, written once the save has been made
     opened = draft.open_for(context)
     c_cap, c_new = st.columns([5, 1], vertical_alignment="center")
+    looked_at = f"{metrics.METRIC_LABELS.get(metric, metric)} {period.label}"    # the default name: said once
     c_cap.caption(
         f"Working draft: **{draft.name or 'unnamed'}**"
         + (f" (open: v{opened.version} {opened.status}, revision {opened.revision})" if opened else " (not saved)")
-        + f" · {metrics.METRIC_LABELS.get(metric, metric)} {period.label} · "
-        + f"base at P{base_p:g}"
+        + ("" if draft.name == looked_at else f" · {looked_at}")
+        + f" · base at P{base_p:g}"
         + (f" · team number {_fmt(team_value)} ({allocation.replace('-', ' ')}, "
            f"{'re-split' if team_rest == 'resplit' else 'shortfall kept'})" if team_value else "")
         + f" · {formatting.quantity(edits.count, 'edited target')}"

@@ -12,8 +12,9 @@ import streamlit as st
 
 from analytics import formatting, metrics, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
+from analytics.coverage import period_after_data_note
 from analytics.periods import parse_period, period_of
-from dashboard import auth, frame, period_fits, session, tracking_view
+from dashboard import auth, frame, kept_widgets, period_fits, session, tracking_view
 
 frame.require("pages/tracking.py")
 
@@ -127,17 +128,20 @@ data_as_of = session.data_as_of()
 fiscal_month = session.fiscal_start_month()
 current = period_of(data_as_of, session.grain(), fiscal_month)
 chosen_period = session.selected_period()
-# Tracking is about a period in progress: a sidebar period that has not started falls back to the current one.
+# Tracking is about a period in progress: a sidebar period after the data's last day falls back to the period
+# the data ends in (the calendar may have moved on: the export is older than today).
 period = chosen_period if chosen_period is not None and chosen_period.start <= data_as_of else current
 
 if chosen_period is not None and period != chosen_period:
-    st.caption(f"The sidebar's period {chosen_period.label} has not started: tracking the current period, "
-               f"{period.label}.")
+    st.caption(period_after_data_note(data_as_of, chosen_period, period))
 
 sets = target_sets.list_target_sets(conn)
 for_period = sets[sets["period"] == period.label]
 labels = {int(r.set_id): _set_label(r) for r in sets.itertuples()}
 
+# the manager's choices survive a visit to another page (the set per period, the day per set)
+kept_widgets.keep([f"tracking_other_set_{period.label}", f"tracking_set_{period.label}", "tracking_threshold",
+                   "tracking_team"])
 if for_period.empty:
     st.info(f"**No saved target set for {period.label}.** Tracking follows a saved set: choose and save "
             f"the targets for {period.label} on the Targets page, then come back here.",
@@ -167,6 +171,7 @@ def fmt(value) -> str:
     return formatting.value(value, metric_kind, currency)
 
 
+kept_widgets.keep([f"tracking_as_of_{set_id}"])
 c1, c2 = st.columns([1, 2])
 default_day = tracking_view.default_day(data_as_of, set_period.start, set_period.end)
 as_of = c1.date_input("As of", value=default_day, min_value=set_period.start, max_value=set_period.end,

@@ -172,3 +172,8 @@ def test_orders_only_choosing_calls_says_no_activities_imported(db_path, tmp_pat
     assert not at.get("plotly_chart") and not at.dataframe     # no scores of zeros
     box.set_value("win_rate").run()
     assert any("Win rate: no lost deals imported" in i.value for i in at.info)
+    at.switch_page("pages/overview.py").run()       # away and back: the metric chosen stays
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="backtest_metric").value == "win_rate"
+    assert any("Win rate: no lost deals imported" in i.value for i in at.info)

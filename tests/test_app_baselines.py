@@ -225,6 +225,28 @@ def test_candidate_target_rescales_when_the_grain_changes(sample_db):
     assert not any("same pace" in c.value for c in at.caption)
 
 
+def test_the_managers_choices_survive_a_visit_to_another_page(sample_db):
+    at = app_test(PAGE)
+    at.number_input(key="baselines_target_revenue").set_value(30_000.0).run()
+    rep = at.selectbox(key="baselines_rep").options[2]
+    at.selectbox(key="baselines_rep").set_value(rep).run()
+    at.selectbox(key="baselines_metric").set_value("deals").run()
+    at.number_input(key="baselines_target_deals").set_value(7.0).run()
+    assert not at.exception, at.exception
+
+    for page in ("pages/overview.py", "pages/targets.py"):    # away and back: the meeting keeps its state
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        at.switch_page(PAGE).run()
+        assert not at.exception, at.exception
+        assert at.selectbox(key="baselines_metric").value == "deals"
+        assert at.number_input(key="baselines_target_deals").value == 7.0
+    at.selectbox(key="baselines_metric").set_value("revenue").run()     # each metric keeps its own target
+    assert at.number_input(key="baselines_target_revenue").value == 30_000.0
+    assert at.selectbox(key="baselines_rep").value == rep
+    assert "A target of **$30k** for everyone" in markdown_text(at)
+
+
 def test_money_in_the_imported_currency(eur_db):
     cal, _ = engine(eur_db)
     at = app_test(PAGE)

@@ -122,6 +122,21 @@ def test_sidebar_grain_switch_changes_the_periods_and_the_chart(sample_db):
     assert fresh_app(grain="month").selectbox(key="period_label_month").options == months
 
 
+def test_the_periods_offered_start_with_the_data(db_path, tmp_path):
+    """Orders from Jan 2025 to Jun 2026: no quarter nor month before Jan 2025 is offered (it has no rep),
+    the next period and the current one still are."""
+    import orders_fixtures
+
+    orders_fixtures.build_orders_db(tmp_path, db_path)
+    at = app_test()
+    assert not at.exception
+    assert at.selectbox(key="period_label_quarter").options == [
+        "2026-Q3", "2026-Q2", "2026-Q1", "2025-Q4", "2025-Q3", "2025-Q2", "2025-Q1"]
+    at.radio(key="grain").set_value("month").run()
+    months = at.selectbox(key="period_label_month").options
+    assert months[:2] == ["2026-07", "2026-06"] and len(months) == 10    # a long history: the last eight kept
+
+
 def test_fiscal_year_start_month_persists(sample_db):
     at = fresh_app(fiscal_start_month_name="April")
     assert not at.exception

@@ -89,6 +89,11 @@ def test_a_set_in_progress_says_it_is_not_finished(reviewed_db):
     labels = [m.label for m in at.metric]
     assert "Reached base so far" in labels and "Brier score" not in labels
     assert any("Judged when" in c.value for c in at.caption)
+    at.switch_page("pages/overview.py").run()       # away and back: the set chosen stays
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="review_set").value == set_id
+    assert any("is not finished" in w.value for w in at.warning)
 
 
 def test_a_set_for_a_period_not_started_has_nothing_to_review(sample_db):

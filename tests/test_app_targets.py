@@ -377,8 +377,14 @@ def test_orders_only_saved_set_has_no_opportunity_or_call_plan(orders_only_db):
     assert not at.exception
     at.session_state["tg_plan_open"] = True     # the plan's box opened (its table is drawn only while open)
     at.run()
-    plan_table = next(d.value for d in at.dataframe if "deals" in d.value.columns and "plan" in d.value.columns)
+    plan_table = next(d.value for d in at.dataframe if {"rep", "deals"} <= set(d.value.columns))
     assert {"opportunities", "demos", "meetings", "calls", "calls_per_week"}.isdisjoint(plan_table.columns)
+    # no plan in words and no focus for anyone: no columns of None, said once; no confidence that changes nothing
+    assert {"plan", "focus"}.isdisjoint(plan_table.columns)
+    assert not plan_table.isna().any().any() and "None" not in plan_table.astype(str).to_numpy()
+    assert sum("No activity log" in c.value for c in at.caption) == 1
+    assert not any(s.label == "Activity plan confidence" for s in at.slider)
+    assert not any("confidence" in str(m.value) for m in at.markdown)
     said = "\n".join(str(m.value) for m in at.markdown)
     assert "opportunit" not in said.lower() and "funnel rates unknown" not in said
     at.text_input(key="tg_name").set_value("Orders plan").run()
@@ -424,6 +430,7 @@ def test_the_working_draft_survives_other_pages_and_new_set_clears_it(sample_db)
     assert before == (40, True, 4_000_000.0, "Survivor plan", "Dana", 150000.0, "override", "new territory")
     caption = next(c.value for c in at.caption if c.value.startswith("Working draft:"))
     assert "Survivor plan" in caption and "1 edited target" in caption and "by Dana" in caption
+    assert ") · Won revenue " in caption      # a name of its own: what is looked at is said beside it
 
     for page in ("pages/baselines.py", "pages/overview.py"):   # away and back: nothing is lost
         at.switch_page(page).run()
@@ -481,6 +488,8 @@ def test_the_team_total_stays_honest_resplit_or_shortfall(sample_db):
     assert total.proto.direction == Metric.MetricDirection.NONE              # no arrow beside a zero difference
     caption = next(c.value for c in at.caption if c.value.startswith("Working draft:"))
     assert "base at P35" in caption and "base at base" not in caption
+    default_name = at.text_input(key="tg_name").value       # "Won revenue 2026-Q4": the name says what is looked at
+    assert default_name.startswith("Won revenue ") and caption.count(default_name) == 1
     # the split table: no empty Team column without a roster with teams
     split_table = next(d for d in at.dataframe if "equal_chance" in d.value.columns)
     assert ("team" in split_table.value.columns) == bool(cal.summary["team"].fillna("").astype(str).str.strip().ne("").any())
