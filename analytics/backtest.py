@@ -54,6 +54,7 @@ from analytics.backtest_scores import (
     CRPS_GRID,
     NAIVE_RULES,
     NaiveErrors,
+    RuleSkill,
     crps_from_quantiles,
     empirical_quantiles,
     naive_point_forecasts,
@@ -61,8 +62,10 @@ from analytics.backtest_scores import (
     pinball,
     randomized_pit,
     reliability_table,
+    skill_against_rules,
 )
 from analytics.calibration import DEFAULT_LEVELS, level_column
+from analytics.complete_history import too_little_to_backtest
 from analytics.metric_registry import resolve_metric
 from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
 from analytics.panel_arrays import build_arrays
@@ -94,10 +97,30 @@ class BacktestResult:
     slices: pd.DataFrame = field(default_factory=pd.DataFrame)
     family: str = "log"
     variant_choice: VariantChoice | None = None
+    n_complete: int = 0
+    """Complete periods of the history tested (months when quarters are forecast from months)."""
+    n_needed: int = 0
+    """The fewest complete periods with a period to test (``BacktestPlan.periods_needed``)."""
+    history_unit: str | None = None
+    """The unit of ``n_complete``: the grain, or ``"month"`` when quarters are forecast from months."""
 
     @property
     def n_forecasts(self) -> int:
         return len(self.forecasts)
+
+    @property
+    def refusal(self) -> str | None:
+        """Why nothing was tested, in one sentence (None when something was): the CLI prints it as its
+        refusal and the Backtest page shows it (:func:`analytics.backtest_verdict.from_backtest`)."""
+        if self.n_forecasts > 0:
+            return None
+        if self.n_complete < self.n_needed:
+            return too_little_to_backtest(self.grain, self.n_complete, self.n_needed, self.history_unit)
+        return f"No rep shown was active in a {self.grain} that could be tested."
+
+    def skill(self) -> RuleSkill | None:
+        """The model's error against the best simple rule's (``RuleSkill.gain`` None: that rule made no error)."""
+        return skill_against_rules(self.crps)
 
     def to_json_dict(self) -> dict:
         cov = {row.column: _num(row.covered) for row in self.coverage.itertuples()}
@@ -113,8 +136,8 @@ class BacktestResult:
 
     def plain_language(self) -> list[str]:
         """Sentences a manager can read: promises kept or not, and the gain over simple rules."""
-        if self.n_forecasts == 0:
-            return ["Not enough history to test the forecasts yet (need at least 5 complete periods)."]
+        if self.refusal is not None:
+            return [self.refusal]
         out, by_chance = [], []
         for row in self.coverage.itertuples():
             beaten = 1 - row.covered_randomized
@@ -128,13 +151,16 @@ class BacktestResult:
             out.append(f"The {'misses' if len(by_chance) > 1 else 'miss'} at {named} {'are' if len(by_chance) > 1 else 'is'} "
                        "within what chance gives on a history this short: with its periods and reps resampled, "
                        "the promise stays inside the range.")
-        naive = {k: v for k, v in self.crps.items() if k != "model" and np.isfinite(v)}
-        if naive and np.isfinite(self.crps.get("model", np.nan)):
-            best = min(naive, key=lambda method: naive[method])
-            gain = 1 - self.crps["model"] / naive[best]
-            words = "more" if gain >= 0 else "less"
-            out.append(f"The model's ranges were {formatting.rate(abs(gain))} {words} accurate than the best simple "
-                       f"rule ({best.replace('_', ' ')}), over {formatting.count(self.n_forecasts)} rep-periods.")
+        skill = self.skill()
+        if skill is not None and skill.gain is None:   # a ratio to an error of 0 measures nothing
+            out.append(f"The best simple rule ({skill.best_rule.replace('_', ' ')}) made no error over "
+                       f"{formatting.count(self.n_forecasts)} rep-periods, so the model's skill against it "
+                       "cannot be measured.")
+        elif skill is not None and skill.gain is not None:
+            words = "more" if skill.gain >= 0 else "less"
+            out.append(f"The model's ranges were {formatting.rate(abs(skill.gain))} {words} accurate than the best "
+                       f"simple rule ({skill.best_rule.replace('_', ' ')}), over "
+                       f"{formatting.count(self.n_forecasts)} rep-periods.")
         if self.historical_targets:
             h = self.historical_targets
             out.append(f"Your past targets were hit {formatting.rate(h['hit_rate'])} of the time "
@@ -210,6 +236,8 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     shown = connection_scope(conn) if conn is not None else ALL
     result = score_cases(metric, grain, levels, cases, quotas, seed, family, shown)
     result.variant_choice = choice
+    result.n_complete, result.n_needed = int(arrays.complete.sum()), plan.periods_needed
+    result.history_unit = "month" if from_months else grain
     return result
 
 
@@ -323,7 +351,9 @@ def _assemble(metric: str, grain: str, levels: tuple[float, ...], parts: list[pd
                      **{f"pinball_{k}": v for k, v in zip(cols, pl.mean(0), strict=True)},
                      **{f"coverage_{k}": v for k, v in zip(cols, cv, strict=True)}})
     summary = pd.DataFrame(rows).set_index("method")
-    summary["skill_vs_model"] = 1 - summary.loc["model", "crps"] / summary["crps"]
+    # A rule of no error at all leaves the model's skill against it unmeasured (NaN), not -inf.
+    rule_crps = summary["crps"].where(summary["crps"] > 0)
+    summary["skill_vs_model"] = 1 - summary.loc["model", "crps"] / rule_crps
     forecasts["crps"] = np.concatenate([s[0] for s in scores["model"]])
     slices = _slices(forecasts, cols)
     historical, reliability = None, None

@@ -34,6 +34,7 @@ import pandas as pd
 
 from analytics import backtest, formatting, metrics
 from analytics.backtest import BacktestResult
+from analytics.backtest_scores import skill_against_rules
 
 LEVEL = 0.9
 """The percentile the verdict quotes: the top of the stretch range."""
@@ -97,8 +98,9 @@ def times_in_ten(share: float) -> str:
 def too_little_history(grain: str, n_complete: int | None = None) -> BacktestVerdict:
     """The verdict when no past period had enough history before it to be forecast and scored.
 
-    The least history a backtest needs is the backtest's own business (it may forecast quarters
-    from monthly origins), so the sentence counts what there is and claims no threshold.
+    A backtest run on the history says what it needed (``BacktestResult.refusal``, which
+    :func:`from_backtest` gives); this sentence is for a result that cannot say (none of the reps shown
+    was tested), so it counts what there is and claims no threshold.
 
     >>> too_little_history("quarter", 2).sentence
     'Too little history to test the ranges per quarter yet: only 2 complete quarters, too few to forecast past quarters from the ones before them. Monthly grain has more periods to test on.'
@@ -157,13 +159,21 @@ def verdict(coverage: pd.DataFrame, crps: Mapping[str, float], *, grain: str, n_
 
 
 def _accuracy(crps: Mapping[str, float], grain: str) -> tuple[str, str | None, float | None]:
-    """The model against the best simple rule: (clause, best rule, the model's error reduction)."""
-    model = crps.get("model", float("nan"))
-    rules = {k: v for k, v in crps.items() if k != "model" and math.isfinite(v)}
-    if not rules or not math.isfinite(model):
+    """The model against the best simple rule: (clause, best rule, the model's error reduction; None when
+    the rule made no error, which leaves the reduction unmeasured).
+
+    >>> _accuracy({"model": 0.2, "last_period": 0.0}, "month")[0]
+    "at month grain last period's result made no error at all, so the model's skill against it cannot be measured"
+    """
+    skill = skill_against_rules(crps)
+    if skill is None:
         return "", None, None
-    best = min(rules, key=lambda rule: rules[rule])
-    gain = 1 - model / rules[best] if rules[best] > 0 else 0.0
+    best, model, gain = skill.best_rule, skill.model, skill.gain
+    if gain is None:    # every outcome the rule forecast was exact (e.g. all equal): no ratio to speak of
+        if model <= 0:
+            return f"at {grain} grain the model and {rule_words(best)} have been about as accurate", best, None
+        return (f"at {grain} grain {rule_words(best)} made no error at all, so the model's skill against it "
+                "cannot be measured"), best, None
     if abs(gain) < SAME_ACCURACY:
         clause = f"at {grain} grain the model and {rule_words(best)} have been about as accurate"
     elif gain > 0:
@@ -171,13 +181,16 @@ def _accuracy(crps: Mapping[str, float], grain: str) -> tuple[str, str | None, f
                   f"({formatting.rate(gain)} less error than the best, {rule_words(best)})")
     else:
         clause = (f"at {grain} grain {rule_words(best)} has been more accurate than the model "
-                  f"({formatting.rate(1 - rules[best] / model)} less error)")
+                  f"({formatting.rate(1 - skill.rule / model)} less error)")
     return clause, best, gain
 
 
 def from_backtest(result: BacktestResult) -> BacktestVerdict:
-    """The verdict of a backtest result (without a backtest: "too little history", without numbers)."""
+    """The verdict of a backtest result (without a backtest: "too little history", without numbers: the
+    backtest's own refusal when its history was too short)."""
     if result.n_forecasts == 0:
+        if result.n_complete < result.n_needed:
+            return BacktestVerdict(result.refusal or "", enough_history=False)
         return too_little_history(result.grain)
     n_origins = int(result.forecasts["origin"].nunique())
     return verdict(result.coverage, result.crps, grain=result.grain, n_forecasts=result.n_forecasts,
@@ -192,7 +205,7 @@ def verdict_for(conn: duckdb.DuckDBPyConnection, metric: str, grain: str,
     without a backtest the sentence says how many complete periods there are and how many it needs.
     """
     result = result if result is not None else backtest.run_backtest(conn, metric, grain)
-    if result.n_forecasts > 0:
+    if result.n_forecasts > 0 or result.n_complete < result.n_needed:
         return from_backtest(result)
     panel = metrics.rep_period_panel(conn, metric, grain)
     n_complete = int(panel.loc[panel["complete"], "period_start"].nunique())

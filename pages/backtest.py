@@ -7,7 +7,6 @@ shared with the verdict Baselines and Targets show); the figures come from ``ana
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from analytics import formatting, metrics
@@ -51,15 +50,15 @@ if (history_note := cov.history_start_note(metric)) is not None:
 result = rep_facts_view.backtest_result(metric, grain)
 verdict = rep_facts_view.verdict(metric, grain)
 if result.n_forecasts == 0:
-    st.warning(verdict.sentence)
+    st.warning(verdict.sentence)   # the backtest's own refusal when its history is too short, as the CLI says it
     st.stop()
 
 forecasts = result.forecasts
 n_origins = forecasts["origin"].nunique()
 coverage = result.coverage.set_index("column")
-naive = {k: v for k, v in result.crps.items() if k != "model" and pd.notna(v)}
-best_rule = min(naive, key=naive.get) if naive else None
-gain = 1 - result.crps["model"] / naive[best_rule] if best_rule else None
+skill = result.skill()
+best_rule = skill.best_rule if skill is not None else None
+gain = skill.gain if skill is not None else None   # None too when the best rule made no error: nothing to divide by
 
 # ---- headline ------------------------------------------------------------------------------------
 st.markdown(f"**{metric_name} per {grain}** · {formatting.count(result.n_forecasts)} rep-{grain}s forecast from "
@@ -124,7 +123,10 @@ with right:
     st.markdown(f"Every rule forecasts the same {formatting.count(result.n_forecasts)} rep-{grain}s from the same past data. "
                 "The error (CRPS) scores the whole range, not just one number: it rewards ranges that are "
                 "narrow *and* right, and is scaled per rep so big and small reps count alike.")
-    if best_rule:
+    if best_rule and gain is None:
+        st.markdown(f"The best simple rule, *{NAIVE_NAMES.get(best_rule, best_rule).lower()}*, made no error at all: "
+                    "the model's skill against it cannot be measured.")
+    elif best_rule and gain is not None:
         st.markdown(f"The model's error is **{formatting.rate(abs(gain))} {'lower' if gain >= 0 else 'higher'}** "
                     f"than the best simple rule, *{NAIVE_NAMES.get(best_rule, best_rule).lower()}*.")
 rules = result.summary.reset_index()
