@@ -57,6 +57,7 @@ from analytics.backtest_scores import (
     RULE_INPUT,
     RULE_NAMES,
     NaiveErrors,
+    RuleSkill,
     by_slice,
     crps_from_quantiles,
     empirical_quantiles,
@@ -70,6 +71,7 @@ from analytics.backtest_scores import (
     why_not_scored,
 )
 from analytics.calibration import DEFAULT_LEVELS, level_column
+from analytics.complete_history import too_little_to_backtest
 from analytics.metric_registry import resolve_metric
 from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
 from analytics.panel_arrays import build_arrays
@@ -104,10 +106,40 @@ class BacktestResult:
     variant_choice: VariantChoice | None = None
     not_scored: dict[str, str] = field(default_factory=dict)
     """Simple rules left out of the table and the comparison, each with the reason (its input is missing)."""
+    n_complete: int = 0
+    """Complete periods of the history tested (months when quarters are forecast from months)."""
+    n_needed: int = 0
+    """The fewest complete periods with a period to test (``BacktestPlan.periods_needed``)."""
+    history_unit: str | None = None
+    """The unit of ``n_complete``: the grain, or ``"month"`` when quarters are forecast from months."""
 
     @property
     def n_forecasts(self) -> int:
         return len(self.forecasts)
+
+    @property
+    def refusal(self) -> str | None:
+        """Why nothing was tested, in one sentence (None when something was): the CLI prints it as its
+        refusal and the Backtest page shows it (:func:`analytics.backtest_verdict.from_backtest`)."""
+        if self.n_forecasts > 0:
+            return None
+        if self.n_complete < self.n_needed:
+            return too_little_to_backtest(self.grain, self.n_complete, self.n_needed, self.history_unit)
+        return f"No rep shown was active in a {self.grain} that could be tested."
+
+    def skill(self) -> RuleSkill | None:
+        """The model against the simple rule it beats by the least, like with like (each rule against the
+        model's error on the rule's own forecasts); ``RuleSkill.gain`` None: that rule made no error, which
+        leaves the model's skill against it unmeasured."""
+        if "skill_vs_model" not in self.summary:
+            return None
+        rules = self.summary.drop("model", errors="ignore")
+        exact = rules.index[rules["crps"] <= 0]
+        skill = rules["skill_vs_model"].dropna()
+        if len(exact) == 0 and skill.empty:
+            return None
+        best = str(exact[0]) if len(exact) else str(skill.idxmin())
+        return RuleSkill(best, float(rules.loc[best, "model_crps"]), float(rules.loc[best, "crps"]))
 
     def to_json_dict(self) -> dict:
         cov = {row.column: _num(row.covered) for row in self.coverage.itertuples()}
@@ -126,8 +158,8 @@ class BacktestResult:
 
     def plain_language(self) -> list[str]:
         """Sentences a manager can read: promises kept or not, and the gain over simple rules."""
-        if self.n_forecasts == 0:
-            return ["Not enough history to test the forecasts yet (need at least 5 complete periods)."]
+        if self.refusal is not None:
+            return [self.refusal]
         out, by_chance = [], []
         for row in self.coverage.itertuples():
             beaten = formatting.rate_and_rest(row.covered_randomized)[1]     # as the Backtest page's tiles
@@ -141,12 +173,16 @@ class BacktestResult:
             out.append(f"The {'misses' if len(by_chance) > 1 else 'miss'} at {named} {'are' if len(by_chance) > 1 else 'is'} "
                        "within what chance gives on a history this short: with its periods and reps resampled, "
                        "the promise stays inside the range.")
-        if (best_rule := self.best_rule()) is not None:
-            best, gain = best_rule
-            words = "more" if gain >= 0 else "less"
-            n = int(self.summary.loc[best, "forecasts"]) if "forecasts" in self.summary else self.n_forecasts
-            out.append(f"The model's ranges were {formatting.rate(abs(gain))} {words} accurate than the best simple "
-                       f"rule ({best.replace('_', ' ')}), over {formatting.count(n)} rep-periods.")
+        skill = self.skill()
+        n = int(self.summary.loc[skill.best_rule, "forecasts"]) \
+            if skill is not None and "forecasts" in self.summary else self.n_forecasts
+        if skill is not None and skill.gain is None:   # a ratio to an error of 0 measures nothing
+            out.append(f"The best simple rule ({skill.best_rule.replace('_', ' ')}) made no error over "
+                       f"{formatting.count(n)} rep-periods, so the model's skill against it cannot be measured.")
+        elif skill is not None and skill.gain is not None:
+            words = "more" if skill.gain >= 0 else "less"
+            out.append(f"The model's ranges were {formatting.rate(abs(skill.gain))} {words} accurate than the best "
+                       f"simple rule ({skill.best_rule.replace('_', ' ')}), over {formatting.count(n)} rep-periods.")
         if self.historical_targets:
             h = self.historical_targets
             out.append(f"Your past targets were hit {formatting.rate(h['hit_rate'])} of the time "
@@ -162,15 +198,10 @@ class BacktestResult:
         return {str(k): float(v) for k, v in self.summary["model_crps"].items()}
 
     def best_rule(self) -> tuple[str, float] | None:
-        """The simple rule the model beats by the least, like with like, and the model's error reduction
-        against it (``1 - model / rule`` on the rule's forecasts; negative: the rule was more accurate)."""
-        if "skill_vs_model" not in self.summary:
-            return None
-        skill = self.summary["skill_vs_model"].drop("model", errors="ignore").dropna()
-        if skill.empty:
-            return None
-        best = str(skill.idxmin())
-        return best, float(skill[best])
+        """:meth:`skill` as (rule, the model's error reduction against it: ``1 - model / rule`` on the rule's
+        forecasts; negative: the rule was more accurate); None also when that rule made no error."""
+        skill = self.skill()
+        return None if skill is None or skill.gain is None else (skill.best_rule, skill.gain)
 
     def comparable_crps(self) -> dict[str, float]:
         """The errors of the model and of the rules scored on every forecast (their bars can stand side by side)."""
@@ -260,6 +291,8 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     shown = connection_scope(conn) if conn is not None else ALL
     result = score_cases(metric, grain, levels, cases, quotas, seed, family, shown)
     result.variant_choice = choice
+    result.n_complete, result.n_needed = int(arrays.complete.sum()), plan.periods_needed
+    result.history_unit = "month" if from_months else grain
     return result
 
 
@@ -394,7 +427,8 @@ def _assemble(metric: str, grain: str, levels: tuple[float, ...], parts: list[pd
                      **{f"pinball_{k}": v for k, v in zip(cols, pl.mean(0), strict=True)},
                      **{f"coverage_{k}": v for k, v in zip(cols, cv, strict=True)}})
     summary = pd.DataFrame(rows).set_index("method")
-    summary["skill_vs_model"] = 1 - summary["model_crps"] / summary["crps"]
+    # A rule of no error at all leaves the model's skill against it unmeasured (NaN), not -inf.
+    summary["skill_vs_model"] = 1 - summary["model_crps"] / summary["crps"].where(summary["crps"] > 0)
     forecasts["crps"] = model_crps
     slices = by_slice(forecasts, cols, grain)
     historical, reliability = None, None

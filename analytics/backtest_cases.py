@@ -71,6 +71,12 @@ class BacktestPlan:
     from_months: bool
     route: str = "sum"
 
+    @property
+    def periods_needed(self) -> int:
+        """The fewest complete periods of ``arrays`` with an origin: ``MIN_HISTORY`` before it and the origin
+        itself (its three months when a quarter is forecast from months)."""
+        return MIN_HISTORY + (3 if self.from_months else 1)
+
     def candidates(self) -> list[int]:
         cols = choose_origins(self.arrays, None)
         if not self.from_months:

@@ -21,6 +21,7 @@ rep with no past of their own (a hire's first period), as a manager would: they 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -347,3 +348,35 @@ def by_slice(forecasts: pd.DataFrame, cols: list[str], grain: str) -> pd.DataFra
                 row[f"coverage_{c}"] = float(np.mean(g["pit"] <= int(c[1:]) / 100))
             out.append(row)
     return pd.DataFrame(out)
+@dataclass(frozen=True)
+class RuleSkill:
+    """The model's mean error (CRPS) against the simple rule with the least.
+
+    ``gain`` is the model's error reduction against that rule, 1 - model / rule (negative: the rule was
+    more accurate); None when the rule's error is 0 (every outcome forecast exactly, e.g. all equal),
+    where no ratio measures the model's skill.
+
+    >>> round(skill_against_rules({"model": 0.3, "last_period": 0.4, "trailing_mean": 0.5}).gain, 6)
+    0.25
+    >>> skill_against_rules({"model": 0.3, "last_period": 0.0}).gain is None
+    True
+    """
+
+    best_rule: str
+    model: float
+    rule: float
+
+    @property
+    def gain(self) -> float | None:
+        return 1 - self.model / self.rule if self.rule > 0 else None
+
+
+def skill_against_rules(crps: Mapping[str, float]) -> RuleSkill | None:
+    """The model against the simple rule of least error in ``crps`` (a method's name to its mean error,
+    ``"model"`` among them); None when the model's error or every rule's is missing."""
+    model = crps.get("model", float("nan"))
+    rules = {k: float(v) for k, v in crps.items() if k != "model" and np.isfinite(v)}
+    if not rules or not np.isfinite(model):
+        return None
+    best = min(rules, key=lambda rule: rules[rule])
+    return RuleSkill(best, float(model), rules[best])

@@ -99,8 +99,9 @@ def times_in_ten(share: float) -> str:
 def too_little_history(grain: str, n_complete: int | None = None) -> BacktestVerdict:
     """The verdict when no past period had enough history before it to be forecast and scored.
 
-    The least history a backtest needs is the backtest's own business (it may forecast quarters
-    from monthly origins), so the sentence counts what there is and claims no threshold.
+    A backtest run on the history says what it needed (``BacktestResult.refusal``, which
+    :func:`from_backtest` gives); this sentence is for a result that cannot say (none of the reps shown
+    was tested), so it counts what there is and claims no threshold.
 
     >>> too_little_history("quarter", 2).sentence
     'Too little history to test the ranges per quarter yet: only 2 complete quarters, too few to forecast past quarters from the ones before them. Monthly grain has more periods to test on.'
@@ -164,7 +165,11 @@ def verdict(coverage: pd.DataFrame, crps: Mapping[str, float], *, grain: str, n_
 def _accuracy(crps: Mapping[str, float], grain: str,
               model_on: Mapping[str, float]) -> tuple[str, str | None, float | None]:
     """The model against the best simple rule, each rule on its own forecasts: (clause, best rule, the model's
-    error reduction against it)."""
+    error reduction against it; None when that rule made no error, which leaves the reduction unmeasured).
+
+    >>> _accuracy({"model": 0.2, "last_period": 0.0}, "month", {})[0]
+    "at month grain last period's result made no error at all, so the model's skill against it cannot be measured"
+    """
     rules = {k: v for k, v in crps.items() if k != "model" and math.isfinite(v)}
     same = {k: model_on.get(k, crps.get("model", float("nan"))) for k in rules}
     rules = {k: v for k, v in rules.items() if math.isfinite(same[k])}
@@ -172,8 +177,13 @@ def _accuracy(crps: Mapping[str, float], grain: str,
         return "", None, None
     # The rule nearest the model, like with like: the highest ratio of the model's error to the rule's.
     best = max(rules, key=lambda rule: same[rule] / rules[rule] if rules[rule] > 0 else math.inf)
-    model = same[best]
-    gain = 1 - model / rules[best] if rules[best] > 0 else 0.0
+    model, rule = same[best], rules[best]
+    if rule <= 0:    # every outcome the rule forecast was exact (e.g. all equal): no ratio to speak of
+        if model <= 0:
+            return f"at {grain} grain the model and {rule_words(best)} have been about as accurate", best, None
+        return (f"at {grain} grain {rule_words(best)} made no error at all, so the model's skill against it "
+                "cannot be measured"), best, None
+    gain = 1 - model / rule
     if abs(gain) < SAME_ACCURACY:
         clause = f"at {grain} grain the model and {rule_words(best)} have been about as accurate"
     elif gain > 0:
@@ -181,13 +191,16 @@ def _accuracy(crps: Mapping[str, float], grain: str,
                   f"({formatting.rate(gain)} less error than the best, {rule_words(best)})")
     else:
         clause = (f"at {grain} grain {rule_words(best)} has been more accurate than the model "
-                  f"({formatting.rate(1 - rules[best] / model)} less error)")
+                  f"({formatting.rate(1 - rule / model)} less error)")
     return clause, best, gain
 
 
 def from_backtest(result: BacktestResult) -> BacktestVerdict:
-    """The verdict of a backtest result (without a backtest: "too little history", without numbers)."""
+    """The verdict of a backtest result (without a backtest: "too little history", without numbers: the
+    backtest's own refusal when its history was too short)."""
     if result.n_forecasts == 0:
+        if result.n_complete < result.n_needed:
+            return BacktestVerdict(result.refusal or "", enough_history=False)
         return too_little_history(result.grain)
     n_origins = int(result.forecasts["origin"].nunique())
     return verdict(result.coverage, result.crps, grain=result.grain, n_forecasts=result.n_forecasts,
@@ -202,7 +215,7 @@ def verdict_for(conn: duckdb.DuckDBPyConnection, metric: str, grain: str,
     without a backtest the sentence says how many complete periods there are and how many it needs.
     """
     result = result if result is not None else backtest.run_backtest(conn, metric, grain)
-    if result.n_forecasts > 0:
+    if result.n_forecasts > 0 or result.n_complete < result.n_needed:
         return from_backtest(result)
     panel = metrics.rep_period_panel(conn, metric, grain)
     n_complete = int(panel.loc[panel["complete"], "period_start"].nunique())

@@ -53,6 +53,7 @@ import pandas as pd
 from analytics import metrics, store
 from analytics.backtest_cases import next_period_choice, quarter_route
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
+from analytics.complete_history import require_complete_period
 from analytics.logmodel import LogFit
 from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
@@ -208,7 +209,9 @@ def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", g
               as_of: date | None = None, history: pd.DataFrame | None = None,
               context: bool = True) -> Calibration:
     """Fit on complete periods strictly before the target period and forecast every active rep of the
-    scope of ``conn``: the model is the whole company's (:func:`calibrate_company`).
+    scope of ``conn``: the model is the whole company's (:func:`calibrate_company`). Raises
+    :class:`~analytics.complete_history.NoCompleteHistory` (a ``ValueError``) when no complete period of
+    the metric precedes the target: a range needs one, though a new rep's may come from the team's alone.
 
     ``history`` (a ``rep_period_panel`` frame) skips the database: reps to forecast are then
     those with a row in the target period, else those active in the last training period. A frame holds
@@ -249,6 +252,10 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
         source, arrays = history, build_arrays(history, grain, fsm)
     target = resolve_period(period, as_of, grain, fsm)
     k = training_columns(arrays, target)
+    # No complete period before the target at all: the fit would be its priors alone ($1 baselines).
+    require_complete_period(arrays, k, target, resolve_metric(metric).words,
+                            source.first_day if isinstance(source, PanelRead) else None,
+                            as_of if isinstance(source, PanelRead) else None)
     months = _monthly_source(source.months, metric, arrays, target) if isinstance(source, PanelRead) else None
     # Chosen on the history alone, before the reps with none are appended: the same data, and so the same
     # cached choice, as a backtest of it.

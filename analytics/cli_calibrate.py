@@ -231,6 +231,8 @@ def run_backtest(args: argparse.Namespace) -> int:
         return refuse(str(exc))
     finally:
         conn.close()
+    if result.refusal is not None:     # nothing tested (too little history): no table of empty scores
+        return refuse(result.refusal)
     choice = result.variant_choice
     if args.json:
         record = result.to_json_dict()

@@ -1,7 +1,8 @@
 """``python -m analytics facts``: the facts beside each rep and the backtest's verdict, as on Baselines.
 
 One row per rep: the last complete period's actual, the CRM quotas of that period and of the target
-period (columns only when quotas were imported), and the last periods' values oldest first. Then the
+period (columns only when quotas were imported), and the last periods' values oldest first; a rep with
+no complete period yet (a hire whose first deal is this period's) is listed with a note saying so. Then the
 backtest's verdict for the metric and grain in one sentence (``--no-verdict`` skips the backtest,
 which takes seconds on a large team).
 """
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_facts(args: argparse.Namespace) -> int:
     from analytics.backtest_verdict import verdict_for
-    from analytics.rep_facts import rep_facts
+    from analytics.rep_facts import NOTE_COLUMN, rep_facts
 
     if args.db and str(args.db) != ":memory:" and not Path(args.db).exists():
         return refuse(f"no database at {args.db}")
@@ -72,6 +73,8 @@ def run_facts(args: argparse.Namespace) -> int:
             text[label] = rows[column].map(lambda x: formatting.value(x, kind, currency))
     text[f"Last {len(facts.recent)} {args.grain}s"] = rows["recent"].map(
         lambda values: " ".join(formatting.value(v, kind, currency) for v in values) or formatting.BLANK)
+    if NOTE_COLUMN in rows:      # a rep with no complete period yet: said, not dropped
+        text["Note"] = rows[NOTE_COLUMN].fillna("")
     if rows.empty:
         print(f"No rep has {resolve_metric(args.metric).words} before {facts.target.label}.")
     else:

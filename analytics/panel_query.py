@@ -70,6 +70,8 @@ class PanelRead:
     """The data's last day the panel was read up to (None: no data)."""
     months: PanelRead | None = None
     """The monthly panel read with this quarterly one (``read_panel(..., monthly=True)``), else None."""
+    first_day: date | None = None
+    """The metric's first day of data (``metrics.SpanScan.first_day``; None: no data)."""
 
     def only(self, scope: Scope) -> PanelRead:
         """This panel for ``scope``'s reps alone (their rows and spans; periods as they were)."""
@@ -79,7 +81,7 @@ class PanelRead:
         spans = self.spans[self.spans["rep"].map(scope.allows)] if not self.spans.empty else self.spans
         return PanelRead(self.arrays.subset(rows), self.value[rows], self.exposure_days[rows],
                          {name: grid[rows] for name, grid in self.extra.items()}, spans.reset_index(drop=True),
-                         self.as_of, None if self.months is None else self.months.only(scope))
+                         self.as_of, None if self.months is None else self.months.only(scope), self.first_day)
 
     def frame(self) -> pd.DataFrame:
         """The panel as ``metrics.rep_period_panel`` returns it (one row per active rep-period)."""
@@ -138,6 +140,7 @@ def read_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *, fisc
     reads = [_panel(definition, g, fsm, as_of, reps, spans, sums["month" if fold else g], summed=fold and g != "month",
                     pipeline=pipeline)
              for g in grains]
+    reads = [replace(read, first_day=coverage_start) for read in reads]
     return replace(reads[0], months=reads[1]) if len(reads) > 1 else reads[0]
 
 

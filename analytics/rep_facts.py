@@ -6,6 +6,9 @@ For one metric, grain and target period, :func:`rep_facts` reads in one SQL quer
   rep was not active then: a new hire has no last period, which is not a zero);
 * ``recent``: the rep's values in the last ``n_recent`` complete periods up to that one, oldest first,
   one per period the rep was active in (zeros included), for a sparkline;
+* ``note``: ``"no complete quarter yet"`` for a rep active only after that period and by the target's
+  end (a hire whose first deal is this period's), listed with an empty trend rather than dropped; a column
+  only when some rep has one;
 * ``quota_last`` / ``quota_target``: the CRM quota imported for the last period and for the target
   period, prorated by overlapping days as Tracking and Review read quotas (a yearly quota gives a
   quarter its share). A column exists only when some rep has a quota for that period: absent quotas are
@@ -55,6 +58,8 @@ DEFAULT_RECENT = 8
 """Periods in the sparkline: two years of quarters, eight months."""
 
 QUOTA_COLUMNS = ("quota_last", "quota_target")
+NOTE_COLUMN = "note"
+"""Why a rep's facts are empty (:func:`no_complete_note`); a column only when some rep has one."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def rep_facts(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, period: 
         "as_of": as_of, "first": window[0].start, "last_start": last.start, "last_end": last.end,
         "target_start": target.start, "target_end": target.end, "metric": definition.name,
     }).df()
-    return RepFacts(definition.name, grain, target, last, window, _summary(frame))
+    return RepFacts(definition.name, grain, target, last, window, _summary(frame, grain))
 
 
 def _facts_sql(metric: str, grain: str, fsm: int) -> str:
@@ -178,16 +183,29 @@ def _facts_sql(metric: str, grain: str, fsm: int) -> str:
                any_value(value) FILTER (WHERE period_start = $last_start) AS last_actual
         FROM vals GROUP BY rep
     ),
+    -- A rep active only after the last complete period (a hire whose first deal is this period's) has no
+    -- value to show yet: listed with an empty trend, so the table says so instead of dropping them. One who
+    -- starts after the target period is none of its business.
+    fresh AS (
+        SELECT s.rep, NULL::DOUBLE AS last_actual, []::DOUBLE[] AS recent FROM spans s
+        WHERE s.span_start > $last_end AND s.span_start <= $target_end
+          AND NOT EXISTS (SELECT 1 FROM series v WHERE v.rep = s.rep)
+    ),
+    listed AS (
+        SELECT *, false AS no_complete FROM series UNION ALL BY NAME SELECT *, true AS no_complete FROM fresh
+    ),
     quota AS (SELECT rep, {quota} FROM quotas WHERE metric = $metric GROUP BY rep)
-    SELECT coalesce(s.rep, q.rep) AS rep, s.last_actual, s.recent, q.quota_last, q.quota_target
-    FROM series s FULL OUTER JOIN quota q ON q.rep = s.rep
+    SELECT coalesce(s.rep, q.rep) AS rep, s.last_actual, s.recent, q.quota_last, q.quota_target,
+           coalesce(s.no_complete, false) AS no_complete
+    FROM listed s FULL OUTER JOIN quota q ON q.rep = s.rep
     ORDER BY 1
     """
 
 
-def _summary(frame: pd.DataFrame) -> pd.DataFrame:
+def _summary(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
     """Indexed by rep; ``recent`` as lists of floats (NaN for a rate with nothing closed); quota
-    columns kept only when some rep has one for that period."""
+    columns kept only when some rep has one for that period; ``note`` only when some rep has no complete
+    period yet (``"no complete month yet"``, None for the others)."""
     out = pd.DataFrame({"last_actual": frame["last_actual"].astype(float).to_numpy()},
                        index=pd.Index(frame["rep"].astype(object).to_numpy(), name="rep"))
     out["recent"] = [_floats(v) for v in frame["recent"]]
@@ -195,7 +213,19 @@ def _summary(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column].astype(float).to_numpy()
         if np.isfinite(values).any():
             out[column] = values
+    fresh = frame["no_complete"].astype(bool).to_numpy()
+    if fresh.any():
+        out[NOTE_COLUMN] = [no_complete_note(grain) if f else None for f in fresh]
     return out
+
+
+def no_complete_note(grain: str) -> str:
+    """What the facts say of a rep with no complete period yet.
+
+    >>> no_complete_note("month")
+    'no complete month yet'
+    """
+    return f"no complete {grain} yet"
 
 
 def _floats(values: object) -> list[float]:

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.calibration import Calibration, CompanyCalibration, calibrate_company
+from analytics.complete_history import NoCompleteHistory
 from analytics.periods import Period
 from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
 from analytics.target_sets import SavedTargetSet
@@ -99,6 +100,8 @@ def fit_period(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, period: P
     try:
         cal = company(conn, saved.metric, period.grain, period,
                       as_of=as_of or period.start - timedelta(days=1)).for_scope(conn)
+    except NoCompleteHistory:
+        return None, f"no complete history before {period.label}"
     except (ValueError, LookupError, KeyError) as exc:
         return None, f"calibration failed: {exc}"
     if not (cal.summary["n_periods"] > 0).any():

@@ -21,6 +21,7 @@ import threading
 from datetime import timedelta
 
 from analytics import metrics, store, target_sets
+from analytics.complete_history import NoCompleteHistory
 from analytics.coverage import data_coverage
 from analytics.periods import period_of
 from analytics.scope import ALL
@@ -49,8 +50,11 @@ def warm(conn: store.Connection, path: str) -> list[str]:
     metric = next(iter(metrics.METRICS))         # Baselines' first metric
     made = []
     next_label = period_of(as_of, grain, fiscal_month).next().label
-    session.company_calibration_on(conn, path, version, metric, grain, next_label, fiscal_month)
-    made.append(f"{metric} {next_label}")
+    try:
+        session.company_calibration_on(conn, path, version, metric, grain, next_label, fiscal_month)
+        made.append(f"{metric} {next_label}")
+    except NoCompleteHistory:   # nothing to fit yet: Baselines says so when opened, not the warmer's log
+        pass
     current = period_of(as_of, grain, fiscal_month).label
     sets = target_sets.list_target_sets(conn)
     # one fit per metric of the sets saved for the current quarter (every set of a metric and period shares it)

@@ -55,13 +55,15 @@ if (history_note := cov.history_start_note(metric)) is not None:
 result = rep_facts_view.backtest_result(metric, grain)
 verdict = rep_facts_view.verdict(metric, grain)
 if result.n_forecasts == 0:
-    st.warning(verdict.sentence)
+    st.warning(verdict.sentence)   # the backtest's own refusal when its history is too short, as the CLI says it
     st.stop()
 
 forecasts = result.forecasts
 n_origins = forecasts["origin"].nunique()
 coverage = result.coverage.set_index("column")
-best_rule, gain = result.best_rule() or (None, None)     # each rule against the model on the rule's forecasts
+skill = result.skill()
+best_rule = skill.best_rule if skill is not None else None
+gain = skill.gain if skill is not None else None   # None too when the best rule made no error: nothing to divide by
 
 # ---- headline ------------------------------------------------------------------------------------
 st.markdown(f"**{metric_name} per {grain}** · {formatting.count(result.n_forecasts)} rep-{grain}s forecast from "
@@ -129,7 +131,10 @@ with right:
     st.markdown(f"Every rule forecasts the same {formatting.count(result.n_forecasts)} rep-{grain}s from the same past "
                 f"data{partly}. The error (CRPS) scores the whole range, not just one number: it rewards ranges that "
                 "are narrow *and* right, and is scaled per rep so big and small reps count alike.")
-    if best_rule and gain is not None:
+    if best_rule and gain is None:
+        st.markdown(f"The best simple rule, *{NAIVE_NAMES.get(best_rule, best_rule).lower()}*, made no error at all: "
+                    "the model's skill against it cannot be measured.")
+    elif best_rule and gain is not None:
         st.markdown(f"The model's error is **{formatting.rate(abs(gain))} {'lower' if gain >= 0 else 'higher'}** "
                     f"than the best simple rule, *{NAIVE_NAMES.get(best_rule, best_rule).lower()}*.")
 rules = result.summary.reset_index()

@@ -19,6 +19,7 @@ from analytics import formatting, metrics
 from analytics.calibration import Calibration
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
+from analytics.complete_history import NoCompleteHistory
 from dashboard import frame, kept_widgets, rep_facts_view, session
 
 frame.require("pages/baselines.py")
@@ -155,6 +156,9 @@ if (absent := cov.why_absent(metric)) is not None:
 
 try:
     cal = session.calibration(metric, grain, period_label)   # cached per data version, shared with Targets
+except NoCompleteHistory as exc:   # the engine's refusal, said as the CLI says it: no table of prior-only ranges
+    st.warning(exc.sentence, icon=":material/history:")
+    st.stop()
 except ValueError as exc:
     st.warning(f"Cannot calibrate {metric_name.lower()} per {grain} yet: {exc}")
     st.stop()

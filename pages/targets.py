@@ -15,6 +15,7 @@ import streamlit as st
 from analytics import formatting, metrics, target_sets, targets
 from analytics.allocation import TeamAllocation, allocation_for, team_totals, team_verdict
 from analytics.calibration import Calibration
+from analytics.complete_history import NoCompleteHistory
 from analytics.draft_edits import apply_edits, rep_chance_box_words, table_edits, team_total_words
 from analytics.periods import parse_period
 from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages, planned_stages
@@ -154,6 +155,9 @@ if (absent := cov.why_absent(metric)) is not None:
 cache_key = f"{session.db_path()}|{version}"
 try:
     cal = session.calibration(metric, grain, period.label)
+except NoCompleteHistory as exc:   # the engine's refusal, as Baselines and the CLI say it: no $1 tiers to save
+    st.warning(exc.sentence, icon=":material/history:")
+    st.stop()
 except ValueError as exc:
     st.warning(f"No calibration for {metrics.METRIC_LABELS.get(metric, metric)} in {period.label}: {exc}")
     st.stop()

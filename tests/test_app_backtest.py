@@ -151,10 +151,41 @@ def test_backtest_short_history_says_so(empty_db):
     conn = store.connect(empty_db)
     simulate_company(conn.cursor(), n_reps=5, n_months=4, seed=3, hire_share=0, leaver_share=0)
     conn.close()
+    refusal = engine(empty_db).refusal
     at = app_test(PAGE)
     assert not at.exception
-    assert any("Too little history to test the ranges per quarter yet" in w.value for w in at.warning)
+    assert refusal is not None and refusal.startswith("Too little history to backtest per quarter")
+    assert any(w.value == refusal for w in at.warning)     # the CLI's sentence, word for word
     assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter"])
+def test_one_complete_month_is_refused_as_the_cli_refuses_it(empty_db, grain):
+    from short_history_fixtures import ONE_MONTH, database_from_csv
+
+    database_from_csv(empty_db.parent, ONE_MONTH, db=empty_db)
+    refusal = engine(empty_db, grain=grain).refusal
+    at = app_test(PAGE)
+    if grain != "quarter":
+        at.radio(key="grain").set_value(grain).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [refusal]
+    assert f"1 complete month, at least {5 if grain == 'month' else 7} needed" in refusal
+    assert not at.get("plotly_chart") and not at.dataframe
+
+
+def test_a_rule_of_no_error_is_shown_without_a_ratio(empty_db):
+    """Every tested month a zero, which last month's zero forecast exactly: the page shows the backtest and
+    says the model's skill against that rule cannot be measured (it divided by zero)."""
+    from short_history_fixtures import SAME_EVERY_MONTH, database_from_csv
+
+    database_from_csv(empty_db.parent, SAME_EVERY_MONTH, db=empty_db)
+    at = app_test(PAGE)
+    at.radio(key="grain").set_value("month").run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "made no error at all" in shown and "cannot be measured" in shown
+    assert "inf" not in shown
 
 
 def test_orders_only_choosing_calls_says_no_activities_imported(db_path, tmp_path):

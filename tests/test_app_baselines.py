@@ -204,8 +204,7 @@ def test_baselines_too_little_history(short_db):
     table = rep_table(at)
     assert len(table) == 5
     assert (table["Flag"] != "").all()
-    assert ("Too little history to test the ranges per month yet: only 1 complete month, too few to forecast "
-            "past months from the ones before them.") in markdown_text(at)
+    assert "Too little history to backtest per month: 1 complete month, at least 5 needed." in markdown_text(at)
 
 
 def test_candidate_target_rescales_when_the_grain_changes(sample_db):
@@ -328,3 +327,24 @@ def test_a_slow_backtest_does_not_hold_the_page(orders_only_db, monkeypatch):
     assert not at.exception
     assert said_verdict in markdown_text(at)
     assert not any("Testing these ranges" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("grain", ["quarter", "month"])
+def test_no_complete_period_shows_the_engines_refusal_not_ranges(empty_db, grain):
+    """Three deals in a month's first days: the engine's refusal (the CLI's words), no table of $1 ranges."""
+    from short_history_fixtures import FIRST_DAYS, FIRST_DAYS_SPAN, database_from_csv
+
+    from analytics.complete_history import NoCompleteHistory
+
+    database_from_csv(empty_db.parent, FIRST_DAYS, db=empty_db)
+    conn = store.connect(empty_db)
+    with pytest.raises(NoCompleteHistory) as refused:
+        calibration.calibrate(conn, "revenue", grain, "next")
+    conn.close()
+    at = app_test(PAGE)
+    if grain != "quarter":
+        at.radio(key="grain").set_value(grain).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [refused.value.sentence]
+    assert f"the data runs from {FIRST_DAYS_SPAN[0]} to {FIRST_DAYS_SPAN[1]}" in at.warning[0].value
+    assert not at.dataframe and not at.get("plotly_chart")

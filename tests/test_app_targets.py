@@ -36,6 +36,28 @@ def test_empty_database_shows_empty_state(empty_db):
     assert not at.button
 
 
+@pytest.mark.parametrize("grain", ["quarter", "month"])
+def test_no_complete_period_shows_the_engines_refusal_and_nothing_to_save(empty_db, grain):
+    """A first import of a month's first days: the engine's refusal, as Baselines and the CLI say it, instead
+    of $1 tiers and a save button."""
+    from short_history_fixtures import FIRST_DAYS, FIRST_DAYS_SPAN, database_from_csv
+
+    from analytics.complete_history import NoCompleteHistory
+
+    database_from_csv(empty_db.parent, FIRST_DAYS, db=empty_db)
+    conn = store.connect(empty_db)
+    with pytest.raises(NoCompleteHistory) as refused:
+        calibrate(conn, "revenue", grain, "next")
+    conn.close()
+    at = app_test(PAGE)
+    if grain != "quarter":
+        at.radio(key="grain").set_value(grain).run()
+    assert not at.exception
+    assert refused.value.sentence in [w.value for w in at.warning]
+    assert f"the data runs from {FIRST_DAYS_SPAN[0]} to {FIRST_DAYS_SPAN[1]}" in refused.value.sentence
+    assert not at.data_editor and "tg_save" not in {b.key for b in at.button}
+
+
 def test_session_choose_override_split_save_export(sample_db):
     cal = _engine(sample_db)
     rep = str(cal.predictive.reps[0])

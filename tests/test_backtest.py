@@ -130,3 +130,38 @@ def test_sorted_naive_errors_give_the_naive_quantiles(seed):
         for origin in (1, 2, 8, 15):
             np.testing.assert_allclose(table.quantiles(point, origin, rows, CRPS_GRID),
                                        naive_quantiles(y, point, origin, rows, CRPS_GRID), rtol=1e-12, err_msg=rule)
+
+
+# ---- too little history, and a simple rule of no error ----------------------------------------------
+
+@pytest.mark.parametrize(("csv", "grain", "counted"), [
+    ("ONE_MONTH", "month", (1, 5, "month")),
+    ("ONE_MONTH", "quarter", (1, 7, "month")),       # quarters are tested from monthly starting points
+    ("FIRST_DAYS", "quarter", (0, 7, "month")),
+])
+def test_a_short_history_is_refused_in_the_result(tmp_path, csv, grain, counted):
+    import short_history_fixtures
+
+    conn = store.connect(short_history_fixtures.database_from_csv(tmp_path, getattr(short_history_fixtures, csv)))
+    result = backtest.run_backtest(conn, "revenue", grain)
+    conn.close()
+    assert result.n_forecasts == 0
+    assert (result.n_complete, result.n_needed, result.history_unit) == counted
+    assert result.refusal is not None and result.refusal.startswith(f"Too little history to backtest per {grain}: ")
+    assert f"at least {counted[1]} needed" in result.refusal
+    assert result.plain_language() == [result.refusal]
+
+
+def test_a_rule_of_no_error_leaves_the_skill_unmeasured(tmp_path):
+    from short_history_fixtures import SAME_EVERY_MONTH, database_from_csv
+
+    conn = store.connect(database_from_csv(tmp_path, SAME_EVERY_MONTH))
+    result = backtest.run_backtest(conn, "revenue", "month")
+    conn.close()
+    assert result.refusal is None and result.n_forecasts == 16
+    skill = result.skill()
+    assert skill is not None and skill.rule == 0 and skill.model > 0 and skill.gain is None
+    exact = result.summary["crps"] == 0
+    assert exact.any() and result.summary.loc[exact, "skill_vs_model"].isna().all()    # not -inf
+    assert np.isfinite(result.summary.loc[~exact, "skill_vs_model"]).all()
+    assert any("cannot be measured" in line for line in result.plain_language())

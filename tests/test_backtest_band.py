@@ -74,7 +74,7 @@ def test_plain_words_say_which_misses_chance_explains(covered, lo, hi, said):
     from analytics.backtest import BacktestResult
     coverage = pd.DataFrame({"level": [0.5, 0.4][:len(covered)], "covered_randomized": covered,
                              "band_lo": lo, "band_hi": hi})
-    words = BacktestResult.plain_language(SimpleNamespace(n_forecasts=120, coverage=coverage, best_rule=lambda: None,
+    words = BacktestResult.plain_language(SimpleNamespace(n_forecasts=120, coverage=coverage, skill=lambda: None, refusal=None,
                                                           historical_targets=None))
     explained = [w for w in words if "within what chance gives" in w]
     assert (explained[0].startswith(said) if said else explained == []), words

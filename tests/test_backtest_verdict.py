@@ -51,6 +51,13 @@ RULES = {"last_period": 0.60, "same_period_last_year": 0.55}
      "trailing mean). Only 2 past quarters could be tested: read it as a rough guide."),
     (fixed_result(0.9, (0.85, 0.95), {"model": float("nan"), "trailing_mean": float("nan")}, n=40, origins=4),
      "On your history this range held the actual 9 times in 10 at P90 (36 of 40 rep-months), as promised."),
+    # A rule of no error (every outcome equal): no ratio to divide by, said so.
+    (fixed_result(0.9, (0.85, 0.95), {"model": 0.2, "last_period": 0.0, "trailing_mean": 0.0}, n=40, origins=4),
+     "On your history this range held the actual 9 times in 10 at P90 (36 of 40 rep-months), as promised; at "
+     "month grain last period's result made no error at all, so the model's skill against it cannot be measured."),
+    (fixed_result(0.9, (0.85, 0.95), {"model": 0.0, "last_period": 0.0}, n=40, origins=4),
+     "On your history this range held the actual 9 times in 10 at P90 (36 of 40 rep-months), as promised; at "
+     "month grain the model and last period's result have been about as accurate."),
 ])
 def test_the_sentence_from_a_fixed_backtest(result, sentence):
     v = backtest_verdict.from_backtest(result)
@@ -67,10 +74,10 @@ def test_verdict_fields_say_who_won():
 
 
 @pytest.mark.parametrize(("n_months", "grain", "sentence"), [
-    (4, "month", "Too little history to test the ranges per month yet: only 3 complete months, too few to "
-                 "forecast past months from the ones before them."),     # the 4th month has not ended
-    (2, "quarter", "Too little history to test the ranges per quarter yet: no complete quarter. Monthly grain "
-                   "has more periods to test on."),
+    # The backtest's own count and need (BacktestResult.refusal), the sentence the CLI refuses with.
+    (4, "month", "Too little history to backtest per month: 3 complete months, at least 5 needed."),  # the 4th has not ended
+    (2, "quarter", "Too little history to backtest per quarter: 1 complete month, at least 7 needed. Monthly grain "
+                   "has more periods to test on."),     # quarters are tested from monthly starting points
 ])
 def test_too_little_history_is_said_honestly(n_months, grain, sentence):
     conn = store.connect(":memory:")

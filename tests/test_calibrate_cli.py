@@ -134,3 +134,65 @@ def test_orders_only_revenue_still_calibrates(orders_db):
     proc = run_cli("calibrate", "--db", str(orders_db), "--metric", "revenue", "--period", "2026-Q3", "--json")
     assert proc.returncode == 0, proc.stderr
     assert {r["rep"] for r in json.loads(proc.stdout)} == {f"Rep {c}" for c in "ABCDEF"}
+
+
+# ---- too little history: a refusal on stderr (exit 2), never a traceback nor a table of priors --------
+
+@pytest.fixture(scope="module")
+def first_days_db(tmp_path_factory):
+    from short_history_fixtures import FIRST_DAYS, database_from_csv
+
+    return database_from_csv(tmp_path_factory.mktemp("first-days"), FIRST_DAYS)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--grain", "month"], "Too little history for 2024-12: no complete month of won revenue yet"),
+    (["--grain", "quarter"], "Too little history for 2025-Q1: no complete quarter of won revenue yet"),
+    (["--grain", "month", "--team-target", "30000"], "no complete month of won revenue yet"),
+    (["--grain", "month", "--json"], "no complete month of won revenue yet"),
+])
+def test_calibrate_refuses_before_any_complete_period(first_days_db, args, words):
+    proc = run_cli("calibrate", "--db", str(first_days_db), *args)
+    assert proc.returncode == 2 and proc.stdout == ""          # no $1 baselines, no $15,000 at 0%
+    assert words in proc.stderr and "02 Nov 2024 to 05 Nov 2024" in proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("csv", "grain", "sentence"), [
+    ("ONE_MONTH", "month", "Too little history to backtest per month: 1 complete month, at least 5 needed."),
+    ("ONE_MONTH", "quarter", "Too little history to backtest per quarter: 1 complete month, at least 7 needed."),
+    ("FIRST_DAYS", "month", "Too little history to backtest per month: no complete month, at least 5 needed."),
+])
+def test_backtest_refuses_a_short_history(tmp_path, csv, grain, sentence):
+    import short_history_fixtures
+
+    db = short_history_fixtures.database_from_csv(tmp_path, getattr(short_history_fixtures, csv))
+    for json_flag in ([], ["--json"]):
+        proc = run_cli("backtest", "--db", str(db), "--grain", grain, *json_flag)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.startswith(f"error: {sentence}") and "Traceback" not in proc.stderr
+
+
+def test_backtest_when_the_best_rule_makes_no_error(tmp_path):
+    """Every tested month a zero, forecast exactly by last month's: the skill against it is said to be
+    unmeasurable rather than divided by zero."""
+    from short_history_fixtures import SAME_EVERY_MONTH, database_from_csv
+
+    db = database_from_csv(tmp_path, SAME_EVERY_MONTH)
+    proc = run_cli("backtest", "--db", str(db), "--grain", "month")
+    assert proc.returncode == 0, proc.stderr
+    assert "made no error over 16 rep-periods, so the model's skill against it cannot be measured" in proc.stdout
+    assert "inf" not in proc.stdout
+    record = json.loads(run_cli("backtest", "--db", str(db), "--grain", "month", "--json").stdout)
+    assert record["crps"]["last_period"] == 0 and record["crps"]["model"] > 0
+
+
+@pytest.mark.parametrize("verb", ["calibrate", "backtest"])
+def test_the_refusals_end_without_a_traceback_as_a_module(tmp_path, verb):
+    """The real entry point (``python -m analytics``), where the crash was a traceback."""
+    from helpers import run_module
+    from short_history_fixtures import FIRST_DAYS, database_from_csv
+
+    proc = run_module(verb, "--db", str(database_from_csv(tmp_path, FIRST_DAYS)), "--grain", "month")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: Too little history")

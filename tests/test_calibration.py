@@ -368,3 +368,49 @@ def test_the_residual_law_needs_degrees_of_freedom_beyond_the_period_effects(cel
     law = residual_law(rng.normal(size=cell_rep.size), cell_rep, np.ones(cells_per_period),
                        np.full(cells_per_period, n_t), np.full(n_t, cells_per_period))
     assert (law is not None) == empirical
+
+
+# ---- too little history: refused from one place, a new hire beside a team's history still forecast ----
+
+@pytest.mark.parametrize(("grain", "period", "words"), [
+    ("month", "next", "Too little history for 2024-12: no complete month of won revenue yet"),
+    ("quarter", "next", "Too little history for 2025-Q1: no complete quarter of won revenue yet"),
+    ("month", "2024-10", "Too little history for 2024-10: no complete month of won revenue yet"),
+])
+def test_no_complete_period_is_refused_naming_the_data_span(tmp_path, grain, period, words):
+    """Three deals in a month's first days: no range of priors ($1 baselines), but the refusal the CLI and
+    pages show, naming the data's first and last day."""
+    from short_history_fixtures import FIRST_DAYS, FIRST_DAYS_SPAN, database_from_csv
+
+    from analytics.complete_history import NoCompleteHistory
+
+    conn = store.connect(database_from_csv(tmp_path, FIRST_DAYS))
+    with pytest.raises(NoCompleteHistory) as refused:
+        calibration.calibrate(conn, "revenue", grain, period)
+    conn.close()
+    assert isinstance(refused.value, ValueError)
+    assert refused.value.sentence.startswith(words)
+    assert f"(the data runs from {FIRST_DAYS_SPAN[0]} to {FIRST_DAYS_SPAN[1]})" in str(refused.value)
+
+
+def test_a_target_before_the_first_complete_period_says_before_it(tmp_path):
+    from short_history_fixtures import TEAM_AND_HIRE, database_from_csv
+
+    from analytics.complete_history import NoCompleteHistory
+
+    conn = store.connect(database_from_csv(tmp_path, TEAM_AND_HIRE))
+    with pytest.raises(NoCompleteHistory, match="no complete month of won revenue before it"):
+        calibration.calibrate(conn, "revenue", "month", "2023-12")
+    conn.close()
+
+
+def test_a_hire_without_a_complete_period_beside_a_team_with_history_is_forecast(tmp_path):
+    from short_history_fixtures import TEAM_AND_HIRE, database_from_csv
+
+    conn = store.connect(database_from_csv(tmp_path, TEAM_AND_HIRE))
+    cal = calibration.calibrate(conn, "revenue", "month", "next")
+    conn.close()
+    s = cal.summary
+    assert cal.period.label == "2024-11" and set(s.index) == {"Old Hand", "New Hire"}
+    assert s.loc["New Hire", "n_periods"] == 0 and s.loc["Old Hand", "n_periods"] == 9
+    assert (s["baseline"] > 1_000).all()       # the team's history pools the hire's range: no $1 prior

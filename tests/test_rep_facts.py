@@ -63,12 +63,18 @@ def test_facts_agree_with_the_rep_period_panel(seeded, metric, grain, target, n_
     assert len(facts.recent) == n_recent and max(window) == last.start
     used = panel[panel["complete"] & panel["period_start"].isin(window)].sort_values(["rep", "period_start"])
     expected_recent = used.groupby("rep")["value"].apply(list)
-    assert set(facts.summary.index) == set(expected_recent.index)
+    # A rep of the target with no complete period in the window is listed with a note, not a value.
+    noted = facts.summary[facts.summary[rep_facts.NOTE_COLUMN].notna()] if rep_facts.NOTE_COLUMN in facts.summary \
+        else facts.summary.iloc[:0]
+    summary = facts.summary.drop(noted.index)
+    assert set(summary.index) == set(expected_recent.index)
+    assert not set(noted.index) & set(panel.loc[panel["complete"] & panel["period_start"].isin(window), "rep"])
+    assert noted["last_actual"].isna().all() and all(r == [] for r in noted["recent"])
     for rep, values in expected_recent.items():
-        np.testing.assert_allclose(facts.summary.loc[rep, "recent"], values, rtol=1e-12)
+        np.testing.assert_allclose(summary.loc[rep, "recent"], values, rtol=1e-12)
     at_last = used[used["period_start"] == last.start].set_index("rep")["value"]
-    np.testing.assert_allclose(facts.summary["last_actual"].to_numpy(float),
-                               at_last.reindex(facts.summary.index).to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(summary["last_actual"].to_numpy(float),
+                               at_last.reindex(summary.index).to_numpy(float), rtol=1e-12)
     assert not facts.has_quota_last and not facts.has_quota_target    # no quotas imported: no columns
 
 
@@ -207,3 +213,36 @@ def test_cli_facts_text_says_what_is_absent_and_the_verdict(orders_db):
     assert "nan" not in out.stdout.lower() and "None" not in out.stdout
     refused = run_cli("facts", "--db", str(orders_db), "--metric", "call")
     assert refused.returncode == 2 and "Calls: no activities imported" in refused.stderr
+
+
+# ---- a rep with no complete period yet: listed with a note, never dropped --------------------------
+
+@pytest.mark.parametrize(("csv", "grain", "noted", "with_values"), [
+    ("TEAM_AND_HIRE", "month", {"New Hire": "no complete month yet"}, {"Old Hand"}),
+    ("TEAM_AND_HIRE", "quarter", {"New Hire": "no complete quarter yet"}, {"Old Hand"}),
+    ("FIRST_DAYS", "month", {"Solo Rep": "no complete month yet", "Two Rep": "no complete month yet"}, set()),
+])
+def test_a_rep_without_a_complete_period_is_listed_with_a_note(tmp_path, csv, grain, noted, with_values):
+    import short_history_fixtures
+
+    db = short_history_fixtures.database_from_csv(tmp_path, getattr(short_history_fixtures, csv))
+    conn = store.connect(db)
+    s = rep_facts.rep_facts(conn, "revenue", grain, "next").summary
+    conn.close()
+    assert set(s.index) == set(noted) | with_values
+    for rep, note in noted.items():
+        assert s.loc[rep, rep_facts.NOTE_COLUMN] == note
+        assert np.isnan(s.loc[rep, "last_actual"]) and s.loc[rep, "recent"] == []
+    assert s.loc[list(with_values), rep_facts.NOTE_COLUMN].isna().all()
+
+    from helpers import run_cli
+
+    text = run_cli("facts", "--db", str(db), "--grain", grain, "--no-verdict")
+    assert text.returncode == 0, text.stderr
+    assert "Note" in text.stdout.splitlines()[0]
+    for rep, note in noted.items():
+        assert any(line.split()[:2] == rep.split() and line.rstrip().endswith(note) for line in text.stdout.splitlines())
+    import json
+
+    rows = json.loads(run_cli("facts", "--db", str(db), "--grain", grain, "--no-verdict", "--json").stdout)["reps"]
+    assert {r["rep"]: r["note"] for r in rows} == {**noted, **dict.fromkeys(with_values)}

@@ -230,3 +230,20 @@ def test_edit_options_refused_exit_2(db, option, words):
     refused = run("save", "--db", str(db), "--name", "refused edits", *option)
     assert refused.returncode == 2 and words in refused.stderr, refused.stderr
     assert "refused edits" not in run("list", "--db", str(db)).stdout      # nothing saved
+
+
+# ---------------------------------------------------------------- before any complete period
+@pytest.mark.parametrize("args", [
+    ("--grain", "month"),
+    ("--grain", "quarter"),
+    ("--grain", "month", "--team-target", "30000"),
+])
+def test_save_refuses_before_any_complete_period_and_saves_nothing(tmp_path, args):
+    """A first import of this month's deals: no $1 base targets, no team number split at a 0% chance."""
+    from short_history_fixtures import FIRST_DAYS, database_from_csv
+
+    db = database_from_csv(tmp_path, FIRST_DAYS)
+    refused = run("save", "--db", str(db), "--name", "T", "--tiers", "35,70,90", *args)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("error: Too little history for ") and "02 Nov 2024 to 05 Nov 2024" in refused.stderr
+    assert json.loads(run("list", "--db", str(db), "--json").stdout) == []
