@@ -275,6 +275,7 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
         with _COMMIT_LOCK, _memory_capped(conn, capped), store.transaction(conn):
             import_id = import_id if import_id is not None else _next_import_id(conn)
             counts = loading.strategy(conn, stage).write(conn, stage, import_id)
+            plan = plan.noted(*stage.write_notes)
             if stage.reading.once:  # checked by the read that wrote it: what the checks found is known now
                 plan = replace(plan.noted(*stage.notes), rows_read=stage.rows_read, rows_rejected=stage.rows_rejected)
             if stage.kind == "deals" and (note := _stored_quotas_note(conn, "deals")):

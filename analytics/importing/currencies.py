@@ -1,5 +1,6 @@
 """Currencies of an import: the symbols, ISO codes and names exports write, and the one currency a file
-uses (a file of several is refused: :mod:`analytics.importing.field_sql`).
+uses (a file of several is refused: :mod:`analytics.importing.field_sql`), checked against the currency of
+the deals already stored (a file in another is refused: :func:`stored_currency_refusal`).
 
 A new currency is one entry in :data:`CURRENCY_SYMBOLS`, :data:`CURRENCY_CODES` or
 :data:`CURRENCY_NAMES`.
@@ -36,17 +37,77 @@ def currency_code(token: str) -> str:
 
 
 def file_currencies(amount_tokens: Iterable[str] | None,
-                    column_values: Iterable[str | None] | None) -> set[str]:
+                    column_values: Iterable[str | None] | None, bare_dollar: str = "USD") -> set[str]:
     """The currencies a file uses, from the symbols/codes found in amounts and the currency column.
 
-    A bare "$" is only taken for USD when nothing else says which dollar it is.
+    A bare "$" is only taken for ``bare_dollar`` (USD, or the dollar the stored deals are in) when
+    nothing else says which dollar it is.
 
     >>> sorted(file_currencies(["$"], ["Canadian Dollar"])), sorted(file_currencies(["$"], ["Euro"]))
     (['CAD'], ['EUR', 'USD'])
+    >>> sorted(file_currencies(["$"], [], bare_dollar="CAD"))
+    ['CAD']
     """
     tokens = [t.strip() for t in (amount_tokens or []) if t and t.strip()]
     named = {currency_code(t) for t in tokens if t != "$"}
     named |= {currency_code(v) for v in (column_values or []) if v and v.strip()}
     if "$" in tokens and not (len(named) == 1 and named <= DOLLAR_CODES):
-        named.add("USD")
+        named.add(bare_dollar if bare_dollar in DOLLAR_CODES else "USD")
     return named
+
+
+def bare_dollar(stored: Iterable[str] | None) -> str:
+    """What a bare "$" stands for in a file imported beside deals stored in ``stored``: their dollar
+    when they are in one (a Canadian org's later export without its currency column), else USD.
+
+    >>> bare_dollar(("CAD",)), bare_dollar(("EUR",)), bare_dollar(None)
+    ('CAD', 'USD', 'USD')
+    """
+    found = set(stored or ())
+    return found.pop() if len(found) == 1 and found <= DOLLAR_CODES else "USD"
+
+
+# Amounts of two currencies added up are a number in no currency (a EUR team's won revenue split across
+# reps as if it were dollars): a file in another currency than the stored deals is refused. The way out
+# is the product's own: amounts converted before import, or the stored import undone when it was the
+# wrong one.
+def stored_currency_refusal(file_currency: str, source: str, stored: tuple[str, ...], kind: str) -> str | None:
+    """Why a file in ``file_currency`` cannot join the deals stored in ``stored`` (their currencies;
+    empty when they name none), or None when it can. ``source`` says what names the file's currency, as
+    the start of a clause the currency ends: "column 'Currency' says", "the amounts in column 'Amount' are in".
+
+    >>> print(stored_currency_refusal("EUR", "column 'Amount Currency' says", ("USD",), "deals"))
+    column 'Amount Currency' says EUR, but the deals already stored are in USD: amounts in two currencies would be added up as one. Convert the amounts to USD before importing them; or, if the stored deals are the ones in the wrong currency, undo their import first (CLI: imports list, then imports undo ID)
+    >>> stored_currency_refusal("USD", "column 'Currency' says", ("USD",), "deals") is None
+    True
+    """
+    if not stored or file_currency in stored:
+        return None
+    what = "quotas" if kind == "targets" else "amounts"
+    return (f"{source} {file_currency}, but the deals already stored are in {' and '.join(stored)}: "
+            f"{what} in two currencies would be added up as one. Convert the {what} to {stored[0]} before "
+            f"importing them; or, if the stored deals are the ones in the wrong currency, undo their import first "
+            f"(CLI: imports list, then imports undo ID)")
+
+
+def assumed_currency_note(stored: str) -> str:
+    """The note of a deal file that names no currency, beside deals stored in ``stored``: its amounts are
+    taken in that currency (and stored with it, so a re-export without its currency column keeps it).
+
+    >>> assumed_currency_note("EUR")
+    'no currency in the file: its amounts are taken to be in EUR, the currency of the deals already stored (if they are in another, convert them to EUR before importing)'
+    """
+    return (f"no currency in the file: its amounts are taken to be in {stored}, the currency of the deals "
+            f"already stored (if they are in another, convert them to {stored} before importing)")
+
+
+def uncurrenced_stored_note(file_currency: str) -> str:
+    """The note of a file in ``file_currency`` beside stored deals that name no currency: from now on
+    every amount is shown in it.
+
+    >>> print(uncurrenced_stored_note("EUR")[:83])
+    the deals already stored name no currency: they are taken to be in EUR, this file's
+    """
+    return (f"the deals already stored name no currency: they are taken to be in {file_currency}, this file's "
+            f"currency, and every amount is shown in {file_currency} from now on (if they are in another, undo "
+            f"their import and import them converted)")

@@ -110,6 +110,7 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
     types = dict(date_types)
     amount_tokens: list[str] = []
     column_currencies: list[str] = []
+    currency_sources: list[str] = []  # what names the file's currency (a clause), for a refusal to point at
     unit_headers: dict[float, list[str]] = {}
     out: dict[str, FieldSQL] = {}
     for name, cols in by_field.items():
@@ -133,6 +134,8 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
                            parsing.date_checks(c, f"{c}_v", parts, orders[c], header)]
             elif ftype == "amount":
                 amount_tokens += prof.column(c).currencies
+                if any(t.strip() for t in prof.column(c).currencies):
+                    currency_sources.append(f"the amounts in column {quoting.quoted(header)} are in")
                 header_unit = mapping.unit_of_header(header)
                 u = unit or header_unit or 1.0
                 if header_unit and not unit:
@@ -165,7 +168,10 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
             values.append(f"{c}_v")
         if name == "currency":
             for header, c in cols:  # (not the header row again: its 'Currency' is no currency)
-                column_currencies += [cell_wrappers.unwrapped(v) for v in prof.column(c).labels if v.strip() != header]
+                named = [cell_wrappers.unwrapped(v) for v in prof.column(c).labels if v.strip() != header]
+                column_currencies += named
+                if any(v.strip() for v in named):
+                    currency_sources.insert(0, f"column {quoting.quoted(header)} says")
         out[name] = FieldSQL(values[0] if len(values) == 1 else f"coalesce({', '.join(values)})", checks)
     if out and "rep" in by_field:  # (first: the header row again is no row of data, whatever else fails on it)
         next(iter(out.values())).checks.insert(0, header_again_check(by_field))
@@ -178,13 +184,33 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
     if kind == "deals" and (other := amount_columns.other_amounts_note(stage.src.headers,
                                                                        [h for h, _ in by_field.get("amount", [])])):
         notes.append(other)  # (Amount beside ARR, Expected Revenue: which one is the amount)
-    used = currencies.file_currencies(amount_tokens, column_currencies)
+    stored = stage.options.get("stored_currencies")  # (None: no deal stored; (): stored deals name none)
+    used = currencies.file_currencies(amount_tokens, column_currencies, currencies.bare_dollar(stored))
     if len(used) > 1 and not planning:  # the refusal lists the whole file's currencies
         raise RefusalError(f"more than one currency in the file ({', '.join(sorted(used))}); "
                            f"split it into one file per currency{_converted_hint(stage, by_field)}")
     stage.currency = next(iter(used), None)
+    if stored is not None and kind in ("deals", "targets"):
+        _beside_stored(stage, kind, tuple(stored), currency_sources)
     stage.casts = reader_casts.ReaderCasts(types, dateformat if date_types else None)
     return out
+
+
+def _beside_stored(stage: Stage, kind: str, stored: tuple[str, ...], sources: list[str]) -> None:
+    """The file's currency checked against the stored deals' (``stored``): another is refused (quotas
+    too: they are compared with those deals' revenue); a deal file naming none takes theirs, stored
+    on its rows, so a re-export without its currency column neither blanks nor mixes it; a file naming
+    one beside deals that name none is said in a note."""
+    if stage.currency is None:
+        if kind == "deals" and stored:
+            stage.currency = stored[0]  # (the shown one: most deals carry it, stored_currencies' order)
+            stage.notes.append(currencies.assumed_currency_note(stored[0]))
+        return
+    source = sources[0] if sources else "the file is in"
+    if why := currencies.stored_currency_refusal(stage.currency, source, stored, kind):
+        raise RefusalError(why)
+    if not stored and kind == "deals":
+        stage.notes.append(currencies.uncurrenced_stored_note(stage.currency))
 
 
 # Headers of an amount the CRM converted to one currency (Salesforce 'Amount (converted)', HubSpot

@@ -7,7 +7,7 @@ from typing import NamedTuple, Protocol
 
 import duckdb
 
-from analytics.importing import one_read, stage_types
+from analytics.importing import deal_ids, one_read, stage_types
 from analytics.importing.tables import TABLES, key_sql
 
 
@@ -40,9 +40,10 @@ def _cls_key(kind: str, alias: str) -> str:
     return " AND ".join(f"c.{n} = {e}" for n, e in _keys(kind, alias).items())
 
 
-def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, table: str, keys: list[str],
+def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: str, table: str, keys: list[str],
               cols: list[str]) -> tuple[int, int, int]:
-    """(new, updated, unchanged) of ``final`` against ``table``; TEMP table ``cls`` holds each key's verdict.
+    """(new, updated, unchanged) of ``final`` (the stage's rows) against ``table``; TEMP table ``cls``
+    holds each key's verdict.
 
     Rows are compared by a hash of their values cast to the table's types, so ``cls`` keeps a key
     and a verdict per row, never whole rows: a file the size of the table is compared in bounded
@@ -61,7 +62,7 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, table: 
     conn.execute(
         f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in names)}, CASE WHEN t.h IS NULL "
         f"THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT {keyed('f')}, "
-        f"{digest('f')} AS h FROM {stage.t('final')} f) f LEFT JOIN (SELECT {keyed('t')}, {digest('t')} AS h "
+        f"{digest('f')} AS h FROM {final} f) f LEFT JOIN (SELECT {keyed('t')}, {digest('t')} AS h "
         f"FROM {table} t) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in names))
     row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
                        f"count(*) FILTER (WHERE st = 'unchanged') FROM {stage.t('cls')}").fetchall()[0]
@@ -125,7 +126,13 @@ class Merge:
     def write(self, conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, import_id: int) -> LoadResult:
         table, keys, cols = TABLES[stage.kind]
         final, cls = stage.t("final"), stage.t("cls")
-        counts = LoadResult(*_classify(conn, stage, table, keys, cols))
+        if stage.kind == "deals":  # (ids a spreadsheet stripped of their leading zeros match the stored ones)
+            matched = deal_ids.match_stripped_zeros(conn, final, table, stage.t("zeros"))
+            if matched.n_ids:
+                deal_ids.keyed_view(conn, final, stage.t("zeros"), stage.t("keyed"))
+                final = stage.t("keyed")
+                stage.write_notes.append(deal_ids.matched_note(matched))
+        counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
         if sum(counts) != stage.n_final:
             raise _changed(stage, sum(counts))
         if counts.new == stage.n_final:
@@ -149,6 +156,8 @@ class Merge:
         if (n_new, n_updated) != (counts.new, counts.updated):  # a streamed file read again must still be the same
             raise _changed(stage, n_new + n_updated + counts.unchanged)
         conn.execute(f"DROP TABLE IF EXISTS {cls}")
+        conn.execute(f"DROP VIEW IF EXISTS {stage.t('keyed')}")
+        conn.execute(f"DROP TABLE IF EXISTS {stage.t('zeros')}")
         return counts
 
 

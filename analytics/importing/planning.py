@@ -128,11 +128,13 @@ def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.So
     type_overrides = dict(conn.execute("SELECT raw_type, type FROM activity_type_map").fetchall())
     # A commit into an empty deals or activities table may write the file with the read that checks it.
     write_once = write_once and keep and kind in ("deals", "activities") and not _stored(conn, kind)
+    # (a deal or quota file in another currency than the stored deals is refused: field_sql)
+    stored = stored_currencies(conn) if kind in ("deals", "targets") else None
     def build(unit: float | None) -> stage_types.Stage:
         return staging.build(conn, src, kind, dict(plan.mapping), date_order=plan.date_order,
                                   unit=unit, fiscal_start=store.fiscal_year_start_month(conn),
                                   type_overrides=type_overrides, write_once=write_once,
-                                  reader_casts=reader_casts)
+                                  reader_casts=reader_casts, stored_currencies=stored)
 
     try:
         stage = build(plan.unit)
@@ -191,6 +193,16 @@ def unknown_reps(conn: duckdb.DuckDBPyConnection, targets: str) -> tuple[str, ..
     return tuple(rep for (rep,) in conn.execute(
         f"SELECT DISTINCT rep FROM {targets} t WHERE NOT EXISTS (SELECT 1 FROM deals d WHERE d.rep = t.rep) "
         "AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.rep = t.rep) ORDER BY rep").fetchall())
+
+
+def stored_currencies(conn: duckdb.DuckDBPyConnection) -> tuple[str, ...] | None:
+    """The currencies the stored deals carry, the most deals' first (the one the pages show:
+    ``store.currency_code``); empty when they name none, None when no deal is stored."""
+    if not _stored(conn, "deals"):
+        return None
+    return tuple(c for (c,) in conn.execute(
+        "SELECT currency FROM deals WHERE currency IS NOT NULL AND trim(currency) <> '' "
+        "GROUP BY currency ORDER BY count(*) DESC, currency").fetchall())
 
 
 def _stored_quotas_note(conn: duckdb.DuckDBPyConnection, deals: str) -> str | None:
