@@ -16,6 +16,11 @@ Maths (calibration-methods section 5)
   outcomes in all (2,000 draws at 1,000 reps: 0.6 s instead of 6). The Monte Carlo standard error of
   the team's chance is sqrt(c (1 - c) / draws): at most 0.35 points at 20,000 draws and 1.1 points
   at 2,000 (tests/test_targets.py checks a 1,000-rep team's chance against 100,000 draws).
+* No rep's share is below their smallest meaningful target (:mod:`analytics.target_floor`: one
+  typical deal, 1 for counts): a rep whose law books nothing in 40% of periods would otherwise get
+  $0 at any p* < 0.4 and "carry 0% of the team". Equal chance solves sum_i max(Q_i(p*), f_i) = G
+  (the floored reps' chance is then their own, below 1 - p*); proportional keeps the floored reps at
+  f_i and splits the rest in proportion to the others' baselines.
 
 Example
 -------
@@ -43,6 +48,7 @@ from scipy import optimize
 
 from analytics.formatting import count, rate
 from analytics.predictive import BetaBinomialRate, PredictiveDistribution
+from analytics.target_floor import TargetFloor, floor_for
 from analytics.targets import is_count
 
 if TYPE_CHECKING:
@@ -85,6 +91,29 @@ def proportional_split(baseline: npt.ArrayLike, team_target: float) -> np.ndarra
     return team_target * b / b.sum()
 
 
+def floored_proportional_split(baseline: npt.ArrayLike, team_target: float, low: npt.ArrayLike) -> np.ndarray:
+    """:func:`proportional_split` with no share below ``low`` (each rep's floor): the reps it would put
+    below are held at their floor and the rest of G is split again in proportion among the others, until
+    none falls below (one round per newly floored group: a few rounds, each over every rep at once).
+
+    >>> floored_proportional_split([0.0, 50.0, 50.0], 100.0, [10.0, 1.0, 1.0]).tolist()
+    [10.0, 45.0, 45.0]
+    """
+    b = np.clip(np.nan_to_num(np.asarray(baseline, dtype=float)), 0.0, None)
+    low = np.asarray(low, dtype=float)
+    held = np.zeros(b.shape, dtype=bool)
+    shares = proportional_split(b, team_target)
+    for _ in range(b.size):
+        newly = ~held & (shares < low)
+        if not newly.any():
+            break
+        held |= newly
+        rest = max(team_target - float(low[held].sum()), 0.0)
+        free = proportional_split(np.where(held, 0.0, b), rest) if (~held).any() else np.zeros(b.shape)
+        shares = np.where(held, low, free)
+    return shares
+
+
 _P_LOW, _P_HIGH = 1e-6, 1 - 1e-6
 
 
@@ -97,25 +126,30 @@ class EqualChanceSplit(NamedTuple):
 
 
 def equal_chance_split(predictive: PredictiveDistribution, team_target: float,
-                       among: npt.ArrayLike | None = None) -> EqualChanceSplit:
-    """Solve sum_i Q_i(p*) = G for one p*; returns ``(targets, p_star, reachable)``.
+                       among: npt.ArrayLike | None = None, floor: TargetFloor | None = None) -> EqualChanceSplit:
+    """Solve sum_i max(Q_i(p*), f_i) = G for one p*; returns ``(targets, p_star, reachable)``.
+
+    ``floor`` (default :meth:`TargetFloor.default`) gives f_i, each rep's smallest meaningful target: a
+    rep whose quantile at p* is below it (on the zero atom) gets f_i, at their own lower chance.
 
     ``among`` (a boolean mask over the reps) splits G across those reps only: the others' targets
     are 0. ``reachable`` is False when even Q_i(1 - 1e-6) does not add up to G; the targets are then
     those quantiles scaled up to G (they still add up to G) and each rep's chance is tiny.
     """
     mask = np.ones(len(predictive.reps), bool) if among is None else np.asarray(among, dtype=bool)
+    low = (TargetFloor.default(predictive) if floor is None else floor).for_reps(predictive.reps)
 
     def split_of(p: float) -> np.ndarray:
-        return np.where(mask, _smooth_quantile(predictive, p), 0.0)
+        return np.where(mask, np.maximum(_smooth_quantile(predictive, p), low), 0.0)
 
     def gap(p: float) -> float:
         return float(split_of(p).sum()) - team_target
 
     if gap(_P_HIGH) < 0:
         return EqualChanceSplit(proportional_split(split_of(_P_HIGH), team_target), _P_HIGH, False)
-    if gap(_P_LOW) >= 0:
-        return EqualChanceSplit(proportional_split(split_of(_P_LOW), team_target), _P_LOW, True)
+    if gap(_P_LOW) >= 0:     # (a G below the floors' sum: every rep at least their floor, the total above G)
+        return EqualChanceSplit(np.maximum(proportional_split(split_of(_P_LOW), team_target), np.where(mask, low, 0.0)),
+                                _P_LOW, True)
     p_star = optimize.brentq(gap, _P_LOW, _P_HIGH, xtol=1e-12, rtol=1e-12, maxiter=200)
     return EqualChanceSplit(split_of(p_star), float(p_star), True)
 
@@ -131,12 +165,14 @@ class RestSplit(NamedTuple):
     resplit: bool           # False when nothing was split (no free rep, or the fixed reps already reach G)
 
 
-def resplit_rest(predictive: PredictiveDistribution, team_target: float, fixed: npt.ArrayLike) -> RestSplit:
+def resplit_rest(predictive: PredictiveDistribution, team_target: float, fixed: npt.ArrayLike,
+                 floor: TargetFloor | None = None) -> RestSplit:
     """Split (G - sum of the fixed reps' targets) at equal chance across the reps without a fixed target.
 
     ``fixed`` holds a target per rep, NaN for the reps that are free. The free reps' targets add up to
     the rest, so the team total at base is G again; count targets are whole numbers. When the fixed
-    reps alone reach G (or every rep is fixed) nothing is split and the free reps get 0.
+    reps alone reach G (or every rep is fixed) nothing is split and the free reps get 0. No free rep's
+    share is below their ``floor`` (:func:`equal_chance_split`).
 
     Examples
     --------
@@ -156,7 +192,7 @@ def resplit_rest(predictive: PredictiveDistribution, team_target: float, fixed: 
     rest = float(team_target - np.nansum(fixed))
     if rest <= 0 or not free.any():
         return RestSplit(np.where(free, 0.0, fixed), free, rest, float("nan"), False)
-    split = equal_chance_split(predictive, rest, among=free)
+    split = equal_chance_split(predictive, rest, among=free, floor=floor)
     shares = split.targets
     if is_count(predictive):
         shares = np.zeros(fixed.size)
@@ -165,25 +201,30 @@ def resplit_rest(predictive: PredictiveDistribution, team_target: float, fixed: 
 
 
 def allocate_team_target(predictive: PredictiveDistribution, team_target: float,
-                         method: str = "equal-chance", baseline: npt.ArrayLike | None = None) -> pd.DataFrame:
+                         method: str = "equal-chance", baseline: npt.ArrayLike | None = None,
+                         floor: TargetFloor | None = None) -> pd.DataFrame:
     """Split team target G across reps: ``DataFrame(rep, target, p_attain)``.
 
     ``method``: ``proportional`` (to ``baseline``, default :func:`default_baseline`) or
     ``equal-chance`` (one p* for all). Count targets are whole numbers adding up to round(G).
+    No share is below the rep's ``floor`` (default :meth:`TargetFloor.default`); the reps held there
+    have a chance of their own (:func:`analytics.target_floor.floor_reasons` says why).
     """
     if not (isinstance(team_target, int | float) and math.isfinite(team_target) and team_target > 0):
         raise ValueError(f"the team target must be a positive number, not {team_target!r}")
     if isinstance(predictive, BetaBinomialRate):
         raise ValueError("rates (such as win rate) do not add up across reps: a team target cannot be split")
+    floor = TargetFloor.default(predictive) if floor is None else floor
+    low = floor.for_reps(predictive.reps)
     if method == "proportional":
-        targets = proportional_split(default_baseline(predictive) if baseline is None else baseline,
-                                     team_target)
+        targets = floored_proportional_split(default_baseline(predictive) if baseline is None else baseline,
+                                             team_target, low)
     elif method == "equal-chance":
-        targets = equal_chance_split(predictive, team_target).targets
+        targets = equal_chance_split(predictive, team_target, floor=floor).targets
     else:
         raise ValueError(f"allocation must be proportional or equal-chance, not {method!r}")
     if is_count(predictive):
-        targets = _round_preserving_sum(targets, team_target)
+        targets = np.maximum(_round_preserving_sum(targets, team_target), low)
     return pd.DataFrame({"rep": np.asarray(predictive.reps, dtype=object), "target": targets,
                          "p_attain": predictive.p_attain(targets)})
 
@@ -310,16 +351,18 @@ class TeamAllocation:
 
 def compare_allocations(predictive: PredictiveDistribution, team_target: float,
                         baseline: npt.ArrayLike | None = None, n_draws: int | None = None,
-                        seed: int = 0, totals: np.ndarray | None = None) -> TeamAllocation:
+                        seed: int = 0, totals: np.ndarray | None = None,
+                        floor: TargetFloor | None = None) -> TeamAllocation:
     """Proportional and equal-chance splits of G with each rep's chance, plus the team's chance.
 
     ``totals``: the team's simulated totals (:func:`team_totals`, sorted) when already made: they do
     not depend on G, so a page simulates once and compares every team number it is given with them.
+    ``floor``: each rep's smallest meaningful target (no share below it).
     """
     b = default_baseline(predictive) if baseline is None else np.asarray(baseline, dtype=float)
-    prop = allocate_team_target(predictive, team_target, "proportional", baseline=b)
-    equal = allocate_team_target(predictive, team_target, "equal-chance")
-    p_star = equal_chance_split(predictive, team_target).p_star
+    prop = allocate_team_target(predictive, team_target, "proportional", baseline=b, floor=floor)
+    equal = allocate_team_target(predictive, team_target, "equal-chance", floor=floor)
+    p_star = equal_chance_split(predictive, team_target, floor=floor).p_star
     totals = team_totals(predictive, n_draws, seed) if totals is None else totals
     chance = chance_from_totals(totals, team_target)
     p10, p50, p90 = (float(v) for v in np.quantile(totals, [0.1, 0.5, 0.9]))
@@ -338,7 +381,7 @@ def _aligned_baseline(calibration: Calibration) -> np.ndarray:
 
 def allocation_for(calibration: Calibration, team_target: float, n_draws: int | None = None,
                    seed: int = 0, totals: np.ndarray | None = None) -> TeamAllocation:
-    """:func:`compare_allocations` with the calibration's own baseline (``totals``: its team totals, when
-    already simulated)."""
+    """:func:`compare_allocations` with the calibration's own baseline and floor (each rep's typical deal;
+    ``totals``: its team totals, when already simulated)."""
     return compare_allocations(calibration.predictive, team_target, _aligned_baseline(calibration),
-                               n_draws, seed, totals)
+                               n_draws, seed, totals, floor_for(calibration))

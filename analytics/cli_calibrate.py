@@ -98,8 +98,12 @@ def calibration_rows(cal: Calibration, target_percentile: float | None = None,
 
     ``team_target`` G splits G across the reps (``allocation.allocate_team_target`` with the
     calibration's own baseline for ``proportional``, as the Targets page does); it takes
-    precedence over ``target_percentile``.
+    precedence over ``target_percentile``. Neither gives a rep less than their smallest meaningful target
+    (one typical deal, 1 for counts: :mod:`analytics.target_floor`).
     """
+    from analytics.target_floor import floor_for
+
+    floor = floor_for(cal)
     s = cal.summary
     cols = [c for c in s.columns if c.startswith("p") and c[1:].isdigit()]
     out = pd.DataFrame({"rep": s.index.to_numpy(), "period": cal.period.label,
@@ -111,12 +115,12 @@ def calibration_rows(cal: Calibration, target_percentile: float | None = None,
         from analytics.allocation import allocate_team_target
 
         baseline = s["baseline"].reindex(list(cal.predictive.reps)).to_numpy(dtype=float)
-        split = allocate_team_target(cal.predictive, team_target, allocation, baseline=baseline)
+        split = allocate_team_target(cal.predictive, team_target, allocation, baseline=baseline, floor=floor)
         split = split.set_index("rep").reindex(out["rep"])
         out["target"] = split["target"].to_numpy()
         out["p_attain"] = split["p_attain"].to_numpy()
     elif target_percentile is not None:
-        target = cal.quantile(target_percentile / 100)
+        target = floor.floored(cal.predictive, cal.quantile(target_percentile / 100))
         out["target"] = target
         out["p_attain"] = cal.p_attain(target)
     return out

@@ -275,6 +275,11 @@ def _show(args: argparse.Namespace) -> int:
     for rep, r in wide.iterrows():
         cells = [f"{t} {amount_text(saved, r[t])} ({rate(r[f'{t}_p'])})" for t in saved.tiers if t in wide]
         print(f"  {rep!s:<24} " + "  ".join(cells))
+        # a model target held at the rep's smallest meaningful one (analytics.target_floor) says why
+        floored = saved.rows[(saved.rows["rep"] == rep) & (saved.rows["source"] == "model")
+                             & saved.rows["reason"].notna()]
+        for tier, reason in zip(floored["tier"], floored["reason"], strict=True):
+            print(f"  {'':<24} {tier}: {reason}")
     return 0
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from analytics.allocation import resplit_rest, spaced_higher_tiers
 from analytics.predictive import PredictiveDistribution
+from analytics.target_floor import TargetFloor, floor_reasons
 from analytics.target_set_values import TargetSetDraft
 from analytics.targets import TIER_ORDER, is_count
 
@@ -46,8 +47,11 @@ class TeamTotal(NamedTuple):
 
 def honest_team_total(draft: TargetSetDraft, predictive: PredictiveDistribution, rows: pd.DataFrame,
                       target: np.ndarray, model_value: np.ndarray, source: np.ndarray,
-                      team_rest: str) -> TeamTotal:
-    """Re-split the team number's rest over the reps without an edit (in place), and the total at base."""
+                      team_rest: str, reason: np.ndarray | None = None) -> TeamTotal:
+    """Re-split the team number's rest over the reps without an edit (in place), and the total at base.
+
+    No re-split share is below the rep's smallest meaningful target (the draft's ``smallest_targets``);
+    ``reason`` (in place) then says why a share sits there, and no longer speaks of a floor it left."""
     g = float(draft.team_target or 0.0)
     reps = np.asarray(predictive.reps, dtype=object)
     base = np.flatnonzero(rows["tier"].to_numpy() == "base")
@@ -55,10 +59,13 @@ def honest_team_total(draft: TargetSetDraft, predictive: PredictiveDistribution,
     edited = source[base[order]] != "model"
     resplit, rest_chance = False, float("nan")
     if team_rest == "resplit" and edited.any():
-        split = resplit_rest(predictive, g, np.where(edited, target[base[order]], np.nan))
+        floor = TargetFloor.from_saved(draft.assumptions.get("smallest_targets"), predictive)
+        split = resplit_rest(predictive, g, np.where(edited, target[base[order]], np.nan), floor)
         if split.resplit:
             free_rows = base[order][split.free]
             target[free_rows] = model_value[free_rows] = split.targets[split.free]
+            if reason is not None:
+                reason[free_rows] = floor_reasons(predictive, floor, split.targets)[split.free]
             resplit, rest_chance = True, 1.0 - split.p_star
             _space_higher_tiers(rows, target, model_value, source, predictive, split.targets, split.free,
                                 draft.tiers)

@@ -182,7 +182,7 @@ def apply_edits(draft: TargetSetDraft, edits: DraftEdits, predictive: Predictive
     space_edited_reps_tiers(rows, target, model_value, source, predictive, draft.tiers)
     team = None
     if draft.team_target is not None:
-        team = honest_team_total(draft, predictive, rows, target, model_value, source, edits.team_rest)
+        team = honest_team_total(draft, predictive, rows, target, model_value, source, edits.team_rest, reason)
     rows = rows.assign(target=target, model_value=model_value, source=source, reason=reason, rep_proposal=proposal)
     rows["p_attain"] = row_chances(predictive, rows)
     check = base_share_check(rows.loc[rows["tier"] == "base", "p_attain"],

@@ -136,8 +136,8 @@ class HistoryStart:
         if not self.cut:
             return ""
         begin = "(the first created date)"
-        if self.earliest_created is not None and self.first_created is not None \
-                and self.earliest_created < self.first_created:
+        if (self.earliest_created is not None and self.first_created is not None
+                and self.earliest_created < self.first_created):
             begin = (f"(a few were created before, the earliest on {self.earliest_created:%d %b %Y}, months apart from "
                      "the rest: too few to say the data begins then)")
         return (f"History counted from {self.complete_from:%d %b %Y}: your deals begin on {self.first_created:%d %b %Y} "

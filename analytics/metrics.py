@@ -313,7 +313,8 @@ FUNNEL_RATES = {  # rate: (numerator, denominator, pooling)
 
 def rep_funnel(conn: duckdb.DuckDBPyConnection, grain: str, *, as_of: date | None = None,
                periods: int = 4) -> pd.DataFrame:
-    """One row per rep: per-period averages over the last ``periods`` complete periods and pooled rates.
+    """One row per rep: per-period averages over the last ``periods`` complete periods and pooled rates;
+    ``median_deal`` (``team_median_deal``: the team's), the median won deal up to the last complete period.
 
     Averages are over the periods in which the rep was active. Rates are pooled across reps
     (calibration-methods section 3), never averages of ratios: win_rate is the beta-binomial
@@ -325,8 +326,8 @@ def rep_funnel(conn: duckdb.DuckDBPyConnection, grain: str, *, as_of: date | Non
 
     fsm = store.fiscal_year_start_month(conn)
     as_of = as_of or data_as_of(conn)
-    cols = ["rep", "team", "n_periods", *FUNNEL_COUNTS, "revenue", "avg_deal_size", *FUNNEL_RATES,
-            "weakest_stage"]
+    cols = ["rep", "team", "n_periods", *FUNNEL_COUNTS, "revenue", "avg_deal_size", "median_deal",
+            "team_median_deal", *FUNNEL_RATES, "weakest_stage"]
     if as_of is None:
         return pd.DataFrame(columns=cols)
     months = MONTHS_PER[grain]
@@ -355,19 +356,25 @@ def rep_funnel(conn: duckdb.DuckDBPyConnection, grain: str, *, as_of: date | Non
     cls AS (SELECT rep, {period_start_sql("close_date", grain, fsm)} AS period_start, count(*) AS closed,
                    count(*) FILTER (WHERE outcome = 'won') AS won,
                    sum(CASE WHEN outcome = 'won' THEN coalesce(amount, 0) ELSE 0 END) AS revenue
-            FROM deals WHERE outcome IN ('won', 'lost') AND close_date BETWEEN $first AND $last GROUP BY ALL)
-    SELECT g.rep, any_value(g.team) AS team, count(*) AS n_periods,
+            FROM deals WHERE outcome IN ('won', 'lost') AND close_date BETWEEN $first AND $last GROUP BY ALL),
+    sizes AS (SELECT rep, median(amount) AS median_deal FROM deals
+              WHERE outcome = 'won' AND amount > 0 AND close_date <= $last GROUP BY rep)
+    SELECT g.rep, any_value(g.team) AS team, count(*) AS n_periods, any_value(sizes.median_deal) AS median_deal,
+           (SELECT median(amount) FROM deals WHERE outcome = 'won' AND amount > 0 AND close_date <= $last)
+               AS team_median_deal,
            {", ".join(f"coalesce(sum({c}), 0)::DOUBLE AS {c}" for c in FUNNEL_COUNTS)},
            coalesce(sum(revenue), 0)::DOUBLE AS revenue
     FROM grid g
     LEFT JOIN act USING (rep, period_start) LEFT JOIN opp USING (rep, period_start)
-    LEFT JOIN cls USING (rep, period_start)
+    LEFT JOIN cls USING (rep, period_start) LEFT JOIN sizes ON sizes.rep = g.rep
     GROUP BY g.rep ORDER BY g.rep
     """
     totals = conn.execute(sql, {"as_of": as_of, "first": first.start, "last": last.end}).df()
     if totals.empty:
         return pd.DataFrame(columns=cols)
-    out = totals[["rep", "team", "n_periods"]].copy()
+    # the typical won deal (median amount, credit notes aside) over the whole history: the smallest target
+    # worth setting a rep whose law puts a third of its periods at zero (analytics.target_floor)
+    out = totals[["rep", "team", "n_periods", "median_deal", "team_median_deal"]].copy()
     n = totals["n_periods"].to_numpy(float)
     for c in (*FUNNEL_COUNTS, "revenue"):
         out[c] = totals[c].to_numpy(float) / n

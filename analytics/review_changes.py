@@ -6,6 +6,8 @@ Maths
   predictive, fitted on data through the reviewed period: it moves with the rep's level, but is not
   raised *because* the target was beaten. The ratchet column (raise to the last result when beaten)
   is shown beside it, with its chance under the model, so the choice is visible, not silent.
+  Neither start is below the rep's smallest meaningful target (one typical deal, 1 for counts:
+  :mod:`analytics.target_floor`): a law booking nothing in 40% of periods has a P35 of $0, no start.
 * A rep's volatility is the law's spread: the log-scale sigma of money, the coefficient of variation
   of counts; a spread the model shares across the team is said once, in words
   (:func:`shared_volatility`).
@@ -26,6 +28,7 @@ import pandas as pd
 from analytics import formatting
 from analytics.calibration import Calibration
 from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
+from analytics.target_floor import floor_for
 from analytics.target_set_values import SavedTargetSet
 from analytics.tracking_core import StitchedPredictive
 
@@ -180,14 +183,19 @@ def next_period_start(saved: SavedTargetSet, actual: pd.Series, cal_next: Calibr
         pred = cal_next.predictive
         where = {r: i for i, r in enumerate(np.asarray(pred.reps, dtype=object))}
         pos = np.array([where.get(r, -1) for r in reps])
-        q = np.asarray(pred.quantile(level), dtype=float)
+        low = floor_for(cal_next).for_reps(pred.reps)
+        q = np.maximum(np.asarray(pred.quantile(level), dtype=float), low)
         model = np.where(pos >= 0, q[np.maximum(pos, 0)], np.nan)
-        ratchet = cols["ratchet_raise_to_last_result"].to_numpy()
+        # (an old set's $0 target, beaten or not, is no start either)
+        ratchet = np.maximum(cols["ratchet_raise_to_last_result"].to_numpy(),
+                             np.where(pos >= 0, low[np.maximum(pos, 0)], 0.0))
         full_r, full_m = np.zeros(len(where)), np.zeros(len(where))
         full_r[pos[pos >= 0]], full_m[pos[pos >= 0]] = ratchet[pos >= 0], model[pos >= 0]
         pr, pm = pred.p_attain(full_r), pred.p_attain(full_m)
         p_ratchet = np.where(pos >= 0, pr[np.maximum(pos, 0)], np.nan)
         p_model = np.where(pos >= 0, pm[np.maximum(pos, 0)], np.nan)
         cols = ratchet_columns(model, base, actual.to_numpy(), p_model, p_ratchet)
+        cols["ratchet_raise_to_last_result"] = ratchet
+        cols["ratchet_minus_model"] = ratchet - model
     cols.index = pd.Index(reps, name="rep")
     return cols

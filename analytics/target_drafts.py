@@ -5,7 +5,9 @@ target split, the activity plan (:mod:`analytics.sales_math`) and the assumption
 needs later (confidence, within-period shape, fiscal calendar, plain-words warnings).
 
 With a team target G the base tier is the split of G (proportional or equal chance); the
-higher tiers stay at their percentiles but never fall below base.
+higher tiers stay at their percentiles but never fall below base. No model target is below the rep's
+smallest meaningful target (:mod:`analytics.target_floor`: one typical deal, 1 for counts); the floor
+is kept in the assumptions (``smallest_targets``), so an edit's re-split keeps to it too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from analytics.sales_math import (
     how_measured,
     plan_sentence_shown,
 )
+from analytics.target_floor import TargetFloor, floor_for, floor_reasons
 from analytics.target_sets import ROW_COLUMNS, TargetSetDraft
 from analytics.targets import base_share_check, parse_tiers, tier_targets
 
@@ -50,7 +53,8 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
                 baseline: npt.ArrayLike | None = None, funnel: pd.DataFrame | None = None, q: float = 0.8,
                 weights: npt.ArrayLike | None = None, history_periods: int = 4, n_draws: int | None = None,
                 seed: int = 0, status: str = "draft", coverage: DataCoverage | None = None,
-                team: TeamAllocation | None = None, currency_code: str | None = None) -> TargetSetDraft:
+                team: TeamAllocation | None = None, currency_code: str | None = None,
+                floor: TargetFloor | None = None) -> TargetSetDraft:
     """A :class:`TargetSetDraft` of model targets per rep and tier (see the module docstring).
 
     ``assumptions["warnings"]`` carries the plain-words checks (base share, team target reach).
@@ -61,31 +65,38 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
 
     With a team number, base is the split; each higher tier keeps its spacing in chance above the split
     base (:func:`analytics.allocation.spaced_higher_tiers`), and a warning says how many were raised.
+    ``floor``: each rep's smallest meaningful target (default :meth:`TargetFloor.default`; a calibration's
+    is :func:`analytics.target_floor.floor_for`).
     """
     tiers = parse_tiers(tiers)
-    rows = tier_targets(predictive, tiers)
+    floor = TargetFloor.default(predictive) if floor is None else floor
+    rows = tier_targets(predictive, tiers, floor)
     warnings: list[str] = []
     assumptions: dict = {
         "model": predictive.family, "confidence": q,
         "measured": how_measured(metric), "fiscal_start_month": period.fiscal_start_month,
         "period_start": period.start.isoformat(), "period_end": period.end.isoformat(),
         "within_period_weights": None if weights is None else [float(w) for w in np.asarray(weights)],
+        "smallest_targets": floor.saved(),
     }
     method = "percentile"
     if team_target is not None:
         method = allocation
-        split = allocate_team_target(predictive, team_target, allocation, baseline=baseline)
+        split = allocate_team_target(predictive, team_target, allocation, baseline=baseline, floor=floor)
         base_mask = rows["tier"] == "base"
         base = rows.loc[base_mask, "rep"].map(split.set_index("rep")["target"])
         rows.loc[base_mask, ["target", "model_value"]] = np.column_stack([base, base])
         rows.loc[base_mask, "p_attain"] = rows.loc[base_mask, "rep"].map(split.set_index("rep")["p_attain"])
+        said = pd.Series(floor_reasons(predictive, floor, split["target"].to_numpy(dtype=float)),
+                         index=split["rep"].to_numpy(), dtype=object)
+        rows.loc[base_mask, "reason"] = rows.loc[base_mask, "rep"].map(said)
         split_base = split.set_index("rep")["target"].reindex(np.asarray(predictive.reps, dtype=object))
         raised = _space_higher_tiers(rows, predictive, split_base.to_numpy(dtype=float), tiers)
         if raised:
             warnings.append(f"{raised} higher-tier target(s) were raised to stay as far above the split base, "
                             "in chance, as the tiers are apart.")
         if team is None or team.team_target != team_target:     # (a page passes the comparison it made)
-            team = compare_allocations(predictive, team_target, baseline, n_draws=n_draws, seed=seed)
+            team = compare_allocations(predictive, team_target, baseline, n_draws=n_draws, seed=seed, floor=floor)
         assumptions["team"] = {"team_target": float(team_target), "allocation": allocation,
                                "p_star": team.p_star, "team_chance": team.team_chance,
                                "team_p50": team.team_p50, "team_p90": team.team_p90,
@@ -229,4 +240,4 @@ def draft_from_calibration(calibration: Calibration, name: str,
     return build_draft(calibration.predictive, name=name, period=calibration.period, metric=calibration.metric,
                        tiers=tiers, team_target=team_target, allocation=allocation, baseline=baseline,
                        funnel=funnel, q=q, weights=weights, status=status, seed=seed, coverage=coverage,
-                       currency_code=currency_code)
+                       currency_code=currency_code, floor=floor_for(calibration, currency_symbol(currency_code)))

@@ -10,6 +10,9 @@ Maths (calibration-methods sections 5 and 8)
 * A tier at percentile P is the target T_i = Q_i(P/100); for a continuous law its
   chance is P(y_i >= T_i) = 1 - P/100; for counts it is ``p_attain`` of the integer target.
 * Practitioners aim for 60-70% of reps reaching base, so base sits near P30-P40.
+* A percentile on a law's zero atom (a rep booking nothing in 40% of periods: P35 is $0) is no
+  target: it is floored at the rep's smallest meaningful target, with its own lower chance
+  (:mod:`analytics.target_floor`).
 * Splitting a team number across reps lives in :mod:`analytics.allocation`.
 
 Example
@@ -38,6 +41,7 @@ import pandas as pd
 
 from analytics import formatting
 from analytics.predictive import NegBinomialCount, PredictiveDistribution
+from analytics.target_floor import TargetFloor, floor_for, floor_tier_rows
 
 if TYPE_CHECKING:
     from analytics.calibration import Calibration
@@ -89,10 +93,12 @@ def is_count(predictive: PredictiveDistribution) -> bool:
 
 
 def tier_targets(predictive: PredictiveDistribution,
-                 tiers: str | Mapping[str, float] = "35,70,90") -> pd.DataFrame:
+                 tiers: str | Mapping[str, float] = "35,70,90", floor: TargetFloor | None = None) -> pd.DataFrame:
     """One row per rep and tier: the model's target at the tier's percentile and its chance.
 
-    Columns are those of ``target_set_rows`` (``source`` = ``model``) plus ``percentile``.
+    Columns are those of ``target_set_rows`` (``source`` = ``model``) plus ``percentile``. A percentile
+    below the rep's ``floor`` (default :meth:`TargetFloor.default`: 1 for counts, any sale for money)
+    is raised to it, its chance the law's there and its ``reason`` in words.
     """
     tiers = parse_tiers(tiers)
     levels = np.array(list(tiers.values())) / 100.0
@@ -105,7 +111,8 @@ def tier_targets(predictive: PredictiveDistribution,
             "target": target, "model_value": target, "p_attain": predictive.p_attain(target),
             "source": "model", "reason": None, "rep_proposal": np.nan,
         }))
-    out = pd.concat(frames, ignore_index=True)
+    out = floor_tier_rows(pd.concat(frames, ignore_index=True), predictive,
+                          TargetFloor.default(predictive) if floor is None else floor)
     out["_order"] = out["tier"].map({t: i for i, t in enumerate(TIER_ORDER)})
     return out.sort_values(["rep", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
@@ -187,7 +194,7 @@ class TargetEntry(NamedTuple):
 def validate_target_entry(value: str | float | None, rep_row: Mapping[str, Any] | None = None) -> TargetEntry:
     """Check one typed target: ``(ok, number or None, reason)``; ``reason`` is '' when ok.
 
-    Refuses empty, non-numeric text, NaN/infinite, negative, > 1e12, and > 20x the
+    Refuses empty, non-numeric text, NaN/infinite, negative, zero, > 1e12, and > 20x the
     rep's P90 (``rep_row["p90"]``, when given and positive). Accepts ``1,200`` and
     surrounding spaces.
     """
@@ -211,6 +218,8 @@ def validate_target_entry(value: str | float | None, rep_row: Mapping[str, Any] 
         return TargetEntry(False, None, f"too large: targets above {formatting.count(MAX_TARGET)} are refused")
     if number < 0:
         return TargetEntry(False, None, "a target cannot be negative")
+    if number == 0:     # "$0, a 100% chance" asks nothing of the rep
+        return TargetEntry(False, None, "a target of 0 is no target: enter an amount above zero")
     p90 = _p90_of(rep_row)
     if p90 is not None and p90 > 0 and number > MAX_MULTIPLE_OF_P90 * p90:
         reason = (f"absurdly large: {formatting.count(number)} is more than {MAX_MULTIPLE_OF_P90:.0f}x "
@@ -376,8 +385,9 @@ def ratchet_flags(new_rows: pd.DataFrame, previous: pd.DataFrame, tolerance: flo
 
 
 # ---------------------------------------------------------------- thin functions over a Calibration
-def tiers_for(calibration: Calibration, tiers: str | Mapping[str, float] = "35,70,90") -> pd.DataFrame:
-    """:func:`tier_targets` of a fitted calibration, with each rep's team."""
-    rows = tier_targets(calibration.predictive, tiers)
+def tiers_for(calibration: Calibration, tiers: str | Mapping[str, float] = "35,70,90",
+              currency: str = "$") -> pd.DataFrame:
+    """:func:`tier_targets` of a fitted calibration (floored at each rep's typical deal), with each rep's team."""
+    rows = tier_targets(calibration.predictive, tiers, floor_for(calibration, currency))
     rows.insert(1, "team", rows["rep"].map(calibration.summary["team"]))
     return rows

@@ -175,6 +175,10 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     shape = period_shape(conn, saved, cal)
     share = np.broadcast_to(np.asarray(shape.share_at(period, day), dtype=float), actual.shape).copy()
     tg = saved.targets_by_tier
+    # A base of 0 (a set saved before a target had to be above zero) is no target: read as one, it would be
+    # "reached" from the first day (a 100% chance, a pace over nothing). No pace, no chance; said once.
+    no_target = ~(tg["base"].to_numpy(dtype=float) > 0)
+    tg = tg.assign(base=np.where(no_target, np.nan, tg["base"].to_numpy(dtype=float)))
     base = tg["base"].to_numpy(dtype=float)
     s = pd.DataFrame(index=pd.Index(reps, name="rep"))
     s["team"] = data.reps_teams(conn).reindex(reps).to_numpy()
@@ -187,7 +191,7 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     s[["expected_to_date", "pace"]] = pace(actual, base, share).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         s["attainment"] = np.where(base > 0, actual / base, np.nan)
-    s["p_attain_saved"] = saved.chances_by_tier["base"].to_numpy(dtype=float)
+    s["p_attain_saved"] = np.where(no_target, np.nan, saved.chances_by_tier["base"].to_numpy(dtype=float))
     s["p_attain_start"] = conditional_p_attain(pred, np.zeros_like(actual), base, 0.0)
     # The chance from here: each rep's own share usually booked by now and the team's pace so far
     # (analytics.pace_chance); the pace column keeps the set's shape (its milestones).
@@ -226,6 +230,7 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
         s["cause_detail"] = [f"{saved.metric} at {formatting.rate(p)} of pace" if sh else f"{saved.metric} on pace"
                              for p, sh in zip(s["pace"], short, strict=True)]
     s[["cause", "cause_detail"]] = cause_beside_pace(s["flag"], s["pace"], s["cause"], s["cause_detail"]).to_numpy()
+    s.loc[no_target, ["cause", "cause_detail"]] = ["no target", "no base target in this set: pace and chance not measured"]
     s["model"] = np.where(np.isin(reps, np.asarray(cal.predictive.reps, dtype=object))
                           if cal is not None else False, "calibration", "implied by saved set")
     # The team's view reuses the reps' projection and chance, and the pipeline remainder's seeded draws
@@ -241,7 +246,7 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     team["flagged"] = int(s["flag"].sum())
     notes = [] if covered == len(reps) else [
         f"{len(reps) - covered} of {len(reps)} reps use the law implied by the saved set ({model_note})"]
-    notes += coverage_notes(cov, period)
+    notes += coverage_notes(cov, period) + no_target_notes(reps[no_target])
     return Tracking(saved=saved, as_of=day, share=share, summary=s, activities=acts, team=team,
                     shape_source=shape.source, model_source=model_note, notes=notes, data_ends=cov.data_ends)
 
@@ -255,6 +260,20 @@ def pipeline_summary(pipeline: PipelineEvidence | None) -> dict[str, float | int
     return {"open_deals": pipeline.deals, "open_pipeline": float(sum(v.sum() for v in pipeline.values)),
             "open_pipeline_expected": float(pipeline.expected.sum()),
             "share_from_open_deals": pipeline.share_from_open}
+
+
+def no_target_notes(reps: np.ndarray) -> list[str]:
+    """The reps a set gives a base of 0 or none, said once: no pace or chance is measured for them.
+
+    >>> no_target_notes(np.array(["Ann Lee"], dtype=object))[0][:46]
+    "Ann Lee has no base target in this set (it's 0"
+    """
+    if not len(reps):
+        return []
+    names = ", ".join(str(r) for r in reps[:5]) + (f" and {len(reps) - 5} more" if len(reps) > 5 else "")
+    who = f"{names} {'has' if len(reps) == 1 else 'have'}"
+    return [f"{who} no base target in this set (it's 0, saved before a target had to be above zero): no pace "
+            "or chance is measured for them. Set a base and save the set again."]
 
 
 def coverage_notes(cov: DataCoverage, period: Period) -> list[str]:

@@ -243,10 +243,12 @@ def team_view(predictive: PredictiveDistribution, actual: npt.ArrayLike, targets
              else np.asarray(p_attain, dtype=float))
     totals = team_simulation(predictive, actual, share, n_draws, seed, remaining, remaining_draws).sum(axis=1)
     goal = float(team_target) if team_target and team_target > 0 else float(np.nansum(base))
+    has_base = base > 0     # a base of 0 or none is no target (tracking says so): nothing is measured against it
     with np.errstate(divide="ignore", invalid="ignore"):
-        attain = proj / base
-    stretch_ratio = (float(np.nanmedian(targets["stretch"].to_numpy(dtype=float) / base))
-                     if "stretch" in targets else float("nan"))
+        attain = np.where(has_base, proj / np.where(has_base, base, 1.0), np.nan)
+        stretch = targets["stretch"].to_numpy(dtype=float) if "stretch" in targets else np.full(base.shape, np.nan)
+        ratios = np.where(has_base, stretch / np.where(has_base, base, 1.0), np.nan)
+    stretch_ratio = float(np.nanmedian(ratios)) if np.isfinite(ratios).any() else float("nan")
     promised_arr = np.asarray(np.nan if promised_p is None else promised_p, dtype=float)
     promised = float(np.nanmean(promised_arr)) if np.any(np.isfinite(promised_arr)) else float("nan")
     return {
@@ -260,7 +262,7 @@ def team_view(predictive: PredictiveDistribution, actual: npt.ArrayLike, targets
         "projected_attainment": float(np.median(totals) / goal) if goal > 0 else float("nan"),
         "team_p_attain": float(np.mean(totals >= goal)),
         "expected_share_reaching_base": float(np.nanmean(p_now)),
-        "share_projected_at_base": float(np.nanmean(proj >= base)),
+        "share_projected_at_base": float(np.mean(proj[has_base] >= base[has_base])) if has_base.any() else float("nan"),
         "promised_share_reaching_base": promised,
         "stretch_ratio": stretch_ratio,
         "projected_attainment_by_rep": attain,

@@ -20,6 +20,7 @@ from analytics.draft_edits import apply_edits, rep_chance_box_words, table_edits
 from analytics.periods import parse_period
 from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages, planned_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
+from analytics.target_floor import floor_for
 from dashboard import draft_state, frame, rep_facts_view, session, target_set_panel
 from dashboard.one_rep_panel import PanelInputs, one_rep_panel
 from dashboard.target_table import (
@@ -70,7 +71,7 @@ def _model_draft(_cal: Calibration, key: str, tiers_key: str, team_target: float
                        tiers=tiers_key, team_target=team_target, allocation=allocation, baseline=baseline,
                        q=q, weights=_cal.within_period_shape().to_numpy(dtype=float),
                        team=None if team_target is None else _allocation(_cal, key, team_target),
-                       currency_code=currency_code)
+                       currency_code=currency_code, floor=floor_for(_cal, formatting.currency_symbol(currency_code)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

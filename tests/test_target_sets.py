@@ -315,3 +315,38 @@ def test_orders_only_saved_set_stores_no_plan_of_absent_stages(tmp_path):
         conn.close()
     assert set(saved.activity_rows["activity"]) == {"deals"}
     assert not saved.assumptions.get("plans") and not saved.assumptions.get("focus")
+
+
+def test_the_orders_only_sample_saves_no_target_of_zero(tmp_path):
+    """Orders only, months: reps who book nothing in a third of their months had a base of $0 at a 100%
+    chance (P35 on their zero atom), lifting the team's expected share reaching base. Now every saved
+    target is above zero, and those reps' chances, below 100%, are the ones the base share check averages."""
+    from analytics import calibration, importing, sample
+    from analytics.target_drafts import draft_from_calibration
+    from analytics.target_floor import zero_shares
+
+    paths = sample.generate(tmp_path / "orders", reps=36, years=3, seed=7, regime="orders_only")
+    conn = store.connect(str(tmp_path / "orders.duckdb"))
+    try:
+        for kind in ("reps", "orders"):
+            importing.import_file(conn, paths[kind])
+        cal = calibration.calibrate(conn, "revenue", "month", "2026-11")
+        zeros = pd.Series(zero_shares(cal.predictive), index=cal.predictive.reps)
+        assert (zeros >= 0.35).sum() >= 3
+        for team_target in (None, float(cal.summary["baseline"].sum())):
+            draft = draft_from_calibration(cal, f"Nov {team_target}", "35,70,90", team_target=team_target)
+            saved = ts.load_target_set(conn, ts.save_target_set(conn, draft, author="test").set_id)
+            assert (saved.rows["target"] > 0).all()
+            base = saved.rows[saved.rows["tier"] == "base"].set_index("rep")
+            mostly_zero = base.loc[zeros[zeros >= 0.35].index]
+            assert (mostly_zero["p_attain"] < 0.65).all() and mostly_zero["reason"].str.contains("books nothing").all()
+            assert saved.assumptions["base_share"] == pytest.approx(base["p_attain"].mean())
+            assert ts_problems(saved) == []
+    finally:
+        conn.close()
+
+
+def ts_problems(saved) -> list[str]:
+    from analytics.targets import tier_order_problems
+
+    return tier_order_problems(saved.rows)

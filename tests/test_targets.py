@@ -93,7 +93,7 @@ REP_ROW = pd.Series({"p90": 100_000.0, "baseline": 60_000.0})
 
 
 @pytest.mark.parametrize("value,ok,number,why", [
-    ("1,200", True, 1200.0, ""), (" 300 ", True, 300.0, ""), (0, True, 0.0, ""), ("1e3", True, 1000.0, ""),
+    ("1,200", True, 1200.0, ""), (" 300 ", True, 300.0, ""), (0, False, None, "no target"), ("1e3", True, 1000.0, ""),
     (150_000.0, True, 150_000.0, ""), (np.float64(5.5), True, 5.5, ""),
     ("abc", False, None, "not a number"), ("12abc", False, None, "not a number"), ("", False, None, "enter"),
     (None, False, None, "enter"), (True, False, None, "enter"), (float("nan"), False, None, "NaN"),
@@ -353,3 +353,57 @@ def test_tier_order_warning_on_an_eur_company(eur_db):
     assert problems == [f"{rep}: base {formatting.money(stretch + 50_000, '€')} is above stretch "
                         f"{formatting.money(stretch, '€')}"]
     assert "$" not in problems[0] and "€" in problems[0]
+
+
+# ---------------------------------------------------------------- a target of 0 is no target
+def _mostly_zero() -> LogScaleHurdle:
+    """Rep "z" books nothing in 40% of periods (P35 is $0); rep "a" always books something."""
+    return LogScaleHurdle(reps=np.array(["a", "z"], dtype=object), mu=np.log([10_000.0, 12_000.0]),
+                          sigma=np.array([0.4, 0.6]), df=np.array([30.0, 30.0]), zero_share=np.array([0.0, 0.4]))
+
+
+def test_a_percentile_on_the_zero_atom_is_floored_at_one_typical_deal():
+    from analytics.target_floor import TargetFloor
+
+    d = _mostly_zero()
+    floor = TargetFloor.of(d, [3_000.0, 4_900.0], unit="one typical order", grain="month")
+    rows = tg.tier_targets(d, "35,70,90", floor)
+    z = rows[rows["rep"] == "z"].set_index("tier")
+    assert z.loc["base", "target"] == 4_900.0 and z.loc["base", "model_value"] == 4_900.0
+    chance = float(d.p_attain(np.array([0.0, 4_900.0]))[1])
+    assert z.loc["base", "p_attain"] == pytest.approx(chance) and chance < 0.65
+    assert z.loc["base", "reason"] == (f"books nothing in 40% of months: base set at one typical order, $4,900, "
+                                       f"{formatting.rate(chance)} chance; no positive target reaches 65%")
+    assert (rows["target"] > 0).all() and tg.tier_order_problems(rows) == []
+    assert z.loc["stretch", "target"] >= z.loc["base", "target"] and z.loc["stretch", "reason"] is None
+    a = rows[rows["rep"] == "a"].set_index("tier")      # a rep above the floor keeps the model's percentile
+    assert a.loc["base", "p_attain"] == pytest.approx(0.65) and a.loc["base", "reason"] is None
+    check = tg.base_share_check(rows.loc[rows["tier"] == "base", "p_attain"])
+    assert check.expected_share == pytest.approx((0.65 + chance) / 2)
+
+
+def test_without_deal_sizes_the_floor_is_any_sale_and_counts_floor_at_one():
+    d = _mostly_zero()
+    base = tg.tier_targets(d, "35,70").query("tier == 'base' and rep == 'z'").iloc[0]
+    assert base["target"] == 1.0 and base["p_attain"] == pytest.approx(0.6, abs=1e-6) and "any sale" in base["reason"]
+    counts = NegBinomialCount(reps=np.array(["c"], dtype=object), r=np.array([0.5]), q=np.array([0.5]))
+    assert float(counts.cdf(np.zeros(1))[0]) > 0.35        # 0 deals in most periods
+    row = tg.tier_targets(counts, "35,70").query("tier == 'base'").iloc[0]
+    assert row["target"] == 1.0 and row["p_attain"] == pytest.approx(float(counts.p_attain(np.ones(1))[0]))
+
+
+def test_validate_refuses_a_target_of_zero():
+    assert tg.validate_target_entry("0").reason == "a target of 0 is no target: enter an amount above zero"
+
+
+@pytest.mark.parametrize("method", ["proportional", "equal-chance"])
+def test_no_share_of_a_team_number_is_zero(method):
+    from analytics.target_floor import TargetFloor
+
+    d = _mostly_zero()
+    floor = TargetFloor.of(d, [3_000.0, 4_900.0], unit="one typical order", grain="month")
+    for g in (6_000.0, 12_000.0, 30_000.0):
+        split = allocation.allocate_team_target(d, g, method, baseline=[10_000.0, 0.0], floor=floor)
+        assert (split["target"] >= [3_000.0, 4_900.0]).all()
+        assert split["target"].sum() == pytest.approx(max(g, 7_900.0), rel=1e-6)
+        assert split["p_attain"].max() < 1.0

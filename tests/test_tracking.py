@@ -507,3 +507,27 @@ def test_without_an_activity_log_no_cause_names_calls(tracking_db_template, tmp_
     assert s.loc["slow", "cause"] == "pipeline volume short"
     assert not s["cause"].eq("activity volume short").any()
     assert not s["cause_detail"].str.contains("calls|meetings|demos").any()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_saved_base_of_zero_is_no_target_not_a_sure_thing(orders_db):
+    """A set saved before a target had to be above zero (an old database) holds a base of $0 at a 100%
+    chance: tracking measures no pace nor chance for that rep, says so once, and divides by nothing."""
+    import orders_fixtures
+
+    orders_fixtures.save_orders_plan(orders_db, parse_period("2026-Q2"), "Old zero base")
+    conn = store.connect(str(orders_db))
+    try:
+        conn.execute("UPDATE target_set_rows SET target = 0, model_value = 0, p_attain = 1.0 WHERE tier = 'base' "
+                     "AND rep = 'Rep B' AND set_id = (SELECT max(set_id) FROM target_sets WHERE name = 'Old zero base')")
+    finally:
+        conn.close()
+    t = _track_orders(orders_db, "Old zero base", date(2026, 5, 15))
+    b = t.summary.loc["Rep B"]
+    assert b["cause"] == "no target" and not b["flag"]
+    for column in ("target", "pace", "expected_to_date", "p_attain", "p_attain_saved", "p_attain_start", "attainment"):
+        assert np.isnan(b[column]), column
+    assert sum("Rep B has no base target" in n for n in t.notes) == 1
+    others = t.summary.drop(index="Rep B")
+    assert np.isfinite(others["p_attain"]).all() and (others["target"] > 0).all()
+    assert t.team["expected_share_reaching_base"] < 1.0 and np.isfinite(t.team["stretch_ratio"])
