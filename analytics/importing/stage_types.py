@@ -139,6 +139,7 @@ class Stage:
     counted_lines: Callable[[], int | None] | None = None  # the file's lines, when a pass over it counts them
     on_written: Callable[[], None] | None = None  # called once a one read's INSERT has written the rows
     currency: str | None = None
+    unread_stages: tuple[str, str] | None = None       # (header, column) of stages no word list reads
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
     source_values: dict = field(default_factory=dict)  # raw column -> parsed value SQL
     orders: dict = field(default_factory=dict)         # date column -> 'dmy' | 'mdy'
