@@ -81,7 +81,10 @@ def _headline(result: importing.ImportResult, path: str) -> str:
 def _print_summary(result: importing.ImportResult, path: str) -> None:
     print(_headline(result, path))
     for note in result.notes:
-        print(f"  note: {quoting.line(note)}")
+        if note not in result.warnings:
+            print(f"  note: {quoting.line(note)}")
+    for warning in result.warnings:  # (last, nearest the prompt: what the figures hang on)
+        print(f"  WARNING: {quoting.line(warning)}")
     for r in result.rejects:
         print(f"  rejected line {r['line']}: {quoting.shown(r['column'])} = {quoting.quoted(r['value'])}: "
               f"{quoting.line(r['reason'])}")

@@ -26,7 +26,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics import quoting
+from analytics import formatting, quoting
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
 from analytics.left_truncation import HistoryStart, complete_from_sql, first_created_sql
 from analytics.metric_registry import ACTIVITY_TYPES, CLOSED_BY_OUTCOME, REGISTRY, resolve_metric
@@ -52,6 +52,10 @@ _NONE = Span(0, None, None)
 # Metrics that need more than their own rows: a win rate or a count of closed deals from won deals
 # alone reads 100% / "deals won", so they need lost deals (an outcome or stage column).
 _NEEDS_LOST = frozenset({"win_rate", "closed_deals"})
+# Metrics of won deals: with none won (every stage read as open or lost) they are no figure to calibrate,
+# not a zero for every rep.
+_NEEDS_WON = frozenset({"revenue", "deals", "avg_deal_size"})
+STAGES_SHOWN = 5  # stages a "none won" message names, the most deals first
 
 
 _FUNNEL_NEEDS = {  # a funnel count or rate: the kinds of data it is made of (won deals always exist)
@@ -73,7 +77,9 @@ class DataCoverage:
     ``roster``: reps in the roster; ``quotas``: CRM quotas (by period start and end);
     ``metrics``: per metric name, whether its rows exist; ``lone_activities``: activity rows whose rep
     owns no deal and is not in the roster (``lone_reps``: the first of those reps, the most rows first);
-    ``split_names``: the spellings of one name stored as different reps ('Ann Lee', 'ANN LEE').
+    ``split_names``: the spellings of one name stored as different reps ('Ann Lee', 'ANN LEE');
+    ``stages``: the stored deals' stages and their deals, the most deals first (the first
+    :data:`STAGES_SHOWN`; a deal without a stage as None).
     """
 
     closed_deals: Span = _NONE
@@ -93,6 +99,12 @@ class DataCoverage:
     """Roster reps with no deal and no activity at all, hired before the last 120 days (``metrics.idle_roster_reps``)."""
     history_start: HistoryStart | None = None
     """Where the closed deals' history is complete from (:mod:`analytics.left_truncation`; None without deals)."""
+    stages: tuple[tuple[str | None, int], ...] = ()
+
+    @property
+    def deals_stored(self) -> int:
+        """Deals of any outcome, open ones too."""
+        return self.won + self.lost + self.open_deals
 
     # ----------------------------------------------------------------- predicates
     @property
@@ -150,6 +162,8 @@ class DataCoverage:
         m = resolve_metric(metric)
         if m.name in _NEEDS_LOST and not self.has_lost_deals:
             return False
+        if m.name in _NEEDS_WON and not self.won:
+            return False
         return self.metric_rows.get(m.name, 0) > 0
 
     def available_metrics(self) -> list[str]:
@@ -167,7 +181,22 @@ class DataCoverage:
             return "no created dates imported"
         if m.name in _NEEDS_LOST and self.has_deals:
             return "no lost deals imported (no stages or outcomes)"
+        if m.table == "deals" and self.deals_stored:  # (deals exist: say which, not that there are none)
+            none = "won" if m.name in _NEEDS_WON or self.has_deals else "won or lost"
+            n = self.deals_stored
+            return f"{formatting.count(n)} deal{'s' if n != 1 else ''} imported, none {none} ({self.stages_said()})"
         return "no deals imported"
+
+    def stages_said(self) -> str:
+        """The stored deals' stages in words, the most deals first.
+
+        >>> DataCoverage(open_deals=5, stages=(("Offen", 4), (None, 1))).stages_said()
+        "stages: 'Offen' 4, (no stage) 1"
+        """
+        shown = ", ".join(f"{'(no stage)' if stage is None else quoting.quoted(stage)} {formatting.count(n)}"
+                          for stage, n in self.stages)
+        more = ", ..." if self.deals_stored > sum(n for _, n in self.stages) else ""
+        return f"stages: {shown}{more}"
 
     def history_start_note(self, metric: str) -> str | None:
         """Why a close-dated metric's history starts after its first close (the data begins with the deals
@@ -323,6 +352,8 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
               FROM activities GROUP BY type)),
           {complete_from_sql(CLOSED_BY_OUTCOME, last_day)},
           {first_created_sql(last_day)},
+          (SELECT list([stage, n::VARCHAR]) FROM (SELECT nullif(trim(stage), '') AS stage, count(*) AS n FROM deals
+              GROUP BY ALL ORDER BY n DESC, stage LIMIT {STAGES_SHOWN})),
           {metric_cols}
     """).fetchone()
     assert row is not None  # a SELECT without FROM always returns one row
@@ -333,8 +364,9 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
     return DataCoverage(
         closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
-        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[17:], strict=True)},
+        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[18:], strict=True)},
         lone_activities=sum(n.rows["activities"] for n in lone), lone_reps=tuple(n.rep for n in lone[:10]),
         split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)),
         idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else (),
-        history_start=HistoryStart(row[16], row[15], row[1], row[7]) if row[0] else None)
+        history_start=HistoryStart(row[16], row[15], row[1], row[7]) if row[0] else None,
+        stages=tuple((stage, int(n)) for stage, n in row[17] or []))

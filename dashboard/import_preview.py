@@ -212,3 +212,5 @@ def show_result(result: importing.ImportResult) -> None:
     st.success(f"Imported as {KIND_LABELS.get(result.kind, result.kind).lower()} (import #{result.import_id}): "
                f"**{formatting.count(result.rows_loaded)} rows** — {formatting.count(result.new)} new · "
                f"{formatting.count(result.updated)} updated · {formatting.count(result.unchanged)} unchanged{set_aside}", icon=":material/check_circle:")
+    for warning in result.warnings:  # (what the figures hang on: an import whose deals none is won, ...)
+        st.warning(warning, icon=":material/warning:")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_cli
 from orders_fixtures import ORDERS_END, build_orders_db
 
 from analytics import coverage, store
@@ -123,3 +124,41 @@ def test_a_rep_under_two_spellings_is_said_with_the_spellings(orders_only, tmp_p
 def test_a_first_period_the_data_starts_late_in_is_said_to_be_partial(first, period, said):
     cov = coverage.DataCoverage(closed_deals=coverage.Span(10, first, date(2017, 12, 31)), won=10)
     assert cov.data_starts_note(parse_period(period)) == said
+
+
+@pytest.mark.parametrize(("stages", "metric", "said"), [
+    # every stage the org's own word: all open, so nothing won or lost
+    (["In Arbeit", "In Arbeit", "Angebot"], "revenue", "3 deals imported, none won (stages: 'In Arbeit' 2, 'Angebot' 1)"),
+    (["In Arbeit", "In Arbeit", "Angebot"], "deals", "3 deals imported, none won (stages: 'In Arbeit' 2, 'Angebot' 1)"),
+    (["In Arbeit", "In Arbeit", "Angebot"], "closed_deals",
+     "3 deals imported, none won or lost (stages: 'In Arbeit' 2, 'Angebot' 1)"),
+    # lost and open deals, none won: won revenue is no figure of zeros
+    (["Closed Lost", "Closed Lost", "Offen"], "revenue", "3 deals imported, none won (stages: 'Closed Lost' 2, 'Offen' 1)"),
+    (["Closed Lost", "Closed Lost", "Offen"], "avg_deal_size",
+     "3 deals imported, none won (stages: 'Closed Lost' 2, 'Offen' 1)"),
+    (["Closed Lost", "Closed Won", "Offen"], "revenue", None),
+])
+def test_deals_none_of_them_won_are_said_to_exist(tmp_path, stages, metric, said):
+    """Deals stored under stages none of which reads as won were reported as 'no deals imported'."""
+    rows = "".join(f"D{i},Ann Lee,{stage},1000,2025-03-0{i + 1}\n" for i, stage in enumerate(stages))
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal ID,Owner,Stage,Amount,Close Date\n" + rows)
+    conn = store.connect(str(tmp_path / "t.duckdb"))
+    try:
+        from analytics import importing
+
+        assert importing.import_file(conn, path).status == "loaded"
+        cov = coverage.data_coverage(conn)
+    finally:
+        conn.close()
+    assert cov.why_absent(metric) == said
+    assert cov.has(metric) == (said is None)
+
+
+def test_calibrate_names_the_deals_none_of_them_won(tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal ID,Owner,Stage,Amount,Close Date\nD1,Ann Lee,Offen,1000,2025-03-01\n")
+    db = str(tmp_path / "t.duckdb")
+    assert run_cli("import", "--db", db, str(path)).returncode == 0
+    said = run_cli("calibrate", "--db", db, "--metric", "revenue", "--grain", "quarter", "--period", "next")
+    assert said.returncode == 2 and "Won revenue: 1 deal imported, none won (stages: 'Offen' 1)" in said.stderr, said

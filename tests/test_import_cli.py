@@ -15,7 +15,7 @@ from helpers import CORPUS, run_cli
 from analytics import importing, store
 
 KEYS = {"file", "kind", "status", "rows_read", "rows_loaded", "rows_rejected", "new", "updated", "unchanged",
-        "rejects", "message", "notes"}
+        "rejects", "message", "notes", "warnings"}
 
 
 def test_json_lines_and_exit_codes(tmp_path):

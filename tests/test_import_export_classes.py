@@ -51,15 +51,15 @@ FLAG_FILES = {
                        {"F1": "won", "F2": "lost", "F3": "open"}, []),
     # custom stages: the flags decide, the stage names are not guessed
     "Won Closed with stages": ("Deal ID,Owner,Stage,Amount,Close Date,Closed,Won\n"
-                               "F1,Ann Lee,Contract Signed,500,2024-03-20,1,1\nF2,Ann Lee,Contract Signed,400,2024-03-21,1,0\n"
+                               "F1,Ann Lee,Handover,500,2024-03-20,1,1\nF2,Ann Lee,Handover,400,2024-03-21,1,0\n"
                                "F3,Bob Ray,Proposal,300,2024-06-20,0,0\n",
                                {"F1": "won", "F2": "lost", "F3": "open"}, []),
     # Closed alone: the stage says which; a stage saying neither is rejected naming both
     "Is Closed with stages": ("Deal ID,Owner,Stage,Amount,Close Date,Is Closed\n"
                               "F1,Ann Lee,Closed Won,500,2024-03-20,TRUE\nF2,Ann Lee,Dead,400,2024-03-21,TRUE\n"
-                              "F3,Bob Ray,Proposal,300,2024-06-20,FALSE\nF4,Bob Ray,Contract Signed,300,2024-03-22,TRUE\n",
+                              "F3,Bob Ray,Proposal,300,2024-06-20,FALSE\nF4,Bob Ray,Handover,300,2024-03-22,TRUE\n",
                               {"F1": "won", "F2": "lost", "F3": "open"},
-                              [(5, "Is Closed", "won, lost or open? Stage = Contract Signed, Is Closed = TRUE")]),
+                              [(5, "Is Closed", "won, lost or open? Stage = Handover, Is Closed = TRUE")]),
     # Won alone, no stage: no is lost (noted); a blank or 'maybe' says nothing: rejected
     "Won alone": ("Deal ID,Owner,Amount,Close Date,Won\nF1,Ann Lee,500,2024-03-20,Yes\nF2,Ann Lee,400,2024-03-21,No\n"
                   "F3,Bob Ray,300,2024-03-22,\nF4,Bob Ray,300,2024-03-22,maybe\n",

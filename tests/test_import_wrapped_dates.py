@@ -50,7 +50,7 @@ def test_wrapped_dates_prove_or_leave_open_their_column_order(tmp_path):
     (tmp_path / "amb.csv").write_text('Activity ID,Assigned To,Date,Type\n3,Ann Lee,="03/04/2024",Call\n'
                                       '4,Ann Lee,="03/05/2024",Call\n')
     result = importing.import_file(conn, tmp_path / "amb.csv")
-    assert any("every date is ambiguous" in n and "assumed month-first" in n for n in result.notes), result.notes
+    assert any("every date is ambiguous" in n and "dates read month-first" in n for n in result.notes), result.notes
     conn.close()
 
 

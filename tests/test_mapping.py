@@ -98,6 +98,31 @@ def test_normalise_outcome(label, outcome, known):
     assert labels.normalise_outcome(label) == (outcome, known)
 
 
+@pytest.mark.parametrize("label, outcome, known", [
+    # closed stages of CRMs set up in German, Dutch, French, Spanish, Portuguese and Italian, with the word
+    # their language sets between "closed" and the outcome
+    ("Geschlossen und gewonnen", "won", True), ("Geschlossen und verloren", "lost", True),
+    ("Afgesloten gewonnen", "won", True), ("Gesloten en verloren", "lost", True),
+    ("Fermée - Gagnée", "won", True), ("Clôturé perdu", "lost", True),
+    ("Cerrado y ganado", "won", True), ("Cerrada y perdida", "lost", True),
+    ("Fechado e ganho", "won", True), ("Fechado e perdido", "lost", True),
+    ("Chiuso e vinto", "won", True), ("Chiusa persa", "lost", True),
+    # a stage numbered in its pipeline
+    ("7 - Closed Won", "won", True), ("Stage 7: Closed Won", "won", True), ("07. Closed Lost", "lost", True),
+    ("100% Closed Won", "won", True), ("0% - Closed Lost", "lost", True), ("3 - Prospecting", "open", True),
+    ("Stage 9", "open", False), ("2024 Won", "open", False),
+    # a pipeline's and an invoice export's own words for the outcome
+    ("Contract Signed", "won", True), ("Lost to competitor", "lost", True), ("Paid", "won", True),
+    ("Contract Sent", "open", True),
+    # a won stage not final yet is no win: unknown (counted open and named) for the manager to decide
+    ("Closed Won Pending Approval", "open", False), ("Closed Won - Awaiting Signature", "open", False),
+    ("Won (pending)", "open", False),
+])
+def test_closed_stages_in_other_spellings(label, outcome, known):
+    """Real exports' closed stages were read as unknown open stages: no deal was won."""
+    assert labels.normalise_outcome(label) == (outcome, known)
+
+
 @pytest.mark.parametrize("raw, expected", [
     ("Call", "call"), ("Outbound Call", "call"), ("Phone", "call"), ("E-mail", "email"), ("Sent Email", "email"),
     ("Meeting", "meeting"), ("Appointment", "meeting"), ("Demo", "demo"), ("Product Demo", "demo"),

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from analytics.importing import currencies, mapping, parsing, reader_casts
+from analytics.importing import currencies, date_order_evidence, mapping, parsing, reader_casts
 from analytics.importing.file_profile import FileProfile, from_row
 from analytics.importing.parsing import lit
 
@@ -39,6 +39,8 @@ def _profile_aggs(by_field: mapping.ByField, kind: str, mdy: dict[str, list[str]
         ftype = mapping.FIELD_BY_NAME[kind][name].type
         for _header, c in cols:
             if ftype == "date":
+                # (the months its ambiguous values fall in either way: for a column no value proves an order)
+                aggs.append(f"[{date_order_evidence.spread_sql(c)}] AS {c}_spread")
                 if kind == "activities":  # (whether try_strptime reads a value depends on the set of
                     # formats, not their order; most used first, a value meets fewer that fail)
                     aggs.append(f"list(DISTINCT {c}) FILTER (WHERE {parsing.iso_sql(c)} IS NULL "
@@ -263,6 +265,7 @@ def full_profile(conn: duckdb.DuckDBPyConnection, table: str, by_field: mapping.
         prof[f"{c}_mdy_ex"] = seen.dates.mdy_example or prof[f"{c}_mdy_ex"]
         for order, formats in seen.formats.items():  # (the plan's format order)
             prof[f"{c}_formats_{order}"] = list(formats)
+        prof[f"{c}_spread"] = list(seen.spread)  # (the sample's: the plan's reading of an ambiguous column)
     return from_row(prof, **_columns(by_field, kind))
 
 

@@ -31,6 +31,7 @@ from analytics.importing import (
     saved_mappings,
     stage_types,
     temp_files,
+    unread_stages,
 )
 from analytics.importing.planning import ImportPlan, _plan, _refuse, _stored_quotas_note
 
@@ -79,10 +80,11 @@ class ImportResult:
     message: str = ""
     import_id: int | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # notes a loaded file's figures hang on (also in notes)
 
     def to_json_dict(self) -> dict:
         keys = ("file", "kind", "status", "rows_read", "rows_loaded", "rows_rejected", "new", "updated",
-                "unchanged", "rejects", "message", "notes")
+                "unchanged", "rejects", "message", "notes", "warnings")
         d = asdict(self)
         return {k: d[k] for k in keys}
 
@@ -281,6 +283,8 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
             if stage.kind == "deals" and (note := _stored_quotas_note(conn, "deals")):
                 plan = plan.noted(note)  # (deals arriving after quotas: the quotas may be a unit off)
             plan = plan.noted(*rep_spellings.rep_name_notes(conn, import_id, stage.kind))
+            warnings = [w] if (w := unread_stages.stage_warning(conn, stage)) else []
+            plan = plan.noted(*warnings)
             reject_lines.resolve(conn, stage)
             conn.execute(f"INSERT INTO import_rejects SELECT ?, ?, line, column_name, value, reason "
                          f"FROM {stage.t('rej')} ORDER BY line NULLS LAST", [import_id, plan.file_name])
@@ -325,7 +329,7 @@ def _write(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, stage: stage_types
         file=plan.file_name, kind=plan.kind, status="loaded", rows_read=plan.rows_read, rows_loaded=loaded,
         rows_rejected=plan.rows_rejected, new=counts[0], updated=counts[1], unchanged=counts[2],
         rejects=[{"line": r[0], "column": r[1], "value": r[2], "reason": r[3]} for r in rejects],
-        message=message, import_id=import_id, notes=list(plan.notes))
+        message=message, import_id=import_id, notes=list(plan.notes), warnings=warnings)
 
 
 def _restage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, *, write_once: bool,

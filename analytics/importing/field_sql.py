@@ -20,6 +20,7 @@ from analytics.importing import (
     amount_columns,
     cell_wrappers,
     currencies,
+    date_order_evidence,
     header_text,
     mapping,
     parsing,
@@ -73,6 +74,17 @@ def header_again_check(by_field: mapping.ByField) -> Check:
             "'the header row again (a report repeats it on each page): not a row of data'")
 
 
+def _money_evidence(kind: str, by_field: mapping.ByField, prof: FileProfile) -> tuple[set[str], bool]:
+    """The currencies a file's amounts and currency column name, and whether its amounts are written with
+    decimal commas: where it comes from, for a date column no value of which proves an order."""
+    amounts = [c for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "amount"
+               for _h, c in cols]
+    tokens = [t for c in amounts for t in prof.column(c).currencies]
+    named = [v for _h, c in by_field.get("currency", []) for v in prof.column(c).labels]
+    comma = any(prof.column(c).comma and not prof.column(c).point for c in amounts)
+    return currencies.file_currencies(tokens, named), comma
+
+
 @dataclass
 class FieldSQL:
     value: str
@@ -99,12 +111,14 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
             orders[c] = proven[0]
             notes.append(f"column {header!r}: dates are ambiguous; {parsing.ORDER_NAMES[proven[0]]} "
                          "taken from another date column of the file")
-        else:
-            orders[c] = "dmy" if dots else "mdy"
+        else:  # (no column proves an order: the dates' shape, else the file's money, says which)
+            choice = date_order_evidence.ambiguous_order(
+                date_order_evidence.spreads(prof.column(c).spread), *_money_evidence(kind, by_field, prof), dots)
+            orders[c] = choice.order
+            opposite = "mdy" if choice.order == "dmy" else "dmy"
             notes.append(f"column {header!r}: every date is ambiguous (day and month both 12 or less, e.g. "
-                         f"03/04/2024); assumed {parsing.ORDER_NAMES[orders[c]]}. If that is wrong, re-import "
-                         f"with date_order='{'mdy' if dots else 'dmy'}' (CLI --date-order "
-                         f"{'mdy' if dots else 'dmy'})")
+                         f"03/04/2024); dates read {parsing.ORDER_NAMES[choice.order]}: {choice.why}. If that is "
+                         f"wrong, re-import with date_order='{opposite}' (CLI --date-order {opposite})")
     casting = stage.reading is Reading.ONE_READ_CASTS
     date_types, dateformat = reader_casts.date_casts(stage.sample, by_field, kind, orders) if casting else ({}, None)
     types = dict(date_types)

@@ -42,7 +42,9 @@ class ColumnProfile:
     currency tokens, filled values and those the reader's DOUBLE cast reads (``castable``), and of the
     values with a point those with three digits after it and no more than three before (``dot3``,
     12.000: a decimal or a thousands point) and the others (``dot_other``); a label column's distinct
-    values (sorted, without NULL)."""
+    values (sorted, without NULL); ``spread``: of a date column's values that fit both orders, the months
+    they fall in read month-first and day-first (``date_order_evidence.spread_sql``'s ten values, empty
+    without such a value)."""
     dates: DateEvidence = DateEvidence()
     formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     format_hits: Mapping[str, int] = field(default_factory=dict)
@@ -54,6 +56,7 @@ class ColumnProfile:
     dot3: int = 0
     dot_other: int = 0
     labels: tuple[str, ...] = ()
+    spread: tuple[int | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def from_row(row: Mapping[str, object], *, dates: Iterable[str] = (), amounts: I
              labelled: Iterable[str] = ()) -> FileProfile:
     """The profile from one row of profile aggregates named ``{column}_{what}`` (the SQL's names):
     ``n_rows`` and ``dup_ids``; per date column ``dmy``, ``mdy``, ``amb``, ``dots``, ``dmy_ex``,
-    ``mdy_ex``, ``formats_mdy``, ``formats_dmy``, ``format_hits``; per amount column ``comma``,
+    ``mdy_ex``, ``formats_mdy``, ``formats_dmy``, ``format_hits``, ``spread``; per amount column ``comma``,
     ``point``, ``cur``, ``filled``, ``castable``, ``dot3``, ``dot_other``; per ``labelled`` column ``labels``. Absent
     aggregates are no evidence (0, empty)."""
     def get(key: str) -> object:
@@ -115,7 +118,8 @@ def from_row(row: Mapping[str, object], *, dates: Iterable[str] = (), amounts: I
                                text(f"{c}_dmy_ex"), text(f"{c}_mdy_ex")),
             formats={order: tuple(str(f) for f in strings(f"{c}_formats_{order}"))
                      for order in ("mdy", "dmy") if get(f"{c}_formats_{order}") is not None},
-            format_hits=dict(get(f"{c}_format_hits") or {}))  # type: ignore[call-overload]
+            format_hits=dict(get(f"{c}_format_hits") or {}),  # type: ignore[call-overload]
+            spread=tuple(v if isinstance(v, int) else None for v in strings(f"{c}_spread")))
     for c in amounts:
         columns.setdefault(c, {}).update(
             comma=num(f"{c}_comma"), point=num(f"{c}_point"),

@@ -1,6 +1,7 @@
 """CRM labels read as canonical values: deal stages as won/lost/open, activity labels as
-call/email/meeting/demo/proposal/other. A new stage word is one more entry in :data:`WON`,
-:data:`LOST` or :data:`OPEN` (compared without case, accents, spaces or punctuation); a new activity word
+call/email/meeting/demo/proposal/other. A new language's closed stages are one more entry in
+:data:`CLOSED_STAGE_WORDS`, a new stage word one more in :data:`WON`, :data:`LOST` or :data:`OPEN` (compared
+without case, accents, spaces or punctuation, after a pipeline number such as '7 - '); a new activity word
 one more entry in ``_TYPE_WORDS``.
 
 >>> normalise_outcome("Closed Won"), normalise_outcome("Stage 9")
@@ -25,26 +26,63 @@ label_key = _key
 """A label as the word lists here compare it (for the lists of other modules: email_events)."""
 
 
-# CRMs set up in other languages write their closed stages in them (German, Dutch, French, Spanish,
-# Portuguese, Italian, Swedish), alone or after the word for "closed".
-_WON_WORDS = {"gewonnen", "gagne", "gagnee", "ganado", "ganada", "ganho", "ganha", "vinto", "vinta", "vunnen"}
-_LOST_WORDS = {"verloren", "perdu", "perdue", "perdido", "perdida", "perso", "persa", "forlorad", "forlorat"}
-_CLOSED_WORDS = {"abgeschlossen", "gesloten", "ferme", "fermee", "cerrado", "cerrada", "fechado", "fechada",
-                 "chiuso", "chiusa", "stangd", "stangt"}
-WON = {"closedwon", "won", "win", "closedwonwon", "booked", "signed", "1won",
-       *_WON_WORDS, *(c + w for c in _CLOSED_WORDS for w in _WON_WORDS)}
-LOST = {"closedlost", "lost", "loss", "canceled", "cancelled", "outsold", "closedlosttocompetition",
-        "disqualified", "dead", "nodecision", "2lost",
-        *_LOST_WORDS, *(c + w for c in _CLOSED_WORDS for w in _LOST_WORDS)}
+class ClosedStageWords(NamedTuple):
+    """One language's spellings of a closed deal's stages: its words for "closed", for the outcome, and
+    the word a stage may set between them ('Geschlossen und gewonnen', 'Fechado e ganho'). A stage is the
+    outcome word alone ('Gewonnen'), or closed, join and outcome in that order, compared as :func:`_key`
+    compares them ('Fermée - Gagnée' is 'fermeegagnee')."""
+
+    closed: tuple[str, ...]
+    joins: tuple[str, ...]
+    won: tuple[str, ...]
+    lost: tuple[str, ...]
+
+
+# CRMs set up in other languages write their closed stages in them: one entry per language.
+CLOSED_STAGE_WORDS = {
+    "en": ClosedStageWords(("closed",), ("", "and"), ("won", "win"), ("lost", "loss")),
+    "de": ClosedStageWords(("geschlossen", "abgeschlossen"), ("", "und"), ("gewonnen",), ("verloren",)),
+    "nl": ClosedStageWords(("gesloten", "afgesloten"), ("", "en"), ("gewonnen",), ("verloren",)),
+    "fr": ClosedStageWords(("ferme", "fermee", "clos", "close", "cloture", "cloturee"), ("", "et"),
+                           ("gagne", "gagnee"), ("perdu", "perdue")),
+    "es": ClosedStageWords(("cerrado", "cerrada"), ("", "y"), ("ganado", "ganada"), ("perdido", "perdida")),
+    "pt": ClosedStageWords(("fechado", "fechada"), ("", "e"), ("ganho", "ganha"), ("perdido", "perdida")),
+    "it": ClosedStageWords(("chiuso", "chiusa"), ("", "e"), ("vinto", "vinta"), ("perso", "persa")),
+    "sv": ClosedStageWords(("stangd", "stangt"), ("", "och"), ("vunnen", "vunnet"), ("forlorad", "forlorat")),
+}
+
+
+def _closed_stage_keys(outcome: str) -> set[str]:
+    """Every key :data:`CLOSED_STAGE_WORDS` spells ``outcome`` ('won' or 'lost') with."""
+    keys: set[str] = set()
+    for words in CLOSED_STAGE_WORDS.values():
+        said = getattr(words, outcome)
+        keys |= {*said, *(c + j + w for c in words.closed for j in words.joins for w in said)}
+    return keys
+
+
+# Stages that are no "closed won/lost" phrase: CRMs' own words and report exports' (Salesforce's
+# 'Closed Lost to Competition', a pipeline's 'Contract Signed', an invoice export's Status 'Paid').
+WON = {"booked", "signed", "contractsigned", "dealwon", "paid", *_closed_stage_keys("won")}
+LOST = {"canceled", "cancelled", "outsold", "closedlosttocompetition", "losttocompetition", "losttocompetitor",
+        "disqualified", "dead", "nodecision", *_closed_stage_keys("lost")}
 # 'Won - signed', 'Lost: no budget', 'Won (renewal)': the outcome, then a reason after a separator.
 _OUTCOME_FIRST = re.compile(r"^\s*(won|lost)\s*[-–—:(/]", re.IGNORECASE)
+# A stage numbered in its pipeline ('7 - Closed Won', 'Stage 7: Closed Won', '07. Closed Lost', '100% Won'):
+# the number says where the stage sits, its words what it is.
+_STAGE_NUMBER = re.compile(r"^\s*(?:(?:stage|step|phase|stufe|fase|etapa|etape|étape)\s*)?\d{1,3}\s*%?\s*"
+                           r"(?:[-–—:.)/]\s*|\s+|(?=[^\W\d_]))(?=\S)", re.IGNORECASE)
+# Words saying a closed-won stage is not final yet ('Closed Won - Pending Approval', 'Won, awaiting
+# signature'): such a deal may still fall through, so it is not read as won. It stays unknown (counted
+# open and named in the notes), for the manager to decide.
+_NOT_FINAL = re.compile(r"pending|awaiting|approval|tentative|unconfirmed|notyet|tobeconfirmed")
 OPEN = {"prospecting", "qualification", "needsanalysis", "valueproposition", "iddecisionmakers",
         "identifydecisionmakers", "perceptionanalysis", "proposalpricequote", "negotiationreview",
         "engaging", "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
         "decisionmakerboughtin", "contractsent", "open", "inprogress", "onhold", "proposal", "negotiation",
         "discovery", "demo", "demoscheduled", "new", "lead", "leadin", "qualified", "closing", "commit",
         "pipeline", "bestcase", "upside", "contactmade", "proposalmade", "negotiationsstarted",
-        "develop", "propose", "close", "qualify", "0open", "solution", "evaluation", "quote", "quoted"}
+        "develop", "propose", "close", "qualify", "solution", "evaluation", "quote", "quoted"}
 
 
 class NormalisedLabel(NamedTuple):
@@ -54,14 +92,27 @@ class NormalisedLabel(NamedTuple):
     known: bool
 
 
+def _without_stage_number(label: str) -> str:
+    """The label without its pipeline number ('7 - Closed Won' -> 'Closed Won'); a label that is only
+    a number ('Stage 9') stays whole."""
+    return _STAGE_NUMBER.sub("", label, count=1)
+
+
 def normalise_outcome(label: str | None) -> NormalisedLabel:
-    """(won | lost | open, known). Unknown labels count as open; the caller lists them in the notes."""
+    """(won | lost | open, known). Unknown labels count as open; the caller lists them in the notes.
+
+    >>> [normalise_outcome(s).value for s in ("7 - Closed Won", "Geschlossen und verloren", "Fechado e ganho")]
+    ['won', 'lost', 'won']
+    >>> normalise_outcome("Closed Won - Pending Approval")
+    NormalisedLabel(value='open', known=False)
+    """
     if label is None or not str(label).strip():
         return NormalisedLabel("open", True)
-    k = _key(label)
-    first = _OUTCOME_FIRST.match(str(label))
+    text = _without_stage_number(str(label))
+    k = _key(text)
+    first = _OUTCOME_FIRST.match(text)
     if k in WON or k.startswith("closedwon") or (first and first[1].lower() == "won"):
-        return NormalisedLabel("won", True)
+        return NormalisedLabel("open", False) if _NOT_FINAL.search(k) else NormalisedLabel("won", True)
     if k in LOST or k.startswith("closedlost") or (first and first[1].lower() == "lost"):
         return NormalisedLabel("lost", True)
     return NormalisedLabel("open", k in OPEN)

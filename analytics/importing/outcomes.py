@@ -3,7 +3,7 @@
 stages are called (Salesforce's ``IsWon`` and ``IsClosed``, its reports' *Won* and *Closed*
 checkboxes, HubSpot's *Is Closed Won*).
 
-Without the flags, a file whose stages are its own words ('Contract Signed', 'Dead') counted every deal
+Without the flags, a file whose stages are its own words ('Handover', 'Dead') counted every deal
 open, and one with no stage column every deal won: its lost and open deals were won revenue. The flags
 decide where they speak; the stage only where they leave the question open (Closed = yes, Won blank:
 the stage says won or lost). A row nothing decides is rejected, naming what it says.
@@ -29,11 +29,14 @@ LABELS_SHOWN = 20
 
 class OutcomeDecision(NamedTuple):
     """The SQL of a deal row's ``outcome`` (NULL where nothing decides), the check rejecting those
-    rows, and the notes saying what was read."""
+    rows, and the notes saying what was read; ``unread``: the (header, column) of a stage column that
+    decides alone and holds stages no word list reads (their rows are counted after the import:
+    :mod:`analytics.importing.unread_stages`)."""
 
     sql: str
     checks: list[Check]
     notes: list[str]
+    unread: tuple[str, str] | None = None
 
 
 def _listed(values: list[str]) -> str:
@@ -93,7 +96,10 @@ def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]], *, who
                     notes.append(stage_ids.note(header, ids))
                 elif whole_file:
                     raise RefusalError(stage_ids.refusal(header, ids))
-            return OutcomeDecision(_label_sql(label_field, label_values, notes, read=True, noted=tuple(ids)), [], notes)
+            unread = by_field[label_field][0] if any(not labels.normalise_outcome(v).known and v not in ids
+                                                     for v in label_values) else None
+            return OutcomeDecision(_label_sql(label_field, label_values, notes, read=True, noted=tuple(ids)), [], notes,
+                                   unread)
         return OutcomeDecision("'won'", [], ["no stage column: every row counts as won (an orders/invoices export)"])
     headers = [by_field[f][0][0] for f in flags]
     notes.append(f"won, lost or open read from the yes/no column(s) {', '.join(map(quoting.quoted, headers))} (yes: won; closed and "

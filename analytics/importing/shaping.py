@@ -121,6 +121,7 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     said = outcomes.deal_outcome(by_field, {n: _labels(prof, by_field, n) for n in (
         "status", "stage", *outcomes.FLAGS) if n in by_field}, whole_file=_whole_file(prof, planning))
     notes += said.notes
+    stage.unread_stages = said.unread
     checks = [*_rep_checks(by_field), *said.checks]
     extra = {"outcome": said.sql}
     close_h, close_c = _first(by_field, "close_date")

@@ -140,6 +140,7 @@ class Stage:
     on_written: Callable[[], None] | None = None  # called once a one read's INSERT has written the rows
     currency: str | None = None
     write_notes: list = field(default_factory=list)    # what the write found (ids matched without their leading zeros)
+    unread_stages: tuple[str, str] | None = None       # (header, column) of stages no word list reads
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
     source_values: dict = field(default_factory=dict)  # raw column -> parsed value SQL
     orders: dict = field(default_factory=dict)         # date column -> 'dmy' | 'mdy'

@@ -267,9 +267,9 @@ FILES.update({
     # a Salesforce report whose stages are the org's own words: its Closed and Won columns say the outcome
     "salesforce_won_closed_flags.csv": (
         b"Opportunity ID,Opportunity Owner,Account Name,Stage,Amount,Close Date,Closed,Won\n"
-        b"SW1,Ann Lee,Acme,Contract Signed,1200.00,03/20/2024,1,1\nSW2,Bob Ray,Beta,No Decision,800.00,04/02/2024,1,0\n"
+        b"SW1,Ann Lee,Acme,Handover,1200.00,03/20/2024,1,1\nSW2,Bob Ray,Beta,No Decision,800.00,04/02/2024,1,0\n"
         b"SW3,Ann Lee,Gamma,Proposal,500.00,06/28/2024,0,0\nSW4,Bob Ray,Delta,Closed Won,300.00,03/22/2024,,\n"
-        b"SW5,Bob Ray,Delta,Contract Signed,300.00,03/22/2024,1,\n"),
+        b"SW5,Bob Ray,Delta,Handover,300.00,03/22/2024,1,\n"),
     # a task export with a Completed yes/no column (and a duration and a direction, read as nothing)
     "activities_completed_flag.csv": (
         b"Activity ID,Assigned To,Date,Activity Type,Duration (min),Completed,Direction\n"
