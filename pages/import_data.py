@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import formatting, importing
+from analytics import formatting, importing, sample_company
 from analytics.importing import history as import_log
 from analytics.importing import mapping, temp_files
 from dashboard import auth, frame, import_preview, session
@@ -21,6 +21,10 @@ from dashboard import auth, frame, import_preview, session
 frame.require("pages/import_data.py")
 
 conn = session.db()
+if sample_company.is_loaded(conn):   # (a first start loads it: a manager's own files would be added to it)
+    st.warning("The sample company is loaded: the files you import here are added to its reps and numbers. To "
+               "see your own data alone, clear the sample first on Overview (Clear sample data).",
+               icon=":material/warning:")
 
 # Uploads move from the uploader into PENDING_KEY at once: a widget's value is gone once another
 # page is shown, session state is not, so files wait there, across pages, until imported or removed.

@@ -182,6 +182,16 @@ def test_refused_files_get_one_message_and_leave_the_database_as_it_was(sample_d
     assert len(history(sample_db)) == before_log
 
 
+def test_the_sample_company_is_named_before_files_are_added_to_it(sample_db):
+    """A first start loads the sample: a manager's files would join its reps, so the page says so first."""
+    warned = [w.value for w in app_test(PAGE).warning if "sample company is loaded" in w.value]
+    assert len(warned) == 1 and "clear the sample first on Overview" in warned[0]
+
+
+def test_without_the_sample_no_word_of_it(empty_db):
+    assert not any("sample" in w.value for w in app_test(PAGE).warning)
+
+
 def test_a_records_name_is_not_offered_as_the_rep(empty_db):
     """A report without an owner column: the page asks for the rep column (the command line refuses the
     file), and 'Opportunity Name' is not preselected as the rep."""

@@ -133,3 +133,18 @@ def test_the_cli_refuses_the_second_currency_with_exit_2(tmp_path):
     result = run_cli("import", "--db", db, str(us), str(emea))
     assert result.returncode == 2
     assert "b_emea.csv: column 'Amount Currency' says EUR, but the deals already stored are in USD" in result.stdout
+
+
+def test_a_first_file_in_another_currency_than_the_sample_company_says_to_clear_it(sample_db, tmp_path):
+    """A first start loads the sample company (USD): a manager's EUR export is refused with the way out that
+    fits, clearing the sample, not converting their amounts to the sample's dollars."""
+    conn = store.connect(sample_db)
+    try:
+        before = conn.execute("SELECT count(*) FROM deals").fetchone()
+        refused = importing.import_file(conn, _write(tmp_path, "ours.csv", _sf("E", "EUR")))
+        assert refused.status == "refused"
+        assert "the deals already stored are the sample company's, in USD" in refused.message
+        assert "Clear the sample company first" in refused.message and "Convert" not in refused.message
+        assert conn.execute("SELECT count(*) FROM deals").fetchone() == before
+    finally:
+        conn.close()

@@ -71,10 +71,16 @@ def bare_dollar(stored: Iterable[str] | None) -> str:
 # reps as if it were dollars): a file in another currency than the stored deals is refused. The way out
 # is the product's own: amounts converted before import, or the stored import undone when it was the
 # wrong one.
-def stored_currency_refusal(file_currency: str, source: str, stored: tuple[str, ...], kind: str) -> str | None:
+def stored_currency_refusal(file_currency: str, source: str, stored: tuple[str, ...], kind: str, *,
+                            sample: bool = False) -> str | None:
     """Why a file in ``file_currency`` cannot join the deals stored in ``stored`` (their currencies;
     empty when they name none), or None when it can. ``source`` says what names the file's currency, as
     the start of a clause the currency ends: "column 'Currency' says", "the amounts in column 'Amount' are in".
+    ``sample``: the stored deals are the sample company's, which a manager's first file meets on a first
+    start: the way out is to clear it, not to convert.
+
+    >>> print(stored_currency_refusal("EUR", "column 'Currency' says", ("USD",), "deals", sample=True))
+    column 'Currency' says EUR, but the deals already stored are the sample company's, in USD. Clear the sample company first (Overview: Clear sample data; CLI: imports clear-sample), then import your files
 
     >>> print(stored_currency_refusal("EUR", "column 'Amount Currency' says", ("USD",), "deals"))
     column 'Amount Currency' says EUR, but the deals already stored are in USD: amounts in two currencies would be added up as one. Convert the amounts to USD before importing them; or, if the stored deals are the ones in the wrong currency, undo their import first (CLI: imports list, then imports undo ID)
@@ -83,6 +89,10 @@ def stored_currency_refusal(file_currency: str, source: str, stored: tuple[str, 
     """
     if not stored or file_currency in stored:
         return None
+    if sample:
+        return (f"{source} {file_currency}, but the deals already stored are the sample company's, in "
+                f"{' and '.join(stored)}. Clear the sample company first (Overview: Clear sample data; CLI: imports "
+                "clear-sample), then import your files")
     what = "quotas" if kind == "targets" else "amounts"
     return (f"{source} {file_currency}, but the deals already stored are in {' and '.join(stored)}: "
             f"{what} in two currencies would be added up as one. Convert the {what} to {stored[0]} before "

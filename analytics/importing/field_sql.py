@@ -221,7 +221,8 @@ def _beside_stored(stage: Stage, kind: str, stored: tuple[str, ...], sources: li
             stage.notes.append(currencies.assumed_currency_note(stored[0]))
         return
     source = sources[0] if sources else "the file is in"
-    if why := currencies.stored_currency_refusal(stage.currency, source, stored, kind):
+    if why := currencies.stored_currency_refusal(stage.currency, source, stored, kind,
+                                                 sample=bool(stage.options.get("stored_are_sample"))):
         raise RefusalError(why)
     if not stored and kind == "deals":
         stage.notes.append(currencies.uncurrenced_stored_note(stage.currency))

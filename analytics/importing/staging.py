@@ -54,16 +54,18 @@ def _shape(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: FileProfile, *, 
 def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str, field_map: dict[str, str],
           *, date_order: str | None, unit: float | None, fiscal_start: int, type_overrides: dict[str, str],
           write_once: bool = False, reader_casts: bool = True,
-          stored_currencies: tuple[str, ...] | None = None) -> Stage:
+          stored_currencies: tuple[str, ...] | None = None, stored_are_sample: bool = False) -> Stage:
     """Scan, profile, parse and shape the file; raises :class:`RefusalError`.
 
     With ``write_once`` (a commit into an empty table), a deal file that would be streamed, or an
     activity log without ids, is only planned from its sample: its one read is the commit's INSERT (:mod:`analytics.importing.one_read`),
     with the reader's own casts where the sample allows (``reader_casts``, :mod:`analytics.importing.reader_casts`).
     ``stored_currencies``: the stored deals' currencies (None when none is stored), which a deal or quota
-    file's currency must be one of (:mod:`analytics.importing.field_sql`)."""
+    file's currency must be one of (:mod:`analytics.importing.field_sql`); ``stored_are_sample``: they are
+    the sample company's (a refusal then says to clear it)."""
     options = {"date_order": date_order, "unit": unit, "fiscal_start": fiscal_start,
-               "type_overrides": type_overrides, "stored_currencies": stored_currencies}
+               "type_overrides": type_overrides, "stored_currencies": stored_currencies,
+               "stored_are_sample": stored_are_sample}
     stage = Stage(token=uuid.uuid4().hex[:10], kind=kind, src=src, sources=list(field_map), options=options)
     for i, h in enumerate(stage.sources):
         stage.by_field.setdefault(field_map[h], []).append((h, f"c{i}"))
