@@ -24,7 +24,7 @@ from analytics import formatting, importing, store
 SAMPLE_DIR = store.PROJECT_ROOT / "data" / "sample"
 # Roster first so tenure is known, quotas last.
 SAMPLE_FILES = ("reps.csv", "opportunities.csv", "activities.csv", "quotas.csv")
-SAMPLE_FLAG = "sample_company"
+SAMPLE_FLAG = store.SAMPLE_FLAG
 SAMPLE_IMPORTS = "sample_company_imports"  # the sample's import ids, as a JSON list
 DATA_TABLES = ("deals", "activities", "reps", "quotas")
 # What an import leaves besides its rows: its quarantined rows, its undo log, its history entry.
@@ -91,7 +91,7 @@ def sample_files(directory: Path = SAMPLE_DIR) -> list[Path]:
 
 
 def is_loaded(conn: duckdb.DuckDBPyConnection) -> bool:
-    return store.get_setting(conn, SAMPLE_FLAG) == "loaded"
+    return store.sample_loaded(conn)
 
 
 def should_autoload(conn: duckdb.DuckDBPyConnection) -> bool:

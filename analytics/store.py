@@ -114,6 +114,16 @@ def get_setting(conn: duckdb.DuckDBPyConnection, key: str) -> str | None:
     return DEFAULT_SETTINGS.get(key)
 
 
+SAMPLE_FLAG = "sample_company"
+"""The setting that says whether the sample company is in the database ("loaded", "cleared", or unset)."""
+
+
+def sample_loaded(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the sample company's rows are in the database (:mod:`analytics.sample_company` loads them;
+    the importer reads it too, to name the sample where a manager's file would meet it)."""
+    return get_setting(conn, SAMPLE_FLAG) == "loaded"
+
+
 def set_setting(conn: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -22,7 +22,7 @@ RUNS = {
     "imports": (["imports", "list", "--db", "{db}"], 0, "no imports yet"),
     "sample": (["sample", "--rows", "100", "--out", "{tmp}"], 0, "wrote 100 rows"),
     "calibrate": (["calibrate", "--db", "{db}", "--metric", "revenue"], 0, "2026-Q2"),
-    "backtest": (["backtest", "--db", "{db}", "--origins", "2"], 0, "covered"),
+    "backtest": (["backtest", "--db", "{db}", "--origins", "2"], 0, "at_or_below"),
     "targets": (["targets", "list", "--db", "{db}"], 0, "Q1 plan"),
     "track": (["track", "--db", "{db}", "--target-set", "Q1 plan"], 0, "Q1 plan v1 — 2026-Q1"),
     "review": (["review", "--db", "{db}", "--target-set", "Q4 plan"], 0, "Q4 plan v1 — review of 2025-Q4"),

@@ -5,9 +5,11 @@ the 1st of each month (01/02/2025, 01/03/2025, ...) was then read as 1-12 Januar
 in two Januaries, and the data's last day 2026-01-12. The evidence, in turn:
 
 1. the dates' shape: read one way, the dates fill the months they span (23 months, an invoice in each);
-   read the other, they fill few of them (every date on 1-12 January of a year). A reading that leaves
-   most months of a span of three or more empty, while the other does not, is implausible
-   (:func:`implausible`);
+   read the other, every date falls on 1-12 January of two years. A reading whose dates span more than a
+   year yet all fall in one month of the year, while the other's do not, is implausible
+   (:func:`implausible`). (Not "most months empty": a quarterly org's quota starts, 1/1, 4/1 and 7/1,
+   fill a third of their months read month-first, and read day-first fall on 1, 4 and 7 January of one
+   year: only the currency, or the default, tells those);
 2. the file's money: £ or € amounts (a currency of a day-first country) or decimal commas point to
    day-first; $ or USD to month-first;
 3. else as before: day-first when the dates are written with dots (31.12.2024), month-first otherwise.
@@ -84,20 +86,20 @@ def spreads(values: tuple | list) -> dict[str, MonthSpread]:
 
 
 def implausible(spread: MonthSpread) -> bool:
-    """Whether dates over three months or more leave most of those months empty (two Januaries a year
-    apart). A sparse file fills few months either way: then neither reading is told apart by it.
+    """Whether dates spanning more than a year all fall in one month of the year (two Januaries a year
+    apart): a business does not sell in January alone. Quarterly or monthly period starts are not.
 
     >>> implausible(MonthSpread(2, 0, 12, 1, 1)), implausible(MonthSpread(12, 0, 11, 12, 1))
     (True, False)
+    >>> implausible(MonthSpread(3, 0, 6, 3, 1))    # 1 January, 1 April, 1 July: a quarterly org's quotas
+    False
     """
-    return spread.span >= 3 and 2 * spread.months <= spread.span
+    return spread.span > 12 and spread.months_of_year == 1
 
 
 def _empty_months(order: str, spread: MonthSpread) -> str:
-    reading = "month-first" if order == "mdy" else "day-first"
-    if spread.months_of_year == 1:
-        return f"read {reading} every date would fall on 1-12 {calendar.month_name[spread.month_of_year]}"
-    return f"read {reading} the dates would fill only {spread.months} of the {spread.span} months they span"
+    reading = "month-first" if order == "mdy" else "day-first"    # (implausible: one month of the year)
+    return f"read {reading} every date would fall on 1-12 {calendar.month_name[spread.month_of_year]}"
 
 
 def ambiguous_order(by_reading: dict[str, MonthSpread], currencies: set[str], decimal_comma: bool,

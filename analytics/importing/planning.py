@@ -130,8 +130,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.So
     write_once = write_once and keep and kind in ("deals", "activities") and not _stored(conn, kind)
     # (a deal or quota file in another currency than the stored deals is refused: field_sql)
     stored = stored_currencies(conn) if kind in ("deals", "targets") else None
-    from analytics import sample_company  # (here: the sample loader imports the importer)
-    sample = stored is not None and sample_company.is_loaded(conn)
+    sample = stored is not None and store.sample_loaded(conn)
     def build(unit: float | None) -> stage_types.Stage:
         return staging.build(conn, src, kind, dict(plan.mapping), date_order=plan.date_order,
                                   unit=unit, fiscal_start=store.fiscal_year_start_month(conn),
