@@ -223,7 +223,7 @@ NOT_REP_QUERIES: dict[str, str] = {
     **{f"scope.{n}": "the scope itself" for n in ("scope_of", "scoped", "connection_scope")},
     **{f"store.{n}": "the database and its settings" for n in (
         "schema_version", "migrate", "transaction", "get_setting", "set_setting", "fiscal_year_start_month",
-        "table_counts", "currency_code", "is_empty", "data_version")},
+        "table_counts", "currency_code", "is_empty", "data_version", "sample_loaded")},
     **{f"inbox.{n}": "the server's inbox: imports, an admin's (every rep)" for n in ("inbox_dir", "process_inbox")},
 }
 """The other public engine functions taking a connection, with why they need no scope check."""
