@@ -21,10 +21,6 @@ from dashboard import auth, frame, import_preview, session
 frame.require("pages/import_data.py")
 
 conn = session.db()
-if sample_company.is_loaded(conn):   # (a first start loads it: a manager's own files would be added to it)
-    st.warning("The sample company is loaded: the files you import here are added to its reps and numbers. To "
-               "see your own data alone, clear the sample first on Overview (Clear sample data).",
-               icon=":material/warning:")
 
 # Uploads move from the uploader into PENDING_KEY at once: a widget's value is gone once another
 # page is shown, session state is not, so files wait there, across pages, until imported or removed.
@@ -245,6 +241,10 @@ def activity_types_tab() -> None:
 st.title("Import CRM exports")
 st.caption("Deals or opportunities, activity logs, the roster and past quotas — CSV from Salesforce, HubSpot, "
            "Pipedrive, Zoho, Dynamics 365 or a spreadsheet.")
+if sample_company.is_loaded(conn):   # (a first start loads it: a manager's own files would be added to it)
+    st.warning("The sample company is loaded: the files you import here are added to its reps and numbers. To "
+               "see your own data alone, clear the sample first on Overview (Clear sample data).",
+               icon=":material/warning:")
 upload, history_view, types_view = st.tabs(["Upload files", "Import history", "Activity types"])
 with upload:
     if auth.allowed("import"):
