@@ -304,10 +304,14 @@ def team_chance(predictive: PredictiveDistribution, team_target: float, n_draws:
 
 def team_verdict(team_target: float, chance: float, p_star: float, p50: float, p90: float,
                  proportional_p: npt.ArrayLike, beyond_reach: bool,
-                 write: Callable[[float], str] = count) -> str:
+                 write: Callable[[float], str] = count, floored: int = 0) -> str:
     """Where the team number lies in the team's range, and what each split gives the reps, in words.
 
-    ``write`` writes an amount of the metric (a page passes money in the data's currency).
+    ``write`` writes an amount of the metric (a page passes money in the data's currency); ``floored``:
+    the reps the equal-chance split holds at their floor (one typical deal), whose chance is their own.
+
+    >>> team_verdict(900.0, 0.62, 0.4, 1000.0, 1400.0, [0.6, 0.6], False, floored=2).split(". ")[-1].split("; ")[0]
+    'Equal-chance split: every rep has a 60% chance (but 2 held at one typical deal: less)'
 
     >>> team_verdict(900.0, 0.62, 0.4, 1000.0, 1400.0, [0.5, 0.7], False)[:58]
     'The team number 900 is at or below the team median (P50, 1'
@@ -330,8 +334,9 @@ def team_verdict(team_target: float, chance: float, p_star: float, p50: float, p
                 "a stretch goal, not as rep targets.")
     low, high = rate(pr.min()), rate(pr.max())      # (one shape for every rep: the two splits agree)
     proportional = f"chances range {low}–{high}" if low != high else f"every rep has {low} too"
+    held = f" (but {floored} held at one typical deal: less)" if floored else ""
     return (f"{where}; the team reaches it in about {rate(chance)} of simulated periods. "
-            f"Equal-chance split: every rep has a {rate(1 - p_star)} chance; proportional split: {proportional}.")
+            f"Equal-chance split: every rep has a {rate(1 - p_star)} chance{held}; proportional split: {proportional}.")
 
 
 @dataclass(frozen=True)
@@ -347,6 +352,7 @@ class TeamAllocation:
     team_p90: float
     beyond_reach: bool
     message: str
+    floored: int = 0        # reps the equal-chance split holds at their floor (their own, lower chance)
 
 
 def compare_allocations(predictive: PredictiveDistribution, team_target: float,
@@ -370,8 +376,10 @@ def compare_allocations(predictive: PredictiveDistribution, team_target: float,
                           "proportional_p": prop["p_attain"], "equal_chance": equal["target"],
                           "equal_chance_p": equal["p_attain"]})
     beyond = chance < 0.05 or p_star > 0.99
-    message = team_verdict(team_target, chance, p_star, p50, p90, table["proportional_p"], beyond)
-    return TeamAllocation(team_target, table, p_star, chance, p10, p50, p90, beyond, message)
+    # (a rep held at their floor by the equal-chance split has that floor's own, lower chance)
+    floored = int(np.sum(table["equal_chance_p"].to_numpy(dtype=float) < 1 - p_star - 0.005))
+    message = team_verdict(team_target, chance, p_star, p50, p90, table["proportional_p"], beyond, floored=floored)
+    return TeamAllocation(team_target, table, p_star, chance, p10, p50, p90, beyond, message, floored)
 
 
 # ---------------------------------------------------------------- thin functions over a Calibration

@@ -105,7 +105,7 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
         symbol = currency_symbol(currency_code)
         warnings.append(team_verdict(team.team_target, team.team_chance, team.p_star, team.team_p50, team.team_p90,
                                      team.table["proportional_p"], team.beyond_reach,
-                                     lambda v: value(v, kind, symbol)))
+                                     lambda v: value(v, kind, symbol), floored=team.floored))
     check = base_share_check(rows.loc[rows["tier"] == "base", "p_attain"],
                              "the base percentile" if team_target is None else "the team target")
     assumptions["base_share"] = check.expected_share

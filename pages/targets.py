@@ -208,7 +208,7 @@ with st.container(border=True):
         rep_chance_box = m4.empty()     # the equal split's chance, or the re-split reps' once the edits are known
         (st.error if team.beyond_reach else st.info)(team_verdict(
             team.team_target, team.team_chance, team.p_star, team.team_p50, team.team_p90,
-            team.table["proportional_p"], team.beyond_reach, _fmt))
+            team.table["proportional_p"], team.beyond_reach, _fmt, floored=team.floored))
         honesty = st.empty()    # the team total at base against the number, after the edits below
         fmt_money = f"{currency}%,.0f" if money_metric else "localized"
         split_table = team.table.assign(team=lambda d: d["rep"].map(summary["team"]).fillna(""),

@@ -407,3 +407,16 @@ def test_no_share_of_a_team_number_is_zero(method):
         assert (split["target"] >= [3_000.0, 4_900.0]).all()
         assert split["target"].sum() == pytest.approx(max(g, 7_900.0), rel=1e-6)
         assert split["p_attain"].max() < 1.0
+
+
+def test_the_team_verdict_names_the_reps_an_equal_chance_split_holds_at_their_floor():
+    """The equal-chance split holds a mostly-zero rep at one typical deal, at that deal's own lower chance:
+    "every rep has X%" would not be true of them, so the verdict counts them."""
+    from analytics.target_floor import TargetFloor
+
+    d = _mostly_zero()
+    floor = TargetFloor.of(d, [3_000.0, 4_900.0], unit="one typical order", grain="month")
+    team = allocation.compare_allocations(d, 12_000.0, baseline=[10_000.0, 0.0], n_draws=2_000, floor=floor)
+    held = int(np.sum(team.table["equal_chance_p"] < 1 - team.p_star - 0.005))
+    assert held == team.floored >= 1
+    assert f"(but {held} held at one typical deal: less)" in team.message
