@@ -7,7 +7,7 @@ from typing import NamedTuple, Protocol
 
 import duckdb
 
-from analytics.importing import deal_ids, one_read, stage_types
+from analytics.importing import absent_deals, deal_ids, one_read, stage_types
 from analytics.importing.tables import TABLES, key_sql
 
 
@@ -132,6 +132,8 @@ class Merge:
                 deal_ids.keyed_view(conn, final, stage.t("zeros"), stage.t("keyed"))
                 final = stage.t("keyed")
                 stage.write_notes.append(deal_ids.matched_note(matched))
+        if stage.kind == "deals" and (absent := absent_deals.absent_note(conn, final, table)):
+            stage.write_notes.append(absent)   # (a re-export's missing deals stay counted: said)
         counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
         if sum(counts) != stage.n_final:
             raise _changed(stage, sum(counts))
