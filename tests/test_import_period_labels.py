@@ -110,3 +110,25 @@ def test_quotas_given_by_their_start_date_alone_last_as_long_as_their_starts_are
     assert (first, last) == (date(2024, 1, 1), (pd.Timestamp(first) + pd.DateOffset(months=months)
                                                 - pd.Timedelta(days=1)).date())
     conn.close()
+
+
+@pytest.mark.parametrize(("text", "fiscal_start", "said"), [
+    ("Sales Rep,Period,Quota\nAnn Lee,FY2027 Q3,300\nAnn Lee,FY2027 Q4,310\n", 1,
+     "quarters and fiscal years read on a fiscal year starting in January ('FY2027 Q3' = 01 Jul 2027 to 30 Sep 2027)"),
+    ("Sales Rep,Period,Quota\nAnn Lee,FY2027 Q3,300\n", 2,
+     "quarters and fiscal years read on a fiscal year starting in February ('FY2027 Q3' = 01 Aug 2026 to 31 Oct 2026)"),
+    ("Sales Rep,FY2025 Q1,FY2025 Q2\nAnn Lee,300,310\n", 1,
+     "quarters and fiscal years read on a fiscal year starting in January ('FY2025 Q1' = 01 Jan 2025 to 31 Mar 2025)"),
+    ("Sales Rep,Period,Quota\nAnn Lee,2027-05,300\n", 1, None),                       # a month: no calendar in it
+])
+def test_the_fiscal_calendar_quarters_were_read_on_is_said(tmp_path, text, fiscal_start, said):
+    """A file of FY quarters read on the wrong fiscal year is a quarter off for every quota without a
+    rejected row: the note says which calendar it was read on, and the days of one of its quarters."""
+    conn = store.connect(tmp_path / "db.duckdb")
+    store.set_setting(conn, "fiscal_year_start_month", str(fiscal_start))
+    (tmp_path / "q.csv").write_text(text)
+    result = importing.import_file(conn, tmp_path / "q.csv")
+    conn.close()
+    assert result.status == "loaded"
+    told = [n for n in result.notes if n.startswith("quarters and fiscal years read on")]
+    assert told == [] if said is None else (len(told) == 1 and told[0].startswith(said))

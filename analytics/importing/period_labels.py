@@ -186,6 +186,27 @@ def start_only_note(months: int) -> str:
             f"are {months} months apart)")
 
 
+def fiscal_calendar_note(intervals: dict[str, tuple[date, date]], fiscal_start: int) -> str | None:
+    """The calendar quarters and fiscal years of ``intervals`` (label -> its days) were read on, when one
+    names either: the fiscal year's first month is a setting, and a file of FY2027-Q3 quotas read on the
+    wrong one is a quarter off for every quota, without a rejected row.
+
+    >>> print(fiscal_calendar_note({"FY2027 Q3": (date(2027, 7, 1), date(2027, 9, 30))}, 1))
+    quarters and fiscal years read on a fiscal year starting in January ('FY2027 Q3' = 01 Jul 2027 to 30 Sep 2027): if yours starts in another month, set it first (sidebar: Database and calendar) and import the file again
+    >>> fiscal_calendar_note({"2027-05": (date(2027, 5, 1), date(2027, 5, 31))}, 1) is None
+    True
+    """
+    named = [k for k in intervals if re.search(r"(?i)\bFY|Q[1-4]", k)]
+    if not named:
+        return None
+    first = sorted(named, key=lambda k: intervals[k][0])[0]
+    start, end = intervals[first]
+    month = date(2000, fiscal_start, 1).strftime("%B")
+    return (f"quarters and fiscal years read on a fiscal year starting in {month} ({first!r} = {start:%d %b %Y} to "
+            f"{end:%d %b %Y}): if yours starts in another month, set it first (sidebar: Database and calendar) and "
+            "import the file again")
+
+
 def _four_digit_quarter(text: str) -> str:
     """FY24 Q1 as FY2024-Q1, Q1-24 as 2024-Q1; any other text as it is."""
     if m := _SHORT_QUARTER_RE.match(text):

@@ -308,6 +308,9 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
     metric = f"coalesce(lower({q('metric')}), 'revenue')" if "metric" in fields else "'revenue'"
     if by_period := period_columns.of_file(by_field, fiscal_start):  # a column per period (Q1 2024; Jan beside a Year)
         read, totals = period_columns.checked(by_period)
+        if calendar := period_labels.fiscal_calendar_note(
+                {col.header: col.period.days for col in read if col.period.days}, fiscal_start):
+            notes.append(calendar)
         mapped = {h for cols in by_field.values() for h, _ in cols}
         notes += period_columns.ignored_notes(stage.src.headers, mapped, totals, read,
                                               [h for h, _ in by_field.get("target", [])])
@@ -334,6 +337,8 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
             period_h, period_c = _first(by_field, "period")
             found = {lab: period_labels.period_interval(lab, fiscal_start) for lab in _labels(prof, by_field, "period")}
             ivs = {k: v for k, v in found.items() if v}
+            if calendar := period_labels.fiscal_calendar_note(ivs, fiscal_start):
+                notes.append(calendar)
             start = "(CASE " + " ".join(f"WHEN {q('period')} = {lit(k)} THEN DATE {lit(v[0].isoformat())}"
                                         for k, v in ivs.items()) + " END)" if ivs else "NULL::DATE"
             end = "(CASE " + " ".join(f"WHEN {q('period')} = {lit(k)} THEN DATE {lit(v[1].isoformat())}"
