@@ -103,6 +103,10 @@ def sidebar(conn: store.Connection) -> None:
                 st.session_state[FISCAL_BOX_KEY] = MONTH_NAMES[fiscal_month - 1]
             st.session_state[FISCAL_SHOWN_KEY] = fiscal_month
             chosen = st.selectbox("Fiscal year starts in", MONTH_NAMES, index=fiscal_month - 1, key=FISCAL_BOX_KEY)
+            if counts.get("quotas"):    # (stored as days: a change here does not move them)
+                st.caption("Quotas already imported keep the days they were read with: a file that named quarters "
+                           "or fiscal years (FY2027 Q3) was read on the calendar set then. Import it again after a "
+                           "change here.")
             if MONTH_NAMES.index(chosen) + 1 != fiscal_month:
                 store.set_setting(conn, "fiscal_year_start_month", str(MONTH_NAMES.index(chosen) + 1))
                 st.session_state[FISCAL_SHOWN_KEY] = MONTH_NAMES.index(chosen) + 1

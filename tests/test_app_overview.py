@@ -146,6 +146,16 @@ def test_fiscal_year_start_month_persists(sample_db):
     assert at.selectbox(key="fiscal_start_month_name").value == "April"
 
 
+def test_the_calendar_box_says_stored_quotas_keep_their_days(sample_db):
+    """Quotas are stored as days: a file of FY quarters read on January does not move when April is chosen."""
+    said = [c.value for c in app_test().sidebar.caption if c.value.startswith("Quotas already imported keep")]
+    assert len(said) == 1 and "Import it again after a change here" in said[0]
+
+
+def test_without_quotas_the_calendar_box_says_nothing_of_them(empty_db):
+    assert not any(c.value.startswith("Quotas already imported") for c in app_test().sidebar.caption)
+
+
 def test_a_calendar_changed_elsewhere_is_followed_not_overwritten(sample_db):
     """Another manager (or the CLI) moves the fiscal year to April while this session shows January:
     this session's next run shows April and leaves it stored, rather than writing January back."""
