@@ -118,3 +118,29 @@ def test_field_similarities_agree_with_an_independent_computation(kind):
                 expected.append((best - mapping.SYNONYM_RANK_STEP * alike.index(best), f.name))
         assert [name for _, name in got[norm]] == [name for _, name in expected], norm
         assert [score for score, _ in got[norm]] == pytest.approx([score for score, _ in expected], rel=0, abs=1e-9), norm
+
+
+@pytest.mark.parametrize(("text", "won"), [
+    # a German Salesforce report (its UI's own headers and stages; dates with dots, decimal commas)
+    ('Opportunity-ID;Opportunity-Inhaber;Accountname;Phase;Betrag;Währung;Schlusstermin;Erstelldatum\n'
+     'A1;Jana Weber;Muster GmbH;Geschlossen und gewonnen;"1.500,00";EUR;03.02.2026;10.12.2025\n'
+     'A2;Jana Weber;Beispiel AG;Geschlossen und verloren;"900,00";EUR;17.02.2026;05.01.2026\n', 1),
+    # a Spanish one
+    ("ID,Propietario de la oportunidad,Etapa,Importe,Moneda,Fecha de cierre,Fecha de creación\n"
+     "B1,Lucía Gómez,Cerrada ganada,2500,EUR,2026-02-03,2026-01-10\n"
+     "B2,Lucía Gómez,Cerrada perdida,800,EUR,2026-02-17,2026-01-12\n", 1),
+    # a French one
+    ("ID,Propriétaire de l'opportunité,Étape,Montant,Devise,Date de clôture\n"
+     "C1,Élise Martin,Fermée gagnée,3000,EUR,2026-02-03\nC2,Élise Martin,Fermée perdue,700,EUR,2026-02-17\n", 1),
+])
+def test_a_crm_export_in_another_language_is_read_without_a_mapping(tmp_path, text, won):
+    """Salesforce and Dynamics write their headers in the user's language: read as a deals file with its
+    owner, amount, stage and dates, no --map needed (headers are compared without their accents)."""
+    (tmp_path / "deals.csv").write_text(text, encoding="utf-8")
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "deals.csv")
+    assert result.status == "loaded" and result.kind == "deals", result.message
+    rows = conn.execute("SELECT rep, outcome, amount, currency, close_date FROM deals ORDER BY deal_id").fetchall()
+    conn.close()
+    assert [r[1] for r in rows] == ["won", "lost"] and sum(r[1] == "won" for r in rows) == won
+    assert rows[0][2] > 1000 and rows[0][3] == "EUR" and rows[0][4].month == 2 and rows[0][4].day == 3

@@ -9,6 +9,7 @@ headers, do not import each other.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Container, Iterable
 from collections.abc import Set as AbstractSet
 
@@ -43,12 +44,16 @@ def without_unit(header: str) -> str:
 
 
 def normalise_header(header: str) -> str:
-    """A header as synonyms are written: lower case, words apart (``SalesOrderNumber``: ``sales order number``).
+    """A header as synonyms are written: lower case, words apart (``SalesOrderNumber``: ``sales order number``),
+    accents dropped (a German export's ``Währung`` is ``wahrung``, a French one's ``Étape`` ``etape``).
 
     >>> normalise_header("SalesOrderNumber"), normalise_header(" Order No. "), normalise_header("Jan (k)")
     ('sales order number', 'order no', 'jan')
+    >>> normalise_header("Währung"), normalise_header("Date de clôture"), normalise_header("Opportunity-Inhaber")
+    ('wahrung', 'date de cloture', 'opportunity inhaber')
     """
-    text = _CAMEL_RE.sub(" ", header.strip().strip("\ufeff")).lower()
+    text = unicodedata.normalize("NFKD", header.strip().strip("\ufeff"))
+    text = _CAMEL_RE.sub(" ", "".join(c for c in text if not unicodedata.combining(c))).lower()
     for pattern, _ in _UNIT_PATTERNS:
         text = pattern.sub(" ", text)
     text = re.sub(r"[^0-9a-z%#]+", " ", text)
