@@ -122,7 +122,8 @@ def assumptions_table(saved: SavedTargetSet) -> list[tuple[str, str]]:
         ("Method", METHODS_IN_WORDS.get(str(saved.method), saved.method)),
         ("Team target", None if _blank(saved.team_target) else amount(saved.team_target)),
         ("Model", a.get("model")),
-        ("Activity plan", None if _blank(a.get("confidence")) else
+        # (a set without an activity plan, as an orders export's, has no plan to size: no line for it)
+        ("Activity plan", None if _blank(a.get("confidence")) or saved.activity_rows.empty else
          f"sized so a rep who follows it reaches the target with {a_chance(a['confidence'])}"),
         ("Reps expected to reach base", None if _blank(a.get("base_share")) else
          f"{formatting.rate(a['base_share'])} of the reps"),

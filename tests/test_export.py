@@ -241,3 +241,14 @@ def test_an_eur_companys_exports_write_euros(eur_db, tmp_path):
     book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
     formats = {c.number_format for sheet in book for row in sheet.iter_rows() for c in row if c.number_format}
     assert '"€"#,##0' in formats and not any("$" in f for f in formats)
+
+
+@pytest.mark.parametrize("plan", [True, False])
+def test_the_activity_plan_is_an_assumption_only_when_the_set_has_one(saved, plan):
+    """An orders export's set has no activity plan: its exports say nothing of sizing one."""
+    import dataclasses
+
+    kept = saved if plan else dataclasses.replace(saved, activity_rows=saved.activity_rows.iloc[0:0])
+    assert kept.activity_rows.empty != plan
+    said = [v for k, v in export.assumptions_table(kept) if k == "Activity plan"]
+    assert len(said) == (1 if plan else 0) and (not plan or "reaches the target with" in said[0])
