@@ -96,10 +96,15 @@ def quoted(value: object, limit: int = SHOWN_CHARS) -> str:
     return formatting.BLANK if value is None else f"'{shown(value, limit)}'"
 
 
-def names(items: Sequence[str], limit: int = NAMES_SHOWN) -> str:
-    """Column names for a message: the first ``limit``, each :func:`shown`, then "and N more"."""
+def names(items: Sequence[str], limit: int = NAMES_SHOWN, total: int | None = None) -> str:
+    """Names for a message: the first ``limit``, each :func:`shown`, then "and N more" of ``total`` (default
+    ``len(items)``: a query that fetched its first few names alone gives the whole count here).
+
+    >>> names(["D2", "D3"], total=5)
+    'D2, D3 and 3 more'
+    """
     listed = ", ".join(shown(item) for item in items[:limit])
-    rest = len(items) - limit
+    rest = (len(items) if total is None else total) - len(items[:limit])
     return f"{listed} and {formatting.count(rest)} more" if rest > 0 else listed
 
 

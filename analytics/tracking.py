@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import formatting, store
+from analytics import formatting, quoting, store
 from analytics import tracking_data as data
 from analytics.calibration import Calibration
 from analytics.checkin_notes import NOTE_COLUMNS, add_note, list_notes, notes_csv  # noqa: F401  (re-exported)
@@ -270,8 +270,7 @@ def no_target_notes(reps: np.ndarray) -> list[str]:
     """
     if not len(reps):
         return []
-    names = ", ".join(str(r) for r in reps[:5]) + (f" and {len(reps) - 5} more" if len(reps) > 5 else "")
-    who = f"{names} {'has' if len(reps) == 1 else 'have'}"
+    who = f"{quoting.names([str(r) for r in reps], 5)} {'has' if len(reps) == 1 else 'have'}"
     return [f"{who} no base target in this set (it's 0, saved before a target had to be above zero): no pace "
             "or chance is measured for them. Set a base and save the set again."]
 

@@ -43,8 +43,7 @@ def absent_note(conn: duckdb.DuckDBPyConnection, final: str, table: str) -> str 
           AND NOT EXISTS (SELECT 1 FROM {final} f WHERE f.deal_id = t.deal_id)""").fetchone() or (0, [], None, None)
     if not n:
         return None
-    named = ", ".join(quoting.printable(str(e)) for e in examples) + (
-        f" and {formatting.count(n - len(examples))} more" if n > len(examples) else "")
+    named = quoting.names([str(e) for e in examples], EXAMPLES_NAMED, total=n)
     one = n == 1
     it = "it" if one else "them"
     return (f"{formatting.quantity(n, 'closed deal')} already stored for this file's reps, closed within its dates "

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from analytics import quoting
+from analytics import formatting, quoting
 
 # Ids in the note, before "and N more".
 EXAMPLES_NAMED = 3
@@ -94,8 +94,8 @@ def matched_note(matched: Matched) -> str:
 when it saves a CSV): '101' is the stored '000101', '102' is the stored '000102', '103' is the stored '000103' \
 and 1 more; each counts as that deal, not a new one, and keeps its stored id
     """
-    shown = ", ".join(f"{quoting.quoted(a)} is the stored {quoting.quoted(b)}" for a, b in matched.examples)
-    more = f" and {matched.n_ids - len(matched.examples)} more" if matched.n_ids > len(matched.examples) else ""
-    ids = "1 deal id" if matched.n_ids == 1 else f"{matched.n_ids} deal ids"
-    return (f"{ids} matched stored deals only once their leading zeros were left out (a spreadsheet drops them "
-            f"when it saves a CSV): {shown}{more}; each counts as that deal, not a new one, and keeps its stored id")
+    pairs = [f"{quoting.quoted(a)} is the stored {quoting.quoted(b)}" for a, b in matched.examples]
+    shown = quoting.names(pairs, EXAMPLES_NAMED, total=matched.n_ids)
+    return (f"{formatting.quantity(matched.n_ids, 'deal id')} matched stored deals only once their leading zeros "
+            f"were left out (a spreadsheet drops them when it saves a CSV): {shown}; each counts as that deal, not "
+            "a new one, and keeps its stored id")
