@@ -146,3 +146,26 @@ def test_a_roster_rep_with_nothing_at_all_gets_no_range_and_is_named(conn, tmp_p
     notes = coverage.data_coverage(conn).absent_notes()
     assert any(n.startswith("1 roster rep owns no deal and logged no activity in the data (Zara Manager)")
                for n in notes), notes
+
+
+@pytest.mark.parametrize("roster, teams, note", [
+    # A sales_teams sheet: managers and offices, no team column; a manager's reps are their team.
+    ("sales_agent,manager,regional_office\nAnn Lee,Dana Fox,Central\nBob Ray,Dana Fox,Central\n"
+     "Cy Dee,Eli Moss,West\n", {"Ann Lee": "Dana Fox", "Bob Ray": "Dana Fox", "Cy Dee": "Eli Moss"},
+     "each rep's team is their manager (column 'manager')"),
+    # A team column wins over the manager.
+    ("Sales Rep,Team,Manager\nAnn Lee,East,Dana Fox\nBob Ray,East,Dana Fox\nCy Dee,West,Eli Moss\n",
+     {"Ann Lee": "East", "Bob Ray": "East", "Cy Dee": "West"}, None),
+    # Neither: left empty, and said.
+    ("Sales Rep,Region\nAnn Lee,Central\nBob Ray,Central\nCy Dee,West\n",
+     {"Ann Lee": None, "Bob Ray": None, "Cy Dee": None}, "roster has no team, manager"),
+])
+def test_a_roster_without_teams_groups_reps_by_manager(conn, tmp_path, roster, teams, note):
+    result = import_text(conn, tmp_path, "roster.csv", roster)
+    assert (result.kind, result.status, result.rows_loaded) == ("reps", "loaded", 3), result.message
+    stored = dict(conn.execute("SELECT rep, team FROM reps").fetchall())
+    assert stored == teams
+    if note:
+        assert any(note in n for n in result.notes), result.notes
+    else:
+        assert not any("team" in n for n in result.notes), result.notes

@@ -289,11 +289,18 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
     if not create_typed(conn, stage, by_field, fields, {}, checks, planning=planning):
         return
     missing = [n for n in ("team", "manager", "region", "start_date", "end_date") if n not in fields]
-    if missing:
-        stage.notes.append(f"roster has no {', '.join(missing)} column(s): left empty")
     status = roster_status.status_field(fields)
     cols = {"active": roster_status.active_sql(stage, by_field, status, _labels(prof, by_field, status))
             if status else "NULL::BOOLEAN"}
+    if "team" in missing and "manager" in fields:
+        # A roster that names each rep's manager but no team (a sales_teams sheet): a manager's reps are
+        # the team they plan and review together; without it every page says "no team".
+        cols["team"] = q("manager")
+        missing.remove("team")
+        stage.notes.append(f"roster has no team column: each rep's team is their manager "
+                           f"(column {_first(by_field, 'manager')[0]!r})")
+    if missing:
+        stage.notes.append(f"roster has no {', '.join(missing)} column(s): left empty")
     select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["reps"][2])
     _keep_last(conn, stage, f"SELECT row_idx, {select} FROM {stage.t('typed')} WHERE rej IS NULL", ["rep"], "rep")
     if status:
