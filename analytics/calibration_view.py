@@ -29,17 +29,34 @@ def summary_reasons(fit: CountFit | LogFit | RateFit, rows: np.ndarray, family: 
     pct = np.round(100 * weight).astype(int)
     flag = np.where(n == 0, "new", np.where(ramping, "ramping", np.where(n < 4, "short history", "")))
     reason = np.empty(rows.size, dtype=object)
-    reason[:] = [f"{k} {unit}s of history; {w}% weight on own record, the rest on the team"
+    reason[:] = [f"{_count(k, unit)} of history; {w}% weight on own record, the rest on the team"
                  for k, w in zip(n, pct, strict=True)]
     new_text = "No history yet: the new-hire cohort level" + ("" if family == "rate" else f" plus {ramp_words}")
     reason[flag == "new"] = new_text + ", with a wide range"
     ramp_idx = np.flatnonzero(flag == "ramping")
-    reason[ramp_idx] = [f"Still ramping ({k} {unit}s of history): own record weighted {w}%, plus {ramp_words}"
-                        for k, w in zip(n[ramp_idx], pct[ramp_idx], strict=True)]
+    held = _held_at_cap(fit, rows) if isinstance(fit, LogFit) else np.zeros(rows.size, bool)
+    reason[ramp_idx] = [
+        f"Still ramping ({_count(k, unit)} of history) but already selling beyond the ramp: held at the higher "
+        "of the team's best level and their own so far, not grown further" if h else
+        f"Still ramping ({_count(k, unit)} of history): own record weighted {w}%, plus {ramp_words}"
+        for k, w, h in zip(n[ramp_idx], pct[ramp_idx], held[ramp_idx], strict=True)]
     short_idx = np.flatnonzero(flag == "short history")
-    reason[short_idx] = [f"Only {k} {unit}s of history: pulled toward the team (own record weighted {w}%)"
+    reason[short_idx] = [f"Only {_count(k, unit)} of history: pulled toward the team (own record weighted {w}%)"
                          for k, w in zip(n[short_idx], pct[short_idx], strict=True)]
     return flag.astype(object), reason
+
+
+def _count(k: int, unit: str) -> str:
+    return f"{k} {unit}" + ("" if k == 1 else "s")
+
+
+def _held_at_cap(fit: LogFit, rows: np.ndarray) -> np.ndarray:
+    """Reps whose forecast level is their cap (``logmodel_parts.hire_level_caps``), not the ramp's growth."""
+    parts = fit.parts
+    if parts is None or parts.level_cap is None:
+        return np.zeros(rows.size, bool)
+    bins = np.asarray(fit.next_bin)[rows]
+    return np.asarray(parts.level_cap[rows] < parts.theta[rows] + parts.ramp[bins] - 1e-9)
 
 
 def performers_table(summary: pd.DataFrame, funnel: pd.DataFrame) -> pd.DataFrame:

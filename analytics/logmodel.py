@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, special
 
-from analytics.logmodel_parts import residual_law, shrunk_moq
+from analytics.logmodel_parts import hire_level_caps, residual_law, shrunk_moq
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import (
     PeriodEffectForecast,
@@ -70,6 +70,13 @@ class LevelParts:
     zero_moq: np.ndarray   # each rep's zero share per month of quarter (n_reps, 3); equal columns at quarter grain
     zero_shift: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """The log-odds shift of every rep's zero share at each forecast step (the team level's, ``level_zero_link``)."""
+    level_cap: np.ndarray | None = None
+    """Each rep's highest level with the ramp (``hire_level_caps``; +inf at full tenure); None: no caps."""
+
+    def level(self, rows: np.ndarray | slice, bins: np.ndarray) -> np.ndarray:
+        """The reps' log level at their tenure bins, ``theta + r_k``, within their caps."""
+        level = self.theta[rows] + self.ramp[bins]
+        return level if self.level_cap is None else np.minimum(level, self.level_cap[rows])
 
 
 @dataclass
@@ -253,7 +260,9 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
                                         float(zero_shift[0]) if zero_shift.size else 0.0)
         if next_bins is None:
             next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
-        mu = (core.theta + period.next_effect + core.ramp[next_bins]
+        parts = LevelParts(core.theta, core.s_tilde, core.post_var, core.m_eff, core.m_var, core.ramp, monthly,
+                           zero_moq, zero_shift, core.level_cap)
+        mu = (parts.level(slice(None), next_bins) + period.next_effect
               + np.log(np.clip(np.nan_to_num(next_expfrac, nan=1.0), MIN_EXPOSURE, 1.0)))
         var = core.s_tilde + core.post_var + period.variance
         if monthly:
@@ -264,8 +273,6 @@ def fit_log_variants(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, per
             laws[monthly] = residual_law(core.e_c, core.cell_rep, core.s_tilde, core.n_pos,
                                           (active & (y > 0)).sum(axis=0))
         law = laws[monthly] if variant.empirical else None
-        parts = LevelParts(core.theta, core.s_tilde, core.post_var, core.m_eff, core.m_var, core.ramp, monthly,
-                           zero_moq, zero_shift)
         fits.append(LogFit(mu=mu, sigma=np.sqrt(var), df=core.d0 + core.d, zero_share=zero_next,
                            n_pos=core.n_pos, n_active=n_active, shrink_b=core.b, law=law, period=period,
                            ramp=core.ramp, ramp_source=core.ramp_source, next_bin=next_bins,
@@ -311,6 +318,7 @@ class _LogCore:
     s0_sq: float
     tau_sq: float
     mu0: float
+    level_cap: np.ndarray
 
 
 def _log_core(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period], target: Period,
@@ -369,6 +377,8 @@ def _log_core(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: l
     mu0, tau_sq = fit_level_prior(np.where(n_pos > 0, a, np.nan), v)
     b = np.where(n_pos > 0, v / (v + tau_sq), 1.0)
     theta = np.where(n_pos > 0, mu0 + (1 - b) * (np.nan_to_num(a) - mu0), mu0)
+    shown = _cell_mean(z_c - p[cell_t] - m_c, cell_rep, n_row)
+    caps = hire_level_caps(theta, shown, (n_pos > 0) & (ramped_obs == 0), ramped_obs >= 2)
     post_var = np.where(n_pos > 0, (1 - b) * v, tau_sq)
     return _LogCore(p, theta, s_tilde, post_var, m_eff, m_var, ramp, ramp_source, k_ramped, e_c, cell_rep, n_pos, d,
-                    b, d0, s0_sq, tau_sq, mu0)
+                    b, d0, s0_sq, tau_sq, mu0, caps)

@@ -65,3 +65,39 @@ def residual_law(e: np.ndarray, cell_rep: np.ndarray, s_tilde: np.ndarray,
         return None
     u = (u - u.mean()) / max(u.std(), 1e-9)
     return EmpiricalResidualLaw.thinned(u)  # at most 20,000 of its own quantiles: same law, bounded cost
+
+
+
+def hire_level_caps(theta: np.ndarray, shown: np.ndarray, ramping: np.ndarray, ramped: np.ndarray) -> np.ndarray:
+    """The highest level a rep still ramping is forecast at: the team's best, or what they already showed.
+
+    A hire's level is their ramp-adjusted mean, ``a_i = mean(z - p - r_k)``: a first month booked at
+    the ramp's 25% is read as a quarter of the level to come. A hire who booked 3-4x the veteran from
+    their first month (a transfer, an inherited book) is then forecast at 4x their own months, and in
+    a small team the level prior cannot pull them back, because their level is most of the spread it
+    learns from. The ramp is a team average, not evidence that this rep will grow past anyone seen, so
+    a ramping rep's level with the ramp, ``theta_i + r_k``, is capped at ``max(best ramped rep's
+    level, the level they showed)``, where ``shown`` is their mean without the ramp's adjustment. Reps
+    at full tenure get no cap (+inf), nor do hires when nobody in the team has ramped yet (there is no
+    team's best to hold them to).
+
+    Parameters
+    ----------
+    theta : (n_reps,) shrunk log levels.
+    shown : (n_reps,) log levels without the ramp's adjustment (NaN for reps with no positive period).
+    ramping : (n_reps,) bool, reps with positive periods and none at full tenure.
+    ramped : (n_reps,) bool, reps with periods at full tenure (the team's levels to compare with).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> caps = hire_level_caps(np.log([100.0, 400.0, 60.0]), np.log([100.0, 150.0, 30.0]),
+    ...                        np.array([False, True, True]), np.array([True, False, False]))
+    >>> np.exp(caps).round(6).tolist()
+    [inf, 150.0, 100.0]
+    """
+    caps = np.full(theta.shape, np.inf)
+    if ramping.any() and ramped.any():
+        best = float(np.max(theta[ramped]))
+        caps[ramping] = np.maximum(best, np.nan_to_num(shown[ramping], nan=-np.inf))
+    return caps

@@ -122,7 +122,7 @@ def summed_predictive(fit: LogFit, reps: np.ndarray, rows: np.ndarray, expfrac: 
     for h in range(MONTHS):
         share = np.nan_to_num(expfrac[:, h], nan=0.0)
         bins, _ = ramp_bins(np.asarray(tenure[:, h], dtype=float), "month")
-        mu = (parts.theta[rows] + path[h] + parts.ramp[bins]
+        mu = (parts.level(rows, bins) + path[h]
               + np.log(np.clip(np.where(share > 0, share, 1.0), MIN_EXPOSURE, 1.0)))
         own_var = parts.s_tilde[rows].copy()
         if parts.monthly_shape:

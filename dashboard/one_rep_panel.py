@@ -101,7 +101,8 @@ def _panel(p: PanelInputs) -> None:
         mine = rows[rows["rep"] == rep]
         cur = mine[mine["tier"] == tier].iloc[0]
         team_part = f" · {s['team']}" if isinstance(s["team"], str) and s["team"] else ""  # (rosters without teams)
-        st.markdown(f"**{rep}**{team_part} · {int(s['n_periods'])} periods of history  \n"
+        n = int(s["n_periods"])
+        st.markdown(f"**{rep}**{team_part} · {n} period{'' if n == 1 else 's'} of history  \n"
                     f"Range {write(s['p10'])} (P10) · **{write(s['p50'])} (median, P50: the baseline)** · "
                     f"{write(s['p90'])} (P90)  \n"
                     + " · ".join(f"{TIER_LABELS[t]} {write(v)} ({formatting.rate(c)})" for t, v, c in
