@@ -31,7 +31,7 @@ import pandas as pd
 
 from analytics import formatting, store
 from analytics.cli import add_db_argument, json_records, refuse
-from analytics.draft_edits import DraftEdits, apply_edits, team_total_words
+from analytics.draft_edits import DraftEdits, apply_edits, base_total_chance_words, team_total_words
 from analytics.export import amount_text, export_set
 from analytics.formatting import rate
 from analytics.target_sets import (
@@ -155,6 +155,7 @@ def _author(args: argparse.Namespace) -> str | None:
 
 
 def _save(args: argparse.Namespace) -> int:
+    from analytics.allocation import chance_from_totals, team_totals
     from analytics.calibration import calibrate
     from analytics.coverage import data_coverage
     from analytics.metric_registry import metric_kind
@@ -189,6 +190,11 @@ def _save(args: argparse.Namespace) -> int:
             if edited.team is not None:
                 team_said = team_total_words(edited.team, lambda v: formatting.value(v, kind, symbol)).text
             out_of_order = [f"tiers out of order: {p}" for p in tier_order_problems(draft.rows, kind, symbol)]
+        if team_said is None and "base" in set(draft.rows["tier"]):   # no number: how often the team reaches its base total
+            kind, symbol = metric_kind(cal.metric), formatting.currency_symbol(code)
+            base_total = float(draft.rows.loc[draft.rows["tier"] == "base", "target"].sum())
+            team_said = base_total_chance_words(base_total, chance_from_totals(team_totals(cal.predictive), base_total),
+                                                lambda v: formatting.value(v, kind, symbol))
         if code:      # exports and the CLI write the set's money in it
             draft.assumptions.setdefault("currency", code)
         author = _author(args)

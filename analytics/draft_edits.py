@@ -225,6 +225,18 @@ def team_total_words(team: TeamTotal, write: Callable[[float], str] = formatting
                                                            "to re-split."))
 
 
+def base_total_chance_words(base_total: float, chance: float, write: Callable[[float], str] = formatting.count) -> str:
+    """The team total at base with the team's chance of reaching it (no team number to compare with).
+
+    The base targets each carry their rep's chance; their total is reached far more often than any one
+    of them (a rep's miss is made up by another's beat), which is why it looks low beside past periods.
+
+    >>> base_total_chance_words(950.0, 0.934)
+    'Team total at base 950: the team reaches it in 93% of simulated periods.'
+    """
+    return f"Team total at base {write(base_total)}: the team reaches it in {formatting.rate(chance)} of simulated periods."
+
+
 class RepChanceBox(NamedTuple):
     """The team box's "each rep's chance": which split it is the chance of, and its help text."""
 

@@ -13,10 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from analytics import formatting, metrics, target_sets, targets
-from analytics.allocation import TeamAllocation, allocation_for, team_totals, team_verdict
+from analytics.allocation import TeamAllocation, allocation_for, chance_from_totals, team_totals, team_verdict
 from analytics.calibration import Calibration
 from analytics.complete_history import NoCompleteHistory
-from analytics.draft_edits import apply_edits, rep_chance_box_words, table_edits, team_total_words
+from analytics.draft_edits import (
+    apply_edits,
+    base_total_chance_words,
+    rep_chance_box_words,
+    table_edits,
+    team_total_words,
+)
 from analytics.periods import parse_period
 from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages, planned_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
@@ -272,9 +278,15 @@ k1.metric("Reps", f"{len(reps)}")
 k2.metric("Expected share reaching base", formatting.rate(check.expected_share),
           help="The mean chance of reaching base; practitioners aim for 60–70%.")
 on_number = edited.team is None or edited.team.difference == 0
-k3.metric("Team total at base", _fmt(base_total),
-          delta=None if edited.team is None else f"{_fmt(edited.team.difference)} against the team number",
-          delta_color="off" if on_number else "normal", delta_arrow="off" if on_number else "auto")
+if edited.team is None:     # no number to compare with: how often the team reaches its base total
+    base_chance = chance_from_totals(_team_totals(cal, f"{cache_key}|{context}"), base_total)
+    k3.metric("Team total at base", _fmt(base_total), delta=f"reached {formatting.rate(base_chance)} of the time",
+              delta_color="off", delta_arrow="off", help=base_total_chance_words(base_total, base_chance, _fmt)
+              + " Each rep's base has its own chance; a miss by one is made up by another's beat.")
+else:
+    k3.metric("Team total at base", _fmt(base_total),
+              delta=f"{_fmt(edited.team.difference)} against the team number",
+              delta_color="off" if on_number else "normal", delta_arrow="off" if on_number else "auto")
 k4.metric("Sum of the reps' medians", _fmt(float(summary["baseline"].sum())),
           help="Each rep's median added up: an even chance for each rep of doing better or worse. The team's "
                "own median outcome (in the team-number box) differs: the reps' periods move together.")

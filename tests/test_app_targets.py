@@ -569,3 +569,17 @@ def test_facts_beside_each_rep_and_the_backtest_verdict(sample_db):
     at.run()
     assert not at.exception
     assert any(said_verdict in m.value for m in at.markdown)
+
+
+def test_without_a_team_number_the_base_total_says_how_often_the_team_reaches_it(sample_db):
+    """The sum of the reps' base targets looks low beside past periods: each has its rep's chance, and the
+    team reaches the total far more often. The tile says how often, from the same simulation as the split."""
+    cal = _engine(sample_db)
+    at = app_test(PAGE)
+    assert not at.exception, at.exception
+    base_total = float(at.data_editor[0].value["Target"].sum())
+    tile = next(m for m in at.metric if m.label == "Team total at base")
+    chance = allocation.chance_from_totals(allocation.team_totals(cal.predictive), base_total)
+    assert 0.75 < chance < 1.0            # the total of 65%-chance targets: reached far more often than each
+    assert tile.proto.delta == f"reached {formatting.rate(chance)} of the time"
+    assert tile.proto.direction == Metric.MetricDirection.NONE

@@ -8,6 +8,7 @@ The database is a temporary file filled with seeded deals and activities by plai
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from helpers import CliResult, run_cli
 
 from analytics import calibration, store
 from analytics import target_sets as ts
-from analytics.allocation import allocate_team_target, allocation_for
+from analytics.allocation import allocate_team_target, allocation_for, chance_from_totals, team_totals
 from analytics.draft_edits import DraftEdits, apply_edits
 from analytics.target_drafts import draft_from_calibration
 from analytics.targets import tiers_for
@@ -119,6 +120,16 @@ def test_save_list_show_export_cycle(db, tmp_path):
     assert saved.returncode == 0, saved.stderr
     assert "saved target set 'Q plan' v1 (draft, revision 1): 8 reps" in saved.stdout
     assert "note:" in saved.stdout
+    # no team number: the base total with the team's chance of reaching it, as the Targets page says it
+    said = re.search(r"Team total at base \S+: the team reaches it in (\d+)% of simulated periods", saved.stdout)
+    assert said, saved.stdout
+    shown = json.loads(run("show", "Q plan", "--db", str(db), "--json").stdout)
+    base_total = sum(r["target"] for r in shown["rows"] if r["tier"] == "base")
+    conn = store.connect(db)
+    cal = calibration.calibrate(conn, "revenue", "quarter", "next")
+    conn.close()
+    chance = allocation_chance(cal.predictive, base_total)
+    assert 50 < int(said[1]) < 100 and abs(int(said[1]) - 100 * chance) <= 0.5
     again = run("save", "--db", str(db), "--name", "Q plan", "--tiers", "40,70", "--team-target", "900000",
                 "--allocation", "proportional", "--final", "--author", "bob")
     assert again.returncode == 0, again.stderr
@@ -144,6 +155,10 @@ def test_save_list_show_export_cycle(db, tmp_path):
     reps = [c.value for c in book["Targets"]["A"][1:]]
     assert "'" + FORMULA_REP in reps and all(c.data_type == "s" for c in book["Targets"]["A"])
     assert html.read_text(encoding="utf-8").count("<section>") == 8
+
+
+def allocation_chance(predictive, total: float) -> float:
+    return chance_from_totals(team_totals(predictive), total)
 
 
 # ---------------------------------------------------------------- the engine over a real Calibration
