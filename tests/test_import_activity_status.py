@@ -16,6 +16,7 @@ from analytics.importing import labels
     ("Completed", True), ("Held", True), ("", True), ("Done", True),
     ("Not Started", False), ("In Progress", False), ("Deferred", False), ("Waiting on someone else", False),
     ("Scheduled", False), ("No Show", False), ("no-show", False), ("Canceled", False), ("Rescheduled", False),
+    ("Not Held", False), ("Not Completed", False), ("Missed", False),
     ("Snoozed", None), ("High", None),
 ])
 def test_status_labels(label, done):

@@ -78,6 +78,10 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
            "customer name", "associated company", "accountname", "kunde", "cliente", "compte"),
         _f("product", False, "text", "product", "product name", "item", "product line", "sku"),
         _f("team", False, "text", "team", "sales team", "business unit", "division", "owner role", "segment"),
+        # An invoice or a credit note (an ERP's Type column): a credit's amount is taken off won revenue
+        # whatever its sign in the file (analytics/importing/credit_notes.py)
+        _f("document_type", False, "label", "type", "document type", "doc type", "transaction type", "invoice type",
+           "voucher type", "belegart", "belegtyp", "tipo de documento", "type de document", "tipo documento"),
         _f("currency", False, "label", "currency", "currency code", "opportunity currency", "deal currency",
            "currency iso code", "transaction currency", "currency of value", "amount currency", "currency of amount",
            "wahrung", "moneda", "devise", "moeda"),

@@ -17,6 +17,9 @@ _UNIT_PATTERNS = [
     (re.compile(r"\((?:k|000|000s|'000|thousands?|in thousands)\)|\bin thousands\b|_k$|\bk€|\bk\$|"
                 r"\((?:k\s*\w{0,3}|\w{3}\s*k)\)", re.I), 1000.0),
     (re.compile(r"\((?:m|mm|mn|millions?|in millions)\)|\bin millions\b|_mm?$", re.I), 1_000_000.0),
+    # Minor units (a billing system's amount_cents, 'Amount (cents)'): read as whole units they were 100 times
+    # the money, without a word
+    (re.compile(r"\((?:cents?|in cents|pence)\)|\bin cents\b|[_ ]cents?$|[_ ]in[_ ]cents$", re.I), 0.01),
 ]
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # a word boundary inside CamelCase
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -24,7 +27,12 @@ _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augu
 
 
 def unit_of_header(header: str) -> float | None:
-    """1000 for headers such as ``Jan (k)``, ``Target (000)``, ``quota in thousands``, ``quota_k``."""
+    """1000 for headers such as ``Jan (k)``, ``Target (000)``, ``quota in thousands``, ``quota_k``; 0.01 for
+    amounts in cents (``amount_cents``, ``Amount (cents)``).
+
+    >>> unit_of_header("amount_cents"), unit_of_header("Amount (cents)"), unit_of_header("Amount")
+    (0.01, 0.01, None)
+    """
     for pattern, multiplier in _UNIT_PATTERNS:
         if pattern.search(header.strip()):
             return multiplier

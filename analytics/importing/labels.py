@@ -228,6 +228,7 @@ _DONE = {"completed", "complete", "done", "held", "logged", "closed", "finished"
          "connected", "occurred", "erledigt", "termine", "realizado", "completado"}
 _NOT_DONE = {"notstarted", "open", "inprogress", "deferred", "waiting", "waitingonsomeoneelse", "scheduled",
              "planned", "cancelled", "canceled", "noshow", "rescheduled", "pending", "overdue", "todo", "new",
+             "notheld", "notcompleted", "incomplete", "missed", "didnotoccur", "didnothappen",  # (Salesforce events: Not Held)
              "offen", "geplant", "abgesagt", "pendiente", "cancelado"}
 
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import duckdb
 
 from analytics import formatting, quoting
-from analytics.importing import mapping, parsing
+from analytics.importing import line_totals, mapping, parsing
 from analytics.importing.parsing import lit, q
 from analytics.importing.stage_types import RefusalError
 
@@ -146,7 +146,8 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
             f"count(DISTINCT rep) AS reps, datediff('day', min(close_date), max(close_date)) AS span_days, "
             f"min(close_date) AS first_date, max(close_date) AS last_date, count(DISTINCT outcome) AS outcomes, "
             f"list(DISTINCT stage ORDER BY stage) AS stages, count(DISTINCT stage) AS n_stages, "
-            f"count(DISTINCT hash({', '.join(columns)})) AS versions "
+            f"count(DISTINCT hash({', '.join(columns)})) AS versions, count(DISTINCT amount) AS amounts, "
+            f"any_value(amount) AS line_amount "
             f"FROM {lines} GROUP BY deal_id")
         file_lines, n_orders, median_lines = conn.execute(
             f"SELECT coalesce(sum(n_lines), 0)::BIGINT, count(*), median(n_lines) FROM {orders}").fetchall()[0]
@@ -190,6 +191,10 @@ def sum_lines(conn: duckdb.DuckDBPyConnection, stage: Stage, select: str, column
         else:
             bad_lines, keep = 0, ""
         copies = _copies_only(conn, orders, keep)
+        if not copies and (repeated := line_totals.refusal(  # (a deal's Amount beside each of its line items)
+                conn, orders, keep, file_name=name, id_header=id_header, amount_header=stage.by_field["amount"][0][0],
+                headers=stage.src.headers, currency=currency)):
+            raise line_totals.RepeatedTotalError(repeated)
         aggs = ", ".join("sum(amount) AS amount" if n == "amount" and not copies else f"arg_min({n}, row_idx) AS {n}"
                          for n in columns if n != "deal_id")
         conn.execute(f"CREATE TEMP TABLE {t('final')} AS SELECT deal_id, {aggs} FROM {lines} {keep} "

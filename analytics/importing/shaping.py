@@ -17,6 +17,7 @@ from analytics.importing import (
     activity_columns,
     cell_wrappers,
     column_profile,
+    credit_notes,
     deal_notes,
     event_dates,
     labels,
@@ -137,7 +138,7 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
         checks.append((f"{q('deal_id')} IS NULL", id_h, id_c, "'deal id is blank'"))
         id_sql = q("deal_id")
     else:
-        raw = ", ".join(c for cols in by_field.values() for _, c in cols)
+        raw = ", ".join(c for f, cols in by_field.items() if f != "document_type" for _, c in cols)  # (ids as before it was read)
         extra["row_hash"] = f"md5(concat_ws(chr(31), {raw}))"
         id_sql = ("'row-' || substr(row_hash, 1, 20) || '-' || "
                   "row_number() OVER (PARTITION BY row_hash ORDER BY row_idx)")
@@ -145,6 +146,10 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
             id_sql = order_lines.line_id_sql(id_sql)
     cur = lit(stage.currency) if stage.currency else "NULL::VARCHAR"
     cols = {"deal_id": id_sql, "outcome": "outcome", "currency": cur}
+    if credits := credit_notes.credit_values(_labels(prof, by_field, "document_type")):  # (a refund written
+        extra["net_amount"] = credit_notes.amount_sql(q("amount"), q("document_type"), credits)  # positive; in the
+        cols["amount"] = "net_amount"  # typed plan, so that a credit past the first rows plans the one read again)
+        notes.append(credit_notes.note(_first(by_field, "document_type")[0], credits))
     exprs = {n: cols.get(n, _col(fields, n)) for n in TABLES["deals"][2]}
     select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
     verdicts, stage.write_select = None, select
