@@ -34,6 +34,8 @@ def conn():
     ("Ann Lee", "Anna Lee", False),
     ("Ann Lee", "Ann Leigh", False),
     ("Ann Lee", "Ann", False),
+    ("Ann Lee", "Ann Lee (Sales Manager)", True),   # a role in brackets is no part of the name
+    ("Ann Lee", "[EMEA] Ann Lee", True),
 ])
 def test_name_key(a, b, same):
     assert (name_key(a) == name_key(b)) is same

@@ -36,6 +36,7 @@ SHOWN_NAMES = 10   # activity reps named in a note before "and N more"
 
 # A title before a name ('Dr. Ann Lee' in the roster, 'Ann Lee' in the deals): no part of who the person is.
 # (Jr., Sr., III are kept: they tell a father from a son.)
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "dame", "herr", "frau"})
 
 
@@ -46,9 +47,13 @@ def name_key(name: str) -> str:
 
     >>> name_key("Dr. Ann Lee") == name_key("Ann Lee"), name_key("Ann Lee Jr.") == name_key("Ann Lee")
     (True, False)
+    >>> name_key("Ann Lee (Sales Manager)"), name_key("[EMEA] Ann Lee"), name_key("(Ann Lee)")
+    ('ann lee', 'ann lee', '(ann lee)')
     """
     if "@" in name:
         name = re.sub(r"[._-]+", " ", name.split("@", 1)[0])
+    # A role or team in brackets ('Ann Lee (Sales Manager)', 'Ann Lee [EMEA]') is no part of the name.
+    name = _BRACKETED.sub(" ", name) if _BRACKETED.sub("", name).strip() else name
     words = [w for w in re.split(r"[\s,]+", name.casefold()) if w]
     named = [w for w in words if w.rstrip(".") not in _TITLE_WORDS] or words  # ('Dr.' alone stays a name)
     return " ".join(sorted(named))
