@@ -27,6 +27,8 @@ def _import(conn, tmp_path, text: str):
     (["Opened", "Replied"], ["Opened", "Replied"], False),
     (["Completed", "Not Started", "Sent"], [], True),  # a task log: no events
     (["Held", "No Show"], [], False),
+    (["Completed", "Scheduled", "Open"], [], False),  # a task log's Open: not done yet, not an email opened
+    (["Sent", "Open"], ["Open"], True),
 ])
 def test_which_status_words_are_email_events(values, events, sent):
     assert email_events.event_labels(values) == events
@@ -67,3 +69,13 @@ def test_a_task_log_without_events_is_unchanged(conn, tmp_path):
     result = _import(conn, tmp_path, text)
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 1)
     assert not any("email events" in n for n in result.notes)
+
+
+def test_a_task_log_whose_open_tasks_say_open_is_read_as_tasks(conn, tmp_path):
+    """'Open' beside Completed and Scheduled is a task not done yet: the log was refused as email events."""
+    text = ("Activity ID,Type,Owner,Date,Status\n1,Call,Ann Lee,2025-01-10,Completed\n"
+            "2,Call,Ann Lee,2025-01-11,Scheduled\n3,Meeting,Bob Ray,2025-01-12,Completed\n"
+            "4,Call,Ann Lee,2025-01-15,Open\n")
+    result = _import(conn, tmp_path, text)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 2), result.message
+    assert sorted((r["line"], r["value"]) for r in result.rejects) == [(3, "Scheduled"), (5, "Open")]

@@ -40,8 +40,20 @@ SHOWN = 6
 
 
 def event_labels(values: list[str]) -> list[str]:
-    """Those of a status column's distinct ``values`` that are an email event other than its sending."""
-    return sorted((v for v in values if labels.label_key(v) in _EVENT_WORDS), key=str.lower)
+    """Those of a status column's distinct ``values`` that are an email event other than its sending.
+
+    'Open' is also a task's state (not done yet): beside a task's other states (Completed, Scheduled,
+    Canceled) and no email sent, the column is a task status, and 'Open' is that, not an email opened.
+
+    >>> event_labels(["Completed", "Scheduled", "Open"]), event_labels(["Sent", "Open", "Completed"])
+    ([], ['Open'])
+    """
+    events = [v for v in values if labels.label_key(v) in _EVENT_WORDS]
+    task_states = [v for v in values if str(v).strip() and labels.activity_done(v) is not None
+                   and labels.label_key(v) not in _EVENT_WORDS | _SENT_WORDS]
+    if task_states and not has_sent(values):
+        events = [v for v in events if labels.activity_done(v) is None]
+    return sorted(events, key=str.lower)
 
 
 def has_sent(values: list[str]) -> bool:
