@@ -169,3 +169,21 @@ def test_a_roster_without_teams_groups_reps_by_manager(conn, tmp_path, roster, t
         assert any(note in n for n in result.notes), result.notes
     else:
         assert not any("team" in n for n in result.notes), result.notes
+
+
+@pytest.mark.parametrize("rows, start, team", [
+    # A row per assignment, the move last: the team now, the hire's start.
+    ("Ann Lee,East,2023-01-02,2024-01-31\nAnn Lee,West,2024-02-01,\n", date(2023, 1, 2), "West"),
+    # The same rep twice with one start: nothing to say.
+    ("Ann Lee,East,2023-01-02,\nAnn Lee,West,2023-01-02,\n", date(2023, 1, 2), "West"),
+])
+def test_a_rep_who_moved_team_keeps_their_first_start(conn, tmp_path, rows, start, team):
+    """The later row was kept whole: a veteran's start became the move's date, and the ramp read her first
+    months on the new team as a new hire's."""
+    roster = "Sales Rep,Team,Start Date,End Date\n" + rows + "Bob Ray,East,2023-01-02,\n"
+    result = import_text(conn, tmp_path, "roster.csv", roster)
+    assert result.status == "loaded", result.message
+    assert conn.execute("SELECT start_date, team, end_date FROM reps WHERE rep = 'Ann Lee'").fetchone() == (
+        start, team, None)
+    moved = [n for n in result.notes if "several rows with different start dates" in n]
+    assert len(moved) == (1 if rows.count("2023-01-02") == 1 else 0), result.notes

@@ -51,3 +51,25 @@ def inactive_notes(conn: duckdb.DuckDBPyConnection, stage: Stage) -> list[str]:
     more = f" and {n - len(names)} more" if n > len(names) else ""
     return [f"{n:,} rep(s) marked inactive with no end date ({', '.join(names)}{more}): each counts as active "
             "until their last deal or activity, and in no later period"]
+
+
+def first_start_sql(fields: dict[str, FieldSQL]) -> str | None:
+    """A rep's start date as the earliest of their rows (None without a start date column).
+
+    A roster with a row per assignment (Ann Lee, East, from 2023-01; Ann Lee, West, from 2024-02) keeps
+    its last row, the rep's team now; that row's start is the move, not the hire, and read as the hire it
+    made a veteran a new hire whose first months the ramp scales up."""
+    return f"min({q('start_date')}) OVER (PARTITION BY {q('rep')})" if "start_date" in fields else None
+
+
+def moved_notes(conn: duckdb.DuckDBPyConnection, stage: Stage) -> list[str]:
+    """A note counting the reps on several rows with different start dates (kept with their earliest); for
+    a roster with a start date column (:func:`first_start_sql`)."""
+    n, names = conn.execute(
+        f"SELECT count(*), list(rep ORDER BY rep)[1:5] FROM (SELECT {q('rep')} AS rep FROM {stage.t('typed')} "
+        f"WHERE rej IS NULL GROUP BY ALL HAVING count(DISTINCT {q('start_date')}) > 1)").fetchall()[0]
+    if not n:
+        return []
+    more = f" and {n - len(names)} more" if n > len(names) else ""
+    return [f"{n:,} rep(s) on several rows with different start dates ({', '.join(names)}{more}): each is kept "
+            "with their last row's team and their earliest start date (a move between teams is not a new hire)"]

@@ -306,6 +306,9 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
                            f"(column {_first(by_field, 'manager')[0]!r})")
     if missing:
         stage.notes.append(f"roster has no {', '.join(missing)} column(s): left empty")
+    if first_start := roster_status.first_start_sql(fields):
+        cols["start_date"] = first_start
+        stage.notes += roster_status.moved_notes(conn, stage)
     select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["reps"][2])
     _keep_last(conn, stage, f"SELECT row_idx, {select} FROM {stage.t('typed')} WHERE rej IS NULL", ["rep"], "rep")
     if status:
