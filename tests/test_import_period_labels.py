@@ -132,3 +132,16 @@ def test_the_fiscal_calendar_quarters_were_read_on_is_said(tmp_path, text, fisca
     assert result.status == "loaded"
     told = [n for n in result.notes if n.startswith("quarters and fiscal years read on")]
     assert told == [] if said is None else (len(told) == 1 and told[0].startswith(said))
+
+
+def test_quotas_by_week_are_quotas_not_a_roster(tmp_path):
+    """A 'Week' column was no period: the file loaded as a roster of one rep, its quotas left out."""
+    (tmp_path / "q.csv").write_text("Rep,Week,Quota\nAnn Lee,2025-W01,5000\nAnn Lee,2025-W02,5000\n"
+                                    "Bob Ray,2025-W01,4000\n")
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "q.csv")
+    assert (result.kind, result.rows_loaded, result.rows_rejected) == ("targets", 3, 0), result.message
+    assert quotas(conn) == [("Ann Lee", date(2024, 12, 30), date(2025, 1, 5), 5000.0),
+                            ("Ann Lee", date(2025, 1, 6), date(2025, 1, 12), 5000.0),
+                            ("Bob Ray", date(2024, 12, 30), date(2025, 1, 5), 4000.0)]
+    conn.close()

@@ -139,7 +139,7 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("rep", True, "text", "sales rep", "rep", "owner", "user", "salesperson", "name", "sales agent",
            "rep name", "account executive", "quota owner", "owner name", "user name"),
         _f("period", False, "label", "period", "month", "quarter", "fiscal period", "period label",
-           "target period", "quota period"),
+           "target period", "quota period", "week", "quota week"),
         _f("target", False, "amount", "target", "quota", "quota amount", "target amount", "goal",
            "revenue target", "sales target", "amount"),
         _f("year", False, "text", "year", "fiscal year", "fy", "quota year", "target year"),
