@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "analytics.cli_notes": ("notes",),                    # notes add|list
     "analytics.cli_facts": ("facts",),                    # each rep's last actual, quota, trend; the verdict
     "analytics.cli_users": ("users",),                    # users add|list|remove|reset-password
+    "analytics.cli_labels": ("labels",),                  # what activity labels and deal stages count as
 }
 
 

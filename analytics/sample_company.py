@@ -170,8 +170,8 @@ def clear(conn: duckdb.DuckDBPyConnection, directory: Path = SAMPLE_DIR) -> Samp
     """Remove the sample company's own rows and import records, so the manager starts from their exports.
 
     Refused (``SampleRemovalError``, nothing changed) once the manager saved work of their own: see
-    ``removal_refusal``. Settings, remembered mappings and activity-type choices stay. The check and the
-    deletes are one transaction, so work saved by another session meanwhile is never deleted with it.
+    ``removal_refusal``. Settings, remembered mappings, activity-type and stage-outcome choices stay. The check
+    and the deletes are one transaction, so work saved by another session meanwhile is never deleted with it.
 
     Returns
     -------

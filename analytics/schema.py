@@ -346,6 +346,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE reps ADD COLUMN active BOOLEAN;
         """,
     ),
+    (
+        9,
+        "the manager's stage -> outcome map",
+        """
+        -- Stages no word list reads ('Auftrag erteilt', 'Dead') said won, lost or open by the manager
+        -- once: later imports read them so, and the deals stored under them are re-set when it is said.
+        CREATE TABLE stage_outcome_map (
+            stage VARCHAR PRIMARY KEY,        -- the label as stored in deals.stage (trimmed, unwrapped)
+            outcome VARCHAR NOT NULL          -- won | lost | open
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -158,13 +158,16 @@ def is_empty(conn: duckdb.DuckDBPyConnection) -> bool:
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> str:
-    """A key that changes whenever imported data, calendar settings or the activity-type map change (for
-    caches: a label re-mapped on the Import page re-types activities already stored, so every count of
-    calls, meetings or demos changes with it)."""
+    """A key that changes whenever imported data, calendar settings, the activity-type map or the stage
+    outcome map change (for caches: a label re-mapped on the Import page re-types activities already
+    stored, so every count of calls, meetings or demos changes with it; a stage said won re-sets its deals,
+    so won revenue changes)."""
     imports = conn.execute(
         "SELECT count(*), coalesce(max(import_id), 0), count(undone_at) FROM imports"
     ).fetchall()[0]
     settings = conn.execute("SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM settings").fetchall()[0][0]
-    types = conn.execute("SELECT md5(coalesce(string_agg(raw_type || '=' || type, ';' ORDER BY raw_type), '')) "
-                         "FROM activity_type_map").fetchall()[0][0]
+    types = conn.execute(
+        "SELECT md5(coalesce((SELECT string_agg(raw_type || '=' || type, ';' ORDER BY raw_type) "
+        "FROM activity_type_map), '') || '|' || coalesce((SELECT string_agg(stage || '=' || outcome, ';' "
+        "ORDER BY stage) FROM stage_outcome_map), ''))").fetchall()[0][0]
     return f"{imports[0]}:{imports[1]}:{imports[2]}|{settings or ''}|{types[:12]}"

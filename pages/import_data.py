@@ -2,7 +2,7 @@
 
 Thin page over analytics.importing: inspect_file (no writes) for every upload, shown with its settings
 form, whose corrections re-inspect the file (dashboard/import_preview.py), commit_import with a progress
-bar, the import history with undo, and the activity-type map.
+bar, the import history with undo, the activity-type map and the stage -> outcome map.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 
 from analytics import formatting, importing, sample_company
 from analytics.importing import history as import_log
-from analytics.importing import mapping, temp_files
+from analytics.importing import mapping, stage_outcomes, temp_files
 from dashboard import auth, frame, import_preview, session
 
 frame.require("pages/import_data.py")
@@ -238,6 +238,36 @@ def activity_types_tab() -> None:
             st.rerun()
 
 
+def stage_outcomes_tab() -> None:
+    stages = importing.stage_labels(conn)
+    if stages.empty:
+        st.caption("No deals imported yet.")
+        return
+    st.caption("Every deal stage from your CRM counts as won, lost or open. A stage the import does not know "
+               "counts as open: say what it is, and the deals stored under it change with it; later imports "
+               "use your choice too. A stage whose deals other columns decided (Won and Closed) cannot be set.")
+    left, right = st.columns([3, 2])
+    left.dataframe(stages.rename(columns={"stage": "Stage in your CRM", "outcome": "Counts as", "deals": "Deals",
+                                          "set": "Set by you", "known": "Known stage"}),
+                   hide_index=True, width="stretch")
+    with right.container(border=True):
+        stage = st.selectbox("Stage in your CRM", stages["stage"].tolist(), key="stage_label",
+                             on_change=lambda: st.session_state.pop("stage_outcome", None))
+        current = stages.loc[stages["stage"] == stage, "outcome"].iloc[0]
+        outcomes = list(stage_outcomes.OUTCOMES)
+        outcome = st.selectbox("Counts as", outcomes, index=outcomes.index(current) if current in outcomes else 0,
+                               key="stage_outcome")
+        if st.button("Save", key="save_stage_outcome", disabled=outcome == current or not auth.allowed("import")):
+            try:
+                done = importing.set_stage_outcome(conn, stage, outcome)
+            except (LookupError, ValueError) as exc:
+                st.error(str(exc), icon=":material/block:")
+                return
+            _forget_plans()
+            st.toast(f"'{done.stage}' now counts as {done.outcome}: {formatting.count(done.changed)} deal(s) changed")
+            st.rerun()
+
+
 st.title("Import CRM exports")
 st.caption("Deals or opportunities, activity logs, the roster and past quotas — CSV from Salesforce, HubSpot, "
            "Pipedrive, Zoho, Dynamics 365 or a spreadsheet.")
@@ -245,7 +275,8 @@ if sample_company.is_loaded(conn):   # (a first start loads it: a manager's own 
     st.warning("The sample company is loaded: the files you import here are added to its reps and numbers. To "
                "see your own data alone, clear the sample first on Overview (Clear sample data).",
                icon=":material/warning:")
-upload, history_view, types_view = st.tabs(["Upload files", "Import history", "Activity types"])
+upload, history_view, types_view, stages_view = st.tabs(["Upload files", "Import history", "Activity types",
+                                                         "Stage outcomes"])
 with upload:
     if auth.allowed("import"):
         upload_tab()
@@ -256,3 +287,5 @@ with history_view:
     history_tab()
 with types_view:
     activity_types_tab()
+with stages_view:
+    stage_outcomes_tab()

@@ -145,6 +145,7 @@ def test_a_viewer_cannot_import_or_undo_and_an_admins_import_names_the_admin(emp
     assert not [u for u in viewer.file_uploader if u.key and u.key.startswith("uploads")]
     assert "Only an admin can import files" in texts(viewer.info)
     assert not [b for b in viewer.button if b.key in ("undo_import", "commit_0", "commit_all")]
+    assert viewer.button(key="save_stage_outcome").disabled  # (saying what a stage is re-sets everyone's deals)
     shown = next(d.value for d in viewer.dataframe if "By" in d.value.columns)   # the history stays readable
     assert shown["By"].tolist() == ["ana"]
 

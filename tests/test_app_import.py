@@ -266,6 +266,39 @@ def test_two_files_at_once_roster_first_then_activity_type_edit(empty_db):
     assert overrides.values.tolist() == [["Sent Email", "meeting"]]
 
 
+GERMAN_STAGES = ("Opportunity ID,Opportunity Owner,Stage,Amount,Close Date,Won,Closed\n"
+                 "G1,Ann Lee,Auftrag erteilt,1000,2025-01-05,,\nG2,Bob Ray,Abgesagt,500,2025-02-05,,\n"
+                 "G3,Ann Lee,Auftrag erteilt,700,2025-03-05,,\n"
+                 "G4,Bob Ray,Handover,200,2025-05-05,1,1\nG5,Ann Lee,Handover,100,2025-06-05,0,0\n")
+
+
+def test_stage_outcomes_tab_sets_a_stage_and_refuses_a_mixed_one(empty_db, tmp_path):
+    path = tmp_path / "auftraege.csv"
+    path.write_text(GERMAN_STAGES, encoding="utf-8")
+    conn = store.connect(empty_db)
+    assert importing.import_file(conn, path).status == "loaded"
+    conn.close()
+    at = import_page()
+    assert at.selectbox(key="stage_label").value == "Auftrag erteilt"  # (the most deals first)
+    assert at.selectbox(key="stage_outcome").value == "open"
+    assert at.button(key="save_stage_outcome").disabled  # (nothing to save yet)
+    at.selectbox(key="stage_outcome").set_value("won").run()
+    at.button(key="save_stage_outcome").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="stage_outcome").value == "won"
+
+    at.selectbox(key="stage_label").set_value("Handover").run()
+    at.selectbox(key="stage_outcome").set_value("lost").run()
+    at.button(key="save_stage_outcome").click().run()
+    assert "the 2 deals under the stage 'Handover' are mixed: won 1, open 1" in texts(at.error)
+    conn = store.connect(empty_db)
+    outcomes = dict(conn.execute("SELECT deal_id, outcome FROM deals").fetchall())
+    remembered = importing.stage_outcome_map(conn).values.tolist()
+    conn.close()
+    assert outcomes == {"G1": "won", "G2": "open", "G3": "won", "G4": "won", "G5": "open"}
+    assert remembered == [["Auftrag erteilt", "won"]]
+
+
 UNKNOWN_STAGES = b"Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\nP1,Ann Lee,Parked,5,2024-01-02\n"
 
 

@@ -19,7 +19,7 @@ from analytics import importing, store
 from analytics.importing import staging, temp_files
 
 DATA_TABLES = ("deals", "activities", "reps", "quotas", "import_rejects", "import_changes", "saved_mappings",
-               "activity_type_map")
+               "activity_type_map", "stage_outcome_map")
 
 # file -> (status, rows_loaded, rows_rejected, kind)
 EXPECTED = {

@@ -30,6 +30,7 @@ RUNS = {
                "--date", "2026-02-10"], 0, "note recorded for ana (2026-02-10)"),
     "facts": (["facts", "--db", "{db}", "--no-verdict"], 0, "Last 8 quarters"),
     "users": (["users", "list", "--count", "--db", "{db}"], 0, "0"),
+    "labels": (["labels", "--db", "{db}", "--kind", "stages"], 0, "deal stages: what each counts as"),
 }
 
 

@@ -118,7 +118,8 @@ def test_a_database_from_before_gains_the_column_empty(tmp_path):
     c = store.connect(path)
     import_text(c, tmp_path, "roster.csv", "Sales Rep,Team\nAnn Lee,East\n")
     c.execute("ALTER TABLE reps DROP COLUMN active")
-    c.execute("DELETE FROM schema_version WHERE version = 8")
+    c.execute("DROP TABLE stage_outcome_map")  # (a database from before 8 has no later migration either)
+    c.execute("DELETE FROM schema_version WHERE version >= 8")
     c.close()
     c = store.connect(path)
     try:

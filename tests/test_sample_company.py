@@ -11,7 +11,8 @@ from helpers import CORPUS, run_cli
 from analytics import importing, sample_company, store, target_sets, tracking
 
 TABLES = ("deals", "activities", "reps", "quotas", "imports", "import_rejects", "import_changes",
-          "target_sets", "target_set_rows", "audit_log", "checkin_notes", "saved_mappings", "activity_type_map")
+          "target_sets", "target_set_rows", "audit_log", "checkin_notes", "saved_mappings", "activity_type_map",
+          "stage_outcome_map")
 
 
 def snapshot(conn) -> dict[str, int]:

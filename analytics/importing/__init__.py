@@ -7,6 +7,7 @@ The public face (what pages, the CLI, the sample loader and tests call):
 - :func:`import_file` — both in one go (the CLI);
 - :func:`import_history`, :func:`import_records`, :func:`import_rejects`, :func:`undo_import`;
 - :func:`activity_type_map`, :func:`activity_labels`, :func:`set_activity_type`, :func:`save_mapping`;
+- :func:`stage_outcome_map`, :func:`stage_labels`, :func:`set_stage_outcome` (the manager's stage -> outcome map);
 - the values :class:`ImportPlan`, :class:`ImportResult`, :class:`ImportRecord`.
 
 >>> import pathlib, shutil, tempfile
@@ -40,7 +41,7 @@ Inside, by what each part does (each depends only on the parts listed before it)
   ``field_sql``, ``one_read_plan``, ``scan``, ``shaping`` (per kind), ``order_lines``, ``staging``;
 - writing: ``tables``, ``verdict_sink``, ``one_read``, ``loading``; ``quota_units``;
 - orchestration: ``plan_decisions`` (a plan decided from facts, pure), ``planning`` (the facts
-  read, a plan), ``commit`` (its write); ``history``, ``activity_types``.
+  read, a plan), ``commit`` (its write); ``history``, ``activity_types``, ``stage_outcomes``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ if TYPE_CHECKING:  # (the names as mypy sees them; at run time __getattr__ loads
     from analytics.importing.planning import ImportPlan as ImportPlan
     from analytics.importing.planning import inspect_file as inspect_file
     from analytics.importing.saved_mappings import save_mapping as save_mapping
+    from analytics.importing.stage_outcomes import set_stage_outcome as set_stage_outcome
+    from analytics.importing.stage_outcomes import stage_labels as stage_labels
+    from analytics.importing.stage_outcomes import stage_outcome_map as stage_outcome_map
 
 _HOME = {
     "inspect_file": "planning", "ImportPlan": "planning",
@@ -71,6 +75,7 @@ _HOME = {
     "undo_import": "history", "ImportRecord": "history",
     "activity_type_map": "activity_types", "activity_labels": "activity_types",
     "set_activity_type": "activity_types", "save_mapping": "saved_mappings",
+    "stage_outcome_map": "stage_outcomes", "stage_labels": "stage_outcomes", "set_stage_outcome": "stage_outcomes",
 }
 __all__ = sorted(_HOME)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import NamedTuple
 
 
@@ -98,16 +99,21 @@ def _without_stage_number(label: str) -> str:
     return _STAGE_NUMBER.sub("", label, count=1)
 
 
-def normalise_outcome(label: str | None) -> NormalisedLabel:
+def normalise_outcome(label: str | None, overrides: Mapping[str, str] | None = None) -> NormalisedLabel:
     """(won | lost | open, known). Unknown labels count as open; the caller lists them in the notes.
+    The manager's ``stage_outcome_map`` (``overrides``, by the label as stored: trimmed) wins.
 
     >>> [normalise_outcome(s).value for s in ("7 - Closed Won", "Geschlossen und verloren", "Fechado e ganho")]
     ['won', 'lost', 'won']
     >>> normalise_outcome("Closed Won - Pending Approval")
     NormalisedLabel(value='open', known=False)
+    >>> normalise_outcome(" Auftrag erteilt ", {"Auftrag erteilt": "won"})
+    NormalisedLabel(value='won', known=True)
     """
     if label is None or not str(label).strip():
         return NormalisedLabel("open", True)
+    if overrides and (said := overrides.get(str(label).strip())):
+        return NormalisedLabel(said, True)
     text = _without_stage_number(str(label))
     k = _key(text)
     first = _OUTCOME_FIRST.match(text)

@@ -16,6 +16,7 @@ the stage says won or lost). A row nothing decides is rejected, naming what it s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from analytics import quoting
@@ -53,23 +54,30 @@ def _flag_sql(name: str, values: list[str], header: str, notes: list[str]) -> st
     return f"(CASE {q(name)} {whens} END)" if whens else "NULL::BOOLEAN"
 
 
-def _label_sql(name: str, values: list[str], notes: list[str], *, read: bool, noted: tuple[str, ...] = ()) -> str:
+def _label_sql(name: str, values: list[str], notes: list[str], *, read: bool, noted: tuple[str, ...] = (),
+               stages: Mapping[str, str] | None = None) -> str:
     """The stage or status label as won/lost/open (an unknown label counts as open, noted when ``read``:
-    when the flags leave some rows to it, and not among the ``noted`` stage ids)."""
+    when the flags leave some rows to it, and not among the ``noted`` stage ids); the manager's
+    ``stages`` (stage -> outcome) win over the word lists, said in a note."""
     outcomes: dict[str, str] = {}
     unknown = []
     for label in values:
-        outcomes[label], known = labels.normalise_outcome(label)
+        outcomes[label], known = labels.normalise_outcome(label, stages)
         if not known and label not in noted:
             unknown.append(label)
     if unknown and read:
         notes.append(f"unknown stage(s) counted as open: {_listed(unknown)}")
+    if read and (mapped := [f"{quoting.quoted(v)} {stages[v]}" for v in values if stages and v in stages]):
+        notes.append(f"stage(s) read as you said (Stage outcomes): {_listed(mapped)}")
     return f"coalesce({parsing.label_case_sql(q(name), outcomes, 'open')}, 'open')"
 
 
-def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]], *, whole_file: bool = True) -> OutcomeDecision:
+def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]], *, whole_file: bool = True,
+                 stages: Mapping[str, str] | None = None) -> OutcomeDecision:
     """The outcome of each row of a deals file mapped as ``by_field``, whose label and flag columns
-    hold the distinct ``values`` (field name -> values, as profiled).
+    hold the distinct ``values`` (field name -> values, as profiled); ``stages``: the manager's stage
+    -> outcome map (:mod:`analytics.importing.stage_outcomes`), read before the word lists when the
+    stage column is the label (a status column is no stage).
 
     With flags W (won) and C (closed), and L the label's outcome (None without a stage column)::
 
@@ -86,20 +94,21 @@ def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]], *, who
     """
     notes: list[str] = []
     label_field = "status" if "status" in by_field else "stage" if "stage" in by_field else None
+    stages = stages if label_field == "stage" else None
     flags = [f for f in FLAGS if f in by_field]
     if not flags:
         if label_field:
             label_values = values.get(label_field, [])
-            if ids := [v for v in stage_ids.ids_of(label_values) if not labels.normalise_outcome(v)[1]]:
+            if ids := [v for v in stage_ids.ids_of(label_values) if not labels.normalise_outcome(v, stages)[1]]:
                 header = by_field[label_field][0][0]
                 if len(ids) < len(label_values):
                     notes.append(stage_ids.note(header, ids))
                 elif whole_file:
                     raise RefusalError(stage_ids.refusal(header, ids))
-            unread = by_field[label_field][0] if any(not labels.normalise_outcome(v).known and v not in ids
+            unread = by_field[label_field][0] if any(not labels.normalise_outcome(v, stages).known and v not in ids
                                                      for v in label_values) else None
-            return OutcomeDecision(_label_sql(label_field, label_values, notes, read=True, noted=tuple(ids)), [], notes,
-                                   unread)
+            return OutcomeDecision(_label_sql(label_field, label_values, notes, read=True, noted=tuple(ids),
+                                              stages=stages), [], notes, unread)
         return OutcomeDecision("'won'", [], ["no stage column: every row counts as won (an orders/invoices export)"])
     headers = [by_field[f][0][0] for f in flags]
     notes.append(f"won, lost or open read from the yes/no column(s) {', '.join(map(quoting.quoted, headers))} (yes: won; closed and "
@@ -108,7 +117,8 @@ def deal_outcome(by_field: mapping.ByField, values: dict[str, list[str]], *, who
         else "NULL::BOOLEAN"
     closed = _flag_sql("is_closed", values.get("is_closed", []), by_field["is_closed"][0][0], notes) \
         if "is_closed" in by_field else "NULL::BOOLEAN"
-    label = _label_sql(label_field, values.get(label_field, []), notes, read=len(flags) < 2) if label_field else None
+    label = _label_sql(label_field, values.get(label_field, []), notes, read=len(flags) < 2,
+                       stages=stages) if label_field else None
     if label:
         closed_but = f"(CASE WHEN {label} IN ('won', 'lost') THEN {label} END)"
         not_won = f"(CASE WHEN {label} IN ('lost', 'open') THEN {label} END)"

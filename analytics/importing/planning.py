@@ -125,7 +125,10 @@ def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.So
     ``keep``, its stage."""
     kind = plan.kind
     assert kind is not None, "a mapped plan has a kind"
-    type_overrides = dict(conn.execute("SELECT raw_type, type FROM activity_type_map").fetchall())
+    # the manager's words for the kind's labels: activity types, or the outcome of deal stages
+    overrides = {"activities": "SELECT raw_type, type FROM activity_type_map",
+                 "deals": "SELECT stage, outcome FROM stage_outcome_map"}.get(kind)
+    label_overrides = dict(conn.execute(overrides).fetchall()) if overrides else {}
     # A commit into an empty deals or activities table may write the file with the read that checks it.
     write_once = write_once and keep and kind in ("deals", "activities") and not _stored(conn, kind)
     # (a deal or quota file in another currency than the stored deals is refused: field_sql)
@@ -134,7 +137,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, plan: ImportPlan, src: csv_source.So
     def build(unit: float | None) -> stage_types.Stage:
         return staging.build(conn, src, kind, dict(plan.mapping), date_order=plan.date_order,
                                   unit=unit, fiscal_start=store.fiscal_year_start_month(conn),
-                                  type_overrides=type_overrides, write_once=write_once,
+                                  label_overrides=label_overrides, write_once=write_once,
                                   reader_casts=reader_casts, stored_currencies=stored, stored_are_sample=sample)
 
     try:

@@ -83,22 +83,22 @@ def _whole_file(prof: FileProfile, planning: bool) -> bool:
 
 
 class _Shaper(Protocol):
-    """A kind's shaping: each takes the options it needs of these."""
+    """A kind's shaping: each takes the options it needs of these (``label_overrides``: the kind's label map)."""
 
     def __call__(self, conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
                  fields: dict[str, FieldSQL], prof: FileProfile, *, fiscal_start: int,
-                 type_overrides: dict[str, str], planning: bool) -> None: ...
+                 label_overrides: dict[str, str], planning: bool) -> None: ...
 
 
 def shape(conn: duckdb.DuckDBPyConnection, stage: Stage, kind: str, by_field: mapping.ByField,
-          fields: dict[str, FieldSQL], prof: FileProfile, fiscal_start: int, type_overrides: dict[str, str], *,
+          fields: dict[str, FieldSQL], prof: FileProfile, fiscal_start: int, label_overrides: dict[str, str], *,
           planning: bool) -> None:
     """Shape ``stage`` as its kind does; while ``planning`` (from the sample), stop after the scan."""
     shapers: dict[str, _Shaper] = {"deals": _deals, "activities": _activities, "reps": _reps,
                                    "targets": _targets}
     owner_ids.check(conn, stage, kind, by_field, planning=planning)  # (reps named by the CRM's ids, not names)
     shapers[kind](conn, stage, by_field, fields, prof, fiscal_start=fiscal_start,
-                  type_overrides=type_overrides, planning=planning)
+                  label_overrides=label_overrides, planning=planning)
 
 
 def _keep_last(conn: duckdb.DuckDBPyConnection, stage: Stage, select_sql: str, keys: list[str],
@@ -116,11 +116,13 @@ def _keep_last(conn: duckdb.DuckDBPyConnection, stage: Stage, select_sql: str, k
 
 
 def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
-           fields: dict[str, FieldSQL], prof: FileProfile, *, planning: bool, **_: object) -> None:
+           fields: dict[str, FieldSQL], prof: FileProfile, *, label_overrides: dict[str, str], planning: bool,
+           **_: object) -> None:
     notes, t = stage.notes, stage.t
     # won, lost or open: the stage or status label, and the yes/no columns Won and Closed where given
     said = outcomes.deal_outcome(by_field, {n: _labels(prof, by_field, n) for n in (
-        "status", "stage", *outcomes.FLAGS) if n in by_field}, whole_file=_whole_file(prof, planning))
+        "status", "stage", *outcomes.FLAGS) if n in by_field}, whole_file=_whole_file(prof, planning),
+        stages=label_overrides)  # (the manager's stage -> outcome map)
     notes += said.notes
     stage.unread_stages = said.unread
     checks = [*_rep_checks(by_field), *said.checks]
@@ -194,7 +196,7 @@ def _deal_notes(conn: duckdb.DuckDBPyConnection, stage: Stage, fields: dict[str,
 
 def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,
                 fields: dict[str, FieldSQL], prof: FileProfile, *, fiscal_start: int,
-                type_overrides: dict[str, str], planning: bool) -> None:
+                label_overrides: dict[str, str], planning: bool) -> None:
     notes, t = stage.notes, stage.t
     date_h, date_c = _first(by_field, "activity_date")
     starts = {}
@@ -214,14 +216,14 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
                      f"{next(iter(starts))!r}) are stored as the first day of their period")
     types, unknown = {}, []
     for label in _labels(prof, by_field, "type"):
-        types[label], known = labels.normalise_activity_type(label, type_overrides)
+        types[label], known = labels.normalise_activity_type(label, label_overrides)
         if not known:
             unknown.append(label)
     if unknown:
         notes.append(f"activity type(s) counted as 'other' (edit the activity type map to change): "
                      f"{', '.join(unknown[:20])}")
     # a report by type column (Rep, Week, Calls, Emails): a cell an activity row, of its column's type
-    by_type = activity_columns.of_file(by_field, stage.src.headers, type_overrides, notes) if TYPE_COUNT in by_field \
+    by_type = activity_columns.of_file(by_field, stage.src.headers, label_overrides, notes) if TYPE_COUNT in by_field \
         else None
     # an export of one type (HubSpot's calls export) has no type column: its headers name the type
     single = None if "type" in fields or by_type else labels.activity_type_of_headers(stage.src.headers)

@@ -48,11 +48,11 @@ def _shape(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: FileProfile, *, 
     stage.levels, stage.source_values = [], {}  # (a stage written once is shaped again after its write)
     fields = field_sql(stage, stage.kind, stage.by_field, prof, o["date_order"], o["unit"], planning=planning)
     shaping.shape(conn, stage, stage.kind, stage.by_field, fields, prof, o["fiscal_start"],
-                  o["type_overrides"], planning=planning)
+                  o["label_overrides"], planning=planning)
 
 
 def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str, field_map: dict[str, str],
-          *, date_order: str | None, unit: float | None, fiscal_start: int, type_overrides: dict[str, str],
+          *, date_order: str | None, unit: float | None, fiscal_start: int, label_overrides: dict[str, str],
           write_once: bool = False, reader_casts: bool = True,
           stored_currencies: tuple[str, ...] | None = None, stored_are_sample: bool = False) -> Stage:
     """Scan, profile, parse and shape the file; raises :class:`RefusalError`.
@@ -62,9 +62,10 @@ def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str
     with the reader's own casts where the sample allows (``reader_casts``, :mod:`analytics.importing.reader_casts`).
     ``stored_currencies``: the stored deals' currencies (None when none is stored), which a deal or quota
     file's currency must be one of (:mod:`analytics.importing.field_sql`); ``stored_are_sample``: they are
-    the sample company's (a refusal then says to clear it)."""
+    the sample company's (a refusal then says to clear it); ``label_overrides``: the manager's map of the
+    kind's labels (activity types, or deal stages' outcomes)."""
     options = {"date_order": date_order, "unit": unit, "fiscal_start": fiscal_start,
-               "type_overrides": type_overrides, "stored_currencies": stored_currencies,
+               "label_overrides": label_overrides, "stored_currencies": stored_currencies,
                "stored_are_sample": stored_are_sample}
     stage = Stage(token=uuid.uuid4().hex[:10], kind=kind, src=src, sources=list(field_map), options=options)
     for i, h in enumerate(stage.sources):
