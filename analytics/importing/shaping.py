@@ -7,7 +7,6 @@ the rows exactly as they will be stored, one per table key. While a stage is pla
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 import duckdb
@@ -199,21 +198,10 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
                 label_overrides: dict[str, str], planning: bool) -> None:
     notes, t = stage.notes, stage.t
     date_h, date_c = _first(by_field, "activity_date")
-    starts = {}
-    for label in prof.column(date_c).labels[:5000]:
-        # (a whole date, 2024-01-09 or 20240109, is read as that day by the date parser, not as its month)
-        if label and not re.match(r"\s*(\d{8}\s*$|\d{4}-\d{1,2}-\d{1,2})", label) \
-                and (iv := period_labels.period_interval(label, fiscal_start)):
-            starts[label] = iv[0].isoformat()
-    if starts:
-        case = "(CASE " + " ".join(f"WHEN {date_c} = {lit(k)} THEN DATE {lit(v)}" for k, v in starts.items()) \
-               + " END)"
-        f = fields["activity_date"]
-        fields["activity_date"] = FieldSQL(f"coalesce({f.value}, {case})",
-                                           [(f"({cond}) AND {case} IS NULL", h, v, why)
-                                            for cond, h, v, why in f.checks])
-        notes.append("activity dates given as period labels (e.g. "
-                     f"{next(iter(starts))!r}) are stored as the first day of their period")
+    if as_period := period_labels.dates_from_period_labels(prof.column(date_c).labels[:5000], date_c,
+                                                           fields["activity_date"], fiscal_start):
+        fields["activity_date"], note = as_period
+        notes.append(note)
     types, unknown = {}, []
     for label in _labels(prof, by_field, "type"):
         types[label], known = labels.normalise_activity_type(label, label_overrides)
