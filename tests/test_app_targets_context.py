@@ -1,0 +1,48 @@
+"""AppTest of Targets across a look at another grain or period: the team number and the set's name the
+manager typed for one period are theirs again on coming back, and the open draft keeps them."""
+
+from __future__ import annotations
+
+from helpers import app_test
+
+from analytics import store, target_sets
+
+PAGE = "pages/targets.py"
+
+
+def _saved_team_target(db_path, name: str) -> float | None:
+    conn = store.connect(db_path)
+    try:
+        return target_sets.load_target_set(conn, name).team_target
+    finally:
+        conn.close()
+
+
+def test_a_look_at_months_or_another_quarter_keeps_the_team_number_and_name(sample_db):
+    at = app_test(PAGE)
+    at.toggle(key="tg_split").set_value(True).run()
+    at.number_input(key="tg_team").set_value(5_000_000.0).run()
+    at.text_input(key="tg_name").set_value("Q1 plan").run()
+    at.button(key="tg_save").click().run()
+    assert not at.exception, at.exception
+    assert _saved_team_target(sample_db, "Q1 plan") == 5_000_000.0
+
+    at.radio(key="grain").set_value("month").run()          # a glance at the month's numbers...
+    assert not at.exception, at.exception
+    assert at.text_input(key="tg_name").value != "Q1 plan"   # (a name and number of the month's own)
+    assert at.number_input(key="tg_team").value != 5_000_000.0
+    at.radio(key="grain").set_value("quarter").run()        # ...and back to the quarter
+    assert not at.exception, at.exception
+    assert at.number_input(key="tg_team").value == 5_000_000.0
+    assert at.text_input(key="tg_name").value == "Q1 plan"
+
+    quarters = at.selectbox(key="period_label_quarter").options
+    at.selectbox(key="period_label_quarter").set_value(quarters[1]).run()
+    at.selectbox(key="period_label_quarter").set_value(quarters[0]).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="tg_team").value == 5_000_000.0
+    assert at.text_input(key="tg_name").value == "Q1 plan"
+    caption = next(c.value for c in at.caption if c.value.startswith("Working draft:"))
+    assert "(open: v1 draft, revision 1)" in caption and "team number $5.00M" in caption
+    # the autosave never wrote a number the manager did not type into the saved set
+    assert _saved_team_target(sample_db, "Q1 plan") == 5_000_000.0
