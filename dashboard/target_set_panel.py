@@ -14,7 +14,7 @@ import streamlit as st
 
 from analytics import export, formatting, target_sets
 from analytics.draft_edits import DraftEdits
-from dashboard import auth, session
+from dashboard import auth, kept_widgets, session
 from dashboard.draft_state import OpenSet, WorkingDraft, remember, replace_draft, working_draft
 
 CONFIRM_FINAL_KEY = "tg_confirm_final"  # ("save", context) or ("finalize", set_id): asked, awaiting Yes or Cancel
@@ -163,6 +163,7 @@ def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: 
 
     # Autosave: an open draft follows the manager's edits, so a reload loses at most the edit in flight.
     save_msg = st.session_state.pop("tg_save_msg", None)
+    kept_widgets.keep(["tg_autosave"])     # switched off to try numbers: still off after a look at another page
     autosave = st.toggle("Save edits to the open draft as I make them", value=True, key="tg_autosave")
     opened = draft.open_for(context)
     if (autosave and opened and opened.status == "draft" and opened.name == name.strip()

@@ -21,7 +21,7 @@ from analytics.periods import parse_period
 from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages, planned_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
 from analytics.target_floor import floor_for
-from dashboard import draft_state, frame, rep_facts_view, session, target_set_panel
+from dashboard import draft_state, frame, kept_widgets, rep_facts_view, session, target_set_panel
 from dashboard.one_rep_panel import PanelInputs, one_rep_panel
 from dashboard.target_table import (
     TIER_LABELS,
@@ -235,6 +235,7 @@ model = _model_draft(cal, f"{cache_key}|{context}", tiers_key, team_value, alloc
                      session.currency_code())
 
 # ---------------------------------------------------------------- the manager's edits over the model
+kept_widgets.keep(["tg_edit_tier"])     # the tier being edited, as left before a look at another page
 if st.session_state.get("tg_edit_tier") not in tiers:
     st.session_state["tg_edit_tier"] = "base"
 edit_tier_now = st.session_state["tg_edit_tier"]

@@ -46,3 +46,25 @@ def test_a_look_at_months_or_another_quarter_keeps_the_team_number_and_name(samp
     assert "(open: v1 draft, revision 1)" in caption and "team number $5.00M" in caption
     # the autosave never wrote a number the manager did not type into the saved set
     assert _saved_team_target(sample_db, "Q1 plan") == 5_000_000.0
+
+
+def test_autosave_off_and_the_tier_being_edited_survive_a_visit_to_another_page(sample_db):
+    """A manager who turned autosave off to try numbers, and was editing the stretch tier, finds both as they
+    left them after a look at Baselines: no edit is written to the open set behind their back."""
+    at = app_test(PAGE)
+    at.button(key="tg_save").click().run()
+    at.toggle(key="tg_autosave").set_value(False).run()
+    at.get("button_group")[0].set_value("stretch").run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/baselines.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.toggle(key="tg_autosave").value is False
+    assert at.session_state["tg_edit_tier"] == "stretch"
+    assert at.data_editor[0].key.endswith("|stretch")
+    at.number_input(key="tg_base").set_value(45).run()        # an experiment, not saved
+    conn = store.connect(sample_db)
+    try:
+        assert target_sets.list_target_sets(conn)["revision"].tolist() == [1]
+    finally:
+        conn.close()
