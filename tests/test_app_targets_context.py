@@ -68,3 +68,15 @@ def test_autosave_off_and_the_tier_being_edited_survive_a_visit_to_another_page(
         assert target_sets.list_target_sets(conn)["revision"].tolist() == [1]
     finally:
         conn.close()
+
+
+def test_a_fresh_split_says_the_team_total_is_the_team_number(sample_db):
+    """Splitting a number nobody edited: "= the team number", never a warning that it is "$0 short" of it."""
+    at = app_test(PAGE)
+    at.toggle(key="tg_split").set_value(True).run()
+    at.number_input(key="tg_team").set_value(5_000_000.0).run()
+    assert not at.exception, at.exception
+    said = [e.value for kind in ("info", "warning", "success") for e in getattr(at, kind) if "Team total" in e.value]
+    assert said == ["Team total at base $5.00M = the team number."]
+    tile = next(m for m in at.metric if m.label == "Team total at base")
+    assert tile.delta == "$0 against the team number"
