@@ -148,12 +148,16 @@ def verdict(coverage: pd.DataFrame, crps: Mapping[str, float], *, grain: str, n_
     label = f"P{round(100 * nominal)}"
     k = round(held * n_forecasts)
     counted = f"{formatting.count(k)} of {formatting.count(n_forecasts)} rep-{grain}s"
-    if kept:
+    short = held < nominal and times_in_ten(held) != times_in_ten(nominal)   # 8 in 10 is not "as promised"
+    if kept and not short:
         first = f"On your history this range held the actual {times_in_ten(held)} at {label} ({counted}), as promised"
     else:   # in percent: "9 times in 10" would hide a miss that rounds to the promise
-        first = (f"On your history the actual came in at or below {label} {'only ' if held < nominal else ''}"
+        first = (f"On your history the actual came in at or below {label} {'only ' if held < nominal and not kept else ''}"
                  f"{formatting.rate(held)} of the time ({counted}; {formatting.rate(nominal)} promised): targets "
                  f"at {label} have been beaten {'more' if held < nominal else 'less'} often than promised")
+        if kept:    # within the band luck explains, yet not the promised share: both said, never "as promised"
+            first += (f", a gap luck alone could explain over {formatting.count(n_origins)} tested {grain}"
+                      f"{'s' if n_origins != 1 else ''}")
     second, best, gain = _accuracy(crps, grain, model_on or {})
     sentence = f"{first}; {second}." if second else f"{first}."
     if n_forecasts < FEW_FORECASTS or n_origins < 3:

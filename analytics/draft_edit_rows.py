@@ -72,7 +72,7 @@ def honest_team_total(draft: TargetSetDraft, predictive: PredictiveDistribution,
     total = float(target[base].sum())
     difference = total - g
     if resplit or abs(difference) < (0.5 if is_count(predictive) else 1e-6 * max(abs(g), 1.0)):
-        difference = 0.0 if resplit else difference
+        difference = 0.0    # the shares' float rounding is no shortfall: never "$0 short of the team number"
     return TeamTotal(g, total, difference, team_rest, resplit, int(edited.sum()), rest_chance)
 
 

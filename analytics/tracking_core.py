@@ -267,3 +267,20 @@ def team_view(predictive: PredictiveDistribution, actual: npt.ArrayLike, targets
         "stretch_ratio": stretch_ratio,
         "projected_attainment_by_rep": attain,
     }
+
+
+def projection_sum_note(team_projected: float, reps_projected: npt.ArrayLike, write: Callable[[float], str]) -> str:
+    """What the team's projected total is against the reps' own projections added up ("" when they agree to
+    0.5%): the total is the middle of the team's simulated totals, in which the reps' periods move together, so
+    it is not the sum of each rep's middle outcome, and a manager adding up the table's column is told why.
+
+    >>> projection_sum_note(7.32e6, [3.5e6, 3.5e6], lambda v: f"${v / 1e6:.2f}M")
+    "The reps' own projections add up to $7.00M: each is that rep's middle outcome, and the reps' periods move together, so the team's middle outcome is not their sum."
+    >>> projection_sum_note(7.0e6, [3.5e6, 3.5e6], str)
+    ''
+    """
+    total = float(np.nansum(np.asarray(reps_projected, dtype=float)))
+    if not np.isfinite(team_projected) or abs(team_projected - total) <= 0.005 * max(abs(total), 1e-9):
+        return ""
+    return (f"The reps' own projections add up to {write(total)}: each is that rep's middle outcome, and the reps' "
+            "periods move together, so the team's middle outcome is not their sum.")

@@ -50,11 +50,16 @@ class WorkingDraft:
 
     ``edits`` are kept per context (``metric|grain|period``): an override of won revenue in Q1 is not
     one of deals in Q2. ``team_number`` and ``name`` are None/"" until the manager sets them; the page
-    then proposes one for the context (``team_for``, ``name_for`` say which).
+    then proposes one for the context (``team_for``, ``name_for`` say which). A number or name the manager
+    typed is kept for its context too (``team_numbers``, ``names``): a look at the months, or at another
+    quarter, and back finds it again, and the open set's autosave never writes the proposal over it.
 
     >>> d = WorkingDraft()
     >>> d.has_work(), d.with_edits("revenue|quarter|2026-Q1", DraftEdits().with_proposal("Ana", "base", 9.0, True)).has_work()
     (False, True)
+    >>> d.keep_team_number("revenue|quarter|2026-Q1", 5e6, proposed=4.7e6)
+    >>> d.team_number_in("revenue|quarter|2026-Q1", 4.8e6), d.team_number_in("revenue|month|2026-01", 1.6e6)
+    (5000000.0, 1600000.0)
     """
 
     metric: str = "revenue"
@@ -75,6 +80,8 @@ class WorkingDraft:
     one_rep: str | None = None      # the rep the one-rep panel shows (kept across page visits)
     one_tier: str | None = None
     edits: dict[str, DraftEdits] = dataclasses.field(default_factory=dict)
+    team_numbers: dict[str, float] = dataclasses.field(default_factory=dict)   # typed, per context
+    names: dict[str, str] = dataclasses.field(default_factory=dict)            # typed, per context
     open_set: OpenSet | None = None
     saved_signature: str | None = None
 
@@ -85,6 +92,22 @@ class WorkingDraft:
     def with_edits(self, context: str, edits: DraftEdits) -> WorkingDraft:
         self.edits[context] = edits
         return self
+
+    def team_number_in(self, context: str, proposed: float) -> float:
+        """The team number for ``context``: the one the manager typed for it, else ``proposed``."""
+        return self.team_numbers.get(context, proposed)
+
+    def keep_team_number(self, context: str, number: float, proposed: float) -> None:
+        """Remember the number shown for ``context`` when it is the manager's own (not the proposal)."""
+        _keep(self.team_numbers, context, number, proposed)
+
+    def name_in(self, context: str, proposed: str) -> str:
+        """The set's name for ``context``: the one the manager typed for it, else ``proposed``."""
+        return self.names.get(context, proposed)
+
+    def keep_name(self, context: str, name: str, proposed: str) -> None:
+        """Remember the name shown for ``context`` when it is the manager's own (not the proposal)."""
+        _keep(self.names, context, name, proposed)
 
     def open_for(self, context: str) -> OpenSet | None:
         """The open set, when it was saved for this context."""
@@ -103,6 +126,13 @@ class WorkingDraft:
         if self.open_set is not None:
             return self.saved_signature not in (None, signature)
         return self.has_work()
+
+
+def _keep(kept: dict, context: str, value: Any, proposed: Any) -> None:
+    if value == proposed:
+        kept.pop(context, None)
+    else:
+        kept[context] = value
 
 
 def working_draft() -> WorkingDraft:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from analytics import export, formatting, target_sets
 from analytics.draft_edits import DraftEdits
-from dashboard import auth, session
+from dashboard import auth, kept_widgets, session
 from dashboard.draft_state import OpenSet, WorkingDraft, remember, replace_draft, working_draft
 
 CONFIRM_FINAL_KEY = "tg_confirm_final"  # ("save", context) or ("finalize", set_id): asked, awaiting Yes or Cancel
@@ -99,7 +99,8 @@ def draft_of(saved: target_sets.SavedTargetSet, author: str = "") -> WorkingDraf
         team_number=float(saved.team_target) if split else None, team_for=ctx if split else None,
         allocation=saved.method if saved.method in ("equal-chance", "proportional") else "equal-chance",
         team_rest=saved.team_rest or ("shortfall" if split else "resplit"), name=saved.name, name_for=ctx,
-        author=author, edits={ctx: edits}, open_set=_open_set(saved, ctx))
+        author=author, edits={ctx: edits}, open_set=_open_set(saved, ctx), names={ctx: saved.name},
+        team_numbers={ctx: float(saved.team_target)} if split else {})
 
 
 def reload_open() -> None:
@@ -129,8 +130,8 @@ def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: 
     draft = working_draft()
     c_name, c_author, c_note = st.columns([2, 1.2, 2])
     if draft.name_for != context:     # a name per metric and period, as the team number
-        draft.name, draft.name_for = default_name, context
-        st.session_state["tg_name"] = default_name
+        draft.name, draft.name_for = draft.name_in(context, default_name), context
+        st.session_state["tg_name"] = draft.name
     name = c_name.text_input("Target set name", key="tg_name")
     if auth.account() is None:    # accounts off: the audit trail records the name typed here
         author = c_author.text_input("Your name", key="tg_author", placeholder="recorded in the audit log")
@@ -139,6 +140,7 @@ def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: 
         c_author.caption(f"Saved by **{auth.author()}** (signed in)")
     note = c_note.text_input("Note", key="tg_note", placeholder="what changed and why")
     remember(draft, name=name, author=author, note=note)
+    draft.keep_name(context, name, proposed=default_name)
 
     def _save(status: str, autosave: bool = False):
         """Save the session as a set (the open one when the name matches); returns a message tuple."""
@@ -161,6 +163,7 @@ def save_panel(conn, work: target_sets.TargetSetDraft, signature: str, context: 
 
     # Autosave: an open draft follows the manager's edits, so a reload loses at most the edit in flight.
     save_msg = st.session_state.pop("tg_save_msg", None)
+    kept_widgets.keep(["tg_autosave"])     # switched off to try numbers: still off after a look at another page
     autosave = st.toggle("Save edits to the open draft as I make them", value=True, key="tg_autosave")
     opened = draft.open_for(context)
     if (autosave and opened and opened.status == "draft" and opened.name == name.strip()

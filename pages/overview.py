@@ -107,17 +107,21 @@ c4.metric("Deals imported", formatting.count(counts["deals"]),
                f"{formatting.count(counts['quotas'])} quota rows are loaded too.")
 
 team_by_period = panel.groupby(["period_start", "period_label", "team"], as_index=False, dropna=False)["value"].sum()
+has_teams = team_by_period["team"].notna().any()    # no team anywhere: one series, no "(no team)" legend
 team_by_period["team"] = team_by_period["team"].astype("string").fillna("(no team)")
 # Partial periods at either end say so: a first quarter the data starts late in looks like a slump.
 first = period_of(cov.data_starts, grain, fiscal_month) if cov.data_starts else current
 partial = [f"{note}, inside {first.label}" for note in [cov.data_starts_note(first)] if note]
 partial += [] if current_over else [f"the data ends on {data_ends}, inside {current.label}"]
-fig = px.bar(team_by_period, x="period_label", y="value", color="team", color_discrete_sequence=TEAM_COLOURS,
+fig = px.bar(team_by_period, x="period_label", y="value", color="team" if has_teams else None,
+             color_discrete_sequence=TEAM_COLOURS,
              labels={"period_label": grain.title(), "value": "Won revenue", "team": "Team"},
              title=f"Won revenue per {grain}" + (f" ({'; '.join(partial)})" if partial else ""))
-fig.update_layout(height=380, margin=dict(t=50, b=10), legend_title_text="", bargap=0.25)
+fig.update_layout(height=380, margin=dict(t=50, b=10), legend_title_text="", bargap=0.25,
+                  showlegend=bool(has_teams))
 fig.update_yaxes(tickprefix=currency, tickformat="~s")
-fig.update_traces(hovertemplate=f"%{{x}} · %{{fullData.name}}<br>{currency}%{{y:,.0f}}<extra></extra>")
+fig.update_traces(hovertemplate=("%{x} · %{fullData.name}<br>" if has_teams else "%{x}<br>")
+                  + f"{currency}%{{y:,.0f}}<extra></extra>")
 st.plotly_chart(fig, width="stretch")
 for note in cov.absent_notes():  # said once here; the other pages leave the absent data out
     st.caption(f":material/info: {note}")

@@ -27,7 +27,7 @@ from analytics.periods import parse_period
 from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages, planned_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
 from analytics.target_floor import floor_for
-from dashboard import draft_state, frame, rep_facts_view, session, target_set_panel
+from dashboard import draft_state, frame, kept_widgets, rep_facts_view, session, target_set_panel
 from dashboard.one_rep_panel import PanelInputs, one_rep_panel
 from dashboard.target_table import (
     TIER_LABELS,
@@ -174,8 +174,9 @@ if not reps:
     st.warning(f"No active reps in {period.label}.")
     st.stop()
 context = f"{metric}|{grain}|{period.label}"
+default_name = f"{metrics.METRIC_LABELS.get(metric, metric)} {period.label}"
 if draft.name_for != context:     # a name per metric and period until the manager types one
-    draft.name, draft.name_for = f"{metrics.METRIC_LABELS.get(metric, metric)} {period.label}", context
+    draft.name, draft.name_for = draft.name_in(context, default_name), context
     st.session_state["tg_name"] = draft.name
 draft_caption = st.empty()      # "Working draft: …", written once the draft's numbers are known
 
@@ -187,8 +188,8 @@ with st.container(border=True):
                            help="Base targets become a split of the number the company handed down.")
     default_g = float(round(summary["baseline"].sum() * 1.1, -3 if money_metric else 0))
     if draft.team_for != context or draft.team_number is None:      # a sensible number per metric and period
-        draft.team_number, draft.team_for = default_g, context
-        st.session_state["tg_team"] = default_g
+        draft.team_number, draft.team_for = draft.team_number_in(context, default_g), context
+        st.session_state["tg_team"] = draft.team_number
     team_target = c_g.number_input("Team number", min_value=0.0, step=max(default_g / 100, 1.0),
                                    format="%.0f", key="tg_team", disabled=not split_on)
     allocation = c_method.radio("Split", ["equal-chance", "proportional"], horizontal=True, key="tg_alloc",
@@ -200,6 +201,7 @@ with st.container(border=True):
                          horizontal=True, disabled=not split_on)
     draft_state.remember(draft, split=split_on, team_number=float(team_target), allocation=allocation,
                          team_rest=team_rest)
+    draft.keep_team_number(context, float(team_target), proposed=default_g)
     team = None
     if split_on and team_target > 0:
         team = _allocation(cal, f"{cache_key}|{context}", float(team_target))
@@ -239,6 +241,7 @@ model = _model_draft(cal, f"{cache_key}|{context}", tiers_key, team_value, alloc
                      session.currency_code())
 
 # ---------------------------------------------------------------- the manager's edits over the model
+kept_widgets.keep(["tg_edit_tier"])     # the tier being edited, as left before a look at another page
 if st.session_state.get("tg_edit_tier") not in tiers:
     st.session_state["tg_edit_tier"] = "base"
 edit_tier_now = st.session_state["tg_edit_tier"]
@@ -357,8 +360,7 @@ if plan is not None:
 
 # ---------------------------------------------------------------- save and saved sets
 st.subheader("Save")
-target_set_panel.save_panel(conn, work, signature, context, f"{metrics.METRIC_LABELS.get(metric, metric)} "
-                                                             f"{period.label}")
+target_set_panel.save_panel(conn, work, signature, context, default_name)
 with draft_caption.container():     # at the top of the page, written once the save has been made
     opened = draft.open_for(context)
     c_cap, c_new = st.columns([5, 1], vertical_alignment="center")

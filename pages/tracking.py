@@ -14,6 +14,7 @@ from analytics import formatting, metrics, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
 from analytics.coverage import period_after_data_note
 from analytics.periods import parse_period, period_of
+from analytics.tracking_core import projection_sum_note
 from dashboard import auth, frame, kept_widgets, period_fits, session, tracking_view
 
 frame.require("pages/tracking.py")
@@ -207,10 +208,11 @@ k1, k2, k3, k4, k5 = st.columns(5)
 k1.metric("Team to date", fmt(team["actual"]), f"{formatting.rate(team['attainment_so_far'])} of {fmt(team['team_target'])}",
           delta_color="off", delta_arrow="off", border=True,
           help=f"The team number is {fmt(team['team_target'])} (the set's team target, else the sum of base targets).")
+sum_note = projection_sum_note(team["projected"], t.summary["projected"], fmt)   # (the whole set's reps)
 k2.metric("Projected total", fmt(team["projected"]),
           f"{formatting.rate(team['projected_attainment'])} of {fmt(team['team_target'])}", delta_color="off", delta_arrow="off",
           border=True, help=f"Median projection; 80% range {fmt(team['projected_p10'])} – "
-                            f"{fmt(team['projected_p90'])}.")
+                            f"{fmt(team['projected_p90'])}. {sum_note}".strip())
 k3.metric("Team chance", formatting.rate(team["team_p_attain"]), border=True,
           help="Chance that the team's total reaches the team number by period end.")
 k4.metric("Reps reaching base", formatting.rate(team["expected_share_reaching_base"]),
@@ -260,7 +262,8 @@ with team_col, st.container(border=True):
     st.markdown(
         f"- Team number **{fmt(team['team_target'])}**: **{fmt(team['actual'])}** so far "
         f"({formatting.rate(team['attainment_so_far'])}), projected **{fmt(team['projected'])}** "
-        f"(80% range {fmt(team['projected_p10'])} – {fmt(team['projected_p90'])}).\n"
+        f"(80% range {fmt(team['projected_p10'])} – {fmt(team['projected_p90'])})."
+        + (f" {sum_note}" if sum_note else "") + "\n"
         f"- Chance the team reaches its number: **{formatting.rate(team['team_p_attain'])}**.\n"
         f"- Reps projected at or above base: **{formatting.rate(team['share_projected_at_base'])}**; expected to "
         f"reach it: **{formatting.rate(team['expected_share_reaching_base'])}**; the set promised "

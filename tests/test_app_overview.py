@@ -219,3 +219,17 @@ def test_a_quarter_the_data_ends_inside_says_where_the_data_ends(db_path, tmp_pa
     assert "Won so far in 2026-Q2" in [m.label for m in at.metric]
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert "the data ends on 15 May 2026, inside 2026-Q2" in title
+
+
+def test_a_company_without_teams_gets_no_team_legend(db_path, tmp_path):
+    """An export with no team anywhere (no roster with teams): one series of bars, no legend naming a
+    "(no team)" group the manager never had."""
+    import orders_fixtures
+
+    orders_fixtures.build_orders_db(tmp_path, db_path)
+    at = app_test()
+    assert not at.exception, at.exception
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(figure["data"]) == 1
+    assert "(no team)" not in at.get("plotly_chart")[0].proto.spec
+    assert figure["data"][0].get("showlegend") is False or figure["layout"].get("showlegend") is False

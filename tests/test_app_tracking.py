@@ -289,3 +289,17 @@ def test_an_eur_companys_money_reads_in_euros(eur_db):
     assert "$" not in shown and "Team number **€" in shown
     formats = number_formats(at)
     assert "€%,d" in formats and not any("$" in f for f in formats)
+
+
+def test_the_projected_total_says_why_it_is_not_the_sum_of_the_reps_projections(tracked_db):
+    """The tile is the middle of the team's simulated totals (the reps' periods move together), the table each
+    rep's middle outcome: a manager adding up the table's column finds another number, and is told why."""
+    at = app_test(PAGE)
+    assert not at.exception, at.exception
+    reps_sum = float(_frame(at, "all reps")["projected"].sum())
+    tile = _metric(at, "Projected total")
+    strict = engine_tracking(tracked_db, tracking.DEFAULT_THRESHOLD)
+    assert abs(strict.team["projected"] - reps_sum) > 0.005 * reps_sum     # (the sample's do differ)
+    said = f"The reps' own projections add up to ${reps_sum / 1e6:.2f}M"
+    assert said in tile.proto.help
+    assert said in _texts(at)

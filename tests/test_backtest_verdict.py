@@ -41,6 +41,12 @@ RULES = {"last_period": 0.60, "same_period_last_year": 0.55}
      "On your history the actual came in at or below P90 only 80% of the time (160 of 200 rep-months; 90% "
      "promised): targets at P90 have been beaten more often than promised; at month grain the model and each "
      "rep's own percentiles have been about as accurate."),
+    # Within luck of the promise on few tested months, yet 8 in 10 is not "as promised": the shares are said as
+    # they are, with the luck that may explain the gap.
+    (fixed_result(136 / 180, (0.53, 0.98), {"model": 0.50, "empirical_percentiles": 0.51}, n=180, origins=6),
+     "On your history the actual came in at or below P90 76% of the time (136 of 180 rep-months; 90% promised): "
+     "targets at P90 have been beaten more often than promised, a gap luck alone could explain over 6 tested "
+     "months; at month grain the model and each rep's own percentiles have been about as accurate."),
     (fixed_result(0.94, (0.91, 0.97), {"model": 0.30, "trailing_mean": 0.40}, grain="quarter", n=100),
      "On your history the actual came in at or below P90 94% of the time (94 of 100 rep-quarters; 90% "
      "promised): targets at P90 have been beaten less often than promised; at quarter grain the model has been "

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analytics import allocation, targets
-from analytics.draft_edits import DraftEdits, apply_edits, one_rep_action, table_edits
+from analytics.draft_edits import DraftEdits, apply_edits, one_rep_action, table_edits, team_total_words
 from analytics.periods import parse_period
 from analytics.predictive import LogScaleHurdle, NegBinomialCount
 from analytics.target_drafts import build_draft
@@ -166,3 +166,14 @@ def test_a_base_set_below_the_models_keeps_higher_tiers_at_their_own_percentiles
     rows = apply_edits(draft, DraftEdits().with_override(rep, "base", low, "ramping"), team).draft.rows
     stretch = rows[(rows.rep == rep) & (rows.tier == "stretch")]["target"].iloc[0]
     assert stretch == pytest.approx(float(team.quantile(0.70)[2]), rel=1e-9)
+
+
+@pytest.mark.parametrize("g", [1_000_000.0, 3_333_333.0, 4_000_000.0, 5_000_000.0, 987_654.321])
+def test_a_split_nobody_edited_is_the_team_number_not_a_dollar_short(team, g):
+    """The split's shares add up to the team number but for float rounding: no "$0 short of the team number"
+    (nor a red -$0 on the page) before anyone edited a target."""
+    edited = apply_edits(_draft(team, g=g), DraftEdits(), team)
+    assert edited.team is not None and edited.team.n_fixed == 0
+    assert edited.team.difference == 0
+    said = team_total_words(edited.team)
+    assert said.kind == "info" and "= the team number" in said.text
