@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analytics import allocation, targets
-from analytics.draft_edits import DraftEdits, apply_edits, one_rep_action, table_edits
+from analytics.draft_edits import DraftEdits, apply_edits, one_rep_action, table_edits, team_total_words
 from analytics.periods import parse_period
 from analytics.predictive import LogScaleHurdle, NegBinomialCount
 from analytics.target_drafts import build_draft
@@ -166,3 +166,18 @@ def test_a_base_set_below_the_models_keeps_higher_tiers_at_their_own_percentiles
     rows = apply_edits(draft, DraftEdits().with_override(rep, "base", low, "ramping"), team).draft.rows
     stretch = rows[(rows.rep == rep) & (rows.tier == "stretch")]["target"].iloc[0]
     assert stretch == pytest.approx(float(team.quantile(0.70)[2]), rel=1e-9)
+
+
+@pytest.mark.parametrize("n_reps, team_number", [(1, 900_000.0), (4, 900_000.0), (8, 1_000_000.0), (8, 3_333_333.33)])
+def test_an_unedited_equal_chance_split_says_it_is_the_team_number(n_reps, team_number):
+    """The split's base targets add up to the team number up to floating point: no edit, so no 'short of' or
+    'above' (a residual of 1e-7 was once said as '$0 short ... the edited reps alone reach it')."""
+    rng = random.Random(n_reps)
+    mu = np.log([rng.uniform(50_000, 200_000) for _ in range(n_reps)])
+    d = LogScaleHurdle(reps=np.array([f"rep{i}" for i in range(n_reps)], dtype=object), mu=mu,
+                       sigma=np.array([rng.uniform(0.2, 0.8) for _ in range(n_reps)]), df=np.full(n_reps, 12.0),
+                       zero_share=np.zeros(n_reps))
+    out = apply_edits(_draft(d, g=team_number), DraftEdits(), d)
+    assert out.team is not None and out.team.difference == 0.0
+    said = team_total_words(out.team)
+    assert said.kind == "info" and "= the team number" in said.text
