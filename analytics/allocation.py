@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import optimize
 
 from analytics.formatting import count, rate
+from analytics.metric_registry import resolve_metric
 from analytics.predictive import BetaBinomialRate, PredictiveDistribution
 from analytics.target_floor import TargetFloor, floor_for
 from analytics.targets import is_count
@@ -390,6 +391,10 @@ def _aligned_baseline(calibration: Calibration) -> np.ndarray:
 def allocation_for(calibration: Calibration, team_target: float, n_draws: int | None = None,
                    seed: int = 0, totals: np.ndarray | None = None) -> TeamAllocation:
     """:func:`compare_allocations` with the calibration's own baseline and floor (each rep's typical deal;
-    ``totals``: its team totals, when already simulated)."""
+    ``totals``: its team totals, when already simulated). Refused (``ValueError``) for a metric that does not
+    add up across reps."""
+    metric = getattr(calibration, "metric", None)       # (a stand-in holding laws alone has none)
+    if metric is not None and (refusal := resolve_metric(metric).team_split_refusal) is not None:
+        raise ValueError(refusal)
     return compare_allocations(calibration.predictive, team_target, _aligned_baseline(calibration),
                                n_draws, seed, totals, floor_for(calibration))

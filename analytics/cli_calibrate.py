@@ -113,6 +113,10 @@ def calibration_rows(cal: Calibration, target_percentile: float | None = None,
     out["baseline"] = s["baseline"].to_numpy()
     if team_target is not None:
         from analytics.allocation import allocate_team_target
+        from analytics.metric_registry import resolve_metric
+
+        if (refusal := resolve_metric(cal.metric).team_split_refusal) is not None:   # a rate or an average
+            raise ValueError(refusal)
 
         baseline = s["baseline"].reindex(list(cal.predictive.reps)).to_numpy(dtype=float)
         split = allocate_team_target(cal.predictive, team_target, allocation, baseline=baseline, floor=floor)

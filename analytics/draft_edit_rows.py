@@ -71,8 +71,10 @@ def honest_team_total(draft: TargetSetDraft, predictive: PredictiveDistribution,
                                 draft.tiers)
     total = float(target[base].sum())
     difference = total - g
+    # A split (the draft's own or a re-split rest) adds up to the team number only up to the solver's and
+    # floating point's residue (1e-7 of a million): that is no difference, and must not be said as "$0 short".
     if resplit or abs(difference) < (0.5 if is_count(predictive) else 1e-6 * max(abs(g), 1.0)):
-        difference = 0.0    # the shares' float rounding is no shortfall: never "$0 short of the team number"
+        difference = 0.0
     return TeamTotal(g, total, difference, team_rest, resplit, int(edited.sum()), rest_chance)
 
 

@@ -97,6 +97,24 @@ class Metric:
         return self.label[:1].lower() + self.label[1:]
 
     @property
+    def team_split_refusal(self) -> str | None:
+        """Why a team number of this metric cannot be split across reps, or None when it can.
+
+        A split gives each rep a share that adds up to the team's number; a rate or an average (win rate,
+        average deal size) does not add up across reps, so its "shares" would be numbers no rep could
+        reach ($560k of average deal size where deals run at $25k) and no team could be measured by.
+
+        >>> REGISTRY["revenue"].team_split_refusal is None
+        True
+        >>> REGISTRY["avg_deal_size"].team_split_refusal
+        "average deal size does not add up across reps (the team's is not the sum of the reps'): a team target cannot be split"
+        """
+        if self.additive:
+            return None
+        return (f"{self.words} does not add up across reps (the team's is not the sum of the reps'): "
+                "a team target cannot be split")
+
+    @property
     def empty_value(self) -> str:
         """SQL for a rep-period without rows: zero for what adds up, else missing."""
         return "0" if self.additive else "NULL"

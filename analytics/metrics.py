@@ -264,7 +264,7 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
           AND s.span_end >= greatest(s.span_start, cov.coverage_start)
     ),
     grid AS (
-        SELECT rep, team, span_start, span_end, tenure_start,
+        SELECT rep, team, from_date, span_end, tenure_start,
                unnest(generate_series({period_start_sql("from_date", grain, fsm)},
                                       {period_start_sql("span_end", grain, fsm)},
                                       INTERVAL {months} MONTH))::DATE AS period_start
@@ -273,7 +273,8 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
     agg AS ({agg_sql})
     SELECT g.rep, g.period_start,
            coalesce(a.value, {definition.empty_value})::DOUBLE AS value,
-           (date_diff('day', greatest(g.period_start, g.span_start),
+           -- days from the first day counted: a period the data begin inside of is that part of a period
+           (date_diff('day', greatest(g.period_start, g.from_date),
                       least((g.period_start + INTERVAL {months} MONTH - INTERVAL 1 DAY)::DATE, g.span_end))
             + 1)::INTEGER AS exposure_days,
            CASE WHEN g.tenure_start IS NULL THEN NULL

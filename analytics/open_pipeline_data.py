@@ -25,6 +25,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -197,6 +198,21 @@ class PipelineEvidence:
         """The law of the rest of the period with these open deals (:func:`remainder_with_pipeline`)."""
         return remainder_with_pipeline(predictive, share, effect, self.values, self.chances,
                                        self.share_from_open, seed=seed)
+
+
+def without_reps(evidence: PipelineEvidence | None, gone: npt.ArrayLike) -> PipelineEvidence | None:
+    """``evidence`` with no open deal for the reps ``gone`` marks (a rep who left wins none of theirs: the
+    CRM hands them to someone else, or they go stale).
+
+    >>> ev = PipelineEvidence([np.array([5.0, 7.0]), np.array([3.0])], [np.array([0.5, 0.5]), np.array([1.0])], 0.8, 40)
+    >>> without_reps(ev, [True, False]).expected.tolist()
+    [0.0, 3.0]
+    """
+    gone = np.asarray(gone, dtype=bool)
+    if evidence is None or not gone.any():
+        return evidence
+    return dataclasses.replace(evidence, values=[v[:0] if g else v for v, g in zip(evidence.values, gone, strict=True)],
+                               chances=[p[:0] if g else p for p, g in zip(evidence.chances, gone, strict=True)])
 
 
 def pipeline_evidence(conn: duckdb.DuckDBPyConnection, metric: str, period: Period, day: date,

@@ -255,8 +255,11 @@ def _panel(definition: Metric, grain: str, fsm: int, as_of: date, reps: _PanelRe
     inactive = ~active
     # Whole days as floats (exact): the grids' arithmetic without numpy's NaT checks of datetime64.
     start_day, end_day = _day_numbers(p_start), _day_numbers(p_end)
+    # Days from the first day counted (``from_date``): a period the data begin inside of (activities from the
+    # last day of a quarter, closes complete from the 5th of a month) is that part of a period, not a whole
+    # period of almost nothing.
     exposure = (np.minimum(end_day[None, :], _day_numbers(reps.span_end)[:, None])
-                - np.maximum(start_day[None, :], _day_numbers(reps.span_start)[:, None])) + 1
+                - np.maximum(start_day[None, :], _day_numbers(reps.from_date)[:, None])) + 1
     exposure[inactive] = np.nan
     # An unknown tenure start is NaN, and stays NaN through np.maximum.
     tenure = np.maximum(start_day[None, :] - _day_numbers(reps.tenure_start)[:, None], 0) / TENURE_MONTH_DAYS

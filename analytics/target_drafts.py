@@ -81,6 +81,8 @@ def build_draft(predictive: PredictiveDistribution, *, name: str, period: Period
     }
     method = "percentile"
     if team_target is not None:
+        if (refusal := resolve_metric(metric).team_split_refusal) is not None:    # a rate or an average
+            raise ValueError(refusal)
         method = allocation
         split = allocate_team_target(predictive, team_target, allocation, baseline=baseline, floor=floor)
         base_mask = rows["tier"] == "base"

@@ -24,7 +24,7 @@ from analytics.checkin_notes import NOTE_COLUMNS, add_note, list_notes, notes_cs
 from analytics.coverage import DataCoverage, data_coverage, day_words
 from analytics.metric_registry import resolve_metric
 from analytics.metrics import FUNNEL_RATES, data_as_of, rep_funnel
-from analytics.open_pipeline_data import PipelineEvidence, pipeline_evidence
+from analytics.open_pipeline_data import PipelineEvidence, pipeline_evidence, without_reps
 from analytics.pace_chance import remaining_law, team_effect
 from analytics.pace_replay import rep_shares
 from analytics.periods import Period, working_days
@@ -174,6 +174,11 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     pred, covered = align_predictive(None if cal is None else cal.predictive, reps, implied)
     shape = period_shape(conn, saved, cal)
     share = np.broadcast_to(np.asarray(shape.share_at(period, day), dtype=float), actual.shape).copy()
+    # A rep who left before the day has booked all they will: their period is over (pace against the whole
+    # target, nothing more to come, never flagged as off pace nor told to make more calls).
+    left = data.left_before(conn, reps, day)
+    gone = left.notna().to_numpy()
+    share[gone] = 1.0
     tg = saved.targets_by_tier
     # A base of 0 (a set saved before a target had to be above zero) is no target: read as one, it would be
     # "reached" from the first day (a 100% chance, a pace over nothing). No pace, no chance; said once.
@@ -195,12 +200,12 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
     s["p_attain_start"] = conditional_p_attain(pred, np.zeros_like(actual), base, 0.0)
     # The chance from here: each rep's own share usually booked by now and the team's pace so far
     # (analytics.pace_chance); the pace column keeps the set's shape (its milestones).
-    s["share_usual"] = rep_shares(conn, saved.metric, period, day, reps)
+    s["share_usual"] = np.where(gone, 1.0, rep_shares(conn, saved.metric, period, day, reps))
     usual = s["share_usual"].to_numpy()
-    effect = team_effect(pred, actual, usual)
+    effect = team_effect(pred, np.where(gone, 0.0, actual), np.where(gone, 0.0, usual))   # (no evidence of the team's pace)
     # With an open pipeline in the data, the rest of the period is its open deals plus what deals
     # not yet open usually add (analytics.open_pipeline); orders-only data keeps the law scaled.
-    pipeline = pipeline_evidence(conn, saved.metric, period, day, reps, coverage=cov)
+    pipeline = without_reps(pipeline_evidence(conn, saved.metric, period, day, reps, coverage=cov), gone)
     with_pipeline = None if pipeline is None else pipeline.remainder(pred, usual, effect, seed=seed)
     rest = remaining_law(pred, usual, effect) if with_pipeline is None else with_pipeline
     if pipeline is not None:
@@ -215,7 +220,7 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
         ["projected", "projected_p10", "projected_p90"]].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         s["projected_attainment"] = np.where(base > 0, s["projected"] / base, np.nan)
-    s["flag"] = (s["p_attain"] < threshold) & (day >= period.start)
+    s["flag"] = (s["p_attain"] < threshold) & (day >= period.start) & ~gone
     funnel = usual_funnel(conn, period, reps, cal)
     acts, causes, takes = _activity_side(conn, saved, day, base - actual, confidence, cov, funnel)
     if causes["cause"].eq("no activity data").all() and not cov.has_activities:
@@ -231,6 +236,8 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
                              for p, sh in zip(s["pace"], short, strict=True)]
     s[["cause", "cause_detail"]] = cause_beside_pace(s["flag"], s["pace"], s["cause"], s["cause_detail"]).to_numpy()
     s.loc[no_target, ["cause", "cause_detail"]] = ["no target", "no base target in this set: pace and chance not measured"]
+    s.loc[gone, "cause"] = "left"
+    s.loc[gone, "cause_detail"] = [f"left on {day_words(d.date())}: nothing after that day counts" for d in left[gone]]
     s["model"] = np.where(np.isin(reps, np.asarray(cal.predictive.reps, dtype=object))
                           if cal is not None else False, "calibration", "implied by saved set")
     # The team's view reuses the reps' projection and chance, and the pipeline remainder's seeded draws
@@ -240,7 +247,7 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
                      projected=s["projected"].to_numpy(dtype=float), p_attain=s["p_attain"].to_numpy(dtype=float),
                      remaining_draws=None if with_pipeline is None or with_pipeline.n_draws != n_draws
                      else with_pipeline.seeded_draws())
-    team["share_expected"] = float(np.mean(share))
+    team["share_expected"] = float(np.mean(share[~gone] if (~gone).any() else share))    # (a leaver's is 1)
     team["team_pace"], team["team_pace_weight"] = effect.ratio, effect.weight
     team.update(pipeline_summary(pipeline))
     team["flagged"] = int(s["flag"].sum())

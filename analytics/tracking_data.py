@@ -16,9 +16,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.metric_registry import ACTIVITY_TYPES, resolve_metric
+from analytics.metrics import rep_spans
 from analytics.periods import Period
 from analytics.target_sets import SavedTargetSet, load_target_set
 
@@ -117,6 +119,15 @@ def funnel_counts(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pd
     wide = wide.reindex(columns=list(FUNNEL_COLUMNS), fill_value=0.0).astype(float)
     wide.columns.name = None
     return wide
+
+
+def left_before(conn: duckdb.DuckDBPyConnection, reps: np.ndarray, day: date) -> pd.Series:
+    """The day each of ``reps`` left (the roster's end date, or the last deal or activity of a rep it marks
+    gone without one: ``metrics.rep_spans``' ``roster_end``) when that is before ``day``; NaT for a rep
+    still here on ``day``."""
+    ended = rep_spans(conn, as_of=day).set_index("rep")["roster_end"]
+    ended = pd.to_datetime(ended[~ended.index.duplicated()]).reindex(np.asarray(reps, dtype=object))
+    return ended.where(ended < pd.Timestamp(day))
 
 
 def reps_teams(conn: duckdb.DuckDBPyConnection) -> pd.Series:

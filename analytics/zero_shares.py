@@ -84,19 +84,28 @@ def moq_zero_shares(zero_share: np.ndarray, zero_cells: np.ndarray, seen: np.nda
     return np.where(zero_share[:, None] > 0, special.expit(own[:, None] + shift[None, :]), 0.0)
 
 
+LINK_PRIOR_SD = 2.0   # log-odds: keeps the fit finite when every zero month sits at one end of the level
+
+
 def level_zero_link(levels: np.ndarray, zero_moq: np.ndarray, zero_cells: np.ndarray, seen: np.ndarray,
                     moq: np.ndarray) -> tuple[float, float]:
-    """(a, gamma) of the team's zero months against its level: s_t = a + gamma d_t, by weighted least squares.
+    """(a, gamma) of the team's zero months against its level: logit q_t = logit r_t + a + gamma d_t.
 
-    s_t is the log-odds of period t's zero months against those the reps' shares expect there,
-    logit(Z_t / N_t) - logit(E_t / N_t) (E_t the sum of the shares of the reps seen, at the month of
-    quarter), weighted by the inverse of its noise N_t r_t (1 - r_t); d_t is the team's level net of
-    month of quarter and season (``PeriodEffectForecast.levels``). A rep's share is its whole
-    history's, so when the team's level moves (a company growing: zero months went from 16% to 4% of
-    rep-months as its level rose fourfold) every rep's share lags it, and a hurdle with too many zeros
-    puts the median low. gamma is kept only where it says more sales mean fewer zero months (< 0), and
-    shrunk by its standard error (gamma (1 - se^2 / gamma^2), positive part), so a level that does not
-    move the zeros leaves the shares alone.
+    Z_t of the N_t reps seen in period t had no sale; r_t = E_t / N_t is the share their own zero shares
+    expect there (E_t the sum of the shares of the reps seen, at the month of quarter) and d_t the team's
+    level net of month of quarter and season (``PeriodEffectForecast.levels``). Z_t is read as binomial
+    (N_t, q_t) and (a, gamma) fitted by maximum likelihood (:func:`_offset_logit_fit`). A rep's share is
+    its whole history's, so when the team's level moves (a company growing: zero months went from 16% to
+    4% of rep-months as its level rose fourfold) every rep's share lags it, and a hurdle with too many
+    zeros puts the median low. gamma is kept only where it says more sales mean fewer zero months (< 0),
+    and shrunk by its standard error (gamma (1 - se^2 / gamma^2), positive part), so a level that does not
+    move the zeros leaves the shares alone; a is then fitted again beside the shrunk gamma.
+
+    Why not a line through each period's log-odds: a period with no zero month has none, and any stand-in
+    (half a month: 0.5 / N_t) is more zeros than a small team with rare zero months expects (5 reps at
+    3%: 10%), so every such period said "more zeros than expected" and the line's a tripled the zero
+    shares (a P10 of 0 for reps with one zero month in fourteen). The likelihood reads a period without
+    zeros as it is.
 
     Twenty-four periods of 40 reps whose zero months fall as the level rises:
 
@@ -111,23 +120,50 @@ def level_zero_link(levels: np.ndarray, zero_moq: np.ndarray, zero_cells: np.nda
     z = zero_cells.sum(axis=0).astype(float)
     e = np.where(seen, zero_moq[:, moq], 0.0).sum(axis=0)
     ok = (n >= 5) & (e > 0) & (e < n) & np.isfinite(levels)
-    if ok.sum() < 6:
+    if ok.sum() < 6 or z[ok].sum() == 0:
         return 0.0, 0.0
-    n, z, e, d = n[ok], z[ok], e[ok], levels[ok]
-    r = e / n
-    s = special.logit(np.clip(z / n, 0.5 / n, 1 - 0.5 / n)) - special.logit(r)
-    w = n * r * (1 - r)
-    d_bar, s_bar = np.average(d, weights=w), np.average(s, weights=w)
-    sxx = float(np.sum(w * (d - d_bar) ** 2))
-    if sxx <= 0:
-        return 0.0, 0.0
-    gamma = float(np.sum(w * (d - d_bar) * (s - s_bar)) / sxx)
-    dof = max(d.size - 2, 1)
-    se2 = float(np.sum(w * (s - s_bar - gamma * (d - d_bar)) ** 2)) / dof / sxx
-    if gamma >= 0:
+    n, z, d = n[ok], z[ok], levels[ok]
+    offset = special.logit(e[ok] / n)
+    (a, gamma), se2 = _offset_logit_fit(z, n, offset, d)
+    if not gamma < 0:
         return 0.0, 0.0
     gamma *= max(1.0 - se2 / gamma**2, 0.0)
-    return float(s_bar - gamma * d_bar), gamma
+    if gamma == 0:
+        return 0.0, 0.0
+    (a, _), _ = _offset_logit_fit(z, n, offset, d, gamma=gamma)
+    return float(a), float(gamma)
+
+
+def _offset_logit_fit(z: np.ndarray, n: np.ndarray, offset: np.ndarray, d: np.ndarray,
+                      gamma: float | None = None) -> tuple[tuple[float, float], float]:
+    """Maximum likelihood (under a N(0, :data:`LINK_PRIOR_SD`^2) prior on each) of (a, gamma) in
+    z_t ~ Binomial(n_t, expit(offset_t + a + gamma d_t)) by Newton's method, with gamma's variance
+    (the inverse information, times the Pearson dispersion when over 1: zero months shared by a period's
+    reps vary more than a binomial's); with ``gamma`` given, a alone (its variance then 0).
+
+    >>> z, n = np.array([1.0, 4.0, 2.0, 0.0]), np.full(4, 20.0)
+    >>> (a, g), _ = _offset_logit_fit(z, n, np.full(4, special.logit(0.05)), np.zeros(4))
+    >>> round(float(special.expit(special.logit(0.05) + a)), 3)      # 7 of 80 months, the prior's pull aside
+    0.086
+    """
+    free = 2 if gamma is None else 1
+    x = np.column_stack([np.ones_like(d), d])[:, :free]
+    base = offset + (0.0 if gamma is None else gamma * d)
+    theta = np.zeros(free)
+    prior = np.eye(free) / LINK_PRIOR_SD**2
+    info = prior
+    for _ in range(50):
+        p = special.expit(base + x @ theta)
+        info = (x * (n * p * (1 - p))[:, None]).T @ x + prior
+        step = np.linalg.solve(info, x.T @ (z - n * p) - prior @ theta)
+        theta = theta + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    if gamma is not None:
+        return (float(theta[0]), gamma), 0.0
+    p = special.expit(base + x @ theta)
+    pearson = float(np.sum((z - n * p) ** 2 / np.maximum(n * p * (1 - p), 1e-12))) / max(d.size - 2, 1)
+    return (float(theta[0]), float(theta[1])), float(np.linalg.inv(info)[1, 1]) * max(pearson, 1.0)
 
 
 def shifted_zero_shares(shares: np.ndarray, shift: float | np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ from analytics.draft_edits import (
     table_edits,
     team_total_words,
 )
+from analytics.metric_registry import resolve_metric
 from analytics.periods import parse_period
 from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages, planned_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
@@ -184,8 +185,11 @@ draft_caption = st.empty()      # "Working draft: …", written once the draft's
 with st.container(border=True):
     st.subheader("Top-down team number")
     c_on, c_g, c_method = st.columns([1.2, 1.5, 2], vertical_alignment="bottom")
-    split_on = c_on.toggle("Split a team number", key="tg_split",
-                           help="Base targets become a split of the number the company handed down.")
+    no_split = resolve_metric(metric).team_split_refusal      # a rate or an average: no shares to split into
+    split_on = c_on.toggle("Split a team number", key="tg_split", disabled=no_split is not None,
+                           help=(f"Not for this metric: {no_split}." if no_split else
+                                 "Base targets become a split of the number the company handed down.")
+                           ) and no_split is None
     default_g = float(round(summary["baseline"].sum() * 1.1, -3 if money_metric else 0))
     if draft.team_for != context or draft.team_number is None:      # a sensible number per metric and period
         draft.team_number, draft.team_for = draft.team_number_in(context, default_g), context

@@ -583,3 +583,18 @@ def test_without_a_team_number_the_base_total_says_how_often_the_team_reaches_it
     assert 0.75 < chance < 1.0            # the total of 65%-chance targets: reached far more often than each
     assert tile.proto.delta == f"reached {formatting.rate(chance)} of the time"
     assert tile.proto.direction == Metric.MetricDirection.NONE
+
+
+@pytest.mark.parametrize(("metric", "split"), [("avg_deal_size", False), ("deals", True)])
+def test_a_team_number_splits_only_a_metric_that_adds_up(sample_db, metric, split):
+    """An average deal size is not the sum of the reps': the split toggle is off and says why, even when it
+    was on for the metric before (the page then shows no split, and no error)."""
+    at = app_test(PAGE)
+    at.toggle(key="tg_split").set_value(True).run()
+    at.selectbox(key="tg_metric").set_value(metric).run()
+    assert not at.exception
+    toggle = at.toggle(key="tg_split")
+    assert toggle.disabled is not split
+    assert any("equal_chance" in d.value.columns for d in at.dataframe) is split
+    if not split:
+        assert "does not add up across reps" in toggle.help

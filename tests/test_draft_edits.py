@@ -177,3 +177,18 @@ def test_a_split_nobody_edited_is_the_team_number_not_a_dollar_short(team, g):
     assert edited.team.difference == 0
     said = team_total_words(edited.team)
     assert said.kind == "info" and "= the team number" in said.text
+
+
+@pytest.mark.parametrize("n_reps, team_number", [(1, 900_000.0), (4, 900_000.0), (8, 1_000_000.0), (8, 3_333_333.33)])
+def test_an_unedited_equal_chance_split_says_it_is_the_team_number(n_reps, team_number):
+    """The split's base targets add up to the team number up to floating point: no edit, so no 'short of' or
+    'above' (a residual of 1e-7 was once said as '$0 short ... the edited reps alone reach it')."""
+    rng = random.Random(n_reps)
+    mu = np.log([rng.uniform(50_000, 200_000) for _ in range(n_reps)])
+    d = LogScaleHurdle(reps=np.array([f"rep{i}" for i in range(n_reps)], dtype=object), mu=mu,
+                       sigma=np.array([rng.uniform(0.2, 0.8) for _ in range(n_reps)]), df=np.full(n_reps, 12.0),
+                       zero_share=np.zeros(n_reps))
+    out = apply_edits(_draft(d, g=team_number), DraftEdits(), d)
+    assert out.team is not None and out.team.difference == 0.0
+    said = team_total_words(out.team)
+    assert said.kind == "info" and "= the team number" in said.text

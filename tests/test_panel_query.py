@@ -82,3 +82,35 @@ def test_a_quarterly_read_with_its_months_equals_the_two_reads(company, metric, 
                                        equal_nan=True)
         pd.testing.assert_frame_equal(read.frame(), alone.frame(), check_dtype=False, rtol=1e-12)
     assert read_panel(company, metric, "quarter", fiscal_start_month=fsm, as_of=as_of).months is None
+
+
+def _begun_inside_a_period(first_activity: date) -> store.duckdb.DuckDBPyConnection:
+    """Three reps on the roster since 2022, their meetings logged every week from ``first_activity`` to
+    2024-12-31 (an activities export that begins later than the reps)."""
+    conn = store.connect(":memory:")
+    gen = np.random.default_rng(8)
+    for i in range(3):
+        conn.execute("INSERT INTO reps (rep, team, start_date, import_id) VALUES (?, 'T', DATE '2022-01-03', 1)",
+                     [f"r{i}"])
+    days = pd.date_range(first_activity, "2024-12-31", freq="7D")
+    rows = [(f"a{i}-{k}", f"r{i}", day.date(), "meeting", "Meeting", int(gen.poisson(8)), 1, 0)
+            for i in range(3) for k, day in enumerate(days)]
+    conn.executemany("INSERT INTO activities VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return conn
+
+
+@pytest.mark.parametrize(("first_activity", "grain", "days_counted", "period_days"),
+                         [(date(2024, 3, 31), "quarter", 1, 91), (date(2024, 2, 20), "quarter", 41, 91),
+                          (date(2024, 3, 31), "month", 1, 31), (date(2024, 1, 1), "quarter", 91, 91)])
+def test_a_period_the_data_begin_inside_of_is_counted_from_their_first_day(first_activity, grain, days_counted,
+                                                                          period_days):
+    """Reps on the roster long before the data: the first period is only the days the data cover, not a whole
+    period of (almost) nothing (a quarter of meetings from its last day alone was read as a whole quarter's:
+    8 meetings where 100 was usual, and every rep's range three times too wide)."""
+    conn = _begun_inside_a_period(first_activity)
+    fast = read_panel(conn, "meeting", grain).arrays
+    assert fast.periods[0].start <= first_activity <= fast.periods[0].end
+    np.testing.assert_allclose(fast.expfrac[:, 0], days_counted / period_days, rtol=1e-12)
+    frame = metrics.rep_period_panel(conn, "meeting", grain)
+    assert (frame.groupby("rep")["exposure_days"].first() == days_counted).all()
+    _same(conn, "meeting", grain, 1, None)

@@ -170,6 +170,7 @@ REP_QUERIES: dict[str, Query] = {
     "tracking_data.quotas_covering": lambda c, p: tracking_data.quotas_covering(c, p),
     "tracking_data.funnel_counts": lambda c, p: tracking_data.funnel_counts(c, p.start, p.end),
     "tracking_data.reps_teams": lambda c, p: tracking_data.reps_teams(c),
+    "tracking_data.left_before": lambda c, p: tracking_data.left_before(c, _reps_arg(c), p.end),
     "tracking_data.quotas_for_period": lambda c, p: tracking_data.quotas_for_period(c, p),
     "tracking_data.quota_history": lambda c, p: tracking_data.quota_history(c, "revenue", "quarter", 1, p),
     "tracking_data.tracked_set": lambda c, p: tracking_data.tracked_set(c, "Company plan").rows,

@@ -531,3 +531,27 @@ def test_a_saved_base_of_zero_is_no_target_not_a_sure_thing(orders_db):
     others = t.summary.drop(index="Rep B")
     assert np.isfinite(others["p_attain"]).all() and (others["target"] > 0).all()
     assert t.team["expected_share_reaching_base"] < 1.0 and np.isfinite(t.team["stretch_ratio"])
+
+
+@pytest.mark.parametrize("left_on", [date(2026, 1, 20), date(2025, 12, 15)])
+def test_a_rep_who_left_is_not_tracked_as_off_pace(tracking_company, left_on):
+    """A rep who left (here the slow caller, inside or before the period) has booked all they will: the chance
+    is 0 or 1, the projection is what they booked, and they are said to have left, not flagged for their calls
+    (they once showed 'activity volume short: calls at 0% of pace' and their open deals counted)."""
+    tracking_company.execute("UPDATE reps SET end_date = ? WHERE rep = 'slow'", [left_on])
+    try:
+        t = tracking.track(tracking_company, "Q1 plan")
+    finally:
+        tracking_company.execute("UPDATE reps SET end_date = NULL WHERE rep = 'slow'")
+    s = t.summary
+    gone = s.loc["slow"]
+    assert gone["cause"] == "left" and gone["cause_detail"].startswith(f"left on {left_on.day} ") and not gone["flag"]
+    assert gone["p_attain"] == float(gone["actual"] >= gone["target"])
+    assert gone["projected"] == pytest.approx(gone["actual"]) and gone["share_expected"] == 1.0
+    assert gone["pace"] == pytest.approx(gone["actual"] / gone["target"])
+    if "open_pipeline_expected" in s:
+        assert gone["open_pipeline_expected"] == 0.0
+    here = s.drop(index="slow")
+    assert here.loc["leaky", "flag"] and (here["cause"] != "left").all()
+    assert t.team["share_expected"] == pytest.approx(here["share_expected"].mean())
+    assert t.team["flagged"] == int(s["flag"].sum())

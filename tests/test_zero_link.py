@@ -6,11 +6,12 @@ from datetime import date
 
 import numpy as np
 import pytest
+from scipy import optimize, special
 
 from analytics.logmodel import fit_log_model
 from analytics.periods import period_of
 from analytics.quarter_sum import summed_predictive
-from analytics.zero_shares import level_zero_link, shifted_zero_shares
+from analytics.zero_shares import _offset_logit_fit, level_zero_link, shifted_zero_shares, zero_shares
 
 MONTHS = [period_of(date(2023, 1, 1), "month").next(k) for k in range(40)]
 
@@ -24,8 +25,9 @@ def _panel(seed: int, n_reps: int, n_t: int, level: np.ndarray, zero_rate: np.nd
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_link_is_a_weighted_least_squares_line(seed):
-    """Against np.polyfit with weights sqrt(N r (1 - r)) (polyfit squares them), before the shrinkage."""
+def test_the_link_is_the_binomial_likelihoods_maximum(seed):
+    """Against scipy's minimiser of the binomial log-likelihood (each period's zero months out of the reps seen,
+    the reps' expected share as offset, a N(0, 2^2) prior on a and gamma), before the shrinkage."""
     gen = np.random.default_rng(seed)
     n_t = 30
     d = np.cumsum(gen.normal(0, 0.2, n_t))
@@ -33,18 +35,36 @@ def test_the_link_is_a_weighted_least_squares_line(seed):
     seen = gen.uniform(size=(40, n_t)) < 0.9
     zero &= seen
     shares = np.full((40, 3), zero.sum() / seen.sum())
-    a, gamma = level_zero_link(d, shares, zero, seen, np.zeros(n_t, int))
     n, z = seen.sum(0), zero.sum(0)
-    r = shares[0, 0]
-    s = np.log(np.clip(z / n, 0.5 / n, 1 - 0.5 / n) / (1 - np.clip(z / n, 0.5 / n, 1 - 0.5 / n))) - np.log(r / (1 - r))
-    w = n * r * (1 - r)
-    slope, intercept = np.polyfit(d, s, 1, w=np.sqrt(w))
-    resid = s - intercept - slope * d
-    se2 = np.sum(w * resid**2) / (n_t - 2) / np.sum(w * (d - np.average(d, weights=w)) ** 2)
-    shrink = max(1 - se2 / slope**2, 0.0)
-    assert slope < 0
-    assert gamma == pytest.approx(slope * shrink, rel=1e-9)
-    assert a == pytest.approx(np.average(s, weights=w) - gamma * np.average(d, weights=w), rel=1e-9)
+    offset = special.logit(shares[0, 0])
+
+    def minus_log_lik(theta):
+        eta = offset + theta[0] + theta[1] * d
+        return -np.sum(z * eta - n * np.logaddexp(0, eta)) + np.sum(theta**2) / 8
+
+    best = optimize.minimize(minus_log_lik, np.zeros(2), method="BFGS", options={"gtol": 1e-10})
+    (a, gamma), se2 = _offset_logit_fit(z.astype(float), n.astype(float), np.full(n_t, offset), d)
+    assert (a, gamma) == pytest.approx(tuple(best.x), abs=1e-5)
+    assert best.x[1] < 0 and 0 < se2 < best.x[1] ** 2
+    kept_a, kept_gamma = level_zero_link(d, shares, zero, seen, np.zeros(n_t, int))
+    assert kept_gamma == pytest.approx(gamma * (1 - se2 / gamma**2), rel=1e-9)
+
+
+@pytest.mark.parametrize("n_reps, zero_rate, n_t", [(5, 0.03, 14), (5, 0.03, 30), (12, 0.03, 24), (36, 0.01, 36),
+                                                     (36, 0.15, 36)])
+def test_rare_zero_months_of_a_small_team_are_not_read_as_more_zeros_than_expected(n_reps, zero_rate, n_t):
+    """Zero months at random, whatever the level: the shares stay near the reps' own. A line through each
+    period's log-odds read a period without any zero as half a zero month (10% of 5 reps, above their 3%),
+    and moved the shares by up to +2.1 on the log-odds scale (3% to 20%: a P10 of 0)."""
+    shifts = []
+    for seed in range(40):
+        gen = np.random.default_rng(seed)
+        d = gen.normal(0, 0.15, n_t)
+        zero = gen.uniform(size=(n_reps, n_t)) < zero_rate
+        share = zero_shares(zero.sum(1), np.full(n_reps, n_t))
+        a, gamma = level_zero_link(d, np.repeat(share[:, None], 3, 1), zero, np.ones_like(zero), np.zeros(n_t, int))
+        shifts.append(a + gamma * d[-1] if gamma else 0.0)
+    assert np.max(np.abs(shifts)) < 0.3 and abs(np.mean(shifts)) < 0.05
 
 
 def test_zero_months_that_do_not_follow_the_level_leave_the_shares_alone():
