@@ -14,6 +14,7 @@ import duckdb
 from analytics import quoting
 from analytics.importing import (
     activity_columns,
+    activity_period_dates,
     cell_wrappers,
     column_profile,
     credit_notes,
@@ -198,7 +199,7 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
                 label_overrides: dict[str, str], planning: bool) -> None:
     notes, t = stage.notes, stage.t
     date_h, date_c = _first(by_field, "activity_date")
-    if as_period := period_labels.dates_from_period_labels(prof.column(date_c).labels[:5000], date_c,
+    if as_period := activity_period_dates.dates_from_period_labels(prof.column(date_c).labels[:5000], date_c,
                                                            fields["activity_date"], fiscal_start):
         fields["activity_date"], note = as_period
         notes.append(note)
