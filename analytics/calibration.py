@@ -54,6 +54,7 @@ from analytics import metrics, store
 from analytics.backtest_cases import next_period_choice, quarter_route
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
 from analytics.complete_history import require_complete_period
+from analytics.counts import RateFit
 from analytics.logmodel import LogFit
 from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
@@ -156,14 +157,16 @@ class Calibration:
 
     def model_notes(self) -> dict[str, str]:
         """What shaped the money model's ranges, in the manager's words: ``"variant"``, the form of the model
-        chosen on the team's own past forecasts and why; ``"pipeline"``, what the open pipeline did to the team
-        level (when it moved it). Empty for counts and rates, which have one model each."""
-        if not isinstance(self.fit, LogFit):
+        chosen on the team's own past forecasts and why (money: counts and rates have one model each);
+        ``"pipeline"``, what the open pipeline did to the team level (when it moved it: money and deals)."""
+        if isinstance(self.fit, RateFit):
             return {}
-        notes = {"variant": self.fit.choice.reason} if self.fit.choice is not None else {}
+        choice = self.fit.choice if isinstance(self.fit, LogFit) else None
+        notes = {"variant": choice.reason} if choice is not None else {}
         lead = self.fit.period.lead
-        if lead is not None and lead.sentence:
-            notes["pipeline"] = lead.sentence
+        followed = "revenue" if self.metric == "revenue" else resolve_metric(self.metric).label.lower()
+        if lead is not None and (said := lead.said(followed)):
+            notes["pipeline"] = said
         return notes
 
     def within_period_shape(self) -> pd.Series:

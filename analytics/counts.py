@@ -26,7 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from analytics.panel_arrays import PeriodEffectForecast, fallback_ramp, forecast_period_effect, ramp_bins
+from analytics.panel_arrays import (
+    PeriodEffectForecast,
+    fallback_ramp,
+    forecast_period_effect,
+    ramp_bins,
+    team_pipeline,
+)
 from analytics.periods import Period
 from analytics.predictive import BetaBinomialRate, NegBinomialCount
 
@@ -159,8 +165,10 @@ class CountFit:
 
 def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
                     target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
-                    active: np.ndarray | None = None) -> CountFit:
-    """Gamma-Poisson with exposure on the training columns; forecast ``target``."""
+                    active: np.ndarray | None = None, open_deals: np.ndarray | None = None) -> CountFit:
+    """Gamma-Poisson with exposure on the training columns; forecast ``target``. ``open_deals`` (each rep's
+    deals open at each period's end, for deals won or closed) lead the team's level as they lead revenue's
+    (:mod:`analytics.pipeline_lead`)."""
     active = np.isfinite(y) if active is None else (active & np.isfinite(y))
     y0 = np.where(active, np.maximum(np.nan_to_num(y), 0.0), 0.0)
     e_base = np.where(active, np.clip(np.nan_to_num(expfrac, nan=1.0), MIN_EXPOSURE, 1.0), 0.0)
@@ -195,7 +203,9 @@ def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, peri
     mu_cell = post_rate[:, None] * e
     cells = active & (mu_cell > 0)
     phi = float(max(np.sum(((y0 - mu_cell) ** 2 - mu_cell)[cells]) / max(np.sum((mu_cell**2)[cells]), 1e-9), 0.0))
-    period = forecast_period_effect(np.log(p), periods, target)
+    team = None if open_deals is None else team_pipeline(open_deals, active, tenure, target.grain)
+    period = forecast_period_effect(np.log(p), periods, target, open_deals=None if team is None else team["open_deals"],
+                                    n_active=None if team is None else team["n_active"])
     next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
     e_next = (np.clip(np.nan_to_num(next_expfrac, nan=1.0), MIN_EXPOSURE, 1.0)
               * np.exp(period.next_effect) * ramp[next_bins])

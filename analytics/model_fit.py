@@ -80,8 +80,10 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
             raise ValueError(f"{metric}: a rate needs the panel's won and closed counts")
         fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active)
     elif family == "count":
+        open_deals = arrays.extra.get(OPEN_DEALS)
         fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
-                              next_expfrac, next_tenure, active)
+                              next_expfrac, next_tenure, active,
+                              open_deals=None if open_deals is None else open_deals[:, :k])
     else:
         open_deals = arrays.extra.get(OPEN_DEALS)
         return list(fit_log_variants(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target, next_expfrac,

@@ -297,3 +297,18 @@ def _level_only_variance(d: np.ndarray) -> float:
     if errors.size >= 2:
         return float(np.mean(errors[1:] ** 2) if errors.size >= 3 else np.mean(errors**2))
     return float(np.var(d)) if n > 1 else 0.0
+
+
+def team_pipeline(open_deals: np.ndarray, active: np.ndarray, tenure: np.ndarray, grain: str) -> dict[str, np.ndarray]:
+    """The deals open at each period's end held by the ramped reps active then, and how many they are:
+    ``forecast_period_effect``'s ``open_deals`` and ``n_active``. A hire builds pipeline before revenue,
+    so hires are left out of both (with them, a team taking on many hires read as a falling pipeline).
+
+    >>> team_pipeline(np.array([[4.0, 6.0], [1.0, 2.0]]), np.array([[True, True], [False, True]]),
+    ...               np.array([[np.nan, np.nan], [0.0, 9.0]]), "month")
+    {'open_deals': array([4., 8.]), 'n_active': array([1., 2.])}
+    """
+    bins, ramped = ramp_bins(tenure, grain)
+    counted = active & (bins == ramped)
+    return {"open_deals": np.where(counted, np.nan_to_num(open_deals), 0.0).sum(axis=0),
+            "n_active": counted.sum(axis=0).astype(float)}

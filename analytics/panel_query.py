@@ -191,8 +191,9 @@ def _read_sums(cursor: duckdb.DuckDBPyConnection, definition: Metric, grain: str
 
 
 def _leads(definition: Metric) -> bool:
-    """Whether the open pipeline leads ``definition`` (money counted on deals' close dates: won revenue)."""
-    return definition.counts_deal_closes and definition.kind == "money" and definition.additive
+    """Whether the open pipeline leads ``definition`` (money or deals counted on deals' close dates: won
+    revenue, deals won or closed)."""
+    return definition.counts_deal_closes and definition.kind in ("money", "count") and definition.additive
 
 
 NEVER_CLOSED = 2**31 - 1   # the ``closed`` month of a deal still open (an INTEGER no month reaches)

@@ -10,7 +10,7 @@ Maths
 -----
 With d_t the team's deseasonalised log level (:func:`analytics.panel_arrays.forecast_period_effect`)
 and x_t the log of the deals open at the end of period t per ramped active rep
-(:func:`analytics.logmodel.team_pipeline`), net of its own month-of-quarter means (less is open at a
+(:func:`analytics.panel_arrays.team_pipeline`), net of its own month-of-quarter means (less is open at a
 quarter's end, when deals close), the standard forecast of d_{t+1} is the mean of d_{t-2..t}, with
 error e_t = d_{t+1} - mean(d_{t-2..t}). The signal is the pipeline's move against the three periods
 before, z_t = x_t - mean(x_{t-3..t-1}).
@@ -115,7 +115,12 @@ class PipelineLead:
 
     @property
     def sentence(self) -> str:
-        """The lead in words for Baselines, or "" when it moves the level by less than 1%.
+        """:meth:`said` of revenue."""
+        return self.said("revenue")
+
+    def said(self, followed: str) -> str:
+        """The lead in words for Baselines (``followed``: what followed the pipeline, "revenue" or "deals
+        won"), or "" when it moves the level by less than 1%.
 
         >>> PipelineLead(0.68, 0.224, 0.03, 0.04, 33).sentence
         'Open pipeline: your ramped reps hold 25% more open deals each than in the three months before (the quarter-end dip allowed for); on your history revenue followed such moves at 0.68 of their size, so the team level is set 16% higher.'
@@ -133,7 +138,7 @@ class PipelineLead:
                      f"{'nine' if WINDOW == 9 else WINDOW}")
         after = (f", and {'rises' if self.slope > 0 else 'falls'} as the trend goes on" if trend else "")
         return (f"Open pipeline: your ramped reps hold {rate(abs(np.expm1(self.move)))} {more} open deals each than "
-                f"in the three months before (the quarter-end dip allowed for){trend}; on your history revenue "
+                f"in the three months before (the quarter-end dip allowed for){trend}; on your history {followed} "
                 f"followed such moves at {self.beta:.2f} of their size, so the team level is set "
                 f"{rate(abs(np.expm1(self.shift)))} {level}{after}.")
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.panel_arrays import PanelArrays
+from analytics.panel_arrays import OPEN_DEALS, PanelArrays
 from analytics.panel_query import TENURE_MONTH_DAYS
 from analytics.periods import period_of
 
@@ -95,4 +95,6 @@ def quarter_windows(months: PanelArrays, offset: int) -> tuple[PanelArrays, int]
     active = months.extra.get("active")
     if active is not None:
         out.extra["active"] = np.isfinite(blocks(np.where(active, 1.0, np.nan))).any(axis=2) & complete[None, :]
+    if (open_deals := months.extra.get(OPEN_DEALS)) is not None:    # open at each window's end: its last month's
+        out.extra[OPEN_DEALS] = blocks(np.asarray(open_deals, dtype=float))[:, :, -1]
     return out, first

@@ -186,3 +186,23 @@ def test_win_rate_of_an_orders_only_history_is_100_percent_without_warnings(tmp_
     assert len(rows) == 6
     for row in rows:        # every deal was won: every percentile of the win rate is 100%, none NaN
         assert [row[f"p{p}"] for p in (10, 25, 40, 50, 70, 90)] == pytest.approx([1.0] * 6, abs=1e-6)
+
+
+def test_deals_won_follow_the_open_pipeline_as_revenue_does():
+    """A team whose pipeline grew a month before its deals won: the deals-won forecast leans on the deals
+    open at the last month's end (the growth company: deals' P75 held 61% of months, not 75%)."""
+    rng = np.random.default_rng(11)
+    n_r, n_t = 40, 24
+    growth = np.exp(np.concatenate([np.zeros(16), 0.15 * np.arange(1, n_t - 14)]))    # from month 17 on
+    rate = rng.gamma(20.0, 0.25, n_r)[:, None] * growth[None, :]
+    y = rng.poisson(rate[:, :n_t]).astype(float)
+    # The deals open at each month's end: about the next month's wins, three times over.
+    open_deals = rng.poisson(3.0 * rate[:, 1:]).astype(float)
+    periods = [period_of(np.datetime64("2024-01-01").astype(object), "month").next(k) for k in range(n_t + 1)]
+    args = (y[:, :n_t], np.ones((n_r, n_t)), np.full((n_r, n_t), np.nan), periods[:n_t], periods[n_t],
+            np.ones(n_r), np.full(n_r, np.nan))
+    truth = rate[:, n_t].sum()
+    plain = fit_count_model(*args).mean.sum()
+    led = fit_count_model(*args, open_deals=open_deals).mean.sum()
+    assert plain < 0.8 * truth                        # the mean of the last three months trails the growth
+    assert abs(led - truth) < abs(plain - truth) / 2  # the pipeline's lead makes up most of it

@@ -16,7 +16,7 @@ from analytics.calibration import calibrate
 from analytics.panel_arrays import OPEN_DEALS, forecast_period_effect
 from analytics.panel_query import read_panel
 from analytics.periods import period_of
-from analytics.pipeline_lead import OPEN_MONTHS, PRIOR_SD, fit_pipeline_lead, pipeline_slopes
+from analytics.pipeline_lead import OPEN_MONTHS, PRIOR_SD, PipelineLead, fit_pipeline_lead, pipeline_slopes
 from analytics.sample import generate
 from analytics.team_trend import PHI, WINDOW
 
@@ -244,3 +244,9 @@ def test_baselines_says_what_the_pipeline_did(tmp_path, empty_db):
     at.radio(key="grain").set_value("month").run()
     assert not at.exception
     assert any(lead.sentence in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("followed", ["revenue", "deals won"])
+def test_the_lead_names_what_followed_the_pipeline(followed):
+    said = PipelineLead(0.68, 0.224, 0.03, 0.04, 33).said(followed)
+    assert f"on your history {followed} followed such moves at 0.68" in said
