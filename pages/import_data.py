@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from analytics import formatting, importing, sample_company
@@ -212,6 +214,31 @@ def history_tab() -> None:
                      hide_index=True, width="stretch")
 
 
+def _label_map(table: pd.DataFrame, label: str, choices: list[str], keys: tuple[str, str, str],
+               columns: dict[str, str], save: Callable[[str, str], str]) -> None:
+    """A table of the CRM's labels beside a box that sets what one counts as (``keys``: the label's, the
+    choice's and Save's widget keys; ``save`` does it and says what it did; a refusal, ``LookupError`` or
+    ``ValueError``, is shown as an error)."""
+    label_key, value_key, save_key = keys
+    left, right = st.columns([3, 2])
+    left.dataframe(table.rename(columns=columns), hide_index=True, width="stretch")
+    with right.container(border=True):
+        raw = st.selectbox(columns[label], table[label].tolist(), key=label_key,
+                           on_change=lambda: st.session_state.pop(value_key, None))
+        current = table.loc[table[label] == raw, "counts_as"].iloc[0]
+        value = st.selectbox("Counts as", choices, index=choices.index(current) if current in choices else 0,
+                             key=value_key)
+        if st.button("Save", key=save_key, disabled=value == current or not auth.allowed("import")):
+            try:
+                said = save(raw, value)
+            except (LookupError, ValueError) as exc:
+                st.error(str(exc), icon=":material/block:")
+                return
+            _forget_plans()
+            st.toast(said)
+            st.rerun()
+
+
 def activity_types_tab() -> None:
     labels = importing.activity_labels(conn)
     if labels.empty:
@@ -220,22 +247,14 @@ def activity_types_tab() -> None:
     st.caption("Every activity label from your CRM counts as one of "
                f"{', '.join(mapping.ACTIVITY_TYPES)}. Change one and all activities with that label are "
                "re-counted; later imports use your choice too.")
-    left, right = st.columns([3, 2])
-    left.dataframe(labels.rename(columns={"raw_type": "Label in your CRM", "type": "Counts as",
-                                          "activities": "Activities"}),
-                   hide_index=True, width="stretch")
-    with right.container(border=True):
-        raw = st.selectbox("Label in your CRM", labels["raw_type"].tolist(), key="activity_raw_type",
-                           on_change=lambda: st.session_state.pop("activity_type", None))
-        current = labels.loc[labels["raw_type"] == raw, "type"].iloc[0]
-        types = list(mapping.ACTIVITY_TYPES)
-        new_type = st.selectbox("Counts as", types, index=types.index(current) if current in types else 0,
-                                key="activity_type")
-        if st.button("Save", key="save_activity_type", disabled=new_type == current or not auth.allowed("import")):
-            importing.set_activity_type(conn, raw, new_type)
-            _forget_plans()
-            st.toast(f"'{raw}' now counts as {new_type}")
-            st.rerun()
+
+    def save(raw: str, new_type: str) -> str:
+        importing.set_activity_type(conn, raw, new_type)
+        return f"'{raw}' now counts as {new_type}"
+
+    _label_map(labels.rename(columns={"type": "counts_as"}), "raw_type", list(mapping.ACTIVITY_TYPES),
+               ("activity_raw_type", "activity_type", "save_activity_type"),
+               {"raw_type": "Label in your CRM", "counts_as": "Counts as", "activities": "Activities"}, save)
 
 
 def stage_outcomes_tab() -> None:
@@ -246,26 +265,15 @@ def stage_outcomes_tab() -> None:
     st.caption("Every deal stage from your CRM counts as won, lost or open. A stage the import does not know "
                "counts as open: say what it is, and the deals stored under it change with it; later imports "
                "use your choice too. A stage whose deals other columns decided (Won and Closed) cannot be set.")
-    left, right = st.columns([3, 2])
-    left.dataframe(stages.rename(columns={"stage": "Stage in your CRM", "outcome": "Counts as", "deals": "Deals",
-                                          "set": "Set by you", "known": "Known stage"}),
-                   hide_index=True, width="stretch")
-    with right.container(border=True):
-        stage = st.selectbox("Stage in your CRM", stages["stage"].tolist(), key="stage_label",
-                             on_change=lambda: st.session_state.pop("stage_outcome", None))
-        current = stages.loc[stages["stage"] == stage, "outcome"].iloc[0]
-        outcomes = list(stage_outcomes.OUTCOMES)
-        outcome = st.selectbox("Counts as", outcomes, index=outcomes.index(current) if current in outcomes else 0,
-                               key="stage_outcome")
-        if st.button("Save", key="save_stage_outcome", disabled=outcome == current or not auth.allowed("import")):
-            try:
-                done = importing.set_stage_outcome(conn, stage, outcome)
-            except (LookupError, ValueError) as exc:
-                st.error(str(exc), icon=":material/block:")
-                return
-            _forget_plans()
-            st.toast(f"'{done.stage}' now counts as {done.outcome}: {formatting.count(done.changed)} deal(s) changed")
-            st.rerun()
+
+    def save(stage: str, outcome: str) -> str:
+        done = importing.set_stage_outcome(conn, stage, outcome)
+        return f"'{done.stage}' now counts as {done.outcome}: {formatting.count(done.changed)} deal(s) changed"
+
+    _label_map(stages.rename(columns={"outcome": "counts_as"}), "stage", list(stage_outcomes.OUTCOMES),
+               ("stage_label", "stage_outcome", "save_stage_outcome"),
+               {"stage": "Stage in your CRM", "counts_as": "Counts as", "deals": "Deals", "set": "Set by you",
+                "known": "Known stage"}, save)
 
 
 st.title("Import CRM exports")
