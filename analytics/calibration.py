@@ -280,7 +280,7 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
     if isinstance(fit, LogFit):
         fit.choice = choice
     predictive = fit.predictive(arrays.reps, rows)
-    summary = _summary(arrays, k, rows, predictive, fit, family, levels, target)
+    summary = _summary(arrays, k, rows, predictive, fit, family, levels, target, metric_kind(metric) == "count")
     fitted = Calibration(metric, grain, target, as_of, levels, predictive, summary, family, fit, source)
     return CompanyCalibration(fitted, arrays.reps, rows)
 
@@ -378,17 +378,21 @@ def _forecast_set(spans: pd.DataFrame | None, arrays: PanelArrays, target: Perio
 
 
 def _summary(arrays: PanelArrays, k: int, rows: np.ndarray, predictive: RepPredictive, fit: ModelFit,
-             family: str, levels: tuple[float, ...], target: Period) -> pd.DataFrame:
+             family: str, levels: tuple[float, ...], target: Period, whole: bool = False) -> pd.DataFrame:
+    """The per-rep table; ``whole``: a count's percentiles to whole numbers (a team of large counts is fitted
+    by the continuous log model, whose percentiles read '48.4 meetings', and the history's are smoothed)."""
     y = arrays.y[rows, :k]
     recent = y[:, -HIST_WINDOW:] if k else np.full((rows.size, 1), np.nan)
     hist = harrell_davis_rows(recent, [0.1, 0.5, 0.9])
     q = predictive.quantile(np.array(levels))
+    if whole:
+        hist, q = np.round(hist), np.round(q)
     out = pd.DataFrame({"team": arrays.teams[rows], "n_periods": fit.n_active[rows].astype(int),
                         "hist_p10": hist[:, 0], "hist_p50": hist[:, 1], "hist_p90": hist[:, 2]},
                        index=pd.Index(arrays.reps[rows], name="rep"))
     for j, lev in enumerate(levels):
         out[level_column(lev)] = q[:, j]
-    out["baseline"] = predictive.quantile(0.5)
+    out["baseline"] = np.round(predictive.quantile(0.5)) if whole else predictive.quantile(0.5)
     flag, reason = summary_reasons(fit, rows, family, arrays.grain)
     out["flag"], out["reason"] = flag, reason
     out["pooling_weight"] = 1.0 - np.asarray(fit.shrink_b)[rows]

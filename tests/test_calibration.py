@@ -414,3 +414,16 @@ def test_a_hire_without_a_complete_period_beside_a_team_with_history_is_forecast
     assert cal.period.label == "2024-11" and set(s.index) == {"Old Hand", "New Hire"}
     assert s.loc["New Hire", "n_periods"] == 0 and s.loc["Old Hand", "n_periods"] == 9
     assert (s["baseline"] > 1_000).all()       # the team's history pools the hire's range: no $1 prior
+
+
+@pytest.mark.parametrize(("metric", "grain"), [("call", "quarter"), ("call", "month"), ("deals", "quarter")])
+def test_a_counts_percentiles_are_whole_numbers(sample_db, metric, grain):
+    """Hundreds of calls a quarter are fitted by the continuous log model: its percentiles read '886.6 calls'.
+    A count is shown in whole numbers, whichever model fits it; each is the model's own, rounded."""
+    conn = store.connect(sample_db, read_only=True)
+    cal = calibration.calibrate(conn, metric, grain, "next")
+    conn.close()
+    columns = ["hist_p10", "hist_p50", "hist_p90", "p10", "p25", "p40", "p50", "p70", "p90", "baseline"]
+    values = cal.summary[columns].to_numpy(dtype=float)
+    assert np.array_equal(values, np.round(values))
+    assert np.allclose(cal.summary["p50"], np.round(cal.predictive.quantile(0.5)))
