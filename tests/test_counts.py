@@ -190,7 +190,7 @@ def test_win_rate_of_an_orders_only_history_is_100_percent_without_warnings(tmp_
 
 def test_deals_won_follow_the_open_pipeline_as_revenue_does():
     """A team whose pipeline grew a month before its deals won: the deals-won forecast leans on the deals
-    open at the last month's end (the growth company: deals' P75 held 61% of months, not 75%)."""
+    open at the last month's end (the growth company: deals won at or below their P70 in 59% of months, not 70%)."""
     rng = np.random.default_rng(11)
     n_r, n_t = 40, 24
     growth = np.exp(np.concatenate([np.zeros(16), 0.15 * np.arange(1, n_t - 14)]))    # from month 17 on
