@@ -12,9 +12,9 @@ scored origins before t whose outcomes are known at t (a quarter from monthly or
 
 Every backtest forecast was therefore made with information from before it: nothing is chosen on
 the origin it is scored on, and every origin can be reported. The forecast of the next period
-uses the choice after the last origin (all past origins). The confirmation is what the choice
-bought: the error of the forecasts chosen as they went against the standard model's, over the
-reported origins.
+uses the choice after the last origin (all past origins) when it is confirmed: the confirmation is
+what the choice bought, the error of the forecasts chosen as they went against the standard model's
+over the reported origins; a choice that did worse there leaves the next period to the standard model.
 
 Everything here is pure arithmetic on a :class:`VariantScores` table; the fits that fill it are
 :func:`analytics.backtest_cases.variant_scores` (cached per data, :func:`cached`, and per origin by what its
@@ -35,6 +35,16 @@ Team trend 10% better from the start: it takes over once four origins are behind
 ('team_trend', 0.05)
 >>> choice.reason
 'Model: team trend — over your last 8 starting points its forecasts scored 5% lower error than the standard model; each used the variant that had been best before it.'
+
+Better early, worse once used: not confirmed, so the next period is forecast with the standard model.
+
+>>> trend = np.array([8.0, 8.0, 8.0, 8.0, 11.0, 11.0, 11.0, 11.0])
+>>> late = choose(VariantScores(tuple("abcdefgh"), tuple(range(8)), np.full(8, 10.0),
+...                             {"standard": np.full(8, 10.0), "team_trend": trend}), list(range(8)))
+>>> late.used[7], late.chosen.name, round(late.gain, 3)
+('team_trend', 'standard', -0.05)
+>>> late.reason
+'Model: standard — over your last 8 starting points, choosing as it went (team trend once best before) scored 5% higher error than the standard model, so the standard model is kept.'
 """
 
 from __future__ import annotations
@@ -143,6 +153,12 @@ class VariantChoice:
             return (f"Model: {label} — too little history to compare variants "
                     f"({past} past starting points; {MIN_EARLIER + 1} needed).")
         if any(name != STANDARD.name for name in self.used.values()) and self.confirm_origins:
+            if self.gain < 0 and self.chosen == STANDARD:
+                tried = sorted({BY_NAME[name].label for name in self.used.values() if name != STANDARD.name})
+                return (f"Model: standard — over your last {formatting.count(len(self.confirm_origins))} starting "
+                        f"points, choosing as it went ({', '.join(tried)} once best before) scored "
+                        f"{formatting.rate(abs(self.gain))} higher error than the standard model, so the standard "
+                        "model is kept.")
             words = "lower" if self.gain >= 0 else "higher"
             return (f"Model: {label} — over your last {formatting.count(len(self.confirm_origins))} starting points "
                     f"its forecasts scored {formatting.rate(abs(self.gain))} {words} error than the standard model; "
@@ -168,7 +184,12 @@ def choose(scores: VariantScores, reported: Sequence[int]) -> VariantChoice:
     standard = float(np.sum(scores.sums[STANDARD.name][picked])) / n if n else float("nan")
     total = float(np.sum(scores.counts))
     means = {k: float(np.sum(v)) / total if total else float("nan") for k, v in scores.sums.items()}
-    return VariantChoice(BY_NAME[path[-1]], {c: path[j] for j, c in enumerate(scores.columns) if c in report},
+    chosen = BY_NAME[path[-1]]
+    if chosen != STANDARD and n and as_you_go > standard:
+        # Not confirmed: choosing as it went did worse on the reported origins than the standard model all
+        # along, so the variant the earlier origins favour is not what the next period is forecast with.
+        chosen = STANDARD
+    return VariantChoice(chosen, {c: path[j] for j, c in enumerate(scores.columns) if c in report},
                          int(np.sum(scores.counts > 0)), tuple(scores.labels[j] for j in picked),
                          as_you_go, standard, means)
 
