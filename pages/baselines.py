@@ -182,8 +182,11 @@ if n_complete == 0:
     st.stop()
 
 teams = sorted(t for t in summary["team"].dropna().unique())
-team = controls[1].selectbox("Team", [ALL_TEAMS, *teams], key="baselines_team",
-                             disabled=not teams)
+if teams:
+    team = controls[1].selectbox("Team", [ALL_TEAMS, *teams], key="baselines_team")
+else:   # a greyed filter of one choice would promise teams the data does not have (as on Tracking)
+    team = ALL_TEAMS
+    controls[1].caption("No team filter: no roster with teams imported.")
 shown = summary if team == ALL_TEAMS else summary[summary["team"] == team]
 
 default_target = nice_round(float(summary["p70"].median() if "p70" in summary else summary["baseline"].median()))

@@ -348,3 +348,15 @@ def test_no_complete_period_shows_the_engines_refusal_not_ranges(empty_db, grain
     assert [w.value for w in at.warning] == [refused.value.sentence]
     assert f"the data runs from {FIRST_DAYS_SPAN[0]} to {FIRST_DAYS_SPAN[1]}" in at.warning[0].value
     assert not at.dataframe and not at.get("plotly_chart")
+
+
+def test_a_company_without_teams_has_no_team_filter(db_path, tmp_path):
+    """An orders export with no roster: no greyed "Team" box offering only "All teams" (Tracking says the
+    same in a caption)."""
+    import orders_fixtures
+
+    orders_fixtures.build_orders_db(tmp_path, db_path)
+    at = app_test(PAGE)
+    assert not at.exception, at.exception
+    assert "baselines_team" not in {s.key for s in at.selectbox}
+    assert "No team filter: no roster with teams imported." in [c.value for c in at.caption]
