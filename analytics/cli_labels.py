@@ -127,8 +127,9 @@ def _run(args: argparse.Namespace) -> int:
         settings = _parsed(args.kind, args.set, {k: set(v["label"]) for k, v in listings.items()})
         if isinstance(settings, str):
             return refuse(settings)
+        rows = listings[args.kind].set_index("label")["rows"] if settings else None
         for setting in settings:
-            rows = listings[args.kind].set_index("label")["rows"]
+            assert rows is not None
             try:
                 print(_apply(conn, args.kind, setting, int(rows[setting.label])))
             except (LookupError, ValueError) as exc:
