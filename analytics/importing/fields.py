@@ -112,6 +112,13 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         # A count of the activity type its header names (Calls, Emails Sent), in a report by type column:
         # found by the header's type and the column's values (activity_columns), never by a synonym.
         _f(TYPE_COUNT, False, "count"),
+        # The one person a row invites, in a calendar export listing a meeting once per attendee: such rows
+        # are one activity (analytics/importing/attendee_rows.py). Not 'contact': a call log's contact is the
+        # one person each call was to.
+        # (Singular only: Pipedrive's 'Participants' lists everyone of one activity in its one cell.)
+        _f("attendee", False, "text", "attendee", "attendee email", "attendee name", "invitee", "invitee email",
+           "invitee name", "participant", "participant email", "participant name", "guest", "guest email",
+           "guest name", "meeting attendee", "event attendee", "attendee contact"),
         # A yes/no column asking whether it happened (Completed, Done, Salesforce's IsClosed on tasks)
         _f("done", False, "label", "completed", "complete", "is completed", "done", "is done", "closed",
            "is closed", "held", "is held", "occurred"),

@@ -195,6 +195,9 @@ def _may_be(norm: str, field: str) -> bool:
 
 _EXACT = 1 - 1e-3
 """A score above this is a header equal to a synonym (less :data:`SYNONYM_RANK_STEP` per synonym before it)."""
+# Fields a header must name exactly: an attendee column makes rows of one start one activity
+# (attendee_rows), and 'Participants' (one activity's people in one cell) is a letter from 'Participant'.
+_EXACT_ONLY = frozenset({("activities", "attendee")})
 
 
 def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str]:
@@ -212,7 +215,8 @@ def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str
         if kind == "targets" and (period_field := headers.quota_field(i)):
             candidates.append((1.0, h, period_field))
             continue
-        candidates.extend((score, h, name) for score, name in similar[norm] if _may_be(norm, name))
+        candidates.extend((score, h, name) for score, name in similar[norm] if _may_be(norm, name)
+                          and (score > _EXACT or (kind, name) not in _EXACT_ONLY))
     out = dict(taken)
     for score, h, name in sorted(candidates, key=lambda c: -c[0]):
         if h not in out and (name not in used or name in MANY_COLUMN_FIELDS  # (one field, every period column)

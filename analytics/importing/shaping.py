@@ -15,6 +15,7 @@ from analytics import quoting
 from analytics.importing import (
     activity_columns,
     activity_period_dates,
+    attendee_rows,
     cell_wrappers,
     column_profile,
     credit_notes,
@@ -219,6 +220,9 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     raw_type = lit(single.capitalize()) if single else q("type")
     extra = ({f"{c.column}_cell": f"{c.column}_v" for c in by_type} if by_type else  # (its cells, each typed)
              {"norm_type": lit(single) if single else f"coalesce({parsing.label_case_sql(q('type'), types, 'other')}, 'other')"})
+    per_attendee = attendee_rows.FIELD in by_field and not by_type  # (a meeting once per attendee)
+    if per_attendee and "activity_id" not in fields:
+        extra.update(attendee_rows.typed_columns(by_field, raw_type))
     status_checks = outcomes.activity_done_checks(by_field, {n: _labels(prof, by_field, n) for n in (
         "status", "done") if n in by_field}, notes, whole_file=_whole_file(prof, planning))
     date_blank = (f"{q('activity_date')} IS NULL", date_h, date_c, "'activity date is blank'")  # (after 'not a date')
@@ -255,8 +259,11 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     if "activity_id" in fields:
         cols["activity_id"] = q("activity_id")
         select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["activities"][2])
-        _keep_last(conn, stage, f"SELECT row_idx, {select} FROM {t('typed')} WHERE rej IS NULL",
-                   ["activity_id"], "activity id")
+        rows = f"SELECT row_idx, {select} FROM {t('typed')} WHERE rej IS NULL"
+        if per_attendee and (said := attendee_rows.one_row_per_id(conn, t("final"), rows, by_field)):
+            notes.append(said)  # (an id repeated for each attendee is one activity, not a reject)
+            return
+        _keep_last(conn, stage, rows, ["activity_id"], "activity id")
         return
     # No id column: a row's key is its rep, date, raw type and place among the file's rows with
     # those three (key_seq, in file order), so the same file gives the same keys again and rows
@@ -268,7 +275,8 @@ def _activities(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping
     # (the date first: a fixed-width sort key settles most comparisons; 0.4 of 6 CPU s less at 5M rows)
     cols["key_seq"] = f"row_number() OVER (PARTITION BY activity_date, rep, {raw_type} ORDER BY row_idx)::INTEGER"
     select = ", ".join(f"{cols.get(n, _col(fields, n))} AS {n}" for n in TABLES["activities"][2])
-    conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} FROM {t('typed')} WHERE rej IS NULL")
+    rows = attendee_rows.passing_rows(conn, stage, by_field) if per_attendee else f"{t('typed')} WHERE rej IS NULL"
+    conn.execute(f"CREATE TEMP VIEW {t('final')} AS SELECT {select} FROM {rows}")
 
 
 def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField,

@@ -13,6 +13,7 @@ import uuid
 import duckdb
 
 from analytics.importing import (
+    attendee_rows,
     column_profile,
     csv_lines,
     csv_records,
@@ -93,7 +94,9 @@ def build(conn: duckdb.DuckDBPyConnection, src: csv_source.SourceFile, kind: str
         # An activity log without ids is written once too, with no reader casts: the records they
         # refuse are written after the others, and its key_seq numbers the written rows in their order.
         # (A report by type column is not: a row is written as one activity a cell, activity_columns.)
-        made_keys = kind == "activities" and "activity_id" not in by_field and TYPE_COUNT not in by_field
+        # (Nor is a log of a meeting once per attendee: its rows are compared, attendee_rows.)
+        made_keys = (kind == "activities" and "activity_id" not in by_field and TYPE_COUNT not in by_field
+                     and attendee_rows.FIELD not in by_field)
         if (stream or made_keys) and write_once:
             plan = planned(Reading.ONE_READ_CASTS if reader_casts and stream else Reading.ONE_READ)
             if plan.write_plan is not None:
