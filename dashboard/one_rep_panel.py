@@ -20,6 +20,7 @@ import streamlit as st
 from analytics import formatting, sales_math, targets
 from analytics.calibration import Calibration
 from analytics.draft_edits import DraftEdits, one_rep_action
+from dashboard import kept_widgets
 from dashboard.draft_state import remember, working_draft
 from dashboard.target_set_panel import one_rep_key
 from dashboard.target_table import TIER_LABELS, percentile_label
@@ -97,6 +98,8 @@ def _panel(p: PanelInputs) -> None:
         rep = c_rep.selectbox("Rep", reps, key="tg_one_rep")
         tier = c_tier.selectbox("Tier", p.tiers, key="tg_one_tier", format_func=TIER_LABELS.get)
         remember(working_draft(), one_rep=rep, one_tier=tier)   # the draft keeps the chosen rep across pages
+        # (and the text typed for them, not yet applied, a visit to another page does not wipe)
+        kept_widgets.keep([one_rep_key("value", rep, tier), one_rep_key("reason", rep, tier)])
         s = summary.loc[rep]
         mine = rows[rows["rep"] == rep]
         cur = mine[mine["tier"] == tier].iloc[0]

@@ -284,22 +284,42 @@ with st.expander(f"{tracking_view.volumes_named(volumes)} to date against their 
                                                                                   format="%,d"),
                                 "actual": st.column_config.NumberColumn("Actual", format="%,d")})
 
+NOTE_SAID = "tracking_note_said"     # what the last "Add note" did, shown on the run after it
+
+
+def _add_note(set_id: int, reps: list[str]) -> None:
+    """Save the note written; only then clear it (an empty one is refused, the text left as it was)."""
+    text, rep = st.session_state.get("tracking_note_text", ""), st.session_state.get("tracking_note_rep")
+    if not text.strip() or rep not in reps:
+        st.session_state[NOTE_SAID] = ("warning", "Write something first: an empty note is not saved.")
+        return
+    tracking.add_note(conn, set_id, rep, text, st.session_state.get("tracking_note_date", date.today()),
+                      author=auth.author())
+    st.session_state["tracking_note_text"] = ""
+    st.session_state[NOTE_SAID] = ("toast", f"Note for {rep} saved.")
+
+
 st.subheader("Check-in notes")
 reps = list(t.summary.sort_values("p_attain").index)
+# A note half written in a one-to-one is still there after a look at another page: the fields are no
+# form (a form's values stay in the browser until it is sent) and their values are kept.
+kept_widgets.keep(["tracking_note_rep", "tracking_note_date", "tracking_note_text"])
+if st.session_state.get("tracking_note_rep") not in reps:
+    st.session_state.pop("tracking_note_rep", None)     # a rep this set does not have: the first one
 left, right = st.columns([2, 3])
-with left, st.form("tracking_note_form", clear_on_submit=True, border=True):
+with left, st.container(border=True):
     if not auth.allowed("notes"):  # (a viewer reads notes; a manager or an admin writes them)
         st.caption("Your account can read the notes, not add them.")
-    note_rep = st.selectbox("Rep", reps, key="tracking_note_rep",
-                            help="Reps with the lowest chance first.")
-    note_date = st.date_input("Date", value=date.today(), key="tracking_note_date", format="YYYY-MM-DD")
-    note_text = st.text_area("Note", key="tracking_note_text", placeholder="What we agreed in the one-to-one")
-    if st.form_submit_button("Add note", key="tracking_add_note", type="primary", disabled=not auth.allowed("notes")):
-        if note_text.strip():
-            tracking.add_note(conn, int(set_id), note_rep, note_text, note_date, author=auth.author())
-            st.toast(f"Note for {note_rep} saved.")
-        else:
-            st.warning("Write something first: an empty note is not saved.")
+    st.selectbox("Rep", reps, key="tracking_note_rep", help="Reps with the lowest chance first.")
+    st.date_input("Date", value=date.today(), key="tracking_note_date", format="YYYY-MM-DD")
+    st.text_area("Note", key="tracking_note_text", placeholder="What we agreed in the one-to-one")
+    st.button("Add note", key="tracking_add_note", type="primary", disabled=not auth.allowed("notes"),
+              on_click=_add_note, args=(int(set_id), reps))
+    kind, text = st.session_state.pop(NOTE_SAID, (None, ""))
+    if kind == "toast":
+        st.toast(text)
+    elif kind == "warning":
+        st.warning(text)
 with right:
     notes = tracking.list_notes(conn, int(set_id))
     if notes.empty:
