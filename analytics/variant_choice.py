@@ -36,6 +36,13 @@ Team trend 10% better from the start: it takes over once four origins are behind
 >>> choice.reason
 'Model: team trend — over your last 8 starting points its forecasts scored 5% lower error than the standard model; each used the variant that had been best before it.'
 
+A variant once best whose forecasts came out level with the standard model's says so, not "0.0% lower":
+
+>>> level = np.array([9.0, 9.0, 9.0, 9.0, 9.99, 9.99, 9.99, 9.99])
+>>> choose(VariantScores(tuple("abcdefgh"), tuple(range(8)), np.full(8, 10.0),
+...                      {"standard": np.full(8, 10.0), "no_rep_shape": level}), list(range(8))).reason
+'Model: no rep month-of-quarter shape — over your last 8 starting points its forecasts scored the same error as the standard model to within 0.5%; each used the variant that had been best before it.'
+
 Better early, worse once used: not confirmed, so the next period is forecast with the standard model.
 
 >>> trend = np.array([8.0, 8.0, 8.0, 8.0, 11.0, 11.0, 11.0, 11.0])
@@ -65,6 +72,7 @@ SAMPLE_REPS = 300   # reps the variants are scored on (a deterministic sample wh
 MIN_EARLIER = 4     # scored origins needed before one before another variant than the standard can be used
 MIN_GAIN = 0.02     # a challenger replaces the variant in use only with at least 2% lower mean error
 CACHE_SIZE = 16
+SAME_WITHIN = 0.005  # a gain or loss smaller than this is said as the same error (it shows as 0.0% otherwise)
 
 
 @dataclass(frozen=True)
@@ -160,9 +168,11 @@ class VariantChoice:
                         f"{formatting.rate(abs(self.gain))} higher error than the standard model, so the standard "
                         "model is kept.")
             words = "lower" if self.gain >= 0 else "higher"
+            scored = (f"{formatting.rate(abs(self.gain))} {words} error than the standard model"
+                      if abs(self.gain) >= SAME_WITHIN else  # ('0.0% lower' reads as a change made for nothing)
+                      f"the same error as the standard model to within {formatting.rate(SAME_WITHIN)}")
             return (f"Model: {label} — over your last {formatting.count(len(self.confirm_origins))} starting points "
-                    f"its forecasts scored {formatting.rate(abs(self.gain))} {words} error than the standard model; "
-                    "each used the variant that had been best before it.")
+                    f"its forecasts scored {scored}; each used the variant that had been best before it.")
         base = self.means[STANDARD.name]
         if self.chosen == STANDARD:
             runner = min((k for k in self.means if k != STANDARD.name), key=lambda k: self.means[k])
