@@ -28,14 +28,18 @@ def shrunk_moq(resid: np.ndarray, rep_moq: np.ndarray, per_rep: np.ndarray,
     # positive month costs none, so appending a new hire does not move everyone's shape.
     dof = max(resid.size - int(seen.sum()), 1)
     s2 = noise / dof
-    if not seen.any():
+    # A month of quarter seen once is that month's noise as much as a shape, and its noise is not in s2
+    # (the cell is its own mean): one whale deal in a rep's only third month read as a shape of 30x
+    # every third month. Only months of quarter seen twice or more are a rep's own.
+    repeated = counts >= 2
+    if not repeated.any():
         return np.zeros((n_r, 3)), np.zeros((n_r, 3))
-    tau2 = max(float(np.mean(dev[seen] ** 2) - np.mean(s2 / counts[seen])), 1e-6)
+    tau2 = max(float(np.mean(dev[repeated] ** 2) - np.mean(s2 / counts[repeated])), 1e-6)
     se2 = s2 / np.maximum(counts, 1)
-    shrink = np.where(seen, tau2 / (tau2 + se2), 0.0)
+    shrink = np.where(repeated, tau2 / (tau2 + se2), 0.0)
     eff = shrink * dev
     eff -= eff.mean(axis=1, keepdims=True)
-    var = np.where(seen, shrink * se2, tau2)
+    var = np.where(repeated, shrink * se2, tau2)
     return eff, var
 
 

@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 from calibration_fixtures import simulate_company
 from scipy import special
+from short_history_fixtures import HEADER, database_from_csv
 
 from analytics import backtest, calibration, store
 from analytics.backtest_cases import BacktestPlan
 from analytics.backtest_scores import row_quantiles
 from analytics.logmodel import _cell_mean, _nanmean, _trigamma_inverse, fit_log_model, fit_variance_prior
+from analytics.logmodel_parts import shrunk_moq
 from analytics.panel_arrays import build_arrays
 from analytics.periods import parse_period, period_of
 from analytics.predictive import EmpiricalResidualLaw
@@ -427,3 +429,40 @@ def test_a_counts_percentiles_are_whole_numbers(sample_db, metric, grain):
     values = cal.summary[columns].to_numpy(dtype=float)
     assert np.array_equal(values, np.round(values))
     assert np.allclose(cal.summary["p50"], np.round(cal.predictive.quantile(0.5)))
+
+
+def test_a_month_of_quarter_seen_once_is_not_a_rep_shape():
+    """A rep's deviation at a month of quarter seen once is that month's noise as much as a shape: it
+    gets none of its own (the team's shape), while a month of quarter seen twice keeps its shrunk one."""
+    rng = np.random.default_rng(5)
+    counts = np.array([[1.0, 2.0, 1.0]] * 6)
+    rep_moq = np.array([r * 3 + j for r in range(6) for j in (0, 1, 1, 2)])
+    resid = rng.normal(0, 0.3, rep_moq.size) + np.where(rep_moq % 3 == 1, 0.5, 0.0)
+    resid[3] += 4.0                  # one whale month: rep 0's only third month of quarter
+    eff, var = shrunk_moq(resid, rep_moq, np.full(6, 4), counts)
+    assert np.allclose(eff[:, 0], eff[:, 2])          # both seen once: no deviation between them, whale or not
+    assert np.allclose(eff.sum(axis=1), 0.0)          # (a shape, centred: the level is the rep's own)
+    assert np.all(eff[1:, 1] > 0)                     # the second month, seen twice and higher, keeps its own
+    assert np.all(var[:, [0, 2]] >= var[:, [1]])      # the prior's doubt where nothing was measured
+
+
+def test_one_whale_deal_in_a_short_history_does_not_make_a_season(tmp_path):
+    """Four complete months of six alike reps, one of whom closed a deal forty times their usual month in
+    the only third month of a quarter seen: their next third month's median stays near their others'."""
+    rng = random.Random(3)
+    lines, n = [], 0
+    for r in range(6):
+        for month in range(8, 13):
+            for k in range(rng.randint(2, 5)):
+                n += 1
+                amount = 1_000_000 if (r, month, k) == (0, 9, 0) else round(rng.lognormvariate(8.5, 0.6))
+                lines.append(f"D{n},Rep {r},Closed Won,{amount},2025-{month:02d}-{rng.randint(1, 28):02d}\n")
+    conn = store.connect(database_from_csv(tmp_path, HEADER + "".join(lines)))
+    try:
+        medians = {m: calibration.calibrate(conn, "revenue", "month", m).summary["p50"]
+                   for m in ("2026-01", "2026-02", "2026-03")}
+    finally:
+        conn.close()
+    march, others = medians["2026-03"], (medians["2026-01"] + medians["2026-02"]) / 2
+    assert march["Rep 0"] < 2.5 * others["Rep 0"]           # (30x before: the whale read as a March shape)
+    assert march["Rep 0"] < 2.5 * march.drop("Rep 0").median()
