@@ -92,9 +92,10 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     At quarter grain a metric that adds up over months (money, counts) is forecast from monthly
     origins whenever monthly data is at hand (from the database, or a monthly ``history``,
     ``history_grain="month"``): each month-end forecasts the next three months' total the way
-    ``calibrate`` forecasts a quarter (:func:`~analytics.backtest_cases.quarter_route`: the simulated
-    sum of three monthly forecasts for the log model, :mod:`analytics.quarter_sum`; the quarterly count
-    model on three-month windows for counts, :mod:`analytics.quarter_windows`). ``route`` forces one
+    ``calibrate`` forecasts a quarter (:func:`~analytics.backtest_cases.quarter_route`: the sum of three
+    monthly forecasts, simulated for the log model, :mod:`analytics.quarter_sum`, a negative binomial of its
+    moments for counts, :mod:`analytics.count_quarter`; the quarterly model on three-month windows,
+    :mod:`analytics.quarter_windows`, is the other route). ``route`` forces one
     ("sum" or "fit"; bench/regimes_table.py measures both). A quarterly ``history`` and rates keep
     the quarterly origins.
 

@@ -2,11 +2,11 @@
 
 Two plans: one origin per complete period of the history's own grain, or, for a quarter, one per
 month-end forecasting the next three months' total the way ``calibrate(grain="quarter")`` forecasts
-a quarter: for the log model (money, large counts), the simulated sum of three monthly forecasts
-(``analytics.quarter_sum``, ``route="sum"``); for counts, the quarterly model fitted on the
-three-month windows before the origin (``analytics.quarter_windows``, ``route="fit"``; at a fiscal
-quarter's start these are the fiscal quarters). The windows' fit of the log model is kept to be
-measured against the sum (bench/regimes_table.py, docs/calibration-regimes.md).
+a quarter: the sum of three monthly forecasts (``route="sum"``), simulated for the log model (money,
+large counts: ``analytics.quarter_sum``), the negative binomial of its moments for counts
+(``analytics.count_quarter``). The quarterly model fitted on the three-month windows before the origin
+(``analytics.quarter_windows``, ``route="fit"``; at a fiscal quarter's start these are the fiscal
+quarters) is kept to be measured against the sum (bench/regimes_table.py, docs/calibration-regimes.md).
 Either way everything is refitted on the columns strictly before the origin.
 """
 
@@ -96,8 +96,8 @@ class BacktestPlan:
             return "log"
         if not self.from_months:
             return model_family(self.metric, self.arrays.y[:, :cols[0]])
-        if self.route == "sum":
-            return "log"
+        if self.route == "sum":    # the monthly model's, on the history quarter_route reads
+            return model_family(self.metric, self.arrays.y)
         windows, first = self.windows[window_offset(self.arrays, cols[0])]
         return model_family(self.metric, windows.y[:, :(cols[0] - first) // 3])
 
@@ -108,7 +108,7 @@ class BacktestPlan:
 
     def cases(self, variant: ModelVariant, cols: list[int]) -> list[OriginCase]:
         if self.from_months and self.route == "sum":
-            return quarter_cases(self.arrays, self.metric, cols, variant)
+            return quarter_cases(self.arrays, self.metric, cols, variant, self.family())
         return self.cases_by_variant((variant,), cols)[variant.name]
 
     def cases_by_variant(self, variants: Sequence[ModelVariant], cols: list[int],
@@ -119,7 +119,8 @@ class BacktestPlan:
         if not self.from_months:
             return period_cases_by_variant(self.arrays, self.metric, cols, variants, family)
         if self.route == "sum":
-            return {v.name: quarter_cases(self.arrays, self.metric, cols, v) for v in variants}
+            family = self.family()
+            return {v.name: quarter_cases(self.arrays, self.metric, cols, v, family) for v in variants}
         family = self.family()
         out: dict[str, list[OriginCase]] = {v.name: [] for v in variants}
         for o in cols:
@@ -139,10 +140,11 @@ class BacktestPlan:
 
 def quarter_route(months: PanelArrays, metric: str, n_train: int | None = None) -> str:
     """How ``calibrate`` forecasts a quarter from these months (and so how its backtest does): ``"sum"``
-    of three monthly forecasts when the monthly model is the log model, else ``"fit"`` (the quarterly
-    count model on three-month windows)."""
+    of three monthly forecasts when the monthly model is the log model (simulated, :mod:`analytics.quarter_sum`)
+    or the count model (a negative binomial of the same moments, :mod:`analytics.count_quarter`), else
+    ``"fit"`` (the quarterly model on three-month windows, kept to be measured against the sum)."""
     y = months.y if n_train is None else months.y[:, :n_train]
-    return "sum" if model_family(metric, y) == "log" else "fit"
+    return "sum" if model_family(metric, y) in ("log", "count") else "fit"
 
 
 def model_crps(case: OriginCase) -> np.ndarray:
@@ -175,8 +177,9 @@ def period_cases_by_variant(arrays: PanelArrays, metric: str, cols: list[int], v
 
 
 def quarter_cases(months: PanelArrays, metric: str, cols: list[int],
-                  variant: ModelVariant = STANDARD) -> list[OriginCase]:
-    """Quarters from monthly origins ``cols``: at each month-end, the sum of the next three months.
+                  variant: ModelVariant = STANDARD, family: str = "log") -> list[OriginCase]:
+    """Quarters from monthly origins ``cols``: at each month-end, the sum of the next three months
+    (``family``: the monthly model's, ``quarter_sum.quarter_fit``).
 
     The reps active in the first month are forecast (leavers included: a month they are gone adds 0).
     The naive rules see the rep's earlier sums of three months, ending at the origin (no overlap
@@ -187,7 +190,7 @@ def quarter_cases(months: PanelArrays, metric: str, cols: list[int],
         first = months.periods[o]
         window = slice(o, o + 3)
         pred = quarter_fit(months, metric, first, o, rows, months.expfrac[rows, window],
-                           months.tenure[rows, window], variant).predictive(months.reps, rows)
+                           months.tenure[rows, window], variant, family=family).predictive(months.reps, rows)
         sums = three_month_sums(months.y, o)
         label = f"{first.label} to {months.periods[o + 2].label}"
         # History in quarters, the grain forecast: the rep's three-month windows before the origin.

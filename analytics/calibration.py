@@ -10,7 +10,8 @@ is returned holds the scope's reps alone (:meth:`CompanyCalibration.for_scope`).
   (``analytics.logmodel``; calibration-methods sections 2 and 9). A quarter of a metric that adds up
   over months is fitted on the months and forecast as the simulated sum of its three
   (``analytics.quarter_sum``), as the quarter backtest forecasts it (docs/calibration-regimes.md);
-* counts (deals, meetings, demos, ...): gamma-Poisson with exposure (``analytics.counts``);
+* counts (deals, meetings, demos, ...): gamma-Poisson with exposure (``analytics.counts``); a quarter is
+  the sum of its three months too (``analytics.count_quarter``);
 * win rate: beta-binomial.
 
 Example
@@ -54,7 +55,7 @@ from analytics import metrics, store
 from analytics.backtest_cases import next_period_choice, quarter_route
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
 from analytics.complete_history import require_complete_period
-from analytics.counts import RateFit
+from analytics.counts import CountFit, RateFit
 from analytics.logmodel import LogFit
 from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
@@ -262,15 +263,16 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
     months = _monthly_source(source.months, metric, arrays, target) if isinstance(source, PanelRead) else None
     # Chosen on the history alone, before the reps with none are appended: the same data, and so the same
     # cached choice, as a backtest of it.
+    month_family = None if months is None else model_family(metric, months[0].arrays.y[:, :months[1]])
     choice = _variant_choice(arrays, metric, k) if months is None else \
-        next_period_choice(months[0].arrays, metric, months[1], from_months=True)
+        next_period_choice(months[0].arrays, metric, months[1], from_months=True) if month_family == "log" else None
     rows, new_reps, new_teams, next_expfrac, next_tenure = _forecast_set(spans, arrays, target, as_of)
     arrays = arrays.with_reps(new_reps, new_teams)
     rows = np.concatenate([rows, np.arange(len(arrays.reps) - len(new_reps), len(arrays.reps))])
     fit: ModelFit
-    if months is not None and choice is not None:
+    if months is not None and month_family is not None:
         fit, family = _summed_quarter(months[0], months[1], metric, target, as_of, arrays, k, rows,
-                                      new_reps, new_teams, choice), "log"
+                                      new_reps, new_teams, choice, month_family), month_family
     else:
         all_expfrac = np.ones(len(arrays.reps))
         all_tenure = np.full(len(arrays.reps), np.nan)
@@ -297,8 +299,8 @@ def _monthly_source(read: PanelRead | None, metric: str, arrays: PanelArrays,
                     target: Period) -> tuple[PanelRead, int] | None:
     """The monthly panel a quarter is summed from (``read``, read with the quarterly one) and its training
     months (complete, before the quarter); None unless the quarter is forecast from months: a metric that
-    adds up over months and whose monthly model is the log model (counts keep the quarterly fit;
-    ``backtest_cases.quarter_route``)."""
+    adds up over months and whose monthly model is the log model or the count model
+    (``backtest_cases.quarter_route``)."""
     if target.grain != "quarter" or read is None or not resolve_metric(metric).additive:
         return None
     n_train = training_columns(read.arrays, period_of(target.start, "month", target.fiscal_start_month))
@@ -310,9 +312,10 @@ def _monthly_source(read: PanelRead | None, metric: str, arrays: PanelArrays,
 
 def _summed_quarter(months: PanelRead, n_train: int, metric: str, target: Period, as_of: date,
                     arrays: PanelArrays, k: int, rows: np.ndarray, new_reps: np.ndarray, new_teams: np.ndarray,
-                    choice: VariantChoice) -> LogFit:
-    """The quarter ``target`` as the simulated sum of its three months (``quarter_sum.quarter_fit``), for the
-    reps ``rows`` of the quarterly ``arrays`` (new reps appended to both panels alike)."""
+                    choice: VariantChoice | None, family: str) -> LogFit | CountFit:
+    """The quarter ``target`` as the sum of its three months (``quarter_sum.quarter_fit``: simulated for the
+    log model, ``choice`` its variant; a count's negative binomial of the sum's moments), for the reps ``rows``
+    of the quarterly ``arrays`` (new reps appended to both panels alike)."""
     monthly = months.arrays.with_reps(new_reps, new_teams)
     first = period_of(target.start, "month", target.fiscal_start_month)
     at = np.full(len(monthly.reps), -1)
@@ -324,7 +327,8 @@ def _summed_quarter(months: PanelRead, n_train: int, metric: str, target: Period
         ok = where >= 0
         expfrac[where[ok], h] = month_expfrac[:month_rows.size][ok]
         tenure[where[ok], h] = month_tenure[:month_rows.size][ok]
-    fit = quarter_fit(monthly, metric, first, n_train, rows, expfrac, tenure, choice.chosen)
+    fit = quarter_fit(monthly, metric, first, n_train, rows, expfrac, tenure,
+                      choice.chosen if choice is not None else STANDARD, family=family)
     # The summary counts quarters of history, as the quarterly panel holds them.
     seen = np.isfinite(arrays.y[:, :k])
     active = arrays.extra.get("active")

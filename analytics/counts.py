@@ -21,12 +21,13 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, special
 
 from analytics.panel_arrays import (
+    PATH_STEPS,
     PeriodEffectForecast,
     fallback_ramp,
     forecast_period_effect,
@@ -156,6 +157,14 @@ class CountFit:
     ramp_source: str
     next_bin: np.ndarray
     ramped_bin: int
+    post_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Each rep's posterior mean rate (alpha + Y_i) / (beta + E_i), per unit of exposure."""
+    shape: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Each rep's posterior gamma shape alpha + Y_i (the rate's squared coefficient of variation is 1 / shape)."""
+    ramp: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The ramp's multiplier per ramp bin (the last bin, ramped, is 1)."""
+    fitted: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Each training cell's fitted mean post_rate_i e_it (NaN where the rep was not active)."""
 
     def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> NegBinomialCount:
         idx = slice(None) if rows is None else rows
@@ -165,10 +174,12 @@ class CountFit:
 
 def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
                     target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
-                    active: np.ndarray | None = None, open_deals: np.ndarray | None = None) -> CountFit:
+                    active: np.ndarray | None = None, open_deals: np.ndarray | None = None,
+                    steps: int = PATH_STEPS) -> CountFit:
     """Gamma-Poisson with exposure on the training columns; forecast ``target``. ``open_deals`` (each rep's
     deals open at each period's end, for deals won or closed) lead the team's level as they lead revenue's
-    (:mod:`analytics.pipeline_lead`)."""
+    (:mod:`analytics.pipeline_lead`). ``steps``: periods of the team's path forecast from ``target`` on
+    (``PeriodEffectForecast.path_mean``; a quarter summed from months, :mod:`analytics.count_quarter`)."""
     active = np.isfinite(y) if active is None else (active & np.isfinite(y))
     y0 = np.where(active, np.maximum(np.nan_to_num(y), 0.0), 0.0)
     e_base = np.where(active, np.clip(np.nan_to_num(expfrac, nan=1.0), MIN_EXPOSURE, 1.0), 0.0)
@@ -205,7 +216,7 @@ def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, peri
     phi = float(max(np.sum(((y0 - mu_cell) ** 2 - mu_cell)[cells]) / max(np.sum((mu_cell**2)[cells]), 1e-9), 0.0))
     team = None if open_deals is None else team_pipeline(open_deals, active, tenure, target.grain)
     period = forecast_period_effect(np.log(p), periods, target, open_deals=None if team is None else team["open_deals"],
-                                    n_active=None if team is None else team["n_active"])
+                                    n_active=None if team is None else team["n_active"], steps=steps)
     next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
     e_next = (np.clip(np.nan_to_num(next_expfrac, nan=1.0), MIN_EXPOSURE, 1.0)
               * np.exp(period.next_effect) * ramp[next_bins])
@@ -217,7 +228,8 @@ def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, peri
     b = beta / (beta + exposures)
     return CountFit(predictive_r=r, predictive_q=q, mean=mean, alpha=alpha, beta=beta, phi=phi, period=period,
                     n_active=active.sum(1), shrink_b=b, ramp_source=ramp_source, next_bin=next_bins,
-                    ramped_bin=k_ramped)
+                    ramped_bin=k_ramped, post_rate=post_rate, shape=shape, ramp=ramp,
+                    fitted=np.where(active, mu_cell, np.nan))
 
 
 @dataclass

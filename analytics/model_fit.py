@@ -24,7 +24,7 @@ from analytics.counts import CountFit, RateFit, fit_count_model, fit_rate_model
 from analytics.logmodel import LogFit, fit_log_variants
 from analytics.metric_registry import metric_kind
 from analytics.model_variants import STANDARD, ModelVariant
-from analytics.panel_arrays import OPEN_DEALS, PanelArrays
+from analytics.panel_arrays import OPEN_DEALS, PATH_STEPS, PanelArrays
 from analytics.periods import Period
 
 # What a metric's model fit is, by family: rate, count, log-scale.
@@ -83,7 +83,7 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
         open_deals = arrays.extra.get(OPEN_DEALS)
         fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
                               next_expfrac, next_tenure, active,
-                              open_deals=None if open_deals is None else open_deals[:, :k])
+                              open_deals=None if open_deals is None else open_deals[:, :k], steps=max(steps, PATH_STEPS))
     else:
         open_deals = arrays.extra.get(OPEN_DEALS)
         return list(fit_log_variants(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target, next_expfrac,

@@ -39,6 +39,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from analytics.count_quarter import count_quarter_fit
+from analytics.counts import CountFit
 from analytics.logmodel import MIN_EXPOSURE, LogFit
 from analytics.model_fit import fit_for_target
 from analytics.model_variants import STANDARD, ModelVariant
@@ -56,8 +58,12 @@ SEED = 20240101   # fixed: the same data give the same quarter every time
 
 def quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_train: int, rows: np.ndarray,
                 expfrac: np.ndarray, tenure: np.ndarray, variant: ModelVariant = STANDARD, *,
-                n_draws: int | None = None) -> LogFit:
-    """The monthly log model fitted on the first ``n_train`` months of ``months``, as a fit of the quarter.
+                n_draws: int | None = None, family: str = "log") -> LogFit | CountFit:
+    """The monthly model fitted on the first ``n_train`` months of ``months``, as a fit of the quarter.
+
+    ``family`` is the monthly model's (``model_fit.model_family`` of the months): a count's quarter
+    (``"count"``) is the negative binomial of three months' sum (:func:`analytics.count_quarter.count_quarter_fit`;
+    counts have one form, ``variant`` is not read); the log model's is simulated, as below.
 
     The quarter is the three months from ``first_month`` (any months between the training data and it
     are forecast too, and not counted). The fit returned is the monthly fit with, for ``rows``, the
@@ -66,6 +72,8 @@ def quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_train: 
     the quarter backtest both use. ``expfrac`` and ``tenure``: (len(rows), 3), per month. ``n_draws``: as
     :func:`summed_predictive`.
     """
+    if family == "count":
+        return count_quarter_fit(months, metric, first_month, n_train, rows, expfrac, tenure)
     gap = months.index_of(first_month) - n_train
     if gap < 0:
         raise ValueError("the quarter must start after the training months")

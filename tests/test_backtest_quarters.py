@@ -64,13 +64,28 @@ def test_four_quarters_of_history_get_a_quarterly_backtest():
     conn.close()
 
 
-def test_counts_are_backtested_from_months_by_the_quarterly_fit(hires_and_leavers):
+def test_counts_are_backtested_from_months_as_the_sum_of_three(hires_and_leavers):
     months = read_panel(hires_and_leavers, "deals", "month").arrays
-    assert quarter_route(months, "deals") == "fit"
+    assert quarter_route(months, "deals") == "sum"
     result = backtest.run_backtest(hires_and_leavers, "deals", "quarter")
     assert result.family == "count" and result.forecasts["origin"].str.contains(" to ").all()
-    plan = BacktestPlan(months.subset(n_cols=int(np.flatnonzero(months.complete)[-1]) + 1), "deals", True, "fit")
+    plan = BacktestPlan(months.subset(n_cols=int(np.flatnonzero(months.complete)[-1]) + 1), "deals", True, "sum")
+    assert plan.family() == "count"
     assert len(plan.candidates()) == result.forecasts["origin"].nunique()
+    # The quarterly fit on windows is still there to be measured against the sum.
+    windows = backtest.run_backtest(hires_and_leavers, "deals", "quarter", route="fit")
+    assert windows.family == "count" and windows.forecasts["origin"].nunique() == len(plan.candidates())
+
+
+def test_a_count_quarter_backtest_forecasts_what_calibrate_forecasts(steady_company):
+    cal = calibrate(steady_company, "deals", "quarter", "2024-Q3", context=False)
+    assert cal.family == "count"
+    result = backtest.run_backtest(steady_company, "deals", "quarter")
+    at_quarter = result.forecasts[result.forecasts["origin"] == "2024-07 to 2024-09"].set_index("rep")
+    assert len(at_quarter) == len(cal.summary) == 24
+    for column in ("p10", "p50", "p90"):
+        assert np.array_equal(at_quarter.loc[cal.summary.index, column], cal.summary[column]), column
+    assert cal.summary["n_periods"].max() == 6
 
 
 def test_average_deal_size_is_not_summed_over_months(hires_and_leavers):
