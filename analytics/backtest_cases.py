@@ -23,7 +23,7 @@ from analytics import variant_choice
 from analytics.backtest_scores import CRPS_GRID, crps_from_quantiles
 from analytics.model_fit import fit_variants_for_target, model_family
 from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
-from analytics.panel_arrays import PanelArrays
+from analytics.panel_arrays import OPEN_DEALS, PanelArrays
 from analytics.predictive import RepPredictive
 from analytics.quarter_sum import quarter_fit
 from analytics.quarter_windows import quarter_windows, window_offset
@@ -141,10 +141,15 @@ class BacktestPlan:
 def quarter_route(months: PanelArrays, metric: str, n_train: int | None = None) -> str:
     """How ``calibrate`` forecasts a quarter from these months (and so how its backtest does): ``"sum"``
     of three monthly forecasts when the monthly model is the log model (simulated, :mod:`analytics.quarter_sum`)
-    or the count model (a negative binomial of the same moments, :mod:`analytics.count_quarter`), else
-    ``"fit"`` (the quarterly model on three-month windows, kept to be measured against the sum)."""
+    or the count model of a metric the open pipeline leads, deals won or closed (a negative binomial of the
+    same moments, :mod:`analytics.count_quarter`), else ``"fit"`` (the quarterly model on three-month windows).
+
+    Activity counts keep the windows' fit: nothing leads them month by month, and their sum of months was
+    measured worse (meetings, 36 reps: the steady company's P25 coverage +1.2 points to -11.4; the growing
+    company's CRPS 2.6% higher), while deals' quarters in a growing team gained 31-35% CRPS."""
     y = months.y if n_train is None else months.y[:, :n_train]
-    return "sum" if model_family(metric, y) in ("log", "count") else "fit"
+    family = model_family(metric, y)
+    return "sum" if family == "log" or (family == "count" and OPEN_DEALS in months.extra) else "fit"
 
 
 def model_crps(case: OriginCase) -> np.ndarray:
