@@ -165,8 +165,9 @@ ROUTES_TEXT = [
     "(`analytics/quarter_windows.py`; at a fiscal quarter's start these are the fiscal quarters). Both",
     "from the same origins, the variant chosen as it goes: *randomized-PIT coverage error in points*, the",
     "worst of them, and the CRPS against the best naive rule (the rules see the same quarters in both).",
-    "The sum is the route both use (the decision is below the table), for counts too since 2026-12-07",
-    "(deals won, closed deals, activities: `analytics/count_quarter.py`), in calibrate and backtest alike.",
+    "The sum is the route both use (the decision is below the table), for deals won and closed deals too",
+    "since 2026-12-07 (`analytics/count_quarter.py`), in calibrate and backtest alike; activity counts keep",
+    "the quarterly fit on the windows.",
     "",
 ]
 
@@ -229,6 +230,9 @@ ROUTES_DECISION = [
     "Tried on the way: the months' own phi, independent months (growth P90 −4.1 and −11.6, but steady",
     "companies' closed deals too wide: P10 −2.6, P90 +3.8), and the quarters' in-sample phi (0.00-0.01: too",
     "narrow, P10 +5.1); the quarter's team variance measured on the series' own origins changed nothing.",
+    "Adopted for deals won and closed deals, whose months the open pipeline leads; activity counts keep the",
+    "windows' fit (`backtest_cases.quarter_route`): nothing leads them month by month, and the meetings'",
+    "coverage (P25 −11.4) is outside the aim, though demos, proposals and opportunities would gain.",
 ]
 
 # A record of an experiment (2026-12-05, tests/test_regime_coverage.py's companies: 24 reps, seed 7), not
