@@ -76,6 +76,23 @@ def _round_preserving_sum(x: np.ndarray, total: float) -> np.ndarray:
     return floor
 
 
+def whole_shares(shares: np.ndarray, total: float, low: np.ndarray | None = None, *, count: bool) -> np.ndarray:
+    """A split's shares in whole units that add up to the number split (largest remainder).
+
+    Money too, not only counts: every surface writes a target to the whole unit (the page's table, the CLI,
+    the exports' amounts), so shares kept to fractions of a cent showed whole amounts that added up to $2 more
+    than the team number they split. A count share stays at least its rep's floor (``low``); a money share is
+    the floor's nearest whole amount, since holding it at a floor with cents would move the total off G.
+
+    >>> whole_shares(np.array([100.4, 100.4, 99.2]), 300.0, count=False).tolist()   # each rounded: 299
+    [101.0, 100.0, 99.0]
+    >>> float(whole_shares(np.array([33.3333, 33.3333, 33.3334]) * 1000, 100_000.0, count=False).sum())
+    100000.0
+    """
+    rounded = _round_preserving_sum(np.asarray(shares, dtype=float), total)
+    return np.maximum(rounded, low) if count and low is not None else rounded
+
+
 def default_baseline(predictive: PredictiveDistribution) -> np.ndarray:
     """Each rep's central level: the mean of Q_i(p) over p in (0.005, 0.995), a trimmed mean.
 
@@ -171,7 +188,7 @@ def resplit_rest(predictive: PredictiveDistribution, team_target: float, fixed: 
     """Split (G - sum of the fixed reps' targets) at equal chance across the reps without a fixed target.
 
     ``fixed`` holds a target per rep, NaN for the reps that are free. The free reps' targets add up to
-    the rest, so the team total at base is G again; count targets are whole numbers. When the fixed
+    the rest, so the team total at base is G again; targets are whole units (money too). When the fixed
     reps alone reach G (or every rep is fixed) nothing is split and the free reps get 0. No free rep's
     share is below their ``floor`` (:func:`equal_chance_split`).
 
@@ -194,10 +211,8 @@ def resplit_rest(predictive: PredictiveDistribution, team_target: float, fixed: 
     if rest <= 0 or not free.any():
         return RestSplit(np.where(free, 0.0, fixed), free, rest, float("nan"), False)
     split = equal_chance_split(predictive, rest, among=free, floor=floor)
-    shares = split.targets
-    if is_count(predictive):
-        shares = np.zeros(fixed.size)
-        shares[free] = _round_preserving_sum(split.targets[free], rest)
+    shares = np.zeros(fixed.size)
+    shares[free] = whole_shares(split.targets[free], rest, count=is_count(predictive))
     return RestSplit(np.where(free, shares, fixed), free, rest, split.p_star, True)
 
 
@@ -207,7 +222,7 @@ def allocate_team_target(predictive: PredictiveDistribution, team_target: float,
     """Split team target G across reps: ``DataFrame(rep, target, p_attain)``.
 
     ``method``: ``proportional`` (to ``baseline``, default :func:`default_baseline`) or
-    ``equal-chance`` (one p* for all). Count targets are whole numbers adding up to round(G).
+    ``equal-chance`` (one p* for all). Targets are whole units (money too) adding up to round(G).
     No share is below the rep's ``floor`` (default :meth:`TargetFloor.default`); the reps held there
     have a chance of their own (:func:`analytics.target_floor.floor_reasons` says why).
     """
@@ -224,8 +239,7 @@ def allocate_team_target(predictive: PredictiveDistribution, team_target: float,
         targets = equal_chance_split(predictive, team_target, floor=floor).targets
     else:
         raise ValueError(f"allocation must be proportional or equal-chance, not {method!r}")
-    if is_count(predictive):
-        targets = np.maximum(_round_preserving_sum(targets, team_target), low)
+    targets = whole_shares(targets, team_target, low, count=is_count(predictive))
     return pd.DataFrame({"rep": np.asarray(predictive.reps, dtype=object), "target": targets,
                          "p_attain": predictive.p_attain(targets)})
 

@@ -175,7 +175,8 @@ def test_equal_chance_gives_everyone_the_same_chance():
         _, p_star, reachable = allocation.equal_chance_split(d, g)
         assert reachable
         assert split["p_attain"].max() - split["p_attain"].min() < 0.001
-        assert split["p_attain"].mean() == pytest.approx(1 - p_star, abs=1e-6)
+        # (shares in whole units: each rep's chance moves off 1 - p* by the cent-sized rounding's 1e-5 at most)
+        assert split["p_attain"].mean() == pytest.approx(1 - p_star, abs=1e-5)
 
 
 @pytest.mark.parametrize("method", ["proportional", "equal-chance"])

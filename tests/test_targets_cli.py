@@ -262,3 +262,28 @@ def test_save_refuses_before_any_complete_period_and_saves_nothing(tmp_path, arg
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.startswith("error: Too little history for ") and "02 Nov 2024 to 05 Nov 2024" in refused.stderr
     assert json.loads(run("list", "--db", str(db), "--json").stdout) == []
+
+
+@pytest.mark.parametrize(("allocation", "edits"), [
+    ("equal-chance", ()), ("proportional", ()),
+    ("equal-chance", ("--override", f"{FORMULA_REP}=120,000:new enterprise territory", "--accept", "rep2=90000")),
+])
+def test_a_split_team_number_adds_up_to_the_whole_unit_wherever_it_is_shown(db, tmp_path, allocation, edits):
+    """Each share of a split team number is written to the whole unit (the page's table, `show`, the exports),
+    and those whole amounts add up to the team number: fractional shares once showed amounts adding up to
+    $2 more than it."""
+    for g in (600_000, 733_333, 812_345):
+        name = f"whole {allocation} {len(edits)} {g}"
+        saved = run("save", "--db", str(db), "--name", name, "--team-target", str(g), "--allocation", allocation,
+                    *edits)
+        assert saved.returncode == 0, saved.stderr
+        _, base = _saved_base(db, name)
+        assert (base["target"] == base["target"].round()).all(), base["target"].tolist()
+        assert base["target"].sum() == g
+        shown = run("show", name, "--db", str(db)).stdout
+        written = [int(a.replace(",", "")) for a in re.findall(r"base \$([\d,]+)", shown)]
+        assert len(written) == len(base) and sum(written) == g
+        out = tmp_path / f"{allocation}-{g}.csv"
+        assert run("export", name, "--db", str(db), "--out", str(out)).returncode == 0
+        exported = pd.read_csv(out).query("Tier == 'base'")["Target"]
+        assert exported.sum() == g

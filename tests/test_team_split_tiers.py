@@ -60,7 +60,8 @@ def test_a_split_that_raises_base_raises_stretch_and_says_so(team):
     reps = list(team.reps)
     base = rows.loc[[(r, "base") for r in reps], "target"].to_numpy()
     stretch = rows.loc[[(r, "stretch") for r in reps], "target"].to_numpy()
-    assert _percentile(team, base) == pytest.approx(np.full(10, 100 * p_star), abs=1e-6)
+    # (each share in whole units: its percentile within a thousandth of a point of p*)
+    assert _percentile(team, base) == pytest.approx(np.full(10, 100 * p_star), abs=1e-3)
     assert np.all(_percentile(team, stretch) >= min(100 * p_star + 30, 99) - 1e-6)   # P70 - P40: 30 points above
     assert rows.loc[[(r, "stretch") for r in reps], "p_attain"].to_numpy() == pytest.approx(team.p_attain(stretch))
     assert any("raised to stay as far above the split base" in w for w in draft.assumptions["warnings"])
@@ -77,7 +78,8 @@ def test_a_resplit_moves_the_free_reps_higher_tiers_with_their_base(team):
     base = rows.loc[[(r, "base") for r in reps], "target"].to_numpy()
     stretch = rows.loc[[(r, "stretch") for r in reps], "target"].to_numpy()
     base_pct = _percentile(team, base)[1:]
-    assert np.ptp(base_pct) < 1e-6 and base_pct[0] > 50     # one chance for the re-split reps, above before
+    # one chance for the re-split reps (but for their whole-unit rounding), above before
+    assert np.ptp(base_pct) < 1e-2 and base_pct[0] > 50
     assert np.all(_percentile(team, stretch)[1:] >= np.minimum(base_pct + 30, 99) - 1e-6)
     box = rep_chance_box_words(equal_chance_split(team, g).p_star, edited.team)
     assert box.label == "Chance of each re-split rep"
