@@ -132,6 +132,12 @@ class Tracking:
         return self.saved.fiscal_period
 
     @property
+    def activity_share(self) -> float:
+        """The share of a volume's target expected by ``as_of``: the period's working days gone
+        (activities run through a period evenly; the outcome's ``share`` follows its usual shape)."""
+        return working_day_share(self.period, self.as_of)
+
+    @property
     def period_over(self) -> bool:
         """Whether the period's last day is counted: nothing is left to do "per week"."""
         return self.as_of >= self.period.end
@@ -337,7 +343,7 @@ def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: 
     Volumes whose data was never imported (``cov``) are neither judged nor planned: zero calls in
     data without activities is no evidence of a short volume."""
     period, reps = saved.fiscal_period, saved.reps
-    s_act = working_days(period.start, day) / max(working_days(period.start, period.end), 1)
+    s_act = working_day_share(period, day)
     now = data.funnel_counts(conn, period.start, day).reindex(reps).fillna(0.0)
     usual, usual_rates, deal_size = funnel
     # Expected per period: the set's activity targets, else the rep's usual volume.
@@ -374,6 +380,16 @@ def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: 
                        errors="ignore")
     cols = ["rep", "activity", "target", "expected_to_date", "actual", "pace"]
     return rows[cols].reset_index(drop=True), causes, takes
+
+
+def working_day_share(period: Period, day: date) -> float:
+    """The share of ``period``'s working days gone by ``day`` (inclusive), what a volume's target expects by then.
+
+    >>> from analytics.periods import parse_period
+    >>> working_day_share(parse_period("2026-04"), date(2026, 4, 15))   # 11 of 22 working days
+    0.5
+    """
+    return min(working_days(period.start, day) / max(working_days(period.start, period.end), 1), 1.0)
 
 
 def _volume_covered(cov: DataCoverage, column: str) -> bool:

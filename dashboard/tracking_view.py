@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from analytics import store, tracking
+from analytics import formatting, store, tracking
 from analytics.coverage import DataCoverage
 
 FitPeriod = Callable[..., Any]
@@ -66,3 +66,15 @@ def volumes_named(volumes: list[str]) -> str:
         return "Activities"
     words = ", ".join(volumes[:-1]) + (" and " if len(volumes) > 1 else "") + volumes[-1]
     return words[0].upper() + words[1:]
+
+
+def volume_pace_basis(activity_share: float, outcome_share: float, metric: str) -> str:
+    """Why a volume's "expected by now" is not the outcome's: a volume runs through the period evenly
+    (its working days gone), an outcome follows its usual shape (deals close late in a period).
+
+    >>> print(volume_pace_basis(0.48, 0.34, "revenue"))
+    Expected by now: each per-period target × the share of the period's working days gone (48%), an even pace. The revenue expected above follows the period's usual shape instead (34% by now).
+    """
+    return (f"Expected by now: each per-period target × the share of the period's working days gone "
+            f"({formatting.rate(activity_share)}), an even pace. The {metric} expected "
+            f"above follows the period's usual shape instead ({formatting.rate(outcome_share)} by now).")

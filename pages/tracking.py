@@ -276,6 +276,7 @@ acts = t.activities if team_filter == "All teams" else t.activities[t.activities
 # (named by what it holds: an orders export has deals alone, a deals export no calls)
 volumes = list(dict.fromkeys(t.activities["activity"])) if "activity" in t.activities else []
 with st.expander(f"{tracking_view.volumes_named(volumes)} to date against their targets"):
+    st.caption(tracking_view.volume_pace_basis(t.activity_share, team["share_expected"], header["metric"]))
     st.dataframe(acts.assign(pace=100 * acts["pace"]), hide_index=True, width="stretch",
                  column_config={"rep": "Rep", "activity": "Activity",
                                 "pace": st.column_config.NumberColumn("Pace", format="%.0f%%"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import app_test
 
-from analytics import calibration, metrics, store, target_drafts, target_sets, tracking
+from analytics import calibration, formatting, metrics, store, target_drafts, target_sets, tracking
 from analytics.periods import parse_period, period_of
 
 PAGE = "pages/tracking.py"
@@ -303,3 +303,15 @@ def test_the_projected_total_says_why_it_is_not_the_sum_of_the_reps_projections(
     said = f"The reps' own projections add up to ${reps_sum / 1e6:.2f}M"
     assert said in tile.proto.help
     assert said in _texts(at)
+
+
+def test_the_volumes_expected_by_now_say_their_basis_beside_the_outcomes(tracked_db):
+    """Calls are expected by the working days gone, revenue by its usual shape (deals close late): two
+    shares of one day, each said where it is used, so neither reads as the other's mistake."""
+    at = app_test(PAGE)
+    assert not at.exception, at.exception
+    strict = engine_tracking(tracked_db, tracking.DEFAULT_THRESHOLD)
+    assert abs(strict.activity_share - strict.team["share_expected"]) > 0.02   # (the sample's differ)
+    basis = next(c.value for c in at.caption if c.value.startswith("Expected by now"))
+    assert f"working days gone ({formatting.rate(strict.activity_share)})" in basis
+    assert f"({formatting.rate(strict.team['share_expected'])} by now)" in basis
