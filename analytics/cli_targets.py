@@ -34,6 +34,7 @@ from analytics.cli import add_db_argument, json_records, refuse
 from analytics.draft_edits import DraftEdits, apply_edits, base_total_chance_words, team_total_words
 from analytics.export import amount_text, export_set
 from analytics.formatting import rate
+from analytics.metric_registry import resolve_metric
 from analytics.target_sets import (
     TEAM_REST,
     SavedTargetSet,
@@ -286,7 +287,27 @@ def _show(args: argparse.Namespace) -> int:
                              & saved.rows["reason"].notna()]
         for tier, reason in zip(floored["tier"], floored["reason"], strict=True):
             print(f"  {'':<24} {tier}: {reason}")
+    if said := team_totals_line(saved):
+        print(said)
     return 0
+
+
+def team_totals_line(saved: SavedTargetSet) -> str | None:
+    """The set's total per tier, and the base total against the team number when one was split: what
+    ``save`` and the Targets page say (None for a metric that does not add up, as an average deal size).
+    """
+    if not resolve_metric(saved.metric).additive or saved.rows.empty:
+        return None
+    totals = saved.rows.groupby("tier")["target"].sum()
+    cells = []
+    for tier in [t for t in saved.tiers if t in totals.index]:
+        cell = f"{tier} {amount_text(saved, float(totals[tier]))}"
+        if tier == "base" and saved.team_target:
+            gap = float(totals[tier]) - float(saved.team_target)
+            cell += (" (= the team number)" if abs(gap) < 0.5 else
+                     f" ({amount_text(saved, abs(gap))} {'over' if gap > 0 else 'short of'} the team number)")
+        cells.append(cell)
+    return "  Team total: " + " · ".join(cells) if cells else None
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -281,9 +281,31 @@ def test_a_split_team_number_adds_up_to_the_whole_unit_wherever_it_is_shown(db, 
         assert (base["target"] == base["target"].round()).all(), base["target"].tolist()
         assert base["target"].sum() == g
         shown = run("show", name, "--db", str(db)).stdout
-        written = [int(a.replace(",", "")) for a in re.findall(r"base \$([\d,]+)", shown)]
+        rep_lines = "\n".join(line for line in shown.splitlines() if "Team total" not in line)
+        written = [int(a.replace(",", "")) for a in re.findall(r"base \$([\d,]+)", rep_lines)]
         assert len(written) == len(base) and sum(written) == g
+        assert f"Team total: base ${g:,} (= the team number)" in shown     # (as `save` says it)
         out = tmp_path / f"{allocation}-{g}.csv"
         assert run("export", name, "--db", str(db), "--out", str(out)).returncode == 0
         exported = pd.read_csv(out).query("Tier == 'base'")["Target"]
         assert exported.sum() == g
+
+
+@pytest.mark.parametrize(("metric", "team_target", "said"), [
+    ("revenue", 1000.0, "  Team total: base $1,000 (= the team number) · stretch $1,200"),
+    ("revenue", 1100.0, "  Team total: base $1,000 ($100 short of the team number) · stretch $1,200"),
+    ("deals", None, "  Team total: base 1,000 · stretch 1,200"),
+    ("avg_deal_size", None, None),       # (an average does not add up over reps)
+])
+def test_show_ends_with_the_team_total_per_tier(metric, team_target, said):
+    from datetime import datetime
+
+    from analytics.cli_targets import team_totals_line
+    from analytics.target_set_values import SavedTargetSet
+
+    rows = pd.DataFrame({"rep": ["a", "b", "a", "b"], "tier": ["base", "base", "stretch", "stretch"],
+                         "target": [600.0, 400.0, 700.0, 500.0]})
+    now = datetime(2026, 12, 1)
+    saved = SavedTargetSet(1, "Q", 1, "draft", "2026-Q1", "quarter", metric, {"base": 50, "stretch": 70},
+                           "equal-chance", team_target, 1, now, now, None, {}, rows, pd.DataFrame())
+    assert team_totals_line(saved) == said
