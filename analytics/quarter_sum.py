@@ -53,6 +53,7 @@ N_DRAWS = 256
 DRAW_BUDGET = 2 ** 16   # draws of all reps at once: a small team's reps get more each (up to MAX_DRAWS)
 MAX_DRAWS = 2048
 MONTHS = 3
+MAX_LOG = 700.0   # the log of the largest month a draw is taken as (e^709 overflows a float)
 SEED = 20240101   # fixed: the same data give the same quarter every time
 
 
@@ -185,6 +186,9 @@ def _add_month(total: np.ndarray, own: np.ndarray, hurdle: np.ndarray, law: Empi
     log_y += e
     counted = hurdle >= zero[:, None]
     counted &= active[:, None]
+    # (a draw from a t's far tail over a level run away, e^800, is an overflow: kept a finite huge number,
+    # so the rep's sums stay ordered and no infinite sum turns its log-scale summary into NaN)
+    np.minimum(log_y, MAX_LOG, out=log_y)
     total += np.where(counted, np.exp(log_y), 0.0)
 
 
@@ -208,6 +212,7 @@ def _as_hurdle(reps: np.ndarray, total: np.ndarray, shared_sigma: float) -> LogS
     fill = float(np.nanmedian(sd)) if np.isfinite(sd).any() else 1.0
     sd = np.where(np.isfinite(sd) & (sd > 0), sd, fill)
     u = (deviation / sd[:, None])[positive & (k[:, None] > 1)]
+    u = u[np.isfinite(u)]
     law = None
     if u.size >= 20:
         q25, q75 = np.quantile(u, [0.25, 0.75])

@@ -127,3 +127,22 @@ def test_a_small_teams_reps_get_more_draws_and_a_steadier_median(monthly_fit):
 
     spread = {n: np.ptp([medians(seed, n) for seed in range(6)], axis=0).max() for n in (256, None)}
     assert spread[None] < spread[256] / 2
+
+
+def test_a_draw_past_a_floats_range_leaves_a_finite_summary():
+    """A t tail's draw over a level run away (log 800: e^800 overflows) once made a rep's sums infinite, their
+    logs NaN, and the summary's pooled law too few values to be built: the quarter backtest stopped with
+    "need at least 20 residuals". The month is held at e^MAX_LOG; every figure stays finite."""
+    n_draws = 64
+    total = np.zeros((3, n_draws))
+    gen = np.random.default_rng(2)
+    for _ in range(3):
+        quarter_sum._add_month(total, gen.standard_t(3, (3, n_draws)), gen.uniform(size=(3, n_draws)), None,
+                               np.array([9.0, 9.5, 800.0]), np.zeros((3, n_draws)), np.zeros(n_draws), np.ones(3),
+                               np.zeros(3), np.ones(3, bool))
+    assert np.isfinite(total).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # (no overflow, no NaN on the way)
+        law = quarter_sum._as_hurdle(np.array(["a", "b", "c"]), total, 0.1)
+    assert np.isfinite(law.mu).all() and np.isfinite(law.sigma).all() and law.residuals is not None
+    assert np.all(np.isfinite(law.quantile(0.9)))
