@@ -28,7 +28,12 @@ import pandas as pd
 
 from analytics import formatting, quoting
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
-from analytics.left_truncation import HistoryStart, complete_from_sql, first_created_sql
+from analytics.left_truncation import (
+    HistoryStart,
+    complete_from_sql,
+    created_complete_from_sql,
+    first_created_sql,
+)
 from analytics.metric_registry import ACTIVITY_TYPES, CLOSED_BY_OUTCOME, REGISTRY, resolve_metric
 from analytics.metrics import idle_roster_reps
 from analytics.periods import Period
@@ -100,6 +105,8 @@ class DataCoverage:
     history_start: HistoryStart | None = None
     """Where the closed deals' history is complete from (:mod:`analytics.left_truncation`; None without deals)."""
     stages: tuple[tuple[str | None, int], ...] = ()
+    created_complete_from: date | None = None
+    """Where the deals created each day are complete from (``left_truncation.created_complete_from_sql``)."""
 
     @property
     def deals_stored(self) -> int:
@@ -210,9 +217,28 @@ class DataCoverage:
         True
         """
         m = resolve_metric(metric)
+        if m.table == "deals" and m.date_column == "created_date":
+            return self._created_start_note()
         if not m.counts_deal_closes or self.history_start is None:
             return None
         return self.history_start.sentence or None
+
+    def _created_start_note(self) -> str | None:
+        """Why a created-dated metric's history starts after its first created deal: the export is cut by
+        close date, so the days before its first close hold only the deals still open then.
+
+        >>> DataCoverage(closed_deals=Span(9, date(2023, 10, 2), date(2026, 11, 30)),
+        ...              created=Span(9, date(2023, 1, 9), date(2026, 11, 30)),
+        ...              created_complete_from=date(2023, 9, 17))._created_start_note()[:71]
+        'History counted from 17 Sep 2023: your closed deals begin on 2 Oct 2023'
+        """
+        start, first_close, first_created = self.created_complete_from, self.closed_deals.first, self.created.first
+        if start is None or first_close is None or first_created is None or start <= first_created:
+            return None
+        return (f"History counted from {day_words(start)}: your closed deals begin on {day_words(first_close)} and "
+                f"1 in 10 deals closes within {(first_close - start).days} days of being created, so the deals "
+                f"created before then are only those still open on {day_words(first_close)} (the long ones): "
+                "those weeks are left out rather than read as a slow start.")
 
     # ----------------------------------------------------------------- dates
     @property
@@ -352,6 +378,7 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
               FROM activities GROUP BY type)),
           {complete_from_sql(CLOSED_BY_OUTCOME, last_day)},
           {first_created_sql(last_day)},
+          {created_complete_from_sql(CLOSED_BY_OUTCOME, last_day)},
           (SELECT list([stage, n::VARCHAR]) FROM (SELECT nullif(trim(stage), '') AS stage, count(*) AS n FROM deals
               GROUP BY ALL ORDER BY n DESC, stage LIMIT {STAGES_SHOWN})),
           {metric_cols}
@@ -364,9 +391,9 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
     return DataCoverage(
         closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
-        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[18:], strict=True)},
+        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[19:], strict=True)},
         lone_activities=sum(n.rows["activities"] for n in lone), lone_reps=tuple(n.rep for n in lone[:10]),
         split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)),
         idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else (),
         history_start=HistoryStart(row[16], row[15], row[1], row[7]) if row[0] else None,
-        stages=tuple((stage, int(n)) for stage, n in row[17] or []))
+        stages=tuple((stage, int(n)) for stage, n in row[18] or []), created_complete_from=row[17])

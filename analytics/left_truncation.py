@@ -103,6 +103,28 @@ def complete_from_sql(rows: str | Sequence[str], as_of: str) -> str:
         FROM lt_shares)"""
 
 
+def created_complete_from_sql(closed_rows: str | Sequence[str], as_of: str) -> str:
+    """SQL of the first day the deals *created* each day are complete to :data:`COMPLETE_SHARE` (a DATE, NULL
+    without closed deals), over the table ``deals`` up to the SQL day ``as_of``: the mirror of
+    :func:`complete_from_sql`, for metrics counted on created dates (opportunities, pipeline created).
+
+    An export cut by close date ("deals closed since October", with the deals still open) holds a deal
+    created on day s before the first close c0 only if its cycle reached past c0: the share of day s's
+    deals it holds is 1 - F(c0 - s). Those days read as a team making next to no opportunities (the
+    sample: 2, 5, 9, 76, 181 a month before its usual 300), and the months after as 5-100x growth: the
+    forecasts went from 0 to three times the outcome. The history is taken from the first day whose share
+    reaches 9 in 10: c0 - q, q the 10th percentile of the closed deals' cycles. A CRM that holds every deal
+    from its first has its first close a short cycle after its first created deal, so c0 - q is before
+    it and nothing changes.
+
+    ``closed_rows``: the closed deals' conditions (as :func:`complete_from_sql`)."""
+    parts = (closed_rows,) if isinstance(closed_rows, str) else tuple(closed_rows)
+    closed = " UNION ALL ".join(f"SELECT close_date, close_date - created_date AS cycle FROM deals WHERE ({part}) "
+                                f"AND close_date <= {as_of} AND created_date <= close_date" for part in parts)
+    return (f"(SELECT min(close_date) - (quantile_disc(cycle, {1 - COMPLETE_SHARE:.2f}))::INTEGER "
+            f"FROM ({closed}))")
+
+
 @dataclass(frozen=True)
 class HistoryStart:
     """Where a close-dated metric's history begins, and why (:class:`analytics.coverage.DataCoverage` reads

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.formatting import ValueKind
-from analytics.left_truncation import complete_from_sql
+from analytics.left_truncation import complete_from_sql, created_complete_from_sql
 
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "proposal")
 """The activity types a metric can count (the importer's ``other`` is kept but never targeted)."""
@@ -153,7 +153,11 @@ class Metric:
 
     def complete_from(self, first_day_sql: str, as_of: str) -> str:
         """``first_day_sql`` (the first row's day), moved on to the day a close-dated deals history is
-        complete from (:func:`analytics.left_truncation.complete_from_sql`) when that is later."""
+        complete from (:func:`analytics.left_truncation.complete_from_sql`) when that is later; for deals
+        counted on their created date, the day the created deals are (a history cut by close date:
+        :func:`analytics.left_truncation.created_complete_from_sql`)."""
+        if self.table == "deals" and self.date_column == "created_date":
+            return f"greatest({first_day_sql}, {created_complete_from_sql(CLOSED_BY_OUTCOME, as_of)})"
         if not self.counts_deal_closes:
             return first_day_sql
         rows = CLOSED_BY_OUTCOME if self.rows == CLOSED_ROWS else self.rows

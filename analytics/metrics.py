@@ -110,7 +110,7 @@ def _first_day_sql(metric: Metric) -> str:
     if metric.table == "deals" and (metric.date_column, metric.rows) == ("close_date", CLOSED_ROWS):
         return metric.complete_from("(SELECT min(first_event) FROM ev_closed)", "(SELECT as_of FROM span_as_of)")
     if metric.table == "deals" and (metric.date_column, metric.rows) == ("created_date", CREATED_ROWS):
-        return "(SELECT min(first_event) FROM ev_created)"
+        return metric.complete_from("(SELECT min(first_event) FROM ev_created)", "(SELECT as_of FROM span_as_of)")
     if metric.table == "activities" and metric.date_column == "activity_date":
         return "(SELECT min(first_metric_day) FROM ev_activity)"
     return metric.coverage_sql("(SELECT as_of FROM span_as_of)")
