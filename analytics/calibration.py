@@ -55,7 +55,7 @@ from analytics import metrics, store
 from analytics.backtest_cases import next_period_choice, quarter_route
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
 from analytics.complete_history import require_complete_period
-from analytics.counts import CountFit, RateFit
+from analytics.counts import CountFit
 from analytics.logmodel import LogFit
 from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
@@ -65,6 +65,7 @@ from analytics.panel_query import PanelRead, company_panel, read_panel
 from analytics.periods import Period, parse_period, period_of
 from analytics.predictive import ArrayLike, RepPredictive
 from analytics.quarter_sum import quarter_fit
+from analytics.rate_model import RateFit
 from analytics.row_quantiles import harrell_davis_rows
 from analytics.scope import ALL, connection_scope
 from analytics.variant_choice import VariantChoice

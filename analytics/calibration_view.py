@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.counts import CountFit, RateFit
+from analytics.counts import CountFit
 from analytics.logmodel import LogFit
 from analytics.metrics import FUNNEL_COUNTS, FUNNEL_RATES
 from analytics.periods import Period
+from analytics.rate_model import RateFit
 
 
 def summary_reasons(fit: CountFit | LogFit | RateFit, rows: np.ndarray, family: str,

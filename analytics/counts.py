@@ -35,7 +35,7 @@ from analytics.panel_arrays import (
     team_pipeline,
 )
 from analytics.periods import Period
-from analytics.predictive import BetaBinomialRate, NegBinomialCount
+from analytics.predictive import NegBinomialCount
 
 MIN_EXPOSURE = 0.1
 
@@ -230,32 +230,3 @@ def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, peri
                     n_active=active.sum(1), shrink_b=b, ramp_source=ramp_source, next_bin=next_bins,
                     ramped_bin=k_ramped, post_rate=post_rate, shape=shape, ramp=ramp,
                     fitted=np.where(active, mu_cell, np.nan))
-
-
-@dataclass
-class RateFit:
-    a: np.ndarray
-    b: np.ndarray
-    trials: np.ndarray
-    prior_a: float
-    prior_b: float
-    n_active: np.ndarray
-    shrink_b: np.ndarray
-
-    def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> BetaBinomialRate:
-        idx = slice(None) if rows is None else rows
-        return BetaBinomialRate(reps=np.asarray(reps)[idx], a=self.a[idx], b=self.b[idx], trials=self.trials[idx])
-
-
-def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | None = None) -> RateFit:
-    """Beta-binomial win rate; next period's rate over the rep's typical number of closed deals."""
-    act = np.isfinite(closed) if active is None else (active & np.isfinite(closed))
-    w = np.where(act, np.nan_to_num(won), 0.0).sum(1)
-    m = np.where(act, np.nan_to_num(closed), 0.0).sum(1)
-    n_periods = act.sum(1)
-    a, b = fit_beta_binomial(w, m)
-    typical = np.where(n_periods > 0, m / np.maximum(n_periods, 1), np.nanmedian(
-        np.where(n_periods > 0, m / np.maximum(n_periods, 1), np.nan)) if (n_periods > 0).any() else 1.0)
-    trials = np.maximum(np.round(np.nan_to_num(typical, nan=1.0)), 1.0)
-    return RateFit(a=a + w, b=b + m - w, trials=trials, prior_a=a, prior_b=b, n_active=n_periods,
-                   shrink_b=(a + b) / (a + b + m))

@@ -20,12 +20,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from analytics.counts import CountFit, RateFit, fit_count_model, fit_rate_model
+from analytics.counts import CountFit, fit_count_model
 from analytics.logmodel import LogFit, fit_log_variants
 from analytics.metric_registry import metric_kind
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import OPEN_DEALS, PATH_STEPS, PanelArrays
 from analytics.periods import Period
+from analytics.rate_model import RateFit, fit_rate_model
 
 # What a metric's model fit is, by family: rate, count, log-scale.
 ModelFit = RateFit | CountFit | LogFit
@@ -78,7 +79,7 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
     if family == "rate":
         if arrays.won is None or arrays.closed is None:
             raise ValueError(f"{metric}: a rate needs the panel's won and closed counts")
-        fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active)
+        fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active, periods=periods, target=target)
     elif family == "count":
         open_deals = arrays.extra.get(OPEN_DEALS)
         fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,

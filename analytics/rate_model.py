@@ -1,0 +1,141 @@
+"""The win rate next period: each rep's beta-binomial rate, the team's month-of-quarter swing, and its
+drift from period to period (calibration-methods section 3).
+
+Model
+-----
+A rep's wins in a period are binomial in the deals they close, at a rate p_it. The rep's own rate mu_i
+is the Beta posterior of their wins and closes, under a Beta prior fitted across the reps
+(:func:`analytics.counts.fit_beta_binomial`). Two things move p_it around mu_i:
+
+* the team's month of quarter, g_k on the logit scale: the team's rate in each period against its rate
+  over all, averaged per month of quarter and shrunk by its noise (a quarter's last month often closes
+  its lost deals, or its won ones, in bulk: the Maven export wins 79-83% in a quarter's third month and
+  49-57% in the others);
+* a drift rho, the intra-class correlation of a rep's wins within a period: var(p_it) = rho mu (1 - mu)
+  beyond the rep's known rate, measured by moments on the rep-periods (a beta-binomial's
+  E[(w - n p)^2] = n p (1 - p) (1 + (n - 1) rho)).
+
+The next period's rate is Beta with mean expit(logit mu_i + g_k) and a concentration whose variance is
+the posterior's plus the drift: 1 / (a + b + 1) = 1 / (A_i + B_i + 1) + rho. Without the two, a rep with
+hundreds of closed deals was forecast inside a band a third as wide as their months (the Maven export:
+P10 coverage +18 points, P90 -14; CRPS 2% worse than the reps' own percentiles).
+
+Example
+-------
+>>> import numpy as np
+>>> from analytics.periods import parse_period
+>>> months = [parse_period("2026-01").next(k) for k in range(12)]
+>>> closed = np.full((3, 12), 40.0)
+>>> won = np.where(np.arange(12) % 3 == 2, 32.0, 20.0) * np.ones((3, 1))    # 80% in each third month, else 50%
+>>> fit = fit_rate_model(won, closed, periods=months, target=months[-1].next(3))   # (a third month)
+>>> bool(fit.predictive(np.array(["a", "b", "c"])).quantile(0.5)[0] > 0.7)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from analytics.counts import fit_beta_binomial
+from analytics.panel_arrays import month_of_quarter
+from analytics.periods import Period
+from analytics.predictive import BetaBinomialRate
+
+
+@dataclass
+class RateFit:
+    a: np.ndarray
+    b: np.ndarray
+    trials: np.ndarray
+    prior_a: float
+    prior_b: float
+    n_active: np.ndarray
+    shrink_b: np.ndarray
+    drift: float = 0.0
+    """rho: the share of a period's binomial variance beyond the rep's own rate (:func:`period_drift`)."""
+    month_effect: float = 0.0
+    """g_k of the target's month of quarter, on the logit scale (0 for a quarter)."""
+
+    def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> BetaBinomialRate:
+        idx = slice(None) if rows is None else rows
+        return BetaBinomialRate(reps=np.asarray(reps)[idx], a=self.a[idx], b=self.b[idx], trials=self.trials[idx])
+
+
+def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | None = None, *,
+                   periods: list[Period] | None = None, target: Period | None = None) -> RateFit:
+    """Beta-binomial win rate; next period's rate over the rep's typical number of closed deals (the
+    module's model; ``periods`` and ``target`` give the month-of-quarter effect, none without them)."""
+    act = np.isfinite(closed) if active is None else (active & np.isfinite(closed))
+    won_c, closed_c = np.where(act, np.nan_to_num(won), 0.0), np.where(act, np.nan_to_num(closed), 0.0)
+    w, m = won_c.sum(1), closed_c.sum(1)
+    n_periods = act.sum(1)
+    a, b = fit_beta_binomial(w, m)
+    typical = np.where(n_periods > 0, m / np.maximum(n_periods, 1), np.nanmedian(
+        np.where(n_periods > 0, m / np.maximum(n_periods, 1), np.nan)) if (n_periods > 0).any() else 1.0)
+    trials = np.maximum(np.round(np.nan_to_num(typical, nan=1.0)), 1.0)
+    post_a, post_b = a + w, b + m - w
+    mean = post_a / (post_a + post_b)
+    moq = (np.array([month_of_quarter(p) for p in periods]) if periods is not None and target is not None
+           and target.grain == "month" and len(periods) == won_c.shape[1] else None)
+    effects = month_effects(won_c, closed_c, moq) if moq is not None else np.zeros(3)
+    cell_rate = special.expit(special.logit(np.clip(mean, 1e-6, 1 - 1e-6))[:, None]
+                              + (effects[moq][None, :] if moq is not None else 0.0))
+    rho = period_drift(won_c, closed_c, cell_rate)
+    shift = float(effects[month_of_quarter(target)]) if moq is not None and target is not None else 0.0
+    next_mean = special.expit(special.logit(np.clip(mean, 1e-6, 1 - 1e-6)) + shift)
+    conc = 1.0 / (1.0 / (post_a + post_b + 1.0) + rho) - 1.0
+    return RateFit(a=next_mean * conc, b=(1 - next_mean) * conc, trials=trials, prior_a=a, prior_b=b,
+                   n_active=n_periods, shrink_b=(a + b) / (a + b + m), drift=rho, month_effect=shift)
+
+
+def month_effects(won: np.ndarray, closed: np.ndarray, moq: np.ndarray) -> np.ndarray:
+    """g_k: the team's logit rate per month of quarter against its rate over all, shrunk by its noise.
+
+    Each period's team logit (wins and closes of every rep) less the logit of all periods; averaged per
+    month of quarter (each seen twice at least, else 0) and centred; then multiplied by tau^2 / (tau^2 +
+    se^2), tau^2 the spread of the averages beyond their sampling variance se^2 (1 / (n p (1 - p)) per
+    period, over the periods averaged): a team of few deals keeps none of its noise as a pattern.
+
+    >>> won = np.array([[20.0, 20.0, 32.0, 20.0, 20.0, 32.0]] * 4)
+    >>> month_effects(won, np.full((4, 6), 40.0), np.array([0, 1, 2, 0, 1, 2])).round(2).tolist()
+    [-0.44, -0.44, 0.89]
+    """
+    w_t, n_t = won.sum(0), closed.sum(0)
+    seen = n_t > 0
+    counts = np.bincount(moq[seen], minlength=3)
+    if not seen.any() or (counts < 2).any():
+        return np.zeros(3)
+    overall = float(w_t.sum() / n_t.sum())
+    if not 0 < overall < 1:
+        return np.zeros(3)
+    rate_t = np.clip((w_t[seen] + 0.5) / (n_t[seen] + 1.0), 1e-4, 1 - 1e-4)
+    e_t = special.logit(rate_t) - special.logit(overall)
+    noise_t = 1.0 / (n_t[seen] * overall * (1 - overall))
+    g = np.bincount(moq[seen], weights=e_t, minlength=3) / counts
+    g -= g.mean()
+    se2 = float(np.mean(np.bincount(moq[seen], weights=noise_t, minlength=3) / counts ** 2))
+    tau2 = max(float(np.mean(g ** 2)) - se2, 0.0)
+    return g * (tau2 / (tau2 + se2)) if tau2 > 0 else np.zeros(3)
+
+
+def period_drift(won: np.ndarray, closed: np.ndarray, rate: np.ndarray) -> float:
+    """rho, the intra-class correlation of a rep's wins within a period, pooled over the rep-periods of two
+    closes or more: sum((w - n p)^2 - n p (1 - p)) / sum(n p (1 - p) (n - 1)) around each cell's ``rate``
+    (reps x periods, or reps x 1), clipped to [0, 0.5]; 0 is every period a binomial draw of the rate.
+
+    >>> rng = np.random.default_rng(1)
+    >>> closed = np.full((200, 12), 30.0)
+    >>> p = rng.beta(0.4 * 20, 0.6 * 20, size=(200, 12))            # rho = 1 / (20 + 1)
+    >>> round(period_drift(rng.binomial(30, p).astype(float), closed, np.full((200, 1), 0.4)), 3)
+    0.048
+    """
+    p = np.broadcast_to(np.clip(rate, 1e-6, 1 - 1e-6), won.shape)
+    cells = closed > 1
+    if not cells.any():
+        return 0.0
+    var = closed * p * (1 - p)
+    excess = ((won - closed * p) ** 2 - var)[cells].sum()
+    return float(np.clip(excess / (var * (closed - 1))[cells].sum(), 0.0, 0.5))
