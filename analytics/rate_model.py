@@ -7,10 +7,11 @@ A rep's wins in a period are binomial in the deals they close, at a rate p_it. T
 is the Beta posterior of their wins and closes, under a Beta prior fitted across the reps
 (:func:`analytics.counts.fit_beta_binomial`). Two things move p_it around mu_i:
 
-* the team's month of quarter, g_k on the logit scale: the team's rate in each period against its rate
-  over all, averaged per month of quarter and shrunk by its noise (a quarter's last month often closes
-  its lost deals, or its won ones, in bulk: the Maven export wins 79-83% in a quarter's third month and
-  49-57% in the others);
+* the team's season, g_k on the logit scale: the team's rate in each period against its rate over all,
+  averaged per month of the year (or quarter of the year) once each is seen twice, else per month of
+  quarter, and shrunk by its noise (a quarter's last month often closes its lost deals, or its won ones,
+  in bulk: the Maven export wins 79-83% in a quarter's third month and 49-57% in the others; a year-end
+  push wins December's deals twice as often);
 * a drift rho, the intra-class correlation of a rep's wins within a period: var(p_it) = rho mu (1 - mu)
   beyond the rep's known rate, measured by moments on the rep-periods (a beta-binomial's
   E[(w - n p)^2] = n p (1 - p) (1 + (n - 1) rho)).
@@ -40,7 +41,7 @@ import numpy as np
 from scipy import special
 
 from analytics.counts import fit_beta_binomial
-from analytics.panel_arrays import month_of_quarter
+from analytics.panel_arrays import month_of_quarter, season_index
 from analytics.periods import Period
 from analytics.predictive import BetaBinomialRate
 
@@ -57,7 +58,7 @@ class RateFit:
     drift: float = 0.0
     """rho: the share of a period's binomial variance beyond the rep's own rate (:func:`period_drift`)."""
     month_effect: float = 0.0
-    """g_k of the target's month of quarter, on the logit scale (0 for a quarter)."""
+    """g_k of the target's season (month of the year or of the quarter), on the logit scale."""
 
     def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> BetaBinomialRate:
         idx = slice(None) if rows is None else rows
@@ -78,20 +79,39 @@ def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | Non
     trials = np.maximum(np.round(np.nan_to_num(typical, nan=1.0)), 1.0)
     post_a, post_b = a + w, b + m - w
     mean = post_a / (post_a + post_b)
-    moq = (np.array([month_of_quarter(p) for p in periods]) if periods is not None and target is not None
-           and target.grain == "month" and len(periods) == won_c.shape[1] else None)
-    effects = month_effects(won_c, closed_c, moq) if moq is not None else np.zeros(3)
+    groups, target_group, n_groups = (_season_groups(periods, target, won_c, closed_c)
+                                      if periods is not None and target is not None and len(periods) == won_c.shape[1]
+                                      else (None, 0, 0))
+    effects = month_effects(won_c, closed_c, groups, n_groups) if groups is not None else np.zeros(1)
     cell_rate = special.expit(special.logit(np.clip(mean, 1e-6, 1 - 1e-6))[:, None]
-                              + (effects[moq][None, :] if moq is not None else 0.0))
+                              + (effects[groups][None, :] if groups is not None else 0.0))
     rho = period_drift(won_c, closed_c, cell_rate)
-    shift = float(effects[month_of_quarter(target)]) if moq is not None and target is not None else 0.0
+    shift = float(effects[target_group]) if groups is not None else 0.0
     next_mean = special.expit(special.logit(np.clip(mean, 1e-6, 1 - 1e-6)) + shift)
     conc = 1.0 / (1.0 / (post_a + post_b + 1.0) + rho) - 1.0
     return RateFit(a=next_mean * conc, b=(1 - next_mean) * conc, trials=trials, prior_a=a, prior_b=b,
                    n_active=n_periods, shrink_b=(a + b) / (a + b + m), drift=rho, month_effect=shift)
 
 
-def month_effects(won: np.ndarray, closed: np.ndarray, moq: np.ndarray) -> np.ndarray:
+def _season_groups(periods: list[Period], target: Period, won: np.ndarray,
+                   closed: np.ndarray) -> tuple[np.ndarray | None, int, int]:
+    """The periods' groups for the team's swing, the target's group and their number: the month (or
+    quarter) of the year when every one is seen twice with closes (two years), else a month's place in its
+    quarter (each seen twice), else None (a quarter of less than two years: no swing)."""
+    seen = closed.sum(0) > 0
+    of_year = np.array([season_index(p) for p in periods])
+    n_year = 12 if target.grain == "month" else 4
+    if (np.bincount(of_year[seen], minlength=n_year) >= 2).all():
+        return of_year, season_index(target), n_year
+    if target.grain != "month":
+        return None, 0, 0
+    moq = np.array([month_of_quarter(p) for p in periods])
+    if (np.bincount(moq[seen], minlength=3) >= 2).all():
+        return moq, month_of_quarter(target), 3
+    return None, 0, 0
+
+
+def month_effects(won: np.ndarray, closed: np.ndarray, moq: np.ndarray, n_groups: int = 3) -> np.ndarray:
     """g_k: the team's logit rate per month of quarter against its rate over all, shrunk by its noise.
 
     Each period's team logit (wins and closes of every rep) less the logit of all periods; averaged per
@@ -105,20 +125,20 @@ def month_effects(won: np.ndarray, closed: np.ndarray, moq: np.ndarray) -> np.nd
     """
     w_t, n_t = won.sum(0), closed.sum(0)
     seen = n_t > 0
-    counts = np.bincount(moq[seen], minlength=3)
+    counts = np.bincount(moq[seen], minlength=n_groups)
     if not seen.any() or (counts < 2).any():
-        return np.zeros(3)
+        return np.zeros(n_groups)
     overall = float(w_t.sum() / n_t.sum())
     if not 0 < overall < 1:
-        return np.zeros(3)
+        return np.zeros(n_groups)
     rate_t = np.clip((w_t[seen] + 0.5) / (n_t[seen] + 1.0), 1e-4, 1 - 1e-4)
     e_t = special.logit(rate_t) - special.logit(overall)
     noise_t = 1.0 / (n_t[seen] * overall * (1 - overall))
-    g = np.bincount(moq[seen], weights=e_t, minlength=3) / counts
+    g = np.bincount(moq[seen], weights=e_t, minlength=n_groups) / counts
     g -= g.mean()
-    se2 = float(np.mean(np.bincount(moq[seen], weights=noise_t, minlength=3) / counts ** 2))
+    se2 = float(np.mean(np.bincount(moq[seen], weights=noise_t, minlength=n_groups) / counts ** 2))
     tau2 = max(float(np.mean(g ** 2)) - se2, 0.0)
-    return g * (tau2 / (tau2 + se2)) if tau2 > 0 else np.zeros(3)
+    return g * (tau2 / (tau2 + se2)) if tau2 > 0 else np.zeros(n_groups)
 
 
 def period_drift(won: np.ndarray, closed: np.ndarray, rate: np.ndarray) -> float:

@@ -68,3 +68,18 @@ def test_without_periods_the_rate_is_the_reps_own_with_its_drift():
     plain = fit_rate_model(won, closed)
     assert plain.month_effect == 0.0 and plain.drift > 0.04
     assert np.all(plain.a + plain.b < won.sum(1) + (closed - won).sum(1))   # wider than the posterior alone
+
+
+def test_a_year_end_push_is_a_december_of_its_own():
+    """Two years of months with December's deals won twice as often: December's forecast rate is the
+    push's, and a June's is not lifted by it (a month-of-quarter swing alone read December as any third
+    month)."""
+    gen = np.random.default_rng(5)
+    months = [parse_period("2024-01").next(k) for k in range(26)]
+    december = np.array([p.start.month == 12 for p in months])
+    rate = np.where(december, 0.6, 0.3) * np.ones((60, 1))
+    closed = gen.poisson(20, (60, 26)).astype(float) + 2
+    won = gen.binomial(closed.astype(int), rate).astype(float)
+    for target, expected in ((parse_period("2026-12"), 0.6), (parse_period("2026-06"), 0.3)):
+        fit = fit_rate_model(won[:, :24], closed[:, :24], periods=months[:24], target=target)
+        assert float(np.mean(fit.a / (fit.a + fit.b))) == pytest.approx(expected, abs=0.04), target.label
