@@ -232,7 +232,9 @@ ROUTES_DECISION = [
     "narrow, P10 +5.1); the quarter's team variance measured on the series' own origins changed nothing.",
     "Adopted for deals won and closed deals, whose months the open pipeline leads; activity counts keep the",
     "windows' fit (`backtest_cases.quarter_route`): nothing leads them month by month, and the meetings'",
-    "coverage (P25 −11.4) is outside the aim, though demos, proposals and opportunities would gain.",
+    "coverage (P25 −11.4) is outside the aim, though demos and proposals would gain. Opportunities created",
+    "(2026-12-07, 36 reps, sum against windows, CRPS): growth −18.5%, default and year-end spike −3.6%, dip",
+    "−4.5%, leavers −5.3%, but shrinking +3.5% (P50 −8.2) and ramping hires +14%: kept on the windows.",
 ]
 
 # A record of an experiment (2026-12-05, tests/test_regime_coverage.py's companies: 24 reps, seed 7), not
