@@ -199,6 +199,42 @@ PATH_STEPS = 3           # periods forecast ahead: a quarter of months
 LEVEL_ONLY_WEIGHT = 0.5  # the "mean of three" rule read as simple smoothing with this weight (for steps 2-3)
 
 
+def shrunk_season(resid: np.ndarray, idx: np.ndarray, per_year: int) -> np.ndarray:
+    """Each month (or quarter) of the year's mean of ``resid`` (the team effect less its line), centred and
+    shrunk toward 0 by tau^2 / (tau^2 + se_k^2): se_k^2 the noise of month k's mean (the spread of its
+    values about it, pooled, over its count), tau^2 the season's own variance, read as what the same month
+    of different years share: the mean product of the pairs of values of one month of the year.
+
+    A season repeats from year to year; the misfit of the team's line through a growth does not. A team
+    that grew fivefold in ten months left that misfit in the months of the growth, read as a season that
+    cut the next August's forecast to a third of the months before it; its years do not agree, so tau^2 is
+    near 0 and the pattern goes. A summer dip or a year-end push every year stays.
+
+    >>> idx = np.tile(np.arange(12), 3)
+    >>> spike = np.where(idx == 11, 0.8, 0.0) + np.random.default_rng(1).normal(0, 0.05, 36)
+    >>> round(float(shrunk_season(spike, idx, 12)[11]), 2)
+    0.72
+    >>> one_year = np.where((idx >= 5) & (np.arange(36) >= 24), 0.6, 0.0)     # a growth in the last year only
+    >>> bool(abs(shrunk_season(one_year, idx, 12)).max() < 0.1)
+    True
+    """
+    counts = np.bincount(idx, minlength=per_year)
+    raw = np.bincount(idx, weights=resid, minlength=per_year) / np.maximum(counts, 1)
+    raw -= raw.mean()  # net of the month-of-quarter pattern (fitted on p - g)
+    dof = resid.size - per_year - 2   # (the line's two and the pattern's parameters)
+    if dof < 1:
+        return raw
+    se2 = float(np.sum((resid - raw[idx]) ** 2)) / dof / np.maximum(counts, 1)
+    centred = resid - resid.mean()
+    products, pairs = 0.0, 0
+    for k in range(per_year):  # (12 months of 2-4 values: a few dozen products)
+        v = centred[idx == k]
+        products += float((np.sum(v) ** 2 - np.sum(v ** 2)) / 2)   # the sum over pairs a < b of v_a v_b
+        pairs += v.size * (v.size - 1) // 2
+    tau2 = max(products / pairs, 0.0) if pairs else 0.0
+    return raw * (tau2 / (tau2 + se2)) if tau2 > 0 else np.zeros(per_year)
+
+
 def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: Period, *,
                            trend: bool = False, season: bool = True,
                            steps: int = PATH_STEPS, open_deals: np.ndarray | None = None,
@@ -239,9 +275,7 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
         rest = p - g
         slope, intercept = np.polyfit(t, rest, 1)
         idx = np.array([season_index(q) for q in periods])
-        season_pat = np.bincount(idx, weights=rest - (intercept + slope * t), minlength=per_year) / np.maximum(
-            np.bincount(idx, minlength=per_year), 1)
-        season_pat -= season_pat.mean()  # net of the month-of-quarter pattern (fitted on p - g)
+        season_pat = shrunk_season(rest - (intercept + slope * t), idx, per_year)
         s = season_pat[idx]
     else:
         s = np.zeros(n)
