@@ -423,7 +423,7 @@ def document(scores: list[RegimeScore], *, reps: int, years: int, seed: int, sec
         "forecasts are not independent: judge them by the origins, not the count).",
         "",
         "- **P10 … P90**: coverage error in points, *plain / randomized PIT*: the share of outcomes at or below",
-        "  the forecast's quantile minus the level (P50 at −10.7: only 39% of outcomes fell at or below the",
+        "  the forecast's quantile minus the level (P50 at −6.9: only 43% of outcomes fell at or below the",
         "  median). Plain counts an outcome equal to the quantile (a zero month) as covered; the randomized PIT",
         "  spreads such ties, so it is the fairer figure on sparse data.",
         "- **outcomes at 0**: the share of forecasts whose outcome was exactly 0 (a rep-month with no sale). No",
