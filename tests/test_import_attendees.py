@@ -104,3 +104,16 @@ def test_a_contact_or_a_list_of_participants_is_not_an_attendee_column(tmp_path,
     result = importing.import_file(conn, tmp_path / "calls.csv")
     assert sum(_stored(conn).values()) == len(events) + 1
     assert not any("attendee" in n for n in result.notes)
+
+
+def test_a_dotted_day_is_not_a_time_of_day(tmp_path):
+    """'10.01.2025' (day.month.year) holds no time: two meetings of a rep that day with two customers are two."""
+    (tmp_path / "de.csv").write_text("Betreff,Activity Type,Owner,Date,Attendee\n"
+                                     "Kickoff,Meeting,Ann Lee,10.01.2025,joe@customer.example\n"
+                                     "Review,Meeting,Ann Lee,10.01.2025,sue@customer.example\n"
+                                     "Demo,Meeting,Ann Lee,13.01.2025 10.30,joe@customer.example\n"
+                                     "Demo,Meeting,Ann Lee,13.01.2025 10.30,sue@customer.example\n")
+    conn = store.connect(":memory:")
+    result = importing.import_file(conn, tmp_path / "de.csv")
+    assert result.status == "loaded", result
+    assert sum(_stored(conn).values()) == 3       # (the day-only two, and the 10.30 meeting once)

@@ -31,7 +31,7 @@ from analytics.importing.stage_types import Stage
 FIELD = "attendee"
 EVENT = "attendee_event"   # the typed column holding a row's activity: rep, type and start as written
 TIMED = "attendee_timed"   # whether that start has a time of day (only then are rows of it one activity)
-_TIME_OF_DAY = r"\d{1,2}[:.]\d{2}"
+_TIME_OF_DAY = r"[ T]\d{1,2}[:.]\d{2}"   # after the date ('10.01.2025' is a day, '10.01.2025 10.30' a time)
 
 
 def typed_columns(by_field: mapping.ByField, raw_type_sql: str) -> dict[str, str]:
