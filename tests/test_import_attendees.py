@@ -117,3 +117,15 @@ def test_a_dotted_day_is_not_a_time_of_day(tmp_path):
     result = importing.import_file(conn, tmp_path / "de.csv")
     assert result.status == "loaded", result
     assert sum(_stored(conn).values()) == 3       # (the day-only two, and the 10.30 meeting once)
+
+
+@pytest.mark.parametrize("midnight", ["2025-01-10T00:00:00.000Z", "2025-01-10 00:00", "2025-01-10T00:00:00+01:00"])
+def test_a_date_exported_as_midnight_is_no_time_of_day(tmp_path, midnight):
+    """A date field exported as a timestamp at midnight holds no start: two meetings that day stay two."""
+    (tmp_path / "mid.csv").write_text("Subject,Activity Type,Owner,Start Date,Attendee\n"
+                                      f"Kickoff,Meeting,Ann Lee,{midnight},joe@customer.example\n"
+                                      f"Review,Meeting,Ann Lee,{midnight},sue@customer.example\n")
+    conn = store.connect(":memory:")
+    result = importing.import_file(conn, tmp_path / "mid.csv")
+    assert result.status == "loaded", result
+    assert sum(_stored(conn).values()) == 2

@@ -32,6 +32,8 @@ FIELD = "attendee"
 EVENT = "attendee_event"   # the typed column holding a row's activity: rep, type and start as written
 TIMED = "attendee_timed"   # whether that start has a time of day (only then are rows of it one activity)
 _TIME_OF_DAY = r"[ T]\d{1,2}[:.]\d{2}"   # after the date ('10.01.2025' is a day, '10.01.2025 10.30' a time)
+# A date exported as a timestamp at midnight (2025-01-10T00:00:00.000Z) holds no time of day either.
+_MIDNIGHT = r"[ T]0?0[:.]00([:.]00(\.0+)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$"
 
 
 def typed_columns(by_field: mapping.ByField, raw_type_sql: str) -> dict[str, str]:
@@ -41,7 +43,8 @@ def typed_columns(by_field: mapping.ByField, raw_type_sql: str) -> dict[str, str
     rep_c = by_field["rep"][0][1]
     date_text = f"trim(CAST({date_c} AS VARCHAR))"
     return {EVENT: f"concat_ws(chr(31), CAST({rep_c} AS VARCHAR), {raw_type_sql}, {date_text})",
-            TIMED: f"coalesce(regexp_matches({date_text}, {lit(_TIME_OF_DAY)}), false)"}
+            TIMED: f"coalesce(regexp_matches({date_text}, {lit(_TIME_OF_DAY)}) "
+                   f"AND NOT regexp_matches({date_text}, {lit(_MIDNIGHT)}), false)"}
 
 
 def passing_rows(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByField) -> str:
