@@ -89,6 +89,9 @@ def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | Non
     shift = float(effects[target_group]) if groups is not None else 0.0
     next_mean = special.expit(special.logit(np.clip(mean, 1e-6, 1 - 1e-6)) + shift)
     conc = 1.0 / (1.0 / (post_a + post_b + 1.0) + rho) - 1.0
+    # (a Beta cannot be wider than concentration 0: a rep with no history under a wide prior and a large drift
+    # came out negative, a NaN range; held at 0.5, or half the posterior's own when that is less)
+    conc = np.maximum(conc, np.minimum(0.5 * (post_a + post_b), 0.5))
     return RateFit(a=next_mean * conc, b=(1 - next_mean) * conc, trials=trials, prior_a=a, prior_b=b,
                    n_active=n_periods, shrink_b=(a + b) / (a + b + m), drift=rho, month_effect=shift)
 

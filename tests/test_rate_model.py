@@ -83,3 +83,14 @@ def test_a_year_end_push_is_a_december_of_its_own():
     for target, expected in ((parse_period("2026-12"), 0.6), (parse_period("2026-06"), 0.3)):
         fit = fit_rate_model(won[:, :24], closed[:, :24], periods=months[:24], target=target)
         assert float(np.mean(fit.a / (fit.a + fit.b))) == pytest.approx(expected, abs=0.04), target.label
+
+
+def test_a_new_rep_under_a_wide_prior_and_a_large_drift_has_a_range():
+    """Reps who win all or nothing (a prior of concentration near 0.6) with months that swing (rho at its
+    bound): a rep with no history once got a negative concentration and a NaN range."""
+    won = np.array([[0, 0, 0, 0], [5, 5, 5, 5], [0, 5, 0, 5], [5, 0, 5, 0], [0, 0, 0, 0]], dtype=float)
+    closed = np.vstack([np.full((4, 4), 5.0), np.zeros((1, 4))])
+    fit = fit_rate_model(won, closed)
+    assert fit.drift == pytest.approx(0.5) and np.all(fit.a > 0) and np.all(fit.b > 0)
+    quantiles = fit.predictive(np.array(list("abcde"))).quantile([0.1, 0.5, 0.9])
+    assert np.isfinite(quantiles).all()
