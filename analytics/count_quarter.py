@@ -47,7 +47,7 @@ from dataclasses import replace
 import numpy as np
 
 from analytics.counts import MIN_EXPOSURE, CountFit
-from analytics.model_fit import fit_for_target
+from analytics.model_fit import fit_before_months, on_rows
 from analytics.panel_arrays import PanelArrays, ramp_bins
 from analytics.periods import Period
 
@@ -64,15 +64,7 @@ def count_quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_t
     ``calibrate`` and the quarter backtest both use. ``expfrac`` and ``tenure``: (len(rows), 3), each rep's
     active share and tenure in each month (a month not active, NaN or 0, adds exactly 0).
     """
-    gap = months.index_of(first_month) - n_train
-    if gap < 0:
-        raise ValueError("the quarter must start after the training months")
-    after = first_month.previous(gap)
-    n = len(months.reps)
-    first_tenure = np.full(n, np.nan)      # at the first month the rep is active in (the summary's ramp flag)
-    first_tenure[rows] = np.fmin.reduce(np.asarray(tenure, dtype=float), axis=1)
-    fit, _ = fit_for_target(months, after, metric, np.ones(n), first_tenure, n_train=n_train,
-                            family="count", steps=gap + MONTHS)
+    fit, gap = fit_before_months(months, metric, first_month, n_train, rows, tenure, "count", months_ahead=MONTHS)
     assert isinstance(fit, CountFit)
     path = fit.period.path_mean[gap:gap + MONTHS]
     cov = fit.period.path_cov[gap:gap + MONTHS, gap:gap + MONTHS]
@@ -82,9 +74,7 @@ def count_quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_t
                                       exposure, cov)
 
     def spread(values: np.ndarray) -> np.ndarray:
-        out = np.full(n, np.nan)
-        out[rows] = values
-        return out
+        return on_rows(values, rows, len(months.reps))
 
     # The pipeline's lead, said on Baselines, is what it did to the quarter's three months (on average); the
     # shared shock's sd is the one of the team's mean log level over them, as for a summed quarter of money.

@@ -63,6 +63,37 @@ def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfra
     return fit, family
 
 
+def fit_before_months(months: PanelArrays, metric: str, first_month: Period, n_train: int, rows: np.ndarray,
+                      tenure: np.ndarray, family: str, variant: ModelVariant = STANDARD,
+                      months_ahead: int = 3) -> tuple[ModelFit, int]:
+    """The monthly model fitted on the first ``n_train`` months, its team path reaching ``months_ahead``
+    months from ``first_month`` (any months between the training data and it are forecast too), and that gap.
+
+    What a quarter summed from months stands on, money and counts alike. ``tenure``: (len(rows), months), each
+    rep's tenure in each month; the fit's next tenure is the first month the rep is active in (the summary's
+    ramp flag)."""
+    gap = months.index_of(first_month) - n_train
+    if gap < 0:
+        raise ValueError("the quarter must start after the training months")
+    n = len(months.reps)
+    first_tenure = np.full(n, np.nan)
+    first_tenure[rows] = np.fmin.reduce(np.asarray(tenure, dtype=float), axis=1)
+    fit, _ = fit_for_target(months, first_month.previous(gap), metric, np.ones(n), first_tenure, n_train=n_train,
+                            family=family, variant=variant, steps=gap + months_ahead)
+    return fit, gap
+
+
+def on_rows(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """``values`` of the reps ``rows`` placed in an array of all ``n`` reps, NaN for the others.
+
+    >>> on_rows(np.array([1.0, 2.0]), np.array([0, 2]), 3).tolist()
+    [1.0, nan, 2.0]
+    """
+    out = np.full(n, np.nan)
+    out[rows] = values
+    return out
+
+
 def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfrac: np.ndarray,
                             next_tenure: np.ndarray, variants: Sequence[ModelVariant], *,
                             n_train: int | None = None, family: str | None = None,

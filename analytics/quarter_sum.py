@@ -42,7 +42,7 @@ import numpy as np
 from analytics.count_quarter import count_quarter_fit
 from analytics.counts import CountFit
 from analytics.logmodel import MIN_EXPOSURE, LogFit
-from analytics.model_fit import fit_for_target
+from analytics.model_fit import fit_before_months, on_rows
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import PanelArrays, month_of_quarter, ramp_bins
 from analytics.periods import Period
@@ -75,22 +75,12 @@ def quarter_fit(months: PanelArrays, metric: str, first_month: Period, n_train: 
     """
     if family == "count":
         return count_quarter_fit(months, metric, first_month, n_train, rows, expfrac, tenure)
-    gap = months.index_of(first_month) - n_train
-    if gap < 0:
-        raise ValueError("the quarter must start after the training months")
-    after = first_month.previous(gap)
-    n = len(months.reps)
-    first_tenure = np.full(n, np.nan)      # at the first month the rep is active in (the summary's ramp flag)
-    first_tenure[rows] = np.fmin.reduce(np.asarray(tenure, dtype=float), axis=1)
-    fit, _ = fit_for_target(months, after, metric, np.ones(n), first_tenure, n_train=n_train,
-                            family="log", variant=variant, steps=gap + MONTHS)
+    fit, gap = fit_before_months(months, metric, first_month, n_train, rows, tenure, "log", variant, MONTHS)
     assert isinstance(fit, LogFit)
     pred = summed_predictive(fit, months.reps, rows, expfrac, tenure, first_month, gap=gap, n_draws=n_draws)
 
     def spread(values: np.ndarray) -> np.ndarray:
-        out = np.full(n, np.nan)
-        out[rows] = values
-        return out
+        return on_rows(values, rows, len(months.reps))
 
     # The pipeline's lead, said on Baselines, is what it did to the quarter's three months (on average).
     lead = fit.period.lead if fit.period.lead is None else replace(fit.period.lead, ahead=(gap + 1, gap + 2, gap + 3))
