@@ -119,6 +119,13 @@ def test_where_the_created_dates_begin(strays, expected):
     assert conn.execute("SELECT " + first_created_sql("DATE '2027-01-01'")).fetchone()[0] == expected
 
 
+def _assert_median_covered(result, at_least: int) -> None:
+    """At least ``at_least`` forecasts, and the share of outcomes at or below the median within 3 binomial sd of 0.5."""
+    n = result.n_forecasts
+    assert n >= at_least
+    assert abs(float(np.mean(result.forecasts["pit"] <= 0.5)) - 0.5) <= 3 * np.sqrt(0.25 / n)
+
+
 def test_a_history_cut_by_created_date_starts_when_its_closes_are_complete(company, tmp_path):
     db = _database(tmp_path, company["reps"], _created_since(company, 5, tmp_path))
     conn = store.connect(db)
@@ -168,9 +175,7 @@ def test_a_year_cut_by_created_date_is_calibrated(company, tmp_path):
         conn.close()
     # ~24 reps x 6 origins; 3 binomial sd of a share of 0.5 is 0.12 at 150 forecasts. Read from the first
     # created date, 31% of the outcomes were at or below the median.
-    n = result.n_forecasts
-    assert n >= 100
-    assert abs(float(np.mean(result.forecasts["pit"] <= 0.5)) - 0.5) <= 3 * np.sqrt(0.25 / n)
+    _assert_median_covered(result, at_least=100)
 
 
 @pytest.mark.parametrize("kind", ["opportunities", "orders"])
@@ -247,6 +252,4 @@ def test_opportunities_of_a_close_dated_export_start_when_their_created_deals_ar
         result = run_backtest(conn, "opportunities", "month", levels=(0.5,))
     finally:
         conn.close()
-    n = result.n_forecasts
-    assert n >= 500
-    assert abs(float(np.mean(result.forecasts["pit"] <= 0.5)) - 0.5) <= 3 * np.sqrt(0.25 / n)
+    _assert_median_covered(result, at_least=500)
