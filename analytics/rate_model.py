@@ -57,7 +57,7 @@ class RateFit:
     shrink_b: np.ndarray
     drift: float = 0.0
     """rho: the share of a period's binomial variance beyond the rep's own rate (:func:`period_drift`)."""
-    month_effect: float = 0.0
+    season_effect: float = 0.0
     """g_k of the target's season (month of the year or of the quarter), on the logit scale."""
 
     def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> BetaBinomialRate:
@@ -82,7 +82,7 @@ def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | Non
     groups, target_group, n_groups = (_season_groups(periods, target, won_c, closed_c)
                                       if periods is not None and target is not None and len(periods) == won_c.shape[1]
                                       else (None, 0, 0))
-    effects = month_effects(won_c, closed_c, groups, n_groups) if groups is not None else np.zeros(1)
+    effects = season_effects(won_c, closed_c, groups, n_groups) if groups is not None else np.zeros(1)
     cell_rate = special.expit(special.logit(np.clip(mean, 1e-6, 1 - 1e-6))[:, None]
                               + (effects[groups][None, :] if groups is not None else 0.0))
     rho = period_drift(won_c, closed_c, cell_rate)
@@ -93,7 +93,7 @@ def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | Non
     # came out negative, a NaN range; held at 0.5, or half the posterior's own when that is less)
     conc = np.maximum(conc, np.minimum(0.5 * (post_a + post_b), 0.5))
     return RateFit(a=next_mean * conc, b=(1 - next_mean) * conc, trials=trials, prior_a=a, prior_b=b,
-                   n_active=n_periods, shrink_b=(a + b) / (a + b + m), drift=rho, month_effect=shift)
+                   n_active=n_periods, shrink_b=(a + b) / (a + b + m), drift=rho, season_effect=shift)
 
 
 def _season_groups(periods: list[Period], target: Period, won: np.ndarray,
@@ -114,21 +114,22 @@ def _season_groups(periods: list[Period], target: Period, won: np.ndarray,
     return None, 0, 0
 
 
-def month_effects(won: np.ndarray, closed: np.ndarray, moq: np.ndarray, n_groups: int = 3) -> np.ndarray:
-    """g_k: the team's logit rate per month of quarter against its rate over all, shrunk by its noise.
+def season_effects(won: np.ndarray, closed: np.ndarray, groups: np.ndarray, n_groups: int = 3) -> np.ndarray:
+    """g_k: the team's logit rate per season group (``groups``: each period's month of quarter, or month or
+    quarter of the year; ``n_groups`` of them) against its rate over all, shrunk by its noise.
 
     Each period's team logit (wins and closes of every rep) less the logit of all periods; averaged per
-    month of quarter (each seen twice at least, else 0) and centred; then multiplied by tau^2 / (tau^2 +
+    group (each seen twice at least, else 0) and centred; then multiplied by tau^2 / (tau^2 +
     se^2), tau^2 the spread of the averages beyond their sampling variance se^2 (1 / (n p (1 - p)) per
     period, over the periods averaged): a team of few deals keeps none of its noise as a pattern.
 
     >>> won = np.array([[20.0, 20.0, 32.0, 20.0, 20.0, 32.0]] * 4)
-    >>> month_effects(won, np.full((4, 6), 40.0), np.array([0, 1, 2, 0, 1, 2])).round(2).tolist()
+    >>> season_effects(won, np.full((4, 6), 40.0), np.array([0, 1, 2, 0, 1, 2])).round(2).tolist()
     [-0.44, -0.44, 0.89]
     """
     w_t, n_t = won.sum(0), closed.sum(0)
     seen = n_t > 0
-    counts = np.bincount(moq[seen], minlength=n_groups)
+    counts = np.bincount(groups[seen], minlength=n_groups)
     if not seen.any() or (counts < 2).any():
         return np.zeros(n_groups)
     overall = float(w_t.sum() / n_t.sum())
@@ -137,9 +138,9 @@ def month_effects(won: np.ndarray, closed: np.ndarray, moq: np.ndarray, n_groups
     rate_t = np.clip((w_t[seen] + 0.5) / (n_t[seen] + 1.0), 1e-4, 1 - 1e-4)
     e_t = special.logit(rate_t) - special.logit(overall)
     noise_t = 1.0 / (n_t[seen] * overall * (1 - overall))
-    g = np.bincount(moq[seen], weights=e_t, minlength=n_groups) / counts
+    g = np.bincount(groups[seen], weights=e_t, minlength=n_groups) / counts
     g -= g.mean()
-    se2 = float(np.mean(np.bincount(moq[seen], weights=noise_t, minlength=n_groups) / counts ** 2))
+    se2 = float(np.mean(np.bincount(groups[seen], weights=noise_t, minlength=n_groups) / counts ** 2))
     tau2 = max(float(np.mean(g ** 2)) - se2, 0.0)
     return g * (tau2 / (tau2 + se2)) if tau2 > 0 else np.zeros(n_groups)
 

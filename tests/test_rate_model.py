@@ -8,7 +8,7 @@ import pytest
 from scipy import special, stats
 
 from analytics.periods import parse_period
-from analytics.rate_model import fit_rate_model, month_effects, period_drift
+from analytics.rate_model import fit_rate_model, period_drift, season_effects
 
 MONTHS = [parse_period("2025-01").next(k) for k in range(25)]
 
@@ -49,10 +49,10 @@ def test_the_next_months_rate_is_covered(swing, rho):
 def test_a_third_months_swing_is_found_and_a_teams_noise_is_not():
     won, closed = _company(1, swing=1.2, rho=0.0)
     moq = np.arange(24) % 3
-    g = month_effects(won[:, :24], closed[:, :24], moq)
+    g = season_effects(won[:, :24], closed[:, :24], moq)
     assert g[2] - g[:2].mean() == pytest.approx(1.2, abs=0.15)
     flat_won, flat_closed = _company(2, swing=0.0, rho=0.0, n_reps=3, closes=2)
-    assert np.abs(month_effects(flat_won[:, :24], flat_closed[:, :24], moq)).max() < 0.25
+    assert np.abs(season_effects(flat_won[:, :24], flat_closed[:, :24], moq)).max() < 0.25
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.02, 0.1])
@@ -66,7 +66,7 @@ def test_without_periods_the_rate_is_the_reps_own_with_its_drift():
     """A quarter (no month of quarter) or a caller without periods: no swing, the drift still widens."""
     won, closed = _company(4, swing=0.0, rho=0.08)
     plain = fit_rate_model(won, closed)
-    assert plain.month_effect == 0.0 and plain.drift > 0.04
+    assert plain.season_effect == 0.0 and plain.drift > 0.04
     assert np.all(plain.a + plain.b < won.sum(1) + (closed - won).sum(1))   # wider than the posterior alone
 
 
