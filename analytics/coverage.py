@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from analytics import formatting, quoting
+from analytics.formatting import day_words
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
 from analytics.left_truncation import (
     HistoryStart,
@@ -37,6 +38,7 @@ from analytics.left_truncation import (
 from analytics.metric_registry import ACTIVITY_TYPES, CLOSED_BY_OUTCOME, REGISTRY, resolve_metric
 from analytics.metrics import idle_roster_reps
 from analytics.periods import Period
+from analytics.roster_bounds import OutsideRoster, outside_roster_note, records_outside_roster
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class DataCoverage:
     lone_reps: tuple[str, ...] = ()
     split_names: tuple[tuple[str, ...], ...] = ()
     idle_roster: tuple[str, ...] = ()
+    outside_roster: tuple[OutsideRoster, ...] = ()
+    """Roster reps' closes and activities dated outside their roster dates (:mod:`analytics.roster_bounds`)."""
     """Roster reps with no deal and no activity at all, hired before the last 120 days (``metrics.idle_roster_reps``)."""
     history_start: HistoryStart | None = None
     """Where the closed deals' history is complete from (:mod:`analytics.left_truncation`; None without deals)."""
@@ -294,6 +298,8 @@ class DataCoverage:
             notes.append(f"{n} roster {'rep owns' if n == 1 else 'reps own'} no deal and logged no activity in the "
                          f"data ({names}): no range and no target. If {'they sell, their' if n > 1 else 'the rep sells, their'} "
                          "deals are missing from the export.")
+        if outside := outside_roster_note(self.outside_roster):
+            notes.append(outside)
         if self.split_names:
             shown = "; ".join(" / ".join(quoting.quoted(n) for n in g) for g in self.split_names[:LONE_REPS_SHOWN])
             more = ", ..." if len(self.split_names) > LONE_REPS_SHOWN else ""
@@ -321,15 +327,6 @@ class DataCoverage:
 
 PARTIAL_START_DAYS = 7   # a first period the data misses more days of is said to be partial
 LONE_REPS_SHOWN = 3   # reps named by the note on activities of reps who sell nothing
-
-
-def day_words(d: date | None) -> str:
-    """A day as people write it: ``30 Jun 2026`` (a blank is "–").
-
-    >>> day_words(date(2026, 6, 30))
-    '30 Jun 2026'
-    """
-    return "–" if d is None else f"{d.day} {d:%b %Y}"
 
 
 def period_after_data_note(data_ends: date, chosen: Period, tracked: Period) -> str:
@@ -395,5 +392,6 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
         lone_activities=sum(n.rows["activities"] for n in lone), lone_reps=tuple(n.rep for n in lone[:10]),
         split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)),
         idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else (),
+        outside_roster=tuple(records_outside_roster(conn)) if int(row[10]) else (),
         history_start=HistoryStart(row[16], row[15], row[1], row[7]) if row[0] else None,
         stages=tuple((stage, int(n)) for stage, n in row[18] or []), created_complete_from=row[17])

@@ -43,6 +43,7 @@ Examples
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Literal
 
 BLANK = "–"
@@ -203,3 +204,12 @@ def per_week(x: float | None, noun: str, unit: str = "week") -> str:
         return f"{count(n)} {plural(noun, n)} a {unit}"
     every = math.floor(1 / v + 0.5)
     return f"1 {noun} a {unit}" if every == 1 else f"1 {noun} every {every} {plural(unit)}"
+
+
+def day_words(d: date | None) -> str:
+    """A day as people write it: ``30 Jun 2026`` (a blank is "–").
+
+    >>> day_words(date(2026, 6, 30))
+    '30 Jun 2026'
+    """
+    return "–" if d is None else f"{d.day} {d:%b %Y}"

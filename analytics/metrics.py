@@ -1,12 +1,15 @@
 """Per rep x period aggregates, computed in DuckDB SQL: the inputs of every estimator.
 
 A rep is *active* in a period when the period overlaps the rep's span: the roster's
-[start_date, end_date] when the rep is on the roster (a rep the roster marks inactive without an end
-date ends at their last event; one with no event at all counts only when hired in the last 120 days),
-else [first event, last event]
+[start_date, end_date] when the rep is on the roster (widened to the rep's own closes and activities up to
+``RECORD_GRACE_DAYS`` before or after it: a weekly summary dates a hire's first week on its Monday; a rep
+the roster marks inactive without an end date ends at their last event; one with no event at all counts
+only when hired in the last 120 days), else [first event, last event]
 (an event is a closed deal, a created deal or an activity; a rep whose last event is
 within 90 days of the data's as-of date is taken to be still active). An active
-period with no deal or activity counts as a ZERO, never as missing. Periods before
+period with no deal or activity counts as a ZERO, never as missing. Only a rep's rows inside the days
+counted add up (the span, from the metric's first day of data), so every period's value is its exposure's
+and a quarter is the sum of its months (rows further out: ``analytics.roster_bounds``). Periods before
 the metric's data begin (the export's first close date for deal metrics) are not
 rows at all: a CRM export that starts in March says nothing about February.
 
@@ -60,6 +63,7 @@ METRIC_LABELS = {m.name: m.label for m in REGISTRY.values()}
 """Metric name -> label, a view of ``metric_registry.REGISTRY``."""
 STILL_ACTIVE_DAYS = 90
 NEW_HIRE_DAYS = 120   # a roster rep with no deal or activity yet counts when hired this recently
+RECORD_GRACE_DAYS = 31   # records this close before a roster start or after an end date widen the span
 
 
 def data_as_of(conn: duckdb.DuckDBPyConnection) -> date | None:
@@ -124,6 +128,9 @@ def _spans_sql(found_as_of: bool = False, metric: Metric | None = None) -> str:
            FROM (FROM ev_closed UNION ALL FROM ev_created UNION ALL SELECT rep, first_event, last_event FROM ev_activity)
            GROUP BY rep),
     ev0 AS (SELECT min(first_event) AS data_start FROM ev),
+    -- a rep's own doings (closes and activities; a deal created before a hire joined is one inherited)
+    ev_done AS (SELECT rep, min(first_event) AS first_done, max(last_event) AS last_done
+                FROM (FROM ev_closed UNION ALL SELECT rep, first_event, last_event FROM ev_activity) GROUP BY rep),
     deal_team AS (SELECT rep, mode(team) AS team FROM deals WHERE team IS NOT NULL GROUP BY rep),
     roster AS (SELECT r.*, coalesce(r.end_date, CASE WHEN NOT r.active THEN ev.last_event END) AS left_on
                FROM reps r LEFT JOIN ev ON r.rep = ev.rep, span_as_of a
@@ -134,8 +141,17 @@ def _spans_sql(found_as_of: bool = False, metric: Metric | None = None) -> str:
                  AND (ev.rep IS NOT NULL OR r.start_date > a.as_of - INTERVAL {NEW_HIRE_DAYS} DAY)),
     spans AS (
         SELECT coalesce(r.rep, ev.rep) AS rep,
-               coalesce(r.start_date, ev.first_event) AS span_start,
-               CASE WHEN r.rep IS NOT NULL THEN least(coalesce(r.left_on, a.as_of), a.as_of)
+               -- records up to a month before the roster's start or after its end date (an onboarding
+               -- week, a deal closed as the rep left) widen the span: counted in their own period at
+               -- every grain, not in a quarter and outside its months (roster_bounds)
+               CASE WHEN r.start_date IS NULL THEN ev.first_event
+                    WHEN d.first_done >= r.start_date - INTERVAL {RECORD_GRACE_DAYS} DAY
+                        THEN least(r.start_date, d.first_done)
+                    ELSE r.start_date END AS span_start,
+               CASE WHEN r.rep IS NOT NULL THEN least(coalesce(
+                        CASE WHEN r.end_date IS NOT NULL AND d.last_done > r.end_date
+                                  AND d.last_done <= r.end_date + INTERVAL {RECORD_GRACE_DAYS} DAY
+                             THEN d.last_done ELSE r.left_on END, a.as_of), a.as_of)
                     WHEN ev.last_event >= a.as_of - INTERVAL {STILL_ACTIVE_DAYS} DAY THEN a.as_of
                     ELSE ev.last_event END AS span_end,
                CASE WHEN r.start_date IS NOT NULL THEN r.start_date
@@ -145,7 +161,8 @@ def _spans_sql(found_as_of: bool = False, metric: Metric | None = None) -> str:
                r.rep IS NOT NULL AS on_roster,
                r.left_on AS roster_end
         FROM roster r FULL OUTER JOIN ev ON r.rep = ev.rep
-        LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep), span_as_of a
+        LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep)
+        LEFT JOIN ev_done d ON d.rep = coalesce(r.rep, ev.rep), span_as_of a
     )"""
 
 
@@ -251,8 +268,12 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
         return pd.DataFrame(columns=columns + extra)
     months = MONTHS_PER[grain]
     period_start = period_start_sql(definition.date_column, grain, fsm)
-    agg_sql = definition.aggregate_sql(f"rep, {period_start} AS period_start",
-                                       f"{definition.date_column} <= $as_of")
+    # Only a rep's rows inside the days counted (clipped): a period's value is its exposure's, and a quarter
+    # the sum of its months.
+    agg_sql = definition.aggregate_sql(
+        f"rep, {period_start} AS period_start",
+        f"{definition.date_column} <= $as_of AND EXISTS (SELECT 1 FROM clipped c WHERE c.rep = {definition.table}.rep "
+        f"AND {definition.table}.{definition.date_column} BETWEEN c.from_date AND c.span_end)")
     extra_sel = "".join(f", coalesce(a.{c}, 0)::BIGINT AS {c}" for c in extra)
     sql = f"""
     WITH {_spans_sql()},

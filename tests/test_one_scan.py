@@ -22,20 +22,30 @@ REFERENCE_SPANS = f"""
         UNION ALL SELECT rep, created_date FROM deals WHERE created_date IS NOT NULL AND created_date <= $as_of
         UNION ALL SELECT rep, activity_date FROM activities WHERE activity_date <= $as_of) GROUP BY rep),
     ev0 AS (SELECT min(first_event) AS data_start FROM ev),
+    -- the rep's own doings (closes and activities) widen a roster span by up to RECORD_GRACE_DAYS
+    done AS (SELECT rep, min(d) AS first_done, max(d) AS last_done FROM (
+        SELECT rep, close_date AS d FROM deals
+            WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL AND close_date <= $as_of
+        UNION ALL SELECT rep, activity_date FROM activities WHERE activity_date <= $as_of) GROUP BY rep),
     deal_team AS (SELECT rep, mode(team) AS team FROM deals WHERE team IS NOT NULL GROUP BY rep),
     -- the roster as it counts: a rep marked inactive without an end date leaves on their last event and
     -- is gone without one; a rep with no event at all counts only when hired in the last NEW_HIRE_DAYS
     roster AS (SELECT r.rep, r.team, r.start_date,
                       CASE WHEN r.end_date IS NOT NULL THEN r.end_date WHEN r.active = false THEN e.last_event END
-                          AS end_date
+                          AS end_date, r.end_date AS given_end
                FROM reps r LEFT JOIN ev e ON e.rep = r.rep
                WHERE e.rep IS NOT NULL
                   OR ((r.end_date IS NOT NULL OR r.active IS NULL OR r.active)
                       AND r.start_date > $as_of - INTERVAL {metrics.NEW_HIRE_DAYS} DAY)),
     spans AS (
         SELECT coalesce(r.rep, ev.rep) AS rep,
-               coalesce(r.start_date, ev.first_event) AS span_start,
-               CASE WHEN r.rep IS NOT NULL THEN least(coalesce(r.end_date, $as_of), $as_of)
+               CASE WHEN r.start_date IS NULL THEN ev.first_event
+                    WHEN d.first_done < r.start_date
+                         AND r.start_date - d.first_done <= {metrics.RECORD_GRACE_DAYS} THEN d.first_done
+                    ELSE r.start_date END AS span_start,
+               CASE WHEN r.rep IS NOT NULL AND r.given_end IS NOT NULL AND d.last_done > r.given_end
+                         AND d.last_done - r.given_end <= {metrics.RECORD_GRACE_DAYS} THEN least(d.last_done, $as_of)
+                    WHEN r.rep IS NOT NULL THEN least(coalesce(r.end_date, $as_of), $as_of)
                     WHEN ev.last_event >= $as_of - INTERVAL {metrics.STILL_ACTIVE_DAYS} DAY THEN $as_of
                     ELSE ev.last_event END AS span_end,
                CASE WHEN r.start_date IS NOT NULL THEN r.start_date
@@ -46,6 +56,7 @@ REFERENCE_SPANS = f"""
                r.end_date AS roster_end
         FROM roster r FULL OUTER JOIN ev ON r.rep = ev.rep
         LEFT JOIN deal_team dt ON dt.rep = coalesce(r.rep, ev.rep)
+        LEFT JOIN done d ON d.rep = coalesce(r.rep, ev.rep)
     )
     SELECT * FROM spans ORDER BY rep"""
 """The spans as defined (metrics' module docstring), one UNION of the events: the reference."""

@@ -39,6 +39,7 @@ from analytics import (
     panel_query,
     rep_facts,
     review,
+    roster_bounds,
     store,
     target_drafts,
     target_sets,
@@ -69,6 +70,11 @@ def company(sample_db_template, tmp_path_factory):
     roster = dict(conn.execute("SELECT rep, team FROM reps").fetchall())
     for team in (NORTH, SOUTH):
         checkin_notes.add_note(conn, "Company plan", _reps_of(roster, team)[0], f"note on {team}", period.start)
+        # a call logged long before a rep's roster start: the coverage note names the rep
+        rep, start = conn.execute("SELECT rep, start_date FROM reps WHERE team = ? ORDER BY start_date DESC LIMIT 1",
+                                  [team]).fetchone()
+        conn.execute("INSERT INTO activities (activity_id, rep, activity_date, type, import_id) "
+                     "VALUES (?, ?, ?, 'call', 1)", [f"early-{team}", rep, start - timedelta(days=100)])
     yield conn, roster, period
     conn.close()
 
@@ -152,6 +158,7 @@ REP_QUERIES: dict[str, Query] = {
     "metrics.rep_spans": lambda c, p: metrics.rep_spans(c),
     "metrics.span_scan": lambda c, p: metrics.span_scan(c, "revenue"),
     "metrics.idle_roster_reps": lambda c, p: metrics.idle_roster_reps(c),
+    "roster_bounds.records_outside_roster": lambda c, p: [r.rep for r in roster_bounds.records_outside_roster(c)],
     "metrics.active_reps": lambda c, p: metrics.active_reps(c, p.start, p.end),
     "metrics.rep_period_panel": lambda c, p: metrics.rep_period_panel(c, "revenue", "quarter"),
     "metrics.rep_funnel": lambda c, p: metrics.rep_funnel(c, "quarter"),
