@@ -45,6 +45,7 @@ import numpy as np
 from scipy import special, stats
 
 from analytics.bucket_interp import BucketIndex
+from analytics.rate_mixture import RateMixture
 from analytics.uniform_interp import interp_plotting_positions
 
 ArrayLike = float | np.ndarray
@@ -321,10 +322,12 @@ class NegBinomialCount:
 
 @dataclass(frozen=True)
 class BetaBinomialRate:
-    """A rate (win rate) next period: wins ~ betabinom(trials_i, a_i, b_i), rate = wins / trials_i.
+    """A rate (win rate) next period: wins ~ betabinom(N_i, a_i, b_i), rate = wins / N_i.
 
-    ``a_i, b_i`` are the rep's Beta posterior (calibration-methods section 3); ``trials_i`` the
-    rep's typical number of closed deals per period.
+    ``a_i, b_i`` are the rep's Beta law of the rate (calibration-methods section 3; :mod:`analytics.rate_model`).
+    N_i, the deals the rep will close, is not known in advance: with ``closes`` (reps, K: the rep's closes in
+    their last periods with one, 0 = no slot) it is each of them with equal chance
+    (:class:`analytics.rate_mixture.RateMixture`); without, it is ``trials_i``, the rep's typical closes.
     """
 
     reps: np.ndarray
@@ -332,27 +335,29 @@ class BetaBinomialRate:
     b: np.ndarray
     trials: np.ndarray
     shared_sigma: float = 0.0
+    closes: np.ndarray | None = None
     family: str = field(default="beta-binomial rate", init=False)
+
+    @cached_property
+    def _mixture(self) -> RateMixture:
+        closes = self.trials[:, None] if self.closes is None else self.closes
+        return RateMixture.of(self.a, self.b, closes)
 
     def quantile(self, p: ArrayLike) -> np.ndarray:
         levels, scalar = _as_levels(p)
-        n = self.trials[:, None]
-        out = stats.betabinom.ppf(levels[None, :], n, self.a[:, None], self.b[:, None]) / n
+        out = self._mixture.quantile(levels)
         return out[:, 0] if scalar else out
 
     def cdf(self, y: np.ndarray) -> np.ndarray:
-        wins = np.floor(np.asarray(y, dtype=float) * self.trials + 1e-9)
-        return stats.betabinom.cdf(wins, self.trials, self.a, self.b)
+        return self._mixture.cdf(np.asarray(y, dtype=float))
 
     def p_attain(self, targets: ArrayLike) -> np.ndarray:
-        """P(rate_i >= T_i) = P(wins >= ceil(T_i * trials_i))."""
+        """P(rate_i >= T_i) = the weighted P(wins >= ceil(T_i * N_k))."""
         t = np.broadcast_to(np.asarray(targets, dtype=float), self.a.shape)
-        need = np.ceil(t * self.trials - 1e-9)
-        return np.where(t <= 0, 1.0, stats.betabinom.sf(need - 1, self.trials, self.a, self.b))
+        return np.where(t <= 0, 1.0, self._mixture.sf_from(t))
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
-        rate = rng.beta(self.a, self.b, size=(n_draws, self.a.size))
-        return rng.binomial(self.trials.astype(int), rate) / self.trials
+        return self._mixture.sample(self.a, self.b, n_draws, rng)
 
 
 RepPredictive = LogScaleHurdle | NegBinomialCount | BetaBinomialRate
