@@ -176,12 +176,13 @@ def idle_roster_reps(conn: duckdb.DuckDBPyConnection) -> list[str]:
         ORDER BY r.rep""").fetchall()]
 
 
-def rep_spans_cte() -> str:
+def rep_spans_cte(found_as_of: bool = False) -> str:
     """The common table expressions ending in ``spans`` (one row per rep: span_start, span_end,
     tenure_start, team, on_roster, roster_end), for other engine modules' queries to build on, so a
-    rep is active by one definition everywhere. Reads the query parameter ``$as_of``.
+    rep is active by one definition everywhere. Reads the query parameter ``$as_of`` (``found_as_of``:
+    the data's last day, :func:`data_as_of`, found in the same statement instead).
     """
-    return _spans_sql()
+    return _spans_sql(found_as_of)
 
 
 def rep_spans(conn: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 A rep's span (:func:`analytics.metrics.rep_spans`) is the roster's start to end date, widened to the rep's
 own closes and activities when they fall at most ``RECORD_GRACE_DAYS`` outside it (an onboarding week
 logged before the HR start date, a deal closed the week a rep left). Every panel counts a rep's rows
-inside the span only, at every grain alike, so a quarter is always the sum of its months. A row further
+inside the span only, at every grain alike, so a quarter is always the sum of its months; Tracking and
+Review's actuals to date count the same rows (:func:`inside_roster`). A row further
 out (a rep rehired years later under one name, a start date typed a year late) falls outside every period
 counted: this module finds those rows so the pages say how many, whose, and what to correct, instead of
 leaving them out without a word.
@@ -73,6 +74,16 @@ def records_outside_roster(conn: duckdb.DuckDBPyConnection, as_of: date | None =
         GROUP BY d.rep ORDER BY count(*) DESC, d.rep""", {"as_of": as_of}).fetchall()
     return [OutsideRoster(rep, int(deals), int(acts), int(before), int(after), start, end)
             for rep, deals, acts, before, after, start, end in rows]
+
+
+def inside_roster(table: str, date_column: str) -> tuple[str, str]:
+    """``(with_clause, condition)``: a query over ``table`` that keeps only the rows its panels count, a roster
+    rep's rows inside the rep's span (``WITH ...`` before the query, the condition in its WHERE), so a rep's
+    actual to date on Tracking and Review is the period's value on Baselines: a row this module reports as
+    counted in no period is counted nowhere."""
+    outside = (f"{table}.{date_column} < s.span_start OR {table}.{date_column} > s.span_end")
+    return (f"WITH {rep_spans_cte(found_as_of=True)}",
+            f"NOT EXISTS (SELECT 1 FROM spans s WHERE s.rep = {table}.rep AND s.on_roster AND ({outside}))")
 
 
 def _count(n: int, word: str) -> str:

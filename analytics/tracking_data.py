@@ -19,9 +19,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.metric_registry import ACTIVITY_TYPES, resolve_metric
+from analytics.metric_registry import ACTIVITY_TYPES, Metric, resolve_metric
 from analytics.metrics import rep_spans
 from analytics.periods import Period
+from analytics.roster_bounds import inside_roster
 from analytics.target_sets import SavedTargetSet, load_target_set
 
 FUNNEL_COLUMNS = ("calls", "emails", "meetings", "demos", "proposals", "opportunities", "won", "lost",
@@ -56,9 +57,15 @@ def metric_to_date(conn: duckdb.DuckDBPyConnection, metric: str, start: date, en
     period's value in :func:`analytics.metrics.rep_period_panel`.
     """
     m = resolve_metric(metric)
-    df = conn.execute(m.aggregate_sql("rep", f"{m.date_column} BETWEEN $start AND $end"),
-                      {"start": start, "end": end}).df()
+    df = conn.execute(_counted(m, "rep", "$start", "$end"), {"start": start, "end": end}).df()
     return df.set_index("rep")["value"].astype(float)
+
+
+def _counted(m: Metric, keys: str, start: str, end: str) -> str:
+    """``m``'s aggregate per ``keys`` over the days ``start``..``end`` of the rows its panels count (a roster
+    rep's rows inside their span: :func:`analytics.roster_bounds.inside_roster`)."""
+    with_clause, inside = inside_roster(m.table, m.date_column)
+    return f"{with_clause} {m.aggregate_sql(keys, f'{m.date_column} BETWEEN {start} AND {end} AND {inside}')}"
 
 
 def metric_by_day(conn: duckdb.DuckDBPyConnection, metric: str, start: date, end: date) -> pd.Series:
@@ -66,8 +73,7 @@ def metric_by_day(conn: duckdb.DuckDBPyConnection, metric: str, start: date, end
     m = resolve_metric(metric)
     if not m.additive:
         raise ValueError(f"{m.words} does not add up day by day (a rate or an average)")
-    df = conn.execute(m.aggregate_sql(f"{m.date_column} AS day", f"{m.date_column} BETWEEN $start AND $end"),
-                      {"start": start, "end": end}).df()
+    df = conn.execute(_counted(m, f"{m.date_column} AS day", "$start", "$end"), {"start": start, "end": end}).df()
     return pd.Series(df["value"].to_numpy(dtype=float), index=pd.to_datetime(df["day"]).dt.date)
 
 
@@ -77,7 +83,7 @@ def metric_by_rep_day(conn: duckdb.DuckDBPyConnection, metric: str, start: date,
     m = resolve_metric(metric)
     if not m.additive:
         raise ValueError(f"{m.words} does not add up day by day (a rate or an average)")
-    df = conn.execute(m.aggregate_sql(f"rep, {m.date_column} AS day", f"{m.date_column} BETWEEN $start AND $end"),
+    df = conn.execute(_counted(m, f"rep, {m.date_column} AS day", "$start", "$end"),
                       {"start": start, "end": end}).df()
     return df[["rep", "day", "value"]]
 

@@ -86,3 +86,22 @@ def test_rows_counted_nowhere_are_named_on_the_pages(company):
     assert "1 closed deal and 1 activity of 2 reps" in notes[0]
     assert "Pia Roe: 1 activity before the start on 3 Jun 2024" in notes[0]
     assert "Max Dunn: 1 deal after the end on 31 May 2024" in notes[0]
+
+
+@pytest.mark.parametrize("metric", ["calls", "revenue"])
+def test_tracking_and_review_count_what_the_panels_count(company, metric):
+    """A rep's actual to date over a period (Tracking, Review) is the period's value on Baselines: the rows
+    counted in no period are not counted there either (Pia's early call, Max's late deal)."""
+    from analytics import tracking_data
+    from analytics.periods import period_of
+
+    quarters = metrics.rep_period_panel(company, metric, "quarter")
+    for label, rows in quarters.groupby("period_label"):
+        period = period_of(rows["period_start"].iloc[0], "quarter")
+        to_date = tracking_data.metric_to_date(company, metric, period.start, period.end)
+        expected = rows.set_index("rep")["value"]
+        got = to_date.reindex(expected.index).fillna(0.0)
+        pd.testing.assert_series_equal(got, expected, check_names=False, obj=label)
+        assert set(to_date.index) <= set(expected.index), label       # no row of a rep the quarter leaves out
+        by_day = tracking_data.metric_by_day(company, metric, period.start, period.end)
+        assert by_day.sum() == pytest.approx(expected.sum()), label
