@@ -22,7 +22,7 @@ import numpy as np
 from analytics import variant_choice
 from analytics.backtest_scores import CRPS_GRID, crps_from_quantiles
 from analytics.model_fit import fit_variants_for_target, model_family
-from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
+from analytics.model_variants import STANDARD, ModelVariant, variants_of
 from analytics.panel_arrays import OPEN_DEALS, PanelArrays
 from analytics.predictive import RepPredictive
 from analytics.quarter_sum import quarter_fit
@@ -174,10 +174,13 @@ def period_cases_by_variant(arrays: PanelArrays, metric: str, cols: list[int], v
         target = arrays.periods[o]
         fits, _ = fit_variants_for_target(arrays, target, metric, arrays.expfrac[:, o], arrays.tenure[:, o], variants,
                                           n_train=o, family=family)
+        made: dict[int, OriginCase] = {}   # variants sharing one fit (a count's, a rate's) share its case
         for variant, fit in zip(variants, fits, strict=True):
-            cases[variant.name].append(OriginCase(target.label, o, target.start, rows, arrays.y[rows, o],
-                                                  fit.predictive(arrays.reps, rows), arrays.y, o,
-                                                  np.isfinite(arrays.y[rows, :o]).sum(1)))
+            if id(fit) not in made:
+                made[id(fit)] = OriginCase(target.label, o, target.start, rows, arrays.y[rows, o],
+                                           fit.predictive(arrays.reps, rows), arrays.y, o,
+                                           np.isfinite(arrays.y[rows, :o]).sum(1))
+            cases[variant.name].append(made[id(fit)])
     return cases
 
 
@@ -248,7 +251,8 @@ def variant_scores(plan: BacktestPlan) -> variant_choice.VariantScores:
         scored = origin_scores(small, cols)
         return variant_choice.VariantScores(tuple(s.label for s in scored), tuple(cols),
                                             np.array([s.count for s in scored], dtype=float),
-                                            {v.name: np.array([s.sums[v.name] for s in scored]) for v in VARIANTS},
+                                            {v.name: np.array([s.sums[v.name] for s in scored])
+                                             for v in variants_of(small.family())},
                                             horizon=3 if plan.from_months else 1)
 
     key = variant_choice.digest(plan.arrays, plan.metric, plan.from_months, plan.route, variant_choice.MAX_SCORED,
@@ -265,18 +269,26 @@ def origin_scores(plan: BacktestPlan, cols: list[int]) -> list[variant_choice.Or
     from months reads its windows past the origin: fitted every time."""
     def score(cases_by_variant: dict[str, list[OriginCase]]) -> list[variant_choice.OriginScore]:
         first = cases_by_variant[STANDARD.name]
-        sums = {name: [float(np.sum(model_crps(c))) for c in cases] for name, cases in cases_by_variant.items()}
+        scored: dict[int, float] = {}
+
+        def summed(case: OriginCase) -> float:   # a case shared by variants (one fit: counts') scored once
+            if id(case) not in scored:
+                scored[id(case)] = float(np.sum(model_crps(case)))
+            return scored[id(case)]
+
+        sums = {name: [summed(c) for c in cases] for name, cases in cases_by_variant.items()}
         return [variant_choice.OriginScore(c.label, int(c.rows.size), {name: s[j] for name, s in sums.items()})
                 for j, c in enumerate(first)]
 
     if plan.from_months:
-        return score(plan.cases_by_variant(VARIANTS, cols))
+        return score(plan.cases_by_variant(variants_of(plan.family()), cols))
     arrays = plan.arrays
     family = model_family(plan.metric, arrays.y[:, :cols[0]]) if cols else "log"
-    keys = [variant_choice.origin_key(arrays, o, plan.metric, family, [v.name for v in VARIANTS]) for o in cols]
+    variants = variants_of(family)
+    keys = [variant_choice.origin_key(arrays, o, plan.metric, family, [v.name for v in variants]) for o in cols]
 
     def make(positions: list[int]) -> list[variant_choice.OriginScore]:
-        return score(plan.cases_by_variant(VARIANTS, [cols[j] for j in positions], family))
+        return score(plan.cases_by_variant(variants, [cols[j] for j in positions], family))
 
     return variant_choice.origins_cached(keys, make)
 

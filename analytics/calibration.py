@@ -59,7 +59,7 @@ from analytics.counts import CountFit
 from analytics.logmodel import LogFit
 from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
-from analytics.model_variants import STANDARD
+from analytics.model_variants import STANDARD, VARIANT_FAMILIES
 from analytics.panel_arrays import PanelArrays, build_arrays
 from analytics.panel_query import PanelRead, company_panel, read_panel
 from analytics.periods import Period, parse_period, period_of
@@ -158,12 +158,12 @@ class Calibration:
         return performers_table(self.summary, self.funnel())
 
     def model_notes(self) -> dict[str, str]:
-        """What shaped the money model's ranges, in the manager's words: ``"variant"``, the form of the model
-        chosen on the team's own past forecasts and why (money: counts and rates have one model each);
+        """What shaped the model's ranges, in the manager's words: ``"variant"``, the form of the model
+        chosen on the team's own past forecasts and why (money and counts: rates have one model);
         ``"pipeline"``, what the open pipeline did to the team level (when it moved it: money and deals)."""
         if isinstance(self.fit, RateFit):
             return {}
-        choice = self.fit.choice if isinstance(self.fit, LogFit) else None
+        choice = self.fit.choice if isinstance(self.fit, LogFit | CountFit) else None
         notes = {"variant": choice.reason} if choice is not None else {}
         lead = self.fit.period.lead
         followed = "revenue" if self.metric == "revenue" else resolve_metric(self.metric).label.lower()
@@ -266,7 +266,8 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
     # cached choice, as a backtest of it.
     month_family = None if months is None else model_family(metric, months[0].arrays.y[:, :months[1]])
     choice = _variant_choice(arrays, metric, k) if months is None else \
-        next_period_choice(months[0].arrays, metric, months[1], from_months=True) if month_family == "log" else None
+        next_period_choice(months[0].arrays, metric, months[1], from_months=True) \
+        if month_family in VARIANT_FAMILIES else None
     rows, new_reps, new_teams, next_expfrac, next_tenure = _forecast_set(spans, arrays, target, as_of)
     arrays = arrays.with_reps(new_reps, new_teams)
     rows = np.concatenate([rows, np.arange(len(arrays.reps) - len(new_reps), len(arrays.reps))])
@@ -280,7 +281,7 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
         all_expfrac[rows], all_tenure[rows] = next_expfrac, next_tenure
         fit, family = fit_for_target(arrays, target, metric, all_expfrac, all_tenure,
                                      variant=choice.chosen if choice is not None else STANDARD)
-    if isinstance(fit, LogFit):
+    if isinstance(fit, LogFit | CountFit):
         fit.choice = choice
     predictive = fit.predictive(arrays.reps, rows)
     summary = _summary(arrays, k, rows, predictive, fit, family, levels, target, metric_kind(metric) == "count")
@@ -289,9 +290,9 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
 
 
 def _variant_choice(arrays: PanelArrays, metric: str, n_train: int) -> VariantChoice | None:
-    """The log model's variant, chosen as the backtest chooses it over every past origin (cached per
-    data: only a history's first calibration pays for the refits); None for counts and rates."""
-    if model_family(metric, arrays.y[:, :n_train]) != "log":
+    """The log or count model's variant, chosen as the backtest chooses it over every past origin (cached per
+    data: only a history's first calibration pays for the refits); None for rates."""
+    if model_family(metric, arrays.y[:, :n_train]) not in VARIANT_FAMILIES:
         return None
     return next_period_choice(arrays, metric, n_train)
 

@@ -36,6 +36,7 @@ from analytics.panel_arrays import (
 )
 from analytics.periods import Period
 from analytics.predictive import NegBinomialCount
+from analytics.variant_choice import VariantChoice
 
 MIN_EXPOSURE = 0.1
 
@@ -165,6 +166,8 @@ class CountFit:
     """The ramp's multiplier per ramp bin (the last bin, ramped, is 1)."""
     fitted: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     """Each training cell's fitted mean post_rate_i e_it (NaN where the rep was not active)."""
+    choice: VariantChoice | None = None
+    """Why this variant (set by ``calibrate``; Baselines shows its reason)."""
 
     def predictive(self, reps: np.ndarray, rows: np.ndarray | None = None) -> NegBinomialCount:
         idx = slice(None) if rows is None else rows
@@ -175,11 +178,13 @@ class CountFit:
 def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, periods: list[Period],
                     target: Period, next_expfrac: np.ndarray, next_tenure: np.ndarray,
                     active: np.ndarray | None = None, open_deals: np.ndarray | None = None,
-                    steps: int = PATH_STEPS) -> CountFit:
+                    steps: int = PATH_STEPS, trend: bool = False, season: bool = True) -> CountFit:
     """Gamma-Poisson with exposure on the training columns; forecast ``target``. ``open_deals`` (each rep's
     deals open at each period's end, for deals won or closed) lead the team's level as they lead revenue's
     (:mod:`analytics.pipeline_lead`). ``steps``: periods of the team's path forecast from ``target`` on
-    (``PeriodEffectForecast.path_mean``; a quarter summed from months, :mod:`analytics.count_quarter`)."""
+    (``PeriodEffectForecast.path_mean``; a quarter summed from months, :mod:`analytics.count_quarter`).
+    ``trend``, ``season``: the team level's damped trend (no pipeline lead then) and the team season, as the
+    variant chosen on the history has them (:mod:`analytics.model_variants`)."""
     active = np.isfinite(y) if active is None else (active & np.isfinite(y))
     y0 = np.where(active, np.maximum(np.nan_to_num(y), 0.0), 0.0)
     e_base = np.where(active, np.clip(np.nan_to_num(expfrac, nan=1.0), MIN_EXPOSURE, 1.0), 0.0)
@@ -216,7 +221,8 @@ def fit_count_model(y: np.ndarray, expfrac: np.ndarray, tenure: np.ndarray, peri
     phi = float(max(np.sum(((y0 - mu_cell) ** 2 - mu_cell)[cells]) / max(np.sum((mu_cell**2)[cells]), 1e-9), 0.0))
     team = None if open_deals is None else team_pipeline(open_deals, active, tenure, target.grain)
     period = forecast_period_effect(np.log(p), periods, target, open_deals=None if team is None else team["open_deals"],
-                                    n_active=None if team is None else team["n_active"], steps=steps)
+                                    n_active=None if team is None else team["n_active"], steps=steps,
+                                    trend=trend, season=season)
     next_bins, _ = ramp_bins(np.asarray(next_tenure, dtype=float), target.grain)
     e_next = (np.clip(np.nan_to_num(next_expfrac, nan=1.0), MIN_EXPOSURE, 1.0)
               * np.exp(period.next_effect) * ramp[next_bins])

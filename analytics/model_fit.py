@@ -57,7 +57,8 @@ def fit_for_target(arrays: PanelArrays, target: Period, metric: str, next_expfra
                    steps: int = 1) -> tuple[ModelFit, str]:
     """Fit the metric's model on columns [0, n_train) and return (fit, family).
 
-    ``variant`` is the form of the log-scale model (counts and rates have one form)."""
+    ``variant`` is the form of the model (:mod:`analytics.model_variants`: a count takes its trend and
+    season; a rate has one form)."""
     (fit,), family = fit_variants_for_target(arrays, target, metric, next_expfrac, next_tenure, (variant,),
                                              n_train=n_train, family=family, steps=steps)
     return fit, family
@@ -99,7 +100,8 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
                             n_train: int | None = None, family: str | None = None,
                             steps: int = 1) -> tuple[list[ModelFit], str]:
     """:func:`fit_for_target` of each of ``variants`` (each fit equal to its own), the parts they share made
-    once (``logmodel.fit_log_variants``; counts and rates have one form: one fit for every variant)."""
+    once (``logmodel.fit_log_variants``; counts differ by the team level's trend and season alone: one fit for
+    the variants alike there; rates have one form: one fit for every variant)."""
     k = training_columns(arrays, target) if n_train is None else n_train
     y = arrays.y[:, :k]
     active = arrays.extra.get("active")
@@ -112,10 +114,16 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
             raise ValueError(f"{metric}: a rate needs the panel's won and closed counts")
         fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active, periods=periods, target=target)
     elif family == "count":
+        # The count model's forms are its team level's: trend and season (one fit for the variants alike there).
         open_deals = arrays.extra.get(OPEN_DEALS)
-        fit = fit_count_model(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target,
-                              next_expfrac, next_tenure, active,
-                              open_deals=None if open_deals is None else open_deals[:, :k], steps=max(steps, PATH_STEPS))
+        counts: dict[tuple[bool, bool], ModelFit] = {}
+        for v in variants:
+            if (v.trend, v.team_season) not in counts:
+                counts[v.trend, v.team_season] = fit_count_model(
+                    y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target, next_expfrac, next_tenure, active,
+                    open_deals=None if open_deals is None else open_deals[:, :k], steps=max(steps, PATH_STEPS),
+                    trend=v.trend, season=v.team_season)
+        return [counts[v.trend, v.team_season] for v in variants], family
     else:
         open_deals = arrays.extra.get(OPEN_DEALS)
         return list(fit_log_variants(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target, next_expfrac,

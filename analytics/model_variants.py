@@ -1,4 +1,5 @@
-"""The named variants of the log-scale model that a history chooses between (calibration-methods 9-10).
+"""The named variants of the log-scale model that a history chooses between (calibration-methods 9-10);
+the count model takes their team-level forms (the trend and the season).
 
 No single form of the model suits every company: a damped team trend is what a growing team needs and
 what hurts a steady one; a rep's own month-of-quarter shape is the biggest gain where reps close at
@@ -6,7 +7,9 @@ quarter end and noise where they do not; the pooled empirical residuals fix a le
 parametric law misses, unless the residuals are few. So a small, fixed set of variants is scored on
 the *early* rolling origins of the user's own history (:mod:`analytics.variant_choice`), and the
 one chosen is confirmed on later origins and used. The set is small on purpose: choosing among many
-on the same history overfits.
+on the same history overfits. Counts (meetings, demos, deals) choose between the same variants, of which
+only the team level's forms differ for them (``team_trend``: a growing team's meetings were forecast a month
+or two of growth behind, the growing test company's demos 52% worse than the last quarter's at quarter grain).
 
 Every variant keeps the pooled volatility, level shrinkage, ramp and per-rep zero shares.
 
@@ -65,6 +68,10 @@ class ModelVariant:
         return ", ".join(parts)
 
 
+VARIANT_FAMILIES = ("log", "count")
+"""The model families whose variant is chosen on the history: the count model's forms are its team level's
+(the trend and the season; the rep shape and the residual law are the log model's alone)."""
+
 STANDARD = ModelVariant("standard", "standard")
 VARIANTS: tuple[ModelVariant, ...] = (
     STANDARD,
@@ -80,3 +87,15 @@ def variant(name: str) -> ModelVariant:
     if name not in BY_NAME:
         raise ValueError(f"unknown model variant {name!r}: choose one of {', '.join(BY_NAME)}")
     return BY_NAME[name]
+
+
+def variants_of(family: str) -> tuple[ModelVariant, ...]:
+    """The variants a model family chooses between: every one for the log model; for counts the forms of the
+    team level alone (the others fit as the standard model does, and a page would name one as "next best").
+
+    >>> [v.name for v in variants_of("count")]
+    ['standard', 'team_trend']
+    """
+    if family == "log":
+        return VARIANTS
+    return tuple(v for v in VARIANTS if v == STANDARD or (v.trend, v.team_season) != (False, True))
