@@ -35,7 +35,8 @@ def number_column(label: str, kind: str, help_text: str | None = None, currency:
         return st.column_config.NumberColumn(label, format=f"{currency}%,.0f", step=1, help=help_text)
     if kind == "rate":
         return st.column_config.NumberColumn(label, format="percent", step=0.01, help=help_text)
-    return st.column_config.NumberColumn(label, format="localized", step=0.1, help=help_text)
+    # counts (meetings, deals) are whole: a quarter's P10 of 127.4 meetings reads 127, not 127.4 or 127.0
+    return st.column_config.NumberColumn(label, format="%,.0f", step=1, help=help_text)
 
 
 CANDIDATE_FOR_KEY = "baselines_candidate_for"   # {metric: (months, grain)} the candidate was typed for
