@@ -117,7 +117,9 @@ class RateMixture:
             cand = np.where(w <= part.n[:, :, None], w / np.maximum(part.n[:, :, None], 1), 1.0)
             cand = np.sort(cand.reshape(part.n.shape[0], -1), axis=1)
             f = part._cdf_at(cand)
-            first = (f[:, None, :] >= lv[None, :, None] - 1e-12).argmax(axis=2)
+            reached = f[:, None, :] >= lv[None, :, None] - 1e-12
+            # (a level the summed table misses by rounding is the largest candidate's, never the first's)
+            first = np.where(reached.any(axis=2), reached.argmax(axis=2), cand.shape[1] - 1)
             out[start:start + block] = np.take_along_axis(cand, first, axis=1)
         return out
 
