@@ -87,12 +87,17 @@ def inside_roster(table: str, date_column: str) -> tuple[str, str]:
 
 
 def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+    """``1 deal``, ``2 deals``, ``3 activities``."""
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{n:,} {word if n == 1 else plural}"
+
+
+def _kinds(deals: int, activities: int, deal_word: str = "deal") -> str:
+    return " and ".join(_count(n, w) for n, w in ((deals, deal_word), (activities, "activity")) if n)
 
 
 def _rep_words(row: OutsideRoster) -> str:
-    what = " and ".join(_count(n, w) for n, w in ((row.deals, "deal"), (row.activities, "activity")) if n)
-    what = what.replace("activitys", "activities")
+    what = _kinds(row.deals, row.activities)
     sides = [f"before the start on {day_words(row.roster_start)}" if row.before_start else "",
              f"after the end on {day_words(row.roster_end)}" if row.after_end else ""]
     return f"{quoting.shown(row.rep)}: {what} {' and '.join(s for s in sides if s)}"
@@ -103,8 +108,7 @@ def outside_roster_note(rows: list[OutsideRoster] | tuple[OutsideRoster, ...]) -
     if not rows:
         return None
     deals, acts = sum(r.deals for r in rows), sum(r.activities for r in rows)
-    what = " and ".join(_count(n, w) for n, w in ((deals, "closed deal"), (acts, "activity")) if n)
-    what = what.replace("activitys", "activities")
+    what = _kinds(deals, acts, "closed deal")
     one = deals + acts == 1
     shown = "; ".join(_rep_words(r) for r in rows[:REPS_SHOWN]) + ("; ..." if len(rows) > REPS_SHOWN else "")
     return (f"{what} of {_count(len(rows), 'rep')} {'is' if one else 'are'} dated more than {RECORD_GRACE_DAYS} days "
