@@ -108,9 +108,11 @@ def quotas_covering(conn: duckdb.DuckDBPyConnection, period: Period, metric: str
 
 
 def funnel_counts(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
-    """Funnel counts per rep over ``start``..``end`` (columns ``FUNNEL_COLUMNS``)."""
+    """Funnel counts per rep over ``start``..``end`` (columns ``FUNNEL_COLUMNS``), of the rows the panels count
+    (a roster rep's inside their span: :func:`analytics.roster_bounds.inside_roster`)."""
+    with_spans, inside = inside_roster("rows", "day")
     df = conn.execute(f"""
-        WITH rows AS (
+        {with_spans}, rows AS (
             SELECT rep, activity_date AS day, type || 's' AS col, CAST(count AS DOUBLE) AS n
             FROM activities WHERE type IN {ACTIVITY_TYPES}
             UNION ALL SELECT rep, created_date, 'opportunities', 1.0 FROM deals WHERE created_date IS NOT NULL
@@ -118,7 +120,7 @@ def funnel_counts(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pd
             UNION ALL SELECT rep, close_date, 'revenue', amount FROM deals
                       WHERE outcome = 'won' AND amount IS NOT NULL)
         SELECT rep, col, sum(n) AS n FROM rows
-        WHERE day BETWEEN ? AND ? GROUP BY ALL""", [start, end]).df()
+        WHERE day BETWEEN ? AND ? AND {inside} GROUP BY ALL""", [start, end]).df()
     if df.empty:
         return pd.DataFrame(columns=list(FUNNEL_COLUMNS), index=pd.Index([], name="rep"), dtype=float)
     wide = df.pivot_table(index="rep", columns="col", values="n", aggfunc="sum", fill_value=0.0)

@@ -105,3 +105,13 @@ def test_tracking_and_review_count_what_the_panels_count(company, metric):
         assert set(to_date.index) <= set(expected.index), label       # no row of a rep the quarter leaves out
         by_day = tracking_data.metric_by_day(company, metric, period.start, period.end)
         assert by_day.sum() == pytest.approx(expected.sum()), label
+
+
+def test_the_funnel_counts_what_the_panels_count(company):
+    """Tracking's funnel (its causes) reads the same rows: Pia's early call and Max's late deal are not in it."""
+    from analytics import tracking_data
+
+    funnel = tracking_data.funnel_counts(company, date(2024, 1, 1), date(2024, 12, 31))
+    assert funnel.loc["Pia Roe", "calls"] == 25 and funnel.loc["Noah Hayes", "calls"] == 42
+    assert funnel.loc["Max Dunn", "won"] == 1 and funnel.loc["Max Dunn", "revenue"] == 900
+    assert funnel.loc["Lee Park", "revenue"] == 1500
