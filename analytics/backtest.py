@@ -44,6 +44,7 @@ from analytics.backtest_cases import (
     BacktestPlan,
     OriginCase,
     choice_plan,
+    chooses_variant_on,
     confirmed_on_cases,
     loss_scales,
     quarter_route,
@@ -69,8 +70,8 @@ from analytics.backtest_scores import (
 )
 from analytics.calibration import DEFAULT_LEVELS, level_column
 from analytics.metric_registry import resolve_metric
-from analytics.model_variants import STANDARD, VARIANTS, ModelVariant, chooses_variant
-from analytics.panel_arrays import OPEN_DEALS, build_arrays
+from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
+from analytics.panel_arrays import build_arrays
 from analytics.panel_query import company_panel
 from analytics.periods import period_start_sql
 from analytics.predictive import BetaBinomialRate, LogScaleHurdle, NegBinomialCount, RepPredictive
@@ -128,7 +129,7 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     cols = candidates if origins is None else candidates[-int(origins):] if origins > 0 else []
     family = plan.family()
     choice = None
-    if variant is None and chooses_variant(family, OPEN_DEALS in arrays.extra) and cols:
+    if variant is None and chooses_variant_on(arrays, family) and cols:
         chosen_on = choice_plan(plan)
         choice = variant_choice.choose(variant_scores(chosen_on), cols)
         cases = []

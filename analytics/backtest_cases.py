@@ -22,7 +22,7 @@ import numpy as np
 from analytics import variant_choice
 from analytics.backtest_scores import CRPS_GRID, crps_from_quantiles
 from analytics.model_fit import fit_variants_for_target, model_family
-from analytics.model_variants import STANDARD, ModelVariant, variants_of
+from analytics.model_variants import STANDARD, ModelVariant, chooses_variant, variants_of
 from analytics.panel_arrays import OPEN_DEALS, PanelArrays
 from analytics.predictive import RepPredictive
 from analytics.quarter_sum import quarter_fit
@@ -150,6 +150,12 @@ def quarter_route(months: PanelArrays, metric: str, n_train: int | None = None) 
     y = months.y if n_train is None else months.y[:, :n_train]
     family = model_family(metric, y)
     return "sum" if family == "log" or (family == "count" and OPEN_DEALS in months.extra) else "fit"
+
+
+def chooses_variant_on(arrays: PanelArrays, family: str) -> bool:
+    """:func:`~analytics.model_variants.chooses_variant` of ``family`` on this panel (led by the open pipeline
+    when it carries each rep's open deals)."""
+    return chooses_variant(family, OPEN_DEALS in arrays.extra)
 
 
 def model_crps(case: OriginCase) -> np.ndarray:

@@ -52,15 +52,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from analytics import metrics, store
-from analytics.backtest_cases import next_period_choice, quarter_route
+from analytics.backtest_cases import chooses_variant_on, next_period_choice, quarter_route
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
 from analytics.complete_history import require_complete_period
 from analytics.counts import CountFit
 from analytics.logmodel import LogFit
 from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_fit import ModelFit, fit_for_target, model_family, training_columns
-from analytics.model_variants import STANDARD, chooses_variant
-from analytics.panel_arrays import OPEN_DEALS, PanelArrays, build_arrays
+from analytics.model_variants import STANDARD
+from analytics.panel_arrays import PanelArrays, build_arrays
 from analytics.panel_query import PanelRead, company_panel, read_panel
 from analytics.periods import Period, parse_period, period_of
 from analytics.predictive import ArrayLike, RepPredictive
@@ -159,7 +159,7 @@ class Calibration:
 
     def model_notes(self) -> dict[str, str]:
         """What shaped the model's ranges, in the manager's words: ``"variant"``, the form of the model
-        chosen on the team's own past forecasts and why (money, and counts no pipeline leads: ``chooses_variant``);
+        chosen on the team's own past forecasts and why (money, and counts no pipeline leads: ``chooses_variant_on``);
         ``"pipeline"``, what the open pipeline did to the team level (when it moved it: money and deals)."""
         if isinstance(self.fit, RateFit):
             return {}
@@ -267,7 +267,7 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
     month_family = None if months is None else model_family(metric, months[0].arrays.y[:, :months[1]])
     choice = _variant_choice(arrays, metric, k) if months is None else \
         next_period_choice(months[0].arrays, metric, months[1], from_months=True) \
-        if month_family is not None and chooses_variant(month_family, OPEN_DEALS in months[0].arrays.extra) else None
+        if month_family is not None and chooses_variant_on(months[0].arrays, month_family) else None
     rows, new_reps, new_teams, next_expfrac, next_tenure = _forecast_set(spans, arrays, target, as_of)
     arrays = arrays.with_reps(new_reps, new_teams)
     rows = np.concatenate([rows, np.arange(len(arrays.reps) - len(new_reps), len(arrays.reps))])
@@ -291,9 +291,9 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
 
 def _variant_choice(arrays: PanelArrays, metric: str, n_train: int) -> VariantChoice | None:
     """The model's variant, chosen as the backtest chooses it over every past origin (cached per data: only a
-    history's first calibration pays for the refits); None where none is chosen (``chooses_variant``: rates,
+    history's first calibration pays for the refits); None where none is chosen (``chooses_variant_on``: rates,
     and counts the open pipeline leads)."""
-    if not chooses_variant(model_family(metric, arrays.y[:, :n_train]), OPEN_DEALS in arrays.extra):
+    if not chooses_variant_on(arrays, model_family(metric, arrays.y[:, :n_train])):
         return None
     return next_period_choice(arrays, metric, n_train)
 

@@ -103,9 +103,9 @@ class DataCoverage:
     lone_reps: tuple[str, ...] = ()
     split_names: tuple[tuple[str, ...], ...] = ()
     idle_roster: tuple[str, ...] = ()
+    """Roster reps with no deal and no activity at all, hired before the last 120 days (``metrics.idle_roster_reps``)."""
     outside_roster: tuple[OutsideRoster, ...] = ()
     """Roster reps' closes and activities dated outside their roster dates (:mod:`analytics.roster_bounds`)."""
-    """Roster reps with no deal and no activity at all, hired before the last 120 days (``metrics.idle_roster_reps``)."""
     history_start: HistoryStart | None = None
     """Where the closed deals' history is complete from (:mod:`analytics.left_truncation`; None without deals)."""
     stages: tuple[tuple[str | None, int], ...] = ()

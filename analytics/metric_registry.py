@@ -129,6 +129,13 @@ class Metric:
         return (f"SELECT {keys}, ({self.value})::DOUBLE AS value{extra} FROM {self.table} "
                 f"WHERE ({self.rows}) AND ({window}) GROUP BY ALL")
 
+    def inside_sql(self, bounds: str, first: str, last: str) -> str:
+        """A condition on ``table``'s rows: the row's day is inside its rep's days counted, ``first`` .. ``last``
+        of the rep's row in the CTE ``bounds`` (what every panel adds up: a period's value is its exposure's,
+        and a quarter the sum of its months)."""
+        return (f"EXISTS (SELECT 1 FROM {bounds} b WHERE b.rep = {self.table}.rep "
+                f"AND {self.table}.{self.date_column} BETWEEN b.{first} AND b.{last})")
+
     def rows_sql(self, window: str) -> str:
         """``SELECT *`` of ``table``'s rows that make the metric and fall in ``window`` (a SQL condition on
         ``date_column``): for the closed deals, one scan per outcome (``CLOSED_BY_OUTCOME``)."""

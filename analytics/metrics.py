@@ -269,12 +269,9 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
         return pd.DataFrame(columns=columns + extra)
     months = MONTHS_PER[grain]
     period_start = period_start_sql(definition.date_column, grain, fsm)
-    # Only a rep's rows inside the days counted (clipped): a period's value is its exposure's, and a quarter
-    # the sum of its months.
-    agg_sql = definition.aggregate_sql(
-        f"rep, {period_start} AS period_start",
-        f"{definition.date_column} <= $as_of AND EXISTS (SELECT 1 FROM clipped c WHERE c.rep = {definition.table}.rep "
-        f"AND {definition.table}.{definition.date_column} BETWEEN c.from_date AND c.span_end)")
+    agg_sql = definition.aggregate_sql(f"rep, {period_start} AS period_start",
+                                       f"{definition.date_column} <= $as_of AND "
+                                       f"{definition.inside_sql('clipped', 'from_date', 'span_end')}")
     extra_sel = "".join(f", coalesce(a.{c}, 0)::BIGINT AS {c}" for c in extra)
     sql = f"""
     WITH {_spans_sql()},

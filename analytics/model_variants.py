@@ -8,8 +8,9 @@ parametric law misses, unless the residuals are few. So a small, fixed set of va
 the *early* rolling origins of the user's own history (:mod:`analytics.variant_choice`), and the
 one chosen is confirmed on later origins and used. The set is small on purpose: choosing among many
 on the same history overfits. Counts no open pipeline leads (meetings, demos, opportunities created) choose
-between the same variants, of which only the team level's forms differ for them (``team_trend``: a growing team's meetings were forecast a month
-or two of growth behind, the growing test company's demos 52% worse than the last quarter's at quarter grain).
+between the standard model and ``team_trend``, the forms of the team level that differ for them (a growing
+team's meetings were forecast a month or two of growth behind; the growing test company's demos 52% worse
+than the last quarter's at quarter grain).
 
 Every variant keeps the pooled volatility, level shrinkage, ramp and per-rep zero shares.
 
@@ -68,18 +69,6 @@ class ModelVariant:
         return ", ".join(parts)
 
 
-def chooses_variant(family: str, led: bool) -> bool:
-    """Whether a model's variant is chosen on the history: the log model's always; a count's (its forms are its
-    team level's: the trend and the season) when no open pipeline leads it. Deals won and closed follow the
-    pipeline's lead (:mod:`analytics.pipeline_lead`), which moves the level with a growing team's open deals:
-    the trend was chosen at no origin on the test companies, and scoring it cost a first calibration of deals
-    won at 10,000 reps 2.4 s more.
-
-    >>> chooses_variant("log", True), chooses_variant("count", False), chooses_variant("count", True)
-    (True, True, False)
-    """
-    return family == "log" or (family == "count" and not led)
-
 STANDARD = ModelVariant("standard", "standard")
 VARIANTS: tuple[ModelVariant, ...] = (
     STANDARD,
@@ -104,6 +93,17 @@ def variants_of(family: str) -> tuple[ModelVariant, ...]:
     >>> [v.name for v in variants_of("count")]
     ['standard', 'team_trend']
     """
-    if family == "log":
-        return VARIANTS
-    return tuple(v for v in VARIANTS if v == STANDARD or (v.trend, v.team_season) != (False, True))
+    return VARIANTS if family == "log" else (STANDARD, BY_NAME["team_trend"])
+
+
+def chooses_variant(family: str, led: bool) -> bool:
+    """Whether a model's variant is chosen on the history: the log model's always; a count's (its forms are its
+    team level's: the trend and the season) when no open pipeline leads it. Deals won and closed follow the
+    pipeline's lead (:mod:`analytics.pipeline_lead`), which moves the level with a growing team's open deals:
+    the trend was chosen at no origin on the test companies, and scoring it cost a first calibration of deals
+    won at 10,000 reps 2.4 s more.
+
+    >>> chooses_variant("log", True), chooses_variant("count", False), chooses_variant("count", True)
+    (True, True, False)
+    """
+    return family == "log" or (family == "count" and not led)

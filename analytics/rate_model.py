@@ -122,8 +122,9 @@ def _closes_like(closed: np.ndarray, active: np.ndarray, periods: list[Period] |
     moq = np.array([month_of_quarter(p) for p in periods], dtype=int)
     seen = active & (closed >= 1)
     recent = seen & (np.arange(closed.shape[1]) >= closed.shape[1] - 12)[None, :]
-    total = np.bincount(np.broadcast_to(moq, closed.shape)[recent], weights=closed[recent], minlength=3)
-    cells = np.bincount(np.broadcast_to(moq, closed.shape)[recent], minlength=3)
+    place = np.broadcast_to(moq, closed.shape)[recent]
+    total = np.bincount(place, weights=closed[recent], minlength=3)
+    cells = np.bincount(place, minlength=3)
     usual = np.where(cells > 0, total / np.maximum(cells, 1), np.nan)
     scale = usual[month_of_quarter(target)] / usual
     scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)

@@ -153,11 +153,9 @@ def _facts_sql(metric: str, grain: str, fsm: int) -> str:
     def start_of(column: str) -> str:
         return period_start_sql(column, grain, fsm)
 
-    # A rep's rows inside the days counted only, as every panel counts them (metrics.rep_period_panel).
-    agg = definition.aggregate_sql(
-        f"rep, {start_of(date_col)} AS period_start",
-        f"{date_col} BETWEEN $first AND $last_end AND {date_col} <= $as_of AND EXISTS (SELECT 1 FROM bounds b "
-        f"WHERE b.rep = {definition.table}.rep AND {definition.table}.{date_col} BETWEEN b.from_date AND b.to_date)")
+    agg = definition.aggregate_sql(f"rep, {start_of(date_col)} AS period_start",
+                                   f"{date_col} BETWEEN $first AND $last_end AND {date_col} <= $as_of AND "
+                                   f"{definition.inside_sql('bounds', 'from_date', 'to_date')}")
     prorated = ("target * (least(period_end, ${p}_end) - greatest(period_start, ${p}_start) + 1)"
                 " / (period_end - period_start + 1)")
     overlaps = "period_start <= ${p}_end AND period_end >= ${p}_start"
