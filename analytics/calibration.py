@@ -54,7 +54,7 @@ import pandas as pd
 from analytics import metrics, store
 from analytics.backtest_cases import chooses_variant_on, next_period_choice, quarter_route
 from analytics.calibration_view import performers_table, summary_reasons, within_period_shape
-from analytics.complete_history import require_complete_period
+from analytics.complete_history import lead_note, require_complete_period, require_recent_data
 from analytics.counts import CountFit
 from analytics.logmodel import LogFit
 from analytics.metric_registry import metric_kind, resolve_metric
@@ -158,13 +158,17 @@ class Calibration:
         return performers_table(self.summary, self.funnel())
 
     def model_notes(self) -> dict[str, str]:
-        """What shaped the model's ranges, in the manager's words: ``"variant"``, the form of the model
-        chosen on the team's own past forecasts and why (money, and counts no pipeline leads: ``chooses_variant_on``);
-        ``"pipeline"``, what the open pipeline did to the team level (when it moved it: money and deals)."""
+        """What shaped the model's ranges, in the manager's words: ``"horizon"``, that the period is not the
+        one right after the data's last day (``complete_history.lead_note``); ``"variant"``, the form of the
+        model chosen on the team's own past forecasts and why (money, and counts no pipeline leads:
+        ``chooses_variant_on``); ``"pipeline"``, what the open pipeline did to the team level (when it moved it:
+        money and deals)."""
+        notes = {} if (ahead := lead_note(self.period, self.as_of)) is None else {"horizon": ahead}
         if isinstance(self.fit, RateFit):
-            return {}
+            return notes
         choice = self.fit.choice if isinstance(self.fit, LogFit | CountFit) else None
-        notes = {"variant": choice.reason} if choice is not None else {}
+        if choice is not None:
+            notes["variant"] = choice.reason
         lead = self.fit.period.lead
         followed = "revenue" if self.metric == "revenue" else resolve_metric(self.metric).label.lower()
         if lead is not None and (said := lead.said(followed)):
@@ -216,7 +220,10 @@ def calibrate(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue", g
     """Fit on complete periods strictly before the target period and forecast every active rep of the
     scope of ``conn``: the model is the whole company's (:func:`calibrate_company`). Raises
     :class:`~analytics.complete_history.NoCompleteHistory` (a ``ValueError``) when no complete period of
-    the metric precedes the target: a range needs one, though a new rep's may come from the team's alone.
+    the metric precedes the target: a range needs one, though a new rep's may come from the team's alone;
+    :class:`~analytics.complete_history.StaleHistory` when the target starts more than a year after the
+    data's last day. ``as_of`` later than the data's last day reads up to that day: a period the data stop
+    inside of is not complete.
 
     ``history`` (a ``rep_period_panel`` frame) skips the database: reps to forecast are then
     those with a row in the target period, else those active in the last training period. A frame holds
@@ -256,6 +263,7 @@ def calibrate_company(conn: duckdb.DuckDBPyConnection | None, metric: str = "rev
             as_of = max(ends) if ends else date.today()
         source, arrays = history, build_arrays(history, grain, fsm)
     target = resolve_period(period, as_of, grain, fsm)
+    require_recent_data(target, as_of)   # a period years past the data: refused, not forecast across the years
     k = training_columns(arrays, target)
     # No complete period before the target at all: the fit would be its priors alone ($1 baselines).
     require_complete_period(arrays, k, target, resolve_metric(metric).words,

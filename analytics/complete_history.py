@@ -7,6 +7,12 @@ instead, with :class:`NoCompleteHistory`, a ``ValueError`` the CLI prints as a r
 in place of the table. A rep with no complete period inside a company that has one (a new hire) is not
 refused: the team's history pools their range.
 
+A range is also learned for a period close to the data: the model forecasts every period between the data's
+last day and the target, and the backtest checks it one period ahead. :func:`require_recent_data` refuses a
+target that starts more than :data:`MAX_LEAD_MONTHS` after the data's last day (:class:`StaleHistory`: a plan
+for 2026 from a history that ends in 2017), and :func:`lead_note` says so when a target within reach is not
+the period right after the data's.
+
 A backtest needs more: :data:`analytics.backtest_cases.MIN_HISTORY` periods before each period it scores.
 :func:`too_little_to_backtest` says how many complete periods there are and how many it needs.
 
@@ -31,7 +37,11 @@ import numpy as np
 
 from analytics import formatting
 from analytics.panel_arrays import PanelArrays
-from analytics.periods import Period
+from analytics.periods import Period, months_after, period_of
+
+MAX_LEAD_MONTHS = 12
+"""A target may start at most this many months after the data's last day: next year's quarters planned from
+this December's data are in reach; a period years past its data is refused (:class:`StaleHistory`)."""
 
 DAY_FORMAT = "%d %b %Y"
 """How a refusal writes the data's first and last day (as the history-start note does: 01 Sep 2026)."""
@@ -94,3 +104,76 @@ def too_little_to_backtest(grain: str, n_complete: int, n_needed: int, unit: str
     if grain == "quarter":
         text += " Monthly grain has more periods to test on."
     return text
+
+
+class StaleHistory(ValueError):  # noqa: N818 (a refusal, named for what is wrong)
+    """The data end more than :data:`MAX_LEAD_MONTHS` before ``target`` starts: its range would be the
+    history's drift carried across years, not a forecast anything checked.
+
+    >>> from analytics.periods import parse_period
+    >>> print(StaleHistory(parse_period("2026-Q4"), date(2017, 12, 31)))
+    The data end on 31 Dec 2017, 8 years and 9 months before 2026-Q4 starts: a range that far from its data is not a forecast anything has checked (the backtest checks each range one quarter after its data). Import the recent history, or choose a period that starts within 12 months of the data's last day (2018-Q1 to 2018-Q4).
+    """
+
+    def __init__(self, target: Period, last_day: date) -> None:
+        self.target, self.last_day = target, last_day
+        super().__init__(self.sentence)
+
+    @property
+    def sentence(self) -> str:
+        first = period_of(self.last_day, self.target.grain, self.target.fiscal_start_month).next()
+        last = first
+        while last.next().start <= months_after(self.last_day, MAX_LEAD_MONTHS):
+            last = last.next()
+        return (f"The data end on {formatting.day_words(self.last_day)}, {months_words(self.last_day, self.target.start)} "
+                f"before {self.target.label} starts: a range that far from its data is not a forecast anything has "
+                f"checked (the backtest checks each range one {self.target.grain} after its data). Import the recent "
+                f"history, or choose a period that starts within {MAX_LEAD_MONTHS} months of the data's last day "
+                f"({first.label} to {last.label}).")
+
+
+def require_recent_data(target: Period, last_day: date | None) -> None:
+    """Refuse (:class:`StaleHistory`) a ``target`` that starts more than :data:`MAX_LEAD_MONTHS` after the
+    data's ``last_day``; return otherwise (and when there are no data: :func:`require_complete_period` says so)."""
+    if last_day is not None and target.start > months_after(last_day, MAX_LEAD_MONTHS):
+        raise StaleHistory(target, last_day)
+
+
+def lead_note(target: Period, last_day: date | None) -> str | None:
+    """What a range of a period later than the one right after the data's last day is, in a sentence; None
+    for that period, the current one and past ones.
+
+    >>> from analytics.periods import parse_period
+    >>> print(lead_note(parse_period("2027-Q3"), date(2026, 11, 13)))
+    2027-Q3 starts 7 months after the data's last day (13 Nov 2026): its ranges are forecast across the 2 quarters between, which widens them, and the backtest checks ranges one quarter after their data only. Import the data up to 2027-Q2 when it is in for ranges checked that way.
+    >>> lead_note(parse_period("2027-Q1"), date(2026, 11, 13)) is None
+    True
+    """
+    if last_day is None:
+        return None
+    current = period_of(last_day, target.grain, target.fiscal_start_month)
+    between = 0
+    while current.next(between + 1) < target:
+        between += 1
+    if between == 0:
+        return None
+    return (f"{target.label} starts {months_words(last_day, target.start)} after the data's last day "
+            f"({formatting.day_words(last_day)}): its ranges are forecast across the "
+            f"{formatting.quantity(between, target.grain)} between, which widens them, and the backtest checks "
+            f"ranges one {target.grain} after their data only. Import the data up to {target.previous().label} "
+            f"when it is in for ranges checked that way.")
+
+
+def months_words(first: date, last: date) -> str:
+    """The whole months from ``first`` to ``last`` in words (at least one).
+
+    >>> months_words(date(2017, 12, 31), date(2026, 10, 1)), months_words(date(2026, 11, 13), date(2027, 1, 1))
+    ('8 years and 9 months', '1 month')
+    >>> months_words(date(2026, 12, 31), date(2028, 1, 1))
+    '1 year'
+    """
+    months = max(1, (last.year - first.year) * 12 + last.month - first.month - (last.day < first.day))
+    years, rest = divmod(months, 12)
+    parts = [formatting.quantity(n, unit) for n, unit in ((years, "year"), (rest, "month")) if n]
+    return " and ".join(parts)
+

@@ -73,6 +73,14 @@ def data_as_of(conn: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row else None
 
 
+def data_as_of_by(conn: duckdb.DuckDBPyConnection, as_of: date | None) -> date | None:
+    """The data's last day (:func:`data_as_of`), or ``as_of`` when that is earlier: the day a panel is read up
+    to. A day past the data's end is not known: read up to it, the periods between (a November whose data
+    stop on the 13th) would count as complete, their missing days as zeros."""
+    last = data_as_of(conn)
+    return last if as_of is None or (last is not None and last < as_of) else as_of
+
+
 # --- SQL building blocks ------------------------------------------------------------------------
 
 def _events_sql(found_as_of: bool, metric: Metric | None = None) -> str:
@@ -214,6 +222,8 @@ def span_scan(conn: duckdb.DuckDBPyConnection, metric: str | None = None, *,
     read needs before its sums, at the cost of the spans alone (three queries before, each a scan of the
     deals). Equal to the three apart (``tests/test_one_scan.py``)."""
     definition = resolve_metric(metric) if metric is not None else None
+    if as_of is not None:
+        as_of = data_as_of_by(conn, as_of)   # never past the data's last day (a None: no data; read as found)
     first_day = _first_day_sql(definition) if definition is not None else "NULL::DATE"
     sql = f"""WITH {_spans_sql(as_of is None, definition)}
     SELECT spans.*, (SELECT as_of FROM span_as_of) AS scan_as_of, {first_day} AS scan_first_day
@@ -235,8 +245,8 @@ def active_reps(conn: duckdb.DuckDBPyConnection, start: date, end: date, *,
                 as_of: date | None = None) -> pd.DataFrame:
     """Reps active in [start, end]: on the roster with start <= end and no end before ``start``,
     or (off-roster) with an event within the last 90 days before ``as_of``."""
-    spans = rep_spans(conn, as_of=as_of)
-    return active_in(spans, start, end, as_of or data_as_of(conn) or date.today())
+    scan = span_scan(conn, as_of=as_of)   # read up to the data's last day at the latest (data_as_of_by)
+    return active_in(scan.spans, start, end, scan.as_of or date.today())
 
 
 def active_in(spans: pd.DataFrame, start: date, end: date, as_of: date) -> pd.DataFrame:
@@ -261,7 +271,7 @@ def rep_period_panel(conn: duckdb.DuckDBPyConnection, metric: str, grain: str, *
     """
     definition = resolve_metric(metric)
     fsm = fiscal_start_month or store.fiscal_year_start_month(conn)
-    as_of = as_of or data_as_of(conn)
+    as_of = data_as_of_by(conn, as_of)
     columns = ["rep", "period_start", "period_label", "value", "exposure_days", "tenure_months",
                "complete", "team"]
     extra = [column for column, _ in definition.extra]

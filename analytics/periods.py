@@ -35,6 +35,16 @@ def _add_months(d: date, months: int) -> date:
     return date(total // 12, total % 12 + 1, 1)
 
 
+def months_after(d: date, months: int) -> date:
+    """``d`` moved by ``months`` calendar months, its day kept (or the month's last day).
+
+    >>> months_after(date(2026, 1, 31), 1), months_after(date(2026, 11, 13), 12)
+    (datetime.date(2026, 2, 28), datetime.date(2027, 11, 13))
+    """
+    first = _add_months(d, months)
+    return first.replace(day=min(d.day, calendar.monthrange(first.year, first.month)[1]))
+
+
 def _month_end(d: date) -> date:
     return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
 

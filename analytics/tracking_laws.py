@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.calibration import Calibration, CompanyCalibration, calibrate_company
-from analytics.complete_history import NoCompleteHistory
+from analytics.complete_history import NoCompleteHistory, StaleHistory
 from analytics.periods import Period
 from analytics.predictive import LogScaleHurdle, NegBinomialCount, PredictiveDistribution
 from analytics.target_sets import SavedTargetSet
@@ -102,6 +102,8 @@ def fit_period(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, period: P
                       as_of=as_of or period.start - timedelta(days=1)).for_scope(conn)
     except NoCompleteHistory:
         return None, f"no complete history before {period.label}"
+    except StaleHistory as exc:
+        return None, exc.sentence
     except (ValueError, LookupError, KeyError) as exc:
         return None, f"calibration failed: {exc}"
     if not (cal.summary["n_periods"] > 0).any():

@@ -27,7 +27,7 @@ frame.require("pages/baselines.py")
 ALL_TEAMS = "All teams"
 FLAG_WORDS = {"new": "🆕 new", "ramping": "📈 ramping", "short history": "⚠️ short history", "": ""}
 SPARK_PERIODS = 12
-NOTE_ICONS = {"variant": "model_training", "pipeline": "trending_up"}   # Calibration.model_notes' kinds
+NOTE_ICONS = {"horizon": "update", "variant": "model_training", "pipeline": "trending_up"}   # Calibration.model_notes' kinds
 
 
 def number_column(label: str, kind: str, help_text: str | None = None, currency: str = "$"):

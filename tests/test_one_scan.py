@@ -135,8 +135,10 @@ def company(request):
 
 
 def _reference(conn, metric: str | None, as_of: date | None):
-    """(spans, as_of, first day) read apart, as read_panel read them before the one scan."""
-    day = as_of or metrics.data_as_of(conn)
+    """(spans, as_of, first day) read apart, as read_panel read them before the one scan: up to the data's
+    last day, or ``as_of`` when that is earlier (a day past the data is not known)."""
+    last = metrics.data_as_of(conn)
+    day = last if as_of is None or (last is not None and last < as_of) else as_of
     if day is None:
         return None, None, None
     spans = conn.execute(REFERENCE_SPANS, {"as_of": day}).df()

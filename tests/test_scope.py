@@ -213,6 +213,7 @@ NOT_REP_QUERIES: dict[str, str] = {
     "checkin_notes.add_note": "a write: refused outside the scope (test_writes_stay_in_the_scope)",
     "coverage.data_coverage": "kinds, fields and days, no rep (over the scoped tables)",
     "metrics.data_as_of": "a day",
+    "metrics.data_as_of_by": "a day",
     "tracking_data.metric_by_day": "the team's daily totals, no rep (over the scoped tables)",
     "tracking_data.metric_first_day": "a day",
     "tracking.history_shape": "the within-period shape, no rep",
