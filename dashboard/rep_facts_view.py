@@ -262,17 +262,16 @@ def _facts_columns(path: str, version: str, metric: str, grain_name: str, period
     config: dict[str, Any] = {}
     last = facts.last.label if facts.last is not None else f"last {unit}"
     frame[LAST_ACTUAL] = summary["last_actual"].astype(float)
-    config[LAST_ACTUAL] = _number_column(f"Actual {last}", kind, currency,
-                                         f"{metrics.METRIC_LABELS[facts.metric]} in {last}, the last complete "
-                                         f"{unit} (blank: not active then)")
+    config[LAST_ACTUAL] = number_column(f"Actual {last}", kind, f"{metrics.METRIC_LABELS[facts.metric]} in {last}, "
+                                        f"the last complete {unit} (blank: not active then)", currency)
     if facts.has_quota_last:
         frame[LAST_QUOTA] = summary["quota_last"].astype(float)
-        config[LAST_QUOTA] = _number_column(f"CRM quota {last}", kind, currency,
-                                            f"The quota imported from the CRM for {last}")
+        config[LAST_QUOTA] = number_column(f"CRM quota {last}", kind, f"The quota imported from the CRM for {last}",
+                                           currency)
     if facts.has_quota_target:
         frame[QUOTA] = summary["quota_target"].astype(float)
-        config[QUOTA] = _number_column(f"CRM quota {facts.target.label}", kind, currency,
-                                       f"The quota imported from the CRM for {facts.target.label}")
+        config[QUOTA] = number_column(f"CRM quota {facts.target.label}", kind,
+                                      f"The quota imported from the CRM for {facts.target.label}", currency)
     points = _trend_points(path, version, metric, grain_name, period_label, fiscal_month).reindex(summary.index)
     frame[TREND] = [v if isinstance(v, list) else [] for v in points]
     shown = max((len(v) for v in frame[TREND]), default=0)     # the bars there are, not the window asked for
@@ -294,10 +293,13 @@ def _points(values: object) -> list[float]:
     return [round(float(v), 4) for v in values if np.isfinite(v)]
 
 
-def _number_column(label: str, kind: str, currency: str, help_text: str) -> Any:
+def number_column(label: str, kind: str, help_text: str | None = None, currency: str = "$") -> Any:
+    """A column of a metric's values as Baselines shows its ranges: money in the data's currency (EUR data reads
+    €), rates in whole percent (an actual of 35.71% beside ranges of 36% read as more precise than they are),
+    counts whole (a quarter's P10 of 127.4 meetings reads 127, not 127.4 or 127.0)."""
     if kind == "money":
-        return st.column_config.NumberColumn(label, format=f"{currency}%,.0f", help=help_text)
+        return st.column_config.NumberColumn(label, format=f"{currency}%,.0f", step=1, help=help_text)
     if kind == "rate":
-        return st.column_config.NumberColumn(label, format="percent", help=help_text)
-    return st.column_config.NumberColumn(label, format="localized", help=help_text)
+        return st.column_config.NumberColumn(label, format="percent", step=0.01, help=help_text)
+    return st.column_config.NumberColumn(label, format="%,.0f", step=1, help=help_text)
 

@@ -30,15 +30,6 @@ SPARK_PERIODS = 12
 NOTE_ICONS = {"horizon": "update", "variant": "model_training", "pipeline": "trending_up"}   # Calibration.model_notes' kinds
 
 
-def number_column(label: str, kind: str, help_text: str | None = None, currency: str = "$"):
-    if kind == "money":   # in the data's own currency (EUR data reads €)
-        return st.column_config.NumberColumn(label, format=f"{currency}%,.0f", step=1, help=help_text)
-    if kind == "rate":
-        return st.column_config.NumberColumn(label, format="percent", step=0.01, help=help_text)
-    # counts (meetings, deals) are whole: a quarter's P10 of 127.4 meetings reads 127, not 127.4 or 127.0
-    return st.column_config.NumberColumn(label, format="%,.0f", step=1, help=help_text)
-
-
 CANDIDATE_FOR_KEY = "baselines_candidate_for"   # {metric: (months, grain)} the candidate was typed for
 RESCALED_KEY = "baselines_candidate_rescaled"   # (value, grain) before a grain change rescaled it
 
@@ -272,11 +263,11 @@ st.dataframe(
         "Rep": st.column_config.TextColumn("Rep", pinned=True),
         **facts.column_config,
         "Periods": st.column_config.NumberColumn("Periods", help=f"Complete {unit}s of history", format="%d"),
-        "Low (P10)": number_column("Low (P10)", kind, "Beaten 9 times in 10", currency),
-        "Baseline (P50)": number_column("Baseline (median)", kind,
+        "Low (P10)": rep_facts_view.number_column("Low (P10)", kind, "Beaten 9 times in 10", currency),
+        "Baseline (P50)": rep_facts_view.number_column("Baseline (median)", kind,
                                         "The median (P50): an even chance of doing better or worse", currency),
-        "Stretch from (P70)": number_column("Stretch from (P70)", kind, "Beaten 3 times in 10", currency),
-        "Stretch to (P90)": number_column("Stretch to (P90)", kind, "Beaten 1 time in 10", currency),
+        "Stretch from (P70)": rep_facts_view.number_column("Stretch from (P70)", kind, "Beaten 3 times in 10", currency),
+        "Stretch to (P90)": rep_facts_view.number_column("Stretch to (P90)", kind, "Beaten 1 time in 10", currency),
         "Chance of target": st.column_config.ProgressColumn(
             f"Chance of {show(candidate)}", format="percent", step=0.01, min_value=0.0,
             max_value=1.0, help="The chance this rep reaches the candidate target above"),

@@ -262,6 +262,18 @@ def test_money_in_the_imported_currency(eur_db):
         assert config[ranged]["type_config"]["format"] == "€%,.0f", ranged
 
 
+@pytest.mark.parametrize(("metric", "format_"), [("win_rate", "percent"), ("meeting", "%,.0f")])
+def test_the_last_actual_is_shown_as_the_ranges_are(sample_db, metric, format_):
+    """A win rate's actual of 35.71% beside ranges of 36% read as more precise than they are."""
+    at = app_test(PAGE)
+    at.selectbox(key="baselines_metric").set_value(metric).run()
+    assert not at.exception
+    config = column_config(at)
+    for column in ("Last actual", "Baseline (P50)"):
+        assert config[column]["type_config"]["format"] == format_, column
+    assert config["Last actual"]["type_config"].get("step") == config["Baseline (P50)"]["type_config"].get("step")
+
+
 def column_config(at) -> dict:
     """The rep table's column configuration as the page sent it, by column name."""
     table = next(d for d in at.dataframe if "Baseline (P50)" in d.value.columns)
