@@ -46,6 +46,9 @@ import math
 from datetime import date
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 BLANK = "–"
 """What every formatter writes for a missing, NaN or infinite value."""
 
@@ -100,6 +103,19 @@ def rate(p: float | None) -> str:
         return BLANK
     pct = 100 * float(p)  # type: ignore[arg-type]
     return f"{pct:.1f}%" if 0 < pct < 1 or 99 < pct < 100 else f"{pct:.0f}%"
+
+
+def whole_percent(x: npt.ArrayLike) -> np.ndarray:
+    """Shares, chances and ratios to a target (1 = 100%) as the whole percents a table shows, never rounded onto a
+    line they have not reached: a pace of 99.7% reads 99% (100% beside a missed target reads as made), a chance
+    of 0.3% reads 1% (0% reads as impossible); at or past the line, the nearest whole percent.
+
+    >>> whole_percent([0.997, 1.0, 1.004, 0.003, 0.0, 1.5996, 0.5049, float("nan")]).tolist()
+    [99.0, 100.0, 100.0, 1.0, 0.0, 160.0, 50.0, nan]
+    """
+    v = np.asarray(x, dtype=float)
+    shown = np.round(100 * v)
+    return np.where((v > 0) & (v < 1), np.clip(shown, 1, 99), shown)
 
 
 def rate_and_rest(p: float | None) -> tuple[str, str]:

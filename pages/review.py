@@ -122,9 +122,9 @@ if q.get("reps_with_quota"):
 st.subheader("Results per rep")
 res = rv.results.reset_index()
 tiers = [t for t in ("base", "stretch", "excellence") if t in res]
-for tier in tiers:
-    res[f"p_{tier}"] = 100 * res[f"p_{tier}"]
-res["attainment"] = 100 * res["attainment"]
+for tier in tiers:   # whole percents never rounded onto 100% or 0% (a result at 99.7% of base reads 99%)
+    res[f"p_{tier}"] = formatting.whole_percent(res[f"p_{tier}"])
+res["attainment"] = formatting.whole_percent(res["attainment"])
 res_config = {"rep": st.column_config.TextColumn("Rep"), "team": st.column_config.TextColumn("Team"),
               "actual": st.column_config.NumberColumn("Result", format=amount),
               "attainment": st.column_config.NumberColumn("% of base", format="%.0f%%"),
@@ -223,7 +223,7 @@ st.info(rv.ratchet_sentence, icon=":material/trending_up:")
 nxt = rv.next_start.reset_index()
 for col in ("p_attain_model_next", "p_attain_ratchet"):
     if col in nxt:
-        nxt[col] = 100 * nxt[col]
+        nxt[col] = formatting.whole_percent(nxt[col])
 st.dataframe(nxt, hide_index=True, width="stretch", key="review_next_start",
              column_config={"rep": "Rep",
                             "last_target": st.column_config.NumberColumn("Base target", format=amount),

@@ -73,8 +73,8 @@ def _rep_table(summary, measured: bool, period_over: bool):
     if df["team"].isna().all():  # no roster imported: no column of blanks
         df = df.drop(columns="team")
     for col in ("pace", "p_attain", "p_attain_saved", "projected_attainment"):
-        if col in df:
-            df[col] = 100 * df[col]
+        if col in df:   # (99.7% of pace beside a missed target reads 99%, not 100%)
+            df[col] = formatting.whole_percent(df[col])
     cols = ["rep", "team", "status", "p_attain", "p_attain_saved", "actual", "expected_to_date", "target",
             "pace", "projected", "projected_attainment", "open_deals", "open_pipeline", "open_pipeline_expected",
             "cause", "cause_detail", "what_it_takes_per_week", "calls_per_week", "meetings_per_week"]
@@ -277,7 +277,7 @@ acts = t.activities if team_filter == "All teams" else t.activities[t.activities
 volumes = list(dict.fromkeys(t.activities["activity"])) if "activity" in t.activities else []
 with st.expander(f"{tracking_view.volumes_named(volumes)} to date against their targets"):
     st.caption(tracking_view.volume_pace_basis(t.activity_share, team["share_expected"], header["metric"]))
-    st.dataframe(acts.assign(pace=100 * acts["pace"]), hide_index=True, width="stretch",
+    st.dataframe(acts.assign(pace=formatting.whole_percent(acts["pace"])), hide_index=True, width="stretch",
                  column_config={"rep": "Rep", "activity": "Activity",
                                 "pace": st.column_config.NumberColumn("Pace", format="%.0f%%"),
                                 "target": st.column_config.NumberColumn("Per period", format="%,d"),

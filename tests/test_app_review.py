@@ -8,7 +8,7 @@ import pytest
 from helpers import app_test
 from test_app_tracking import save_plan
 
-from analytics import review, store
+from analytics import formatting, review, store
 
 PAGE = "pages/review.py"
 
@@ -58,7 +58,8 @@ def test_finished_set_is_reviewed_like_the_engine(reviewed_db):
     expected = rv.results.sort_index()
     assert results["hit_base"].tolist() == expected["hit_base"].tolist()
     assert results["actual"].to_numpy() == pytest.approx(expected["actual"].to_numpy())
-    assert results["p_base"].to_numpy() == pytest.approx(100 * expected["p_base"].to_numpy())
+    assert results["p_base"].tolist() == formatting.whole_percent(expected["p_base"]).tolist()
+    assert results["attainment"].tolist() == formatting.whole_percent(expected["attainment"]).tolist()
 
     shown = _frame(at, "brier").set_index("tier")
     assert shown.loc["All tiers", "brier"] == pytest.approx(cal.loc["all", "brier"])

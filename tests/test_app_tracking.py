@@ -91,8 +91,9 @@ def test_flags_and_chances_match_the_engine(tracked_db):
     # The default threshold (30%) against the engine's flags at 30%.
     all_reps = _frame(at, "all reps").set_index("rep")
     assert set(all_reps.index[all_reps["status"] == "Flagged"]) == set(strict.flagged().index)
-    assert all_reps["p_attain"].to_dict() == pytest.approx((100 * strict.summary["p_attain"]).to_dict(), abs=1e-9)
-    assert all_reps["pace"].to_dict() == pytest.approx((100 * strict.summary["pace"]).to_dict(), abs=1e-9)
+    for column in ("p_attain", "pace"):   # in whole percents, never rounded onto 0% or 100% (formatting.whole_percent)
+        engine = strict.summary[column]
+        assert all_reps[column].reindex(engine.index).tolist() == formatting.whole_percent(engine).tolist(), column
     assert _metric(at, "Flagged reps").value == f"{len(strict.flagged())} of {strict.team['reps']}"
     # The sample has created dates and lost deals: the open pipeline the chances count is shown, per rep too.
     assert f"Open pipeline: {strict.team['open_deals']:,} open deals" in _texts(at)
@@ -103,7 +104,7 @@ def test_flags_and_chances_match_the_engine(tracked_db):
     flagged = _frame(at, "flagged").set_index("rep")
     assert set(flagged.index) == expected_flags
     engine = relaxed.summary.loc[sorted(expected_flags)]
-    assert flagged.loc[engine.index, "p_attain"].to_numpy() == pytest.approx(100 * engine["p_attain"].to_numpy())
+    assert flagged.loc[engine.index, "p_attain"].tolist() == formatting.whole_percent(engine["p_attain"]).tolist()
     assert flagged.loc[engine.index, "cause"].tolist() == engine["cause"].tolist()
     assert set(flagged["cause"]) <= {"activity volume short", "pipeline volume short", "conversion short",
                                      "deal size or timing", "target above the usual rate"}
@@ -131,7 +132,7 @@ def test_team_filter_and_as_of(tracked_db):
     assert not at.exception
     assert f"as of {day:%d %b %Y}" in _texts(at)
     shown = _frame(at, "all reps").set_index("rep")["p_attain"]
-    assert shown.to_dict() == pytest.approx((100 * earlier.summary.loc[shown.index, "p_attain"]).to_dict())
+    assert shown.tolist() == formatting.whole_percent(earlier.summary.loc[shown.index, "p_attain"]).tolist()
 
 
 def test_the_managers_choices_survive_a_visit_to_another_page(tracked_db):
