@@ -78,7 +78,7 @@ if data_as_of < periods[set_id].start:
     st.stop()
 money_metric = metrics.metric_kind(str(header["metric"])) == "money"
 currency = session.currency()     # the imported deals' currency: EUR data reads €, never $
-amount = f"{currency}%,d" if money_metric else "%,d"
+amount = f"{currency}%,.0f" if money_metric else "%,.0f"   # rounded: printf %d truncates $63,489.96 to $63,489
 # A signed amount: the sign comes first, so the currency is named in the column's label instead.
 ratchet_adds = f"Ratchet adds ({currency.strip()})" if money_metric else "Ratchet adds"
 
@@ -196,7 +196,7 @@ for col in ch.columns:
     if name in ("calls", "meetings", "opportunities", "won") or any(k in name for k in ("_to_", "win_rate")):
         label = name.replace("_to_", " → ").replace("_", " ").capitalize() + (" before" if col != name else "")
         is_rate = any(k in name for k in ("_to_", "win_rate"))
-        funnel_config[col] = st.column_config.NumberColumn(label, format="%.0f%%" if is_rate else "%,d")
+        funnel_config[col] = st.column_config.NumberColumn(label, format="%.0f%%" if is_rate else "%,.0f")
 shared = review.shared_volatility(ch, money_metric)     # one spread for every rep: said once, not a column
 if shared.sentence:
     ch = ch.drop(columns=shared.columns)
@@ -234,7 +234,7 @@ st.dataframe(nxt, hide_index=True, width="stretch", key="review_next_start",
                                 help="The model's value at the set's base percentile for the next period."),
                             "ratchet_raise_to_last_result": st.column_config.NumberColumn(
                                 "Ratchet: raise to last result", format=amount),
-                            "ratchet_minus_model": st.column_config.NumberColumn(ratchet_adds, format="%+,d"),
+                            "ratchet_minus_model": st.column_config.NumberColumn(ratchet_adds, format="%+,.0f"),
                             "p_attain_model_next": st.column_config.NumberColumn("Chance (model)", format="%.0f%%"),
                             "p_attain_ratchet": st.column_config.NumberColumn("Chance (ratchet)", format="%.0f%%")})
 st.page_link("pages/targets.py", label=f"Calibrate {period.next().label} on the Targets page",

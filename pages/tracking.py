@@ -82,7 +82,7 @@ def _rep_table(summary, measured: bool, period_over: bool):
 
 
 def _column_config(money_metric: bool, currency: str) -> dict:
-    amount = f"{currency}%,d" if money_metric else "%,d"
+    amount = f"{currency}%,.0f" if money_metric else "%,.0f"   # rounded: printf %d truncates $63,489.96 to $63,489
     return {
         "rep": st.column_config.TextColumn("Rep"),
         "team": st.column_config.TextColumn("Team"),
@@ -280,10 +280,10 @@ with st.expander(f"{tracking_view.volumes_named(volumes)} to date against their 
     st.dataframe(acts.assign(pace=formatting.whole_percent(acts["pace"])), hide_index=True, width="stretch",
                  column_config={"rep": "Rep", "activity": "Activity",
                                 "pace": st.column_config.NumberColumn("Pace", format="%.0f%%"),
-                                "target": st.column_config.NumberColumn("Per period", format="%,d"),
+                                "target": st.column_config.NumberColumn("Per period", format="%,.0f"),
                                 "expected_to_date": st.column_config.NumberColumn("Expected by now",
-                                                                                  format="%,d"),
-                                "actual": st.column_config.NumberColumn("Actual", format="%,d")})
+                                                                                  format="%,.0f"),
+                                "actual": st.column_config.NumberColumn("Actual", format="%,.0f")})
 
 NOTE_SAID = "tracking_note_said"     # what the last "Add note" did, shown on the run after it
 

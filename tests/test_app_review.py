@@ -165,6 +165,8 @@ def test_an_eur_companys_review_reads_in_euros(eur_db):
     at = app_test(PAGE)
     assert not at.exception
     formats = number_formats(at)
-    assert "€%,d" in formats and not any("$" in f for f in formats)
+    assert "€%,.0f" in formats and not any("$" in f for f in formats)
+    # money and counts rounded, never truncated: printf's %d showed a target of €63,489.96 as €63,489
+    assert not [f for f in formats if f.endswith(",d")]
     assert "Ratchet adds (€)" in [c.get("label") for c in column_configs(at)]
     assert not any("$" in str(e.value) for kind in ("markdown", "caption", "info", "warning") for e in getattr(at, kind))
