@@ -44,10 +44,11 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:   # (numpy is imported where it is used: the CLI's quick verbs load no heavy library)
+    import numpy as np
+    import numpy.typing as npt
 
 BLANK = "–"
 """What every formatter writes for a missing, NaN or infinite value."""
@@ -113,6 +114,8 @@ def whole_percent(x: npt.ArrayLike) -> np.ndarray:
     >>> whole_percent([0.997, 1.0, 1.004, 0.003, 0.0, 1.5996, 0.5049, float("nan")]).tolist()
     [99.0, 100.0, 100.0, 1.0, 0.0, 160.0, 50.0, nan]
     """
+    import numpy as np
+
     v = np.asarray(x, dtype=float)
     shown = np.round(100 * v)
     return np.where((v > 0) & (v < 1), np.clip(shown, 1, 99), shown)
