@@ -235,6 +235,23 @@ def shrunk_season(resid: np.ndarray, idx: np.ndarray, per_year: int) -> np.ndarr
     return raw * (tau2 / (tau2 + se2)) if tau2 > 0 else np.zeros(per_year)
 
 
+def month_season(resid: np.ndarray, periods: list[Period], fiscal_start_month: int) -> np.ndarray:
+    """The month-of-year season (12,) of monthly ``resid`` as its quarter of the year's part plus each month's
+    own, each shrunk on its own (:func:`shrunk_season`).
+
+    Twelve months' means over two or three years are noisy (three values each): shrunk as twelve, a strong
+    season of whole quarters (a budget flush from October to December, a summer dip) went with the noise (the
+    sample company: October to December +0.2 on the log scale over three years, kept at +0.05, so a fourth
+    quarter was planned at the third's level). A quarter's mean pools its three months, so its part survives
+    the shrinkage; what one month does beyond its quarter (a December spike) is shrunk as a month.
+    """
+    quarter = np.array([season_index(period_of(q.start, "quarter", fiscal_start_month)) for q in periods])
+    month = np.array([season_index(q) for q in periods])
+    by_quarter = shrunk_season(resid, quarter, 4)
+    quarter_of_month = np.array([((m - fiscal_start_month + 1) % 12) // 3 for m in range(12)])
+    return by_quarter[quarter_of_month] + shrunk_season(resid - by_quarter[quarter], month, 12)
+
+
 def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: Period, *,
                            trend: bool = False, season: bool = True,
                            steps: int = PATH_STEPS, open_deals: np.ndarray | None = None,
@@ -275,7 +292,8 @@ def forecast_period_effect(effects: np.ndarray, periods: list[Period], target: P
         rest = p - g
         slope, intercept = np.polyfit(t, rest, 1)
         idx = np.array([season_index(q) for q in periods])
-        season_pat = shrunk_season(rest - (intercept + slope * t), idx, per_year)
+        season_pat = month_season(rest - (intercept + slope * t), periods, target.fiscal_start_month) \
+            if target.grain == "month" else shrunk_season(rest - (intercept + slope * t), idx, per_year)
         s = season_pat[idx]
     else:
         s = np.zeros(n)
