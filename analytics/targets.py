@@ -105,7 +105,9 @@ def tier_targets(predictive: PredictiveDistribution,
     q = np.asarray(predictive.quantile(levels), dtype=float).reshape(len(predictive.reps), len(levels))
     frames = []
     for j, (name, pct) in enumerate(tiers.items()):
-        target = np.round(q[:, j]) if is_count(predictive) else q[:, j]
+        # Whole units, money too: the page shows $73,130 and the export must not say 73129.50 (a count's 12.6
+        # calls are 13); the chance is the rounded target's own.
+        target = np.round(q[:, j])
         frames.append(pd.DataFrame({
             "rep": np.asarray(predictive.reps, dtype=object), "tier": name, "percentile": pct,
             "target": target, "model_value": target, "p_attain": predictive.p_attain(target),

@@ -72,7 +72,7 @@ def test_session_choose_override_split_save_export(sample_db):
     model = targets.tier_targets(cal.predictive, "40,70,90")
     base = model[model.tier == "base"].set_index("rep")
     assert editor.loc[rep, "Model"] == pytest.approx(round(base.at[rep, "target"]))
-    assert editor["Chance"].to_numpy() == pytest.approx(np.full(len(editor), 60.0), abs=1e-4)   # in %
+    assert editor["Chance"].to_numpy() == pytest.approx(np.full(len(editor), 60.0), abs=1e-2)   # in %, whole $ targets
 
     # Override one rep with a reason: the chance shown live is the engine's.
     at.selectbox(key="tg_one_rep").set_value(rep).run()
