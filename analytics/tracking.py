@@ -35,6 +35,7 @@ from analytics.tracking_causes import (
     diagnose,
     funnel_rates,
     outcome_causes,
+    undated_pipeline,
     what_it_takes,
 )
 from analytics.tracking_core import (  # noqa: F401  (re-exported: the tracking API)
@@ -372,6 +373,9 @@ def _activity_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: 
     dens = now.assign(closed=now["won"] + now["lost"])[["calls", "meetings", "demos", "closed"]]
     dens.columns = ["call_to_meeting", "meeting_to_demo", "demo_to_opportunity", "win_rate"]
     causes = diagnose(volume, now_rates, usual_rates, dens)
+    if "opportunities" in expected.columns:   # (deals with a blank created date may be this period's)
+        causes = undated_pipeline(causes, now["opportunities"], expected["opportunities"] * s_act,
+                                  data.undated_deals(conn, period.start))
     weeks_left = working_days(day + timedelta(days=1), period.end) / 5.0
     takes = what_it_takes(gap, weeks_left, avg_deal_size=deal_size.to_numpy(dtype=float), rates=usual_rates,
                           metric_kind=gap_unit(saved.metric), confidence=confidence)

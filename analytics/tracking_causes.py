@@ -59,6 +59,8 @@ def _row_min(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 PIPELINE_SHORT = "pipeline volume short"
+PIPELINE_UNKNOWN = "pipeline not measurable"
+"""Opportunities short of pace only by the created dates known: the rep's deals without one would make it up."""
 
 
 def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: pd.DataFrame,
@@ -115,6 +117,36 @@ def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: 
                         index=reps)
 
 
+def undated_pipeline(causes: pd.DataFrame, created: pd.Series, expected: pd.Series, undated: pd.Series,
+                     volume_threshold: float = 0.8) -> pd.DataFrame:
+    """``causes`` (:func:`diagnose`) with "pipeline volume short" taken back where the rep's deals without a
+    created date (``undated``, :func:`analytics.tracking_data.undated_deals`) would lift the opportunities
+    ``created`` to date to ``volume_threshold`` of the ``expected`` by now: the shortfall may be the export's
+    blank dates, not the rep's pipeline.
+
+    >>> c = pd.DataFrame({"cause": [PIPELINE_SHORT] * 2, "cause_detail": ["opportunities at 47% of pace"] * 2},
+    ...                  index=["Ann", "Bo"])
+    >>> out = undated_pipeline(c, pd.Series({"Ann": 47.0, "Bo": 35.0}), pd.Series({"Ann": 100.0, "Bo": 75.0}),
+    ...                        pd.Series({"Ann": 55.0}))
+    >>> out["cause"].tolist()
+    ['pipeline not measurable', 'pipeline volume short']
+    >>> print(out.loc["Ann", "cause_detail"])
+    opportunities at 47% of pace by created date, but 55 of the rep's deals have no created date: if created this period, they put the pipeline on pace
+    """
+    out = causes.copy()
+    reps = out.index
+    lacking = undated.reindex(reps).fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lifted = (created.reindex(reps).fillna(0.0) + lacking) / expected.reindex(reps)
+    unknown = (out["cause"] == PIPELINE_SHORT) & (lacking > 0) & (lifted >= volume_threshold)
+    out.loc[unknown, "cause"] = PIPELINE_UNKNOWN
+    out.loc[unknown, "cause_detail"] = [
+        f"{detail.split(';')[0]} by created date, but {formatting.count(n)} of the rep's {formatting.plural('deal', n)} {'has' if n == 1 else 'have'} no created date: if created this "
+        f"period, {'it puts' if n == 1 else 'they put'} the pipeline on pace"
+        for detail, n in zip(out.loc[unknown, "cause_detail"], lacking[unknown], strict=True)]
+    return out
+
+
 def outcome_causes(outcome_pace: npt.ArrayLike, deals_now: npt.ArrayLike, deals_expected: npt.ArrayLike,
                    size_now: npt.ArrayLike, size_usual: npt.ArrayLike, *, short: float = 0.8,
                    currency: str = "$") -> pd.DataFrame:
@@ -163,7 +195,7 @@ def outcome_causes(outcome_pace: npt.ArrayLike, deals_now: npt.ArrayLike, deals_
 
 
 HIGH_TARGET = "target above the usual rate"
-SHORTFALL_CAUSES = (PIPELINE_SHORT, "activity volume short", "conversion short", "fewer deals", "deal size",
+SHORTFALL_CAUSES = (PIPELINE_SHORT, PIPELINE_UNKNOWN, "activity volume short", "conversion short", "fewer deals", "deal size",
                     "revenue behind seasonal pace")
 """The causes that explain a shortfall: beside a rep ahead of pace they are only something to watch."""
 HIGH_TARGET_DETAIL = "on pace, but the target needs more than the usual rate for the rest of the period"

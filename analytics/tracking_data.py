@@ -129,6 +129,16 @@ def funnel_counts(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pd
     return wide
 
 
+def undated_deals(conn: duckdb.DuckDBPyConnection, start: date) -> pd.Series:
+    """Per rep: the deals with no created date that may have been created on or after ``start`` (still open,
+    or closed since): opportunities the created counts cannot place. An export that leaves the newest
+    deals' created date blank (a stage before "engaging" has none) undercounts the last weeks' opportunities
+    by them."""
+    df = conn.execute("""SELECT rep, count(*)::DOUBLE AS n FROM deals
+        WHERE created_date IS NULL AND (close_date IS NULL OR close_date >= ?) GROUP BY rep""", [start]).df()
+    return df.set_index("rep")["n"] if not df.empty else pd.Series(dtype=float)
+
+
 def left_before(conn: duckdb.DuckDBPyConnection, reps: np.ndarray, day: date) -> pd.Series:
     """The day each of ``reps`` left (the roster's end date, or the last deal or activity of a rep it marks
     gone without one: ``metrics.rep_spans``' ``roster_end``) when that is before ``day``; NaT for a rep

@@ -23,6 +23,8 @@ STATUS_FLAGGED, STATUS_BEHIND, STATUS_ON, STATUS_UNMEASURED = "Flagged", "Behind
 CAUSE_WORDS = {  # what each cause means, said only for the causes shown
     "activity volume short": "too few calls or meetings",
     "pipeline volume short": "too few new opportunities created",
+    "pipeline not measurable": "opportunities short only by the created dates known: the rep's deals without one "
+                               "may be this period's",
     "conversion short": "activities do not turn into deals as usual",
     "fewer deals": "fewer deals won than usual by now",
     "deal size": "won deals smaller than usual",

@@ -3,8 +3,9 @@ database path on a seeded company (tests/tracking_fixtures.py)."""
 
 from __future__ import annotations
 
+import random
 import shutil
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -555,3 +556,44 @@ def test_a_rep_who_left_is_not_tracked_as_off_pace(tracking_company, left_on):
     assert here.loc["leaky", "flag"] and (here["cause"] != "left").all()
     assert t.team["share_expected"] == pytest.approx(here["share_expected"].mean())
     assert t.team["flagged"] == int(s["flag"].sum())
+
+
+# ----------------------------------------------------------------------------- deals without created dates
+def _pipeline_export(path, undated_for_ann: int) -> None:
+    """Two reps' deals 2025-01 .. 2026-03 (created, closed won or lost 20 days later, about 10 a month each),
+    then 2026-04 .. 15 May with three dated deals a month each, none won; Ann also has
+    ``undated_for_ann`` open deals whose created date the export left blank."""
+    rng = random.Random(5)
+    lines = ["Deal ID,Owner,Created Date,Close Date,Amount,Stage"]
+    for rep in ("Ann", "Bo"):
+        for month in range(17):
+            year, m = 2025 + month // 12, month % 12 + 1
+            for k in range(10 if month < 15 else 3):
+                created = date(year, m, 1 + k * 2)
+                won = month < 15 and rng.random() < 0.4
+                close = created + timedelta(days=20)
+                if close > date(2026, 5, 15):
+                    lines.append(f"{rep}-{month}-{k},{rep},{created},,{rng.randint(2000, 6000)},Open")
+                    continue
+                lines.append(f"{rep}-{month}-{k},{rep},{created},{close},{rng.randint(2000, 6000)},"
+                             f"{'Closed Won' if won else 'Closed Lost'}")
+    lines += [f"Ann-undated-{i},Ann,,,3000,Prospecting" for i in range(undated_for_ann)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("undated", "cause"), [(0, "pipeline volume short"), (25, "pipeline not measurable")])
+def test_a_pipeline_short_only_by_blank_created_dates_is_not_called_short(conn, tmp_path, undated, cause):
+    """Maven's export leaves the created date of its 500 prospecting deals blank: Tracking called 12 of 30
+    reps' pipeline short, among them reps whose undated deals would have covered the gap."""
+    from analytics import calibration, importing, target_drafts, target_sets
+
+    _pipeline_export(tmp_path / "deals.csv", undated)
+    importing.import_file(conn, tmp_path / "deals.csv", kind="deals")
+    period = parse_period("2026-Q2")
+    cal = calibration.calibrate(conn, "revenue", "quarter", period, as_of=period.start - timedelta(days=1))
+    target_sets.save_target_set(conn, target_drafts.draft_from_calibration(cal, "Q2"), author="test")
+    s = tracking.track(conn, "Q2", as_of=date(2026, 5, 15)).summary
+    assert s.loc["Bo", "cause"] == "pipeline volume short"
+    assert s.loc["Ann", "cause"] == cause
+    if undated:
+        assert f"{undated} of the rep's deals have no created date" in s.loc["Ann", "cause_detail"]
