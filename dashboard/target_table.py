@@ -59,7 +59,7 @@ def rep_table(rows: pd.DataFrame, tier: str, reps: list[str], predictive: Predic
         "Range": ranges,
         "Model": shown_values(mine["model_value"].to_numpy(dtype=float), money),
         "Target": [float(pending.get(rep, t)) for rep, t in zip(reps, target, strict=True)],
-        "Chance": 100 * mine["p_attain"].to_numpy(dtype=float),
+        "Chance": formatting.whole_percent(mine["p_attain"].to_numpy(dtype=float)),   # (never 0% or 100% unless so)
         "Reason": [reasons.get(rep) or (r if isinstance(r, str) else "") for rep, r in zip(reps, mine["reason"],
                                                                                             strict=True)],
         "Rep proposal": ["" if formatting.is_blank(v) else formatting.money_exact(v, currency) if money

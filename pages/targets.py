@@ -224,8 +224,8 @@ with st.container(border=True):
         honesty = st.empty()    # the team total at base against the number, after the edits below
         fmt_money = f"{currency}%,.0f" if money_metric else "localized"
         split_table = team.table.assign(team=lambda d: d["rep"].map(summary["team"]).fillna(""),
-                                        proportional_p=lambda d: 100 * d["proportional_p"],
-                                        equal_chance_p=lambda d: 100 * d["equal_chance_p"])
+                                        proportional_p=lambda d: formatting.whole_percent(d["proportional_p"]),
+                                        equal_chance_p=lambda d: formatting.whole_percent(d["equal_chance_p"]))
         has_teams = split_table["team"].astype(str).str.strip().ne("").any()    # (no roster with teams: no column)
         st.dataframe(split_table[["rep", *(["team"] if has_teams else []), "baseline", "proportional",
                                   "proportional_p", "equal_chance", "equal_chance_p"]],

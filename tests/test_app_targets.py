@@ -72,7 +72,7 @@ def test_session_choose_override_split_save_export(sample_db):
     model = targets.tier_targets(cal.predictive, "40,70,90")
     base = model[model.tier == "base"].set_index("rep")
     assert editor.loc[rep, "Model"] == pytest.approx(round(base.at[rep, "target"]))
-    assert editor["Chance"].to_numpy() == pytest.approx(np.full(len(editor), 60.0), abs=1e-2)   # in %, whole $ targets
+    assert (editor["Chance"].to_numpy() == 60.0).all()   # in whole percents (formatting.whole_percent)
 
     # Override one rep with a reason: the chance shown live is the engine's.
     at.selectbox(key="tg_one_rep").set_value(rep).run()
@@ -88,7 +88,7 @@ def test_session_choose_override_split_save_export(sample_db):
     assert not at.exception
     row = at.data_editor[0].value.loc[rep]
     assert row["Target"] == 150000 and row["Source"] == "override"
-    assert row["Chance"] == pytest.approx(100 * chance, abs=1e-7)
+    assert row["Chance"] == formatting.whole_percent(chance)
     # The model's stretch moved with the base set by hand (kept at its chance spacing above it): in order.
     assert not [w.value for w in at.warning if "Tiers out of order" in w.value]
 
@@ -176,7 +176,7 @@ def test_table_edits_override_and_proposal(sample_db):
     assert table.loc[reps[0], "Source"] == "model"
     placed = targets.place_proposal(cal.predictive, reps[1], 90000.0)
     assert table.loc[reps[1], "Source"] == "rep proposal"
-    assert table.loc[reps[1], "Chance"] == pytest.approx(100 * placed["p_attain"], abs=1e-7)
+    assert table.loc[reps[1], "Chance"] == formatting.whole_percent(placed["p_attain"])
     assert table.loc[reps[1], "Note"] == targets.place_proposal(
         cal.predictive, reps[1], 90000.0, targets.tier_targets(cal.predictive, "35,70,90").assign(
             target=lambda d: d["target"].where(~((d.rep == reps[1]) & (d.tier == "base")), 90000.0)))["message"]
@@ -187,8 +187,8 @@ def test_table_edits_override_and_proposal(sample_db):
     at.run()
     table = at.data_editor[0].value
     assert (table.loc[reps[0], "Target"], table.loc[reps[0], "Source"]) == (120000.0, "override")
-    assert table.loc[reps[0], "Chance"] == pytest.approx(
-        100 * targets.rep_chance(cal.predictive, reps[0], 120000.0), abs=1e-7)
+    assert table.loc[reps[0], "Chance"] == formatting.whole_percent(
+        targets.rep_chance(cal.predictive, reps[0], 120000.0))
     assert not any("needs a reason" in e.value for e in at.error)
 
 
