@@ -241,6 +241,10 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
         s["cause"] = np.where(short, volume_short, "on pace")
         s["cause_detail"] = [f"{saved.metric} at {formatting.rate(p)} of pace" if sh else f"{saved.metric} on pace"
                              for p, sh in zip(s["pace"], short, strict=True)]
+        if volume_short == PIPELINE_SHORT:   # counted by created date: deals with a blank one may be this period's
+            s[["cause", "cause_detail"]] = undated_pipeline(s[["cause", "cause_detail"]], s["actual"],
+                                                            s["expected_to_date"], data.undated_deals(conn, period.start),
+                                                            volume_threshold=1.0)
     s[["cause", "cause_detail"]] = cause_beside_pace(s["flag"], s["pace"], s["cause"], s["cause_detail"]).to_numpy()
     s.loc[no_target, ["cause", "cause_detail"]] = ["no target", "no base target in this set: pace and chance not measured"]
     s.loc[gone, "cause"] = "left"

@@ -121,8 +121,9 @@ def undated_pipeline(causes: pd.DataFrame, created: pd.Series, expected: pd.Seri
                      volume_threshold: float = 0.8) -> pd.DataFrame:
     """``causes`` (:func:`diagnose`) with "pipeline volume short" taken back where the rep's deals without a
     created date (``undated``, :func:`analytics.tracking_data.undated_deals`) would lift the opportunities
-    ``created`` to date to ``volume_threshold`` of the ``expected`` by now: the shortfall may be the export's
-    blank dates, not the rep's pipeline.
+    ``created`` to date to ``volume_threshold`` of the ``expected`` by now (1: a set whose metric is the
+    opportunities themselves, short below its pace): the shortfall may be the export's blank dates, not the
+    rep's pipeline.
 
     >>> c = pd.DataFrame({"cause": [PIPELINE_SHORT] * 2, "cause_detail": ["opportunities at 47% of pace"] * 2},
     ...                  index=["Ann", "Bo"])

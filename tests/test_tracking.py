@@ -581,16 +581,18 @@ def _pipeline_export(path, undated_for_ann: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+@pytest.mark.parametrize("metric", ["revenue", "opportunities"])
 @pytest.mark.parametrize(("undated", "cause"), [(0, "pipeline volume short"), (25, "pipeline not measurable")])
-def test_a_pipeline_short_only_by_blank_created_dates_is_not_called_short(conn, tmp_path, undated, cause):
+def test_a_pipeline_short_only_by_blank_created_dates_is_not_called_short(conn, tmp_path, undated, cause, metric):
     """Maven's export leaves the created date of its 500 prospecting deals blank: Tracking called 12 of 30
-    reps' pipeline short, among them reps whose undated deals would have covered the gap."""
+    reps' pipeline short, among them reps whose undated deals would have covered the gap (a set of revenue:
+    the funnel's volume; a set of opportunities: the metric's own pace)."""
     from analytics import calibration, importing, target_drafts, target_sets
 
     _pipeline_export(tmp_path / "deals.csv", undated)
     importing.import_file(conn, tmp_path / "deals.csv", kind="deals")
     period = parse_period("2026-Q2")
-    cal = calibration.calibrate(conn, "revenue", "quarter", period, as_of=period.start - timedelta(days=1))
+    cal = calibration.calibrate(conn, metric, "quarter", period, as_of=period.start - timedelta(days=1))
     target_sets.save_target_set(conn, target_drafts.draft_from_calibration(cal, "Q2"), author="test")
     s = tracking.track(conn, "Q2", as_of=date(2026, 5, 15)).summary
     assert s.loc["Bo", "cause"] == "pipeline volume short"
