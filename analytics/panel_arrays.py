@@ -248,7 +248,8 @@ def month_season(resid: np.ndarray, periods: list[Period], fiscal_start_month: i
     quarter = np.array([season_index(period_of(q.start, "quarter", fiscal_start_month)) for q in periods])
     month = np.array([season_index(q) for q in periods])
     by_quarter = shrunk_season(resid, quarter, 4)
-    quarter_of_month = np.array([((m - fiscal_start_month + 1) % 12) // 3 for m in range(12)])
+    quarter_of_month = np.array([season_index(period_of(date(2001, m, 1), "quarter", fiscal_start_month))
+                                 for m in range(1, 13)])
     return by_quarter[quarter_of_month] + shrunk_season(resid - by_quarter[quarter], month, 12)
 
 

@@ -34,7 +34,7 @@ from datetime import date
 import duckdb
 
 from analytics import quoting
-from analytics.formatting import day_words
+from analytics.formatting import day_words, quantity
 from analytics.metric_registry import CLOSED_BY_OUTCOME
 from analytics.metrics import RECORD_GRACE_DAYS, data_as_of, rep_spans_cte
 
@@ -86,14 +86,8 @@ def inside_roster(table: str, date_column: str) -> tuple[str, str]:
             f"NOT EXISTS (SELECT 1 FROM spans s WHERE s.rep = {table}.rep AND s.on_roster AND ({outside}))")
 
 
-def _count(n: int, word: str) -> str:
-    """``1 deal``, ``2 deals``, ``3 activities``."""
-    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
-    return f"{n:,} {word if n == 1 else plural}"
-
-
 def _kinds(deals: int, activities: int, deal_word: str = "deal") -> str:
-    return " and ".join(_count(n, w) for n, w in ((deals, deal_word), (activities, "activity")) if n)
+    return " and ".join(quantity(n, w) for n, w in ((deals, deal_word), (activities, "activity")) if n)
 
 
 def _rep_words(row: OutsideRoster) -> str:
@@ -111,6 +105,6 @@ def outside_roster_note(rows: list[OutsideRoster] | tuple[OutsideRoster, ...]) -
     what = _kinds(deals, acts, "closed deal")
     one = deals + acts == 1
     shown = "; ".join(_rep_words(r) for r in rows[:REPS_SHOWN]) + ("; ..." if len(rows) > REPS_SHOWN else "")
-    return (f"{what} of {_count(len(rows), 'rep')} {'is' if one else 'are'} dated more than {RECORD_GRACE_DAYS} days "
+    return (f"{what} of {quantity(len(rows), 'rep')} {'is' if one else 'are'} dated more than {RECORD_GRACE_DAYS} days "
             f"outside the rep's roster dates ({shown}) and {'is' if one else 'are'} counted in no period. If a start "
             "or end date is wrong, correct it in the roster and import it again.")

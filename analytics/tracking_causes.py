@@ -59,12 +59,14 @@ def _row_min(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 PIPELINE_SHORT = "pipeline volume short"
+VOLUME_SHORT = 0.8
+"""A funnel volume under this share of its pace to date is short (:func:`diagnose`, :func:`undated_pipeline`)."""
 PIPELINE_UNKNOWN = "pipeline not measurable"
 """Opportunities short of pace only by the created dates known: the rep's deals without one would make it up."""
 
 
 def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: pd.DataFrame,
-             denominators: pd.DataFrame, *, volume_threshold: float = 0.8,
+             denominators: pd.DataFrame, *, volume_threshold: float = VOLUME_SHORT,
              conversion_threshold: float = 0.75, min_count: float = 5.0, alpha: float = 0.05) -> pd.DataFrame:
     """The likely cause of a shortfall, per rep (index of ``activity_pace``).
 
@@ -118,7 +120,7 @@ def diagnose(activity_pace: pd.DataFrame, rates_now: pd.DataFrame, rates_usual: 
 
 
 def undated_pipeline(causes: pd.DataFrame, created: pd.Series, expected: pd.Series, undated: pd.Series,
-                     volume_threshold: float = 0.8) -> pd.DataFrame:
+                     volume_threshold: float = VOLUME_SHORT) -> pd.DataFrame:
     """``causes`` (:func:`diagnose`) with "pipeline volume short" taken back where the rep's deals without a
     created date (``undated``, :func:`analytics.tracking_data.undated_deals`) would lift the opportunities
     ``created`` to date to ``volume_threshold`` of the ``expected`` by now (1: a set whose metric is the
