@@ -43,6 +43,8 @@ from typing import Literal, TextIO
 import numpy as np
 import pandas as pd
 
+from analytics import formatting
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """How a text cell that a spreadsheet would run as a formula begins."""
 
@@ -87,7 +89,7 @@ def csv_cell(value: object, kind: ColumnKind = "text") -> str:
         if kind == "money":
             return "0.00" if round(x, 2) == 0 else f"{x:.2f}"
         if kind == "chance":
-            return f"{round(100 * x):.0f}%"
+            return f"{formatting.whole_percent(x):.0f}%"   # 99.7% is not written as a sure 100%
         if isinstance(value, int | np.integer):
             return str(int(value))
         return _plain_number(x, 4)

@@ -99,11 +99,18 @@ def count(x: float | None) -> str:
 
 
 def rate(p: float | None) -> str:
-    """A probability or share as a percent: whole percent, one decimal just inside 0% and 100%."""
+    """A probability or share as a percent: whole percent, one decimal just inside 0% and 100%, never rounded onto
+    either line from inside (a chance of 99.97% reads 99.9%: "100.0%" beside a target says it cannot be missed).
+
+    >>> [rate(p) for p in (0.4949, 0.996, 0.9997, 1.0, 0.0004, 0.0, 1.25)]
+    ['49%', '99.6%', '99.9%', '100%', '0.1%', '0%', '125%']
+    """
     if is_blank(p):
         return BLANK
     pct = 100 * float(p)  # type: ignore[arg-type]
-    return f"{pct:.1f}%" if 0 < pct < 1 or 99 < pct < 100 else f"{pct:.0f}%"
+    if 0 < pct < 1 or 99 < pct < 100:
+        return f"{min(max(pct, 0.1), 99.9):.1f}%"
+    return f"{pct:.0f}%"
 
 
 def whole_percent(x: npt.ArrayLike) -> np.ndarray:

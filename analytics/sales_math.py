@@ -316,8 +316,10 @@ def focus_stages(funnel: pd.DataFrame) -> pd.DataFrame:
             continue
         mine = float(f.at[rep, st])
         versus = f"{STAGE_LABELS[st]} ({_rate_text(st, mine)} vs team {_rate_text(st, team[st])})"
+        # with one stage measured (orders only: the win rate) there is no "every stage" to be close at
         focus = (f"personal focus: {versus}" if mine < CLEAR_GAP * team[st]
-                 else f"close to the team at every stage; weakest: {versus}")
+                 else f"close to the team at every stage; weakest: {versus}" if len(rates) > 1
+                 else f"close to the team: {versus}")
         rows.append({"rep": rep, "stage": st, "rep_rate": mine, "team_rate": team[st], "focus": focus})
     return pd.DataFrame(rows)
 

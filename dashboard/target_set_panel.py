@@ -69,7 +69,8 @@ def _audit_trail(key: SetsKey, set_id: int) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _vs_model(key: SetsKey, set_id: int) -> pd.DataFrame:
-    return _blank_cells(target_sets.compare_with_model(session.db(), set_id))
+    compared = target_sets.compare_with_model(session.db(), set_id)
+    return _blank_cells(compared.assign(p_attain=formatting.whole_percent(compared["p_attain"])))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -309,7 +310,7 @@ def saved_sets_panel() -> None:
             "rep": "Rep", "tier": "Tier", "target": st.column_config.NumberColumn("Target", format="localized"),
             "model_value": st.column_config.NumberColumn("Model", format="localized"),
             "difference": st.column_config.NumberColumn("Difference", format="localized"),
-            "p_attain": st.column_config.NumberColumn("Chance", format="percent"), "source": "Source",
+            "p_attain": st.column_config.NumberColumn("Chance", format="%.0f%%"), "source": "Source",
             "reason": "Reason"})
     with tab_sets:
         others = [i for i in ids if i != chosen.set_id]

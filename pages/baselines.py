@@ -247,7 +247,7 @@ table = pd.DataFrame({
     "Baseline (P50)": shown["baseline"].to_numpy(),
     "Stretch from (P70)": shown["p70"].to_numpy(),
     "Stretch to (P90)": shown["p90"].to_numpy(),
-    "Chance of target": chance.to_numpy(),
+    "Chance of target": formatting.whole_percent(chance.to_numpy()),
     "Own-record weight": shown["pooling_weight"].to_numpy(),
     "Why": shown["reason"].to_numpy(),
 }).sort_values("Baseline (P50)", ascending=False, kind="stable").reset_index(drop=True)
@@ -269,8 +269,8 @@ st.dataframe(
         "Stretch from (P70)": rep_facts_view.number_column("Stretch from (P70)", kind, "Beaten 3 times in 10", currency),
         "Stretch to (P90)": rep_facts_view.number_column("Stretch to (P90)", kind, "Beaten 1 time in 10", currency),
         "Chance of target": st.column_config.ProgressColumn(
-            f"Chance of {show(candidate)}", format="percent", step=0.01, min_value=0.0,
-            max_value=1.0, help="The chance this rep reaches the candidate target above"),
+            f"Chance of {show(candidate)}", format="%.0f%%", min_value=0, max_value=100,
+            help="The chance this rep reaches the candidate target above"),
         "Own-record weight": st.column_config.ProgressColumn(
             "Own-record weight", format="percent", step=0.01, min_value=0.0, max_value=1.0,
             help="How much the rep's own record counts; the rest comes from the team (partial pooling)"),

@@ -144,6 +144,7 @@ def test_excel_bytes_round_trip(saved):
 
 @pytest.mark.parametrize("value,kind,expected", [
     (140437.328132623, "money", "140437.33"), (0.29999999999999993, "chance", "30%"), (0.6499999999999986, "chance", "65%"),
+    (0.997, "chance", "99%"), (0.002, "chance", "1%"), (1.0, "chance", "100%"),
     (-2.0, "number", "-2"), (-1250.5, "money", "-1250.50"), (2.5, "number", "2.5"), (3, "number", "3"),
     (float("nan"), "money", ""), (None, "text", ""), (pd.NA, "chance", ""), (True, "text", "yes"),
     ("-2+3", "text", "'-2+3"), ("=HYPERLINK(\"http://x\")", "text", "'=HYPERLINK(\"http://x\")"),
