@@ -177,7 +177,9 @@ def _json_default(x: object) -> object:
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
+    from analytics.allocation import team_totals
     from analytics.calibration import calibrate
+    from analytics.year_ago import year_ago
 
     conn = _open(args)
     if conn is None:
@@ -189,6 +191,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
         currency = formatting.currency_symbol(store.currency_code(conn))
         for note in cal.model_notes().values():      # what Baselines says under its summary, on stderr
             print(f"note: {note}", file=sys.stderr)
+        if (ago := year_ago(cal.history, args.metric, cal.period, team_totals(cal.predictive), len(cal.summary))):
+            kind = metric_kind(args.metric)     # the sentence Targets shows under its tiers
+            print(f"note: {ago.sentence(lambda x: formatting.value(x, kind, currency))}", file=sys.stderr)
     except ValueError as exc:
         return refuse(str(exc))
     finally:

@@ -28,6 +28,7 @@ from analytics.periods import parse_period
 from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages, planned_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
 from analytics.target_floor import floor_for
+from analytics.year_ago import year_ago
 from dashboard import draft_state, frame, kept_widgets, rep_facts_view, session, target_set_panel
 from dashboard.one_rep_panel import PanelInputs, one_rep_panel
 from dashboard.target_table import (
@@ -297,6 +298,12 @@ else:
 k4.metric("Sum of the reps' medians", _fmt(float(summary["baseline"].sum())),
           help="Each rep's median added up: an even chance for each rep of doing better or worse. The team's "
                "own median outcome (in the team-number box) differs: the reps' periods move together.")
+# What the team did in the same period a year ago, beside its range: the number the meeting checks a plan against.
+if (ago := year_ago(cal.history, metric, period, _team_totals(cal, f"{cache_key}|{context}"), len(reps))) is not None:
+    if ago.outside:
+        st.warning(ago.sentence(_fmt), icon=":material/history:")
+    else:
+        st.caption(f":material/history: {ago.sentence(_fmt)}")
 for problem in targets.tier_order_problems(rows, metrics.metric_kind(metric), currency):
     st.warning(f"Tiers out of order — {problem}. Raise the higher tier or lower this one.",
                icon=":material/swap_vert:")
