@@ -239,12 +239,17 @@ config = _column_config(money_metric, currency)
 
 flagged = table[table["status"] == STATUS_FLAGGED].sort_values("p_attain")
 if flagged.empty:
-    st.success(f"No rep's chance of reaching base is below {threshold_pct}%.", icon=":material/check_circle:")
+    st.success(f"Every rep reached base in {set_period.label}." if t.period_over else
+               f"No rep's chance of reaching base is below {threshold_pct}%.", icon=":material/check_circle:")
 else:
     meanings = "; ".join(f"*{c.capitalize()}*: {CAUSE_WORDS[c]}" for c in dict.fromkeys(flagged["cause"])
                          if c in CAUSE_WORDS)
-    st.markdown(f"**{len(flagged)} rep(s) flagged: {', '.join(flagged['rep'])}.** Their chance of reaching "
-                f"base by {set_period.end:%d %b} is below {threshold_pct}%." + (f" {meanings}." if meanings else ""))
+    # Once the period is over a chance is 0 or 1: "below 30%" would call a missed target a risk still to mind.
+    verdict = (f"**{len(flagged)} rep(s) ended {set_period.label} below base: {', '.join(flagged['rep'])}.**"
+               if t.period_over else
+               f"**{len(flagged)} rep(s) flagged: {', '.join(flagged['rep'])}.** Their chance of reaching "
+               f"base by {set_period.end:%d %b} is below {threshold_pct}%.")
+    st.markdown(verdict + (f" {meanings}." if meanings else ""))
     st.dataframe(flagged.drop(columns="status"), hide_index=True, width="stretch", column_config=config,
                  key="tracking_flagged",
                  column_order=[c for c in ("rep", "p_attain", "pace", "cause", "cause_detail",

@@ -235,6 +235,10 @@ def test_orders_only_tracking_names_no_activity_cause_and_nothing_infinite(order
     at.date_input[0].set_value(date(2026, 6, 30)).run()
     assert not at.exception
     assert "2026-Q2 is over" in _texts(at)
+    # a chance is 0 or 1 now: the reps below base are said to have ended below it, not to be at risk
+    ended = _frame(at, "flagged")
+    assert f"{len(ended)} rep(s) ended 2026-Q2 below base: " in _texts(at) and "rep(s) flagged" not in _texts(at)
+    assert set(ended["p_attain"]) == {0.0}
     assert "what_it_takes_per_week" not in _frame(at, "all reps").columns
     assert "team" not in _frame(at, "all reps").columns      # no roster imported: no column of blanks
     assert "inf" not in _tables_text(at).lower()
