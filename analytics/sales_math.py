@@ -294,7 +294,7 @@ def focus_stages(funnel: pd.DataFrame) -> pd.DataFrame:
     is ``weakest_stage`` when the funnel has it (``metrics.rep_funnel``), else the lowest rep/team ratio.
     """
     f = _funnel_by_rep(funnel)
-    rates = [r for _, r in STAGES if r in f.columns]
+    rates = [r for _, r in STAGES if r in f.columns and f[r].astype(float).notna().any()]   # the stages measured
     n = f["n_periods"].astype(float) if "n_periods" in f else pd.Series(1.0, index=f.index)
     team = {}
     for rate in rates:

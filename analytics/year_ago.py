@@ -9,7 +9,7 @@ Maths
 -----
 With T the team's simulated totals for the target period (joint draws with the shared period shock,
 :func:`analytics.allocation.team_totals`) and y the team's result a year earlier (the reps of the scope,
-leavers included, complete periods only), the year-ago result sits at the percentile F_T(y), the share of
+leavers included; a complete period the data covered from its start), the year-ago result sits at the percentile F_T(y), the share of
 T at or below y. It is called outside the range when F_T(y) < 0.1 or > 0.9 and the headcount moved by at most
 :data:`SAME_TEAM` (a team that doubled has a year-ago total below its range for a reason the sentence
 already says).
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.coverage import PARTIAL_START_DAYS
 from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
 
@@ -109,7 +110,9 @@ def year_ago(history: pd.DataFrame, metric: str, target: Period, totals: np.ndar
         return None
     ago = target.previous(PERIODS_PER_YEAR[target.grain])
     rows = history[history["period_label"] == ago.label]
-    if rows.empty or not rows["complete"].all():
+    # A period the data start inside of (an export from 1 March: its first quarter holds one month) is no year-ago
+    # result: no rep was seen for all of it. A hire's short stay is not that: the team's longest stay is read.
+    if rows.empty or not rows["complete"].all() or rows["exposure_days"].max() < ago.days - PARTIAL_START_DAYS:
         return None
     before = history[history["period_label"] == target.previous().label]
     last = float(before["value"].sum()) if len(before) and before["complete"].all() else float("nan")

@@ -319,8 +319,10 @@ def test_focus_uses_the_funnel_weakest_stage_and_pooled_team_rate():
 @pytest.mark.parametrize(("columns", "expected"), [
     (["win_rate"], "close to the team: win rate (29% vs team 30%)"),           # orders only: one stage
     (["call_to_meeting", "win_rate"], "close to the team at every stage; weakest: win rate (29% vs team 30%)"),
+    (["meeting_to_demo", "win_rate"], "close to the team: win rate (29% vs team 30%)"),   # no activities: a blank stage
 ])
 def test_focus_wording_fits_the_stages_measured(columns, expected):
-    f = pd.DataFrame({"rep": ["ana", "ben"], "call_to_meeting": [0.3, 0.3], "win_rate": [0.29, 0.31],
+    f = pd.DataFrame({"rep": ["ana", "ben"], "call_to_meeting": [0.3, 0.3], "meeting_to_demo": [np.nan, np.nan],
+                      "win_rate": [0.29, 0.31],
                       "won": [2.9, 3.1], "closed": [10.0, 10.0]})[["rep", *columns, "won", "closed"]]
     assert sm.focus_stages(f).set_index("rep").loc["ana", "focus"] == expected

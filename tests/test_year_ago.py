@@ -22,10 +22,11 @@ TOTALS = np.linspace(80.0, 120.0, 401)     # a team range: P10 84, median 100, P
 
 
 def _history(values_then: list[float], *, label: str = "2025-Q4", complete: bool = True,
-             last: list[float] | None = None) -> pd.DataFrame:
-    rows = [{"rep": f"r{i}", "period_label": label, "value": v, "complete": complete}
-            for i, v in enumerate(values_then)]
-    rows += [{"rep": f"r{i}", "period_label": "2026-Q3", "value": v, "complete": True}
+             last: list[float] | None = None, days: list[int] | None = None) -> pd.DataFrame:
+    days = days or [92] * len(values_then)
+    rows = [{"rep": f"r{i}", "period_label": label, "value": v, "complete": complete, "exposure_days": n}
+            for i, (v, n) in enumerate(zip(values_then, days, strict=True))]
+    rows += [{"rep": f"r{i}", "period_label": "2026-Q3", "value": v, "complete": True, "exposure_days": 92}
              for i, v in enumerate(last or [])]
     return pd.DataFrame(rows)
 
@@ -58,9 +59,15 @@ def test_the_flag_names_the_recent_level_and_asks_for_a_reason():
     (_history([60.0, 70.0]), "avg_deal_size"),
     (_history([60.0, 70.0], complete=False), "revenue"),   # the data start inside the year-ago quarter
     (_history([60.0, 70.0], label="2025-Q3"), "revenue"),  # no year-ago quarter in the history
+    (_history([60.0, 70.0], days=[31, 31]), "revenue"),    # the data start on 1 December: one month of it
 ])
 def test_nothing_to_compare(history, metric):
     assert year_ago(history, metric, Q4, TOTALS, 2) is None
+
+
+def test_a_hire_of_the_year_ago_quarter_does_not_make_it_partial():
+    ago = year_ago(_history([60.0, 70.0], days=[92, 20]), "revenue", Q4, TOTALS, 2)
+    assert ago is not None and ago.total == 130.0
 
 
 def test_counts_are_said_as_their_metric():
