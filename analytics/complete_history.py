@@ -177,3 +177,15 @@ def months_words(first: date, last: date) -> str:
     parts = [formatting.quantity(n, unit) for n, unit in ((years, "year"), (rest, "month")) if n]
     return " and ".join(parts)
 
+
+def period_after_data_note(data_ends: date, chosen: Period, tracked: Period) -> str:
+    """What Tracking says when the period chosen starts after the data's last day: it holds no data yet,
+    whether or not it has begun on the calendar (an export of 13 Nov read on 6 Dec), so the period the
+    data ends in is tracked instead.
+
+    >>> from analytics.periods import parse_period
+    >>> period_after_data_note(date(2026, 11, 13), parse_period("2026-12"), parse_period("2026-11"))
+    'Your data ends on 13 Nov 2026: 2026-12 holds no data yet. Tracking 2026-11, the period it ends in.'
+    """
+    return (f"Your data ends on {formatting.day_words(data_ends)}: {chosen.label} holds no data yet. "
+            f"Tracking {tracked.label}, the period it ends in.")

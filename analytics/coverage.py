@@ -62,6 +62,10 @@ _NEEDS_LOST = frozenset({"win_rate", "closed_deals"})
 # Metrics of won deals: with none won (every stage read as open or lost) they are no figure to calibrate,
 # not a zero for every rep.
 _NEEDS_WON = frozenset({"revenue", "deals", "avg_deal_size"})
+# The pipeline's value is the amounts of the deals created, lost ones too: an export that zeroes a lost deal's amount
+# (and leaves an open one's blank) gives the won ones' alone, won revenue by created date under another name.
+_NEEDS_LOST_AMOUNTS = frozenset({"pipeline"})
+LOST_VALUED_SHARE = 0.5  # lost deals with an amount, of all lost: fewer and their amounts are not the export's
 STAGES_SHOWN = 5  # stages a "none won" message names, the most deals first
 
 
@@ -111,6 +115,8 @@ class DataCoverage:
     stages: tuple[tuple[str | None, int], ...] = ()
     created_complete_from: date | None = None
     """Where the deals created each day are complete from (``left_truncation.created_complete_from_sql``)."""
+    lost_valued: int = 0
+    """Lost deals with an amount other than 0."""
 
     @property
     def deals_stored(self) -> int:
@@ -175,6 +181,8 @@ class DataCoverage:
             return False
         if m.name in _NEEDS_WON and not self.won:
             return False
+        if m.name in _NEEDS_LOST_AMOUNTS and self.lost_valued < max(LOST_VALUED_SHARE * self.lost, 1):
+            return False
         return self.metric_rows.get(m.name, 0) > 0
 
     def available_metrics(self) -> list[str]:
@@ -188,15 +196,28 @@ class DataCoverage:
             return None
         if m.table == "activities":
             return "no activities imported" if not self.has_activities else f"no {m.words} imported"
+        if m.name in _NEEDS_LOST_AMOUNTS and self.has_created_dates:
+            return ("no lost deals imported: the pipeline's value needs theirs" if not self.lost else
+                    f"{self.lost - self.lost_valued:,} of {self.lost:,} lost deals have no amount (0 or blank): the "
+                    "pipeline's value is not in the export (Opportunities created counts the deals)")
         if m.date_column == "created_date":
             return "no created dates imported"
         if m.name in _NEEDS_LOST and self.has_deals:
             return "no lost deals imported (no stages or outcomes)"
+
         if m.table == "deals" and self.deals_stored:  # (deals exist: say which, not that there are none)
             none = "won" if m.name in _NEEDS_WON or self.has_deals else "won or lost"
             n = self.deals_stored
             return f"{formatting.count(n)} deal{'s' if n != 1 else ''} imported, none {none} ({self.stages_said()})"
         return "no deals imported"
+
+    def absent_tag(self, metric: str) -> str:
+        """What a metric box adds to the name of a metric without data: " (not imported)", or " (no amounts)" for
+        a pipeline whose deals came without the lost ones' amounts; "" with data."""
+        if self.has(metric):
+            return ""
+        lost_unvalued = resolve_metric(metric).name in _NEEDS_LOST_AMOUNTS and self.has_created_dates and self.lost
+        return " (no amounts)" if lost_unvalued else " (not imported)"
 
     def stages_said(self) -> str:
         """The stored deals' stages in words, the most deals first.
@@ -329,19 +350,6 @@ PARTIAL_START_DAYS = 7   # a first period the data misses more days of is said t
 LONE_REPS_SHOWN = 3   # reps named by the note on activities of reps who sell nothing
 
 
-def period_after_data_note(data_ends: date, chosen: Period, tracked: Period) -> str:
-    """What Tracking says when the period chosen starts after the data's last day: it holds no data yet,
-    whether or not it has begun on the calendar (an export of 13 Nov read on 6 Dec), so the period the
-    data ends in is tracked instead.
-
-    >>> from analytics.periods import parse_period
-    >>> period_after_data_note(date(2026, 11, 13), parse_period("2026-12"), parse_period("2026-11"))
-    'Your data ends on 13 Nov 2026: 2026-12 holds no data yet. Tracking 2026-11, the period it ends in.'
-    """
-    return (f"Your data ends on {day_words(data_ends)}: {chosen.label} holds no data yet. "
-            f"Tracking {tracked.label}, the period it ends in.")
-
-
 def _span(row: tuple) -> Span:
     n, first, last = row
     return Span(int(n or 0), first, last)
@@ -378,6 +386,7 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
           {created_complete_from_sql(CLOSED_BY_OUTCOME, last_day)},
           (SELECT list([stage, n::VARCHAR]) FROM (SELECT nullif(trim(stage), '') AS stage, count(*) AS n FROM deals
               GROUP BY ALL ORDER BY n DESC, stage LIMIT {STAGES_SHOWN})),
+          (SELECT count(*) FROM deals WHERE outcome = 'lost' AND amount <> 0),
           {metric_cols}
     """).fetchone()
     assert row is not None  # a SELECT without FROM always returns one row
@@ -388,10 +397,11 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
     return DataCoverage(
         closed_deals=_span(row[0:3]), won=int(row[3]), lost=int(row[4]), open_deals=int(row[5]),
         created=_span(row[6:9]), staged=int(row[9]), roster=int(row[10]), quotas=_span(row[11:14]),
-        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[19:], strict=True)},
+        activities=acts, metric_rows={name: int(n) for name, n in zip(REGISTRY, row[20:], strict=True)},
         lone_activities=sum(n.rows["activities"] for n in lone), lone_reps=tuple(n.rep for n in lone[:10]),
         split_names=tuple(tuple(sorted(g)) for g in sorted(spelling_groups(names, written_only=False), key=sorted)),
         idle_roster=tuple(idle_roster_reps(conn)) if int(row[10]) else (),
         outside_roster=tuple(records_outside_roster(conn)) if int(row[10]) else (),
         history_start=HistoryStart(row[16], row[15], row[1], row[7]) if row[0] else None,
-        stages=tuple((stage, int(n)) for stage, n in row[18] or []), created_complete_from=row[17])
+        stages=tuple((stage, int(n)) for stage, n in row[18] or []), created_complete_from=row[17],
+        lost_valued=int(row[19]))

@@ -39,7 +39,7 @@ cov = session.data_coverage()
 kept_widgets.keep(["backtest_metric"])     # the metric chosen survives a visit to another page
 metric = st.selectbox("Metric", list(metrics.METRICS), key="backtest_metric",
                       format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
-                      + ("" if cov.has(m) else " (not imported)"), width=320,
+                      + cov.absent_tag(m), width=320,
                       help="The metric to replay; the grain (month or quarter) is in the sidebar.")
 metric_name = metrics.METRIC_LABELS.get(metric, metric)
 if (absent := cov.why_absent(metric)) is not None:

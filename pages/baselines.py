@@ -132,7 +132,7 @@ controls = st.columns([2, 2, 2])
 cov = session.data_coverage()
 metric = controls[0].selectbox("Metric", list(metrics.METRICS), key="baselines_metric",
                                format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
-                               + ("" if cov.has(m) else " (not imported)"),
+                               + cov.absent_tag(m),
                                help="What the baseline is a baseline of: won revenue, deals, win rate, "
                                     "pipeline or an activity count.")
 kind = metrics.metric_kind(metric)

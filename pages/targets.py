@@ -128,7 +128,7 @@ c_metric, c_base, c_stretch, c_exc, c_conf = st.columns([2, 1, 1, 1.3, 1.5], ver
 cov = session.data_coverage()
 metric = c_metric.selectbox("Metric", metric_names, key="tg_metric",
                             format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
-                            + ("" if cov.has(m) else " (not imported)"),
+                            + cov.absent_tag(m),
                             help="Outcome (won revenue, deals) or activity (calls, meetings, demos…).")
 base_p = c_base.number_input("Base at P", 1, 98, step=5, key="tg_base",
                              help="Base target = this percentile of the rep's range; 35 gives a 65% chance. "

@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import formatting, metrics, target_sets, tracking
 from analytics.charts_tracking import actual_vs_expected_bars, projected_attainment_histogram
-from analytics.coverage import period_after_data_note
+from analytics.complete_history import period_after_data_note
 from analytics.periods import parse_period, period_of
 from analytics.tracking_core import projection_sum_note
 from dashboard import auth, frame, kept_widgets, period_fits, session, tracking_view

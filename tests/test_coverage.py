@@ -162,3 +162,34 @@ def test_calibrate_names_the_deals_none_of_them_won(tmp_path):
     assert run_cli("import", "--db", db, str(path)).returncode == 0
     said = run_cli("calibrate", "--db", db, "--metric", "revenue", "--grain", "quarter", "--period", "next")
     assert said.returncode == 2 and "Won revenue: 1 deal imported, none won (stages: 'Offen' 1)" in said.stderr, said
+
+
+@pytest.mark.parametrize(("lost_amount", "open_amount", "has_pipeline", "said", "tag"), [
+    ("0", "", False, "4 of 4 lost deals have no amount (0 or blank): the pipeline's value is not in the export "
+                     "(Opportunities created counts the deals)", " (no amounts)"),      # the Maven export's way
+    ("", "", False, "4 of 4 lost deals have no amount (0 or blank): the pipeline's value is not in the export "
+                    "(Opportunities created counts the deals)", " (no amounts)"),
+    ("2500", "", True, None, ""),                  # lost deals keep their value: the pipeline is measured
+    ("2500", "1800", True, None, ""),
+])
+def test_a_pipeline_without_the_lost_deals_amounts_is_not_offered(tmp_path, lost_amount, open_amount, has_pipeline,
+                                                                   said, tag):
+    """An export that zeroes a lost deal's value made 'Pipeline created' the won deals' amounts by created date."""
+    rows = ["Deal ID,Owner,Stage,Amount,Created Date,Close Date"]
+    for i in range(4):
+        rows += [f"W{i},Ann Lee,Won,3000,2025-0{i + 1}-02,2025-0{i + 2}-10",
+                 f"L{i},Ann Lee,Lost,{lost_amount},2025-0{i + 1}-03,2025-0{i + 2}-12",
+                 f"O{i},Ann Lee,Engaging,{open_amount},2025-0{i + 1}-04,"]
+    path = tmp_path / "deals.csv"
+    path.write_text("\n".join(rows) + "\n")
+    conn = store.connect(str(tmp_path / "t.duckdb"))
+    try:
+        from analytics import importing
+
+        assert importing.import_file(conn, path).status == "loaded"
+        cov = coverage.data_coverage(conn)
+    finally:
+        conn.close()
+    assert cov.has("pipeline") is has_pipeline and cov.why_absent("pipeline") == said
+    assert cov.absent_tag("pipeline") == tag
+    assert cov.has("opportunities") and cov.absent_tag("call") == " (not imported)"
