@@ -191,7 +191,8 @@ def _save(args: argparse.Namespace) -> int:
             if edited.team is not None:
                 team_said = team_total_words(edited.team, lambda v: formatting.value(v, kind, symbol)).text
             out_of_order = [f"tiers out of order: {p}" for p in tier_order_problems(draft.rows, kind, symbol)]
-        if team_said is None and "base" in set(draft.rows["tier"]):   # no number: how often the team reaches its base total
+        additive = resolve_metric(cal.metric).additive     # (an average deal size has no team total)
+        if team_said is None and additive and "base" in set(draft.rows["tier"]):   # how often the team reaches its base total
             kind, symbol = metric_kind(cal.metric), formatting.currency_symbol(code)
             base_total = float(draft.rows.loc[draft.rows["tier"] == "base", "target"].sum())
             team_said = base_total_chance_words(base_total, chance_from_totals(team_totals(cal.predictive), base_total),

@@ -281,9 +281,11 @@ def smart_cards(saved: SavedTargetSet, tier: str = "base") -> dict[str, dict]:
     team_total = saved.team_target or float(rows["target"].sum())
     weights = saved.assumptions.get("within_period_weights")
     plans, focus = saved.assumptions.get("plans") or {}, saved.assumptions.get("focus") or {}
+    median = float(rows["target"].median()) if len(rows) else None    # (what an average is set beside)
     return {r["rep"]: smart_card(r["rep"], saved.metric, r["target"], r["p_attain"], period,
                                  team_total=team_total, weights=weights, plan=plans.get(r["rep"]),
-                                 focus=focus.get(r["rep"], ""), tier=tier, currency=currency_symbol(saved))
+                                 focus=focus.get(r["rep"], ""), tier=tier, currency=currency_symbol(saved),
+                                 team_median=median)
             for r in rows.to_dict("records")}
 
 
@@ -308,7 +310,8 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
         out.append('<h2>SMART target</h2><table class="card">')
         for key, label in (("specific", "Specific"), ("measurable", "Measurable"), ("achievable", "Achievable"),
                            ("relevant", "Relevant"), ("time_bound", "Time-bound")):
-            out.append(f"<tr><td>{label}</td><td>{_e(card[key])}</td></tr>")
+            if card[key]:
+                out.append(f"<tr><td>{label}</td><td>{_e(card[key])}</td></tr>")
         out.append("</table>")
     out.append("<h2>Tiers</h2><table><tr><th>Tier</th><th class='n'>Target</th><th class='n'>Chance</th><th>Source</th>"
                "<th>Reason</th></tr>")
@@ -326,7 +329,7 @@ def _rep_section(saved: SavedTargetSet, rep: str, card: dict | None) -> str:
     if card and (card.get("plan") or card.get("focus")):
         text = "; ".join(x for x in (card.get("plan"), card.get("focus")) if x)
         out.append(f'<div class="note">{_e(text[:1].upper() + text[1:])}.</div>')
-    if card:
+    if card and card["milestones"]:     # (an average is the whole period's: none)
         out.append("<h2>Milestones (cumulative)</h2><table><tr><th>By</th><th class='n'>Cumulative target</th></tr>")
         for when, value in card["milestones"]:
             out.append(f"<tr><td>{when.isoformat()}</td><td class=n>{_e(amount_text(saved, value))}</td></tr>")

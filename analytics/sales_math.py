@@ -367,28 +367,43 @@ def milestones(target: float, period: Period, weights: npt.ArrayLike | None = No
 
 def smart_card(rep: str, metric: str, target: float, p_attain: float, period: Period, *,
                team_total: float | None = None, weights: npt.ArrayLike | None = None, plan: str | None = None,
-               focus: str = "", tier: str = "base", currency: str | None = None) -> dict:
+               focus: str = "", tier: str = "base", currency: str | None = None,
+               team_median: float | None = None) -> dict:
     """A SMART target for one rep: specific number, how measured, chance, share of the team, deadline,
     and cumulative milestones by month.
 
     ``currency``: the symbol amounts of a money metric are written with (``€150,000 won revenue``);
-    None writes plain numbers.
+    None writes plain numbers. A metric that does not add up (an average deal size) is no share of a team
+    total and is not built up month by month: its card sets it beside ``team_median`` (the team's median
+    target) and has no milestones.
+
+    >>> from analytics.periods import parse_period
+    >>> card = smart_card("ana", "avg_deal_size", 13_000.0, 0.6, parse_period("2027-Q1"), team_total=400_000.0,
+    ...                   team_median=12_000.0, currency="$")
+    >>> card["relevant"], card["milestones"]
+    ("beside the team's median target of $12,000", [])
     """
     def amount(x: float | None) -> str:
         money = currency is not None and resolve_metric(metric).kind == "money"
         return formatting.money_exact(x, currency) if money else formatting.count(x)  # type: ignore[arg-type]
 
-    share = target / team_total if team_total and team_total > 0 else float("nan")
-    steps = milestones(target, period, weights, "month")
+    additive = resolve_metric(metric).additive
+    share = target / team_total if additive and team_total and team_total > 0 else float("nan")
+    steps = milestones(target, period, weights, "month") if additive else []
     what = metric_words(metric)
+    if not additive:
+        relevant = "" if team_median is None else f"beside the team's median target of {amount(team_median)}"
+    elif team_total is not None and np.isfinite(share):
+        relevant = f"carries {formatting.rate(share)} of the team's {amount(team_total)}"
+    else:
+        relevant = "no team number set"
     return {
         "rep": rep, "tier": tier, "metric": metric, "target": float(target), "p_attain": float(p_attain),
         "share_of_team": share, "deadline": period.end, "period": period.label,
         "specific": f"{amount(target)} {what} in {period.label}",
         "measurable": how_measured(metric),
         "achievable": f"{formatting.rate(p_attain)} chance of reaching it, by the calibrated model",
-        "relevant": (f"carries {formatting.rate(share)} of the team's {amount(team_total)}"
-                     if team_total is not None and np.isfinite(share) else "no team number set"),
+        "relevant": relevant,
         "time_bound": f"by {period.end.isoformat()} (end of {period.label})",
         "milestones": steps, "plan": plan or "", "focus": focus,
     }

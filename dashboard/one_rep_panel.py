@@ -20,6 +20,7 @@ import streamlit as st
 from analytics import formatting, sales_math, targets
 from analytics.calibration import Calibration
 from analytics.draft_edits import DraftEdits, one_rep_action
+from analytics.metric_registry import resolve_metric
 from dashboard import kept_widgets
 from dashboard.draft_state import remember, working_draft
 from dashboard.target_set_panel import one_rep_key
@@ -136,29 +137,34 @@ def _panel(p: PanelInputs) -> None:
         _smart_card(p, rep)
 
 
-def sales_math_line(activities: list[str], deals: list[str], target: str) -> str:
-    """``12 calls + 4 demos → 5 deals = €52k``; with no activity imported, no arrow from nothing.
+def sales_math_line(activities: list[str], deals: list[str], target: str | None) -> str:
+    """``12 calls + 4 demos → 5 deals = €52k``; with no activity imported, no arrow from nothing; ``target``
+    None when the target is the deals themselves (a target of deals won: not "→ 7 deals = 7").
 
     >>> sales_math_line(["12 calls", "4 demos"], ["5 deals"], "€52k")
     '12 calls + 4 demos → 5 deals = €52k'
     >>> sales_math_line([], ["5 deals"], "€52k")
     '5 deals = €52k'
+    >>> sales_math_line(["12 calls"], ["5 deals"], None)
+    '12 calls → 5 deals'
     """
     head = " + ".join(activities)
-    return " → ".join(part for part in (head, *deals) if part) + f" = {target}"
+    return " → ".join(part for part in (head, *deals) if part) + ("" if target is None else f" = {target}")
 
 
 def _smart_card(p: PanelInputs, rep: str) -> None:
     """The rep's SMART target, sales math and milestones at their base target."""
     base_now = p.rows[(p.rows["rep"] == rep) & (p.rows["tier"] == "base")].iloc[0]
     focus = p.assumptions.get("focus", {}).get(rep, "")
+    base_rows = p.rows[p.rows["tier"] == "base"]
     card = sales_math.smart_card(rep, p.cal.metric, base_now["target"], base_now["p_attain"], p.cal.period,
                                  team_total=p.team_total, weights=p.weights,
-                                 plan=p.assumptions.get("plans", {}).get(rep), focus=focus, currency=p.currency)
+                                 plan=p.assumptions.get("plans", {}).get(rep), focus=focus, currency=p.currency,
+                                 team_median=float(base_rows["target"].median()) if len(base_rows) else None)
     st.markdown(f"**SMART target — {rep}**")
     st.markdown("\n".join(f"- **{label}**: {card[key]}" for key, label in (
         ("specific", "Specific"), ("measurable", "Measurable"), ("achievable", "Achievable"),
-        ("relevant", "Relevant"), ("time_bound", "Time-bound"))))
+        ("relevant", "Relevant"), ("time_bound", "Time-bound")) if card[key]))
     if p.plan is not None:
         rep_plan = p.plan.set_index("rep").loc[rep]
         parts = [formatting.quantity(math.ceil(rep_plan[s]), noun) for s, noun in (
@@ -167,12 +173,17 @@ def _smart_card(p: PanelInputs, rep: str) -> None:
         deals = ([formatting.quantity(math.ceil(rep_plan["deals"]), "deal")]
                  if np.isfinite(rep_plan["deals"]) else [])
         words = p.assumptions.get("plans", {}).get(rep)   # none when no funnel stage was imported
+        counts_wins = resolve_metric(p.cal.metric).funnel_stage == "won"    # the target is the deals themselves
         # (deals alone, without any activity or opportunity to plan, take no confidence)
         st.markdown("**Sales math**" + (f" at {formatting.rate(p.confidence)} confidence" if parts else "") + ": "
-                    + sales_math_line(parts, deals, p.write(base_now["target"]))
+                    + sales_math_line(parts, deals, None if counts_wins and deals else p.write(base_now["target"]))
                     + (f"  \n{words[:1].upper()}{words[1:]}." if words else ""))
         if focus:
             st.caption(focus[:1].upper() + focus[1:] + ".")
+    if not card["milestones"]:      # an average is the whole period's, not built up month by month
+        st.caption(f"No milestones: {sales_math.metric_words(p.cal.metric)} is an average over the whole period, not a sum "
+                   "built up month by month; each month-end's figure so far is read against the target itself.")
+        return
     steps = pd.DataFrame(card["milestones"], columns=["By", "Cumulative target"])
     steps["By"] = steps["By"].map(lambda d: d.strftime("%d %b %Y"))
     steps["Cumulative target"] = steps["Cumulative target"].map(p.write)

@@ -209,6 +209,10 @@ if n_complete < 4:
 n = len(shown)
 likely = int((chance >= 0.5).sum())
 unlikely = int((chance < 0.2).sum())
+def _has(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
 flags = shown["flag"].value_counts()
 flag_words = ", ".join(f"{flags[f]} {f}" for f in ("new", "ramping", "short history") if flags.get(f, 0))
 with st.container(border=True):
@@ -219,8 +223,8 @@ with st.container(border=True):
         f"doing better or worse. A stretch target for the typical rep sits between "
         f"**{show(shown['p70'].median())}** (beaten 3 times in 10) and "
         f"**{show(shown['p90'].median())}** (beaten 1 time in 10).",
-        f"A target of **{show(candidate)}** for everyone: **{likely} of {n}** reps have at least an "
-        f"even chance, {unlikely} have less than 20%; expect about **{formatting.count(round(chance.sum()))}** of {n} to make it.",
+        f"A target of **{show(candidate)}** for everyone: **{likely} of {n}** reps {_has(likely)} at least an "
+        f"even chance, {unlikely} {_has(unlikely)} less than 20%; expect about **{formatting.count(round(chance.sum()))}** of {n} to make it.",
     ]
     if flag_words:
         lines.append(f"Flagged: {flag_words}. Their ranges rely more on the team's record and are wider; "

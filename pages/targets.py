@@ -286,7 +286,10 @@ k1.metric("Reps", f"{len(reps)}")
 k2.metric("Expected share reaching base", formatting.rate(check.expected_share),
           help="The mean chance of reaching base; practitioners aim for 60–70%.")
 on_number = edited.team is None or edited.team.difference == 0
-if edited.team is None:     # no number to compare with: how often the team reaches its base total
+if not resolve_metric(metric).additive:     # an average of each rep's own deals: no team total to add up
+    k3.metric("Median base target", _fmt(float(base_rows["target"].median())),
+              help="The middle of the reps' base targets. An average does not add up over reps: no team total.")
+elif edited.team is None:     # no number to compare with: how often the team reaches its base total
     base_chance = chance_from_totals(_team_totals(cal, f"{cache_key}|{context}"), base_total)
     k3.metric("Team total at base", _fmt(base_total), delta=f"reached {formatting.rate(base_chance)} of the time",
               delta_color="off", delta_arrow="off", help=base_total_chance_words(base_total, base_chance, _fmt)
@@ -295,9 +298,13 @@ else:
     k3.metric("Team total at base", _fmt(base_total),
               delta=f"{_fmt(edited.team.difference)} against the team number",
               delta_color="off" if on_number else "normal", delta_arrow="off" if on_number else "auto")
-k4.metric("Sum of the reps' medians", _fmt(float(summary["baseline"].sum())),
-          help="Each rep's median added up: an even chance for each rep of doing better or worse. The team's "
-               "own median outcome (in the team-number box) differs: the reps' periods move together.")
+if resolve_metric(metric).additive:
+    k4.metric("Sum of the reps' medians", _fmt(float(summary["baseline"].sum())),
+              help="Each rep's median added up: an even chance for each rep of doing better or worse. The team's "
+                   "own median outcome (in the team-number box) differs: the reps' periods move together.")
+else:
+    k4.metric("Median of the reps' medians", _fmt(float(summary["baseline"].median())),
+              help="The middle of the reps' baselines (each an even chance of doing better or worse).")
 # What the team did in the same period a year ago, beside its range: the number the meeting checks a plan against.
 if (ago := year_ago(cal.history, metric, period, _team_totals(cal, f"{cache_key}|{context}"), len(reps))) is not None:
     if ago.outside:

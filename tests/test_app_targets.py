@@ -598,3 +598,19 @@ def test_a_team_number_splits_only_a_metric_that_adds_up(sample_db, metric, spli
     assert any("equal_chance" in d.value.columns for d in at.dataframe) is split
     if not split:
         assert "does not add up across reps" in toggle.help
+
+
+def test_an_average_has_no_team_total_share_or_cumulative_milestones(sample_db):
+    """An average deal size summed over reps ('Team total at base $403k', 'carries 3% of the team's $403,374') and
+    built up month by month ($5,028 by January, $8,435 by February) was shown as if it added up."""
+    at = app_test(PAGE)
+    at.selectbox(key="tg_metric").set_value("avg_deal_size").run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert "Team total at base" not in tiles and "Sum of the reps' medians" not in tiles
+    base = at.data_editor[0].value["Target"]
+    assert tiles["Median base target"] == formatting.money(float(base.median()), "$")
+    card = next(md.value for md in at.markdown if "**Relevant**" in md.value)
+    assert "beside the team's median target of $" in card and "carries" not in card
+    assert any(c.value.startswith("No milestones: average deal size is an average") for c in at.caption)
+    assert not any("Cumulative target" in d.value.columns for d in at.dataframe)

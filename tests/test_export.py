@@ -253,3 +253,14 @@ def test_the_activity_plan_is_an_assumption_only_when_the_set_has_one(saved, pla
     assert kept.activity_rows.empty != plan
     said = [v for k, v in export.assumptions_table(kept) if k == "Activity plan"]
     assert len(said) == (1 if plan else 0) and (not plan or "reaches the target with" in said[0])
+
+
+def test_an_average_sheet_has_no_share_of_a_team_total_nor_cumulative_milestones(saved):
+    import dataclasses
+
+    average = dataclasses.replace(saved, metric="avg_deal_size", team_target=None)
+    page = export.rep_summary_html(average)
+    base = average.rows[average.rows["tier"] == "base"]["target"]
+    assert "Milestones" not in page and "carries" not in page
+    assert f"beside the team&#x27;s median target of ${base.median():,.0f}" in page
+    assert "Milestones (cumulative)" in export.rep_summary_html(saved)     # money adds up: built month by month

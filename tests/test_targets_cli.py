@@ -309,3 +309,12 @@ def test_show_ends_with_the_team_total_per_tier(metric, team_target, said):
     saved = SavedTargetSet(1, "Q", 1, "draft", "2026-Q1", "quarter", metric, {"base": 50, "stretch": 70},
                            "equal-chance", team_target, 1, now, now, None, {}, rows, pd.DataFrame())
     assert team_totals_line(saved) == said
+
+
+def test_saving_an_average_says_no_team_total(db):
+    """'Team total at base $403k: the team reaches it in 97%' was said of a set of average deal sizes."""
+    saved = run("save", "--db", str(db), "--name", "Deal size plan", "--metric", "avg_deal_size", "--grain",
+                "quarter", "--author", "ann")
+    assert saved.returncode == 0, saved.stderr
+    assert "saved target set 'Deal size plan' v1" in saved.stdout
+    assert "Team total" not in saved.stdout and "simulated periods" not in saved.stdout
