@@ -179,7 +179,7 @@ def outcome_causes(outcome_pace: npt.ArrayLike, deals_now: npt.ArrayLike, deals_
         smaller = np.isfinite(size_ratio[i]) and size_ratio[i] < short
         if behind and fewer:
             cause.append("fewer deals")
-            detail.append(f"{formatting.count(won[i])} deals won against about {formatting.count(expected[i])} "
+            detail.append(f"{formatting.quantity(won[i], 'deal')} won against about {formatting.count(expected[i])} "
                           "usual by now")
         elif behind and smaller:
             cause.append("deal size")
