@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from analytics import formatting, quoting
+from analytics.coverage_notes import idle_roster_note, lone_activities_note, split_names_note
 from analytics.formatting import day_words
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
 from analytics.left_truncation import (
@@ -65,6 +66,8 @@ _NEEDS_WON = frozenset({"revenue", "deals", "avg_deal_size"})
 # The pipeline's value is the amounts of the deals created, lost ones too: an export that zeroes a lost deal's amount
 # (and leaves an open one's blank) gives the won ones' alone, won revenue by created date under another name.
 _NEEDS_LOST_AMOUNTS = frozenset({"pipeline"})
+# Deals created are opportunities only with the ones that did not win: an export of won deals counts its wins again.
+_NEEDS_NOT_WON = frozenset({"pipeline", "opportunities"})
 LOST_VALUED_SHARE = 0.5  # lost deals with an amount, of all lost: fewer and their amounts are not the export's
 STAGES_SHOWN = 5  # stages a "none won" message names, the most deals first
 
@@ -168,8 +171,8 @@ class DataCoverage:
         return all(self._has_kind(kind) for kind in _FUNNEL_NEEDS.get(column, ()))
 
     def _has_kind(self, kind: str) -> bool:
-        if kind == "opportunities":
-            return self.has_created_dates
+        if kind == "opportunities":     # (won deals alone are no opportunities: :data:`_NEEDS_NOT_WON`)
+            return self.has_created_dates and self.has_lost_deals
         if kind == "lost":
             return self.has_lost_deals
         return self.has_activity(kind)
@@ -182,6 +185,8 @@ class DataCoverage:
         if m.name in _NEEDS_WON and not self.won:
             return False
         if m.name in _NEEDS_LOST_AMOUNTS and self.lost_valued < max(LOST_VALUED_SHARE * self.lost, 1):
+            return False
+        if m.name in _NEEDS_NOT_WON and not self.has_lost_deals:
             return False
         return self.metric_rows.get(m.name, 0) > 0
 
@@ -196,15 +201,16 @@ class DataCoverage:
             return None
         if m.table == "activities":
             return "no activities imported" if not self.has_activities else f"no {m.words} imported"
+        if m.name in _NEEDS_NOT_WON and self.has_created_dates and not self.lost:
+            return f"no lost deals imported: {m.words} would count the won deals alone"
         if m.name in _NEEDS_LOST_AMOUNTS and self.has_created_dates:
-            return ("no lost deals imported: the pipeline's value needs theirs" if not self.lost else
-                    f"{self.lost - self.lost_valued:,} of {self.lost:,} lost deals have no amount (0 or blank): the "
+            return (f"{self.lost - self.lost_valued:,} of {self.lost:,} lost deals have no amount (0 or blank): the "
                     "pipeline's value is not in the export (Opportunities created counts the deals)")
         if m.date_column == "created_date":
             return "no created dates imported"
         if m.name in _NEEDS_LOST and self.has_deals:
-            return "no lost deals imported (no stages or outcomes)"
-
+            return ("no lost deals imported (every stage reads as won or open)" if self.staged else
+                    "no lost deals imported (no stages or outcomes)")
         if m.table == "deals" and self.deals_stored:  # (deals exist: say which, not that there are none)
             none = "won" if m.name in _NEEDS_WON or self.has_deals else "won or lost"
             n = self.deals_stored
@@ -212,11 +218,14 @@ class DataCoverage:
         return "no deals imported"
 
     def absent_tag(self, metric: str) -> str:
-        """What a metric box adds to the name of a metric without data: " (not imported)", or " (no amounts)" for
-        a pipeline whose deals came without the lost ones' amounts; "" with data."""
+        """What a metric box adds to the name of a metric without data: " (not imported)"; " (no amounts)" for a
+        pipeline whose lost deals came without amounts, " (won deals only)" for deals created without lost ones."""
         if self.has(metric):
             return ""
-        lost_unvalued = resolve_metric(metric).name in _NEEDS_LOST_AMOUNTS and self.has_created_dates and self.lost
+        name = resolve_metric(metric).name
+        if name in _NEEDS_NOT_WON and self.has_created_dates and not self.lost:
+            return " (won deals only)"
+        lost_unvalued = name in _NEEDS_LOST_AMOUNTS and self.has_created_dates and self.lost
         return " (no amounts)" if lost_unvalued else " (not imported)"
 
     def stages_said(self) -> str:
@@ -308,25 +317,17 @@ class DataCoverage:
             notes.append("No created dates imported: opportunities and pipeline created are not shown.")
         if self.has_deals and not self.has_stages:
             notes.append("No stages or lost deals imported: win rates and stage conversions are not shown.")
+        elif self.has_deals and not self.has_lost_deals:   # (an export of won deals, their stage column kept)
+            notes.append("No lost deals imported (every stage reads as won or open): win rates, deals closed, "
+                         "opportunities and pipeline created are not shown.")
         if self.lone_activities and (self.has_deals or self.roster):
-            names = quoting.names(list(self.lone_reps), limit=LONE_REPS_SHOWN)
-            notes.append(f"{self.lone_activities:,} activity rows name reps who own no deal and are not in the roster "
-                         f"({names}): their calls and meetings count for nobody who sells, and the reps who sell may "
-                         "show none. Check the activity owners' names against the deals (e-mail addresses?).")
+            notes.append(lone_activities_note(self.lone_activities, self.lone_reps))
         if self.idle_roster:
-            n = len(self.idle_roster)
-            names = quoting.names(list(self.idle_roster), limit=LONE_REPS_SHOWN)
-            notes.append(f"{n} roster {'rep owns' if n == 1 else 'reps own'} no deal and logged no activity in the "
-                         f"data ({names}): no range and no target. If {'they sell, their' if n > 1 else 'the rep sells, their'} "
-                         "deals are missing from the export.")
+            notes.append(idle_roster_note(self.idle_roster))
         if outside := outside_roster_note(self.outside_roster):
             notes.append(outside)
         if self.split_names:
-            shown = "; ".join(" / ".join(quoting.quoted(n) for n in g) for g in self.split_names[:LONE_REPS_SHOWN])
-            more = ", ..." if len(self.split_names) > LONE_REPS_SHOWN else ""
-            notes.append(f"{len(self.split_names)} {'rep appears' if len(self.split_names) == 1 else 'reps appear'} "
-                         f"under more than one spelling ({shown}{more}): each spelling counts as a rep of its own, "
-                         "so their numbers are split. Correct the names in the export and import it again.")
+            notes.append(split_names_note(self.split_names))
         return notes
 
     @property
@@ -347,7 +348,6 @@ class DataCoverage:
 
 
 PARTIAL_START_DAYS = 7   # a first period the data misses more days of is said to be partial
-LONE_REPS_SHOWN = 3   # reps named by the note on activities of reps who sell nothing
 
 
 def _span(row: tuple) -> Span:

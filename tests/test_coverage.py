@@ -193,3 +193,26 @@ def test_a_pipeline_without_the_lost_deals_amounts_is_not_offered(tmp_path, lost
     assert cov.has("pipeline") is has_pipeline and cov.why_absent("pipeline") == said
     assert cov.absent_tag("pipeline") == tag
     assert cov.has("opportunities") and cov.absent_tag("call") == " (not imported)"
+
+
+def test_an_export_of_won_deals_with_created_dates_counts_no_opportunities(tmp_path):
+    """Won deals alone, their stage column kept: 'Opportunities created' counted the wins again by created date
+    (and nothing said that lost deals were missing: the stage column made it look like a full export)."""
+    rows = ["Deal ID,Owner,Stage,Amount,Created Date,Close Date"]
+    rows += [f"W{i},Ann Lee,Won,3000,2025-0{i + 1}-02,2025-0{i + 2}-10" for i in range(6)]
+    path = tmp_path / "won.csv"
+    path.write_text("\n".join(rows) + "\n")
+    conn = store.connect(str(tmp_path / "t.duckdb"))
+    try:
+        from analytics import importing
+
+        assert importing.import_file(conn, path).status == "loaded"
+        cov = coverage.data_coverage(conn)
+    finally:
+        conn.close()
+    assert cov.has_created_dates and cov.has_stages and not cov.has_lost_deals
+    assert cov.available_metrics() == ["revenue", "deals", "avg_deal_size"]
+    assert cov.why_absent("opportunities") == "no lost deals imported: opportunities created would count the won deals alone"
+    assert cov.why_absent("win_rate") == "no lost deals imported (every stage reads as won or open)"
+    assert cov.absent_tag("opportunities") == " (won deals only)" and not cov.has_funnel("opportunities")
+    assert any(n.startswith("No lost deals imported (every stage reads as won or open)") for n in cov.absent_notes())
