@@ -219,12 +219,12 @@ class DataCoverage:
 
     def absent_tag(self, metric: str) -> str:
         """What a metric box adds to the name of a metric without data: " (not imported)"; " (no amounts)" for a
-        pipeline whose lost deals came without amounts, " (won deals only)" for deals created without lost ones."""
+        pipeline whose lost deals came without amounts, " (no lost deals)" for a win rate, deals closed or deals created."""
         if self.has(metric):
             return ""
         name = resolve_metric(metric).name
-        if name in _NEEDS_NOT_WON and self.has_created_dates and not self.lost:
-            return " (won deals only)"
+        if (name in _NEEDS_LOST or name in _NEEDS_NOT_WON and self.has_created_dates) and self.has_deals and not self.lost:
+            return " (no lost deals)"
         lost_unvalued = name in _NEEDS_LOST_AMOUNTS and self.has_created_dates and self.lost
         return " (no amounts)" if lost_unvalued else " (not imported)"
 
