@@ -22,7 +22,7 @@ import numpy as np
 
 from analytics.counts import CountFit, fit_count_model
 from analytics.logmodel import LogFit, fit_log_variants
-from analytics.metric_registry import metric_kind
+from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import OPEN_DEALS, PATH_STEPS, PanelArrays
 from analytics.periods import Period
@@ -108,6 +108,12 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
     active = None if active is None else active[:, :k]
     family = family or model_family(metric, y)
     periods = arrays.periods[:k]
+    expfrac = arrays.expfrac[:, :k]
+    if not resolve_metric(metric).additive:
+        # An average (deal size) of a rep who worked 16 days of the quarter is no sixth of a full quarter's: the
+        # days at work scale a sum, never an average (a leaver's forecast read $2,586 against a usual $15,566).
+        expfrac = np.where(np.isfinite(expfrac), 1.0, np.nan)
+        next_expfrac = np.where(np.isfinite(next_expfrac), 1.0, next_expfrac)
     fit: ModelFit
     if family == "rate":
         if arrays.won is None or arrays.closed is None:
@@ -120,13 +126,13 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
         for v in variants:
             if (v.trend, v.team_season) not in counts:
                 counts[v.trend, v.team_season] = fit_count_model(
-                    y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target, next_expfrac, next_tenure, active,
+                    y, expfrac, arrays.tenure[:, :k], periods, target, next_expfrac, next_tenure, active,
                     open_deals=None if open_deals is None else open_deals[:, :k], steps=max(steps, PATH_STEPS),
                     trend=v.trend, season=v.team_season)
         return [counts[v.trend, v.team_season] for v in variants], family
     else:
         open_deals = arrays.extra.get(OPEN_DEALS)
-        return list(fit_log_variants(y, arrays.expfrac[:, :k], arrays.tenure[:, :k], periods, target, next_expfrac,
+        return list(fit_log_variants(y, expfrac, arrays.tenure[:, :k], periods, target, next_expfrac,
                                      next_tenure, variants, active=active, steps=steps,
                                      open_deals=None if open_deals is None else open_deals[:, :k])), family
     return [fit] * len(variants), family

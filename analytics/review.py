@@ -93,7 +93,7 @@ def review_and_track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet
     the period is over (the report shows final results: tracking it would cost the page seconds at 1,000
     reps for nothing) or when it cannot be tracked. The period's calibration is fitted once for the two;
     ``fit``: how (default :func:`analytics.tracking.fit_period`; the dashboard's is cached)."""
-    saved = data.tracked_set(conn, target_set)
+    saved = data.reviewed_set(conn, target_set)
     fit = fit or fit_period
     fitted = fit(conn, saved)
     rv = review(conn, saved, fitted=fitted, fit=fit)
@@ -113,7 +113,7 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
     :func:`analytics.tracking.fit_period` when the caller has it already; ``fit`` (default ``fit_period``)
     makes it and the next period's (the dashboard's is cached: the next period's is the one tracking that
     period fits)."""
-    saved = data.tracked_set(conn, target_set)
+    saved = data.reviewed_set(conn, target_set)
     period, reps, notes = saved.fiscal_period, saved.reps, []
     as_of = data_as_of(conn) or period.end
     complete = as_of >= period.end
@@ -121,7 +121,9 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
         notes.append(f"{period.label} is not finished: the data ends on {day_words(as_of)}; results so far.")
     day = data.evaluation_date(period, as_of)
     actual_all = data.metric_to_date(conn, saved.metric, period.start, day)  # every rep with a result
-    actual = actual_all.reindex(reps).fillna(0.0)
+    # A rep with no row made nothing of a sum; an average of no deals is no figure (blank, and no target reached).
+    actual = actual_all.reindex(reps)
+    actual = actual.fillna(0.0) if resolve_metric(saved.metric).additive else actual
     outcomes = tier_outcomes(actual, saved.targets_by_tier, saved.chances_by_tier)
     res = pd.DataFrame(index=pd.Index(reps, name="rep"))
     res["team"] = data.reps_teams(conn).reindex(reps).to_numpy()

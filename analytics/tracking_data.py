@@ -38,11 +38,18 @@ def funnel_column(name: str) -> str | None:
 def tracked_set(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str) -> SavedTargetSet:
     """A saved set (given, or by name or id) checked for tracking: a metric that adds up day by day,
     a period of the set's grain, base targets. Raises ``LookupError`` or ``ValueError``."""
-    saved = target_set if isinstance(target_set, SavedTargetSet) else load_target_set(conn, target_set)
+    saved = reviewed_set(conn, target_set)
     metric = resolve_metric(saved.metric)
     if not metric.additive:
         raise ValueError(f"target set {saved.name!r}: {metric.words} is not tracked through a period "
-                         "(a rate or an average does not add up day by day)")
+                         "(a rate or an average does not add up day by day); its review reads it once the period is over")
+    return saved
+
+
+def reviewed_set(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | str) -> SavedTargetSet:
+    """A saved set checked for its review: a period of the set's grain and base targets. An average (deal size)
+    is reviewed too: the period's figure against the target needs no day-by-day pace."""
+    saved = target_set if isinstance(target_set, SavedTargetSet) else load_target_set(conn, target_set)
     if saved.fiscal_period.grain != saved.grain:
         raise ValueError(f"target set {saved.name!r}: period {saved.period} is not a {saved.grain}")
     if "base" not in saved.targets_by_tier:

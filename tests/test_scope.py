@@ -182,6 +182,7 @@ REP_QUERIES: dict[str, Query] = {
     "tracking_data.quotas_for_period": lambda c, p: tracking_data.quotas_for_period(c, p),
     "tracking_data.quota_history": lambda c, p: tracking_data.quota_history(c, "revenue", "quarter", 1, p),
     "tracking_data.tracked_set": lambda c, p: tracking_data.tracked_set(c, "Company plan").rows,
+    "tracking_data.reviewed_set": lambda c, p: tracking_data.reviewed_set(c, "Company plan").rows,
     "tracking.usual_funnel": lambda c, p: tracking.usual_funnel(c, p, _reps_arg(c)),
     "tracking.track": lambda c, p: tracking.track(c, "Company plan", p.end, n_draws=200),
     "tracking_laws.fit_period": lambda c, p: tracking_laws.fit_period(c, _set(c))[0],
