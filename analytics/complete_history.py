@@ -34,10 +34,12 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pandas as pd
 
 from analytics import formatting
+from analytics.coverage import PARTIAL_START_DAYS
 from analytics.panel_arrays import PanelArrays
-from analytics.periods import Period, months_after, period_of
+from analytics.periods import MONTHS_PER, Period, months_after, period_of
 
 MAX_LEAD_MONTHS = 12
 """A target may start at most this many months after the data's last day: next year's quarters planned from
@@ -189,3 +191,21 @@ def period_after_data_note(data_ends: date, chosen: Period, tracked: Period) -> 
     """
     return (f"Your data ends on {formatting.day_words(data_ends)}: {chosen.label} holds no data yet. "
             f"Tracking {tracked.label}, the period it ends in.")
+
+
+def partial_periods(history: pd.DataFrame, grain: str) -> set[str]:
+    """The labels of the periods of ``history`` (a ``metrics.rep_period_panel`` frame) no rep was seen for all of:
+    the one the data start inside of (an export from 1 March: a quarter of one month), whose totals are of part of
+    it. A rep's own partial period (a hire's first) is the rep's: the team's longest stay is read.
+
+    >>> frame = pd.DataFrame({"period_label": ["2017-Q1", "2017-Q1", "2017-Q2"], "exposure_days": [31, 31, 91],
+    ...                       "period_start": [date(2017, 1, 1), date(2017, 1, 1), date(2017, 4, 1)]})
+    >>> partial_periods(frame, "quarter")
+    {'2017-Q1'}
+    """
+    if history.empty:
+        return set()
+    longest = history.groupby("period_label").agg(days=("exposure_days", "max"), start=("period_start", "first"))
+    full = [(months_after(start, MONTHS_PER[grain]) - start).days for start in longest["start"]]
+    return {str(label) for label, days, whole in zip(longest.index, longest["days"], full, strict=True)
+            if days < whole - PARTIAL_START_DAYS}

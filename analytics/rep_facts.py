@@ -4,7 +4,8 @@ For one metric, grain and target period, :func:`rep_facts` reads in one SQL quer
 
 * ``last_actual``: the rep's value in the last complete period before the target (missing when the
   rep was not active then: a new hire has no last period, which is not a zero);
-* ``recent``: the rep's values in the last ``n_recent`` complete periods up to that one, oldest first,
+* ``recent``: the rep's values in the last ``n_recent`` complete periods up to that one, oldest first (not the
+  period the data start more than a week inside of: its value is of part of it, as the panel's exposure says),
   one per period the rep was active in (zeros included), for a sparkline;
 * ``note``: ``"no complete quarter yet"`` for a rep active only after that period and by the target's
   end (a hire whose first deal is this period's), listed with an empty trend rather than dropped; a column
@@ -27,7 +28,7 @@ Q2; Ann has a CRM quota of 3,000 for Q3:
 >>> from analytics import store
 >>> conn = store.connect(":memory:")
 >>> _ = conn.execute("INSERT INTO deals (deal_id, rep, close_date, amount, outcome, import_id) VALUES "
-...                  "('d1', 'Ann', DATE '2026-01-20', 1200, 'won', 1), ('d2', 'Ann', DATE '2026-02-03', 800, 'won', 1), "
+...                  "('d1', 'Ann', DATE '2026-01-05', 1200, 'won', 1), ('d2', 'Ann', DATE '2026-02-03', 800, 'won', 1), "
 ...                  "('d3', 'Ann', DATE '2026-05-15', 900, 'lost', 1), ('d4', 'Bo', DATE '2026-04-09', 500, 'won', 1), "
 ...                  "('d5', 'Bo', DATE '2026-06-30', 700, 'won', 1)")
 >>> _ = conn.execute("INSERT INTO quotas VALUES ('Ann', 'revenue', DATE '2026-07-01', DATE '2026-09-30', 3000, 2)")
@@ -51,6 +52,7 @@ import pandas as pd
 
 from analytics import metrics, store
 from analytics.calibration import resolve_period
+from analytics.coverage import PARTIAL_START_DAYS
 from analytics.metric_registry import resolve_metric
 from analytics.periods import MONTHS_PER, Period, period_start_sql
 
@@ -163,9 +165,18 @@ def _facts_sql(metric: str, grain: str, fsm: int) -> str:
                       for p in ("last", "target"))
     return f"""
     WITH {metrics.rep_spans_cte()},
-    cov AS (SELECT {definition.coverage_sql("$as_of")} AS coverage_start),
+    first_day AS (SELECT {definition.coverage_sql("$as_of")} AS coverage_start),
+    -- The period the data start inside of (an export from 1 March: a quarter of one month) is no value of a
+    -- whole period: the trend starts at the first period the data cover from its start.
+    cov AS (
+        SELECT coverage_start,
+               CASE WHEN coverage_start - {start_of("coverage_start")} > {PARTIAL_START_DAYS}
+                    THEN ({start_of("coverage_start")} + INTERVAL {MONTHS_PER[grain]} MONTH)::DATE
+                    ELSE coverage_start END AS full_from
+        FROM first_day
+    ),
     bounds AS (
-        SELECT s.rep, greatest(s.span_start, cov.coverage_start, $first) AS from_date,
+        SELECT s.rep, greatest(s.span_start, cov.full_from, $first) AS from_date,
                least(s.span_end, $last_end) AS to_date
         FROM spans s, cov WHERE cov.coverage_start IS NOT NULL AND s.span_start IS NOT NULL
     ),

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.coverage import PARTIAL_START_DAYS
+from analytics.complete_history import partial_periods
 from analytics.metric_registry import resolve_metric
 from analytics.periods import Period
 
@@ -111,8 +111,8 @@ def year_ago(history: pd.DataFrame, metric: str, target: Period, totals: np.ndar
     ago = target.previous(PERIODS_PER_YEAR[target.grain])
     rows = history[history["period_label"] == ago.label]
     # A period the data start inside of (an export from 1 March: its first quarter holds one month) is no year-ago
-    # result: no rep was seen for all of it. A hire's short stay is not that: the team's longest stay is read.
-    if rows.empty or not rows["complete"].all() or rows["exposure_days"].max() < ago.days - PARTIAL_START_DAYS:
+    # result: no rep was seen for all of it.
+    if rows.empty or not rows["complete"].all() or ago.label in partial_periods(rows, target.grain):
         return None
     before = history[history["period_label"] == target.previous().label]
     last = float(before["value"].sum()) if len(before) and before["complete"].all() else float("nan")

@@ -19,7 +19,8 @@ from analytics import formatting, metrics
 from analytics.calibration import Calibration
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
-from analytics.complete_history import NoCompleteHistory
+from analytics.complete_history import NoCompleteHistory, partial_periods
+from analytics.metric_registry import resolve_metric
 from dashboard import frame, kept_widgets, rep_facts_view, session
 
 frame.require("pages/baselines.py")
@@ -61,27 +62,37 @@ def fan_grid(_used: pd.DataFrame, _summary: pd.DataFrame, key: tuple, reps: tupl
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def history_used(_cal: Calibration, key: tuple) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """The calibration's history, its complete periods before the target period (what the fit used) and
-    their number, once per ``key``: the history is built from the panel's arrays, a cost every click paid.
-    Read, never changed."""
+    """The calibration's history, its complete periods before the target period (what the fit used; for a sum,
+    less the period the data start inside of, drawn apart) and their number, once per ``key``: the history is
+    built from the panel's arrays, a cost every click paid. Read, never changed."""
     history = _cal.history
     used = history[history["complete"]
                    & (pd.to_datetime(history["period_start"]) < pd.Timestamp(_cal.period.start))]
-    return history, used, int(used["period_start"].nunique())
+    n_used = int(used["period_start"].nunique())
+    if resolve_metric(_cal.metric).additive:    # the period the data start inside of is drawn apart (one_rep_fan)
+        used = used[~used["period_label"].isin(partial_periods(used, _cal.grain))]
+    return history, used, n_used
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def one_rep_fan(_cal: Calibration, key: tuple, rep: str, metric_name: str, kind: str) -> go.Figure:
     """One rep's history and range, drawn once per ``key`` and rep (building the plotly figure took a quarter of
     a click). Not changed after."""
-    history, _, _ = history_used(_cal, key)
+    history, used, _ = history_used(_cal, key)
     unit, label = _cal.grain, _cal.period.label
     own = history[history["rep"] == rep]
-    before = own[own["complete"] & (pd.to_datetime(own["period_start"]) < pd.Timestamp(_cal.period.start))]
-    later = own[~own.index.isin(before.index)]
+    before = used[used["rep"] == rep]
+    # A period the data start inside of holds part of its days: a point apart, not a dip in the line.
+    part = own[own["complete"] & ~own.index.isin(before.index)
+               & (pd.to_datetime(own["period_start"]) < pd.Timestamp(_cal.period.start))]
+    later = own[~own.index.isin(before.index) & ~own.index.isin(part.index)]
     fig = rep_fan_chart(before.tail(SPARK_PERIODS)[["period_label", "value"]], _cal.summary.loc[rep],
                         period_label=label, value_label=metric_name,
                         title=f"{rep}: {metric_name.lower()} per {unit} and the range for {label}")
+    if not part.empty:
+        fig.add_trace(go.Scatter(x=part["period_label"], y=part["value"], mode="markers",
+                                 marker={"symbol": "circle-open", "size": 9, "color": "#7f7f7f"},
+                                 name=f"Part of the {unit} only (the data start inside it)"))
     if not later.empty:
         fig.add_trace(go.Scatter(x=later["period_label"], y=later["value"], mode="markers",
                                  marker={"symbol": "diamond-open", "size": 10, "color": "#d62728"},

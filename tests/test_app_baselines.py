@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -373,3 +374,22 @@ def test_a_company_without_teams_has_no_team_filter(db_path, tmp_path):
     assert not at.exception, at.exception
     assert "baselines_team" not in {s.key for s in at.selectbox}
     assert "No team filter: no roster with teams imported." in [c.value for c in at.caption]
+
+
+def test_the_quarter_the_data_start_inside_of_is_a_point_apart(empty_db):
+    """An export from 1 March (the Maven export's way): its 2017-Q1 of one month was the line's first point, a
+    dip a manager would read as a slow start."""
+    conn = store.connect(empty_db)
+    days = (date(2026, 6, 30) - date(2025, 3, 1)).days + 1
+    conn.executemany("INSERT INTO deals (deal_id, rep, close_date, amount, outcome, import_id) VALUES (?, ?, ?, ?, ?, 1)",
+                     [(f"{rep}{i}", rep, date(2025, 3, 1) + timedelta(days=i), 900.0 + 40 * j + i % 5, "won")
+                      for j, rep in enumerate(["Ann", "Bo", "Cy"]) for i in range(days)])
+    conn.close()
+    at = app_test(PAGE)
+    assert not at.exception
+    traces = {t.get("name"): t for t in figure(at, 1)["data"]}
+    part = traces["Part of the quarter only (the data start inside it)"]
+    assert part["x"] == ["2025-Q1"] and "2025-Q1" not in traces["Actual"]["x"]
+    assert traces["Actual"]["x"][0] == "2025-Q2"
+    grid = figure(at, 0)
+    assert not any("2025-Q1" in list(t.get("x") or []) for t in grid["data"])

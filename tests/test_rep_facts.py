@@ -246,3 +246,20 @@ def test_a_rep_without_a_complete_period_is_listed_with_a_note(tmp_path, csv, gr
 
     rows = json.loads(run_cli("facts", "--db", str(db), "--grain", grain, "--no-verdict", "--json").stdout)["reps"]
     assert {r["rep"]: r["note"] for r in rows} == {**noted, **dict.fromkeys(with_values)}
+
+
+@pytest.mark.parametrize(("grain", "first_shown"), [("quarter", "2025-04-01"), ("month", "2025-03-01")])
+def test_the_period_the_data_start_inside_of_is_no_value_of_the_trend(grain, first_shown):
+    """An export from 1 March: its first quarter holds March alone, and read as a quarter it was a third of one
+    (the Maven export: $47k before $82k, $72k, $73k)."""
+    conn = store.connect(":memory:")
+    days = (date(2026, 6, 30) - date(2025, 3, 1)).days + 1
+    deals = [(f"d{i}", "Ann", date(2025, 3, 1) + timedelta(days=i), 1000.0 + i % 7, "won") for i in range(days)]
+    conn.executemany("INSERT INTO deals (deal_id, rep, close_date, amount, outcome, import_id) "
+                     "VALUES (?, ?, ?, ?, ?, 1)", deals)
+    facts = rep_facts.rep_facts(conn, "revenue", grain, "2026-Q3" if grain == "quarter" else "2026-07",
+                                n_recent=24, as_of=date(2026, 6, 30))
+    panel = metrics.rep_period_panel(conn, "revenue", grain, as_of=date(2026, 6, 30))
+    conn.close()
+    kept = panel[panel["complete"] & (panel["period_start"] >= date.fromisoformat(first_shown))]
+    np.testing.assert_allclose(facts.summary.loc["Ann", "recent"], kept.sort_values("period_start")["value"])

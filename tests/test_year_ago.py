@@ -24,10 +24,11 @@ TOTALS = np.linspace(80.0, 120.0, 401)     # a team range: P10 84, median 100, P
 def _history(values_then: list[float], *, label: str = "2025-Q4", complete: bool = True,
              last: list[float] | None = None, days: list[int] | None = None) -> pd.DataFrame:
     days = days or [92] * len(values_then)
-    rows = [{"rep": f"r{i}", "period_label": label, "value": v, "complete": complete, "exposure_days": n}
-            for i, (v, n) in enumerate(zip(values_then, days, strict=True))]
-    rows += [{"rep": f"r{i}", "period_label": "2026-Q3", "value": v, "complete": True, "exposure_days": 92}
-             for i, v in enumerate(last or [])]
+    start = parse_period(label).start
+    rows = [{"rep": f"r{i}", "period_label": label, "period_start": start, "value": v, "complete": complete,
+             "exposure_days": n} for i, (v, n) in enumerate(zip(values_then, days, strict=True))]
+    rows += [{"rep": f"r{i}", "period_label": "2026-Q3", "period_start": date(2026, 7, 1), "value": v,
+              "complete": True, "exposure_days": 92} for i, v in enumerate(last or [])]
     return pd.DataFrame(rows)
 
 
