@@ -18,6 +18,20 @@ def orders_only_connection(tmp_path: Path):
     return store.connect(str(build_orders_db(tmp_path)))
 
 
+def _coverage_of(tmp_path: Path, deals_csv: str) -> coverage.DataCoverage:
+    """The coverage of a database holding one imported deals file of ``deals_csv``."""
+    from analytics import importing
+
+    path = tmp_path / "deals.csv"
+    path.write_text(deals_csv)
+    conn = store.connect(str(tmp_path / "t.duckdb"))
+    try:
+        assert importing.import_file(conn, path).status == "loaded"
+        return coverage.data_coverage(conn)
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def orders_only(tmp_path):
     conn = orders_only_connection(tmp_path)
@@ -141,16 +155,7 @@ def test_a_first_period_the_data_starts_late_in_is_said_to_be_partial(first, per
 def test_deals_none_of_them_won_are_said_to_exist(tmp_path, stages, metric, said):
     """Deals stored under stages none of which reads as won were reported as 'no deals imported'."""
     rows = "".join(f"D{i},Ann Lee,{stage},1000,2025-03-0{i + 1}\n" for i, stage in enumerate(stages))
-    path = tmp_path / "deals.csv"
-    path.write_text("Deal ID,Owner,Stage,Amount,Close Date\n" + rows)
-    conn = store.connect(str(tmp_path / "t.duckdb"))
-    try:
-        from analytics import importing
-
-        assert importing.import_file(conn, path).status == "loaded"
-        cov = coverage.data_coverage(conn)
-    finally:
-        conn.close()
+    cov = _coverage_of(tmp_path, "Deal ID,Owner,Stage,Amount,Close Date\n" + rows)
     assert cov.why_absent(metric) == said
     assert cov.has(metric) == (said is None)
 
@@ -180,16 +185,7 @@ def test_a_pipeline_without_the_lost_deals_amounts_is_not_offered(tmp_path, lost
         rows += [f"W{i},Ann Lee,Won,3000,2025-0{i + 1}-02,2025-0{i + 2}-10",
                  f"L{i},Ann Lee,Lost,{lost_amount},2025-0{i + 1}-03,2025-0{i + 2}-12",
                  f"O{i},Ann Lee,Engaging,{open_amount},2025-0{i + 1}-04,"]
-    path = tmp_path / "deals.csv"
-    path.write_text("\n".join(rows) + "\n")
-    conn = store.connect(str(tmp_path / "t.duckdb"))
-    try:
-        from analytics import importing
-
-        assert importing.import_file(conn, path).status == "loaded"
-        cov = coverage.data_coverage(conn)
-    finally:
-        conn.close()
+    cov = _coverage_of(tmp_path, "\n".join(rows) + "\n")
     assert cov.has("pipeline") is has_pipeline and cov.why_absent("pipeline") == said
     assert cov.absent_tag("pipeline") == tag
     assert cov.has("opportunities") and cov.absent_tag("call") == " (not imported)"
@@ -200,16 +196,7 @@ def test_an_export_of_won_deals_with_created_dates_counts_no_opportunities(tmp_p
     (and nothing said that lost deals were missing: the stage column made it look like a full export)."""
     rows = ["Deal ID,Owner,Stage,Amount,Created Date,Close Date"]
     rows += [f"W{i},Ann Lee,Won,3000,2025-0{i + 1}-02,2025-0{i + 2}-10" for i in range(6)]
-    path = tmp_path / "won.csv"
-    path.write_text("\n".join(rows) + "\n")
-    conn = store.connect(str(tmp_path / "t.duckdb"))
-    try:
-        from analytics import importing
-
-        assert importing.import_file(conn, path).status == "loaded"
-        cov = coverage.data_coverage(conn)
-    finally:
-        conn.close()
+    cov = _coverage_of(tmp_path, "\n".join(rows) + "\n")
     assert cov.has_created_dates and cov.has_stages and not cov.has_lost_deals
     assert cov.available_metrics() == ["revenue", "deals", "avg_deal_size"]
     assert cov.why_absent("opportunities") == "no lost deals imported: opportunities created would count the won deals alone"
