@@ -215,7 +215,7 @@ with st.container(border=True):
                   help="Simulated with the shared period shock: reps' outcomes move together.")
         m2.metric("Team median outcome", _fmt(team.team_p50),
                   help="The middle of the team's simulated totals: as likely above as below. With the shared "
-                       "period shock it is not the sum of the reps' medians (shown under the tiers).")
+                       "period shock it is not the sum of the reps' medians.")
         m3.metric("Team P90 (9 in 10 below)", _fmt(team.team_p90),
                   help="The team's total stays below this in 9 simulated periods out of 10.")
         rep_chance_box = m4.empty()     # the equal split's chance, or the re-split reps' once the edits are known
@@ -298,10 +298,13 @@ else:
     k3.metric("Team total at base", _fmt(base_total),
               delta=f"{_fmt(edited.team.difference)} against the team number",
               delta_color="off" if on_number else "normal", delta_arrow="off" if on_number else "auto")
-if resolve_metric(metric).additive:
-    k4.metric("Sum of the reps' medians", _fmt(float(summary["baseline"].sum())),
-              help="Each rep's median added up: an even chance for each rep of doing better or worse. The team's "
-                   "own median outcome (in the team-number box) differs: the reps' periods move together.")
+if resolve_metric(metric).additive:     # the team's own middle outcome, not the reps' medians added up
+    medians = float(summary["baseline"].sum())
+    k4.metric("Team median outcome", _fmt(float(np.median(_team_totals(cal, f"{cache_key}|{context}")))),
+              delta=f"reps' medians add to {_fmt(medians)}", delta_color="off", delta_arrow="off",
+              help="The middle of the team's simulated totals: as likely above as below. The reps' medians added "
+                   "up fall short of it: each rep's range is skewed (a big quarter is likelier than a wipe-out) "
+                   "and the reps' periods move together.")
 else:
     k4.metric("Median of the reps' medians", _fmt(float(summary["baseline"].median())),
               help="The middle of the reps' baselines (each an even chance of doing better or worse).")

@@ -505,7 +505,7 @@ def test_the_team_total_stays_honest_resplit_or_shortfall(sample_db):
     box = next(m for m in at.metric if m.label == "Chance of each re-split rep")
     assert box.value == formatting.rate(free["Chance"].mean() / 100)
     labels = {m.label for m in at.metric}
-    assert {"Team median outcome", "Team P90 (9 in 10 below)", "Sum of the reps' medians"} <= labels
+    assert {"Team median outcome", "Team P90 (9 in 10 below)"} <= labels
     total = next(m for m in at.metric if m.label == "Team total at base")
     assert total.proto.direction == Metric.MetricDirection.NONE              # no arrow beside a zero difference
     caption = next(c.value for c in at.caption if c.value.startswith("Working draft:"))
@@ -583,6 +583,12 @@ def test_without_a_team_number_the_base_total_says_how_often_the_team_reaches_it
     assert 0.75 < chance < 1.0            # the total of 65%-chance targets: reached far more often than each
     assert tile.proto.delta == f"reached {formatting.rate(chance)} of the time"
     assert tile.proto.direction == Metric.MetricDirection.NONE
+    # the team's own middle outcome beside it, from the same simulation, above the reps' medians added up
+    totals = allocation.team_totals(cal.predictive)
+    middle = next(m for m in at.metric if m.label == "Team median outcome")
+    assert middle.value == formatting.money(float(np.median(totals)))
+    medians = float(cal.summary["baseline"].sum())
+    assert middle.proto.delta == f"reps' medians add to {formatting.money(medians)}" and np.median(totals) > medians
 
 
 @pytest.mark.parametrize(("metric", "split"), [("avg_deal_size", False), ("deals", True)])
@@ -607,7 +613,7 @@ def test_an_average_has_no_team_total_share_or_cumulative_milestones(sample_db):
     at.selectbox(key="tg_metric").set_value("avg_deal_size").run()
     assert not at.exception
     tiles = {m.label: m.value for m in at.metric}
-    assert "Team total at base" not in tiles and "Sum of the reps' medians" not in tiles
+    assert "Team total at base" not in tiles and "Team median outcome" not in tiles
     base = at.data_editor[0].value["Target"]
     assert tiles["Median base target"] == formatting.money(float(base.median()), "$")
     card = next(md.value for md in at.markdown if "**Relevant**" in md.value)
