@@ -244,6 +244,9 @@ def allocate_team_target(predictive: PredictiveDistribution, team_target: float,
                          "p_attain": predictive.p_attain(targets)})
 
 
+MAX_TIER_LEVEL = 99.0   # the highest percentile a tier is placed at: a 1% chance
+
+
 def spaced_higher_tiers(predictive: PredictiveDistribution, base: npt.ArrayLike,
                         tiers: Mapping[str, float]) -> dict[str, np.ndarray]:
     """Each higher tier's model target per rep when base is a split of the team number, not a percentile.
@@ -253,7 +256,9 @@ def spaced_higher_tiers(predictive: PredictiveDistribution, base: npt.ArrayLike,
     amount gap means nothing across reps of different ranges): a higher tier sits at its own percentile,
     or at least as many percentile points above where the rep's base sits in their range as the tiers are
     apart (stretch P70 over base P35: at least 35 points above the split base), rounded up to a whole
-    percent and at most P99 (never below base). ``base`` is per rep in ``predictive.reps`` order.
+    percent and at most P99 (never below base). When two tiers' gaps do not fit below P99 (a base at P75, stretch
+    and excellence 30 and 50 points above it), every gap is shrunk by the same factor into the room left, so the
+    tiers keep their order and stay apart. ``base`` is per rep in ``predictive.reps`` order.
 
     >>> import numpy as np
     >>> from analytics.predictive import LogScaleHurdle
@@ -263,16 +268,27 @@ def spaced_higher_tiers(predictive: PredictiveDistribution, base: npt.ArrayLike,
     >>> spaced = spaced_higher_tiers(d, base, {"base": 35, "stretch": 70})["stretch"]
     >>> bool(np.isclose(spaced[0], d.quantile(0.95)[0]))      # 60 + (70 - 35) = P95, not P70
     True
+    >>> high = spaced_higher_tiers(d, d.quantile(0.75), {"base": 40, "stretch": 70, "excellence": 90})
+    >>> [round(float(1 - d.p_attain(high[t])[0]), 2) for t in ("stretch", "excellence")]   # 75 + 24 x 30/50, 75 + 24
+    [0.9, 0.99]
     """
     base = np.asarray(base, dtype=float)
     n = len(predictive.reps)
     base_level = 100.0 * (1.0 - np.asarray(predictive.p_attain(base), dtype=float))
+    gaps = {t: float(pct) - float(tiers["base"]) for t, pct in tiers.items() if t != "base"}
+    widest = max(gaps.values(), default=0.0)
+    # A base so high in its range that two tiers would meet at P99 leaves no room for the full gaps: they are
+    # shrunk alike into what is left below P99, so the tiers stay apart (a base at P75 put stretch and excellence
+    # both at P99, $524k at a 1% chance each). One tier past P99 alone is only capped.
+    overflowing = sum((base_level + g > MAX_TIER_LEVEL).astype(int) for g in gaps.values())
+    squeezed = np.asarray(overflowing, dtype=int) >= 2
+    room = np.clip(MAX_TIER_LEVEL - base_level, 0.0, None) / max(widest, 1e-9)
     out: dict[str, np.ndarray] = {}
     for tier, pct in tiers.items():
         if tier == "base":
             continue
-        level = np.clip(np.maximum(float(pct), np.ceil(base_level + float(pct) - float(tiers["base"]) - 1e-9)),
-                        1.0, 99.0)
+        above = np.where(squeezed, base_level + room * gaps[tier], base_level + gaps[tier])
+        level = np.clip(np.maximum(float(pct), np.ceil(above - 1e-9)), 1.0, MAX_TIER_LEVEL)
         levels = np.unique(level)      # whole percents: at most 99 quantile levels for any team size
         q = np.asarray(predictive.quantile(levels / 100.0), dtype=float).reshape(n, levels.size)
         target = q[np.arange(n), np.searchsorted(levels, level)]

@@ -102,7 +102,7 @@ def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
-    if os.environ.get(REFRESH_README_ENV) == "1":
+    if os.environ.get(REFRESH_README_ENV) == "1" and (README_PICTURES / path.name).exists():   # (the README's own)
         shutil.copyfile(path, README_PICTURES / path.name)
     return path
 

@@ -37,11 +37,14 @@ def _percentile(d, targets: np.ndarray) -> np.ndarray:
 def test_higher_tiers_stay_as_far_above_the_split_base_in_chance_as_the_tiers_are_apart(team, split_at):
     base = team.quantile(split_at)
     spaced = spaced_higher_tiers(team, base, TIERS)
+    gaps = {t: TIERS[t] - TIERS["base"] for t in ("stretch", "excellence")}
+    # both gaps past P99 (a split at P75 or higher): shrunk alike into the room left below P99
+    shrink = (99.0 - 100 * split_at) / max(gaps.values()) if 100 * split_at + min(gaps.values()) > 99 else 1.0
     for tier in ("stretch", "excellence"):
-        want = min(max(TIERS[tier], 100 * split_at + TIERS[tier] - TIERS["base"]), 99.0)
+        want = min(max(TIERS[tier], 100 * split_at + shrink * gaps[tier]), 99.0)
         assert _percentile(team, spaced[tier]) == pytest.approx(np.full(10, want), abs=1.0)   # whole percents
         assert np.all(spaced[tier] >= base)
-    assert np.all(spaced["excellence"] >= spaced["stretch"])
+    assert np.all(spaced["excellence"] > spaced["stretch"])      # apart, not both at P99
 
 
 def test_spaced_count_tiers_are_whole_numbers_not_below_base():
