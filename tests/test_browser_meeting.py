@@ -28,6 +28,7 @@ from browser_helpers import (
     grid_column,
     grid_columns,
     open_page,
+    open_selectbox,
     screenshot,
     set_date,
     wait_for_app,
@@ -88,8 +89,9 @@ def _nav(page: Page, title: str) -> None:
 
 
 def _choose(page: Page, key: str, option: str) -> None:
-    get_element_by_key(page, key).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    # (open_selectbox opens the list again when a rerun or a scroll closed it: a bare click lost it once in CI)
+    wait_for_app(page)
+    open_selectbox(page, key).get_by_role("option", name=option, exact=True).click()
     wait_for_app(page)
 
 
