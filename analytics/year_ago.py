@@ -34,13 +34,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics import formatting
 from analytics.complete_history import partial_periods
 from analytics.metric_registry import resolve_metric
-from analytics.periods import Period
+from analytics.periods import MONTHS_PER, Period
 
 SAME_TEAM = 0.2
 """The largest move in headcount (as a share of the reps then) at which a year-ago result outside the range is flagged."""
-PERIODS_PER_YEAR = {"month": 12, "quarter": 4}
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class YearAgo:
 
     @property
     def period(self) -> Period:
-        return self.target.previous(PERIODS_PER_YEAR[self.target.grain])
+        return self.target.previous(12 // MONTHS_PER[self.target.grain])
 
     @property
     def same_team(self) -> bool:
@@ -77,7 +77,7 @@ class YearAgo:
 
     def sentence(self, write: Callable[[float], str]) -> str:
         """The comparison in the manager's words; ``write`` writes an amount of the metric."""
-        reps = f"{self.reps_then} rep{'s' if self.reps_then != 1 else ''}"
+        reps = formatting.quantity(self.reps_then, "rep")
         if self.reps_now != self.reps_then:
             reps += f" ({self.reps_now} now)"
         where = ("above" if self.percentile > 0.9 else "below" if self.percentile < 0.1 else "inside")
@@ -108,7 +108,7 @@ def year_ago(history: pd.DataFrame, metric: str, target: Period, totals: np.ndar
     """
     if not resolve_metric(metric).additive or totals.size == 0 or history.empty:
         return None
-    ago = target.previous(PERIODS_PER_YEAR[target.grain])
+    ago = target.previous(12 // MONTHS_PER[target.grain])
     rows = history[history["period_label"] == ago.label]
     # A period the data start inside of (an export from 1 March: its first quarter holds one month) is no year-ago
     # result: no rep was seen for all of it.

@@ -286,11 +286,13 @@ k1.metric("Reps", f"{len(reps)}")
 k2.metric("Expected share reaching base", formatting.rate(check.expected_share),
           help="The mean chance of reaching base; practitioners aim for 60–70%.")
 on_number = edited.team is None or edited.team.difference == 0
-if not resolve_metric(metric).additive:     # an average of each rep's own deals: no team total to add up
+additive = resolve_metric(metric).additive
+totals = _team_totals(cal, f"{cache_key}|{context}")      # (cached: once per calibration)
+if not additive:     # an average of each rep's own deals: no team total to add up
     k3.metric("Median base target", _fmt(float(base_rows["target"].median())),
               help="The middle of the reps' base targets. An average does not add up over reps: no team total.")
 elif edited.team is None:     # no number to compare with: how often the team reaches its base total
-    base_chance = chance_from_totals(_team_totals(cal, f"{cache_key}|{context}"), base_total)
+    base_chance = chance_from_totals(totals, base_total)
     k3.metric("Team total at base", _fmt(base_total), delta=f"reached {formatting.rate(base_chance)} of the time",
               delta_color="off", delta_arrow="off", help=base_total_chance_words(base_total, base_chance, _fmt)
               + " Each rep's base has its own chance; a miss by one is made up by another's beat.")
@@ -298,9 +300,9 @@ else:
     k3.metric("Team total at base", _fmt(base_total),
               delta=f"{_fmt(edited.team.difference)} against the team number",
               delta_color="off" if on_number else "normal", delta_arrow="off" if on_number else "auto")
-if resolve_metric(metric).additive:     # the team's own middle outcome, not the reps' medians added up
+if additive:     # the team's own middle outcome, not the reps' medians added up
     medians = float(summary["baseline"].sum())
-    k4.metric("Team median outcome", _fmt(float(np.median(_team_totals(cal, f"{cache_key}|{context}")))),
+    k4.metric("Team median outcome", _fmt(float(np.median(totals))),
               delta=f"reps' medians add to {_fmt(medians)}", delta_color="off", delta_arrow="off",
               help="The middle of the team's simulated totals: as likely above as below. The reps' medians added "
                    "up fall short of it: each rep's range is skewed (a big quarter is likelier than a wipe-out) "
@@ -309,7 +311,7 @@ else:
     k4.metric("Median of the reps' medians", _fmt(float(summary["baseline"].median())),
               help="The middle of the reps' baselines (each an even chance of doing better or worse).")
 # What the team did in the same period a year ago, beside its range: the number the meeting checks a plan against.
-if (ago := year_ago(cal.history, metric, period, _team_totals(cal, f"{cache_key}|{context}"), len(reps))) is not None:
+if (ago := year_ago(cal.history, metric, period, totals, len(reps))) is not None:
     if ago.outside:
         st.warning(ago.sentence(_fmt), icon=":material/history:")
     else:
