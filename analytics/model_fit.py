@@ -26,6 +26,7 @@ from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.model_variants import STANDARD, ModelVariant
 from analytics.panel_arrays import OPEN_DEALS, PATH_STEPS, PanelArrays
 from analytics.periods import Period
+from analytics.rate_mixture import forecast_closes
 from analytics.rate_model import RateFit, fit_rate_model
 
 # What a metric's model fit is, by family: rate, count, log-scale.
@@ -109,6 +110,7 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
     family = family or model_family(metric, y)
     periods = arrays.periods[:k]
     expfrac = arrays.expfrac[:, :k]
+    worked, next_worked = expfrac, next_expfrac     # a rate's closes scale with the days worked, its rate not
     if not resolve_metric(metric).additive:
         # An average (deal size) of a rep who worked 16 days of the quarter is no sixth of a full quarter's: the
         # days at work scale a sum, never an average (a leaver's forecast read $2,586 against a usual $15,566).
@@ -118,7 +120,13 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
     if family == "rate":
         if arrays.won is None or arrays.closed is None:
             raise ValueError(f"{metric}: a rate needs the panel's won and closed counts")
-        fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active, periods=periods, target=target)
+        # The deals the rep will close are forecast as the closed-deal count is (exposure, ramp, the team's
+        # level and season): a rate over a sliver's closes, or a quiet month's, read 0% at the median beside a
+        # forecast of seven deals closed.
+        closed_law = fit_count_model(arrays.closed[:, :k], worked, arrays.tenure[:, :k], periods, target,
+                                     next_worked, next_tenure, active).predictive(arrays.reps)
+        fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active, periods=periods, target=target,
+                             expfrac=worked, next_expfrac=next_worked, closes=forecast_closes(closed_law.quantile))
     elif family == "count":
         # The count model's forms are its team level's: trend and season (one fit for the variants alike there).
         open_deals = arrays.extra.get(OPEN_DEALS)

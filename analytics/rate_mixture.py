@@ -25,6 +25,7 @@ A rep whose rate is Beta(4, 6) (mean 40%), who closed 2 deals one month and 10 t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,21 @@ from scipy import special
 MAX_PERIODS = 12   # the rep's last periods with a close that N is drawn from
 EPS = 1e-9         # a fraction w / N times N, floored: not one below w for rounding
 QUANTILE_CELLS = 2_000_000   # reps x candidates x slots a quantile block holds (16 MB a float array)
+
+
+FORECAST_SLOTS = 12   # the equally likely closes a forecast law of closed deals is read at
+
+
+def forecast_closes(quantile: Callable[[np.ndarray], np.ndarray], slots: int = FORECAST_SLOTS) -> np.ndarray:
+    """The closes next period's rate is mixed over, from a forecast law of the deals each rep will close:
+    its quantiles at the midpoints of ``slots`` equal bands, (reps, slots), each equally likely (a slot of
+    0 closes is none: the rate of a period without a close is not scored).
+
+    >>> from scipy import stats
+    >>> forecast_closes(lambda p: stats.poisson.ppf(p[None, :], 8.0), slots=4).tolist()
+    [[5.0, 7.0, 9.0, 11.0]]
+    """
+    return np.asarray(quantile((np.arange(slots) + 0.5) / slots), dtype=float)
 
 
 def last_closes(closed: np.ndarray, active: np.ndarray, periods: int = MAX_PERIODS) -> np.ndarray:

@@ -1,0 +1,63 @@
+"""How many deals a rep's next win rate is drawn over (analytics/rate_model.py, analytics/rate_mixture.py):
+the closes forecast for the rep, not the closes of a sliver of a period or of one quiet month.
+
+A history that starts eleven days before a quarter's end is a whole quarter of the panel with a sliver's
+closes; read as a quarter's, it drew next quarter's rate over two or three deals (0%, 50% or 100%), beside
+a forecast of twenty deals closed. Exports are seeded and imported as the CLI imports them."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from analytics import store
+from analytics.calibration import calibrate
+from analytics.rate_model import full_period_closes
+from tests.short_history_fixtures import HEADER, database_from_csv
+
+REPS = ("Ann Lee", "Bo Chan", "Cy Diaz", "Di Park", "Ed Moss", "Flo Ng")
+WIN_RATE = 0.3
+
+
+def _steady_team(start: date, end: date, seed: int) -> str:
+    """Each rep closes about eight deals a month from ``start`` to ``end``, won three times in ten."""
+    rng = random.Random(seed)
+    lines, day, n = [], start, 0
+    while day <= end:
+        for rep in REPS:
+            if rng.random() < 8 / 30:
+                n += 1
+                stage = "Closed Won" if rng.random() < WIN_RATE else "Closed Lost"
+                lines.append(f"D{n},{rep},{stage},{rng.randint(5, 40) * 1000},{day.isoformat()}\n")
+        day += timedelta(days=1)
+    return HEADER + "".join(lines)
+
+
+@pytest.mark.parametrize("grain", ["quarter", "month"])
+def test_a_history_starting_late_in_a_quarter_draws_the_rate_over_the_forecast_closes(tmp_path, grain):
+    db = database_from_csv(tmp_path, _steady_team(date(2024, 9, 20), date(2024, 11, 13), seed=5))
+    conn = store.connect(db)
+    try:
+        rates = calibrate(conn, "win_rate", grain, "next").summary
+        closes = calibrate(conn, "closed_deals", grain, "next").summary
+    finally:
+        conn.close()
+    # about 24 closes a quarter (8 a month) at 30%: no rep's median is 0% or half their deals won
+    assert closes["p50"].between(4, 40).all()
+    assert rates["p50"].between(0.15, 0.45).all(), rates[["p25", "p50", "p70"]]
+    assert (rates["p25"] > 0).sum() >= len(REPS) - 1, rates[["p25", "p50"]]
+
+
+@pytest.mark.parametrize(("expfrac", "slots", "worked"), [
+    ([1.0, 1.0], [True, True], 2.0),
+    ([0.12, 1.0], [False, True], 1.12),     # the data start eleven days before the quarter's end
+    ([1.0, 0.5], [True, True], 1.5),        # a leaver's half quarter still stands for a quarter, scaled
+])
+def test_full_period_closes_scale_a_partial_period(expfrac, slots, worked):
+    closed = np.array([[6.0, 20.0]])
+    full, usable, total = full_period_closes(closed, np.ones((1, 2), bool), np.array([expfrac]))
+    assert full[0].tolist() == pytest.approx((closed[0] / np.array(expfrac)).tolist())
+    assert usable[0].tolist() == slots and total[0] == pytest.approx(worked)
