@@ -209,3 +209,27 @@ def partial_periods(history: pd.DataFrame, grain: str) -> set[str]:
     full = [(months_after(start, MONTHS_PER[grain]) - start).days for start in longest["start"]]
     return {str(label) for label, days, whole in zip(longest.index, longest["days"], full, strict=True)
             if days < whole - PARTIAL_START_DAYS}
+
+
+def short_history_note(n_whole: int, n_partial: int, unit: str, target_label: str) -> str | None:
+    """The warning over ranges learnt from fewer than four periods (None from four on), counting the period
+    the data start inside of apart (:func:`partial_periods`): a history from 20 September is no complete
+    quarter before the next, and was called one.
+
+    >>> short_history_note(0, 1, "quarter", "2027-Q1")
+    'Only part of a quarter of history before 2027-Q1 (the data start inside it): ranges lean heavily on the team and are wide. Monthly grain gives more periods to learn from.'
+    >>> short_history_note(2, 1, "month", "2027-01")
+    'Only 2 complete months of history before 2027-01, and part of one before them (the data start inside it): ranges lean heavily on the team and are wide.'
+    >>> short_history_note(3, 1, "month", "2027-01") is None
+    True
+    """
+    if n_whole + n_partial >= 4 or n_whole + n_partial == 0:
+        return None
+    if n_whole == 0:
+        length = f"Only part of a {unit} of history before {target_label} (the data start inside it)"
+    else:
+        length = (f"Only {formatting.quantity(n_whole, f'complete {unit}')} of history before {target_label}"
+                  + (f", and part of one before {'it' if n_whole == 1 else 'them'} (the data start inside it)"
+                     if n_partial else ""))
+    return (length + ": ranges lean heavily on the team and are wide."
+            + (" Monthly grain gives more periods to learn from." if unit == "quarter" else ""))

@@ -19,7 +19,7 @@ from analytics import formatting, metrics
 from analytics.calibration import Calibration
 from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
-from analytics.complete_history import NoCompleteHistory, partial_periods
+from analytics.complete_history import NoCompleteHistory, partial_periods, short_history_note
 from analytics.metric_registry import resolve_metric
 from dashboard import frame, kept_widgets, rep_facts_view, session
 
@@ -61,24 +61,26 @@ def fan_grid(_used: pd.DataFrame, _summary: pd.DataFrame, key: tuple, reps: tupl
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def history_used(_cal: Calibration, key: tuple) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def history_used(_cal: Calibration, key: tuple) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
     """The calibration's history, its complete periods before the target period (what the fit used; for a sum,
-    less the period the data start inside of, drawn apart) and their number, once per ``key``: the history is
-    built from the panel's arrays, a cost every click paid. Read, never changed."""
+    less the period the data start inside of, drawn apart), their number less that period, and 1 if there is
+    one, once per ``key``: the history is built from the panel's arrays, a cost every click paid. Read, never
+    changed."""
     history = _cal.history
     used = history[history["complete"]
                    & (pd.to_datetime(history["period_start"]) < pd.Timestamp(_cal.period.start))]
     n_used = int(used["period_start"].nunique())
+    partial = partial_periods(used, _cal.grain)
     if resolve_metric(_cal.metric).additive:    # the period the data start inside of is drawn apart (one_rep_fan)
-        used = used[~used["period_label"].isin(partial_periods(used, _cal.grain))]
-    return history, used, n_used
+        used = used[~used["period_label"].isin(partial)]
+    return history, used, n_used - len(partial), len(partial)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def one_rep_fan(_cal: Calibration, key: tuple, rep: str, metric_name: str, kind: str) -> go.Figure:
     """One rep's history and range, drawn once per ``key`` and rep (building the plotly figure took a quarter of
     a click). Not changed after."""
-    history, used, _ = history_used(_cal, key)
+    history, used, _, _ = history_used(_cal, key)
     unit, label = _cal.grain, _cal.period.label
     own = history[history["rep"] == rep]
     before = used[used["rep"] == rep]
@@ -169,14 +171,14 @@ except ValueError as exc:
 summary = cal.summary
 unit = cal.grain
 cal_key = (session.db_path(), session.data_version(), metric, grain, cal.period.label)
-_, used, n_complete = history_used(cal, cal_key)
+_, used, n_whole, n_partial = history_used(cal, cal_key)
 if (history_note := cov.history_start_note(metric)) is not None:
     # A history cut by created date: its first weeks hold only the quick closes, so they were left out.
     st.info(history_note, icon=":material/history:")
 if summary.empty:
     st.info(f"No rep is active in {cal.period.label}. Pick another period in the sidebar.")
     st.stop()
-if n_complete == 0:
+if n_whole + n_partial == 0:
     st.warning(f"Too little history for {cal.period.label}: no complete {unit} of "
                f"{metric_name.lower()} before it. "
                + ("Switch the sidebar to monthly grain, pick a later period, " if unit == "quarter" else
@@ -211,10 +213,8 @@ else:
                    f"{show(candidate)} per {unit} is the same pace.")
 chance = pd.Series(cal.p_attain([candidate] * len(summary)), index=summary.index).loc[shown.index]
 
-if n_complete < 4:
-    st.warning(f"Only {n_complete} complete {unit}{'s' if n_complete > 1 else ''} of history before "
-               f"{cal.period.label}: ranges lean heavily on the team and are wide."
-               + (" Monthly grain gives more periods to learn from." if unit == "quarter" else ""))
+if (too_short := short_history_note(n_whole, n_partial, unit, cal.period.label)) is not None:
+    st.warning(too_short)
 
 # ---- plain reading -------------------------------------------------------------------------------
 n = len(shown)

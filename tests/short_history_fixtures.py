@@ -4,6 +4,8 @@ simple rule forecasts exactly)."""
 
 from __future__ import annotations
 
+import random
+from datetime import date, timedelta
 from pathlib import Path
 
 HEADER = "Opportunity ID,Opportunity Owner,Stage,Amount,Close Date\n"
@@ -32,6 +34,25 @@ B2,Bo Chan,Closed Won,1000,2024-01-06
 """
 """Deals only in January: every month tested (2023-05 .. 2023-12) is a zero, which last month's zero
 forecasts exactly, so the best simple rule's error is 0."""
+
+
+LATE_IN_QUARTER_REPS = ("Ann Lee", "Bo Chan", "Cy Diaz", "Di Park", "Ed Moss", "Flo Ng")
+
+
+def late_in_quarter_team(start: date = date(2024, 9, 20), end: date = date(2024, 11, 13), seed: int = 5) -> str:
+    """Six reps each closing about eight deals a month from ``start`` to ``end``, won three times in ten: a
+    history that starts eleven days before a quarter's end (that quarter holds a sliver's closes) and stops
+    inside the next."""
+    rng = random.Random(seed)
+    lines, day, n = [], start, 0
+    while day <= end:
+        for rep in LATE_IN_QUARTER_REPS:
+            if rng.random() < 8 / 30:
+                n += 1
+                stage = "Closed Won" if rng.random() < 0.3 else "Closed Lost"
+                lines.append(f"D{n},{rep},{stage},{rng.randint(5, 40) * 1000},{day.isoformat()}\n")
+        day += timedelta(days=1)
+    return HEADER + "".join(lines)
 
 
 def database_from_csv(folder: Path, text: str, db: Path | None = None) -> Path:

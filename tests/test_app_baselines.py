@@ -393,3 +393,25 @@ def test_the_quarter_the_data_start_inside_of_is_a_point_apart(empty_db):
     assert traces["Actual"]["x"][0] == "2025-Q2"
     grid = figure(at, 0)
     assert not any("2025-Q1" in list(t.get("x") or []) for t in grid["data"])
+
+
+@pytest.mark.parametrize(("metric", "grain", "words"), [
+    ("revenue", "quarter", "Only part of a quarter of history before 2025-Q1 (the data start inside it)"),
+    ("win_rate", "quarter", "Only part of a quarter of history before 2025-Q1 (the data start inside it)"),
+    ("revenue", "month", "Only 1 complete month of history before 2024-12, and part of one before it"),
+])
+def test_a_history_from_late_in_a_period_is_not_called_a_complete_one(empty_db, metric, grain, words):
+    """Deals from 20 September to 13 November: 2024-Q3 holds eleven days of them and was "1 complete
+    quarter of history"."""
+    from short_history_fixtures import database_from_csv, late_in_quarter_team
+
+    database_from_csv(empty_db.parent, late_in_quarter_team(), db=empty_db)
+    at = app_test(PAGE)
+    if grain != "quarter":
+        at.radio(key="grain").set_value(grain).run()
+    if metric != "revenue":
+        at.selectbox(key="baselines_metric").set_value(metric).run()
+    assert not at.exception
+    said = [w.value for w in at.warning]
+    assert any(words in w for w in said), said
+    assert not any("complete quarter" in w for w in said)

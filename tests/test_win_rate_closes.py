@@ -7,38 +7,18 @@ a forecast of twenty deals closed. Exports are seeded and imported as the CLI im
 
 from __future__ import annotations
 
-import random
-from datetime import date, timedelta
-
 import numpy as np
 import pytest
 
 from analytics import store
 from analytics.calibration import calibrate
 from analytics.rate_model import full_period_closes
-from tests.short_history_fixtures import HEADER, database_from_csv
-
-REPS = ("Ann Lee", "Bo Chan", "Cy Diaz", "Di Park", "Ed Moss", "Flo Ng")
-WIN_RATE = 0.3
-
-
-def _steady_team(start: date, end: date, seed: int) -> str:
-    """Each rep closes about eight deals a month from ``start`` to ``end``, won three times in ten."""
-    rng = random.Random(seed)
-    lines, day, n = [], start, 0
-    while day <= end:
-        for rep in REPS:
-            if rng.random() < 8 / 30:
-                n += 1
-                stage = "Closed Won" if rng.random() < WIN_RATE else "Closed Lost"
-                lines.append(f"D{n},{rep},{stage},{rng.randint(5, 40) * 1000},{day.isoformat()}\n")
-        day += timedelta(days=1)
-    return HEADER + "".join(lines)
+from tests.short_history_fixtures import LATE_IN_QUARTER_REPS, database_from_csv, late_in_quarter_team
 
 
 @pytest.mark.parametrize("grain", ["quarter", "month"])
 def test_a_history_starting_late_in_a_quarter_draws_the_rate_over_the_forecast_closes(tmp_path, grain):
-    db = database_from_csv(tmp_path, _steady_team(date(2024, 9, 20), date(2024, 11, 13), seed=5))
+    db = database_from_csv(tmp_path, late_in_quarter_team())
     conn = store.connect(db)
     try:
         rates = calibrate(conn, "win_rate", grain, "next").summary
@@ -48,7 +28,7 @@ def test_a_history_starting_late_in_a_quarter_draws_the_rate_over_the_forecast_c
     # about 24 closes a quarter (8 a month) at 30%: no rep's median is 0% or half their deals won
     assert closes["p50"].between(4, 40).all()
     assert rates["p50"].between(0.15, 0.45).all(), rates[["p25", "p50", "p70"]]
-    assert (rates["p25"] > 0).sum() >= len(REPS) - 1, rates[["p25", "p50"]]
+    assert (rates["p25"] > 0).sum() >= len(LATE_IN_QUARTER_REPS) - 1, rates[["p25", "p50"]]
 
 
 @pytest.mark.parametrize(("expfrac", "slots", "worked"), [
