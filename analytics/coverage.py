@@ -294,12 +294,23 @@ class DataCoverage:
         """Whether ``period`` starts after the data's last day (nothing of it is measured)."""
         return self.data_ends is not None and period.start > self.data_ends
 
+    @property
+    def closes_counted_from(self) -> date | None:
+        """The first day the won deals are counted from: the history's start when the export begins with the
+        deals created since a day (:mod:`analytics.left_truncation`: the closes before it are only the quick
+        ones), else the data's first day."""
+        cut = self.history_start
+        return cut.complete_from if cut is not None and cut.cut else self.data_starts
+
     def data_starts_note(self, period: Period) -> str | None:
-        """"The data starts on 1 Mar 2017" when ``period`` began more than :data:`PARTIAL_START_DAYS`
-        before the data's first day and holds it (its total is of part of it), else None."""
-        first = self.data_starts
+        """"The data starts on 1 Mar 2017" (or "history counted from 20 Sep 2026", :attr:`closes_counted_from`)
+        when ``period`` began more than :data:`PARTIAL_START_DAYS` before it and holds it (its total is of part
+        of it), else None."""
+        first = self.closes_counted_from
         if first is None or not period.start <= first <= period.end or (first - period.start).days <= PARTIAL_START_DAYS:
             return None
+        if first != self.data_starts:
+            return f"history counted from {day_words(first)}"
         return f"the data starts on {day_words(first)}"
 
     def data_ends_note(self, period: Period) -> str | None:

@@ -94,7 +94,13 @@ active_reps = panel.loc[panel["period_label"] == current.label, "rep"].nunique()
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Active reps", f"{active_reps}")
-c2.metric(f"Won in {last_label or formatting.BLANK}", formatting.money(last_total, currency))
+# The first period the data start inside of holds part of its days: its total says so beside it.
+first = period_of(cov.closes_counted_from, grain, fiscal_month) if cov.closes_counted_from else current
+first_note = cov.data_starts_note(first)
+c2.metric(f"Won in {last_label or formatting.BLANK}", formatting.money(last_total, currency),
+          **({"delta": f"{first_note[0].upper()}{first_note[1:]}", "delta_color": "off", "delta_arrow": "off",
+              "help": cov.history_start_note("revenue") or f"{first.label} holds only the days from then on."}
+             if first_note and last_label == first.label else {}))
 if current_over:
     c3.metric(f"Won in {current.label}", formatting.money(current_total, currency),
               help=f"The data ends on {data_ends}, the last day of {current.label}.")
@@ -110,8 +116,7 @@ team_by_period = panel.groupby(["period_start", "period_label", "team"], as_inde
 has_teams = team_by_period["team"].notna().any()    # no team anywhere: one series, no "(no team)" legend
 team_by_period["team"] = team_by_period["team"].astype("string").fillna("(no team)")
 # Partial periods at either end say so: a first quarter the data starts late in looks like a slump.
-first = period_of(cov.data_starts, grain, fiscal_month) if cov.data_starts else current
-partial = [f"{note}, inside {first.label}" for note in [cov.data_starts_note(first)] if note]
+partial = [f"{note}, inside {first.label}" for note in [first_note] if note]
 partial += [] if current_over else [f"the data ends on {data_ends}, inside {current.label}"]
 fig = px.bar(team_by_period, x="period_label", y="value", color="team" if has_teams else None,
              color_discrete_sequence=TEAM_COLOURS,
@@ -123,6 +128,8 @@ fig.update_yaxes(tickprefix=currency, tickformat="~s")
 fig.update_traces(hovertemplate=("%{x} · %{fullData.name}<br>" if has_teams else "%{x}<br>")
                   + f"{currency}%{{y:,.0f}}<extra></extra>")
 st.plotly_chart(fig, width="stretch")
+if (cut := cov.history_start_note("revenue")) is not None:     # why the first bars hold less than the export
+    st.caption(f":material/history: {cut}")
 for note in cov.absent_notes():  # said once here; the other pages leave the absent data out
     st.caption(f":material/info: {note}")
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from helpers import REPO_ROOT, app_test, show_error_details
 from streamlit.testing.v1 import AppTest
 
@@ -233,3 +234,45 @@ def test_a_company_without_teams_gets_no_team_legend(db_path, tmp_path):
     assert len(figure["data"]) == 1
     assert "(no team)" not in at.get("plotly_chart")[0].proto.spec
     assert figure["data"][0].get("showlegend") is False or figure["layout"].get("showlegend") is False
+
+
+def _late_export(start, end, created_days_before: int | None) -> str:
+    """Six reps' deals closing ``start`` .. ``end`` (short_history_fixtures), with a created date that many days
+    before each close when ``created_days_before`` is set (an export of the deals created since ``start``)."""
+    from short_history_fixtures import late_in_quarter_team
+
+    text = late_in_quarter_team(start, end)
+    if created_days_before is None:
+        return text
+    from datetime import date, timedelta
+
+    lines = text.splitlines()
+    out = [lines[0] + ",Created Date"]
+    for k, line in enumerate(lines[1:]):
+        closed = date.fromisoformat(line.rsplit(",", 1)[1])
+        # cycles of 0 .. created_days_before days: the first weeks' closes are the quick ones only
+        out.append(f"{line},{max(closed - timedelta(days=k % (created_days_before + 1)), start)}")
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize(("end", "created_days_before", "quarter", "said"), [
+    ("2024-12-13", None, "2024-Q3", "The data starts on 2"),       # its first deal, on the 20th or 21st
+    ("2025-03-20", 30, "2024-Q4", "History counted from"),          # the closes of the first weeks are quick ones
+])
+def test_a_first_quarter_the_data_start_inside_of_says_so_beside_its_total(empty_db, end, created_days_before,
+                                                                           quarter, said):
+    """An export from 20 September: "Won in 2024-Q3" was the total of its last eleven days, or, cut by
+    created date, "Won in 2024-Q4" of the days after the history's start, without a word."""
+    from datetime import date
+
+    from short_history_fixtures import database_from_csv
+
+    export = _late_export(date(2024, 9, 20), date.fromisoformat(end), created_days_before)
+    database_from_csv(empty_db.parent, export, db=empty_db)
+    at = app_test()
+    assert not at.exception
+    tile = next((m for m in at.metric if m.label == f"Won in {quarter}"), None)
+    assert tile is not None, [(m.label, m.value) for m in at.metric]
+    assert tile.delta.startswith(said), tile.delta
+    if created_days_before:
+        assert any(c.value.startswith(":material/history: History counted from") for c in at.caption)

@@ -204,3 +204,16 @@ def test_an_export_of_won_deals_with_created_dates_counts_no_opportunities(tmp_p
     assert cov.absent_tag("opportunities") == cov.absent_tag("win_rate") == " (no lost deals)"
     assert not cov.has_funnel("opportunities")
     assert any(n.startswith("No lost deals imported (every stage reads as won or open)") for n in cov.absent_notes())
+
+
+def test_a_history_cut_by_created_date_is_counted_from_its_start():
+    """Deals created since 20 Sep 2024, counted from 17 Oct (the closes before are the quick ones only): the
+    quarter holding the 17th is the partial one, said with the day the counting starts."""
+    from analytics.left_truncation import HistoryStart
+
+    cut = HistoryStart(first_created=date(2024, 9, 20), complete_from=date(2024, 10, 17), first_close=date(2024, 9, 20))
+    cov = coverage.DataCoverage(closed_deals=coverage.Span(10, date(2024, 9, 20), date(2025, 3, 20)), won=10,
+                                history_start=cut)
+    assert cov.closes_counted_from == date(2024, 10, 17)
+    assert cov.data_starts_note(parse_period("2024-Q4")) == "history counted from 17 Oct 2024"
+    assert cov.data_starts_note(parse_period("2024-Q3")) is None
