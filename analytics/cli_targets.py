@@ -164,6 +164,8 @@ def _save(args: argparse.Namespace) -> int:
 
     try:
         edits = edits_from_args(args)
+        if (no_targets := resolve_metric(args.metric).target_refusal) is not None:
+            return refuse(no_targets)
     except ValueError as exc:
         return refuse(str(exc))
     conn = store.connect(args.db)

@@ -115,6 +115,25 @@ class Metric:
                 "a team target cannot be split")
 
     @property
+    def target_refusal(self) -> str | None:
+        """Why targets of this metric are not set and saved, or None when they are.
+
+        A target set holds amounts and counts: a rate's target was rounded to a whole number (a rep's 37% saved
+        as 0, refused as "a target of 0 is no target" for every rep). The rate enters the targets through the
+        sales math (deals needed at the rep's win rate); its range is on Baselines.
+
+        >>> REGISTRY["deals"].target_refusal is None
+        True
+        >>> REGISTRY["win_rate"].target_refusal
+        "win rate targets are not set and saved: set targets on won revenue or deals won (the sales math turns them into deals at each rep's win rate), and read each rep's win rate range on Baselines"
+        """
+        if self.kind != "rate":
+            return None
+        return (f"{self.words} targets are not set and saved: set targets on won revenue or deals won (the sales "
+                f"math turns them into deals at each rep's {self.words}), and read each rep's {self.words} range "
+                "on Baselines")
+
+    @property
     def empty_value(self) -> str:
         """SQL for a rep-period without rows: zero for what adds up, else missing."""
         return "0" if self.additive else "NULL"

@@ -123,7 +123,7 @@ def _fmt(value) -> str:
 
 
 # ---------------------------------------------------------------- tiers
-metric_names = [m for m in metrics.METRICS if m != "win_rate"]
+metric_names = [m for m in metrics.METRICS if resolve_metric(m).target_refusal is None]
 c_metric, c_base, c_stretch, c_exc, c_conf = st.columns([2, 1, 1, 1.3, 1.5], vertical_alignment="bottom")
 cov = session.data_coverage()
 metric = c_metric.selectbox("Metric", metric_names, key="tg_metric",

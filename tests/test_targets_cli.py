@@ -318,3 +318,15 @@ def test_saving_an_average_says_no_team_total(db):
     assert saved.returncode == 0, saved.stderr
     assert "saved target set 'Deal size plan' v1" in saved.stdout
     assert "Team total" not in saved.stdout and "simulated periods" not in saved.stdout
+
+
+def test_a_win_rate_set_is_refused_with_the_reason_and_nothing_saved(db):
+    """A rate's targets were rounded to 0 and refused rep by rep ("a target of 0 is no target", 62 times);
+    the command now says once why, as the page offers no win rate to set targets on."""
+    done = run("save", "--db", str(db), "--name", "win rate plan", "--metric", "win_rate")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: win rate targets are not set and saved: set targets on won revenue or "
+                                   "deals won (the sales math turns them into deals at each rep's win rate), and "
+                                   "read each rep's win rate range on Baselines")
+    listed = run("list", "--db", str(db), "--json")
+    assert "win rate plan" not in {s["name"] for s in json.loads(listed.stdout)}
