@@ -141,9 +141,14 @@ def _review(args: argparse.Namespace) -> int:
           f"data as of {rv.as_of}")
     for note in rv.notes:
         print(f"  note: {note}")
+    # (a period not over is judged at its end: a target not reached yet is no miss, so no Brier score yet)
+    reached = "reached" if rv.complete else "reached so far"
     for r in rv.calibration.itertuples():
-        print(f"  {r.tier:<11} reached {formatting.rate(r.realised):>5}  promised {formatting.rate(r.mean_predicted):>5}  "
-              f"({formatting.count(r.reached)} of {formatting.count(r.forecasts)})  Brier {formatting.score(r.brier)}")
+        print(f"  {r.tier:<11} {reached} {formatting.rate(r.realised):>5}  promised {formatting.rate(r.mean_predicted):>5}  "
+              f"({formatting.count(r.reached)} of {formatting.count(r.forecasts)})"
+              + (f"  Brier {formatting.score(r.brier)}" if rv.complete else ""))
+    if not rv.complete:
+        print(f"  (the chances are judged when {rv.period.label} ends; until then a target not yet reached is no miss)")
     if rv.quotas["reps_with_quota"]:
         print(f"  CRM quotas: {rv.quota_text}")
     print(f"next period's starting point ({rv.ratchet_sentence})")

@@ -124,19 +124,25 @@ def with_reviewed_row(history: pd.DataFrame, label: str, quotas: dict) -> pd.Dat
     return pd.concat([history, pd.DataFrame([row])], ignore_index=True)
 
 
-def quota_sentence(quotas: dict, period_label: str, result_word: str = "deals") -> str:
-    """The quotas in one plain sentence, with the count the quota table shows, naming reps left out.
+def quota_sentence(quotas: dict, period_label: str, result_word: str = "deals", *, finished: bool = True) -> str:
+    """The quotas in one plain sentence, with the count the quota table shows, naming reps left out; of a
+    period not ``finished``, what is reached so far (a quota not reached yet is no miss).
 
     >>> quota_sentence({"reps_with_quota": 18, "reached": 2, "hit_rate": 2 / 18, "reps_with_model_chance": 17,
     ...                 "model_mean_chance": 0.31, "no_result": ["Dana Ortiz"], "outside_set": ["Dana Ortiz"]},
     ...                "2026-Q3")
     '2 of the 18 reps with a CRM quota reached it in 2026-Q3 (11%); our model gave the 17 of them in this target set 31% on average. Dana Ortiz had a quota but no deals in 2026-Q3 (not in this target set).'
+    >>> quota_sentence({"reps_with_quota": 4, "reached": 1, "hit_rate": 0.25, "no_result": ["Dana Ortiz"]},
+    ...                "2026-Q4", finished=False)
+    '1 of the 4 reps with a CRM quota have reached it so far in 2026-Q4 (25%). Dana Ortiz had a quota but no deals so far in 2026-Q4.'
     """
     n = quotas.get("reps_with_quota") or 0
     if not n:
         return f"No CRM quotas imported for {period_label}."
-    text = (f"{formatting.count(quotas['reached'])} of the {formatting.count(n)} reps with a CRM quota reached it "
-            f"in {period_label} ({formatting.rate(quotas['hit_rate'])})")
+    so_far = "" if finished else " so far"
+    text = (f"{formatting.count(quotas['reached'])} of the {formatting.count(n)} reps with a CRM quota "
+            f"{'reached it' if finished else 'have reached it so far'} in {period_label} "
+            f"({formatting.rate(quotas['hit_rate'])})")
     modelled = quotas.get("reps_with_model_chance") or 0
     if modelled:
         who = "those quotas" if modelled == n else f"the {formatting.count(modelled)} of them in this target set"
@@ -144,7 +150,7 @@ def quota_sentence(quotas: dict, period_label: str, result_word: str = "deals") 
     text += "."
     outside = set(quotas.get("outside_set") or [])
     for rep in quotas.get("no_result") or []:
-        text += (f" {rep} had a quota but no {result_word} in {period_label}"
+        text += (f" {rep} had a quota but no {result_word}{so_far} in {period_label}"
                  + (" (not in this target set)." if rep in outside else "."))
     others = [r for r in quotas.get("outside_set") or [] if r not in set(quotas.get("no_result") or [])]
     if others:

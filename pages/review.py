@@ -115,7 +115,7 @@ if "all" in cal.index and judged:
         help="Mean of (chance − outcome)² over every rep and tier: 0 is perfect, 0.25 is a coin toss at 50%. "
              "Lower is better.")
 if q.get("reps_with_quota"):
-    next(kpis).metric("CRM quota reached", formatting.rate(q["hit_rate"]), f"model said {formatting.rate(q['model_mean_chance'])}",
+    next(kpis).metric(f"CRM quota reached{'' if judged else ' so far'}", formatting.rate(q["hit_rate"]), f"model said {formatting.rate(q['model_mean_chance'])}",
                       delta_color="off", delta_arrow="off", help=f"{formatting.count(q['reached'])} of {formatting.count(q['reps_with_quota'])} reps with a "
                            "quota imported from the CRM reached it.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import app_test
+from helpers import app_test, run_cli
 from test_app_tracking import save_plan
 
 from analytics import formatting, review, store
@@ -89,6 +89,7 @@ def test_a_set_in_progress_says_it_is_not_finished(reviewed_db):
     # Results so far, but no verdict on the chances until the period ends.
     labels = [m.label for m in at.metric]
     assert "Reached base so far" in labels and "Brier score" not in labels
+    assert "CRM quota reached so far" in labels and "CRM quota reached" not in labels
     assert any("Judged when" in c.value for c in at.caption)
     at.switch_page("pages/overview.py").run()       # away and back: the set chosen stays
     at.switch_page(PAGE).run()
@@ -170,3 +171,15 @@ def test_an_eur_companys_review_reads_in_euros(eur_db):
     assert not [f for f in formats if f.endswith(",d")]
     assert "Ratchet adds (€)" in [c.get("label") for c in column_configs(at)]
     assert not any("$" in str(e.value) for kind in ("markdown", "caption", "info", "warning") for e in getattr(at, kind))
+
+
+def test_the_cli_reviews_a_set_in_progress_as_the_page_does(reviewed_db):
+    """The command printed a Brier score and "reached" beside "promised" for a quarter half over, as if
+    every target not reached yet were a miss."""
+    out = run_cli("review", "--db", str(reviewed_db), "--target-set", "this quarter")
+    assert out.returncode == 0, out.stderr
+    assert "Brier" not in out.stdout
+    assert "  base        reached so far " in out.stdout
+    assert "judged when" in out.stdout and "have reached it so far in" in out.stdout
+    finished = run_cli("review", "--db", str(reviewed_db), "--target-set", "last quarter")
+    assert "Brier" in finished.stdout and "so far" not in finished.stdout
