@@ -10,6 +10,7 @@ here. (The notes' own example is in :mod:`analytics.checkin_notes`.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -22,7 +23,7 @@ from analytics import tracking_data as data
 from analytics.calibration import Calibration
 from analytics.checkin_notes import NOTE_COLUMNS, add_note, list_notes, notes_csv  # noqa: F401  (re-exported)
 from analytics.coverage import DataCoverage, data_coverage, day_words
-from analytics.metric_registry import resolve_metric
+from analytics.metric_registry import metric_kind, resolve_metric
 from analytics.metrics import FUNNEL_RATES, data_as_of, rep_funnel
 from analytics.open_pipeline_data import PipelineEvidence, pipeline_evidence, without_reps
 from analytics.pace_chance import remaining_law, team_effect
@@ -245,7 +246,9 @@ def track(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | st
             s[["cause", "cause_detail"]] = undated_pipeline(s[["cause", "cause_detail"]], s["actual"],
                                                             s["expected_to_date"], data.undated_deals(conn, period.start),
                                                             volume_threshold=1.0)
-    s[["cause", "cause_detail"]] = cause_beside_pace(s["flag"], s["pace"], s["cause"], s["cause_detail"]).to_numpy()
+    s[["cause", "cause_detail"]] = cause_beside_pace(
+        s["flag"], s["pace"], s["cause"], s["cause_detail"], open_deals=s.get("open_deals"),
+        open_expected=s.get("open_pipeline_expected"), show=_shown_as(conn, saved.metric)).to_numpy()
     s.loc[no_target, ["cause", "cause_detail"]] = ["no target", "no base target in this set: pace and chance not measured"]
     s.loc[gone, "cause"] = "left"
     s.loc[gone, "cause_detail"] = [f"left on {day_words(d.date())}: nothing after that day counts" for d in left[gone]]
@@ -301,6 +304,12 @@ def coverage_notes(cov: DataCoverage, period: Period) -> list[str]:
     if cov.runs_past(period):
         return [f"The data ends on {day_words(cov.data_ends)}: {period.label} is measured up to that day."]
     return []
+
+
+def _shown_as(conn: duckdb.DuckDBPyConnection, metric: str) -> Callable[[float], str]:
+    """How an amount of ``metric`` is written in a cause's words: money in the company's currency."""
+    kind, symbol = metric_kind(metric), formatting.currency_symbol(store.currency_code(conn))
+    return lambda v: formatting.value(v, kind, symbol)
 
 
 def _outcome_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: date, outcome_pace: np.ndarray,

@@ -15,6 +15,8 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -204,8 +206,14 @@ SHORTFALL_CAUSES = (PIPELINE_SHORT, PIPELINE_UNKNOWN, "activity volume short", "
 HIGH_TARGET_DETAIL = "on pace, but the target needs more than the usual rate for the rest of the period"
 
 
+BEHIND_OPEN_DEALS = "behind pace, open deals ahead"
+BEHIND_UNFLAGGED = "behind pace"
+
+
 def cause_beside_pace(flag: npt.ArrayLike, pace: npt.ArrayLike, cause: npt.ArrayLike,
-                      detail: npt.ArrayLike) -> pd.DataFrame:
+                      detail: npt.ArrayLike, *, open_deals: npt.ArrayLike | None = None,
+                      open_expected: npt.ArrayLike | None = None,
+                      show: Callable[[float], str] = formatting.count) -> pd.DataFrame:
     """The cause as read beside the rep's pace and flag, when the funnel alone would say otherwise.
 
     A rep at or above their seasonal pace is flagged only because their target is high: the rest of the
@@ -213,7 +221,10 @@ def cause_beside_pace(flag: npt.ArrayLike, pace: npt.ArrayLike, cause: npt.Array
     mistake). A rep behind pace whose funnel is on pace is left with deal size or timing. A rep neither
     flagged nor behind is on pace whatever the funnel shows (a shortfall's cause beside a rep at 300% of
     pace reads as a mistake too); a funnel volume or rate short of usual stays in the detail as one to
-    watch: fewer opportunities created now is a later period's shortfall.
+    watch: fewer opportunities created now is a later period's shortfall. A rep behind pace but not flagged
+    whose funnel is on pace is not "on pace" either (21% of pace beside "on pace" reads as a mistake): their
+    open deals, when ``open_deals`` and ``open_expected`` (what they should bring by the period's end,
+    written by ``show``) say so, else the chance still above the threshold, are why.
 
     >>> said = cause_beside_pace([True, True, False, False], [1.04, 0.9, 1.1, 3.0], ["on pace"] * 3 + [PIPELINE_SHORT],
     ...                          ["on the seasonal pace"] * 3 + ["opportunities at 40% of pace"])
@@ -223,6 +234,12 @@ def cause_beside_pace(flag: npt.ArrayLike, pace: npt.ArrayLike, cause: npt.Array
     'on pace, but the target needs more than the usual rate for the rest of the period'
     >>> said["cause_detail"][3]
     'ahead of pace; to watch: opportunities at 40% of pace'
+    >>> behind = cause_beside_pace([False, False], [0.21, 0.8], ["on pace"] * 2, ["on the seasonal pace"] * 2,
+    ...                            open_deals=[25, 0], open_expected=[117_476.5, 0.0])
+    >>> behind["cause"].tolist()
+    ['behind pace, open deals ahead', 'behind pace']
+    >>> behind["cause_detail"].tolist()
+    ["at 21% of the seasonal pace; 25 open deals should bring about 117,476 by the period's end", 'at 80% of the seasonal pace; not flagged: the chance of reaching base is above the threshold']
     """
     flag = np.asarray(flag, dtype=bool)
     pace = np.asarray(pace, dtype=float)
@@ -231,6 +248,17 @@ def cause_beside_pace(flag: npt.ArrayLike, pace: npt.ArrayLike, cause: npt.Array
     clear = ~flag & (pace >= 1) & np.isin(cause, SHORTFALL_CAUSES)
     detail = np.where(clear, np.array([f"ahead of pace; to watch: {d}" for d in detail], dtype=object), detail)
     cause = np.where(clear, "on pace", cause)
+    behind = ~flag & (pace < 1) & (cause == "on pace")
+    n_open = np.zeros(flag.shape) if open_deals is None else np.nan_to_num(np.asarray(open_deals, dtype=float))
+    brings = np.zeros(flag.shape) if open_expected is None else np.nan_to_num(np.asarray(open_expected, dtype=float))
+    carried = behind & (n_open > 0) & (brings > 0)
+    detail = np.where(carried, np.array([
+        f"at {formatting.rate(p)} of the seasonal pace; {formatting.quantity(n, 'open deal')} should bring about "
+        f"{show(e)} by the period's end" for p, n, e in zip(pace, n_open, brings, strict=True)], dtype=object),
+        np.where(behind & ~carried, np.array([
+            f"at {formatting.rate(p)} of the seasonal pace; not flagged: the chance of reaching base is above the "
+            "threshold" for p in pace], dtype=object), detail))
+    cause = np.where(carried, BEHIND_OPEN_DEALS, np.where(behind, BEHIND_UNFLAGGED, cause))
     cause = np.where(ahead, HIGH_TARGET, np.where(flag & (cause == "on pace"), "deal size or timing", cause))
     return pd.DataFrame({"cause": cause, "cause_detail": np.where(ahead, HIGH_TARGET_DETAIL, detail)})
 

@@ -13,11 +13,13 @@ import pytest
 import tracking_fixtures as fx
 from scipy import stats
 
-from analytics import store, tracking
+from analytics import formatting, store, tracking
 from analytics.periods import parse_period
 from analytics.predictive import EmpiricalResidualLaw, LogScaleHurdle, NegBinomialCount
 from analytics.sales_math import opportunities_needed
 from analytics.tracking_causes import (
+    BEHIND_OPEN_DEALS,
+    BEHIND_UNFLAGGED,
     HIGH_TARGET,
     PIPELINE_SHORT,
     cause_beside_pace,
@@ -191,12 +193,26 @@ def test_causes_on_constructed_reps():
     (True, 0.6, "conversion short", "conversion short"),
     (True, 1.1, PIPELINE_SHORT, HIGH_TARGET),                  # flagged though ahead: the target is high
     (True, 0.8, "on pace", "deal size or timing"),
+    (False, 0.21, "on pace", BEHIND_UNFLAGGED),                # behind, funnel on pace, no open deals known
 ])
 def test_the_cause_is_read_beside_the_pace(flag, pace, cause, shown):
     said = cause_beside_pace([flag], [pace], [cause], ["opportunities at 40% of pace"])
     assert said["cause"].tolist() == [shown]
     if shown == "on pace":
         assert said["cause_detail"][0] == "ahead of pace; to watch: opportunities at 40% of pace"
+
+
+def test_a_rep_behind_pace_but_not_flagged_is_never_called_on_pace(tracking_company):
+    """A rep at 21% of pace with a 94% chance read "on pace" (their open deals carried the chance): every rep
+    behind pace and not flagged is now named behind pace, with their open deals when they have some."""
+    s = tracking.track(tracking_company, "Q1 plan").summary
+    behind = s[~s["flag"] & (s["pace"] < 1)]
+    assert not behind.empty
+    assert not behind["cause"].eq("on pace").any(), behind[["pace", "p_attain", "cause"]]
+    carried = behind[behind["cause"] == BEHIND_OPEN_DEALS]
+    assert (carried["open_deals"] > 0).all()
+    for rep, row in carried.iterrows():
+        assert f"{formatting.quantity(row['open_deals'], 'open deal')} should bring about" in row["cause_detail"], rep
 
 
 def test_small_counts_are_not_called_conversion_short():
