@@ -194,6 +194,11 @@ class DataCoverage:
         """The metric names with data, in the registry's order."""
         return [name for name in REGISTRY if self.has(name)]
 
+    def first_with_data(self, names: list[str]) -> int:
+        """The place in ``names`` of the first metric with data (0 when none has): a metric box opens on a
+        metric it can show (an export of activities alone opened on won revenue, and refused it)."""
+        return next((i for i, name in enumerate(names) if self.has(name)), 0)
+
     def why_absent(self, metric: str) -> str | None:
         """Why a metric has no data, in the manager's words (None when it has data)."""
         m = resolve_metric(metric)

@@ -135,11 +135,11 @@ def _keep(kept: dict, context: str, value: Any, proposed: Any) -> None:
         kept[context] = value
 
 
-def working_draft() -> WorkingDraft:
-    """The session's working draft (created on first use)."""
+def working_draft(metric: str = "revenue") -> WorkingDraft:
+    """The session's working draft (created on first use, on ``metric``)."""
     draft = st.session_state.get(DRAFT_KEY)
     if not isinstance(draft, WorkingDraft):
-        draft = st.session_state[DRAFT_KEY] = WorkingDraft()
+        draft = st.session_state[DRAFT_KEY] = WorkingDraft(metric=metric)
     return draft
 
 

@@ -38,6 +38,7 @@ grain = session.grain()
 cov = session.data_coverage()
 kept_widgets.keep(["backtest_metric"])     # the metric chosen survives a visit to another page
 metric = st.selectbox("Metric", list(metrics.METRICS), key="backtest_metric",
+                      index=cov.first_with_data(list(metrics.METRICS)),
                       format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
                       + cov.absent_tag(m), width=320,
                       help="The metric to replay; the grain (month or quarter) is in the sidebar.")

@@ -144,6 +144,7 @@ kept_widgets.keep(["baselines_metric", "baselines_team", "baselines_rep",
 controls = st.columns([2, 2, 2])
 cov = session.data_coverage()
 metric = controls[0].selectbox("Metric", list(metrics.METRICS), key="baselines_metric",
+                               index=cov.first_with_data(list(metrics.METRICS)),
                                format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
                                + cov.absent_tag(m),
                                help="What the baseline is a baseline of: won revenue, deals, win rate, "

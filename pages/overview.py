@@ -69,6 +69,15 @@ if sample_company.is_loaded(conn):
             no.button("Cancel", key="clear_sample_cancel", on_click=_cancel_clear)
 
 counts = session.table_counts()
+if counts["deals"] == 0 and counts["activities"] > 0:
+    # Activities alone: their ranges and targets work now; only what is made of deals waits for a deals export.
+    kinds = [metrics.METRIC_LABELS.get(m, m).lower() for m in session.data_coverage().available_metrics()]
+    st.info(f"**No deals imported yet, only activities** ({formatting.count(counts['activities'])} rows of "
+            f"{', '.join(kinds)}). Their baselines, targets and backtest work now; won revenue, deals and "
+            "win rates wait for a deals or opportunities export.", icon=":material/database:")
+    st.page_link("pages/baselines.py", label="Activity baselines", icon=":material/insights:")
+    st.page_link("pages/import_data.py", label="Import deals", icon=":material/upload:")
+    st.stop()
 if counts["deals"] == 0:
     frame.empty_state("No deals yet. Import a CRM export (deals or opportunities CSV) to start.")
     st.stop()

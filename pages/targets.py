@@ -66,7 +66,10 @@ if not choices:  # (no closed deal and no activity: nothing to calibrate on)
     st.stop()
 # The sidebar's period; the next period when it has not been chosen yet.
 period = session.selected_period() or parse_period(choices[0], fsm)
-draft = draft_state.working_draft()
+metric_names = [m for m in metrics.METRICS if resolve_metric(m).target_refusal is None]
+cov = session.data_coverage()
+# A first draft opens on a metric with data (an export of activities alone opened on won revenue, refused).
+draft = draft_state.working_draft(metric=metric_names[cov.first_with_data(metric_names)])
 draft_state.seed_widgets(draft)     # widgets Streamlit forgot while another page was shown
 
 
@@ -123,9 +126,7 @@ def _fmt(value) -> str:
 
 
 # ---------------------------------------------------------------- tiers
-metric_names = [m for m in metrics.METRICS if resolve_metric(m).target_refusal is None]
 c_metric, c_base, c_stretch, c_exc, c_conf = st.columns([2, 1, 1, 1.3, 1.5], vertical_alignment="bottom")
-cov = session.data_coverage()
 metric = c_metric.selectbox("Metric", metric_names, key="tg_metric",
                             format_func=lambda m: metrics.METRIC_LABELS.get(m, m)
                             + cov.absent_tag(m),
