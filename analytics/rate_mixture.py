@@ -1,10 +1,11 @@
-"""A rate over a number of trials not known in advance: the beta-binomial mixed over the rep's past closes.
+"""A rate over a number of trials not known in advance: the beta-binomial mixed over the closes to come.
 
 Next period's win rate is W / N with N the deals the rep will close. Given N, W ~ betabinom(N, a, b) (the
 rep's Beta law of the rate, :mod:`analytics.rate_model`); N itself is not known when the target is set.
 Fixing N at the rep's typical closes draws a band too narrow for the periods with few closes (a rep closing
 2 deals has a rate of 0, 50% or 100%) and too wide for the ones with many: the sample's months had 18% of
-rates under P10. Here N is drawn from the rep's own last periods with a close, each equally likely:
+rates under P10. Here N is K equally likely numbers of closes: the quantiles of the rep's forecast of closed
+deals (:func:`forecast_closes`), or the rep's own last periods with a close (:func:`last_closes`):
 
     F(r) = sum_k w_k P(W_k <= floor(r N_k)),   W_k ~ betabinom(N_k, a, b),   w_k = 1 / K,
 

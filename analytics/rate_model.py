@@ -220,9 +220,10 @@ def season_effects(won: np.ndarray, closed: np.ndarray, groups: np.ndarray, n_gr
     quarter of the year; ``n_groups`` of them) against its rate over all, shrunk by its noise.
 
     Each period's team logit (wins and closes of every rep) less the logit of all periods; averaged per
-    group (each seen twice at least, or once for a month's place in its quarter, else 0) and centred; then multiplied by tau^2 / (tau^2 +
-    se^2), tau^2 the spread of the averages beyond their sampling variance se^2 (1 / (n p (1 - p)) per
-    period, over the periods averaged): a team of few deals keeps none of its noise as a pattern.
+    group (each seen twice at least, or once for the three places in a quarter, else 0) and centred; then
+    multiplied by tau^2 / (tau^2 + se^2), tau^2 the spread of the averages beyond their sampling variance se^2
+    (1 / (n p (1 - p)) per period, over the periods averaged): a team of few deals keeps none of its noise as a
+    pattern.
 
     >>> won = np.array([[20.0, 20.0, 32.0, 20.0, 20.0, 32.0]] * 4)
     >>> season_effects(won, np.full((4, 6), 40.0), np.array([0, 1, 2, 0, 1, 2])).round(2).tolist()
@@ -231,7 +232,8 @@ def season_effects(won: np.ndarray, closed: np.ndarray, groups: np.ndarray, n_gr
     w_t, n_t = won.sum(0), closed.sum(0)
     seen = n_t > 0
     counts = np.bincount(groups[seen], minlength=n_groups)
-    if not seen.any() or (counts < (2 if n_groups > 3 else 1)).any():
+    least = 1 if n_groups == 3 else 2      # a month's place in its quarter: once each (``_season_groups``)
+    if not seen.any() or (counts < least).any():
         return np.zeros(n_groups)
     overall = float(w_t.sum() / n_t.sum())
     if not 0 < overall < 1:
