@@ -119,14 +119,15 @@ if q.get("reps_with_quota"):
                       delta_color="off", delta_arrow="off", help=f"{formatting.count(q['reached'])} of {formatting.count(q['reps_with_quota'])} reps with a "
                            "quota imported from the CRM reached it.")
 
-st.subheader("Results per rep")
+result_label = "Result" if judged else "Result so far"     # a period still running: nothing is final yet
+st.subheader("Results per rep" if judged else "Results per rep so far")
 res = rv.results.reset_index()
 tiers = [t for t in ("base", "stretch", "excellence") if t in res]
 for tier in tiers:   # whole percents never rounded onto 100% or 0% (a result at 99.7% of base reads 99%)
     res[f"p_{tier}"] = formatting.whole_percent(res[f"p_{tier}"])
 res["attainment"] = formatting.whole_percent(res["attainment"])
 res_config = {"rep": st.column_config.TextColumn("Rep"), "team": st.column_config.TextColumn("Team"),
-              "actual": st.column_config.NumberColumn("Result", format=amount),
+              "actual": st.column_config.NumberColumn(result_label, format=amount),
               "attainment": st.column_config.NumberColumn("% of base", format="%.0f%%"),
               "quota": st.column_config.NumberColumn("CRM quota", format=amount),
               "hit_quota": st.column_config.CheckboxColumn("Quota reached")}
@@ -203,7 +204,7 @@ if shared.sentence:
 st.dataframe(ch, hide_index=True, width="stretch", key="review_changes",
              column_config={"rep": "Rep",
                             "result_previous": st.column_config.NumberColumn("Result before", format=amount),
-                            "result": st.column_config.NumberColumn("Result", format=amount),
+                            "result": st.column_config.NumberColumn(result_label, format=amount),
                             "baseline_previous": st.column_config.NumberColumn("Level before", format=amount),
                             "baseline": st.column_config.NumberColumn("Level now", format=amount),
                             "baseline_change": st.column_config.NumberColumn(
@@ -218,7 +219,7 @@ for sentence in (rv.level_sentence, shared.sentence):
     if sentence:
         st.caption(sentence)
 
-st.subheader(f"Where {period.next().label} starts")
+st.subheader(f"Where {period.next().label} starts" + ("" if judged else f" (from {period.label} so far)"))
 st.info(rv.ratchet_sentence, icon=":material/trending_up:")
 nxt = rv.next_start.reset_index()
 for col in ("p_attain_model_next", "p_attain_ratchet"):
@@ -227,8 +228,9 @@ for col in ("p_attain_model_next", "p_attain_ratchet"):
 st.dataframe(nxt, hide_index=True, width="stretch", key="review_next_start",
              column_config={"rep": "Rep",
                             "last_target": st.column_config.NumberColumn("Base target", format=amount),
-                            "last_result": st.column_config.NumberColumn("Result", format=amount),
-                            "beat_last_target": st.column_config.CheckboxColumn("Beat it"),
+                            "last_result": st.column_config.NumberColumn(result_label, format=amount),
+                            "beat_last_target": st.column_config.CheckboxColumn("Beat it" if judged else
+                                                                                "Beaten already"),
                             "model_next_p_level": st.column_config.NumberColumn(
                                 "Model start (no ratchet)", format=amount,
                                 help="The model's value at the set's base percentile for the next period."),

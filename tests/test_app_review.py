@@ -91,6 +91,9 @@ def test_a_set_in_progress_says_it_is_not_finished(reviewed_db):
     assert "Reached base so far" in labels and "Brier score" not in labels
     assert "CRM quota reached so far" in labels and "CRM quota reached" not in labels
     assert any("Judged when" in c.value for c in at.caption)
+    headers = [h.value for h in at.subheader]
+    assert "Results per rep so far" in headers
+    assert any(h.startswith("Where ") and h.endswith(" so far)") for h in headers), headers
     at.switch_page("pages/overview.py").run()       # away and back: the set chosen stays
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
