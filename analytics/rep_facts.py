@@ -195,12 +195,14 @@ def _facts_sql(metric: str, grain: str, fsm: int) -> str:
                any_value(value) FILTER (WHERE period_start = $last_start) AS last_actual
         FROM vals GROUP BY rep
     ),
-    -- A rep active only after the last complete period (a hire whose first deal is this period's) has no
-    -- value to show yet: listed with an empty trend, so the table says so instead of dropping them. One who
-    -- starts after the target period is none of its business.
+    -- A rep active only after the last complete period (a hire whose first deal is this period's), or whose
+    -- only period before it is the one the data start inside of (an export from 20 September, the quarter
+    -- to come next), has no value to show yet: listed with an empty trend, so the table says so instead of
+    -- dropping them ("No rep has won revenue" beside $2.5M of it). One who starts after the target period,
+    -- or left before the last complete one, is none of its business.
     fresh AS (
         SELECT s.rep, NULL::DOUBLE AS last_actual, []::DOUBLE[] AS recent FROM spans s
-        WHERE s.span_start > $last_end AND s.span_start <= $target_end
+        WHERE s.span_start <= $target_end AND s.span_end >= $last_start
           AND NOT EXISTS (SELECT 1 FROM series v WHERE v.rep = s.rep)
     ),
     listed AS (

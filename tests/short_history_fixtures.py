@@ -68,3 +68,7 @@ def database_from_csv(folder: Path, text: str, db: Path | None = None) -> Path:
     finally:
         conn.close()
     return db
+
+
+LATE_IN_QUARTER = late_in_quarter_team()
+"""The export of :func:`late_in_quarter_team`: 2024-Q3 holds its first eleven days, 2024-Q4 is not over."""

@@ -221,6 +221,10 @@ def test_cli_facts_text_says_what_is_absent_and_the_verdict(orders_db):
     ("TEAM_AND_HIRE", "month", {"New Hire": "no complete month yet"}, {"Old Hand"}),
     ("TEAM_AND_HIRE", "quarter", {"New Hire": "no complete quarter yet"}, {"Old Hand"}),
     ("FIRST_DAYS", "month", {"Solo Rep": "no complete month yet", "Two Rep": "no complete month yet"}, set()),
+    # the only quarter before the next is the one the data start inside of: "No rep has won revenue before
+    # 2025-Q1" was said beside six reps' deals
+    ("LATE_IN_QUARTER", "quarter", dict.fromkeys(("Ann Lee", "Bo Chan", "Cy Diaz", "Di Park", "Ed Moss", "Flo Ng"),
+                                                 "no complete quarter yet"), set()),
 ])
 def test_a_rep_without_a_complete_period_is_listed_with_a_note(tmp_path, csv, grain, noted, with_values):
     import short_history_fixtures
