@@ -307,9 +307,12 @@ def coverage_notes(cov: DataCoverage, period: Period) -> list[str]:
 
 
 def _shown_as(conn: duckdb.DuckDBPyConnection, metric: str) -> Callable[[float], str]:
-    """How an amount of ``metric`` is written in a cause's words: money in the company's currency."""
-    kind, symbol = metric_kind(metric), formatting.currency_symbol(store.currency_code(conn))
-    return lambda v: formatting.value(v, kind, symbol)
+    """How what open deals bring to ``metric`` is written in a cause's words: money in the company's currency,
+    else deals won (the two metrics open deals make)."""
+    if metric_kind(metric) != "money":
+        return lambda v: f"{formatting.quantity(v, 'deal')} won"
+    symbol = formatting.currency_symbol(store.currency_code(conn))
+    return lambda v: formatting.money(v, symbol)
 
 
 def _outcome_side(conn: duckdb.DuckDBPyConnection, saved: SavedTargetSet, day: date, outcome_pace: np.ndarray,
