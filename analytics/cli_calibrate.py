@@ -167,6 +167,8 @@ def _absent(conn: duckdb.DuckDBPyConnection, metric: str) -> str | None:
     why = cov.why_absent(metric)
     if why is None and (note := cov.history_start_note(metric)) is not None:
         print(f"note: {note}", file=sys.stderr)
+    for gap in cov.gap_notes(metric) if why is None else []:
+        print(f"note: {gap}", file=sys.stderr)
     return None if why is None else f"{resolve_metric(metric).label}: {why}"
 
 
@@ -191,7 +193,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
         currency = formatting.currency_symbol(store.currency_code(conn))
         for note in cal.model_notes().values():      # what Baselines says under its summary, on stderr
             print(f"note: {note}", file=sys.stderr)
-        if (ago := year_ago(cal.history, args.metric, cal.period, team_totals(cal.predictive), len(cal.summary))):
+        if (ago := year_ago(cal.history, args.metric, cal.period, team_totals(cal.predictive), len(cal.summary),
+                            missed=data_coverage(conn).misses(args.metric))):
             kind = metric_kind(args.metric)     # the sentence Targets shows under its tiers
             print(f"note: {ago.sentence(lambda x: formatting.value(x, kind, currency))}", file=sys.stderr)
     except ValueError as exc:

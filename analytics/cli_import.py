@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from analytics import formatting, quoting, store
 from analytics.cli import add_db_argument
+from analytics.data_gaps import data_gaps
 from analytics.importing import history, mapping, user_input
 
 # The importer (and the sample company, which imports through it) is loaded by the verbs that import
@@ -111,6 +112,9 @@ def run_import(args: argparse.Namespace) -> int:
                 print(json.dumps(result.to_json_dict(), default=str), flush=True)
             else:
                 _print_summary(result, path)
+        if not args.json:      # what the files leave empty between them: said once, after the last
+            for gap in data_gaps(conn):
+                print(f"note: {gap.note}")
     finally:
         conn.close()
     return 2 if refused else 0

@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,7 +28,13 @@ import duckdb
 import pandas as pd
 
 from analytics import formatting, quoting
-from analytics.coverage_notes import idle_roster_note, lone_activities_note, split_names_note
+from analytics.coverage_notes import (
+    created_start_note,
+    idle_roster_note,
+    lone_activities_note,
+    split_names_note,
+)
+from analytics.data_gaps import DataGap, data_gaps
 from analytics.formatting import day_words
 from analytics.importing.rep_spellings import lone_activity_reps, spelling_groups, stored_names
 from analytics.left_truncation import (
@@ -120,6 +127,8 @@ class DataCoverage:
     """Where the deals created each day are complete from (``left_truncation.created_complete_from_sql``)."""
     lost_valued: int = 0
     """Lost deals with an amount other than 0."""
+    gaps: tuple[DataGap, ...] = ()
+    """Empty months inside the data's span (:mod:`analytics.data_gaps`): a piece of the export missing."""
 
     @property
     def deals_stored(self) -> int:
@@ -263,21 +272,8 @@ class DataCoverage:
         return self.history_start.sentence or None
 
     def _created_start_note(self) -> str | None:
-        """Why a created-dated metric's history starts after its first created deal: the export is cut by
-        close date, so the days before its first close hold only the deals still open then.
-
-        >>> DataCoverage(closed_deals=Span(9, date(2023, 10, 2), date(2026, 11, 30)),
-        ...              created=Span(9, date(2023, 1, 9), date(2026, 11, 30)),
-        ...              created_complete_from=date(2023, 9, 17))._created_start_note()[:71]
-        'History counted from 17 Sep 2023: your closed deals begin on 2 Oct 2023'
-        """
-        start, first_close, first_created = self.created_complete_from, self.closed_deals.first, self.created.first
-        if start is None or first_close is None or first_created is None or start <= first_created:
-            return None
-        return (f"History counted from {day_words(start)}: your closed deals begin on {day_words(first_close)} and "
-                f"1 in 10 deals closes within {(first_close - start).days} days of being created, so the deals "
-                f"created before then are only those still open on {day_words(first_close)} (the long ones): "
-                "those weeks are left out rather than read as a slow start.")
+        """Why a created-dated metric's history starts after its first created deal (``created_start_note``)."""
+        return created_start_note(self.created_complete_from, self.closed_deals.first, self.created.first)
 
     # ----------------------------------------------------------------- dates
     @property
@@ -345,6 +341,16 @@ class DataCoverage:
         if self.split_names:
             notes.append(split_names_note(self.split_names))
         return notes
+
+    def misses(self, metric: str) -> Callable[[Period], bool]:
+        """Whether a period holds an empty month of ``metric``'s table (:attr:`gaps`): its total is not whole."""
+        gaps = [g for g in self.gaps if g.table == resolve_metric(metric).table]
+        return lambda period: any(g.overlaps(period) for g in gaps)
+
+    def gap_notes(self, metric: str | None = None) -> list[str]:
+        """The empty months inside the data's span (:attr:`gaps`), of ``metric``'s table alone when given: said
+        where numbers are read from those months, as a warning (they are read as months without a sale)."""
+        return [g.note for g in self.gaps if metric is None or g.table == resolve_metric(metric).table]
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -420,4 +426,4 @@ def data_coverage(conn: duckdb.DuckDBPyConnection) -> DataCoverage:
         outside_roster=tuple(records_outside_roster(conn)) if int(row[10]) else (),
         history_start=HistoryStart(row[16], row[15], row[1], row[7]) if row[0] else None,
         stages=tuple((stage, int(n)) for stage, n in row[18] or []), created_complete_from=row[17],
-        lost_valued=int(row[19]))
+        lost_valued=int(row[19]), gaps=data_gaps(conn))

@@ -162,7 +162,7 @@ def review(conn: duckdb.DuckDBPyConnection, target_set: SavedTargetSet | int | s
     changes = _changes(conn, saved, actual, cal_then, cal_next, pred_then, implied, cov)
     level = level_change(changes["baseline_previous"], changes["baseline"], period.label, period.next().label)
     changes.insert(changes.columns.get_loc("baseline") + 1, "baseline_change", level.own)
-    notes += cov.absent_notes()
+    notes += cov.absent_notes() + cov.gap_notes(saved.metric)
     next_start = next_period_start(saved, actual, cal_next)
     if cal_then is None:
         notes.append(f"model for {period.label}: the law implied by the saved set ({why_then})")

@@ -101,10 +101,13 @@ def percentile_of(totals: np.ndarray, value: float) -> float:
     return float(np.searchsorted(totals, value, side="right") / max(totals.size, 1))
 
 
-def year_ago(history: pd.DataFrame, metric: str, target: Period, totals: np.ndarray, reps_now: int) -> YearAgo | None:
+def year_ago(history: pd.DataFrame, metric: str, target: Period, totals: np.ndarray, reps_now: int, *,
+             missed: Callable[[Period], bool] | None = None) -> YearAgo | None:
     """The team's year-ago result beside its range for ``target`` (``totals``: its simulated team totals,
     sorted); None for a metric that does not add up over reps (a rate, an average) or when the year-ago
-    period is not a complete period of ``history`` (a ``metrics.rep_period_panel`` frame at the target's grain).
+    period is not a complete period of ``history`` (a ``metrics.rep_period_panel`` frame at the target's grain),
+    or is one the export misses months of (``missed``: ``DataCoverage.misses``; an export without March read
+    2026-Q1 as $2.09M "below" 2027-Q1's range).
     """
     if not resolve_metric(metric).additive or totals.size == 0 or history.empty:
         return None
@@ -113,6 +116,8 @@ def year_ago(history: pd.DataFrame, metric: str, target: Period, totals: np.ndar
     # A period the data start inside of (an export from 1 March: its first quarter holds one month) is no year-ago
     # result: no rep was seen for all of it.
     if rows.empty or not rows["complete"].all() or ago.label in partial_periods(rows, target.grain):
+        return None
+    if missed is not None and missed(ago):
         return None
     before = history[history["period_label"] == target.previous().label]
     last = float(before["value"].sum()) if len(before) and before["complete"].all() else float("nan")

@@ -161,6 +161,8 @@ if (absent := cov.why_absent(metric)) is not None:
             f"{', '.join(metrics.METRIC_LABELS.get(m, m) for m in cov.available_metrics() if m in metric_names)}.",
             icon=":material/database_off:")
     st.stop()
+for gap in cov.gap_notes(metric):      # months the export misses, read as months without a sale
+    st.warning(gap, icon=":material/event_busy:")
 
 cache_key = f"{session.db_path()}|{version}"
 try:
@@ -312,7 +314,7 @@ else:
     k4.metric("Median of the reps' medians", _fmt(float(summary["baseline"].median())),
               help="The middle of the reps' baselines (each an even chance of doing better or worse).")
 # What the team did in the same period a year ago, beside its range: the number the meeting checks a plan against.
-if (ago := year_ago(cal.history, metric, period, totals, len(reps))) is not None:
+if (ago := year_ago(cal.history, metric, period, totals, len(reps), missed=cov.misses(metric))) is not None:
     if ago.outside:
         st.warning(ago.sentence(_fmt), icon=":material/history:")
     else:
