@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from statistics import median
 
 import duckdb
-import numpy as np
 
 from analytics.periods import Period
 
@@ -94,11 +94,12 @@ def _gaps_of(conn: duckdb.DuckDBPyConnection, kind: str) -> list[DataGap]:
         FROM (SELECT unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS month FROM span WHERE lo IS NOT NULL) g
         LEFT JOIN m ON m.month = g.month::DATE ORDER BY 1
     """).fetchall()
-    counts = np.array([n for _, n in months], dtype=float)
-    inner = counts[1:-1]      # (the first and last months may be partial: not what a month typically holds)
-    if inner.size == 0 or not (inner > 0).any():
+    # (the first and last months may be partial: not what a month typically holds; no numpy here, the import
+    # command that says the gaps loads none)
+    inner = [n for _, n in months[1:-1] if n > 0]
+    if not inner:
         return []
-    typical = float(np.median(inner[inner > 0]))
+    typical = float(median(inner))
     if typical < MIN_TYPICAL:
         return []
     gaps: list[DataGap] = []

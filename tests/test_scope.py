@@ -214,6 +214,7 @@ NOT_REP_QUERIES: dict[str, str] = {
     "backtest_verdict.verdict_for": "one sentence about the team, no rep (over a scoped backtest)",
     "checkin_notes.add_note": "a write: refused outside the scope (test_writes_stay_in_the_scope)",
     "coverage.data_coverage": "kinds, fields and days, no rep (over the scoped tables)",
+    "data_gaps.data_gaps": "empty months and the typical month's count, no rep (over the scoped tables)",
     "metrics.data_as_of": "a day",
     "metrics.data_as_of_by": "a day",
     "tracking_data.metric_by_day": "the team's daily totals, no rep (over the scoped tables)",
