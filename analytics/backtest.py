@@ -69,6 +69,7 @@ from analytics.backtest_scores import (
     why_not_scored,
 )
 from analytics.calibration import DEFAULT_LEVELS, level_column
+from analytics.complete_history import starts_partial
 from analytics.metric_registry import resolve_metric
 from analytics.model_variants import STANDARD, VARIANTS, ModelVariant
 from analytics.panel_arrays import build_arrays
@@ -146,6 +147,7 @@ def run_backtest(conn: duckdb.DuckDBPyConnection | None, metric: str = "revenue"
     result = score_cases(metric, grain, levels, cases, quotas, seed, family, shown)
     result.variant_choice = choice
     result.n_complete, result.n_needed = int(arrays.complete.sum()), plan.periods_needed
+    result.n_partial = starts_partial(arrays)
     result.history_unit = "month" if from_months else grain
     return result
 

@@ -43,6 +43,8 @@ class BacktestResult:
     """The fewest complete periods with a period to test (``BacktestPlan.periods_needed``)."""
     history_unit: str | None = None
     """The unit of ``n_complete``: the grain, or ``"month"`` when quarters are forecast from months."""
+    n_partial: int = 0
+    """1 when the first of ``n_complete`` is the period the data start inside of (``starts_partial``)."""
 
     @property
     def n_forecasts(self) -> int:
@@ -55,7 +57,8 @@ class BacktestResult:
         if self.n_forecasts > 0:
             return None
         if self.n_complete < self.n_needed:
-            return too_little_to_backtest(self.grain, self.n_complete, self.n_needed, self.history_unit)
+            return too_little_to_backtest(self.grain, self.n_complete, self.n_needed, self.history_unit,
+                                          self.n_partial)
         return f"No rep shown was active in a {self.grain} that could be tested."
 
     def skill(self) -> RuleSkill | None:

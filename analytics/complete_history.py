@@ -90,18 +90,24 @@ def require_complete_period(arrays: PanelArrays, n_train: int, target: Period, m
     raise NoCompleteHistory(metric_words, target, first_day, last_day, any_complete=bool(np.any(arrays.complete)))
 
 
-def too_little_to_backtest(grain: str, n_complete: int, n_needed: int, unit: str | None = None) -> str:
+def too_little_to_backtest(grain: str, n_complete: int, n_needed: int, unit: str | None = None,
+                           n_partial: int = 0) -> str:
     """The backtest's refusal: ``n_complete`` complete periods of ``unit`` (the grain's own, or months
-    when quarters are tested from monthly starting points), ``n_needed`` needed.
+    when quarters are tested from monthly starting points), ``n_needed`` needed; ``n_partial`` (0 or 1) of
+    them the period the data start inside of, said as part of one (:func:`starts_partial`).
 
     >>> too_little_to_backtest("quarter", 5, 7, unit="month")
     'Too little history to backtest per quarter: 5 complete months, at least 7 needed. Monthly grain has more periods to test on.'
     >>> too_little_to_backtest("month", 0, 5)
     'Too little history to backtest per month: no complete month, at least 5 needed.'
+    >>> too_little_to_backtest("quarter", 2, 7, unit="month", n_partial=1)[:83]
+    'Too little history to backtest per quarter: 1 complete month and part of another, a'
     """
     unit = unit or grain
+    whole = n_complete - n_partial
     have = f"no complete {unit}" if n_complete == 0 else \
-        f"{formatting.count(n_complete)} complete {formatting.plural(unit, n_complete)}"
+        f"part of one {unit} only" if whole == 0 else \
+        f"{formatting.count(whole)} complete {formatting.plural(unit, whole)}" + (" and part of another" if n_partial else "")
     text = f"Too little history to backtest per {grain}: {have}, at least {formatting.count(n_needed)} needed."
     if grain == "quarter":
         text += " Monthly grain has more periods to test on."
@@ -233,3 +239,25 @@ def short_history_note(n_whole: int, n_partial: int, unit: str, target_label: st
                      if n_partial else ""))
     return (length + ": ranges lean heavily on the team and are wide."
             + (" Monthly grain gives more periods to learn from." if unit == "quarter" else ""))
+
+
+def starts_partial(arrays: PanelArrays) -> int:
+    """1 when the first complete period of ``arrays`` is one the data start inside of (no rep in it for more than
+    all but :data:`~analytics.coverage.PARTIAL_START_DAYS` of its days: an export from 20 September, its
+    quarter), else 0.
+
+    >>> from analytics.periods import parse_period
+    >>> quarters = [parse_period("2026-Q3"), parse_period("2026-Q4")]
+    >>> a = PanelArrays(reps=np.array(["a"]), teams=np.array([None]), periods=quarters, y=np.ones((1, 2)),
+    ...                 expfrac=np.array([[11 / 92, 1.0]]), tenure=np.ones((1, 2)), complete=np.array([True, True]),
+    ...                 grain="quarter", fiscal_start_month=1)
+    >>> starts_partial(a)
+    1
+    """
+    first = np.flatnonzero(arrays.complete)
+    if first.size == 0:
+        return 0
+    col = int(first[0])
+    days = arrays.periods[col].days
+    longest = np.nanmax(arrays.expfrac[:, col], initial=0.0) * days
+    return int(longest < days - PARTIAL_START_DAYS)

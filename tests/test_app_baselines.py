@@ -208,7 +208,7 @@ def test_baselines_too_little_history(short_db):
     table = rep_table(at)
     assert len(table) == 5
     assert (table["Flag"] != "").all()
-    assert "Too little history to backtest per month: 1 complete month, at least 5 needed." in markdown_text(at)
+    assert "Too little history to backtest per month: part of one month only, at least 5 needed." in markdown_text(at)
 
 
 def test_candidate_target_rescales_when_the_grain_changes(sample_db):

@@ -81,9 +81,11 @@ def test_verdict_fields_say_who_won():
 
 @pytest.mark.parametrize(("n_months", "grain", "sentence"), [
     # The backtest's own count and need (BacktestResult.refusal), the sentence the CLI refuses with.
-    (4, "month", "Too little history to backtest per month: 3 complete months, at least 5 needed."),  # the 4th has not ended
-    (2, "quarter", "Too little history to backtest per quarter: 1 complete month, at least 7 needed. Monthly grain "
-                   "has more periods to test on."),     # quarters are tested from monthly starting points
+    # (the first month is counted from its 17th, the weeks before holding only the quick closes: part of one)
+    (4, "month", "Too little history to backtest per month: 2 complete months and part of another, at least 5 "
+                 "needed."),  # the 4th has not ended
+    (2, "quarter", "Too little history to backtest per quarter: part of one month only, at least 7 needed. Monthly "
+                   "grain has more periods to test on."),     # quarters are tested from monthly starting points
 ])
 def test_too_little_history_is_said_honestly(n_months, grain, sentence):
     conn = store.connect(":memory:")
