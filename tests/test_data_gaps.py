@@ -63,7 +63,7 @@ def test_every_page_and_the_cli_say_it_and_the_year_ago_is_left_out(tmp_path, mo
     db = _db(tmp_path, _export(60, {"2025-03", "2025-04"}))
     monkeypatch.setenv("TARGETS_DB", str(db))
     said = "No deal closed in Mar–Apr 2025"
-    for page in (None, "pages/baselines.py", "pages/targets.py", "pages/backtest.py"):
+    for page in (None, "pages/baselines.py", "pages/targets.py", "pages/backtest.py", "pages/import_data.py"):
         at = app_test(page)
         assert not at.exception, (page, at.exception)
         assert any(w.value.startswith(said) for w in at.warning), page
