@@ -31,6 +31,7 @@ import duckdb
 from analytics.periods import Period
 
 MIN_TYPICAL = 10   # closes (or activity rows) a month at the median: fewer, and an empty month can be real
+NEIGHBOUR_SHARE = 0.25   # the months either side of a gap hold at least this share of the typical month
 
 _SOURCES = {
     "deal": ("deals", "close_date", "outcome IN ('won', 'lost') AND close_date IS NOT NULL"),
@@ -103,12 +104,14 @@ def _gaps_of(conn: duckdb.DuckDBPyConnection, kind: str) -> list[DataGap]:
     if typical < MIN_TYPICAL:
         return []
     gaps: list[DataGap] = []
-    start: date | None = None
-    for (month, n), following in zip(months, [*months[1:], None], strict=True):
+    start: int | None = None
+    for i, (_, n) in enumerate(months):
         if n == 0 and start is None:
-            start = month
-        if n == 0 and (following is None or following[1] > 0):
+            start = i
+        if n == 0 and months[i + 1][1] > 0:     # (the last month has data: the span ends on it)
             assert start is not None
-            gaps.append(DataGap(kind, start, month, typical))
+            # Between months of data, not after a stray row (a deal dated 1900 before the history of 2023).
+            if min(months[start - 1][1], months[i + 1][1]) >= NEIGHBOUR_SHARE * typical:
+                gaps.append(DataGap(kind, months[start][0], months[i][0], typical))
             start = None
     return gaps

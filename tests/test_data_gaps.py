@@ -48,7 +48,17 @@ def _db(tmp_path, text: str):
     (4, {"2025-03", "2025-04"}, []),          # four deals a month: an empty month can be real
 ])
 def test_empty_months_inside_the_span_are_found(tmp_path, per_month, skip, said):
-    conn = store.connect(_db(tmp_path, _export(per_month, skip)))
+    _said_of(tmp_path, _export(per_month, skip), said)
+
+
+def test_a_stray_row_years_early_is_no_gap(tmp_path):
+    """A deal dated 2019 (a typo) before a history from 2024: five empty years, but not between months of data."""
+    stray = _export(60, set()).replace(HEADER, HEADER + "S1,Rep 1,Closed Won,5000,2019-06-03\n")
+    _said_of(tmp_path, stray, [])
+
+
+def _said_of(tmp_path, text: str, said: list[str]) -> None:
+    conn = store.connect(_db(tmp_path, text))
     try:
         notes = [g.note for g in data_gaps(conn)]
     finally:
