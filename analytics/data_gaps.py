@@ -6,7 +6,9 @@ moves every rep's level, season and pipeline lead without a word (the sample wit
 revenue's follow of the open pipeline read 0.23 for 0.90, the team's 80% range for December $1.61M-$3.82M for
 $2.09M-$4.54M). A month is a gap when nothing of the kind (closed deals, activity rows) is dated in it, between
 its first and last month, while the months with data hold at least :data:`MIN_TYPICAL` a month at the median:
-a whole team of that size is without a close in a month by chance less than once in 20,000 (Poisson, mean 10).
+a whole team of that size is without a close in a month by chance less than once in 20,000 (Poisson, mean 10);
+and the months either side hold a quarter of a typical month at least (a deal dated years before the history,
+a typo, leaves empty years that are no missing piece). Gaps are said, not modelled: they stay months of 0.
 
 Example
 -------
