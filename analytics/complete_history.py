@@ -214,7 +214,12 @@ def partial_periods(history: pd.DataFrame, grain: str) -> set[str]:
     longest = history.groupby("period_label").agg(days=("exposure_days", "max"), start=("period_start", "first"))
     full = [(months_after(start, MONTHS_PER[grain]) - start).days for start in longest["start"]]
     return {str(label) for label, days, whole in zip(longest.index, longest["days"], full, strict=True)
-            if days < whole - PARTIAL_START_DAYS}
+            if _seen_in_part(days, whole)}
+
+
+def _seen_in_part(longest_days: float, period_days: float) -> bool:
+    """The one rule of a partial period: no rep was in it for all but :data:`PARTIAL_START_DAYS` of its days."""
+    return longest_days < period_days - PARTIAL_START_DAYS
 
 
 def short_history_note(n_whole: int, n_partial: int, unit: str, target_label: str) -> str | None:
@@ -259,5 +264,4 @@ def starts_partial(arrays: PanelArrays) -> int:
         return 0
     col = int(first[0])
     days = arrays.periods[col].days
-    longest = np.nanmax(arrays.expfrac[:, col], initial=0.0) * days
-    return int(longest < days - PARTIAL_START_DAYS)
+    return int(_seen_in_part(np.nanmax(arrays.expfrac[:, col], initial=0.0) * days, days))

@@ -126,7 +126,7 @@ def fit_variants_for_target(arrays: PanelArrays, target: Period, metric: str, ne
         closed_law = fit_count_model(arrays.closed[:, :k], worked, arrays.tenure[:, :k], periods, target,
                                      next_worked, next_tenure, active).predictive(arrays.reps)
         fit = fit_rate_model(arrays.won[:, :k], arrays.closed[:, :k], active, periods=periods, target=target,
-                             expfrac=worked, next_expfrac=next_worked, closes=forecast_closes(closed_law.quantile))
+                             expfrac=worked, closes=forecast_closes(closed_law.quantile))
     elif family == "count":
         # The count model's forms are its team level's: trend and season (one fit for the variants alike there).
         open_deals = arrays.extra.get(OPEN_DEALS)

@@ -83,17 +83,15 @@ class RateFit:
 
 def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | None = None, *,
                    periods: list[Period] | None = None, target: Period | None = None,
-                   expfrac: np.ndarray | None = None, next_expfrac: np.ndarray | None = None,
-                   closes: np.ndarray | None = None) -> RateFit:
+                   expfrac: np.ndarray | None = None, closes: np.ndarray | None = None) -> RateFit:
     """Beta-binomial win rate; next period's rate over the rep's typical number of closed deals (the
     module's model; ``periods`` and ``target`` give the month-of-quarter effect, none without them).
 
-    ``expfrac`` (reps x periods) is the share of each period the rep was at work and in the data, and
-    ``next_expfrac`` (reps) their share of the target: the closes next period's rate is mixed over are a
-    whole period's (:func:`full_period_closes`), then scaled to the rep's days in the target. ``closes``
-    (reps x K) replaces them: the closes forecast for the target (:func:`analytics.rate_mixture.forecast_closes`
-    of the closed deals' own model), so the rate's band is drawn over as many deals as the rep is forecast
-    to close."""
+    ``expfrac`` (reps x periods) is the share of each period the rep was at work and in the data: the typical
+    closes are a whole period's, and so are the last periods' closes the rate is mixed over
+    (:func:`full_period_closes`). ``closes`` (reps x K) replaces those: the closes forecast for the target
+    (:func:`analytics.rate_mixture.forecast_closes` of the closed deals' own model, the days the rep works in
+    the target included), so the rate's band is drawn over as many deals as the rep is forecast to close."""
     act = np.isfinite(closed) if active is None else (active & np.isfinite(closed))
     won_c, closed_c = np.where(act, np.nan_to_num(won), 0.0), np.where(act, np.nan_to_num(closed), 0.0)
     w, m = won_c.sum(1), closed_c.sum(1)
@@ -121,7 +119,7 @@ def fit_rate_model(won: np.ndarray, closed: np.ndarray, active: np.ndarray | Non
     return RateFit(a=next_mean * conc, b=(1 - next_mean) * conc, trials=trials, prior_a=a, prior_b=b,
                    n_active=n_periods, shrink_b=(a + b) / (a + b + m), drift=rho, season_effect=shift,
                    closes=closes if closes is not None else
-                   _in_target(_with_typical(_closes_like(full, slots, periods, target), trials), next_expfrac))
+                   _with_typical(_closes_like(full, slots, periods, target), trials))
 
 
 MIN_SLOT_EXPOSURE = 0.5
@@ -149,15 +147,6 @@ def full_period_closes(closed: np.ndarray, active: np.ndarray,
     share = np.where(active & np.isfinite(expfrac), np.clip(np.nan_to_num(expfrac), 0.0, 1.0), 0.0)
     full = np.where(share > 0, closed / np.maximum(share, 1e-9), 0.0)
     return full, active & (share >= MIN_SLOT_EXPOSURE), share.sum(1)
-
-
-def _in_target(closes: np.ndarray, next_expfrac: np.ndarray | None) -> np.ndarray:
-    """Whole-period ``closes`` scaled to each rep's share of the target period (a leaver's last fortnight
-    closes a fortnight's deals), at least one close in a slot."""
-    if next_expfrac is None:
-        return closes
-    share = np.clip(np.nan_to_num(np.asarray(next_expfrac, float), nan=1.0), 0.0, 1.0)[:, None]
-    return np.where(closes >= 1, np.maximum(np.round(closes * share), 1.0), 0.0)
 
 
 def _closes_like(closed: np.ndarray, active: np.ndarray, periods: list[Period] | None,

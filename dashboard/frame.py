@@ -129,3 +129,10 @@ def empty_state(message: str) -> None:
     """What a page shows when there is no data for it yet, with the way to the Import page."""
     st.info(message)
     st.page_link("pages/import_data.py", label="Go to Import", icon=":material/upload:")
+
+
+def gap_warnings(metric: str | None = None) -> None:
+    """The months the export misses inside its span (``DataCoverage.gap_notes``; of ``metric``'s table alone
+    when given), as warnings: they are read as months without a sale, so every page that reads them says so."""
+    for gap in session.data_coverage().gap_notes(metric):
+        st.warning(gap, icon=":material/event_busy:")

@@ -53,8 +53,7 @@ if (absent := cov.why_absent(metric)) is not None:
 if (history_note := cov.history_start_note(metric)) is not None:
     # The replay starts where the calibration's history does (a history cut by created date).
     st.info(history_note, icon=":material/history:")
-for gap in cov.gap_notes(metric):      # months the export misses, read as months without a sale
-    st.warning(gap, icon=":material/event_busy:")
+frame.gap_warnings(metric)
 result = rep_facts_view.backtest_result(metric, grain)
 verdict = rep_facts_view.verdict(metric, grain)
 if result.n_forecasts == 0:

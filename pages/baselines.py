@@ -176,8 +176,7 @@ _, used, n_whole, n_partial = history_used(cal, cal_key)
 if (history_note := cov.history_start_note(metric)) is not None:
     # A history cut by created date: its first weeks hold only the quick closes, so they were left out.
     st.info(history_note, icon=":material/history:")
-for gap in cov.gap_notes(metric):      # months the export misses, read as months without a sale
-    st.warning(gap, icon=":material/event_busy:")
+frame.gap_warnings(metric)
 if summary.empty:
     st.info(f"No rep is active in {cal.period.label}. Pick another period in the sidebar.")
     st.stop()

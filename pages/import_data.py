@@ -283,8 +283,7 @@ if sample_company.is_loaded(conn):   # (a first start loads it: a manager's own 
     st.warning("The sample company is loaded: the files you import here are added to its reps and numbers. To "
                "see your own data alone, clear the sample first on Overview (Clear sample data).",
                icon=":material/warning:")
-for gap in session.data_coverage().gap_notes():     # the months to import, where they are imported
-    st.warning(gap, icon=":material/event_busy:")
+frame.gap_warnings()     # the months to import, where they are imported
 upload, history_view, types_view, stages_view = st.tabs(["Upload files", "Import history", "Activity types",
                                                          "Stage outcomes"])
 with upload:

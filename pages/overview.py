@@ -137,8 +137,7 @@ fig.update_yaxes(tickprefix=currency, tickformat="~s")
 fig.update_traces(hovertemplate=("%{x} · %{fullData.name}<br>" if has_teams else "%{x}<br>")
                   + f"{currency}%{{y:,.0f}}<extra></extra>")
 st.plotly_chart(fig, width="stretch")
-for gap in cov.gap_notes():       # a missing piece of the export reads as months without a sale: said loudly
-    st.warning(gap, icon=":material/event_busy:")
+frame.gap_warnings()
 if (cut := cov.history_start_note("revenue")) is not None:     # why the first bars hold less than the export
     st.caption(f":material/history: {cut}")
 for note in cov.absent_notes():  # said once here; the other pages leave the absent data out

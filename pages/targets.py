@@ -161,8 +161,7 @@ if (absent := cov.why_absent(metric)) is not None:
             f"{', '.join(metrics.METRIC_LABELS.get(m, m) for m in cov.available_metrics() if m in metric_names)}.",
             icon=":material/database_off:")
     st.stop()
-for gap in cov.gap_notes(metric):      # months the export misses, read as months without a sale
-    st.warning(gap, icon=":material/event_busy:")
+frame.gap_warnings(metric)
 
 cache_key = f"{session.db_path()}|{version}"
 try:
@@ -290,7 +289,8 @@ k2.metric("Expected share reaching base", formatting.rate(check.expected_share),
           help="The mean chance of reaching base; practitioners aim for 60–70%.")
 on_number = edited.team is None or edited.team.difference == 0
 additive = resolve_metric(metric).additive
-totals = _team_totals(cal, f"{cache_key}|{context}")      # (cached: once per calibration)
+# (cached: once per calibration; an average has no team total to simulate)
+totals = _team_totals(cal, f"{cache_key}|{context}") if additive else np.empty(0)
 if not additive:     # an average of each rep's own deals: no team total to add up
     k3.metric("Median base target", _fmt(float(base_rows["target"].median())),
               help="The middle of the reps' base targets. An average does not add up over reps: no team total.")
