@@ -151,9 +151,12 @@ def _review(args: argparse.Namespace) -> int:
         print(f"  (the chances are judged when {rv.period.label} ends; until then a target not yet reached is no miss)")
     if rv.quotas["reps_with_quota"]:
         print(f"  CRM quotas: {rv.quota_text}")
-    print(f"next period's starting point ({rv.ratchet_sentence})")
+    # (a running period's results can only grow: its ratchet column is a floor, said as the page says it)
+    so_far = "" if rv.complete else f" from {rv.period.label} so far"
+    print(f"next period's starting point{so_far} ({rv.ratchet_sentence})")
     cell = partial(formatting.value, kind=metric_kind(rv.saved.metric), currency=currency, exact=True)
-    print(f"{'rep':<22}{'last target':>13}{'result':>12}{'model (no ratchet)':>20}{'ratchet':>12}")
+    result = "result" if rv.complete else "so far"
+    print(f"{'rep':<22}{'last target':>13}{result:>12}{'model (no ratchet)':>20}{'ratchet':>12}")
     for r in rv.next_start.reset_index().itertuples():
         print(f"{str(r.rep):<22}{cell(r.last_target):>13}{cell(r.last_result):>12}"
               f"{cell(r.model_next_p_level):>20}{cell(r.ratchet_raise_to_last_result):>12}")

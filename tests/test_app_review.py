@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -184,5 +185,8 @@ def test_the_cli_reviews_a_set_in_progress_as_the_page_does(reviewed_db):
     assert "Brier" not in out.stdout
     assert "  base        reached so far " in out.stdout
     assert "judged when" in out.stdout and "have reached it so far in" in out.stdout
+    # the starting point's results can only grow while the quarter runs: its table says whose they are
+    assert re.search(r"next period's starting point from \S+ so far", out.stdout)
+    assert re.search(r"^rep +last target +so far ", out.stdout, re.M)
     finished = run_cli("review", "--db", str(reviewed_db), "--target-set", "last quarter")
     assert "Brier" in finished.stdout and "so far" not in finished.stdout

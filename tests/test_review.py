@@ -245,3 +245,16 @@ def test_review_and_track_fit_once_and_give_what_each_gives_alone(tracking_compa
 
 def _undated(html: str) -> str:
     return re.sub(r"written \d\d \w+ \d{4} \d\d:\d\d", "written", html)
+
+
+@pytest.mark.parametrize("complete, heading, result, beaten", [
+    (True, "Where 2026-Q1 starts</h2>", "Result", "Beat it"),
+    (False, "Where 2026-Q1 starts (from 2025-Q4 so far)</h2>", "Result so far", "Beaten already"),
+])
+def test_the_reports_starting_point_says_whose_results_it_reads(reviewed, complete, heading, result, beaten):
+    """A running period's results can only grow: its starting-point table says they are so far, as the page does."""
+    html = review_html(dataclasses.replace(reviewed, complete=complete))
+    assert heading in html
+    start = html[html.index(heading):]
+    headings = re.findall(r"<th[^>]*>([^<]*)</th>", start[:start.index("</table>")])
+    assert result in headings and beaten in headings
