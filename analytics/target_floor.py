@@ -7,8 +7,9 @@ tier's percentile, a team number's split, the next period's start), it is floore
 smallest meaningful target:
 
 * money: one typical won deal of the rep (the median amount of their won deals up to the calibration's
-  last complete period, ``metrics.rep_funnel``'s ``median_deal``), the team's median won deal when the
-  rep has none, and 1 (any sale at all) when no deal amount is known (a law without data);
+  last complete period, pooled toward the team's median by two deals' worth: ``metrics.typical_deal``, so a
+  rep's one big win is not their floor), the team's median won deal when the rep has none, and 1 (any
+  sale at all) when no deal amount is known (a law without data);
 * counts: 1;
 * rates: no floor (a win rate of 0 is a possible result, and rates are never split).
 

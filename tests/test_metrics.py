@@ -122,6 +122,25 @@ def test_rep_funnel_pools_rates(small_db):
     assert funnel["win_rate"].std() <= 0.5
 
 
+def test_a_reps_typical_deal_is_pooled_toward_the_teams(small_db):
+    """One big win is not a rep's typical deal: it was the floor of her base target (a $66,600 base for a
+    rep whose median quarter was $9,244, a 12% chance shown as base). Pooled on the log scale by two
+    deals' worth of the team's median, against an independent computation."""
+    conn, deals = small_db
+    conn.execute("INSERT INTO reps (rep, team, start_date, import_id) VALUES ('dee', 'south', DATE '2024-01-01', 1)")
+    conn.execute("INSERT INTO deals (deal_id, rep, close_date, created_date, amount, outcome, import_id) "
+                 "VALUES ('big', 'dee', DATE '2024-02-01', DATE '2024-01-05', 66600, 'won', 1)")
+    funnel = metrics.rep_funnel(conn, "quarter", as_of=date(2024, 5, 15)).set_index("rep")
+    won = deals[(deals.outcome == "won") & (deals.close_date <= date(2024, 3, 31))]
+    team = float(np.median([*won.amount, 66600.0]))
+    assert funnel.loc["dee", "team_median_deal"] == pytest.approx(team)
+    assert funnel.loc["dee", "median_deal"] == pytest.approx(np.exp((np.log(66600) + 2 * np.log(team)) / 3))
+    assert team < funnel.loc["dee", "median_deal"] < 66600 / 2
+    ann = won[won.rep == "ann"].amount
+    expected = np.exp((len(ann) * np.log(ann.median()) + 2 * np.log(team)) / (len(ann) + 2))
+    assert funnel.loc["ann", "median_deal"] == pytest.approx(expected)
+
+
 def test_roster_rep_with_no_dates_and_no_events_has_no_history(small_db):
     """A name on the roster with no start date and no deal or activity is not a run of zero periods
     (the Maven CRM roster lists five such agents): zeros would flatter every backtest level."""
