@@ -125,9 +125,12 @@ def undo_import(conn: duckdb.DuckDBPyConnection, import_id: int, *, by: str | No
                 n_deleted += conn.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id]).fetchall()[0][0]
                 continue
             key = key_sql(TABLE_KIND[table], table)
+            # (its own rows only: an activity of another file's shape may share a made key, loading.same_source_sql;
+            # a row it wrote that a later import changed refused the undo above)
             n_deleted += conn.execute(
                 f"DELETE FROM {table} WHERE {key} IN (SELECT row_key FROM import_changes "
-                f"WHERE import_id = ? AND table_name = ?)", [import_id, table]).fetchall()[0][0]
+                f"WHERE import_id = ? AND table_name = ?) AND import_id = ?", [import_id, table, import_id]
+            ).fetchall()[0][0]
             n_restored += conn.execute(
                 f"INSERT INTO {table} SELECT unnest(json_transform(previous_json, '{_structure(conn, table)}')) "
                 f"FROM import_changes WHERE import_id = ? AND table_name = ? AND action = 'update'",

@@ -7,7 +7,8 @@ from typing import NamedTuple, Protocol
 
 import duckdb
 
-from analytics.importing import absent_deals, deal_ids, one_read, stage_types
+from analytics.importing import absent_deals, activity_overlap, deal_ids, one_read, stage_types
+from analytics.importing.fields import TYPE_COUNT
 from analytics.importing.tables import TABLES, key_sql
 
 
@@ -40,6 +41,22 @@ def _cls_key(kind: str, alias: str) -> str:
     return " AND ".join(f"c.{n} = {e}" for n, e in _keys(kind, alias).items())
 
 
+def same_source_sql(stage: stage_types.Stage, alias: str) -> str:
+    """SQL: stored row ``alias`` may share a key with the stage's rows. An activity without an id is keyed by
+    its rep, day, raw type and place among those (``tables.made_activity_key_sql``), which a report of counts
+    by week (a row per rep, week and type) and a log of single activities share on the week's first day: the
+    log's first call of each Monday replaced the week's count of 40 calls. So made keys match only between
+    files of one shape, counts or single activities (the import's mapping names a count column or not)."""
+    if stage.kind != "activities":
+        return "TRUE"
+    counted = "count" in stage.by_field or TYPE_COUNT in stage.by_field
+    # (an import whose mapping is not recorded, from before it was, matches either shape, as it did)
+    other_shape = (f"SELECT import_id FROM imports WHERE mapping_json IS NOT NULL AND list_has_any(map_values("
+                   f"json_transform(mapping_json, '\"MAP(VARCHAR, VARCHAR)\"')), ['count', '{TYPE_COUNT}']) = "
+                   f"{str(not counted).upper()}")
+    return f"({alias}.activity_id IS NOT NULL OR {alias}.import_id NOT IN ({other_shape}))"
+
+
 def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: str, table: str, keys: list[str],
               cols: list[str]) -> tuple[int, int, int]:
     """(new, updated, unchanged) of ``final`` (the stage's rows) against ``table``; TEMP table ``cls``
@@ -59,11 +76,14 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: 
         return ", ".join(f"{e} AS {n}" for n, e in _keys(stage.kind, alias).items())
 
     names = list(_keys(stage.kind, "f"))
+    # (an activity's rep, type, day and count stay beside its verdict: activity_overlap reads them)
+    kept = [f"f.{c}" for c in activity_overlap.KEPT] if stage.kind == "activities" else []
     conn.execute(
-        f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in names)}, CASE WHEN t.h IS NULL "
-        f"THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT {keyed('f')}, "
-        f"{digest('f')} AS h FROM {final} f) f LEFT JOIN (SELECT {keyed('t')}, {digest('t')} AS h "
-        f"FROM {table} t) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in names))
+        f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join([*(f'f.{k}' for k in names), *kept])}, "
+        f"CASE WHEN t.h IS NULL THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT "
+        f"{keyed('f')}, {', '.join([*(c[2:] for c in kept), ''])}{digest('f')} AS h FROM {final} f) f "
+        f"LEFT JOIN (SELECT {keyed('t')}, {digest('t')} AS h FROM {table} t WHERE {same_source_sql(stage, 't')}) t ON "
+        + " AND ".join(f"f.{k} = t.{k}" for k in names))
     row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
                        f"count(*) FILTER (WHERE st = 'unchanged') FROM {stage.t('cls')}").fetchall()[0]
     return int(row[0]), int(row[1]), int(row[2])
@@ -137,6 +157,8 @@ class Merge:
         counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
         if sum(counts) != stage.n_final:
             raise _changed(stage, sum(counts))
+        if stage.kind == "activities" and counts.new and (overlap := activity_overlap.overlap_note(conn, cls, table)):
+            stage.write_notes.append(overlap)   # (a second source of the same activities counts them twice: said)
         if counts.new == stage.n_final:
             conn.execute(f"DROP TABLE IF EXISTS {cls}")
             return AllNew().write(conn, stage, import_id)
@@ -146,12 +168,12 @@ class Merge:
                      f"FROM {cls} c WHERE st = 'new'", [import_id, table])
         conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(kind, 't')}, 'update', "
                      f"to_json(t)::VARCHAR FROM {table} t JOIN {cls} c ON {_cls_key(kind, 't')} "
-                     "WHERE c.st = 'updated'", [import_id, table])
+                     f"WHERE c.st = 'updated' AND {same_source_sql(stage, 't')}", [import_id, table])
         picked = _cls_key(kind, "f")
         updates = ", ".join(f"{c} = f.{c}" for c in cols if c not in keys)
         n_updated = conn.execute(
             f"UPDATE {table} t SET {updates}, import_id = ? FROM (SELECT f.* FROM {final} f JOIN {cls} c "
-            f"ON {picked} WHERE c.st = 'updated') f WHERE {_same_key(kind, 'f', 't')}",
+            f"ON {picked} WHERE c.st = 'updated') f WHERE {_same_key(kind, 'f', 't')} AND {same_source_sql(stage, 't')}",
             [import_id]).fetchall()[0][0]
         n_new = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
                              f"? FROM {final} f JOIN {cls} c ON {picked} WHERE c.st = 'new'", [import_id]).fetchall()[0][0]
