@@ -44,3 +44,19 @@ def test_one_money_column_needs_no_note(tmp_path):
 ])
 def test_other_amounts(headers, read, others):
     assert amount_columns.other_amounts(headers, read) == others
+
+
+@pytest.mark.parametrize("header, factor", [("Value ($000)", 1000.0), ("Deal Value (€k)", 1000.0),
+                                            ("Amount (USD '000)", 1000.0), ("Amount ($m)", 1_000_000.0)])
+def test_a_unit_with_its_currency_in_the_header_is_applied(tmp_path, header, factor):
+    """Finance exports write the currency inside the unit: "Value ($000)" matched no amount synonym, and mapped
+    by hand its 56 was stored as $56 for $56,000."""
+    (tmp_path / "deals.csv").write_text(f"Deal ID,Owner,Stage,{header},Close date\n"
+                                        "1,Ann Lee,Won,56,2026-01-15\n2,Bob Ray,Won,30.5,2026-02-15\n")
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, tmp_path / "deals.csv")
+    assert result.status == "loaded", result.message
+    assert conn.execute("SELECT sum(amount) FROM deals").fetchall() == [(86.5 * factor,)]
+    conn.close()
+    assert any(n.startswith(f"unit from the column header(s) {header}: values multiplied by {factor:g}")
+               for n in result.notes), result.notes

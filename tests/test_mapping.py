@@ -139,6 +139,9 @@ def test_activity_type_override_wins():
 @pytest.mark.parametrize("header, unit", [
     ("Jan (k)", 1000.0), ("Target (000)", 1000.0), ("Quota in thousands", 1000.0), ("quota_k", 1000.0),
     ("Target (m)", 1_000_000.0), ("Target", None), ("Amount", None),
+    # a currency inside the brackets, as finance exports write it
+    ("Value ($000)", 1000.0), ("ARR (€k)", 1000.0), ("Amount (USD '000)", 1000.0), ("Quota (£000s)", 1000.0),
+    ("Pipeline ($m)", 1_000_000.0), ("Bookings (EUR mn)", 1_000_000.0), ("Amount ($)", None), ("Amount (USD)", None),
 ])
 def test_unit_of_header(header, unit):
     assert mapping.unit_of_header(header) == unit
