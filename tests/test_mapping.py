@@ -141,7 +141,9 @@ def test_activity_type_override_wins():
     ("Target (m)", 1_000_000.0), ("Target", None), ("Amount", None),
     # a currency inside the brackets, as finance exports write it
     ("Value ($000)", 1000.0), ("ARR (€k)", 1000.0), ("Amount (USD '000)", 1000.0), ("Quota (£000s)", 1000.0),
-    ("Pipeline ($m)", 1_000_000.0), ("Bookings (EUR mn)", 1_000_000.0), ("Amount ($)", None), ("Amount (USD)", None),
+    ("Pipeline ($m)", 1_000_000.0), ("Bookings (EUR mn)", 1_000_000.0), ("Amount ('000 USD)", 1000.0), ("ACV (m EUR)", 1_000_000.0),
+    ("Amount ($)", None), ("Amount (USD)", None), ("Amount (in $)", None), ("Call duration (mins)", None),
+    ("Talk time (msec)", None),
 ])
 def test_unit_of_header(header, unit):
     assert mapping.unit_of_header(header) == unit

@@ -17,10 +17,11 @@ from collections.abc import Set as AbstractSet
 # "Amount (USD '000)", "Pipeline ($m)". Read without it, "Value ($000)" matched no amount synonym, and mapped
 # by hand its 56 was stored as $56 for $56,000.
 _MONEY = r"(?:[$€£¥]|[a-z]{3}\s)?\s*"
+_MONEY_AFTER = r"(?:\s+[a-z]{3}|\s*[$€£¥])?"      # ("'000 USD", "m EUR", "k$"; never "(mins)")
 _UNIT_PATTERNS = [
-    (re.compile(rf"\(\s*{_MONEY}(?:k|'?000s?|thousands?|in thousands)\s*\)|\bin thousands\b|_k$|\bk€|\bk\$|"
+    (re.compile(rf"\(\s*{_MONEY}(?:k|'?000s?|thousands?|in thousands){_MONEY_AFTER}\s*\)|\bin thousands\b|_k$|\bk€|\bk\$|"
                 r"\((?:k\s*\w{0,3}|\w{3}\s*k)\)", re.I), 1000.0),
-    (re.compile(rf"\(\s*{_MONEY}(?:m|mm|mn|millions?|in millions)\s*\)|\bin millions\b|_mm?$", re.I), 1_000_000.0),
+    (re.compile(rf"\(\s*{_MONEY}(?:m|mm|mn|millions?|in millions){_MONEY_AFTER}\s*\)|\bin millions\b|_mm?$", re.I), 1_000_000.0),
     # Minor units (a billing system's amount_cents, 'Amount (cents)'): read as whole units they were 100 times
     # the money, without a word
     (re.compile(r"\((?:cents?|in cents|pence)\)|\bin cents\b|[_ ]cents?$|[_ ]in[_ ]cents$", re.I), 0.01),
