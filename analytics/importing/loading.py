@@ -51,9 +51,9 @@ def same_source_sql(stage: stage_types.Stage, alias: str) -> str:
         return "TRUE"
     counted = "count" in stage.by_field or TYPE_COUNT in stage.by_field
     # (an import whose mapping is not recorded, from before it was, matches either shape, as it did)
-    other_shape = (f"SELECT import_id FROM imports WHERE mapping_json IS NOT NULL AND list_has_any(map_values("
-                   f"json_transform(mapping_json, '\"MAP(VARCHAR, VARCHAR)\"')), ['count', '{TYPE_COUNT}']) = "
-                   f"{str(not counted).upper()}")
+    fields = "map_values(json_transform(mapping_json, '\"MAP(VARCHAR, VARCHAR)\"'))"
+    other_shape = (f"SELECT import_id FROM imports WHERE kind = 'activities' AND mapping_json IS NOT NULL AND "
+                   f"list_has_any({fields}, ['count', '{TYPE_COUNT}']) = {str(not counted).upper()}")
     return f"({alias}.activity_id IS NOT NULL OR {alias}.import_id NOT IN ({other_shape}))"
 
 
@@ -77,11 +77,11 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: 
 
     names = list(_keys(stage.kind, "f"))
     # (an activity's rep, type, day and count stay beside its verdict: activity_overlap reads them)
-    kept = [f"f.{c}" for c in activity_overlap.KEPT] if stage.kind == "activities" else []
+    kept = list(activity_overlap.KEPT) if stage.kind == "activities" else []
     conn.execute(
-        f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join([*(f'f.{k}' for k in names), *kept])}, "
+        f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in [*names, *kept])}, "
         f"CASE WHEN t.h IS NULL THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT "
-        f"{keyed('f')}, {', '.join([*(c[2:] for c in kept), ''])}{digest('f')} AS h FROM {final} f) f "
+        f"{', '.join([keyed('f'), *kept, digest('f')])} AS h FROM {final} f) f "
         f"LEFT JOIN (SELECT {keyed('t')}, {digest('t')} AS h FROM {table} t WHERE {same_source_sql(stage, 't')}) t ON "
         + " AND ".join(f"f.{k} = t.{k}" for k in names))
     row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
