@@ -110,3 +110,21 @@ def test_a_log_without_ids_never_replaces_a_weeks_count_and_undo_takes_only_its_
     history.undo_import(conn, log_import)
     assert calls() == 8 * 40
     conn.close()
+
+
+def test_a_re_export_with_ids_that_moved_a_call_is_the_same_source(tmp_path):
+    """The CRM's log with ids exported again: two calls rescheduled to another day, new calls added. The moved
+    calls' stored days are not held by the file's days, yet their ids are: the same source, nothing to say."""
+    header = "Activity ID,Assigned To,Activity Date,Activity Type\n"
+    days = [date(2026, 3, 2) + timedelta(days=d) for d in range(0, 28)]
+    first = [f"A{i},Ann Lee,{d:%Y-%m-%d},Call\n" for i, d in enumerate(days)]
+    moved = [f"A{i},Ann Lee,{date(2026, 3, 20):%Y-%m-%d},Call\n" for i in (0, 27)]   # the first and the last
+    again = [*first[1:27], *moved, *(f"B{i},Ann Lee,{d:%Y-%m-%d},Call\n" for i, d in enumerate(days[::2]))]
+    (tmp_path / "log.csv").write_text(header + "".join(first))
+    (tmp_path / "log_again.csv").write_text(header + "".join(again))
+    conn = store.connect(":memory:")
+    assert _notes(conn, tmp_path / "log.csv") == []
+    result = importing.import_file(conn, tmp_path / "log_again.csv")
+    assert (result.new, result.updated) == (14, 2)
+    assert not [n for n in result.notes if "counted twice" in n]
+    conn.close()

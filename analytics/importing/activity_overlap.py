@@ -16,9 +16,9 @@ Example
 >>> conn = duckdb.connect()
 >>> _ = conn.execute("CREATE TABLE imports AS SELECT 1 AS import_id, 'weekly.csv' AS file_name")
 >>> _ = conn.execute("CREATE TABLE activities AS SELECT 'Ann' AS rep, 'call' AS type, "
-...                  "DATE '2026-01-05' + 7 * i::INT AS activity_date, 40 AS count, 1 AS import_id "
+...                  "DATE '2026-01-05' + 7 * i::INT AS activity_date, 40 AS count, NULL AS activity_id, 1 AS import_id "
 ...                  "FROM range(8) t(i)")
->>> _ = conn.execute("CREATE TABLE cls AS SELECT 'Ann' AS rep, 'call' AS type, DATE '2026-01-06' + i::INT AS "
+>>> _ = conn.execute("CREATE TABLE cls AS SELECT NULL AS activity_id, 'Ann' AS rep, 'call' AS type, DATE '2026-01-06' + i::INT AS "
 ...                  "activity_date, 1 AS count, 'new' AS st FROM range(30) t(i)")
 >>> print(overlap_note(conn, "cls", "activities"))
 30 calls of this file (Ann; 06 Jan 2026 to 04 Feb 2026) fall within the dates for which weekly.csv already holds calls of the same reps: if both exports hold the same activities, they are now counted twice. If so, undo this import and keep one source; if they are different activities, nothing needs doing
@@ -37,7 +37,7 @@ NAMED = 3
 """Reps and files named in the note before "and N more"."""
 
 
-KEPT = ("rep", "type", "activity_date", "count")
+KEPT = ("activity_id", "rep", "type", "activity_date", "count")
 """The columns of a file's activities its verdicts keep (``loading._classify``), for :func:`overlap_note`."""
 
 
@@ -45,20 +45,22 @@ def overlap_note(conn: duckdb.DuckDBPyConnection, cls: str, table: str) -> str |
     """The note of a file's new activities falling within the dates, rep and type of stored activities the
     file does not hold; None when there are none.
 
-    ``cls``: the file's rows (:data:`KEPT`) with their verdicts (``st``: new, updated or unchanged). A day's
-    stored activities beyond the count the file holds of them (its updated and unchanged rows) are the
-    ones it does not hold. Stored rows a month either side of the file's new ones are read (a pre-counted
+    ``cls``: the file's rows (:data:`KEPT`) with their verdicts (``st``: new, updated or unchanged). A stored
+    activity whose id the file holds is the file's, whatever its day (a re-export moves a rescheduled call);
+    of those without ids, a day's stored activities beyond the count the file holds of them (its updated and
+    unchanged rows, keyed by their day) are the ones it does not hold. Stored rows a month either side of the file's new ones are read (a pre-counted
     row is dated at its week's or month's start); no stored row's key is made again."""
     row = conn.execute(f"""
         WITH filed AS (
             SELECT rep, type, activity_date AS d, coalesce(sum(count) FILTER (WHERE st = 'new'), 0) AS n,
-                   coalesce(sum(count) FILTER (WHERE st <> 'new'), 0) AS held
+                   coalesce(sum(count) FILTER (WHERE st <> 'new' AND activity_id IS NULL), 0) AS held
             FROM {cls} GROUP BY ALL),
         span AS (SELECT rep, type, min(d) AS lo, max(d) AS hi FROM filed WHERE n > 0 GROUP BY ALL),
         stored AS (
             SELECT t.rep, t.type, t.activity_date AS d, sum(t.count) AS n, list(DISTINCT t.import_id) AS imports
             FROM {table} t JOIN span s ON s.rep = t.rep AND s.type = t.type
                 AND t.activity_date BETWEEN s.lo - INTERVAL 31 DAY AND s.hi + INTERVAL 31 DAY
+            WHERE t.activity_id IS NULL OR t.activity_id NOT IN (SELECT activity_id FROM {cls} WHERE activity_id IS NOT NULL)
             GROUP BY ALL),
         other AS (
             SELECT s.rep, s.type, min(s.d) AS lo, max(s.d) AS hi, list_distinct(flatten(list(s.imports))) AS imports
