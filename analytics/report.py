@@ -297,9 +297,9 @@ def _changes(rv: Review, amount: Callable[[object], str]) -> str:
 
 def _next_start(rv: Review, amount: Callable[[object], str]) -> str:
     nxt = rv.next_start
-    so_far = "" if rv.complete else f" (from {rv.period.label} so far)"   # (results that can still grow)
-    parts = [f"<h2>Where {_e(rv.period.next().label)} starts{_e(so_far)}</h2>", f"<p>{_e(rv.ratchet_sentence)}</p>"]
-    running = {} if rv.complete else {"last_result": "Result so far", "beat_last_target": "Beaten already"}
+    parts = [f"<h2>{_e(rv.start_heading)}</h2>", f"<p>{_e(rv.ratchet_sentence)}</p>"]
+    result, beaten = rv.result_words
+    words = {"last_result": result, "beat_last_target": beaten}
     cols = ["last_target", "last_result", "beat_last_target", "model_next_p_level", "p_attain_model_next",
             "ratchet_raise_to_last_result", "p_attain_ratchet"]
     cols = [c for c in cols if c in nxt.columns]
@@ -307,7 +307,7 @@ def _next_start(rv: Review, amount: Callable[[object], str]) -> str:
         "beat_last_target": lambda v: "yes" if bool(v) else "no",
         "p_attain_model_next": _rate, "p_attain_ratchet": _rate}
     rows = [[_e(rep), *(writers.get(c, amount)(r[c]) for c in cols)] for rep, r in nxt.iterrows()]
-    parts.append(_table([label("rep"), *(running.get(c) or label(c) for c in cols)], rows,
+    parts.append(_table([label("rep"), *(words.get(c) or label(c) for c in cols)], rows,
                         widths=[20] + [80 // len(cols)] * len(cols)))
     return "\n".join(parts)
 

@@ -72,6 +72,18 @@ class Review:
         return self.saved.fiscal_period
 
     @property
+    def start_heading(self) -> str:
+        """The next period's starting point, and from what: a running period's results can still grow, so its
+        ratchet column is a floor (the page, the report and the CLI say it alike)."""
+        so_far = "" if self.complete else f" (from {self.period.label} so far)"
+        return f"Where {self.period.next().label} starts{so_far}"
+
+    @property
+    def result_words(self) -> tuple[str, str]:
+        """The labels of a rep's result and of "beat the target" while the period runs or once it is over."""
+        return ("Result", "Beat it") if self.complete else ("Result so far", "Beaten already")
+
+    @property
     def quota_text(self) -> str:
         """The quota sentence of the page, the report and the CLI: one count, reps left out named."""
         metric = resolve_metric(self.saved.metric)

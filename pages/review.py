@@ -119,7 +119,7 @@ if q.get("reps_with_quota"):
                       delta_color="off", delta_arrow="off", help=f"{formatting.count(q['reached'])} of {formatting.count(q['reps_with_quota'])} reps with a "
                            "quota imported from the CRM reached it.")
 
-result_label = "Result" if judged else "Result so far"     # a period still running: nothing is final yet
+result_label, beaten_label = rv.result_words     # a period still running: nothing is final yet
 st.subheader("Results per rep" if judged else "Results per rep so far")
 res = rv.results.reset_index()
 tiers = [t for t in ("base", "stretch", "excellence") if t in res]
@@ -219,7 +219,7 @@ for sentence in (rv.level_sentence, shared.sentence):
     if sentence:
         st.caption(sentence)
 
-st.subheader(f"Where {period.next().label} starts" + ("" if judged else f" (from {period.label} so far)"))
+st.subheader(rv.start_heading)
 st.info(rv.ratchet_sentence, icon=":material/trending_up:")
 nxt = rv.next_start.reset_index()
 for col in ("p_attain_model_next", "p_attain_ratchet"):
@@ -229,8 +229,7 @@ st.dataframe(nxt, hide_index=True, width="stretch", key="review_next_start",
              column_config={"rep": "Rep",
                             "last_target": st.column_config.NumberColumn("Base target", format=amount),
                             "last_result": st.column_config.NumberColumn(result_label, format=amount),
-                            "beat_last_target": st.column_config.CheckboxColumn("Beat it" if judged else
-                                                                                "Beaten already"),
+                            "beat_last_target": st.column_config.CheckboxColumn(beaten_label),
                             "model_next_p_level": st.column_config.NumberColumn(
                                 "Model start (no ratchet)", format=amount,
                                 help="The model's value at the set's base percentile for the next period."),
