@@ -80,7 +80,9 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("team", False, "text", "team", "sales team", "business unit", "division", "owner role", "segment"),
         # An invoice or a credit note (an ERP's Type column): a credit's amount is taken off won revenue
         # whatever its sign in the file (analytics/importing/credit_notes.py)
+        # A deal type column ('New Business', 'Renewal') too: both kinds counted, and said so (deal_kinds.py)
         _f("document_type", False, "label", "type", "document type", "doc type", "transaction type", "invoice type",
+           "opportunity type", "deal type", "dealtype", "business type", "sales type",
            "voucher type", "belegart", "belegtyp", "tipo de documento", "type de document", "tipo documento"),
         _f("currency", False, "label", "currency", "currency code", "opportunity currency", "deal currency",
            "currency iso code", "transaction currency", "currency of value", "amount currency", "currency of amount",

@@ -19,6 +19,7 @@ from analytics.importing import (
     cell_wrappers,
     column_profile,
     credit_notes,
+    deal_kinds,
     deal_notes,
     event_dates,
     labels,
@@ -153,6 +154,9 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
         extra["net_amount"] = credit_notes.amount_sql(q("amount"), q("document_type"), credits)  # positive; in the
         cols["amount"] = "net_amount"  # typed plan, so that a credit past the first rows plans the one read again)
         notes.append(credit_notes.note(_first(by_field, "document_type")[0], credits))
+    new_business, existing = deal_kinds.kinds(_labels(prof, by_field, "document_type"))
+    if new_business and existing:   # (bookings of both kinds: which a quota covers is the manager's to say)
+        notes.append(deal_kinds.note(_first(by_field, "document_type")[0], new_business, existing))
     exprs = {n: cols.get(n, _col(fields, n)) for n in TABLES["deals"][2]}
     select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
     verdicts, stage.write_select = None, select
