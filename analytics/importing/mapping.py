@@ -223,7 +223,24 @@ def _fuzzy(headers: _Headers, kind: str, taken: dict[str, str]) -> dict[str, str
                              or ((kind, name) in EXACT_REPEAT_FIELDS and score > _EXACT)):
             out[h] = name
             used.add(name)
-    return out
+    return _year_as_period(out) if kind == "targets" else out
+
+
+def _year_as_period(mapping: dict[str, str]) -> dict[str, str]:
+    """A quota file of a year column and a quota column and nothing else naming a period (Rep, Year,
+    Quota: a year's quota per row): the year is each row's period, a (fiscal) year. Read as a year
+    beside nothing, the file failed its period and was taken for a roster, whose rows then wrote over
+    the stored reps' teams and start dates.
+
+    >>> _year_as_period({"Rep": "rep", "Year": "year", "Quota": "target"})
+    {'Rep': 'rep', 'Year': 'period', 'Quota': 'target'}
+    >>> _year_as_period({"Rep": "rep", "Year": "year", "Quarter": "period", "Quota": "target"})["Year"]
+    'year'
+    """
+    fields = set(mapping.values())
+    if "year" not in fields or "target" not in fields or fields & {"period", "period_start", PERIOD_QUOTA, *MONTH_FIELDS}:
+        return mapping
+    return {h: "period" if f == "year" else f for h, f in mapping.items()}
 
 
 def missing_required(kind: str, mapping: dict[str, str]) -> list[str]:

@@ -147,11 +147,14 @@ def ignored_notes(headers: list[str], mapped: set[str], totals: list[PeriodColum
              and re.fullmatch(labels.TOTAL_ROW_PATTERN, header_text.without_unit(h) or "-")]
     notes = [f"column {quoting.quoted(h)} ignored: a row's total, not a period {why}" for h in named]
     # ('Annual', 'Annual Quota', 'Full Year' beside months: a year's figure, no period of its own to read)
-    notes += [f"column {quoting.quoted(h)} ignored: a year's figure, not one of the periods read {why}"
-              for h in header_text.unread_headers_naming(headers, mapped | set(named), _YEAR_WORDS, frozenset())]
+    # (an 'Annual Quota' read as the quota column, the period columns taking its place, is one too)
+    yearly = header_text.unread_headers_naming(headers, (mapped - set(target_headers)) | set(named), _YEAR_WORDS,
+                                               frozenset())
+    notes += [f"column {quoting.quoted(h)} ignored: a year's figure, not one of the periods read {why}" for h in yearly]
     notes += [f"column {c.shown()} ignored: the other period columns cover it day for day, so it is their total "
               f"{why}" for c in totals]
-    notes += [f"column {quoting.quoted(h)} ignored: a quota column beside period columns {why}" for h in target_headers]
+    notes += [f"column {quoting.quoted(h)} ignored: a quota column beside period columns {why}" for h in target_headers
+              if h not in yearly]
     return notes
 
 

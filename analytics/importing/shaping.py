@@ -308,7 +308,14 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
         stage.notes.append(f"roster has no team column: each rep's team is their manager "
                            f"(column {_first(by_field, 'manager')[0]!r})")
     if missing:
-        stage.notes.append(f"roster has no {', '.join(missing)} column(s): left empty")
+        # A roster of fewer columns (names and teams only; a file of names read as a roster) says nothing
+        # of the rest: a rep already stored keeps their start date, team and status, a new rep has none.
+        stored = conn.execute("SELECT count(*) FROM reps").fetchall()[0][0]
+        stage.notes.append(f"roster has no {', '.join(missing)} column(s): "
+                           + ("kept as stored for the reps already in the roster, left empty for new reps"
+                              if stored else "left empty"))
+        for name in [*missing, *([] if status else ["active"])]:
+            cols[name] = f"(SELECT stored.{name} FROM reps AS stored WHERE stored.rep = {stage.t('typed')}.{q('rep')})"
     if first_start := roster_status.first_start_sql(fields):
         cols["start_date"] = first_start
         stage.notes += roster_status.moved_notes(conn, stage)
