@@ -69,8 +69,10 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: 
     types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
                               [table]).fetchall())
 
+    compared = [c for c in cols if c not in keys and c not in stage.unsaid]
+
     def digest(alias: str) -> str:
-        return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in cols if c not in keys)})"
+        return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in compared)})" if compared else "0"
 
     def keyed(alias: str) -> str:
         return ", ".join(f"{e} AS {n}" for n, e in _keys(stage.kind, alias).items())
@@ -157,6 +159,8 @@ class Merge:
         counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
         if sum(counts) != stage.n_final:
             raise _changed(stage, sum(counts))
+        if stage.kind == "deals" and stage.unsaid and counts.updated + counts.unchanged:
+            stage.write_notes += _kept_note(conn, stage, table, cls)
         if stage.kind == "activities" and counts.new and (overlap := activity_overlap.overlap_note(conn, cls, table)):
             stage.write_notes.append(overlap)   # (a second source of the same activities counts them twice: said)
         if counts.new == stage.n_final:
@@ -170,9 +174,9 @@ class Merge:
                      f"to_json(t)::VARCHAR FROM {table} t JOIN {cls} c ON {_cls_key(kind, 't')} "
                      f"WHERE c.st = 'updated' AND {same_source_sql(stage, 't')}", [import_id, table])
         picked = _cls_key(kind, "f")
-        updates = ", ".join(f"{c} = f.{c}" for c in cols if c not in keys)
+        updates = "".join(f"{c} = f.{c}, " for c in cols if c not in keys and c not in stage.unsaid)
         n_updated = conn.execute(
-            f"UPDATE {table} t SET {updates}, import_id = ? FROM (SELECT f.* FROM {final} f JOIN {cls} c "
+            f"UPDATE {table} t SET {updates}import_id = ? FROM (SELECT f.* FROM {final} f JOIN {cls} c "
             f"ON {picked} WHERE c.st = 'updated') f WHERE {_same_key(kind, 'f', 't')} AND {same_source_sql(stage, 't')}",
             [import_id]).fetchall()[0][0]
         n_new = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
@@ -183,6 +187,19 @@ class Merge:
         conn.execute(f"DROP VIEW IF EXISTS {stage.t('keyed')}")
         conn.execute(f"DROP TABLE IF EXISTS {stage.t('zeros')}")
         return counts
+
+
+def _kept_note(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, table: str, cls: str) -> list[str]:
+    """The stored deals' values of columns the file lacks, kept (a narrower report of the same deals):
+    named when the deals it matched hold some."""
+    unsaid = [c for c in TABLES[stage.kind][2] if c in stage.unsaid]
+    held = conn.execute(f"SELECT count(*), {', '.join(f'count(t.{c})' for c in unsaid)} FROM {table} t JOIN {cls} c "
+                        f"ON {_cls_key(stage.kind, 't')} WHERE c.st <> 'new'").fetchall()[0]
+    words = [c.replace("_", " ") for c, n in zip(unsaid, held[1:], strict=True) if n]
+    if not words:
+        return []
+    return [f"the file has no {', '.join(words)} column: the {held[0]:,} deal(s) it shares with those stored keep "
+            "their stored ones"]
 
 
 def strategy(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage) -> LoadStrategy:

@@ -158,6 +158,7 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     if new_business and existing:   # (bookings of both kinds: which a quota covers is the manager's to say)
         notes.append(deal_kinds.note(_first(by_field, "document_type")[0], new_business, existing))
     exprs = {n: cols.get(n, _col(fields, n)) for n in TABLES["deals"][2]}
+    stage.unsaid = frozenset(n for n in exprs if n not in cols and n not in fields)   # (kept as stored)
     select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
     verdicts, stage.write_select = None, select
     if stage.reading.streamed:  # what the checks and notes need of each row; the rows are read again to be written
@@ -314,8 +315,7 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
         stage.notes.append(f"roster has no {', '.join(missing)} column(s): "
                            + ("kept as stored for the reps already in the roster, left empty for new reps"
                               if stored else "left empty"))
-        for name in [*missing, *([] if status else ["active"])]:
-            cols[name] = f"(SELECT stored.{name} FROM reps AS stored WHERE stored.rep = {stage.t('typed')}.{q('rep')})"
+    stage.unsaid = frozenset([*missing, *([] if status else ["active"])])
     if first_start := roster_status.first_start_sql(fields):
         cols["start_date"] = first_start
         stage.notes += roster_status.moved_notes(conn, stage)

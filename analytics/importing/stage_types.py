@@ -139,6 +139,9 @@ class Stage:
     counted_lines: Callable[[], int | None] | None = None  # the file's lines, when a pass over it counts them
     on_written: Callable[[], None] | None = None  # called once a one read's INSERT has written the rows
     currency: str | None = None
+    # Stored columns the file does not carry (a deal export without Created Date, a roster without start
+    # dates): a row the file updates keeps its stored values of them, and they do not make it "updated".
+    unsaid: frozenset[str] = frozenset()
     write_notes: list = field(default_factory=list)    # what the write found (ids matched without their leading zeros)
     unread_stages: tuple[str, str] | None = None       # (header, column) of stages no word list reads
     levels: list = field(default_factory=list)         # per date column: its cheap-first parse levels
