@@ -7,7 +7,7 @@ from typing import NamedTuple, Protocol
 
 import duckdb
 
-from analytics.importing import absent_deals, activity_overlap, deal_ids, one_read, stage_types
+from analytics.importing import absent_deals, activity_overlap, deal_ids, one_read, owner_changes, stage_types
 from analytics.importing.fields import TYPE_COUNT
 from analytics.importing.tables import TABLES, key_sql
 
@@ -71,8 +71,9 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: 
 
     compared = [c for c in cols if c not in keys and c not in stage.unsaid]
 
-    def digest(alias: str) -> str:
-        return f"hash({', '.join(f'CAST({alias}.{c} AS {types[c]})' for c in compared)})" if compared else "0"
+    def digest(alias: str, leave_out: str = "") -> str:
+        values = [f"CAST({alias}.{c} AS {types[c]})" for c in compared if c != leave_out]
+        return f"hash({', '.join(values)})" if values else "0"
 
     def keyed(alias: str) -> str:
         return ", ".join(f"{e} AS {n}" for n, e in _keys(stage.kind, alias).items())
@@ -80,12 +81,20 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: 
     names = list(_keys(stage.kind, "f"))
     # (an activity's rep, type, day and count stay beside its verdict: activity_overlap reads them)
     kept = list(activity_overlap.KEPT) if stage.kind == "activities" else []
+    # (a deal's owners, stored and in the file, too: a closed deal handed over keeps who closed it)
+    owners = stage.kind == "deals" and "rep" in compared
+    f_extra = owner_changes.file_columns(digest("f", "rep")) if owners else []
+    t_extra = owner_changes.stored_columns(digest("t", "rep")) if owners else []
     conn.execute(
         f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in [*names, *kept])}, "
-        f"CASE WHEN t.h IS NULL THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st FROM (SELECT "
-        f"{', '.join([keyed('f'), *kept, digest('f')])} AS h FROM {final} f) f "
-        f"LEFT JOIN (SELECT {keyed('t')}, {digest('t')} AS h FROM {table} t WHERE {same_source_sql(stage, 't')}) t ON "
-        + " AND ".join(f"f.{k} = t.{k}" for k in names))
+        f"CASE WHEN t.h IS NULL THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st"
+        f"{''.join(', ' + c for c in owner_changes.VERDICT_COLUMNS) if owners else ''} FROM (SELECT "
+        f"{', '.join([keyed('f'), *kept, *f_extra, digest('f')])} AS h FROM {final} f) f "
+        f"LEFT JOIN (SELECT {', '.join([keyed('t'), *t_extra, digest('t')])} AS h FROM {table} t "
+        f"WHERE {same_source_sql(stage, 't')}) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in names))
+    if owners:
+        owner_changes.keep_closers(conn, stage.t("cls"))
+        stage.write_notes += owner_changes.notes(conn, stage.t("cls"))
     row = conn.execute(f"SELECT count(*) FILTER (WHERE st = 'new'), count(*) FILTER (WHERE st = 'updated'), "
                        f"count(*) FILTER (WHERE st = 'unchanged') FROM {stage.t('cls')}").fetchall()[0]
     return int(row[0]), int(row[1]), int(row[2])
@@ -175,8 +184,10 @@ class Merge:
                      f"WHERE c.st = 'updated' AND {same_source_sql(stage, 't')}", [import_id, table])
         picked = _cls_key(kind, "f")
         updates = "".join(f"{c} = f.{c}, " for c in cols if c not in keys and c not in stage.unsaid)
+        owners = kind == "deals" and "rep" not in stage.unsaid   # (a handover's closed deal keeps who closed it)
+        kept_owner = "f.* REPLACE (coalesce(c.keep_rep, f.rep) AS rep)" if owners else "f.*"
         n_updated = conn.execute(
-            f"UPDATE {table} t SET {updates}import_id = ? FROM (SELECT f.* FROM {final} f JOIN {cls} c "
+            f"UPDATE {table} t SET {updates}import_id = ? FROM (SELECT {kept_owner} FROM {final} f JOIN {cls} c "
             f"ON {picked} WHERE c.st = 'updated') f WHERE {_same_key(kind, 'f', 't')} AND {same_source_sql(stage, 't')}",
             [import_id]).fetchall()[0][0]
         n_new = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
