@@ -64,6 +64,8 @@ def test_a_years_quota_per_rep_is_read_as_quotas_and_leaves_the_roster_alone(con
         ("Ann Lee", date(2025, 1, 1), date(2025, 12, 31), 480000.0),
         ("Bob Ray", date(2025, 1, 1), date(2025, 12, 31), 360000.0)]
     assert _roster(conn) == STORED
+    assert any(n.startswith("2 quotas cover more than a quarter (a year): a quarter's or a month's CRM quota is read "
+                            "as its share of the days") for n in result.notes), result.notes
 
 
 WIDE = ("Opportunity ID,Opportunity Owner,Stage,Amount,Created Date,Close Date,Account Name,Product\n"

@@ -186,6 +186,32 @@ def start_only_note(months: int) -> str:
             f"are {months} months apart)")
 
 
+QUARTER_DAYS = 92   # the longest quarter
+
+
+def long_quota_note(conn: duckdb.DuckDBPyConnection, final: str) -> str | None:
+    """What a quota longer than a quarter (a year's) is read as at quarter and month grain, or None.
+
+    A quarter's quota is its share of the year's days (Tracking, Review, every page's CRM quota): a plan
+    that weights the quarters (a heavier Q4) is not in a year's figure, and a manager comparing the
+    quarter's quota with its range should know where the number came from.
+
+    >>> conn = duckdb.connect()
+    >>> _ = conn.execute("CREATE TABLE f AS SELECT 'Ann' AS rep, DATE '2025-01-01' AS period_start, "
+    ...                  "DATE '2025-12-31' AS period_end")
+    >>> print(long_quota_note(conn, "f"))
+    1 quota covers more than a quarter (a year): a quarter's or a month's CRM quota is read as its share of the days, so quarters the plan weights differently (a heavier Q4) are not seen; import quarterly quotas for those
+    """
+    n, longest = conn.execute(f"SELECT count(*), max(period_end - period_start + 1) FROM {final} "
+                              f"WHERE period_end - period_start + 1 > {QUARTER_DAYS}").fetchall()[0]
+    if not n:
+        return None
+    span = "a year" if longest >= 365 else f"up to {longest} days"
+    return (f"{n:,} {'quota covers' if n == 1 else 'quotas cover'} more than a quarter ({span}): a quarter's or a "
+            "month's CRM quota is read as its share of the days, so quarters the plan weights differently (a heavier "
+            "Q4) are not seen; import quarterly quotas for those")
+
+
 def fiscal_calendar_note(intervals: dict[str, tuple[date, date]], fiscal_start: int) -> str | None:
     """The calendar quarters and fiscal years of ``intervals`` (label -> its days) were read on, when one
     names either: the fiscal year's first month is a setting, and a file of FY2027-Q3 quotas read on the

@@ -416,3 +416,5 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
                    if n in fields), "period")
     sql = quota_overlaps.set_aside_overlaps(conn, sql, t("quota_rows"), t("rej"), period)
     _keep_last(conn, stage, sql, ["rep", "metric", "period_start", "period_end"], "rep and period")
+    if long := period_labels.long_quota_note(conn, t("final")):
+        notes.append(long)
