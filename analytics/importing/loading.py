@@ -7,7 +7,15 @@ from typing import NamedTuple, Protocol
 
 import duckdb
 
-from analytics.importing import absent_deals, activity_overlap, deal_ids, one_read, owner_changes, stage_types
+from analytics.importing import (
+    absent_deals,
+    activity_overlap,
+    deal_amount_units,
+    deal_ids,
+    one_read,
+    owner_changes,
+    stage_types,
+)
 from analytics.importing.fields import TYPE_COUNT
 from analytics.importing.tables import TABLES, key_sql
 
@@ -83,15 +91,22 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: 
     kept = list(activity_overlap.KEPT) if stage.kind == "activities" else []
     # (a deal's owners, stored and in the file, too: a closed deal handed over keeps who closed it)
     owners = stage.kind == "deals" and "rep" in compared
-    f_extra = owner_changes.file_columns(digest("f", "rep")) if owners else []
-    t_extra = owner_changes.stored_columns(digest("t", "rep")) if owners else []
+    # (and its amounts: a re-export in thousands is told by the deals it shares with those stored)
+    amounts = stage.kind == "deals" and "amount" in compared
+    f_extra = [*(owner_changes.file_columns(digest("f", "rep")) if owners else []),
+               *(deal_amount_units.FILE_COLUMNS if amounts else [])]
+    t_extra = [*(owner_changes.stored_columns(digest("t", "rep")) if owners else []),
+               *(deal_amount_units.STORED_COLUMNS if amounts else [])]
+    verdict = [*(owner_changes.VERDICT_COLUMNS if owners else []), *(deal_amount_units.VERDICT_COLUMNS if amounts else [])]
     conn.execute(
         f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in [*names, *kept])}, "
         f"CASE WHEN t.h IS NULL THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st"
-        f"{''.join(', ' + c for c in owner_changes.VERDICT_COLUMNS) if owners else ''} FROM (SELECT "
+        f"{''.join(', ' + c for c in verdict)} FROM (SELECT "
         f"{', '.join([keyed('f'), *kept, *f_extra, digest('f')])} AS h FROM {final} f) f "
         f"LEFT JOIN (SELECT {', '.join([keyed('t'), *t_extra, digest('t')])} AS h FROM {table} t "
         f"WHERE {same_source_sql(stage, 't')}) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in names))
+    if amounts and (refused := deal_amount_units.refusal(conn, stage.t("cls"))):
+        raise stage_types.RefusalError(refused)   # (inside the commit's transaction: nothing is written)
     if owners:
         owner_changes.keep_closers(conn, stage.t("cls"))
         stage.write_notes += owner_changes.notes(conn, stage.t("cls"))
