@@ -72,3 +72,23 @@ def test_a_credit_note_beside_new_business_is_still_a_credit(tmp_path):
 def test_kinds_of_values(value, kind):
     new, existing = deal_kinds.kinds([value])
     assert ("new" if new else "existing" if existing else None) == kind
+
+
+@pytest.mark.parametrize("pipelines, said", [(["Sales Pipeline", "Renewals", "Sales Pipeline", "Renewals"], True),
+                                             (["Sales Pipeline"] * 4, False)])
+def test_deals_of_several_pipelines_are_counted_together_and_said(tmp_path, pipelines, said):
+    """HubSpot's export names each deal's pipeline: a renewals pipeline beside the sales one was counted whole."""
+    lines = ["Deal owner,Deal Stage,Amount,Close Date,Pipeline"]
+    lines += [f"{rep},{stage},{amount},{close},{p}" for (_, rep, stage, amount, close), p
+              in zip(ROWS, pipelines, strict=True)]
+    (tmp_path / "deals.csv").write_text("\n".join(lines) + "\n")
+    conn = store.connect(tmp_path / "db.duckdb")
+    try:
+        first = importing.import_file(conn, tmp_path / "deals.csv")
+        again = importing.import_file(conn, tmp_path / "deals.csv")   # ids made without the pipeline: the same
+        stored = conn.execute("SELECT count(*), sum(amount) FILTER (WHERE outcome = 'won') FROM deals").fetchall()
+    finally:
+        conn.close()
+    assert stored == [(4, 7000.0)] and (again.new, again.unchanged) == (0, 4), again.message
+    notes = [n for n in first.notes if "pipelines" in n]
+    assert notes == ([deal_kinds.pipelines_note("Pipeline", ["Renewals", "Sales Pipeline"])] if said else []), first.notes

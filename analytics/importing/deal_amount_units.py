@@ -56,8 +56,22 @@ def evidence(conn: duckdb.DuckDBPyConnection, cls: str) -> UnitEvidenceOfDeals:
                                tuple(example[0]) if example else None)
 
 
+MIN_SHARED = 5
+"""Fewer shared deals than this say nothing of a unit (test files reuse ids like T1 for other sales)."""
+MOST_CHANGED = 0.8
+"""The share of the shared deals whose amount differs that a change of unit needs: a unit moves them all."""
+
+
 def unit_change(found: UnitEvidenceOfDeals) -> float | None:
-    """What the file's amounts must be multiplied by to be in the stored deals' unit, when evident."""
+    """What the file's amounts must be multiplied by to be in the stored deals' unit, when evident.
+
+    >>> unit_change(UnitEvidenceOfDeals(3, 2, 0.001, None)) is None     # too few to tell
+    True
+    >>> unit_change(UnitEvidenceOfDeals(40, 20, 0.001, None)) is None   # half of them: not a unit
+    True
+    """
+    if found.compared < MIN_SHARED or found.changed < MOST_CHANGED * found.compared:
+        return None
     return evident_factor(UnitEvidence(found.compared, found.median_ratio))
 
 

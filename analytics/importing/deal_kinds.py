@@ -16,6 +16,12 @@ manager's to say.
 column 'Type' tells new business ('New Business') from deals with existing customers ('Existing Customer - Upgrade', 'Renewal'): deals of every type count toward revenue, deals won and win rate. If targets cover new business only, import a file of those deals alone in place of this one (the export filtered on 'Type')
 >>> kinds(["Invoice", "Credit Note"])
 ([], [])
+
+HubSpot's Pipeline column does the same with pipelines (Sales Pipeline, Renewals): every pipeline's
+deals count together, and a file of two or more says so.
+
+>>> print(pipelines_note("Pipeline", ["Renewals", "Sales Pipeline"]))
+column 'Pipeline' holds 2 pipelines ('Renewals', 'Sales Pipeline'): the deals of every pipeline count together toward revenue, deals won and win rate. If targets cover one pipeline, import a file of its deals alone in place of this one (the export filtered on 'Pipeline')
 """
 
 from __future__ import annotations
@@ -52,3 +58,11 @@ def note(header: str, new: Sequence[str], existing: Sequence[str]) -> str:
             f"existing customers ({', '.join(quoting.quoted(v) for v in existing)}): deals of every type count "
             "toward revenue, deals won and win rate. If targets cover new business only, import a file of those "
             f"deals alone in place of this one (the export filtered on {col})")
+
+
+def pipelines_note(header: str, pipelines: Sequence[str]) -> str:
+    """What a file of deals from several pipelines counts, and how to count one alone."""
+    col = quoting.quoted(header)
+    return (f"column {col} holds {len(pipelines)} pipelines ({', '.join(quoting.quoted(p) for p in pipelines)}): the "
+            "deals of every pipeline count together toward revenue, deals won and win rate. If targets cover one "
+            f"pipeline, import a file of its deals alone in place of this one (the export filtered on {col})")

@@ -84,6 +84,8 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("document_type", False, "label", "type", "document type", "doc type", "transaction type", "invoice type",
            "opportunity type", "deal type", "dealtype", "business type", "sales type",
            "voucher type", "belegart", "belegtyp", "tipo de documento", "type de document", "tipo documento"),
+        # HubSpot's Pipeline (Sales, Renewals): every pipeline's deals counted together, and said (deal_kinds.py)
+        _f("pipeline", False, "label", "pipeline", "deal pipeline", "opportunity pipeline", "pipeline name"),
         _f("currency", False, "label", "currency", "currency code", "opportunity currency", "deal currency",
            "currency iso code", "transaction currency", "currency of value", "amount currency", "currency of amount",
            "wahrung", "moneda", "devise", "moeda"),
@@ -173,7 +175,7 @@ PRESETS: dict[str, dict] = {
     "hubspot_deals": {"kind": "deals", "columns": {
         "Record ID": "deal_id", "Deal owner": "rep", "Deal Stage": "stage", "Close Date": "close_date",
         "Amount": "amount", "Create Date": "created_date", "Associated Company": "account",
-        "Currency": "currency", "Deal Name": None, "Pipeline": None}},
+        "Currency": "currency", "Deal Name": None, "Pipeline": "pipeline"}},
     "pipedrive_deals": {"kind": "deals", "columns": {
         "Deal - ID": "deal_id", "Deal - Owner": "rep", "Deal - Value": "amount", "Deal - Currency": "currency",
         "Deal - Status": "status", "Deal - Stage": "stage", "Deal - Organization": "account",

@@ -48,6 +48,11 @@ def _col(fields: dict[str, FieldSQL], name: str) -> str:
     return q(name) if name in fields else f"NULL::{TYPES.get(name, 'VARCHAR')}"
 
 
+# Columns read for what they say of a row, not stored: a file without deal ids makes them from its other
+# columns, as it did before these were read (a re-import must make the same ids).
+_NOT_IN_MADE_IDS = ("document_type", "pipeline")
+
+
 def _first(by_field: mapping.ByField, name: str) -> tuple[str, str]:
     return by_field[name][0]
 
@@ -142,7 +147,7 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
         checks.append((f"{q('deal_id')} IS NULL", id_h, id_c, "'deal id is blank'"))
         id_sql = q("deal_id")
     else:
-        raw = ", ".join(c for f, cols in by_field.items() if f != "document_type" for _, c in cols)  # (ids as before it was read)
+        raw = ", ".join(c for f, cols in by_field.items() if f not in _NOT_IN_MADE_IDS for _, c in cols)
         extra["row_hash"] = f"md5(concat_ws(chr(31), {raw}))"
         id_sql = ("'row-' || substr(row_hash, 1, 20) || '-' || "
                   "row_number() OVER (PARTITION BY row_hash ORDER BY row_idx)")
@@ -157,6 +162,8 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     new_business, existing = deal_kinds.kinds(_labels(prof, by_field, "document_type"))
     if new_business and existing:   # (bookings of both kinds: which a quota covers is the manager's to say)
         notes.append(deal_kinds.note(_first(by_field, "document_type")[0], new_business, existing))
+    if len(pipelines := _labels(prof, by_field, "pipeline")) > 1:
+        notes.append(deal_kinds.pipelines_note(_first(by_field, "pipeline")[0], pipelines))
     exprs = {n: cols.get(n, _col(fields, n)) for n in TABLES["deals"][2]}
     stage.unsaid = frozenset(n for n in exprs if n not in cols and n not in fields)   # (kept as stored)
     select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
