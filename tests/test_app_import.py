@@ -487,3 +487,27 @@ def test_a_field_of_many_columns_survives_a_mapping_change(empty_db, name, heade
     finally:
         conn.close()
     assert kept > 0 and left_out == 0
+
+
+def test_a_re_export_in_thousands_is_refused_and_imports_with_its_unit(empty_db):
+    """The same deals saved in thousands: refused on commit with a deal's two amounts, then imported with the
+    page's "Multiply amounts by" as the unchanged deals they are (analytics/importing/deal_amount_units.py)."""
+    at = upload(import_page(), csv_upload("q3_opportunities.csv", deals_csv()))
+    at.button(key="commit_0").click().run()
+    in_units = deals_csv().decode().splitlines()
+    header, rows = in_units[0], [r.split(",") for r in in_units[1:]]
+    amount = header.split(",").index("Amount")
+    for r in rows:
+        r[amount] = f"{float(r[amount]) / 1000:g}"
+    thousands = ("\n".join([header, *(",".join(r) for r in rows)]) + "\n").encode()
+    at = upload(import_page(), csv_upload("q3_in_thousands.csv", thousands))
+    at.button(key="commit_0").click().run()
+    assert not at.exception
+    said = texts(at.error)
+    assert "are a thousandth of the stored ones" in said and "Multiply amounts by" in said, said
+    assert history(empty_db)["status"].tolist() == ["refused", "loaded"]
+    at = upload(import_page(), csv_upload("q3_in_thousands.csv", thousands))
+    widget(at.number_input, "unit_0_").set_value(1000.0)
+    apply_settings(at, 0)
+    at.button(key="commit_0").click().run()
+    assert "0 new · 0 updated · 40 unchanged" in texts(at.success), texts(at.error)
