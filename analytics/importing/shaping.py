@@ -165,7 +165,8 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     if len(pipelines := _labels(prof, by_field, "pipeline")) > 1:
         notes.append(deal_kinds.pipelines_note(_first(by_field, "pipeline")[0], pipelines))
     exprs = {n: cols.get(n, _col(fields, n)) for n in TABLES["deals"][2]}
-    stage.unsaid = frozenset(n for n in exprs if n not in cols and n not in fields)   # (kept as stored)
+    # (kept as stored; not a stage: an orders file's won deal that was stored open must not keep 'Negotiation')
+    stage.unsaid = frozenset(n for n in exprs if n not in cols and n not in fields and n != "stage")
     select = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
     verdicts, stage.write_select = None, select
     if stage.reading.streamed:  # what the checks and notes need of each row; the rows are read again to be written
