@@ -79,7 +79,9 @@ if counts["deals"] == 0 and counts["activities"] > 0:
     st.page_link("pages/import_data.py", label="Import deals", icon=":material/upload:")
     st.stop()
 if counts["deals"] == 0:
-    frame.empty_state("No deals yet. Import a CRM export (deals or opportunities CSV) to start.")
+    stored = [formatting.quantity(counts[t], noun) for t, noun in (("reps", "rep"), ("quotas", "quota")) if counts[t]]
+    frame.empty_state("No deals yet" + (f" ({' and '.join(stored)} stored)" if stored else "")
+                      + ". Import a CRM export (deals or opportunities CSV) to start.")
     st.stop()
 
 as_of = session.data_as_of()

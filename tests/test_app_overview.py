@@ -10,7 +10,7 @@ import pytest
 from helpers import REPO_ROOT, app_test, show_error_details
 from streamlit.testing.v1 import AppTest
 
-from analytics import sample_company, store, tracking
+from analytics import importing, sample_company, store, tracking
 
 
 def settings_of(db_path) -> tuple[dict[str, int], str | None, int]:
@@ -81,6 +81,19 @@ def test_clear_sample_data_is_refused_once_the_manager_saved_a_note(sample_db):
     assert "You have saved work of your own beside the sample (1 check-in note), so the sample stays" in reason
     assert "Remove the sample company?" not in texts(at.warning)
     assert settings_of(sample_db)[0]["deals"] > 1000
+
+
+def test_a_roster_and_quotas_without_deals_are_named_in_the_empty_state(empty_db, tmp_path):
+    """A manager who imported the roster and quotas first read "No deals yet" as if nothing were stored."""
+    (tmp_path / "reps.csv").write_text("Sales Rep,Team\nAnn Lee,North\nBob Ray,South\n")
+    (tmp_path / "quotas.csv").write_text("Sales Rep,Period,Quota\nAnn Lee,2026-Q1,90000\nBob Ray,2026-Q1,80000\n")
+    conn = store.connect(empty_db)
+    for name in ("reps.csv", "quotas.csv"):
+        assert importing.import_file(conn, tmp_path / name).status == "loaded"
+    conn.close()
+    at = app_test()
+    assert not at.exception
+    assert "No deals yet (2 reps and 2 quotas stored)" in texts(at.info)
 
 
 def test_empty_database_shows_the_empty_state(empty_db):
