@@ -9,6 +9,7 @@ import duckdb
 
 from analytics.importing import (
     absent_deals,
+    absent_reps,
     activity_overlap,
     deal_amount_units,
     deal_ids,
@@ -183,6 +184,8 @@ class Merge:
         counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
         if sum(counts) != stage.n_final:
             raise _changed(stage, sum(counts))
+        if stage.kind == "reps" and (absent_reps_note := absent_reps.absent_note(conn, final, table)):
+            stage.write_notes.append(absent_reps_note)   # (a leaver left out of a headcount export stays: said)
         if stage.kind == "deals" and stage.unsaid and counts.updated + counts.unchanged:
             stage.write_notes += _kept_note(conn, stage, table, cls)
         if stage.kind == "activities" and counts.new and (overlap := activity_overlap.overlap_note(conn, cls, table)):
