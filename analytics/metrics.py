@@ -333,6 +333,7 @@ def last_complete_period(as_of: date, grain: str, fiscal_start_month: int = 1) -
 
 
 FUNNEL_COUNTS = ("calls", "emails", "meetings", "demos", "proposals", "opportunities", "closed", "won")
+ACTIVITY_COUNTS = ("calls", "emails", "meetings", "demos", "proposals")
 FUNNEL_RATES = {  # rate: (numerator, denominator, pooling)
     "call_to_meeting": ("meetings", "calls", "ratio"),
     "meeting_to_demo": ("demos", "meetings", "ratio"),
@@ -404,7 +405,9 @@ def rep_funnel(conn: duckdb.DuckDBPyConnection, grain: str, *, as_of: date | Non
                sum(count) FILTER (WHERE type = 'proposal') AS proposals
         FROM activities WHERE activity_date BETWEEN $first AND $last GROUP BY ALL
     ),
-    opp AS (SELECT rep, {period_start_sql("created_date", grain, fsm)} AS period_start, count(*) AS opportunities
+    logged AS (SELECT min(activity_date) AS since FROM activities),
+    opp AS (SELECT rep, {period_start_sql("created_date", grain, fsm)} AS period_start, count(*) AS opportunities,
+                   count(*) FILTER (WHERE created_date >= (SELECT since FROM logged)) AS opportunities_logged
             FROM deals WHERE created_date BETWEEN $first AND $last GROUP BY ALL),
     cls AS (SELECT rep, {period_start_sql("close_date", grain, fsm)} AS period_start, count(*) AS closed,
                    count(*) FILTER (WHERE outcome = 'won') AS won,
@@ -417,7 +420,13 @@ def rep_funnel(conn: duckdb.DuckDBPyConnection, grain: str, *, as_of: date | Non
            (SELECT median(amount) FROM deals WHERE outcome = 'won' AND amount > 0 AND close_date <= $last)
                AS team_median_deal,
            {", ".join(f"coalesce(sum({c}), 0)::DOUBLE AS {c}" for c in FUNNEL_COUNTS)},
-           coalesce(sum(revenue), 0)::DOUBLE AS revenue
+           coalesce(sum(opportunities_logged), 0)::DOUBLE AS opportunities_logged,
+           coalesce(sum(revenue), 0)::DOUBLE AS revenue,
+           -- the periods' share the activity log covers (it may start years after the deals)
+           sum(greatest(date_diff('day', greatest(g.period_start, (SELECT since FROM logged)),
+                                  least(g.period_start + INTERVAL {months} MONTH, $last + INTERVAL 1 DAY)::DATE), 0)
+               / date_diff('day', g.period_start, (g.period_start + INTERVAL {months} MONTH)::DATE))::DOUBLE
+               AS logged_periods
     FROM grid g
     LEFT JOIN act USING (rep, period_start) LEFT JOIN opp USING (rep, period_start)
     LEFT JOIN cls USING (rep, period_start) LEFT JOIN sizes ON sizes.rep = g.rep
@@ -432,8 +441,14 @@ def rep_funnel(conn: duckdb.DuckDBPyConnection, grain: str, *, as_of: date | Non
     out["median_deal"] = typical_deal(totals["median_deal"].to_numpy(float), totals["sized_deals"].to_numpy(float),
                                       float(totals["team_median_deal"].iloc[0]))
     n = totals["n_periods"].to_numpy(float)
+    # An activity log that starts after the deals (a last-quarter export beside three years of deals): its
+    # counts are averaged over the periods it covers, and its rates meet the deals created since it starts.
+    # Over every period, a quarter before the log read as no calls: demo -> opportunity read 4.06 for 0.64.
+    logged = totals["logged_periods"].fillna(0.0).to_numpy(float)
     for c in (*FUNNEL_COUNTS, "revenue"):
-        out[c] = totals[c].to_numpy(float) / n
+        per = np.where(logged > 0, logged, n) if c in ACTIVITY_COUNTS else n
+        out[c] = totals[c].to_numpy(float) / per
+    totals["opportunities"] = totals["opportunities"].where(logged <= 0, totals["opportunities_logged"])
     won_total = totals["won"].to_numpy(float)
     team_size = totals["revenue"].sum() / max(won_total.sum(), 1)
     # deal size pooled toward the team's: (revenue + k * team size) / (won + k), k = 2 deals

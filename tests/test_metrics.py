@@ -151,3 +151,30 @@ def test_roster_rep_with_no_dates_and_no_events_has_no_history(small_db):
         assert "ghost" not in set(panel["rep"])
         assert {"ann", "bob", "cat"} <= set(panel["rep"]) or metric == "call"
     assert "ghost" not in set(metrics.active_reps(conn, date(2024, 1, 1), date(2024, 3, 31))["rep"])
+
+
+def test_an_activity_log_shorter_than_the_deals_is_averaged_over_what_it_covers():
+    """Three years of deals beside an activity log of the last two months: a quarter before the log read as no
+    calls, so calls per quarter fell to a fraction and demo -> opportunity read 4.06 for the company's 0.64."""
+    conn = store.connect(":memory:")
+    rows, acts = [], []
+    for q in range(4):                                       # 2025-Q4 .. 2026-Q3: 12 opportunities a quarter
+        start = date(2025, 10, 1) + timedelta(days=92 * q)
+        rows += [(f"d{q}-{i}", "ann", start + timedelta(days=7 * i), start + timedelta(days=7 * i), 100.0, "won")
+                 for i in range(12)]
+    since = date(2026, 8, 3)                                # the log: 8 weeks of Q3, 5 demos and 100 calls a week
+    for w in range(8):
+        day = since + timedelta(days=7 * w)
+        acts += [(f"c{w}", "ann", day, "call", 100), (f"m{w}", "ann", day, "demo", 5)]
+    conn.executemany("INSERT INTO deals (deal_id, rep, close_date, created_date, amount, outcome, import_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 1)", rows)
+    conn.executemany("INSERT INTO activities (activity_id, rep, activity_date, type, count, import_id) "
+                     "VALUES (?, ?, ?, ?, ?, 1)", acts)
+    funnel = metrics.rep_funnel(conn, "quarter", as_of=date(2026, 10, 5), periods=4).set_index("rep")
+    conn.close()
+    covered = (date(2026, 10, 1) - since).days / (date(2026, 10, 1) - date(2026, 7, 1)).days   # 59 of 92 days
+    assert funnel.at["ann", "calls"] == pytest.approx(800 / covered)            # per quarter covered, not per 4
+    assert funnel.at["ann", "opportunities"] == pytest.approx(12.0)            # the deals' own periods
+    # opportunities created since the log began (weekly from 2026-07-01: those on or after 3 Aug) per demo
+    since_log = sum(1 for r in rows if r[3] >= since)
+    assert funnel.at["ann", "demo_to_opportunity"] == pytest.approx(since_log / 40, rel=0.15)
