@@ -11,8 +11,7 @@ written, naming a deal, both amounts, and the unit to import it with.
 
 >>> print(refusal_text(1000.0, 3389, 3389, ("D-001", 56.0, 56000.0)))
 the amounts of 3,389 of the 3,389 deals this file shares with those stored are a thousandth of the stored ones (D-001: 56 here, 56,000 stored): the file is in thousands. Import it with its amounts multiplied by 1000 (the Import page's "Multiply amounts by"; CLI --unit 1000), or undo the earlier import if that one was wrong
->>> evidence = unit_change(UnitEvidenceOfDeals(3389, 3389, 0.001, None))
->>> evidence
+>>> unit_change(UnitEvidenceOfDeals(3389, 3389, 0.001, None))
 1000.0
 """
 
@@ -47,13 +46,13 @@ class UnitEvidenceOfDeals(NamedTuple):
 
 def evidence(conn: duckdb.DuckDBPyConnection, cls: str) -> UnitEvidenceOfDeals:
     """:class:`UnitEvidenceOfDeals` from the verdict table ``cls`` (:data:`VERDICT_COLUMNS` beside ``deal_id``)."""
-    compared, changed, ratio = conn.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE file_amount <> stored_amount), median(file_amount / stored_amount) "
-        f"FROM {cls} WHERE file_amount > 0 AND stored_amount > 0").fetchall()[0]
-    example = conn.execute(f"SELECT deal_id, file_amount, stored_amount FROM {cls} WHERE file_amount > 0 AND "
-                           f"stored_amount > 0 AND file_amount <> stored_amount ORDER BY deal_id LIMIT 1").fetchall()
+    compared, changed, ratio, example = conn.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE file_amount <> stored_amount), median(file_amount / stored_amount), "
+        f"arg_min([deal_id, file_amount::VARCHAR, stored_amount::VARCHAR], deal_id) "
+        f"FILTER (WHERE file_amount <> stored_amount) FROM {cls} WHERE file_amount > 0 AND stored_amount > 0"
+    ).fetchall()[0]
     return UnitEvidenceOfDeals(int(compared), int(changed), None if ratio is None else float(ratio),
-                               tuple(example[0]) if example else None)
+                               (example[0], float(example[1]), float(example[2])) if example else None)
 
 
 MIN_SHARED = 5
@@ -77,7 +76,7 @@ def unit_change(found: UnitEvidenceOfDeals) -> float | None:
 
 def refusal_text(factor: float, changed: int, compared: int, example: tuple[str, float, float] | None) -> str:
     """Why the file is refused, with a deal's two amounts and the unit to import it with."""
-    size, unit = _WORDS.get(factor, (f"{formatting.count(1 / factor)} times", f"another unit (x{factor:g})"))
+    size, unit = _WORDS[factor]   # (the factors evident_factor gives)
     times = f"{factor:.0f}" if factor >= 1 else f"{factor:g}"
     shown = (f" ({example[0]}: {formatting.count(example[1])} here, {formatting.count(example[2])} stored)"
              if example else "")
