@@ -1,4 +1,5 @@
-"""Deal ids a spreadsheet stripped of their leading zeros match the stored deals (``101`` is ``000101``),
+"""Deal ids in another form match the stored deals: a spreadsheet stripped their leading zeros (``101`` is
+``000101``), or Salesforce wrote the other length (15 characters, or the same 15 and a 3-character check),
 whichever form was stored first; a match only when it is one to one; other ids match exactly."""
 
 from __future__ import annotations
@@ -6,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pytest
 
-from analytics import importing
+from analytics import importing, quoting, sample
 
 HEADER = "Order No,Order Date,Salesperson,Net Amount\n"
 ROWS = [("2026-09-03", "Ann Lee", 5000), ("2026-09-10", "Ann Lee", 7000), ("2026-10-02", "Bo Chan", 3000)]
@@ -90,3 +92,51 @@ def test_a_match_without_zeros_is_taken_only_one_to_one(conn, tmp_path, stored, 
     assert result.status == "loaded", result.message
     assert [i for (i,) in conn.execute("SELECT deal_id FROM deals ORDER BY deal_id").fetchall()] == expected_ids
     assert not any("leading zeros" in n for n in result.notes)
+
+
+def _salesforce_ids(numbers: list[int]) -> list[str]:
+    """18-character Salesforce ids, their check computed by the sample generator (numpy, not the import's SQL)."""
+    return [str(i) for i in sample.salesforce_ids(np.array(numbers))]
+
+
+SF18 = _salesforce_ids([30_000_000, 31_000_017, 32_500_301])   # checks AAI, AAY, AAW: upper case counted
+SF15 = [i[:15] for i in SF18]
+
+
+@pytest.mark.parametrize(("stored", "again", "expected_ids", "new", "said"), [
+    # a Data Loader export first, a report's 15 characters next: the same deals
+    (SF18, SF15, SF18, 0, True),
+    # a report first, an API export's 18 next
+    (SF15, SF18, SF15, 0, True),
+    # one of each form in one file beside 18s stored: both are the stored deals
+    (SF18, [SF15[0], SF18[1], SF15[2]], SF18, 0, True),
+    # a check that is not the 15's ('AAA' where it is 'AAI'): another id, a new deal
+    (SF15[:1], [SF15[0] + "AAA"], [SF15[0], SF15[0] + "AAA"], 1, False),
+    # the case of the 15 counts ('...sMy' is not '...smy'): new deals
+    (SF18, [i.lower()[:15] for i in SF18], sorted(SF18 + [i.lower()[:15] for i in SF18]), 3, False),
+    # 15 characters that are not a Salesforce id's start of any stored 18: a new deal
+    (SF18, ["SO-000000000001", "SO-000000000002", "SO-000000000003"],
+     sorted(SF18 + ["SO-000000000001", "SO-000000000002", "SO-000000000003"]), 3, False),
+])
+def test_salesforces_15_and_18_character_ids_are_one_deal(conn, tmp_path, stored, again, expected_ids, new, said):
+    importing.import_file(conn, _orders(tmp_path, "sf1.csv", stored))
+    result = importing.import_file(conn, _orders(tmp_path, "sf2.csv", again))
+    assert result.status == "loaded", result.message
+    assert [i for (i,) in conn.execute("SELECT deal_id FROM deals ORDER BY deal_id").fetchall()] == sorted(expected_ids)
+    assert result.new == new
+    note = [n for n in result.notes if "Salesforce's other form" in n]
+    assert bool(note) == said
+    if said:
+        file_id, stored_id = sorted(zip(again, stored, strict=True), key=lambda p: p[1])[0]
+        assert f"{quoting.quoted(file_id)} is the stored {quoting.quoted(stored_id)}" in note[0]
+
+
+def test_a_salesforce_report_over_the_api_export_updates_and_its_undo_restores(conn, tmp_path):
+    """A report of the same deals with one amount changed: one deal updated, its stored id kept; undone,
+    the stored deals are as the first export left them."""
+    importing.import_file(conn, _orders(tmp_path, "sf1.csv", SF18[:2]))
+    before = conn.execute("SELECT * FROM deals ORDER BY deal_id").fetchall()
+    result = importing.import_file(conn, _orders(tmp_path, "sf2.csv", SF15[:2], [5000, 7500]))
+    assert _after(conn, result) == Outcome(0, 1, 1, sorted(SF18[:2]), 12500.0, False)
+    importing.undo_import(conn, result.import_id)
+    assert conn.execute("SELECT * FROM deals ORDER BY deal_id").fetchall() == before

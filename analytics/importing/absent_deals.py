@@ -16,7 +16,7 @@ Example
 ...                  "t(deal_id, rep, close_date, outcome)")
 >>> _ = conn.execute("CREATE TABLE f AS SELECT * FROM (VALUES ('D1', 'Ann', DATE '2026-01-05', 'won'), "
 ...                  "('D4', 'Ann', DATE '2026-03-01', 'won')) t(deal_id, rep, close_date, outcome)")
->>> print(absent_note(conn, "f", "deals"))
+>>> print(absent_note(conn, "f", "deals", "f"))
 1 closed deal already stored for this file's reps, closed within its dates (05 Jan 2026 to 01 Mar 2026), is not in it (D2): an import adds and updates deals, never removes one, so it stays counted. If it was deleted or merged in the CRM, undo the import that brought it and import this export in its place
 """
 
@@ -30,17 +30,24 @@ from analytics.importing.deal_ids import EXAMPLES_NAMED
 CLOSED = "outcome IN ('won', 'lost')"
 
 
-def absent_note(conn: duckdb.DuckDBPyConnection, final: str, table: str) -> str | None:
+def absent_note(conn: duckdb.DuckDBPyConnection, final: str, table: str, held: str) -> str | None:
     """The note of the closed deals stored in ``table`` for the reps of the file's rows ``final``, closed
-    within the file's closes, that ``final`` does not hold (by ``deal_id``); None when there are none."""
+    within the file's closes, that the file does not hold (``held``: a table of the file's ``deal_id``,
+    the merge's verdict table); None when there are none.
+
+    ``final`` is read once (a streamed file's rows are the file read again): its span and reps, in a
+    pass that keeps only those."""
     n, examples, lo, hi = conn.execute(f"""
-        WITH span AS (SELECT min(close_date) AS lo, max(close_date) AS hi FROM {final} WHERE {CLOSED})
+        WITH span AS MATERIALIZED (
+            SELECT min(close_date) FILTER (WHERE {CLOSED}) AS lo, max(close_date) FILTER (WHERE {CLOSED}) AS hi,
+                   list(DISTINCT rep) AS reps FROM {final}),
+        reps AS (SELECT unnest(reps) AS rep FROM span)
         SELECT count(*), list(t.deal_id ORDER BY t.close_date, t.deal_id)[1:{EXAMPLES_NAMED}],
                any_value(span.lo), any_value(span.hi)
         FROM {table} t, span
         WHERE t.{CLOSED} AND t.close_date BETWEEN span.lo AND span.hi
-          AND t.rep IN (SELECT DISTINCT rep FROM {final})
-          AND NOT EXISTS (SELECT 1 FROM {final} f WHERE f.deal_id = t.deal_id)""").fetchone() or (0, [], None, None)
+          AND t.rep IN (SELECT rep FROM reps)
+          AND NOT EXISTS (SELECT 1 FROM {held} f WHERE f.deal_id = t.deal_id)""").fetchone() or (0, [], None, None)
     if not n:
         return None
     named = quoting.names([str(e) for e in examples], EXAMPLES_NAMED, total=n)

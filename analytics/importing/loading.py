@@ -173,17 +173,23 @@ class Merge:
     def write(self, conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, import_id: int) -> LoadResult:
         table, keys, cols = TABLES[stage.kind]
         final, cls = stage.t("final"), stage.t("cls")
-        if stage.kind == "deals":  # (ids a spreadsheet stripped of their leading zeros match the stored ones)
-            matched = deal_ids.match_stripped_zeros(conn, final, table, stage.t("zeros"))
-            if matched.n_ids:
-                deal_ids.keyed_view(conn, final, stage.t("zeros"), stage.t("keyed"))
-                final = stage.t("keyed")
-                stage.write_notes.append(deal_ids.matched_note(matched))
-        if stage.kind == "deals" and (absent := absent_deals.absent_note(conn, final, table)):
-            stage.write_notes.append(absent)   # (a re-export's missing deals stay counted: said)
+        said = len(stage.write_notes)
         counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
+        # (a new id in another form, '101' for '000101', is a stored deal: the file's rows are compared again
+        # with it read as the stored id; the match reads the verdicts, not the file, so a file without one costs
+        # nothing more)
+        if stage.kind == "deals" and counts.new and (
+                matched := deal_ids.match_id_forms(conn, cls, table, stage.t("id_forms"))):
+            del stage.write_notes[said:]   # (the first comparison's notes: the second says them again)
+            conn.execute(f"DROP TABLE {cls}")
+            deal_ids.keyed_view(conn, final, stage.t("id_forms"), stage.t("keyed"))
+            final = stage.t("keyed")
+            stage.write_notes += [deal_ids.matched_note(form, m) for form, m in matched.items()]
+            counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
         if sum(counts) != stage.n_final:
             raise _changed(stage, sum(counts))
+        if stage.kind == "deals" and (absent := absent_deals.absent_note(conn, final, table, cls)):
+            stage.write_notes.append(absent)   # (a re-export's missing deals stay counted: said)
         if stage.kind == "reps" and (absent_reps_note := absent_reps.absent_note(conn, final, table)):
             stage.write_notes.append(absent_reps_note)   # (a leaver left out of a headcount export stays: said)
         if stage.kind == "deals" and stage.unsaid and counts.updated + counts.unchanged:
@@ -195,26 +201,30 @@ class Merge:
             return AllNew().write(conn, stage, import_id)
         collist, kind = ", ".join(cols), stage.kind
         c_key = "c.row_key" if kind == "activities" else key_sql(kind, "c")
-        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {c_key}, 'insert', NULL "
-                     f"FROM {cls} c WHERE st = 'new'", [import_id, table])
-        conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(kind, 't')}, 'update', "
-                     f"to_json(t)::VARCHAR FROM {table} t JOIN {cls} c ON {_cls_key(kind, 't')} "
-                     f"WHERE c.st = 'updated' AND {same_source_sql(stage, 't')}", [import_id, table])
-        picked = _cls_key(kind, "f")
-        updates = "".join(f"{c} = f.{c}, " for c in cols if c not in keys and c not in stage.unsaid)
-        owners = kind == "deals" and "rep" not in stage.unsaid   # (a handover's closed deal keeps who closed it)
-        kept_owner = "f.* REPLACE (coalesce(c.keep_rep, f.rep) AS rep)" if owners else "f.*"
-        n_updated = conn.execute(
-            f"UPDATE {table} t SET {updates}import_id = ? FROM (SELECT {kept_owner} FROM {final} f JOIN {cls} c "
-            f"ON {picked} WHERE c.st = 'updated') f WHERE {_same_key(kind, 'f', 't')} AND {same_source_sql(stage, 't')}",
-            [import_id]).fetchall()[0][0]
-        n_new = conn.execute(f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
-                             f"? FROM {final} f JOIN {cls} c ON {picked} WHERE c.st = 'new'", [import_id]).fetchall()[0][0]
+        picked, n_new, n_updated = _cls_key(kind, "f"), 0, 0
+        # (each statement reading final re-reads a streamed file: one with nothing to write is not run)
+        if counts.updated:
+            conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {key_sql(kind, 't')}, 'update', "
+                         f"to_json(t)::VARCHAR FROM {table} t JOIN {cls} c ON {_cls_key(kind, 't')} "
+                         f"WHERE c.st = 'updated' AND {same_source_sql(stage, 't')}", [import_id, table])
+            updates = "".join(f"{c} = f.{c}, " for c in cols if c not in keys and c not in stage.unsaid)
+            owners = kind == "deals" and "rep" not in stage.unsaid   # (a handover's closed deal keeps who closed it)
+            kept_owner = "f.* REPLACE (coalesce(c.keep_rep, f.rep) AS rep)" if owners else "f.*"
+            n_updated = conn.execute(
+                f"UPDATE {table} t SET {updates}import_id = ? FROM (SELECT {kept_owner} FROM {final} f JOIN {cls} c "
+                f"ON {picked} WHERE c.st = 'updated') f WHERE {_same_key(kind, 'f', 't')} "
+                f"AND {same_source_sql(stage, 't')}", [import_id]).fetchall()[0][0]
+        if counts.new:
+            conn.execute(f"INSERT INTO import_changes SELECT ?, ?, {c_key}, 'insert', NULL "
+                         f"FROM {cls} c WHERE st = 'new'", [import_id, table])
+            n_new = conn.execute(
+                f"INSERT INTO {table} ({collist}, import_id) SELECT {', '.join(f'f.{c}' for c in cols)}, "
+                f"? FROM {final} f JOIN {cls} c ON {picked} WHERE c.st = 'new'", [import_id]).fetchall()[0][0]
         if (n_new, n_updated) != (counts.new, counts.updated):  # a streamed file read again must still be the same
             raise _changed(stage, n_new + n_updated + counts.unchanged)
         conn.execute(f"DROP TABLE IF EXISTS {cls}")
         conn.execute(f"DROP VIEW IF EXISTS {stage.t('keyed')}")
-        conn.execute(f"DROP TABLE IF EXISTS {stage.t('zeros')}")
+        conn.execute(f"DROP TABLE IF EXISTS {stage.t('id_forms')}")
         return counts
 
 
