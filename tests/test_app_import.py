@@ -511,3 +511,21 @@ def test_a_re_export_in_thousands_is_refused_and_imports_with_its_unit(empty_db)
     apply_settings(at, 0)
     at.button(key="commit_0").click().run()
     assert "0 new · 0 updated · 40 unchanged" in texts(at.success), texts(at.error)
+
+
+def test_a_report_without_ids_then_the_same_deals_with_ids_is_refused_naming_the_import_to_undo(empty_db):
+    """The same deals first without their id column, then with it: the second file is refused on commit, naming
+    the first import, and nothing of it is stored (analytics/importing/other_ids.py)."""
+    with_ids = deals_csv().decode().splitlines()
+    without = ("\n".join(line.split(",", 1)[1] for line in with_ids) + "\n").encode()
+    at = upload(import_page(), csv_upload("report.csv", without))
+    at.button(key="commit_0").click().run()
+    at = upload(import_page(), csv_upload("api_export.csv", "\n".join(with_ids).encode() + b"\n"))
+    at.button(key="commit_0").click().run()
+    assert not at.exception
+    said = texts(at.error)
+    assert "the same deals under other ids" in said and "report.csv (import 1)" in said, said
+    assert history(empty_db)["status"].tolist() == ["refused", "loaded"]
+    conn = store.connect(empty_db)
+    assert conn.execute("SELECT count(*) FROM deals").fetchall()[0][0] == 40
+    conn.close()

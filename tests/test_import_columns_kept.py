@@ -54,6 +54,35 @@ def test_a_column_the_file_has_still_says_what_it_says(conn, tmp_path):
                                                            ("Bob Ray", None, date(2024, 5, 1))]
 
 
+@pytest.mark.parametrize(("rows", "teams"), [
+    # the same managers: every stored team kept (a saved set and the team filter name them)
+    ("Ann Lee,Cy Park\nBob Ray,Di Moss\n", [("Ann Lee", "North"), ("Bob Ray", "South")]),
+    # Bob now under Cy, and a new rep under Cy: both take Cy's reps' team
+    ("Ann Lee,Cy Park\nBob Ray,Cy Park\nEve Cho,Cy Park\n",
+     [("Ann Lee", "North"), ("Bob Ray", "North"), ("Eve Cho", "North")]),
+    # a manager with no stored reps: the manager's name, as a roster of managers alone reads
+    ("Ann Lee,Gus Lund\nBob Ray,Di Moss\n", [("Ann Lee", "Gus Lund"), ("Bob Ray", "South")]),
+])
+def test_a_roster_of_managers_without_teams_keeps_the_stored_teams(conn, tmp_path, rows, teams):
+    """A roster of reps and managers (a sales_teams sheet) over a roster stored with teams: the teams were
+    each set to the manager's name ('Cy Park' for 'North') without a word but a note."""
+    (tmp_path / "managers.csv").write_text("Sales Rep,Manager\n" + rows)
+    result = importing.import_file(conn, tmp_path / "managers.csv", kind="reps")
+    assert result.status == "loaded", result.message
+    assert conn.execute("SELECT rep, team FROM reps ORDER BY rep").fetchall() == teams
+    assert any("a rep already stored keeps their team while their manager" in n for n in result.notes), result.notes
+
+
+def test_a_roster_of_managers_alone_makes_each_manager_a_team(tmp_path):
+    conn = store.connect(tmp_path / "db.duckdb")
+    (tmp_path / "managers.csv").write_text("Sales Rep,Manager\nAnn Lee,Cy Park\nBob Ray,Di Moss\n")
+    result = importing.import_file(conn, tmp_path / "managers.csv", kind="reps")
+    assert conn.execute("SELECT rep, team FROM reps ORDER BY rep").fetchall() == [("Ann Lee", "Cy Park"),
+                                                                               ("Bob Ray", "Di Moss")]
+    assert "roster has no team column: each rep's team is their manager (column 'Manager')" in result.notes
+    conn.close()
+
+
 @pytest.mark.parametrize("header", ["Sales Rep,Year,Annual Quota", "Rep,Year,Quota", "Owner,Fiscal Year,Target",
                                     "Sales Rep,FY,Yearly Quota"])
 def test_a_years_quota_per_rep_is_read_as_quotas_and_leaves_the_roster_alone(conn, tmp_path, header):

@@ -63,3 +63,43 @@ def test_a_few_deals_repriced_are_an_update(tmp_path):
     result, stored = _import_again(tmp_path, amounts | repriced)
     assert (result.status, result.updated) == ("loaded", 5), result.message
     assert stored == amounts | repriced
+
+
+@pytest.mark.parametrize("factors", [
+    [0.92] * 40,                                                  # converted to EUR at one rate
+    [random.Random(k).uniform(0.90, 0.94) for k in range(40)],    # at each deal's dated rate
+    [1 / 1.2] * 36 + [1.0] * 4,                                    # before 20% tax, four without tax
+])
+def test_the_same_deals_moved_by_one_factor_are_refused_naming_it(tmp_path, factors):
+    """The same deals with their amounts in another currency or before tax, without a column saying so: every
+    amount was updated (the year's revenue 8% lower) without a word but a note on the currency."""
+    amounts = {d: float(round(a * f)) for (d, a), f in zip(_deals().items(), factors, strict=True)}
+    result, stored = _import_again(tmp_path, amounts)
+    assert result.status == "refused"
+    assert "deals this file shares with those stored are about 0." in result.message, result.message
+    assert "another currency, before or after tax or a discount, or from another amount column" in result.message
+    assert stored == _deals()
+
+
+@pytest.mark.parametrize("factors", [
+    [random.Random(k).uniform(0.5, 1.5) for k in range(40)],      # each deal repriced by its own
+    [1.01] * 40,                                                   # a cent's rounding of a conversion kept
+])
+def test_amounts_changed_each_by_its_own_or_barely_are_an_update(tmp_path, factors):
+    amounts = {d: float(round(a * f)) for (d, a), f in zip(_deals().items(), factors, strict=True)}
+    result, stored = _import_again(tmp_path, amounts)
+    assert (result.status, result.updated) == ("loaded", 40), result.message
+    assert stored == amounts
+
+
+def test_open_deals_repriced_together_are_an_update(tmp_path):
+    """A price list raised by 5% reprices the open deals of a pipeline export together: an update, not a unit."""
+    pipeline = _file(_deals()).replace("Closed Won", "Negotiation")
+    (tmp_path / "first.csv").write_text(pipeline)
+    (tmp_path / "again.csv").write_text(_file({d: float(round(a * 1.05)) for d, a in _deals().items()})
+                                        .replace("Closed Won", "Negotiation"))
+    conn = store.connect(tmp_path / "db.duckdb")
+    importing.import_file(conn, tmp_path / "first.csv")
+    result = importing.import_file(conn, tmp_path / "again.csv")
+    conn.close()
+    assert (result.status, result.updated) == ("loaded", 40), result.message

@@ -36,23 +36,36 @@ _WORDS = {1_000.0: ("a thousandth of", "thousands"), 1_000_000.0: ("a millionth 
 
 class UnitEvidenceOfDeals(NamedTuple):
     """The deals a file shares with those stored, both with a positive amount: how many, how many
-    differ, the median of file / stored over them, and one that differs (id, file's, stored)."""
+    differ, the median of file / stored over them, one that differs (id, file's, stored), and how many
+    of those that differ are within :data:`NEAR_MEDIAN` of the median ratio."""
 
     compared: int
     changed: int
     median_ratio: float | None
     example: tuple[str, float, float] | None
+    near_median: int = 0
 
 
-def evidence(conn: duckdb.DuckDBPyConnection, cls: str) -> UnitEvidenceOfDeals:
-    """:class:`UnitEvidenceOfDeals` from the verdict table ``cls`` (:data:`VERDICT_COLUMNS` beside ``deal_id``)."""
-    compared, changed, ratio, example = conn.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE file_amount <> stored_amount), median(file_amount / stored_amount), "
+NEAR_MEDIAN = 1.1
+"""A changed deal's ratio within this factor of the median ratio moved with the others (a currency's dated
+rates, a tax rate, vary by a few percent; a deal's own change of price by any amount)."""
+
+
+def evidence(conn: duckdb.DuckDBPyConnection, cls: str, where: str = "TRUE") -> UnitEvidenceOfDeals:
+    """:class:`UnitEvidenceOfDeals` from the verdict table ``cls`` (:data:`VERDICT_COLUMNS` beside ``deal_id``),
+    over its deals that pass ``where``."""
+    compared, changed, ratio, example, near = conn.execute(
+        f"WITH c AS (SELECT deal_id, file_amount, stored_amount, file_amount / stored_amount AS r FROM {cls} "
+        f"           WHERE file_amount > 0 AND stored_amount > 0 AND {where}), "
+        f"m AS (SELECT median(r) AS med FROM c) "
+        f"SELECT count(*), count(*) FILTER (WHERE file_amount <> stored_amount), any_value(m.med), "
         f"arg_min([deal_id, file_amount::VARCHAR, stored_amount::VARCHAR], deal_id) "
-        f"FILTER (WHERE file_amount <> stored_amount) FROM {cls} WHERE file_amount > 0 AND stored_amount > 0"
+        f"FILTER (WHERE file_amount <> stored_amount), "
+        f"count(*) FILTER (WHERE file_amount <> stored_amount AND r BETWEEN m.med / {NEAR_MEDIAN} AND m.med * {NEAR_MEDIAN}) "
+        f"FROM c, m"
     ).fetchall()[0]
     return UnitEvidenceOfDeals(int(compared), int(changed), None if ratio is None else float(ratio),
-                               (example[0], float(example[1]), float(example[2])) if example else None)
+                               (example[0], float(example[1]), float(example[2])) if example else None, int(near))
 
 
 MIN_SHARED = 5
@@ -86,8 +99,56 @@ def refusal_text(factor: float, changed: int, compared: int, example: tuple[str,
             "was wrong")
 
 
-def refusal(conn: duckdb.DuckDBPyConnection, cls: str) -> str | None:
-    """The refusal of a file whose shared deals' amounts are the stored ones in another unit, or None."""
+SAME_AMOUNT = 1.02
+"""A median ratio within this factor of 1 is the same amounts (rounding, a deal or two repriced)."""
+
+
+def common_factor(found: UnitEvidenceOfDeals) -> float | None:
+    """The ratio file / stored that most shared deals' amounts moved by together, when it is not a unit:
+    another currency, amounts before or after tax or a discount, another amount column. None when the
+    amounts are the same, too few deals are shared or changed, or they changed each by its own.
+
+    >>> common_factor(UnitEvidenceOfDeals(40, 40, 0.92, None, 38))      # EUR for USD, at dated rates
+    0.92
+    >>> common_factor(UnitEvidenceOfDeals(40, 40, 0.92, None, 20)) is None   # each by its own: repriced
+    True
+    >>> common_factor(UnitEvidenceOfDeals(40, 40, 1.01, None, 40)) is None   # the same amounts, rounded
+    True
+    """
+    ratio = found.median_ratio
+    if (found.compared < MIN_SHARED or found.changed < MOST_CHANGED * found.compared or not ratio or ratio <= 0
+            or 1 / SAME_AMOUNT <= ratio <= SAME_AMOUNT or found.near_median < MOST_CHANGED * found.changed):
+        return None
+    return ratio
+
+
+def common_factor_text(ratio: float, changed: int, compared: int, example: tuple[str, float, float] | None) -> str:
+    """Why the file is refused: most shared deals' amounts moved by one factor.
+
+    >>> print(common_factor_text(0.92, 3389, 3389, ("D-001", 51520.0, 56000.0)))
+    the amounts of 3,389 of the 3,389 deals this file shares with those stored are about 0.92 times the stored ones (D-001: 51,520 here, 56,000 stored): the same deals, their amounts in another currency, before or after tax or a discount, or from another amount column. Import the amounts the stored deals were imported with (the same column and currency; or multiplied by 1.087, the Import page's "Multiply amounts by", CLI --unit 1.087, if one factor is right), or undo the earlier import if that one was wrong
+    """
+    shown = (f" ({example[0]}: {formatting.count(example[1])} here, {formatting.count(example[2])} stored)"
+             if example else "")
+    back = f"{1 / ratio:.4g}"
+    return (f"the amounts of {changed:,} of the {compared:,} deals this file shares with those stored are about "
+            f"{ratio:.3g} times the stored ones{shown}: the same deals, their amounts in another currency, before or "
+            "after tax or a discount, or from another amount column. Import the amounts the stored deals were "
+            f"imported with (the same column and currency; or multiplied by {back}, the Import page's \"Multiply "
+            f"amounts by\", CLI --unit {back}, if one factor is right), or undo the earlier import if that one was "
+            "wrong")
+
+
+def refusal(conn: duckdb.DuckDBPyConnection, cls: str, closed: str | None = None) -> str | None:
+    """The refusal of a file whose shared deals' amounts are the stored ones in another unit, or moved
+    together by another factor (:func:`common_factor`), or None.
+
+    ``closed``: the column of ``cls`` saying a deal was stored closed, when it has one. Another factor is
+    judged on those deals alone: a price list raised by 5% may reprice every open deal, never a sale made."""
     found = evidence(conn, cls)
-    factor = unit_change(found)
-    return None if factor is None else refusal_text(factor, found.changed, found.compared, found.example)
+    if (factor := unit_change(found)) is not None:
+        return refusal_text(factor, found.changed, found.compared, found.example)
+    sold = evidence(conn, cls, closed) if closed else found
+    if (ratio := common_factor(sold)) is not None:
+        return common_factor_text(ratio, sold.changed, sold.compared, sold.example)
+    return None

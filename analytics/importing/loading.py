@@ -14,6 +14,7 @@ from analytics.importing import (
     deal_amount_units,
     deal_ids,
     one_read,
+    other_ids,
     owner_changes,
     stage_types,
 )
@@ -66,6 +67,11 @@ def same_source_sql(stage: stage_types.Stage, alias: str) -> str:
     return f"({alias}.activity_id IS NOT NULL OR {alias}.import_id NOT IN ({other_shape}))"
 
 
+def _signature_kept(stage: stage_types.Stage) -> bool:
+    """Whether the verdict table keeps each file deal's owner, close date and amount (:mod:`other_ids`)."""
+    return not {"rep", "close_date", "amount"} & stage.unsaid
+
+
 def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: str, table: str, keys: list[str],
               cols: list[str]) -> tuple[int, int, int]:
     """(new, updated, unchanged) of ``final`` (the stage's rows) against ``table``; TEMP table ``cls``
@@ -94,11 +100,14 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: 
     owners = stage.kind == "deals" and "rep" in compared
     # (and its amounts: a re-export in thousands is told by the deals it shares with those stored)
     amounts = stage.kind == "deals" and "amount" in compared
+    # (and its close date: a new deal with a stored deal's owner, close and amount may be it under another id)
+    closes = stage.kind == "deals" and _signature_kept(stage)
     f_extra = [*(owner_changes.file_columns(digest("f", "rep")) if owners else []),
-               *(deal_amount_units.FILE_COLUMNS if amounts else [])]
+               *(deal_amount_units.FILE_COLUMNS if amounts else []), *(other_ids.FILE_COLUMNS if closes else [])]
     t_extra = [*(owner_changes.stored_columns(digest("t", "rep")) if owners else []),
                *(deal_amount_units.STORED_COLUMNS if amounts else [])]
-    verdict = [*(owner_changes.VERDICT_COLUMNS if owners else []), *(deal_amount_units.VERDICT_COLUMNS if amounts else [])]
+    verdict = [*(owner_changes.VERDICT_COLUMNS if owners else []), *(deal_amount_units.VERDICT_COLUMNS if amounts else []),
+               *(other_ids.VERDICT_COLUMNS if closes else [])]
     conn.execute(
         f"CREATE TEMP TABLE {stage.t('cls')} AS SELECT {', '.join(f'f.{k}' for k in [*names, *kept])}, "
         f"CASE WHEN t.h IS NULL THEN 'new' WHEN t.h = f.h THEN 'unchanged' ELSE 'updated' END AS st"
@@ -106,7 +115,7 @@ def _classify(conn: duckdb.DuckDBPyConnection, stage: stage_types.Stage, final: 
         f"{', '.join([keyed('f'), *kept, *f_extra, digest('f')])} AS h FROM {final} f) f "
         f"LEFT JOIN (SELECT {', '.join([keyed('t'), *t_extra, digest('t')])} AS h FROM {table} t "
         f"WHERE {same_source_sql(stage, 't')}) t ON " + " AND ".join(f"f.{k} = t.{k}" for k in names))
-    if amounts and (refused := deal_amount_units.refusal(conn, stage.t("cls"))):
+    if amounts and (refused := deal_amount_units.refusal(conn, stage.t("cls"), "stored_closed" if owners else None)):
         raise stage_types.RefusalError(refused)   # (inside the commit's transaction: nothing is written)
     if owners:
         owner_changes.keep_closers(conn, stage.t("cls"))
@@ -188,6 +197,13 @@ class Merge:
             counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
         if sum(counts) != stage.n_final:
             raise _changed(stage, sum(counts))
+        if stage.kind == "deals" and counts.new and _signature_kept(stage):
+            # (the same deals under other ids, a file with ids over deals stored from one without: refused)
+            paired = other_ids.paired(conn, cls, table)
+            if other_ids.refused(paired):
+                raise stage_types.RefusalError(other_ids.refusal_text(paired))
+            if paired.pairs >= other_ids.NOTE_PAIRS:
+                stage.write_notes.append(other_ids.note_text(paired))
         if stage.kind == "deals" and (absent := absent_deals.absent_note(conn, final, table, cls)):
             stage.write_notes.append(absent)   # (a re-export's missing deals stay counted: said)
         if stage.kind == "reps" and (absent_reps_note := absent_reps.absent_note(conn, final, table)):

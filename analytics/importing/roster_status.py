@@ -73,3 +73,23 @@ def moved_notes(conn: duckdb.DuckDBPyConnection, stage: Stage) -> list[str]:
     more = f" and {n - len(names)} more" if n > len(names) else ""
     return [f"{n:,} rep(s) on several rows with different start dates ({', '.join(names)}{more}): each is kept "
             "with their last row's team and their earliest start date (a move between teams is not a new hire)"]
+
+
+def team_by_manager_sql(rep: str, manager: str) -> str:
+    """SQL: the team of a roster row without a team column, over reps stored with teams: the rep's stored
+    team while their stored manager is this one (or unknown), else the one team of this manager's stored
+    reps, else the manager's name (a team of its own).
+
+    >>> import duckdb
+    >>> conn = duckdb.connect()
+    >>> _ = conn.execute("CREATE TABLE reps AS SELECT * FROM (VALUES ('Ann', 'North', 'Kim'), ('Bo', 'North', 'Kim'), "
+    ...                  "('Cy', 'South', 'Lu')) t(rep, team, manager)")
+    >>> sql = team_by_manager_sql("f.rep", "f.manager")
+    >>> conn.execute(f"SELECT f.rep, {sql} FROM (VALUES ('Ann', 'Kim'), ('Bo', 'Lu'), ('Di', 'Kim'), ('Ed', 'Mo')) "
+    ...              "f(rep, manager) ORDER BY 1").fetchall()
+    [('Ann', 'North'), ('Bo', 'South'), ('Di', 'North'), ('Ed', 'Mo')]
+    """
+    return (f"coalesce((SELECT any_value(r.team) FROM reps r WHERE r.rep = {rep} "
+            f"AND coalesce(r.manager = {manager}, TRUE)), "
+            f"(SELECT CASE WHEN count(DISTINCT r.team) = 1 THEN any_value(r.team) END FROM reps r "
+            f"WHERE r.manager = {manager} AND r.team IS NOT NULL), {manager})")

@@ -25,6 +25,7 @@ from analytics.importing import (
     labels,
     mapping,
     order_lines,
+    other_ids,
     outcomes,
     owner_ids,
     parsing,
@@ -149,10 +150,12 @@ def _deals(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFi
     else:
         raw = ", ".join(c for f, cols in by_field.items() if f not in _NOT_IN_MADE_IDS for _, c in cols)
         extra["row_hash"] = f"md5(concat_ws(chr(31), {raw}))"
-        id_sql = ("'row-' || substr(row_hash, 1, 20) || '-' || "
+        id_sql = (f"'{other_ids.MADE_ID_PREFIX}' || substr(row_hash, 1, 20) || '-' || "
                   "row_number() OVER (PARTITION BY row_hash ORDER BY row_idx)")
         if mapping.ORDER_OF_LINE in fields:  # order lines kept as deals: 'SO-1 #1', 'SO-1 #2', ...
             id_sql = order_lines.line_id_sql(id_sql)
+        else:
+            notes.append(other_ids.NO_ID_NOTE)
     cur = lit(stage.currency) if stage.currency else "NULL::VARCHAR"
     cols = {"deal_id": id_sql, "outcome": "outcome", "currency": cur}
     if credits := credit_notes.credit_values(_labels(prof, by_field, "document_type")):  # (a refund written
@@ -311,11 +314,19 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
             if status else "NULL::BOOLEAN"}
     if "team" in missing and "manager" in fields:
         # A roster that names each rep's manager but no team (a sales_teams sheet): a manager's reps are
-        # the team they plan and review together; without it every page says "no team".
-        cols["team"] = q("manager")
+        # the team they plan and review together; without it every page says "no team". Over a roster
+        # stored with teams, a rep keeps theirs (saved sets and filters name it) while the manager is the same.
         missing.remove("team")
-        stage.notes.append(f"roster has no team column: each rep's team is their manager "
-                           f"(column {_first(by_field, 'manager')[0]!r})")
+        manager_h = _first(by_field, "manager")[0]
+        if conn.execute("SELECT count(*) FROM reps WHERE team IS NOT NULL").fetchall()[0][0]:
+            typed = stage.t("typed")   # (qualified: inside the subqueries, a bare "rep" is the stored rep's)
+            cols["team"] = roster_status.team_by_manager_sql(f"{typed}.{q('rep')}", f"{typed}.{q('manager')}")
+            stage.notes.append(f"roster has no team column: a rep already stored keeps their team while their "
+                               f"manager (column {manager_h!r}) is the same; another takes the team of their "
+                               "manager's stored reps, or the manager's name")
+        else:
+            cols["team"] = q("manager")
+            stage.notes.append(f"roster has no team column: each rep's team is their manager (column {manager_h!r})")
     if missing:
         # A roster of fewer columns (names and teams only; a file of names read as a roster) says nothing
         # of the rest: a rep already stored keeps their start date, team and status, a new rep has none.
