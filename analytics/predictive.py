@@ -247,28 +247,64 @@ class LogScaleHurdle:
         return np.where(t <= 0, 1.0, above)
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
-        """Joint draws, shape (n_draws, n_reps), with the shared period shock."""
+        """Joint draws, shape (n_draws, n_reps), with the shared period shock.
+
+        Each rep's draws follow the rep's own law exactly (a Gaussian copula): a normal score
+        g_i = rho_i c + sqrt(1 - rho_i^2) eps_i, with c the period's shock shared by the team and
+        rho_i = s / sigma_i (s the shared part of the log spread), is read through the rep's residual law
+        at Phi(g_i). The normal scores of two reps correlate as s^2 / (sigma_i sigma_j), as a shock
+        s c added on the log scale would, but a shock added to a skewed residual changes the rep's law:
+        a team of one rep simulated so had a median of $35k beside the rep's own $37k. Zeros are the rep's
+        own hurdle, drawn apart.
+        """
         n = self.mu.size
         shared = min(self.shared_sigma, float(np.min(self.sigma))) if n else 0.0
-        own_sigma = np.sqrt(np.maximum(self.sigma**2 - shared**2, 0.0))
-        common = rng.standard_normal((n_draws, 1)) * shared
+        rho = np.minimum(shared / np.maximum(self.sigma, 1e-12), 1.0)
+        # the normal scores, in place in one array (4,000 x 1,000 draws: 32 MB an array)
+        g = rng.standard_normal((n_draws, n))
+        g *= np.sqrt(1.0 - rho**2)
+        g += rng.standard_normal((n_draws, 1)) * rho
         if self.residuals is not None:
-            e = self.residuals.rvs((n_draws, n), rng)
+            u = special.ndtr(g, out=g)
+            np.clip(u, 1e-9, 1 - 1e-9, out=u)
+            z = self.residuals.ppf(u)
         else:
-            e = stats.t.rvs(self.df, size=(n_draws, n), random_state=rng)
-        scale = own_sigma / np.maximum(self.sigma, 1e-12)
-        # z = mu + sigma * e * scale + common, in place in e (a fresh array): the same operations in the same
-        # order (a product or a sum of two numbers is the same either way round), without four temporaries
-        # of n_draws x n_reps (4,000 x 1,000: 32 MB each)
-        z = e
+            z = _t_of_normal_scores(g, np.broadcast_to(self.df, self.mu.shape))
         z *= self.sigma
-        z *= scale
         z += self.mu
-        z += common
         positive = rng.uniform(size=(n_draws, n)) >= self.zero_share
         np.exp(z, out=z)
         z[~positive] = 0.0
         return z
+
+
+# Normal scores at which a Student t's quantile is tabled for the joint draws, 0.006 apart (beyond them: the
+# ends, as levels are clipped to [1e-9, 1 - 1e-9]); linear between them: within 3e-5 of t.ppf, relatively.
+_SCORE_END, _SCORE_POINTS = float(-special.ndtri(1e-9)), 2049
+_SCORE_GRID = np.linspace(-_SCORE_END, _SCORE_END, _SCORE_POINTS)
+
+
+def _t_of_normal_scores(g: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """``stats.t.ppf(ndtr(g), df)`` for normal scores ``g`` (draws, reps) and each rep's ``df``, from a table
+    per distinct df on an even grid of scores (the interval found by arithmetic, not a search): t's quantile
+    costs a third of a microsecond a value (1.4 s for 4,000 draws of 1,000 reps)."""
+    step = 2 * _SCORE_END / (_SCORE_POINTS - 1)
+    pos = np.clip((g + _SCORE_END) / step, 0.0, _SCORE_POINTS - 1.0)
+    left = np.minimum(pos.astype(np.intp), _SCORE_POINTS - 2)
+    pos -= left                                  # the distance from the left point, in steps
+    levels = special.ndtr(_SCORE_GRID)
+    distinct = np.unique(df)
+    out = np.empty_like(g)
+    for d in distinct:
+        table = special.stdtrit(d, levels)
+        rise = np.diff(table)
+        if distinct.size == 1:
+            np.multiply(rise[left], pos, out=out)
+            out += table[left]
+        else:
+            cols = np.flatnonzero(df == d)
+            out[:, cols] = table[left[:, cols]] + rise[left[:, cols]] * pos[:, cols]
+    return out
 
 
 def _t_ppf_rows(u: np.ndarray, zero_share: np.ndarray, df: np.ndarray) -> np.ndarray:

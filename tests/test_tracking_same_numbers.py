@@ -48,16 +48,16 @@ def former_cdf(self: EmpiricalResidualLaw, x: np.ndarray) -> np.ndarray:
 
 
 def former_sample(self: LogScaleHurdle, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+    # (the Gaussian copula of the shared shock, written plainly: whole arrays, no block, nothing in place)
     n = self.mu.size
     shared = min(self.shared_sigma, float(np.min(self.sigma))) if n else 0.0
-    own_sigma = np.sqrt(np.maximum(self.sigma**2 - shared**2, 0.0))
-    common = rng.standard_normal((n_draws, 1)) * shared
+    rho = np.minimum(shared / np.maximum(self.sigma, 1e-12), 1.0)
+    g = rng.standard_normal((n_draws, n)) * np.sqrt(1.0 - rho**2) + rng.standard_normal((n_draws, 1)) * rho
     if self.residuals is not None:
-        e = self.residuals.rvs((n_draws, n), rng)
+        e = former_ppf(self.residuals, np.clip(stats.norm.cdf(g), 1e-9, 1 - 1e-9))
     else:
-        e = stats.t.rvs(self.df, size=(n_draws, n), random_state=rng)
-    scale = own_sigma / np.maximum(self.sigma, 1e-12)
-    z = self.mu + self.sigma * e * scale + common
+        e = predictive._t_of_normal_scores(g, np.broadcast_to(self.df, self.mu.shape))
+    z = self.mu + self.sigma * e
     positive = rng.uniform(size=(n_draws, n)) >= self.zero_share
     return np.where(positive, np.exp(z), 0.0)
 
