@@ -25,7 +25,7 @@ from __future__ import annotations
 import duckdb
 
 from analytics import formatting, quoting
-from analytics.importing.deal_ids import EXAMPLES_NAMED
+from analytics.importing.id_forms import EXAMPLES_NAMED
 
 CLOSED = "outcome IN ('won', 'lost')"
 

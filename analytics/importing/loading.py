@@ -12,7 +12,7 @@ from analytics.importing import (
     absent_reps,
     activity_overlap,
     deal_amount_units,
-    deal_ids,
+    id_forms,
     one_read,
     other_ids,
     owner_changes,
@@ -65,6 +65,11 @@ def same_source_sql(stage: stage_types.Stage, alias: str) -> str:
     other_shape = (f"SELECT import_id FROM imports WHERE kind = 'activities' AND mapping_json IS NOT NULL AND "
                    f"list_has_any({fields}, ['count', '{TYPE_COUNT}']) = {str(not counted).upper()}")
     return f"({alias}.activity_id IS NOT NULL OR {alias}.import_id NOT IN ({other_shape}))"
+
+
+# Kinds whose ids may come in another form (id_forms): the verdict table's id column and the row's name.
+# (An activity's made key, a log without ids, is JSON text: never a form of another.)
+_ID_MATCH = {"deals": ("deal_id", "deal"), "activities": ("row_key", "activity")}
 
 
 def _signature_kept(stage: stage_types.Stage) -> bool:
@@ -187,13 +192,13 @@ class Merge:
         # (a new id in another form, '101' for '000101', is a stored deal: the file's rows are compared again
         # with it read as the stored id; the match reads the verdicts, not the file, so a file without one costs
         # nothing more)
-        if stage.kind == "deals" and counts.new and (
-                matched := deal_ids.match_id_forms(conn, cls, table, stage.t("id_forms"))):
+        if stage.kind in _ID_MATCH and counts.new and (matched := id_forms.match_id_forms(
+                conn, cls, table, stage.t("id_forms"), key=_ID_MATCH[stage.kind][0], stored=keys[0])):
             del stage.write_notes[said:]   # (the first comparison's notes: the second says them again)
             conn.execute(f"DROP TABLE {cls}")
-            deal_ids.keyed_view(conn, final, stage.t("id_forms"), stage.t("keyed"))
+            id_forms.keyed_view(conn, final, stage.t("id_forms"), stage.t("keyed"), keys[0])
             final = stage.t("keyed")
-            stage.write_notes += [deal_ids.matched_note(form, m) for form, m in matched.items()]
+            stage.write_notes += [id_forms.matched_note(form, m, _ID_MATCH[stage.kind][1]) for form, m in matched.items()]
             counts = LoadResult(*_classify(conn, stage, final, table, keys, cols))
         if sum(counts) != stage.n_final:
             raise _changed(stage, sum(counts))

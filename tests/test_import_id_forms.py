@@ -1,6 +1,6 @@
-"""Deal ids in another form match the stored deals: a spreadsheet stripped their leading zeros (``101`` is
-``000101``), or Salesforce wrote the other length (15 characters, or the same 15 and a 3-character check),
-whichever form was stored first; a match only when it is one to one; other ids match exactly."""
+"""Deal and activity ids in another form match the stored rows: a spreadsheet stripped their leading zeros
+(``101`` is ``000101``), or Salesforce wrote the other length (15 characters, or the same 15 and a 3-character
+check), whichever form was stored first; a match only when it is one to one; other ids match exactly."""
 
 from __future__ import annotations
 
@@ -140,3 +140,29 @@ def test_a_salesforce_report_over_the_api_export_updates_and_its_undo_restores(c
     assert _after(conn, result) == Outcome(0, 1, 1, sorted(SF18[:2]), 12500.0, False)
     importing.undo_import(conn, result.import_id)
     assert conn.execute("SELECT * FROM deals ORDER BY deal_id").fetchall() == before
+
+
+def _activities(folder: Path, name: str, ids: list[str]) -> Path:
+    """A call log: one call per id, two reps, a day each."""
+    path = folder / name
+    path.write_text("Activity ID,Assigned,Date,Task Type\n" + "".join(
+        f"{i},{'Ann Lee' if k % 2 else 'Bo Chan'},2026-03-{1 + k:02d},Call\n" for k, i in enumerate(ids)))
+    return path
+
+
+@pytest.mark.parametrize(("stored", "again", "form"), [
+    (SF18, SF15, "in Salesforce's other form of the same id"),      # a report of the tasks over an API export
+    (SF15, SF18, "in Salesforce's other form of the same id"),
+    (["000101", "000102", "000103"], ["101", "102", "103"], "only once their leading zeros were left out"),
+])
+def test_an_activity_logs_ids_in_another_form_are_the_stored_activities(conn, tmp_path, stored, again, form):
+    """The same calls re-exported with their ids in another form: each call counted twice before, said only by
+    the note of a second source over the same dates."""
+    assert importing.import_file(conn, _activities(tmp_path, "calls1.csv", stored)).new == 3
+    result = importing.import_file(conn, _activities(tmp_path, "calls2.csv", again))
+    assert (result.status, result.new, result.unchanged) == ("loaded", 0, 3), result.message
+    assert conn.execute("SELECT count(*) FROM activities").fetchall()[0][0] == 3
+    assert sorted(i for (i,) in conn.execute("SELECT activity_id FROM activities").fetchall()) == sorted(stored)
+    (note,) = [n for n in result.notes if form in n]
+    assert note.startswith("3 activity ids matched stored activities") and "each counts as that activity" in note
+    assert not any("counted twice" in n for n in result.notes)
