@@ -88,7 +88,7 @@ class Review:
         """The quota sentence of the page, the report and the CLI: one count, reps left out named."""
         metric = resolve_metric(self.saved.metric)
         word = "deals" if metric.table == "deals" else metric.label.lower()
-        return quota_sentence(self.quotas, self.period.label, word, finished=self.complete)
+        return quota_sentence(self.quotas, self.period.label, word, finished=self.complete, metric_words=metric.words)
 
 
 def _baseline(cal: Calibration | None, pred: PredictiveDistribution, reps: np.ndarray) -> np.ndarray:

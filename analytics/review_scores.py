@@ -124,9 +124,11 @@ def with_reviewed_row(history: pd.DataFrame, label: str, quotas: dict) -> pd.Dat
     return pd.concat([history, pd.DataFrame([row])], ignore_index=True)
 
 
-def quota_sentence(quotas: dict, period_label: str, result_word: str = "deals", *, finished: bool = True) -> str:
+def quota_sentence(quotas: dict, period_label: str, result_word: str = "deals", *, finished: bool = True,
+                   metric_words: str | None = None) -> str:
     """The quotas in one plain sentence, with the count the quota table shows, naming reps left out; of a
-    period not ``finished``, what is reached so far (a quota not reached yet is no miss).
+    period not ``finished``, what is reached so far (a quota not reached yet is no miss). ``metric_words``
+    (the set's metric, "calls") says which quotas are missing: a company's revenue quotas are no call quotas.
 
     >>> quota_sentence({"reps_with_quota": 18, "reached": 2, "hit_rate": 2 / 18, "reps_with_model_chance": 17,
     ...                 "model_mean_chance": 0.31, "no_result": ["Dana Ortiz"], "outside_set": ["Dana Ortiz"]},
@@ -135,10 +137,12 @@ def quota_sentence(quotas: dict, period_label: str, result_word: str = "deals", 
     >>> quota_sentence({"reps_with_quota": 4, "reached": 1, "hit_rate": 0.25, "no_result": ["Dana Ortiz"]},
     ...                "2026-Q4", finished=False)
     '1 of the 4 reps with a CRM quota have reached it so far in 2026-Q4 (25%). Dana Ortiz had a quota but no deals so far in 2026-Q4.'
+    >>> quota_sentence({"reps_with_quota": 0}, "2026-Q3", "calls", metric_words="calls")
+    'No CRM quotas imported for calls in 2026-Q3.'
     """
     n = quotas.get("reps_with_quota") or 0
     if not n:
-        return f"No CRM quotas imported for {period_label}."
+        return f"No CRM quotas imported for {f'{metric_words} in ' if metric_words else ''}{period_label}."
     so_far = "" if finished else " so far"
     text = (f"{formatting.count(quotas['reached'])} of the {formatting.count(n)} reps with a CRM quota "
             f"{'reached it' if finished else 'have reached it so far'} in {period_label} "

@@ -44,9 +44,9 @@ st.title("Review")
 st.caption("After the period: did reps reach their targets, did the chances we gave come true, "
            "and where should the next calibration start?")
 
-if session.table_counts()["deals"] == 0:
-    frame.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, and review it "
-                   "once its period is over.")
+if not session.table_counts()["deals"] and not session.table_counts()["activities"]:   # (calls are reviewed too)
+    frame.empty_state("No deals or activities yet. Import a CRM export, save a target set on the Targets page, and "
+                      "review it once its period is over.")
     st.stop()
 
 sets = target_sets.list_target_sets(conn)

@@ -123,8 +123,9 @@ st.title("Tracking")
 st.caption("Mind the gap early: who is on pace for their target, who is off pace and why, "
            "and the chance each rep still reaches it.")
 
-if session.table_counts()["deals"] == 0:
-    frame.empty_state("No deals yet. Import a CRM export, save a target set on the Targets page, then track it here.")
+if not session.table_counts()["deals"] and not session.table_counts()["activities"]:   # (calls are tracked too)
+    frame.empty_state("No deals or activities yet. Import a CRM export, save a target set on the Targets page, then "
+                      "track it here.")
     st.stop()
 
 data_as_of = session.data_as_of()

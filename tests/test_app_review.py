@@ -129,7 +129,7 @@ def test_no_saved_set_links_to_targets(sample_db):
 def test_empty_database_points_to_import(empty_db):
     at = app_test(PAGE)
     assert not at.exception
-    assert any("No deals yet" in i.value for i in at.info)
+    assert any("No deals or activities yet" in i.value for i in at.info)
     assert not at.dataframe
 
 

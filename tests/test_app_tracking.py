@@ -196,7 +196,7 @@ def test_a_set_for_another_period_can_still_be_picked(sample_db):
 def test_empty_database_points_to_import(empty_db):
     at = app_test(PAGE)
     assert not at.exception
-    assert any("No deals yet" in i.value for i in at.info)
+    assert any("No deals or activities yet" in i.value for i in at.info)
     assert not at.get("plotly_chart") and not at.dataframe
 
 
