@@ -156,6 +156,9 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
            "yearly target", "annual goal"),
         _f("year", False, "text", "year", "fiscal year", "fy", "quota year", "target year"),
         _f("metric", False, "label", "metric", "measure", "quota type", "target type"),
+        # A row per tier (base, stretch, excellence: the dashboard's own export of a target set): one quota a rep
+        # and period is read from the base rows (shaping._targets).
+        _f("tier", False, "label", "tier", "target tier", "quota tier"),
         _f("period_start", False, "date", "period start", "start date", "from", "start"),
         _f("period_end", False, "date", "period end", "end date", "to", "end"),
         *[_f(m, False, "amount") for m in MONTH_FIELDS],

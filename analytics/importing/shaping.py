@@ -32,6 +32,7 @@ from analytics.importing import (
     period_columns,
     period_labels,
     quota_overlaps,
+    quota_tiers,
     roster_status,
     snapshots,
 )
@@ -424,13 +425,21 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
                                           f"coalesce({q('target')}, 0) = 0").fetchall()[0][0]
         if stage.rows_skipped:
             notes.append(f"{stage.rows_skipped} row(s) with no target ('-', blank or 0) skipped")
+        tier_kept = "TRUE"
+        if "tier" in fields and (tier := quota_tiers.kept_tier(_labels(prof, by_field, "tier"), _first(by_field, "tier")[0])):
+            tier_kept = quota_tiers.kept_sql(q("tier"), tier)
+            other = conn.execute(f"SELECT count(*) FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0 "
+                                 f"AND NOT ({tier_kept})").fetchall()[0][0]
+            stage.rows_skipped += other
+            notes.append(quota_tiers.note(_first(by_field, "tier")[0], tier, other))
         p_end = "p_end"
         if "period" not in fields and "period_end" not in fields:  # a start date alone: how long is a quota?
             quota_months = period_labels.months_between_starts(conn, t("typed"))
             p_end = f"(p_start + INTERVAL {quota_months} MONTH - INTERVAL 1 DAY)::DATE"
             notes.append(period_labels.start_only_note(quota_months))
         sql = (f"SELECT row_idx, rep, {metric} AS metric, p_start AS period_start, {p_end} AS period_end, "
-               f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0")
+               f"{q('target')} AS target FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0 "
+               f"AND {tier_kept}")
     period = next((_first(by_field, n)[0] for n in ("period", "period_start", "year", mapping.PERIOD_QUOTA)
                    if n in fields), "period")
     sql = quota_overlaps.set_aside_overlaps(conn, sql, t("quota_rows"), t("rej"), period)
