@@ -1,5 +1,6 @@
 """Activity exports of CRMs the corpus lacked (issue 12): each read as activities, its rep, day and type
-as the export wrote them (Freshsales' was read as a roster, Close's and Zoho's calls were refused)."""
+as the export wrote them (Freshsales' was read as a roster, Close's and Zoho's calls were refused, every row of
+Pipedrive's rejected)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from analytics import importing, store
     ("zoho_calls.csv", [("Ann Lee", date(2024, 3, 5), "call"), ("Bob Ray", date(2024, 3, 6), "call")]),
     # a task export with the day due and the day done: the day done (the due date was taken, exact beside fuzzy)
     ("salesforce_tasks_due_and_done.csv", [("Ann Lee", date(2024, 3, 29), "call"), ("Bob Ray", date(2024, 3, 12), "email")]),
+    # Pipedrive's: every row was rejected (its Done column read as the rep, its Due time as the date); the day
+    # marked done before the day due
+    ("pipedrive_activities.csv", [("Ann Lee", date(2024, 3, 5), "call"), ("Bob Ray", date(2024, 3, 6), "meeting")]),
 ])
 def test_an_activity_export_is_read_as_its_activities(tmp_path, name, stored):
     conn = store.connect(tmp_path / "db.duckdb")

@@ -185,6 +185,13 @@ PRESETS: dict[str, dict] = {
         "Deal - Won time": "close_date", "Deal - Lost time": "close_date",
         "Deal - Expected close date": "close_date", "Deal - Deal created": "created_date",
         "Deal - Title": None}},
+    # (every field written 'Activity - Field'; 'Due time' is a time of day, 'Done' the status: Done, To do)
+    "pipedrive_activities": {"kind": "activities", "columns": {
+        "Activity - ID": "activity_id", "Activity - Assigned to user": "rep", "Activity - Type": "type",
+        "Activity - Marked as done time": "activity_date", "Activity - Due date": "activity_date",
+        "Activity - Done": "status", "Activity - Subject": None, "Activity - Due time": None,
+        "Activity - Duration": None, "Activity - Note": None, "Activity - Add time": None,
+        "Activity - Creator": None, "Deal - Title": None, "Organization - Name": None, "Person - Name": None}},
     "zoho_deals": {"kind": "deals", "columns": {
         "Record Id": "deal_id", "Deal Owner": "rep", "Account Name": "account", "Amount": "amount",
         "Stage": "stage", "Closing Date": "close_date", "Created Time": "created_date", "Currency": "currency",

@@ -133,7 +133,7 @@ def unread_headers_naming(headers: Iterable[str], read: Container[str], words: A
 # (Pipedrive's Won time, Lost time and Expected close date; Dynamics' Actual and Est. Close Date) or amount
 # columns (Dynamics' Actual and Est. Revenue) the expected one is read last: a closed deal's own comes first.
 _EXPECTED_WORDS = frozenset({"expected", "est", "estimated", "forecast", "forecasted", "projected", "planned",
-                             "target", "scheduled", "anticipated"})
+                             "target", "scheduled", "anticipated", "due"})   # (a task's day due after its day done)
 
 
 def expected_last(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:

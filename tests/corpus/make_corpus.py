@@ -362,6 +362,15 @@ FILES.update({
     "salesforce_tasks_due_and_done.csv": (b"Assigned,Subject,Due Date,Completed Date/Time,Task Type,Status\n"
                                           b"Ann Lee,Call back,04/01/2024,03/29/2024 4:15 PM,Call,Completed\n"
                                           b"Bob Ray,Send deck,03/12/2024,03/12/2024 9:02 AM,Email,Completed\n"),
+    # Pipedrive's activity export ('Activity - ' before every field): its 'Done' column was taken for the rep and
+    # its 'Due time' (10:00) for the date, every row rejected; read by its preset, dated by the day marked done
+    # (else due), the activities still to do left out
+    "pipedrive_activities.csv": (
+        b"Activity - ID,Activity - Subject,Activity - Type,Activity - Done,Activity - Due date,Activity - Due time,"
+        b"Activity - Assigned to user,Activity - Marked as done time,Deal - Title,Organization - Name\n"
+        b"101,Intro call,call,Done,2024-03-06,10:00,Ann Lee,2024-03-05 10:25:00,Acme deal,Acme\n"
+        b"102,Follow up,call,To do,2024-03-09,11:00,Ann Lee,,Acme deal,Acme\n"
+        b"103,Demo,meeting,Done,2024-03-06,14:00,Bob Ray,2024-03-06 15:00:00,Beta deal,Beta\n"),
     # a quota sheet's team line (the team's quota): stored, the team was a rep with a quota to hit or miss
     "quotas_team_row.csv": b"Sales Rep,Quarter,Quota\nAnn Lee,2024-Q1,120000\nBob Ray,2024-Q1,130000\nWest Team,2024-Q1,250000\n",
     # a user export naming each rep in two columns: refused naming both (the import matches one whole name)
