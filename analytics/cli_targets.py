@@ -45,7 +45,13 @@ from analytics.target_sets import (
     resolve_set_id,
     save_target_set,
 )
-from analytics.targets import TIER_ORDER, tier_order_problems, tiers_wide, validate_target_entry
+from analytics.targets import (
+    TIER_ORDER,
+    tier_order_problems,
+    tiers_wide,
+    unit_slip_problems,
+    validate_target_entry,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -193,6 +199,7 @@ def _save(args: argparse.Namespace) -> int:
             if edited.team is not None:
                 team_said = team_total_words(edited.team, lambda v: formatting.value(v, kind, symbol)).text
             out_of_order = [f"tiers out of order: {p}" for p in tier_order_problems(draft.rows, kind, symbol)]
+            out_of_order += [f"target far below the model: {p}" for p in unit_slip_problems(draft.rows, kind, symbol)]
         additive = resolve_metric(cal.metric).additive     # (an average deal size has no team total)
         if team_said is None and additive and "base" in set(draft.rows["tier"]):   # how often the team reaches its base total
             kind, symbol = metric_kind(cal.metric), formatting.currency_symbol(code)

@@ -322,6 +322,9 @@ if (ago := year_ago(cal.history, metric, period, totals, len(reps), missed=cov.m
 for problem in targets.tier_order_problems(rows, metrics.metric_kind(metric), currency):
     st.warning(f"Tiers out of order — {problem}. Raise the higher tier or lower this one.",
                icon=":material/swap_vert:")
+for problem in targets.unit_slip_problems(rows, metrics.metric_kind(metric), currency):
+    st.warning(f"Target far below the model — {problem}. Its chance is 100%: type the whole amount.",
+               icon=":material/warning:")
 if check.warning:
     st.warning(check.message, icon=":material/warning:")
 elif check.level == "ok":

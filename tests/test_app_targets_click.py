@@ -56,3 +56,17 @@ def test_an_override_plans_the_edited_rep_alone(sample_db, monkeypatch):
         conn.close()
     stages = ["deals", "opportunities", "demos", "meetings", "calls"]
     pd.testing.assert_frame_equal(shown[stages], fresh[stages], check_exact=True)
+
+
+def test_a_target_typed_in_thousands_is_said(sample_db):
+    """56 typed for a rep whose model base is about $60k: saved as $56 with a 100% chance, and nothing said."""
+    at = app_test(PAGE)
+    rep = at.selectbox(key="tg_one_rep").options[3]
+    at.selectbox(key="tg_one_rep").set_value(rep).run()
+    at.text_input(key=one_rep_key("value", rep, "base")).set_value("56")
+    at.text_input(key=one_rep_key("reason", rep, "base")).set_value("agreed in the 1:1")
+    at.button(key="tg_apply_override").click().run()
+    assert not at.exception, at.exception
+    said = [w.value for w in at.warning if w.value.startswith("Target far below the model")]
+    assert len(said) == 1 and f"{rep}: base $56 against the model's $" in said[0], [w.value for w in at.warning]
+    assert "(typed in thousands? $56k was perhaps meant)" in said[0]

@@ -424,3 +424,16 @@ def test_the_team_verdict_names_the_reps_an_equal_chance_split_holds_at_their_fl
     held = int(np.sum(team.table["equal_chance_p"] < 1 - team.p_star - 0.005))
     assert held == team.floored >= 1
     assert f"(but {held} held at one typical deal: less)" in team.message
+
+
+@pytest.mark.parametrize(("target", "model", "source", "said"), [
+    (56.0, 61_000.0, "override", True),          # typed in thousands
+    (300.0, 61_000.0, "rep proposal", True),     # a proposal taken as the target, in thousands too
+    (400.0, 61_000.0, "override", False),        # a low target, but not a thousandth of the model's
+    (56.0, 61_000.0, "model", False),            # the model's own value is never a slip
+    (56.0, 0.0, "override", False),              # a model of nothing: no scale to judge by
+])
+def test_a_typed_target_far_below_the_models_is_said(target, model, source, said):
+    rows = pd.DataFrame({"rep": ["Ann"], "tier": ["base"], "target": [target], "model_value": [model],
+                         "source": [source]})
+    assert bool(tg.unit_slip_problems(rows, "money", "$")) is said
