@@ -127,6 +127,11 @@ EXPECTED = {
     "quotas_team_row.csv": ("loaded", 2, 1, "targets"),             # a team's row is no rep
     "salesforce_tasks_due_and_done.csv": ("loaded", 2, 0, "activities"),  # dated by the day done
     "pipedrive_activities.csv": ("loaded", 2, 1, "activities"),    # by its preset; the one still to do left out
+    "hubspot_meetings.csv": ("loaded", 2, 2, "activities"),        # by Record ID; Scheduled and No show left out
+    "salesforce_events.csv": ("loaded", 2, 0, "activities"),       # dated by their Start
+    "gong_calls.csv": ("loaded", 2, 0, "activities"),              # Primary User, Started
+    "aircall_calls.csv": ("loaded", 2, 1, "activities"),           # the missed call left out
+    "hubspot_goals.csv": ("loaded", 4, 0, "targets"),              # goal types read as metrics
     "salesforce_opportunity_splits.csv": ("refused", 0, 0, None),  # a row per owner sharing a deal
     "salesforce_splits_with_owner.csv": ("loaded", 3, 0, "deals"),  # the owner's deals, whole, each once
     "quotas_by_quarter_columns.csv": ("loaded", 2, 0, "targets"),  # a quota a cell, beside team and manager

@@ -94,17 +94,20 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f(ORDER_OF_LINE, False, "text"),
     ],
     "activities": [
-        _f("activity_id", False, "text", "activity id", "task id", "event id", "id"),
+        _f("activity_id", False, "text", "activity id", "task id", "event id", "id", "record id",  # (HubSpot's)
+           "call id", "meeting id"),
         _f("rep", True, "text", "assigned to", "owner", "activity owner", "user", "rep", "sales rep",
            "salesperson", "assigned", "sales agent", "rep name", "owner name", "activity assigned to",
            "call owner", "meeting owner", "task owner", "email owner", "assigned user", "hubspot owner",
-           "user name"),  # (Close's user_name)
+           "user name", "primary user"),  # (Close's and Aircall's user_name, Gong's Primary User)
         # (the day it was done before the day it was due: a task export names both, and a task done late
         # counts in the period it was done)
         _f("activity_date", True, "date", "date", "activity date", "week starting", "week start", "week",
            "completed date", "date completed", "completed date time", "completion date", "completed on",
            "due date", "period", "month", "start date", "created date",
-           "activity week", "day", "date created", "call start time", "start time", "activity date time"),
+           "activity week", "day", "date created", "call start time", "start time", "activity date time",
+           "start", "event start", "start date time",   # (a Salesforce events report's Start)
+           "started", "started at", "call started"),      # (a call tool's log: Gong, Aircall)
         _f("type", True, "label", "activity type", "type", "task type", "activity", "subtype", "event type",
            "kind", "channel", "task subtype", "sales activity type"),  # (Freshsales' 'Sales activity type')
         _f("count", False, "count", "count", "activities", "number", "number of activities", "quantity",
@@ -148,14 +151,14 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
     ],
     "targets": [
         _f("rep", True, "text", "sales rep", "rep", "owner", "user", "salesperson", "name", "sales agent",
-           "rep name", "account executive", "quota owner", "owner name", "user name"),
+           "rep name", "account executive", "quota owner", "owner name", "user name", "assignee"),
         _f("period", False, "label", "period", "month", "quarter", "fiscal period", "period label",
            "target period", "quota period", "week", "quota week"),
         _f("target", False, "amount", "target", "quota", "quota amount", "target amount", "goal",
            "revenue target", "sales target", "amount", "annual quota", "annual target", "yearly quota",
            "yearly target", "annual goal"),
         _f("year", False, "text", "year", "fiscal year", "fy", "quota year", "target year"),
-        _f("metric", False, "label", "metric", "measure", "quota type", "target type"),
+        _f("metric", False, "label", "metric", "measure", "quota type", "target type", "goal type"),  # (HubSpot's goals)
         # A row per tier (base, stretch, excellence: the dashboard's own export of a target set): one quota a rep
         # and period is read from the base rows (shaping._targets).
         _f("tier", False, "label", "tier", "target tier", "quota tier"),

@@ -231,10 +231,12 @@ NOT_A_REP_PATTERN = (_pattern(_NO_OWNER_WORDS)[:-1] + "|" + TOTAL_ROW_PATTERN.re
 # An activity log's status column: done, or only planned or given up (Salesforce's task statuses,
 # HubSpot's task status and meeting outcome).
 _DONE = {"completed", "complete", "done", "held", "logged", "closed", "finished", "attended", "made", "sent",
-         "connected", "occurred", "erledigt", "termine", "realizado", "completado"}
+         "connected", "occurred", "erledigt", "termine", "realizado", "completado",
+         "answered", "voicemail"}   # (a call tool's: the call was made, or a message left)
 _NOT_DONE = {"notstarted", "open", "inprogress", "deferred", "waiting", "waitingonsomeoneelse", "scheduled",
              "planned", "cancelled", "canceled", "noshow", "rescheduled", "pending", "overdue", "todo", "new",
              "notheld", "notcompleted", "incomplete", "missed", "didnotoccur", "didnothappen",  # (Salesforce events: Not Held)
+             "abandoned", "unanswered",
              "offen", "geplant", "abgesagt", "pendiente", "cancelado"}
 
 

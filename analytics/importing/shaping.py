@@ -31,6 +31,7 @@ from analytics.importing import (
     parsing,
     period_columns,
     period_labels,
+    quota_metrics,
     quota_overlaps,
     quota_tiers,
     roster_status,
@@ -350,7 +351,10 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
              **_: object) -> None:
     t, notes = stage.t, stage.notes
     checks = _rep_checks(by_field)
-    metric = f"coalesce(lower({q('metric')}), 'revenue')" if "metric" in fields else "'revenue'"
+    metric = quota_metrics.metric_sql(q("metric")) if "metric" in fields else "'revenue'"
+    if "metric" in fields:    # ('Calls' is the metric call; 'ARR' none the pages know: its row rejected, named)
+        metric_h, metric_c = _first(by_field, "metric")
+        checks.append((f"{metric} IS NULL", metric_h, metric_c, quota_metrics.rejection_sql(metric_c)))
     if by_period := period_columns.of_file(by_field, fiscal_start):  # a column per period (Q1 2024; Jan beside a Year)
         read, totals = period_columns.checked(by_period)
         if calendar := period_labels.fiscal_calendar_note(

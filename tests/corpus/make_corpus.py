@@ -371,6 +371,34 @@ FILES.update({
         b"101,Intro call,call,Done,2024-03-06,10:00,Ann Lee,2024-03-05 10:25:00,Acme deal,Acme\n"
         b"102,Follow up,call,To do,2024-03-09,11:00,Ann Lee,,Acme deal,Acme\n"
         b"103,Demo,meeting,Done,2024-03-06,14:00,Bob Ray,2024-03-06 15:00:00,Beta deal,Beta\n"),
+    # HubSpot's meetings export: its Record ID was no activity id (a meeting moved to another day was a second
+    # meeting); a Scheduled and a No show meeting left out
+    "hubspot_meetings.csv": (
+        b"Record ID,Meeting name,Activity date,Meeting outcome,Activity assigned to,Meeting start time\n"
+        b"9001,Discovery,2024-03-05 10:00,Completed,Ann Lee,2024-03-05 10:00\n"
+        b"9002,Demo,2024-03-06 14:00,Scheduled,Bob Ray,2024-03-06 14:00\n"
+        b"9003,QBR,2024-03-06 09:00,No show,Ann Lee,2024-03-06 09:00\n"
+        b"9004,Review,2024-03-06 11:00,Completed,Bob Ray,2024-03-06 11:00\n"),
+    # a Salesforce events report, dated by its Start: refused for want of a date column
+    "salesforce_events.csv": (b"Assigned,Subject,Start,End,Type,Related To,Duration (Minutes)\n"
+                              b"Ann Lee,Demo for Acme,3/5/2024 10:00 AM,3/5/2024 11:00 AM,Meeting,Acme,60\n"
+                              b"Bob Ray,Call with Beta,3/6/2024 2:00 PM,3/6/2024 2:30 PM,Call,Beta,30\n"),
+    # call tools' logs: Gong's (Primary User, Started) was refused for want of a rep column, Aircall's
+    # (user_name, started_at) for want of a date; a missed call left out
+    "gong_calls.csv": (b"Call ID,Title,Started,Duration (sec),Primary User,Direction,Scope\n"
+                       b"7001,Acme discovery,2024-03-05T10:00:00Z,1800,Ann Lee,Conference,External\n"
+                       b"7002,Beta demo,2024-03-06T15:00:00Z,3600,Bob Ray,Conference,External\n"),
+    "aircall_calls.csv": (b"id,direction,status,missed_call_reason,started_at,ended_at,duration,user_name\n"
+                          b"501,outbound,answered,,2024-03-05 10:00:00,2024-03-05 10:05:00,300,Ann Lee\n"
+                          b"502,inbound,missed,no_available_agent,2024-03-05 11:00:00,2024-03-05 11:00:30,30,Bob Ray\n"
+                          b"503,outbound,voicemail,,2024-03-06 09:00:00,2024-03-06 09:01:00,60,Bob Ray\n"),
+    # HubSpot's goals export (Assignee, Goal type, Start date, End date, Target): read as activities and refused;
+    # its goal types ('Calls made') are the dashboard's metrics
+    "hubspot_goals.csv": (b"Goal name,Assignee,Goal type,Start date,End date,Target\n"
+                          b"Q1 revenue,Ann Lee,Revenue,2024-01-01,2024-03-31,120000\n"
+                          b"Q1 revenue,Bob Ray,Revenue,2024-01-01,2024-03-31,90000\n"
+                          b"Q1 calls,Ann Lee,Calls made,2024-01-01,2024-03-31,600\n"
+                          b"Q1 deals,Ann Lee,Deals won,2024-01-01,2024-03-31,12\n"),
     # a quota sheet's team line (the team's quota): stored, the team was a rep with a quota to hit or miss
     "quotas_team_row.csv": b"Sales Rep,Quarter,Quota\nAnn Lee,2024-Q1,120000\nBob Ray,2024-Q1,130000\nWest Team,2024-Q1,250000\n",
     # a user export naming each rep in two columns: refused naming both (the import matches one whole name)
