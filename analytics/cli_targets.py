@@ -45,11 +45,11 @@ from analytics.target_sets import (
     resolve_set_id,
     save_target_set,
 )
+from analytics.target_slips import unit_slip_problems
 from analytics.targets import (
     TIER_ORDER,
     tier_order_problems,
     tiers_wide,
-    unit_slip_problems,
     validate_target_entry,
 )
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analytics import formatting, metrics, target_sets, targets
+from analytics import formatting, metrics, target_sets, target_slips, targets
 from analytics.allocation import TeamAllocation, allocation_for, chance_from_totals, team_totals, team_verdict
 from analytics.calibration import Calibration
 from analytics.complete_history import NoCompleteHistory
@@ -322,7 +322,7 @@ if (ago := year_ago(cal.history, metric, period, totals, len(reps), missed=cov.m
 for problem in targets.tier_order_problems(rows, metrics.metric_kind(metric), currency):
     st.warning(f"Tiers out of order — {problem}. Raise the higher tier or lower this one.",
                icon=":material/swap_vert:")
-for problem in targets.unit_slip_problems(rows, metrics.metric_kind(metric), currency):
+for problem in target_slips.unit_slip_problems(rows, metrics.metric_kind(metric), currency):
     st.warning(f"Target far below the model — {problem}. Its chance is 100%: type the whole amount.",
                icon=":material/warning:")
 if check.warning:

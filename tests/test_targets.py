@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics import allocation, formatting
+from analytics import allocation, formatting, target_slips
 from analytics import targets as tg
 from analytics.predictive import LogScaleHurdle, NegBinomialCount
 
@@ -436,4 +436,5 @@ def test_the_team_verdict_names_the_reps_an_equal_chance_split_holds_at_their_fl
 def test_a_typed_target_far_below_the_models_is_said(target, model, source, said):
     rows = pd.DataFrame({"rep": ["Ann"], "tier": ["base"], "target": [target], "model_value": [model],
                          "source": [source]})
-    assert bool(tg.unit_slip_problems(rows, "money", "$")) is said
+    assert bool(target_slips.unit_slip_problems(rows, "money", "$")) is said
+    assert target_slips.unit_slip_problems(rows, "count") == []     # a count is typed whole

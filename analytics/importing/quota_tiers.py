@@ -14,7 +14,10 @@ column 'Tier': the base rows are read as quotas, one a rep and period; 62 rows o
 
 from __future__ import annotations
 
+import duckdb
+
 from analytics import quoting
+from analytics.importing.parsing import q
 from analytics.importing.stage_types import RefusalError
 
 BASE = "base"
@@ -46,3 +49,12 @@ def note(header: str, tier: str, other_rows: int) -> str:
     """What the tier column did."""
     return (f"column {quoting.quoted(header)}: the {tier} rows are read as quotas, one a rep and period; "
             f"{other_rows:,} rows of the other tiers set aside")
+
+
+def kept_rows(conn: duckdb.DuckDBPyConnection, typed: str, header: str, tier: str) -> tuple[str, int, str]:
+    """The condition of the rows read (the ``tier``'s), how many rows of a target the others are (set aside),
+    and the note, over the staged rows ``typed``."""
+    kept = kept_sql(q("tier"), tier)
+    other = conn.execute(f"SELECT count(*) FROM {typed} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0 "
+                         f"AND NOT ({kept})").fetchall()[0][0]
+    return kept, int(other), note(header, tier, other)

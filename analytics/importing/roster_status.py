@@ -93,3 +93,16 @@ def team_by_manager_sql(rep: str, manager: str) -> str:
             f"AND coalesce(r.manager = {manager}, TRUE)), "
             f"(SELECT CASE WHEN count(DISTINCT r.team) = 1 THEN any_value(r.team) END FROM reps r "
             f"WHERE r.manager = {manager} AND r.team IS NOT NULL), {manager})")
+
+
+def team_of_managers(conn: duckdb.DuckDBPyConnection, typed: str, manager_header: str) -> tuple[str, str]:
+    """The team column's SQL of a roster that names each rep's manager but no team, and its note: a manager's
+    reps are the team they plan and review together (without it every page says "no team"). Over a roster
+    stored with teams, a rep keeps theirs (saved sets and filters name it) while the manager is the same
+    (:func:`team_by_manager_sql`; ``typed``: the staged rows, whose columns the subqueries name whole)."""
+    if not conn.execute("SELECT count(*) FROM reps WHERE team IS NOT NULL").fetchall()[0][0]:
+        return q("manager"), f"roster has no team column: each rep's team is their manager (column {manager_header!r})"
+    return (team_by_manager_sql(f"{typed}.{q('rep')}", f"{typed}.{q('manager')}"),
+            f"roster has no team column: a rep already stored keeps their team while their manager (column "
+            f"{manager_header!r}) is the same; another takes the team of their manager's stored reps, or the "
+            "manager's name")

@@ -314,21 +314,10 @@ def _reps(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.ByFie
     status = roster_status.status_field(fields)
     cols = {"active": roster_status.active_sql(stage, by_field, status, _labels(prof, by_field, status))
             if status else "NULL::BOOLEAN"}
-    if "team" in missing and "manager" in fields:
-        # A roster that names each rep's manager but no team (a sales_teams sheet): a manager's reps are
-        # the team they plan and review together; without it every page says "no team". Over a roster
-        # stored with teams, a rep keeps theirs (saved sets and filters name it) while the manager is the same.
+    if "team" in missing and "manager" in fields:   # (a sales_teams sheet: a manager's reps are a team)
         missing.remove("team")
-        manager_h = _first(by_field, "manager")[0]
-        if conn.execute("SELECT count(*) FROM reps WHERE team IS NOT NULL").fetchall()[0][0]:
-            typed = stage.t("typed")   # (qualified: inside the subqueries, a bare "rep" is the stored rep's)
-            cols["team"] = roster_status.team_by_manager_sql(f"{typed}.{q('rep')}", f"{typed}.{q('manager')}")
-            stage.notes.append(f"roster has no team column: a rep already stored keeps their team while their "
-                               f"manager (column {manager_h!r}) is the same; another takes the team of their "
-                               "manager's stored reps, or the manager's name")
-        else:
-            cols["team"] = q("manager")
-            stage.notes.append(f"roster has no team column: each rep's team is their manager (column {manager_h!r})")
+        cols["team"], note = roster_status.team_of_managers(conn, stage.t("typed"), _first(by_field, "manager")[0])
+        stage.notes.append(note)
     if missing:
         # A roster of fewer columns (names and teams only; a file of names read as a roster) says nothing
         # of the rest: a rep already stored keeps their start date, team and status, a new rep has none.
@@ -429,13 +418,11 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
                                           f"coalesce({q('target')}, 0) = 0").fetchall()[0][0]
         if stage.rows_skipped:
             notes.append(f"{stage.rows_skipped} row(s) with no target ('-', blank or 0) skipped")
-        tier_kept = "TRUE"
+        tier_kept = "TRUE"   # (a row per tier, the dashboard's own export: the base rows are the quotas)
         if "tier" in fields and (tier := quota_tiers.kept_tier(_labels(prof, by_field, "tier"), _first(by_field, "tier")[0])):
-            tier_kept = quota_tiers.kept_sql(q("tier"), tier)
-            other = conn.execute(f"SELECT count(*) FROM {t('typed')} WHERE rej IS NULL AND coalesce({q('target')}, 0) <> 0 "
-                                 f"AND NOT ({tier_kept})").fetchall()[0][0]
+            tier_kept, other, note = quota_tiers.kept_rows(conn, t("typed"), _first(by_field, "tier")[0], tier)
             stage.rows_skipped += other
-            notes.append(quota_tiers.note(_first(by_field, "tier")[0], tier, other))
+            notes.append(note)
         p_end = "p_end"
         if "period" not in fields and "period_end" not in fields:  # a start date alone: how long is a quota?
             quota_months = period_labels.months_between_starts(conn, t("typed"))
