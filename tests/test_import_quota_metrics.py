@@ -14,6 +14,7 @@ from analytics import importing
     ("Revenue", "revenue"), ("Calls", "call"), ("calls", "call"), ("Deals Won", "deals"), ("deals-won", "deals"),
     ("Bookings", "revenue"), ("Sales", "revenue"), ("Meetings booked", "meeting"), ("Calls made", "call"),
     ("Win Rate", "win_rate"), ("Emails", "email"), ("Deals created", "opportunities"), ("", "revenue"),
+    ("Revenue (USD)", "revenue"), ("Deals - Won", "deals"),
 ])
 def test_a_metric_label_is_read_as_the_dashboards_metric(conn, tmp_path, label, metric):
     path = tmp_path / "quotas.csv"

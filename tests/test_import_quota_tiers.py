@@ -33,20 +33,23 @@ def test_the_dashboards_own_export_imports_as_the_base_targets(sample_db, tmp_pa
             "other tiers set aside") in result.notes
 
 
-@pytest.mark.parametrize(("tiers", "status", "stored"), [
+@pytest.mark.parametrize(("tiers", "stored", "rejected"), [
     # one tier only: every row is that quota
-    (["Stretch", "Stretch"], "loaded", [("Ann Lee", 120.0), ("Bo Chan", 240.0)]),
-    # several tiers and none is the base: which is the quota is the manager's to say
-    (["Gold", "Silver"], "refused", []),
+    (["Stretch", "Stretch"], [("Ann Lee", 120.0), ("Bo Chan", 240.0)], 0),
+    # a rep's level, one a rep: every row a quota, the column says nothing of which
+    (["AE1", "AE2"], [("Ann Lee", 120.0), ("Bo Chan", 240.0)], 0),
+    # several tiers of one rep and period, none the base: the repeats rejected (the later row kept), as without it
+    (["Gold", "Silver", "repeat"], [("Ann Lee", 150.0), ("Bo Chan", 300.0)], 2),
 ])
-def test_other_tiers_are_read_when_alone_and_refused_when_several(conn, tmp_path, tiers, status, stored):
-    rows = [("Ann Lee", tiers[0], 120), ("Bo Chan", tiers[0], 240), ("Ann Lee", tiers[1], 150),
-            ("Bo Chan", tiers[1], 300)] if tiers[0] != tiers[1] else [("Ann Lee", tiers[0], 120),
-                                                                   ("Bo Chan", tiers[0], 240)]
+def test_other_tiers_are_read_as_any_column(conn, tmp_path, tiers, stored, rejected):
+    if tiers[-1] == "repeat":
+        rows = [("Ann Lee", tiers[0], 120), ("Bo Chan", tiers[0], 240), ("Ann Lee", tiers[1], 150),
+                ("Bo Chan", tiers[1], 300)]
+    else:
+        rows = [("Ann Lee", tiers[0], 120), ("Bo Chan", tiers[1], 240)]
     path = tmp_path / "quotas.csv"
     path.write_text("Rep,Period,Tier,Quota\n" + "".join(f"{r},2026-Q4,{t},{v}\n" for r, t, v in rows))
     result = importing.import_file(conn, path)
-    assert result.status == status, result.message
+    assert (result.status, result.rows_rejected) == ("loaded", rejected), result.message
     assert conn.execute("SELECT rep, target FROM quotas ORDER BY rep").fetchall() == stored
-    if status == "refused":
-        assert "column 'Tier' holds several tiers ('gold', 'silver') and none is 'base'" in result.message
+    assert not any("rows are read as quotas" in n for n in result.notes)

@@ -11,8 +11,8 @@ other label is rejected with its row, naming the metrics there are.
 
 >>> import duckdb
 >>> duckdb.sql(f"SELECT {metric_sql('m')} FROM (VALUES ('Calls'), ('Deals Won'), (' bookings '), (NULL), "
-...            "('Meetings booked'), ('ARR')) t(m)").fetchall()
-[('call',), ('deals',), ('revenue',), ('revenue',), ('meeting',), (None,)]
+...            "('Meetings booked'), ('Revenue (USD)'), ('Deals - Won'), ('ARR')) t(m)").fetchall()
+[('call',), ('deals',), ('revenue',), ('revenue',), ('meeting',), ('revenue',), ('deals',), (None,)]
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def _names() -> dict[str, str]:
 
 def metric_sql(column: str) -> str:
     """SQL: the metric name a quota row's label ``column`` names, ``revenue`` when blank, NULL when none."""
-    key = f"replace(replace(lower(trim({column})), ' ', '_'), '-', '_')"
+    # (words apart by any spaces or signs, a unit in brackets left out: 'Revenue (USD)', 'Deals - Won')
+    key = (f"trim(regexp_replace(regexp_replace(lower(trim({column})), '\\s*\\([^)]*\\)\\s*$', ''), "
+           f"'[^a-z0-9]+', '_', 'g'), '_')")
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _names().items())
     return f"(CASE WHEN nullif(trim({column}), '') IS NULL THEN 'revenue' ELSE (CASE {key} {cases} END) END)"
 

@@ -4,9 +4,10 @@ The dashboard's own export of a target set writes a row per rep and tier; import
 one rep and period were duplicates, each rejected but the last: the **excellence** target (reached one time
 in ten) became every rep's CRM quota, and the quota hit rate beside it fell to a tenth. A CRM quota is one
 number per rep and period, the tier a rep is held to: the base rows are read and the others set aside, said
-in a note. A file of other tier names is refused unless it holds one tier only (then it is read as it is).
+in a note. A column of other tiers (a rep's level: AE1, AE2) says nothing of which row is the quota: every
+row is read, and rows of one rep and period are rejected as repeats, as without it.
 
->>> kept_tier(["base", "excellence", "stretch"], "Tier"), kept_tier(["Base"], "Tier"), kept_tier(["Gold"], "Tier")
+>>> kept_tier(["base", "excellence", "stretch"]), kept_tier(["Base"]), kept_tier(["AE1", "AE2"])
 ('base', None, None)
 >>> print(note("Tier", "base", 62))
 column 'Tier': the base rows are read as quotas, one a rep and period; 62 rows of the other tiers set aside
@@ -18,26 +19,14 @@ import duckdb
 
 from analytics import quoting
 from analytics.importing.parsing import q
-from analytics.importing.stage_types import RefusalError
 
 BASE = "base"
 
 
-def kept_tier(labels: list[str], header: str) -> str | None:
-    """The tier whose rows are read (``base``), or None when the file holds one tier (every row is read).
-
-    Raises :class:`RefusalError` for several tiers of which none is the base: which is the quota is the
-    manager's to say (a file of one tier's rows).
-    """
-    tiers = sorted({label.strip().casefold() for label in labels if label.strip()})
-    if len(tiers) <= 1:
-        return None
-    if BASE in tiers:
-        return BASE
-    raise RefusalError(f"column {quoting.quoted(header)} holds several tiers "
-                       f"({', '.join(quoting.quoted(t) for t in tiers[:5])}) and none is 'base': a quota is one "
-                       "number per rep and period. Import the rows of the tier reps are held to (a file of those "
-                       "rows alone)")
+def kept_tier(labels: list[str]) -> str | None:
+    """The tier whose rows are read (``base``) when the file holds it beside others, else None (every row)."""
+    tiers = {label.strip().casefold() for label in labels if label.strip()}
+    return BASE if BASE in tiers and len(tiers) > 1 else None
 
 
 def kept_sql(column: str, tier: str) -> str:

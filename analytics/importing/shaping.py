@@ -419,7 +419,7 @@ def _targets(conn: duckdb.DuckDBPyConnection, stage: Stage, by_field: mapping.By
         if stage.rows_skipped:
             notes.append(f"{stage.rows_skipped} row(s) with no target ('-', blank or 0) skipped")
         tier_kept = "TRUE"   # (a row per tier, the dashboard's own export: the base rows are the quotas)
-        if "tier" in fields and (tier := quota_tiers.kept_tier(_labels(prof, by_field, "tier"), _first(by_field, "tier")[0])):
+        if "tier" in fields and (tier := quota_tiers.kept_tier(_labels(prof, by_field, "tier"))):
             tier_kept, other, note = quota_tiers.kept_rows(conn, t("typed"), _first(by_field, "tier")[0], tier)
             stage.rows_skipped += other
             notes.append(note)
