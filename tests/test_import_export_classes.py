@@ -308,3 +308,16 @@ def test_a_roster_with_one_date_like_column_is_still_a_roster(tmp_path):
     conn, result = _import(tmp_path, "Sales Rep,Team,Manager,Start Date,2024\nAnn Lee,East,Max,2020-01-06,x\n")
     assert (result.status, result.kind, result.rows_loaded) == ("loaded", "reps", 1), result.message
     conn.close()
+
+
+def test_coppers_opportunities_read_by_their_status_and_assignee(tmp_path):
+    """Copper's export names the rep Assignee (refused: no rep column) and says Won, Lost, Abandoned or Open in
+    its Status beside the pipeline stage; an abandoned deal is lost."""
+    from helpers import CORPUS
+
+    conn = store.connect(tmp_path / "db.duckdb")
+    result = importing.import_file(conn, CORPUS / "copper_opportunities.csv")
+    assert (result.status, result.kind, result.rows_loaded) == ("loaded", "deals", 4), result.message
+    assert conn.execute("SELECT deal_id, rep, outcome FROM deals ORDER BY deal_id").fetchall() == [
+        ("31", "Ann Lee", "won"), ("32", "Bob Ray", "lost"), ("33", "Ann Lee", "lost"), ("34", "Bob Ray", "open")]
+    conn.close()

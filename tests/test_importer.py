@@ -132,6 +132,7 @@ EXPECTED = {
     "gong_calls.csv": ("loaded", 2, 0, "activities"),              # Primary User, Started
     "aircall_calls.csv": ("loaded", 2, 1, "activities"),           # the missed call left out
     "hubspot_goals.csv": ("loaded", 4, 0, "targets"),              # goal types read as metrics
+    "copper_opportunities.csv": ("loaded", 4, 0, "deals"),         # Assignee; Abandoned is lost
     "salesforce_opportunity_splits.csv": ("refused", 0, 0, None),  # a row per owner sharing a deal
     "salesforce_splits_with_owner.csv": ("loaded", 3, 0, "deals"),  # the owner's deals, whole, each once
     "quotas_by_quarter_columns.csv": ("loaded", 2, 0, "targets"),  # a quota a cell, beside team and manager

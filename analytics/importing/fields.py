@@ -45,7 +45,7 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
            "doc number", "receipt no", "receipt number", "bill no", "bill number"),
         _f("rep", True, "text", "opportunity owner", "deal owner", "owner", "sales rep", "salesperson",
            "sales person", "sales agent", "rep", "account executive", "owner name", "seller", "sales owner",
-           "assigned to", "rep name", "user",
+           "assigned to", "rep name", "user", "assignee",   # (Copper's Assignee)
            # German, Spanish, French and Portuguese CRM exports (accents dropped, as headers are compared)
            "opportunity inhaber", "inhaber", "verkaufer", "vertriebsmitarbeiter", "propietario",
            "propietario de la oportunidad", "proprietaire", "proprietaire de l opportunite", "vendedor",

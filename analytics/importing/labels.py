@@ -66,7 +66,7 @@ def _closed_stage_keys(outcome: str) -> set[str]:
 # 'Closed Lost to Competition', a pipeline's 'Contract Signed', an invoice export's Status 'Paid').
 WON = {"booked", "signed", "contractsigned", "dealwon", "paid", *_closed_stage_keys("won")}
 LOST = {"canceled", "cancelled", "outsold", "closedlosttocompetition", "losttocompetition", "losttocompetitor",
-        "disqualified", "dead", "nodecision", *_closed_stage_keys("lost")}
+        "disqualified", "dead", "nodecision", "abandoned", *_closed_stage_keys("lost")}   # (Copper's Abandoned)
 # 'Won - signed', 'Lost: no budget', 'Won (renewal)': the outcome, then a reason after a separator.
 _OUTCOME_FIRST = re.compile(r"^\s*(won|lost)\s*[-–—:(/]", re.IGNORECASE)
 # A stage numbered in its pipeline ('7 - Closed Won', 'Stage 7: Closed Won', '07. Closed Lost', '100% Won'):

@@ -399,6 +399,13 @@ FILES.update({
                           b"Q1 revenue,Bob Ray,Revenue,2024-01-01,2024-03-31,90000\n"
                           b"Q1 calls,Ann Lee,Calls made,2024-01-01,2024-03-31,600\n"
                           b"Q1 deals,Ann Lee,Deals won,2024-01-01,2024-03-31,12\n"),
+    # Copper's opportunities (Assignee; Status Won, Lost, Abandoned or Open beside the pipeline stage): refused for
+    # want of a rep column; an abandoned deal is lost
+    "copper_opportunities.csv": (b"Opportunity ID,Name,Company,Value,Status,Close Date,Assignee,Pipeline Stage\n"
+                                 b"31,Acme renewal,Acme,12000,Won,2024-03-05,Ann Lee,Closed\n"
+                                 b"32,Beta new,Beta,8000,Lost,2024-03-06,Bob Ray,Closed\n"
+                                 b"33,Gamma new,Gamma,5000,Abandoned,2024-03-07,Ann Lee,Qualified\n"
+                                 b"34,Delta new,Delta,7000,Open,2024-04-20,Bob Ray,Proposal\n"),
     # a quota sheet's team line (the team's quota): stored, the team was a rep with a quota to hit or miss
     "quotas_team_row.csv": b"Sales Rep,Quarter,Quota\nAnn Lee,2024-Q1,120000\nBob Ray,2024-Q1,130000\nWest Team,2024-Q1,250000\n",
     # a user export naming each rep in two columns: refused naming both (the import matches one whole name)
