@@ -1,4 +1,4 @@
-"""A re-export of stored deals in another unit (thousands against units): refused, naming the unit.
+"""A re-export of stored deals in another unit or currency (thousands for units, EUR for USD): refused, naming it.
 
 A deal report saved "in thousands" writes 56 for 56,000 and says so nowhere, least of all in its
 header. Imported over the same deals stored in units, every amount it matched was updated to a
@@ -8,6 +8,11 @@ deal's amount is the same sale, so the median of file / stored over them is 1 fo
 1/1,000 or 1/1,000,000 (or the inverse) for a change of unit (judged as quota units are:
 :func:`analytics.importing.quota_units.evident_factor`). Such a file is refused before anything is
 written, naming a deal, both amounts, and the unit to import it with.
+
+Another factor moves them together too: the same deals in EUR for USD without a currency column (0.92 times,
+each at its day's rate), amounts before tax, another amount column. When most shared closed deals changed
+and most of those moved within 10% of one median ratio that is not 1 (:func:`common_factor`), the file is
+refused naming the factor; open deals are not judged (a price list may reprice them all at once).
 
 >>> print(refusal_text(1000.0, 3389, 3389, ("D-001", 56.0, 56000.0)))
 the amounts of 3,389 of the 3,389 deals this file shares with those stored are a thousandth of the stored ones (D-001: 56 here, 56,000 stored): the file is in thousands. Import it with its amounts multiplied by 1000 (the Import page's "Multiply amounts by"; CLI --unit 1000), or undo the earlier import if that one was wrong
