@@ -44,6 +44,7 @@ from typing import Protocol
 import numpy as np
 from scipy import special, stats
 
+from analytics import count_draws
 from analytics.bucket_interp import BucketIndex
 from analytics.rate_mixture import RateMixture
 from analytics.uniform_interp import interp_plotting_positions
@@ -349,22 +350,11 @@ class NegBinomialCount:
         return np.where(t <= 0, 1.0, stats.nbinom.sf(np.ceil(t) - 1, self.r, self.q))
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
-        """Joint draws, shape (n_draws, n_reps): Poisson counts of a gamma rate times the shared shock.
-
-        The rep's law is Poisson of a gamma rate with squared coefficient of variation 1 / r, the shared
-        shock's variance already in it (``counts.fit_count_model``). The shock, exp(s z - s^2 / 2), takes
-        exp(s^2) - 1 of it, the rep's own gamma the rest: (1 + 1 / k) exp(s^2) = 1 + 1 / r, so each rep's
-        draws keep the mean and variance of their law (s at most the whole of it, as the log-scale law's).
-        """
-        mean = self.r * (1 - self.q) / self.q
-        cv2 = 1.0 / self.r
-        shared2 = np.minimum(self.shared_sigma**2, np.log1p(cv2))
-        own_shape = 1.0 / np.maximum((1.0 + cv2) * np.exp(-shared2) - 1.0, 1e-9)
-        rate = rng.gamma(own_shape, mean / own_shape, size=(n_draws, self.r.size))
-        if self.shared_sigma > 0:
-            shock = rng.standard_normal((n_draws, 1))
-            rate = rate * np.exp(shock * np.sqrt(shared2) - shared2 / 2)
-        return rng.poisson(rate).astype(float)
+        """Joint draws, shape (n_draws, n_reps), with the shared period shock: each rep's own law exactly, the
+        reps moving together as the shock on their log rates would make them (:mod:`analytics.count_draws`).
+        Drawn as Poisson counts of a gamma rate times a lognormal shock (the law's mean and variance, not its
+        shape), a lone rep's P10 was 5 deals beside the law's 3."""
+        return count_draws.joint_counts(self.r, self.q, self.shared_sigma, n_draws, rng)
 
 
 @dataclass(frozen=True)
