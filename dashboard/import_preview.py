@@ -17,6 +17,7 @@ import streamlit as st
 
 from analytics import formatting, importing
 from analytics.importing import csv_source, example_values, mapping
+from dashboard import tables
 
 OPTIONS_KEY = "import_options"  # {path: {kind, preset, mapping, date_order, unit, lines}} chosen in the page
 IGNORE = "— not imported —"
@@ -191,7 +192,7 @@ def show_plan(plan: importing.ImportPlan, path: Path, i: int) -> None:
         st.info("**What the check found**\n" + "\n".join(f"- {note}" for note in notes),
                 icon=":material/info:")
     st.markdown("**Preview** — the first rows as they will be stored")
-    st.dataframe(plan.preview, hide_index=True, width="stretch", height=min(38 + 35 * len(plan.preview), 250),
+    tables.table(plan.preview, hide_index=True, width="stretch", height=min(38 + 35 * len(plan.preview), 250),
                  column_config=_preview_config(plan.preview))
     if plan.rows_rejected:
         shown = len(plan.reject_sample)
@@ -200,7 +201,7 @@ def show_plan(plan: importing.ImportPlan, path: Path, i: int) -> None:
                    "and they are kept with the import's record so nothing is lost silently.",
                    icon=":material/report:")
         rejects = plan.reject_sample.assign(file=plan.file_name)[["file", "line", "column", "value", "reason"]]
-        st.dataframe(rejects, hide_index=True, width="stretch", height=min(38 + 35 * shown, 250))
+        tables.table(rejects, hide_index=True, width="stretch", height=min(38 + 35 * shown, 250))
 
 
 def show_result(result: importing.ImportResult) -> None:

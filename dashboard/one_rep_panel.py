@@ -21,7 +21,7 @@ from analytics import formatting, sales_math, targets
 from analytics.calibration import Calibration
 from analytics.draft_edits import DraftEdits, one_rep_action
 from analytics.metric_registry import resolve_metric
-from dashboard import kept_widgets
+from dashboard import kept_widgets, tables
 from dashboard.draft_state import remember, working_draft
 from dashboard.target_set_panel import one_rep_key
 from dashboard.target_table import TIER_LABELS, percentile_label
@@ -188,4 +188,4 @@ def _smart_card(p: PanelInputs, rep: str) -> None:
     steps["By"] = steps["By"].map(lambda d: d.strftime("%d %b %Y"))
     steps["Cumulative target"] = steps["Cumulative target"].map(p.write)
     st.markdown("**Milestones** (spread by the seasonality the model found)")
-    st.dataframe(steps, hide_index=True, width="stretch", key="tg_milestones")
+    tables.table(steps, hide_index=True, width="stretch", key="tg_milestones")

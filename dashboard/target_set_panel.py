@@ -14,7 +14,7 @@ import streamlit as st
 
 from analytics import export, formatting, target_sets
 from analytics.draft_edits import DraftEdits
-from dashboard import auth, kept_widgets, session
+from dashboard import auth, kept_widgets, session, tables
 from dashboard.draft_state import OpenSet, WorkingDraft, remember, replace_draft, working_draft
 
 CONFIRM_FINAL_KEY = "tg_confirm_final"  # ("save", context) or ("finalize", set_id): asked, awaiting Yes or Cancel
@@ -218,7 +218,7 @@ def saved_sets_panel() -> None:
     if sets.empty:
         st.caption("Nothing saved yet.")
         return      # (not st.stop: the page draws more after this panel)
-    st.dataframe(sets[["name", "version", "status", "period", "metric", "method", "team_target", "n_reps",
+    tables.table(sets[["name", "version", "status", "period", "metric", "method", "team_target", "n_reps",
                        "revision", "updated_at", "updated_by"]],
                  hide_index=True, width="stretch", height=min(38 + 35 * len(sets), 250), key="tg_sets_table",
                  column_config={"name": "Name", "version": "Version", "status": "Status", "period": "Period",
@@ -298,7 +298,7 @@ def saved_sets_panel() -> None:
 
     tab_audit, tab_model, tab_sets = st.tabs(["Audit trail", "Compare with the model", "Compare two sets"])
     with tab_audit:
-        st.dataframe(_audit_trail(key, chosen.set_id), hide_index=True, width="stretch",
+        tables.table(_audit_trail(key, chosen.set_id), hide_index=True, width="stretch",
                      key="tg_audit", column_config={"changed_at": st.column_config.DatetimeColumn(
                          "When", format="D MMM YYYY, HH:mm:ss"), "changed_by": "By", "revision": "Revision",
                          "what": "What", "old_value": "Old", "new_value": "New", "note": "Note"})
@@ -306,7 +306,7 @@ def saved_sets_panel() -> None:
         vs_model = _vs_model(key, chosen.set_id)
         changed = vs_model[vs_model["difference"].abs() > 1e-9]
         st.caption(f"{len(changed)} of {len(vs_model)} targets differ from the model's value stored with the set.")
-        st.dataframe(vs_model, hide_index=True, width="stretch", key="tg_vs_model", column_config={
+        tables.table(vs_model, hide_index=True, width="stretch", key="tg_vs_model", column_config={
             "rep": "Rep", "tier": "Tier", "target": st.column_config.NumberColumn("Target", format="localized"),
             "model_value": st.column_config.NumberColumn("Model", format="localized"),
             "difference": st.column_config.NumberColumn("Difference", format="localized"),
@@ -318,7 +318,7 @@ def saved_sets_panel() -> None:
             st.caption("Save another set (or a new version) to compare.")
         else:
             other = st.selectbox("Compare with", others, key="tg_compare_with", format_func=labels.get)
-            st.dataframe(_compared(key, chosen.set_id, int(other)), hide_index=True, width="stretch",
+            tables.table(_compared(key, chosen.set_id, int(other)), hide_index=True, width="stretch",
                          key="tg_compare_table", column_config={
                 "rep": "Rep", "tier": "Tier",
                 "target_a": st.column_config.NumberColumn(f"v{chosen.version} target", format="localized"),

@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics import formatting, metrics
 from analytics.charts_calibration import NAIVE_NAMES, crps_bars, pit_histogram, reliability_chart
-from dashboard import frame, kept_widgets, rep_facts_view, session
+from dashboard import frame, kept_widgets, rep_facts_view, session, tables
 
 frame.require("pages/backtest.py")
 
@@ -155,7 +155,7 @@ rules["skill_vs_model"] = [formatting.BLANK if f == NAIVE_NAMES["model"] else fo
                            for f, v in zip(rules["Forecast"], rules["skill_vs_model"], strict=True)]
 for c in [c for c in rules if c.startswith("coverage_")]:
     rules[c] = rules[c].map(formatting.rate)
-st.dataframe(rules, hide_index=True, width="stretch", key="backtest_rules", column_config={
+tables.table(rules, hide_index=True, width="stretch", key="backtest_rules", column_config={
     **{k: st.column_config.TextColumn(v, help=TIES) for k, v in shown_cols.items() if k.startswith("coverage_")},
     "forecasts": st.column_config.NumberColumn("Forecasts", format="%d",
                                                help="The forecasts the rule could make: those that had its input"),
@@ -185,7 +185,7 @@ else:
               help="Mean squared gap between the predicted chance and what happened (0 is perfect; "
                    "always saying 50% scores 0.25).")
     if result.reliability is not None and not result.reliability.empty:
-        st.dataframe(result.reliability, hide_index=True, width="stretch", key="backtest_target_reliability",
+        tables.table(result.reliability, hide_index=True, width="stretch", key="backtest_target_reliability",
                      column_config={
                          "predicted": st.column_config.TextColumn("Model's chance"),
                          "n": st.column_config.NumberColumn("Targets", format="%d"),
@@ -211,7 +211,7 @@ else:
                                                 if c in view]]
     for c in keep[4:]:
         view[c] = view[c].map(formatting.rate)
-    st.dataframe(view[keep], hide_index=True, width="stretch", key="backtest_slices", column_config={
+    tables.table(view[keep], hide_index=True, width="stretch", key="backtest_slices", column_config={
         "group": st.column_config.TextColumn("Group"),
         "n": st.column_config.NumberColumn("Forecasts", format="%d"),
         "crps": st.column_config.NumberColumn("Error (CRPS)", format="%.3f"),

@@ -21,7 +21,7 @@ from analytics.calibration_view import performers_table
 from analytics.charts_calibration import rep_fan_chart, rep_fan_grid
 from analytics.complete_history import NoCompleteHistory, partial_periods, short_history_note
 from analytics.metric_registry import resolve_metric
-from dashboard import frame, kept_widgets, rep_facts_view, session
+from dashboard import frame, kept_widgets, rep_facts_view, session, tables
 
 frame.require("pages/baselines.py")
 
@@ -273,9 +273,8 @@ table = table.drop(columns=[c for c in ("Team", "Flag")
                             if table[c].map(lambda v: v is None or str(v).strip() in ("", "nan")).all()])
 
 st.subheader(f"Each rep's range for {cal.period.label}")
-st.dataframe(
+tables.table(
     table, hide_index=True, width="stretch", key="baselines_table", height=min(38 + 35 * len(table), 600),
-    placeholder=formatting.BLANK,
     column_config={
         "Rep": st.column_config.TextColumn("Rep", pinned=True),
         **facts.column_config,
@@ -347,7 +346,7 @@ else:
     rows = [{"Measure": label, **{group.title(): text(perf.loc[group, col]) for group in perf.index}}
             for col, label, text in measures
             if col in perf.columns and perf[col].notna().any() and cov.has_funnel(col)]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="baselines_performers",
+    tables.table(pd.DataFrame(rows), hide_index=True, width="stretch", key="baselines_performers",
                  row_height=32, height=35 + 32 * len(rows), column_config={"Measure": st.column_config.TextColumn("Median per rep", width=260)})
     top, bottom = perf.iloc[0], perf.iloc[-1]
     parts = []

@@ -18,7 +18,7 @@ import streamlit as st
 from analytics import formatting, importing, sample_company
 from analytics.importing import history as import_log
 from analytics.importing import mapping, stage_outcomes, temp_files
-from dashboard import auth, frame, import_preview, session
+from dashboard import auth, frame, import_preview, session, tables
 
 frame.require("pages/import_data.py")
 
@@ -182,7 +182,7 @@ def history_tab() -> None:
         "status": "Status", "rows_read": "Rows read", "rows_loaded": "Loaded", "rows_rejected": "Set aside",
         "n_new": "New", "n_updated": "Updated", "n_unchanged": "Unchanged", "message": "Message",
         "undone_at": "Undone", "imported_by": "By", "undone_by": "Undone by"})
-    st.dataframe(shown.drop(columns=["Preset", "notes"]), hide_index=True, width="stretch",
+    tables.table(shown.drop(columns=["Preset", "notes"]), hide_index=True, width="stretch",
                  column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
                                 "Undone": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
     if message := st.session_state.pop(UNDO_KEY, None):
@@ -210,7 +210,7 @@ def history_tab() -> None:
     if not rejects.empty:
         st.markdown(f"**Rows set aside by import #{chosen}** ({formatting.count(len(rejects))})")
         file_name = listed.loc[listed["import_id"] == chosen, "file_name"].iloc[0]
-        st.dataframe(rejects.assign(file=file_name)[["file", "line", "column", "value", "reason"]],
+        tables.table(rejects.assign(file=file_name)[["file", "line", "column", "value", "reason"]],
                      hide_index=True, width="stretch")
 
 
@@ -221,7 +221,8 @@ def _label_map(table: pd.DataFrame, label: str, choices: list[str], keys: tuple[
     ``ValueError``, is shown as an error)."""
     label_key, value_key, save_key = keys
     left, right = st.columns([3, 2])
-    left.dataframe(table.rename(columns=columns), hide_index=True, width="stretch")
+    with left:
+        tables.table(table.rename(columns=columns), hide_index=True, width="stretch")
     with right.container(border=True):
         raw = st.selectbox(columns[label], table[label].tolist(), key=label_key,
                            on_change=lambda: st.session_state.pop(value_key, None))

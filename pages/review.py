@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import formatting, metrics, report, review, target_sets, tracking
 from analytics.charts_tracking import reliability_chart
 from analytics.periods import parse_period
-from dashboard import frame, kept_widgets, period_fits, session
+from dashboard import frame, kept_widgets, period_fits, session, tables
 
 frame.require("pages/review.py")
 
@@ -141,7 +141,7 @@ order = ["rep", *(["team"] if res["team"].notna().any() else []),  # no roster i
          "actual", "attainment", *[c for t in tiers for c in (t, f"hit_{t}", f"p_{t}")]]
 if rv.quotas.get("reps_with_quota"):
     order += ["quota", "hit_quota"]
-st.dataframe(res.sort_values("attainment", ascending=False), hide_index=True, width="stretch",
+tables.table(res.sort_values("attainment", ascending=False), hide_index=True, width="stretch",
              column_config=res_config, column_order=order, key="review_results")
 
 st.subheader("Were our chances honest?")
@@ -157,7 +157,7 @@ else:
         calib = rv.calibration.assign(tier=rv.calibration["tier"].map(lambda t: TIER_NAMES.get(t, t)),
                                       mean_predicted=100 * rv.calibration["mean_predicted"],
                                       realised=100 * rv.calibration["realised"])
-        st.dataframe(calib, hide_index=True, width="stretch", key="review_calibration",
+        tables.table(calib, hide_index=True, width="stretch", key="review_calibration",
                      column_order=["tier", "forecasts", "mean_predicted", "realised", "brier"],
                      column_config={"tier": "Tier", "forecasts": "Reps",
                                     "mean_predicted": st.column_config.NumberColumn("We said", format="%.0f%%"),
@@ -167,7 +167,7 @@ else:
         with st.expander("By chance band"):
             shares = ("mean_predicted", "realised", "band_low", "band_high")
             bands = rv.reliability[rv.reliability["n"] > 0]     # a band without forecasts has no share to show
-            st.dataframe(bands.assign(**{c: 100 * bands[c] for c in shares}), hide_index=True, width="stretch",
+            tables.table(bands.assign(**{c: 100 * bands[c] for c in shares}), hide_index=True, width="stretch",
                          key="review_bands", column_order=["bin", "n", *shares],
                          column_config={"bin": "Chance we gave", "n": "Forecasts",
                                         **{c: st.column_config.NumberColumn(label, format="%.0f%%") for c, label in
@@ -181,7 +181,7 @@ else:
     st.caption(rv.quota_text)
 history = q.get("history")
 if history is not None and len(history):
-    st.dataframe(history.assign(hit_rate=100 * history["hit_rate"]), hide_index=True, width="stretch",
+    tables.table(history.assign(hit_rate=100 * history["hit_rate"]), hide_index=True, width="stretch",
                  key="review_quota_history",
                  column_config={"period": "Period", "reps_with_quota": "Reps with a quota",
                                 "reached": "Reached", "hit_rate": st.column_config.ProgressColumn(
@@ -201,7 +201,7 @@ for col in ch.columns:
 shared = review.shared_volatility(ch, money_metric)     # one spread for every rep: said once, not a column
 if shared.sentence:
     ch = ch.drop(columns=shared.columns)
-st.dataframe(ch, hide_index=True, width="stretch", key="review_changes",
+tables.table(ch, hide_index=True, width="stretch", key="review_changes",
              column_config={"rep": "Rep",
                             "result_previous": st.column_config.NumberColumn("Result before", format=amount),
                             "result": st.column_config.NumberColumn(result_label, format=amount),
@@ -225,7 +225,7 @@ nxt = rv.next_start.reset_index()
 for col in ("p_attain_model_next", "p_attain_ratchet"):
     if col in nxt:
         nxt[col] = formatting.whole_percent(nxt[col])
-st.dataframe(nxt, hide_index=True, width="stretch", key="review_next_start",
+tables.table(nxt, hide_index=True, width="stretch", key="review_next_start",
              column_config={"rep": "Rep",
                             "last_target": st.column_config.NumberColumn("Base target", format=amount),
                             "last_result": st.column_config.NumberColumn(result_label, format=amount),

@@ -29,7 +29,7 @@ from analytics.sales_math import NO_ACTIVITY_PLAN, ActivityPlanner, focus_stages
 from analytics.target_drafts import adopt_plan, build_draft, replan
 from analytics.target_floor import floor_for
 from analytics.year_ago import year_ago
-from dashboard import draft_state, frame, kept_widgets, rep_facts_view, session, target_set_panel
+from dashboard import draft_state, frame, kept_widgets, rep_facts_view, session, tables, target_set_panel
 from dashboard.one_rep_panel import PanelInputs, one_rep_panel
 from dashboard.target_table import (
     TIER_LABELS,
@@ -230,7 +230,7 @@ with st.container(border=True):
                                         proportional_p=lambda d: formatting.whole_percent(d["proportional_p"]),
                                         equal_chance_p=lambda d: formatting.whole_percent(d["equal_chance_p"]))
         has_teams = split_table["team"].astype(str).str.strip().ne("").any()    # (no roster with teams: no column)
-        st.dataframe(split_table[["rep", *(["team"] if has_teams else []), "baseline", "proportional",
+        tables.table(split_table[["rep", *(["team"] if has_teams else []), "baseline", "proportional",
                                   "proportional_p", "equal_chance", "equal_chance_p"]],
                      hide_index=True, width="stretch", height=240, key="tg_alloc_table",
                      column_config={
@@ -381,7 +381,7 @@ if plan is not None:
                     shown[column] = shown["rep"].map(said).fillna("")
             if not plan_stages:
                 st.caption(NO_ACTIVITY_PLAN)
-            st.dataframe(shown, hide_index=True, width="stretch", key="tg_plan_table", column_config={
+            tables.table(shown, hide_index=True, width="stretch", key="tg_plan_table", column_config={
                 "rep": "Rep", "target": st.column_config.NumberColumn("Base target", format=num_format),
                 "deals": "Deals", "opportunities": "Opportunities", "demos": "Demos", "meetings": "Meetings",
                 "calls": "Calls", "calls_per_week": st.column_config.TextColumn("Calls a week"),

@@ -15,7 +15,7 @@ from analytics.charts_tracking import actual_vs_expected_bars, projected_attainm
 from analytics.complete_history import period_after_data_note
 from analytics.periods import parse_period, period_of
 from analytics.tracking_core import projection_sum_note
-from dashboard import auth, frame, kept_widgets, period_fits, session, tracking_view
+from dashboard import auth, frame, kept_widgets, period_fits, session, tables, tracking_view
 
 frame.require("pages/tracking.py")
 
@@ -251,7 +251,7 @@ else:
                f"**{len(flagged)} rep(s) flagged: {', '.join(flagged['rep'])}.** Their chance of reaching "
                f"base by {set_period.end:%d %b} is below {threshold_pct}%.")
     st.markdown(verdict + (f" {meanings}." if meanings else ""))
-    st.dataframe(flagged.drop(columns="status"), hide_index=True, width="stretch", column_config=config,
+    tables.table(flagged.drop(columns="status"), hide_index=True, width="stretch", column_config=config,
                  key="tracking_flagged",
                  column_order=[c for c in ("rep", "p_attain", "pace", "cause", "cause_detail",
                                            "what_it_takes_per_week", "calls_per_week", "p_attain_saved", "actual",
@@ -278,14 +278,14 @@ with team_col, st.container(border=True):
         f"**{formatting.rate(team['promised_share_reaching_base'])}**.")
 
 st.subheader("Every rep")
-st.dataframe(table.sort_values("p_attain"), hide_index=True, width="stretch", column_config=config,
+tables.table(table.sort_values("p_attain"), hide_index=True, width="stretch", column_config=config,
              key="tracking_all")
 acts = t.activities if team_filter == "All teams" else t.activities[t.activities["rep"].isin(summary.index)]
 # (named by what it holds: an orders export has deals alone, a deals export no calls)
 volumes = list(dict.fromkeys(t.activities["activity"])) if "activity" in t.activities else []
 with st.expander(f"{tracking_view.volumes_named(volumes)} to date against their targets"):
     st.caption(tracking_view.volume_pace_basis(t.activity_share, team["share_expected"], header["metric"]))
-    st.dataframe(acts.assign(pace=formatting.whole_percent(acts["pace"])), hide_index=True, width="stretch",
+    tables.table(acts.assign(pace=formatting.whole_percent(acts["pace"])), hide_index=True, width="stretch",
                  column_config={"rep": "Rep", "activity": "Activity",
                                 "pace": st.column_config.NumberColumn("Pace", format="%.0f%%"),
                                 "target": st.column_config.NumberColumn("Per period", format="%,.0f"),
@@ -334,7 +334,7 @@ with right:
     if notes.empty:
         st.caption("No check-in notes for this set yet.")
     else:
-        st.dataframe(notes[["note_date", "rep", "note"]], hide_index=True, width="stretch", key="tracking_notes",
+        tables.table(notes[["note_date", "rep", "note"]], hide_index=True, width="stretch", key="tracking_notes",
                      column_config={"note_date": st.column_config.DateColumn("Date"),
                                     "rep": st.column_config.TextColumn("Rep"),
                                     "note": st.column_config.TextColumn("Note", width="large")})

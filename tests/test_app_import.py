@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import app_test, run_cli
 
-from analytics import importing, store
+from analytics import formatting, importing, store
 
 PAGE = "pages/import_data.py"
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -148,6 +148,18 @@ def test_good_deals_file_imports_then_reimport_is_unchanged_then_undo(empty_db):
     assert "undid import" in texts(at.success)
     assert counts(empty_db)["deals"] == 0
     assert history(empty_db)["status"].tolist() == ["loaded", "undone"]
+
+
+def test_the_history_shows_an_import_nobody_undid_as_a_blank_not_none(empty_db):
+    """The history's 'Undone' and 'Undone by' of an import still in force are missing values: Streamlit drew
+    them as 'None' in every row. Every read-only table now draws a missing value as the product's blank."""
+    at = upload(import_page(), csv_upload("q3_opportunities.csv", deals_csv()))
+    at.button(key="commit_0").click().run()
+    at = import_page()
+    shown = next(d for d in at.dataframe if "Undone by" in d.value.columns)
+    assert shown.value["Undone by"].isna().all()
+    assert shown.proto.placeholder == formatting.BLANK
+    assert all(d.proto.placeholder == formatting.BLANK for d in at.dataframe)
 
 
 def test_rejected_rows_are_listed_and_kept_with_the_import(empty_db):

@@ -165,3 +165,26 @@ def test_no_import_cycle_among_the_engine_modules():
     known = {module_name(p) for p in ENGINE}
     graph = {module_name(p): imported_modules(parsed(p), known) - {module_name(p)} for p in ENGINE}
     assert import_cycles(graph) == []
+
+
+def _dataframe_calls(tree: ast.AST) -> list[int]:
+    """Lines calling Streamlit's ``dataframe`` directly: ``st.dataframe`` or a container's (``left.dataframe``)."""
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dataframe"]
+
+
+@pytest.mark.parametrize(("source", "lines"), [
+    ("st.dataframe(df)", [1]),
+    ("x = 1\ntables.table(df, hide_index=True)", []),
+    ("import streamlit\nstreamlit.dataframe(df)", [2]),
+    ("left, right = st.columns(2)\nleft.dataframe(df)", [2]),
+])
+def test_direct_table_calls_are_found(source, lines):
+    assert _dataframe_calls(ast.parse(source)) == lines
+
+
+@pytest.mark.parametrize("path", [p for p in DASHBOARD if p.name != "tables.py"], ids=relative)
+def test_every_read_only_table_shows_a_missing_value_as_a_dash(path):
+    """Streamlit draws a missing cell as 'None' ('Result before: None' for a rep hired this quarter): every
+    read-only table goes through ``dashboard.tables.table``, which draws it as the product's blank (a dash)."""
+    assert not _dataframe_calls(parsed(path)), f"{relative(path)} calls st.dataframe: use dashboard.tables.table"
