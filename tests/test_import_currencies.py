@@ -26,6 +26,11 @@ def _plain(ids: str, amount: str = "1000") -> str:
             f'{ids}1,Ann Lee,Closed Won,"{amount}",2026-01-05\n{ids}2,Bo Chan,Closed Won,"{amount}",2026-02-05\n')
 
 
+def _headed(ids: str, header: str) -> str:
+    """The plain deals with an amount header of their own ('Amount (EUR)': it names the currency)."""
+    return _plain(ids).replace(",Amount,", f",{header},", 1)
+
+
 class Stored(NamedTuple):
     deals: list
     imports: list
@@ -51,6 +56,10 @@ def _write(folder: Path, name: str, text: str) -> Path:
     (_plain("A", "€1.000,00"), _plain("E", "$1,000.00"), "the amounts in column 'Amount' are in", "USD", "EUR"),
     # a re-export of the same deals in another currency is no update of their amounts either
     (_sf("A", "USD"), _sf("A", "EUR"), "column 'Amount Currency' says", "EUR", "USD"),
+    # the amount's header names the currency: read as no amount at all, the file was refused for another reason
+    (_sf("A", "USD"), _headed("E", "Amount (EUR)"), "column 'Amount (EUR)' names", "EUR", "USD"),
+    (_headed("A", "Deal Value EUR"), _headed("E", "Opportunity Amount (USD)"),
+     "column 'Opportunity Amount (USD)' names", "USD", "EUR"),
 ])
 def test_a_file_in_another_currency_than_the_stored_deals_is_refused_and_nothing_changes(
         conn, tmp_path, first, second, source, file_currency, stored_currency):
@@ -77,6 +86,9 @@ def test_a_file_in_another_currency_than_the_stored_deals_is_refused_and_nothing
     (_sf("A", "CAD"), _plain("B", "$1,000.00"), "CAD", None),
     # stored deals that name no currency: the file's is taken for them, and said
     (_plain("A"), _sf("B", "EUR"), "EUR", "the deals already stored name no currency: they are taken to be in EUR"),
+    # the header names the stored currency
+    (_headed("A", "Amount (EUR)"), _headed("B", "Value in EUR"), "EUR", None),
+    (_sf("A", "GBP"), _headed("B", "Amount (£)"), "GBP", None),
 ])
 def test_a_file_that_can_join_the_stored_currency_loads(conn, tmp_path, first, second, expected_currency, note):
     assert importing.import_file(conn, _write(tmp_path, "a.csv", first)).status == "loaded"

@@ -40,6 +40,20 @@ MONTHS = ["Jan (k)", "Feb (k)", "Mar (k)", "Apr (k)", "May (k)", "Jun (k)", "Jul
      {"Salesperson": "rep", "Invoice Date": "close_date", "Invoice Total": "amount"}),
     (["Closing Dte", "Oportunity Owner", "Amount"], "deals", None,
      {"Closing Dte": "close_date", "Oportunity Owner": "rep"}),
+    # A field named after the deal ('Opportunity Amount') or with its currency ('Amount (USD)'): the file was
+    # refused for want of an amount column
+    (["Deal ID", "Salesperson", "Stage", "Opportunity Amount", "Opportunity Close Date", "Deal Created Date"],
+     "deals", None, {"Opportunity Amount": "amount", "Opportunity Close Date": "close_date",
+                     "Deal Created Date": "created_date"}),
+    (["Record ID", "Sales Rep", "Stage Name", "Amount (USD)", "CreatedDate", "Close Date"], "deals",
+     "salesforce_opportunities",
+     {"Amount (USD)": "amount", "CreatedDate": "created_date"}),
+    (["Deal Owner", "Status", "Value EUR", "Date Closed"], "deals", None, {"Value EUR": "amount"}),
+    (["Owner", "Deal Size", "Opp Currency", "Close Date"], "deals", None,
+     {"Deal Size": "amount", "Opp Currency": "currency"}),
+    # ... but an activity log's 'Deal ID' is the deal an activity belongs to, never the activity's id
+    (["Activity ID", "Deal ID", "Assigned To", "Activity Type", "Date"], "activities", "activity_report",
+     {"Activity ID": "activity_id", "Deal ID": None}),
 ])
 def test_detect(headers, kind, preset, expected):
     det = mapping.detect(headers)

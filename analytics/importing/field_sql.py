@@ -80,6 +80,8 @@ def _money_evidence(kind: str, by_field: mapping.ByField, prof: FileProfile) -> 
     amounts = [c for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "amount"
                for _h, c in cols]
     tokens = [t for c in amounts for t in prof.column(c).currencies]
+    tokens += [code for name, cols in by_field.items() if mapping.FIELD_BY_NAME[kind][name].type == "amount"
+               for h, _c in cols if (code := mapping.currency_of_header(h))]
     named = [v for _h, c in by_field.get("currency", []) for v in prof.column(c).labels]
     comma = any(prof.column(c).comma and not prof.column(c).point for c in amounts)
     return currencies.file_currencies(tokens, named), comma
@@ -150,6 +152,9 @@ def field_sql(stage: Stage, kind: str, by_field: mapping.ByField, prof: FileProf
                 amount_tokens += prof.column(c).currencies
                 if any(t.strip() for t in prof.column(c).currencies):
                     currency_sources.append(f"the amounts in column {quoting.quoted(header)} are in")
+                if named_in_header := mapping.currency_of_header(header):   # ('Amount (EUR)')
+                    amount_tokens.append(named_in_header)
+                    currency_sources.append(f"column {quoting.quoted(header)} names")
                 header_unit = mapping.unit_of_header(header)
                 u = unit or header_unit or 1.0
                 if header_unit and not unit:

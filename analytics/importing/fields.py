@@ -58,7 +58,7 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("amount", True, "amount", "amount", "value", "deal value", "close value", "deal amount", "total",
            "revenue", "amount converted", "invoice total", "order total", "net amount", "total amount",
            "actual revenue", "est revenue", "estimated revenue", "sales", "booking", "bookings", "line total",
-           "line amount", "order amount", "order value", "sales order total", "sales order amount",
+           "line amount", "order amount", "order value", "sales order total", "sales order amount", "deal size",
            "betrag", "umsatz", "importe", "montant", "valor"),
         _f("stage", False, "label", "stage", "deal stage", "stage name", "pipeline stage", "opportunity stage",
            "sales stage", "status reason", "phase", "verkaufsphase", "etapa", "etape", "fase"),

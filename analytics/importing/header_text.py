@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Container, Iterable
 from collections.abc import Set as AbstractSet
 
+from analytics.importing import currencies
+
 # A unit in brackets may carry its currency, as a finance export writes it: "Value ($000)", "ARR (€k)",
 # "Amount (USD '000)", "Pipeline ($m)". Read without it, "Value ($000)" matched no amount synonym, and mapped
 # by hand its 56 was stored as $56 for $56,000.
@@ -26,6 +28,14 @@ _UNIT_PATTERNS = [
     # the money, without a word
     (re.compile(r"\((?:cents?|in cents|pence)\)|\bin cents\b|[_ ]cents?$|[_ ]in[_ ]cents$", re.I), 0.01),
 ]
+# The currency an amount header names ('Amount (USD)', 'Value (€)', 'Deal Value EUR', 'Amount (USD \'000)'): no
+# part of the column's name ('Amount (USD)' matched no synonym of the amount, and the file was refused), and
+# the amounts' currency when no column or symbol says it.
+_CODES = "|".join(currencies.CURRENCY_CODES)
+_SYMBOLS = "".join(currencies.CURRENCY_SYMBOLS)
+_BRACKETED_CURRENCY = re.compile(rf"\((?=[^()]*?(?:\b(?:{_CODES})\b|[{_SYMBOLS}]))[^()]*\)", re.I)
+_CURRENCY_TOKEN = re.compile(rf"\b(?:{_CODES})\b|[{_SYMBOLS}]", re.I)
+_TRAILING_CODE = re.compile(rf"(?<=\w)\s+(?:in\s+)?({_CODES})$", re.I)
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # a word boundary inside CamelCase
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december"]
@@ -41,6 +51,22 @@ def unit_of_header(header: str) -> float | None:
     for pattern, multiplier in _UNIT_PATTERNS:
         if pattern.search(header.strip()):
             return multiplier
+    return None
+
+
+def currency_of_header(header: str) -> str | None:
+    """The ISO code of the currency a header names, in brackets or as its last word, else None.
+
+    >>> currency_of_header("Amount (USD)"), currency_of_header("Value (€k)"), currency_of_header("Deal Value EUR")
+    ('USD', 'EUR', 'EUR')
+    >>> currency_of_header("Amount"), currency_of_header("USD"), currency_of_header("Amount (converted)")
+    (None, None, None)
+    """
+    text = header.strip().strip("\ufeff")
+    if m := _BRACKETED_CURRENCY.search(text):
+        return currencies.currency_code(_CURRENCY_TOKEN.search(m.group(0)).group(0))  # type: ignore[union-attr]
+    if m := _TRAILING_CODE.search(text):
+        return m.group(1).upper()
     return None
 
 
@@ -64,11 +90,14 @@ def normalise_header(header: str) -> str:
     ('sales order number', 'order no', 'jan')
     >>> normalise_header("Währung"), normalise_header("Date de clôture"), normalise_header("Opportunity-Inhaber")
     ('wahrung', 'date de cloture', 'opportunity inhaber')
+    >>> normalise_header("Amount (USD)"), normalise_header("Deal Value in EUR"), normalise_header("Value ($)")
+    ('amount', 'deal value', 'value')
     """
     text = unicodedata.normalize("NFKD", header.strip().strip("\ufeff"))
     text = _CAMEL_RE.sub(" ", "".join(c for c in text if not unicodedata.combining(c))).lower()
     for pattern, _ in _UNIT_PATTERNS:
         text = pattern.sub(" ", text)
+    text = _TRAILING_CODE.sub("", _BRACKETED_CURRENCY.sub(" ", text).strip())
     text = re.sub(r"[^0-9a-z%#]+", " ", text)
     return " ".join(text.split())
 

@@ -31,6 +31,7 @@ from analytics.importing.fields import (  # noqa: F401  (re-exported: the vocabu
 )
 from analytics.importing.header_text import (  # noqa: F401  (re-exported: headers are read through mapping)
     PERSON_WORDS,
+    currency_of_header,
     month_of_header,
     month_of_normalised,
     normalise_header,
@@ -118,10 +119,41 @@ def field_similarities(norms: list[str], kind: str) -> dict[str, list[tuple[floa
     out: dict[str, list[tuple[float, str]]] = {n: [] for n in distinct}
     for i, j in zip(*np.nonzero(best), strict=True):
         out[distinct[i]].append((float(best[i, j]) / 100 - SYNONYM_RANK_STEP * float(rank[i, j]), syn.fields[j]))
+    for norm, name in _named_after_the_record(distinct, kind, syn).items():
+        if all(found != name for _score, found in out[norm]):
+            out[norm].append((RECORD_PREFIX_SCORE, name))
     return out
 
 
 SYNONYM_RANK_STEP = 1e-6
+# A deal file's field named after its record ('Opportunity Amount', 'Deal Close Date', 'Opp Currency') is the
+# field its other words name exactly: below a header equal to a synonym, above a near one.
+RECORD_PREFIX_SCORE = 0.97
+_RECORD_PREFIXES = {"deals": ("opportunity", "opp", "deal")}
+
+
+def _named_after_the_record(norms: list[str], kind: str, syn: _Synonyms) -> dict[str, str]:
+    """The field of each header (normalised) that is the record's name before a synonym of that field, exactly.
+
+    Only the deal file's own record: in an activity log a 'Deal ID' is the deal the activity belongs to, never
+    the activity's id.
+
+    >>> _named_after_the_record(["opportunity amount", "deal created date", "deal name", "amount"], "deals",
+    ...                         _synonyms("deals"))
+    {'opportunity amount': 'amount', 'deal created date': 'created_date'}
+    """
+    prefixes = _RECORD_PREFIXES.get(kind, ())
+    ends = [*syn.starts[1:], len(syn.texts)]
+    field_of: dict[str, str] = {}
+    for start, end, name in zip(syn.starts, ends, syn.fields, strict=True):
+        for text in syn.texts[start:end]:
+            field_of.setdefault(text, name)   # (a synonym of two fields is the first's, as exact matches rank)
+    found = {}
+    for norm in norms:
+        first, _, rest = norm.partition(" ")
+        if first in prefixes and rest in field_of:
+            found[norm] = field_of[rest]
+    return found
 
 
 class _Headers:
