@@ -54,6 +54,11 @@ MONTHS = ["Jan (k)", "Feb (k)", "Mar (k)", "Apr (k)", "May (k)", "Jun (k)", "Jul
     # ... but an activity log's 'Deal ID' is the deal an activity belongs to, never the activity's id
     (["Activity ID", "Deal ID", "Assigned To", "Activity Type", "Date"], "activities", "activity_report",
      {"Activity ID": "activity_id", "Deal ID": None}),
+    # an activity log whose only person is who logged it, and whose date is a timestamp
+    (["Activity ID", "Created By", "Timestamp", "Type", "Subject"], "activities", None,
+     {"Created By": "rep", "Timestamp": "activity_date"}),
+    (["Task ID", "Assigned To", "Created By", "Due Date", "Task Type"], "activities", None,
+     {"Assigned To": "rep", "Created By": None}),
 ])
 def test_detect(headers, kind, preset, expected):
     det = mapping.detect(headers)

@@ -99,7 +99,9 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("rep", True, "text", "assigned to", "owner", "activity owner", "user", "rep", "sales rep",
            "salesperson", "assigned", "sales agent", "rep name", "owner name", "activity assigned to",
            "call owner", "meeting owner", "task owner", "email owner", "assigned user", "hubspot owner",
-           "user name", "primary user"),  # (Close's and Aircall's user_name, Gong's Primary User)
+           "user name", "primary user",  # (Close's and Aircall's user_name, Gong's Primary User)
+           "logged by", "created by"),   # (who logged it: an activity log's only person column; last, so an
+        # Assigned To or Owner beside it is the rep)
         # (the day it was done before the day it was due: a task export names both, and a task done late
         # counts in the period it was done)
         _f("activity_date", True, "date", "date", "activity date", "week starting", "week start", "week",
@@ -107,7 +109,9 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
            "due date", "period", "month", "start date", "created date",
            "activity week", "day", "date created", "call start time", "start time", "activity date time",
            "start", "event start", "start date time",   # (a Salesforce events report's Start)
-           "started", "started at", "call started"),      # (a call tool's log: Gong, Aircall)
+           "started", "started at", "call started",      # (a call tool's log: Gong, Aircall)
+           "timestamp", "activity timestamp", "date time", "datetime", "occurred at", "logged at", "call date",
+           "meeting date", "event date"),
         _f("type", True, "label", "activity type", "type", "task type", "activity", "subtype", "event type",
            "kind", "channel", "task subtype", "sales activity type"),  # (Freshsales' 'Sales activity type')
         _f("count", False, "count", "count", "activities", "number", "number of activities", "quantity",
