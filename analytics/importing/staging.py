@@ -147,6 +147,10 @@ def complete(conn: duckdb.DuckDBPyConnection, stage: Stage, prof: FileProfile) -
         conn.execute(f"DROP TABLE {stage.t('typedt')}")
     else:
         stage.n_final = conn.execute(f"SELECT count(*) FROM {stage.t('final')}").fetchall()[0][0]
+    unread_quotas = unread_columns.quota_headers(stage.src.headers, read) if stage.kind == "reps" else []
+    if unread_quotas and stage.n_final * 2 < stage.rows_read:   # (most rows repeat a rep: no roster)
+        raise RefusalError(unread_columns.quota_sheet_refusal(stage.src.file_name, unread_quotas,
+                                                              stage.rows_read, stage.n_final))
 
 
 def _count_problem(stage: Stage) -> str | None:

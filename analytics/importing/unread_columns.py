@@ -49,3 +49,18 @@ def unread_quota_note(kind: str, headers: Iterable[str], read: set[str]) -> str 
     return (f"{what} like quotas and {'is' if len(found) == 1 else 'are'} not imported with "
             f"{_KIND_WORDS[kind]}: a quota needs its period, so import quotas as a targets file (rep, period, "
             "quota; or a column per period) to see them beside each rep")
+
+
+def quota_sheet_refusal(file_name: str, quota_columns: list[str], rows: int, reps: int) -> str:
+    """Why a "roster" whose rows repeat its reps beside a quota column is refused: it is quotas by period
+    whose period column was not recognised ('Time Period', a CRM's own word). Read as a roster, it loaded
+    each rep's last row and left every quota out, with one note among many.
+
+    >>> print(quota_sheet_refusal("q.csv", ["Target"], 130, 12))
+    q.csv: 130 rows name only 12 reps beside column 'Target': a roster lists each rep once, so this looks like quotas by period whose period column was not recognised. Import it as quotas with its period column named (CLI: --kind targets --map 'COLUMN=period'; Import page: the column set to period)
+    """
+    what = f"column {quoting.quoted(quota_columns[0])}" if len(quota_columns) == 1 else \
+        f"columns {quoting.names([quoting.quoted(h) for h in quota_columns])}"
+    return (f"{file_name}: {rows} rows name only {reps} reps beside {what}: a roster lists each rep once, so this "
+            "looks like quotas by period whose period column was not recognised. Import it as quotas with its "
+            "period column named (CLI: --kind targets --map 'COLUMN=period'; Import page: the column set to period)")
