@@ -54,6 +54,11 @@ MONTHS = ["Jan (k)", "Feb (k)", "Mar (k)", "Apr (k)", "May (k)", "Jun (k)", "Jul
     # ... but an activity log's 'Deal ID' is the deal an activity belongs to, never the activity's id
     (["Activity ID", "Deal ID", "Assigned To", "Activity Type", "Date"], "activities", "activity_report",
      {"Activity ID": "activity_id", "Deal ID": None}),
+    # an ERP's order lines: the account manager is the seller (beside the opportunity's owner, the owner is)
+    (["Order ID", "Account Manager", "Order Date", "Item", "Line Total"], "deals", None,
+     {"Account Manager": "rep", "Line Total": "amount"}),
+    (["Opportunity Owner", "Account Manager", "Amount", "Close Date", "Stage"], "deals", "salesforce_opportunities",
+     {"Opportunity Owner": "rep", "Account Manager": None}),
     # an activity log whose only person is who logged it, and whose date is a timestamp
     (["Activity ID", "Created By", "Timestamp", "Type", "Subject"], "activities", None,
      {"Created By": "rep", "Timestamp": "activity_date"}),

@@ -46,6 +46,7 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
         _f("rep", True, "text", "opportunity owner", "deal owner", "owner", "sales rep", "salesperson",
            "sales person", "sales agent", "rep", "account executive", "owner name", "seller", "sales owner",
            "assigned to", "rep name", "user", "assignee",   # (Copper's Assignee)
+           "account manager", "key account manager",        # (an ERP's orders: the account's seller)
            # German, Spanish, French and Portuguese CRM exports (accents dropped, as headers are compared)
            "opportunity inhaber", "inhaber", "verkaufer", "vertriebsmitarbeiter", "propietario",
            "propietario de la oportunidad", "proprietaire", "proprietaire de l opportunite", "vendedor",
