@@ -79,10 +79,51 @@ class NoCompleteHistory(ValueError):  # noqa: N818 (a refusal, named for what is
         return text
 
 
+class SliverHistory(NoCompleteHistory):
+    """The only period before ``target`` is one the data start inside of, seen for less than a third of its days
+    (``days_seen``): its closes scaled up to a whole period would be the forecast's level. A period's last days
+    are its busiest (the quarter-end push), so they were scaled up too far: the last 12 days of the sample
+    company's 2026-Q1 forecast about four times its next quarter per rep, most reps' results below the P10.
+
+    >>> from analytics.periods import parse_period
+    >>> print(SliverHistory("won revenue", parse_period("2026-Q2"), date(2026, 3, 20), date(2026, 11, 13), 12,
+    ...                     parse_period("2026-Q1")))
+    Too little history for 2026-Q2: the won revenue data start on 20 Mar 2026, only the last 12 days of 2026-Q1, too few to scale up to a quarter (a period's last days are its busiest); a range needs at least a third of a quarter. Monthly grain needs only one complete month.
+    """
+
+    def __init__(self, metric_words: str, target: Period, first_day: date | None, last_day: date | None,
+                 days_seen: int, period: Period) -> None:
+        self.days_seen, self.period = days_seen, period
+        super().__init__(metric_words, target, first_day, last_day, any_complete=True)
+
+    @property
+    def sentence(self) -> str:
+        grain = self.grain
+        days = "day" if self.days_seen == 1 else f"{formatting.count(self.days_seen)} days"
+        start = f" on {self.first_day.strftime(DAY_FORMAT)}" if self.first_day else ""
+        text = (f"Too little history for {self.target.label}: the {self.metric_words} data start{start}, only the "
+                f"last {days} of {self.period.label}, too few to scale up to a {grain} (a period's last days are its "
+                f"busiest); a range needs at least a third of a {grain}.")
+        if grain == "quarter":
+            text += " Monthly grain needs only one complete month."
+        return text
+
+
+MIN_SOLE_PERIOD_SHARE = 1 / 3
+"""A history of one period the data start inside of must cover at least this share of its days (a month of a
+quarter, ten days of a month: what a first export of the weeks since a CRM went live holds)."""
+
+
 def require_complete_period(arrays: PanelArrays, n_train: int, target: Period, metric_words: str,
                             first_day: date | None, last_day: date | None) -> None:
     """Refuse (:class:`NoCompleteHistory`) when no complete period precedes ``target`` (``n_train``, the
-    fit's training columns of ``arrays``, is 0); return when one does, whoever's it is."""
+    fit's training columns of ``arrays``, is 0), or (:class:`SliverHistory`) when the one that does is a sliver
+    of a period the data start inside of; return when one does, whoever's it is."""
+    if n_train == 1:
+        days = arrays.periods[0].days
+        seen = int(round(np.nanmax(arrays.expfrac[:, 0], initial=0.0) * days))
+        if seen < MIN_SOLE_PERIOD_SHARE * days:
+            raise SliverHistory(metric_words, target, first_day, last_day, seen, arrays.periods[0])
     if n_train > 0:
         return
     if first_day is None and arrays.periods:

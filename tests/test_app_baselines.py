@@ -398,13 +398,17 @@ def test_the_quarter_the_data_start_inside_of_is_a_point_apart(empty_db):
 
 
 @pytest.mark.parametrize(("metric", "grain", "words"), [
-    ("revenue", "quarter", "Only part of a quarter of history before 2025-Q1 (the data start inside it)"),
-    ("win_rate", "quarter", "Only part of a quarter of history before 2025-Q1 (the data start inside it)"),
+    ("revenue", "quarter", "Too little history for 2025-Q1: the won revenue data start on 21 Sep 2024, only the "
+                           "last 10 days of 2024-Q3, too few to scale up to a quarter"),
+    ("win_rate", "quarter", "Too little history for 2025-Q1: the win rate data start on 21 Sep 2024, only the "
+                            "last 10 days of 2024-Q3, too few to scale up to a quarter"),
     ("revenue", "month", "Only 1 complete month of history before 2024-12, and part of one before it"),
 ])
 def test_a_history_from_late_in_a_period_is_not_called_a_complete_one(empty_db, metric, grain, words):
     """Deals from 20 September to 13 November: 2024-Q3 holds eleven days of them and was "1 complete
-    quarter of history"."""
+    quarter of history". Then "only part of a quarter": its ten days scaled up to a quarter were the forecast,
+    and a period's last days are its busiest (four times the next quarter on the sample company's). A quarter
+    from them is refused now; a month from September's last days and October is warned of."""
     from short_history_fixtures import database_from_csv, late_in_quarter_team
 
     database_from_csv(empty_db.parent, late_in_quarter_team(), db=empty_db)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from calibration_fixtures import simulate_company
-from helpers import run_cli
+from helpers import REPO_ROOT, run_cli
 
 from analytics import store
 from analytics.allocation import allocate_team_target
@@ -185,6 +185,29 @@ def test_calibrate_refuses_before_any_complete_period(first_days_db, args, words
     assert proc.returncode == 2 and proc.stdout == ""          # no $1 baselines, no $15,000 at 0%
     assert words in proc.stderr and "02 Nov 2024 to 05 Nov 2024" in proc.stderr
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+
+
+def test_calibrate_refuses_a_quarter_from_its_last_days_alone(tmp_path):
+    """The sample company's deals from 20 March 2026 (a first export of a CRM gone live then): 2026-Q1 holds
+    their last 12 days, scaled up to a quarter they were each rep's level, and a period's last days are its
+    busiest: a median of about $400k a rep for 2026-Q2 against a real $14k-$213k. Refused, naming the days;
+    with 2026-Q2 complete too, 2026-Q3 is forecast (the sliver is then one period of two)."""
+    import csv as csv_module
+    from datetime import datetime
+
+    rows = list(csv_module.reader((REPO_ROOT / "data" / "sample" / "opportunities.csv").open()))
+    close = rows[0].index("Close Date")
+    kept = [rows[0]] + [r for r in rows[1:] if datetime.strptime(r[close], "%m/%d/%Y") >= datetime(2026, 3, 20)]
+    source = tmp_path / "since_go_live.csv"
+    with source.open("w", newline="") as f:
+        csv_module.writer(f).writerows(kept)
+    db = tmp_path / "t.duckdb"
+    assert run_cli("import", "--db", str(db), str(source)).returncode == 0
+    proc = run_cli("calibrate", "--db", str(db), "--period", "2026-Q2")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert ("Too little history for 2026-Q2: the won revenue data start on 20 Mar 2026, only the last 12 days of "
+            "2026-Q1, too few to scale up to a quarter") in proc.stderr
+    assert run_cli("calibrate", "--db", str(db), "--period", "2026-Q3").returncode == 0
 
 
 @pytest.mark.parametrize(("csv", "grain", "sentence"), [

@@ -7,18 +7,32 @@ a forecast of twenty deals closed. Exports are seeded and imported as the CLI im
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 
 from analytics import store
 from analytics.calibration import calibrate
+from analytics.complete_history import SliverHistory
 from analytics.rate_model import full_period_closes
 from tests.short_history_fixtures import LATE_IN_QUARTER_REPS, database_from_csv, late_in_quarter_team
 
 
 @pytest.mark.parametrize("grain", ["quarter", "month"])
 def test_a_history_starting_late_in_a_quarter_draws_the_rate_over_the_forecast_closes(tmp_path, grain):
-    db = database_from_csv(tmp_path, late_in_quarter_team())
+    """(A quarter from that quarter's last ten days alone is refused, :class:`SliverHistory`; with the next
+    quarter complete too, the sliver is still a quarter of the panel, and the rate is drawn as for a month.)"""
+    if grain == "quarter":
+        (tmp_path / "sliver").mkdir()
+        conn = store.connect(database_from_csv(tmp_path / "sliver", late_in_quarter_team()))
+        try:
+            with pytest.raises(SliverHistory, match="only the last 10 days of 2024-Q3"):
+                calibrate(conn, "win_rate", grain, "next")
+        finally:
+            conn.close()
+    db = database_from_csv(tmp_path, late_in_quarter_team(end=date(2024, 11, 13) if grain == "month"
+                                                          else date(2025, 1, 20)))
     conn = store.connect(db)
     try:
         rates = calibrate(conn, "win_rate", grain, "next").summary
