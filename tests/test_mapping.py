@@ -59,6 +59,14 @@ MONTHS = ["Jan (k)", "Feb (k)", "Mar (k)", "Apr (k)", "May (k)", "Jun (k)", "Jul
      {"Account Manager": "rep", "Line Total": "amount"}),
     (["Opportunity Owner", "Account Manager", "Amount", "Close Date", "Stage"], "deals", "salesforce_opportunities",
      {"Opportunity Owner": "rep", "Account Manager": None}),
+    # a roster's dates named their own way: 'Employment Start' was read as a status ('Employment Status') and
+    # 'Terminated On' as the yes/no 'Terminated', their dates lost; 'Team Name' and 'Group' were no team
+    (["Employee Name", "Team Name", "Reports To", "Employment Start", "Terminated On"], "reps", None,
+     {"Employee Name": "rep", "Team Name": "team", "Employment Start": "start_date", "Terminated On": "end_date"}),
+    (["Name", "Group", "Manager", "Date Joined", "Date Left"], "reps", None,
+     {"Group": "team", "Date Joined": "start_date", "Date Left": "end_date"}),
+    (["Sales Rep", "Team", "Terminated", "Employment Status"], "reps", "roster",
+     {"Terminated": "inactive", "Employment Status": "active"}),
     # an activity log whose only person is who logged it, and whose date is a timestamp
     (["Activity ID", "Created By", "Timestamp", "Type", "Subject"], "activities", None,
      {"Created By": "rep", "Timestamp": "activity_date"}),

@@ -188,3 +188,20 @@ def test_a_rep_who_moved_team_keeps_their_first_start(conn, tmp_path, rows, star
         start, team, None)
     moved = [n for n in result.notes if "several rows with different start dates" in n]
     assert len(moved) == (1 if rows.count("2023-01-02") == 1 else 0), result.notes
+
+
+@pytest.mark.parametrize(("start_header", "end_header"), [
+    ("Employment Start", "Terminated On"), ("Date Joined", "Date Left"), ("Onboarding Date", "Last Working Day")])
+def test_a_rosters_dates_under_an_hr_systems_names_are_its_start_and_end_dates(tmp_path, start_header, end_header):
+    """'Employment Start' was read as the status column ('Employment Status'), 'Terminated On' as the yes/no
+    'Terminated', and 'Date Left' not at all: every date was lost (a note named the dates as statuses it could
+    not read), and a rep who left counted as on the team, with a range and a target."""
+    path = tmp_path / "roster.csv"
+    path.write_text(f"Employee Name,Team Name,{start_header},{end_header}\n"
+                    "Ann Lee,East,2022-03-01,\nBo Chan,West,2021-06-15,2024-08-31\n")
+    conn = store.connect(":memory:")
+    result = importing.import_file(conn, path)
+    assert (result.status, result.kind) == ("loaded", "reps"), result.message
+    assert not [n for n in result.notes if "neither active nor inactive" in n], result.notes
+    assert conn.execute("SELECT rep, team, start_date, end_date FROM reps ORDER BY rep").fetchall() == [
+        ("Ann Lee", "East", date(2022, 3, 1), None), ("Bo Chan", "West", date(2021, 6, 15), date(2024, 8, 31))]

@@ -137,16 +137,23 @@ CANONICAL_FIELDS: dict[str, list[Field]] = {
     ],
     "reps": [
         _f("rep", True, "text", "sales rep", "rep", "name", "full name", "sales agent",
-           "salesperson", "employee name", "rep name", "user", "owner", "account executive", "seller"),
-        _f("team", False, "text", "team", "sales team", "squad", "pod", "segment", "business unit"),
+           "salesperson", "employee name", "rep name", "user", "owner", "account executive", "seller",
+           "team member"),   # (not 'employee': an accounts file's 'Employees' is the company's size)
+        _f("team", False, "text", "team", "sales team", "squad", "pod", "segment", "business unit", "team name",
+           "group", "sales group", "sales pod", "sales squad"),
         _f("manager", False, "text", "manager", "reports to", "team lead", "supervisor", "manager name",
            "line manager", "sales manager"),
         _f("region", False, "text", "region", "regional office", "territory", "office", "area", "location",
            "geo"),
+        # (a date column's own words before a status's: 'Employment Start' is a few letters from 'Employment
+        # Status', 'Terminated On' from 'Terminated'; read as the status, the dates were lost without a word)
         _f("start_date", False, "date", "start date", "hire date", "hired", "start", "joined", "date hired",
-           "hired on", "start of employment"),
+           "hired on", "start of employment", "employment start", "employment start date", "date joined",
+           "joined on", "joining date", "onboarding date"),
         _f("end_date", False, "date", "end date", "termination date", "left", "leave date", "end", "exit date",
-           "left on", "leaving date"),
+           "left on", "leaving date", "date left", "terminated on", "date terminated", "employment end",
+           "employment end date", "end of employment", "departure date", "date of leaving", "last day",
+           "last working day", "offboarding date"),
         # Whether the rep is still here, as roster and user exports write it (Active = No, Status =
         # Inactive); "inactive" is the same fact asked the other way round (Deactivated = Yes).
         _f("active", False, "label", "active", "is active", "status", "user status", "employment status",
