@@ -119,11 +119,8 @@ def require_complete_period(arrays: PanelArrays, n_train: int, target: Period, m
     """Refuse (:class:`NoCompleteHistory`) when no complete period precedes ``target`` (``n_train``, the
     fit's training columns of ``arrays``, is 0), or (:class:`SliverHistory`) when the one that does is a sliver
     of a period the data start inside of; return when one does, whoever's it is."""
-    if n_train == 1:
-        days = arrays.periods[0].days
-        seen = int(round(np.nanmax(arrays.expfrac[:, 0], initial=0.0) * days))
-        if seen < MIN_SOLE_PERIOD_SHARE * days:
-            raise SliverHistory(metric_words, target, first_day, last_day, seen, arrays.periods[0])
+    if n_train == 1 and (seen := _days_seen(arrays, 0)) < MIN_SOLE_PERIOD_SHARE * arrays.periods[0].days:
+        raise SliverHistory(metric_words, target, first_day, last_day, round(seen), arrays.periods[0])
     if n_train > 0:
         return
     if first_day is None and arrays.periods:
@@ -304,5 +301,9 @@ def starts_partial(arrays: PanelArrays) -> int:
     if first.size == 0:
         return 0
     col = int(first[0])
-    days = arrays.periods[col].days
-    return int(_seen_in_part(np.nanmax(arrays.expfrac[:, col], initial=0.0) * days, days))
+    return int(_seen_in_part(_days_seen(arrays, col), arrays.periods[col].days))
+
+
+def _days_seen(arrays: PanelArrays, col: int) -> float:
+    """The days of period ``col`` the rep seen longest in it was seen for (its exposure share times its days)."""
+    return float(np.nanmax(arrays.expfrac[:, col], initial=0.0)) * arrays.periods[col].days
